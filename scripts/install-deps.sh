@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the Debian packages ddbd needs to build, test and benchmark, and the
+# npm packages of the JS client tests; only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential pkg-config liblmdb-dev zlib1g-dev libssl-dev clang
+          python3 python3-boto3 python3-pytest awscli wrk nodejs npm curl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if [ -f tests/js/package.json ] && [ ! -d tests/js/node_modules ]; then
+  (cd tests/js && npm install --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,69 @@
+/* api: one DynamoDB call, from a decoded HTTP request to a response body.
+ *
+ * The server owns connections and bytes; the api owns everything DynamoDB:
+ * header checks (X-Amz-Target, Content-Type, Authorization), the operation
+ * table, validation, storage and rendering.  The boundary is api_call_t.
+ *
+ * A call completes either at once (api_dispatch returns API_DONE: reads and
+ * every error) or later (API_PENDING: a write queued to the storage writer,
+ * acknowledged only after its commit).  A pending call's on_complete is
+ * invoked exactly once, from the writer thread; the server must then move
+ * the call back to the I/O thread that owns the connection.
+ */
+#ifndef DDBD_API_H
+#define DDBD_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "buf.h"
+
+typedef struct api_call api_call_t;
+typedef struct api_thread api_thread_t;
+
+struct api_call {
+    arena_t *arena;       /* server-owned; reset by the server after the response */
+    api_thread_t *thread; /* the calling I/O thread's context (api_thread_new) */
+
+    /* Request, filled by the server.  Absent headers are NULL/0. */
+    const char *target; /* X-Amz-Target */
+    size_t target_len;
+    const char *content_type;
+    size_t content_type_len;
+    bool has_authorization; /* an Authorization header was present */
+    const char *body;       /* decompressed when Content-Encoding: gzip */
+    size_t body_len;
+
+    /* Response, filled by the api. */
+    int http_status;  /* 200, 400, 500... */
+    buf_t *out;       /* body; server-owned, empty on entry */
+
+    /* Completion of API_PENDING calls: set by the server before dispatch. */
+    void (*on_complete)(api_call_t *call);
+    void *owner; /* the server's, untouched by the api */
+
+    /* The api's private state for a pending call. */
+    void *pending;
+};
+
+typedef enum { API_DONE = 0, API_PENDING = 1 } api_result_t;
+
+typedef struct {
+    const char *data_dir; /* NULL with in_memory */
+    bool in_memory;
+    const char *region;
+} api_config_t;
+
+/* Open storage and start the writer.  Returns 0, or -1 after logging why. */
+int api_open(const api_config_t *cfg);
+/* Drain and stop the writer, close storage. */
+void api_close(void);
+
+/* Per I/O thread context (holds the thread's reusable read transaction). */
+api_thread_t *api_thread_new(void);
+void api_thread_free(api_thread_t *t);
+
+api_result_t api_dispatch(api_call_t *call);
+
+#endif

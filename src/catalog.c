@@ -1,0 +1,1056 @@
+/* catalog: table definitions, their validation, persistence, descriptions
+ * and the registry of live tables; see catalog.h. */
+#include "catalog.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "log.h"
+#include "storage.h"
+#include "wire.h"
+
+#define MAX_LSI 5
+#define MAX_GSI 20
+#define MAX_THROUGHPUT 1000000000000LL
+
+/* --- reading a definition (deserialisation: types only) ------------------- */
+
+typedef struct {
+    const char *name, *type; /* as sent; NULL when absent */
+} raw_pair_t;
+
+typedef struct {
+    raw_pair_t *items;
+    size_t count;
+    bool present;
+} raw_list_t;
+
+typedef struct {
+    bool present;
+    bool rcu_set, wcu_set;
+    int64_t rcu, wcu;
+} raw_throughput_t;
+
+typedef struct {
+    const char *name;
+    raw_list_t keys;
+    bool projection_present;
+    const char *projection_type;
+    raw_list_t non_key; /* names in .name */
+    raw_throughput_t throughput;
+} raw_index_t;
+
+typedef struct {
+    const char *table_name;
+    raw_list_t attrs, keys;
+    const char *billing_mode;
+    raw_throughput_t throughput;
+    raw_index_t *lsi, *gsi;
+    size_t lsi_count, gsi_count;
+    bool lsi_present, gsi_present;
+    bool stream_present, stream_enabled;
+    const char *stream_view_type;
+    bool sse_present, sse_enabled, sse_enabled_set;
+    const char *sse_type, *kms_key;
+    raw_list_t tags; /* Key in .name, Value in .type */
+    const char *table_class;
+    bool deletion_protection;
+} raw_table_t;
+
+static ddb_error_t *read_pairs(arena_t *a, const json_value_t *obj, const char *member,
+                               const char *first, const char *second, raw_list_t *out)
+{
+    ddb_error_t *e = NULL;
+    const json_value_t *list = wire_container(a, obj, member, WIRE_LIST, &e);
+    if (e) return e;
+    memset(out, 0, sizeof *out);
+    if (!list) return NULL;
+    out->present = true;
+    out->count = list->u.array.count;
+    out->items = arena_calloc(a, (out->count ? out->count : 1) * sizeof(raw_pair_t));
+    for (size_t i = 0; i < out->count; i++) {
+        const json_value_t *el = list->u.array.items[i];
+        if (el->type == JSON_NULL) continue;
+        if (first == NULL) { /* a list of strings */
+            if ((e = wire_check(a, el, WIRE_STRING))) return e;
+            out->items[i].name = el->u.str.ptr;
+            continue;
+        }
+        if ((e = wire_check(a, el, WIRE_STRUCT))) return e;
+        wire_string(a, el, first, &out->items[i].name, NULL, &e);
+        if (e) return e;
+        if (second) wire_string(a, el, second, &out->items[i].type, NULL, &e);
+        if (e) return e;
+    }
+    return NULL;
+}
+
+static ddb_error_t *read_throughput(arena_t *a, const json_value_t *obj, raw_throughput_t *out)
+{
+    ddb_error_t *e = NULL;
+    memset(out, 0, sizeof *out);
+    const json_value_t *t = wire_container(a, obj, "ProvisionedThroughput", WIRE_STRUCT, &e);
+    if (e || !t) return e;
+    out->present = true;
+    out->rcu_set = wire_long(a, t, "ReadCapacityUnits", &out->rcu, &e);
+    if (e) return e;
+    out->wcu_set = wire_long(a, t, "WriteCapacityUnits", &out->wcu, &e);
+    return e;
+}
+
+static ddb_error_t *read_indexes(arena_t *a, const json_value_t *req, const char *member,
+                                 raw_index_t **out, size_t *count, bool *present)
+{
+    ddb_error_t *e = NULL;
+    const json_value_t *list = wire_container(a, req, member, WIRE_LIST, &e);
+    if (e) return e;
+    *present = list != NULL;
+    *count = list ? list->u.array.count : 0;
+    *out = arena_calloc(a, (*count ? *count : 1) * sizeof(raw_index_t));
+    for (size_t i = 0; i < *count; i++) {
+        const json_value_t *el = list->u.array.items[i];
+        raw_index_t *ix = &(*out)[i];
+        if (el->type == JSON_NULL) continue;
+        if ((e = wire_check(a, el, WIRE_STRUCT))) return e;
+        wire_string(a, el, "IndexName", &ix->name, NULL, &e);
+        if (e) return e;
+        if ((e = read_pairs(a, el, "KeySchema", "AttributeName", "KeyType", &ix->keys))) return e;
+        const json_value_t *p = wire_container(a, el, "Projection", WIRE_STRUCT, &e);
+        if (e) return e;
+        if (p) {
+            ix->projection_present = true;
+            wire_string(a, p, "ProjectionType", &ix->projection_type, NULL, &e);
+            if (e) return e;
+            if ((e = read_pairs(a, p, "NonKeyAttributes", NULL, NULL, &ix->non_key))) return e;
+        }
+        if ((e = read_throughput(a, el, &ix->throughput))) return e;
+    }
+    return NULL;
+}
+
+static ddb_error_t *read_raw(arena_t *a, const json_value_t *req, raw_table_t *r)
+{
+    ddb_error_t *e = NULL;
+    memset(r, 0, sizeof *r);
+    wire_string(a, req, "TableName", &r->table_name, NULL, &e);
+    if (e) return e;
+    if ((e = read_pairs(a, req, "AttributeDefinitions", "AttributeName", "AttributeType",
+                        &r->attrs)))
+        return e;
+    if ((e = read_pairs(a, req, "KeySchema", "AttributeName", "KeyType", &r->keys))) return e;
+    wire_string(a, req, "BillingMode", &r->billing_mode, NULL, &e);
+    if (e) return e;
+    if ((e = read_throughput(a, req, &r->throughput))) return e;
+    if ((e = read_indexes(a, req, "LocalSecondaryIndexes", &r->lsi, &r->lsi_count,
+                          &r->lsi_present)))
+        return e;
+    if ((e = read_indexes(a, req, "GlobalSecondaryIndexes", &r->gsi, &r->gsi_count,
+                          &r->gsi_present)))
+        return e;
+    const json_value_t *s = wire_container(a, req, "StreamSpecification", WIRE_STRUCT, &e);
+    if (e) return e;
+    if (s) {
+        r->stream_present = true;
+        wire_bool(a, s, "StreamEnabled", &r->stream_enabled, &e);
+        if (e) return e;
+        wire_string(a, s, "StreamViewType", &r->stream_view_type, NULL, &e);
+        if (e) return e;
+    }
+    const json_value_t *sse = wire_container(a, req, "SSESpecification", WIRE_STRUCT, &e);
+    if (e) return e;
+    if (sse) {
+        r->sse_present = true;
+        r->sse_enabled_set = wire_bool(a, sse, "Enabled", &r->sse_enabled, &e);
+        if (e) return e;
+        wire_string(a, sse, "SSEType", &r->sse_type, NULL, &e);
+        if (e) return e;
+        wire_string(a, sse, "KMSMasterKeyId", &r->kms_key, NULL, &e);
+        if (e) return e;
+    }
+    if ((e = read_pairs(a, req, "Tags", "Key", "Value", &r->tags))) return e;
+    wire_string(a, req, "TableClass", &r->table_class, NULL, &e);
+    if (e) return e;
+    wire_bool(a, req, "DeletionProtectionEnabled", &r->deletion_protection, &e);
+    return e;
+}
+
+/* --- validation ------------------------------------------------------------------ */
+
+static bool name_chars_ok(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '.' || *s == '-'))
+            return false;
+    return true;
+}
+
+static bool in_enum(const char *s, const char *const *values)
+{
+    for (; *values; values++)
+        if (strcmp(s, *values) == 0) return true;
+    return false;
+}
+
+static const char *const attr_types[] = {"S", "N", "B", NULL};
+static const char *const key_types[] = {"HASH", "RANGE", NULL};
+static const char *const billing_modes[] = {"PROVISIONED", "PAY_PER_REQUEST", NULL};
+static const char *const projection_types[] = {"ALL", "KEYS_ONLY", "INCLUDE", NULL};
+static const char *const stream_view_types[] = {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES",
+                                                "KEYS_ONLY", NULL};
+static const char *const sse_types[] = {"AES256", "KMS", NULL};
+static const char *const table_classes[] = {"STANDARD", "STANDARD_INFREQUENT_ACCESS", NULL};
+
+static void check_enum(constraint_list_t *cl, const char *value, const char *path,
+                       const char *const *values, const char *set_text)
+{
+    if (value && !in_enum(value, values)) {
+        char constraint[200];
+        snprintf(constraint, sizeof constraint, "Member must satisfy enum value set: [%s]",
+                 set_text);
+        constraint_list_add(cl, value, path, constraint);
+    }
+}
+
+static void check_throughput(constraint_list_t *cl, const raw_throughput_t *t, const char *path)
+{
+    if (!t->present) return;
+    char p[160], v[32];
+    snprintf(p, sizeof p, "%s.writeCapacityUnits", path);
+    if (!t->wcu_set) constraint_list_add(cl, NULL, p, "Member must not be null");
+    else if (t->wcu < 1) {
+        snprintf(v, sizeof v, "%lld", (long long)t->wcu);
+        constraint_list_add(cl, v, p, "Member must have value greater than or equal to 1");
+    }
+    snprintf(p, sizeof p, "%s.readCapacityUnits", path);
+    if (!t->rcu_set) constraint_list_add(cl, NULL, p, "Member must not be null");
+    else if (t->rcu < 1) {
+        snprintf(v, sizeof v, "%lld", (long long)t->rcu);
+        constraint_list_add(cl, v, p, "Member must have value greater than or equal to 1");
+    }
+}
+
+static void check_key_schema(constraint_list_t *cl, const raw_list_t *keys, const char *path)
+{
+    if (!keys->present) {
+        constraint_list_add(cl, NULL, path, "Member must not be null");
+        return;
+    }
+    char p[160];
+    for (size_t i = 0; i < keys->count; i++) {
+        snprintf(p, sizeof p, "%s.%zu.member.keyType", path, i + 1);
+        if (!keys->items[i].type) constraint_list_add(cl, NULL, p, "Member must not be null");
+        else check_enum(cl, keys->items[i].type, p, key_types, "HASH, RANGE");
+        snprintf(p, sizeof p, "%s.%zu.member.attributeName", path, i + 1);
+        if (!keys->items[i].name) constraint_list_add(cl, NULL, p, "Member must not be null");
+    }
+    char v[32];
+    snprintf(v, sizeof v, "[%zu items]", keys->count);
+    if (keys->count < 1)
+        constraint_list_add(cl, "[]", path, "Member must have length greater than or equal to 1");
+    else if (keys->count > 2)
+        constraint_list_add(cl, NULL, path, "Member must have length less than or equal to 2");
+}
+
+static void check_index_name(constraint_list_t *cl, const char *name, const char *path)
+{
+    if (!name) {
+        constraint_list_add(cl, NULL, path, "Member must not be null");
+        return;
+    }
+    size_t len = strlen(name);
+    if (!name_chars_ok(name))
+        constraint_list_add(cl, name, path,
+                            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+    if (len < 3)
+        constraint_list_add(cl, name, path, "Member must have length greater than or equal to 3");
+    if (len > 255)
+        constraint_list_add(cl, name, path, "Member must have length less than or equal to 255");
+}
+
+static void check_indexes(constraint_list_t *cl, const raw_index_t *ix, size_t count,
+                          const char *member)
+{
+    char p[160];
+    for (size_t i = 0; i < count; i++) {
+        snprintf(p, sizeof p, "%s.%zu.member.indexName", member, i + 1);
+        check_index_name(cl, ix[i].name, p);
+        snprintf(p, sizeof p, "%s.%zu.member.keySchema", member, i + 1);
+        check_key_schema(cl, &ix[i].keys, p);
+        snprintf(p, sizeof p, "%s.%zu.member.projection", member, i + 1);
+        if (!ix[i].projection_present) constraint_list_add(cl, NULL, p, "Member must not be null");
+        else {
+            snprintf(p, sizeof p, "%s.%zu.member.projection.projectionType", member, i + 1);
+            check_enum(cl, ix[i].projection_type, p, projection_types, "ALL, KEYS_ONLY, INCLUDE");
+        }
+        snprintf(p, sizeof p, "%s.%zu.member.provisionedThroughput", member, i + 1);
+        check_throughput(cl, &ix[i].throughput, p);
+    }
+}
+
+/* "[a, b]" of the names in a pair list. */
+static const char *names_text(arena_t *a, const raw_list_t *l)
+{
+    buf_t b;
+    buf_init(&b);
+    buf_putc(&b, '[');
+    for (size_t i = 0; i < l->count; i++) {
+        if (i) buf_append_str(&b, ", ");
+        buf_append_str(&b, l->items[i].name ? l->items[i].name : "null");
+    }
+    buf_putc(&b, ']');
+    char *s = arena_strndup(a, b.data, b.len);
+    buf_free(&b);
+    return s;
+}
+
+static bool defined(const raw_table_t *r, const char *name)
+{
+    for (size_t i = 0; i < r->attrs.count; i++)
+        if (r->attrs.items[i].name && strcmp(r->attrs.items[i].name, name) == 0) return true;
+    return false;
+}
+
+static ddb_error_t *check_keys_defined(arena_t *a, const raw_table_t *r, const raw_list_t *keys)
+{
+    for (size_t i = 0; i < keys->count; i++)
+        if (!defined(r, keys->items[i].name))
+            return err_invalid_parameter(
+                a, "Some index key attributes are not defined in AttributeDefinitions. Keys: %s, "
+                   "AttributeDefinitions: %s",
+                names_text(a, keys), names_text(a, &r->attrs));
+    return NULL;
+}
+
+static ddb_error_t *check_key_order(arena_t *a, const raw_list_t *keys)
+{
+    if (keys->count == 2 && strcmp(keys->items[0].name, keys->items[1].name) == 0)
+        return err_validation(
+            a, "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+    if (strcmp(keys->items[0].type, "HASH") != 0)
+        return err_validation(a, "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+    if (keys->count == 2 && strcmp(keys->items[1].type, "RANGE") != 0)
+        return err_validation(a,
+                              "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+    return NULL;
+}
+
+static ddb_error_t *check_projection(arena_t *a, const raw_index_t *ix)
+{
+    if (!ix->projection_type)
+        return err_invalid_parameter(a, "Unknown ProjectionType: null");
+    if (ix->non_key.present && strcmp(ix->projection_type, "INCLUDE") != 0)
+        return err_invalid_parameter(a, "ProjectionType is %s, but NonKeyAttributes is specified",
+                                     ix->projection_type);
+    if (!ix->non_key.present && strcmp(ix->projection_type, "INCLUDE") == 0)
+        return err_invalid_parameter(
+            a, "ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+    return NULL;
+}
+
+ddb_error_t *catalog_table_name_length_error(arena_t *a, const char *name)
+{
+    if (name && (strlen(name) < 3 || strlen(name) > 255))
+        return err_validation(a, "TableName must be at least 3 characters long and at most 255 "
+                                 "characters long");
+    return NULL;
+}
+
+void catalog_check_table_name(constraint_list_t *cl, const char *name, const char *path)
+{
+    if (!name) constraint_list_add(cl, NULL, path, "Member must not be null");
+    else if (!name_chars_ok(name))
+        constraint_list_add(cl, name, path,
+                            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+}
+
+static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
+{
+    ddb_error_t *e = catalog_table_name_length_error(a, r->table_name);
+    if (e) return e;
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    if (!r->attrs.present) constraint_list_add(&cl, NULL, "attributeDefinitions", "Member must not be null");
+    for (size_t i = 0; i < r->attrs.count; i++) {
+        char p[96];
+        snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeType", i + 1);
+        if (!r->attrs.items[i].type) constraint_list_add(&cl, NULL, p, "Member must not be null");
+        else check_enum(&cl, r->attrs.items[i].type, p, attr_types, "B, N, S");
+        snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeName", i + 1);
+        if (!r->attrs.items[i].name) constraint_list_add(&cl, NULL, p, "Member must not be null");
+    }
+    catalog_check_table_name(&cl, r->table_name, "tableName");
+    check_key_schema(&cl, &r->keys, "keySchema");
+    check_indexes(&cl, r->lsi, r->lsi_count, "localSecondaryIndexes");
+    check_indexes(&cl, r->gsi, r->gsi_count, "globalSecondaryIndexes");
+    check_enum(&cl, r->billing_mode, "billingMode", billing_modes, "PROVISIONED, PAY_PER_REQUEST");
+    check_throughput(&cl, &r->throughput, "provisionedThroughput");
+    if (r->stream_present)
+        check_enum(&cl, r->stream_view_type, "streamSpecification.streamViewType",
+                   stream_view_types, "NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY");
+    if (r->sse_present)
+        check_enum(&cl, r->sse_type, "sSESpecification.sSEType", sse_types, "AES256, KMS");
+    check_enum(&cl, r->table_class, "tableClass", table_classes,
+               "STANDARD, STANDARD_INFREQUENT_ACCESS");
+    for (size_t i = 0; i < r->tags.count; i++) {
+        char p[96];
+        snprintf(p, sizeof p, "tags.%zu.member.key", i + 1);
+        if (!r->tags.items[i].name) constraint_list_add(&cl, NULL, p, "Member must not be null");
+        snprintf(p, sizeof p, "tags.%zu.member.value", i + 1);
+        if (!r->tags.items[i].type) constraint_list_add(&cl, NULL, p, "Member must not be null");
+    }
+    if ((e = constraint_list_finish(&cl))) return e;
+
+    bool on_demand = r->billing_mode && strcmp(r->billing_mode, "PAY_PER_REQUEST") == 0;
+    if (on_demand) {
+        if (r->throughput.present)
+            return err_invalid_parameter(a, "Neither ReadCapacityUnits nor WriteCapacityUnits can "
+                                            "be specified when BillingMode is PAY_PER_REQUEST");
+    } else {
+        if (!r->throughput.present)
+            return err_validation(a, "No provisioned throughput specified for the table");
+        if (r->throughput.rcu > MAX_THROUGHPUT)
+            return err_validation(a, "Given value %lld for ReadCapacityUnits is out of bounds",
+                                  (long long)r->throughput.rcu);
+        if (r->throughput.wcu > MAX_THROUGHPUT)
+            return err_validation(a, "Given value %lld for WriteCapacityUnits is out of bounds",
+                                  (long long)r->throughput.wcu);
+    }
+    if (r->keys.count > r->attrs.count)
+        return err_validation(a, "Invalid KeySchema: Some index key attribute have no definition");
+    if ((e = check_keys_defined(a, r, &r->keys))) return e;
+    if ((e = check_key_order(a, &r->keys))) return e;
+    for (size_t i = 0; i < r->attrs.count; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(r->attrs.items[i].name, r->attrs.items[k].name) == 0)
+                return err_invalid_parameter(a, "Duplicate AttributeName: %s",
+                                             r->attrs.items[i].name);
+
+    if (r->lsi_present) {
+        if (r->lsi_count == 0)
+            return err_invalid_parameter(a, "List of LocalSecondaryIndexes is empty");
+        if (r->keys.count != 2)
+            return err_invalid_parameter(a, "Table KeySchema does not have a range key, which is "
+                                            "required when specifying a LocalSecondaryIndex");
+        for (size_t i = 0; i < r->lsi_count; i++) {
+            const raw_index_t *ix = &r->lsi[i];
+            if ((e = check_keys_defined(a, r, &ix->keys))) return e;
+            if ((e = check_key_order(a, &ix->keys))) return e;
+            if (ix->keys.count != 2)
+                return err_invalid_parameter(
+                    a, "Index KeySchema does not have a range key for index: %s", ix->name);
+            if (strcmp(ix->keys.items[0].name, r->keys.items[0].name) != 0)
+                return err_invalid_parameter(
+                    a, "Index KeySchema does not have the same leading hash key as table KeySchema "
+                       "for index: %s. index hash key: %s, table hash key: %s",
+                    ix->name, ix->keys.items[0].name, r->keys.items[0].name);
+            if ((e = check_projection(a, ix))) return e;
+            if (ix->throughput.present)
+                return err_invalid_parameter(a, "ProvisionedThroughput is not supported for a "
+                                                "LocalSecondaryIndex: %s", ix->name);
+            for (size_t k = 0; k < i; k++)
+                if (strcmp(r->lsi[k].name, ix->name) == 0)
+                    return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
+        }
+        if (r->lsi_count > MAX_LSI)
+            return err_invalid_parameter(
+                a, "Number of LocalSecondaryIndexes exceeds per-table limit of %d", MAX_LSI);
+    }
+    if (r->gsi_present) {
+        if (r->gsi_count == 0)
+            return err_invalid_parameter(a, "List of GlobalSecondaryIndexes is empty");
+        for (size_t i = 0; i < r->gsi_count; i++) {
+            const raw_index_t *ix = &r->gsi[i];
+            if ((e = check_keys_defined(a, r, &ix->keys))) return e;
+            if ((e = check_key_order(a, &ix->keys))) return e;
+            if ((e = check_projection(a, ix))) return e;
+            if (on_demand && ix->throughput.present)
+                return err_invalid_parameter(a, "ProvisionedThroughput should not be specified for "
+                                                "index: %s when BillingMode is PAY_PER_REQUEST",
+                                             ix->name);
+            if (!on_demand && !ix->throughput.present)
+                return err_invalid_parameter(a, "ProvisionedThroughput must be specified for index: %s",
+                                             ix->name);
+            for (size_t k = 0; k < r->lsi_count; k++)
+                if (strcmp(r->lsi[k].name, ix->name) == 0)
+                    return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
+            for (size_t k = 0; k < i; k++)
+                if (strcmp(r->gsi[k].name, ix->name) == 0)
+                    return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
+        }
+        if (r->gsi_count > MAX_GSI)
+            return err_invalid_parameter(
+                a, "GlobalSecondaryIndex count exceeds the per-table limit of %d", MAX_GSI);
+    }
+    /* Every attribute definition must be used by a key of the table or an index. */
+    if (!r->lsi_present && !r->gsi_present) {
+        if (r->keys.count != r->attrs.count)
+            return err_invalid_parameter(a, "Number of attributes in KeySchema does not exactly "
+                                            "match number of attributes defined in "
+                                            "AttributeDefinitions");
+    } else {
+        buf_t used;
+        buf_init(&used);
+        size_t used_count = 0;
+        bool unused = false;
+        const char **seen = arena_alloc(a, (r->attrs.count + 1) * sizeof(char *));
+        const raw_list_t *lists[1 + MAX_LSI + MAX_GSI + 64];
+        size_t nl = 0;
+        lists[nl++] = &r->keys;
+        for (size_t i = 0; i < r->lsi_count && nl < sizeof lists / sizeof *lists; i++)
+            lists[nl++] = &r->lsi[i].keys;
+        for (size_t i = 0; i < r->gsi_count && nl < sizeof lists / sizeof *lists; i++)
+            lists[nl++] = &r->gsi[i].keys;
+        for (size_t l = 0; l < nl; l++)
+            for (size_t i = 0; i < lists[l]->count; i++) {
+                const char *n = lists[l]->items[i].name;
+                bool dup = false;
+                for (size_t k = 0; k < used_count && !dup; k++) dup = strcmp(seen[k], n) == 0;
+                if (dup || used_count >= r->attrs.count) continue;
+                seen[used_count++] = n;
+            }
+        unused = used_count != r->attrs.count;
+        if (unused) {
+            buf_putc(&used, '[');
+            for (size_t k = 0; k < used_count; k++) {
+                if (k) buf_append_str(&used, ", ");
+                buf_append_str(&used, seen[k]);
+            }
+            buf_putc(&used, ']');
+            e = err_invalid_parameter(
+                a, "Some AttributeDefinitions are not used. AttributeDefinitions: %s, keys used: %.*s",
+                names_text(a, &r->attrs), (int)used.len, used.data);
+        }
+        buf_free(&used);
+        if (e) return e;
+    }
+    if (r->stream_present) {
+        if (r->stream_enabled && !r->stream_view_type)
+            return err_validation(a, "1 validation error detected: Value null at "
+                                     "'streamSpecification.streamViewType' failed to satisfy "
+                                     "constraint: Member must not be null");
+        if (!r->stream_enabled && r->stream_view_type && !stored)
+            return err_validation(a, "One or more parameter values were invalid: "
+                                     "StreamSpecification: StreamViewType was set but "
+                                     "StreamEnabled was false");
+    }
+    return NULL;
+}
+
+/* --- building the table ------------------------------------------------------------ */
+
+static const char *dup_str(arena_t *a, const char *s) { return s ? arena_strndup(a, s, strlen(s)) : NULL; }
+
+static value_type_t attr_type_of(const raw_table_t *r, const char *name)
+{
+    for (size_t i = 0; i < r->attrs.count; i++)
+        if (strcmp(r->attrs.items[i].name, name) == 0)
+            return r->attrs.items[i].type[0] == 'S' ? VALUE_S : r->attrs.items[i].type[0] == 'N' ? VALUE_N : VALUE_B;
+    return VALUE_S;
+}
+
+static void copy_index(arena_t *a, const raw_index_t *ix, bool global, index_def_t *out)
+{
+    out->name = dup_str(a, ix->name);
+    out->global = global;
+    out->keys.hash = dup_str(a, ix->keys.items[0].name);
+    out->keys.range = ix->keys.count > 1 ? dup_str(a, ix->keys.items[1].name) : NULL;
+    out->projection = strcmp(ix->projection_type, "ALL") == 0        ? PROJECTION_ALL
+                      : strcmp(ix->projection_type, "KEYS_ONLY") == 0 ? PROJECTION_KEYS_ONLY
+                                                                      : PROJECTION_INCLUDE;
+    out->non_key_count = ix->non_key.count;
+    out->non_key = arena_alloc(a, (ix->non_key.count + 1) * sizeof(char *));
+    for (size_t i = 0; i < ix->non_key.count; i++) out->non_key[i] = dup_str(a, ix->non_key.items[i].name);
+    out->rcu = ix->throughput.rcu;
+    out->wcu = ix->throughput.wcu;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
+}
+
+static void new_uuid(arena_t *a, const char **out)
+{
+    uint8_t r[16];
+    if (getrandom(r, sizeof r, 0) != sizeof r)
+        for (size_t i = 0; i < sizeof r; i++) r[i] = (uint8_t)rand();
+    r[6] = (r[6] & 0x0f) | 0x40;
+    r[8] = (r[8] & 0x3f) | 0x80;
+    *out = arena_sprintf(a, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                         r[12], r[13], r[14], r[15]);
+}
+
+ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool stored, table_t **out)
+{
+    raw_table_t r;
+    ddb_error_t *e = read_raw(a, req, &r);
+    if (e) return e;
+    if ((e = validate_raw(a, &r, stored))) return e;
+
+    arena_t *ta = arena_new(4096);
+    table_t *t = arena_calloc(ta, sizeof *t);
+    t->arena = ta;
+    t->name = dup_str(ta, r.table_name);
+    t->attr_count = r.attrs.count;
+    t->attrs = arena_alloc(ta, r.attrs.count * sizeof(attr_def_t));
+    for (size_t i = 0; i < r.attrs.count; i++) {
+        t->attrs[i].name = dup_str(ta, r.attrs.items[i].name);
+        t->attrs[i].type = attr_type_of(&r, r.attrs.items[i].name);
+    }
+    t->keys.hash = dup_str(ta, r.keys.items[0].name);
+    t->hash_type = attr_type_of(&r, t->keys.hash);
+    if (r.keys.count > 1) {
+        t->keys.range = dup_str(ta, r.keys.items[1].name);
+        t->range_type = attr_type_of(&r, t->keys.range);
+    }
+    t->pay_per_request = r.billing_mode && strcmp(r.billing_mode, "PAY_PER_REQUEST") == 0;
+    t->rcu = r.throughput.rcu;
+    t->wcu = r.throughput.wcu;
+    t->index_count = r.lsi_count + r.gsi_count;
+    t->indexes = arena_calloc(ta, (t->index_count + 1) * sizeof(index_def_t));
+    for (size_t i = 0; i < r.lsi_count; i++) copy_index(ta, &r.lsi[i], false, &t->indexes[i]);
+    for (size_t i = 0; i < r.gsi_count; i++)
+        copy_index(ta, &r.gsi[i], true, &t->indexes[r.lsi_count + i]);
+    t->stream_enabled = r.stream_present && r.stream_enabled;
+    t->stream_view_type = t->stream_enabled ? dup_str(ta, r.stream_view_type) : NULL;
+    t->sse_enabled = r.sse_present && r.sse_enabled;
+    t->sse_type = t->sse_enabled ? dup_str(ta, r.sse_type ? r.sse_type : "KMS") : NULL;
+    t->kms_key = t->sse_enabled ? dup_str(ta, r.kms_key) : NULL;
+    t->tag_count = r.tags.count;
+    t->tags = arena_alloc(ta, (r.tags.count + 1) * sizeof(tag_t));
+    for (size_t i = 0; i < r.tags.count; i++) {
+        t->tags[i].key = dup_str(ta, r.tags.items[i].name);
+        t->tags[i].value = dup_str(ta, r.tags.items[i].type);
+    }
+    t->table_class = r.table_class ? dup_str(ta, r.table_class) : NULL;
+    t->deletion_protection = r.deletion_protection;
+    t->refs = 1;
+
+    if (stored) {
+        const char *s;
+        size_t len;
+        if (wire_string(a, req, "TableId", &s, &len, &e)) t->id = dup_str(ta, s);
+        if (wire_string(a, req, "DbiName", &s, &len, &e) && len < sizeof t->dbi_name)
+            memcpy(t->dbi_name, s, len + 1);
+        const json_value_t *n;
+        if ((n = wire_member(req, "CreationDateTime")) && n->type == JSON_NUMBER)
+            t->created = strtod(n->u.str.ptr, NULL);
+        if ((n = wire_member(req, "BillingUpdated")) && n->type == JSON_NUMBER)
+            t->billing_updated = strtod(n->u.str.ptr, NULL);
+        if ((n = wire_member(req, "LastIncrease")) && n->type == JSON_NUMBER)
+            t->last_increase = strtod(n->u.str.ptr, NULL);
+        if ((n = wire_member(req, "LastDecrease")) && n->type == JSON_NUMBER)
+            t->last_decrease = strtod(n->u.str.ptr, NULL);
+    }
+    if (!t->id) new_uuid(ta, &t->id);
+    if (!t->created) t->created = now_seconds();
+    if (!t->dbi_name[0]) snprintf(t->dbi_name, sizeof t->dbi_name, "t:%s", t->id);
+    *out = t;
+    return NULL;
+}
+
+void catalog_table_free(table_t *t)
+{
+    if (t) arena_free(t->arena);
+}
+
+/* --- rendering ------------------------------------------------------------------------ */
+
+static void put_key(buf_t *b, const char *key)
+{
+    json_write_string(b, key, strlen(key));
+    buf_putc(b, ':');
+}
+
+static void put_str(buf_t *b, const char *key, const char *value)
+{
+    put_key(b, key);
+    json_write_string(b, value, strlen(value));
+}
+
+static void render_key_schema(buf_t *b, const key_schema_t *k)
+{
+    put_key(b, "KeySchema");
+    buf_append_str(b, "[{\"AttributeName\":");
+    json_write_string(b, k->hash, strlen(k->hash));
+    buf_append_str(b, ",\"KeyType\":\"HASH\"}");
+    if (k->range) {
+        buf_append_str(b, ",{\"AttributeName\":");
+        json_write_string(b, k->range, strlen(k->range));
+        buf_append_str(b, ",\"KeyType\":\"RANGE\"}");
+    }
+    buf_putc(b, ']');
+}
+
+static void render_attrs(buf_t *b, const table_t *t)
+{
+    put_key(b, "AttributeDefinitions");
+    buf_putc(b, '[');
+    for (size_t i = 0; i < t->attr_count; i++) {
+        if (i) buf_putc(b, ',');
+        buf_putc(b, '{');
+        put_str(b, "AttributeName", t->attrs[i].name);
+        buf_putc(b, ',');
+        put_str(b, "AttributeType", value_type_name(t->attrs[i].type));
+        buf_putc(b, '}');
+    }
+    buf_putc(b, ']');
+}
+
+static const char *projection_name(projection_type_t p)
+{
+    return p == PROJECTION_ALL ? "ALL" : p == PROJECTION_KEYS_ONLY ? "KEYS_ONLY" : "INCLUDE";
+}
+
+static void render_projection(buf_t *b, const index_def_t *ix)
+{
+    put_key(b, "Projection");
+    buf_putc(b, '{');
+    put_str(b, "ProjectionType", projection_name(ix->projection));
+    if (ix->projection == PROJECTION_INCLUDE) {
+        buf_append_str(b, ",\"NonKeyAttributes\":[");
+        for (size_t i = 0; i < ix->non_key_count; i++) {
+            if (i) buf_putc(b, ',');
+            json_write_string(b, ix->non_key[i], strlen(ix->non_key[i]));
+        }
+        buf_putc(b, ']');
+    }
+    buf_putc(b, '}');
+}
+
+static void render_tags(buf_t *b, const table_t *t)
+{
+    put_key(b, "Tags");
+    buf_putc(b, '[');
+    for (size_t i = 0; i < t->tag_count; i++) {
+        if (i) buf_putc(b, ',');
+        buf_putc(b, '{');
+        put_str(b, "Key", t->tags[i].key);
+        buf_putc(b, ',');
+        put_str(b, "Value", t->tags[i].value);
+        buf_putc(b, '}');
+    }
+    buf_putc(b, ']');
+}
+
+void catalog_table_render_definition(buf_t *b, const table_t *t)
+{
+    buf_putc(b, '{');
+    put_str(b, "TableName", t->name);
+    buf_putc(b, ',');
+    put_str(b, "TableId", t->id);
+    buf_putc(b, ',');
+    put_str(b, "DbiName", t->dbi_name);
+    buf_printf(b, ",\"CreationDateTime\":%.3f,\"BillingUpdated\":%.3f", t->created,
+               t->billing_updated);
+    buf_printf(b, ",\"LastIncrease\":%.3f,\"LastDecrease\":%.3f,", t->last_increase,
+               t->last_decrease);
+    render_attrs(b, t);
+    buf_putc(b, ',');
+    render_key_schema(b, &t->keys);
+    buf_putc(b, ',');
+    put_str(b, "BillingMode", t->pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
+    if (!t->pay_per_request)
+        buf_printf(b, ",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":%lld,"
+                      "\"WriteCapacityUnits\":%lld}",
+                   (long long)t->rcu, (long long)t->wcu);
+    for (int global = 0; global < 2; global++) {
+        bool any = false;
+        for (size_t i = 0; i < t->index_count; i++) {
+            const index_def_t *ix = &t->indexes[i];
+            if (ix->global != global) continue;
+            buf_append_str(b, any ? ",{" : global ? ",\"GlobalSecondaryIndexes\":[{"
+                                                  : ",\"LocalSecondaryIndexes\":[{");
+            any = true;
+            put_str(b, "IndexName", ix->name);
+            buf_putc(b, ',');
+            render_key_schema(b, &ix->keys);
+            buf_putc(b, ',');
+            render_projection(b, ix);
+            if (global && !t->pay_per_request)
+                buf_printf(b, ",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":%lld,"
+                              "\"WriteCapacityUnits\":%lld}",
+                           (long long)ix->rcu, (long long)ix->wcu);
+            buf_putc(b, '}');
+        }
+        if (any) buf_putc(b, ']');
+    }
+    if (t->stream_enabled) {
+        buf_append_str(b, ",\"StreamSpecification\":{\"StreamEnabled\":true,");
+        put_str(b, "StreamViewType", t->stream_view_type);
+        buf_putc(b, '}');
+    }
+    if (t->sse_enabled) {
+        buf_append_str(b, ",\"SSESpecification\":{\"Enabled\":true,");
+        put_str(b, "SSEType", t->sse_type);
+        if (t->kms_key) {
+            buf_putc(b, ',');
+            put_str(b, "KMSMasterKeyId", t->kms_key);
+        }
+        buf_putc(b, '}');
+    }
+    if (t->table_class) {
+        buf_putc(b, ',');
+        put_str(b, "TableClass", t->table_class);
+    }
+    if (t->deletion_protection) buf_append_str(b, ",\"DeletionProtectionEnabled\":true");
+    buf_putc(b, ',');
+    render_tags(b, t);
+    buf_putc(b, '}');
+}
+
+void catalog_table_arn(const table_t *t, buf_t *b)
+{
+    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s", catalog_region(), CATALOG_ACCOUNT, t->name);
+}
+
+static void render_throughput(buf_t *b, const table_t *t, int64_t rcu, int64_t wcu)
+{
+    buf_append_str(b, "\"ProvisionedThroughput\":{");
+    if (t->last_increase) buf_printf(b, "\"LastIncreaseDateTime\":%.3f,", t->last_increase);
+    if (t->last_decrease) buf_printf(b, "\"LastDecreaseDateTime\":%.3f,", t->last_decrease);
+    buf_printf(b, "\"NumberOfDecreasesToday\":%d,\"ReadCapacityUnits\":%lld,"
+                  "\"WriteCapacityUnits\":%lld}",
+               t->decreases_today, (long long)rcu, (long long)wcu);
+}
+
+void catalog_table_render_description(buf_t *b, const table_t *t, const char *status)
+{
+    buf_putc(b, '{');
+    render_attrs(b, t);
+    buf_putc(b, ',');
+    put_str(b, "TableName", t->name);
+    buf_putc(b, ',');
+    render_key_schema(b, &t->keys);
+    buf_putc(b, ',');
+    put_str(b, "TableStatus", status);
+    buf_printf(b, ",\"CreationDateTime\":%.3f,", t->created);
+    render_throughput(b, t, t->pay_per_request ? 0 : t->rcu, t->pay_per_request ? 0 : t->wcu);
+    buf_printf(b, ",\"TableSizeBytes\":%lld,\"ItemCount\":%lld,\"TableArn\":\"",
+               (long long)atomic_load(&t->size_bytes), (long long)atomic_load(&t->item_count));
+    catalog_table_arn(t, b);
+    buf_append_str(b, "\",");
+    put_str(b, "TableId", t->id);
+    if (t->pay_per_request || t->billing_updated) {
+        buf_printf(b, ",\"BillingModeSummary\":{\"BillingMode\":\"%s\"",
+                   t->pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
+        buf_printf(b, ",\"LastUpdateToPayPerRequestDateTime\":%.3f}",
+                   t->billing_updated ? t->billing_updated : t->created);
+    }
+    for (int global = 0; global < 2; global++) {
+        bool any = false;
+        for (size_t i = 0; i < t->index_count; i++) {
+            const index_def_t *ix = &t->indexes[i];
+            if (ix->global != global) continue;
+            buf_append_str(b, any ? ",{" : global ? ",\"GlobalSecondaryIndexes\":[{"
+                                                  : ",\"LocalSecondaryIndexes\":[{");
+            any = true;
+            put_str(b, "IndexName", ix->name);
+            buf_putc(b, ',');
+            render_key_schema(b, &ix->keys);
+            buf_putc(b, ',');
+            render_projection(b, ix);
+            if (global) {
+                buf_append_str(b, ",\"IndexStatus\":\"ACTIVE\",");
+                render_throughput(b, t, t->pay_per_request ? 0 : ix->rcu,
+                                  t->pay_per_request ? 0 : ix->wcu);
+            }
+            buf_append_str(b, ",\"IndexSizeBytes\":0,\"ItemCount\":0,\"IndexArn\":\"");
+            catalog_table_arn(t, b);
+            buf_append_str(b, "/index/");
+            buf_append_str(b, ix->name);
+            buf_append_str(b, "\"}");
+        }
+        if (any) buf_putc(b, ']');
+    }
+    if (t->stream_enabled) {
+        buf_append_str(b, ",\"StreamSpecification\":{\"StreamEnabled\":true,");
+        put_str(b, "StreamViewType", t->stream_view_type);
+        buf_printf(b, "},\"LatestStreamLabel\":\"%.3f\",\"LatestStreamArn\":\"", t->created);
+        catalog_table_arn(t, b);
+        buf_printf(b, "/stream/%.3f\"", t->created);
+    }
+    if (t->sse_enabled) {
+        buf_append_str(b, ",\"SSEDescription\":{\"Status\":\"ENABLED\",");
+        put_str(b, "SSEType", t->sse_type);
+        if (strcmp(t->sse_type, "KMS") == 0) {
+            buf_printf(b, ",\"KMSMasterKeyArn\":\"arn:aws:kms:%s:%s:key/%s\"", catalog_region(),
+                       CATALOG_ACCOUNT, t->kms_key ? t->kms_key : t->id);
+        }
+        buf_putc(b, '}');
+    }
+    if (t->table_class) {
+        buf_append_str(b, ",\"TableClassSummary\":{");
+        put_str(b, "TableClass", t->table_class);
+        buf_putc(b, '}');
+    }
+    buf_printf(b, ",\"DeletionProtectionEnabled\":%s", t->deletion_protection ? "true" : "false");
+    buf_putc(b, '}');
+}
+
+/* --- registry ------------------------------------------------------------------------- */
+
+static struct {
+    pthread_rwlock_t lock;
+    table_t **tables; /* sorted by name */
+    size_t count, cap;
+    const char *region;
+} reg = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+
+void catalog_init(const char *region) { reg.region = region; }
+const char *catalog_region(void) { return reg.region ? reg.region : "us-east-1"; }
+
+/* Index of the first table whose name is >= name. */
+static size_t find_slot(const char *name, size_t len, bool *found)
+{
+    size_t lo = 0, hi = reg.count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *m = reg.tables[mid]->name;
+        size_t mlen = strlen(m);
+        int c = memcmp(m, name, mlen < len ? mlen : len);
+        if (c == 0) c = mlen < len ? -1 : mlen > len;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    *found = lo < reg.count && strlen(reg.tables[lo]->name) == len &&
+             memcmp(reg.tables[lo]->name, name, len) == 0;
+    return lo;
+}
+
+table_t *catalog_acquire(const char *name, size_t len)
+{
+    pthread_rwlock_rdlock(&reg.lock);
+    bool found;
+    size_t i = find_slot(name, len, &found);
+    table_t *t = found ? reg.tables[i] : NULL;
+    if (t) atomic_fetch_add(&t->refs, 1);
+    pthread_rwlock_unlock(&reg.lock);
+    return t;
+}
+
+void catalog_release(table_t *t)
+{
+    if (t && atomic_fetch_sub(&t->refs, 1) == 1) catalog_table_free(t);
+}
+
+bool catalog_exists(const char *name)
+{
+    table_t *t = catalog_acquire(name, strlen(name));
+    catalog_release(t);
+    return t != NULL;
+}
+
+void catalog_publish(table_t *t)
+{
+    pthread_rwlock_wrlock(&reg.lock);
+    bool found;
+    size_t i = find_slot(t->name, strlen(t->name), &found);
+    if (reg.count == reg.cap) {
+        reg.cap = reg.cap ? reg.cap * 2 : 64;
+        reg.tables = realloc(reg.tables, reg.cap * sizeof *reg.tables);
+        if (!reg.tables) abort();
+    }
+    memmove(&reg.tables[i + 1], &reg.tables[i], (reg.count - i) * sizeof *reg.tables);
+    reg.tables[i] = t;
+    reg.count++;
+    pthread_rwlock_unlock(&reg.lock);
+}
+
+void catalog_unpublish(table_t *t)
+{
+    pthread_rwlock_wrlock(&reg.lock);
+    bool found;
+    size_t i = find_slot(t->name, strlen(t->name), &found);
+    if (found && reg.tables[i] == t) {
+        memmove(&reg.tables[i], &reg.tables[i + 1], (reg.count - i - 1) * sizeof *reg.tables);
+        reg.count--;
+    }
+    pthread_rwlock_unlock(&reg.lock);
+    catalog_release(t);
+}
+
+size_t catalog_list(arena_t *a, const char *after, size_t limit, const char ***names, bool *more)
+{
+    pthread_rwlock_rdlock(&reg.lock);
+    size_t start = 0;
+    if (after) {
+        bool found;
+        start = find_slot(after, strlen(after), &found);
+        if (found) start++;
+    }
+    size_t n = reg.count - start < limit ? reg.count - start : limit;
+    *names = arena_alloc(a, (n + 1) * sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        (*names)[i] = arena_strndup(a, reg.tables[start + i]->name, strlen(reg.tables[start + i]->name));
+    *more = start + n < reg.count;
+    pthread_rwlock_unlock(&reg.lock);
+    return n;
+}
+
+/* Live statistics are not stored: they are counted once at start-up. */
+static void count_items(MDB_txn *txn, table_t *t)
+{
+    MDB_cursor *c;
+    if (mdb_cursor_open(txn, t->dbi, &c)) return;
+    MDB_val k, v;
+    int64_t items = 0, bytes = 0;
+    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        const uint8_t *p = v.mv_data;
+        uint64_t size = 0;
+        varint_get(&p, p + v.mv_size, &size);
+        items++;
+        bytes += (int64_t)size;
+    }
+    mdb_cursor_close(c);
+    t->item_count = items;
+    t->size_bytes = bytes;
+}
+
+int catalog_load(MDB_txn *txn)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, storage_catalog_dbi(), &c);
+    if (rc) return rc;
+    MDB_val k, v;
+    arena_t *a = arena_new(0);
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        arena_reset(a);
+        json_value_t *def;
+        table_t *t;
+        if (json_parse(a, v.mv_data, v.mv_size, &def, NULL) != JSON_OK ||
+            catalog_table_parse(a, def, true, &t) != NULL) {
+            log_error("catalog: cannot read the definition of %.*s; skipped", (int)k.mv_size,
+                      (const char *)k.mv_data);
+            continue;
+        }
+        if ((rc = mdb_dbi_open(txn, t->dbi_name, MDB_CREATE, &t->dbi))) break;
+        count_items(txn, t);
+        catalog_publish(t);
+    }
+    mdb_cursor_close(c);
+    arena_free(a);
+    log_info("catalog: %zu tables", reg.count);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+void catalog_shutdown(void)
+{
+    pthread_rwlock_wrlock(&reg.lock);
+    for (size_t i = 0; i < reg.count; i++) catalog_release(reg.tables[i]);
+    free(reg.tables);
+    reg.tables = NULL;
+    reg.count = reg.cap = 0;
+    pthread_rwlock_unlock(&reg.lock);
+}

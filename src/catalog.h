@@ -1,0 +1,129 @@
+/* catalog: table and index metadata.
+ *
+ * A table_t is the parsed definition of one table (keys, attribute
+ * definitions, billing, indexes, stream/SSE settings, tags) plus its DBI and
+ * live statistics.  Definitions are persisted in the catalog DBI as the JSON
+ * that catalog_table_render_definition writes and catalog_table_parse reads
+ * back: the same parser validates a CreateTable request and loads a table
+ * at start-up.
+ *
+ * Lifetime: the registry holds one reference to each live table;
+ * catalog_acquire adds one for a request, catalog_release drops it.  A
+ * deleted table leaves the registry at once and is freed when its last
+ * request lets go, so a write queued behind a DeleteTable never touches
+ * freed memory (it sees `dropped` instead).
+ */
+#ifndef DDBD_CATALOG_H
+#define DDBD_CATALOG_H
+
+#include <lmdb.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "errors.h"
+#include "json.h"
+#include "value.h"
+
+#define CATALOG_ACCOUNT "000000000000"
+
+typedef struct {
+    const char *name;
+    value_type_t type; /* VALUE_S, VALUE_N or VALUE_B */
+} attr_def_t;
+
+typedef struct {
+    const char *hash;  /* attribute names; range NULL when absent */
+    const char *range;
+} key_schema_t;
+
+typedef enum { PROJECTION_ALL, PROJECTION_KEYS_ONLY, PROJECTION_INCLUDE } projection_type_t;
+
+typedef struct {
+    const char *name;
+    bool global;
+    key_schema_t keys;
+    projection_type_t projection;
+    const char **non_key;
+    size_t non_key_count;
+    int64_t rcu, wcu; /* GSIs of PROVISIONED tables */
+} index_def_t;
+
+typedef struct {
+    const char *key, *value;
+} tag_t;
+
+typedef struct table {
+    arena_t *arena; /* owns every string of the definition */
+    const char *name;
+    const char *id;  /* UUID */
+    double created;  /* seconds since the epoch */
+    attr_def_t *attrs;
+    size_t attr_count;
+    key_schema_t keys;
+    value_type_t hash_type, range_type;
+    bool pay_per_request;
+    int64_t rcu, wcu;
+    double billing_updated; /* when BillingMode last changed; 0: never */
+    double last_increase, last_decrease;
+    int decreases_today;
+    index_def_t *indexes;
+    size_t index_count;
+    bool stream_enabled;
+    const char *stream_view_type;
+    bool sse_enabled;
+    const char *sse_type, *kms_key;
+    tag_t *tags;
+    size_t tag_count;
+    bool deletion_protection;
+    const char *table_class;
+
+    char dbi_name[40];
+    MDB_dbi dbi;
+    _Atomic int64_t item_count, size_bytes; /* kept by the writer */
+    _Atomic int refs;
+    bool dropped; /* writer thread only */
+} table_t;
+
+/* Parse and validate a table definition (a CreateTable request, or a
+ * stored definition when stored is true, which also reads TableId,
+ * CreationDateTime and the DBI name).  On success *out is a new table with
+ * one reference.  region is used for ARNs only. */
+ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool stored, table_t **out);
+void catalog_table_free(table_t *t);
+
+/* Table-name rules shared by every operation: the length rule has its own
+ * message and comes before the constraint list; the pattern (and a
+ * missing name) go into the list. */
+ddb_error_t *catalog_table_name_length_error(arena_t *a, const char *name);
+void catalog_check_table_name(constraint_list_t *cl, const char *name, const char *path);
+
+void catalog_table_render_definition(buf_t *b, const table_t *t);
+/* A TableDescription object for the given TableStatus. */
+void catalog_table_render_description(buf_t *b, const table_t *t, const char *status);
+
+/* The table's ARN. */
+void catalog_table_arn(const table_t *t, buf_t *b);
+
+/* --- registry --------------------------------------------------------------- */
+
+void catalog_init(const char *region);
+const char *catalog_region(void);
+/* Load every stored table (start-up, inside a write transaction). */
+int catalog_load(MDB_txn *txn);
+/* A live table by name with a reference held, or NULL. */
+table_t *catalog_acquire(const char *name, size_t len);
+void catalog_release(table_t *t);
+/* Enter / remove a table (writer thread, after commit). */
+void catalog_publish(table_t *t);
+void catalog_unpublish(table_t *t);
+/* Names in order, starting after `after` (NULL: from the first), at most
+ * limit; *more says whether names remain. */
+size_t catalog_list(arena_t *a, const char *after, size_t limit, const char ***names, bool *more);
+/* Whether a table named name exists or is being created. */
+bool catalog_exists(const char *name);
+void catalog_shutdown(void);
+
+#endif

@@ -1,0 +1,662 @@
+/* json: the strict request-body reader (text -> arena tree, one pass) and the
+ * writer helpers that render strings and base64 into response buffers.
+ *
+ * How the reader stays cheap: the body is copied once into the arena with a
+ * few zero bytes after it.  Strings are unescaped in place inside that copy
+ * (an escape is never shorter than what it decodes to) and NUL-terminated on
+ * their closing quote, so a string costs no allocation.  The zero padding
+ * lets scanners read ahead (16-byte loads, "true", \uXXXX) without bounds
+ * checks: a zero byte can never continue a token, so every scan stops at the
+ * end.  A container's children are collected on one scratch stack shared by
+ * all nesting levels and copied into a single arena block (nodes and the
+ * member/item array together) when the container closes.
+ */
+#include "json.h"
+
+#include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* Zero bytes after the copy of the input; covers a 16-byte load at the end. */
+#define JSON_PAD 16
+/* Objects up to this many members find duplicates by comparing each new key
+ * with the previous ones; bigger ones are sorted once when they close, so
+ * an object with many thousands of keys costs O(n log n), with no hash that
+ * crafted keys could flood. */
+#define JSON_DUP_LINEAR 16
+/* Scratch slots on the C stack before the scratch moves to the arena. */
+#define JSON_SCRATCH_INITIAL 64
+
+typedef struct {
+    const char *key;
+    size_t key_len;
+    json_value_t v;
+} json_slot_t;
+
+typedef struct {
+    char *p;    /* cursor in the copy */
+    char *base; /* the copy: base[0..end) is the text, then JSON_PAD zeros */
+    char *end;
+    arena_t *a;
+    json_slot_t *slots; /* scratch stack of open containers' children */
+    size_t top, cap;
+    json_value_t *root;
+    char *err; /* where the error was detected */
+    int depth;
+} json_parser_t;
+
+/* A value being parsed is named by its scratch slot, not by a pointer: the
+ * scratch moves when it grows.  Writing each value in place (never building
+ * it in a temporary and copying it) also matters for speed. */
+#define JSON_ROOT SIZE_MAX
+
+static inline json_value_t *json_dst(json_parser_t *P, size_t slot)
+{
+    return slot == JSON_ROOT ? P->root : &P->slots[slot].v;
+}
+
+/* 1 for space, \t, \n, \r. */
+static const uint8_t json_ws[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
+
+/* Bytes a string needs to escape when written: '"', '\\' and controls. */
+static const uint8_t json_esc[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
+static inline char *json_skip_ws(char *p)
+{
+    while (json_ws[(uint8_t)*p]) p++;
+    return p;
+}
+
+static inline json_status_t json_fail(json_parser_t *P, char *at, json_status_t st)
+{
+    P->err = at;
+    return st;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0.  Rejects stray continuation
+ * bytes, overlongs (C0, C1, E0 80..9F, F0 80..8F), UTF-8-encoded surrogates
+ * (ED A0..BF), code points above U+10FFFF (F4 90.., F5..FF) and truncated
+ * sequences (a zero pad byte is not a continuation byte). */
+static inline int json_utf8_len(const uint8_t *s)
+{
+    uint8_t c = s[0];
+    if (c < 0x80) return 1;
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c < 0xF0) {
+        uint8_t lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80) return 0;
+        return 3;
+    }
+    if (c < 0xF5) {
+        uint8_t lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/* An unexpected byte where a token should start: invalid UTF-8 is reported
+ * as such wherever it appears; anything else is a syntax error. */
+static json_status_t json_fail_token(json_parser_t *P, char *at)
+{
+    if (at < P->end && (uint8_t)*at >= 0x80 && json_utf8_len((const uint8_t *)at) == 0)
+        return json_fail(P, at, JSON_ERR_UTF8);
+    return json_fail(P, at, JSON_ERR_SYNTAX);
+}
+
+/* The first byte at or after q that ends the plain part of a string: '"',
+ * '\\', a control character or a non-ASCII byte.  The terminating pad byte
+ * guarantees one is found at or before the end. */
+static inline char *json_scan_plain(char *q)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    for (;;) {
+        __m128i x = _mm_loadu_si128((const __m128i *)q);
+        /* Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches
+         * both the controls and the non-ASCII bytes. */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                                 _mm_cmplt_epi8(x, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) return q + __builtin_ctz(mask);
+        q += 16;
+    }
+#else
+    for (;;) {
+        uint8_t c = (uint8_t)*q;
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return q;
+        q++;
+    }
+#endif
+}
+
+/* The value of 4 hex digits at s, or -1. */
+static inline int32_t json_hex4(const char *s)
+{
+    int32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        uint8_t c = (uint8_t)s[i];
+        int32_t d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            d = (c | 0x20) - 'a' + 10;
+        else
+            return -1;
+        v = v << 4 | d;
+    }
+    return v;
+}
+
+static inline char *json_utf8_put(char *w, uint32_t cp)
+{
+    if (cp < 0x80) {
+        *w++ = (char)cp;
+    } else if (cp < 0x800) {
+        *w++ = (char)(0xC0 | cp >> 6);
+        *w++ = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *w++ = (char)(0xE0 | cp >> 12);
+        *w++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *w++ = (char)(0x80 | (cp & 0x3F));
+    } else {
+        *w++ = (char)(0xF0 | cp >> 18);
+        *w++ = (char)(0x80 | (cp >> 12 & 0x3F));
+        *w++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *w++ = (char)(0x80 | (cp & 0x3F));
+    }
+    return w;
+}
+
+/* Decode the escape at q (q[0] == '\\') into w; advance both. */
+static json_status_t json_parse_escape(json_parser_t *P, char **qp, char **wp)
+{
+    char *q = *qp, *w = *wp;
+    char c;
+    switch (q[1]) {
+    case '"': c = '"'; break;
+    case '\\': c = '\\'; break;
+    case '/': c = '/'; break;
+    case 'b': c = '\b'; break;
+    case 'f': c = '\f'; break;
+    case 'n': c = '\n'; break;
+    case 'r': c = '\r'; break;
+    case 't': c = '\t'; break;
+    case 'u': {
+        int32_t cp = json_hex4(q + 2);
+        if (cp < 0) return json_fail(P, q, JSON_ERR_SYNTAX);
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            if (cp >= 0xDC00 || q[6] != '\\' || q[7] != 'u') return json_fail(P, q, JSON_ERR_UTF8);
+            int32_t lo = json_hex4(q + 8);
+            if (lo < 0) return json_fail(P, q + 6, JSON_ERR_SYNTAX);
+            if (lo < 0xDC00 || lo > 0xDFFF) return json_fail(P, q, JSON_ERR_UTF8);
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            q += 6;
+        }
+        *wp = json_utf8_put(w, (uint32_t)cp);
+        *qp = q + 6;
+        return JSON_OK;
+    }
+    default: return json_fail(P, q, JSON_ERR_SYNTAX);
+    }
+    *w = c;
+    *wp = w + 1;
+    *qp = q + 2;
+    return JSON_OK;
+}
+
+/* The rest of a string that is not plain ASCII up to its closing quote:
+ * start is its first byte, q the first byte json_scan_plain stopped at. */
+static __attribute__((noinline)) json_status_t json_parse_string_slow(json_parser_t *P, char *start,
+                                                                     char *q, const char **out,
+                                                                     size_t *len)
+{
+    for (;;) {
+        uint8_t c = (uint8_t)*q;
+        if (c == '"') {
+            *q = '\0';
+            *out = start;
+            *len = (size_t)(q - start);
+            P->p = q + 1;
+            return JSON_OK;
+        }
+        if (c == '\\') break;
+        if (c < 0x20) return json_fail(P, q < P->end ? q : P->end, JSON_ERR_SYNTAX);
+        int n = json_utf8_len((const uint8_t *)q);
+        if (!n) return json_fail(P, q, JSON_ERR_UTF8);
+        q = json_scan_plain(q + n);
+    }
+    /* From the first escape on, the decoded text trails the cursor. */
+    char *w = q;
+    for (;;) {
+        uint8_t c = (uint8_t)*q;
+        if (c == '\\') {
+            json_status_t st = json_parse_escape(P, &q, &w);
+            if (st) return st;
+        } else if (c == '"') {
+            *w = '\0';
+            *out = start;
+            *len = (size_t)(w - start);
+            P->p = q + 1;
+            return JSON_OK;
+        } else if (c < 0x20) {
+            return json_fail(P, q < P->end ? q : P->end, JSON_ERR_SYNTAX);
+        } else if (c >= 0x80) {
+            int n = json_utf8_len((const uint8_t *)q);
+            if (!n) return json_fail(P, q, JSON_ERR_UTF8);
+            memmove(w, q, (size_t)n);
+            w += n, q += n;
+        } else {
+            char *r = json_scan_plain(q);
+            memmove(w, q, (size_t)(r - q));
+            w += r - q, q = r;
+        }
+    }
+}
+
+/* The string whose opening quote is at q[-1]: validated, unescaped in place,
+ * NUL-terminated; P->p is left after the closing quote. */
+static inline json_status_t json_parse_string(json_parser_t *P, char *q, const char **out,
+                                              size_t *len)
+{
+    char *r = json_scan_plain(q);
+    if (__builtin_expect(*r == '"', 1)) {
+        *r = '\0';
+        *out = q;
+        *len = (size_t)(r - q);
+        P->p = r + 1;
+        return JSON_OK;
+    }
+    return json_parse_string_slow(P, q, r, out, len);
+}
+
+/* RFC 8259 number grammar; the raw text is kept (as its own NUL-terminated
+ * copy, since the byte after it in the input is still to be parsed). */
+static json_status_t json_parse_number(json_parser_t *P, json_value_t *v)
+{
+    char *s = P->p, *p = s;
+    if (*p == '-') p++;
+    if (*p == '0') {
+        p++;
+    } else if (*p >= '1' && *p <= '9') {
+        do p++;
+        while (*p >= '0' && *p <= '9');
+    } else {
+        return json_fail_token(P, p);
+    }
+    if (*p == '.') {
+        p++;
+        if (!(*p >= '0' && *p <= '9')) return json_fail_token(P, p);
+        do p++;
+        while (*p >= '0' && *p <= '9');
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (!(*p >= '0' && *p <= '9')) return json_fail_token(P, p);
+        do p++;
+        while (*p >= '0' && *p <= '9');
+    }
+    v->type = JSON_NUMBER;
+    v->u.str.ptr = arena_strndup(P->a, s, (size_t)(p - s));
+    v->u.str.len = (size_t)(p - s);
+    P->p = p;
+    return JSON_OK;
+}
+
+static void json_scratch_grow(json_parser_t *P)
+{
+    size_t cap = P->cap * 2;
+    json_slot_t *s = arena_alloc(P->a, cap * sizeof *s);
+    memcpy(s, P->slots, P->top * sizeof *s);
+    P->slots = s;
+    P->cap = cap;
+}
+
+static inline size_t json_slot_push(json_parser_t *P)
+{
+    if (P->top == P->cap) json_scratch_grow(P);
+    return P->top++;
+}
+
+static json_status_t json_parse_value(json_parser_t *P, size_t slot);
+
+static inline int json_key_cmp(const json_slot_t *x, const json_slot_t *y)
+{
+    if (x->key_len != y->key_len) return x->key_len < y->key_len ? -1 : 1;
+    return memcmp(x->key, y->key, x->key_len);
+}
+
+/* Duplicate check for a big object: a stable merge sort of member indexes
+ * by key, then a look at neighbours.  Reports the earliest member whose key
+ * repeats an earlier one, as the pairwise check of small objects would. */
+static json_status_t json_check_duplicates(json_parser_t *P, const json_slot_t *m, size_t n)
+{
+    size_t *idx = arena_alloc(P->a, 2 * n * sizeof *idx), *tmp = idx + n;
+    for (size_t i = 0; i < n; i++) idx[i] = i;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = json_key_cmp(&m[idx[j]], &m[idx[i]]) < 0 ? idx[j++] : idx[i++];
+            while (i < mid) tmp[k++] = idx[i++];
+            while (j < hi) tmp[k++] = idx[j++];
+        }
+        size_t *t = idx;
+        idx = tmp, tmp = t;
+    }
+    size_t first = n;
+    for (size_t i = 1; i < n; i++)
+        if (idx[i] < first && json_key_cmp(&m[idx[i - 1]], &m[idx[i]]) == 0) first = idx[i];
+    if (first < n) return json_fail(P, (char *)m[first].key - 1, JSON_ERR_DUPLICATE);
+    return JSON_OK;
+}
+
+/* P->p is at '{'. */
+static json_status_t json_parse_object(json_parser_t *P, size_t slot)
+{
+    char *p = P->p;
+    if (++P->depth > JSON_MAX_DEPTH) return json_fail(P, p, JSON_ERR_DEPTH);
+    size_t base = P->top;
+    json_status_t st;
+    p = json_skip_ws(p + 1);
+    if (*p != '}') {
+        for (;;) {
+            if (*p != '"') return json_fail_token(P, p);
+            const char *key;
+            size_t key_len;
+            if ((st = json_parse_string(P, p + 1, &key, &key_len))) return st;
+            size_t i = json_slot_push(P);
+            if (i - base < JSON_DUP_LINEAR) {
+                for (size_t j = base; j < i; j++)
+                    if (P->slots[j].key_len == key_len && P->slots[j].key[0] == key[0] &&
+                        !memcmp(P->slots[j].key, key, key_len))
+                        return json_fail(P, p, JSON_ERR_DUPLICATE);
+            }
+            P->slots[i].key = key;
+            P->slots[i].key_len = key_len;
+            p = json_skip_ws(P->p);
+            if (*p != ':') return json_fail_token(P, p);
+            p = json_skip_ws(p + 1);
+            if (*p == '"') { /* the common case, without the dispatch */
+                json_value_t *v = &P->slots[i].v;
+                v->type = JSON_STRING;
+                st = json_parse_string(P, p + 1, &v->u.str.ptr, &v->u.str.len);
+            } else {
+                P->p = p;
+                st = json_parse_value(P, i);
+            }
+            if (st) return st;
+            p = json_skip_ws(P->p);
+            if (*p == ',') {
+                p = json_skip_ws(p + 1);
+                continue;
+            }
+            if (*p == '}') break;
+            return json_fail_token(P, p);
+        }
+    }
+    P->p = p + 1;
+    size_t n = P->top - base;
+    const json_slot_t *s = P->slots + base;
+    if (n > JSON_DUP_LINEAR && (st = json_check_duplicates(P, s, n))) return st;
+    json_value_t *v = json_dst(P, slot);
+    v->type = JSON_OBJECT;
+    v->u.object.count = n;
+    v->u.object.members = NULL;
+    if (n) {
+        json_value_t *nodes = arena_alloc(P->a, n * (sizeof *nodes + sizeof(json_member_t)));
+        json_member_t *mem = (json_member_t *)(nodes + n);
+        for (size_t i = 0; i < n; i++) {
+            nodes[i] = s[i].v;
+            mem[i].key = s[i].key;
+            mem[i].key_len = s[i].key_len;
+            mem[i].value = &nodes[i];
+        }
+        v->u.object.members = mem;
+    }
+    P->top = base;
+    P->depth--;
+    return JSON_OK;
+}
+
+/* P->p is at '['. */
+static json_status_t json_parse_array(json_parser_t *P, size_t slot)
+{
+    char *p = P->p;
+    if (++P->depth > JSON_MAX_DEPTH) return json_fail(P, p, JSON_ERR_DEPTH);
+    size_t base = P->top;
+    json_status_t st;
+    p = json_skip_ws(p + 1);
+    if (*p != ']') {
+        for (;;) {
+            P->p = p;
+            if ((st = json_parse_value(P, json_slot_push(P)))) return st;
+            p = json_skip_ws(P->p);
+            if (*p == ',') {
+                p = json_skip_ws(p + 1);
+                continue;
+            }
+            if (*p == ']') break;
+            return json_fail_token(P, p);
+        }
+    }
+    P->p = p + 1;
+    size_t n = P->top - base;
+    const json_slot_t *s = P->slots + base;
+    json_value_t *v = json_dst(P, slot);
+    v->type = JSON_ARRAY;
+    v->u.array.count = n;
+    v->u.array.items = NULL;
+    if (n) {
+        json_value_t *nodes = arena_alloc(P->a, n * (sizeof *nodes + sizeof(json_value_t *)));
+        json_value_t **items = (json_value_t **)(nodes + n);
+        for (size_t i = 0; i < n; i++) {
+            nodes[i] = s[i].v;
+            items[i] = &nodes[i];
+        }
+        v->u.array.items = items;
+    }
+    P->top = base;
+    P->depth--;
+    return JSON_OK;
+}
+
+/* P->p is at the first byte of the value (whitespace already skipped). */
+static json_status_t json_parse_value(json_parser_t *P, size_t slot)
+{
+    char *p = P->p;
+    json_value_t *v;
+    switch (*p) {
+    case '"':
+        v = json_dst(P, slot);
+        v->type = JSON_STRING;
+        return json_parse_string(P, p + 1, &v->u.str.ptr, &v->u.str.len);
+    case '{': return json_parse_object(P, slot);
+    case '[': return json_parse_array(P, slot);
+    case 't':
+        if (memcmp(p, "true", 4)) break;
+        json_dst(P, slot)->type = JSON_TRUE;
+        P->p = p + 4;
+        return JSON_OK;
+    case 'f':
+        if (memcmp(p, "false", 5)) break;
+        json_dst(P, slot)->type = JSON_FALSE;
+        P->p = p + 5;
+        return JSON_OK;
+    case 'n':
+        if (memcmp(p, "null", 4)) break;
+        json_dst(P, slot)->type = JSON_NULL;
+        P->p = p + 4;
+        return JSON_OK;
+    case '-':
+    case '0' ... '9': return json_parse_number(P, json_dst(P, slot));
+    default: break;
+    }
+    return json_fail_token(P, p);
+}
+
+json_status_t json_parse(arena_t *a, const char *text, size_t len, json_value_t **out,
+                         size_t *err_offset)
+{
+    json_slot_t scratch[JSON_SCRATCH_INITIAL];
+    char *copy = arena_alloc(a, len + JSON_PAD);
+    if (len) memcpy(copy, text, len);
+    memset(copy + len, 0, JSON_PAD);
+    json_parser_t P = {
+        .base = copy,
+        .end = copy + len,
+        .a = a,
+        .slots = scratch,
+        .cap = JSON_SCRATCH_INITIAL,
+    };
+    P.root = arena_alloc(a, sizeof *P.root);
+    P.p = json_skip_ws(copy);
+    json_status_t st = json_parse_value(&P, JSON_ROOT);
+    if (!st) {
+        char *p = json_skip_ws(P.p);
+        if (p != P.end) st = json_fail_token(&P, p);
+    }
+    if (st) {
+        if (err_offset) *err_offset = (size_t)(P.err - copy);
+        *out = NULL;
+        return st;
+    }
+    *out = P.root;
+    return JSON_OK;
+}
+
+json_value_t *json_object_get(const json_value_t *obj, const char *key)
+{
+    size_t len = strlen(key);
+    for (size_t i = 0; i < obj->u.object.count; i++) {
+        const json_member_t *m = &obj->u.object.members[i];
+        if (m->key_len == len && !memcmp(m->key, key, len)) return m->value;
+    }
+    return NULL;
+}
+
+/* --- writer ---------------------------------------------------------------- */
+
+void json_write_string(buf_t *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_reserve(b, len + 2);
+    b->data[b->len++] = '"';
+    size_t i = 0;
+    for (;;) {
+        size_t j = i;
+        while (j < len && !json_esc[(uint8_t)s[j]]) j++;
+        buf_append(b, s + i, j - i);
+        if (j == len) break;
+        uint8_t c = (uint8_t)s[j];
+        char e[6] = {'\\'};
+        size_t n = 2;
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            memcpy(e + 1, "u00", 3);
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            n = 6;
+        }
+        buf_append(b, e, n);
+        i = j + 1;
+    }
+    buf_putc(b, '"');
+}
+
+static const char json_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void json_write_base64(buf_t *b, const uint8_t *data, size_t len)
+{
+    buf_reserve(b, (len + 2) / 3 * 4 + 2);
+    char *w = b->data + b->len;
+    *w++ = '"';
+    size_t i = 0;
+    for (; i + 3 <= len; i += 3) {
+        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+        *w++ = json_b64[v >> 18];
+        *w++ = json_b64[v >> 12 & 63];
+        *w++ = json_b64[v >> 6 & 63];
+        *w++ = json_b64[v & 63];
+    }
+    if (len - i == 1) {
+        uint32_t v = (uint32_t)data[i] << 16;
+        *w++ = json_b64[v >> 18];
+        *w++ = json_b64[v >> 12 & 63];
+        *w++ = '=';
+        *w++ = '=';
+    } else if (len - i == 2) {
+        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8;
+        *w++ = json_b64[v >> 18];
+        *w++ = json_b64[v >> 12 & 63];
+        *w++ = json_b64[v >> 6 & 63];
+        *w++ = '=';
+    }
+    *w++ = '"';
+    b->len = (size_t)(w - b->data);
+}
+
+/* Value of a base64 digit plus one; 0 for anything else, '=' included. */
+static const uint8_t json_b64_val[256] = {
+    ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,  ['G'] = 7,
+    ['H'] = 8,  ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14,
+    ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21,
+    ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28,
+    ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35,
+    ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+    ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
+    ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
+    ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63,
+    ['/'] = 64,
+};
+
+/* Non-canonical trailing bits ("Zh==" for "f", whose canonical form is
+ * "Zg==") are accepted and ignored: the service decodes leniently there, and
+ * rejecting them would refuse requests it takes. */
+bool json_base64_decode(const char *s, size_t len, uint8_t *out, size_t *out_len)
+{
+    if (len % 4) return false;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        const uint8_t *q = (const uint8_t *)s + i;
+        uint32_t a = json_b64_val[q[0]], b = json_b64_val[q[1]];
+        uint32_t c = json_b64_val[q[2]], d = json_b64_val[q[3]];
+        if (!a || !b) return false;
+        uint32_t v = (a - 1) << 18 | (b - 1) << 12;
+        if (c && d) {
+            v |= (c - 1) << 6 | (d - 1);
+            out[o++] = (uint8_t)(v >> 16);
+            out[o++] = (uint8_t)(v >> 8);
+            out[o++] = (uint8_t)v;
+            continue;
+        }
+        /* Padding: only in the last group, "xx==" or "xxx=". */
+        if (i + 4 != len || q[3] != '=') return false;
+        out[o++] = (uint8_t)(v >> 16);
+        if (c) {
+            v |= (c - 1) << 6;
+            out[o++] = (uint8_t)(v >> 8);
+        } else if (q[2] != '=') {
+            return false;
+        }
+    }
+    *out_len = o;
+    return true;
+}

@@ -1,0 +1,428 @@
+/* ops/tables: CreateTable, DescribeTable, DeleteTable, ListTables,
+ * UpdateTable. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ops/ops.h"
+#include "wire.h"
+
+/* The TableName member of a table operation, with its checks. */
+static ddb_error_t *read_table_name(api_call_t *call, const json_value_t *req, const char **name)
+{
+    ddb_error_t *e = NULL;
+    *name = NULL;
+    wire_string(call->arena, req, "TableName", name, NULL, &e);
+    if (e) return e;
+    if ((e = catalog_table_name_length_error(call->arena, *name))) return e;
+    constraint_list_t cl;
+    constraint_list_init(&cl, call->arena);
+    catalog_check_table_name(&cl, *name, "tableName");
+    return constraint_list_finish(&cl);
+}
+
+static api_result_t reply_description(api_call_t *call, const char *key, const table_t *t,
+                                      const char *status)
+{
+    buf_printf(call->out, "{\"%s\":", key);
+    catalog_table_render_description(call->out, t, status);
+    buf_putc(call->out, '}');
+    return op_reply_ok(call);
+}
+
+/* --- CreateTable ---------------------------------------------------------- */
+
+typedef struct {
+    storage_write_t w;
+    api_call_t *call;
+    table_t *table;
+    bool exists;
+} create_write_t;
+
+static int create_apply(storage_write_t *w, MDB_txn *txn)
+{
+    create_write_t *cw = (create_write_t *)w;
+    table_t *t = cw->table;
+    MDB_val key = {strlen(t->name), (void *)t->name}, val;
+    int rc = mdb_get(txn, storage_catalog_dbi(), &key, &val);
+    if (rc == 0) {
+        cw->exists = true;
+        return 0;
+    }
+    if (rc != MDB_NOTFOUND) return rc;
+    if ((rc = mdb_dbi_open(txn, t->dbi_name, MDB_CREATE, &t->dbi))) return rc;
+    buf_t def;
+    buf_init(&def);
+    catalog_table_render_definition(&def, t);
+    val.mv_size = def.len;
+    val.mv_data = def.data;
+    rc = mdb_put(txn, storage_catalog_dbi(), &key, &val, 0);
+    buf_free(&def);
+    return rc;
+}
+
+static void create_done(storage_write_t *w, int status)
+{
+    create_write_t *cw = (create_write_t *)w;
+    api_call_t *call = cw->call;
+    if (status) {
+        op_reply_error(call, err_internal(call->arena));
+        catalog_table_free(cw->table);
+    } else if (cw->exists) {
+        op_reply_error(call, err_table_exists(call->arena, cw->table->name));
+        catalog_table_free(cw->table);
+    } else {
+        reply_description(call, "TableDescription", cw->table, "CREATING");
+        catalog_publish(cw->table);
+    }
+    op_complete(call);
+}
+
+api_result_t op_create_table(api_call_t *call, const json_value_t *req)
+{
+    const char *name;
+    ddb_error_t *e = read_table_name(call, req, &name);
+    table_t *t;
+    if (!e) e = catalog_table_parse(call->arena, req, false, &t);
+    if (e) return op_reply_error(call, e);
+    if (catalog_exists(t->name)) {
+        e = err_table_exists(call->arena, t->name);
+        catalog_table_free(t);
+        return op_reply_error(call, e);
+    }
+    create_write_t *cw = arena_calloc(call->arena, sizeof *cw);
+    cw->w.apply = create_apply;
+    cw->w.done = create_done;
+    cw->w.exclusive = true;
+    cw->call = call;
+    cw->table = t;
+    storage_submit(&cw->w);
+    return API_PENDING;
+}
+
+/* --- DescribeTable --------------------------------------------------------- */
+
+api_result_t op_describe_table(api_call_t *call, const json_value_t *req)
+{
+    const char *name;
+    ddb_error_t *e = read_table_name(call, req, &name);
+    if (e) return op_reply_error(call, e);
+    table_t *t = catalog_acquire(name, strlen(name));
+    if (!t) return op_reply_error(call, err_table_not_found(call->arena, name));
+    reply_description(call, "Table", t, "ACTIVE");
+    catalog_release(t);
+    return API_DONE;
+}
+
+/* --- DeleteTable ------------------------------------------------------------ */
+
+typedef struct {
+    storage_write_t w;
+    api_call_t *call;
+    table_t *table;
+    bool gone;
+} delete_write_t;
+
+static int delete_apply(storage_write_t *w, MDB_txn *txn)
+{
+    delete_write_t *dw = (delete_write_t *)w;
+    table_t *t = dw->table;
+    if (t->dropped) {
+        dw->gone = true;
+        return 0;
+    }
+    MDB_val key = {strlen(t->name), (void *)t->name};
+    int rc = mdb_drop(txn, t->dbi, 1);
+    if (rc) return rc;
+    rc = mdb_del(txn, storage_catalog_dbi(), &key, NULL);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    /* Under the exclusive DBI lock: no reader can see the table between the
+     * drop and the commit. */
+    t->dropped = true;
+    catalog_unpublish(t);
+    return 0;
+}
+
+static void delete_done(storage_write_t *w, int status)
+{
+    delete_write_t *dw = (delete_write_t *)w;
+    api_call_t *call = dw->call;
+    if (status) op_reply_error(call, err_internal(call->arena));
+    else if (dw->gone) op_reply_error(call, err_table_not_found(call->arena, dw->table->name));
+    else reply_description(call, "TableDescription", dw->table, "DELETING");
+    catalog_release(dw->table);
+    op_complete(call);
+}
+
+api_result_t op_delete_table(api_call_t *call, const json_value_t *req)
+{
+    const char *name;
+    ddb_error_t *e = read_table_name(call, req, &name);
+    if (e) return op_reply_error(call, e);
+    table_t *t = catalog_acquire(name, strlen(name));
+    if (!t) return op_reply_error(call, err_table_not_found(call->arena, name));
+    if (t->deletion_protection) {
+        catalog_release(t);
+        return op_reply_error(call, err_validation(call->arena,
+                                                   "Resource cannot be deleted as it is currently "
+                                                   "protected against deletion. Disable deletion "
+                                                   "protection first."));
+    }
+    delete_write_t *dw = arena_calloc(call->arena, sizeof *dw);
+    dw->w.apply = delete_apply;
+    dw->w.done = delete_done;
+    dw->w.exclusive = true;
+    dw->call = call;
+    dw->table = t;
+    storage_submit(&dw->w);
+    return API_PENDING;
+}
+
+/* --- ListTables ----------------------------------------------------------------- */
+
+api_result_t op_list_tables(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    const char *start = NULL;
+    int64_t limit = 100;
+    bool has_limit = wire_long(a, req, "Limit", &limit, &e);
+    if (!e) wire_string(a, req, "ExclusiveStartTableName", &start, NULL, &e);
+    if (e) return op_reply_error(call, e);
+    if ((e = catalog_table_name_length_error(a, start)))
+        return op_reply_error(call, e);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    if (start) catalog_check_table_name(&cl, start, "exclusiveStartTableName");
+    if (has_limit && (limit < 1 || limit > 100)) {
+        char v[32];
+        snprintf(v, sizeof v, "%lld", (long long)limit);
+        constraint_list_add(&cl, v, "limit",
+                            limit < 1 ? "Member must have value greater than or equal to 1"
+                                      : "Member must have value less than or equal to 100");
+    }
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
+
+    const char **names;
+    bool more;
+    size_t n = catalog_list(a, start, (size_t)limit, &names, &more);
+    buf_append_str(call->out, "{\"TableNames\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_putc(call->out, ',');
+        json_write_string(call->out, names[i], strlen(names[i]));
+    }
+    buf_putc(call->out, ']');
+    if (more && n) {
+        buf_append_str(call->out, ",\"LastEvaluatedTableName\":");
+        json_write_string(call->out, names[n - 1], strlen(names[n - 1]));
+    }
+    buf_putc(call->out, '}');
+    return op_reply_ok(call);
+}
+
+/* --- UpdateTable ------------------------------------------------------------------- */
+
+typedef struct {
+    storage_write_t w;
+    api_call_t *call;
+    table_t *table;
+    bool gone;
+    /* the new settings */
+    bool pay_per_request;
+    int64_t rcu, wcu;
+    bool billing_changed, throughput_changed, stream_changed, protection_changed;
+    bool stream_enabled, deletion_protection;
+    const char *stream_view_type;
+    const char *table_class;
+} update_write_t;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
+}
+
+/* Apply the new settings to the (shared) table; writer thread only. */
+static void update_table_fields(update_write_t *uw)
+{
+    table_t *t = uw->table;
+    double now = now_seconds();
+    if (uw->billing_changed) {
+        t->pay_per_request = uw->pay_per_request;
+        t->billing_updated = now;
+    }
+    if (uw->throughput_changed) {
+        if (uw->rcu > t->rcu || uw->wcu > t->wcu) t->last_increase = now;
+        if (uw->rcu < t->rcu || uw->wcu < t->wcu) {
+            t->last_decrease = now;
+            t->decreases_today++;
+        }
+        t->rcu = uw->rcu;
+        t->wcu = uw->wcu;
+    }
+    if (uw->stream_changed) {
+        t->stream_enabled = uw->stream_enabled;
+        t->stream_view_type =
+            uw->stream_enabled ? arena_strndup(t->arena, uw->stream_view_type,
+                                               strlen(uw->stream_view_type))
+                               : NULL;
+    }
+    if (uw->protection_changed) t->deletion_protection = uw->deletion_protection;
+    if (uw->table_class) t->table_class = arena_strndup(t->arena, uw->table_class,
+                                                        strlen(uw->table_class));
+}
+
+static int update_apply(storage_write_t *w, MDB_txn *txn)
+{
+    update_write_t *uw = (update_write_t *)w;
+    table_t *t = uw->table;
+    if (t->dropped) {
+        uw->gone = true;
+        return 0;
+    }
+    update_table_fields(uw);
+    buf_t def;
+    buf_init(&def);
+    catalog_table_render_definition(&def, t);
+    MDB_val key = {strlen(t->name), (void *)t->name}, val = {def.len, def.data};
+    int rc = mdb_put(txn, storage_catalog_dbi(), &key, &val, 0);
+    buf_free(&def);
+    return rc;
+}
+
+static void update_done(storage_write_t *w, int status)
+{
+    update_write_t *uw = (update_write_t *)w;
+    api_call_t *call = uw->call;
+    if (status) op_reply_error(call, err_internal(call->arena));
+    else if (uw->gone) op_reply_error(call, err_table_not_found(call->arena, uw->table->name));
+    else reply_description(call, "TableDescription", uw->table, "UPDATING");
+    catalog_release(uw->table);
+    op_complete(call);
+}
+
+static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table_t *t,
+                                update_write_t *uw)
+{
+    arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    const char *billing = NULL;
+    wire_string(a, req, "BillingMode", &billing, NULL, &e);
+    if (e) return e;
+    const json_value_t *pt = wire_container(a, req, "ProvisionedThroughput", WIRE_STRUCT, &e);
+    if (e) return e;
+    int64_t rcu = 0, wcu = 0;
+    bool rcu_set = false, wcu_set = false;
+    if (pt) {
+        rcu_set = wire_long(a, pt, "ReadCapacityUnits", &rcu, &e);
+        if (!e) wcu_set = wire_long(a, pt, "WriteCapacityUnits", &wcu, &e);
+        if (e) return e;
+    }
+    const json_value_t *ss = wire_container(a, req, "StreamSpecification", WIRE_STRUCT, &e);
+    if (e) return e;
+    bool stream_enabled = false;
+    const char *view = NULL;
+    if (ss) {
+        wire_bool(a, ss, "StreamEnabled", &stream_enabled, &e);
+        if (!e) wire_string(a, ss, "StreamViewType", &view, NULL, &e);
+        if (e) return e;
+    }
+    bool protection = false;
+    bool protection_set = wire_bool(a, req, "DeletionProtectionEnabled", &protection, &e);
+    if (e) return e;
+    const char *table_class = NULL;
+    wire_string(a, req, "TableClass", &table_class, NULL, &e);
+    if (e) return e;
+    static const char *const later[] = {"GlobalSecondaryIndexUpdates", "ReplicaUpdates",
+                                        "SSESpecification", NULL};
+    if ((e = op_unsupported(call, req, later))) return e;
+
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    if (billing && strcmp(billing, "PROVISIONED") != 0 && strcmp(billing, "PAY_PER_REQUEST") != 0)
+        constraint_list_add(&cl, billing, "billingMode",
+                            "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]");
+    if (pt) {
+        char v[32];
+        if (!wcu_set)
+            constraint_list_add(&cl, NULL, "provisionedThroughput.writeCapacityUnits",
+                                "Member must not be null");
+        else if (wcu < 1) {
+            snprintf(v, sizeof v, "%lld", (long long)wcu);
+            constraint_list_add(&cl, v, "provisionedThroughput.writeCapacityUnits",
+                                "Member must have value greater than or equal to 1");
+        }
+        if (!rcu_set)
+            constraint_list_add(&cl, NULL, "provisionedThroughput.readCapacityUnits",
+                                "Member must not be null");
+        else if (rcu < 1) {
+            snprintf(v, sizeof v, "%lld", (long long)rcu);
+            constraint_list_add(&cl, v, "provisionedThroughput.readCapacityUnits",
+                                "Member must have value greater than or equal to 1");
+        }
+    }
+    if ((e = constraint_list_finish(&cl))) return e;
+    if (!billing && !pt && !ss && !protection_set && !table_class)
+        return err_validation(a, "At least one of ProvisionedThroughput, BillingMode, "
+                                 "UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
+                                 "SSESpecification or ReplicaUpdates is required");
+
+    bool on_demand = billing ? strcmp(billing, "PAY_PER_REQUEST") == 0 : t->pay_per_request;
+    if (on_demand && pt)
+        return err_invalid_parameter(a, "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                                        "specified when BillingMode is PAY_PER_REQUEST");
+    if (!on_demand && t->pay_per_request && !pt)
+        return err_invalid_parameter(a, "ProvisionedThroughput must be specified when "
+                                        "BillingMode is PROVISIONED");
+    if (pt && !t->pay_per_request && rcu == t->rcu && wcu == t->wcu && !billing)
+        return err_validation(
+            a, "The provisioned throughput for the table will not change. The requested value "
+               "equals the current value. Current ReadCapacityUnits provisioned for the table: "
+               "%lld. Requested ReadCapacityUnits: %lld. Current WriteCapacityUnits provisioned "
+               "for the table: %lld. Requested WriteCapacityUnits: %lld. Refer to the Amazon "
+               "DynamoDB Developer Guide for current limits and how to request higher limits.",
+            (long long)t->rcu, (long long)rcu, (long long)t->wcu, (long long)wcu);
+    if (ss) {
+        if (stream_enabled && !view)
+            return err_validation(a, "1 validation error detected: Value null at "
+                                     "'streamSpecification.streamViewType' failed to satisfy "
+                                     "constraint: Member must not be null");
+        if (stream_enabled && t->stream_enabled)
+            return err_validation(a, "Table already has an enabled stream: %s", t->name);
+        if (!stream_enabled && !t->stream_enabled)
+            return err_validation(a, "Table already has no stream enabled: %s", t->name);
+    }
+    uw->billing_changed = billing && on_demand != t->pay_per_request;
+    uw->pay_per_request = on_demand;
+    uw->throughput_changed = pt != NULL;
+    uw->rcu = rcu;
+    uw->wcu = wcu;
+    uw->stream_changed = ss != NULL;
+    uw->stream_enabled = stream_enabled;
+    uw->stream_view_type = view;
+    uw->protection_changed = protection_set;
+    uw->deletion_protection = protection;
+    uw->table_class = table_class;
+    return NULL;
+}
+
+api_result_t op_update_table(api_call_t *call, const json_value_t *req)
+{
+    const char *name;
+    ddb_error_t *e = read_table_name(call, req, &name);
+    if (e) return op_reply_error(call, e);
+    table_t *t = catalog_acquire(name, strlen(name));
+    if (!t) return op_reply_error(call, err_table_not_found(call->arena, name));
+    update_write_t *uw = arena_calloc(call->arena, sizeof *uw);
+    if ((e = read_update(call, req, t, uw))) {
+        catalog_release(t);
+        return op_reply_error(call, e);
+    }
+    uw->w.apply = update_apply;
+    uw->w.done = update_done;
+    uw->call = call;
+    uw->table = t;
+    storage_submit(&uw->w);
+    return API_PENDING;
+}

@@ -1,0 +1,120 @@
+/* value: DynamoDB attribute values and items.
+ *
+ * The ten types (S N B BOOL NULL M L SS NS BS) as an arena-allocated tree,
+ * with everything the service checks when a value arrives (one type tag,
+ * valid numbers and base64, non-empty duplicate-free sets, NULL true, 32
+ * levels of nesting), DynamoDB's item-size rule, the compact binary form
+ * items are stored in, and rendering back to DynamoDB JSON.
+ *
+ * An item is a map: the top-level attributes in the order they arrived.
+ *
+ * Size rule (the service's, used for the 400 KB limit and for capacity):
+ *   S: UTF-8 bytes;  B: raw bytes;  N: 1 + ceil(significant digits / 2);
+ *   BOOL, NULL: 1;  M, L: 3 + per element 1 + element (+ name for M);
+ *   sets: the sum of their members;  an item: per attribute name + value.
+ *
+ * Stored form (value_encode): a tag byte then the payload:
+ *   'S' 'B': varint length, bytes;   'N': number_encode_key bytes;
+ *   'T' 'F' '0': BOOL true/false, NULL;
+ *   'M': varint count, per member varint name length, name, value;
+ *   'L': varint count, values;   's' 'n' 'b': sets, varint count, members'
+ *   payloads (untagged).
+ * An item is stored as a varint item size followed by its map payload.
+ */
+#ifndef DDBD_VALUE_H
+#define DDBD_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "errors.h"
+#include "json.h"
+#include "number.h"
+
+#define VALUE_MAX_DEPTH 32       /* nested M/L levels the service allows */
+#define ITEM_MAX_SIZE (400 * 1024)
+
+typedef enum {
+    VALUE_S,
+    VALUE_N,
+    VALUE_B,
+    VALUE_BOOL,
+    VALUE_NULL,
+    VALUE_M,
+    VALUE_L,
+    VALUE_SS,
+    VALUE_NS,
+    VALUE_BS,
+} value_type_t;
+
+typedef struct value value_t;
+
+typedef struct {
+    const char *name;
+    size_t name_len;
+    value_t *value;
+} value_member_t;
+
+struct value {
+    value_type_t type;
+    union {
+        struct {
+            const char *ptr; /* S: UTF-8 text; B: raw bytes */
+            size_t len;
+        } bytes;
+        number_t n;
+        bool boolean;
+        struct {
+            value_member_t *members;
+            size_t count;
+        } map;
+        struct {
+            value_t *items; /* L elements, or set members (S/N/B values) */
+            size_t count;
+        } list;
+    } u;
+};
+
+/* The type's wire name: "S", "NS"... */
+const char *value_type_name(value_type_t t);
+
+/* --- from and to DynamoDB JSON ------------------------------------------ */
+
+/* Read one AttributeValue ({"S":"x"} ...), validating it as the service
+ * does.  Returns NULL and fills *out, or the error. */
+ddb_error_t *value_from_json(arena_t *a, const json_value_t *j, value_t *out);
+/* Read an attribute map (Item, Key, ...): a JSON object of AttributeValues. */
+ddb_error_t *value_map_from_json(arena_t *a, const json_value_t *j, value_t *out);
+
+void value_write_json(buf_t *b, const value_t *v);
+/* An attribute map as a JSON object of AttributeValues. */
+void value_map_write_json(buf_t *b, const value_t *map);
+
+/* --- size, comparison ---------------------------------------------------- */
+
+size_t value_size(const value_t *v);
+/* The size of an item (a map): its attributes' names plus values. */
+size_t value_item_size(const value_t *item);
+/* Deep equality; numbers compare numerically, sets ignore order. */
+bool value_equal(const value_t *a, const value_t *b);
+/* The member of a map named name, or NULL. */
+value_t *value_map_get(const value_t *map, const char *name, size_t name_len);
+
+/* --- stored form ---------------------------------------------------------- */
+
+void value_encode(buf_t *b, const value_t *v);
+/* An item (a map) with its size prefix. */
+void value_item_encode(buf_t *b, const value_t *item, size_t item_size);
+/* Decode an item stored by value_item_encode.  Returns false on corrupt
+ * data.  Strings point into data, which must outlive the value. */
+bool value_item_decode(arena_t *a, const uint8_t *data, size_t len, value_t *item,
+                       size_t *item_size);
+
+/* varints, shared with keycodec and catalog. */
+void varint_put(buf_t *b, uint64_t v);
+bool varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v);
+
+#endif

@@ -1,0 +1,116 @@
+/* wire: request member type checks with the service's texts; see wire.h. */
+#include "wire.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *token_name(json_type_t t)
+{
+    switch (t) {
+    case JSON_NUMBER: return "NUMBER_VALUE";
+    case JSON_STRING: return "STRING_VALUE";
+    case JSON_TRUE: return "TRUE_VALUE";
+    case JSON_FALSE: return "FALSE_VALUE";
+    default: return "NULL_VALUE";
+    }
+}
+
+ddb_error_t *wire_check(arena_t *a, const json_value_t *j, wire_type_t want)
+{
+    json_type_t t = j->type;
+    switch (want) {
+    case WIRE_STRING:
+    case WIRE_BOOLEAN:
+    case WIRE_LONG: {
+        bool ok = (want == WIRE_STRING && t == JSON_STRING) ||
+                  (want == WIRE_BOOLEAN && (t == JSON_TRUE || t == JSON_FALSE)) ||
+                  (want == WIRE_LONG && t == JSON_NUMBER);
+        if (ok) return NULL;
+        if (t == JSON_OBJECT)
+            return err_serialization(a, "Start of structure or map found where not expected.");
+        if (t == JSON_ARRAY) return err_serialization(a, "Start of list found where not expected");
+        const char *type_name = want == WIRE_STRING ? "String" : want == WIRE_BOOLEAN ? "Boolean"
+                                                                                       : "Long";
+        return ddb_error_new(a, ERR_SERIALIZATION, "%s cannot be converted to %s", token_name(t),
+                             type_name);
+    }
+    case WIRE_LIST:
+        if (t == JSON_ARRAY) return NULL;
+        if (t == JSON_OBJECT)
+            return err_serialization(a, "Start of structure or map found where not expected.");
+        return err_serialization(a, "Expected list or null");
+    case WIRE_MAP:
+    case WIRE_STRUCT:
+        if (t == JSON_OBJECT) return NULL;
+        if (t == JSON_ARRAY) return err_serialization(a, "Start of list found where not expected");
+        return err_serialization(a, want == WIRE_MAP ? "Expected map or null" : "Expected null");
+    }
+    return err_internal(a);
+}
+
+const json_value_t *wire_member(const json_value_t *obj, const char *name)
+{
+    const json_value_t *j = json_object_get(obj, name);
+    return j && j->type != JSON_NULL ? j : NULL;
+}
+
+bool wire_string(arena_t *a, const json_value_t *obj, const char *name, const char **s,
+                 size_t *len, ddb_error_t **err)
+{
+    const json_value_t *j = wire_member(obj, name);
+    if (!j) return false;
+    if ((*err = wire_check(a, j, WIRE_STRING))) return false;
+    *s = j->u.str.ptr;
+    if (len) *len = j->u.str.len;
+    return true;
+}
+
+bool wire_bool(arena_t *a, const json_value_t *obj, const char *name, bool *v, ddb_error_t **err)
+{
+    const json_value_t *j = wire_member(obj, name);
+    if (!j) return false;
+    if ((*err = wire_check(a, j, WIRE_BOOLEAN))) return false;
+    *v = j->type == JSON_TRUE;
+    return true;
+}
+
+bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
+               ddb_error_t **err)
+{
+    const json_value_t *j = wire_member(obj, name);
+    if (!j) return false;
+    if ((*err = wire_check(a, j, WIRE_LONG))) return false;
+    /* JSON numbers with a fraction or exponent are truncated, as a Java
+     * long deserialiser does; out-of-range ones are a serialization error. */
+    char tmp[64];
+    size_t n = j->u.str.len < sizeof tmp - 1 ? j->u.str.len : sizeof tmp - 1;
+    memcpy(tmp, j->u.str.ptr, n);
+    tmp[n] = '\0';
+    errno = 0;
+    char *end;
+    long long x = strtoll(tmp, &end, 10);
+    if (errno == ERANGE || j->u.str.len >= sizeof tmp - 1) {
+        *err = ddb_error_new(a, ERR_SERIALIZATION, "NUMBER_VALUE cannot be converted to Long");
+        return false;
+    }
+    if (*end == '.' || *end == 'e' || *end == 'E') {
+        double d = strtod(tmp, NULL);
+        if (d > 9.2e18 || d < -9.2e18) {
+            *err = ddb_error_new(a, ERR_SERIALIZATION, "NUMBER_VALUE cannot be converted to Long");
+            return false;
+        }
+        x = (long long)d;
+    }
+    *v = x;
+    return true;
+}
+
+const json_value_t *wire_container(arena_t *a, const json_value_t *obj, const char *name,
+                                   wire_type_t want, ddb_error_t **err)
+{
+    const json_value_t *j = wire_member(obj, name);
+    if (!j) return NULL;
+    if ((*err = wire_check(a, j, want))) return NULL;
+    return j;
+}
