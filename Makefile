@@ -69,7 +69,7 @@ run: deps build/ddbd
 unit: $(UNIT_REL) $(UNIT_ASAN)
 	@scripts/run-unit.sh $(UNIT_REL) $(UNIT_ASAN)
 
-test: deps build/ddbd build/ddbd-asan $(UNIT_REL) $(UNIT_ASAN)
+test: deps build/ddbd build/ddbd-asan $(UNIT_REL) $(UNIT_ASAN) fuzzers
 	@scripts/test.sh
 
 bench: deps build/ddbd

@@ -30,10 +30,7 @@ static bool fuzz_canonical_zero(const number_t *n)
     return n->coef == 0 && n->exp == 0 && !n->neg;
 }
 
-static int fuzz_sign(int v)
-{
-    return (v > 0) - (v < 0);
-}
+static int fuzz_sign(int v) { return (v > 0) - (v < 0); }
 
 /* Checks of one valid number. */
 static void fuzz_one(const number_t *x)
@@ -83,8 +80,7 @@ static void fuzz_pair(const number_t *a, const number_t *b)
     /* a+b was exact, so (a+b)-b is exactly a. */
     FUZZ_CHECK(number_sub(&s1, b, &d) == NUMBER_OK && fuzz_same(&d, a));
     /* The sum is on the right side of a. */
-    FUZZ_CHECK(fuzz_sign(number_compare(&s1, a)) ==
-               (number_is_zero(b) ? 0 : b->neg ? -1 : 1));
+    FUZZ_CHECK(fuzz_sign(number_compare(&s1, a)) == (number_is_zero(b) ? 0 : b->neg ? -1 : 1));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -18,6 +18,15 @@ if [ -n "$line" ]; then
   unit_failed=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
 fi
 
+echo "== fuzz smoke (each target briefly, from its seeds)"
+fuzz_out=$(scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-10}" build/fuzz/fuzz_* 2>&1) || status=1
+printf '%s\n' "$fuzz_out"
+line=$(printf '%s\n' "$fuzz_out" | grep -E '^fuzz: [0-9]+ passed' | tail -n1)
+if [ -n "$line" ]; then
+  unit_passed=$((unit_passed + $(sed -E 's/fuzz: ([0-9]+) passed.*/\1/' <<<"$line")))
+  unit_failed=$((unit_failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
+fi
+
 run_api() { # name binary mode [pytest args...]
   local name=$1 bin=$2 mode=$3; shift 3
   echo "== api tests: $name"

@@ -249,12 +249,20 @@ static void check_key_schema(constraint_list_t *cl, const raw_list_t *keys, cons
         snprintf(p, sizeof p, "%s.%zu.member.attributeName", path, i + 1);
         if (!keys->items[i].name) constraint_list_add(cl, NULL, p, "Member must not be null");
     }
-    char v[32];
-    snprintf(v, sizeof v, "[%zu items]", keys->count);
     if (keys->count < 1)
         constraint_list_add(cl, "[]", path, "Member must have length greater than or equal to 1");
-    else if (keys->count > 2)
-        constraint_list_add(cl, NULL, path, "Member must have length less than or equal to 2");
+    else if (keys->count > 2) {
+        buf_t v;
+        buf_init(&v);
+        buf_putc(&v, '[');
+        for (size_t i = 0; i < keys->count; i++)
+            buf_printf(&v, "%sKeySchemaElement(AttributeName=%s, KeyType=%s)", i ? ", " : "",
+                       keys->items[i].name ? keys->items[i].name : "null",
+                       keys->items[i].type ? keys->items[i].type : "null");
+        buf_append(&v, "]", 2);
+        constraint_list_add(cl, v.data, path, "Member must have length less than or equal to 2");
+        buf_free(&v);
+    }
 }
 
 static void check_index_name(constraint_list_t *cl, const char *name, const char *path)
@@ -353,26 +361,24 @@ static ddb_error_t *check_projection(arena_t *a, const raw_index_t *ix)
     return NULL;
 }
 
-ddb_error_t *catalog_table_name_length_error(arena_t *a, const char *name)
-{
-    if (name && (strlen(name) < 3 || strlen(name) > 255))
-        return err_validation(a, "TableName must be at least 3 characters long and at most 255 "
-                                 "characters long");
-    return NULL;
-}
-
 void catalog_check_table_name(constraint_list_t *cl, const char *name, const char *path)
 {
-    if (!name) constraint_list_add(cl, NULL, path, "Member must not be null");
-    else if (!name_chars_ok(name))
+    if (!name) {
+        constraint_list_add(cl, NULL, path, "Member must not be null");
+        return;
+    }
+    if (!name_chars_ok(name))
         constraint_list_add(cl, name, path,
                             "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+    if (strlen(name) < 3)
+        constraint_list_add(cl, name, path, "Member must have length greater than or equal to 3");
+    if (strlen(name) > 255)
+        constraint_list_add(cl, name, path, "Member must have length less than or equal to 255");
 }
 
 static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
 {
-    ddb_error_t *e = catalog_table_name_length_error(a, r->table_name);
-    if (e) return e;
+    ddb_error_t *e;
     constraint_list_t cl;
     constraint_list_init(&cl, a);
     if (!r->attrs.present) constraint_list_add(&cl, NULL, "attributeDefinitions", "Member must not be null");
@@ -412,6 +418,9 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
             return err_invalid_parameter(a, "Neither ReadCapacityUnits nor WriteCapacityUnits can "
                                             "be specified when BillingMode is PAY_PER_REQUEST");
     } else {
+        if (!r->throughput.present && r->billing_mode)
+            return err_invalid_parameter(a, "ReadCapacityUnits and WriteCapacityUnits must both be "
+                                            "specified when BillingMode is PROVISIONED");
         if (!r->throughput.present)
             return err_validation(a, "No provisioned throughput specified for the table");
         if (r->throughput.rcu > MAX_THROUGHPUT)
@@ -474,8 +483,8 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
                                                 "index: %s when BillingMode is PAY_PER_REQUEST",
                                              ix->name);
             if (!on_demand && !ix->throughput.present)
-                return err_invalid_parameter(a, "ProvisionedThroughput must be specified for index: %s",
-                                             ix->name);
+                return err_validation(
+                    a, "No provisioned throughput specified for the global secondary index");
             for (size_t k = 0; k < r->lsi_count; k++)
                 if (strcmp(r->lsi[k].name, ix->name) == 0)
                     return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);

@@ -94,10 +94,7 @@ typedef struct table {
 ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool stored, table_t **out);
 void catalog_table_free(table_t *t);
 
-/* Table-name rules shared by every operation: the length rule has its own
- * message and comes before the constraint list; the pattern (and a
- * missing name) go into the list. */
-ddb_error_t *catalog_table_name_length_error(arena_t *a, const char *name);
+/* Table-name rules shared by every operation, into a constraint list. */
 void catalog_check_table_name(constraint_list_t *cl, const char *name, const char *path);
 
 void catalog_table_render_definition(buf_t *b, const table_t *t);

@@ -36,7 +36,6 @@ typedef struct {
 } json_slot_t;
 
 typedef struct {
-    char *p;    /* cursor in the copy */
     char *base; /* the copy: base[0..end) is the text, then JSON_PAD zeros */
     char *end;
     arena_t *a;
@@ -44,8 +43,12 @@ typedef struct {
     size_t top, cap;
     json_value_t *root;
     char *err; /* where the error was detected */
+    json_status_t status;
     int depth;
 } json_parser_t;
+
+/* The parsing functions take the cursor and return it past what they read,
+ * or NULL after recording the error: the cursor stays in a register. */
 
 /* A value being parsed is named by its scratch slot, not by a pointer: the
  * scratch moves when it grows.  Writing each value in place (never building
@@ -72,10 +75,11 @@ static inline char *json_skip_ws(char *p)
     return p;
 }
 
-static inline json_status_t json_fail(json_parser_t *P, char *at, json_status_t st)
+static char *json_fail(json_parser_t *P, char *at, json_status_t st)
 {
     P->err = at;
-    return st;
+    P->status = st;
+    return NULL;
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0.  Rejects stray continuation
@@ -103,7 +107,7 @@ static inline int json_utf8_len(const uint8_t *s)
 
 /* An unexpected byte where a token should start: invalid UTF-8 is reported
  * as such wherever it appears; anything else is a syntax error. */
-static json_status_t json_fail_token(json_parser_t *P, char *at)
+static char *json_fail_token(json_parser_t *P, char *at)
 {
     if (at < P->end && (uint8_t)*at >= 0x80 && json_utf8_len((const uint8_t *)at) == 0)
         return json_fail(P, at, JSON_ERR_UTF8);
@@ -175,10 +179,10 @@ static inline char *json_utf8_put(char *w, uint32_t cp)
     return w;
 }
 
-/* Decode the escape at q (q[0] == '\\') into w; advance both. */
-static json_status_t json_parse_escape(json_parser_t *P, char **qp, char **wp)
+/* Decode the escape at q (q[0] == '\\') into *wp, advancing it; returns the
+ * cursor past the escape. */
+static char *json_parse_escape(json_parser_t *P, char *q, char **wp)
 {
-    char *q = *qp, *w = *wp;
     char c;
     switch (q[1]) {
     case '"': c = '"'; break;
@@ -192,31 +196,28 @@ static json_status_t json_parse_escape(json_parser_t *P, char **qp, char **wp)
     case 'u': {
         int32_t cp = json_hex4(q + 2);
         if (cp < 0) return json_fail(P, q, JSON_ERR_SYNTAX);
-        if (cp >= 0xD800 && cp <= 0xDFFF) {
-            if (cp >= 0xDC00 || q[6] != '\\' || q[7] != 'u') return json_fail(P, q, JSON_ERR_UTF8);
-            int32_t lo = json_hex4(q + 8);
-            if (lo < 0) return json_fail(P, q + 6, JSON_ERR_SYNTAX);
-            if (lo < 0xDC00 || lo > 0xDFFF) return json_fail(P, q, JSON_ERR_UTF8);
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            q += 6;
+        if (cp < 0xD800 || cp > 0xDFFF) {
+            *wp = json_utf8_put(*wp, (uint32_t)cp);
+            return q + 6;
         }
-        *wp = json_utf8_put(w, (uint32_t)cp);
-        *qp = q + 6;
-        return JSON_OK;
+        /* A surrogate: only a high one followed by an escaped low one. */
+        if (cp >= 0xDC00 || q[6] != '\\' || q[7] != 'u') return json_fail(P, q, JSON_ERR_UTF8);
+        int32_t lo = json_hex4(q + 8);
+        if (lo < 0) return json_fail(P, q + 6, JSON_ERR_SYNTAX);
+        if (lo < 0xDC00 || lo > 0xDFFF) return json_fail(P, q, JSON_ERR_UTF8);
+        *wp = json_utf8_put(*wp, 0x10000 + ((uint32_t)(cp - 0xD800) << 10) + (uint32_t)(lo - 0xDC00));
+        return q + 12;
     }
     default: return json_fail(P, q, JSON_ERR_SYNTAX);
     }
-    *w = c;
-    *wp = w + 1;
-    *qp = q + 2;
-    return JSON_OK;
+    *(*wp)++ = c;
+    return q + 2;
 }
 
 /* The rest of a string that is not plain ASCII up to its closing quote:
  * start is its first byte, q the first byte json_scan_plain stopped at. */
-static __attribute__((noinline)) json_status_t json_parse_string_slow(json_parser_t *P, char *start,
-                                                                     char *q, const char **out,
-                                                                     size_t *len)
+static __attribute__((noinline)) char *json_parse_string_slow(json_parser_t *P, char *start, char *q,
+                                                              const char **out, size_t *len)
 {
     for (;;) {
         uint8_t c = (uint8_t)*q;
@@ -224,8 +225,7 @@ static __attribute__((noinline)) json_status_t json_parse_string_slow(json_parse
             *q = '\0';
             *out = start;
             *len = (size_t)(q - start);
-            P->p = q + 1;
-            return JSON_OK;
+            return q + 1;
         }
         if (c == '\\') break;
         if (c < 0x20) return json_fail(P, q < P->end ? q : P->end, JSON_ERR_SYNTAX);
@@ -238,14 +238,12 @@ static __attribute__((noinline)) json_status_t json_parse_string_slow(json_parse
     for (;;) {
         uint8_t c = (uint8_t)*q;
         if (c == '\\') {
-            json_status_t st = json_parse_escape(P, &q, &w);
-            if (st) return st;
+            if (!(q = json_parse_escape(P, q, &w))) return NULL;
         } else if (c == '"') {
             *w = '\0';
             *out = start;
             *len = (size_t)(w - start);
-            P->p = q + 1;
-            return JSON_OK;
+            return q + 1;
         } else if (c < 0x20) {
             return json_fail(P, q < P->end ? q : P->end, JSON_ERR_SYNTAX);
         } else if (c >= 0x80) {
@@ -262,26 +260,24 @@ static __attribute__((noinline)) json_status_t json_parse_string_slow(json_parse
 }
 
 /* The string whose opening quote is at q[-1]: validated, unescaped in place,
- * NUL-terminated; P->p is left after the closing quote. */
-static inline json_status_t json_parse_string(json_parser_t *P, char *q, const char **out,
-                                              size_t *len)
+ * NUL-terminated on its closing quote. */
+static inline char *json_parse_string(json_parser_t *P, char *q, const char **out, size_t *len)
 {
     char *r = json_scan_plain(q);
     if (__builtin_expect(*r == '"', 1)) {
         *r = '\0';
         *out = q;
         *len = (size_t)(r - q);
-        P->p = r + 1;
-        return JSON_OK;
+        return r + 1;
     }
     return json_parse_string_slow(P, q, r, out, len);
 }
 
 /* RFC 8259 number grammar; the raw text is kept (as its own NUL-terminated
  * copy, since the byte after it in the input is still to be parsed). */
-static json_status_t json_parse_number(json_parser_t *P, json_value_t *v)
+static char *json_parse_number(json_parser_t *P, char *s, json_value_t *v)
 {
-    char *s = P->p, *p = s;
+    char *p = s;
     if (*p == '-') p++;
     if (*p == '0') {
         p++;
@@ -307,8 +303,7 @@ static json_status_t json_parse_number(json_parser_t *P, json_value_t *v)
     v->type = JSON_NUMBER;
     v->u.str.ptr = arena_strndup(P->a, s, (size_t)(p - s));
     v->u.str.len = (size_t)(p - s);
-    P->p = p;
-    return JSON_OK;
+    return p;
 }
 
 static void json_scratch_grow(json_parser_t *P)
@@ -326,7 +321,7 @@ static inline size_t json_slot_push(json_parser_t *P)
     return P->top++;
 }
 
-static json_status_t json_parse_value(json_parser_t *P, size_t slot);
+static char *json_parse_value(json_parser_t *P, char *p, size_t slot);
 
 static inline int json_key_cmp(const json_slot_t *x, const json_slot_t *y)
 {
@@ -337,7 +332,7 @@ static inline int json_key_cmp(const json_slot_t *x, const json_slot_t *y)
 /* Duplicate check for a big object: a stable merge sort of member indexes
  * by key, then a look at neighbours.  Reports the earliest member whose key
  * repeats an earlier one, as the pairwise check of small objects would. */
-static json_status_t json_check_duplicates(json_parser_t *P, const json_slot_t *m, size_t n)
+static bool json_check_duplicates(json_parser_t *P, const json_slot_t *m, size_t n)
 {
     size_t *idx = arena_alloc(P->a, 2 * n * sizeof *idx), *tmp = idx + n;
     for (size_t i = 0; i < n; i++) idx[i] = i;
@@ -357,46 +352,45 @@ static json_status_t json_check_duplicates(json_parser_t *P, const json_slot_t *
     size_t first = n;
     for (size_t i = 1; i < n; i++)
         if (idx[i] < first && json_key_cmp(&m[idx[i - 1]], &m[idx[i]]) == 0) first = idx[i];
-    if (first < n) return json_fail(P, (char *)m[first].key - 1, JSON_ERR_DUPLICATE);
-    return JSON_OK;
+    if (first == n) return true;
+    json_fail(P, (char *)m[first].key - 1, JSON_ERR_DUPLICATE);
+    return false;
 }
 
-/* P->p is at '{'. */
-static json_status_t json_parse_object(json_parser_t *P, size_t slot)
+/* p is at '{'. */
+static char *json_parse_object(json_parser_t *P, char *p, size_t slot)
 {
-    char *p = P->p;
     if (++P->depth > JSON_MAX_DEPTH) return json_fail(P, p, JSON_ERR_DEPTH);
     size_t base = P->top;
-    json_status_t st;
     p = json_skip_ws(p + 1);
     if (*p != '}') {
         for (;;) {
             if (*p != '"') return json_fail_token(P, p);
+            char *quote = p;
             const char *key;
             size_t key_len;
-            if ((st = json_parse_string(P, p + 1, &key, &key_len))) return st;
+            if (!(p = json_parse_string(P, p + 1, &key, &key_len))) return NULL;
             size_t i = json_slot_push(P);
             if (i - base < JSON_DUP_LINEAR) {
                 for (size_t j = base; j < i; j++)
                     if (P->slots[j].key_len == key_len && P->slots[j].key[0] == key[0] &&
                         !memcmp(P->slots[j].key, key, key_len))
-                        return json_fail(P, p, JSON_ERR_DUPLICATE);
+                        return json_fail(P, quote, JSON_ERR_DUPLICATE);
             }
             P->slots[i].key = key;
             P->slots[i].key_len = key_len;
-            p = json_skip_ws(P->p);
+            p = json_skip_ws(p);
             if (*p != ':') return json_fail_token(P, p);
             p = json_skip_ws(p + 1);
             if (*p == '"') { /* the common case, without the dispatch */
                 json_value_t *v = &P->slots[i].v;
                 v->type = JSON_STRING;
-                st = json_parse_string(P, p + 1, &v->u.str.ptr, &v->u.str.len);
+                p = json_parse_string(P, p + 1, &v->u.str.ptr, &v->u.str.len);
             } else {
-                P->p = p;
-                st = json_parse_value(P, i);
+                p = json_parse_value(P, p, i);
             }
-            if (st) return st;
-            p = json_skip_ws(P->p);
+            if (!p) return NULL;
+            p = json_skip_ws(p);
             if (*p == ',') {
                 p = json_skip_ws(p + 1);
                 continue;
@@ -405,10 +399,9 @@ static json_status_t json_parse_object(json_parser_t *P, size_t slot)
             return json_fail_token(P, p);
         }
     }
-    P->p = p + 1;
     size_t n = P->top - base;
     const json_slot_t *s = P->slots + base;
-    if (n > JSON_DUP_LINEAR && (st = json_check_duplicates(P, s, n))) return st;
+    if (n > JSON_DUP_LINEAR && !json_check_duplicates(P, s, n)) return NULL;
     json_value_t *v = json_dst(P, slot);
     v->type = JSON_OBJECT;
     v->u.object.count = n;
@@ -426,22 +419,19 @@ static json_status_t json_parse_object(json_parser_t *P, size_t slot)
     }
     P->top = base;
     P->depth--;
-    return JSON_OK;
+    return p + 1;
 }
 
-/* P->p is at '['. */
-static json_status_t json_parse_array(json_parser_t *P, size_t slot)
+/* p is at '['. */
+static char *json_parse_array(json_parser_t *P, char *p, size_t slot)
 {
-    char *p = P->p;
     if (++P->depth > JSON_MAX_DEPTH) return json_fail(P, p, JSON_ERR_DEPTH);
     size_t base = P->top;
-    json_status_t st;
     p = json_skip_ws(p + 1);
     if (*p != ']') {
         for (;;) {
-            P->p = p;
-            if ((st = json_parse_value(P, json_slot_push(P)))) return st;
-            p = json_skip_ws(P->p);
+            if (!(p = json_parse_value(P, p, json_slot_push(P)))) return NULL;
+            p = json_skip_ws(p);
             if (*p == ',') {
                 p = json_skip_ws(p + 1);
                 continue;
@@ -450,7 +440,6 @@ static json_status_t json_parse_array(json_parser_t *P, size_t slot)
             return json_fail_token(P, p);
         }
     }
-    P->p = p + 1;
     size_t n = P->top - base;
     const json_slot_t *s = P->slots + base;
     json_value_t *v = json_dst(P, slot);
@@ -468,41 +457,35 @@ static json_status_t json_parse_array(json_parser_t *P, size_t slot)
     }
     P->top = base;
     P->depth--;
-    return JSON_OK;
+    return p + 1;
 }
 
-/* P->p is at the first byte of the value (whitespace already skipped). */
-static json_status_t json_parse_value(json_parser_t *P, size_t slot)
+static inline char *json_parse_literal(json_parser_t *P, char *p, size_t slot, const char *word,
+                                       size_t len, json_type_t type)
 {
-    char *p = P->p;
-    json_value_t *v;
+    if (memcmp(p, word, len)) return json_fail_token(P, p);
+    json_dst(P, slot)->type = type;
+    return p + len;
+}
+
+/* p is at the first byte of the value (whitespace already skipped). */
+static char *json_parse_value(json_parser_t *P, char *p, size_t slot)
+{
     switch (*p) {
-    case '"':
-        v = json_dst(P, slot);
+    case '"': {
+        json_value_t *v = json_dst(P, slot);
         v->type = JSON_STRING;
         return json_parse_string(P, p + 1, &v->u.str.ptr, &v->u.str.len);
-    case '{': return json_parse_object(P, slot);
-    case '[': return json_parse_array(P, slot);
-    case 't':
-        if (memcmp(p, "true", 4)) break;
-        json_dst(P, slot)->type = JSON_TRUE;
-        P->p = p + 4;
-        return JSON_OK;
-    case 'f':
-        if (memcmp(p, "false", 5)) break;
-        json_dst(P, slot)->type = JSON_FALSE;
-        P->p = p + 5;
-        return JSON_OK;
-    case 'n':
-        if (memcmp(p, "null", 4)) break;
-        json_dst(P, slot)->type = JSON_NULL;
-        P->p = p + 4;
-        return JSON_OK;
-    case '-':
-    case '0' ... '9': return json_parse_number(P, json_dst(P, slot));
-    default: break;
     }
-    return json_fail_token(P, p);
+    case '{': return json_parse_object(P, p, slot);
+    case '[': return json_parse_array(P, p, slot);
+    case 't': return json_parse_literal(P, p, slot, "true", 4, JSON_TRUE);
+    case 'f': return json_parse_literal(P, p, slot, "false", 5, JSON_FALSE);
+    case 'n': return json_parse_literal(P, p, slot, "null", 4, JSON_NULL);
+    case '-':
+    case '0' ... '9': return json_parse_number(P, p, json_dst(P, slot));
+    default: return json_fail_token(P, p);
+    }
 }
 
 json_status_t json_parse(arena_t *a, const char *text, size_t len, json_value_t **out,
@@ -518,18 +501,14 @@ json_status_t json_parse(arena_t *a, const char *text, size_t len, json_value_t 
         .a = a,
         .slots = scratch,
         .cap = JSON_SCRATCH_INITIAL,
+        .root = arena_alloc(a, sizeof(json_value_t)),
     };
-    P.root = arena_alloc(a, sizeof *P.root);
-    P.p = json_skip_ws(copy);
-    json_status_t st = json_parse_value(&P, JSON_ROOT);
-    if (!st) {
-        char *p = json_skip_ws(P.p);
-        if (p != P.end) st = json_fail_token(&P, p);
-    }
-    if (st) {
+    char *p = json_parse_value(&P, json_skip_ws(copy), JSON_ROOT);
+    if (p && (p = json_skip_ws(p)) != P.end) p = json_fail_token(&P, p);
+    if (!p) {
         if (err_offset) *err_offset = (size_t)(P.err - copy);
         *out = NULL;
-        return st;
+        return P.status;
     }
     *out = P.root;
     return JSON_OK;

@@ -150,17 +150,11 @@ static void number_set_zero(number_t *out)
     out->neg = false;
 }
 
-bool number_is_zero(const number_t *n)
-{
-    return n->coef == 0;
-}
+bool number_is_zero(const number_t *n) { return n->coef == 0; }
 
 /* ---- parsing ---------------------------------------------------------- */
 
-static inline bool number_is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+static inline bool number_is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* Exponent texts are clamped here: far beyond any reachable E, and small
  * enough that adding a text length can never overflow int64_t. */
@@ -273,7 +267,8 @@ static int number_digits_write(u128 c, char *buf)
         tmp[n++] = (char)('0' + v % 10);
         v /= 10;
     }
-    for (int i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+    for (int i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
     return n;
 }
 

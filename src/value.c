@@ -231,11 +231,13 @@ static ddb_error_t *read_value(arena_t *a, const json_value_t *j, value_t *out, 
         return NULL;
     case VALUE_M:
         if (depth >= VALUE_MAX_DEPTH)
-            return err_validation(a, "Nesting Levels have exceeded supported limits");
+            return err_validation(a, "Nesting Levels have exceeded supported limits: Attributes in the item "
+                                     "have nested levels beyond supported limit");
         return read_map(a, typed, out, depth + 1);
     case VALUE_L: {
         if (depth >= VALUE_MAX_DEPTH)
-            return err_validation(a, "Nesting Levels have exceeded supported limits");
+            return err_validation(a, "Nesting Levels have exceeded supported limits: Attributes in the item "
+                                     "have nested levels beyond supported limit");
         size_t count = typed->u.array.count;
         value_t *items = arena_alloc(a, (count ? count : 1) * sizeof *items);
         for (size_t i = 0; i < count; i++)

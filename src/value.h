@@ -34,7 +34,9 @@
 #include "json.h"
 #include "number.h"
 
-#define VALUE_MAX_DEPTH 32       /* nested M/L levels the service allows */
+/* The service allows 32 levels: the attribute itself is level 1, so at most
+ * 31 maps or lists may nest inside one another. */
+#define VALUE_MAX_DEPTH 31
 #define ITEM_MAX_SIZE (400 * 1024)
 
 typedef enum {

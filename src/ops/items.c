@@ -40,7 +40,6 @@ static ddb_error_t *read_common(api_call_t *call, const json_value_t *req, item_
     if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
     if (!e) wire_string(a, req, "ReturnValues", &c->return_values, NULL, &e);
     if (e) return e;
-    if ((e = catalog_table_name_length_error(a, c->table_name))) return e;
     catalog_check_table_name(cl, c->table_name, "tableName");
     if (rcc) {
         if (strcmp(rcc, "TOTAL") == 0) c->capacity = CAPACITY_TOTAL;
@@ -72,7 +71,7 @@ static ddb_error_t *check_return_old_only(arena_t *a, const item_common_t *c)
 {
     if (c->return_values && strcmp(c->return_values, "NONE") != 0 &&
         strcmp(c->return_values, "ALL_OLD") != 0)
-        return err_validation(a, "ReturnValues can only be ALL_OLD or NONE");
+        return err_validation(a, "Return values set to invalid value");
     return NULL;
 }
 

@@ -14,7 +14,6 @@ static ddb_error_t *read_table_name(api_call_t *call, const json_value_t *req, c
     *name = NULL;
     wire_string(call->arena, req, "TableName", name, NULL, &e);
     if (e) return e;
-    if ((e = catalog_table_name_length_error(call->arena, *name))) return e;
     constraint_list_t cl;
     constraint_list_init(&cl, call->arena);
     catalog_check_table_name(&cl, *name, "tableName");
@@ -189,8 +188,6 @@ api_result_t op_list_tables(api_call_t *call, const json_value_t *req)
     bool has_limit = wire_long(a, req, "Limit", &limit, &e);
     if (!e) wire_string(a, req, "ExclusiveStartTableName", &start, NULL, &e);
     if (e) return op_reply_error(call, e);
-    if ((e = catalog_table_name_length_error(a, start)))
-        return op_reply_error(call, e);
     constraint_list_t cl;
     constraint_list_init(&cl, a);
     if (start) catalog_check_table_name(&cl, start, "exclusiveStartTableName");

@@ -116,7 +116,7 @@ def test_kill_9_loses_no_acknowledged_write(spawn_server):
         while True:
             item = {"pk": {"S": "w%d" % w}, "sk": {"N": str(i)},
                     "v": {"S": "value-%d-%d" % (w, i) + "x" * (i % 50)},
-                    "n": {"N": "%d.%d" % (i, w)}}
+                    "n": {"N": "%d.%d" % (i, w + 1)}}  # canonical: no trailing zero
             try:
                 client.put_item(TableName=name, Item=item)
             except Exception as e:  # noqa: BLE001 - the server may die mid-request

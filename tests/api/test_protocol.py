@@ -306,3 +306,35 @@ def test_concurrent_clients(port, table_s):
     for t in threads:
         t.join()
     assert not errors, errors
+
+
+def test_connection_close_honoured(port):
+    s, f = _connect(port)
+    try:
+        s.sendall(build_request("ListTables", {}, extra_headers={"Connection": "close"}))
+        r = read_response(f)
+        assert r.status == 200
+        assert f.read() == b""  # the server closed the connection
+    finally:
+        f.close()
+        s.close()
+
+
+def test_chunked_request_body(port):
+    body = json.dumps({"TableName": unique_name()}).encode()
+    head = ("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Type: application/x-amz-json-1.0\r\n"
+            "X-Amz-Target: DynamoDB_20120810.DescribeTable\r\n"
+            "Authorization: %s\r\nTransfer-Encoding: chunked\r\n\r\n" % FAKE_AUTH).encode()
+    half = len(body) // 2
+    chunks = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (half, body[:half], len(body) - half,
+                                                    body[half:])
+    s, f = _connect(port)
+    try:
+        s.sendall(head + chunks)
+        r = read_response(f)
+    finally:
+        f.close()
+        s.close()
+    assert r.status == 400
+    assert r.error_type == "ResourceNotFoundException"

@@ -121,7 +121,7 @@ def test_trailing_zeros_are_not_significant(ddb, table_s):
 
 @pytest.mark.parametrize("value,message", [
     ("abc", "The parameter cannot be converted to a numeric value: abc"),
-    ("", "The parameter cannot be converted to a numeric value: "),  # message unverified
+    ("", None),  # message unverified; code only
     ("1.2.3", "The parameter cannot be converted to a numeric value: 1.2.3"),
     ("1" * 39, "Attempting to store more than 38 significant digits in a Number"),
     ("1." + "1" * 38, "Attempting to store more than 38 significant digits in a Number"),
@@ -160,7 +160,8 @@ def test_empty_number_set_rejected(ddb, table_s):
 
 def test_empty_binary_set_rejected(ddb, table_s):
     assert_error(ddb.put_item, "ValidationException",
-                 "One or more parameter values were invalid: Binary sets should not be empty",  # message unverified
+                 # message unverified (worded like the verified string and number set ones)
+                 "One or more parameter values were invalid: An binary set  may not be empty",
                  TableName=table_s, Item={"pk": {"S": "x"}, "s": {"BS": []}})
 
 
@@ -281,3 +282,16 @@ def test_string_set_order_and_contents(ddb, table_s):
     members = ["z", "a", "\u00e9", "A", "0"]
     got = put_get(ddb, table_s, {"pk": {"S": "ss"}, "s": {"SS": members}})
     assert sorted(got["s"]["SS"]) == sorted(members)
+
+
+def test_json_escapes_in_strings(port, table_s):
+    # raw_call sends ASCII-only JSON: non-ASCII characters go as \u escapes,
+    # the emoji as a surrogate pair.
+    value = "caf\u00e9 \U0001F600 \"q\" \\ / \b\f\n\r\t \u0001"
+    item = {"pk": {"S": "esc"}, "s": {"S": value}, "\u00e9t\u00e9": {"SS": [value, "x"]}}
+    r = raw_call(port, "PutItem", {"TableName": table_s, "Item": item})
+    assert r.status == 200, r.body
+    r = raw_call(port, "GetItem", {"TableName": table_s, "Key": {"pk": {"S": "esc"}}})
+    got = r.json()["Item"]
+    assert got["s"] == {"S": value}
+    assert sorted(got["\u00e9t\u00e9"]["SS"]) == sorted([value, "x"])

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Run each libFuzzer target for SECONDS, keeping its corpus in
+# build/fuzz/corpus/<target> (seeded from fuzz/seeds/<target> when present).
+# Usage: scripts/fuzz.sh SECONDS build/fuzz/fuzz_x ...
+set -u
+seconds=$1; shift
+status=0 passed=0 failed=0
+for f in "$@"; do
+  name=$(basename "$f")
+  corpus=build/fuzz/corpus/$name
+  mkdir -p "$corpus"
+  seeds=()
+  [ -d "fuzz/seeds/$name" ] && seeds=("fuzz/seeds/$name")
+  if "$f" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
+       -artifact_prefix=build/fuzz/ "$corpus" "${seeds[@]}" >"build/fuzz/$name.log" 2>&1; then
+    echo "$name: ok ($(grep -c . "build/fuzz/$name.log") log lines, ${seconds}s)"
+    passed=$((passed+1))
+  else
+    echo "$name: FAILED"; tail -n 40 "build/fuzz/$name.log"
+    failed=$((failed+1)); status=1
+  fi
+done
+echo "fuzz: $passed passed, $failed failed"
+exit $status
