@@ -29,11 +29,16 @@ static bool utf8_valid(const uint8_t *s, size_t len)
         uint8_t c = s[i];
         size_t n;
         uint32_t cp;
-        if (c < 0x80) n = 1, cp = c;
-        else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1Fu;
-        else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0Fu;
-        else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07u;
-        else return false;
+        if (c < 0x80)
+            n = 1, cp = c;
+        else if ((c & 0xE0) == 0xC0)
+            n = 2, cp = c & 0x1Fu;
+        else if ((c & 0xF0) == 0xE0)
+            n = 3, cp = c & 0x0Fu;
+        else if ((c & 0xF8) == 0xF0)
+            n = 4, cp = c & 0x07u;
+        else
+            return false;
         if (len - i < n) return false;
         for (size_t k = 1; k < n; k++) {
             if ((s[i + k] & 0xC0) != 0x80) return false;
@@ -49,7 +54,8 @@ static bool utf8_valid(const uint8_t *s, size_t len)
 static bool digits(const char **p)
 {
     if (**p < '0' || **p > '9') return false;
-    while (**p >= '0' && **p <= '9') (*p)++;
+    while (**p >= '0' && **p <= '9')
+        (*p)++;
     return true;
 }
 
@@ -57,8 +63,10 @@ static bool number_valid(const char *s, size_t len)
 {
     const char *p = s;
     if (*p == '-') p++;
-    if (*p == '0') p++;
-    else if (!digits(&p)) return false;
+    if (*p == '0')
+        p++;
+    else if (!digits(&p))
+        return false;
     if (*p == '.' && (p++, !digits(&p))) return false;
     if (*p == 'e' || *p == 'E') {
         p++;
@@ -82,7 +90,8 @@ static void check_tree(const json_value_t *v)
         if (!utf8_valid((const uint8_t *)v->u.str.ptr, v->u.str.len)) fail("string not UTF-8");
         break;
     case JSON_ARRAY:
-        for (size_t i = 0; i < v->u.array.count; i++) check_tree(v->u.array.items[i]);
+        for (size_t i = 0; i < v->u.array.count; i++)
+            check_tree(v->u.array.items[i]);
         break;
     case JSON_OBJECT:
         for (size_t i = 0; i < v->u.object.count; i++) {

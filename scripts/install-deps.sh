@@ -5,7 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential pkg-config liblmdb-dev zlib1g-dev libssl-dev clang
-          python3 python3-boto3 python3-pytest awscli wrk nodejs npm curl)
+          python3 python3-boto3 python3-pytest awscli wrk curl)
+# Node.js and npm only where the machine has none (an installed Node.js may
+# come with its own npm, which Debian's npm package conflicts with).
+if [ -f tests/js/package.json ] && ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

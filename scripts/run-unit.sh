@@ -3,6 +3,7 @@
 set -u
 passed=0 failed=0
 for t in "$@"; do
+  [ -x "$t" ] && [ "${t%.d}" = "$t" ] || continue
   out=$("$t" 2>&1); rc=$?
   line=$(printf '%s\n' "$out" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n1)
   if [ -z "$line" ]; then

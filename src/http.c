@@ -40,15 +40,19 @@
 #define HTTP_MAX_CHUNK_LINE 4096 /* chunk-size line including extensions */
 
 /* tchar of RFC 9110 5.6.2: method and field-name characters. */
+/* clang-format off */
 static const unsigned char http_tchar[256] = {
-    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1,       ['&'] = 1,       ['\''] = 1,
-    ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1,       ['^'] = 1,       ['_'] = 1,
-    ['`'] = 1, ['|'] = 1, ['~'] = 1, ['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+    ['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
+    ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
 };
+/* clang-format on */
 
 /* Field-value characters: HTAB, SP, VCHAR and obs-text; no other control. */
 static const unsigned char http_vchar[256] = {
-    ['\t'] = 1, [' ' ... '~'] = 1, [0x80 ... 0xff] = 1,
+    ['\t'] = 1,
+    [' ' ... '~'] = 1,
+    [0x80 ... 0xff] = 1,
 };
 
 static inline unsigned char http_lower(unsigned char c)

@@ -38,6 +38,7 @@
  */
 #include "server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -59,7 +60,6 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <zlib.h>
 
 #include "api.h"
@@ -69,19 +69,19 @@
 #include "log.h"
 
 #define SERVER_MAX_THREADS 256
-#define SERVER_MAX_CONNS 10000           /* per thread */
-#define SERVER_READ_SIZE (16 * 1024)     /* space offered to each recv */
-#define SERVER_OUT_HIGH (1024 * 1024)    /* unsent bytes that pause serving input */
-#define SERVER_BUF_KEEP (64 * 1024)      /* larger slot buffers are freed after use */
-#define SERVER_FREE_SLOTS 64             /* idle call slots kept per thread */
-#define SERVER_REQUEST_TIMEOUT 60        /* s to finish sending a request */
-#define SERVER_IDLE_TIMEOUT 300          /* s a keep-alive connection may idle */
-#define SERVER_WRITE_TIMEOUT 60          /* s without output progress */
-#define SERVER_TRIM_AFTER 10             /* s idle before buffers are released */
-#define SERVER_LINGER 2                  /* s of draining input before a close */
-#define SERVER_SHUTDOWN_GRACE 5          /* s for pending calls at shutdown */
+#define SERVER_MAX_CONNS 10000        /* per thread */
+#define SERVER_READ_SIZE (16 * 1024)  /* space offered to each recv */
+#define SERVER_OUT_HIGH (1024 * 1024) /* unsent bytes that pause serving input */
+#define SERVER_BUF_KEEP (64 * 1024)   /* larger slot buffers are freed after use */
+#define SERVER_FREE_SLOTS 64          /* idle call slots kept per thread */
+#define SERVER_REQUEST_TIMEOUT 60     /* s to finish sending a request */
+#define SERVER_IDLE_TIMEOUT 300       /* s a keep-alive connection may idle */
+#define SERVER_WRITE_TIMEOUT 60       /* s without output progress */
+#define SERVER_TRIM_AFTER 10          /* s idle before buffers are released */
+#define SERVER_LINGER 2               /* s of draining input before a close */
+#define SERVER_SHUTDOWN_GRACE 5       /* s for pending calls at shutdown */
 #define SERVER_EVENTS 128
-#define SERVER_READS_PER_TURN 16         /* then other connections get a turn */
+#define SERVER_READS_PER_TURN 16 /* then other connections get a turn */
 #define SERVER_REQUEST_ID_LEN 52
 
 typedef enum { EV_LISTEN, EV_WAKE, EV_TIMER, EV_CONN } ev_kind_t;
@@ -115,10 +115,10 @@ struct conn {
     size_t parse_need; /* head complete: the request needs at least this many */
     bool continue_sent;
 
-    call_slot_t *inflight;  /* pending api call */
-    size_t inflight_len;    /* bytes of input its request occupies */
-    bool inflight_keep;     /* keep-alive after it */
-    bool inflight_ka_header;/* HTTP/1.0 keep-alive: say so */
+    call_slot_t *inflight;   /* pending api call */
+    size_t inflight_len;     /* bytes of input its request occupies */
+    bool inflight_keep;      /* keep-alive after it */
+    bool inflight_ka_header; /* HTTP/1.0 keep-alive: say so */
     bool inflight_cors;
 
     bool readable, writable; /* edge-triggered readiness not yet consumed */
@@ -146,9 +146,9 @@ struct server_thread {
 
     conn_t *conns; /* live */
     size_t nconns;
-    conn_t *dead;     /* closed this iteration, freed after it */
-    conn_t *again;    /* still readable after their read budget: revisit */
-    size_t nzombies;  /* closed with a call pending: freed on completion */
+    conn_t *dead;    /* closed this iteration, freed after it */
+    conn_t *again;   /* still readable after their read budget: revisit */
+    size_t nzombies; /* closed with a call pending: freed on completion */
 
     call_slot_t *free_slots;
     size_t nfree_slots;
@@ -215,9 +215,9 @@ static const char *thread_date(server_thread_t *t)
     if (ts.tv_sec != t->date_sec) {
         struct tm tm;
         gmtime_r(&ts.tv_sec, &tm);
-        snprintf(t->date, sizeof t->date, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-                 days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec);
+        snprintf(t->date, sizeof t->date, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+                 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                 tm.tm_sec);
         t->date_sec = ts.tv_sec;
     }
     return t->date;
@@ -447,10 +447,10 @@ typedef struct {
     const char *content_type; /* NULL: none */
     const char *body;
     size_t body_len;
-    bool head_only;  /* HEAD: the length of the body, not the body */
-    bool close;      /* Connection: close */
-    bool ka_header;  /* Connection: keep-alive, for an HTTP/1.0 client */
-    bool cors;       /* the request came from a browser page (Origin) */
+    bool head_only; /* HEAD: the length of the body, not the body */
+    bool close;     /* Connection: close */
+    bool ka_header; /* Connection: keep-alive, for an HTTP/1.0 client */
+    bool cors;      /* the request came from a browser page (Origin) */
 } response_t;
 
 /* Appends status line, headers and body to the output. */
@@ -554,8 +554,7 @@ static void request_headers(const http_request_t *req, req_headers_t *h)
             if (!h->acr_headers && mem_ieq(x->name, 30, "access-control-request-headers"))
                 h->acr_headers = x;
             break;
-        default:
-            break;
+        default: break;
         }
     }
 }
@@ -643,11 +642,14 @@ static bool conn_call(conn_t *c, const http_request_t *req, const req_headers_t 
     call->body_len = req->body_len;
     call->on_complete = server_call_done;
 
-    if (h->encoding && req->body_len && mem_ieq(h->encoding->value, h->encoding->value_len, "gzip")) {
+    if (h->encoding && req->body_len &&
+        mem_ieq(h->encoding->value, h->encoding->value_len, "gzip")) {
         int rc = request_gunzip(s->arena, req->body, req->body_len, &call->body, &call->body_len);
         if (rc != 0) {
-            response_t r = {.status = rc == -2 ? 413 : 400, .close = rc == -2 || !keep,
-                            .ka_header = ka_header, .cors = cors};
+            response_t r = {.status = rc == -2 ? 413 : 400,
+                            .close = rc == -2 || !keep,
+                            .ka_header = ka_header,
+                            .cors = cors};
             if (rc == -1) {
                 r.content_type = "application/x-amz-json-1.0";
                 r.body = server_gzip_error;
@@ -686,8 +688,8 @@ static bool conn_handle(conn_t *c, const http_request_t *req, size_t len)
 
     if (mlen == 4 && memcmp(m, "POST", 4) == 0) return conn_call(c, req, &h, len, keep);
 
-    response_t r = {.close = !keep, .ka_header = keep && req->minor_version == 0,
-                    .cors = h.origin != NULL};
+    response_t r = {
+        .close = !keep, .ka_header = keep && req->minor_version == 0, .cors = h.origin != NULL};
     if ((mlen == 3 && memcmp(m, "GET", 3) == 0) || (mlen == 4 && memcmp(m, "HEAD", 4) == 0)) {
         /* The health check, on any path as the service does. */
         r.status = 200;
@@ -1044,16 +1046,12 @@ static void *thread_main(void *arg)
         for (int i = 0; i < n; i++) {
             ev_kind_t *kind = evs[i].data.ptr;
             switch (*kind) {
-            case EV_LISTEN:
-                thread_accept(t);
-                break;
+            case EV_LISTEN: thread_accept(t); break;
             case EV_WAKE:
                 thread_completions(t);
                 if (!t->stopping && atomic_load(&t->srv->stop)) thread_begin_stop(t);
                 break;
-            case EV_TIMER:
-                thread_tick(t);
-                break;
+            case EV_TIMER: thread_tick(t); break;
             case EV_CONN: {
                 conn_t *c = (conn_t *)kind;
                 if (c->dead) break;
@@ -1108,7 +1106,8 @@ static void server_on_signal(int sig)
 /* The address to bind: IPv4 preferred when a name has both. */
 static int server_resolve(const server_config_t *cfg, struct sockaddr_storage *ss, socklen_t *len)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     char port[16];
     snprintf(port, sizeof port, "%d", cfg->port);
@@ -1239,9 +1238,9 @@ int server_run(const server_config_t *cfg)
     if (n < 1) n = 1;
     if (n > SERVER_MAX_THREADS) n = SERVER_MAX_THREADS;
     srv.nthreads = (int)n;
-    srv.health_len = (size_t)snprintf(srv.health, sizeof srv.health,
-                                      "healthy: dynamodb.%s.amazonaws.com ",
-                                      cfg->region && *cfg->region ? cfg->region : "us-east-1");
+    srv.health_len =
+        (size_t)snprintf(srv.health, sizeof srv.health, "healthy: dynamodb.%s.amazonaws.com ",
+                         cfg->region && *cfg->region ? cfg->region : "us-east-1");
     if (srv.health_len >= sizeof srv.health) srv.health_len = sizeof srv.health - 1;
     pthread_mutex_init(&srv.start_lock, NULL);
     pthread_cond_init(&srv.start_cond, NULL);
@@ -1340,6 +1339,6 @@ out:;
         free(srv.threads);
         srv.threads = NULL;
     }
-    if (rc == 0) log_info("stopped");
+    if (rc == 0) log_info("I/O threads stopped");
     return rc;
 }

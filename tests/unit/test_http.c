@@ -132,8 +132,7 @@ static void test_pipelined(void)
     for (int i = 0; i < 4; i++) {
         http_request_t req;
         size_t consumed;
-        CHECK(http_parse_request(buf + off, len - off, MAX_BODY, &req, &consumed) ==
-              HTTP_COMPLETE);
+        CHECK(http_parse_request(buf + off, len - off, MAX_BODY, &req, &consumed) == HTTP_COMPLETE);
         CHECK(mem_is(req.body, req.body_len, bodies[i]));
         off += consumed;
     }
@@ -171,8 +170,7 @@ static void test_incomplete_hint(void)
     const http_header_t *h = http_request_header(&req, "expect");
     CHECK(h && mem_is(h->value, h->value_len, "100-continue"));
 
-    CHECK(parse("POST / HTTP/1.1\r\nContent-Length: 100\r\n", &req, &consumed) ==
-          HTTP_INCOMPLETE);
+    CHECK(parse("POST / HTTP/1.1\r\nContent-Length: 100\r\n", &req, &consumed) == HTTP_INCOMPLETE);
     CHECK(consumed == 0);
     CHECK(req.method == NULL);
 
@@ -187,8 +185,7 @@ static void test_keep_alive(void)
     http_request_t req;
     size_t consumed;
     CHECK(parse("GET / HTTP/1.1\r\n\r\n", &req, &consumed) == HTTP_COMPLETE && req.keep_alive);
-    CHECK(parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", &req, &consumed) ==
-              HTTP_COMPLETE &&
+    CHECK(parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", &req, &consumed) == HTTP_COMPLETE &&
           !req.keep_alive);
     CHECK(parse("GET / HTTP/1.1\r\nConnection: Keep-Alive, CLOSE\r\n\r\n", &req, &consumed) ==
               HTTP_COMPLETE &&
@@ -196,8 +193,7 @@ static void test_keep_alive(void)
     CHECK(parse("GET / HTTP/1.1\r\nConnection: upgrade\r\nConnection: close\r\n\r\n", &req,
                 &consumed) == HTTP_COMPLETE &&
           !req.keep_alive);
-    CHECK(parse("GET / HTTP/1.1\r\nConnection: closed\r\n\r\n", &req, &consumed) ==
-              HTTP_COMPLETE &&
+    CHECK(parse("GET / HTTP/1.1\r\nConnection: closed\r\n\r\n", &req, &consumed) == HTTP_COMPLETE &&
           req.keep_alive);
     CHECK(parse("GET / HTTP/1.0\r\n\r\n", &req, &consumed) == HTTP_COMPLETE && !req.keep_alive);
     CHECK(req.minor_version == 0);
@@ -304,8 +300,9 @@ static void test_content_length(void)
           HTTP_ERR_TOO_LARGE);
     CHECK(status_of("POST / HTTP/1.1\r\nContent-Length: 18446744073709551616\r\n\r\n") ==
           HTTP_ERR_TOO_LARGE);
-    CHECK(status_of("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999999999999\r\n\r\n") ==
-          HTTP_ERR_TOO_LARGE);
+    CHECK(
+        status_of("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999999999999\r\n\r\n") ==
+        HTTP_ERR_TOO_LARGE);
     CHECK(status_of("POST / HTTP/1.1\r\nContent-Length: 000000000000000000000000000000005\r\n\r\n"
                     "12345") == HTTP_COMPLETE);
     http_request_t req;

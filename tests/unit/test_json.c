@@ -74,7 +74,8 @@ static void put_ws(buf_t *b, bool noisy)
 {
     if (!noisy) return;
     static const char ws[] = " \t\n\r";
-    for (uint32_t n = rng_below(4) == 0 ? rng_below(3) : 0; n; n--) buf_putc(b, ws[rng_below(4)]);
+    for (uint32_t n = rng_below(4) == 0 ? rng_below(3) : 0; n; n--)
+        buf_putc(b, ws[rng_below(4)]);
 }
 
 /* A string literal with escapes chosen at random: raw bytes where allowed,
@@ -86,8 +87,10 @@ static void put_string_noisy(buf_t *b, const char *s, size_t len)
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         size_t n;
-        if (p[i] < 0x80) cp = p[i], n = 1;
-        else if (p[i] < 0xE0) cp = (p[i] & 0x1Fu) << 6 | (p[i + 1] & 0x3Fu), n = 2;
+        if (p[i] < 0x80)
+            cp = p[i], n = 1;
+        else if (p[i] < 0xE0)
+            cp = (p[i] & 0x1Fu) << 6 | (p[i + 1] & 0x3Fu), n = 2;
         else if (p[i] < 0xF0)
             cp = (p[i] & 0x0Fu) << 12 | (p[i + 1] & 0x3Fu) << 6 | (p[i + 2] & 0x3Fu), n = 3;
         else
@@ -125,8 +128,10 @@ static void put_value(buf_t *b, const json_value_t *v, bool noisy)
     case JSON_TRUE: buf_append_str(b, "true"); break;
     case JSON_NUMBER: buf_append(b, v->u.str.ptr, v->u.str.len); break;
     case JSON_STRING:
-        if (noisy) put_string_noisy(b, v->u.str.ptr, v->u.str.len);
-        else json_write_string(b, v->u.str.ptr, v->u.str.len);
+        if (noisy)
+            put_string_noisy(b, v->u.str.ptr, v->u.str.len);
+        else
+            json_write_string(b, v->u.str.ptr, v->u.str.len);
         break;
     case JSON_ARRAY:
         buf_putc(b, '[');
@@ -144,8 +149,10 @@ static void put_value(buf_t *b, const json_value_t *v, bool noisy)
             const json_member_t *m = &v->u.object.members[i];
             if (i) buf_putc(b, ',');
             put_ws(b, noisy);
-            if (noisy) put_string_noisy(b, m->key, m->key_len);
-            else json_write_string(b, m->key, m->key_len);
+            if (noisy)
+                put_string_noisy(b, m->key, m->key_len);
+            else
+                json_write_string(b, m->key, m->key_len);
             put_ws(b, noisy);
             buf_putc(b, ':');
             put_ws(b, noisy);
@@ -196,7 +203,8 @@ static char *random_utf8(size_t max_cps, size_t *len)
     size_t n = rng_below((uint32_t)max_cps + 1);
     uint8_t *s = arena_alloc(arena, n * 4 + 1);
     size_t l = 0;
-    for (size_t i = 0; i < n; i++) l += put_utf8(s + l, random_code_point());
+    for (size_t i = 0; i < n; i++)
+        l += put_utf8(s + l, random_code_point());
     s[l] = 0;
     *len = l;
     return (char *)s;
@@ -212,17 +220,20 @@ static char *random_number(size_t *len)
         tmp[l++] = '0';
     } else {
         tmp[l++] = (char)('1' + rng_below(9));
-        for (uint32_t n = rng_below(12); n; n--) tmp[l++] = (char)('0' + rng_below(10));
+        for (uint32_t n = rng_below(12); n; n--)
+            tmp[l++] = (char)('0' + rng_below(10));
     }
     if (rng_below(2)) {
         tmp[l++] = '.';
-        for (uint32_t n = 1 + rng_below(8); n; n--) tmp[l++] = (char)('0' + rng_below(10));
+        for (uint32_t n = 1 + rng_below(8); n; n--)
+            tmp[l++] = (char)('0' + rng_below(10));
     }
     if (rng_below(3) == 0) {
         tmp[l++] = rng_below(2) ? 'e' : 'E';
         uint32_t sign = rng_below(3);
         if (sign) tmp[l++] = sign == 1 ? '+' : '-';
-        for (uint32_t n = 1 + rng_below(3); n; n--) tmp[l++] = (char)('0' + rng_below(10));
+        for (uint32_t n = 1 + rng_below(3); n; n--)
+            tmp[l++] = (char)('0' + rng_below(10));
     }
     *len = l;
     return arena_strndup(arena, tmp, l);
@@ -249,7 +260,8 @@ static json_value_t *random_value(int depth)
         size_t n = rng_below(6);
         v->u.array.count = n;
         v->u.array.items = arena_alloc(arena, (n + 1) * sizeof(json_value_t *));
-        for (size_t i = 0; i < n; i++) v->u.array.items[i] = random_value(depth + 1);
+        for (size_t i = 0; i < n; i++)
+            v->u.array.items[i] = random_value(depth + 1);
         break;
     }
     default: {
@@ -294,9 +306,10 @@ static void test_scalars(void)
 
 static void test_numbers_raw(void)
 {
-    static const char *nums[] = {"0",    "-0",     "1",          "-1",    "123456789012345678901234567890",
-                                 "0.5",  "-0.0",   "1e5",        "1E5",   "1e+5",
-                                 "1e-5", "1.5E+10", "-12.34e-056", "0e0", "10"};
+    static const char *nums[] = {
+        "0",    "-0",      "1",           "-1",  "123456789012345678901234567890",
+        "0.5",  "-0.0",    "1e5",         "1E5", "1e+5",
+        "1e-5", "1.5E+10", "-12.34e-056", "0e0", "10"};
     for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
         json_value_t *v;
         char doc[80];
@@ -314,8 +327,9 @@ static void test_numbers_raw(void)
 static void test_nested(void)
 {
     json_value_t *v;
-    const char *doc = "{\"TableName\":\"t\",\"Item\":{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"1\"},"
-                      "\"l\":{\"L\":[{\"BOOL\":true},{\"NULL\":true},[1,[2,[]]],{}]}},\"Limit\":10}";
+    const char *doc =
+        "{\"TableName\":\"t\",\"Item\":{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"1\"},"
+        "\"l\":{\"L\":[{\"BOOL\":true},{\"NULL\":true},[1,[2,[]]],{}]}},\"Limit\":10}";
     CHECK(parse(doc, &v) == JSON_OK);
     if (!v) return;
     CHECK(v->type == JSON_OBJECT && v->u.object.count == 3);
@@ -614,27 +628,33 @@ static void test_depth(void)
     /* Objects and arrays count alike; a scalar at the deepest level is fine. */
     buf_t b;
     buf_init(&b);
-    for (int i = 0; i < JSON_MAX_DEPTH; i++) buf_append_str(&b, i % 2 ? "[" : "{\"k\":");
+    for (int i = 0; i < JSON_MAX_DEPTH; i++)
+        buf_append_str(&b, i % 2 ? "[" : "{\"k\":");
     buf_append_str(&b, "\"leaf\"");
-    for (int i = JSON_MAX_DEPTH - 1; i >= 0; i--) buf_putc(&b, i % 2 ? ']' : '}');
+    for (int i = JSON_MAX_DEPTH - 1; i >= 0; i--)
+        buf_putc(&b, i % 2 ? ']' : '}');
     CHECK(parse_n(b.data, b.len, &v, &off) == JSON_OK);
     b.len = 0;
-    for (int i = 0; i <= JSON_MAX_DEPTH; i++) buf_append_str(&b, i % 2 ? "[" : "{\"k\":");
+    for (int i = 0; i <= JSON_MAX_DEPTH; i++)
+        buf_append_str(&b, i % 2 ? "[" : "{\"k\":");
     size_t last = b.len - 5;
     buf_append_str(&b, "1");
-    for (int i = JSON_MAX_DEPTH; i >= 0; i--) buf_putc(&b, i % 2 ? ']' : '}');
+    for (int i = JSON_MAX_DEPTH; i >= 0; i--)
+        buf_putc(&b, i % 2 ? ']' : '}');
     CHECK(parse_n(b.data, b.len, &v, &off) == JSON_ERR_DEPTH && off == last);
 
     /* A very deep input is refused at the limit, without recursing further. */
     b.len = 0;
-    for (int i = 0; i < 1000000; i++) buf_putc(&b, '[');
+    for (int i = 0; i < 1000000; i++)
+        buf_putc(&b, '[');
     CHECK(parse_n(b.data, b.len, &v, &off) == JSON_ERR_DEPTH && off == JSON_MAX_DEPTH);
     buf_free(&b);
 
     /* Depth is about nesting, not about how many containers there are. */
     b.len = 0;
     buf_putc(&b, '[');
-    for (int i = 0; i < 10000; i++) buf_append_str(&b, i ? ",[[]]" : "[[]]");
+    for (int i = 0; i < 10000; i++)
+        buf_append_str(&b, i ? ",[[]]" : "[[]]");
     buf_putc(&b, ']');
     CHECK(parse_n(b.data, b.len, &v, &off) == JSON_OK && v->u.array.count == 10000);
     buf_free(&b);
@@ -722,7 +742,8 @@ static void test_big_objects(void)
     /* Of several duplicates in a big object, the earliest repeat is reported. */
     b.len = 0;
     buf_putc(&b, '{');
-    for (int i = 0; i < 100; i++) buf_printf(&b, "%s\"k%d\":1", i ? "," : "", i);
+    for (int i = 0; i < 100; i++)
+        buf_printf(&b, "%s\"k%d\":1", i ? "," : "", i);
     buf_append_str(&b, ",\"k70\":1,");
     size_t first = b.len;
     buf_append_str(&b, "\"k20\":1,\"k70\":2,\"k20\":3}");
@@ -737,7 +758,8 @@ static void test_big_objects(void)
     /* Big arrays, also of objects. */
     b.len = 0;
     buf_putc(&b, '[');
-    for (int i = 0; i < 100000; i++) buf_append_str(&b, i ? ",{\"S\":\"x\"}" : "{\"S\":\"x\"}");
+    for (int i = 0; i < 100000; i++)
+        buf_append_str(&b, i ? ",{\"S\":\"x\"}" : "{\"S\":\"x\"}");
     buf_putc(&b, ']');
     CHECK(parse_n(b.data, b.len, &v, &off) == JSON_OK && v->u.array.count == 100000);
     CHECK(v && str_is(json_object_get(v->u.array.items[99999], "S"), "x", 1));
@@ -749,7 +771,8 @@ static void test_big_string(void)
     size_t n = 1 << 20;
     char *plain = malloc(n);
     rng_state = 42;
-    for (size_t i = 0; i < n; i++) plain[i] = (char)(0x20 + rng_below(0x5F));
+    for (size_t i = 0; i < n; i++)
+        plain[i] = (char)(0x20 + rng_below(0x5F));
     buf_t b;
     buf_init(&b);
     json_write_string(&b, plain, n);
@@ -760,7 +783,8 @@ static void test_big_string(void)
     /* Mixed: random code points, many of them escaped. */
     size_t len = 0;
     char *mixed = malloc(n + 4);
-    while (len < n) len += put_utf8((uint8_t *)mixed + len, random_code_point());
+    while (len < n)
+        len += put_utf8((uint8_t *)mixed + len, random_code_point());
     b.len = 0;
     put_string_noisy(&b, mixed, len);
     CHECK(parse_n(b.data, b.len, &v, &off) == JSON_OK && str_is(v, mixed, len));
@@ -838,8 +862,7 @@ static void test_write_round_trip(void)
 static void test_base64_vectors(void)
 {
     static const char *plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-    static const char *coded[] = {"",         "Zg==",     "Zm8=",        "Zm9v",
-                                  "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    static const char *coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
     buf_t b;
     buf_init(&b);
     for (size_t i = 0; i < 7; i++) {
@@ -854,7 +877,8 @@ static void test_base64_vectors(void)
     }
     /* Every byte value, and both extra alphabet characters. */
     uint8_t all[256], out[256];
-    for (int i = 0; i < 256; i++) all[i] = (uint8_t)i;
+    for (int i = 0; i < 256; i++)
+        all[i] = (uint8_t)i;
     b.len = 0;
     json_write_base64(&b, all, 256);
     CHECK(memchr(b.data, '+', b.len) && memchr(b.data, '/', b.len));
@@ -873,7 +897,8 @@ static void test_base64_round_trip(void)
     uint8_t data[300], out[300];
     for (int iter = 0; iter < 2000; iter++) {
         size_t len = rng_below(300);
-        for (size_t i = 0; i < len; i++) data[i] = (uint8_t)rng_next();
+        for (size_t i = 0; i < len; i++)
+            data[i] = (uint8_t)rng_next();
         b.len = 0;
         json_write_base64(&b, data, len);
         CHECK(b.len == (len + 2) / 3 * 4 + 2);
@@ -888,23 +913,26 @@ static void test_base64_round_trip(void)
     buf_free(&b);
 }
 
-#define B64(s) {s, sizeof(s) - 1}
+#define B64(s)                                                                                     \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
 
 static void test_base64_invalid(void)
 {
     static const struct {
         const char *s;
         size_t len;
-    } bad[] = {
-        /* length not a multiple of 4 */
-        B64("Z"), B64("Zg"), B64("Zg="), B64("Zm9"), B64("Zm9vY"), B64("Zg==="), B64("Zm9vYmFy="),
-        /* padding anywhere but at the end, or too much of it */
-        B64("Zg==Zg=="), B64("Zm8=Zm9v"), B64("Z==="), B64("===="), B64("Zm9vYmFy===="),
-        B64("=Zg="), B64("Z=g="), B64("Zg=a"), B64("Zm=v"),
-        /* whitespace, other alphabets, other bytes */
-        B64("Zm9\n"), B64("Zm 9"), B64(" Zm9"), B64("Zm9vYg= "), B64("Zm9v\r\nAA"), B64("Zm-_"),
-        B64("Zm9v*A=="), B64("Zm9vYg=\0"), B64("\0\0\0\0"), B64("Zg==\0\0\0\0"),
-        B64("Z\xc3\xa9="), B64("Zm9.")};
+    } bad[] = {/* length not a multiple of 4 */
+               B64("Z"), B64("Zg"), B64("Zg="), B64("Zm9"), B64("Zm9vY"), B64("Zg==="),
+               B64("Zm9vYmFy="),
+               /* padding anywhere but at the end, or too much of it */
+               B64("Zg==Zg=="), B64("Zm8=Zm9v"), B64("Z==="), B64("===="), B64("Zm9vYmFy===="),
+               B64("=Zg="), B64("Z=g="), B64("Zg=a"), B64("Zm=v"),
+               /* whitespace, other alphabets, other bytes */
+               B64("Zm9\n"), B64("Zm 9"), B64(" Zm9"), B64("Zm9vYg= "), B64("Zm9v\r\nAA"),
+               B64("Zm-_"), B64("Zm9v*A=="), B64("Zm9vYg=\0"), B64("\0\0\0\0"), B64("Zg==\0\0\0\0"),
+               B64("Z\xc3\xa9="), B64("Zm9.")};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         uint8_t out[16];
         size_t n;
@@ -942,8 +970,8 @@ static void test_random_documents(void)
         json_status_t st = parse_n(b.data, b.len, &v, &off);
         CHECK(st == JSON_OK);
         if (st != JSON_OK) {
-            fprintf(stderr, "  iteration %d: status %d at %zu in %.*s\n", iter, st, off,
-                    (int)b.len, b.data);
+            fprintf(stderr, "  iteration %d: status %d at %zu in %.*s\n", iter, st, off, (int)b.len,
+                    b.data);
             break;
         }
         if (!values_equal(doc, v)) {
@@ -954,11 +982,13 @@ static void test_random_documents(void)
         /* Cutting the text short anywhere inside the value must fail. */
         size_t cut = rng_below((uint32_t)b.len);
         size_t ws_end = cut;
-        while (ws_end < b.len && strchr(" \t\n\r", b.data[ws_end])) ws_end++;
-        if (ws_end < b.len && (doc->type == JSON_ARRAY || doc->type == JSON_OBJECT ||
-                               doc->type == JSON_STRING)) {
+        while (ws_end < b.len && strchr(" \t\n\r", b.data[ws_end]))
+            ws_end++;
+        if (ws_end < b.len &&
+            (doc->type == JSON_ARRAY || doc->type == JSON_OBJECT || doc->type == JSON_STRING)) {
             size_t lead = 0;
-            while (lead < b.len && strchr(" \t\n\r", b.data[lead])) lead++;
+            while (lead < b.len && strchr(" \t\n\r", b.data[lead]))
+                lead++;
             if (cut > lead) CHECK(parse_n(b.data, cut, &v, &off) != JSON_OK);
         }
     }

@@ -1,0 +1,87 @@
+-- Shared by the wrk scripts of the benchmark: request building for the `bench` table
+-- (hash key pk S), the per-thread random seed, and the done() hook that prints one
+-- machine-readable RESULT line per run for scripts/bench.sh to collect.
+--
+-- Settings come from the environment (set by scripts/bench.sh):
+--   BENCH_ITEMS     keys are "k0" .. "k<BENCH_ITEMS-1>"
+--   BENCH_WORKLOAD  label printed in the RESULT line
+--   BENCH_CONNS     connection count, printed in the RESULT line
+
+local M = {}
+
+M.items = tonumber(os.getenv("BENCH_ITEMS") or "100000")
+M.workload = os.getenv("BENCH_WORKLOAD") or "unnamed"
+M.conns = os.getenv("BENCH_CONNS") or "?"
+
+local auth = "AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request, "
+    .. "SignedHeaders=host, Signature=0"
+
+-- Everything of a request but its length and body, so that request() only concatenates.
+local function request_head(op)
+    local host = wrk.host
+    if wrk.port then host = host .. ":" .. wrk.port end
+    return "POST / HTTP/1.1\r\n"
+        .. "Host: " .. host .. "\r\n"
+        .. "Content-Type: application/x-amz-json-1.0\r\n"
+        .. "X-Amz-Target: DynamoDB_20120810." .. op .. "\r\n"
+        .. "Authorization: " .. auth .. "\r\n"
+        .. "Content-Length: "
+end
+
+local put_head, get_head
+local payload_pool -- 144 random letters; each item takes a 72-letter window of it
+
+-- Called from each thread's init(): the threads must not share a random sequence.
+function M.thread_init()
+    local index = thread_index or 0
+    math.randomseed(os.time() * 1000 + index * 7919 + math.floor(os.clock() * 1e6))
+    put_head = request_head("PutItem")
+    get_head = request_head("GetItem")
+    local letters = {}
+    for i = 1, 144 do letters[i] = string.char(97 + math.random(0, 25)) end
+    payload_pool = table.concat(letters)
+end
+
+function M.random_key()
+    return math.random(0, M.items - 1)
+end
+
+-- An item of about 100 bytes as DynamoDB sizes it: pk (8) + ts (~7) + payload (79) + flag (5).
+function M.put_request(key)
+    local off = math.random(1, 73)
+    local body = '{"TableName":"bench","Item":{"pk":{"S":"k' .. key
+        .. '"},"ts":{"N":"' .. math.random(100000, 999999)
+        .. '"},"payload":{"S":"' .. payload_pool:sub(off, off + 71)
+        .. '"},"flag":{"BOOL":true}}}'
+    return put_head .. #body .. "\r\n\r\n" .. body
+end
+
+function M.get_request(key)
+    local body = '{"TableName":"bench","Key":{"pk":{"S":"k' .. key .. '"}}}'
+    return get_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- setup() runs in the main Lua state, once per thread, before the threads start.
+local thread_count = 0
+function M.setup(thread)
+    thread:set("thread_index", thread_count)
+    thread_count = thread_count + 1
+end
+
+-- One RESULT line; ops_per_s counts successful (2xx/3xx) responses only, and every kind of
+-- wrk error is printed so a run with failures cannot pass for a fast one.
+function M.done(summary, latency, requests)
+    local e = summary.errors
+    local seconds = summary.duration / 1e6
+    local ok = summary.requests - e.status
+    io.write(string.format(
+        "RESULT workload=%s conns=%s seconds=%.2f requests=%d ops_per_s=%.0f "
+        .. "p50_us=%d p90_us=%d p99_us=%d p999_us=%d max_us=%d mean_us=%.0f "
+        .. "errors_status=%d errors_timeout=%d errors_connect=%d errors_read=%d errors_write=%d\n",
+        M.workload, M.conns, seconds, summary.requests, ok / seconds,
+        latency:percentile(50), latency:percentile(90), latency:percentile(99),
+        latency:percentile(99.9), latency.max, latency.mean,
+        e.status, e.timeout, e.connect, e.read, e.write))
+end
+
+return M

@@ -1,0 +1,42 @@
+-- wrk script: load the table with exactly BENCH_ITEMS items "k0".."k<N-1>", in order, then
+-- end the run.  Run it with one wrk thread (-t 1): the key counter lives in that thread.
+--
+-- wrk has no request count limit, only a duration, so: delay() hands out one key per request
+-- and parks a connection once every key is handed out; response() counts the answers and,
+-- when all N are in, interrupts wrk (SIGINT ends its run early, as Ctrl-C does, and done()
+-- still runs).  The -d given to wrk is only a guard against a stalled server.
+local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local bench = dofile(dir .. "common.lua")
+
+setup = bench.setup
+done = bench.done
+
+local PARKED_MS = 3600 * 1000
+
+function init(args)
+    bench.thread_init()
+    handed_out = 0 -- keys promised to a connection by delay()
+    next_key = 0   -- next key request() turns into a PutItem
+    answered = 0
+end
+
+-- delay() runs before each request() of the same connection, so counting here guarantees
+-- that request() never runs out of keys even when several connections are ready at once.
+function delay()
+    if handed_out >= bench.items then return PARKED_MS end
+    handed_out = handed_out + 1
+    return 0
+end
+
+function request()
+    local key = next_key
+    next_key = next_key + 1
+    return bench.put_request(key)
+end
+
+function response(status, headers, body)
+    answered = answered + 1
+    -- os.execute() ignores SIGINT in wrk until the shell returns, so the shell sends it a
+    -- little later, from the background ($PPID is wrk).
+    if answered == bench.items then os.execute("(sleep 0.05; kill -INT $PPID) &") end
+end

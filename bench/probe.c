@@ -1,0 +1,70 @@
+/* probe: wait until a server on 127.0.0.1:PORT answers the health check (GET / with status 200)
+ * and print the wall-clock time of that answer in microseconds since the epoch, so that
+ * scripts/bench.sh can measure start-up time from the moment it spawned the server.
+ *
+ * usage: probe PORT [TIMEOUT_MS]     exit 0 on an answer, 1 on timeout
+ *
+ * It retries every 200 µs: a connection refused only means the server is not listening yet. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long probe_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* One attempt: 1 if the server answered 200, 0 otherwise. */
+static int probe_try(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    struct timeval tv = {.tv_sec = 1};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ok = 0;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+        static const char req[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        char buf[64];
+        size_t got = 0;
+        if (write(fd, req, sizeof req - 1) == (ssize_t)(sizeof req - 1)) {
+            /* The status line is all that matters: "HTTP/1.1 200". */
+            while (got < 12) {
+                ssize_t n = read(fd, buf + got, sizeof buf - got);
+                if (n <= 0) break;
+                got += (size_t)n;
+            }
+        }
+        ok = got >= 12 && memcmp(buf, "HTTP/1.", 7) == 0 && memcmp(buf + 9, "200", 3) == 0;
+    }
+    close(fd);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: probe PORT [TIMEOUT_MS]\n");
+        return 2;
+    }
+    int port = atoi(argv[1]);
+    long long timeout_us = (argc > 2 ? atoll(argv[2]) : 10000) * 1000;
+    long long start = probe_now_us();
+    for (;;) {
+        if (probe_try(port)) {
+            printf("%lld\n", probe_now_us());
+            return 0;
+        }
+        if (probe_now_us() - start > timeout_us) return 1;
+        usleep(200);
+    }
+}
