@@ -961,6 +961,7 @@ bool catalog_exists(const char *name)
 
 void catalog_publish(table_t *t)
 {
+    atomic_fetch_add(&t->refs, 1); /* the registry's */
     pthread_rwlock_wrlock(&reg.lock);
     bool found;
     size_t i = find_slot(t->name, strlen(t->name), &found);
@@ -1047,6 +1048,7 @@ int catalog_load(MDB_txn *txn)
         if ((rc = mdb_dbi_open(txn, t->dbi_name, MDB_CREATE, &t->dbi))) break;
         count_items(txn, t);
         catalog_publish(t);
+        catalog_release(t);
     }
     mdb_cursor_close(c);
     arena_free(a);

@@ -113,7 +113,8 @@ int catalog_load(MDB_txn *txn);
 /* A live table by name with a reference held, or NULL. */
 table_t *catalog_acquire(const char *name, size_t len);
 void catalog_release(table_t *t);
-/* Enter / remove a table (writer thread, after commit). */
+/* Enter a table (the registry takes a reference of its own) / remove it
+ * (dropping that reference); writer thread. */
 void catalog_publish(table_t *t);
 void catalog_unpublish(table_t *t);
 /* Names in order, starting after `after` (NULL: from the first), at most

@@ -84,6 +84,11 @@ ddb_error_t *err_serialization(arena_t *a, const char *msg)
                : ddb_error_new(a, ERR_SERIALIZATION, NULL);
 }
 
+ddb_error_t *err_body_not_decompressible(arena_t *a)
+{
+    return err_serialization(a, "The request body could not be decompressed");
+}
+
 ddb_error_t *err_internal(arena_t *a)
 {
     return ddb_error_new(a, ERR_INTERNAL, "Internal server error");

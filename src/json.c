@@ -254,12 +254,17 @@ json_parse_string_slow(json_parser_t *P, char *start, char *q, const char **out,
         } else if (c >= 0x80) {
             int n = json_utf8_len((const uint8_t *)q);
             if (!n) return json_fail(P, q, JSON_ERR_UTF8);
-            memmove(w, q, (size_t)n);
-            w += n, q += n;
+            for (int k = 0; k < n; k++)
+                *w++ = *q++;
         } else {
             char *r = json_scan_plain(q);
-            memmove(w, q, (size_t)(r - q));
-            w += r - q, q = r;
+            if (r - q > 32) {
+                memmove(w, q, (size_t)(r - q));
+                w += r - q, q = r;
+            } else { /* short runs between escapes or non-ASCII: no call */
+                while (q < r)
+                    *w++ = *q++;
+            }
         }
     }
 }

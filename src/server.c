@@ -65,6 +65,7 @@
 #include "api.h"
 #include "arena.h"
 #include "buf.h"
+#include "errors.h"
 #include "http.h"
 #include "log.h"
 
@@ -180,10 +181,6 @@ struct server {
     pthread_cond_t start_cond;
     int ready, go;
 };
-
-static const char server_gzip_error[] =
-    "{\"__type\":\"com.amazon.coral.service#SerializationException\","
-    "\"Message\":\"The request body could not be decompressed\"}";
 
 static int server_stop_fd = -1; /* written by the signal handler */
 
@@ -651,9 +648,11 @@ static bool conn_call(conn_t *c, const http_request_t *req, const req_headers_t 
                             .ka_header = ka_header,
                             .cors = cors};
             if (rc == -1) {
+                s->body.len = 0;
+                ddb_error_render(err_body_not_decompressible(s->arena), &s->body);
                 r.content_type = "application/x-amz-json-1.0";
-                r.body = server_gzip_error;
-                r.body_len = sizeof server_gzip_error - 1;
+                r.body = s->body.data;
+                r.body_len = s->body.len;
             }
             conn_respond(c, &r);
             slot_release(t, s);

@@ -29,19 +29,51 @@ static api_result_t reply_description(api_call_t *call, const char *key, const t
     return op_reply_ok(call);
 }
 
-/* --- CreateTable ---------------------------------------------------------- */
-
+/* What every table-changing write shares: the call, its table (with a
+ * reference held) and whether the table was gone when the writer got to it. */
 typedef struct {
     storage_write_t w;
     api_call_t *call;
     table_t *table;
+    bool gone;
+} table_write_t;
+
+static api_result_t table_write_submit(table_write_t *tw, api_call_t *call, table_t *t,
+                                       int (*apply)(storage_write_t *, MDB_txn *),
+                                       void (*done)(storage_write_t *, int), bool exclusive)
+{
+    tw->w.apply = apply;
+    tw->w.done = done;
+    tw->w.exclusive = exclusive;
+    tw->call = call;
+    tw->table = t;
+    storage_submit(&tw->w);
+    return API_PENDING;
+}
+
+/* The response of a table write: the table's description in `status`, or
+ * the error; then the call completes. */
+static void table_write_finish(table_write_t *tw, int status, const char *table_status)
+{
+    api_call_t *call = tw->call;
+    if (status) op_reply_error(call, err_internal(call->arena));
+    else if (tw->gone) op_reply_error(call, err_table_not_found(call->arena, tw->table->name));
+    else reply_description(call, "TableDescription", tw->table, table_status);
+    catalog_release(tw->table);
+    op_complete(call);
+}
+
+/* --- CreateTable ---------------------------------------------------------- */
+
+typedef struct {
+    table_write_t base;
     bool exists;
 } create_write_t;
 
 static int create_apply(storage_write_t *w, MDB_txn *txn)
 {
     create_write_t *cw = (create_write_t *)w;
-    table_t *t = cw->table;
+    table_t *t = cw->base.table;
     MDB_val key = {strlen(t->name), (void *)t->name}, val;
     int rc = mdb_get(txn, storage_catalog_dbi(), &key, &val);
     if (rc == 0) {
@@ -63,18 +95,15 @@ static int create_apply(storage_write_t *w, MDB_txn *txn)
 static void create_done(storage_write_t *w, int status)
 {
     create_write_t *cw = (create_write_t *)w;
-    api_call_t *call = cw->call;
-    if (status) {
-        op_reply_error(call, err_internal(call->arena));
-        catalog_table_free(cw->table);
-    } else if (cw->exists) {
-        op_reply_error(call, err_table_exists(call->arena, cw->table->name));
-        catalog_table_free(cw->table);
-    } else {
-        reply_description(call, "TableDescription", cw->table, "CREATING");
-        catalog_publish(cw->table);
+    table_t *t = cw->base.table;
+    if (cw->exists) {
+        op_reply_error(cw->base.call, err_table_exists(cw->base.call->arena, t->name));
+        catalog_release(t);
+        op_complete(cw->base.call);
+        return;
     }
-    op_complete(call);
+    if (!status) catalog_publish(t);
+    table_write_finish(&cw->base, status, "CREATING");
 }
 
 api_result_t op_create_table(api_call_t *call, const json_value_t *req)
@@ -90,13 +119,7 @@ api_result_t op_create_table(api_call_t *call, const json_value_t *req)
         return op_reply_error(call, e);
     }
     create_write_t *cw = arena_calloc(call->arena, sizeof *cw);
-    cw->w.apply = create_apply;
-    cw->w.done = create_done;
-    cw->w.exclusive = true;
-    cw->call = call;
-    cw->table = t;
-    storage_submit(&cw->w);
-    return API_PENDING;
+    return table_write_submit(&cw->base, call, t, create_apply, create_done, true);
 }
 
 /* --- DescribeTable --------------------------------------------------------- */
@@ -115,16 +138,9 @@ api_result_t op_describe_table(api_call_t *call, const json_value_t *req)
 
 /* --- DeleteTable ------------------------------------------------------------ */
 
-typedef struct {
-    storage_write_t w;
-    api_call_t *call;
-    table_t *table;
-    bool gone;
-} delete_write_t;
-
 static int delete_apply(storage_write_t *w, MDB_txn *txn)
 {
-    delete_write_t *dw = (delete_write_t *)w;
+    table_write_t *dw = (table_write_t *)w;
     table_t *t = dw->table;
     if (t->dropped) {
         dw->gone = true;
@@ -144,13 +160,7 @@ static int delete_apply(storage_write_t *w, MDB_txn *txn)
 
 static void delete_done(storage_write_t *w, int status)
 {
-    delete_write_t *dw = (delete_write_t *)w;
-    api_call_t *call = dw->call;
-    if (status) op_reply_error(call, err_internal(call->arena));
-    else if (dw->gone) op_reply_error(call, err_table_not_found(call->arena, dw->table->name));
-    else reply_description(call, "TableDescription", dw->table, "DELETING");
-    catalog_release(dw->table);
-    op_complete(call);
+    table_write_finish((table_write_t *)w, status, "DELETING");
 }
 
 api_result_t op_delete_table(api_call_t *call, const json_value_t *req)
@@ -167,14 +177,8 @@ api_result_t op_delete_table(api_call_t *call, const json_value_t *req)
                                                    "protected against deletion. Disable deletion "
                                                    "protection first."));
     }
-    delete_write_t *dw = arena_calloc(call->arena, sizeof *dw);
-    dw->w.apply = delete_apply;
-    dw->w.done = delete_done;
-    dw->w.exclusive = true;
-    dw->call = call;
-    dw->table = t;
-    storage_submit(&dw->w);
-    return API_PENDING;
+    table_write_t *dw = arena_calloc(call->arena, sizeof *dw);
+    return table_write_submit(dw, call, t, delete_apply, delete_done, true);
 }
 
 /* --- ListTables ----------------------------------------------------------------- */
@@ -220,10 +224,7 @@ api_result_t op_list_tables(api_call_t *call, const json_value_t *req)
 /* --- UpdateTable ------------------------------------------------------------------- */
 
 typedef struct {
-    storage_write_t w;
-    api_call_t *call;
-    table_t *table;
-    bool gone;
+    table_write_t base;
     /* the new settings */
     bool pay_per_request;
     int64_t rcu, wcu;
@@ -243,7 +244,7 @@ static double now_seconds(void)
 /* Apply the new settings to the (shared) table; writer thread only. */
 static void update_table_fields(update_write_t *uw)
 {
-    table_t *t = uw->table;
+    table_t *t = uw->base.table;
     double now = now_seconds();
     if (uw->billing_changed) {
         t->pay_per_request = uw->pay_per_request;
@@ -273,9 +274,9 @@ static void update_table_fields(update_write_t *uw)
 static int update_apply(storage_write_t *w, MDB_txn *txn)
 {
     update_write_t *uw = (update_write_t *)w;
-    table_t *t = uw->table;
+    table_t *t = uw->base.table;
     if (t->dropped) {
-        uw->gone = true;
+        uw->base.gone = true;
         return 0;
     }
     update_table_fields(uw);
@@ -290,13 +291,7 @@ static int update_apply(storage_write_t *w, MDB_txn *txn)
 
 static void update_done(storage_write_t *w, int status)
 {
-    update_write_t *uw = (update_write_t *)w;
-    api_call_t *call = uw->call;
-    if (status) op_reply_error(call, err_internal(call->arena));
-    else if (uw->gone) op_reply_error(call, err_table_not_found(call->arena, uw->table->name));
-    else reply_description(call, "TableDescription", uw->table, "UPDATING");
-    catalog_release(uw->table);
-    op_complete(call);
+    table_write_finish((table_write_t *)w, status, "UPDATING");
 }
 
 static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table_t *t,
@@ -416,10 +411,5 @@ api_result_t op_update_table(api_call_t *call, const json_value_t *req)
         catalog_release(t);
         return op_reply_error(call, e);
     }
-    uw->w.apply = update_apply;
-    uw->w.done = update_done;
-    uw->call = call;
-    uw->table = t;
-    storage_submit(&uw->w);
-    return API_PENDING;
+    return table_write_submit(&uw->base, call, t, update_apply, update_done, false);
 }

@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# The ddbd benchmark (`make bench`): start-up time, loading, PutItem / GetItem / mixed
+# throughput and latency at 1, 16 and 64 connections with wrk, resident memory, and the same
+# GetItem load against bench/ceiling.c (a server that does no work) as a yardstick.
+#
+# The server runs in its default durable mode on a fresh data directory: every write is
+# committed to disk before it is acknowledged.  Nothing here judges the figures: the exit
+# status is non-zero only when something could not run (no server, no table, a crash).
+#
+# Environment: BENCH_SECONDS (per wrk run, default 10), BENCH_ITEMS (items loaded and key
+# range of the workloads, default 100000), TMPDIR (where data directories are made).
+# A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
+set -u
+cd "$(dirname "$0")/.."
+export LC_ALL=C
+
+run_seconds=${BENCH_SECONDS:-10}
+items=${BENCH_ITEMS:-100000}
+conn_counts=(1 16 64)
+start_runs=5
+ddbd=build/ddbd
+tools=build/bench
+logs=$tools/logs
+auth='AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0'
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[[ $run_seconds =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a whole number of seconds"
+[[ $items =~ ^[1-9][0-9]*$ ]] || die "BENCH_ITEMS must be a positive number"
+for tool in wrk curl cc; do command -v $tool >/dev/null || die "$tool is missing (make deps)"; done
+[ -x "$ddbd" ] || die "$ddbd is missing (make build/ddbd)"
+
+mkdir -p "$tools" "$logs"
+rm -f "$logs"/*
+for t in probe ceiling; do
+    cc -std=gnu11 -D_GNU_SOURCE -O2 -pthread -Wall -Wextra "bench/$t.c" -o "$tools/$t" ||
+        die "cannot build bench/$t.c"
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ddbd-bench.XXXXXX") || die "mktemp failed"
+running=() # pids of the servers this script started and has not stopped yet
+
+# Stops a server: SIGTERM, then SIGKILL after 10 s.  Sets stop_ms and stop_rc.
+stop_server() {
+    local pid=$1 t0=${EPOCHREALTIME/./} i
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 1000; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.01
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "bench: pid $pid did not stop within 10 s of SIGTERM: killing it" >&2
+        kill -KILL "$pid" 2>/dev/null
+    fi
+    wait "$pid" 2>/dev/null
+    stop_rc=$?
+    stop_ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+    local keep=() p
+    for p in "${running[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+    running=("${keep[@]}")
+}
+
+cleanup() {
+    local pid
+    for pid in "${running[@]}"; do stop_server "$pid"; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Starts ddbd on a fresh data directory; sets port, ddbd_pid and start_us (spawn to the first
+# answered GET /).  $EPOCHREALTIME is read in the shell itself, so no fork is counted twice.
+start_ddbd() {
+    local dir=$1 t0 t1
+    port=$(free_port)
+    t0=${EPOCHREALTIME/./}
+    "$ddbd" --port "$port" --data-dir "$dir" 2>>"$logs/ddbd.stderr" &
+    ddbd_pid=$!
+    running+=("$ddbd_pid")
+    t1=$("$tools/probe" "$port" 10000) || return 1
+    start_us=$((t1 - t0))
+}
+
+# memory PID: "VmRSS (anon A, file F)" in MiB, from /proc/PID/status.
+memory() {
+    awk '/^VmRSS/ {r = $2} /^RssAnon/ {a = $2} /^RssFile/ {f = $2} /^VmHWM/ {h = $2}
+         END {printf "%.1f MiB (anon %.1f, file %.1f; peak so far %.1f)", r/1024, a/1024, f/1024, h/1024}' \
+        "/proc/$1/status"
+}
+
+# ddb OP JSON: one request to ddbd; prints the body, fails on a non-200 status.
+ddb() {
+    local code
+    code=$(curl -sS --max-time 10 -o "$work/body" -w '%{http_code}' \
+        -H 'Content-Type: application/x-amz-json-1.0' -H "X-Amz-Target: DynamoDB_20120810.$1" \
+        -H "Authorization: $auth" --data-binary "$2" "http://127.0.0.1:$port/")
+    cat "$work/body"
+    [ "$code" = 200 ]
+}
+
+field() { [[ $1 =~ (^| )$2=([^ ]*) ]] && echo "${BASH_REMATCH[2]}"; }
+
+# wrk_run LABEL SCRIPT CONNS PORT [wrk options...]: one wrk run; prints and keeps its RESULT line.
+# Two wrk threads (one per core) except for one connection, and for the loader, whose key
+# counter lives in its one thread.
+declare -A result
+wrk_run() {
+    local label=$1 script=$2 conns=$3 target=$4 threads=2 line
+    shift 4
+    [ "$conns" -lt 2 ] || [ "$script" = load ] && threads=1
+    BENCH_WORKLOAD=$label BENCH_CONNS=$conns BENCH_ITEMS=$items \
+        timeout $((run_seconds + 60)) wrk -t "$threads" -c "$conns" --timeout 2s --latency \
+        -s "bench/$script.lua" "$@" "http://127.0.0.1:$target/" >"$logs/$label-$conns.txt" 2>&1
+    line=$(grep '^RESULT ' "$logs/$label-$conns.txt")
+    if [ -z "$line" ]; then
+        echo "bench: wrk gave no result for $label at $conns connections:" >&2
+        tail -n 20 "$logs/$label-$conns.txt" >&2
+        return 1
+    fi
+    echo "$line"
+    result[$label/$conns]=$line
+}
+
+ddbd_alive() {
+    kill -0 "$ddbd_pid" 2>/dev/null && return 0
+    wait "$ddbd_pid" 2>/dev/null
+    echo "bench: ddbd (pid $ddbd_pid) died with status $? during $1; its stderr ends with:" >&2
+    tail -n 30 "$logs/ddbd.stderr" >&2
+    return 1
+}
+
+echo "== ddbd benchmark: $("$ddbd" --version 2>/dev/null), $(nproc) cores, load average" \
+    "$(cut -d' ' -f1-3 /proc/loadavg), data on $(stat -f -c %T "$work"), durable mode"
+echo "   ${run_seconds}s per run, $items items; logs in $logs"
+[ "$(stat -f -c %T "$work")" = tmpfs ] && echo "   WARNING: data on tmpfs, writes are not durable"
+
+# 1. Start-up time.
+echo "== start-up: spawn to first answered GET /, $start_runs runs"
+starts=()
+for ((i = 1; i <= start_runs; i++)); do
+    start_ddbd "$work/start$i" || die "ddbd did not answer GET / within 10 s; stderr: $(tail -n 20 "$logs/ddbd.stderr")"
+    starts+=("$start_us")
+    stop_server "$ddbd_pid"
+    [ "$stop_rc" = 0 ] || echo "bench: ddbd exited with status $stop_rc after SIGTERM" >&2
+done
+start_list=$(printf '%s\n' "${starts[@]}" | sort -n | awk '{printf "%.1f ", $1/1000}')
+start_median=$(printf '%s\n' "${starts[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.1f", v[int((NR+1)/2)]/1000}')
+echo "RESULT workload=startup runs=$start_runs median_ms=$start_median all_ms=\"${start_list% }\""
+
+# 2. The server under test, its table and the load.
+start_ddbd "$work/data" || die "ddbd did not start; stderr: $(tail -n 20 "$logs/ddbd.stderr")"
+sleep 0.5
+mem_idle=$(memory "$ddbd_pid")
+echo "== memory idle after start: $mem_idle"
+
+ddb CreateTable '{"TableName":"bench","BillingMode":"PAY_PER_REQUEST",
+  "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+  "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}' >/dev/null ||
+    die "CreateTable failed: $(cat "$work/body")"
+for ((i = 0; i < 100; i++)); do
+    ddb DescribeTable '{"TableName":"bench"}' | grep -q '"TableStatus":"ACTIVE"' && break
+    sleep 0.1
+done
+[ $i -lt 100 ] || die "table bench did not become ACTIVE: $(cat "$work/body")"
+
+echo "== load: $items items of ~100 bytes, keys k0..k$((items - 1)) in order, 64 connections"
+wrk_run load load 64 "$port" -d $((30 + items / 1000))s || die "the load did not run"
+ddbd_alive "the load" || exit 1
+item_count=$(ddb DescribeTable '{"TableName":"bench"}' | grep -o '"ItemCount":[0-9]*' | cut -d: -f2)
+missing=0
+for k in 0 $((items / 2)) $((items - 1)); do
+    ddb GetItem "{\"TableName\":\"bench\",\"Key\":{\"pk\":{\"S\":\"k$k\"}}}" | grep -q '"Item"' ||
+        missing=$((missing + 1))
+done
+echo "   ItemCount after load: $item_count (expected $items); spot-checked keys missing: $missing"
+[ "$item_count" = "$items" ] && [ $missing = 0 ] || echo "bench: WARNING: the load is incomplete" >&2
+mem_loaded=$(memory "$ddbd_pid")
+echo "== memory after load: $mem_loaded"
+
+# 3. The workloads.
+failed=0
+for w in put get mix; do
+    echo "== $w"
+    for c in "${conn_counts[@]}"; do
+        wrk_run "$w" "$w" "$c" "$port" -d "${run_seconds}s" || failed=1
+        ddbd_alive "$w at $c connections" || { failed=1; break 2; }
+    done
+done
+
+# 4. Memory after the workloads, and a clean shutdown.
+if [ $failed = 0 ] || kill -0 "$ddbd_pid" 2>/dev/null; then
+    mem_after=$(memory "$ddbd_pid")
+    echo "== memory after the workloads: $mem_after"
+    stop_server "$ddbd_pid"
+    echo "== ddbd stopped by SIGTERM in $stop_ms ms, exit status $stop_rc"
+    [ "$stop_rc" = 0 ] || failed=1
+fi
+problems=$(grep -cv ' INFO ' "$logs/ddbd.stderr")
+if [ "$problems" -gt 0 ]; then
+    echo "== ddbd logged $problems lines other than INFO; the first ones:"
+    grep -v ' INFO ' "$logs/ddbd.stderr" | head -n 10
+fi
+
+# 5. The ceiling: the same GetItem load against a server that does no work.
+echo "== ceiling: bench/ceiling.c, $(nproc) threads, same GetItem script"
+cport=$(free_port)
+"$tools/ceiling" "$cport" "$(nproc)" 2>>"$logs/ceiling.stderr" &
+ceiling_pid=$!
+running+=("$ceiling_pid")
+if "$tools/probe" "$cport" 10000 >/dev/null; then
+    for c in "${conn_counts[@]}"; do
+        wrk_run ceiling-get get "$c" "$cport" -d "${run_seconds}s" || failed=1
+    done
+else
+    echo "bench: the ceiling server did not start" >&2
+    failed=1
+fi
+stop_server "$ceiling_pid"
+
+# 6. Summary.
+echo
+echo "== summary ($(nproc) cores shared by server and wrk; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "start-up: median $start_median ms of $start_runs (${start_list% } ms)"
+if [ -n "${result[load/64]:-}" ]; then
+    l=${result[load/64]}
+    echo "load: $(field "$l" requests) items in $(field "$l" seconds) s = $(field "$l" ops_per_s) items/s" \
+        "at 64 connections, errors $(($(field "$l" errors_status) + $(field "$l" errors_timeout)))," \
+        "ItemCount $item_count"
+fi
+echo "memory (VmRSS): idle $mem_idle"
+echo "                after load $mem_loaded"
+echo "                after workloads ${mem_after:-n/a}"
+echo
+printf '%-12s %5s %10s %9s %9s %9s %8s %11s\n' workload conns ops/s p50_ms p99_ms p99.9_ms errors \
+    "vs ceiling"
+for w in put get mix ceiling-get; do
+    for c in "${conn_counts[@]}"; do
+        r=${result[$w/$c]:-}
+        if [ -z "$r" ]; then
+            printf '%-12s %5s %10s\n' "$w" "$c" "not run"
+            continue
+        fi
+        errors=0
+        for e in status timeout connect read write; do
+            errors=$((errors + $(field "$r" errors_$e)))
+        done
+        vs=""
+        cr=${result[ceiling-get/$c]:-}
+        if [ "$w" = get ] && [ -n "$cr" ]; then
+            vs=$(awk -v a="$(field "$r" ops_per_s)" -v b="$(field "$cr" ops_per_s)" \
+                'BEGIN {if (b > 0) printf "%.0f%%", 100 * a / b}')
+        fi
+        printf '%-12s %5s %10s %9.3f %9.3f %9.3f %8s %11s\n' "$w" "$c" "$(field "$r" ops_per_s)" \
+            "$(field "$r" p50_us)e-3" "$(field "$r" p99_us)e-3" "$(field "$r" p999_us)e-3" \
+            "$errors" "$vs"
+    done
+done
+echo "(ops/s counts successful responses; errors = non-2xx + timeouts + socket errors, see $logs)"
+exit $failed
