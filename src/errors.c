@@ -34,6 +34,7 @@ static ddb_error_t *error_vnew(arena_t *a, ddb_error_kind_t kind, const char *fm
     ddb_error_t *e = arena_alloc(a, sizeof *e);
     e->kind = kind;
     e->message = NULL;
+    e->extra_json = NULL;
     if (fmt) {
         va_list ap2;
         va_copy(ap2, ap);
@@ -64,6 +65,10 @@ void ddb_error_render(const ddb_error_t *e, buf_t *out)
     if (e->message) {
         buf_append_str(out, error_kinds[e->kind].capital_message ? ",\"Message\":" : ",\"message\":");
         json_write_string(out, e->message, strlen(e->message));
+    }
+    if (e->extra_json) {
+        buf_putc(out, ',');
+        buf_append_str(out, e->extra_json);
     }
     buf_putc(out, '}');
 }
@@ -174,6 +179,36 @@ ddb_error_t *err_table_in_use(arena_t *a, const char *table, const char *status)
 ddb_error_t *err_key_schema_mismatch(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION, "The provided key element does not match the schema");
+}
+
+ddb_error_t *err_return_values_invalid(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Return values set to invalid value");
+}
+
+ddb_error_t *err_condition_failed(arena_t *a)
+{
+    return ddb_error_new(a, ERR_CONDITIONAL_CHECK_FAILED, "The conditional request failed");
+}
+
+ddb_error_t *err_update_key_attribute(arena_t *a, const char *name)
+{
+    return err_invalid_parameter(a, "Cannot update attribute %s. This attribute is part of the key",
+                                 name);
+}
+
+ddb_error_t *err_mixed_parameters(arena_t *a, const char *legacy, const char *expression)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Can not use both expression and non-expression parameters in the same "
+                         "request: Non-expression parameters: {%s} Expression parameters: {%s}",
+                         legacy, expression);
+}
+
+ddb_error_t *err_placeholders_without_expression(arena_t *a, const char *member)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "%s can only be specified when using expressions",
+                         member);
 }
 
 ddb_error_t *err_item_too_large(arena_t *a)

@@ -34,6 +34,9 @@ typedef enum {
 typedef struct {
     ddb_error_kind_t kind;
     const char *message; /* NULL: no message member */
+    /* More members of the error body, already rendered ("\"Item\":{...}"),
+     * or NULL: e.g. the item of a failed condition. */
+    const char *extra_json;
 } ddb_error_t;
 
 /* A new error of `kind` with a printf-formatted message. */
@@ -84,5 +87,13 @@ ddb_error_t *err_table_in_use(arena_t *a, const char *table, const char *status)
 /* Items and values. */
 ddb_error_t *err_key_schema_mismatch(arena_t *a);
 ddb_error_t *err_item_too_large(arena_t *a);
+ddb_error_t *err_return_values_invalid(arena_t *a);
+ddb_error_t *err_condition_failed(arena_t *a);
+/* "Cannot update attribute <name>. This attribute is part of the key" */
+ddb_error_t *err_update_key_attribute(arena_t *a, const char *name);
+/* Legacy and expression parameters in one request. */
+ddb_error_t *err_mixed_parameters(arena_t *a, const char *legacy, const char *expression);
+/* ExpressionAttributeNames/Values given without any expression. */
+ddb_error_t *err_placeholders_without_expression(arena_t *a, const char *member);
 
 #endif
