@@ -11,7 +11,7 @@
 # range of the workloads, default 100000), TMPDIR (where data directories are made).
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export LC_ALL=C
 
 run_seconds=${BENCH_SECONDS:-10}
@@ -62,6 +62,7 @@ stop_server() {
     running=("${keep[@]}")
 }
 
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     local pid
     for pid in "${running[@]}"; do stop_server "$pid"; done
@@ -115,7 +116,7 @@ wrk_run() {
     shift 4
     [ "$conns" -lt 2 ] || [ "$script" = load ] && threads=1
     BENCH_WORKLOAD=$label BENCH_CONNS=$conns BENCH_ITEMS=$items \
-        timeout $((run_seconds + 60)) wrk -t "$threads" -c "$conns" --timeout 2s --latency \
+        timeout --foreground $((run_seconds + 60)) wrk -t "$threads" -c "$conns" --timeout 2s --latency \
         -s "bench/$script.lua" "$@" "http://127.0.0.1:$target/" >"$logs/$label-$conns.txt" 2>&1
     line=$(grep '^RESULT ' "$logs/$label-$conns.txt")
     if [ -z "$line" ]; then
@@ -262,4 +263,6 @@ for w in put get mix ceiling-get; do
     done
 done
 echo "(ops/s counts successful responses; errors = non-2xx + timeouts + socket errors, see $logs)"
+echo "(at 1 connection every request waits for a wake-up across cores, which on a virtual machine"
+echo " can cost tens of microseconds and differ from run to run: compare with the ceiling row)"
 exit $failed

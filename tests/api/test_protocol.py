@@ -199,6 +199,33 @@ def test_gzip_request_body(port, table_s):
     assert r.json()["Item"] == payload["Item"]
 
 
+def test_corrupt_gzip_body_is_a_serialization_error(port):
+    body = gzip.compress(b'{"TableName":"x"}')[:-6] + b"garbage"
+    r = raw_request(port, body=body, target="DynamoDB_20120810.ListTables",
+                    headers={"Content-Encoding": "gzip"})
+    assert r.status == 400
+    assert r.json()["__type"] == "com.amazon.coral.service#SerializationException"
+    # the connection's server still answers
+    assert raw_call(port, "ListTables", {}).status == 200
+
+
+def test_gzip_bomb_over_the_limit_is_refused(port):
+    body = gzip.compress(b'{"TableName":"' + b"a" * (17 * 1024 * 1024) + b'"}')
+    r = raw_request(port, body=body, target="DynamoDB_20120810.ListTables",
+                    headers={"Content-Encoding": "gzip"})
+    assert r.status == 413
+    assert raw_call(port, "ListTables", {}).status == 200
+
+
+def test_unsupported_content_type(port):
+    # The status the service gives a non-JSON content type is unverified; the
+    # type of the error is what clients act on.
+    r = raw_request(port, body=b"{}", target="DynamoDB_20120810.ListTables",
+                    content_type="text/plain")
+    assert r.status == 404
+    assert r.json()["__type"] == "com.amazon.coral.service#UnknownOperationException"
+
+
 def test_body_over_16mb_rejected_and_server_lives(port):
     size = 16 * 1024 * 1024 + 1
     s = socket.create_connection(("127.0.0.1", port), timeout=20)
