@@ -37,6 +37,7 @@ static int listen_port;
 
 struct conn {
     int fd;
+    int waiting_out; /* registered for EPOLLOUT rather than EPOLLIN */
     size_t in_len, out_off, out_len;
     char in[IN_CAP];
     char out[OUT_CAP];
@@ -51,10 +52,9 @@ static long ceiling_request_len(const struct conn *c)
     size_t clen = 0;
     for (const char *line = memchr(c->in, '\n', head); line && line < end;
          line = memchr(line + 1, '\n', (size_t)(end - line))) {
-        if (strncasecmp(line + 1, "content-length:", 15) == 0)
-            clen = strtoul(line + 16, NULL, 10);
+        if (strncasecmp(line + 1, "content-length:", 15) == 0) clen = strtoul(line + 16, NULL, 10);
     }
-    if (head + clen > IN_CAP) return -1;
+    if (clen > IN_CAP || head + clen > IN_CAP) return -1;
     return c->in_len >= head + clen ? (long)(head + clen) : 0;
 }
 
@@ -123,6 +123,7 @@ static void *ceiling_loop_run(void *arg)
                         continue;
                     }
                     c->fd = fd;
+                    c->waiting_out = 0;
                     c->in_len = c->out_off = c->out_len = 0;
                     struct epoll_event cev = {.events = EPOLLIN, .data.ptr = c};
                     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
@@ -134,9 +135,14 @@ static void *ceiling_loop_run(void *arg)
                 free(c);
                 continue;
             }
-            /* Ask for EPOLLOUT only while answers are waiting for the socket. */
-            struct epoll_event cev = {.events = c->out_len ? EPOLLOUT : EPOLLIN, .data.ptr = c};
-            epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &cev);
+            /* Ask for EPOLLOUT only while answers are waiting for the socket, and make the
+             * system call only when that changes (the common case is one read, one write). */
+            if (c->waiting_out != (c->out_len > 0)) {
+                c->waiting_out = c->out_len > 0;
+                struct epoll_event cev = {.events = c->waiting_out ? EPOLLOUT : EPOLLIN,
+                                          .data.ptr = c};
+                epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &cev);
+            }
         }
     }
     return NULL;
@@ -162,7 +168,9 @@ int main(int argc, char **argv)
         sizeof body - 1, body);
     pthread_t tids[256];
     if (threads > 256) threads = 256;
-    for (long i = 0; i < threads; i++) pthread_create(&tids[i], NULL, ceiling_loop_run, NULL);
-    for (long i = 0; i < threads; i++) pthread_join(tids[i], NULL);
+    for (long i = 0; i < threads; i++)
+        pthread_create(&tids[i], NULL, ceiling_loop_run, NULL);
+    for (long i = 0; i < threads; i++)
+        pthread_join(tids[i], NULL);
     return 0;
 }

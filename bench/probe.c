@@ -2,7 +2,8 @@
  * and print the wall-clock time of that answer in microseconds since the epoch, so that
  * scripts/bench.sh can measure start-up time from the moment it spawned the server.
  *
- * usage: probe PORT [TIMEOUT_MS]     exit 0 on an answer, 1 on timeout
+ * usage: probe PORT [TIMEOUT_MS [PID]]
+ * exit 0 on an answer, 1 on timeout or when process PID (the server) has exited.
  *
  * It retries every 200 µs: a connection refused only means the server is not listening yet. */
 #include <arpa/inet.h>
@@ -20,6 +21,20 @@ static long long probe_now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Whether process pid has exited; it stays a zombie until its parent waits for it. */
+static int probe_process_gone(int pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *state = strrchr(buf, ')'); /* the command name in parentheses may hold spaces */
+    return !state || state[1] == 0 || state[2] == 'Z' || state[2] == 'X';
 }
 
 /* One attempt: 1 if the server answered 200, 0 otherwise. */
@@ -53,18 +68,19 @@ static int probe_try(int port)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: probe PORT [TIMEOUT_MS]\n");
+        fprintf(stderr, "usage: probe PORT [TIMEOUT_MS [PID]]\n");
         return 2;
     }
     int port = atoi(argv[1]);
     long long timeout_us = (argc > 2 ? atoll(argv[2]) : 10000) * 1000;
+    int pid = argc > 3 ? atoi(argv[3]) : 0;
     long long start = probe_now_us();
     for (;;) {
         if (probe_try(port)) {
             printf("%lld\n", probe_now_us());
             return 0;
         }
-        if (probe_now_us() - start > timeout_us) return 1;
+        if (probe_now_us() - start > timeout_us || (pid > 0 && probe_process_gone(pid))) return 1;
         usleep(200);
     }
 }

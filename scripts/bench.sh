@@ -8,7 +8,8 @@
 # status is non-zero only when something could not run (no server, no table, a crash).
 #
 # Environment: BENCH_SECONDS (per wrk run, default 10), BENCH_ITEMS (items loaded and key
-# range of the workloads, default 100000), TMPDIR (where data directories are made).
+# range of the workloads, default 100000), DDBD_BIN (the server, default build/ddbd), TMPDIR
+# (where data directories are made).
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -18,10 +19,11 @@ run_seconds=${BENCH_SECONDS:-10}
 items=${BENCH_ITEMS:-100000}
 conn_counts=(1 16 64)
 start_runs=5
-ddbd=build/ddbd
+ddbd=${DDBD_BIN:-build/ddbd}
 tools=build/bench
 logs=$tools/logs
-auth='AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0'
+auth='AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request,'
+auth+=' SignedHeaders=host, Signature=0'
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
@@ -72,27 +74,30 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 free_port() {
-    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 
-# Starts ddbd on a fresh data directory; sets port, ddbd_pid and start_us (spawn to the first
-# answered GET /).  $EPOCHREALTIME is read in the shell itself, so no fork is counted twice.
+# start_ddbd DATA_DIR LOG: starts ddbd on a fresh data directory; sets port, ddbd_pid and
+# start_us (spawn to the first answered GET /).  $EPOCHREALTIME is read by the shell itself,
+# so the time includes the fork of the server but no other process.
 start_ddbd() {
-    local dir=$1 t0 t1
+    local dir=$1 log=$2 t0 t1
     port=$(free_port)
     t0=${EPOCHREALTIME/./}
-    "$ddbd" --port "$port" --data-dir "$dir" 2>>"$logs/ddbd.stderr" &
+    "$ddbd" --port "$port" --data-dir "$dir" 2>>"$log" &
     ddbd_pid=$!
     running+=("$ddbd_pid")
-    t1=$("$tools/probe" "$port" 10000) || return 1
+    t1=$("$tools/probe" "$port" 10000 "$ddbd_pid") || return 1
     start_us=$((t1 - t0))
 }
 
-# memory PID: "VmRSS (anon A, file F)" in MiB, from /proc/PID/status.
+# memory PID: VmRSS split into anonymous and file-backed pages (LMDB's map of the data file),
+# and the peak (VmHWM), in MiB, from /proc/PID/status.
 memory() {
     awk '/^VmRSS/ {r = $2} /^RssAnon/ {a = $2} /^RssFile/ {f = $2} /^VmHWM/ {h = $2}
-         END {printf "%.1f MiB (anon %.1f, file %.1f; peak so far %.1f)", r/1024, a/1024, f/1024, h/1024}' \
-        "/proc/$1/status"
+         END {printf "%.1f MiB (anon %.1f, file %.1f; peak so far %.1f)",
+              r / 1024, a / 1024, f / 1024, h / 1024}' "/proc/$1/status"
 }
 
 # ddb OP JSON: one request to ddbd; prints the body, fails on a non-200 status.
@@ -107,23 +112,41 @@ ddb() {
 
 field() { [[ $1 =~ (^| )$2=([^ ]*) ]] && echo "${BASH_REMATCH[2]}"; }
 
-# wrk_run LABEL SCRIPT CONNS PORT [wrk options...]: one wrk run; prints and keeps its RESULT line.
-# Two wrk threads (one per core) except for one connection, and for the loader, whose key
-# counter lives in its one thread.
+# errors_of RESULT_LINE: every kind of failed request wrk counted.
+errors_of() {
+    local e n=0
+    for e in status timeout connect read write; do n=$((n + $(field "$1" "errors_$e"))); done
+    echo $n
+}
+
+# cpu_ticks PID: user + system CPU time of every thread of PID, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+ticks_per_s=$(getconf CLK_TCK)
+
+# wrk_run LABEL SCRIPT CONNS PORT PID [wrk options...]: one wrk run against the server PID on
+# PORT; prints and keeps its RESULT line, to which it adds the server's CPU time per request
+# (when wrk itself is the bottleneck on a small machine, throughput cannot tell two servers
+# apart but their CPU cost can).  Two wrk threads (one per core) except for one connection,
+# and for the loader, whose key counter lives in its one thread.
 declare -A result
 wrk_run() {
-    local label=$1 script=$2 conns=$3 target=$4 threads=2 line
-    shift 4
+    local label=$1 script=$2 conns=$3 target=$4 pid=$5 threads=2 line cpu0 cpu1
+    shift 5
     [ "$conns" -lt 2 ] || [ "$script" = load ] && threads=1
+    cpu0=$(cpu_ticks "$pid")
     BENCH_WORKLOAD=$label BENCH_CONNS=$conns BENCH_ITEMS=$items \
-        timeout --foreground $((run_seconds + 60)) wrk -t "$threads" -c "$conns" --timeout 2s --latency \
-        -s "bench/$script.lua" "$@" "http://127.0.0.1:$target/" >"$logs/$label-$conns.txt" 2>&1
+        timeout --foreground $((run_seconds + 60)) wrk -t "$threads" -c "$conns" --timeout 2s \
+        --latency -s "bench/$script.lua" "$@" "http://127.0.0.1:$target/" \
+        >"$logs/$label-$conns.txt" 2>&1
+    cpu1=$(cpu_ticks "$pid")
     line=$(grep '^RESULT ' "$logs/$label-$conns.txt")
     if [ -z "$line" ]; then
         echo "bench: wrk gave no result for $label at $conns connections:" >&2
         tail -n 20 "$logs/$label-$conns.txt" >&2
         return 1
     fi
+    line+=$(awk -v t="$((cpu1 - cpu0))" -v hz="$ticks_per_s" -v n="$(field "$line" requests)" \
+        'BEGIN {printf " server_cpu_us_per_op=%.2f", (n > 0 ? t * 1e6 / hz / n : 0)}')
     echo "$line"
     result[$label/$conns]=$line
 }
@@ -136,7 +159,7 @@ ddbd_alive() {
     return 1
 }
 
-echo "== ddbd benchmark: $("$ddbd" --version 2>/dev/null), $(nproc) cores, load average" \
+echo "== ddbd benchmark: $("$ddbd" --version 2>&1 | head -n 1), $(nproc) cores, load average" \
     "$(cut -d' ' -f1-3 /proc/loadavg), data on $(stat -f -c %T "$work"), durable mode"
 echo "   ${run_seconds}s per run, $items items; logs in $logs"
 [ "$(stat -f -c %T "$work")" = tmpfs ] && echo "   WARNING: data on tmpfs, writes are not durable"
@@ -145,17 +168,21 @@ echo "   ${run_seconds}s per run, $items items; logs in $logs"
 echo "== start-up: spawn to first answered GET /, $start_runs runs"
 starts=()
 for ((i = 1; i <= start_runs; i++)); do
-    start_ddbd "$work/start$i" || die "ddbd did not answer GET / within 10 s; stderr: $(tail -n 20 "$logs/ddbd.stderr")"
+    start_ddbd "$work/start$i" "$logs/ddbd-startup.stderr" ||
+        die "ddbd did not start (no answer to GET / within 10 s, or it exited); its stderr:" \
+            "$(tail -n 20 "$logs/ddbd-startup.stderr")"
     starts+=("$start_us")
     stop_server "$ddbd_pid"
     [ "$stop_rc" = 0 ] || echo "bench: ddbd exited with status $stop_rc after SIGTERM" >&2
 done
 start_list=$(printf '%s\n' "${starts[@]}" | sort -n | awk '{printf "%.1f ", $1/1000}')
-start_median=$(printf '%s\n' "${starts[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.1f", v[int((NR+1)/2)]/1000}')
+start_median=$(printf '%s\n' "${starts[@]}" | sort -n |
+    awk '{v[NR] = $1} END {printf "%.1f", v[int((NR + 1) / 2)] / 1000}')
 echo "RESULT workload=startup runs=$start_runs median_ms=$start_median all_ms=\"${start_list% }\""
 
 # 2. The server under test, its table and the load.
-start_ddbd "$work/data" || die "ddbd did not start; stderr: $(tail -n 20 "$logs/ddbd.stderr")"
+start_ddbd "$work/data" "$logs/ddbd.stderr" ||
+    die "ddbd did not start; its stderr: $(tail -n 20 "$logs/ddbd.stderr")"
 sleep 0.5
 mem_idle=$(memory "$ddbd_pid")
 echo "== memory idle after start: $mem_idle"
@@ -171,7 +198,7 @@ done
 [ $i -lt 100 ] || die "table bench did not become ACTIVE: $(cat "$work/body")"
 
 echo "== load: $items items of ~100 bytes, keys k0..k$((items - 1)) in order, 64 connections"
-wrk_run load load 64 "$port" -d $((30 + items / 1000))s || die "the load did not run"
+wrk_run load load 64 "$port" "$ddbd_pid" -d $((30 + items / 1000))s || die "the load did not run"
 ddbd_alive "the load" || exit 1
 item_count=$(ddb DescribeTable '{"TableName":"bench"}' | grep -o '"ItemCount":[0-9]*' | cut -d: -f2)
 missing=0
@@ -180,7 +207,7 @@ for k in 0 $((items / 2)) $((items - 1)); do
         missing=$((missing + 1))
 done
 echo "   ItemCount after load: $item_count (expected $items); spot-checked keys missing: $missing"
-[ "$item_count" = "$items" ] && [ $missing = 0 ] || echo "bench: WARNING: the load is incomplete" >&2
+[ "$item_count" = "$items" ] && [ $missing = 0 ] || echo "bench: WARNING: incomplete load" >&2
 mem_loaded=$(memory "$ddbd_pid")
 echo "== memory after load: $mem_loaded"
 
@@ -189,7 +216,7 @@ failed=0
 for w in put get mix; do
     echo "== $w"
     for c in "${conn_counts[@]}"; do
-        wrk_run "$w" "$w" "$c" "$port" -d "${run_seconds}s" || failed=1
+        wrk_run "$w" "$w" "$c" "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
         ddbd_alive "$w at $c connections" || { failed=1; break 2; }
     done
 done
@@ -214,9 +241,9 @@ cport=$(free_port)
 "$tools/ceiling" "$cport" "$(nproc)" 2>>"$logs/ceiling.stderr" &
 ceiling_pid=$!
 running+=("$ceiling_pid")
-if "$tools/probe" "$cport" 10000 >/dev/null; then
+if "$tools/probe" "$cport" 10000 "$ceiling_pid" >/dev/null; then
     for c in "${conn_counts[@]}"; do
-        wrk_run ceiling-get get "$c" "$cport" -d "${run_seconds}s" || failed=1
+        wrk_run ceiling-get get "$c" "$cport" "$ceiling_pid" -d "${run_seconds}s" || failed=1
     done
 else
     echo "bench: the ceiling server did not start" >&2
@@ -226,43 +253,44 @@ stop_server "$ceiling_pid"
 
 # 6. Summary.
 echo
-echo "== summary ($(nproc) cores shared by server and wrk; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "== summary ($(nproc) cores shared by server and wrk;" \
+    "load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "start-up: median $start_median ms of $start_runs (${start_list% } ms)"
 if [ -n "${result[load/64]:-}" ]; then
     l=${result[load/64]}
-    echo "load: $(field "$l" requests) items in $(field "$l" seconds) s = $(field "$l" ops_per_s) items/s" \
-        "at 64 connections, errors $(($(field "$l" errors_status) + $(field "$l" errors_timeout)))," \
+    echo "load: $(field "$l" requests) items in $(field "$l" seconds) s" \
+        "= $(field "$l" ops_per_s) items/s at 64 connections, errors $(errors_of "$l")," \
         "ItemCount $item_count"
 fi
 echo "memory (VmRSS): idle $mem_idle"
 echo "                after load $mem_loaded"
 echo "                after workloads ${mem_after:-n/a}"
 echo
-printf '%-12s %5s %10s %9s %9s %9s %8s %11s\n' workload conns ops/s p50_ms p99_ms p99.9_ms errors \
-    "vs ceiling"
+printf '%-12s %5s %9s %8s %8s %8s %7s %9s  %s\n' workload conns ops/s p50_ms p99_ms p99.9_ms \
+    errors cpu_us/op "vs ceiling: ops/s, cpu/op"
 for w in put get mix ceiling-get; do
     for c in "${conn_counts[@]}"; do
         r=${result[$w/$c]:-}
         if [ -z "$r" ]; then
-            printf '%-12s %5s %10s\n' "$w" "$c" "not run"
+            printf '%-12s %5s %9s\n' "$w" "$c" "not run"
             continue
         fi
-        errors=0
-        for e in status timeout connect read write; do
-            errors=$((errors + $(field "$r" errors_$e)))
-        done
         vs=""
         cr=${result[ceiling-get/$c]:-}
         if [ "$w" = get ] && [ -n "$cr" ]; then
             vs=$(awk -v a="$(field "$r" ops_per_s)" -v b="$(field "$cr" ops_per_s)" \
-                'BEGIN {if (b > 0) printf "%.0f%%", 100 * a / b}')
+                -v x="$(field "$r" server_cpu_us_per_op)" \
+                -v y="$(field "$cr" server_cpu_us_per_op)" \
+                'BEGIN {if (b > 0) printf "%.0f%%", 100 * a / b
+                        if (y > 0) printf ", %.1fx", x / y}')
         fi
-        printf '%-12s %5s %10s %9.3f %9.3f %9.3f %8s %11s\n' "$w" "$c" "$(field "$r" ops_per_s)" \
+        printf '%-12s %5s %9s %8.3f %8.3f %8.3f %7s %9s  %s\n' "$w" "$c" "$(field "$r" ops_per_s)" \
             "$(field "$r" p50_us)e-3" "$(field "$r" p99_us)e-3" "$(field "$r" p999_us)e-3" \
-            "$errors" "$vs"
+            "$(errors_of "$r")" "$(field "$r" server_cpu_us_per_op)" "$vs"
     done
 done
-echo "(ops/s counts successful responses; errors = non-2xx + timeouts + socket errors, see $logs)"
+echo "(ops/s counts successful responses; errors = non-2xx + timeouts + socket errors;"
+echo " cpu_us/op = the server's CPU time (all threads) per request; full wrk output in $logs)"
 echo "(at 1 connection every request waits for a wake-up across cores, which on a virtual machine"
 echo " can cost tens of microseconds and differ from run to run: compare with the ceiling row)"
 exit $failed
