@@ -138,30 +138,6 @@ static void write_tree(buf_t *b, const json_value_t *v)
     }
 }
 
-static bool trees_equal(const json_value_t *a, const json_value_t *b)
-{
-    if (a->type != b->type) return false;
-    switch (a->type) {
-    case JSON_NUMBER:
-    case JSON_STRING:
-        return a->u.str.len == b->u.str.len && !memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len);
-    case JSON_ARRAY:
-        if (a->u.array.count != b->u.array.count) return false;
-        for (size_t i = 0; i < a->u.array.count; i++)
-            if (!trees_equal(a->u.array.items[i], b->u.array.items[i])) return false;
-        return true;
-    case JSON_OBJECT:
-        if (a->u.object.count != b->u.object.count) return false;
-        for (size_t i = 0; i < a->u.object.count; i++) {
-            const json_member_t *x = &a->u.object.members[i], *y = &b->u.object.members[i];
-            if (x->key_len != y->key_len || memcmp(x->key, y->key, x->key_len)) return false;
-            if (!trees_equal(x->value, y->value)) return false;
-        }
-        return true;
-    default: return true;
-    }
-}
-
 static void fuzz_tree(const char *data, size_t size, buf_t *b)
 {
     json_value_t *v, *w;
@@ -183,7 +159,7 @@ static void fuzz_tree(const char *data, size_t size, buf_t *b)
     write_tree(b, v);
     st = json_parse(arena, b->data, b->len, &w, &off);
     if (st != JSON_OK) fail("written tree does not parse");
-    if (!trees_equal(v, w)) fail("written tree reads back different");
+    if (!json_value_equal(v, w)) fail("written tree reads back different");
 }
 
 static void fuzz_string(const char *data, size_t size, buf_t *b)

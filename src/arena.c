@@ -113,13 +113,17 @@ void *arena_realloc(arena_t *a, void *p, size_t old, size_t new_size)
 
 char *arena_sprintf(arena_t *a, const char *fmt, ...)
 {
+    char tmp[256];
     va_list ap;
     va_start(ap, fmt);
-    char probe[1];
-    int n = vsnprintf(probe, sizeof probe, fmt, ap);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n < 0) abort();
     char *p = arena_alloc(a, (size_t)n + 1);
+    if ((size_t)n < sizeof tmp) {
+        memcpy(p, tmp, (size_t)n + 1);
+        return p;
+    }
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);

@@ -678,3 +678,30 @@ bool json_base64_decode(const char *s, size_t len, uint8_t *out, size_t *out_len
     *out_len = o;
     return true;
 }
+
+bool json_value_equal(const json_value_t *a, const json_value_t *b)
+{
+    if (a->type != b->type) return false;
+    switch (a->type) {
+    case JSON_NULL:
+    case JSON_FALSE:
+    case JSON_TRUE: return true;
+    case JSON_NUMBER:
+    case JSON_STRING:
+        return a->u.str.len == b->u.str.len && !memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len);
+    case JSON_ARRAY:
+        if (a->u.array.count != b->u.array.count) return false;
+        for (size_t i = 0; i < a->u.array.count; i++)
+            if (!json_value_equal(a->u.array.items[i], b->u.array.items[i])) return false;
+        return true;
+    case JSON_OBJECT:
+        if (a->u.object.count != b->u.object.count) return false;
+        for (size_t i = 0; i < a->u.object.count; i++) {
+            const json_member_t *x = &a->u.object.members[i], *y = &b->u.object.members[i];
+            if (x->key_len != y->key_len || memcmp(x->key, y->key, x->key_len)) return false;
+            if (!json_value_equal(x->value, y->value)) return false;
+        }
+        return true;
+    }
+    return false;
+}

@@ -77,6 +77,10 @@ typedef enum {
 json_status_t json_parse(arena_t *a, const char *text, size_t len, json_value_t **out,
                          size_t *err_offset);
 
+/* Structural equality: same types, same string/number text byte for byte,
+ * arrays in order, object members in order. */
+bool json_value_equal(const json_value_t *a, const json_value_t *b);
+
 /* The member named key (exact bytes), or NULL.  obj must be JSON_OBJECT. */
 json_value_t *json_object_get(const json_value_t *obj, const char *key);
 

@@ -42,33 +42,6 @@ static uint64_t rng_next(void)
 
 static uint32_t rng_below(uint32_t n) { return (uint32_t)(rng_next() >> 33) % n; }
 
-static bool values_equal(const json_value_t *a, const json_value_t *b)
-{
-    if (a->type != b->type) return false;
-    switch (a->type) {
-    case JSON_NULL:
-    case JSON_FALSE:
-    case JSON_TRUE: return true;
-    case JSON_NUMBER:
-    case JSON_STRING:
-        return a->u.str.len == b->u.str.len && !memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len);
-    case JSON_ARRAY:
-        if (a->u.array.count != b->u.array.count) return false;
-        for (size_t i = 0; i < a->u.array.count; i++)
-            if (!values_equal(a->u.array.items[i], b->u.array.items[i])) return false;
-        return true;
-    case JSON_OBJECT:
-        if (a->u.object.count != b->u.object.count) return false;
-        for (size_t i = 0; i < a->u.object.count; i++) {
-            const json_member_t *x = &a->u.object.members[i], *y = &b->u.object.members[i];
-            if (x->key_len != y->key_len || memcmp(x->key, y->key, x->key_len)) return false;
-            if (!values_equal(x->value, y->value)) return false;
-        }
-        return true;
-    }
-    return false;
-}
-
 /* Random whitespace, when the writer is in its noisy mode. */
 static void put_ws(buf_t *b, bool noisy)
 {
@@ -974,7 +947,7 @@ static void test_random_documents(void)
                     b.data);
             break;
         }
-        if (!values_equal(doc, v)) {
+        if (!json_value_equal(doc, v)) {
             fprintf(stderr, "  iteration %d: tree differs for %.*s\n", iter, (int)b.len, b.data);
             unit_current_failed = 1;
             break;
