@@ -28,7 +28,7 @@ local function request_head(op)
         .. "Content-Length: "
 end
 
-local put_head, get_head
+local put_head, get_head, update_head
 local payload_pool -- 144 random letters; each item takes a 72-letter window of it
 
 -- Called from each thread's init(): the threads must not share a random sequence.
@@ -37,6 +37,7 @@ function M.thread_init()
     math.randomseed(os.time() * 1000 + index * 7919 + math.floor(os.clock() * 1e6))
     put_head = request_head("PutItem")
     get_head = request_head("GetItem")
+    update_head = request_head("UpdateItem")
     local letters = {}
     for i = 1, 144 do letters[i] = string.char(97 + math.random(0, 25)) end
     payload_pool = table.concat(letters)
@@ -46,14 +47,29 @@ function M.random_key()
     return math.random(0, M.items - 1)
 end
 
--- An item of about 100 bytes as DynamoDB sizes it: pk (8) + ts (~7) + payload (79) + flag (5).
-function M.put_request(key)
+-- An item of about 100 bytes as DynamoDB sizes it: pk (8) + ts (~7) + payload (79) + flag (5)
+-- + c (3), the counter the UpdateItem workload increments.  `extra` is appended to the request
+-- (e.g. a condition).
+function M.put_request(key, extra)
     local off = math.random(1, 73)
     local body = '{"TableName":"bench","Item":{"pk":{"S":"k' .. key
         .. '"},"ts":{"N":"' .. math.random(100000, 999999)
         .. '"},"payload":{"S":"' .. payload_pool:sub(off, off + 71)
-        .. '"},"flag":{"BOOL":true}}}'
+        .. '"},"flag":{"BOOL":true},"c":{"N":"0"}}' .. (extra or "") .. '}'
     return put_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- A PutItem that only replaces an existing item (every key of the range exists).
+function M.conditional_put_request(key)
+    return M.put_request(key, ',"ConditionExpression":"attribute_exists(pk)"')
+end
+
+-- An atomic counter: UpdateItem SET #c = #c + :one.
+function M.counter_request(key)
+    local body = '{"TableName":"bench","Key":{"pk":{"S":"k' .. key .. '"}},'
+        .. '"UpdateExpression":"SET #c = #c + :one","ExpressionAttributeNames":{"#c":"c"},'
+        .. '"ExpressionAttributeValues":{":one":{"N":"1"}}}'
+    return update_head .. #body .. "\r\n\r\n" .. body
 end
 
 function M.get_request(key)

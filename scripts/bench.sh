@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The ddbd benchmark (`make bench`): start-up time, loading, PutItem / GetItem / mixed
+# The ddbd benchmark (`make bench`): start-up time, loading, PutItem / GetItem / mixed /
+# UpdateItem counter / conditional PutItem
 # throughput and latency at 1, 16 and 64 connections with wrk, resident memory, and the same
 # GetItem load against bench/ceiling.c (a server that does no work) as a yardstick.
 #
@@ -213,7 +214,7 @@ echo "== memory after load: $mem_loaded"
 
 # 3. The workloads.
 failed=0
-for w in put get mix; do
+for w in put get mix counter cput; do
     echo "== $w"
     for c in "${conn_counts[@]}"; do
         wrk_run "$w" "$w" "$c" "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
@@ -268,7 +269,7 @@ echo "                after workloads ${mem_after:-n/a}"
 echo
 printf '%-12s %5s %9s %8s %8s %8s %7s %9s  %s\n' workload conns ops/s p50_ms p99_ms p99.9_ms \
     errors cpu_us/op "vs ceiling: ops/s, cpu/op"
-for w in put get mix ceiling-get; do
+for w in put get mix counter cput ceiling-get; do
     for c in "${conn_counts[@]}"; do
         r=${result[$w/$c]:-}
         if [ -z "$r" ]; then

@@ -31,6 +31,7 @@ static const struct {
     {"PutItem", op_put_item},
     {"GetItem", op_get_item},
     {"DeleteItem", op_delete_item},
+    {"UpdateItem", op_update_item},
 };
 
 static op_handler_t find_operation(const char *target, size_t len)

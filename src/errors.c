@@ -205,13 +205,410 @@ ddb_error_t *err_mixed_parameters(arena_t *a, const char *legacy, const char *ex
                          legacy, expression);
 }
 
-ddb_error_t *err_placeholders_without_expression(arena_t *a, const char *member)
+ddb_error_t *err_placeholders_without_expression(arena_t *a, const char *member,
+                                                 const char *null_expressions)
 {
+    if (null_expressions)
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "%s can only be specified when using expressions: %s", member,
+                             null_expressions);
     return ddb_error_new(a, ERR_VALIDATION, "%s can only be specified when using expressions",
                          member);
+}
+
+ddb_error_t *err_updated_item_too_large(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Item size to update has exceeded the maximum allowed size");
 }
 
 ddb_error_t *err_item_too_large(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
+}
+
+/* --- expressions (expr_*.c) -------------------------------------------------- */
+
+ddb_error_t *err_expr_empty(arena_t *a, const char *expr)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid %s: The expression can not be empty;", expr);
+}
+
+ddb_error_t *err_expr_too_long(arena_t *a, const char *expr, size_t size)
+{
+    if (!size)
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "Invalid %s: Expression size has exceeded the maximum allowed size;",
+                             expr);
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: Expression size has exceeded the maximum allowed size; "
+                         "expression size: %zu",
+                         expr, size);
+}
+
+ddb_error_t *err_expr_syntax(arena_t *a, const char *expr, const char *token, size_t token_len,
+                             const char *near, size_t near_len)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: Syntax error; token: \"%.*s\", near: \"%.*s\"", expr,
+                         (int)token_len, token, (int)near_len, near);
+}
+
+ddb_error_t *err_expr_redundant_parens(arena_t *a, const char *expr)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid %s: The expression has redundant parentheses;",
+                         expr);
+}
+
+ddb_error_t *err_expr_reserved_word(arena_t *a, const char *expr, const char *word, size_t len)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: Attribute name is a reserved keyword; reserved keyword: %.*s",
+                         expr, (int)len, word);
+}
+
+ddb_error_t *err_expr_list_index(arena_t *a, const char *expr, const char *index, size_t len)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: List index is not within the allowable range; index: [%.*s]",
+                         expr, (int)len, index);
+}
+
+ddb_error_t *err_expr_function_name(arena_t *a, const char *expr, const char *name, size_t len)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid %s: Invalid function name; function: %.*s",
+                         expr, (int)len, name);
+}
+
+ddb_error_t *err_expr_function_not_in_condition(arena_t *a, const char *expr, const char *name)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: The function is not allowed in a condition expression; "
+                         "function: %s",
+                         expr, name);
+}
+
+ddb_error_t *err_expr_function_not_in_update(arena_t *a, const char *expr, const char *name)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: The function is not allowed in an update expression; "
+                         "function: %s",
+                         expr, name);
+}
+
+ddb_error_t *err_expr_function_context(arena_t *a, const char *expr, const char *name)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: The function is not allowed to be used this way in an "
+                         "expression; function: %s",
+                         expr, name);
+}
+
+ddb_error_t *err_expr_duplicate_section(arena_t *a, const char *expr, const char *section)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: The \"%s\" section can only be used once in an update "
+                         "expression;",
+                         expr, section);
+}
+
+ddb_error_t *err_expr_path_too_deep(arena_t *a, const char *expr, size_t levels)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: The document path has too many nesting levels; nesting "
+                         "levels: %zu",
+                         expr, levels);
+}
+
+ddb_error_t *err_expr_name_undefined(arena_t *a, const char *expr, const char *name, size_t len)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: An expression attribute name used in the document path is "
+                         "not defined; attribute name: %.*s",
+                         expr, (int)len, name);
+}
+
+ddb_error_t *err_expr_value_undefined(arena_t *a, const char *expr, const char *name, size_t len)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: An expression attribute value used in expression is not "
+                         "defined; attribute value: %.*s",
+                         expr, (int)len, name);
+}
+
+ddb_error_t *err_expr_operand_count(arena_t *a, const char *expr, const char *op, size_t count)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: Incorrect number of operands for operator or function; "
+                         "operator or function: %s, number of operands: %zu",
+                         expr, op, count);
+}
+
+ddb_error_t *err_expr_operand_type(arena_t *a, const char *expr, const char *op, const char *type)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: Incorrect operand type for operator or function; operator "
+                         "or function: %s, operand type: %s",
+                         expr, op, type);
+}
+
+ddb_error_t *err_expr_action_operand_type(arena_t *a, const char *expr, const char *action,
+                                          const char *type, const char *type_set)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: Incorrect operand type for operator or function; operator: "
+                         "%s, operand type: %s, typeSet: %s",
+                         expr, action, type, type_set);
+}
+
+ddb_error_t *err_expr_requires_path(arena_t *a, const char *expr, const char *op)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: Operator or function requires a document path; operator or "
+                         "function: %s",
+                         expr, op);
+}
+
+ddb_error_t *err_expr_operands_not_distinct(arena_t *a, const char *expr, const char *op,
+                                            const char *path)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: The first operand must be distinct from the remaining "
+                         "operands for this operator or function; operator: %s, first operand: %s",
+                         expr, op, path);
+}
+
+ddb_error_t *err_expr_type_name(arena_t *a, const char *expr, const char *type, size_t len,
+                                const char *valid)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: Invalid attribute type name found; type: %.*s, valid types: "
+                         "%s",
+                         expr, (int)len, type, valid);
+}
+
+ddb_error_t *err_expr_between_types(arena_t *a, const char *expr, const char *lower,
+                                    const char *upper)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: The BETWEEN operator requires same data type for lower and "
+                         "upper bounds; lower bound operand: %s, upper bound operand: %s",
+                         expr, lower, upper);
+}
+
+ddb_error_t *err_expr_between_order(arena_t *a, const char *expr, const char *lower,
+                                    const char *upper)
+{
+    return ddb_error_new(
+        a, ERR_VALIDATION,
+        "Invalid %s: The BETWEEN operator requires upper bound to be greater than "
+        "or equal to lower bound; lower bound operand: %s, upper bound operand: %s",
+        expr, lower, upper);
+}
+
+ddb_error_t *err_expr_in_too_many(arena_t *a, const char *expr, size_t count)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: The IN operator is provided with too many operands; number "
+                         "of operands: %zu",
+                         expr, count);
+}
+
+ddb_error_t *err_expr_too_many_operators(arena_t *a, const char *expr, size_t count)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: The expression contains too many operators; operator count: "
+                         "%zu",
+                         expr, count);
+}
+
+ddb_error_t *err_expr_paths_overlap(arena_t *a, const char *expr, const char *one, const char *two)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: Two document paths overlap with each other; must remove or "
+                         "rewrite one of these paths; path one: %s, path two: %s",
+                         expr, one, two);
+}
+
+ddb_error_t *err_expr_paths_conflict(arena_t *a, const char *expr, const char *one, const char *two)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid %s: Two document paths conflict with each other; must remove or "
+                         "rewrite one of these paths; path one: %s, path two: %s",
+                         expr, one, two);
+}
+
+ddb_error_t *err_expr_map_empty(arena_t *a, const char *member)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "%s must not be empty", member);
+}
+
+ddb_error_t *err_expr_map_key_syntax(arena_t *a, const char *member, const char *key, size_t len)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "%s contains invalid key: Syntax error; key: \"%.*s\"",
+                         member, (int)len, key);
+}
+
+ddb_error_t *err_expr_map_key_empty(arena_t *a, const char *member)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "%s contains invalid key: The expression attribute map contains an empty "
+                         "key;",
+                         member);
+}
+
+ddb_error_t *err_expr_map_key_too_long(arena_t *a, const char *member, size_t size)
+{
+    if (!size)
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "%s contains invalid key: The expression attribute map contains a key "
+                             "that is too long;",
+                             member);
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "%s contains invalid key: The expression attribute map contains a key "
+                         "that is too long; size of key: %zu",
+                         member, size);
+}
+
+ddb_error_t *err_expr_name_empty(arena_t *a, const char *key, size_t len)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "ExpressionAttributeNames contains invalid value: Empty attribute name "
+                         "for key %.*s",
+                         (int)len, key);
+}
+
+ddb_error_t *err_expr_value_invalid(arena_t *a, const char *message, const char *key, size_t len)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "ExpressionAttributeValues contains invalid value: %s for key %.*s",
+                         message, (int)len, key);
+}
+
+ddb_error_t *err_expr_unused(arena_t *a, const char *member, const char *keys)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Value provided in %s unused in expressions: keys: {%s}", member, keys);
+}
+
+ddb_error_t *err_update_missing_operand(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The provided expression refers to an attribute that does not exist in "
+                         "the item");
+}
+
+ddb_error_t *err_update_operand_type(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "An operand in the update expression has an incorrect data type");
+}
+
+ddb_error_t *err_update_invalid_path(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The document path provided in the update expression is invalid for "
+                         "update");
+}
+
+ddb_error_t *err_number_result(arena_t *a, int status)
+{
+    switch (status) {
+    case 2: /* NUMBER_TOO_PRECISE */
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "Attempting to store more than 38 significant digits in a Number");
+    case 3: /* NUMBER_OVERFLOW */
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "Number overflow. Attempting to store a number with magnitude "
+                             "larger than supported range");
+    case 4: /* NUMBER_UNDERFLOW */
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "Number underflow. Attempting to store a number with magnitude "
+                             "smaller than supported range");
+    }
+    return err_internal(a);
+}
+
+ddb_error_t *err_item_nesting_too_deep(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Nesting Levels have exceeded supported limits: Attributes in the item "
+                         "have nested levels beyond supported limit");
+}
+
+ddb_error_t *err_expected_value_and_list(arena_t *a, const char *attr)
+{
+    return err_invalid_parameter(
+        a, "Value and AttributeValueList cannot be used together for Attribute: %s", attr);
+}
+
+ddb_error_t *err_expected_list_without_operator(arena_t *a, const char *attr)
+{
+    return err_invalid_parameter(
+        a, "AttributeValueList can only be used with a ComparisonOperator for Attribute: %s", attr);
+}
+
+ddb_error_t *err_expected_exists_and_operator(arena_t *a, const char *attr)
+{
+    return err_invalid_parameter(
+        a, "Exists and ComparisonOperator cannot be used together for Attribute: %s", attr);
+}
+
+ddb_error_t *err_expected_operator_without_value(arena_t *a, const char *op, const char *attr)
+{
+    return err_invalid_parameter(a,
+                                 "Value or AttributeValueList must be used with "
+                                 "ComparisonOperator: %s for Attribute: %s",
+                                 op, attr);
+}
+
+ddb_error_t *err_expected_argument_count(arena_t *a, const char *op)
+{
+    return err_invalid_parameter(a, "Invalid number of argument(s) for the %s ComparisonOperator",
+                                 op);
+}
+
+ddb_error_t *err_expected_operator_type(arena_t *a, const char *op, const char *type)
+{
+    return err_invalid_parameter(a, "ComparisonOperator %s is not valid for %s AttributeValue type",
+                                 op, type);
+}
+
+ddb_error_t *err_expected_value_missing(arena_t *a, const char *exists, const char *attr)
+{
+    return err_invalid_parameter(a, "Value must be provided when Exists is %s for Attribute: %s",
+                                 exists, attr);
+}
+
+ddb_error_t *err_expected_value_with_exists_false(arena_t *a, const char *attr)
+{
+    return err_invalid_parameter(a, "Value cannot be used when Exists is false for Attribute: %s",
+                                 attr);
+}
+
+ddb_error_t *err_attribute_update_without_value(arena_t *a)
+{
+    return err_invalid_parameter(
+        a, "Only DELETE action is allowed when no attribute value is specified");
+}
+
+ddb_error_t *err_attribute_update_delete_type(arena_t *a, const char *type)
+{
+    return err_invalid_parameter(a, "DELETE action with value is not supported for the type %s",
+                                 type);
+}
+
+ddb_error_t *err_attribute_update_add_type(arena_t *a, const char *type)
+{
+    return err_invalid_parameter(a, "ADD action is not supported for the type %s", type);
+}
+
+ddb_error_t *err_attribute_update_type_mismatch(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Type mismatch for attribute to update");
+}
+
+ddb_error_t *err_attributes_to_get_duplicate(arena_t *a, const char *name)
+{
+    return err_invalid_parameter(a, "Duplicate value in attribute name: %s", name);
 }

@@ -93,7 +93,91 @@ ddb_error_t *err_condition_failed(arena_t *a);
 ddb_error_t *err_update_key_attribute(arena_t *a, const char *name);
 /* Legacy and expression parameters in one request. */
 ddb_error_t *err_mixed_parameters(arena_t *a, const char *legacy, const char *expression);
-/* ExpressionAttributeNames/Values given without any expression. */
-ddb_error_t *err_placeholders_without_expression(arena_t *a, const char *member);
+/* ExpressionAttributeNames/Values given without any expression;
+ * null_expressions (or NULL) names the expressions the request could have
+ * had, as the service's text does for values. */
+ddb_error_t *err_placeholders_without_expression(arena_t *a, const char *member,
+                                                 const char *null_expressions);
+/* An UpdateItem whose result would be over 400 KB. */
+ddb_error_t *err_updated_item_too_large(arena_t *a);
+
+/* --- expressions (expr_*.c) ----------------------------------------------
+ * `expr` is the expression's name as the service prints it, e.g.
+ * "ConditionExpression"; every text below then reads "Invalid <expr>: ...". */
+ddb_error_t *err_expr_empty(arena_t *a, const char *expr);
+/* size 0: the variant without the size (update and projection). */
+ddb_error_t *err_expr_too_long(arena_t *a, const char *expr, size_t size);
+ddb_error_t *err_expr_syntax(arena_t *a, const char *expr, const char *token, size_t token_len,
+                             const char *near, size_t near_len);
+ddb_error_t *err_expr_redundant_parens(arena_t *a, const char *expr);
+ddb_error_t *err_expr_reserved_word(arena_t *a, const char *expr, const char *word, size_t len);
+ddb_error_t *err_expr_list_index(arena_t *a, const char *expr, const char *index, size_t len);
+ddb_error_t *err_expr_function_name(arena_t *a, const char *expr, const char *name, size_t len);
+/* A function used where its kind of expression does not allow it. */
+ddb_error_t *err_expr_function_not_in_condition(arena_t *a, const char *expr, const char *name);
+ddb_error_t *err_expr_function_not_in_update(arena_t *a, const char *expr, const char *name);
+ddb_error_t *err_expr_function_context(arena_t *a, const char *expr, const char *name);
+/* section: "SET", "REMOVE", "ADD", "DELETE" */
+ddb_error_t *err_expr_duplicate_section(arena_t *a, const char *expr, const char *section);
+ddb_error_t *err_expr_path_too_deep(arena_t *a, const char *expr, size_t levels);
+ddb_error_t *err_expr_name_undefined(arena_t *a, const char *expr, const char *name, size_t len);
+ddb_error_t *err_expr_value_undefined(arena_t *a, const char *expr, const char *name, size_t len);
+ddb_error_t *err_expr_operand_count(arena_t *a, const char *expr, const char *op, size_t count);
+ddb_error_t *err_expr_operand_type(arena_t *a, const char *expr, const char *op, const char *type);
+/* ADD/DELETE clause value of the wrong type; type is the long name
+ * ("STRING"), type_set "ALLOWED_FOR_ADD_OPERAND" or "..._DELETE_...". */
+ddb_error_t *err_expr_action_operand_type(arena_t *a, const char *expr, const char *action,
+                                          const char *type, const char *type_set);
+ddb_error_t *err_expr_requires_path(arena_t *a, const char *expr, const char *op);
+ddb_error_t *err_expr_operands_not_distinct(arena_t *a, const char *expr, const char *op,
+                                            const char *path);
+ddb_error_t *err_expr_type_name(arena_t *a, const char *expr, const char *type, size_t len,
+                                const char *valid);
+/* lower/upper: "AttributeValue: {N:5}" */
+ddb_error_t *err_expr_between_types(arena_t *a, const char *expr, const char *lower,
+                                    const char *upper);
+ddb_error_t *err_expr_between_order(arena_t *a, const char *expr, const char *lower,
+                                    const char *upper);
+ddb_error_t *err_expr_in_too_many(arena_t *a, const char *expr, size_t count);
+ddb_error_t *err_expr_too_many_operators(arena_t *a, const char *expr, size_t count);
+/* one/two: "[a, b, [1]]" */
+ddb_error_t *err_expr_paths_overlap(arena_t *a, const char *expr, const char *one, const char *two);
+ddb_error_t *err_expr_paths_conflict(arena_t *a, const char *expr, const char *one,
+                                     const char *two);
+/* ExpressionAttributeNames / ExpressionAttributeValues maps.  member is
+ * "ExpressionAttributeNames" or "ExpressionAttributeValues". */
+ddb_error_t *err_expr_map_empty(arena_t *a, const char *member);
+ddb_error_t *err_expr_map_key_syntax(arena_t *a, const char *member, const char *key, size_t len);
+ddb_error_t *err_expr_map_key_empty(arena_t *a, const char *member);
+/* size 0: without the size (the values map says no more). */
+ddb_error_t *err_expr_map_key_too_long(arena_t *a, const char *member, size_t size);
+ddb_error_t *err_expr_name_empty(arena_t *a, const char *key, size_t len);
+/* A value that failed validation: its message, then " for key :k". */
+ddb_error_t *err_expr_value_invalid(arena_t *a, const char *message, const char *key, size_t len);
+/* keys: "#a, #b" */
+ddb_error_t *err_expr_unused(arena_t *a, const char *member, const char *keys);
+/* Update expressions applied to an item. */
+ddb_error_t *err_update_missing_operand(arena_t *a);
+ddb_error_t *err_update_operand_type(arena_t *a);
+ddb_error_t *err_update_invalid_path(arena_t *a);
+/* An arithmetic result the number model cannot hold; status is a
+ * number_status_t other than NUMBER_OK. */
+ddb_error_t *err_number_result(arena_t *a, int status);
+ddb_error_t *err_item_nesting_too_deep(arena_t *a);
+/* Legacy parameters (Expected, AttributeUpdates, AttributesToGet). */
+ddb_error_t *err_expected_value_and_list(arena_t *a, const char *attr);
+ddb_error_t *err_expected_list_without_operator(arena_t *a, const char *attr);
+ddb_error_t *err_expected_exists_and_operator(arena_t *a, const char *attr);
+ddb_error_t *err_expected_operator_without_value(arena_t *a, const char *op, const char *attr);
+ddb_error_t *err_expected_argument_count(arena_t *a, const char *op);
+ddb_error_t *err_expected_operator_type(arena_t *a, const char *op, const char *type);
+/* exists: "true" or "null" */
+ddb_error_t *err_expected_value_missing(arena_t *a, const char *exists, const char *attr);
+ddb_error_t *err_expected_value_with_exists_false(arena_t *a, const char *attr);
+ddb_error_t *err_attribute_update_without_value(arena_t *a);
+ddb_error_t *err_attribute_update_delete_type(arena_t *a, const char *type);
+ddb_error_t *err_attribute_update_add_type(arena_t *a, const char *type);
+ddb_error_t *err_attribute_update_type_mismatch(arena_t *a);
+ddb_error_t *err_attributes_to_get_duplicate(arena_t *a, const char *name);
 
 #endif

@@ -1,9 +1,17 @@
-/* ops/items: PutItem, GetItem, DeleteItem. */
+/* ops/items: PutItem, GetItem, DeleteItem, UpdateItem.
+ *
+ * Writes are validated on the I/O thread (request rules, expressions
+ * parsed, the table and key checked), then executed by the writer against
+ * the committed state: read the old item, evaluate the condition, build the
+ * new item (PutItem: the request's; UpdateItem: the update applied to the
+ * old one), check its size, write.  The response is rendered after the
+ * commit. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "expr.h"
 #include "keycodec.h"
 #include "ops/ops.h"
 #include "wire.h"
@@ -11,23 +19,37 @@
 #define HASH_KEY_MAX 2048
 #define RANGE_KEY_MAX 1024
 
-/* Members that belong to later parts of the API (expressions and legacy
- * conditions); rejected rather than silently ignored. */
-static const char *const unsupported_write_members[] = {
-    "ConditionExpression", "Expected", "ExpressionAttributeNames", "ExpressionAttributeValues",
-    "ConditionalOperator", NULL};
-static const char *const unsupported_read_members[] = {"ProjectionExpression",
-                                                       "ExpressionAttributeNames", NULL};
-
 typedef enum { CAPACITY_NONE, CAPACITY_TOTAL, CAPACITY_INDEXES } capacity_mode_t;
+
+typedef enum {
+    RETURN_NONE,
+    RETURN_ALL_OLD,
+    RETURN_UPDATED_OLD,
+    RETURN_ALL_NEW,
+    RETURN_UPDATED_NEW,
+} return_values_t;
 
 /* --- request pieces shared by the item operations ---------------------------- */
 
 typedef struct {
     const char *table_name;
     capacity_mode_t capacity;
-    const char *return_values;
+    return_values_t return_values;
+    bool return_old_on_failure; /* ReturnValuesOnConditionCheckFailure: ALL_OLD */
 } item_common_t;
+
+static void check_enum(constraint_list_t *cl, const char *value, const char *path,
+                       const char *const *values, const char *set_text, int *index)
+{
+    for (int i = 0; values[i]; i++)
+        if (strcmp(values[i], value) == 0) {
+            *index = i;
+            return;
+        }
+    char constraint[160];
+    snprintf(constraint, sizeof constraint, "Member must satisfy enum value set: [%s]", set_text);
+    constraint_list_add(cl, value, path, constraint);
+}
 
 static ddb_error_t *read_common(api_call_t *call, const json_value_t *req, item_common_t *c,
                                 constraint_list_t *cl)
@@ -35,50 +57,131 @@ static ddb_error_t *read_common(api_call_t *call, const json_value_t *req, item_
     arena_t *a = call->arena;
     ddb_error_t *e = NULL;
     memset(c, 0, sizeof *c);
-    const char *rcc = NULL;
+    const char *rcc = NULL, *rv = NULL, *ricm = NULL, *rvf = NULL;
     wire_string(a, req, "TableName", &c->table_name, NULL, &e);
     if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
-    if (!e) wire_string(a, req, "ReturnValues", &c->return_values, NULL, &e);
+    if (!e) wire_string(a, req, "ReturnValues", &rv, NULL, &e);
+    if (!e) wire_string(a, req, "ReturnItemCollectionMetrics", &ricm, NULL, &e);
+    if (!e) wire_string(a, req, "ReturnValuesOnConditionCheckFailure", &rvf, NULL, &e);
     if (e) return e;
     catalog_check_table_name(cl, c->table_name, "tableName");
+    int i = 0;
+    static const char *const capacity[] = {"NONE", "TOTAL", "INDEXES", NULL};
     if (rcc) {
-        if (strcmp(rcc, "TOTAL") == 0) c->capacity = CAPACITY_TOTAL;
-        else if (strcmp(rcc, "INDEXES") == 0) c->capacity = CAPACITY_INDEXES;
-        else if (strcmp(rcc, "NONE") != 0)
-            constraint_list_add(cl, rcc, "returnConsumedCapacity",
-                                "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]");
+        check_enum(cl, rcc, "returnConsumedCapacity", capacity, "INDEXES, TOTAL, NONE", &i);
+        c->capacity = (capacity_mode_t)i;
     }
-    if (c->return_values) {
-        static const char *const modes[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
-                                            "UPDATED_NEW", NULL};
-        bool ok = false;
-        for (const char *const *m = modes; *m && !ok; m++) ok = strcmp(*m, c->return_values) == 0;
-        if (!ok)
-            constraint_list_add(cl, c->return_values, "returnValues",
-                                "Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, "
-                                "ALL_OLD, NONE, UPDATED_NEW]");
+    static const char *const modes[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
+                                        "UPDATED_NEW", NULL};
+    if (rv) {
+        i = 0;
+        check_enum(cl, rv, "returnValues", modes, "ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW",
+                   &i);
+        c->return_values = (return_values_t)i;
     }
-    const char *ricm = NULL;
-    wire_string(a, req, "ReturnItemCollectionMetrics", &ricm, NULL, &e);
-    if (e) return e;
-    if (ricm && strcmp(ricm, "SIZE") != 0 && strcmp(ricm, "NONE") != 0)
-        constraint_list_add(cl, ricm, "returnItemCollectionMetrics",
-                            "Member must satisfy enum value set: [SIZE, NONE]");
+    static const char *const metrics[] = {"NONE", "SIZE", NULL};
+    if (ricm) check_enum(cl, ricm, "returnItemCollectionMetrics", metrics, "SIZE, NONE", &i);
+    static const char *const on_failure[] = {"NONE", "ALL_OLD", NULL};
+    if (rvf) {
+        i = 0;
+        check_enum(cl, rvf, "returnValuesOnConditionCheckFailure", on_failure, "ALL_OLD, NONE", &i);
+        c->return_old_on_failure = i == 1;
+    }
     return NULL;
 }
 
-static ddb_error_t *check_return_old_only(arena_t *a, const item_common_t *c)
+/* --- expressions and their legacy forms ---------------------------------------- */
+
+enum { ALLOW_CONDITION = 1, ALLOW_UPDATE = 2, ALLOW_PROJECTION = 4 };
+
+typedef struct {
+    expr_env_t env;
+    expr_t *condition;  /* ConditionExpression or Expected */
+    expr_t *update;     /* UpdateExpression or AttributeUpdates */
+    expr_t *projection; /* ProjectionExpression or AttributesToGet */
+} item_exprs_t;
+
+/* Read the expression members an operation allows, refuse a request that
+ * mixes them with their legacy forms, parse everything, and check that
+ * every placeholder was used. */
+static ddb_error_t *read_expressions(api_call_t *call, const json_value_t *req, unsigned allow,
+                                     item_exprs_t *x)
 {
-    if (c->return_values && strcmp(c->return_values, "NONE") != 0 &&
-        strcmp(c->return_values, "ALL_OLD") != 0)
-        return err_validation(a, "Return values set to invalid value");
-    return NULL;
+    arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    memset(x, 0, sizeof *x);
+    static const struct {
+        const char *name;
+        unsigned allow;
+        bool legacy;
+        wire_type_t type;
+    } members[] = {
+        {"Expected", ALLOW_CONDITION, true, WIRE_MAP},
+        {"ConditionalOperator", ALLOW_CONDITION, true, WIRE_STRING},
+        {"AttributeUpdates", ALLOW_UPDATE, true, WIRE_MAP},
+        {"AttributesToGet", ALLOW_PROJECTION, true, WIRE_LIST},
+        {"ConditionExpression", ALLOW_CONDITION, false, WIRE_STRING},
+        {"UpdateExpression", ALLOW_UPDATE, false, WIRE_STRING},
+        {"ProjectionExpression", ALLOW_PROJECTION, false, WIRE_STRING},
+        {"ExpressionAttributeNames", ALLOW_CONDITION | ALLOW_UPDATE | ALLOW_PROJECTION, false,
+         WIRE_MAP},
+        {"ExpressionAttributeValues", ALLOW_CONDITION | ALLOW_UPDATE, false, WIRE_MAP},
+    };
+    enum { N = sizeof members / sizeof members[0] };
+    const json_value_t *m[N];
+    buf_t legacy, expression;
+    buf_init(&legacy);
+    buf_init(&expression);
+    for (size_t i = 0; i < N; i++) {
+        m[i] = (members[i].allow & allow) ? wire_member(req, members[i].name) : NULL;
+        if (m[i] && (e = wire_check(a, m[i], members[i].type))) goto done;
+        if (!m[i] || i >= 7) continue; /* the placeholder maps alone do not count */
+        buf_t *list = members[i].legacy ? &legacy : &expression;
+        if (list->len) buf_append_str(list, ", ");
+        buf_append_str(list, members[i].name);
+    }
+    if (legacy.len && expression.len) {
+        buf_putc(&legacy, '\0');
+        buf_putc(&expression, '\0');
+        e = err_mixed_parameters(a, legacy.data, expression.data);
+        goto done;
+    }
+    const json_value_t *names = m[7], *values = m[8];
+    if (!expression.len) {
+        const char *null_expressions = (allow & ALLOW_UPDATE) ? "UpdateExpression and "
+                                                                "ConditionExpression are null"
+                                       : (allow & ALLOW_CONDITION) ? "ConditionExpression is null"
+                                                                   : NULL;
+        if (names) e = err_placeholders_without_expression(a, "ExpressionAttributeNames", NULL);
+        else if (values)
+            e = err_placeholders_without_expression(a, "ExpressionAttributeValues",
+                                                    null_expressions);
+        if (e) goto done;
+    }
+    if ((e = expr_env_init(&x->env, a, names, values))) goto done;
+    if (m[4] && (e = expr_parse(&x->env, EXPR_CONDITION, m[4]->u.str.ptr, m[4]->u.str.len,
+                                &x->condition)))
+        goto done;
+    if (m[5] && (e = expr_parse(&x->env, EXPR_UPDATE, m[5]->u.str.ptr, m[5]->u.str.len,
+                                &x->update)))
+        goto done;
+    if (m[6] && (e = expr_parse(&x->env, EXPR_PROJECTION, m[6]->u.str.ptr, m[6]->u.str.len,
+                                &x->projection)))
+        goto done;
+    if (expression.len && (e = expr_env_check_unused(&x->env))) goto done;
+    if (m[0] || m[1]) {
+        const char *op = m[1] ? m[1]->u.str.ptr : NULL;
+        if ((e = expr_from_expected(&x->env, m[0], op, &x->condition))) goto done;
+    }
+    if (m[2] && (e = expr_from_attribute_updates(&x->env, m[2], &x->update))) goto done;
+    if (m[3] && (e = expr_from_attributes_to_get(&x->env, m[3], &x->projection))) goto done;
+done:
+    buf_free(&legacy);
+    buf_free(&expression);
+    return e;
 }
 
-static bool return_all_old(const item_common_t *c)
-{
-    return c->return_values && strcmp(c->return_values, "ALL_OLD") == 0;
-}
+/* --- keys ---------------------------------------------------------------------- */
 
 static ddb_error_t *check_empty_key_value(arena_t *a, const char *name, const value_t *v)
 {
@@ -127,7 +230,7 @@ static ddb_error_t *item_keys(arena_t *a, const table_t *t, const value_t *item,
     return check_key_sizes(a, *pk, *sk);
 }
 
-/* A Key map (GetItem, DeleteItem): exactly the table's key attributes. */
+/* A Key map (GetItem, DeleteItem, UpdateItem): exactly the table's keys. */
 static ddb_error_t *key_map_keys(arena_t *a, const table_t *t, const value_t *key,
                                  const value_t **pk, const value_t **sk)
 {
@@ -145,6 +248,35 @@ static ddb_error_t *key_map_keys(arena_t *a, const table_t *t, const value_t *ke
     *sk = r;
     return check_key_sizes(a, h, r);
 }
+
+/* An update may not write or remove a key attribute. */
+static ddb_error_t *check_update_paths(arena_t *a, const table_t *t, const expr_t *update)
+{
+    if (!update) return NULL;
+    const expr_path_t *paths;
+    size_t n = expr_paths(update, &paths);
+    const char *keys[2] = {t->keys.hash, t->keys.range};
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 2 && keys[k]; k++)
+            if (paths[i].steps[0].name_len == strlen(keys[k]) &&
+                memcmp(paths[i].steps[0].name, keys[k], paths[i].steps[0].name_len) == 0)
+                return err_update_key_attribute(a, keys[k]);
+    return NULL;
+}
+
+/* A stored item whose key attributes are not those asked for is another
+ * item sharing a truncated storage key (keycodec.h): it is not this one. */
+static bool stored_item_matches(const table_t *t, const value_t *item, const value_t *pk,
+                                const value_t *sk)
+{
+    const value_t *h = value_map_get(item, t->keys.hash, strlen(t->keys.hash));
+    if (!h || !value_equal(h, pk)) return false;
+    if (!sk) return true;
+    const value_t *r = value_map_get(item, t->keys.range, strlen(t->keys.range));
+    return r && value_equal(r, sk);
+}
+
+/* --- capacity -------------------------------------------------------------------- */
 
 static void render_capacity(buf_t *out, const table_t *t, capacity_mode_t mode, double units,
                             bool *first)
@@ -172,69 +304,161 @@ static double read_units(size_t size, bool consistent)
     return consistent ? (double)units : (double)units / 2;
 }
 
-/* A stored item whose key attributes are not those asked for is another
- * item sharing a truncated storage key (keycodec.h): it is not this one. */
-static bool stored_item_matches(const table_t *t, const value_t *item, const value_t *pk,
-                                const value_t *sk)
-{
-    const value_t *h = value_map_get(item, t->keys.hash, strlen(t->keys.hash));
-    if (!h || !value_equal(h, pk)) return false;
-    if (!sk) return true;
-    const value_t *r = value_map_get(item, t->keys.range, strlen(t->keys.range));
-    return r && value_equal(r, sk);
-}
+/* --- writes: PutItem, DeleteItem, UpdateItem ------------------------------------------ */
 
-/* --- writes: PutItem and DeleteItem ------------------------------------------------ */
+typedef enum { WRITE_PUT, WRITE_DELETE, WRITE_UPDATE } write_kind_t;
 
 typedef struct {
     storage_write_t w;
     api_call_t *call;
     table_t *table;
+    write_kind_t kind;
     const value_t *pk, *sk;
     uint8_t key[KEYCODEC_MAX_KEY];
     size_t key_len;
-    bool is_delete;
-    buf_t encoded; /* PutItem: the new item */
-    size_t new_size;
-    capacity_mode_t capacity;
-    bool return_old;
-    /* results */
+    value_t *put_item; /* PutItem: the new item */
+    item_common_t common;
+    item_exprs_t exprs;
+    /* results, set by the writer */
     bool gone;
+    ddb_error_t *error; /* a failed condition, an update error, a too-large item */
     bool had_old;
-    size_t old_size;
-    uint8_t *old_bytes; /* copied out of the map when it must be returned */
-    size_t old_len;
+    size_t old_size, new_size;
+    value_t *old_item; /* decoded from a copy, when needed */
+    value_t *new_item; /* PutItem and UpdateItem */
 } item_write_t;
+
+static bool needs_old_item(const item_write_t *iw)
+{
+    return iw->exprs.condition || iw->kind == WRITE_UPDATE ||
+           iw->common.return_values != RETURN_NONE;
+}
+
+/* The old item, copied out of the map so that it outlives the transaction. */
+static int read_old_item(item_write_t *iw, MDB_txn *txn, MDB_val *key)
+{
+    MDB_val old;
+    int rc = mdb_get(txn, iw->table->dbi, key, &old);
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) return rc;
+    arena_t *a = iw->call->arena;
+    const uint8_t *p = old.mv_data;
+    uint64_t size = 0;
+    varint_get(&p, p + old.mv_size, &size);
+    iw->had_old = true;
+    iw->old_size = (size_t)size;
+    if (!needs_old_item(iw)) return 0;
+    uint8_t *copy = arena_alloc(a, old.mv_size);
+    memcpy(copy, old.mv_data, old.mv_size);
+    iw->old_item = arena_alloc(a, sizeof(value_t));
+    if (!value_item_decode(a, copy, old.mv_size, iw->old_item, NULL)) return MDB_CORRUPTED;
+    return 0;
+}
+
+static ddb_error_t *condition_failed(item_write_t *iw)
+{
+    arena_t *a = iw->call->arena;
+    ddb_error_t *e = err_condition_failed(a);
+    if (iw->common.return_old_on_failure && iw->old_item) {
+        buf_t b;
+        buf_init(&b);
+        buf_append_str(&b, "\"Item\":");
+        value_map_write_json(&b, iw->old_item);
+        e->extra_json = arena_strndup(a, b.data, b.len);
+        buf_free(&b);
+    }
+    return e;
+}
+
+/* The item an UpdateItem starts from when none exists: just its key. */
+static value_t *key_only_item(item_write_t *iw)
+{
+    arena_t *a = iw->call->arena;
+    value_t *item = arena_calloc(a, sizeof *item);
+    item->type = VALUE_M;
+    item->u.map.members = arena_alloc(a, 2 * sizeof(value_member_t));
+    const table_t *t = iw->table;
+    item->u.map.members[0] = (value_member_t){t->keys.hash, strlen(t->keys.hash),
+                                              (value_t *)iw->pk};
+    item->u.map.count = 1;
+    if (iw->sk)
+        item->u.map.members[item->u.map.count++] =
+            (value_member_t){t->keys.range, strlen(t->keys.range), (value_t *)iw->sk};
+    return item;
+}
 
 static int item_apply(storage_write_t *w, MDB_txn *txn)
 {
     item_write_t *iw = (item_write_t *)w;
     table_t *t = iw->table;
+    arena_t *a = iw->call->arena;
+    /* A batch retried write by write runs apply again: start clean. */
+    iw->gone = false, iw->error = NULL, iw->had_old = false, iw->old_size = 0;
+    iw->old_item = NULL;
     if (t->dropped) {
         iw->gone = true;
         return 0;
     }
-    MDB_val key = {iw->key_len, iw->key}, old;
-    int rc = mdb_get(txn, t->dbi, &key, &old);
-    if (rc && rc != MDB_NOTFOUND) return rc;
-    iw->had_old = rc == 0;
-    if (iw->had_old) {
-        const uint8_t *p = old.mv_data;
-        uint64_t size = 0;
-        varint_get(&p, p + old.mv_size, &size);
-        iw->old_size = (size_t)size;
-        if (iw->return_old) {
-            iw->old_bytes = arena_alloc(iw->call->arena, old.mv_size);
-            memcpy(iw->old_bytes, old.mv_data, old.mv_size);
-            iw->old_len = old.mv_size;
+    MDB_val key = {iw->key_len, iw->key};
+    int rc = read_old_item(iw, txn, &key);
+    if (rc) return rc;
+    if (iw->exprs.condition) {
+        bool ok = false;
+        ddb_error_t *e = expr_condition_eval(&iw->exprs.env, iw->exprs.condition, iw->old_item, &ok);
+        if (e || !ok) {
+            iw->error = e ? e : condition_failed(iw);
+            return 0;
         }
     }
-    if (iw->is_delete) {
-        if (iw->had_old && (rc = mdb_del(txn, t->dbi, &key, NULL))) return rc;
+    if (iw->kind == WRITE_DELETE) return iw->had_old ? mdb_del(txn, t->dbi, &key, NULL) : 0;
+
+    if (iw->kind == WRITE_UPDATE) {
+        const value_t *base = iw->old_item ? iw->old_item : key_only_item(iw);
+        if (iw->exprs.update) {
+            iw->new_item = arena_alloc(a, sizeof(value_t));
+            if ((iw->error = expr_update_apply(&iw->exprs.env, iw->exprs.update, base,
+                                               iw->new_item)))
+                return 0;
+        } else {
+            iw->new_item = (value_t *)base;
+        }
+    } else {
+        iw->new_item = iw->put_item;
+    }
+    iw->new_size = value_item_size(iw->new_item);
+    if (iw->new_size > ITEM_MAX_SIZE) {
+        iw->error = iw->kind == WRITE_UPDATE ? err_updated_item_too_large(a) : err_item_too_large(a);
         return 0;
     }
-    MDB_val val = {iw->encoded.len, iw->encoded.data};
-    return mdb_put(txn, t->dbi, &key, &val, 0);
+    buf_t encoded;
+    buf_init(&encoded);
+    value_item_encode(&encoded, iw->new_item, iw->new_size);
+    MDB_val val = {encoded.len, encoded.data};
+    rc = mdb_put(txn, t->dbi, &key, &val, 0);
+    buf_free(&encoded);
+    return rc;
+}
+
+/* The Attributes member ReturnValues asks for, or NULL for none. */
+static const value_t *returned_attributes(item_write_t *iw)
+{
+    const value_t *old = iw->had_old ? iw->old_item : NULL;
+    switch (iw->common.return_values) {
+    case RETURN_NONE: return NULL;
+    case RETURN_ALL_OLD: return old;
+    case RETURN_ALL_NEW: return iw->new_item;
+    case RETURN_UPDATED_OLD:
+    case RETURN_UPDATED_NEW: {
+        const value_t *from = iw->common.return_values == RETURN_UPDATED_OLD ? old : iw->new_item;
+        if (!from || !iw->exprs.update) return NULL;
+        const expr_path_t *paths;
+        size_t n = expr_paths(iw->exprs.update, &paths);
+        value_t *projected = arena_alloc(iw->call->arena, sizeof *projected);
+        expr_project(iw->call->arena, from, paths, n, projected);
+        return projected;
+    }
+    }
+    return NULL;
 }
 
 static void item_done(storage_write_t *w, int status)
@@ -242,13 +466,14 @@ static void item_done(storage_write_t *w, int status)
     item_write_t *iw = (item_write_t *)w;
     api_call_t *call = iw->call;
     table_t *t = iw->table;
-    buf_free(&iw->encoded);
     if (status) {
         op_reply_error(call, err_internal(call->arena));
     } else if (iw->gone) {
         op_reply_error(call, err_table_not_found_op(call->arena));
+    } else if (iw->error) {
+        op_reply_error(call, iw->error);
     } else {
-        if (iw->is_delete) {
+        if (iw->kind == WRITE_DELETE) {
             if (iw->had_old) {
                 atomic_fetch_sub(&t->item_count, 1);
                 atomic_fetch_sub(&t->size_bytes, (int64_t)iw->old_size);
@@ -260,15 +485,14 @@ static void item_done(storage_write_t *w, int status)
         buf_t *out = call->out;
         bool first = true;
         buf_putc(out, '{');
-        value_t old;
-        if (iw->old_bytes &&
-            value_item_decode(call->arena, iw->old_bytes, iw->old_len, &old, NULL)) {
+        const value_t *attrs = returned_attributes(iw);
+        if (attrs && attrs->u.map.count) {
             buf_append_str(out, "\"Attributes\":");
-            value_map_write_json(out, &old);
+            value_map_write_json(out, attrs);
             first = false;
         }
         size_t charged = iw->new_size > iw->old_size ? iw->new_size : iw->old_size;
-        render_capacity(out, t, iw->capacity, write_units(charged), &first);
+        render_capacity(out, t, iw->common.capacity, write_units(charged), &first);
         buf_putc(out, '}');
         op_reply_ok(call);
     }
@@ -276,114 +500,92 @@ static void item_done(storage_write_t *w, int status)
     op_complete(call);
 }
 
-static api_result_t submit_item_write(api_call_t *call, item_write_t *iw)
+/* Validation common to the three writes, up to the table lookup.  On
+ * success *iw_out holds a write with its table referenced. */
+static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, write_kind_t kind,
+                                  item_write_t **iw_out)
 {
+    arena_t *a = call->arena;
+    item_write_t *iw = arena_calloc(a, sizeof *iw);
+    iw->kind = kind;
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    ddb_error_t *e = read_common(call, req, &iw->common, &cl);
+    const char *member = kind == WRITE_PUT ? "Item" : "Key";
+    const json_value_t *map_json = e ? NULL : wire_container(a, req, member, WIRE_MAP, &e);
+    if (!e && !map_json)
+        constraint_list_add(&cl, NULL, kind == WRITE_PUT ? "item" : "key",
+                            "Member must not be null");
+    ddb_error_t *ce = constraint_list_finish(&cl);
+    if (e || (e = ce)) return e;
+    value_t *map = arena_alloc(a, sizeof *map);
+    if ((e = value_map_from_json(a, map_json, map))) return e;
+    return_values_t rv = iw->common.return_values;
+    if (kind != WRITE_UPDATE && rv != RETURN_NONE && rv != RETURN_ALL_OLD)
+        return err_return_values_invalid(a);
+    unsigned allow = ALLOW_CONDITION | (kind == WRITE_UPDATE ? ALLOW_UPDATE : 0);
+    if ((e = read_expressions(call, req, allow, &iw->exprs))) return e;
+
+    table_t *t = catalog_acquire(iw->common.table_name, strlen(iw->common.table_name));
+    if (!t) return err_table_not_found_op(a);
+    iw->table = t;
+    if (kind == WRITE_PUT) {
+        e = item_keys(a, t, map, &iw->pk, &iw->sk);
+        if (!e && value_item_size(map) > ITEM_MAX_SIZE) e = err_item_too_large(a);
+        iw->put_item = map;
+    } else {
+        e = key_map_keys(a, t, map, &iw->pk, &iw->sk);
+    }
+    if (!e) e = check_update_paths(a, t, iw->exprs.update);
+    if (e) {
+        catalog_release(t);
+        return e;
+    }
+    iw->key_len = keycodec_item_key(iw->pk, iw->sk, iw->key);
+    *iw_out = iw;
+    return NULL;
+}
+
+static api_result_t item_write(api_call_t *call, const json_value_t *req, write_kind_t kind)
+{
+    item_write_t *iw;
+    ddb_error_t *e = prepare_write(call, req, kind, &iw);
+    if (e) return op_reply_error(call, e);
     iw->w.apply = item_apply;
     iw->w.done = item_done;
     iw->call = call;
-    iw->key_len = keycodec_item_key(iw->pk, iw->sk, iw->key);
     storage_submit(&iw->w);
     return API_PENDING;
 }
 
 api_result_t op_put_item(api_call_t *call, const json_value_t *req)
 {
-    arena_t *a = call->arena;
-    item_common_t c;
-    constraint_list_t cl;
-    constraint_list_init(&cl, a);
-    ddb_error_t *e = read_common(call, req, &c, &cl);
-    const json_value_t *item_json = e ? NULL : wire_container(a, req, "Item", WIRE_MAP, &e);
-    if (e) {
-        constraint_list_finish(&cl);
-        return op_reply_error(call, e);
-    }
-    if (!item_json) constraint_list_add(&cl, NULL, "item", "Member must not be null");
-    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
-    value_t item;
-    if ((e = value_map_from_json(a, item_json, &item))) return op_reply_error(call, e);
-    if ((e = check_return_old_only(a, &c))) return op_reply_error(call, e);
-    if ((e = op_unsupported(call, req, unsupported_write_members))) return op_reply_error(call, e);
-
-    table_t *t = catalog_acquire(c.table_name, strlen(c.table_name));
-    if (!t) return op_reply_error(call, err_table_not_found_op(a));
-    item_write_t *iw = arena_calloc(a, sizeof *iw);
-    if ((e = item_keys(a, t, &item, &iw->pk, &iw->sk))) goto fail;
-    iw->new_size = value_item_size(&item);
-    if (iw->new_size > ITEM_MAX_SIZE) {
-        e = err_item_too_large(a);
-        goto fail;
-    }
-    iw->table = t;
-    iw->capacity = c.capacity;
-    iw->return_old = return_all_old(&c);
-    buf_init(&iw->encoded);
-    value_item_encode(&iw->encoded, &item, iw->new_size);
-    return submit_item_write(call, iw);
-fail:
-    catalog_release(t);
-    return op_reply_error(call, e);
-}
-
-/* Key map of GetItem / DeleteItem, read and checked against the request
- * rules (before the table is known). */
-static ddb_error_t *read_key_member(api_call_t *call, const json_value_t *req,
-                                    constraint_list_t *cl, const json_value_t **key_json)
-{
-    ddb_error_t *e = NULL;
-    *key_json = wire_container(call->arena, req, "Key", WIRE_MAP, &e);
-    if (e) return e;
-    if (!*key_json) constraint_list_add(cl, NULL, "key", "Member must not be null");
-    return NULL;
+    return item_write(call, req, WRITE_PUT);
 }
 
 api_result_t op_delete_item(api_call_t *call, const json_value_t *req)
 {
-    arena_t *a = call->arena;
-    item_common_t c;
-    constraint_list_t cl;
-    constraint_list_init(&cl, a);
-    const json_value_t *key_json = NULL;
-    ddb_error_t *e = read_common(call, req, &c, &cl);
-    if (!e) e = read_key_member(call, req, &cl, &key_json);
-    if (e) {
-        constraint_list_finish(&cl);
-        return op_reply_error(call, e);
-    }
-    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
-    value_t key;
-    if ((e = value_map_from_json(a, key_json, &key))) return op_reply_error(call, e);
-    if ((e = check_return_old_only(a, &c))) return op_reply_error(call, e);
-    if ((e = op_unsupported(call, req, unsupported_write_members))) return op_reply_error(call, e);
+    return item_write(call, req, WRITE_DELETE);
+}
 
-    table_t *t = catalog_acquire(c.table_name, strlen(c.table_name));
-    if (!t) return op_reply_error(call, err_table_not_found_op(a));
-    item_write_t *iw = arena_calloc(a, sizeof *iw);
-    if ((e = key_map_keys(a, t, &key, &iw->pk, &iw->sk))) {
-        catalog_release(t);
-        return op_reply_error(call, e);
-    }
-    iw->table = t;
-    iw->is_delete = true;
-    iw->capacity = c.capacity;
-    iw->return_old = return_all_old(&c);
-    buf_init(&iw->encoded);
-    return submit_item_write(call, iw);
+api_result_t op_update_item(api_call_t *call, const json_value_t *req)
+{
+    return item_write(call, req, WRITE_UPDATE);
 }
 
 /* --- GetItem ------------------------------------------------------------------------ */
 
-/* AttributesToGet: names to keep, checked as the service does. */
-static ddb_error_t *read_attributes_to_get(api_call_t *call, const json_value_t *req,
-                                           constraint_list_t *cl, const json_value_t **list)
+/* AttributesToGet's own rules (its projection is built by expr). */
+static ddb_error_t *check_attributes_to_get(api_call_t *call, const json_value_t *req,
+                                            constraint_list_t *cl)
 {
     arena_t *a = call->arena;
     ddb_error_t *e = NULL;
-    *list = wire_container(a, req, "AttributesToGet", WIRE_LIST, &e);
-    if (e || !*list) return e;
-    for (size_t i = 0; i < (*list)->u.array.count; i++)
-        if ((e = wire_check(a, (*list)->u.array.items[i], WIRE_STRING))) return e;
-    if ((*list)->u.array.count == 0)
+    const json_value_t *list = wire_container(a, req, "AttributesToGet", WIRE_LIST, &e);
+    if (e || !list) return e;
+    for (size_t i = 0; i < list->u.array.count; i++)
+        if ((e = wire_check(a, list->u.array.items[i], WIRE_STRING))) return e;
+    if (list->u.array.count == 0)
         constraint_list_add(cl, "[]", "attributesToGet",
                             "Member must have length greater than or equal to 1");
     return NULL;
@@ -401,42 +603,26 @@ static ddb_error_t *check_attributes_to_get_unique(arena_t *a, const json_value_
     return NULL;
 }
 
-static void project_attributes(value_t *item, const json_value_t *names)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < item->u.map.count; i++) {
-        const value_member_t *m = &item->u.map.members[i];
-        bool keep = false;
-        for (size_t k = 0; k < names->u.array.count && !keep; k++) {
-            const json_value_t *name = names->u.array.items[k];
-            keep = name->u.str.len == m->name_len && memcmp(name->u.str.ptr, m->name, m->name_len) == 0;
-        }
-        if (keep) item->u.map.members[n++] = *m;
-    }
-    item->u.map.count = n;
-}
-
 api_result_t op_get_item(api_call_t *call, const json_value_t *req)
 {
     arena_t *a = call->arena;
     item_common_t c;
     constraint_list_t cl;
     constraint_list_init(&cl, a);
-    const json_value_t *key_json = NULL, *to_get = NULL;
     bool consistent = false;
     ddb_error_t *e = read_common(call, req, &c, &cl);
-    if (!e) e = read_key_member(call, req, &cl, &key_json);
-    if (!e) e = read_attributes_to_get(call, req, &cl, &to_get);
+    const json_value_t *key_json = e ? NULL : wire_container(a, req, "Key", WIRE_MAP, &e);
+    if (!e && !key_json) constraint_list_add(&cl, NULL, "key", "Member must not be null");
+    if (!e) e = check_attributes_to_get(call, req, &cl);
     if (!e) wire_bool(a, req, "ConsistentRead", &consistent, &e);
-    if (e) {
-        constraint_list_finish(&cl);
-        return op_reply_error(call, e);
-    }
-    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
+    ddb_error_t *ce = constraint_list_finish(&cl);
+    if (e || (e = ce)) return op_reply_error(call, e);
     value_t key;
     if ((e = value_map_from_json(a, key_json, &key))) return op_reply_error(call, e);
-    if ((e = check_attributes_to_get_unique(a, to_get))) return op_reply_error(call, e);
-    if ((e = op_unsupported(call, req, unsupported_read_members))) return op_reply_error(call, e);
+    if ((e = check_attributes_to_get_unique(a, wire_member(req, "AttributesToGet"))))
+        return op_reply_error(call, e);
+    item_exprs_t x;
+    if ((e = read_expressions(call, req, ALLOW_PROJECTION, &x))) return op_reply_error(call, e);
 
     MDB_txn *txn = op_read_begin(call);
     if (!txn) return op_reply_error(call, err_internal(a));
@@ -453,8 +639,8 @@ api_result_t op_get_item(api_call_t *call, const json_value_t *req)
     size_t size = 0;
     bool found = false;
     if (rc == 0) {
-        /* Decode straight from the map: the response is rendered before the
-         * transaction ends. */
+        /* Decoded straight from the map: the response is rendered before
+         * the transaction ends. */
         if (!value_item_decode(a, mv.mv_data, mv.mv_size, &item, &size)) {
             e = err_internal(a);
             goto done;
@@ -468,9 +654,16 @@ api_result_t op_get_item(api_call_t *call, const json_value_t *req)
     bool first = true;
     buf_putc(out, '{');
     if (found) {
-        if (to_get) project_attributes(&item, to_get);
+        const value_t *shown = &item;
+        value_t projected;
+        if (x.projection) {
+            const expr_path_t *paths;
+            size_t n = expr_paths(x.projection, &paths);
+            expr_project(a, &item, paths, n, &projected);
+            shown = &projected;
+        }
         buf_append_str(out, "\"Item\":");
-        value_map_write_json(out, &item);
+        value_map_write_json(out, shown);
         first = false;
     }
     render_capacity(out, t, c.capacity, read_units(found ? size : 0, consistent), &first);

@@ -43,5 +43,6 @@ api_result_t op_update_table(api_call_t *call, const json_value_t *req);
 api_result_t op_put_item(api_call_t *call, const json_value_t *req);
 api_result_t op_get_item(api_call_t *call, const json_value_t *req);
 api_result_t op_delete_item(api_call_t *call, const json_value_t *req);
+api_result_t op_update_item(api_call_t *call, const json_value_t *req);
 
 #endif
