@@ -511,17 +511,25 @@ ddb_error_t *err_update_invalid_path(arena_t *a)
                          "update");
 }
 
-ddb_error_t *err_number_result(arena_t *a, int status)
+ddb_error_t *err_number(arena_t *a, number_status_t status, const char *text, size_t len)
 {
     switch (status) {
-    case 2: /* NUMBER_TOO_PRECISE */
+    case NUMBER_OK: return NULL;
+    case NUMBER_INVALID:
+        if (!text || len == 0)
+            return ddb_error_new(a, ERR_VALIDATION,
+                                 "The parameter cannot be converted to a numeric value");
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "The parameter cannot be converted to a numeric value: %.*s",
+                             (int)len, text);
+    case NUMBER_TOO_PRECISE:
         return ddb_error_new(a, ERR_VALIDATION,
                              "Attempting to store more than 38 significant digits in a Number");
-    case 3: /* NUMBER_OVERFLOW */
+    case NUMBER_OVERFLOW:
         return ddb_error_new(a, ERR_VALIDATION,
                              "Number overflow. Attempting to store a number with magnitude "
                              "larger than supported range");
-    case 4: /* NUMBER_UNDERFLOW */
+    case NUMBER_UNDERFLOW:
         return ddb_error_new(a, ERR_VALIDATION,
                              "Number underflow. Attempting to store a number with magnitude "
                              "smaller than supported range");

@@ -17,6 +17,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "number.h"
 
 typedef enum {
     ERR_VALIDATION,
@@ -162,7 +163,9 @@ ddb_error_t *err_update_operand_type(arena_t *a);
 ddb_error_t *err_update_invalid_path(arena_t *a);
 /* An arithmetic result the number model cannot hold; status is a
  * number_status_t other than NUMBER_OK. */
-ddb_error_t *err_number_result(arena_t *a, int status);
+/* A number that did not parse or does not fit (text: what was sent, or NULL
+ * for a computed result). */
+ddb_error_t *err_number(arena_t *a, number_status_t status, const char *text, size_t len);
 ddb_error_t *err_item_nesting_too_deep(arena_t *a);
 /* Legacy parameters (Expected, AttributeUpdates, AttributesToGet). */
 ddb_error_t *err_expected_value_and_list(arena_t *a, const char *attr);

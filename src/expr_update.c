@@ -19,8 +19,6 @@
 
 #include "expr_internal.h"
 
-_Static_assert(NUMBER_TOO_PRECISE == 2 && NUMBER_OVERFLOW == 3 && NUMBER_UNDERFLOW == 4,
-               "err_number_result takes number_status_t values");
 
 typedef struct {
     arena_t *a;
@@ -69,7 +67,7 @@ static ddb_error_t *number_result(update_t *u, const number_t *x, const number_t
     value_t *r = arena_alloc(u->a, sizeof *r);
     r->type = VALUE_N;
     number_status_t st = plus ? number_add(x, y, &r->u.n) : number_sub(x, y, &r->u.n);
-    if (st != NUMBER_OK) return err_number_result(u->a, st);
+    if (st != NUMBER_OK) return err_number(u->a, st, NULL, 0);
     *v = r;
     return NULL;
 }

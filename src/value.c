@@ -27,32 +27,12 @@ static bool type_from_name(const char *name, size_t len, value_type_t *t)
 
 /* --- reading DynamoDB JSON ------------------------------------------------ */
 
-static ddb_error_t *number_error(arena_t *a, number_status_t st, const char *text, size_t len)
-{
-    switch (st) {
-    case NUMBER_OK: return NULL;
-    case NUMBER_INVALID:
-        if (len == 0) return err_validation(a, "The parameter cannot be converted to a numeric value");
-        return err_validation(a, "The parameter cannot be converted to a numeric value: %.*s",
-                              (int)len, text);
-    case NUMBER_TOO_PRECISE:
-        return err_validation(a, "Attempting to store more than 38 significant digits in a Number");
-    case NUMBER_OVERFLOW:
-        return err_validation(a, "Number overflow. Attempting to store a number with magnitude "
-                                 "larger than supported range");
-    case NUMBER_UNDERFLOW:
-        return err_validation(a, "Number underflow. Attempting to store a number with magnitude "
-                                 "smaller than supported range");
-    }
-    return err_internal(a);
-}
-
 static ddb_error_t *read_number(arena_t *a, const json_value_t *j, number_t *n)
 {
     ddb_error_t *e = wire_check(a, j, WIRE_STRING);
     if (e) return e;
-    return number_error(a, number_parse(j->u.str.ptr, j->u.str.len, n), j->u.str.ptr,
-                        j->u.str.len);
+    return err_number(a, number_parse(j->u.str.ptr, j->u.str.len, n), j->u.str.ptr,
+                      j->u.str.len);
 }
 
 static ddb_error_t *read_binary(arena_t *a, const json_value_t *j, value_t *out)
@@ -231,13 +211,11 @@ static ddb_error_t *read_value(arena_t *a, const json_value_t *j, value_t *out, 
         return NULL;
     case VALUE_M:
         if (depth >= VALUE_MAX_DEPTH)
-            return err_validation(a, "Nesting Levels have exceeded supported limits: Attributes in the item "
-                                     "have nested levels beyond supported limit");
+            return err_item_nesting_too_deep(a);
         return read_map(a, typed, out, depth + 1);
     case VALUE_L: {
         if (depth >= VALUE_MAX_DEPTH)
-            return err_validation(a, "Nesting Levels have exceeded supported limits: Attributes in the item "
-                                     "have nested levels beyond supported limit");
+            return err_item_nesting_too_deep(a);
         size_t count = typed->u.array.count;
         value_t *items = arena_alloc(a, (count ? count : 1) * sizeof *items);
         for (size_t i = 0; i < count; i++)
