@@ -124,7 +124,7 @@ errors_of() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 ticks_per_s=$(getconf CLK_TCK)
 
-# wrk_run LABEL SCRIPT CONNS PORT PID [wrk options...]: one wrk run against the server PID on
+# wrk_run LABEL REQUEST CONNS PORT PID [wrk options...]: one wrk run against the server PID on
 # PORT; prints and keeps its RESULT line, to which it adds the server's CPU time per request
 # (when wrk itself is the bottleneck on a small machine, throughput cannot tell two servers
 # apart but their CPU cost can).  Two wrk threads (one per core) except for one connection,
@@ -135,9 +135,11 @@ wrk_run() {
     shift 5
     [ "$conns" -lt 2 ] || [ "$script" = load ] && threads=1
     cpu0=$(cpu_ticks "$pid")
-    BENCH_WORKLOAD=$label BENCH_CONNS=$conns BENCH_ITEMS=$items \
+    local lua=bench/workload.lua
+    [ "$script" = load ] && lua=bench/load.lua
+    BENCH_WORKLOAD=$label BENCH_REQUEST=$script BENCH_CONNS=$conns BENCH_ITEMS=$items \
         timeout --foreground $((run_seconds + 60)) wrk -t "$threads" -c "$conns" --timeout 2s \
-        --latency -s "bench/$script.lua" "$@" "http://127.0.0.1:$target/" \
+        --latency -s "$lua" "$@" "http://127.0.0.1:$target/" \
         >"$logs/$label-$conns.txt" 2>&1
     cpu1=$(cpu_ticks "$pid")
     line=$(grep '^RESULT ' "$logs/$label-$conns.txt")

@@ -1,0 +1,33 @@
+-- wrk script for every steady-state workload; BENCH_REQUEST picks the requests, each on a
+-- uniformly random key of the loaded range (every key exists):
+--   put      PutItem of a ~100-byte item (replaces an existing one: the table keeps its size)
+--   get      GetItem
+--   mix      50% GetItem, 50% PutItem
+--   counter  UpdateItem SET #c = #c + :one (an atomic counter)
+--   cput     PutItem with ConditionExpression attribute_exists(pk) (the condition holds)
+local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local bench = dofile(dir .. "common.lua")
+
+local builders = {
+    put = bench.put_request,
+    get = bench.get_request,
+    counter = bench.counter_request,
+    cput = bench.conditional_put_request,
+    mix = function(key)
+        if math.random() < 0.5 then return bench.get_request(key) end
+        return bench.put_request(key)
+    end,
+}
+local kind = os.getenv("BENCH_REQUEST") or "get"
+local build = builders[kind] or error("unknown BENCH_REQUEST: " .. kind)
+
+setup = bench.setup
+done = bench.done
+
+function init(args)
+    bench.thread_init()
+end
+
+function request()
+    return build(bench.random_key())
+end
