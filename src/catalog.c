@@ -563,12 +563,15 @@ static value_type_t attr_type_of(const raw_table_t *r, const char *name)
     return VALUE_S;
 }
 
-static void copy_index(arena_t *a, const raw_index_t *ix, bool global, index_def_t *out)
+static void copy_index(arena_t *a, const raw_table_t *r, const raw_index_t *ix, bool global,
+                       index_def_t *out)
 {
     out->name = dup_str(a, ix->name);
     out->global = global;
     out->keys.hash = dup_str(a, ix->keys.items[0].name);
     out->keys.range = ix->keys.count > 1 ? dup_str(a, ix->keys.items[1].name) : NULL;
+    out->hash_type = attr_type_of(r, out->keys.hash);
+    out->range_type = out->keys.range ? attr_type_of(r, out->keys.range) : VALUE_S;
     out->projection = strcmp(ix->projection_type, "ALL") == 0        ? PROJECTION_ALL
                       : strcmp(ix->projection_type, "KEYS_ONLY") == 0 ? PROJECTION_KEYS_ONLY
                                                                       : PROJECTION_INCLUDE;
@@ -626,9 +629,9 @@ ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool store
     t->wcu = r.throughput.wcu;
     t->index_count = r.lsi_count + r.gsi_count;
     t->indexes = arena_calloc(ta, (t->index_count + 1) * sizeof(index_def_t));
-    for (size_t i = 0; i < r.lsi_count; i++) copy_index(ta, &r.lsi[i], false, &t->indexes[i]);
+    for (size_t i = 0; i < r.lsi_count; i++) copy_index(ta, &r, &r.lsi[i], false, &t->indexes[i]);
     for (size_t i = 0; i < r.gsi_count; i++)
-        copy_index(ta, &r.gsi[i], true, &t->indexes[r.lsi_count + i]);
+        copy_index(ta, &r, &r.gsi[i], true, &t->indexes[r.lsi_count + i]);
     t->stream_enabled = r.stream_present && r.stream_enabled;
     t->stream_view_type = t->stream_enabled ? dup_str(ta, r.stream_view_type) : NULL;
     t->sse_enabled = r.sse_present && r.sse_enabled;
@@ -663,6 +666,8 @@ ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool store
     if (!t->id) new_uuid(ta, &t->id);
     if (!t->created) t->created = now_seconds();
     if (!t->dbi_name[0]) snprintf(t->dbi_name, sizeof t->dbi_name, "t:%s", t->id);
+    for (size_t i = 0; i < t->index_count; i++)
+        t->indexes[i].dbi_name = arena_sprintf(ta, "i:%s:%s", t->id, t->indexes[i].name);
     *out = t;
     return NULL;
 }
@@ -815,6 +820,29 @@ void catalog_table_render_definition(buf_t *b, const table_t *t)
     buf_putc(b, ',');
     render_tags(b, t);
     buf_putc(b, '}');
+}
+
+int catalog_table_open_dbis(MDB_txn *txn, table_t *t)
+{
+    int rc = mdb_dbi_open(txn, t->dbi_name, MDB_CREATE, &t->dbi);
+    for (size_t i = 0; !rc && i < t->index_count; i++)
+        rc = mdb_dbi_open(txn, t->indexes[i].dbi_name, MDB_CREATE, &t->indexes[i].dbi);
+    return rc;
+}
+
+int catalog_table_drop_dbis(MDB_txn *txn, table_t *t)
+{
+    int rc = mdb_drop(txn, t->dbi, 1);
+    for (size_t i = 0; !rc && i < t->index_count; i++) rc = mdb_drop(txn, t->indexes[i].dbi, 1);
+    return rc;
+}
+
+const index_def_t *catalog_table_index(const table_t *t, const char *name, size_t len)
+{
+    for (size_t i = 0; i < t->index_count; i++)
+        if (strlen(t->indexes[i].name) == len && memcmp(t->indexes[i].name, name, len) == 0)
+            return &t->indexes[i];
+    return NULL;
 }
 
 void catalog_table_arn(const table_t *t, buf_t *b)
@@ -1045,7 +1073,7 @@ int catalog_load(MDB_txn *txn)
                       (const char *)k.mv_data);
             continue;
         }
-        if ((rc = mdb_dbi_open(txn, t->dbi_name, MDB_CREATE, &t->dbi))) break;
+        if ((rc = catalog_table_open_dbis(txn, t))) break;
         count_items(txn, t);
         catalog_publish(t);
         catalog_release(t);

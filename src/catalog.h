@@ -49,6 +49,9 @@ typedef struct {
     const char **non_key;
     size_t non_key_count;
     int64_t rcu, wcu; /* GSIs of PROVISIONED tables */
+    value_type_t hash_type, range_type;
+    const char *dbi_name; /* "i:<table id>:<index name>" */
+    MDB_dbi dbi;
 } index_def_t;
 
 typedef struct {
@@ -100,6 +103,14 @@ void catalog_check_table_name(constraint_list_t *cl, const char *name, const cha
 void catalog_table_render_definition(buf_t *b, const table_t *t);
 /* A TableDescription object for the given TableStatus. */
 void catalog_table_render_description(buf_t *b, const table_t *t, const char *status);
+
+/* Open (creating if needed) the DBIs of the table and of its indexes;
+ * writer thread or start-up. */
+int catalog_table_open_dbis(MDB_txn *txn, table_t *t);
+/* Drop them (DeleteTable); writer thread, exclusive batch. */
+int catalog_table_drop_dbis(MDB_txn *txn, table_t *t);
+/* The index named name, or NULL. */
+const index_def_t *catalog_table_index(const table_t *t, const char *name, size_t len);
 
 /* The table's ARN. */
 void catalog_table_arn(const table_t *t, buf_t *b);

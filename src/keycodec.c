@@ -75,3 +75,48 @@ size_t keycodec_item_key(const value_t *pk, const value_t *sk, uint8_t out[KEYCO
     }
     return n;
 }
+
+/* Escaped sort key bytes (with the terminator when `terminate`). */
+static size_t escape_sort_key(const value_t *isk, bool terminate, uint8_t *out)
+{
+    uint8_t scratch[NUMBER_MAX_KEY];
+    const uint8_t *bytes;
+    size_t len = part_bytes(isk, &bytes, scratch);
+    if (isk->type == VALUE_N) {
+        memcpy(out, bytes, len);
+        return len;
+    }
+    /* Escape into a buffer big enough for the worst case, then cut. */
+    uint8_t escaped[2 * 1024 + 2 + 16];
+    size_t n = 0;
+    for (size_t i = 0; i < len && n < sizeof escaped - 4; i++) {
+        escaped[n++] = bytes[i];
+        if (bytes[i] == 0) escaped[n++] = 0xFF;
+    }
+    if (terminate) {
+        escaped[n++] = 0;
+        escaped[n++] = 0;
+    }
+    return put_part(out, escaped, n, KEYCODEC_MAX_ISK_PART);
+}
+
+size_t keycodec_index_seek(const value_t *ipk, const value_t *isk, uint8_t out[KEYCODEC_MAX_KEY])
+{
+    size_t n = keycodec_partition_prefix(ipk, out);
+    if (isk) n += escape_sort_key(isk, false, out + n);
+    return n;
+}
+
+size_t keycodec_index_key(const value_t *ipk, const value_t *isk, const uint8_t *table_key,
+                          size_t table_key_len, uint8_t out[KEYCODEC_MAX_KEY])
+{
+    size_t n = keycodec_partition_prefix(ipk, out);
+    if (isk) n += escape_sort_key(isk, true, out + n);
+    /* two independent 64-bit hashes: the table key is unique among entries */
+    put_u64_be(out + n, keycodec_hash64(table_key, table_key_len));
+    uint8_t salted[KEYCODEC_MAX_KEY + 1];
+    salted[0] = 0x5a;
+    memcpy(salted + 1, table_key, table_key_len);
+    put_u64_be(out + n + 8, keycodec_hash64(salted, table_key_len + 1));
+    return n + KEYCODEC_TABLE_KEY_HASH;
+}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "expr.h"
+#include "index.h"
 #include "keycodec.h"
 #include "ops/ops.h"
 #include "wire.h"
@@ -331,7 +332,7 @@ typedef struct {
 static bool needs_old_item(const item_write_t *iw)
 {
     return iw->exprs.condition || iw->kind == WRITE_UPDATE ||
-           iw->common.return_values != RETURN_NONE;
+           iw->common.return_values != RETURN_NONE || iw->table->index_count;
 }
 
 /* The old item, copied out of the map so that it outlives the transaction. */
@@ -410,7 +411,11 @@ static int item_apply(storage_write_t *w, MDB_txn *txn)
             return 0;
         }
     }
-    if (iw->kind == WRITE_DELETE) return iw->had_old ? mdb_del(txn, t->dbi, &key, NULL) : 0;
+    if (iw->kind == WRITE_DELETE) {
+        if (!iw->had_old) return 0;
+        if ((rc = mdb_del(txn, t->dbi, &key, NULL))) return rc;
+        return index_update(txn, a, t, iw->old_item, NULL);
+    }
 
     if (iw->kind == WRITE_UPDATE) {
         const value_t *base = iw->old_item ? iw->old_item : key_only_item(iw);
@@ -425,6 +430,7 @@ static int item_apply(storage_write_t *w, MDB_txn *txn)
     } else {
         iw->new_item = iw->put_item;
     }
+    if (iw->kind == WRITE_UPDATE && (iw->error = index_check_item(a, t, iw->new_item))) return 0;
     iw->new_size = value_item_size(iw->new_item);
     if (iw->new_size > ITEM_MAX_SIZE) {
         iw->error = iw->kind == WRITE_UPDATE ? err_updated_item_too_large(a) : err_item_too_large(a);
@@ -436,6 +442,7 @@ static int item_apply(storage_write_t *w, MDB_txn *txn)
     MDB_val val = {encoded.len, encoded.data};
     rc = mdb_put(txn, t->dbi, &key, &val, 0);
     buf_free(&encoded);
+    if (!rc && t->index_count) rc = index_update(txn, a, t, iw->old_item, iw->new_item);
     return rc;
 }
 
@@ -531,6 +538,7 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
     iw->table = t;
     if (kind == WRITE_PUT) {
         e = item_keys(a, t, map, &iw->pk, &iw->sk);
+        if (!e) e = index_check_item(a, t, map);
         if (!e && value_item_size(map) > ITEM_MAX_SIZE) e = err_item_too_large(a);
         iw->put_item = map;
     } else {

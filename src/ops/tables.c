@@ -81,7 +81,7 @@ static int create_apply(storage_write_t *w, MDB_txn *txn)
         return 0;
     }
     if (rc != MDB_NOTFOUND) return rc;
-    if ((rc = mdb_dbi_open(txn, t->dbi_name, MDB_CREATE, &t->dbi))) return rc;
+    if ((rc = catalog_table_open_dbis(txn, t))) return rc;
     buf_t def;
     buf_init(&def);
     catalog_table_render_definition(&def, t);
@@ -147,7 +147,7 @@ static int delete_apply(storage_write_t *w, MDB_txn *txn)
         return 0;
     }
     MDB_val key = {strlen(t->name), (void *)t->name};
-    int rc = mdb_drop(txn, t->dbi, 1);
+    int rc = catalog_table_drop_dbis(txn, t);
     if (rc) return rc;
     rc = mdb_del(txn, storage_catalog_dbi(), &key, NULL);
     if (rc && rc != MDB_NOTFOUND) return rc;

@@ -1,0 +1,112 @@
+/* index: secondary-index entries and their maintenance; see index.h. */
+#include "index.h"
+
+#include <string.h>
+
+static const value_t *attr(const value_t *item, const char *name)
+{
+    return name ? value_map_get(item, name, strlen(name)) : NULL;
+}
+
+ddb_error_t *index_check_item(arena_t *a, const table_t *t, const value_t *item)
+{
+    for (size_t i = 0; i < t->index_count; i++) {
+        const index_def_t *ix = &t->indexes[i];
+        const char *names[2] = {ix->keys.hash, ix->keys.range};
+        value_type_t types[2] = {ix->hash_type, ix->range_type};
+        for (int k = 0; k < 2 && names[k]; k++) {
+            const value_t *v = attr(item, names[k]);
+            if (!v) continue;
+            if (v->type != types[k])
+                return err_invalid_parameter(a, "Type mismatch for Index Key %s Expected: %s "
+                                                "Actual: %s IndexName: %s",
+                                             names[k], value_type_name(types[k]),
+                                             value_type_name(v->type), ix->name);
+            if ((v->type == VALUE_S || v->type == VALUE_B) && v->u.bytes.len == 0)
+                return err_invalid_parameter(a, "One or more parameter values are not valid. A "
+                                                "value specified for a secondary index key is not "
+                                                "supported. The AttributeValue for a key attribute "
+                                                "cannot contain an empty %s value. IndexName: %s, "
+                                                "IndexKey: %s",
+                                             v->type == VALUE_S ? "string" : "binary", ix->name,
+                                             names[k]);
+        }
+    }
+    return NULL;
+}
+
+size_t index_table_key(const table_t *t, const value_t *item, uint8_t out[KEYCODEC_MAX_KEY])
+{
+    return keycodec_item_key(attr(item, t->keys.hash), attr(item, t->keys.range), out);
+}
+
+bool index_entry_key(const table_t *t, const index_def_t *ix, const value_t *item,
+                     uint8_t out[KEYCODEC_MAX_KEY], size_t *len)
+{
+    const value_t *ipk = attr(item, ix->keys.hash), *isk = attr(item, ix->keys.range);
+    if (!ipk || ipk->type != ix->hash_type) return false;
+    if (ix->keys.range && (!isk || isk->type != ix->range_type)) return false;
+    uint8_t table_key[KEYCODEC_MAX_KEY];
+    size_t tk = index_table_key(t, item, table_key);
+    *len = keycodec_index_key(ipk, ix->keys.range ? isk : NULL, table_key, tk, out);
+    return true;
+}
+
+static bool is_key_attribute(const table_t *t, const index_def_t *ix, const char *name, size_t len)
+{
+    const char *keys[4] = {t->keys.hash, t->keys.range, ix->keys.hash, ix->keys.range};
+    for (int i = 0; i < 4; i++)
+        if (keys[i] && strlen(keys[i]) == len && memcmp(keys[i], name, len) == 0) return true;
+    return false;
+}
+
+/* The item as the index projects it. */
+static void project_entry(arena_t *a, const table_t *t, const index_def_t *ix,
+                          const value_t *item, value_t *out)
+{
+    if (ix->projection == PROJECTION_ALL) {
+        *out = *item;
+        return;
+    }
+    out->type = VALUE_M;
+    out->u.map.members = arena_alloc(a, (item->u.map.count + 1) * sizeof(value_member_t));
+    out->u.map.count = 0;
+    for (size_t i = 0; i < item->u.map.count; i++) {
+        const value_member_t *m = &item->u.map.members[i];
+        bool keep = is_key_attribute(t, ix, m->name, m->name_len);
+        for (size_t k = 0; !keep && k < ix->non_key_count; k++)
+            keep = strlen(ix->non_key[k]) == m->name_len &&
+                   memcmp(ix->non_key[k], m->name, m->name_len) == 0;
+        if (keep) out->u.map.members[out->u.map.count++] = *m;
+    }
+}
+
+int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_item,
+                 const value_t *new_item)
+{
+    buf_t encoded;
+    buf_init(&encoded);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < t->index_count; i++) {
+        const index_def_t *ix = &t->indexes[i];
+        uint8_t old_key[KEYCODEC_MAX_KEY], new_key[KEYCODEC_MAX_KEY];
+        size_t old_len = 0, new_len = 0;
+        bool had = old_item && index_entry_key(t, ix, old_item, old_key, &old_len);
+        bool has = new_item && index_entry_key(t, ix, new_item, new_key, &new_len);
+        if (had && (!has || old_len != new_len || memcmp(old_key, new_key, old_len) != 0)) {
+            MDB_val k = {old_len, old_key};
+            rc = mdb_del(txn, ix->dbi, &k, NULL);
+            if (rc == MDB_NOTFOUND) rc = 0;
+        }
+        if (!rc && has) {
+            value_t entry;
+            project_entry(a, t, ix, new_item, &entry);
+            encoded.len = 0;
+            value_item_encode(&encoded, &entry, value_item_size(&entry));
+            MDB_val k = {new_len, new_key}, v = {encoded.len, encoded.data};
+            rc = mdb_put(txn, ix->dbi, &k, &v, 0);
+        }
+    }
+    buf_free(&encoded);
+    return rc;
+}

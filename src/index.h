@@ -1,0 +1,38 @@
+/* index: secondary-index entries.
+ *
+ * Every index (LSI or GSI) has its own DBI, written in the same transaction
+ * as the item, so an index is never staler than its table.  An item has an
+ * entry in an index when it has the index's key attributes (indexes are
+ * sparse); the entry's key is keycodec_index_key() and its value the item
+ * projected as the index declares (KEYS_ONLY: table and index keys;
+ * INCLUDE: those plus the listed attributes; ALL: the whole item), stored
+ * like a table item (value_item_encode).
+ */
+#ifndef DDBD_INDEX_H
+#define DDBD_INDEX_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+
+#include "catalog.h"
+#include "errors.h"
+#include "keycodec.h"
+#include "value.h"
+
+/* An item whose index key attribute has another type than the index
+ * declares is refused, as the service does. */
+ddb_error_t *index_check_item(arena_t *a, const table_t *t, const value_t *item);
+
+/* The key of item's entry in ix, or false when the item is not in the index. */
+bool index_entry_key(const table_t *t, const index_def_t *ix, const value_t *item,
+                     uint8_t out[KEYCODEC_MAX_KEY], size_t *len);
+
+/* The table key of an item (keycodec_item_key of its key attributes). */
+size_t index_table_key(const table_t *t, const value_t *item, uint8_t out[KEYCODEC_MAX_KEY]);
+
+/* Replace old's entries (NULL: none) by new's (NULL: none) in every index
+ * of t.  Writer thread, inside the item's transaction. */
+int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_item,
+                 const value_t *new_item);
+
+#endif
