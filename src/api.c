@@ -32,6 +32,8 @@ static const struct {
     {"GetItem", op_get_item},
     {"DeleteItem", op_delete_item},
     {"UpdateItem", op_update_item},
+    {"Query", op_query},
+    {"Scan", op_scan},
 };
 
 static op_handler_t find_operation(const char *target, size_t len)

@@ -63,6 +63,8 @@ static int member_compare(const value_t *x, const value_t *y)
     return x->u.bytes.len < y->u.bytes.len ? -1 : x->u.bytes.len > y->u.bytes.len;
 }
 
+int value_key_compare(const value_t *a, const value_t *b) { return member_compare(a, b); }
+
 static int member_qsort_compare(const void *x, const void *y)
 {
     return member_compare(*(const value_t *const *)x, *(const value_t *const *)y);

@@ -100,6 +100,9 @@ void value_map_write_json(buf_t *b, const value_t *map);
 size_t value_size(const value_t *v);
 /* The size of an item (a map): its attributes' names plus values. */
 size_t value_item_size(const value_t *item);
+/* Order of two values of one key type (S, N or B): numbers numerically,
+ * strings and binaries by unsigned bytes.  <0, 0, >0. */
+int value_key_compare(const value_t *a, const value_t *b);
 /* Deep equality; numbers compare numerically, sets ignore order. */
 bool value_equal(const value_t *a, const value_t *b);
 /* The member of a map named name, or NULL. */

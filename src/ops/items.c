@@ -20,8 +20,6 @@
 #define HASH_KEY_MAX 2048
 #define RANGE_KEY_MAX 1024
 
-typedef enum { CAPACITY_NONE, CAPACITY_TOTAL, CAPACITY_INDEXES } capacity_mode_t;
-
 typedef enum {
     RETURN_NONE,
     RETURN_ALL_OLD,
@@ -89,97 +87,6 @@ static ddb_error_t *read_common(api_call_t *call, const json_value_t *req, item_
         c->return_old_on_failure = i == 1;
     }
     return NULL;
-}
-
-/* --- expressions and their legacy forms ---------------------------------------- */
-
-enum { ALLOW_CONDITION = 1, ALLOW_UPDATE = 2, ALLOW_PROJECTION = 4 };
-
-typedef struct {
-    expr_env_t env;
-    expr_t *condition;  /* ConditionExpression or Expected */
-    expr_t *update;     /* UpdateExpression or AttributeUpdates */
-    expr_t *projection; /* ProjectionExpression or AttributesToGet */
-} item_exprs_t;
-
-/* Read the expression members an operation allows, refuse a request that
- * mixes them with their legacy forms, parse everything, and check that
- * every placeholder was used. */
-static ddb_error_t *read_expressions(api_call_t *call, const json_value_t *req, unsigned allow,
-                                     item_exprs_t *x)
-{
-    arena_t *a = call->arena;
-    ddb_error_t *e = NULL;
-    memset(x, 0, sizeof *x);
-    static const struct {
-        const char *name;
-        unsigned allow;
-        bool legacy;
-        wire_type_t type;
-    } members[] = {
-        {"Expected", ALLOW_CONDITION, true, WIRE_MAP},
-        {"ConditionalOperator", ALLOW_CONDITION, true, WIRE_STRING},
-        {"AttributeUpdates", ALLOW_UPDATE, true, WIRE_MAP},
-        {"AttributesToGet", ALLOW_PROJECTION, true, WIRE_LIST},
-        {"ConditionExpression", ALLOW_CONDITION, false, WIRE_STRING},
-        {"UpdateExpression", ALLOW_UPDATE, false, WIRE_STRING},
-        {"ProjectionExpression", ALLOW_PROJECTION, false, WIRE_STRING},
-        {"ExpressionAttributeNames", ALLOW_CONDITION | ALLOW_UPDATE | ALLOW_PROJECTION, false,
-         WIRE_MAP},
-        {"ExpressionAttributeValues", ALLOW_CONDITION | ALLOW_UPDATE, false, WIRE_MAP},
-    };
-    enum { N = sizeof members / sizeof members[0] };
-    const json_value_t *m[N];
-    buf_t legacy, expression;
-    buf_init(&legacy);
-    buf_init(&expression);
-    for (size_t i = 0; i < N; i++) {
-        m[i] = (members[i].allow & allow) ? wire_member(req, members[i].name) : NULL;
-        if (m[i] && (e = wire_check(a, m[i], members[i].type))) goto done;
-        if (!m[i] || i >= 7) continue; /* the placeholder maps alone do not count */
-        buf_t *list = members[i].legacy ? &legacy : &expression;
-        if (list->len) buf_append_str(list, ", ");
-        buf_append_str(list, members[i].name);
-    }
-    if (legacy.len && expression.len) {
-        buf_putc(&legacy, '\0');
-        buf_putc(&expression, '\0');
-        e = err_mixed_parameters(a, legacy.data, expression.data);
-        goto done;
-    }
-    const json_value_t *names = m[7], *values = m[8];
-    if (!expression.len) {
-        const char *null_expressions = (allow & ALLOW_UPDATE) ? "UpdateExpression and "
-                                                                "ConditionExpression are null"
-                                       : (allow & ALLOW_CONDITION) ? "ConditionExpression is null"
-                                                                   : NULL;
-        if (names) e = err_placeholders_without_expression(a, "ExpressionAttributeNames", NULL);
-        else if (values)
-            e = err_placeholders_without_expression(a, "ExpressionAttributeValues",
-                                                    null_expressions);
-        if (e) goto done;
-    }
-    if ((e = expr_env_init(&x->env, a, names, values))) goto done;
-    if (m[4] && (e = expr_parse(&x->env, EXPR_CONDITION, m[4]->u.str.ptr, m[4]->u.str.len,
-                                &x->condition)))
-        goto done;
-    if (m[5] && (e = expr_parse(&x->env, EXPR_UPDATE, m[5]->u.str.ptr, m[5]->u.str.len,
-                                &x->update)))
-        goto done;
-    if (m[6] && (e = expr_parse(&x->env, EXPR_PROJECTION, m[6]->u.str.ptr, m[6]->u.str.len,
-                                &x->projection)))
-        goto done;
-    if (expression.len && (e = expr_env_check_unused(&x->env))) goto done;
-    if (m[0] || m[1]) {
-        const char *op = m[1] ? m[1]->u.str.ptr : NULL;
-        if ((e = expr_from_expected(&x->env, m[0], op, &x->condition))) goto done;
-    }
-    if (m[2] && (e = expr_from_attribute_updates(&x->env, m[2], &x->update))) goto done;
-    if (m[3] && (e = expr_from_attributes_to_get(&x->env, m[3], &x->projection))) goto done;
-done:
-    buf_free(&legacy);
-    buf_free(&expression);
-    return e;
 }
 
 /* --- keys ---------------------------------------------------------------------- */
@@ -279,19 +186,6 @@ static bool stored_item_matches(const table_t *t, const value_t *item, const val
 
 /* --- capacity -------------------------------------------------------------------- */
 
-static void render_capacity(buf_t *out, const table_t *t, capacity_mode_t mode, double units,
-                            bool *first)
-{
-    if (mode == CAPACITY_NONE) return;
-    if (!*first) buf_putc(out, ',');
-    *first = false;
-    buf_append_str(out, "\"ConsumedCapacity\":{\"TableName\":");
-    json_write_string(out, t->name, strlen(t->name));
-    buf_printf(out, ",\"CapacityUnits\":%.1f", units);
-    if (mode == CAPACITY_INDEXES) buf_printf(out, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
-    buf_putc(out, '}');
-}
-
 static double write_units(size_t size)
 {
     size_t units = (size + 1023) / 1024;
@@ -319,7 +213,7 @@ typedef struct {
     size_t key_len;
     value_t *put_item; /* PutItem: the new item */
     item_common_t common;
-    item_exprs_t exprs;
+    op_exprs_t exprs;
     /* results, set by the writer */
     bool gone;
     ddb_error_t *error; /* a failed condition, an update error, a too-large item */
@@ -499,7 +393,7 @@ static void item_done(storage_write_t *w, int status)
             first = false;
         }
         size_t charged = iw->new_size > iw->old_size ? iw->new_size : iw->old_size;
-        render_capacity(out, t, iw->common.capacity, write_units(charged), &first);
+        op_render_capacity(out, t, iw->common.capacity, write_units(charged), &first);
         buf_putc(out, '}');
         op_reply_ok(call);
     }
@@ -531,7 +425,7 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
     if (kind != WRITE_UPDATE && rv != RETURN_NONE && rv != RETURN_ALL_OLD)
         return err_return_values_invalid(a);
     unsigned allow = ALLOW_CONDITION | (kind == WRITE_UPDATE ? ALLOW_UPDATE : 0);
-    if ((e = read_expressions(call, req, allow, &iw->exprs))) return e;
+    if ((e = op_read_expressions(call, req, allow, &iw->exprs))) return e;
 
     table_t *t = catalog_acquire(iw->common.table_name, strlen(iw->common.table_name));
     if (!t) return err_table_not_found_op(a);
@@ -629,8 +523,8 @@ api_result_t op_get_item(api_call_t *call, const json_value_t *req)
     if ((e = value_map_from_json(a, key_json, &key))) return op_reply_error(call, e);
     if ((e = check_attributes_to_get_unique(a, wire_member(req, "AttributesToGet"))))
         return op_reply_error(call, e);
-    item_exprs_t x;
-    if ((e = read_expressions(call, req, ALLOW_PROJECTION, &x))) return op_reply_error(call, e);
+    op_exprs_t x;
+    if ((e = op_read_expressions(call, req, ALLOW_PROJECTION, &x))) return op_reply_error(call, e);
 
     MDB_txn *txn = op_read_begin(call);
     if (!txn) return op_reply_error(call, err_internal(a));
@@ -674,7 +568,7 @@ api_result_t op_get_item(api_call_t *call, const json_value_t *req)
         value_map_write_json(out, shown);
         first = false;
     }
-    render_capacity(out, t, c.capacity, read_units(found ? size : 0, consistent), &first);
+    op_render_capacity(out, t, c.capacity, read_units(found ? size : 0, consistent), &first);
     buf_putc(out, '}');
 done:
     op_read_end(call, txn);

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "catalog.h"
 #include "errors.h"
+#include "expr.h"
 #include "json.h"
 #include "storage.h"
 #include "value.h"
@@ -32,6 +33,38 @@ void op_read_end(api_call_t *call, MDB_txn *txn);
 /* A request member that this server does not implement yet. */
 ddb_error_t *op_unsupported(api_call_t *call, const json_value_t *req, const char *const *names);
 
+/* Expressions and their legacy forms, as an operation allows them. */
+enum {
+    ALLOW_CONDITION = 1,      /* ConditionExpression, Expected */
+    ALLOW_UPDATE = 2,         /* UpdateExpression, AttributeUpdates */
+    ALLOW_PROJECTION = 4,     /* ProjectionExpression, AttributesToGet */
+    ALLOW_FILTER = 8,         /* FilterExpression */
+    ALLOW_QUERY_FILTER = 16,  /* QueryFilter */
+    ALLOW_SCAN_FILTER = 32,   /* ScanFilter */
+    ALLOW_KEY_CONDITION = 64, /* KeyConditionExpression, KeyConditions */
+};
+
+typedef struct {
+    expr_env_t env;
+    expr_t *condition;  /* ConditionExpression or Expected */
+    expr_t *update;     /* UpdateExpression or AttributeUpdates */
+    expr_t *projection; /* ProjectionExpression or AttributesToGet */
+    expr_t *filter;     /* FilterExpression, QueryFilter or ScanFilter */
+    expr_t *key_condition;             /* KeyConditionExpression */
+    const json_value_t *key_conditions; /* KeyConditions (legacy), read by the caller */
+} op_exprs_t;
+
+/* Read the expression members `allow` permits, refuse a request that mixes
+ * them with their legacy forms, parse everything, and check that every
+ * placeholder was used. */
+ddb_error_t *op_read_expressions(api_call_t *call, const json_value_t *req, unsigned allow,
+                                 op_exprs_t *x);
+
+typedef enum { CAPACITY_NONE, CAPACITY_TOTAL, CAPACITY_INDEXES } capacity_mode_t;
+/* A "ConsumedCapacity" member (after a comma unless *first). */
+void op_render_capacity(buf_t *out, const table_t *t, capacity_mode_t mode, double units,
+                        bool *first);
+
 /* tables.c */
 api_result_t op_create_table(api_call_t *call, const json_value_t *req);
 api_result_t op_describe_table(api_call_t *call, const json_value_t *req);
@@ -44,5 +77,9 @@ api_result_t op_put_item(api_call_t *call, const json_value_t *req);
 api_result_t op_get_item(api_call_t *call, const json_value_t *req);
 api_result_t op_delete_item(api_call_t *call, const json_value_t *req);
 api_result_t op_update_item(api_call_t *call, const json_value_t *req);
+
+/* query.c */
+api_result_t op_query(api_call_t *call, const json_value_t *req);
+api_result_t op_scan(api_call_t *call, const json_value_t *req);
 
 #endif
