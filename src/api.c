@@ -2,11 +2,13 @@
  * see api.h. */
 #include "api.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "catalog.h"
+#include "index.h"
 #include "log.h"
 #include "ops/ops.h"
 #include "storage.h"
@@ -112,6 +114,22 @@ api_result_t api_dispatch(api_call_t *call)
 
 static int load_catalog(MDB_txn *txn, void *arg) { return catalog_load(txn); }
 
+/* Index backfills cut short by a stop resume where they started. */
+static void resume_backfills(void)
+{
+    arena_t *a = arena_new(0);
+    const char **names;
+    bool more;
+    size_t n = catalog_list(a, NULL, SIZE_MAX, &names, &more);
+    for (size_t i = 0; i < n; i++) {
+        table_t *t = catalog_acquire(names[i], strlen(names[i]));
+        for (size_t k = 0; t && k < t->index_count; k++)
+            if (t->indexes[k].status == INDEX_CREATING) index_backfill_start(t, t->indexes[k].name);
+        catalog_release(t);
+    }
+    arena_free(a);
+}
+
 int api_open(const api_config_t *cfg)
 {
     catalog_init(cfg->region);
@@ -121,6 +139,7 @@ int api_open(const api_config_t *cfg)
         log_error("cannot load the catalog: %s", mdb_strerror(rc));
         return -1;
     }
+    resume_backfills();
     return 0;
 }
 

@@ -43,6 +43,7 @@ typedef struct {
     const char *projection_type;
     raw_list_t non_key; /* names in .name */
     raw_throughput_t throughput;
+    const char *status; /* stored definitions only */
 } raw_index_t;
 
 typedef struct {
@@ -129,6 +130,8 @@ static ddb_error_t *read_indexes(arena_t *a, const json_value_t *req, const char
             if ((e = read_pairs(a, p, "NonKeyAttributes", NULL, NULL, &ix->non_key))) return e;
         }
         if ((e = read_throughput(a, el, &ix->throughput))) return e;
+        wire_string(a, el, "IndexStatus", &ix->status, NULL, &e);
+        if (e) return e;
     }
     return NULL;
 }
@@ -580,6 +583,7 @@ static void copy_index(arena_t *a, const raw_table_t *r, const raw_index_t *ix, 
     for (size_t i = 0; i < ix->non_key.count; i++) out->non_key[i] = dup_str(a, ix->non_key.items[i].name);
     out->rcu = ix->throughput.rcu;
     out->wcu = ix->throughput.wcu;
+    out->status = ix->status && strcmp(ix->status, "CREATING") == 0 ? INDEX_CREATING : INDEX_ACTIVE;
 }
 
 static double now_seconds(void)
@@ -794,6 +798,7 @@ void catalog_table_render_definition(buf_t *b, const table_t *t)
                 buf_printf(b, ",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":%lld,"
                               "\"WriteCapacityUnits\":%lld}",
                            (long long)ix->rcu, (long long)ix->wcu);
+            if (ix->status == INDEX_CREATING) buf_append_str(b, ",\"IndexStatus\":\"CREATING\"");
             buf_putc(b, '}');
         }
         if (any) buf_putc(b, ']');
@@ -820,6 +825,42 @@ void catalog_table_render_definition(buf_t *b, const table_t *t)
     buf_putc(b, ',');
     render_tags(b, t);
     buf_putc(b, '}');
+}
+
+void catalog_table_adopt(table_t *copy, const table_t *from)
+{
+    copy->dbi = from->dbi;
+    for (size_t i = 0; i < copy->index_count; i++) {
+        const index_def_t *same = catalog_table_index(from, copy->indexes[i].name,
+                                                      strlen(copy->indexes[i].name));
+        if (same) {
+            copy->indexes[i].dbi = same->dbi;
+            copy->indexes[i].status = same->status;
+        } else {
+            copy->indexes[i].status = INDEX_CREATING;
+        }
+    }
+    copy->item_count = atomic_load(&from->item_count);
+    copy->size_bytes = atomic_load(&from->size_bytes);
+    copy->decreases_today = from->decreases_today;
+}
+
+table_t *catalog_table_clone(const table_t *t)
+{
+    arena_t *a = arena_new(0);
+    buf_t def;
+    buf_init(&def);
+    catalog_table_render_definition(&def, t);
+    json_value_t *j;
+    table_t *copy = NULL;
+    if (json_parse(a, def.data, def.len, &j, NULL) == JSON_OK &&
+        catalog_table_parse(a, j, true, &copy) == NULL) {
+        catalog_table_adopt(copy, t);
+    }
+    buf_free(&def);
+    arena_free(a);
+    if (!copy) abort(); /* a definition we wrote always reads back */
+    return copy;
 }
 
 int catalog_table_open_dbis(MDB_txn *txn, table_t *t)
@@ -897,7 +938,9 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
             buf_putc(b, ',');
             render_projection(b, ix);
             if (global) {
-                buf_append_str(b, ",\"IndexStatus\":\"ACTIVE\",");
+                static const char *const statuses[] = {"ACTIVE", "CREATING", "DELETING"};
+                buf_printf(b, ",\"IndexStatus\":\"%s\",", statuses[ix->status]);
+                if (ix->status == INDEX_CREATING) buf_append_str(b, "\"Backfilling\":true,");
                 render_throughput(b, t, t->pay_per_request ? 0 : ix->rcu,
                                   t->pay_per_request ? 0 : ix->wcu);
             }
@@ -975,9 +1018,15 @@ table_t *catalog_acquire(const char *name, size_t len)
     return t;
 }
 
+void catalog_retain(table_t *t) { atomic_fetch_add(&t->refs, 1); }
+
 void catalog_release(table_t *t)
 {
-    if (t && atomic_fetch_sub(&t->refs, 1) == 1) catalog_table_free(t);
+    while (t && atomic_fetch_sub(&t->refs, 1) == 1) {
+        table_t *next = t->next_version;
+        catalog_table_free(t);
+        t = next;
+    }
 }
 
 bool catalog_exists(const char *name)
@@ -1092,4 +1141,25 @@ void catalog_shutdown(void)
     reg.tables = NULL;
     reg.count = reg.cap = 0;
     pthread_rwlock_unlock(&reg.lock);
+}
+
+void catalog_replace(table_t *old, table_t *new_version)
+{
+    pthread_rwlock_wrlock(&reg.lock);
+    bool found;
+    size_t i = find_slot(old->name, strlen(old->name), &found);
+    if (found && reg.tables[i] == old) {
+        atomic_fetch_add(&new_version->refs, 1); /* the registry's */
+        reg.tables[i] = new_version;
+    }
+    pthread_rwlock_unlock(&reg.lock);
+    atomic_fetch_add(&new_version->refs, 1); /* old->next_version's */
+    old->next_version = new_version;
+    if (found) catalog_release(old); /* the registry's former reference */
+}
+
+table_t *catalog_latest(table_t *t)
+{
+    while (t->next_version) t = t->next_version;
+    return t;
 }

@@ -40,6 +40,7 @@ typedef struct {
 } key_schema_t;
 
 typedef enum { PROJECTION_ALL, PROJECTION_KEYS_ONLY, PROJECTION_INCLUDE } projection_type_t;
+typedef enum { INDEX_ACTIVE, INDEX_CREATING, INDEX_DELETING } index_status_t;
 
 typedef struct {
     const char *name;
@@ -52,6 +53,9 @@ typedef struct {
     value_type_t hash_type, range_type;
     const char *dbi_name; /* "i:<table id>:<index name>" */
     MDB_dbi dbi;
+    /* CREATING while an online backfill runs (stored, so a restart resumes
+     * it); changed by the writer only. */
+    index_status_t status;
 } index_def_t;
 
 typedef struct {
@@ -88,6 +92,10 @@ typedef struct table {
     _Atomic int64_t item_count, size_bytes; /* kept by the writer */
     _Atomic int refs;
     bool dropped; /* writer thread only */
+    /* The definition that replaced this one (UpdateTable with index
+     * changes), with a reference held; writer thread only.  Writes follow it
+     * with catalog_latest() so that they maintain the newest indexes. */
+    struct table *next_version;
 } table_t;
 
 /* Parse and validate a table definition (a CreateTable request, or a
@@ -103,6 +111,17 @@ void catalog_check_table_name(constraint_list_t *cl, const char *name, const cha
 void catalog_table_render_definition(buf_t *b, const table_t *t);
 /* A TableDescription object for the given TableStatus. */
 void catalog_table_render_description(buf_t *b, const table_t *t, const char *status);
+
+/* A private copy of a table's definition (same id and DBIs), to change
+ * before catalog_replace(); one reference. */
+table_t *catalog_table_clone(const table_t *t);
+/* Give copy the DBI handles and index states of from, for every index both
+ * have (an index only copy has keeps status CREATING and no DBI yet). */
+void catalog_table_adopt(table_t *copy, const table_t *from);
+/* Put new_version in old's place in the registry (writer thread). */
+void catalog_replace(table_t *old, table_t *new_version);
+/* The newest version of a table (writer thread). */
+table_t *catalog_latest(table_t *t);
 
 /* Open (creating if needed) the DBIs of the table and of its indexes;
  * writer thread or start-up. */
@@ -124,6 +143,8 @@ int catalog_load(MDB_txn *txn);
 /* A live table by name with a reference held, or NULL. */
 table_t *catalog_acquire(const char *name, size_t len);
 void catalog_release(table_t *t);
+/* One more reference to a table the caller already holds. */
+void catalog_retain(table_t *t);
 /* Enter a table (the registry takes a reference of its own) / remove it
  * (dropping that reference); writer thread. */
 void catalog_publish(table_t *t);

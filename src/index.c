@@ -1,7 +1,10 @@
 /* index: secondary-index entries and their maintenance; see index.h. */
 #include "index.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "storage.h"
 
 static const value_t *attr(const value_t *item, const char *name)
 {
@@ -81,6 +84,20 @@ static void project_entry(arena_t *a, const table_t *t, const index_def_t *ix,
     }
 }
 
+int index_put_entry(MDB_txn *txn, arena_t *a, const table_t *t, const index_def_t *ix,
+                    const value_t *item, buf_t *scratch)
+{
+    uint8_t key[KEYCODEC_MAX_KEY];
+    size_t len;
+    if (!index_entry_key(t, ix, item, key, &len)) return 0;
+    value_t entry;
+    project_entry(a, t, ix, item, &entry);
+    scratch->len = 0;
+    value_item_encode(scratch, &entry, value_item_size(&entry));
+    MDB_val k = {len, key}, v = {scratch->len, scratch->data};
+    return mdb_put(txn, ix->dbi, &k, &v, 0);
+}
+
 int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_item,
                  const value_t *new_item)
 {
@@ -98,15 +115,99 @@ int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_
             rc = mdb_del(txn, ix->dbi, &k, NULL);
             if (rc == MDB_NOTFOUND) rc = 0;
         }
-        if (!rc && has) {
-            value_t entry;
-            project_entry(a, t, ix, new_item, &entry);
-            encoded.len = 0;
-            value_item_encode(&encoded, &entry, value_item_size(&entry));
-            MDB_val k = {new_len, new_key}, v = {encoded.len, encoded.data};
-            rc = mdb_put(txn, ix->dbi, &k, &v, 0);
-        }
+        if (!rc && has) rc = index_put_entry(txn, a, t, ix, new_item, &encoded);
     }
     buf_free(&encoded);
     return rc;
+}
+
+/* --- online backfill ------------------------------------------------------------------ */
+
+#define BACKFILL_STEP_ITEMS 512
+
+typedef struct {
+    storage_job_t job;
+    table_t *table; /* a version with the index; writes follow catalog_latest() */
+    char *name;
+    uint8_t resume[KEYCODEC_MAX_KEY]; /* the next table key to read */
+    size_t resume_len;
+    arena_t *arena;
+    buf_t scratch;
+} backfill_t;
+
+static const index_def_t *backfill_index(const table_t *t, const char *name)
+{
+    const index_def_t *ix = catalog_table_index(t, name, strlen(name));
+    return ix && ix->status == INDEX_CREATING ? ix : NULL;
+}
+
+static int store_definition(MDB_txn *txn, const table_t *t)
+{
+    buf_t def;
+    buf_init(&def);
+    catalog_table_render_definition(&def, t);
+    MDB_val key = {strlen(t->name), (void *)t->name}, val = {def.len, def.data};
+    int rc = mdb_put(txn, storage_catalog_dbi(), &key, &val, 0);
+    buf_free(&def);
+    return rc;
+}
+
+static int backfill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
+{
+    backfill_t *b = (backfill_t *)job;
+    table_t *t = catalog_latest(b->table);
+    const index_def_t *ix = t->dropped ? NULL : backfill_index(t, b->name);
+    if (!ix) { /* the table or the index went away */
+        *finished = true;
+        return 0;
+    }
+    arena_reset(b->arena);
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, t->dbi, &c);
+    if (rc) return rc;
+    MDB_val k = {b->resume_len, b->resume}, v;
+    rc = mdb_cursor_get(c, &k, &v, b->resume_len ? MDB_SET_RANGE : MDB_FIRST);
+    for (int n = 0; rc == 0 && n < BACKFILL_STEP_ITEMS; n++) {
+        value_t item;
+        if (value_item_decode(b->arena, v.mv_data, v.mv_size, &item, NULL) &&
+            (rc = index_put_entry(txn, b->arena, t, ix, &item, &b->scratch)))
+            break;
+        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    if (rc == 0) { /* more to do: resume at this key */
+        memcpy(b->resume, k.mv_data, k.mv_size);
+        b->resume_len = k.mv_size;
+        mdb_cursor_close(c);
+        return 0;
+    }
+    mdb_cursor_close(c);
+    if (rc != MDB_NOTFOUND) return rc;
+    ((index_def_t *)ix)->status = INDEX_ACTIVE; /* writer thread only */
+    *finished = true;
+    return store_definition(txn, t);
+}
+
+static void backfill_done(storage_job_t *job, bool aborted)
+{
+    backfill_t *b = (backfill_t *)job;
+    catalog_release(b->table);
+    arena_free(b->arena);
+    buf_free(&b->scratch);
+    free(b->name);
+    free(b);
+}
+
+void index_backfill_start(table_t *t, const char *name)
+{
+    backfill_t *b = calloc(1, sizeof *b);
+    if (!b) abort();
+    b->job.step = backfill_step;
+    b->job.done = backfill_done;
+    catalog_retain(t);
+    b->table = t;
+    b->name = strdup(name);
+    b->arena = arena_new(0);
+    buf_init(&b->scratch);
+    if (!b->name) abort();
+    storage_submit_job(&b->job);
 }

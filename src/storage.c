@@ -24,6 +24,7 @@ static struct {
     pthread_mutex_t mutex;
     pthread_cond_t cond;
     storage_write_t *head, *tail;
+    storage_job_t *jobs, *jobs_tail;
     bool stopping;
     bool running;
 } st;
@@ -100,20 +101,69 @@ static void batch_process(storage_write_t *batch)
     batch_finish(batch, rc);
 }
 
+/* One step of the oldest job; the mutex is not held. */
+static void job_step(storage_job_t *job)
+{
+    MDB_txn *txn;
+    bool finished = false;
+    int rc = mdb_txn_begin(st.env, NULL, 0, &txn);
+    if (!rc) {
+        rc = job->step(job, txn, &finished);
+        if (rc) mdb_txn_abort(txn);
+        else rc = mdb_txn_commit(txn);
+    }
+    if (rc) {
+        log_warn("background job step failed: %s; retrying", mdb_strerror(rc));
+        finished = false;
+    }
+    pthread_mutex_lock(&st.mutex);
+    if (finished) {
+        st.jobs = job->next;
+        if (!st.jobs) st.jobs_tail = NULL;
+    }
+    pthread_mutex_unlock(&st.mutex);
+    if (finished) job->done(job, false);
+}
+
 static void *writer_main(void *arg)
 {
     pthread_mutex_lock(&st.mutex);
     for (;;) {
-        while (!st.head && !st.stopping) pthread_cond_wait(&st.cond, &st.mutex);
+        while (!st.head && !st.jobs && !st.stopping) pthread_cond_wait(&st.cond, &st.mutex);
         if (!st.head && st.stopping) break;
-        storage_write_t *batch = st.head;
-        st.head = st.tail = NULL;
-        pthread_mutex_unlock(&st.mutex);
-        batch_process(batch);
+        if (st.head) {
+            storage_write_t *batch = st.head;
+            st.head = st.tail = NULL;
+            pthread_mutex_unlock(&st.mutex);
+            batch_process(batch);
+        } else {
+            storage_job_t *job = st.jobs;
+            pthread_mutex_unlock(&st.mutex);
+            job_step(job);
+        }
         pthread_mutex_lock(&st.mutex);
     }
+    /* Unfinished jobs resume at the next start (their state is stored). */
+    storage_job_t *jobs = st.jobs;
+    st.jobs = st.jobs_tail = NULL;
     pthread_mutex_unlock(&st.mutex);
+    while (jobs) {
+        storage_job_t *next = jobs->next;
+        jobs->done(jobs, true);
+        jobs = next;
+    }
     return NULL;
+}
+
+void storage_submit_job(storage_job_t *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&st.mutex);
+    if (st.jobs_tail) st.jobs_tail->next = job;
+    else st.jobs = job;
+    st.jobs_tail = job;
+    pthread_cond_signal(&st.cond);
+    pthread_mutex_unlock(&st.mutex);
 }
 
 void storage_submit(storage_write_t *w)

@@ -34,6 +34,23 @@ struct storage_write {
     storage_write_t *next;
 };
 
+/* Background work of the writer (an index backfill): when no write is
+ * queued, the writer runs one step of the oldest job in a transaction of its
+ * own and commits it, so a long job never holds back acknowledged writes for
+ * more than one step. */
+typedef struct storage_job storage_job_t;
+struct storage_job {
+    /* One bounded step; sets *finished when the job is complete.  Returns 0
+     * or an LMDB error (the step is then rolled back and retried later). */
+    int (*step)(storage_job_t *job, MDB_txn *txn, bool *finished);
+    /* After the commit of the final step, or when the environment closes
+     * (aborted true).  Writer thread. */
+    void (*done)(storage_job_t *job, bool aborted);
+    storage_job_t *next;
+};
+/* Queue a background job (from the writer thread or any other). */
+void storage_submit_job(storage_job_t *job);
+
 /* Open the environment under dir (created if missing), or a private
  * temporary one that is gone at exit when in_memory.  0 or -1 (logged). */
 int storage_open(const char *dir, bool in_memory);

@@ -285,7 +285,7 @@ static value_t *key_only_item(item_write_t *iw)
 static int item_apply(storage_write_t *w, MDB_txn *txn)
 {
     item_write_t *iw = (item_write_t *)w;
-    table_t *t = iw->table;
+    table_t *t = catalog_latest(iw->table); /* with the indexes added since */
     arena_t *a = iw->call->arena;
     /* A batch retried write by write runs apply again: start clean. */
     iw->gone = false, iw->error = NULL, iw->had_old = false, iw->old_size = 0;
@@ -366,7 +366,7 @@ static void item_done(storage_write_t *w, int status)
 {
     item_write_t *iw = (item_write_t *)w;
     api_call_t *call = iw->call;
-    table_t *t = iw->table;
+    table_t *t = catalog_latest(iw->table);
     if (status) {
         op_reply_error(call, err_internal(call->arena));
     } else if (iw->gone) {
@@ -397,7 +397,7 @@ static void item_done(storage_write_t *w, int status)
         buf_putc(out, '}');
         op_reply_ok(call);
     }
-    catalog_release(t);
+    catalog_release(iw->table);
     op_complete(call);
 }
 

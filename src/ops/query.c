@@ -171,6 +171,9 @@ static ddb_error_t *resolve_target(arena_t *a, read_plan_t *p, const char *index
         p->index = catalog_table_index(t, index_name, strlen(index_name));
         if (!p->index)
             return err_validation(a, "The table does not have the specified index: %s", index_name);
+        if (p->index->status == INDEX_CREATING)
+            return err_validation(a, "Cannot read from backfilling global secondary index: %s",
+                                  index_name);
         p->hash = p->index->keys.hash;
         p->range = p->index->keys.range;
         p->hash_type = p->index->hash_type;

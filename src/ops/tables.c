@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "index.h"
 #include "ops/ops.h"
 #include "wire.h"
 
@@ -141,7 +142,7 @@ api_result_t op_describe_table(api_call_t *call, const json_value_t *req)
 static int delete_apply(storage_write_t *w, MDB_txn *txn)
 {
     table_write_t *dw = (table_write_t *)w;
-    table_t *t = dw->table;
+    table_t *t = catalog_latest(dw->table);
     if (t->dropped) {
         dw->gone = true;
         return 0;
@@ -232,6 +233,10 @@ typedef struct {
     bool stream_enabled, deletion_protection;
     const char *stream_view_type;
     const char *table_class;
+    /* GlobalSecondaryIndexUpdates: the whole new definition (validated by
+     * the CreateTable parser), and the index it adds or removes. */
+    table_t *new_def;
+    const char *created, *deleted;
 } update_write_t;
 
 static double now_seconds(void)
@@ -241,10 +246,9 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
 }
 
-/* Apply the new settings to the (shared) table; writer thread only. */
-static void update_table_fields(update_write_t *uw)
+/* Apply the new settings to table t; writer thread only. */
+static void update_table_fields(update_write_t *uw, table_t *t)
 {
-    table_t *t = uw->base.table;
     double now = now_seconds();
     if (uw->billing_changed) {
         t->pay_per_request = uw->pay_per_request;
@@ -274,24 +278,229 @@ static void update_table_fields(update_write_t *uw)
 static int update_apply(storage_write_t *w, MDB_txn *txn)
 {
     update_write_t *uw = (update_write_t *)w;
-    table_t *t = uw->base.table;
+    table_t *t = catalog_latest(uw->base.table);
     if (t->dropped) {
         uw->base.gone = true;
         return 0;
     }
-    update_table_fields(uw);
+    int rc = 0;
+    table_t *changed = t;
+    if (uw->new_def) {
+        changed = uw->new_def;
+        catalog_table_adopt(changed, t);
+        for (size_t i = 0; !rc && i < changed->index_count; i++) {
+            index_def_t *ix = &changed->indexes[i];
+            if (uw->created && strcmp(ix->name, uw->created) == 0)
+                rc = mdb_dbi_open(txn, ix->dbi_name, MDB_CREATE, &ix->dbi);
+        }
+        const index_def_t *gone =
+            uw->deleted ? catalog_table_index(t, uw->deleted, strlen(uw->deleted)) : NULL;
+        if (!rc && gone) rc = mdb_drop(txn, gone->dbi, 1);
+        if (rc) return rc;
+    }
+    update_table_fields(uw, changed);
     buf_t def;
     buf_init(&def);
-    catalog_table_render_definition(&def, t);
+    catalog_table_render_definition(&def, changed);
     MDB_val key = {strlen(t->name), (void *)t->name}, val = {def.len, def.data};
-    int rc = mdb_put(txn, storage_catalog_dbi(), &key, &val, 0);
+    rc = mdb_put(txn, storage_catalog_dbi(), &key, &val, 0);
     buf_free(&def);
+    if (!rc && uw->new_def) {
+        catalog_replace(t, uw->new_def);
+        uw->new_def = NULL; /* the registry owns it now */
+    }
     return rc;
 }
 
 static void update_done(storage_write_t *w, int status)
 {
-    table_write_finish((table_write_t *)w, status, "UPDATING");
+    update_write_t *uw = (update_write_t *)w;
+    table_t *latest = catalog_latest(uw->base.table);
+    if (uw->new_def) catalog_release(uw->new_def); /* not applied */
+    else if (!status && !uw->base.gone && uw->created) index_backfill_start(latest, uw->created);
+    if (!status && !uw->base.gone && uw->base.table != latest) {
+        /* The response describes the new definition. */
+        catalog_retain(latest);
+        table_t *acquired = uw->base.table;
+        uw->base.table = latest;
+        catalog_release(acquired);
+    }
+    table_write_finish(&uw->base, status, "UPDATING");
+}
+
+/* --- GlobalSecondaryIndexUpdates ----------------------------------------------------- */
+
+static json_value_t *json_array_new(arena_t *a, size_t cap)
+{
+    json_value_t *v = arena_calloc(a, sizeof *v);
+    v->type = JSON_ARRAY;
+    v->u.array.items = arena_alloc(a, (cap ? cap : 1) * sizeof(json_value_t *));
+    return v;
+}
+
+static void json_object_set(arena_t *a, json_value_t *obj, const char *key, json_value_t *value)
+{
+    for (size_t i = 0; i < obj->u.object.count; i++)
+        if (strcmp(obj->u.object.members[i].key, key) == 0) {
+            obj->u.object.members[i].value = value;
+            return;
+        }
+    json_member_t *m = arena_alloc(a, (obj->u.object.count + 1) * sizeof *m);
+    memcpy(m, obj->u.object.members, obj->u.object.count * sizeof *m);
+    m[obj->u.object.count] = (json_member_t){key, strlen(key), value};
+    obj->u.object.members = m;
+    obj->u.object.count++;
+}
+
+static void json_object_remove(json_value_t *obj, const char *key)
+{
+    for (size_t i = 0; i < obj->u.object.count; i++)
+        if (strcmp(obj->u.object.members[i].key, key) == 0) {
+            memmove(&obj->u.object.members[i], &obj->u.object.members[i + 1],
+                    (obj->u.object.count - i - 1) * sizeof(json_member_t));
+            obj->u.object.count--;
+            return;
+        }
+}
+
+static const char *json_name(const json_value_t *obj, const char *key)
+{
+    const json_value_t *v = obj && obj->type == JSON_OBJECT ? json_object_get(obj, key) : NULL;
+    return v && v->type == JSON_STRING ? v->u.str.ptr : NULL;
+}
+
+/* Whether a key schema (JSON list) names attribute `name`. */
+static bool schema_uses(const json_value_t *schema, const char *name)
+{
+    for (size_t i = 0; schema && schema->type == JSON_ARRAY && i < schema->u.array.count; i++) {
+        const char *n = json_name(schema->u.array.items[i], "AttributeName");
+        if (n && strcmp(n, name) == 0) return true;
+    }
+    return false;
+}
+
+/* Build the table's definition with the index changes applied and let the
+ * CreateTable parser validate it: every index rule and message is shared. */
+static ddb_error_t *plan_index_updates(api_call_t *call, const json_value_t *req, table_t *t,
+                                       const json_value_t *updates, update_write_t *uw)
+{
+    arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    const json_value_t *new_attrs = wire_container(a, req, "AttributeDefinitions", WIRE_LIST, &e);
+    if (e) return e;
+    buf_t text;
+    buf_init(&text);
+    catalog_table_render_definition(&text, t);
+    json_value_t *def;
+    json_status_t js = json_parse(a, text.data, text.len, &def, NULL);
+    buf_free(&text);
+    if (js != JSON_OK) return err_internal(a);
+    const json_value_t *old_gsis = json_object_get(def, "GlobalSecondaryIndexes");
+    size_t old_count = old_gsis ? old_gsis->u.array.count : 0;
+    json_value_t *gsis = json_array_new(a, old_count + updates->u.array.count);
+    for (size_t i = 0; i < old_count; i++)
+        gsis->u.array.items[gsis->u.array.count++] = old_gsis->u.array.items[i];
+
+    int online = 0;
+    for (size_t i = 0; i < updates->u.array.count; i++) {
+        const json_value_t *u = updates->u.array.items[i];
+        if ((e = wire_check(a, u, WIRE_STRUCT))) return e;
+        const json_value_t *create = wire_container(a, u, "Create", WIRE_STRUCT, &e);
+        const json_value_t *del = e ? NULL : wire_container(a, u, "Delete", WIRE_STRUCT, &e);
+        const json_value_t *upd = e ? NULL : wire_container(a, u, "Update", WIRE_STRUCT, &e);
+        if (e) return e;
+        if ((create != NULL) + (del != NULL) + (upd != NULL) != 1)
+            return err_invalid_parameter(a, "One of GlobalSecondaryIndexUpdate.Create, "
+                                            "GlobalSecondaryIndexUpdate.Update, or "
+                                            "GlobalSecondaryIndexUpdate.Delete must be provided");
+        const json_value_t *which = create ? create : del ? del : upd;
+        const char *name = NULL;
+        wire_string(a, which, "IndexName", &name, NULL, &e);
+        if (e) return e;
+        if (!name)
+            return err_validation(a, "1 validation error detected: Value null at "
+                                     "'globalSecondaryIndexUpdates.%zu.member.%s.indexName' failed "
+                                     "to satisfy constraint: Member must not be null",
+                                  i + 1, create ? "create" : del ? "delete" : "update");
+        const index_def_t *existing = catalog_table_index(t, name, strlen(name));
+        if (create || del) online++;
+        if (online > 1)
+            return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                                 "Subscriber limit exceeded: Only 1 online index can be created or "
+                                 "deleted simultaneously per table");
+        if (create) {
+            if (existing)
+                return err_validation(a, "Attempting to create an index which already exists");
+            json_value_t *copy = arena_alloc(a, sizeof *copy);
+            *copy = *create;
+            gsis->u.array.items[gsis->u.array.count++] = copy;
+            uw->created = arena_strndup(a, name, strlen(name));
+            continue;
+        }
+        if (!existing || !existing->global)
+            return ddb_error_new(a, ERR_RESOURCE_NOT_FOUND,
+                                 "Requested resource not found: Index: %s not found", name);
+        for (size_t k = 0; k < gsis->u.array.count; k++) {
+            const char *n = json_name(gsis->u.array.items[k], "IndexName");
+            if (!n || strcmp(n, name) != 0) continue;
+            if (del) {
+                memmove(&gsis->u.array.items[k], &gsis->u.array.items[k + 1],
+                        (gsis->u.array.count - k - 1) * sizeof(json_value_t *));
+                gsis->u.array.count--;
+                uw->deleted = arena_strndup(a, name, strlen(name));
+            } else {
+                const json_value_t *pt = wire_container(a, upd, "ProvisionedThroughput",
+                                                        WIRE_STRUCT, &e);
+                if (e) return e;
+                if (!pt)
+                    return err_validation(a, "1 validation error detected: Value null at "
+                                             "'globalSecondaryIndexUpdates.%zu.member.update."
+                                             "provisionedThroughput' failed to satisfy "
+                                             "constraint: Member must not be null",
+                                          i + 1);
+                json_value_t *copy = arena_alloc(a, sizeof *copy);
+                *copy = *gsis->u.array.items[k];
+                copy->u.object.members =
+                    arena_alloc(a, copy->u.object.count * sizeof(json_member_t));
+                memcpy(copy->u.object.members, gsis->u.array.items[k]->u.object.members,
+                       copy->u.object.count * sizeof(json_member_t));
+                json_object_set(a, copy, "ProvisionedThroughput", (json_value_t *)pt);
+                gsis->u.array.items[k] = copy;
+            }
+            break;
+        }
+    }
+    if (gsis->u.array.count) json_object_set(a, def, "GlobalSecondaryIndexes", gsis);
+    else json_object_remove(def, "GlobalSecondaryIndexes");
+
+    /* Attribute definitions: the old ones, the request's, then only those a
+     * key of the table or of an index still uses. */
+    const json_value_t *old_attrs = json_object_get(def, "AttributeDefinitions");
+    size_t n_new = new_attrs ? new_attrs->u.array.count : 0;
+    json_value_t *attrs = json_array_new(a, old_attrs->u.array.count + n_new);
+    const json_value_t *sources[2] = {old_attrs, new_attrs};
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; sources[s] && i < sources[s]->u.array.count; i++) {
+            json_value_t *ad = sources[s]->u.array.items[i];
+            if ((e = wire_check(a, ad, WIRE_STRUCT))) return e;
+            const char *n = json_name(ad, "AttributeName");
+            bool dup = false, used = false;
+            for (size_t k = 0; n && k < attrs->u.array.count && !dup; k++)
+                dup = strcmp(json_name(attrs->u.array.items[k], "AttributeName"), n) == 0;
+            if (!n || dup) continue;
+            used = schema_uses(json_object_get(def, "KeySchema"), n);
+            const json_value_t *lists[2] = {json_object_get(def, "LocalSecondaryIndexes"),
+                                            json_object_get(def, "GlobalSecondaryIndexes")};
+            for (int l = 0; l < 2 && !used; l++)
+                for (size_t k = 0; lists[l] && k < lists[l]->u.array.count && !used; k++)
+                    used = schema_uses(json_object_get(lists[l]->u.array.items[k], "KeySchema"), n);
+            if (used) attrs->u.array.items[attrs->u.array.count++] = ad;
+        }
+    json_object_set(a, def, "AttributeDefinitions", attrs);
+    table_t *changed;
+    if ((e = catalog_table_parse(a, def, true, &changed))) return e;
+    uw->new_def = changed;
+    return NULL;
 }
 
 static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table_t *t,
@@ -326,8 +535,7 @@ static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table
     const char *table_class = NULL;
     wire_string(a, req, "TableClass", &table_class, NULL, &e);
     if (e) return e;
-    static const char *const later[] = {"GlobalSecondaryIndexUpdates", "ReplicaUpdates",
-                                        "SSESpecification", NULL};
+    static const char *const later[] = {"ReplicaUpdates", "SSESpecification", NULL};
     if ((e = op_unsupported(call, req, later))) return e;
 
     constraint_list_t cl;
@@ -355,7 +563,11 @@ static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table
         }
     }
     if ((e = constraint_list_finish(&cl))) return e;
-    if (!billing && !pt && !ss && !protection_set && !table_class)
+    const json_value_t *gsi_updates =
+        wire_container(a, req, "GlobalSecondaryIndexUpdates", WIRE_LIST, &e);
+    if (e) return e;
+    if (gsi_updates && (e = plan_index_updates(call, req, t, gsi_updates, uw))) return e;
+    if (!billing && !pt && !ss && !protection_set && !table_class && !gsi_updates)
         return err_validation(a, "At least one of ProvisionedThroughput, BillingMode, "
                                  "UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
                                  "SSESpecification or ReplicaUpdates is required");
@@ -408,8 +620,10 @@ api_result_t op_update_table(api_call_t *call, const json_value_t *req)
     if (!t) return op_reply_error(call, err_table_not_found(call->arena, name));
     update_write_t *uw = arena_calloc(call->arena, sizeof *uw);
     if ((e = read_update(call, req, t, uw))) {
+        if (uw->new_def) catalog_release(uw->new_def);
         catalog_release(t);
         return op_reply_error(call, e);
     }
-    return table_write_submit(&uw->base, call, t, update_apply, update_done, false);
+    bool exclusive = uw->created || uw->deleted; /* opens or drops a DBI */
+    return table_write_submit(&uw->base, call, t, update_apply, update_done, exclusive);
 }
