@@ -31,7 +31,7 @@ run_api() { # name binary mode [pytest args...]
   local name=$1 bin=$2 mode=$3; shift 3
   echo "== api tests: $name"
   DDBD_BIN="$bin" DDBD_MODE="$mode" \
-  ASAN_OPTIONS="abort_on_error=1:detect_leaks=0" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+  ASAN_OPTIONS="abort_on_error=1:detect_leaks=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
     $PY -m pytest -q -p no:cacheprovider --junitxml="$results/$name.xml" tests/api "$@" || status=1
 }
 run_api release-memory build/ddbd memory

@@ -306,8 +306,9 @@ static int update_apply(storage_write_t *w, MDB_txn *txn)
     rc = mdb_put(txn, storage_catalog_dbi(), &key, &val, 0);
     buf_free(&def);
     if (!rc && uw->new_def) {
-        catalog_replace(t, uw->new_def);
-        uw->new_def = NULL; /* the registry owns it now */
+        catalog_replace(t, uw->new_def); /* the registry and t take references */
+        catalog_release(uw->new_def);
+        uw->new_def = NULL;
     }
     return rc;
 }
