@@ -222,6 +222,23 @@ ddb_error_t *err_updated_item_too_large(arena_t *a)
                          "Item size to update has exceeded the maximum allowed size");
 }
 
+ddb_error_t *err_empty_index_key(arena_t *a, bool string, const char *index, const char *key)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "One or more parameter values are not valid. A value specified for a "
+                         "secondary index key is not supported. The AttributeValue for a key "
+                         "attribute cannot contain an empty %s value. IndexName: %s, IndexKey: %s",
+                         string ? "string" : "binary", index, key);
+}
+
+ddb_error_t *err_empty_key(arena_t *a, bool string, const char *key)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "One or more parameter values are not valid. The AttributeValue for a key "
+                         "attribute cannot contain an empty %s value. Key: %s",
+                         string ? "string" : "binary", key);
+}
+
 ddb_error_t *err_item_too_large(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION, "Item size has exceeded the maximum allowed size");

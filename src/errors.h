@@ -88,6 +88,9 @@ ddb_error_t *err_table_in_use(arena_t *a, const char *table, const char *status)
 /* Items and values. */
 ddb_error_t *err_key_schema_mismatch(arena_t *a);
 ddb_error_t *err_item_too_large(arena_t *a);
+/* An empty S or B value for a key attribute of an index / of the table. */
+ddb_error_t *err_empty_index_key(arena_t *a, bool string, const char *index, const char *key);
+ddb_error_t *err_empty_key(arena_t *a, bool string, const char *key);
 ddb_error_t *err_return_values_invalid(arena_t *a);
 ddb_error_t *err_condition_failed(arena_t *a);
 /* "Cannot update attribute <name>. This attribute is part of the key" */

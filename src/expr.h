@@ -118,6 +118,10 @@ typedef struct {
 /* Fills up to max terms in text order; returns how many there are. */
 size_t expr_condition_terms(const expr_t *e, expr_term_t *terms, size_t max);
 
+/* Whether any document path of a condition, however nested (under OR, NOT,
+ * functions), starts at the top-level attribute `name`. */
+bool expr_condition_mentions(const expr_t *e, const char *name);
+
 /* --- legacy parameters ------------------------------------------------------ */
 
 /* Expected (+ ConditionalOperator, may be NULL) as a condition. */

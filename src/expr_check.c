@@ -795,3 +795,20 @@ size_t expr_condition_terms(const expr_t *e, expr_term_t *terms, size_t max)
     if (!e->root || e->kind == EXPR_UPDATE || e->kind == EXPR_PROJECTION) return 0;
     return collect_terms(e->root, terms, max, 0);
 }
+
+static bool node_mentions(const expr_node_t *n, const char *name, size_t len)
+{
+    if (n->kind == NODE_PATH) {
+        const expr_path_step_t *first = &n->u.path.steps[0];
+        return first->name_len == len && memcmp(first->name, name, len) == 0;
+    }
+    for (const expr_node_t *k = n->kids; k; k = k->next)
+        if (node_mentions(k, name, len)) return true;
+    return false;
+}
+
+bool expr_condition_mentions(const expr_t *e, const char *name)
+{
+    if (!e->root || e->kind == EXPR_UPDATE || e->kind == EXPR_PROJECTION) return false;
+    return node_mentions(e->root, name, strlen(name));
+}

@@ -26,13 +26,7 @@ ddb_error_t *index_check_item(arena_t *a, const table_t *t, const value_t *item)
                                              names[k], value_type_name(types[k]),
                                              value_type_name(v->type), ix->name);
             if ((v->type == VALUE_S || v->type == VALUE_B) && v->u.bytes.len == 0)
-                return err_invalid_parameter(a, "One or more parameter values are not valid. A "
-                                                "value specified for a secondary index key is not "
-                                                "supported. The AttributeValue for a key attribute "
-                                                "cannot contain an empty %s value. IndexName: %s, "
-                                                "IndexKey: %s",
-                                             v->type == VALUE_S ? "string" : "binary", ix->name,
-                                             names[k]);
+                return err_empty_index_key(a, v->type == VALUE_S, ix->name, names[k]);
         }
     }
     return NULL;

@@ -93,14 +93,8 @@ static ddb_error_t *read_common(api_call_t *call, const json_value_t *req, item_
 
 static ddb_error_t *check_empty_key_value(arena_t *a, const char *name, const value_t *v)
 {
-    if (v->type == VALUE_S && v->u.bytes.len == 0)
-        return err_validation(a, "One or more parameter values are not valid. The AttributeValue "
-                                 "for a key attribute cannot contain an empty string value. Key: %s",
-                              name);
-    if (v->type == VALUE_B && v->u.bytes.len == 0)
-        return err_validation(a, "One or more parameter values are not valid. The AttributeValue "
-                                 "for a key attribute cannot contain an empty binary value. Key: %s",
-                              name);
+    if ((v->type == VALUE_S || v->type == VALUE_B) && v->u.bytes.len == 0)
+        return err_empty_key(a, v->type == VALUE_S, name);
     return NULL;
 }
 

@@ -148,9 +148,8 @@ static ddb_error_t *read_request(api_call_t *call, const json_value_t *req, read
 
     bool projected = p->exprs.projection != NULL;
     if (p->select == SELECT_SPECIFIC_ATTRIBUTES && !projected)
-        return err_validation(a, "One or more parameter values were invalid: Select type "
-                                 "SPECIFIC_ATTRIBUTES requires AttributesToGet or "
-                                 "ProjectionExpression");
+        return err_invalid_parameter(a, "Must specify the AttributesToGet or ProjectionExpression "
+                                        "when choosing to get SPECIFIC_ATTRIBUTES");
     if (projected && p->select != SELECT_DEFAULT && p->select != SELECT_SPECIFIC_ATTRIBUTES) {
         bool legacy = wire_member(req, "AttributesToGet") != NULL;
         return err_validation(a, "Cannot specify the %s when choosing to get %s",
@@ -193,18 +192,10 @@ static ddb_error_t *resolve_target(arena_t *a, read_plan_t *p, const char *index
         p->hash_type = t->hash_type;
         p->range_type = t->range_type;
         if (p->select == SELECT_ALL_PROJECTED_ATTRIBUTES)
-            return err_validation(a, "One or more parameter values were invalid: Select type "
-                                     "ALL_PROJECTED_ATTRIBUTES is not supported for a table; "
-                                     "use it with an IndexName");
+            return err_invalid_parameter(a, "ALL_PROJECTED_ATTRIBUTES can be used only when "
+                                            "Querying using an IndexName");
     }
     return NULL;
-}
-
-static bool names_equal(const char *name, const expr_path_t *path)
-{
-    return path && path->count == 1 && !path->steps[0].is_index &&
-           strlen(name) == path->steps[0].name_len &&
-           memcmp(name, path->steps[0].name, path->steps[0].name_len) == 0;
 }
 
 /* One key condition term on a key attribute. */
@@ -225,6 +216,10 @@ static ddb_error_t *key_term_from_expr(arena_t *a, const expr_term_t *term, key_
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         if (strcmp(term->op, ops[i].text) != 0) continue;
         const expr_path_t *path = term->operands[0].path;
+        for (size_t o = 1; path && o < term->noperands && o < 3; o++)
+            if (term->operands[o].path)
+                return err_validation(a, "Invalid condition in KeyConditionExpression: multiple "
+                                         "attribute names used in one condition");
         const value_t *v1 = term->noperands > 1 ? term->operands[1].value : NULL;
         const value_t *v2 = term->noperands > 2 ? term->operands[2].value : NULL;
         sk_op_t op = ops[i].op;
@@ -280,8 +275,7 @@ static ddb_error_t *key_terms_from_legacy(arena_t *a, const json_value_t *condit
             return err_invalid_parameter(a, "Invalid number of argument(s) for the %s "
                                             "ComparisonOperator",
                                          op_name);
-        if (*count == 2)
-            return err_validation(a, "Conditions can be of length 1 or 2 only");
+        if (*count == 8) return err_validation(a, "Conditions can be of length 1 or 2 only");
         key_term_t *t = &terms[(*count)++];
         t->name = m->key;
         t->op = ops[k].op;
@@ -296,15 +290,13 @@ static ddb_error_t *key_terms_from_legacy(arena_t *a, const json_value_t *condit
 
 static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
 {
-    key_term_t terms[2];
+    key_term_t terms[8];
     size_t count = 0;
     ddb_error_t *e;
     if (p->exprs.key_condition) {
-        expr_term_t raw[3];
-        size_t n = expr_condition_terms(p->exprs.key_condition, raw, 3);
-        if (n > 2)
-            return err_validation(a, "Invalid KeyConditionExpression: The expression contains "
-                                     "more than two conditions");
+        expr_term_t raw[8];
+        size_t n = expr_condition_terms(p->exprs.key_condition, raw, 8);
+        if (n > 8) return err_validation(a, "Query key condition not supported");
         for (size_t i = 0; i < n; i++)
             if ((e = key_term_from_expr(a, &raw[i], &terms[count++]))) return e;
     } else if (p->exprs.key_conditions) {
@@ -314,6 +306,7 @@ static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
                                  "must be specified in the request.");
     }
     const key_term_t *hash = NULL, *range = NULL;
+    bool other = false;
     for (size_t i = 0; i < count; i++) {
         if (strcmp(terms[i].name, p->hash) == 0) {
             if (hash)
@@ -326,15 +319,26 @@ static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
                                          "per key");
             range = &terms[i];
         } else {
-            return err_validation(a, "Query condition missed key schema element: %s", p->hash);
+            other = true;
         }
     }
-    if (!hash) return err_validation(a, "Query condition missed key schema element: %s", p->hash);
+    /* A condition on another attribute: the first key element it missed. */
+    if (!hash || other)
+        return err_validation(a, "Query condition missed key schema element: %s",
+                              !hash || !p->range ? p->hash : p->range);
     if (hash->op != SK_EQ)
         return err_validation(a, "Query key condition not supported");
     if (hash->v1->type != p->hash_type)
         return err_validation(a, "One or more parameter values were invalid: Condition parameter "
                                  "type does not match schema type");
+    const value_t *given[2] = {hash->v1, range ? range->v1 : NULL};
+    const char *given_names[2] = {p->hash, p->range};
+    for (int i = 0; i < 2; i++) {
+        const value_t *v = given[i];
+        if (!v || !((v->type == VALUE_S || v->type == VALUE_B) && v->u.bytes.len == 0)) continue;
+        return p->index ? err_empty_index_key(a, v->type == VALUE_S, p->index->name, given_names[i])
+                        : err_empty_key(a, v->type == VALUE_S, given_names[i]);
+    }
     p->pk = hash->v1;
     if (range) {
         if (range->v1->type != p->range_type || (range->v2 && range->v2->type != p->range_type)) {
@@ -350,9 +354,12 @@ static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
                                      "operator or function; operator or function: begins_with, "
                                      "operand type: N");
         if (range->op == SK_BETWEEN && value_key_compare(range->v1, range->v2) > 0)
-            return err_validation(a, "Invalid KeyConditionExpression: The BETWEEN operator "
-                                     "requires upper bound to be greater than or equal to lower "
-                                     "bound");
+            return p->exprs.key_condition
+                       ? err_validation(a, "Invalid KeyConditionExpression: The BETWEEN operator "
+                                           "requires upper bound to be greater than or equal to "
+                                           "lower bound")
+                       : err_validation(a, "The BETWEEN condition was provided a range where the "
+                                           "lower bound is bigger than the upper bound");
         p->sk_op = range->op;
         p->v1 = range->v1;
         p->v2 = range->v2;
@@ -361,20 +368,41 @@ static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
 }
 
 /* Filters may not name key attributes in a Query. */
-static ddb_error_t *check_filter_keys(arena_t *a, const read_plan_t *p)
+static ddb_error_t *check_filter_keys(arena_t *a, const read_plan_t *p, bool legacy)
 {
     if (!p->is_query || !p->exprs.filter) return NULL;
     const char *keys[2] = {p->hash, p->range};
-    expr_term_t terms[64];
-    size_t n = expr_condition_terms(p->exprs.filter, terms, 64);
-    for (size_t i = 0; i < n && i < 64; i++)
-        for (size_t o = 0; o < terms[i].noperands && o < 3; o++)
-            for (int k = 0; k < 2; k++)
-                if (keys[k] && names_equal(keys[k], terms[i].operands[o].path))
-                    return err_validation(a, "Filter Expression can only contain non-primary key "
-                                             "attributes: Primary key attribute: %s",
-                                          keys[k]);
+    for (int k = 0; k < 2; k++)
+        if (keys[k] && expr_condition_mentions(p->exprs.filter, keys[k]))
+            return err_validation(a, "%s can only contain non-primary key attributes: Primary key "
+                                     "attribute: %s",
+                                  legacy ? "QueryFilter" : "Filter Expression", keys[k]);
     return NULL;
+}
+
+static bool starts_with(const value_t *v, const value_t *prefix)
+{
+    return v->u.bytes.len >= prefix->u.bytes.len &&
+           memcmp(v->u.bytes.ptr, prefix->u.bytes.ptr, prefix->u.bytes.len) == 0;
+}
+
+/* Where a sort key stands against the condition: -1 before its range, 0
+ * inside, 1 after. */
+static int sk_position(const read_plan_t *p, const value_t *sk)
+{
+    if (p->sk_op == SK_NONE) return 0;
+    int c1 = value_key_compare(sk, p->v1);
+    switch (p->sk_op) {
+    case SK_EQ: return c1 < 0 ? -1 : c1 > 0;
+    case SK_LT: return c1 < 0 ? 0 : 1;
+    case SK_LE: return c1 <= 0 ? 0 : 1;
+    case SK_GT: return c1 > 0 ? 0 : -1;
+    case SK_GE: return c1 >= 0 ? 0 : -1;
+    case SK_BETWEEN: return c1 < 0 ? -1 : value_key_compare(sk, p->v2) > 0 ? 1 : 0;
+    case SK_BEGINS_WITH: return starts_with(sk, p->v1) ? 0 : c1 < 0 ? -1 : 1;
+    case SK_NONE: break;
+    }
+    return 0;
 }
 
 /* The key attributes of an item as LastEvaluatedKey / ExclusiveStartKey
@@ -412,6 +440,18 @@ static ddb_error_t *check_start_key(arena_t *a, const read_plan_t *p, const valu
     return NULL;
 }
 
+/* A Query's start key must lie within its key condition. */
+static ddb_error_t *check_start_in_range(arena_t *a, const read_plan_t *p)
+{
+    if (!p->is_query || !p->start_key) return NULL;
+    const value_t *pk = value_map_get(p->start_key, p->hash, strlen(p->hash));
+    const value_t *sk = p->range ? value_map_get(p->start_key, p->range, strlen(p->range)) : NULL;
+    if (value_key_compare(pk, p->pk) != 0 || (sk && sk_position(p, sk) != 0))
+        return err_validation(a, "The provided starting key does not match the range key "
+                                 "predicate");
+    return NULL;
+}
+
 /* --- reading -------------------------------------------------------------------------- */
 
 /* The storage key of an item (or start key) in what is read. */
@@ -431,31 +471,6 @@ static size_t seek_key(const read_plan_t *p, const value_t *sk, uint8_t out[KEYC
 {
     if (p->index) return keycodec_index_seek(p->pk, sk, out);
     return sk ? keycodec_item_key(p->pk, sk, out) : keycodec_partition_prefix(p->pk, out);
-}
-
-static bool starts_with(const value_t *v, const value_t *prefix)
-{
-    return v->u.bytes.len >= prefix->u.bytes.len &&
-           memcmp(v->u.bytes.ptr, prefix->u.bytes.ptr, prefix->u.bytes.len) == 0;
-}
-
-/* Where a sort key stands against the condition: -1 before its range, 0
- * inside, 1 after. */
-static int sk_position(const read_plan_t *p, const value_t *sk)
-{
-    if (p->sk_op == SK_NONE) return 0;
-    int c1 = value_key_compare(sk, p->v1);
-    switch (p->sk_op) {
-    case SK_EQ: return c1 < 0 ? -1 : c1 > 0;
-    case SK_LT: return c1 < 0 ? 0 : 1;
-    case SK_LE: return c1 <= 0 ? 0 : 1;
-    case SK_GT: return c1 > 0 ? 0 : -1;
-    case SK_GE: return c1 >= 0 ? 0 : -1;
-    case SK_BETWEEN: return c1 < 0 ? -1 : value_key_compare(sk, p->v2) > 0 ? 1 : 0;
-    case SK_BEGINS_WITH: return starts_with(sk, p->v1) ? 0 : c1 < 0 ? -1 : 1;
-    case SK_NONE: break;
-    }
-    return 0;
 }
 
 typedef struct {
@@ -565,11 +580,13 @@ static void render_last_key(buf_t *out, const read_plan_t *p, const value_t *ite
     buf_putc(out, '}');
 }
 
-/* An LSI entry lacks what it does not project: the whole item comes from the table. */
+/* An LSI entry lacks what it does not project: the whole item comes from
+ * the table when the response or the filter may need more. */
 static bool fetch_from_table(const read_plan_t *p)
 {
     return p->index && !p->index->global && p->index->projection != PROJECTION_ALL &&
-           (p->select == SELECT_ALL_ATTRIBUTES || p->select == SELECT_SPECIFIC_ATTRIBUTES);
+           (p->select == SELECT_ALL_ATTRIBUTES || p->select == SELECT_SPECIFIC_ATTRIBUTES ||
+            p->exprs.filter);
 }
 
 static ddb_error_t *table_item(MDB_txn *txn, arena_t *a, const read_plan_t *p,
@@ -592,6 +609,16 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
         unsigned __int128 span = ((unsigned __int128)1 << 64);
         w.hash_lo = (uint64_t)(span * (uint64_t)p->segment / (uint64_t)p->total_segments);
         w.hash_hi = (uint64_t)(span * (uint64_t)(p->segment + 1) / (uint64_t)p->total_segments - 1);
+        uint8_t key[KEYCODEC_MAX_KEY];
+        size_t len;
+        if (p->start_key && storage_key(p, p->start_key, key, &len)) {
+            MDB_val k = {len, key};
+            if (!in_range(&w, &k))
+                return err_validation(a, "The provided starting key is invalid: Invalid "
+                                         "ExclusiveStartKey. Please use ExclusiveStartKey with "
+                                         "correct Segment. TotalSegments: %lld Segment: %lld",
+                                      (long long)p->total_segments, (long long)p->segment);
+        }
     }
     MDB_dbi dbi = p->index ? p->index->dbi : p->table->dbi;
     if (mdb_cursor_open(txn, dbi, &w.cursor) != 0) return err_internal(a);
@@ -627,14 +654,16 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
         scanned++;
         bytes += size;
         last = item;
-        const value_t *shown = &item;
+        const value_t *shown = &item, *whole = &item;
         value_t full;
         if (fetch_from_table(p)) {
             if ((e = table_item(txn, a, p, &item, &full))) break;
-            shown = &full;
+            whole = &full;
+            if (p->select != SELECT_DEFAULT && p->select != SELECT_ALL_PROJECTED_ATTRIBUTES)
+                shown = &full;
         }
         bool keep = true;
-        if (p->exprs.filter && (e = expr_condition_eval(&p->exprs.env, p->exprs.filter, shown,
+        if (p->exprs.filter && (e = expr_condition_eval(&p->exprs.env, p->exprs.filter, whole,
                                                         &keep)))
             break;
         if (keep) {
@@ -691,8 +720,9 @@ static api_result_t read_op(api_call_t *call, const json_value_t *req, bool is_q
     if (!p->table) e = err_table_not_found_op(a);
     if (!e) e = resolve_target(a, p, index_name);
     if (!e && is_query) e = plan_key_condition(a, p);
-    if (!e) e = check_filter_keys(a, p);
+    if (!e) e = check_filter_keys(a, p, wire_member(req, "QueryFilter") != NULL);
     if (!e && p->start_key) e = check_start_key(a, p, p->start_key);
+    if (!e) e = check_start_in_range(a, p);
     if (!e) e = run(call, txn, p);
     op_read_end(call, txn);
     catalog_release(p->table);
