@@ -28,7 +28,7 @@ local function request_head(op)
         .. "Content-Length: "
 end
 
-local put_head, get_head, update_head
+local put_head, get_head, update_head, query_head
 local payload_pool -- 144 random letters; each item takes a 72-letter window of it
 
 -- Called from each thread's init(): the threads must not share a random sequence.
@@ -38,6 +38,7 @@ function M.thread_init()
     put_head = request_head("PutItem")
     get_head = request_head("GetItem")
     update_head = request_head("UpdateItem")
+    query_head = request_head("Query")
     local letters = {}
     for i = 1, 144 do letters[i] = string.char(97 + math.random(0, 25)) end
     payload_pool = table.concat(letters)
@@ -57,6 +58,39 @@ function M.put_request(key, extra)
         .. '"},"payload":{"S":"' .. payload_pool:sub(off, off + 71)
         .. '"},"flag":{"BOOL":true},"c":{"N":"0"}}' .. (extra or "") .. '}'
     return put_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- The query table "benchq": item n is sort key n % 10 of partition p<n / 10>, and the GSI byG
+-- groups the same ten items under g<n / 10>.
+function M.query_table_put_request(key)
+    local off = math.random(1, 73)
+    local part = math.floor(key / 10)
+    local body = '{"TableName":"benchq","Item":{"pk":{"S":"p' .. part .. '"},"sk":{"N":"'
+        .. (key % 10) .. '"},"g":{"S":"g' .. part .. '"},"payload":{"S":"'
+        .. payload_pool:sub(off, off + 71) .. '"}}}'
+    return put_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- Query of one random partition's ten items (forward, reverse, or through the GSI).
+function M.query_request(forward, by_index)
+    local part = math.random(0, math.floor(M.items / 10) - 1)
+    local body
+    if by_index then
+        body = '{"TableName":"benchq","IndexName":"byG","KeyConditionExpression":"g = :g",'
+            .. '"ExpressionAttributeValues":{":g":{"S":"g' .. part .. '"}}}'
+    else
+        body = '{"TableName":"benchq","KeyConditionExpression":"pk = :p",'
+            .. '"ExpressionAttributeValues":{":p":{"S":"p' .. part .. '"}},'
+            .. '"ScanIndexForward":' .. (forward and "true" or "false") .. '}'
+    end
+    return query_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- GetItem of one random item of the query table.
+function M.query_table_get_request(key)
+    local body = '{"TableName":"benchq","Key":{"pk":{"S":"p' .. math.floor(key / 10)
+        .. '"},"sk":{"N":"' .. (key % 10) .. '"}}}'
+    return get_head .. #body .. "\r\n\r\n" .. body
 end
 
 -- A PutItem that only replaces an existing item (every key of the range exists).

@@ -1,5 +1,6 @@
--- wrk script: load the table with exactly BENCH_ITEMS items "k0".."k<N-1>", in order, then
--- end the run.  Run it with one wrk thread (-t 1): the key counter lives in that thread.
+-- wrk script: load exactly BENCH_ITEMS items, keys BENCH_LOAD_FROM (default 0) onwards, in
+-- order, then end the run; BENCH_REQUEST "load" fills the table "bench" ("k<n>"), "load-q" the
+-- query table (bench.query_table_put_request).  Run it with one wrk thread (-t 1): the key counter lives in that thread.
 --
 -- wrk has no request count limit, only a duration, so: delay() hands out one key per request
 -- and parks a connection once every key is handed out; response() counts the answers and,
@@ -13,10 +14,14 @@ done = bench.done
 
 local PARKED_MS = 3600 * 1000
 
+local first_key = tonumber(os.getenv("BENCH_LOAD_FROM") or "0")
+local build = os.getenv("BENCH_REQUEST") == "load-q" and bench.query_table_put_request
+    or bench.put_request
+
 function init(args)
     bench.thread_init()
     handed_out = 0 -- keys promised to a connection by delay()
-    next_key = 0   -- next key request() turns into a PutItem
+    next_key = first_key -- next key request() turns into a PutItem
     answered = 0
 end
 
@@ -35,11 +40,11 @@ local checked = false
 function request()
     if not checked then
         checked = true
-        return bench.put_request(0)
+        return build(first_key)
     end
     local key = next_key
     next_key = next_key + 1
-    return bench.put_request(key)
+    return build(key)
 end
 
 function response(status, headers, body)

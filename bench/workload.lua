@@ -5,6 +5,8 @@
 --   mix      50% GetItem, 50% PutItem
 --   counter  UpdateItem SET #c = #c + :one (an atomic counter)
 --   cput     PutItem with ConditionExpression attribute_exists(pk) (the condition holds)
+--   query, query-rev, query-gsi   Query of one partition's 10 items of the query table
+--   get-q    GetItem on the query table
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local bench = dofile(dir .. "common.lua")
 
@@ -13,6 +15,10 @@ local builders = {
     get = bench.get_request,
     counter = bench.counter_request,
     cput = bench.conditional_put_request,
+    query = function() return bench.query_request(true, false) end,
+    ["query-rev"] = function() return bench.query_request(false, false) end,
+    ["query-gsi"] = function() return bench.query_request(true, true) end,
+    ["get-q"] = bench.query_table_get_request,
     mix = function(key)
         if math.random() < 0.5 then return bench.get_request(key) end
         return bench.put_request(key)

@@ -133,11 +133,12 @@ declare -A result
 wrk_run() {
     local label=$1 script=$2 conns=$3 target=$4 pid=$5 threads=2 line cpu0 cpu1
     shift 5
-    [ "$conns" -lt 2 ] || [ "$script" = load ] && threads=1
+    [ "$conns" -lt 2 ] || [[ $script == load* ]] && threads=1
     cpu0=$(cpu_ticks "$pid")
     local lua=bench/workload.lua
-    [ "$script" = load ] && lua=bench/load.lua
-    BENCH_WORKLOAD=$label BENCH_REQUEST=$script BENCH_CONNS=$conns BENCH_ITEMS=$items \
+    [[ $script == load* ]] && lua=bench/load.lua
+    BENCH_WORKLOAD=$label BENCH_REQUEST=$script BENCH_CONNS=$conns \
+        BENCH_ITEMS=${run_items:-$items} BENCH_LOAD_FROM=${load_from:-0} \
         timeout --foreground $((run_seconds + 60)) wrk -t "$threads" -c "$conns" --timeout 2s \
         --latency -s "$lua" "$@" "http://127.0.0.1:$target/" \
         >"$logs/$label-$conns.txt" 2>&1
@@ -224,6 +225,42 @@ for w in put get mix counter cput; do
     done
 done
 
+# 3b. Query and Scan on the query table "benchq" (ten items per partition, GSI byG over the same
+# groups): GetItem and Query latency at BENCH_GROWTH_SMALL items and again after growing the
+# table to BENCH_GROWTH_LARGE (they should stay flat), then a full paged Scan.
+small=${BENCH_GROWTH_SMALL:-10000}
+large=${BENCH_GROWTH_LARGE:-1000000}
+growth_seconds=${BENCH_GROWTH_SECONDS:-5}
+declare -A growth
+if [ $failed = 0 ]; then
+    ddb CreateTable '{"TableName":"benchq","BillingMode":"PAY_PER_REQUEST",
+      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
+        {"AttributeName":"sk","AttributeType":"N"},{"AttributeName":"g","AttributeType":"S"}],
+      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
+      "GlobalSecondaryIndexes":[{"IndexName":"byG","Projection":{"ProjectionType":"ALL"},
+        "KeySchema":[{"AttributeName":"g","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}]}]
+      }' >/dev/null || die "CreateTable benchq failed: $(cat "$work/body")"
+    loaded=0
+    for size in "$small" "$large"; do
+        echo "== query table: load items $loaded..$((size - 1)) (table and GSI), 64 connections"
+        run_items=$((size - loaded)) load_from=$loaded \
+            wrk_run "load-q-$size" load-q 64 "$port" "$ddbd_pid" -d $((60 + size / 1000))s ||
+            { failed=1; break; }
+        loaded=$size
+        for w in get-q query query-rev query-gsi; do
+            run_items=$size wrk_run "$w@$size" "$w" 16 "$port" "$ddbd_pid" \
+                -d "${growth_seconds}s" || failed=1
+            growth[$w/$size]=${result[$w@$size/16]:-}
+        done
+        ddbd_alive "the query workloads at $size items" || { failed=1; break; }
+    done
+    if [ $failed = 0 ]; then
+        echo "== full Scan of the query table ($large items), 1 MB pages"
+        scan_line=$(/usr/bin/python3 bench/scan_all.py "$port" benchq) || failed=1
+        echo "$scan_line"
+    fi
+fi
+
 # 4. Memory after the workloads, and a clean shutdown.
 if [ $failed = 0 ] || kill -0 "$ddbd_pid" 2>/dev/null; then
     mem_after=$(memory "$ddbd_pid")
@@ -296,4 +333,21 @@ echo "(ops/s counts successful responses; errors = non-2xx + timeouts + socket e
 echo " cpu_us/op = the server's CPU time (all threads) per request; full wrk output in $logs)"
 echo "(at 1 connection every request waits for a wake-up across cores, which on a virtual machine"
 echo " can cost tens of microseconds and differ from run to run: compare with the ceiling row)"
+echo
+echo "query table (10 items per partition; 16 connections): latency as the table grows"
+printf '%-10s %10s %9s %8s %8s %7s\n' workload items ops/s p50_ms p99_ms errors
+for w in get-q query query-rev query-gsi; do
+    for size in "$small" "$large"; do
+        r=${growth[$w/$size]:-}
+        if [ -z "$r" ]; then
+            printf '%-10s %10s %9s\n' "$w" "$size" "not run"
+            continue
+        fi
+        printf '%-10s %10s %9s %8.3f %8.3f %7s\n' "$w" "$size" "$(field "$r" ops_per_s)" \
+            "$(field "$r" p50_us)e-3" "$(field "$r" p99_us)e-3" "$(errors_of "$r")"
+    done
+done
+[ -n "${scan_line:-}" ] && echo "full scan: $(field "$scan_line" items) items in" \
+    "$(field "$scan_line" seconds) s = $(field "$scan_line" items_per_s) items/s" \
+    "($(field "$scan_line" pages) pages of 1 MB, client JSON decoding included)"
 exit $failed
