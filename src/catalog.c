@@ -670,8 +670,11 @@ ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool store
     if (!t->id) new_uuid(ta, &t->id);
     if (!t->created) t->created = now_seconds();
     if (!t->dbi_name[0]) snprintf(t->dbi_name, sizeof t->dbi_name, "t:%s", t->id);
-    for (size_t i = 0; i < t->index_count; i++)
+    for (size_t i = 0; i < t->index_count; i++) {
         t->indexes[i].dbi_name = arena_sprintf(ta, "i:%s:%s", t->id, t->indexes[i].name);
+        t->has_collections |= !t->indexes[i].global;
+    }
+    snprintf(t->collections_dbi_name, sizeof t->collections_dbi_name, "c:%s", t->id);
     *out = t;
     return NULL;
 }
@@ -830,6 +833,7 @@ void catalog_table_render_definition(buf_t *b, const table_t *t)
 void catalog_table_adopt(table_t *copy, const table_t *from)
 {
     copy->dbi = from->dbi;
+    copy->collections_dbi = from->collections_dbi;
     for (size_t i = 0; i < copy->index_count; i++) {
         const index_def_t *same = catalog_table_index(from, copy->indexes[i].name,
                                                       strlen(copy->indexes[i].name));
@@ -866,6 +870,8 @@ table_t *catalog_table_clone(const table_t *t)
 int catalog_table_open_dbis(MDB_txn *txn, table_t *t)
 {
     int rc = mdb_dbi_open(txn, t->dbi_name, MDB_CREATE, &t->dbi);
+    if (!rc && t->has_collections)
+        rc = mdb_dbi_open(txn, t->collections_dbi_name, MDB_CREATE, &t->collections_dbi);
     for (size_t i = 0; !rc && i < t->index_count; i++)
         rc = mdb_dbi_open(txn, t->indexes[i].dbi_name, MDB_CREATE, &t->indexes[i].dbi);
     return rc;
@@ -874,6 +880,7 @@ int catalog_table_open_dbis(MDB_txn *txn, table_t *t)
 int catalog_table_drop_dbis(MDB_txn *txn, table_t *t)
 {
     int rc = mdb_drop(txn, t->dbi, 1);
+    if (!rc && t->has_collections) rc = mdb_drop(txn, t->collections_dbi, 1);
     for (size_t i = 0; !rc && i < t->index_count; i++) rc = mdb_drop(txn, t->indexes[i].dbi, 1);
     return rc;
 }

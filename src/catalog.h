@@ -89,6 +89,11 @@ typedef struct table {
 
     char dbi_name[40];
     MDB_dbi dbi;
+    /* Tables with LSIs: bytes per item collection (partition key), keyed by
+     * the partition's key prefix; see index_collection_add(). */
+    bool has_collections;
+    char collections_dbi_name[40];
+    MDB_dbi collections_dbi;
     _Atomic int64_t item_count, size_bytes; /* kept by the writer */
     _Atomic int refs;
     bool dropped; /* writer thread only */

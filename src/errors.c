@@ -24,6 +24,8 @@ static const struct {
                              false},
     [ERR_CONDITIONAL_CHECK_FAILED] =
         {"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", 400, false},
+    [ERR_ITEM_COLLECTION_SIZE_LIMIT] =
+        {"com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException", 400, false},
     [ERR_LIMIT_EXCEEDED] = {"com.amazonaws.dynamodb.v20120810#LimitExceededException", 400,
                             false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
@@ -237,6 +239,11 @@ ddb_error_t *err_empty_key(arena_t *a, bool string, const char *key)
                          "One or more parameter values are not valid. The AttributeValue for a key "
                          "attribute cannot contain an empty %s value. Key: %s",
                          string ? "string" : "binary", key);
+}
+
+ddb_error_t *err_item_collection_too_large(arena_t *a)
+{
+    return ddb_error_new(a, ERR_ITEM_COLLECTION_SIZE_LIMIT, "Collection size exceeded.");
 }
 
 ddb_error_t *err_item_too_large(arena_t *a)

@@ -28,6 +28,7 @@ typedef enum {
     ERR_RESOURCE_IN_USE,
     ERR_CONDITIONAL_CHECK_FAILED,
     ERR_LIMIT_EXCEEDED,
+    ERR_ITEM_COLLECTION_SIZE_LIMIT,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -88,6 +89,8 @@ ddb_error_t *err_table_in_use(arena_t *a, const char *table, const char *status)
 /* Items and values. */
 ddb_error_t *err_key_schema_mismatch(arena_t *a);
 ddb_error_t *err_item_too_large(arena_t *a);
+/* An item collection (one partition key of a table with LSIs) over 10 GB. */
+ddb_error_t *err_item_collection_too_large(arena_t *a);
 /* An empty S or B value for a key attribute of an index / of the table. */
 ddb_error_t *err_empty_index_key(arena_t *a, bool string, const char *index, const char *key);
 ddb_error_t *err_empty_key(arena_t *a, bool string, const char *key);

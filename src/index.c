@@ -115,6 +115,26 @@ int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_
     return rc;
 }
 
+int index_collection_add(MDB_txn *txn, const table_t *t, const value_t *pk, int64_t delta,
+                         bool dry_run, uint64_t *size)
+{
+    uint8_t prefix[KEYCODEC_MAX_KEY];
+    MDB_val k = {keycodec_partition_prefix(pk, prefix), prefix}, v;
+    uint64_t bytes = 0;
+    int rc = mdb_get(txn, t->collections_dbi, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof bytes) memcpy(&bytes, v.mv_data, sizeof bytes);
+    else if (rc && rc != MDB_NOTFOUND) return rc;
+    bytes = delta < 0 && (uint64_t)-delta > bytes ? 0 : bytes + (uint64_t)delta;
+    *size = bytes;
+    if (dry_run) return 0;
+    if (bytes == 0) {
+        rc = mdb_del(txn, t->collections_dbi, &k, NULL);
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    MDB_val nv = {sizeof bytes, &bytes};
+    return mdb_put(txn, t->collections_dbi, &k, &nv, 0);
+}
+
 /* --- online backfill ------------------------------------------------------------------ */
 
 #define BACKFILL_STEP_ITEMS 512

@@ -41,6 +41,12 @@ int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_
 
 
 
+/* Item collections (tables with LSIs): add delta bytes to the collection of
+ * partition key pk and give its new size.  The service's limit is 10 GB. */
+#define INDEX_COLLECTION_LIMIT ((uint64_t)10 << 30)
+int index_collection_add(MDB_txn *txn, const table_t *t, const value_t *pk, int64_t delta,
+                         bool dry_run, uint64_t *size);
+
 /* Fill index `name` of table t (a GSI added by UpdateTable, status
  * CREATING) from the table's items, in background steps of the writer;
  * then mark it ACTIVE and store the definition.  Takes its own reference

@@ -33,6 +33,7 @@ typedef enum {
 typedef struct {
     const char *table_name;
     capacity_mode_t capacity;
+    bool return_metrics; /* ReturnItemCollectionMetrics: SIZE */
     return_values_t return_values;
     bool return_old_on_failure; /* ReturnValuesOnConditionCheckFailure: ALL_OLD */
 } item_common_t;
@@ -79,7 +80,11 @@ static ddb_error_t *read_common(api_call_t *call, const json_value_t *req, item_
         c->return_values = (return_values_t)i;
     }
     static const char *const metrics[] = {"NONE", "SIZE", NULL};
-    if (ricm) check_enum(cl, ricm, "returnItemCollectionMetrics", metrics, "SIZE, NONE", &i);
+    if (ricm) {
+        i = 0;
+        check_enum(cl, ricm, "returnItemCollectionMetrics", metrics, "SIZE, NONE", &i);
+        c->return_metrics = i == 1;
+    }
     static const char *const on_failure[] = {"NONE", "ALL_OLD", NULL};
     if (rvf) {
         i = 0;
@@ -215,7 +220,24 @@ typedef struct {
     size_t old_size, new_size;
     value_t *old_item; /* decoded from a copy, when needed */
     value_t *new_item; /* PutItem and UpdateItem */
+    bool has_collection;
+    uint64_t collection_size; /* tables with LSIs */
 } item_write_t;
+
+/* Tables with LSIs: account the write in its item collection, refusing one
+ * that would take the collection over the limit. */
+static int add_to_collection(item_write_t *iw, MDB_txn *txn, const table_t *t, int64_t delta)
+{
+    if (!t->has_collections) return 0;
+    int rc = index_collection_add(txn, t, iw->pk, delta, true, &iw->collection_size);
+    if (rc) return rc;
+    if (delta > 0 && iw->collection_size > INDEX_COLLECTION_LIMIT) {
+        iw->error = err_item_collection_too_large(iw->call->arena);
+        return 0;
+    }
+    iw->has_collection = true;
+    return index_collection_add(txn, t, iw->pk, delta, false, &iw->collection_size);
+}
 
 static bool needs_old_item(const item_write_t *iw)
 {
@@ -283,6 +305,7 @@ static int item_apply(storage_write_t *w, MDB_txn *txn)
     arena_t *a = iw->call->arena;
     /* A batch retried write by write runs apply again: start clean. */
     iw->gone = false, iw->error = NULL, iw->had_old = false, iw->old_size = 0;
+    iw->has_collection = false;
     iw->old_item = NULL;
     if (t->dropped) {
         iw->gone = true;
@@ -302,6 +325,7 @@ static int item_apply(storage_write_t *w, MDB_txn *txn)
     if (iw->kind == WRITE_DELETE) {
         if (!iw->had_old) return 0;
         if ((rc = mdb_del(txn, t->dbi, &key, NULL))) return rc;
+        if ((rc = add_to_collection(iw, txn, t, -(int64_t)iw->old_size))) return rc;
         return index_update(txn, a, t, iw->old_item, NULL);
     }
 
@@ -324,6 +348,9 @@ static int item_apply(storage_write_t *w, MDB_txn *txn)
         iw->error = iw->kind == WRITE_UPDATE ? err_updated_item_too_large(a) : err_item_too_large(a);
         return 0;
     }
+    if ((rc = add_to_collection(iw, txn, t, (int64_t)iw->new_size - (int64_t)iw->old_size)))
+        return rc;
+    if (iw->error) return 0;
     buf_t encoded;
     buf_init(&encoded);
     value_item_encode(&encoded, iw->new_item, iw->new_size);
@@ -388,6 +415,18 @@ static void item_done(storage_write_t *w, int status)
         }
         size_t charged = iw->new_size > iw->old_size ? iw->new_size : iw->old_size;
         op_render_capacity(out, t, iw->common.capacity, write_units(charged), &first);
+        if (iw->common.return_metrics && iw->has_collection) {
+            /* The service gives a range in GB around its estimate. */
+            double gb = (double)iw->collection_size / (1024.0 * 1024.0 * 1024.0);
+            double lo = (double)(int64_t)gb;
+            if (!first) buf_putc(out, ',');
+            first = false;
+            buf_append_str(out, "\"ItemCollectionMetrics\":{\"ItemCollectionKey\":{");
+            json_write_string(out, t->keys.hash, strlen(t->keys.hash));
+            buf_putc(out, ':');
+            value_write_json(out, iw->pk);
+            buf_printf(out, "},\"SizeEstimateRangeGB\":[%.1f,%.1f]}", lo, lo + 1.0);
+        }
         buf_putc(out, '}');
         op_reply_ok(call);
     }
