@@ -309,6 +309,15 @@ def make_table(ddb):
     factory.cleanup()
 
 
+@pytest.fixture(scope="module")
+def module_tables(ddb):
+    """Tables shared by the tests of one module (read-only data sets), deleted
+    after the module."""
+    factory = TableFactory(ddb)
+    yield factory
+    factory.cleanup()
+
+
 @pytest.fixture
 def table_s(make_table):
     """A table with a string hash key 'pk'."""

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 
 from ddbvalues import B, N, S, canon_item
-from conftest import TableFactory
 
 MB = 1024 * 1024
 
@@ -106,13 +105,6 @@ TYPED = {
     "S": [S(x) for x in STRINGS],
     "B": [B(x) for x in BINARIES],
 }
-
-
-@pytest.fixture(scope="module")
-def module_tables(ddb):
-    factory = TableFactory(ddb)
-    yield factory
-    factory.cleanup()
 
 
 @pytest.fixture(scope="module")

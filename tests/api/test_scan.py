@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from ddbvalues import N, S, canon_item
-from conftest import TableFactory, assert_error
+from conftest import assert_error
 
 MB = 1024 * 1024
 VE = "ValidationException"
@@ -61,13 +61,6 @@ def small_item(p, s):
 
 SMALL_KEYS = {("p%d" % p, str(s)) for p in range(PARTITIONS) for s in range(PER_PARTITION)}
 SMALL_COUNT = PARTITIONS * PER_PARTITION
-
-
-@pytest.fixture(scope="module")
-def module_tables(ddb):
-    factory = TableFactory(ddb)
-    yield factory
-    factory.cleanup()
 
 
 @pytest.fixture(scope="module")
