@@ -200,9 +200,7 @@ static double read_units(size_t size, bool consistent)
 
 /* --- writes: PutItem, DeleteItem, UpdateItem ------------------------------------------ */
 
-typedef enum { WRITE_PUT, WRITE_DELETE, WRITE_UPDATE } write_kind_t;
-
-typedef struct {
+struct item_write {
     storage_write_t w;
     api_call_t *call;
     table_t *table;
@@ -222,7 +220,7 @@ typedef struct {
     value_t *new_item; /* PutItem and UpdateItem */
     bool has_collection;
     uint64_t collection_size; /* tables with LSIs */
-} item_write_t;
+};
 
 /* Tables with LSIs: account the write in its item collection, refusing one
  * that would take the collection over the limit. */
@@ -300,7 +298,11 @@ static value_t *key_only_item(item_write_t *iw)
 
 static int item_apply(storage_write_t *w, MDB_txn *txn)
 {
-    item_write_t *iw = (item_write_t *)w;
+    return item_write_apply((item_write_t *)w, txn);
+}
+
+int item_write_apply(item_write_t *iw, MDB_txn *txn)
+{
     table_t *t = catalog_latest(iw->table); /* with the indexes added since */
     arena_t *a = iw->call->arena;
     /* A batch retried write by write runs apply again: start clean. */
@@ -322,6 +324,7 @@ static int item_apply(storage_write_t *w, MDB_txn *txn)
             return 0;
         }
     }
+    if (iw->kind == WRITE_CHECK) return 0;
     if (iw->kind == WRITE_DELETE) {
         if (!iw->had_old) return 0;
         if ((rc = mdb_del(txn, t->dbi, &key, NULL))) return rc;
@@ -395,15 +398,7 @@ static void item_done(storage_write_t *w, int status)
     } else if (iw->error) {
         op_reply_error(call, iw->error);
     } else {
-        if (iw->kind == WRITE_DELETE) {
-            if (iw->had_old) {
-                atomic_fetch_sub(&t->item_count, 1);
-                atomic_fetch_sub(&t->size_bytes, (int64_t)iw->old_size);
-            }
-        } else {
-            if (!iw->had_old) atomic_fetch_add(&t->item_count, 1);
-            atomic_fetch_add(&t->size_bytes, (int64_t)iw->new_size - (int64_t)iw->old_size);
-        }
+        item_write_account(iw);
         buf_t *out = call->out;
         bool first = true;
         buf_putc(out, '{');
@@ -434,8 +429,55 @@ static void item_done(storage_write_t *w, int status)
     op_complete(call);
 }
 
-/* Validation common to the three writes, up to the table lookup.  On
- * success *iw_out holds a write with its table referenced. */
+void item_write_account(const item_write_t *iw)
+{
+    table_t *t = catalog_latest(iw->table);
+    if (iw->gone || iw->error || iw->kind == WRITE_CHECK) return;
+    if (iw->kind == WRITE_DELETE) {
+        if (iw->had_old) {
+            atomic_fetch_sub(&t->item_count, 1);
+            atomic_fetch_sub(&t->size_bytes, (int64_t)iw->old_size);
+        }
+    } else {
+        if (!iw->had_old) atomic_fetch_add(&t->item_count, 1);
+        atomic_fetch_add(&t->size_bytes, (int64_t)iw->new_size - (int64_t)iw->old_size);
+    }
+}
+
+ddb_error_t *item_write_result(const item_write_t *iw, bool *gone)
+{
+    *gone = iw->gone;
+    return iw->error;
+}
+
+const value_t *item_write_old_item(const item_write_t *iw) { return iw->old_item; }
+
+void item_write_release(item_write_t *iw) { catalog_release(iw->table); }
+
+bool item_write_same_item(const item_write_t *a, const item_write_t *b)
+{
+    return catalog_latest(a->table) == catalog_latest(b->table) && a->key_len == b->key_len &&
+           memcmp(a->key, b->key, a->key_len) == 0;
+}
+
+size_t item_write_size(const item_write_t *iw)
+{
+    return iw->new_size > iw->old_size ? iw->new_size : iw->old_size;
+}
+
+const table_t *item_write_table(const item_write_t *iw) { return iw->table; }
+
+static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, write_kind_t kind,
+                                  item_write_t **iw_out);
+
+ddb_error_t *item_write_prepare(api_call_t *call, const json_value_t *req, write_kind_t kind,
+                                item_write_t **iw_out)
+{
+    return prepare_write(call, req, kind, iw_out);
+}
+
+/* Validation common to the writes, up to the table lookup.  On success
+ * *iw_out holds a write with its table referenced. */
 static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, write_kind_t kind,
                                   item_write_t **iw_out)
 {
@@ -458,6 +500,10 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
     if (kind != WRITE_UPDATE && rv != RETURN_NONE && rv != RETURN_ALL_OLD)
         return err_return_values_invalid(a);
     unsigned allow = ALLOW_CONDITION | (kind == WRITE_UPDATE ? ALLOW_UPDATE : 0);
+    if (kind == WRITE_CHECK && !wire_member(req, "ConditionExpression"))
+        return err_validation(a, "1 validation error detected: Value null at "
+                              "'transactItems.member.conditionCheck.conditionExpression' failed "
+                              "to satisfy constraint: Member must not be null");
     if ((e = op_read_expressions(call, req, allow, &iw->exprs))) return e;
 
     table_t *t = catalog_acquire(iw->common.table_name, strlen(iw->common.table_name));
@@ -538,72 +584,102 @@ static ddb_error_t *check_attributes_to_get_unique(arena_t *a, const json_value_
     return NULL;
 }
 
-api_result_t op_get_item(api_call_t *call, const json_value_t *req)
+/* A prepared single-item read: GetItem, and each key of BatchGetItem and
+ * TransactGetItems. */
+struct item_read {
+    item_common_t common;
+    bool consistent;
+    value_t key;
+    op_exprs_t exprs;
+    /* results of item_read_run */
+    bool found;
+    size_t size;
+};
+
+ddb_error_t *item_read_prepare(api_call_t *call, const json_value_t *req, item_read_t **out)
 {
     arena_t *a = call->arena;
-    item_common_t c;
+    item_read_t *r = arena_calloc(a, sizeof *r);
     constraint_list_t cl;
     constraint_list_init(&cl, a);
-    bool consistent = false;
-    ddb_error_t *e = read_common(call, req, &c, &cl);
+    ddb_error_t *e = read_common(call, req, &r->common, &cl);
     const json_value_t *key_json = e ? NULL : wire_container(a, req, "Key", WIRE_MAP, &e);
     if (!e && !key_json) constraint_list_add(&cl, NULL, "key", "Member must not be null");
     if (!e) e = check_attributes_to_get(call, req, &cl);
-    if (!e) wire_bool(a, req, "ConsistentRead", &consistent, &e);
+    if (!e) wire_bool(a, req, "ConsistentRead", &r->consistent, &e);
     ddb_error_t *ce = constraint_list_finish(&cl);
-    if (e || (e = ce)) return op_reply_error(call, e);
-    value_t key;
-    if ((e = value_map_from_json(a, key_json, &key))) return op_reply_error(call, e);
-    if ((e = check_attributes_to_get_unique(a, wire_member(req, "AttributesToGet"))))
-        return op_reply_error(call, e);
-    op_exprs_t x;
-    if ((e = op_read_expressions(call, req, ALLOW_PROJECTION, &x))) return op_reply_error(call, e);
+    if (e || (e = ce)) return e;
+    if ((e = value_map_from_json(a, key_json, &r->key))) return e;
+    if ((e = check_attributes_to_get_unique(a, wire_member(req, "AttributesToGet")))) return e;
+    if ((e = op_read_expressions(call, req, ALLOW_PROJECTION, &r->exprs))) return e;
+    *out = r;
+    return NULL;
+}
 
-    MDB_txn *txn = op_read_begin(call);
-    if (!txn) return op_reply_error(call, err_internal(a));
-    table_t *t = catalog_acquire(c.table_name, strlen(c.table_name));
+const char *item_read_table_name(const item_read_t *r) { return r->common.table_name; }
+
+ddb_error_t *item_read_run(api_call_t *call, MDB_txn *txn, const table_t *t, item_read_t *r,
+                           buf_t *out)
+{
+    arena_t *a = call->arena;
     const value_t *pk, *sk;
-    if (!t) e = err_table_not_found_op(a);
-    else e = key_map_keys(a, t, &key, &pk, &sk);
-    if (e) goto done;
-
+    ddb_error_t *e = key_map_keys(a, t, &r->key, &pk, &sk);
+    if (e) return e;
     uint8_t k[KEYCODEC_MAX_KEY];
     MDB_val mk = {keycodec_item_key(pk, sk, k), k}, mv;
     int rc = mdb_get(txn, t->dbi, &mk, &mv);
     value_t item;
-    size_t size = 0;
-    bool found = false;
+    r->found = false;
+    r->size = 0;
     if (rc == 0) {
-        /* Decoded straight from the map: the response is rendered before
-         * the transaction ends. */
-        if (!value_item_decode(a, mv.mv_data, mv.mv_size, &item, &size)) {
-            e = err_internal(a);
-            goto done;
-        }
-        found = stored_item_matches(t, &item, pk, sk);
+        /* Decoded straight from the map: rendered before the transaction ends. */
+        if (!value_item_decode(a, mv.mv_data, mv.mv_size, &item, &r->size)) return err_internal(a);
+        r->found = stored_item_matches(t, &item, pk, sk);
     } else if (rc != MDB_NOTFOUND && rc != EINVAL) {
-        e = err_internal(a);
-        goto done;
+        return err_internal(a);
     }
+    if (!r->found) return NULL;
+    const value_t *shown = &item;
+    value_t projected;
+    if (r->exprs.projection) {
+        const expr_path_t *paths;
+        size_t n = expr_paths(r->exprs.projection, &paths);
+        expr_project(a, &item, paths, n, &projected);
+        shown = &projected;
+    }
+    value_map_write_json(out, shown);
+    return NULL;
+}
+
+bool item_read_found(const item_read_t *r) { return r->found; }
+
+double item_read_units(const item_read_t *r)
+{
+    return read_units(r->found ? r->size : 0, r->consistent);
+}
+
+api_result_t op_get_item(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    item_read_t *r;
+    ddb_error_t *e = item_read_prepare(call, req, &r);
+    if (e) return op_reply_error(call, e);
+    MDB_txn *txn = op_read_begin(call);
+    if (!txn) return op_reply_error(call, err_internal(a));
+    table_t *t = catalog_acquire(r->common.table_name, strlen(r->common.table_name));
     buf_t *out = call->out;
-    bool first = true;
-    buf_putc(out, '{');
-    if (found) {
-        const value_t *shown = &item;
-        value_t projected;
-        if (x.projection) {
-            const expr_path_t *paths;
-            size_t n = expr_paths(x.projection, &paths);
-            expr_project(a, &item, paths, n, &projected);
-            shown = &projected;
+    if (!t) {
+        e = err_table_not_found_op(a);
+    } else {
+        buf_append_str(out, "{\"Item\":");
+        e = item_read_run(call, txn, t, r, out);
+        bool first = !r->found;
+        if (!r->found) out->len = 1; /* no Item: keep just the "{" */
+        if (!e) {
+            op_render_capacity(out, t, r->common.capacity, item_read_units(r), &first);
+            buf_putc(out, '}');
         }
-        buf_append_str(out, "\"Item\":");
-        value_map_write_json(out, shown);
-        first = false;
     }
-    op_render_capacity(out, t, c.capacity, read_units(found ? size : 0, consistent), &first);
-    buf_putc(out, '}');
-done:
     op_read_end(call, txn);
     catalog_release(t);
     if (e) return op_reply_error(call, e);

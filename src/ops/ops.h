@@ -78,6 +78,38 @@ api_result_t op_get_item(api_call_t *call, const json_value_t *req);
 api_result_t op_delete_item(api_call_t *call, const json_value_t *req);
 api_result_t op_update_item(api_call_t *call, const json_value_t *req);
 
+/* The single-item write machinery of items.c, shared by batch.c and
+ * transactions.c: prepare (validate a request object with TableName and
+ * Item or Key and the expression members; the table is referenced), apply
+ * (writer thread, inside the given transaction), then account (table
+ * statistics, after the commit) and release. */
+typedef enum { WRITE_PUT, WRITE_DELETE, WRITE_UPDATE, WRITE_CHECK } write_kind_t;
+typedef struct item_write item_write_t;
+ddb_error_t *item_write_prepare(api_call_t *call, const json_value_t *req, write_kind_t kind,
+                                item_write_t **out);
+int item_write_apply(item_write_t *iw, MDB_txn *txn);
+/* After apply: the request's own outcome (a failed condition, an update
+ * error), or NULL; *gone when the table was deleted meanwhile. */
+ddb_error_t *item_write_result(const item_write_t *iw, bool *gone);
+const value_t *item_write_old_item(const item_write_t *iw);
+void item_write_account(const item_write_t *iw);
+void item_write_release(item_write_t *iw);
+bool item_write_same_item(const item_write_t *a, const item_write_t *b);
+size_t item_write_size(const item_write_t *iw);
+const table_t *item_write_table(const item_write_t *iw);
+
+/* A single-item read (GetItem; each key of BatchGetItem, TransactGetItems):
+ * prepare validates a request object (TableName, Key, projection members,
+ * ConsistentRead); run looks the item up in t and, when found, appends its
+ * (projected) attribute map to out. */
+typedef struct item_read item_read_t;
+ddb_error_t *item_read_prepare(api_call_t *call, const json_value_t *req, item_read_t **out);
+const char *item_read_table_name(const item_read_t *r);
+ddb_error_t *item_read_run(api_call_t *call, MDB_txn *txn, const table_t *t, item_read_t *r,
+                           buf_t *out);
+bool item_read_found(const item_read_t *r);
+double item_read_units(const item_read_t *r);
+
 /* query.c */
 api_result_t op_query(api_call_t *call, const json_value_t *req);
 api_result_t op_scan(api_call_t *call, const json_value_t *req);
