@@ -34,6 +34,8 @@ static const struct {
     {"GetItem", op_get_item},
     {"DeleteItem", op_delete_item},
     {"UpdateItem", op_update_item},
+    {"BatchGetItem", op_batch_get_item},
+    {"BatchWriteItem", op_batch_write_item},
     {"Query", op_query},
     {"Scan", op_scan},
 };

@@ -484,6 +484,7 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
     arena_t *a = call->arena;
     item_write_t *iw = arena_calloc(a, sizeof *iw);
     iw->kind = kind;
+    iw->call = call;
     constraint_list_t cl;
     constraint_list_init(&cl, a);
     ddb_error_t *e = read_common(call, req, &iw->common, &cl);

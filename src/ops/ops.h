@@ -110,6 +110,10 @@ ddb_error_t *item_read_run(api_call_t *call, MDB_txn *txn, const table_t *t, ite
 bool item_read_found(const item_read_t *r);
 double item_read_units(const item_read_t *r);
 
+/* batch.c */
+api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req);
+api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req);
+
 /* query.c */
 api_result_t op_query(api_call_t *call, const json_value_t *req);
 api_result_t op_scan(api_call_t *call, const json_value_t *req);

@@ -1,0 +1,311 @@
+/* ops/batch: BatchGetItem and BatchWriteItem.
+ *
+ * Each key or write request is checked exactly as the single-item operation
+ * would check it (the same prepare functions, given a request object built
+ * from the batch entry).  BatchWriteItem runs as one writer request: every
+ * write is applied on its own, in the same group-commit transaction, and
+ * acknowledged after the commit.  BatchGetItem reads one snapshot. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ops/ops.h"
+#include "wire.h"
+
+#define BATCH_GET_MAX 100
+#define BATCH_WRITE_MAX 25
+#define BATCH_GET_RESPONSE_MAX (16 * 1024 * 1024)
+
+/* A request object {TableName: name, <member>: value, ...rest of entry}. */
+static json_value_t *entry_request(arena_t *a, const char *table, size_t table_len,
+                                   const json_value_t *entry, const char *member,
+                                   const json_value_t *value)
+{
+    size_t extra = entry && entry->type == JSON_OBJECT ? entry->u.object.count : 0;
+    json_value_t *obj = arena_calloc(a, sizeof *obj);
+    obj->type = JSON_OBJECT;
+    obj->u.object.members = arena_alloc(a, (extra + 2) * sizeof(json_member_t));
+    json_value_t *name = arena_calloc(a, sizeof *name);
+    name->type = JSON_STRING;
+    name->u.str.ptr = table;
+    name->u.str.len = table_len;
+    obj->u.object.members[obj->u.object.count++] = (json_member_t){"TableName", 9, name};
+    if (member) obj->u.object.members[obj->u.object.count++] =
+        (json_member_t){member, strlen(member), (json_value_t *)value};
+    for (size_t i = 0; i < extra; i++)
+        obj->u.object.members[obj->u.object.count++] = entry->u.object.members[i];
+    return obj;
+}
+
+static ddb_error_t *read_request_items(api_call_t *call, const json_value_t *req,
+                                       const json_value_t **items)
+{
+    arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    *items = wire_container(a, req, "RequestItems", WIRE_MAP, &e);
+    if (e) return e;
+    if (!*items)
+        return err_validation(a, "1 validation error detected: Value null at 'requestItems' failed "
+                                 "to satisfy constraint: Member must not be null");
+    if ((*items)->u.object.count == 0)
+        return err_validation(a, "1 validation error detected: Value '{}' at 'requestItems' failed "
+                                 "to satisfy constraint: Member must have length greater than or "
+                                 "equal to 1");
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    for (size_t i = 0; i < (*items)->u.object.count; i++)
+        catalog_check_table_name(&cl, (*items)->u.object.members[i].key, "requestItems.key");
+    return constraint_list_finish(&cl);
+}
+
+/* --- BatchWriteItem ----------------------------------------------------------------- */
+
+typedef struct {
+    storage_write_t w;
+    api_call_t *call;
+    item_write_t **writes;
+    size_t count;
+    capacity_mode_t capacity;
+} batch_write_t;
+
+static int batch_write_apply(storage_write_t *w, MDB_txn *txn)
+{
+    batch_write_t *b = (batch_write_t *)w;
+    for (size_t i = 0; i < b->count; i++) {
+        int rc = item_write_apply(b->writes[i], txn);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static void render_batch_capacity(buf_t *out, item_write_t **writes, size_t count)
+{
+    buf_append_str(out, ",\"ConsumedCapacity\":[");
+    size_t rendered = 0;
+    for (size_t i = 0; i < count; i++) {
+        const table_t *t = item_write_table(writes[i]);
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++) seen = item_write_table(writes[k]) == t;
+        if (seen) continue;
+        double units = 0;
+        for (size_t k = i; k < count; k++)
+            if (item_write_table(writes[k]) == t) {
+                size_t size = item_write_size(writes[k]);
+                units += size ? (double)((size + 1023) / 1024) : 1.0;
+            }
+        buf_printf(out, "%s{\"TableName\":", rendered++ ? "," : "");
+        json_write_string(out, t->name, strlen(t->name));
+        buf_printf(out, ",\"CapacityUnits\":%.1f}", units);
+    }
+    buf_putc(out, ']');
+}
+
+static void batch_write_done(storage_write_t *w, int status)
+{
+    batch_write_t *b = (batch_write_t *)w;
+    api_call_t *call = b->call;
+    ddb_error_t *e = status ? err_internal(call->arena) : NULL;
+    for (size_t i = 0; !e && i < b->count; i++) {
+        bool gone;
+        ddb_error_t *own = item_write_result(b->writes[i], &gone);
+        if (gone) e = err_table_not_found_op(call->arena);
+        else if (own) e = own;
+    }
+    if (e) {
+        op_reply_error(call, e);
+    } else {
+        for (size_t i = 0; i < b->count; i++) item_write_account(b->writes[i]);
+        buf_append_str(call->out, "{\"UnprocessedItems\":{}");
+        if (b->capacity != CAPACITY_NONE) render_batch_capacity(call->out, b->writes, b->count);
+        buf_putc(call->out, '}');
+        op_reply_ok(call);
+    }
+    for (size_t i = 0; i < b->count; i++) item_write_release(b->writes[i]);
+    op_complete(call);
+}
+
+api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    const json_value_t *items;
+    ddb_error_t *e = read_request_items(call, req, &items);
+    const char *rcc = NULL;
+    if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
+    if (e) return op_reply_error(call, e);
+    size_t total = 0;
+    for (size_t i = 0; i < items->u.object.count; i++) {
+        const json_value_t *list = items->u.object.members[i].value;
+        if ((e = wire_check(a, list, WIRE_LIST))) return op_reply_error(call, e);
+        if (list->u.array.count == 0 || list->u.array.count > BATCH_WRITE_MAX)
+            return op_reply_error(
+                call, err_validation(a, "1 validation error detected: Value at 'requestItems' "
+                                        "failed to satisfy constraint: Map value must satisfy "
+                                        "constraint: [Member must have length less than or "
+                                        "equal to 25, Member must have length greater than or "
+                                        "equal to 1]"));
+        total += list->u.array.count;
+    }
+    if (total > BATCH_WRITE_MAX)
+        return op_reply_error(call, err_validation(a, "Too many items requested for the "
+                                                      "BatchWriteItem call"));
+    batch_write_t *b = arena_calloc(a, sizeof *b);
+    b->writes = arena_alloc(a, total * sizeof *b->writes);
+    b->capacity = rcc && (strcmp(rcc, "TOTAL") == 0 || strcmp(rcc, "INDEXES") == 0)
+                      ? CAPACITY_TOTAL
+                      : CAPACITY_NONE;
+    for (size_t i = 0; !e && i < items->u.object.count; i++) {
+        const json_member_t *table = &items->u.object.members[i];
+        for (size_t k = 0; !e && k < table->value->u.array.count; k++) {
+            const json_value_t *entry = table->value->u.array.items[k];
+            if ((e = wire_check(a, entry, WIRE_STRUCT))) break;
+            const json_value_t *put = wire_container(a, entry, "PutRequest", WIRE_STRUCT, &e);
+            const json_value_t *del = e ? NULL : wire_container(a, entry, "DeleteRequest",
+                                                                WIRE_STRUCT, &e);
+            if (e) break;
+            if ((put != NULL) == (del != NULL)) {
+                e = err_validation(a, "Supplied AttributeValue has more than one datatypes set, "
+                                      "must contain exactly one of the supported datatypes");
+                if (!put) e = err_validation(a, "1 validation error detected: Value null at "
+                                                "'requestItems.%s.member.putRequest' failed to "
+                                                "satisfy constraint: Member must not be null",
+                                             table->key);
+                break;
+            }
+            const json_value_t *body = put ? put : del;
+            const char *member = put ? "Item" : "Key";
+            json_value_t *one = entry_request(a, table->key, table->key_len, NULL, member,
+                                              json_object_get(body, member));
+            item_write_t *iw;
+            if ((e = item_write_prepare(call, one, put ? WRITE_PUT : WRITE_DELETE, &iw))) break;
+            for (size_t j = 0; j < b->count && !e; j++)
+                if (item_write_same_item(b->writes[j], iw))
+                    e = err_invalid_parameter(a, "Provided list of item keys contains duplicates");
+            b->writes[b->count++] = iw;
+        }
+    }
+    if (e) {
+        for (size_t i = 0; i < b->count; i++) item_write_release(b->writes[i]);
+        return op_reply_error(call, e);
+    }
+    b->w.apply = batch_write_apply;
+    b->w.done = batch_write_done;
+    b->call = call;
+    storage_submit(&b->w);
+    return API_PENDING;
+}
+
+/* --- BatchGetItem ---------------------------------------------------------------------- */
+
+api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    const json_value_t *items;
+    ddb_error_t *e = read_request_items(call, req, &items);
+    const char *rcc = NULL;
+    if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
+    if (e) return op_reply_error(call, e);
+    size_t total = 0;
+    for (size_t i = 0; i < items->u.object.count; i++) {
+        const json_value_t *entry = items->u.object.members[i].value;
+        if ((e = wire_check(a, entry, WIRE_STRUCT))) return op_reply_error(call, e);
+        const json_value_t *keys = wire_container(a, entry, "Keys", WIRE_LIST, &e);
+        if (e) return op_reply_error(call, e);
+        if (!keys || keys->u.array.count == 0 || keys->u.array.count > BATCH_GET_MAX)
+            return op_reply_error(
+                call, err_validation(a, "1 validation error detected: Value at 'requestItems.%s."
+                                        "member.keys' failed to satisfy constraint: Member must "
+                                        "have length %s",
+                                     items->u.object.members[i].key,
+                                     keys && keys->u.array.count ? "less than or equal to 100"
+                                                                 : "greater than or equal to 1"));
+        total += keys->u.array.count;
+    }
+    if (total > BATCH_GET_MAX)
+        return op_reply_error(call, err_validation(a, "Too many items requested for the "
+                                                      "BatchGetItem call"));
+    /* Prepare every key as a GetItem would be. */
+    item_read_t **reads = arena_alloc(a, total * sizeof *reads);
+    size_t n = 0;
+    for (size_t i = 0; i < items->u.object.count; i++) {
+        const json_member_t *table = &items->u.object.members[i];
+        const json_value_t *keys = json_object_get(table->value, "Keys");
+        /* the table's options apply to each of its keys */
+        json_value_t *options = arena_calloc(a, sizeof *options);
+        *options = *table->value;
+        options->u.object.members = arena_alloc(a, (options->u.object.count + 1) *
+                                                       sizeof(json_member_t));
+        options->u.object.count = 0;
+        for (size_t k = 0; k < table->value->u.object.count; k++)
+            if (strcmp(table->value->u.object.members[k].key, "Keys") != 0)
+                options->u.object.members[options->u.object.count++] =
+                    table->value->u.object.members[k];
+        for (size_t k = 0; k < keys->u.array.count; k++) {
+            json_value_t *one = entry_request(a, table->key, table->key_len, options, "Key",
+                                              keys->u.array.items[k]);
+            if ((e = item_read_prepare(call, one, &reads[n]))) return op_reply_error(call, e);
+            for (size_t j = 0; j < k; j++)
+                if (json_value_equal(keys->u.array.items[j], keys->u.array.items[k]))
+                    return op_reply_error(call, err_invalid_parameter(
+                                                    a, "Provided list of item keys contains "
+                                                       "duplicates"));
+            n++;
+        }
+    }
+    MDB_txn *txn = op_read_begin(call);
+    if (!txn) return op_reply_error(call, err_internal(a));
+    buf_t *out = call->out;
+    buf_append_str(out, "{\"Responses\":{");
+    size_t r = 0, unprocessed_from = n;
+    for (size_t i = 0; !e && i < items->u.object.count; i++) {
+        const json_member_t *table = &items->u.object.members[i];
+        size_t count = json_object_get(table->value, "Keys")->u.array.count;
+        table_t *t = catalog_acquire(table->key, table->key_len);
+        if (!t) {
+            e = err_table_not_found_op(a);
+            break;
+        }
+        if (i) buf_putc(out, ',');
+        json_write_string(out, table->key, table->key_len);
+        buf_append_str(out, ":[");
+        bool any = false;
+        for (size_t k = 0; k < count && !e; k++, r++) {
+            if (out->len > BATCH_GET_RESPONSE_MAX && unprocessed_from == n) unprocessed_from = r;
+            if (r >= unprocessed_from) continue;
+            size_t mark = out->len;
+            if (any) buf_putc(out, ',');
+            e = item_read_run(call, txn, t, reads[r], out);
+            if (!e && !item_read_found(reads[r])) out->len = mark;
+            else any = true;
+        }
+        buf_putc(out, ']');
+        catalog_release(t);
+    }
+    op_read_end(call, txn);
+    if (e) return op_reply_error(call, e);
+    buf_append_str(out, "},\"UnprocessedKeys\":{");
+    if (unprocessed_from < n) {
+        /* Keys past the 16 MB response limit, grouped by table, with their options. */
+        r = 0;
+        size_t tables = 0;
+        for (size_t i = 0; i < items->u.object.count; i++) {
+            const json_member_t *table = &items->u.object.members[i];
+            const json_value_t *keys = json_object_get(table->value, "Keys");
+            size_t first = r, count = keys->u.array.count;
+            r += count;
+            if (r <= unprocessed_from) continue;
+            if (tables++) buf_putc(out, ',');
+            json_write_string(out, table->key, table->key_len);
+            buf_append_str(out, ":{\"Keys\":[");
+            size_t from = first < unprocessed_from ? unprocessed_from - first : 0;
+            for (size_t k = from; k < count; k++) {
+                if (k > from) buf_putc(out, ',');
+                value_t key;
+                if (!value_map_from_json(a, keys->u.array.items[k], &key))
+                    value_map_write_json(out, &key);
+            }
+            buf_append_str(out, "]}");
+        }
+    }
+    buf_putc(out, '}');
+    buf_putc(out, '}');
+    return op_reply_ok(call);
+}
