@@ -36,6 +36,8 @@ static const struct {
     {"UpdateItem", op_update_item},
     {"BatchGetItem", op_batch_get_item},
     {"BatchWriteItem", op_batch_write_item},
+    {"TransactWriteItems", op_transact_write_items},
+    {"TransactGetItems", op_transact_get_items},
     {"Query", op_query},
     {"Scan", op_scan},
 };

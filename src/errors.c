@@ -26,6 +26,10 @@ static const struct {
         {"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", 400, false},
     [ERR_ITEM_COLLECTION_SIZE_LIMIT] =
         {"com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException", 400, false},
+    [ERR_TRANSACTION_CANCELED] =
+        {"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", 400, true},
+    [ERR_IDEMPOTENT_MISMATCH] =
+        {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400, false},
     [ERR_LIMIT_EXCEEDED] = {"com.amazonaws.dynamodb.v20120810#LimitExceededException", 400,
                             false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
@@ -244,6 +248,29 @@ ddb_error_t *err_empty_key(arena_t *a, bool string, const char *key)
 ddb_error_t *err_item_collection_too_large(arena_t *a)
 {
     return ddb_error_new(a, ERR_ITEM_COLLECTION_SIZE_LIMIT, "Collection size exceeded.");
+}
+
+ddb_error_t *err_transaction_same_item(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Transaction request cannot include multiple operations on one item");
+}
+
+ddb_error_t *err_idempotent_mismatch(arena_t *a)
+{
+    return ddb_error_new(a, ERR_IDEMPOTENT_MISMATCH,
+                         "Request parameters do not match those of the original request with "
+                         "the same ClientRequestToken");
+}
+
+ddb_error_t *err_transaction_canceled(arena_t *a, const char *reasons, const char *reasons_json)
+{
+    ddb_error_t *e = ddb_error_new(a, ERR_TRANSACTION_CANCELED,
+                                   "Transaction cancelled, please refer cancellation reasons for "
+                                   "specific reasons [%s]",
+                                   reasons);
+    e->extra_json = reasons_json;
+    return e;
 }
 
 ddb_error_t *err_item_too_large(arena_t *a)

@@ -29,6 +29,8 @@ typedef enum {
     ERR_CONDITIONAL_CHECK_FAILED,
     ERR_LIMIT_EXCEEDED,
     ERR_ITEM_COLLECTION_SIZE_LIMIT,
+    ERR_TRANSACTION_CANCELED,
+    ERR_IDEMPOTENT_MISMATCH,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -89,6 +91,12 @@ ddb_error_t *err_table_in_use(arena_t *a, const char *table, const char *status)
 /* Items and values. */
 ddb_error_t *err_key_schema_mismatch(arena_t *a);
 ddb_error_t *err_item_too_large(arena_t *a);
+/* Transactions. */
+ddb_error_t *err_transaction_same_item(arena_t *a);
+ddb_error_t *err_idempotent_mismatch(arena_t *a);
+/* reasons: "None, ConditionalCheckFailed, ..."; reasons_json: the
+ * rendered CancellationReasons member. */
+ddb_error_t *err_transaction_canceled(arena_t *a, const char *reasons, const char *reasons_json);
 /* An item collection (one partition key of a table with LSIs) over 10 GB. */
 ddb_error_t *err_item_collection_too_large(arena_t *a);
 /* An empty S or B value for a key attribute of an index / of the table. */

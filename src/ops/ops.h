@@ -114,6 +114,10 @@ double item_read_units(const item_read_t *r);
 api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req);
 api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req);
 
+/* transactions.c */
+api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req);
+api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req);
+
 /* query.c */
 api_result_t op_query(api_call_t *call, const json_value_t *req);
 api_result_t op_scan(api_call_t *call, const json_value_t *req);

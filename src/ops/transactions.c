@@ -1,0 +1,332 @@
+/* ops/transactions: TransactWriteItems and TransactGetItems.
+ *
+ * A write transaction is one writer request: its actions run in a nested
+ * LMDB transaction inside the group-commit transaction, so either all of
+ * them are kept or, when any condition fails, the nested transaction is
+ * aborted and nothing is.  The single writer applies requests one after
+ * another, so transactions are serializable with each other and with
+ * single-item writes, and readers (one LMDB snapshot each) never see half
+ * of one.  TransactGetItems reads all its items from one snapshot.
+ *
+ * ClientRequestToken: a token seen in the last 10 minutes with the same
+ * request answers with the first response without running again; with
+ * another request it is IdempotentParameterMismatchException. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ops/ops.h"
+#include "wire.h"
+
+#define TRANSACT_MAX 100
+#define TOKEN_LIFETIME_S 600
+
+/* --- idempotency tokens ------------------------------------------------------------- */
+
+typedef struct token {
+    struct token *next;
+    char *token;
+    char *request; /* the request body, to compare */
+    size_t request_len;
+    char *response;
+    size_t response_len;
+    time_t expires;
+} token_t;
+
+static struct {
+    pthread_mutex_t lock;
+    token_t *list;
+} tokens = {PTHREAD_MUTEX_INITIALIZER, NULL};
+
+static void token_free(token_t *t)
+{
+    free(t->token);
+    free(t->request);
+    free(t->response);
+    free(t);
+}
+
+/* The stored response for token, or NULL; *mismatch when the token was used
+ * with another request.  Expired tokens are dropped on the way. */
+static bool token_lookup(arena_t *a, const char *token, const json_value_t *req, buf_t *out,
+                         bool *mismatch)
+{
+    time_t now = time(NULL);
+    bool found = false;
+    *mismatch = false;
+    pthread_mutex_lock(&tokens.lock);
+    for (token_t **p = &tokens.list; *p;) {
+        token_t *t = *p;
+        if (t->expires < now) {
+            *p = t->next;
+            token_free(t);
+            continue;
+        }
+        if (!found && strcmp(t->token, token) == 0) {
+            json_value_t *first;
+            found = true;
+            if (json_parse(a, t->request, t->request_len, &first, NULL) == JSON_OK &&
+                json_value_equal(first, req))
+                buf_append(out, t->response, t->response_len);
+            else
+                *mismatch = true;
+        }
+        p = &t->next;
+    }
+    pthread_mutex_unlock(&tokens.lock);
+    return found;
+}
+
+static void token_store(const char *token, const char *request, size_t request_len,
+                        const buf_t *response)
+{
+    token_t *t = calloc(1, sizeof *t);
+    if (!t) abort();
+    t->token = strdup(token);
+    t->request = malloc(request_len + 1);
+    t->response = malloc(response->len + 1);
+    if (!t->token || !t->request || !t->response) abort();
+    memcpy(t->request, request, request_len);
+    t->request_len = request_len;
+    memcpy(t->response, response->data, response->len);
+    t->response_len = response->len;
+    t->expires = time(NULL) + TOKEN_LIFETIME_S;
+    pthread_mutex_lock(&tokens.lock);
+    t->next = tokens.list;
+    tokens.list = t;
+    pthread_mutex_unlock(&tokens.lock);
+}
+
+/* --- TransactWriteItems ------------------------------------------------------------- */
+
+typedef struct {
+    storage_write_t w;
+    api_call_t *call;
+    item_write_t **actions;
+    size_t count;
+    const char *token;
+    bool canceled;
+    bool gone;
+    capacity_mode_t capacity;
+} transact_write_t;
+
+static int transact_apply(storage_write_t *w, MDB_txn *txn)
+{
+    transact_write_t *t = (transact_write_t *)w;
+    MDB_txn *child;
+    int rc = mdb_txn_begin(storage_env(), txn, 0, &child);
+    if (rc) return rc;
+    t->canceled = t->gone = false;
+    for (size_t i = 0; i < t->count; i++) {
+        if ((rc = item_write_apply(t->actions[i], child))) {
+            mdb_txn_abort(child);
+            return rc;
+        }
+        bool gone;
+        ddb_error_t *e = item_write_result(t->actions[i], &gone);
+        t->gone |= gone;
+        t->canceled |= e != NULL;
+    }
+    if (t->canceled || t->gone) {
+        mdb_txn_abort(child);
+        return 0;
+    }
+    return mdb_txn_commit(child);
+}
+
+static const char *reason_code(const ddb_error_t *e)
+{
+    if (!e) return "None";
+    switch (e->kind) {
+    case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
+    case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
+    default: return "ValidationError";
+    }
+}
+
+static ddb_error_t *cancellation(arena_t *a, transact_write_t *t)
+{
+    buf_t names, json;
+    buf_init(&names);
+    buf_init(&json);
+    buf_append_str(&json, "\"CancellationReasons\":[");
+    for (size_t i = 0; i < t->count; i++) {
+        bool gone;
+        const ddb_error_t *e = item_write_result(t->actions[i], &gone);
+        const char *code = reason_code(e);
+        buf_printf(&names, "%s%s", i ? ", " : "", code);
+        buf_printf(&json, "%s{\"Code\":\"%s\"", i ? "," : "", code);
+        if (e && e->message) {
+            buf_append_str(&json, ",\"Message\":");
+            json_write_string(&json, e->message, strlen(e->message));
+        }
+        if (e && e->extra_json) { /* the Item, with ReturnValuesOnConditionCheckFailure */
+            buf_putc(&json, ',');
+            buf_append_str(&json, e->extra_json);
+        }
+        buf_putc(&json, '}');
+    }
+    buf_putc(&json, ']');
+    buf_putc(&names, '\0');
+    ddb_error_t *e = err_transaction_canceled(a, names.data, arena_strndup(a, json.data, json.len));
+    buf_free(&names);
+    buf_free(&json);
+    return e;
+}
+
+static void transact_done(storage_write_t *w, int status)
+{
+    transact_write_t *t = (transact_write_t *)w;
+    api_call_t *call = t->call;
+    if (status) op_reply_error(call, err_internal(call->arena));
+    else if (t->gone) op_reply_error(call, err_table_not_found_op(call->arena));
+    else if (t->canceled) op_reply_error(call, cancellation(call->arena, t));
+    else {
+        for (size_t i = 0; i < t->count; i++) item_write_account(t->actions[i]);
+        buf_putc(call->out, '{');
+        if (t->capacity != CAPACITY_NONE) {
+            buf_append_str(call->out, "\"ConsumedCapacity\":[");
+            size_t rendered = 0;
+            for (size_t i = 0; i < t->count; i++) {
+                const table_t *tt = item_write_table(t->actions[i]);
+                bool seen = false;
+                for (size_t k = 0; k < i && !seen; k++) seen = item_write_table(t->actions[k]) == tt;
+                if (seen) continue;
+                double units = 0;
+                for (size_t k = i; k < t->count; k++)
+                    if (item_write_table(t->actions[k]) == tt) {
+                        size_t size = item_write_size(t->actions[k]);
+                        units += 2.0 * (size ? (double)((size + 1023) / 1024) : 1.0);
+                    }
+                buf_printf(call->out, "%s{\"TableName\":", rendered++ ? "," : "");
+                json_write_string(call->out, tt->name, strlen(tt->name));
+                buf_printf(call->out, ",\"CapacityUnits\":%.1f}", units);
+            }
+            buf_putc(call->out, ']');
+        }
+        buf_putc(call->out, '}');
+        op_reply_ok(call);
+        if (t->token) token_store(t->token, call->body, call->body_len, call->out);
+    }
+    for (size_t i = 0; i < t->count; i++) item_write_release(t->actions[i]);
+    op_complete(call);
+}
+
+/* The action objects of TransactItems: each element has exactly one of the
+ * given members. */
+static ddb_error_t *read_actions(arena_t *a, const json_value_t *req, const char *const *kinds,
+                                 size_t nkinds, const json_value_t **list)
+{
+    ddb_error_t *e = NULL;
+    *list = wire_container(a, req, "TransactItems", WIRE_LIST, &e);
+    if (e) return e;
+    if (!*list)
+        return err_validation(a, "1 validation error detected: Value null at 'transactItems' "
+                                 "failed to satisfy constraint: Member must not be null");
+    size_t n = (*list)->u.array.count;
+    if (n == 0 || n > TRANSACT_MAX)
+        return err_validation(a, "1 validation error detected: Value '[...]' at 'transactItems' "
+                                 "failed to satisfy constraint: Member must have length %s",
+                              n ? "less than or equal to 100" : "greater than or equal to 1");
+    for (size_t i = 0; i < n; i++) {
+        const json_value_t *el = (*list)->u.array.items[i];
+        if ((e = wire_check(a, el, WIRE_STRUCT))) return e;
+        size_t present = 0;
+        for (size_t k = 0; k < nkinds; k++) {
+            const json_value_t *m = wire_container(a, el, kinds[k], WIRE_STRUCT, &e);
+            if (e) return e;
+            present += m != NULL;
+        }
+        if (present != 1)
+            return err_validation(a, "TransactItems can only contain one of Check, Put, Update or "
+                                     "Delete");
+    }
+    return NULL;
+}
+
+api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    static const char *const kinds[] = {"ConditionCheck", "Put", "Delete", "Update"};
+    static const write_kind_t write_kinds[] = {WRITE_CHECK, WRITE_PUT, WRITE_DELETE, WRITE_UPDATE};
+    const json_value_t *list;
+    ddb_error_t *e = read_actions(a, req, kinds, 4, &list);
+    const char *token = NULL, *rcc = NULL;
+    if (!e) wire_string(a, req, "ClientRequestToken", &token, NULL, &e);
+    if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
+    if (e) return op_reply_error(call, e);
+    if (token) {
+        bool mismatch;
+        if (token_lookup(a, token, req, call->out, &mismatch)) {
+            if (mismatch) return op_reply_error(call, err_idempotent_mismatch(a));
+            return op_reply_ok(call);
+        }
+    }
+    transact_write_t *t = arena_calloc(a, sizeof *t);
+    t->actions = arena_alloc(a, list->u.array.count * sizeof *t->actions);
+    for (size_t i = 0; !e && i < list->u.array.count; i++) {
+        const json_value_t *el = list->u.array.items[i];
+        for (size_t k = 0; k < 4; k++) {
+            const json_value_t *action = wire_member(el, kinds[k]);
+            if (!action) continue;
+            item_write_t *iw;
+            if ((e = item_write_prepare(call, action, write_kinds[k], &iw))) break;
+            for (size_t j = 0; j < t->count && !e; j++)
+                if (item_write_same_item(t->actions[j], iw)) e = err_transaction_same_item(a);
+            t->actions[t->count++] = iw;
+            break;
+        }
+    }
+    if (e) {
+        for (size_t i = 0; i < t->count; i++) item_write_release(t->actions[i]);
+        return op_reply_error(call, e);
+    }
+    t->w.apply = transact_apply;
+    t->w.done = transact_done;
+    t->call = call;
+    t->token = token;
+    t->capacity = rcc && (strcmp(rcc, "TOTAL") == 0 || strcmp(rcc, "INDEXES") == 0)
+                      ? CAPACITY_TOTAL
+                      : CAPACITY_NONE;
+    storage_submit(&t->w);
+    return API_PENDING;
+}
+
+/* --- TransactGetItems ------------------------------------------------------------------ */
+
+api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    static const char *const kinds[] = {"Get"};
+    const json_value_t *list;
+    ddb_error_t *e = read_actions(a, req, kinds, 1, &list);
+    if (e) return op_reply_error(call, e);
+    size_t n = list->u.array.count;
+    item_read_t **reads = arena_alloc(a, n * sizeof *reads);
+    for (size_t i = 0; i < n; i++)
+        if ((e = item_read_prepare(call, wire_member(list->u.array.items[i], "Get"), &reads[i])))
+            return op_reply_error(call, e);
+    MDB_txn *txn = op_read_begin(call);
+    if (!txn) return op_reply_error(call, err_internal(a));
+    buf_t *out = call->out;
+    buf_append_str(out, "{\"Responses\":[");
+    for (size_t i = 0; i < n && !e; i++) {
+        const char *name = item_read_table_name(reads[i]);
+        table_t *t = catalog_acquire(name, strlen(name));
+        if (!t) {
+            e = err_table_not_found_op(a);
+            break;
+        }
+        buf_append_str(out, i ? ",{\"Item\":" : "{\"Item\":");
+        size_t mark = out->len - 7; /* after the "{": where "Item": starts */
+        e = item_read_run(call, txn, t, reads[i], out);
+        if (!e && !item_read_found(reads[i])) out->len = mark;
+        buf_putc(out, '}');
+        catalog_release(t);
+    }
+    op_read_end(call, txn);
+    if (e) return op_reply_error(call, e);
+    buf_append_str(out, "]}");
+    return op_reply_ok(call);
+}
