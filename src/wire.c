@@ -114,3 +114,43 @@ const json_value_t *wire_container(arena_t *a, const json_value_t *obj, const ch
     if ((*err = wire_check(a, j, want))) return NULL;
     return j;
 }
+
+static void value_text(buf_t *b, const json_value_t *j, int depth)
+{
+    if (b->len > 4096 || depth > 32) return;
+    switch (j->type) {
+    case JSON_NULL: buf_append_str(b, "null"); return;
+    case JSON_TRUE: buf_append_str(b, "true"); return;
+    case JSON_FALSE: buf_append_str(b, "false"); return;
+    case JSON_NUMBER:
+    case JSON_STRING: buf_append(b, j->u.str.ptr, j->u.str.len); return;
+    case JSON_ARRAY:
+        buf_putc(b, '[');
+        for (size_t i = 0; i < j->u.array.count; i++) {
+            if (i) buf_append_str(b, ", ");
+            value_text(b, j->u.array.items[i], depth + 1);
+        }
+        buf_putc(b, ']');
+        return;
+    case JSON_OBJECT:
+        buf_putc(b, '{');
+        for (size_t i = 0; i < j->u.object.count; i++) {
+            if (i) buf_append_str(b, ", ");
+            buf_append(b, j->u.object.members[i].key, j->u.object.members[i].key_len);
+            buf_putc(b, '=');
+            value_text(b, j->u.object.members[i].value, depth + 1);
+        }
+        buf_putc(b, '}');
+        return;
+    }
+}
+
+const char *wire_value_text(arena_t *a, const json_value_t *j)
+{
+    buf_t b;
+    buf_init(&b);
+    value_text(&b, j, 0);
+    char *s = arena_strndup(a, b.data ? b.data : "", b.len);
+    buf_free(&b);
+    return s;
+}

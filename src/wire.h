@@ -21,6 +21,11 @@ typedef enum { WIRE_STRING, WIRE_BOOLEAN, WIRE_LONG, WIRE_LIST, WIRE_MAP, WIRE_S
  * service's SerializationException. */
 ddb_error_t *wire_check(arena_t *a, const json_value_t *j, wire_type_t want);
 
+/* A request value as the service quotes it in constraint messages (Java's
+ * rendering): lists "[a, b]", maps and structures "{k=v, k2=v2}", strings
+ * bare.  Long texts are cut. */
+const char *wire_value_text(arena_t *a, const json_value_t *j);
+
 /* The member `name` of obj, or NULL when absent or JSON null. */
 const json_value_t *wire_member(const json_value_t *obj, const char *name);
 

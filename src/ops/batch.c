@@ -137,11 +137,12 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
         if ((e = wire_check(a, list, WIRE_LIST))) return op_reply_error(call, e);
         if (list->u.array.count == 0 || list->u.array.count > BATCH_WRITE_MAX)
             return op_reply_error(
-                call, err_validation(a, "1 validation error detected: Value at 'requestItems' "
-                                        "failed to satisfy constraint: Map value must satisfy "
-                                        "constraint: [Member must have length less than or "
-                                        "equal to 25, Member must have length greater than or "
-                                        "equal to 1]"));
+                call, err_validation(a, "1 validation error detected: Value '%s' at "
+                                        "'requestItems' failed to satisfy constraint: Map value "
+                                        "must satisfy constraint: [Member must have length less "
+                                        "than or equal to 25, Member must have length greater "
+                                        "than or equal to 1]",
+                                     wire_value_text(a, items)));
         total += list->u.array.count;
     }
     if (total > BATCH_WRITE_MAX)
@@ -175,10 +176,11 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
             json_value_t *one = entry_request(a, table->key, table->key_len, NULL, member,
                                               json_object_get(body, member));
             item_write_t *iw;
-            if ((e = item_write_prepare(call, one, put ? WRITE_PUT : WRITE_DELETE, &iw))) break;
+            if ((e = item_write_prepare(call, one, put ? WRITE_BATCH_PUT : WRITE_DELETE, &iw)))
+                break;
             for (size_t j = 0; j < b->count && !e; j++)
                 if (item_write_same_item(b->writes[j], iw))
-                    e = err_invalid_parameter(a, "Provided list of item keys contains duplicates");
+                    e = err_validation(a, "Provided list of item keys contains duplicates");
             b->writes[b->count++] = iw;
         }
     }
@@ -211,10 +213,11 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
         if (e) return op_reply_error(call, e);
         if (!keys || keys->u.array.count == 0 || keys->u.array.count > BATCH_GET_MAX)
             return op_reply_error(
-                call, err_validation(a, "1 validation error detected: Value at 'requestItems.%s."
-                                        "member.keys' failed to satisfy constraint: Member must "
-                                        "have length %s",
-                                     items->u.object.members[i].key,
+                call, err_validation(a, "1 validation error detected: Value %s%s%s at "
+                                        "'requestItems.%s.member.keys' failed to satisfy "
+                                        "constraint: Member must have length %s",
+                                     keys ? "'" : "", keys ? wire_value_text(a, keys) : "null",
+                                     keys ? "'" : "", items->u.object.members[i].key,
                                      keys && keys->u.array.count ? "less than or equal to 100"
                                                                  : "greater than or equal to 1"));
         total += keys->u.array.count;
@@ -244,7 +247,7 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
             if ((e = item_read_prepare(call, one, &reads[n]))) return op_reply_error(call, e);
             for (size_t j = 0; j < k; j++)
                 if (json_value_equal(keys->u.array.items[j], keys->u.array.items[k]))
-                    return op_reply_error(call, err_invalid_parameter(
+                    return op_reply_error(call, err_validation(
                                                     a, "Provided list of item keys contains "
                                                        "duplicates"));
             n++;

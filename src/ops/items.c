@@ -114,16 +114,21 @@ static ddb_error_t *check_key_sizes(arena_t *a, const value_t *pk, const value_t
     return NULL;
 }
 
-/* The key attributes of a whole item (PutItem). */
+/* The key attributes of a whole item (PutItem).  BatchWriteItem reports a
+ * missing or mistyped key as a schema mismatch (schema_message). */
 static ddb_error_t *item_keys(arena_t *a, const table_t *t, const value_t *item,
-                              const value_t **pk, const value_t **sk)
+                              bool schema_message, bool *mistyped, const value_t **pk,
+                              const value_t **sk)
 {
+    *mistyped = false;
     const char *names[2] = {t->keys.hash, t->keys.range};
     value_type_t types[2] = {t->hash_type, t->range_type};
     const value_t *found[2] = {NULL, NULL};
     for (int i = 0; i < 2 && names[i]; i++) {
         const value_t *v = value_map_get(item, names[i], strlen(names[i]));
+        if ((!v || v->type != types[i]) && schema_message) return err_key_schema_mismatch(a);
         if (!v) return err_invalid_parameter(a, "Missing the key %s in the item", names[i]);
+        *mistyped = v->type != types[i];
         if (v->type != types[i])
             return err_invalid_parameter(a, "Type mismatch for key %s expected: %s actual: %s",
                                          names[i], value_type_name(types[i]),
@@ -220,6 +225,7 @@ struct item_write {
     value_t *new_item; /* PutItem and UpdateItem */
     bool has_collection;
     uint64_t collection_size; /* tables with LSIs */
+    ddb_error_t *deferred; /* found while preparing, reported when applied */
 };
 
 /* Tables with LSIs: account the write in its item collection, refusing one
@@ -309,6 +315,10 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
     iw->gone = false, iw->error = NULL, iw->had_old = false, iw->old_size = 0;
     iw->has_collection = false;
     iw->old_item = NULL;
+    if (iw->deferred) {
+        iw->error = iw->deferred;
+        return 0;
+    }
     if (t->dropped) {
         iw->gone = true;
         return 0;
@@ -456,6 +466,7 @@ void item_write_release(item_write_t *iw) { catalog_release(iw->table); }
 
 bool item_write_same_item(const item_write_t *a, const item_write_t *b)
 {
+    if (a->deferred || b->deferred) return false; /* no key to compare */
     return catalog_latest(a->table) == catalog_latest(b->table) && a->key_len == b->key_len &&
            memcmp(a->key, b->key, a->key_len) == 0;
 }
@@ -481,6 +492,8 @@ ddb_error_t *item_write_prepare(api_call_t *call, const json_value_t *req, write
 static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, write_kind_t kind,
                                   item_write_t **iw_out)
 {
+    bool batch_put = kind == WRITE_BATCH_PUT, transact_put = kind == WRITE_TRANSACT_PUT;
+    if (batch_put || transact_put) kind = WRITE_PUT;
     arena_t *a = call->arena;
     item_write_t *iw = arena_calloc(a, sizeof *iw);
     iw->kind = kind;
@@ -511,7 +524,14 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
     if (!t) return err_table_not_found_op(a);
     iw->table = t;
     if (kind == WRITE_PUT) {
-        e = item_keys(a, t, map, &iw->pk, &iw->sk);
+        bool mistyped;
+        e = item_keys(a, t, map, batch_put, &mistyped, &iw->pk, &iw->sk);
+        if (e && transact_put && mistyped) {
+            iw->deferred = e; /* the key cannot be encoded: apply reports it */
+            iw->table = t;
+            *iw_out = iw;
+            return NULL;
+        }
         if (!e) e = index_check_item(a, t, map);
         if (!e && value_item_size(map) > ITEM_MAX_SIZE) e = err_item_too_large(a);
         iw->put_item = map;

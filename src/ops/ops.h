@@ -83,7 +83,19 @@ api_result_t op_update_item(api_call_t *call, const json_value_t *req);
  * Item or Key and the expression members; the table is referenced), apply
  * (writer thread, inside the given transaction), then account (table
  * statistics, after the commit) and release. */
-typedef enum { WRITE_PUT, WRITE_DELETE, WRITE_UPDATE, WRITE_CHECK } write_kind_t;
+/* WRITE_BATCH_PUT: a PutRequest of BatchWriteItem, whose key problems the
+ * service reports as "The provided key element does not match the schema". */
+/* WRITE_TRANSACT_PUT: a Put of TransactWriteItems, whose key of the wrong
+ * type cancels the transaction (a ValidationError reason) instead of
+ * rejecting the request. */
+typedef enum {
+    WRITE_PUT,
+    WRITE_DELETE,
+    WRITE_UPDATE,
+    WRITE_CHECK,
+    WRITE_BATCH_PUT,
+    WRITE_TRANSACT_PUT,
+} write_kind_t;
 typedef struct item_write item_write_t;
 ddb_error_t *item_write_prepare(api_call_t *call, const json_value_t *req, write_kind_t kind,
                                 item_write_t **out);

@@ -226,8 +226,9 @@ static ddb_error_t *read_actions(arena_t *a, const json_value_t *req, const char
                                  "failed to satisfy constraint: Member must not be null");
     size_t n = (*list)->u.array.count;
     if (n == 0 || n > TRANSACT_MAX)
-        return err_validation(a, "1 validation error detected: Value '[...]' at 'transactItems' "
+        return err_validation(a, "1 validation error detected: Value '%s' at 'transactItems' "
                                  "failed to satisfy constraint: Member must have length %s",
+                              wire_value_text(a, *list),
                               n ? "less than or equal to 100" : "greater than or equal to 1");
     for (size_t i = 0; i < n; i++) {
         const json_value_t *el = (*list)->u.array.items[i];
@@ -249,7 +250,8 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
 {
     arena_t *a = call->arena;
     static const char *const kinds[] = {"ConditionCheck", "Put", "Delete", "Update"};
-    static const write_kind_t write_kinds[] = {WRITE_CHECK, WRITE_PUT, WRITE_DELETE, WRITE_UPDATE};
+    static const write_kind_t write_kinds[] = {WRITE_CHECK, WRITE_TRANSACT_PUT, WRITE_DELETE,
+                                               WRITE_UPDATE};
     const json_value_t *list;
     ddb_error_t *e = read_actions(a, req, kinds, 4, &list);
     const char *token = NULL, *rcc = NULL;
@@ -270,6 +272,13 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
         for (size_t k = 0; k < 4; k++) {
             const json_value_t *action = wire_member(el, kinds[k]);
             if (!action) continue;
+            if (write_kinds[k] == WRITE_UPDATE && !wire_member(action, "UpdateExpression")) {
+                e = err_validation(a, "1 validation error detected: Value null at "
+                                      "'transactItems.%zu.member.update.updateExpression' failed "
+                                      "to satisfy constraint: Member must not be null",
+                                   i + 1);
+                break;
+            }
             item_write_t *iw;
             if ((e = item_write_prepare(call, action, write_kinds[k], &iw))) break;
             for (size_t j = 0; j < t->count && !e; j++)
@@ -304,9 +313,16 @@ api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req)
     if (e) return op_reply_error(call, e);
     size_t n = list->u.array.count;
     item_read_t **reads = arena_alloc(a, n * sizeof *reads);
-    for (size_t i = 0; i < n; i++)
-        if ((e = item_read_prepare(call, wire_member(list->u.array.items[i], "Get"), &reads[i])))
-            return op_reply_error(call, e);
+    for (size_t i = 0; i < n; i++) {
+        const json_value_t *get = wire_member(list->u.array.items[i], "Get");
+        if ((e = item_read_prepare(call, get, &reads[i]))) return op_reply_error(call, e);
+        for (size_t k = 0; k < i; k++) {
+            const json_value_t *other = wire_member(list->u.array.items[k], "Get");
+            if (strcmp(item_read_table_name(reads[k]), item_read_table_name(reads[i])) == 0 &&
+                json_value_equal(json_object_get(other, "Key"), json_object_get(get, "Key")))
+                return op_reply_error(call, err_transaction_same_item(a));
+        }
+    }
     MDB_txn *txn = op_read_begin(call);
     if (!txn) return op_reply_error(call, err_internal(a));
     buf_t *out = call->out;
