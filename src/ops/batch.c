@@ -77,28 +77,6 @@ static int batch_write_apply(storage_write_t *w, MDB_txn *txn)
     return 0;
 }
 
-static void render_batch_capacity(buf_t *out, item_write_t **writes, size_t count)
-{
-    buf_append_str(out, ",\"ConsumedCapacity\":[");
-    size_t rendered = 0;
-    for (size_t i = 0; i < count; i++) {
-        const table_t *t = item_write_table(writes[i]);
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++) seen = item_write_table(writes[k]) == t;
-        if (seen) continue;
-        double units = 0;
-        for (size_t k = i; k < count; k++)
-            if (item_write_table(writes[k]) == t) {
-                size_t size = item_write_size(writes[k]);
-                units += size ? (double)((size + 1023) / 1024) : 1.0;
-            }
-        buf_printf(out, "%s{\"TableName\":", rendered++ ? "," : "");
-        json_write_string(out, t->name, strlen(t->name));
-        buf_printf(out, ",\"CapacityUnits\":%.1f}", units);
-    }
-    buf_putc(out, ']');
-}
-
 static void batch_write_done(storage_write_t *w, int status)
 {
     batch_write_t *b = (batch_write_t *)w;
@@ -115,7 +93,10 @@ static void batch_write_done(storage_write_t *w, int status)
     } else {
         for (size_t i = 0; i < b->count; i++) item_write_account(b->writes[i]);
         buf_append_str(call->out, "{\"UnprocessedItems\":{}");
-        if (b->capacity != CAPACITY_NONE) render_batch_capacity(call->out, b->writes, b->count);
+        if (b->capacity != CAPACITY_NONE) {
+            buf_putc(call->out, ',');
+            op_render_write_capacity_list(call->out, b->writes, b->count, 1.0);
+        }
         buf_putc(call->out, '}');
         op_reply_ok(call);
     }

@@ -132,3 +132,25 @@ void op_render_capacity(buf_t *out, const table_t *t, capacity_mode_t mode, doub
     buf_putc(out, '}');
 }
 
+void op_render_write_capacity_list(buf_t *out, item_write_t *const *writes, size_t count,
+                                   double factor)
+{
+    buf_append_str(out, "\"ConsumedCapacity\":[");
+    size_t rendered = 0;
+    for (size_t i = 0; i < count; i++) {
+        const table_t *t = item_write_table(writes[i]);
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++) seen = item_write_table(writes[k]) == t;
+        if (seen) continue;
+        double units = 0;
+        for (size_t k = i; k < count; k++)
+            if (item_write_table(writes[k]) == t) {
+                size_t size = item_write_size(writes[k]);
+                units += factor * (size ? (double)((size + 1023) / 1024) : 1.0);
+            }
+        buf_printf(out, "%s{\"TableName\":", rendered++ ? "," : "");
+        json_write_string(out, t->name, strlen(t->name));
+        buf_printf(out, ",\"CapacityUnits\":%.1f}", units);
+    }
+    buf_putc(out, ']');
+}

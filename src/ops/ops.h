@@ -130,6 +130,11 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req);
 api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req);
 api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req);
 
+/* A "ConsumedCapacity" list with one entry per table of the writes (write
+ * units times factor: 2 for transactions). */
+void op_render_write_capacity_list(buf_t *out, item_write_t *const *writes, size_t count,
+                                   double factor);
+
 /* query.c */
 api_result_t op_query(api_call_t *call, const json_value_t *req);
 api_result_t op_scan(api_call_t *call, const json_value_t *req);

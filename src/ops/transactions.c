@@ -185,26 +185,8 @@ static void transact_done(storage_write_t *w, int status)
     else {
         for (size_t i = 0; i < t->count; i++) item_write_account(t->actions[i]);
         buf_putc(call->out, '{');
-        if (t->capacity != CAPACITY_NONE) {
-            buf_append_str(call->out, "\"ConsumedCapacity\":[");
-            size_t rendered = 0;
-            for (size_t i = 0; i < t->count; i++) {
-                const table_t *tt = item_write_table(t->actions[i]);
-                bool seen = false;
-                for (size_t k = 0; k < i && !seen; k++) seen = item_write_table(t->actions[k]) == tt;
-                if (seen) continue;
-                double units = 0;
-                for (size_t k = i; k < t->count; k++)
-                    if (item_write_table(t->actions[k]) == tt) {
-                        size_t size = item_write_size(t->actions[k]);
-                        units += 2.0 * (size ? (double)((size + 1023) / 1024) : 1.0);
-                    }
-                buf_printf(call->out, "%s{\"TableName\":", rendered++ ? "," : "");
-                json_write_string(call->out, tt->name, strlen(tt->name));
-                buf_printf(call->out, ",\"CapacityUnits\":%.1f}", units);
-            }
-            buf_putc(call->out, ']');
-        }
+        if (t->capacity != CAPACITY_NONE)
+            op_render_write_capacity_list(call->out, t->actions, t->count, 2.0);
         buf_putc(call->out, '}');
         op_reply_ok(call);
         if (t->token) token_store(t->token, call->body, call->body_len, call->out);
