@@ -28,7 +28,7 @@ local function request_head(op)
         .. "Content-Length: "
 end
 
-local put_head, get_head, update_head, query_head
+local put_head, get_head, update_head, query_head, bwrite_head, bget_head, transact_head
 local payload_pool -- 144 random letters; each item takes a 72-letter window of it
 
 -- Called from each thread's init(): the threads must not share a random sequence.
@@ -39,6 +39,9 @@ function M.thread_init()
     get_head = request_head("GetItem")
     update_head = request_head("UpdateItem")
     query_head = request_head("Query")
+    bwrite_head = request_head("BatchWriteItem")
+    bget_head = request_head("BatchGetItem")
+    transact_head = request_head("TransactWriteItems")
     local letters = {}
     for i = 1, 144 do letters[i] = string.char(97 + math.random(0, 25)) end
     payload_pool = table.concat(letters)
@@ -91,6 +94,55 @@ function M.query_table_get_request(key)
     local body = '{"TableName":"benchq","Key":{"pk":{"S":"p' .. math.floor(key / 10)
         .. '"},"sk":{"N":"' .. (key % 10) .. '"}}}'
     return get_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- n distinct random keys of the loaded range.
+local function distinct_keys(n)
+    local keys, seen = {}, {}
+    while #keys < n do
+        local k = M.random_key()
+        if not seen[k] then
+            seen[k] = true
+            keys[#keys + 1] = k
+        end
+    end
+    return keys
+end
+
+-- BatchWriteItem of 25 ~100-byte items (replacing existing ones).
+function M.batch_write_request()
+    local parts = {}
+    for i, k in ipairs(distinct_keys(25)) do
+        local off = math.random(1, 73)
+        parts[i] = '{"PutRequest":{"Item":{"pk":{"S":"k' .. k .. '"},"ts":{"N":"'
+            .. math.random(100000, 999999) .. '"},"payload":{"S":"'
+            .. payload_pool:sub(off, off + 71) .. '"},"flag":{"BOOL":true},"c":{"N":"0"}}}}'
+    end
+    local body = '{"RequestItems":{"bench":[' .. table.concat(parts, ",") .. ']}}'
+    return bwrite_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- BatchGetItem of 100 existing keys.
+function M.batch_get_request()
+    local parts = {}
+    for i, k in ipairs(distinct_keys(100)) do parts[i] = '{"pk":{"S":"k' .. k .. '"}}' end
+    local body = '{"RequestItems":{"bench":{"Keys":[' .. table.concat(parts, ",") .. ']}}}'
+    return bget_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- A two-item TransactWriteItems transfer: c - 1 on one item, c + 1 on another, each
+-- conditional on the item existing (the counters start at 0 and may go negative).
+function M.transfer_request()
+    local k = distinct_keys(2)
+    local function update(key, op)
+        return '{"Update":{"TableName":"bench","Key":{"pk":{"S":"k' .. key .. '"}},'
+            .. '"UpdateExpression":"SET #c = #c ' .. op .. ' :one",'
+            .. '"ConditionExpression":"attribute_exists(pk)",'
+            .. '"ExpressionAttributeNames":{"#c":"c"},'
+            .. '"ExpressionAttributeValues":{":one":{"N":"1"}}}}'
+    end
+    local body = '{"TransactItems":[' .. update(k[1], "-") .. ',' .. update(k[2], "+") .. ']}'
+    return transact_head .. #body .. "\r\n\r\n" .. body
 end
 
 -- A PutItem that only replaces an existing item (every key of the range exists).

@@ -7,6 +7,8 @@
 --   cput     PutItem with ConditionExpression attribute_exists(pk) (the condition holds)
 --   query, query-rev, query-gsi   Query of one partition's 10 items of the query table
 --   get-q    GetItem on the query table
+--   bwrite   BatchWriteItem of 25 items; bget BatchGetItem of 100 keys
+--   transfer TransactWriteItems of two conditional counter updates
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local bench = dofile(dir .. "common.lua")
 
@@ -19,6 +21,9 @@ local builders = {
     ["query-rev"] = function() return bench.query_request(false, false) end,
     ["query-gsi"] = function() return bench.query_request(true, true) end,
     ["get-q"] = bench.query_table_get_request,
+    bwrite = function() return bench.batch_write_request() end,
+    bget = function() return bench.batch_get_request() end,
+    transfer = function() return bench.transfer_request() end,
     mix = function(key)
         if math.random() < 0.5 then return bench.get_request(key) end
         return bench.put_request(key)

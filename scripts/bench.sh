@@ -217,7 +217,7 @@ echo "== memory after load: $mem_loaded"
 
 # 3. The workloads.
 failed=0
-for w in put get mix counter cput; do
+for w in put get mix counter cput bwrite bget transfer; do
     echo "== $w"
     for c in "${conn_counts[@]}"; do
         wrk_run "$w" "$w" "$c" "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
@@ -308,7 +308,7 @@ echo "                after workloads ${mem_after:-n/a}"
 echo
 printf '%-12s %5s %9s %8s %8s %8s %7s %9s  %s\n' workload conns ops/s p50_ms p99_ms p99.9_ms \
     errors cpu_us/op "vs ceiling: ops/s, cpu/op"
-for w in put get mix counter cput ceiling-get; do
+for w in put get mix counter cput bwrite bget transfer ceiling-get; do
     for c in "${conn_counts[@]}"; do
         r=${result[$w/$c]:-}
         if [ -z "$r" ]; then
@@ -328,6 +328,16 @@ for w in put get mix counter cput ceiling-get; do
             "$(field "$r" p50_us)e-3" "$(field "$r" p99_us)e-3" "$(field "$r" p999_us)e-3" \
             "$(errors_of "$r")" "$(field "$r" server_cpu_us_per_op)" "$vs"
     done
+done
+for w in bwrite bget transfer; do
+    per=$([ $w = bwrite ] && echo 25 || { [ $w = bget ] && echo 100 || echo 2; })
+    line="$w: items/s"
+    for c in "${conn_counts[@]}"; do
+        r=${result[$w/$c]:-}
+        [ -n "$r" ] && line+=" $(awk -v o="$(field "$r" ops_per_s)" -v n="$per" \
+            'BEGIN {printf "%.0f", o * n}') at $c conns,"
+    done
+    echo "${line%,} ($per items per request)"
 done
 echo "(ops/s counts successful responses; errors = non-2xx + timeouts + socket errors;"
 echo " cpu_us/op = the server's CPU time (all threads) per request; full wrk output in $logs)"
