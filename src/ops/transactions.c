@@ -20,6 +20,7 @@
 #include "wire.h"
 
 #define TRANSACT_MAX 100
+#define TRANSACT_MAX_BYTES (4 * 1024 * 1024) /* aggregate size of the items */
 #define TOKEN_LIFETIME_S 600
 
 /* --- idempotency tokens ------------------------------------------------------------- */
@@ -108,6 +109,7 @@ typedef struct {
     const char *token;
     bool canceled;
     bool gone;
+    bool too_large;
     capacity_mode_t capacity;
 } transact_write_t;
 
@@ -117,7 +119,8 @@ static int transact_apply(storage_write_t *w, MDB_txn *txn)
     MDB_txn *child;
     int rc = mdb_txn_begin(storage_env(), txn, 0, &child);
     if (rc) return rc;
-    t->canceled = t->gone = false;
+    t->canceled = t->gone = t->too_large = false;
+    size_t bytes = 0;
     for (size_t i = 0; i < t->count; i++) {
         if ((rc = item_write_apply(t->actions[i], child))) {
             mdb_txn_abort(child);
@@ -127,8 +130,10 @@ static int transact_apply(storage_write_t *w, MDB_txn *txn)
         ddb_error_t *e = item_write_result(t->actions[i], &gone);
         t->gone |= gone;
         t->canceled |= e != NULL;
+        bytes += item_write_size(t->actions[i]);
     }
-    if (t->canceled || t->gone) {
+    t->too_large = !t->canceled && !t->gone && bytes > TRANSACT_MAX_BYTES;
+    if (t->canceled || t->gone || t->too_large) {
         mdb_txn_abort(child);
         return 0;
     }
@@ -181,6 +186,9 @@ static void transact_done(storage_write_t *w, int status)
     api_call_t *call = t->call;
     if (status) op_reply_error(call, err_internal(call->arena));
     else if (t->gone) op_reply_error(call, err_table_not_found_op(call->arena));
+    else if (t->too_large)
+        op_reply_error(call, err_validation(call->arena, "Transaction request cannot be larger "
+                                                         "than 4 MB"));
     else if (t->canceled) op_reply_error(call, cancellation(call->arena, t));
     else {
         for (size_t i = 0; i < t->count; i++) item_write_account(t->actions[i]);

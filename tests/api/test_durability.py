@@ -173,3 +173,79 @@ def test_restart_twice_and_write_in_between(spawn_server):
         c.describe_table(TableName=name)
     except ClientError as e:  # pragma: no cover - reported as failure
         pytest.fail("table lost after restarts: %s" % e)
+
+
+def test_kill_9_during_transactions_leaves_each_wholly_applied_or_absent(spawn_server):
+    """Transfers between accounts run as two-item transactions while the
+    server is killed: after the restart the balances still add up (no
+    transaction is half applied) and every acknowledged transfer is there."""
+    srv = spawn_server()
+    c = make_client(srv.endpoint)
+    name = unique_name("txcrash")
+    create_table(c, name, range_key=False)
+    accounts = 20
+    for i in range(accounts):
+        c.put_item(TableName=name, Item={"pk": {"S": "a%d" % i}, "bal": {"N": "100"},
+                                         "seen": {"SS": ["init"]}})
+    acked = []
+    lock = threading.Lock()
+    dying = threading.Event()
+    errors = []
+
+    def worker(w):
+        client = make_client(srv.endpoint, read_timeout=10)
+        n = 0
+        while True:
+            src, dst = (w * 7 + n) % accounts, (w * 11 + 3 * n + 1) % accounts
+            if src == dst:
+                dst = (dst + 1) % accounts
+            tag = "w%d-%d" % (w, n)
+            items = [
+                {"Update": {"TableName": name, "Key": {"pk": {"S": "a%d" % src}},
+                            "UpdateExpression": "SET bal = bal - :one ADD seen :tag",
+                            "ExpressionAttributeValues": {":one": {"N": "1"},
+                                                          ":tag": {"SS": [tag]}}}},
+                {"Update": {"TableName": name, "Key": {"pk": {"S": "a%d" % dst}},
+                            "UpdateExpression": "SET bal = bal + :one ADD seen :tag",
+                            "ExpressionAttributeValues": {":one": {"N": "1"},
+                                                          ":tag": {"SS": [tag]}}}}]
+            try:
+                client.transact_write_items(TransactItems=items)
+            except Exception as e:  # noqa: BLE001 - the server may die mid-request
+                if not dying.is_set():
+                    errors.append(e)
+                return
+            with lock:
+                acked.append((tag, src, dst))
+            n += 1
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    dying.set()
+    srv.kill()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors[:3]
+    assert acked
+
+    srv2 = spawn_server(data_dir=srv.data_dir)
+    c2 = make_client(srv2.endpoint)
+    wait_active(c2, name)
+    rows = {}
+    for i in range(accounts):
+        item = c2.get_item(TableName=name, Key={"pk": {"S": "a%d" % i}},
+                           ConsistentRead=True)["Item"]
+        rows[i] = (int(item["bal"]["N"]), set(item["seen"]["SS"]))
+    assert sum(bal for bal, _ in rows.values()) == 100 * accounts
+    # every tag is on both of its items or on neither
+    tags = {}
+    for i, (_, seen) in rows.items():
+        for tag in seen - {"init"}:
+            tags.setdefault(tag, set()).add(i)
+    assert all(len(where) == 2 for where in tags.values()), \
+        [t for t, where in tags.items() if len(where) != 2][:5]
+    for tag, src, dst in acked:
+        assert tags.get(tag) == {src, dst}, "acknowledged transfer %s lost" % tag
+    assert srv2.stop() == 0, srv2.log_tail()

@@ -672,3 +672,16 @@ def test_concurrent_transfers_keep_the_total(ddb, server, table_s):
     assert len(balances) == ACCOUNTS
     assert sum(balances) == total, stats
     assert min(balances) >= 0
+
+
+def test_aggregate_size_over_4mb_rejected(ddb, two_tables):
+    # Eleven items of ~390 KB: each is allowed, together they pass 4 MB.
+    a, b = two_tables
+    big = "x" * (390 * 1024)
+    items = [put(a, dict(pk("big%d" % i), blob=S(big))) for i in range(11)]
+    assert_error(ddb.transact_write_items, VE,
+                 "Transaction request cannot be larger than 4 MB",  # message unverified
+                 TransactItems=items)
+    assert read(ddb, a, pk("big0")) is None
+    ddb.transact_write_items(TransactItems=items[:10])  # ~3.8 MB is fine
+    assert read(ddb, a, pk("big9"))["blob"] == S(big)
