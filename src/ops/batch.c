@@ -36,13 +36,18 @@ static json_value_t *entry_request(arena_t *a, const char *table, size_t table_l
     return obj;
 }
 
+/* RequestItems (checked) and ReturnConsumedCapacity, shared by both batches. */
 static ddb_error_t *read_request_items(api_call_t *call, const json_value_t *req,
-                                       const json_value_t **items)
+                                       const json_value_t **items, capacity_mode_t *capacity)
 {
     arena_t *a = call->arena;
     ddb_error_t *e = NULL;
+    const char *rcc = NULL;
     *items = wire_container(a, req, "RequestItems", WIRE_MAP, &e);
+    if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
     if (e) return e;
+    *capacity = rcc && (strcmp(rcc, "TOTAL") == 0 || strcmp(rcc, "INDEXES") == 0) ? CAPACITY_TOTAL
+                                                                                 : CAPACITY_NONE;
     if (!*items)
         return err_validation(a, "1 validation error detected: Value null at 'requestItems' failed "
                                  "to satisfy constraint: Member must not be null");
@@ -108,9 +113,8 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
 {
     arena_t *a = call->arena;
     const json_value_t *items;
-    ddb_error_t *e = read_request_items(call, req, &items);
-    const char *rcc = NULL;
-    if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
+    capacity_mode_t capacity;
+    ddb_error_t *e = read_request_items(call, req, &items, &capacity);
     if (e) return op_reply_error(call, e);
     size_t total = 0;
     for (size_t i = 0; i < items->u.object.count; i++) {
@@ -131,9 +135,7 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
                                                       "BatchWriteItem call"));
     batch_write_t *b = arena_calloc(a, sizeof *b);
     b->writes = arena_alloc(a, total * sizeof *b->writes);
-    b->capacity = rcc && (strcmp(rcc, "TOTAL") == 0 || strcmp(rcc, "INDEXES") == 0)
-                      ? CAPACITY_TOTAL
-                      : CAPACITY_NONE;
+    b->capacity = capacity;
     for (size_t i = 0; !e && i < items->u.object.count; i++) {
         const json_member_t *table = &items->u.object.members[i];
         for (size_t k = 0; !e && k < table->value->u.array.count; k++) {
@@ -182,9 +184,8 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
 {
     arena_t *a = call->arena;
     const json_value_t *items;
-    ddb_error_t *e = read_request_items(call, req, &items);
-    const char *rcc = NULL;
-    if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
+    capacity_mode_t capacity;
+    ddb_error_t *e = read_request_items(call, req, &items, &capacity);
     if (e) return op_reply_error(call, e);
     size_t total = 0;
     for (size_t i = 0; i < items->u.object.count; i++) {
@@ -239,6 +240,7 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
     buf_t *out = call->out;
     buf_append_str(out, "{\"Responses\":{");
     size_t r = 0, unprocessed_from = n;
+    double *units = arena_calloc(a, items->u.object.count * sizeof *units);
     for (size_t i = 0; !e && i < items->u.object.count; i++) {
         const json_member_t *table = &items->u.object.members[i];
         size_t count = json_object_get(table->value, "Keys")->u.array.count;
@@ -257,6 +259,7 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
             size_t mark = out->len;
             if (any) buf_putc(out, ',');
             e = item_read_run(call, txn, t, reads[r], out);
+            if (!e) units[i] += item_read_units(reads[r]);
             if (!e && !item_read_found(reads[r])) out->len = mark;
             else any = true;
         }
@@ -290,6 +293,17 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
         }
     }
     buf_putc(out, '}');
+    if (capacity != CAPACITY_NONE) {
+        buf_append_str(out, ",\"ConsumedCapacity\":[");
+        for (size_t i = 0; i < items->u.object.count; i++) {
+            if (i) buf_putc(out, ',');
+            buf_append_str(out, "{\"TableName\":");
+            json_write_string(out, items->u.object.members[i].key,
+                              items->u.object.members[i].key_len);
+            buf_printf(out, ",\"CapacityUnits\":%.1f}", units[i]);
+        }
+        buf_putc(out, ']');
+    }
     buf_putc(out, '}');
     return op_reply_ok(call);
 }

@@ -505,3 +505,14 @@ def test_resource_batch_writer_overwrite_by_pkeys(ddb_resource, ddb, table_ss):
             batch.put_item(Item={"pk": "p", "sk": "s%d" % (i % 3), "n": i})
     got = ddb.scan(TableName=table_ss, ConsistentRead=True)["Items"]
     assert sorted(int(i["n"]["N"]) for i in got) == [27, 28, 29]
+
+
+def test_get_consumed_capacity_per_table(ddb, make_table):
+    a, b = make_table(), make_table()
+    ddb.put_item(TableName=a, Item={"pk": S("x")})
+    resp = ddb.batch_get_item(RequestItems={a: {"Keys": [{"pk": S("x")}, {"pk": S("y")}]},
+                                            b: {"Keys": [{"pk": S("z")}]}},
+                              ReturnConsumedCapacity="TOTAL")
+    got = {c["TableName"]: c["CapacityUnits"] for c in resp["ConsumedCapacity"]}
+    # eventually consistent reads: half a unit per item read or looked for
+    assert got == {a: 1.0, b: 0.5}
