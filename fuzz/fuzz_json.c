@@ -109,35 +109,6 @@ static void check_tree(const json_value_t *v)
     }
 }
 
-static void write_tree(buf_t *b, const json_value_t *v)
-{
-    switch (v->type) {
-    case JSON_NULL: buf_append_str(b, "null"); break;
-    case JSON_FALSE: buf_append_str(b, "false"); break;
-    case JSON_TRUE: buf_append_str(b, "true"); break;
-    case JSON_NUMBER: buf_append(b, v->u.str.ptr, v->u.str.len); break;
-    case JSON_STRING: json_write_string(b, v->u.str.ptr, v->u.str.len); break;
-    case JSON_ARRAY:
-        buf_putc(b, '[');
-        for (size_t i = 0; i < v->u.array.count; i++) {
-            if (i) buf_putc(b, ',');
-            write_tree(b, v->u.array.items[i]);
-        }
-        buf_putc(b, ']');
-        break;
-    case JSON_OBJECT:
-        buf_putc(b, '{');
-        for (size_t i = 0; i < v->u.object.count; i++) {
-            if (i) buf_putc(b, ',');
-            json_write_string(b, v->u.object.members[i].key, v->u.object.members[i].key_len);
-            buf_putc(b, ':');
-            write_tree(b, v->u.object.members[i].value);
-        }
-        buf_putc(b, '}');
-        break;
-    }
-}
-
 static void fuzz_tree(const char *data, size_t size, buf_t *b)
 {
     json_value_t *v, *w;
@@ -156,7 +127,7 @@ static void fuzz_tree(const char *data, size_t size, buf_t *b)
     if (!utf8_valid((const uint8_t *)data, size)) fail("accepted invalid UTF-8");
     check_tree(v);
     b->len = 0;
-    write_tree(b, v);
+    json_write_value(b, v);
     st = json_parse(arena, b->data, b->len, &w, &off);
     if (st != JSON_OK) fail("written tree does not parse");
     if (!json_value_equal(v, w)) fail("written tree reads back different");

@@ -29,6 +29,22 @@ typedef struct {
 /* --- SET values ---------------------------------------------------------------- */
 
 /* The value of an update operand; *v NULL when it is a missing path. */
+/* The elements of list x followed by those of list y (list_append, and the
+ * legacy ADD of a list). */
+static value_t *list_concat(arena_t *a, const value_t *x, const value_t *y)
+{
+    value_t *r = arena_alloc(a, sizeof *r);
+    size_t count = x->u.list.count + y->u.list.count;
+    r->type = VALUE_L;
+    r->u.list.count = count;
+    r->u.list.items = arena_alloc(a, (count ? count : 1) * sizeof(value_t));
+    if (x->u.list.count) memcpy(r->u.list.items, x->u.list.items, x->u.list.count * sizeof(value_t));
+    if (y->u.list.count)
+        memcpy(r->u.list.items + x->u.list.count, y->u.list.items,
+               y->u.list.count * sizeof(value_t));
+    return r;
+}
+
 static ddb_error_t *operand(update_t *u, const expr_node_t *n, const value_t **v);
 
 static ddb_error_t *required(update_t *u, const expr_node_t *n, value_type_t type,
@@ -47,17 +63,7 @@ static ddb_error_t *list_append(update_t *u, const expr_node_t *n, const value_t
     ddb_error_t *err;
     if ((err = required(u, n->kids, VALUE_L, &x))) return err;
     if ((err = required(u, n->kids->next, VALUE_L, &y))) return err;
-    value_t *r = arena_alloc(u->a, sizeof *r);
-    size_t count = x->u.list.count + y->u.list.count;
-    r->type = VALUE_L;
-    r->u.list.count = count;
-    r->u.list.items = arena_alloc(u->a, (count ? count : 1) * sizeof(value_t));
-    if (x->u.list.count)
-        memcpy(r->u.list.items, x->u.list.items, x->u.list.count * sizeof(value_t));
-    if (y->u.list.count)
-        memcpy(r->u.list.items + x->u.list.count, y->u.list.items,
-               y->u.list.count * sizeof(value_t));
-    *v = r;
+    *v = list_concat(u->a, x, y);
     return NULL;
 }
 
@@ -167,17 +173,7 @@ static ddb_error_t *action_result(update_t *u, const expr_action_t *act, const v
             return NULL;
         }
         if (arg->type == VALUE_L && act->kind == ACT_LEGACY_ADD) {
-            value_t *r = arena_alloc(u->a, sizeof *r);
-            size_t count = old->u.list.count + arg->u.list.count;
-            r->type = VALUE_L;
-            r->u.list.count = count;
-            r->u.list.items = arena_alloc(u->a, (count ? count : 1) * sizeof(value_t));
-            if (old->u.list.count)
-                memcpy(r->u.list.items, old->u.list.items, old->u.list.count * sizeof(value_t));
-            if (arg->u.list.count)
-                memcpy(r->u.list.items + old->u.list.count, arg->u.list.items,
-                       arg->u.list.count * sizeof(value_t));
-            *v = r;
+            *v = list_concat(u->a, old, arg);
             return NULL;
         }
         return mismatch;

@@ -705,3 +705,32 @@ bool json_value_equal(const json_value_t *a, const json_value_t *b)
     }
     return false;
 }
+
+void json_write_value(buf_t *b, const json_value_t *v)
+{
+    switch (v->type) {
+    case JSON_NULL: buf_append_str(b, "null"); break;
+    case JSON_FALSE: buf_append_str(b, "false"); break;
+    case JSON_TRUE: buf_append_str(b, "true"); break;
+    case JSON_NUMBER: buf_append(b, v->u.str.ptr, v->u.str.len); break;
+    case JSON_STRING: json_write_string(b, v->u.str.ptr, v->u.str.len); break;
+    case JSON_ARRAY:
+        buf_putc(b, '[');
+        for (size_t i = 0; i < v->u.array.count; i++) {
+            if (i) buf_putc(b, ',');
+            json_write_value(b, v->u.array.items[i]);
+        }
+        buf_putc(b, ']');
+        break;
+    case JSON_OBJECT:
+        buf_putc(b, '{');
+        for (size_t i = 0; i < v->u.object.count; i++) {
+            if (i) buf_putc(b, ',');
+            json_write_string(b, v->u.object.members[i].key, v->u.object.members[i].key_len);
+            buf_putc(b, ':');
+            json_write_value(b, v->u.object.members[i].value);
+        }
+        buf_putc(b, '}');
+        break;
+    }
+}

@@ -90,6 +90,8 @@ json_value_t *json_object_get(const json_value_t *obj, const char *key);
  * characters (as \n \r \t \b \f or \u00XX); other bytes are copied as is
  * (the input is valid UTF-8 by construction). */
 void json_write_string(buf_t *b, const char *s, size_t len);
+/* A parsed tree as compact JSON text (numbers keep their original text). */
+void json_write_value(buf_t *b, const json_value_t *v);
 /* Base64 (standard alphabet, padded) of data as a JSON string literal. */
 void json_write_base64(buf_t *b, const uint8_t *data, size_t len);
 

@@ -280,16 +280,25 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
             r += count;
             if (r <= unprocessed_from) continue;
             if (tables++) buf_putc(out, ',');
+            /* The table's entry as sent, with only the keys not read: a
+             * client resends it as is and gets the same projection. */
             json_write_string(out, table->key, table->key_len);
             buf_append_str(out, ":{\"Keys\":[");
             size_t from = first < unprocessed_from ? unprocessed_from - first : 0;
             for (size_t k = from; k < count; k++) {
                 if (k > from) buf_putc(out, ',');
-                value_t key;
-                if (!value_map_from_json(a, keys->u.array.items[k], &key))
-                    value_map_write_json(out, &key);
+                json_write_value(out, keys->u.array.items[k]);
             }
-            buf_append_str(out, "]}");
+            buf_putc(out, ']');
+            for (size_t m = 0; m < table->value->u.object.count; m++) {
+                const json_member_t *opt = &table->value->u.object.members[m];
+                if (strcmp(opt->key, "Keys") == 0) continue;
+                buf_putc(out, ',');
+                json_write_string(out, opt->key, opt->key_len);
+                buf_putc(out, ':');
+                json_write_value(out, opt->value);
+            }
+            buf_putc(out, '}');
         }
     }
     buf_putc(out, '}');

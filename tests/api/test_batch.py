@@ -516,3 +516,33 @@ def test_get_consumed_capacity_per_table(ddb, make_table):
     got = {c["TableName"]: c["CapacityUnits"] for c in resp["ConsumedCapacity"]}
     # eventually consistent reads: half a unit per item read or looked for
     assert got == {a: 1.0, b: 0.5}
+
+
+def test_get_over_16mb_returns_unprocessed_keys_with_their_options(ddb, make_table):
+    # 60 items of ~390 KB: about 23 MB, more than one 16 MB response.
+    table = make_table()
+    big = "x" * (390 * 1024)
+    for i in range(60):
+        ddb.put_item(TableName=table, Item={"pk": S("k%02d" % i), "blob": S(big), "n": N(i)})
+    request = {table: {"Keys": [{"pk": S("k%02d" % i)} for i in range(60)],
+                       "ProjectionExpression": "pk, #b",
+                       "ExpressionAttributeNames": {"#b": "blob"},
+                       "ConsistentRead": True}}
+    resp = ddb.batch_get_item(RequestItems=request)
+    first = resp["Responses"][table]
+    unprocessed = resp["UnprocessedKeys"]
+    assert 0 < len(first) < 60
+    assert set(unprocessed) == {table}
+    rest = unprocessed[table]
+    # resent as is, with the same projection and read mode
+    assert rest["ProjectionExpression"] == "pk, #b"
+    assert rest["ExpressionAttributeNames"] == {"#b": "blob"}
+    assert rest["ConsistentRead"] is True
+    assert len(first) + len(rest["Keys"]) == 60
+    got = list(first)
+    while unprocessed:
+        resp = ddb.batch_get_item(RequestItems=unprocessed)
+        got += resp["Responses"][table]
+        unprocessed = resp["UnprocessedKeys"]
+    assert sorted(item["pk"]["S"] for item in got) == ["k%02d" % i for i in range(60)]
+    assert all(set(item) == {"pk", "blob"} for item in got)
