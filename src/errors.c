@@ -222,6 +222,19 @@ ddb_error_t *err_placeholders_without_expression(arena_t *a, const char *member,
                          member);
 }
 
+ddb_error_t *err_conditional_operator_alone(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "ConditionalOperator cannot be used without Filter or Expected");
+}
+
+ddb_error_t *err_conditional_operator_one_element(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "ConditionalOperator can only be used when Filter or Expected has two or "
+                         "more elements");
+}
+
 ddb_error_t *err_updated_item_too_large(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,

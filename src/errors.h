@@ -113,6 +113,10 @@ ddb_error_t *err_mixed_parameters(arena_t *a, const char *legacy, const char *ex
  * had, as the service's text does for values. */
 ddb_error_t *err_placeholders_without_expression(arena_t *a, const char *member,
                                                  const char *null_expressions);
+/* ConditionalOperator without Expected/QueryFilter/ScanFilter, or with
+ * fewer than two of their entries to join. */
+ddb_error_t *err_conditional_operator_alone(arena_t *a);
+ddb_error_t *err_conditional_operator_one_element(arena_t *a);
 /* An UpdateItem whose result would be over 400 KB. */
 ddb_error_t *err_updated_item_too_large(arena_t *a);
 

@@ -66,6 +66,19 @@ ddb_error_t *op_read_expressions(api_call_t *call, const json_value_t *req, unsi
         e = err_mixed_parameters(a, legacy.data, expression.data);
         goto done;
     }
+    if (m[1]) {
+        /* ConditionalOperator joins the entries of Expected, QueryFilter
+         * or ScanFilter: it needs one of them, with two entries or more. */
+        const json_value_t *joined = m[0] ? m[0] : m[4] ? m[4] : m[5];
+        if (!joined) {
+            e = err_conditional_operator_alone(a);
+            goto done;
+        }
+        if (joined->type == JSON_OBJECT && joined->u.object.count < 2) {
+            e = err_conditional_operator_one_element(a);
+            goto done;
+        }
+    }
     const json_value_t *names = m[NAMES], *values = m[VALUES];
     if (!expression.len) {
         const char *null_expressions =

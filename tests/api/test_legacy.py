@@ -432,3 +432,37 @@ def test_conditional_operator_with_condition_expression(ddb, table_s):
     # code only; message unverified
     assert_error(ddb.put_item, "ValidationException", TableName=table_s, Item=KEY,
                  ConditionalOperator="OR", ConditionExpression="attribute_not_exists(pk)")
+
+
+ALONE = "ConditionalOperator cannot be used without Filter or Expected"
+ONE_ELEMENT = ("ConditionalOperator can only be used when Filter or Expected has two or more "
+               "elements")
+
+
+@pytest.mark.parametrize("op", ["put", "update", "delete"])
+@pytest.mark.parametrize("operator", ["AND", "OR"])
+def test_conditional_operator_without_expected(ddb, table_s, server, op, operator):
+    calls = {
+        "put": (ddb.put_item, dict(Item=KEY)),
+        "delete": (ddb.delete_item, dict(Key=KEY)),
+        "update": (ddb.update_item,
+                   dict(Key=KEY, AttributeUpdates={"mk": {"Action": "PUT", "Value": MARK}})),
+    }
+    call, params = calls[op]
+    assert_error(call, "ValidationException", ALONE, TableName=table_s,
+                 ConditionalOperator=operator, **params)
+    assert_error(call, "ValidationException", ONE_ELEMENT, TableName=table_s,
+                 ConditionalOperator=operator, Expected={}, **params)
+    assert_error(call, "ValidationException", ONE_ELEMENT, TableName=table_s,
+                 ConditionalOperator=operator, Expected={"a": {"Exists": False}}, **params)
+    assert server.alive()
+    assert read(ddb, table_s) is None
+
+
+def test_conditional_operator_without_filter(ddb, table_s):
+    assert_error(ddb.scan, "ValidationException", ALONE, TableName=table_s,
+                 ConditionalOperator="OR")
+    assert_error(ddb.scan, "ValidationException", ONE_ELEMENT, TableName=table_s,
+                 ConditionalOperator="OR", ScanFilter={"a": cmp("NOT_NULL")})
+    assert_error(ddb.query, "ValidationException", ALONE, TableName=table_s,
+                 ConditionalOperator="AND", KeyConditions={"pk": cmp("EQ", S("k"))})
