@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "constraint.h"
 #include "log.h"
 #include "storage.h"
 #include "wire.h"
@@ -184,121 +185,49 @@ static ddb_error_t *read_raw(arena_t *a, const json_value_t *req, raw_table_t *r
 
 /* --- validation ------------------------------------------------------------------ */
 
-static bool name_chars_ok(const char *s)
-{
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_' || *s == '.' || *s == '-'))
-            return false;
-    return true;
-}
-
-static bool in_enum(const char *s, const char *const *values)
-{
-    for (; *values; values++)
-        if (strcmp(s, *values) == 0) return true;
-    return false;
-}
-
-static const char *const attr_types[] = {"S", "N", "B", NULL};
-static const char *const key_types[] = {"HASH", "RANGE", NULL};
-static const char *const billing_modes[] = {"PROVISIONED", "PAY_PER_REQUEST", NULL};
-static const char *const projection_types[] = {"ALL", "KEYS_ONLY", "INCLUDE", NULL};
-static const char *const stream_view_types[] = {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES",
-                                                "KEYS_ONLY", NULL};
-static const char *const sse_types[] = {"AES256", "KMS", NULL};
-static const char *const table_classes[] = {"STANDARD", "STANDARD_INFREQUENT_ACCESS", NULL};
-
-static void check_enum(constraint_list_t *cl, const char *value, const char *path,
-                       const char *const *values, const char *set_text)
-{
-    if (value && !in_enum(value, values)) {
-        char constraint[200];
-        snprintf(constraint, sizeof constraint, "Member must satisfy enum value set: [%s]",
-                 set_text);
-        constraint_list_add(cl, value, path, constraint);
-    }
-}
-
 static void check_throughput(constraint_list_t *cl, const raw_throughput_t *t, const char *path)
 {
     if (!t->present) return;
-    char p[160], v[32];
-    snprintf(p, sizeof p, "%s.writeCapacityUnits", path);
-    if (!t->wcu_set) constraint_list_add(cl, NULL, p, "Member must not be null");
-    else if (t->wcu < 1) {
-        snprintf(v, sizeof v, "%lld", (long long)t->wcu);
-        constraint_list_add(cl, v, p, "Member must have value greater than or equal to 1");
-    }
-    snprintf(p, sizeof p, "%s.readCapacityUnits", path);
-    if (!t->rcu_set) constraint_list_add(cl, NULL, p, "Member must not be null");
-    else if (t->rcu < 1) {
-        snprintf(v, sizeof v, "%lld", (long long)t->rcu);
-        constraint_list_add(cl, v, p, "Member must have value greater than or equal to 1");
-    }
+    if (constraint_required(cl, t->wcu_set, "%s.writeCapacityUnits", path))
+        constraint_range(cl, t->wcu, 1, INT64_MAX, "%s.writeCapacityUnits", path);
+    if (constraint_required(cl, t->rcu_set, "%s.readCapacityUnits", path))
+        constraint_range(cl, t->rcu, 1, INT64_MAX, "%s.readCapacityUnits", path);
 }
 
 static void check_key_schema(constraint_list_t *cl, const raw_list_t *keys, const char *path)
 {
-    if (!keys->present) {
-        constraint_list_add(cl, NULL, path, "Member must not be null");
-        return;
-    }
-    char p[160];
+    if (!constraint_required(cl, keys->present, "%s", path)) return;
     for (size_t i = 0; i < keys->count; i++) {
-        snprintf(p, sizeof p, "%s.%zu.member.keyType", path, i + 1);
-        if (!keys->items[i].type) constraint_list_add(cl, NULL, p, "Member must not be null");
-        else check_enum(cl, keys->items[i].type, p, key_types, "HASH, RANGE");
-        snprintf(p, sizeof p, "%s.%zu.member.attributeName", path, i + 1);
-        if (!keys->items[i].name) constraint_list_add(cl, NULL, p, "Member must not be null");
+        if (constraint_required(cl, keys->items[i].type, "%s.%zu.member.keyType", path, i + 1))
+            constraint_enum(cl, keys->items[i].type, &ENUM_KEY_TYPE, "%s.%zu.member.keyType",
+                            path, i + 1);
+        constraint_required(cl, keys->items[i].name, "%s.%zu.member.attributeName", path, i + 1);
     }
-    if (keys->count < 1)
-        constraint_list_add(cl, "[]", path, "Member must have length greater than or equal to 1");
-    else if (keys->count > 2) {
-        buf_t v;
-        buf_init(&v);
-        buf_putc(&v, '[');
-        for (size_t i = 0; i < keys->count; i++)
-            buf_printf(&v, "%sKeySchemaElement(AttributeName=%s, KeyType=%s)", i ? ", " : "",
-                       keys->items[i].name ? keys->items[i].name : "null",
-                       keys->items[i].type ? keys->items[i].type : "null");
-        buf_append(&v, "]", 2);
-        constraint_list_add(cl, v.data, path, "Member must have length less than or equal to 2");
-        buf_free(&v);
-    }
-}
-
-static void check_index_name(constraint_list_t *cl, const char *name, const char *path)
-{
-    if (!name) {
-        constraint_list_add(cl, NULL, path, "Member must not be null");
-        return;
-    }
-    size_t len = strlen(name);
-    if (!name_chars_ok(name))
-        constraint_list_add(cl, name, path,
-                            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
-    if (len < 3)
-        constraint_list_add(cl, name, path, "Member must have length greater than or equal to 3");
-    if (len > 255)
-        constraint_list_add(cl, name, path, "Member must have length less than or equal to 255");
+    if (keys->count >= 1 && keys->count <= 2) return;
+    buf_t v;
+    buf_init(&v);
+    buf_putc(&v, '[');
+    for (size_t i = 0; i < keys->count; i++)
+        buf_printf(&v, "%sKeySchemaElement(AttributeName=%s, KeyType=%s)", i ? ", " : "",
+                   keys->items[i].name ? keys->items[i].name : "null",
+                   keys->items[i].type ? keys->items[i].type : "null");
+    buf_append(&v, "]", 2);
+    constraint_length(cl, v.data, keys->count, 1, 2, "%s", path);
+    buf_free(&v);
 }
 
 static void check_indexes(constraint_list_t *cl, const raw_index_t *ix, size_t count,
                           const char *member)
 {
-    char p[160];
     for (size_t i = 0; i < count; i++) {
-        snprintf(p, sizeof p, "%s.%zu.member.indexName", member, i + 1);
-        check_index_name(cl, ix[i].name, p);
+        constraint_name(cl, ix[i].name, "%s.%zu.member.indexName", member, i + 1);
+        char p[160];
         snprintf(p, sizeof p, "%s.%zu.member.keySchema", member, i + 1);
         check_key_schema(cl, &ix[i].keys, p);
-        snprintf(p, sizeof p, "%s.%zu.member.projection", member, i + 1);
-        if (!ix[i].projection_present) constraint_list_add(cl, NULL, p, "Member must not be null");
-        else {
-            snprintf(p, sizeof p, "%s.%zu.member.projection.projectionType", member, i + 1);
-            check_enum(cl, ix[i].projection_type, p, projection_types, "ALL, KEYS_ONLY, INCLUDE");
-        }
+        if (constraint_required(cl, ix[i].projection_present, "%s.%zu.member.projection",
+                                member, i + 1))
+            constraint_enum(cl, ix[i].projection_type, &ENUM_PROJECTION_TYPE,
+                            "%s.%zu.member.projection.projectionType", member, i + 1);
         snprintf(p, sizeof p, "%s.%zu.member.provisionedThroughput", member, i + 1);
         check_throughput(cl, &ix[i].throughput, p);
     }
@@ -364,54 +293,34 @@ static ddb_error_t *check_projection(arena_t *a, const raw_index_t *ix)
     return NULL;
 }
 
-void catalog_check_table_name(constraint_list_t *cl, const char *name, const char *path)
-{
-    if (!name) {
-        constraint_list_add(cl, NULL, path, "Member must not be null");
-        return;
-    }
-    if (!name_chars_ok(name))
-        constraint_list_add(cl, name, path,
-                            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
-    if (strlen(name) < 3)
-        constraint_list_add(cl, name, path, "Member must have length greater than or equal to 3");
-    if (strlen(name) > 255)
-        constraint_list_add(cl, name, path, "Member must have length less than or equal to 255");
-}
-
 static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
 {
     ddb_error_t *e;
     constraint_list_t cl;
     constraint_list_init(&cl, a);
-    if (!r->attrs.present) constraint_list_add(&cl, NULL, "attributeDefinitions", "Member must not be null");
+    constraint_required(&cl, r->attrs.present, "attributeDefinitions");
     for (size_t i = 0; i < r->attrs.count; i++) {
-        char p[96];
-        snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeType", i + 1);
-        if (!r->attrs.items[i].type) constraint_list_add(&cl, NULL, p, "Member must not be null");
-        else check_enum(&cl, r->attrs.items[i].type, p, attr_types, "B, N, S");
-        snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeName", i + 1);
-        if (!r->attrs.items[i].name) constraint_list_add(&cl, NULL, p, "Member must not be null");
+        const char *type = r->attrs.items[i].type;
+        if (constraint_required(&cl, type, "attributeDefinitions.%zu.member.attributeType", i + 1))
+            constraint_enum(&cl, type, &ENUM_SCALAR_TYPE,
+                            "attributeDefinitions.%zu.member.attributeType", i + 1);
+        constraint_required(&cl, r->attrs.items[i].name,
+                            "attributeDefinitions.%zu.member.attributeName", i + 1);
     }
-    catalog_check_table_name(&cl, r->table_name, "tableName");
+    constraint_name(&cl, r->table_name, "tableName");
     check_key_schema(&cl, &r->keys, "keySchema");
     check_indexes(&cl, r->lsi, r->lsi_count, "localSecondaryIndexes");
     check_indexes(&cl, r->gsi, r->gsi_count, "globalSecondaryIndexes");
-    check_enum(&cl, r->billing_mode, "billingMode", billing_modes, "PROVISIONED, PAY_PER_REQUEST");
+    constraint_enum(&cl, r->billing_mode, &ENUM_BILLING_MODE, "billingMode");
     check_throughput(&cl, &r->throughput, "provisionedThroughput");
     if (r->stream_present)
-        check_enum(&cl, r->stream_view_type, "streamSpecification.streamViewType",
-                   stream_view_types, "NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY");
-    if (r->sse_present)
-        check_enum(&cl, r->sse_type, "sSESpecification.sSEType", sse_types, "AES256, KMS");
-    check_enum(&cl, r->table_class, "tableClass", table_classes,
-               "STANDARD, STANDARD_INFREQUENT_ACCESS");
+        constraint_enum(&cl, r->stream_view_type, &ENUM_STREAM_VIEW_TYPE,
+                        "streamSpecification.streamViewType");
+    if (r->sse_present) constraint_enum(&cl, r->sse_type, &ENUM_SSE_TYPE, "sSESpecification.sSEType");
+    constraint_enum(&cl, r->table_class, &ENUM_TABLE_CLASS, "tableClass");
     for (size_t i = 0; i < r->tags.count; i++) {
-        char p[96];
-        snprintf(p, sizeof p, "tags.%zu.member.key", i + 1);
-        if (!r->tags.items[i].name) constraint_list_add(&cl, NULL, p, "Member must not be null");
-        snprintf(p, sizeof p, "tags.%zu.member.value", i + 1);
-        if (!r->tags.items[i].type) constraint_list_add(&cl, NULL, p, "Member must not be null");
+        constraint_required(&cl, r->tags.items[i].name, "tags.%zu.member.key", i + 1);
+        constraint_required(&cl, r->tags.items[i].type, "tags.%zu.member.value", i + 1);
     }
     if ((e = constraint_list_finish(&cl))) return e;
 
@@ -543,9 +452,8 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     }
     if (r->stream_present) {
         if (r->stream_enabled && !r->stream_view_type)
-            return err_validation(a, "1 validation error detected: Value null at "
-                                     "'streamSpecification.streamViewType' failed to satisfy "
-                                     "constraint: Member must not be null");
+            return constraint_error(a, NULL, "Member must not be null",
+                                    "streamSpecification.streamViewType");
         if (!r->stream_enabled && r->stream_view_type && !stored)
             return err_validation(a, "One or more parameter values were invalid: "
                                      "StreamSpecification: StreamViewType was set but "

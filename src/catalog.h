@@ -110,9 +110,6 @@ typedef struct table {
 ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool stored, table_t **out);
 void catalog_table_free(table_t *t);
 
-/* Table-name rules shared by every operation, into a constraint list. */
-void catalog_check_table_name(constraint_list_t *cl, const char *name, const char *path);
-
 void catalog_table_render_definition(buf_t *b, const table_t *t);
 /* A TableDescription object for the given TableStatus. */
 void catalog_table_render_description(buf_t *b, const table_t *t, const char *status);

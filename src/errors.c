@@ -105,37 +105,6 @@ ddb_error_t *err_internal(arena_t *a)
     return ddb_error_new(a, ERR_INTERNAL, "Internal server error");
 }
 
-void constraint_list_init(constraint_list_t *l, arena_t *a)
-{
-    l->arena = a;
-    l->count = 0;
-    buf_init(&l->text);
-}
-
-void constraint_list_add(constraint_list_t *l, const char *value_text, const char *path,
-                         const char *constraint)
-{
-    if (l->count >= 10) return; /* the service reports at most ten */
-    if (l->count) buf_append_str(&l->text, "; ");
-    if (value_text)
-        buf_printf(&l->text, "Value '%s' at '%s' failed to satisfy constraint: %s", value_text,
-                   path, constraint);
-    else
-        buf_printf(&l->text, "Value null at '%s' failed to satisfy constraint: %s", path,
-                   constraint);
-    l->count++;
-}
-
-ddb_error_t *constraint_list_finish(constraint_list_t *l)
-{
-    ddb_error_t *e = NULL;
-    if (l->count)
-        e = ddb_error_new(l->arena, ERR_VALIDATION, "%d validation error%s detected: %.*s",
-                          l->count, l->count > 1 ? "s" : "", (int)l->text.len, l->text.data);
-    buf_free(&l->text);
-    return e;
-}
-
 ddb_error_t *err_validation(arena_t *a, const char *fmt, ...)
 {
     va_list ap;
@@ -289,6 +258,96 @@ ddb_error_t *err_transaction_canceled(arena_t *a, const char *reasons, const cha
 ddb_error_t *err_item_too_large(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
+}
+
+/* --- batches and transactions ----------------------------------------------------- */
+
+ddb_error_t *err_write_request_both(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Supplied AttributeValue has more than one datatypes set, must contain "
+                         "exactly one of the supported datatypes");
+}
+
+ddb_error_t *err_batch_too_many(arena_t *a, const char *op)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Too many items requested for the %s call", op);
+}
+
+ddb_error_t *err_batch_duplicate_keys(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Provided list of item keys contains duplicates");
+}
+
+ddb_error_t *err_transact_item_kinds(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "TransactItems can only contain one of Check, Put, Update or Delete");
+}
+
+/* --- Query and Scan ---------------------------------------------------------------- */
+
+ddb_error_t *err_segments_incomplete(arena_t *a, bool segment_given)
+{
+    if (segment_given)
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "The TotalSegments parameter is required but was not present in the "
+                             "request when Segment parameter is present");
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The Segment parameter is required but was not present in the request "
+                         "when parameter TotalSegments is present");
+}
+
+ddb_error_t *err_segment_out_of_range(arena_t *a, long long segment, long long total)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The Segment parameter is zero-based and must be less than parameter "
+                         "TotalSegments: Segment: %lld is not less than TotalSegments: %lld",
+                         segment, total);
+}
+
+ddb_error_t *err_index_not_found(arena_t *a, const char *index)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "The table does not have the specified index: %s",
+                         index);
+}
+
+ddb_error_t *err_index_backfilling(arena_t *a, const char *index)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Cannot read from backfilling global secondary index: %s", index);
+}
+
+ddb_error_t *err_gsi_consistent_read(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Consistent reads are not supported on global secondary indexes");
+}
+
+ddb_error_t *err_select_all_on_gsi(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a,
+                                 "Select type ALL_ATTRIBUTES is not supported for global "
+                                 "secondary index %s because its projection type is not ALL",
+                                 index);
+}
+
+ddb_error_t *err_select_projected_on_table(arena_t *a)
+{
+    return err_invalid_parameter(
+        a, "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+}
+
+ddb_error_t *err_select_specific_without_projection(arena_t *a)
+{
+    return err_invalid_parameter(a, "Must specify the AttributesToGet or ProjectionExpression "
+                                    "when choosing to get SPECIFIC_ATTRIBUTES");
+}
+
+ddb_error_t *err_select_with_projection(arena_t *a, const char *member, const char *what)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Cannot specify the %s when choosing to get %s",
+                         member, what);
 }
 
 /* --- expressions (expr_*.c) -------------------------------------------------- */

@@ -61,20 +61,8 @@ ddb_error_t *err_internal(arena_t *a);
 /* A Content-Encoding: gzip body that does not inflate. */
 ddb_error_t *err_body_not_decompressible(arena_t *a);
 
-/* "1 validation error detected: Value '<v>' at '<path>' failed to satisfy
- * constraint: <constraint>" accumulates: a request collects constraint
- * violations into a list, rendered together (the service lists up to 10). */
-typedef struct {
-    arena_t *arena;
-    int count;
-    buf_t text; /* "Value ... ; Value ..." */
-} constraint_list_t;
-void constraint_list_init(constraint_list_t *l, arena_t *a);
-/* value_text NULL renders "Value null"; otherwise the value is quoted. */
-void constraint_list_add(constraint_list_t *l, const char *value_text, const char *path,
-                         const char *constraint);
-/* The accumulated error (and frees the list's buffer), or NULL if empty. */
-ddb_error_t *constraint_list_finish(constraint_list_t *l);
+/* The "N validation errors detected" texts of member constraints are made
+ * by constraint.h. */
 
 /* Generic ValidationException with a fixed text. */
 ddb_error_t *err_validation(arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -119,6 +107,28 @@ ddb_error_t *err_conditional_operator_alone(arena_t *a);
 ddb_error_t *err_conditional_operator_one_element(arena_t *a);
 /* An UpdateItem whose result would be over 400 KB. */
 ddb_error_t *err_updated_item_too_large(arena_t *a);
+
+/* Batches and transactions. */
+/* A WriteRequest with both PutRequest and DeleteRequest. */
+ddb_error_t *err_write_request_both(arena_t *a);
+/* op: "BatchGetItem" or "BatchWriteItem" */
+ddb_error_t *err_batch_too_many(arena_t *a, const char *op);
+ddb_error_t *err_batch_duplicate_keys(arena_t *a);
+ddb_error_t *err_transact_item_kinds(arena_t *a);
+
+/* Query and Scan. */
+/* Segment without TotalSegments (segment_given) or the reverse. */
+ddb_error_t *err_segments_incomplete(arena_t *a, bool segment_given);
+ddb_error_t *err_segment_out_of_range(arena_t *a, long long segment, long long total);
+ddb_error_t *err_index_not_found(arena_t *a, const char *index);
+ddb_error_t *err_index_backfilling(arena_t *a, const char *index);
+ddb_error_t *err_gsi_consistent_read(arena_t *a);
+ddb_error_t *err_select_all_on_gsi(arena_t *a, const char *index);
+ddb_error_t *err_select_projected_on_table(arena_t *a);
+ddb_error_t *err_select_specific_without_projection(arena_t *a);
+/* member: "AttributesToGet" or "ProjectionExpression"; what: "only the
+ * Count" or the Select value. */
+ddb_error_t *err_select_with_projection(arena_t *a, const char *member, const char *what);
 
 /* --- expressions (expr_*.c) ----------------------------------------------
  * `expr` is the expression's name as the service prints it, e.g.

@@ -130,7 +130,8 @@ ddb_error_t *expr_from_expected(expr_env_t *env, const json_value_t *expected,
 /* AttributeUpdates as an update. */
 ddb_error_t *expr_from_attribute_updates(expr_env_t *env, const json_value_t *updates,
                                          expr_t **out);
-/* AttributesToGet (a JSON list of strings) as a projection. */
+/* AttributesToGet (a JSON list of strings; the operation checked that it is
+ * not empty) as a projection; a repeated name is an error. */
 ddb_error_t *expr_from_attributes_to_get(expr_env_t *env, const json_value_t *names,
                                          expr_t **out);
 

@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "constraint.h"
 #include "expr_internal.h"
 #include "wire.h"
 
@@ -146,17 +147,15 @@ static expr_node_t *comparison(arena_t *a, legacy_op_t op, expr_node_t *path, va
     }
 }
 
-static ddb_error_t *enum_error(arena_t *a, const char *value, const char *path, const char *allowed)
+/* The error for a value outside an enum of the model, or NULL. */
+static ddb_error_t *enum_check(arena_t *a, const char *value, const constraint_enum_t *set,
+                               const char *path)
 {
     constraint_list_t cl;
     constraint_list_init(&cl, a);
-    constraint_list_add(&cl, value, path, allowed);
+    constraint_enum(&cl, value, set, "%s", path);
     return constraint_list_finish(&cl);
 }
-
-static const char operators_enum[] =
-    "Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, "
-    "NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]";
 
 /* One Expected entry as a condition node. */
 static ddb_error_t *expected_entry(arena_t *a, const char *attr, size_t attr_len,
@@ -224,9 +223,9 @@ ddb_error_t *expr_from_expected(expr_env_t *env, const json_value_t *expected,
     *out = NULL;
     if (e) return e;
     bool any = conditional_operator && strcmp(conditional_operator, "OR") == 0;
-    if (conditional_operator && !any && strcmp(conditional_operator, "AND") != 0)
-        return enum_error(a, conditional_operator, "conditionalOperator",
-                          "Member must satisfy enum value set: [OR, AND]");
+    if ((e = enum_check(a, conditional_operator, &ENUM_CONDITIONAL_OPERATOR,
+                        "conditionalOperator")))
+        return e;
     /* an unknown ComparisonOperator is a request-level constraint */
     for (size_t i = 0; i < expected->u.object.count; i++) {
         const json_member_t *m = &expected->u.object.members[i];
@@ -236,10 +235,9 @@ ddb_error_t *expr_from_expected(expr_env_t *env, const json_value_t *expected,
         wire_string(a, m->value, "ComparisonOperator", &op, &len, &e);
         if (e) return e;
         if (op && op_lookup(op, len) < 0)
-            return enum_error(a, op,
+            return enum_check(a, op, &ENUM_COMPARISON_OPERATOR,
                               arena_sprintf(a, "expected.%.*s.member.comparisonOperator",
-                                            (int)m->key_len, m->key),
-                              operators_enum);
+                                            (int)m->key_len, m->key));
     }
     expr_node_t *root = NULL;
     for (size_t i = 0; i < expected->u.object.count; i++) {
@@ -286,11 +284,10 @@ ddb_error_t *expr_from_attribute_updates(expr_env_t *env, const json_value_t *up
         const char *action = NULL;
         wire_string(a, m->value, "Action", &action, NULL, &e);
         if (e) return e;
-        if (action && strcmp(action, "PUT") && strcmp(action, "ADD") && strcmp(action, "DELETE"))
-            return enum_error(
-                a, action,
-                arena_sprintf(a, "attributeUpdates.%.*s.member.action", (int)m->key_len, m->key),
-                "Member must satisfy enum value set: [ADD, PUT, DELETE]");
+        if ((e = enum_check(
+                 a, action, &ENUM_ATTRIBUTE_ACTION,
+                 arena_sprintf(a, "attributeUpdates.%.*s.member.action", (int)m->key_len, m->key))))
+            return e;
     }
     for (size_t i = 0; i < count; i++) {
         const json_member_t *m = &updates->u.object.members[i];
@@ -348,14 +345,11 @@ ddb_error_t *expr_from_attributes_to_get(expr_env_t *env, const json_value_t *na
     *out = NULL;
     if (e) return e;
     size_t count = names->u.array.count;
-    if (count == 0)
-        return enum_error(a, "[]", "attributesToGet",
-                          "Member must have length greater than or equal to 1");
     expr_t *x = arena_alloc(a, sizeof *x);
     memset(x, 0, sizeof *x);
     x->kind = EXPR_PROJECTION;
     x->legacy = true;
-    x->paths = arena_alloc(a, count * sizeof *x->paths);
+    x->paths = arena_alloc(a, (count ? count : 1) * sizeof *x->paths);
     for (size_t i = 0; i < count; i++) {
         const json_value_t *j = names->u.array.items[i];
         if ((e = wire_check(a, j, WIRE_STRING))) return e;

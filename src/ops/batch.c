@@ -36,30 +36,22 @@ static json_value_t *entry_request(arena_t *a, const char *table, size_t table_l
     return obj;
 }
 
-/* RequestItems (checked) and ReturnConsumedCapacity, shared by both batches. */
+/* RequestItems and ReturnConsumedCapacity, shared by both batches: the
+ * member types, and the constraints into cl. */
 static ddb_error_t *read_request_items(api_call_t *call, const json_value_t *req,
-                                       const json_value_t **items, capacity_mode_t *capacity)
+                                       constraint_list_t *cl, const json_value_t **items,
+                                       capacity_mode_t *capacity)
 {
     arena_t *a = call->arena;
     ddb_error_t *e = NULL;
-    const char *rcc = NULL;
     *items = wire_container(a, req, "RequestItems", WIRE_MAP, &e);
-    if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
     if (e) return e;
-    *capacity = rcc && (strcmp(rcc, "TOTAL") == 0 || strcmp(rcc, "INDEXES") == 0) ? CAPACITY_TOTAL
-                                                                                 : CAPACITY_NONE;
-    if (!*items)
-        return err_validation(a, "1 validation error detected: Value null at 'requestItems' failed "
-                                 "to satisfy constraint: Member must not be null");
-    if ((*items)->u.object.count == 0)
-        return err_validation(a, "1 validation error detected: Value '{}' at 'requestItems' failed "
-                                 "to satisfy constraint: Member must have length greater than or "
-                                 "equal to 1");
-    constraint_list_t cl;
-    constraint_list_init(&cl, a);
-    for (size_t i = 0; i < (*items)->u.object.count; i++)
-        catalog_check_table_name(&cl, (*items)->u.object.members[i].key, "requestItems.key");
-    return constraint_list_finish(&cl);
+    if (constraint_required(cl, *items != NULL, "requestItems")) {
+        constraint_length(cl, "{}", (*items)->u.object.count, 1, 0, "requestItems");
+        for (size_t i = 0; i < (*items)->u.object.count; i++)
+            constraint_name(cl, (*items)->u.object.members[i].key, "requestItems.key");
+    }
+    return capacity_mode_read(a, req, cl, capacity);
 }
 
 /* --- BatchWriteItem ----------------------------------------------------------------- */
@@ -98,10 +90,11 @@ static void batch_write_done(storage_write_t *w, int status)
     } else {
         for (size_t i = 0; i < b->count; i++) item_write_account(b->writes[i]);
         buf_append_str(call->out, "{\"UnprocessedItems\":{}");
-        if (b->capacity != CAPACITY_NONE) {
-            buf_putc(call->out, ',');
-            op_render_write_capacity_list(call->out, b->writes, b->count, 1.0);
-        }
+        capacity_t *used = arena_alloc(call->arena, b->count * sizeof *used);
+        size_t nused = 0;
+        bool first = false;
+        item_write_add_capacity(b->writes, b->count, 1.0, used, &nused);
+        capacity_render_list(call->out, b->capacity, used, nused, &first);
         buf_putc(call->out, '}');
         op_reply_ok(call);
     }
@@ -114,25 +107,29 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
     arena_t *a = call->arena;
     const json_value_t *items;
     capacity_mode_t capacity;
-    ddb_error_t *e = read_request_items(call, req, &items, &capacity);
-    if (e) return op_reply_error(call, e);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    ddb_error_t *e = read_request_items(call, req, &cl, &items, &capacity);
+    const char *metrics = NULL;
+    if (!e) wire_string(a, req, "ReturnItemCollectionMetrics", &metrics, NULL, &e);
     size_t total = 0;
-    for (size_t i = 0; i < items->u.object.count; i++) {
+    bool sizes_ok = true;
+    for (size_t i = 0; !e && items && i < items->u.object.count; i++) {
         const json_value_t *list = items->u.object.members[i].value;
-        if ((e = wire_check(a, list, WIRE_LIST))) return op_reply_error(call, e);
-        if (list->u.array.count == 0 || list->u.array.count > BATCH_WRITE_MAX)
-            return op_reply_error(
-                call, err_validation(a, "1 validation error detected: Value '%s' at "
-                                        "'requestItems' failed to satisfy constraint: Map value "
-                                        "must satisfy constraint: [Member must have length less "
-                                        "than or equal to 25, Member must have length greater "
-                                        "than or equal to 1]",
-                                     wire_value_text(a, items)));
-        total += list->u.array.count;
+        if ((e = wire_check(a, list, WIRE_LIST))) break;
+        size_t n = list->u.array.count;
+        sizes_ok &= n >= 1 && n <= BATCH_WRITE_MAX;
+        total += n;
     }
+    if (!sizes_ok)
+        constraint_map_values_length(&cl, wire_value_text(a, items), 1, BATCH_WRITE_MAX,
+                                     "requestItems");
+    if (!e) constraint_enum(&cl, metrics, &ENUM_RETURN_ITEM_COLLECTION_METRICS,
+                            "returnItemCollectionMetrics");
+    ddb_error_t *ce = constraint_list_finish(&cl);
+    if (e || (e = ce)) return op_reply_error(call, e);
     if (total > BATCH_WRITE_MAX)
-        return op_reply_error(call, err_validation(a, "Too many items requested for the "
-                                                      "BatchWriteItem call"));
+        return op_reply_error(call, err_batch_too_many(a, "BatchWriteItem"));
     batch_write_t *b = arena_calloc(a, sizeof *b);
     b->writes = arena_alloc(a, total * sizeof *b->writes);
     b->capacity = capacity;
@@ -146,12 +143,9 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
                                                                 WIRE_STRUCT, &e);
             if (e) break;
             if ((put != NULL) == (del != NULL)) {
-                e = err_validation(a, "Supplied AttributeValue has more than one datatypes set, "
-                                      "must contain exactly one of the supported datatypes");
-                if (!put) e = err_validation(a, "1 validation error detected: Value null at "
-                                                "'requestItems.%s.member.putRequest' failed to "
-                                                "satisfy constraint: Member must not be null",
-                                             table->key);
+                e = put ? err_write_request_both(a)
+                        : constraint_error(a, NULL, "Member must not be null",
+                                           "requestItems.%s.member.putRequest", table->key);
                 break;
             }
             const json_value_t *body = put ? put : del;
@@ -163,7 +157,7 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
                 break;
             for (size_t j = 0; j < b->count && !e; j++)
                 if (item_write_same_item(b->writes[j], iw))
-                    e = err_validation(a, "Provided list of item keys contains duplicates");
+                    e = err_batch_duplicate_keys(a);
             b->writes[b->count++] = iw;
         }
     }
@@ -185,28 +179,25 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
     arena_t *a = call->arena;
     const json_value_t *items;
     capacity_mode_t capacity;
-    ddb_error_t *e = read_request_items(call, req, &items, &capacity);
-    if (e) return op_reply_error(call, e);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    ddb_error_t *e = read_request_items(call, req, &cl, &items, &capacity);
     size_t total = 0;
-    for (size_t i = 0; i < items->u.object.count; i++) {
-        const json_value_t *entry = items->u.object.members[i].value;
-        if ((e = wire_check(a, entry, WIRE_STRUCT))) return op_reply_error(call, e);
-        const json_value_t *keys = wire_container(a, entry, "Keys", WIRE_LIST, &e);
-        if (e) return op_reply_error(call, e);
-        if (!keys || keys->u.array.count == 0 || keys->u.array.count > BATCH_GET_MAX)
-            return op_reply_error(
-                call, err_validation(a, "1 validation error detected: Value %s%s%s at "
-                                        "'requestItems.%s.member.keys' failed to satisfy "
-                                        "constraint: Member must have length %s",
-                                     keys ? "'" : "", keys ? wire_value_text(a, keys) : "null",
-                                     keys ? "'" : "", items->u.object.members[i].key,
-                                     keys && keys->u.array.count ? "less than or equal to 100"
-                                                                 : "greater than or equal to 1"));
+    for (size_t i = 0; !e && items && i < items->u.object.count; i++) {
+        const json_member_t *table = &items->u.object.members[i];
+        if ((e = wire_check(a, table->value, WIRE_STRUCT))) break;
+        const json_value_t *keys = wire_container(a, table->value, "Keys", WIRE_LIST, &e);
+        if (e) break;
+        if (!constraint_required(&cl, keys != NULL, "requestItems.%s.member.keys", table->key))
+            continue;
+        constraint_length(&cl, wire_value_text(a, keys), keys->u.array.count, 1, BATCH_GET_MAX,
+                          "requestItems.%s.member.keys", table->key);
         total += keys->u.array.count;
     }
+    ddb_error_t *ce = constraint_list_finish(&cl);
+    if (e || (e = ce)) return op_reply_error(call, e);
     if (total > BATCH_GET_MAX)
-        return op_reply_error(call, err_validation(a, "Too many items requested for the "
-                                                      "BatchGetItem call"));
+        return op_reply_error(call, err_batch_too_many(a, "BatchGetItem"));
     /* Prepare every key as a GetItem would be. */
     item_read_t **reads = arena_alloc(a, total * sizeof *reads);
     size_t n = 0;
@@ -229,9 +220,7 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
             if ((e = item_read_prepare(call, one, &reads[n]))) return op_reply_error(call, e);
             for (size_t j = 0; j < k; j++)
                 if (json_value_equal(keys->u.array.items[j], keys->u.array.items[k]))
-                    return op_reply_error(call, err_validation(
-                                                    a, "Provided list of item keys contains "
-                                                       "duplicates"));
+                    return op_reply_error(call, err_batch_duplicate_keys(a));
             n++;
         }
     }
@@ -240,7 +229,8 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
     buf_t *out = call->out;
     buf_append_str(out, "{\"Responses\":{");
     size_t r = 0, unprocessed_from = n;
-    double *units = arena_calloc(a, items->u.object.count * sizeof *units);
+    capacity_t *used = arena_alloc(a, items->u.object.count * sizeof *used);
+    size_t nused = 0;
     for (size_t i = 0; !e && i < items->u.object.count; i++) {
         const json_member_t *table = &items->u.object.members[i];
         size_t count = json_object_get(table->value, "Keys")->u.array.count;
@@ -259,7 +249,8 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
             size_t mark = out->len;
             if (any) buf_putc(out, ',');
             e = item_read_run(call, txn, t, reads[r], out);
-            if (!e) units[i] += item_read_units(reads[r]);
+            if (!e) capacity_add(used, &nused, item_read_table_name(reads[r]), false,
+                                 item_read_units(reads[r], false));
             if (!e && !item_read_found(reads[r])) out->len = mark;
             else any = true;
         }
@@ -302,17 +293,8 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
         }
     }
     buf_putc(out, '}');
-    if (capacity != CAPACITY_NONE) {
-        buf_append_str(out, ",\"ConsumedCapacity\":[");
-        for (size_t i = 0; i < items->u.object.count; i++) {
-            if (i) buf_putc(out, ',');
-            buf_append_str(out, "{\"TableName\":");
-            json_write_string(out, items->u.object.members[i].key,
-                              items->u.object.members[i].key_len);
-            buf_printf(out, ",\"CapacityUnits\":%.1f}", units[i]);
-        }
-        buf_putc(out, ']');
-    }
+    bool first = false;
+    capacity_render_list(out, capacity, used, nused, &first);
     buf_putc(out, '}');
     return op_reply_ok(call);
 }

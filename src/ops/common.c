@@ -14,6 +14,19 @@ ddb_error_t *op_unsupported(api_call_t *call, const json_value_t *req, const cha
     return NULL;
 }
 
+ddb_error_t *op_check_attributes_to_get(api_call_t *call, const json_value_t *req,
+                                        constraint_list_t *cl)
+{
+    arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    const json_value_t *list = wire_container(a, req, "AttributesToGet", WIRE_LIST, &e);
+    if (e || !list) return e;
+    for (size_t i = 0; i < list->u.array.count; i++)
+        if ((e = wire_check(a, list->u.array.items[i], WIRE_STRING))) return e;
+    constraint_length(cl, "[]", list->u.array.count, 1, 0, "attributesToGet");
+    return NULL;
+}
+
 /* --- expressions and their legacy forms ---------------------------------------- */
 
 /* Read the expression members an operation allows, refuse a request that
@@ -128,42 +141,4 @@ done:
     buf_free(&legacy);
     buf_free(&expression);
     return e;
-}
-
-/* --- capacity --------------------------------------------------------------------- */
-
-void op_render_capacity(buf_t *out, const table_t *t, capacity_mode_t mode, double units,
-                            bool *first)
-{
-    if (mode == CAPACITY_NONE) return;
-    if (!*first) buf_putc(out, ',');
-    *first = false;
-    buf_append_str(out, "\"ConsumedCapacity\":{\"TableName\":");
-    json_write_string(out, t->name, strlen(t->name));
-    buf_printf(out, ",\"CapacityUnits\":%.1f", units);
-    if (mode == CAPACITY_INDEXES) buf_printf(out, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
-    buf_putc(out, '}');
-}
-
-void op_render_write_capacity_list(buf_t *out, item_write_t *const *writes, size_t count,
-                                   double factor)
-{
-    buf_append_str(out, "\"ConsumedCapacity\":[");
-    size_t rendered = 0;
-    for (size_t i = 0; i < count; i++) {
-        const table_t *t = item_write_table(writes[i]);
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++) seen = item_write_table(writes[k]) == t;
-        if (seen) continue;
-        double units = 0;
-        for (size_t k = i; k < count; k++)
-            if (item_write_table(writes[k]) == t) {
-                size_t size = item_write_size(writes[k]);
-                units += factor * (size ? (double)((size + 1023) / 1024) : 1.0);
-            }
-        buf_printf(out, "%s{\"TableName\":", rendered++ ? "," : "");
-        json_write_string(out, t->name, strlen(t->name));
-        buf_printf(out, ",\"CapacityUnits\":%.1f}", units);
-    }
-    buf_putc(out, ']');
 }

@@ -38,59 +38,26 @@ typedef struct {
     bool return_old_on_failure; /* ReturnValuesOnConditionCheckFailure: ALL_OLD */
 } item_common_t;
 
-static void check_enum(constraint_list_t *cl, const char *value, const char *path,
-                       const char *const *values, const char *set_text, int *index)
-{
-    for (int i = 0; values[i]; i++)
-        if (strcmp(values[i], value) == 0) {
-            *index = i;
-            return;
-        }
-    char constraint[160];
-    snprintf(constraint, sizeof constraint, "Member must satisfy enum value set: [%s]", set_text);
-    constraint_list_add(cl, value, path, constraint);
-}
-
 static ddb_error_t *read_common(api_call_t *call, const json_value_t *req, item_common_t *c,
                                 constraint_list_t *cl)
 {
     arena_t *a = call->arena;
     ddb_error_t *e = NULL;
     memset(c, 0, sizeof *c);
-    const char *rcc = NULL, *rv = NULL, *ricm = NULL, *rvf = NULL;
+    const char *rv = NULL, *ricm = NULL, *rvf = NULL;
     wire_string(a, req, "TableName", &c->table_name, NULL, &e);
-    if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
     if (!e) wire_string(a, req, "ReturnValues", &rv, NULL, &e);
     if (!e) wire_string(a, req, "ReturnItemCollectionMetrics", &ricm, NULL, &e);
     if (!e) wire_string(a, req, "ReturnValuesOnConditionCheckFailure", &rvf, NULL, &e);
     if (e) return e;
-    catalog_check_table_name(cl, c->table_name, "tableName");
-    int i = 0;
-    static const char *const capacity[] = {"NONE", "TOTAL", "INDEXES", NULL};
-    if (rcc) {
-        check_enum(cl, rcc, "returnConsumedCapacity", capacity, "INDEXES, TOTAL, NONE", &i);
-        c->capacity = (capacity_mode_t)i;
-    }
-    static const char *const modes[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
-                                        "UPDATED_NEW", NULL};
-    if (rv) {
-        i = 0;
-        check_enum(cl, rv, "returnValues", modes, "ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW",
-                   &i);
-        c->return_values = (return_values_t)i;
-    }
-    static const char *const metrics[] = {"NONE", "SIZE", NULL};
-    if (ricm) {
-        i = 0;
-        check_enum(cl, ricm, "returnItemCollectionMetrics", metrics, "SIZE, NONE", &i);
-        c->return_metrics = i == 1;
-    }
-    static const char *const on_failure[] = {"NONE", "ALL_OLD", NULL};
-    if (rvf) {
-        i = 0;
-        check_enum(cl, rvf, "returnValuesOnConditionCheckFailure", on_failure, "ALL_OLD, NONE", &i);
-        c->return_old_on_failure = i == 1;
-    }
+    constraint_name(cl, c->table_name, "tableName");
+    if ((e = capacity_mode_read(a, req, cl, &c->capacity))) return e;
+    int i = constraint_enum(cl, rv, &ENUM_RETURN_VALUES, "returnValues");
+    if (i > 0) c->return_values = (return_values_t)i;
+    c->return_metrics = constraint_enum(cl, ricm, &ENUM_RETURN_ITEM_COLLECTION_METRICS,
+                                        "returnItemCollectionMetrics") == 1;
+    c->return_old_on_failure = constraint_enum(cl, rvf, &ENUM_RETURN_VALUES_ON_FAILURE,
+                                               "returnValuesOnConditionCheckFailure") == 1;
     return NULL;
 }
 
@@ -186,21 +153,6 @@ static bool stored_item_matches(const table_t *t, const value_t *item, const val
     if (!sk) return true;
     const value_t *r = value_map_get(item, t->keys.range, strlen(t->keys.range));
     return r && value_equal(r, sk);
-}
-
-/* --- capacity -------------------------------------------------------------------- */
-
-static double write_units(size_t size)
-{
-    size_t units = (size + 1023) / 1024;
-    return units ? (double)units : 1.0;
-}
-
-static double read_units(size_t size, bool consistent)
-{
-    size_t units = (size + 4095) / 4096;
-    if (!units) units = 1;
-    return consistent ? (double)units : (double)units / 2;
 }
 
 /* --- writes: PutItem, DeleteItem, UpdateItem ------------------------------------------ */
@@ -418,8 +370,8 @@ static void item_done(storage_write_t *w, int status)
             value_map_write_json(out, attrs);
             first = false;
         }
-        size_t charged = iw->new_size > iw->old_size ? iw->new_size : iw->old_size;
-        op_render_capacity(out, t, iw->common.capacity, write_units(charged), &first);
+        capacity_t used = {t->name, true, capacity_write_units(item_write_size(iw))};
+        capacity_render(out, iw->common.capacity, &used, &first);
         if (iw->common.return_metrics && iw->has_collection) {
             /* The service gives a range in GB around its estimate. */
             double gb = (double)iw->collection_size / (1024.0 * 1024.0 * 1024.0);
@@ -476,7 +428,13 @@ size_t item_write_size(const item_write_t *iw)
     return iw->new_size > iw->old_size ? iw->new_size : iw->old_size;
 }
 
-const table_t *item_write_table(const item_write_t *iw) { return iw->table; }
+void item_write_add_capacity(item_write_t *const *writes, size_t count, double factor,
+                             capacity_t *list, size_t *n)
+{
+    for (size_t i = 0; i < count; i++)
+        capacity_add(list, n, writes[i]->table->name, true,
+                     factor * capacity_write_units(item_write_size(writes[i])));
+}
 
 static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, write_kind_t kind,
                                   item_write_t **iw_out);
@@ -504,8 +462,7 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
     const char *member = kind == WRITE_PUT ? "Item" : "Key";
     const json_value_t *map_json = e ? NULL : wire_container(a, req, member, WIRE_MAP, &e);
     if (!e && !map_json)
-        constraint_list_add(&cl, NULL, kind == WRITE_PUT ? "item" : "key",
-                            "Member must not be null");
+        constraint_required(&cl, false, kind == WRITE_PUT ? "item" : "key");
     ddb_error_t *ce = constraint_list_finish(&cl);
     if (e || (e = ce)) return e;
     value_t *map = arena_alloc(a, sizeof *map);
@@ -515,9 +472,8 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
         return err_return_values_invalid(a);
     unsigned allow = ALLOW_CONDITION | (kind == WRITE_UPDATE ? ALLOW_UPDATE : 0);
     if (kind == WRITE_CHECK && !wire_member(req, "ConditionExpression"))
-        return err_validation(a, "1 validation error detected: Value null at "
-                              "'transactItems.member.conditionCheck.conditionExpression' failed "
-                              "to satisfy constraint: Member must not be null");
+        return constraint_error(a, NULL, "Member must not be null",
+                                "transactItems.member.conditionCheck.conditionExpression");
     if ((e = op_read_expressions(call, req, allow, &iw->exprs))) return e;
 
     table_t *t = catalog_acquire(iw->common.table_name, strlen(iw->common.table_name));
@@ -577,34 +533,6 @@ api_result_t op_update_item(api_call_t *call, const json_value_t *req)
 
 /* --- GetItem ------------------------------------------------------------------------ */
 
-/* AttributesToGet's own rules (its projection is built by expr). */
-static ddb_error_t *check_attributes_to_get(api_call_t *call, const json_value_t *req,
-                                            constraint_list_t *cl)
-{
-    arena_t *a = call->arena;
-    ddb_error_t *e = NULL;
-    const json_value_t *list = wire_container(a, req, "AttributesToGet", WIRE_LIST, &e);
-    if (e || !list) return e;
-    for (size_t i = 0; i < list->u.array.count; i++)
-        if ((e = wire_check(a, list->u.array.items[i], WIRE_STRING))) return e;
-    if (list->u.array.count == 0)
-        constraint_list_add(cl, "[]", "attributesToGet",
-                            "Member must have length greater than or equal to 1");
-    return NULL;
-}
-
-static ddb_error_t *check_attributes_to_get_unique(arena_t *a, const json_value_t *list)
-{
-    for (size_t i = 0; list && i < list->u.array.count; i++)
-        for (size_t k = 0; k < i; k++) {
-            const json_value_t *x = list->u.array.items[i], *y = list->u.array.items[k];
-            if (x->u.str.len == y->u.str.len && memcmp(x->u.str.ptr, y->u.str.ptr, x->u.str.len) == 0)
-                return err_invalid_parameter(a, "Duplicate value in attribute name: %.*s",
-                                             (int)x->u.str.len, x->u.str.ptr);
-        }
-    return NULL;
-}
-
 /* A prepared single-item read: GetItem, and each key of BatchGetItem and
  * TransactGetItems. */
 struct item_read {
@@ -625,13 +553,12 @@ ddb_error_t *item_read_prepare(api_call_t *call, const json_value_t *req, item_r
     constraint_list_init(&cl, a);
     ddb_error_t *e = read_common(call, req, &r->common, &cl);
     const json_value_t *key_json = e ? NULL : wire_container(a, req, "Key", WIRE_MAP, &e);
-    if (!e && !key_json) constraint_list_add(&cl, NULL, "key", "Member must not be null");
-    if (!e) e = check_attributes_to_get(call, req, &cl);
+    if (!e) constraint_required(&cl, key_json != NULL, "key");
+    if (!e) e = op_check_attributes_to_get(call, req, &cl);
     if (!e) wire_bool(a, req, "ConsistentRead", &r->consistent, &e);
     ddb_error_t *ce = constraint_list_finish(&cl);
     if (e || (e = ce)) return e;
     if ((e = value_map_from_json(a, key_json, &r->key))) return e;
-    if ((e = check_attributes_to_get_unique(a, wire_member(req, "AttributesToGet")))) return e;
     if ((e = op_read_expressions(call, req, ALLOW_PROJECTION, &r->exprs))) return e;
     *out = r;
     return NULL;
@@ -674,9 +601,11 @@ ddb_error_t *item_read_run(api_call_t *call, MDB_txn *txn, const table_t *t, ite
 
 bool item_read_found(const item_read_t *r) { return r->found; }
 
-double item_read_units(const item_read_t *r)
+double item_read_units(const item_read_t *r, bool transactional)
 {
-    return read_units(r->found ? r->size : 0, r->consistent);
+    size_t size = r->found ? r->size : 0;
+    if (transactional) return CAPACITY_TRANSACTION_FACTOR * capacity_read_units(size, true);
+    return capacity_read_units(size, r->consistent);
 }
 
 api_result_t op_get_item(api_call_t *call, const json_value_t *req)
@@ -697,7 +626,8 @@ api_result_t op_get_item(api_call_t *call, const json_value_t *req)
         bool first = !r->found;
         if (!r->found) out->len = 1; /* no Item: keep just the "{" */
         if (!e) {
-            op_render_capacity(out, t, r->common.capacity, item_read_units(r), &first);
+            capacity_t used = {t->name, false, item_read_units(r, false)};
+            capacity_render(out, r->common.capacity, &used, &first);
             buf_putc(out, '}');
         }
     }

@@ -9,7 +9,9 @@
 #define DDBD_OPS_H
 
 #include "api.h"
+#include "capacity.h"
 #include "catalog.h"
+#include "constraint.h"
 #include "errors.h"
 #include "expr.h"
 #include "json.h"
@@ -60,10 +62,9 @@ typedef struct {
 ddb_error_t *op_read_expressions(api_call_t *call, const json_value_t *req, unsigned allow,
                                  op_exprs_t *x);
 
-typedef enum { CAPACITY_NONE, CAPACITY_TOTAL, CAPACITY_INDEXES } capacity_mode_t;
-/* A "ConsumedCapacity" member (after a comma unless *first). */
-void op_render_capacity(buf_t *out, const table_t *t, capacity_mode_t mode, double units,
-                        bool *first);
+/* AttributesToGet's member rules: a list of strings, at least one. */
+ddb_error_t *op_check_attributes_to_get(api_call_t *call, const json_value_t *req,
+                                        constraint_list_t *cl);
 
 /* tables.c */
 api_result_t op_create_table(api_call_t *call, const json_value_t *req);
@@ -108,7 +109,6 @@ void item_write_account(const item_write_t *iw);
 void item_write_release(item_write_t *iw);
 bool item_write_same_item(const item_write_t *a, const item_write_t *b);
 size_t item_write_size(const item_write_t *iw);
-const table_t *item_write_table(const item_write_t *iw);
 
 /* A single-item read (GetItem; each key of BatchGetItem, TransactGetItems):
  * prepare validates a request object (TableName, Key, projection members,
@@ -120,7 +120,8 @@ const char *item_read_table_name(const item_read_t *r);
 ddb_error_t *item_read_run(api_call_t *call, MDB_txn *txn, const table_t *t, item_read_t *r,
                            buf_t *out);
 bool item_read_found(const item_read_t *r);
-double item_read_units(const item_read_t *r);
+/* The read units of a run (transactional: as a TransactGetItems read). */
+double item_read_units(const item_read_t *r, bool transactional);
 
 /* batch.c */
 api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req);
@@ -130,10 +131,10 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req);
 api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req);
 api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req);
 
-/* A "ConsumedCapacity" list with one entry per table of the writes (write
- * units times factor: 2 for transactions). */
-void op_render_write_capacity_list(buf_t *out, item_write_t *const *writes, size_t count,
-                                   double factor);
+/* Add the write units of each write (times factor) to its table's entry of
+ * a capacity list. */
+void item_write_add_capacity(item_write_t *const *writes, size_t count, double factor,
+                             capacity_t *list, size_t *n);
 
 /* query.c */
 api_result_t op_query(api_call_t *call, const json_value_t *req);

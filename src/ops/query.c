@@ -53,8 +53,6 @@ typedef struct {
 
 /* --- request ----------------------------------------------------------------------- */
 
-static const char *const select_names[] = {"", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES",
-                                           "SPECIFIC_ATTRIBUTES", "COUNT", NULL};
 
 static ddb_error_t *read_request(api_call_t *call, const json_value_t *req, read_plan_t *p,
                                  const char **table_name, const char **index_name,
@@ -62,14 +60,13 @@ static ddb_error_t *read_request(api_call_t *call, const json_value_t *req, read
 {
     arena_t *a = call->arena;
     ddb_error_t *e = NULL;
-    const char *select = NULL, *rcc = NULL;
+    const char *select = NULL;
     int64_t limit = 0, segment = 0, total = 0;
     bool has_limit, has_segment = false, has_total = false, backward = false;
     *table_name = *index_name = NULL;
     wire_string(a, req, "TableName", table_name, NULL, &e);
     if (!e) wire_string(a, req, "IndexName", index_name, NULL, &e);
     if (!e) wire_string(a, req, "Select", &select, NULL, &e);
-    if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
     has_limit = !e && wire_long(a, req, "Limit", &limit, &e);
     if (!e) wire_bool(a, req, "ConsistentRead", &p->consistent, &e);
     if (!e && p->is_query) {
@@ -86,59 +83,19 @@ static ddb_error_t *read_request(api_call_t *call, const json_value_t *req, read
 
     constraint_list_t cl;
     constraint_list_init(&cl, a);
-    catalog_check_table_name(&cl, *table_name, "tableName");
-    char v[32];
-    if (*index_name) {
-        size_t len = strlen(*index_name);
-        if (len < 3) constraint_list_add(&cl, *index_name, "indexName",
-                                         "Member must have length greater than or equal to 3");
-        if (len > 255) constraint_list_add(&cl, *index_name, "indexName",
-                                           "Member must have length less than or equal to 255");
-    }
-    if (has_limit && limit < 1) {
-        snprintf(v, sizeof v, "%lld", (long long)limit);
-        constraint_list_add(&cl, v, "limit", "Member must have value greater than or equal to 1");
-    }
-    if (select) {
-        int i = 1;
-        while (select_names[i] && strcmp(select_names[i], select) != 0) i++;
-        if (!select_names[i])
-            constraint_list_add(&cl, select, "select",
-                                "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, "
-                                "ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");
-        else p->select = (select_t)i;
-    }
-    if (rcc) {
-        if (strcmp(rcc, "TOTAL") == 0) p->capacity = CAPACITY_TOTAL;
-        else if (strcmp(rcc, "INDEXES") == 0) p->capacity = CAPACITY_INDEXES;
-        else if (strcmp(rcc, "NONE") != 0)
-            constraint_list_add(&cl, rcc, "returnConsumedCapacity",
-                                "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]");
-    }
-    if (has_segment && (segment < 0 || segment > MAX_TOTAL_SEGMENTS - 1)) {
-        snprintf(v, sizeof v, "%lld", (long long)segment);
-        constraint_list_add(&cl, v, "segment",
-                            segment < 0 ? "Member must have value greater than or equal to 0"
-                                        : "Member must have value less than or equal to 999999");
-    }
-    if (has_total && (total < 1 || total > MAX_TOTAL_SEGMENTS)) {
-        snprintf(v, sizeof v, "%lld", (long long)total);
-        constraint_list_add(&cl, v, "totalSegments",
-                            total < 1 ? "Member must have value greater than or equal to 1"
-                                      : "Member must have value less than or equal to 1000000");
-    }
+    constraint_name(&cl, *table_name, "tableName");
+    if (*index_name)
+        constraint_length(&cl, *index_name, strlen(*index_name), 3, 255, "indexName");
+    if (has_limit) constraint_range(&cl, limit, 1, INT64_MAX, "limit");
+    int i = constraint_enum(&cl, select, &ENUM_SELECT, "select");
+    if (i >= 0) p->select = (select_t)(i + 1);
+    if ((e = capacity_mode_read(a, req, &cl, &p->capacity))) return e;
+    if (has_segment) constraint_range(&cl, segment, 0, MAX_TOTAL_SEGMENTS - 1, "segment");
+    if (has_total) constraint_range(&cl, total, 1, MAX_TOTAL_SEGMENTS, "totalSegments");
+    if ((e = op_check_attributes_to_get(call, req, &cl))) return e;
     if ((e = constraint_list_finish(&cl))) return e;
-    if (has_segment && !has_total)
-        return err_validation(a, "The TotalSegments parameter is required but was not present in "
-                                 "the request when Segment parameter is present");
-    if (has_total && !has_segment)
-        return err_validation(a, "The Segment parameter is required but was not present in the "
-                                 "request when parameter TotalSegments is present");
-    if (has_segment && segment >= total)
-        return err_validation(a, "The Segment parameter is zero-based and must be less than "
-                                 "parameter TotalSegments: Segment: %lld is not less than "
-                                 "TotalSegments: %lld",
-                              (long long)segment, (long long)total);
+    if (has_segment != has_total) return err_segments_incomplete(a, has_segment);
+    if (has_segment && segment >= total) return err_segment_out_of_range(a, segment, total);
     p->limit = has_limit ? limit : 0;
     p->segment = has_segment ? segment : 0;
     p->total_segments = has_total ? total : 1;
@@ -148,14 +105,13 @@ static ddb_error_t *read_request(api_call_t *call, const json_value_t *req, read
 
     bool projected = p->exprs.projection != NULL;
     if (p->select == SELECT_SPECIFIC_ATTRIBUTES && !projected)
-        return err_invalid_parameter(a, "Must specify the AttributesToGet or ProjectionExpression "
-                                        "when choosing to get SPECIFIC_ATTRIBUTES");
+        return err_select_specific_without_projection(a);
     if (projected && p->select != SELECT_DEFAULT && p->select != SELECT_SPECIFIC_ATTRIBUTES) {
         bool legacy = wire_member(req, "AttributesToGet") != NULL;
-        return err_validation(a, "Cannot specify the %s when choosing to get %s",
-                              legacy ? "AttributesToGet" : "ProjectionExpression",
-                              p->select == SELECT_COUNT ? "only the Count"
-                                                        : select_names[p->select]);
+        return err_select_with_projection(a, legacy ? "AttributesToGet" : "ProjectionExpression",
+                                          p->select == SELECT_COUNT
+                                              ? "only the Count"
+                                              : ENUM_SELECT.values[p->select - 1]);
     }
     if (projected) p->select = SELECT_SPECIFIC_ATTRIBUTES;
     return NULL;
@@ -168,32 +124,22 @@ static ddb_error_t *resolve_target(arena_t *a, read_plan_t *p, const char *index
     table_t *t = p->table;
     if (index_name) {
         p->index = catalog_table_index(t, index_name, strlen(index_name));
-        if (!p->index)
-            return err_validation(a, "The table does not have the specified index: %s", index_name);
-        if (p->index->status == INDEX_CREATING)
-            return err_validation(a, "Cannot read from backfilling global secondary index: %s",
-                                  index_name);
+        if (!p->index) return err_index_not_found(a, index_name);
+        if (p->index->status == INDEX_CREATING) return err_index_backfilling(a, index_name);
         p->hash = p->index->keys.hash;
         p->range = p->index->keys.range;
         p->hash_type = p->index->hash_type;
         p->range_type = p->index->range_type;
-        if (p->index->global && p->consistent)
-            return err_validation(a, "Consistent reads are not supported on global secondary "
-                                     "indexes");
+        if (p->index->global && p->consistent) return err_gsi_consistent_read(a);
         if (p->select == SELECT_ALL_ATTRIBUTES && p->index->global &&
             p->index->projection != PROJECTION_ALL)
-            return err_invalid_parameter(a, "Select type ALL_ATTRIBUTES is not supported for "
-                                            "global secondary index %s because its projection "
-                                            "type is not ALL",
-                                         p->index->name);
+            return err_select_all_on_gsi(a, p->index->name);
     } else {
         p->hash = t->keys.hash;
         p->range = t->keys.range;
         p->hash_type = t->hash_type;
         p->range_type = t->range_type;
-        if (p->select == SELECT_ALL_PROJECTED_ATTRIBUTES)
-            return err_invalid_parameter(a, "ALL_PROJECTED_ATTRIBUTES can be used only when "
-                                            "Querying using an IndexName");
+        if (p->select == SELECT_ALL_PROJECTED_ATTRIBUTES) return err_select_projected_on_table(a);
     }
     return NULL;
 }
@@ -261,10 +207,8 @@ static ddb_error_t *key_terms_from_legacy(arena_t *a, const json_value_t *condit
                                                              WIRE_LIST, &e);
         if (e) return e;
         if (!op_name)
-            return err_validation(a, "1 validation error detected: Value null at "
-                                     "'keyConditions.%s.member.comparisonOperator' failed to "
-                                     "satisfy constraint: Member must not be null",
-                                  m->key);
+            return constraint_error(a, NULL, "Member must not be null",
+                                    "keyConditions.%s.member.comparisonOperator", m->key);
         size_t k = 0;
         while (k < sizeof ops / sizeof ops[0] && strcmp(ops[k].name, op_name) != 0) k++;
         if (k == sizeof ops / sizeof ops[0])
@@ -692,10 +636,8 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
                (long long)matched, (long long)scanned);
     if (stopped) render_last_key(out, p, &last);
     bool first = false;
-    size_t units = (bytes + 4095) / 4096;
-    double read_units = units ? (double)units : 1.0;
-    if (!p->consistent) read_units /= 2;
-    op_render_capacity(out, p->table, p->capacity, read_units, &first);
+    capacity_t used = {p->table->name, false, capacity_read_units(bytes, p->consistent)};
+    capacity_render(out, p->capacity, &used, &first);
     buf_putc(out, '}');
     return NULL;
 }

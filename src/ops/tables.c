@@ -8,6 +8,8 @@
 #include "ops/ops.h"
 #include "wire.h"
 
+#define LIST_TABLES_MAX 100
+
 /* The TableName member of a table operation, with its checks. */
 static ddb_error_t *read_table_name(api_call_t *call, const json_value_t *req, const char **name)
 {
@@ -17,7 +19,7 @@ static ddb_error_t *read_table_name(api_call_t *call, const json_value_t *req, c
     if (e) return e;
     constraint_list_t cl;
     constraint_list_init(&cl, call->arena);
-    catalog_check_table_name(&cl, *name, "tableName");
+    constraint_name(&cl, *name, "tableName");
     return constraint_list_finish(&cl);
 }
 
@@ -195,14 +197,8 @@ api_result_t op_list_tables(api_call_t *call, const json_value_t *req)
     if (e) return op_reply_error(call, e);
     constraint_list_t cl;
     constraint_list_init(&cl, a);
-    if (start) catalog_check_table_name(&cl, start, "exclusiveStartTableName");
-    if (has_limit && (limit < 1 || limit > 100)) {
-        char v[32];
-        snprintf(v, sizeof v, "%lld", (long long)limit);
-        constraint_list_add(&cl, v, "limit",
-                            limit < 1 ? "Member must have value greater than or equal to 1"
-                                      : "Member must have value less than or equal to 100");
-    }
+    if (start) constraint_name(&cl, start, "exclusiveStartTableName");
+    if (has_limit) constraint_range(&cl, limit, 1, LIST_TABLES_MAX, "limit");
     if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
 
     const char **names;
@@ -419,10 +415,9 @@ static ddb_error_t *plan_index_updates(api_call_t *call, const json_value_t *req
         wire_string(a, which, "IndexName", &name, NULL, &e);
         if (e) return e;
         if (!name)
-            return err_validation(a, "1 validation error detected: Value null at "
-                                     "'globalSecondaryIndexUpdates.%zu.member.%s.indexName' failed "
-                                     "to satisfy constraint: Member must not be null",
-                                  i + 1, create ? "create" : del ? "delete" : "update");
+            return constraint_error(a, NULL, "Member must not be null",
+                                    "globalSecondaryIndexUpdates.%zu.member.%s.indexName", i + 1,
+                                    create ? "create" : del ? "delete" : "update");
         const index_def_t *existing = catalog_table_index(t, name, strlen(name));
         if (create || del) online++;
         if (online > 1)
@@ -454,11 +449,10 @@ static ddb_error_t *plan_index_updates(api_call_t *call, const json_value_t *req
                                                         WIRE_STRUCT, &e);
                 if (e) return e;
                 if (!pt)
-                    return err_validation(a, "1 validation error detected: Value null at "
-                                             "'globalSecondaryIndexUpdates.%zu.member.update."
-                                             "provisionedThroughput' failed to satisfy "
-                                             "constraint: Member must not be null",
-                                          i + 1);
+                    return constraint_error(
+                        a, NULL, "Member must not be null",
+                        "globalSecondaryIndexUpdates.%zu.member.update.provisionedThroughput",
+                        i + 1);
                 json_value_t *copy = arena_alloc(a, sizeof *copy);
                 *copy = *gsis->u.array.items[k];
                 copy->u.object.members =
@@ -541,27 +535,12 @@ static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table
 
     constraint_list_t cl;
     constraint_list_init(&cl, a);
-    if (billing && strcmp(billing, "PROVISIONED") != 0 && strcmp(billing, "PAY_PER_REQUEST") != 0)
-        constraint_list_add(&cl, billing, "billingMode",
-                            "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]");
+    constraint_enum(&cl, billing, &ENUM_BILLING_MODE, "billingMode");
     if (pt) {
-        char v[32];
-        if (!wcu_set)
-            constraint_list_add(&cl, NULL, "provisionedThroughput.writeCapacityUnits",
-                                "Member must not be null");
-        else if (wcu < 1) {
-            snprintf(v, sizeof v, "%lld", (long long)wcu);
-            constraint_list_add(&cl, v, "provisionedThroughput.writeCapacityUnits",
-                                "Member must have value greater than or equal to 1");
-        }
-        if (!rcu_set)
-            constraint_list_add(&cl, NULL, "provisionedThroughput.readCapacityUnits",
-                                "Member must not be null");
-        else if (rcu < 1) {
-            snprintf(v, sizeof v, "%lld", (long long)rcu);
-            constraint_list_add(&cl, v, "provisionedThroughput.readCapacityUnits",
-                                "Member must have value greater than or equal to 1");
-        }
+        if (constraint_required(&cl, wcu_set, "provisionedThroughput.writeCapacityUnits"))
+            constraint_range(&cl, wcu, 1, INT64_MAX, "provisionedThroughput.writeCapacityUnits");
+        if (constraint_required(&cl, rcu_set, "provisionedThroughput.readCapacityUnits"))
+            constraint_range(&cl, rcu, 1, INT64_MAX, "provisionedThroughput.readCapacityUnits");
     }
     if ((e = constraint_list_finish(&cl))) return e;
     const json_value_t *gsi_updates =
@@ -590,9 +569,8 @@ static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table
             (long long)t->rcu, (long long)rcu, (long long)t->wcu, (long long)wcu);
     if (ss) {
         if (stream_enabled && !view)
-            return err_validation(a, "1 validation error detected: Value null at "
-                                     "'streamSpecification.streamViewType' failed to satisfy "
-                                     "constraint: Member must not be null");
+            return constraint_error(a, NULL, "Member must not be null",
+                                    "streamSpecification.streamViewType");
         if (stream_enabled && t->stream_enabled)
             return err_validation(a, "Table already has an enabled stream: %s", t->name);
         if (!stream_enabled && !t->stream_enabled)

@@ -20,6 +20,7 @@
 #include "wire.h"
 
 #define TRANSACT_MAX 100
+#define TRANSACT_TOKEN_MAX 36 /* ClientRequestToken length */
 #define TRANSACT_MAX_BYTES (4 * 1024 * 1024) /* aggregate size of the items */
 #define TOKEN_LIFETIME_S 600
 
@@ -192,9 +193,12 @@ static void transact_done(storage_write_t *w, int status)
     else if (t->canceled) op_reply_error(call, cancellation(call->arena, t));
     else {
         for (size_t i = 0; i < t->count; i++) item_write_account(t->actions[i]);
+        capacity_t *used = arena_alloc(call->arena, t->count * sizeof *used);
+        size_t nused = 0;
+        bool first = true;
+        item_write_add_capacity(t->actions, t->count, CAPACITY_TRANSACTION_FACTOR, used, &nused);
         buf_putc(call->out, '{');
-        if (t->capacity != CAPACITY_NONE)
-            op_render_write_capacity_list(call->out, t->actions, t->count, 2.0);
+        capacity_render_list(call->out, t->capacity, used, nused, &first);
         buf_putc(call->out, '}');
         op_reply_ok(call);
         if (t->token) token_store(t->token, call->body, call->body_len, call->out);
@@ -203,24 +207,20 @@ static void transact_done(storage_write_t *w, int status)
     op_complete(call);
 }
 
-/* The action objects of TransactItems: each element has exactly one of the
- * given members. */
+/* TransactItems (its constraints into cl) and ReturnConsumedCapacity: each
+ * element of TransactItems has exactly one of the given members. */
 static ddb_error_t *read_actions(arena_t *a, const json_value_t *req, const char *const *kinds,
-                                 size_t nkinds, const json_value_t **list)
+                                 size_t nkinds, constraint_list_t *cl, const json_value_t **list,
+                                 capacity_mode_t *capacity)
 {
     ddb_error_t *e = NULL;
     *list = wire_container(a, req, "TransactItems", WIRE_LIST, &e);
     if (e) return e;
-    if (!*list)
-        return err_validation(a, "1 validation error detected: Value null at 'transactItems' "
-                                 "failed to satisfy constraint: Member must not be null");
-    size_t n = (*list)->u.array.count;
-    if (n == 0 || n > TRANSACT_MAX)
-        return err_validation(a, "1 validation error detected: Value '%s' at 'transactItems' "
-                                 "failed to satisfy constraint: Member must have length %s",
-                              wire_value_text(a, *list),
-                              n ? "less than or equal to 100" : "greater than or equal to 1");
-    for (size_t i = 0; i < n; i++) {
+    if (constraint_required(cl, *list != NULL, "transactItems"))
+        constraint_length(cl, wire_value_text(a, *list), (*list)->u.array.count, 1,
+                          TRANSACT_MAX, "transactItems");
+    if ((e = capacity_mode_read(a, req, cl, capacity))) return e;
+    for (size_t i = 0; *list && i < (*list)->u.array.count; i++) {
         const json_value_t *el = (*list)->u.array.items[i];
         if ((e = wire_check(a, el, WIRE_STRUCT))) return e;
         size_t present = 0;
@@ -229,9 +229,7 @@ static ddb_error_t *read_actions(arena_t *a, const json_value_t *req, const char
             if (e) return e;
             present += m != NULL;
         }
-        if (present != 1)
-            return err_validation(a, "TransactItems can only contain one of Check, Put, Update or "
-                                     "Delete");
+        if (present != 1) return err_transact_item_kinds(a);
     }
     return NULL;
 }
@@ -243,11 +241,19 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
     static const write_kind_t write_kinds[] = {WRITE_CHECK, WRITE_TRANSACT_PUT, WRITE_DELETE,
                                                WRITE_UPDATE};
     const json_value_t *list;
-    ddb_error_t *e = read_actions(a, req, kinds, 4, &list);
-    const char *token = NULL, *rcc = NULL;
-    if (!e) wire_string(a, req, "ClientRequestToken", &token, NULL, &e);
-    if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
-    if (e) return op_reply_error(call, e);
+    capacity_mode_t capacity;
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    ddb_error_t *e = read_actions(a, req, kinds, 4, &cl, &list, &capacity);
+    const char *token = NULL, *metrics = NULL;
+    size_t token_len = 0;
+    if (!e && wire_string(a, req, "ClientRequestToken", &token, &token_len, &e))
+        constraint_length(&cl, token, token_len, 1, TRANSACT_TOKEN_MAX, "clientRequestToken");
+    if (!e) wire_string(a, req, "ReturnItemCollectionMetrics", &metrics, NULL, &e);
+    if (!e) constraint_enum(&cl, metrics, &ENUM_RETURN_ITEM_COLLECTION_METRICS,
+                            "returnItemCollectionMetrics");
+    ddb_error_t *ce = constraint_list_finish(&cl);
+    if (e || (e = ce)) return op_reply_error(call, e);
     if (token) {
         bool mismatch;
         if (token_lookup(a, token, req, call->out, &mismatch)) {
@@ -263,10 +269,8 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
             const json_value_t *action = wire_member(el, kinds[k]);
             if (!action) continue;
             if (write_kinds[k] == WRITE_UPDATE && !wire_member(action, "UpdateExpression")) {
-                e = err_validation(a, "1 validation error detected: Value null at "
-                                      "'transactItems.%zu.member.update.updateExpression' failed "
-                                      "to satisfy constraint: Member must not be null",
-                                   i + 1);
+                e = constraint_error(a, NULL, "Member must not be null",
+                                     "transactItems.%zu.member.update.updateExpression", i + 1);
                 break;
             }
             item_write_t *iw;
@@ -285,9 +289,7 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
     t->w.done = transact_done;
     t->call = call;
     t->token = token;
-    t->capacity = rcc && (strcmp(rcc, "TOTAL") == 0 || strcmp(rcc, "INDEXES") == 0)
-                      ? CAPACITY_TOTAL
-                      : CAPACITY_NONE;
+    t->capacity = capacity;
     storage_submit(&t->w);
     return API_PENDING;
 }
@@ -299,8 +301,12 @@ api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req)
     arena_t *a = call->arena;
     static const char *const kinds[] = {"Get"};
     const json_value_t *list;
-    ddb_error_t *e = read_actions(a, req, kinds, 1, &list);
-    if (e) return op_reply_error(call, e);
+    capacity_mode_t capacity;
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    ddb_error_t *e = read_actions(a, req, kinds, 1, &cl, &list, &capacity);
+    ddb_error_t *ce = constraint_list_finish(&cl);
+    if (e || (e = ce)) return op_reply_error(call, e);
     size_t n = list->u.array.count;
     item_read_t **reads = arena_alloc(a, n * sizeof *reads);
     for (size_t i = 0; i < n; i++) {
@@ -315,6 +321,8 @@ api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req)
     }
     MDB_txn *txn = op_read_begin(call);
     if (!txn) return op_reply_error(call, err_internal(a));
+    capacity_t *used = arena_alloc(a, n * sizeof *used);
+    size_t nused = 0;
     buf_t *out = call->out;
     buf_append_str(out, "{\"Responses\":[");
     for (size_t i = 0; i < n && !e; i++) {
@@ -328,11 +336,15 @@ api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req)
         size_t mark = out->len - 7; /* after the "{": where "Item": starts */
         e = item_read_run(call, txn, t, reads[i], out);
         if (!e && !item_read_found(reads[i])) out->len = mark;
+        if (!e) capacity_add(used, &nused, name, false, item_read_units(reads[i], true));
         buf_putc(out, '}');
         catalog_release(t);
     }
     op_read_end(call, txn);
     if (e) return op_reply_error(call, e);
-    buf_append_str(out, "]}");
+    buf_putc(out, ']');
+    bool first = false;
+    capacity_render_list(out, capacity, used, nused, &first);
+    buf_putc(out, '}');
     return op_reply_ok(call);
 }
