@@ -13,10 +13,6 @@
 #include "ops/ops.h"
 #include "storage.h"
 
-struct api_thread {
-    MDB_txn *read_txn;
-};
-
 #define TARGET_PREFIX "DynamoDB_20120810."
 #define STREAMS_PREFIX "DynamoDBStreams_20120810."
 
@@ -67,25 +63,6 @@ static bool content_type_ok(const char *ct, size_t len)
     }
     return false;
 }
-
-api_result_t op_reply_error(api_call_t *call, ddb_error_t *e)
-{
-    call->out->len = 0;
-    call->http_status = ddb_error_status(e->kind);
-    ddb_error_render(e, call->out);
-    return API_DONE;
-}
-
-api_result_t op_reply_ok(api_call_t *call)
-{
-    call->http_status = 200;
-    return API_DONE;
-}
-
-void op_complete(api_call_t *call) { call->on_complete(call); }
-
-MDB_txn *op_read_begin(api_call_t *call) { return storage_read_begin(&call->thread->read_txn); }
-void op_read_end(api_call_t *call, MDB_txn *txn) { storage_read_end(txn); }
 
 api_result_t api_dispatch(api_call_t *call)
 {

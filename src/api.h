@@ -22,6 +22,12 @@
 typedef struct api_call api_call_t;
 typedef struct api_thread api_thread_t;
 
+/* An I/O thread's context: its read transaction, reset between requests and
+ * renewed by the next (see storage_read_begin). */
+struct api_thread {
+    struct MDB_txn *read_txn;
+};
+
 struct api_call {
     arena_t *arena;       /* server-owned; reset by the server after the response */
     api_thread_t *thread; /* the calling I/O thread's context (api_thread_new) */

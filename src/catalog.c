@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "clock.h"
 #include "constraint.h"
 #include "log.h"
 #include "storage.h"
@@ -494,13 +495,6 @@ static void copy_index(arena_t *a, const raw_table_t *r, const raw_index_t *ix, 
     out->status = ix->status && strcmp(ix->status, "CREATING") == 0 ? INDEX_CREATING : INDEX_ACTIVE;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
-}
-
 static void new_uuid(arena_t *a, const char **out)
 {
     uint8_t r[16];
@@ -576,7 +570,7 @@ ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool store
             t->last_decrease = strtod(n->u.str.ptr, NULL);
     }
     if (!t->id) new_uuid(ta, &t->id);
-    if (!t->created) t->created = now_seconds();
+    if (!t->created) t->created = clock_now_seconds();
     if (!t->dbi_name[0]) snprintf(t->dbi_name, sizeof t->dbi_name, "t:%s", t->id);
     for (size_t i = 0; i < t->index_count; i++) {
         t->indexes[i].dbi_name = arena_sprintf(ta, "i:%s:%s", t->id, t->indexes[i].name);

@@ -105,6 +105,11 @@ ddb_error_t *err_internal(arena_t *a)
     return ddb_error_new(a, ERR_INTERNAL, "Internal server error");
 }
 
+ddb_error_t *err_unsupported_member(arena_t *a, const char *member)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "%s is not supported by this server yet", member);
+}
+
 ddb_error_t *err_validation(arena_t *a, const char *fmt, ...)
 {
     va_list ap;

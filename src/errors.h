@@ -58,6 +58,8 @@ ddb_error_t *err_unknown_operation(arena_t *a);
 ddb_error_t *err_missing_auth(arena_t *a);
 ddb_error_t *err_serialization(arena_t *a, const char *msg); /* msg NULL: no message */
 ddb_error_t *err_internal(arena_t *a);
+/* A request member this server does not implement yet. */
+ddb_error_t *err_unsupported_member(arena_t *a, const char *member);
 /* A Content-Encoding: gzip body that does not inflate. */
 ddb_error_t *err_body_not_decompressible(arena_t *a);
 

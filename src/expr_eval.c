@@ -36,20 +36,6 @@ const value_t *expr_path_lookup(const value_t *item, const expr_path_t *path)
     return v;
 }
 
-static int bytes_order(const char *a, size_t alen, const char *b, size_t blen)
-{
-    size_t n = alen < blen ? alen : blen;
-    int c = n ? memcmp(a, b, n) : 0;
-    if (c) return c;
-    return alen < blen ? -1 : alen > blen;
-}
-
-int expr_value_order(const value_t *a, const value_t *b)
-{
-    if (a->type == VALUE_N) return number_compare(&a->u.n, &b->u.n);
-    return bytes_order(a->u.bytes.ptr, a->u.bytes.len, b->u.bytes.ptr, b->u.bytes.len);
-}
-
 /* --- operands ------------------------------------------------------------- */
 
 typedef struct {
@@ -105,7 +91,7 @@ static bool ordered(const value_t *v)
 static bool compare(const value_t *a, const value_t *b, int op)
 {
     if (!a || !b || a->type != b->type || !ordered(a)) return false;
-    int c = expr_value_order(a, b);
+    int c = value_key_compare(a, b);
     switch (op) {
     case CMP_LT: return c < 0;
     case CMP_LE: return c <= 0;
@@ -140,7 +126,7 @@ static bool contains(const value_t *a, const value_t *b)
         if (b->type != (a->type == VALUE_SS ? VALUE_S : a->type == VALUE_NS ? VALUE_N : VALUE_B))
             return false;
         for (size_t i = 0; i < a->u.list.count; i++)
-            if (expr_value_order(&a->u.list.items[i], b) == 0) return true;
+            if (value_key_compare(&a->u.list.items[i], b) == 0) return true;
         return false;
     default: return false;
     }

@@ -214,8 +214,6 @@ const char *expr_kind_name(expr_kind_t kind);
 /* The value at a path, or NULL. */
 const value_t *expr_path_lookup(const value_t *item, const expr_path_t *path);
 
-/* Value order for S, N and B of the same type (<0, 0, >0). */
-int expr_value_order(const value_t *a, const value_t *b);
 
 /* Operand types a node may have, as a bit set over value_type_t. */
 #define TYPEBIT(t) (1u << (t))

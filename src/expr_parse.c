@@ -33,6 +33,19 @@
 
 #include "expr_internal.h"
 
+const char *expr_kind_name(expr_kind_t kind)
+{
+    switch (kind) {
+    case EXPR_CONDITION: return "ConditionExpression";
+    case EXPR_FILTER: return "FilterExpression";
+    case EXPR_KEY_CONDITION: return "KeyConditionExpression";
+    case EXPR_PROJECTION: return "ProjectionExpression";
+    case EXPR_UPDATE: return "UpdateExpression";
+    }
+    return "Expression";
+}
+
+
 typedef struct {
     arena_t *a;
     expr_kind_t kind;

@@ -113,7 +113,7 @@ static bool is_set(value_type_t t) { return t == VALUE_SS || t == VALUE_NS || t 
 static bool set_has(const value_t *set, const value_t *member)
 {
     for (size_t i = 0; i < set->u.list.count; i++)
-        if (expr_value_order(&set->u.list.items[i], member) == 0) return true;
+        if (value_key_compare(&set->u.list.items[i], member) == 0) return true;
     return false;
 }
 

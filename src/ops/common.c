@@ -1,16 +1,41 @@
-/* ops/common: request checks shared by several operation families. */
+/* ops/common: what the operation families share: replying, the read
+ * transaction, and request members read the same way by several of them. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ops/ops.h"
+#include "storage.h"
 #include "wire.h"
+
+/* --- replies and reads ------------------------------------------------------------ */
+
+api_result_t op_reply_error(api_call_t *call, ddb_error_t *e)
+{
+    call->out->len = 0;
+    call->http_status = ddb_error_status(e->kind);
+    ddb_error_render(e, call->out);
+    return API_DONE;
+}
+
+api_result_t op_reply_ok(api_call_t *call)
+{
+    call->http_status = 200;
+    return API_DONE;
+}
+
+void op_complete(api_call_t *call) { call->on_complete(call); }
+
+MDB_txn *op_read_begin(api_call_t *call) { return storage_read_begin(&call->thread->read_txn); }
+void op_read_end(api_call_t *call, MDB_txn *txn) { storage_read_end(txn); }
+
+/* --- request members ------------------------------------------------------------------ */
 
 ddb_error_t *op_unsupported(api_call_t *call, const json_value_t *req, const char *const *names)
 {
     for (; *names; names++)
         if (wire_member(req, *names))
-            return err_validation(call->arena, "%s is not supported by this server yet", *names);
+            return err_unsupported_member(call->arena, *names);
     return NULL;
 }
 

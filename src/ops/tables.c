@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "index.h"
 #include "ops/ops.h"
 #include "wire.h"
@@ -235,17 +236,10 @@ typedef struct {
     const char *created, *deleted;
 } update_write_t;
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
-}
-
 /* Apply the new settings to table t; writer thread only. */
 static void update_table_fields(update_write_t *uw, table_t *t)
 {
-    double now = now_seconds();
+    double now = clock_now_seconds();
     if (uw->billing_changed) {
         t->pay_per_request = uw->pay_per_request;
         t->billing_updated = now;
