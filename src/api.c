@@ -85,9 +85,8 @@ api_result_t api_dispatch(api_call_t *call)
     if (json_parse(a, body, body_len, &req, NULL) != JSON_OK)
         return op_reply_error(call, err_serialization(a, NULL));
     if (req->type != JSON_OBJECT) {
-        ddb_error_t *e = req->type == JSON_ARRAY
-                             ? err_serialization(a, "Start of list found where not expected")
-                             : err_serialization(a, NULL);
+        ddb_error_t *e = req->type == JSON_ARRAY ? err_unexpected_list(a)
+                                                 : err_serialization(a, NULL);
         return op_reply_error(call, e);
     }
     return handler(call, req);

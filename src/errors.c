@@ -95,6 +95,27 @@ ddb_error_t *err_serialization(arena_t *a, const char *msg)
                : ddb_error_new(a, ERR_SERIALIZATION, NULL);
 }
 
+ddb_error_t *err_unexpected_structure(arena_t *a)
+{
+    return err_serialization(a, "Start of structure or map found where not expected.");
+}
+
+ddb_error_t *err_unexpected_list(arena_t *a)
+{
+    return err_serialization(a, "Start of list found where not expected");
+}
+
+ddb_error_t *err_token_not_convertible(arena_t *a, const char *token, const char *type)
+{
+    return ddb_error_new(a, ERR_SERIALIZATION, "%s cannot be converted to %s", token, type);
+}
+
+ddb_error_t *err_expected_container(arena_t *a, const char *container)
+{
+    if (!container) return err_serialization(a, "Expected null");
+    return ddb_error_new(a, ERR_SERIALIZATION, "Expected %s or null", container);
+}
+
 ddb_error_t *err_body_not_decompressible(arena_t *a)
 {
     return err_serialization(a, "The request body could not be decompressed");
@@ -156,9 +177,86 @@ ddb_error_t *err_table_in_use(arena_t *a, const char *table, const char *status)
                          status, table);
 }
 
+ddb_error_t *err_attribute_value_types(arena_t *a, bool empty)
+{
+    if (empty)
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "Supplied AttributeValue is empty, must contain exactly one of the "
+                             "supported datatypes");
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Supplied AttributeValue has more than one datatypes set, must contain "
+                         "exactly one of the supported datatypes");
+}
+
+ddb_error_t *err_null_not_true(arena_t *a)
+{
+    return err_invalid_parameter(a, "Null attribute value types must have the value of true");
+}
+
+ddb_error_t *err_set_empty(arena_t *a, const char *kind)
+{
+    return err_invalid_parameter(a, "An %s set  may not be empty", kind);
+}
+
+ddb_error_t *err_set_null_member(arena_t *a, bool binary)
+{
+    if (binary) return err_invalid_parameter(a, "Binary sets may not contain null or empty values");
+    return err_invalid_parameter(a, "String sets may not contain null values");
+}
+
+ddb_error_t *err_set_duplicates(arena_t *a, const char *members_text, bool binary)
+{
+    if (!members_text) return ddb_error_new(a, ERR_VALIDATION, "Input collection contains duplicates");
+    if (binary)
+        return err_invalid_parameter(a, "Input collection %sof type BS contains duplicates.",
+                                     members_text);
+    return err_invalid_parameter(a, "Input collection %s contains duplicates.", members_text);
+}
+
+ddb_error_t *err_base64_length(arena_t *a, size_t len)
+{
+    return ddb_error_new(a, ERR_SERIALIZATION,
+                         "Base64 encoded length is expected a multiple of 4 bytes but found: %zu",
+                         len);
+}
+
+ddb_error_t *err_base64_character(arena_t *a)
+{
+    return err_serialization(a, "Invalid Base64 character");
+}
+
 ddb_error_t *err_key_schema_mismatch(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION, "The provided key element does not match the schema");
+}
+
+ddb_error_t *err_hash_key_too_large(arena_t *a)
+{
+    /* sic: the service's text lacks the space */
+    return err_invalid_parameter(a, "Size of hashkey has exceeded the maximum size limit of2048 "
+                                    "bytes");
+}
+
+ddb_error_t *err_range_key_too_large(arena_t *a)
+{
+    return err_invalid_parameter(a, "Aggregated size of all range keys has exceeded the size "
+                                    "limit of 1024 bytes");
+}
+
+ddb_error_t *err_item_missing_key(arena_t *a, const char *key)
+{
+    return err_invalid_parameter(a, "Missing the key %s in the item", key);
+}
+
+ddb_error_t *err_key_type_mismatch(arena_t *a, const char *key, const char *expected,
+                                   const char *actual, const char *index)
+{
+    if (index)
+        return err_invalid_parameter(
+            a, "Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", key,
+            expected, actual, index);
+    return err_invalid_parameter(a, "Type mismatch for key %s expected: %s actual: %s", key,
+                                 expected, actual);
 }
 
 ddb_error_t *err_return_values_invalid(arena_t *a)
@@ -267,13 +365,6 @@ ddb_error_t *err_item_too_large(arena_t *a)
 
 /* --- batches and transactions ----------------------------------------------------- */
 
-ddb_error_t *err_write_request_both(arena_t *a)
-{
-    return ddb_error_new(a, ERR_VALIDATION,
-                         "Supplied AttributeValue has more than one datatypes set, must contain "
-                         "exactly one of the supported datatypes");
-}
-
 ddb_error_t *err_batch_too_many(arena_t *a, const char *op)
 {
     return ddb_error_new(a, ERR_VALIDATION, "Too many items requested for the %s call", op);
@@ -288,6 +379,11 @@ ddb_error_t *err_transact_item_kinds(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,
                          "TransactItems can only contain one of Check, Put, Update or Delete");
+}
+
+ddb_error_t *err_transaction_too_large(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Transaction request cannot be larger than 4 MB");
 }
 
 /* --- Query and Scan ---------------------------------------------------------------- */

@@ -60,6 +60,13 @@ ddb_error_t *err_serialization(arena_t *a, const char *msg); /* msg NULL: no mes
 ddb_error_t *err_internal(arena_t *a);
 /* A request member this server does not implement yet. */
 ddb_error_t *err_unsupported_member(arena_t *a, const char *member);
+/* Request members of the wrong JSON type (the service's deserializer). */
+ddb_error_t *err_unexpected_structure(arena_t *a);
+ddb_error_t *err_unexpected_list(arena_t *a);
+/* token: "STRING_VALUE"...; type: "String", "Boolean", "Long" */
+ddb_error_t *err_token_not_convertible(arena_t *a, const char *token, const char *type);
+/* container: "list", "map", or NULL for a structure */
+ddb_error_t *err_expected_container(arena_t *a, const char *container);
 /* A Content-Encoding: gzip body that does not inflate. */
 ddb_error_t *err_body_not_decompressible(arena_t *a);
 
@@ -79,7 +86,27 @@ ddb_error_t *err_table_exists(arena_t *a, const char *table);
 ddb_error_t *err_table_in_use(arena_t *a, const char *table, const char *status);
 
 /* Items and values. */
+/* An AttributeValue with no type (empty) or several; the service says the
+ * latter also of a WriteRequest with both PutRequest and DeleteRequest. */
+ddb_error_t *err_attribute_value_types(arena_t *a, bool empty);
+ddb_error_t *err_null_not_true(arena_t *a);
+/* kind: "string", "number", "binary" */
+ddb_error_t *err_set_empty(arena_t *a, const char *kind);
+/* A null member of an SS (binary false) or BS (binary true). */
+ddb_error_t *err_set_null_member(arena_t *a, bool binary);
+/* A repeated set member; members_text "[a, b, a]" (NULL for NS, whose text
+ * names no members). */
+ddb_error_t *err_set_duplicates(arena_t *a, const char *members_text, bool binary);
+ddb_error_t *err_base64_length(arena_t *a, size_t len);
+ddb_error_t *err_base64_character(arena_t *a);
 ddb_error_t *err_key_schema_mismatch(arena_t *a);
+ddb_error_t *err_hash_key_too_large(arena_t *a);
+ddb_error_t *err_range_key_too_large(arena_t *a);
+ddb_error_t *err_item_missing_key(arena_t *a, const char *key);
+/* A key attribute of the item (index NULL) or of an index, of another
+ * type than declared. */
+ddb_error_t *err_key_type_mismatch(arena_t *a, const char *key, const char *expected,
+                                   const char *actual, const char *index);
 ddb_error_t *err_item_too_large(arena_t *a);
 /* Transactions. */
 ddb_error_t *err_transaction_same_item(arena_t *a);
@@ -111,12 +138,12 @@ ddb_error_t *err_conditional_operator_one_element(arena_t *a);
 ddb_error_t *err_updated_item_too_large(arena_t *a);
 
 /* Batches and transactions. */
-/* A WriteRequest with both PutRequest and DeleteRequest. */
-ddb_error_t *err_write_request_both(arena_t *a);
 /* op: "BatchGetItem" or "BatchWriteItem" */
 ddb_error_t *err_batch_too_many(arena_t *a, const char *op);
 ddb_error_t *err_batch_duplicate_keys(arena_t *a);
 ddb_error_t *err_transact_item_kinds(arena_t *a);
+/* The items of a write transaction over 4 MB together. */
+ddb_error_t *err_transaction_too_large(arena_t *a);
 
 /* Query and Scan. */
 /* Segment without TotalSegments (segment_given) or the reverse. */

@@ -21,9 +21,7 @@ ddb_error_t *index_check_item(arena_t *a, const table_t *t, const value_t *item)
             const value_t *v = attr(item, names[k]);
             if (!v) continue;
             if (v->type != types[k])
-                return err_invalid_parameter(a, "Type mismatch for Index Key %s Expected: %s "
-                                                "Actual: %s IndexName: %s",
-                                             names[k], value_type_name(types[k]),
+                return err_key_type_mismatch(a, names[k], value_type_name(types[k]),
                                              value_type_name(v->type), ix->name);
             if ((v->type == VALUE_S || v->type == VALUE_B) && v->u.bytes.len == 0)
                 return err_empty_index_key(a, v->type == VALUE_S, ix->name, names[k]);

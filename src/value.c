@@ -42,13 +42,11 @@ static ddb_error_t *read_binary(arena_t *a, const json_value_t *j, value_t *out)
     const char *s = j->u.str.ptr;
     size_t len = j->u.str.len;
     if (len % 4)
-        return ddb_error_new(a, ERR_SERIALIZATION,
-                             "Base64 encoded length is expected a multiple of 4 bytes but found: %zu",
-                             len);
+        return err_base64_length(a, len);
     uint8_t *bytes = arena_alloc(a, len / 4 * 3 + 1);
     size_t n;
     if (!json_base64_decode(s, len, bytes, &n))
-        return err_serialization(a, "Invalid Base64 character");
+        return err_base64_character(a);
     out->u.bytes.ptr = (const char *)bytes;
     out->u.bytes.len = n;
     return NULL;
@@ -99,11 +97,8 @@ static ddb_error_t *read_set(arena_t *a, const json_value_t *j, value_type_t typ
         value_t *v = &items[i];
         v->type = member_type;
         if (m->type == JSON_NULL) {
-            if (type == VALUE_BS)
-                return err_invalid_parameter(a, "Binary sets may not contain null or empty values");
-            if (type == VALUE_NS)
-                return err_validation(a, "The parameter cannot be converted to a numeric value");
-            return err_invalid_parameter(a, "String sets may not contain null values");
+            if (type == VALUE_NS) return err_number(a, NUMBER_INVALID, NULL, 0);
+            return err_set_null_member(a, type == VALUE_BS);
         }
         if (member_type == VALUE_N) {
             if ((e = read_number(a, m, &v->u.n))) return e;
@@ -116,21 +111,15 @@ static ddb_error_t *read_set(arena_t *a, const json_value_t *j, value_type_t typ
         }
     }
     if (count == 0)
-        return err_invalid_parameter(a, "An %s set  may not be empty",
-                                     type == VALUE_SS ? "string" : type == VALUE_NS ? "number"
-                                                                                    : "binary");
+        return err_set_empty(a, type == VALUE_SS ? "string" : type == VALUE_NS ? "number" : "binary");
     if (count > 1) {
         const value_t **sorted = arena_alloc(a, count * sizeof *sorted);
         for (size_t i = 0; i < count; i++) sorted[i] = &items[i];
         qsort(sorted, count, sizeof *sorted, member_qsort_compare);
         for (size_t i = 1; i < count; i++)
             if (member_compare(sorted[i - 1], sorted[i]) == 0) {
-                if (type == VALUE_NS) return err_validation(a, "Input collection contains duplicates");
-                if (type == VALUE_BS)
-                    return err_invalid_parameter(a, "Input collection %sof type BS contains duplicates.",
-                                                 set_text(a, j));
-                return err_invalid_parameter(a, "Input collection %s contains duplicates.",
-                                             set_text(a, j));
+                return err_set_duplicates(a, type == VALUE_NS ? NULL : set_text(a, j),
+                                          type == VALUE_BS);
             }
     }
     out->u.list.items = items;
@@ -192,12 +181,7 @@ static ddb_error_t *read_value(arena_t *a, const json_value_t *j, value_t *out, 
             type = t;
         }
     }
-    if (types == 0)
-        return err_validation(a, "Supplied AttributeValue is empty, must contain exactly one of "
-                                 "the supported datatypes");
-    if (types > 1)
-        return err_validation(a, "Supplied AttributeValue has more than one datatypes set, must "
-                                 "contain exactly one of the supported datatypes");
+    if (types != 1) return err_attribute_value_types(a, types == 0);
     out->type = type;
     switch (type) {
     case VALUE_S:
@@ -209,7 +193,7 @@ static ddb_error_t *read_value(arena_t *a, const json_value_t *j, value_t *out, 
     case VALUE_BOOL: out->u.boolean = typed->type == JSON_TRUE; return NULL;
     case VALUE_NULL:
         if (typed->type != JSON_TRUE)
-            return err_invalid_parameter(a, "Null attribute value types must have the value of true");
+            return err_null_not_true(a);
         return NULL;
     case VALUE_M:
         if (depth >= VALUE_MAX_DEPTH)

@@ -27,24 +27,21 @@ ddb_error_t *wire_check(arena_t *a, const json_value_t *j, wire_type_t want)
                   (want == WIRE_BOOLEAN && (t == JSON_TRUE || t == JSON_FALSE)) ||
                   (want == WIRE_LONG && t == JSON_NUMBER);
         if (ok) return NULL;
-        if (t == JSON_OBJECT)
-            return err_serialization(a, "Start of structure or map found where not expected.");
-        if (t == JSON_ARRAY) return err_serialization(a, "Start of list found where not expected");
+        if (t == JSON_OBJECT) return err_unexpected_structure(a);
+        if (t == JSON_ARRAY) return err_unexpected_list(a);
         const char *type_name = want == WIRE_STRING ? "String" : want == WIRE_BOOLEAN ? "Boolean"
                                                                                        : "Long";
-        return ddb_error_new(a, ERR_SERIALIZATION, "%s cannot be converted to %s", token_name(t),
-                             type_name);
+        return err_token_not_convertible(a, token_name(t), type_name);
     }
     case WIRE_LIST:
         if (t == JSON_ARRAY) return NULL;
-        if (t == JSON_OBJECT)
-            return err_serialization(a, "Start of structure or map found where not expected.");
-        return err_serialization(a, "Expected list or null");
+        if (t == JSON_OBJECT) return err_unexpected_structure(a);
+        return err_expected_container(a, "list");
     case WIRE_MAP:
     case WIRE_STRUCT:
         if (t == JSON_OBJECT) return NULL;
-        if (t == JSON_ARRAY) return err_serialization(a, "Start of list found where not expected");
-        return err_serialization(a, want == WIRE_MAP ? "Expected map or null" : "Expected null");
+        if (t == JSON_ARRAY) return err_unexpected_list(a);
+        return err_expected_container(a, want == WIRE_MAP ? "map" : NULL);
     }
     return err_internal(a);
 }
@@ -91,13 +88,13 @@ bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v
     char *end;
     long long x = strtoll(tmp, &end, 10);
     if (errno == ERANGE || j->u.str.len >= sizeof tmp - 1) {
-        *err = ddb_error_new(a, ERR_SERIALIZATION, "NUMBER_VALUE cannot be converted to Long");
+        *err = err_token_not_convertible(a, "NUMBER_VALUE", "Long");
         return false;
     }
     if (*end == '.' || *end == 'e' || *end == 'E') {
         double d = strtod(tmp, NULL);
         if (d > 9.2e18 || d < -9.2e18) {
-            *err = ddb_error_new(a, ERR_SERIALIZATION, "NUMBER_VALUE cannot be converted to Long");
+            *err = err_token_not_convertible(a, "NUMBER_VALUE", "Long");
             return false;
         }
         x = (long long)d;

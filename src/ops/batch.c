@@ -143,7 +143,7 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
                                                                 WIRE_STRUCT, &e);
             if (e) break;
             if ((put != NULL) == (del != NULL)) {
-                e = put ? err_write_request_both(a)
+                e = put ? err_attribute_value_types(a, false)
                         : constraint_error(a, NULL, "Member must not be null",
                                            "requestItems.%s.member.putRequest", table->key);
                 break;

@@ -73,11 +73,9 @@ static ddb_error_t *check_empty_key_value(arena_t *a, const char *name, const va
 static ddb_error_t *check_key_sizes(arena_t *a, const value_t *pk, const value_t *sk)
 {
     if (value_size(pk) > HASH_KEY_MAX)
-        return err_invalid_parameter(a, "Size of hashkey has exceeded the maximum size limit "
-                                        "of2048 bytes");
+        return err_hash_key_too_large(a);
     if (sk && value_size(sk) > RANGE_KEY_MAX)
-        return err_invalid_parameter(a, "Aggregated size of all range keys has exceeded the size "
-                                        "limit of 1024 bytes");
+        return err_range_key_too_large(a);
     return NULL;
 }
 
@@ -94,12 +92,11 @@ static ddb_error_t *item_keys(arena_t *a, const table_t *t, const value_t *item,
     for (int i = 0; i < 2 && names[i]; i++) {
         const value_t *v = value_map_get(item, names[i], strlen(names[i]));
         if ((!v || v->type != types[i]) && schema_message) return err_key_schema_mismatch(a);
-        if (!v) return err_invalid_parameter(a, "Missing the key %s in the item", names[i]);
+        if (!v) return err_item_missing_key(a, names[i]);
         *mistyped = v->type != types[i];
         if (v->type != types[i])
-            return err_invalid_parameter(a, "Type mismatch for key %s expected: %s actual: %s",
-                                         names[i], value_type_name(types[i]),
-                                         value_type_name(v->type));
+            return err_key_type_mismatch(a, names[i], value_type_name(types[i]),
+                                         value_type_name(v->type), NULL);
         ddb_error_t *e = check_empty_key_value(a, names[i], v);
         if (e) return e;
         found[i] = v;

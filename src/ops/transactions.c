@@ -188,8 +188,7 @@ static void transact_done(storage_write_t *w, int status)
     if (status) op_reply_error(call, err_internal(call->arena));
     else if (t->gone) op_reply_error(call, err_table_not_found_op(call->arena));
     else if (t->too_large)
-        op_reply_error(call, err_validation(call->arena, "Transaction request cannot be larger "
-                                                         "than 4 MB"));
+        op_reply_error(call, err_transaction_too_large(call->arena));
     else if (t->canceled) op_reply_error(call, cancellation(call->arena, t));
     else {
         for (size_t i = 0; i < t->count; i++) item_write_account(t->actions[i]);
