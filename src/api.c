@@ -9,44 +9,52 @@
 
 #include "catalog.h"
 #include "index.h"
+#include "janitor.h"
 #include "log.h"
 #include "ops/ops.h"
 #include "storage.h"
+#include "streams.h"
 
 #define TARGET_PREFIX "DynamoDB_20120810."
 #define STREAMS_PREFIX "DynamoDBStreams_20120810."
 
 /* The operation table: X-Amz-Target operation name -> handler. */
 static const struct {
+    const char *prefix;
     const char *name;
     op_handler_t handler;
 } operations[] = {
-    {"CreateTable", op_create_table},
-    {"DeleteTable", op_delete_table},
-    {"DescribeTable", op_describe_table},
-    {"ListTables", op_list_tables},
-    {"UpdateTable", op_update_table},
-    {"PutItem", op_put_item},
-    {"GetItem", op_get_item},
-    {"DeleteItem", op_delete_item},
-    {"UpdateItem", op_update_item},
-    {"BatchGetItem", op_batch_get_item},
-    {"BatchWriteItem", op_batch_write_item},
-    {"TransactWriteItems", op_transact_write_items},
-    {"TransactGetItems", op_transact_get_items},
-    {"Query", op_query},
-    {"Scan", op_scan},
+    {TARGET_PREFIX, "CreateTable", op_create_table},
+    {TARGET_PREFIX, "DeleteTable", op_delete_table},
+    {TARGET_PREFIX, "DescribeTable", op_describe_table},
+    {TARGET_PREFIX, "ListTables", op_list_tables},
+    {TARGET_PREFIX, "UpdateTable", op_update_table},
+    {TARGET_PREFIX, "PutItem", op_put_item},
+    {TARGET_PREFIX, "GetItem", op_get_item},
+    {TARGET_PREFIX, "DeleteItem", op_delete_item},
+    {TARGET_PREFIX, "UpdateItem", op_update_item},
+    {TARGET_PREFIX, "BatchGetItem", op_batch_get_item},
+    {TARGET_PREFIX, "BatchWriteItem", op_batch_write_item},
+    {TARGET_PREFIX, "TransactWriteItems", op_transact_write_items},
+    {TARGET_PREFIX, "TransactGetItems", op_transact_get_items},
+    {TARGET_PREFIX, "Query", op_query},
+    {TARGET_PREFIX, "Scan", op_scan},
+    {TARGET_PREFIX, "UpdateTimeToLive", op_update_time_to_live},
+    {TARGET_PREFIX, "DescribeTimeToLive", op_describe_time_to_live},
+    {STREAMS_PREFIX, "ListStreams", op_list_streams},
+    {STREAMS_PREFIX, "DescribeStream", op_describe_stream},
+    {STREAMS_PREFIX, "GetShardIterator", op_get_shard_iterator},
+    {STREAMS_PREFIX, "GetRecords", op_get_records},
 };
 
 static op_handler_t find_operation(const char *target, size_t len)
 {
-    size_t plen = strlen(TARGET_PREFIX);
-    if (len <= plen || memcmp(target, TARGET_PREFIX, plen) != 0) return NULL;
-    const char *name = target + plen;
-    size_t nlen = len - plen;
-    for (size_t i = 0; i < sizeof operations / sizeof operations[0]; i++)
-        if (strlen(operations[i].name) == nlen && memcmp(operations[i].name, name, nlen) == 0)
+    for (size_t i = 0; i < sizeof operations / sizeof operations[0]; i++) {
+        size_t plen = strlen(operations[i].prefix), nlen = strlen(operations[i].name);
+        if (len == plen + nlen && memcmp(target, operations[i].prefix, plen) == 0 &&
+            memcmp(target + plen, operations[i].name, nlen) == 0)
             return operations[i].handler;
+    }
     return NULL;
 }
 
@@ -92,9 +100,15 @@ api_result_t api_dispatch(api_call_t *call)
     return handler(call, req);
 }
 
-static int load_catalog(MDB_txn *txn, void *arg) { return catalog_load(txn); }
+static int load_catalog(MDB_txn *txn, void *arg)
+{
+    const api_config_t *cfg = arg;
+    streams_config_t streams = {cfg->stream_retention_s, cfg->stream_shard_lifetime_s};
+    int rc = streams_load(txn, &streams);
+    return rc ? rc : catalog_load(txn);
+}
 
-/* Index backfills cut short by a stop resume where they started. */
+/* Index backfills and expiry-index fills cut short by a stop resume. */
 static void resume_backfills(void)
 {
     arena_t *a = arena_new(0);
@@ -105,6 +119,7 @@ static void resume_backfills(void)
         table_t *t = catalog_acquire(names[i], strlen(names[i]));
         for (size_t k = 0; t && k < t->index_count; k++)
             if (t->indexes[k].status == INDEX_CREATING) index_backfill_start(t, t->indexes[k].name);
+        if (t && t->ttl_attribute && !t->ttl_filled) ttl_fill_start(t);
         catalog_release(t);
     }
     arena_free(a);
@@ -114,18 +129,27 @@ int api_open(const api_config_t *cfg)
 {
     catalog_init(cfg->region);
     if (storage_open(cfg->data_dir, cfg->in_memory) != 0) return -1;
-    int rc = storage_run_sync(load_catalog, NULL);
+    int rc = storage_run_sync(load_catalog, (void *)cfg);
     if (rc) {
         log_error("cannot load the catalog: %s", mdb_strerror(rc));
         return -1;
     }
     resume_backfills();
-    return 0;
+    ttl_configure(cfg->ttl_cooldown_s);
+    /* housekeeping often enough for the shortest of its periods */
+    double tick = cfg->ttl_delay_s;
+    if (cfg->stream_retention_s / 4 < tick) tick = cfg->stream_retention_s / 4;
+    if (cfg->stream_shard_lifetime_s / 4 < tick) tick = cfg->stream_shard_lifetime_s / 4;
+    if (tick > 1.0) tick = 1.0;
+    static const janitor_task_t tasks[] = {streams_tick, ttl_expire_tick};
+    return janitor_start(tick, tasks, sizeof tasks / sizeof tasks[0]);
 }
 
 void api_close(void)
 {
+    janitor_stop();
     storage_close();
+    streams_shutdown();
     catalog_shutdown();
 }
 

@@ -59,6 +59,11 @@ typedef struct {
     const char *data_dir; /* NULL with in_memory */
     bool in_memory;
     const char *region;
+    /* streams: records kept this long; an open shard rolls over after this */
+    double stream_retention_s, stream_shard_lifetime_s;
+    /* TTL: expired items are deleted within about ttl_delay_s; a table's TTL
+     * setting changes at most once per ttl_cooldown_s */
+    double ttl_delay_s, ttl_cooldown_s;
 } api_config_t;
 
 /* Open storage and start the writer.  Returns 0, or -1 after logging why. */

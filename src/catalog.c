@@ -14,6 +14,7 @@
 #include "constraint.h"
 #include "log.h"
 #include "storage.h"
+#include "streams.h"
 #include "wire.h"
 
 #define MAX_LSI 5
@@ -56,7 +57,7 @@ typedef struct {
     raw_index_t *lsi, *gsi;
     size_t lsi_count, gsi_count;
     bool lsi_present, gsi_present;
-    bool stream_present, stream_enabled;
+    bool stream_present, stream_enabled, stream_enabled_set;
     const char *stream_view_type;
     bool sse_present, sse_enabled, sse_enabled_set;
     const char *sse_type, *kms_key;
@@ -161,7 +162,7 @@ static ddb_error_t *read_raw(arena_t *a, const json_value_t *req, raw_table_t *r
     if (e) return e;
     if (s) {
         r->stream_present = true;
-        wire_bool(a, s, "StreamEnabled", &r->stream_enabled, &e);
+        r->stream_enabled_set = wire_bool(a, s, "StreamEnabled", &r->stream_enabled, &e);
         if (e) return e;
         wire_string(a, s, "StreamViewType", &r->stream_view_type, NULL, &e);
         if (e) return e;
@@ -314,9 +315,11 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     check_indexes(&cl, r->gsi, r->gsi_count, "globalSecondaryIndexes");
     constraint_enum(&cl, r->billing_mode, &ENUM_BILLING_MODE, "billingMode");
     check_throughput(&cl, &r->throughput, "provisionedThroughput");
-    if (r->stream_present)
+    if (r->stream_present) {
+        constraint_required(&cl, r->stream_enabled_set, "streamSpecification.streamEnabled");
         constraint_enum(&cl, r->stream_view_type, &ENUM_STREAM_VIEW_TYPE,
                         "streamSpecification.streamViewType");
+    }
     if (r->sse_present) constraint_enum(&cl, r->sse_type, &ENUM_SSE_TYPE, "sSESpecification.sSEType");
     constraint_enum(&cl, r->table_class, &ENUM_TABLE_CLASS, "tableClass");
     for (size_t i = 0; i < r->tags.count; i++) {
@@ -451,14 +454,9 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
         buf_free(&used);
         if (e) return e;
     }
-    if (r->stream_present) {
-        if (r->stream_enabled && !r->stream_view_type)
-            return constraint_error(a, NULL, "Member must not be null",
-                                    "streamSpecification.streamViewType");
-        if (!r->stream_enabled && r->stream_view_type && !stored)
-            return err_validation(a, "One or more parameter values were invalid: "
-                                     "StreamSpecification: StreamViewType was set but "
-                                     "StreamEnabled was false");
+    if (r->stream_present && !stored) {
+        if (r->stream_enabled && !r->stream_view_type) return err_stream_view_type(a, true, true);
+        if (!r->stream_enabled && r->stream_view_type) return err_stream_view_type(a, true, false);
     }
     return NULL;
 }
@@ -568,6 +566,14 @@ ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool store
             t->last_increase = strtod(n->u.str.ptr, NULL);
         if ((n = wire_member(req, "LastDecrease")) && n->type == JSON_NUMBER)
             t->last_decrease = strtod(n->u.str.ptr, NULL);
+        if ((n = wire_member(req, "StreamId")) && n->type == JSON_NUMBER)
+            t->stream_id = strtoull(n->u.str.ptr, NULL, 10);
+        if (wire_string(a, req, "LatestStreamLabel", &s, &len, &e)) t->stream_label = dup_str(ta, s);
+        if (wire_string(a, req, "TimeToLiveAttribute", &s, &len, &e))
+            t->ttl_attribute = dup_str(ta, s);
+        if ((n = wire_member(req, "TimeToLiveChanged")) && n->type == JSON_NUMBER)
+            t->ttl_changed = strtod(n->u.str.ptr, NULL);
+        wire_bool(a, req, "TimeToLiveFilled", &t->ttl_filled, &e);
     }
     if (!t->id) new_uuid(ta, &t->id);
     if (!t->created) t->created = clock_now_seconds();
@@ -577,6 +583,7 @@ ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool store
         t->has_collections |= !t->indexes[i].global;
     }
     snprintf(t->collections_dbi_name, sizeof t->collections_dbi_name, "c:%s", t->id);
+    snprintf(t->ttl_dbi_name, sizeof t->ttl_dbi_name, "x:%s", t->id);
     *out = t;
     return NULL;
 }
@@ -727,15 +734,38 @@ void catalog_table_render_definition(buf_t *b, const table_t *t)
         put_str(b, "TableClass", t->table_class);
     }
     if (t->deletion_protection) buf_append_str(b, ",\"DeletionProtectionEnabled\":true");
+    if (t->stream_id) buf_printf(b, ",\"StreamId\":%llu", (unsigned long long)t->stream_id);
+    if (t->stream_label) {
+        buf_putc(b, ',');
+        put_str(b, "LatestStreamLabel", t->stream_label);
+    }
+    if (t->ttl_attribute) {
+        buf_putc(b, ',');
+        put_str(b, "TimeToLiveAttribute", t->ttl_attribute);
+    }
+    if (t->ttl_changed) buf_printf(b, ",\"TimeToLiveChanged\":%.3f", t->ttl_changed);
+    if (t->ttl_filled) buf_append_str(b, ",\"TimeToLiveFilled\":true");
     buf_putc(b, ',');
     render_tags(b, t);
     buf_putc(b, '}');
+}
+
+int catalog_table_store(MDB_txn *txn, const table_t *t)
+{
+    buf_t def;
+    buf_init(&def);
+    catalog_table_render_definition(&def, t);
+    MDB_val key = {strlen(t->name), (void *)t->name}, val = {def.len, def.data};
+    int rc = mdb_put(txn, storage_catalog_dbi(), &key, &val, 0);
+    buf_free(&def);
+    return rc;
 }
 
 void catalog_table_adopt(table_t *copy, const table_t *from)
 {
     copy->dbi = from->dbi;
     copy->collections_dbi = from->collections_dbi;
+    copy->ttl_dbi = from->ttl_dbi;
     for (size_t i = 0; i < copy->index_count; i++) {
         const index_def_t *same = catalog_table_index(from, copy->indexes[i].name,
                                                       strlen(copy->indexes[i].name));
@@ -774,6 +804,7 @@ int catalog_table_open_dbis(MDB_txn *txn, table_t *t)
     int rc = mdb_dbi_open(txn, t->dbi_name, MDB_CREATE, &t->dbi);
     if (!rc && t->has_collections)
         rc = mdb_dbi_open(txn, t->collections_dbi_name, MDB_CREATE, &t->collections_dbi);
+    if (!rc && t->ttl_attribute) rc = mdb_dbi_open(txn, t->ttl_dbi_name, MDB_CREATE, &t->ttl_dbi);
     for (size_t i = 0; !rc && i < t->index_count; i++)
         rc = mdb_dbi_open(txn, t->indexes[i].dbi_name, MDB_CREATE, &t->indexes[i].dbi);
     return rc;
@@ -783,6 +814,7 @@ int catalog_table_drop_dbis(MDB_txn *txn, table_t *t)
 {
     int rc = mdb_drop(txn, t->dbi, 1);
     if (!rc && t->has_collections) rc = mdb_drop(txn, t->collections_dbi, 1);
+    if (!rc && t->ttl_attribute) rc = mdb_drop(txn, t->ttl_dbi, 1);
     for (size_t i = 0; !rc && i < t->index_count; i++) rc = mdb_drop(txn, t->indexes[i].dbi, 1);
     return rc;
 }
@@ -864,9 +896,14 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
     if (t->stream_enabled) {
         buf_append_str(b, ",\"StreamSpecification\":{\"StreamEnabled\":true,");
         put_str(b, "StreamViewType", t->stream_view_type);
-        buf_printf(b, "},\"LatestStreamLabel\":\"%.3f\",\"LatestStreamArn\":\"", t->created);
-        catalog_table_arn(t, b);
-        buf_printf(b, "/stream/%.3f\"", t->created);
+        buf_putc(b, '}');
+    }
+    if (t->stream_label) {
+        buf_append_str(b, ",\"LatestStreamLabel\":");
+        json_write_string(b, t->stream_label, strlen(t->stream_label));
+        buf_append_str(b, ",\"LatestStreamArn\":\"");
+        streams_render_arn(b, t->name, t->stream_label);
+        buf_putc(b, '"');
     }
     if (t->sse_enabled) {
         buf_append_str(b, ",\"SSEDescription\":{\"Status\":\"ENABLED\",");

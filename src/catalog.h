@@ -80,6 +80,15 @@ typedef struct table {
     size_t index_count;
     bool stream_enabled;
     const char *stream_view_type;
+    uint64_t stream_id;       /* the enabled stream (streams.h); 0: none */
+    const char *stream_label; /* the latest stream's label, kept once it is
+                                 disabled; NULL: the table never had one */
+    /* Time to Live: the attribute (NULL: disabled) and when it last changed */
+    const char *ttl_attribute;
+    double ttl_changed;
+    bool ttl_filled; /* the expiry index holds the items older than the TTL */
+    char ttl_dbi_name[40]; /* "x:<table id>": the expiry index (ttl.h) */
+    MDB_dbi ttl_dbi;
     bool sse_enabled;
     const char *sse_type, *kms_key;
     tag_t *tags;
@@ -111,6 +120,8 @@ ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool store
 void catalog_table_free(table_t *t);
 
 void catalog_table_render_definition(buf_t *b, const table_t *t);
+/* Store t's definition in the catalog DBI (writer thread). */
+int catalog_table_store(MDB_txn *txn, const table_t *t);
 /* A TableDescription object for the given TableStatus. */
 void catalog_table_render_description(buf_t *b, const table_t *t, const char *status);
 

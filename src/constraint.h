@@ -106,6 +106,10 @@ extern const constraint_enum_t ENUM_PROJECTION_TYPE;      /* ALL KEYS_ONLY INCLU
 extern const constraint_enum_t ENUM_STREAM_VIEW_TYPE; /* NEW_IMAGE OLD_IMAGE NEW_AND_OLD_IMAGES
                                                          KEYS_ONLY */
 extern const constraint_enum_t ENUM_SSE_TYPE;         /* AES256 KMS */
+extern const constraint_enum_t ENUM_SHARD_ITERATOR_TYPE; /* TRIM_HORIZON LATEST
+                                                            AT_SEQUENCE_NUMBER
+                                                            AFTER_SEQUENCE_NUMBER */
+extern const constraint_enum_t ENUM_SHARD_FILTER_TYPE;   /* CHILD_SHARDS */
 extern const constraint_enum_t ENUM_TABLE_CLASS;      /* STANDARD STANDARD_INFREQUENT_ACCESS */
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json.h"
 
@@ -32,6 +33,10 @@ static const struct {
         {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400, false},
     [ERR_LIMIT_EXCEEDED] = {"com.amazonaws.dynamodb.v20120810#LimitExceededException", 400,
                             false},
+    [ERR_EXPIRED_ITERATOR] = {"com.amazonaws.dynamodb.v20120810#ExpiredIteratorException", 400,
+                              false},
+    [ERR_TRIMMED_DATA_ACCESS] = {"com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException",
+                                 400, false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
 };
 
@@ -449,6 +454,134 @@ ddb_error_t *err_select_with_projection(arena_t *a, const char *member, const ch
 {
     return ddb_error_new(a, ERR_VALIDATION, "Cannot specify the %s when choosing to get %s",
                          member, what);
+}
+
+/* --- DynamoDB Streams ------------------------------------------------------------- */
+
+ddb_error_t *err_stream_view_type(arena_t *a, bool creating, bool enabled)
+{
+    if (creating)
+        return err_invalid_parameter(a,
+                                     enabled ? "Table is being created with a stream enabled, "
+                                               "UpdateViewType is required"
+                                             : "Table is being created with a stream disabled, "
+                                               "UpdateViewType should not be specified");
+    return err_invalid_parameter(a, enabled ? "If stream is being enabled then UpdateViewType is "
+                                              "required"
+                                            : "If stream is being disabled, then UpdateViewType "
+                                              "must not be specified");
+}
+
+ddb_error_t *err_stream_already_enabled(arena_t *a, const char *table)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Table already has an enabled stream: TableName: %s",
+                         table);
+}
+
+ddb_error_t *err_stream_none_to_disable(arena_t *a, const char *table)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Table has no stream to disable: TableName: %s",
+                         table);
+}
+
+ddb_error_t *err_stream_change_with(arena_t *a, bool iops)
+{
+    return err_invalid_parameter(a, iops ? "You cannot modify stream status while updating table "
+                                           "IOPS"
+                                         : "You cannot create or delete index while changing "
+                                           "stream status");
+}
+
+ddb_error_t *err_stream_arn_invalid(arena_t *a, const char *arn)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid StreamArn: %s", arn);
+}
+
+ddb_error_t *err_stream_not_found(arena_t *a, const char *arn)
+{
+    return ddb_error_new(a, ERR_RESOURCE_NOT_FOUND,
+                         "Requested resource not found: Stream: %s not found", arn);
+}
+
+ddb_error_t *err_shard_not_found(arena_t *a)
+{
+    return ddb_error_new(a, ERR_RESOURCE_NOT_FOUND,
+                         "Requested resource not found: Shard does not exist");
+}
+
+ddb_error_t *err_sequence_required(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "SequenceNumber is required for the ShardIteratorType "
+                         "AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER");
+}
+
+ddb_error_t *err_sequence_unexpected(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "SequenceNumber must not be specified for the ShardIteratorType "
+                         "TRIM_HORIZON or LATEST");
+}
+
+ddb_error_t *err_sequence_invalid(arena_t *a, const char *sequence, const char *shard)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid SequenceNumber %s for shard %s", sequence,
+                         shard);
+}
+
+ddb_error_t *err_trimmed_data(arena_t *a)
+{
+    return ddb_error_new(a, ERR_TRIMMED_DATA_ACCESS,
+                         "The operation attempted to read past the oldest stream record in a "
+                         "shard.");
+}
+
+ddb_error_t *err_iterator_invalid(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid ShardIterator");
+}
+
+/* "Thu Dec 10 01:59:39 UTC 2015" */
+static void date_text(char out[40], int64_t ms)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(out, 40, "%a %b %d %H:%M:%S UTC %Y", &tm);
+}
+
+ddb_error_t *err_iterator_expired(arena_t *a, int64_t issued_ms, int64_t now_ms)
+{
+    char issued[40], now[40];
+    date_text(issued, issued_ms);
+    date_text(now, now_ms);
+    return ddb_error_new(a, ERR_EXPIRED_ITERATOR,
+                         "Iterator expired. The iterator was created at time %s while right now "
+                         "it is %s which is further in the future than the tolerated delay of "
+                         "900000 milliseconds.",
+                         issued, now);
+}
+
+/* --- Time to Live ---------------------------------------------------------------------- */
+
+ddb_error_t *err_ttl_other_attribute(arena_t *a, const char *current)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "TimeToLive is active on a different AttributeName: current "
+                         "AttributeName is %s",
+                         current);
+}
+
+ddb_error_t *err_ttl_already(arena_t *a, bool enabled)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "TimeToLive is already %s",
+                         enabled ? "enabled" : "disabled");
+}
+
+ddb_error_t *err_ttl_cooldown(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Time to live has been modified multiple times within a fixed interval");
 }
 
 /* --- expressions (expr_*.c) -------------------------------------------------- */

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -31,6 +32,8 @@ typedef enum {
     ERR_ITEM_COLLECTION_SIZE_LIMIT,
     ERR_TRANSACTION_CANCELED,
     ERR_IDEMPOTENT_MISMATCH,
+    ERR_EXPIRED_ITERATOR,
+    ERR_TRIMMED_DATA_ACCESS,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -158,6 +161,33 @@ ddb_error_t *err_select_specific_without_projection(arena_t *a);
 /* member: "AttributesToGet" or "ProjectionExpression"; what: "only the
  * Count" or the Select value. */
 ddb_error_t *err_select_with_projection(arena_t *a, const char *member, const char *what);
+
+/* DynamoDB Streams. */
+/* StreamSpecification's view type missing (enabled) or given (disabled),
+ * on CreateTable (creating) or UpdateTable. */
+ddb_error_t *err_stream_view_type(arena_t *a, bool creating, bool enabled);
+ddb_error_t *err_stream_already_enabled(arena_t *a, const char *table);
+ddb_error_t *err_stream_none_to_disable(arena_t *a, const char *table);
+/* UpdateTable changing the stream with throughput (iops) or with an index. */
+ddb_error_t *err_stream_change_with(arena_t *a, bool iops);
+/* A StreamArn that is no stream ARN at all. */
+ddb_error_t *err_stream_arn_invalid(arena_t *a, const char *arn);
+ddb_error_t *err_stream_not_found(arena_t *a, const char *arn);
+ddb_error_t *err_shard_not_found(arena_t *a);
+/* GetShardIterator's SequenceNumber: missing for AT/AFTER_SEQUENCE_NUMBER,
+ * given for TRIM_HORIZON/LATEST, or not one of the shard's. */
+ddb_error_t *err_sequence_required(arena_t *a);
+ddb_error_t *err_sequence_unexpected(arena_t *a);
+ddb_error_t *err_sequence_invalid(arena_t *a, const char *sequence, const char *shard);
+ddb_error_t *err_trimmed_data(arena_t *a);
+ddb_error_t *err_iterator_invalid(arena_t *a);
+ddb_error_t *err_iterator_expired(arena_t *a, int64_t issued_ms, int64_t now_ms);
+
+/* Time to Live. */
+ddb_error_t *err_ttl_other_attribute(arena_t *a, const char *current);
+/* enabled: "already enabled", else "already disabled" */
+ddb_error_t *err_ttl_already(arena_t *a, bool enabled);
+ddb_error_t *err_ttl_cooldown(arena_t *a);
 
 /* --- expressions (expr_*.c) ----------------------------------------------
  * `expr` is the expression's name as the service prints it, e.g.

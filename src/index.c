@@ -153,17 +153,6 @@ static const index_def_t *backfill_index(const table_t *t, const char *name)
     return ix && ix->status == INDEX_CREATING ? ix : NULL;
 }
 
-static int store_definition(MDB_txn *txn, const table_t *t)
-{
-    buf_t def;
-    buf_init(&def);
-    catalog_table_render_definition(&def, t);
-    MDB_val key = {strlen(t->name), (void *)t->name}, val = {def.len, def.data};
-    int rc = mdb_put(txn, storage_catalog_dbi(), &key, &val, 0);
-    buf_free(&def);
-    return rc;
-}
-
 static int backfill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
 {
     backfill_t *b = (backfill_t *)job;
@@ -196,7 +185,7 @@ static int backfill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
     if (rc != MDB_NOTFOUND) return rc;
     ((index_def_t *)ix)->status = INDEX_ACTIVE; /* writer thread only */
     *finished = true;
-    return store_definition(txn, t);
+    return catalog_table_store(txn, t);
 }
 
 static void backfill_done(storage_job_t *job, bool aborted)

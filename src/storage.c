@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define STORAGE_MAP_SIZE ((size_t)256 << 30) /* address space only; files grow as used */
@@ -27,7 +28,17 @@ static struct {
     storage_job_t *jobs, *jobs_tail;
     bool stopping;
     bool running;
+    int64_t write_time_ms; /* writer thread */
 } st;
+
+int64_t storage_write_time_ms(void) { return st.write_time_ms; }
+
+/* A new transaction's time: the wall clock, never below the previous one. */
+static void write_time_advance(void)
+{
+    int64_t now = clock_now_ms();
+    if (now > st.write_time_ms) st.write_time_ms = now;
+}
 
 MDB_env *storage_env(void) { return st.env; }
 MDB_dbi storage_catalog_dbi(void) { return st.catalog; }
@@ -64,6 +75,7 @@ static void batch_finish(storage_write_t *w, int status)
 /* Apply writes [first, until) in one transaction and commit. */
 static int batch_run(storage_write_t *first, storage_write_t *until)
 {
+    write_time_advance();
     MDB_txn *txn;
     int rc = mdb_txn_begin(st.env, NULL, 0, &txn);
     if (rc) return rc;
@@ -106,6 +118,7 @@ static void job_step(storage_job_t *job)
 {
     MDB_txn *txn;
     bool finished = false;
+    write_time_advance();
     int rc = mdb_txn_begin(st.env, NULL, 0, &txn);
     if (!rc) {
         rc = job->step(job, txn, &finished);

@@ -17,6 +17,7 @@
 
 #include <lmdb.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct storage_write storage_write_t;
 
@@ -60,6 +61,11 @@ void storage_close(void);
 MDB_env *storage_env(void);
 /* The catalog DBI (table metadata). */
 MDB_dbi storage_catalog_dbi(void);
+
+/* The commit time of the writer's current transaction (ms since the epoch):
+ * every change of one transaction has the same time, and it never goes
+ * backwards.  Writer thread, inside apply or step. */
+int64_t storage_write_time_ms(void);
 
 /* Queue a write; its done() will be called from the writer thread. */
 void storage_submit(storage_write_t *w);

@@ -572,12 +572,21 @@ static bool decode_value(decoder_t *d, value_t *v, int depth)
     return false;
 }
 
-bool value_item_decode(arena_t *a, const uint8_t *data, size_t len, value_t *item,
-                       size_t *item_size)
+bool value_item_decode_next(arena_t *a, const uint8_t **p, const uint8_t *end, value_t *item,
+                            size_t *item_size)
 {
-    decoder_t d = {a, data, data + len};
+    decoder_t d = {a, *p, end};
     uint64_t size;
     if (!varint_get(&d.p, d.end, &size)) return false;
     if (item_size) *item_size = (size_t)size;
-    return decode_map(&d, item, 0) && d.p == d.end;
+    if (!decode_map(&d, item, 0)) return false;
+    *p = d.p;
+    return true;
+}
+
+bool value_item_decode(arena_t *a, const uint8_t *data, size_t len, value_t *item,
+                       size_t *item_size)
+{
+    const uint8_t *p = data;
+    return value_item_decode_next(a, &p, data + len, item, item_size) && p == data + len;
 }

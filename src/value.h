@@ -117,6 +117,10 @@ void value_item_encode(buf_t *b, const value_t *item, size_t item_size);
  * data.  Strings point into data, which must outlive the value. */
 bool value_item_decode(arena_t *a, const uint8_t *data, size_t len, value_t *item,
                        size_t *item_size);
+/* Decode the item starting at *p (other data may follow it) and move *p
+ * past it. */
+bool value_item_decode_next(arena_t *a, const uint8_t **p, const uint8_t *end, value_t *item,
+                            size_t *item_size);
 
 /* varints, shared with keycodec and catalog. */
 void varint_put(buf_t *b, uint64_t v);

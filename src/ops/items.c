@@ -14,6 +14,8 @@
 #include "expr.h"
 #include "index.h"
 #include "keycodec.h"
+#include "streams.h"
+#include "ttl.h"
 #include "ops/ops.h"
 #include "wire.h"
 
@@ -192,10 +194,11 @@ static int add_to_collection(item_write_t *iw, MDB_txn *txn, const table_t *t, i
     return index_collection_add(txn, t, iw->pk, delta, false, &iw->collection_size);
 }
 
-static bool needs_old_item(const item_write_t *iw)
+static bool needs_old_item(const item_write_t *iw, const table_t *t)
 {
     return iw->exprs.condition || iw->kind == WRITE_UPDATE ||
-           iw->common.return_values != RETURN_NONE || iw->table->index_count;
+           iw->common.return_values != RETURN_NONE || t->index_count || t->stream_id ||
+           t->ttl_attribute;
 }
 
 /* The old item, copied out of the map so that it outlives the transaction. */
@@ -211,7 +214,7 @@ static int read_old_item(item_write_t *iw, MDB_txn *txn, MDB_val *key)
     varint_get(&p, p + old.mv_size, &size);
     iw->had_old = true;
     iw->old_size = (size_t)size;
-    if (!needs_old_item(iw)) return 0;
+    if (!needs_old_item(iw, catalog_latest(iw->table))) return 0;
     uint8_t *copy = arena_alloc(a, old.mv_size);
     memcpy(copy, old.mv_data, old.mv_size);
     iw->old_item = arena_alloc(a, sizeof(value_t));
@@ -251,6 +254,18 @@ static value_t *key_only_item(item_write_t *iw)
     return item;
 }
 
+/* What follows a change of an item in its transaction: its index entries,
+ * its entry in the expiry index, its change record. */
+static int item_changed(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
+                        const value_t *old_item, const value_t *new_item, bool by_service)
+{
+    int rc = 0;
+    if (t->index_count) rc = index_update(txn, a, t, old_item, new_item);
+    if (!rc && t->ttl_attribute) rc = ttl_update(txn, t, key, old_item, new_item);
+    if (!rc) rc = streams_record(txn, t, old_item, new_item, by_service);
+    return rc;
+}
+
 static int item_apply(storage_write_t *w, MDB_txn *txn)
 {
     return item_write_apply((item_write_t *)w, txn);
@@ -288,7 +303,7 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
         if (!iw->had_old) return 0;
         if ((rc = mdb_del(txn, t->dbi, &key, NULL))) return rc;
         if ((rc = add_to_collection(iw, txn, t, -(int64_t)iw->old_size))) return rc;
-        return index_update(txn, a, t, iw->old_item, NULL);
+        return item_changed(txn, a, t, &key, iw->old_item, NULL, false);
     }
 
     if (iw->kind == WRITE_UPDATE) {
@@ -319,8 +334,37 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
     MDB_val val = {encoded.len, encoded.data};
     rc = mdb_put(txn, t->dbi, &key, &val, 0);
     buf_free(&encoded);
-    if (!rc && t->index_count) rc = index_update(txn, a, t, iw->old_item, iw->new_item);
-    return rc;
+    if (rc) return rc;
+    return item_changed(txn, a, t, &key, iw->had_old ? iw->old_item : NULL, iw->new_item, false);
+}
+
+int item_expire(MDB_txn *txn, arena_t *a, table_t *t, const uint8_t *key, size_t key_len,
+                int64_t expiry_ms, int64_t now_ms, size_t *deleted_size)
+{
+    *deleted_size = 0;
+    MDB_val k = {key_len, (void *)key}, v;
+    int rc = mdb_get(txn, t->dbi, &k, &v);
+    if (rc == MDB_NOTFOUND) return ttl_remove(txn, t, expiry_ms, key, key_len);
+    if (rc) return rc;
+    uint8_t *copy = arena_alloc(a, v.mv_size); /* outlives the deletion below */
+    memcpy(copy, v.mv_data, v.mv_size);
+    value_t *item = arena_alloc(a, sizeof *item);
+    size_t size;
+    if (!value_item_decode(a, copy, v.mv_size, item, &size)) return MDB_CORRUPTED;
+    int64_t expiry;
+    bool due = ttl_item_expiry(t, item, &expiry) && expiry == expiry_ms && expiry < now_ms;
+    if (!due || expiry < now_ms - TTL_MAX_PAST_MS) /* stale, or too old to be meant */
+        return ttl_remove(txn, t, expiry_ms, key, key_len);
+    if ((rc = mdb_del(txn, t->dbi, &k, NULL))) return rc;
+    if (t->has_collections) {
+        const value_t *pk = value_map_get(item, t->keys.hash, strlen(t->keys.hash));
+        uint64_t collection;
+        if (pk && (rc = index_collection_add(txn, t, pk, -(int64_t)size, false, &collection)))
+            return rc;
+    }
+    if ((rc = item_changed(txn, a, t, &k, item, NULL, true))) return rc;
+    *deleted_size = size;
+    return 0;
 }
 
 /* The Attributes member ReturnValues asks for, or NULL for none. */

@@ -136,6 +136,30 @@ api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req);
 void item_write_add_capacity(item_write_t *const *writes, size_t count, double factor,
                              capacity_t *list, size_t *n);
 
+/* streams.c: the DynamoDB Streams operations */
+api_result_t op_list_streams(api_call_t *call, const json_value_t *req);
+api_result_t op_describe_stream(api_call_t *call, const json_value_t *req);
+api_result_t op_get_shard_iterator(api_call_t *call, const json_value_t *req);
+api_result_t op_get_records(api_call_t *call, const json_value_t *req);
+
+/* ttl.c */
+api_result_t op_update_time_to_live(api_call_t *call, const json_value_t *req);
+api_result_t op_describe_time_to_live(api_call_t *call, const json_value_t *req);
+/* The minimum time between two changes of a table's TTL setting. */
+void ttl_configure(double cooldown_s);
+/* Fill the expiry index of t from its items (TTL enabled, not yet filled). */
+void ttl_fill_start(table_t *t);
+/* Delete due items (at most one deleter write in flight); any thread. */
+void ttl_expire_tick(void);
+
+/* The TTL deleter's delete, in items.c: the item at key of t if it is still
+ * expired at now_ms under the expiry index entry `expiry_ms`, with its
+ * index entries, collection size and a REMOVE record made by the service;
+ * *deleted_size is its size (0: nothing was deleted).  A stale entry is
+ * removed. */
+int item_expire(MDB_txn *txn, arena_t *a, table_t *t, const uint8_t *key, size_t key_len,
+                int64_t expiry_ms, int64_t now_ms, size_t *deleted_size);
+
 /* query.c */
 api_result_t op_query(api_call_t *call, const json_value_t *req);
 api_result_t op_scan(api_call_t *call, const json_value_t *req);

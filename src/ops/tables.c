@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "index.h"
 #include "ops/ops.h"
+#include "streams.h"
 #include "wire.h"
 
 #define LIST_TABLES_MAX 100
@@ -86,14 +87,8 @@ static int create_apply(storage_write_t *w, MDB_txn *txn)
     }
     if (rc != MDB_NOTFOUND) return rc;
     if ((rc = catalog_table_open_dbis(txn, t))) return rc;
-    buf_t def;
-    buf_init(&def);
-    catalog_table_render_definition(&def, t);
-    val.mv_size = def.len;
-    val.mv_data = def.data;
-    rc = mdb_put(txn, storage_catalog_dbi(), &key, &val, 0);
-    buf_free(&def);
-    return rc;
+    if (t->stream_enabled && (rc = streams_create(txn, t, t->stream_view_type))) return rc;
+    return catalog_table_store(txn, t);
 }
 
 static void create_done(storage_write_t *w, int status)
@@ -152,6 +147,7 @@ static int delete_apply(storage_write_t *w, MDB_txn *txn)
     }
     MDB_val key = {strlen(t->name), (void *)t->name};
     int rc = catalog_table_drop_dbis(txn, t);
+    if (!rc) rc = streams_disable(txn, t);
     if (rc) return rc;
     rc = mdb_del(txn, storage_catalog_dbi(), &key, NULL);
     if (rc && rc != MDB_NOTFOUND) return rc;
@@ -289,12 +285,10 @@ static int update_apply(storage_write_t *w, MDB_txn *txn)
         if (rc) return rc;
     }
     update_table_fields(uw, changed);
-    buf_t def;
-    buf_init(&def);
-    catalog_table_render_definition(&def, changed);
-    MDB_val key = {strlen(t->name), (void *)t->name}, val = {def.len, def.data};
-    rc = mdb_put(txn, storage_catalog_dbi(), &key, &val, 0);
-    buf_free(&def);
+    if (uw->stream_changed)
+        rc = uw->stream_enabled ? streams_create(txn, changed, uw->stream_view_type)
+                                : streams_disable(txn, changed);
+    if (!rc) rc = catalog_table_store(txn, changed);
     if (!rc && uw->new_def) {
         catalog_replace(t, uw->new_def); /* the registry and t take references */
         catalog_release(uw->new_def);
@@ -511,10 +505,10 @@ static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table
     }
     const json_value_t *ss = wire_container(a, req, "StreamSpecification", WIRE_STRUCT, &e);
     if (e) return e;
-    bool stream_enabled = false;
+    bool stream_enabled = false, stream_enabled_set = false;
     const char *view = NULL;
     if (ss) {
-        wire_bool(a, ss, "StreamEnabled", &stream_enabled, &e);
+        stream_enabled_set = wire_bool(a, ss, "StreamEnabled", &stream_enabled, &e);
         if (!e) wire_string(a, ss, "StreamViewType", &view, NULL, &e);
         if (e) return e;
     }
@@ -530,6 +524,10 @@ static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table
     constraint_list_t cl;
     constraint_list_init(&cl, a);
     constraint_enum(&cl, billing, &ENUM_BILLING_MODE, "billingMode");
+    if (ss) {
+        constraint_required(&cl, stream_enabled_set, "streamSpecification.streamEnabled");
+        constraint_enum(&cl, view, &ENUM_STREAM_VIEW_TYPE, "streamSpecification.streamViewType");
+    }
     if (pt) {
         if (constraint_required(&cl, wcu_set, "provisionedThroughput.writeCapacityUnits"))
             constraint_range(&cl, wcu, 1, INT64_MAX, "provisionedThroughput.writeCapacityUnits");
@@ -562,13 +560,12 @@ static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table
                "DynamoDB Developer Guide for current limits and how to request higher limits.",
             (long long)t->rcu, (long long)rcu, (long long)t->wcu, (long long)wcu);
     if (ss) {
-        if (stream_enabled && !view)
-            return constraint_error(a, NULL, "Member must not be null",
-                                    "streamSpecification.streamViewType");
-        if (stream_enabled && t->stream_enabled)
-            return err_validation(a, "Table already has an enabled stream: %s", t->name);
-        if (!stream_enabled && !t->stream_enabled)
-            return err_validation(a, "Table already has no stream enabled: %s", t->name);
+        if (stream_enabled != (view != NULL)) return err_stream_view_type(a, false, stream_enabled);
+        if (pt || (billing && strcmp(billing, "PROVISIONED") == 0))
+            return err_stream_change_with(a, true);
+        if (uw->created || uw->deleted) return err_stream_change_with(a, false);
+        if (stream_enabled && t->stream_enabled) return err_stream_already_enabled(a, t->name);
+        if (!stream_enabled && !t->stream_enabled) return err_stream_none_to_disable(a, t->name);
     }
     uw->billing_changed = billing && on_demand != t->pay_per_request;
     uw->pay_per_request = on_demand;

@@ -1,0 +1,193 @@
+/* changelog: records of item changes in shards of logs; see changelog.h. */
+#include "changelog.h"
+
+#include <string.h>
+
+#define FORMAT 1
+#define FLAG_OLD 1
+#define FLAG_NEW 2
+#define FLAG_SERVICE 4
+#define KEY_LEN 20 /* u64 log | u32 shard | u64 sequence */
+
+static MDB_dbi dbi;
+
+int changelog_open(MDB_txn *txn) { return mdb_dbi_open(txn, "changelog", MDB_CREATE, &dbi); }
+
+static void put_be(uint8_t *p, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+}
+
+static uint64_t get_be(const uint8_t *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++) v = v << 8 | p[i];
+    return v;
+}
+
+static void make_key(uint8_t key[KEY_LEN], uint64_t log, uint32_t shard, uint64_t seq)
+{
+    put_be(key, log, 8);
+    put_be(key + 8, shard, 4);
+    put_be(key + 12, seq, 8);
+}
+
+/* Whether k is a key of (log, shard). */
+static bool in_shard(const MDB_val *k, uint64_t log, uint32_t shard)
+{
+    return k->mv_size == KEY_LEN && get_be(k->mv_data, 8) == log &&
+           get_be((const uint8_t *)k->mv_data + 8, 4) == shard;
+}
+
+int changelog_append(MDB_txn *txn, uint64_t log, uint32_t shard, const change_record_t *r,
+                     buf_t *scratch)
+{
+    scratch->len = 0;
+    uint8_t flags = (r->old_image ? FLAG_OLD : 0) | (r->new_image ? FLAG_NEW : 0) |
+                    (r->by_service ? FLAG_SERVICE : 0);
+    buf_putc(scratch, FORMAT);
+    buf_putc(scratch, (char)r->event);
+    buf_putc(scratch, (char)flags);
+    varint_put(scratch, (uint64_t)r->time_ms);
+    value_item_encode(scratch, r->keys, value_item_size(r->keys));
+    if (r->old_image) value_item_encode(scratch, r->old_image, value_item_size(r->old_image));
+    if (r->new_image) value_item_encode(scratch, r->new_image, value_item_size(r->new_image));
+    uint8_t key[KEY_LEN];
+    make_key(key, log, shard, r->sequence);
+    MDB_val k = {KEY_LEN, key}, v = {scratch->len, scratch->data};
+    return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+/* Decode a stored record; false when it is corrupt. */
+static bool decode(arena_t *a, const MDB_val *k, const MDB_val *v, change_record_t *out)
+{
+    const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+    if (v->mv_size < 4 || p[0] != FORMAT) return false;
+    memset(out, 0, sizeof *out);
+    out->event = (change_event_t)p[1];
+    uint8_t flags = p[2];
+    p += 3;
+    uint64_t time;
+    if (!varint_get(&p, end, &time)) return false;
+    out->time_ms = (int64_t)time;
+    out->by_service = flags & FLAG_SERVICE;
+    out->sequence = get_be((const uint8_t *)k->mv_data + 12, 8);
+    value_t *maps = arena_alloc(a, 3 * sizeof *maps);
+    size_t size;
+    if (!value_item_decode_next(a, &p, end, &maps[0], &size)) return false;
+    out->keys = &maps[0];
+    out->size_bytes = size;
+    if (flags & FLAG_OLD) {
+        if (!value_item_decode_next(a, &p, end, &maps[1], &size)) return false;
+        out->old_image = &maps[1];
+        out->size_bytes += size;
+    }
+    if (flags & FLAG_NEW) {
+        if (!value_item_decode_next(a, &p, end, &maps[2], &size)) return false;
+        out->new_image = &maps[2];
+        out->size_bytes += size;
+    }
+    return p == end;
+}
+
+int changelog_reader_open(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t from,
+                          changelog_reader_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->log = log;
+    r->shard = shard;
+    r->from = from;
+    return mdb_cursor_open(txn, dbi, &r->cursor);
+}
+
+int changelog_reader_next(changelog_reader_t *r, arena_t *a, change_record_t *out)
+{
+    MDB_val k, v;
+    int rc;
+    if (!r->started) {
+        uint8_t key[KEY_LEN];
+        make_key(key, r->log, r->shard, r->from);
+        k.mv_size = KEY_LEN;
+        k.mv_data = key;
+        rc = mdb_cursor_get(r->cursor, &k, &v, MDB_SET_RANGE);
+        r->started = true;
+    } else {
+        rc = mdb_cursor_get(r->cursor, &k, &v, MDB_NEXT);
+    }
+    if (rc) return rc;
+    if (!in_shard(&k, r->log, r->shard)) return MDB_NOTFOUND;
+    return decode(a, &k, &v, out) ? 0 : MDB_CORRUPTED;
+}
+
+void changelog_reader_close(changelog_reader_t *r)
+{
+    if (r->cursor) mdb_cursor_close(r->cursor);
+    r->cursor = NULL;
+}
+
+int changelog_bounds(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *first,
+                     uint64_t *last, bool *empty)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, dbi, &c);
+    if (rc) return rc;
+    *empty = true;
+    uint8_t key[KEY_LEN];
+    make_key(key, log, shard, 0);
+    MDB_val k = {KEY_LEN, key}, v;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && in_shard(&k, log, shard)) {
+        *first = get_be((const uint8_t *)k.mv_data + 12, 8);
+        /* the last key of the shard: seek past it, step back */
+        make_key(key, log, shard, UINT64_MAX);
+        k.mv_size = KEY_LEN;
+        k.mv_data = key;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (rc == 0 && in_shard(&k, log, shard)) {
+            *last = UINT64_MAX; /* the key at the very top of the range */
+        } else {
+            rc = mdb_cursor_get(c, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
+            if (rc == 0) *last = get_be((const uint8_t *)k.mv_data + 12, 8);
+        }
+        if (rc == 0) *empty = false;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms, size_t budget,
+                   size_t *deleted, bool *done)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, dbi, &c);
+    if (rc) return rc;
+    *deleted = 0;
+    *done = false;
+    uint8_t key[KEY_LEN];
+    make_key(key, log, shard, 0);
+    MDB_val k = {KEY_LEN, key}, v;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    while (rc == 0) {
+        if (!in_shard(&k, log, shard)) break;
+        const uint8_t *p = v.mv_data, *end = p + v.mv_size;
+        uint64_t time = 0;
+        p += v.mv_size >= 3 ? 3 : v.mv_size;
+        if (!varint_get(&p, end, &time)) time = 0; /* corrupt: trim it */
+        if ((int64_t)time >= cutoff_ms) break;
+        if (*deleted == budget) {
+            mdb_cursor_close(c);
+            return 0; /* more remain */
+        }
+        if ((rc = mdb_cursor_del(c, 0))) break;
+        ++*deleted;
+        /* the front of the shard again: a fresh seek is simplest to trust */
+        make_key(key, log, shard, 0);
+        k.mv_size = KEY_LEN;
+        k.mv_data = key;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    }
+    mdb_cursor_close(c);
+    if (rc == MDB_NOTFOUND) rc = 0;
+    if (!rc) *done = true;
+    return rc;
+}

@@ -1,0 +1,80 @@
+/* changelog: the ordered history of item changes, kept in LMDB beside the
+ * items and written in the same transaction as each change.
+ *
+ * The history is divided into logs (one per stream of a table; later also
+ * the logs that point-in-time recovery and replication read) and each log
+ * into shards.  Within a shard, records are ordered by a sequence number
+ * that the writer hands out strictly increasing; a record is never changed,
+ * only trimmed from the old end.
+ *
+ * Layout: one DBI "changelog"; key = u64 log | u32 shard | u64 sequence,
+ * all big-endian, so a shard is one contiguous key range read in order and
+ * trimmed from its front.  Value:
+ *   u8 format (1) | u8 event | u8 flags | varint commit time (ms since the
+ *   epoch) | keys | [old image] | [new image]
+ * where each map is stored as value_item_encode writes an item (size
+ * prefix, then the attributes) and the flags say which images follow and
+ * whether the service made the change (a TTL deletion).
+ * Worked example: log 7, shard 2, sequence 300 ->
+ *   key 00..07 | 00 00 00 02 | 00..01 2c
+ */
+#ifndef DDBD_CHANGELOG_H
+#define DDBD_CHANGELOG_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "value.h"
+
+typedef enum { CHANGE_INSERT = 1, CHANGE_MODIFY = 2, CHANGE_REMOVE = 3 } change_event_t;
+
+typedef struct {
+    change_event_t event;
+    bool by_service;  /* made by the service (TTL), not by a request */
+    int64_t time_ms;  /* commit time */
+    uint64_t sequence;
+    const value_t *keys;      /* the item's key attributes (a map) */
+    const value_t *old_image; /* NULL when not kept */
+    const value_t *new_image; /* NULL when not kept */
+    size_t size_bytes;        /* item sizes of keys and images together */
+} change_record_t;
+
+/* Open the DBI (start-up, inside a write transaction). */
+int changelog_open(MDB_txn *txn);
+
+/* Append r (its sequence must be above every other of the shard). */
+int changelog_append(MDB_txn *txn, uint64_t log, uint32_t shard, const change_record_t *r,
+                     buf_t *scratch);
+
+/* A cursor over one shard from a sequence number on. */
+typedef struct {
+    MDB_cursor *cursor;
+    uint64_t log;
+    uint32_t shard;
+    bool started;
+    uint64_t from;
+} changelog_reader_t;
+
+int changelog_reader_open(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t from,
+                          changelog_reader_t *r);
+/* The next record (decoded into the arena, valid while the transaction
+ * lives): 0, MDB_NOTFOUND past the shard's last record, or an error. */
+int changelog_reader_next(changelog_reader_t *r, arena_t *a, change_record_t *out);
+void changelog_reader_close(changelog_reader_t *r);
+
+/* The lowest and highest sequence numbers present in a shard; *empty when
+ * it holds none. */
+int changelog_bounds(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *first,
+                     uint64_t *last, bool *empty);
+
+/* Delete, from the front of a shard, at most budget records committed
+ * before cutoff_ms (cutoff_ms INT64_MAX: every record).  *deleted counts
+ * them; *done says the shard holds no more such records. */
+int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms, size_t budget,
+                   size_t *deleted, bool *done);
+
+#endif

@@ -1,0 +1,346 @@
+/* ops/ttl: UpdateTimeToLive, DescribeTimeToLive, and the deleter of
+ * expired items.
+ *
+ * Enabling TTL opens the table's expiry index (ttl.h) and fills it from the
+ * items already stored, in background steps of the writer; from then on
+ * every write keeps it.  The deleter (ttl_expire_tick, run by the janitor)
+ * sends one write at a time to the writer that deletes due items, at most
+ * TTL_EXPIRE_BUDGET per transaction, each through item_expire() so that
+ * indexes, collections and the change log stay consistent. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "ops/ops.h"
+#include "ttl.h"
+#include "wire.h"
+
+#define TTL_NAME_MAX 255
+#define TTL_FILL_STEP_ITEMS 1000
+#define TTL_EXPIRE_BUDGET 256 /* deletions per writer transaction */
+
+static double ttl_cooldown_s = 3600;
+
+void ttl_configure(double cooldown_s) { ttl_cooldown_s = cooldown_s; }
+
+/* --- filling the expiry index of a table whose TTL was just enabled ---------------------- */
+
+typedef struct {
+    storage_job_t job;
+    table_t *table;
+    const char *attribute; /* the TTL attribute this fill is for */
+    uint8_t resume[KEYCODEC_MAX_KEY];
+    size_t resume_len;
+    arena_t *arena;
+} ttl_fill_t;
+
+static int fill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
+{
+    ttl_fill_t *f = (ttl_fill_t *)job;
+    table_t *t = catalog_latest(f->table);
+    if (t->dropped || !t->ttl_attribute || t->ttl_attribute != f->attribute || t->ttl_filled) {
+        *finished = true; /* the table or this TTL setting went away */
+        return 0;
+    }
+    arena_reset(f->arena);
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, t->dbi, &c);
+    if (rc) return rc;
+    MDB_val k = {f->resume_len, f->resume}, v;
+    rc = mdb_cursor_get(c, &k, &v, f->resume_len ? MDB_SET_RANGE : MDB_FIRST);
+    for (int n = 0; rc == 0 && n < TTL_FILL_STEP_ITEMS; n++) {
+        value_t item;
+        if (value_item_decode(f->arena, v.mv_data, v.mv_size, &item, NULL) &&
+            (rc = ttl_put(txn, t, &k, &item)))
+            break;
+        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    if (rc == 0) {
+        memcpy(f->resume, k.mv_data, k.mv_size);
+        f->resume_len = k.mv_size;
+        mdb_cursor_close(c);
+        return 0;
+    }
+    mdb_cursor_close(c);
+    if (rc != MDB_NOTFOUND) return rc;
+    t->ttl_filled = true;
+    *finished = true;
+    return catalog_table_store(txn, t);
+}
+
+static void fill_done(storage_job_t *job, bool aborted)
+{
+    ttl_fill_t *f = (ttl_fill_t *)job;
+    catalog_release(f->table);
+    arena_free(f->arena);
+    free(f);
+}
+
+void ttl_fill_start(table_t *t)
+{
+    ttl_fill_t *f = calloc(1, sizeof *f);
+    if (!f) abort();
+    f->job.step = fill_step;
+    f->job.done = fill_done;
+    catalog_retain(t);
+    f->table = t;
+    f->attribute = t->ttl_attribute;
+    f->arena = arena_new(0);
+    storage_submit_job(&f->job);
+}
+
+/* --- UpdateTimeToLive ---------------------------------------------------------------------- */
+
+typedef struct {
+    storage_write_t w;
+    api_call_t *call;
+    table_t *table;
+    bool enable;
+    const char *attribute;
+    ddb_error_t *error; /* found against the committed state */
+    bool gone, fill;
+} ttl_write_t;
+
+/* The content checks, in the service's order, against t's settings. */
+static ddb_error_t *check_change(arena_t *a, const table_t *t, bool enable, const char *name)
+{
+    const char *current = t->ttl_attribute;
+    if (current && strcmp(current, name) != 0) return err_ttl_other_attribute(a, current);
+    if (enable && current) return err_ttl_already(a, true);
+    if (!enable && !current) return err_ttl_already(a, false);
+    if (t->ttl_changed && clock_now_seconds() - t->ttl_changed < ttl_cooldown_s)
+        return err_ttl_cooldown(a);
+    return NULL;
+}
+
+static int ttl_write_apply(storage_write_t *w, MDB_txn *txn)
+{
+    ttl_write_t *tw = (ttl_write_t *)w;
+    table_t *t = catalog_latest(tw->table);
+    tw->error = NULL;
+    tw->fill = false;
+    if ((tw->gone = t->dropped)) return 0;
+    if ((tw->error = check_change(tw->call->arena, t, tw->enable, tw->attribute))) return 0;
+    int rc;
+    if (tw->enable) {
+        t->ttl_attribute = arena_strndup(t->arena, tw->attribute, strlen(tw->attribute));
+        t->ttl_filled = false;
+        rc = ttl_open(txn, t);
+        tw->fill = true;
+    } else {
+        rc = ttl_drop(txn, t);
+        t->ttl_attribute = NULL;
+        t->ttl_filled = false;
+    }
+    t->ttl_changed = clock_now_seconds();
+    return rc ? rc : catalog_table_store(txn, t);
+}
+
+static void ttl_write_done(storage_write_t *w, int status)
+{
+    ttl_write_t *tw = (ttl_write_t *)w;
+    api_call_t *call = tw->call;
+    if (status) {
+        op_reply_error(call, err_internal(call->arena));
+    } else if (tw->gone) {
+        op_reply_error(call, err_table_not_found(call->arena, tw->table->name));
+    } else if (tw->error) {
+        op_reply_error(call, tw->error);
+    } else {
+        if (tw->fill) ttl_fill_start(catalog_latest(tw->table));
+        buf_printf(call->out, "{\"TimeToLiveSpecification\":{\"Enabled\":%s,\"AttributeName\":",
+                   tw->enable ? "true" : "false");
+        json_write_string(call->out, tw->attribute, strlen(tw->attribute));
+        buf_append_str(call->out, "}}");
+        op_reply_ok(call);
+    }
+    catalog_release(tw->table);
+    op_complete(call);
+}
+
+api_result_t op_update_time_to_live(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    const char *name = NULL, *attribute = NULL;
+    bool enabled = false, has_enabled = false;
+    size_t attribute_len = 0;
+    ddb_error_t *e = NULL;
+    wire_string(a, req, "TableName", &name, NULL, &e);
+    const json_value_t *spec =
+        e ? NULL : wire_container(a, req, "TimeToLiveSpecification", WIRE_STRUCT, &e);
+    if (!e && spec) {
+        has_enabled = wire_bool(a, spec, "Enabled", &enabled, &e);
+        if (!e) wire_string(a, spec, "AttributeName", &attribute, &attribute_len, &e);
+    }
+    if (e) return op_reply_error(call, e);
+    constraint_name(&cl, name, "tableName");
+    if (constraint_required(&cl, spec != NULL, "timeToLiveSpecification")) {
+        if (constraint_required(&cl, attribute != NULL, "timeToLiveSpecification.attributeName"))
+            constraint_length(&cl, attribute, attribute_len, 1, TTL_NAME_MAX,
+                              "timeToLiveSpecification.attributeName");
+        constraint_required(&cl, has_enabled, "timeToLiveSpecification.enabled");
+    }
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
+    table_t *t = catalog_acquire(name, strlen(name));
+    if (!t) return op_reply_error(call, err_table_not_found(a, name));
+    ttl_write_t *tw = arena_calloc(a, sizeof *tw);
+    tw->w.apply = ttl_write_apply;
+    tw->w.done = ttl_write_done;
+    tw->w.exclusive = true; /* opens or drops a DBI */
+    tw->call = call;
+    tw->table = t;
+    tw->enable = enabled;
+    tw->attribute = attribute;
+    storage_submit(&tw->w);
+    return API_PENDING;
+}
+
+/* --- DescribeTimeToLive ----------------------------------------------------------------------- */
+
+api_result_t op_describe_time_to_live(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    const char *name = NULL;
+    ddb_error_t *e = NULL;
+    wire_string(a, req, "TableName", &name, NULL, &e);
+    if (e) return op_reply_error(call, e);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    constraint_name(&cl, name, "tableName");
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
+    table_t *t = catalog_acquire(name, strlen(name));
+    if (!t) return op_reply_error(call, err_table_not_found(a, name));
+    table_t *latest = t; /* readers see the published version */
+    const char *attribute = latest->ttl_attribute;
+    buf_append_str(call->out, "{\"TimeToLiveDescription\":{\"TimeToLiveStatus\":");
+    if (attribute) {
+        buf_append_str(call->out, "\"ENABLED\",\"AttributeName\":");
+        json_write_string(call->out, attribute, strlen(attribute));
+    } else {
+        buf_append_str(call->out, "\"DISABLED\"");
+    }
+    buf_append_str(call->out, "}}");
+    catalog_release(t);
+    return op_reply_ok(call);
+}
+
+/* --- the deleter -------------------------------------------------------------------------------- */
+
+typedef struct {
+    storage_write_t w;
+    arena_t *arena;
+    table_t **tables;
+    size_t count;
+    int64_t *deleted_bytes, *deleted_items; /* per table, accounted after the commit */
+    bool more;
+} expire_write_t;
+
+static atomic_bool expire_in_flight;
+
+static int expire_apply(storage_write_t *w, MDB_txn *txn)
+{
+    expire_write_t *x = (expire_write_t *)w;
+    int64_t now = storage_write_time_ms();
+    size_t budget = TTL_EXPIRE_BUDGET;
+    x->more = false;
+    for (size_t i = 0; i < x->count; i++) x->deleted_bytes[i] = x->deleted_items[i] = 0;
+    arena_reset(x->arena);
+    for (size_t i = 0; i < x->count && budget; i++) {
+        table_t *t = catalog_latest(x->tables[i]);
+        while (budget && !t->dropped && t->ttl_attribute) {
+            int64_t expiry;
+            uint8_t key[KEYCODEC_MAX_KEY];
+            size_t key_len;
+            int rc = ttl_first_due(txn, t, now, &expiry, key, &key_len);
+            if (rc == MDB_NOTFOUND) break;
+            if (rc) return rc;
+            size_t size = 0;
+            if ((rc = item_expire(txn, x->arena, t, key, key_len, expiry, now, &size))) return rc;
+            if (size) {
+                x->deleted_items[i]++;
+                x->deleted_bytes[i] += (int64_t)size;
+            }
+            budget--;
+        }
+    }
+    x->more = budget == 0;
+    return 0;
+}
+
+static void expire_done(storage_write_t *w, int status)
+{
+    expire_write_t *x = (expire_write_t *)w;
+    for (size_t i = 0; i < x->count; i++) {
+        if (!status) {
+            table_t *t = catalog_latest(x->tables[i]);
+            atomic_fetch_sub(&t->item_count, x->deleted_items[i]);
+            atomic_fetch_sub(&t->size_bytes, x->deleted_bytes[i]);
+        }
+        catalog_release(x->tables[i]);
+    }
+    bool more = x->more && !status;
+    arena_free(x->arena);
+    free(x->tables);
+    free(x->deleted_bytes);
+    free(x->deleted_items);
+    free(x);
+    atomic_store(&expire_in_flight, false);
+    if (more) ttl_expire_tick(); /* a backlog: go on at once */
+}
+
+/* Whether any of the tables has an item due (a look in a read snapshot, so
+ * that an idle deleter costs the writer nothing). */
+static bool any_due(table_t **tables, size_t count)
+{
+    static MDB_txn *slot; /* the janitor thread's */
+    MDB_txn *txn = storage_read_begin(&slot);
+    if (!txn) return false;
+    bool due = false;
+    int64_t now = clock_now_ms();
+    for (size_t i = 0; i < count && !due; i++) {
+        int64_t expiry;
+        uint8_t key[KEYCODEC_MAX_KEY];
+        size_t len;
+        due = ttl_first_due(txn, tables[i], now, &expiry, key, &len) == 0;
+    }
+    storage_read_end(txn);
+    return due;
+}
+
+void ttl_expire_tick(void)
+{
+    bool idle = false;
+    if (!atomic_compare_exchange_strong(&expire_in_flight, &idle, true)) return;
+    arena_t *a = arena_new(0);
+    const char **names;
+    bool more;
+    size_t n = catalog_list(a, NULL, SIZE_MAX, &names, &more);
+    expire_write_t *x = calloc(1, sizeof *x);
+    if (!x) abort();
+    x->tables = calloc(n ? n : 1, sizeof *x->tables);
+    x->deleted_bytes = calloc(n ? n : 1, sizeof *x->deleted_bytes);
+    x->deleted_items = calloc(n ? n : 1, sizeof *x->deleted_items);
+    if (!x->tables || !x->deleted_bytes || !x->deleted_items) abort();
+    for (size_t i = 0; i < n; i++) {
+        table_t *t = catalog_acquire(names[i], strlen(names[i]));
+        if (t && t->ttl_attribute) x->tables[x->count++] = t;
+        else catalog_release(t);
+    }
+    arena_free(a);
+    if (!x->count || !any_due(x->tables, x->count)) {
+        for (size_t i = 0; i < x->count; i++) catalog_release(x->tables[i]);
+        free(x->tables);
+        free(x->deleted_bytes);
+        free(x->deleted_items);
+        free(x);
+        atomic_store(&expire_in_flight, false);
+        return;
+    }
+    x->arena = arena_new(0);
+    x->w.apply = expire_apply;
+    x->w.done = expire_done;
+    storage_submit(&x->w);
+}
