@@ -89,6 +89,11 @@ ddb_error_t *expr_condition_eval(expr_env_t *env, const expr_t *e, const value_t
 ddb_error_t *expr_update_apply(expr_env_t *env, const expr_t *e, const value_t *item,
                                value_t *out);
 
+/* Whether an update has actions and each of them only takes something
+ * away (REMOVE, DELETE from a set, the legacy DELETE): the service creates
+ * no item for such an update of an item that does not exist. */
+bool expr_update_only_removes(const expr_t *e);
+
 /* The document paths an update expression writes or removes (for
  * ReturnValues UPDATED_OLD / UPDATED_NEW and the key-attribute check), or a
  * projection expression lists. */

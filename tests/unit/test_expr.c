@@ -1506,6 +1506,42 @@ static void test_legacy_attribute_updates(void)
               "DELETE]");
 }
 
+static const char *only_removes(const char *text)
+{
+    expr_env_t env;
+    expr_env_init(&env, A, NULL, J("{\":s\":{\"SS\":[\"x\"]},\":n\":{\"N\":\"1\"}}"));
+    expr_t *x;
+    ddb_error_t *e = expr_parse(&env, EXPR_UPDATE, text, strlen(text), &x);
+    if (e) return msg(e);
+    return expr_update_only_removes(x) ? "yes" : "no";
+}
+
+static void test_update_only_removes(void)
+{
+    CHECK_STR(only_removes("REMOVE a"), "yes");
+    CHECK_STR(only_removes("REMOVE a, b.c DELETE s :s"), "yes");
+    CHECK_STR(only_removes("REMOVE a SET b = :n"), "no");
+    CHECK_STR(only_removes("ADD n :n"), "no");
+    CHECK_STR(only_removes("DELETE s :s ADD t :s"), "no");
+    expr_env_t env;
+    expr_env_init(&env, A, NULL, NULL);
+    expr_t *x;
+    CHECK_STR(msg(expr_from_attribute_updates(&env, J("{}"), &x)), "OK");
+    CHECK(!expr_update_only_removes(x)); /* no actions at all: the item is created */
+    CHECK_STR(msg(expr_from_attribute_updates(
+                  &env, J("{\"a\":{\"Action\":\"DELETE\"},\"s\":{\"Action\":\"DELETE\","
+                          "\"Value\":{\"SS\":[\"x\"]}}}"),
+                  &x)),
+              "OK");
+    CHECK(expr_update_only_removes(x));
+    CHECK_STR(msg(expr_from_attribute_updates(
+                  &env, J("{\"a\":{\"Action\":\"DELETE\"},\"n\":{\"Action\":\"ADD\","
+                          "\"Value\":{\"N\":\"1\"}}}"),
+                  &x)),
+              "OK");
+    CHECK(!expr_update_only_removes(x));
+}
+
 static void test_legacy_attributes_to_get(void)
 {
     expr_env_t env;
@@ -1826,6 +1862,7 @@ int main(void)
     RUN(test_projection);
     RUN(test_legacy_expected);
     RUN(test_legacy_attribute_updates);
+    RUN(test_update_only_removes);
     RUN(test_legacy_attributes_to_get);
     RUN(test_property_parse_implies_evaluate);
     RUN(test_parse_speed);
