@@ -196,7 +196,7 @@ def test_between_bounds_reversed(ddb, tables):
 
 def test_key_conditions_between_bounds_reversed(ddb, tables):
     assert_error(ddb.query, VE, "The BETWEEN condition was provided a range where the lower "
-                 "bound is bigger than the upper bound", TableName=tables["str"],
+                 "bound is greater than the upper bound", TableName=tables["str"],
                  KeyConditions={
                      "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("p")]},
                      "sk": {"ComparisonOperator": "BETWEEN",
