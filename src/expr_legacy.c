@@ -305,67 +305,63 @@ static ddb_error_t *condition_entry(arena_t *a, const json_value_t *j, legacy_op
     return check_arguments(a, *op, *values, *n);
 }
 
-/* Entries joined by AND, or by OR when conditional_operator says so. */
-static expr_t *condition_of(arena_t *a, expr_node_t *root)
+/* A Condition as a node. */
+static ddb_error_t *condition_node(arena_t *a, const char *attr, size_t attr_len,
+                                   const json_value_t *j, expr_node_t **out)
 {
+    legacy_op_t op;
+    value_t *values;
+    size_t n;
+    ddb_error_t *e = condition_entry(a, j, &op, &values, &n);
+    if (!e) *out = comparison(a, op, name_node(a, attr, attr_len), values, n);
+    return e;
+}
+
+typedef ddb_error_t *entry_node_fn(arena_t *a, const char *attr, size_t attr_len,
+                                   const json_value_t *j, expr_node_t **out);
+
+/* A map of entries as one condition: joined by AND, or by OR when
+ * conditional_operator says so; no entries always hold. */
+static ddb_error_t *entries_condition(expr_env_t *env, const json_value_t *entries,
+                                      const char *conditional_operator, entry_node_fn *entry,
+                                      expr_t **out)
+{
+    arena_t *a = env->arena;
+    ddb_error_t *e = wire_check(a, entries, WIRE_MAP);
+    *out = NULL;
+    if (e) return e;
+    bool any = conditional_operator && strcmp(conditional_operator, "OR") == 0;
+    expr_node_t *root = NULL;
+    for (size_t i = 0; i < entries->u.object.count; i++) {
+        const json_member_t *m = &entries->u.object.members[i];
+        if (m->value->type == JSON_NULL) continue;
+        expr_node_t *n = NULL;
+        if ((e = entry(a, m->key, m->key_len, m->value, &n))) return e;
+        if (root) {
+            root->next = n;
+            n = op_node(a, any ? NODE_OR : NODE_AND, 0, root);
+        }
+        root = n;
+    }
     expr_t *x = arena_alloc(a, sizeof *x);
     memset(x, 0, sizeof *x);
     x->kind = EXPR_CONDITION;
     x->legacy = true;
-    x->root = root; /* NULL (no entries): always holds */
-    return x;
-}
-
-static void join(arena_t *a, expr_node_t **root, expr_node_t *n, bool any)
-{
-    if (!*root) {
-        *root = n;
-        return;
-    }
-    (*root)->next = n;
-    *root = op_node(a, any ? NODE_OR : NODE_AND, 0, *root);
+    x->root = root;
+    *out = x;
+    return NULL;
 }
 
 ddb_error_t *expr_from_expected(expr_env_t *env, const json_value_t *expected,
                                 const char *conditional_operator, expr_t **out)
 {
-    arena_t *a = env->arena;
-    ddb_error_t *e = wire_check(a, expected, WIRE_MAP);
-    *out = NULL;
-    if (e) return e;
-    bool any = conditional_operator && strcmp(conditional_operator, "OR") == 0;
-    expr_node_t *root = NULL;
-    for (size_t i = 0; i < expected->u.object.count; i++) {
-        const json_member_t *m = &expected->u.object.members[i];
-        if (m->value->type == JSON_NULL) continue;
-        expr_node_t *n = NULL;
-        if ((e = expected_entry(a, m->key, m->key_len, m->value, &n))) return e;
-        join(a, &root, n, any);
-    }
-    *out = condition_of(a, root);
-    return NULL;
+    return entries_condition(env, expected, conditional_operator, expected_entry, out);
 }
 
 ddb_error_t *expr_from_conditions(expr_env_t *env, const json_value_t *conditions,
                                   const char *conditional_operator, expr_t **out)
 {
-    arena_t *a = env->arena;
-    ddb_error_t *e = wire_check(a, conditions, WIRE_MAP);
-    *out = NULL;
-    if (e) return e;
-    bool any = conditional_operator && strcmp(conditional_operator, "OR") == 0;
-    expr_node_t *root = NULL;
-    for (size_t i = 0; i < conditions->u.object.count; i++) {
-        const json_member_t *m = &conditions->u.object.members[i];
-        if (m->value->type == JSON_NULL) continue;
-        legacy_op_t op;
-        value_t *values;
-        size_t n;
-        if ((e = condition_entry(a, m->value, &op, &values, &n))) return e;
-        join(a, &root, comparison(a, op, name_node(a, m->key, m->key_len), values, n), any);
-    }
-    *out = condition_of(a, root);
-    return NULL;
+    return entries_condition(env, conditions, conditional_operator, condition_node, out);
 }
 
 ddb_error_t *expr_check_key_conditions(expr_env_t *env, const json_value_t *conditions)
