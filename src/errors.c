@@ -977,3 +977,27 @@ ddb_error_t *err_attributes_to_get_duplicate(arena_t *a, const char *name)
 {
     return err_invalid_parameter(a, "Duplicate value in attribute name: %s", name);
 }
+
+ddb_error_t *err_condition_values_mixed(arena_t *a)
+{
+    return err_invalid_parameter(a, "AttributeValues inside AttributeValueList must be of same "
+                                    "type");
+}
+
+ddb_error_t *err_condition_between_order(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The BETWEEN condition was provided a range where the lower bound is "
+                         "greater than the upper bound");
+}
+
+ddb_error_t *err_key_conditions_count(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Conditions can be of length 1 or 2 only");
+}
+
+ddb_error_t *err_key_condition_not_indexable(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Attempted conditional constraint is not an indexable operation");
+}

@@ -269,5 +269,13 @@ ddb_error_t *err_attribute_update_delete_type(arena_t *a, const char *type);
 ddb_error_t *err_attribute_update_add_type(arena_t *a, const char *type);
 ddb_error_t *err_attribute_update_type_mismatch(arena_t *a);
 ddb_error_t *err_attributes_to_get_duplicate(arena_t *a, const char *name);
+/* Conditions (Expected, QueryFilter, ScanFilter, KeyConditions): values of
+ * different types in one AttributeValueList; BETWEEN's bounds reversed. */
+ddb_error_t *err_condition_values_mixed(arena_t *a);
+ddb_error_t *err_condition_between_order(arena_t *a);
+/* KeyConditions: not one or two entries; an operator Query cannot seek
+ * with (NE, IN, CONTAINS, NOT_CONTAINS, NULL, NOT_NULL) on a key. */
+ddb_error_t *err_key_conditions_count(arena_t *a);
+ddb_error_t *err_key_condition_not_indexable(arena_t *a);
 
 #endif

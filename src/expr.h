@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "constraint.h"
 #include "errors.h"
 #include "json.h"
 #include "value.h"
@@ -89,6 +90,11 @@ ddb_error_t *expr_condition_eval(expr_env_t *env, const expr_t *e, const value_t
 ddb_error_t *expr_update_apply(expr_env_t *env, const expr_t *e, const value_t *item,
                                value_t *out);
 
+/* Whether an update has actions and each of them only takes something
+ * away (REMOVE, DELETE from a set, the legacy DELETE): the service creates
+ * no item for such an update of an item that does not exist. */
+bool expr_update_only_removes(const expr_t *e);
+
 /* The document paths an update expression writes or removes (for
  * ReturnValues UPDATED_OLD / UPDATED_NEW and the key-attribute check), or a
  * projection expression lists. */
@@ -124,9 +130,26 @@ bool expr_condition_mentions(const expr_t *e, const char *name);
 
 /* --- legacy parameters ------------------------------------------------------ */
 
+/* The legacy members' enumerations, which the service checks with the
+ * request's other constraints, before anything else about them: each
+ * entry's ComparisonOperator (path "expected", "queryFilter", "scanFilter"
+ * or "keyConditions"; required in a Condition, optional in Expected), each
+ * AttributeUpdates entry's Action, ConditionalOperator (NULL: absent).  The
+ * translations below assume these were checked. */
+void expr_legacy_check_operators(constraint_list_t *cl, const json_value_t *entries,
+                                 const char *path, bool required);
+void expr_legacy_check_actions(constraint_list_t *cl, const json_value_t *updates);
+void expr_legacy_check_conditional_operator(constraint_list_t *cl, const char *op);
+
 /* Expected (+ ConditionalOperator, may be NULL) as a condition. */
 ddb_error_t *expr_from_expected(expr_env_t *env, const json_value_t *expected,
                                 const char *conditional_operator, expr_t **out);
+/* QueryFilter or ScanFilter (+ ConditionalOperator, may be NULL) as a
+ * condition. */
+ddb_error_t *expr_from_conditions(expr_env_t *env, const json_value_t *conditions,
+                                  const char *conditional_operator, expr_t **out);
+/* KeyConditions checked as Conditions, then as a whole (one or two). */
+ddb_error_t *expr_check_key_conditions(expr_env_t *env, const json_value_t *conditions);
 /* AttributeUpdates as an update. */
 ddb_error_t *expr_from_attribute_updates(expr_env_t *env, const json_value_t *updates,
                                          expr_t **out);

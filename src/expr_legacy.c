@@ -8,12 +8,22 @@
  *     IN, BEGINS_WITH, CONTAINS, NOT_CONTAINS (NOT contains), NULL
  *     (attribute_not_exists), NOT_NULL (attribute_exists)
  *     joined by AND (the default) or OR.
+ *   QueryFilter / ScanFilter (+ ConditionalOperator)  ->  a condition from
+ *     Conditions: {ComparisonOperator, AttributeValueList} only, the
+ *     operator required.
+ *   KeyConditions  ->  checked here as Conditions; Query reads them itself.
  *   AttributeUpdates  ->  an update with the legacy actions: PUT sets,
  *     DELETE without a value removes, DELETE with a set subtracts it, ADD
  *     adds a number, a set or (legacy only) appends a list.
  *   AttributesToGet   ->  a projection of top-level names.
  * Legacy names are whole top-level attribute names: never paths, never
  * reserved words, no placeholders.
+ *
+ * A wrong AttributeValueList is a ValidationException before anything is
+ * read, never a failed condition: the count of values for the operator,
+ * each value's type (IN, BETWEEN, LT, LE, GT, GE take S, N or B;
+ * BEGINS_WITH S or B; CONTAINS a scalar, BOOL or NULL), all values of one
+ * type, BETWEEN's lower bound not above its upper one.
  */
 #include <string.h>
 
@@ -112,6 +122,23 @@ static bool count_ok(legacy_op_t op, size_t n)
     }
 }
 
+/* The service's checks of a ComparisonOperator's AttributeValueList, in its
+ * order: how many values, then value by value whether the operator takes
+ * its type and whether it has the first value's type, then the order of
+ * BETWEEN's bounds. */
+static ddb_error_t *check_arguments(arena_t *a, legacy_op_t op, const value_t *values, size_t n)
+{
+    if (!count_ok(op, n)) return err_expected_argument_count(a, op_names[op]);
+    for (size_t i = 0; i < n; i++) {
+        if (!op_takes(op, values[i].type))
+            return err_expected_operator_type(a, op_names[op], value_type_name(values[i].type));
+        if (values[i].type != values[0].type) return err_condition_values_mixed(a);
+    }
+    if (op == OP_BETWEEN && value_key_compare(&values[0], &values[1]) > 0)
+        return err_condition_between_order(a);
+    return NULL;
+}
+
 static expr_node_t *fn_node(arena_t *a, expr_fn_t fn, expr_node_t *kids)
 {
     return op_node(a, NODE_FUNC, fn, kids);
@@ -147,14 +174,56 @@ static expr_node_t *comparison(arena_t *a, legacy_op_t op, expr_node_t *path, va
     }
 }
 
-/* The error for a value outside an enum of the model, or NULL. */
-static ddb_error_t *enum_check(arena_t *a, const char *value, const constraint_enum_t *set,
-                               const char *path)
+/* --- enumerations -------------------------------------------------------------- */
+
+void expr_legacy_check_operators(constraint_list_t *cl, const json_value_t *entries,
+                                 const char *path, bool required)
 {
-    constraint_list_t cl;
-    constraint_list_init(&cl, a);
-    constraint_enum(&cl, value, set, "%s", path);
-    return constraint_list_finish(&cl);
+    if (!entries || entries->type != JSON_OBJECT) return;
+    for (size_t i = 0; i < entries->u.object.count; i++) {
+        const json_member_t *m = &entries->u.object.members[i];
+        if (m->value->type != JSON_OBJECT) continue; /* a type error, reported later */
+        const json_value_t *op = json_object_get(m->value, "ComparisonOperator");
+        if (op && op->type == JSON_NULL) op = NULL;
+        if (op && op->type != JSON_STRING) continue;
+        if (!op && !required) continue;
+        const char *where = arena_sprintf(cl->arena, "%s.%.*s.member.comparisonOperator", path,
+                                          (int)m->key_len, m->key);
+        if (constraint_required(cl, op != NULL, "%s", where))
+            constraint_enum(cl, op->u.str.ptr, &ENUM_COMPARISON_OPERATOR, "%s", where);
+    }
+}
+
+void expr_legacy_check_conditional_operator(constraint_list_t *cl, const char *op)
+{
+    constraint_enum(cl, op, &ENUM_CONDITIONAL_OPERATOR, "conditionalOperator");
+}
+
+void expr_legacy_check_actions(constraint_list_t *cl, const json_value_t *updates)
+{
+    if (!updates || updates->type != JSON_OBJECT) return;
+    for (size_t i = 0; i < updates->u.object.count; i++) {
+        const json_member_t *m = &updates->u.object.members[i];
+        if (m->value->type != JSON_OBJECT) continue;
+        const json_value_t *action = json_object_get(m->value, "Action");
+        if (!action || action->type != JSON_STRING) continue;
+        constraint_enum(cl, action->u.str.ptr, &ENUM_ATTRIBUTE_ACTION,
+                        "attributeUpdates.%.*s.member.action", (int)m->key_len, m->key);
+    }
+}
+
+/* --- Expected and Conditions ----------------------------------------------------- */
+
+/* The values of an AttributeValueList (NULL when absent), deserialised. */
+static ddb_error_t *read_values(arena_t *a, const json_value_t *jl, value_t **out, size_t *n)
+{
+    *n = jl ? jl->u.array.count : 0;
+    *out = arena_alloc(a, (*n ? *n : 1) * sizeof **out);
+    for (size_t i = 0; i < *n; i++) {
+        ddb_error_t *e = value_from_json(a, jl->u.array.items[i], &(*out)[i]);
+        if (e) return e;
+    }
+    return NULL;
 }
 
 /* One Expected entry as a condition node. */
@@ -178,30 +247,23 @@ static ddb_error_t *expected_entry(arena_t *a, const char *attr, size_t attr_len
         value = arena_alloc(a, sizeof *value);
         if ((e = value_from_json(a, jv, value))) return e;
     }
-    if (jl) {
-        nlist = jl->u.array.count;
-        list = arena_alloc(a, (nlist ? nlist : 1) * sizeof *list);
-        for (size_t i = 0; i < nlist; i++)
-            if ((e = value_from_json(a, jl->u.array.items[i], &list[i]))) return e;
-    }
+    if ((e = read_values(a, jl, &list, &nlist))) return e;
     const char *name = arena_strndup(a, attr, attr_len);
     if (value && jl) return err_expected_value_and_list(a, name);
     if (jl && !op_text) return err_expected_list_without_operator(a, name);
     expr_node_t *path = name_node(a, attr, attr_len);
     if (op_text) {
         if (has_exists) return err_expected_exists_and_operator(a, name);
-        legacy_op_t op = (legacy_op_t)op_lookup(op_text, op_len);
+        int op = op_lookup(op_text, op_len);
+        if (op < 0) return err_internal(a); /* refused by expr_legacy_check_operators */
         if (!jl && value) {
             list = value;
             nlist = 1;
         }
         if (!jl && !value && op != OP_NULL && op != OP_NOT_NULL)
             return err_expected_operator_without_value(a, op_names[op], name);
-        if (!count_ok(op, nlist)) return err_expected_argument_count(a, op_names[op]);
-        for (size_t i = 0; i < nlist; i++)
-            if (!op_takes(op, list[i].type))
-                return err_expected_operator_type(a, op_names[op], value_type_name(list[i].type));
-        *out = comparison(a, op, path, list, nlist);
+        if ((e = check_arguments(a, (legacy_op_t)op, list, nlist))) return e;
+        *out = comparison(a, (legacy_op_t)op, path, list, nlist);
         return NULL;
     }
     if (has_exists && !exists) {
@@ -215,50 +277,98 @@ static ddb_error_t *expected_entry(arena_t *a, const char *attr, size_t attr_len
     return NULL;
 }
 
-ddb_error_t *expr_from_expected(expr_env_t *env, const json_value_t *expected,
-                                const char *conditional_operator, expr_t **out)
+/* One Condition (an entry of QueryFilter, ScanFilter or KeyConditions): a
+ * ComparisonOperator and its AttributeValueList, nothing else. */
+static ddb_error_t *condition_entry(arena_t *a, const json_value_t *j, legacy_op_t *op,
+                                    value_t **values, size_t *n)
+{
+    ddb_error_t *e = wire_check(a, j, WIRE_STRUCT);
+    const char *op_text = NULL;
+    size_t op_len = 0;
+    if (!e) wire_string(a, j, "ComparisonOperator", &op_text, &op_len, &e);
+    const json_value_t *jl = e ? NULL : wire_container(a, j, "AttributeValueList", WIRE_LIST, &e);
+    if (e || (e = read_values(a, jl, values, n))) return e;
+    int found = op_text ? op_lookup(op_text, op_len) : -1;
+    if (found < 0) return err_internal(a); /* refused by expr_legacy_check_operators */
+    *op = (legacy_op_t)found;
+    return check_arguments(a, *op, *values, *n);
+}
+
+/* A Condition as a node. */
+static ddb_error_t *condition_node(arena_t *a, const char *attr, size_t attr_len,
+                                   const json_value_t *j, expr_node_t **out)
+{
+    legacy_op_t op;
+    value_t *values;
+    size_t n;
+    ddb_error_t *e = condition_entry(a, j, &op, &values, &n);
+    if (!e) *out = comparison(a, op, name_node(a, attr, attr_len), values, n);
+    return e;
+}
+
+typedef ddb_error_t *entry_node_fn(arena_t *a, const char *attr, size_t attr_len,
+                                   const json_value_t *j, expr_node_t **out);
+
+/* A map of entries as one condition: joined by AND, or by OR when
+ * conditional_operator says so; no entries always hold. */
+static ddb_error_t *entries_condition(expr_env_t *env, const json_value_t *entries,
+                                      const char *conditional_operator, entry_node_fn *entry,
+                                      expr_t **out)
 {
     arena_t *a = env->arena;
-    ddb_error_t *e = wire_check(a, expected, WIRE_MAP);
+    ddb_error_t *e = wire_check(a, entries, WIRE_MAP);
     *out = NULL;
     if (e) return e;
     bool any = conditional_operator && strcmp(conditional_operator, "OR") == 0;
-    if ((e = enum_check(a, conditional_operator, &ENUM_CONDITIONAL_OPERATOR,
-                        "conditionalOperator")))
-        return e;
-    /* an unknown ComparisonOperator is a request-level constraint */
-    for (size_t i = 0; i < expected->u.object.count; i++) {
-        const json_member_t *m = &expected->u.object.members[i];
-        const char *op = NULL;
-        size_t len = 0;
-        if (m->value->type != JSON_OBJECT) continue;
-        wire_string(a, m->value, "ComparisonOperator", &op, &len, &e);
-        if (e) return e;
-        if (op && op_lookup(op, len) < 0)
-            return enum_check(a, op, &ENUM_COMPARISON_OPERATOR,
-                              arena_sprintf(a, "expected.%.*s.member.comparisonOperator",
-                                            (int)m->key_len, m->key));
-    }
     expr_node_t *root = NULL;
-    for (size_t i = 0; i < expected->u.object.count; i++) {
-        const json_member_t *m = &expected->u.object.members[i];
+    for (size_t i = 0; i < entries->u.object.count; i++) {
+        const json_member_t *m = &entries->u.object.members[i];
         if (m->value->type == JSON_NULL) continue;
         expr_node_t *n = NULL;
-        if ((e = expected_entry(a, m->key, m->key_len, m->value, &n))) return e;
-        if (!root) {
-            root = n;
-        } else {
+        if ((e = entry(a, m->key, m->key_len, m->value, &n))) return e;
+        if (root) {
             root->next = n;
-            root = op_node(a, any ? NODE_OR : NODE_AND, 0, root);
+            n = op_node(a, any ? NODE_OR : NODE_AND, 0, root);
         }
+        root = n;
     }
     expr_t *x = arena_alloc(a, sizeof *x);
     memset(x, 0, sizeof *x);
     x->kind = EXPR_CONDITION;
     x->legacy = true;
-    x->root = root; /* NULL (no entries): always holds */
+    x->root = root;
     *out = x;
     return NULL;
+}
+
+ddb_error_t *expr_from_expected(expr_env_t *env, const json_value_t *expected,
+                                const char *conditional_operator, expr_t **out)
+{
+    return entries_condition(env, expected, conditional_operator, expected_entry, out);
+}
+
+ddb_error_t *expr_from_conditions(expr_env_t *env, const json_value_t *conditions,
+                                  const char *conditional_operator, expr_t **out)
+{
+    return entries_condition(env, conditions, conditional_operator, condition_node, out);
+}
+
+ddb_error_t *expr_check_key_conditions(expr_env_t *env, const json_value_t *conditions)
+{
+    arena_t *a = env->arena;
+    ddb_error_t *e = wire_check(a, conditions, WIRE_MAP);
+    if (e) return e;
+    size_t count = 0;
+    for (size_t i = 0; i < conditions->u.object.count; i++) {
+        legacy_op_t op;
+        value_t *values;
+        size_t n;
+        const json_value_t *j = conditions->u.object.members[i].value;
+        if (j->type == JSON_NULL) continue;
+        if ((e = condition_entry(a, j, &op, &values, &n))) return e;
+        count++;
+    }
+    return count == 1 || count == 2 ? NULL : err_key_conditions_count(a);
 }
 
 /* --- AttributeUpdates --------------------------------------------------------- */
@@ -277,18 +387,6 @@ ddb_error_t *expr_from_attribute_updates(expr_env_t *env, const json_value_t *up
     x->actions = arena_alloc(a, (count ? count : 1) * sizeof *x->actions);
     x->paths = arena_alloc(a, (count ? count : 1) * sizeof *x->paths);
     x->trie = expr_trie_new(a);
-    /* the action enum is checked for every entry before anything else */
-    for (size_t i = 0; i < count; i++) {
-        const json_member_t *m = &updates->u.object.members[i];
-        if (m->value->type != JSON_OBJECT) continue;
-        const char *action = NULL;
-        wire_string(a, m->value, "Action", &action, NULL, &e);
-        if (e) return e;
-        if ((e = enum_check(
-                 a, action, &ENUM_ATTRIBUTE_ACTION,
-                 arena_sprintf(a, "attributeUpdates.%.*s.member.action", (int)m->key_len, m->key))))
-            return e;
-    }
     for (size_t i = 0; i < count; i++) {
         const json_member_t *m = &updates->u.object.members[i];
         if (m->value->type == JSON_NULL) continue;
@@ -315,11 +413,13 @@ ddb_error_t *expr_from_attribute_updates(expr_env_t *env, const json_value_t *up
             if (value->type != VALUE_SS && value->type != VALUE_NS && value->type != VALUE_BS)
                 return err_attribute_update_delete_type(a, value_type_name(value->type));
             act->kind = ACT_LEGACY_DELETE;
-        } else {
+        } else if (strcmp(action, "ADD") == 0) {
             value_type_t t = value->type;
             if (t != VALUE_N && t != VALUE_SS && t != VALUE_NS && t != VALUE_BS && t != VALUE_L)
                 return err_attribute_update_add_type(a, value_type_name(t));
             act->kind = ACT_LEGACY_ADD;
+        } else {
+            return err_internal(a); /* refused by expr_legacy_check_actions */
         }
         if (value) act->value = value_node(a, value);
         x->paths[x->nactions] = act->path->u.path;

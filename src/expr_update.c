@@ -328,3 +328,12 @@ ddb_error_t *expr_update_apply(expr_env_t *env, const expr_t *e, const value_t *
     *out = *r;
     return NULL;
 }
+
+bool expr_update_only_removes(const expr_t *e)
+{
+    for (size_t i = 0; i < e->nactions; i++) {
+        uint8_t k = e->actions[i].kind;
+        if (k != ACT_REMOVE && k != ACT_DELETE && k != ACT_LEGACY_DELETE) return false;
+    }
+    return e->nactions > 0;
+}

@@ -54,6 +54,172 @@ ddb_error_t *op_check_attributes_to_get(api_call_t *call, const json_value_t *re
 
 /* --- expressions and their legacy forms ---------------------------------------- */
 
+/* The members, in the order the service lists them when a request mixes
+ * the two kinds: legacy ones first, then expressions, then the
+ * placeholder maps (which count as neither). */
+enum {
+    M_ATTRIBUTE_UPDATES,
+    M_ATTRIBUTES_TO_GET,
+    M_EXPECTED,
+    M_QUERY_FILTER,
+    M_SCAN_FILTER,
+    M_CONDITIONAL_OPERATOR,
+    M_KEY_CONDITIONS, /* legacy, but only clashes with KeyConditionExpression */
+    M_UPDATE_EXPRESSION,
+    M_PROJECTION_EXPRESSION,
+    M_CONDITION_EXPRESSION,
+    M_FILTER_EXPRESSION,
+    M_KEY_CONDITION_EXPRESSION,
+    M_NAMES,
+    M_VALUES,
+    M_COUNT
+};
+
+static const struct {
+    const char *name;
+    unsigned allow;
+    wire_type_t type;
+} members[M_COUNT] = {
+    [M_ATTRIBUTE_UPDATES] = {"AttributeUpdates", ALLOW_UPDATE, WIRE_MAP},
+    [M_ATTRIBUTES_TO_GET] = {"AttributesToGet", ALLOW_PROJECTION, WIRE_LIST},
+    [M_EXPECTED] = {"Expected", ALLOW_CONDITION, WIRE_MAP},
+    [M_QUERY_FILTER] = {"QueryFilter", ALLOW_QUERY_FILTER, WIRE_MAP},
+    [M_SCAN_FILTER] = {"ScanFilter", ALLOW_SCAN_FILTER, WIRE_MAP},
+    [M_CONDITIONAL_OPERATOR] = {"ConditionalOperator", ALLOW_CONDITION | ALLOW_FILTER, WIRE_STRING},
+    [M_KEY_CONDITIONS] = {"KeyConditions", ALLOW_KEY_CONDITION, WIRE_MAP},
+    [M_UPDATE_EXPRESSION] = {"UpdateExpression", ALLOW_UPDATE, WIRE_STRING},
+    [M_PROJECTION_EXPRESSION] = {"ProjectionExpression", ALLOW_PROJECTION, WIRE_STRING},
+    [M_CONDITION_EXPRESSION] = {"ConditionExpression", ALLOW_CONDITION, WIRE_STRING},
+    [M_FILTER_EXPRESSION] = {"FilterExpression", ALLOW_FILTER, WIRE_STRING},
+    [M_KEY_CONDITION_EXPRESSION] = {"KeyConditionExpression", ALLOW_KEY_CONDITION, WIRE_STRING},
+    [M_NAMES] = {"ExpressionAttributeNames", ~0u, WIRE_MAP},
+    /* every expression but a projection can take values */
+    [M_VALUES] = {"ExpressionAttributeValues", ~0u & ~(unsigned)ALLOW_PROJECTION, WIRE_MAP},
+};
+
+/* The legacy members' enumerations are input constraints of the service:
+ * they come before any other rule about these members (a Query lists
+ * QueryFilter's, ConditionalOperator's, then KeyConditions'; a Scan
+ * ConditionalOperator's, then ScanFilter's). */
+static ddb_error_t *check_legacy_enums(arena_t *a, const json_value_t *const *m)
+{
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    expr_legacy_check_operators(&cl, m[M_QUERY_FILTER], "queryFilter", true);
+    expr_legacy_check_operators(&cl, m[M_EXPECTED], "expected", false);
+    if (m[M_CONDITIONAL_OPERATOR])
+        expr_legacy_check_conditional_operator(&cl, m[M_CONDITIONAL_OPERATOR]->u.str.ptr);
+    expr_legacy_check_operators(&cl, m[M_SCAN_FILTER], "scanFilter", true);
+    expr_legacy_check_operators(&cl, m[M_KEY_CONDITIONS], "keyConditions", true);
+    expr_legacy_check_actions(&cl, m[M_ATTRIBUTE_UPDATES]);
+    return constraint_list_finish(&cl);
+}
+
+/* Legacy and expression members may not meet in one request; KeyConditions
+ * only clashes with KeyConditionExpression (with FilterExpression or
+ * ProjectionExpression it is fine). */
+static ddb_error_t *check_mixing(arena_t *a, const json_value_t *const *m)
+{
+    buf_t legacy, expression;
+    buf_init(&legacy);
+    buf_init(&expression);
+    for (int i = 0; i < M_NAMES; i++) {
+        if (!m[i]) continue;
+        if (i == M_KEY_CONDITIONS && !m[M_KEY_CONDITION_EXPRESSION]) continue;
+        buf_t *list = i < M_UPDATE_EXPRESSION ? &legacy : &expression;
+        if (list->len) buf_append_str(list, ", ");
+        buf_append_str(list, members[i].name);
+    }
+    ddb_error_t *e = NULL;
+    if (legacy.len && expression.len) {
+        buf_putc(&legacy, '\0');
+        buf_putc(&expression, '\0');
+        e = err_mixed_parameters(a, legacy.data, expression.data);
+    }
+    buf_free(&legacy);
+    buf_free(&expression);
+    return e;
+}
+
+/* ConditionalOperator joins the entries of Expected, QueryFilter or
+ * ScanFilter: it needs one of them with two entries or more (an empty map
+ * is none). */
+static ddb_error_t *check_conditional_operator(arena_t *a, const json_value_t *const *m)
+{
+    if (!m[M_CONDITIONAL_OPERATOR]) return NULL;
+    const json_value_t *joined = m[M_EXPECTED]       ? m[M_EXPECTED]
+                                 : m[M_QUERY_FILTER] ? m[M_QUERY_FILTER]
+                                                     : m[M_SCAN_FILTER];
+    size_t entries = joined ? joined->u.object.count : 0;
+    if (entries == 0) return err_conditional_operator_alone(a);
+    if (entries == 1) return err_conditional_operator_one_element(a);
+    return NULL;
+}
+
+/* Placeholder maps need an expression to serve. */
+static ddb_error_t *check_placeholders_used(arena_t *a, const json_value_t *const *m,
+                                            unsigned allow)
+{
+    for (int i = M_UPDATE_EXPRESSION; i < M_NAMES; i++)
+        if (m[i]) return NULL;
+    if (m[M_NAMES]) return err_placeholders_without_expression(a, members[M_NAMES].name, NULL);
+    if (!m[M_VALUES]) return NULL;
+    const char *null_expressions =
+        (allow & ALLOW_UPDATE)          ? "UpdateExpression and ConditionExpression are null"
+        : (allow & ALLOW_CONDITION)     ? "ConditionExpression is null"
+        : (allow & ALLOW_KEY_CONDITION) ? "FilterExpression and KeyConditionExpression are null"
+        : (allow & ALLOW_FILTER)        ? "FilterExpression is null"
+                                        : NULL;
+    return err_placeholders_without_expression(a, members[M_VALUES].name, null_expressions);
+}
+
+static ddb_error_t *parse_expressions(op_exprs_t *x, const json_value_t *const *m)
+{
+    static const struct {
+        int member;
+        expr_kind_t kind;
+        size_t field;
+    } parses[] = {
+        {M_CONDITION_EXPRESSION, EXPR_CONDITION, offsetof(op_exprs_t, condition)},
+        {M_UPDATE_EXPRESSION, EXPR_UPDATE, offsetof(op_exprs_t, update)},
+        {M_PROJECTION_EXPRESSION, EXPR_PROJECTION, offsetof(op_exprs_t, projection)},
+        {M_FILTER_EXPRESSION, EXPR_FILTER, offsetof(op_exprs_t, filter)},
+        {M_KEY_CONDITION_EXPRESSION, EXPR_KEY_CONDITION, offsetof(op_exprs_t, key_condition)},
+    };
+    bool any = false;
+    for (size_t i = 0; i < sizeof parses / sizeof parses[0]; i++) {
+        const json_value_t *text = m[parses[i].member];
+        expr_t **slot = (expr_t **)((char *)x + parses[i].field);
+        ddb_error_t *e;
+        if (!text) continue;
+        any = true;
+        if ((e = expr_parse(&x->env, parses[i].kind, text->u.str.ptr, text->u.str.len, slot)))
+            return e;
+    }
+    return any ? expr_env_check_unused(&x->env) : NULL;
+}
+
+/* The legacy members as expressions (KeyConditions only checked: Query
+ * reads them itself). */
+static ddb_error_t *translate_legacy(op_exprs_t *x, const json_value_t *const *m)
+{
+    ddb_error_t *e = NULL;
+    const char *op = m[M_CONDITIONAL_OPERATOR] ? m[M_CONDITIONAL_OPERATOR]->u.str.ptr : NULL;
+    const json_value_t *filter = m[M_QUERY_FILTER] ? m[M_QUERY_FILTER] : m[M_SCAN_FILTER];
+    if (m[M_EXPECTED] && (e = expr_from_expected(&x->env, m[M_EXPECTED], op, &x->condition)))
+        return e;
+    if (filter && (e = expr_from_conditions(&x->env, filter, op, &x->filter))) return e;
+    if (m[M_ATTRIBUTE_UPDATES] &&
+        (e = expr_from_attribute_updates(&x->env, m[M_ATTRIBUTE_UPDATES], &x->update)))
+        return e;
+    if (m[M_ATTRIBUTES_TO_GET] &&
+        (e = expr_from_attributes_to_get(&x->env, m[M_ATTRIBUTES_TO_GET], &x->projection)))
+        return e;
+    x->key_conditions = m[M_KEY_CONDITIONS];
+    if (x->key_conditions) e = expr_check_key_conditions(&x->env, x->key_conditions);
+    return e;
+}
+
 /* Read the expression members an operation allows, refuse a request that
  * mixes them with their legacy forms, parse everything, and check that
  * every placeholder was used. */
@@ -63,107 +229,14 @@ ddb_error_t *op_read_expressions(api_call_t *call, const json_value_t *req, unsi
     arena_t *a = call->arena;
     ddb_error_t *e = NULL;
     memset(x, 0, sizeof *x);
-    static const struct {
-        const char *name;
-        unsigned allow;
-        bool legacy;
-        wire_type_t type;
-    } members[] = {
-        {"Expected", ALLOW_CONDITION, true, WIRE_MAP},
-        {"ConditionalOperator", ALLOW_CONDITION | ALLOW_FILTER, true, WIRE_STRING},
-        {"AttributeUpdates", ALLOW_UPDATE, true, WIRE_MAP},
-        {"AttributesToGet", ALLOW_PROJECTION, true, WIRE_LIST},
-        {"QueryFilter", ALLOW_QUERY_FILTER, true, WIRE_MAP},
-        {"ScanFilter", ALLOW_SCAN_FILTER, true, WIRE_MAP},
-        {"KeyConditions", ALLOW_KEY_CONDITION, true, WIRE_MAP},
-        {"ConditionExpression", ALLOW_CONDITION, false, WIRE_STRING},
-        {"UpdateExpression", ALLOW_UPDATE, false, WIRE_STRING},
-        {"ProjectionExpression", ALLOW_PROJECTION, false, WIRE_STRING},
-        {"FilterExpression", ALLOW_FILTER, false, WIRE_STRING},
-        {"KeyConditionExpression", ALLOW_KEY_CONDITION, false, WIRE_STRING},
-        {"ExpressionAttributeNames", ~0u, false, WIRE_MAP},
-        /* every expression but a projection can take values */
-        {"ExpressionAttributeValues", ~0u & ~(unsigned)ALLOW_PROJECTION, false, WIRE_MAP},
-    };
-    enum { N = sizeof members / sizeof members[0], NAMES = N - 2, VALUES = N - 1 };
-    const json_value_t *m[N];
-    buf_t legacy, expression;
-    buf_init(&legacy);
-    buf_init(&expression);
-    for (size_t i = 0; i < N; i++) {
+    const json_value_t *m[M_COUNT];
+    for (int i = 0; i < M_COUNT; i++) {
         m[i] = (members[i].allow & allow) ? wire_member(req, members[i].name) : NULL;
-        if (m[i] && (e = wire_check(a, m[i], members[i].type))) goto done;
-        if (!m[i] || i >= NAMES) continue; /* the placeholder maps alone do not count */
-        buf_t *list = members[i].legacy ? &legacy : &expression;
-        if (list->len) buf_append_str(list, ", ");
-        buf_append_str(list, members[i].name);
+        if (m[i] && (e = wire_check(a, m[i], members[i].type))) return e;
     }
-    if (legacy.len && expression.len) {
-        buf_putc(&legacy, '\0');
-        buf_putc(&expression, '\0');
-        e = err_mixed_parameters(a, legacy.data, expression.data);
-        goto done;
-    }
-    if (m[1]) {
-        /* ConditionalOperator joins the entries of Expected, QueryFilter
-         * or ScanFilter: it needs one of them, with two entries or more. */
-        const json_value_t *joined = m[0] ? m[0] : m[4] ? m[4] : m[5];
-        if (!joined) {
-            e = err_conditional_operator_alone(a);
-            goto done;
-        }
-        if (joined->type == JSON_OBJECT && joined->u.object.count < 2) {
-            e = err_conditional_operator_one_element(a);
-            goto done;
-        }
-    }
-    const json_value_t *names = m[NAMES], *values = m[VALUES];
-    if (!expression.len) {
-        const char *null_expressions =
-            (allow & ALLOW_UPDATE)          ? "UpdateExpression and ConditionExpression are null"
-            : (allow & ALLOW_CONDITION)     ? "ConditionExpression is null"
-            : (allow & ALLOW_KEY_CONDITION) ? "KeyConditionExpression and FilterExpression are null"
-            : (allow & ALLOW_FILTER)        ? "FilterExpression is null"
-                                            : NULL;
-        if (names) e = err_placeholders_without_expression(a, "ExpressionAttributeNames", NULL);
-        else if (values)
-            e = err_placeholders_without_expression(a, "ExpressionAttributeValues",
-                                                    null_expressions);
-        if (e) goto done;
-    }
-    if ((e = expr_env_init(&x->env, a, names, values))) goto done;
-    static const struct {
-        int member;
-        expr_kind_t kind;
-        size_t field;
-    } parses[] = {
-        {7, EXPR_CONDITION, offsetof(op_exprs_t, condition)},
-        {8, EXPR_UPDATE, offsetof(op_exprs_t, update)},
-        {9, EXPR_PROJECTION, offsetof(op_exprs_t, projection)},
-        {10, EXPR_FILTER, offsetof(op_exprs_t, filter)},
-        {11, EXPR_KEY_CONDITION, offsetof(op_exprs_t, key_condition)},
-    };
-    for (size_t i = 0; i < sizeof parses / sizeof parses[0]; i++) {
-        const json_value_t *text = m[parses[i].member];
-        expr_t **slot = (expr_t **)((char *)x + parses[i].field);
-        if (text && (e = expr_parse(&x->env, parses[i].kind, text->u.str.ptr, text->u.str.len, slot)))
-            goto done;
-    }
-    if (expression.len && (e = expr_env_check_unused(&x->env))) goto done;
-    if (m[0] || (m[1] && (allow & ALLOW_CONDITION))) {
-        const char *op = m[1] ? m[1]->u.str.ptr : NULL;
-        if ((e = expr_from_expected(&x->env, m[0], op, &x->condition))) goto done;
-    }
-    const json_value_t *legacy_filter = m[4] ? m[4] : m[5];
-    if (legacy_filter) {
-        const char *op = m[1] ? m[1]->u.str.ptr : NULL;
-        if ((e = expr_from_expected(&x->env, legacy_filter, op, &x->filter))) goto done;
-    }
-    if (m[2] && (e = expr_from_attribute_updates(&x->env, m[2], &x->update))) goto done;
-    if (m[3] && (e = expr_from_attributes_to_get(&x->env, m[3], &x->projection))) goto done;
-    x->key_conditions = m[6];
-done:
-    buf_free(&legacy);
-    buf_free(&expression);
-    return e;
+    if ((e = check_legacy_enums(a, m)) || (e = check_mixing(a, m)) ||
+        (e = check_conditional_operator(a, m)) || (e = check_placeholders_used(a, m, allow)) ||
+        (e = expr_env_init(&x->env, a, m[M_NAMES], m[M_VALUES])) || (e = parse_expressions(x, m)))
+        return e;
+    return translate_legacy(x, m);
 }

@@ -171,6 +171,7 @@ struct item_write {
     bool gone;
     ddb_error_t *error; /* a failed condition, an update error, a too-large item */
     bool had_old;
+    bool untouched; /* an update that left its missing item missing */
     size_t old_size, new_size;
     value_t *old_item; /* decoded from a copy, when needed */
     value_t *new_item; /* PutItem and UpdateItem */
@@ -277,8 +278,8 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
     arena_t *a = iw->call->arena;
     /* A batch retried write by write runs apply again: start clean. */
     iw->gone = false, iw->error = NULL, iw->had_old = false, iw->old_size = 0;
-    iw->has_collection = false;
-    iw->old_item = NULL;
+    iw->has_collection = false, iw->untouched = false;
+    iw->old_item = NULL, iw->new_item = NULL, iw->new_size = 0;
     if (iw->deferred) {
         iw->error = iw->deferred;
         return 0;
@@ -313,6 +314,13 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
             if ((iw->error = expr_update_apply(&iw->exprs.env, iw->exprs.update, base,
                                                iw->new_item)))
                 return 0;
+            /* Taking attributes away from nothing creates nothing (an
+             * update without actions does create the item). */
+            if (!iw->had_old && expr_update_only_removes(iw->exprs.update)) {
+                iw->new_item = NULL;
+                iw->untouched = true;
+                return 0;
+            }
         } else {
             iw->new_item = (value_t *)base;
         }
@@ -435,7 +443,7 @@ static void item_done(storage_write_t *w, int status)
 void item_write_account(const item_write_t *iw)
 {
     table_t *t = catalog_latest(iw->table);
-    if (iw->gone || iw->error || iw->kind == WRITE_CHECK) return;
+    if (iw->gone || iw->error || iw->untouched || iw->kind == WRITE_CHECK) return;
     if (iw->kind == WRITE_DELETE) {
         if (iw->had_old) {
             atomic_fetch_sub(&t->item_count, 1);

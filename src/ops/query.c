@@ -148,6 +148,7 @@ static ddb_error_t *resolve_target(arena_t *a, read_plan_t *p, const char *index
 typedef struct {
     const char *name;
     sk_op_t op;
+    bool unindexable; /* a legacy operator Query cannot seek with (NE, IN, NULL...) */
     const value_t *v1, *v2;
 } key_term_t;
 
@@ -187,70 +188,61 @@ static ddb_error_t *key_term_from_expr(arena_t *a, const expr_term_t *term, key_
     return err_validation(a, "Invalid operator used in KeyConditionExpression: %s", term->op);
 }
 
+/* KeyConditions, already checked as Conditions (operators, values, one or
+ * two entries). */
 static ddb_error_t *key_terms_from_legacy(arena_t *a, const json_value_t *conditions,
                                           key_term_t *terms, size_t *count)
 {
     static const struct {
         const char *name;
         sk_op_t op;
-        size_t values;
-    } ops[] = {{"EQ", SK_EQ, 1}, {"LT", SK_LT, 1}, {"LE", SK_LE, 1},           {"GT", SK_GT, 1},
-               {"GE", SK_GE, 1}, {"BETWEEN", SK_BETWEEN, 2}, {"BEGINS_WITH", SK_BEGINS_WITH, 1}};
+    } ops[] = {{"EQ", SK_EQ}, {"LT", SK_LT}, {"LE", SK_LE},           {"GT", SK_GT},
+               {"GE", SK_GE}, {"BETWEEN", SK_BETWEEN}, {"BEGINS_WITH", SK_BEGINS_WITH}};
     ddb_error_t *e = NULL;
     *count = 0;
-    for (size_t i = 0; i < conditions->u.object.count; i++) {
+    for (size_t i = 0; i < conditions->u.object.count && *count < 2; i++) {
         const json_member_t *m = &conditions->u.object.members[i];
-        if ((e = wire_check(a, m->value, WIRE_STRUCT))) return e;
+        if (m->value->type == JSON_NULL) continue;
         const char *op_name = NULL;
         wire_string(a, m->value, "ComparisonOperator", &op_name, NULL, &e);
         const json_value_t *list = e ? NULL : wire_container(a, m->value, "AttributeValueList",
                                                              WIRE_LIST, &e);
         if (e) return e;
-        if (!op_name)
-            return constraint_error(a, NULL, "Member must not be null",
-                                    "keyConditions.%s.member.comparisonOperator", m->key);
+        key_term_t *t = &terms[(*count)++];
+        memset(t, 0, sizeof *t);
+        t->name = m->key;
         size_t k = 0;
         while (k < sizeof ops / sizeof ops[0] && strcmp(ops[k].name, op_name) != 0) k++;
-        if (k == sizeof ops / sizeof ops[0])
-            return err_validation(a, "Attempted conditional constraint is not an indexable "
-                                     "operation");
-        size_t n = list ? list->u.array.count : 0;
-        if (n != ops[k].values)
-            return err_invalid_parameter(a, "Invalid number of argument(s) for the %s "
-                                            "ComparisonOperator",
-                                         op_name);
-        if (*count == 8) return err_validation(a, "Conditions can be of length 1 or 2 only");
-        key_term_t *t = &terms[(*count)++];
-        t->name = m->key;
+        t->unindexable = k == sizeof ops / sizeof ops[0];
+        if (t->unindexable) continue;
         t->op = ops[k].op;
         value_t *vals = arena_alloc(a, 2 * sizeof(value_t));
-        for (size_t j = 0; j < n; j++)
+        for (size_t j = 0; j < list->u.array.count && j < 2; j++)
             if ((e = value_from_json(a, list->u.array.items[j], &vals[j]))) return e;
         t->v1 = &vals[0];
-        t->v2 = n > 1 ? &vals[1] : NULL;
+        t->v2 = list->u.array.count > 1 ? &vals[1] : NULL;
     }
     return NULL;
 }
 
 static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
 {
-    key_term_t terms[8];
-    size_t count = 0;
+    key_term_t terms[8] = {{0}};
+    size_t count = 0, conditions = 0; /* terms read, conditions given */
     ddb_error_t *e;
     if (p->exprs.key_condition) {
         expr_term_t raw[8];
-        size_t n = expr_condition_terms(p->exprs.key_condition, raw, 8);
-        if (n > 8) return err_validation(a, "Query key condition not supported");
-        for (size_t i = 0; i < n; i++)
+        conditions = expr_condition_terms(p->exprs.key_condition, raw, 8);
+        for (size_t i = 0; i < conditions && i < 8; i++)
             if ((e = key_term_from_expr(a, &raw[i], &terms[count++]))) return e;
     } else if (p->exprs.key_conditions) {
         if ((e = key_terms_from_legacy(a, p->exprs.key_conditions, terms, &count))) return e;
+        conditions = count;
     } else {
         return err_validation(a, "Either the KeyConditions or KeyConditionExpression parameter "
                                  "must be specified in the request.");
     }
     const key_term_t *hash = NULL, *range = NULL;
-    bool other = false;
     for (size_t i = 0; i < count; i++) {
         if (strcmp(terms[i].name, p->hash) == 0) {
             if (hash)
@@ -262,19 +254,24 @@ static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
                 return err_validation(a, "KeyConditionExpressions must only contain one condition "
                                          "per key");
             range = &terms[i];
-        } else {
-            other = true;
         }
     }
-    /* A condition on another attribute: the first key element it missed. */
-    if (!hash || other)
+    /* The service's order: the number of conditions, a missing key
+     * element, then each key's condition in turn (hash first): an
+     * operator it cannot seek with, a value of another type than the key,
+     * anything but equality on the hash key. */
+    if (conditions > 2) return err_key_conditions_count(a);
+    if (!p->range && count > 1) return err_validation(a, "Query key condition not supported");
+    if (!hash || (!range && count > 1))
         return err_validation(a, "Query condition missed key schema element: %s",
-                              !hash || !p->range ? p->hash : p->range);
-    if (hash->op != SK_EQ)
-        return err_validation(a, "Query key condition not supported");
+                              !hash ? p->hash : p->range);
+    if (hash->unindexable) return err_key_condition_not_indexable(a);
     if (hash->v1->type != p->hash_type)
         return err_validation(a, "One or more parameter values were invalid: Condition parameter "
                                  "type does not match schema type");
+    if (hash->op != SK_EQ)
+        return err_validation(a, "Query key condition not supported");
+    if (range && range->unindexable) return err_key_condition_not_indexable(a);
     const value_t *given[2] = {hash->v1, range ? range->v1 : NULL};
     const char *given_names[2] = {p->hash, p->range};
     for (int i = 0; i < 2; i++) {
@@ -297,13 +294,11 @@ static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
             return err_validation(a, "Invalid KeyConditionExpression: Incorrect operand type for "
                                      "operator or function; operator or function: begins_with, "
                                      "operand type: N");
+        /* (KeyConditions had their bounds checked with the request) */
         if (range->op == SK_BETWEEN && value_key_compare(range->v1, range->v2) > 0)
-            return p->exprs.key_condition
-                       ? err_validation(a, "Invalid KeyConditionExpression: The BETWEEN operator "
-                                           "requires upper bound to be greater than or equal to "
-                                           "lower bound")
-                       : err_validation(a, "The BETWEEN condition was provided a range where the "
-                                           "lower bound is bigger than the upper bound");
+            return err_validation(a, "Invalid KeyConditionExpression: The BETWEEN operator "
+                                     "requires upper bound to be greater than or equal to "
+                                     "lower bound");
         p->sk_op = range->op;
         p->v1 = range->v1;
         p->v2 = range->v2;

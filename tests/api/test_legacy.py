@@ -411,13 +411,13 @@ def test_update_mixed_parameters(ddb, table_s, legacy, expression, non_expr, exp
 
 
 def test_update_all_four_mixed(ddb, table_s):
-    # code only; the order of the names in the message is unverified
-    msg = assert_error(ddb.update_item, "ValidationException", TableName=table_s, Key=KEY,
-                       AttributeUpdates={"a": {"Value": N(1)}}, Expected={"a": {"Exists": False}},
-                       UpdateExpression="SET b = :v", ConditionExpression="attribute_not_exists(b)",
-                       ExpressionAttributeValues={":v": N(1)})
-    assert msg.startswith("Can not use both expression and non-expression parameters in the "
-                          "same request: Non-expression parameters: {")
+    assert_error(ddb.update_item, "ValidationException",
+                 MIXED % ("AttributeUpdates, Expected", "UpdateExpression, ConditionExpression"),
+                 TableName=table_s, Key=KEY,
+                 AttributeUpdates={"a": {"Value": N(1)}}, Expected={"a": {"Exists": False}},
+                 UpdateExpression="SET b = :v", ConditionExpression="attribute_not_exists(b)",
+                 ExpressionAttributeValues={":v": N(1)})
+    assert read(ddb, table_s) is None
 
 
 def test_expected_with_expression_values_only(ddb, table_s):
@@ -429,9 +429,11 @@ def test_expected_with_expression_values_only(ddb, table_s):
 
 
 def test_conditional_operator_with_condition_expression(ddb, table_s):
-    # code only; message unverified
-    assert_error(ddb.put_item, "ValidationException", TableName=table_s, Item=KEY,
-                 ConditionalOperator="OR", ConditionExpression="attribute_not_exists(pk)")
+    # ConditionalOperator is a legacy member of its own, even without Expected
+    assert_error(ddb.put_item, "ValidationException",
+                 MIXED % ("ConditionalOperator", "ConditionExpression"), TableName=table_s,
+                 Item=KEY, ConditionalOperator="OR", ConditionExpression="attribute_not_exists(pk)")
+    assert read(ddb, table_s) is None
 
 
 ALONE = "ConditionalOperator cannot be used without Filter or Expected"
@@ -451,7 +453,8 @@ def test_conditional_operator_without_expected(ddb, table_s, server, op, operato
     call, params = calls[op]
     assert_error(call, "ValidationException", ALONE, TableName=table_s,
                  ConditionalOperator=operator, **params)
-    assert_error(call, "ValidationException", ONE_ELEMENT, TableName=table_s,
+    # an empty Expected joins nothing either
+    assert_error(call, "ValidationException", ALONE, TableName=table_s,
                  ConditionalOperator=operator, Expected={}, **params)
     assert_error(call, "ValidationException", ONE_ELEMENT, TableName=table_s,
                  ConditionalOperator=operator, Expected={"a": {"Exists": False}}, **params)
@@ -466,3 +469,179 @@ def test_conditional_operator_without_filter(ddb, table_s):
                  ConditionalOperator="OR", ScanFilter={"a": cmp("NOT_NULL")})
     assert_error(ddb.query, "ValidationException", ALONE, TableName=table_s,
                  ConditionalOperator="AND", KeyConditions={"pk": cmp("EQ", S("k"))})
+
+
+# --------------------------------------------------------------------------
+# Which members mix, and how the message lists them: legacy members in the
+# order AttributeUpdates, AttributesToGet, Expected, QueryFilter, ScanFilter,
+# ConditionalOperator, KeyConditions; expressions in the order
+# UpdateExpression, ProjectionExpression, ConditionExpression,
+# FilterExpression, KeyConditionExpression.
+
+TWO = {"a": cmp("EQ", N(1)), "b": cmp("NOT_NULL")}
+KC = {"pk": cmp("EQ", S("k"))}
+V = {":v": N(1)}
+
+
+@pytest.mark.parametrize("op,params,non_expr,expr", [
+    ("update_item", dict(Key=KEY, AttributeUpdates={"a": {"Value": N(1)}}, Expected=TWO,
+                         ConditionalOperator="OR", UpdateExpression="SET b = :v",
+                         ConditionExpression="a = :v", ExpressionAttributeValues=V),
+     "AttributeUpdates, Expected, ConditionalOperator", "UpdateExpression, ConditionExpression"),
+    ("update_item", dict(Key=KEY, ConditionalOperator="AND", UpdateExpression="SET b = :v",
+                         ExpressionAttributeValues=V),
+     "ConditionalOperator", "UpdateExpression"),
+    ("put_item", dict(Item=KEY, Expected=TWO, ConditionalOperator="AND",
+                      ConditionExpression="attribute_exists(pk)"),
+     "Expected, ConditionalOperator", "ConditionExpression"),
+    ("delete_item", dict(Key=KEY, ConditionalOperator="AND",
+                         ConditionExpression="attribute_exists(pk)"),
+     "ConditionalOperator", "ConditionExpression"),
+    ("get_item", dict(Key=KEY, AttributesToGet=["a"], ProjectionExpression="b"),
+     "AttributesToGet", "ProjectionExpression"),
+    ("scan", dict(AttributesToGet=["a"], ScanFilter=TWO, ConditionalOperator="AND",
+                  FilterExpression="a = :v", ProjectionExpression="b",
+                  ExpressionAttributeValues=V),
+     "AttributesToGet, ScanFilter, ConditionalOperator", "ProjectionExpression, FilterExpression"),
+    ("scan", dict(ScanFilter=TWO, ProjectionExpression="b"), "ScanFilter", "ProjectionExpression"),
+    ("query", dict(AttributesToGet=["a"], QueryFilter=TWO, ConditionalOperator="OR",
+                   KeyConditions=KC, ProjectionExpression="b", FilterExpression="a = :v",
+                   KeyConditionExpression="pk = :k", ExpressionAttributeValues=dict(V, **{
+                       ":k": S("k")})),
+     "AttributesToGet, QueryFilter, ConditionalOperator, KeyConditions",
+     "ProjectionExpression, FilterExpression, KeyConditionExpression"),
+    # KeyConditions only clashes with KeyConditionExpression
+    ("query", dict(QueryFilter=TWO, ConditionalOperator="OR", KeyConditions=KC,
+                   FilterExpression="a = :v", ProjectionExpression="b",
+                   ExpressionAttributeValues=V),
+     "QueryFilter, ConditionalOperator", "ProjectionExpression, FilterExpression"),
+    ("query", dict(KeyConditions=KC, KeyConditionExpression="pk = :k",
+                   FilterExpression="a = :v", ExpressionAttributeValues={":k": S("k"), ":v": N(1)}),
+     "KeyConditions", "FilterExpression, KeyConditionExpression"),
+    ("query", dict(KeyConditions=KC, ConditionalOperator="AND", FilterExpression="a = :v",
+                   ExpressionAttributeValues=V),
+     "ConditionalOperator", "FilterExpression"),
+    ("query", dict(ConditionalOperator="AND", KeyConditionExpression="pk = :k",
+                   ExpressionAttributeValues={":k": S("k")}),
+     "ConditionalOperator", "KeyConditionExpression"),
+    ("query", dict(AttributesToGet=["a"], KeyConditionExpression="pk = :k",
+                   ExpressionAttributeValues={":k": S("k")}),
+     "AttributesToGet", "KeyConditionExpression"),
+    ("query", dict(KeyConditions=KC, QueryFilter=TWO, ProjectionExpression="b"),
+     "QueryFilter", "ProjectionExpression"),
+])
+def test_mixed_parameters_listed(ddb, table_s, op, params, non_expr, expr):
+    assert_error(getattr(ddb, op), "ValidationException", MIXED % (non_expr, expr),
+                 TableName=table_s, **params)
+    assert read(ddb, table_s) is None
+
+
+def test_mixing_comes_before_unused_values(ddb, table_s):
+    assert_error(ddb.scan, "ValidationException", MIXED % ("ConditionalOperator",
+                                                             "FilterExpression"),
+                 TableName=table_s, ConditionalOperator="AND", FilterExpression="a = :v",
+                 ExpressionAttributeValues={":v": N(1), ":unused": N(2)})
+
+
+# --------------------------------------------------------------------------
+# ConditionalOperator: its enumeration, then the mixing rule, then whether
+# there is something to join
+
+CONDOP_ENUM = ("1 validation error detected: Value '%s' at 'conditionalOperator' failed to "
+               "satisfy constraint: Member must satisfy enum value set: [OR, AND]")
+
+
+@pytest.mark.parametrize("value", ["XOR", "and", ""])
+def test_conditional_operator_enum_first(ddb, table_s, value):
+    message = CONDOP_ENUM % value
+    assert_error(ddb.scan, "ValidationException", message, TableName=table_s,
+                 ConditionalOperator=value)
+    assert_error(ddb.scan, "ValidationException", message, TableName=table_s,
+                 ConditionalOperator=value, ScanFilter={"a": cmp("NULL")})
+    assert_error(ddb.scan, "ValidationException", message, TableName=table_s,
+                 ConditionalOperator=value, FilterExpression="a = :v",
+                 ExpressionAttributeValues={":v": N(1)})
+    assert_error(ddb.put_item, "ValidationException", message, TableName=table_s, Item=KEY,
+                 ConditionalOperator=value, ConditionExpression="attribute_not_exists(pk)")
+    assert_error(ddb.update_item, "ValidationException", message, TableName=table_s, Key=KEY,
+                 ConditionalOperator=value, Expected=TWO)
+    assert_error(ddb.query, "ValidationException", message, TableName=table_s,
+                 ConditionalOperator=value, KeyConditions=KC)
+    assert read(ddb, table_s) is None
+
+
+def test_legacy_enums_listed_together(ddb, table_s):
+    # a Scan lists ConditionalOperator before ScanFilter's entries; a Query
+    # QueryFilter's entries, ConditionalOperator, then KeyConditions'
+    assert_error(ddb.scan, "ValidationException",
+                 "2 validation errors detected: Value 'X' at 'conditionalOperator' failed to "
+                 "satisfy constraint: Member must satisfy enum value set: [OR, AND]; Value null "
+                 "at 'scanFilter.a.member.comparisonOperator' failed to satisfy constraint: "
+                 "Member must not be null",
+                 TableName=table_s, ConditionalOperator="X", ScanFilter={"a": {}})
+    assert_error(ddb.query, "ValidationException",
+                 "3 validation errors detected: Value null at "
+                 "'queryFilter.a.member.comparisonOperator' failed to satisfy constraint: Member "
+                 "must not be null; Value 'X' at 'conditionalOperator' failed to satisfy "
+                 "constraint: Member must satisfy enum value set: [OR, AND]; Value null at "
+                 "'keyConditions.pk.member.comparisonOperator' failed to satisfy constraint: "
+                 "Member must not be null",
+                 TableName=table_s, ConditionalOperator="X", QueryFilter={"a": {}},
+                 KeyConditions={"pk": {}})
+
+
+def test_table_name_comes_first(ddb):
+    msg = assert_error(ddb.put_item, "ValidationException", TableName="aa", Item=KEY,
+                       ConditionalOperator="AND", ConditionExpression="attribute_exists(pk)")
+    assert "at 'tableName' failed to satisfy constraint" in msg
+    msg = assert_error(ddb.scan, "ValidationException", TableName="aa",
+                       ConditionalOperator="AND")
+    assert "at 'tableName' failed to satisfy constraint" in msg
+
+
+def test_mixing_comes_before_the_conditional_operator_rule(ddb, table_s):
+    assert_error(ddb.scan, "ValidationException", MIXED % ("ConditionalOperator",
+                                                             "FilterExpression"),
+                 TableName=table_s, ConditionalOperator="OR", FilterExpression="a = :v",
+                 ExpressionAttributeValues={":v": N(1)})
+    assert_error(ddb.scan, "ValidationException", MIXED % ("ConditionalOperator",
+                                                             "ProjectionExpression"),
+                 TableName=table_s, ConditionalOperator="OR", ProjectionExpression="a")
+
+
+def test_conditional_operator_needs_two_filter_entries(ddb, table_s):
+    assert_error(ddb.scan, "ValidationException", ALONE, TableName=table_s,
+                 ConditionalOperator="AND", ScanFilter={})
+    assert_error(ddb.scan, "ValidationException", ALONE, TableName=table_s,
+                 ConditionalOperator="AND", AttributesToGet=["a"])
+    assert_error(ddb.query, "ValidationException", ONE_ELEMENT, TableName=table_s,
+                 ConditionalOperator="OR", KeyConditions=KC, QueryFilter={"a": cmp("NULL")})
+    assert_error(ddb.query, "ValidationException", ALONE, TableName=table_s,
+                 ConditionalOperator="OR", KeyConditions=KC, QueryFilter={})
+    # before the missing key condition
+    assert_error(ddb.query, "ValidationException", ALONE, TableName=table_s,
+                 ConditionalOperator="OR")
+    # KeyConditions are not joined by it
+    assert_error(ddb.query, "ValidationException", ALONE, TableName=table_s,
+                 ConditionalOperator="OR", KeyConditions=KC)
+
+
+def test_conditional_operator_rule_before_the_entries(ddb, table_s):
+    # order unverified: the entry's own error would come later
+    assert_error(ddb.scan, "ValidationException", ONE_ELEMENT, TableName=table_s,
+                 ConditionalOperator="OR", ScanFilter={"a": cmp("BETWEEN", N(2), N(1))})
+
+
+@pytest.mark.parametrize("operator,expected", [("AND", ["both"]), ("OR", ["a", "b", "both"])])
+def test_conditional_operator_joins_filters(ddb, table_s, operator, expected):
+    for name, item in {"a": {"x": N(1)}, "b": {"y": N(1)}, "both": {"x": N(1), "y": N(1)},
+                       "none": {}}.items():
+        ddb.put_item(TableName=table_s, Item=dict({"pk": S(name)}, **item))
+    got = ddb.scan(TableName=table_s, ConditionalOperator=operator,
+                   ScanFilter={"x": cmp("EQ", N(1)), "y": cmp("NOT_NULL")})
+    assert sorted(i["pk"]["S"] for i in got["Items"]) == expected
+    for name in ("a", "b", "both", "none"):
+        got = ddb.query(TableName=table_s, ConditionalOperator=operator,
+                        KeyConditions={"pk": cmp("EQ", S(name))},
+                        QueryFilter={"x": cmp("EQ", N(1)), "y": cmp("NOT_NULL")})
+        assert got["Count"] == (1 if name in expected else 0)

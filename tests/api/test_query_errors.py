@@ -101,10 +101,22 @@ def test_condition_on_non_key_attribute(ddb, tables):
                 kce="pk = :p AND a = :a", values={":p": S("p"), ":a": N(1)})
 
 
-def test_condition_on_non_key_attribute_hash_only(ddb, tables):
-    # Code only: the message for a hash-only table is unverified.
-    query_error(ddb, tables["hash"], kce="pk = :p AND a = :a",
-                values={":p": S("p"), ":a": N(1)})
+@pytest.mark.parametrize("kce", ["pk = :p AND a = :a", "a = :a AND b = :a"])
+def test_two_conditions_on_hash_only_table(ddb, tables, kce):
+    query_error(ddb, tables["hash"], "Query key condition not supported", kce=kce,
+                values={":p": S("p"), ":a": N(1)} if ":p" in kce else {":a": N(1)})
+
+
+@pytest.mark.parametrize("kce", [
+    "pk = :p AND sk = :s AND a = :a",
+    "a = :a AND b = :a AND c = :a",
+    " AND ".join("(a%d = :a)" % i for i in range(10)),
+])
+def test_more_than_two_conditions(ddb, tables, kce):
+    values = {":a": N(1)}
+    values.update({k: v for k, v in ((":p", S("p")), (":s", N(1))) if k in kce})
+    query_error(ddb, tables["num"], "Conditions can be of length 1 or 2 only", kce=kce,
+                values=values)
 
 
 def test_no_partition_key_condition(ddb, tables):
@@ -196,7 +208,7 @@ def test_between_bounds_reversed(ddb, tables):
 
 def test_key_conditions_between_bounds_reversed(ddb, tables):
     assert_error(ddb.query, VE, "The BETWEEN condition was provided a range where the lower "
-                 "bound is bigger than the upper bound", TableName=tables["str"],
+                 "bound is greater than the upper bound", TableName=tables["str"],
                  KeyConditions={
                      "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("p")]},
                      "sk": {"ComparisonOperator": "BETWEEN",
@@ -269,8 +281,8 @@ def test_query_filter_on_key_attribute(ddb, tables):
     msg = assert_error(ddb.query, VE, TableName=tables["num"], KeyConditions={
         "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("p")]}},
         QueryFilter={"sk": {"ComparisonOperator": "GT", "AttributeValueList": [N(1)]}})
-    # message unverified before this ending (how the legacy filter is named)
-    assert msg.endswith("can only contain non-primary key attributes: Primary key attribute: sk")
+    assert msg == ("QueryFilter can only contain non-primary key attributes: Primary key "
+                   "attribute: sk")
 
 
 # --------------------------------------------------------------------------
@@ -557,3 +569,174 @@ def test_lsi_condition_on_table_sort_key(ddb, tables):
     query_error(ddb, tables["idx"], "Query condition missed key schema element: lsk",
                 # message unverified for an index (verified for a table)
                 IndexName="byL", kce="pk = :p AND sk = :s", values={":p": S("p"), ":s": N(1)})
+
+
+# --------------------------------------------------------------------------
+# KeyConditions (the legacy key condition)
+
+
+def kc(op, *values):
+    return {"ComparisonOperator": op, "AttributeValueList": list(values)}
+
+
+def key_conditions_error(ddb, table, message, **conditions):
+    return assert_error(ddb.query, VE, message, TableName=table, KeyConditions=conditions)
+
+
+UNINDEXABLE = [kc("NE", S("p")), kc("IN", S("p")), kc("CONTAINS", S("p")),
+               kc("NOT_CONTAINS", S("p")), kc("NULL"), kc("NOT_NULL")]
+NOT_INDEXABLE = "Attempted conditional constraint is not an indexable operation"
+NOT_SUPPORTED = "Query key condition not supported"
+TYPE_MISMATCH = INVALID + "Condition parameter type does not match schema type"
+
+
+@pytest.mark.parametrize("condition", UNINDEXABLE)
+def test_key_conditions_unindexable_on_partition_key(ddb, tables, condition):
+    key_conditions_error(ddb, tables["hash"], NOT_INDEXABLE, pk=condition)
+    key_conditions_error(ddb, tables["num"], NOT_INDEXABLE, pk=condition)
+
+
+@pytest.mark.parametrize("condition", UNINDEXABLE)
+def test_key_conditions_unindexable_on_sort_key(ddb, tables, condition):
+    if condition["AttributeValueList"]:
+        condition = kc(condition["ComparisonOperator"], N(1))
+    key_conditions_error(ddb, tables["num"], NOT_INDEXABLE, pk=kc("EQ", S("p")), sk=condition)
+
+
+def test_key_conditions_unindexable_on_index_sort_key(ddb, tables):
+    assert_error(ddb.query, VE, NOT_INDEXABLE, TableName=tables["idx"], IndexName="byL",
+                 KeyConditions={"pk": kc("EQ", S("p")), "lsk": kc("NOT_NULL")})
+
+
+@pytest.mark.parametrize("op,values", [
+    ("LT", [S("p")]), ("LE", [S("p")]), ("GT", [S("p")]), ("GE", [S("p")]),
+    ("BEGINS_WITH", [S("p")]), ("BETWEEN", [S("a"), S("p")]),
+])
+def test_key_conditions_range_operator_on_partition_key(ddb, tables, op, values):
+    key_conditions_error(ddb, tables["hash"], NOT_SUPPORTED, pk=kc(op, *values))
+    key_conditions_error(ddb, tables["num"], NOT_SUPPORTED, pk=kc(op, *values),
+                         sk=kc("EQ", N(1)))
+
+
+def test_key_conditions_type_checked_before_operator(ddb, tables):
+    # a number for the string partition key: the type is reported first
+    key_conditions_error(ddb, tables["hash"], TYPE_MISMATCH, pk=kc("GT", N(1)))
+    key_conditions_error(ddb, tables["num"], TYPE_MISMATCH, pk=kc("EQ", S("p")),
+                         sk=kc("GT", S("1")))
+
+
+def test_key_conditions_partition_key_checked_before_sort_key(ddb, tables):
+    key_conditions_error(ddb, tables["num"], NOT_SUPPORTED, pk=kc("GT", S("p")), sk=kc("NULL"))
+    key_conditions_error(ddb, tables["num"], NOT_INDEXABLE, pk=kc("NULL"), sk=kc("GT", S("x")))
+
+
+def test_key_conditions_two_conditions_on_hash_only_table(ddb, tables):
+    key_conditions_error(ddb, tables["hash"], NOT_SUPPORTED, pk=kc("EQ", S("p")),
+                         a=kc("EQ", N(1)))
+    key_conditions_error(ddb, tables["hash"], NOT_SUPPORTED, a=kc("EQ", N(1)), b=kc("NULL"))
+
+
+def test_key_conditions_missing_key_elements(ddb, tables):
+    key_conditions_error(ddb, tables["num"], "Query condition missed key schema element: pk",
+                         sk=kc("EQ", N(1)))
+    key_conditions_error(ddb, tables["hash"], "Query condition missed key schema element: pk",
+                         a=kc("EQ", N(1)))
+    key_conditions_error(ddb, tables["num"], "Query condition missed key schema element: sk",
+                         pk=kc("EQ", S("p")), a=kc("NULL"))
+    key_conditions_error(ddb, tables["num"], "Query condition missed key schema element: pk",
+                         a=kc("NULL"), sk=kc("EQ", N(1)))
+
+
+@pytest.mark.parametrize("table", ["missing", "num"])
+def test_key_conditions_count(ddb, tables, table):
+    # checked with the request, before the table is looked up
+    name = unique_name("missing") if table == "missing" else tables[table]
+    message = "Conditions can be of length 1 or 2 only"
+    key_conditions_error(ddb, name, message)
+    key_conditions_error(ddb, name, message, pk=kc("EQ", S("p")), sk=kc("EQ", N(1)),
+                         a=kc("NULL"))
+    # the entries are checked first
+    key_conditions_error(ddb, name, INVALID + "Invalid number of argument(s) for the EQ "
+                         "ComparisonOperator", pk=kc("EQ"), sk=kc("NULL"), a=kc("NULL"))
+
+
+def test_key_conditions_begins_with_on_number_sort_key(ddb, tables):
+    # a number value: refused with the request (whatever the key's type)
+    for name in (unique_name("missing"), tables["num"], tables["str"]):
+        key_conditions_error(ddb, name, INVALID + "ComparisonOperator BEGINS_WITH is not valid "
+                             "for N AttributeValue type", pk=kc("EQ", S("p")),
+                             sk=kc("BEGINS_WITH", N(1)))
+    # a string value for a number sort key: the type does not match the key
+    key_conditions_error(ddb, tables["num"], TYPE_MISMATCH, pk=kc("EQ", S("p")),
+                         sk=kc("BEGINS_WITH", S("1")))
+
+
+def test_key_conditions_between_types(ddb, tables):
+    key_conditions_error(ddb, tables["num"], INVALID + "AttributeValues inside "
+                         "AttributeValueList must be of same type", pk=kc("EQ", S("p")),
+                         sk=kc("BETWEEN", N(1), S("2")))
+    key_conditions_error(ddb, tables["num"], TYPE_MISMATCH, pk=kc("EQ", S("p")),
+                         sk=kc("BETWEEN", S("1"), S("2")))
+
+
+def test_key_conditions_select(ddb, tables):
+    resp = ddb.query(TableName=tables["num"], KeyConditions={
+        "pk": kc("EQ", S("p")), "sk": kc("BETWEEN", N(1), N(3))})
+    assert [i["sk"] for i in resp["Items"]] == [N(1), N(2), N(3)]
+    resp = ddb.query(TableName=tables["str"], KeyConditions={
+        "pk": kc("EQ", S("p")), "sk": kc("BEGINS_WITH", S("s"))}, ScanIndexForward=False)
+    assert [i["sk"] for i in resp["Items"]] == [S("s%d" % i) for i in range(4, -1, -1)]
+
+
+# --------------------------------------------------------------------------
+# KeyConditions with expressions
+
+
+def test_key_conditions_with_filter_expression(ddb, tables):
+    resp = ddb.query(TableName=tables["num"], KeyConditions={"pk": kc("EQ", S("p"))},
+                     FilterExpression="a >= :lo", ExpressionAttributeValues={":lo": N(3)})
+    assert [i["a"] for i in resp["Items"]] == [N(3), N(4)]
+    assert (resp["Count"], resp["ScannedCount"]) == (2, 5)
+
+
+def test_key_conditions_with_projection_expression(ddb, tables):
+    resp = ddb.query(TableName=tables["num"], ProjectionExpression="#a",
+                     ExpressionAttributeNames={"#a": "a"},
+                     KeyConditions={"pk": kc("EQ", S("p")), "sk": kc("LT", N(2))})
+    assert resp["Items"] == [{"a": N(0)}, {"a": N(1)}]
+
+
+def test_key_conditions_with_filter_and_projection(ddb, tables):
+    resp = ddb.query(TableName=tables["num"], KeyConditions={"pk": kc("EQ", S("p"))},
+                     FilterExpression="a <> :one", ProjectionExpression="sk",
+                     ExpressionAttributeValues={":one": N(1)}, Limit=3)
+    assert resp["Items"] == [{"sk": N(0)}, {"sk": N(2)}]
+    assert resp["LastEvaluatedKey"] == {"pk": S("p"), "sk": N(2)}
+
+
+def test_key_conditions_with_attributes_to_get(ddb, tables):
+    resp = ddb.query(TableName=tables["num"], KeyConditions={"pk": kc("EQ", S("p"))},
+                     AttributesToGet=["sk"], Limit=2)
+    assert resp["Items"] == [{"sk": N(0)}, {"sk": N(1)}]
+
+
+def test_key_conditions_filter_expression_errors(ddb, tables):
+    # the filter expression is checked as with a key condition expression
+    assert_error(ddb.query, VE, "Filter Expression can only contain non-primary key "
+                 "attributes: Primary key attribute: sk", TableName=tables["num"],
+                 KeyConditions={"pk": kc("EQ", S("p"))}, FilterExpression="sk > :z",
+                 ExpressionAttributeValues={":z": N(0)})
+    assert_error(ddb.query, VE, "Value provided in ExpressionAttributeValues unused in "
+                 "expressions: keys: {:unused}", TableName=tables["num"],
+                 KeyConditions={"pk": kc("EQ", S("p"))}, FilterExpression="a > :z",
+                 ExpressionAttributeValues={":z": N(0), ":unused": N(1)})
+
+
+def test_key_conditions_with_values_only(ddb, tables):
+    assert_error(ddb.query, VE, "ExpressionAttributeValues can only be specified when using "
+                 "expressions: FilterExpression and KeyConditionExpression are null",
+                 TableName=tables["num"], KeyConditions={"pk": kc("EQ", S("p"))},
+                 ExpressionAttributeValues={":z": N(0)})
+    assert_error(ddb.query, VE, "ExpressionAttributeNames can only be specified when using "
+                 "expressions", TableName=tables["num"], KeyConditions={"pk": kc("EQ", S("p"))},
+                 ExpressionAttributeNames={"#a": "a"})

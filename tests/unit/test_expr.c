@@ -1419,13 +1419,26 @@ static void test_legacy_expected(void)
                        NULL, item),
               "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not "
               "valid for N AttributeValue type");
-    CHECK_STR(expected("{\"a\":{\"ComparisonOperator\":\"XX\"}}", NULL, item),
-              "1 validation error detected: Value 'XX' at 'expected.a.member.comparisonOperator' "
-              "failed to satisfy constraint: Member must satisfy enum value set: [IN, NULL, "
-              "BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]");
-    CHECK_STR(expected("{\"a\":{\"Value\":{\"S\":\"x\"}}}", "AN", item),
-              "1 validation error detected: Value 'AN' at 'conditionalOperator' failed to satisfy "
-              "constraint: Member must satisfy enum value set: [OR, AND]");
+    /* one AttributeValueList: one type, BETWEEN's bounds in order */
+    CHECK_STR(expected("{\"n\":{\"ComparisonOperator\":\"IN\",\"AttributeValueList\":[{"
+                       "\"N\":\"5\"},{\"S\":\"5\"}]}}",
+                       NULL, item),
+              "One or more parameter values were invalid: AttributeValues inside "
+              "AttributeValueList must be of same type");
+    CHECK_STR(expected("{\"n\":{\"ComparisonOperator\":\"BETWEEN\",\"AttributeValueList\":[{"
+                       "\"N\":\"10\"},{\"N\":\"9\"}]}}",
+                       NULL, item),
+              "The BETWEEN condition was provided a range where the lower bound is greater than "
+              "the upper bound");
+    CHECK_STR(expected("{\"n\":{\"ComparisonOperator\":\"BETWEEN\",\"AttributeValueList\":[{"
+                       "\"N\":\"5\"},{\"N\":\"5.0\"}]}}",
+                       NULL, item),
+              "true");
+    CHECK_STR(expected("{\"n\":{\"ComparisonOperator\":\"IN\",\"AttributeValueList\":[{"
+                       "\"N\":\"5\"},{\"SS\":[\"5\"]}]}}",
+                       NULL, item),
+              "One or more parameter values were invalid: ComparisonOperator IN is not valid for "
+              "SS AttributeValue type");
     CHECK_STR(expected("{\"a\":{\"Value\":{}}}", NULL, item),
               "Supplied AttributeValue is empty, must contain exactly one of the supported "
               "datatypes");
@@ -1500,10 +1513,145 @@ static void test_legacy_attribute_updates(void)
                                    t);
         CHECK_STR(attribute_updates(j, item), want);
     }
-    CHECK_STR(attribute_updates("{\"a\":{\"Action\":\"PUTT\",\"Value\":{\"S\":\"x\"}}}", item),
+}
+
+/* The enumerations of the legacy members, as one constraint list. */
+static const char *legacy_enums(const char *entries, const char *path, bool required,
+                                const char *conditional_operator, const char *updates)
+{
+    constraint_list_t cl;
+    constraint_list_init(&cl, A);
+    if (entries) expr_legacy_check_operators(&cl, J(entries), path, required);
+    expr_legacy_check_conditional_operator(&cl, conditional_operator);
+    if (updates) expr_legacy_check_actions(&cl, J(updates));
+    return msg(constraint_list_finish(&cl));
+}
+
+static void test_legacy_enums(void)
+{
+    const char *ops = "Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, "
+                      "EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]";
+    CHECK_STR(legacy_enums("{\"a\":{\"ComparisonOperator\":\"XX\"}}", "expected", false, NULL,
+                           NULL),
+              arena_sprintf(A, "1 validation error detected: Value 'XX' at "
+                               "'expected.a.member.comparisonOperator' failed to satisfy "
+                               "constraint: %s", ops));
+    /* optional in Expected, required in a Condition */
+    CHECK_STR(legacy_enums("{\"a\":{}}", "expected", false, NULL, NULL), "OK");
+    CHECK_STR(legacy_enums("{\"a\":{},\"b\":{\"ComparisonOperator\":null},\"c\":\"x\"}",
+                           "scanFilter", true, NULL, NULL),
+              "2 validation errors detected: Value null at "
+              "'scanFilter.a.member.comparisonOperator' failed to satisfy constraint: Member must "
+              "not be null; Value null at 'scanFilter.b.member.comparisonOperator' failed to "
+              "satisfy constraint: Member must not be null");
+    CHECK_STR(legacy_enums("{\"a\":{\"ComparisonOperator\":\"EQ\"}}", "queryFilter", true, "OR",
+                           "{\"a\":{\"Action\":\"ADD\"},\"b\":{}}"),
+              "OK");
+    CHECK_STR(legacy_enums(NULL, NULL, false, "AN", NULL),
+              "1 validation error detected: Value 'AN' at 'conditionalOperator' failed to satisfy "
+              "constraint: Member must satisfy enum value set: [OR, AND]");
+    CHECK_STR(legacy_enums(NULL, NULL, false, NULL,
+                           "{\"a\":{\"Action\":\"PUTT\",\"Value\":{\"S\":\"x\"}}}"),
               "1 validation error detected: Value 'PUTT' at 'attributeUpdates.a.member.action' "
               "failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, "
               "DELETE]");
+}
+
+static const char *conditions(const char *json, const char *op, const char *item)
+{
+    expr_env_t env;
+    expr_env_init(&env, A, NULL, NULL);
+    expr_t *x;
+    ddb_error_t *e = expr_from_conditions(&env, J(json), op, &x);
+    if (e) return msg(e);
+    bool r;
+    expr_condition_eval(&env, x, item_of(item), &r);
+    return r ? "true" : "false";
+}
+
+static void test_legacy_conditions(void)
+{
+    const char *item = "{\"a\":{\"S\":\"x\"},\"n\":{\"N\":\"5\"}}";
+    CHECK_STR(conditions("{\"n\":{\"ComparisonOperator\":\"GT\",\"AttributeValueList\":[{"
+                         "\"N\":\"4\"}]},\"a\":{\"ComparisonOperator\":\"NULL\"}}",
+                         NULL, item),
+              "false");
+    CHECK_STR(conditions("{\"n\":{\"ComparisonOperator\":\"GT\",\"AttributeValueList\":[{"
+                         "\"N\":\"4\"}]},\"a\":{\"ComparisonOperator\":\"NULL\"}}",
+                         "OR", item),
+              "true");
+    /* a Condition has no Value: only its list counts */
+    CHECK_STR(conditions("{\"n\":{\"ComparisonOperator\":\"EQ\",\"Value\":{\"N\":\"5\"}}}",
+                         NULL, item),
+              "One or more parameter values were invalid: Invalid number of argument(s) for the "
+              "EQ ComparisonOperator");
+    CHECK_STR(conditions("{\"n\":{\"ComparisonOperator\":\"BETWEEN\",\"AttributeValueList\":"
+                         "[{\"S\":\"b\"},{\"S\":\"a\"}]}}",
+                         NULL, item),
+              "The BETWEEN condition was provided a range where the lower bound is greater than "
+              "the upper bound");
+    CHECK_STR(conditions("{}", NULL, item), "true");
+}
+
+static const char *key_conditions(const char *json)
+{
+    expr_env_t env;
+    expr_env_init(&env, A, NULL, NULL);
+    return msg(expr_check_key_conditions(&env, J(json)));
+}
+
+static void test_legacy_key_conditions(void)
+{
+    const char *eq = "{\"ComparisonOperator\":\"EQ\",\"AttributeValueList\":[{\"S\":\"x\"}]}";
+    CHECK_STR(key_conditions(arena_sprintf(A, "{\"a\":%s}", eq)), "OK");
+    CHECK_STR(key_conditions(arena_sprintf(A, "{\"a\":%s,\"b\":%s}", eq, eq)), "OK");
+    CHECK_STR(key_conditions("{}"), "Conditions can be of length 1 or 2 only");
+    CHECK_STR(key_conditions(arena_sprintf(A, "{\"a\":%s,\"b\":%s,\"c\":%s}", eq, eq, eq)),
+              "Conditions can be of length 1 or 2 only");
+    /* each Condition is checked first; an operator Query cannot use is
+     * left to Query */
+    CHECK_STR(key_conditions(arena_sprintf(A, "{\"a\":%s,\"b\":%s,\"c\":{\"ComparisonOperator\":"
+                                              "\"IN\",\"AttributeValueList\":[]}}",
+                                           eq, eq)),
+              "One or more parameter values were invalid: Invalid number of argument(s) for the "
+              "IN ComparisonOperator");
+    CHECK_STR(key_conditions("{\"a\":{\"ComparisonOperator\":\"NOT_NULL\"}}"), "OK");
+}
+
+static const char *only_removes(const char *text)
+{
+    expr_env_t env;
+    expr_env_init(&env, A, NULL, J("{\":s\":{\"SS\":[\"x\"]},\":n\":{\"N\":\"1\"}}"));
+    expr_t *x;
+    ddb_error_t *e = expr_parse(&env, EXPR_UPDATE, text, strlen(text), &x);
+    if (e) return msg(e);
+    return expr_update_only_removes(x) ? "yes" : "no";
+}
+
+static void test_update_only_removes(void)
+{
+    CHECK_STR(only_removes("REMOVE a"), "yes");
+    CHECK_STR(only_removes("REMOVE a, b.c DELETE s :s"), "yes");
+    CHECK_STR(only_removes("REMOVE a SET b = :n"), "no");
+    CHECK_STR(only_removes("ADD n :n"), "no");
+    CHECK_STR(only_removes("DELETE s :s ADD t :s"), "no");
+    expr_env_t env;
+    expr_env_init(&env, A, NULL, NULL);
+    expr_t *x;
+    CHECK_STR(msg(expr_from_attribute_updates(&env, J("{}"), &x)), "OK");
+    CHECK(!expr_update_only_removes(x)); /* no actions at all: the item is created */
+    CHECK_STR(msg(expr_from_attribute_updates(
+                  &env, J("{\"a\":{\"Action\":\"DELETE\"},\"s\":{\"Action\":\"DELETE\","
+                          "\"Value\":{\"SS\":[\"x\"]}}}"),
+                  &x)),
+              "OK");
+    CHECK(expr_update_only_removes(x));
+    CHECK_STR(msg(expr_from_attribute_updates(
+                  &env, J("{\"a\":{\"Action\":\"DELETE\"},\"n\":{\"Action\":\"ADD\","
+                          "\"Value\":{\"N\":\"1\"}}}"),
+                  &x)),
+              "OK");
+    CHECK(!expr_update_only_removes(x));
 }
 
 static void test_legacy_attributes_to_get(void)
@@ -1826,6 +1974,10 @@ int main(void)
     RUN(test_projection);
     RUN(test_legacy_expected);
     RUN(test_legacy_attribute_updates);
+    RUN(test_legacy_enums);
+    RUN(test_legacy_conditions);
+    RUN(test_legacy_key_conditions);
+    RUN(test_update_only_removes);
     RUN(test_legacy_attributes_to_get);
     RUN(test_property_parse_implies_evaluate);
     RUN(test_parse_speed);
