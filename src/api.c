@@ -103,7 +103,8 @@ api_result_t api_dispatch(api_call_t *call)
 static int load_catalog(MDB_txn *txn, void *arg)
 {
     const api_config_t *cfg = arg;
-    streams_config_t streams = {cfg->stream_retention_s, cfg->stream_shard_lifetime_s};
+    streams_config_t streams = {cfg->stream_retention_s, cfg->stream_shard_lifetime_s,
+                                cfg->stream_iterator_lifetime_s};
     int rc = streams_load(txn, &streams);
     return rc ? rc : catalog_load(txn);
 }

@@ -61,6 +61,7 @@ typedef struct {
     const char *region;
     /* streams: records kept this long; an open shard rolls over after this */
     double stream_retention_s, stream_shard_lifetime_s;
+    double stream_iterator_lifetime_s; /* a shard iterator expires after this */
     /* TTL: expired items are deleted within about ttl_delay_s; a table's TTL
      * setting changes at most once per ttl_cooldown_s */
     double ttl_delay_s, ttl_cooldown_s;

@@ -550,7 +550,8 @@ static void date_text(char out[40], int64_t ms)
     strftime(out, 40, "%a %b %d %H:%M:%S UTC %Y", &tm);
 }
 
-ddb_error_t *err_iterator_expired(arena_t *a, int64_t issued_ms, int64_t now_ms)
+ddb_error_t *err_iterator_expired(arena_t *a, int64_t issued_ms, int64_t now_ms,
+                                  int64_t lifetime_ms)
 {
     char issued[40], now[40];
     date_text(issued, issued_ms);
@@ -558,8 +559,8 @@ ddb_error_t *err_iterator_expired(arena_t *a, int64_t issued_ms, int64_t now_ms)
     return ddb_error_new(a, ERR_EXPIRED_ITERATOR,
                          "Iterator expired. The iterator was created at time %s while right now "
                          "it is %s which is further in the future than the tolerated delay of "
-                         "900000 milliseconds.",
-                         issued, now);
+                         "%lld milliseconds.",
+                         issued, now, (long long)lifetime_ms);
 }
 
 /* --- Time to Live ---------------------------------------------------------------------- */

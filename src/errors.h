@@ -181,7 +181,8 @@ ddb_error_t *err_sequence_unexpected(arena_t *a);
 ddb_error_t *err_sequence_invalid(arena_t *a, const char *sequence, const char *shard);
 ddb_error_t *err_trimmed_data(arena_t *a);
 ddb_error_t *err_iterator_invalid(arena_t *a);
-ddb_error_t *err_iterator_expired(arena_t *a, int64_t issued_ms, int64_t now_ms);
+ddb_error_t *err_iterator_expired(arena_t *a, int64_t issued_ms, int64_t now_ms,
+                                  int64_t lifetime_ms);
 
 /* Time to Live. */
 ddb_error_t *err_ttl_other_attribute(arena_t *a, const char *current);

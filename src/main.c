@@ -16,6 +16,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: ddbd [--port N] [--bind ADDR] [--data-dir DIR | --in-memory] [--region R]\n"
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
+            "            [--stream-iterator-lifetime S]\n"
             "            [--ttl-delay S] [--ttl-cooldown S] [--help] [--version]\n"
             "\n"
             "  --port N        TCP port to listen on (default 8000)\n"
@@ -27,6 +28,7 @@ static void usage(FILE *f)
             "  --stream-retention S       stream records are kept S seconds (default 86400)\n"
             "  --stream-shard-lifetime S  an open stream shard is closed and followed by a\n"
             "                             child after S seconds (default 14400)\n"
+            "  --stream-iterator-lifetime S  shard iterators expire after S seconds (default 900)\n"
             "  --ttl-delay S     expired items are deleted within about S seconds (default 1)\n"
             "  --ttl-cooldown S  a table's TTL setting may change once per S seconds\n"
             "                    (default 3600, as the service)\n");
@@ -56,6 +58,7 @@ int main(int argc, char **argv)
                            .region = "us-east-1"};
     api_config_t api = {.data_dir = "./data", .in_memory = false, .region = "us-east-1",
                         .stream_retention_s = 86400, .stream_shard_lifetime_s = 14400,
+                        .stream_iterator_lifetime_s = 900,
                         .ttl_delay_s = 1, .ttl_cooldown_s = 3600};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -85,6 +88,9 @@ int main(int argc, char **argv)
             i++;
         } else if (next && strcmp(arg, "--stream-shard-lifetime") == 0) {
             if (!parse_seconds(next, 0.05, &api.stream_shard_lifetime_s)) goto bad;
+            i++;
+        } else if (next && strcmp(arg, "--stream-iterator-lifetime") == 0) {
+            if (!parse_seconds(next, 0.05, &api.stream_iterator_lifetime_s)) goto bad;
             i++;
         } else if (next && strcmp(arg, "--ttl-delay") == 0) {
             if (!parse_seconds(next, 0.05, &api.ttl_delay_s)) goto bad;

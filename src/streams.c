@@ -21,7 +21,6 @@
 
 #define SHARD_NONE UINT32_MAX
 #define SEQUENCE_BASE "1"      /* the first digit of every sequence number */
-#define ITERATOR_TTL_MS 900000 /* 15 minutes */
 #define ITERATOR_MAC_LEN 16
 #define RECORDS_MAX_BYTES (1024 * 1024)
 #define SECRET_LEN 32
@@ -940,7 +939,8 @@ ddb_error_t *streams_get_records(arena_t *a, MDB_txn *txn, const char *text, int
     char *arn;
     if (!read_iterator(a, text, &it, &arn)) return err_iterator_invalid(a);
     int64_t now = clock_now_ms();
-    if (now - it.issued_ms > ITERATOR_TTL_MS) return err_iterator_expired(a, it.issued_ms, now);
+    int64_t lifetime = (int64_t)(reg.cfg.iterator_lifetime_s * 1000);
+    if (now - it.issued_ms > lifetime) return err_iterator_expired(a, it.issued_ms, now, lifetime);
     stream_t *s = snapshot_by_id(a, it.stream);
     if (!s) return err_trimmed_data(a);
     const shard_t *sh = shard_by_ordinal(s, it.shard);

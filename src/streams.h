@@ -46,6 +46,7 @@ typedef enum {
 typedef struct {
     double retention_s;      /* records are trimmed after this (86,400) */
     double shard_lifetime_s; /* an open shard rolls over after this (14,400) */
+    double iterator_lifetime_s; /* a shard iterator expires after this (900) */
 } streams_config_t;
 
 /* Start-up, inside a write transaction: open the DBIs, load every stream
