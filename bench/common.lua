@@ -4,6 +4,8 @@
 --
 -- Settings come from the environment (set by scripts/bench.sh):
 --   BENCH_ITEMS     keys are "k0" .. "k<BENCH_ITEMS-1>"
+--   BENCH_TABLE     the table of the single-item and batch requests (default "bench")
+--   BENCH_EXPIRES   when set, items carry "exp": this Number (the TTL attribute)
 --   BENCH_WORKLOAD  label printed in the RESULT line
 --   BENCH_CONNS     connection count, printed in the RESULT line
 
@@ -12,6 +14,9 @@ local M = {}
 M.items = tonumber(os.getenv("BENCH_ITEMS") or "100000")
 M.workload = os.getenv("BENCH_WORKLOAD") or "unnamed"
 M.conns = os.getenv("BENCH_CONNS") or "?"
+M.table = os.getenv("BENCH_TABLE") or "bench"
+local expires = os.getenv("BENCH_EXPIRES")
+local exp_attr = expires and (',"exp":{"N":"' .. expires .. '"}') or ""
 
 local auth = "AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request, "
     .. "SignedHeaders=host, Signature=0"
@@ -56,10 +61,10 @@ end
 -- (e.g. a condition).
 function M.put_request(key, extra)
     local off = math.random(1, 73)
-    local body = '{"TableName":"bench","Item":{"pk":{"S":"k' .. key
+    local body = '{"TableName":"' .. M.table .. '","Item":{"pk":{"S":"k' .. key
         .. '"},"ts":{"N":"' .. math.random(100000, 999999)
         .. '"},"payload":{"S":"' .. payload_pool:sub(off, off + 71)
-        .. '"},"flag":{"BOOL":true},"c":{"N":"0"}}' .. (extra or "") .. '}'
+        .. '"},"flag":{"BOOL":true},"c":{"N":"0"}' .. exp_attr .. '}' .. (extra or "") .. '}'
     return put_head .. #body .. "\r\n\r\n" .. body
 end
 
@@ -118,7 +123,7 @@ function M.batch_write_request()
             .. math.random(100000, 999999) .. '"},"payload":{"S":"'
             .. payload_pool:sub(off, off + 71) .. '"},"flag":{"BOOL":true},"c":{"N":"0"}}}}'
     end
-    local body = '{"RequestItems":{"bench":[' .. table.concat(parts, ",") .. ']}}'
+    local body = '{"RequestItems":{"' .. M.table .. '":[' .. table.concat(parts, ",") .. ']}}'
     return bwrite_head .. #body .. "\r\n\r\n" .. body
 end
 
@@ -126,7 +131,8 @@ end
 function M.batch_get_request()
     local parts = {}
     for i, k in ipairs(distinct_keys(100)) do parts[i] = '{"pk":{"S":"k' .. k .. '"}}' end
-    local body = '{"RequestItems":{"bench":{"Keys":[' .. table.concat(parts, ",") .. ']}}}'
+    local body = '{"RequestItems":{"' .. M.table .. '":{"Keys":[' .. table.concat(parts, ",")
+        .. ']}}}'
     return bget_head .. #body .. "\r\n\r\n" .. body
 end
 
@@ -135,7 +141,7 @@ end
 function M.transfer_request()
     local k = distinct_keys(2)
     local function update(key, op)
-        return '{"Update":{"TableName":"bench","Key":{"pk":{"S":"k' .. key .. '"}},'
+        return '{"Update":{"TableName":"' .. M.table .. '","Key":{"pk":{"S":"k' .. key .. '"}},'
             .. '"UpdateExpression":"SET #c = #c ' .. op .. ' :one",'
             .. '"ConditionExpression":"attribute_exists(pk)",'
             .. '"ExpressionAttributeNames":{"#c":"c"},'
@@ -152,14 +158,14 @@ end
 
 -- An atomic counter: UpdateItem SET #c = #c + :one.
 function M.counter_request(key)
-    local body = '{"TableName":"bench","Key":{"pk":{"S":"k' .. key .. '"}},'
+    local body = '{"TableName":"' .. M.table .. '","Key":{"pk":{"S":"k' .. key .. '"}},'
         .. '"UpdateExpression":"SET #c = #c + :one","ExpressionAttributeNames":{"#c":"c"},'
         .. '"ExpressionAttributeValues":{":one":{"N":"1"}}}'
     return update_head .. #body .. "\r\n\r\n" .. body
 end
 
 function M.get_request(key)
-    local body = '{"TableName":"bench","Key":{"pk":{"S":"k' .. key .. '"}}}'
+    local body = '{"TableName":"' .. M.table .. '","Key":{"pk":{"S":"k' .. key .. '"}}}'
     return get_head .. #body .. "\r\n\r\n" .. body
 end
 

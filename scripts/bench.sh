@@ -10,7 +10,11 @@
 #
 # Environment: BENCH_SECONDS (per wrk run, default 10), BENCH_ITEMS (items loaded and key
 # range of the workloads, default 100000), DDBD_BIN (the server, default build/ddbd), TMPDIR
-# (where data directories are made).
+# (where data directories are made), BENCH_STREAM_RECORDS (changes written to a table with a
+# stream and read back with GetRecords, default 1000000), BENCH_TTL_ITEMS (due items the TTL
+# deleter removes, default 100000), BENCH_BASELINE (another ddbd binary) or BENCH_BASELINE_REF
+# (a git revision to build one from): GetItem at 16 connections is then run on both builds,
+# alternately, and their ratio printed.
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -113,6 +117,23 @@ ddb() {
 
 field() { [[ $1 =~ (^| )$2=([^ ]*) ]] && echo "${BASH_REMATCH[2]}"; }
 
+# create_table NAME [EXTRA_JSON_MEMBERS]: a table with hash key pk (S), waited for until ACTIVE.
+create_table() {
+    local i
+    ddb CreateTable "{\"TableName\":\"$1\",\"BillingMode\":\"PAY_PER_REQUEST\",
+      \"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],
+      \"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}]${2:+,$2}}" >/dev/null ||
+        die "CreateTable $1 failed: $(cat "$work/body")"
+    for ((i = 0; i < 100; i++)); do
+        ddb DescribeTable "{\"TableName\":\"$1\"}" | grep -q '"TableStatus":"ACTIVE"' && return
+        sleep 0.1
+    done
+    die "table $1 did not become ACTIVE: $(cat "$work/body")"
+}
+
+# median of the arguments
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
 # errors_of RESULT_LINE: every kind of failed request wrk counted.
 errors_of() {
     local e n=0
@@ -184,6 +205,50 @@ start_median=$(printf '%s\n' "${starts[@]}" | sort -n |
     awk '{v[NR] = $1} END {printf "%.1f", v[int((NR + 1) / 2)] / 1000}')
 echo "RESULT workload=startup runs=$start_runs median_ms=$start_median all_ms=\"${start_list% }\""
 
+# 1b. Side by side with another build: GetItem at 16 connections, alternately, each server on
+# its own data directory loaded with the same items.
+baseline=${BENCH_BASELINE:-}
+if [ -z "$baseline" ] && [ -n "${BENCH_BASELINE_REF:-}" ]; then
+    echo "== building the baseline from ${BENCH_BASELINE_REF}"
+    mkdir -p "$work/baseline-src"
+    if git archive "$BENCH_BASELINE_REF" | tar -x -C "$work/baseline-src" &&
+        make -C "$work/baseline-src" build/ddbd >"$logs/baseline-build.txt" 2>&1; then
+        baseline=$work/baseline-src/build/ddbd
+    else
+        echo "bench: cannot build $BENCH_BASELINE_REF (see $logs/baseline-build.txt)" >&2
+    fi
+fi
+declare -A side
+if [ -n "$baseline" ]; then
+    side_items=$((items < 100000 ? items : 100000))
+    echo "== side by side: GetItem at 16 connections, this build vs $baseline, 3 rounds each"
+    for which in this baseline; do
+        bin=$ddbd
+        [ $which = baseline ] && bin=$baseline
+        ddbd=$bin start_ddbd "$work/side-$which" "$logs/ddbd-$which.stderr" ||
+            die "the $which server did not start"
+        side[$which/port]=$port side[$which/pid]=$ddbd_pid
+        create_table bench
+        run_items=$side_items wrk_run "side-load-$which" load 64 "$port" "$ddbd_pid" \
+            -d $((30 + side_items / 1000))s >/dev/null || die "the side-by-side load failed"
+    done
+    for round in 1 2 3; do
+        for which in this baseline; do
+            run_items=$side_items wrk_run "side-get-$which-$round" get 16 "${side[$which/port]}" \
+                "${side[$which/pid]}" -d "${run_seconds}s" >/dev/null || failed_side=1
+            side[$which/$round]=$(field "${result[side-get-$which-$round/16]:-}" ops_per_s)
+        done
+    done
+    for which in this baseline; do stop_server "${side[$which/pid]}"; done
+    this_med=$(median "${side[this/1]}" "${side[this/2]}" "${side[this/3]}")
+    base_med=$(median "${side[baseline/1]}" "${side[baseline/2]}" "${side[baseline/3]}")
+    side_line=$(awk -v a="$this_med" -v b="$base_med" 'BEGIN {printf \
+        "RESULT workload=side-by-side this_ops_per_s=%d baseline_ops_per_s=%d ratio=%.3f", a, b,
+        (b > 0 ? a / b : 0)}')
+    echo "$side_line (rounds: this ${side[this/1]} ${side[this/2]} ${side[this/3]};" \
+        "baseline ${side[baseline/1]} ${side[baseline/2]} ${side[baseline/3]})"
+fi
+
 # 2. The server under test, its table and the load.
 start_ddbd "$work/data" "$logs/ddbd.stderr" ||
     die "ddbd did not start; its stderr: $(tail -n 20 "$logs/ddbd.stderr")"
@@ -191,15 +256,7 @@ sleep 0.5
 mem_idle=$(memory "$ddbd_pid")
 echo "== memory idle after start: $mem_idle"
 
-ddb CreateTable '{"TableName":"bench","BillingMode":"PAY_PER_REQUEST",
-  "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
-  "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}' >/dev/null ||
-    die "CreateTable failed: $(cat "$work/body")"
-for ((i = 0; i < 100; i++)); do
-    ddb DescribeTable '{"TableName":"bench"}' | grep -q '"TableStatus":"ACTIVE"' && break
-    sleep 0.1
-done
-[ $i -lt 100 ] || die "table bench did not become ACTIVE: $(cat "$work/body")"
+create_table bench
 
 echo "== load: $items items of ~100 bytes, keys k0..k$((items - 1)) in order, 64 connections"
 wrk_run load load 64 "$port" "$ddbd_pid" -d $((30 + items / 1000))s || die "the load did not run"
@@ -224,6 +281,46 @@ for w in put get mix counter cput bwrite bget transfer; do
         ddbd_alive "$w at $c connections" || { failed=1; break 2; }
     done
 done
+
+# 3a. The change log.  Durable PutItem with a NEW_AND_OLD_IMAGES stream against the same
+# without one (pairs run back to back), GetRecords over every record of the stream, and the TTL
+# deleter removing BENCH_TTL_ITEMS due items while a GetItem load runs (its p99 with and
+# without the deleter).
+stream_items=${BENCH_STREAM_RECORDS:-1000000}
+ttl_items=${BENCH_TTL_ITEMS:-100000}
+if [ $failed = 0 ]; then
+    create_table benchs '"StreamSpecification":{"StreamEnabled":true,
+      "StreamViewType":"NEW_AND_OLD_IMAGES"}'
+    echo "== stream table: load $stream_items items (one INSERT record each), 64 connections"
+    BENCH_TABLE=benchs run_items=$stream_items \
+        wrk_run load-s load 64 "$port" "$ddbd_pid" -d $((60 + stream_items / 1000))s ||
+        failed=1
+    for c in 16 64; do
+        echo "== put with and without a stream, $c connections"
+        wrk_run put-nostream put "$c" "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
+        BENCH_TABLE=benchs run_items=$stream_items \
+            wrk_run put-stream put "$c" "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
+    done
+    ddbd_alive "the stream workloads" || failed=1
+    echo "== GetRecords: every record of the stream, 1000 per call"
+    records_line=$("$PY" bench/streams_ttl.py read "$port" benchs) || failed=1
+    echo "$records_line"
+
+    create_table benchttl
+    echo "== TTL table: $ttl_items items already expired, TTL not yet enabled"
+    BENCH_TABLE=benchttl BENCH_EXPIRES=$(($(date +%s) - 60)) run_items=$ttl_items \
+        wrk_run load-ttl load 64 "$port" "$ddbd_pid" -d $((60 + ttl_items / 1000))s || failed=1
+    echo "== GetItem at 16 connections without, then with the TTL deleter at work"
+    wrk_run get-quiet get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
+    "$PY" bench/streams_ttl.py expire "$port" benchttl exp $((run_seconds + 120)) \
+        >"$logs/expire.txt" &
+    expire_pid=$!
+    wrk_run get-expiring get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
+    wait "$expire_pid" || failed=1
+    expire_line=$(grep '^RESULT' "$logs/expire.txt")
+    echo "$expire_line"
+    ddbd_alive "the TTL deleter" || failed=1
+fi
 
 # 3b. Query and Scan on the query table "benchq" (ten items per partition, GSI byG over the same
 # groups): GetItem and Query latency at BENCH_GROWTH_SMALL items and again after growing the
@@ -343,6 +440,29 @@ echo "(ops/s counts successful responses; errors = non-2xx + timeouts + socket e
 echo " cpu_us/op = the server's CPU time (all threads) per request; full wrk output in $logs)"
 echo "(at 1 connection every request waits for a wake-up across cores, which on a virtual machine"
 echo " can cost tens of microseconds and differ from run to run: compare with the ceiling row)"
+echo
+echo "the change log:"
+for conns in 16 64; do
+    a=${result[put-stream/$conns]:-} b=${result[put-nostream/$conns]:-}
+    [ -n "$a" ] && [ -n "$b" ] && awk -v a="$(field "$a" ops_per_s)" \
+        -v b="$(field "$b" ops_per_s)" -v c="$conns" -v p="$(field "$a" p99_us)" \
+        -v q="$(field "$b" p99_us)" 'BEGIN {printf "  PutItem at %d conns: %d ops/s with a" \
+        " NEW_AND_OLD_IMAGES stream, %d without: ratio %.2f (p99 %.3f vs %.3f ms)\n",
+        c, a, b, (b > 0 ? a / b : 0), p / 1000, q / 1000}'
+done
+[ -n "${records_line:-}" ] && echo "  GetRecords: $(field "$records_line" records) records in" \
+    "$(field "$records_line" seconds) s = $(field "$records_line" records_per_s) records/s"
+if [ -n "${expire_line:-}" ]; then
+    echo "  TTL deleter: $(field "$expire_line" items) items in $(field "$expire_line" seconds) s" \
+        "= $(field "$expire_line" items_per_s) items/s (fill of the expiry index included)"
+    a=${result[get-quiet/16]:-} b=${result[get-expiring/16]:-}
+    [ -n "$a" ] && [ -n "$b" ] && echo "  GetItem at 16 conns meanwhile: p99" \
+        "$(field "$a" p99_us) us without, $(field "$b" p99_us) us with the deleter;" \
+        "$(field "$a" ops_per_s) vs $(field "$b" ops_per_s) ops/s"
+fi
+[ -n "${side_line:-}" ] && echo "side by side, GetItem at 16 conns: this build" \
+    "$(field "$side_line" this_ops_per_s) ops/s, baseline $(field "$side_line" baseline_ops_per_s)" \
+    "ops/s: ratio $(field "$side_line" ratio) (medians of 3 alternating runs)"
 echo
 echo "query table (10 items per partition; 16 connections): latency as the table grows"
 printf '%-10s %10s %9s %8s %8s %7s\n' workload items ops/s p50_ms p99_ms errors

@@ -50,8 +50,13 @@ int changelog_append(MDB_txn *txn, uint64_t log, uint32_t shard, const change_re
     buf_putc(scratch, (char)flags);
     varint_put(scratch, (uint64_t)r->time_ms);
     value_item_encode(scratch, r->keys, value_item_size(r->keys));
-    if (r->old_image) value_item_encode(scratch, r->old_image, value_item_size(r->old_image));
-    if (r->new_image) value_item_encode(scratch, r->new_image, value_item_size(r->new_image));
+    const value_t *images[2] = {r->old_image, r->new_image};
+    const MDB_val *encoded[2] = {r->old_encoded, r->new_encoded};
+    for (int i = 0; i < 2; i++) {
+        if (!images[i]) continue;
+        if (encoded[i]) buf_append(scratch, encoded[i]->mv_data, encoded[i]->mv_size);
+        else value_item_encode(scratch, images[i], value_item_size(images[i]));
+    }
     uint8_t key[KEY_LEN];
     make_key(key, log, shard, r->sequence);
     MDB_val k = {KEY_LEN, key}, v = {scratch->len, scratch->data};

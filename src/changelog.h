@@ -40,6 +40,9 @@ typedef struct {
     const value_t *keys;      /* the item's key attributes (a map) */
     const value_t *old_image; /* NULL when not kept */
     const value_t *new_image; /* NULL when not kept */
+    /* Appending: the images already in their stored form (value_item_encode),
+     * or NULL to encode them here. */
+    const MDB_val *old_encoded, *new_encoded;
     size_t size_bytes;        /* item sizes of keys and images together */
 } change_record_t;
 

@@ -57,7 +57,8 @@ static struct {
     MDB_dbi dbi;
     uint8_t secret[SECRET_LEN];
     streams_config_t cfg;
-    buf_t scratch; /* writer thread */
+    buf_t scratch;          /* writer thread */
+    arena_t *scratch_arena; /* writer thread */
 } reg = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static const char *const view_names[] = {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES",
@@ -415,6 +416,8 @@ void streams_shutdown(void)
     reg.count = reg.cap = 0;
     pthread_mutex_unlock(&reg.lock);
     buf_free(&reg.scratch);
+    if (reg.scratch_arena) arena_free(reg.scratch_arena);
+    reg.scratch_arena = NULL;
 }
 
 /* --- the writer thread ------------------------------------------------------------------ */
@@ -490,27 +493,37 @@ static value_t *item_keys(arena_t *a, const stream_t *s, const value_t *item)
 }
 
 int streams_record(MDB_txn *txn, const table_t *t, const value_t *old_item,
-                   const value_t *new_item, bool by_service)
+                   const value_t *new_item, const MDB_val *old_encoded,
+                   const MDB_val *new_encoded, bool by_service)
 {
     if (!t->stream_id || (!old_item && !new_item)) return 0;
-    if (old_item && new_item && value_equal(old_item, new_item)) return 0;
+    if (old_item && new_item) {
+        bool same_bytes = old_encoded && new_encoded &&
+                          old_encoded->mv_size == new_encoded->mv_size &&
+                          memcmp(old_encoded->mv_data, new_encoded->mv_data,
+                                 old_encoded->mv_size) == 0;
+        if (same_bytes || value_equal(old_item, new_item)) return 0;
+    }
     stream_t *s = find_locked(t->stream_id);
     shard_t *sh = s ? open_shard(s) : NULL;
     if (!sh) return 0;
-    arena_t *a = arena_new(0);
+    if (!reg.scratch_arena) reg.scratch_arena = arena_new(0);
+    arena_t *a = reg.scratch_arena;
+    arena_reset(a);
     change_record_t r = {
         .event = !old_item ? CHANGE_INSERT : !new_item ? CHANGE_REMOVE : CHANGE_MODIFY,
         .by_service = by_service,
         .time_ms = storage_write_time_ms(),
         .sequence = s->next_seq,
         .keys = item_keys(a, s, new_item ? new_item : old_item),
+        .old_encoded = old_encoded,
+        .new_encoded = new_encoded,
     };
     if (s->view == STREAM_VIEW_OLD_IMAGE || s->view == STREAM_VIEW_NEW_AND_OLD_IMAGES)
         r.old_image = old_item;
     if (s->view == STREAM_VIEW_NEW_IMAGE || s->view == STREAM_VIEW_NEW_AND_OLD_IMAGES)
         r.new_image = new_item;
     int rc = changelog_append(txn, s->id, sh->ordinal, &r, &reg.scratch);
-    arena_free(a);
     if (!rc) s->next_seq++;
     return rc;
 }

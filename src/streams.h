@@ -65,9 +65,11 @@ int streams_disable(MDB_txn *txn, table_t *t);
 
 /* Record the change of one item of t (old_item NULL: it did not exist;
  * new_item NULL: it was deleted), if t has a stream and the item changed.
- * by_service: a TTL deletion. */
+ * The items' stored forms, when the caller has them (else NULL), save
+ * encoding them again.  by_service: a TTL deletion. */
 int streams_record(MDB_txn *txn, const table_t *t, const value_t *old_item,
-                   const value_t *new_item, bool by_service);
+                   const value_t *new_item, const MDB_val *old_encoded,
+                   const MDB_val *new_encoded, bool by_service);
 
 /* One bounded step of housekeeping at time now_ms: roll over old shards,
  * trim records older than the retention, forget streams whose records are

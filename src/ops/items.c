@@ -174,6 +174,7 @@ struct item_write {
     bool untouched; /* an update that left its missing item missing */
     size_t old_size, new_size;
     value_t *old_item; /* decoded from a copy, when needed */
+    MDB_val old_encoded; /* that copy: the old item in its stored form */
     value_t *new_item; /* PutItem and UpdateItem */
     bool has_collection;
     uint64_t collection_size; /* tables with LSIs */
@@ -218,6 +219,7 @@ static int read_old_item(item_write_t *iw, MDB_txn *txn, MDB_val *key)
     if (!needs_old_item(iw, catalog_latest(iw->table))) return 0;
     uint8_t *copy = arena_alloc(a, old.mv_size);
     memcpy(copy, old.mv_data, old.mv_size);
+    iw->old_encoded = (MDB_val){old.mv_size, copy};
     iw->old_item = arena_alloc(a, sizeof(value_t));
     if (!value_item_decode(a, copy, old.mv_size, iw->old_item, NULL)) return MDB_CORRUPTED;
     return 0;
@@ -258,12 +260,13 @@ static value_t *key_only_item(item_write_t *iw)
 /* What follows a change of an item in its transaction: its index entries,
  * its entry in the expiry index, its change record. */
 static int item_changed(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
-                        const value_t *old_item, const value_t *new_item, bool by_service)
+                        const value_t *old_item, const value_t *new_item,
+                        const MDB_val *old_encoded, const MDB_val *new_encoded, bool by_service)
 {
     int rc = 0;
     if (t->index_count) rc = index_update(txn, a, t, old_item, new_item);
     if (!rc && t->ttl_attribute) rc = ttl_update(txn, t, key, old_item, new_item);
-    if (!rc) rc = streams_record(txn, t, old_item, new_item, by_service);
+    if (!rc) rc = streams_record(txn, t, old_item, new_item, old_encoded, new_encoded, by_service);
     return rc;
 }
 
@@ -304,7 +307,7 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
         if (!iw->had_old) return 0;
         if ((rc = mdb_del(txn, t->dbi, &key, NULL))) return rc;
         if ((rc = add_to_collection(iw, txn, t, -(int64_t)iw->old_size))) return rc;
-        return item_changed(txn, a, t, &key, iw->old_item, NULL, false);
+        return item_changed(txn, a, t, &key, iw->old_item, NULL, &iw->old_encoded, NULL, false);
     }
 
     if (iw->kind == WRITE_UPDATE) {
@@ -341,9 +344,11 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
     value_item_encode(&encoded, iw->new_item, iw->new_size);
     MDB_val val = {encoded.len, encoded.data};
     rc = mdb_put(txn, t->dbi, &key, &val, 0);
+    if (!rc)
+        rc = item_changed(txn, a, t, &key, iw->had_old ? iw->old_item : NULL, iw->new_item,
+                          iw->old_item ? &iw->old_encoded : NULL, &val, false);
     buf_free(&encoded);
-    if (rc) return rc;
-    return item_changed(txn, a, t, &key, iw->had_old ? iw->old_item : NULL, iw->new_item, false);
+    return rc;
 }
 
 int item_expire(MDB_txn *txn, arena_t *a, table_t *t, const uint8_t *key, size_t key_len,
@@ -370,7 +375,8 @@ int item_expire(MDB_txn *txn, arena_t *a, table_t *t, const uint8_t *key, size_t
         if (pk && (rc = index_collection_add(txn, t, pk, -(int64_t)size, false, &collection)))
             return rc;
     }
-    if ((rc = item_changed(txn, a, t, &k, item, NULL, true))) return rc;
+    MDB_val stored = {v.mv_size, copy};
+    if ((rc = item_changed(txn, a, t, &k, item, NULL, &stored, NULL, true))) return rc;
     *deleted_size = size;
     return 0;
 }
