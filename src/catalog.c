@@ -908,6 +908,53 @@ static void render_throughput(buf_t *b, const table_t *t, int64_t rcu, int64_t w
                t->decreases_today, (long long)rcu, (long long)wcu);
 }
 
+/* ",\"BillingModeSummary\":{...}" once the table is or was on demand. */
+static void render_billing_summary(buf_t *b, const table_t *t)
+{
+    if (!t->pay_per_request && !t->billing_updated) return;
+    buf_printf(b, ",\"BillingModeSummary\":{\"BillingMode\":\"%s\"",
+               t->pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
+    buf_printf(b, ",\"LastUpdateToPayPerRequestDateTime\":%.3f}",
+               t->billing_updated ? t->billing_updated : t->created);
+}
+
+/* The stream, SSE, table class and deletion protection members. */
+static void render_settings(buf_t *b, const table_t *t)
+{
+    if (t->stream_enabled) {
+        buf_append_str(b, ",\"StreamSpecification\":{\"StreamEnabled\":true,");
+        put_str(b, "StreamViewType", t->stream_view_type);
+        buf_printf(b, "},\"LatestStreamLabel\":\"%.3f\",\"LatestStreamArn\":\"", t->created);
+        catalog_table_arn(t, b);
+        buf_printf(b, "/stream/%.3f\"", t->created);
+    }
+    if (t->sse_enabled) {
+        buf_append_str(b, ",\"SSEDescription\":{\"Status\":\"ENABLED\",");
+        put_str(b, "SSEType", t->sse_type);
+        if (strcmp(t->sse_type, "KMS") == 0) {
+            buf_printf(b, ",\"KMSMasterKeyArn\":\"arn:aws:kms:%s:%s:key/%s\"", catalog_region(),
+                       CATALOG_ACCOUNT, t->kms_key ? t->kms_key : t->id);
+        }
+        buf_putc(b, '}');
+    }
+    if (t->table_class) {
+        buf_append_str(b, ",\"TableClassSummary\":{");
+        put_str(b, "TableClass", t->table_class);
+        buf_putc(b, '}');
+    }
+    buf_printf(b, ",\"DeletionProtectionEnabled\":%s", t->deletion_protection ? "true" : "false");
+}
+
+/* TableSizeBytes, ItemCount, TableArn and TableId, after a comma. */
+static void render_identity(buf_t *b, const table_t *t)
+{
+    buf_printf(b, ",\"TableSizeBytes\":%lld,\"ItemCount\":%lld,\"TableArn\":\"",
+               (long long)atomic_load(&t->size_bytes), (long long)atomic_load(&t->item_count));
+    catalog_table_arn(t, b);
+    buf_append_str(b, "\",");
+    put_str(b, "TableId", t->id);
+}
+
 void catalog_table_render_description(buf_t *b, const table_t *t, const char *status)
 {
     buf_putc(b, '{');
@@ -920,17 +967,8 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
     put_str(b, "TableStatus", status);
     buf_printf(b, ",\"CreationDateTime\":%.3f,", t->created);
     render_throughput(b, t, t->pay_per_request ? 0 : t->rcu, t->pay_per_request ? 0 : t->wcu);
-    buf_printf(b, ",\"TableSizeBytes\":%lld,\"ItemCount\":%lld,\"TableArn\":\"",
-               (long long)atomic_load(&t->size_bytes), (long long)atomic_load(&t->item_count));
-    catalog_table_arn(t, b);
-    buf_append_str(b, "\",");
-    put_str(b, "TableId", t->id);
-    if (t->pay_per_request || t->billing_updated) {
-        buf_printf(b, ",\"BillingModeSummary\":{\"BillingMode\":\"%s\"",
-                   t->pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
-        buf_printf(b, ",\"LastUpdateToPayPerRequestDateTime\":%.3f}",
-                   t->billing_updated ? t->billing_updated : t->created);
-    }
+    render_identity(b, t);
+    render_billing_summary(b, t);
     for (int global = 0; global < 2; global++) {
         bool any = false;
         for (size_t i = 0; i < t->index_count; i++) {
@@ -959,28 +997,19 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
         }
         if (any) buf_putc(b, ']');
     }
-    if (t->stream_enabled) {
-        buf_append_str(b, ",\"StreamSpecification\":{\"StreamEnabled\":true,");
-        put_str(b, "StreamViewType", t->stream_view_type);
-        buf_printf(b, "},\"LatestStreamLabel\":\"%.3f\",\"LatestStreamArn\":\"", t->created);
-        catalog_table_arn(t, b);
-        buf_printf(b, "/stream/%.3f\"", t->created);
-    }
-    if (t->sse_enabled) {
-        buf_append_str(b, ",\"SSEDescription\":{\"Status\":\"ENABLED\",");
-        put_str(b, "SSEType", t->sse_type);
-        if (strcmp(t->sse_type, "KMS") == 0) {
-            buf_printf(b, ",\"KMSMasterKeyArn\":\"arn:aws:kms:%s:%s:key/%s\"", catalog_region(),
-                       CATALOG_ACCOUNT, t->kms_key ? t->kms_key : t->id);
-        }
-        buf_putc(b, '}');
-    }
-    if (t->table_class) {
-        buf_append_str(b, ",\"TableClassSummary\":{");
-        put_str(b, "TableClass", t->table_class);
-        buf_putc(b, '}');
-    }
-    buf_printf(b, ",\"DeletionProtectionEnabled\":%s", t->deletion_protection ? "true" : "false");
+    render_settings(b, t);
+    buf_putc(b, '}');
+}
+
+void catalog_table_render_deleting(buf_t *b, const table_t *t)
+{
+    buf_putc(b, '{');
+    put_str(b, "TableName", t->name);
+    buf_append_str(b, ",\"TableStatus\":\"DELETING\",");
+    render_throughput(b, t, t->pay_per_request ? 0 : t->rcu, t->pay_per_request ? 0 : t->wcu);
+    render_identity(b, t);
+    render_billing_summary(b, t);
+    render_settings(b, t);
     buf_putc(b, '}');
 }
 

@@ -116,6 +116,9 @@ void catalog_check_table_name(constraint_list_t *cl, const char *name, const cha
 void catalog_table_render_definition(buf_t *b, const table_t *t);
 /* A TableDescription object for the given TableStatus. */
 void catalog_table_render_description(buf_t *b, const table_t *t, const char *status);
+/* The TableDescription DeleteTable returns: TableStatus DELETING, without
+ * the key schema, attribute definitions, creation time or indexes. */
+void catalog_table_render_deleting(buf_t *b, const table_t *t);
 
 /* A private copy of a table's definition (same id and DBIs), to change
  * before catalog_replace(); one reference. */

@@ -52,14 +52,20 @@ static api_result_t table_write_submit(table_write_t *tw, api_call_t *call, tabl
     return API_PENDING;
 }
 
-/* The response of a table write: the table's description in `status`, or
- * the error; then the call completes. */
+/* The response of a table write: the table's description in `status`
+ * (NULL: the trimmed one of a deleted table), or the error; then the call
+ * completes. */
 static void table_write_finish(table_write_t *tw, int status, const char *table_status)
 {
     api_call_t *call = tw->call;
     if (status) op_reply_error(call, err_internal(call->arena));
     else if (tw->gone) op_reply_error(call, err_table_not_found(call->arena, tw->table->name));
-    else reply_description(call, "TableDescription", tw->table, table_status);
+    else if (!table_status) {
+        buf_append_str(call->out, "{\"TableDescription\":");
+        catalog_table_render_deleting(call->out, tw->table);
+        buf_putc(call->out, '}');
+        op_reply_ok(call);
+    } else reply_description(call, "TableDescription", tw->table, table_status);
     catalog_release(tw->table);
     op_complete(call);
 }
@@ -161,7 +167,7 @@ static int delete_apply(storage_write_t *w, MDB_txn *txn)
 
 static void delete_done(storage_write_t *w, int status)
 {
-    table_write_finish((table_write_t *)w, status, "DELETING");
+    table_write_finish((table_write_t *)w, status, NULL);
 }
 
 api_result_t op_delete_table(api_call_t *call, const json_value_t *req)
