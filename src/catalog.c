@@ -15,7 +15,7 @@
 #include "wire.h"
 
 #define MAX_LSI 5
-#define MAX_GSI 20
+#define MAX_GSI CATALOG_GSI_MAX
 #define MAX_THROUGHPUT 1000000000000LL
 
 /* --- reading a definition (deserialisation: types only) ------------------- */
@@ -30,11 +30,7 @@ typedef struct {
     bool present;
 } raw_list_t;
 
-typedef struct {
-    bool present;
-    bool rcu_set, wcu_set;
-    int64_t rcu, wcu;
-} raw_throughput_t;
+typedef catalog_throughput_t raw_throughput_t;
 
 typedef struct {
     const char *name;
@@ -104,6 +100,28 @@ static ddb_error_t *read_throughput(arena_t *a, const json_value_t *obj, raw_thr
     return e;
 }
 
+static ddb_error_t *read_index(arena_t *a, const json_value_t *el, raw_index_t *ix)
+{
+    ddb_error_t *e = NULL;
+    memset(ix, 0, sizeof *ix);
+    if (el->type == JSON_NULL) return NULL;
+    if ((e = wire_check(a, el, WIRE_STRUCT))) return e;
+    wire_string(a, el, "IndexName", &ix->name, NULL, &e);
+    if (e) return e;
+    if ((e = read_pairs(a, el, "KeySchema", "AttributeName", "KeyType", &ix->keys))) return e;
+    const json_value_t *p = wire_container(a, el, "Projection", WIRE_STRUCT, &e);
+    if (e) return e;
+    if (p) {
+        ix->projection_present = true;
+        wire_string(a, p, "ProjectionType", &ix->projection_type, NULL, &e);
+        if (e) return e;
+        if ((e = read_pairs(a, p, "NonKeyAttributes", NULL, NULL, &ix->non_key))) return e;
+    }
+    if ((e = read_throughput(a, el, &ix->throughput))) return e;
+    wire_string(a, el, "IndexStatus", &ix->status, NULL, &e);
+    return e;
+}
+
 static ddb_error_t *read_indexes(arena_t *a, const json_value_t *req, const char *member,
                                  raw_index_t **out, size_t *count, bool *present)
 {
@@ -113,26 +131,8 @@ static ddb_error_t *read_indexes(arena_t *a, const json_value_t *req, const char
     *present = list != NULL;
     *count = list ? list->u.array.count : 0;
     *out = arena_calloc(a, (*count ? *count : 1) * sizeof(raw_index_t));
-    for (size_t i = 0; i < *count; i++) {
-        const json_value_t *el = list->u.array.items[i];
-        raw_index_t *ix = &(*out)[i];
-        if (el->type == JSON_NULL) continue;
-        if ((e = wire_check(a, el, WIRE_STRUCT))) return e;
-        wire_string(a, el, "IndexName", &ix->name, NULL, &e);
-        if (e) return e;
-        if ((e = read_pairs(a, el, "KeySchema", "AttributeName", "KeyType", &ix->keys))) return e;
-        const json_value_t *p = wire_container(a, el, "Projection", WIRE_STRUCT, &e);
-        if (e) return e;
-        if (p) {
-            ix->projection_present = true;
-            wire_string(a, p, "ProjectionType", &ix->projection_type, NULL, &e);
-            if (e) return e;
-            if ((e = read_pairs(a, p, "NonKeyAttributes", NULL, NULL, &ix->non_key))) return e;
-        }
-        if ((e = read_throughput(a, el, &ix->throughput))) return e;
-        wire_string(a, el, "IndexStatus", &ix->status, NULL, &e);
-        if (e) return e;
-    }
+    for (size_t i = 0; i < *count; i++)
+        if ((e = read_index(a, list->u.array.items[i], &(*out)[i]))) return e;
     return NULL;
 }
 
@@ -238,19 +238,30 @@ static void check_throughput(constraint_list_t *cl, const raw_throughput_t *t, c
     }
 }
 
+/* An attribute name of a key schema, definition or projection: 1 to 255
+ * bytes. */
+static void check_attribute_name(constraint_list_t *cl, const char *name, const char *path)
+{
+    if (!name) constraint_list_add(cl, NULL, path, "Member must not be null");
+    else if (!*name)
+        constraint_list_add(cl, name, path, "Member must have length greater than or equal to 1");
+    else if (strlen(name) > CATALOG_KEY_NAME_MAX)
+        constraint_list_add(cl, name, path, "Member must have length less than or equal to 255");
+}
+
 static void check_key_schema(constraint_list_t *cl, const raw_list_t *keys, const char *path)
 {
     if (!keys->present) {
         constraint_list_add(cl, NULL, path, "Member must not be null");
         return;
     }
-    char p[160];
+    char p[320];
     for (size_t i = 0; i < keys->count; i++) {
+        snprintf(p, sizeof p, "%s.%zu.member.attributeName", path, i + 1);
+        check_attribute_name(cl, keys->items[i].name, p);
         snprintf(p, sizeof p, "%s.%zu.member.keyType", path, i + 1);
         if (!keys->items[i].type) constraint_list_add(cl, NULL, p, "Member must not be null");
         else check_enum(cl, keys->items[i].type, p, key_types, "HASH, RANGE");
-        snprintf(p, sizeof p, "%s.%zu.member.attributeName", path, i + 1);
-        if (!keys->items[i].name) constraint_list_add(cl, NULL, p, "Member must not be null");
     }
     if (keys->count < 1)
         constraint_list_add(cl, "[]", path, "Member must have length greater than or equal to 1");
@@ -268,39 +279,83 @@ static void check_key_schema(constraint_list_t *cl, const raw_list_t *keys, cons
     }
 }
 
-static void check_index_name(constraint_list_t *cl, const char *name, const char *path)
+static void check_attribute_definitions(constraint_list_t *cl, const raw_list_t *attrs)
+{
+    for (size_t i = 0; i < attrs->count; i++) {
+        char p[96];
+        snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeType", i + 1);
+        if (!attrs->items[i].type) constraint_list_add(cl, NULL, p, "Member must not be null");
+        else check_enum(cl, attrs->items[i].type, p, attr_types, "B, N, S");
+        snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeName", i + 1);
+        check_attribute_name(cl, attrs->items[i].name, p);
+    }
+}
+
+void catalog_check_index_name(constraint_list_t *cl, const char *name, const char *path)
 {
     if (!name) {
         constraint_list_add(cl, NULL, path, "Member must not be null");
         return;
     }
     size_t len = strlen(name);
-    if (!name_chars_ok(name))
-        constraint_list_add(cl, name, path,
-                            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
     if (len < 3)
         constraint_list_add(cl, name, path, "Member must have length greater than or equal to 3");
     if (len > 255)
         constraint_list_add(cl, name, path, "Member must have length less than or equal to 255");
+    if (!len || !name_chars_ok(name)) /* the pattern needs one character */
+        constraint_list_add(cl, name, path,
+                            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
 }
 
-static void check_indexes(constraint_list_t *cl, const raw_index_t *ix, size_t count,
+static const char *names_text(arena_t *a, const raw_list_t *l);
+
+/* NonKeyAttributes: 1 to 20 names of 1 to 255 bytes. */
+static void check_non_key(constraint_list_t *cl, arena_t *a, const raw_list_t *l, const char *path)
+{
+    if (!l->present) return;
+    if (l->count < 1)
+        constraint_list_add(cl, "[]", path, "Member must have length greater than or equal to 1");
+    if (l->count > CATALOG_NON_KEY_MAX)
+        constraint_list_add(cl, names_text(a, l), path,
+                            "Member must have length less than or equal to 20");
+    for (size_t i = 0; i < l->count; i++) {
+        const char *n = l->items[i].name;
+        if (n && *n && strlen(n) <= CATALOG_KEY_NAME_MAX) continue;
+        constraint_list_add(cl, names_text(a, l), path,
+                            "Member must satisfy constraint: [Member must have length less than or "
+                            "equal to 255, Member must have length greater than or equal to 1]");
+        break;
+    }
+}
+
+/* One index definition at `prefix` ("globalSecondaryIndexes.1.member"). */
+static void check_index(constraint_list_t *cl, arena_t *a, const raw_index_t *ix,
+                        const char *prefix)
+{
+    char p[320];
+    snprintf(p, sizeof p, "%s.indexName", prefix);
+    catalog_check_index_name(cl, ix->name, p);
+    snprintf(p, sizeof p, "%s.keySchema", prefix);
+    check_key_schema(cl, &ix->keys, p);
+    snprintf(p, sizeof p, "%s.projection", prefix);
+    if (!ix->projection_present) constraint_list_add(cl, NULL, p, "Member must not be null");
+    else {
+        snprintf(p, sizeof p, "%s.projection.projectionType", prefix);
+        check_enum(cl, ix->projection_type, p, projection_types, "ALL, KEYS_ONLY, INCLUDE");
+        snprintf(p, sizeof p, "%s.projection.nonKeyAttributes", prefix);
+        check_non_key(cl, a, &ix->non_key, p);
+    }
+    snprintf(p, sizeof p, "%s.provisionedThroughput", prefix);
+    check_throughput(cl, &ix->throughput, p);
+}
+
+static void check_indexes(constraint_list_t *cl, arena_t *a, const raw_index_t *ix, size_t count,
                           const char *member)
 {
     char p[160];
     for (size_t i = 0; i < count; i++) {
-        snprintf(p, sizeof p, "%s.%zu.member.indexName", member, i + 1);
-        check_index_name(cl, ix[i].name, p);
-        snprintf(p, sizeof p, "%s.%zu.member.keySchema", member, i + 1);
-        check_key_schema(cl, &ix[i].keys, p);
-        snprintf(p, sizeof p, "%s.%zu.member.projection", member, i + 1);
-        if (!ix[i].projection_present) constraint_list_add(cl, NULL, p, "Member must not be null");
-        else {
-            snprintf(p, sizeof p, "%s.%zu.member.projection.projectionType", member, i + 1);
-            check_enum(cl, ix[i].projection_type, p, projection_types, "ALL, KEYS_ONLY, INCLUDE");
-        }
-        snprintf(p, sizeof p, "%s.%zu.member.provisionedThroughput", member, i + 1);
-        check_throughput(cl, &ix[i].throughput, p);
+        snprintf(p, sizeof p, "%s.%zu.member", member, i + 1);
+        check_index(cl, a, &ix[i], p);
     }
 }
 
@@ -361,6 +416,10 @@ static ddb_error_t *check_projection(arena_t *a, const raw_index_t *ix)
     if (!ix->non_key.present && strcmp(ix->projection_type, "INCLUDE") == 0)
         return err_invalid_parameter(
             a, "ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+    for (size_t i = 0; i < ix->non_key.count; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(ix->non_key.items[i].name, ix->non_key.items[k].name) == 0)
+                return err_non_key_attribute_duplicate(a, ix->non_key.items[i].name);
     return NULL;
 }
 
@@ -385,23 +444,16 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     constraint_list_t cl;
     constraint_list_init(&cl, a);
     if (!r->attrs.present) constraint_list_add(&cl, NULL, "attributeDefinitions", "Member must not be null");
-    for (size_t i = 0; i < r->attrs.count; i++) {
-        char p[96];
-        snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeType", i + 1);
-        if (!r->attrs.items[i].type) constraint_list_add(&cl, NULL, p, "Member must not be null");
-        else check_enum(&cl, r->attrs.items[i].type, p, attr_types, "B, N, S");
-        snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeName", i + 1);
-        if (!r->attrs.items[i].name) constraint_list_add(&cl, NULL, p, "Member must not be null");
-    }
+    check_attribute_definitions(&cl, &r->attrs);
     catalog_check_table_name(&cl, r->table_name, "tableName");
     check_key_schema(&cl, &r->keys, "keySchema");
-    check_indexes(&cl, r->lsi, r->lsi_count, "localSecondaryIndexes");
-    check_indexes(&cl, r->gsi, r->gsi_count, "globalSecondaryIndexes");
+    check_indexes(&cl, a, r->lsi, r->lsi_count, "localSecondaryIndexes");
+    check_indexes(&cl, a, r->gsi, r->gsi_count, "globalSecondaryIndexes");
     check_enum(&cl, r->billing_mode, "billingMode", billing_modes, "PROVISIONED, PAY_PER_REQUEST");
     check_throughput(&cl, &r->throughput, "provisionedThroughput");
     if (r->stream_present)
         check_enum(&cl, r->stream_view_type, "streamSpecification.streamViewType",
-                   stream_view_types, "NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY");
+                   stream_view_types, "OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE");
     if (r->sse_present)
         check_enum(&cl, r->sse_type, "sSESpecification.sSEType", sse_types, "AES256, KMS");
     check_enum(&cl, r->table_class, "tableClass", table_classes,
@@ -440,8 +492,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     for (size_t i = 0; i < r->attrs.count; i++)
         for (size_t k = 0; k < i; k++)
             if (strcmp(r->attrs.items[i].name, r->attrs.items[k].name) == 0)
-                return err_invalid_parameter(a, "Duplicate AttributeName: %s",
-                                             r->attrs.items[i].name);
+                return err_attribute_name_duplicated(a, r->attrs.items[i].name);
 
     if (r->lsi_present) {
         if (r->lsi_count == 0)
@@ -486,8 +537,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
                                                 "index: %s when BillingMode is PAY_PER_REQUEST",
                                              ix->name);
             if (!on_demand && !ix->throughput.present)
-                return err_validation(
-                    a, "No provisioned throughput specified for the global secondary index");
+                return err_index_throughput_not_specified(a, ix->name);
             for (size_t k = 0; k < r->lsi_count; k++)
                 if (strcmp(r->lsi[k].name, ix->name) == 0)
                     return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
@@ -551,6 +601,92 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
                                      "StreamSpecification: StreamViewType was set but "
                                      "StreamEnabled was false");
     }
+    return NULL;
+}
+
+/* --- UpdateTable's index definitions ------------------------------------------------ */
+ddb_error_t *catalog_read_throughput(arena_t *a, const json_value_t *obj, const char *path,
+                                     constraint_list_t *cl, catalog_throughput_t *out)
+{
+    ddb_error_t *e = read_throughput(a, obj, out);
+    if (!e) check_throughput(cl, out, path);
+    return e;
+}
+
+
+ddb_error_t *catalog_check_attribute_definitions(arena_t *a, const json_value_t *req,
+                                                 constraint_list_t *cl)
+{
+    raw_list_t attrs;
+    ddb_error_t *e = read_pairs(a, req, "AttributeDefinitions", "AttributeName", "AttributeType",
+                                &attrs);
+    if (!e) check_attribute_definitions(cl, &attrs);
+    return e;
+}
+
+ddb_error_t *catalog_check_index_spec(arena_t *a, const json_value_t *spec, const char *path,
+                                      constraint_list_t *cl)
+{
+    raw_index_t ix;
+    ddb_error_t *e = read_index(a, spec, &ix);
+    if (!e) check_index(cl, a, &ix, path);
+    return e;
+}
+
+static const char *key_type_of(const key_schema_t *k, const char *name)
+{
+    if (k->hash && strcmp(k->hash, name) == 0) return "HASH";
+    if (k->range && strcmp(k->range, name) == 0) return "RANGE";
+    return NULL;
+}
+
+/* "Schema:[SchemaElement: key{name:S:HASH}]" */
+static const char *schema_text(arena_t *a, const char *name, const char *type, const char *key_type)
+{
+    return arena_sprintf(a, "Schema:[SchemaElement: key{%s:%s:%s}]", name, type, key_type);
+}
+
+/* An attribute t already defines with another type than the new index's
+ * definition: the error naming where t uses it. */
+static ddb_error_t *check_redefinition(arena_t *a, const table_t *t, const raw_index_t *ix,
+                                       const raw_table_t *r)
+{
+    for (size_t k = 0; k < ix->keys.count; k++) {
+        const char *name = ix->keys.items[k].name;
+        const char *type = NULL;
+        for (size_t i = 0; i < r->attrs.count && !type; i++)
+            if (strcmp(r->attrs.items[i].name, name) == 0) type = r->attrs.items[i].type;
+        for (size_t i = 0; type && i < t->attr_count; i++) {
+            if (strcmp(t->attrs[i].name, name) != 0) continue;
+            const char *had = value_type_name(t->attrs[i].type);
+            if (strcmp(had, type) == 0) break;
+            const char *used = key_type_of(&t->keys, name);
+            for (size_t x = 0; !used && x < t->index_count; x++)
+                used = key_type_of(&t->indexes[x].keys, name);
+            return err_attribute_redefined(a, schema_text(a, name, had, used ? used : "HASH"),
+                                           schema_text(a, name, type, ix->keys.items[k].type));
+        }
+    }
+    return NULL;
+}
+
+ddb_error_t *catalog_check_index_create(arena_t *a, const table_t *t, const json_value_t *req,
+                                        const json_value_t *spec, bool on_demand)
+{
+    raw_index_t ix;
+    raw_table_t r;
+    memset(&r, 0, sizeof r);
+    ddb_error_t *e = read_index(a, spec, &ix);
+    if (!e) e = read_pairs(a, req, "AttributeDefinitions", "AttributeName", "AttributeType",
+                           &r.attrs);
+    if (e) return e;
+    if (!r.attrs.present) return err_index_attributes_not_specified(a, ix.name);
+    if ((e = check_keys_defined(a, &r, &ix.keys))) return e;
+    if ((e = check_key_order(a, &ix.keys))) return e;
+    if ((e = check_redefinition(a, t, &ix, &r))) return e;
+    if ((e = check_projection(a, &ix))) return e;
+    if (on_demand && ix.throughput.present) return err_index_throughput_on_demand(a, ix.name);
+    if (!on_demand && !ix.throughput.present) return err_index_throughput_both(a, ix.name);
     return NULL;
 }
 
@@ -832,6 +968,18 @@ void catalog_table_render_definition(buf_t *b, const table_t *t)
 
 void catalog_table_adopt(table_t *copy, const table_t *from)
 {
+    /* the table-level settings of the newest version: changes made to it
+     * after copy was built are not lost */
+    copy->pay_per_request = from->pay_per_request;
+    copy->rcu = from->rcu;
+    copy->wcu = from->wcu;
+    copy->billing_updated = from->billing_updated;
+    copy->last_increase = from->last_increase;
+    copy->last_decrease = from->last_decrease;
+    copy->stream_enabled = from->stream_enabled;
+    copy->stream_view_type = dup_str(copy->arena, from->stream_view_type);
+    copy->deletion_protection = from->deletion_protection;
+    copy->table_class = dup_str(copy->arena, from->table_class);
     copy->dbi = from->dbi;
     copy->collections_dbi = from->collections_dbi;
     for (size_t i = 0; i < copy->index_count; i++) {

@@ -88,6 +88,49 @@ ddb_error_t *err_table_not_found_op(arena_t *a);                    /* item oper
 ddb_error_t *err_table_exists(arena_t *a, const char *table);
 ddb_error_t *err_table_in_use(arena_t *a, const char *table, const char *status);
 
+/* --- table definitions, indexes and UpdateTable (catalog.c, index.c,
+ * ops/tables.c) --------------------------------------------------------------- */
+/* CreateTable: two AttributeDefinitions of one name. */
+ddb_error_t *err_attribute_name_duplicated(arena_t *a, const char *name);
+/* A GSI of a PROVISIONED table created without throughput (CreateTable). */
+ddb_error_t *err_index_throughput_not_specified(arena_t *a, const char *index);
+ddb_error_t *err_non_key_attribute_duplicate(arena_t *a, const char *name);
+/* UpdateTable without anything to change (GlobalSecondaryIndexUpdates []
+ * and AttributeDefinitions do not count). */
+ddb_error_t *err_update_table_nothing(arena_t *a);
+ddb_error_t *err_update_table_provisioned_needs_throughput(arena_t *a);
+/* what: "DeletionProtection", "TableClass", ... */
+ddb_error_t *err_update_table_only_operation(arena_t *a, const char *what);
+/* A GSI Create or Delete sent with a throughput or stream change. */
+ddb_error_t *err_index_change_with_throughput(arena_t *a);
+ddb_error_t *err_index_change_with_stream(arena_t *a);
+ddb_error_t *err_index_updates_empty(arena_t *a);
+ddb_error_t *err_index_update_no_action(arena_t *a);
+ddb_error_t *err_index_update_two_actions(arena_t *a);
+ddb_error_t *err_index_update_same_index(arena_t *a, const char *index);
+ddb_error_t *err_index_online_limit(arena_t *a);
+ddb_error_t *err_index_count_limit(arena_t *a, int limit);
+ddb_error_t *err_index_exists(arena_t *a);
+ddb_error_t *err_index_not_found(arena_t *a, const char *index, const char *table);
+/* An LSI named in a GSI Delete (deleting) or Update. */
+ddb_error_t *err_index_not_global(arena_t *a, bool deleting, const char *index);
+ddb_error_t *err_index_attributes_not_specified(arena_t *a, const char *index);
+/* existing, replacement: "Schema:[SchemaElement: key{a:S:HASH}]" */
+ddb_error_t *err_attribute_redefined(arena_t *a, const char *existing, const char *replacement);
+ddb_error_t *err_index_throughput_both(arena_t *a, const char *index);
+ddb_error_t *err_index_throughput_on_demand(arena_t *a, const char *index);
+ddb_error_t *err_index_update_on_demand(arena_t *a, const char *index);
+ddb_error_t *err_index_throughput_required(arena_t *a, const char *index);
+ddb_error_t *err_index_throughput_unchanged(arena_t *a, const char *index, long long rcu,
+                                            long long new_rcu, long long wcu, long long new_wcu);
+/* Item values for index keys. */
+ddb_error_t *err_index_key_type_mismatch(arena_t *a, const char *key, const char *expected,
+                                         const char *actual, const char *index);
+ddb_error_t *err_hash_key_too_large(arena_t *a);
+ddb_error_t *err_range_key_too_large(arena_t *a);
+/* An attribute name of an item (or a nested map key) over 65535 bytes. */
+ddb_error_t *err_attribute_name_too_long(arena_t *a);
+
 /* Items and values. */
 ddb_error_t *err_key_schema_mismatch(arena_t *a);
 ddb_error_t *err_item_too_large(arena_t *a);

@@ -122,7 +122,7 @@ def test_create_existing_index_rejected(ddb, make_table):
 
 def test_delete_missing_index_rejected(ddb, table_s):
     assert_error(ddb.update_table, "ResourceNotFoundException",
-                 "Requested resource not found: Index: nope not found",  # message unverified
+                 "Requested resource not found: Index nope for table %s" % table_s,
                  TableName=table_s, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "nope"}}])
 
 
@@ -135,11 +135,20 @@ def test_one_online_index_change_at_a_time(ddb, table_s):
                  GlobalSecondaryIndexUpdates=[{"Create": BY_G}, {"Create": other}])
 
 
+def test_new_index_needs_attribute_definitions(ddb, table_s):
+    assert_error(ddb.update_table, "ValidationException",
+                 "One or more parameter values were invalid: AttributeDefinitions is not "
+                 "specified for index: byG",
+                 TableName=table_s, GlobalSecondaryIndexUpdates=[{"Create": BY_G}])
+
+
 def test_new_index_key_must_be_defined(ddb, table_s):
+    # message unverified (the CreateTable text, with the request's definitions)
     assert_error(ddb.update_table, "ValidationException",
                  "One or more parameter values were invalid: Some index key attributes are not "
-                 "defined in AttributeDefinitions. Keys: [g, v], AttributeDefinitions: [pk]",
-                 TableName=table_s, GlobalSecondaryIndexUpdates=[{"Create": BY_G}])
+                 "defined in AttributeDefinitions. Keys: [g, v], AttributeDefinitions: [g]",
+                 TableName=table_s, AttributeDefinitions=G_DEFS[:1],
+                 GlobalSecondaryIndexUpdates=[{"Create": BY_G}])
 
 
 def test_new_index_rules_are_createtables(ddb, table_s):
