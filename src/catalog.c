@@ -470,8 +470,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     bool on_demand = r->billing_mode && strcmp(r->billing_mode, "PAY_PER_REQUEST") == 0;
     if (on_demand) {
         if (r->throughput.present)
-            return err_invalid_parameter(a, "Neither ReadCapacityUnits nor WriteCapacityUnits can "
-                                            "be specified when BillingMode is PAY_PER_REQUEST");
+            return err_throughput_with_on_demand(a);
     } else {
         if (!r->throughput.present && r->billing_mode)
             return err_invalid_parameter(a, "ReadCapacityUnits and WriteCapacityUnits must both be "

@@ -215,6 +215,25 @@ ddb_error_t *err_update_table_provisioned_needs_throughput(arena_t *a)
                                     "PROVISIONED");
 }
 
+ddb_error_t *err_throughput_with_on_demand(arena_t *a)
+{
+    return err_invalid_parameter(a, "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                                    "specified when BillingMode is PAY_PER_REQUEST");
+}
+
+ddb_error_t *err_table_throughput_unchanged(arena_t *a, long long rcu, long long new_rcu,
+                                            long long wcu, long long new_wcu)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The provisioned throughput for the table will not change. The requested "
+                         "value equals the current value. Current ReadCapacityUnits provisioned "
+                         "for the table: %lld. Requested ReadCapacityUnits: %lld. Current "
+                         "WriteCapacityUnits provisioned for the table: %lld. Requested "
+                         "WriteCapacityUnits: %lld. Refer to the Amazon DynamoDB Developer Guide "
+                         "for current limits and how to request higher limits.",
+                         rcu, new_rcu, wcu, new_wcu);
+}
+
 ddb_error_t *err_update_table_only_operation(arena_t *a, const char *what)
 {
     return err_invalid_parameter(a, "%s modification must be the only operation in the request",

@@ -99,6 +99,10 @@ ddb_error_t *err_non_key_attribute_duplicate(arena_t *a, const char *name);
  * and AttributeDefinitions do not count). */
 ddb_error_t *err_update_table_nothing(arena_t *a);
 ddb_error_t *err_update_table_provisioned_needs_throughput(arena_t *a);
+/* Table throughput with BillingMode PAY_PER_REQUEST (CreateTable, UpdateTable). */
+ddb_error_t *err_throughput_with_on_demand(arena_t *a);
+ddb_error_t *err_table_throughput_unchanged(arena_t *a, long long rcu, long long new_rcu,
+                                            long long wcu, long long new_wcu);
 /* what: "DeletionProtection", "TableClass", ... */
 ddb_error_t *err_update_table_only_operation(arena_t *a, const char *what);
 /* A GSI Create or Delete sent with a throughput or stream change. */

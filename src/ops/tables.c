@@ -477,19 +477,12 @@ static ddb_error_t *read_update_request(arena_t *a, const json_value_t *req, upd
 static ddb_error_t *check_billing(arena_t *a, const table_t *t, const update_request_t *r)
 {
     const catalog_throughput_t *pt = &r->throughput;
-    if (r->on_demand && pt->present)
-        return err_invalid_parameter(a, "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
-                                        "specified when BillingMode is PAY_PER_REQUEST");
+    if (r->on_demand && pt->present) return err_throughput_with_on_demand(a);
     if (!r->on_demand && r->billing && !pt->present)
         return err_update_table_provisioned_needs_throughput(a);
     if (pt->present && !t->pay_per_request && pt->rcu == t->rcu && pt->wcu == t->wcu)
-        return err_validation(
-            a, "The provisioned throughput for the table will not change. The requested value "
-               "equals the current value. Current ReadCapacityUnits provisioned for the table: "
-               "%lld. Requested ReadCapacityUnits: %lld. Current WriteCapacityUnits provisioned "
-               "for the table: %lld. Requested WriteCapacityUnits: %lld. Refer to the Amazon "
-               "DynamoDB Developer Guide for current limits and how to request higher limits.",
-            (long long)t->rcu, (long long)pt->rcu, (long long)t->wcu, (long long)pt->wcu);
+        return err_table_throughput_unchanged(a, (long long)t->rcu, (long long)pt->rcu,
+                                              (long long)t->wcu, (long long)pt->wcu);
     return NULL;
 }
 
