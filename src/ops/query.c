@@ -481,7 +481,11 @@ static size_t seek_key(const read_plan_t *p, const value_t *sk, uint8_t out[KEYC
  * whole and sorts it by (sort key, storage key): outside groups storage
  * order is that order too, so ranges, reverse reads and ExclusiveStartKey
  * all see one total order.  The walker moves over "runs": one entry, or one
- * sorted group.  A Scan never groups: its order is storage order. */
+ * sorted group.  A group is read whole by every page that reaches it, so
+ * its cost grows with its size (the items of one partition sharing the
+ * first 288 bytes of a longer sort key; measured: a 10-item page inside a
+ * 100-item group costs ~50 us of CPU against ~15 us for short keys).  A
+ * Scan never groups: its order is storage order. */
 
 typedef struct {
     MDB_val key, val;
