@@ -3,6 +3,7 @@
 #include "catalog.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include "wire.h"
 
 #define MAX_LSI 5
-#define MAX_GSI 20
+#define MAX_GSI CATALOG_GSI_MAX
 #define MAX_THROUGHPUT 1000000000000LL
 
 /* --- reading a definition (deserialisation: types only) ------------------- */
@@ -33,11 +34,7 @@ typedef struct {
     bool present;
 } raw_list_t;
 
-typedef struct {
-    bool present;
-    bool rcu_set, wcu_set;
-    int64_t rcu, wcu;
-} raw_throughput_t;
+typedef catalog_throughput_t raw_throughput_t;
 
 typedef struct {
     const char *name;
@@ -107,6 +104,28 @@ static ddb_error_t *read_throughput(arena_t *a, const json_value_t *obj, raw_thr
     return e;
 }
 
+static ddb_error_t *read_index(arena_t *a, const json_value_t *el, raw_index_t *ix)
+{
+    ddb_error_t *e = NULL;
+    memset(ix, 0, sizeof *ix);
+    if (el->type == JSON_NULL) return NULL;
+    if ((e = wire_check(a, el, WIRE_STRUCT))) return e;
+    wire_string(a, el, "IndexName", &ix->name, NULL, &e);
+    if (e) return e;
+    if ((e = read_pairs(a, el, "KeySchema", "AttributeName", "KeyType", &ix->keys))) return e;
+    const json_value_t *p = wire_container(a, el, "Projection", WIRE_STRUCT, &e);
+    if (e) return e;
+    if (p) {
+        ix->projection_present = true;
+        wire_string(a, p, "ProjectionType", &ix->projection_type, NULL, &e);
+        if (e) return e;
+        if ((e = read_pairs(a, p, "NonKeyAttributes", NULL, NULL, &ix->non_key))) return e;
+    }
+    if ((e = read_throughput(a, el, &ix->throughput))) return e;
+    wire_string(a, el, "IndexStatus", &ix->status, NULL, &e);
+    return e;
+}
+
 static ddb_error_t *read_indexes(arena_t *a, const json_value_t *req, const char *member,
                                  raw_index_t **out, size_t *count, bool *present)
 {
@@ -116,26 +135,8 @@ static ddb_error_t *read_indexes(arena_t *a, const json_value_t *req, const char
     *present = list != NULL;
     *count = list ? list->u.array.count : 0;
     *out = arena_calloc(a, (*count ? *count : 1) * sizeof(raw_index_t));
-    for (size_t i = 0; i < *count; i++) {
-        const json_value_t *el = list->u.array.items[i];
-        raw_index_t *ix = &(*out)[i];
-        if (el->type == JSON_NULL) continue;
-        if ((e = wire_check(a, el, WIRE_STRUCT))) return e;
-        wire_string(a, el, "IndexName", &ix->name, NULL, &e);
-        if (e) return e;
-        if ((e = read_pairs(a, el, "KeySchema", "AttributeName", "KeyType", &ix->keys))) return e;
-        const json_value_t *p = wire_container(a, el, "Projection", WIRE_STRUCT, &e);
-        if (e) return e;
-        if (p) {
-            ix->projection_present = true;
-            wire_string(a, p, "ProjectionType", &ix->projection_type, NULL, &e);
-            if (e) return e;
-            if ((e = read_pairs(a, p, "NonKeyAttributes", NULL, NULL, &ix->non_key))) return e;
-        }
-        if ((e = read_throughput(a, el, &ix->throughput))) return e;
-        wire_string(a, el, "IndexStatus", &ix->status, NULL, &e);
-        if (e) return e;
-    }
+    for (size_t i = 0; i < *count; i++)
+        if ((e = read_index(a, list->u.array.items[i], &(*out)[i]))) return e;
     return NULL;
 }
 
@@ -196,14 +197,30 @@ static void check_throughput(constraint_list_t *cl, const raw_throughput_t *t, c
         constraint_range(cl, t->rcu, 1, INT64_MAX, "%s.readCapacityUnits", path);
 }
 
+/* An attribute name of a key schema, definition or projection: 1 to 255
+ * bytes. */
+static void check_attribute_name(constraint_list_t *cl, const char *name, const char *path_fmt,
+                                 ...) __attribute__((format(printf, 3, 4)));
+static void check_attribute_name(constraint_list_t *cl, const char *name, const char *path_fmt,
+                                 ...)
+{
+    char path[320];
+    va_list ap;
+    va_start(ap, path_fmt);
+    vsnprintf(path, sizeof path, path_fmt, ap);
+    va_end(ap);
+    if (constraint_required(cl, name != NULL, "%s", path))
+        constraint_length(cl, name, strlen(name), 1, CATALOG_KEY_NAME_MAX, "%s", path);
+}
+
 static void check_key_schema(constraint_list_t *cl, const raw_list_t *keys, const char *path)
 {
     if (!constraint_required(cl, keys->present, "%s", path)) return;
     for (size_t i = 0; i < keys->count; i++) {
+        check_attribute_name(cl, keys->items[i].name, "%s.%zu.member.attributeName", path, i + 1);
         if (constraint_required(cl, keys->items[i].type, "%s.%zu.member.keyType", path, i + 1))
             constraint_enum(cl, keys->items[i].type, &ENUM_KEY_TYPE, "%s.%zu.member.keyType",
                             path, i + 1);
-        constraint_required(cl, keys->items[i].name, "%s.%zu.member.attributeName", path, i + 1);
     }
     if (keys->count >= 1 && keys->count <= 2) return;
     buf_t v;
@@ -218,20 +235,60 @@ static void check_key_schema(constraint_list_t *cl, const raw_list_t *keys, cons
     buf_free(&v);
 }
 
-static void check_indexes(constraint_list_t *cl, const raw_index_t *ix, size_t count,
+static void check_attribute_definitions(constraint_list_t *cl, const raw_list_t *attrs)
+{
+    for (size_t i = 0; i < attrs->count; i++) {
+        const char *type = attrs->items[i].type;
+        if (constraint_required(cl, type, "attributeDefinitions.%zu.member.attributeType", i + 1))
+            constraint_enum(cl, type, &ENUM_SCALAR_TYPE,
+                            "attributeDefinitions.%zu.member.attributeType", i + 1);
+        check_attribute_name(cl, attrs->items[i].name, "attributeDefinitions.%zu.member.attributeName",
+                             i + 1);
+    }
+}
+
+static const char *names_text(arena_t *a, const raw_list_t *l);
+
+/* NonKeyAttributes: 1 to 20 names of 1 to 255 bytes. */
+static void check_non_key(constraint_list_t *cl, arena_t *a, const raw_list_t *l, const char *path)
+{
+    if (!l->present) return;
+    constraint_length(cl, l->count ? names_text(a, l) : "[]", l->count, 1, CATALOG_NON_KEY_MAX,
+                      "%s", path);
+    for (size_t i = 0; i < l->count; i++) {
+        const char *n = l->items[i].name;
+        if (n && *n && strlen(n) <= CATALOG_KEY_NAME_MAX) continue;
+        constraint_members_length(cl, names_text(a, l), 1, CATALOG_KEY_NAME_MAX, "Member", path);
+        break;
+    }
+}
+
+/* One index definition at `prefix` ("globalSecondaryIndexes.1.member"). */
+static void check_index(constraint_list_t *cl, arena_t *a, const raw_index_t *ix,
+                        const char *prefix)
+{
+    char p[320];
+    snprintf(p, sizeof p, "%s.indexName", prefix);
+    constraint_name(cl, ix->name, "%s", p);
+    snprintf(p, sizeof p, "%s.keySchema", prefix);
+    check_key_schema(cl, &ix->keys, p);
+    if (constraint_required(cl, ix->projection_present, "%s.projection", prefix)) {
+        constraint_enum(cl, ix->projection_type, &ENUM_PROJECTION_TYPE,
+                        "%s.projection.projectionType", prefix);
+        snprintf(p, sizeof p, "%s.projection.nonKeyAttributes", prefix);
+        check_non_key(cl, a, &ix->non_key, p);
+    }
+    snprintf(p, sizeof p, "%s.provisionedThroughput", prefix);
+    check_throughput(cl, &ix->throughput, p);
+}
+
+static void check_indexes(constraint_list_t *cl, arena_t *a, const raw_index_t *ix, size_t count,
                           const char *member)
 {
     for (size_t i = 0; i < count; i++) {
-        constraint_name(cl, ix[i].name, "%s.%zu.member.indexName", member, i + 1);
         char p[160];
-        snprintf(p, sizeof p, "%s.%zu.member.keySchema", member, i + 1);
-        check_key_schema(cl, &ix[i].keys, p);
-        if (constraint_required(cl, ix[i].projection_present, "%s.%zu.member.projection",
-                                member, i + 1))
-            constraint_enum(cl, ix[i].projection_type, &ENUM_PROJECTION_TYPE,
-                            "%s.%zu.member.projection.projectionType", member, i + 1);
-        snprintf(p, sizeof p, "%s.%zu.member.provisionedThroughput", member, i + 1);
-        check_throughput(cl, &ix[i].throughput, p);
+        snprintf(p, sizeof p, "%s.%zu.member", member, i + 1);
+        check_index(cl, a, &ix[i], p);
     }
 }
 
@@ -292,6 +349,10 @@ static ddb_error_t *check_projection(arena_t *a, const raw_index_t *ix)
     if (!ix->non_key.present && strcmp(ix->projection_type, "INCLUDE") == 0)
         return err_invalid_parameter(
             a, "ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+    for (size_t i = 0; i < ix->non_key.count; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(ix->non_key.items[i].name, ix->non_key.items[k].name) == 0)
+                return err_non_key_attribute_duplicate(a, ix->non_key.items[i].name);
     return NULL;
 }
 
@@ -301,18 +362,11 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     constraint_list_t cl;
     constraint_list_init(&cl, a);
     constraint_required(&cl, r->attrs.present, "attributeDefinitions");
-    for (size_t i = 0; i < r->attrs.count; i++) {
-        const char *type = r->attrs.items[i].type;
-        if (constraint_required(&cl, type, "attributeDefinitions.%zu.member.attributeType", i + 1))
-            constraint_enum(&cl, type, &ENUM_SCALAR_TYPE,
-                            "attributeDefinitions.%zu.member.attributeType", i + 1);
-        constraint_required(&cl, r->attrs.items[i].name,
-                            "attributeDefinitions.%zu.member.attributeName", i + 1);
-    }
+    check_attribute_definitions(&cl, &r->attrs);
     constraint_name(&cl, r->table_name, "tableName");
     check_key_schema(&cl, &r->keys, "keySchema");
-    check_indexes(&cl, r->lsi, r->lsi_count, "localSecondaryIndexes");
-    check_indexes(&cl, r->gsi, r->gsi_count, "globalSecondaryIndexes");
+    check_indexes(&cl, a, r->lsi, r->lsi_count, "localSecondaryIndexes");
+    check_indexes(&cl, a, r->gsi, r->gsi_count, "globalSecondaryIndexes");
     constraint_enum(&cl, r->billing_mode, &ENUM_BILLING_MODE, "billingMode");
     check_throughput(&cl, &r->throughput, "provisionedThroughput");
     if (r->stream_present) {
@@ -331,8 +385,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     bool on_demand = r->billing_mode && strcmp(r->billing_mode, "PAY_PER_REQUEST") == 0;
     if (on_demand) {
         if (r->throughput.present)
-            return err_invalid_parameter(a, "Neither ReadCapacityUnits nor WriteCapacityUnits can "
-                                            "be specified when BillingMode is PAY_PER_REQUEST");
+            return err_throughput_with_on_demand(a);
     } else {
         if (!r->throughput.present && r->billing_mode)
             return err_invalid_parameter(a, "ReadCapacityUnits and WriteCapacityUnits must both be "
@@ -353,8 +406,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     for (size_t i = 0; i < r->attrs.count; i++)
         for (size_t k = 0; k < i; k++)
             if (strcmp(r->attrs.items[i].name, r->attrs.items[k].name) == 0)
-                return err_invalid_parameter(a, "Duplicate AttributeName: %s",
-                                             r->attrs.items[i].name);
+                return err_attribute_name_duplicated(a, r->attrs.items[i].name);
 
     if (r->lsi_present) {
         if (r->lsi_count == 0)
@@ -399,8 +451,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
                                                 "index: %s when BillingMode is PAY_PER_REQUEST",
                                              ix->name);
             if (!on_demand && !ix->throughput.present)
-                return err_validation(
-                    a, "No provisioned throughput specified for the global secondary index");
+                return err_index_throughput_not_specified(a, ix->name);
             for (size_t k = 0; k < r->lsi_count; k++)
                 if (strcmp(r->lsi[k].name, ix->name) == 0)
                     return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
@@ -458,6 +509,92 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
         if (r->stream_enabled && !r->stream_view_type) return err_stream_view_type(a, true, true);
         if (!r->stream_enabled && r->stream_view_type) return err_stream_view_type(a, true, false);
     }
+    return NULL;
+}
+
+/* --- UpdateTable's index definitions ------------------------------------------------ */
+ddb_error_t *catalog_read_throughput(arena_t *a, const json_value_t *obj, const char *path,
+                                     constraint_list_t *cl, catalog_throughput_t *out)
+{
+    ddb_error_t *e = read_throughput(a, obj, out);
+    if (!e) check_throughput(cl, out, path);
+    return e;
+}
+
+
+ddb_error_t *catalog_check_attribute_definitions(arena_t *a, const json_value_t *req,
+                                                 constraint_list_t *cl)
+{
+    raw_list_t attrs;
+    ddb_error_t *e = read_pairs(a, req, "AttributeDefinitions", "AttributeName", "AttributeType",
+                                &attrs);
+    if (!e) check_attribute_definitions(cl, &attrs);
+    return e;
+}
+
+ddb_error_t *catalog_check_index_spec(arena_t *a, const json_value_t *spec, const char *path,
+                                      constraint_list_t *cl)
+{
+    raw_index_t ix;
+    ddb_error_t *e = read_index(a, spec, &ix);
+    if (!e) check_index(cl, a, &ix, path);
+    return e;
+}
+
+static const char *key_type_of(const key_schema_t *k, const char *name)
+{
+    if (k->hash && strcmp(k->hash, name) == 0) return "HASH";
+    if (k->range && strcmp(k->range, name) == 0) return "RANGE";
+    return NULL;
+}
+
+/* "Schema:[SchemaElement: key{name:S:HASH}]" */
+static const char *schema_text(arena_t *a, const char *name, const char *type, const char *key_type)
+{
+    return arena_sprintf(a, "Schema:[SchemaElement: key{%s:%s:%s}]", name, type, key_type);
+}
+
+/* An attribute t already defines with another type than the new index's
+ * definition: the error naming where t uses it. */
+static ddb_error_t *check_redefinition(arena_t *a, const table_t *t, const raw_index_t *ix,
+                                       const raw_table_t *r)
+{
+    for (size_t k = 0; k < ix->keys.count; k++) {
+        const char *name = ix->keys.items[k].name;
+        const char *type = NULL;
+        for (size_t i = 0; i < r->attrs.count && !type; i++)
+            if (strcmp(r->attrs.items[i].name, name) == 0) type = r->attrs.items[i].type;
+        for (size_t i = 0; type && i < t->attr_count; i++) {
+            if (strcmp(t->attrs[i].name, name) != 0) continue;
+            const char *had = value_type_name(t->attrs[i].type);
+            if (strcmp(had, type) == 0) break;
+            const char *used = key_type_of(&t->keys, name);
+            for (size_t x = 0; !used && x < t->index_count; x++)
+                used = key_type_of(&t->indexes[x].keys, name);
+            return err_attribute_redefined(a, schema_text(a, name, had, used ? used : "HASH"),
+                                           schema_text(a, name, type, ix->keys.items[k].type));
+        }
+    }
+    return NULL;
+}
+
+ddb_error_t *catalog_check_index_create(arena_t *a, const table_t *t, const json_value_t *req,
+                                        const json_value_t *spec, bool on_demand)
+{
+    raw_index_t ix;
+    raw_table_t r;
+    memset(&r, 0, sizeof r);
+    ddb_error_t *e = read_index(a, spec, &ix);
+    if (!e) e = read_pairs(a, req, "AttributeDefinitions", "AttributeName", "AttributeType",
+                           &r.attrs);
+    if (e) return e;
+    if (!r.attrs.present) return err_index_attributes_not_specified(a, ix.name);
+    if ((e = check_keys_defined(a, &r, &ix.keys))) return e;
+    if ((e = check_key_order(a, &ix.keys))) return e;
+    if ((e = check_redefinition(a, t, &ix, &r))) return e;
+    if ((e = check_projection(a, &ix))) return e;
+    if (on_demand && ix.throughput.present) return err_index_throughput_on_demand(a, ix.name);
+    if (!on_demand && !ix.throughput.present) return err_index_throughput_both(a, ix.name);
     return NULL;
 }
 
@@ -763,6 +900,18 @@ int catalog_table_store(MDB_txn *txn, const table_t *t)
 
 void catalog_table_adopt(table_t *copy, const table_t *from)
 {
+    /* the table-level settings of the newest version: changes made to it
+     * after copy was built are not lost */
+    copy->pay_per_request = from->pay_per_request;
+    copy->rcu = from->rcu;
+    copy->wcu = from->wcu;
+    copy->billing_updated = from->billing_updated;
+    copy->last_increase = from->last_increase;
+    copy->last_decrease = from->last_decrease;
+    copy->stream_enabled = from->stream_enabled;
+    copy->stream_view_type = dup_str(copy->arena, from->stream_view_type);
+    copy->deletion_protection = from->deletion_protection;
+    copy->table_class = dup_str(copy->arena, from->table_class);
     copy->dbi = from->dbi;
     copy->collections_dbi = from->collections_dbi;
     copy->ttl_dbi = from->ttl_dbi;
@@ -842,6 +991,58 @@ static void render_throughput(buf_t *b, const table_t *t, int64_t rcu, int64_t w
                t->decreases_today, (long long)rcu, (long long)wcu);
 }
 
+/* ",\"BillingModeSummary\":{...}" once the table is or was on demand. */
+static void render_billing_summary(buf_t *b, const table_t *t)
+{
+    if (!t->pay_per_request && !t->billing_updated) return;
+    buf_printf(b, ",\"BillingModeSummary\":{\"BillingMode\":\"%s\"",
+               t->pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
+    buf_printf(b, ",\"LastUpdateToPayPerRequestDateTime\":%.3f}",
+               t->billing_updated ? t->billing_updated : t->created);
+}
+
+/* The stream, SSE, table class and deletion protection members. */
+static void render_settings(buf_t *b, const table_t *t)
+{
+    if (t->stream_enabled) {
+        buf_append_str(b, ",\"StreamSpecification\":{\"StreamEnabled\":true,");
+        put_str(b, "StreamViewType", t->stream_view_type);
+        buf_putc(b, '}');
+    }
+    if (t->stream_label) {
+        buf_append_str(b, ",\"LatestStreamLabel\":");
+        json_write_string(b, t->stream_label, strlen(t->stream_label));
+        buf_append_str(b, ",\"LatestStreamArn\":\"");
+        streams_render_arn(b, t->name, t->stream_label);
+        buf_putc(b, '"');
+    }
+    if (t->sse_enabled) {
+        buf_append_str(b, ",\"SSEDescription\":{\"Status\":\"ENABLED\",");
+        put_str(b, "SSEType", t->sse_type);
+        if (strcmp(t->sse_type, "KMS") == 0) {
+            buf_printf(b, ",\"KMSMasterKeyArn\":\"arn:aws:kms:%s:%s:key/%s\"", catalog_region(),
+                       CATALOG_ACCOUNT, t->kms_key ? t->kms_key : t->id);
+        }
+        buf_putc(b, '}');
+    }
+    if (t->table_class) {
+        buf_append_str(b, ",\"TableClassSummary\":{");
+        put_str(b, "TableClass", t->table_class);
+        buf_putc(b, '}');
+    }
+    buf_printf(b, ",\"DeletionProtectionEnabled\":%s", t->deletion_protection ? "true" : "false");
+}
+
+/* TableSizeBytes, ItemCount, TableArn and TableId, after a comma. */
+static void render_identity(buf_t *b, const table_t *t)
+{
+    buf_printf(b, ",\"TableSizeBytes\":%lld,\"ItemCount\":%lld,\"TableArn\":\"",
+               (long long)atomic_load(&t->size_bytes), (long long)atomic_load(&t->item_count));
+    catalog_table_arn(t, b);
+    buf_append_str(b, "\",");
+    put_str(b, "TableId", t->id);
+}
+
 void catalog_table_render_description(buf_t *b, const table_t *t, const char *status)
 {
     buf_putc(b, '{');
@@ -854,17 +1055,8 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
     put_str(b, "TableStatus", status);
     buf_printf(b, ",\"CreationDateTime\":%.3f,", t->created);
     render_throughput(b, t, t->pay_per_request ? 0 : t->rcu, t->pay_per_request ? 0 : t->wcu);
-    buf_printf(b, ",\"TableSizeBytes\":%lld,\"ItemCount\":%lld,\"TableArn\":\"",
-               (long long)atomic_load(&t->size_bytes), (long long)atomic_load(&t->item_count));
-    catalog_table_arn(t, b);
-    buf_append_str(b, "\",");
-    put_str(b, "TableId", t->id);
-    if (t->pay_per_request || t->billing_updated) {
-        buf_printf(b, ",\"BillingModeSummary\":{\"BillingMode\":\"%s\"",
-                   t->pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
-        buf_printf(b, ",\"LastUpdateToPayPerRequestDateTime\":%.3f}",
-                   t->billing_updated ? t->billing_updated : t->created);
-    }
+    render_identity(b, t);
+    render_billing_summary(b, t);
     for (int global = 0; global < 2; global++) {
         bool any = false;
         for (size_t i = 0; i < t->index_count; i++) {
@@ -893,33 +1085,19 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
         }
         if (any) buf_putc(b, ']');
     }
-    if (t->stream_enabled) {
-        buf_append_str(b, ",\"StreamSpecification\":{\"StreamEnabled\":true,");
-        put_str(b, "StreamViewType", t->stream_view_type);
-        buf_putc(b, '}');
-    }
-    if (t->stream_label) {
-        buf_append_str(b, ",\"LatestStreamLabel\":");
-        json_write_string(b, t->stream_label, strlen(t->stream_label));
-        buf_append_str(b, ",\"LatestStreamArn\":\"");
-        streams_render_arn(b, t->name, t->stream_label);
-        buf_putc(b, '"');
-    }
-    if (t->sse_enabled) {
-        buf_append_str(b, ",\"SSEDescription\":{\"Status\":\"ENABLED\",");
-        put_str(b, "SSEType", t->sse_type);
-        if (strcmp(t->sse_type, "KMS") == 0) {
-            buf_printf(b, ",\"KMSMasterKeyArn\":\"arn:aws:kms:%s:%s:key/%s\"", catalog_region(),
-                       CATALOG_ACCOUNT, t->kms_key ? t->kms_key : t->id);
-        }
-        buf_putc(b, '}');
-    }
-    if (t->table_class) {
-        buf_append_str(b, ",\"TableClassSummary\":{");
-        put_str(b, "TableClass", t->table_class);
-        buf_putc(b, '}');
-    }
-    buf_printf(b, ",\"DeletionProtectionEnabled\":%s", t->deletion_protection ? "true" : "false");
+    render_settings(b, t);
+    buf_putc(b, '}');
+}
+
+void catalog_table_render_deleting(buf_t *b, const table_t *t)
+{
+    buf_putc(b, '{');
+    put_str(b, "TableName", t->name);
+    buf_append_str(b, ",\"TableStatus\":\"DELETING\",");
+    render_throughput(b, t, t->pay_per_request ? 0 : t->rcu, t->pay_per_request ? 0 : t->wcu);
+    render_identity(b, t);
+    render_billing_summary(b, t);
+    render_settings(b, t);
     buf_putc(b, '}');
 }
 

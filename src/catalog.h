@@ -23,11 +23,16 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "constraint.h"
 #include "errors.h"
 #include "json.h"
 #include "value.h"
 
 #define CATALOG_ACCOUNT "000000000000"
+#define CATALOG_GSI_MAX 20
+/* Names of key attributes and of projected attributes: 1 to 255 bytes. */
+#define CATALOG_KEY_NAME_MAX 255
+#define CATALOG_NON_KEY_MAX 20
 
 typedef struct {
     const char *name;
@@ -119,17 +124,49 @@ typedef struct table {
 ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool stored, table_t **out);
 void catalog_table_free(table_t *t);
 
+/* A ProvisionedThroughput member (of a request or an index definition),
+ * read and checked at path ("provisionedThroughput"). */
+typedef struct {
+    bool present;
+    bool rcu_set, wcu_set;
+    int64_t rcu, wcu;
+} catalog_throughput_t;
+ddb_error_t *catalog_read_throughput(arena_t *a, const json_value_t *obj, const char *path,
+                                     constraint_list_t *cl, catalog_throughput_t *out);
+
+/* UpdateTable's pieces of a definition, checked as CreateTable checks them:
+ * the request's AttributeDefinitions (absent: nothing), and one index
+ * definition (a GlobalSecondaryIndexUpdates Create) at `path`
+ * ("globalSecondaryIndexUpdates.1.member.create"); their model constraints
+ * go into cl, type errors are returned. */
+ddb_error_t *catalog_check_attribute_definitions(arena_t *a, const json_value_t *req,
+                                                 constraint_list_t *cl);
+ddb_error_t *catalog_check_index_spec(arena_t *a, const json_value_t *spec, const char *path,
+                                      constraint_list_t *cl);
+/* The rules of a GSI that UpdateTable adds to t (after its model
+ * constraints passed): its keys defined by the request's
+ * AttributeDefinitions, with the types t already has, its key schema and
+ * projection, and throughput as the billing mode after the update
+ * (on_demand) wants it. */
+ddb_error_t *catalog_check_index_create(arena_t *a, const table_t *t, const json_value_t *req,
+                                        const json_value_t *spec, bool on_demand);
+
 void catalog_table_render_definition(buf_t *b, const table_t *t);
 /* Store t's definition in the catalog DBI (writer thread). */
 int catalog_table_store(MDB_txn *txn, const table_t *t);
 /* A TableDescription object for the given TableStatus. */
 void catalog_table_render_description(buf_t *b, const table_t *t, const char *status);
+/* The TableDescription DeleteTable returns: TableStatus DELETING, without
+ * the key schema, attribute definitions, creation time or indexes. */
+void catalog_table_render_deleting(buf_t *b, const table_t *t);
 
 /* A private copy of a table's definition (same id and DBIs), to change
  * before catalog_replace(); one reference. */
 table_t *catalog_table_clone(const table_t *t);
-/* Give copy the DBI handles and index states of from, for every index both
- * have (an index only copy has keeps status CREATING and no DBI yet). */
+/* Give copy the DBI handles, statistics and table-level settings (billing,
+ * throughput, stream, protection, class) of from, and the index states of
+ * every index both have (an index only copy has keeps status CREATING and
+ * no DBI yet). */
 void catalog_table_adopt(table_t *copy, const table_t *from);
 /* Put new_version in old's place in the registry (writer thread). */
 void catalog_replace(table_t *old, table_t *new_version);

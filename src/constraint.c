@@ -132,14 +132,14 @@ static bool name_chars_ok(const char *s)
     return true;
 }
 
-void constraint_map_values_length(constraint_list_t *l, const char *value_text, size_t min,
-                                  size_t max, const char *path)
+void constraint_members_length(constraint_list_t *l, const char *value_text, size_t min,
+                               size_t max, const char *which, const char *path)
 {
-    char constraint[160];
+    char constraint[200];
     snprintf(constraint, sizeof constraint,
-             "Map value must satisfy constraint: [Member must have length less than or equal to "
-             "%zu, Member must have length greater than or equal to %zu]",
-             max, min);
+             "%s must satisfy constraint: [Member must have length less than or equal to %zu, "
+             "Member must have length greater than or equal to %zu]",
+             which, max, min);
     constraint_add(l, value_text, constraint, "%s", path);
 }
 
@@ -151,14 +151,11 @@ void constraint_name(constraint_list_t *l, const char *name, const char *path_fm
     vsnprintf(path, sizeof path, path_fmt, ap);
     va_end(ap);
     if (!constraint_required(l, name != NULL, "%s", path)) return;
-    if (!name_chars_ok(name))
+    size_t len = strlen(name);
+    constraint_length(l, name, len, 3, 255, "%s", path);
+    if (!len || !name_chars_ok(name)) /* the pattern wants one character at least */
         constraint_add(l, name, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
                        "%s", path);
-    size_t len = strlen(name);
-    if (len < 3)
-        constraint_add(l, name, "Member must have length greater than or equal to 3", "%s", path);
-    if (len > 255)
-        constraint_add(l, name, "Member must have length less than or equal to 255", "%s", path);
 }
 
 /* --- the model's enums ------------------------------------------------------------ */

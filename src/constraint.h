@@ -76,13 +76,14 @@ void constraint_length(constraint_list_t *l, const char *value_text, size_t leng
 void constraint_range(constraint_list_t *l, int64_t value, int64_t min, int64_t max,
                       const char *path_fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* Every value of a map (its lists) of length min..max: one violation for
- * the whole map, quoted as value_text. */
-void constraint_map_values_length(constraint_list_t *l, const char *value_text, size_t min,
-                                  size_t max, const char *path);
+/* Every element of a list (which: "Member") or value of a map ("Map
+ * value") of length min..max: one violation for the whole list or map,
+ * quoted as value_text. */
+void constraint_members_length(constraint_list_t *l, const char *value_text, size_t min,
+                               size_t max, const char *which, const char *path);
 
-/* A table or index name: pattern [a-zA-Z0-9_.-]+, length 3..255; absent is
- * a "must not be null" violation. */
+/* A table or index name: length 3..255, then pattern [a-zA-Z0-9_.-]+ (as
+ * the service lists them); absent is a "must not be null" violation. */
 void constraint_name(constraint_list_t *l, const char *name, const char *path_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -230,6 +230,191 @@ ddb_error_t *err_base64_character(arena_t *a)
     return err_serialization(a, "Invalid Base64 character");
 }
 
+/* --- table definitions, indexes and UpdateTable ---------------------------------------- */
+
+ddb_error_t *err_attribute_name_duplicated(arena_t *a, const char *name)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Attribute Name is duplicated: %s", name);
+}
+
+ddb_error_t *err_index_throughput_not_specified(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a, "ProvisionedThroughput is not specified for index: %s", index);
+}
+
+ddb_error_t *err_non_key_attribute_duplicate(arena_t *a, const char *name)
+{
+    return err_invalid_parameter(a, "Duplicate element in NonKeyAttributes: %s", name);
+}
+
+ddb_error_t *err_update_table_nothing(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+                         "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, "
+                         "MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+                         "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or "
+                         "TableClass is required");
+}
+
+ddb_error_t *err_update_table_provisioned_needs_throughput(arena_t *a)
+{
+    return err_invalid_parameter(a, "ProvisionedThroughput must be specified when BillingMode is "
+                                    "PROVISIONED");
+}
+
+ddb_error_t *err_throughput_with_on_demand(arena_t *a)
+{
+    return err_invalid_parameter(a, "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                                    "specified when BillingMode is PAY_PER_REQUEST");
+}
+
+ddb_error_t *err_table_throughput_unchanged(arena_t *a, long long rcu, long long new_rcu,
+                                            long long wcu, long long new_wcu)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The provisioned throughput for the table will not change. The requested "
+                         "value equals the current value. Current ReadCapacityUnits provisioned "
+                         "for the table: %lld. Requested ReadCapacityUnits: %lld. Current "
+                         "WriteCapacityUnits provisioned for the table: %lld. Requested "
+                         "WriteCapacityUnits: %lld. Refer to the Amazon DynamoDB Developer Guide "
+                         "for current limits and how to request higher limits.",
+                         rcu, new_rcu, wcu, new_wcu);
+}
+
+ddb_error_t *err_update_table_only_operation(arena_t *a, const char *what)
+{
+    return err_invalid_parameter(a, "%s modification must be the only operation in the request",
+                                 what);
+}
+
+ddb_error_t *err_index_change_with_throughput(arena_t *a)
+{
+    return err_invalid_parameter(a, "You cannot create or delete index while updating table IOPS");
+}
+
+ddb_error_t *err_index_change_with_stream(arena_t *a)
+{
+    return err_invalid_parameter(a, "You cannot create or delete index while changing stream "
+                                    "status");
+}
+
+ddb_error_t *err_index_updates_empty(arena_t *a)
+{
+    return err_invalid_parameter(a, "List of GlobalSecondaryIndexUpdates is empty");
+}
+
+ddb_error_t *err_index_update_no_action(arena_t *a)
+{
+    return err_invalid_parameter(a, "One of GlobalSecondaryIndexUpdate.Update, "
+                                    "GlobalSecondaryIndexUpdate.Create, "
+                                    "GlobalSecondaryIndexUpdate.Delete must not be null");
+}
+
+ddb_error_t *err_index_update_two_actions(arena_t *a)
+{
+    return err_invalid_parameter(a, "Only one global secondary index action is allowed per "
+                                    "GlobalSecondaryIndexUpdate object");
+}
+
+ddb_error_t *err_index_update_same_index(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a, "Only one global secondary index update per index is allowed "
+                                    "simultaneously. Index: %s",
+                                 index);
+}
+
+ddb_error_t *err_index_online_limit(arena_t *a)
+{
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                         "simultaneously per table");
+}
+
+ddb_error_t *err_index_count_limit(arena_t *a, int limit)
+{
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "Subscriber limit exceeded: Number of global secondary indexes exceeds "
+                         "per-table limit of %d",
+                         limit);
+}
+
+ddb_error_t *err_index_exists(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Attempting to create an index which already exists");
+}
+
+ddb_error_t *err_index_update_not_found(arena_t *a, const char *index, const char *table)
+{
+    return ddb_error_new(a, ERR_RESOURCE_NOT_FOUND,
+                         "Requested resource not found: Index %s for table %s", index, table);
+}
+
+ddb_error_t *err_index_not_global(arena_t *a, bool deleting, const char *index)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Cannot %s an index that is not a GlobalSecondaryIndex: %s",
+                         deleting ? "delete" : "update", index);
+}
+
+ddb_error_t *err_index_attributes_not_specified(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a, "AttributeDefinitions is not specified for index: %s", index);
+}
+
+ddb_error_t *err_attribute_redefined(arena_t *a, const char *existing, const char *replacement)
+{
+    return err_invalid_parameter(a, "Attributes cannot be redefined. Please check that your "
+                                    "attribute has the same type as previously defined. Existing "
+                                    "schema: %s New schema: %s",
+                                 existing, replacement);
+}
+
+ddb_error_t *err_index_throughput_both(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a, "Both ReadCapacityUnits and WriteCapacityUnits must be "
+                                    "specified for index: %s",
+                                 index);
+}
+
+ddb_error_t *err_index_throughput_on_demand(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a, "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                                    "specified for index: %s when BillingMode is PAY_PER_REQUEST",
+                                 index);
+}
+
+ddb_error_t *err_index_update_on_demand(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a, "The only Updates for index: %s when TableThroughputMode is "
+                                    "PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput",
+                                 index);
+}
+
+ddb_error_t *err_index_throughput_required(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a, "ProvisionedThroughput must be specified for index: %s", index);
+}
+
+ddb_error_t *err_index_throughput_unchanged(arena_t *a, const char *index, long long rcu,
+                                            long long new_rcu, long long wcu, long long new_wcu)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The provisioned throughput for the index %s will not change. The "
+                         "requested value equals the current value. Current ReadCapacityUnits "
+                         "provisioned for index %s: %lld. Requested ReadCapacityUnits: %lld. "
+                         "Current WriteCapacityUnits provisioned for index %s: %lld. Requested "
+                         "WriteCapacityUnits: %lld. Refer to the Amazon DynamoDB Developer Guide "
+                         "for current limits and how to request higher limits.",
+                         index, index, rcu, new_rcu, index, wcu, new_wcu);
+}
+
+ddb_error_t *err_attribute_name_too_long(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Attribute name is too large, must be less than 65536 bytes");
+}
+
 ddb_error_t *err_key_schema_mismatch(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION, "The provided key element does not match the schema");
@@ -484,12 +669,9 @@ ddb_error_t *err_stream_none_to_disable(arena_t *a, const char *table)
                          table);
 }
 
-ddb_error_t *err_stream_change_with(arena_t *a, bool iops)
+ddb_error_t *err_stream_change_with_iops(arena_t *a)
 {
-    return err_invalid_parameter(a, iops ? "You cannot modify stream status while updating table "
-                                           "IOPS"
-                                         : "You cannot create or delete index while changing "
-                                           "stream status");
+    return err_invalid_parameter(a, "You cannot modify stream status while updating table IOPS");
 }
 
 ddb_error_t *err_stream_arn_invalid(arena_t *a, const char *arn)

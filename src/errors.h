@@ -88,6 +88,49 @@ ddb_error_t *err_table_not_found_op(arena_t *a);                    /* item oper
 ddb_error_t *err_table_exists(arena_t *a, const char *table);
 ddb_error_t *err_table_in_use(arena_t *a, const char *table, const char *status);
 
+/* --- table definitions, indexes and UpdateTable (catalog.c, index.c,
+ * ops/tables.c) --------------------------------------------------------------- */
+/* CreateTable: two AttributeDefinitions of one name. */
+ddb_error_t *err_attribute_name_duplicated(arena_t *a, const char *name);
+/* A GSI of a PROVISIONED table created without throughput (CreateTable). */
+ddb_error_t *err_index_throughput_not_specified(arena_t *a, const char *index);
+ddb_error_t *err_non_key_attribute_duplicate(arena_t *a, const char *name);
+/* UpdateTable without anything to change (GlobalSecondaryIndexUpdates []
+ * and AttributeDefinitions do not count). */
+ddb_error_t *err_update_table_nothing(arena_t *a);
+ddb_error_t *err_update_table_provisioned_needs_throughput(arena_t *a);
+/* Table throughput with BillingMode PAY_PER_REQUEST (CreateTable, UpdateTable). */
+ddb_error_t *err_throughput_with_on_demand(arena_t *a);
+ddb_error_t *err_table_throughput_unchanged(arena_t *a, long long rcu, long long new_rcu,
+                                            long long wcu, long long new_wcu);
+/* what: "DeletionProtection", "TableClass", ... */
+ddb_error_t *err_update_table_only_operation(arena_t *a, const char *what);
+/* A GSI Create or Delete sent with a throughput or stream change. */
+ddb_error_t *err_index_change_with_throughput(arena_t *a);
+ddb_error_t *err_index_change_with_stream(arena_t *a);
+ddb_error_t *err_index_updates_empty(arena_t *a);
+ddb_error_t *err_index_update_no_action(arena_t *a);
+ddb_error_t *err_index_update_two_actions(arena_t *a);
+ddb_error_t *err_index_update_same_index(arena_t *a, const char *index);
+ddb_error_t *err_index_online_limit(arena_t *a);
+ddb_error_t *err_index_count_limit(arena_t *a, int limit);
+ddb_error_t *err_index_exists(arena_t *a);
+ddb_error_t *err_index_update_not_found(arena_t *a, const char *index, const char *table);
+/* An LSI named in a GSI Delete (deleting) or Update. */
+ddb_error_t *err_index_not_global(arena_t *a, bool deleting, const char *index);
+ddb_error_t *err_index_attributes_not_specified(arena_t *a, const char *index);
+/* existing, replacement: "Schema:[SchemaElement: key{a:S:HASH}]" */
+ddb_error_t *err_attribute_redefined(arena_t *a, const char *existing, const char *replacement);
+ddb_error_t *err_index_throughput_both(arena_t *a, const char *index);
+ddb_error_t *err_index_throughput_on_demand(arena_t *a, const char *index);
+ddb_error_t *err_index_update_on_demand(arena_t *a, const char *index);
+ddb_error_t *err_index_throughput_required(arena_t *a, const char *index);
+ddb_error_t *err_index_throughput_unchanged(arena_t *a, const char *index, long long rcu,
+                                            long long new_rcu, long long wcu, long long new_wcu);
+/* Item values for index keys. */
+/* An attribute name of an item (or a nested map key) over 65535 bytes. */
+ddb_error_t *err_attribute_name_too_long(arena_t *a);
+
 /* Items and values. */
 /* An AttributeValue with no type (empty) or several; the service says the
  * latter also of a WriteRequest with both PutRequest and DeleteRequest. */
@@ -168,8 +211,8 @@ ddb_error_t *err_select_with_projection(arena_t *a, const char *member, const ch
 ddb_error_t *err_stream_view_type(arena_t *a, bool creating, bool enabled);
 ddb_error_t *err_stream_already_enabled(arena_t *a, const char *table);
 ddb_error_t *err_stream_none_to_disable(arena_t *a, const char *table);
-/* UpdateTable changing the stream with throughput (iops) or with an index. */
-ddb_error_t *err_stream_change_with(arena_t *a, bool iops);
+/* UpdateTable changing the stream and the throughput together. */
+ddb_error_t *err_stream_change_with_iops(arena_t *a);
 /* A StreamArn that is no stream ARN at all. */
 ddb_error_t *err_stream_arn_invalid(arena_t *a, const char *arn);
 ddb_error_t *err_stream_not_found(arena_t *a, const char *arn);

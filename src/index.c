@@ -11,20 +11,33 @@ static const value_t *attr(const value_t *item, const char *name)
     return name ? value_map_get(item, name, strlen(name)) : NULL;
 }
 
+typedef enum { KEY_OK, KEY_TYPE, KEY_EMPTY, KEY_SIZE } key_fault_t;
+
+/* Whether v can be the value of index key `k` (0: hash, 1: range) of ix. */
+static key_fault_t key_value_fault(const index_def_t *ix, int k, const value_t *v)
+{
+    if (v->type != (k ? ix->range_type : ix->hash_type)) return KEY_TYPE;
+    if ((v->type == VALUE_S || v->type == VALUE_B) && v->u.bytes.len == 0) return KEY_EMPTY;
+    if (value_size(v) > (k ? INDEX_RANGE_KEY_MAX : INDEX_HASH_KEY_MAX)) return KEY_SIZE;
+    return KEY_OK;
+}
+
 ddb_error_t *index_check_item(arena_t *a, const table_t *t, const value_t *item)
 {
     for (size_t i = 0; i < t->index_count; i++) {
         const index_def_t *ix = &t->indexes[i];
         const char *names[2] = {ix->keys.hash, ix->keys.range};
-        value_type_t types[2] = {ix->hash_type, ix->range_type};
         for (int k = 0; k < 2 && names[k]; k++) {
             const value_t *v = attr(item, names[k]);
-            if (!v) continue;
-            if (v->type != types[k])
-                return err_key_type_mismatch(a, names[k], value_type_name(types[k]),
+            value_type_t type = k ? ix->range_type : ix->hash_type;
+            switch (v ? key_value_fault(ix, k, v) : KEY_OK) {
+            case KEY_OK: break;
+            case KEY_TYPE:
+                return err_key_type_mismatch(a, names[k], value_type_name(type),
                                              value_type_name(v->type), ix->name);
-            if ((v->type == VALUE_S || v->type == VALUE_B) && v->u.bytes.len == 0)
-                return err_empty_index_key(a, v->type == VALUE_S, ix->name, names[k]);
+            case KEY_EMPTY: return err_empty_index_key(a, v->type == VALUE_S, ix->name, names[k]);
+            case KEY_SIZE: return k ? err_range_key_too_large(a) : err_hash_key_too_large(a);
+            }
         }
     }
     return NULL;
@@ -39,8 +52,8 @@ bool index_entry_key(const table_t *t, const index_def_t *ix, const value_t *ite
                      uint8_t out[KEYCODEC_MAX_KEY], size_t *len)
 {
     const value_t *ipk = attr(item, ix->keys.hash), *isk = attr(item, ix->keys.range);
-    if (!ipk || ipk->type != ix->hash_type) return false;
-    if (ix->keys.range && (!isk || isk->type != ix->range_type)) return false;
+    if (!ipk || key_value_fault(ix, 0, ipk) != KEY_OK) return false;
+    if (ix->keys.range && (!isk || key_value_fault(ix, 1, isk) != KEY_OK)) return false;
     uint8_t table_key[KEYCODEC_MAX_KEY];
     size_t tk = index_table_key(t, item, table_key);
     *len = keycodec_index_key(ipk, ix->keys.range ? isk : NULL, table_key, tk, out);

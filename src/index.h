@@ -19,11 +19,18 @@
 #include "keycodec.h"
 #include "value.h"
 
-/* An item whose index key attribute has another type than the index
- * declares is refused, as the service does. */
+/* Index key values are key values: S, N or B as the index declares, S
+ * and B not empty, a partition key of at most 2048 bytes and a sort key of
+ * at most 1024.  A write whose item breaks that for an index key attribute
+ * is refused, as the service does. */
+#define INDEX_HASH_KEY_MAX 2048
+#define INDEX_RANGE_KEY_MAX 1024
 ddb_error_t *index_check_item(arena_t *a, const table_t *t, const value_t *item);
 
-/* The key of item's entry in ix, or false when the item is not in the index. */
+/* The key of item's entry in ix, or false when the item is not in the
+ * index: it lacks a key attribute, or holds a value that cannot be a key
+ * (the items a backfill finds that were written before the index: they
+ * stay in the table, absent from the index). */
 bool index_entry_key(const table_t *t, const index_def_t *ix, const value_t *item,
                      uint8_t out[KEYCODEC_MAX_KEY], size_t *len);
 

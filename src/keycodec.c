@@ -76,7 +76,22 @@ size_t keycodec_item_key(const value_t *pk, const value_t *sk, uint8_t out[KEYCO
     return n;
 }
 
-/* Escaped sort key bytes (with the terminator when `terminate`). */
+size_t keycodec_item_seek(const value_t *pk, const value_t *sk, uint8_t out[KEYCODEC_MAX_KEY])
+{
+    size_t n = keycodec_partition_prefix(pk, out);
+    if (sk) {
+        uint8_t scratch[NUMBER_MAX_KEY];
+        const uint8_t *bytes;
+        size_t len = part_bytes(sk, &bytes, scratch);
+        if (len > KEYCODEC_TABLE_SK_EXACT) len = KEYCODEC_TABLE_SK_EXACT;
+        memcpy(out + n, bytes, len);
+        n += len;
+    }
+    return n;
+}
+
+/* Escaped sort key bytes: with the terminator, cut to prefix + hash when
+ * long (an entry key), or without it, cut to the exact prefix (a seek). */
 static size_t escape_sort_key(const value_t *isk, bool terminate, uint8_t *out)
 {
     uint8_t scratch[NUMBER_MAX_KEY];
@@ -93,10 +108,13 @@ static size_t escape_sort_key(const value_t *isk, bool terminate, uint8_t *out)
         escaped[n++] = bytes[i];
         if (bytes[i] == 0) escaped[n++] = 0xFF;
     }
-    if (terminate) {
-        escaped[n++] = 0;
-        escaped[n++] = 0;
+    if (!terminate) {
+        n = n > KEYCODEC_INDEX_SK_EXACT ? KEYCODEC_INDEX_SK_EXACT : n;
+        memcpy(out, escaped, n);
+        return n;
     }
+    escaped[n++] = 0;
+    escaped[n++] = 0;
     return put_part(out, escaped, n, KEYCODEC_MAX_ISK_PART);
 }
 
@@ -119,4 +137,14 @@ size_t keycodec_index_key(const value_t *ipk, const value_t *isk, const uint8_t 
     memcpy(salted + 1, table_key, table_key_len);
     put_u64_be(out + n + 8, keycodec_hash64(salted, table_key_len + 1));
     return n + KEYCODEC_TABLE_KEY_HASH;
+}
+
+size_t keycodec_order_group(const uint8_t *key, size_t len, bool index)
+{
+    if (len < 10) return 0;
+    size_t sort_at = 10 + ((size_t)key[8] << 8 | key[9]);
+    size_t tail = index ? KEYCODEC_TABLE_KEY_HASH : 0;
+    size_t exact = index ? KEYCODEC_INDEX_SK_EXACT : KEYCODEC_TABLE_SK_EXACT;
+    if (len < sort_at + tail || len - tail - sort_at <= exact) return 0;
+    return sort_at + exact;
 }

@@ -14,14 +14,27 @@
  * prefix plus a 64-bit hash of the whole part:
  *   partition key > 192 bytes: first 184 bytes + hash   (equality is exact
  *       up to hash collisions; the stored item is checked on every read)
- *   sort key > 296 bytes: first 288 bytes + hash (order is exact except
- *       between sort keys sharing their first 288 bytes).
+ *   sort key > 296 bytes: first 288 bytes + hash.
+ * Order groups: storage order is DynamoDB's order except among keys of one
+ * partition whose sort part is longer than KEYCODEC_TABLE_SK_EXACT bytes
+ * and that share those first bytes.  Such keys (cut or not) are contiguous
+ * in storage, ordered among themselves by hash: a reader that needs
+ * DynamoDB's order reads the whole group and sorts it by the real sort keys
+ * (keycodec_order_group).  A seek key built by keycodec_item_seek never
+ * lands inside a group, so the first key at or after it is never past a
+ * wanted one.
  * Worked example, table (pk S, sk N), item pk "a", sk 12.5:
  *   hash64("a") (8 bytes, big-endian) | 00 01 | 61 | number_encode_key(12.5)
+ * and with sort keys S "x"*300+"b" and "x"*300+"a" (both cut): each is
+ *   hash64("a") | 00 01 | 61 | "x"*288 | hash64(whole sort key)
+ * so their storage order follows the hashes; both are in the group of
+ * prefix hash64("a") | 00 01 | 61 | "x"*288 (11 + 288 bytes), with every key
+ * of that partition whose sort key starts with "x"*288 and is longer.
  */
 #ifndef DDBD_KEYCODEC_H
 #define DDBD_KEYCODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,20 +55,40 @@ size_t keycodec_item_key(const value_t *pk, const value_t *sk, uint8_t out[KEYCO
 /* The key prefix shared by every item of partition pk. */
 size_t keycodec_partition_prefix(const value_t *pk, uint8_t out[KEYCODEC_MAX_KEY]);
 
+/* A seek position for a Query: the partition prefix then the sort key
+ * bytes cut to KEYCODEC_TABLE_SK_EXACT (sk NULL: the partition prefix).
+ * Every key whose sort key is >= sk sorts at or after it. */
+size_t keycodec_item_seek(const value_t *pk, const value_t *sk, uint8_t out[KEYCODEC_MAX_KEY]);
+
 /* Index entries.  Many items may share one index key, so an entry's key is
  *   partition prefix(index pk) | escaped index sort key | 16-byte hash of the item's table key
  * The sort key is escaped (S, B: byte 00 -> 00 FF, then the terminator
  * 00 00; N: number_encode_key, self-delimiting) so that every entry of one
  * index key is contiguous and the order between index sort keys is exact,
  * whatever follows.  Escaped sort keys longer than KEYCODEC_MAX_ISK_PART are
- * cut to a prefix plus a hash, as for tables.  isk is NULL for an index
- * without a sort key. */
+ * cut to a prefix plus a hash, as for tables, and form order groups past
+ * KEYCODEC_INDEX_SK_EXACT bytes.  isk is NULL for an index without a sort
+ * key. */
 #define KEYCODEC_MAX_ISK_PART 280
 #define KEYCODEC_TABLE_KEY_HASH 16
 size_t keycodec_index_key(const value_t *ipk, const value_t *isk, const uint8_t *table_key,
                           size_t table_key_len, uint8_t out[KEYCODEC_MAX_KEY]);
-/* The first bytes of every index key whose sort key is >= isk, without the
- * terminator (a seek position): partition prefix | escaped isk. */
+/* A seek position for an index Query: partition prefix | escaped isk
+ * without its terminator, cut to KEYCODEC_INDEX_SK_EXACT bytes.  Every
+ * entry whose sort key is >= isk sorts at or after it. */
 size_t keycodec_index_seek(const value_t *ipk, const value_t *isk, uint8_t out[KEYCODEC_MAX_KEY]);
+
+/* --- order groups ------------------------------------------------------------
+ * Sort parts longer than these share the group of every key with the same
+ * first bytes (the exact prefix of a cut part: its length minus the hash). */
+#define KEYCODEC_TABLE_SK_EXACT (KEYCODEC_MAX_SK_PART - 8)
+#define KEYCODEC_INDEX_SK_EXACT (KEYCODEC_MAX_ISK_PART - 8)
+
+/* The length of the group prefix of a stored key (a table key, or an index
+ * entry key when index is true): two keys are in one group when both give
+ * the same n > 0 and share their first n bytes.  0: the key's position is
+ * exact.  Cutting a key to its group prefix gives a seek position at or
+ * before every key of the group. */
+size_t keycodec_order_group(const uint8_t *key, size_t len, bool index);
 
 #endif

@@ -139,6 +139,7 @@ static ddb_error_t *read_map(arena_t *a, const json_value_t *j, value_t *out, in
     for (size_t i = 0; i < count; i++) {
         const json_member_t *m = &j->u.object.members[i];
         if (m->value->type == JSON_NULL) continue; /* absent, as for the service */
+        if (m->key_len > VALUE_MAX_NAME) return err_attribute_name_too_long(a);
         members[n].name = m->key;
         members[n].name_len = m->key_len;
         members[n].value = arena_alloc(a, sizeof(value_t));

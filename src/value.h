@@ -38,6 +38,8 @@
  * 31 maps or lists may nest inside one another. */
 #define VALUE_MAX_DEPTH 31
 #define ITEM_MAX_SIZE (400 * 1024)
+/* Attribute names (of items and of nested maps): at most 65535 bytes. */
+#define VALUE_MAX_NAME 65535
 
 typedef enum {
     VALUE_S,

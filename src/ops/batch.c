@@ -122,8 +122,8 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
         total += n;
     }
     if (!sizes_ok)
-        constraint_map_values_length(&cl, wire_value_text(a, items), 1, BATCH_WRITE_MAX,
-                                     "requestItems");
+        constraint_members_length(&cl, wire_value_text(a, items), 1, BATCH_WRITE_MAX,
+                                  "Map value", "requestItems");
     if (!e) constraint_enum(&cl, metrics, &ENUM_RETURN_ITEM_COLLECTION_METRICS,
                             "returnItemCollectionMetrics");
     ddb_error_t *ce = constraint_list_finish(&cl);

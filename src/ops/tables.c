@@ -56,14 +56,20 @@ static api_result_t table_write_submit(table_write_t *tw, api_call_t *call, tabl
     return API_PENDING;
 }
 
-/* The response of a table write: the table's description in `status`, or
- * the error; then the call completes. */
+/* The response of a table write: the table's description in `status`
+ * (NULL: the trimmed one of a deleted table), or the error; then the call
+ * completes. */
 static void table_write_finish(table_write_t *tw, int status, const char *table_status)
 {
     api_call_t *call = tw->call;
     if (status) op_reply_error(call, err_internal(call->arena));
     else if (tw->gone) op_reply_error(call, err_table_not_found(call->arena, tw->table->name));
-    else reply_description(call, "TableDescription", tw->table, table_status);
+    else if (!table_status) {
+        buf_append_str(call->out, "{\"TableDescription\":");
+        catalog_table_render_deleting(call->out, tw->table);
+        buf_putc(call->out, '}');
+        op_reply_ok(call);
+    } else reply_description(call, "TableDescription", tw->table, table_status);
     catalog_release(tw->table);
     op_complete(call);
 }
@@ -160,7 +166,7 @@ static int delete_apply(storage_write_t *w, MDB_txn *txn)
 
 static void delete_done(storage_write_t *w, int status)
 {
-    table_write_finish((table_write_t *)w, status, "DELETING");
+    table_write_finish((table_write_t *)w, status, NULL);
 }
 
 api_result_t op_delete_table(api_call_t *call, const json_value_t *req)
@@ -226,14 +232,18 @@ typedef struct {
     bool stream_enabled, deletion_protection;
     const char *stream_view_type;
     const char *table_class;
-    /* GlobalSecondaryIndexUpdates: the whole new definition (validated by
-     * the CreateTable parser), and the index it adds or removes. */
+    /* Index changes (or a billing switch of a table with GSIs): the whole
+     * new definition, validated by the CreateTable parser, and the index it
+     * adds or removes. */
     table_t *new_def;
     const char *created, *deleted;
+    /* the table changed between validation and the writer */
+    bool conflict;
 } update_write_t;
 
-/* Apply the new settings to table t; writer thread only. */
-static void update_table_fields(update_write_t *uw, table_t *t)
+/* Apply the new settings to t, the new version of table old (or old
+ * itself); writer thread only. */
+static void update_table_fields(update_write_t *uw, table_t *t, const table_t *old)
 {
     double now = clock_now_seconds();
     if (uw->billing_changed) {
@@ -241,8 +251,9 @@ static void update_table_fields(update_write_t *uw, table_t *t)
         t->billing_updated = now;
     }
     if (uw->throughput_changed) {
-        if (uw->rcu > t->rcu || uw->wcu > t->wcu) t->last_increase = now;
-        if (uw->rcu < t->rcu || uw->wcu < t->wcu) {
+        int64_t rcu = old->pay_per_request ? 0 : old->rcu, wcu = old->pay_per_request ? 0 : old->wcu;
+        if (uw->rcu > rcu || uw->wcu > wcu) t->last_increase = now;
+        if (uw->rcu < rcu || uw->wcu < wcu) {
             t->last_decrease = now;
             t->decreases_today++;
         }
@@ -269,6 +280,11 @@ static int update_apply(storage_write_t *w, MDB_txn *txn)
         uw->base.gone = true;
         return 0;
     }
+    if (uw->new_def && t != uw->base.table) {
+        /* another UpdateTable replaced the definition this one was built on */
+        uw->conflict = true;
+        return 0;
+    }
     int rc = 0;
     table_t *changed = t;
     if (uw->new_def) {
@@ -284,7 +300,7 @@ static int update_apply(storage_write_t *w, MDB_txn *txn)
         if (!rc && gone) rc = mdb_drop(txn, gone->dbi, 1);
         if (rc) return rc;
     }
-    update_table_fields(uw, changed);
+    update_table_fields(uw, changed, t);
     if (uw->stream_changed)
         rc = uw->stream_enabled ? streams_create(txn, changed, uw->stream_view_type)
                                 : streams_disable(txn, changed);
@@ -303,6 +319,13 @@ static void update_done(storage_write_t *w, int status)
     table_t *latest = catalog_latest(uw->base.table);
     if (uw->new_def) catalog_release(uw->new_def); /* not applied */
     else if (!status && !uw->base.gone && uw->created) index_backfill_start(latest, uw->created);
+    if (uw->conflict && !status) {
+        api_call_t *call = uw->base.call;
+        op_reply_error(call, err_table_in_use(call->arena, uw->base.table->name, "updated"));
+        catalog_release(uw->base.table);
+        op_complete(call);
+        return;
+    }
     if (!status && !uw->base.gone && uw->base.table != latest) {
         /* The response describes the new definition. */
         catalog_retain(latest);
@@ -313,7 +336,202 @@ static void update_done(storage_write_t *w, int status)
     table_write_finish(&uw->base, status, "UPDATING");
 }
 
-/* --- GlobalSecondaryIndexUpdates ----------------------------------------------------- */
+/* --- UpdateTable: the request ------------------------------------------------------------ */
+
+typedef enum { GSI_CREATE, GSI_UPDATE, GSI_DELETE } gsi_action_kind_t;
+
+/* One entry of GlobalSecondaryIndexUpdates. */
+typedef struct {
+    gsi_action_kind_t kind;
+    int actions; /* how many of Create, Update and Delete it holds */
+    const json_value_t *body;
+    const char *name;
+    catalog_throughput_t throughput; /* Update */
+} gsi_action_t;
+
+typedef struct {
+    const char *billing;
+    catalog_throughput_t throughput;
+    const json_value_t *stream;
+    bool stream_enabled, stream_enabled_set;
+    const char *view;
+    bool protection, protection_set;
+    const char *table_class;
+    const json_value_t *gsi_updates;
+    gsi_action_t *actions;
+    size_t action_count;
+    bool on_demand; /* the billing mode after the update */
+} update_request_t;
+
+/* GlobalSecondaryIndexUpdates: each entry read, its model constraints into cl. */
+static ddb_error_t *read_index_actions(arena_t *a, update_request_t *r, constraint_list_t *cl)
+{
+    ddb_error_t *e = NULL;
+    size_t n = r->gsi_updates->u.array.count;
+    r->actions = arena_calloc(a, (n ? n : 1) * sizeof(gsi_action_t));
+    r->action_count = n;
+    for (size_t i = 0; i < n; i++) {
+        const json_value_t *u = r->gsi_updates->u.array.items[i];
+        gsi_action_t *act = &r->actions[i];
+        if (u->type == JSON_NULL) continue;
+        if ((e = wire_check(a, u, WIRE_STRUCT))) return e;
+        static const char *const members[] = {"Create", "Update", "Delete"};
+        static const char *const paths[] = {"create", "update", "delete"};
+        for (int k = 2; k >= 0; k--) {
+            const json_value_t *body = wire_container(a, u, members[k], WIRE_STRUCT, &e);
+            if (e) return e;
+            if (!body) continue;
+            act->actions++;
+            act->kind = (gsi_action_kind_t)k;
+            act->body = body;
+        }
+        if (act->actions != 1) continue;
+        char path[96];
+        snprintf(path, sizeof path, "globalSecondaryIndexUpdates.%zu.member.%s", i + 1,
+                 paths[act->kind]);
+        wire_string(a, act->body, "IndexName", &act->name, NULL, &e);
+        if (e) return e;
+        if (act->kind == GSI_CREATE) {
+            if ((e = catalog_check_index_spec(a, act->body, path, cl))) return e;
+            continue;
+        }
+        char name_path[128];
+        snprintf(name_path, sizeof name_path, "%s.indexName", path);
+        constraint_name(cl, act->name, "%s", name_path);
+        if (act->kind == GSI_UPDATE) {
+            char pt_path[128];
+            snprintf(pt_path, sizeof pt_path, "%s.provisionedThroughput", path);
+            if ((e = catalog_read_throughput(a, act->body, pt_path, cl, &act->throughput)))
+                return e;
+        }
+    }
+    return NULL;
+}
+
+/* Deserialise the request and check its model constraints. */
+static ddb_error_t *read_update_request(arena_t *a, const json_value_t *req, update_request_t *r)
+{
+    ddb_error_t *e = NULL;
+    memset(r, 0, sizeof *r);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    wire_string(a, req, "BillingMode", &r->billing, NULL, &e);
+    if (!e) e = catalog_read_throughput(a, req, "provisionedThroughput", &cl, &r->throughput);
+    if (!e) r->stream = wire_container(a, req, "StreamSpecification", WIRE_STRUCT, &e);
+    if (!e && r->stream) {
+        r->stream_enabled_set = wire_bool(a, r->stream, "StreamEnabled", &r->stream_enabled, &e);
+        if (!e) wire_string(a, r->stream, "StreamViewType", &r->view, NULL, &e);
+    }
+    if (!e) r->protection_set = wire_bool(a, req, "DeletionProtectionEnabled", &r->protection, &e);
+    if (!e) wire_string(a, req, "TableClass", &r->table_class, NULL, &e);
+    if (!e) e = catalog_check_attribute_definitions(a, req, &cl);
+    if (!e) r->gsi_updates = wire_container(a, req, "GlobalSecondaryIndexUpdates", WIRE_LIST, &e);
+    if (!e && r->gsi_updates) e = read_index_actions(a, r, &cl);
+    if (e) return e;
+    constraint_enum(&cl, r->billing, &ENUM_BILLING_MODE, "billingMode");
+    if (r->stream) {
+        constraint_required(&cl, r->stream_enabled_set, "streamSpecification.streamEnabled");
+        constraint_enum(&cl, r->view, &ENUM_STREAM_VIEW_TYPE, "streamSpecification.streamViewType");
+    }
+    constraint_enum(&cl, r->table_class, &ENUM_TABLE_CLASS, "tableClass");
+    return constraint_list_finish(&cl);
+}
+
+/* Table-level billing and throughput rules. */
+static ddb_error_t *check_billing(arena_t *a, const table_t *t, const update_request_t *r)
+{
+    const catalog_throughput_t *pt = &r->throughput;
+    if (r->on_demand && pt->present) return err_throughput_with_on_demand(a);
+    if (!r->on_demand && r->billing && !pt->present)
+        return err_update_table_provisioned_needs_throughput(a);
+    if (pt->present && !t->pay_per_request && pt->rcu == t->rcu && pt->wcu == t->wcu)
+        return err_table_throughput_unchanged(a, (long long)t->rcu, (long long)pt->rcu,
+                                              (long long)t->wcu, (long long)pt->wcu);
+    return NULL;
+}
+
+static size_t gsi_count(const table_t *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->index_count; i++) n += t->indexes[i].global;
+    return n;
+}
+
+/* The action of the request on index `name`, or NULL. */
+static const gsi_action_t *action_on(const update_request_t *r, const char *name)
+{
+    for (size_t i = 0; i < r->action_count; i++)
+        if (r->actions[i].name && strcmp(r->actions[i].name, name) == 0) return &r->actions[i];
+    return NULL;
+}
+
+/* The shape of GlobalSecondaryIndexUpdates: one action per entry and per
+ * index, one online change, alone with what may accompany it. */
+static ddb_error_t *check_index_action_shape(arena_t *a, const table_t *t,
+                                             const update_request_t *r)
+{
+    size_t online = 0;
+    for (size_t i = 0; i < r->action_count; i++) {
+        const gsi_action_t *act = &r->actions[i];
+        if (act->actions == 0) return err_index_update_no_action(a);
+        if (act->actions > 1) return err_index_update_two_actions(a);
+    }
+    for (size_t i = 0; i < r->action_count; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(r->actions[i].name, r->actions[k].name) == 0)
+                return err_index_update_same_index(a, r->actions[i].name);
+    for (size_t i = 0; i < r->action_count; i++) online += r->actions[i].kind != GSI_UPDATE;
+    if (!online) return NULL;
+    bool building = false;
+    for (size_t i = 0; i < t->index_count; i++) building |= t->indexes[i].status != INDEX_ACTIVE;
+    if (online > 1 || building) return err_index_online_limit(a);
+    if (r->throughput.present) return err_index_change_with_throughput(a);
+    if (r->stream) return err_index_change_with_stream(a);
+    if (r->protection_set) return err_update_table_only_operation(a, "DeletionProtection");
+    if (r->table_class) return err_update_table_only_operation(a, "TableClass");
+    return NULL;
+}
+
+/* Each index action against the table. */
+static ddb_error_t *check_index_actions(arena_t *a, const table_t *t, const json_value_t *req,
+                                        const update_request_t *r)
+{
+    ddb_error_t *e;
+    for (size_t i = 0; i < r->action_count; i++) {
+        const gsi_action_t *act = &r->actions[i];
+        const index_def_t *ix = catalog_table_index(t, act->name, strlen(act->name));
+        if (act->kind == GSI_CREATE) {
+            if (ix) return err_index_exists(a);
+            if ((e = catalog_check_index_create(a, t, req, act->body, r->on_demand))) return e;
+            if (gsi_count(t) >= CATALOG_GSI_MAX) return err_index_count_limit(a, CATALOG_GSI_MAX);
+            continue;
+        }
+        if (!ix) return err_index_update_not_found(a, act->name, t->name);
+        if (!ix->global) return err_index_not_global(a, act->kind == GSI_DELETE, act->name);
+        if (act->kind == GSI_DELETE) continue;
+        if (r->on_demand) return err_index_update_on_demand(a, act->name);
+        if (!act->throughput.present)
+            return constraint_error(
+                a, NULL, "Member must not be null",
+                "globalSecondaryIndexUpdates.%zu.member.update.provisionedThroughput", i + 1);
+        if (!t->pay_per_request && act->throughput.rcu == ix->rcu &&
+            act->throughput.wcu == ix->wcu)
+            return err_index_throughput_unchanged(a, act->name, (long long)ix->rcu,
+                                                  (long long)act->throughput.rcu,
+                                                  (long long)ix->wcu,
+                                                  (long long)act->throughput.wcu);
+    }
+    /* A switch to PROVISIONED gives every remaining GSI its throughput. */
+    if (!r->on_demand && t->pay_per_request)
+        for (size_t i = 0; i < t->index_count; i++) {
+            const index_def_t *ix = &t->indexes[i];
+            const gsi_action_t *act = ix->global ? action_on(r, ix->name) : NULL;
+            if (ix->global && !act) return err_index_throughput_required(a, ix->name);
+        }
+    return NULL;
+}
+
+/* --- UpdateTable: the new definition ------------------------------------------------------ */
 
 static json_value_t *json_array_new(arena_t *a, size_t cap)
 {
@@ -321,6 +539,26 @@ static json_value_t *json_array_new(arena_t *a, size_t cap)
     v->type = JSON_ARRAY;
     v->u.array.items = arena_alloc(a, (cap ? cap : 1) * sizeof(json_value_t *));
     return v;
+}
+
+static json_value_t *json_string_new(arena_t *a, const char *text)
+{
+    json_value_t *v = arena_calloc(a, sizeof *v);
+    v->type = JSON_STRING;
+    v->u.str.ptr = arena_strndup(a, text, strlen(text));
+    v->u.str.len = strlen(text);
+    return v;
+}
+
+/* A shallow copy of an object, to change members of. */
+static json_value_t *json_object_copy(arena_t *a, const json_value_t *obj)
+{
+    json_value_t *copy = arena_alloc(a, sizeof *copy);
+    *copy = *obj;
+    copy->u.object.members = arena_alloc(a, (obj->u.object.count + 1) * sizeof(json_member_t));
+    memcpy(copy->u.object.members, obj->u.object.members,
+           obj->u.object.count * sizeof(json_member_t));
+    return copy;
 }
 
 static void json_object_set(arena_t *a, json_value_t *obj, const char *key, json_value_t *value)
@@ -364,12 +602,68 @@ static bool schema_uses(const json_value_t *schema, const char *name)
     return false;
 }
 
-/* Build the table's definition with the index changes applied and let the
- * CreateTable parser validate it: every index rule and message is shared. */
-static ddb_error_t *plan_index_updates(api_call_t *call, const json_value_t *req, table_t *t,
-                                       const json_value_t *updates, update_write_t *uw)
+/* The GSI list with the actions applied, each with the throughput the
+ * billing mode after the update wants. */
+static json_value_t *new_gsi_list(arena_t *a, const json_value_t *def, const update_request_t *r)
 {
-    arena_t *a = call->arena;
+    const json_value_t *old = json_object_get(def, "GlobalSecondaryIndexes");
+    size_t old_count = old ? old->u.array.count : 0;
+    json_value_t *gsis = json_array_new(a, old_count + r->action_count);
+    for (size_t i = 0; i < old_count; i++) {
+        json_value_t *g = old->u.array.items[i];
+        const gsi_action_t *act = action_on(r, json_name(g, "IndexName"));
+        if (act && act->kind == GSI_DELETE) continue;
+        if (r->on_demand || (act && act->kind == GSI_UPDATE)) {
+            g = json_object_copy(a, g);
+            if (r->on_demand) json_object_remove(g, "ProvisionedThroughput");
+            else json_object_set(a, g, "ProvisionedThroughput",
+                                 (json_value_t *)json_object_get(act->body,
+                                                                 "ProvisionedThroughput"));
+        }
+        gsis->u.array.items[gsis->u.array.count++] = g;
+    }
+    for (size_t i = 0; i < r->action_count; i++)
+        if (r->actions[i].kind == GSI_CREATE)
+            gsis->u.array.items[gsis->u.array.count++] = (json_value_t *)r->actions[i].body;
+    return gsis;
+}
+
+/* The old attribute definitions, then the request's, keeping only those a
+ * key of the table or of an index still uses. */
+static ddb_error_t *merge_attribute_definitions(arena_t *a, json_value_t *def,
+                                                const json_value_t *new_attrs)
+{
+    ddb_error_t *e;
+    const json_value_t *old_attrs = json_object_get(def, "AttributeDefinitions");
+    size_t n_new = new_attrs ? new_attrs->u.array.count : 0;
+    json_value_t *attrs = json_array_new(a, old_attrs->u.array.count + n_new);
+    const json_value_t *sources[2] = {old_attrs, new_attrs};
+    const json_value_t *lists[2] = {json_object_get(def, "LocalSecondaryIndexes"),
+                                    json_object_get(def, "GlobalSecondaryIndexes")};
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; sources[s] && i < sources[s]->u.array.count; i++) {
+            json_value_t *ad = sources[s]->u.array.items[i];
+            if ((e = wire_check(a, ad, WIRE_STRUCT))) return e;
+            const char *n = json_name(ad, "AttributeName");
+            bool dup = false, used;
+            for (size_t k = 0; n && k < attrs->u.array.count && !dup; k++)
+                dup = strcmp(json_name(attrs->u.array.items[k], "AttributeName"), n) == 0;
+            if (!n || dup) continue;
+            used = schema_uses(json_object_get(def, "KeySchema"), n);
+            for (int l = 0; l < 2 && !used; l++)
+                for (size_t k = 0; lists[l] && k < lists[l]->u.array.count && !used; k++)
+                    used = schema_uses(json_object_get(lists[l]->u.array.items[k], "KeySchema"), n);
+            if (used) attrs->u.array.items[attrs->u.array.count++] = ad;
+        }
+    json_object_set(a, def, "AttributeDefinitions", attrs);
+    return NULL;
+}
+
+/* Build the table's definition with the index changes (and billing) applied
+ * and let the CreateTable parser read it: every definition rule is shared. */
+static ddb_error_t *plan_new_definition(arena_t *a, const json_value_t *req, const table_t *t,
+                                        const update_request_t *r, update_write_t *uw)
+{
     ddb_error_t *e = NULL;
     const json_value_t *new_attrs = wire_container(a, req, "AttributeDefinitions", WIRE_LIST, &e);
     if (e) return e;
@@ -380,216 +674,89 @@ static ddb_error_t *plan_index_updates(api_call_t *call, const json_value_t *req
     json_status_t js = json_parse(a, text.data, text.len, &def, NULL);
     buf_free(&text);
     if (js != JSON_OK) return err_internal(a);
-    const json_value_t *old_gsis = json_object_get(def, "GlobalSecondaryIndexes");
-    size_t old_count = old_gsis ? old_gsis->u.array.count : 0;
-    json_value_t *gsis = json_array_new(a, old_count + updates->u.array.count);
-    for (size_t i = 0; i < old_count; i++)
-        gsis->u.array.items[gsis->u.array.count++] = old_gsis->u.array.items[i];
-
-    int online = 0;
-    for (size_t i = 0; i < updates->u.array.count; i++) {
-        const json_value_t *u = updates->u.array.items[i];
-        if ((e = wire_check(a, u, WIRE_STRUCT))) return e;
-        const json_value_t *create = wire_container(a, u, "Create", WIRE_STRUCT, &e);
-        const json_value_t *del = e ? NULL : wire_container(a, u, "Delete", WIRE_STRUCT, &e);
-        const json_value_t *upd = e ? NULL : wire_container(a, u, "Update", WIRE_STRUCT, &e);
-        if (e) return e;
-        if ((create != NULL) + (del != NULL) + (upd != NULL) != 1)
-            return err_invalid_parameter(a, "One of GlobalSecondaryIndexUpdate.Create, "
-                                            "GlobalSecondaryIndexUpdate.Update, or "
-                                            "GlobalSecondaryIndexUpdate.Delete must be provided");
-        const json_value_t *which = create ? create : del ? del : upd;
-        const char *name = NULL;
-        wire_string(a, which, "IndexName", &name, NULL, &e);
-        if (e) return e;
-        if (!name)
-            return constraint_error(a, NULL, "Member must not be null",
-                                    "globalSecondaryIndexUpdates.%zu.member.%s.indexName", i + 1,
-                                    create ? "create" : del ? "delete" : "update");
-        const index_def_t *existing = catalog_table_index(t, name, strlen(name));
-        if (create || del) online++;
-        if (online > 1)
-            return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
-                                 "Subscriber limit exceeded: Only 1 online index can be created or "
-                                 "deleted simultaneously per table");
-        if (create) {
-            if (existing)
-                return err_validation(a, "Attempting to create an index which already exists");
-            json_value_t *copy = arena_alloc(a, sizeof *copy);
-            *copy = *create;
-            gsis->u.array.items[gsis->u.array.count++] = copy;
-            uw->created = arena_strndup(a, name, strlen(name));
-            continue;
-        }
-        if (!existing || !existing->global)
-            return ddb_error_new(a, ERR_RESOURCE_NOT_FOUND,
-                                 "Requested resource not found: Index: %s not found", name);
-        for (size_t k = 0; k < gsis->u.array.count; k++) {
-            const char *n = json_name(gsis->u.array.items[k], "IndexName");
-            if (!n || strcmp(n, name) != 0) continue;
-            if (del) {
-                memmove(&gsis->u.array.items[k], &gsis->u.array.items[k + 1],
-                        (gsis->u.array.count - k - 1) * sizeof(json_value_t *));
-                gsis->u.array.count--;
-                uw->deleted = arena_strndup(a, name, strlen(name));
-            } else {
-                const json_value_t *pt = wire_container(a, upd, "ProvisionedThroughput",
-                                                        WIRE_STRUCT, &e);
-                if (e) return e;
-                if (!pt)
-                    return constraint_error(
-                        a, NULL, "Member must not be null",
-                        "globalSecondaryIndexUpdates.%zu.member.update.provisionedThroughput",
-                        i + 1);
-                json_value_t *copy = arena_alloc(a, sizeof *copy);
-                *copy = *gsis->u.array.items[k];
-                copy->u.object.members =
-                    arena_alloc(a, copy->u.object.count * sizeof(json_member_t));
-                memcpy(copy->u.object.members, gsis->u.array.items[k]->u.object.members,
-                       copy->u.object.count * sizeof(json_member_t));
-                json_object_set(a, copy, "ProvisionedThroughput", (json_value_t *)pt);
-                gsis->u.array.items[k] = copy;
-            }
-            break;
-        }
-    }
+    json_object_set(a, def, "BillingMode",
+                    json_string_new(a, r->on_demand ? "PAY_PER_REQUEST" : "PROVISIONED"));
+    if (r->on_demand) json_object_remove(def, "ProvisionedThroughput");
+    else if (r->throughput.present)
+        json_object_set(a, def, "ProvisionedThroughput",
+                        (json_value_t *)json_object_get(req, "ProvisionedThroughput"));
+    json_value_t *gsis = new_gsi_list(a, def, r);
     if (gsis->u.array.count) json_object_set(a, def, "GlobalSecondaryIndexes", gsis);
     else json_object_remove(def, "GlobalSecondaryIndexes");
-
-    /* Attribute definitions: the old ones, the request's, then only those a
-     * key of the table or of an index still uses. */
-    const json_value_t *old_attrs = json_object_get(def, "AttributeDefinitions");
-    size_t n_new = new_attrs ? new_attrs->u.array.count : 0;
-    json_value_t *attrs = json_array_new(a, old_attrs->u.array.count + n_new);
-    const json_value_t *sources[2] = {old_attrs, new_attrs};
-    for (int s = 0; s < 2; s++)
-        for (size_t i = 0; sources[s] && i < sources[s]->u.array.count; i++) {
-            json_value_t *ad = sources[s]->u.array.items[i];
-            if ((e = wire_check(a, ad, WIRE_STRUCT))) return e;
-            const char *n = json_name(ad, "AttributeName");
-            bool dup = false, used = false;
-            for (size_t k = 0; n && k < attrs->u.array.count && !dup; k++)
-                dup = strcmp(json_name(attrs->u.array.items[k], "AttributeName"), n) == 0;
-            if (!n || dup) continue;
-            used = schema_uses(json_object_get(def, "KeySchema"), n);
-            const json_value_t *lists[2] = {json_object_get(def, "LocalSecondaryIndexes"),
-                                            json_object_get(def, "GlobalSecondaryIndexes")};
-            for (int l = 0; l < 2 && !used; l++)
-                for (size_t k = 0; lists[l] && k < lists[l]->u.array.count && !used; k++)
-                    used = schema_uses(json_object_get(lists[l]->u.array.items[k], "KeySchema"), n);
-            if (used) attrs->u.array.items[attrs->u.array.count++] = ad;
-        }
-    json_object_set(a, def, "AttributeDefinitions", attrs);
+    if ((e = merge_attribute_definitions(a, def, new_attrs))) return e;
     table_t *changed;
     if ((e = catalog_table_parse(a, def, true, &changed))) return e;
     uw->new_def = changed;
+    for (size_t i = 0; i < r->action_count; i++) {
+        const char *name = arena_strndup(a, r->actions[i].name, strlen(r->actions[i].name));
+        if (r->actions[i].kind == GSI_CREATE) uw->created = name;
+        if (r->actions[i].kind == GSI_DELETE) uw->deleted = name;
+    }
     return NULL;
 }
 
-static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table_t *t,
-                                update_write_t *uw)
+/* What the request alone decides, before the table is looked up. */
+static ddb_error_t *validate_update(api_call_t *call, const json_value_t *req,
+                                    update_request_t *r)
 {
     arena_t *a = call->arena;
-    ddb_error_t *e = NULL;
-    const char *billing = NULL;
-    wire_string(a, req, "BillingMode", &billing, NULL, &e);
-    if (e) return e;
-    const json_value_t *pt = wire_container(a, req, "ProvisionedThroughput", WIRE_STRUCT, &e);
-    if (e) return e;
-    int64_t rcu = 0, wcu = 0;
-    bool rcu_set = false, wcu_set = false;
-    if (pt) {
-        rcu_set = wire_long(a, pt, "ReadCapacityUnits", &rcu, &e);
-        if (!e) wcu_set = wire_long(a, pt, "WriteCapacityUnits", &wcu, &e);
-        if (e) return e;
-    }
-    const json_value_t *ss = wire_container(a, req, "StreamSpecification", WIRE_STRUCT, &e);
-    if (e) return e;
-    bool stream_enabled = false, stream_enabled_set = false;
-    const char *view = NULL;
-    if (ss) {
-        stream_enabled_set = wire_bool(a, ss, "StreamEnabled", &stream_enabled, &e);
-        if (!e) wire_string(a, ss, "StreamViewType", &view, NULL, &e);
-        if (e) return e;
-    }
-    bool protection = false;
-    bool protection_set = wire_bool(a, req, "DeletionProtectionEnabled", &protection, &e);
-    if (e) return e;
-    const char *table_class = NULL;
-    wire_string(a, req, "TableClass", &table_class, NULL, &e);
-    if (e) return e;
+    ddb_error_t *e;
+    if ((e = read_update_request(a, req, r))) return e;
     static const char *const later[] = {"ReplicaUpdates", "SSESpecification", NULL};
     if ((e = op_unsupported(call, req, later))) return e;
+    if (!r->billing && !r->throughput.present && !r->stream && !r->protection_set &&
+        !r->table_class && !r->action_count)
+        return err_update_table_nothing(a);
+    if (r->gsi_updates && !r->action_count) return err_index_updates_empty(a);
+    return NULL;
+}
 
-    constraint_list_t cl;
-    constraint_list_init(&cl, a);
-    constraint_enum(&cl, billing, &ENUM_BILLING_MODE, "billingMode");
-    if (ss) {
-        constraint_required(&cl, stream_enabled_set, "streamSpecification.streamEnabled");
-        constraint_enum(&cl, view, &ENUM_STREAM_VIEW_TYPE, "streamSpecification.streamViewType");
+/* The request against the table; fills uw. */
+static ddb_error_t *plan_update(api_call_t *call, const json_value_t *req, table_t *t,
+                                update_request_t r, update_write_t *uw)
+{
+    arena_t *a = call->arena;
+    ddb_error_t *e;
+    r.on_demand = r.billing ? strcmp(r.billing, "PAY_PER_REQUEST") == 0 : t->pay_per_request;
+    if ((e = check_index_action_shape(a, t, &r))) return e;
+    if ((e = check_billing(a, t, &r))) return e;
+    if ((e = check_index_actions(a, t, req, &r))) return e;
+    if (r.stream) {
+        if (r.stream_enabled != (r.view != NULL))
+            return err_stream_view_type(a, false, r.stream_enabled);
+        if (r.throughput.present || (r.billing && strcmp(r.billing, "PROVISIONED") == 0))
+            return err_stream_change_with_iops(a);
+        if (r.stream_enabled && t->stream_enabled) return err_stream_already_enabled(a, t->name);
+        if (!r.stream_enabled && !t->stream_enabled) return err_stream_none_to_disable(a, t->name);
     }
-    if (pt) {
-        if (constraint_required(&cl, wcu_set, "provisionedThroughput.writeCapacityUnits"))
-            constraint_range(&cl, wcu, 1, INT64_MAX, "provisionedThroughput.writeCapacityUnits");
-        if (constraint_required(&cl, rcu_set, "provisionedThroughput.readCapacityUnits"))
-            constraint_range(&cl, rcu, 1, INT64_MAX, "provisionedThroughput.readCapacityUnits");
-    }
-    if ((e = constraint_list_finish(&cl))) return e;
-    const json_value_t *gsi_updates =
-        wire_container(a, req, "GlobalSecondaryIndexUpdates", WIRE_LIST, &e);
-    if (e) return e;
-    if (gsi_updates && (e = plan_index_updates(call, req, t, gsi_updates, uw))) return e;
-    if (!billing && !pt && !ss && !protection_set && !table_class && !gsi_updates)
-        return err_validation(a, "At least one of ProvisionedThroughput, BillingMode, "
-                                 "UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
-                                 "SSESpecification or ReplicaUpdates is required");
-
-    bool on_demand = billing ? strcmp(billing, "PAY_PER_REQUEST") == 0 : t->pay_per_request;
-    if (on_demand && pt)
-        return err_invalid_parameter(a, "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
-                                        "specified when BillingMode is PAY_PER_REQUEST");
-    if (!on_demand && t->pay_per_request && !pt)
-        return err_invalid_parameter(a, "ProvisionedThroughput must be specified when "
-                                        "BillingMode is PROVISIONED");
-    if (pt && !t->pay_per_request && rcu == t->rcu && wcu == t->wcu && !billing)
-        return err_validation(
-            a, "The provisioned throughput for the table will not change. The requested value "
-               "equals the current value. Current ReadCapacityUnits provisioned for the table: "
-               "%lld. Requested ReadCapacityUnits: %lld. Current WriteCapacityUnits provisioned "
-               "for the table: %lld. Requested WriteCapacityUnits: %lld. Refer to the Amazon "
-               "DynamoDB Developer Guide for current limits and how to request higher limits.",
-            (long long)t->rcu, (long long)rcu, (long long)t->wcu, (long long)wcu);
-    if (ss) {
-        if (stream_enabled != (view != NULL)) return err_stream_view_type(a, false, stream_enabled);
-        if (pt || (billing && strcmp(billing, "PROVISIONED") == 0))
-            return err_stream_change_with(a, true);
-        if (uw->created || uw->deleted) return err_stream_change_with(a, false);
-        if (stream_enabled && t->stream_enabled) return err_stream_already_enabled(a, t->name);
-        if (!stream_enabled && !t->stream_enabled) return err_stream_none_to_disable(a, t->name);
-    }
-    uw->billing_changed = billing && on_demand != t->pay_per_request;
-    uw->pay_per_request = on_demand;
-    uw->throughput_changed = pt != NULL;
-    uw->rcu = rcu;
-    uw->wcu = wcu;
-    uw->stream_changed = ss != NULL;
-    uw->stream_enabled = stream_enabled;
-    uw->stream_view_type = view;
-    uw->protection_changed = protection_set;
-    uw->deletion_protection = protection;
-    uw->table_class = table_class;
+    bool billing_changed = r.billing && r.on_demand != t->pay_per_request;
+    if (r.action_count || (billing_changed && gsi_count(t)))
+        if ((e = plan_new_definition(a, req, t, &r, uw))) return e;
+    uw->billing_changed = billing_changed;
+    uw->pay_per_request = r.on_demand;
+    uw->throughput_changed = r.throughput.present;
+    uw->rcu = r.throughput.rcu;
+    uw->wcu = r.throughput.wcu;
+    uw->stream_changed = r.stream != NULL;
+    uw->stream_enabled = r.stream_enabled;
+    uw->stream_view_type = r.view;
+    uw->protection_changed = r.protection_set;
+    uw->deletion_protection = r.protection;
+    uw->table_class = r.table_class;
     return NULL;
 }
 
 api_result_t op_update_table(api_call_t *call, const json_value_t *req)
 {
     const char *name;
+    update_request_t r;
     ddb_error_t *e = read_table_name(call, req, &name);
+    if (!e) e = validate_update(call, req, &r);
     if (e) return op_reply_error(call, e);
     table_t *t = catalog_acquire(name, strlen(name));
     if (!t) return op_reply_error(call, err_table_not_found(call->arena, name));
     update_write_t *uw = arena_calloc(call->arena, sizeof *uw);
-    if ((e = read_update(call, req, t, uw))) {
+    if ((e = plan_update(call, req, t, r, uw))) {
         if (uw->new_def) catalog_release(uw->new_def);
         catalog_release(t);
         return op_reply_error(call, e);

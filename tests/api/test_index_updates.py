@@ -122,7 +122,7 @@ def test_create_existing_index_rejected(ddb, make_table):
 
 def test_delete_missing_index_rejected(ddb, table_s):
     assert_error(ddb.update_table, "ResourceNotFoundException",
-                 "Requested resource not found: Index: nope not found",  # message unverified
+                 "Requested resource not found: Index nope for table %s" % table_s,
                  TableName=table_s, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "nope"}}])
 
 
@@ -135,11 +135,20 @@ def test_one_online_index_change_at_a_time(ddb, table_s):
                  GlobalSecondaryIndexUpdates=[{"Create": BY_G}, {"Create": other}])
 
 
+def test_new_index_needs_attribute_definitions(ddb, table_s):
+    assert_error(ddb.update_table, "ValidationException",
+                 "One or more parameter values were invalid: AttributeDefinitions is not "
+                 "specified for index: byG",
+                 TableName=table_s, GlobalSecondaryIndexUpdates=[{"Create": BY_G}])
+
+
 def test_new_index_key_must_be_defined(ddb, table_s):
+    # message unverified (the CreateTable text, with the request's definitions)
     assert_error(ddb.update_table, "ValidationException",
                  "One or more parameter values were invalid: Some index key attributes are not "
-                 "defined in AttributeDefinitions. Keys: [g, v], AttributeDefinitions: [pk]",
-                 TableName=table_s, GlobalSecondaryIndexUpdates=[{"Create": BY_G}])
+                 "defined in AttributeDefinitions. Keys: [g, v], AttributeDefinitions: [g]",
+                 TableName=table_s, AttributeDefinitions=G_DEFS[:1],
+                 GlobalSecondaryIndexUpdates=[{"Create": BY_G}])
 
 
 def test_new_index_rules_are_createtables(ddb, table_s):
@@ -169,3 +178,108 @@ def test_index_change_survives_restart(spawn_server):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert len(query_all(c2, name)) == 1500
+
+
+# --------------------------------------------------------------------------
+# Items that cannot be in a new index: a backfill leaves them out (they stay
+# in the table), and once the index exists such writes are refused.
+
+BY_GR = {"IndexName": "byGR",
+         "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                       {"AttributeName": "r", "KeyType": "RANGE"}],
+         "Projection": {"ProjectionType": "ALL"}}
+GR_DEFS = [{"AttributeName": "g", "AttributeType": "S"},
+           {"AttributeName": "r", "AttributeType": "S"}]
+HASH_TOO_BIG = ("One or more parameter values were invalid: Size of hashkey has exceeded the "
+                "maximum size limit of2048 bytes")  # unverified for index keys
+RANGE_TOO_BIG = ("One or more parameter values were invalid: Aggregated size of all range keys "
+                 "has exceeded the size limit of 1024 bytes")  # unverified for index keys
+
+
+def backfill_items():
+    """(item, indexed) pairs: values of g and r the index can and cannot key."""
+    cases = [
+        ({"g": S("a"), "r": S("r")}, True),
+        ({"g": S("h" * 2048), "r": S("r")}, True),
+        ({"g": S("\u00e9" * 1024), "r": S("r" * 1024)}, True),
+        ({"g": S("a"), "r": S("\u00e9" * 512)}, True),
+        ({"g": S("h" * 2049), "r": S("r")}, False),
+        ({"g": S("\u00e9" * 1024 + "x"), "r": S("r")}, False),
+        ({"g": S("a"), "r": S("r" * 1025)}, False),
+        ({"g": S("a"), "r": {"B": b"\x01" * 1025}}, False),
+        ({"g": S(""), "r": S("r")}, False),
+        ({"g": S("a"), "r": S("")}, False),
+        ({"g": N(1), "r": S("r")}, False),
+        ({"g": {"B": b"a"}, "r": S("r")}, False),
+        ({"g": S("a"), "r": {"SS": ["x"]}}, False),
+        ({"g": {"NULL": True}, "r": S("r")}, False),
+        ({"g": S("a")}, False),
+        ({"r": S("r")}, False),
+    ]
+    out = []
+    for i, (attrs, indexed) in enumerate(cases):
+        item = {"pk": S("i%02d" % i)}
+        item.update(attrs)
+        out.append((item, indexed))
+    return out
+
+
+def test_backfill_skips_items_that_cannot_be_keyed(ddb, table_s):
+    cases = backfill_items()
+    for item, _ in cases:
+        ddb.put_item(TableName=table_s, Item=item)
+    fill(ddb, table_s, 600)  # more than one backfill step
+    create_index(ddb, table_s, BY_GR, GR_DEFS)
+    wait_active(ddb, table_s)
+    got = []
+    for page in ddb.get_paginator("scan").paginate(TableName=table_s, IndexName="byGR"):
+        got += page["Items"]
+    assert sorted(it["pk"]["S"] for it in got) == \
+        sorted(item["pk"]["S"] for item, indexed in cases if indexed)
+    # every item is still in the table, unchanged
+    for item, _ in cases:
+        assert ddb.get_item(TableName=table_s, Key={"pk": item["pk"]},
+                            ConsistentRead=True)["Item"] == item
+    # an indexed long key is found by a Query
+    resp = ddb.query(TableName=table_s, IndexName="byGR",
+                     KeyConditionExpression="g = :g AND r = :r",
+                     ExpressionAttributeValues={":g": S("\u00e9" * 1024), ":r": S("r" * 1024)})
+    assert [it["pk"] for it in resp["Items"]] == [S("i02")]
+
+
+def test_writes_after_the_index_follow_its_rules(ddb, table_s):
+    create_index(ddb, table_s, BY_GR, GR_DEFS)
+    wait_active(ddb, table_s)
+    refused = [
+        ({"g": N(1), "r": S("r")}, "One or more parameter values were invalid: Type mismatch for "
+                                   "Index Key g Expected: S Actual: N IndexName: byGR"),
+        ({"g": S("a"), "r": {"B": b"x"}}, "One or more parameter values were invalid: Type "
+                                          "mismatch for Index Key r Expected: S Actual: B "
+                                          "IndexName: byGR"),
+        ({"g": S("h" * 2049), "r": S("r")}, HASH_TOO_BIG),
+        ({"g": S("a"), "r": S("r" * 1025)}, RANGE_TOO_BIG),
+        ({"g": S(""), "r": S("r")},
+         "One or more parameter values are not valid. A value specified for a secondary index "
+         "key is not supported. The AttributeValue for a key attribute cannot contain an empty "
+         "string value. IndexName: byGR, IndexKey: g"),
+    ]
+    for attrs, message in refused:
+        item = dict({"pk": S("x")}, **attrs)
+        assert_error(ddb.put_item, "ValidationException", message, TableName=table_s, Item=item)
+        assert_error(ddb.batch_write_item, "ValidationException", message,
+                     RequestItems={table_s: [{"PutRequest": {"Item": item}}]})
+    assert "Item" not in ddb.get_item(TableName=table_s, Key={"pk": S("x")}, ConsistentRead=True)
+    # at the limits: accepted and indexed
+    ddb.put_item(TableName=table_s, Item={"pk": S("y"), "g": S("h" * 2048), "r": S("r" * 1024)})
+    ddb.update_item(TableName=table_s, Key={"pk": S("z")}, UpdateExpression="SET g = :g, r = :r",
+                    ExpressionAttributeValues={":g": S("a"), ":r": S("s" * 1024)})
+    assert_error(ddb.update_item, "ValidationException", RANGE_TOO_BIG, TableName=table_s,
+                 Key={"pk": S("z")}, UpdateExpression="SET r = :r",
+                 ExpressionAttributeValues={":r": S("s" * 1025)})
+    assert_error(ddb.update_item, "ValidationException", HASH_TOO_BIG, TableName=table_s,
+                 Key={"pk": S("z")}, UpdateExpression="SET g = :g",
+                 ExpressionAttributeValues={":g": S("g" * 2049)})
+    got = ddb.scan(TableName=table_s, IndexName="byGR")["Items"]
+    assert sorted(it["pk"]["S"] for it in got) == ["y", "z"]
+    assert ddb.get_item(TableName=table_s, Key={"pk": S("z")},
+                        ConsistentRead=True)["Item"]["r"] == S("s" * 1024)

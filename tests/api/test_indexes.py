@@ -570,3 +570,32 @@ def test_describe_table_index_counters(ddb, indexed):
         assert isinstance(idx["IndexSizeBytes"], int) and idx["IndexSizeBytes"] >= 0
     assert desc["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE"
     assert isinstance(desc["ItemCount"], int)
+
+
+# Index key values are bounded like table keys: a GSI partition key at 2048
+# bytes, LSI and GSI sort keys at 1024 (the texts of table keys; unverified
+# for index keys).
+HASH_TOO_BIG = INVALID + "Size of hashkey has exceeded the maximum size limit of2048 bytes"
+RANGE_TOO_BIG = (INVALID + "Aggregated size of all range keys has exceeded the size limit of "
+                 "1024 bytes")
+
+
+def test_index_key_sizes_on_writes(ddb, make_table):
+    table = make_table(range_key=("sk", "S"),
+                       extra_attributes=[("l", "B"), ("g", "S"), ("h", "S")],
+                       LocalSecondaryIndexes=[{"IndexName": "byL", "KeySchema": ks("pk", "l"),
+                                               "Projection": projection("KEYS_ONLY")}],
+                       GlobalSecondaryIndexes=[{"IndexName": "byG", "KeySchema": ks("g", "h"),
+                                                "Projection": projection("ALL")}])
+    base = {"pk": S("p"), "sk": S("s")}
+    ddb.put_item(TableName=table, Item=dict(base, l={"B": b"\xff" * 1024}, g=S("g" * 2048),
+                                            h=S("h" * 1024)))
+    for extra, message in [({"l": {"B": b"\xff" * 1025}}, RANGE_TOO_BIG),
+                           ({"g": S("g" * 2049)}, HASH_TOO_BIG),
+                           ({"g": S("g"), "h": S("\u00e9" * 512 + "x")}, RANGE_TOO_BIG)]:
+        assert_error(ddb.put_item, VE, message, TableName=table, Item=dict(base, **extra))
+    got = ddb.get_item(TableName=table, Key=base, ConsistentRead=True)["Item"]
+    assert got["g"] == S("g" * 2048) and got["l"] == {"B": b"\xff" * 1024}
+    resp = ddb.query(TableName=table, IndexName="byL", KeyConditionExpression="pk = :p AND l = :l",
+                     ExpressionAttributeValues={":p": S("p"), ":l": {"B": b"\xff" * 1024}})
+    assert resp["Items"] == [{"pk": S("p"), "sk": S("s"), "l": {"B": b"\xff" * 1024}}]

@@ -1,6 +1,8 @@
 """Item size (400 KB by DynamoDB's rule: UTF-8 attribute name lengths plus value
 sizes) and key size limits (partition key 2048 bytes, sort key 1024 bytes)."""
 
+import pytest
+
 from conftest import assert_error
 
 MAX_ITEM = 409600
@@ -101,3 +103,38 @@ def test_oversized_keys_rejected_in_get_and_delete(ddb, table_ss):
     for op in (ddb.get_item, ddb.delete_item):
         assert_error(op, "ValidationException", HASH_TOO_BIG, TableName=table_ss, Key=big_hash)
         assert_error(op, "ValidationException", RANGE_TOO_BIG, TableName=table_ss, Key=big_range)
+
+
+# Attribute names of items: up to 65535 bytes (UTF-8), in items, keys and
+# nested maps.  The text is DynamoDB Local's (message unverified).
+NAME_TOO_LONG = "Attribute name is too large, must be less than 65536 bytes"
+
+
+def test_attribute_name_of_65535_bytes(ddb, table_s):
+    name = "n" * 65535
+    item = {"pk": {"S": "k"}, name: {"S": "v"}, "m": {"M": {name: {"N": "1"}}}}
+    ddb.put_item(TableName=table_s, Item=item)
+    assert ddb.get_item(TableName=table_s, Key={"pk": {"S": "k"}},
+                        ConsistentRead=True)["Item"] == item
+    # UTF-8 bytes are counted: 32767 two-byte characters + 1
+    name = "\u00e9" * 32767 + "x"
+    ddb.put_item(TableName=table_s, Item={"pk": {"S": "k2"}, name: {"S": "v"}})
+
+
+@pytest.mark.parametrize("where", ["top", "nested", "utf8"])
+def test_attribute_name_over_65535_bytes(ddb, table_s, where):
+    name = "n" * 65536 if where != "utf8" else "\u00e9" * 32768
+    item = {"pk": {"S": "k"}}
+    if where == "nested":
+        item["m"] = {"M": {"a": {"M": {name: {"S": "v"}}}}}
+    else:
+        item[name] = {"S": "v"}
+    assert_error(ddb.put_item, "ValidationException", NAME_TOO_LONG, TableName=table_s,
+                 Item=item)
+    assert "Item" not in ddb.get_item(TableName=table_s, Key={"pk": {"S": "k"}},
+                                      ConsistentRead=True)
+
+
+def test_attribute_name_over_65535_bytes_in_key(ddb, table_s):
+    assert_error(ddb.get_item, "ValidationException", NAME_TOO_LONG, TableName=table_s,
+                 Key={"n" * 65536: {"S": "k"}})

@@ -248,6 +248,96 @@ def test_delete_table(ddb, make_table):
                  TableName=name, Key={"pk": {"S": "a"}})
 
 
+# DeleteTable's TableDescription is trimmed: no KeySchema,
+# AttributeDefinitions, CreationDateTime or indexes (observed on the service:
+# TableName, TableStatus, ProvisionedThroughput, TableSizeBytes, ItemCount,
+# TableArn, TableId, BillingModeSummary when on demand, TableClassSummary
+# when a class was set, DeletionProtectionEnabled).
+DELETED_MEMBERS = {"TableName", "TableStatus", "ProvisionedThroughput", "TableSizeBytes",
+                   "ItemCount", "TableArn", "TableId", "DeletionProtectionEnabled"}
+
+
+def delete_raw(port, ddb, name):
+    """DescribeTable then DeleteTable (raw HTTP); returns both descriptions."""
+    before = raw_call(port, "DescribeTable", {"TableName": name}).json()["Table"]
+    r = raw_call(port, "DeleteTable", {"TableName": name})
+    assert r.status == 200, r.body
+    body = r.json()
+    assert list(body) == ["TableDescription"]
+    return before, body["TableDescription"]
+
+
+def test_delete_table_on_demand_description(port, ddb, make_table):
+    name = make_table(range_key=("sk", "N"))
+    for i in range(3):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "sk": {"N": str(i)}})
+    before, desc = delete_raw(port, ddb, name)
+    assert set(desc) == DELETED_MEMBERS | {"BillingModeSummary"}
+    assert desc["TableName"] == name
+    assert desc["TableStatus"] == "DELETING"
+    assert desc["ProvisionedThroughput"] == {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0,
+                                             "WriteCapacityUnits": 0}
+    assert set(desc["BillingModeSummary"]) == {"BillingMode", "LastUpdateToPayPerRequestDateTime"}
+    assert desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert isinstance(desc["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"], (int, float))
+    for field in ("TableArn", "TableId", "ItemCount", "TableSizeBytes"):
+        assert desc[field] == before[field], field
+    assert desc["DeletionProtectionEnabled"] is False
+    wait_gone(ddb, name)
+
+
+def test_delete_table_provisioned_with_indexes_description(port, ddb, make_table):
+    name = make_table(
+        range_key=("sk", "S"), extra_attributes=[("g", "S"), ("l", "S")],
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 7},
+        GlobalSecondaryIndexes=[gsi("byG", "g", throughput={"ReadCapacityUnits": 1,
+                                                             "WriteCapacityUnits": 1})],
+        LocalSecondaryIndexes=[gsi("byL", "pk", "l")])
+    before, desc = delete_raw(port, ddb, name)
+    assert set(desc) == DELETED_MEMBERS
+    assert desc["ProvisionedThroughput"] == {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 5,
+                                             "WriteCapacityUnits": 7}
+    assert (desc["TableArn"], desc["TableId"]) == (before["TableArn"], before["TableId"])
+    wait_gone(ddb, name)
+
+
+def test_delete_table_after_switch_to_provisioned(port, ddb, make_table):
+    name = make_table()
+    ddb.update_table(TableName=name, BillingMode="PROVISIONED",
+                     ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 3})
+    wait_active(ddb, name)
+    before, desc = delete_raw(port, ddb, name)
+    assert desc["BillingModeSummary"] == before["BillingModeSummary"]
+    assert desc["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    pt = desc["ProvisionedThroughput"]
+    assert (pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]) == (2, 3)
+    assert "KeySchema" not in desc and "CreationDateTime" not in desc
+
+
+def test_delete_table_with_class_stream_and_sse(port, ddb, make_table):
+    name = make_table(TableClass="STANDARD_INFREQUENT_ACCESS", SSESpecification={"Enabled": True},
+                      StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    before, desc = delete_raw(port, ddb, name)
+    assert desc["TableClassSummary"] == {"TableClass": "STANDARD_INFREQUENT_ACCESS"}
+    # The stream and SSE members are inferred (not observed) to stay in
+    # the trimmed description, as they do in DescribeTable.
+    for field in ("TableClassSummary", "StreamSpecification", "LatestStreamLabel",
+                  "LatestStreamArn", "SSEDescription", "BillingModeSummary"):
+        assert desc[field] == before[field], field
+    assert set(desc) == DELETED_MEMBERS | {"TableClassSummary", "StreamSpecification",
+                                           "LatestStreamLabel", "LatestStreamArn",
+                                           "SSEDescription", "BillingModeSummary"}
+
+
+def test_delete_table_boto3_shape(ddb, make_table):
+    name = make_table(extra_attributes=[("g", "S")], GlobalSecondaryIndexes=[gsi("byG", "g")])
+    desc = ddb.delete_table(TableName=name)["TableDescription"]
+    for absent in ("KeySchema", "AttributeDefinitions", "CreationDateTime",
+                   "GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        assert absent not in desc, absent
+    assert desc["TableStatus"] == "DELETING"
+
+
 def test_delete_missing_table(ddb):
     name = unique_name()
     assert_error(ddb.delete_table, "ResourceNotFoundException",
@@ -529,8 +619,7 @@ def test_gsi_without_throughput_on_provisioned_table(ddb):
     check(create(ddb, defs=(("pk", "S"), ("g", "S")),
                  ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
                  GlobalSecondaryIndexes=[gsi("byG", "g")]),
-          "ValidationException", "No provisioned throughput specified for the global secondary "
-          "index")
+          "ValidationException", INVALID + "ProvisionedThroughput is not specified for index: byG")
 
 
 def test_gsi_key_without_definition(ddb):
@@ -585,3 +674,122 @@ def test_index_name_too_short(ddb):
     check(create(ddb, defs=(("pk", "S"), ("g", "S")), GlobalSecondaryIndexes=[gsi("ab", "g")]),
           "ValidationException",
           prefix="1 validation error detected: Value 'ab' at ")  # rest unverified
+
+
+# --------------------------------------------------------------------------
+# Attribute name limits in definitions: key attribute names and projected
+# names are 1 to 255 bytes (model constraints at their paths).
+
+LONG = "n" * 256
+OK_255 = "m" * 255
+
+
+def test_key_names_of_255_bytes(ddb, make_table):
+    a, b, c, d = ("a" * 254 + "1", "b" * 254 + "2", "c" * 254 + "3", "d" * 254 + "4")
+    name = make_table(hash_key=(a, "S"), range_key=(b, "S"), extra_attributes=[(c, "S"), (d, "S")],
+                      GlobalSecondaryIndexes=[gsi("byC", c, d)],
+                      LocalSecondaryIndexes=[gsi("byD", a, d, projection={
+                          "ProjectionType": "INCLUDE", "NonKeyAttributes": [OK_255]})])
+    item = {a: {"S": "x"}, b: {"S": "y"}, c: {"S": "z"}, d: {"S": "w"}, OK_255: {"N": "1"}}
+    ddb.put_item(TableName=name, Item=item)
+    assert ddb.get_item(TableName=name, Key={a: {"S": "x"}, b: {"S": "y"}},
+                        ConsistentRead=True)["Item"] == item
+    got = ddb.query(TableName=name, IndexName="byD", KeyConditionExpression="#a = :a AND #d = :d",
+                    ExpressionAttributeNames={"#a": a, "#d": d},
+                    ExpressionAttributeValues={":a": {"S": "x"}, ":d": {"S": "w"}})
+    assert got["Items"] == [{a: {"S": "x"}, b: {"S": "y"}, d: {"S": "w"}, OK_255: {"N": "1"}}]
+    got = ddb.query(TableName=name, IndexName="byC", KeyConditionExpression="#c = :c",
+                    ExpressionAttributeNames={"#c": c}, ExpressionAttributeValues={":c": {"S": "z"}})
+    assert got["Items"] == [item]
+
+
+def one_violation(value, path, constraint):
+    return ("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s"
+            % (value, path, constraint))
+
+
+TOO_LONG = "Member must have length less than or equal to 255"
+
+
+def test_attribute_definition_name_too_long(ddb):
+    check(create(ddb, defs=((LONG, "S"),), keys=key_schema("pk")), "ValidationException",
+          one_violation(LONG, "attributeDefinitions.1.member.attributeName", TOO_LONG))
+
+
+def test_attribute_definition_name_empty(ddb):
+    check(create(ddb, defs=(("", "S"),), keys=key_schema("pk")), "ValidationException",
+          one_violation("", "attributeDefinitions.1.member.attributeName",
+                        "Member must have length greater than or equal to 1"))
+
+
+@pytest.mark.parametrize("position", [1, 2])
+def test_key_schema_name_too_long(ddb, position):
+    keys = key_schema("pk", "sk")
+    keys[position - 1]["AttributeName"] = LONG
+    check(create(ddb, defs=(("pk", "S"), ("sk", "S")), keys=keys), "ValidationException",
+          one_violation(LONG, "keySchema.%d.member.attributeName" % position, TOO_LONG))
+
+
+@pytest.mark.parametrize("member", ["globalSecondaryIndexes", "localSecondaryIndexes"])
+def test_index_key_name_too_long(ddb, member):
+    index = gsi("byX", "pk", LONG)
+    param = "GlobalSecondaryIndexes" if member.startswith("global") else "LocalSecondaryIndexes"
+    check(create(ddb, defs=(("pk", "S"), ("sk", "S")), keys=key_schema("pk", "sk"),
+                 **{param: [index]}),
+          "ValidationException",
+          one_violation(LONG, member + ".1.member.keySchema.2.member.attributeName", TOO_LONG))
+
+
+@pytest.mark.parametrize("names,constraint", [
+    (["a", LONG], "Member must satisfy constraint: [Member must have length less than or equal "
+                  "to 255, Member must have length greater than or equal to 1]"),  # unverified
+    ([""], "Member must satisfy constraint: [Member must have length less than or equal to 255, "
+           "Member must have length greater than or equal to 1]"),  # unverified
+    ([], "Member must have length greater than or equal to 1"),
+    (["a%d" % i for i in range(21)], "Member must have length less than or equal to 20"),
+], ids=["too-long", "empty-name", "empty-list", "21-names"])
+def test_projected_names(ddb, names, constraint):
+    index = gsi("byG", "g", projection={"ProjectionType": "INCLUDE", "NonKeyAttributes": names})
+    check(create(ddb, defs=(("pk", "S"), ("g", "S")), GlobalSecondaryIndexes=[index]),
+          "ValidationException",
+          one_violation("[%s]" % ", ".join(names),
+                        "globalSecondaryIndexes.1.member.projection.nonKeyAttributes",
+                        constraint))
+
+
+def test_projected_name_duplicate(ddb):
+    index = gsi("byG", "g", projection={"ProjectionType": "INCLUDE",
+                                        "NonKeyAttributes": ["x", "y", "x"]})
+    check(create(ddb, defs=(("pk", "S"), ("g", "S")), GlobalSecondaryIndexes=[index]),
+          "ValidationException",
+          INVALID + "Duplicate element in NonKeyAttributes: x")  # message unverified (prefix)
+
+
+def test_duplicate_attribute_definition(ddb):
+    check(create(ddb, defs=(("pk", "S"), ("pk", "N"))), "ValidationException",
+          "Attribute Name is duplicated: pk")
+
+
+def test_key_schema_element_without_members(ddb):
+    # observed: the name before the key type
+    check(create(ddb, keys=[{}]), "ValidationException",
+          "2 validation errors detected: Value null at 'keySchema.1.member.attributeName' failed "
+          "to satisfy constraint: Member must not be null; Value null at "
+          "'keySchema.1.member.keyType' failed to satisfy constraint: Member must not be null")
+
+
+def test_gsi_name_empty(ddb):
+    check(create(ddb, defs=(("pk", "S"), ("g", "S")), GlobalSecondaryIndexes=[gsi("", "g")]),
+          "ValidationException",
+          "2 validation errors detected: Value '' at 'globalSecondaryIndexes.1.member.indexName' "
+          "failed to satisfy constraint: Member must have length greater than or equal to 3; "
+          "Value '' at 'globalSecondaryIndexes.1.member.indexName' failed to satisfy constraint: "
+          "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+
+
+def test_stream_view_type_enum(ddb):
+    check(create(ddb, StreamSpecification={"StreamEnabled": True, "StreamViewType": ""}),
+          "ValidationException",
+          one_violation("", "streamSpecification.streamViewType",
+                        "Member must satisfy enum value set: [OLD_IMAGE, KEYS_ONLY, "
+                        "NEW_AND_OLD_IMAGES, NEW_IMAGE]"))

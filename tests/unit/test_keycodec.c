@@ -108,6 +108,87 @@ static void test_partition_prefix(void)
     CHECK(na == nb && na <= 511 && memcmp(ka, kb, na) != 0);
 }
 
+/* Long keys that mostly agree: runs of one byte with a few random bytes,
+ * lengths around the cut points (index keys escape 00 to two bytes, so
+ * 130-145 zero bytes cross the same points as 265-300 letters). */
+static void random_long_key(value_type_t type, value_t *v, char *storage)
+{
+    static const size_t lengths[] = {1, 2, 5, 130, 136, 137, 140, 145, 190, 200, 265, 271,
+                                     272, 273, 280, 281, 287, 288, 289, 295, 296, 297, 300,
+                                     1000, 1023, 1024};
+    size_t len = lengths[next_random() % (sizeof lengths / sizeof lengths[0])];
+    if (next_random() % 2) len += next_random() % 3;
+    if (len > 1024) len = 1024;
+    char fill = type == VALUE_S ? 'x' : (char)(next_random() % 2 ? 0 : 0xff);
+    memset(storage, fill, len);
+    for (int i = (int)(next_random() % 3); i > 0; i--)
+        storage[next_random() % len] = (char)(type == VALUE_S ? 'w' + next_random() % 3
+                                                               : next_random() % 3);
+    if (next_random() % 2) storage[len - 1] = (char)(type == VALUE_S ? 'a' : 1);
+    v->type = type;
+    v->u.bytes.ptr = storage;
+    v->u.bytes.len = len;
+}
+
+/* The stored key of a sort key: in a table, or in an index (with a table
+ * key of its own). */
+static size_t long_key(bool index, const value_t *pk, const value_t *sk, int salt,
+                       uint8_t out[KEYCODEC_MAX_KEY])
+{
+    if (!index) return keycodec_item_key(pk, sk, out);
+    uint8_t table_key[8] = {'t', (uint8_t)salt};
+    return keycodec_index_key(pk, sk, table_key, sizeof table_key, out);
+}
+
+/* Storage order is DynamoDB's order outside order groups; a group's keys
+ * are contiguous; a seek key is never after a key it must find. */
+static void test_order_groups_and_seeks(void)
+{
+    value_t pk = {.type = VALUE_S, .u.bytes = {"p", 1}};
+    static char sa[1100], sb[1100], sc[1100];
+    for (int index = 0; index < 2; index++)
+        for (int t = 0; t < 2; t++)
+            for (int i = 0; i < 60000; i++) {
+                value_type_t type = t ? VALUE_B : VALUE_S;
+                value_t a, b, c;
+                random_long_key(type, &a, sa);
+                random_long_key(type, &b, sb);
+                random_long_key(type, &c, sc);
+                uint8_t ka[KEYCODEC_MAX_KEY], kb[KEYCODEC_MAX_KEY], kc[KEYCODEC_MAX_KEY];
+                uint8_t seek[KEYCODEC_MAX_KEY];
+                size_t la = long_key(index, &pk, &a, 1, ka), lb = long_key(index, &pk, &b, 2, kb);
+                size_t lc = long_key(index, &pk, &c, 3, kc);
+                size_t ga = keycodec_order_group(ka, la, index);
+                size_t gb = keycodec_order_group(kb, lb, index);
+                size_t gc = keycodec_order_group(kc, lc, index);
+                bool same = ga && ga == gb && memcmp(ka, kb, ga) == 0;
+                int want = dynamodb_order(&a, &b), got = lmdb_order(ka, la, kb, lb);
+                if (want != 0 && !same && want != got) {
+                    CHECK(want == got);
+                    return;
+                }
+                /* contiguity: a key between two of a group is in it */
+                if (same && lmdb_order(ka, la, kc, lc) * lmdb_order(kc, lc, kb, lb) > 0 &&
+                    !(gc == ga && memcmp(kc, ka, ga) == 0)) {
+                    CHECK(!"a group is not contiguous");
+                    return;
+                }
+                /* seeks: b >= a is at or after seek(a) */
+                size_t ls = index ? keycodec_index_seek(&pk, &a, seek)
+                                  : keycodec_item_seek(&pk, &a, seek);
+                if (want <= 0 && lmdb_order(seek, ls, kb, lb) > 0) {
+                    CHECK(!"a seek key is after a key it must reach");
+                    return;
+                }
+                /* the group prefix of a key is at or before the whole group */
+                if (same && lmdb_order(ka, ga, kb, lb) > 0) {
+                    CHECK(!"a group prefix is after a key of its group");
+                    return;
+                }
+                CHECK(la <= 511 && lb <= 511 && ls <= 511);
+            }
+}
+
 static void test_hash_is_stable(void)
 {
     /* the on-disk layout depends on these values never changing */
@@ -121,6 +202,7 @@ int main(void)
 {
     RUN(test_sort_key_order_property);
     RUN(test_partition_prefix);
+    RUN(test_order_groups_and_seeks);
     RUN(test_hash_is_stable);
     return unit_report("keycodec");
 }
