@@ -36,7 +36,7 @@ static void usage(FILE *f)
             "  --body-timeout SECONDS    to receive a request's body once its headers are in;\n"
             "                            then 408 and close (default %g)\n"
             "  --idle-timeout SECONDS    a connection without a request in progress is closed\n"
-            "                            (default %g)\n"
+            "                            after this long (default %g)\n"
             "  --write-timeout SECONDS   a connection whose responses go unread for this long\n"
             "                            is closed (default %g)\n"
             "  --max-header-bytes N      request line and headers; larger: 431 (default %zu)\n"

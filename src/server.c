@@ -135,6 +135,7 @@ struct conn {
     bool inflight_cors;
 
     bool readable, writable; /* edge-triggered readiness not yet consumed */
+    bool peer_shut;          /* EPOLLRDHUP seen: read on to the EOF, no edge will come */
     bool again;              /* on the thread's again list */
     conn_t *again_next;
     bool peer_eof;
@@ -837,7 +838,9 @@ static read_result_t conn_read(conn_t *c)
             if (c->in.len == 0) c->request_start = c->t->now;
             c->in.len += (size_t)n;
             c->last_active = c->t->now;
-            if ((size_t)n < space) c->readable = false;
+            /* A short read drained the socket, unless the peer's FIN came
+             * with the data: then only reading on finds the EOF. */
+            if ((size_t)n < space && !c->peer_shut) c->readable = false;
             return READ_DATA;
         }
         if (n == 0) {
@@ -1072,10 +1075,12 @@ static void thread_tick(server_thread_t *t)
     }
     for (conn_t *c = t->conns, *next; c; c = next) {
         next = c->next;
-        if (c->inflight || c->again) continue; /* busy, not late */
+        if (c->inflight) continue;
         if (c->lingering) {
+            /* Even while the client keeps sending (then it is on the again
+             * list): the drain lasts SERVER_LINGER_MS, no more. */
             if (now - c->last_active >= SERVER_LINGER_MS) conn_close(c);
-        } else {
+        } else if (!c->again) { /* on the again list: busy, not late */
             conn_check_timeouts(c, now);
         }
     }
@@ -1145,6 +1150,7 @@ static void *thread_main(void *arg)
                 if (c->dead) break;
                 uint32_t e = evs[i].events;
                 if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
+                if (e & (EPOLLRDHUP | EPOLLHUP)) c->peer_shut = true;
                 if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) c->writable = true;
                 conn_drive(c);
                 break;
