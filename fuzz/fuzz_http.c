@@ -129,8 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int n = 0; n < 64 && off < size; n++) {
         http_request_t req;
         size_t consumed;
-        if (http_parse_request(buf + off, size - off, &lim, NULL, &req, &consumed) !=
-            HTTP_COMPLETE)
+        if (http_parse_request(buf + off, size - off, &lim, NULL, &req, &consumed) != HTTP_COMPLETE)
             break;
         check_request(buf + off, size - off, &req, consumed);
         off += consumed;

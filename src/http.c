@@ -260,7 +260,8 @@ static http_status_t http_chunked_walk(const char *buf, size_t len, const http_l
     }
 
     /* Trailer fields: checked, then ignored. */
-    size_t limit = len - pr->trailer_start > lim->max_head ? pr->trailer_start + lim->max_head : len;
+    size_t limit =
+        len - pr->trailer_start > lim->max_head ? pr->trailer_start + lim->max_head : len;
     for (;;) {
         if (!http_line(buf, pr->pos, limit, &end, &next)) {
             if (limit != len) return HTTP_ERR_HEAD_TOO_LARGE;
@@ -303,8 +304,7 @@ static http_status_t http_parse_chunked(char *buf, size_t len, size_t start,
 }
 
 http_status_t http_parse_request(char *buf, size_t len, const http_limits_t *limits,
-                                 http_progress_t *progress, http_request_t *req,
-                                 size_t *consumed)
+                                 http_progress_t *progress, http_request_t *req, size_t *consumed)
 {
     *consumed = 0;
     req->method = NULL;

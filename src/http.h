@@ -59,9 +59,9 @@ typedef struct {
 typedef enum {
     HTTP_INCOMPLETE = 0,
     HTTP_COMPLETE = 1,
-    HTTP_ERR_BAD_REQUEST = -1,   /* malformed: answer 400 and close */
-    HTTP_ERR_TOO_LARGE = -2,     /* body (or its chunk framing) over the limit: 413 and close */
-    HTTP_ERR_BAD_VERSION = -3,   /* not HTTP/1.x: 505 and close */
+    HTTP_ERR_BAD_REQUEST = -1,    /* malformed: answer 400 and close */
+    HTTP_ERR_TOO_LARGE = -2,      /* body (or its chunk framing) over the limit: 413 and close */
+    HTTP_ERR_BAD_VERSION = -3,    /* not HTTP/1.x: 505 and close */
     HTTP_ERR_HEAD_TOO_LARGE = -4, /* request line + headers (or trailers) over the limit, or
                                      more than HTTP_MAX_HEADERS fields: 431 and close */
 } http_status_t;
@@ -78,8 +78,7 @@ typedef enum {
  * answer is always the one a call without progress would give.  Zero it
  * for a new request. */
 http_status_t http_parse_request(char *buf, size_t len, const http_limits_t *limits,
-                                 http_progress_t *progress, http_request_t *req,
-                                 size_t *consumed);
+                                 http_progress_t *progress, http_request_t *req, size_t *consumed);
 
 /* Case-insensitive header lookup; NULL when absent. */
 const http_header_t *http_request_header(const http_request_t *req, const char *name);

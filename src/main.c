@@ -14,7 +14,7 @@
 
 #define DDBD_VERSION "0.1.0"
 
-#define MAIN_MAX_TIMEOUT_S 86400.0 /* a day */
+#define MAIN_MAX_TIMEOUT_S 86400.0            /* a day */
 #define MAIN_MAX_BYTES (1024.0 * 1024 * 1024) /* 1 GiB */
 
 static void usage(FILE *f)

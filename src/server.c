@@ -81,11 +81,11 @@
 #include "log.h"
 
 #define SERVER_MAX_THREADS 256
-#define SERVER_READ_SIZE (16 * 1024) /* space offered to each recv */
-#define SERVER_BUF_KEEP (64 * 1024)  /* larger slot buffers are freed after use */
-#define SERVER_FREE_SLOTS 64         /* idle call slots kept per thread */
-#define SERVER_TRIM_AFTER_MS 10000   /* idle before buffers are released */
-#define SERVER_LINGER_MS 2000        /* of draining input before a close */
+#define SERVER_READ_SIZE (16 * 1024)  /* space offered to each recv */
+#define SERVER_BUF_KEEP (64 * 1024)   /* larger slot buffers are freed after use */
+#define SERVER_FREE_SLOTS 64          /* idle call slots kept per thread */
+#define SERVER_TRIM_AFTER_MS 10000    /* idle before buffers are released */
+#define SERVER_LINGER_MS 2000         /* of draining input before a close */
 #define SERVER_SHUTDOWN_GRACE_MS 5000 /* for pending calls at shutdown */
 #define SERVER_TICK_MAX_MS 1000
 #define SERVER_TICK_MIN_MS 10
@@ -162,7 +162,7 @@ struct server_thread {
     api_thread_t *api;
     bool api_failed;
 
-    conn_t *conns; /* live */
+    conn_t *conns;   /* live */
     conn_t *dead;    /* closed this iteration, freed after it */
     conn_t *again;   /* still readable after their read budget: revisit */
     size_t nzombies; /* closed with a call pending: freed on completion */
@@ -612,8 +612,8 @@ static void zlib_arena_free(void *opaque, void *p) { (void)opaque, (void)p; }
 
 /* Inflates a gzip body (one or more members) into the arena.  Returns 0,
  * -1 when corrupt, -2 when the result exceeds max bytes. */
-static int request_gunzip(arena_t *a, const char *in, size_t in_len, size_t max,
-                          const char **out, size_t *out_len)
+static int request_gunzip(arena_t *a, const char *in, size_t in_len, size_t max, const char **out,
+                          size_t *out_len)
 {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
@@ -688,8 +688,8 @@ static bool conn_call(conn_t *c, const http_request_t *req, const req_headers_t 
 
     if (h->encoding && req->body_len &&
         mem_ieq(h->encoding->value, h->encoding->value_len, "gzip")) {
-        int rc = request_gunzip(s->arena, req->body, req->body_len, t->limits.max_body,
-                                &call->body, &call->body_len);
+        int rc = request_gunzip(s->arena, req->body, req->body_len, t->limits.max_body, &call->body,
+                                &call->body_len);
         if (rc != 0) {
             response_t r = {.status = rc == -2 ? 413 : 400,
                             .close = rc == -2 || !keep,
@@ -1166,8 +1166,7 @@ static void *thread_main(void *arg)
             conn_drive(c); /* a no-op when it died meanwhile */
         }
         thread_free_dead(t);
-        if (t->stopping && ((!t->conns && t->nzombies == 0) || t->now >= t->stop_deadline))
-            break;
+        if (t->stopping && ((!t->conns && t->nzombies == 0) || t->now >= t->stop_deadline)) break;
     }
 
     for (conn_t *c = t->conns, *next; c; c = next) {
@@ -1412,8 +1411,8 @@ int server_run(const server_config_t *cfg)
         server_thread_t *t = &srv.threads[i];
         t->srv = &srv;
         t->cfg = cfg;
-        t->limits = (http_limits_t){.max_head = cfg->max_header_bytes,
-                                    .max_body = cfg->max_body_bytes};
+        t->limits =
+            (http_limits_t){.max_head = cfg->max_header_bytes, .max_body = cfg->max_body_bytes};
         t->index = i;
         t->listen_fd = t->epfd = t->wake_fd = t->timer_fd = t->reserve_fd = -1;
     }

@@ -28,8 +28,7 @@ static http_status_t parse_n(const char *s, size_t len, size_t max_body, http_re
 
 /* The same, with a head limit and a progress carried between calls. */
 static http_status_t parse_resumed(const char *s, size_t len, size_t max_head, size_t max_body,
-                                   http_progress_t *progress, http_request_t *req,
-                                   size_t *consumed)
+                                   http_progress_t *progress, http_request_t *req, size_t *consumed)
 {
     free(copy);
     copy = malloc(len ? len : 1);
@@ -75,8 +74,7 @@ static void check_splits(const char *s, const char *want_body)
         CHECK(st == HTTP_INCOMPLETE);
         CHECK(resumed_consumed == consumed);
     }
-    CHECK(parse_resumed(s, len, MAX_HEAD, MAX_BODY, &progress, &req, &consumed) ==
-          HTTP_COMPLETE);
+    CHECK(parse_resumed(s, len, MAX_HEAD, MAX_BODY, &progress, &req, &consumed) == HTTP_COMPLETE);
     CHECK(consumed == len);
     CHECK(mem_is(req.body, req.body_len, want_body));
     CHECK(progress.body_start == 0);
@@ -453,7 +451,8 @@ static void test_header_limits(void)
     char t[2048];
     n = (size_t)sprintf(t, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n");
     size_t tstart = n;
-    while (n - tstart < 1100) n += (size_t)sprintf(t + n, "T: v\r\n");
+    while (n - tstart < 1100)
+        n += (size_t)sprintf(t + n, "T: v\r\n");
     CHECK(parse_resumed(t, n, 1024, MAX_BODY, NULL, &req, &consumed) == HTTP_ERR_HEAD_TOO_LARGE);
     CHECK(parse_resumed(t, n, 2048, MAX_BODY, NULL, &req, &consumed) == HTTP_INCOMPLETE);
     n += (size_t)sprintf(t + n, "\r\n");
@@ -473,7 +472,8 @@ static void test_chunked_resume(void)
     size_t want_len = 0;
     for (int i = 1; i <= 40; i++) { /* 820 bytes: under MAX_BODY */
         n += (size_t)sprintf(s + n, "%x%s\r\n", i, i % 7 ? "" : ";e=1");
-        for (int k = 0; k < i; k++) s[n++] = want[want_len++] = (char)('a' + (i + k) % 26);
+        for (int k = 0; k < i; k++)
+            s[n++] = want[want_len++] = (char)('a' + (i + k) % 26);
         n += (size_t)sprintf(s + n, i % 5 ? "\r\n" : "\n");
     }
     n += (size_t)sprintf(s + n, "0\r\nTrailer: x\r\n\r\n");
@@ -495,8 +495,7 @@ static void test_chunked_resume(void)
             }
         }
         CHECK(resumed_once);
-        CHECK(parse_resumed(s, n, MAX_HEAD, MAX_BODY, &progress, &req, &consumed) ==
-              HTTP_COMPLETE);
+        CHECK(parse_resumed(s, n, MAX_HEAD, MAX_BODY, &progress, &req, &consumed) == HTTP_COMPLETE);
         CHECK(consumed == n);
         CHECK(req.body_len == want_len && memcmp(req.body, want, want_len) == 0);
         CHECK(http_request_header(&req, "expect") != NULL);
@@ -508,8 +507,8 @@ static void test_chunked_resume(void)
                          "3e8\r\n", "3e9\r\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char r[256];
-        size_t rn = (size_t)sprintf(r, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n%s",
-                                    bad[i]);
+        size_t rn =
+            (size_t)sprintf(r, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n%s", bad[i]);
         http_progress_t progress = {0};
         for (size_t k = 1; k <= rn; k++) {
             http_status_t fresh = parse_n(r, k, MAX_BODY, &fresh_req, &fresh_consumed);
