@@ -23,6 +23,7 @@ import threading
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
 from conftest import (FAKE_AUTH, MODE, Server, build_request, make_client, read_response,
                       unique_name, wait_active)
@@ -715,7 +716,6 @@ def test_gzip_body_inflating_past_the_limit_gets_413(hostile):
 def test_sdk_sees_413_for_an_oversized_request(hostile):
     srv, table = hostile
     client = make_client(srv.endpoint, read_timeout=30)
-    from botocore.exceptions import ClientError
     with pytest.raises(ClientError) as e:
         client.put_item(TableName=table,
                         Item={"pk": {"S": "huge"}, "v": {"S": "x" * (SERVICE_MAX_BODY + 10)}})
