@@ -22,7 +22,8 @@
  *   count against the head limit (431).
  *
  * Beyond http.h, for the server: on HTTP_INCOMPLETE once the head is
- * complete, *req holds the parsed head (req->method != NULL) and *consumed
+ * complete, *req holds the parsed head (req->method != NULL; not when the
+ * call resumed a chunked body's walk, which skips the head) and *consumed
  * is a lower bound on the size of the whole request, exact for a
  * Content-Length body; while the head is incomplete, req->method is NULL and
  * *consumed is 0.  An error found on a prefix of the input is the error the
