@@ -6,8 +6,10 @@
  * inside the bytes given, its body inside the request, its headers inside
  * the head; a prefix of the input is either incomplete or gives the same
  * answer as the whole input (a longer buffer cannot turn an error into
- * success, nor move a request's end); and pipelined requests parse one after
- * another up to the end of the input.
+ * success, nor move a request's end); parsing the growing prefixes while
+ * carrying the parser's progress from one to the next (as the server does)
+ * gives the same answers as parsing each from scratch; and pipelined
+ * requests parse one after another up to the end of the input.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -48,23 +50,24 @@ static void check_request(const char *buf, size_t len, const http_request_t *req
     if (req->minor_version < 0 || req->minor_version > 9) abort();
 }
 
-static outcome_t parse_prefix(const uint8_t *data, size_t len, size_t max_body)
+static outcome_t parse_prefix(const uint8_t *data, size_t len, const http_limits_t *lim,
+                              http_progress_t *progress)
 {
     outcome_t o = {0};
     char *buf = malloc(len ? len : 1);
     memcpy(buf, data, len);
     http_request_t req;
-    o.st = http_parse_request(buf, len, max_body, &req, &o.consumed);
+    o.st = http_parse_request(buf, len, lim, progress, &req, &o.consumed);
     if (o.st == HTTP_COMPLETE) {
         check_request(buf, len, &req, o.consumed);
-        if (req.body_len > max_body) abort();
+        if (req.body_len > lim->max_body) abort();
         o.body_len = req.body_len;
         o.body = malloc(req.body_len ? req.body_len : 1);
         memcpy(o.body, req.body, req.body_len);
     } else if (o.st == HTTP_INCOMPLETE) {
         if (o.consumed && o.consumed <= len) abort(); /* the hint needs more bytes */
     } else if (o.st != HTTP_ERR_BAD_REQUEST && o.st != HTTP_ERR_TOO_LARGE &&
-               o.st != HTTP_ERR_BAD_VERSION) {
+               o.st != HTTP_ERR_BAD_VERSION && o.st != HTTP_ERR_HEAD_TOO_LARGE) {
         abort();
     }
     free(buf);
@@ -73,14 +76,16 @@ static outcome_t parse_prefix(const uint8_t *data, size_t len, size_t max_body)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* The first byte picks the body limit, so limits get exercised. */
-    size_t max_body = 64;
-    if (size > 0) {
-        max_body = (size_t)data[0] * 4;
-        data++, size--;
+    /* The first two bytes pick the body and head limits, so limits get
+     * exercised. */
+    http_limits_t lim = {.max_head = 65536, .max_body = 64};
+    if (size >= 2) {
+        lim.max_body = (size_t)data[0] * 4;
+        if (data[1]) lim.max_head = (size_t)data[1] * 16;
+        data += 2, size -= 2;
     }
 
-    outcome_t whole = parse_prefix(data, size, max_body);
+    outcome_t whole = parse_prefix(data, size, &lim, NULL);
 
     size_t splits[20], nsplits = 0;
     if (size <= 200) {
@@ -88,9 +93,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         for (size_t i = 1; i < 20; i++) splits[nsplits++] = size * i / 20;
     }
+    http_progress_t progress = {0};
     for (size_t i = 0; i < nsplits; i++) {
         size_t k = splits[i];
-        outcome_t part = parse_prefix(data, k, max_body);
+        outcome_t part = parse_prefix(data, k, &lim, NULL);
+        outcome_t resumed = parse_prefix(data, k, &lim, &progress);
+        if (resumed.st != part.st || resumed.consumed != part.consumed ||
+            resumed.body_len != part.body_len ||
+            (part.body_len && memcmp(resumed.body, part.body, part.body_len) != 0))
+            abort();
+        free(resumed.body);
         if (part.st != HTTP_INCOMPLETE) {
             if (part.st != whole.st) abort();
             if (part.st == HTTP_COMPLETE &&
@@ -102,6 +114,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         free(part.body);
     }
+    outcome_t resumed = parse_prefix(data, size, &lim, &progress);
+    if (resumed.st != whole.st || resumed.consumed != whole.consumed ||
+        resumed.body_len != whole.body_len ||
+        (whole.body_len && memcmp(resumed.body, whole.body, whole.body_len) != 0))
+        abort();
+    free(resumed.body);
     free(whole.body);
 
     /* Pipelining: walk the input request by request. */
@@ -111,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int n = 0; n < 64 && off < size; n++) {
         http_request_t req;
         size_t consumed;
-        if (http_parse_request(buf + off, size - off, max_body, &req, &consumed) != HTTP_COMPLETE)
+        if (http_parse_request(buf + off, size - off, &lim, NULL, &req, &consumed) != HTTP_COMPLETE)
             break;
         check_request(buf + off, size - off, &req, consumed);
         off += consumed;

@@ -17,11 +17,13 @@
  * - Transfer-Encoding must be exactly "chunked"; with Content-Length it is
  *   rejected, as are conflicting Content-Length values.  On HTTP/1.0 it is
  *   accepted but the connection is not kept alive (RFC 9112 6.1).
- * - Chunked framing overhead beyond HTTP_MAX_HEADER_BYTES plus an eighth of
- *   the body (a stream of one-byte chunks) counts as too large.
+ * - Chunked framing overhead beyond the head limit plus an eighth of the
+ *   body (a stream of one-byte chunks) counts as too large (413); trailers
+ *   count against the head limit (431).
  *
  * Beyond http.h, for the server: on HTTP_INCOMPLETE once the head is
- * complete, *req holds the parsed head (req->method != NULL) and *consumed
+ * complete, *req holds the parsed head (req->method != NULL; not when the
+ * call resumed a chunked body's walk, which skips the head) and *consumed
  * is a lower bound on the size of the whole request, exact for a
  * Content-Length body; while the head is incomplete, req->method is NULL and
  * *consumed is 0.  An error found on a prefix of the input is the error the
@@ -29,7 +31,9 @@
  *
  * Chunked bodies are checked in a first pass that writes nothing and
  * de-chunked in place only once complete, so an incomplete parse leaves the
- * buffer intact for the next call.
+ * buffer intact for the next call.  That pass can stop and resume (see
+ * http_progress_t): with it, a body of n chunks received in r reads costs
+ * O(n + r) line scans instead of O(n * r).
  */
 #include "http.h"
 
@@ -213,73 +217,95 @@ static http_status_t http_chunk_line(const char *buf, size_t pos, size_t len, si
     return HTTP_COMPLETE;
 }
 
-/* The chunked body starting at buf[start]: checks it all, then de-chunks it
- * in place. */
-static http_status_t http_parse_chunked(char *buf, size_t len, size_t start, size_t max_body,
-                                        http_request_t *req, size_t *consumed)
+/* Walks a chunked body from pr->pos (a chunk-size line, or a trailer line
+ * once pr->trailer_start is set) to its end, checking it and writing
+ * nothing; pr records how far it got.  On HTTP_COMPLETE *consumed is the
+ * end of the request; on HTTP_INCOMPLETE a lower bound on it. */
+static http_status_t http_chunked_walk(const char *buf, size_t len, const http_limits_t *lim,
+                                       http_progress_t *pr, size_t *consumed)
 {
-    size_t p = start, total = 0, size, next;
+    size_t size, next, end;
     http_status_t st;
-    for (;;) {
-        if ((st = http_chunk_line(buf, p, len, max_body, &size, &next)) != HTTP_COMPLETE) {
+    while (!pr->trailer_start) {
+        if ((st = http_chunk_line(buf, pr->pos, len, lim->max_body, &size, &next)) !=
+            HTTP_COMPLETE) {
             if (st == HTTP_INCOMPLETE) *consumed = len + 1;
             return st;
         }
-        if (size == 0) break;
-        if (size > max_body - total) return HTTP_ERR_TOO_LARGE;
-        total += size;
+        if (size == 0) {
+            pr->trailer_start = pr->pos = next;
+            break;
+        }
+        if (size > lim->max_body - pr->total) return HTTP_ERR_TOO_LARGE;
         if (len - next <= size) { /* the data and at least the LF after it */
             *consumed = next + size + 1;
             return HTTP_INCOMPLETE;
         }
-        size_t d = next + size;
+        size_t d = next + size, after;
         if (buf[d] == '\n') {
-            p = d + 1;
+            after = d + 1;
         } else if (buf[d] == '\r') {
             if (d + 1 == len) {
                 *consumed = d + 2;
                 return HTTP_INCOMPLETE;
             }
             if (buf[d + 1] != '\n') return HTTP_ERR_BAD_REQUEST;
-            p = d + 2;
+            after = d + 2;
         } else {
             return HTTP_ERR_BAD_REQUEST;
         }
-        if ((p - start) - total > HTTP_MAX_HEADER_BYTES + total / 8) return HTTP_ERR_TOO_LARGE;
+        pr->total += size;
+        pr->pos = after;
+        if ((pr->pos - pr->body_start) - pr->total > lim->max_head + pr->total / 8)
+            return HTTP_ERR_TOO_LARGE;
     }
 
     /* Trailer fields: checked, then ignored. */
-    size_t tstart = p = next, end;
+    size_t limit =
+        len - pr->trailer_start > lim->max_head ? pr->trailer_start + lim->max_head : len;
     for (;;) {
-        size_t limit = len - tstart > HTTP_MAX_HEADER_BYTES ? tstart + HTTP_MAX_HEADER_BYTES : len;
-        if (!http_line(buf, p, limit, &end, &next)) {
-            if (limit != len) return HTTP_ERR_TOO_LARGE;
+        if (!http_line(buf, pr->pos, limit, &end, &next)) {
+            if (limit != len) return HTTP_ERR_HEAD_TOO_LARGE;
             *consumed = len + 1;
             return HTTP_INCOMPLETE;
         }
-        if (end == p) break;
+        if (end == pr->pos) break;
         http_header_t h;
-        if (!http_parse_field(buf, p, end, &h)) return HTTP_ERR_BAD_REQUEST;
-        p = next;
+        if (!http_parse_field(buf, pr->pos, end, &h)) return HTTP_ERR_BAD_REQUEST;
+        pr->pos = next;
     }
     *consumed = next;
+    return HTTP_COMPLETE;
+}
+
+/* The chunked body starting at buf[start]: checks it all, then de-chunks it
+ * in place. */
+static http_status_t http_parse_chunked(char *buf, size_t len, size_t start,
+                                        const http_limits_t *lim, http_progress_t *progress,
+                                        http_request_t *req, size_t *consumed)
+{
+    http_progress_t pr = {.body_start = start, .pos = start};
+    http_status_t st = http_chunked_walk(buf, len, lim, &pr, consumed);
+    if (st == HTTP_INCOMPLETE && progress) *progress = pr;
+    if (st != HTTP_COMPLETE) return st;
 
     /* Everything is there: move the data down over the framing. */
     char *dst = buf + start;
-    for (p = start;;) {
-        http_chunk_line(buf, p, len, max_body, &size, &next);
+    size_t size, next;
+    for (size_t p = start;;) {
+        http_chunk_line(buf, p, len, lim->max_body, &size, &next);
         if (size == 0) break;
         memmove(dst, buf + next, size);
         dst += size;
         p = next + size + (buf[next + size] == '\r' ? 2 : 1);
     }
     req->body = buf + start;
-    req->body_len = total;
+    req->body_len = pr.total;
     return HTTP_COMPLETE;
 }
 
-http_status_t http_parse_request(char *buf, size_t len, size_t max_body, http_request_t *req,
-                                 size_t *consumed)
+http_status_t http_parse_request(char *buf, size_t len, const http_limits_t *limits,
+                                 http_progress_t *progress, http_request_t *req, size_t *consumed)
 {
     *consumed = 0;
     req->method = NULL;
@@ -293,7 +319,17 @@ http_status_t http_parse_request(char *buf, size_t len, size_t max_body, http_re
     req->body = NULL;
     req->body_len = 0;
 
-    size_t limit = len < HTTP_MAX_HEADER_BYTES ? len : HTTP_MAX_HEADER_BYTES;
+    if (progress && progress->body_start) {
+        /* Only the rest of a chunked body is new: walk it from where the
+         * last call stopped; parse everything once it is complete. */
+        http_status_t st = http_chunked_walk(buf, len, limits, progress, consumed);
+        if (st == HTTP_INCOMPLETE) return st;
+        memset(progress, 0, sizeof *progress);
+        if (st != HTTP_COMPLETE) return st;
+    }
+
+    size_t max_head = limits->max_head;
+    size_t limit = len < max_head ? len : max_head;
     size_t pos = 0, end, next;
     while (pos < limit && (buf[pos] == '\r' || buf[pos] == '\n')) {
         if (buf[pos] == '\r' && pos + 1 < limit && buf[pos + 1] != '\n')
@@ -303,7 +339,7 @@ http_status_t http_parse_request(char *buf, size_t len, size_t max_body, http_re
 
     if (!http_line(buf, pos, limit, &end, &next)) {
         if (!http_request_line_prefix_ok(buf, pos, limit)) return HTTP_ERR_BAD_REQUEST;
-        return len >= HTTP_MAX_HEADER_BYTES ? HTTP_ERR_TOO_LARGE : HTTP_INCOMPLETE;
+        return len >= max_head ? HTTP_ERR_HEAD_TOO_LARGE : HTTP_INCOMPLETE;
     }
     http_status_t st = http_parse_request_line(buf, pos, end, req);
     if (st != HTTP_COMPLETE) {
@@ -316,10 +352,13 @@ http_status_t http_parse_request(char *buf, size_t len, size_t max_body, http_re
     for (pos = next;;) {
         if (!http_line(buf, pos, limit, &end, &next)) {
             req->method = NULL;
-            return len >= HTTP_MAX_HEADER_BYTES ? HTTP_ERR_TOO_LARGE : HTTP_INCOMPLETE;
+            return len >= max_head ? HTTP_ERR_HEAD_TOO_LARGE : HTTP_INCOMPLETE;
         }
         if (end == pos) break;
-        if (req->header_count == HTTP_MAX_HEADERS) goto fail_large;
+        if (req->header_count == HTTP_MAX_HEADERS) {
+            req->method = NULL;
+            return HTTP_ERR_HEAD_TOO_LARGE;
+        }
         http_header_t *h = &req->headers[req->header_count];
         if (!http_parse_field(buf, pos, end, h)) goto fail_bad;
         req->header_count++;
@@ -347,8 +386,9 @@ http_status_t http_parse_request(char *buf, size_t len, size_t max_body, http_re
     else
         req->keep_alive = conn_keep && !conn_close && !req->chunked;
 
-    if (req->chunked) return http_parse_chunked(buf, len, head_end, max_body, req, consumed);
-    if (length > max_body || length > SIZE_MAX - head_end) goto fail_large;
+    if (req->chunked)
+        return http_parse_chunked(buf, len, head_end, limits, progress, req, consumed);
+    if (length > limits->max_body || length > SIZE_MAX - head_end) goto fail_large;
     *consumed = head_end + (size_t)length;
     if (len < *consumed) return HTTP_INCOMPLETE;
     req->body = buf + head_end;

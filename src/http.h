@@ -3,7 +3,10 @@
  * The server feeds it the bytes received so far on a connection; it answers
  * "need more", "here is one complete request of N bytes" or an error.  Only
  * what a DynamoDB endpoint needs: request line, headers, Content-Length or
- * chunked bodies.  Header values point into the caller's buffer.
+ * chunked bodies.  Header values point into the caller's buffer.  The
+ * caller sets the limits (head and body sizes); a chunked body's walk can be
+ * resumed where the previous call stopped, so a body arriving in many small
+ * reads costs time in proportion to its size, not to its size squared.
  */
 #ifndef DDBD_HTTP_H
 #define DDBD_HTTP_H
@@ -11,8 +14,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HTTP_MAX_HEADER_BYTES (64 * 1024) /* request line + headers */
 #define HTTP_MAX_HEADERS 100
+
+typedef struct {
+    size_t max_head; /* request line + headers; also the trailers of a chunked body */
+    size_t max_body; /* the body (de-chunked) */
+} http_limits_t;
+
+/* How far the walk through an incomplete chunked body got: kept by the
+ * caller between calls on the same request (its bytes unchanged, more
+ * appended), all zero for a new request. */
+typedef struct {
+    size_t body_start;    /* 0: nothing to resume */
+    size_t pos;           /* the next line to read: a chunk-size line or a trailer */
+    size_t total;         /* body bytes in the chunks before pos */
+    size_t trailer_start; /* 0 while in the chunks */
+} http_progress_t;
 
 typedef struct {
     const char *name;
@@ -42,16 +59,26 @@ typedef struct {
 typedef enum {
     HTTP_INCOMPLETE = 0,
     HTTP_COMPLETE = 1,
-    HTTP_ERR_BAD_REQUEST = -1,   /* malformed: answer 400 and close */
-    HTTP_ERR_TOO_LARGE = -2,     /* headers or body over the limit: 413 and close */
-    HTTP_ERR_BAD_VERSION = -3,   /* not HTTP/1.x: 505 and close */
+    HTTP_ERR_BAD_REQUEST = -1,    /* malformed: answer 400 and close */
+    HTTP_ERR_TOO_LARGE = -2,      /* body (or its chunk framing) over the limit: 413 and close */
+    HTTP_ERR_BAD_VERSION = -3,    /* not HTTP/1.x: 505 and close */
+    HTTP_ERR_HEAD_TOO_LARGE = -4, /* request line + headers (or trailers) over the limit, or
+                                     more than HTTP_MAX_HEADERS fields: 431 and close */
 } http_status_t;
 
 /* Parse one request from buf[0..len).  On HTTP_COMPLETE, *consumed is the
- * number of bytes the whole request (head + body) occupied.  max_body is the
- * largest body accepted.  May modify buf (chunked bodies). */
-http_status_t http_parse_request(char *buf, size_t len, size_t max_body, http_request_t *req,
-                                 size_t *consumed);
+ * number of bytes the whole request (head + body) occupied.  May modify buf
+ * (chunked bodies).
+ *
+ * progress may be NULL.  Otherwise, on HTTP_INCOMPLETE inside a chunked
+ * body it records how far the walk got, and a later call with the same
+ * progress (and the same bytes, more appended) resumes there: it then
+ * answers HTTP_INCOMPLETE without parsing the head again (*req left empty,
+ * req->method NULL), or parses the whole request once it is complete.  The
+ * answer is always the one a call without progress would give.  Zero it
+ * for a new request. */
+http_status_t http_parse_request(char *buf, size_t len, const http_limits_t *limits,
+                                 http_progress_t *progress, http_request_t *req, size_t *consumed);
 
 /* Case-insensitive header lookup; NULL when absent. */
 const http_header_t *http_request_header(const http_request_t *req, const char *name);

@@ -1,5 +1,8 @@
 /* main: command line, start-up and shutdown of ddbd. */
+#include <errno.h>
+#include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +14,16 @@
 
 #define DDBD_VERSION "0.1.0"
 
+#define MAIN_MAX_TIMEOUT_S 86400.0            /* a day */
+#define MAIN_MAX_BYTES (1024.0 * 1024 * 1024) /* 1 GiB */
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: ddbd [--port N] [--bind ADDR] [--data-dir DIR | --in-memory] [--region R]\n"
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
-            "            [--stream-iterator-lifetime S]\n"
-            "            [--ttl-delay S] [--ttl-cooldown S] [--help] [--version]\n"
+            "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
+            "            [limits...] [--help] [--version]\n"
             "\n"
             "  --port N        TCP port to listen on (default 8000)\n"
             "  --bind ADDR     address to bind (default 127.0.0.1)\n"
@@ -31,14 +37,37 @@ static void usage(FILE *f)
             "  --stream-iterator-lifetime S  shard iterators expire after S seconds (default 900)\n"
             "  --ttl-delay S     expired items are deleted within about S seconds (default 1)\n"
             "  --ttl-cooldown S  a table's TTL setting may change once per S seconds\n"
-            "                    (default 3600, as the service)\n");
+            "                    (default 3600, as the service)\n"
+            "\n"
+            "limits (SECONDS may have a fraction, e.g. 0.5):\n"
+            "  --header-timeout SECONDS  to receive a request's line and headers, from its\n"
+            "                            first byte; then 408 and close (default %g)\n"
+            "  --body-timeout SECONDS    to receive a request's body once its headers are in;\n"
+            "                            then 408 and close (default %g)\n"
+            "  --idle-timeout SECONDS    a connection without a request in progress is closed\n"
+            "                            after this long (default %g)\n"
+            "  --write-timeout SECONDS   a connection whose responses go unread for this long\n"
+            "                            is closed (default %g)\n"
+            "  --max-header-bytes N      request line and headers; larger: 431 (default %zu)\n"
+            "  --max-body-bytes N        request body, also once un-gzipped; larger: 413\n"
+            "                            (default %zu, the service's limit)\n"
+            "  --max-output-bytes N      unsent responses at which a connection's pipelined\n"
+            "                            requests wait for the client to read (default %zu)\n"
+            "  --max-connections N       open connections; more are closed at once\n"
+            "                            (default %zu)\n",
+            SERVER_DEFAULT_HEADER_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_BODY_TIMEOUT_MS / 1000.0,
+            SERVER_DEFAULT_IDLE_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_WRITE_TIMEOUT_MS / 1000.0,
+            (size_t)SERVER_DEFAULT_MAX_HEADER_BYTES, (size_t)SERVER_DEFAULT_MAX_BODY_BYTES,
+            (size_t)SERVER_DEFAULT_MAX_OUTPUT_BYTES, (size_t)SERVER_DEFAULT_MAX_CONNECTIONS);
 }
 
-static bool parse_seconds(const char *s, double lo, double *out)
+/* Seconds (with a fraction) of at least lo, for the change log's periods. */
+static bool parse_duration(const char *s, double lo, double *out)
 {
     char *end;
+    errno = 0;
     double v = strtod(s, &end);
-    if (!*s || *end || !(v >= lo) || v > 1e9) return false;
+    if (*s < '0' || *s > '9' || *end || errno || !isfinite(v) || v < lo || v > 1e9) return false;
     *out = v;
     return true;
 }
@@ -46,16 +75,41 @@ static bool parse_seconds(const char *s, double lo, double *out)
 static bool parse_int(const char *s, int lo, int hi, int *out)
 {
     char *end;
+    errno = 0;
     long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) return false;
+    if (!*s || *end || errno || v < lo || v > hi) return false;
     *out = (int)v;
+    return true;
+}
+
+/* A whole number in [lo, hi]. */
+static bool parse_size(const char *s, double lo, double hi, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end || errno || (double)v < lo || (double)v > hi) return false;
+    *out = (size_t)v;
+    return true;
+}
+
+/* Seconds, possibly with a fraction, from 1 ms to a day; kept in ms. */
+static bool parse_seconds(const char *s, unsigned *out_ms)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*s < '0' || *s > '9' || *end || errno || !isfinite(v) || v < 0.001 ||
+        v > MAIN_MAX_TIMEOUT_S)
+        return false;
+    *out_ms = (unsigned)(v * 1000 + 0.5);
     return true;
 }
 
 int main(int argc, char **argv)
 {
-    server_config_t srv = {.bind = "127.0.0.1", .port = 8000, .threads = 0,
-                           .region = "us-east-1"};
+    server_config_t srv;
+    server_config_init(&srv);
     api_config_t api = {.data_dir = "./data", .in_memory = false, .region = "us-east-1",
                         .stream_retention_s = 86400, .stream_shard_lifetime_s = 14400,
                         .stream_iterator_lifetime_s = 900,
@@ -63,6 +117,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        bool ok = true, known = true;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage(stdout);
             return 0;
@@ -71,39 +126,57 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(arg, "--in-memory") == 0) {
             api.in_memory = true;
-        } else if (next && strcmp(arg, "--port") == 0) {
-            if (!parse_int(next, 0, 65535, &srv.port)) goto bad;
-            i++;
-        } else if (next && strcmp(arg, "--threads") == 0) {
-            if (!parse_int(next, 0, 256, &srv.threads)) goto bad;
-            i++;
-        } else if (next && strcmp(arg, "--bind") == 0) {
-            srv.bind = argv[++i];
-        } else if (next && strcmp(arg, "--data-dir") == 0) {
-            api.data_dir = argv[++i];
-        } else if (next && strcmp(arg, "--region") == 0) {
-            srv.region = api.region = argv[++i];
-        } else if (next && strcmp(arg, "--stream-retention") == 0) {
-            if (!parse_seconds(next, 0.05, &api.stream_retention_s)) goto bad;
-            i++;
-        } else if (next && strcmp(arg, "--stream-shard-lifetime") == 0) {
-            if (!parse_seconds(next, 0.05, &api.stream_shard_lifetime_s)) goto bad;
-            i++;
-        } else if (next && strcmp(arg, "--stream-iterator-lifetime") == 0) {
-            if (!parse_seconds(next, 0.05, &api.stream_iterator_lifetime_s)) goto bad;
-            i++;
-        } else if (next && strcmp(arg, "--ttl-delay") == 0) {
-            if (!parse_seconds(next, 0.05, &api.ttl_delay_s)) goto bad;
-            i++;
-        } else if (next && strcmp(arg, "--ttl-cooldown") == 0) {
-            if (!parse_seconds(next, 0, &api.ttl_cooldown_s)) goto bad;
-            i++;
+            continue;
+        } else if (!next) {
+            ok = known = false;
+        } else if (strcmp(arg, "--port") == 0) {
+            ok = parse_int(next, 0, 65535, &srv.port);
+        } else if (strcmp(arg, "--threads") == 0) {
+            ok = parse_int(next, 0, 256, &srv.threads);
+        } else if (strcmp(arg, "--bind") == 0) {
+            srv.bind = next;
+        } else if (strcmp(arg, "--data-dir") == 0) {
+            api.data_dir = next;
+        } else if (strcmp(arg, "--region") == 0) {
+            srv.region = api.region = next;
+        } else if (strcmp(arg, "--header-timeout") == 0) {
+            ok = parse_seconds(next, &srv.header_timeout_ms);
+        } else if (strcmp(arg, "--body-timeout") == 0) {
+            ok = parse_seconds(next, &srv.body_timeout_ms);
+        } else if (strcmp(arg, "--idle-timeout") == 0) {
+            ok = parse_seconds(next, &srv.idle_timeout_ms);
+        } else if (strcmp(arg, "--write-timeout") == 0) {
+            ok = parse_seconds(next, &srv.write_timeout_ms);
+        } else if (strcmp(arg, "--max-header-bytes") == 0) {
+            /* Room for a request line and the headers SDKs send. */
+            ok = parse_size(next, 1024, MAIN_MAX_BYTES, &srv.max_header_bytes);
+        } else if (strcmp(arg, "--max-body-bytes") == 0) {
+            ok = parse_size(next, 1, MAIN_MAX_BYTES, &srv.max_body_bytes);
+        } else if (strcmp(arg, "--max-output-bytes") == 0) {
+            ok = parse_size(next, 1, MAIN_MAX_BYTES, &srv.max_output_bytes);
+        } else if (strcmp(arg, "--max-connections") == 0) {
+            ok = parse_size(next, 1, 10000000, &srv.max_connections);
+        } else if (strcmp(arg, "--stream-retention") == 0) {
+            ok = parse_duration(next, 0.05, &api.stream_retention_s);
+        } else if (strcmp(arg, "--stream-shard-lifetime") == 0) {
+            ok = parse_duration(next, 0.05, &api.stream_shard_lifetime_s);
+        } else if (strcmp(arg, "--stream-iterator-lifetime") == 0) {
+            ok = parse_duration(next, 0.05, &api.stream_iterator_lifetime_s);
+        } else if (strcmp(arg, "--ttl-delay") == 0) {
+            ok = parse_duration(next, 0.05, &api.ttl_delay_s);
+        } else if (strcmp(arg, "--ttl-cooldown") == 0) {
+            ok = parse_duration(next, 0, &api.ttl_cooldown_s);
         } else {
-            goto bad;
+            ok = known = false;
         }
-        continue;
-    bad:
-        fprintf(stderr, "ddbd: bad argument: %s\n", arg);
+        if (ok) {
+            i++;
+            continue;
+        }
+        if (known)
+            fprintf(stderr, "ddbd: bad value for %s: %s\n", arg, next);
+        else
+            fprintf(stderr, "ddbd: bad argument: %s\n", arg);
         usage(stderr);
         return 2;
     }

@@ -2,7 +2,8 @@
  *
  * Each I/O thread runs one epoll loop over its own SO_REUSEPORT listening
  * socket, its connections, an eventfd (completions of pending api calls and
- * the stop request) and a one-second timerfd (timeouts).  Connections are
+ * the stop request) and a timerfd (timeouts) ticking at a quarter of the
+ * shortest timeout, at most once a second.  Connections are
  * edge-triggered and registered once for input and output: the loop tracks
  * readiness itself, so pausing input (a call pending in the writer, a large
  * output backlog) or waiting for output space costs no epoll_ctl call.
@@ -20,14 +21,23 @@
  * thread's on_complete queues the slot for its loop (mutex and eventfd);
  * the loop answers and resumes the connection's pipelined input.
  *
- * Limits and timeouts (checked by the timer): a request still partial after
- * 60 s, an idle keep-alive connection after 300 s (clients reconnect cheaply;
- * this is long enough for SDK connection pools), and output that makes no
- * progress for 60 s close the connection.  Buffers of connections idle for
- * 10 s are released.  Closing after an error or "Connection: close" shuts
- * down the sending side and drains input for up to 2 s, so the client reads
- * the response rather than a reset.  Over 10,000 connections per thread,
- * or out of descriptors, new connections are accepted and closed at once.
+ * Limits and timeouts (server.h): the timer walks the thread's connections
+ * and compares the times they last moved with the limits, so the request
+ * path only stores the loop's clock (read once per wake-up) in a field or
+ * two.  A request whose head or body is late gets 408; an idle connection,
+ * or one whose output does not move, is closed.  Buffers of connections
+ * idle for 10 s are released.  Closing after an error, a timeout or
+ * "Connection: close" shuts down the sending side and drains input for up
+ * to 2 s, so the client reads the response rather than a reset.  Over
+ * max_connections (counted across threads), or out of descriptors, new
+ * connections are accepted and closed at once.
+ *
+ * Fairness: a connection is driven for at most SERVER_REQUESTS_PER_TURN
+ * requests and SERVER_READS_PER_TURN reads per turn; with more to do it
+ * goes on the thread's "again" list and waits for the other ready
+ * connections.  Its unsent output stops the serving of its pipelined
+ * requests at max_output_bytes, so deep pipelining costs one connection's
+ * worth of memory and no more than its turns of time.
  *
  * SIGTERM and SIGINT are caught by a handler that only writes to an
  * eventfd: a handler works whichever thread the signal lands on, even
@@ -56,6 +66,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -70,19 +81,18 @@
 #include "log.h"
 
 #define SERVER_MAX_THREADS 256
-#define SERVER_MAX_CONNS 10000        /* per thread */
 #define SERVER_READ_SIZE (16 * 1024)  /* space offered to each recv */
-#define SERVER_OUT_HIGH (1024 * 1024) /* unsent bytes that pause serving input */
 #define SERVER_BUF_KEEP (64 * 1024)   /* larger slot buffers are freed after use */
 #define SERVER_FREE_SLOTS 64          /* idle call slots kept per thread */
-#define SERVER_REQUEST_TIMEOUT 60     /* s to finish sending a request */
-#define SERVER_IDLE_TIMEOUT 300       /* s a keep-alive connection may idle */
-#define SERVER_WRITE_TIMEOUT 60       /* s without output progress */
-#define SERVER_TRIM_AFTER 10          /* s idle before buffers are released */
-#define SERVER_LINGER 2               /* s of draining input before a close */
-#define SERVER_SHUTDOWN_GRACE 5       /* s for pending calls at shutdown */
+#define SERVER_TRIM_AFTER_MS 10000    /* idle before buffers are released */
+#define SERVER_LINGER_MS 2000         /* of draining input before a close */
+#define SERVER_SHUTDOWN_GRACE_MS 5000 /* for pending calls at shutdown */
+#define SERVER_TICK_MAX_MS 1000
+#define SERVER_TICK_MIN_MS 10
+#define SERVER_FD_RESERVE 64 /* descriptors kept for everything but connections */
 #define SERVER_EVENTS 128
-#define SERVER_READS_PER_TURN 16 /* then other connections get a turn */
+#define SERVER_READS_PER_TURN 16    /* then other connections get a turn */
+#define SERVER_REQUESTS_PER_TURN 32 /* likewise */
 #define SERVER_REQUEST_ID_LEN 52
 
 typedef enum { EV_LISTEN, EV_WAKE, EV_TIMER, EV_CONN } ev_kind_t;
@@ -114,7 +124,9 @@ struct conn {
     /* Parser state of the request at in_off, to avoid re-parsing in vain. */
     size_t parse_seen; /* bytes present at the last incomplete parse (0: none) */
     size_t parse_need; /* head complete: the request needs at least this many */
+    http_progress_t progress; /* through its chunked body */
     bool continue_sent;
+    unsigned budget; /* requests left in this turn */
 
     call_slot_t *inflight;   /* pending api call */
     size_t inflight_len;     /* bytes of input its request occupies */
@@ -123,6 +135,7 @@ struct conn {
     bool inflight_cors;
 
     bool readable, writable; /* edge-triggered readiness not yet consumed */
+    bool peer_shut;          /* EPOLLRDHUP seen: read on to the EOF, no edge will come */
     bool again;              /* on the thread's again list */
     conn_t *again_next;
     bool peer_eof;
@@ -130,13 +143,17 @@ struct conn {
     bool lingering; /* write side shut, draining input */
     bool dead;
 
-    time_t last_active;    /* last byte read or request served */
-    time_t request_start;  /* first byte of the partial request at in_off */
-    time_t write_progress; /* last time the output moved */
+    /* Times in ms of the loop's clock (server_thread.now). */
+    int64_t last_active;    /* last byte read or request served */
+    int64_t request_start;  /* first byte of the partial request at in_off */
+    int64_t head_done;      /* its head complete (parse_need set) */
+    int64_t write_progress; /* last time the output moved */
 };
 
 struct server_thread {
     server_t *srv;
+    const server_config_t *cfg;
+    http_limits_t limits;
     int index;
     pthread_t tid;
     int epfd, listen_fd, wake_fd, timer_fd, reserve_fd;
@@ -145,8 +162,7 @@ struct server_thread {
     api_thread_t *api;
     bool api_failed;
 
-    conn_t *conns; /* live */
-    size_t nconns;
+    conn_t *conns;   /* live */
     conn_t *dead;    /* closed this iteration, freed after it */
     conn_t *again;   /* still readable after their read budget: revisit */
     size_t nzombies; /* closed with a call pending: freed on completion */
@@ -158,13 +174,13 @@ struct server_thread {
     call_slot_t *done_head, *done_tail;
 
     bool stopping;
-    time_t stop_deadline;
-    time_t now; /* CLOCK_MONOTONIC seconds, refreshed per wakeup */
+    int64_t stop_deadline;
+    int64_t now; /* CLOCK_MONOTONIC_COARSE in ms, refreshed per wakeup */
 
     uint64_t rng;
     time_t date_sec;
     char date[32]; /* "Sun, 06 Nov 1994 08:49:37 GMT" */
-    time_t last_overload_log;
+    int64_t last_overload_log; /* in seconds */
 };
 
 struct server {
@@ -174,6 +190,8 @@ struct server {
     char health[128];
     size_t health_len;
     atomic_bool stop;
+    atomic_size_t nconns; /* open connections of all threads */
+    unsigned tick_ms;
 
     /* Start-up handshake: every thread reports (ready), then waits for go
      * (1: serve, -1: give up because another thread failed). */
@@ -186,11 +204,13 @@ static int server_stop_fd = -1; /* written by the signal handler */
 
 /* ---- small helpers ---- */
 
-static time_t server_monotonic(void)
+/* The coarse clock is read from memory, without a system call; its
+ * resolution (a few ms) is plenty for timeouts. */
+static int64_t server_monotonic_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return ts.tv_sec;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static uint64_t thread_random(server_thread_t *t)
@@ -245,7 +265,9 @@ static const char *status_reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 413: return "Request Entity Too Large";
+    case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
@@ -345,7 +367,7 @@ static void conn_unlink(conn_t *c)
         t->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     c->prev = c->next = NULL;
-    t->nconns--;
+    atomic_fetch_sub_explicit(&t->srv->nconns, 1, memory_order_relaxed);
 }
 
 static void conn_free(conn_t *c)
@@ -373,8 +395,18 @@ static void conn_close(conn_t *c)
     t->dead = c;
 }
 
+/* Revisit the connection after the other ready ones: it has more to do
+ * than one turn allows, and no new edge will announce it. */
+static void conn_defer(conn_t *c)
+{
+    if (c->again) return;
+    c->again = true;
+    c->again_next = c->t->again;
+    c->t->again = c;
+}
+
 /* Close after the client has had time to read what was sent: shut down our
- * side and discard its input until it closes too (or SERVER_LINGER). */
+ * side and discard its input until it closes too (or SERVER_LINGER_MS). */
 static void conn_linger_drain(conn_t *c);
 
 static void conn_close_gracefully(conn_t *c)
@@ -394,8 +426,12 @@ static void conn_close_gracefully(conn_t *c)
 
 static void conn_linger_drain(conn_t *c)
 {
-    char scratch[4096];
-    while (c->readable) {
+    char scratch[SERVER_READ_SIZE];
+    for (int reads = 0; c->readable; reads++) {
+        if (reads == SERVER_READS_PER_TURN) {
+            conn_defer(c);
+            return;
+        }
         ssize_t n = recv(c->fd, scratch, sizeof scratch, 0);
         if (n > 0) continue;
         if (n < 0 && errno == EINTR) continue;
@@ -498,13 +534,23 @@ static void conn_respond(conn_t *c, const response_t *r)
     c->out.len = (size_t)(p - c->out.data);
 }
 
-/* Answers an unparseable request and closes after it. */
-static void conn_respond_error(conn_t *c, http_status_t st)
+/* Answers a request that cannot be served with a bare status, and closes
+ * after it. */
+static void conn_respond_status(conn_t *c, int status)
 {
-    response_t r = {.close = true};
-    r.status = st == HTTP_ERR_TOO_LARGE ? 413 : st == HTTP_ERR_BAD_VERSION ? 505 : 400;
+    response_t r = {.status = status, .close = true};
     conn_respond(c, &r);
     c->closing = true;
+}
+
+static int http_error_status(http_status_t st)
+{
+    switch (st) {
+    case HTTP_ERR_TOO_LARGE: return 413;
+    case HTTP_ERR_HEAD_TOO_LARGE: return 431;
+    case HTTP_ERR_BAD_VERSION: return 505;
+    default: return 400;
+    }
 }
 
 /* The request at in_off, of len bytes, has been answered. */
@@ -513,6 +559,7 @@ static void conn_consume(conn_t *c, size_t len, bool keep)
     c->in_off += len;
     if (c->in_off == c->in.len) c->in_off = c->in.len = 0;
     c->parse_seen = c->parse_need = 0;
+    memset(&c->progress, 0, sizeof c->progress);
     c->continue_sent = false;
     c->last_active = c->request_start = c->t->now;
     if (!keep) c->closing = true;
@@ -564,8 +611,8 @@ static void *zlib_arena_alloc(void *opaque, uInt items, uInt size)
 static void zlib_arena_free(void *opaque, void *p) { (void)opaque, (void)p; }
 
 /* Inflates a gzip body (one or more members) into the arena.  Returns 0,
- * -1 when corrupt, -2 when the result exceeds SERVER_MAX_BODY. */
-static int request_gunzip(arena_t *a, const char *in, size_t in_len, const char **out,
+ * -1 when corrupt, -2 when the result exceeds max bytes. */
+static int request_gunzip(arena_t *a, const char *in, size_t in_len, size_t max, const char **out,
                           size_t *out_len)
 {
     z_stream zs;
@@ -574,7 +621,7 @@ static int request_gunzip(arena_t *a, const char *in, size_t in_len, const char 
     zs.zfree = zlib_arena_free;
     zs.opaque = a;
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return -1;
-    size_t cap = in_len < SERVER_MAX_BODY / 4 ? in_len * 4 : SERVER_MAX_BODY + 1;
+    size_t cap = in_len < max / 4 ? in_len * 4 : max + 1;
     if (cap < 4096) cap = 4096;
     char *buf = arena_alloc(a, cap);
     size_t produced = 0;
@@ -585,7 +632,7 @@ static int request_gunzip(arena_t *a, const char *in, size_t in_len, const char 
         zs.avail_out = (uInt)(cap - produced);
         int rc = inflate(&zs, Z_NO_FLUSH);
         produced = (size_t)((char *)zs.next_out - buf);
-        if (produced > SERVER_MAX_BODY) return -2;
+        if (produced > max) return -2;
         if (rc == Z_STREAM_END) {
             if (zs.avail_in == 0) break;
             if (inflateReset(&zs) != Z_OK) return -1; /* another gzip member follows */
@@ -593,7 +640,7 @@ static int request_gunzip(arena_t *a, const char *in, size_t in_len, const char 
         }
         if (rc != Z_OK && rc != Z_BUF_ERROR) return -1;
         if (zs.avail_out == 0) {
-            size_t ncap = cap * 2 > SERVER_MAX_BODY + 1 ? SERVER_MAX_BODY + 1 : cap * 2;
+            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
             buf = arena_realloc(a, buf, produced, ncap);
             cap = ncap;
         } else if (zs.avail_in == 0) {
@@ -641,7 +688,8 @@ static bool conn_call(conn_t *c, const http_request_t *req, const req_headers_t 
 
     if (h->encoding && req->body_len &&
         mem_ieq(h->encoding->value, h->encoding->value_len, "gzip")) {
-        int rc = request_gunzip(s->arena, req->body, req->body_len, &call->body, &call->body_len);
+        int rc = request_gunzip(s->arena, req->body, req->body_len, t->limits.max_body, &call->body,
+                                &call->body_len);
         if (rc != 0) {
             response_t r = {.status = rc == -2 ? 413 : 400,
                             .close = rc == -2 || !keep,
@@ -727,16 +775,19 @@ static bool request_expects_continue(const http_request_t *req)
 }
 
 /* Serves the complete requests buffered, in order, until one is pending,
- * the input ends mid-request, or the output backlog is too large. */
+ * the input ends mid-request, the output backlog is too large or the turn's
+ * budget is spent. */
 static void conn_serve(conn_t *c)
 {
-    while (!c->inflight && !c->closing && !c->dead && conn_backlog(c) < SERVER_OUT_HIGH) {
+    server_thread_t *t = c->t;
+    while (!c->inflight && !c->closing && !c->dead && c->budget &&
+           conn_backlog(c) < t->cfg->max_output_bytes) {
         char *data = c->in.data + c->in_off;
         size_t len = c->in.len - c->in_off;
         if (len == 0) break;
         if (c->parse_need) {
             if (len < c->parse_need) break;
-        } else if (c->parse_seen && len < HTTP_MAX_HEADER_BYTES &&
+        } else if (c->parse_seen && len < t->limits.max_head &&
                    !memchr(data + c->parse_seen, '\n', len - c->parse_seen)) {
             /* The head is still incomplete and no new line arrived: the
              * parser would answer the same, after re-reading everything. */
@@ -745,9 +796,10 @@ static void conn_serve(conn_t *c)
         }
         http_request_t req;
         size_t used;
-        http_status_t st = http_parse_request(data, len, SERVER_MAX_BODY, &req, &used);
+        http_status_t st = http_parse_request(data, len, &t->limits, &c->progress, &req, &used);
         if (st == HTTP_INCOMPLETE) {
             c->parse_seen = len;
+            if (used && !c->parse_need) c->head_done = t->now;
             c->parse_need = used;
             if (used && !c->continue_sent && request_expects_continue(&req)) {
                 buf_append_str(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
@@ -756,9 +808,10 @@ static void conn_serve(conn_t *c)
             break;
         }
         if (st != HTTP_COMPLETE) {
-            conn_respond_error(c, st);
+            conn_respond_status(c, http_error_status(st));
             break;
         }
+        c->budget--;
         if (!conn_handle(c, &req, used)) break;
     }
 }
@@ -785,7 +838,9 @@ static read_result_t conn_read(conn_t *c)
             if (c->in.len == 0) c->request_start = c->t->now;
             c->in.len += (size_t)n;
             c->last_active = c->t->now;
-            if ((size_t)n < space) c->readable = false;
+            /* A short read drained the socket, unless the peer's FIN came
+             * with the data: then only reading on finds the EOF. */
+            if ((size_t)n < space && !c->peer_shut) c->readable = false;
             return READ_DATA;
         }
         if (n == 0) {
@@ -802,7 +857,8 @@ static read_result_t conn_read(conn_t *c)
     }
 }
 
-/* Runs a connection as far as it can go: serve, read, serve..., then send. */
+/* Runs a connection as far as one turn allows: serve, read, serve..., then
+ * send. */
 static void conn_drive(conn_t *c)
 {
     if (c->dead) return;
@@ -810,22 +866,25 @@ static void conn_drive(conn_t *c)
         conn_linger_drain(c);
         return;
     }
+    size_t high = c->t->cfg->max_output_bytes;
+    bool more = false; /* work left that this turn may not do */
+    c->budget = SERVER_REQUESTS_PER_TURN;
     for (int reads = 0;;) {
         conn_serve(c);
         if (c->dead) return;
-        if (conn_backlog(c) >= SERVER_OUT_HIGH) {
+        if (conn_backlog(c) >= high) {
             if (!conn_flush(c)) return;
-            if (conn_backlog(c) >= SERVER_OUT_HIGH) break; /* wait for EPOLLOUT */
+            if (conn_backlog(c) >= high) break; /* wait for EPOLLOUT */
             continue;
         }
-        if (c->inflight || c->closing || c->peer_eof || !c->readable) break;
+        if (c->inflight || c->closing) break;
+        if (c->budget == 0 && c->in.len > c->in_off) {
+            more = true; /* requests left in the input */
+            break;
+        }
+        if (c->peer_eof || !c->readable) break;
         if (reads++ == SERVER_READS_PER_TURN) {
-            /* No new edge will come for this input: revisit after the others. */
-            if (!c->again) {
-                c->again = true;
-                c->again_next = c->t->again;
-                c->t->again = c;
-            }
+            more = true; /* no new edge will come for this input */
             break;
         }
         read_result_t r = conn_read(c);
@@ -836,6 +895,10 @@ static void conn_drive(conn_t *c)
         if (r == READ_AGAIN) break;
     }
     if (!conn_flush(c)) return;
+    if (more) {
+        conn_defer(c);
+        return;
+    }
     if (c->inflight || conn_backlog(c) > 0) return;
     if (c->closing)
         conn_close_gracefully(c);
@@ -847,17 +910,24 @@ static void conn_drive(conn_t *c)
 
 /* ---- the loop ---- */
 
+/* Logs an overload at most once a second per thread. */
+static bool thread_overload_log_due(server_thread_t *t)
+{
+    if (t->now / 1000 == t->last_overload_log) return false;
+    t->last_overload_log = t->now / 1000;
+    return true;
+}
+
 static void thread_accept(server_thread_t *t)
 {
+    server_t *srv = t->srv;
     for (int i = 0; i < 64 && t->listen_fd >= 0; i++) {
         int fd = accept4(t->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
             if (errno == EMFILE || errno == ENFILE) {
-                if (t->now != t->last_overload_log) {
+                if (thread_overload_log_due(t))
                     log_warn("out of file descriptors: refusing connections");
-                    t->last_overload_log = t->now;
-                }
                 /* Free the spare descriptor to take the connection off the
                  * queue and refuse it, rather than have the level-triggered
                  * listener wake us forever.  Without a spare, stop listening
@@ -876,12 +946,14 @@ static void thread_accept(server_thread_t *t)
             if (errno != EAGAIN && errno != EWOULDBLOCK) log_warn("accept: %s", strerror(errno));
             return;
         }
-        if (t->nconns >= SERVER_MAX_CONNS) {
+        /* Counted before the check, so that threads accepting at once
+         * cannot overshoot together. */
+        if (atomic_fetch_add_explicit(&srv->nconns, 1, memory_order_relaxed) >=
+            t->cfg->max_connections) {
+            atomic_fetch_sub_explicit(&srv->nconns, 1, memory_order_relaxed);
             close(fd);
-            if (t->now != t->last_overload_log) {
-                log_warn("thread %d: %d connections, refusing more", t->index, SERVER_MAX_CONNS);
-                t->last_overload_log = t->now;
-            }
+            if (thread_overload_log_due(t))
+                log_warn("%zu connections open: refusing more", t->cfg->max_connections);
             continue;
         }
         int one = 1;
@@ -899,6 +971,7 @@ static void thread_accept(server_thread_t *t)
                                  .data.ptr = c};
         if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
             log_warn("epoll_ctl: %s", strerror(errno));
+            atomic_fetch_sub_explicit(&srv->nconns, 1, memory_order_relaxed);
             close(fd);
             free(c);
             continue;
@@ -906,7 +979,6 @@ static void thread_accept(server_thread_t *t)
         c->next = t->conns;
         if (t->conns) t->conns->prev = c;
         t->conns = c;
-        t->nconns++;
     }
 }
 
@@ -942,7 +1014,7 @@ static void thread_completions(server_thread_t *t)
 static void thread_begin_stop(server_thread_t *t)
 {
     t->stopping = true;
-    t->stop_deadline = t->now + SERVER_SHUTDOWN_GRACE;
+    t->stop_deadline = t->now + SERVER_SHUTDOWN_GRACE_MS;
     if (t->listen_fd >= 0) {
         close(t->listen_fd);
         t->listen_fd = -1;
@@ -960,13 +1032,41 @@ static void thread_begin_stop(server_thread_t *t)
     }
 }
 
-/* Once a second: timeouts, idle buffers, the shutdown deadline. */
+/* The timeouts of one connection (not lingering, no call pending). */
+static void conn_check_timeouts(conn_t *c, int64_t now)
+{
+    const server_config_t *cfg = c->t->cfg;
+    size_t backlog = conn_backlog(c);
+    if (backlog > 0 && now - c->write_progress >= cfg->write_timeout_ms) {
+        conn_close(c); /* the client does not read what it asked for */
+    } else if (c->in.len > c->in_off) {
+        /* A partial request, unless its input waits for the output to
+         * drain (then the write timeout applies) or is no longer wanted. */
+        if (backlog >= cfg->max_output_bytes || c->closing) return;
+        bool late = c->parse_need ? now - c->head_done >= cfg->body_timeout_ms
+                                  : now - c->request_start >= cfg->header_timeout_ms;
+        if (late) {
+            conn_respond_status(c, 408);
+            conn_drive(c);
+        }
+    } else if (backlog == 0) {
+        if (now - c->last_active >= cfg->idle_timeout_ms) {
+            conn_close(c);
+        } else if (now - c->last_active >= SERVER_TRIM_AFTER_MS && (c->in.cap || c->out.cap)) {
+            buf_free(&c->in);
+            buf_free(&c->out);
+            c->in_off = c->out_off = 0;
+        }
+    }
+}
+
+/* Every tick: timeouts, idle buffers, the shutdown deadline. */
 static void thread_tick(server_thread_t *t)
 {
     uint64_t n;
     ssize_t r = read(t->timer_fd, &n, sizeof n);
     (void)r;
-    time_t now = t->now;
+    int64_t now = t->now;
     if (t->listen_paused && t->listen_fd >= 0) {
         if (t->reserve_fd < 0) t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &t->listen_kind};
@@ -977,17 +1077,11 @@ static void thread_tick(server_thread_t *t)
         next = c->next;
         if (c->inflight) continue;
         if (c->lingering) {
-            if (now - c->last_active >= SERVER_LINGER) conn_close(c);
-        } else if (conn_backlog(c) > 0) {
-            if (now - c->write_progress >= SERVER_WRITE_TIMEOUT) conn_close(c);
-        } else if (c->in.len > c->in_off) {
-            if (now - c->request_start >= SERVER_REQUEST_TIMEOUT) conn_close(c);
-        } else if (now - c->last_active >= SERVER_IDLE_TIMEOUT) {
-            conn_close(c);
-        } else if (now - c->last_active >= SERVER_TRIM_AFTER && (c->in.cap || c->out.cap)) {
-            buf_free(&c->in);
-            buf_free(&c->out);
-            c->in_off = c->out_off = 0;
+            /* Even while the client keeps sending (then it is on the again
+             * list): the drain lasts SERVER_LINGER_MS, no more. */
+            if (now - c->last_active >= SERVER_LINGER_MS) conn_close(c);
+        } else if (!c->again) { /* on the again list: busy, not late */
+            conn_check_timeouts(c, now);
         }
     }
     if (t->stopping && now >= t->stop_deadline) {
@@ -1041,7 +1135,7 @@ static void *thread_main(void *arg)
             }
             n = 0;
         }
-        t->now = server_monotonic();
+        t->now = server_monotonic_ms();
         for (int i = 0; i < n; i++) {
             ev_kind_t *kind = evs[i].data.ptr;
             switch (*kind) {
@@ -1056,6 +1150,7 @@ static void *thread_main(void *arg)
                 if (c->dead) break;
                 uint32_t e = evs[i].events;
                 if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
+                if (e & (EPOLLRDHUP | EPOLLHUP)) c->peer_shut = true;
                 if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) c->writable = true;
                 conn_drive(c);
                 break;
@@ -1071,8 +1166,7 @@ static void *thread_main(void *arg)
             conn_drive(c); /* a no-op when it died meanwhile */
         }
         thread_free_dead(t);
-        if (t->stopping && ((t->nconns == 0 && t->nzombies == 0) || t->now >= t->stop_deadline))
-            break;
+        if (t->stopping && ((!t->conns && t->nzombies == 0) || t->now >= t->stop_deadline)) break;
     }
 
     for (conn_t *c = t->conns, *next; c; c = next) {
@@ -1203,7 +1297,9 @@ static int thread_open(server_thread_t *t, const struct sockaddr_storage *ss, so
     t->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (t->epfd < 0 || t->wake_fd < 0 || t->timer_fd < 0) return -1;
-    struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
+    unsigned tick = t->srv->tick_ms;
+    struct timespec every = {.tv_sec = tick / 1000, .tv_nsec = (long)(tick % 1000) * 1000000};
+    struct itimerspec its = {.it_interval = every, .it_value = every};
     if (timerfd_settime(t->timer_fd, 0, &its, NULL) < 0) return -1;
     if (epoll_add(t->epfd, t->listen_fd, &t->listen_kind) < 0 ||
         epoll_add(t->epfd, t->wake_fd, &t->wake_kind) < 0 ||
@@ -1228,11 +1324,72 @@ static void thread_close(server_thread_t *t)
     pthread_mutex_destroy(&t->done_lock);
 }
 
+void server_config_init(server_config_t *cfg)
+{
+    *cfg = (server_config_t){
+        .bind = "127.0.0.1",
+        .port = 8000,
+        .threads = 0,
+        .region = "us-east-1",
+        .header_timeout_ms = SERVER_DEFAULT_HEADER_TIMEOUT_MS,
+        .body_timeout_ms = SERVER_DEFAULT_BODY_TIMEOUT_MS,
+        .idle_timeout_ms = SERVER_DEFAULT_IDLE_TIMEOUT_MS,
+        .write_timeout_ms = SERVER_DEFAULT_WRITE_TIMEOUT_MS,
+        .max_header_bytes = SERVER_DEFAULT_MAX_HEADER_BYTES,
+        .max_body_bytes = SERVER_DEFAULT_MAX_BODY_BYTES,
+        .max_output_bytes = SERVER_DEFAULT_MAX_OUTPUT_BYTES,
+        .max_connections = SERVER_DEFAULT_MAX_CONNECTIONS,
+    };
+}
+
+/* Thousands of connections need thousands of descriptors, and the soft
+ * limit is often 1024: raise it to the hard limit. */
+static void server_raise_fd_limit(const server_config_t *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        if (want == RLIM_INFINITY) {
+            /* The kernel caps descriptors at fs.nr_open. */
+            FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+            unsigned long long v = 0;
+            if (f) {
+                if (fscanf(f, "%llu", &v) != 1) v = 0;
+                fclose(f);
+            }
+            want = v ? (rlim_t)v : rl.rlim_cur;
+        }
+        struct rlimit up = {.rlim_cur = want, .rlim_max = rl.rlim_max};
+        if (want > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &up) == 0) rl.rlim_cur = want;
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < cfg->max_connections + SERVER_FD_RESERVE)
+        log_warn("up to %zu connections, but only %llu file descriptors: connections beyond "
+                 "the descriptors are refused",
+                 cfg->max_connections, (unsigned long long)rl.rlim_cur);
+}
+
+/* A quarter of the shortest timeout, so that none fires much late. */
+static unsigned server_tick_ms(const server_config_t *cfg)
+{
+    unsigned shortest = SERVER_LINGER_MS;
+    unsigned t[] = {cfg->header_timeout_ms, cfg->body_timeout_ms, cfg->idle_timeout_ms,
+                    cfg->write_timeout_ms};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (t[i] < shortest) shortest = t[i];
+    unsigned tick = shortest / 4;
+    if (tick < SERVER_TICK_MIN_MS) tick = SERVER_TICK_MIN_MS;
+    if (tick > SERVER_TICK_MAX_MS) tick = SERVER_TICK_MAX_MS;
+    return tick;
+}
+
 int server_run(const server_config_t *cfg)
 {
     static server_t srv; /* the signal handler and on_complete outlive nothing but this */
     memset(&srv, 0, sizeof srv);
     srv.cfg = cfg;
+    srv.tick_ms = server_tick_ms(cfg);
+    server_raise_fd_limit(cfg);
     long n = cfg->threads > 0 ? cfg->threads : sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1) n = 1;
     if (n > SERVER_MAX_THREADS) n = SERVER_MAX_THREADS;
@@ -1253,6 +1410,9 @@ int server_run(const server_config_t *cfg)
     for (int i = 0; i < srv.nthreads; i++) {
         server_thread_t *t = &srv.threads[i];
         t->srv = &srv;
+        t->cfg = cfg;
+        t->limits =
+            (http_limits_t){.max_head = cfg->max_header_bytes, .max_body = cfg->max_body_bytes};
         t->index = i;
         t->listen_fd = t->epfd = t->wake_fd = t->timer_fd = t->reserve_fd = -1;
     }

@@ -1,6 +1,7 @@
 /* test_http: the HTTP/1.1 request parser (src/http.c): complete and partial
- * requests at every split point, pipelining, chunked bodies, limits, every
- * error class, keep-alive rules and header lookup. */
+ * requests at every split point, pipelining, chunked bodies and resuming
+ * their walk, limits, every error class, keep-alive rules and header
+ * lookup. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -8,6 +9,7 @@
 #include "unit.h"
 
 #define MAX_BODY 1000
+#define MAX_HEAD (64 * 1024)
 
 /* The parser may rewrite its buffer (chunked bodies), and must never read
  * past len: every parse gets its own heap copy of exactly len bytes, so the
@@ -20,7 +22,19 @@ static http_status_t parse_n(const char *s, size_t len, size_t max_body, http_re
     free(copy);
     copy = malloc(len ? len : 1);
     memcpy(copy, s, len);
-    return http_parse_request(copy, len, max_body, req, consumed);
+    http_limits_t lim = {.max_head = MAX_HEAD, .max_body = max_body};
+    return http_parse_request(copy, len, &lim, NULL, req, consumed);
+}
+
+/* The same, with a head limit and a progress carried between calls. */
+static http_status_t parse_resumed(const char *s, size_t len, size_t max_head, size_t max_body,
+                                   http_progress_t *progress, http_request_t *req, size_t *consumed)
+{
+    free(copy);
+    copy = malloc(len ? len : 1);
+    memcpy(copy, s, len);
+    http_limits_t lim = {.max_head = max_head, .max_body = max_body};
+    return http_parse_request(copy, len, &lim, progress, req, consumed);
 }
 
 static http_status_t parse(const char *s, http_request_t *req, size_t *consumed)
@@ -40,12 +54,15 @@ static int mem_is(const char *p, size_t n, const char *want)
     return n == strlen(want) && memcmp(p, want, n) == 0;
 }
 
-/* Every proper prefix is incomplete; the whole request is complete and
- * consumes exactly its length, also with another request behind it. */
+/* Every proper prefix is incomplete, also when each parse resumes from the
+ * one before (as the server does), with the same lower bound on the size;
+ * the whole request is complete and consumes exactly its length, also with
+ * another request behind it. */
 static void check_splits(const char *s, const char *want_body)
 {
     http_request_t req;
-    size_t len = strlen(s), consumed;
+    size_t len = strlen(s), consumed, resumed_consumed;
+    http_progress_t progress = {0};
     for (size_t k = 0; k < len; k++) {
         http_status_t st = parse_n(s, k, MAX_BODY, &req, &consumed);
         if (st != HTTP_INCOMPLETE) {
@@ -53,7 +70,14 @@ static void check_splits(const char *s, const char *want_body)
             CHECK(st == HTTP_INCOMPLETE);
             return;
         }
+        st = parse_resumed(s, k, MAX_HEAD, MAX_BODY, &progress, &req, &resumed_consumed);
+        CHECK(st == HTTP_INCOMPLETE);
+        CHECK(resumed_consumed == consumed);
     }
+    CHECK(parse_resumed(s, len, MAX_HEAD, MAX_BODY, &progress, &req, &consumed) == HTTP_COMPLETE);
+    CHECK(consumed == len);
+    CHECK(mem_is(req.body, req.body_len, want_body));
+    CHECK(progress.body_start == 0);
     CHECK(parse_n(s, len, MAX_BODY, &req, &consumed) == HTTP_COMPLETE);
     CHECK(consumed == len);
     CHECK(mem_is(req.body, req.body_len, want_body));
@@ -132,7 +156,9 @@ static void test_pipelined(void)
     for (int i = 0; i < 4; i++) {
         http_request_t req;
         size_t consumed;
-        CHECK(http_parse_request(buf + off, len - off, MAX_BODY, &req, &consumed) == HTTP_COMPLETE);
+        http_limits_t lim = {.max_head = MAX_HEAD, .max_body = MAX_BODY};
+        CHECK(http_parse_request(buf + off, len - off, &lim, NULL, &req, &consumed) ==
+              HTTP_COMPLETE);
         CHECK(mem_is(req.body, req.body_len, bodies[i]));
         off += consumed;
     }
@@ -373,7 +399,7 @@ static void test_chunk_overhead(void)
 
 static void test_header_limits(void)
 {
-    char *s = malloc(HTTP_MAX_HEADER_BYTES * 2);
+    char *s = malloc(MAX_HEAD * 2);
     http_request_t req;
     size_t consumed;
 
@@ -385,30 +411,113 @@ static void test_header_limits(void)
     CHECK(req.header_count == HTTP_MAX_HEADERS);
     n -= 2;
     n += (size_t)sprintf(s + n, "One: more\r\n\r\n");
-    CHECK(parse_n(s, n, MAX_BODY, &req, &consumed) == HTTP_ERR_TOO_LARGE);
+    CHECK(parse_n(s, n, MAX_BODY, &req, &consumed) == HTTP_ERR_HEAD_TOO_LARGE);
 
     /* A head of exactly the limit passes; one byte more does not. */
     const char *start = "GET / HTTP/1.1\r\nBig: ";
     n = strlen(start);
     memcpy(s, start, n);
-    size_t fill = HTTP_MAX_HEADER_BYTES - n - 4;
+    size_t fill = MAX_HEAD - n - 4;
     memset(s + n, 'x', fill);
     n += fill;
     memcpy(s + n, "\r\n\r\n", 4);
     n += 4;
-    CHECK(n == HTTP_MAX_HEADER_BYTES);
+    CHECK(n == MAX_HEAD);
     CHECK(parse_n(s, n, MAX_BODY, &req, &consumed) == HTTP_COMPLETE);
-    CHECK(consumed == HTTP_MAX_HEADER_BYTES);
+    CHECK(consumed == MAX_HEAD);
     memmove(s + strlen(start) + 1, s + strlen(start), fill + 4);
-    CHECK(parse_n(s, n + 1, MAX_BODY, &req, &consumed) == HTTP_ERR_TOO_LARGE);
+    CHECK(parse_n(s, n + 1, MAX_BODY, &req, &consumed) == HTTP_ERR_HEAD_TOO_LARGE);
     /* ... and is refused before the head's end arrives. */
-    CHECK(parse_n(s, HTTP_MAX_HEADER_BYTES, MAX_BODY, &req, &consumed) == HTTP_ERR_TOO_LARGE);
-    CHECK(parse_n(s, HTTP_MAX_HEADER_BYTES - 1, MAX_BODY, &req, &consumed) == HTTP_INCOMPLETE);
+    CHECK(parse_n(s, MAX_HEAD, MAX_BODY, &req, &consumed) == HTTP_ERR_HEAD_TOO_LARGE);
+    CHECK(parse_n(s, MAX_HEAD - 1, MAX_BODY, &req, &consumed) == HTTP_INCOMPLETE);
 
     /* A request line alone can be too large. */
     memcpy(s, "GET /", 5);
-    memset(s + 5, 'a', HTTP_MAX_HEADER_BYTES);
-    CHECK(parse_n(s, HTTP_MAX_HEADER_BYTES + 5, MAX_BODY, &req, &consumed) == HTTP_ERR_TOO_LARGE);
+    memset(s + 5, 'a', MAX_HEAD);
+    CHECK(parse_n(s, MAX_HEAD + 5, MAX_BODY, &req, &consumed) == HTTP_ERR_HEAD_TOO_LARGE);
+    free(s);
+
+    /* The limit is the caller's: the same head fits 64 bytes, not 63. */
+    const char *h = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nX: 012345678901\r\n\r\nab";
+    size_t head = strlen(h) - 2;
+    CHECK(head == 64);
+    CHECK(parse_resumed(h, strlen(h), 64, MAX_BODY, NULL, &req, &consumed) == HTTP_COMPLETE);
+    CHECK(parse_resumed(h, strlen(h), 63, MAX_BODY, NULL, &req, &consumed) ==
+          HTTP_ERR_HEAD_TOO_LARGE);
+    CHECK(parse_resumed(h, 63, 63, MAX_BODY, NULL, &req, &consumed) == HTTP_ERR_HEAD_TOO_LARGE);
+    CHECK(parse_resumed(h, 62, 63, MAX_BODY, NULL, &req, &consumed) == HTTP_INCOMPLETE);
+
+    /* Trailers count against the head limit, on their own. */
+    char t[2048];
+    n = (size_t)sprintf(t, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n");
+    size_t tstart = n;
+    while (n - tstart < 1100)
+        n += (size_t)sprintf(t + n, "T: v\r\n");
+    CHECK(parse_resumed(t, n, 1024, MAX_BODY, NULL, &req, &consumed) == HTTP_ERR_HEAD_TOO_LARGE);
+    CHECK(parse_resumed(t, n, 2048, MAX_BODY, NULL, &req, &consumed) == HTTP_INCOMPLETE);
+    n += (size_t)sprintf(t + n, "\r\n");
+    CHECK(parse_resumed(t, n, 2048, MAX_BODY, NULL, &req, &consumed) == HTTP_COMPLETE);
+    CHECK(consumed == n && mem_is(req.body, req.body_len, "x"));
+}
+
+/* A chunked body received in pieces: each parse resumes the walk where the
+ * last stopped, and gives the answer a parse from the first byte gives. */
+static void test_chunked_resume(void)
+{
+    char *s = malloc(1 << 16);
+    size_t n = (size_t)sprintf(s, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                                  "Expect: 100-continue\r\n\r\n");
+    size_t body_start = n;
+    char want[4096];
+    size_t want_len = 0;
+    for (int i = 1; i <= 40; i++) { /* 820 bytes: under MAX_BODY */
+        n += (size_t)sprintf(s + n, "%x%s\r\n", i, i % 7 ? "" : ";e=1");
+        for (int k = 0; k < i; k++)
+            s[n++] = want[want_len++] = (char)('a' + (i + k) % 26);
+        n += (size_t)sprintf(s + n, i % 5 ? "\r\n" : "\n");
+    }
+    n += (size_t)sprintf(s + n, "0\r\nTrailer: x\r\n\r\n");
+
+    http_request_t req, fresh_req;
+    size_t consumed, fresh_consumed;
+    for (size_t step = 1; step <= 97; step += 16) {
+        http_progress_t progress = {0};
+        bool resumed_once = false;
+        for (size_t k = 1; k < n; k += step) {
+            http_status_t fresh = parse_n(s, k, MAX_BODY, &fresh_req, &fresh_consumed);
+            http_status_t st = parse_resumed(s, k, MAX_HEAD, MAX_BODY, &progress, &req, &consumed);
+            CHECK(st == HTTP_INCOMPLETE && fresh == HTTP_INCOMPLETE);
+            CHECK(consumed == fresh_consumed);
+            if (progress.body_start) {
+                CHECK(progress.body_start == body_start);
+                if (resumed_once) CHECK(req.method == NULL); /* the head is not parsed again */
+                resumed_once = true;
+            }
+        }
+        CHECK(resumed_once);
+        CHECK(parse_resumed(s, n, MAX_HEAD, MAX_BODY, &progress, &req, &consumed) == HTTP_COMPLETE);
+        CHECK(consumed == n);
+        CHECK(req.body_len == want_len && memcmp(req.body, want, want_len) == 0);
+        CHECK(http_request_header(&req, "expect") != NULL);
+        CHECK(progress.body_start == 0);
+    }
+
+    /* Errors found while resuming are the ones a fresh parse finds. */
+    const char *bad[] = {"5\r\nhelloX", "5\r\nhello\r\nzz\r\n", "5\r\nhello\r\n0\r\nbad\r\n",
+                         "3e8\r\n", "3e9\r\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char r[256];
+        size_t rn =
+            (size_t)sprintf(r, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n%s", bad[i]);
+        http_progress_t progress = {0};
+        for (size_t k = 1; k <= rn; k++) {
+            http_status_t fresh = parse_n(r, k, MAX_BODY, &fresh_req, &fresh_consumed);
+            http_status_t st = parse_resumed(r, k, MAX_HEAD, MAX_BODY, &progress, &req, &consumed);
+            CHECK(st == fresh);
+            if (st != HTTP_INCOMPLETE) break;
+            CHECK(consumed == fresh_consumed);
+        }
+    }
     free(s);
 }
 
@@ -478,6 +587,7 @@ int main(void)
     RUN(test_chunked_errors);
     RUN(test_chunk_overhead);
     RUN(test_header_limits);
+    RUN(test_chunked_resume);
     RUN(test_bare_lf);
     RUN(test_garbage);
     free(copy);
