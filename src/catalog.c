@@ -319,36 +319,25 @@ static ddb_error_t *check_keys_defined(arena_t *a, const raw_table_t *r, const r
 {
     for (size_t i = 0; i < keys->count; i++)
         if (!defined(r, keys->items[i].name))
-            return err_invalid_parameter(
-                a, "Some index key attributes are not defined in AttributeDefinitions. Keys: %s, "
-                   "AttributeDefinitions: %s",
-                names_text(a, keys), names_text(a, &r->attrs));
+            return err_keys_not_defined(a, names_text(a, keys), names_text(a, &r->attrs));
     return NULL;
 }
 
 static ddb_error_t *check_key_order(arena_t *a, const raw_list_t *keys)
 {
     if (keys->count == 2 && strcmp(keys->items[0].name, keys->items[1].name) == 0)
-        return err_validation(
-            a, "Both the Hash Key and the Range Key element in the KeySchema have the same name");
-    if (strcmp(keys->items[0].type, "HASH") != 0)
-        return err_validation(a, "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+        return err_key_schema_same_names(a);
+    if (strcmp(keys->items[0].type, "HASH") != 0) return err_key_schema_order(a, true);
     if (keys->count == 2 && strcmp(keys->items[1].type, "RANGE") != 0)
-        return err_validation(a,
-                              "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+        return err_key_schema_order(a, false);
     return NULL;
 }
 
 static ddb_error_t *check_projection(arena_t *a, const raw_index_t *ix)
 {
-    if (!ix->projection_type)
-        return err_invalid_parameter(a, "Unknown ProjectionType: null");
-    if (ix->non_key.present && strcmp(ix->projection_type, "INCLUDE") != 0)
-        return err_invalid_parameter(a, "ProjectionType is %s, but NonKeyAttributes is specified",
-                                     ix->projection_type);
-    if (!ix->non_key.present && strcmp(ix->projection_type, "INCLUDE") == 0)
-        return err_invalid_parameter(
-            a, "ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+    if (!ix->projection_type) return err_projection_type_null(a);
+    if (ix->non_key.present != (strcmp(ix->projection_type, "INCLUDE") == 0))
+        return err_projection_non_key(a, ix->projection_type, ix->non_key.present);
     for (size_t i = 0; i < ix->non_key.count; i++)
         for (size_t k = 0; k < i; k++)
             if (strcmp(ix->non_key.items[i].name, ix->non_key.items[k].name) == 0)
@@ -388,19 +377,16 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
             return err_throughput_with_on_demand(a);
     } else {
         if (!r->throughput.present && r->billing_mode)
-            return err_invalid_parameter(a, "ReadCapacityUnits and WriteCapacityUnits must both be "
-                                            "specified when BillingMode is PROVISIONED");
-        if (!r->throughput.present)
-            return err_validation(a, "No provisioned throughput specified for the table");
+            return err_throughput_required(a, true);
+        if (!r->throughput.present) return err_throughput_required(a, false);
         if (r->throughput.rcu > MAX_THROUGHPUT)
-            return err_validation(a, "Given value %lld for ReadCapacityUnits is out of bounds",
-                                  (long long)r->throughput.rcu);
+            return err_throughput_out_of_bounds(a, "ReadCapacityUnits", (long long)r->throughput.rcu);
         if (r->throughput.wcu > MAX_THROUGHPUT)
-            return err_validation(a, "Given value %lld for WriteCapacityUnits is out of bounds",
-                                  (long long)r->throughput.wcu);
+            return err_throughput_out_of_bounds(a, "WriteCapacityUnits",
+                                                (long long)r->throughput.wcu);
     }
     if (r->keys.count > r->attrs.count)
-        return err_validation(a, "Invalid KeySchema: Some index key attribute have no definition");
+        return err_key_schema_undefined(a);
     if ((e = check_keys_defined(a, r, &r->keys))) return e;
     if ((e = check_key_order(a, &r->keys))) return e;
     for (size_t i = 0; i < r->attrs.count; i++)
@@ -410,65 +396,53 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
 
     if (r->lsi_present) {
         if (r->lsi_count == 0)
-            return err_invalid_parameter(a, "List of LocalSecondaryIndexes is empty");
-        if (r->keys.count != 2)
-            return err_invalid_parameter(a, "Table KeySchema does not have a range key, which is "
-                                            "required when specifying a LocalSecondaryIndex");
+            return err_index_list_empty(a, "LocalSecondaryIndexes");
+        if (r->keys.count != 2) return err_lsi_without_table_range(a);
         for (size_t i = 0; i < r->lsi_count; i++) {
             const raw_index_t *ix = &r->lsi[i];
             if ((e = check_keys_defined(a, r, &ix->keys))) return e;
             if ((e = check_key_order(a, &ix->keys))) return e;
             if (ix->keys.count != 2)
-                return err_invalid_parameter(
-                    a, "Index KeySchema does not have a range key for index: %s", ix->name);
+                return err_lsi_without_range(a, ix->name);
             if (strcmp(ix->keys.items[0].name, r->keys.items[0].name) != 0)
-                return err_invalid_parameter(
-                    a, "Index KeySchema does not have the same leading hash key as table KeySchema "
-                       "for index: %s. index hash key: %s, table hash key: %s",
-                    ix->name, ix->keys.items[0].name, r->keys.items[0].name);
+                return err_lsi_hash_key(a, ix->name, ix->keys.items[0].name,
+                                        r->keys.items[0].name);
             if ((e = check_projection(a, ix))) return e;
             if (ix->throughput.present)
-                return err_invalid_parameter(a, "ProvisionedThroughput is not supported for a "
-                                                "LocalSecondaryIndex: %s", ix->name);
+                return err_lsi_throughput(a, ix->name);
             for (size_t k = 0; k < i; k++)
                 if (strcmp(r->lsi[k].name, ix->name) == 0)
-                    return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
+                    return err_index_name_duplicate(a, ix->name);
         }
         if (r->lsi_count > MAX_LSI)
-            return err_invalid_parameter(
-                a, "Number of LocalSecondaryIndexes exceeds per-table limit of %d", MAX_LSI);
+            return err_index_count(a, false, MAX_LSI);
     }
     if (r->gsi_present) {
         if (r->gsi_count == 0)
-            return err_invalid_parameter(a, "List of GlobalSecondaryIndexes is empty");
+            return err_index_list_empty(a, "GlobalSecondaryIndexes");
         for (size_t i = 0; i < r->gsi_count; i++) {
             const raw_index_t *ix = &r->gsi[i];
             if ((e = check_keys_defined(a, r, &ix->keys))) return e;
             if ((e = check_key_order(a, &ix->keys))) return e;
             if ((e = check_projection(a, ix))) return e;
             if (on_demand && ix->throughput.present)
-                return err_invalid_parameter(a, "ProvisionedThroughput should not be specified for "
-                                                "index: %s when BillingMode is PAY_PER_REQUEST",
-                                             ix->name);
+                return err_gsi_throughput_on_demand(a, ix->name);
             if (!on_demand && !ix->throughput.present)
                 return err_index_throughput_not_specified(a, ix->name);
             for (size_t k = 0; k < r->lsi_count; k++)
                 if (strcmp(r->lsi[k].name, ix->name) == 0)
-                    return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
+                    return err_index_name_duplicate(a, ix->name);
             for (size_t k = 0; k < i; k++)
                 if (strcmp(r->gsi[k].name, ix->name) == 0)
-                    return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
+                    return err_index_name_duplicate(a, ix->name);
         }
         if (r->gsi_count > MAX_GSI)
-            return err_invalid_parameter(
-                a, "GlobalSecondaryIndex count exceeds the per-table limit of %d", MAX_GSI);
+            return err_index_count(a, true, MAX_GSI);
     }
     /* Every attribute definition must be used by a key of the table or an index. */
     if (!r->lsi_present && !r->gsi_present) {
         if (r->keys.count != r->attrs.count)
-            return err_invalid_parameter(a, "Number of attributes in KeySchema does not exactly "
-                                            "match number of attributes defined in "
-                                            "AttributeDefinitions");
+            return err_attribute_count_mismatch(a);
     } else {
         buf_t used;
         buf_init(&used);
@@ -498,9 +472,8 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
                 buf_append_str(&used, seen[k]);
             }
             buf_putc(&used, ']');
-            e = err_invalid_parameter(
-                a, "Some AttributeDefinitions are not used. AttributeDefinitions: %s, keys used: %.*s",
-                names_text(a, &r->attrs), (int)used.len, used.data);
+            e = err_attributes_unused(a, names_text(a, &r->attrs),
+                                      arena_strndup(a, used.data, used.len));
         }
         buf_free(&used);
         if (e) return e;

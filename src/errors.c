@@ -415,6 +415,13 @@ ddb_error_t *err_attribute_name_too_long(arena_t *a)
                          "Attribute name is too large, must be less than 65536 bytes");
 }
 
+ddb_error_t *err_deletion_protected(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Resource cannot be deleted as it is currently protected against "
+                         "deletion. Disable deletion protection first.");
+}
+
 ddb_error_t *err_key_schema_mismatch(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION, "The provided key element does not match the schema");
@@ -553,6 +560,133 @@ ddb_error_t *err_item_too_large(arena_t *a)
     return ddb_error_new(a, ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
 }
 
+/* --- CreateTable definitions ---------------------------------------------------------- */
+
+ddb_error_t *err_keys_not_defined(arena_t *a, const char *keys, const char *defined)
+{
+    return err_invalid_parameter(a,
+                                 "Some index key attributes are not defined in "
+                                 "AttributeDefinitions. Keys: %s, AttributeDefinitions: %s",
+                                 keys, defined);
+}
+
+ddb_error_t *err_key_schema_same_names(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Both the Hash Key and the Range Key element in the KeySchema have the "
+                         "same name");
+}
+
+ddb_error_t *err_key_schema_order(arena_t *a, bool first)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid KeySchema: The %s KeySchemaElement is not a %s key type",
+                         first ? "first" : "second", first ? "HASH" : "RANGE");
+}
+
+ddb_error_t *err_key_schema_undefined(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid KeySchema: Some index key attribute have no definition");
+}
+
+ddb_error_t *err_projection_type_null(arena_t *a)
+{
+    return err_invalid_parameter(a, "Unknown ProjectionType: null");
+}
+
+ddb_error_t *err_projection_non_key(arena_t *a, const char *type, bool non_key)
+{
+    if (non_key)
+        return err_invalid_parameter(a, "ProjectionType is %s, but NonKeyAttributes is specified",
+                                     type);
+    return err_invalid_parameter(a,
+                                 "ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+}
+
+ddb_error_t *err_throughput_required(arena_t *a, bool billing_mode_given)
+{
+    if (billing_mode_given)
+        return err_invalid_parameter(a, "ReadCapacityUnits and WriteCapacityUnits must both be "
+                                        "specified when BillingMode is PROVISIONED");
+    return ddb_error_new(a, ERR_VALIDATION, "No provisioned throughput specified for the table");
+}
+
+ddb_error_t *err_throughput_out_of_bounds(arena_t *a, const char *which, long long value)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Given value %lld for %s is out of bounds", value,
+                         which);
+}
+
+ddb_error_t *err_index_list_empty(arena_t *a, const char *which)
+{
+    return err_invalid_parameter(a, "List of %s is empty", which);
+}
+
+ddb_error_t *err_lsi_without_table_range(arena_t *a)
+{
+    return err_invalid_parameter(a, "Table KeySchema does not have a range key, which is "
+                                    "required when specifying a LocalSecondaryIndex");
+}
+
+ddb_error_t *err_lsi_without_range(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a, "Index KeySchema does not have a range key for index: %s",
+                                 index);
+}
+
+ddb_error_t *err_lsi_hash_key(arena_t *a, const char *index, const char *index_hash,
+                              const char *table_hash)
+{
+    return err_invalid_parameter(a,
+                                 "Index KeySchema does not have the same leading hash key as "
+                                 "table KeySchema for index: %s. index hash key: %s, table hash "
+                                 "key: %s",
+                                 index, index_hash, table_hash);
+}
+
+ddb_error_t *err_lsi_throughput(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a, "ProvisionedThroughput is not supported for a "
+                                    "LocalSecondaryIndex: %s",
+                                 index);
+}
+
+ddb_error_t *err_index_count(arena_t *a, bool global, int limit)
+{
+    if (global)
+        return err_invalid_parameter(
+            a, "GlobalSecondaryIndex count exceeds the per-table limit of %d", limit);
+    return err_invalid_parameter(a, "Number of LocalSecondaryIndexes exceeds per-table limit of %d",
+                                 limit);
+}
+
+ddb_error_t *err_gsi_throughput_on_demand(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a, "ProvisionedThroughput should not be specified for index: %s "
+                                    "when BillingMode is PAY_PER_REQUEST",
+                                 index);
+}
+
+ddb_error_t *err_index_name_duplicate(arena_t *a, const char *index)
+{
+    return err_invalid_parameter(a, "Duplicate index name: %s", index);
+}
+
+ddb_error_t *err_attribute_count_mismatch(arena_t *a)
+{
+    return err_invalid_parameter(a, "Number of attributes in KeySchema does not exactly match "
+                                    "number of attributes defined in AttributeDefinitions");
+}
+
+ddb_error_t *err_attributes_unused(arena_t *a, const char *defined, const char *used)
+{
+    return err_invalid_parameter(a,
+                                 "Some AttributeDefinitions are not used. AttributeDefinitions: "
+                                 "%s, keys used: %s",
+                                 defined, used);
+}
+
 /* --- batches and transactions ----------------------------------------------------- */
 
 ddb_error_t *err_batch_too_many(arena_t *a, const char *op)
@@ -577,6 +711,85 @@ ddb_error_t *err_transaction_too_large(arena_t *a)
 }
 
 /* --- Query and Scan ---------------------------------------------------------------- */
+
+ddb_error_t *err_key_condition_two_names(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid condition in KeyConditionExpression: multiple attribute names "
+                         "used in one condition");
+}
+
+ddb_error_t *err_key_condition_unsupported(arena_t *a, bool expression)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "%sQuery key condition not supported",
+                         expression ? "Invalid KeyConditionExpression: " : "");
+}
+
+ddb_error_t *err_key_condition_operator(arena_t *a, const char *op)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid operator used in KeyConditionExpression: %s",
+                         op);
+}
+
+ddb_error_t *err_key_condition_missing(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Either the KeyConditions or KeyConditionExpression parameter must be "
+                         "specified in the request.");
+}
+
+ddb_error_t *err_key_condition_twice(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "KeyConditionExpressions must only contain one condition per key");
+}
+
+ddb_error_t *err_key_condition_missed(arena_t *a, const char *key)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Query condition missed key schema element: %s", key);
+}
+
+ddb_error_t *err_key_condition_type(arena_t *a)
+{
+    return err_invalid_parameter(a, "Condition parameter type does not match schema type");
+}
+
+ddb_error_t *err_key_condition_between_order(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid KeyConditionExpression: The BETWEEN operator requires upper "
+                         "bound to be greater than or equal to lower bound");
+}
+
+ddb_error_t *err_filter_on_key(arena_t *a, const char *which, const char *key)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "%s can only contain non-primary key attributes: Primary key attribute: "
+                         "%s",
+                         which, key);
+}
+
+ddb_error_t *err_start_key_invalid(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The provided starting key is invalid: The provided key element does not "
+                         "match the schema");
+}
+
+ddb_error_t *err_start_key_out_of_range(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The provided starting key does not match the range key predicate");
+}
+
+ddb_error_t *err_start_key_segment(arena_t *a, long long total, long long segment)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The provided starting key is invalid: Invalid ExclusiveStartKey. Please "
+                         "use ExclusiveStartKey with correct Segment. TotalSegments: %lld "
+                         "Segment: %lld",
+                         total, segment);
+}
 
 ddb_error_t *err_segments_incomplete(arena_t *a, bool segment_given)
 {

@@ -87,6 +87,7 @@ ddb_error_t *err_table_not_found(arena_t *a, const char *table);    /* DescribeT
 ddb_error_t *err_table_not_found_op(arena_t *a);                    /* item operations */
 ddb_error_t *err_table_exists(arena_t *a, const char *table);
 ddb_error_t *err_table_in_use(arena_t *a, const char *table, const char *status);
+ddb_error_t *err_deletion_protected(arena_t *a);
 
 /* --- table definitions, indexes and UpdateTable (catalog.c, index.c,
  * ops/tables.c) --------------------------------------------------------------- */
@@ -130,6 +131,36 @@ ddb_error_t *err_index_throughput_unchanged(arena_t *a, const char *index, long 
 /* Item values for index keys. */
 /* An attribute name of an item (or a nested map key) over 65535 bytes. */
 ddb_error_t *err_attribute_name_too_long(arena_t *a);
+
+/* CreateTable definitions. */
+/* keys, defined: "[a, b]" */
+ddb_error_t *err_keys_not_defined(arena_t *a, const char *keys, const char *defined);
+ddb_error_t *err_key_schema_same_names(arena_t *a);
+/* first: the first element is not HASH; else the second is not RANGE */
+ddb_error_t *err_key_schema_order(arena_t *a, bool first);
+ddb_error_t *err_key_schema_undefined(arena_t *a);
+ddb_error_t *err_projection_type_null(arena_t *a);
+/* NonKeyAttributes given (non_key) with type not INCLUDE, or missing with INCLUDE. */
+ddb_error_t *err_projection_non_key(arena_t *a, const char *type, bool non_key);
+/* billing_mode_given: BillingMode PROVISIONED without ProvisionedThroughput;
+ * else neither was given. */
+ddb_error_t *err_throughput_required(arena_t *a, bool billing_mode_given);
+/* which: "ReadCapacityUnits" or "WriteCapacityUnits" */
+ddb_error_t *err_throughput_out_of_bounds(arena_t *a, const char *which, long long value);
+/* which: "LocalSecondaryIndexes" or "GlobalSecondaryIndexes" */
+ddb_error_t *err_index_list_empty(arena_t *a, const char *which);
+ddb_error_t *err_lsi_without_table_range(arena_t *a);
+ddb_error_t *err_lsi_without_range(arena_t *a, const char *index);
+ddb_error_t *err_lsi_hash_key(arena_t *a, const char *index, const char *index_hash,
+                              const char *table_hash);
+ddb_error_t *err_lsi_throughput(arena_t *a, const char *index);
+/* global: GSIs, else LSIs */
+ddb_error_t *err_index_count(arena_t *a, bool global, int limit);
+ddb_error_t *err_gsi_throughput_on_demand(arena_t *a, const char *index);
+ddb_error_t *err_index_name_duplicate(arena_t *a, const char *index);
+ddb_error_t *err_attribute_count_mismatch(arena_t *a);
+/* defined, used: "[a, b]" */
+ddb_error_t *err_attributes_unused(arena_t *a, const char *defined, const char *used);
 
 /* Items and values. */
 /* An AttributeValue with no type (empty) or several; the service says the
@@ -192,6 +223,23 @@ ddb_error_t *err_transact_item_kinds(arena_t *a);
 ddb_error_t *err_transaction_too_large(arena_t *a);
 
 /* Query and Scan. */
+/* Key conditions. */
+ddb_error_t *err_key_condition_two_names(arena_t *a);
+/* expression: the text for a KeyConditionExpression ("Invalid
+ * KeyConditionExpression: ..."), else the plain one */
+ddb_error_t *err_key_condition_unsupported(arena_t *a, bool expression);
+ddb_error_t *err_key_condition_operator(arena_t *a, const char *op);
+ddb_error_t *err_key_condition_missing(arena_t *a);
+ddb_error_t *err_key_condition_twice(arena_t *a);
+ddb_error_t *err_key_condition_missed(arena_t *a, const char *key);
+ddb_error_t *err_key_condition_type(arena_t *a);
+ddb_error_t *err_key_condition_between_order(arena_t *a);
+/* which: "QueryFilter" or "Filter Expression" */
+ddb_error_t *err_filter_on_key(arena_t *a, const char *which, const char *key);
+/* ExclusiveStartKey */
+ddb_error_t *err_start_key_invalid(arena_t *a);
+ddb_error_t *err_start_key_out_of_range(arena_t *a);
+ddb_error_t *err_start_key_segment(arena_t *a, long long total, long long segment);
 /* Segment without TotalSegments (segment_given) or the reverse. */
 ddb_error_t *err_segments_incomplete(arena_t *a, bool segment_given);
 ddb_error_t *err_segment_out_of_range(arena_t *a, long long segment, long long total);

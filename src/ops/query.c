@@ -165,8 +165,7 @@ static ddb_error_t *key_term_from_expr(arena_t *a, const expr_term_t *term, key_
         const expr_path_t *path = term->operands[0].path;
         for (size_t o = 1; path && o < term->noperands && o < 3; o++)
             if (term->operands[o].path)
-                return err_validation(a, "Invalid condition in KeyConditionExpression: multiple "
-                                         "attribute names used in one condition");
+                return err_key_condition_two_names(a);
         const value_t *v1 = term->noperands > 1 ? term->operands[1].value : NULL;
         const value_t *v2 = term->noperands > 2 ? term->operands[2].value : NULL;
         sk_op_t op = ops[i].op;
@@ -177,15 +176,14 @@ static ddb_error_t *key_term_from_expr(arena_t *a, const expr_term_t *term, key_
         }
         if (!path || path->count != 1 || path->steps[0].is_index || !v1 ||
             (op == SK_BETWEEN && !v2))
-            return err_validation(a, "Invalid KeyConditionExpression: Query key condition not "
-                                     "supported");
+            return err_key_condition_unsupported(a, true);
         out->name = arena_strndup(a, path->steps[0].name, path->steps[0].name_len);
         out->op = op;
         out->v1 = v1;
         out->v2 = v2;
         return NULL;
     }
-    return err_validation(a, "Invalid operator used in KeyConditionExpression: %s", term->op);
+    return err_key_condition_operator(a, term->op);
 }
 
 /* KeyConditions, already checked as Conditions (operators, values, one or
@@ -239,20 +237,15 @@ static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
         if ((e = key_terms_from_legacy(a, p->exprs.key_conditions, terms, &count))) return e;
         conditions = count;
     } else {
-        return err_validation(a, "Either the KeyConditions or KeyConditionExpression parameter "
-                                 "must be specified in the request.");
+        return err_key_condition_missing(a);
     }
     const key_term_t *hash = NULL, *range = NULL;
     for (size_t i = 0; i < count; i++) {
         if (strcmp(terms[i].name, p->hash) == 0) {
-            if (hash)
-                return err_validation(a, "KeyConditionExpressions must only contain one condition "
-                                         "per key");
+            if (hash) return err_key_condition_twice(a);
             hash = &terms[i];
         } else if (p->range && strcmp(terms[i].name, p->range) == 0) {
-            if (range)
-                return err_validation(a, "KeyConditionExpressions must only contain one condition "
-                                         "per key");
+            if (range) return err_key_condition_twice(a);
             range = &terms[i];
         }
     }
@@ -261,16 +254,12 @@ static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
      * operator it cannot seek with, a value of another type than the key,
      * anything but equality on the hash key. */
     if (conditions > 2) return err_key_conditions_count(a);
-    if (!p->range && count > 1) return err_validation(a, "Query key condition not supported");
+    if (!p->range && count > 1) return err_key_condition_unsupported(a, false);
     if (!hash || (!range && count > 1))
-        return err_validation(a, "Query condition missed key schema element: %s",
-                              !hash ? p->hash : p->range);
+        return err_key_condition_missed(a, !hash ? p->hash : p->range);
     if (hash->unindexable) return err_key_condition_not_indexable(a);
-    if (hash->v1->type != p->hash_type)
-        return err_validation(a, "One or more parameter values were invalid: Condition parameter "
-                                 "type does not match schema type");
-    if (hash->op != SK_EQ)
-        return err_validation(a, "Query key condition not supported");
+    if (hash->v1->type != p->hash_type) return err_key_condition_type(a);
+    if (hash->op != SK_EQ) return err_key_condition_unsupported(a, false);
     if (range && range->unindexable) return err_key_condition_not_indexable(a);
     const value_t *given[2] = {hash->v1, range ? range->v1 : NULL};
     const char *given_names[2] = {p->hash, p->range};
@@ -284,21 +273,14 @@ static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
     if (range) {
         if (range->v1->type != p->range_type || (range->v2 && range->v2->type != p->range_type)) {
             if (range->op == SK_BEGINS_WITH && range->v1->type == VALUE_N)
-                return err_validation(a, "Invalid KeyConditionExpression: Incorrect operand type "
-                                         "for operator or function; operator or function: "
-                                         "begins_with, operand type: N");
-            return err_validation(a, "One or more parameter values were invalid: Condition "
-                                     "parameter type does not match schema type");
+                return err_expr_operand_type(a, "KeyConditionExpression", "begins_with", "N");
+            return err_key_condition_type(a);
         }
         if (range->op == SK_BEGINS_WITH && p->range_type == VALUE_N)
-            return err_validation(a, "Invalid KeyConditionExpression: Incorrect operand type for "
-                                     "operator or function; operator or function: begins_with, "
-                                     "operand type: N");
+            return err_expr_operand_type(a, "KeyConditionExpression", "begins_with", "N");
         /* (KeyConditions had their bounds checked with the request) */
         if (range->op == SK_BETWEEN && value_key_compare(range->v1, range->v2) > 0)
-            return err_validation(a, "Invalid KeyConditionExpression: The BETWEEN operator "
-                                     "requires upper bound to be greater than or equal to "
-                                     "lower bound");
+            return err_key_condition_between_order(a);
         p->sk_op = range->op;
         p->v1 = range->v1;
         p->v2 = range->v2;
@@ -313,9 +295,7 @@ static ddb_error_t *check_filter_keys(arena_t *a, const read_plan_t *p, bool leg
     const char *keys[2] = {p->hash, p->range};
     for (int k = 0; k < 2; k++)
         if (keys[k] && expr_condition_mentions(p->exprs.filter, keys[k]))
-            return err_validation(a, "%s can only contain non-primary key attributes: Primary key "
-                                     "attribute: %s",
-                                  legacy ? "QueryFilter" : "Filter Expression", keys[k]);
+            return err_filter_on_key(a, legacy ? "QueryFilter" : "Filter Expression", keys[k]);
     return NULL;
 }
 
@@ -374,8 +354,7 @@ static ddb_error_t *check_start_key(arena_t *a, const read_plan_t *p, const valu
         ok = v && v->type == want;
     }
     if (!ok)
-        return err_validation(a, "The provided starting key is invalid: The provided key element "
-                                 "does not match the schema");
+        return err_start_key_invalid(a);
     return NULL;
 }
 
@@ -386,8 +365,7 @@ static ddb_error_t *check_start_in_range(arena_t *a, const read_plan_t *p)
     const value_t *pk = value_map_get(p->start_key, p->hash, strlen(p->hash));
     const value_t *sk = p->range ? value_map_get(p->start_key, p->range, strlen(p->range)) : NULL;
     if (value_key_compare(pk, p->pk) != 0 || (sk && sk_position(p, sk) != 0))
-        return err_validation(a, "The provided starting key does not match the range key "
-                                 "predicate");
+        return err_start_key_out_of_range(a);
     return NULL;
 }
 
@@ -721,10 +699,8 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
         if (p->start_key && storage_key(p, p->start_key, key, &len)) {
             MDB_val k = {len, key};
             if (!in_range(&w, &k))
-                return err_validation(a, "The provided starting key is invalid: Invalid "
-                                         "ExclusiveStartKey. Please use ExclusiveStartKey with "
-                                         "correct Segment. TotalSegments: %lld Segment: %lld",
-                                      (long long)p->total_segments, (long long)p->segment);
+                return err_start_key_segment(a, (long long)p->total_segments,
+                                             (long long)p->segment);
         }
     }
     MDB_dbi dbi = p->index ? p->index->dbi : p->table->dbi;

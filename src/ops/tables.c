@@ -178,10 +178,7 @@ api_result_t op_delete_table(api_call_t *call, const json_value_t *req)
     if (!t) return op_reply_error(call, err_table_not_found(call->arena, name));
     if (t->deletion_protection) {
         catalog_release(t);
-        return op_reply_error(call, err_validation(call->arena,
-                                                   "Resource cannot be deleted as it is currently "
-                                                   "protected against deletion. Disable deletion "
-                                                   "protection first."));
+        return op_reply_error(call, err_deletion_protected(call->arena));
     }
     table_write_t *dw = arena_calloc(call->arena, sizeof *dw);
     return table_write_submit(dw, call, t, delete_apply, delete_done, true);
