@@ -29,7 +29,7 @@ void ttl_configure(double cooldown_s) { ttl_cooldown_s = cooldown_s; }
 typedef struct {
     storage_job_t job;
     table_t *table;
-    const char *attribute; /* the TTL attribute this fill is for */
+    double changed; /* the enabling this fill is for: its ttl_changed */
     uint8_t resume[KEYCODEC_MAX_KEY];
     size_t resume_len;
     arena_t *arena;
@@ -39,7 +39,7 @@ static int fill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
 {
     ttl_fill_t *f = (ttl_fill_t *)job;
     table_t *t = catalog_latest(f->table);
-    if (t->dropped || !t->ttl_attribute || t->ttl_attribute != f->attribute || t->ttl_filled) {
+    if (t->dropped || !t->ttl_attribute || t->ttl_changed != f->changed || t->ttl_filled) {
         *finished = true; /* the table or this TTL setting went away */
         return 0;
     }
@@ -85,7 +85,7 @@ void ttl_fill_start(table_t *t)
     f->job.done = fill_done;
     catalog_retain(t);
     f->table = t;
-    f->attribute = t->ttl_attribute;
+    f->changed = t->ttl_changed;
     f->arena = arena_new(0);
     storage_submit_job(&f->job);
 }
@@ -101,6 +101,17 @@ typedef struct {
     ddb_error_t *error; /* found against the committed state */
     bool gone, fill;
 } ttl_write_t;
+
+/* When a TTL setting changes: whole milliseconds, as the stored definition
+ * keeps them (a new definition of the table reads the same value back), and
+ * always later than the previous change, so that it tells one enabling from
+ * the next (fill_step). */
+static double change_time(double previous)
+{
+    int64_t ms = clock_now_ms(), before = (int64_t)(previous * 1000 + 0.5);
+    if (ms <= before) ms = before + 1;
+    return (double)ms / 1000;
+}
 
 /* The content checks, in the service's order, against t's settings. */
 static ddb_error_t *check_change(arena_t *a, const table_t *t, bool enable, const char *name)
@@ -133,7 +144,7 @@ static int ttl_write_apply(storage_write_t *w, MDB_txn *txn)
         t->ttl_attribute = NULL;
         t->ttl_filled = false;
     }
-    t->ttl_changed = clock_now_seconds();
+    t->ttl_changed = change_time(t->ttl_changed);
     return rc ? rc : catalog_table_store(txn, t);
 }
 
