@@ -20,9 +20,17 @@
 #define TTL_FILL_STEP_ITEMS 1000
 #define TTL_EXPIRE_BUDGET 256 /* deletions per writer transaction */
 
-static double ttl_cooldown_s = 3600;
+#define TTL_PERIOD_SLACK_MS 5 /* a janitor tick that comes this much early still counts */
 
-void ttl_configure(double cooldown_s) { ttl_cooldown_s = cooldown_s; }
+static double ttl_cooldown_s = 3600, ttl_delay_s = 1;
+static int64_t expire_last_ms; /* when the janitor last looked for due items */
+
+void ttl_configure(double cooldown_s, double delay_s)
+{
+    ttl_cooldown_s = cooldown_s;
+    ttl_delay_s = delay_s;
+    expire_last_ms = clock_now_ms();
+}
 
 /* --- filling the expiry index of a table whose TTL was just enabled ---------------------- */
 
@@ -251,6 +259,8 @@ typedef struct {
 
 static atomic_bool expire_in_flight;
 
+static void expire_start(bool backlog);
+
 static int expire_apply(storage_write_t *w, MDB_txn *txn)
 {
     expire_write_t *x = (expire_write_t *)w;
@@ -299,7 +309,7 @@ static void expire_done(storage_write_t *w, int status)
     free(x->deleted_items);
     free(x);
     atomic_store(&expire_in_flight, false);
-    if (more) ttl_expire_tick(); /* a backlog: go on at once */
+    if (more) expire_start(true); /* a backlog: go on at once */
 }
 
 /* Whether any of the tables has an item due (a look in a read snapshot, so
@@ -321,7 +331,10 @@ static bool any_due(table_t **tables, size_t count)
     return due;
 }
 
-void ttl_expire_tick(void)
+/* Send one deleter write for the tables with TTL.  A backlog goes on
+ * without a look for due items first: the writer, which calls this then,
+ * may hold the lock a read transaction waits for. */
+static void expire_start(bool backlog)
 {
     bool idle = false;
     if (!atomic_compare_exchange_strong(&expire_in_flight, &idle, true)) return;
@@ -341,7 +354,7 @@ void ttl_expire_tick(void)
         else catalog_release(t);
     }
     arena_free(a);
-    if (!x->count || !any_due(x->tables, x->count)) {
+    if (!x->count || (!backlog && !any_due(x->tables, x->count))) {
         for (size_t i = 0; i < x->count; i++) catalog_release(x->tables[i]);
         free(x->tables);
         free(x->deleted_bytes);
@@ -354,4 +367,12 @@ void ttl_expire_tick(void)
     x->w.apply = expire_apply;
     x->w.done = expire_done;
     storage_submit(&x->w);
+}
+
+void ttl_expire_tick(void)
+{
+    int64_t now = clock_now_ms();
+    if (now - expire_last_ms + TTL_PERIOD_SLACK_MS < (int64_t)(ttl_delay_s * 1000)) return;
+    expire_last_ms = now;
+    expire_start(false);
 }
