@@ -765,6 +765,13 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
 {
     copy->dbi = from->dbi;
     copy->collections_dbi = from->collections_dbi;
+    /* The TTL setting changes in place (UpdateTimeToLive): a definition
+     * prepared before the latest change must not undo it. */
+    copy->ttl_attribute = from->ttl_attribute ? arena_strndup(copy->arena, from->ttl_attribute,
+                                                              strlen(from->ttl_attribute))
+                                              : NULL;
+    copy->ttl_changed = from->ttl_changed;
+    copy->ttl_filled = from->ttl_filled;
     copy->ttl_dbi = from->ttl_dbi;
     for (size_t i = 0; i < copy->index_count; i++) {
         const index_def_t *same = catalog_table_index(from, copy->indexes[i].name,

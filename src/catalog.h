@@ -129,7 +129,8 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
  * before catalog_replace(); one reference. */
 table_t *catalog_table_clone(const table_t *t);
 /* Give copy the DBI handles and index states of from, for every index both
- * have (an index only copy has keeps status CREATING and no DBI yet). */
+ * have (an index only copy has keeps status CREATING and no DBI yet), and
+ * from's TTL setting. */
 void catalog_table_adopt(table_t *copy, const table_t *from);
 /* Put new_version in old's place in the registry (writer thread). */
 void catalog_replace(table_t *old, table_t *new_version);
