@@ -262,6 +262,8 @@ def null_at(path):
 LONG = "a" * 256
 
 
+# The order of the two members within a specification is the service's (as
+# observed); the place of tableName among them is unverified.
 @pytest.mark.parametrize("payload,message", [
     ({}, v(null_at("tableName"), null_at("timeToLiveSpecification"))),
     ({"TableName": "tbl"}, v(null_at("timeToLiveSpecification"))),
@@ -895,11 +897,16 @@ def test_stream_records_of_ttl_deletions(c, ttl_server):
     c.delete_table(TableName=name)
 
 
-def test_stream_record_of_ttl_deletion_keys_only_raw(c, ttl_server):
-    """The record as sent: userIdentity beside dynamodb, nothing else added."""
+@pytest.mark.parametrize("view,images", [("KEYS_ONLY", set()), ("NEW_IMAGE", set()),
+                                         ("OLD_IMAGE", {"OldImage"}),
+                                         ("NEW_AND_OLD_IMAGES", {"OldImage"})])
+def test_stream_record_of_ttl_deletion_raw(c, ttl_server, view, images):
+    """The record as sent: userIdentity beside dynamodb, the images of the
+    view type (a REMOVE has no new image)."""
     name = create(c, ttl="exp", StreamSpecification={"StreamEnabled": True,
-                                                     "StreamViewType": "KEYS_ONLY"})
-    c.put_item(TableName=name, Item=item("k", int(time.time()) - 30, v={"N": "1"}))
+                                                     "StreamViewType": view})
+    expired = item("k", int(time.time()) - 30, v={"N": "1"})
+    c.put_item(TableName=name, Item=expired)
     wait_gone_items(c, name, ["k"])
     arn = c.describe_table(TableName=name)["Table"]["LatestStreamArn"]
 
@@ -921,8 +928,11 @@ def test_stream_record_of_ttl_deletion_keys_only_raw(c, ttl_server):
     assert set(remove) == {"eventID", "eventName", "eventVersion", "eventSource", "awsRegion",
                            "dynamodb", "userIdentity"}
     assert set(remove["dynamodb"]) == {"ApproximateCreationDateTime", "Keys", "SequenceNumber",
-                                       "SizeBytes", "StreamViewType"}
+                                       "SizeBytes", "StreamViewType"} | images
     assert remove["dynamodb"]["Keys"] == {"pk": {"S": "k"}}
+    assert remove["dynamodb"]["StreamViewType"] == view
+    if images:
+        assert remove["dynamodb"]["OldImage"] == expired
     c.delete_table(TableName=name)
 
 
