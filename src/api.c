@@ -136,7 +136,7 @@ int api_open(const api_config_t *cfg)
         return -1;
     }
     resume_backfills();
-    ttl_configure(cfg->ttl_cooldown_s);
+    ttl_configure(cfg->ttl_cooldown_s, cfg->ttl_delay_s);
     /* housekeeping often enough for the shortest of its periods */
     double tick = cfg->ttl_delay_s;
     if (cfg->stream_retention_s / 4 < tick) tick = cfg->stream_retention_s / 4;

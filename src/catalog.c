@@ -883,10 +883,19 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->last_decrease = from->last_decrease;
     copy->stream_enabled = from->stream_enabled;
     copy->stream_view_type = dup_str(copy->arena, from->stream_view_type);
+    copy->stream_id = from->stream_id;
+    copy->stream_label = dup_str(copy->arena, from->stream_label);
     copy->deletion_protection = from->deletion_protection;
     copy->table_class = dup_str(copy->arena, from->table_class);
     copy->dbi = from->dbi;
     copy->collections_dbi = from->collections_dbi;
+    /* The TTL setting changes in place (UpdateTimeToLive): a definition
+     * prepared before the latest change must not undo it. */
+    copy->ttl_attribute = from->ttl_attribute ? arena_strndup(copy->arena, from->ttl_attribute,
+                                                              strlen(from->ttl_attribute))
+                                              : NULL;
+    copy->ttl_changed = from->ttl_changed;
+    copy->ttl_filled = from->ttl_filled;
     copy->ttl_dbi = from->ttl_dbi;
     for (size_t i = 0; i < copy->index_count; i++) {
         const index_def_t *same = catalog_table_index(from, copy->indexes[i].name,

@@ -164,8 +164,8 @@ void catalog_table_render_deleting(buf_t *b, const table_t *t);
  * before catalog_replace(); one reference. */
 table_t *catalog_table_clone(const table_t *t);
 /* Give copy the DBI handles, statistics and table-level settings (billing,
- * throughput, stream, protection, class) of from, and the index states of
- * every index both have (an index only copy has keeps status CREATING and
+ * throughput, stream, protection, class, TTL) of from, and the index states
+ * of every index both have (an index only copy has keeps status CREATING and
  * no DBI yet). */
 void catalog_table_adopt(table_t *copy, const table_t *from);
 /* Put new_version in old's place in the registry (writer thread). */

@@ -145,11 +145,13 @@ api_result_t op_get_records(api_call_t *call, const json_value_t *req);
 /* ttl.c */
 api_result_t op_update_time_to_live(api_call_t *call, const json_value_t *req);
 api_result_t op_describe_time_to_live(api_call_t *call, const json_value_t *req);
-/* The minimum time between two changes of a table's TTL setting. */
-void ttl_configure(double cooldown_s);
+/* The minimum time between two changes of a table's TTL setting, and the
+ * deleter's period (its first pass comes one period after this call). */
+void ttl_configure(double cooldown_s, double delay_s);
 /* Fill the expiry index of t from its items (TTL enabled, not yet filled). */
 void ttl_fill_start(table_t *t);
-/* Delete due items (at most one deleter write in flight); any thread. */
+/* The janitor's task: once per deleter period, delete due items (at most
+ * one deleter write in flight, more at once while there is a backlog). */
 void ttl_expire_tick(void);
 
 /* The TTL deleter's delete, in items.c: the item at key of t if it is still

@@ -20,16 +20,24 @@
 #define TTL_FILL_STEP_ITEMS 1000
 #define TTL_EXPIRE_BUDGET 256 /* deletions per writer transaction */
 
-static double ttl_cooldown_s = 3600;
+#define TTL_PERIOD_SLACK_MS 5 /* a janitor tick that comes this much early still counts */
 
-void ttl_configure(double cooldown_s) { ttl_cooldown_s = cooldown_s; }
+static double ttl_cooldown_s = 3600, ttl_delay_s = 1;
+static int64_t expire_last_ms; /* when the janitor last looked for due items */
+
+void ttl_configure(double cooldown_s, double delay_s)
+{
+    ttl_cooldown_s = cooldown_s;
+    ttl_delay_s = delay_s;
+    expire_last_ms = clock_now_ms();
+}
 
 /* --- filling the expiry index of a table whose TTL was just enabled ---------------------- */
 
 typedef struct {
     storage_job_t job;
     table_t *table;
-    const char *attribute; /* the TTL attribute this fill is for */
+    double changed; /* the enabling this fill is for: its ttl_changed */
     uint8_t resume[KEYCODEC_MAX_KEY];
     size_t resume_len;
     arena_t *arena;
@@ -39,7 +47,7 @@ static int fill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
 {
     ttl_fill_t *f = (ttl_fill_t *)job;
     table_t *t = catalog_latest(f->table);
-    if (t->dropped || !t->ttl_attribute || t->ttl_attribute != f->attribute || t->ttl_filled) {
+    if (t->dropped || !t->ttl_attribute || t->ttl_changed != f->changed || t->ttl_filled) {
         *finished = true; /* the table or this TTL setting went away */
         return 0;
     }
@@ -85,7 +93,7 @@ void ttl_fill_start(table_t *t)
     f->job.done = fill_done;
     catalog_retain(t);
     f->table = t;
-    f->attribute = t->ttl_attribute;
+    f->changed = t->ttl_changed;
     f->arena = arena_new(0);
     storage_submit_job(&f->job);
 }
@@ -101,6 +109,17 @@ typedef struct {
     ddb_error_t *error; /* found against the committed state */
     bool gone, fill;
 } ttl_write_t;
+
+/* When a TTL setting changes: whole milliseconds, as the stored definition
+ * keeps them (a new definition of the table reads the same value back), and
+ * always later than the previous change, so that it tells one enabling from
+ * the next (fill_step). */
+static double change_time(double previous)
+{
+    int64_t ms = clock_now_ms(), before = (int64_t)(previous * 1000 + 0.5);
+    if (ms <= before) ms = before + 1;
+    return (double)ms / 1000;
+}
 
 /* The content checks, in the service's order, against t's settings. */
 static ddb_error_t *check_change(arena_t *a, const table_t *t, bool enable, const char *name)
@@ -133,7 +152,7 @@ static int ttl_write_apply(storage_write_t *w, MDB_txn *txn)
         t->ttl_attribute = NULL;
         t->ttl_filled = false;
     }
-    t->ttl_changed = clock_now_seconds();
+    t->ttl_changed = change_time(t->ttl_changed);
     return rc ? rc : catalog_table_store(txn, t);
 }
 
@@ -240,6 +259,8 @@ typedef struct {
 
 static atomic_bool expire_in_flight;
 
+static void expire_start(bool backlog);
+
 static int expire_apply(storage_write_t *w, MDB_txn *txn)
 {
     expire_write_t *x = (expire_write_t *)w;
@@ -288,7 +309,7 @@ static void expire_done(storage_write_t *w, int status)
     free(x->deleted_items);
     free(x);
     atomic_store(&expire_in_flight, false);
-    if (more) ttl_expire_tick(); /* a backlog: go on at once */
+    if (more) expire_start(true); /* a backlog: go on at once */
 }
 
 /* Whether any of the tables has an item due (a look in a read snapshot, so
@@ -310,7 +331,10 @@ static bool any_due(table_t **tables, size_t count)
     return due;
 }
 
-void ttl_expire_tick(void)
+/* Send one deleter write for the tables with TTL.  A backlog goes on
+ * without a look for due items first: the writer, which calls this then,
+ * may hold the lock a read transaction waits for. */
+static void expire_start(bool backlog)
 {
     bool idle = false;
     if (!atomic_compare_exchange_strong(&expire_in_flight, &idle, true)) return;
@@ -330,7 +354,7 @@ void ttl_expire_tick(void)
         else catalog_release(t);
     }
     arena_free(a);
-    if (!x->count || !any_due(x->tables, x->count)) {
+    if (!x->count || (!backlog && !any_due(x->tables, x->count))) {
         for (size_t i = 0; i < x->count; i++) catalog_release(x->tables[i]);
         free(x->tables);
         free(x->deleted_bytes);
@@ -343,4 +367,12 @@ void ttl_expire_tick(void)
     x->w.apply = expire_apply;
     x->w.done = expire_done;
     storage_submit(&x->w);
+}
+
+void ttl_expire_tick(void)
+{
+    int64_t now = clock_now_ms();
+    if (now - expire_last_ms + TTL_PERIOD_SLACK_MS < (int64_t)(ttl_delay_s * 1000)) return;
+    expire_last_ms = now;
+    expire_start(false);
 }
