@@ -932,6 +932,27 @@ static void render_record(buf_t *out, const stream_t *s, uint32_t shard, const c
     buf_putc(out, '}');
 }
 
+/* Whether the shard is closed in the reader's snapshot.  The registry
+ * closes a shard when the writer applies the rollover, before its commit:
+ * a reader whose snapshot is older would take the shard for read to its end
+ * while the last records before the close are not yet visible to it. */
+static bool shard_closed_in_snapshot(arena_t *a, MDB_txn *txn, uint64_t stream, uint32_t ordinal)
+{
+    uint8_t key[8];
+    put_be64(key, stream);
+    MDB_val k = {8, key}, v;
+    json_value_t *j;
+    if (mdb_get(txn, reg.dbi, &k, &v) || json_parse(a, v.mv_data, v.mv_size, &j, NULL) != JSON_OK ||
+        j->type != JSON_OBJECT)
+        return false;
+    const json_value_t *shards = json_object_get(j, "Shards");
+    for (size_t i = 0; shards && shards->type == JSON_ARRAY && i < shards->u.array.count; i++) {
+        const json_value_t *o = shards->u.array.items[i];
+        if (o->type == JSON_OBJECT && unum(o, "Ord") == ordinal) return unum(o, "End") != 0;
+    }
+    return false;
+}
+
 ddb_error_t *streams_get_records(arena_t *a, MDB_txn *txn, const char *text, int64_t limit,
                                  buf_t *out)
 {
@@ -971,7 +992,8 @@ ddb_error_t *streams_get_records(arena_t *a, MDB_txn *txn, const char *text, int
     if (rc && rc != MDB_NOTFOUND) return err_internal(a);
     buf_putc(out, ']');
     /* a closed shard read to its end has no next iterator */
-    bool finished = sh->end && (rc == MDB_NOTFOUND || next > sh->end);
+    bool finished = sh->end && (rc == MDB_NOTFOUND || next > sh->end) &&
+                    shard_closed_in_snapshot(a, txn, s->id, sh->ordinal);
     if (!finished) {
         it.position = next;
         it.flags &= (uint8_t)~ITERATOR_FLAG_HORIZON;
