@@ -875,7 +875,8 @@ ddb_error_t *streams_iterator(arena_t *a, MDB_txn *txn, const char *arn, const c
         uint64_t seq;
         if (!parse_sequence(sequence, &seq) || seq < sh->start || (sh->end && seq > sh->end))
             return err_sequence_invalid(a, sequence, shard_id);
-        if (seq <= s->trimmed_to && seq != sh->start) return err_trimmed_data(a);
+        /* AT the shard's start reads what is left, like TRIM_HORIZON */
+        if (seq <= s->trimmed_to && !(at && seq == sh->start)) return err_trimmed_data(a);
         it.position = after ? seq + 1 : seq;
     } else if (sequence) {
         return err_sequence_unexpected(a);
