@@ -978,15 +978,23 @@ ddb_error_t *streams_get_records(arena_t *a, MDB_txn *txn, const char *text, int
     int64_t n = 0;
     int rc = 0;
     uint64_t next = it.position;
-    while (n < limit && out->len - start < RECORDS_MAX_BYTES) {
+    while (n < limit) {
         change_record_t r;
         if ((rc = changelog_reader_next(&reader, a, &r))) break;
         if (sh->end && r.sequence > sh->end) {
             rc = MDB_NOTFOUND;
             break;
         }
-        if (n++) buf_putc(out, ',');
+        /* a record that would take the response over 1 MB waits for the
+         * next call, unless it is the first (it must get through) */
+        size_t mark = out->len;
+        if (n) buf_putc(out, ',');
         render_record(out, s, sh->ordinal, &r);
+        if (n && out->len - start > RECORDS_MAX_BYTES) {
+            out->len = mark;
+            break;
+        }
+        n++;
         next = r.sequence + 1;
     }
     changelog_reader_close(&reader);
