@@ -19,7 +19,6 @@
 #include "log.h"
 #include "storage.h"
 
-#define SHARD_NONE UINT32_MAX
 #define SEQUENCE_BASE "1"      /* the first digit of every sequence number */
 #define ITERATOR_MAC_LEN 16
 #define RECORDS_MAX_BYTES (1024 * 1024)
@@ -28,7 +27,7 @@
 typedef struct {
     uint32_t ordinal;
     char id[40];
-    uint32_t parent; /* ordinal, or SHARD_NONE */
+    char parent_id[40]; /* "" for the first shard; kept after the parent is trimmed */
     uint64_t start, end; /* end 0: open */
     int64_t created_ms, closed_ms;
 } shard_t;
@@ -209,7 +208,7 @@ static shard_t *open_shard(stream_t *s)
     return s->nshards && s->shards[s->nshards - 1].end == 0 ? &s->shards[s->nshards - 1] : NULL;
 }
 
-static void shard_append(stream_t *s, uint32_t parent, int64_t now_ms)
+static void shard_append(stream_t *s, const char *parent_id, int64_t now_ms)
 {
     if (s->nshards == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 4;
@@ -219,7 +218,7 @@ static void shard_append(stream_t *s, uint32_t parent, int64_t now_ms)
     shard_t *sh = &s->shards[s->nshards];
     memset(sh, 0, sizeof *sh);
     sh->ordinal = s->nshards ? s->shards[s->nshards - 1].ordinal + 1 : 0;
-    sh->parent = parent;
+    snprintf(sh->parent_id, sizeof sh->parent_id, "%s", parent_id);
     sh->start = s->next_seq;
     sh->created_ms = now_ms;
     new_shard_id(sh->id, now_ms, s->id, sh->ordinal);
@@ -261,11 +260,10 @@ static int persist(MDB_txn *txn, const stream_t *s)
     for (size_t i = 0; i < s->nshards; i++) {
         const shard_t *sh = &s->shards[i];
         buf_printf(b,
-                   "%s{\"Ord\":%" PRIu32 ",\"Id\":\"%s\",\"Parent\":%" PRId64 ",\"Start\":%" PRIu64
+                   "%s{\"Ord\":%" PRIu32 ",\"Id\":\"%s\",\"ParentId\":\"%s\",\"Start\":%" PRIu64
                    ",\"End\":%" PRIu64 ",\"Created\":%" PRId64 ",\"Closed\":%" PRId64 "}",
-                   i ? "," : "", sh->ordinal, sh->id,
-                   sh->parent == SHARD_NONE ? (int64_t)-1 : (int64_t)sh->parent, sh->start,
-                   sh->end, sh->created_ms, sh->closed_ms);
+                   i ? "," : "", sh->ordinal, sh->id, sh->parent_id, sh->start, sh->end,
+                   sh->created_ms, sh->closed_ms);
     }
     buf_append_str(b, "]}");
     uint8_t key[8];
@@ -332,11 +330,16 @@ static stream_t *parse_stream(const json_value_t *j)
     for (size_t i = 0; i < shards->u.array.count; i++) {
         const json_value_t *o = shards->u.array.items[i];
         if (o->type != JSON_OBJECT) continue;
-        shard_append(s, SHARD_NONE, num(o, "Created"));
+        char *parent_id = str(o, "ParentId");
+        shard_append(s, parent_id ? parent_id : "", num(o, "Created"));
+        free(parent_id);
         shard_t *sh = &s->shards[s->nshards - 1];
         sh->ordinal = (uint32_t)unum(o, "Ord");
-        int64_t parent = num(o, "Parent");
-        sh->parent = parent < 0 ? SHARD_NONE : (uint32_t)parent;
+        /* metadata of the first version named the parent by its ordinal */
+        const json_value_t *legacy = json_object_get(o, "Parent");
+        for (size_t p = 0; legacy && legacy->type == JSON_NUMBER && p + 1 < s->nshards; p++)
+            if ((int64_t)s->shards[p].ordinal == num(o, "Parent"))
+                memcpy(sh->parent_id, s->shards[p].id, sizeof sh->parent_id);
         sh->start = unum(o, "Start");
         sh->end = unum(o, "End");
         sh->closed_ms = num(o, "Closed");
@@ -447,7 +450,7 @@ int streams_create(MDB_txn *txn, table_t *t, const char *view)
     s->status = STATUS_ENABLED;
     s->created_ms = now;
     s->next_seq = 1;
-    shard_append(s, SHARD_NONE, now);
+    shard_append(s, "", now);
     int rc = persist(txn, s);
     if (rc) {
         stream_free(s);
@@ -540,7 +543,8 @@ static int maintain_stream(MDB_txn *txn, stream_t *s, int64_t now_ms, size_t *bu
     int64_t cutoff = now_ms - (int64_t)(reg.cfg.retention_s * 1000);
     shard_t *open = open_shard(s);
     if (open && now_ms - open->created_ms >= (int64_t)(reg.cfg.shard_lifetime_s * 1000)) {
-        uint32_t parent = open->ordinal;
+        char parent[sizeof open->id];
+        memcpy(parent, open->id, sizeof parent);
         pthread_mutex_lock(&reg.lock);
         shard_close(s, now_ms);
         shard_append(s, parent, now_ms);
@@ -737,7 +741,6 @@ ddb_error_t *streams_describe(arena_t *a, const char *arn, const char *after_sha
     bool bad;
     stream_t *s = snapshot_by_arn(a, arn, &bad);
     if (!s) return arn_error(a, arn, bad);
-    const shard_t *parent = child_of ? shard_by_id(s, child_of) : NULL;
     /* shards in ShardId order, each with its parent's id */
     shard_t *sorted = arena_alloc(a, (s->nshards ? s->nshards : 1) * sizeof *sorted);
     memcpy(sorted, s->shards, s->nshards * sizeof *sorted);
@@ -764,14 +767,13 @@ ddb_error_t *streams_describe(arena_t *a, const char *arn, const char *after_sha
     for (size_t i = 0; i < s->nshards; i++) {
         const shard_t *sh = &sorted[i];
         if (after_shard && strcmp(sh->id, after_shard) <= 0) continue;
-        if (child_of && (!parent || sh->parent != parent->ordinal)) continue;
+        if (child_of && strcmp(sh->parent_id, child_of) != 0) continue;
         if (n == limit) {
             more = true;
             break;
         }
         buf_printf(out, "%s{\"ShardId\":\"%s\"", n++ ? "," : "", sh->id);
-        const shard_t *p = sh->parent == SHARD_NONE ? NULL : shard_by_ordinal(s, sh->parent);
-        if (p) buf_printf(out, ",\"ParentShardId\":\"%s\"", p->id);
+        if (sh->parent_id[0]) buf_printf(out, ",\"ParentShardId\":\"%s\"", sh->parent_id);
         buf_append_str(out, ",\"SequenceNumberRange\":{\"StartingSequenceNumber\":");
         write_sequence(out, sh->start);
         if (sh->end) {

@@ -290,6 +290,37 @@ def test_records_are_trimmed_after_the_retention(start_server):
         assert got_seqs == sorted(got_seqs) and got_seqs[0] > int(seqs[-1])
 
 
+def test_trimmed_parent_is_still_named(start_server, tmp_path):
+    srv = start_server("--stream-retention", "1", "--stream-shard-lifetime", "0.25",
+                       data_dir=tmp_path / "data")
+    ddb = make_client(srv.endpoint)
+    streams = make_streams_client(srv.endpoint)
+    table, arn = stream_table(ddb, "KEYS_ONLY")
+    first = all_shards(streams, arn)[0]["ShardId"]
+
+    def first_forgotten():
+        ddb.put_item(TableName=table, Item={"pk": S("x")})
+        shards = all_shards(streams, arn)
+        return shards if first not in {s["ShardId"] for s in shards} else None
+
+    shards = wait_for(first_forgotten, 8, "the first shard is trimmed away", step=0.1)
+    ids = {s["ShardId"] for s in shards}
+    # every shard still names its parent, also when the parent is gone
+    assert all("ParentShardId" in s for s in shards)
+    orphans = [s for s in shards if s["ParentShardId"] not in ids]
+    assert len(orphans) == 1
+    r = raw_streams(srv.port, "DescribeStream", {"StreamArn": arn, "ShardFilter": {
+        "Type": "CHILD_SHARDS", "ShardId": orphans[0]["ParentShardId"]}})
+    assert [c["ShardId"] for c in r.json()["StreamDescription"]["Shards"]] == [
+        orphans[0]["ShardId"]]
+    # the lineage survives a restart
+    ddb.update_table(TableName=table, StreamSpecification={"StreamEnabled": False})
+    shards = all_shards(streams, arn)
+    assert srv.stop(signal.SIGTERM) == 0, srv.log_tail()
+    srv2 = start_server(data_dir=tmp_path / "data")
+    assert all_shards(make_streams_client(srv2.endpoint), arn) == shards
+
+
 def test_disabled_stream_vanishes_after_the_retention(start_server):
     srv = start_server("--stream-retention", "1")
     ddb = make_client(srv.endpoint)
