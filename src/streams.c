@@ -966,7 +966,9 @@ ddb_error_t *streams_get_records(arena_t *a, MDB_txn *txn, const char *text, int
     int64_t lifetime = (int64_t)(reg.cfg.iterator_lifetime_s * 1000);
     if (now - it.issued_ms > lifetime) return err_iterator_expired(a, it.issued_ms, now, lifetime);
     stream_t *s = snapshot_by_id(a, it.stream);
-    if (!s) return err_trimmed_data(a);
+    /* ids of forgotten streams may be handed out again after a restart: the
+     * iterator's stream is gone unless the id still names the same ARN */
+    if (!s || strcmp(stream_arn(a, s), arn) != 0) return err_trimmed_data(a);
     const shard_t *sh = shard_by_ordinal(s, it.shard);
     if (!sh) return err_trimmed_data(a);
     if (!(it.flags & ITERATOR_FLAG_HORIZON) && it.position <= s->trimmed_to &&

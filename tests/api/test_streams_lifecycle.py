@@ -351,6 +351,30 @@ def test_disabled_stream_vanishes_after_the_retention(start_server):
     assert [r["dynamodb"]["Keys"] for r in read_stream(streams, new_arn)] == [{"pk": S("b")}]
 
 
+def test_iterator_of_a_forgotten_stream_reads_no_other_stream(start_server, tmp_path):
+    """After a restart a new stream must not answer for a forgotten one whose
+    iterators are still unexpired."""
+    srv = start_server("--stream-retention", "1", data_dir=tmp_path / "data")
+    ddb = make_client(srv.endpoint)
+    streams = make_streams_client(srv.endpoint)
+    stream_table(ddb)
+    gone_table, gone_arn = stream_table(ddb)
+    [shard] = all_shards(streams, gone_arn)
+    it = streams.get_shard_iterator(StreamArn=gone_arn, ShardId=shard["ShardId"],
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    ddb.delete_table(TableName=gone_table)
+    wait_for(lambda: gone_arn not in {s["StreamArn"] for s in streams.list_streams()["Streams"]},
+             8, "the deleted table's stream is forgotten", step=0.1)
+    assert srv.stop(signal.SIGTERM) == 0, srv.log_tail()
+    srv2 = start_server("--stream-retention", "1", data_dir=tmp_path / "data")
+    ddb = make_client(srv2.endpoint)
+    streams = make_streams_client(srv2.endpoint)
+    new_table, new_arn = stream_table(ddb)
+    ddb.put_item(TableName=new_table, Item={"pk": S("private")})
+    assert_error(streams.get_records, "TrimmedDataAccessException", ShardIterator=it)
+    assert [r["dynamodb"]["Keys"] for r in read_stream(streams, new_arn)] == [{"pk": S("private")}]
+
+
 # --------------------------------------------------------------------------------------
 # Restarts and crashes
 
