@@ -155,6 +155,24 @@ def test_size_bytes_examples(ddb, streams, stream_table):
                                      "SizeBytes", "StreamViewType"}
 
 
+def test_keys_are_the_table_keys_also_with_indexes(ddb, streams, make_table):
+    table = make_table(
+        range_key=("sk", "N"), extra_attributes=[("g", "S"), ("l", "N")],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        GlobalSecondaryIndexes=[{"IndexName": "by-g", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}],
+        LocalSecondaryIndexes=[{"IndexName": "by-l", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                              {"AttributeName": "l", "KeyType": "RANGE"}]}])
+    item = {"pk": S("p"), "sk": N("2"), "g": S("gg"), "l": N("5"), "x": S("y")}
+    ddb.put_item(TableName=table, Item=item)
+    ddb.update_item(TableName=table, Key={"pk": S("p"), "sk": N("2")}, UpdateExpression="REMOVE g")
+    records = read_stream(streams, latest_arn(ddb, table))
+    assert [r["dynamodb"]["Keys"] for r in records] == [{"pk": S("p"), "sk": N("2")}] * 2
+    assert records[0]["dynamodb"]["NewImage"] == item
+    assert records[1]["dynamodb"]["NewImage"] == {k: v for k, v in item.items() if k != "g"}
+
+
 def test_record_json_types_on_the_wire(ddb, stream_table, port):
     """Timestamps are JSON numbers (whole seconds), SizeBytes an integer,
     sequence numbers strings; a closed shard read to its end has no
