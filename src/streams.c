@@ -619,13 +619,22 @@ static stream_t *snapshot(arena_t *a, const stream_t *s)
     return c;
 }
 
+/* The "/stream/" in front of an ARN's label: the last one, since a label
+ * holds no '/' while a table may be called "stream". */
+static const char *label_mark(const char *arn)
+{
+    const char *mark = NULL;
+    for (const char *p = arn; (p = strstr(p, "/stream/")); p++) mark = p;
+    return mark;
+}
+
 /* The stream an ARN names: *bad when it is not a stream ARN at all. */
 static stream_t *snapshot_by_arn(arena_t *a, const char *arn, bool *bad)
 {
     char prefix[128];
     snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", catalog_region(),
              CATALOG_ACCOUNT);
-    const char *mark = strstr(arn, "/stream/");
+    const char *mark = label_mark(arn);
     *bad = strncmp(arn, "arn:aws:dynamodb:", 17) != 0 || !mark;
     if (*bad || strncmp(arn, prefix, strlen(prefix)) != 0) return NULL;
     const char *table = arn + strlen(prefix), *label = mark + 8;
@@ -677,7 +686,7 @@ ddb_error_t *streams_list(arena_t *a, const char *table, const char *after_arn, 
 {
     const char *after_label = NULL;
     if (after_arn) {
-        const char *mark = strstr(after_arn, "/stream/");
+        const char *mark = label_mark(after_arn);
         if (strncmp(after_arn, "arn:aws:dynamodb:", 17) != 0 || !mark)
             return err_stream_arn_invalid(a, after_arn);
         after_label = mark + 8;

@@ -744,6 +744,20 @@ def test_describe_stream_unknown_and_malformed_arns(streams, stream_table):
         assert_error(streams.describe_stream, "ValidationException", StreamArn=bad)
 
 
+def test_table_called_stream(ddb, streams, make_table):
+    """The ARN of table "stream" holds "/stream/" twice."""
+    table = make_table(name="stream", StreamSpecification={"StreamEnabled": True,
+                                                           "StreamViewType": "KEYS_ONLY"})
+    arn = latest_arn(ddb, table)
+    assert arn.startswith("arn:aws:dynamodb:us-east-1:") and ":table/stream/stream/" in arn
+    ddb.put_item(TableName=table, Item={"pk": S("a")})
+    desc = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert desc["TableName"] == "stream" and desc["StreamArn"] == arn
+    assert [r["dynamodb"]["Keys"] for r in read_stream(streams, arn)] == [{"pk": S("a")}]
+    page = streams.list_streams(Limit=1, ExclusiveStartStreamArn=arn)
+    assert arn not in [s["StreamArn"] for s in page["Streams"]]
+
+
 def test_describe_stream_paging_and_shard_filter(port, streams, stream_table):
     table, arn = stream_table("KEYS_ONLY")
     [shard] = all_shards(streams, arn)
