@@ -27,7 +27,7 @@
 typedef struct {
     uint32_t ordinal;
     char id[40];
-    char parent_id[40]; /* "" for the first shard; kept after the parent is trimmed */
+    char parent_id[40];  /* "" for the first shard; kept after the parent is trimmed */
     uint64_t start, end; /* end 0: open */
     int64_t created_ms, closed_ms;
 } shard_t;

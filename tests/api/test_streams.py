@@ -558,7 +558,8 @@ def test_disable_and_reenable_make_a_new_stream(ddb, streams, stream_table):
     ddb.put_item(TableName=table, Item={"pk": S("while-disabled")})
 
     old = streams.describe_stream(StreamArn=first)["StreamDescription"]
-    assert old["StreamStatus"] == "DISABLED"
+    assert old["StreamStatus"] == "DISABLED" and old["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert old["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
     [shard] = old["Shards"]
     rng = shard["SequenceNumberRange"]
     assert set(rng) == {"StartingSequenceNumber", "EndingSequenceNumber"}
