@@ -19,7 +19,6 @@
 #include "log.h"
 #include "storage.h"
 
-#define SHARD_NONE UINT32_MAX
 #define SEQUENCE_BASE "1"      /* the first digit of every sequence number */
 #define ITERATOR_MAC_LEN 16
 #define RECORDS_MAX_BYTES (1024 * 1024)
@@ -28,7 +27,7 @@
 typedef struct {
     uint32_t ordinal;
     char id[40];
-    uint32_t parent; /* ordinal, or SHARD_NONE */
+    char parent_id[40];  /* "" for the first shard; kept after the parent is trimmed */
     uint64_t start, end; /* end 0: open */
     int64_t created_ms, closed_ms;
 } shard_t;
@@ -210,7 +209,7 @@ static shard_t *open_shard(stream_t *s)
     return s->nshards && s->shards[s->nshards - 1].end == 0 ? &s->shards[s->nshards - 1] : NULL;
 }
 
-static void shard_append(stream_t *s, uint32_t parent, int64_t now_ms)
+static void shard_append(stream_t *s, const char *parent_id, int64_t now_ms)
 {
     if (s->nshards == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 4;
@@ -220,7 +219,7 @@ static void shard_append(stream_t *s, uint32_t parent, int64_t now_ms)
     shard_t *sh = &s->shards[s->nshards];
     memset(sh, 0, sizeof *sh);
     sh->ordinal = s->nshards ? s->shards[s->nshards - 1].ordinal + 1 : 0;
-    sh->parent = parent;
+    snprintf(sh->parent_id, sizeof sh->parent_id, "%s", parent_id);
     sh->start = s->next_seq;
     sh->created_ms = now_ms;
     new_shard_id(sh->id, now_ms, s->id, sh->ordinal);
@@ -262,11 +261,10 @@ static int persist(MDB_txn *txn, const stream_t *s)
     for (size_t i = 0; i < s->nshards; i++) {
         const shard_t *sh = &s->shards[i];
         buf_printf(b,
-                   "%s{\"Ord\":%" PRIu32 ",\"Id\":\"%s\",\"Parent\":%" PRId64 ",\"Start\":%" PRIu64
+                   "%s{\"Ord\":%" PRIu32 ",\"Id\":\"%s\",\"ParentId\":\"%s\",\"Start\":%" PRIu64
                    ",\"End\":%" PRIu64 ",\"Created\":%" PRId64 ",\"Closed\":%" PRId64 "}",
-                   i ? "," : "", sh->ordinal, sh->id,
-                   sh->parent == SHARD_NONE ? (int64_t)-1 : (int64_t)sh->parent, sh->start,
-                   sh->end, sh->created_ms, sh->closed_ms);
+                   i ? "," : "", sh->ordinal, sh->id, sh->parent_id, sh->start, sh->end,
+                   sh->created_ms, sh->closed_ms);
     }
     buf_append_str(b, "]}");
     uint8_t key[8];
@@ -333,11 +331,16 @@ static stream_t *parse_stream(const json_value_t *j)
     for (size_t i = 0; i < shards->u.array.count; i++) {
         const json_value_t *o = shards->u.array.items[i];
         if (o->type != JSON_OBJECT) continue;
-        shard_append(s, SHARD_NONE, num(o, "Created"));
+        char *parent_id = str(o, "ParentId");
+        shard_append(s, parent_id ? parent_id : "", num(o, "Created"));
+        free(parent_id);
         shard_t *sh = &s->shards[s->nshards - 1];
         sh->ordinal = (uint32_t)unum(o, "Ord");
-        int64_t parent = num(o, "Parent");
-        sh->parent = parent < 0 ? SHARD_NONE : (uint32_t)parent;
+        /* metadata of the first version named the parent by its ordinal */
+        const json_value_t *legacy = json_object_get(o, "Parent");
+        for (size_t p = 0; legacy && legacy->type == JSON_NUMBER && p + 1 < s->nshards; p++)
+            if ((int64_t)s->shards[p].ordinal == num(o, "Parent"))
+                memcpy(sh->parent_id, s->shards[p].id, sizeof sh->parent_id);
         sh->start = unum(o, "Start");
         sh->end = unum(o, "End");
         sh->closed_ms = num(o, "Closed");
@@ -450,7 +453,7 @@ int streams_create(MDB_txn *txn, table_t *t, const char *view)
     s->status = STATUS_ENABLED;
     s->created_ms = now;
     s->next_seq = 1;
-    shard_append(s, SHARD_NONE, now);
+    shard_append(s, "", now);
     int rc = persist(txn, s);
     if (rc) {
         stream_free(s);
@@ -553,7 +556,8 @@ static int maintain_stream(MDB_txn *txn, stream_t *s, int64_t now_ms, size_t *bu
     int64_t cutoff = now_ms - (int64_t)(reg.cfg.retention_s * 1000);
     shard_t *open = open_shard(s);
     if (open && now_ms - open->created_ms >= (int64_t)(reg.cfg.shard_lifetime_s * 1000)) {
-        uint32_t parent = open->ordinal;
+        char parent[sizeof open->id];
+        memcpy(parent, open->id, sizeof parent);
         pthread_mutex_lock(&reg.lock);
         shard_close(s, now_ms);
         shard_append(s, parent, now_ms);
@@ -628,13 +632,22 @@ static stream_t *snapshot(arena_t *a, const stream_t *s)
     return c;
 }
 
+/* The "/stream/" in front of an ARN's label: the last one, since a label
+ * holds no '/' while a table may be called "stream". */
+static const char *label_mark(const char *arn)
+{
+    const char *mark = NULL;
+    for (const char *p = arn; (p = strstr(p, "/stream/")); p++) mark = p;
+    return mark;
+}
+
 /* The stream an ARN names: *bad when it is not a stream ARN at all. */
 static stream_t *snapshot_by_arn(arena_t *a, const char *arn, bool *bad)
 {
     char prefix[128];
     snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", catalog_region(),
              CATALOG_ACCOUNT);
-    const char *mark = strstr(arn, "/stream/");
+    const char *mark = label_mark(arn);
     *bad = strncmp(arn, "arn:aws:dynamodb:", 17) != 0 || !mark;
     if (*bad || strncmp(arn, prefix, strlen(prefix)) != 0) return NULL;
     const char *table = arn + strlen(prefix), *label = mark + 8;
@@ -686,7 +699,7 @@ ddb_error_t *streams_list(arena_t *a, const char *table, const char *after_arn, 
 {
     const char *after_label = NULL;
     if (after_arn) {
-        const char *mark = strstr(after_arn, "/stream/");
+        const char *mark = label_mark(after_arn);
         if (strncmp(after_arn, "arn:aws:dynamodb:", 17) != 0 || !mark)
             return err_stream_arn_invalid(a, after_arn);
         after_label = mark + 8;
@@ -750,7 +763,6 @@ ddb_error_t *streams_describe(arena_t *a, const char *arn, const char *after_sha
     bool bad;
     stream_t *s = snapshot_by_arn(a, arn, &bad);
     if (!s) return arn_error(a, arn, bad);
-    const shard_t *parent = child_of ? shard_by_id(s, child_of) : NULL;
     /* shards in ShardId order, each with its parent's id */
     shard_t *sorted = arena_alloc(a, (s->nshards ? s->nshards : 1) * sizeof *sorted);
     memcpy(sorted, s->shards, s->nshards * sizeof *sorted);
@@ -777,14 +789,13 @@ ddb_error_t *streams_describe(arena_t *a, const char *arn, const char *after_sha
     for (size_t i = 0; i < s->nshards; i++) {
         const shard_t *sh = &sorted[i];
         if (after_shard && strcmp(sh->id, after_shard) <= 0) continue;
-        if (child_of && (!parent || sh->parent != parent->ordinal)) continue;
+        if (child_of && strcmp(sh->parent_id, child_of) != 0) continue;
         if (n == limit) {
             more = true;
             break;
         }
         buf_printf(out, "%s{\"ShardId\":\"%s\"", n++ ? "," : "", sh->id);
-        const shard_t *p = sh->parent == SHARD_NONE ? NULL : shard_by_ordinal(s, sh->parent);
-        if (p) buf_printf(out, ",\"ParentShardId\":\"%s\"", p->id);
+        if (sh->parent_id[0]) buf_printf(out, ",\"ParentShardId\":\"%s\"", sh->parent_id);
         buf_append_str(out, ",\"SequenceNumberRange\":{\"StartingSequenceNumber\":");
         write_sequence(out, sh->start);
         if (sh->end) {
@@ -888,7 +899,8 @@ ddb_error_t *streams_iterator(arena_t *a, MDB_txn *txn, const char *arn, const c
         uint64_t seq;
         if (!parse_sequence(sequence, &seq) || seq < sh->start || (sh->end && seq > sh->end))
             return err_sequence_invalid(a, sequence, shard_id);
-        if (seq <= s->trimmed_to && seq != sh->start) return err_trimmed_data(a);
+        /* AT the shard's start reads what is left, like TRIM_HORIZON */
+        if (seq <= s->trimmed_to && !(at && seq == sh->start)) return err_trimmed_data(a);
         it.position = after ? seq + 1 : seq;
     } else if (sequence) {
         return err_sequence_unexpected(a);
@@ -945,6 +957,27 @@ static void render_record(buf_t *out, const stream_t *s, uint32_t shard, const c
     buf_putc(out, '}');
 }
 
+/* Whether the shard is closed in the reader's snapshot.  The registry
+ * closes a shard when the writer applies the rollover, before its commit:
+ * a reader whose snapshot is older would take the shard for read to its end
+ * while the last records before the close are not yet visible to it. */
+static bool shard_closed_in_snapshot(arena_t *a, MDB_txn *txn, uint64_t stream, uint32_t ordinal)
+{
+    uint8_t key[8];
+    put_be64(key, stream);
+    MDB_val k = {8, key}, v;
+    json_value_t *j;
+    if (mdb_get(txn, reg.dbi, &k, &v) || json_parse(a, v.mv_data, v.mv_size, &j, NULL) != JSON_OK ||
+        j->type != JSON_OBJECT)
+        return false;
+    const json_value_t *shards = json_object_get(j, "Shards");
+    for (size_t i = 0; shards && shards->type == JSON_ARRAY && i < shards->u.array.count; i++) {
+        const json_value_t *o = shards->u.array.items[i];
+        if (o->type == JSON_OBJECT && unum(o, "Ord") == ordinal) return unum(o, "End") != 0;
+    }
+    return false;
+}
+
 ddb_error_t *streams_get_records(arena_t *a, MDB_txn *txn, const char *text, int64_t limit,
                                  buf_t *out)
 {
@@ -955,7 +988,9 @@ ddb_error_t *streams_get_records(arena_t *a, MDB_txn *txn, const char *text, int
     int64_t lifetime = (int64_t)(reg.cfg.iterator_lifetime_s * 1000);
     if (now - it.issued_ms > lifetime) return err_iterator_expired(a, it.issued_ms, now, lifetime);
     stream_t *s = snapshot_by_id(a, it.stream);
-    if (!s) return err_trimmed_data(a);
+    /* ids of forgotten streams may be handed out again after a restart: the
+     * iterator's stream is gone unless the id still names the same ARN */
+    if (!s || strcmp(stream_arn(a, s), arn) != 0) return err_trimmed_data(a);
     const shard_t *sh = shard_by_ordinal(s, it.shard);
     if (!sh) return err_trimmed_data(a);
     if (!(it.flags & ITERATOR_FLAG_HORIZON) && it.position <= s->trimmed_to &&
@@ -969,22 +1004,31 @@ ddb_error_t *streams_get_records(arena_t *a, MDB_txn *txn, const char *text, int
     int64_t n = 0;
     int rc = 0;
     uint64_t next = it.position;
-    while (n < limit && out->len - start < RECORDS_MAX_BYTES) {
+    while (n < limit) {
         change_record_t r;
         if ((rc = changelog_reader_next(&reader, a, &r))) break;
         if (sh->end && r.sequence > sh->end) {
             rc = MDB_NOTFOUND;
             break;
         }
-        if (n++) buf_putc(out, ',');
+        /* a record that would take the response over 1 MB waits for the
+         * next call, unless it is the first (it must get through) */
+        size_t mark = out->len;
+        if (n) buf_putc(out, ',');
         render_record(out, s, sh->ordinal, &r);
+        if (n && out->len - start > RECORDS_MAX_BYTES) {
+            out->len = mark;
+            break;
+        }
+        n++;
         next = r.sequence + 1;
     }
     changelog_reader_close(&reader);
     if (rc && rc != MDB_NOTFOUND) return err_internal(a);
     buf_putc(out, ']');
     /* a closed shard read to its end has no next iterator */
-    bool finished = sh->end && (rc == MDB_NOTFOUND || next > sh->end);
+    bool finished = sh->end && (rc == MDB_NOTFOUND || next > sh->end) &&
+                    shard_closed_in_snapshot(a, txn, s->id, sh->ordinal);
     if (!finished) {
         it.position = next;
         it.flags &= (uint8_t)~ITERATOR_FLAG_HORIZON;
