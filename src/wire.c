@@ -2,6 +2,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,15 +23,18 @@ ddb_error_t *wire_check(arena_t *a, const json_value_t *j, wire_type_t want)
     switch (want) {
     case WIRE_STRING:
     case WIRE_BOOLEAN:
-    case WIRE_LONG: {
+    case WIRE_LONG:
+    case WIRE_INTEGER: {
         bool ok = (want == WIRE_STRING && t == JSON_STRING) ||
                   (want == WIRE_BOOLEAN && (t == JSON_TRUE || t == JSON_FALSE)) ||
-                  (want == WIRE_LONG && t == JSON_NUMBER);
+                  ((want == WIRE_LONG || want == WIRE_INTEGER) && t == JSON_NUMBER);
         if (ok) return NULL;
         if (t == JSON_OBJECT) return err_unexpected_structure(a);
         if (t == JSON_ARRAY) return err_unexpected_list(a);
-        const char *type_name = want == WIRE_STRING ? "String" : want == WIRE_BOOLEAN ? "Boolean"
-                                                                                       : "Long";
+        const char *type_name = want == WIRE_STRING    ? "String"
+                                : want == WIRE_BOOLEAN ? "Boolean"
+                                : want == WIRE_LONG    ? "Long"
+                                                       : "Integer";
         return err_token_not_convertible(a, token_name(t), type_name);
     }
     case WIRE_LIST:
@@ -72,14 +76,16 @@ bool wire_bool(arena_t *a, const json_value_t *obj, const char *name, bool *v, d
     return true;
 }
 
-bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
-               ddb_error_t **err)
+/* A JSON number as a Java deserialiser reads it into a long (or an int):
+ * a fraction or exponent is truncated; out of range is a serialization
+ * error. */
+static bool read_whole(arena_t *a, const json_value_t *obj, const char *name, wire_type_t type,
+                       int64_t min, int64_t max, int64_t *v, ddb_error_t **err)
 {
     const json_value_t *j = wire_member(obj, name);
     if (!j) return false;
-    if ((*err = wire_check(a, j, WIRE_LONG))) return false;
-    /* JSON numbers with a fraction or exponent are truncated, as a Java
-     * long deserialiser does; out-of-range ones are a serialization error. */
+    if ((*err = wire_check(a, j, type))) return false;
+    const char *type_name = type == WIRE_LONG ? "Long" : "Integer";
     char tmp[64];
     size_t n = j->u.str.len < sizeof tmp - 1 ? j->u.str.len : sizeof tmp - 1;
     memcpy(tmp, j->u.str.ptr, n);
@@ -87,20 +93,30 @@ bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v
     errno = 0;
     char *end;
     long long x = strtoll(tmp, &end, 10);
-    if (errno == ERANGE || j->u.str.len >= sizeof tmp - 1) {
-        *err = err_token_not_convertible(a, "NUMBER_VALUE", "Long");
-        return false;
-    }
-    if (*end == '.' || *end == 'e' || *end == 'E') {
+    bool bad = errno == ERANGE || j->u.str.len >= sizeof tmp - 1;
+    if (!bad && (*end == '.' || *end == 'e' || *end == 'E')) {
         double d = strtod(tmp, NULL);
-        if (d > 9.2e18 || d < -9.2e18) {
-            *err = err_token_not_convertible(a, "NUMBER_VALUE", "Long");
-            return false;
-        }
-        x = (long long)d;
+        bad = !(d < 9.2e18 && d > -9.2e18);
+        x = bad ? 0 : (long long)d;
+    }
+    if (bad || x < min || x > max) {
+        *err = err_token_not_convertible(a, "NUMBER_VALUE", type_name);
+        return false;
     }
     *v = x;
     return true;
+}
+
+bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
+               ddb_error_t **err)
+{
+    return read_whole(a, obj, name, WIRE_LONG, INT64_MIN, INT64_MAX, v, err);
+}
+
+bool wire_integer(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
+                  ddb_error_t **err)
+{
+    return read_whole(a, obj, name, WIRE_INTEGER, INT32_MIN, INT32_MAX, v, err);
 }
 
 const json_value_t *wire_container(arena_t *a, const json_value_t *obj, const char *name,

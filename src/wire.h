@@ -15,7 +15,15 @@
 #include "errors.h"
 #include "json.h"
 
-typedef enum { WIRE_STRING, WIRE_BOOLEAN, WIRE_LONG, WIRE_LIST, WIRE_MAP, WIRE_STRUCT } wire_type_t;
+typedef enum {
+    WIRE_STRING,
+    WIRE_BOOLEAN,
+    WIRE_LONG,
+    WIRE_INTEGER,
+    WIRE_LIST,
+    WIRE_MAP,
+    WIRE_STRUCT
+} wire_type_t;
 
 /* NULL if j (non-NULL, not JSON null) has the JSON shape of `want`, else the
  * service's SerializationException. */
@@ -36,6 +44,9 @@ bool wire_string(arena_t *a, const json_value_t *obj, const char *name, const ch
 bool wire_bool(arena_t *a, const json_value_t *obj, const char *name, bool *v, ddb_error_t **err);
 bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
                ddb_error_t **err);
+/* An Integer member of the model (Limit, Segment...): 32 bits. */
+bool wire_integer(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
+                  ddb_error_t **err);
 /* Present and of the given container type (WIRE_LIST, WIRE_MAP, WIRE_STRUCT). */
 const json_value_t *wire_container(arena_t *a, const json_value_t *obj, const char *name,
                                    wire_type_t want, ddb_error_t **err);

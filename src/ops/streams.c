@@ -41,7 +41,7 @@ static ddb_error_t *read_limit(arena_t *a, const json_value_t *req, int64_t max,
 {
     ddb_error_t *e = NULL;
     int64_t v;
-    if (wire_long(a, req, "Limit", &v, &e)) {
+    if (wire_integer(a, req, "Limit", &v, &e)) {
         constraint_range(cl, v, 1, max, "limit");
         *limit = v;
     }

@@ -232,3 +232,27 @@ def test_batch_constraints_are_counted_together(ddb, table):
                  "at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy "
                  "enum value set: [INDEXES, TOTAL, NONE]",
                  TransactItems=[], ReturnConsumedCapacity="BOGUS")
+
+
+# --------------------------------------------------------------------------
+# Integer and Long members keep their model type in serialization errors
+
+
+@pytest.mark.parametrize("op,payload,message", [
+    ("Query", {"TableName": "tbl", "Limit": "5"}, "STRING_VALUE cannot be converted to Integer"),
+    ("Scan", {"TableName": "tbl", "Segment": True}, "TRUE_VALUE cannot be converted to Integer"),
+    ("Scan", {"TableName": "tbl", "TotalSegments": 2 ** 31},
+     "NUMBER_VALUE cannot be converted to Integer"),
+    ("ListTables", {"Limit": 2 ** 40}, "NUMBER_VALUE cannot be converted to Integer"),
+    ("CreateTable", {"TableName": "tbl", "ProvisionedThroughput": {"ReadCapacityUnits": "1"}},
+     "STRING_VALUE cannot be converted to Long"),
+])
+def test_integer_and_long_members(server, op, payload, message):
+    from conftest import raw_call
+    r = raw_call(server.port, op, payload)
+    assert (r.status, r.error_type, r.error_message) == (400, "SerializationException", message)
+
+
+def test_integer_member_in_range_is_read(ddb, table):
+    # 2**31 - 1 is an Integer: no serialization error, the table is scanned
+    assert ddb.scan(TableName=table, Limit=2 ** 31 - 1)["Count"] >= 0
