@@ -39,6 +39,18 @@ static bool in_shard(const MDB_val *k, uint64_t log, uint32_t shard)
            get_be((const uint8_t *)k->mv_data + 8, 4) == shard;
 }
 
+/* Position c at the first key of (log, shard) at or after seq. */
+static int seek(MDB_cursor *c, uint64_t log, uint32_t shard, uint64_t seq, MDB_val *k, MDB_val *v)
+{
+    uint8_t key[KEY_LEN];
+    make_key(key, log, shard, seq);
+    k->mv_size = KEY_LEN;
+    k->mv_data = key;
+    int rc = mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+    if (rc) *k = (MDB_val){0, NULL}; /* not left pointing at this frame */
+    return rc;
+}
+
 int changelog_append(MDB_txn *txn, uint64_t log, uint32_t shard, const change_record_t *r,
                      buf_t *scratch)
 {
@@ -110,11 +122,7 @@ int changelog_reader_next(changelog_reader_t *r, arena_t *a, change_record_t *ou
     MDB_val k, v;
     int rc;
     if (!r->started) {
-        uint8_t key[KEY_LEN];
-        make_key(key, r->log, r->shard, r->from);
-        k.mv_size = KEY_LEN;
-        k.mv_data = key;
-        rc = mdb_cursor_get(r->cursor, &k, &v, MDB_SET_RANGE);
+        rc = seek(r->cursor, r->log, r->shard, r->from, &k, &v);
         r->started = true;
     } else {
         rc = mdb_cursor_get(r->cursor, &k, &v, MDB_NEXT);
@@ -137,17 +145,12 @@ int changelog_bounds(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *first
     int rc = mdb_cursor_open(txn, dbi, &c);
     if (rc) return rc;
     *empty = true;
-    uint8_t key[KEY_LEN];
-    make_key(key, log, shard, 0);
-    MDB_val k = {KEY_LEN, key}, v;
-    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    MDB_val k, v;
+    rc = seek(c, log, shard, 0, &k, &v);
     if (rc == 0 && in_shard(&k, log, shard)) {
         *first = get_be((const uint8_t *)k.mv_data + 12, 8);
         /* the last key of the shard: seek past it, step back */
-        make_key(key, log, shard, UINT64_MAX);
-        k.mv_size = KEY_LEN;
-        k.mv_data = key;
-        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        rc = seek(c, log, shard, UINT64_MAX, &k, &v);
         if (rc == 0 && in_shard(&k, log, shard)) {
             *last = UINT64_MAX; /* the key at the very top of the range */
         } else {
@@ -168,10 +171,8 @@ int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms
     if (rc) return rc;
     *deleted = 0;
     *done = false;
-    uint8_t key[KEY_LEN];
-    make_key(key, log, shard, 0);
-    MDB_val k = {KEY_LEN, key}, v;
-    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    MDB_val k, v;
+    rc = seek(c, log, shard, 0, &k, &v);
     while (rc == 0) {
         if (!in_shard(&k, log, shard)) break;
         const uint8_t *p = v.mv_data, *end = p + v.mv_size;
@@ -186,10 +187,7 @@ int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms
         if ((rc = mdb_cursor_del(c, 0))) break;
         ++*deleted;
         /* the front of the shard again: a fresh seek is simplest to trust */
-        make_key(key, log, shard, 0);
-        k.mv_size = KEY_LEN;
-        k.mv_data = key;
-        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        rc = seek(c, log, shard, 0, &k, &v);
     }
     mdb_cursor_close(c);
     if (rc == MDB_NOTFOUND) rc = 0;

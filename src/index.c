@@ -150,20 +150,59 @@ int index_collection_add(MDB_txn *txn, const table_t *t, const value_t *pk, int6
 
 #define BACKFILL_STEP_ITEMS 512
 
+int table_walk_step(MDB_txn *txn, const table_t *t, table_walk_t *w, size_t max, arena_t *a,
+                    int (*visit)(void *ctx, const MDB_val *key, const value_t *item), void *ctx,
+                    bool *done)
+{
+    *done = false;
+    arena_reset(a);
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, t->dbi, &c);
+    if (rc) return rc;
+    MDB_val k = {w->resume_len, w->resume}, v;
+    rc = mdb_cursor_get(c, &k, &v, w->resume_len ? MDB_SET_RANGE : MDB_FIRST);
+    for (size_t n = 0; rc == 0 && n < max; n++) {
+        value_t item;
+        if (value_item_decode(a, v.mv_data, v.mv_size, &item, NULL) &&
+            (rc = visit(ctx, &k, &item)))
+            break;
+        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    if (rc == 0) { /* more to do: resume at this key */
+        memcpy(w->resume, k.mv_data, k.mv_size);
+        w->resume_len = k.mv_size;
+    }
+    mdb_cursor_close(c);
+    if (rc == MDB_NOTFOUND) {
+        *done = true;
+        rc = 0;
+    }
+    return rc;
+}
+
 typedef struct {
     storage_job_t job;
     table_t *table; /* a version with the index; writes follow catalog_latest() */
     char *name;
-    uint8_t resume[KEYCODEC_MAX_KEY]; /* the next table key to read */
-    size_t resume_len;
+    table_walk_t walk;
     arena_t *arena;
     buf_t scratch;
+    /* the step in progress */
+    MDB_txn *txn;
+    const table_t *latest;
+    const index_def_t *index;
 } backfill_t;
 
 static const index_def_t *backfill_index(const table_t *t, const char *name)
 {
     const index_def_t *ix = catalog_table_index(t, name, strlen(name));
     return ix && ix->status == INDEX_CREATING ? ix : NULL;
+}
+
+static int backfill_visit(void *ctx, const MDB_val *key, const value_t *item)
+{
+    backfill_t *b = ctx;
+    return index_put_entry(b->txn, b->arena, b->latest, b->index, item, &b->scratch);
 }
 
 static int backfill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
@@ -175,27 +214,13 @@ static int backfill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
         *finished = true;
         return 0;
     }
-    arena_reset(b->arena);
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, t->dbi, &c);
-    if (rc) return rc;
-    MDB_val k = {b->resume_len, b->resume}, v;
-    rc = mdb_cursor_get(c, &k, &v, b->resume_len ? MDB_SET_RANGE : MDB_FIRST);
-    for (int n = 0; rc == 0 && n < BACKFILL_STEP_ITEMS; n++) {
-        value_t item;
-        if (value_item_decode(b->arena, v.mv_data, v.mv_size, &item, NULL) &&
-            (rc = index_put_entry(txn, b->arena, t, ix, &item, &b->scratch)))
-            break;
-        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-    }
-    if (rc == 0) { /* more to do: resume at this key */
-        memcpy(b->resume, k.mv_data, k.mv_size);
-        b->resume_len = k.mv_size;
-        mdb_cursor_close(c);
-        return 0;
-    }
-    mdb_cursor_close(c);
-    if (rc != MDB_NOTFOUND) return rc;
+    b->txn = txn;
+    b->latest = t;
+    b->index = ix;
+    bool done;
+    int rc = table_walk_step(txn, t, &b->walk, BACKFILL_STEP_ITEMS, b->arena, backfill_visit, b,
+                             &done);
+    if (rc || !done) return rc;
     ((index_def_t *)ix)->status = INDEX_ACTIVE; /* writer thread only */
     *finished = true;
     return catalog_table_store(txn, t);

@@ -54,6 +54,20 @@ int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_
 int index_collection_add(MDB_txn *txn, const table_t *t, const value_t *pk, int64_t delta,
                          bool dry_run, uint64_t *size);
 
+/* A walk over a table's items in bounded steps (the fills of new indexes):
+ * each step visits at most `max` items, from where the last one stopped.
+ * Start it zeroed. */
+typedef struct {
+    uint8_t resume[KEYCODEC_MAX_KEY]; /* the next table key to read */
+    size_t resume_len;
+} table_walk_t;
+/* Call visit on the next items of t (decoded into a, reset first); *done
+ * when the whole table has been visited.  Returns 0, visit's error, or an
+ * LMDB error. */
+int table_walk_step(MDB_txn *txn, const table_t *t, table_walk_t *w, size_t max, arena_t *a,
+                    int (*visit)(void *ctx, const MDB_val *key, const value_t *item), void *ctx,
+                    bool *done);
+
 /* Fill index `name` of table t (a GSI added by UpdateTable, status
  * CREATING) from the table's items, in background steps of the writer;
  * then mark it ACTIVE and store the definition.  Takes its own reference

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "index.h"
 #include "ops/ops.h"
 #include "ttl.h"
 #include "wire.h"
@@ -38,10 +39,17 @@ typedef struct {
     storage_job_t job;
     table_t *table;
     double changed; /* the enabling this fill is for: its ttl_changed */
-    uint8_t resume[KEYCODEC_MAX_KEY];
-    size_t resume_len;
+    table_walk_t walk;
     arena_t *arena;
+    MDB_txn *txn; /* the step in progress */
+    const table_t *latest;
 } ttl_fill_t;
+
+static int fill_visit(void *ctx, const MDB_val *key, const value_t *item)
+{
+    ttl_fill_t *f = ctx;
+    return ttl_put(f->txn, f->latest, key, item);
+}
 
 static int fill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
 {
@@ -51,27 +59,12 @@ static int fill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
         *finished = true; /* the table or this TTL setting went away */
         return 0;
     }
-    arena_reset(f->arena);
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, t->dbi, &c);
-    if (rc) return rc;
-    MDB_val k = {f->resume_len, f->resume}, v;
-    rc = mdb_cursor_get(c, &k, &v, f->resume_len ? MDB_SET_RANGE : MDB_FIRST);
-    for (int n = 0; rc == 0 && n < TTL_FILL_STEP_ITEMS; n++) {
-        value_t item;
-        if (value_item_decode(f->arena, v.mv_data, v.mv_size, &item, NULL) &&
-            (rc = ttl_put(txn, t, &k, &item)))
-            break;
-        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-    }
-    if (rc == 0) {
-        memcpy(f->resume, k.mv_data, k.mv_size);
-        f->resume_len = k.mv_size;
-        mdb_cursor_close(c);
-        return 0;
-    }
-    mdb_cursor_close(c);
-    if (rc != MDB_NOTFOUND) return rc;
+    f->txn = txn;
+    f->latest = t;
+    bool done;
+    int rc = table_walk_step(txn, t, &f->walk, TTL_FILL_STEP_ITEMS, f->arena, fill_visit, f,
+                             &done);
+    if (rc || !done) return rc;
     t->ttl_filled = true;
     *finished = true;
     return catalog_table_store(txn, t);

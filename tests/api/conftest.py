@@ -121,6 +121,15 @@ class Server:
     def kill(self):
         return self.stop(sig=signal.SIGKILL)
 
+    def finish(self):
+        """Stop with SIGTERM and assert a clean exit (under the sanitizer
+        build a leak or a late error shows up here)."""
+        was_alive = self.alive()
+        rc = self.stop()
+        tail = self.log_tail()
+        self.cleanup()
+        assert was_alive and rc == 0, "server exit code %s:\n%s" % (rc, tail)
+
     def _close_log(self):
         if self._log is not None:
             self._log.close()
@@ -170,13 +179,7 @@ def server(tmp_path_factory):
         pytest.fail("DDBD_MODE must be memory or disk, not %r" % MODE, pytrace=False)
     srv = Server(data_dir=data_dir).start()
     yield srv
-    was_alive = srv.alive()
-    rc = srv.stop()
-    tail = srv.log_tail()
-    srv.cleanup()
-    # A clean shutdown exits 0; under the sanitizer build a leak or a late
-    # error shows up here.
-    assert was_alive and rc == 0, "session server exit code %s:\n%s" % (rc, tail)
+    srv.finish()
 
 
 @pytest.fixture(autouse=True)
@@ -215,11 +218,12 @@ def spawn_server(tmp_path):
     unless in_memory=True.  All are stopped at the end of the test."""
     started = []
 
-    def spawn(data_dir=None, in_memory=False, port=None):
+    def spawn(data_dir=None, in_memory=False, port=None, extra_args=()):
         if not in_memory and data_dir is None:
             data_dir = tmp_path / "data"
             data_dir.mkdir(exist_ok=True)
-        srv = Server(data_dir=None if in_memory else data_dir, port=port).start()
+        srv = Server(data_dir=None if in_memory else data_dir, port=port,
+                     extra_args=extra_args).start()
         started.append(srv)
         return srv
 

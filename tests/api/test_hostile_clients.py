@@ -62,11 +62,7 @@ def start_server(tmp_path_factory, extra_args):
 
 
 def stop_server(srv):
-    was_alive = srv.alive()
-    rc = srv.stop()
-    tail = srv.log_tail()
-    srv.cleanup()
-    assert was_alive and rc == 0, "server exit code %s:\n%s" % (rc, tail)
+    srv.finish()
 
 
 def small_item(i):

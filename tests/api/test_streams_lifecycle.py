@@ -20,26 +20,16 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def start_server(tmp_path):
+def start_server(spawn_server):
     """start_server(*flags, data_dir=None, disk=MODE == "disk") -> Server;
     every server is killed at the end of the test."""
-    started = []
 
     def start(*flags, data_dir=None, disk=None):
         if disk is None:
             disk = MODE == "disk" or data_dir is not None
-        if disk and data_dir is None:
-            data_dir = tmp_path / "data"
-            data_dir.mkdir(exist_ok=True)
-        srv = Server(data_dir=data_dir if disk else None, extra_args=flags).start()
-        started.append(srv)
-        return srv
+        return spawn_server(data_dir=data_dir, in_memory=not disk, extra_args=flags)
 
-    yield start
-    for srv in started:
-        if srv.alive():
-            srv.kill()
-        srv.cleanup()
+    return start
 
 
 def stream_table(ddb, view="NEW_IMAGE"):

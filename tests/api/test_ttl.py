@@ -15,11 +15,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from conftest import (MODE, REGION, Server, assert_error, make_client, raw_call, raw_request,
+from streamhelp import make_streams_client
+from conftest import (MODE, Server, assert_error, make_client, raw_call, raw_request,
                       unique_name, wait_active, wait_gone)
 
 DELAY = 0.2  # --ttl-delay of the servers below
@@ -43,20 +42,12 @@ def start_server(data_dir=None, delay=DELAY, cooldown=0):
                                                  "--ttl-cooldown", str(cooldown)]).start()
 
 
-def finish_server(srv):
-    alive = srv.alive()
-    rc = srv.stop()
-    tail = srv.log_tail()
-    srv.cleanup()
-    assert alive and rc == 0, "server exit code %s:\n%s" % (rc, tail)
-
-
 @pytest.fixture(scope="module")
 def ttl_server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("ttl-data") if MODE == "disk" else None
     srv = start_server(data_dir)
     yield srv
-    finish_server(srv)
+    srv.finish()
 
 
 @pytest.fixture
@@ -67,30 +58,15 @@ def c(ttl_server):
 
 
 @pytest.fixture
-def servers(tmp_path):
+def servers(spawn_server):
     """Servers of one test sharing the data dir tmp_path/data (restart and
     crash tests); all are stopped at the end."""
-    started = []
 
     def start(delay=DELAY, cooldown=0):
-        srv = start_server(tmp_path / "data", delay, cooldown)
-        started.append(srv)
-        return srv
+        return spawn_server(extra_args=["--ttl-delay", str(delay),
+                                        "--ttl-cooldown", str(cooldown)])
 
-    yield start
-    for srv in started:
-        if srv.alive():
-            srv.kill()
-        srv.cleanup()
-
-
-def streams_client(endpoint):
-    return boto3.client(
-        "dynamodbstreams", endpoint_url=endpoint, region_name=REGION,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        config=Config(retries={"max_attempts": 0}, connect_timeout=5, read_timeout=60,
-                      parameter_validation=False))
+    return start
 
 
 # --------------------------------------------------------------------------
@@ -475,7 +451,7 @@ def test_cooldown_window(tmp_path):
                      enabled=True, attribute="exp")
         assert describe(c, name) == {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}
     finally:
-        finish_server(srv)
+        srv.finish()
 
 
 def test_cli_update_and_describe(c, ttl_server, tmp_path):
@@ -759,7 +735,7 @@ def test_deleter_period_is_the_ttl_delay(tmp_path):
                              "deletion of the expired item")
         assert gone_at - started >= 1.9, "deleted %.2f s after the start" % (gone_at - started)
     finally:
-        finish_server(srv)
+        srv.finish()
 
 
 def test_update_before_due_time_prevents_deletion(c):
@@ -861,7 +837,7 @@ def test_index_added_after_enabling_is_kept_too(c):
 
 
 def test_stream_records_of_ttl_deletions(c, ttl_server):
-    streams = streams_client(ttl_server.endpoint)
+    streams = make_streams_client(ttl_server.endpoint)
     name = create(c, range_key=("sk", "N"), ttl="exp",
                   StreamSpecification={"StreamEnabled": True,
                                        "StreamViewType": "NEW_AND_OLD_IMAGES"})
@@ -1154,7 +1130,7 @@ def test_kill_9_while_deleting_leaves_each_item_whole(servers):
     # a deleter period beyond the test: look at what the kill left
     srv = servers(delay=600)
     c = make_client(srv.endpoint)
-    streams = streams_client(srv.endpoint)
+    streams = make_streams_client(srv.endpoint)
     present = scan_keys(c, name)
     assert present < set(expiry), "the deleter had not started"
     assert {pk for pk, e in expiry.items() if e > killed_at} <= present
@@ -1174,7 +1150,7 @@ def test_kill_9_while_deleting_leaves_each_item_whole(servers):
     # and the rest goes, once each
     srv = servers()
     c = make_client(srv.endpoint)
-    streams = streams_client(srv.endpoint)
+    streams = make_streams_client(srv.endpoint)
     wait_until(lambda: item_count(c, name) == 0, SETTLE, "deletion of the rest")
     assert scan_keys(c, name) == set()
     assert scan_keys(c, name, IndexName="gsi") == set()
