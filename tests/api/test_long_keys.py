@@ -14,7 +14,6 @@ import random
 
 import pytest
 
-from conftest import unique_name, wait_active
 from ddbvalues import B, S
 
 RNG = random.Random(20240607)

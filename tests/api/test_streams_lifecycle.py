@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import MODE, Server, assert_error, make_client, unique_name, wait_active
+from conftest import MODE, assert_error, make_client, unique_name, wait_active
 from ddbvalues import N, S
 from streamhelp import (all_shards, create_stream_table, make_streams_client, raw_streams,
                         read_shard, read_stream, wait_for)
