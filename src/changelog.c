@@ -10,8 +10,26 @@
 #define KEY_LEN 20 /* u64 log | u32 shard | u64 sequence */
 
 static MDB_dbi dbi;
+/* The highest key appended (writer thread): a key above it goes in with
+ * MDB_APPEND, which fills pages instead of splitting them in halves.  After
+ * an aborted transaction it may be above the stored highest key, which
+ * only costs that optimisation. */
+static uint8_t top_key[KEY_LEN];
+static bool top_known;
 
-int changelog_open(MDB_txn *txn) { return mdb_dbi_open(txn, "changelog", MDB_CREATE, &dbi); }
+int changelog_open(MDB_txn *txn)
+{
+    int rc = mdb_dbi_open(txn, "changelog", MDB_CREATE, &dbi);
+    if (rc) return rc;
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(txn, dbi, &c))) return rc;
+    MDB_val k, v;
+    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    if (rc == 0 && k.mv_size == KEY_LEN) memcpy(top_key, k.mv_data, KEY_LEN);
+    top_known = rc == 0 || rc == MDB_NOTFOUND;
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
 
 static void put_be(uint8_t *p, uint64_t v, int bytes)
 {
@@ -72,7 +90,10 @@ int changelog_append(MDB_txn *txn, uint64_t log, uint32_t shard, const change_re
     uint8_t key[KEY_LEN];
     make_key(key, log, shard, r->sequence);
     MDB_val k = {KEY_LEN, key}, v = {scratch->len, scratch->data};
-    return mdb_put(txn, dbi, &k, &v, 0);
+    bool above = top_known && memcmp(key, top_key, KEY_LEN) > 0;
+    int rc = mdb_put(txn, dbi, &k, &v, above ? MDB_APPEND : 0);
+    if (!rc && (above || memcmp(key, top_key, KEY_LEN) > 0)) memcpy(top_key, key, KEY_LEN);
+    return rc;
 }
 
 /* Decode a stored record; false when it is corrupt. */
