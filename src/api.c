@@ -12,6 +12,7 @@
 #include "log.h"
 #include "ops/ops.h"
 #include "storage.h"
+#include "wire.h"
 
 struct api_thread {
     MDB_txn *read_txn;
@@ -109,10 +110,15 @@ api_result_t api_dispatch(api_call_t *call)
         return op_reply_error(call, err_serialization(a, NULL));
     if (req->type != JSON_OBJECT) {
         ddb_error_t *e = req->type == JSON_ARRAY
-                             ? err_serialization(a, "Start of list found where not expected")
+                             ? err_wire_list_not_expected(a)
                              : err_serialization(a, NULL);
         return op_reply_error(call, e);
     }
+    /* Deserialisation before validation, as the service does. */
+    size_t plen = strlen(TARGET_PREFIX);
+    const wire_shape_t *shape = wire_request_shape(call->target + plen, call->target_len - plen);
+    ddb_error_t *e = wire_check_request(a, shape, req);
+    if (e) return op_reply_error(call, e);
     return handler(call, req);
 }
 

@@ -29,7 +29,7 @@ static const struct {
     [ERR_TRANSACTION_CANCELED] =
         {"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", 400, true},
     [ERR_IDEMPOTENT_MISMATCH] =
-        {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400, false},
+        {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400, true},
     [ERR_LIMIT_EXCEEDED] = {"com.amazonaws.dynamodb.v20120810#LimitExceededException", 400,
                             false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
@@ -683,4 +683,34 @@ ddb_error_t *err_attribute_update_type_mismatch(arena_t *a)
 ddb_error_t *err_attributes_to_get_duplicate(arena_t *a, const char *name)
 {
     return err_invalid_parameter(a, "Duplicate value in attribute name: %s", name);
+}
+
+ddb_error_t *err_wire_object_not_expected(arena_t *a)
+{
+    return err_serialization(a, "Start of structure or map found where not expected");
+}
+
+ddb_error_t *err_wire_list_not_expected(arena_t *a)
+{
+    return err_serialization(a, "Start of list found where not expected");
+}
+
+ddb_error_t *err_wire_cannot_convert(arena_t *a, const char *token, const char *type)
+{
+    return ddb_error_new(a, ERR_SERIALIZATION, "%s cannot be converted to %s", token, type);
+}
+
+ddb_error_t *err_wire_unexpected_field(arena_t *a)
+{
+    return err_serialization(a, "Unexpected field type");
+}
+
+ddb_error_t *err_wire_unexpected_value(arena_t *a)
+{
+    return err_serialization(a, "Unexpected value type in payload");
+}
+
+ddb_error_t *err_wire_blob_not_string(arena_t *a)
+{
+    return err_serialization(a, "only base-64-encoded strings are convertible to bytes");
 }

@@ -201,4 +201,19 @@ ddb_error_t *err_attribute_update_add_type(arena_t *a, const char *type);
 ddb_error_t *err_attribute_update_type_mismatch(arena_t *a);
 ddb_error_t *err_attributes_to_get_duplicate(arena_t *a, const char *name);
 
+/* --- request members of the wrong JSON type (wire.c) ----------------------
+ * SerializationExceptions, worded as the service's deserialiser words them. */
+/* An object or an array where a scalar, or an array where an object, was expected. */
+ddb_error_t *err_wire_object_not_expected(arena_t *a);
+ddb_error_t *err_wire_list_not_expected(arena_t *a);
+/* token: "NUMBER_VALUE", "DECIMAL_VALUE", "STRING_VALUE", "TRUE_VALUE"...;
+ * type: "String", "Boolean", "Integer", "Long". */
+ddb_error_t *err_wire_cannot_convert(arena_t *a, const char *token, const char *type);
+/* A scalar where a structure, a list or a map was expected... */
+ddb_error_t *err_wire_unexpected_field(arena_t *a);
+/* ...or where an AttributeValue was. */
+ddb_error_t *err_wire_unexpected_value(arena_t *a);
+/* A number or a boolean where base64 (a binary value) was expected. */
+ddb_error_t *err_wire_blob_not_string(arena_t *a);
+
 #endif

@@ -5,10 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *token_name(json_type_t t)
+/* The deserialiser's name for the JSON token of j. */
+static const char *token_name(const json_value_t *j)
 {
-    switch (t) {
-    case JSON_NUMBER: return "NUMBER_VALUE";
+    switch (j->type) {
+    case JSON_NUMBER: /* (number text is not NUL-terminated) */
+        for (size_t i = 0; i < j->u.str.len; i++)
+            if (strchr(".eE", j->u.str.ptr[i])) return "DECIMAL_VALUE";
+        return "NUMBER_VALUE";
     case JSON_STRING: return "STRING_VALUE";
     case JSON_TRUE: return "TRUE_VALUE";
     case JSON_FALSE: return "FALSE_VALUE";
@@ -22,29 +26,34 @@ ddb_error_t *wire_check(arena_t *a, const json_value_t *j, wire_type_t want)
     switch (want) {
     case WIRE_STRING:
     case WIRE_BOOLEAN:
-    case WIRE_LONG: {
-        bool ok = (want == WIRE_STRING && t == JSON_STRING) ||
+    case WIRE_LONG:
+    case WIRE_INTEGER:
+    case WIRE_BLOB: {
+        bool ok = ((want == WIRE_STRING || want == WIRE_BLOB) && t == JSON_STRING) ||
                   (want == WIRE_BOOLEAN && (t == JSON_TRUE || t == JSON_FALSE)) ||
-                  (want == WIRE_LONG && t == JSON_NUMBER);
+                  ((want == WIRE_LONG || want == WIRE_INTEGER) && t == JSON_NUMBER);
         if (ok) return NULL;
-        if (t == JSON_OBJECT)
-            return err_serialization(a, "Start of structure or map found where not expected.");
-        if (t == JSON_ARRAY) return err_serialization(a, "Start of list found where not expected");
-        const char *type_name = want == WIRE_STRING ? "String" : want == WIRE_BOOLEAN ? "Boolean"
-                                                                                       : "Long";
-        return ddb_error_new(a, ERR_SERIALIZATION, "%s cannot be converted to %s", token_name(t),
-                             type_name);
+        if (t == JSON_OBJECT) return err_wire_object_not_expected(a);
+        if (t == JSON_ARRAY) return err_wire_list_not_expected(a);
+        if (want == WIRE_BLOB && t != JSON_NULL) return err_wire_blob_not_string(a);
+        static const char *const type_names[] = {[WIRE_STRING] = "String",
+                                                 [WIRE_BOOLEAN] = "Boolean",
+                                                 [WIRE_LONG] = "Long",
+                                                 [WIRE_INTEGER] = "Integer",
+                                                 [WIRE_BLOB] = "String"};
+        return err_wire_cannot_convert(a, token_name(j), type_names[want]);
     }
     case WIRE_LIST:
         if (t == JSON_ARRAY) return NULL;
-        if (t == JSON_OBJECT)
-            return err_serialization(a, "Start of structure or map found where not expected.");
-        return err_serialization(a, "Expected list or null");
+        if (t == JSON_OBJECT) return err_wire_object_not_expected(a);
+        return err_wire_unexpected_field(a);
     case WIRE_MAP:
     case WIRE_STRUCT:
+    case WIRE_ATTRIBUTE_VALUE:
         if (t == JSON_OBJECT) return NULL;
-        if (t == JSON_ARRAY) return err_serialization(a, "Start of list found where not expected");
-        return err_serialization(a, want == WIRE_MAP ? "Expected map or null" : "Expected null");
+        if (t == JSON_ARRAY) return err_wire_list_not_expected(a);
+        return want == WIRE_ATTRIBUTE_VALUE ? err_wire_unexpected_value(a)
+                                            : err_wire_unexpected_field(a);
     }
     return err_internal(a);
 }
@@ -75,14 +84,15 @@ bool wire_bool(arena_t *a, const json_value_t *obj, const char *name, bool *v, d
     return true;
 }
 
-bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
-               ddb_error_t **err)
+static bool read_integer(arena_t *a, const json_value_t *obj, const char *name, wire_type_t type,
+                         int64_t *v, ddb_error_t **err)
 {
     const json_value_t *j = wire_member(obj, name);
     if (!j) return false;
-    if ((*err = wire_check(a, j, WIRE_LONG))) return false;
+    if ((*err = wire_check(a, j, type))) return false;
     /* JSON numbers with a fraction or exponent are truncated, as a Java
      * long deserialiser does; out-of-range ones are a serialization error. */
+    const char *type_name = type == WIRE_INTEGER ? "Integer" : "Long";
     char tmp[64];
     size_t n = j->u.str.len < sizeof tmp - 1 ? j->u.str.len : sizeof tmp - 1;
     memcpy(tmp, j->u.str.ptr, n);
@@ -91,19 +101,31 @@ bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v
     char *end;
     long long x = strtoll(tmp, &end, 10);
     if (errno == ERANGE || j->u.str.len >= sizeof tmp - 1) {
-        *err = ddb_error_new(a, ERR_SERIALIZATION, "NUMBER_VALUE cannot be converted to Long");
+        *err = err_wire_cannot_convert(a, token_name(j), type_name);
         return false;
     }
     if (*end == '.' || *end == 'e' || *end == 'E') {
         double d = strtod(tmp, NULL);
         if (d > 9.2e18 || d < -9.2e18) {
-            *err = ddb_error_new(a, ERR_SERIALIZATION, "NUMBER_VALUE cannot be converted to Long");
+            *err = err_wire_cannot_convert(a, token_name(j), type_name);
             return false;
         }
         x = (long long)d;
     }
     *v = x;
     return true;
+}
+
+bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
+               ddb_error_t **err)
+{
+    return read_integer(a, obj, name, WIRE_LONG, v, err);
+}
+
+bool wire_integer(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
+                  ddb_error_t **err)
+{
+    return read_integer(a, obj, name, WIRE_INTEGER, v, err);
 }
 
 const json_value_t *wire_container(arena_t *a, const json_value_t *obj, const char *name,

@@ -5,6 +5,21 @@
  * SerializationException whose text names what arrived and what was
  * expected.  These readers check one member's type and convert it.  A JSON
  * null counts as absent, as it does for the service.
+ *
+ * The texts, by the type expected (model shapes):
+ *   string, boolean, integer, long   an object: "Start of structure or map
+ *       found where not expected"; an array: "Start of list found where not
+ *       expected"; a scalar: "<TOKEN> cannot be converted to <Type>", TOKEN
+ *       one of STRING_VALUE NUMBER_VALUE DECIMAL_VALUE (a number with a
+ *       fraction or an exponent) TRUE_VALUE FALSE_VALUE NULL_VALUE
+ *   blob (base64 text)               a number or a boolean: "only
+ *       base-64-encoded strings are convertible to bytes"
+ *   list                             an object: "Start of structure...";
+ *       a scalar: "Unexpected field type"
+ *   map, structure                   an array: "Start of list..."; a scalar:
+ *       "Unexpected field type"
+ *   AttributeValue                   as a structure, but a scalar is
+ *       "Unexpected value type in payload"
  */
 #ifndef DDBD_WIRE_H
 #define DDBD_WIRE_H
@@ -15,7 +30,17 @@
 #include "errors.h"
 #include "json.h"
 
-typedef enum { WIRE_STRING, WIRE_BOOLEAN, WIRE_LONG, WIRE_LIST, WIRE_MAP, WIRE_STRUCT } wire_type_t;
+typedef enum {
+    WIRE_STRING,
+    WIRE_BOOLEAN,
+    WIRE_LONG,
+    WIRE_INTEGER,
+    WIRE_BLOB,
+    WIRE_LIST,
+    WIRE_MAP,
+    WIRE_STRUCT,
+    WIRE_ATTRIBUTE_VALUE,
+} wire_type_t;
 
 /* NULL if j (non-NULL, not JSON null) has the JSON shape of `want`, else the
  * service's SerializationException. */
@@ -36,8 +61,23 @@ bool wire_string(arena_t *a, const json_value_t *obj, const char *name, const ch
 bool wire_bool(arena_t *a, const json_value_t *obj, const char *name, bool *v, ddb_error_t **err);
 bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
                ddb_error_t **err);
+/* A member the model declares an integer (Limit, Segment...): as wire_long,
+ * with the texts naming Integer. */
+bool wire_integer(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
+                  ddb_error_t **err);
 /* Present and of the given container type (WIRE_LIST, WIRE_MAP, WIRE_STRUCT). */
 const json_value_t *wire_container(arena_t *a, const json_value_t *obj, const char *name,
                                    wire_type_t want, ddb_error_t **err);
+
+/* The declared type of a whole request (wire_shapes.c). */
+typedef struct wire_shape wire_shape_t;
+/* The input shape of an operation ("PutItem"), or NULL if unknown. */
+const wire_shape_t *wire_request_shape(const char *operation, size_t len);
+/* Check every member of req, at every depth and in document order, against
+ * its declared type, as the service does before validating anything: the
+ * first mismatch as a SerializationException, or NULL.  Unknown members
+ * and JSON nulls pass (a null member is an absent one; what a null element
+ * or map value means is left to the handler). */
+ddb_error_t *wire_check_request(arena_t *a, const wire_shape_t *shape, const json_value_t *req);
 
 #endif

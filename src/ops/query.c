@@ -70,15 +70,15 @@ static ddb_error_t *read_request(api_call_t *call, const json_value_t *req, read
     if (!e) wire_string(a, req, "IndexName", index_name, NULL, &e);
     if (!e) wire_string(a, req, "Select", &select, NULL, &e);
     if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
-    has_limit = !e && wire_long(a, req, "Limit", &limit, &e);
+    has_limit = !e && wire_integer(a, req, "Limit", &limit, &e);
     if (!e) wire_bool(a, req, "ConsistentRead", &p->consistent, &e);
     if (!e && p->is_query) {
         bool forward = true;
         if (wire_bool(a, req, "ScanIndexForward", &forward, &e)) backward = !forward;
     }
     if (!e && !p->is_query) {
-        has_segment = wire_long(a, req, "Segment", &segment, &e);
-        if (!e) has_total = wire_long(a, req, "TotalSegments", &total, &e);
+        has_segment = wire_integer(a, req, "Segment", &segment, &e);
+        if (!e) has_total = wire_integer(a, req, "TotalSegments", &total, &e);
     }
     if (!e) *start_json = wire_container(a, req, "ExclusiveStartKey", WIRE_MAP, &e);
     if (e) return e;

@@ -190,7 +190,7 @@ api_result_t op_list_tables(api_call_t *call, const json_value_t *req)
     ddb_error_t *e = NULL;
     const char *start = NULL;
     int64_t limit = 100;
-    bool has_limit = wire_long(a, req, "Limit", &limit, &e);
+    bool has_limit = wire_integer(a, req, "Limit", &limit, &e);
     if (!e) wire_string(a, req, "ExclusiveStartTableName", &start, NULL, &e);
     if (e) return op_reply_error(call, e);
     constraint_list_t cl;

@@ -248,13 +248,6 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
     if (!e) wire_string(a, req, "ClientRequestToken", &token, NULL, &e);
     if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
     if (e) return op_reply_error(call, e);
-    if (token) {
-        bool mismatch;
-        if (token_lookup(a, token, req, call->out, &mismatch)) {
-            if (mismatch) return op_reply_error(call, err_idempotent_mismatch(a));
-            return op_reply_ok(call);
-        }
-    }
     transact_write_t *t = arena_calloc(a, sizeof *t);
     t->actions = arena_alloc(a, list->u.array.count * sizeof *t->actions);
     for (size_t i = 0; !e && i < list->u.array.count; i++) {
@@ -277,9 +270,13 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
             break;
         }
     }
-    if (e) {
+    /* A token seen before answers as the first request did, once this one
+     * has passed validation. */
+    bool mismatch = false, seen = !e && token && token_lookup(a, token, req, call->out, &mismatch);
+    if (seen && mismatch) e = err_idempotent_mismatch(a);
+    if (e || seen) {
         for (size_t i = 0; i < t->count; i++) item_write_release(t->actions[i]);
-        return op_reply_error(call, e);
+        return e ? op_reply_error(call, e) : op_reply_ok(call);
     }
     t->w.apply = transact_apply;
     t->w.done = transact_done;
