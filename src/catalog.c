@@ -54,7 +54,7 @@ typedef struct {
     raw_index_t *lsi, *gsi;
     size_t lsi_count, gsi_count;
     bool lsi_present, gsi_present;
-    bool stream_present, stream_enabled;
+    bool stream_present, stream_enabled, stream_enabled_set;
     const char *stream_view_type;
     bool sse_present, sse_enabled, sse_enabled_set;
     const char *sse_type, *kms_key;
@@ -159,7 +159,7 @@ static ddb_error_t *read_raw(arena_t *a, const json_value_t *req, raw_table_t *r
     if (e) return e;
     if (s) {
         r->stream_present = true;
-        wire_bool(a, s, "StreamEnabled", &r->stream_enabled, &e);
+        r->stream_enabled_set = wire_bool(a, s, "StreamEnabled", &r->stream_enabled, &e);
         if (e) return e;
         wire_string(a, s, "StreamViewType", &r->stream_view_type, NULL, &e);
         if (e) return e;
@@ -399,6 +399,8 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     check_indexes(&cl, r->gsi, r->gsi_count, "globalSecondaryIndexes");
     check_enum(&cl, r->billing_mode, "billingMode", billing_modes, "PROVISIONED, PAY_PER_REQUEST");
     check_throughput(&cl, &r->throughput, "provisionedThroughput");
+    if (r->stream_present && !r->stream_enabled_set)
+        constraint_list_add(&cl, NULL, "streamSpecification.streamEnabled", "Member must not be null");
     if (r->stream_present)
         check_enum(&cl, r->stream_view_type, "streamSpecification.streamViewType",
                    stream_view_types, "NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY");

@@ -714,3 +714,16 @@ ddb_error_t *err_wire_blob_not_string(arena_t *a)
 {
     return err_serialization(a, "only base-64-encoded strings are convertible to bytes");
 }
+
+ddb_error_t *err_member_null(arena_t *a, const char *path_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, path_fmt);
+    char path[512];
+    vsnprintf(path, sizeof path, path_fmt, ap);
+    va_end(ap);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    constraint_list_add(&cl, NULL, path, "Member must not be null");
+    return constraint_list_finish(&cl);
+}

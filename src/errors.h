@@ -215,5 +215,9 @@ ddb_error_t *err_wire_unexpected_field(arena_t *a);
 ddb_error_t *err_wire_unexpected_value(arena_t *a);
 /* A number or a boolean where base64 (a binary value) was expected. */
 ddb_error_t *err_wire_blob_not_string(arena_t *a);
+/* "1 validation error detected: Value null at '<path>' failed to satisfy
+ * constraint: Member must not be null" (path printf-formatted). */
+ddb_error_t *err_member_null(arena_t *a, const char *path_fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -156,6 +156,11 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
             }
             const json_value_t *body = put ? put : del;
             const char *member = put ? "Item" : "Key";
+            if (!wire_member(body, member)) {
+                e = err_member_null(a, "requestItems.%s.member.%zu.member.%s", table->key, k + 1,
+                                    put ? "putRequest.item" : "deleteRequest.key");
+                break;
+            }
             json_value_t *one = entry_request(a, table->key, table->key_len, NULL, member,
                                               json_object_get(body, member));
             item_write_t *iw;
@@ -193,15 +198,17 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
         if ((e = wire_check(a, entry, WIRE_STRUCT))) return op_reply_error(call, e);
         const json_value_t *keys = wire_container(a, entry, "Keys", WIRE_LIST, &e);
         if (e) return op_reply_error(call, e);
-        if (!keys || keys->u.array.count == 0 || keys->u.array.count > BATCH_GET_MAX)
+        if (!keys)
+            return op_reply_error(call, err_member_null(a, "requestItems.%s.member.keys",
+                                                        items->u.object.members[i].key));
+        if (keys->u.array.count == 0 || keys->u.array.count > BATCH_GET_MAX)
             return op_reply_error(
-                call, err_validation(a, "1 validation error detected: Value %s%s%s at "
+                call, err_validation(a, "1 validation error detected: Value '%s' at "
                                         "'requestItems.%s.member.keys' failed to satisfy "
                                         "constraint: Member must have length %s",
-                                     keys ? "'" : "", keys ? wire_value_text(a, keys) : "null",
-                                     keys ? "'" : "", items->u.object.members[i].key,
-                                     keys && keys->u.array.count ? "less than or equal to 100"
-                                                                 : "greater than or equal to 1"));
+                                     wire_value_text(a, keys), items->u.object.members[i].key,
+                                     keys->u.array.count ? "less than or equal to 100"
+                                                         : "greater than or equal to 1"));
         total += keys->u.array.count;
     }
     if (total > BATCH_GET_MAX)

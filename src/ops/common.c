@@ -60,6 +60,17 @@ ddb_error_t *op_read_expressions(api_call_t *call, const json_value_t *req, unsi
         if (list->len) buf_append_str(list, ", ");
         buf_append_str(list, members[i].name);
     }
+    /* A condition of QueryFilter or ScanFilter must name its operator (an
+     * entry of Expected need not): a model constraint, checked first. */
+    const json_value_t *filter = m[4] ? m[4] : m[5];
+    for (size_t i = 0; filter && i < filter->u.object.count; i++) {
+        const json_member_t *c = &filter->u.object.members[i];
+        if (c->value->type == JSON_OBJECT && !wire_member(c->value, "ComparisonOperator")) {
+            e = err_member_null(a, "%s.%s.member.comparisonOperator",
+                                m[4] ? "queryFilter" : "scanFilter", c->key);
+            goto done;
+        }
+    }
     if (legacy.len && expression.len) {
         buf_putc(&legacy, '\0');
         buf_putc(&expression, '\0');

@@ -504,6 +504,62 @@ static ddb_error_t *plan_index_updates(api_call_t *call, const json_value_t *req
     return NULL;
 }
 
+/* The required members inside AttributeDefinitions and
+ * GlobalSecondaryIndexUpdates, with their paths in the request (the index
+ * changes are validated later as a whole new table definition, whose paths
+ * would not be the request's). */
+static void check_index_updates_required(constraint_list_t *cl, const json_value_t *req)
+{
+    static const char *const null = "Member must not be null";
+    char p[160];
+    const json_value_t *defs = wire_member(req, "AttributeDefinitions");
+    for (size_t i = 0; defs && defs->type == JSON_ARRAY && i < defs->u.array.count; i++) {
+        const json_value_t *d = defs->u.array.items[i];
+        if (d->type != JSON_OBJECT) continue;
+        snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeType", i + 1);
+        if (!wire_member(d, "AttributeType")) constraint_list_add(cl, NULL, p, null);
+        snprintf(p, sizeof p, "attributeDefinitions.%zu.member.attributeName", i + 1);
+        if (!wire_member(d, "AttributeName")) constraint_list_add(cl, NULL, p, null);
+    }
+    const json_value_t *updates = wire_member(req, "GlobalSecondaryIndexUpdates");
+    for (size_t i = 0; updates && updates->type == JSON_ARRAY && i < updates->u.array.count; i++) {
+        const json_value_t *u = updates->u.array.items[i];
+        static const char *const actions[] = {"Create", "Update", "Delete"};
+        for (int k = 0; k < 3 && u->type == JSON_OBJECT; k++) {
+            const json_value_t *act = wire_member(u, actions[k]);
+            if (!act || act->type != JSON_OBJECT) continue;
+            char base[96];
+            snprintf(base, sizeof base, "globalSecondaryIndexUpdates.%zu.member.%s", i + 1,
+                     k == 0 ? "create" : k == 1 ? "update" : "delete");
+            static const char *const required[][4] = {
+                {"IndexName", "KeySchema", "Projection", NULL},
+                {"IndexName", "ProvisionedThroughput", NULL},
+                {"IndexName", NULL}};
+            for (const char *const *m = required[k]; *m; m++) {
+                snprintf(p, sizeof p, "%s.%c%s", base, (*m)[0] - 'A' + 'a', *m + 1);
+                if (!wire_member(act, *m)) constraint_list_add(cl, NULL, p, null);
+            }
+            const json_value_t *schema = wire_member(act, "KeySchema");
+            for (size_t j = 0; schema && schema->type == JSON_ARRAY && j < schema->u.array.count;
+                 j++) {
+                const json_value_t *el = schema->u.array.items[j];
+                if (el->type != JSON_OBJECT) continue;
+                snprintf(p, sizeof p, "%s.keySchema.%zu.member.attributeName", base, j + 1);
+                if (!wire_member(el, "AttributeName")) constraint_list_add(cl, NULL, p, null);
+                snprintf(p, sizeof p, "%s.keySchema.%zu.member.keyType", base, j + 1);
+                if (!wire_member(el, "KeyType")) constraint_list_add(cl, NULL, p, null);
+            }
+            const json_value_t *pt = wire_member(act, "ProvisionedThroughput");
+            if (pt && pt->type == JSON_OBJECT) {
+                snprintf(p, sizeof p, "%s.provisionedThroughput.writeCapacityUnits", base);
+                if (!wire_member(pt, "WriteCapacityUnits")) constraint_list_add(cl, NULL, p, null);
+                snprintf(p, sizeof p, "%s.provisionedThroughput.readCapacityUnits", base);
+                if (!wire_member(pt, "ReadCapacityUnits")) constraint_list_add(cl, NULL, p, null);
+            }
+        }
+    }
+}
+
 static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table_t *t,
                                 update_write_t *uw)
 {
@@ -523,10 +579,10 @@ static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table
     }
     const json_value_t *ss = wire_container(a, req, "StreamSpecification", WIRE_STRUCT, &e);
     if (e) return e;
-    bool stream_enabled = false;
+    bool stream_enabled = false, stream_enabled_set = false;
     const char *view = NULL;
     if (ss) {
-        wire_bool(a, ss, "StreamEnabled", &stream_enabled, &e);
+        stream_enabled_set = wire_bool(a, ss, "StreamEnabled", &stream_enabled, &e);
         if (!e) wire_string(a, ss, "StreamViewType", &view, NULL, &e);
         if (e) return e;
     }
@@ -541,6 +597,10 @@ static ddb_error_t *read_update(api_call_t *call, const json_value_t *req, table
 
     constraint_list_t cl;
     constraint_list_init(&cl, a);
+    check_index_updates_required(&cl, req);
+    if (ss && !stream_enabled_set)
+        constraint_list_add(&cl, NULL, "streamSpecification.streamEnabled",
+                            "Member must not be null");
     if (billing && strcmp(billing, "PROVISIONED") != 0 && strcmp(billing, "PAY_PER_REQUEST") != 0)
         constraint_list_add(&cl, billing, "billingMode",
                             "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]");

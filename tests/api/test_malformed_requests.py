@@ -12,7 +12,10 @@ InternalServerError) with a message, and the server alive afterwards.  A
 null member must be answered as an absent one.  Where the service model
 gives the member's type, a value of another JSON type must be a
 SerializationException, with the service's text where it is known
-(errors.md, "Serialization (JSON type) failures").
+(errors.md, "Serialization (JSON type) failures"); a member the model
+requires, left out, must be the one constraint violation "Value null at
+'<path>' ... Member must not be null" with its path as the service prints
+it.
 
 The requests go over one keep-alive connection per operation, with the
 headers an SDK sends.
@@ -199,6 +202,28 @@ def expected_serialization(op, path, variant):
     return False, None
 
 
+def required_member(op, path):
+    """Whether path names a member the model requires of its structure."""
+    name = shape_at(op, path[:-1]) if path else None
+    if name is None or name == "AttributeValue" or SHAPES[name]["type"] != "structure":
+        return False
+    return path[-1] in SHAPES[name].get("required", [])
+
+
+def constraint_path(op, path):
+    """A member path as the service prints it in constraint messages:
+    members lower camel case, list elements and map values as
+    "<index from 1>.member" and "<key>.member"."""
+    out = []
+    for i, step in enumerate(path):
+        kind = SHAPES[shape_at(op, path[:i])]["type"]
+        if kind == "structure":
+            out.append(step[0].lower() + step[1:])
+        else:
+            out += [str(step + 1) if kind == "list" else step, "member"]
+    return ".".join(out)
+
+
 # --- requests ------------------------------------------------------------------------
 
 
@@ -345,6 +370,13 @@ def run_matrix(op, port, tables):
                     if must and (kind != SER or (text is not None and message != text)):
                         failures.append("%s: expected %s %r, got %s %r"
                                         % (where, SER, text, kind, message))
+                    if variant in ("removed", "null") and required_member(op, path):
+                        text = ("1 validation error detected: Value null at '%s' failed to "
+                                "satisfy constraint: Member must not be null"
+                                % constraint_path(op, path))
+                        if (kind, message) != (VAL, text):
+                            failures.append("%s: expected %s %r, got %s %r"
+                                            % (where, VAL, text, kind, message))
                     member = parent_kind(op, path) == "structure"
                     if kind == SER and member and variant in ("removed", "null"):
                         failures.append("%s: %s for an absent member: %r"
@@ -474,3 +506,61 @@ def test_reused_token_with_a_type_error(port, table_s):
 ])
 def test_wrong_json_type_messages(port, op, payload, message):
     serialization(port, op, payload, message)
+
+
+NULL_AT = ("1 validation error detected: Value null at '%s' failed to satisfy constraint: "
+           "Member must not be null")
+
+
+def test_required_members_of_entries(port, make_table):
+    """Members the model requires inside lists and maps, each left out alone:
+    the path names the entry as the service does."""
+    t = make_table()
+    key = {"pk": {"S": "a"}}
+    cases = [
+        ("CreateTable", {"TableName": unique_name(), "BillingMode": "PAY_PER_REQUEST",
+                         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                         "StreamSpecification": {"StreamViewType": "KEYS_ONLY"}},
+         "streamSpecification.streamEnabled"),
+        ("UpdateTable", {"TableName": t, "StreamSpecification": {}},
+         "streamSpecification.streamEnabled"),
+        ("UpdateTable", {"TableName": t, "AttributeDefinitions": [{"AttributeType": "S"}],
+                         "GlobalSecondaryIndexUpdates": [{"Create": {
+                             "IndexName": "gsi", "Projection": {"ProjectionType": "ALL"},
+                             "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}}]},
+         "attributeDefinitions.1.member.attributeName"),
+        ("UpdateTable", {"TableName": t,
+                         "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}],
+                         "GlobalSecondaryIndexUpdates": [{"Create": {
+                             "IndexName": "gsi", "Projection": {"ProjectionType": "ALL"},
+                             "KeySchema": [{"AttributeName": "g"}]}}]},
+         "globalSecondaryIndexUpdates.1.member.create.keySchema.1.member.keyType"),
+        ("UpdateTable", {"TableName": t, "GlobalSecondaryIndexUpdates": [
+            {"Update": {"IndexName": "gsi", "ProvisionedThroughput": {"ReadCapacityUnits": 1}}}]},
+         "globalSecondaryIndexUpdates.1.member.update.provisionedThroughput.writeCapacityUnits"),
+        ("BatchGetItem", {"RequestItems": {t: {"ConsistentRead": True}}},
+         "requestItems.%s.member.keys" % t),
+        ("BatchWriteItem", {"RequestItems": {t: [{"DeleteRequest": {"Key": key}},
+                                                 {"PutRequest": {}}]}},
+         "requestItems.%s.member.2.member.putRequest.item" % t),
+        ("TransactGetItems", {"TransactItems": [{"Get": {"TableName": t, "Key": key}}, {}]},
+         "transactItems.2.member.get"),
+        ("TransactGetItems", {"TransactItems": [{"Get": {"Key": key}}]},
+         "transactItems.1.member.get.tableName"),
+        ("TransactWriteItems", {"TransactItems": [
+            {"Put": {"TableName": t, "Item": key}},
+            {"ConditionCheck": {"TableName": t, "Key": {"pk": {"S": "b"}}}}]},
+         "transactItems.2.member.conditionCheck.conditionExpression"),
+        ("TransactWriteItems", {"TransactItems": [{"Delete": {"TableName": t}}]},
+         "transactItems.1.member.delete.key"),
+        ("Query", {"TableName": t, "KeyConditions": {"pk": {"ComparisonOperator": "EQ",
+                                                            "AttributeValueList": [{"S": "a"}]}},
+                   "QueryFilter": {"x": {"AttributeValueList": [{"S": "a"}]}}},
+         "queryFilter.x.member.comparisonOperator"),
+        ("Scan", {"TableName": t, "ScanFilter": {"x": {}}}, "scanFilter.x.member.comparisonOperator"),
+    ]
+    for op, payload, path in cases:
+        r = raw_call(port, op, payload)
+        assert (r.status, r.error_type, r.error_message) == \
+            (400, "ValidationException", NULL_AT % path), (op, payload, r.body)
