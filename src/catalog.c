@@ -320,17 +320,11 @@ static const char *names_text(arena_t *a, const raw_list_t *l)
     return s;
 }
 
-static bool defined(const raw_table_t *r, const char *name)
-{
-    for (size_t i = 0; i < r->attrs.count; i++)
-        if (r->attrs.items[i].name && strcmp(r->attrs.items[i].name, name) == 0) return true;
-    return false;
-}
-
-static ddb_error_t *check_keys_defined(arena_t *a, const raw_table_t *r, const raw_list_t *keys)
+static ddb_error_t *check_keys_defined(arena_t *a, const raw_table_t *r, const wire_names_t *defined,
+                                       const raw_list_t *keys)
 {
     for (size_t i = 0; i < keys->count; i++)
-        if (!defined(r, keys->items[i].name))
+        if (!wire_names_has(defined, keys->items[i].name, strlen(keys->items[i].name)))
             return err_invalid_parameter(
                 a, "Some index key attributes are not defined in AttributeDefinitions. Keys: %s, "
                    "AttributeDefinitions: %s",
@@ -437,13 +431,17 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     }
     if (r->keys.count > r->attrs.count)
         return err_validation(a, "Invalid KeySchema: Some index key attribute have no definition");
-    if ((e = check_keys_defined(a, r, &r->keys))) return e;
+    /* Name sets, not pairwise comparisons: a request can hold thousands. */
+    wire_names_t *defined = wire_names_new(a, r->attrs.count);
+    const char *repeated = NULL;
+    for (size_t i = 0; i < r->attrs.count; i++) {
+        const char *n = r->attrs.items[i].name;
+        if (!wire_names_add(defined, n, strlen(n)) && !repeated) repeated = n;
+    }
+    if ((e = check_keys_defined(a, r, defined, &r->keys))) return e;
     if ((e = check_key_order(a, &r->keys))) return e;
-    for (size_t i = 0; i < r->attrs.count; i++)
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(r->attrs.items[i].name, r->attrs.items[k].name) == 0)
-                return err_invalid_parameter(a, "Duplicate AttributeName: %s",
-                                             r->attrs.items[i].name);
+    if (repeated) return err_invalid_parameter(a, "Duplicate AttributeName: %s", repeated);
+    wire_names_t *index_names = wire_names_new(a, r->lsi_count + r->gsi_count);
 
     if (r->lsi_present) {
         if (r->lsi_count == 0)
@@ -453,7 +451,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
                                             "required when specifying a LocalSecondaryIndex");
         for (size_t i = 0; i < r->lsi_count; i++) {
             const raw_index_t *ix = &r->lsi[i];
-            if ((e = check_keys_defined(a, r, &ix->keys))) return e;
+            if ((e = check_keys_defined(a, r, defined, &ix->keys))) return e;
             if ((e = check_key_order(a, &ix->keys))) return e;
             if (ix->keys.count != 2)
                 return err_invalid_parameter(
@@ -467,9 +465,8 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
             if (ix->throughput.present)
                 return err_invalid_parameter(a, "ProvisionedThroughput is not supported for a "
                                                 "LocalSecondaryIndex: %s", ix->name);
-            for (size_t k = 0; k < i; k++)
-                if (strcmp(r->lsi[k].name, ix->name) == 0)
-                    return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
+            if (!wire_names_add(index_names, ix->name, strlen(ix->name)))
+                return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
         }
         if (r->lsi_count > MAX_LSI)
             return err_invalid_parameter(
@@ -480,7 +477,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
             return err_invalid_parameter(a, "List of GlobalSecondaryIndexes is empty");
         for (size_t i = 0; i < r->gsi_count; i++) {
             const raw_index_t *ix = &r->gsi[i];
-            if ((e = check_keys_defined(a, r, &ix->keys))) return e;
+            if ((e = check_keys_defined(a, r, defined, &ix->keys))) return e;
             if ((e = check_key_order(a, &ix->keys))) return e;
             if ((e = check_projection(a, ix))) return e;
             if (on_demand && ix->throughput.present)
@@ -490,12 +487,8 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
             if (!on_demand && !ix->throughput.present)
                 return err_validation(
                     a, "No provisioned throughput specified for the global secondary index");
-            for (size_t k = 0; k < r->lsi_count; k++)
-                if (strcmp(r->lsi[k].name, ix->name) == 0)
-                    return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
-            for (size_t k = 0; k < i; k++)
-                if (strcmp(r->gsi[k].name, ix->name) == 0)
-                    return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
+            if (!wire_names_add(index_names, ix->name, strlen(ix->name)))
+                return err_invalid_parameter(a, "Duplicate index name: %s", ix->name);
         }
         if (r->gsi_count > MAX_GSI)
             return err_invalid_parameter(

@@ -2,6 +2,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,4 +176,83 @@ const char *wire_value_text(arena_t *a, const json_value_t *j)
     char *s = arena_strndup(a, b.data ? b.data : "", b.len);
     buf_free(&b);
     return s;
+}
+
+typedef struct {
+    const char *name; /* NULL: empty */
+    size_t len;
+} name_slot_t;
+
+struct wire_names {
+    arena_t *arena;
+    name_slot_t *slots;
+    size_t cap, count; /* cap: a power of two, at least twice count */
+};
+
+static size_t names_hash(const char *name, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h;
+}
+
+/* The slot holding name, or the empty one where it would go. */
+static size_t names_find(const wire_names_t *s, const char *name, size_t len)
+{
+    size_t i = names_hash(name, len) & (s->cap - 1);
+    while (s->slots[i].name &&
+           (s->slots[i].len != len || memcmp(s->slots[i].name, name, len) != 0))
+        i = (i + 1) & (s->cap - 1);
+    return i;
+}
+
+static void names_alloc(wire_names_t *s, size_t cap)
+{
+    s->cap = cap;
+    s->slots = arena_calloc(s->arena, cap * sizeof *s->slots);
+}
+
+wire_names_t *wire_names_new(arena_t *a, size_t expected)
+{
+    wire_names_t *s = arena_calloc(a, sizeof *s);
+    s->arena = a;
+    size_t cap = 16;
+    while (cap < 2 * expected)
+        cap *= 2;
+    names_alloc(s, cap);
+    return s;
+}
+
+bool wire_names_add(wire_names_t *s, const char *name, size_t len)
+{
+    size_t i = names_find(s, name, len);
+    if (s->slots[i].name) return false;
+    if (2 * (s->count + 1) > s->cap) {
+        size_t old_cap = s->cap;
+        name_slot_t *old = s->slots;
+        names_alloc(s, old_cap * 2);
+        for (size_t k = 0; k < old_cap; k++)
+            if (old[k].name) s->slots[names_find(s, old[k].name, old[k].len)] = old[k];
+        i = names_find(s, name, len);
+    }
+    s->slots[i].name = name;
+    s->slots[i].len = len;
+    s->count++;
+    return true;
+}
+
+bool wire_names_has(const wire_names_t *s, const char *name, size_t len)
+{
+    return s->slots[names_find(s, name, len)].name != NULL;
+}
+
+size_t wire_first_repeat(arena_t *a, const json_value_t *list)
+{
+    wire_names_t *seen = wire_names_new(a, list->u.array.count);
+    for (size_t i = 0; i < list->u.array.count; i++) {
+        const json_value_t *s = list->u.array.items[i];
+        if (s->type == JSON_STRING && !wire_names_add(seen, s->u.str.ptr, s->u.str.len)) return i;
+    }
+    return SIZE_MAX;
 }

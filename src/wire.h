@@ -69,6 +69,18 @@ bool wire_integer(arena_t *a, const json_value_t *obj, const char *name, int64_t
 const json_value_t *wire_container(arena_t *a, const json_value_t *obj, const char *name,
                                    wire_type_t want, ddb_error_t **err);
 
+/* A set of names from a request (attribute, index names) in the arena, for
+ * duplicate and membership checks in linear time: a request can carry tens
+ * of thousands of names, so pairwise comparisons would stall the server. */
+typedef struct wire_names wire_names_t;
+wire_names_t *wire_names_new(arena_t *a, size_t expected);
+/* Add name; false if it was there already. */
+bool wire_names_add(wire_names_t *s, const char *name, size_t len);
+bool wire_names_has(const wire_names_t *s, const char *name, size_t len);
+/* The index of the first string in list (a JSON array) equal to an earlier
+ * one, or SIZE_MAX; elements that are not strings are ignored. */
+size_t wire_first_repeat(arena_t *a, const json_value_t *list);
+
 /* The declared type of a whole request (wire_shapes.c). */
 typedef struct wire_shape wire_shape_t;
 /* The input shape of an operation ("PutItem"), or NULL if unknown. */

@@ -591,14 +591,11 @@ static ddb_error_t *check_attributes_to_get(api_call_t *call, const json_value_t
 
 static ddb_error_t *check_attributes_to_get_unique(arena_t *a, const json_value_t *list)
 {
-    for (size_t i = 0; list && i < list->u.array.count; i++)
-        for (size_t k = 0; k < i; k++) {
-            const json_value_t *x = list->u.array.items[i], *y = list->u.array.items[k];
-            if (x->u.str.len == y->u.str.len && memcmp(x->u.str.ptr, y->u.str.ptr, x->u.str.len) == 0)
-                return err_invalid_parameter(a, "Duplicate value in attribute name: %.*s",
-                                             (int)x->u.str.len, x->u.str.ptr);
-        }
-    return NULL;
+    size_t i = list ? wire_first_repeat(a, list) : SIZE_MAX;
+    if (i == SIZE_MAX) return NULL;
+    const json_value_t *x = list->u.array.items[i];
+    return err_invalid_parameter(a, "Duplicate value in attribute name: %.*s", (int)x->u.str.len,
+                                 x->u.str.ptr);
 }
 
 /* A prepared single-item read: GetItem, and each key of BatchGetItem and

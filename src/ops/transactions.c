@@ -264,8 +264,17 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
     const json_value_t *list;
     ddb_error_t *e = read_actions(a, req, kinds, 4, &list);
     const char *token = NULL, *rcc = NULL;
-    if (!e) wire_string(a, req, "ClientRequestToken", &token, NULL, &e);
+    size_t token_len = 0;
+    if (!e) wire_string(a, req, "ClientRequestToken", &token, &token_len, &e);
     if (!e) wire_string(a, req, "ReturnConsumedCapacity", &rcc, NULL, &e);
+    if (!e && token && (token_len < 1 || token_len > 36)) { /* it is kept for 10 minutes */
+        constraint_list_t cl;
+        constraint_list_init(&cl, a);
+        constraint_list_add(&cl, token, "clientRequestToken",
+                            token_len ? "Member must have length less than or equal to 36"
+                                      : "Member must have length greater than or equal to 1");
+        e = constraint_list_finish(&cl);
+    }
     if (e) return op_reply_error(call, e);
     transact_write_t *t = arena_calloc(a, sizeof *t);
     t->actions = arena_alloc(a, list->u.array.count * sizeof *t->actions);

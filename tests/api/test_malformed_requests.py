@@ -24,6 +24,7 @@ headers an SDK sends.
 import copy
 import http.client
 import json
+import time
 from pathlib import Path
 
 import botocore.loaders
@@ -564,3 +565,90 @@ def test_required_members_of_entries(port, make_table):
         r = raw_call(port, op, payload)
         assert (r.status, r.error_type, r.error_message) == \
             (400, "ValidationException", NULL_AT % path), (op, payload, r.body)
+
+
+# --- large requests: linear time, bounded stack ---------------------------------------
+
+# Far above what these requests need (well under a second, also under the
+# sanitizer); pairwise comparisons took minutes at these sizes.
+LARGE_DEADLINE = 15.0
+MANY = 60000
+
+
+def timed_call(port, op, payload):
+    start = time.monotonic()
+    r = raw_call(port, op, payload, timeout=120)
+    elapsed = time.monotonic() - start
+    assert elapsed < LARGE_DEADLINE, "%s took %.1fs" % (op, elapsed)
+    return r
+
+
+def test_many_legacy_conditions_joined(port, table_s, server):
+    # Conditions joined by ConditionalOperator once nested as deep as they
+    # were many, and evaluating them overflowed the stack.
+    raw_call(port, "PutItem", {"TableName": table_s, "Item": {"pk": {"S": "x"}}})
+    names = ["a%d" % i for i in range(MANY)]
+    r = timed_call(port, "Scan", {"TableName": table_s, "ConditionalOperator": "OR",
+                                  "ScanFilter": {n: {"ComparisonOperator": "NULL"} for n in names}})
+    assert r.status == 200 and r.json()["Count"] == 1, r.body[:300]
+    r = timed_call(port, "PutItem", {"TableName": table_s, "Item": {"pk": {"S": "x"}},
+                                     "Expected": {n: {"Exists": False} for n in names}})
+    assert r.status == 200, r.body[:300]
+    r = timed_call(port, "DeleteItem", {"TableName": table_s, "Key": {"pk": {"S": "x"}},
+                                        "ConditionalOperator": "OR",
+                                        "Expected": {n: {"Value": {"S": "v"}} for n in names}})
+    assert r.error_type == "ConditionalCheckFailedException", r.body[:300]
+    assert server.alive()
+
+
+def test_many_attribute_names(port, table_s, server):
+    names = ["a%d" % i for i in range(MANY)]
+    item = dict({"pk": {"S": "x"}}, **{n: {"NULL": True} for n in names[:20000]})
+    assert timed_call(port, "PutItem", {"TableName": table_s, "Item": item}).status == 200
+    r = timed_call(port, "GetItem", {"TableName": table_s, "Key": {"pk": {"S": "x"}},
+                                     "AttributesToGet": names})
+    assert r.status == 200 and len(r.json()["Item"]) == 20000, r.body[:300]
+    r = timed_call(port, "Scan", {"TableName": table_s, "AttributesToGet": names})
+    assert r.status == 200 and len(r.json()["Items"][0]) == 20000, r.body[:300]
+    # the first name given twice is the one named
+    r = timed_call(port, "GetItem", {"TableName": table_s, "Key": {"pk": {"S": "x"}},
+                                     "AttributesToGet": names + ["a7", "a3"]})
+    assert (r.error_type, r.error_message) == (
+        "ValidationException", "One or more parameter values were invalid: Duplicate value in "
+                               "attribute name: a7")
+    r = timed_call(port, "UpdateItem", {
+        "TableName": table_s, "Key": {"pk": {"S": "x"}},
+        "AttributeUpdates": {n: {"Value": {"N": "1"}, "Action": "PUT"} for n in names[10000:40000]},
+        "ReturnValues": "UPDATED_NEW"})
+    assert r.status == 200 and len(r.json()["Attributes"]) == 30000, r.body[:300]
+    assert server.alive()
+
+
+def test_many_definitions_in_a_table(port, server):
+    attrs = [{"AttributeName": "a%d" % i, "AttributeType": "S"} for i in range(150000)]
+    r = timed_call(port, "CreateTable", {
+        "TableName": unique_name(), "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": attrs + [{"AttributeName": "a5", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "a0", "KeyType": "HASH"}],
+        "GlobalSecondaryIndexes": [
+            {"IndexName": "g%05d" % i, "Projection": {"ProjectionType": "KEYS_ONLY"},
+             "KeySchema": [{"AttributeName": "a%d" % i, "KeyType": "HASH"}]}
+            for i in range(20000)]})
+    assert (r.error_type, r.error_message) == (
+        "ValidationException", "One or more parameter values were invalid: Duplicate "
+                               "AttributeName: a5")
+    assert server.alive()
+
+
+def test_client_request_token_length(port, table_s):
+    put = {"Put": {"TableName": table_s, "Item": {"pk": {"S": "t"}}}}
+    for token, constraint in [("x" * 37, "less than or equal to 36"),
+                              ("", "greater than or equal to 1")]:
+        r = raw_call(port, "TransactWriteItems", {"TransactItems": [put],
+                                                  "ClientRequestToken": token})
+        assert (r.error_type, r.error_message) == (
+            "ValidationException",
+            "1 validation error detected: Value '%s' at 'clientRequestToken' failed to satisfy "
+            "constraint: Member must have length %s" % (token, constraint))
+    assert raw_call(port, "TransactWriteItems", {"TransactItems": [put],
+                                                 "ClientRequestToken": "x" * 36}).status == 200
