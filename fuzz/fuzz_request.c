@@ -16,10 +16,15 @@
  * printed.
  *
  * Long values are spelled compactly so that inputs stay small: in a body
- * that parses, a string "\u0001<n>*<s>" stands for <s> repeated n times, an
+ * that parses, a string "\u0001<n>*<s>" stands for <s> repeated n times; an
  * array whose first element is "\u0001<n>*" for its other elements
- * repeated up to n elements, and an object member whose key is
+ * repeated up to n elements ("\u0001<n>#": strings among them numbered,
+ * "a0", "a1"..., so that they differ); an object member whose key is
  * "\u0001<n>*<k>" for n members <k>0, <k>1, ... with its value.
+ *
+ * A request must also be answered in time: one call taking longer than
+ * FUZZ_REQUEST_SLOW_MS (default 8000) aborts, so that work growing faster
+ * than the request (pairwise comparisons of names) shows up.
  *
  * The custom mutator works on the JSON tree: it drops, nulls, retypes,
  * duplicates, inflates, nests or renames a node at any depth, then writes
@@ -30,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "catalog.h"
@@ -118,6 +124,7 @@ static void fail(const char *what, const char *op, size_t op_len, const buf_t *o
 
 static api_thread_t *thread;
 static bool verbose; /* FUZZ_REQUEST_VERBOSE: print each answer */
+static double slow_ms = 8000; /* under -timeout=10 of fuzz.sh: a clearer report */
 static arena_t *call_arena;
 static buf_t response;
 
@@ -289,16 +296,18 @@ typedef struct {
     bool expanded;
 } expand_t;
 
-/* "\x01<n>*" at the start of s: the count n and where the rest starts. */
-static bool directive(const char *s, size_t len, size_t *n, size_t *rest)
+/* "\x01<n>*" or "\x01<n>#" at the start of s: the count n, where the
+ * rest starts, and whether copies are numbered ('#'). */
+static bool directive(const char *s, size_t len, size_t *n, size_t *rest, bool *numbered)
 {
     if (len < 3 || s[0] != '\x01') return false;
     size_t i = 1, v = 0;
     while (i < len && s[i] >= '0' && s[i] <= '9' && v < 100000000)
         v = v * 10 + (size_t)(s[i++] - '0');
-    if (i == 1 || i >= len || s[i] != '*') return false;
+    if (i == 1 || i >= len || (s[i] != '*' && s[i] != '#')) return false;
     *n = v;
     *rest = i + 1;
+    *numbered = s[i] == '#';
     return true;
 }
 
@@ -307,7 +316,8 @@ static json_value_t *expand(expand_t *x, json_value_t *v);
 static json_value_t *expand_string(expand_t *x, json_value_t *v)
 {
     size_t n, rest;
-    if (!directive(v->u.str.ptr, v->u.str.len, &n, &rest)) return v;
+    bool numbered;
+    if (!directive(v->u.str.ptr, v->u.str.len, &n, &rest, &numbered)) return v;
     size_t unit = v->u.str.len - rest;
     if (unit && n > (EXPAND_MAX_BYTES - x->bytes) / unit) n = (EXPAND_MAX_BYTES - x->bytes) / unit;
     x->bytes += n * unit;
@@ -326,9 +336,11 @@ static json_value_t *expand_string(expand_t *x, json_value_t *v)
 static json_value_t *expand_array(expand_t *x, json_value_t *v)
 {
     size_t n = 0, rest, count = v->u.array.count;
+    bool numbered = false;
     const json_value_t *first = count ? v->u.array.items[0] : NULL;
     if (!first || first->type != JSON_STRING ||
-        !directive(first->u.str.ptr, first->u.str.len, &n, &rest) || rest != first->u.str.len) {
+        !directive(first->u.str.ptr, first->u.str.len, &n, &rest, &numbered) ||
+        rest != first->u.str.len) {
         for (size_t i = 0; i < count; i++)
             v->u.array.items[i] = expand(x, v->u.array.items[i]);
         return v;
@@ -344,8 +356,18 @@ static json_value_t *expand_array(expand_t *x, json_value_t *v)
     w->u.array.count = n;
     for (size_t i = 1; i < count; i++)
         v->u.array.items[i] = expand(x, v->u.array.items[i]);
-    for (size_t i = 0; i < n; i++)
-        w->u.array.items[i] = v->u.array.items[1 + i % pattern];
+    for (size_t i = 0; i < n; i++) {
+        json_value_t *item = v->u.array.items[1 + i % pattern];
+        if (numbered && item->type == JSON_STRING) { /* distinct names: "a0", "a1"... */
+            json_value_t *s = arena_alloc(x->a, sizeof *s);
+            s->type = JSON_STRING;
+            s->u.str.ptr = arena_sprintf(x->a, "%.*s%zu", (int)item->u.str.len, item->u.str.ptr, i);
+            s->u.str.len = strlen(s->u.str.ptr);
+            x->bytes += s->u.str.len;
+            item = s;
+        }
+        w->u.array.items[i] = item;
+    }
     return w;
 }
 
@@ -355,8 +377,9 @@ static json_value_t *expand_object(expand_t *x, json_value_t *v)
     for (size_t i = 0; i < count; i++) {
         json_member_t *m = &v->u.object.members[i];
         size_t n, rest;
+        bool numbered;
         m->value = expand(x, m->value);
-        if (!directive(m->key, m->key_len, &n, &rest))
+        if (!directive(m->key, m->key_len, &n, &rest, &numbered))
             total++;
         else
             total += n < EXPAND_MAX_COUNT ? n : EXPAND_MAX_COUNT;
@@ -368,7 +391,8 @@ static json_value_t *expand_object(expand_t *x, json_value_t *v)
     for (size_t i = 0; i < count; i++) {
         json_member_t *m = &v->u.object.members[i];
         size_t n, rest;
-        if (!directive(m->key, m->key_len, &n, &rest)) {
+        bool numbered;
+        if (!directive(m->key, m->key_len, &n, &rest, &numbered)) {
             members[k++] = *m;
             continue;
         }
@@ -425,6 +449,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     call_arena = arena_new(0);
     buf_init(&response);
     verbose = getenv("FUZZ_REQUEST_VERBOSE") != NULL;
+    const char *slow = getenv("FUZZ_REQUEST_SLOW_MS");
+    if (slow && atof(slow) > 0) slow_ms = atof(slow);
     ensure_fixtures();
     return 0;
 }
@@ -474,7 +500,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         is_object = false;
     }
     if (!body_len) is_object = true; /* an empty body reads as {} */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = call(op, op_len, sent, sent_len);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    if (ms > slow_ms) fail("slow request", op, op_len, &response);
     if (verbose)
         fprintf(stderr, "%.*s -> %d %.*s\n", (int)op_len, op, status,
                 (int)(response.len > 300 ? 300 : response.len), response.data ? response.data : "");
@@ -886,9 +917,9 @@ static void object_put(arena_t *a, json_value_t *obj, const char *key, size_t ke
     obj->u.object.members = m;
 }
 
-static json_value_t *directive_string(tree_t *t, size_t n, const char *s, size_t len)
+static json_value_t *directive_string(tree_t *t, size_t n, char mode, const char *s, size_t len)
 {
-    char *d = arena_sprintf(t->a, "\x01%zu*%.*s", n, (int)len, s);
+    char *d = arena_sprintf(t->a, "\x01%zu%c%.*s", n, mode, (int)len, s);
     return text_node(t->a, JSON_STRING, d, strlen(d));
 }
 
@@ -898,20 +929,21 @@ static void inflate(tree_t *t, const slot_t *s)
 {
     static const size_t lengths[] = {2, 3, 36, 37, 255, 256, 1024, 1025, 2048, 2049, 65535, 65536};
     static const size_t huge[] = {204800, 409600, 409601}; /* item size limits: rarely */
-    static const size_t counts[] = {2, 3, 10, 11, 25, 26, 32, 33, 100, 101, 256, 1000, 5000};
+    static const size_t counts[] = {2,  3,   10,  11,  25,   26,   32,
+                                    33, 100, 101, 256, 1000, 5000, EXPAND_MAX_COUNT};
     json_value_t *v = *s->ref;
     switch (v->type) {
     case JSON_STRING: {
         size_t unit = v->u.str.len ? v->u.str.len : 1;
         size_t n = below(t->r, 8) ? lengths[below(t->r, sizeof lengths / sizeof lengths[0])] / unit
                                   : huge[below(t->r, sizeof huge / sizeof huge[0])] / unit;
-        *s->ref = directive_string(t, n ? n : 1, v->u.str.len ? v->u.str.ptr : "x", unit);
+        *s->ref = directive_string(t, n ? n : 1, '*', v->u.str.len ? v->u.str.ptr : "x", unit);
         break;
     }
     case JSON_ARRAY: {
         size_t n = counts[below(t->r, sizeof counts / sizeof counts[0])];
         if (!v->u.array.count) array_insert(t->a, v, 0, random_value(t, NULL));
-        array_insert(t->a, v, 0, directive_string(t, n, "", 0));
+        array_insert(t->a, v, 0, directive_string(t, n, below(t->r, 2) ? '#' : '*', "", 0));
         break;
     }
     case JSON_OBJECT: {
