@@ -480,6 +480,7 @@ def dictionary():
     # the compact spelling of long values (see fuzz_request.c), as JSON text
     lines.append('x0="\\\\u0001100*"')
     lines.append('x1="\\"\\\\u00011000*"')
+    lines.append('x2="\\\\u000120000#"')
     return "\n".join(lines) + "\n"
 
 
