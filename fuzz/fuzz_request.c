@@ -123,7 +123,7 @@ static void fail(const char *what, const char *op, size_t op_len, const buf_t *o
 /* --- calling the api ----------------------------------------------------------------- */
 
 static api_thread_t *thread;
-static bool verbose; /* FUZZ_REQUEST_VERBOSE: print each answer */
+static bool verbose;          /* FUZZ_REQUEST_VERBOSE: print each answer */
 static double slow_ms = 8000; /* under -timeout=10 of fuzz.sh: a clearer report */
 static arena_t *call_arena;
 static buf_t response;
@@ -358,7 +358,8 @@ static json_value_t *expand_array(expand_t *x, json_value_t *v)
         v->u.array.items[i] = expand(x, v->u.array.items[i]);
     for (size_t i = 0; i < n; i++) {
         json_value_t *item = v->u.array.items[1 + i % pattern];
-        if (numbered && item->type == JSON_STRING) { /* distinct names: "a0", "a1"... */
+        if (numbered && item->type == JSON_STRING && /* distinct names: "a0", "a1"... */
+            x->bytes + item->u.str.len + 24 <= EXPAND_MAX_BYTES) {
             json_value_t *s = arena_alloc(x->a, sizeof *s);
             s->type = JSON_STRING;
             s->u.str.ptr = arena_sprintf(x->a, "%.*s%zu", (int)item->u.str.len, item->u.str.ptr, i);
