@@ -573,17 +573,9 @@ static bool step_equal(const expr_path_step_t *a, const expr_path_step_t *b)
 
 #define TRIE_HASH_FROM 8 /* name children before they are hashed */
 
-static uint32_t name_hash(const char *name, size_t len)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (uint8_t)name[i]) * 16777619u;
-    return h;
-}
-
 static void trie_slot_put(expr_trie_t *node, expr_trie_t *child)
 {
-    uint32_t i = name_hash(child->step->name, child->step->name_len) & (node->nslots - 1);
+    uint32_t i = wire_name_hash(child->step->name, child->step->name_len) & (node->nslots - 1);
     while (node->slots[i])
         i = (i + 1) & (node->nslots - 1);
     node->slots[i] = child;
@@ -592,7 +584,7 @@ static void trie_slot_put(expr_trie_t *node, expr_trie_t *child)
 const expr_trie_t *expr_trie_find_name(const expr_trie_t *node, const char *name, size_t len)
 {
     if (node->slots) {
-        uint32_t i = name_hash(name, len) & (node->nslots - 1);
+        uint32_t i = wire_name_hash(name, len) & (node->nslots - 1);
         for (const expr_trie_t *k; (k = node->slots[i]); i = (i + 1) & (node->nslots - 1))
             if (k->step->name_len == len && memcmp(k->step->name, name, len) == 0) return k;
         return NULL;

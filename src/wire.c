@@ -189,7 +189,7 @@ struct wire_names {
     size_t cap, count; /* cap: a power of two, at least twice count */
 };
 
-static size_t names_hash(const char *name, size_t len)
+uint32_t wire_name_hash(const char *name, size_t len)
 {
     uint32_t h = 2166136261u; /* FNV-1a */
     for (size_t i = 0; i < len; i++)
@@ -200,7 +200,7 @@ static size_t names_hash(const char *name, size_t len)
 /* The slot holding name, or the empty one where it would go. */
 static size_t names_find(const wire_names_t *s, const char *name, size_t len)
 {
-    size_t i = names_hash(name, len) & (s->cap - 1);
+    size_t i = wire_name_hash(name, len) & (s->cap - 1);
     while (s->slots[i].name &&
            (s->slots[i].len != len || memcmp(s->slots[i].name, name, len) != 0))
         i = (i + 1) & (s->cap - 1);

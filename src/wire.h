@@ -73,6 +73,8 @@ const json_value_t *wire_container(arena_t *a, const json_value_t *obj, const ch
  * duplicate and membership checks in linear time: a request can carry tens
  * of thousands of names, so pairwise comparisons would stall the server. */
 typedef struct wire_names wire_names_t;
+/* The hash of a name used by the set (and by other name tables). */
+uint32_t wire_name_hash(const char *name, size_t len);
 wire_names_t *wire_names_new(arena_t *a, size_t expected);
 /* Add name; false if it was there already. */
 bool wire_names_add(wire_names_t *s, const char *name, size_t len);
