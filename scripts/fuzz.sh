@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run each libFuzzer target for SECONDS, keeping its corpus in
-# build/fuzz/corpus/<target> (seeded from fuzz/seeds/<target> when present).
+# build/fuzz/corpus/<target> (seeded from fuzz/seeds/<target> when present,
+# with the dictionary fuzz/<target>.dict when there is one).
 # Usage: scripts/fuzz.sh SECONDS build/fuzz/fuzz_x ...
 set -u
 seconds=$1; shift
@@ -13,8 +14,10 @@ for f in "$@"; do
   mkdir -p "$corpus"
   seeds=()
   [ -d "fuzz/seeds/$name" ] && seeds=("fuzz/seeds/$name")
+  dict=()
+  [ -f "fuzz/$name.dict" ] && dict=("-dict=fuzz/$name.dict")
   if "$f" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
-       -artifact_prefix=build/fuzz/ "$corpus" "${seeds[@]}" >"build/fuzz-logs/$name.log" 2>&1; then
+       "${dict[@]}" -artifact_prefix=build/fuzz/ "$corpus" "${seeds[@]}" >"build/fuzz-logs/$name.log" 2>&1; then
     echo "$name: ok ($(grep -c . "build/fuzz-logs/$name.log") log lines, ${seconds}s)"
     passed=$((passed+1))
   else

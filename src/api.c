@@ -14,46 +14,51 @@
 #include "ops/ops.h"
 #include "storage.h"
 #include "streams.h"
+#include "wire.h"
 
 #define TARGET_PREFIX "DynamoDB_20120810."
 #define STREAMS_PREFIX "DynamoDBStreams_20120810."
 
-/* The operation table: X-Amz-Target operation name -> handler. */
-static const struct {
+/* The operation table: X-Amz-Target -> the request's declared shape and
+ * the handler. */
+typedef struct {
     const char *prefix;
     const char *name;
+    const wire_shape_t *shape;
     op_handler_t handler;
-} operations[] = {
-    {TARGET_PREFIX, "CreateTable", op_create_table},
-    {TARGET_PREFIX, "DeleteTable", op_delete_table},
-    {TARGET_PREFIX, "DescribeTable", op_describe_table},
-    {TARGET_PREFIX, "ListTables", op_list_tables},
-    {TARGET_PREFIX, "UpdateTable", op_update_table},
-    {TARGET_PREFIX, "PutItem", op_put_item},
-    {TARGET_PREFIX, "GetItem", op_get_item},
-    {TARGET_PREFIX, "DeleteItem", op_delete_item},
-    {TARGET_PREFIX, "UpdateItem", op_update_item},
-    {TARGET_PREFIX, "BatchGetItem", op_batch_get_item},
-    {TARGET_PREFIX, "BatchWriteItem", op_batch_write_item},
-    {TARGET_PREFIX, "TransactWriteItems", op_transact_write_items},
-    {TARGET_PREFIX, "TransactGetItems", op_transact_get_items},
-    {TARGET_PREFIX, "Query", op_query},
-    {TARGET_PREFIX, "Scan", op_scan},
-    {TARGET_PREFIX, "UpdateTimeToLive", op_update_time_to_live},
-    {TARGET_PREFIX, "DescribeTimeToLive", op_describe_time_to_live},
-    {STREAMS_PREFIX, "ListStreams", op_list_streams},
-    {STREAMS_PREFIX, "DescribeStream", op_describe_stream},
-    {STREAMS_PREFIX, "GetShardIterator", op_get_shard_iterator},
-    {STREAMS_PREFIX, "GetRecords", op_get_records},
+} operation_t;
+
+static const operation_t operations[] = {
+    {TARGET_PREFIX, "CreateTable", &WIRE_REQUEST_CREATE_TABLE, op_create_table},
+    {TARGET_PREFIX, "DeleteTable", &WIRE_REQUEST_TABLE_NAME, op_delete_table},
+    {TARGET_PREFIX, "DescribeTable", &WIRE_REQUEST_TABLE_NAME, op_describe_table},
+    {TARGET_PREFIX, "ListTables", &WIRE_REQUEST_LIST_TABLES, op_list_tables},
+    {TARGET_PREFIX, "UpdateTable", &WIRE_REQUEST_UPDATE_TABLE, op_update_table},
+    {TARGET_PREFIX, "PutItem", &WIRE_REQUEST_PUT_ITEM, op_put_item},
+    {TARGET_PREFIX, "GetItem", &WIRE_REQUEST_GET_ITEM, op_get_item},
+    {TARGET_PREFIX, "DeleteItem", &WIRE_REQUEST_DELETE_ITEM, op_delete_item},
+    {TARGET_PREFIX, "UpdateItem", &WIRE_REQUEST_UPDATE_ITEM, op_update_item},
+    {TARGET_PREFIX, "BatchGetItem", &WIRE_REQUEST_BATCH_GET_ITEM, op_batch_get_item},
+    {TARGET_PREFIX, "BatchWriteItem", &WIRE_REQUEST_BATCH_WRITE_ITEM, op_batch_write_item},
+    {TARGET_PREFIX, "TransactWriteItems", &WIRE_REQUEST_TRANSACT_WRITE_ITEMS, op_transact_write_items},
+    {TARGET_PREFIX, "TransactGetItems", &WIRE_REQUEST_TRANSACT_GET_ITEMS, op_transact_get_items},
+    {TARGET_PREFIX, "Query", &WIRE_REQUEST_QUERY, op_query},
+    {TARGET_PREFIX, "Scan", &WIRE_REQUEST_SCAN, op_scan},
+    {TARGET_PREFIX, "UpdateTimeToLive", &WIRE_REQUEST_UPDATE_TIME_TO_LIVE, op_update_time_to_live},
+    {TARGET_PREFIX, "DescribeTimeToLive", &WIRE_REQUEST_TABLE_NAME, op_describe_time_to_live},
+    {STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams},
+    {STREAMS_PREFIX, "DescribeStream", &WIRE_REQUEST_DESCRIBE_STREAM, op_describe_stream},
+    {STREAMS_PREFIX, "GetShardIterator", &WIRE_REQUEST_GET_SHARD_ITERATOR, op_get_shard_iterator},
+    {STREAMS_PREFIX, "GetRecords", &WIRE_REQUEST_GET_RECORDS, op_get_records},
 };
 
-static op_handler_t find_operation(const char *target, size_t len)
+static const operation_t *find_operation(const char *target, size_t len)
 {
     for (size_t i = 0; i < sizeof operations / sizeof operations[0]; i++) {
         size_t plen = strlen(operations[i].prefix), nlen = strlen(operations[i].name);
         if (len == plen + nlen && memcmp(target, operations[i].prefix, plen) == 0 &&
             memcmp(target + plen, operations[i].name, nlen) == 0)
-            return operations[i].handler;
+            return &operations[i];
     }
     return NULL;
 }
@@ -82,8 +87,8 @@ api_result_t api_dispatch(api_call_t *call)
         call->http_status = 404;
         return API_DONE;
     }
-    op_handler_t handler = call->target ? find_operation(call->target, call->target_len) : NULL;
-    if (!handler) return op_reply_error(call, err_unknown_operation(a));
+    const operation_t *op = call->target ? find_operation(call->target, call->target_len) : NULL;
+    if (!op) return op_reply_error(call, err_unknown_operation(a));
     if (!call->has_authorization) return op_reply_error(call, err_missing_auth(a));
 
     json_value_t *req;
@@ -93,11 +98,14 @@ api_result_t api_dispatch(api_call_t *call)
     if (json_parse(a, body, body_len, &req, NULL) != JSON_OK)
         return op_reply_error(call, err_serialization(a, NULL));
     if (req->type != JSON_OBJECT) {
-        ddb_error_t *e = req->type == JSON_ARRAY ? err_unexpected_list(a)
+        ddb_error_t *e = req->type == JSON_ARRAY ? err_wire_list_not_expected(a)
                                                  : err_serialization(a, NULL);
         return op_reply_error(call, e);
     }
-    return handler(call, req);
+    /* Deserialisation before validation, as the service does. */
+    ddb_error_t *e = wire_check_request(a, op->shape, req);
+    if (e) return op_reply_error(call, e);
+    return op->handler(call, req);
 }
 
 static int load_catalog(MDB_txn *txn, void *arg)

@@ -308,17 +308,11 @@ static const char *names_text(arena_t *a, const raw_list_t *l)
     return s;
 }
 
-static bool defined(const raw_table_t *r, const char *name)
-{
-    for (size_t i = 0; i < r->attrs.count; i++)
-        if (r->attrs.items[i].name && strcmp(r->attrs.items[i].name, name) == 0) return true;
-    return false;
-}
-
-static ddb_error_t *check_keys_defined(arena_t *a, const raw_table_t *r, const raw_list_t *keys)
+static ddb_error_t *check_keys_defined(arena_t *a, const raw_table_t *r, const wire_names_t *defined,
+                                       const raw_list_t *keys)
 {
     for (size_t i = 0; i < keys->count; i++)
-        if (!defined(r, keys->items[i].name))
+        if (!wire_names_has(defined, keys->items[i].name, strlen(keys->items[i].name)))
             return err_keys_not_defined(a, names_text(a, keys), names_text(a, &r->attrs));
     return NULL;
 }
@@ -387,12 +381,17 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     }
     if (r->keys.count > r->attrs.count)
         return err_key_schema_undefined(a);
-    if ((e = check_keys_defined(a, r, &r->keys))) return e;
+    /* Name sets, not pairwise comparisons: a request can hold thousands. */
+    wire_names_t *defined = wire_names_new(a, r->attrs.count);
+    const char *repeated = NULL;
+    for (size_t i = 0; i < r->attrs.count; i++) {
+        const char *n = r->attrs.items[i].name;
+        if (!wire_names_add(defined, n, strlen(n)) && !repeated) repeated = n;
+    }
+    if ((e = check_keys_defined(a, r, defined, &r->keys))) return e;
     if ((e = check_key_order(a, &r->keys))) return e;
-    for (size_t i = 0; i < r->attrs.count; i++)
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(r->attrs.items[i].name, r->attrs.items[k].name) == 0)
-                return err_attribute_name_duplicated(a, r->attrs.items[i].name);
+    if (repeated) return err_attribute_name_duplicated(a, repeated);
+    wire_names_t *index_names = wire_names_new(a, r->lsi_count + r->gsi_count);
 
     if (r->lsi_present) {
         if (r->lsi_count == 0)
@@ -400,7 +399,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
         if (r->keys.count != 2) return err_lsi_without_table_range(a);
         for (size_t i = 0; i < r->lsi_count; i++) {
             const raw_index_t *ix = &r->lsi[i];
-            if ((e = check_keys_defined(a, r, &ix->keys))) return e;
+            if ((e = check_keys_defined(a, r, defined, &ix->keys))) return e;
             if ((e = check_key_order(a, &ix->keys))) return e;
             if (ix->keys.count != 2)
                 return err_lsi_without_range(a, ix->name);
@@ -410,9 +409,8 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
             if ((e = check_projection(a, ix))) return e;
             if (ix->throughput.present)
                 return err_lsi_throughput(a, ix->name);
-            for (size_t k = 0; k < i; k++)
-                if (strcmp(r->lsi[k].name, ix->name) == 0)
-                    return err_index_name_duplicate(a, ix->name);
+            if (!wire_names_add(index_names, ix->name, strlen(ix->name)))
+                return err_index_name_duplicate(a, ix->name);
         }
         if (r->lsi_count > MAX_LSI)
             return err_index_count(a, false, MAX_LSI);
@@ -422,19 +420,15 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
             return err_index_list_empty(a, "GlobalSecondaryIndexes");
         for (size_t i = 0; i < r->gsi_count; i++) {
             const raw_index_t *ix = &r->gsi[i];
-            if ((e = check_keys_defined(a, r, &ix->keys))) return e;
+            if ((e = check_keys_defined(a, r, defined, &ix->keys))) return e;
             if ((e = check_key_order(a, &ix->keys))) return e;
             if ((e = check_projection(a, ix))) return e;
             if (on_demand && ix->throughput.present)
                 return err_gsi_throughput_on_demand(a, ix->name);
             if (!on_demand && !ix->throughput.present)
                 return err_index_throughput_not_specified(a, ix->name);
-            for (size_t k = 0; k < r->lsi_count; k++)
-                if (strcmp(r->lsi[k].name, ix->name) == 0)
-                    return err_index_name_duplicate(a, ix->name);
-            for (size_t k = 0; k < i; k++)
-                if (strcmp(r->gsi[k].name, ix->name) == 0)
-                    return err_index_name_duplicate(a, ix->name);
+            if (!wire_names_add(index_names, ix->name, strlen(ix->name)))
+                return err_index_name_duplicate(a, ix->name);
         }
         if (r->gsi_count > MAX_GSI)
             return err_index_count(a, true, MAX_GSI);
@@ -562,7 +556,10 @@ ddb_error_t *catalog_check_index_create(arena_t *a, const table_t *t, const json
                            &r.attrs);
     if (e) return e;
     if (!r.attrs.present) return err_index_attributes_not_specified(a, ix.name);
-    if ((e = check_keys_defined(a, &r, &ix.keys))) return e;
+    wire_names_t *defined = wire_names_new(a, r.attrs.count);
+    for (size_t i = 0; i < r.attrs.count; i++)
+        wire_names_add(defined, r.attrs.items[i].name, strlen(r.attrs.items[i].name));
+    if ((e = check_keys_defined(a, &r, defined, &ix.keys))) return e;
     if ((e = check_key_order(a, &ix.keys))) return e;
     if ((e = check_redefinition(a, t, &ix, &r))) return e;
     if ((e = check_projection(a, &ix))) return e;

@@ -60,6 +60,17 @@ ddb_error_t *constraint_error(arena_t *a, const char *value_text, const char *co
     return constraint_list_finish(&l);
 }
 
+ddb_error_t *err_member_null(arena_t *a, const char *path_fmt, ...)
+{
+    constraint_list_t l;
+    constraint_list_init(&l, a);
+    va_list ap;
+    va_start(ap, path_fmt);
+    add_v(&l, NULL, "Member must not be null", path_fmt, ap);
+    va_end(ap);
+    return constraint_list_finish(&l);
+}
+
 bool constraint_required(constraint_list_t *l, bool present, const char *path_fmt, ...)
 {
     if (present) return true;

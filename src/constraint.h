@@ -44,6 +44,12 @@ ddb_error_t *constraint_list_finish(constraint_list_t *l);
 ddb_error_t *constraint_error(arena_t *a, const char *value_text, const char *constraint,
                               const char *path_fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* A required member missing, found alone: "1 validation error detected:
+ * Value null at '<path>' failed to satisfy constraint: Member must not be
+ * null". */
+ddb_error_t *err_member_null(arena_t *a, const char *path_fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* A violation with its constraint text as the model words it; value_text
  * NULL renders "Value null", otherwise the value is quoted.  The checks
  * below are this with their constraint texts. */

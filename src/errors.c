@@ -30,7 +30,7 @@ static const struct {
     [ERR_TRANSACTION_CANCELED] =
         {"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", 400, true},
     [ERR_IDEMPOTENT_MISMATCH] =
-        {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400, false},
+        {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400, true},
     [ERR_LIMIT_EXCEEDED] = {"com.amazonaws.dynamodb.v20120810#LimitExceededException", 400,
                             false},
     [ERR_EXPIRED_ITERATOR] = {"com.amazonaws.dynamodb.v20120810#ExpiredIteratorException", 400,
@@ -98,27 +98,6 @@ ddb_error_t *err_serialization(arena_t *a, const char *msg)
 {
     return msg ? ddb_error_new(a, ERR_SERIALIZATION, "%s", msg)
                : ddb_error_new(a, ERR_SERIALIZATION, NULL);
-}
-
-ddb_error_t *err_unexpected_structure(arena_t *a)
-{
-    return err_serialization(a, "Start of structure or map found where not expected.");
-}
-
-ddb_error_t *err_unexpected_list(arena_t *a)
-{
-    return err_serialization(a, "Start of list found where not expected");
-}
-
-ddb_error_t *err_token_not_convertible(arena_t *a, const char *token, const char *type)
-{
-    return ddb_error_new(a, ERR_SERIALIZATION, "%s cannot be converted to %s", token, type);
-}
-
-ddb_error_t *err_expected_container(arena_t *a, const char *container)
-{
-    if (!container) return err_serialization(a, "Expected null");
-    return ddb_error_new(a, ERR_SERIALIZATION, "Expected %s or null", container);
 }
 
 ddb_error_t *err_body_not_decompressible(arena_t *a)
@@ -1396,4 +1375,34 @@ ddb_error_t *err_key_condition_not_indexable(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,
                          "Attempted conditional constraint is not an indexable operation");
+}
+
+ddb_error_t *err_wire_object_not_expected(arena_t *a)
+{
+    return err_serialization(a, "Start of structure or map found where not expected");
+}
+
+ddb_error_t *err_wire_list_not_expected(arena_t *a)
+{
+    return err_serialization(a, "Start of list found where not expected");
+}
+
+ddb_error_t *err_wire_cannot_convert(arena_t *a, const char *token, const char *type)
+{
+    return ddb_error_new(a, ERR_SERIALIZATION, "%s cannot be converted to %s", token, type);
+}
+
+ddb_error_t *err_wire_unexpected_field(arena_t *a)
+{
+    return err_serialization(a, "Unexpected field type");
+}
+
+ddb_error_t *err_wire_unexpected_value(arena_t *a)
+{
+    return err_serialization(a, "Unexpected value type in payload");
+}
+
+ddb_error_t *err_wire_blob_not_string(arena_t *a)
+{
+    return err_serialization(a, "only base-64-encoded strings are convertible to bytes");
 }

@@ -63,13 +63,6 @@ ddb_error_t *err_serialization(arena_t *a, const char *msg); /* msg NULL: no mes
 ddb_error_t *err_internal(arena_t *a);
 /* A request member this server does not implement yet. */
 ddb_error_t *err_unsupported_member(arena_t *a, const char *member);
-/* Request members of the wrong JSON type (the service's deserializer). */
-ddb_error_t *err_unexpected_structure(arena_t *a);
-ddb_error_t *err_unexpected_list(arena_t *a);
-/* token: "STRING_VALUE"...; type: "String", "Boolean", "Long" */
-ddb_error_t *err_token_not_convertible(arena_t *a, const char *token, const char *type);
-/* container: "list", "map", or NULL for a structure */
-ddb_error_t *err_expected_container(arena_t *a, const char *container);
 /* A Content-Encoding: gzip body that does not inflate. */
 ddb_error_t *err_body_not_decompressible(arena_t *a);
 
@@ -369,5 +362,20 @@ ddb_error_t *err_condition_between_order(arena_t *a);
  * with (NE, IN, CONTAINS, NOT_CONTAINS, NULL, NOT_NULL) on a key. */
 ddb_error_t *err_key_conditions_count(arena_t *a);
 ddb_error_t *err_key_condition_not_indexable(arena_t *a);
+
+/* --- request members of the wrong JSON type (wire.c) ----------------------
+ * SerializationExceptions, worded as the service's deserialiser words them. */
+/* An object or an array where a scalar, or an array where an object, was expected. */
+ddb_error_t *err_wire_object_not_expected(arena_t *a);
+ddb_error_t *err_wire_list_not_expected(arena_t *a);
+/* token: "NUMBER_VALUE", "DECIMAL_VALUE", "STRING_VALUE", "TRUE_VALUE"...;
+ * type: "String", "Boolean", "Integer", "Long". */
+ddb_error_t *err_wire_cannot_convert(arena_t *a, const char *token, const char *type);
+/* A scalar where a structure, a list or a map was expected... */
+ddb_error_t *err_wire_unexpected_field(arena_t *a);
+/* ...or where an AttributeValue was. */
+ddb_error_t *err_wire_unexpected_value(arena_t *a);
+/* A number or a boolean where base64 (a binary value) was expected. */
+ddb_error_t *err_wire_blob_not_string(arena_t *a);
 
 #endif

@@ -241,17 +241,14 @@ static bool project(arena_t *a, const value_t *v, const expr_trie_t *node, value
     /* in the item's order */
     for (size_t i = 0; i < v->u.map.count; i++) {
         const value_member_t *m = &v->u.map.members[i];
-        for (const expr_trie_t *k = node->kids; k; k = k->next) {
-            if (k->step->name_len != m->name_len || memcmp(k->step->name, m->name, m->name_len))
-                continue;
-            value_t *pv = arena_alloc(a, sizeof *pv);
-            if (project(a, m->value, k, pv)) {
-                members[got].name = m->name;
-                members[got].name_len = m->name_len;
-                members[got].value = pv;
-                got++;
-            }
-            break;
+        const expr_trie_t *k = expr_trie_find_name(node, m->name, m->name_len);
+        if (!k) continue;
+        value_t *pv = arena_alloc(a, sizeof *pv);
+        if (project(a, m->value, k, pv)) {
+            members[got].name = m->name;
+            members[got].name_len = m->name_len;
+            members[got].value = pv;
+            got++;
         }
     }
     if (!got) return false;

@@ -161,6 +161,11 @@ struct expr_trie {
     const expr_path_step_t *step; /* NULL at the root */
     int32_t end;                  /* path ending here, or -1 */
     int32_t last;                 /* most recent path through here */
+    /* Name children are also hashed once there are many of them (legacy
+     * parameters can name tens of thousands of attributes): slots is an
+     * open-addressing table of nslots (a power of two), or NULL. */
+    expr_trie_t **slots;
+    uint32_t nslots, nnames;
 };
 
 typedef enum { TRIE_OK, TRIE_OVERLAP, TRIE_CONFLICT } expr_trie_status_t;
@@ -172,6 +177,8 @@ expr_trie_status_t expr_trie_insert(arena_t *a, expr_trie_t *root, const expr_pa
 expr_trie_t *expr_trie_new(arena_t *a);
 /* A trie of paths that may overlap (a shorter path covers the longer). */
 expr_trie_t *expr_trie_build_loose(arena_t *a, const expr_path_t *paths, size_t count);
+/* The child of node for the attribute name, or NULL. */
+const expr_trie_t *expr_trie_find_name(const expr_trie_t *node, const char *name, size_t len);
 
 struct expr {
     expr_kind_t kind;

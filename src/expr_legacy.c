@@ -60,6 +60,18 @@ static expr_node_t *op_node(arena_t *a, expr_node_kind_t kind, int op, expr_node
     return n;
 }
 
+/* The entries joined by AND or OR as a balanced tree: a chain would be as
+ * deep as there are entries, and evaluation recurses. */
+static expr_node_t *join_balanced(arena_t *a, expr_node_kind_t kind, expr_node_t **nodes,
+                                  size_t n)
+{
+    if (n == 1) return nodes[0];
+    expr_node_t *left = join_balanced(a, kind, nodes, n / 2);
+    expr_node_t *right = join_balanced(a, kind, nodes + n / 2, n - n / 2);
+    left->next = right;
+    return op_node(a, kind, 0, left);
+}
+
 /* --- Expected ---------------------------------------------------------------- */
 
 typedef enum {
@@ -320,18 +332,15 @@ static ddb_error_t *entries_condition(expr_env_t *env, const json_value_t *entri
     *out = NULL;
     if (e) return e;
     bool any = conditional_operator && strcmp(conditional_operator, "OR") == 0;
-    expr_node_t *root = NULL;
+    expr_node_t **nodes = arena_alloc(a, (entries->u.object.count + 1) * sizeof *nodes);
+    size_t n = 0;
     for (size_t i = 0; i < entries->u.object.count; i++) {
         const json_member_t *m = &entries->u.object.members[i];
         if (m->value->type == JSON_NULL) continue;
-        expr_node_t *n = NULL;
-        if ((e = entry(a, m->key, m->key_len, m->value, &n))) return e;
-        if (root) {
-            root->next = n;
-            n = op_node(a, any ? NODE_OR : NODE_AND, 0, root);
-        }
-        root = n;
+        if ((e = entry(a, m->key, m->key_len, m->value, &nodes[n]))) return e;
+        n++;
     }
+    expr_node_t *root = n ? join_balanced(a, any ? NODE_OR : NODE_AND, nodes, n) : NULL;
     expr_t *x = arena_alloc(a, sizeof *x);
     memset(x, 0, sizeof *x);
     x->kind = EXPR_CONDITION;
@@ -450,14 +459,13 @@ ddb_error_t *expr_from_attributes_to_get(expr_env_t *env, const json_value_t *na
     x->kind = EXPR_PROJECTION;
     x->legacy = true;
     x->paths = arena_alloc(a, (count ? count : 1) * sizeof *x->paths);
+    for (size_t i = 0; i < count; i++)
+        if ((e = wire_check(a, names->u.array.items[i], WIRE_STRING))) return e;
+    size_t repeat = wire_first_repeat(a, names);
+    if (repeat != SIZE_MAX)
+        return err_attributes_to_get_duplicate(a, names->u.array.items[repeat]->u.str.ptr);
     for (size_t i = 0; i < count; i++) {
         const json_value_t *j = names->u.array.items[i];
-        if ((e = wire_check(a, j, WIRE_STRING))) return e;
-        for (size_t k = 0; k < x->npaths; k++) {
-            const expr_path_step_t *s = x->paths[k].steps;
-            if (s->name_len == j->u.str.len && memcmp(s->name, j->u.str.ptr, s->name_len) == 0)
-                return err_attributes_to_get_duplicate(a, j->u.str.ptr);
-        }
         x->paths[x->npaths++] = name_node(a, j->u.str.ptr, j->u.str.len)->u.path;
     }
     *out = x;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "expr_internal.h"
+#include "wire.h"
 
 expr_trie_t *expr_trie_new(arena_t *a)
 {
@@ -20,14 +21,39 @@ static bool step_equal(const expr_path_step_t *a, const expr_path_step_t *b)
     return a->name_len == b->name_len && memcmp(a->name, b->name, a->name_len) == 0;
 }
 
+#define TRIE_HASH_FROM 8 /* name children before they are hashed */
+
+static void trie_slot_put(expr_trie_t *node, expr_trie_t *child)
+{
+    uint32_t i = wire_name_hash(child->step->name, child->step->name_len) & (node->nslots - 1);
+    while (node->slots[i])
+        i = (i + 1) & (node->nslots - 1);
+    node->slots[i] = child;
+}
+
+const expr_trie_t *expr_trie_find_name(const expr_trie_t *node, const char *name, size_t len)
+{
+    if (node->slots) {
+        uint32_t i = wire_name_hash(name, len) & (node->nslots - 1);
+        for (const expr_trie_t *k; (k = node->slots[i]); i = (i + 1) & (node->nslots - 1))
+            if (k->step->name_len == len && memcmp(k->step->name, name, len) == 0) return k;
+        return NULL;
+    }
+    for (const expr_trie_t *k = node->kids; k; k = k->next)
+        if (!k->step->is_index && k->step->name_len == len && memcmp(k->step->name, name, len) == 0)
+            return k;
+    return NULL;
+}
+
 static expr_trie_t *trie_child(expr_trie_t *node, const expr_path_step_t *step)
 {
+    if (!step->is_index) return (expr_trie_t *)expr_trie_find_name(node, step->name, step->name_len);
     for (expr_trie_t *k = node->kids; k; k = k->next)
         if (step_equal(k->step, step)) return k;
     return NULL;
 }
 
-static void trie_add_child(expr_trie_t *node, expr_trie_t *child)
+static void trie_add_child(arena_t *a, expr_trie_t *node, expr_trie_t *child)
 {
     /* list indexes in ascending order; names newest first (paths are
      * inserted last to first, so names end up in text order) */
@@ -37,6 +63,15 @@ static void trie_add_child(expr_trie_t *node, expr_trie_t *child)
             at = &(*at)->next;
     child->next = *at;
     *at = child;
+    if (child->step->is_index || ++node->nnames < TRIE_HASH_FROM) return;
+    if (node->nnames * 2 <= node->nslots) {
+        trie_slot_put(node, child);
+        return;
+    }
+    node->nslots = node->nslots ? node->nslots * 2 : 4 * TRIE_HASH_FROM;
+    node->slots = arena_calloc(a, node->nslots * sizeof *node->slots);
+    for (expr_trie_t *k = node->kids; k; k = k->next)
+        trie_slot_put(node, k);
 }
 
 expr_trie_status_t expr_trie_insert(arena_t *a, expr_trie_t *root, const expr_path_t *paths,
@@ -73,7 +108,7 @@ expr_trie_status_t expr_trie_insert(arena_t *a, expr_trie_t *root, const expr_pa
         expr_trie_t *child = expr_trie_new(a);
         child->step = &path->steps[s];
         child->last = i;
-        trie_add_child(t, child);
+        trie_add_child(a, t, child);
         t = child;
     }
     t->end = i;
@@ -97,7 +132,7 @@ expr_trie_t *expr_trie_build_loose(arena_t *a, const expr_path_t *paths, size_t 
                 }
                 child = expr_trie_new(a);
                 child->step = &paths[i].steps[s];
-                trie_add_child(node, child);
+                trie_add_child(a, node, child);
             }
             node = child;
             covered = node->end >= 0; /* a shorter path already takes it all */
@@ -105,6 +140,8 @@ expr_trie_t *expr_trie_build_loose(arena_t *a, const expr_path_t *paths, size_t 
         if (!covered) {
             node->end = (int32_t)i;
             node->kids = NULL; /* the whole value is taken */
+            node->slots = NULL;
+            node->nslots = node->nnames = 0;
         }
     }
     return root;

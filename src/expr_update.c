@@ -15,6 +15,8 @@
  * Results share unchanged values with the old item: values are never
  * modified in place.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "expr_internal.h"
@@ -224,6 +226,12 @@ static ddb_error_t *child_result(update_t *u, const value_t *old, const expr_tri
     return rebuild(u, old, k, depth + 1, v);
 }
 
+static int pointer_compare(const void *x, const void *y)
+{
+    uintptr_t p = (uintptr_t) * (const void *const *)x, q = (uintptr_t) * (const void *const *)y;
+    return p < q ? -1 : p > q;
+}
+
 static ddb_error_t *rebuild_map(update_t *u, const value_t *old, const expr_trie_t *node,
                                 size_t depth, const value_t **out)
 {
@@ -232,15 +240,16 @@ static ddb_error_t *rebuild_map(update_t *u, const value_t *old, const expr_trie
         kids++;
     size_t cap = old->u.map.count + kids;
     value_member_t *members = arena_alloc(u->a, (cap ? cap : 1) * sizeof *members);
-    size_t n = 0;
+    /* The children that update an existing member, sorted: the others add
+     * members (maps and updates can both be huge: no pairwise search). */
+    const expr_trie_t **updated = arena_alloc(u->a, (kids ? kids : 1) * sizeof *updated);
+    size_t n = 0, nupdated = 0;
     ddb_error_t *err;
     for (size_t i = 0; i < old->u.map.count; i++) {
         const value_member_t *m = &old->u.map.members[i];
-        const expr_trie_t *k = node->kids;
-        while (k && (k->step->name_len != m->name_len ||
-                     memcmp(k->step->name, m->name, m->name_len) != 0))
-            k = k->next;
+        const expr_trie_t *k = expr_trie_find_name(node, m->name, m->name_len);
         const value_t *v = m->value;
+        if (k) updated[nupdated++] = k;
         if (k && (err = child_result(u, m->value, k, depth, &v))) return err;
         if (!v) continue;
         members[n].name = m->name;
@@ -248,8 +257,9 @@ static ddb_error_t *rebuild_map(update_t *u, const value_t *old, const expr_trie
         members[n].value = (value_t *)v;
         n++;
     }
+    qsort(updated, nupdated, sizeof *updated, pointer_compare);
     for (const expr_trie_t *k = node->kids; k; k = k->next) {
-        if (value_map_get(old, k->step->name, k->step->name_len)) continue;
+        if (bsearch(&k, updated, nupdated, sizeof *updated, pointer_compare)) continue;
         const value_t *v;
         if ((err = child_result(u, NULL, k, depth, &v))) return err;
         if (!v) continue;

@@ -37,7 +37,7 @@ static ddb_error_t *read_number(arena_t *a, const json_value_t *j, number_t *n)
 
 static ddb_error_t *read_binary(arena_t *a, const json_value_t *j, value_t *out)
 {
-    ddb_error_t *e = wire_check(a, j, WIRE_STRING);
+    ddb_error_t *e = wire_check(a, j, WIRE_BLOB);
     if (e) return e;
     const char *s = j->u.str.ptr;
     size_t len = j->u.str.len;
@@ -154,7 +154,7 @@ static ddb_error_t *read_map(arena_t *a, const json_value_t *j, value_t *out, in
 
 static ddb_error_t *read_value(arena_t *a, const json_value_t *j, value_t *out, int depth)
 {
-    ddb_error_t *e = wire_check(a, j, WIRE_STRUCT);
+    ddb_error_t *e = wire_check(a, j, WIRE_ATTRIBUTE_VALUE);
     if (e) return e;
     /* Type checks of every member come first (deserialisation), then the
      * one-type rule and the value rules (validation). */
@@ -174,6 +174,7 @@ static ddb_error_t *read_value(arena_t *a, const json_value_t *j, value_t *out, 
         case VALUE_SS:
         case VALUE_NS:
         case VALUE_BS: want = WIRE_LIST; break;
+        case VALUE_B: want = WIRE_BLOB; break;
         default: want = WIRE_STRING; break;
         }
         if ((e = wire_check(a, m->value, want))) return e;

@@ -6,10 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *token_name(json_type_t t)
+/* The deserialiser's name for the JSON token of j. */
+static const char *token_name(const json_value_t *j)
 {
-    switch (t) {
-    case JSON_NUMBER: return "NUMBER_VALUE";
+    switch (j->type) {
+    case JSON_NUMBER: /* (number text is not NUL-terminated) */
+        for (size_t i = 0; i < j->u.str.len; i++)
+            if (strchr(".eE", j->u.str.ptr[i])) return "DECIMAL_VALUE";
+        return "NUMBER_VALUE";
     case JSON_STRING: return "STRING_VALUE";
     case JSON_TRUE: return "TRUE_VALUE";
     case JSON_FALSE: return "FALSE_VALUE";
@@ -24,28 +28,33 @@ ddb_error_t *wire_check(arena_t *a, const json_value_t *j, wire_type_t want)
     case WIRE_STRING:
     case WIRE_BOOLEAN:
     case WIRE_LONG:
-    case WIRE_INTEGER: {
-        bool ok = (want == WIRE_STRING && t == JSON_STRING) ||
+    case WIRE_INTEGER:
+    case WIRE_BLOB: {
+        bool ok = ((want == WIRE_STRING || want == WIRE_BLOB) && t == JSON_STRING) ||
                   (want == WIRE_BOOLEAN && (t == JSON_TRUE || t == JSON_FALSE)) ||
                   ((want == WIRE_LONG || want == WIRE_INTEGER) && t == JSON_NUMBER);
         if (ok) return NULL;
-        if (t == JSON_OBJECT) return err_unexpected_structure(a);
-        if (t == JSON_ARRAY) return err_unexpected_list(a);
-        const char *type_name = want == WIRE_STRING    ? "String"
-                                : want == WIRE_BOOLEAN ? "Boolean"
-                                : want == WIRE_LONG    ? "Long"
-                                                       : "Integer";
-        return err_token_not_convertible(a, token_name(t), type_name);
+        if (t == JSON_OBJECT) return err_wire_object_not_expected(a);
+        if (t == JSON_ARRAY) return err_wire_list_not_expected(a);
+        if (want == WIRE_BLOB && t != JSON_NULL) return err_wire_blob_not_string(a);
+        static const char *const type_names[] = {[WIRE_STRING] = "String",
+                                                 [WIRE_BOOLEAN] = "Boolean",
+                                                 [WIRE_LONG] = "Long",
+                                                 [WIRE_INTEGER] = "Integer",
+                                                 [WIRE_BLOB] = "String"};
+        return err_wire_cannot_convert(a, token_name(j), type_names[want]);
     }
     case WIRE_LIST:
         if (t == JSON_ARRAY) return NULL;
-        if (t == JSON_OBJECT) return err_unexpected_structure(a);
-        return err_expected_container(a, "list");
+        if (t == JSON_OBJECT) return err_wire_object_not_expected(a);
+        return err_wire_unexpected_field(a);
     case WIRE_MAP:
     case WIRE_STRUCT:
+    case WIRE_ATTRIBUTE_VALUE:
         if (t == JSON_OBJECT) return NULL;
-        if (t == JSON_ARRAY) return err_unexpected_list(a);
-        return err_expected_container(a, want == WIRE_MAP ? "map" : NULL);
+        if (t == JSON_ARRAY) return err_wire_list_not_expected(a);
+        return want == WIRE_ATTRIBUTE_VALUE ? err_wire_unexpected_value(a)
+                                            : err_wire_unexpected_field(a);
     }
     return err_internal(a);
 }
@@ -76,16 +85,15 @@ bool wire_bool(arena_t *a, const json_value_t *obj, const char *name, bool *v, d
     return true;
 }
 
-/* A JSON number as a Java deserialiser reads it into a long (or an int):
- * a fraction or exponent is truncated; out of range is a serialization
- * error. */
-static bool read_whole(arena_t *a, const json_value_t *obj, const char *name, wire_type_t type,
-                       int64_t min, int64_t max, int64_t *v, ddb_error_t **err)
+static bool read_integer(arena_t *a, const json_value_t *obj, const char *name, wire_type_t type,
+                         int64_t *v, ddb_error_t **err)
 {
     const json_value_t *j = wire_member(obj, name);
     if (!j) return false;
     if ((*err = wire_check(a, j, type))) return false;
-    const char *type_name = type == WIRE_LONG ? "Long" : "Integer";
+    /* JSON numbers with a fraction or exponent are truncated, as a Java
+     * long deserialiser does; out-of-range ones are a serialization error. */
+    const char *type_name = type == WIRE_INTEGER ? "Integer" : "Long";
     char tmp[64];
     size_t n = j->u.str.len < sizeof tmp - 1 ? j->u.str.len : sizeof tmp - 1;
     memcpy(tmp, j->u.str.ptr, n);
@@ -93,14 +101,20 @@ static bool read_whole(arena_t *a, const json_value_t *obj, const char *name, wi
     errno = 0;
     char *end;
     long long x = strtoll(tmp, &end, 10);
-    bool bad = errno == ERANGE || j->u.str.len >= sizeof tmp - 1;
-    if (!bad && (*end == '.' || *end == 'e' || *end == 'E')) {
-        double d = strtod(tmp, NULL);
-        bad = !(d < 9.2e18 && d > -9.2e18);
-        x = bad ? 0 : (long long)d;
+    if (errno == ERANGE || j->u.str.len >= sizeof tmp - 1) {
+        *err = err_wire_cannot_convert(a, token_name(j), type_name);
+        return false;
     }
-    if (bad || x < min || x > max) {
-        *err = err_token_not_convertible(a, "NUMBER_VALUE", type_name);
+    if (*end == '.' || *end == 'e' || *end == 'E') {
+        double d = strtod(tmp, NULL);
+        if (d > 9.2e18 || d < -9.2e18) {
+            *err = err_wire_cannot_convert(a, token_name(j), type_name);
+            return false;
+        }
+        x = (long long)d;
+    }
+    if (type == WIRE_INTEGER && (x < INT32_MIN || x > INT32_MAX)) { /* a Java int */
+        *err = err_wire_cannot_convert(a, token_name(j), type_name);
         return false;
     }
     *v = x;
@@ -110,13 +124,13 @@ static bool read_whole(arena_t *a, const json_value_t *obj, const char *name, wi
 bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
                ddb_error_t **err)
 {
-    return read_whole(a, obj, name, WIRE_LONG, INT64_MIN, INT64_MAX, v, err);
+    return read_integer(a, obj, name, WIRE_LONG, v, err);
 }
 
 bool wire_integer(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
                   ddb_error_t **err)
 {
-    return read_whole(a, obj, name, WIRE_INTEGER, INT32_MIN, INT32_MAX, v, err);
+    return read_integer(a, obj, name, WIRE_INTEGER, v, err);
 }
 
 const json_value_t *wire_container(arena_t *a, const json_value_t *obj, const char *name,
@@ -166,4 +180,83 @@ const char *wire_value_text(arena_t *a, const json_value_t *j)
     char *s = arena_strndup(a, b.data ? b.data : "", b.len);
     buf_free(&b);
     return s;
+}
+
+typedef struct {
+    const char *name; /* NULL: empty */
+    size_t len;
+} name_slot_t;
+
+struct wire_names {
+    arena_t *arena;
+    name_slot_t *slots;
+    size_t cap, count; /* cap: a power of two, at least twice count */
+};
+
+uint32_t wire_name_hash(const char *name, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h;
+}
+
+/* The slot holding name, or the empty one where it would go. */
+static size_t names_find(const wire_names_t *s, const char *name, size_t len)
+{
+    size_t i = wire_name_hash(name, len) & (s->cap - 1);
+    while (s->slots[i].name &&
+           (s->slots[i].len != len || memcmp(s->slots[i].name, name, len) != 0))
+        i = (i + 1) & (s->cap - 1);
+    return i;
+}
+
+static void names_alloc(wire_names_t *s, size_t cap)
+{
+    s->cap = cap;
+    s->slots = arena_calloc(s->arena, cap * sizeof *s->slots);
+}
+
+wire_names_t *wire_names_new(arena_t *a, size_t expected)
+{
+    wire_names_t *s = arena_calloc(a, sizeof *s);
+    s->arena = a;
+    size_t cap = 16;
+    while (cap < 2 * expected)
+        cap *= 2;
+    names_alloc(s, cap);
+    return s;
+}
+
+bool wire_names_add(wire_names_t *s, const char *name, size_t len)
+{
+    size_t i = names_find(s, name, len);
+    if (s->slots[i].name) return false;
+    if (2 * (s->count + 1) > s->cap) {
+        size_t old_cap = s->cap;
+        name_slot_t *old = s->slots;
+        names_alloc(s, old_cap * 2);
+        for (size_t k = 0; k < old_cap; k++)
+            if (old[k].name) s->slots[names_find(s, old[k].name, old[k].len)] = old[k];
+        i = names_find(s, name, len);
+    }
+    s->slots[i].name = name;
+    s->slots[i].len = len;
+    s->count++;
+    return true;
+}
+
+bool wire_names_has(const wire_names_t *s, const char *name, size_t len)
+{
+    return s->slots[names_find(s, name, len)].name != NULL;
+}
+
+size_t wire_first_repeat(arena_t *a, const json_value_t *list)
+{
+    wire_names_t *seen = wire_names_new(a, list->u.array.count);
+    for (size_t i = 0; i < list->u.array.count; i++) {
+        const json_value_t *s = list->u.array.items[i];
+        if (s->type == JSON_STRING && !wire_names_add(seen, s->u.str.ptr, s->u.str.len)) return i;
+    }
+    return SIZE_MAX;
 }

@@ -5,6 +5,21 @@
  * SerializationException whose text names what arrived and what was
  * expected.  These readers check one member's type and convert it.  A JSON
  * null counts as absent, as it does for the service.
+ *
+ * The texts, by the type expected (model shapes):
+ *   string, boolean, integer, long   an object: "Start of structure or map
+ *       found where not expected"; an array: "Start of list found where not
+ *       expected"; a scalar: "<TOKEN> cannot be converted to <Type>", TOKEN
+ *       one of STRING_VALUE NUMBER_VALUE DECIMAL_VALUE (a number with a
+ *       fraction or an exponent) TRUE_VALUE FALSE_VALUE NULL_VALUE
+ *   blob (base64 text)               a number or a boolean: "only
+ *       base-64-encoded strings are convertible to bytes"
+ *   list                             an object: "Start of structure...";
+ *       a scalar: "Unexpected field type"
+ *   map, structure                   an array: "Start of list..."; a scalar:
+ *       "Unexpected field type"
+ *   AttributeValue                   as a structure, but a scalar is
+ *       "Unexpected value type in payload"
  */
 #ifndef DDBD_WIRE_H
 #define DDBD_WIRE_H
@@ -20,9 +35,11 @@ typedef enum {
     WIRE_BOOLEAN,
     WIRE_LONG,
     WIRE_INTEGER,
+    WIRE_BLOB,
     WIRE_LIST,
     WIRE_MAP,
-    WIRE_STRUCT
+    WIRE_STRUCT,
+    WIRE_ATTRIBUTE_VALUE,
 } wire_type_t;
 
 /* NULL if j (non-NULL, not JSON null) has the JSON shape of `want`, else the
@@ -44,11 +61,43 @@ bool wire_string(arena_t *a, const json_value_t *obj, const char *name, const ch
 bool wire_bool(arena_t *a, const json_value_t *obj, const char *name, bool *v, ddb_error_t **err);
 bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
                ddb_error_t **err);
-/* An Integer member of the model (Limit, Segment...): 32 bits. */
+/* A member the model declares an integer (Limit, Segment...): as wire_long,
+ * with the texts naming Integer. */
 bool wire_integer(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
                   ddb_error_t **err);
 /* Present and of the given container type (WIRE_LIST, WIRE_MAP, WIRE_STRUCT). */
 const json_value_t *wire_container(arena_t *a, const json_value_t *obj, const char *name,
                                    wire_type_t want, ddb_error_t **err);
+
+/* A set of names from a request (attribute, index names) in the arena, for
+ * duplicate and membership checks in linear time: a request can carry tens
+ * of thousands of names, so pairwise comparisons would stall the server. */
+typedef struct wire_names wire_names_t;
+/* The hash of a name used by the set (and by other name tables). */
+uint32_t wire_name_hash(const char *name, size_t len);
+wire_names_t *wire_names_new(arena_t *a, size_t expected);
+/* Add name; false if it was there already. */
+bool wire_names_add(wire_names_t *s, const char *name, size_t len);
+bool wire_names_has(const wire_names_t *s, const char *name, size_t len);
+/* The index of the first string in list (a JSON array) equal to an earlier
+ * one, or SIZE_MAX; elements that are not strings are ignored. */
+size_t wire_first_repeat(arena_t *a, const json_value_t *list);
+
+/* The declared type of a whole request (wire_shapes.c): the input shape of
+ * each operation, named after it. */
+typedef struct wire_shape wire_shape_t;
+extern const wire_shape_t WIRE_REQUEST_CREATE_TABLE, WIRE_REQUEST_TABLE_NAME,
+    WIRE_REQUEST_LIST_TABLES, WIRE_REQUEST_UPDATE_TABLE, WIRE_REQUEST_PUT_ITEM,
+    WIRE_REQUEST_GET_ITEM, WIRE_REQUEST_DELETE_ITEM, WIRE_REQUEST_UPDATE_ITEM,
+    WIRE_REQUEST_BATCH_GET_ITEM, WIRE_REQUEST_BATCH_WRITE_ITEM, WIRE_REQUEST_TRANSACT_WRITE_ITEMS,
+    WIRE_REQUEST_TRANSACT_GET_ITEMS, WIRE_REQUEST_QUERY, WIRE_REQUEST_SCAN,
+    WIRE_REQUEST_UPDATE_TIME_TO_LIVE, WIRE_REQUEST_LIST_STREAMS, WIRE_REQUEST_DESCRIBE_STREAM,
+    WIRE_REQUEST_GET_SHARD_ITERATOR, WIRE_REQUEST_GET_RECORDS;
+/* Check every member of req, at every depth and in document order, against
+ * its declared type, as the service does before validating anything: the
+ * first mismatch as a SerializationException, or NULL.  Unknown members
+ * and JSON nulls pass (a null member is an absent one; what a null element
+ * or map value means is left to the handler). */
+ddb_error_t *wire_check_request(arena_t *a, const wire_shape_t *shape, const json_value_t *req);
 
 #endif

@@ -150,6 +150,11 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
             }
             const json_value_t *body = put ? put : del;
             const char *member = put ? "Item" : "Key";
+            if (!wire_member(body, member)) {
+                e = err_member_null(a, "requestItems.%s.member.%zu.member.%s", table->key, k + 1,
+                                    put ? "putRequest.item" : "deleteRequest.key");
+                break;
+            }
             json_value_t *one = entry_request(a, table->key, table->key_len, NULL, member,
                                               json_object_get(body, member));
             item_write_t *iw;

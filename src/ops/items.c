@@ -526,9 +526,6 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
     if (kind != WRITE_UPDATE && rv != RETURN_NONE && rv != RETURN_ALL_OLD)
         return err_return_values_invalid(a);
     unsigned allow = ALLOW_CONDITION | (kind == WRITE_UPDATE ? ALLOW_UPDATE : 0);
-    if (kind == WRITE_CHECK && !wire_member(req, "ConditionExpression"))
-        return constraint_error(a, NULL, "Member must not be null",
-                                "transactItems.member.conditionCheck.conditionExpression");
     if ((e = op_read_expressions(call, req, allow, &iw->exprs))) return e;
 
     table_t *t = catalog_acquire(iw->common.table_name, strlen(iw->common.table_name));

@@ -228,8 +228,22 @@ static ddb_error_t *read_actions(arena_t *a, const json_value_t *req, const char
             if (e) return e;
             present += m != NULL;
         }
+        if (present != 1 && nkinds == 1) /* Get, the one member of a TransactGetItem */
+            return err_member_null(a, "transactItems.%zu.member.get", i + 1);
         if (present != 1) return err_transact_item_kinds(a);
     }
+    return NULL;
+}
+
+/* The members an action must have (model constraints, reported with the
+ * action's path before the action is read). */
+static ddb_error_t *check_required(arena_t *a, const json_value_t *action, size_t index,
+                                   const char *kind_path, const char *const *names)
+{
+    for (; *names; names++)
+        if (!wire_member(action, *names))
+            return err_member_null(a, "transactItems.%zu.member.%s.%c%s", index + 1, kind_path,
+                                   (*names)[0] - 'A' + 'a', *names + 1);
     return NULL;
 }
 
@@ -239,6 +253,11 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
     static const char *const kinds[] = {"ConditionCheck", "Put", "Delete", "Update"};
     static const write_kind_t write_kinds[] = {WRITE_CHECK, WRITE_TRANSACT_PUT, WRITE_DELETE,
                                                WRITE_UPDATE};
+    static const char *const kind_paths[] = {"conditionCheck", "put", "delete", "update"};
+    static const char *const required[][4] = {{"Key", "TableName", "ConditionExpression", NULL},
+                                              {"Item", "TableName", NULL},
+                                              {"Key", "TableName", NULL},
+                                              {"Key", "UpdateExpression", "TableName", NULL}};
     const json_value_t *list;
     capacity_mode_t capacity;
     constraint_list_t cl;
@@ -253,13 +272,6 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
                             "returnItemCollectionMetrics");
     ddb_error_t *ce = constraint_list_finish(&cl);
     if (e || (e = ce)) return op_reply_error(call, e);
-    if (token) {
-        bool mismatch;
-        if (token_lookup(a, token, req, call->out, &mismatch)) {
-            if (mismatch) return op_reply_error(call, err_idempotent_mismatch(a));
-            return op_reply_ok(call);
-        }
-    }
     transact_write_t *t = arena_calloc(a, sizeof *t);
     t->actions = arena_alloc(a, list->u.array.count * sizeof *t->actions);
     for (size_t i = 0; !e && i < list->u.array.count; i++) {
@@ -267,11 +279,7 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
         for (size_t k = 0; k < 4; k++) {
             const json_value_t *action = wire_member(el, kinds[k]);
             if (!action) continue;
-            if (write_kinds[k] == WRITE_UPDATE && !wire_member(action, "UpdateExpression")) {
-                e = constraint_error(a, NULL, "Member must not be null",
-                                     "transactItems.%zu.member.update.updateExpression", i + 1);
-                break;
-            }
+            if ((e = check_required(a, action, i, kind_paths[k], required[k]))) break;
             item_write_t *iw;
             if ((e = item_write_prepare(call, action, write_kinds[k], &iw))) break;
             for (size_t j = 0; j < t->count && !e; j++)
@@ -280,9 +288,13 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
             break;
         }
     }
-    if (e) {
+    /* A token seen before answers as the first request did, once this one
+     * has passed validation. */
+    bool mismatch = false, seen = !e && token && token_lookup(a, token, req, call->out, &mismatch);
+    if (seen && mismatch) e = err_idempotent_mismatch(a);
+    if (e || seen) {
         for (size_t i = 0; i < t->count; i++) item_write_release(t->actions[i]);
-        return op_reply_error(call, e);
+        return e ? op_reply_error(call, e) : op_reply_ok(call);
     }
     t->w.apply = transact_apply;
     t->w.done = transact_done;
@@ -310,6 +322,8 @@ api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req)
     item_read_t **reads = arena_alloc(a, n * sizeof *reads);
     for (size_t i = 0; i < n; i++) {
         const json_value_t *get = wire_member(list->u.array.items[i], "Get");
+        static const char *const required[] = {"Key", "TableName", NULL};
+        if ((e = check_required(a, get, i, "get", required))) return op_reply_error(call, e);
         if ((e = item_read_prepare(call, get, &reads[i]))) return op_reply_error(call, e);
         for (size_t k = 0; k < i; k++) {
             const json_value_t *other = wire_member(list->u.array.items[k], "Get");

@@ -292,7 +292,7 @@ def test_update_model_constraints(c, ttl_server, payload, message):
      "NUMBER_VALUE cannot be converted to String"),
     # a structure where a string belongs
     ({"TableName": "tbl", "TimeToLiveSpecification": {"AttributeName": {}, "Enabled": True}},
-     "Start of structure or map found where not expected."),
+     "Start of structure or map found where not expected"),
     # wrong types win over model constraints ("ab" is too short)
     ({"TableName": "ab", "TimeToLiveSpecification": {"Enabled": "yes"}},
      "STRING_VALUE cannot be converted to Boolean"),

@@ -116,7 +116,7 @@ static void test_attribute_value_errors(void)
     /* JSON shapes that are not the declared types */
     CHECK_STR(parse_error("{\"a\":{\"S\":1}}"), "NUMBER_VALUE cannot be converted to String");
     CHECK_STR(parse_error("{\"a\":{\"BOOL\":\"true\"}}"), "STRING_VALUE cannot be converted to Boolean");
-    CHECK_STR(parse_error("{\"a\":{\"L\":{}}}"), "Start of structure or map found where not expected.");
+    CHECK_STR(parse_error("{\"a\":{\"L\":{}}}"), "Start of structure or map found where not expected");
     CHECK_STR(parse_error("{\"a\":{\"M\":[]}}"), "Start of list found where not expected");
     CHECK_STR(parse_error("{\"a\":{\"B\":\"abc\"}}"),
               "Base64 encoded length is expected a multiple of 4 bytes but found: 3");

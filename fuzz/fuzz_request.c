@@ -1,0 +1,1137 @@
+/* fuzz_request: the whole request path under libFuzzer.
+ *
+ * Input: the operation name (the part of X-Amz-Target after
+ * "DynamoDB_20120810."), a newline, then the JSON body; without a newline
+ * the input is the name and the body is empty.  Each input is dispatched
+ * in-process as the server would (api_dispatch, waiting for the writer's
+ * completion of a pending write) against an in-memory environment holding
+ * fixture tables of every key shape, so that validation, execution and
+ * rendering all run against real tables.
+ *
+ * Whatever the request, the answer must be the service's: status 200 or
+ * 400, a body that parses as a JSON object, and for an error a known
+ * `__type` (never InternalServerError) with a message wherever the service
+ * gives one.  Anything else aborts; a hang trips libFuzzer's -timeout and a
+ * leak its leak checker.  With FUZZ_REQUEST_VERBOSE set, each answer is
+ * printed.
+ *
+ * Long values are spelled compactly so that inputs stay small: in a body
+ * that parses, a string "\u0001<n>*<s>" stands for <s> repeated n times; an
+ * array whose first element is "\u0001<n>*" for its other elements
+ * repeated up to n elements ("\u0001<n>#": strings among them numbered,
+ * "a0", "a1"..., so that they differ); an object member whose key is
+ * "\u0001<n>*<k>" for n members <k>0, <k>1, ... with its value.
+ *
+ * A request must also be answered in time: one call taking longer than
+ * FUZZ_REQUEST_SLOW_MS (default 8000) aborts, so that work growing faster
+ * than the request (pairwise comparisons of names) shows up.
+ *
+ * The custom mutator works on the JSON tree: it drops, nulls, retypes,
+ * duplicates, inflates, nests or renames a node at any depth, then writes
+ * the tree back; now and then it mutates the raw bytes instead.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "catalog.h"
+#include "json.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8_t *data2,
+                                 size_t size2, uint8_t *out, size_t max_out_size,
+                                 unsigned int seed);
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+
+#define TARGET_PREFIX "DynamoDB_20120810."
+/* Fixtures are re-created from scratch this often, bounding the data. */
+#define RESET_EVERY 2000
+/* Expansion of the compact spellings, per input. */
+/* Enough for a few values over the 400 KB item limit; more only slows the
+ * fuzzer down (a megabyte body costs tens of milliseconds instrumented). */
+#define EXPAND_MAX_BYTES (1200u << 10)
+#define EXPAND_MAX_COUNT 20000u
+
+static const char *const operations[] = {
+    "CreateTable",      "DeleteTable",  "DescribeTable",  "ListTables",
+    "UpdateTable",      "PutItem",      "GetItem",        "DeleteItem",
+    "UpdateItem",       "BatchGetItem", "BatchWriteItem", "TransactWriteItems",
+    "TransactGetItems", "Query",        "Scan",
+};
+#define N_OPERATIONS (sizeof operations / sizeof operations[0])
+
+/* Every key shape: hash-only S (on demand), hash N + range B (provisioned,
+ * with a GSI), hash S + range N with an LSI and two GSIs (on demand),
+ * hash-only B (provisioned). */
+static const struct {
+    const char *name;
+    const char *create;
+} fixtures[] = {
+    {"fz_s", "{\"TableName\":\"fz_s\",\"BillingMode\":\"PAY_PER_REQUEST\","
+             "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
+             "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}]}"},
+    {"fz_nb", "{\"TableName\":\"fz_nb\","
+              "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5},"
+              "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"N\"},"
+              "{\"AttributeName\":\"r\",\"AttributeType\":\"B\"},"
+              "{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
+              "\"KeySchema\":[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"},"
+              "{\"AttributeName\":\"r\",\"KeyType\":\"RANGE\"}],"
+              "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"gnb\",\"KeySchema\":["
+              "{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],"
+              "\"Projection\":{\"ProjectionType\":\"ALL\"},"
+              "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5}}]}"},
+    {"fz_idx",
+     "{\"TableName\":\"fz_idx\",\"BillingMode\":\"PAY_PER_REQUEST\","
+     "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
+     "{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"},"
+     "{\"AttributeName\":\"ls\",\"AttributeType\":\"S\"},"
+     "{\"AttributeName\":\"gh\",\"AttributeType\":\"S\"},"
+     "{\"AttributeName\":\"gr\",\"AttributeType\":\"N\"},"
+     "{\"AttributeName\":\"gb\",\"AttributeType\":\"B\"}],"
+     "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
+     "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
+     "\"LocalSecondaryIndexes\":[{\"IndexName\":\"lsi\",\"KeySchema\":["
+     "{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"ls\",\"KeyType\":"
+     "\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}],"
+     "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"gsi\",\"KeySchema\":["
+     "{\"AttributeName\":\"gh\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"gr\",\"KeyType\":"
+     "\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"INCLUDE\",\"NonKeyAttributes\":[\"a\"]}},"
+     "{\"IndexName\":\"gsik\",\"KeySchema\":[{\"AttributeName\":\"gb\",\"KeyType\":\"HASH\"}],"
+     "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]}"},
+    {"fz_b", "{\"TableName\":\"fz_b\","
+             "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1},"
+             "\"AttributeDefinitions\":[{\"AttributeName\":\"b\",\"AttributeType\":\"B\"}],"
+             "\"KeySchema\":[{\"AttributeName\":\"b\",\"KeyType\":\"HASH\"}]}"},
+};
+#define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
+
+static void fail(const char *what, const char *op, size_t op_len, const buf_t *out)
+{
+    fprintf(stderr, "fuzz_request: %s (operation %.*s)\nresponse: %.*s\n", what,
+            (int)(op_len > 200 ? 200 : op_len), op, (int)(out->len > 2000 ? 2000 : out->len),
+            out->data ? out->data : "");
+    abort();
+}
+
+/* --- calling the api ----------------------------------------------------------------- */
+
+static api_thread_t *thread;
+static bool verbose;          /* FUZZ_REQUEST_VERBOSE: print each answer */
+static double slow_ms = 8000; /* under -timeout=10 of fuzz.sh: a clearer report */
+static arena_t *call_arena;
+static buf_t response;
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+} completion = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+
+/* The writer thread finished a pending call. */
+static void call_done(api_call_t *call)
+{
+    pthread_mutex_lock(&completion.lock);
+    completion.done = true;
+    pthread_cond_signal(&completion.cond);
+    pthread_mutex_unlock(&completion.lock);
+}
+
+/* Dispatch one call as the server does; the response is in `response`.
+ * call_arena must stay untouched until the response has been checked. */
+static int call(const char *op, size_t op_len, const char *body, size_t body_len)
+{
+    size_t plen = strlen(TARGET_PREFIX);
+    char *target = arena_alloc(call_arena, plen + op_len + 1);
+    memcpy(target, TARGET_PREFIX, plen);
+    memcpy(target + plen, op, op_len);
+    target[plen + op_len] = '\0';
+    static const char content_type[] = "application/x-amz-json-1.0";
+    response.len = 0;
+    api_call_t c = {
+        .arena = call_arena,
+        .thread = thread,
+        .target = target,
+        .target_len = plen + op_len,
+        .content_type = content_type,
+        .content_type_len = sizeof content_type - 1,
+        .has_authorization = true,
+        .body = body,
+        .body_len = body_len,
+        .http_status = 200,
+        .out = &response,
+        .on_complete = call_done,
+    };
+    completion.done = false;
+    if (api_dispatch(&c) == API_PENDING) {
+        pthread_mutex_lock(&completion.lock);
+        while (!completion.done)
+            pthread_cond_wait(&completion.cond, &completion.lock);
+        pthread_mutex_unlock(&completion.lock);
+    }
+    return c.http_status;
+}
+
+static int call_str(const char *op, const char *body)
+{
+    return call(op, strlen(op), body, strlen(body));
+}
+
+/* --- fixtures ------------------------------------------------------------------------- */
+
+static void create_fixture(size_t i)
+{
+    arena_reset(call_arena);
+    if (call_str("CreateTable", fixtures[i].create) != 200)
+        fail("cannot create a fixture table", "CreateTable", 11, &response);
+}
+
+/* Re-create the fixtures a previous input deleted. */
+static void ensure_fixtures(void)
+{
+    for (size_t i = 0; i < N_FIXTURES; i++) {
+        table_t *t = catalog_acquire(fixtures[i].name, strlen(fixtures[i].name));
+        if (t)
+            catalog_release(t);
+        else
+            create_fixture(i);
+    }
+}
+
+/* Drop every table (fixtures and whatever the inputs created), then create
+ * the fixtures afresh. */
+static void reset_tables(void)
+{
+    arena_t *a = arena_new(0);
+    const char **names;
+    bool more;
+    size_t n = catalog_list(a, NULL, SIZE_MAX, &names, &more);
+    for (size_t i = 0; i < n; i++) {
+        buf_t body;
+        buf_init(&body);
+        buf_append_str(&body, "{\"TableName\":");
+        json_write_string(&body, names[i], strlen(names[i]));
+        buf_append_str(&body, ",\"DeletionProtectionEnabled\":false}");
+        arena_reset(call_arena);
+        call("UpdateTable", 11, body.data, body.len); /* protection off, if it was on */
+        arena_reset(call_arena);
+        if (call("DeleteTable", 11, body.data, body.len) != 200)
+            fail("cannot delete a table", "DeleteTable", 11, &response);
+        buf_free(&body);
+    }
+    arena_free(a);
+    ensure_fixtures();
+}
+
+/* --- checking the answer -------------------------------------------------------------- */
+
+static const char *const error_types[] = {
+    "com.amazon.coral.validate#ValidationException",
+    "com.amazon.coral.service#SerializationException",
+    "com.amazon.coral.service#UnknownOperationException",
+    "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+    "com.amazonaws.dynamodb.v20120810#ResourceInUseException",
+    "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+    "com.amazonaws.dynamodb.v20120810#LimitExceededException",
+    "com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException",
+    "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+    "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+};
+
+static bool string_is(const json_value_t *v, const char *s)
+{
+    return v && v->type == JSON_STRING && v->u.str.len == strlen(s) &&
+           memcmp(v->u.str.ptr, s, v->u.str.len) == 0;
+}
+
+static bool known_operation(const char *op, size_t len)
+{
+    for (size_t i = 0; i < N_OPERATIONS; i++)
+        if (strlen(operations[i]) == len && memcmp(operations[i], op, len) == 0) return true;
+    return false;
+}
+
+static void check_response(const char *op, size_t op_len, bool body_is_object, int status)
+{
+    json_value_t *doc;
+    if (status != 200 && status != 400) fail("status neither 200 nor 400", op, op_len, &response);
+    if (json_parse(call_arena, response.data ? response.data : "", response.len, &doc, NULL) !=
+        JSON_OK)
+        fail("response body is not JSON", op, op_len, &response);
+    if (doc->type != JSON_OBJECT) fail("response body is not an object", op, op_len, &response);
+    const json_value_t *type = json_object_get(doc, "__type");
+    if (status == 200) {
+        if (type) fail("a 200 response with a __type", op, op_len, &response);
+        return;
+    }
+    size_t k = 0;
+    while (k < sizeof error_types / sizeof error_types[0] && !string_is(type, error_types[k]))
+        k++;
+    if (k == sizeof error_types / sizeof error_types[0])
+        fail("error without a known __type", op, op_len, &response);
+    bool unknown_op = k == 2, serialization = k == 1;
+    if (unknown_op && known_operation(op, op_len))
+        fail("a known operation answered UnknownOperationException", op, op_len, &response);
+    const json_value_t *m = json_object_get(doc, "message");
+    if (!m) m = json_object_get(doc, "Message");
+    if (m && (m->type != JSON_STRING || m->u.str.len == 0))
+        fail("error message not a non-empty string", op, op_len, &response);
+    /* Only an unknown operation, and a body that is not a JSON object, are
+     * answered without a message. */
+    if (!m && !unknown_op && !(serialization && !body_is_object))
+        fail("error without a message", op, op_len, &response);
+}
+
+/* --- compact spellings ---------------------------------------------------------------- */
+
+typedef struct {
+    arena_t *a;
+    size_t bytes, count; /* expansion spent so far */
+    bool expanded;
+} expand_t;
+
+/* "\x01<n>*" or "\x01<n>#" at the start of s: the count n, where the
+ * rest starts, and whether copies are numbered ('#'). */
+static bool directive(const char *s, size_t len, size_t *n, size_t *rest, bool *numbered)
+{
+    if (len < 3 || s[0] != '\x01') return false;
+    size_t i = 1, v = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9' && v < 100000000)
+        v = v * 10 + (size_t)(s[i++] - '0');
+    if (i == 1 || i >= len || (s[i] != '*' && s[i] != '#')) return false;
+    *n = v;
+    *rest = i + 1;
+    *numbered = s[i] == '#';
+    return true;
+}
+
+static json_value_t *expand(expand_t *x, json_value_t *v);
+
+static json_value_t *expand_string(expand_t *x, json_value_t *v)
+{
+    size_t n, rest;
+    bool numbered;
+    if (!directive(v->u.str.ptr, v->u.str.len, &n, &rest, &numbered)) return v;
+    size_t unit = v->u.str.len - rest;
+    if (unit && n > (EXPAND_MAX_BYTES - x->bytes) / unit) n = (EXPAND_MAX_BYTES - x->bytes) / unit;
+    x->bytes += n * unit;
+    x->expanded = true;
+    char *s = arena_alloc(x->a, n * unit + 1);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + i * unit, v->u.str.ptr + rest, unit);
+    s[n * unit] = '\0';
+    json_value_t *w = arena_alloc(x->a, sizeof *w);
+    w->type = JSON_STRING;
+    w->u.str.ptr = s;
+    w->u.str.len = n * unit;
+    return w;
+}
+
+static json_value_t *expand_array(expand_t *x, json_value_t *v)
+{
+    size_t n = 0, rest, count = v->u.array.count;
+    bool numbered = false;
+    const json_value_t *first = count ? v->u.array.items[0] : NULL;
+    if (!first || first->type != JSON_STRING ||
+        !directive(first->u.str.ptr, first->u.str.len, &n, &rest, &numbered) ||
+        rest != first->u.str.len) {
+        for (size_t i = 0; i < count; i++)
+            v->u.array.items[i] = expand(x, v->u.array.items[i]);
+        return v;
+    }
+    x->expanded = true;
+    size_t pattern = count - 1;
+    if (!pattern) n = 0;
+    if (n > EXPAND_MAX_COUNT - x->count) n = EXPAND_MAX_COUNT - x->count;
+    x->count += n;
+    json_value_t *w = arena_alloc(x->a, sizeof *w);
+    w->type = JSON_ARRAY;
+    w->u.array.items = arena_alloc(x->a, (n ? n : 1) * sizeof(json_value_t *));
+    w->u.array.count = n;
+    for (size_t i = 1; i < count; i++)
+        v->u.array.items[i] = expand(x, v->u.array.items[i]);
+    for (size_t i = 0; i < n; i++) {
+        json_value_t *item = v->u.array.items[1 + i % pattern];
+        if (numbered && item->type == JSON_STRING && /* distinct names: "a0", "a1"... */
+            x->bytes + item->u.str.len + 24 <= EXPAND_MAX_BYTES) {
+            json_value_t *s = arena_alloc(x->a, sizeof *s);
+            s->type = JSON_STRING;
+            s->u.str.ptr = arena_sprintf(x->a, "%.*s%zu", (int)item->u.str.len, item->u.str.ptr, i);
+            s->u.str.len = strlen(s->u.str.ptr);
+            x->bytes += s->u.str.len;
+            item = s;
+        }
+        w->u.array.items[i] = item;
+    }
+    return w;
+}
+
+static json_value_t *expand_object(expand_t *x, json_value_t *v)
+{
+    size_t total = 0, count = v->u.object.count;
+    for (size_t i = 0; i < count; i++) {
+        json_member_t *m = &v->u.object.members[i];
+        size_t n, rest;
+        bool numbered;
+        m->value = expand(x, m->value);
+        if (!directive(m->key, m->key_len, &n, &rest, &numbered))
+            total++;
+        else
+            total += n < EXPAND_MAX_COUNT ? n : EXPAND_MAX_COUNT;
+    }
+    if (total == count) return v; /* no directive (one with n == 1 changes nothing) */
+    x->expanded = true;
+    json_member_t *members = arena_alloc(x->a, (total ? total : 1) * sizeof *members);
+    size_t k = 0;
+    for (size_t i = 0; i < count; i++) {
+        json_member_t *m = &v->u.object.members[i];
+        size_t n, rest;
+        bool numbered;
+        if (!directive(m->key, m->key_len, &n, &rest, &numbered)) {
+            members[k++] = *m;
+            continue;
+        }
+        if (n > EXPAND_MAX_COUNT - x->count) n = EXPAND_MAX_COUNT - x->count;
+        x->count += n;
+        for (size_t j = 0; j < n && k < total; j++) {
+            char *key = arena_sprintf(x->a, "%.*s%zu", (int)(m->key_len - rest), m->key + rest, j);
+            members[k++] = (json_member_t){key, strlen(key), m->value};
+        }
+    }
+    v->u.object.members = members;
+    v->u.object.count = k;
+    return v;
+}
+
+static json_value_t *expand(expand_t *x, json_value_t *v)
+{
+    switch (v->type) {
+    case JSON_STRING: return expand_string(x, v);
+    case JSON_ARRAY: return expand_array(x, v);
+    case JSON_OBJECT: return expand_object(x, v);
+    default: return v;
+    }
+}
+
+/* About the size of v written out, or more than limit: expanded nodes are
+ * shared, so nested spellings multiply. */
+static size_t written_size(const json_value_t *v, size_t limit)
+{
+    size_t n = 2;
+    switch (v->type) {
+    case JSON_STRING:
+    case JSON_NUMBER: return n + v->u.str.len;
+    case JSON_ARRAY:
+        for (size_t i = 0; i < v->u.array.count && n <= limit; i++)
+            n += 1 + written_size(v->u.array.items[i], limit);
+        return n;
+    case JSON_OBJECT:
+        for (size_t i = 0; i < v->u.object.count && n <= limit; i++)
+            n += 4 + v->u.object.members[i].key_len +
+                 written_size(v->u.object.members[i].value, limit);
+        return n;
+    default: return 5;
+    }
+}
+
+/* --- the target ----------------------------------------------------------------------- */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    api_config_t cfg = {.data_dir = NULL, .in_memory = true, .region = "us-east-1"};
+    if (api_open(&cfg) != 0) abort();
+    thread = api_thread_new();
+    call_arena = arena_new(0);
+    buf_init(&response);
+    verbose = getenv("FUZZ_REQUEST_VERBOSE") != NULL;
+    const char *slow = getenv("FUZZ_REQUEST_SLOW_MS");
+    if (slow && atof(slow) > 0) slow_ms = atof(slow);
+    ensure_fixtures();
+    return 0;
+}
+
+static void split(const uint8_t *data, size_t size, const char **op, size_t *op_len,
+                  const char **body, size_t *body_len)
+{
+    const char *p = (const char *)data;
+    const char *nl = memchr(p, '\n', size);
+    *op = p;
+    *op_len = nl ? (size_t)(nl - p) : size;
+    *body = nl ? nl + 1 : p + size;
+    *body_len = nl ? size - *op_len - 1 : 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static unsigned long runs;
+    if (++runs % RESET_EVERY == 0)
+        reset_tables();
+    else
+        ensure_fixtures();
+    arena_reset(call_arena);
+
+    const char *op, *body;
+    size_t op_len, body_len;
+    split(data, size, &op, &op_len, &body, &body_len);
+
+    /* The api may keep pointers into the body until the call completes:
+     * give it a copy of its own. */
+    json_value_t *tree;
+    bool parsed = json_parse(call_arena, body, body_len, &tree, NULL) == JSON_OK;
+    bool is_object = parsed && tree->type == JSON_OBJECT;
+    char *sent = arena_strndup(call_arena, body, body_len);
+    size_t sent_len = body_len;
+    expand_t x = {.a = call_arena};
+    if (parsed) tree = expand(&x, tree);
+    if (x.expanded && written_size(tree, EXPAND_MAX_BYTES) <= EXPAND_MAX_BYTES) {
+        buf_t b;
+        buf_init(&b);
+        json_write_value(&b, tree);
+        sent = arena_strndup(call_arena, b.data, b.len);
+        sent_len = b.len;
+        buf_free(&b);
+        /* expanded member names may collide with others (then the body
+         * does not parse); not worth parsing megabytes again to know */
+        is_object = false;
+    }
+    if (!body_len) is_object = true; /* an empty body reads as {} */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int status = call(op, op_len, sent, sent_len);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    if (ms > slow_ms) fail("slow request", op, op_len, &response);
+    if (verbose)
+        fprintf(stderr, "%.*s -> %d %.*s\n", (int)op_len, op, status,
+                (int)(response.len > 300 ? 300 : response.len), response.data ? response.data : "");
+    check_response(op, op_len, is_object, status);
+    return 0;
+}
+
+/* --- the mutator ---------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t s;
+} rng_t;
+
+static uint64_t rnd(rng_t *r)
+{
+    r->s ^= r->s << 13;
+    r->s ^= r->s >> 7;
+    r->s ^= r->s << 17;
+    return r->s;
+}
+
+static size_t below(rng_t *r, size_t n) { return n ? (size_t)(rnd(r) % n) : 0; }
+
+/* Words of the API: member names, type tags, enum values, fixture names,
+ * expression pieces and values that sit on limits. */
+static const char *const words[] = {
+    "TableName",
+    "Key",
+    "Item",
+    "Expected",
+    "Value",
+    "Exists",
+    "ComparisonOperator",
+    "AttributeValueList",
+    "ReturnValues",
+    "ReturnConsumedCapacity",
+    "ReturnItemCollectionMetrics",
+    "ReturnValuesOnConditionCheckFailure",
+    "ConditionalOperator",
+    "ConditionExpression",
+    "ExpressionAttributeNames",
+    "ExpressionAttributeValues",
+    "UpdateExpression",
+    "AttributeUpdates",
+    "Action",
+    "AttributesToGet",
+    "ConsistentRead",
+    "ProjectionExpression",
+    "RequestItems",
+    "Keys",
+    "PutRequest",
+    "DeleteRequest",
+    "TransactItems",
+    "ConditionCheck",
+    "Put",
+    "Delete",
+    "Update",
+    "Get",
+    "ClientRequestToken",
+    "IndexName",
+    "Select",
+    "Limit",
+    "KeyConditions",
+    "QueryFilter",
+    "ScanFilter",
+    "ScanIndexForward",
+    "ExclusiveStartKey",
+    "FilterExpression",
+    "KeyConditionExpression",
+    "TotalSegments",
+    "Segment",
+    "AttributeDefinitions",
+    "AttributeName",
+    "AttributeType",
+    "KeySchema",
+    "KeyType",
+    "LocalSecondaryIndexes",
+    "GlobalSecondaryIndexes",
+    "Projection",
+    "ProjectionType",
+    "NonKeyAttributes",
+    "ProvisionedThroughput",
+    "ReadCapacityUnits",
+    "WriteCapacityUnits",
+    "BillingMode",
+    "StreamSpecification",
+    "StreamEnabled",
+    "StreamViewType",
+    "SSESpecification",
+    "Enabled",
+    "SSEType",
+    "KMSMasterKeyId",
+    "Tags",
+    "TableClass",
+    "DeletionProtectionEnabled",
+    "GlobalSecondaryIndexUpdates",
+    "Create",
+    "ReplicaUpdates",
+    "RegionName",
+    "ExclusiveStartTableName",
+    "S",
+    "N",
+    "B",
+    "BOOL",
+    "NULL",
+    "M",
+    "L",
+    "SS",
+    "NS",
+    "BS",
+    "HASH",
+    "RANGE",
+    "ALL",
+    "KEYS_ONLY",
+    "INCLUDE",
+    "PROVISIONED",
+    "PAY_PER_REQUEST",
+    "NONE",
+    "TOTAL",
+    "INDEXES",
+    "SIZE",
+    "ALL_OLD",
+    "ALL_NEW",
+    "UPDATED_OLD",
+    "UPDATED_NEW",
+    "AND",
+    "OR",
+    "EQ",
+    "NE",
+    "IN",
+    "LE",
+    "LT",
+    "GE",
+    "GT",
+    "BETWEEN",
+    "NOT_NULL",
+    "CONTAINS",
+    "NOT_CONTAINS",
+    "BEGINS_WITH",
+    "ADD",
+    "PUT",
+    "DELETE",
+    "ALL_ATTRIBUTES",
+    "ALL_PROJECTED_ATTRIBUTES",
+    "SPECIFIC_ATTRIBUTES",
+    "COUNT",
+    "NEW_IMAGE",
+    "OLD_IMAGE",
+    "NEW_AND_OLD_IMAGES",
+    "STANDARD",
+    "STANDARD_INFREQUENT_ACCESS",
+    "AES256",
+    "KMS",
+    "fz_s",
+    "fz_nb",
+    "fz_idx",
+    "fz_b",
+    "fz_new",
+    "lsi",
+    "gsi",
+    "gsik",
+    "gnb",
+    "g",
+    "pk",
+    "sk",
+    "h",
+    "r",
+    "b",
+    "ls",
+    "gh",
+    "gr",
+    "gb",
+    "a",
+    "#n",
+    ":v",
+    ":a",
+    ":b",
+    "",
+    "x",
+    "ab",
+    "AQID",
+    "AA==",
+    "====",
+    "A",
+    "-0",
+    "0",
+    "1e2",
+    "1E+126",
+    "1e-130",
+    "NaN",
+    "1.5",
+    " 1",
+    "99999999999999999999999999999999999999",
+    "999999999999999999999999999999999999999",
+    "a = :v",
+    "#n = :v",
+    "pk = :v",
+    "h = :v",
+    "pk = :v AND sk BETWEEN :a AND :b",
+    "begins_with(r, :v)",
+    "attribute_exists(a)",
+    "attribute_not_exists(#n)",
+    "attribute_type(a, :v)",
+    "size(a) > :v",
+    "contains(a, :v)",
+    "a IN (:a, :b)",
+    "NOT (a <> :v) OR b < :v",
+    "SET a = :v",
+    "SET a = a + :v, b = :v",
+    "SET a = list_append(a, :v)",
+    "SET a = if_not_exists(a, :v)",
+    "REMOVE a, b[1]",
+    "ADD a :v",
+    "DELETE a :v",
+    "a, b.c[0], #n",
+    "a.b.c.d",
+    "a[0][1]",
+    "(a = :v)",
+    "a =",
+};
+#define N_WORDS (sizeof words / sizeof words[0])
+
+static const char *const numbers[] = {
+    "0",
+    "1",
+    "-1",
+    "5",
+    "25",
+    "26",
+    "100",
+    "101",
+    "255",
+    "256",
+    "1000000",
+    "-0",
+    "0.5",
+    "1e2",
+    "1.5e300",
+    "1e400",
+    "-1e400",
+    "2147483648",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "123456789012345678901234567890",
+    "1E-7",
+};
+#define N_NUMBERS (sizeof numbers / sizeof numbers[0])
+
+typedef struct {
+    json_value_t **ref;   /* where the node hangs */
+    json_value_t *parent; /* NULL for the root */
+    size_t index;         /* in the parent */
+} slot_t;
+
+typedef struct {
+    arena_t *a;
+    rng_t *r;
+    slot_t *slots;
+    size_t count, cap;
+} tree_t;
+
+static void collect(tree_t *t, json_value_t **ref, json_value_t *parent, size_t index)
+{
+    if (t->count == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        t->slots = arena_realloc(t->a, t->slots, t->cap * sizeof *t->slots, cap * sizeof *t->slots);
+        t->cap = cap;
+    }
+    t->slots[t->count++] = (slot_t){ref, parent, index};
+    json_value_t *v = *ref;
+    if (v->type == JSON_ARRAY)
+        for (size_t i = 0; i < v->u.array.count; i++)
+            collect(t, &v->u.array.items[i], v, i);
+    else if (v->type == JSON_OBJECT)
+        for (size_t i = 0; i < v->u.object.count; i++)
+            collect(t, &v->u.object.members[i].value, v, i);
+}
+
+static json_value_t *node(arena_t *a, json_type_t type)
+{
+    json_value_t *v = arena_calloc(a, sizeof *v);
+    v->type = type;
+    return v;
+}
+
+static json_value_t *text_node(arena_t *a, json_type_t type, const char *s, size_t len)
+{
+    json_value_t *v = node(a, type);
+    v->u.str.ptr = arena_strndup(a, s, len);
+    v->u.str.len = len;
+    return v;
+}
+
+static json_value_t *array_of(arena_t *a, json_value_t *item)
+{
+    json_value_t *v = node(a, JSON_ARRAY);
+    v->u.array.items = arena_alloc(a, sizeof(json_value_t *));
+    v->u.array.items[0] = item;
+    v->u.array.count = 1;
+    return v;
+}
+
+static json_value_t *object_of(arena_t *a, const char *key, json_value_t *value)
+{
+    json_value_t *v = node(a, JSON_OBJECT);
+    v->u.object.members = arena_alloc(a, sizeof(json_member_t));
+    v->u.object.members[0] =
+        (json_member_t){arena_strndup(a, key, strlen(key)), strlen(key), value};
+    v->u.object.count = 1;
+    return v;
+}
+
+static json_value_t *copy(arena_t *a, const json_value_t *v)
+{
+    json_value_t *w = node(a, v->type);
+    *w = *v;
+    if (v->type == JSON_ARRAY) {
+        w->u.array.items = arena_alloc(a, (v->u.array.count + 1) * sizeof(json_value_t *));
+        for (size_t i = 0; i < v->u.array.count; i++)
+            w->u.array.items[i] = copy(a, v->u.array.items[i]);
+    } else if (v->type == JSON_OBJECT) {
+        w->u.object.members = arena_alloc(a, (v->u.object.count + 1) * sizeof(json_member_t));
+        for (size_t i = 0; i < v->u.object.count; i++) {
+            w->u.object.members[i] = v->u.object.members[i];
+            w->u.object.members[i].value = copy(a, v->u.object.members[i].value);
+        }
+    }
+    return w;
+}
+
+static json_value_t *random_word(tree_t *t)
+{
+    const char *w = words[below(t->r, N_WORDS)];
+    return text_node(t->a, JSON_STRING, w, strlen(w));
+}
+
+static json_value_t *random_number(tree_t *t)
+{
+    const char *n = numbers[below(t->r, N_NUMBERS)];
+    return text_node(t->a, JSON_NUMBER, n, strlen(n));
+}
+
+/* A value of any JSON type, empty containers and typed values included. */
+static json_value_t *random_value(tree_t *t, const json_value_t *old)
+{
+    arena_t *a = t->a;
+    switch (below(t->r, 12)) {
+    case 0: return node(a, JSON_NULL);
+    case 1: return node(a, JSON_TRUE);
+    case 2: return node(a, JSON_FALSE);
+    case 3: return random_number(t);
+    case 4: return text_node(a, JSON_STRING, "", 0);
+    case 5: return random_word(t);
+    case 6: return node(a, JSON_ARRAY);
+    case 7: return node(a, JSON_OBJECT);
+    case 8: return array_of(a, old ? copy(a, old) : random_word(t));
+    case 9: {
+        static const char *const tags[] = {"S", "N", "B",  "BOOL", "NULL",
+                                           "M", "L", "SS", "NS",   "BS"};
+        return object_of(a, tags[below(t->r, 10)], old ? copy(a, old) : random_word(t));
+    }
+    case 10: return object_of(a, words[below(t->r, N_WORDS)], random_word(t));
+    default: return array_of(a, random_number(t));
+    }
+}
+
+static void remove_slot(const slot_t *s)
+{
+    json_value_t *p = s->parent;
+    if (p->type == JSON_ARRAY) {
+        memmove(&p->u.array.items[s->index], &p->u.array.items[s->index + 1],
+                (p->u.array.count - s->index - 1) * sizeof(json_value_t *));
+        p->u.array.count--;
+    } else {
+        memmove(&p->u.object.members[s->index], &p->u.object.members[s->index + 1],
+                (p->u.object.count - s->index - 1) * sizeof(json_member_t));
+        p->u.object.count--;
+    }
+}
+
+static void array_insert(arena_t *a, json_value_t *arr, size_t at, json_value_t *item)
+{
+    json_value_t **items = arena_alloc(a, (arr->u.array.count + 1) * sizeof *items);
+    for (size_t i = 0; i < at; i++)
+        items[i] = arr->u.array.items[i];
+    items[at] = item;
+    for (size_t i = at; i < arr->u.array.count; i++)
+        items[i + 1] = arr->u.array.items[i];
+    arr->u.array.items = items;
+    arr->u.array.count++;
+}
+
+/* Set obj[key] = value, replacing a member of that name (no duplicates:
+ * they would only ever reach the JSON reader's duplicate check). */
+static void object_put(arena_t *a, json_value_t *obj, const char *key, size_t key_len,
+                       json_value_t *value)
+{
+    for (size_t i = 0; i < obj->u.object.count; i++)
+        if (obj->u.object.members[i].key_len == key_len &&
+            memcmp(obj->u.object.members[i].key, key, key_len) == 0) {
+            obj->u.object.members[i].value = value;
+            return;
+        }
+    json_member_t *m = arena_alloc(a, (obj->u.object.count + 1) * sizeof *m);
+    for (size_t i = 0; i < obj->u.object.count; i++)
+        m[i] = obj->u.object.members[i];
+    m[obj->u.object.count++] = (json_member_t){key, key_len, value};
+    obj->u.object.members = m;
+}
+
+static json_value_t *directive_string(tree_t *t, size_t n, char mode, const char *s, size_t len)
+{
+    char *d = arena_sprintf(t->a, "\x01%zu%c%.*s", n, mode, (int)len, s);
+    return text_node(t->a, JSON_STRING, d, strlen(d));
+}
+
+/* Make v large: long strings (around the key and item limits), many
+ * elements or members, odd numbers. */
+static void inflate(tree_t *t, const slot_t *s)
+{
+    static const size_t lengths[] = {2, 3, 36, 37, 255, 256, 1024, 1025, 2048, 2049, 65535, 65536};
+    static const size_t huge[] = {204800, 409600, 409601}; /* item size limits: rarely */
+    static const size_t counts[] = {2,  3,   10,  11,  25,   26,   32,
+                                    33, 100, 101, 256, 1000, 5000, EXPAND_MAX_COUNT};
+    json_value_t *v = *s->ref;
+    switch (v->type) {
+    case JSON_STRING: {
+        size_t unit = v->u.str.len ? v->u.str.len : 1;
+        size_t n = below(t->r, 8) ? lengths[below(t->r, sizeof lengths / sizeof lengths[0])] / unit
+                                  : huge[below(t->r, sizeof huge / sizeof huge[0])] / unit;
+        *s->ref = directive_string(t, n ? n : 1, '*', v->u.str.len ? v->u.str.ptr : "x", unit);
+        break;
+    }
+    case JSON_ARRAY: {
+        size_t n = counts[below(t->r, sizeof counts / sizeof counts[0])];
+        if (!v->u.array.count) array_insert(t->a, v, 0, random_value(t, NULL));
+        array_insert(t->a, v, 0, directive_string(t, n, below(t->r, 2) ? '#' : '*', "", 0));
+        break;
+    }
+    case JSON_OBJECT: {
+        if (!v->u.object.count) {
+            object_put(t->a, v, "a", 1, random_value(t, NULL));
+        }
+        json_member_t *m = &v->u.object.members[below(t->r, v->u.object.count)];
+        size_t n = counts[below(t->r, sizeof counts / sizeof counts[0])];
+        char *key = arena_sprintf(t->a, "\x01%zu*%.*s", n, (int)m->key_len, m->key);
+        m->key = key;
+        m->key_len = strlen(key);
+        break;
+    }
+    default: *s->ref = random_number(t); break;
+    }
+}
+
+/* Wrap v in containers, sometimes past the JSON and the attribute nesting
+ * limits. */
+static void nest(tree_t *t, const slot_t *s)
+{
+    static const size_t depths[] = {1, 2, 31, 32, 33, 127, 255, 256, 300};
+    size_t depth = depths[below(t->r, sizeof depths / sizeof depths[0])];
+    int shape = (int)below(t->r, 4);
+    json_value_t *v = *s->ref;
+    for (size_t i = 0; i < depth; i++) {
+        switch (shape) {
+        case 0: v = array_of(t->a, v); break;
+        case 1: v = object_of(t->a, "M", object_of(t->a, "a", v)); break;
+        case 2: v = object_of(t->a, "L", array_of(t->a, v)); break;
+        default: v = object_of(t->a, "a", v); break;
+        }
+    }
+    *s->ref = v;
+}
+
+static void rename_member(tree_t *t, const slot_t *s)
+{
+    json_member_t *m = &s->parent->u.object.members[s->index];
+    const char *w = words[below(t->r, N_WORDS)];
+    size_t len = strlen(w);
+    for (size_t i = 0; i < s->parent->u.object.count; i++)
+        if (s->parent->u.object.members[i].key_len == len &&
+            memcmp(s->parent->u.object.members[i].key, w, len) == 0)
+            return;                          /* would duplicate a key */
+    if (below(t->r, 4) == 0 && m->key_len) { /* a near miss: the case of one letter */
+        char *k = arena_strndup(t->a, m->key, m->key_len);
+        k[0] ^= 0x20;
+        w = k;
+        len = m->key_len;
+    }
+    m->key = arena_strndup(t->a, w, len);
+    m->key_len = len;
+}
+
+static void mutate_tree(tree_t *t, json_value_t **root)
+{
+    t->count = 0;
+    collect(t, root, NULL, 0);
+    const slot_t *s = &t->slots[below(t->r, t->count)];
+    json_value_t *v = *s->ref;
+    switch (below(t->r, 10)) {
+    case 0: /* drop */
+        if (s->parent)
+            remove_slot(s);
+        else
+            *root = node(t->a, JSON_OBJECT);
+        break;
+    case 1: *s->ref = node(t->a, JSON_NULL); break;
+    case 2: *s->ref = random_value(t, v); break;
+    case 3: /* duplicate: within an array, or as a member of another object */
+        if (s->parent && s->parent->type == JSON_ARRAY) {
+            array_insert(t->a, s->parent, below(t->r, s->parent->u.array.count + 1), copy(t->a, v));
+        } else if (s->parent) {
+            const json_member_t *m = &s->parent->u.object.members[s->index];
+            const slot_t *to = &t->slots[below(t->r, t->count)];
+            if ((*to->ref)->type == JSON_OBJECT)
+                object_put(t->a, *to->ref, m->key, m->key_len, copy(t->a, v));
+        }
+        break;
+    case 4: inflate(t, s); break;
+    case 5: nest(t, s); break;
+    case 6:
+        if (s->parent && s->parent->type == JSON_OBJECT)
+            rename_member(t, s);
+        else
+            *s->ref = random_word(t);
+        break;
+    case 7: *s->ref = random_word(t); break;
+    case 8: /* graft a copy of another node of the same tree here */
+        *s->ref = copy(t->a, *t->slots[below(t->r, t->count)].ref);
+        break;
+    default: /* add a member or an element */
+        if (v->type == JSON_OBJECT) {
+            const char *w = words[below(t->r, N_WORDS)];
+            object_put(t->a, v, w, strlen(w), random_value(t, NULL));
+        } else if (v->type == JSON_ARRAY) {
+            array_insert(t->a, v, below(t->r, v->u.array.count + 1), random_value(t, NULL));
+        } else {
+            *s->ref = random_value(t, v);
+        }
+        break;
+    }
+}
+
+/* op \n body into out (at most max bytes); 0 if it does not fit. */
+static size_t emit(uint8_t *out, size_t max, const char *op, size_t op_len, const buf_t *body)
+{
+    if (op_len + 1 + body->len > max) return 0;
+    memcpy(out, op, op_len);
+    out[op_len] = '\n';
+    memcpy(out + op_len + 1, body->data, body->len);
+    return op_len + 1 + body->len;
+}
+
+static arena_t *mutator_arena(void)
+{
+    static arena_t *a;
+    if (!a) a = arena_new(0);
+    arena_reset(a);
+    return a;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+    rng_t r = {seed * 2654435761u + 1};
+    unsigned choice = (unsigned)below(&r, 16);
+    if (choice == 0) return LLVMFuzzerMutate(data, size, max_size);
+
+    const char *op, *body;
+    size_t op_len, body_len;
+    split(data, size, &op, &op_len, &body, &body_len);
+    arena_t *a = mutator_arena();
+    char *op_copy = arena_strndup(a, op, op_len);
+    if (choice == 1 || !op_len) { /* the same body sent to another operation */
+        const char *o = operations[below(&r, N_OPERATIONS)];
+        op_copy = arena_strndup(a, o, strlen(o));
+        op_len = strlen(o);
+    }
+    json_value_t *root;
+    if (json_parse(a, body, body_len, &root, NULL) != JSON_OK) {
+        if (body_len || choice != 1) return LLVMFuzzerMutate(data, size, max_size);
+        root = node(a, JSON_OBJECT);
+    }
+    tree_t t = {.a = a, .r = &r};
+    size_t rounds = choice == 1 ? 0 : 1 + below(&r, 3);
+    for (size_t i = 0; i < rounds; i++)
+        mutate_tree(&t, &root);
+    buf_t out;
+    buf_init(&out);
+    json_write_value(&out, root);
+    size_t n = emit(data, max_size, op_copy, op_len, &out);
+    buf_free(&out);
+    return n ? n : LLVMFuzzerMutate(data, size, max_size);
+}
+
+/* A subtree of the second input grafted somewhere into the first. */
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8_t *data2,
+                                 size_t size2, uint8_t *out, size_t max_out_size, unsigned int seed)
+{
+    rng_t r = {seed * 2654435761u + 7};
+    arena_t *a = mutator_arena();
+    const char *op1, *body1, *op2, *body2;
+    size_t op1_len, body1_len, op2_len, body2_len;
+    split(data1, size1, &op1, &op1_len, &body1, &body1_len);
+    split(data2, size2, &op2, &op2_len, &body2, &body2_len);
+    json_value_t *one, *two;
+    if (json_parse(a, body1, body1_len, &one, NULL) != JSON_OK ||
+        json_parse(a, body2, body2_len, &two, NULL) != JSON_OK)
+        return 0;
+    tree_t t1 = {.a = a, .r = &r}, t2 = {.a = a, .r = &r};
+    collect(&t1, &one, NULL, 0);
+    collect(&t2, &two, NULL, 0);
+    const slot_t *to = &t1.slots[below(&r, t1.count)];
+    const slot_t *from = &t2.slots[below(&r, t2.count)];
+    if (to->parent && to->parent->type == JSON_OBJECT && from->parent &&
+        from->parent->type == JSON_OBJECT && below(&r, 2)) {
+        /* the member with its name, into the object of the first */
+        const json_member_t *m = &from->parent->u.object.members[from->index];
+        object_put(a, to->parent, m->key, m->key_len, *from->ref);
+    } else {
+        *to->ref = *from->ref;
+    }
+    buf_t b;
+    buf_init(&b);
+    json_write_value(&b, one);
+    size_t n = emit(out, max_out_size, op1, op1_len, &b);
+    buf_free(&b);
+    return n;
+}

@@ -1,0 +1,510 @@
+#!/usr/bin/env python3
+"""Write the seed corpus of fuzz_request (fuzz/seeds/fuzz_request/) and its
+dictionary (fuzz/fuzz_request.dict).
+
+Each seed is one valid request: the operation name, a newline, the JSON
+body.  The requests use the fixture tables fuzz_request.c creates:
+  fz_s    hash pk (S), on demand
+  fz_nb   hash h (N), range r (B); GSI gnb (g S, ALL); provisioned
+  fz_idx  hash pk (S), range sk (N); LSI lsi (pk, ls S); GSI gsi (gh S, gr N,
+          INCLUDE a); GSI gsik (gb B, KEYS_ONLY); on demand
+  fz_b    hash b (B), provisioned
+Together the seeds use every request member the service model defines for
+each operation (checked against botocore's model when it is installed, and
+the members newer than that model), every AttributeValue type and every
+legacy parameter.
+
+Usage: fuzz/make_request_seeds.py [--check]   (--check: only verify)
+"""
+
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEED_DIR = os.path.join(HERE, "seeds", "fuzz_request")
+DICT_PATH = os.path.join(HERE, "fuzz_request.dict")
+MODEL = "/usr/lib/python3/dist-packages/botocore/data/dynamodb/2012-08-10/service-2.json"
+
+OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
+              "PutItem", "GetItem", "DeleteItem", "UpdateItem", "BatchGetItem",
+              "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan"]
+
+# Members newer than botocore's model in Debian (operations.md, "Members
+# newer than the tables below"), as model paths.
+NEWER = {
+    "PutItem": ["ReturnValuesOnConditionCheckFailure"],
+    "UpdateItem": ["ReturnValuesOnConditionCheckFailure"],
+    "DeleteItem": ["ReturnValuesOnConditionCheckFailure"],
+    "CreateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
+                    "OnDemandThroughput.MaxWriteRequestUnits"],
+    "UpdateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
+                    "OnDemandThroughput.MaxWriteRequestUnits"],
+}
+
+# Every AttributeValue type, nested.
+ALL_TYPES = {
+    "s": {"S": "text"}, "n": {"N": "-12.5E3"}, "bin": {"B": "AQID"}, "t": {"BOOL": True},
+    "z": {"NULL": True},
+    "m": {"M": {"nested": {"S": "x"}, "deep": {"M": {"l": {"L": [{"N": "1"}, {"S": "y"}]}}}}},
+    "l": {"L": [{"S": "a"}, {"N": "2"}, {"BOOL": False}, {"M": {}}, {"L": []}]},
+    "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": ["AQ==", "Ag=="]},
+}
+
+ID_PT = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+
+
+def idx_item(pk="p1", sk="1"):
+    return {"pk": {"S": pk}, "sk": {"N": sk}, "ls": {"S": "l1"}, "gh": {"S": "g1"},
+            "gr": {"N": "7"}, "gb": {"B": "AQID"}, "a": {"S": "projected"},
+            "extra": {"N": "3"}}
+
+
+SEEDS = {
+    "CreateTable": [
+        ("full", {
+            "TableName": "fz_new",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"},
+                                     {"AttributeName": "ts", "AttributeType": "N"},
+                                     {"AttributeName": "g", "AttributeType": "B"},
+                                     {"AttributeName": "l", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"},
+                          {"AttributeName": "ts", "KeyType": "RANGE"}],
+            "LocalSecondaryIndexes": [{
+                "IndexName": "by_l",
+                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"},
+                              {"AttributeName": "l", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x", "y"]}}],
+            "GlobalSecondaryIndexes": [{
+                "IndexName": "by_g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                              {"AttributeName": "ts", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+                "ProvisionedThroughput": ID_PT}],
+            "BillingMode": "PROVISIONED",
+            "ProvisionedThroughput": ID_PT,
+            "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+            "TableClass": "STANDARD",
+            "DeletionProtectionEnabled": False}),
+        ("on-demand", {
+            "TableName": "fz_new2",
+            "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "B"},
+                                     {"AttributeName": "g", "AttributeType": "N"}],
+            "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+            "GlobalSecondaryIndexes": [{
+                "IndexName": "by_g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]}}],
+            "BillingMode": "PAY_PER_REQUEST",
+            "OnDemandThroughput": {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 50},
+            "TableClass": "STANDARD_INFREQUENT_ACCESS"}),
+        ("sse-tags", {
+            "TableName": "fz_new3",
+            "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+            "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+            "SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/k"},
+            "Tags": [{"Key": "team", "Value": "db"}],
+            "StreamSpecification": {"StreamEnabled": False}}),
+    ],
+    "DeleteTable": [
+        ("created", {"TableName": "fz_new"}),
+        ("fixture", {"TableName": "fz_b"}),
+    ],
+    "DescribeTable": [
+        ("indexes", {"TableName": "fz_idx"}),
+        ("missing", {"TableName": "fz_missing"}),
+    ],
+    "ListTables": [
+        ("paged", {"ExclusiveStartTableName": "fz_b", "Limit": 2}),
+        ("all", {}),
+    ],
+    "UpdateTable": [
+        ("throughput", {"TableName": "fz_nb",
+                        "ProvisionedThroughput": {"ReadCapacityUnits": 10,
+                                                  "WriteCapacityUnits": 10}}),
+        ("billing", {"TableName": "fz_s", "BillingMode": "PROVISIONED",
+                     "ProvisionedThroughput": {"ReadCapacityUnits": 3,
+                                               "WriteCapacityUnits": 4}}),
+        ("gsi-create", {
+            "TableName": "fz_idx",
+            "AttributeDefinitions": [{"AttributeName": "gn", "AttributeType": "S"},
+                                     {"AttributeName": "gr", "AttributeType": "N"}],
+            "GlobalSecondaryIndexUpdates": [{"Create": {
+                "IndexName": "gnew",
+                "KeySchema": [{"AttributeName": "gn", "KeyType": "HASH"},
+                              {"AttributeName": "gr", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a"]}}}]}),
+        ("gsi-create-provisioned", {
+            "TableName": "fz_nb",
+            "AttributeDefinitions": [{"AttributeName": "g2", "AttributeType": "S"}],
+            "GlobalSecondaryIndexUpdates": [{"Create": {
+                "IndexName": "gnew",
+                "KeySchema": [{"AttributeName": "g2", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+                "ProvisionedThroughput": ID_PT}}]}),
+        ("gsi-delete", {"TableName": "fz_idx",
+                        "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "gsik"}}]}),
+        ("gsi-update", {"TableName": "fz_nb", "GlobalSecondaryIndexUpdates": [
+            {"Update": {"IndexName": "gnb", "ProvisionedThroughput": {
+                "ReadCapacityUnits": 7, "WriteCapacityUnits": 7}}}]}),
+        ("settings", {"TableName": "fz_b",
+                      "StreamSpecification": {"StreamEnabled": True,
+                                              "StreamViewType": "KEYS_ONLY"},
+                      "TableClass": "STANDARD_INFREQUENT_ACCESS",
+                      "DeletionProtectionEnabled": True}),
+        ("on-demand", {"TableName": "fz_nb", "BillingMode": "PAY_PER_REQUEST",
+                       "OnDemandThroughput": {"MaxReadRequestUnits": 10,
+                                              "MaxWriteRequestUnits": 10}}),
+        ("sse", {"TableName": "fz_s",
+                 "SSESpecification": {"Enabled": True, "SSEType": "AES256",
+                                      "KMSMasterKeyId": "alias/k"}}),
+        ("replicas", {"TableName": "fz_s", "ReplicaUpdates": [
+            {"Create": {"RegionName": "eu-west-1", "KMSMasterKeyId": "alias/k",
+                        "ProvisionedThroughputOverride": {"ReadCapacityUnits": 5},
+                        "GlobalSecondaryIndexes": [{
+                            "IndexName": "gsi",
+                            "ProvisionedThroughputOverride": {"ReadCapacityUnits": 5}}],
+                        "TableClassOverride": "STANDARD"}},
+            {"Update": {"RegionName": "eu-west-2", "KMSMasterKeyId": "alias/k",
+                        "ProvisionedThroughputOverride": {"ReadCapacityUnits": 5},
+                        "GlobalSecondaryIndexes": [{
+                            "IndexName": "gsi",
+                            "ProvisionedThroughputOverride": {"ReadCapacityUnits": 5}}],
+                        "TableClassOverride": "STANDARD_INFREQUENT_ACCESS"}},
+            {"Delete": {"RegionName": "eu-west-3"}}]}),
+    ],
+    "PutItem": [
+        ("all-types", {
+            "TableName": "fz_s",
+            "Item": dict({"pk": {"S": "k1"}}, **ALL_TYPES),
+            "ConditionExpression": "attribute_not_exists(#k) OR #n < :v",
+            "ExpressionAttributeNames": {"#k": "pk", "#n": "n"},
+            "ExpressionAttributeValues": {":v": {"N": "100"}},
+            "ReturnValues": "ALL_OLD",
+            "ReturnConsumedCapacity": "TOTAL",
+            "ReturnItemCollectionMetrics": "SIZE",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
+        ("legacy", {
+            "TableName": "fz_idx",
+            "Item": idx_item(),
+            "Expected": {
+                "a": {"Value": {"S": "projected"}, "Exists": True},
+                "gone": {"Exists": False},
+                "extra": {"ComparisonOperator": "BETWEEN",
+                          "AttributeValueList": [{"N": "1"}, {"N": "9"}]}},
+            "ConditionalOperator": "OR",
+            "ReturnConsumedCapacity": "INDEXES",
+            "ReturnItemCollectionMetrics": "SIZE"}),
+        ("nb", {"TableName": "fz_nb",
+                "Item": {"h": {"N": "1"}, "r": {"B": "AQID"}, "v": {"SS": ["x"]}}}),
+        ("b", {"TableName": "fz_b", "Item": {"b": {"B": "AA=="}, "v": {"L": [{"NULL": True}]}}}),
+    ],
+    "GetItem": [
+        ("projection", {"TableName": "fz_s", "Key": {"pk": {"S": "k1"}},
+                        "ProjectionExpression": "#m.nested, l[1], ss",
+                        "ExpressionAttributeNames": {"#m": "m"},
+                        "ConsistentRead": True, "ReturnConsumedCapacity": "TOTAL"}),
+        ("legacy", {"TableName": "fz_nb", "Key": {"h": {"N": "1"}, "r": {"B": "AQID"}},
+                    "AttributesToGet": ["h", "v"], "ConsistentRead": False,
+                    "ReturnConsumedCapacity": "NONE"}),
+    ],
+    "DeleteItem": [
+        ("condition", {"TableName": "fz_idx", "Key": {"pk": {"S": "p1"}, "sk": {"N": "1"}},
+                       "ConditionExpression": "attribute_exists(#a) AND extra = :three",
+                       "ExpressionAttributeNames": {"#a": "a"},
+                       "ExpressionAttributeValues": {":three": {"N": "3"}},
+                       "ReturnValues": "ALL_OLD", "ReturnConsumedCapacity": "INDEXES",
+                       "ReturnItemCollectionMetrics": "SIZE",
+                       "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
+        ("legacy", {"TableName": "fz_s", "Key": {"pk": {"S": "k1"}},
+                    "Expected": {"n": {"ComparisonOperator": "GE",
+                                       "AttributeValueList": [{"N": "0"}]},
+                                 "s": {"Value": {"S": "text"}, "Exists": True}},
+                    "ConditionalOperator": "AND", "ReturnValues": "NONE"}),
+    ],
+    "UpdateItem": [
+        ("expression", {
+            "TableName": "fz_s", "Key": {"pk": {"S": "k2"}},
+            "UpdateExpression": "SET #c = if_not_exists(#c, :zero) + :one, l = "
+                                "list_append(if_not_exists(l, :l), :l) REMOVE gone ADD ns :ns "
+                                "DELETE ss :ss",
+            "ConditionExpression": "attribute_not_exists(pk) OR size(ss) > :zero",
+            "ExpressionAttributeNames": {"#c": "count"},
+            "ExpressionAttributeValues": {":zero": {"N": "0"}, ":one": {"N": "1"},
+                                          ":l": {"L": [{"S": "z"}]}, ":ns": {"NS": ["5"]},
+                                          ":ss": {"SS": ["a"]}},
+            "ReturnValues": "UPDATED_NEW", "ReturnConsumedCapacity": "TOTAL",
+            "ReturnItemCollectionMetrics": "SIZE",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
+        ("legacy", {
+            "TableName": "fz_nb", "Key": {"h": {"N": "1"}, "r": {"B": "AQID"}},
+            "AttributeUpdates": {"n": {"Value": {"N": "2"}, "Action": "ADD"},
+                                 "s": {"Value": {"S": "v"}, "Action": "PUT"},
+                                 "v": {"Value": {"SS": ["x"]}, "Action": "DELETE"},
+                                 "gone": {"Action": "DELETE"}},
+            "Expected": {"n": {"ComparisonOperator": "NULL"}, "u": {"Value": {"N": "1"}},
+                         "w": {"Exists": False},
+                         "s": {"ComparisonOperator": "IN",
+                               "AttributeValueList": [{"S": "v"}, {"S": "w"}]}},
+            "ConditionalOperator": "OR", "ReturnValues": "ALL_NEW"}),
+        ("index-keys", {
+            "TableName": "fz_idx", "Key": {"pk": {"S": "p1"}, "sk": {"N": "1"}},
+            "UpdateExpression": "SET gh = :g, gr = :r, ls = :l",
+            "ExpressionAttributeValues": {":g": {"S": "g2"}, ":r": {"N": "8"},
+                                          ":l": {"S": "l2"}},
+            "ReturnValues": "UPDATED_OLD"}),
+    ],
+    "BatchGetItem": [
+        ("two-tables", {
+            "RequestItems": {
+                "fz_s": {"Keys": [{"pk": {"S": "k1"}}, {"pk": {"S": "k2"}}],
+                         "ProjectionExpression": "#p, s", "ExpressionAttributeNames": {"#p": "pk"},
+                         "ConsistentRead": True},
+                "fz_nb": {"Keys": [{"h": {"N": "1"}, "r": {"B": "AQID"}}],
+                          "AttributesToGet": ["h", "r"]}},
+            "ReturnConsumedCapacity": "TOTAL"}),
+    ],
+    "BatchWriteItem": [
+        ("mixed", {
+            "RequestItems": {
+                "fz_s": [{"PutRequest": {"Item": {"pk": {"S": "k3"}, "n": {"N": "1"}}}},
+                         {"DeleteRequest": {"Key": {"pk": {"S": "k4"}}}}],
+                "fz_idx": [{"PutRequest": {"Item": idx_item("p2", "2")}}]},
+            "ReturnConsumedCapacity": "INDEXES", "ReturnItemCollectionMetrics": "SIZE"}),
+    ],
+    "TransactWriteItems": [
+        ("all-actions", {
+            "TransactItems": [
+                {"ConditionCheck": {"TableName": "fz_nb",
+                                    "Key": {"h": {"N": "1"}, "r": {"B": "AQID"}},
+                                    "ConditionExpression": "attribute_exists(#h) OR :t = :t",
+                                    "ExpressionAttributeNames": {"#h": "h"},
+                                    "ExpressionAttributeValues": {":t": {"BOOL": True}},
+                                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+                {"Put": {"TableName": "fz_s", "Item": {"pk": {"S": "t1"}, "v": {"N": "1"}},
+                         "ConditionExpression": "attribute_not_exists(#p) OR v < :v",
+                         "ExpressionAttributeNames": {"#p": "pk"},
+                         "ExpressionAttributeValues": {":v": {"N": "9"}},
+                         "ReturnValuesOnConditionCheckFailure": "NONE"}},
+                {"Delete": {"TableName": "fz_idx", "Key": {"pk": {"S": "p9"}, "sk": {"N": "9"}},
+                            "ConditionExpression": "attribute_not_exists(#a) OR a <> :a",
+                            "ExpressionAttributeNames": {"#a": "a"},
+                            "ExpressionAttributeValues": {":a": {"S": "x"}},
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+                {"Update": {"TableName": "fz_b", "Key": {"b": {"B": "AQ=="}},
+                            "UpdateExpression": "SET #c = :c ADD n :one",
+                            "ConditionExpression": "attribute_not_exists(n) OR n < :c",
+                            "ExpressionAttributeNames": {"#c": "c"},
+                            "ExpressionAttributeValues": {":c": {"N": "10"}, ":one": {"N": "1"}},
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}],
+            "ReturnConsumedCapacity": "TOTAL", "ReturnItemCollectionMetrics": "SIZE",
+            "ClientRequestToken": "token-1"}),
+    ],
+    "TransactGetItems": [
+        ("two", {
+            "TransactItems": [
+                {"Get": {"TableName": "fz_s", "Key": {"pk": {"S": "k1"}},
+                         "ProjectionExpression": "#p, m.nested", "ExpressionAttributeNames": {"#p": "pk"}}},
+                {"Get": {"TableName": "fz_idx", "Key": {"pk": {"S": "p1"}, "sk": {"N": "1"}}}}],
+            "ReturnConsumedCapacity": "TOTAL"}),
+    ],
+    "Query": [
+        ("expression", {
+            "TableName": "fz_idx",
+            "KeyConditionExpression": "#p = :p AND sk BETWEEN :lo AND :hi",
+            "FilterExpression": "extra > :zero",
+            "ProjectionExpression": "#p, sk, a",
+            "ExpressionAttributeNames": {"#p": "pk"},
+            "ExpressionAttributeValues": {":p": {"S": "p1"}, ":lo": {"N": "0"}, ":hi": {"N": "10"},
+                                          ":zero": {"N": "0"}},
+            "ExclusiveStartKey": {"pk": {"S": "p1"}, "sk": {"N": "0"}},
+            "Limit": 10, "ScanIndexForward": False, "ConsistentRead": True,
+            "Select": "SPECIFIC_ATTRIBUTES", "ReturnConsumedCapacity": "INDEXES"}),
+        ("gsi", {
+            "TableName": "fz_idx", "IndexName": "gsi",
+            "KeyConditionExpression": "gh = :g AND gr >= :r",
+            "ExpressionAttributeValues": {":g": {"S": "g1"}, ":r": {"N": "1"}},
+            "Select": "ALL_PROJECTED_ATTRIBUTES"}),
+        ("legacy", {
+            "TableName": "fz_idx", "IndexName": "lsi",
+            "KeyConditions": {"pk": {"ComparisonOperator": "EQ",
+                                     "AttributeValueList": [{"S": "p1"}]},
+                              "ls": {"ComparisonOperator": "BEGINS_WITH",
+                                     "AttributeValueList": [{"S": "l"}]}},
+            "QueryFilter": {"extra": {"ComparisonOperator": "NE",
+                                      "AttributeValueList": [{"N": "4"}]},
+                            "a": {"ComparisonOperator": "NOT_NULL"}},
+            "ConditionalOperator": "AND", "AttributesToGet": ["pk", "a"],
+            "Select": "SPECIFIC_ATTRIBUTES", "Limit": 5}),
+        ("nb", {"TableName": "fz_nb", "KeyConditionExpression": "h = :h AND begins_with(r, :r)",
+                "ExpressionAttributeValues": {":h": {"N": "1"}, ":r": {"B": "AQ=="}},
+                "Select": "COUNT"}),
+    ],
+    "Scan": [
+        ("expression", {
+            "TableName": "fz_idx",
+            "FilterExpression": "contains(#a, :x) OR attribute_type(extra, :n)",
+            "ProjectionExpression": "#a, extra",
+            "ExpressionAttributeNames": {"#a": "a"},
+            "ExpressionAttributeValues": {":x": {"S": "proj"}, ":n": {"S": "N"}},
+            "Limit": 3, "Segment": 1, "TotalSegments": 4, "ConsistentRead": True,
+            "Select": "SPECIFIC_ATTRIBUTES", "ReturnConsumedCapacity": "TOTAL"}),
+        ("legacy", {
+            "TableName": "fz_s",
+            "ScanFilter": {"n": {"ComparisonOperator": "LT", "AttributeValueList": [{"N": "0"}]},
+                           "s": {"ComparisonOperator": "CONTAINS",
+                                 "AttributeValueList": [{"S": "x"}]},
+                           "ss": {"ComparisonOperator": "NOT_CONTAINS",
+                                  "AttributeValueList": [{"S": "q"}]}},
+            "ConditionalOperator": "OR", "AttributesToGet": ["pk", "n"],
+            "ExclusiveStartKey": {"pk": {"S": "k1"}},
+            "Select": "SPECIFIC_ATTRIBUTES"}),
+        ("index", {"TableName": "fz_idx", "IndexName": "gsik", "Select": "COUNT",
+                   "Limit": 100}),
+    ],
+}
+
+
+def model_paths(model, op):
+    """Every member path of op's input (a.b[].c, maps as {}), with
+    AttributeValue as a leaf."""
+    shapes = model["shapes"]
+    out = set()
+
+    def walk(name, path):
+        shape = shapes[name]
+        if name == "AttributeValue" or shape["type"] not in ("structure", "list", "map"):
+            out.add(path)
+            return
+        if shape["type"] == "structure":
+            for member, ref in shape["members"].items():
+                walk(ref["shape"], (path + "." if path else "") + member)
+        elif shape["type"] == "list":
+            walk(shape["member"]["shape"], path + "[]")
+        else:
+            walk(shape["value"]["shape"], path + "{}")
+
+    walk(model["operations"][op]["input"]["shape"], "")
+    return out
+
+
+def seed_paths(value, path, model_shape, shapes, out):
+    """The model paths a request uses (descending like model_paths)."""
+    if model_shape == "AttributeValue" or shapes[model_shape]["type"] not in (
+            "structure", "list", "map"):
+        out.add(path)
+        return
+    shape = shapes[model_shape]
+    if shape["type"] == "structure":
+        for member, v in value.items():
+            ref = shape["members"].get(member)
+            if ref is None:  # newer than the model: name it with its members
+                prefix = (path + "." if path else "") + member
+                out.update([prefix + "." + k for k in v] if isinstance(v, dict) else [prefix])
+                continue
+            seed_paths(v, (path + "." if path else "") + member, ref["shape"], shapes, out)
+    elif shape["type"] == "list":
+        for v in value:
+            seed_paths(v, path + "[]", shape["member"]["shape"], shapes, out)
+    else:
+        for v in value.values():
+            seed_paths(v, path + "{}", shape["value"]["shape"], shapes, out)
+
+
+def attribute_types(value, found):
+    if isinstance(value, dict):
+        if len(value) == 1:
+            (tag, inner), = value.items()
+            if tag in ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"):
+                found.add(tag)
+        for v in value.values():
+            attribute_types(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            attribute_types(v, found)
+
+
+def check():
+    problems = []
+    if os.path.exists(MODEL):
+        with open(MODEL) as f:
+            model = json.load(f)
+        for op in OPERATIONS:
+            want = model_paths(model, op) | set(NEWER.get(op, []))
+            got = set()
+            shape = model["operations"][op]["input"]["shape"]
+            for _, body in SEEDS[op]:
+                seed_paths(body, "", shape, model["shapes"], got)
+            for path in sorted(want - got):
+                problems.append("%s: no seed uses %s" % (op, path))
+    else:
+        print("note: %s not found; member coverage not checked" % MODEL)
+    types = set()
+    for op in OPERATIONS:
+        if not SEEDS.get(op):
+            problems.append("%s: no seed" % op)
+        for _, body in SEEDS[op]:
+            attribute_types(body, types)
+    for tag in ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"):
+        if tag not in types:
+            problems.append("no seed uses the AttributeValue type %s" % tag)
+    return problems
+
+
+def dictionary():
+    words = set(OPERATIONS)
+    if os.path.exists(MODEL):
+        with open(MODEL) as f:
+            model = json.load(f)
+        for op in OPERATIONS:
+            for path in model_paths(model, op):
+                words.update(p for p in path.replace("[]", "").replace("{}", "").split(".") if p)
+        for shape in model["shapes"].values():
+            words.update(shape.get("enum", []))
+    for paths in NEWER.values():
+        for p in paths:
+            words.update(p.split("."))
+    words.update(["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS",
+                  "fz_s", "fz_nb", "fz_idx", "fz_b", "lsi", "gsi", "gsik",
+                  "SET", "REMOVE", "ADD", "DELETE", "AND", "OR", "NOT", "BETWEEN", "IN",
+                  "attribute_exists", "attribute_not_exists", "attribute_type", "begins_with",
+                  "contains", "size", "if_not_exists", "list_append",
+                  "true", "false", "null", "1e400", "-0"])
+    lines = ["# fuzz_request: member names, operations, enum values, type tags and",
+             "# expression words (written by make_request_seeds.py)"]
+    for i, w in enumerate(sorted(words)):
+        esc = w.replace("\\", "\\\\").replace('"', '\\"')
+        lines.append('w%d="%s"' % (i, esc))
+        lines.append('q%d="\\"%s\\""' % (i, esc))
+    # the compact spelling of long values (see fuzz_request.c), as JSON text
+    lines.append('x0="\\\\u0001100*"')
+    lines.append('x1="\\"\\\\u00011000*"')
+    lines.append('x2="\\\\u000120000#"')
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    problems = check()
+    for p in problems:
+        print(p)
+    if problems:
+        sys.exit(1)
+    if "--check" in sys.argv:
+        return
+    os.makedirs(SEED_DIR, exist_ok=True)
+    for old in os.listdir(SEED_DIR):
+        os.remove(os.path.join(SEED_DIR, old))
+    count = 0
+    for op in OPERATIONS:
+        for name, body in SEEDS[op]:
+            with open(os.path.join(SEED_DIR, "%s-%s" % (op, name)), "w") as f:
+                f.write(op + "\n" + json.dumps(body, separators=(",", ":")))
+            count += 1
+    with open(DICT_PATH, "w") as f:
+        f.write(dictionary())
+    print("%d seeds in %s; dictionary %s" % (count, SEED_DIR, DICT_PATH))
+
+
+if __name__ == "__main__":
+    main()
