@@ -22,44 +22,43 @@
 /* The operation table: X-Amz-Target -> the request's declared shape and
  * the handler. */
 typedef struct {
-    const char *prefix;
-    const char *name;
+    const char *target; /* prefix and name */
+    size_t target_len;
     const wire_shape_t *shape;
     op_handler_t handler;
 } operation_t;
 
+#define OPERATION(prefix, name, shape, handler) {prefix name, sizeof prefix name - 1, shape, handler}
+
 static const operation_t operations[] = {
-    {TARGET_PREFIX, "CreateTable", &WIRE_REQUEST_CREATE_TABLE, op_create_table},
-    {TARGET_PREFIX, "DeleteTable", &WIRE_REQUEST_TABLE_NAME, op_delete_table},
-    {TARGET_PREFIX, "DescribeTable", &WIRE_REQUEST_TABLE_NAME, op_describe_table},
-    {TARGET_PREFIX, "ListTables", &WIRE_REQUEST_LIST_TABLES, op_list_tables},
-    {TARGET_PREFIX, "UpdateTable", &WIRE_REQUEST_UPDATE_TABLE, op_update_table},
-    {TARGET_PREFIX, "PutItem", &WIRE_REQUEST_PUT_ITEM, op_put_item},
-    {TARGET_PREFIX, "GetItem", &WIRE_REQUEST_GET_ITEM, op_get_item},
-    {TARGET_PREFIX, "DeleteItem", &WIRE_REQUEST_DELETE_ITEM, op_delete_item},
-    {TARGET_PREFIX, "UpdateItem", &WIRE_REQUEST_UPDATE_ITEM, op_update_item},
-    {TARGET_PREFIX, "BatchGetItem", &WIRE_REQUEST_BATCH_GET_ITEM, op_batch_get_item},
-    {TARGET_PREFIX, "BatchWriteItem", &WIRE_REQUEST_BATCH_WRITE_ITEM, op_batch_write_item},
-    {TARGET_PREFIX, "TransactWriteItems", &WIRE_REQUEST_TRANSACT_WRITE_ITEMS, op_transact_write_items},
-    {TARGET_PREFIX, "TransactGetItems", &WIRE_REQUEST_TRANSACT_GET_ITEMS, op_transact_get_items},
-    {TARGET_PREFIX, "Query", &WIRE_REQUEST_QUERY, op_query},
-    {TARGET_PREFIX, "Scan", &WIRE_REQUEST_SCAN, op_scan},
-    {TARGET_PREFIX, "UpdateTimeToLive", &WIRE_REQUEST_UPDATE_TIME_TO_LIVE, op_update_time_to_live},
-    {TARGET_PREFIX, "DescribeTimeToLive", &WIRE_REQUEST_TABLE_NAME, op_describe_time_to_live},
-    {STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams},
-    {STREAMS_PREFIX, "DescribeStream", &WIRE_REQUEST_DESCRIBE_STREAM, op_describe_stream},
-    {STREAMS_PREFIX, "GetShardIterator", &WIRE_REQUEST_GET_SHARD_ITERATOR, op_get_shard_iterator},
-    {STREAMS_PREFIX, "GetRecords", &WIRE_REQUEST_GET_RECORDS, op_get_records},
+    OPERATION(TARGET_PREFIX, "CreateTable", &WIRE_REQUEST_CREATE_TABLE, op_create_table),
+    OPERATION(TARGET_PREFIX, "DeleteTable", &WIRE_REQUEST_TABLE_NAME, op_delete_table),
+    OPERATION(TARGET_PREFIX, "DescribeTable", &WIRE_REQUEST_TABLE_NAME, op_describe_table),
+    OPERATION(TARGET_PREFIX, "ListTables", &WIRE_REQUEST_LIST_TABLES, op_list_tables),
+    OPERATION(TARGET_PREFIX, "UpdateTable", &WIRE_REQUEST_UPDATE_TABLE, op_update_table),
+    OPERATION(TARGET_PREFIX, "PutItem", &WIRE_REQUEST_PUT_ITEM, op_put_item),
+    OPERATION(TARGET_PREFIX, "GetItem", &WIRE_REQUEST_GET_ITEM, op_get_item),
+    OPERATION(TARGET_PREFIX, "DeleteItem", &WIRE_REQUEST_DELETE_ITEM, op_delete_item),
+    OPERATION(TARGET_PREFIX, "UpdateItem", &WIRE_REQUEST_UPDATE_ITEM, op_update_item),
+    OPERATION(TARGET_PREFIX, "BatchGetItem", &WIRE_REQUEST_BATCH_GET_ITEM, op_batch_get_item),
+    OPERATION(TARGET_PREFIX, "BatchWriteItem", &WIRE_REQUEST_BATCH_WRITE_ITEM, op_batch_write_item),
+    OPERATION(TARGET_PREFIX, "TransactWriteItems", &WIRE_REQUEST_TRANSACT_WRITE_ITEMS, op_transact_write_items),
+    OPERATION(TARGET_PREFIX, "TransactGetItems", &WIRE_REQUEST_TRANSACT_GET_ITEMS, op_transact_get_items),
+    OPERATION(TARGET_PREFIX, "Query", &WIRE_REQUEST_QUERY, op_query),
+    OPERATION(TARGET_PREFIX, "Scan", &WIRE_REQUEST_SCAN, op_scan),
+    OPERATION(TARGET_PREFIX, "UpdateTimeToLive", &WIRE_REQUEST_UPDATE_TIME_TO_LIVE, op_update_time_to_live),
+    OPERATION(TARGET_PREFIX, "DescribeTimeToLive", &WIRE_REQUEST_TABLE_NAME, op_describe_time_to_live),
+    OPERATION(STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams),
+    OPERATION(STREAMS_PREFIX, "DescribeStream", &WIRE_REQUEST_DESCRIBE_STREAM, op_describe_stream),
+    OPERATION(STREAMS_PREFIX, "GetShardIterator", &WIRE_REQUEST_GET_SHARD_ITERATOR, op_get_shard_iterator),
+    OPERATION(STREAMS_PREFIX, "GetRecords", &WIRE_REQUEST_GET_RECORDS, op_get_records),
 };
 
 static const operation_t *find_operation(const char *target, size_t len)
 {
-    for (size_t i = 0; i < sizeof operations / sizeof operations[0]; i++) {
-        size_t plen = strlen(operations[i].prefix), nlen = strlen(operations[i].name);
-        if (len == plen + nlen && memcmp(target, operations[i].prefix, plen) == 0 &&
-            memcmp(target + plen, operations[i].name, nlen) == 0)
+    for (size_t i = 0; i < sizeof operations / sizeof operations[0]; i++)
+        if (operations[i].target_len == len && memcmp(operations[i].target, target, len) == 0)
             return &operations[i];
-    }
     return NULL;
 }
 

@@ -71,7 +71,7 @@ ddb_error_t *err_member_null(arena_t *a, const char *path_fmt, ...)
     return constraint_list_finish(&l);
 }
 
-bool constraint_required(constraint_list_t *l, bool present, const char *path_fmt, ...)
+bool constraint_required_check(constraint_list_t *l, bool present, const char *path_fmt, ...)
 {
     if (present) return true;
     va_list ap;
@@ -81,8 +81,8 @@ bool constraint_required(constraint_list_t *l, bool present, const char *path_fm
     return false;
 }
 
-int constraint_enum(constraint_list_t *l, const char *value, const constraint_enum_t *set,
-                    const char *path_fmt, ...)
+int constraint_enum_check(constraint_list_t *l, const char *value, const constraint_enum_t *set,
+                          const char *path_fmt, ...)
 {
     if (!value) return -1;
     for (int i = 0; set->values[i]; i++)
@@ -156,15 +156,17 @@ void constraint_members_length(constraint_list_t *l, const char *value_text, siz
 
 void constraint_name(constraint_list_t *l, const char *name, const char *path_fmt, ...)
 {
+    size_t len = name ? strlen(name) : 0;
+    bool long_enough = len >= 3 && len <= 255, pattern = len && name_chars_ok(name);
+    if (name && long_enough && pattern) return; /* the usual case: no path to format */
     char path[512];
     va_list ap;
     va_start(ap, path_fmt);
     vsnprintf(path, sizeof path, path_fmt, ap);
     va_end(ap);
     if (!constraint_required(l, name != NULL, "%s", path)) return;
-    size_t len = strlen(name);
     constraint_length(l, name, len, 3, 255, "%s", path);
-    if (!len || !name_chars_ok(name)) /* the pattern wants one character at least */
+    if (!pattern) /* the pattern wants one character at least */
         constraint_add(l, name, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
                        "%s", path);
 }

@@ -57,8 +57,14 @@ void constraint_add(constraint_list_t *l, const char *value_text, const char *co
                     const char *path_fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* A required member: adds a violation when present is false. */
-bool constraint_required(constraint_list_t *l, bool present, const char *path_fmt, ...)
+bool constraint_required_check(constraint_list_t *l, bool present, const char *path_fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* (the common case, present, costs no call) */
+#define constraint_required(l, present, ...)                                                  \
+    __extension__({                                                                            \
+        bool present_ = (present);                                                             \
+        present_ || constraint_required_check((l), false, __VA_ARGS__);                        \
+    })
 
 /* An enum: the allowed values (NULL-terminated, in the order whose index the
  * caller wants back) and the set as the service lists it. */
@@ -69,8 +75,14 @@ typedef struct {
 
 /* The index of value in set, or -1 after adding a violation.  value NULL
  * (absent) is no violation: -1 without one. */
-int constraint_enum(constraint_list_t *l, const char *value, const constraint_enum_t *set,
-                    const char *path_fmt, ...) __attribute__((format(printf, 4, 5)));
+int constraint_enum_check(constraint_list_t *l, const char *value, const constraint_enum_t *set,
+                          const char *path_fmt, ...) __attribute__((format(printf, 4, 5)));
+/* (an absent member, the common case, costs no call) */
+#define constraint_enum(l, value, set, ...)                                                   \
+    __extension__({                                                                            \
+        const char *value_ = (value);                                                          \
+        value_ ? constraint_enum_check((l), value_, (set), __VA_ARGS__) : -1;                   \
+    })
 
 /* A string's or a list's or map's length (count) against min..max (max 0:
  * no maximum); value_text is how the service quotes the value. */

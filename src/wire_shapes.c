@@ -226,7 +226,8 @@ const wire_shape_t WIRE_REQUEST_GET_RECORDS = {
 static const wire_shape_t *field_shape(const wire_shape_t *s, const char *name, size_t len)
 {
     for (const wire_field_t *f = s->fields; f->name; f++)
-        if (strlen(f->name) == len && memcmp(f->name, name, len) == 0) return f->shape;
+        if (f->name[0] == name[0] && strncmp(f->name, name, len) == 0 && f->name[len] == '\0')
+            return f->shape;
     return NULL; /* unknown members are ignored, as the service ignores them */
 }
 
