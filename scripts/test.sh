@@ -18,6 +18,13 @@ if [ -n "$line" ]; then
   unit_failed=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
 fi
 
+echo "== module dependencies (one way, no cycles)"
+if $PY scripts/module_deps.py; then
+  unit_passed=$((unit_passed + 1))
+else
+  unit_failed=$((unit_failed + 1)); status=1
+fi
+
 echo "== fuzz smoke (each target briefly, from its seeds)"
 fuzz_out=$(scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-10}" build/fuzz/fuzz_* 2>&1) || status=1
 printf '%s\n' "$fuzz_out"

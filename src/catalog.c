@@ -15,7 +15,6 @@
 #include "constraint.h"
 #include "log.h"
 #include "storage.h"
-#include "streams.h"
 #include "wire.h"
 
 #define MAX_LSI 5
@@ -955,6 +954,12 @@ const index_def_t *catalog_table_index(const table_t *t, const char *name, size_
     return NULL;
 }
 
+void catalog_stream_arn(buf_t *b, const char *table, const char *label)
+{
+    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s/stream/%s", catalog_region(), CATALOG_ACCOUNT,
+               table, label);
+}
+
 void catalog_table_arn(const table_t *t, buf_t *b)
 {
     buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s", catalog_region(), CATALOG_ACCOUNT, t->name);
@@ -992,7 +997,7 @@ static void render_settings(buf_t *b, const table_t *t)
         buf_append_str(b, ",\"LatestStreamLabel\":");
         json_write_string(b, t->stream_label, strlen(t->stream_label));
         buf_append_str(b, ",\"LatestStreamArn\":\"");
-        streams_render_arn(b, t->name, t->stream_label);
+        catalog_stream_arn(b, t->name, t->stream_label);
         buf_putc(b, '"');
     }
     if (t->sse_enabled) {

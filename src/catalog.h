@@ -183,6 +183,8 @@ const index_def_t *catalog_table_index(const table_t *t, const char *name, size_
 
 /* The table's ARN. */
 void catalog_table_arn(const table_t *t, buf_t *b);
+/* The ARN of the stream with label of table (the stream may outlive it). */
+void catalog_stream_arn(buf_t *b, const char *table, const char *label);
 
 /* --- registry --------------------------------------------------------------- */
 

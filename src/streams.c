@@ -76,17 +76,11 @@ static void format_label(char out[32], int64_t ms)
     snprintf(out, 32, "%.31s", text);
 }
 
-void streams_render_arn(buf_t *b, const char *table, const char *label)
-{
-    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s/stream/%s", catalog_region(), CATALOG_ACCOUNT,
-               table, label);
-}
-
 static char *stream_arn(arena_t *a, const stream_t *s)
 {
     buf_t b;
     buf_init(&b);
-    streams_render_arn(&b, s->table, s->label);
+    catalog_stream_arn(&b, s->table, s->label);
     char *arn = arena_strndup(a, b.data, b.len);
     buf_free(&b);
     return arn;

@@ -83,9 +83,6 @@ void streams_tick(void);
 
 /* --- the DynamoDB Streams operations (I/O threads) ------------------------------ */
 
-/* LatestStreamArn of a table whose latest stream has label. */
-void streams_render_arn(buf_t *b, const char *table, const char *label);
-
 ddb_error_t *streams_list(arena_t *a, const char *table, const char *after_arn, int64_t limit,
                           buf_t *out);
 ddb_error_t *streams_describe(arena_t *a, const char *arn, const char *after_shard,
