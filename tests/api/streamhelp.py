@@ -154,6 +154,16 @@ def raw_streams(port, operation, payload):
     return raw_request(port, body=body, target=STREAMS_TARGET + operation)
 
 
+def assert_stream_error(r, code, message=None):
+    """A raw reply is a 400 of the given type, with exactly the given text when one
+    is known (and some text otherwise)."""
+    assert (r.status, r.error_type) == (400, code), (r.status, r.error_type, r.error_message)
+    if message is not None:
+        assert r.error_message == message
+    else:
+        assert r.error_message
+
+
 def wait_for(predicate, timeout, what, step=0.05):
     deadline = time.monotonic() + timeout
     while True:

@@ -21,8 +21,8 @@ from conftest import (assert_error, make_client, raw_request, unique_name, wait_
                       wait_gone)
 from ddbvalues import B, L, M, N, S, canon_item
 from streamhelp import (ARN_RE, EVENT_ID_RE, LABEL_RE, SEQUENCE_RE, SHARD_RE, VIEWS, all_shards,
-                        create_stream_table, item_size, latest_arn, make_streams_client,
-                        raw_streams, read_shard, read_stream)
+                        assert_stream_error, create_stream_table, item_size, latest_arn,
+                        make_streams_client, raw_streams, read_shard, read_stream)
 
 
 @pytest.fixture(scope="session")
@@ -714,13 +714,7 @@ LS = "1 validation error detected: Value %s at '%s' failed to satisfy constraint
     ({"ExclusiveStartStreamArn": "x" * 40}, "ValidationException", None),
 ])
 def test_list_streams_errors(port, payload, code, message):
-    r = raw_streams(port, "ListStreams", payload)
-    assert r.status == 400
-    assert r.error_type == code
-    if message is not None:
-        assert r.error_message == message
-    else:
-        assert r.error_message
+    assert_stream_error(raw_streams(port, "ListStreams", payload), code, message)
 
 
 def test_list_streams_null_members_are_absent(port):
@@ -822,13 +816,7 @@ DS_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/some-table/stream/2020-0
      "Requested resource not found: Stream: %s not found" % DS_ARN),
 ])
 def test_describe_stream_errors(port, payload, code, message):
-    r = raw_streams(port, "DescribeStream", payload)
-    assert r.status == 400
-    assert r.error_type == code
-    if message is not None:
-        assert r.error_message == message
-    else:
-        assert r.error_message
+    assert_stream_error(raw_streams(port, "DescribeStream", payload), code, message)
 
 
 # --------------------------------------------------------------------------------------
@@ -1067,13 +1055,7 @@ SHARD = "shardId-00000001414576573621-f55eea83"
      "ResourceNotFoundException", None),
 ])
 def test_get_shard_iterator_errors(port, payload, code, message):
-    r = raw_streams(port, "GetShardIterator", payload)
-    assert r.status == 400
-    assert r.error_type == code
-    if message is not None:
-        assert r.error_message == message
-    else:
-        assert r.error_message
+    assert_stream_error(raw_streams(port, "GetShardIterator", payload), code, message)
 
 
 @pytest.mark.parametrize("payload,code,message", [
@@ -1099,13 +1081,7 @@ def test_get_shard_iterator_errors(port, payload, code, message):
     ({"ShardIterator": "abc"}, "ValidationException", None),
 ])
 def test_get_records_errors(port, payload, code, message):
-    r = raw_streams(port, "GetRecords", payload)
-    assert r.status == 400
-    assert r.error_type == code
-    if message is not None:
-        assert r.error_message == message
-    else:
-        assert r.error_message
+    assert_stream_error(raw_streams(port, "GetRecords", payload), code, message)
 
 
 def test_get_records_iterator_too_long(port):
