@@ -10,7 +10,7 @@
  * tokens).  The shapes follow the service model (API 2012-08-10, with the
  * members added since: ReturnValuesOnConditionCheckFailure,
  * DeletionProtectionEnabled, OnDemandThroughput, ResourcePolicy). */
-#include <string.h>
+#include <stdbool.h>
 
 #include "wire.h"
 
@@ -223,11 +223,20 @@ const wire_shape_t WIRE_REQUEST_GET_RECORDS = {
 
 /* clang-format on */
 
+/* A request key (not NUL-terminated, may hold a NUL) against a field name:
+ * inline, and never reads past the field name's end. */
+static bool name_is(const char *field, const char *name, size_t len)
+{
+    size_t i = 0;
+    while (i < len && field[i] != '\0' && field[i] == name[i])
+        i++;
+    return i == len && field[i] == '\0';
+}
+
 static const wire_shape_t *field_shape(const wire_shape_t *s, const char *name, size_t len)
 {
     for (const wire_field_t *f = s->fields; f->name; f++)
-        if (f->name[0] == name[0] && strncmp(f->name, name, len) == 0 && f->name[len] == '\0')
-            return f->shape;
+        if (name_is(f->name, name, len)) return f->shape;
     return NULL; /* unknown members are ignored, as the service ignores them */
 }
 
@@ -236,9 +245,23 @@ static const wire_shape_t *field_shape(const wire_shape_t *s, const char *name, 
 static ddb_error_t *check(arena_t *a, const json_value_t *j, const wire_shape_t *s, bool as_field)
 {
     if (j->type == JSON_NULL) return NULL; /* absent; elements and values: the handler's call */
-    wire_type_t want = s->type == WIRE_ATTRIBUTE_VALUE && as_field ? WIRE_STRUCT : s->type;
-    ddb_error_t *e = wire_check(a, j, want);
-    if (e) return e;
+    /* the JSON types each wire type accepts; wire_check words the refusal */
+    static const unsigned accepts[] = {
+        [WIRE_STRING] = 1u << JSON_STRING,
+        [WIRE_BOOLEAN] = 1u << JSON_TRUE | 1u << JSON_FALSE,
+        [WIRE_LONG] = 1u << JSON_NUMBER,
+        [WIRE_INTEGER] = 1u << JSON_NUMBER,
+        [WIRE_BLOB] = 1u << JSON_STRING,
+        [WIRE_LIST] = 1u << JSON_ARRAY,
+        [WIRE_MAP] = 1u << JSON_OBJECT,
+        [WIRE_STRUCT] = 1u << JSON_OBJECT,
+        [WIRE_ATTRIBUTE_VALUE] = 1u << JSON_OBJECT,
+    };
+    ddb_error_t *e;
+    if (!(accepts[s->type] & 1u << j->type)) {
+        wire_type_t want = s->type == WIRE_ATTRIBUTE_VALUE && as_field ? WIRE_STRUCT : s->type;
+        return wire_check(a, j, want);
+    }
     switch (s->type) {
     case WIRE_LIST:
         for (size_t i = 0; i < j->u.array.count; i++)

@@ -34,8 +34,7 @@ void op_read_end(api_call_t *call, MDB_txn *txn) { storage_read_end(txn); }
 ddb_error_t *op_unsupported(api_call_t *call, const json_value_t *req, const char *const *names)
 {
     for (; *names; names++)
-        if (wire_member(req, *names))
-            return err_unsupported_member(call->arena, *names);
+        if (wire_member(req, *names)) return err_unsupported_member(call->arena, *names);
     return NULL;
 }
 
@@ -75,27 +74,34 @@ enum {
     M_COUNT
 };
 
+/* clang-format off */
+#define MEMBER(name, allow, type) {name, sizeof name - 1, allow, type}
+/* clang-format on */
 static const struct {
     const char *name;
+    size_t len;
     unsigned allow;
     wire_type_t type;
 } members[M_COUNT] = {
-    [M_ATTRIBUTE_UPDATES] = {"AttributeUpdates", ALLOW_UPDATE, WIRE_MAP},
-    [M_ATTRIBUTES_TO_GET] = {"AttributesToGet", ALLOW_PROJECTION, WIRE_LIST},
-    [M_EXPECTED] = {"Expected", ALLOW_CONDITION, WIRE_MAP},
-    [M_QUERY_FILTER] = {"QueryFilter", ALLOW_QUERY_FILTER, WIRE_MAP},
-    [M_SCAN_FILTER] = {"ScanFilter", ALLOW_SCAN_FILTER, WIRE_MAP},
-    [M_CONDITIONAL_OPERATOR] = {"ConditionalOperator", ALLOW_CONDITION | ALLOW_FILTER, WIRE_STRING},
-    [M_KEY_CONDITIONS] = {"KeyConditions", ALLOW_KEY_CONDITION, WIRE_MAP},
-    [M_UPDATE_EXPRESSION] = {"UpdateExpression", ALLOW_UPDATE, WIRE_STRING},
-    [M_PROJECTION_EXPRESSION] = {"ProjectionExpression", ALLOW_PROJECTION, WIRE_STRING},
-    [M_CONDITION_EXPRESSION] = {"ConditionExpression", ALLOW_CONDITION, WIRE_STRING},
-    [M_FILTER_EXPRESSION] = {"FilterExpression", ALLOW_FILTER, WIRE_STRING},
-    [M_KEY_CONDITION_EXPRESSION] = {"KeyConditionExpression", ALLOW_KEY_CONDITION, WIRE_STRING},
-    [M_NAMES] = {"ExpressionAttributeNames", ~0u, WIRE_MAP},
+    [M_ATTRIBUTE_UPDATES] = MEMBER("AttributeUpdates", ALLOW_UPDATE, WIRE_MAP),
+    [M_ATTRIBUTES_TO_GET] = MEMBER("AttributesToGet", ALLOW_PROJECTION, WIRE_LIST),
+    [M_EXPECTED] = MEMBER("Expected", ALLOW_CONDITION, WIRE_MAP),
+    [M_QUERY_FILTER] = MEMBER("QueryFilter", ALLOW_QUERY_FILTER, WIRE_MAP),
+    [M_SCAN_FILTER] = MEMBER("ScanFilter", ALLOW_SCAN_FILTER, WIRE_MAP),
+    [M_CONDITIONAL_OPERATOR] =
+        MEMBER("ConditionalOperator", ALLOW_CONDITION | ALLOW_FILTER, WIRE_STRING),
+    [M_KEY_CONDITIONS] = MEMBER("KeyConditions", ALLOW_KEY_CONDITION, WIRE_MAP),
+    [M_UPDATE_EXPRESSION] = MEMBER("UpdateExpression", ALLOW_UPDATE, WIRE_STRING),
+    [M_PROJECTION_EXPRESSION] = MEMBER("ProjectionExpression", ALLOW_PROJECTION, WIRE_STRING),
+    [M_CONDITION_EXPRESSION] = MEMBER("ConditionExpression", ALLOW_CONDITION, WIRE_STRING),
+    [M_FILTER_EXPRESSION] = MEMBER("FilterExpression", ALLOW_FILTER, WIRE_STRING),
+    [M_KEY_CONDITION_EXPRESSION] =
+        MEMBER("KeyConditionExpression", ALLOW_KEY_CONDITION, WIRE_STRING),
+    [M_NAMES] = MEMBER("ExpressionAttributeNames", ~0u, WIRE_MAP),
     /* every expression but a projection can take values */
-    [M_VALUES] = {"ExpressionAttributeValues", ~0u & ~(unsigned)ALLOW_PROJECTION, WIRE_MAP},
+    [M_VALUES] = MEMBER("ExpressionAttributeValues", ~0u & ~(unsigned)ALLOW_PROJECTION, WIRE_MAP),
 };
+#undef MEMBER
 
 /* The legacy members' enumerations are input constraints of the service:
  * they come before any other rule about these members (a Query lists
@@ -229,11 +235,22 @@ ddb_error_t *op_read_expressions(api_call_t *call, const json_value_t *req, unsi
     arena_t *a = call->arena;
     ddb_error_t *e = NULL;
     memset(x, 0, sizeof *x);
-    const json_value_t *m[M_COUNT];
-    for (int i = 0; i < M_COUNT; i++) {
-        m[i] = (members[i].allow & allow) ? wire_member(req, members[i].name) : NULL;
-        if (m[i] && (e = wire_check(a, m[i], members[i].type))) return e;
+    const json_value_t *m[M_COUNT] = {0};
+    bool any = false;
+    for (size_t k = 0; k < req->u.object.count; k++) { /* keys are unique */
+        const json_member_t *jm = &req->u.object.members[k];
+        if (jm->value->type == JSON_NULL) continue; /* absent */
+        for (int i = 0; i < M_COUNT; i++) {
+            if (!(members[i].allow & allow) || jm->key_len != members[i].len ||
+                memcmp(jm->key, members[i].name, jm->key_len) != 0)
+                continue;
+            if ((e = wire_check(a, jm->value, members[i].type))) return e;
+            m[i] = jm->value;
+            any = true;
+            break;
+        }
     }
+    if (!any) return expr_env_init(&x->env, a, NULL, NULL); /* nothing to check or parse */
     if ((e = check_legacy_enums(a, m)) || (e = check_mixing(a, m)) ||
         (e = check_conditional_operator(a, m)) || (e = check_placeholders_used(a, m, allow)) ||
         (e = expr_env_init(&x->env, a, m[M_NAMES], m[M_VALUES])) || (e = parse_expressions(x, m)))
