@@ -150,7 +150,7 @@ ticks_per_s=$(getconf CLK_TCK)
 # (when wrk itself is the bottleneck on a small machine, throughput cannot tell two servers
 # apart but their CPU cost can).  Two wrk threads (one per core) except for one connection,
 # and for the loader, whose key counter lives in its one thread.
-declare -A result
+declare -A result stream_pair
 wrk_run() {
     local label=$1 script=$2 conns=$3 target=$4 pid=$5 threads=2 line cpu0 cpu1
     shift 5
@@ -283,9 +283,10 @@ for w in put get mix counter cput bwrite bget transfer; do
 done
 
 # 3a. The change log.  Durable PutItem with a NEW_AND_OLD_IMAGES stream against the same
-# without one (pairs run back to back), GetRecords over every record of the stream, and the TTL
-# deleter removing BENCH_TTL_ITEMS due items while a GetItem load runs (its p99 with and
-# without the deleter).
+# without one: two tables alike but for the stream, of the same size and key range (the
+# workload table "bench" and "benchsp"), pairs run back to back; GetRecords over every record
+# of a stream of BENCH_STREAM_RECORDS changes; and the TTL deleter removing BENCH_TTL_ITEMS
+# due items while a GetItem load runs (its p99 with and without the deleter).
 stream_items=${BENCH_STREAM_RECORDS:-1000000}
 ttl_items=${BENCH_TTL_ITEMS:-100000}
 if [ $failed = 0 ]; then
@@ -295,11 +296,24 @@ if [ $failed = 0 ]; then
     BENCH_TABLE=benchs run_items=$stream_items \
         wrk_run load-s load 64 "$port" "$ddbd_pid" -d $((60 + stream_items / 1000))s ||
         failed=1
+    create_table benchsp '"StreamSpecification":{"StreamEnabled":true,
+      "StreamViewType":"NEW_AND_OLD_IMAGES"}'
+    echo "== a table like the workload table but with a stream: load $items items, 64 connections"
+    BENCH_TABLE=benchsp wrk_run load-sp load 64 "$port" "$ddbd_pid" -d $((60 + items / 1000))s ||
+        failed=1
+
     for c in 16 64; do
-        echo "== put with and without a stream, $c connections"
-        wrk_run put-nostream put "$c" "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
-        BENCH_TABLE=benchs run_items=$stream_items \
-            wrk_run put-stream put "$c" "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
+        echo "== put without, then with a stream, $c connections, 3 rounds (medians in the summary)"
+        for round in 1 2 3; do
+            wrk_run "put-nostream-$round" put "$c" "$port" "$ddbd_pid" -d "${run_seconds}s" ||
+                failed=1
+            BENCH_TABLE=benchsp wrk_run "put-stream-$round" put "$c" "$port" "$ddbd_pid" \
+                -d "${run_seconds}s" || failed=1
+            for w in nostream stream; do
+                stream_pair[$w/$c]+=" $(field "${result[put-$w-$round/$c]:-}" ops_per_s)"
+                stream_pair[$w/$c/p99]+=" $(field "${result[put-$w-$round/$c]:-}" p99_us)"
+            done
+        done
     done
     ddbd_alive "the stream workloads" || failed=1
     echo "== GetRecords: every record of the stream, 1000 per call"
@@ -443,12 +457,16 @@ echo " can cost tens of microseconds and differ from run to run: compare with th
 echo
 echo "the change log:"
 for conns in 16 64; do
-    a=${result[put-stream/$conns]:-} b=${result[put-nostream/$conns]:-}
-    [ -n "$a" ] && [ -n "$b" ] && awk -v a="$(field "$a" ops_per_s)" \
-        -v b="$(field "$b" ops_per_s)" -v c="$conns" -v p="$(field "$a" p99_us)" \
-        -v q="$(field "$b" p99_us)" 'BEGIN {printf "  PutItem at %d conns: %d ops/s with a" \
-        " NEW_AND_OLD_IMAGES stream, %d without: ratio %.2f (p99 %.3f vs %.3f ms)\n",
-        c, a, b, (b > 0 ? a / b : 0), p / 1000, q / 1000}'
+    [ -n "${stream_pair[stream/$conns]:-}" ] || continue
+    # shellcheck disable=SC2086 # the lists are words on purpose
+    awk -v a="$(median ${stream_pair[stream/$conns]})" \
+        -v b="$(median ${stream_pair[nostream/$conns]})" -v c="$conns" \
+        -v p="$(median ${stream_pair[stream/$conns/p99]})" \
+        -v q="$(median ${stream_pair[nostream/$conns/p99]})" \
+        -v rs="${stream_pair[stream/$conns]}" -v rn="${stream_pair[nostream/$conns]}" \
+        'BEGIN {printf "  PutItem at %d conns: %d ops/s with a NEW_AND_OLD_IMAGES stream," \
+        " %d without: ratio %.2f (medians of 3 alternating rounds:%s vs%s; p99 %.3f vs %.3f ms)\n",
+        c, a, b, (b > 0 ? a / b : 0), rs, rn, p / 1000, q / 1000}'
 done
 [ -n "${records_line:-}" ] && echo "  GetRecords: $(field "$records_line" records) records in" \
     "$(field "$records_line" seconds) s = $(field "$records_line" records_per_s) records/s"
