@@ -14,7 +14,9 @@
  * @STREAM_ARN@, @SHARD_ID@, @SHARD_ITERATOR@ and @SEQUENCE@ stand for the
  * latest stream of fz_s, one of its shards, a TRIM_HORIZON iterator of
  * that shard and a record's sequence number in it (the shard's starting
- * one when it has none), looked up through the api just before dispatch.
+ * one when it has none), looked up through the api just before dispatch;
+ * @NOW@ stands for the current time in epoch seconds, so that items can
+ * carry a TTL value that expires.
  * The mutator sees the placeholders, so it damages them as any text.
  *
  * Whatever the request, the answer must be the service's: status 200 or
@@ -281,9 +283,11 @@ static void reset_tables(void)
 
 /* --- live stream identifiers --------------------------------------------------------- */
 
-enum { LIVE_ARN, LIVE_SHARD, LIVE_ITERATOR, LIVE_SEQUENCE, N_LIVE };
+enum { LIVE_ARN, LIVE_SHARD, LIVE_ITERATOR, LIVE_SEQUENCE, LIVE_NOW, N_LIVE };
 static const char *const placeholders[N_LIVE] = {"@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@",
-                                                 "@SEQUENCE@"};
+                                                 "@SEQUENCE@", "@NOW@"};
+/* What each identifier is looked up from (-1: nothing). */
+static const int live_needs[N_LIVE] = {-1, LIVE_ARN, LIVE_SHARD, LIVE_ITERATOR, -1};
 
 typedef struct {
     const char *value[N_LIVE];
@@ -338,7 +342,7 @@ static const char *live_get(live_t *l, int k)
 {
     if (l->tried[k]) return l->value[k];
     l->tried[k] = true;
-    if (k > LIVE_ARN && !live_get(l, k == LIVE_SEQUENCE ? LIVE_ITERATOR : k - 1)) return NULL;
+    if (live_needs[k] >= 0 && !live_get(l, live_needs[k])) return NULL;
     buf_t b;
     buf_init(&b);
     const json_value_t *doc;
@@ -366,6 +370,7 @@ static const char *live_get(live_t *l, int k)
                 6);
         l->value[k] = string_of(member(call_json("GetShardIterator", &b), "ShardIterator"));
         break;
+    case LIVE_NOW: l->value[k] = arena_sprintf(call_arena, "%lld", (long long)time(NULL)); break;
     default: {
         body_of(&b, (const char *[]){"ShardIterator", l->value[LIVE_ITERATOR]}, 2);
         const json_value_t *first = element(member(call_json("GetRecords", &b), "Records"), 0);
@@ -836,6 +841,7 @@ static const char *const words[] = {
     "@SHARD_ID@",
     "@SHARD_ITERATOR@",
     "@SEQUENCE@",
+    "@NOW@",
     "S",
     "N",
     "B",

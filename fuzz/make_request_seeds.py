@@ -14,7 +14,8 @@ each operation (checked against botocore's models of DynamoDB and of
 DynamoDB Streams when they are installed, and the members newer than those
 models), every AttributeValue type and every legacy parameter.  Stream
 identifiers are placeholders (@STREAM_ARN@, @SHARD_ID@, @SHARD_ITERATOR@,
-@SEQUENCE@) that the target replaces with live ones of fz_s's stream.
+@SEQUENCE@) that the target replaces with live ones of fz_s's stream, and
+@NOW@ is the time in epoch seconds (a TTL value that expires at once).
 
 Usage: fuzz/make_request_seeds.py [--check]   (--check: only verify)
 """
@@ -35,7 +36,7 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan",
               "UpdateTimeToLive", "DescribeTimeToLive"]
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
-PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@"]
+PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
 
 # Members newer than botocore's model in Debian (operations.md, "Members
 # newer than the tables below"), as model paths.
@@ -209,6 +210,7 @@ SEEDS = {
         ("nb", {"TableName": "fz_nb",
                 "Item": {"h": {"N": "1"}, "r": {"B": "AQID"}, "v": {"SS": ["x"]}}}),
         ("b", {"TableName": "fz_b", "Item": {"b": {"B": "AA=="}, "v": {"L": [{"NULL": True}]}}}),
+        ("expiring", {"TableName": "fz_s", "Item": {"pk": {"S": "k5"}, "exp": {"N": "@NOW@"}}}),
     ],
     "GetItem": [
         ("projection", {"TableName": "fz_s", "Key": {"pk": {"S": "k1"}},
@@ -375,9 +377,9 @@ SEEDS = {
     ],
     "UpdateTimeToLive": [
         ("enable", {"TableName": "fz_s",
-                    "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "n"}}),
+                    "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "exp"}}),
         ("disable", {"TableName": "fz_s",
-                     "TimeToLiveSpecification": {"Enabled": False, "AttributeName": "n"}}),
+                     "TimeToLiveSpecification": {"Enabled": False, "AttributeName": "exp"}}),
         ("other-table", {"TableName": "fz_idx",
                          "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "extra"}}),
     ],
@@ -530,7 +532,7 @@ def dictionary():
         for p in paths:
             words.update(p.split("."))
     words.update(["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS",
-                  "fz_s", "fz_nb", "fz_idx", "fz_b", "lsi", "gsi", "gsik",
+                  "fz_s", "fz_nb", "fz_idx", "fz_b", "lsi", "gsi", "gsik", "exp",
                   "SET", "REMOVE", "ADD", "DELETE", "AND", "OR", "NOT", "BETWEEN", "IN",
                   "attribute_exists", "attribute_not_exists", "attribute_type", "begins_with",
                   "contains", "size", "if_not_exists", "list_append",

@@ -369,7 +369,7 @@ def tables(ddb):
 @pytest.fixture(scope="module")
 def live(ddb, port, tables):
     """The placeholders of the seeds and their values: the fixture's stream,
-    its shard, an iterator and the sequence number of a record."""
+    its shard, an iterator, the sequence number of a record and the time."""
     arn = ddb.describe_table(TableName=tables["fz_s"])["Table"]["LatestStreamArn"]
     ddb.put_item(TableName=tables["fz_s"], Item={"pk": {"S": "live"}})
     shard = raw_streams(port, "DescribeStream", {"StreamArn": arn}).json()[
@@ -379,7 +379,8 @@ def live(ddb, port, tables):
         "ShardIterator"]
     records = raw_streams(port, "GetRecords", {"ShardIterator": iterator}).json()["Records"]
     return {"@STREAM_ARN@": arn, "@SHARD_ID@": shard, "@SHARD_ITERATOR@": iterator,
-            "@SEQUENCE@": records[0]["dynamodb"]["SequenceNumber"]}
+            "@SEQUENCE@": records[0]["dynamodb"]["SequenceNumber"],
+            "@NOW@": str(int(time.time()))}
 
 
 def answer(status, raw):
