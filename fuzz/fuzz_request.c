@@ -97,18 +97,22 @@ static const char *const operations[] = {
 #define N_OPERATIONS (sizeof operations / sizeof operations[0])
 #define FIRST_STREAMS_OPERATION 17
 
-/* Every key shape: hash-only S (on demand, with a stream of both images),
- * hash N + range B (provisioned, with a GSI), hash S + range N with an LSI
- * and two GSIs (on demand), hash-only B (provisioned). */
+/* Every key shape: hash-only S (on demand, with a stream of both images
+ * and TTL on "exp"), hash N + range B (provisioned, with a GSI), hash S +
+ * range N with an LSI and two GSIs (on demand), hash-only B (provisioned). */
 static const struct {
     const char *name;
     const char *create;
+    const char *ttl; /* UpdateTimeToLive after the creation, or NULL */
 } fixtures[] = {
-    {"fz_s", "{\"TableName\":\"fz_s\",\"BillingMode\":\"PAY_PER_REQUEST\","
-             "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
-             "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
-             "\"StreamSpecification\":{\"StreamEnabled\":true,"
-             "\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}"},
+    {"fz_s",
+     "{\"TableName\":\"fz_s\",\"BillingMode\":\"PAY_PER_REQUEST\","
+     "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
+     "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+     "\"StreamSpecification\":{\"StreamEnabled\":true,"
+     "\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}",
+     "{\"TableName\":\"fz_s\",\"TimeToLiveSpecification\":{\"Enabled\":true,"
+     "\"AttributeName\":\"exp\"}}"},
     {"fz_nb", "{\"TableName\":\"fz_nb\","
               "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5},"
               "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"N\"},"
@@ -242,6 +246,9 @@ static void create_fixture(size_t i)
     arena_reset(call_arena);
     if (call_str("CreateTable", fixtures[i].create) != 200)
         fail("cannot create a fixture table", "CreateTable", 11, &response);
+    arena_reset(call_arena);
+    if (fixtures[i].ttl && call_str("UpdateTimeToLive", fixtures[i].ttl) != 200)
+        fail("cannot enable TTL on a fixture table", "UpdateTimeToLive", 16, &response);
 }
 
 /* Re-create the fixtures a previous input deleted. */
@@ -654,8 +661,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     api_config_t cfg = {.data_dir = NULL,
                         .in_memory = true,
                         .region = "us-east-1",
-                        .stream_retention_s = 60,
-                        .stream_shard_lifetime_s = 15,
+                        .stream_retention_s = 30,
+                        .stream_shard_lifetime_s = 5,
                         .stream_iterator_lifetime_s = 60,
                         .ttl_delay_s = 0.5,
                         .ttl_cooldown_s = 0};
@@ -842,6 +849,7 @@ static const char *const words[] = {
     "@SHARD_ITERATOR@",
     "@SEQUENCE@",
     "@NOW@",
+    "100000000000000000001", /* the form of a sequence number */
     "S",
     "N",
     "B",

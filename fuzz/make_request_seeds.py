@@ -4,7 +4,7 @@ dictionary (fuzz/fuzz_request.dict).
 
 Each seed is one valid request: the operation name, a newline, the JSON
 body.  The requests use the fixture tables fuzz_request.c creates:
-  fz_s    hash pk (S), on demand, stream NEW_AND_OLD_IMAGES
+  fz_s    hash pk (S), on demand, stream NEW_AND_OLD_IMAGES, TTL on exp
   fz_nb   hash h (N), range r (B); GSI gnb (g S, ALL); provisioned
   fz_idx  hash pk (S), range sk (N); LSI lsi (pk, ls S); GSI gsi (gh S, gr N,
           INCLUDE a); GSI gsik (gb B, KEYS_ONLY); on demand

@@ -61,7 +61,8 @@ SEMANTIC = {VAL, "ResourceNotFoundException", "ResourceInUseException",
 MESSAGE_FIELD = {SER: "Message", "TransactionCanceledException": "Message",
                  "IdempotentParameterMismatchException": "Message"}
 
-# The fixtures of the seeds, as the fuzzer creates them (fuzz_request.c).
+# The fixtures of the seeds, as the fuzzer creates them (fuzz_request.c);
+# fz_s also has TTL on "exp".
 FIXTURES = {
     "fz_s": dict(AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                  KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -354,6 +355,8 @@ def tables(ddb):
         ddb.create_table(TableName=names[fixture], **spec)
     for fixture in FIXTURES:
         wait_active(ddb, names[fixture])
+    ddb.update_time_to_live(TableName=names["fz_s"], TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": "exp"})
     yield names
     for name in names.values():
         try:  # a seed turns deletion protection on
