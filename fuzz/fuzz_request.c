@@ -70,32 +70,57 @@ size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 #define EXPAND_MAX_BYTES (1200u << 10)
 #define EXPAND_MAX_COUNT 20000u
 
-static const char *const operations[] = {
-    "CreateTable",
-    "DeleteTable",
-    "DescribeTable",
-    "ListTables",
-    "UpdateTable",
-    "PutItem",
-    "GetItem",
-    "DeleteItem",
-    "UpdateItem",
-    "BatchGetItem",
-    "BatchWriteItem",
-    "TransactWriteItems",
-    "TransactGetItems",
-    "Query",
-    "Scan",
-    "UpdateTimeToLive",
-    "DescribeTimeToLive",
-    /* the Streams API, from here on */
-    "ListStreams",
-    "DescribeStream",
-    "GetShardIterator",
-    "GetRecords",
+/* Error types, as indexes into error_types[]. */
+enum {
+    E_VALIDATION,
+    E_SERIALIZATION,
+    E_UNKNOWN_OPERATION,
+    E_NOT_FOUND,
+    E_IN_USE,
+    E_CONDITION,
+    E_LIMIT,
+    E_COLLECTION,
+    E_CANCELED,
+    E_IDEMPOTENT,
+    E_EXPIRED,
+    E_TRIMMED,
+};
+#define BIT(e) (1u << (e))
+/* What a DynamoDB operation may answer beyond a validation or a
+ * serialization error (not told apart per operation). */
+#define TABLE_ERRORS                                                                               \
+    (BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_CONDITION) | BIT(E_LIMIT) | BIT(E_COLLECTION) |      \
+     BIT(E_CANCELED) | BIT(E_IDEMPOTENT))
+
+/* The operations, each with the errors it may answer (its model's). */
+static const struct {
+    const char *prefix, *name;
+    unsigned errors;
+} operations[] = {
+    {TARGET_PREFIX, "CreateTable", TABLE_ERRORS},
+    {TARGET_PREFIX, "DeleteTable", TABLE_ERRORS},
+    {TARGET_PREFIX, "DescribeTable", TABLE_ERRORS},
+    {TARGET_PREFIX, "ListTables", TABLE_ERRORS},
+    {TARGET_PREFIX, "UpdateTable", TABLE_ERRORS},
+    {TARGET_PREFIX, "PutItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "GetItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "DeleteItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "UpdateItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "BatchGetItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "BatchWriteItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "TransactWriteItems", TABLE_ERRORS},
+    {TARGET_PREFIX, "TransactGetItems", TABLE_ERRORS},
+    {TARGET_PREFIX, "Query", TABLE_ERRORS},
+    {TARGET_PREFIX, "Scan", TABLE_ERRORS},
+    {TARGET_PREFIX, "UpdateTimeToLive", BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT)},
+    {TARGET_PREFIX, "DescribeTimeToLive", BIT(E_NOT_FOUND)},
+    {STREAMS_PREFIX, "ListStreams", BIT(E_NOT_FOUND)},
+    {STREAMS_PREFIX, "DescribeStream", BIT(E_NOT_FOUND)},
+    {STREAMS_PREFIX, "GetShardIterator", BIT(E_NOT_FOUND) | BIT(E_TRIMMED)},
+    {STREAMS_PREFIX, "GetRecords",
+     BIT(E_NOT_FOUND) | BIT(E_LIMIT) | BIT(E_EXPIRED) | BIT(E_TRIMMED)},
 };
 #define N_OPERATIONS (sizeof operations / sizeof operations[0])
-#define FIRST_STREAMS_OPERATION 17
 
 /* Every key shape: hash-only S (on demand, with a stream of both images
  * and TTL on "exp"), hash N + range B (provisioned, with a GSI), hash S +
@@ -113,17 +138,19 @@ static const struct {
      "\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}",
      "{\"TableName\":\"fz_s\",\"TimeToLiveSpecification\":{\"Enabled\":true,"
      "\"AttributeName\":\"exp\"}}"},
-    {"fz_nb", "{\"TableName\":\"fz_nb\","
-              "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5},"
-              "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"N\"},"
-              "{\"AttributeName\":\"r\",\"AttributeType\":\"B\"},"
-              "{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
-              "\"KeySchema\":[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"},"
-              "{\"AttributeName\":\"r\",\"KeyType\":\"RANGE\"}],"
-              "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"gnb\",\"KeySchema\":["
-              "{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],"
-              "\"Projection\":{\"ProjectionType\":\"ALL\"},"
-              "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5}}]}"},
+    {"fz_nb",
+     "{\"TableName\":\"fz_nb\","
+     "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5},"
+     "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"N\"},"
+     "{\"AttributeName\":\"r\",\"AttributeType\":\"B\"},"
+     "{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
+     "\"KeySchema\":[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"},"
+     "{\"AttributeName\":\"r\",\"KeyType\":\"RANGE\"}],"
+     "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"gnb\",\"KeySchema\":["
+     "{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],"
+     "\"Projection\":{\"ProjectionType\":\"ALL\"},"
+     "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5}}]}",
+     NULL},
     {"fz_idx",
      "{\"TableName\":\"fz_idx\",\"BillingMode\":\"PAY_PER_REQUEST\","
      "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
@@ -141,11 +168,14 @@ static const struct {
      "{\"AttributeName\":\"gh\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"gr\",\"KeyType\":"
      "\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"INCLUDE\",\"NonKeyAttributes\":[\"a\"]}},"
      "{\"IndexName\":\"gsik\",\"KeySchema\":[{\"AttributeName\":\"gb\",\"KeyType\":\"HASH\"}],"
-     "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]}"},
-    {"fz_b", "{\"TableName\":\"fz_b\","
-             "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1},"
-             "\"AttributeDefinitions\":[{\"AttributeName\":\"b\",\"AttributeType\":\"B\"}],"
-             "\"KeySchema\":[{\"AttributeName\":\"b\",\"KeyType\":\"HASH\"}]}"},
+     "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]}",
+     NULL},
+    {"fz_b",
+     "{\"TableName\":\"fz_b\","
+     "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1},"
+     "\"AttributeDefinitions\":[{\"AttributeName\":\"b\",\"AttributeType\":\"B\"}],"
+     "\"KeySchema\":[{\"AttributeName\":\"b\",\"KeyType\":\"HASH\"}]}",
+     NULL},
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
@@ -180,19 +210,27 @@ static void call_done(api_call_t *call)
     pthread_mutex_unlock(&completion.lock);
 }
 
-static bool is_streams_operation(const char *op, size_t len)
+/* The operation an input's name stands for: its name, or with a dot its
+ * whole target; -1 if none. */
+static int operation_index(const char *op, size_t len)
 {
-    for (size_t i = FIRST_STREAMS_OPERATION; i < N_OPERATIONS; i++)
-        if (strlen(operations[i]) == len && memcmp(operations[i], op, len) == 0) return true;
-    return false;
+    bool whole = memchr(op, '.', len) != NULL;
+    for (size_t i = 0; i < N_OPERATIONS; i++) {
+        size_t plen = whole ? strlen(operations[i].prefix) : 0, nlen = strlen(operations[i].name);
+        if (len == plen + nlen && memcmp(op, operations[i].prefix, plen) == 0 &&
+            memcmp(op + plen, operations[i].name, nlen) == 0)
+            return (int)i;
+    }
+    return -1;
 }
 
 /* The X-Amz-Target of an input's operation name. */
 static char *target_of(arena_t *a, const char *op, size_t op_len, size_t *len)
 {
-    const char *prefix = memchr(op, '.', op_len)            ? ""
-                         : is_streams_operation(op, op_len) ? STREAMS_PREFIX
-                                                            : TARGET_PREFIX;
+    int i = operation_index(op, op_len);
+    const char *prefix = memchr(op, '.', op_len) ? ""
+                         : i >= 0                ? operations[i].prefix
+                                                 : TARGET_PREFIX;
     size_t plen = strlen(prefix);
     char *target = arena_alloc(a, plen + op_len + 1);
     memcpy(target, prefix, plen);
@@ -432,6 +470,7 @@ static const char *live_replace(const char *body, size_t len, size_t *out_len)
 /* --- checking the answer -------------------------------------------------------------- */
 
 static const char *const error_types[] = {
+    /* in the order of E_* */
     "com.amazon.coral.validate#ValidationException",
     "com.amazon.coral.service#SerializationException",
     "com.amazon.coral.service#UnknownOperationException",
@@ -452,22 +491,6 @@ static bool string_is(const json_value_t *v, const char *s)
            memcmp(v->u.str.ptr, s, v->u.str.len) == 0;
 }
 
-/* Whether the input's operation reaches one of the api's (its name under
- * the right prefix). */
-static bool known_operation(const char *op, size_t len)
-{
-    size_t target_len;
-    const char *target = target_of(call_arena, op, len, &target_len);
-    for (size_t i = 0; i < N_OPERATIONS; i++) {
-        const char *prefix = i < FIRST_STREAMS_OPERATION ? TARGET_PREFIX : STREAMS_PREFIX;
-        size_t plen = strlen(prefix), nlen = strlen(operations[i]);
-        if (target_len == plen + nlen && memcmp(target, prefix, plen) == 0 &&
-            memcmp(target + plen, operations[i], nlen) == 0)
-            return true;
-    }
-    return false;
-}
-
 static void check_response(const char *op, size_t op_len, bool body_is_object, int status)
 {
     json_value_t *doc;
@@ -486,9 +509,12 @@ static void check_response(const char *op, size_t op_len, bool body_is_object, i
         k++;
     if (k == sizeof error_types / sizeof error_types[0])
         fail("error without a known __type", op, op_len, &response);
-    bool unknown_op = k == 2, serialization = k == 1;
-    if (unknown_op && known_operation(op, op_len))
+    bool unknown_op = k == E_UNKNOWN_OPERATION, serialization = k == E_SERIALIZATION;
+    int i = operation_index(op, op_len);
+    if (unknown_op && i >= 0)
         fail("a known operation answered UnknownOperationException", op, op_len, &response);
+    if (i >= 0 && k > E_UNKNOWN_OPERATION && !(operations[i].errors & BIT(k)))
+        fail("an error type the operation does not answer", op, op_len, &response);
     const json_value_t *m = json_object_get(doc, "message");
     if (!m) m = json_object_get(doc, "Message");
     if (m && (m->type != JSON_STRING || m->u.str.len == 0))
@@ -1323,7 +1349,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
     arena_t *a = mutator_arena();
     char *op_copy = arena_strndup(a, op, op_len);
     if (choice == 1 || !op_len) { /* the same body sent to another operation */
-        const char *o = operations[below(&r, N_OPERATIONS)];
+        const char *o = operations[below(&r, N_OPERATIONS)].name;
         op_copy = arena_strndup(a, o, strlen(o));
         op_len = strlen(o);
     }
