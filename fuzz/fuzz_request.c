@@ -21,10 +21,10 @@
  *
  * Whatever the request, the answer must be the service's: status 200 or
  * 400, a body that parses as a JSON object, and for an error a known
- * `__type` (never InternalServerError) with a message wherever the service
- * gives one.  Anything else aborts; a hang trips libFuzzer's -timeout and a
- * leak its leak checker.  With FUZZ_REQUEST_VERBOSE set, each answer is
- * printed.
+ * `__type` (never InternalServerError; for the TTL and Streams operations
+ * one their model declares, or a validation or serialization error) with a
+ * message wherever the service gives one.  Anything else aborts; a hang trips libFuzzer's -timeout
+ * and a leak its leak checker.  With FUZZ_REQUEST_VERBOSE set, each answer is printed.
  *
  * Long values are spelled compactly so that inputs stay small: in a body
  * that parses, a string "\u0001<n>*<s>" stands for <s> repeated n times; an
