@@ -84,6 +84,8 @@ enum {
     E_IDEMPOTENT,
     E_EXPIRED,
     E_TRIMMED,
+    E_ACCESS_DENIED,
+    E_POLICY_NOT_FOUND,
 };
 #define BIT(e) (1u << (e))
 /* What a DynamoDB operation may answer beyond a validation or a
@@ -114,6 +116,19 @@ static const struct {
     {TARGET_PREFIX, "Scan", TABLE_ERRORS},
     {TARGET_PREFIX, "UpdateTimeToLive", BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT)},
     {TARGET_PREFIX, "DescribeTimeToLive", BIT(E_NOT_FOUND)},
+    /* tags: a foreign account's ARN is AccessDeniedException */
+    {TARGET_PREFIX, "TagResource", BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT) |
+                                       BIT(E_ACCESS_DENIED)},
+    {TARGET_PREFIX, "UntagResource", BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT) |
+                                         BIT(E_ACCESS_DENIED)},
+    {TARGET_PREFIX, "ListTagsOfResource", BIT(E_NOT_FOUND) | BIT(E_ACCESS_DENIED)},
+    {TARGET_PREFIX, "PutResourcePolicy",
+     BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT) | BIT(E_POLICY_NOT_FOUND)},
+    {TARGET_PREFIX, "GetResourcePolicy", BIT(E_NOT_FOUND) | BIT(E_POLICY_NOT_FOUND)},
+    {TARGET_PREFIX, "DeleteResourcePolicy",
+     BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT) | BIT(E_POLICY_NOT_FOUND)},
+    {TARGET_PREFIX, "DescribeEndpoints", 0},
+    {TARGET_PREFIX, "DescribeLimits", 0},
     {STREAMS_PREFIX, "ListStreams", BIT(E_NOT_FOUND)},
     {STREAMS_PREFIX, "DescribeStream", BIT(E_NOT_FOUND)},
     {STREAMS_PREFIX, "GetShardIterator", BIT(E_NOT_FOUND) | BIT(E_TRIMMED)},
@@ -483,6 +498,8 @@ static const char *const error_types[] = {
     "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
     "com.amazonaws.dynamodb.v20120810#ExpiredIteratorException",
     "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException",
+    "com.amazon.coral.service#AccessDeniedException",
+    "com.amazonaws.dynamodb.v20120810#PolicyNotFoundException",
 };
 
 static bool string_is(const json_value_t *v, const char *s)

@@ -34,7 +34,9 @@ STREAMS_MODEL = BOTOCORE + "/dynamodbstreams/2012-08-10/service-2.json"
 OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
               "PutItem", "GetItem", "DeleteItem", "UpdateItem", "BatchGetItem",
               "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan",
-              "UpdateTimeToLive", "DescribeTimeToLive"]
+              "UpdateTimeToLive", "DescribeTimeToLive", "TagResource", "UntagResource",
+              "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
+              "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits"]
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
 PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
 
@@ -50,6 +52,19 @@ NEWER = {
                     "OnDemandThroughput.MaxWriteRequestUnits"],
     "DescribeStream": ["ShardFilter.Type", "ShardFilter.ShardId"],
 }
+# Operations newer than botocore's model in Debian, with their member paths.
+NEWER_OPERATIONS = {
+    "PutResourcePolicy": ["ResourceArn", "Policy", "ExpectedRevisionId",
+                          "ConfirmRemoveSelfResourceAccess"],
+    "GetResourcePolicy": ["ResourceArn"],
+    "DeleteResourcePolicy": ["ResourceArn", "ExpectedRevisionId"],
+}
+# The ARN of a fixture table (the fuzzer's region and account).
+ARN_S = "arn:aws:dynamodb:us-east-1:000000000000:table/fz_s"
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Sid": "reads", "Effect": "Deny", "Principal": {"AWS": "111122223333"},
+    "Action": ["dynamodb:GetItem", "dynamodb:Query"], "Resource": "*"}]})
+
 # Enum values newer than the models.
 NEWER_ENUMS = ["CHILD_SHARDS"]
 
@@ -386,6 +401,30 @@ SEEDS = {
     "DescribeTimeToLive": [
         ("fixture", {"TableName": "fz_s"}),
     ],
+    "TagResource": [
+        ("two", {"ResourceArn": ARN_S, "Tags": [{"Key": "team", "Value": "db"},
+                                                 {"Key": "empty", "Value": ""}]}),
+    ],
+    "UntagResource": [
+        ("keys", {"ResourceArn": ARN_S, "TagKeys": ["team", "absent"]}),
+    ],
+    "ListTagsOfResource": [
+        ("token", {"ResourceArn": ARN_S, "NextToken": "t"}),
+        ("table", {"ResourceArn": ARN_S}),
+    ],
+    "PutResourcePolicy": [
+        ("all", {"ResourceArn": ARN_S, "Policy": POLICY, "ExpectedRevisionId": "NO_POLICY",
+                 "ConfirmRemoveSelfResourceAccess": True}),
+    ],
+    "GetResourcePolicy": [
+        ("table", {"ResourceArn": ARN_S}),
+    ],
+    "DeleteResourcePolicy": [
+        ("expected", {"ResourceArn": ARN_S, "ExpectedRevisionId": "1"}),
+        ("table", {"ResourceArn": ARN_S}),
+    ],
+    "DescribeEndpoints": [("empty", {})],
+    "DescribeLimits": [("empty", {})],
     "ListStreams": [
         ("table", {"TableName": "fz_s", "Limit": 5, "ExclusiveStartStreamArn": "@STREAM_ARN@"}),
         ("all", {}),
@@ -495,6 +534,13 @@ def check():
         if not SEEDS.get(op):
             problems.append("%s: no seed" % op)
             continue
+        if op in NEWER_OPERATIONS:
+            got = set()
+            for _, body in SEEDS[op]:
+                got.update(body)
+            problems.extend("%s: no seed uses %s" % (op, m)
+                            for m in NEWER_OPERATIONS[op] if m not in got)
+            continue
         if op not in models:
             continue
         model = models[op]
@@ -523,6 +569,9 @@ def dictionary():
     words = set(OPERATIONS + STREAMS_OPERATIONS + PLACEHOLDERS + NEWER_ENUMS)
     models = load_models()
     for op, model in models.items():
+        if op in NEWER_OPERATIONS:
+            words.update(NEWER_OPERATIONS[op])
+            continue
         for path in model_paths(model, op):
             words.update(p for p in path.replace("[]", "").replace("{}", "").split(".") if p)
     for model in {id(m): m for m in models.values()}.values():
