@@ -65,6 +65,7 @@ typedef struct {
     /* TTL: expired items are deleted within about ttl_delay_s; a table's TTL
      * setting changes at most once per ttl_cooldown_s */
     double ttl_delay_s, ttl_cooldown_s;
+    size_t storage_map_size; /* bytes of data at most (storage.h) */
 } api_config_t;
 
 /* Open storage and start the writer.  Returns 0, or -1 after logging why. */
