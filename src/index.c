@@ -133,6 +133,13 @@ int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_
         bool had = old_item && index_entry_key(t, ix, old_item, old_key, &old_len);
         bool has = new_item && index_entry_key(t, ix, new_item, new_key, &new_len);
         bool same = had && has && old_len == new_len && memcmp(old_key, new_key, old_len) == 0;
+        if (same && ix->status == INDEX_CREATING) {
+            /* a backfill may not have reached the old item yet */
+            MDB_val k = {old_len, old_key}, v;
+            rc = mdb_get(txn, ix->dbi, &k, &v);
+            if (rc == MDB_NOTFOUND) had = same = false, rc = 0;
+            if (rc) break;
+        }
         int64_t items = 0, bytes = 0;
         if (had && !same) {
             MDB_val k = {old_len, old_key};

@@ -157,6 +157,7 @@ api_result_t op_describe_table(api_call_t *call, const json_value_t *req)
 
 typedef struct {
     table_write_t base;
+    bool applied;
     uint64_t stream_id; /* the table's stream before, kept if the commit fails */
 } delete_write_t;
 
@@ -169,6 +170,7 @@ static int delete_apply(storage_write_t *w, MDB_txn *txn)
         return 0;
     }
     MDB_val key = {strlen(t->name), (void *)t->name};
+    dw->applied = true;
     dw->stream_id = t->stream_id;
     int rc = catalog_table_read_stats(txn, dw->base.call->arena, t, &dw->base.stats);
     if (!rc) rc = catalog_table_forget_stats(txn, t);
@@ -190,7 +192,7 @@ static void delete_done(storage_write_t *w, int status)
     if (!status && !dw->base.gone) {
         t->dropped = true;
         catalog_unpublish(t);
-    } else if (status && !dw->base.gone) {
+    } else if (status && dw->applied && !dw->base.gone) {
         /* Still there: its dropped DBIs' handles were closed by the failed
          * transaction, and its stream is still enabled. */
         t->stream_id = dw->stream_id;

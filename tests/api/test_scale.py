@@ -282,11 +282,16 @@ def test_counts_exact_after_an_index_backfill(ddb):
                                                              "KeyType": "HASH"}],
                          "Projection": {"ProjectionType": "INCLUDE",
                                         "NonKeyAttributes": ["v"]}}}])
-    # writes during the backfill are counted once, not twice
+    # writes during the backfill (new index keys, and the same ones with
+    # other values, also on items it has not reached yet) are counted once
     for _ in range(100):
         i = rng.randrange(1500)
         ddb.put_item(TableName=name, Item={"pk": {"S": "k%d" % i}, "g": {"S": "new"},
                                            "v": {"S": "w" * rng.randrange(10)}})
+        i = rng.randrange(1500)
+        ddb.update_item(TableName=name, Key={"pk": {"S": "k%d" % i}},
+                        UpdateExpression="SET v = :v",
+                        ExpressionAttributeValues={":v": {"S": "s" * rng.randrange(90)}})
     wait_active(ddb, name, timeout=60)
     full = assert_counts_exact(ddb, name)
     assert full["late"][0] >= 1125
