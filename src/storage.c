@@ -161,13 +161,17 @@ static void space_refresh(void)
     set_low(st.low ? room < 2 * reserve : room < reserve, room, reserve, bound);
 }
 
-/* A transaction failed for want of space: one line for it, and writes
- * that do not free space wait until enough is free. */
+/* A transaction (of `writes` writes; 0: a background job's step) failed
+ * for want of space: one line for it, and writes that do not free space
+ * wait until enough is free. */
 static void space_failed(int rc, size_t writes)
 {
-    log_error("storage: a write transaction of %zu write%s failed: %s; reads go on, writes other "
-              "than deletes are refused until space is freed",
-              writes, writes == 1 ? "" : "s", space_cause(rc));
+    char what[64];
+    if (writes) snprintf(what, sizeof what, "a write transaction of %zu write%s", writes,
+                         writes == 1 ? "" : "s");
+    else snprintf(what, sizeof what, "a background job's step");
+    log_error("storage: %s failed: %s; reads go on, writes other than deletes are refused until "
+              "space is freed", what, space_cause(rc));
     st.low = st.low_logged = true;
 }
 

@@ -624,3 +624,41 @@ def test_long_scan_under_writes_keeps_the_file_bounded(spawn_server):
     # write, so tens of MB here).
     assert after <= before * 1.25 + (4 << 20), (before, after, writes[0])
     assert srv.stop() == 0, srv.log_tail()
+
+
+# --------------------------------------------------------------------------
+# A data directory written before counts were kept
+
+
+@pytest.mark.skipif(not os.environ.get("DDBD_PREVIOUS_BIN"),
+                    reason="needs DDBD_PREVIOUS_BIN: a ddbd built before item counts were "
+                           "stored (e.g. git revision bcf639f)")
+def test_data_directory_without_counts_is_counted_once(spawn_server, tmp_path):
+    from conftest import Server
+    data = tmp_path / "old"
+    data.mkdir()
+    old = Server(binary=os.environ["DDBD_PREVIOUS_BIN"], data_dir=data).start()
+    try:
+        c = make_client(old.endpoint)
+        name = create_indexed(c)
+        random_writes(c, name, random.Random(11), 300)
+        expected = full_counts(c, name)
+        assert old.stop() == 0, old.log_tail()
+    finally:
+        if old.alive():
+            old.kill()
+        old.cleanup()
+    srv = spawn_server(data_dir=data)
+    log = open(srv.logpath).read()
+    assert "without stored counts" in log
+    assert "items read at start-up: %d" % (
+        expected[None][0] + sum(n for ix, (n, _) in expected.items() if ix)) in log
+    c = make_client(srv.endpoint)
+    assert described_counts(c, name) == expected
+    random_writes(c, name, random.Random(12), 50)
+    expected = assert_counts_exact(c, name)
+    assert srv.stop() == 0, srv.log_tail()
+    srv2 = spawn_server(data_dir=data)  # counted once: stored from then on
+    assert "items read at start-up: 0" in open(srv2.logpath).read()
+    assert described_counts(make_client(srv2.endpoint), name) == expected
+    assert srv2.stop() == 0, srv2.log_tail()
