@@ -630,14 +630,47 @@ def test_long_scan_under_writes_keeps_the_file_bounded(spawn_server):
 # A data directory written before counts were kept
 
 
-@pytest.mark.skipif(not os.environ.get("DDBD_PREVIOUS_BIN"),
-                    reason="needs DDBD_PREVIOUS_BIN: a ddbd built before item counts were "
-                           "stored (e.g. git revision bcf639f)")
-def test_data_directory_without_counts_is_counted_once(spawn_server, tmp_path):
+def drop_stored_counts(data_dir):
+    """Make data_dir what a ddbd that kept no counts wrote: the same data
+    without the "stats" DBI (dropped with LMDB itself, the server stopped)."""
+    import ctypes
+    import ctypes.util
+    path = ctypes.util.find_library("lmdb")
+    if not path:
+        pytest.skip("liblmdb is not installed: cannot take the counts out of a data directory")
+    lib = ctypes.CDLL(path)
+    lib.mdb_strerror.restype = ctypes.c_char_p
+    env, txn, dbi = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_uint()
+
+    def check(rc):
+        assert rc == 0, lib.mdb_strerror(rc).decode()
+
+    check(lib.mdb_env_create(ctypes.byref(env)))
+    try:
+        check(lib.mdb_env_set_maxdbs(env, 64))
+        check(lib.mdb_env_open(env, str(data_dir).encode(), 0, 0o644))
+        check(lib.mdb_txn_begin(env, None, 0, ctypes.byref(txn)))
+        rc = lib.mdb_dbi_open(txn, b"stats", 0, ctypes.byref(dbi))
+        if rc == 0:
+            rc = lib.mdb_drop(txn, dbi, 1)
+        if rc:
+            lib.mdb_txn_abort(txn)
+            check(rc)
+        check(lib.mdb_txn_commit(txn))
+    finally:
+        lib.mdb_env_close(env)
+
+
+def fill_old_directory(data, origin):
+    """Write a table with indexes into data as a ddbd without stored counts
+    would have; its full counts."""
     from conftest import Server
-    data = tmp_path / "old"
-    data.mkdir()
-    old = Server(binary=os.environ["DDBD_PREVIOUS_BIN"], data_dir=data).start()
+    binary = os.environ.get("DDBD_PREVIOUS_BIN") if origin == "previous" else None
+    if origin == "previous" and not binary:
+        pytest.skip("needs DDBD_PREVIOUS_BIN: a ddbd built before item counts were stored "
+                    "(e.g. git revision bcf639f)")
+    kwargs = {"binary": binary} if binary else {}
+    old = Server(data_dir=data, **kwargs).start()
     try:
         c = make_client(old.endpoint)
         name = create_indexed(c)
@@ -648,6 +681,16 @@ def test_data_directory_without_counts_is_counted_once(spawn_server, tmp_path):
         if old.alive():
             old.kill()
         old.cleanup()
+    if origin == "dropped":
+        drop_stored_counts(data)
+    return name, expected
+
+
+@pytest.mark.parametrize("origin", ["dropped", "previous"])
+def test_data_directory_without_counts_is_counted_once(spawn_server, tmp_path, origin):
+    data = tmp_path / "old"
+    data.mkdir()
+    name, expected = fill_old_directory(data, origin)
     srv = spawn_server(data_dir=data)
     log = open(srv.logpath).read()
     assert "without stored counts" in log
@@ -659,6 +702,8 @@ def test_data_directory_without_counts_is_counted_once(spawn_server, tmp_path):
     expected = assert_counts_exact(c, name)
     assert srv.stop() == 0, srv.log_tail()
     srv2 = spawn_server(data_dir=data)  # counted once: stored from then on
-    assert "items read at start-up: 0" in open(srv2.logpath).read()
+    log2 = open(srv2.logpath).read()
+    assert "items read at start-up: 0" in log2
+    assert "without stored counts" not in log2
     assert described_counts(make_client(srv2.endpoint), name) == expected
     assert srv2.stop() == 0, srv2.log_tail()
