@@ -79,6 +79,21 @@ function M.query_table_put_request(key)
     return put_head .. #body .. "\r\n\r\n" .. body
 end
 
+-- BatchWriteItem of the query table's items first .. first + n - 1 (the fast loader).
+function M.query_table_batch_request(first, n)
+    local parts = {}
+    for i = 0, n - 1 do
+        local key = first + i
+        local off = math.random(1, 73)
+        local part = math.floor(key / 10)
+        parts[#parts + 1] = '{"PutRequest":{"Item":{"pk":{"S":"p' .. part .. '"},"sk":{"N":"'
+            .. (key % 10) .. '"},"g":{"S":"g' .. part .. '"},"payload":{"S":"'
+            .. payload_pool:sub(off, off + 71) .. '"}}}}'
+    end
+    local body = '{"RequestItems":{"benchq":[' .. table.concat(parts, ",") .. ']}}'
+    return bwrite_head .. #body .. "\r\n\r\n" .. body
+end
+
 -- Query of one random partition's ten items (forward, reverse, or through the GSI).
 function M.query_request(forward, by_index)
     local part = math.random(0, math.floor(M.items / 10) - 1)

@@ -6,7 +6,7 @@
 --   counter  UpdateItem SET #c = #c + :one (an atomic counter)
 --   cput     PutItem with ConditionExpression attribute_exists(pk) (the condition holds)
 --   query, query-rev, query-gsi   Query of one partition's 10 items of the query table
---   get-q    GetItem on the query table
+--   get-q    GetItem on the query table; put-q  PutItem replacing one of its items
 --   bwrite   BatchWriteItem of 25 items; bget BatchGetItem of 100 keys
 --   transfer TransactWriteItems of two conditional counter updates
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
@@ -21,6 +21,7 @@ local builders = {
     ["query-rev"] = function() return bench.query_request(false, false) end,
     ["query-gsi"] = function() return bench.query_request(true, true) end,
     ["get-q"] = bench.query_table_get_request,
+    ["put-q"] = bench.query_table_put_request,
     bwrite = function() return bench.batch_write_request() end,
     bget = function() return bench.batch_get_request() end,
     transfer = function() return bench.transfer_request() end,

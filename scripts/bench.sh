@@ -12,7 +12,10 @@
 # range of the workloads, default 100000), DDBD_BIN (the server, default build/ddbd), TMPDIR
 # (where data directories are made), BENCH_STREAM_RECORDS (changes written to a table with a
 # stream and read back with GetRecords, default 1000000), BENCH_TTL_ITEMS (due items the TTL
-# deleter removes, default 100000), BENCH_BASELINE (another ddbd binary) or BENCH_BASELINE_REF
+# deleter removes, default 100000), BENCH_LARGE_ITEMS (the large data directory of the size
+# section: start-up and memory on it, latency at 10^4, 10^6 and this many items; default
+# 10000000), BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS),
+# BENCH_BASELINE (another ddbd binary) or BENCH_BASELINE_REF
 # (a git revision to build one from): GetItem at 16 connections is then run on both builds,
 # alternately, and their ratio printed.
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
@@ -372,6 +375,79 @@ if [ $failed = 0 ]; then
     fi
 fi
 
+# 3c. Size: start-up time (spawn to the first answered request) and resident memory after start
+# on an empty data directory and on one of BENCH_LARGE_ITEMS items (generated here as fast as
+# the server takes them: BatchWriteItem of 25 at 64 connections), the second with the data
+# file's pages warm and then dropped from the page cache (cold); and GetItem / PutItem / Query
+# p50 and p99 at 16 connections at 10^4, 10^6 and BENCH_LARGE_ITEMS items (sizes above it
+# skipped).  Its own server and data directory (query-table layout, no index).
+large_items=${BENCH_LARGE_ITEMS:-10000000}
+scale_seconds=${BENCH_SCALE_SECONDS:-$run_seconds}
+declare -A scale
+# restart_measure LABEL DIR: stop the scale server, start it again on DIR; keeps the time to
+# its first answered request and its memory 0.2 s later.
+restart_measure() {
+    stop_server "$ddbd_pid"
+    start_ddbd "$2" "$logs/ddbd-scale.stderr" || return 1
+    scale[$1/start]=$(awk -v u="$start_us" 'BEGIN {printf "%.1f", u / 1000}')
+    sleep 0.2
+    scale[$1/rss]=$(memory "$ddbd_pid")
+}
+if [ $failed = 0 ] && [[ $large_items =~ ^[1-9][0-9]*$ ]]; then
+    main_pid=$ddbd_pid main_port=$port
+    echo "== size: start-up and memory on an empty data directory"
+    start_ddbd "$work/scale" "$logs/ddbd-scale.stderr" || die "the scale server did not start"
+    restart_measure empty "$work/scale" || failed=1
+    ddb CreateTable '{"TableName":"benchq","BillingMode":"PAY_PER_REQUEST",
+      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
+        {"AttributeName":"sk","AttributeType":"N"}],
+      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}]
+      }' >/dev/null || die "CreateTable benchq (scale) failed: $(cat "$work/body")"
+    scale_sizes=()
+    for size in 10000 1000000 "$large_items"; do
+        [ "$size" -le "$large_items" ] || continue
+        [ ${#scale_sizes[@]} -gt 0 ] && [ "$size" -le "${scale_sizes[-1]}" ] && continue
+        scale_sizes+=("$size")
+    done
+    loaded=0
+    for size in "${scale_sizes[@]}"; do
+        [ $failed = 0 ] || break
+        echo "== size: load items $loaded..$((size - 1)) (BatchWriteItem of 25, 64 connections)"
+        t0=${EPOCHREALTIME/./}
+        run_items=$((size - loaded)) load_from=$loaded \
+            wrk_run "load-scale-$size" load-qb 64 "$port" "$ddbd_pid" \
+            -d $((120 + (size - loaded) / 2000))s >/dev/null || { failed=1; break; }
+        scale[$size/load_s]=$(awk -v a="$t0" -v b="${EPOCHREALTIME/./}" -v n=$((size - loaded)) \
+            'BEGIN {printf "%.1f s, %.0f items/s", (b - a) / 1e6, n * 1e6 / (b - a)}')
+        loaded=$size
+        for w in get-q put-q query; do
+            run_items=$size wrk_run "scale-$w@$size" "$w" 16 "$port" "$ddbd_pid" \
+                -d "${scale_seconds}s" || failed=1
+            scale[$w/$size]=${result[scale-$w@$size/16]:-}
+        done
+        ddbd_alive "the size workloads at $size items" || { failed=1; break; }
+    done
+    if [ $failed = 0 ]; then
+        scale[data]=$(du -h "$work/scale/data.mdb" | cut -f1)
+        echo "== size: start-up and memory on $large_items items (${scale[data]}), warm cache"
+        restart_measure warm "$work/scale" || failed=1
+        echo "== size: the same with the data file dropped from the page cache (cold)"
+        stop_server "$ddbd_pid"
+        "$PY" -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$work/scale/data.mdb" || failed=1
+        start_ddbd "$work/scale" "$logs/ddbd-scale.stderr" || failed=1
+        scale[cold/start]=$(awk -v u="$start_us" 'BEGIN {printf "%.1f", u / 1000}')
+        sleep 0.2
+        scale[cold/rss]=$(memory "$ddbd_pid")
+        ddb DescribeTable '{"TableName":"benchq"}' | grep -o '"ItemCount":[0-9]*' >"$work/count"
+        scale[count]=$(cut -d: -f2 "$work/count")
+    fi
+    kill -0 "$ddbd_pid" 2>/dev/null && stop_server "$ddbd_pid"
+    rm -rf "$work/scale"
+    ddbd_pid=$main_pid port=$main_port
+fi
+
 # 4. Memory after the workloads, and a clean shutdown.
 if [ $failed = 0 ] || kill -0 "$ddbd_pid" 2>/dev/null; then
     mem_after=$(memory "$ddbd_pid")
@@ -498,4 +574,26 @@ done
 [ -n "${scan_line:-}" ] && echo "full scan: $(field "$scan_line" items) items in" \
     "$(field "$scan_line" seconds) s = $(field "$scan_line" items_per_s) items/s" \
     "($(field "$scan_line" pages) pages of 1 MB, client JSON decoding included)"
+if [ -n "${scale[empty/start]:-}" ]; then
+    echo
+    echo "size (query-table layout, 16 connections): start-up to the first answer and memory"
+    echo "  empty data directory: ${scale[empty/start]} ms; ${scale[empty/rss]}"
+    [ -n "${scale[warm/start]:-}" ] && echo "  $large_items items (${scale[data]}), warm:" \
+        "${scale[warm/start]} ms; ${scale[warm/rss]}"
+    [ -n "${scale[cold/start]:-}" ] && echo "  $large_items items, cold page cache:" \
+        "${scale[cold/start]} ms; ${scale[cold/rss]}; ItemCount then ${scale[count]:-?}"
+    printf '%-8s %10s %9s %8s %8s %7s   %s\n' workload items ops/s p50_ms p99_ms errors load
+    for w in get-q put-q query; do
+        for size in "${scale_sizes[@]}"; do
+            r=${scale[$w/$size]:-}
+            if [ -z "$r" ]; then
+                printf '%-8s %10s %9s\n' "$w" "$size" "not run"
+                continue
+            fi
+            printf '%-8s %10s %9s %8.3f %8.3f %7s   %s\n' "$w" "$size" "$(field "$r" ops_per_s)" \
+                "$(field "$r" p50_us)e-3" "$(field "$r" p99_us)e-3" "$(errors_of "$r")" \
+                "$([ $w = get-q ] && echo "${scale[$size/load_s]:-}")"
+        done
+    done
+fi
 exit $failed

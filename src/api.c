@@ -148,7 +148,8 @@ static void resume_backfills(void)
 int api_open(const api_config_t *cfg)
 {
     catalog_init(cfg->region);
-    if (storage_open(cfg->data_dir, cfg->in_memory) != 0) return -1;
+    if (storage_open(cfg->data_dir, cfg->in_memory, cfg->storage_map_size) != 0) return -1;
+    storage_on_rollback(streams_resync);
     int rc = storage_run_sync(load_catalog, (void *)cfg);
     if (rc) {
         log_error("cannot load the catalog: %s", mdb_strerror(rc));

@@ -69,6 +69,7 @@ typedef struct {
     double ttl_delay_s, ttl_cooldown_s;
     /* "host:port" this server listens on (DescribeEndpoints) */
     const char *endpoint;
+    size_t storage_map_size; /* bytes of data at most (storage.h) */
 } api_config_t;
 
 /* Open storage and start the writer.  Returns 0, or -1 after logging why. */

@@ -974,8 +974,6 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
             copy->indexes[i].status = INDEX_CREATING;
         }
     }
-    copy->item_count = atomic_load(&from->item_count);
-    copy->size_bytes = atomic_load(&from->size_bytes);
     copy->decreases_today = from->decreases_today;
 }
 
@@ -1099,17 +1097,37 @@ static void render_settings(buf_t *b, const table_t *t)
     buf_printf(b, ",\"DeletionProtectionEnabled\":%s", t->deletion_protection ? "true" : "false");
 }
 
-/* TableSizeBytes, ItemCount, TableArn and TableId, after a comma. */
-static void render_identity(buf_t *b, const table_t *t)
+int catalog_table_read_stats(MDB_txn *txn, arena_t *a, const table_t *t, catalog_stats_t *out)
 {
-    buf_printf(b, ",\"TableSizeBytes\":%lld,\"ItemCount\":%lld,\"TableArn\":\"",
-               (long long)atomic_load(&t->size_bytes), (long long)atomic_load(&t->item_count));
+    out->indexes = arena_calloc(a, (t->index_count + 1) * sizeof *out->indexes);
+    int rc = stats_get(txn, t->dbi_name, &out->table);
+    for (size_t i = 0; !rc && i < t->index_count; i++)
+        rc = stats_get(txn, t->indexes[i].dbi_name, &out->indexes[i]);
+    return rc;
+}
+
+int catalog_table_forget_stats(MDB_txn *txn, const table_t *t)
+{
+    int rc = stats_remove(txn, t->dbi_name);
+    for (size_t i = 0; !rc && i < t->index_count; i++)
+        rc = stats_remove(txn, t->indexes[i].dbi_name);
+    return rc;
+}
+
+/* TableSizeBytes, ItemCount, TableArn and TableId, after a comma. */
+static void render_identity(buf_t *b, const table_t *t, const catalog_stats_t *stats)
+{
+    stats_t none = {0, 0};
+    const stats_t *s = stats ? &stats->table : &none;
+    buf_printf(b, ",\"TableSizeBytes\":%llu,\"ItemCount\":%llu,\"TableArn\":\"",
+               (unsigned long long)s->bytes, (unsigned long long)s->items);
     catalog_table_arn(t, b);
     buf_append_str(b, "\",");
     put_str(b, "TableId", t->id);
 }
 
-void catalog_table_render_description(buf_t *b, const table_t *t, const char *status)
+void catalog_table_render_description(buf_t *b, const table_t *t, const char *status,
+                                      const catalog_stats_t *stats)
 {
     buf_putc(b, '{');
     render_attrs(b, t);
@@ -1121,7 +1139,7 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
     put_str(b, "TableStatus", status);
     buf_printf(b, ",\"CreationDateTime\":%.3f,", t->created);
     render_throughput(b, t, t->pay_per_request ? 0 : t->rcu, t->pay_per_request ? 0 : t->wcu);
-    render_identity(b, t);
+    render_identity(b, t, stats);
     render_billing_summary(b, t);
     for (int global = 0; global < 2; global++) {
         bool any = false;
@@ -1143,7 +1161,10 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
                 render_throughput(b, t, t->pay_per_request ? 0 : ix->rcu,
                                   t->pay_per_request ? 0 : ix->wcu);
             }
-            buf_append_str(b, ",\"IndexSizeBytes\":0,\"ItemCount\":0,\"IndexArn\":\"");
+            const stats_t *is = stats && stats->indexes ? &stats->indexes[i] : NULL;
+            buf_printf(b, ",\"IndexSizeBytes\":%llu,\"ItemCount\":%llu,\"IndexArn\":\"",
+                       is ? (unsigned long long)is->bytes : 0ULL,
+                       is ? (unsigned long long)is->items : 0ULL);
             catalog_table_arn(t, b);
             buf_append_str(b, "/index/");
             buf_append_str(b, ix->name);
@@ -1155,13 +1176,13 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
     buf_putc(b, '}');
 }
 
-void catalog_table_render_deleting(buf_t *b, const table_t *t)
+void catalog_table_render_deleting(buf_t *b, const table_t *t, const catalog_stats_t *stats)
 {
     buf_putc(b, '{');
     put_str(b, "TableName", t->name);
     buf_append_str(b, ",\"TableStatus\":\"DELETING\",");
     render_throughput(b, t, t->pay_per_request ? 0 : t->rcu, t->pay_per_request ? 0 : t->wcu);
-    render_identity(b, t);
+    render_identity(b, t, stats);
     render_billing_summary(b, t);
     render_settings(b, t);
     buf_putc(b, '}');
@@ -1274,33 +1295,33 @@ size_t catalog_list(arena_t *a, const char *after, size_t limit, const char ***n
     return n;
 }
 
-/* Live statistics are not stored: they are counted once at start-up. */
-static void count_items(MDB_txn *txn, table_t *t)
+/* A data directory written before counts were kept: count t and its
+ * indexes once, and store the counts. */
+static int count_once(MDB_txn *txn, const table_t *t, uint64_t *items_read)
 {
-    MDB_cursor *c;
-    if (mdb_cursor_open(txn, t->dbi, &c)) return;
-    MDB_val k, v;
-    int64_t items = 0, bytes = 0;
-    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        const uint8_t *p = v.mv_data;
-        uint64_t size = 0;
-        varint_get(&p, p + v.mv_size, &size);
-        items++;
-        bytes += (int64_t)size;
+    stats_t counted;
+    int rc = stats_count(txn, t->dbi, &counted);
+    if (!rc) rc = stats_put(txn, t->dbi_name, &counted);
+    *items_read += counted.items;
+    for (size_t i = 0; !rc && i < t->index_count; i++) {
+        rc = stats_count(txn, t->indexes[i].dbi, &counted);
+        if (!rc) rc = stats_put(txn, t->indexes[i].dbi_name, &counted);
+        *items_read += counted.items;
     }
-    mdb_cursor_close(c);
-    t->item_count = items;
-    t->size_bytes = bytes;
+    return rc;
 }
 
 int catalog_load(MDB_txn *txn)
 {
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, storage_catalog_dbi(), &c);
+    bool uncounted;
+    int rc = stats_open(txn, &uncounted);
     if (rc) return rc;
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(txn, storage_catalog_dbi(), &c))) return rc;
     MDB_val k, v;
     arena_t *a = arena_new(0);
+    size_t indexes = 0;
+    uint64_t items_read = 0;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         arena_reset(a);
@@ -1312,14 +1333,22 @@ int catalog_load(MDB_txn *txn)
                       (const char *)k.mv_data);
             continue;
         }
-        if ((rc = catalog_table_open_dbis(txn, t))) break;
-        count_items(txn, t);
+        if ((rc = catalog_table_open_dbis(txn, t)) ||
+            (uncounted && (rc = count_once(txn, t, &items_read)))) {
+            catalog_release(t);
+            break;
+        }
+        indexes += t->index_count;
         catalog_publish(t);
         catalog_release(t);
     }
     mdb_cursor_close(c);
     arena_free(a);
-    log_info("catalog: %zu tables", reg.count);
+    if (uncounted && reg.count)
+        log_info("catalog: counted the items of a data directory without stored counts, once");
+    /* the items read here: 0 but for that one count */
+    log_info("catalog: %zu tables, %zu indexes; items read at start-up: %llu", reg.count,
+             indexes, (unsigned long long)items_read);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

@@ -1,8 +1,9 @@
 /* catalog: table and index metadata.
  *
  * A table_t is the parsed definition of one table (keys, attribute
- * definitions, billing, indexes, stream/SSE settings, tags) plus its DBI and
- * live statistics.  Definitions are persisted in the catalog DBI as the JSON
+ * definitions, billing, indexes, stream/SSE settings, tags) plus its DBIs.
+ * Its item counts and sizes are not in memory: they are kept in LMDB with
+ * the items (stats.h) and read when a description is rendered.  Definitions are persisted in the catalog DBI as the JSON
  * that catalog_table_render_definition writes and catalog_table_parse reads
  * back: the same parser validates a CreateTable request and loads a table
  * at start-up.
@@ -26,6 +27,7 @@
 #include "constraint.h"
 #include "errors.h"
 #include "json.h"
+#include "stats.h"
 #include "tags.h"
 #include "value.h"
 
@@ -115,7 +117,6 @@ typedef struct table {
     bool has_collections;
     char collections_dbi_name[40];
     MDB_dbi collections_dbi;
-    _Atomic int64_t item_count, size_bytes; /* kept by the writer */
     _Atomic int refs;
     bool dropped; /* writer thread only */
     /* The definition that replaced this one (UpdateTable with index
@@ -158,14 +159,27 @@ ddb_error_t *catalog_check_index_spec(arena_t *a, const json_value_t *spec, cons
 ddb_error_t *catalog_check_index_create(arena_t *a, const table_t *t, const json_value_t *req,
                                         const json_value_t *spec, bool on_demand);
 
+/* The counts of a table and of each of its indexes (in t->indexes order),
+ * as a description shows them. */
+typedef struct {
+    stats_t table;
+    stats_t *indexes;
+} catalog_stats_t;
+/* Read them in txn (the arena holds the index array). */
+int catalog_table_read_stats(MDB_txn *txn, arena_t *a, const table_t *t, catalog_stats_t *out);
+/* Delete the stored counts of t and its indexes (DeleteTable). */
+int catalog_table_forget_stats(MDB_txn *txn, const table_t *t);
+
 void catalog_table_render_definition(buf_t *b, const table_t *t);
 /* Store t's definition in the catalog DBI (writer thread). */
 int catalog_table_store(MDB_txn *txn, const table_t *t);
-/* A TableDescription object for the given TableStatus. */
-void catalog_table_render_description(buf_t *b, const table_t *t, const char *status);
+/* A TableDescription object for the given TableStatus; stats NULL: all
+ * counts zero (a new table). */
+void catalog_table_render_description(buf_t *b, const table_t *t, const char *status,
+                                      const catalog_stats_t *stats);
 /* The TableDescription DeleteTable returns: TableStatus DELETING, without
  * the key schema, attribute definitions, creation time or indexes. */
-void catalog_table_render_deleting(buf_t *b, const table_t *t);
+void catalog_table_render_deleting(buf_t *b, const table_t *t, const catalog_stats_t *stats);
 
 /* A copy of p in arena a (a table's, to change and publish). */
 table_policies_t *catalog_policies_copy(arena_t *a, const table_policies_t *p);
@@ -173,7 +187,7 @@ table_policies_t *catalog_policies_copy(arena_t *a, const table_policies_t *p);
 /* A private copy of a table's definition (same id and DBIs), to change
  * before catalog_replace(); one reference. */
 table_t *catalog_table_clone(const table_t *t);
-/* Give copy the DBI handles, statistics and table-level settings (billing,
+/* Give copy the DBI handles and table-level settings (billing,
  * throughput, stream, protection, class, TTL) of from, and the index states
  * of every index both have (an index only copy has keeps status CREATING and
  * no DBI yet). */
@@ -200,7 +214,10 @@ void catalog_stream_arn(buf_t *b, const char *table, const char *label);
 
 void catalog_init(const char *region);
 const char *catalog_region(void);
-/* Load every stored table (start-up, inside a write transaction). */
+/* Load every stored table (start-up, inside a write transaction).  Reads
+ * no item: the counts are stored (stats.h), except in a data directory
+ * written before they were, where every table and index is counted once
+ * and the counts stored. */
 int catalog_load(MDB_txn *txn);
 /* A live table by name with a reference held, or NULL. */
 table_t *catalog_acquire(const char *name, size_t len);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
 #include "storage.h"
 
 static const value_t *attr(const value_t *item, const char *name)
@@ -89,18 +90,34 @@ static void project_entry(arena_t *a, const table_t *t, const index_def_t *ix,
     }
 }
 
-int index_put_entry(MDB_txn *txn, arena_t *a, const table_t *t, const index_def_t *ix,
-                    const value_t *item, buf_t *scratch)
+/* Write item's entry in ix at key (len bytes); *size is the entry's item
+ * size.  flags: mdb_put's (MDB_NOOVERWRITE keeps an entry already there, and
+ * *size is then 0). */
+static int put_entry(MDB_txn *txn, arena_t *a, const table_t *t, const index_def_t *ix,
+                     const value_t *item, const uint8_t *key, size_t len, unsigned flags,
+                     buf_t *scratch, size_t *size)
 {
-    uint8_t key[KEYCODEC_MAX_KEY];
-    size_t len;
-    if (!index_entry_key(t, ix, item, key, &len)) return 0;
     value_t entry;
     project_entry(a, t, ix, item, &entry);
+    *size = value_item_size(&entry);
     scratch->len = 0;
-    value_item_encode(scratch, &entry, value_item_size(&entry));
-    MDB_val k = {len, key}, v = {scratch->len, scratch->data};
-    return mdb_put(txn, ix->dbi, &k, &v, 0);
+    value_item_encode(scratch, &entry, *size);
+    MDB_val k = {len, (void *)key}, v = {scratch->len, scratch->data};
+    int rc = mdb_put(txn, ix->dbi, &k, &v, flags);
+    if (rc == MDB_KEYEXIST) {
+        *size = 0;
+        return 0;
+    }
+    return rc;
+}
+
+/* The item size of item's entry in ix (it has one). */
+static size_t entry_size(arena_t *a, const table_t *t, const index_def_t *ix, const value_t *item)
+{
+    if (ix->projection == PROJECTION_ALL) return value_item_size(item);
+    value_t entry;
+    project_entry(a, t, ix, item, &entry);
+    return value_item_size(&entry);
 }
 
 int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_item,
@@ -115,12 +132,29 @@ int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_
         size_t old_len = 0, new_len = 0;
         bool had = old_item && index_entry_key(t, ix, old_item, old_key, &old_len);
         bool has = new_item && index_entry_key(t, ix, new_item, new_key, &new_len);
-        if (had && (!has || old_len != new_len || memcmp(old_key, new_key, old_len) != 0)) {
+        bool same = had && has && old_len == new_len && memcmp(old_key, new_key, old_len) == 0;
+        if (same && ix->status == INDEX_CREATING) {
+            /* a backfill may not have reached the old item yet */
+            MDB_val k = {old_len, old_key}, v;
+            rc = mdb_get(txn, ix->dbi, &k, &v);
+            if (rc == MDB_NOTFOUND) had = same = false, rc = 0;
+            if (rc) break;
+        }
+        int64_t items = 0, bytes = 0;
+        if (had && !same) {
             MDB_val k = {old_len, old_key};
             rc = mdb_del(txn, ix->dbi, &k, NULL);
-            if (rc == MDB_NOTFOUND) rc = 0;
+            if (rc == 0) items--, bytes -= (int64_t)entry_size(a, t, ix, old_item);
+            else if (rc == MDB_NOTFOUND) rc = 0;
         }
-        if (!rc && has) rc = index_put_entry(txn, a, t, ix, new_item, &encoded);
+        if (!rc && has) {
+            size_t size;
+            rc = put_entry(txn, a, t, ix, new_item, new_key, new_len, 0, &encoded, &size);
+            bytes += (int64_t)size;
+            if (same) bytes -= (int64_t)entry_size(a, t, ix, old_item);
+            else items++;
+        }
+        if (!rc) rc = stats_add(txn, ix->dbi_name, items, bytes);
     }
     buf_free(&encoded);
     return rc;
@@ -184,13 +218,16 @@ typedef struct {
     storage_job_t job;
     table_t *table; /* a version with the index; writes follow catalog_latest() */
     char *name;
-    table_walk_t walk;
+    table_walk_t walk; /* committed progress */
+    table_walk_t next; /* the progress of the step in flight */
     arena_t *arena;
     buf_t scratch;
-    /* the step in progress */
+    /* the step in flight */
     MDB_txn *txn;
     const table_t *latest;
     const index_def_t *index;
+    int64_t step_items, step_bytes; /* entries it added */
+    table_t *activated; /* the last step: the definition with the index ACTIVE */
 } backfill_t;
 
 static const index_def_t *backfill_index(const table_t *t, const char *name)
@@ -199,10 +236,21 @@ static const index_def_t *backfill_index(const table_t *t, const char *name)
     return ix && ix->status == INDEX_CREATING ? ix : NULL;
 }
 
+/* An entry a write made since the index was added is left as it is: it
+ * is the same as the one the item would get now. */
 static int backfill_visit(void *ctx, const MDB_val *key, const value_t *item)
 {
     backfill_t *b = ctx;
-    return index_put_entry(b->txn, b->arena, b->latest, b->index, item, &b->scratch);
+    uint8_t ikey[KEYCODEC_MAX_KEY];
+    size_t len, size;
+    if (!index_entry_key(b->latest, b->index, item, ikey, &len)) return 0;
+    int rc = put_entry(b->txn, b->arena, b->latest, b->index, item, ikey, len, MDB_NOOVERWRITE,
+                       &b->scratch, &size);
+    if (!rc && size) {
+        b->step_items++;
+        b->step_bytes += (int64_t)size;
+    }
+    return rc;
 }
 
 static int backfill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
@@ -217,13 +265,33 @@ static int backfill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
     b->txn = txn;
     b->latest = t;
     b->index = ix;
+    b->next = b->walk;
+    b->step_items = b->step_bytes = 0;
     bool done;
-    int rc = table_walk_step(txn, t, &b->walk, BACKFILL_STEP_ITEMS, b->arena, backfill_visit, b,
+    int rc = table_walk_step(txn, t, &b->next, BACKFILL_STEP_ITEMS, b->arena, backfill_visit, b,
                              &done);
+    if (!rc) rc = stats_add(txn, ix->dbi_name, b->step_items, b->step_bytes);
     if (rc || !done) return rc;
-    ((index_def_t *)ix)->status = INDEX_ACTIVE; /* writer thread only */
+    /* The index becomes ACTIVE in a new version of the definition, published
+     * once this step is committed (backfill_settle). */
+    table_t *next = catalog_table_clone(t);
+    ((index_def_t *)catalog_table_index(next, b->name, strlen(b->name)))->status = INDEX_ACTIVE;
+    if ((rc = catalog_table_store(txn, next))) {
+        catalog_release(next);
+        return rc;
+    }
+    b->activated = next;
     *finished = true;
-    return catalog_table_store(txn, t);
+    return 0;
+}
+
+static void backfill_settle(storage_job_t *job, bool committed)
+{
+    backfill_t *b = (backfill_t *)job;
+    if (committed) b->walk = b->next;
+    if (committed && b->activated) catalog_replace(catalog_latest(b->table), b->activated);
+    if (b->activated) catalog_release(b->activated);
+    b->activated = NULL;
 }
 
 static void backfill_done(storage_job_t *job, bool aborted)
@@ -241,6 +309,7 @@ void index_backfill_start(table_t *t, const char *name)
     backfill_t *b = calloc(1, sizeof *b);
     if (!b) abort();
     b->job.step = backfill_step;
+    b->job.settle = backfill_settle;
     b->job.done = backfill_done;
     catalog_retain(t);
     b->table = t;

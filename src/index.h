@@ -37,12 +37,9 @@ bool index_entry_key(const table_t *t, const index_def_t *ix, const value_t *ite
 /* The table key of an item (keycodec_item_key of its key attributes). */
 size_t index_table_key(const table_t *t, const value_t *item, uint8_t out[KEYCODEC_MAX_KEY]);
 
-/* Write item's entry in ix (if it has one). */
-int index_put_entry(MDB_txn *txn, arena_t *a, const table_t *t, const index_def_t *ix,
-                    const value_t *item, buf_t *scratch);
-
 /* Replace old's entries (NULL: none) by new's (NULL: none) in every index
- * of t.  Writer thread, inside the item's transaction. */
+ * of t, and keep each index's counts (stats.h).  Writer thread, inside the
+ * item's transaction. */
 int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_item,
                  const value_t *new_item);
 

@@ -11,11 +11,13 @@
 #include "api.h"
 #include "log.h"
 #include "server.h"
+#include "storage.h"
 
 #define DDBD_VERSION "0.1.0"
 
 #define MAIN_MAX_TIMEOUT_S 86400.0            /* a day */
 #define MAIN_MAX_BYTES (1024.0 * 1024 * 1024) /* 1 GiB */
+#define MAIN_MAX_MAP_SIZE ((size_t)64 << 40)  /* 64 TiB, well inside 47-bit address space */
 
 static void usage(FILE *f)
 {
@@ -23,6 +25,7 @@ static void usage(FILE *f)
             "usage: ddbd [--port N] [--bind ADDR] [--data-dir DIR | --in-memory] [--region R]\n"
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
+            "            [--storage-map-size BYTES]\n"
             "            [limits...] [--help] [--version]\n"
             "\n"
             "  --port N        TCP port to listen on (default 8000)\n"
@@ -38,6 +41,9 @@ static void usage(FILE *f)
             "  --ttl-delay S     expired items are deleted within about S seconds (default 1)\n"
             "  --ttl-cooldown S  a table's TTL setting may change once per S seconds\n"
             "                    (default 3600, as the service)\n"
+            "  --storage-map-size BYTES  the most data the data directory may hold, with an\n"
+            "                    optional K, M, G or T suffix (default 256G; address space\n"
+            "                    only, the file grows as it is used)\n"
             "\n"
             "limits (SECONDS may have a fraction, e.g. 0.5):\n"
             "  --header-timeout SECONDS  to receive a request's line and headers, from its\n"
@@ -93,6 +99,25 @@ static bool parse_size(const char *s, double lo, double hi, size_t *out)
     return true;
 }
 
+/* Bytes with an optional binary suffix (K, M, G, T), in [lo, hi]. */
+static bool parse_bytes(const char *s, size_t lo, size_t hi, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s < '0' || *s > '9' || errno) return false;
+    static const char suffixes[] = "KMGT";
+    const char *at = *end ? strchr(suffixes, *end) : NULL;
+    if (*end && (!at || end[1])) return false;
+    for (int shift = at ? (int)(at - suffixes) + 1 : 0; shift > 0; shift--) {
+        if (v > hi / 1024) return false;
+        v *= 1024;
+    }
+    if (v < lo || v > hi) return false;
+    *out = (size_t)v;
+    return true;
+}
+
 /* Seconds, possibly with a fraction, from 1 ms to a day; kept in ms. */
 static bool parse_seconds(const char *s, unsigned *out_ms)
 {
@@ -113,7 +138,8 @@ int main(int argc, char **argv)
     api_config_t api = {.data_dir = "./data", .in_memory = false, .region = "us-east-1",
                         .stream_retention_s = 86400, .stream_shard_lifetime_s = 14400,
                         .stream_iterator_lifetime_s = 900,
-                        .ttl_delay_s = 1, .ttl_cooldown_s = 3600};
+                        .ttl_delay_s = 1, .ttl_cooldown_s = 3600,
+                        .storage_map_size = STORAGE_DEFAULT_MAP_SIZE};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -166,6 +192,8 @@ int main(int argc, char **argv)
             ok = parse_duration(next, 0.05, &api.ttl_delay_s);
         } else if (strcmp(arg, "--ttl-cooldown") == 0) {
             ok = parse_duration(next, 0, &api.ttl_cooldown_s);
+        } else if (strcmp(arg, "--storage-map-size") == 0) {
+            ok = parse_bytes(next, STORAGE_MIN_MAP_SIZE, MAIN_MAX_MAP_SIZE, &api.storage_map_size);
         } else {
             ok = known = false;
         }

@@ -1,20 +1,31 @@
 /* storage: LMDB environment and the group-commit writer; see storage.h. */
 #include "storage.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
 
-#define STORAGE_MAP_SIZE ((size_t)256 << 30) /* address space only; files grow as used */
 #define STORAGE_MAX_DBS 8192
 #define STORAGE_MAX_READERS 1024
+/* The reserve: a sixteenth of the capacity (the map, or the file system
+ * when that is smaller), within these bounds.  Under it only deletes run;
+ * other writes come back once twice as much is free. */
+#define RESERVE_MIN ((size_t)128 << 10)
+#define RESERVE_MAX ((size_t)64 << 20)
+/* While space is low and nothing is queued: how often to look again (the
+ * file system may have been given room by others). */
+#define LOW_RECHECK_MS 500
+#define MAX_OBSERVERS 4
 
 static struct {
     MDB_env *env;
@@ -28,7 +39,15 @@ static struct {
     storage_job_t *jobs, *jobs_tail;
     bool stopping;
     bool running;
-    int64_t write_time_ms; /* writer thread */
+    /* writer thread */
+    int64_t write_time_ms;
+    storage_write_t **batch; /* the writes being processed */
+    size_t batch_cap;
+    size_t page_size;
+    bool low;         /* writes that do not free space are refused */
+    bool low_logged;  /* the shortage was logged; its end will be too */
+    void (*observers[MAX_OBSERVERS])(MDB_txn *committed);
+    size_t nobservers;
 } st;
 
 int64_t storage_write_time_ms(void) { return st.write_time_ms; }
@@ -61,56 +80,198 @@ int storage_run_sync(int (*fn)(MDB_txn *txn, void *arg), void *arg)
     return mdb_txn_commit(txn);
 }
 
-/* --- writer ----------------------------------------------------------------- */
+/* --- space ---------------------------------------------------------------- */
 
-static void batch_finish(storage_write_t *w, int status)
+static bool space_error(int rc)
 {
-    while (w) {
-        storage_write_t *next = w->next;
-        w->done(w, status);
-        w = next;
+    return rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT || rc == EFBIG || rc == EIO;
+}
+
+static const char *space_cause(int rc)
+{
+    switch (rc) {
+    case MDB_MAP_FULL: return "the storage map is full (see --storage-map-size)";
+    case ENOSPC: return "the file system of the data directory is full (ENOSPC)";
+    case EDQUOT: return "the disk quota of the data directory is used up (EDQUOT)";
+    case EFBIG: return "the data file cannot grow (EFBIG)";
+    default: return "an I/O error writing the data file (EIO; a full file system?)";
     }
 }
 
-/* Apply writes [first, until) in one transaction and commit. */
-static int batch_run(storage_write_t *first, storage_write_t *until)
+/* Pages on the free list of the committed state: freed by deletes and
+ * rewrites, reused before the file grows. */
+static size_t free_pages(void)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin(st.env, NULL, MDB_RDONLY, &txn)) return 0;
+    MDB_cursor *c;
+    size_t pages = 0;
+    if (mdb_cursor_open(txn, 0 /* LMDB's free-list DBI */, &c) == 0) {
+        MDB_val k, v;
+        while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
+            size_t count; /* each record: a count, then that many page numbers */
+            if (v.mv_size < sizeof count) continue;
+            memcpy(&count, v.mv_data, sizeof count);
+            pages += count;
+        }
+        mdb_cursor_close(c);
+    }
+    mdb_txn_abort(txn);
+    return pages;
+}
+
+static void set_low(bool low, size_t room, size_t reserve, const char *bound)
+{
+    if (low && !st.low_logged) {
+        log_warn("storage: %zu KiB free in %s, under the reserve of %zu KiB: writes other than "
+                 "deletes are refused until space is freed", room >> 10, bound, reserve >> 10);
+        st.low_logged = true;
+    } else if (!low && st.low) {
+        log_info("storage: %zu KiB free again: writes are accepted", room >> 10);
+        st.low_logged = false;
+    }
+    st.low = low;
+}
+
+/* After a commit (and at open): the room left is the free pages plus how
+ * far the file may still grow, in the map and on the file system. */
+static void space_refresh(void)
+{
+    MDB_envinfo info;
+    if (mdb_env_info(st.env, &info)) return;
+    size_t used = (info.me_last_pgno + 1) * st.page_size;
+    size_t capacity = info.me_mapsize;
+    size_t room = capacity > used ? capacity - used : 0;
+    const char *bound = "the storage map (--storage-map-size)";
+    int fd;
+    struct statvfs fs;
+    if (mdb_env_get_fd(st.env, &fd) == 0 && fstatvfs(fd, &fs) == 0) {
+        size_t fs_room = (size_t)fs.f_bavail * fs.f_frsize;
+        size_t fs_size = (size_t)fs.f_blocks * fs.f_frsize;
+        if (fs_room < room) {
+            room = fs_room;
+            bound = "the file system of the data directory";
+        }
+        if (fs_size < capacity) capacity = fs_size;
+    }
+    size_t reserve = capacity / 16;
+    if (reserve < RESERVE_MIN) reserve = RESERVE_MIN;
+    if (reserve > RESERVE_MAX) reserve = RESERVE_MAX;
+    if (room < 2 * reserve) room += free_pages() * st.page_size; /* only near the limit */
+    set_low(st.low ? room < 2 * reserve : room < reserve, room, reserve, bound);
+}
+
+/* A transaction (of `writes` writes; 0: a background job's step) failed
+ * for want of space: one line for it, and writes that do not free space
+ * wait until enough is free. */
+static void space_failed(int rc, size_t writes)
+{
+    char what[64];
+    if (writes) snprintf(what, sizeof what, "a write transaction of %zu write%s", writes,
+                         writes == 1 ? "" : "s");
+    else snprintf(what, sizeof what, "a background job's step");
+    log_error("storage: %s failed: %s; reads go on, writes other than deletes are refused until "
+              "space is freed", what, space_cause(rc));
+    st.low = st.low_logged = true;
+}
+
+void storage_on_rollback(void (*fn)(MDB_txn *committed))
+{
+    if (st.nobservers < MAX_OBSERVERS) st.observers[st.nobservers++] = fn;
+}
+
+/* A write transaction was rolled back: let the observers reload what they
+ * changed in memory from the committed state. */
+static void rollback_observe(void)
+{
+    MDB_txn *txn;
+    if (!st.nobservers || mdb_txn_begin(st.env, NULL, MDB_RDONLY, &txn)) return;
+    for (size_t i = 0; i < st.nobservers; i++) st.observers[i](txn);
+    mdb_txn_abort(txn);
+}
+
+/* --- writer ----------------------------------------------------------------- */
+
+/* Apply writes w[0..n) in one transaction and commit. */
+static int txn_run(storage_write_t **w, size_t n)
 {
     write_time_advance();
     MDB_txn *txn;
     int rc = mdb_txn_begin(st.env, NULL, 0, &txn);
     if (rc) return rc;
-    for (storage_write_t *w = first; w != until; w = w->next)
-        if ((rc = w->apply(w, txn))) {
+    for (size_t i = 0; i < n; i++)
+        if ((rc = w[i]->apply(w[i], txn))) {
             mdb_txn_abort(txn);
             return rc;
         }
     return mdb_txn_commit(txn);
 }
 
-static void batch_process(storage_write_t *batch)
+/* Each of w[0..n) again in a transaction of its own, after their common
+ * one failed with rc: only the failing ones fail.  After a failure for want
+ * of space only the writes that free space are tried again. */
+static void group_retry(storage_write_t **w, size_t n, int rc)
 {
-    bool exclusive = false;
-    for (storage_write_t *w = batch; w; w = w->next) exclusive |= w->exclusive;
-    if (exclusive) pthread_rwlock_wrlock(&st.dbi_lock);
-    int rc = batch_run(batch, NULL);
-    if (rc && batch->next) {
-        /* One write failed the batch (e.g. the map is full): retry each on
-         * its own so that only the failing ones fail. */
-        log_warn("write batch failed (%s); retrying its writes one by one", mdb_strerror(rc));
-        storage_write_t *w = batch;
-        while (w) {
-            storage_write_t *next = w->next;
-            int one = batch_run(w, next);
-            w->next = NULL;
-            w->done(w, one);
-            w = next;
+    for (size_t i = 0; i < n; i++) {
+        int one = rc;
+        if (!space_error(rc) || w[i]->frees) {
+            one = txn_run(&w[i], 1);
+            if (one) rollback_observe();
+            if (space_error(one) && !space_error(rc)) space_failed(one, 1);
         }
-        if (exclusive) pthread_rwlock_unlock(&st.dbi_lock);
-        return;
+        w[i]->done(w[i], one);
     }
+}
+
+/* Writes w[0..n) as one transaction (n is 1 for an exclusive write, whose
+ * done() runs under the DBI lock). */
+static void group_process(storage_write_t **w, size_t n)
+{
+    if (st.low) { /* refused untried, without a line each */
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++)
+            if (w[i]->frees) w[kept++] = w[i];
+            else w[i]->done(w[i], STORAGE_NO_SPACE);
+        if (!(n = kept)) return;
+    }
+    bool exclusive = w[0]->exclusive;
+    assert(!exclusive || n == 1);
+    if (exclusive) pthread_rwlock_wrlock(&st.dbi_lock);
+    int rc = txn_run(w, n);
+    if (rc) {
+        rollback_observe();
+        if (space_error(rc)) space_failed(rc, n);
+        else if (n > 1) log_warn("write batch failed (%s); retrying its writes one by one",
+                                 mdb_strerror(rc));
+        else log_error("write failed: %s", mdb_strerror(rc));
+    }
+    if (rc && n > 1) group_retry(w, n, rc);
+    else
+        for (size_t i = 0; i < n; i++) w[i]->done(w[i], rc);
     if (exclusive) pthread_rwlock_unlock(&st.dbi_lock);
-    if (rc) log_error("write failed: %s", mdb_strerror(rc));
-    batch_finish(batch, rc);
+    space_refresh();
+}
+
+/* The queued writes in arrival order: runs of ordinary writes share a
+ * transaction, each exclusive write has one of its own. */
+static void batch_process(storage_write_t *list)
+{
+    size_t n = 0;
+    for (storage_write_t *w = list; w; w = w->next) {
+        if (n == st.batch_cap) {
+            st.batch_cap = st.batch_cap ? 2 * st.batch_cap : 256;
+            st.batch = realloc(st.batch, st.batch_cap * sizeof *st.batch);
+            if (!st.batch) abort();
+        }
+        st.batch[n++] = w;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t end = i + 1;
+        if (!st.batch[i]->exclusive)
+            while (end < n && !st.batch[end]->exclusive) end++;
+        group_process(&st.batch[i], end - i);
+        i = end;
+    }
 }
 
 /* One step of the oldest job; the mutex is not held. */
@@ -126,9 +287,12 @@ static void job_step(storage_job_t *job)
         else rc = mdb_txn_commit(txn);
     }
     if (rc) {
-        log_warn("background job step failed: %s; retrying", mdb_strerror(rc));
+        rollback_observe();
+        if (space_error(rc)) space_failed(rc, 0);
+        else log_warn("background job step failed: %s; retrying", mdb_strerror(rc));
         finished = false;
     }
+    if (job->settle) job->settle(job, rc == 0);
     pthread_mutex_lock(&st.mutex);
     if (finished) {
         st.jobs = job->next;
@@ -136,13 +300,36 @@ static void job_step(storage_job_t *job)
     }
     pthread_mutex_unlock(&st.mutex);
     if (finished) job->done(job, false);
+    space_refresh();
+}
+
+/* Wait for work; the mutex is held.  While space is low, jobs wait too and
+ * the space is looked at again now and then. */
+static void writer_wait(void)
+{
+    while (!st.head && !(st.jobs && !st.low) && !st.stopping) {
+        if (!st.low) {
+            pthread_cond_wait(&st.cond, &st.mutex);
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += LOW_RECHECK_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        if (pthread_cond_timedwait(&st.cond, &st.mutex, &until) == ETIMEDOUT) {
+            pthread_mutex_unlock(&st.mutex);
+            space_refresh();
+            pthread_mutex_lock(&st.mutex);
+        }
+    }
 }
 
 static void *writer_main(void *arg)
 {
     pthread_mutex_lock(&st.mutex);
     for (;;) {
-        while (!st.head && !st.jobs && !st.stopping) pthread_cond_wait(&st.cond, &st.mutex);
+        writer_wait();
         if (!st.head && st.stopping) break;
         if (st.head) {
             storage_write_t *batch = st.head;
@@ -165,6 +352,9 @@ static void *writer_main(void *arg)
         jobs->done(jobs, true);
         jobs = next;
     }
+    free(st.batch);
+    st.batch = NULL;
+    st.batch_cap = 0;
     return NULL;
 }
 
@@ -224,7 +414,7 @@ void storage_read_slot_free(MDB_txn **slot)
 
 static char in_memory_dir[64];
 
-int storage_open(const char *dir, bool in_memory)
+int storage_open(const char *dir, bool in_memory, size_t map_size)
 {
     int rc;
     unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
@@ -243,10 +433,11 @@ int storage_open(const char *dir, bool in_memory)
         log_error("cannot create data directory %s: %s", dir, strerror(errno));
         return -1;
     }
+    if (!map_size) map_size = STORAGE_DEFAULT_MAP_SIZE;
     pthread_rwlock_init(&st.dbi_lock, NULL);
     pthread_mutex_init(&st.mutex, NULL);
     pthread_cond_init(&st.cond, NULL);
-    if ((rc = mdb_env_create(&st.env)) || (rc = mdb_env_set_mapsize(st.env, STORAGE_MAP_SIZE)) ||
+    if ((rc = mdb_env_create(&st.env)) || (rc = mdb_env_set_mapsize(st.env, map_size)) ||
         (rc = mdb_env_set_maxdbs(st.env, STORAGE_MAX_DBS)) ||
         (rc = mdb_env_set_maxreaders(st.env, STORAGE_MAX_READERS)) ||
         (rc = mdb_env_open(st.env, dir, flags, 0644))) {
@@ -267,6 +458,10 @@ int storage_open(const char *dir, bool in_memory)
         log_error("cannot open the catalog: %s", mdb_strerror(rc));
         return -1;
     }
+    MDB_stat stat;
+    mdb_env_stat(st.env, &stat);
+    st.page_size = stat.ms_psize;
+    space_refresh();
     if (pthread_create(&st.writer, NULL, writer_main, NULL) != 0) {
         log_error("cannot start the writer thread");
         return -1;

@@ -7,10 +7,24 @@
  * left), commits once, and only then reports each write done: a write is
  * never acknowledged before its commit (group commit).
  *
- * Table DBIs are opened and dropped only by the writer.  A batch that opens
- * or drops a DBI runs "exclusive": it holds the DBI lock for writing from
- * its first apply to its commit, while readers hold it for reading around
- * their use of any DBI handle (storage_read_begin/end).
+ * Table DBIs are opened and dropped only by the writer.  A write that opens
+ * or drops a DBI, or changes what other writes see of the catalog, is
+ * "exclusive": it runs alone in its own transaction, holding the DBI lock
+ * for writing from its apply until its done() has returned, while readers
+ * hold it for reading around their use of any DBI handle
+ * (storage_read_begin/end).  Such a write changes in-memory state (the
+ * catalog) only in done(), once the commit succeeded, so that a failed
+ * commit leaves memory as it left the disk.
+ *
+ * Space: the environment's map (--storage-map-size) and the data
+ * directory's file system both bound the data.  When a transaction fails
+ * for want of space (the map is full, the file system is full, an I/O error
+ * writing) every write of it gets done(status), one line is logged, and
+ * reads go on.  While the free space left (free pages inside the file, room
+ * for the file to grow) is under a reserve, writes that do not free space
+ * are refused without being tried and background jobs wait, so that deletes
+ * (writes marked `frees`) can still run and make room: writes succeed again
+ * once enough is free, without a restart.
  */
 #ifndef DDBD_STORAGE_H
 #define DDBD_STORAGE_H
@@ -31,19 +45,30 @@ struct storage_write {
     /* Runs on the writer thread after the commit (status 0) or a failure
      * (an LMDB error code).  Called exactly once. */
     void (*done)(storage_write_t *w, int status);
-    bool exclusive; /* opens or drops a DBI */
+    bool exclusive; /* alone in its transaction, done() under the DBI lock */
+    bool frees;     /* deletes only: still applied while space is low */
     storage_write_t *next;
 };
+
+/* A status of done(): the write was refused without being tried because
+ * space is low (or an earlier write of its transaction failed for want of
+ * space).  Like every non-zero status, the request fails with a 500. */
+#define STORAGE_NO_SPACE MDB_MAP_FULL
 
 /* Background work of the writer (an index backfill): when no write is
  * queued, the writer runs one step of the oldest job in a transaction of its
  * own and commits it, so a long job never holds back acknowledged writes for
- * more than one step. */
+ * more than one step, nor keeps a snapshot open longer than one step. */
 typedef struct storage_job storage_job_t;
 struct storage_job {
     /* One bounded step; sets *finished when the job is complete.  Returns 0
      * or an LMDB error (the step is then rolled back and retried later). */
     int (*step)(storage_job_t *job, MDB_txn *txn, bool *finished);
+    /* After each step: committed, or rolled back (the step or its commit
+     * failed).  Progress a step made (a resume position, a definition to
+     * publish) is kept aside by step and made the job's own here only when
+     * committed.  NULL: nothing to settle. */
+    void (*settle)(storage_job_t *job, bool committed);
     /* After the commit of the final step, or when the environment closes
      * (aborted true).  Writer thread. */
     void (*done)(storage_job_t *job, bool aborted);
@@ -52,9 +77,16 @@ struct storage_job {
 /* Queue a background job (from the writer thread or any other). */
 void storage_submit_job(storage_job_t *job);
 
+/* The map size when none is given: address space only, the file grows as
+ * it is used. */
+#define STORAGE_DEFAULT_MAP_SIZE ((size_t)256 << 30)
+#define STORAGE_MIN_MAP_SIZE ((size_t)1 << 20)
+
 /* Open the environment under dir (created if missing), or a private
- * temporary one that is gone at exit when in_memory.  0 or -1 (logged). */
-int storage_open(const char *dir, bool in_memory);
+ * temporary one that is gone at exit when in_memory, with a map of
+ * map_size bytes (at most that much data; 0: the default).  0 or -1
+ * (logged). */
+int storage_open(const char *dir, bool in_memory, size_t map_size);
 /* Finish queued writes, stop the writer, close the environment. */
 void storage_close(void);
 
@@ -70,6 +102,13 @@ int64_t storage_write_time_ms(void);
 /* Queue a write; its done() will be called from the writer thread. */
 void storage_submit(storage_write_t *w);
 
+/* Observers of failed write transactions: fn runs on the writer thread
+ * after a transaction was rolled back (a batch, or a job's step), with a
+ * read transaction of the committed state, so that a module whose
+ * in-memory state the writer changes during apply can reload it.  Register
+ * before writes start. */
+void storage_on_rollback(void (*fn)(MDB_txn *committed));
+
 /* Reads.  `slot` is the thread's cached transaction (start it NULL);
  * storage_read_begin returns a renewed transaction with the DBI lock held
  * for reading, or NULL on an LMDB error. */
@@ -78,7 +117,10 @@ void storage_read_end(MDB_txn *txn);
 void storage_read_slot_free(MDB_txn **slot);
 
 /* Synchronous write transaction for start-up work (before the writer runs
- * concurrently with anything).  Returns 0 or an LMDB error. */
+ * concurrently with anything), or on the writer thread between its own
+ * transactions (a done() opening again the DBIs a failed transaction
+ * dropped: a transaction that only opens existing DBIs writes nothing).
+ * Returns 0 or an LMDB error. */
 int storage_run_sync(int (*fn)(MDB_txn *txn, void *arg), void *arg);
 
 #endif

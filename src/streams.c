@@ -362,22 +362,21 @@ static int load_secret(MDB_txn *txn)
     return mdb_put(txn, reg.dbi, &k, &v, 0);
 }
 
-int streams_load(MDB_txn *txn, const streams_config_t *cfg)
+/* Every stream stored in txn's snapshot, into a new array (*out, *count),
+ * with next_seq above every sequence handed out. */
+static int read_streams(MDB_txn *txn, stream_t ***out, size_t *count)
 {
-    reg.cfg = *cfg;
-    reg.next_id = 1;
-    buf_init(&reg.scratch);
-    int rc = mdb_dbi_open(txn, "streams", MDB_CREATE, &reg.dbi);
-    if (!rc) rc = changelog_open(txn);
-    if (!rc) rc = load_secret(txn);
-    if (rc) return rc;
+    *out = NULL;
+    *count = 0;
+    size_t cap = 0;
     MDB_cursor *c;
-    if ((rc = mdb_cursor_open(txn, reg.dbi, &c))) return rc;
+    int rc = mdb_cursor_open(txn, reg.dbi, &c);
+    if (rc) return rc;
     arena_t *a = arena_new(0);
     MDB_val k, v;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8 || ((const uint8_t *)k.mv_data)[7] == 0) continue; /* the secret */
+        if (k.mv_size != 8 || get_be64(k.mv_data) == 0) continue; /* the secret */
         arena_reset(a);
         json_value_t *j;
         stream_t *s = NULL;
@@ -391,17 +390,77 @@ int streams_load(MDB_txn *txn, const streams_config_t *cfg)
         if (open) {
             uint64_t first, last;
             bool empty;
-            if ((rc = changelog_bounds(txn, s->id, open->ordinal, &first, &last, &empty))) break;
+            if ((rc = changelog_bounds(txn, s->id, open->ordinal, &first, &last, &empty))) {
+                stream_free(s);
+                break;
+            }
             if (!empty && last + 1 > s->next_seq) s->next_seq = last + 1;
         }
         if (s->trimmed_to + 1 > s->next_seq) s->next_seq = s->trimmed_to + 1;
-        registry_add(s);
+        if (*count == cap) {
+            cap = cap ? 2 * cap : 16;
+            *out = realloc(*out, cap * sizeof **out);
+            if (!*out) abort();
+        }
+        (*out)[(*count)++] = s; /* keys ascend: so do ids */
     }
     mdb_cursor_close(c);
     arena_free(a);
-    if (rc == MDB_NOTFOUND) rc = 0;
-    if (!rc) log_info("streams: %zu streams", reg.count);
-    return rc;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static void free_streams(stream_t **streams, size_t count)
+{
+    for (size_t i = 0; i < count; i++) stream_free(streams[i]);
+    free(streams);
+}
+
+/* Put streams in place of the registry's (which are freed). */
+static void registry_swap(stream_t **streams, size_t count)
+{
+    pthread_mutex_lock(&reg.lock);
+    stream_t **old = reg.streams;
+    size_t old_count = reg.count;
+    reg.streams = streams;
+    reg.count = reg.cap = count;
+    /* ids never go back within a run, even past a stream that was rolled back */
+    for (size_t i = 0; i < count; i++)
+        if (streams[i]->id >= reg.next_id) reg.next_id = streams[i]->id + 1;
+    pthread_mutex_unlock(&reg.lock);
+    free_streams(old, old_count);
+}
+
+int streams_load(MDB_txn *txn, const streams_config_t *cfg)
+{
+    reg.cfg = *cfg;
+    reg.next_id = 1;
+    buf_init(&reg.scratch);
+    int rc = mdb_dbi_open(txn, "streams", MDB_CREATE, &reg.dbi);
+    if (!rc) rc = changelog_open(txn);
+    if (!rc) rc = load_secret(txn);
+    if (rc) return rc;
+    stream_t **streams;
+    size_t count;
+    if ((rc = read_streams(txn, &streams, &count))) {
+        free_streams(streams, count);
+        return rc;
+    }
+    registry_swap(streams, count);
+    log_info("streams: %zu streams", reg.count);
+    return 0;
+}
+
+void streams_resync(MDB_txn *committed)
+{
+    stream_t **streams;
+    size_t count;
+    int rc = read_streams(committed, &streams, &count);
+    if (rc) {
+        free_streams(streams, count);
+        log_error("streams: cannot reload the stream metadata: %s", mdb_strerror(rc));
+        return;
+    }
+    registry_swap(streams, count);
 }
 
 void streams_shutdown(void)
@@ -1073,5 +1132,6 @@ void streams_tick(void)
     if (!m) abort();
     m->w.apply = maintain_apply;
     m->w.done = maintain_done;
+    m->w.frees = true; /* trims */
     storage_submit(&m->w);
 }

@@ -53,6 +53,11 @@ typedef struct {
  * and the secret of the iterators. */
 int streams_load(MDB_txn *txn, const streams_config_t *cfg);
 void streams_shutdown(void);
+/* After a write transaction was rolled back (storage_on_rollback): the
+ * registry again as the committed state has it, since the writer changes
+ * it while applying (sequence numbers, streams made or disabled, shards
+ * rolled over or trimmed). */
+void streams_resync(MDB_txn *committed);
 
 /* --- the writer thread ------------------------------------------------------- */
 

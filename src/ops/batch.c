@@ -88,7 +88,6 @@ static void batch_write_done(storage_write_t *w, int status)
     if (e) {
         op_reply_error(call, e);
     } else {
-        for (size_t i = 0; i < b->count; i++) item_write_account(b->writes[i]);
         buf_append_str(call->out, "{\"UnprocessedItems\":{}");
         capacity_t *used = arena_alloc(call->arena, b->count * sizeof *used);
         size_t nused = 0;
@@ -172,6 +171,8 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
     }
     b->w.apply = batch_write_apply;
     b->w.done = batch_write_done;
+    b->w.frees = true;
+    for (size_t i = 0; i < b->count; i++) b->w.frees &= item_write_frees(b->writes[i]);
     b->call = call;
     storage_submit(&b->w);
     return API_PENDING;

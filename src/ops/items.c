@@ -14,6 +14,7 @@
 #include "expr.h"
 #include "index.h"
 #include "keycodec.h"
+#include "stats.h"
 #include "streams.h"
 #include "ttl.h"
 #include "ops/ops.h"
@@ -257,16 +258,29 @@ static value_t *key_only_item(item_write_t *iw)
     return item;
 }
 
-/* What follows a change of an item in its transaction: its index entries,
- * its entry in the expiry index, its change record. */
+/* A change of one item: its old and new versions (NULL: absent, or the
+ * old one not decoded when nothing below needs it), their stored forms
+ * when at hand, and their sizes (0: absent). */
+typedef struct {
+    const value_t *old_item, *new_item;
+    const MDB_val *old_encoded, *new_encoded;
+    size_t old_size, new_size;
+    bool by_service; /* a TTL deletion */
+} item_change_t;
+
+/* What follows a change of an item in its transaction: the table's counts,
+ * its index entries (and their counts), its entry in the expiry index, its
+ * change record. */
 static int item_changed(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
-                        const value_t *old_item, const value_t *new_item,
-                        const MDB_val *old_encoded, const MDB_val *new_encoded, bool by_service)
+                        const item_change_t *c)
 {
-    int rc = 0;
-    if (t->index_count) rc = index_update(txn, a, t, old_item, new_item);
-    if (!rc && t->ttl_attribute) rc = ttl_update(txn, t, key, old_item, new_item);
-    if (!rc) rc = streams_record(txn, t, old_item, new_item, old_encoded, new_encoded, by_service);
+    int rc = stats_add(txn, t->dbi_name, (c->new_size > 0) - (c->old_size > 0),
+                       (int64_t)c->new_size - (int64_t)c->old_size);
+    if (!rc && t->index_count) rc = index_update(txn, a, t, c->old_item, c->new_item);
+    if (!rc && t->ttl_attribute) rc = ttl_update(txn, t, key, c->old_item, c->new_item);
+    if (!rc)
+        rc = streams_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded,
+                            c->by_service);
     return rc;
 }
 
@@ -307,7 +321,9 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
         if (!iw->had_old) return 0;
         if ((rc = mdb_del(txn, t->dbi, &key, NULL))) return rc;
         if ((rc = add_to_collection(iw, txn, t, -(int64_t)iw->old_size))) return rc;
-        return item_changed(txn, a, t, &key, iw->old_item, NULL, &iw->old_encoded, NULL, false);
+        item_change_t change = {iw->old_item, NULL, &iw->old_encoded, NULL, iw->old_size, 0,
+                                false};
+        return item_changed(txn, a, t, &key, &change);
     }
 
     if (iw->kind == WRITE_UPDATE) {
@@ -344,9 +360,10 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
     value_item_encode(&encoded, iw->new_item, iw->new_size);
     MDB_val val = {encoded.len, encoded.data};
     rc = mdb_put(txn, t->dbi, &key, &val, 0);
-    if (!rc)
-        rc = item_changed(txn, a, t, &key, iw->had_old ? iw->old_item : NULL, iw->new_item,
-                          iw->old_item ? &iw->old_encoded : NULL, &val, false);
+    item_change_t change = {iw->had_old ? iw->old_item : NULL, iw->new_item,
+                            iw->old_item ? &iw->old_encoded : NULL, &val,
+                            iw->had_old ? iw->old_size : 0, iw->new_size, false};
+    if (!rc) rc = item_changed(txn, a, t, &key, &change);
     buf_free(&encoded);
     return rc;
 }
@@ -376,7 +393,8 @@ int item_expire(MDB_txn *txn, arena_t *a, table_t *t, const uint8_t *key, size_t
             return rc;
     }
     MDB_val stored = {v.mv_size, copy};
-    if ((rc = item_changed(txn, a, t, &k, item, NULL, &stored, NULL, true))) return rc;
+    item_change_t change = {item, NULL, &stored, NULL, size, 0, true};
+    if ((rc = item_changed(txn, a, t, &k, &change))) return rc;
     *deleted_size = size;
     return 0;
 }
@@ -415,7 +433,6 @@ static void item_done(storage_write_t *w, int status)
     } else if (iw->error) {
         op_reply_error(call, iw->error);
     } else {
-        item_write_account(iw);
         buf_t *out = call->out;
         bool first = true;
         buf_putc(out, '{');
@@ -446,21 +463,6 @@ static void item_done(storage_write_t *w, int status)
     op_complete(call);
 }
 
-void item_write_account(const item_write_t *iw)
-{
-    table_t *t = catalog_latest(iw->table);
-    if (iw->gone || iw->error || iw->untouched || iw->kind == WRITE_CHECK) return;
-    if (iw->kind == WRITE_DELETE) {
-        if (iw->had_old) {
-            atomic_fetch_sub(&t->item_count, 1);
-            atomic_fetch_sub(&t->size_bytes, (int64_t)iw->old_size);
-        }
-    } else {
-        if (!iw->had_old) atomic_fetch_add(&t->item_count, 1);
-        atomic_fetch_add(&t->size_bytes, (int64_t)iw->new_size - (int64_t)iw->old_size);
-    }
-}
-
 ddb_error_t *item_write_result(const item_write_t *iw, bool *gone)
 {
     *gone = iw->gone;
@@ -470,6 +472,11 @@ ddb_error_t *item_write_result(const item_write_t *iw, bool *gone)
 const value_t *item_write_old_item(const item_write_t *iw) { return iw->old_item; }
 
 void item_write_release(item_write_t *iw) { catalog_release(iw->table); }
+
+bool item_write_frees(const item_write_t *iw)
+{
+    return iw->kind == WRITE_DELETE || iw->kind == WRITE_CHECK;
+}
 
 bool item_write_same_item(const item_write_t *a, const item_write_t *b)
 {
@@ -563,6 +570,7 @@ static api_result_t item_write(api_call_t *call, const json_value_t *req, write_
     if (e) return op_reply_error(call, e);
     iw->w.apply = item_apply;
     iw->w.done = item_done;
+    iw->w.frees = kind == WRITE_DELETE;
     iw->call = call;
     storage_submit(&iw->w);
     return API_PENDING;

@@ -82,8 +82,8 @@ api_result_t op_update_item(api_call_t *call, const json_value_t *req);
 /* The single-item write machinery of items.c, shared by batch.c and
  * transactions.c: prepare (validate a request object with TableName and
  * Item or Key and the expression members; the table is referenced), apply
- * (writer thread, inside the given transaction), then account (table
- * statistics, after the commit) and release. */
+ * (writer thread, inside the given transaction, which also changes the
+ * table's counts), then release. */
 /* WRITE_BATCH_PUT: a PutRequest of BatchWriteItem, whose key problems the
  * service reports as "The provided key element does not match the schema". */
 /* WRITE_TRANSACT_PUT: a Put of TransactWriteItems, whose key of the wrong
@@ -105,8 +105,9 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn);
  * error), or NULL; *gone when the table was deleted meanwhile. */
 ddb_error_t *item_write_result(const item_write_t *iw, bool *gone);
 const value_t *item_write_old_item(const item_write_t *iw);
-void item_write_account(const item_write_t *iw);
 void item_write_release(item_write_t *iw);
+/* Whether the write deletes (or only checks) an item: it frees space. */
+bool item_write_frees(const item_write_t *iw);
 bool item_write_same_item(const item_write_t *a, const item_write_t *b);
 size_t item_write_size(const item_write_t *iw);
 

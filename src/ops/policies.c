@@ -111,6 +111,10 @@ typedef struct {
     const char *revision; /* the answer's RevisionId (NULL: none) */
     ddb_error_t *error;
     bool gone;
+    /* The version whose policies apply replaced, and the set they replaced:
+     * put back by done if the commit fails. */
+    table_t *changed;
+    const table_policies_t *previous;
 } policy_write_t;
 
 /* ExpectedRevisionId against the slot's current revision (NULL: none). */
@@ -133,6 +137,7 @@ static int policy_write_apply(storage_write_t *w, MDB_txn *txn)
     arena_t *a = pw->call->arena;
     pw->error = NULL;
     pw->revision = NULL;
+    pw->changed = NULL;
     if ((pw->gone = t->dropped)) return 0;
     const table_policies_t *now = atomic_load(&t->policies);
     const char *current_rev, *current = slot_document(now, &pw->target, &current_rev);
@@ -157,7 +162,8 @@ static int policy_write_apply(storage_write_t *w, MDB_txn *txn)
         next->stream_revision = rev;
     }
     pw->revision = arena_strndup(a, rev ? rev : current_rev, strlen(rev ? rev : current_rev));
-    atomic_store(&t->policies, next);
+    pw->changed = t;
+    pw->previous = atomic_exchange(&t->policies, next);
     return catalog_table_store(txn, t);
 }
 
@@ -165,6 +171,7 @@ static void policy_write_done(storage_write_t *w, int status)
 {
     policy_write_t *pw = (policy_write_t *)w;
     api_call_t *call = pw->call;
+    if (status && pw->changed) atomic_store(&pw->changed->policies, pw->previous);
     if (status) op_reply_error(call, err_internal(call->arena));
     else if (pw->gone) op_reply_error(call, err_table_not_found(call->arena, pw->target.arn.table));
     else if (pw->error) op_reply_error(call, pw->error);
@@ -187,6 +194,7 @@ static api_result_t policy_write_submit(api_call_t *call, const target_t *g, con
     policy_write_t *pw = arena_calloc(call->arena, sizeof *pw);
     pw->w.apply = policy_write_apply;
     pw->w.done = policy_write_done;
+    pw->w.exclusive = true; /* done() sees no other change of the definition */
     pw->call = call;
     pw->target = *g;
     pw->document = document;

@@ -6,7 +6,9 @@
 
 #include "clock.h"
 #include "index.h"
+#include "log.h"
 #include "ops/ops.h"
+#include "stats.h"
 #include "streams.h"
 #include "wire.h"
 
@@ -26,30 +28,35 @@ static ddb_error_t *read_table_name(api_call_t *call, const json_value_t *req, c
 }
 
 static api_result_t reply_description(api_call_t *call, const char *key, const table_t *t,
-                                      const char *status)
+                                      const char *status, const catalog_stats_t *stats)
 {
     buf_printf(call->out, "{\"%s\":", key);
-    catalog_table_render_description(call->out, t, status);
+    catalog_table_render_description(call->out, t, status, stats);
     buf_putc(call->out, '}');
     return op_reply_ok(call);
 }
 
 /* What every table-changing write shares: the call, its table (with a
- * reference held) and whether the table was gone when the writer got to it. */
+ * reference held), whether the table was gone when the writer got to it,
+ * and its counts for the response.  Each is exclusive: alone in its
+ * transaction, with its done() under the DBI lock, where the catalog
+ * changes once the commit succeeded. */
 typedef struct {
     storage_write_t w;
     api_call_t *call;
     table_t *table;
     bool gone;
+    catalog_stats_t stats;
 } table_write_t;
 
 static api_result_t table_write_submit(table_write_t *tw, api_call_t *call, table_t *t,
                                        int (*apply)(storage_write_t *, MDB_txn *),
-                                       void (*done)(storage_write_t *, int), bool exclusive)
+                                       void (*done)(storage_write_t *, int), bool frees)
 {
     tw->w.apply = apply;
     tw->w.done = done;
-    tw->w.exclusive = exclusive;
+    tw->w.exclusive = true;
+    tw->w.frees = frees;
     tw->call = call;
     tw->table = t;
     storage_submit(&tw->w);
@@ -66,10 +73,10 @@ static void table_write_finish(table_write_t *tw, int status, const char *table_
     else if (tw->gone) op_reply_error(call, err_table_not_found(call->arena, tw->table->name));
     else if (!table_status) {
         buf_append_str(call->out, "{\"TableDescription\":");
-        catalog_table_render_deleting(call->out, tw->table);
+        catalog_table_render_deleting(call->out, tw->table, &tw->stats);
         buf_putc(call->out, '}');
         op_reply_ok(call);
-    } else reply_description(call, "TableDescription", tw->table, table_status);
+    } else reply_description(call, "TableDescription", tw->table, table_status, &tw->stats);
     catalog_release(tw->table);
     op_complete(call);
 }
@@ -124,7 +131,7 @@ api_result_t op_create_table(api_call_t *call, const json_value_t *req)
         return op_reply_error(call, e);
     }
     create_write_t *cw = arena_calloc(call->arena, sizeof *cw);
-    return table_write_submit(&cw->base, call, t, create_apply, create_done, true);
+    return table_write_submit(&cw->base, call, t, create_apply, create_done, false);
 }
 
 /* --- DescribeTable --------------------------------------------------------- */
@@ -136,37 +143,63 @@ api_result_t op_describe_table(api_call_t *call, const json_value_t *req)
     if (e) return op_reply_error(call, e);
     table_t *t = catalog_acquire(name, strlen(name));
     if (!t) return op_reply_error(call, err_table_not_found(call->arena, name));
-    reply_description(call, "Table", t, "ACTIVE");
+    catalog_stats_t stats;
+    MDB_txn *txn = op_read_begin(call);
+    int rc = txn ? catalog_table_read_stats(txn, call->arena, t, &stats) : MDB_PANIC;
+    if (txn) op_read_end(call, txn);
+    if (rc) e = err_internal(call->arena);
+    else reply_description(call, "Table", t, "ACTIVE", &stats);
     catalog_release(t);
-    return API_DONE;
+    return e ? op_reply_error(call, e) : API_DONE;
 }
 
 /* --- DeleteTable ------------------------------------------------------------ */
 
+typedef struct {
+    table_write_t base;
+    bool applied;
+    uint64_t stream_id; /* the table's stream before, kept if the commit fails */
+} delete_write_t;
+
 static int delete_apply(storage_write_t *w, MDB_txn *txn)
 {
-    table_write_t *dw = (table_write_t *)w;
-    table_t *t = catalog_latest(dw->table);
+    delete_write_t *dw = (delete_write_t *)w;
+    table_t *t = catalog_latest(dw->base.table);
     if (t->dropped) {
-        dw->gone = true;
+        dw->base.gone = true;
         return 0;
     }
     MDB_val key = {strlen(t->name), (void *)t->name};
-    int rc = catalog_table_drop_dbis(txn, t);
+    dw->applied = true;
+    dw->stream_id = t->stream_id;
+    int rc = catalog_table_read_stats(txn, dw->base.call->arena, t, &dw->base.stats);
+    if (!rc) rc = catalog_table_forget_stats(txn, t);
+    if (!rc) rc = catalog_table_drop_dbis(txn, t);
     if (!rc) rc = streams_disable(txn, t);
     if (rc) return rc;
     rc = mdb_del(txn, storage_catalog_dbi(), &key, NULL);
-    if (rc && rc != MDB_NOTFOUND) return rc;
-    /* Under the exclusive DBI lock: no reader can see the table between the
-     * drop and the commit. */
-    t->dropped = true;
-    catalog_unpublish(t);
-    return 0;
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+static int reopen_dbis(MDB_txn *txn, void *t) { return catalog_table_open_dbis(txn, t); }
+
+/* Under the DBI lock: no reader sees the table between the drop and the
+ * commit, nor after it. */
 static void delete_done(storage_write_t *w, int status)
 {
-    table_write_finish((table_write_t *)w, status, NULL);
+    delete_write_t *dw = (delete_write_t *)w;
+    table_t *t = catalog_latest(dw->base.table);
+    if (!status && !dw->base.gone) {
+        t->dropped = true;
+        catalog_unpublish(t);
+    } else if (status && dw->applied && !dw->base.gone) {
+        /* Still there: its dropped DBIs' handles were closed by the failed
+         * transaction, and its stream is still enabled. */
+        t->stream_id = dw->stream_id;
+        int rc = storage_run_sync(reopen_dbis, t);
+        if (rc) log_error("catalog: cannot reopen the DBIs of %s: %s", t->name, mdb_strerror(rc));
+    }
+    table_write_finish(&dw->base, status, NULL);
 }
 
 api_result_t op_delete_table(api_call_t *call, const json_value_t *req)
@@ -180,8 +213,8 @@ api_result_t op_delete_table(api_call_t *call, const json_value_t *req)
         catalog_release(t);
         return op_reply_error(call, err_deletion_protected(call->arena));
     }
-    table_write_t *dw = arena_calloc(call->arena, sizeof *dw);
-    return table_write_submit(dw, call, t, delete_apply, delete_done, true);
+    delete_write_t *dw = arena_calloc(call->arena, sizeof *dw);
+    return table_write_submit(&dw->base, call, t, delete_apply, delete_done, true);
 }
 
 /* --- ListTables ----------------------------------------------------------------- */
@@ -236,6 +269,8 @@ typedef struct {
     const char *created, *deleted;
     /* the table changed between validation and the writer */
     bool conflict;
+    /* the new version, stored by apply, published by done once committed */
+    table_t *changed;
 } update_write_t;
 
 /* Apply the new settings to t, the new version of table old (or old
@@ -269,23 +304,38 @@ static void update_table_fields(update_write_t *uw, table_t *t, const table_t *o
                                                         strlen(uw->table_class));
 }
 
+/* Whether two versions of a table have the same indexes with the same
+ * throughput (other versions come from TTL changes and finished backfills,
+ * which catalog_table_adopt carries over). */
+static bool same_indexes(const table_t *a, const table_t *b)
+{
+    if (a->index_count != b->index_count) return false;
+    for (size_t i = 0; i < a->index_count; i++) {
+        const index_def_t *x = &a->indexes[i], *y = &b->indexes[i];
+        if (strcmp(x->name, y->name) != 0 || x->rcu != y->rcu || x->wcu != y->wcu) return false;
+    }
+    return true;
+}
+
 static int update_apply(storage_write_t *w, MDB_txn *txn)
 {
     update_write_t *uw = (update_write_t *)w;
     table_t *t = catalog_latest(uw->base.table);
+    uw->base.gone = uw->conflict = false;
     if (t->dropped) {
         uw->base.gone = true;
         return 0;
     }
-    if (uw->new_def && t != uw->base.table) {
-        /* another UpdateTable replaced the definition this one was built on */
+    if (uw->new_def && !same_indexes(t, uw->base.table)) {
+        /* another UpdateTable changed the indexes this one was built on */
         uw->conflict = true;
         return 0;
     }
     int rc = 0;
-    table_t *changed = t;
+    table_t *changed;
     if (uw->new_def) {
         changed = uw->new_def;
+        catalog_retain(changed); /* new_def keeps its own for a retried apply */
         catalog_table_adopt(changed, t);
         for (size_t i = 0; !rc && i < changed->index_count; i++) {
             index_def_t *ix = &changed->indexes[i];
@@ -294,28 +344,38 @@ static int update_apply(storage_write_t *w, MDB_txn *txn)
         }
         const index_def_t *gone =
             uw->deleted ? catalog_table_index(t, uw->deleted, strlen(uw->deleted)) : NULL;
+        if (!rc && gone) rc = stats_remove(txn, gone->dbi_name);
         if (!rc && gone) rc = mdb_drop(txn, gone->dbi, 1);
-        if (rc) return rc;
+    } else {
+        changed = catalog_table_clone(t);
     }
+    uw->changed = changed;
+    if (rc) return rc;
     update_table_fields(uw, changed, t);
     if (uw->stream_changed)
         rc = uw->stream_enabled ? streams_create(txn, changed, uw->stream_view_type)
                                 : streams_disable(txn, changed);
     if (!rc) rc = catalog_table_store(txn, changed);
-    if (!rc && uw->new_def) {
-        catalog_replace(t, uw->new_def); /* the registry and t take references */
-        catalog_release(uw->new_def);
-        uw->new_def = NULL;
-    }
+    if (!rc) rc = catalog_table_read_stats(txn, uw->base.call->arena, changed, &uw->base.stats);
     return rc;
 }
 
+/* Under the DBI lock, right after the commit or its failure. */
 static void update_done(storage_write_t *w, int status)
 {
     update_write_t *uw = (update_write_t *)w;
+    table_t *t = catalog_latest(uw->base.table);
+    bool applied = !status && !uw->base.gone && !uw->conflict;
+    if (applied) catalog_replace(t, uw->changed); /* the registry and t take references */
+    if (status && uw->deleted && !uw->base.gone && !uw->conflict) {
+        /* the failed transaction closed the handle of the index it dropped */
+        int rc = storage_run_sync(reopen_dbis, t);
+        if (rc) log_error("catalog: cannot reopen the DBIs of %s: %s", t->name, mdb_strerror(rc));
+    }
+    catalog_release(uw->changed);
+    catalog_release(uw->new_def);
     table_t *latest = catalog_latest(uw->base.table);
-    if (uw->new_def) catalog_release(uw->new_def); /* not applied */
-    else if (!status && !uw->base.gone && uw->created) index_backfill_start(latest, uw->created);
+    if (applied && uw->created) index_backfill_start(latest, uw->created);
     if (uw->conflict && !status) {
         api_call_t *call = uw->base.call;
         op_reply_error(call, err_table_in_use(call->arena, uw->base.table->name, "updated"));
@@ -323,7 +383,7 @@ static void update_done(storage_write_t *w, int status)
         op_complete(call);
         return;
     }
-    if (!status && !uw->base.gone && uw->base.table != latest) {
+    if (applied && uw->base.table != latest) {
         /* The response describes the new definition. */
         catalog_retain(latest);
         table_t *acquired = uw->base.table;
@@ -758,6 +818,7 @@ api_result_t op_update_table(api_call_t *call, const json_value_t *req)
         catalog_release(t);
         return op_reply_error(call, e);
     }
-    bool exclusive = uw->created || uw->deleted; /* opens or drops a DBI */
-    return table_write_submit(&uw->base, call, t, update_apply, update_done, exclusive);
+    /* Dropping an index is what frees space; the rest writes a little. */
+    bool frees = uw->deleted && !uw->created;
+    return table_write_submit(&uw->base, call, t, update_apply, update_done, frees);
 }

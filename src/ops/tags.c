@@ -1,8 +1,9 @@
 /* ops/tags: TagResource, UntagResource, ListTagsOfResource.
  *
- * Tags belong to a table's definition (catalog.h): a change is a writer
- * step that publishes the new set and stores the definition, so tags
- * survive restarts and go with DeleteTable.  Changes apply at once (the
+ * Tags belong to a table's definition (catalog.h): a change is an
+ * exclusive write that publishes the new set and stores the definition (the
+ * old set is put back if the commit fails), so tags survive restarts and go
+ * with DeleteTable.  Changes apply at once (the
  * service makes them visible a second or two later; clients poll). */
 #include <string.h>
 
@@ -51,6 +52,10 @@ typedef struct {
     const char *arn;
     ddb_error_t *error; /* found against the current tags */
     bool gone;
+    /* The version whose tags apply replaced, and the set they replaced: put
+     * back by done if the commit fails. */
+    table_t *changed;
+    const tag_set_t *previous;
 } tag_write_t;
 
 static int tag_write_apply(storage_write_t *w, MDB_txn *txn)
@@ -59,6 +64,7 @@ static int tag_write_apply(storage_write_t *w, MDB_txn *txn)
     table_t *t = catalog_latest(tw->table);
     arena_t *a = tw->call->arena;
     tw->error = NULL;
+    tw->changed = NULL;
     if ((tw->gone = t->dropped)) return 0;
     tag_set_t *merged = tags_merge(a, atomic_load(&t->tags), tw->added, tw->added_count,
                                    tw->removed, tw->removed_count);
@@ -66,7 +72,8 @@ static int tag_write_apply(storage_write_t *w, MDB_txn *txn)
         tw->error = err_tags_limit(a);
         return 0;
     }
-    atomic_store(&t->tags, tags_merge(t->arena, merged, NULL, 0, NULL, 0));
+    tw->changed = t;
+    tw->previous = atomic_exchange(&t->tags, tags_merge(t->arena, merged, NULL, 0, NULL, 0));
     return catalog_table_store(txn, t);
 }
 
@@ -74,6 +81,7 @@ static void tag_write_done(storage_write_t *w, int status)
 {
     tag_write_t *tw = (tag_write_t *)w;
     api_call_t *call = tw->call;
+    if (status && tw->changed) atomic_store(&tw->changed->tags, tw->previous);
     if (status) op_reply_error(call, err_internal(call->arena));
     else if (tw->gone) op_reply_error(call, err_tag_resource_not_found(call->arena, tw->arn));
     else if (tw->error) op_reply_error(call, tw->error);
@@ -92,6 +100,7 @@ static api_result_t tag_write_submit(api_call_t *call, table_t *t, const char *a
     tag_write_t *tw = arena_calloc(call->arena, sizeof *tw);
     tw->w.apply = tag_write_apply;
     tw->w.done = tag_write_done;
+    tw->w.exclusive = true; /* done() sees no other change of the definition */
     tw->call = call;
     tw->table = t;
     tw->arn = arn;

@@ -191,7 +191,6 @@ static void transact_done(storage_write_t *w, int status)
         op_reply_error(call, err_transaction_too_large(call->arena));
     else if (t->canceled) op_reply_error(call, cancellation(call->arena, t));
     else {
-        for (size_t i = 0; i < t->count; i++) item_write_account(t->actions[i]);
         capacity_t *used = arena_alloc(call->arena, t->count * sizeof *used);
         size_t nused = 0;
         bool first = true;
@@ -298,6 +297,8 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
     }
     t->w.apply = transact_apply;
     t->w.done = transact_done;
+    t->w.frees = true;
+    for (size_t i = 0; i < t->count; i++) t->w.frees &= item_write_frees(t->actions[i]);
     t->call = call;
     t->token = token;
     t->capacity = capacity;

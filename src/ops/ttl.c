@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "index.h"
+#include "log.h"
 #include "ops/ops.h"
 #include "ttl.h"
 #include "wire.h"
@@ -39,10 +40,12 @@ typedef struct {
     storage_job_t job;
     table_t *table;
     double changed; /* the enabling this fill is for: its ttl_changed */
-    table_walk_t walk;
+    table_walk_t walk; /* committed progress */
+    table_walk_t next; /* the progress of the step in flight */
     arena_t *arena;
-    MDB_txn *txn; /* the step in progress */
+    MDB_txn *txn; /* the step in flight */
     const table_t *latest;
+    table_t *filled; /* the last step: the definition marked filled */
 } ttl_fill_t;
 
 static int fill_visit(void *ctx, const MDB_val *key, const value_t *item)
@@ -61,13 +64,30 @@ static int fill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
     }
     f->txn = txn;
     f->latest = t;
+    f->next = f->walk;
     bool done;
-    int rc = table_walk_step(txn, t, &f->walk, TTL_FILL_STEP_ITEMS, f->arena, fill_visit, f,
+    int rc = table_walk_step(txn, t, &f->next, TTL_FILL_STEP_ITEMS, f->arena, fill_visit, f,
                              &done);
     if (rc || !done) return rc;
-    t->ttl_filled = true;
+    /* marked filled in a new version, published once committed (fill_settle) */
+    table_t *next = catalog_table_clone(t);
+    next->ttl_filled = true;
+    if ((rc = catalog_table_store(txn, next))) {
+        catalog_release(next);
+        return rc;
+    }
+    f->filled = next;
     *finished = true;
-    return catalog_table_store(txn, t);
+    return 0;
+}
+
+static void fill_settle(storage_job_t *job, bool committed)
+{
+    ttl_fill_t *f = (ttl_fill_t *)job;
+    if (committed) f->walk = f->next;
+    if (committed && f->filled) catalog_replace(catalog_latest(f->table), f->filled);
+    if (f->filled) catalog_release(f->filled);
+    f->filled = NULL;
 }
 
 static void fill_done(storage_job_t *job, bool aborted)
@@ -83,6 +103,7 @@ void ttl_fill_start(table_t *t)
     ttl_fill_t *f = calloc(1, sizeof *f);
     if (!f) abort();
     f->job.step = fill_step;
+    f->job.settle = fill_settle;
     f->job.done = fill_done;
     catalog_retain(t);
     f->table = t;
@@ -100,7 +121,8 @@ typedef struct {
     bool enable;
     const char *attribute;
     ddb_error_t *error; /* found against the committed state */
-    bool gone, fill;
+    bool gone;
+    table_t *changed; /* the new version of the table, published once committed */
 } ttl_write_t;
 
 /* When a TTL setting changes: whole milliseconds, as the stored definition
@@ -131,28 +153,37 @@ static int ttl_write_apply(storage_write_t *w, MDB_txn *txn)
     ttl_write_t *tw = (ttl_write_t *)w;
     table_t *t = catalog_latest(tw->table);
     tw->error = NULL;
-    tw->fill = false;
     if ((tw->gone = t->dropped)) return 0;
     if ((tw->error = check_change(tw->call->arena, t, tw->enable, tw->attribute))) return 0;
+    table_t *c = tw->changed = catalog_table_clone(t);
     int rc;
     if (tw->enable) {
-        t->ttl_attribute = arena_strndup(t->arena, tw->attribute, strlen(tw->attribute));
-        t->ttl_filled = false;
-        rc = ttl_open(txn, t);
-        tw->fill = true;
+        c->ttl_attribute = arena_strndup(c->arena, tw->attribute, strlen(tw->attribute));
+        rc = ttl_open(txn, c);
     } else {
-        rc = ttl_drop(txn, t);
-        t->ttl_attribute = NULL;
-        t->ttl_filled = false;
+        rc = ttl_drop(txn, c);
+        c->ttl_attribute = NULL;
     }
-    t->ttl_changed = change_time(t->ttl_changed);
-    return rc ? rc : catalog_table_store(txn, t);
+    c->ttl_filled = false;
+    c->ttl_changed = change_time(t->ttl_changed);
+    return rc ? rc : catalog_table_store(txn, c);
 }
 
+static int reopen_expiry_index(MDB_txn *txn, void *t) { return ttl_open(txn, t); }
+
+/* Exclusive: runs under the DBI lock, right after the commit or failure. */
 static void ttl_write_done(storage_write_t *w, int status)
 {
     ttl_write_t *tw = (ttl_write_t *)w;
     api_call_t *call = tw->call;
+    table_t *t = catalog_latest(tw->table);
+    if (status && tw->changed && !tw->enable) {
+        /* The failed transaction closed the handle of the expiry index it
+         * dropped, which is still there. */
+        int rc = storage_run_sync(reopen_expiry_index, t);
+        if (rc) log_error("ttl: cannot reopen the expiry index of %s: %s", t->name,
+                          mdb_strerror(rc));
+    }
     if (status) {
         op_reply_error(call, err_internal(call->arena));
     } else if (tw->gone) {
@@ -160,13 +191,15 @@ static void ttl_write_done(storage_write_t *w, int status)
     } else if (tw->error) {
         op_reply_error(call, tw->error);
     } else {
-        if (tw->fill) ttl_fill_start(catalog_latest(tw->table));
+        catalog_replace(t, tw->changed);
+        if (tw->enable) ttl_fill_start(tw->changed);
         buf_printf(call->out, "{\"TimeToLiveSpecification\":{\"Enabled\":%s,\"AttributeName\":",
                    tw->enable ? "true" : "false");
         json_write_string(call->out, tw->attribute, strlen(tw->attribute));
         buf_append_str(call->out, "}}");
         op_reply_ok(call);
     }
+    catalog_release(tw->changed); /* NULL-safe; the registry holds the published one */
     catalog_release(tw->table);
     op_complete(call);
 }
@@ -201,7 +234,8 @@ api_result_t op_update_time_to_live(api_call_t *call, const json_value_t *req)
     ttl_write_t *tw = arena_calloc(a, sizeof *tw);
     tw->w.apply = ttl_write_apply;
     tw->w.done = ttl_write_done;
-    tw->w.exclusive = true; /* opens or drops a DBI */
+    tw->w.exclusive = true; /* opens or drops a DBI, changes the definition */
+    tw->w.frees = !enabled; /* drops the expiry index */
     tw->call = call;
     tw->table = t;
     tw->enable = enabled;
@@ -246,7 +280,6 @@ typedef struct {
     arena_t *arena;
     table_t **tables;
     size_t count;
-    int64_t *deleted_bytes, *deleted_items; /* per table, accounted after the commit */
     bool more;
 } expire_write_t;
 
@@ -260,7 +293,6 @@ static int expire_apply(storage_write_t *w, MDB_txn *txn)
     int64_t now = storage_write_time_ms();
     size_t budget = TTL_EXPIRE_BUDGET;
     x->more = false;
-    for (size_t i = 0; i < x->count; i++) x->deleted_bytes[i] = x->deleted_items[i] = 0;
     arena_reset(x->arena);
     for (size_t i = 0; i < x->count && budget; i++) {
         table_t *t = catalog_latest(x->tables[i]);
@@ -273,10 +305,6 @@ static int expire_apply(storage_write_t *w, MDB_txn *txn)
             if (rc) return rc;
             size_t size = 0;
             if ((rc = item_expire(txn, x->arena, t, key, key_len, expiry, now, &size))) return rc;
-            if (size) {
-                x->deleted_items[i]++;
-                x->deleted_bytes[i] += (int64_t)size;
-            }
             budget--;
         }
     }
@@ -287,19 +315,10 @@ static int expire_apply(storage_write_t *w, MDB_txn *txn)
 static void expire_done(storage_write_t *w, int status)
 {
     expire_write_t *x = (expire_write_t *)w;
-    for (size_t i = 0; i < x->count; i++) {
-        if (!status) {
-            table_t *t = catalog_latest(x->tables[i]);
-            atomic_fetch_sub(&t->item_count, x->deleted_items[i]);
-            atomic_fetch_sub(&t->size_bytes, x->deleted_bytes[i]);
-        }
-        catalog_release(x->tables[i]);
-    }
+    for (size_t i = 0; i < x->count; i++) catalog_release(x->tables[i]);
     bool more = x->more && !status;
     arena_free(x->arena);
     free(x->tables);
-    free(x->deleted_bytes);
-    free(x->deleted_items);
     free(x);
     atomic_store(&expire_in_flight, false);
     if (more) expire_start(true); /* a backlog: go on at once */
@@ -338,9 +357,7 @@ static void expire_start(bool backlog)
     expire_write_t *x = calloc(1, sizeof *x);
     if (!x) abort();
     x->tables = calloc(n ? n : 1, sizeof *x->tables);
-    x->deleted_bytes = calloc(n ? n : 1, sizeof *x->deleted_bytes);
-    x->deleted_items = calloc(n ? n : 1, sizeof *x->deleted_items);
-    if (!x->tables || !x->deleted_bytes || !x->deleted_items) abort();
+    if (!x->tables) abort();
     for (size_t i = 0; i < n; i++) {
         table_t *t = catalog_acquire(names[i], strlen(names[i]));
         if (t && t->ttl_attribute) x->tables[x->count++] = t;
@@ -350,8 +367,6 @@ static void expire_start(bool backlog)
     if (!x->count || (!backlog && !any_due(x->tables, x->count))) {
         for (size_t i = 0; i < x->count; i++) catalog_release(x->tables[i]);
         free(x->tables);
-        free(x->deleted_bytes);
-        free(x->deleted_items);
         free(x);
         atomic_store(&expire_in_flight, false);
         return;
@@ -359,6 +374,7 @@ static void expire_start(bool backlog)
     x->arena = arena_new(0);
     x->w.apply = expire_apply;
     x->w.done = expire_done;
+    x->w.frees = true;
     storage_submit(&x->w);
 }
 
