@@ -127,6 +127,10 @@ void conn_close(conn_t *c)
     if (c->dead) return;
     conn_loop_t *l = c->loop;
     c->dead = true;
+    if (c->tls) {
+        tls_session_free(c->tls);
+        c->tls = NULL;
+    }
     close(c->fd);
     c->fd = -1;
     conn_unlink(c);
@@ -158,6 +162,7 @@ static void conn_close_gracefully(conn_t *c)
         conn_close(c);
         return;
     }
+    if (c->tls) tls_session_close(c->tls);
     shutdown(c->fd, SHUT_WR);
     c->lingering = true;
     c->last_active = c->loop->now;
@@ -191,10 +196,34 @@ static void conn_linger_drain(conn_t *c)
 
 static size_t conn_backlog(const conn_t *c) { return c->out.len - c->out_off; }
 
+/* One TLS write (a record or more; a short one does not mean the socket
+ * is full).  False when the connection was closed. */
+static bool conn_send_tls(conn_t *c)
+{
+    ssize_t n = tls_session_write(c->tls, c->out.data + c->out_off, conn_backlog(c));
+    if (n > 0) {
+        c->write_progress = c->loop->now;
+        c->out_off += (size_t)n;
+        return true;
+    }
+    if (n == TLS_WANT_WRITE || n == TLS_WANT_READ) {
+        /* WANT_READ (the peer's handshake message first): conn_on_epoll
+         * retries on the next input too. */
+        c->writable = false;
+        return true;
+    }
+    conn_close(c);
+    return false;
+}
+
 /* Send what is queued; false when the connection was closed. */
 static bool conn_flush(conn_t *c)
 {
     while (c->writable && conn_backlog(c) > 0) {
+        if (c->tls) {
+            if (!conn_send_tls(c)) return false;
+            continue;
+        }
         ssize_t n = send(c->fd, c->out.data + c->out_off, conn_backlog(c), MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -445,6 +474,35 @@ static void conn_serve(conn_t *c)
 
 typedef enum { READ_DATA, READ_EOF, READ_AGAIN, READ_ERROR } read_result_t;
 
+static void conn_received(conn_t *c, size_t n)
+{
+    if (c->in.len == 0) c->request_start = c->loop->now;
+    c->in.len += n;
+    c->last_active = c->loop->now;
+}
+
+/* A TLS read returns one record: the socket is drained when its last read
+ * came back short and OpenSSL holds nothing more (see tls.h), as with a
+ * short plain read. */
+static read_result_t conn_read_tls(conn_t *c, size_t space)
+{
+    ssize_t n = tls_session_read(c->tls, c->in.data + c->in.len, space);
+    if (n > 0) {
+        conn_received(c, (size_t)n);
+        if (!c->peer_shut && tls_session_drained(c->tls)) c->readable = false;
+        return READ_DATA;
+    }
+    switch (n) {
+    case TLS_WANT_READ: c->readable = false; return READ_AGAIN;
+    case TLS_WANT_WRITE: c->writable = false; return READ_AGAIN; /* readable stays: read on */
+    case TLS_CLOSED:
+        c->readable = false;
+        c->peer_eof = true;
+        return READ_EOF;
+    default: return READ_ERROR;
+    }
+}
+
 static read_result_t conn_read(conn_t *c)
 {
     /* Nothing points into the input here (no call pending): compact it. */
@@ -457,12 +515,11 @@ static read_result_t conn_read(conn_t *c)
         want = c->parse_need - c->in.len; /* a large body: room for all of it at once */
     buf_reserve(&c->in, want);
     size_t space = c->in.cap - c->in.len;
+    if (c->tls) return conn_read_tls(c, space);
     for (;;) {
         ssize_t n = recv(c->fd, c->in.data + c->in.len, space, 0);
         if (n > 0) {
-            if (c->in.len == 0) c->request_start = c->loop->now;
-            c->in.len += (size_t)n;
-            c->last_active = c->loop->now;
+            conn_received(c, (size_t)n);
             /* A short read drained the socket, unless the peer's FIN came
              * with the data: then only reading on finds the EOF. */
             if ((size_t)n < space && !c->peer_shut) c->readable = false;
@@ -482,6 +539,63 @@ static read_result_t conn_read(conn_t *c)
     }
 }
 
+/* A plain HTTP request on a TLS-only port: say so in plain HTTP, and close. */
+static void conn_refuse_plain(conn_t *c)
+{
+    static const char text[] = "This port speaks HTTPS only.\n";
+    c->mode = CONN_PLAIN;
+    http_response_t r = {.status = 400,
+                         .content_type = "text/plain",
+                         .body = text,
+                         .body_len = sizeof text - 1,
+                         .close = true};
+    conn_respond(c, &r);
+    c->closing = true;
+}
+
+/* Settles a connection's protocol: its first byte (peeked, left for the
+ * parser or OpenSSL) tells HTTPS from HTTP, then the TLS handshake runs.
+ * True when it is settled, false while it waits for the socket (or was
+ * closed). */
+static bool conn_settle(conn_t *c)
+{
+    if (!c->tls) {
+        unsigned char first;
+        ssize_t n;
+        do n = recv(c->fd, &first, 1, MSG_PEEK);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c->readable = false;
+            return false;
+        }
+        if (n <= 0) {
+            conn_close(c); /* closed (or broken) before a byte */
+            return false;
+        }
+        if (first != TLS_RECORD_HANDSHAKE) {
+            if (c->mode == CONN_TLS) conn_refuse_plain(c);
+            c->mode = CONN_PLAIN;
+            c->settled = true;
+            return true;
+        }
+        c->mode = CONN_TLS;
+        c->tls = tls_session_new(c->loop->tls, c->fd);
+        if (!c->tls) {
+            conn_close(c);
+            return false;
+        }
+    }
+    switch (tls_session_handshake(c->tls)) {
+    case 1:
+        c->settled = true;
+        c->request_start = c->last_active = c->loop->now;
+        return true;
+    case TLS_WANT_READ: c->readable = false; return false;
+    case TLS_WANT_WRITE: c->writable = false; return false;
+    default: conn_close(c); return false; /* not TLS, or a handshake that failed */
+    }
+}
+
 /* Runs a connection as far as one turn allows: serve, read, serve..., then
  * send. */
 static void conn_drive(conn_t *c)
@@ -491,6 +605,7 @@ static void conn_drive(conn_t *c)
         conn_linger_drain(c);
         return;
     }
+    if (!c->settled && !conn_settle(c)) return;
     size_t high = c->loop->cfg->max_output_bytes;
     bool more = false; /* work left that this turn may not do */
     c->budget = CONN_REQUESTS_PER_TURN;
@@ -538,6 +653,11 @@ static void conn_drive(conn_t *c)
 static void conn_check_timeouts(conn_t *c, int64_t now)
 {
     const server_config_t *cfg = c->loop->cfg;
+    if (!c->settled) {
+        /* no request yet, but a handshake (or its first byte) overdue */
+        if (now - c->request_start >= cfg->header_timeout_ms) conn_close(c);
+        return;
+    }
     size_t backlog = conn_backlog(c);
     if (backlog > 0 && now - c->write_progress >= cfg->write_timeout_ms) {
         conn_close(c); /* the client does not read what it asked for */
@@ -565,13 +685,15 @@ static void conn_check_timeouts(conn_t *c, int64_t now)
 
 /* ---- what the loop calls ---- */
 
-conn_t *conn_open(conn_loop_t *l, int fd)
+conn_t *conn_open(conn_loop_t *l, int fd, conn_mode_t mode)
 {
     conn_t *c = calloc(1, sizeof *c);
     if (!c) abort();
     c->kind = EV_CONN;
     c->fd = fd;
     c->loop = l;
+    c->mode = mode;
+    c->settled = mode == CONN_PLAIN;
     c->writable = true;
     c->last_active = c->request_start = c->write_progress = l->now;
     buf_init(&c->in);
@@ -588,6 +710,7 @@ void conn_on_epoll(conn_t *c, uint32_t events)
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
     if (events & (EPOLLRDHUP | EPOLLHUP)) c->peer_shut = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) c->writable = true;
+    if (c->tls && (events & EPOLLIN)) c->writable = true; /* a write may wait for input */
     conn_drive(c);
 }
 

@@ -29,6 +29,7 @@
 #include "http.h"
 #include "http_response.h"
 #include "server.h"
+#include "tls.h"
 
 /* How long a closed connection's input is drained after its last response. */
 #define CONN_LINGER_MS 2000
@@ -38,6 +39,13 @@ typedef enum { EV_LISTEN, EV_WAKE, EV_TIMER, EV_CONN } ev_kind_t;
 
 typedef struct conn conn_t;
 typedef struct conn_loop conn_loop_t;
+
+/* What a listening socket's connections speak. */
+typedef enum {
+    CONN_PLAIN, /* HTTP */
+    CONN_TLS,   /* HTTPS; a plain HTTP request gets a 400 that says so */
+    CONN_SNIFF, /* either: a first byte that opens a TLS handshake means HTTPS */
+} conn_mode_t;
 
 /* What one api call needs; owned by a thread, lent to one connection at a time. */
 typedef struct call_slot {
@@ -64,6 +72,7 @@ struct conn_loop {
     size_t nfree_slots;
 
     api_thread_t *api;
+    tls_context_t *tls; /* NULL: no TLS */
     http_writer_t writer;
     atomic_size_t *nconns; /* open connections of all threads */
     const char *health;    /* the health check's text */
@@ -78,6 +87,9 @@ struct conn {
     ev_kind_t kind; /* first: epoll data points here */
     int fd;
     conn_loop_t *loop;
+    conn_mode_t mode;  /* CONN_SNIFF until the first byte tells */
+    bool settled;      /* its protocol is known and any handshake done */
+    tls_session_t *tls; /* HTTPS */
     conn_t *prev, *next; /* the loop's live connections, or its dead list */
 
     buf_t in;
@@ -114,9 +126,12 @@ struct conn {
     int64_t write_progress; /* last time the output moved */
 };
 
-/* A connection for the accepted socket fd (non-blocking), on the loop's
- * live list; the caller registers it with epoll (EPOLLET, data = it). */
-conn_t *conn_open(conn_loop_t *l, int fd);
+/* A connection for the accepted socket fd (non-blocking), speaking as its
+ * listener's mode says, on the loop's live list; the caller registers it
+ * with epoll (EPOLLET, data = it).  Until a TLS handshake is complete (or
+ * the first byte is in, to tell HTTPS from HTTP) the header timeout runs:
+ * a client that stalls in the handshake is closed then. */
+conn_t *conn_open(conn_loop_t *l, int fd, conn_mode_t mode);
 
 /* Close at once.  A connection with a call pending stays allocated, as a
  * zombie, until the call completes. */

@@ -53,9 +53,27 @@
 #define SERVER_TICK_MIN_MS 10
 #define SERVER_FD_RESERVE 64 /* descriptors kept for everything but connections */
 #define SERVER_EVENTS 128
+#define SERVER_MAX_LISTENERS 2 /* the port, and the TLS port */
 
 typedef struct server server_t;
 typedef struct server_thread server_thread_t;
+
+/* An address served, and how its connections speak. */
+typedef struct {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    conn_mode_t mode;
+    char text[INET6_ADDRSTRLEN + 2]; /* for logs: "127.0.0.1", "[::1]" */
+    int port;
+} server_addr_t;
+
+/* A thread's listening socket of one address. */
+typedef struct {
+    ev_kind_t kind; /* first: epoll data points here */
+    int fd;
+    conn_mode_t mode;
+    bool paused; /* out of descriptors: off epoll until the next tick */
+} listener_t;
 
 struct server_thread {
     conn_loop_t loop; /* its connections */
@@ -63,9 +81,10 @@ struct server_thread {
     const server_config_t *cfg;
     int index;
     pthread_t tid;
-    int epfd, listen_fd, wake_fd, timer_fd, reserve_fd;
-    bool listen_paused; /* out of descriptors: off epoll until the next tick */
-    ev_kind_t listen_kind, wake_kind, timer_kind;
+    int epfd, wake_fd, timer_fd, reserve_fd;
+    listener_t listeners[SERVER_MAX_LISTENERS];
+    int nlisteners;
+    ev_kind_t wake_kind, timer_kind;
     bool api_failed;
 
     pthread_mutex_t done_lock;
@@ -79,6 +98,8 @@ struct server {
     const server_config_t *cfg;
     int nthreads;
     server_thread_t *threads;
+    server_addr_t addrs[SERVER_MAX_LISTENERS];
+    int naddrs;
     char health[128];
     size_t health_len;
     atomic_bool stop;
@@ -134,11 +155,11 @@ static bool thread_overload_log_due(server_thread_t *t)
     return true;
 }
 
-static void thread_accept(server_thread_t *t)
+static void thread_accept(server_thread_t *t, listener_t *ln)
 {
     server_t *srv = t->srv;
-    for (int i = 0; i < 64 && t->listen_fd >= 0; i++) {
-        int fd = accept4(t->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    for (int i = 0; i < 64 && ln->fd >= 0; i++) {
+        int fd = accept4(ln->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
             if (errno == EMFILE || errno == ENFILE) {
@@ -150,13 +171,13 @@ static void thread_accept(server_thread_t *t)
                  * until the next tick. */
                 if (t->reserve_fd >= 0) {
                     close(t->reserve_fd);
-                    fd = accept(t->listen_fd, NULL, NULL);
+                    fd = accept(ln->fd, NULL, NULL);
                     if (fd >= 0) close(fd);
                     t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
                     continue;
                 }
-                epoll_ctl(t->epfd, EPOLL_CTL_DEL, t->listen_fd, NULL);
-                t->listen_paused = true;
+                epoll_ctl(t->epfd, EPOLL_CTL_DEL, ln->fd, NULL);
+                ln->paused = true;
                 return;
             }
             if (errno != EAGAIN && errno != EWOULDBLOCK) log_warn("accept: %s", strerror(errno));
@@ -174,7 +195,7 @@ static void thread_accept(server_thread_t *t)
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        conn_t *c = conn_open(&t->loop, fd);
+        conn_t *c = conn_open(&t->loop, fd, ln->mode);
         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
                                  .data.ptr = c};
         if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -204,10 +225,11 @@ static void thread_begin_stop(server_thread_t *t)
 {
     t->loop.stopping = true;
     t->stop_deadline = t->loop.now + SERVER_SHUTDOWN_GRACE_MS;
-    if (t->listen_fd >= 0) {
-        close(t->listen_fd);
-        t->listen_fd = -1;
-    }
+    for (int i = 0; i < t->nlisteners; i++)
+        if (t->listeners[i].fd >= 0) {
+            close(t->listeners[i].fd);
+            t->listeners[i].fd = -1;
+        }
     for (conn_t *c = t->loop.conns, *next; c; c = next) {
         next = c->next;
         conn_begin_stop(c);
@@ -221,11 +243,13 @@ static void thread_tick(server_thread_t *t)
     ssize_t r = read(t->timer_fd, &n, sizeof n);
     (void)r;
     int64_t now = t->loop.now;
-    if (t->listen_paused && t->listen_fd >= 0) {
+    for (int i = 0; i < t->nlisteners; i++) {
+        listener_t *ln = &t->listeners[i];
+        if (!ln->paused || ln->fd < 0) continue;
         if (t->reserve_fd < 0) t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &t->listen_kind};
-        if (t->reserve_fd >= 0 && epoll_ctl(t->epfd, EPOLL_CTL_ADD, t->listen_fd, &ev) == 0)
-            t->listen_paused = false;
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = ln};
+        if (t->reserve_fd >= 0 && epoll_ctl(t->epfd, EPOLL_CTL_ADD, ln->fd, &ev) == 0)
+            ln->paused = false;
     }
     for (conn_t *c = t->loop.conns, *next; c; c = next) {
         next = c->next;
@@ -277,7 +301,7 @@ static void *thread_main(void *arg)
         for (int i = 0; i < n; i++) {
             ev_kind_t *kind = evs[i].data.ptr;
             switch (*kind) {
-            case EV_LISTEN: thread_accept(t); break;
+            case EV_LISTEN: thread_accept(t, (listener_t *)kind); break;
             case EV_WAKE:
                 thread_completions(t);
                 if (!t->loop.stopping && atomic_load(&t->srv->stop)) thread_begin_stop(t);
@@ -321,13 +345,14 @@ static void server_on_signal(int sig)
 }
 
 /* The address to bind: IPv4 preferred when a name has both. */
-static int server_resolve(const server_config_t *cfg, struct sockaddr_storage *ss, socklen_t *len)
+static int server_resolve(const server_config_t *cfg, int port_number, struct sockaddr_storage *ss,
+                          socklen_t *len)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
                              .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     char port[16];
-    snprintf(port, sizeof port, "%d", cfg->port);
+    snprintf(port, sizeof port, "%d", port_number);
     const char *host = cfg->bind && *cfg->bind ? cfg->bind : NULL;
     struct addrinfo *res;
     int rc = getaddrinfo(host, port, &hints, &res);
@@ -406,9 +431,8 @@ static int epoll_add(int epfd, int fd, ev_kind_t *kind)
 }
 
 /* Everything but the connections, which the loop closes. */
-static int thread_open(server_thread_t *t, const struct sockaddr_storage *ss, socklen_t len)
+static int thread_open(server_thread_t *t)
 {
-    t->listen_kind = EV_LISTEN;
     t->wake_kind = EV_WAKE;
     t->timer_kind = EV_TIMER;
     pthread_mutex_init(&t->done_lock, NULL);
@@ -416,27 +440,38 @@ static int thread_open(server_thread_t *t, const struct sockaddr_storage *ss, so
     if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
         seed = (uint64_t)time(NULL) ^ ((uint64_t)t->index << 32);
     http_writer_init(&t->loop.writer, seed);
-    t->listen_fd = server_listen(ss, len);
-    if (t->listen_fd < 0) return -1;
     t->epfd = epoll_create1(EPOLL_CLOEXEC);
     t->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     t->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (t->epfd < 0 || t->wake_fd < 0 || t->timer_fd < 0) return -1;
     unsigned tick = t->srv->tick_ms;
     struct timespec every = {.tv_sec = tick / 1000, .tv_nsec = (long)(tick % 1000) * 1000000};
     struct itimerspec its = {.it_interval = every, .it_value = every};
-    if (timerfd_settime(t->timer_fd, 0, &its, NULL) < 0) return -1;
-    if (epoll_add(t->epfd, t->listen_fd, &t->listen_kind) < 0 ||
+    if (t->epfd < 0 || t->wake_fd < 0 || t->timer_fd < 0 ||
+        timerfd_settime(t->timer_fd, 0, &its, NULL) < 0 ||
         epoll_add(t->epfd, t->wake_fd, &t->wake_kind) < 0 ||
-        epoll_add(t->epfd, t->timer_fd, &t->timer_kind) < 0)
+        epoll_add(t->epfd, t->timer_fd, &t->timer_kind) < 0) {
+        log_error("cannot start an I/O thread: %s", strerror(errno));
         return -1;
+    }
+    for (int i = 0; i < t->srv->naddrs; i++) {
+        const server_addr_t *a = &t->srv->addrs[i];
+        listener_t *ln = &t->listeners[t->nlisteners];
+        *ln = (listener_t){.kind = EV_LISTEN, .fd = server_listen(&a->ss, a->len), .mode = a->mode};
+        if (ln->fd < 0 || (t->nlisteners++, epoll_add(t->epfd, ln->fd, &ln->kind) < 0)) {
+            log_error("cannot listen on %s:%d: %s", a->text, a->port, strerror(errno));
+            return -1;
+        }
+    }
     return 0;
 }
 
 static void thread_close(server_thread_t *t)
 {
-    int *fds[] = {&t->listen_fd, &t->epfd, &t->timer_fd, &t->reserve_fd, &t->wake_fd};
+    for (int i = 0; i < t->nlisteners; i++)
+        if (t->listeners[i].fd >= 0) close(t->listeners[i].fd);
+    t->nlisteners = 0;
+    int *fds[] = {&t->epfd, &t->timer_fd, &t->reserve_fd, &t->wake_fd};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         if (*fds[i] >= 0) {
             close(*fds[i]);
@@ -461,6 +496,8 @@ void server_config_init(server_config_t *cfg)
         .max_body_bytes = SERVER_DEFAULT_MAX_BODY_BYTES,
         .max_output_bytes = SERVER_DEFAULT_MAX_OUTPUT_BYTES,
         .max_connections = SERVER_DEFAULT_MAX_CONNECTIONS,
+        .tls = NULL,
+        .tls_port = -1,
     };
 }
 
@@ -505,6 +542,38 @@ static unsigned server_tick_ms(const server_config_t *cfg)
     return tick;
 }
 
+/* The addresses to serve: the port (also HTTPS, sniffed, when TLS is on
+ * and has no port of its own) and the TLS port. */
+static int server_addrs(server_t *srv)
+{
+    const server_config_t *cfg = srv->cfg;
+    server_addr_t *a = &srv->addrs[0];
+    a->mode = !cfg->tls ? CONN_PLAIN : cfg->tls_port < 0 ? CONN_SNIFF : CONN_PLAIN;
+    if (server_resolve(cfg, cfg->port, &a->ss, &a->len) < 0) return -1;
+    srv->naddrs = 1;
+    if (cfg->tls && cfg->tls_port >= 0) {
+        a = &srv->addrs[1];
+        a->mode = CONN_TLS;
+        if (server_resolve(cfg, cfg->tls_port, &a->ss, &a->len) < 0) return -1;
+        srv->naddrs = 2;
+    }
+    return 0;
+}
+
+static void server_log_listening(const server_t *srv)
+{
+    static const char *const speaks[] = {[CONN_PLAIN] = "HTTP", [CONN_TLS] = "HTTPS",
+                                         [CONN_SNIFF] = "HTTP and HTTPS"};
+    char text[256];
+    size_t n = 0;
+    for (int i = 0; i < srv->naddrs && n < sizeof text; i++) {
+        const server_addr_t *a = &srv->addrs[i];
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s%s:%d (%s)", i ? " and " : "",
+                              a->text, a->port, speaks[a->mode]);
+    }
+    log_info("listening on %s with %d threads", text, srv->nthreads);
+}
+
 int server_run(const server_config_t *cfg)
 {
     static server_t srv; /* the signal handler and on_complete outlive nothing but this */
@@ -523,9 +592,7 @@ int server_run(const server_config_t *cfg)
     pthread_mutex_init(&srv.start_lock, NULL);
     pthread_cond_init(&srv.start_cond, NULL);
 
-    struct sockaddr_storage ss;
-    socklen_t sslen;
-    if (server_resolve(cfg, &ss, &sslen) < 0) return -1;
+    if (server_addrs(&srv) < 0) return -1;
 
     srv.threads = calloc((size_t)srv.nthreads, sizeof *srv.threads);
     if (!srv.threads) abort();
@@ -540,22 +607,24 @@ int server_run(const server_config_t *cfg)
         t->loop.health = srv.health;
         t->loop.health_len = srv.health_len;
         t->loop.call_done = server_call_done;
+        t->loop.tls = cfg->tls;
         t->loop.owner = t;
         t->index = i;
-        t->listen_fd = t->epfd = t->wake_fd = t->timer_fd = t->reserve_fd = -1;
+        t->epfd = t->wake_fd = t->timer_fd = t->reserve_fd = -1;
     }
 
-    char addr[INET6_ADDRSTRLEN + 2];
-    int port = cfg->port, opened = 0, created = 0, rc = -1;
-    if (server_probe(&ss, sslen) < 0) {
-        server_addr_text(&ss, addr, sizeof addr, &port);
-        log_error("cannot listen on %s:%d: %s", addr, port, strerror(errno));
-        goto out;
+    int opened = 0, created = 0, rc = -1;
+    for (int i = 0; i < srv.naddrs; i++) {
+        server_addr_t *a = &srv.addrs[i];
+        int ok = server_probe(&a->ss, a->len);
+        server_addr_text(&a->ss, a->text, sizeof a->text, &a->port);
+        if (ok < 0) {
+            log_error("cannot listen on %s:%d: %s", a->text, a->port, strerror(errno));
+            goto out;
+        }
     }
-    server_addr_text(&ss, addr, sizeof addr, &port);
     for (; opened < srv.nthreads; opened++) {
-        if (thread_open(&srv.threads[opened], &ss, sslen) < 0) {
-            log_error("cannot listen on %s:%d: %s", addr, port, strerror(errno));
+        if (thread_open(&srv.threads[opened]) < 0) {
             opened++;
             goto out;
         }
@@ -594,7 +663,7 @@ int server_run(const server_config_t *cfg)
     if (failed) {
         log_error("cannot start the I/O threads");
     } else {
-        log_info("listening on %s:%d with %d threads", addr, port, srv.nthreads);
+        server_log_listening(&srv);
         /* poll, not a bare read: a thread sanitizer runs deferred signal
          * handlers only inside calls it knows to block. */
         struct pollfd pfd = {.fd = server_stop_fd, .events = POLLIN};
