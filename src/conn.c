@@ -280,6 +280,7 @@ static void conn_consume(conn_t *c, size_t len, bool keep)
 /* The headers the server and the api care about, found in one pass. */
 typedef struct {
     const http_header_t *target, *content_type, *authorization, *encoding, *origin;
+    const http_header_t *accept_encoding;
     const http_header_t *acr_headers; /* Access-Control-Request-Headers */
 } req_headers_t;
 
@@ -301,6 +302,10 @@ static void request_headers(const http_request_t *req, req_headers_t *h)
         case 13:
             if (!h->authorization && http_token_ieq(x->name, 13, "authorization")) h->authorization = x;
             break;
+        case 15:
+            if (!h->accept_encoding && http_token_ieq(x->name, 15, "accept-encoding"))
+                h->accept_encoding = x;
+            break;
         case 16:
             if (!h->encoding && http_token_ieq(x->name, 16, "content-encoding")) h->encoding = x;
             break;
@@ -313,18 +318,46 @@ static void request_headers(const http_request_t *req, req_headers_t *h)
     }
 }
 
-static void conn_answer_call(conn_t *c, call_slot_t *s, bool keep, bool ka_header, bool cors)
+/* An api call's answer: its body, compressed when the client accepts it
+ * and it is long enough to gain (the CRC-32 is of the bytes sent, as the
+ * service's). */
+static void conn_answer_call(conn_t *c, call_slot_t *s, const conn_answer_t *how)
 {
     http_response_t r = {
         .status = s->call.http_status,
         .content_type = "application/x-amz-json-1.0",
         .body = s->body.data,
         .body_len = s->body.len,
-        .close = !keep,
-        .ka_header = ka_header,
-        .cors = cors,
+        .close = !how->keep || c->loop->stopping,
+        .ka_header = how->ka_header,
+        .cors = how->cors,
     };
+    if (how->accept != HTTP_CODING_IDENTITY && r.body_len >= HTTP_BODY_COMPRESS_MIN &&
+        http_body_encode(s->arena, how->accept, r.body, r.body_len, &r.body, &r.body_len) == 0)
+        r.content_encoding = how->accept == HTTP_CODING_GZIP ? "gzip" : "deflate";
     conn_respond(c, &r);
+}
+
+/* Decodes a body sent with a Content-Encoding into the call.  False when
+ * it cannot be: the answer is then in the slot (or, for a body that
+ * inflates past the limit, *too_large is set). */
+static bool conn_call_decode(conn_t *c, call_slot_t *s, const http_header_t *encoding,
+                             bool *too_large)
+{
+    api_call_t *call = &s->call;
+    http_coding_t coding = http_body_coding(encoding->value, encoding->value_len);
+    if (coding == HTTP_CODING_IDENTITY) return true;
+    http_body_status_t rc =
+        coding == HTTP_CODING_UNSUPPORTED
+            ? HTTP_BODY_CORRUPT
+            : http_body_decode(s->arena, coding, call->body, call->body_len,
+                               c->loop->limits.max_body, &call->body, &call->body_len);
+    if (rc == HTTP_BODY_OK) return true;
+    *too_large = rc == HTTP_BODY_TOO_LARGE;
+    ddb_error_t *e = err_body_not_decodable(s->arena);
+    call->http_status = ddb_error_status(e->kind);
+    ddb_error_render(e, call->out);
+    return false;
 }
 
 /* A POST: one api call.  False when it is pending. */
@@ -334,7 +367,13 @@ static bool conn_call(conn_t *c, const http_request_t *req, const req_headers_t 
     conn_loop_t *l = c->loop;
     call_slot_t *s = slot_acquire(l, c);
     api_call_t *call = &s->call;
-    bool ka_header = keep && req->minor_version == 0, cors = h->origin != NULL;
+    conn_answer_t how = {.keep = keep,
+                         .ka_header = keep && req->minor_version == 0,
+                         .cors = h->origin != NULL,
+                         .accept = h->accept_encoding
+                                       ? http_body_accepted(h->accept_encoding->value,
+                                                            h->accept_encoding->value_len)
+                                       : HTTP_CODING_IDENTITY};
     if (h->target) call->target = h->target->value, call->target_len = h->target->value_len;
     if (h->content_type) {
         call->content_type = h->content_type->value;
@@ -345,41 +384,37 @@ static bool conn_call(conn_t *c, const http_request_t *req, const req_headers_t 
     call->body_len = req->body_len;
     call->on_complete = l->call_done;
 
-    if (h->encoding && req->body_len &&
-        http_token_ieq(h->encoding->value, h->encoding->value_len, "gzip")) {
-        http_body_status_t rc = http_body_gunzip(s->arena, req->body, req->body_len,
-                                                 l->limits.max_body, &call->body, &call->body_len);
-        if (rc != HTTP_BODY_OK) {
-            http_response_t r = {.status = rc == HTTP_BODY_TOO_LARGE ? 413 : 400,
-                                 .close = rc == HTTP_BODY_TOO_LARGE || !keep,
-                                 .ka_header = ka_header,
-                                 .cors = cors};
-            if (rc == HTTP_BODY_CORRUPT) {
-                s->body.len = 0;
-                ddb_error_render(err_body_not_decompressible(s->arena), &s->body);
-                r.content_type = "application/x-amz-json-1.0";
-                r.body = s->body.data;
-                r.body_len = s->body.len;
-            }
+    bool too_large = false;
+    if (h->encoding && !conn_call_decode(c, s, h->encoding, &too_large)) {
+        if (too_large) {
+            /* as for a body over the limit: the rest of the input is not read */
+            http_response_t r = {.status = 413, .close = true, .cors = how.cors};
             conn_respond(c, &r);
-            slot_release(l, s);
-            conn_consume(c, len, !r.close);
-            return true;
+            how.keep = false;
+        } else {
+            conn_answer_call(c, s, &how);
         }
+        slot_release(l, s);
+        conn_consume(c, len, how.keep);
+        return true;
     }
 
     if (api_dispatch(call) == API_PENDING) {
         c->inflight = s;
         c->inflight_len = len;
-        c->inflight_keep = keep;
-        c->inflight_ka_header = ka_header;
-        c->inflight_cors = cors;
+        c->inflight_answer = how;
         return false;
     }
-    conn_answer_call(c, s, keep, ka_header, cors);
+    conn_answer_call(c, s, &how);
     slot_release(l, s);
     conn_consume(c, len, keep);
     return true;
+}
+
+/* "/", with or without a query. */
+static bool request_path_is_root(const http_request_t *req)
+{
+    return req->path_len >= 1 && req->path[0] == '/' && (req->path_len == 1 || req->path[1] == '?');
 }
 
 /* One complete request at in_off.  False when it left a call pending. */
@@ -396,27 +431,43 @@ static bool conn_handle(conn_t *c, const http_request_t *req, size_t len)
 
     http_response_t r = {
         .close = !keep, .ka_header = keep && req->minor_version == 0, .cors = h.origin != NULL};
-    if ((mlen == 3 && memcmp(m, "GET", 3) == 0) || (mlen == 4 && memcmp(m, "HEAD", 4) == 0)) {
-        /* The health check, on any path as the service does. */
+    bool get = mlen == 3 && memcmp(m, "GET", 3) == 0, head = mlen == 4 && memcmp(m, "HEAD", 4) == 0;
+    buf_t health;
+    buf_init(&health);
+    if ((get || head) && request_path_is_root(req)) {
+        /* The health check names the host the client asked for. */
+        const http_header_t *host = http_request_header(req, "host");
         r.status = 200;
         r.content_type = "text/plain";
-        r.body = l->health;
-        r.body_len = l->health_len;
-        r.head_only = mlen == 4;
-        conn_respond(c, &r);
+        if (host && host->value_len) {
+            buf_append_str(&health, "healthy: ");
+            buf_append(&health, host->value, host->value_len);
+            buf_putc(&health, ' ');
+            r.body = health.data, r.body_len = health.len;
+        } else {
+            r.body = l->health, r.body_len = l->health_len;
+        }
+        r.head_only = head;
     } else if (mlen == 7 && memcmp(m, "OPTIONS", 7) == 0 && h.origin) {
-        /* A browser's CORS preflight. */
+        /* A browser's CORS preflight: what it asks for is allowed. */
+        const http_header_t *method = http_request_header(req, "access-control-request-method");
         r.status = 200;
         r.preflight = true;
+        if (method) r.allow_methods = method->value, r.allow_methods_len = method->value_len;
         if (h.acr_headers) {
             r.allow_headers = h.acr_headers->value;
             r.allow_headers_len = h.acr_headers->value_len;
         }
-        conn_respond(c, &r);
     } else {
-        r.status = 405;
-        conn_respond(c, &r);
+        /* Any other method or path: the service knows no such operation. */
+        static const char unknown[] = "<UnknownOperationException/>\n";
+        r.status = 404;
+        r.body = unknown;
+        r.body_len = sizeof unknown - 1;
+        r.head_only = head;
     }
+    conn_respond(c, &r);
+    buf_free(&health);
     conn_consume(c, len, keep);
     return true;
 }
@@ -725,10 +776,9 @@ void conn_call_completed(conn_loop_t *l, call_slot_t *s)
         l->dead = c;
         return;
     }
-    conn_answer_call(c, s, c->inflight_keep && !l->stopping, c->inflight_ka_header,
-                     c->inflight_cors);
+    conn_answer_call(c, s, &c->inflight_answer);
     slot_release(l, s);
-    conn_consume(c, c->inflight_len, c->inflight_keep && !l->stopping);
+    conn_consume(c, c->inflight_len, c->inflight_answer.keep && !l->stopping);
     conn_drive(c);
 }
 

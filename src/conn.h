@@ -27,6 +27,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "http.h"
+#include "http_body.h"
 #include "http_response.h"
 #include "server.h"
 #include "tls.h"
@@ -83,6 +84,14 @@ struct conn_loop {
     void *owner; /* the thread's, untouched here */
 };
 
+/* How a request asked to be answered. */
+typedef struct {
+    bool keep;      /* keep-alive after it */
+    bool ka_header; /* HTTP/1.0 keep-alive: say so */
+    bool cors;      /* from a browser page */
+    http_coding_t accept; /* the response coding it accepts */
+} conn_answer_t;
+
 struct conn {
     ev_kind_t kind; /* first: epoll data points here */
     int fd;
@@ -104,11 +113,9 @@ struct conn {
     bool continue_sent;
     unsigned budget; /* requests left in this turn */
 
-    call_slot_t *inflight;   /* pending api call */
-    size_t inflight_len;     /* bytes of input its request occupies */
-    bool inflight_keep;      /* keep-alive after it */
-    bool inflight_ka_header; /* HTTP/1.0 keep-alive: say so */
-    bool inflight_cors;
+    call_slot_t *inflight;          /* pending api call */
+    size_t inflight_len;            /* bytes of input its request occupies */
+    conn_answer_t inflight_answer; /* how to answer it */
 
     bool readable, writable; /* edge-triggered readiness not yet consumed */
     bool peer_shut;          /* EPOLLRDHUP seen: read on to the EOF, no edge will come */

@@ -115,7 +115,7 @@ void http_response_write(http_writer_t *w, buf_t *out, const http_response_t *r)
     p = put_u64(p, (uint64_t)r->status);
     *p++ = ' ';
     p = put_str(p, reason, rlen);
-    p = PUT_LIT(p, "\r\nServer: ddbd\r\nDate: ");
+    p = PUT_LIT(p, "\r\nServer: Server\r\nDate: ");
     p = put_str(p, writer_date(w), HTTP_DATE_LEN);
     p = PUT_LIT(p, "\r\nx-amzn-RequestId: ");
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -133,6 +133,10 @@ void http_response_write(http_writer_t *w, buf_t *out, const http_response_t *r)
         p = PUT_LIT(p, "\r\nContent-Type: ");
         p = put_str(p, r->content_type, strlen(r->content_type));
     }
+    if (r->content_encoding) {
+        p = PUT_LIT(p, "\r\nContent-Encoding: ");
+        p = put_str(p, r->content_encoding, strlen(r->content_encoding));
+    }
     p = PUT_LIT(p, "\r\nContent-Length: ");
     p = put_u64(p, r->body_len);
     if (r->close)
@@ -141,12 +145,16 @@ void http_response_write(http_writer_t *w, buf_t *out, const http_response_t *r)
         p = PUT_LIT(p, "\r\nConnection: keep-alive");
     if (r->cors)
         p = PUT_LIT(p, "\r\nAccess-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: "
-                       "x-amzn-RequestId,x-amzn-ErrorType,x-amz-crc32,Date");
+                       "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date,x-amz-crc32");
     p = PUT_LIT(p, "\r\n");
     if (r->preflight) {
         out->len = (size_t)(p - out->data);
-        buf_append_str(out, "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"
-                            "Access-Control-Max-Age: 172800\r\n");
+        buf_append_str(out, "Access-Control-Max-Age: 172800\r\n");
+        if (r->allow_methods) {
+            buf_append_str(out, "Access-Control-Allow-Methods: ");
+            buf_append(out, r->allow_methods, r->allow_methods_len);
+            buf_append_str(out, "\r\n");
+        }
         if (r->allow_headers) {
             buf_append_str(out, "Access-Control-Allow-Headers: ");
             buf_append(out, r->allow_headers, r->allow_headers_len);

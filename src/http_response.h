@@ -1,11 +1,14 @@
 /* http_response: the HTTP/1.1 response writer (no I/O).
  *
  * Appends one whole response -- status line, headers, body -- to a buffer.
- * Every response carries what the service's responses carry: Server, Date,
+ * Every response carries what the service's responses carry: Server (the
+ * service's says "Server"), Date,
  * an x-amzn-RequestId (52 upper-case letters and digits, unique, not
  * secret), x-amz-crc32 (CRC-32 of the body bytes as sent, unsigned
  * decimal), Content-Length; and, when asked, Content-Type, Connection and
- * the CORS headers a browser needs.  A writer holds what it reuses between
+ * the CORS headers a browser needs: to a page of any origin, the headers
+ * the SDKs read are exposed (the service's list, and x-amz-crc32 so that a
+ * browser's SDK can check it); a preflight is allowed what it asks for.  A writer holds what it reuses between
  * responses (the formatted date of the current second, the request-id
  * generator): one per thread, no locking.
  */
@@ -31,7 +34,8 @@ typedef struct {
 
 typedef struct {
     int status;
-    const char *content_type; /* NULL: none */
+    const char *content_type;     /* NULL: none */
+    const char *content_encoding; /* of the body as given ("gzip"), NULL: none */
     const char *body;
     size_t body_len;
     bool head_only; /* HEAD: the length of the body, not the body */
@@ -39,6 +43,8 @@ typedef struct {
     bool ka_header; /* Connection: keep-alive, for an HTTP/1.0 client */
     bool cors;      /* the request came from a browser page (Origin) */
     bool preflight; /* a CORS preflight's answer: the methods and headers allowed */
+    const char *allow_methods; /* preflight: Access-Control-Request-Method, NULL: none */
+    size_t allow_methods_len;
     const char *allow_headers; /* preflight: Access-Control-Request-Headers, NULL: none */
     size_t allow_headers_len;
 } http_response_t;

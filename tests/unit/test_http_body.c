@@ -1,7 +1,9 @@
-/* test_http_body: inflating request bodies (src/http_body.c): gzip of one
- * and several members, empty and large bodies, every kind of corruption
- * (bad magic, bad CRC, truncation at every length, trailing garbage), and
- * the size limit, exactly at it and far past it (a gzip bomb). */
+/* test_http_body: content codings (src/http_body.c): Content-Encoding
+ * values; inflating gzip (one and several members, bytes after a member)
+ * and deflate (zlib format only) bodies, large ones, every kind of
+ * corruption (bad magic, bad CRC, truncation at every length, an empty
+ * body), the size limit exactly at it and far past it (a gzip bomb);
+ * choosing a response coding from Accept-Encoding; compressing. */
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -38,7 +40,7 @@ static http_body_status_t gunzip(arena_t *a, const unsigned char *in, size_t n, 
 {
     char *copy = arena_alloc(a, n ? n : 1);
     memcpy(copy, in, n);
-    return http_body_gunzip(a, copy, n, max, out, out_len);
+    return http_body_decode(a, HTTP_CODING_GZIP, copy, n, max, out, out_len);
 }
 
 static void test_gzip_round_trip(void)
@@ -72,6 +74,7 @@ static void test_gzip_several_members(void)
     arena_free(a);
 }
 
+/* The gzip of nothing is fine; no bytes at all are not gzip. */
 static void test_gzip_of_nothing(void)
 {
     arena_t *a = arena_new(0);
@@ -81,6 +84,9 @@ static void test_gzip_of_nothing(void)
     size_t out_len = 99;
     CHECK(gunzip(a, z, zlen, 1 << 20, &out, &out_len) == HTTP_BODY_OK);
     CHECK(out_len == 0);
+    CHECK(gunzip(a, z, 0, 1 << 20, &out, &out_len) == HTTP_BODY_CORRUPT);
+    CHECK(http_body_decode(a, HTTP_CODING_DEFLATE, "", 0, 1 << 20, &out, &out_len) ==
+          HTTP_BODY_CORRUPT);
     free(z);
     arena_free(a);
 }
@@ -147,8 +153,8 @@ static void test_gzip_bomb(void)
     deflateEnd(&zs);
     const char *out;
     size_t out_len;
-    CHECK(http_body_gunzip(a, (const char *)z, used, 16 << 20, &out, &out_len) ==
-          HTTP_BODY_TOO_LARGE);
+    CHECK(http_body_decode(a, HTTP_CODING_GZIP, (const char *)z, used, 16 << 20, &out,
+                           &out_len) == HTTP_BODY_TOO_LARGE);
     free(z);
     arena_free(a);
 }
@@ -177,14 +183,158 @@ static void test_gzip_corrupt(void)
     memcpy(bad, z, zlen);
     bad[zlen - 1] ^= 0x01;
     CHECK(gunzip(a, bad, zlen, 1 << 20, &out, &out_len) == HTTP_BODY_CORRUPT);
-    /* garbage after a complete member */
+    /* a second member that is corrupt */
     memcpy(bad, z, zlen);
-    memcpy(bad + zlen, "garbage!", 8);
+    memcpy(bad + zlen, "\x1f\x8b\x08\x00zzzz", 8);
     CHECK(gunzip(a, bad, zlen + 8, 1 << 20, &out, &out_len) == HTTP_BODY_CORRUPT);
     /* plain JSON is not gzip */
     CHECK(gunzip(a, (const unsigned char *)json, sizeof json - 1, 1 << 20, &out, &out_len) ==
           HTTP_BODY_CORRUPT);
     free(z), free(bad);
+    arena_free(a);
+}
+
+/* Bytes after a complete member that do not open another one are ignored,
+ * as gzip(1) does. */
+static void test_gzip_trailing_bytes_ignored(void)
+{
+    arena_t *a = arena_new(0);
+    const char json[] = "{\"TableName\":\"t\"}";
+    size_t zlen;
+    unsigned char *z = gzip_of(json, sizeof json - 1, &zlen);
+    unsigned char *more = malloc(zlen + 8);
+    memcpy(more, z, zlen);
+    memcpy(more + zlen, "garbage!", 8);
+    const char *out;
+    size_t out_len;
+    for (size_t extra = 1; extra <= 8; extra++) {
+        CHECK(gunzip(a, more, zlen + extra, 1 << 20, &out, &out_len) == HTTP_BODY_OK);
+        CHECK(out_len == sizeof json - 1 && memcmp(out, json, out_len) == 0);
+    }
+    more[zlen] = 0x1f; /* the magic's first byte alone opens nothing */
+    CHECK(gunzip(a, more, zlen + 1, 1 << 20, &out, &out_len) == HTTP_BODY_OK);
+    free(z), free(more);
+    arena_free(a);
+}
+
+static void test_deflate(void)
+{
+    arena_t *a = arena_new(0);
+    const char json[] = "{\"TableName\":\"deflated\",\"Key\":{\"pk\":{\"S\":\"k\"}}}";
+    size_t zlen;
+    unsigned char *z = deflate_with(json, sizeof json - 1, MAX_WBITS, &zlen);
+    char *copy = malloc(zlen);
+    memcpy(copy, z, zlen);
+    const char *out;
+    size_t out_len;
+    CHECK(http_body_decode(a, HTTP_CODING_DEFLATE, copy, zlen, 1 << 20, &out, &out_len) ==
+          HTTP_BODY_OK);
+    CHECK(out_len == sizeof json - 1 && memcmp(out, json, out_len) == 0);
+    CHECK(http_body_decode(a, HTTP_CODING_DEFLATE, copy, zlen, 10, &out, &out_len) ==
+          HTTP_BODY_TOO_LARGE);
+    for (size_t n = 1; n < zlen; n++)
+        CHECK(http_body_decode(a, HTTP_CODING_DEFLATE, copy, n, 1 << 20, &out, &out_len) ==
+              HTTP_BODY_CORRUPT);
+    copy[zlen - 1] ^= 1; /* the Adler-32 */
+    CHECK(http_body_decode(a, HTTP_CODING_DEFLATE, copy, zlen, 1 << 20, &out, &out_len) ==
+          HTTP_BODY_CORRUPT);
+    free(z), free(copy);
+    /* raw deflate (no zlib header) and gzip are not the deflate coding */
+    z = deflate_with(json, sizeof json - 1, -MAX_WBITS, &zlen);
+    CHECK(http_body_decode(a, HTTP_CODING_DEFLATE, (const char *)z, zlen, 1 << 20, &out,
+                           &out_len) == HTTP_BODY_CORRUPT);
+    free(z);
+    z = gzip_of(json, sizeof json - 1, &zlen);
+    CHECK(http_body_decode(a, HTTP_CODING_DEFLATE, (const char *)z, zlen, 1 << 20, &out,
+                           &out_len) == HTTP_BODY_CORRUPT);
+    free(z);
+    /* identity: the body as it is */
+    CHECK(http_body_decode(a, HTTP_CODING_IDENTITY, json, 5, 1 << 20, &out, &out_len) ==
+          HTTP_BODY_OK);
+    CHECK(out == json && out_len == 5);
+    arena_free(a);
+}
+
+static void test_coding_names(void)
+{
+    CHECK(http_body_coding("gzip", 4) == HTTP_CODING_GZIP);
+    CHECK(http_body_coding(" GZip ", 6) == HTTP_CODING_GZIP);
+    CHECK(http_body_coding("deflate", 7) == HTTP_CODING_DEFLATE);
+    CHECK(http_body_coding("identity", 8) == HTTP_CODING_IDENTITY);
+    CHECK(http_body_coding("", 0) == HTTP_CODING_IDENTITY);
+    CHECK(http_body_coding("  ", 2) == HTTP_CODING_IDENTITY);
+    const char *bad[] = {"br", "x-gzip", "gzip, gzip", "gzip,deflate", "compress", "zstd",
+                         "gzipx", "gzi", "garbage", "\"gzip\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(http_body_coding(bad[i], strlen(bad[i])) == HTTP_CODING_UNSUPPORTED);
+}
+
+static http_coding_t accepted(const char *v) { return http_body_accepted(v, strlen(v)); }
+
+/* Choosing a response coding (the rules: http_body.h). */
+static void test_accept_encoding(void)
+{
+    const http_coding_t G = HTTP_CODING_GZIP, D = HTTP_CODING_DEFLATE, N = HTTP_CODING_IDENTITY;
+    struct {
+        const char *value;
+        http_coding_t want;
+    } cases[] = {
+        {"gzip", G}, {"deflate", D}, {"identity", N}, {"", N}, {"br", N}, {"zstd", N},
+        {"compress", N}, {"x-gzip", N}, {"gzip, deflate", G}, {"br, identity, deflate, gzip", D},
+        {"GZIP, identity", G}, {"dog, gzip ,, cat", G}, {"gzip;q=0.8, deflate;q=0.5", G},
+        {"br, gzip;q=0, deflate; q = 0.5 , identity;q=0", D}, {"*", G},
+        {"*, deflate;q=0.5", G}, {"*, deflate", D}, {"*, identity", G}, {"*, gzip;q=0.5", D},
+        {"gzip ;q=0", N}, {"identity;q=0", N}, {"*;q=0", N}, {"*;q=0.5,identity", G},
+        {"gzip;q=0.5,identity;q=0.8", G}, {"br;q=0.8,identity;q=0.5,*;q=0", N},
+        {"\"gzip\"", N}, {"gzip br", N}, {"gzip:q=1", N},
+        {"deflate;q=0.5, gzip;q=31", G}, {"gzip;q=31,deflate;q=51", G},
+        {"deflate;q=0.5, gzip;q=0.2", D}, {"deflate;q=0.5, gzip;q=1;q=0.2", G},
+        {"deflate;q=0.5,gzip;q=0.", D}, {"deflate;q=0.5,gzip;q=0.x", G},
+        {"deflate;q=-0.5,gzip;q=0.2", G}, {"gzip;nq=1;q=0 ", N},
+        {"gzip;q=0, gzip;q=1, gzip;q=0", G}, {"br,identity;q=0.5,gzip;q=0.0001", G},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        http_coding_t got = accepted(cases[i].value);
+        if (got != cases[i].want) {
+            fprintf(stderr, "Accept-Encoding \"%s\": got %d, want %d\n", cases[i].value, got,
+                    cases[i].want);
+            unit_current_failed = 1;
+        }
+    }
+}
+
+/* What is compressed inflates back, in both codings, small and large. */
+static void test_encode_round_trip(void)
+{
+    arena_t *a = arena_new(0);
+    size_t sizes[] = {0, 1, 4096, 1 << 20};
+    http_coding_t codings[] = {HTTP_CODING_GZIP, HTTP_CODING_DEFLATE};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        char *text = malloc(sizes[i] + 1);
+        for (size_t k = 0; k < sizes[i]; k++) text[k] = (char)('a' + (k * 7 + k / 13) % 26);
+        for (size_t j = 0; j < 2; j++) {
+            const char *z, *back;
+            size_t zlen, back_len;
+            CHECK(http_body_encode(a, codings[j], text, sizes[i], &z, &zlen) == 0);
+            CHECK(zlen > 0);
+            if (sizes[i] >= 4096) CHECK(zlen < sizes[i] / 2);
+            if (codings[j] == HTTP_CODING_GZIP)
+                CHECK((unsigned char)z[0] == 0x1f && (unsigned char)z[1] == 0x8b);
+            CHECK(http_body_decode(a, codings[j], z, zlen, sizes[i] + 1, &back, &back_len) ==
+                  HTTP_BODY_OK);
+            CHECK(back_len == sizes[i] && memcmp(back, text, sizes[i]) == 0);
+            /* zlib itself agrees (uncompress reads the zlib format) */
+            if (codings[j] == HTTP_CODING_DEFLATE && sizes[i]) {
+                uLongf n = (uLongf)sizes[i];
+                char *check = malloc(sizes[i]);
+                CHECK(uncompress((Bytef *)check, &n, (const Bytef *)z, zlen) == Z_OK);
+                CHECK(n == sizes[i] && memcmp(check, text, n) == 0);
+                free(check);
+            }
+        }
+        free(text);
+        arena_reset(a);
+    }
     arena_free(a);
 }
 
@@ -214,5 +364,10 @@ int main(void)
     RUN(test_gzip_bomb);
     RUN(test_gzip_corrupt);
     RUN(test_gzip_rejects_other_wrappers);
+    RUN(test_gzip_trailing_bytes_ignored);
+    RUN(test_deflate);
+    RUN(test_coding_names);
+    RUN(test_accept_encoding);
+    RUN(test_encode_round_trip);
     return unit_report("http_body");
 }
