@@ -78,7 +78,7 @@ static ddb_error_t *read_pairs(arena_t *a, const json_value_t *obj, const char *
         if (el->type == JSON_NULL) continue;
         if (first == NULL) { /* a list of strings */
             if ((e = wire_check(a, el, WIRE_STRING))) return e;
-            out->items[i].name = el->u.str.ptr;
+            out->items[i].name = wire_c_string(a, el, NULL);
             continue;
         }
         if ((e = wire_check(a, el, WIRE_STRUCT))) return e;

@@ -54,8 +54,14 @@ const char *wire_value_text(arena_t *a, const json_value_t *j);
 /* The member `name` of obj, or NULL when absent or JSON null. */
 const json_value_t *wire_member(const json_value_t *obj, const char *name);
 
+/* A JSON string as a C string.  Text read this way (names, identifiers,
+ * enumerations) cannot hold U+0000: each NUL becomes U+FFFD in an arena copy,
+ * so that "a\u0000b" never passes for the name "a".  *len (optional) is the
+ * length of the result. */
+const char *wire_c_string(arena_t *a, const json_value_t *j, size_t *len);
+
 /* Readers: *err is set on a type error; the return says whether the member
- * was present. */
+ * was present.  wire_string reads through wire_c_string. */
 bool wire_string(arena_t *a, const json_value_t *obj, const char *name, const char **s,
                  size_t *len, ddb_error_t **err);
 bool wire_bool(arena_t *a, const json_value_t *obj, const char *name, bool *v, ddb_error_t **err);
