@@ -2,9 +2,9 @@
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := lmdb zlib libcrypto
+PKGS    := lmdb zlib libssl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lz -lcrypto)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lz -lssl -lcrypto)
 
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 BASE    := -std=gnu11 -D_GNU_SOURCE -pthread -Isrc $(WARN) $(PKG_CFLAGS) -MMD -MP

@@ -17,7 +17,9 @@
 # 10000000), BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS),
 # BENCH_BASELINE (another ddbd binary) or BENCH_BASELINE_REF
 # (a git revision to build one from): GetItem at 16 connections is then run on both builds,
-# alternately, and their ratio printed.
+# alternately, and their ratio printed.  GetItem at 16 connections over HTTPS (keep-alive) is
+# compared with plain HTTP on one server serving both (a certificate made with openssl), in
+# three alternating rounds; BENCH_TLS=0 skips that.
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -39,7 +41,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 
 [[ $run_seconds =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a whole number of seconds"
 [[ $items =~ ^[1-9][0-9]*$ ]] || die "BENCH_ITEMS must be a positive number"
-for tool in wrk curl cc; do command -v $tool >/dev/null || die "$tool is missing (make deps)"; done
+for tool in wrk curl cc openssl; do command -v $tool >/dev/null || die "$tool is missing (make deps)"; done
 [ -x "$ddbd" ] || die "$ddbd is missing (make build/ddbd)"
 
 mkdir -p "$tools" "$logs"
@@ -86,14 +88,15 @@ free_port() {
 print(s.getsockname()[1])'
 }
 
-# start_ddbd DATA_DIR LOG: starts ddbd on a fresh data directory; sets port, ddbd_pid and
-# start_us (spawn to the first answered GET /).  $EPOCHREALTIME is read by the shell itself,
-# so the time includes the fork of the server but no other process.
+# start_ddbd DATA_DIR LOG [ARGS...]: starts ddbd on a fresh data directory; sets port, ddbd_pid
+# and start_us (spawn to the first answered GET /).  $EPOCHREALTIME is read by the shell
+# itself, so the time includes the fork of the server but no other process.
 start_ddbd() {
     local dir=$1 log=$2 t0 t1
+    shift 2
     port=$(free_port)
     t0=${EPOCHREALTIME/./}
-    "$ddbd" --port "$port" --data-dir "$dir" 2>>"$log" &
+    "$ddbd" --port "$port" --data-dir "$dir" "$@" 2>>"$log" &
     ddbd_pid=$!
     running+=("$ddbd_pid")
     t1=$("$tools/probe" "$port" 10000 "$ddbd_pid") || return 1
@@ -164,7 +167,7 @@ wrk_run() {
     BENCH_WORKLOAD=$label BENCH_REQUEST=$script BENCH_CONNS=$conns \
         BENCH_ITEMS=${run_items:-$items} BENCH_LOAD_FROM=${load_from:-0} \
         timeout --foreground $((run_seconds + 60)) wrk -t "$threads" -c "$conns" --timeout 2s \
-        --latency -s "$lua" "$@" "http://127.0.0.1:$target/" \
+        --latency -s "$lua" "$@" "${scheme:-http}://127.0.0.1:$target/" \
         >"$logs/$label-$conns.txt" 2>&1
     cpu1=$(cpu_ticks "$pid")
     line=$(grep '^RESULT ' "$logs/$label-$conns.txt")
@@ -250,6 +253,43 @@ if [ -n "$baseline" ]; then
         (b > 0 ? a / b : 0)}')
     echo "$side_line (rounds: this ${side[this/1]} ${side[this/2]} ${side[this/3]};" \
         "baseline ${side[baseline/1]} ${side[baseline/2]} ${side[baseline/3]})"
+fi
+
+# 1c. HTTPS against HTTP: GetItem at 16 connections with keep-alive, on one server with a TLS
+# port beside its plain one, alternately, three rounds each.
+if [ "${BENCH_TLS:-1}" != 0 ]; then
+    tls_items=$((items < 100000 ? items : 100000))
+    echo "== HTTPS vs HTTP: GetItem at 16 connections, keep-alive, 3 rounds each"
+    mkdir -p "$work/tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+        -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+        -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" >"$logs/tls-cert.txt" 2>&1 ||
+        die "cannot make a certificate: $(cat "$logs/tls-cert.txt")"
+    tls_port=$(free_port)
+    start_ddbd "$work/tls-data" "$logs/ddbd-tls.stderr" --tls-cert "$work/tls/cert.pem" \
+        --tls-key "$work/tls/key.pem" --tls-port "$tls_port" || die "the TLS server did not start"
+    create_table bench
+    run_items=$tls_items wrk_run tls-load load 64 "$port" "$ddbd_pid" \
+        -d $((30 + tls_items / 1000))s >/dev/null || die "the load of the TLS server failed"
+    declare -A tls_ops
+    for round in 1 2 3; do
+        run_items=$tls_items wrk_run "get-http-$round" get 16 "$port" "$ddbd_pid" \
+            -d "${run_seconds}s" >/dev/null || echo "bench: GetItem over HTTP failed" >&2
+        scheme=https run_items=$tls_items wrk_run "get-https-$round" get 16 "$tls_port" \
+            "$ddbd_pid" -d "${run_seconds}s" >/dev/null || echo "bench: GetItem over HTTPS failed" >&2
+        for w in http https; do
+            tls_ops[$w]+=" $(field "${result[get-$w-$round/16]:-}" ops_per_s)"
+            tls_ops[$w/cpu]+=" $(field "${result[get-$w-$round/16]:-}" server_cpu_us_per_op)"
+        done
+    done
+    stop_server "$ddbd_pid"
+    # shellcheck disable=SC2086 # the lists are words on purpose
+    tls_line=$(awk -v a="$(median ${tls_ops[https]})" -v b="$(median ${tls_ops[http]})" \
+        -v x="$(median ${tls_ops[https/cpu]})" -v y="$(median ${tls_ops[http/cpu]})" \
+        'BEGIN {printf "RESULT workload=tls-vs-plain https_ops_per_s=%d http_ops_per_s=%d" \
+        " ratio=%.3f https_cpu_us_per_op=%.2f http_cpu_us_per_op=%.2f", a, b,
+        (b > 0 ? a / b : 0), x, y}')
+    echo "$tls_line (rounds: https${tls_ops[https]}; http${tls_ops[http]})"
 fi
 
 # 2. The server under test, its table and the load.
@@ -554,6 +594,11 @@ if [ -n "${expire_line:-}" ]; then
         "$(field "$a" p99_us) us without, $(field "$b" p99_us) us with the deleter;" \
         "$(field "$a" ops_per_s) vs $(field "$b" ops_per_s) ops/s"
 fi
+[ -n "${tls_line:-}" ] && echo "HTTPS vs HTTP, GetItem at 16 conns with keep-alive:" \
+    "$(field "$tls_line" https_ops_per_s) vs $(field "$tls_line" http_ops_per_s) ops/s, ratio" \
+    "$(field "$tls_line" ratio) (goal >= 0.8; server CPU per op" \
+    "$(field "$tls_line" https_cpu_us_per_op) vs $(field "$tls_line" http_cpu_us_per_op) us;" \
+    "medians of 3 alternating runs)"
 [ -n "${side_line:-}" ] && echo "side by side, GetItem at 16 conns: this build" \
     "$(field "$side_line" this_ops_per_s) ops/s, baseline $(field "$side_line" baseline_ops_per_s)" \
     "ops/s: ratio $(field "$side_line" ratio) (medians of 3 alternating runs)"

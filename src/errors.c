@@ -103,9 +103,11 @@ ddb_error_t *err_serialization(arena_t *a, const char *msg)
                : ddb_error_new(a, ERR_SERIALIZATION, NULL);
 }
 
-ddb_error_t *err_body_not_decompressible(arena_t *a)
+/* A body that cannot be decoded: HTTP 500 with this type and message
+ * (unverified: what the service answers is not published). */
+ddb_error_t *err_body_not_decodable(arena_t *a)
 {
-    return err_serialization(a, "The request body could not be decompressed");
+    return ddb_error_new(a, ERR_INTERNAL, "Internal server error");
 }
 
 ddb_error_t *err_internal(arena_t *a)

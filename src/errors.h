@@ -65,8 +65,8 @@ ddb_error_t *err_serialization(arena_t *a, const char *msg); /* msg NULL: no mes
 ddb_error_t *err_internal(arena_t *a);
 /* A request member this server does not implement yet. */
 ddb_error_t *err_unsupported_member(arena_t *a, const char *member);
-/* A Content-Encoding: gzip body that does not inflate. */
-ddb_error_t *err_body_not_decompressible(arena_t *a);
+/* A body whose Content-Encoding is unsupported, or that does not inflate. */
+ddb_error_t *err_body_not_decodable(arena_t *a);
 
 /* The "N validation errors detected" texts of member constraints are made
  * by constraint.h. */

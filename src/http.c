@@ -347,7 +347,7 @@ http_status_t http_parse_request(char *buf, size_t len, const http_limits_t *lim
         return st;
     }
 
-    bool have_length = false, conn_close = false, conn_keep = false;
+    bool have_length = false, hdr_close = false, hdr_keep = false;
     uint64_t length = 0;
     for (pos = next;;) {
         if (!http_line(buf, pos, limit, &end, &next)) {
@@ -375,16 +375,16 @@ http_status_t http_parse_request(char *buf, size_t len, const http_limits_t *lim
                 goto fail_bad;
             req->chunked = true;
         } else if (h->name_len == 10 && http_ieq(h->name, "connection", 10)) {
-            http_scan_connection(h->value, h->value_len, &conn_close, &conn_keep);
+            http_scan_connection(h->value, h->value_len, &hdr_close, &hdr_keep);
         }
     }
     size_t head_end = next;
 
     if (have_length && req->chunked) goto fail_bad;
     if (req->minor_version >= 1)
-        req->keep_alive = !conn_close;
+        req->keep_alive = !hdr_close;
     else
-        req->keep_alive = conn_keep && !conn_close && !req->chunked;
+        req->keep_alive = hdr_keep && !hdr_close && !req->chunked;
 
     if (req->chunked)
         return http_parse_chunked(buf, len, head_end, limits, progress, req, consumed);

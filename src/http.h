@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #define HTTP_MAX_HEADERS 100
 
@@ -79,6 +80,19 @@ typedef enum {
  * for a new request. */
 http_status_t http_parse_request(char *buf, size_t len, const http_limits_t *limits,
                                  http_progress_t *progress, http_request_t *req, size_t *consumed);
+
+/* s[0..n) equals lit (lower case) ignoring ASCII case: header names and
+ * tokens such as "gzip".  Inline: the server tests a few per request. */
+static inline bool http_token_ieq(const char *s, size_t n, const char *lit)
+{
+    if (n != strlen(lit)) return false; /* folded to a constant for a literal */
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
+        if (c != lit[i]) return false;
+    }
+    return true;
+}
 
 /* Case-insensitive header lookup; NULL when absent. */
 const http_header_t *http_request_header(const http_request_t *req, const char *name);

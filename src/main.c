@@ -12,6 +12,7 @@
 #include "log.h"
 #include "server.h"
 #include "storage.h"
+#include "tls.h"
 
 #define DDBD_VERSION "0.1.0"
 
@@ -26,6 +27,7 @@ static void usage(FILE *f)
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
             "            [--storage-map-size BYTES]\n"
+            "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [limits...] [--help] [--version]\n"
             "\n"
             "  --port N        TCP port to listen on (default 8000)\n"
@@ -34,6 +36,10 @@ static void usage(FILE *f)
             "  --in-memory     keep nothing on disk; everything is gone at exit\n"
             "  --region R      region named in ARNs (default us-east-1)\n"
             "  --threads N     I/O threads (default: one per core)\n"
+            "  --tls-cert FILE  serve HTTPS with this PEM certificate (chain), and\n"
+            "  --tls-key FILE   its PEM private key: on --port, besides HTTP (each\n"
+            "                   connection's first byte tells which), or with\n"
+            "  --tls-port N     on port N only, --port staying HTTP only\n"
             "  --stream-retention S       stream records are kept S seconds (default 86400)\n"
             "  --stream-shard-lifetime S  an open stream shard is closed and followed by a\n"
             "                             child after S seconds (default 14400)\n"
@@ -135,6 +141,7 @@ int main(int argc, char **argv)
 {
     server_config_t srv;
     server_config_init(&srv);
+    const char *tls_cert = NULL, *tls_key = NULL;
     api_config_t api = {.data_dir = "./data", .in_memory = false, .region = "us-east-1",
                         .stream_retention_s = 86400, .stream_shard_lifetime_s = 14400,
                         .stream_iterator_lifetime_s = 900,
@@ -159,6 +166,12 @@ int main(int argc, char **argv)
             ok = parse_int(next, 0, 65535, &srv.port);
         } else if (strcmp(arg, "--threads") == 0) {
             ok = parse_int(next, 0, 256, &srv.threads);
+        } else if (strcmp(arg, "--tls-port") == 0) {
+            ok = parse_int(next, 0, 65535, &srv.tls_port);
+        } else if (strcmp(arg, "--tls-cert") == 0) {
+            tls_cert = next;
+        } else if (strcmp(arg, "--tls-key") == 0) {
+            tls_key = next;
         } else if (strcmp(arg, "--bind") == 0) {
             srv.bind = next;
         } else if (strcmp(arg, "--data-dir") == 0) {
@@ -209,19 +222,43 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    if (!tls_cert != !tls_key || (srv.tls_port >= 0 && !tls_cert)) {
+        fprintf(stderr, "ddbd: %s\n",
+                !tls_cert != !tls_key ? "--tls-cert and --tls-key go together"
+                                      : "--tls-port needs --tls-cert and --tls-key");
+        usage(stderr);
+        return 2;
+    }
+    if (srv.tls_port >= 0 && srv.tls_port == srv.port && srv.port != 0) {
+        fprintf(stderr, "ddbd: --tls-port must differ from --port (leave it out to serve both "
+                        "on one port)\n");
+        return 2;
+    }
+    /* Before anything is opened: a bad certificate is a start-up error. */
+    if (tls_cert) {
+        char err[512];
+        srv.tls = tls_context_new(tls_cert, tls_key, err, sizeof err);
+        if (!srv.tls) {
+            log_error("%s", err);
+            return 1;
+        }
+    }
+
     /* the address DescribeEndpoints names (an IPv6 one in brackets) */
     char endpoint[300];
     if (strchr(srv.bind, ':')) snprintf(endpoint, sizeof endpoint, "[%s]:%d", srv.bind, srv.port);
     else snprintf(endpoint, sizeof endpoint, "%s:%d", srv.bind, srv.port);
     api.endpoint = endpoint;
 
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (api_open(&api) != 0) return 1;
+    if (api_open(&api) != 0) {
+        tls_context_free(srv.tls);
+        return 1;
+    }
     log_info("ddbd %s: %s, region %s", DDBD_VERSION,
              api.in_memory ? "in memory" : api.data_dir, api.region);
     int rc = server_run(&srv);
     api_close();
+    tls_context_free(srv.tls);
     log_info("stopped");
     return rc == 0 ? 0 : 1;
 }

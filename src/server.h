@@ -47,9 +47,14 @@ typedef struct {
     unsigned header_timeout_ms, body_timeout_ms, idle_timeout_ms, write_timeout_ms;
     size_t max_header_bytes, max_body_bytes, max_output_bytes;
     size_t max_connections; /* all threads together */
+    /* HTTPS (NULL: none): on tls_port, or with tls_port < 0 on port too,
+     * told from HTTP by the first byte of each connection. */
+    struct tls_context *tls;
+    int tls_port;
 } server_config_t;
 
-/* The defaults: 127.0.0.1:8000, one thread per core, us-east-1, the limits above. */
+/* The defaults: 127.0.0.1:8000, one thread per core, us-east-1, the limits
+ * above, no TLS. */
 void server_config_init(server_config_t *cfg);
 
 /* Raise the descriptor limit, bind, then serve until SIGTERM or SIGINT;

@@ -5,12 +5,14 @@ raw requests and the AWS CLI."""
 
 import json
 import os
+import socket
 import subprocess
 
 import pytest
 
 import newermodel
-from conftest import REGION, assert_error, make_client, raw_call, unique_name, wait_active
+from conftest import (REGION, assert_error, build_request, make_client, raw_call, read_response,
+                      unique_name, wait_active)
 
 ACCOUNT = "000000000000"
 VAL = "ValidationException"
@@ -53,6 +55,27 @@ def test_describe_endpoints(ddb, server, port):
     assert out["Endpoints"] == [{"Address": "127.0.0.1:%d" % port, "CachePeriodInMinutes": 1440}]
     r = raw_call(port, "DescribeEndpoints", {})
     assert r.status == 200 and r.json() == {"Endpoints": out["Endpoints"]}
+
+
+def test_describe_endpoints_names_the_host_asked_for(port):
+    # The address is the Host header as sent (the service answers with the
+    # host name the client reached); the configured address only stands in
+    # when no Host came.
+    for host in ("ddb.example.internal:8443", "localhost", "[::1]:%d" % port):
+        request = build_request("DescribeEndpoints", {}).replace(
+            b"Host: 127.0.0.1\r\n", ("Host: %s\r\n" % host).encode())
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(request)
+            r = read_response(s.makefile("rb"))
+        assert r.status == 200
+        assert r.json() == {"Endpoints": [{"Address": host, "CachePeriodInMinutes": 1440}]}
+    no_host = build_request("DescribeEndpoints", {}).replace(b"POST / HTTP/1.1", b"POST / HTTP/1.0")
+    no_host = no_host.replace(b"Host: 127.0.0.1\r\n", b"")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(no_host)
+        r = read_response(s.makefile("rb"))
+    assert r.json() == {"Endpoints": [{"Address": "127.0.0.1:%d" % port,
+                                       "CachePeriodInMinutes": 1440}]}
 
 
 def test_describe_limits(ddb, port):
