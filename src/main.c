@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "auth.h"
 #include "log.h"
 #include "server.h"
 
@@ -23,13 +24,16 @@ static void usage(FILE *f)
             "usage: ddbd [--port N] [--bind ADDR] [--data-dir DIR | --in-memory] [--region R]\n"
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
-            "            [limits...] [--help] [--version]\n"
+            "            [--credentials FILE] [limits...] [--help] [--version]\n"
             "\n"
             "  --port N        TCP port to listen on (default 8000)\n"
             "  --bind ADDR     address to bind (default 127.0.0.1)\n"
             "  --data-dir DIR  where data is kept (default ./data)\n"
             "  --in-memory     keep nothing on disk; everything is gone at exit\n"
             "  --region R      region named in ARNs (default us-east-1)\n"
+            "  --credentials FILE  access keys (the AWS CLI's credentials format): requests\n"
+            "                  must be signed with one of them (default: authentication off,\n"
+            "                  any credentials accepted)\n"
             "  --threads N     I/O threads (default: one per core)\n"
             "  --stream-retention S       stream records are kept S seconds (default 86400)\n"
             "  --stream-shard-lifetime S  an open stream shard is closed and followed by a\n"
@@ -114,6 +118,7 @@ int main(int argc, char **argv)
                         .stream_retention_s = 86400, .stream_shard_lifetime_s = 14400,
                         .stream_iterator_lifetime_s = 900,
                         .ttl_delay_s = 1, .ttl_cooldown_s = 3600};
+    const char *credentials = NULL;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -139,6 +144,8 @@ int main(int argc, char **argv)
             api.data_dir = next;
         } else if (strcmp(arg, "--region") == 0) {
             srv.region = api.region = next;
+        } else if (strcmp(arg, "--credentials") == 0) {
+            credentials = next;
         } else if (strcmp(arg, "--header-timeout") == 0) {
             ok = parse_seconds(next, &srv.header_timeout_ms);
         } else if (strcmp(arg, "--body-timeout") == 0) {
@@ -183,11 +190,16 @@ int main(int argc, char **argv)
 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (api_open(&api) != 0) return 1;
+    if (auth_open(credentials, api.region) != 0) return 1;
+    if (api_open(&api) != 0) {
+        auth_close();
+        return 1;
+    }
     log_info("ddbd %s: %s, region %s", DDBD_VERSION,
              api.in_memory ? "in memory" : api.data_dir, api.region);
     int rc = server_run(&srv);
     api_close();
+    auth_close();
     log_info("stopped");
     return rc == 0 ? 0 : 1;
 }

@@ -682,6 +682,7 @@ static bool conn_call(conn_t *c, const http_request_t *req, const req_headers_t 
         call->content_type_len = h->content_type->value_len;
     }
     call->has_authorization = h->authorization != NULL;
+    call->request = req;
     call->body = req->body;
     call->body_len = req->body_len;
     call->on_complete = server_call_done;
