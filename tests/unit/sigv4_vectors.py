@@ -6,13 +6,20 @@ Each vector is a request signed at a fixed time, written out as the raw
 HTTP request a client sends, with the canonical request, the string to sign
 and the signature botocore computed for it.
 
+The query strings are written in canonical form: botocore signs a URL's
+query as it is spelled, the service (and ddbd) as it decodes.
+
 Usage: /usr/bin/python3 tests/unit/sigv4_vectors.py > tests/unit/sigv4_vectors.h
+       /usr/bin/python3 tests/unit/sigv4_vectors.py --seeds fuzz/seeds/fuzz_sigv4
+         (the raw requests and their Authorization values, seeds of fuzz_sigv4)
 """
 
 import calendar
 import datetime
 import hashlib
 import json
+import os
+import sys
 import types
 from urllib.parse import urlsplit
 
@@ -179,5 +186,19 @@ def main():
     print("#endif")
 
 
+def write_seeds(directory):
+    os.makedirs(directory, exist_ok=True)
+    for v in vectors():
+        with open(os.path.join(directory, v["name"]), "wb") as f:
+            f.write(v["request"].encode())
+        for line in v["request"].split("\r\n"):
+            if line.startswith("Authorization: "):
+                with open(os.path.join(directory, v["name"] + "-authorization"), "wb") as f:
+                    f.write(line[len("Authorization: "):].encode())
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--seeds":
+        write_seeds(sys.argv[2])
+    else:
+        main()
