@@ -91,8 +91,6 @@ api_result_t api_dispatch(api_call_t *call)
     }
     const operation_t *op = call->target ? find_operation(call->target, call->target_len) : NULL;
     if (!op) return op_reply_error(call, err_unknown_operation(a));
-    ddb_error_t *e = auth_authenticate(a, call->request, call->has_authorization, &call->identity);
-    if (e) return op_reply_error(call, e);
 
     json_value_t *req;
     static const char empty[] = "{}";
@@ -100,6 +98,9 @@ api_result_t api_dispatch(api_call_t *call)
     size_t body_len = call->body_len ? call->body_len : 2;
     if (json_parse(a, body, body_len, &req, NULL) != JSON_OK)
         return op_reply_error(call, err_serialization(a, NULL));
+    /* The service authenticates a request once it has read its JSON. */
+    ddb_error_t *e = auth_authenticate(a, call->request, call->has_authorization, &call->identity);
+    if (e) return op_reply_error(call, e);
     if (req->type != JSON_OBJECT) {
         e = req->type == JSON_ARRAY ? err_wire_list_not_expected(a) : err_serialization(a, NULL);
         return op_reply_error(call, e);
