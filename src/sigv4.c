@@ -15,7 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <strings.h>
 
 /* ---- hashing ---- */
 
@@ -142,15 +142,21 @@ static void signing_pads(const sigv4_key_t *key, const char *day, const char *re
                          const char *service, SHA256_CTX *inner, SHA256_CTX *outer)
 {
     char scope[CACHE_SCOPE_MAX];
-    int n = snprintf(scope, sizeof scope, "%s/%s/%s", day, region, service);
+    size_t dl = strlen(day), rl = strlen(region), sl = strlen(service);
+    int n = (int)(dl + 1 + rl + 1 + sl);
     struct sigv4_cache *c = key->cache;
-    if (n <= 0 || (size_t)n >= sizeof scope || !c) { /* too long to keep: derive each time */
+    if ((size_t)n >= sizeof scope || !c) { /* too long to keep: derive each time */
         uint8_t k[32];
         sigv4_signing_key(key->secret, day, region, service, k);
         hmac_pads(k, 32, inner, outer);
         OPENSSL_cleanse(k, sizeof k);
         return;
     }
+    memcpy(scope, day, dl);
+    scope[dl] = '/';
+    memcpy(scope + dl + 1, region, rl);
+    scope[dl + 1 + rl] = '/';
+    memcpy(scope + dl + 2 + rl, service, sl);
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         cache_slot_t *s = &c->slot[i];
@@ -268,15 +274,40 @@ bool sigv4_date_parse(const char *s, size_t len, bool http_date, int64_t *epoch)
     return iso_parse(s, len, epoch) || (http_date && http_date_parse(s, len, epoch));
 }
 
+static char *digits_put(char *o, unsigned v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        o[i] = (char)('0' + v % 10);
+    return o + n;
+}
+
+/* By hand, not strftime: it runs for every signed request. */
 void sigv4_date_format(int64_t epoch, char out[17])
 {
-    time_t t = (time_t)epoch;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
+    /* 0000-01-01 .. 9999-12-31: the years that have four digits */
+    if (epoch < -62167219200LL || epoch > 253402300799LL) {
         memcpy(out, "00000000T000000Z", 17);
         return;
     }
-    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
+    int64_t days = epoch >= 0 ? epoch / 86400 : -((-epoch + 86399) / 86400);
+    int64_t sec = epoch - days * 86400;
+    /* the inverse of days_from_civil */
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    unsigned doe = (unsigned)(days - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+    unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    unsigned y = (unsigned)((int64_t)yoe + era * 400 + (m <= 2));
+    char *o = digits_put(out, y, 4);
+    o = digits_put(o, m, 2);
+    o = digits_put(o, d, 2);
+    *o++ = 'T';
+    o = digits_put(o, (unsigned)(sec / 3600), 2);
+    o = digits_put(o, (unsigned)(sec / 60 % 60), 2);
+    o = digits_put(o, (unsigned)(sec % 60), 2);
+    memcpy(o, "Z", 2);
 }
 
 /* ---- URI encoding ---- */
@@ -525,7 +556,11 @@ static size_t signed_names(arena_t *a, const char *list, span_t **out)
         if (e > s) names[n++] = (span_t){lower + s, e - s};
         i = end + 1;
     }
-    qsort(names, n, sizeof *names, span_cmp);
+    /* Clients send them sorted: check before sorting. */
+    size_t sorted = 1;
+    while (sorted < n && span_cmp(&names[sorted - 1], &names[sorted]) <= 0)
+        sorted++;
+    if (sorted < n) qsort(names, n, sizeof *names, span_cmp);
     size_t k = 0;
     for (size_t j = 0; j < n; j++)
         if (k == 0 || span_cmp(&names[k - 1], &names[j]) != 0) names[k++] = names[j];
@@ -663,13 +698,23 @@ char *sigv4_canonical_request(arena_t *a, const http_request_t *req, const sigv4
 
 /* ---- verification ---- */
 
-static bool signs_host(arena_t *a, const char *list)
+/* Whether the list names host (in any case, blanks trimmed), as
+ * signed_names would see it, without sorting the list for it. */
+static bool signs_host(const char *list)
 {
-    span_t *names;
-    size_t n = signed_names(a, list, &names);
-    for (size_t i = 0; i < n; i++)
-        if (mem_is(names[i].p, names[i].n, "host")) return true;
-    return false;
+    for (const char *p = list;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *e = p;
+        while (*e && *e != ';')
+            e++;
+        size_t n = (size_t)(e - p);
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n == 4 && strncasecmp(p, "host", 4) == 0) return true;
+        if (!*e) return false;
+        p = e + 1;
+    }
 }
 
 /* "15 min", "90 sec" */
@@ -762,7 +807,7 @@ ddb_error_t *sigv4_verify(arena_t *a, const http_request_t *req, const sigv4_ver
     if (e) return e;
     int64_t when;
     if ((e = check_time(a, &au, v->now, &when))) return e;
-    if (!signs_host(a, au.signed_headers)) return err_auth_host_not_signed(a);
+    if (!signs_host(au.signed_headers)) return err_auth_host_not_signed(a);
     if (strcmp(au.algorithm, SIGV4_ALGORITHM) != 0) return err_auth_algorithm(a, au.algorithm);
     credential_t c;
     if (!credential_split(au.credential, &c)) return err_auth_credential_shape(a, au.credential);

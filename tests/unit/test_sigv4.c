@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "sigv4.h"
 #include "sigv4_vectors.h"
@@ -413,6 +414,71 @@ static void test_dates(void)
     CHECK_STR(iso, "19941106T084937Z");
 }
 
+/* The hand-made formatter agrees with gmtime/strftime over every kind of
+ * day: leap years, century years, before 1970, both ends of four-digit
+ * years; out of that range it gives zeros. */
+static void test_date_format(void)
+{
+    static const int64_t fixed[] = {0, -1, 86399, 86400, 951782400 /* 2000-02-29 */,
+                                    4107542400 /* 2100-03-01 */, -2208988800 /* 1900-01-01 */,
+                                    -62167219200 /* 0000-01-01 */, 253402300799 /* 9999 */};
+    int64_t cases[2000 + sizeof fixed / sizeof fixed[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        cases[n++] = fixed[i];
+    uint64_t x = 88172645463325252ull; /* xorshift: spread over the whole range */
+    for (int i = 0; i < 2000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        cases[n++] = -62167219200 + (int64_t)(x % (253402300799ull + 62167219201ull));
+    }
+    for (size_t i = 0; i < n; i++) {
+        time_t t = (time_t)cases[i];
+        struct tm tm;
+        char want[96], got[17];
+        CHECK(gmtime_r(&t, &tm) != NULL);
+        snprintf(want, sizeof want, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        sigv4_date_format(cases[i], got);
+        CHECK_STR(got, want);
+        int64_t back; /* the parser takes years 1 to 9999 */
+        if (memcmp(got, "0000", 4) != 0)
+            CHECK(sigv4_date_parse(got, 16, false, &back) && back == cases[i]);
+    }
+    char out[17];
+    sigv4_date_format(-62167219201, out);
+    CHECK_STR(out, "00000000T000000Z");
+    sigv4_date_format(253402300800, out);
+    CHECK_STR(out, "00000000T000000Z");
+}
+
+/* SignedHeaders in any order, case, and repeated give the canonical
+ * request of the sorted list, as clients send it. */
+static void test_signed_headers_order(void)
+{
+    const char *head = "POST / HTTP/1.1\r\nHost: h\r\nX-Amz-Date: 20240309T235930Z\r\n"
+                       "X-Amz-Target: T\r\nAuthorization: AWS4-HMAC-SHA256 Credential="
+                       "AKIDEXAMPLE/20240309/us-east-1/dynamodb/aws4_request, SignedHeaders=";
+    const char *lists[] = {"host;x-amz-date;x-amz-target", "x-amz-target;host;x-amz-date",
+                           "x-amz-date;X-Amz-Target;host;host", "x-amz-target;x-amz-date;host"};
+    char *first = NULL;
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        arena_reset(arena);
+        char *raw = arena_sprintf(arena, "%s%s, Signature=x\r\n\r\n", head, lists[i]);
+        sigv4_auth_t au;
+        const http_request_t *req = parse(raw);
+        CHECK(sigv4_parse(arena, req, &au) == NULL);
+        char *c = sigv4_canonical_request(arena, req, &au, "hash");
+        if (!first) {
+            first = strdup(c);
+            CHECK_STR(first, "POST\n/\n\nhost:h\nx-amz-date:20240309T235930Z\nx-amz-target:T\n\n"
+                             "host;x-amz-date;x-amz-target\nhash");
+        } else {
+            CHECK_STR(c, first);
+        }
+    }
+    free(first);
+}
+
 static void test_expires(void)
 {
     const char *pre = vector_named("presigned")->request;
@@ -570,6 +636,8 @@ int main(void)
     RUN(test_incomplete_header);
     RUN(test_incomplete_query);
     RUN(test_dates);
+    RUN(test_date_format);
+    RUN(test_signed_headers_order);
     RUN(test_expires);
     RUN(test_host_algorithm_credential);
     RUN(test_has_credentials);
