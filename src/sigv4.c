@@ -586,6 +586,11 @@ static char *header_value_canonical(char *o, const char *v, size_t n)
         i++;
     while (n > i && (v[n - 1] == ' ' || v[n - 1] == '\t'))
         n--;
+    /* Most values hold no blank at all: copied whole. */
+    if (!memchr(v + i, ' ', n - i) && !memchr(v + i, '\t', n - i)) {
+        memcpy(o, v + i, n - i);
+        return o + (n - i);
+    }
     bool blank = false;
     for (; i < n; i++) {
         if (v[i] == ' ' || v[i] == '\t') {
