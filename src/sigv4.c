@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -104,36 +105,73 @@ void sigv4_signing_key(const char *secret, const char *day, const char *region, 
 
 /* ---- keys and their signing-key cache ---- */
 
-#define CACHE_SLOTS 2 /* two days: clients on either side of midnight */
+/* Every day a request may be signed for: a presigned request may be up to
+ * 7 days old, and any may be 15 minutes early, which spans 9 dates. */
+#define CACHE_SLOTS 10
 #define CACHE_SCOPE_MAX 128
 
-/* One derived signing key, as HMAC pad states, for "<day>/<region>/<service>". */
-typedef struct {
+/* One derived signing key, as HMAC pad states, for "<day>/<region>/<service>".
+ * Never changed once published in a slot. */
+typedef struct cache_entry {
     char scope[CACHE_SCOPE_MAX];
-    size_t scope_len; /* 0: empty slot */
+    size_t scope_len;
     SHA256_CTX inner, outer;
-} cache_slot_t;
+    struct cache_entry *retired; /* the list of entries replaced before */
+} cache_entry_t;
 
+/* Readers take no lock: every I/O thread verifies with the same few keys, and
+ * a lock held by a thread the scheduler preempts would stall the others.  A
+ * replaced entry may still be read, so it is kept until the key goes.  Only
+ * scopes already checked (the server's region and service, the day of a
+ * date inside the time window) get here, and a miss replaces the oldest day,
+ * so with a slot for every day the window spans, entries are replaced once
+ * a day at most, whatever the requests. */
 struct sigv4_cache {
-    pthread_mutex_t lock;
-    cache_slot_t slot[CACHE_SLOTS];
-    unsigned next; /* the slot a miss replaces */
+    _Atomic(cache_entry_t *) slot[CACHE_SLOTS];
+    pthread_mutex_t lock; /* misses, and retired */
+    cache_entry_t *retired;
 };
 
 void sigv4_key_init(sigv4_key_t *key)
 {
     key->cache = calloc(1, sizeof *key->cache);
     if (!key->cache) abort();
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        atomic_init(&key->cache->slot[i], NULL);
     pthread_mutex_init(&key->cache->lock, NULL);
+}
+
+static void entry_free(cache_entry_t *e)
+{
+    OPENSSL_cleanse(e, sizeof *e);
+    free(e);
 }
 
 void sigv4_key_destroy(sigv4_key_t *key)
 {
-    if (!key->cache) return;
-    pthread_mutex_destroy(&key->cache->lock);
-    OPENSSL_cleanse(key->cache, sizeof *key->cache);
-    free(key->cache);
+    struct sigv4_cache *c = key->cache;
+    if (!c) return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        cache_entry_t *e = atomic_load_explicit(&c->slot[i], memory_order_relaxed);
+        if (e) entry_free(e);
+    }
+    while (c->retired) {
+        cache_entry_t *next = c->retired->retired;
+        entry_free(c->retired);
+        c->retired = next;
+    }
+    pthread_mutex_destroy(&c->lock);
+    free(c);
     key->cache = NULL;
+}
+
+static const cache_entry_t *cache_find(struct sigv4_cache *c, const char *scope, size_t n)
+{
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        const cache_entry_t *e = atomic_load_explicit(&c->slot[i], memory_order_acquire);
+        if (e && e->scope_len == n && memcmp(e->scope, scope, n) == 0) return e;
+    }
+    return NULL;
 }
 
 /* The signing key's pad states for (day, region, service), derived once per
@@ -143,9 +181,9 @@ static void signing_pads(const sigv4_key_t *key, const char *day, const char *re
 {
     char scope[CACHE_SCOPE_MAX];
     size_t dl = strlen(day), rl = strlen(region), sl = strlen(service);
-    int n = (int)(dl + 1 + rl + 1 + sl);
+    size_t n = dl + 1 + rl + 1 + sl;
     struct sigv4_cache *c = key->cache;
-    if ((size_t)n >= sizeof scope || !c) { /* too long to keep: derive each time */
+    if (n >= sizeof scope || !c) { /* too long to keep: derive each time */
         uint8_t k[32];
         sigv4_signing_key(key->secret, day, region, service, k);
         hmac_pads(k, 32, inner, outer);
@@ -157,25 +195,41 @@ static void signing_pads(const sigv4_key_t *key, const char *day, const char *re
     memcpy(scope + dl + 1, region, rl);
     scope[dl + 1 + rl] = '/';
     memcpy(scope + dl + 2 + rl, service, sl);
-    pthread_mutex_lock(&c->lock);
-    for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        cache_slot_t *s = &c->slot[i];
-        if (s->scope_len == (size_t)n && memcmp(s->scope, scope, (size_t)n) == 0) {
-            *inner = s->inner, *outer = s->outer;
-            pthread_mutex_unlock(&c->lock);
-            return;
+    const cache_entry_t *e = cache_find(c, scope, n);
+    if (!e) {
+        pthread_mutex_lock(&c->lock);
+        if (!(e = cache_find(c, scope, n))) { /* not added by another thread meanwhile */
+            cache_entry_t *fresh = calloc(1, sizeof *fresh);
+            if (!fresh) abort();
+            uint8_t k[32];
+            sigv4_signing_key(key->secret, day, region, service, k);
+            hmac_pads(k, 32, &fresh->inner, &fresh->outer);
+            OPENSSL_cleanse(k, sizeof k);
+            memcpy(fresh->scope, scope, n);
+            fresh->scope_len = n;
+            /* an empty slot, else the oldest day ("YYYYMMDD/..." sorts by day) */
+            size_t victim = 0;
+            for (size_t i = 0; i < CACHE_SLOTS; i++) {
+                const cache_entry_t *v = atomic_load_explicit(&c->slot[i], memory_order_relaxed);
+                const cache_entry_t *w =
+                    atomic_load_explicit(&c->slot[victim], memory_order_relaxed);
+                if (!v) {
+                    victim = i;
+                    break;
+                }
+                if (memcmp(v->scope, w->scope, 8) < 0) victim = i;
+            }
+            cache_entry_t *old =
+                atomic_exchange_explicit(&c->slot[victim], fresh, memory_order_acq_rel);
+            if (old) {
+                old->retired = c->retired;
+                c->retired = old;
+            }
+            e = fresh;
         }
+        pthread_mutex_unlock(&c->lock);
     }
-    cache_slot_t *s = &c->slot[c->next];
-    c->next = (c->next + 1) % CACHE_SLOTS;
-    uint8_t k[32];
-    sigv4_signing_key(key->secret, day, region, service, k);
-    hmac_pads(k, 32, &s->inner, &s->outer);
-    OPENSSL_cleanse(k, sizeof k);
-    memcpy(s->scope, scope, (size_t)n);
-    s->scope_len = (size_t)n;
-    *inner = s->inner, *outer = s->outer;
-    pthread_mutex_unlock(&c->lock);
+    *inner = e->inner, *outer = e->outer;
 }
 
 /* ---- dates ---- */

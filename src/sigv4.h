@@ -5,7 +5,7 @@
  * the server's region, the time and a way to find an access key: it answers
  * with the key that signed the request, or with the service's error.  No
  * I/O, no global state; the only thing kept between calls is each key's
- * signing-key cache, guarded by the key's own lock.
+ * signing-key cache, safe to share between threads.
  *
  * Two forms:
  *   header   Authorization: AWS4-HMAC-SHA256 Credential=<id>/<day>/<region>/

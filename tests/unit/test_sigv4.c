@@ -606,8 +606,9 @@ static char *signed_at(int64_t t)
 
 static void test_cache_across_days(void)
 {
-    /* more days than the cache keeps, revisited out of order */
-    const int days[] = {0, 1, 0, 2, 3, 1, 1, 0, 3, 2};
+    /* days revisited out of order, then more days than the cache keeps */
+    const int days[] = {0, 1, 0, 2, 3, 1, 1, 0, 3, 2, 4, 5, 6, 7, 8, 9,
+                        10, 11, 12, 0, 12, 3, 13, 2, 11, 14, 0};
     for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
         int64_t t = VECTOR_NOW + days[i] * 86400;
         arena_reset(arena);
