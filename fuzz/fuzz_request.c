@@ -1,19 +1,30 @@
 /* fuzz_request: the whole request path under libFuzzer.
  *
- * Input: the operation name (the part of X-Amz-Target after
- * "DynamoDB_20120810."), a newline, then the JSON body; without a newline
- * the input is the name and the body is empty.  Each input is dispatched
- * in-process as the server would (api_dispatch, waiting for the writer's
- * completion of a pending write) against an in-memory environment holding
- * fixture tables of every key shape, so that validation, execution and
- * rendering all run against real tables.
+ * Input: the operation name, a newline, then the JSON body; without a
+ * newline the input is the name and the body is empty.  The name is sent
+ * after its API's target prefix ("DynamoDBStreams_20120810." for the
+ * Streams operations, "DynamoDB_20120810." for the others); a name with a
+ * dot is the whole X-Amz-Target.  Each input is dispatched in-process as
+ * the server would (api_dispatch, waiting for the writer's completion of a
+ * pending write) against an in-memory environment holding fixture tables
+ * of every key shape, one with a stream, so that validation, execution and
+ * rendering all run against real tables and streams.
+ *
+ * Stream identifiers are not known when inputs are written: in the body,
+ * @STREAM_ARN@, @SHARD_ID@, @SHARD_ITERATOR@ and @SEQUENCE@ stand for the
+ * latest stream of fz_s, one of its shards, a TRIM_HORIZON iterator of
+ * that shard and a record's sequence number in it (the shard's starting
+ * one when it has none), looked up through the api just before dispatch;
+ * @NOW@ stands for the current time in epoch seconds, so that items can
+ * carry a TTL value that expires.
+ * The mutator sees the placeholders, so it damages them as any text.
  *
  * Whatever the request, the answer must be the service's: status 200 or
  * 400, a body that parses as a JSON object, and for an error a known
- * `__type` (never InternalServerError) with a message wherever the service
- * gives one.  Anything else aborts; a hang trips libFuzzer's -timeout and a
- * leak its leak checker.  With FUZZ_REQUEST_VERBOSE set, each answer is
- * printed.
+ * `__type` (never InternalServerError; for the TTL and Streams operations
+ * one their model declares, or a validation or serialization error) with a
+ * message wherever the service gives one.  Anything else aborts; a hang trips libFuzzer's -timeout
+ * and a leak its leak checker.  With FUZZ_REQUEST_VERBOSE set, each answer is printed.
  *
  * Long values are spelled compactly so that inputs stay small: in a body
  * that parses, a string "\u0001<n>*<s>" stands for <s> repeated n times; an
@@ -50,6 +61,7 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 
 #define TARGET_PREFIX "DynamoDB_20120810."
+#define STREAMS_PREFIX "DynamoDBStreams_20120810."
 /* Fixtures are re-created from scratch this often, bounding the data. */
 #define RESET_EVERY 2000
 /* Expansion of the compact spellings, per input. */
@@ -58,35 +70,102 @@ size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 #define EXPAND_MAX_BYTES (1200u << 10)
 #define EXPAND_MAX_COUNT 20000u
 
-static const char *const operations[] = {
-    "CreateTable",      "DeleteTable",  "DescribeTable",  "ListTables",
-    "UpdateTable",      "PutItem",      "GetItem",        "DeleteItem",
-    "UpdateItem",       "BatchGetItem", "BatchWriteItem", "TransactWriteItems",
-    "TransactGetItems", "Query",        "Scan",
+/* Error types, as indexes into error_types[]. */
+enum {
+    E_VALIDATION,
+    E_SERIALIZATION,
+    E_UNKNOWN_OPERATION,
+    E_NOT_FOUND,
+    E_IN_USE,
+    E_CONDITION,
+    E_LIMIT,
+    E_COLLECTION,
+    E_CANCELED,
+    E_IDEMPOTENT,
+    E_EXPIRED,
+    E_TRIMMED,
+    E_ACCESS_DENIED,
+    E_POLICY_NOT_FOUND,
+};
+#define BIT(e) (1u << (e))
+/* What a DynamoDB operation may answer beyond a validation or a
+ * serialization error (not told apart per operation). */
+#define TABLE_ERRORS                                                                               \
+    (BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_CONDITION) | BIT(E_LIMIT) | BIT(E_COLLECTION) |      \
+     BIT(E_CANCELED) | BIT(E_IDEMPOTENT))
+
+/* The operations, each with the errors it may answer (its model's). */
+static const struct {
+    const char *prefix, *name;
+    unsigned errors;
+} operations[] = {
+    {TARGET_PREFIX, "CreateTable", TABLE_ERRORS},
+    {TARGET_PREFIX, "DeleteTable", TABLE_ERRORS},
+    {TARGET_PREFIX, "DescribeTable", TABLE_ERRORS},
+    {TARGET_PREFIX, "ListTables", TABLE_ERRORS},
+    {TARGET_PREFIX, "UpdateTable", TABLE_ERRORS},
+    {TARGET_PREFIX, "PutItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "GetItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "DeleteItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "UpdateItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "BatchGetItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "BatchWriteItem", TABLE_ERRORS},
+    {TARGET_PREFIX, "TransactWriteItems", TABLE_ERRORS},
+    {TARGET_PREFIX, "TransactGetItems", TABLE_ERRORS},
+    {TARGET_PREFIX, "Query", TABLE_ERRORS},
+    {TARGET_PREFIX, "Scan", TABLE_ERRORS},
+    {TARGET_PREFIX, "UpdateTimeToLive", BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT)},
+    {TARGET_PREFIX, "DescribeTimeToLive", BIT(E_NOT_FOUND)},
+    /* tags: a foreign account's ARN is AccessDeniedException */
+    {TARGET_PREFIX, "TagResource", BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT) |
+                                       BIT(E_ACCESS_DENIED)},
+    {TARGET_PREFIX, "UntagResource", BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT) |
+                                         BIT(E_ACCESS_DENIED)},
+    {TARGET_PREFIX, "ListTagsOfResource", BIT(E_NOT_FOUND) | BIT(E_ACCESS_DENIED)},
+    {TARGET_PREFIX, "PutResourcePolicy",
+     BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT) | BIT(E_POLICY_NOT_FOUND)},
+    {TARGET_PREFIX, "GetResourcePolicy", BIT(E_NOT_FOUND) | BIT(E_POLICY_NOT_FOUND)},
+    {TARGET_PREFIX, "DeleteResourcePolicy",
+     BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT) | BIT(E_POLICY_NOT_FOUND)},
+    {TARGET_PREFIX, "DescribeEndpoints", 0},
+    {TARGET_PREFIX, "DescribeLimits", 0},
+    {STREAMS_PREFIX, "ListStreams", BIT(E_NOT_FOUND)},
+    {STREAMS_PREFIX, "DescribeStream", BIT(E_NOT_FOUND)},
+    {STREAMS_PREFIX, "GetShardIterator", BIT(E_NOT_FOUND) | BIT(E_TRIMMED)},
+    {STREAMS_PREFIX, "GetRecords",
+     BIT(E_NOT_FOUND) | BIT(E_LIMIT) | BIT(E_EXPIRED) | BIT(E_TRIMMED)},
 };
 #define N_OPERATIONS (sizeof operations / sizeof operations[0])
 
-/* Every key shape: hash-only S (on demand), hash N + range B (provisioned,
- * with a GSI), hash S + range N with an LSI and two GSIs (on demand),
- * hash-only B (provisioned). */
+/* Every key shape: hash-only S (on demand, with a stream of both images
+ * and TTL on "exp"), hash N + range B (provisioned, with a GSI), hash S +
+ * range N with an LSI and two GSIs (on demand), hash-only B (provisioned). */
 static const struct {
     const char *name;
     const char *create;
+    const char *ttl; /* UpdateTimeToLive after the creation, or NULL */
 } fixtures[] = {
-    {"fz_s", "{\"TableName\":\"fz_s\",\"BillingMode\":\"PAY_PER_REQUEST\","
-             "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
-             "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}]}"},
-    {"fz_nb", "{\"TableName\":\"fz_nb\","
-              "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5},"
-              "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"N\"},"
-              "{\"AttributeName\":\"r\",\"AttributeType\":\"B\"},"
-              "{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
-              "\"KeySchema\":[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"},"
-              "{\"AttributeName\":\"r\",\"KeyType\":\"RANGE\"}],"
-              "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"gnb\",\"KeySchema\":["
-              "{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],"
-              "\"Projection\":{\"ProjectionType\":\"ALL\"},"
-              "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5}}]}"},
+    {"fz_s",
+     "{\"TableName\":\"fz_s\",\"BillingMode\":\"PAY_PER_REQUEST\","
+     "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
+     "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+     "\"StreamSpecification\":{\"StreamEnabled\":true,"
+     "\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}",
+     "{\"TableName\":\"fz_s\",\"TimeToLiveSpecification\":{\"Enabled\":true,"
+     "\"AttributeName\":\"exp\"}}"},
+    {"fz_nb",
+     "{\"TableName\":\"fz_nb\","
+     "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5},"
+     "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"N\"},"
+     "{\"AttributeName\":\"r\",\"AttributeType\":\"B\"},"
+     "{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
+     "\"KeySchema\":[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"},"
+     "{\"AttributeName\":\"r\",\"KeyType\":\"RANGE\"}],"
+     "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"gnb\",\"KeySchema\":["
+     "{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],"
+     "\"Projection\":{\"ProjectionType\":\"ALL\"},"
+     "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5}}]}",
+     NULL},
     {"fz_idx",
      "{\"TableName\":\"fz_idx\",\"BillingMode\":\"PAY_PER_REQUEST\","
      "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
@@ -104,11 +183,14 @@ static const struct {
      "{\"AttributeName\":\"gh\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"gr\",\"KeyType\":"
      "\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"INCLUDE\",\"NonKeyAttributes\":[\"a\"]}},"
      "{\"IndexName\":\"gsik\",\"KeySchema\":[{\"AttributeName\":\"gb\",\"KeyType\":\"HASH\"}],"
-     "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]}"},
-    {"fz_b", "{\"TableName\":\"fz_b\","
-             "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1},"
-             "\"AttributeDefinitions\":[{\"AttributeName\":\"b\",\"AttributeType\":\"B\"}],"
-             "\"KeySchema\":[{\"AttributeName\":\"b\",\"KeyType\":\"HASH\"}]}"},
+     "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]}",
+     NULL},
+    {"fz_b",
+     "{\"TableName\":\"fz_b\","
+     "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1},"
+     "\"AttributeDefinitions\":[{\"AttributeName\":\"b\",\"AttributeType\":\"B\"}],"
+     "\"KeySchema\":[{\"AttributeName\":\"b\",\"KeyType\":\"HASH\"}]}",
+     NULL},
 };
 #define N_FIXTURES (sizeof fixtures / sizeof fixtures[0])
 
@@ -143,22 +225,49 @@ static void call_done(api_call_t *call)
     pthread_mutex_unlock(&completion.lock);
 }
 
+/* The operation an input's name stands for: its name, or with a dot its
+ * whole target; -1 if none. */
+static int operation_index(const char *op, size_t len)
+{
+    bool whole = memchr(op, '.', len) != NULL;
+    for (size_t i = 0; i < N_OPERATIONS; i++) {
+        size_t plen = whole ? strlen(operations[i].prefix) : 0, nlen = strlen(operations[i].name);
+        if (len == plen + nlen && memcmp(op, operations[i].prefix, plen) == 0 &&
+            memcmp(op + plen, operations[i].name, nlen) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* The X-Amz-Target of an input's operation name. */
+static char *target_of(arena_t *a, const char *op, size_t op_len, size_t *len)
+{
+    int i = operation_index(op, op_len);
+    const char *prefix = memchr(op, '.', op_len) ? ""
+                         : i >= 0                ? operations[i].prefix
+                                                 : TARGET_PREFIX;
+    size_t plen = strlen(prefix);
+    char *target = arena_alloc(a, plen + op_len + 1);
+    memcpy(target, prefix, plen);
+    memcpy(target + plen, op, op_len);
+    target[plen + op_len] = '\0';
+    *len = plen + op_len;
+    return target;
+}
+
 /* Dispatch one call as the server does; the response is in `response`.
  * call_arena must stay untouched until the response has been checked. */
 static int call(const char *op, size_t op_len, const char *body, size_t body_len)
 {
-    size_t plen = strlen(TARGET_PREFIX);
-    char *target = arena_alloc(call_arena, plen + op_len + 1);
-    memcpy(target, TARGET_PREFIX, plen);
-    memcpy(target + plen, op, op_len);
-    target[plen + op_len] = '\0';
+    size_t target_len;
+    char *target = target_of(call_arena, op, op_len, &target_len);
     static const char content_type[] = "application/x-amz-json-1.0";
     response.len = 0;
     api_call_t c = {
         .arena = call_arena,
         .thread = thread,
         .target = target,
-        .target_len = plen + op_len,
+        .target_len = target_len,
         .content_type = content_type,
         .content_type_len = sizeof content_type - 1,
         .has_authorization = true,
@@ -190,6 +299,9 @@ static void create_fixture(size_t i)
     arena_reset(call_arena);
     if (call_str("CreateTable", fixtures[i].create) != 200)
         fail("cannot create a fixture table", "CreateTable", 11, &response);
+    arena_reset(call_arena);
+    if (fixtures[i].ttl && call_str("UpdateTimeToLive", fixtures[i].ttl) != 200)
+        fail("cannot enable TTL on a fixture table", "UpdateTimeToLive", 16, &response);
 }
 
 /* Re-create the fixtures a previous input deleted. */
@@ -229,9 +341,151 @@ static void reset_tables(void)
     ensure_fixtures();
 }
 
+/* --- live stream identifiers --------------------------------------------------------- */
+
+enum { LIVE_ARN, LIVE_SHARD, LIVE_ITERATOR, LIVE_SEQUENCE, LIVE_NOW, N_LIVE };
+static const char *const placeholders[N_LIVE] = {"@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@",
+                                                 "@SEQUENCE@", "@NOW@"};
+/* What each identifier is looked up from (-1: nothing). */
+static const int live_needs[N_LIVE] = {-1, LIVE_ARN, LIVE_SHARD, LIVE_ITERATOR, -1};
+
+typedef struct {
+    const char *value[N_LIVE];
+    bool tried[N_LIVE];
+    const char *shard_start; /* StartingSequenceNumber of the shard */
+    size_t pick;             /* which shard: the input's, so that it is stable */
+} live_t;
+
+/* The answer to a helper call as a tree (strings copied out of the
+ * response buffer, which the next call reuses), or NULL unless 200. */
+static json_value_t *call_json(const char *op, const buf_t *body)
+{
+    json_value_t *doc;
+    if (call(op, strlen(op), body->data, body->len) != 200 ||
+        json_parse(call_arena, response.data, response.len, &doc, NULL) != JSON_OK)
+        return NULL;
+    return doc;
+}
+
+static const char *string_of(const json_value_t *v)
+{
+    return v && v->type == JSON_STRING ? arena_strndup(call_arena, v->u.str.ptr, v->u.str.len)
+                                       : NULL;
+}
+
+static const json_value_t *member(const json_value_t *v, const char *name)
+{
+    return v && v->type == JSON_OBJECT ? json_object_get(v, name) : NULL;
+}
+
+static const json_value_t *element(const json_value_t *v, size_t i)
+{
+    return v && v->type == JSON_ARRAY && i < v->u.array.count ? v->u.array.items[i] : NULL;
+}
+
+/* {"<name>":"<value>",...} from pairs of names and values. */
+static void body_of(buf_t *b, const char *const *pairs, size_t n)
+{
+    b->len = 0;
+    buf_append_str(b, "{");
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        if (i) buf_append_str(b, ",");
+        json_write_string(b, pairs[i], strlen(pairs[i]));
+        buf_append_str(b, ":");
+        json_write_string(b, pairs[i + 1], strlen(pairs[i + 1]));
+    }
+    buf_append_str(b, "}");
+}
+
+/* Look up identifier k (and those it needs); NULL when the stream is gone. */
+static const char *live_get(live_t *l, int k)
+{
+    if (l->tried[k]) return l->value[k];
+    l->tried[k] = true;
+    if (live_needs[k] >= 0 && !live_get(l, live_needs[k])) return NULL;
+    buf_t b;
+    buf_init(&b);
+    const json_value_t *doc;
+    switch (k) {
+    case LIVE_ARN:
+        body_of(&b, (const char *[]){"TableName", "fz_s"}, 2);
+        doc = call_json("DescribeTable", &b);
+        l->value[k] = string_of(member(member(doc, "Table"), "LatestStreamArn"));
+        break;
+    case LIVE_SHARD: {
+        body_of(&b, (const char *[]){"StreamArn", l->value[LIVE_ARN]}, 2);
+        doc = call_json("DescribeStream", &b);
+        const json_value_t *shards = member(member(doc, "StreamDescription"), "Shards");
+        size_t n = shards && shards->type == JSON_ARRAY ? shards->u.array.count : 0;
+        const json_value_t *shard = element(shards, n ? l->pick % n : 0);
+        l->value[k] = string_of(member(shard, "ShardId"));
+        l->shard_start =
+            string_of(member(member(shard, "SequenceNumberRange"), "StartingSequenceNumber"));
+        break;
+    }
+    case LIVE_ITERATOR:
+        body_of(&b,
+                (const char *[]){"StreamArn", l->value[LIVE_ARN], "ShardId", l->value[LIVE_SHARD],
+                                 "ShardIteratorType", "TRIM_HORIZON"},
+                6);
+        l->value[k] = string_of(member(call_json("GetShardIterator", &b), "ShardIterator"));
+        break;
+    case LIVE_NOW: l->value[k] = arena_sprintf(call_arena, "%lld", (long long)time(NULL)); break;
+    default: {
+        body_of(&b, (const char *[]){"ShardIterator", l->value[LIVE_ITERATOR]}, 2);
+        const json_value_t *first = element(member(call_json("GetRecords", &b), "Records"), 0);
+        l->value[k] = string_of(member(member(first, "dynamodb"), "SequenceNumber"));
+        if (!l->value[k]) l->value[k] = l->shard_start;
+        break;
+    }
+    }
+    buf_free(&b);
+    return l->value[k];
+}
+
+/* The body with its placeholders replaced by live identifiers (those that
+ * cannot be found stay as they are); the body itself when it has none. */
+static const char *live_replace(const char *body, size_t len, size_t *out_len)
+{
+    bool any = false;
+    for (int k = 0; k < N_LIVE && !any; k++)
+        any = memmem(body, len, placeholders[k], strlen(placeholders[k])) != NULL;
+    *out_len = len;
+    if (!any) return body;
+    live_t l = {.pick = len};
+    buf_t b;
+    buf_init(&b);
+    for (size_t i = 0; i < len;) {
+        const char *at = memchr(body + i, '@', len - i);
+        size_t n = at ? (size_t)(at - body) - i : len - i;
+        buf_append(&b, body + i, n);
+        if (!at) break;
+        i += n;
+        int k = 0;
+        size_t plen = 0;
+        while (k < N_LIVE && !(len - i >= (plen = strlen(placeholders[k])) &&
+                               memcmp(body + i, placeholders[k], plen) == 0))
+            k++;
+        const char *v = k < N_LIVE ? live_get(&l, k) : NULL;
+        if (v) { /* identifiers need no escapes: letters, digits, :/-._|+= */
+            buf_append(&b, v, strlen(v));
+            i += plen;
+        } else {
+            buf_append(&b, "@", 1);
+            i++;
+        }
+    }
+    arena_reset(call_arena); /* the lookups' answers are done with */
+    char *out = arena_strndup(call_arena, b.data, b.len);
+    *out_len = b.len;
+    buf_free(&b);
+    return out;
+}
+
 /* --- checking the answer -------------------------------------------------------------- */
 
 static const char *const error_types[] = {
+    /* in the order of E_* */
     "com.amazon.coral.validate#ValidationException",
     "com.amazon.coral.service#SerializationException",
     "com.amazon.coral.service#UnknownOperationException",
@@ -242,19 +496,16 @@ static const char *const error_types[] = {
     "com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException",
     "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
     "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+    "com.amazonaws.dynamodb.v20120810#ExpiredIteratorException",
+    "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException",
+    "com.amazon.coral.service#AccessDeniedException",
+    "com.amazonaws.dynamodb.v20120810#PolicyNotFoundException",
 };
 
 static bool string_is(const json_value_t *v, const char *s)
 {
     return v && v->type == JSON_STRING && v->u.str.len == strlen(s) &&
            memcmp(v->u.str.ptr, s, v->u.str.len) == 0;
-}
-
-static bool known_operation(const char *op, size_t len)
-{
-    for (size_t i = 0; i < N_OPERATIONS; i++)
-        if (strlen(operations[i]) == len && memcmp(operations[i], op, len) == 0) return true;
-    return false;
 }
 
 static void check_response(const char *op, size_t op_len, bool body_is_object, int status)
@@ -275,9 +526,12 @@ static void check_response(const char *op, size_t op_len, bool body_is_object, i
         k++;
     if (k == sizeof error_types / sizeof error_types[0])
         fail("error without a known __type", op, op_len, &response);
-    bool unknown_op = k == 2, serialization = k == 1;
-    if (unknown_op && known_operation(op, op_len))
+    bool unknown_op = k == E_UNKNOWN_OPERATION, serialization = k == E_SERIALIZATION;
+    int i = operation_index(op, op_len);
+    if (unknown_op && i >= 0)
         fail("a known operation answered UnknownOperationException", op, op_len, &response);
+    if (i >= 0 && k > E_UNKNOWN_OPERATION && !(operations[i].errors & BIT(k)))
+        fail("an error type the operation does not answer", op, op_len, &response);
     const json_value_t *m = json_object_get(doc, "message");
     if (!m) m = json_object_get(doc, "Message");
     if (m && (m->type != JSON_STRING || m->u.str.len == 0))
@@ -444,7 +698,17 @@ static size_t written_size(const json_value_t *v, size_t limit)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    api_config_t cfg = {.data_dir = NULL, .in_memory = true, .region = "us-east-1"};
+    /* Streams roll their shards over and trim their records within a
+     * run, and TTL deletes expired items, so that those states are met;
+     * no TTL cooldown, so that UpdateTimeToLive keeps changing. */
+    api_config_t cfg = {.data_dir = NULL,
+                        .in_memory = true,
+                        .region = "us-east-1",
+                        .stream_retention_s = 30,
+                        .stream_shard_lifetime_s = 5,
+                        .stream_iterator_lifetime_s = 60,
+                        .ttl_delay_s = 0.5,
+                        .ttl_cooldown_s = 0};
     if (api_open(&cfg) != 0) abort();
     thread = api_thread_new();
     call_arena = arena_new(0);
@@ -479,6 +743,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *op, *body;
     size_t op_len, body_len;
     split(data, size, &op, &op_len, &body, &body_len);
+    body = live_replace(body, body_len, &body_len);
 
     /* The api may keep pointers into the body until the call completes:
      * give it a copy of its own. */
@@ -607,6 +872,27 @@ static const char *const words[] = {
     "ReplicaUpdates",
     "RegionName",
     "ExclusiveStartTableName",
+    "TimeToLiveSpecification",
+    "StreamArn",
+    "ShardId",
+    "ShardIteratorType",
+    "SequenceNumber",
+    "ShardIterator",
+    "ExclusiveStartStreamArn",
+    "ExclusiveStartShardId",
+    "ShardFilter",
+    "Type",
+    "CHILD_SHARDS",
+    "TRIM_HORIZON",
+    "LATEST",
+    "AT_SEQUENCE_NUMBER",
+    "AFTER_SEQUENCE_NUMBER",
+    "@STREAM_ARN@",
+    "@SHARD_ID@",
+    "@SHARD_ITERATOR@",
+    "@SEQUENCE@",
+    "@NOW@",
+    "100000000000000000001", /* the form of a sequence number */
     "S",
     "N",
     "B",
@@ -1080,7 +1366,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
     arena_t *a = mutator_arena();
     char *op_copy = arena_strndup(a, op, op_len);
     if (choice == 1 || !op_len) { /* the same body sent to another operation */
-        const char *o = operations[below(&r, N_OPERATIONS)];
+        const char *o = operations[below(&r, N_OPERATIONS)].name;
         op_copy = arena_strndup(a, o, strlen(o));
         op_len = strlen(o);
     }

@@ -4,15 +4,18 @@ dictionary (fuzz/fuzz_request.dict).
 
 Each seed is one valid request: the operation name, a newline, the JSON
 body.  The requests use the fixture tables fuzz_request.c creates:
-  fz_s    hash pk (S), on demand
+  fz_s    hash pk (S), on demand, stream NEW_AND_OLD_IMAGES, TTL on exp
   fz_nb   hash h (N), range r (B); GSI gnb (g S, ALL); provisioned
   fz_idx  hash pk (S), range sk (N); LSI lsi (pk, ls S); GSI gsi (gh S, gr N,
           INCLUDE a); GSI gsik (gb B, KEYS_ONLY); on demand
   fz_b    hash b (B), provisioned
-Together the seeds use every request member the service model defines for
-each operation (checked against botocore's model when it is installed, and
-the members newer than that model), every AttributeValue type and every
-legacy parameter.
+Together the seeds use every request member the service models define for
+each operation (checked against botocore's models of DynamoDB and of
+DynamoDB Streams when they are installed, and the members newer than those
+models), every AttributeValue type and every legacy parameter.  Stream
+identifiers are placeholders (@STREAM_ARN@, @SHARD_ID@, @SHARD_ITERATOR@,
+@SEQUENCE@) that the target replaces with live ones of fz_s's stream, and
+@NOW@ is the time in epoch seconds (a TTL value that expires at once).
 
 Usage: fuzz/make_request_seeds.py [--check]   (--check: only verify)
 """
@@ -24,11 +27,18 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED_DIR = os.path.join(HERE, "seeds", "fuzz_request")
 DICT_PATH = os.path.join(HERE, "fuzz_request.dict")
-MODEL = "/usr/lib/python3/dist-packages/botocore/data/dynamodb/2012-08-10/service-2.json"
+BOTOCORE = "/usr/lib/python3/dist-packages/botocore/data"
+MODEL = BOTOCORE + "/dynamodb/2012-08-10/service-2.json"
+STREAMS_MODEL = BOTOCORE + "/dynamodbstreams/2012-08-10/service-2.json"
 
 OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
               "PutItem", "GetItem", "DeleteItem", "UpdateItem", "BatchGetItem",
-              "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan"]
+              "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan",
+              "UpdateTimeToLive", "DescribeTimeToLive", "TagResource", "UntagResource",
+              "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
+              "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits"]
+STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
+PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
 
 # Members newer than botocore's model in Debian (operations.md, "Members
 # newer than the tables below"), as model paths.
@@ -40,7 +50,23 @@ NEWER = {
                     "OnDemandThroughput.MaxWriteRequestUnits"],
     "UpdateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
                     "OnDemandThroughput.MaxWriteRequestUnits"],
+    "DescribeStream": ["ShardFilter.Type", "ShardFilter.ShardId"],
 }
+# Operations newer than botocore's model in Debian, with their member paths.
+NEWER_OPERATIONS = {
+    "PutResourcePolicy": ["ResourceArn", "Policy", "ExpectedRevisionId",
+                          "ConfirmRemoveSelfResourceAccess"],
+    "GetResourcePolicy": ["ResourceArn"],
+    "DeleteResourcePolicy": ["ResourceArn", "ExpectedRevisionId"],
+}
+# The ARN of a fixture table (the fuzzer's region and account).
+ARN_S = "arn:aws:dynamodb:us-east-1:000000000000:table/fz_s"
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Sid": "reads", "Effect": "Deny", "Principal": {"AWS": "111122223333"},
+    "Action": ["dynamodb:GetItem", "dynamodb:Query"], "Resource": "*"}]})
+
+# Enum values newer than the models.
+NEWER_ENUMS = ["CHILD_SHARDS"]
 
 # Every AttributeValue type, nested.
 ALL_TYPES = {
@@ -199,6 +225,7 @@ SEEDS = {
         ("nb", {"TableName": "fz_nb",
                 "Item": {"h": {"N": "1"}, "r": {"B": "AQID"}, "v": {"SS": ["x"]}}}),
         ("b", {"TableName": "fz_b", "Item": {"b": {"B": "AA=="}, "v": {"L": [{"NULL": True}]}}}),
+        ("expiring", {"TableName": "fz_s", "Item": {"pk": {"S": "k5"}, "exp": {"N": "@NOW@"}}}),
     ],
     "GetItem": [
         ("projection", {"TableName": "fz_s", "Key": {"pk": {"S": "k1"}},
@@ -363,7 +390,82 @@ SEEDS = {
         ("index", {"TableName": "fz_idx", "IndexName": "gsik", "Select": "COUNT",
                    "Limit": 100}),
     ],
+    "UpdateTimeToLive": [
+        ("enable", {"TableName": "fz_s",
+                    "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "exp"}}),
+        ("disable", {"TableName": "fz_s",
+                     "TimeToLiveSpecification": {"Enabled": False, "AttributeName": "exp"}}),
+        ("other-table", {"TableName": "fz_idx",
+                         "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "extra"}}),
+    ],
+    "DescribeTimeToLive": [
+        ("fixture", {"TableName": "fz_s"}),
+    ],
+    "TagResource": [
+        ("two", {"ResourceArn": ARN_S, "Tags": [{"Key": "team", "Value": "db"},
+                                                 {"Key": "empty", "Value": ""}]}),
+    ],
+    "UntagResource": [
+        ("keys", {"ResourceArn": ARN_S, "TagKeys": ["team", "absent"]}),
+    ],
+    "ListTagsOfResource": [
+        ("token", {"ResourceArn": ARN_S, "NextToken": "t"}),
+        ("table", {"ResourceArn": ARN_S}),
+    ],
+    "PutResourcePolicy": [
+        ("all", {"ResourceArn": ARN_S, "Policy": POLICY, "ExpectedRevisionId": "NO_POLICY",
+                 "ConfirmRemoveSelfResourceAccess": True}),
+    ],
+    "GetResourcePolicy": [
+        ("table", {"ResourceArn": ARN_S}),
+    ],
+    "DeleteResourcePolicy": [
+        ("expected", {"ResourceArn": ARN_S, "ExpectedRevisionId": "1"}),
+        ("table", {"ResourceArn": ARN_S}),
+    ],
+    "DescribeEndpoints": [("empty", {})],
+    "DescribeLimits": [("empty", {})],
+    "ListStreams": [
+        ("table", {"TableName": "fz_s", "Limit": 5, "ExclusiveStartStreamArn": "@STREAM_ARN@"}),
+        ("all", {}),
+    ],
+    "DescribeStream": [
+        ("paged", {"StreamArn": "@STREAM_ARN@", "Limit": 10,
+                   "ExclusiveStartShardId": "@SHARD_ID@"}),
+        ("children", {"StreamArn": "@STREAM_ARN@",
+                      "ShardFilter": {"Type": "CHILD_SHARDS", "ShardId": "@SHARD_ID@"}}),
+        ("all", {"StreamArn": "@STREAM_ARN@"}),
+    ],
+    "GetShardIterator": [
+        ("trim-horizon", {"StreamArn": "@STREAM_ARN@", "ShardId": "@SHARD_ID@",
+                          "ShardIteratorType": "TRIM_HORIZON"}),
+        ("latest", {"StreamArn": "@STREAM_ARN@", "ShardId": "@SHARD_ID@",
+                    "ShardIteratorType": "LATEST"}),
+        ("at-sequence", {"StreamArn": "@STREAM_ARN@", "ShardId": "@SHARD_ID@",
+                         "ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": "@SEQUENCE@"}),
+        ("after-sequence", {"StreamArn": "@STREAM_ARN@", "ShardId": "@SHARD_ID@",
+                            "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                            "SequenceNumber": "@SEQUENCE@"}),
+    ],
+    "GetRecords": [
+        ("limit", {"ShardIterator": "@SHARD_ITERATOR@", "Limit": 2}),
+        ("all", {"ShardIterator": "@SHARD_ITERATOR@"}),
+    ],
 }
+
+
+def load_models():
+    """{operation: its model} for the models that are installed."""
+    out = {}
+    for path, ops in ((MODEL, OPERATIONS), (STREAMS_MODEL, STREAMS_OPERATIONS)):
+        if os.path.exists(path):
+            with open(path) as f:
+                model = json.load(f)
+            out.update((op, model) for op in ops)
+        else:
+            print("note: %s not found; member coverage of %s not checked"
+                  % (path, ", ".join(ops)))
+    return out
 
 
 def model_paths(model, op):
@@ -427,52 +529,66 @@ def attribute_types(value, found):
 
 def check():
     problems = []
-    if os.path.exists(MODEL):
-        with open(MODEL) as f:
-            model = json.load(f)
-        for op in OPERATIONS:
-            want = model_paths(model, op) | set(NEWER.get(op, []))
-            got = set()
-            shape = model["operations"][op]["input"]["shape"]
-            for _, body in SEEDS[op]:
-                seed_paths(body, "", shape, model["shapes"], got)
-            for path in sorted(want - got):
-                problems.append("%s: no seed uses %s" % (op, path))
-    else:
-        print("note: %s not found; member coverage not checked" % MODEL)
-    types = set()
-    for op in OPERATIONS:
+    models = load_models()
+    for op in OPERATIONS + STREAMS_OPERATIONS:
         if not SEEDS.get(op):
             problems.append("%s: no seed" % op)
+            continue
+        if op in NEWER_OPERATIONS:
+            got = set()
+            for _, body in SEEDS[op]:
+                got.update(body)
+            problems.extend("%s: no seed uses %s" % (op, m)
+                            for m in NEWER_OPERATIONS[op] if m not in got)
+            continue
+        if op not in models:
+            continue
+        model = models[op]
+        want = model_paths(model, op) | set(NEWER.get(op, []))
+        got = set()
+        shape = model["operations"][op]["input"]["shape"]
         for _, body in SEEDS[op]:
+            seed_paths(body, "", shape, model["shapes"], got)
+        for path in sorted(want - got):
+            problems.append("%s: no seed uses %s" % (op, path))
+    types = set()
+    for op in OPERATIONS:
+        for _, body in SEEDS.get(op, []):
             attribute_types(body, types)
     for tag in ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"):
         if tag not in types:
             problems.append("no seed uses the AttributeValue type %s" % tag)
+    used = json.dumps(SEEDS)
+    for p in PLACEHOLDERS:
+        if p not in used:
+            problems.append("no seed uses the placeholder %s" % p)
     return problems
 
 
 def dictionary():
-    words = set(OPERATIONS)
-    if os.path.exists(MODEL):
-        with open(MODEL) as f:
-            model = json.load(f)
-        for op in OPERATIONS:
-            for path in model_paths(model, op):
-                words.update(p for p in path.replace("[]", "").replace("{}", "").split(".") if p)
+    words = set(OPERATIONS + STREAMS_OPERATIONS + PLACEHOLDERS + NEWER_ENUMS)
+    models = load_models()
+    for op, model in models.items():
+        if op in NEWER_OPERATIONS:
+            words.update(NEWER_OPERATIONS[op])
+            continue
+        for path in model_paths(model, op):
+            words.update(p for p in path.replace("[]", "").replace("{}", "").split(".") if p)
+    for model in {id(m): m for m in models.values()}.values():
         for shape in model["shapes"].values():
             words.update(shape.get("enum", []))
     for paths in NEWER.values():
         for p in paths:
             words.update(p.split("."))
     words.update(["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS",
-                  "fz_s", "fz_nb", "fz_idx", "fz_b", "lsi", "gsi", "gsik",
+                  "fz_s", "fz_nb", "fz_idx", "fz_b", "lsi", "gsi", "gsik", "exp",
                   "SET", "REMOVE", "ADD", "DELETE", "AND", "OR", "NOT", "BETWEEN", "IN",
                   "attribute_exists", "attribute_not_exists", "attribute_type", "begins_with",
                   "contains", "size", "if_not_exists", "list_append",
-                  "true", "false", "null", "1e400", "-0"])
-    lines = ["# fuzz_request: member names, operations, enum values, type tags and",
-             "# expression words (written by make_request_seeds.py)"]
+                  "true", "false", "null", "1e400", "-0",
+                  "DynamoDB_20120810.", "DynamoDBStreams_20120810."])
+    lines = ["# fuzz_request: member names, operations, enum values, type tags,",
+             "# placeholders and expression words (written by make_request_seeds.py)"]
     for i, w in enumerate(sorted(words)):
         esc = w.replace("\\", "\\\\").replace('"', '\\"')
         lines.append('w%d="%s"' % (i, esc))
@@ -496,7 +612,7 @@ def main():
     for old in os.listdir(SEED_DIR):
         os.remove(os.path.join(SEED_DIR, old))
     count = 0
-    for op in OPERATIONS:
+    for op in OPERATIONS + STREAMS_OPERATIONS:
         for name, body in SEEDS[op]:
             with open(os.path.join(SEED_DIR, "%s-%s" % (op, name)), "w") as f:
                 f.write(op + "\n" + json.dumps(body, separators=(",", ":")))

@@ -51,6 +51,18 @@ static const operation_t operations[] = {
     OPERATION(TARGET_PREFIX, "Scan", &WIRE_REQUEST_SCAN, op_scan),
     OPERATION(TARGET_PREFIX, "UpdateTimeToLive", &WIRE_REQUEST_UPDATE_TIME_TO_LIVE, op_update_time_to_live),
     OPERATION(TARGET_PREFIX, "DescribeTimeToLive", &WIRE_REQUEST_TABLE_NAME, op_describe_time_to_live),
+    OPERATION(TARGET_PREFIX, "TagResource", &WIRE_REQUEST_TAG_RESOURCE, op_tag_resource),
+    OPERATION(TARGET_PREFIX, "UntagResource", &WIRE_REQUEST_UNTAG_RESOURCE, op_untag_resource),
+    OPERATION(TARGET_PREFIX, "ListTagsOfResource", &WIRE_REQUEST_LIST_TAGS_OF_RESOURCE,
+              op_list_tags_of_resource),
+    OPERATION(TARGET_PREFIX, "PutResourcePolicy", &WIRE_REQUEST_PUT_RESOURCE_POLICY,
+              op_put_resource_policy),
+    OPERATION(TARGET_PREFIX, "GetResourcePolicy", &WIRE_REQUEST_RESOURCE_ARN,
+              op_get_resource_policy),
+    OPERATION(TARGET_PREFIX, "DeleteResourcePolicy", &WIRE_REQUEST_DELETE_RESOURCE_POLICY,
+              op_delete_resource_policy),
+    OPERATION(TARGET_PREFIX, "DescribeEndpoints", &WIRE_REQUEST_EMPTY, op_describe_endpoints),
+    OPERATION(TARGET_PREFIX, "DescribeLimits", &WIRE_REQUEST_EMPTY, op_describe_limits),
     OPERATION(STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams),
     OPERATION(STREAMS_PREFIX, "DescribeStream", &WIRE_REQUEST_DESCRIBE_STREAM, op_describe_stream),
     OPERATION(STREAMS_PREFIX, "GetShardIterator", &WIRE_REQUEST_GET_SHARD_ITERATOR, op_get_shard_iterator),
@@ -149,6 +161,7 @@ int api_open(const api_config_t *cfg)
         return -1;
     }
     resume_backfills();
+    endpoints_configure(cfg->endpoint);
     ttl_configure(cfg->ttl_cooldown_s, cfg->ttl_delay_s);
     /* housekeeping often enough for the shortest of its periods */
     double tick = cfg->ttl_delay_s;

@@ -43,6 +43,8 @@ struct api_call {
     bool has_authorization; /* an Authorization header was present */
     const char *body;       /* decompressed when Content-Encoding: gzip */
     size_t body_len;
+    const char *host; /* the Host header as sent; NULL when not passed on */
+    size_t host_len;
     /* The request as received (method, target with its query string,
      * headers, body before decoding), for its signature; read only during
      * api_dispatch.  NULL: no HTTP request (then has_authorization counts). */
@@ -76,6 +78,8 @@ typedef struct {
     /* TTL: expired items are deleted within about ttl_delay_s; a table's TTL
      * setting changes at most once per ttl_cooldown_s */
     double ttl_delay_s, ttl_cooldown_s;
+    /* "host:port" this server listens on (DescribeEndpoints) */
+    const char *endpoint;
 } api_config_t;
 
 /* Open storage and start the writer.  Returns 0, or -1 after logging why. */

@@ -549,8 +549,8 @@ static ddb_error_t *guard_table(const guard_t *g, const char *action, bool write
                                 size_t len, const char *resource)
 {
     if (!(write && g->who->read_only) && table_allowed(g->who, name, len)) return NULL;
-    return err_access_denied(g->a, g->who->principal_arn, action,
-                             resource ? resource : table_arn(g, name, len));
+    return err_auth_access_denied(g->a, g->who->principal_arn, action,
+                                  resource ? resource : table_arn(g, name, len));
 }
 
 static ddb_error_t *guard_account(const guard_t *g, const char *action, const op_rights_t *r)
@@ -560,7 +560,7 @@ static ddb_error_t *guard_account(const guard_t *g, const char *action, const op
         r->account_resource ? arena_sprintf(g->a, "arn:aws:dynamodb:%s:%s:%s", g->who->ring->region,
                                             CATALOG_ACCOUNT, r->account_resource)
                             : "*";
-    return err_access_denied(g->a, g->who->principal_arn, action, resource);
+    return err_auth_access_denied(g->a, g->who->principal_arn, action, resource);
 }
 
 static const json_value_t *member_string(const json_value_t *obj, const char *name)

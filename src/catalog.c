@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "constraint.h"
 #include "log.h"
+#include "policy.h"
 #include "storage.h"
 #include "wire.h"
 
@@ -58,6 +59,8 @@ typedef struct {
     bool sse_present, sse_enabled, sse_enabled_set;
     const char *sse_type, *kms_key;
     raw_list_t tags; /* Key in .name, Value in .type */
+    const char *policy; /* ResourcePolicy */
+    size_t policy_len;
     const char *table_class;
     bool deletion_protection;
 } raw_table_t;
@@ -78,7 +81,7 @@ static ddb_error_t *read_pairs(arena_t *a, const json_value_t *obj, const char *
         if (el->type == JSON_NULL) continue;
         if (first == NULL) { /* a list of strings */
             if ((e = wire_check(a, el, WIRE_STRING))) return e;
-            out->items[i].name = el->u.str.ptr;
+            out->items[i].name = wire_c_string(a, el, NULL);
             continue;
         }
         if ((e = wire_check(a, el, WIRE_STRUCT))) return e;
@@ -179,6 +182,8 @@ static ddb_error_t *read_raw(arena_t *a, const json_value_t *req, raw_table_t *r
         if (e) return e;
     }
     if ((e = read_pairs(a, req, "Tags", "Key", "Value", &r->tags))) return e;
+    wire_string(a, req, "ResourcePolicy", &r->policy, &r->policy_len, &e);
+    if (e) return e;
     wire_string(a, req, "TableClass", &r->table_class, NULL, &e);
     if (e) return e;
     wire_bool(a, req, "DeletionProtectionEnabled", &r->deletion_protection, &e);
@@ -338,6 +343,19 @@ static ddb_error_t *check_projection(arena_t *a, const raw_index_t *ix)
     return NULL;
 }
 
+/* Tags as TagResource checks them; none may be absent here (the model
+ * constraints said so). */
+static ddb_error_t *check_tags(arena_t *a, const raw_list_t *tags)
+{
+    tag_t *list = arena_alloc(a, (tags->count + 1) * sizeof *list);
+    for (size_t i = 0; i < tags->count; i++) {
+        list[i].key = tags->items[i].name;
+        list[i].value = tags->items[i].type;
+    }
+    if (tags->count > TAGS_MAX) return err_tags_limit(a);
+    return tags_check_list(a, list, tags->count);
+}
+
 static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
 {
     ddb_error_t *e;
@@ -475,7 +493,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
         if (r->stream_enabled && !r->stream_view_type) return err_stream_view_type(a, true, true);
         if (!r->stream_enabled && r->stream_view_type) return err_stream_view_type(a, true, false);
     }
-    return NULL;
+    return check_tags(a, &r->tags);
 }
 
 /* --- UpdateTable's index definitions ------------------------------------------------ */
@@ -611,6 +629,22 @@ static void new_uuid(arena_t *a, const char **out)
                          r[12], r[13], r[14], r[15]);
 }
 
+/* The policies of a stored definition (written canonical: kept as they are). */
+static void read_stored_policies(arena_t *a, const json_value_t *def, table_policies_t *pol,
+                                 arena_t *ta)
+{
+    ddb_error_t *e = NULL;
+    const char *s;
+    if (wire_string(a, def, "ResourcePolicy", &s, NULL, &e)) pol->table = dup_str(ta, s);
+    if (wire_string(a, def, "ResourcePolicyRevision", &s, NULL, &e))
+        pol->table_revision = dup_str(ta, s);
+    const json_value_t *sp = wire_member(def, "StreamPolicy");
+    if (!sp || sp->type != JSON_OBJECT) return;
+    if (wire_string(a, sp, "Label", &s, NULL, &e)) pol->stream_label = dup_str(ta, s);
+    if (wire_string(a, sp, "Policy", &s, NULL, &e)) pol->stream = dup_str(ta, s);
+    if (wire_string(a, sp, "Revision", &s, NULL, &e)) pol->stream_revision = dup_str(ta, s);
+}
+
 ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool stored, table_t **out)
 {
     raw_table_t r;
@@ -647,19 +681,31 @@ ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool store
     t->sse_enabled = r.sse_present && r.sse_enabled;
     t->sse_type = t->sse_enabled ? dup_str(ta, r.sse_type ? r.sse_type : "KMS") : NULL;
     t->kms_key = t->sse_enabled ? dup_str(ta, r.kms_key) : NULL;
-    t->tag_count = r.tags.count;
-    t->tags = arena_alloc(ta, (r.tags.count + 1) * sizeof(tag_t));
+    tag_t *tags = arena_alloc(a, (r.tags.count + 1) * sizeof *tags);
     for (size_t i = 0; i < r.tags.count; i++) {
-        t->tags[i].key = dup_str(ta, r.tags.items[i].name);
-        t->tags[i].value = dup_str(ta, r.tags.items[i].type);
+        tags[i].key = r.tags.items[i].name;
+        tags[i].value = r.tags.items[i].type;
     }
+    t->tags = tags_merge(ta, NULL, tags, r.tags.count, NULL, 0);
+    table_policies_t *pol = arena_calloc(ta, sizeof *pol);
+    t->policies = pol;
     t->table_class = r.table_class ? dup_str(ta, r.table_class) : NULL;
     t->deletion_protection = r.deletion_protection;
     t->refs = 1;
 
+    if (r.policy && !stored) {
+        const char *doc;
+        if ((e = policy_normalize(a, r.policy, r.policy_len, false, &doc))) {
+            catalog_table_free(t);
+            return e;
+        }
+        pol->table = dup_str(ta, doc);
+        pol->table_revision = arena_sprintf(ta, "%lld", (long long)clock_now_ms());
+    }
     if (stored) {
         const char *s;
         size_t len;
+        read_stored_policies(a, req, pol, ta);
         if (wire_string(a, req, "TableId", &s, &len, &e)) t->id = dup_str(ta, s);
         if (wire_string(a, req, "DbiName", &s, &len, &e) && len < sizeof t->dbi_name)
             memcpy(t->dbi_name, s, len + 1);
@@ -765,17 +811,38 @@ static void render_projection(buf_t *b, const index_def_t *ix)
 
 static void render_tags(buf_t *b, const table_t *t)
 {
+    const tag_set_t *tags = atomic_load(&t->tags);
     put_key(b, "Tags");
     buf_putc(b, '[');
-    for (size_t i = 0; i < t->tag_count; i++) {
+    for (size_t i = 0; i < tags->count; i++) {
         if (i) buf_putc(b, ',');
         buf_putc(b, '{');
-        put_str(b, "Key", t->tags[i].key);
+        put_str(b, "Key", tags->items[i].key);
         buf_putc(b, ',');
-        put_str(b, "Value", t->tags[i].value);
+        put_str(b, "Value", tags->items[i].value);
         buf_putc(b, '}');
     }
     buf_putc(b, ']');
+}
+
+static void render_policies(buf_t *b, const table_t *t)
+{
+    const table_policies_t *pol = atomic_load(&t->policies);
+    if (pol->table) {
+        buf_putc(b, ',');
+        put_str(b, "ResourcePolicy", pol->table);
+        buf_putc(b, ',');
+        put_str(b, "ResourcePolicyRevision", pol->table_revision);
+    }
+    if (pol->stream) {
+        buf_append_str(b, ",\"StreamPolicy\":{");
+        put_str(b, "Label", pol->stream_label);
+        buf_putc(b, ',');
+        put_str(b, "Policy", pol->stream);
+        buf_putc(b, ',');
+        put_str(b, "Revision", pol->stream_revision);
+        buf_putc(b, '}');
+    }
 }
 
 void catalog_table_render_definition(buf_t *b, const table_t *t)
@@ -853,6 +920,7 @@ void catalog_table_render_definition(buf_t *b, const table_t *t)
     if (t->ttl_filled) buf_append_str(b, ",\"TimeToLiveFilled\":true");
     buf_putc(b, ',');
     render_tags(b, t);
+    render_policies(b, t);
     buf_putc(b, '}');
 }
 
@@ -893,6 +961,9 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->ttl_changed = from->ttl_changed;
     copy->ttl_filled = from->ttl_filled;
     copy->ttl_dbi = from->ttl_dbi;
+    /* tags and policies change in place too */
+    copy->tags = tags_merge(copy->arena, atomic_load(&from->tags), NULL, 0, NULL, 0);
+    copy->policies = catalog_policies_copy(copy->arena, atomic_load(&from->policies));
     for (size_t i = 0; i < copy->index_count; i++) {
         const index_def_t *same = catalog_table_index(from, copy->indexes[i].name,
                                                       strlen(copy->indexes[i].name));
@@ -906,6 +977,17 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->item_count = atomic_load(&from->item_count);
     copy->size_bytes = atomic_load(&from->size_bytes);
     copy->decreases_today = from->decreases_today;
+}
+
+table_policies_t *catalog_policies_copy(arena_t *a, const table_policies_t *p)
+{
+    table_policies_t *c = arena_calloc(a, sizeof *c);
+    c->table = dup_str(a, p->table);
+    c->table_revision = dup_str(a, p->table_revision);
+    c->stream_label = dup_str(a, p->stream_label);
+    c->stream = dup_str(a, p->stream);
+    c->stream_revision = dup_str(a, p->stream_revision);
+    return c;
 }
 
 table_t *catalog_table_clone(const table_t *t)

@@ -26,6 +26,7 @@
 #include "constraint.h"
 #include "errors.h"
 #include "json.h"
+#include "tags.h"
 #include "value.h"
 
 #define CATALOG_ACCOUNT "000000000000"
@@ -63,9 +64,13 @@ typedef struct {
     index_status_t status;
 } index_def_t;
 
+/* A table's resource-based policies (policy.h), canonical texts with their
+ * RevisionIds: the table's, and that of its stream with stream_label.
+ * Immutable: a change publishes a new one. */
 typedef struct {
-    const char *key, *value;
-} tag_t;
+    const char *table, *table_revision; /* NULL: none */
+    const char *stream_label, *stream, *stream_revision;
+} table_policies_t;
 
 typedef struct table {
     arena_t *arena; /* owns every string of the definition */
@@ -96,8 +101,10 @@ typedef struct table {
     MDB_dbi ttl_dbi;
     bool sse_enabled;
     const char *sse_type, *kms_key;
-    tag_t *tags;
-    size_t tag_count;
+    /* Changed in place by the writer (TagResource, PutResourcePolicy...):
+     * readers load them once and use what they got. */
+    const tag_set_t *_Atomic tags;          /* never NULL */
+    const table_policies_t *_Atomic policies; /* never NULL */
     bool deletion_protection;
     const char *table_class;
 
@@ -159,6 +166,9 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
 /* The TableDescription DeleteTable returns: TableStatus DELETING, without
  * the key schema, attribute definitions, creation time or indexes. */
 void catalog_table_render_deleting(buf_t *b, const table_t *t);
+
+/* A copy of p in arena a (a table's, to change and publish). */
+table_policies_t *catalog_policies_copy(arena_t *a, const table_policies_t *p);
 
 /* A private copy of a table's definition (same id and DBIs), to change
  * before catalog_replace(); one reference. */

@@ -43,6 +43,8 @@ static const struct {
                               false},
     [ERR_TRIMMED_DATA_ACCESS] = {"com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException",
                                  400, false},
+    [ERR_POLICY_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#PolicyNotFoundException", 400,
+                              false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
 };
 
@@ -234,8 +236,8 @@ ddb_error_t *err_auth_signature_mismatch(arena_t *a)
                          "the service documentation for details.");
 }
 
-ddb_error_t *err_access_denied(arena_t *a, const char *principal, const char *action,
-                               const char *resource)
+ddb_error_t *err_auth_access_denied(arena_t *a, const char *principal, const char *action,
+                                    const char *resource)
 {
     return ddb_error_new(a, ERR_ACCESS_DENIED,
                          "User: %s is not authorized to perform: dynamodb:%s on resource: %s "
@@ -1554,4 +1556,161 @@ ddb_error_t *err_wire_unexpected_value(arena_t *a)
 ddb_error_t *err_wire_blob_not_string(arena_t *a)
 {
     return err_serialization(a, "only base-64-encoded strings are convertible to bytes");
+}
+
+/* --- resource ARNs, tags and resource policies ------------------------------------------ */
+
+ddb_error_t *err_arn_no_prefix(arena_t *a, const char *arn)
+{
+    return err_invalid_parameter(a, "ARNs must start with 'arn:': %s", arn);
+}
+
+ddb_error_t *err_arn_part_missing(arena_t *a, int part, const char *arn)
+{
+    static const char *const parts[] = {
+        "Second colon partition not found",
+        "Third colon vendor not found",
+        "Fourth colon (region/namespace delimiter) not found",
+        "Fifth colon (namespace/relative-id delimiter) not found",
+    };
+    if (part < 2) part = 2;
+    if (part > 5) part = 5;
+    return err_invalid_parameter(a, "%s: %s", parts[part - 2], arn);
+}
+
+ddb_error_t *err_arn_not_dynamodb(arena_t *a, const char *arn)
+{
+    return err_invalid_parameter(a, "Provided Arn is not a DynamoDB resource arn: %s", arn);
+}
+
+ddb_error_t *err_arn_not_table_or_stream(arena_t *a, const char *arn)
+{
+    return err_invalid_parameter(a,
+                                 "Invalid resource arn provided, only table or stream is "
+                                 "accepted. Provided resource arn: %s",
+                                 arn);
+}
+
+ddb_error_t *err_access_denied(arena_t *a)
+{
+    return ddb_error_new(a, ERR_ACCESS_DENIED, "Access is denied");
+}
+
+ddb_error_t *err_tag_arn_invalid(arena_t *a, const char *arn)
+{
+    return err_validation(a, "Invalid TableArn: Invalid ResourceArn provided as input %s", arn);
+}
+
+ddb_error_t *err_tag_resource_not_found(arena_t *a, const char *arn)
+{
+    return ddb_error_new(a, ERR_RESOURCE_NOT_FOUND,
+                         "Requested resource not found: ResourceArn: %s not found", arn);
+}
+
+ddb_error_t *err_tags_empty(arena_t *a, bool keys)
+{
+    /* "Atleast" (sic) */
+    return err_validation(a, keys ? "Atleast one Tag Key needs to be provided as Input."
+                                  : "Atleast one Tag needs to be provided as Input.");
+}
+
+ddb_error_t *err_tag_key_invalid(arena_t *a, const char *key)
+{
+    return err_validation(a, "The Tag Key provided is invalid, Key: %s", key ? key : "null");
+}
+
+ddb_error_t *err_tag_value_invalid(arena_t *a, const char *value)
+{
+    return err_validation(a, "The Tag Value provided is invalid, Value: %s",
+                          value ? value : "null");
+}
+
+ddb_error_t *err_tag_key_reserved(arena_t *a, const char *key)
+{
+    return err_validation(a, "Tag Key cannot be prefixed with aws:, Key: %s", key);
+}
+
+ddb_error_t *err_tag_key_duplicate(arena_t *a, const char *key)
+{
+    return err_validation(a, "Duplicate Tag Keys provided as input: Duplicate Tag Key found %s",
+                          key);
+}
+
+ddb_error_t *err_tags_limit(arena_t *a)
+{
+    return err_validation(a, "Number of Tags exceed the current limit for the provided ResourceArn");
+}
+
+ddb_error_t *err_policy_arn_invalid(arena_t *a, const char *arn)
+{
+    return err_invalid_parameter(a, "Invalid resource Arn: %s", arn);
+}
+
+ddb_error_t *err_policy_other_account(arena_t *a)
+{
+    /* with a typographic apostrophe, as the service writes it */
+    return err_validation(a, "This action is only supported by accounts that match the resource "
+                             "owner\u2019s account.");
+}
+
+ddb_error_t *err_stream_not_found_for_table(arena_t *a, const char *label, const char *table)
+{
+    return ddb_error_new(a, ERR_RESOURCE_NOT_FOUND,
+                         "Requested resource not found: Stream: %s not found for Table: %s", label,
+                         table);
+}
+
+ddb_error_t *err_policy_not_found(arena_t *a, const char *arn)
+{
+    return ddb_error_new(a, ERR_POLICY_NOT_FOUND,
+                         "Resource-based policy not found for the provided ResourceArn: %s", arn);
+}
+
+ddb_error_t *err_policy_revision_mismatch(arena_t *a, const char *expected, const char *table,
+                                          const char *current)
+{
+    return ddb_error_new(a, ERR_POLICY_NOT_FOUND,
+                         "Resource-based policy not found for the provided ResourceArn: Requested "
+                         "update for policy with revision id %s, but the policy associated to "
+                         "target table %s has revision id %s.",
+                         expected, table, current);
+}
+
+ddb_error_t *err_policy_expected_none(arena_t *a, const char *table, const char *current)
+{
+    return ddb_error_new(a, ERR_POLICY_NOT_FOUND,
+                         "Resource-based policy not found for the provided ResourceArn: Requested "
+                         "policy update expecting none to be present for table %s, but a policy "
+                         "exists with revision id %s.",
+                         table, current);
+}
+
+ddb_error_t *err_policy_too_large(arena_t *a, size_t max)
+{
+    return err_invalid_parameter(a, "Maximum policy size of %zu bytes exceeded", max);
+}
+
+ddb_error_t *err_policy_document(arena_t *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *detail = NULL;
+    int n = vasprintf(&detail, fmt, ap);
+    va_end(ap);
+    if (n < 0) return err_internal(a);
+    ddb_error_t *e = err_invalid_parameter(a, "Invalid policy document: %s", detail);
+    free(detail);
+    return e;
+}
+
+ddb_error_t *err_policy_unbounded(arena_t *a)
+{
+    return err_validation(a, "Resource-based policy grants unbounded access in one or more "
+                             "elements. Please revise the policy to ensure least-privilege form "
+                             "of access");
+}
+
+ddb_error_t *err_policy_principal(arena_t *a)
+{
+    return err_validation(a, "Invalid principal in policy document.");
 }

@@ -38,6 +38,7 @@ typedef enum {
     ERR_IDEMPOTENT_MISMATCH,
     ERR_EXPIRED_ITERATOR,
     ERR_TRIMMED_DATA_ACCESS,
+    ERR_POLICY_NOT_FOUND,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -97,8 +98,8 @@ ddb_error_t *err_auth_scope(arena_t *a, bool region, bool service, const char *t
 ddb_error_t *err_auth_unknown_key(arena_t *a);
 ddb_error_t *err_auth_signature_mismatch(arena_t *a);
 /* action: "PutItem"; resource: an ARN. */
-ddb_error_t *err_access_denied(arena_t *a, const char *principal, const char *action,
-                               const char *resource);
+ddb_error_t *err_auth_access_denied(arena_t *a, const char *principal, const char *action,
+                                    const char *resource);
 ddb_error_t *err_serialization(arena_t *a, const char *msg); /* msg NULL: no message */
 ddb_error_t *err_internal(arena_t *a);
 /* A request member this server does not implement yet. */
@@ -417,5 +418,46 @@ ddb_error_t *err_wire_unexpected_field(arena_t *a);
 ddb_error_t *err_wire_unexpected_value(arena_t *a);
 /* A number or a boolean where base64 (a binary value) was expected. */
 ddb_error_t *err_wire_blob_not_string(arena_t *a);
+
+
+/* Resource ARNs (arn.h): the text as sent is quoted. */
+ddb_error_t *err_arn_no_prefix(arena_t *a, const char *arn);
+/* A part of an ARN missing: part 2 (partition) to 5 (account). */
+ddb_error_t *err_arn_part_missing(arena_t *a, int part, const char *arn);
+ddb_error_t *err_arn_not_dynamodb(arena_t *a, const char *arn);
+ddb_error_t *err_arn_not_table_or_stream(arena_t *a, const char *arn);
+/* "Access is denied": a resource of another account. */
+ddb_error_t *err_access_denied(arena_t *a);
+
+/* Tags (TagResource, UntagResource, ListTagsOfResource, CreateTable). */
+/* An ARN the tag APIs cannot name (another region or partition). */
+ddb_error_t *err_tag_arn_invalid(arena_t *a, const char *arn);
+ddb_error_t *err_tag_resource_not_found(arena_t *a, const char *arn);
+/* Tags (keys false) or TagKeys (keys true) empty. */
+ddb_error_t *err_tags_empty(arena_t *a, bool keys);
+/* key/value NULL: the member was absent. */
+ddb_error_t *err_tag_key_invalid(arena_t *a, const char *key);
+ddb_error_t *err_tag_value_invalid(arena_t *a, const char *value);
+ddb_error_t *err_tag_key_reserved(arena_t *a, const char *key);
+ddb_error_t *err_tag_key_duplicate(arena_t *a, const char *key);
+ddb_error_t *err_tags_limit(arena_t *a);
+
+/* Resource-based policies. */
+/* An ARN of another region or partition. */
+ddb_error_t *err_policy_arn_invalid(arena_t *a, const char *arn);
+ddb_error_t *err_policy_other_account(arena_t *a);
+ddb_error_t *err_stream_not_found_for_table(arena_t *a, const char *label, const char *table);
+ddb_error_t *err_policy_not_found(arena_t *a, const char *arn);
+/* ExpectedRevisionId names another revision than the current one. */
+ddb_error_t *err_policy_revision_mismatch(arena_t *a, const char *expected, const char *table,
+                                          const char *current);
+/* ExpectedRevisionId NO_POLICY while a policy exists. */
+ddb_error_t *err_policy_expected_none(arena_t *a, const char *table, const char *current);
+ddb_error_t *err_policy_too_large(arena_t *a, size_t max);
+/* "Invalid policy document: <detail>" */
+ddb_error_t *err_policy_document(arena_t *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+ddb_error_t *err_policy_unbounded(arena_t *a);
+ddb_error_t *err_policy_principal(arena_t *a);
 
 #endif

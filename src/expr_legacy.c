@@ -62,8 +62,7 @@ static expr_node_t *op_node(arena_t *a, expr_node_kind_t kind, int op, expr_node
 
 /* The entries joined by AND or OR as a balanced tree: a chain would be as
  * deep as there are entries, and evaluation recurses. */
-static expr_node_t *join_balanced(arena_t *a, expr_node_kind_t kind, expr_node_t **nodes,
-                                  size_t n)
+static expr_node_t *join_balanced(arena_t *a, expr_node_kind_t kind, expr_node_t **nodes, size_t n)
 {
     if (n == 1) return nodes[0];
     expr_node_t *left = join_balanced(a, kind, nodes, n / 2);
@@ -202,7 +201,8 @@ void expr_legacy_check_operators(constraint_list_t *cl, const json_value_t *entr
         const char *where = arena_sprintf(cl->arena, "%s.%.*s.member.comparisonOperator", path,
                                           (int)m->key_len, m->key);
         if (constraint_required(cl, op != NULL, "%s", where))
-            constraint_enum(cl, op->u.str.ptr, &ENUM_COMPARISON_OPERATOR, "%s", where);
+            constraint_enum(cl, wire_c_string(cl->arena, op, NULL), &ENUM_COMPARISON_OPERATOR, "%s",
+                            where);
     }
 }
 
@@ -219,7 +219,7 @@ void expr_legacy_check_actions(constraint_list_t *cl, const json_value_t *update
         if (m->value->type != JSON_OBJECT) continue;
         const json_value_t *action = json_object_get(m->value, "Action");
         if (!action || action->type != JSON_STRING) continue;
-        constraint_enum(cl, action->u.str.ptr, &ENUM_ATTRIBUTE_ACTION,
+        constraint_enum(cl, wire_c_string(cl->arena, action, NULL), &ENUM_ATTRIBUTE_ACTION,
                         "attributeUpdates.%.*s.member.action", (int)m->key_len, m->key);
     }
 }

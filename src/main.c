@@ -188,6 +188,12 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* the address DescribeEndpoints names (an IPv6 one in brackets) */
+    char endpoint[300];
+    if (strchr(srv.bind, ':')) snprintf(endpoint, sizeof endpoint, "[%s]:%d", srv.bind, srv.port);
+    else snprintf(endpoint, sizeof endpoint, "%s:%d", srv.bind, srv.port);
+    api.endpoint = endpoint;
+
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (auth_open(credentials, api.region) != 0) return 1;

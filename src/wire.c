@@ -65,14 +65,36 @@ const json_value_t *wire_member(const json_value_t *obj, const char *name)
     return j && j->type != JSON_NULL ? j : NULL;
 }
 
-bool wire_string(arena_t *a, const json_value_t *obj, const char *name, const char **s,
-                 size_t *len, ddb_error_t **err)
+const char *wire_c_string(arena_t *a, const json_value_t *j, size_t *len)
+{
+    const char *p = j->u.str.ptr;
+    size_t n = j->u.str.len;
+    if (!memchr(p, '\0', n)) {
+        if (len) *len = n;
+        return p;
+    }
+    static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
+    char *out = arena_alloc(a, 3 * n + 1), *w = out;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i]) {
+            *w++ = p[i];
+        } else {
+            memcpy(w, replacement, 3);
+            w += 3;
+        }
+    }
+    *w = '\0';
+    if (len) *len = (size_t)(w - out);
+    return out;
+}
+
+bool wire_string(arena_t *a, const json_value_t *obj, const char *name, const char **s, size_t *len,
+                 ddb_error_t **err)
 {
     const json_value_t *j = wire_member(obj, name);
     if (!j) return false;
     if ((*err = wire_check(a, j, WIRE_STRING))) return false;
-    *s = j->u.str.ptr;
-    if (len) *len = j->u.str.len;
+    *s = wire_c_string(a, j, len);
     return true;
 }
 
@@ -121,8 +143,7 @@ static bool read_integer(arena_t *a, const json_value_t *obj, const char *name, 
     return true;
 }
 
-bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v,
-               ddb_error_t **err)
+bool wire_long(arena_t *a, const json_value_t *obj, const char *name, int64_t *v, ddb_error_t **err)
 {
     return read_integer(a, obj, name, WIRE_LONG, v, err);
 }
@@ -205,8 +226,7 @@ uint32_t wire_name_hash(const char *name, size_t len)
 static size_t names_find(const wire_names_t *s, const char *name, size_t len)
 {
     size_t i = wire_name_hash(name, len) & (s->cap - 1);
-    while (s->slots[i].name &&
-           (s->slots[i].len != len || memcmp(s->slots[i].name, name, len) != 0))
+    while (s->slots[i].name && (s->slots[i].len != len || memcmp(s->slots[i].name, name, len) != 0))
         i = (i + 1) & (s->cap - 1);
     return i;
 }

@@ -54,8 +54,14 @@ const char *wire_value_text(arena_t *a, const json_value_t *j);
 /* The member `name` of obj, or NULL when absent or JSON null. */
 const json_value_t *wire_member(const json_value_t *obj, const char *name);
 
+/* A JSON string as a C string.  Text read this way (names, identifiers,
+ * enumerations) cannot hold U+0000: each NUL becomes U+FFFD in an arena copy,
+ * so that "a\u0000b" never passes for the name "a".  *len (optional) is the
+ * length of the result. */
+const char *wire_c_string(arena_t *a, const json_value_t *j, size_t *len);
+
 /* Readers: *err is set on a type error; the return says whether the member
- * was present. */
+ * was present.  wire_string reads through wire_c_string. */
 bool wire_string(arena_t *a, const json_value_t *obj, const char *name, const char **s,
                  size_t *len, ddb_error_t **err);
 bool wire_bool(arena_t *a, const json_value_t *obj, const char *name, bool *v, ddb_error_t **err);
@@ -92,7 +98,10 @@ extern const wire_shape_t WIRE_REQUEST_CREATE_TABLE, WIRE_REQUEST_TABLE_NAME,
     WIRE_REQUEST_BATCH_GET_ITEM, WIRE_REQUEST_BATCH_WRITE_ITEM, WIRE_REQUEST_TRANSACT_WRITE_ITEMS,
     WIRE_REQUEST_TRANSACT_GET_ITEMS, WIRE_REQUEST_QUERY, WIRE_REQUEST_SCAN,
     WIRE_REQUEST_UPDATE_TIME_TO_LIVE, WIRE_REQUEST_LIST_STREAMS, WIRE_REQUEST_DESCRIBE_STREAM,
-    WIRE_REQUEST_GET_SHARD_ITERATOR, WIRE_REQUEST_GET_RECORDS;
+    WIRE_REQUEST_GET_SHARD_ITERATOR, WIRE_REQUEST_GET_RECORDS, WIRE_REQUEST_TAG_RESOURCE,
+    WIRE_REQUEST_UNTAG_RESOURCE, WIRE_REQUEST_LIST_TAGS_OF_RESOURCE,
+    WIRE_REQUEST_PUT_RESOURCE_POLICY, WIRE_REQUEST_RESOURCE_ARN,
+    WIRE_REQUEST_DELETE_RESOURCE_POLICY, WIRE_REQUEST_EMPTY;
 /* Check every member of req, at every depth and in document order, against
  * its declared type, as the service does before validating anything: the
  * first mismatch as a SerializationException, or NULL.  Unknown members

@@ -206,6 +206,29 @@ const wire_shape_t WIRE_REQUEST_UPDATE_TIME_TO_LIVE = {
     FIELDS({"TableName", &STRING},
            {"TimeToLiveSpecification", STRUCT({"Enabled", &BOOLEAN}, {"AttributeName", &STRING})})};
 
+/* Tags. */
+const wire_shape_t WIRE_REQUEST_TAG_RESOURCE = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"ResourceArn", &STRING},
+           {"Tags", LIST_OF(STRUCT({"Key", &STRING}, {"Value", &STRING}))})};
+const wire_shape_t WIRE_REQUEST_UNTAG_RESOURCE = {
+    WIRE_STRUCT, NULL, FIELDS({"ResourceArn", &STRING}, {"TagKeys", &STRINGS})};
+const wire_shape_t WIRE_REQUEST_LIST_TAGS_OF_RESOURCE = {
+    WIRE_STRUCT, NULL, FIELDS({"ResourceArn", &STRING}, {"NextToken", &STRING})};
+
+/* Resource-based policies. */
+const wire_shape_t WIRE_REQUEST_PUT_RESOURCE_POLICY = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"ResourceArn", &STRING}, {"Policy", &STRING}, {"ExpectedRevisionId", &STRING},
+           {"ConfirmRemoveSelfResourceAccess", &BOOLEAN})};
+const wire_shape_t WIRE_REQUEST_RESOURCE_ARN = {WIRE_STRUCT, NULL,
+                                                FIELDS({"ResourceArn", &STRING})};
+const wire_shape_t WIRE_REQUEST_DELETE_RESOURCE_POLICY = {
+    WIRE_STRUCT, NULL, FIELDS({"ResourceArn", &STRING}, {"ExpectedRevisionId", &STRING})};
+
+/* DescribeEndpoints, DescribeLimits: no members. */
+const wire_shape_t WIRE_REQUEST_EMPTY = {WIRE_STRUCT, NULL, (const wire_field_t[]){{NULL, NULL}}};
+
 /* DynamoDB Streams. */
 const wire_shape_t WIRE_REQUEST_LIST_STREAMS = {
     WIRE_STRUCT, NULL,

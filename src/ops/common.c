@@ -114,7 +114,8 @@ static ddb_error_t *check_legacy_enums(arena_t *a, const json_value_t *const *m)
     expr_legacy_check_operators(&cl, m[M_QUERY_FILTER], "queryFilter", true);
     expr_legacy_check_operators(&cl, m[M_EXPECTED], "expected", false);
     if (m[M_CONDITIONAL_OPERATOR])
-        expr_legacy_check_conditional_operator(&cl, m[M_CONDITIONAL_OPERATOR]->u.str.ptr);
+        expr_legacy_check_conditional_operator(&cl,
+                                               wire_c_string(a, m[M_CONDITIONAL_OPERATOR], NULL));
     expr_legacy_check_operators(&cl, m[M_SCAN_FILTER], "scanFilter", true);
     expr_legacy_check_operators(&cl, m[M_KEY_CONDITIONS], "keyConditions", true);
     expr_legacy_check_actions(&cl, m[M_ATTRIBUTE_UPDATES]);
@@ -210,7 +211,9 @@ static ddb_error_t *parse_expressions(op_exprs_t *x, const json_value_t *const *
 static ddb_error_t *translate_legacy(op_exprs_t *x, const json_value_t *const *m)
 {
     ddb_error_t *e = NULL;
-    const char *op = m[M_CONDITIONAL_OPERATOR] ? m[M_CONDITIONAL_OPERATOR]->u.str.ptr : NULL;
+    const char *op = m[M_CONDITIONAL_OPERATOR]
+                         ? wire_c_string(x->env.arena, m[M_CONDITIONAL_OPERATOR], NULL)
+                         : NULL;
     const json_value_t *filter = m[M_QUERY_FILTER] ? m[M_QUERY_FILTER] : m[M_SCAN_FILTER];
     if (m[M_EXPECTED] && (e = expr_from_expected(&x->env, m[M_EXPECTED], op, &x->condition)))
         return e;

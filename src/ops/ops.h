@@ -162,6 +162,23 @@ void ttl_expire_tick(void);
 int item_expire(MDB_txn *txn, arena_t *a, table_t *t, const uint8_t *key, size_t key_len,
                 int64_t expiry_ms, int64_t now_ms, size_t *deleted_size);
 
+/* tags.c */
+api_result_t op_tag_resource(api_call_t *call, const json_value_t *req);
+api_result_t op_untag_resource(api_call_t *call, const json_value_t *req);
+api_result_t op_list_tags_of_resource(api_call_t *call, const json_value_t *req);
+
+/* policies.c: resource-based policies */
+api_result_t op_put_resource_policy(api_call_t *call, const json_value_t *req);
+api_result_t op_get_resource_policy(api_call_t *call, const json_value_t *req);
+api_result_t op_delete_resource_policy(api_call_t *call, const json_value_t *req);
+
+/* endpoints.c */
+api_result_t op_describe_endpoints(api_call_t *call, const json_value_t *req);
+api_result_t op_describe_limits(api_call_t *call, const json_value_t *req);
+/* The address DescribeEndpoints answers when the request's Host header is
+ * not known ("host:port"). */
+void endpoints_configure(const char *address);
+
 /* query.c */
 api_result_t op_query(api_call_t *call, const json_value_t *req);
 api_result_t op_scan(api_call_t *call, const json_value_t *req);

@@ -419,9 +419,15 @@ static void test_dates(void)
  * years; out of that range it gives zeros. */
 static void test_date_format(void)
 {
-    static const int64_t fixed[] = {0, -1, 86399, 86400, 951782400 /* 2000-02-29 */,
-                                    4107542400 /* 2100-03-01 */, -2208988800 /* 1900-01-01 */,
-                                    -62167219200 /* 0000-01-01 */, 253402300799 /* 9999 */};
+    static const int64_t fixed[] = {0,
+                                    -1,
+                                    86399,
+                                    86400,
+                                    951782400 /* 2000-02-29 */,
+                                    4107542400 /* 2100-03-01 */,
+                                    -2208988800 /* 1900-01-01 */,
+                                    -62167219200 /* 0000-01-01 */,
+                                    253402300799 /* 9999 */};
     int64_t cases[2000 + sizeof fixed / sizeof fixed[0]];
     size_t n = 0;
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
@@ -607,8 +613,8 @@ static char *signed_at(int64_t t)
 static void test_cache_across_days(void)
 {
     /* days revisited out of order, then more days than the cache keeps */
-    const int days[] = {0, 1, 0, 2, 3, 1, 1, 0, 3, 2, 4, 5, 6, 7, 8, 9,
-                        10, 11, 12, 0, 12, 3, 13, 2, 11, 14, 0};
+    const int days[] = {0, 1, 0,  2,  3,  1, 1,  0, 3,  2, 4,  5,  6, 7,
+                        8, 9, 10, 11, 12, 0, 12, 3, 13, 2, 11, 14, 0};
     for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
         int64_t t = VECTOR_NOW + days[i] * 86400;
         arena_reset(arena);
