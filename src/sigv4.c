@@ -20,14 +20,17 @@
 
 /* ---- hashing ---- */
 
-static const char hex_digits[] = "0123456789abcdef";
+/* Every byte's two hex digits: one copy per byte. */
+#define HEX_ROW(h)                                                                                 \
+    h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" h "d" h "e" h "f"
+static const char hex_pairs[] = HEX_ROW("0") HEX_ROW("1") HEX_ROW("2") HEX_ROW("3") HEX_ROW("4")
+    HEX_ROW("5") HEX_ROW("6") HEX_ROW("7") HEX_ROW("8") HEX_ROW("9") HEX_ROW("a") HEX_ROW("b")
+        HEX_ROW("c") HEX_ROW("d") HEX_ROW("e") HEX_ROW("f");
 
 static void hex_encode(const uint8_t *p, size_t n, char *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex_digits[p[i] >> 4];
-        out[2 * i + 1] = hex_digits[p[i] & 15];
-    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(out + 2 * i, hex_pairs + 2 * p[i], 2);
     out[2 * n] = 0;
 }
 
@@ -687,8 +690,9 @@ static char *canonical_path(arena_t *a, char *o, const char *path, size_t n)
     return o;
 }
 
-char *sigv4_canonical_request(arena_t *a, const http_request_t *req, const sigv4_auth_t *au,
-                              const char *payload_hash)
+/* sigv4_canonical_request, and its length in *len. */
+static char *canonical_build(arena_t *a, const http_request_t *req, const sigv4_auth_t *au,
+                             const char *payload_hash, size_t *len)
 {
     span_t *names;
     size_t name_count = signed_names(a, au->signed_headers, &names);
@@ -752,7 +756,15 @@ char *sigv4_canonical_request(arena_t *a, const http_request_t *req, const sigv4
     *o++ = '\n';
     size_t hl = strlen(payload_hash);
     memcpy(o, payload_hash, hl + 1);
+    *len = (size_t)(o + hl - out);
     return out;
+}
+
+char *sigv4_canonical_request(arena_t *a, const http_request_t *req, const sigv4_auth_t *au,
+                              const char *payload_hash)
+{
+    size_t len;
+    return canonical_build(a, req, au, payload_hash, &len);
 }
 
 /* ---- verification ---- */
@@ -880,9 +892,10 @@ ddb_error_t *sigv4_verify(arena_t *a, const http_request_t *req, const sigv4_ver
     sigv4_sha256_hex(req->body, req->body_len, body_hash);
     const http_header_t *claimed = http_request_header(req, "x-amz-content-sha256");
     const char *payload = claimed ? header_copy(a, claimed) : body_hash;
-    char *canonical = sigv4_canonical_request(a, req, &au, payload);
+    size_t canonical_len;
+    char *canonical = canonical_build(a, req, &au, payload, &canonical_len);
     char canonical_hash[65];
-    sigv4_sha256_hex(canonical, strlen(canonical), canonical_hash);
+    sigv4_sha256_hex(canonical, canonical_len, canonical_hash);
     /* "AWS4-HMAC-SHA256\n<iso>\n<day>/<region>/<service>/aws4_request\n<hash>" */
     size_t scope_len = (size_t)(c.part[4].p + c.part[4].n - c.part[1].p);
     size_t sts_len = sizeof SIGV4_ALGORITHM + 17 + scope_len + 1 + 64;
