@@ -9,6 +9,8 @@
 --   get-q    GetItem on the query table; put-q  PutItem replacing one of its items
 --   bwrite   BatchWriteItem of 25 items; bget BatchGetItem of 100 keys
 --   transfer TransactWriteItems of two conditional counter updates
+--   signed   the requests of the file BENCH_SIGNED (written by sign_requests.py: each
+--            followed by a NUL), in turn, each thread from its own place
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local bench = dofile(dir .. "common.lua")
 
@@ -30,6 +32,14 @@ local builders = {
         return bench.put_request(key)
     end,
 }
+-- Requests signed ahead of time: wrk's Lua cannot compute an HMAC.
+local signed, next_signed = {}, 1
+builders.signed = function()
+    local r = signed[next_signed]
+    next_signed = next_signed % #signed + 1
+    return r
+end
+
 local kind = os.getenv("BENCH_REQUEST") or "get"
 local build = builders[kind] or error("unknown BENCH_REQUEST: " .. kind)
 
@@ -38,6 +48,14 @@ done = bench.done
 
 function init(args)
     bench.thread_init()
+    if kind == "signed" then
+        local f = assert(io.open(os.getenv("BENCH_SIGNED") or "", "rb"))
+        local all = f:read("*a")
+        f:close()
+        for r in all:gmatch("([^%z]+)%z") do signed[#signed + 1] = r end
+        assert(#signed > 0, "no signed requests")
+        next_signed = (thread_index or 0) * 997 % #signed + 1
+    end
 end
 
 function request()

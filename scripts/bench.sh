@@ -19,7 +19,8 @@
 # (a git revision to build one from): GetItem at 16 connections is then run on both builds,
 # alternately, and their ratio printed.  GetItem at 16 connections over HTTPS (keep-alive) is
 # compared with plain HTTP on one server serving both (a certificate made with openssl), in
-# three alternating rounds; BENCH_TLS=0 skips that.
+# three alternating rounds; BENCH_TLS=0 skips that.  GetItem at 16 connections also runs with
+# authentication on and off (--credentials, requests signed by bench/sign_requests.py).
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -88,9 +89,10 @@ free_port() {
 print(s.getsockname()[1])'
 }
 
-# start_ddbd DATA_DIR LOG [ARGS...]: starts ddbd on a fresh data directory; sets port, ddbd_pid
-# and start_us (spawn to the first answered GET /).  $EPOCHREALTIME is read by the shell
-# itself, so the time includes the fork of the server but no other process.
+# start_ddbd DATA_DIR LOG [ARGS...]: starts ddbd on a data directory (with more arguments if
+# given); sets port, ddbd_pid and start_us (spawn to the first answered GET /).
+# $EPOCHREALTIME is read by the shell itself, so the time includes the fork of the server but
+# no other process.
 start_ddbd() {
     local dir=$1 log=$2 t0 t1
     shift 2
@@ -291,6 +293,55 @@ if [ "${BENCH_TLS:-1}" != 0 ]; then
         (b > 0 ? a / b : 0), x, y}')
     echo "$tls_line (rounds: https${tls_ops[https]}; http${tls_ops[http]})"
 fi
+
+# 1d. Authentication: GetItem at 16 connections on a server with --credentials (every request's
+# signature verified) and on one without, alternately, each with the same items.  Both get the
+# very same requests, signed ahead of time (wrk cannot sign), so the difference is the
+# verification alone.  The tables are made and loaded with authentication off; the second
+# server is then restarted with the credentials file.
+echo "== authentication: GetItem at 16 connections, --credentials vs none, 3 rounds each"
+auth_items=$((items < 100000 ? items : 100000))
+auth_secret=bench-secret-$RANDOM$RANDOM
+printf '[bench]\naws_access_key_id = AKIDBENCH\naws_secret_access_key = %s\n' "$auth_secret" \
+    >"$work/credentials"
+declare -A auth
+for which in off on; do
+    start_ddbd "$work/auth-$which" "$logs/ddbd-auth-$which.stderr" ||
+        die "the authentication ($which) server did not start"
+    create_table bench
+    run_items=$auth_items wrk_run "auth-load-$which" load 64 "$port" "$ddbd_pid" \
+        -d $((30 + auth_items / 1000))s >/dev/null || die "the authentication load failed"
+    if [ $which = on ]; then
+        stop_server "$ddbd_pid"
+        start_ddbd "$work/auth-on" "$logs/ddbd-auth-on.stderr" --credentials "$work/credentials" ||
+            die "the server with --credentials did not start"
+    fi
+    auth[$which/port]=$port auth[$which/pid]=$ddbd_pid
+done
+for round in 1 2 3; do
+    # Signed afresh each round, so that no request outlives the server's 15-minute window.
+    "$PY" bench/sign_requests.py "$work/signed" AKIDBENCH "$auth_secret" "$auth_items" 2000 ||
+        die "cannot sign the benchmark's requests"
+    for which in off on; do
+        BENCH_SIGNED=$work/signed wrk_run "auth-get-$which-$round" signed 16 \
+            "${auth[$which/port]}" "${auth[$which/pid]}" -d "${run_seconds}s" >/dev/null ||
+            failed_auth=1
+        r=${result[auth-get-$which-$round/16]:-}
+        auth[$which/$round]=$(field "$r" ops_per_s)
+        auth[$which/cpu/$round]=$(field "$r" server_cpu_us_per_op)
+        [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in auth-get-$which-$round: $r" >&2
+    done
+done
+for which in off on; do stop_server "${auth[$which/pid]}"; done
+auth_on=$(median "${auth[on/1]}" "${auth[on/2]}" "${auth[on/3]}")
+auth_off=$(median "${auth[off/1]}" "${auth[off/2]}" "${auth[off/3]}")
+auth_cpu_on=$(median "${auth[on/cpu/1]}" "${auth[on/cpu/2]}" "${auth[on/cpu/3]}")
+auth_cpu_off=$(median "${auth[off/cpu/1]}" "${auth[off/cpu/2]}" "${auth[off/cpu/3]}")
+auth_line=$(awk -v a="$auth_on" -v b="$auth_off" -v x="$auth_cpu_on" -v y="$auth_cpu_off" \
+    'BEGIN {printf "RESULT workload=auth on_ops_per_s=%d off_ops_per_s=%d ratio=%.3f" \
+    " on_cpu_us_per_op=%.2f off_cpu_us_per_op=%.2f", a, b, (b > 0 ? a / b : 0), x, y}')
+echo "$auth_line (rounds: on ${auth[on/1]} ${auth[on/2]} ${auth[on/3]};" \
+    "off ${auth[off/1]} ${auth[off/2]} ${auth[off/3]})"
 
 # 2. The server under test, its table and the load.
 start_ddbd "$work/data" "$logs/ddbd.stderr" ||
@@ -599,6 +650,11 @@ fi
     "$(field "$tls_line" ratio) (goal >= 0.8; server CPU per op" \
     "$(field "$tls_line" https_cpu_us_per_op) vs $(field "$tls_line" http_cpu_us_per_op) us;" \
     "medians of 3 alternating runs)"
+[ -n "${auth_line:-}" ] && echo "authentication, GetItem at 16 conns (the same signed requests):" \
+    "$(field "$auth_line" on_ops_per_s) ops/s with --credentials," \
+    "$(field "$auth_line" off_ops_per_s) without: ratio $(field "$auth_line" ratio) (goal >= 0.95);" \
+    "server CPU $(field "$auth_line" on_cpu_us_per_op) vs $(field "$auth_line" off_cpu_us_per_op)" \
+    "us/request (medians of 3 alternating runs)"
 [ -n "${side_line:-}" ] && echo "side by side, GetItem at 16 conns: this build" \
     "$(field "$side_line" this_ops_per_s) ops/s, baseline $(field "$side_line" baseline_ops_per_s)" \
     "ops/s: ratio $(field "$side_line" ratio) (medians of 3 alternating runs)"

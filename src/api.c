@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "catalog.h"
 #include "index.h"
 #include "janitor.h"
@@ -24,11 +25,13 @@
 typedef struct {
     const char *target; /* prefix and name */
     size_t target_len;
+    size_t name_at; /* where the name starts */
     const wire_shape_t *shape;
     op_handler_t handler;
 } operation_t;
 
-#define OPERATION(prefix, name, shape, handler) {prefix name, sizeof prefix name - 1, shape, handler}
+#define OPERATION(prefix, name, shape, handler)                                                    \
+    {prefix name, sizeof prefix name - 1, sizeof prefix - 1, shape, handler}
 
 static const operation_t operations[] = {
     OPERATION(TARGET_PREFIX, "CreateTable", &WIRE_REQUEST_CREATE_TABLE, op_create_table),
@@ -100,7 +103,6 @@ api_result_t api_dispatch(api_call_t *call)
     }
     const operation_t *op = call->target ? find_operation(call->target, call->target_len) : NULL;
     if (!op) return op_reply_error(call, err_unknown_operation(a));
-    if (!call->has_authorization) return op_reply_error(call, err_missing_auth(a));
 
     json_value_t *req;
     static const char empty[] = "{}";
@@ -108,13 +110,17 @@ api_result_t api_dispatch(api_call_t *call)
     size_t body_len = call->body_len ? call->body_len : 2;
     if (json_parse(a, body, body_len, &req, NULL) != JSON_OK)
         return op_reply_error(call, err_serialization(a, NULL));
+    /* The service authenticates a request once it has read its JSON. */
+    ddb_error_t *e = auth_authenticate(a, call->request, call->has_authorization, &call->identity);
+    if (e) return op_reply_error(call, e);
     if (req->type != JSON_OBJECT) {
-        ddb_error_t *e = req->type == JSON_ARRAY ? err_wire_list_not_expected(a)
-                                                 : err_serialization(a, NULL);
+        e = req->type == JSON_ARRAY ? err_wire_list_not_expected(a) : err_serialization(a, NULL);
         return op_reply_error(call, e);
     }
     /* Deserialisation before validation, as the service does. */
-    ddb_error_t *e = wire_check_request(a, op->shape, req);
+    if ((e = wire_check_request(a, op->shape, req))) return op_reply_error(call, e);
+    e = auth_authorize(a, call->identity, op->target + op->name_at, op->target_len - op->name_at,
+                       req);
     if (e) return op_reply_error(call, e);
     return op->handler(call, req);
 }

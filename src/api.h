@@ -1,8 +1,9 @@
 /* api: one DynamoDB call, from a decoded HTTP request to a response body.
  *
  * The server owns connections and bytes; the api owns everything DynamoDB:
- * header checks (X-Amz-Target, Content-Type, Authorization), the operation
- * table, validation, storage and rendering.  The boundary is api_call_t.
+ * header checks (X-Amz-Target, Content-Type), authentication and access
+ * rights (auth.h), the operation table, validation, storage and rendering.
+ * The boundary is api_call_t.
  *
  * A call completes either at once (api_dispatch returns API_DONE: reads and
  * every error) or later (API_PENDING: a write queued to the storage writer,
@@ -18,9 +19,11 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "http.h"
 
 typedef struct api_call api_call_t;
 typedef struct api_thread api_thread_t;
+typedef struct auth_identity auth_identity_t;
 
 /* An I/O thread's context: its read transaction, reset between requests and
  * renewed by the next (see storage_read_begin). */
@@ -42,6 +45,14 @@ struct api_call {
     size_t body_len;
     const char *host; /* the Host header as sent; NULL when not passed on */
     size_t host_len;
+    /* The request as received (method, target with its query string,
+     * headers, body before decoding), for its signature; read only during
+     * api_dispatch.  NULL: no HTTP request (then has_authorization counts). */
+    const http_request_t *request;
+
+    /* Who signed the call (auth.h), set by api_dispatch; NULL while
+     * authentication is off. */
+    const auth_identity_t *identity;
 
     /* Response, filled by the api. */
     int http_status;  /* 200, 400, 500... */

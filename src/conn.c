@@ -384,6 +384,7 @@ static bool conn_call(conn_t *c, const http_request_t *req, const req_headers_t 
     }
     if (h->host) call->host = h->host->value, call->host_len = h->host->value_len;
     call->has_authorization = h->authorization != NULL;
+    call->request = req;
     call->body = req->body;
     call->body_len = req->body_len;
     call->on_complete = l->call_done;

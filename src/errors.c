@@ -18,7 +18,12 @@ static const struct {
     [ERR_SERIALIZATION] = {"com.amazon.coral.service#SerializationException", 400, true},
     [ERR_UNKNOWN_OPERATION] = {"com.amazon.coral.service#UnknownOperationException", 400, true},
     [ERR_MISSING_AUTH] = {"com.amazon.coral.service#MissingAuthenticationTokenException", 400,
-                          true},
+                          false},
+    [ERR_INCOMPLETE_SIGNATURE] = {"com.amazon.coral.service#IncompleteSignatureException", 400,
+                                  false},
+    [ERR_INVALID_SIGNATURE] = {"com.amazon.coral.service#InvalidSignatureException", 400, false},
+    [ERR_UNRECOGNIZED_CLIENT] = {"com.amazon.coral.service#UnrecognizedClientException", 400,
+                                 false},
     [ERR_ACCESS_DENIED] = {"com.amazon.coral.service#AccessDeniedException", 400, true},
     [ERR_RESOURCE_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
                                 400, false},
@@ -95,6 +100,149 @@ ddb_error_t *err_unknown_operation(arena_t *a)
 ddb_error_t *err_missing_auth(arena_t *a)
 {
     return ddb_error_new(a, ERR_MISSING_AUTH, "Request is missing Authentication Token");
+}
+
+/* The authentication texts are the service's; several end in ". " because
+ * the service joins its findings that way. */
+ddb_error_t *err_auth_both_forms(arena_t *a)
+{
+    return ddb_error_new(a, ERR_INVALID_SIGNATURE,
+                         "Found both 'X-Amz-Algorithm' as a query-string param and "
+                         "'Authorization' as HTTP header.");
+}
+
+ddb_error_t *err_auth_pair_without_equals(arena_t *a, const char *token, const char *header)
+{
+    return ddb_error_new(a, ERR_INCOMPLETE_SIGNATURE,
+                         "'%s' not a valid key=value pair (missing equal-sign) in "
+                         "Authorization header: '%s'.",
+                         token, header);
+}
+
+ddb_error_t *err_auth_header_incomplete(arena_t *a, bool credential, bool signature,
+                                        bool signed_headers, bool date, const char *header)
+{
+    return ddb_error_new(
+        a, ERR_INCOMPLETE_SIGNATURE, "%s%s%s%sAuthorization=%s",
+        credential ? "Authorization header requires 'Credential' parameter. " : "",
+        signature ? "Authorization header requires 'Signature' parameter. " : "",
+        signed_headers ? "Authorization header requires 'SignedHeaders' parameter. " : "",
+        date ? "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' "
+               "header. "
+             : "",
+        header);
+}
+
+ddb_error_t *err_auth_query_incomplete(arena_t *a, bool algorithm, bool credential,
+                                       bool signature, bool signed_headers, bool date)
+{
+#define QUERY_NEEDS(p) "AWS query-string parameters must include '" p "'. "
+    return ddb_error_new(a, ERR_INCOMPLETE_SIGNATURE,
+                         "%s%s%s%s%sRe-examine the query-string parameters.",
+                         algorithm ? QUERY_NEEDS("X-Amz-Algorithm") : "",
+                         credential ? QUERY_NEEDS("X-Amz-Credential") : "",
+                         signature ? QUERY_NEEDS("X-Amz-Signature") : "",
+                         signed_headers ? QUERY_NEEDS("X-Amz-SignedHeaders") : "",
+                         date ? QUERY_NEEDS("X-Amz-Date") : "");
+#undef QUERY_NEEDS
+}
+
+ddb_error_t *err_auth_date_format(arena_t *a, const char *date)
+{
+    return ddb_error_new(a, ERR_INCOMPLETE_SIGNATURE,
+                         "Date must be in ISO-8601 'basic format'. Got '%s'. "
+                         "See http://en.wikipedia.org/wiki/ISO_8601",
+                         date);
+}
+
+ddb_error_t *err_auth_expires_invalid(arena_t *a, const char *expires)
+{
+    return ddb_error_new(a, ERR_INCOMPLETE_SIGNATURE,
+                         "X-Amz-Expires must be a whole number of seconds from 1 to 604800, "
+                         "got '%s'. Re-examine the query-string parameters.",
+                         expires);
+}
+
+ddb_error_t *err_auth_expired(arena_t *a, const char *date, const char *limit, const char *now,
+                              const char *window)
+{
+    return ddb_error_new(a, ERR_INVALID_SIGNATURE,
+                         "Signature expired: %s is now earlier than %s (%s - %s.)", date, limit,
+                         now, window);
+}
+
+ddb_error_t *err_auth_not_yet_current(arena_t *a, const char *date, const char *limit,
+                                      const char *now, const char *window)
+{
+    return ddb_error_new(a, ERR_INVALID_SIGNATURE,
+                         "Signature not yet current: %s is still later than %s (%s + %s.)", date,
+                         limit, now, window);
+}
+
+ddb_error_t *err_auth_host_not_signed(arena_t *a)
+{
+    return ddb_error_new(a, ERR_INVALID_SIGNATURE,
+                         "'Host' or ':authority' must be a 'SignedHeader' in the AWS "
+                         "Authorization.");
+}
+
+ddb_error_t *err_auth_algorithm(arena_t *a, const char *algorithm)
+{
+    return ddb_error_new(a, ERR_INCOMPLETE_SIGNATURE,
+                         "Unsupported AWS 'algorithm': '%s' (only AWS4-HMAC-SHA256 for now). ",
+                         algorithm);
+}
+
+ddb_error_t *err_auth_credential_shape(arena_t *a, const char *credential)
+{
+    return ddb_error_new(a, ERR_INCOMPLETE_SIGNATURE,
+                         "Credential must have exactly 5 slash-delimited elements, e.g. "
+                         "keyid/date/region/service/term, got '%s'",
+                         credential);
+}
+
+ddb_error_t *err_auth_scope(arena_t *a, bool region, bool service, const char *terminator,
+                            const char *scope_date, const char *request_date)
+{
+    char *term = terminator ? arena_sprintf(a,
+                                            "Credential should be scoped with a valid "
+                                            "terminator: 'aws4_request', not '%s'. ",
+                                            terminator)
+                            : "";
+    char *day = scope_date ? arena_sprintf(a,
+                                           "Date in Credential scope does not match YYYYMMDD "
+                                           "from ISO-8601 version of date from HTTP: '%s' != "
+                                           "'%.8s', from '%s'. ",
+                                           scope_date, request_date, request_date)
+                           : "";
+    return ddb_error_new(a, ERR_INVALID_SIGNATURE, "%s%s%s%s",
+                         region ? "Credential should be scoped to a valid region. " : "",
+                         service ? "Credential should be scoped to correct service: 'dynamodb'. "
+                                 : "",
+                         term, day);
+}
+
+ddb_error_t *err_auth_unknown_key(arena_t *a)
+{
+    return ddb_error_new(a, ERR_UNRECOGNIZED_CLIENT,
+                         "The security token included in the request is invalid.");
+}
+
+ddb_error_t *err_auth_signature_mismatch(arena_t *a)
+{
+    return ddb_error_new(a, ERR_INVALID_SIGNATURE,
+                         "The request signature we calculated does not match the signature you "
+                         "provided. Check your AWS Secret Access Key and signing method. Consult "
+                         "the service documentation for details.");
+}
+
+ddb_error_t *err_auth_access_denied(arena_t *a, const char *principal, const char *action,
+                                    const char *resource)
+{
+    return ddb_error_new(a, ERR_ACCESS_DENIED,
+                         "User: %s is not authorized to perform: dynamodb:%s on resource: %s "
+                         "because no identity-based policy allows the dynamodb:%s action",
+                         principal, action, resource, action);
 }
 
 ddb_error_t *err_serialization(arena_t *a, const char *msg)

@@ -6,8 +6,8 @@
  * arena.  An error is a value (ddb_error_t *); NULL means success.
  *
  * Wire form: {"__type":"<namespace>#<Name>","message":"<text>"}; the
- * coral-level errors (serialization, unknown operation, authentication)
- * use "Message", as the service does.
+ * coral-level errors of serialization, unknown operations and access rights
+ * use "Message", as the service does (its authentication errors do not).
  */
 #ifndef DDBD_ERRORS_H
 #define DDBD_ERRORS_H
@@ -25,6 +25,9 @@ typedef enum {
     ERR_SERIALIZATION,
     ERR_UNKNOWN_OPERATION,
     ERR_MISSING_AUTH,
+    ERR_INCOMPLETE_SIGNATURE,
+    ERR_INVALID_SIGNATURE,
+    ERR_UNRECOGNIZED_CLIENT,
     ERR_ACCESS_DENIED,
     ERR_RESOURCE_NOT_FOUND,
     ERR_RESOURCE_IN_USE,
@@ -61,6 +64,42 @@ void ddb_error_render(const ddb_error_t *e, buf_t *out);
 /* Protocol. */
 ddb_error_t *err_unknown_operation(arena_t *a);
 ddb_error_t *err_missing_auth(arena_t *a);
+
+/* Authentication (SigV4, sigv4.c) and access rights (auth.c).  Times are
+ * ISO-8601 basic ("20240101T000000Z"). */
+/* Both the query-string form (X-Amz-Algorithm) and an Authorization header. */
+ddb_error_t *err_auth_both_forms(arena_t *a);
+/* A token of the Authorization header without '=' (header: the whole value). */
+ddb_error_t *err_auth_pair_without_equals(arena_t *a, const char *token, const char *header);
+/* Header form: the components missing, and the Authorization value. */
+ddb_error_t *err_auth_header_incomplete(arena_t *a, bool credential, bool signature,
+                                        bool signed_headers, bool date, const char *header);
+/* Query-string form: the parameters missing. */
+ddb_error_t *err_auth_query_incomplete(arena_t *a, bool algorithm, bool credential,
+                                       bool signature, bool signed_headers, bool date);
+ddb_error_t *err_auth_date_format(arena_t *a, const char *date);
+/* X-Amz-Expires of a presigned request not a number of seconds up to a week. */
+ddb_error_t *err_auth_expires_invalid(arena_t *a, const char *expires);
+/* The request's date before limit = now - window (window: "15 min", "90 sec"). */
+ddb_error_t *err_auth_expired(arena_t *a, const char *date, const char *limit, const char *now,
+                              const char *window);
+/* The request's date after limit = now + window. */
+ddb_error_t *err_auth_not_yet_current(arena_t *a, const char *date, const char *limit,
+                                      const char *now, const char *window);
+ddb_error_t *err_auth_host_not_signed(arena_t *a);
+ddb_error_t *err_auth_algorithm(arena_t *a, const char *algorithm);
+ddb_error_t *err_auth_credential_shape(arena_t *a, const char *credential);
+/* The credential scope's faults, each NULL when right: the region and
+ * service are only flagged; terminator is the wrong one given; scope_date
+ * the scope's date when it is not the day of request_date. */
+ddb_error_t *err_auth_scope(arena_t *a, bool region, bool service, const char *terminator,
+                            const char *scope_date, const char *request_date);
+/* An unknown access key, or a wrong or missing session token. */
+ddb_error_t *err_auth_unknown_key(arena_t *a);
+ddb_error_t *err_auth_signature_mismatch(arena_t *a);
+/* action: "PutItem"; resource: an ARN. */
+ddb_error_t *err_auth_access_denied(arena_t *a, const char *principal, const char *action,
+                                    const char *resource);
 ddb_error_t *err_serialization(arena_t *a, const char *msg); /* msg NULL: no message */
 ddb_error_t *err_internal(arena_t *a);
 /* A request member this server does not implement yet. */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "auth.h"
 #include "log.h"
 #include "server.h"
 #include "storage.h"
@@ -28,13 +29,16 @@ static void usage(FILE *f)
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
             "            [--storage-map-size BYTES]\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
-            "            [limits...] [--help] [--version]\n"
+            "            [--credentials FILE] [limits...] [--help] [--version]\n"
             "\n"
             "  --port N        TCP port to listen on (default 8000)\n"
             "  --bind ADDR     address to bind (default 127.0.0.1)\n"
             "  --data-dir DIR  where data is kept (default ./data)\n"
             "  --in-memory     keep nothing on disk; everything is gone at exit\n"
             "  --region R      region named in ARNs (default us-east-1)\n"
+            "  --credentials FILE  access keys (the AWS CLI's credentials format): requests\n"
+            "                  must be signed with one of them (default: authentication off,\n"
+            "                  any credentials accepted)\n"
             "  --threads N     I/O threads (default: one per core)\n"
             "  --tls-cert FILE  serve HTTPS with this PEM certificate (chain), and\n"
             "  --tls-key FILE   its PEM private key: on --port, besides HTTP (each\n"
@@ -147,6 +151,7 @@ int main(int argc, char **argv)
                         .stream_iterator_lifetime_s = 900,
                         .ttl_delay_s = 1, .ttl_cooldown_s = 3600,
                         .storage_map_size = STORAGE_DEFAULT_MAP_SIZE};
+    const char *credentials = NULL;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -178,6 +183,8 @@ int main(int argc, char **argv)
             api.data_dir = next;
         } else if (strcmp(arg, "--region") == 0) {
             srv.region = api.region = next;
+        } else if (strcmp(arg, "--credentials") == 0) {
+            credentials = next;
         } else if (strcmp(arg, "--header-timeout") == 0) {
             ok = parse_seconds(next, &srv.header_timeout_ms);
         } else if (strcmp(arg, "--body-timeout") == 0) {
@@ -250,7 +257,12 @@ int main(int argc, char **argv)
     else snprintf(endpoint, sizeof endpoint, "%s:%d", srv.bind, srv.port);
     api.endpoint = endpoint;
 
+    if (auth_open(credentials, api.region) != 0) {
+        tls_context_free(srv.tls);
+        return 1;
+    }
     if (api_open(&api) != 0) {
+        auth_close();
         tls_context_free(srv.tls);
         return 1;
     }
@@ -258,6 +270,7 @@ int main(int argc, char **argv)
              api.in_memory ? "in memory" : api.data_dir, api.region);
     int rc = server_run(&srv);
     api_close();
+    auth_close();
     tls_context_free(srv.tls);
     log_info("stopped");
     return rc == 0 ? 0 : 1;
