@@ -30,6 +30,14 @@
  * without a table).  A refused call gets AccessDeniedException naming the
  * action and the first resource refused (for transactions the action of the
  * item: PutItem, ConditionCheckItem...).
+ *
+ * Resource-based policies (policy.h) of the tables a request names are
+ * enforced for the key's principal: an explicit Deny that matches the
+ * principal, the action and the resource (a stream ARN: the stream's own
+ * policy) refuses the call, before the key's own rights are looked at, as
+ * an explicit deny wins in the service's evaluation.  Allow statements grant
+ * nothing beyond the key's rights.  With authentication off there is no
+ * principal, and policies are stored but not evaluated.
  */
 #ifndef DDBD_AUTH_H
 #define DDBD_AUTH_H

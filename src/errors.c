@@ -245,6 +245,15 @@ ddb_error_t *err_auth_access_denied(arena_t *a, const char *principal, const cha
                          principal, action, resource, action);
 }
 
+ddb_error_t *err_auth_explicit_deny(arena_t *a, const char *principal, const char *action,
+                                   const char *resource)
+{
+    return ddb_error_new(a, ERR_ACCESS_DENIED,
+                         "User: %s is not authorized to perform: dynamodb:%s on resource: %s "
+                         "with an explicit deny in a resource-based policy",
+                         principal, action, resource);
+}
+
 ddb_error_t *err_serialization(arena_t *a, const char *msg)
 {
     return msg ? ddb_error_new(a, ERR_SERIALIZATION, "%s", msg)

@@ -100,6 +100,9 @@ ddb_error_t *err_auth_signature_mismatch(arena_t *a);
 /* action: "PutItem"; resource: an ARN. */
 ddb_error_t *err_auth_access_denied(arena_t *a, const char *principal, const char *action,
                                     const char *resource);
+/* A Deny statement of the resource's policy (policy_denies) matched. */
+ddb_error_t *err_auth_explicit_deny(arena_t *a, const char *principal, const char *action,
+                                   const char *resource);
 ddb_error_t *err_serialization(arena_t *a, const char *msg); /* msg NULL: no message */
 ddb_error_t *err_internal(arena_t *a);
 /* A request member this server does not implement yet. */

@@ -65,11 +65,11 @@ def write_data_dir(root):
     return str(root)
 
 
-def client(endpoint, data_dir):
-    """A boto3 DynamoDB client that knows the newer operations."""
+def client(endpoint, data_dir, key=("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")):
+    """A boto3 DynamoDB client that knows the newer operations, signing with
+    key (access key id, secret)."""
     core = botocore.session.Session()
     core.get_component("data_loader").search_paths.insert(0, data_dir)
     session = boto3.session.Session(botocore_session=core)
     return session.client("dynamodb", endpoint_url=endpoint, region_name=REGION,
-                          aws_access_key_id="AKIDEXAMPLE",
-                          aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+                          aws_access_key_id=key[0], aws_secret_access_key=key[1])

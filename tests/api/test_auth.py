@@ -42,6 +42,7 @@ try:
 except ImportError:
     crt_auth = None
 
+import newermodel
 from conftest import (BIN, MODE, REGION, RawResponse, Server, assert_error, free_port,
                       raw_request, unique_name, wait_active)
 
@@ -82,6 +83,12 @@ def denied(user, action, resource):
     return ("User: arn:aws:iam::000000000000:user/%s is not authorized to perform: dynamodb:%s "
             "on resource: %s because no identity-based policy allows the dynamodb:%s action"
             % (user, action, resource, action))
+
+
+def explicit_deny(user, action, resource):
+    return ("User: arn:aws:iam::000000000000:user/%s is not authorized to perform: dynamodb:%s "
+            "on resource: %s with an explicit deny in a resource-based policy"
+            % (user, action, resource))
 
 
 def table_arn(name):
@@ -827,6 +834,82 @@ def test_table_limited_key_streams(auth_server, tables):
     forged = own + it[len(other):]
     assert_error(streams.get_records, "ValidationException", "Invalid ShardIterator",
                  ShardIterator=forged)
+
+
+def deny_policy(principal, actions, resource):
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:user/admin"},
+         "Action": "dynamodb:*", "Resource": resource},
+        {"Effect": "Deny", "Principal": {"AWS": principal}, "Action": actions,
+         "Resource": resource}]})
+
+
+def test_resource_policy_deny(auth_server, tmp_path):
+    """An explicit Deny of a table's (or its stream's) resource-based policy
+    refuses the calls it names for the principals it names, before the key's
+    own rights are looked at; other principals and actions are unaffected,
+    and removing the policy lifts it."""
+    admin = newermodel.client(auth_server.endpoint, newermodel.write_data_dir(tmp_path),
+                              key=ADMIN[:2])
+    name = unique_name("shop_pol")
+    arn = create(admin, name, stream=True)["TableArn"]
+    admin.put_item(TableName=name, Item={"pk": {"S": "a"}})
+    shop, reader = client(auth_server, SHOP), client(auth_server, READER)
+    shop_user = "arn:aws:iam::000000000000:user/shop"
+    rev = admin.put_resource_policy(ResourceArn=arn, Policy=deny_policy(
+        shop_user, ["dynamodb:PutItem", "dynamodb:Delete*"], arn))["RevisionId"]
+    assert_error(shop.put_item, "AccessDeniedException", explicit_deny("shop", "PutItem", arn),
+                 TableName=name, Item={"pk": {"S": "s"}})
+    assert_error(shop.delete_item, "AccessDeniedException",
+                 explicit_deny("shop", "DeleteItem", arn), TableName=name,
+                 Key={"pk": {"S": "a"}})
+    # a transaction is authorised per item action; a batch is its own action
+    # (dynamodb:BatchWriteItem), which this policy does not name
+    shop.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"pk": {"S": "b"}}}}]})
+    assert_error(shop.transact_write_items, "AccessDeniedException",
+                 explicit_deny("shop", "PutItem", arn),
+                 TransactItems=[{"Put": {"TableName": name, "Item": {"pk": {"S": "t"}}}}])
+    assert shop.get_item(TableName=name, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+    shop.update_item(TableName=name, Key={"pk": {"S": "a"}}, UpdateExpression="SET n = :n",
+                     ExpressionAttributeValues={":n": {"N": "1"}})
+    admin.put_item(TableName=name, Item={"pk": {"S": "x"}})  # another principal
+    # the explicit deny is named even where the key's own rights also refuse
+    rev = admin.put_resource_policy(ResourceArn=arn, ExpectedRevisionId=rev, Policy=deny_policy(
+        "arn:aws:iam::000000000000:user/reader", "dynamodb:PutItem", arn))["RevisionId"]
+    assert_error(reader.put_item, "AccessDeniedException",
+                 explicit_deny("reader", "PutItem", arn), TableName=name,
+                 Item={"pk": {"S": "r"}})
+    assert_error(reader.update_item, "AccessDeniedException", denied("reader", "UpdateItem", arn),
+                 TableName=name, Key={"pk": {"S": "a"}}, UpdateExpression="REMOVE n")
+    shop.put_item(TableName=name, Item={"pk": {"S": "s"}})
+    # an account principal names every user of the account; wildcards in actions
+    admin.put_resource_policy(ResourceArn=arn, ExpectedRevisionId=rev, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Principal": {"AWS": "000000000000"},
+             "Action": "dynamodb:Get*", "Resource": arn}]}))
+    for user, c in (("shop", shop), ("admin", admin)):
+        assert_error(c.get_item, "AccessDeniedException", explicit_deny(user, "GetItem", arn),
+                     TableName=name, Key={"pk": {"S": "a"}})
+    assert admin.scan(TableName=name)["Count"] == 4
+    # a stream's own policy governs its ARN; the table's does not reach it
+    streams = client(auth_server, SHOP, "dynamodbstreams")
+    stream = admin.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=stream)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=stream, ShardId=shard,
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    admin.put_resource_policy(ResourceArn=stream, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Principal": {"AWS": shop_user},
+             "Action": "dynamodb:GetRecords", "Resource": stream}]}))
+    assert_error(streams.get_records, "AccessDeniedException",
+                 explicit_deny("shop", "GetRecords", stream), ShardIterator=it)
+    assert streams.describe_stream(StreamArn=stream)["StreamDescription"]["StreamArn"] == stream
+    # removing the policies lifts the denials
+    admin.delete_resource_policy(ResourceArn=arn)
+    admin.delete_resource_policy(ResourceArn=stream)
+    assert shop.get_item(TableName=name, Key={"pk": {"S": "a"}})["Item"]["n"] == {"N": "1"}
+    assert streams.get_records(ShardIterator=it)["Records"]
+    admin.delete_table(TableName=name)
 
 
 # --------------------------------------------------------------------------
