@@ -1027,7 +1027,7 @@ def test_delete_table_with_ttl_and_due_items(c):
 def test_many_items_fill_across_update_table_then_due_ones_go_promptly(c):
     """20,000 items stored before TTL is enabled, and a new definition of the
     table (an index added) while they are being looked at: none is lost.
-    Then a few due items among them go within a deleter period or so."""
+    Then a few due items among them go promptly (within SETTLE)."""
     name = create(c)
     now = int(time.time())
     n = 20000
