@@ -6,6 +6,15 @@
  * starts from copies of them.  EVP contexts cannot be copied without an
  * allocation, and OpenSSL 3's one-shot HMAC() costs about 4 us, a fifth of
  * a whole GetItem; hence the low-level interface, deprecated but present.
+ *
+ * Every signed request passes here, so the rest is kept cheap too: one
+ * pass over the headers finds those SigV4 reads; the Authorization value is
+ * copied once and cut into its parts in place; the signed header list is
+ * split once and serves both the host check and the canonical request;
+ * header names are compared and scanned a word at a time; the signing key
+ * is looked up by the credential's own scope text.  The canonical request
+ * is built in one buffer and hashed in one call: feeding SHA-256 its ~25
+ * pieces one by one costs more in calls than the copies it saves.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "sigv4.h"
@@ -16,22 +25,37 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ---- hashing ---- */
 
-/* Every byte's two hex digits: one copy per byte. */
-#define HEX_ROW(h)                                                                                 \
-    h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" h "d" h "e" h "f"
-static const char hex_pairs[] = HEX_ROW("0") HEX_ROW("1") HEX_ROW("2") HEX_ROW("3") HEX_ROW("4")
-    HEX_ROW("5") HEX_ROW("6") HEX_ROW("7") HEX_ROW("8") HEX_ROW("9") HEX_ROW("a") HEX_ROW("b")
-        HEX_ROW("c") HEX_ROW("d") HEX_ROW("e") HEX_ROW("f");
-
-static void hex_encode(const uint8_t *p, size_t n, char *out)
+/* A digest in lower-case hex (three per request): with SSE2 sixteen bytes
+ * at a time, each byte's nibbles interleaved, then made digits, 'a'-'f'
+ * for those above nine; else by table. */
+static void hex_encode(const uint8_t p[32], char out[65])
 {
-    for (size_t i = 0; i < n; i++)
-        memcpy(out + 2 * i, hex_pairs + 2 * p[i], 2);
-    out[2 * n] = 0;
+#ifdef __SSE2__
+    const __m128i low = _mm_set1_epi8(0x0f), nine = _mm_set1_epi8(9);
+    const __m128i zero = _mm_set1_epi8('0'), letter = _mm_set1_epi8('a' - '0' - 10);
+    for (size_t i = 0; i < 32; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low), lo = _mm_and_si128(v, low);
+        __m128i d[2] = {_mm_unpacklo_epi8(hi, lo), _mm_unpackhi_epi8(hi, lo)};
+        for (size_t k = 0; k < 2; k++) {
+            __m128i above = _mm_and_si128(_mm_cmpgt_epi8(d[k], nine), letter);
+            d[k] = _mm_add_epi8(_mm_add_epi8(d[k], zero), above);
+            _mm_storeu_si128((__m128i *)(out + 2 * i + 16 * k), d[k]);
+        }
+    }
+#else
+    for (size_t i = 0; i < 32; i++) {
+        out[2 * i] = "0123456789abcdef"[p[i] >> 4];
+        out[2 * i + 1] = "0123456789abcdef"[p[i] & 15];
+    }
+#endif
+    out[64] = 0;
 }
 
 void sigv4_sha256_hex(const void *data, size_t len, char out[65])
@@ -41,7 +65,7 @@ void sigv4_sha256_hex(const void *data, size_t len, char out[65])
     SHA256_Init(&c);
     SHA256_Update(&c, data, len);
     SHA256_Final(md, &c);
-    hex_encode(md, 32, out);
+    hex_encode(md, out);
 }
 
 /* The HMAC-SHA256 pad states of key: each has absorbed one block. */
@@ -177,62 +201,55 @@ static const cache_entry_t *cache_find(struct sigv4_cache *c, const char *scope,
     return NULL;
 }
 
-/* The signing key's pad states for (day, region, service), derived once per
- * scope and kept. */
-static void signing_pads(const sigv4_key_t *key, const char *day, const char *region,
-                         const char *service, SHA256_CTX *inner, SHA256_CTX *outer)
+/* The signing key's pad states for scope "<day>/<region>/<service>"
+ * (day, region and service also given apart, NUL-terminated, for deriving
+ * it), derived once per scope and kept.  A scope too long to keep is
+ * derived into *spare, which the caller wipes. */
+static const cache_entry_t *signing_pads(const sigv4_key_t *key, const char *scope, size_t n,
+                                         const char *day, const char *region, const char *service,
+                                         cache_entry_t *spare)
 {
-    char scope[CACHE_SCOPE_MAX];
-    size_t dl = strlen(day), rl = strlen(region), sl = strlen(service);
-    size_t n = dl + 1 + rl + 1 + sl;
     struct sigv4_cache *c = key->cache;
-    if (n >= sizeof scope || !c) { /* too long to keep: derive each time */
+    if (n >= CACHE_SCOPE_MAX || !c) { /* derive each time */
         uint8_t k[32];
         sigv4_signing_key(key->secret, day, region, service, k);
-        hmac_pads(k, 32, inner, outer);
+        hmac_pads(k, 32, &spare->inner, &spare->outer);
         OPENSSL_cleanse(k, sizeof k);
-        return;
+        return spare;
     }
-    memcpy(scope, day, dl);
-    scope[dl] = '/';
-    memcpy(scope + dl + 1, region, rl);
-    scope[dl + 1 + rl] = '/';
-    memcpy(scope + dl + 2 + rl, service, sl);
     const cache_entry_t *e = cache_find(c, scope, n);
-    if (!e) {
-        pthread_mutex_lock(&c->lock);
-        if (!(e = cache_find(c, scope, n))) { /* not added by another thread meanwhile */
-            cache_entry_t *fresh = calloc(1, sizeof *fresh);
-            if (!fresh) abort();
-            uint8_t k[32];
-            sigv4_signing_key(key->secret, day, region, service, k);
-            hmac_pads(k, 32, &fresh->inner, &fresh->outer);
-            OPENSSL_cleanse(k, sizeof k);
-            memcpy(fresh->scope, scope, n);
-            fresh->scope_len = n;
-            /* an empty slot, else the oldest day ("YYYYMMDD/..." sorts by day) */
-            size_t victim = 0;
-            for (size_t i = 0; i < CACHE_SLOTS; i++) {
-                const cache_entry_t *v = atomic_load_explicit(&c->slot[i], memory_order_relaxed);
-                const cache_entry_t *w =
-                    atomic_load_explicit(&c->slot[victim], memory_order_relaxed);
-                if (!v) {
-                    victim = i;
-                    break;
-                }
-                if (memcmp(v->scope, w->scope, 8) < 0) victim = i;
+    if (e) return e;
+    pthread_mutex_lock(&c->lock);
+    if (!(e = cache_find(c, scope, n))) { /* not added by another thread meanwhile */
+        cache_entry_t *fresh = calloc(1, sizeof *fresh);
+        if (!fresh) abort();
+        uint8_t k[32];
+        sigv4_signing_key(key->secret, day, region, service, k);
+        hmac_pads(k, 32, &fresh->inner, &fresh->outer);
+        OPENSSL_cleanse(k, sizeof k);
+        memcpy(fresh->scope, scope, n);
+        fresh->scope_len = n;
+        /* an empty slot, else the oldest day ("YYYYMMDD/..." sorts by day) */
+        size_t victim = 0;
+        for (size_t i = 0; i < CACHE_SLOTS; i++) {
+            const cache_entry_t *v = atomic_load_explicit(&c->slot[i], memory_order_relaxed);
+            const cache_entry_t *w = atomic_load_explicit(&c->slot[victim], memory_order_relaxed);
+            if (!v) {
+                victim = i;
+                break;
             }
-            cache_entry_t *old =
-                atomic_exchange_explicit(&c->slot[victim], fresh, memory_order_acq_rel);
-            if (old) {
-                old->retired = c->retired;
-                c->retired = old;
-            }
-            e = fresh;
+            if (memcmp(v->scope, w->scope, 8) < 0) victim = i;
         }
-        pthread_mutex_unlock(&c->lock);
+        cache_entry_t *old =
+            atomic_exchange_explicit(&c->slot[victim], fresh, memory_order_acq_rel);
+        if (old) {
+            old->retired = c->retired;
+            c->retired = old;
+        }
+        e = fresh;
     }
-    *inner = e->inner, *outer = e->outer;
+    pthread_mutex_unlock(&c->lock);
+    return e;
 }
 
 /* ---- dates ---- */
@@ -462,32 +479,176 @@ static void parse_query(arena_t *a, const char *q, size_t n, sigv4_auth_t *au)
     au->param_count = k;
 }
 
-static const char *header_copy(arena_t *a, const http_header_t *h)
+/* ---- eight bytes at a time ----
+ * Header names, the signed header list and header values are scanned and
+ * compared a word at a time: they are short, but there are many. */
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static uint64_t load8(const char *p)
 {
-    return h ? arena_strndup(a, h->value, h->value_len) : NULL;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+/* Each byte of x with 'A'-'Z' made lower case (bytes from 0x80 kept). */
+static uint64_t fold8(uint64_t x)
+{
+    uint64_t h = x & ~HIGHS; /* no carry between bytes below */
+    uint64_t upper = (h + (0x80 - 'A') * ONES) & ~(h + (0x7f - 'Z') * ONES) & ~x & HIGHS;
+    return x | upper >> 2;
+}
+
+/* Whether a byte of x equals c. */
+static bool has_byte(uint64_t x, char c)
+{
+    uint64_t y = x ^ (ONES * (unsigned char)c);
+    return ((y - ONES) & ~y & HIGHS) != 0;
+}
+
+static char lower_char(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+
+static uint64_t load4(const char *p)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+
+/* a[0..n) equals lower[0..n) but for the case of a's letters.  Words that
+ * overlap cover the lengths that are not multiples of eight. */
+static inline bool name_ieq(const char *a, const char *lower, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            if (fold8(load8(a + i)) != load8(lower + i)) return false;
+        return fold8(load8(a + n - 8)) == load8(lower + n - 8);
+    }
+    if (n >= 4)
+        return fold8(load4(a) | load4(a + n - 4) << 32) ==
+               (load4(lower) | load4(lower + n - 4) << 32);
+    for (size_t i = 0; i < n; i++)
+        if (lower_char(a[i]) != lower[i]) return false;
+    return true;
+}
+
+/* o[0..n) = s[0..n) in lower case. */
+static void lower_copy(char *o, const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x = fold8(load8(s + i));
+        memcpy(o + i, &x, 8);
+    }
+    for (; i < n; i++)
+        o[i] = lower_char(s[i]);
+}
+
+/* Whether v[0..n) holds a blank or a tab. */
+static bool has_blank(const char *v, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x = load8(v + i);
+        if (has_byte(x, ' ') || has_byte(x, '\t')) return true;
+    }
+    for (; i < n; i++)
+        if (v[i] == ' ' || v[i] == '\t') return true;
+    return false;
+}
+
+/* The headers SigV4 reads, each the first of its name (as
+ * http_request_header finds it), found in one pass over the request's. */
+typedef struct {
+    const http_header_t *authorization, *amz_date, *date, *token, *content_sha256;
+} auth_headers_t;
+
+static void auth_headers_find(const http_request_t *req, auth_headers_t *hs)
+{
+    memset(hs, 0, sizeof *hs);
+    for (size_t i = 0; i < req->header_count; i++) {
+        const http_header_t *h = &req->headers[i], **slot = NULL;
+        switch (h->name_len) { /* the length rules out most names */
+        case 4:
+            if (name_ieq(h->name, "date", 4)) slot = &hs->date;
+            break;
+        case 10:
+            if (name_ieq(h->name, "x-amz-date", 10)) slot = &hs->amz_date;
+            break;
+        case 13:
+            if (name_ieq(h->name, "authorization", 13)) slot = &hs->authorization;
+            break;
+        case 20:
+            if (name_ieq(h->name, "x-amz-security-token", 20))
+                slot = &hs->token;
+            else if (name_ieq(h->name, "x-amz-content-sha256", 20))
+                slot = &hs->content_sha256;
+            break;
+        }
+        if (slot && !*slot) *slot = h;
+    }
 }
 
 static bool auth_separator(char c) { return c == ' ' || c == ',' || c == '\t'; }
 
-/* The Authorization header: algorithm, then key=value pairs separated by
- * commas and blanks. */
-static ddb_error_t *parse_header(arena_t *a, const http_request_t *req, const http_header_t *h,
-                                 sigv4_auth_t *au)
+/* The first separator in s[i..n), or n.  With SSE2 sixteen bytes at a
+ * time: s must be readable (and initialised) up to n + 16. */
+static size_t token_end(const char *s, size_t i, size_t n)
 {
-    const char *v = h->value;
-    size_t n = h->value_len;
-    au->header = arena_strndup(a, v, n);
-    if (n < 5 || memcmp(v, "AWS4-", 5) != 0) return err_missing_auth(a);
-    size_t i = 0;
-    while (i < n && !auth_separator(v[i]))
+#ifdef __SSE2__
+    const __m128i blank = _mm_set1_epi8(' '), comma = _mm_set1_epi8(','), tab = _mm_set1_epi8('\t');
+    for (; i < n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, blank), _mm_cmpeq_epi8(x, comma)),
+                                   _mm_cmpeq_epi8(x, tab));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        if (mask) {
+            size_t at = i + (size_t)__builtin_ctz(mask);
+            return at < n ? at : n;
+        }
+    }
+    return n;
+#else
+    while (i < n && !auth_separator(s[i]))
         i++;
-    au->algorithm = arena_strndup(a, v, i);
+    return i;
+#endif
+}
+
+/* The Authorization header: algorithm, then key=value pairs separated by
+ * commas and blanks.  Written once to the arena:
+ * the value whole (for messages), then a copy that NULs cut into the parts
+ * in place, then the date and the token. */
+static ddb_error_t *parse_header(arena_t *a, const auth_headers_t *hs, sigv4_auth_t *au)
+{
+    const char *v = hs->authorization->value;
+    size_t n = hs->authorization->value_len;
+    const http_header_t *date = hs->amz_date ? hs->amz_date : hs->date, *token = hs->token;
+    size_t date_len = date ? date->value_len : 0, token_len = token ? token->value_len : 0;
+    /* all written before token_end reads the first copy, 16 bytes past */
+    size_t size = 2 * (n + 1) + date_len + 1 + token_len + 1;
+    char *buf = arena_alloc(a, size + 16), *w = buf + n + 1, *d = w + n + 1, *t = d + date_len + 1;
+    memcpy(buf, v, n);
+    buf[n] = 0;
+    memcpy(w, v, n);
+    w[n] = 0;
+    if (date) memcpy(d, date->value, date_len);
+    d[date_len] = 0;
+    if (token) memcpy(t, token->value, token_len);
+    t[token_len] = 0;
+    memset(buf + size, 0, 16);
+    au->header = buf, au->header_len = n;
+    if (n < 5 || memcmp(v, "AWS4-", 5) != 0) return err_missing_auth(a);
+    size_t i = token_end(buf, 0, n);
+    w[i] = 0;
+    au->algorithm = w, au->algorithm_len = i;
     while (i < n) {
         while (i < n && auth_separator(v[i]))
             i++;
         size_t start = i;
-        while (i < n && !auth_separator(v[i]))
-            i++;
+        i = token_end(buf, i, n);
         if (i == start) break;
         const char *eq = memchr(v + start, '=', i - start);
         if (!eq)
@@ -495,24 +656,26 @@ static ddb_error_t *parse_header(arena_t *a, const http_request_t *req, const ht
                                                 au->header);
         size_t klen = (size_t)(eq - (v + start));
         const char **slot = NULL;
-        if (mem_is(v + start, klen, "Credential"))
-            slot = &au->credential;
-        else if (mem_is(v + start, klen, "SignedHeaders"))
-            slot = &au->signed_headers;
-        else if (mem_is(v + start, klen, "Signature"))
-            slot = &au->signature;
-        if (slot && !*slot) *slot = arena_strndup(a, eq + 1, i - start - klen - 1);
+        size_t *slot_len = NULL;
+        if (klen == 10 && memcmp(v + start, "Credential", 10) == 0)
+            slot = &au->credential, slot_len = &au->credential_len;
+        else if (klen == 13 && memcmp(v + start, "SignedHeaders", 13) == 0)
+            slot = &au->signed_headers, slot_len = &au->signed_headers_len;
+        else if (klen == 9 && memcmp(v + start, "Signature", 9) == 0)
+            slot = &au->signature, slot_len = &au->signature_len;
+        if (slot && !*slot) {
+            w[i] = 0; /* a separator, or the end */
+            *slot = w + start + klen + 1, *slot_len = i - start - klen - 1;
+        }
     }
-    const http_header_t *amz_date = http_request_header(req, "x-amz-date");
-    const http_header_t *date = amz_date ? amz_date : http_request_header(req, "date");
     /* An empty SignedHeaders is no missing part: it fails the host check. */
-    bool no_cred = !au->credential || !*au->credential, no_sig = !au->signature || !*au->signature;
+    bool no_cred = !au->credential_len, no_sig = !au->signature_len;
     if (no_cred || no_sig || !au->signed_headers || !date)
         return err_auth_header_incomplete(a, no_cred, no_sig, !au->signed_headers, !date,
                                           au->header);
-    au->date = header_copy(a, date);
-    au->date_is_http = !amz_date;
-    au->token = header_copy(a, http_request_header(req, "x-amz-security-token"));
+    au->date = d, au->date_len = date_len;
+    au->date_is_http = !hs->amz_date;
+    if (token) au->token = t, au->token_len = token_len;
     return NULL;
 }
 
@@ -523,20 +686,23 @@ static ddb_error_t *parse_presigned(arena_t *a, sigv4_auth_t *au)
                                          "X-Amz-SignedHeaders", "X-Amz-Date"};
     const char **slots[5] = {&au->algorithm, &au->credential, &au->signature, &au->signed_headers,
                              &au->date};
+    size_t *lens[5] = {&au->algorithm_len, &au->credential_len, &au->signature_len,
+                       &au->signed_headers_len, &au->date_len};
     bool missing[5], any = false;
     for (size_t i = 0; i < 5; i++) {
         const sigv4_param_t *p = param_find(au, names[i]);
         missing[i] = !p || !p->value_len;
         any |= missing[i];
         *slots[i] = p ? p->value : NULL;
+        *lens[i] = p ? p->value_len : 0;
     }
     if (any)
         return err_auth_query_incomplete(a, missing[0], missing[1], missing[2], missing[3],
                                          missing[4]);
     const sigv4_param_t *e = param_find(au, "X-Amz-Expires");
     const sigv4_param_t *t = param_find(au, "X-Amz-Security-Token");
-    au->expires = e ? e->value : NULL;
-    au->token = t ? t->value : NULL;
+    if (e) au->expires = e->value, au->expires_len = e->value_len;
+    if (t) au->token = t->value, au->token_len = t->value_len;
     return NULL;
 }
 
@@ -558,12 +724,18 @@ ddb_error_t *sigv4_parse(arena_t *a, const http_request_t *req, sigv4_auth_t *au
     memset(au, 0, sizeof *au);
     const char *q = memchr(req->path, '?', req->path_len);
     if (q) parse_query(a, q + 1, req->path_len - (size_t)(q + 1 - req->path), au);
-    bool presigned = param_find(au, "X-Amz-Algorithm") != NULL;
-    const http_header_t *h = http_request_header(req, "authorization");
-    if (presigned && h) return err_auth_both_forms(a);
-    if (!presigned && !h) return err_missing_auth(a);
+    bool presigned = q && param_find(au, "X-Amz-Algorithm") != NULL;
+    auth_headers_t hs;
+    auth_headers_find(req, &hs);
+    if (presigned && hs.authorization) return err_auth_both_forms(a);
+    if (!presigned && !hs.authorization) return err_missing_auth(a);
     au->query = presigned;
-    return presigned ? parse_presigned(a, au) : parse_header(a, req, h, au);
+    if (hs.content_sha256) {
+        au->content_sha256 =
+            arena_strndup(a, hs.content_sha256->value, hs.content_sha256->value_len);
+        au->content_sha256_len = hs.content_sha256->value_len;
+    }
+    return presigned ? parse_presigned(a, au) : parse_header(a, &hs, au);
 }
 
 /* ---- the canonical request ---- */
@@ -592,18 +764,16 @@ static int pair_cmp(const void *x, const void *y)
     return c ? c : span_cmp(&a->value, &b->value);
 }
 
-/* The signed header names: lower case, without blanks, sorted, each once. */
-static size_t signed_names(arena_t *a, const char *list, span_t **out)
+/* The signed header names: lower case, without blanks, sorted, each once
+ * (list[0..len) as sent). */
+static size_t signed_names(arena_t *a, const char *list, size_t len, span_t **out)
 {
-    size_t len = strlen(list), count = 1;
-    for (size_t i = 0; i < len; i++)
-        count += list[i] == ';';
-    span_t *names = arena_alloc(a, count * sizeof *names);
+    /* a name takes at least one byte and its ';' */
+    span_t *names = arena_alloc(a, (len / 2 + 1) * sizeof *names);
     char *lower = arena_alloc(a, len + 1);
-    for (size_t i = 0; i <= len; i++)
-        lower[i] = (list[i] >= 'A' && list[i] <= 'Z') ? (char)(list[i] + 32) : list[i];
-    size_t n = 0, i = 0;
-    while (i <= len) {
+    lower_copy(lower, list, len);
+    size_t n = 0;
+    for (size_t i = 0; i <= len;) {
         const char *semi = memchr(lower + i, ';', len - i);
         size_t end = semi ? (size_t)(semi - lower) : len, s = i, e = end;
         while (s < e && (lower[s] == ' ' || lower[s] == '\t'))
@@ -625,16 +795,6 @@ static size_t signed_names(arena_t *a, const char *list, span_t **out)
     return k;
 }
 
-static bool name_ieq(const char *a, const char *lower, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char c = a[i];
-        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
-        if (c != lower[i]) return false;
-    }
-    return true;
-}
-
 /* A header value with its blanks trimmed and inner runs made one space. */
 static char *header_value_canonical(char *o, const char *v, size_t n)
 {
@@ -644,7 +804,7 @@ static char *header_value_canonical(char *o, const char *v, size_t n)
     while (n > i && (v[n - 1] == ' ' || v[n - 1] == '\t'))
         n--;
     /* Most values hold no blank at all: copied whole. */
-    if (!memchr(v + i, ' ', n - i) && !memchr(v + i, '\t', n - i)) {
+    if (!has_blank(v + i, n - i)) {
         memcpy(o, v + i, n - i);
         return o + (n - i);
     }
@@ -665,7 +825,7 @@ static char *header_value_canonical(char *o, const char *v, size_t n)
  * URI-encoded (so an encoded path is encoded twice, as the service wants). */
 static char *canonical_path(arena_t *a, char *o, const char *path, size_t n)
 {
-    if (n == 0) {
+    if (n == 0 || (n == 1 && path[0] == '/')) { /* every DynamoDB request's */
         *o++ = '/';
         return o;
     }
@@ -690,17 +850,17 @@ static char *canonical_path(arena_t *a, char *o, const char *path, size_t n)
     return o;
 }
 
-/* sigv4_canonical_request, and its length in *len. */
+/* sigv4_canonical_request for the signed header names (signed_names),
+ * and its length in *len. */
 static char *canonical_build(arena_t *a, const http_request_t *req, const sigv4_auth_t *au,
-                             const char *payload_hash, size_t *len)
+                             const span_t *names, size_t name_count, const char *payload_hash,
+                             size_t hash_len, size_t *len)
 {
-    span_t *names;
-    size_t name_count = signed_names(a, au->signed_headers, &names);
-    size_t signed_len = strlen(au->signed_headers), values = 0;
+    size_t values = 0;
     for (size_t i = 0; i < req->header_count; i++)
         values += req->headers[i].value_len + 1;
-    size_t cap = req->method_len + 3 * req->path_len + 2 * signed_len + name_count * 2 + values +
-                 strlen(payload_hash) + 16;
+    size_t cap = req->method_len + 3 * req->path_len + 2 * au->signed_headers_len + name_count * 2 +
+                 values + hash_len + 16;
     char *out = arena_alloc(a, cap), *o = out;
 
     memcpy(o, req->method, req->method_len);
@@ -711,25 +871,27 @@ static char *canonical_build(arena_t *a, const http_request_t *req, const sigv4_
     *o++ = '\n';
 
     /* the query: encoded pairs, sorted by name then value */
-    query_pair_t *pairs = arena_alloc(a, (au->param_count + 1) * sizeof *pairs);
-    size_t np = 0;
-    for (size_t i = 0; i < au->param_count; i++) {
-        const sigv4_param_t *p = &au->params[i];
-        if (au->query && mem_is(p->name, p->name_len, "X-Amz-Signature")) continue;
-        char *s = arena_alloc(a, 3 * (p->name_len + p->value_len) + 1);
-        char *e = uri_encode(s, p->name, p->name_len);
-        pairs[np].name = (span_t){s, (size_t)(e - s)};
-        char *f = uri_encode(e, p->value, p->value_len);
-        pairs[np++].value = (span_t){e, (size_t)(f - e)};
-    }
-    qsort(pairs, np, sizeof *pairs, pair_cmp);
-    for (size_t i = 0; i < np; i++) {
-        if (i) *o++ = '&';
-        memcpy(o, pairs[i].name.p, pairs[i].name.n);
-        o += pairs[i].name.n;
-        *o++ = '=';
-        memcpy(o, pairs[i].value.p, pairs[i].value.n);
-        o += pairs[i].value.n;
+    if (au->param_count) {
+        query_pair_t *pairs = arena_alloc(a, au->param_count * sizeof *pairs);
+        size_t np = 0;
+        for (size_t i = 0; i < au->param_count; i++) {
+            const sigv4_param_t *p = &au->params[i];
+            if (au->query && mem_is(p->name, p->name_len, "X-Amz-Signature")) continue;
+            char *s = arena_alloc(a, 3 * (p->name_len + p->value_len) + 1);
+            char *e = uri_encode(s, p->name, p->name_len);
+            pairs[np].name = (span_t){s, (size_t)(e - s)};
+            char *f = uri_encode(e, p->value, p->value_len);
+            pairs[np++].value = (span_t){e, (size_t)(f - e)};
+        }
+        qsort(pairs, np, sizeof *pairs, pair_cmp);
+        for (size_t i = 0; i < np; i++) {
+            if (i) *o++ = '&';
+            memcpy(o, pairs[i].name.p, pairs[i].name.n);
+            o += pairs[i].name.n;
+            *o++ = '=';
+            memcpy(o, pairs[i].value.p, pairs[i].value.n);
+            o += pairs[i].value.n;
+        }
     }
     *o++ = '\n';
 
@@ -754,38 +916,28 @@ static char *canonical_build(arena_t *a, const http_request_t *req, const sigv4_
         o += names[k].n;
     }
     *o++ = '\n';
-    size_t hl = strlen(payload_hash);
-    memcpy(o, payload_hash, hl + 1);
-    *len = (size_t)(o + hl - out);
+    memcpy(o, payload_hash, hash_len);
+    o[hash_len] = 0;
+    *len = (size_t)(o + hash_len - out);
     return out;
 }
 
 char *sigv4_canonical_request(arena_t *a, const http_request_t *req, const sigv4_auth_t *au,
                               const char *payload_hash)
 {
-    size_t len;
-    return canonical_build(a, req, au, payload_hash, &len);
+    span_t *names;
+    size_t count = signed_names(a, au->signed_headers, au->signed_headers_len, &names), len;
+    return canonical_build(a, req, au, names, count, payload_hash, strlen(payload_hash), &len);
 }
 
 /* ---- verification ---- */
 
-/* Whether the list names host (in any case, blanks trimmed), as
- * signed_names would see it, without sorting the list for it. */
-static bool signs_host(const char *list)
+/* Whether host is among the signed header names. */
+static bool signs_host(const span_t *names, size_t count)
 {
-    for (const char *p = list;;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *e = p;
-        while (*e && *e != ';')
-            e++;
-        size_t n = (size_t)(e - p);
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            n--;
-        if (n == 4 && strncasecmp(p, "host", 4) == 0) return true;
-        if (!*e) return false;
-        p = e + 1;
-    }
+    for (size_t i = 0; i < count; i++)
+        if (names[i].n == 4 && memcmp(names[i].p, "host", 4) == 0) return true;
+    return false;
 }
 
 /* "15 min", "90 sec" */
@@ -798,12 +950,12 @@ static const char *window_text(arena_t *a, int64_t seconds)
 /* Step 3: the date's format and the request's age. */
 static ddb_error_t *check_time(arena_t *a, const sigv4_auth_t *au, int64_t now, int64_t *when)
 {
-    if (!sigv4_date_parse(au->date, strlen(au->date), au->date_is_http, when))
+    if (!sigv4_date_parse(au->date, au->date_len, au->date_is_http, when))
         return err_auth_date_format(a, au->date);
     int64_t past = SIGV4_WINDOW_S;
     if (au->query && au->expires) {
         unsigned long long e = 0;
-        size_t n = strlen(au->expires);
+        size_t n = au->expires_len;
         bool ok = n > 0 && n <= 7;
         for (size_t i = 0; ok && i < n; i++) {
             ok = au->expires[i] >= '0' && au->expires[i] <= '9';
@@ -832,11 +984,10 @@ typedef struct {
     span_t part[5];
 } credential_t;
 
-/* Split on '/' as the service does (trailing empty parts dropped); false
- * unless exactly five remain. */
-static bool credential_split(const char *cred, credential_t *c)
+/* Split cred[0..n) on '/' as the service does (trailing empty parts
+ * dropped); false unless exactly five remain. */
+static bool credential_split(const char *cred, size_t n, credential_t *c)
 {
-    size_t n = strlen(cred);
     while (n > 0 && cred[n - 1] == '/')
         n--;
     size_t count = 0, i = 0;
@@ -850,18 +1001,37 @@ static bool credential_split(const char *cred, credential_t *c)
     return count == 5;
 }
 
-static bool span_is(span_t s, const char *lit) { return mem_is(s.p, s.n, lit); }
+static bool span_is(span_t s, const char *lit, size_t n)
+{
+    return s.n == n && memcmp(s.p, lit, n) == 0;
+}
 
 static ddb_error_t *check_scope(arena_t *a, const credential_t *c, const char *iso,
                                 const sigv4_verifier_t *v)
 {
-    bool region = !span_is(c->part[2], v->region), service = !span_is(c->part[3], v->service);
-    bool term = !span_is(c->part[4], "aws4_request");
+    bool region = !span_is(c->part[2], v->region, strlen(v->region));
+    bool service = !span_is(c->part[3], v->service, strlen(v->service));
+    bool term = !span_is(c->part[4], "aws4_request", 12);
     bool day = !(c->part[1].n == 8 && memcmp(c->part[1].p, iso, 8) == 0);
     if (!region && !service && !term && !day) return NULL;
     return err_auth_scope(a, region, service,
                           term ? arena_strndup(a, c->part[4].p, c->part[4].n) : NULL,
                           day ? arena_strndup(a, c->part[1].p, c->part[1].n) : NULL, iso);
+}
+
+/* The signature against the expected one, in time independent of where
+ * they differ: 64 hex digits as eight words. */
+static bool signature_equal(const char *sent, size_t n, const char expected[64])
+{
+    if (n != 64) return false;
+    uint64_t diff = 0;
+    for (size_t i = 0; i < 64; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, sent + i, 8);
+        memcpy(&y, expected + i, 8);
+        diff |= x ^ y;
+    }
+    return diff == 0;
 }
 
 static bool secret_equal(const char *a, size_t an, const char *b, size_t bn)
@@ -878,24 +1048,33 @@ ddb_error_t *sigv4_verify(arena_t *a, const http_request_t *req, const sigv4_ver
     if (e) return e;
     int64_t when;
     if ((e = check_time(a, &au, v->now, &when))) return e;
-    if (!signs_host(au.signed_headers)) return err_auth_host_not_signed(a);
-    if (strcmp(au.algorithm, SIGV4_ALGORITHM) != 0) return err_auth_algorithm(a, au.algorithm);
+    span_t *names;
+    size_t name_count = signed_names(a, au.signed_headers, au.signed_headers_len, &names);
+    if (!signs_host(names, name_count)) return err_auth_host_not_signed(a);
+    if (au.algorithm_len != sizeof SIGV4_ALGORITHM - 1 ||
+        memcmp(au.algorithm, SIGV4_ALGORITHM, sizeof SIGV4_ALGORITHM - 1) != 0)
+        return err_auth_algorithm(a, au.algorithm);
     credential_t c;
-    if (!credential_split(au.credential, &c)) return err_auth_credential_shape(a, au.credential);
+    if (!credential_split(au.credential, au.credential_len, &c))
+        return err_auth_credential_shape(a, au.credential);
+    /* A date of 16 characters that parsed is in the ISO form already (an
+     * HTTP date is longer), and the ISO form of its time. */
     char iso[17];
-    sigv4_date_format(when, iso);
+    if (au.date_len == 16)
+        memcpy(iso, au.date, 17);
+    else
+        sigv4_date_format(when, iso);
     if ((e = check_scope(a, &c, iso, v))) return e;
     const sigv4_key_t *k = v->find_key(v->keys, c.part[0].p, c.part[0].n);
     if (!k) return err_auth_unknown_key(a);
 
     char body_hash[65];
     sigv4_sha256_hex(req->body, req->body_len, body_hash);
-    const http_header_t *claimed = http_request_header(req, "x-amz-content-sha256");
-    const char *payload = claimed ? header_copy(a, claimed) : body_hash;
+    const char *payload = au.content_sha256 ? au.content_sha256 : body_hash;
+    size_t payload_len = au.content_sha256 ? au.content_sha256_len : 64;
     size_t canonical_len;
-    char *canonical = canonical_build(a, req, &au, payload, &canonical_len);
-    char canonical_hash[65];
-    sigv4_sha256_hex(canonical, canonical_len, canonical_hash);
+    char *canonical =
+        canonical_build(a, req, &au, names, name_count, payload, payload_len, &canonical_len);
     /* "AWS4-HMAC-SHA256\n<iso>\n<day>/<region>/<service>/aws4_request\n<hash>" */
     size_t scope_len = (size_t)(c.part[4].p + c.part[4].n - c.part[1].p);
     size_t sts_len = sizeof SIGV4_ALGORITHM + 17 + scope_len + 1 + 64;
@@ -908,23 +1087,28 @@ ddb_error_t *sigv4_verify(arena_t *a, const http_request_t *req, const sigv4_ver
     memcpy(o, c.part[1].p, scope_len);
     o += scope_len;
     *o++ = '\n';
-    memcpy(o, canonical_hash, 64);
+    sigv4_sha256_hex(canonical, canonical_len, o);
     o += 64;
 
-    const char *day = arena_strndup(a, c.part[1].p, c.part[1].n);
-    SHA256_CTX inner, outer;
-    signing_pads(k, day, v->region, v->service, &inner, &outer);
+    /* The scope checked above is "<day>/<region>/<service>/aws4_request":
+     * its first three parts name the signing key. */
+    char day[9];
+    memcpy(day, iso, 8);
+    day[8] = 0;
+    cache_entry_t spare;
+    const cache_entry_t *pads =
+        signing_pads(k, c.part[1].p, (size_t)(c.part[3].p + c.part[3].n - c.part[1].p), day,
+                     v->region, v->service, &spare);
     uint8_t mac[32];
-    hmac_finish(&inner, &outer, sts, (size_t)(o - sts), mac);
-    OPENSSL_cleanse(&inner, sizeof inner);
-    OPENSSL_cleanse(&outer, sizeof outer);
+    hmac_finish(&pads->inner, &pads->outer, sts, (size_t)(o - sts), mac);
+    if (pads == &spare) OPENSSL_cleanse(&spare, sizeof spare);
     char expected[65];
-    hex_encode(mac, 32, expected);
-    if (!secret_equal(au.signature, strlen(au.signature), expected, 64) ||
-        (claimed && strcmp(payload, body_hash) != 0))
+    hex_encode(mac, expected);
+    if (!signature_equal(au.signature, au.signature_len, expected) ||
+        (au.content_sha256 && (payload_len != 64 || memcmp(au.content_sha256, body_hash, 64) != 0)))
         return err_auth_signature_mismatch(a);
 
-    if (k->session_token ? !au.token || !secret_equal(au.token, strlen(au.token), k->session_token,
+    if (k->session_token ? !au.token || !secret_equal(au.token, au.token_len, k->session_token,
                                                       strlen(k->session_token))
                          : au.token != NULL)
         return err_auth_unknown_key(a);

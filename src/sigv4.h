@@ -109,15 +109,19 @@ typedef struct {
 } sigv4_param_t;
 
 /* What a request says about its signature (sigv4_parse).  Strings are
- * NUL-terminated copies in the arena; absent ones NULL. */
+ * NUL-terminated copies in the arena, with their lengths (a value may hold
+ * NUL); absent ones NULL, length 0. */
 typedef struct {
     bool query;         /* the presigned form */
     const char *header; /* the Authorization value (header form) */
     const char *algorithm, *credential, *signed_headers, *signature;
-    const char *date;            /* as sent */
-    bool date_is_http;           /* from the Date header, which may be an HTTP date */
-    const char *expires;         /* X-Amz-Expires (query form) */
-    const char *token;           /* X-Amz-Security-Token */
+    const char *date;           /* as sent */
+    bool date_is_http;          /* from the Date header, which may be an HTTP date */
+    const char *expires;        /* X-Amz-Expires (query form) */
+    const char *token;          /* X-Amz-Security-Token */
+    const char *content_sha256; /* the X-Amz-Content-Sha256 header: the claimed payload hash */
+    size_t header_len, algorithm_len, credential_len, signed_headers_len, signature_len, date_len,
+        expires_len, token_len, content_sha256_len;
     const sigv4_param_t *params; /* the query string, decoded, in order */
     size_t param_count;
 } sigv4_auth_t;

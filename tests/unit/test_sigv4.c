@@ -6,6 +6,7 @@
  * refusal outside it, with another secret, a changed body or a wrong
  * session token.  Then every malformed form with the service's exact text,
  * dates, and the signing-key cache across days. */
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -485,6 +486,82 @@ static void test_signed_headers_order(void)
     free(first);
 }
 
+/* Every digest's hex, against OpenSSL's digest printed by snprintf: the
+ * digits of every nibble value, in every position. */
+static void test_sha256_hex_digits(void)
+{
+    uint8_t data[300];
+    for (size_t n = 0; n < sizeof data; n++) {
+        for (size_t i = 0; i < n; i++)
+            data[i] = (uint8_t)(i * 31 + n);
+        uint8_t md[32];
+        unsigned md_len;
+        CHECK(EVP_Digest(data, n, md, &md_len, EVP_sha256(), NULL) && md_len == 32);
+        char want[65], got[65];
+        for (int b = 0; b < 32; b++)
+            snprintf(want + 2 * b, 3, "%02x", md[b]);
+        sigv4_sha256_hex(data, n, got);
+        CHECK_STR(got, want);
+    }
+}
+
+/* Header names matched in any case, whatever their length (short, a word,
+ * more, a word and a bit): a name differing only in one character, even one
+ * that folding bits would confuse ('^' and '~'), is another header.
+ * Values keep their inner blanks as one space wherever they fall. */
+static void test_canonical_header_names(void)
+{
+    arena_reset(arena);
+    const char *raw =
+        "POST / HTTP/1.1\r\nHost: h\r\nA: 12345678\t9\r\nX-Ab:  two  words\there  \r\n"
+        "X-aBcDeFg: 3\r\nY-ABCDEFGH: no\r\nX-ABCDEFGH: 0123456789 x\r\n"
+        "x-abcdefghijklmn: 5\r\nX-ABCDEFGHIJKLMNOPQRSTU: 6\r\nX-A^B: no\r\nX-ABCDEFG^: no\r\n"
+        "X-Amz-Date: 20240309T235930Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential="
+        "AKIDEXAMPLE/20240309/us-east-1/dynamodb/aws4_request, SignedHeaders=a;host;x-a~b;"
+        "x-ab;x-abcdefg;x-abcdefg~;x-abcdefgh;x-abcdefghijklmn;x-abcdefghijklmnopqrstu;"
+        "x-abcdefghijklmnopqrstv, Signature=x\r\n\r\n";
+    sigv4_auth_t au;
+    const http_request_t *req = parse(raw);
+    CHECK(sigv4_parse(arena, req, &au) == NULL);
+    CHECK_STR(sigv4_canonical_request(arena, req, &au, "hash"),
+              "POST\n/\n\na:12345678 9\nhost:h\nx-ab:two words here\nx-abcdefg:3\n"
+              "x-abcdefgh:0123456789 x\nx-abcdefghijklmn:5\nx-abcdefghijklmnopqrstu:6\n"
+              "x-abcdefghijklmnopqrstv:\nx-abcdefg~:\nx-a~b:\n\n"
+              "a;host;x-ab;x-abcdefg;x-abcdefgh;x-abcdefghijklmn;x-abcdefghijklmnopqrstu;"
+              "x-abcdefghijklmnopqrstv;x-abcdefg~;x-a~b\nhash");
+}
+
+/* The Authorization value's parts between any run of blanks, tabs and
+ * commas; the first of a repeated part counts; the parts' lengths are
+ * theirs. */
+static void test_authorization_parts(void)
+{
+    arena_reset(arena);
+    const char *raw = "POST / HTTP/1.1\r\nHost: h\r\nX-Amz-Date: 20240309T235930Z\r\n"
+                      "Authorization: AWS4-HMAC-SHA256\t,Credential=AKIDEXAMPLE/20240309/"
+                      "us-east-1/dynamodb/aws4_request,,SignedHeaders=host;x-amz-date ,\t "
+                      "Signature=abc, Signature=def,Credential=x\r\n\r\n";
+    sigv4_auth_t au;
+    CHECK(sigv4_parse(arena, parse(raw), &au) == NULL);
+    CHECK_STR(au.algorithm, "AWS4-HMAC-SHA256");
+    CHECK(au.algorithm_len == 16);
+    CHECK_STR(au.credential, "AKIDEXAMPLE/20240309/us-east-1/dynamodb/aws4_request");
+    CHECK(au.credential_len == strlen(au.credential));
+    CHECK_STR(au.signed_headers, "host;x-amz-date");
+    CHECK(au.signed_headers_len == 15);
+    CHECK_STR(au.signature, "abc");
+    CHECK(au.signature_len == 3);
+    CHECK_STR(au.date, "20240309T235930Z");
+    CHECK(au.date_len == 16 && !au.date_is_http && !au.token && !au.content_sha256);
+    CHECK(au.header_len == strlen(au.header) && strstr(au.header, "Credential=x"));
+    /* the same separators in a signed request */
+    CHECK_STR(verify_replaced("get_item", "AWS4-HMAC-SHA256 Credential",
+                              "AWS4-HMAC-SHA256\t, Credential"),
+              "");
+    CHECK_STR(verify_replaced("get_item", ", SignedHeaders=", ",,\t SignedHeaders="), "");
+    CHECK_STR(verify_replaced("get_item", ", Signature=", " Signature="), "");
+}
+
 static void test_expires(void)
 {
     const char *pre = vector_named("presigned")->request;
@@ -645,6 +722,9 @@ int main(void)
     RUN(test_dates);
     RUN(test_date_format);
     RUN(test_signed_headers_order);
+    RUN(test_sha256_hex_digits);
+    RUN(test_canonical_header_names);
+    RUN(test_authorization_parts);
     RUN(test_expires);
     RUN(test_host_algorithm_credential);
     RUN(test_has_credentials);
