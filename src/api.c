@@ -48,6 +48,8 @@ static const operation_t operations[] = {
     OPERATION(TARGET_PREFIX, "TransactWriteItems", &WIRE_REQUEST_TRANSACT_WRITE_ITEMS, op_transact_write_items),
     OPERATION(TARGET_PREFIX, "TransactGetItems", &WIRE_REQUEST_TRANSACT_GET_ITEMS, op_transact_get_items),
     OPERATION(TARGET_PREFIX, "Query", &WIRE_REQUEST_QUERY, op_query),
+    OPERATION(TARGET_PREFIX, "ExecuteStatement", &WIRE_REQUEST_EXECUTE_STATEMENT,
+              op_execute_statement),
     OPERATION(TARGET_PREFIX, "Scan", &WIRE_REQUEST_SCAN, op_scan),
     OPERATION(TARGET_PREFIX, "UpdateTimeToLive", &WIRE_REQUEST_UPDATE_TIME_TO_LIVE, op_update_time_to_live),
     OPERATION(TARGET_PREFIX, "DescribeTimeToLive", &WIRE_REQUEST_TABLE_NAME, op_describe_time_to_live),

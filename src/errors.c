@@ -45,6 +45,8 @@ static const struct {
                                  400, false},
     [ERR_POLICY_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#PolicyNotFoundException", 400,
                               false},
+    [ERR_DUPLICATE_ITEM] = {"com.amazonaws.dynamodb.v20120810#DuplicateItemException", 400,
+                            false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
 };
 
@@ -1724,4 +1726,270 @@ ddb_error_t *err_policy_unbounded(arena_t *a)
 ddb_error_t *err_policy_principal(arena_t *a)
 {
     return err_validation(a, "Invalid principal in policy document.");
+}
+
+/* --- PartiQL ------------------------------------------------------------------------ */
+
+ddb_error_t *err_partiql_syntax(arena_t *a, partiql_syntax_t what)
+{
+    static const char *const details[] = {
+        [PQ_SYNTAX_EMPTY] = "",
+        [PQ_SYNTAX_UNEXPECTED_TOKEN] = "Unexpected token after expression",
+        [PQ_SYNTAX_UNEXPECTED_TERM] = "Unexpected term",
+        [PQ_SYNTAX_MISSING_RHS] = "Missing right-hand side expression of infix operator",
+        [PQ_SYNTAX_UNEXPECTED_KEYWORD] = "Unexpected keyword",
+        [PQ_SYNTAX_EXPECTED_IDENTIFIER] = "Expected identifier for simple path",
+        [PQ_SYNTAX_EXPECTED_TYPE_NAME] = "Expected type name",
+        [PQ_SYNTAX_INVALID_PATH_DOT] = "Invalid path dot component",
+    };
+    return err_validation(a, "Statement wasn't well formed, can't be processed: %s", details[what]);
+}
+
+ddb_error_t *err_partiql_alias(arena_t *a) { return err_validation(a, "Aliasing is not supported"); }
+
+ddb_error_t *err_partiql_unsupported_clause(arena_t *a, const char *clause)
+{
+    return err_validation(a, "Unsupported clause: %s", clause);
+}
+
+ddb_error_t *err_partiql_unsupported_operation(arena_t *a, const char *word, size_t len)
+{
+    char upper[16];
+    size_t n = len < sizeof upper - 1 ? len : sizeof upper - 1;
+    for (size_t i = 0; i < n; i++)
+        upper[i] = (char)(word[i] >= 'a' && word[i] <= 'z' ? word[i] - 32 : word[i]);
+    upper[n] = 0;
+    return err_validation(a, "Unsupported operation: %s", upper);
+}
+
+ddb_error_t *err_partiql_single_source(arena_t *a)
+{
+    return err_validation(a, "Only select from a single table or index is supported.");
+}
+
+ddb_error_t *err_partiql_star_with_others(arena_t *a)
+{
+    return err_validation(
+        a, "Other attributes should not be present in the projection when '*' is used.");
+}
+
+ddb_error_t *err_partiql_duplicate_projection(arena_t *a, const char *name, size_t len)
+{
+    return err_validation(a, "Duplicate identifiers in select clause: %.*s", (int)len, name);
+}
+
+/* "1:<column>:<length>" of text[at..at+len), lines and columns from 1. */
+static void partiql_position(const char *text, size_t at, size_t len, char *out, size_t size)
+{
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < at; i++) {
+        if (text[i] == '\n') line++, col = 1;
+        else col++;
+    }
+    snprintf(out, size, "%zu:%zu:%zu", line, col, len);
+}
+
+ddb_error_t *err_partiql_unexpected_path_component(arena_t *a, const char *text, size_t at,
+                                                   size_t len)
+{
+    char pos[64];
+    partiql_position(text, at, len, pos, sizeof pos);
+    return err_validation(a, "Unexpected path component at %s", pos);
+}
+
+ddb_error_t *err_partiql_unrecognized_function(arena_t *a, const char *name, const char *text,
+                                               size_t at, size_t len)
+{
+    char pos[64];
+    partiql_position(text, at, len, pos, sizeof pos);
+    return err_validation(a, "Unrecognized function: %s at %s", name, pos);
+}
+
+ddb_error_t *err_partiql_insert_values(arena_t *a)
+{
+    return err_validation(a, "Unsupported operation: Inserting multiple items in a single "
+                             "statement is not supported, use \"INSERT INTO tableName VALUE "
+                             "item\" instead");
+}
+
+ddb_error_t *err_partiql_insert_returning(arena_t *a)
+{
+    return err_validation(a, "RETURNING is not supported in INSERT");
+}
+
+ddb_error_t *err_partiql_insert_where(arena_t *a)
+{
+    return err_validation(a, "Unsupported FROM ... WHERE ... clause in INSERT statement.");
+}
+
+ddb_error_t *err_partiql_only_set_remove(arena_t *a)
+{
+    return err_validation(a, "Only SET and REMOVE are supported in update expressions at this time");
+}
+
+ddb_error_t *err_partiql_returning_star(arena_t *a)
+{
+    return err_validation(a, "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING "
+                             "clause");
+}
+
+ddb_error_t *err_partiql_delete_returning(arena_t *a, const char *which, const char *age)
+{
+    return err_validation(a, "Invalid returning clause: RETURNING %s %s *. Only RETURNING ALL OLD "
+                             "* is allowed in DELETE statements.", which, age);
+}
+
+ddb_error_t *err_partiql_missing_is(arena_t *a)
+{
+    return err_validation(a, "MISSING must be compared using IS operator");
+}
+
+ddb_error_t *err_partiql_in_operands(arena_t *a)
+{
+    return err_validation(a, "IN operator must have a left hand argument of type Variable "
+                             "Reference and right hand argument of type Seq with at least one "
+                             "member");
+}
+
+ddb_error_t *err_partiql_not_boolean(arena_t *a)
+{
+    return err_validation(a, "WHERE clause must contain an expression that resolves to a boolean");
+}
+
+ddb_error_t *err_partiql_wildcard_path(arena_t *a)
+{
+    return err_validation(a, "Wildcard path component like a[*].b are not supported");
+}
+
+ddb_error_t *err_partiql_unpivot_path(arena_t *a)
+{
+    return err_validation(a, "Unpivot path component like a.*.b are not supported");
+}
+
+ddb_error_t *err_partiql_number(arena_t *a, number_status_t status, const char *under)
+{
+    ddb_error_t *e = err_number(a, status, NULL, 0);
+    e->message = arena_sprintf(a, "%s under %s", e->message, under);
+    return e;
+}
+
+ddb_error_t *err_partiql_bag_type(arena_t *a)
+{
+    return err_validation(a, "Unsupported data type in Bag. DynamoDB only supports either numbers "
+                             "or strings in bags");
+}
+
+ddb_error_t *err_partiql_bag_empty(arena_t *a)
+{
+    return err_validation(a, "Empty bags are not supported");
+}
+
+ddb_error_t *err_partiql_tuple_key_type(arena_t *a, const char *type, const char *under)
+{
+    return err_validation(a, "Tuple keys must be of type String. Actual type: %s under %s", type,
+                          under);
+}
+
+ddb_error_t *err_partiql_tuple_duplicate_key(arena_t *a, const char *key, const char *under)
+{
+    return err_validation(a, "Duplicate keys in tuple. Key: %s under %s", key, under);
+}
+
+ddb_error_t *err_partiql_operand_type(arena_t *a, const char *op, const char *type)
+{
+    return err_validation(a, "Incorrect operand type for operator or function; operator or "
+                             "function: %s, operand type: %s", op, type);
+}
+
+ddb_error_t *err_partiql_param_count(arena_t *a)
+{
+    return err_validation(a, "Number of parameters in request and statement don't match.");
+}
+
+ddb_error_t *err_partiql_param_number(arena_t *a, const char *text, size_t len)
+{
+    return err_number(a, NUMBER_INVALID, text, len);
+}
+
+ddb_error_t *err_partiql_index_not_found(arena_t *a)
+{
+    return err_validation(a, "The table does not have the specified index");
+}
+
+ddb_error_t *err_partiql_gsi_consistent(arena_t *a)
+{
+    return err_validation(a, "Strongly consistent read is not supported on Global Secondary "
+                             "Indexes");
+}
+
+ddb_error_t *err_partiql_write_on_index(arena_t *a)
+{
+    return err_validation(a, "This operation is not supported on an index");
+}
+
+ddb_error_t *err_partiql_where_key(arena_t *a)
+{
+    return err_validation(a, "Where clause does not contain a mandatory equality on all key "
+                             "attributes");
+}
+
+ddb_error_t *err_partiql_multiple_key(arena_t *a, const char *key)
+{
+    return err_validation(a, "Multiple conditions on same key %s. Only single item "
+                             "Update/Insert/Delete are supported", key);
+}
+
+ddb_error_t *err_partiql_key_type(arena_t *a, const char *key)
+{
+    return err_validation(a, "Key attribute's data type should match its data type in table's "
+                             "schema: Key %s", key);
+}
+
+ddb_error_t *err_partiql_key_nested(arena_t *a, const char *key)
+{
+    return err_validation(a, "Key attributes must be scalars; list random access '[]' and map "
+                             "lookup '.' are not allowed: Key %s", key);
+}
+
+ddb_error_t *err_partiql_insert_key(arena_t *a, const char *key)
+{
+    return err_validation(a, "Key attribute should be present in the item: Key %s", key);
+}
+
+ddb_error_t *err_partiql_duplicate_item(arena_t *a)
+{
+    return ddb_error_new(a, ERR_DUPLICATE_ITEM, "Duplicate primary key exists in table");
+}
+
+ddb_error_t *err_partiql_order_by_where(arena_t *a)
+{
+    return err_validation(a, "Must have WHERE clause in the statement when using ORDER BY clause.");
+}
+
+ddb_error_t *err_partiql_order_by_hash(arena_t *a)
+{
+    return err_validation(a, "Must have at least one non-optional hash key condition in WHERE "
+                             "clause when using ORDER BY clause.");
+}
+
+ddb_error_t *err_partiql_order_by_key(arena_t *a, const char *name)
+{
+    return err_validation(a, "Variable reference %s in ORDER BY clause must be part of the primary "
+                             "key", name);
+}
+
+ddb_error_t *err_partiql_next_token_invalid(arena_t *a)
+{
+    return err_validation(a, "Invalid NextToken");
+}
+
+ddb_error_t *err_partiql_next_token_other(arena_t *a)
+{
+    return err_validation(a, "The provided starting key is invalid");
+}
+
+ddb_error_t *err_partiql_not_projected(arena_t *a, const char *index, const char *names)
+{
+    return err_invalid_parameter(a, "Global secondary index %s does not project [%s]", index,
+                                 names);
 }

@@ -39,6 +39,7 @@ typedef enum {
     ERR_EXPIRED_ITERATOR,
     ERR_TRIMMED_DATA_ACCESS,
     ERR_POLICY_NOT_FOUND,
+    ERR_DUPLICATE_ITEM,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -462,5 +463,67 @@ ddb_error_t *err_policy_document(arena_t *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 ddb_error_t *err_policy_unbounded(arena_t *a);
 ddb_error_t *err_policy_principal(arena_t *a);
+
+/* --- PartiQL (partiql_parse.c, ops/partiql.c) ---------------------------------------- */
+/* "Statement wasn't well formed, can't be processed: <detail>" */
+typedef enum {
+    PQ_SYNTAX_EMPTY, /* no detail: an unreadable character or literal */
+    PQ_SYNTAX_UNEXPECTED_TOKEN,
+    PQ_SYNTAX_UNEXPECTED_TERM,
+    PQ_SYNTAX_MISSING_RHS,
+    PQ_SYNTAX_UNEXPECTED_KEYWORD,
+    PQ_SYNTAX_EXPECTED_IDENTIFIER,
+    PQ_SYNTAX_EXPECTED_TYPE_NAME,
+    PQ_SYNTAX_INVALID_PATH_DOT,
+} partiql_syntax_t;
+ddb_error_t *err_partiql_syntax(arena_t *a, partiql_syntax_t what);
+ddb_error_t *err_partiql_alias(arena_t *a);
+ddb_error_t *err_partiql_unsupported_clause(arena_t *a, const char *clause);
+ddb_error_t *err_partiql_unsupported_operation(arena_t *a, const char *word, size_t len);
+ddb_error_t *err_partiql_single_source(arena_t *a);
+ddb_error_t *err_partiql_star_with_others(arena_t *a);
+ddb_error_t *err_partiql_duplicate_projection(arena_t *a, const char *name, size_t len);
+/* Errors that point into the statement ("at 1:<column>:<length>"). */
+ddb_error_t *err_partiql_unexpected_path_component(arena_t *a, const char *text, size_t at,
+                                                   size_t len);
+ddb_error_t *err_partiql_unrecognized_function(arena_t *a, const char *name, const char *text,
+                                               size_t at, size_t len);
+ddb_error_t *err_partiql_insert_values(arena_t *a);
+ddb_error_t *err_partiql_insert_returning(arena_t *a);
+ddb_error_t *err_partiql_insert_where(arena_t *a);
+ddb_error_t *err_partiql_only_set_remove(arena_t *a);
+ddb_error_t *err_partiql_returning_star(arena_t *a);
+ddb_error_t *err_partiql_delete_returning(arena_t *a, const char *which, const char *age);
+ddb_error_t *err_partiql_missing_is(arena_t *a);
+ddb_error_t *err_partiql_in_operands(arena_t *a);
+ddb_error_t *err_partiql_not_boolean(arena_t *a);
+ddb_error_t *err_partiql_wildcard_path(arena_t *a);
+ddb_error_t *err_partiql_unpivot_path(arena_t *a);
+/* A number literal out of range; under: "root", "root.x", "root[1]". */
+ddb_error_t *err_partiql_number(arena_t *a, number_status_t status, const char *under);
+ddb_error_t *err_partiql_bag_type(arena_t *a);
+ddb_error_t *err_partiql_bag_empty(arena_t *a);
+ddb_error_t *err_partiql_tuple_key_type(arena_t *a, const char *type, const char *under);
+ddb_error_t *err_partiql_tuple_duplicate_key(arena_t *a, const char *key, const char *under);
+/* <, <=, >, >=, BETWEEN on an operand of an unordered type. */
+ddb_error_t *err_partiql_operand_type(arena_t *a, const char *op, const char *type);
+ddb_error_t *err_partiql_param_count(arena_t *a);
+ddb_error_t *err_partiql_param_number(arena_t *a, const char *text, size_t len);
+ddb_error_t *err_partiql_index_not_found(arena_t *a);
+ddb_error_t *err_partiql_gsi_consistent(arena_t *a);
+ddb_error_t *err_partiql_write_on_index(arena_t *a);
+ddb_error_t *err_partiql_where_key(arena_t *a);
+ddb_error_t *err_partiql_multiple_key(arena_t *a, const char *key);
+ddb_error_t *err_partiql_key_type(arena_t *a, const char *key);
+ddb_error_t *err_partiql_key_nested(arena_t *a, const char *key);
+ddb_error_t *err_partiql_insert_key(arena_t *a, const char *key);
+ddb_error_t *err_partiql_duplicate_item(arena_t *a);
+ddb_error_t *err_partiql_order_by_where(arena_t *a);
+ddb_error_t *err_partiql_order_by_hash(arena_t *a);
+ddb_error_t *err_partiql_order_by_key(arena_t *a, const char *name);
+ddb_error_t *err_partiql_next_token_invalid(arena_t *a);
+ddb_error_t *err_partiql_next_token_other(arena_t *a);
+/* "Global secondary index <idx> does not project [a, b]" */
+ddb_error_t *err_partiql_not_projected(arena_t *a, const char *index, const char *names);
 
 #endif

@@ -200,6 +200,13 @@ const wire_shape_t WIRE_REQUEST_SCAN = {WIRE_STRUCT, NULL,
                                   FIELDS(READ_COMMON, {"ScanFilter", &CONDITIONS},
                                          {"TotalSegments", &INTEGER}, {"Segment", &INTEGER})};
 
+/* PartiQL. */
+const wire_shape_t WIRE_REQUEST_EXECUTE_STATEMENT = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"Statement", &STRING}, {"Parameters", &VALUE_LIST}, {"ConsistentRead", &BOOLEAN},
+           {"NextToken", &STRING}, {"ReturnConsumedCapacity", &STRING}, {"Limit", &INTEGER},
+           {"ReturnValuesOnConditionCheckFailure", &STRING})};
+
 /* Time to Live. */
 const wire_shape_t WIRE_REQUEST_UPDATE_TIME_TO_LIVE = {
     WIRE_STRUCT, NULL,

@@ -471,6 +471,8 @@ ddb_error_t *item_write_result(const item_write_t *iw, bool *gone)
 
 const value_t *item_write_old_item(const item_write_t *iw) { return iw->old_item; }
 
+const value_t *item_write_returned(item_write_t *iw) { return returned_attributes(iw); }
+
 void item_write_release(item_write_t *iw) { catalog_release(iw->table); }
 
 bool item_write_frees(const item_write_t *iw)

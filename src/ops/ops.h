@@ -105,6 +105,8 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn);
  * error), or NULL; *gone when the table was deleted meanwhile. */
 ddb_error_t *item_write_result(const item_write_t *iw, bool *gone);
 const value_t *item_write_old_item(const item_write_t *iw);
+/* After apply: the attributes the request's ReturnValues asks for, or NULL. */
+const value_t *item_write_returned(item_write_t *iw);
 void item_write_release(item_write_t *iw);
 /* Whether the write deletes (or only checks) an item: it frees space. */
 bool item_write_frees(const item_write_t *iw);
@@ -183,5 +185,14 @@ void endpoints_configure(const char *address);
 /* query.c */
 api_result_t op_query(api_call_t *call, const json_value_t *req);
 api_result_t op_scan(api_call_t *call, const json_value_t *req);
+/* A SELECT of ExecuteStatement run as the Query (is_query) or Scan request
+ * req: renders {"Items":[...] and ConsumedCapacity into call->out without
+ * the closing brace, Count or LastEvaluatedKey; when the page stopped
+ * early, last_key receives ,"LastEvaluatedKey":{...}. */
+ddb_error_t *query_run_statement(api_call_t *call, const json_value_t *req, bool is_query,
+                                 buf_t *last_key);
+
+/* partiql.c: ExecuteStatement (BatchExecuteStatement, ExecuteTransaction) */
+api_result_t op_execute_statement(api_call_t *call, const json_value_t *req);
 
 #endif

@@ -49,6 +49,9 @@ typedef struct {
     capacity_mode_t capacity;
     op_exprs_t exprs; /* filter, projection */
     value_t *start_key; /* ExclusiveStartKey */
+    /* ExecuteStatement: render only Items (and ConsumedCapacity), no closing
+     * brace, and the last evaluated key into this buffer instead. */
+    buf_t *statement_last_key;
 } read_plan_t;
 
 /* --- request ----------------------------------------------------------------------- */
@@ -709,6 +712,7 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
     buf_t *out = call->out;
     bool count_only = p->select == SELECT_COUNT;
     buf_append_str(out, count_only ? "{" : "{\"Items\":[");
+    buf_t *statement_key = p->statement_last_key;
     int64_t scanned = 0, matched = 0;
     size_t bytes = 0;
     bool stopped = false;
@@ -766,21 +770,25 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
     if (!e && w.failed) e = err_internal(a);
     if (e) return e;
     if (!count_only) buf_putc(out, ']');
-    buf_printf(out, "%s\"Count\":%lld,\"ScannedCount\":%lld", count_only ? "" : ",",
-               (long long)matched, (long long)scanned);
-    if (stopped) render_last_key(out, p, &last);
+    if (!statement_key)
+        buf_printf(out, "%s\"Count\":%lld,\"ScannedCount\":%lld", count_only ? "" : ",",
+                   (long long)matched, (long long)scanned);
+    if (stopped && statement_key) {
+        render_last_key(statement_key, p, &last);
+    } else if (stopped) {
+        render_last_key(out, p, &last);
+    }
     bool first = false;
     capacity_t used = {p->table->name, false, capacity_read_units(bytes, p->consistent)};
     capacity_render(out, p->capacity, &used, &first);
-    buf_putc(out, '}');
+    if (!statement_key) buf_putc(out, '}');
     return NULL;
 }
 
-static api_result_t read_op(api_call_t *call, const json_value_t *req, bool is_query)
+static ddb_error_t *read_execute(api_call_t *call, const json_value_t *req, read_plan_t *p)
 {
     arena_t *a = call->arena;
-    read_plan_t *p = arena_calloc(a, sizeof *p);
-    p->is_query = is_query;
+    bool is_query = p->is_query;
     const char *table_name, *index_name;
     const json_value_t *start_json = NULL;
     ddb_error_t *e = read_request(call, req, p, &table_name, &index_name, &start_json);
@@ -788,10 +796,10 @@ static api_result_t read_op(api_call_t *call, const json_value_t *req, bool is_q
         p->start_key = arena_alloc(a, sizeof(value_t));
         e = value_map_from_json(a, start_json, p->start_key);
     }
-    if (e) return op_reply_error(call, e);
+    if (e) return e;
 
     MDB_txn *txn = op_read_begin(call);
-    if (!txn) return op_reply_error(call, err_internal(a));
+    if (!txn) return err_internal(a);
     p->table = catalog_acquire(table_name, strlen(table_name));
     if (!p->table) e = err_table_not_found_op(a);
     if (!e) e = resolve_target(a, p, index_name);
@@ -802,8 +810,25 @@ static api_result_t read_op(api_call_t *call, const json_value_t *req, bool is_q
     if (!e) e = run(call, txn, p);
     op_read_end(call, txn);
     catalog_release(p->table);
+    return e;
+}
+
+static api_result_t read_op(api_call_t *call, const json_value_t *req, bool is_query)
+{
+    read_plan_t *p = arena_calloc(call->arena, sizeof *p);
+    p->is_query = is_query;
+    ddb_error_t *e = read_execute(call, req, p);
     if (e) return op_reply_error(call, e);
     return op_reply_ok(call);
+}
+
+ddb_error_t *query_run_statement(api_call_t *call, const json_value_t *req, bool is_query,
+                                 buf_t *last_key)
+{
+    read_plan_t *p = arena_calloc(call->arena, sizeof *p);
+    p->is_query = is_query;
+    p->statement_last_key = last_key;
+    return read_execute(call, req, p);
 }
 
 api_result_t op_query(api_call_t *call, const json_value_t *req)
