@@ -213,7 +213,7 @@ static value_type_t literal_number(parser_t *p, buf_t *b, bool negative, const c
     if (st == NUMBER_INVALID) return literal_fail(p, err_partiql_syntax(p->a, PQ_SYNTAX_EMPTY));
     if (st != NUMBER_OK) return literal_fail(p, err_partiql_number(p->a, st, under));
     p->pos++;
-    char out[64];
+    char out[NUMBER_MAX_TEXT];
     size_t olen = number_format(&num, out);
     buf_append_str(b, "{\"N\":\"");
     buf_append(b, out, olen);
