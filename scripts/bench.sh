@@ -151,19 +151,32 @@ errors_of() {
 
 # cpu_ticks PID: user + system CPU time of every thread of PID, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# child_ticks: sets child_ticks to the CPU time, in clock ticks, of this shell's children that
+# have ended (wrk's, once it has run); read by the shell itself, so no process of its own counts.
+child_ticks() {
+    local stat
+    read -r stat <"/proc/$BASHPID/stat"
+    stat=${stat##*) } # the fields after the command's name, from the 3rd
+    # shellcheck disable=SC2086 # split into fields on purpose
+    set -- $stat
+    child_ticks=$((${14} + ${15}))
+}
 ticks_per_s=$(getconf CLK_TCK)
 
 # wrk_run LABEL REQUEST CONNS PORT PID [wrk options...]: one wrk run against the server PID on
 # PORT; prints and keeps its RESULT line, to which it adds the server's CPU time per request
 # (when wrk itself is the bottleneck on a small machine, throughput cannot tell two servers
-# apart but their CPU cost can).  Two wrk threads (one per core) except for one connection,
-# and for the loader, whose key counter lives in its one thread.
+# apart but their CPU cost can) and wrk's own (client_cpu_us_per_op: on the same cores, what
+# the load generator spends is not the server's to spend).  Two wrk threads (one per core)
+# except for one connection, and for the loader, whose key counter lives in its one thread.
 declare -A result stream_pair
 wrk_run() {
-    local label=$1 script=$2 conns=$3 target=$4 pid=$5 threads=2 line cpu0 cpu1
+    local label=$1 script=$2 conns=$3 target=$4 pid=$5 threads=2 line cpu0 cpu1 kid0 kid1
     shift 5
     [ "$conns" -lt 2 ] || [[ $script == load* ]] && threads=1
     cpu0=$(cpu_ticks "$pid")
+    child_ticks
+    kid0=$child_ticks
     local lua=bench/workload.lua
     [[ $script == load* ]] && lua=bench/load.lua
     BENCH_WORKLOAD=$label BENCH_REQUEST=$script BENCH_CONNS=$conns \
@@ -171,6 +184,8 @@ wrk_run() {
         timeout --foreground $((run_seconds + 60)) wrk -t "$threads" -c "$conns" --timeout 2s \
         --latency -s "$lua" "$@" "${scheme:-http}://127.0.0.1:$target/" \
         >"$logs/$label-$conns.txt" 2>&1
+    child_ticks
+    kid1=$child_ticks
     cpu1=$(cpu_ticks "$pid")
     line=$(grep '^RESULT ' "$logs/$label-$conns.txt")
     if [ -z "$line" ]; then
@@ -178,8 +193,10 @@ wrk_run() {
         tail -n 20 "$logs/$label-$conns.txt" >&2
         return 1
     fi
-    line+=$(awk -v t="$((cpu1 - cpu0))" -v hz="$ticks_per_s" -v n="$(field "$line" requests)" \
-        'BEGIN {printf " server_cpu_us_per_op=%.2f", (n > 0 ? t * 1e6 / hz / n : 0)}')
+    line+=$(awk -v t="$((cpu1 - cpu0))" -v k="$((kid1 - kid0))" -v hz="$ticks_per_s" \
+        -v n="$(field "$line" requests)" \
+        'BEGIN {printf " server_cpu_us_per_op=%.2f client_cpu_us_per_op=%.2f",
+        (n > 0 ? t * 1e6 / hz / n : 0), (n > 0 ? k * 1e6 / hz / n : 0)}')
     echo "$line"
     result[$label/$conns]=$line
 }
@@ -282,15 +299,18 @@ if [ "${BENCH_TLS:-1}" != 0 ]; then
         for w in http https; do
             tls_ops[$w]+=" $(field "${result[get-$w-$round/16]:-}" ops_per_s)"
             tls_ops[$w/cpu]+=" $(field "${result[get-$w-$round/16]:-}" server_cpu_us_per_op)"
+            tls_ops[$w/wrk]+=" $(field "${result[get-$w-$round/16]:-}" client_cpu_us_per_op)"
         done
     done
     stop_server "$ddbd_pid"
     # shellcheck disable=SC2086 # the lists are words on purpose
     tls_line=$(awk -v a="$(median ${tls_ops[https]})" -v b="$(median ${tls_ops[http]})" \
         -v x="$(median ${tls_ops[https/cpu]})" -v y="$(median ${tls_ops[http/cpu]})" \
+        -v u="$(median ${tls_ops[https/wrk]})" -v v="$(median ${tls_ops[http/wrk]})" \
         'BEGIN {printf "RESULT workload=tls-vs-plain https_ops_per_s=%d http_ops_per_s=%d" \
-        " ratio=%.3f https_cpu_us_per_op=%.2f http_cpu_us_per_op=%.2f", a, b,
-        (b > 0 ? a / b : 0), x, y}')
+        " ratio=%.3f https_cpu_us_per_op=%.2f http_cpu_us_per_op=%.2f" \
+        " https_client_cpu_us_per_op=%.2f http_client_cpu_us_per_op=%.2f", a, b,
+        (b > 0 ? a / b : 0), x, y, u, v}')
     echo "$tls_line (rounds: https${tls_ops[https]}; http${tls_ops[http]})"
 fi
 
@@ -648,7 +668,9 @@ fi
 [ -n "${tls_line:-}" ] && echo "HTTPS vs HTTP, GetItem at 16 conns with keep-alive:" \
     "$(field "$tls_line" https_ops_per_s) vs $(field "$tls_line" http_ops_per_s) ops/s, ratio" \
     "$(field "$tls_line" ratio) (goal >= 0.8; server CPU per op" \
-    "$(field "$tls_line" https_cpu_us_per_op) vs $(field "$tls_line" http_cpu_us_per_op) us;" \
+    "$(field "$tls_line" https_cpu_us_per_op) vs $(field "$tls_line" http_cpu_us_per_op) us," \
+    "wrk's $(field "$tls_line" https_client_cpu_us_per_op) vs" \
+    "$(field "$tls_line" http_client_cpu_us_per_op) us on the same cores;" \
     "medians of 3 alternating runs)"
 [ -n "${auth_line:-}" ] && echo "authentication, GetItem at 16 conns (the same signed requests):" \
     "$(field "$auth_line" on_ops_per_s) ops/s with --credentials," \

@@ -20,9 +20,9 @@
  * stores the loop's clock in a field or two.  A request whose head or body
  * is late gets 408; an idle connection, or one whose output does not move,
  * is closed.  Buffers of connections idle for CONN_TRIM_AFTER_MS are
- * released.  Closing after an error, a timeout or "Connection: close"
- * shuts down the sending side and drains input for up to CONN_LINGER_MS,
- * so the client reads the response rather than a reset.
+ * released, a TLS session's too.  Closing after an error, a timeout or
+ * "Connection: close" shuts down the sending side and drains input for up
+ * to CONN_LINGER_MS, so the client reads the response rather than a reset.
  *
  * Fairness: a connection is driven for at most CONN_REQUESTS_PER_TURN
  * requests and CONN_READS_PER_TURN reads per turn; with more to do it goes
@@ -535,6 +535,7 @@ static void conn_received(conn_t *c, size_t n)
     if (c->in.len == 0) c->request_start = c->loop->now;
     c->in.len += n;
     c->last_active = c->loop->now;
+    c->tls_trimmed = false;
 }
 
 /* A TLS read returns one record: the socket is drained when its last read
@@ -730,10 +731,13 @@ static void conn_check_timeouts(conn_t *c, int64_t now)
     } else if (backlog == 0) {
         if (now - c->last_active >= cfg->idle_timeout_ms) {
             conn_close(c);
-        } else if (now - c->last_active >= CONN_TRIM_AFTER_MS && (c->in.cap || c->out.cap)) {
+        } else if (now - c->last_active >= CONN_TRIM_AFTER_MS &&
+                   (c->in.cap || c->out.cap || (c->tls && !c->tls_trimmed))) {
             buf_free(&c->in);
             buf_free(&c->out);
             c->in_off = c->out_off = 0;
+            if (c->tls) tls_session_trim(c->tls);
+            c->tls_trimmed = c->tls != NULL;
         }
     }
 }

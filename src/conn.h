@@ -99,6 +99,7 @@ struct conn {
     conn_mode_t mode;  /* CONN_SNIFF until the first byte tells */
     bool settled;      /* its protocol is known and any handshake done */
     tls_session_t *tls; /* HTTPS */
+    bool tls_trimmed;   /* its record buffers released since it last read */
     conn_t *prev, *next; /* the loop's live connections, or its dead list */
 
     buf_t in;

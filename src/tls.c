@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* TLS 1.2: forward secrecy and AEAD only (TLS 1.3's suites are all such). */
 #define TLS_CIPHERS_12                                                                             \
@@ -41,12 +42,102 @@ static int tls_file_readable(const char *file, const char *what, char *err, size
     return 0;
 }
 
+struct tls_session {
+    SSL *ssl;
+    int fd;
+    bool short_read; /* the socket's last read got less than asked, or nothing */
+    bool eof;        /* the socket's last read found the end of its input */
+};
+
+/* The socket under a session is a BIO of ddbd's own rather than OpenSSL's
+ * socket BIO: it sends with MSG_NOSIGNAL (a write to a connection the
+ * client reset must fail with EPIPE, not raise SIGPIPE), it notes a read
+ * that came back short (read-ahead asks for a whole buffer, so a short
+ * one drained the socket), and its controls cost a switch: OpenSSL asks
+ * its BIO a dozen questions per record, and a socket BIO with a callback
+ * to watch its reads answers each through the callback twice. */
+static BIO_METHOD *tls_bio_method;
+
+static int tls_bio_read(BIO *b, char *buf, size_t len, size_t *got)
+{
+    tls_session_t *s = BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    for (;;) {
+        ssize_t n = recv(s->fd, buf, len, 0);
+        if (n > 0) {
+            s->short_read = (size_t)n < len;
+            *got = (size_t)n;
+            return 1;
+        }
+        s->short_read = true;
+        if (n == 0) {
+            s->eof = true; /* told by BIO_CTRL_EOF: the peer closed */
+            return 0;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_retry_read(b);
+        return 0;
+    }
+}
+
+static int tls_bio_write(BIO *b, const char *buf, size_t len, size_t *put)
+{
+    tls_session_t *s = BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    for (;;) {
+        ssize_t n = send(s->fd, buf, len, MSG_NOSIGNAL);
+        if (n >= 0) {
+            *put = (size_t)n;
+            return 1;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_retry_write(b);
+        return 0;
+    }
+}
+
+static long tls_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    (void)num, (void)ptr;
+    switch (cmd) {
+    case BIO_CTRL_FLUSH: return 1; /* nothing is buffered here */
+    case BIO_CTRL_EOF: return ((tls_session_t *)BIO_get_data(b))->eof;
+    default: return 0; /* no kTLS, no pending bytes, nothing else to say */
+    }
+}
+
+static int tls_bio_create(BIO *b)
+{
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+/* The method of the sessions' socket BIO, made once. */
+static bool tls_bio_method_init(void)
+{
+    if (tls_bio_method) return true;
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ddbd socket");
+    if (!m || BIO_meth_set_read_ex(m, tls_bio_read) != 1 ||
+        BIO_meth_set_write_ex(m, tls_bio_write) != 1 || BIO_meth_set_ctrl(m, tls_bio_ctrl) != 1 ||
+        BIO_meth_set_create(m, tls_bio_create) != 1) {
+        BIO_meth_free(m);
+        ERR_clear_error();
+        return false;
+    }
+    tls_bio_method = m;
+    return true;
+}
+
 tls_context_t *tls_context_new(const char *cert_file, const char *key_file, char *err,
                                size_t err_len)
 {
     if (tls_file_readable(cert_file, "TLS certificate", err, err_len) < 0 ||
         tls_file_readable(key_file, "TLS key", err, err_len) < 0)
         return NULL;
+    if (!tls_bio_method_init()) {
+        snprintf(err, err_len, "cannot make a TLS socket method for %s", cert_file);
+        return NULL;
+    }
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) {
         tls_error_text(err, err_len, "cannot make a TLS context for", cert_file);
@@ -60,9 +151,11 @@ tls_context_t *tls_context_new(const char *cert_file, const char *key_file, char
     /* Partial writes: a write returns once a record is out, so output can
      * grow (and move) between the retries of a blocked write.  Read-ahead:
      * one recv takes in every record that has arrived, not 5 bytes and then
-     * the rest.  Released buffers: an idle session holds no 2 x 16 KB. */
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                              SSL_MODE_RELEASE_BUFFERS);
+     * the rest.  The record buffers (about 33 KB) stay while the session is
+     * busy: releasing them after every record (SSL_MODE_RELEASE_BUFFERS)
+     * costs a malloc and a free of each per request; tls_session_trim
+     * releases them once it is idle. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_read_ahead(ctx, 1);
     /* AES-128-GCM first: as safe, and cheaper for small records; the
      * server's order decides. */
@@ -96,37 +189,20 @@ fail:
 
 void tls_context_free(tls_context_t *ctx) { SSL_CTX_free((SSL_CTX *)ctx); }
 
-struct tls_session {
-    SSL *ssl;
-    bool short_read; /* the socket's last read got less than asked, or nothing */
-};
-
-/* Watches the socket reads OpenSSL makes: one that returns less than it
- * asked for (read-ahead asks for a whole buffer) drained the socket. */
-static long tls_bio_watch(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
-                          int ret, size_t *processed)
-{
-    (void)argp, (void)argi, (void)argl;
-    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
-        tls_session_t *s = (tls_session_t *)BIO_get_callback_arg(b);
-        s->short_read = ret <= 0 || (processed && *processed < len);
-    }
-    return ret;
-}
-
 tls_session_t *tls_session_new(tls_context_t *ctx, int fd)
 {
     tls_session_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
+    s->fd = fd;
     s->ssl = SSL_new((SSL_CTX *)ctx);
-    if (!s->ssl || SSL_set_fd(s->ssl, fd) != 1) {
+    BIO *bio = s->ssl ? BIO_new(tls_bio_method) : NULL;
+    if (!bio) {
         ERR_clear_error();
         tls_session_free(s);
         return NULL;
     }
-    BIO *rbio = SSL_get_rbio(s->ssl);
-    BIO_set_callback_arg(rbio, (char *)s);
-    BIO_set_callback_ex(rbio, tls_bio_watch);
+    BIO_set_data(bio, s);
+    SSL_set_bio(s->ssl, bio, bio); /* one reference, for both directions */
     SSL_set_accept_state(s->ssl);
     return s;
 }
@@ -187,6 +263,13 @@ ssize_t tls_session_write(tls_session_t *s, const void *buf, size_t n)
     if (SSL_write_ex(ssl, buf, n, &put) == 1) return (ssize_t)put;
     int r = tls_result(ssl, 0);
     return r == TLS_CLOSED ? TLS_ERROR : r;
+}
+
+void tls_session_trim(tls_session_t *s)
+{
+    /* Never with bytes in the read buffer, not even part of a record: some
+     * OpenSSL 3.0 releases would free a buffer still in use. */
+    if (!SSL_has_pending(s->ssl)) SSL_free_buffers(s->ssl);
 }
 
 void tls_session_close(tls_session_t *s)

@@ -12,7 +12,8 @@
  *
  * The context offers forward-secret AEAD ciphers only (ECDHE with AES-GCM
  * or ChaCha20-Poly1305 for TLS 1.2; TLS 1.3's own suites), refuses
- * renegotiation, and keeps no buffers for idle sessions.
+ * renegotiation.  A busy session keeps its record buffers (about 33 KB);
+ * tls_session_trim releases them when it goes idle.
  */
 #ifndef DDBD_TLS_H
 #define DDBD_TLS_H
@@ -63,6 +64,10 @@ bool tls_session_drained(const tls_session_t *s);
  * a TLS_ value.  After TLS_WANT_*, call again with the same bytes first
  * (more may follow them), from wherever the buffer has moved. */
 ssize_t tls_session_write(tls_session_t *s, const void *buf, size_t n);
+
+/* Releases the session's record buffers if it holds no data in them (an
+ * idle session); its next read or write allocates them again. */
+void tls_session_trim(tls_session_t *s);
 
 /* Sends close_notify if the socket takes it at once (best effort). */
 void tls_session_close(tls_session_t *s);

@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import ssl
+import struct
 import subprocess
 import time
 
@@ -59,8 +60,7 @@ def pki(tmp_path_factory):
 
 def start(tmp_path_factory, pki, *extra):
     data_dir = tmp_path_factory.mktemp("ddbd-tls") if MODE == "disk" else None
-    args = ["--tls-cert", pki["cert"], "--tls-key", pki["key"],
-            "--header-timeout", str(HEADER_TIMEOUT), "--threads", "1"] + list(extra)
+    args = ["--tls-cert", pki["cert"], "--tls-key", pki["key"], "--threads", "1"] + list(extra)
     return Server(data_dir=data_dir, extra_args=args).start()
 
 
@@ -68,6 +68,17 @@ def start(tmp_path_factory, pki, *extra):
 def same_port(tmp_path_factory, pki):
     """HTTP and HTTPS on one port."""
     srv = start(tmp_path_factory, pki)
+    yield srv
+    srv.finish()
+
+
+@pytest.fixture(scope="module")
+def short_timeout(tmp_path_factory, pki):
+    """HTTP and HTTPS on one port, with a header timeout of HEADER_TIMEOUT: a
+    handshake must be complete by then.  Only for the tests of that timeout:
+    elsewhere a client stalled for a second on a loaded machine would fail a
+    test that is not about it."""
+    srv = start(tmp_path_factory, pki, "--header-timeout", str(HEADER_TIMEOUT))
     yield srv
     srv.finish()
 
@@ -146,8 +157,10 @@ def test_boto3_over_https_on_the_tls_port(two_ports, pki):
 
 def test_boto3_rejects_a_server_its_ca_did_not_sign(two_ports, pki):
     srv, tls_port = two_ports
-    with pytest.raises(SSLError):
+    with pytest.raises(SSLError) as e:
         https_client(tls_port, pki["other_ca"]).list_tables()
+    assert "CERTIFICATE_VERIFY_FAILED" in str(e.value)  # the certificate refused, not a cut handshake
+    assert srv.alive()
     assert "TableNames" in https_client(tls_port, pki["ca"]).list_tables()
 
 
@@ -304,9 +317,9 @@ def test_tls_hello_on_the_plain_port_is_refused(two_ports, pki):
     assert "TableNames" in https_client(tls_port, pki["ca"]).list_tables()
 
 
-def test_garbage_after_a_handshake_byte_is_closed(same_port, pki):
+def test_garbage_after_a_handshake_byte_is_closed(short_timeout, pki):
     for junk in (b"\x16\x03\x01\x00\x05hello", b"\x16" + b"\xff" * 300, b"\x16\x03\x03\xff\xff"):
-        s = socket.create_connection(("127.0.0.1", same_port.port), timeout=10)
+        s = socket.create_connection(("127.0.0.1", short_timeout.port), timeout=10)
         try:
             s.sendall(junk)
             s.settimeout(HEADER_TIMEOUT + SLACK + 2)
@@ -322,20 +335,20 @@ def test_garbage_after_a_handshake_byte_is_closed(same_port, pki):
             assert not data.startswith(b"HTTP/")
         finally:
             s.close()
-    assert "TableNames" in https_client(same_port.port, pki["ca"]).list_tables()
+    assert "TableNames" in https_client(short_timeout.port, pki["ca"]).list_tables()
 
 
 @pytest.mark.parametrize("sent", [b"", b"\x16", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"])
-def test_stalled_handshake_closed_at_the_header_timeout(same_port, pki, sent):
+def test_stalled_handshake_closed_at_the_header_timeout(short_timeout, pki, sent):
     """Nothing, the first byte, or a ClientHello cut short: the connection is
     closed once the header timeout has passed, not before, while others are
     served."""
-    s = socket.create_connection(("127.0.0.1", same_port.port), timeout=10)
+    s = socket.create_connection(("127.0.0.1", short_timeout.port), timeout=10)
     try:
         if sent:
             s.sendall(sent)
         t0 = time.monotonic()
-        assert "TableNames" in https_client(same_port.port, pki["ca"]).list_tables()
+        assert "TableNames" in https_client(short_timeout.port, pki["ca"]).list_tables()
         s.settimeout(HEADER_TIMEOUT + SLACK + 3)
         try:
             while s.recv(4096):
@@ -359,6 +372,96 @@ def test_many_tls_connections_at_once(same_port, pki):
     finally:
         for s in socks:
             s.close()
+
+
+def test_client_reset_while_the_server_writes(same_port, pki):
+    """Clients that pipeline requests with large answers over TLS and reset
+    the connection (RST) without reading: the server's writes then fail,
+    and it goes on serving everyone else (no SIGPIPE)."""
+    ctx = tls_context(pki["ca"])
+    # the health check names the Host asked for: ~4 KB per answer, ~120 KB in all
+    req = b"GET / HTTP/1.1\r\nHost: " + b"h" * 4000 + b"\r\n\r\n"
+    for _ in range(10):
+        s = tls_connect(same_port.port, ctx)
+        s.sendall(req * 30)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+        time.sleep(0.05)
+        assert same_port.alive()
+    assert "TableNames" in https_client(same_port.port, pki["ca"]).list_tables()
+
+
+def tls_memory_connect(port, ctx):
+    """A TLS client whose records are bytes in hand (SSLObject over memory
+    BIOs), so that a test can send part of one."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    for _ in range(20):
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            sock.sendall(outgoing.read())
+            data = sock.recv(65536)
+            assert data, "closed during the handshake"
+            incoming.write(data)
+    sock.sendall(outgoing.read())  # the client's Finished
+    return sock, tls, incoming, outgoing
+
+
+def tls_memory_response(sock, tls, incoming):
+    """One HTTP response read through the SSLObject: (status line, body)."""
+    data = b""
+    for _ in range(1000):
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if sep:
+            length = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:")][0]
+            if len(rest) >= length:
+                return head.split(b"\r\n")[0], rest[:length]
+        try:
+            data += tls.read(65536)
+            continue
+        except ssl.SSLWantReadError:
+            pass
+        more = sock.recv(65536)
+        assert more, "closed before a whole response: %r" % data
+        incoming.write(more)
+    raise AssertionError("no whole response: %r" % data)
+
+
+IDLE_TRIM = 10.0  # the server releases an idle connection's buffers after this long
+
+
+def test_idle_tls_connections_served_after_their_buffers_are_released(same_port, pki):
+    """TLS connections idle long enough for the server to release their
+    buffers are served as before; so is one that had sent half a TLS record
+    before it went quiet (its buffer holds that half and must be kept)."""
+    ctx = tls_context(pki["ca"])
+    idle = [tls_connect(same_port.port, ctx) for _ in range(20)]
+    half_sock, half_tls, half_in, half_out = tls_memory_connect(same_port.port, ctx)
+    try:
+        for s in idle:
+            s.sendall(build_request("ListTables", {}))
+            assert read_response(s.makefile("rb")).status == 200
+        half_tls.write(build_request("ListTables", {}))
+        record = half_out.read()
+        half_sock.sendall(record[:len(record) // 2])
+        time.sleep(IDLE_TRIM + 2)  # the trim runs on the timer's next tick
+        half_sock.sendall(record[len(record) // 2:])
+        status, body = tls_memory_response(half_sock, half_tls, half_in)
+        assert status == b"HTTP/1.1 200 OK" and b"TableNames" in body
+        for s in idle:
+            f = s.makefile("rb")
+            for _ in range(3):
+                s.sendall(build_request("ListTables", {}))
+                r = read_response(f)
+                assert r.status == 200 and b"TableNames" in r.body
+    finally:
+        for s in idle:
+            s.close()
+        half_sock.close()
 
 
 # --------------------------------------------------------------------------
