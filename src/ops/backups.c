@@ -149,6 +149,36 @@ typedef struct {
     const json_value_t *throughput, *gsis, *lsis, *sse;
 } restore_request_t;
 
+/* The model constraints of the overrides (required members, ranges), as
+ * CreateTable checks the same shapes, at the overrides' paths. */
+static ddb_error_t *check_override_shapes(arena_t *a, const restore_request_t *r,
+                                          constraint_list_t *cl)
+{
+    ddb_error_t *e = NULL;
+    if (r->throughput) {
+        /* the throughput reader reads a ProvisionedThroughput member */
+        json_member_t *m = arena_alloc(a, sizeof *m);
+        *m = (json_member_t){"ProvisionedThroughput", strlen("ProvisionedThroughput"),
+                             (json_value_t *)r->throughput};
+        json_value_t holder = {.type = JSON_OBJECT};
+        holder.u.object.members = m;
+        holder.u.object.count = 1;
+        catalog_throughput_t pt;
+        if ((e = catalog_read_throughput(a, &holder, "provisionedThroughputOverride", cl, &pt)))
+            return e;
+    }
+    const json_value_t *lists[2] = {r->gsis, r->lsis};
+    static const char *const paths[2] = {"globalSecondaryIndexOverride",
+                                         "localSecondaryIndexOverride"};
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; lists[l] && i < lists[l]->u.array.count; i++) {
+            char path[64];
+            snprintf(path, sizeof path, "%s.%zu.member", paths[l], i + 1);
+            if ((e = catalog_check_index_spec(a, lists[l]->u.array.items[i], path, cl))) return e;
+        }
+    return NULL;
+}
+
 static ddb_error_t *read_restore_request(arena_t *a, const json_value_t *req, restore_request_t *r)
 {
     ddb_error_t *e = NULL;
@@ -162,6 +192,7 @@ static ddb_error_t *read_restore_request(arena_t *a, const json_value_t *req, re
     if (!e) r->gsis = wire_container(a, req, "GlobalSecondaryIndexOverride", WIRE_LIST, &e);
     if (!e) r->lsis = wire_container(a, req, "LocalSecondaryIndexOverride", WIRE_LIST, &e);
     if (!e) r->sse = wire_container(a, req, "SSESpecificationOverride", WIRE_STRUCT, &e);
+    if (!e) e = check_override_shapes(a, r, &cl);
     if (e) return e;
     constraint_name(&cl, r->target, "targetTableName");
     constraint_enum(&cl, r->billing, &ENUM_BILLING_MODE, "billingModeOverride");
