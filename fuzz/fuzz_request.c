@@ -86,6 +86,12 @@ enum {
     E_TRIMMED,
     E_ACCESS_DENIED,
     E_POLICY_NOT_FOUND,
+    E_TABLE_NOT_FOUND,
+    E_TABLE_EXISTS,
+    E_TABLE_IN_USE,
+    E_BACKUP_NOT_FOUND,
+    E_BACKUP_IN_USE,
+    E_BACKUPS_UNAVAILABLE,
 };
 #define BIT(e) (1u << (e))
 /* What a DynamoDB operation may answer beyond a validation or a
@@ -127,6 +133,16 @@ static const struct {
     {TARGET_PREFIX, "GetResourcePolicy", BIT(E_NOT_FOUND) | BIT(E_POLICY_NOT_FOUND)},
     {TARGET_PREFIX, "DeleteResourcePolicy",
      BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT) | BIT(E_POLICY_NOT_FOUND)},
+    /* backups: the fuzzer's server is in memory, so CreateBackup is refused */
+    {TARGET_PREFIX, "CreateBackup",
+     BIT(E_TABLE_NOT_FOUND) | BIT(E_TABLE_IN_USE) | BIT(E_BACKUPS_UNAVAILABLE) |
+         BIT(E_BACKUP_IN_USE) | BIT(E_LIMIT)},
+    {TARGET_PREFIX, "DescribeBackup", BIT(E_BACKUP_NOT_FOUND)},
+    {TARGET_PREFIX, "DeleteBackup", BIT(E_BACKUP_NOT_FOUND) | BIT(E_BACKUP_IN_USE) | BIT(E_LIMIT)},
+    {TARGET_PREFIX, "ListBackups", 0},
+    {TARGET_PREFIX, "RestoreTableFromBackup",
+     BIT(E_TABLE_EXISTS) | BIT(E_TABLE_IN_USE) | BIT(E_BACKUP_NOT_FOUND) | BIT(E_BACKUP_IN_USE) |
+         BIT(E_LIMIT)},
     {TARGET_PREFIX, "DescribeEndpoints", 0},
     {TARGET_PREFIX, "DescribeLimits", 0},
     {STREAMS_PREFIX, "ListStreams", BIT(E_NOT_FOUND)},
@@ -500,6 +516,12 @@ static const char *const error_types[] = {
     "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException",
     "com.amazon.coral.service#AccessDeniedException",
     "com.amazonaws.dynamodb.v20120810#PolicyNotFoundException",
+    "com.amazonaws.dynamodb.v20120810#TableNotFoundException",
+    "com.amazonaws.dynamodb.v20120810#TableAlreadyExistsException",
+    "com.amazonaws.dynamodb.v20120810#TableInUseException",
+    "com.amazonaws.dynamodb.v20120810#BackupNotFoundException",
+    "com.amazonaws.dynamodb.v20120810#BackupInUseException",
+    "com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException",
 };
 
 static bool string_is(const json_value_t *v, const char *s)

@@ -36,7 +36,8 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan",
               "UpdateTimeToLive", "DescribeTimeToLive", "TagResource", "UntagResource",
               "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
-              "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits"]
+              "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
+              "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup"]
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
 PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
 
@@ -61,6 +62,7 @@ NEWER_OPERATIONS = {
 }
 # The ARN of a fixture table (the fuzzer's region and account).
 ARN_S = "arn:aws:dynamodb:us-east-1:000000000000:table/fz_s"
+BACKUP_ARN = ARN_S + "/backup/1700000000000-0123abcd"
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Sid": "reads", "Effect": "Deny", "Principal": {"AWS": "111122223333"},
     "Action": ["dynamodb:GetItem", "dynamodb:Query"], "Resource": "*"}]})
@@ -425,6 +427,35 @@ SEEDS = {
     ],
     "DescribeEndpoints": [("empty", {})],
     "DescribeLimits": [("empty", {})],
+    "CreateBackup": [("fixture", {"TableName": "fz_s", "BackupName": "fz-backup"})],
+    "DescribeBackup": [("unknown", {"BackupArn": BACKUP_ARN})],
+    "DeleteBackup": [("unknown", {"BackupArn": BACKUP_ARN})],
+    "ListBackups": [
+        ("all", {"TableName": "fz_s", "Limit": 10, "TimeRangeLowerBound": 1700000000.5,
+                 "TimeRangeUpperBound": 1900000000, "ExclusiveStartBackupArn": BACKUP_ARN,
+                 "BackupType": "ALL"}),
+        ("empty", {}),
+    ],
+    "RestoreTableFromBackup": [
+        ("overrides", {"TargetTableName": "fz_restored", "BackupArn": BACKUP_ARN,
+                       "BillingModeOverride": "PROVISIONED", "ProvisionedThroughputOverride": ID_PT,
+                       "GlobalSecondaryIndexOverride": [{
+                           "IndexName": "by_g",
+                           "KeySchema": [{"AttributeName": "gh", "KeyType": "HASH"}],
+                           "Projection": {"ProjectionType": "INCLUDE",
+                                          "NonKeyAttributes": ["a"]},
+                           "ProvisionedThroughput": ID_PT}],
+                       "LocalSecondaryIndexOverride": [{
+                           "IndexName": "by_ls",
+                           "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                         {"AttributeName": "ls", "KeyType": "RANGE"}],
+                           "Projection": {"ProjectionType": "INCLUDE",
+                                          "NonKeyAttributes": ["a"]}}],
+                       "SSESpecificationOverride": {"Enabled": True, "SSEType": "KMS",
+                                                    "KMSMasterKeyId": "alias/k"}}),
+        ("drop-indexes", {"TargetTableName": "fz_restored2", "BackupArn": BACKUP_ARN,
+                          "GlobalSecondaryIndexOverride": [], "LocalSecondaryIndexOverride": []}),
+    ],
     "ListStreams": [
         ("table", {"TableName": "fz_s", "Limit": 5, "ExclusiveStartStreamArn": "@STREAM_ARN@"}),
         ("all", {}),

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "backup.h"
 #include "catalog.h"
 #include "index.h"
 #include "janitor.h"
@@ -63,6 +64,12 @@ static const operation_t operations[] = {
               op_get_resource_policy),
     OPERATION(TARGET_PREFIX, "DeleteResourcePolicy", &WIRE_REQUEST_DELETE_RESOURCE_POLICY,
               op_delete_resource_policy),
+    OPERATION(TARGET_PREFIX, "CreateBackup", &WIRE_REQUEST_CREATE_BACKUP, op_create_backup),
+    OPERATION(TARGET_PREFIX, "DescribeBackup", &WIRE_REQUEST_BACKUP_ARN, op_describe_backup),
+    OPERATION(TARGET_PREFIX, "DeleteBackup", &WIRE_REQUEST_BACKUP_ARN, op_delete_backup),
+    OPERATION(TARGET_PREFIX, "ListBackups", &WIRE_REQUEST_LIST_BACKUPS, op_list_backups),
+    OPERATION(TARGET_PREFIX, "RestoreTableFromBackup", &WIRE_REQUEST_RESTORE_TABLE_FROM_BACKUP,
+              op_restore_table_from_backup),
     OPERATION(TARGET_PREFIX, "DescribeEndpoints", &WIRE_REQUEST_EMPTY, op_describe_endpoints),
     OPERATION(TARGET_PREFIX, "DescribeLimits", &WIRE_REQUEST_EMPTY, op_describe_limits),
     OPERATION(STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams),
@@ -136,7 +143,8 @@ static int load_catalog(MDB_txn *txn, void *arg)
     return rc ? rc : catalog_load(txn);
 }
 
-/* Index backfills and expiry-index fills cut short by a stop resume. */
+/* Index backfills, expiry-index fills and restores cut short by a stop
+ * resume. */
 static void resume_backfills(void)
 {
     arena_t *a = arena_new(0);
@@ -144,7 +152,12 @@ static void resume_backfills(void)
     bool more;
     size_t n = catalog_list(a, NULL, SIZE_MAX, &names, &more);
     for (size_t i = 0; i < n; i++) {
-        table_t *t = catalog_acquire(names[i], strlen(names[i]));
+        table_t *t = catalog_acquire_any(names[i], strlen(names[i]));
+        if (t && t->restoring) {
+            backup_restore_start(t, false);
+            catalog_release(t);
+            continue;
+        }
         for (size_t k = 0; t && k < t->index_count; k++)
             if (t->indexes[k].status == INDEX_CREATING) index_backfill_start(t, t->indexes[k].name);
         if (t && t->ttl_attribute && !t->ttl_filled) ttl_fill_start(t);
@@ -157,6 +170,7 @@ int api_open(const api_config_t *cfg)
 {
     catalog_init(cfg->region);
     if (storage_open(cfg->data_dir, cfg->in_memory, cfg->storage_map_size) != 0) return -1;
+    if (backup_store_open(cfg->data_dir, cfg->in_memory) != 0) return -1;
     storage_on_rollback(streams_resync);
     int rc = storage_run_sync(load_catalog, (void *)cfg);
     if (rc) {
@@ -178,6 +192,7 @@ int api_open(const api_config_t *cfg)
 void api_close(void)
 {
     janitor_stop();
+    backup_store_close();
     storage_close();
     streams_shutdown();
     catalog_shutdown();

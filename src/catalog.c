@@ -726,6 +726,18 @@ ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool store
         if ((n = wire_member(req, "TimeToLiveChanged")) && n->type == JSON_NUMBER)
             t->ttl_changed = strtod(n->u.str.ptr, NULL);
         wire_bool(a, req, "TimeToLiveFilled", &t->ttl_filled, &e);
+        const json_value_t *rs = wire_member(req, "Restore");
+        if (rs && rs->type == JSON_OBJECT) {
+            t->restoring = true;
+            if (wire_string(a, rs, "BackupArn", &s, &len, &e))
+                t->restore_backup_arn = dup_str(ta, s);
+            if (wire_string(a, rs, "SourceTableArn", &s, &len, &e))
+                t->restore_source_arn = dup_str(ta, s);
+            if ((n = wire_member(rs, "Time")) && n->type == JSON_NUMBER)
+                t->restore_time = strtod(n->u.str.ptr, NULL);
+            if ((n = wire_member(rs, "Offset")) && n->type == JSON_NUMBER)
+                t->restore_offset = strtoull(n->u.str.ptr, NULL, 10);
+        }
     }
     if (!t->id) new_uuid(ta, &t->id);
     if (!t->created) t->created = clock_now_seconds();
@@ -918,6 +930,14 @@ void catalog_table_render_definition(buf_t *b, const table_t *t)
     }
     if (t->ttl_changed) buf_printf(b, ",\"TimeToLiveChanged\":%.3f", t->ttl_changed);
     if (t->ttl_filled) buf_append_str(b, ",\"TimeToLiveFilled\":true");
+    if (t->restoring) {
+        buf_append_str(b, ",\"Restore\":{");
+        put_str(b, "BackupArn", t->restore_backup_arn);
+        buf_putc(b, ',');
+        put_str(b, "SourceTableArn", t->restore_source_arn);
+        buf_printf(b, ",\"Time\":%.3f,\"Offset\":%llu}", t->restore_time,
+                   (unsigned long long)t->restore_offset);
+    }
     buf_putc(b, ',');
     render_tags(b, t);
     render_policies(b, t);
@@ -1173,7 +1193,80 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
         if (any) buf_putc(b, ']');
     }
     render_settings(b, t);
+    if (t->restoring) {
+        buf_append_str(b, ",\"RestoreSummary\":{");
+        put_str(b, "SourceBackupArn", t->restore_backup_arn);
+        buf_putc(b, ',');
+        put_str(b, "SourceTableArn", t->restore_source_arn);
+        buf_printf(b, ",\"RestoreDateTime\":%.3f,\"RestoreInProgress\":true}", t->restore_time);
+    }
     buf_putc(b, '}');
+}
+
+void catalog_table_render_backup_source(buf_t *b, const table_t *t, const stats_t *s)
+{
+    buf_append_str(b, "\"SourceTableDetails\":{");
+    put_str(b, "TableName", t->name);
+    buf_putc(b, ',');
+    put_str(b, "TableId", t->id);
+    buf_append_str(b, ",\"TableArn\":\"");
+    catalog_table_arn(t, b);
+    buf_printf(b, "\",\"TableSizeBytes\":%llu,", (unsigned long long)s->bytes);
+    render_key_schema(b, &t->keys);
+    buf_printf(b, ",\"TableCreationDateTime\":%.3f,", t->created);
+    buf_printf(b, "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":%lld,\"WriteCapacityUnits\":%lld}",
+               (long long)(t->pay_per_request ? 0 : t->rcu),
+               (long long)(t->pay_per_request ? 0 : t->wcu));
+    buf_printf(b, ",\"ItemCount\":%llu,", (unsigned long long)s->items);
+    put_str(b, "BillingMode", t->pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED");
+    buf_append_str(b, "},\"SourceTableFeatureDetails\":{");
+    bool first = true;
+    for (int global = 0; global < 2; global++) {
+        bool any = false;
+        for (size_t i = 0; i < t->index_count; i++) {
+            const index_def_t *ix = &t->indexes[i];
+            if (ix->global != global) continue;
+            if (!any) buf_append_str(b, first ? "" : ",");
+            buf_append_str(b, any ? ",{" : global ? "\"GlobalSecondaryIndexes\":[{"
+                                                  : "\"LocalSecondaryIndexes\":[{");
+            any = true;
+            first = false;
+            put_str(b, "IndexName", ix->name);
+            buf_putc(b, ',');
+            render_key_schema(b, &ix->keys);
+            buf_putc(b, ',');
+            render_projection(b, ix);
+            if (global)
+                buf_printf(b, ",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":%lld,"
+                              "\"WriteCapacityUnits\":%lld}",
+                           (long long)(t->pay_per_request ? 0 : ix->rcu),
+                           (long long)(t->pay_per_request ? 0 : ix->wcu));
+            buf_putc(b, '}');
+        }
+        if (any) buf_putc(b, ']');
+    }
+    if (t->stream_enabled) {
+        buf_append_str(b, first ? "" : ",");
+        buf_append_str(b, "\"StreamDescription\":{\"StreamEnabled\":true,");
+        put_str(b, "StreamViewType", t->stream_view_type);
+        buf_putc(b, '}');
+        first = false;
+    }
+    buf_append_str(b, first ? "" : ",");
+    buf_append_str(b, "\"TimeToLiveDescription\":{");
+    if (t->ttl_attribute) {
+        buf_append_str(b, "\"TimeToLiveStatus\":\"ENABLED\",");
+        put_str(b, "AttributeName", t->ttl_attribute);
+    } else {
+        buf_append_str(b, "\"TimeToLiveStatus\":\"DISABLED\"");
+    }
+    buf_putc(b, '}');
+    if (t->sse_enabled) {
+        buf_append_str(b, ",\"SSEDescription\":{\"Status\":\"ENABLED\",");
+        put_str(b, "SSEType", t->sse_type);
+        buf_putc(b, '}');
+    }
+    buf_append_str(b, "}");
 }
 
 void catalog_table_render_deleting(buf_t *b, const table_t *t, const catalog_stats_t *stats)
@@ -1218,7 +1311,7 @@ static size_t find_slot(const char *name, size_t len, bool *found)
     return lo;
 }
 
-table_t *catalog_acquire(const char *name, size_t len)
+table_t *catalog_acquire_any(const char *name, size_t len)
 {
     pthread_rwlock_rdlock(&reg.lock);
     bool found;
@@ -1226,6 +1319,16 @@ table_t *catalog_acquire(const char *name, size_t len)
     table_t *t = found ? reg.tables[i] : NULL;
     if (t) atomic_fetch_add(&t->refs, 1);
     pthread_rwlock_unlock(&reg.lock);
+    return t;
+}
+
+table_t *catalog_acquire(const char *name, size_t len)
+{
+    table_t *t = catalog_acquire_any(name, len);
+    if (t && t->restoring) {
+        catalog_release(t);
+        return NULL;
+    }
     return t;
 }
 
@@ -1242,7 +1345,7 @@ void catalog_release(table_t *t)
 
 bool catalog_exists(const char *name)
 {
-    table_t *t = catalog_acquire(name, strlen(name));
+    table_t *t = catalog_acquire_any(name, strlen(name));
     catalog_release(t);
     return t != NULL;
 }

@@ -110,6 +110,14 @@ typedef struct table {
     bool deletion_protection;
     const char *table_class;
 
+    /* Being filled from a backup (backup.h): CREATING, invisible to item
+     * operations, until its items are in.  restore_offset (writer thread
+     * only) is where the fill resumes, stored with each step. */
+    bool restoring;
+    const char *restore_backup_arn, *restore_source_arn;
+    double restore_time;
+    uint64_t restore_offset;
+
     char dbi_name[40];
     MDB_dbi dbi;
     /* Tables with LSIs: bytes per item collection (partition key), keyed by
@@ -192,6 +200,10 @@ table_t *catalog_table_clone(const table_t *t);
  * of every index both have (an index only copy has keeps status CREATING and
  * no DBI yet). */
 void catalog_table_adopt(table_t *copy, const table_t *from);
+/* What a backup says of its source table: "SourceTableDetails":{...},
+ * "SourceTableFeatureDetails":{...} with the counts s. */
+void catalog_table_render_backup_source(buf_t *b, const table_t *t, const stats_t *s);
+
 /* Put new_version in old's place in the registry (writer thread). */
 void catalog_replace(table_t *old, table_t *new_version);
 /* The newest version of a table (writer thread). */
@@ -219,8 +231,10 @@ const char *catalog_region(void);
  * written before they were, where every table and index is counted once
  * and the counts stored. */
 int catalog_load(MDB_txn *txn);
-/* A live table by name with a reference held, or NULL. */
+/* A live table by name with a reference held, or NULL; a table being
+ * restored is not live yet (catalog_acquire_any finds it too). */
 table_t *catalog_acquire(const char *name, size_t len);
+table_t *catalog_acquire_any(const char *name, size_t len);
 void catalog_release(table_t *t);
 /* One more reference to a table the caller already holds. */
 void catalog_retain(table_t *t);

@@ -47,6 +47,16 @@ static const struct {
                               false},
     [ERR_DUPLICATE_ITEM] = {"com.amazonaws.dynamodb.v20120810#DuplicateItemException", 400,
                             false},
+    [ERR_TABLE_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#TableNotFoundException", 400,
+                             false},
+    [ERR_TABLE_ALREADY_EXISTS] =
+        {"com.amazonaws.dynamodb.v20120810#TableAlreadyExistsException", 400, false},
+    [ERR_TABLE_IN_USE] = {"com.amazonaws.dynamodb.v20120810#TableInUseException", 400, false},
+    [ERR_BACKUP_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#BackupNotFoundException", 400,
+                              false},
+    [ERR_BACKUP_IN_USE] = {"com.amazonaws.dynamodb.v20120810#BackupInUseException", 400, false},
+    [ERR_CONTINUOUS_BACKUPS_UNAVAILABLE] =
+        {"com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException", 400, false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
 };
 
@@ -1992,4 +2002,89 @@ ddb_error_t *err_partiql_not_projected(arena_t *a, const char *index, const char
 {
     return err_invalid_parameter(a, "Global secondary index %s does not project [%s]", index,
                                  names);
+}
+
+/* --- backups ---------------------------------------------------------------------------- */
+
+ddb_error_t *err_backup_table_not_found(arena_t *a, const char *table)
+{
+    return ddb_error_new(a, ERR_TABLE_NOT_FOUND, "Table not found: %s", table);
+}
+
+/* The service always keeps data; its nearest error for "no backups here"
+ * is the one it gives while backups are not yet enabled for a table. */
+ddb_error_t *err_backups_unavailable(arena_t *a, const char *table)
+{
+    return ddb_error_new(a, ERR_CONTINUOUS_BACKUPS_UNAVAILABLE,
+                         "Backups are not available for the table: %s. This server keeps no "
+                         "data (--in-memory)",
+                         table);
+}
+
+ddb_error_t *err_backup_arn_invalid(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid Backup ARN");
+}
+
+ddb_error_t *err_restore_backup_arn_invalid(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid Request: BackupArn is not valid");
+}
+
+ddb_error_t *err_backup_not_found(arena_t *a, const char *arn)
+{
+    return ddb_error_new(a, ERR_BACKUP_NOT_FOUND, "Backup not found: %s", arn);
+}
+
+ddb_error_t *err_backup_in_use(arena_t *a, const char *arn)
+{
+    return ddb_error_new(a, ERR_BACKUP_IN_USE,
+                         "Backup is being used to restore a table: %s", arn);
+}
+
+ddb_error_t *err_backup_time_range(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "One or more parameter values were invalid: Time range lower bound "
+                         "must be less than or equal to upper bound");
+}
+
+ddb_error_t *err_restore_target_exists(arena_t *a, const char *table)
+{
+    return ddb_error_new(a, ERR_TABLE_ALREADY_EXISTS, "Table already exists: %s", table);
+}
+
+ddb_error_t *err_restore_target_in_use(arena_t *a, const char *table)
+{
+    return ddb_error_new(a, ERR_TABLE_IN_USE, "Table is being restored: %s", table);
+}
+
+ddb_error_t *err_restore_index_unknown(arena_t *a, const char *index)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Index %s does not match a secondary index that "
+                         "existed in the source table and cannot be created during the restore "
+                         "operation",
+                         index);
+}
+
+ddb_error_t *err_restore_throughput_on_demand(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Cannot override ProvisionedThroughput if BillingMode "
+                         "is overridden to PAY_PER_REQUEST");
+}
+
+ddb_error_t *err_restore_throughput_required(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Must override ProvisionedThroughput if BillingMode is "
+                         "overridden to PROVISIONED");
+}
+
+ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Cannot override ProvisionedThroughput unless "
+                         "BillingMode is PROVISIONED");
 }

@@ -40,6 +40,12 @@ typedef enum {
     ERR_TRIMMED_DATA_ACCESS,
     ERR_POLICY_NOT_FOUND,
     ERR_DUPLICATE_ITEM,
+    ERR_TABLE_NOT_FOUND,
+    ERR_TABLE_ALREADY_EXISTS,
+    ERR_TABLE_IN_USE,
+    ERR_BACKUP_NOT_FOUND,
+    ERR_BACKUP_IN_USE,
+    ERR_CONTINUOUS_BACKUPS_UNAVAILABLE,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -525,5 +531,23 @@ ddb_error_t *err_partiql_next_token_invalid(arena_t *a);
 ddb_error_t *err_partiql_next_token_other(arena_t *a);
 /* "Global secondary index <idx> does not project [a, b]" */
 ddb_error_t *err_partiql_not_projected(arena_t *a, const char *index, const char *names);
+/* On-demand backups and restores. */
+ddb_error_t *err_backup_table_not_found(arena_t *a, const char *table);
+/* Backups need a data directory (--in-memory keeps nothing). */
+ddb_error_t *err_backups_unavailable(arena_t *a, const char *table);
+ddb_error_t *err_backup_arn_invalid(arena_t *a);
+ddb_error_t *err_restore_backup_arn_invalid(arena_t *a);
+ddb_error_t *err_backup_not_found(arena_t *a, const char *arn);
+ddb_error_t *err_backup_in_use(arena_t *a, const char *arn);
+ddb_error_t *err_backup_time_range(arena_t *a);
+ddb_error_t *err_restore_target_exists(arena_t *a, const char *table);
+ddb_error_t *err_restore_target_in_use(arena_t *a, const char *table);
+ddb_error_t *err_restore_index_unknown(arena_t *a, const char *index);
+/* ProvisionedThroughputOverride against BillingModeOverride: with
+ * PAY_PER_REQUEST, missing with PROVISIONED, given while the billing mode
+ * stays PAY_PER_REQUEST. */
+ddb_error_t *err_restore_throughput_on_demand(arena_t *a);
+ddb_error_t *err_restore_throughput_required(arena_t *a);
+ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a);
 
 #endif

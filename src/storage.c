@@ -404,6 +404,25 @@ void storage_read_end(MDB_txn *txn)
     pthread_rwlock_unlock(&st.dbi_lock);
 }
 
+MDB_txn *storage_snapshot_begin(void)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(st.env, NULL, MDB_RDONLY, &txn);
+    if (rc) {
+        log_error("snapshot transaction: %s", mdb_strerror(rc));
+        return NULL;
+    }
+    return txn;
+}
+
+void storage_snapshot_end(MDB_txn *txn)
+{
+    if (txn) mdb_txn_abort(txn);
+}
+
+void storage_dbi_hold(void) { pthread_rwlock_rdlock(&st.dbi_lock); }
+void storage_dbi_free(void) { pthread_rwlock_unlock(&st.dbi_lock); }
+
 void storage_read_slot_free(MDB_txn **slot)
 {
     if (*slot) mdb_txn_abort(*slot);

@@ -116,6 +116,17 @@ MDB_txn *storage_read_begin(MDB_txn **slot);
 void storage_read_end(MDB_txn *txn);
 void storage_read_slot_free(MDB_txn **slot);
 
+/* A read snapshot of its own for a long bounded copy (a backup): it stays
+ * on one committed state until ended, on any one thread at a time, and
+ * never blocks the writer; while it lives, LMDB cannot reuse the pages it
+ * sees, so the copy must not dawdle.  NULL on an LMDB error (logged).  Use
+ * DBI handles with it only between storage_dbi_hold and storage_dbi_free
+ * (a DeleteTable closes the handles of the DBIs it drops). */
+MDB_txn *storage_snapshot_begin(void);
+void storage_snapshot_end(MDB_txn *txn);
+void storage_dbi_hold(void);
+void storage_dbi_free(void);
+
 /* Synchronous write transaction for start-up work (before the writer runs
  * concurrently with anything), or on the writer thread between its own
  * transactions (a done() opening again the DBIs a failed transaction

@@ -40,6 +40,7 @@ typedef enum {
     WIRE_MAP,
     WIRE_STRUCT,
     WIRE_ATTRIBUTE_VALUE,
+    WIRE_TIMESTAMP, /* epoch seconds, a JSON number */
 } wire_type_t;
 
 /* NULL if j (non-NULL, not JSON null) has the JSON shape of `want`, else the
@@ -102,7 +103,8 @@ extern const wire_shape_t WIRE_REQUEST_CREATE_TABLE, WIRE_REQUEST_TABLE_NAME,
     WIRE_REQUEST_GET_SHARD_ITERATOR, WIRE_REQUEST_GET_RECORDS, WIRE_REQUEST_TAG_RESOURCE,
     WIRE_REQUEST_UNTAG_RESOURCE, WIRE_REQUEST_LIST_TAGS_OF_RESOURCE,
     WIRE_REQUEST_PUT_RESOURCE_POLICY, WIRE_REQUEST_RESOURCE_ARN,
-    WIRE_REQUEST_DELETE_RESOURCE_POLICY, WIRE_REQUEST_EMPTY;
+    WIRE_REQUEST_DELETE_RESOURCE_POLICY, WIRE_REQUEST_EMPTY, WIRE_REQUEST_CREATE_BACKUP,
+    WIRE_REQUEST_BACKUP_ARN, WIRE_REQUEST_LIST_BACKUPS, WIRE_REQUEST_RESTORE_TABLE_FROM_BACKUP;
 /* Check every member of req, at every depth and in document order, against
  * its declared type, as the service does before validating anything: the
  * first mismatch as a SerializationException, or NULL.  Unknown members

@@ -37,6 +37,7 @@ static const wire_shape_t BOOLEAN = {WIRE_BOOLEAN, NULL, NULL};
 static const wire_shape_t LONG = {WIRE_LONG, NULL, NULL};
 static const wire_shape_t INTEGER = {WIRE_INTEGER, NULL, NULL};
 static const wire_shape_t BLOB = {WIRE_BLOB, NULL, NULL};
+static const wire_shape_t TIMESTAMP = {WIRE_TIMESTAMP, NULL, NULL};
 
 /* AttributeValue nests through M and L. */
 static const wire_shape_t ATTRIBUTE_VALUE;
@@ -233,6 +234,26 @@ const wire_shape_t WIRE_REQUEST_RESOURCE_ARN = {WIRE_STRUCT, NULL,
 const wire_shape_t WIRE_REQUEST_DELETE_RESOURCE_POLICY = {
     WIRE_STRUCT, NULL, FIELDS({"ResourceArn", &STRING}, {"ExpectedRevisionId", &STRING})};
 
+/* On-demand backups. */
+const wire_shape_t WIRE_REQUEST_CREATE_BACKUP = {
+    WIRE_STRUCT, NULL, FIELDS({"TableName", &STRING}, {"BackupName", &STRING})};
+const wire_shape_t WIRE_REQUEST_BACKUP_ARN = {WIRE_STRUCT, NULL, FIELDS({"BackupArn", &STRING})};
+const wire_shape_t WIRE_REQUEST_LIST_BACKUPS = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TableName", &STRING}, {"Limit", &INTEGER}, {"TimeRangeLowerBound", &TIMESTAMP},
+           {"TimeRangeUpperBound", &TIMESTAMP}, {"ExclusiveStartBackupArn", &STRING},
+           {"BackupType", &STRING})};
+const wire_shape_t WIRE_REQUEST_RESTORE_TABLE_FROM_BACKUP = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TargetTableName", &STRING}, {"BackupArn", &STRING}, {"BillingModeOverride", &STRING},
+           {"GlobalSecondaryIndexOverride", LIST_OF(&GSI)},
+           {"LocalSecondaryIndexOverride",
+            LIST_OF(STRUCT({"IndexName", &STRING}, {"KeySchema", &KEY_SCHEMA},
+                           {"Projection", &PROJECTION}))},
+           {"ProvisionedThroughputOverride", &THROUGHPUT},
+           {"OnDemandThroughputOverride", &ON_DEMAND}, {"SSESpecificationOverride", &SSE},
+           {"VectorIndexOverride", LIST_OF(STRUCT({"IndexName", &STRING}))})};
+
 /* DescribeEndpoints, DescribeLimits: no members. */
 const wire_shape_t WIRE_REQUEST_EMPTY = {WIRE_STRUCT, NULL, (const wire_field_t[]){{NULL, NULL}}};
 
@@ -286,6 +307,7 @@ static ddb_error_t *check(arena_t *a, const json_value_t *j, const wire_shape_t 
         [WIRE_MAP] = 1u << JSON_OBJECT,
         [WIRE_STRUCT] = 1u << JSON_OBJECT,
         [WIRE_ATTRIBUTE_VALUE] = 1u << JSON_OBJECT,
+        [WIRE_TIMESTAMP] = 1u << JSON_NUMBER,
     };
     ddb_error_t *e;
     if (!(accepts[s->type] & 1u << j->type)) {

@@ -175,6 +175,13 @@ api_result_t op_put_resource_policy(api_call_t *call, const json_value_t *req);
 api_result_t op_get_resource_policy(api_call_t *call, const json_value_t *req);
 api_result_t op_delete_resource_policy(api_call_t *call, const json_value_t *req);
 
+/* backups.c: on-demand backups */
+api_result_t op_create_backup(api_call_t *call, const json_value_t *req);
+api_result_t op_describe_backup(api_call_t *call, const json_value_t *req);
+api_result_t op_delete_backup(api_call_t *call, const json_value_t *req);
+api_result_t op_list_backups(api_call_t *call, const json_value_t *req);
+api_result_t op_restore_table_from_backup(api_call_t *call, const json_value_t *req);
+
 /* endpoints.c */
 api_result_t op_describe_endpoints(api_call_t *call, const json_value_t *req);
 api_result_t op_describe_limits(api_call_t *call, const json_value_t *req);

@@ -141,14 +141,14 @@ api_result_t op_describe_table(api_call_t *call, const json_value_t *req)
     const char *name;
     ddb_error_t *e = read_table_name(call, req, &name);
     if (e) return op_reply_error(call, e);
-    table_t *t = catalog_acquire(name, strlen(name));
+    table_t *t = catalog_acquire_any(name, strlen(name));
     if (!t) return op_reply_error(call, err_table_not_found(call->arena, name));
     catalog_stats_t stats;
     MDB_txn *txn = op_read_begin(call);
     int rc = txn ? catalog_table_read_stats(txn, call->arena, t, &stats) : MDB_PANIC;
     if (txn) op_read_end(call, txn);
     if (rc) e = err_internal(call->arena);
-    else reply_description(call, "Table", t, "ACTIVE", &stats);
+    else reply_description(call, "Table", t, t->restoring ? "CREATING" : "ACTIVE", &stats);
     catalog_release(t);
     return e ? op_reply_error(call, e) : API_DONE;
 }
@@ -207,8 +207,12 @@ api_result_t op_delete_table(api_call_t *call, const json_value_t *req)
     const char *name;
     ddb_error_t *e = read_table_name(call, req, &name);
     if (e) return op_reply_error(call, e);
-    table_t *t = catalog_acquire(name, strlen(name));
+    table_t *t = catalog_acquire_any(name, strlen(name));
     if (!t) return op_reply_error(call, err_table_not_found(call->arena, name));
+    if (t->restoring) {
+        catalog_release(t);
+        return op_reply_error(call, err_table_in_use(call->arena, name, "created"));
+    }
     if (t->deletion_protection) {
         catalog_release(t);
         return op_reply_error(call, err_deletion_protected(call->arena));

@@ -46,10 +46,13 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan",
               "UpdateTimeToLive", "DescribeTimeToLive", "TagResource", "UntagResource",
               "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
-              "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits"] + STREAMS_OPERATIONS
+              "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
+              "DescribeBackup", "DeleteBackup", "ListBackups",
+              "RestoreTableFromBackup"] + STREAMS_OPERATIONS
 READ_ONLY = {"DescribeTable", "ListTables", "GetItem", "BatchGetItem", "TransactGetItems",
              "Query", "Scan", "DescribeTimeToLive", "ListTagsOfResource",
-             "DescribeEndpoints", "DescribeLimits"} | set(STREAMS_OPERATIONS)
+             "DescribeEndpoints", "DescribeLimits", "DescribeBackup",
+             "ListBackups"} | set(STREAMS_OPERATIONS)
 # Members this server refuses as not implemented yet: whatever they hold,
 # the answer is that refusal, so their paths say nothing.
 UNSUPPORTED_SEEDS = {"UpdateTable-replicas", "UpdateTable-sse"}
@@ -61,7 +64,10 @@ SEMANTIC = {VAL, "ResourceNotFoundException", "ResourceInUseException",
             "ConditionalCheckFailedException", "TransactionCanceledException",
             "LimitExceededException", "IdempotentParameterMismatchException",
             "ItemCollectionSizeLimitExceededException", "ExpiredIteratorException",
-            "TrimmedDataAccessException", "AccessDeniedException", "PolicyNotFoundException"}
+            "TrimmedDataAccessException", "AccessDeniedException", "PolicyNotFoundException",
+            "TableNotFoundException", "TableAlreadyExistsException", "TableInUseException",
+            "BackupNotFoundException", "BackupInUseException",
+            "ContinuousBackupsUnavailableException"}
 MESSAGE_FIELD = {SER: "Message", "AccessDeniedException": "Message", "TransactionCanceledException": "Message",
                  "IdempotentParameterMismatchException": "Message"}
 
@@ -105,7 +111,7 @@ FIXTURES = {
                  ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}),
 }
 # Seeds of read-only operations that name what does not exist.
-EXPECTED_TO_FAIL = {"DescribeTable-missing", "GetResourcePolicy-table"}
+EXPECTED_TO_FAIL = {"DescribeTable-missing", "GetResourcePolicy-table", "DescribeBackup-unknown"}
 # Tables the seeds create (CreateTable) or expect to be missing.
 CREATED = ["fz_new", "fz_new2", "fz_new3"]
 

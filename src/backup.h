@@ -1,0 +1,100 @@
+/* backup: on-demand backups of tables, and the restores that read them.
+ *
+ * Where backups live: one directory per backup under <data-dir>/backups/,
+ * named by the backup's id ("<13-digit epoch ms>-<8 hex>"), holding
+ *   items        the table's items at the backup's instant, in key order:
+ *                records u32 key length | u32 value length | key | value
+ *                (big-endian lengths; key and value as the table DBI holds
+ *                them: keycodec table key, value_item_encode item)
+ *   backup.json  written last (fsync'd, then renamed into place): ARN,
+ *                name, source table identity, creation time, counts, the
+ *                byte length and CRC-32 of `items`, and the source table's
+ *                definition (catalog JSON, so indexes are rebuilt on
+ *                restore by the CreateTable parser's rules).
+ * A directory without backup.json is a backup that never finished (a stop
+ * or kill -9 during the copy): dropped at the next start.  Files rather
+ * than the main LMDB environment: a backup outlives its table and is
+ * deleted by removing a directory (its space comes back at once, no
+ * free-list growth in the data file), the copy writes one sequential file
+ * at disk speed without passing through the writer, and the same stream
+ * of records serves a point-in-time base snapshot or an export later.
+ *
+ * Consistency: CreateBackup opens an LMDB read snapshot on the request's
+ * thread, so the backup holds exactly the writes committed (hence
+ * acknowledged) before the request was read, and none sent after its
+ * response.  A copy thread then walks the table in that one snapshot in
+ * chunks, taking the DBI lock only around each chunk; writes never wait
+ * for it.  The snapshot stays open only while the copy runs (pages it
+ * sees are not reused meanwhile), and ends before the metadata is written.
+ * A DeleteTable during the copy ends it: the backup is dropped.
+ *
+ * Restore: RestoreTableFromBackup creates the new table with `restoring`
+ * set (TableStatus CREATING, item operations do not see it), then a
+ * background job of the writer (storage_job_t) puts the backup's items in
+ * bounded steps through the usual counts and index maintenance; each step
+ * stores its resume offset in the table's definition in the same
+ * transaction, so a restore cut short by a stop or kill -9 resumes where
+ * its last committed step ended.  While a restore reads a backup, the
+ * backup cannot be deleted (BackupInUseException).
+ *
+ * In-memory mode keeps no backups: CreateBackup is refused.
+ */
+#ifndef DDBD_BACKUP_H
+#define DDBD_BACKUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "catalog.h"
+#include "errors.h"
+
+typedef struct backup backup_t;
+
+/* Find the backups under data_dir (dropping unfinished ones); none and no
+ * directory in memory.  0 or -1 (logged). */
+int backup_store_open(const char *data_dir, bool in_memory);
+/* Stop copies in progress (their backups are dropped) and forget all. */
+void backup_store_close(void);
+/* Whether backups can be taken (a data directory). */
+bool backup_store_enabled(void);
+
+/* Take a backup named name of t now: its snapshot is opened before this
+ * returns, the copy runs on.  Renders {"BackupDetails":{...}} into out. */
+ddb_error_t *backup_create(arena_t *a, table_t *t, const char *name, buf_t *out);
+
+/* A backup by ARN with a reference held, or NULL. */
+backup_t *backup_acquire(const char *arn);
+void backup_release(backup_t *b);
+/* Whether text has the shape of a backup ARN of this server's region. */
+bool backup_arn_valid(const char *arn);
+
+/* {"BackupDescription":{...}} of b. */
+void backup_render_description(buf_t *out, backup_t *b);
+/* Delete b (renders its description, status DELETED): BackupInUse while a
+ * restore reads it or it is still being created. */
+ddb_error_t *backup_delete(arena_t *a, backup_t *b, buf_t *out);
+
+/* ListBackups: the summaries of the backups of table (NULL: all) created in
+ * [lower_ms, upper_ms), after the backup named start_arn (NULL: from the
+ * first), at most limit, rendered as the response object. */
+void backup_list_render(buf_t *out, const char *table, int64_t lower_ms, int64_t upper_ms,
+                        const char *start_arn, size_t limit);
+
+/* What a restore needs of b: the source definition (catalog JSON) and
+ * the source table's ARN, copied into a. */
+const char *backup_definition(const backup_t *b);
+const char *backup_table_arn(const backup_t *b);
+const char *backup_arn(const backup_t *b);
+/* Mark b read by one more restore: BackupInUse if it is not AVAILABLE. */
+ddb_error_t *backup_restore_begin(arena_t *a, backup_t *b);
+void backup_restore_end(backup_t *b);
+
+/* Fill t (restoring, published) from the backup its definition names, in
+ * background steps, from its stored offset; the restore count of that
+ * backup is taken over from the caller when `begun`, else taken here (a
+ * restore resumed at start-up).  Takes its own reference to t. */
+void backup_restore_start(table_t *t, bool begun);
+
+#endif
