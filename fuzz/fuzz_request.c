@@ -92,6 +92,7 @@ enum {
     E_BACKUP_NOT_FOUND,
     E_BACKUP_IN_USE,
     E_BACKUPS_UNAVAILABLE,
+    E_DUPLICATE_ITEM,
 };
 #define BIT(e) (1u << (e))
 /* What a DynamoDB operation may answer beyond a validation or a
@@ -120,6 +121,8 @@ static const struct {
     {TARGET_PREFIX, "TransactGetItems", TABLE_ERRORS},
     {TARGET_PREFIX, "Query", TABLE_ERRORS},
     {TARGET_PREFIX, "Scan", TABLE_ERRORS},
+    /* PartiQL: an INSERT of an existing key is DuplicateItemException */
+    {TARGET_PREFIX, "ExecuteStatement", TABLE_ERRORS | BIT(E_DUPLICATE_ITEM)},
     {TARGET_PREFIX, "UpdateTimeToLive", BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT)},
     {TARGET_PREFIX, "DescribeTimeToLive", BIT(E_NOT_FOUND)},
     /* tags: a foreign account's ARN is AccessDeniedException */
@@ -522,6 +525,7 @@ static const char *const error_types[] = {
     "com.amazonaws.dynamodb.v20120810#BackupNotFoundException",
     "com.amazonaws.dynamodb.v20120810#BackupInUseException",
     "com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException",
+    "com.amazonaws.dynamodb.v20120810#DuplicateItemException",
 };
 
 static bool string_is(const json_value_t *v, const char *s)

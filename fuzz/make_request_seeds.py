@@ -34,8 +34,8 @@ STREAMS_MODEL = BOTOCORE + "/dynamodbstreams/2012-08-10/service-2.json"
 OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
               "PutItem", "GetItem", "DeleteItem", "UpdateItem", "BatchGetItem",
               "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan",
-              "UpdateTimeToLive", "DescribeTimeToLive", "TagResource", "UntagResource",
-              "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
+              "ExecuteStatement", "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
+              "UntagResource", "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
               "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
               "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup"]
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
@@ -47,6 +47,7 @@ NEWER = {
     "PutItem": ["ReturnValuesOnConditionCheckFailure"],
     "UpdateItem": ["ReturnValuesOnConditionCheckFailure"],
     "DeleteItem": ["ReturnValuesOnConditionCheckFailure"],
+    "ExecuteStatement": ["ReturnValuesOnConditionCheckFailure"],
     "CreateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
                     "OnDemandThroughput.MaxWriteRequestUnits"],
     "UpdateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
@@ -369,6 +370,24 @@ SEEDS = {
         ("nb", {"TableName": "fz_nb", "KeyConditionExpression": "h = :h AND begins_with(r, :r)",
                 "ExpressionAttributeValues": {":h": {"N": "1"}, ":r": {"B": "AQ=="}},
                 "Select": "COUNT"}),
+    ],
+    "ExecuteStatement": [
+        ("select-key", {"Statement": 'SELECT pk, "a".b[0] FROM fz_s WHERE pk = ?',
+                        "Parameters": [{"S": "k1"}], "ConsistentRead": True,
+                        "ReturnConsumedCapacity": "TOTAL"}),
+        ("select-query", {"Statement": 'SELECT * FROM "fz_idx"."lsi" WHERE pk = \'p\' AND '
+                                       'ls BETWEEN \'a\' AND \'z\' ORDER BY ls DESC',
+                          "Limit": 3, "NextToken": "AAAA"}),
+        ("select-scan", {"Statement": "SELECT * FROM fz_idx WHERE a IS NOT MISSING AND "
+                                      "(begins_with(a, 'x') OR size(a) > 2 OR a IN [1, 2])"}),
+        ("insert", {"Statement": "INSERT INTO fz_s VALUE {'pk': ?, 'a': <<1, 2>>, "
+                                 "'m': {'l': [true, NULL, 'x']}}",
+                    "Parameters": [{"S": "ins"}]}),
+        ("update", {"Statement": "UPDATE fz_idx SET a = a + 1 REMOVE b WHERE pk = 'p' AND sk = 1 "
+                                 "AND attribute_exists(a) RETURNING ALL NEW *",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
+        ("delete", {"Statement": "DELETE FROM fz_nb WHERE h = 1 AND r = ? -- comment",
+                    "Parameters": [{"B": "AQI="}]}),
     ],
     "Scan": [
         ("expression", {

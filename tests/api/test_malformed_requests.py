@@ -44,8 +44,8 @@ STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetR
 OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
               "PutItem", "GetItem", "DeleteItem", "UpdateItem", "BatchGetItem",
               "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan",
-              "UpdateTimeToLive", "DescribeTimeToLive", "TagResource", "UntagResource",
-              "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
+              "ExecuteStatement", "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
+              "UntagResource", "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
               "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
               "DescribeBackup", "DeleteBackup", "ListBackups",
               "RestoreTableFromBackup"] + STREAMS_OPERATIONS
