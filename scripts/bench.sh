@@ -179,9 +179,14 @@ wrk_run() {
     kid0=$child_ticks
     local lua=bench/workload.lua
     [[ $script == load* ]] && lua=bench/load.lua
+    # The guard: a minute past the run's own duration (a -d given here, else run_seconds).
+    local limit=$run_seconds args=("$@") i
+    for ((i = 0; i + 1 < ${#args[@]}; i++)); do
+        [ "${args[i]}" = -d ] && limit=${args[i + 1]%s}
+    done
     BENCH_WORKLOAD=$label BENCH_REQUEST=$script BENCH_CONNS=$conns \
         BENCH_ITEMS=${run_items:-$items} BENCH_LOAD_FROM=${load_from:-0} \
-        timeout --foreground $((run_seconds + 60)) wrk -t "$threads" -c "$conns" --timeout 2s \
+        timeout --foreground $((limit + 60)) wrk -t "$threads" -c "$conns" --timeout 2s \
         --latency -s "$lua" "$@" "${scheme:-http}://127.0.0.1:$target/" \
         >"$logs/$label-$conns.txt" 2>&1
     child_ticks
