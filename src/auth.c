@@ -468,6 +468,8 @@ typedef enum {
     RES_ITERATOR,     /* ShardIterator: "<stream ARN>|..." */
     RES_ARN,          /* ResourceArn */
     RES_LIST_STREAMS, /* TableName when given, else the account */
+    RES_BACKUP,       /* BackupArn: ".../table/<name>/backup/..." */
+    RES_RESTORE,      /* TargetTableName, and the table of BackupArn */
 } resource_kind_t;
 
 typedef struct {
@@ -510,6 +512,13 @@ static const op_rights_t op_rights[] = {
     {"GetResourcePolicy", false, RES_ARN, NULL},
     {"DescribeLimits", false, RES_ACCOUNT, NULL},
     {"DescribeEndpoints", false, RES_NONE, NULL},
+    /* the table is inside the statement: the operation asks auth_authorize_table */
+    {"ExecuteStatement", false, RES_NONE, NULL},
+    {"CreateBackup", true, RES_TABLE, NULL},
+    {"DescribeBackup", false, RES_BACKUP, NULL},
+    {"DeleteBackup", true, RES_BACKUP, NULL},
+    {"ListBackups", false, RES_LIST_STREAMS, "table/*/backup/*"},
+    {"RestoreTableFromBackup", true, RES_RESTORE, NULL},
 };
 
 static const op_rights_t *rights_of(const char *op, size_t len)
@@ -709,6 +718,28 @@ ddb_error_t *auth_authorize(arena_t *a, const auth_identity_t *who, const char *
     case RES_ARN:
         if (!(v = member_string(req, "ResourceArn"))) return NULL;
         return guard_arn(&g, action, r->write, v->u.str.ptr, v->u.str.len);
+    case RES_BACKUP:
+        if (!(v = member_string(req, "BackupArn"))) return NULL;
+        return guard_arn(&g, action, r->write, v->u.str.ptr, v->u.str.len);
+    case RES_RESTORE: {
+        /* the new table is written; the backup's table is read */
+        ddb_error_t *e = NULL;
+        if ((v = member_string(req, "TargetTableName")))
+            e = guard_table(&g, action, true, v->u.str.ptr, v->u.str.len, NULL);
+        if (!e && (v = member_string(req, "BackupArn")))
+            e = guard_arn(&g, action, false, v->u.str.ptr, v->u.str.len);
+        return e;
+    }
     }
     return NULL;
+}
+
+ddb_error_t *auth_authorize_table(arena_t *a, const auth_identity_t *who, const char *action,
+                                  bool write, const char *table, size_t len, const char *index)
+{
+    if (!who) return NULL;
+    guard_t g = {a, who};
+    const char *resource =
+        index ? arena_sprintf(a, "%s/index/%s", table_arn(&g, table, len), index) : NULL;
+    return guard_table(&g, action, write, table, len, resource);
 }

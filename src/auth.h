@@ -82,6 +82,13 @@ ddb_error_t *auth_authenticate(arena_t *a, const http_request_t *req, bool has_a
 ddb_error_t *auth_authorize(arena_t *a, const auth_identity_t *who, const char *op, size_t op_len,
                             const json_value_t *req);
 
+/* The check auth_authorize makes for one table, for an operation that names
+ * its table where auth_authorize cannot see it (ExecuteStatement: inside the
+ * statement): action ("PartiQLSelect") on table[0..len), or on its index
+ * when index is not NULL.  NULL: allowed (also when who is NULL). */
+ddb_error_t *auth_authorize_table(arena_t *a, const auth_identity_t *who, const char *action,
+                                  bool write, const char *table, size_t len, const char *index);
+
 /* --- the keyring, for tests ------------------------------------------------- */
 
 /* Parse a credentials file's text; NULL with a message in err ("line 3: ...")

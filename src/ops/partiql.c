@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "partiql.h"
+#include "auth.h"
 #include "ops/ops.h"
 #include "wire.h"
 
@@ -897,6 +898,14 @@ api_result_t op_execute_statement(api_call_t *call, const json_value_t *req)
     lower_t l = {.a = a, .text = r.statement, .s = s};
     if (!e) e = bind_parameters(&l, r.parameters, s->nparams);
     if (e) return op_reply_error(call, e);
+    /* the rights of the caller's key, as for the item operations (IAM's PartiQL actions) */
+    static const char *const actions[] = {[PQ_SELECT] = "PartiQLSelect",
+                                          [PQ_INSERT] = "PartiQLInsert",
+                                          [PQ_UPDATE] = "PartiQLUpdate",
+                                          [PQ_DELETE] = "PartiQLDelete"};
+    if ((e = auth_authorize_table(a, call->identity, actions[s->kind], s->kind != PQ_SELECT,
+                                  s->table, strlen(s->table), s->index)))
+        return op_reply_error(call, e);
     table_t *t = catalog_acquire(s->table, strlen(s->table));
     if (!t) return op_reply_error(call, err_table_not_found_op(a));
     buf_init(&l.names);

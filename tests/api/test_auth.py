@@ -836,6 +836,46 @@ def test_table_limited_key_streams(auth_server, tables):
                  ShardIterator=forged)
 
 
+def test_key_rights_cover_partiql_and_backups(auth_server, tables):
+    """ExecuteStatement is authorised for the statement's table with IAM's
+    PartiQL actions; the backup operations for the table a backup belongs to."""
+    reader, shop = client(auth_server, READER), client(auth_server, SHOP)
+    o, p = table_arn(tables.orders), table_arn(tables.private)
+    got = reader.execute_statement(Statement='SELECT * FROM "%s" WHERE pk = ?' % tables.orders,
+                                   Parameters=[{"S": "a"}])["Items"]
+    assert got == [{"pk": {"S": "a"}, "n": {"N": "1"}}]
+    for action, stmt in (("PartiQLInsert", "INSERT INTO \"%s\" VALUE {'pk': 'q'}"),
+                         ("PartiQLUpdate", "UPDATE \"%s\" SET n = 2 WHERE pk = 'a'"),
+                         ("PartiQLDelete", "DELETE FROM \"%s\" WHERE pk = 'a'")):
+        assert_error(reader.execute_statement, "AccessDeniedException",
+                     denied("reader", action, o), Statement=stmt % tables.orders)
+    assert_error(shop.execute_statement, "AccessDeniedException",
+                 denied("shop", "PartiQLSelect", p),
+                 Statement='SELECT * FROM "%s" WHERE pk = \'a\'' % tables.private)
+    assert_error(shop.execute_statement, "AccessDeniedException",
+                 denied("shop", "PartiQLSelect", p + "/index/byX"),
+                 Statement='SELECT * FROM "%s"."byX"' % tables.private)
+    assert shop.execute_statement(
+        Statement='SELECT n FROM "%s" WHERE pk = \'a\'' % tables.orders)["Items"] == [
+            {"n": {"N": "1"}}]
+    backup = p + "/backup/01700000000000-0123abcd"
+    assert_error(reader.create_backup, "AccessDeniedException", denied("reader", "CreateBackup", o),
+                 TableName=tables.orders, BackupName="b1")
+    assert_error(shop.describe_backup, "AccessDeniedException",
+                 denied("shop", "DescribeBackup", backup), BackupArn=backup)
+    assert_error(shop.delete_backup, "AccessDeniedException",
+                 denied("shop", "DeleteBackup", backup), BackupArn=backup)
+    assert_error(shop.list_backups, "AccessDeniedException",
+                 denied("shop", "ListBackups",
+                        "arn:aws:dynamodb:us-east-1:000000000000:table/*/backup/*"))
+    assert_error(shop.restore_table_from_backup, "AccessDeniedException",
+                 denied("shop", "RestoreTableFromBackup", backup),
+                 TargetTableName="shop_restored", BackupArn=backup)
+    assert_error(reader.restore_table_from_backup, "AccessDeniedException",
+                 denied("reader", "RestoreTableFromBackup", o + "x"),
+                 TargetTableName=tables.orders + "x", BackupArn=backup)
+
+
 def deny_policy(principal, actions, resource):
     return json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:user/admin"},
@@ -870,6 +910,8 @@ def test_resource_policy_deny(auth_server, tmp_path):
                  explicit_deny("shop", "PutItem", arn),
                  TransactItems=[{"Put": {"TableName": name, "Item": {"pk": {"S": "t"}}}}])
     assert shop.get_item(TableName=name, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+    # PartiQL has actions of its own, which this policy does not name
+    shop.execute_statement(Statement="DELETE FROM \"%s\" WHERE pk = 'b'" % name)
     shop.update_item(TableName=name, Key={"pk": {"S": "a"}}, UpdateExpression="SET n = :n",
                      ExpressionAttributeValues={":n": {"N": "1"}})
     admin.put_item(TableName=name, Item={"pk": {"S": "x"}})  # another principal
@@ -890,7 +932,10 @@ def test_resource_policy_deny(auth_server, tmp_path):
     for user, c in (("shop", shop), ("admin", admin)):
         assert_error(c.get_item, "AccessDeniedException", explicit_deny(user, "GetItem", arn),
                      TableName=name, Key={"pk": {"S": "a"}})
-    assert admin.scan(TableName=name)["Count"] == 4
+    assert admin.scan(TableName=name)["Count"] == 3
+    # dynamodb:Get* does not name dynamodb:PartiQLSelect
+    assert shop.execute_statement(
+        Statement="SELECT pk FROM \"%s\" WHERE pk = 'a'" % name)["Items"] == [{"pk": {"S": "a"}}]
     # a stream's own policy governs its ARN; the table's does not reach it
     streams = client(auth_server, SHOP, "dynamodbstreams")
     stream = admin.describe_table(TableName=name)["Table"]["LatestStreamArn"]
