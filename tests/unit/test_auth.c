@@ -208,8 +208,12 @@ static void test_rights_account(void)
     CHECK_STR(decide("AUDITOR", "DescribeLimits", "{}"), DENIED("auditor", "DescribeLimits", "*"));
     CHECK_STR(decide("VIEWER", "DescribeLimits", "{}"), "");
     /* an operation not known: an account-wide write */
-    CHECK_STR(decide("VIEWER", "RestoreTableFromBackup", "{\"TableName\":\"x\"}"),
-              DENIED("viewer", "RestoreTableFromBackup", "*"));
+    CHECK_STR(decide("VIEWER", "ExportTableToPointInTime", "{\"TableName\":\"x\"}"),
+              DENIED("viewer", "ExportTableToPointInTime", "*"));
+    CHECK_STR(decide("ADMIN", "ExportTableToPointInTime", "{}"), "");
+    /* a restore writes its target table */
+    CHECK_STR(decide("VIEWER", "RestoreTableFromBackup", "{\"TargetTableName\":\"x\"}"),
+              DENIED("viewer", "RestoreTableFromBackup", TABLE("x")));
     CHECK_STR(decide("ADMIN", "RestoreTableFromBackup", "{}"), "");
 }
 
