@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "backup.h"
+#include "pitr.h"
 #include "catalog.h"
 #include "index.h"
 #include "janitor.h"
@@ -70,6 +71,12 @@ static const operation_t operations[] = {
     OPERATION(TARGET_PREFIX, "ListBackups", &WIRE_REQUEST_LIST_BACKUPS, op_list_backups),
     OPERATION(TARGET_PREFIX, "RestoreTableFromBackup", &WIRE_REQUEST_RESTORE_TABLE_FROM_BACKUP,
               op_restore_table_from_backup),
+    OPERATION(TARGET_PREFIX, "UpdateContinuousBackups", &WIRE_REQUEST_UPDATE_CONTINUOUS_BACKUPS,
+              op_update_continuous_backups),
+    OPERATION(TARGET_PREFIX, "DescribeContinuousBackups", &WIRE_REQUEST_TABLE_NAME,
+              op_describe_continuous_backups),
+    OPERATION(TARGET_PREFIX, "RestoreTableToPointInTime",
+              &WIRE_REQUEST_RESTORE_TABLE_TO_POINT_IN_TIME, op_restore_table_to_point_in_time),
     OPERATION(TARGET_PREFIX, "DescribeEndpoints", &WIRE_REQUEST_EMPTY, op_describe_endpoints),
     OPERATION(TARGET_PREFIX, "DescribeLimits", &WIRE_REQUEST_EMPTY, op_describe_limits),
     OPERATION(STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams),
@@ -180,12 +187,13 @@ int api_open(const api_config_t *cfg)
     resume_backfills();
     endpoints_configure(cfg->endpoint);
     ttl_configure(cfg->ttl_cooldown_s, cfg->ttl_delay_s);
+    pitr_configure(cfg->pitr_snapshot_interval_s, cfg->pitr_day_s);
     /* housekeeping often enough for the shortest of its periods */
     double tick = cfg->ttl_delay_s;
     if (cfg->stream_retention_s / 4 < tick) tick = cfg->stream_retention_s / 4;
     if (cfg->stream_shard_lifetime_s / 4 < tick) tick = cfg->stream_shard_lifetime_s / 4;
     if (tick > 1.0) tick = 1.0;
-    static const janitor_task_t tasks[] = {streams_tick, ttl_expire_tick};
+    static const janitor_task_t tasks[] = {streams_tick, ttl_expire_tick, pitr_tick};
     return janitor_start(tick, tasks, sizeof tasks / sizeof tasks[0]);
 }
 

@@ -81,6 +81,9 @@ typedef struct {
     /* "host:port" this server listens on (DescribeEndpoints) */
     const char *endpoint;
     size_t storage_map_size; /* bytes of data at most (storage.h) */
+    /* point-in-time recovery (pitr.h): a base snapshot per interval; the
+     * length of one recovery-period day */
+    double pitr_snapshot_interval_s, pitr_day_s;
 } api_config_t;
 
 /* Open storage and start the writer.  Returns 0, or -1 after logging why. */

@@ -737,6 +737,22 @@ ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool store
                 t->restore_time = strtod(n->u.str.ptr, NULL);
             if ((n = wire_member(rs, "Offset")) && n->type == JSON_NUMBER)
                 t->restore_offset = strtoull(n->u.str.ptr, NULL, 10);
+            if ((n = wire_member(rs, "Log")) && n->type == JSON_NUMBER)
+                t->restore_log = strtoull(n->u.str.ptr, NULL, 10);
+            if ((n = wire_member(rs, "LogNext")) && n->type == JSON_NUMBER)
+                t->restore_log_next = strtoull(n->u.str.ptr, NULL, 10);
+            if ((n = wire_member(rs, "Until")) && n->type == JSON_NUMBER)
+                t->restore_until_ms = strtoll(n->u.str.ptr, NULL, 10);
+        }
+        const json_value_t *pr = wire_member(req, "Pitr");
+        if (pr && pr->type == JSON_OBJECT) {
+            wire_bool(a, pr, "Enabled", &t->pitr_enabled, &e);
+            if ((n = wire_member(pr, "Days")) && n->type == JSON_NUMBER)
+                t->pitr_days = (int)strtol(n->u.str.ptr, NULL, 10);
+            if ((n = wire_member(pr, "Since")) && n->type == JSON_NUMBER)
+                t->pitr_since_ms = strtoll(n->u.str.ptr, NULL, 10);
+            if ((n = wire_member(pr, "Log")) && n->type == JSON_NUMBER)
+                t->pitr_log = strtoull(n->u.str.ptr, NULL, 10);
         }
     }
     if (!t->id) new_uuid(ta, &t->id);
@@ -935,9 +951,18 @@ void catalog_table_render_definition(buf_t *b, const table_t *t)
         put_str(b, "BackupArn", t->restore_backup_arn);
         buf_putc(b, ',');
         put_str(b, "SourceTableArn", t->restore_source_arn);
-        buf_printf(b, ",\"Time\":%.3f,\"Offset\":%llu}", t->restore_time,
+        buf_printf(b, ",\"Time\":%.3f,\"Offset\":%llu", t->restore_time,
                    (unsigned long long)t->restore_offset);
+        if (t->restore_log)
+            buf_printf(b, ",\"Log\":%llu,\"LogNext\":%llu,\"Until\":%lld",
+                       (unsigned long long)t->restore_log,
+                       (unsigned long long)t->restore_log_next, (long long)t->restore_until_ms);
+        buf_putc(b, '}');
     }
+    if (t->pitr_log)
+        buf_printf(b, ",\"Pitr\":{\"Enabled\":%s,\"Days\":%d,\"Since\":%lld,\"Log\":%llu}",
+                   t->pitr_enabled ? "true" : "false", t->pitr_days, (long long)t->pitr_since_ms,
+                   (unsigned long long)t->pitr_log);
     buf_putc(b, ',');
     render_tags(b, t);
     render_policies(b, t);
@@ -981,6 +1006,11 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->ttl_changed = from->ttl_changed;
     copy->ttl_filled = from->ttl_filled;
     copy->ttl_dbi = from->ttl_dbi;
+    /* so does point-in-time recovery (UpdateContinuousBackups) */
+    copy->pitr_enabled = from->pitr_enabled;
+    copy->pitr_days = from->pitr_days;
+    copy->pitr_since_ms = from->pitr_since_ms;
+    copy->pitr_log = from->pitr_log;
     /* tags and policies change in place too */
     copy->tags = tags_merge(copy->arena, atomic_load(&from->tags), NULL, 0, NULL, 0);
     copy->policies = catalog_policies_copy(copy->arena, atomic_load(&from->policies));
@@ -1195,8 +1225,10 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
     render_settings(b, t);
     if (t->restoring) {
         buf_append_str(b, ",\"RestoreSummary\":{");
-        put_str(b, "SourceBackupArn", t->restore_backup_arn);
-        buf_putc(b, ',');
+        if (!t->restore_log) { /* a point-in-time restore's base is internal */
+            put_str(b, "SourceBackupArn", t->restore_backup_arn);
+            buf_putc(b, ',');
+        }
         put_str(b, "SourceTableArn", t->restore_source_arn);
         buf_printf(b, ",\"RestoreDateTime\":%.3f,\"RestoreInProgress\":true}", t->restore_time);
     }

@@ -215,3 +215,20 @@ int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms
     if (!rc) *done = true;
     return rc;
 }
+
+int changelog_size(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *records,
+                   uint64_t *bytes)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, dbi, &c);
+    if (rc) return rc;
+    *records = *bytes = 0;
+    MDB_val k, v;
+    for (rc = seek(c, log, shard, 0, &k, &v); rc == 0 && in_shard(&k, log, shard);
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        ++*records;
+        *bytes += k.mv_size + v.mv_size;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}

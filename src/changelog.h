@@ -80,4 +80,9 @@ int changelog_bounds(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *first
 int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms, size_t budget,
                    size_t *deleted, bool *done);
 
+/* The records of a shard and their stored bytes (keys and values): a walk
+ * over the shard, for reports. */
+int changelog_size(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *records,
+                   uint64_t *bytes);
+
 #endif

@@ -57,6 +57,10 @@ static const struct {
     [ERR_BACKUP_IN_USE] = {"com.amazonaws.dynamodb.v20120810#BackupInUseException", 400, false},
     [ERR_CONTINUOUS_BACKUPS_UNAVAILABLE] =
         {"com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException", 400, false},
+    [ERR_PITR_UNAVAILABLE] =
+        {"com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException", 400, false},
+    [ERR_INVALID_RESTORE_TIME] =
+        {"com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException", 400, false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
 };
 
@@ -2087,4 +2091,59 @@ ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a)
     return ddb_error_new(a, ERR_VALIDATION,
                          "Invalid Request: Cannot override ProvisionedThroughput unless "
                          "BillingMode is PROVISIONED");
+}
+
+/* --- point-in-time recovery ------------------------------------------------------ */
+
+ddb_error_t *err_pitr_period_on_disable(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling "
+                         "point-in-time recovery.");
+}
+
+ddb_error_t *err_pitr_unavailable(arena_t *a, const char *table)
+{
+    return ddb_error_new(a, ERR_PITR_UNAVAILABLE,
+                         "Point in time recovery is not enabled for table '%s'", table);
+}
+
+/* An ISO-8601 UTC time with milliseconds. */
+static void iso_time(char out[32], int64_t ms)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+/* The service's text is not recorded; it names both bounds. */
+ddb_error_t *err_pitr_restore_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms)
+{
+    char from[32], to[32];
+    iso_time(from, earliest_ms);
+    iso_time(to, latest_ms);
+    return ddb_error_new(a, ERR_INVALID_RESTORE_TIME,
+                         "RestoreDateTime must be between EarliestRestorableDateTime (%s) and "
+                         "LatestRestorableDateTime (%s)",
+                         from, to);
+}
+
+ddb_error_t *err_pitr_restore_time_choice(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Either one of RestoreDateTime or "
+                         "UseLatestRestorableTime must be specified, but not both");
+}
+
+ddb_error_t *err_pitr_source_choice(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Must provide exactly one of: sourceTableArn, sourceTableName");
+}
+
+ddb_error_t *err_pitr_table_arn_invalid(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid TableArn: Invalid Table ARN");
 }

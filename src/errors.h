@@ -46,6 +46,8 @@ typedef enum {
     ERR_BACKUP_NOT_FOUND,
     ERR_BACKUP_IN_USE,
     ERR_CONTINUOUS_BACKUPS_UNAVAILABLE,
+    ERR_PITR_UNAVAILABLE,
+    ERR_INVALID_RESTORE_TIME,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -549,5 +551,13 @@ ddb_error_t *err_restore_index_unknown(arena_t *a, const char *index);
 ddb_error_t *err_restore_throughput_on_demand(arena_t *a);
 ddb_error_t *err_restore_throughput_required(arena_t *a);
 ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a);
+/* Point-in-time recovery. */
+ddb_error_t *err_pitr_period_on_disable(arena_t *a);
+ddb_error_t *err_pitr_unavailable(arena_t *a, const char *table);
+/* RestoreDateTime outside [earliest, latest] (epoch ms). */
+ddb_error_t *err_pitr_restore_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms);
+ddb_error_t *err_pitr_restore_time_choice(arena_t *a);
+ddb_error_t *err_pitr_source_choice(arena_t *a);
+ddb_error_t *err_pitr_table_arn_invalid(arena_t *a);
 
 #endif

@@ -27,7 +27,7 @@ static void usage(FILE *f)
             "usage: ddbd [--port N] [--bind ADDR] [--data-dir DIR | --in-memory] [--region R]\n"
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
-            "            [--storage-map-size BYTES]\n"
+            "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-day S]\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [--credentials FILE] [limits...] [--help] [--version]\n"
             "\n"
@@ -51,6 +51,11 @@ static void usage(FILE *f)
             "  --ttl-delay S     expired items are deleted within about S seconds (default 1)\n"
             "  --ttl-cooldown S  a table's TTL setting may change once per S seconds\n"
             "                    (default 3600, as the service)\n"
+            "  --pitr-snapshot-interval S  point-in-time recovery takes a base snapshot of a\n"
+            "                    changed table every S seconds (default 3600): a restore\n"
+            "                    replays at most that much of the change log\n"
+            "  --pitr-day S      the length of a day of RecoveryPeriodInDays (default 86400;\n"
+            "                    shorter only for tests)\n"
             "  --storage-map-size BYTES  the most data the data directory may hold, with an\n"
             "                    optional K, M, G or T suffix (default 256G; address space\n"
             "                    only, the file grows as it is used)\n"
@@ -148,6 +153,7 @@ int main(int argc, char **argv)
     const char *tls_cert = NULL, *tls_key = NULL;
     api_config_t api = {.data_dir = "./data", .in_memory = false, .region = "us-east-1",
                         .stream_retention_s = 86400, .stream_shard_lifetime_s = 14400,
+                        .pitr_snapshot_interval_s = 3600, .pitr_day_s = 86400,
                         .stream_iterator_lifetime_s = 900,
                         .ttl_delay_s = 1, .ttl_cooldown_s = 3600,
                         .storage_map_size = STORAGE_DEFAULT_MAP_SIZE};
@@ -210,6 +216,10 @@ int main(int argc, char **argv)
             ok = parse_duration(next, 0.05, &api.stream_iterator_lifetime_s);
         } else if (strcmp(arg, "--ttl-delay") == 0) {
             ok = parse_duration(next, 0.05, &api.ttl_delay_s);
+        } else if (strcmp(arg, "--pitr-snapshot-interval") == 0) {
+            ok = parse_duration(next, 0.05, &api.pitr_snapshot_interval_s);
+        } else if (strcmp(arg, "--pitr-day") == 0) {
+            ok = parse_duration(next, 0.05, &api.pitr_day_s);
         } else if (strcmp(arg, "--ttl-cooldown") == 0) {
             ok = parse_duration(next, 0, &api.ttl_cooldown_s);
         } else if (strcmp(arg, "--storage-map-size") == 0) {

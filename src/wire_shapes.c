@@ -254,6 +254,26 @@ const wire_shape_t WIRE_REQUEST_RESTORE_TABLE_FROM_BACKUP = {
            {"OnDemandThroughputOverride", &ON_DEMAND}, {"SSESpecificationOverride", &SSE},
            {"VectorIndexOverride", LIST_OF(STRUCT({"IndexName", &STRING}))})};
 
+/* Point-in-time recovery. */
+const wire_shape_t WIRE_REQUEST_UPDATE_CONTINUOUS_BACKUPS = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TableName", &STRING},
+           {"PointInTimeRecoverySpecification",
+            STRUCT({"PointInTimeRecoveryEnabled", &BOOLEAN},
+                   {"RecoveryPeriodInDays", &INTEGER})})};
+const wire_shape_t WIRE_REQUEST_RESTORE_TABLE_TO_POINT_IN_TIME = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"SourceTableArn", &STRING}, {"SourceTableName", &STRING},
+           {"TargetTableName", &STRING}, {"UseLatestRestorableTime", &BOOLEAN},
+           {"RestoreDateTime", &TIMESTAMP}, {"BillingModeOverride", &STRING},
+           {"GlobalSecondaryIndexOverride", LIST_OF(&GSI)},
+           {"LocalSecondaryIndexOverride",
+            LIST_OF(STRUCT({"IndexName", &STRING}, {"KeySchema", &KEY_SCHEMA},
+                           {"Projection", &PROJECTION}))},
+           {"ProvisionedThroughputOverride", &THROUGHPUT},
+           {"OnDemandThroughputOverride", &ON_DEMAND}, {"SSESpecificationOverride", &SSE},
+           {"VectorIndexOverride", LIST_OF(STRUCT({"IndexName", &STRING}))})};
+
 /* DescribeEndpoints, DescribeLimits: no members. */
 const wire_shape_t WIRE_REQUEST_EMPTY = {WIRE_STRUCT, NULL, (const wire_field_t[]){{NULL, NULL}}};
 

@@ -15,6 +15,7 @@
 #include "index.h"
 #include "keycodec.h"
 #include "stats.h"
+#include "pitr.h"
 #include "streams.h"
 #include "ttl.h"
 #include "ops/ops.h"
@@ -201,7 +202,7 @@ static bool needs_old_item(const item_write_t *iw, const table_t *t)
 {
     return iw->exprs.condition || iw->kind == WRITE_UPDATE ||
            iw->common.return_values != RETURN_NONE || t->index_count || t->stream_id ||
-           t->ttl_attribute;
+           t->ttl_attribute || (iw->kind == WRITE_DELETE && t->pitr_enabled);
 }
 
 /* The old item, copied out of the map so that it outlives the transaction. */
@@ -281,6 +282,7 @@ static int item_changed(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_va
     if (!rc)
         rc = streams_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded,
                             c->by_service);
+    if (!rc) rc = pitr_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded);
     return rc;
 }
 
