@@ -907,8 +907,11 @@ static int replay_change(restore_t *r, MDB_txn *txn, const table_t *t, const cha
     int rc = mdb_get(txn, t->dbi, &k, &old);
     if (rc && rc != MDB_NOTFOUND) return rc;
     if (!rc) {
+        /* copied: the page it is on changes with the put or delete below */
+        uint8_t *copy = arena_alloc(r->arena, old.mv_size);
+        memcpy(copy, old.mv_data, old.mv_size);
         old_item = arena_alloc(r->arena, sizeof *old_item);
-        if (!value_item_decode(r->arena, old.mv_data, old.mv_size, old_item, &old_size))
+        if (!value_item_decode(r->arena, copy, old.mv_size, old_item, &old_size))
             return MDB_CORRUPTED;
     }
     if (!old_item && !c->new_image) return 0;

@@ -134,6 +134,16 @@ static int64_t period_ms(const table_t *t)
     return (int64_t)((double)t->pitr_days * pitr.day_s * 1000.0);
 }
 
+/* The bases of t's current enabling (those of an earlier one, not yet
+ * dropped, hold nothing of this window), oldest first. */
+static size_t table_bases(arena_t *a, const table_t *t, backup_base_t **out)
+{
+    size_t n = backup_bases(a, t->id, t->pitr_log, out), skip = 0;
+    while (skip < n && (*out)[skip].created_ms < t->pitr_since_ms) skip++;
+    *out += skip;
+    return n - skip;
+}
+
 void pitr_enabled(table_t *t)
 {
     if (backup_base_create(t, t->pitr_log))
@@ -145,7 +155,7 @@ void pitr_window(const table_t *t, int64_t now_ms, int64_t *earliest_ms, int64_t
 {
     arena_t *a = arena_new(0);
     backup_base_t *bases;
-    size_t n = backup_bases(a, t->id, t->pitr_log, &bases);
+    size_t n = table_bases(a, t, &bases);
     int64_t oldest = n ? bases[0].created_ms : t->pitr_since_ms;
     arena_free(a);
     int64_t start = now_ms - period_ms(t);
@@ -158,7 +168,7 @@ bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **
                    uint64_t *log_seq)
 {
     backup_base_t *bases;
-    size_t n = backup_bases(a, t->id, t->pitr_log, &bases);
+    size_t n = table_bases(a, t, &bases);
     for (size_t i = n; i-- > 0;)
         if (bases[i].created_ms <= until_ms) {
             *arn = bases[i].arn;
@@ -237,8 +247,14 @@ static void maintain_table(arena_t *a, MDB_txn *txn, table_t *t, int64_t now_ms,
     size_t n = backup_bases(a, t->id, t->pitr_log, &b);
     if (!t->pitr_enabled) { /* disabled: nothing is kept */
         for (size_t i = 0; i < n; i++) backup_base_drop(b[i].arn);
-        if (!log_empty(txn, t->pitr_log)) trim_log(txn, t->pitr_log, INT64_MAX);
+        /* up to now only: a new enabling may follow before the trim runs */
+        if (!log_empty(txn, t->pitr_log)) trim_log(txn, t->pitr_log, now_ms);
         return;
+    }
+    /* bases of an earlier enabling */
+    while (n && b[0].created_ms < t->pitr_since_ms) {
+        backup_base_drop(b[0].arn);
+        b++, n--;
     }
     if (!n || (b[n - 1].available &&
                (double)(now_ms - b[n - 1].created_ms) >= pitr.interval_s * 1000.0 &&
