@@ -14,7 +14,8 @@
 # stream and read back with GetRecords, default 1000000), BENCH_TTL_ITEMS (due items the TTL
 # deleter removes, default 100000), BENCH_LARGE_ITEMS (the large data directory of the size
 # section: start-up and memory on it, latency at 10^4, 10^6 and this many items; default
-# 10000000), BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS),
+# 10000000), BENCH_PITR_CHANGES (changes logged with point-in-time recovery on and replayed by
+# a RestoreTableToPointInTime, default 1000000), BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS),
 # BENCH_BASELINE (another ddbd binary) or BENCH_BASELINE_REF
 # (a git revision to build one from): GetItem at 16 connections is then run on both builds,
 # alternately, and their ratio printed.  GetItem at 16 connections over HTTPS (keep-alive) is
@@ -453,6 +454,23 @@ if [ $failed = 0 ]; then
     expire_line=$(grep '^RESULT' "$logs/expire.txt")
     echo "$expire_line"
     ddbd_alive "the TTL deleter" || failed=1
+
+    # Point-in-time restore: PITR enabled on an empty table (its base is empty), then
+    # BENCH_PITR_CHANGES items written: the restore to the latest time replays every one.
+    pitr_changes=${BENCH_PITR_CHANGES:-1000000}
+    create_table benchpitr
+    ddb UpdateContinuousBackups '{"TableName":"benchpitr",
+      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}' >/dev/null ||
+        die "UpdateContinuousBackups failed: $(cat "$work/body")"
+    echo "== PITR table: $pitr_changes changes logged (load, 64 connections)"
+    BENCH_TABLE=benchpitr run_items=$pitr_changes \
+        wrk_run load-pitr load 64 "$port" "$ddbd_pid" -d $((60 + pitr_changes / 1000))s ||
+        failed=1
+    echo "== RestoreTableToPointInTime (latest): base + $pitr_changes changes replayed"
+    pitr_line=$("$PY" bench/pitr_restore.py "$port" benchpitr $((120 + pitr_changes / 2000))) ||
+        failed=1
+    echo "$pitr_line"
+    ddbd_alive "the point-in-time restore" || failed=1
 fi
 
 # 3b. Query and Scan on the query table "benchq" (ten items per partition, GSI byG over the same
@@ -670,6 +688,9 @@ if [ -n "${expire_line:-}" ]; then
         "$(field "$a" p99_us) us without, $(field "$b" p99_us) us with the deleter;" \
         "$(field "$a" ops_per_s) vs $(field "$b" ops_per_s) ops/s"
 fi
+[ -n "${pitr_line:-}" ] && echo "  point-in-time restore: $(field "$pitr_line" items) logged" \
+    "changes replayed in $(field "$pitr_line" seconds) s = $(field "$pitr_line" items_per_s)" \
+    "items/s (request to ACTIVE)"
 [ -n "${tls_line:-}" ] && echo "HTTPS vs HTTP, GetItem at 16 conns with keep-alive:" \
     "$(field "$tls_line" https_ops_per_s) vs $(field "$tls_line" http_ops_per_s) ops/s, ratio" \
     "$(field "$tls_line" ratio) (goal >= 0.8; server CPU per op" \
