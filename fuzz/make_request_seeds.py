@@ -37,7 +37,9 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "ExecuteStatement", "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
               "UntagResource", "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
               "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
-              "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup"]
+              "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup",
+              "UpdateContinuousBackups", "DescribeContinuousBackups",
+              "RestoreTableToPointInTime"]
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
 PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
 
@@ -53,6 +55,7 @@ NEWER = {
     "UpdateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
                     "OnDemandThroughput.MaxWriteRequestUnits"],
     "DescribeStream": ["ShardFilter.Type", "ShardFilter.ShardId"],
+    "UpdateContinuousBackups": ["PointInTimeRecoverySpecification.RecoveryPeriodInDays"],
 }
 # Operations newer than botocore's model in Debian, with their member paths.
 NEWER_OPERATIONS = {
@@ -474,6 +477,37 @@ SEEDS = {
                                                     "KMSMasterKeyId": "alias/k"}}),
         ("drop-indexes", {"TargetTableName": "fz_restored2", "BackupArn": BACKUP_ARN,
                           "GlobalSecondaryIndexOverride": [], "LocalSecondaryIndexOverride": []}),
+    ],
+    "UpdateContinuousBackups": [
+        ("enable", {"TableName": "fz_s", "PointInTimeRecoverySpecification": {
+            "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}}),
+        ("disable", {"TableName": "fz_idx", "PointInTimeRecoverySpecification": {
+            "PointInTimeRecoveryEnabled": False}}),
+    ],
+    "DescribeContinuousBackups": [("fixture", {"TableName": "fz_s"})],
+    "RestoreTableToPointInTime": [
+        ("latest-overrides", {"SourceTableName": "fz_idx", "TargetTableName": "fz_pitr",
+                              "UseLatestRestorableTime": True,
+                              "BillingModeOverride": "PROVISIONED",
+                              "ProvisionedThroughputOverride": ID_PT,
+                              "GlobalSecondaryIndexOverride": [{
+                                  "IndexName": "gsi",
+                                  "KeySchema": [{"AttributeName": "gh", "KeyType": "HASH"},
+                                                {"AttributeName": "gr", "KeyType": "RANGE"}],
+                                  "Projection": {"ProjectionType": "INCLUDE",
+                                                 "NonKeyAttributes": ["a"]},
+                                  "ProvisionedThroughput": ID_PT}],
+                              "LocalSecondaryIndexOverride": [{
+                                  "IndexName": "lsi",
+                                  "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                {"AttributeName": "ls", "KeyType": "RANGE"}],
+                                  "Projection": {"ProjectionType": "INCLUDE",
+                                                 "NonKeyAttributes": ["a"]}}],
+                              "SSESpecificationOverride": {"Enabled": True, "SSEType": "KMS",
+                                                           "KMSMasterKeyId": "alias/k"}}),
+        ("arn-time", {"SourceTableArn": ARN_S, "TargetTableName": "fz_pitr2",
+                      "RestoreDateTime": 1700000000.5, "GlobalSecondaryIndexOverride": [],
+                      "LocalSecondaryIndexOverride": []}),
     ],
     "ListStreams": [
         ("table", {"TableName": "fz_s", "Limit": 5, "ExclusiveStartStreamArn": "@STREAM_ARN@"}),

@@ -48,11 +48,12 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "UntagResource", "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
               "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
               "DescribeBackup", "DeleteBackup", "ListBackups",
-              "RestoreTableFromBackup"] + STREAMS_OPERATIONS
+              "RestoreTableFromBackup", "UpdateContinuousBackups", "DescribeContinuousBackups",
+              "RestoreTableToPointInTime"] + STREAMS_OPERATIONS
 READ_ONLY = {"DescribeTable", "ListTables", "GetItem", "BatchGetItem", "TransactGetItems",
              "Query", "Scan", "DescribeTimeToLive", "ListTagsOfResource",
              "DescribeEndpoints", "DescribeLimits", "DescribeBackup",
-             "ListBackups"} | set(STREAMS_OPERATIONS)
+             "ListBackups", "DescribeContinuousBackups"} | set(STREAMS_OPERATIONS)
 # Members this server refuses as not implemented yet: whatever they hold,
 # the answer is that refusal, so their paths say nothing.
 UNSUPPORTED_SEEDS = {"UpdateTable-replicas", "UpdateTable-sse"}
@@ -67,7 +68,8 @@ SEMANTIC = {VAL, "ResourceNotFoundException", "ResourceInUseException",
             "TrimmedDataAccessException", "AccessDeniedException", "PolicyNotFoundException",
             "TableNotFoundException", "TableAlreadyExistsException", "TableInUseException",
             "BackupNotFoundException", "BackupInUseException",
-            "ContinuousBackupsUnavailableException"}
+            "ContinuousBackupsUnavailableException", "PointInTimeRecoveryUnavailableException",
+            "InvalidRestoreTimeException"}
 MESSAGE_FIELD = {SER: "Message", "AccessDeniedException": "Message", "TransactionCanceledException": "Message",
                  "IdempotentParameterMismatchException": "Message"}
 
