@@ -246,9 +246,10 @@ static void maintain_table(arena_t *a, MDB_txn *txn, table_t *t, int64_t now_ms,
     backup_base_t *b;
     size_t n = backup_bases(a, t->id, t->pitr_log, &b);
     if (!t->pitr_enabled) { /* disabled: nothing is kept */
-        for (size_t i = 0; i < n; i++) backup_base_drop(b[i].arn);
+        bool busy = false; /* a restore still reads a base and the log */
+        for (size_t i = 0; i < n; i++) busy |= !backup_base_drop(b[i].arn);
         /* up to now only: a new enabling may follow before the trim runs */
-        if (!log_empty(txn, t->pitr_log)) trim_log(txn, t->pitr_log, now_ms);
+        if (!busy && !log_empty(txn, t->pitr_log)) trim_log(txn, t->pitr_log, now_ms);
         return;
     }
     /* bases of an earlier enabling */
@@ -268,9 +269,11 @@ static void maintain_table(arena_t *a, MDB_txn *txn, table_t *t, int64_t now_ms,
     size_t keep = 0;
     for (size_t i = 0; i < n; i++)
         if (b[i].created_ms <= start && b[i].available) keep = i;
-    for (size_t i = 0; i < keep; i++)
-        if (!backup_base_drop(b[i].arn)) break; /* a restore reads it: later */
-    if (b[keep].available && b[keep].log_time_ms > 0) trim_log(txn, t->pitr_log, b[keep].log_time_ms);
+    size_t oldest = keep; /* the oldest base kept, and the log after it */
+    for (size_t i = 0; i < keep && oldest == keep; i++)
+        if (!backup_base_drop(b[i].arn)) oldest = i; /* a restore reads it: later */
+    if (b[oldest].available && b[oldest].log_time_ms > 0)
+        trim_log(txn, t->pitr_log, b[oldest].log_time_ms);
 }
 
 /* Bases (and the log) of tables deleted, or re-created under their name. */
@@ -282,6 +285,8 @@ static void drop_orphans(arena_t *a, MDB_txn *txn)
         table_t *t = catalog_acquire_any(b[i].table_name, strlen(b[i].table_name));
         bool orphan = !t || strcmp(t->id, b[i].table_id) != 0 || t->pitr_log != b[i].log;
         catalog_release(t);
+        /* while a restore reads a base of that log, the log stays */
+        for (size_t k = 0; orphan && k < n; k++) orphan = !(b[k].in_use && b[k].log == b[i].log);
         if (!orphan) continue;
         if (!log_empty(txn, b[i].log)) trim_log(txn, b[i].log, INT64_MAX);
         else backup_base_drop(b[i].arn);
