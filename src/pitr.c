@@ -14,8 +14,8 @@
 #include "storage.h"
 
 #define LOG_ID_BASE ((uint64_t)1 << 62) /* stream ids count up from 1 */
-#define SEQ_TIME_SHIFT 20 /* sequence numbers: commit ms << 20, then up by one */
-#define TRIM_BUDGET 10000 /* records trimmed per writer transaction */
+#define SEQ_TIME_SHIFT 20               /* sequence numbers: commit ms << 20, then up by one */
+#define TRIM_BUDGET 10000               /* records trimmed per writer transaction */
 
 static struct {
     double interval_s, day_s;
@@ -24,7 +24,7 @@ static struct {
     pthread_mutex_t lock;
     struct seq_state {
         uint64_t log, next, last;
-    } *logs;
+    } * logs;
     size_t count, cap;
     buf_t scratch;          /* writer thread */
     arena_t *scratch_arena; /* writer thread */
@@ -82,9 +82,8 @@ static value_t *item_keys(arena_t *a, const table_t *t, const value_t *item)
     return keys;
 }
 
-int pitr_record(MDB_txn *txn, const table_t *t, const value_t *old_item,
-                const value_t *new_item, const MDB_val *old_encoded,
-                const MDB_val *new_encoded)
+int pitr_record(MDB_txn *txn, const table_t *t, const value_t *old_item, const value_t *new_item,
+                const MDB_val *old_encoded, const MDB_val *new_encoded)
 {
     if (!t->pitr_enabled || (!old_item && !new_item)) return 0;
     if (old_item && new_item && old_encoded && new_encoded &&
@@ -101,7 +100,9 @@ int pitr_record(MDB_txn *txn, const table_t *t, const value_t *old_item,
     uint64_t seq = (uint64_t)now << SEQ_TIME_SHIFT;
     if (seq < s->next) seq = s->next;
     change_record_t r = {
-        .event = !new_item ? CHANGE_REMOVE : old_item ? CHANGE_MODIFY : CHANGE_INSERT,
+        .event = !new_item  ? CHANGE_REMOVE
+                 : old_item ? CHANGE_MODIFY
+                            : CHANGE_INSERT,
         .time_ms = now,
         .sequence = seq,
         .keys = item_keys(pitr.scratch_arena, t, new_item ? new_item : old_item),
@@ -139,7 +140,8 @@ static int64_t period_ms(const table_t *t)
 static size_t table_bases(arena_t *a, const table_t *t, backup_base_t **out)
 {
     size_t n = backup_bases(a, t->id, t->pitr_log, out), skip = 0;
-    while (skip < n && (*out)[skip].created_ms < t->pitr_since_ms) skip++;
+    while (skip < n && (*out)[skip].created_ms < t->pitr_since_ms)
+        skip++;
     *out += skip;
     return n - skip;
 }
@@ -246,8 +248,9 @@ static void maintain_table(arena_t *a, MDB_txn *txn, table_t *t, int64_t now_ms,
     backup_base_t *b;
     size_t n = backup_bases(a, t->id, t->pitr_log, &b);
     if (!t->pitr_enabled) { /* disabled: nothing is kept */
-        bool busy = false; /* a restore still reads a base and the log */
-        for (size_t i = 0; i < n; i++) busy |= !backup_base_drop(b[i].arn);
+        bool busy = false;  /* a restore still reads a base and the log */
+        for (size_t i = 0; i < n; i++)
+            busy |= !backup_base_drop(b[i].arn);
         /* up to now only: a new enabling may follow before the trim runs */
         if (!busy && !log_empty(txn, t->pitr_log)) trim_log(txn, t->pitr_log, now_ms);
         return;
@@ -257,9 +260,9 @@ static void maintain_table(arena_t *a, MDB_txn *txn, table_t *t, int64_t now_ms,
         backup_base_drop(b[0].arn);
         b++, n--;
     }
-    if (!n || (b[n - 1].available &&
-               (double)(now_ms - b[n - 1].created_ms) >= pitr.interval_s * 1000.0 &&
-               last_recorded(t->pitr_log) > b[n - 1].log_seq)) {
+    if (!n ||
+        (b[n - 1].available && (double)(now_ms - b[n - 1].created_ms) >= pitr.interval_s * 1000.0 &&
+         last_recorded(t->pitr_log) > b[n - 1].log_seq)) {
         report_log(txn, t, n);
         *due = true;
         return;
@@ -286,10 +289,13 @@ static void drop_orphans(arena_t *a, MDB_txn *txn)
         bool orphan = !t || strcmp(t->id, b[i].table_id) != 0 || t->pitr_log != b[i].log;
         catalog_release(t);
         /* while a restore reads a base of that log, the log stays */
-        for (size_t k = 0; orphan && k < n; k++) orphan = !(b[k].in_use && b[k].log == b[i].log);
+        for (size_t k = 0; orphan && k < n; k++)
+            orphan = !(b[k].in_use && b[k].log == b[i].log);
         if (!orphan) continue;
-        if (!log_empty(txn, b[i].log)) trim_log(txn, b[i].log, INT64_MAX);
-        else backup_base_drop(b[i].arn);
+        if (!log_empty(txn, b[i].log))
+            trim_log(txn, b[i].log, INT64_MAX);
+        else
+            backup_base_drop(b[i].arn);
     }
 }
 
@@ -309,8 +315,10 @@ void pitr_tick(void)
         table_t *t = catalog_acquire(names[i], strlen(names[i]));
         bool base = false;
         if (t && t->pitr_log) maintain_table(a, txn, t, now, &base);
-        if (base) due[ndue++] = t;
-        else catalog_release(t);
+        if (base)
+            due[ndue++] = t;
+        else
+            catalog_release(t);
     }
     drop_orphans(a, txn);
     storage_read_end(txn);

@@ -50,9 +50,8 @@ uint64_t pitr_log_new(int64_t now_ms);
 /* Record one item change of t (writer thread, in the change's
  * transaction); nothing unless PITR is enabled.  old_item may be NULL when
  * new_item is not (a put whose old version was not decoded). */
-int pitr_record(MDB_txn *txn, const table_t *t, const value_t *old_item,
-                const value_t *new_item, const MDB_val *old_encoded,
-                const MDB_val *new_encoded);
+int pitr_record(MDB_txn *txn, const table_t *t, const value_t *old_item, const value_t *new_item,
+                const MDB_val *old_encoded, const MDB_val *new_encoded);
 
 /* PITR was just enabled on t (committed): take its first base. */
 void pitr_enabled(table_t *t);
