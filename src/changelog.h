@@ -46,6 +46,10 @@ typedef struct {
     size_t size_bytes;        /* item sizes of keys and images together */
 } change_record_t;
 
+/* The key attributes (hash, range; range NULL: none) of item as the map a
+ * record holds, in a. */
+value_t *changelog_keys(arena_t *a, const char *hash, const char *range, const value_t *item);
+
 /* Open the DBI (start-up, inside a write transaction). */
 int changelog_open(MDB_txn *txn);
 

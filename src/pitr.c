@@ -66,22 +66,6 @@ static struct seq_state *seq_state(MDB_txn *txn, uint64_t log, int *rc)
     return s;
 }
 
-/* The key attributes of item as a map. */
-static value_t *item_keys(arena_t *a, const table_t *t, const value_t *item)
-{
-    value_t *keys = arena_calloc(a, sizeof *keys);
-    keys->type = VALUE_M;
-    keys->u.map.members = arena_alloc(a, 2 * sizeof(value_member_t));
-    const char *names[2] = {t->keys.hash, t->keys.range};
-    for (int i = 0; i < 2 && names[i]; i++) {
-        value_t *v = value_map_get(item, names[i], strlen(names[i]));
-        if (v)
-            keys->u.map.members[keys->u.map.count++] =
-                (value_member_t){names[i], strlen(names[i]), v};
-    }
-    return keys;
-}
-
 int pitr_record(MDB_txn *txn, const table_t *t, const value_t *old_item, const value_t *new_item,
                 const MDB_val *old_encoded, const MDB_val *new_encoded)
 {
@@ -105,7 +89,8 @@ int pitr_record(MDB_txn *txn, const table_t *t, const value_t *old_item, const v
                             : CHANGE_INSERT,
         .time_ms = now,
         .sequence = seq,
-        .keys = item_keys(pitr.scratch_arena, t, new_item ? new_item : old_item),
+        .keys = changelog_keys(pitr.scratch_arena, t->keys.hash, t->keys.range,
+                               new_item ? new_item : old_item),
         .new_image = new_item,
         .new_encoded = new_encoded,
     };

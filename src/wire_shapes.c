@@ -243,16 +243,18 @@ const wire_shape_t WIRE_REQUEST_LIST_BACKUPS = {
     FIELDS({"TableName", &STRING}, {"Limit", &INTEGER}, {"TimeRangeLowerBound", &TIMESTAMP},
            {"TimeRangeUpperBound", &TIMESTAMP}, {"ExclusiveStartBackupArn", &STRING},
            {"BackupType", &STRING})};
+/* The overrides both restores take. */
+#define RESTORE_OVERRIDES                                                                          \
+    {"BillingModeOverride", &STRING}, {"GlobalSecondaryIndexOverride", LIST_OF(&GSI)},             \
+        {"LocalSecondaryIndexOverride",                                                            \
+         LIST_OF(STRUCT({"IndexName", &STRING}, {"KeySchema", &KEY_SCHEMA},                        \
+                        {"Projection", &PROJECTION}))},                                            \
+        {"ProvisionedThroughputOverride", &THROUGHPUT},                                            \
+        {"OnDemandThroughputOverride", &ON_DEMAND}, {"SSESpecificationOverride", &SSE},            \
+        {"VectorIndexOverride", LIST_OF(STRUCT({"IndexName", &STRING}))}
 const wire_shape_t WIRE_REQUEST_RESTORE_TABLE_FROM_BACKUP = {
     WIRE_STRUCT, NULL,
-    FIELDS({"TargetTableName", &STRING}, {"BackupArn", &STRING}, {"BillingModeOverride", &STRING},
-           {"GlobalSecondaryIndexOverride", LIST_OF(&GSI)},
-           {"LocalSecondaryIndexOverride",
-            LIST_OF(STRUCT({"IndexName", &STRING}, {"KeySchema", &KEY_SCHEMA},
-                           {"Projection", &PROJECTION}))},
-           {"ProvisionedThroughputOverride", &THROUGHPUT},
-           {"OnDemandThroughputOverride", &ON_DEMAND}, {"SSESpecificationOverride", &SSE},
-           {"VectorIndexOverride", LIST_OF(STRUCT({"IndexName", &STRING}))})};
+    FIELDS({"TargetTableName", &STRING}, {"BackupArn", &STRING}, RESTORE_OVERRIDES)};
 
 /* Point-in-time recovery. */
 const wire_shape_t WIRE_REQUEST_UPDATE_CONTINUOUS_BACKUPS = {
@@ -265,14 +267,7 @@ const wire_shape_t WIRE_REQUEST_RESTORE_TABLE_TO_POINT_IN_TIME = {
     WIRE_STRUCT, NULL,
     FIELDS({"SourceTableArn", &STRING}, {"SourceTableName", &STRING},
            {"TargetTableName", &STRING}, {"UseLatestRestorableTime", &BOOLEAN},
-           {"RestoreDateTime", &TIMESTAMP}, {"BillingModeOverride", &STRING},
-           {"GlobalSecondaryIndexOverride", LIST_OF(&GSI)},
-           {"LocalSecondaryIndexOverride",
-            LIST_OF(STRUCT({"IndexName", &STRING}, {"KeySchema", &KEY_SCHEMA},
-                           {"Projection", &PROJECTION}))},
-           {"ProvisionedThroughputOverride", &THROUGHPUT},
-           {"OnDemandThroughputOverride", &ON_DEMAND}, {"SSESpecificationOverride", &SSE},
-           {"VectorIndexOverride", LIST_OF(STRUCT({"IndexName", &STRING}))})};
+           {"RestoreDateTime", &TIMESTAMP}, RESTORE_OVERRIDES)};
 
 /* DescribeEndpoints, DescribeLimits: no members. */
 const wire_shape_t WIRE_REQUEST_EMPTY = {WIRE_STRUCT, NULL, (const wire_field_t[]){{NULL, NULL}}};

@@ -436,13 +436,15 @@ static api_result_t submit_restore(api_call_t *call, table_t *t, backup_t *bk)
     return API_PENDING;
 }
 
+/* Overrides the restores do not take yet. */
+static const char *const RESTORE_LATER[] = {"OnDemandThroughputOverride", NULL};
+
 api_result_t op_restore_table_from_backup(api_call_t *call, const json_value_t *req)
 {
     arena_t *a = call->arena;
     restore_request_t r;
     ddb_error_t *e = read_restore_request(a, req, &r);
-    static const char *const later[] = {"OnDemandThroughputOverride", NULL};
-    if (!e) e = op_unsupported(call, req, later);
+    if (!e) e = op_unsupported(call, req, RESTORE_LATER);
     backup_t *bk = NULL;
     if (!e) e = find_backup(a, r.arn, err_restore_backup_arn_invalid, &bk);
     if (!e) e = check_target(a, r.target);
@@ -655,8 +657,7 @@ api_result_t op_restore_table_to_point_in_time(api_call_t *call, const json_valu
     arena_t *a = call->arena;
     pitr_restore_request_t p;
     ddb_error_t *e = read_pitr_restore_request(a, req, &p);
-    static const char *const later[] = {"OnDemandThroughputOverride", NULL};
-    if (!e) e = op_unsupported(call, req, later);
+    if (!e) e = op_unsupported(call, req, RESTORE_LATER);
     table_t *src = NULL;
     if (!e) e = pitr_source(a, &p, &src);
     if (e) return op_reply_error(call, e);

@@ -26,6 +26,8 @@ import time
 import pytest
 
 from conftest import Server, assert_error, make_client, raw_call, unique_name
+from test_backups import scan_all
+from test_backups import wait_restored as wait_backup_restored
 
 FAST = ["--pitr-snapshot-interval", "0.5", "--ttl-delay", "0.1"]
 
@@ -77,30 +79,9 @@ def pitr_of(db, name):
 
 
 def wait_restored(db, name, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        t = db.describe_table(TableName=name)["Table"]
-        if t["TableStatus"] == "ACTIVE":
-            assert "RestoreSummary" not in t
-            return t
-        assert t["TableStatus"] == "CREATING", t
-        assert t["RestoreSummary"]["RestoreInProgress"] is True
-        assert time.monotonic() < deadline, t
-        time.sleep(0.02)
-
-
-def scan_all(db, name, **kw):
-    items, start = [], None
-    for _ in range(10000):
-        args = dict(TableName=name, **kw)
-        if start:
-            args["ExclusiveStartKey"] = start
-        page = db.scan(**args)
-        items += page["Items"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return items
-    raise AssertionError("scan did not end")
+    t = wait_backup_restored(db, name, timeout)
+    assert "RestoreSummary" not in t
+    return t
 
 
 def keyed(items):
