@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "backup.h"
+#include "export.h"
 #include "pitr.h"
 #include "catalog.h"
 #include "index.h"
@@ -77,6 +78,10 @@ static const operation_t operations[] = {
               op_describe_continuous_backups),
     OPERATION(TARGET_PREFIX, "RestoreTableToPointInTime",
               &WIRE_REQUEST_RESTORE_TABLE_TO_POINT_IN_TIME, op_restore_table_to_point_in_time),
+    OPERATION(TARGET_PREFIX, "ExportTableToPointInTime", &WIRE_REQUEST_EXPORT_TABLE,
+              op_export_table_to_point_in_time),
+    OPERATION(TARGET_PREFIX, "DescribeExport", &WIRE_REQUEST_DESCRIBE_EXPORT, op_describe_export),
+    OPERATION(TARGET_PREFIX, "ListExports", &WIRE_REQUEST_LIST_EXPORTS, op_list_exports),
     OPERATION(TARGET_PREFIX, "DescribeEndpoints", &WIRE_REQUEST_EMPTY, op_describe_endpoints),
     OPERATION(TARGET_PREFIX, "DescribeLimits", &WIRE_REQUEST_EMPTY, op_describe_limits),
     OPERATION(STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams),
@@ -178,6 +183,7 @@ int api_open(const api_config_t *cfg)
     catalog_init(cfg->region);
     if (storage_open(cfg->data_dir, cfg->in_memory, cfg->storage_map_size) != 0) return -1;
     if (backup_store_open(cfg->data_dir, cfg->in_memory) != 0) return -1;
+    if (!cfg->in_memory && export_store_open(cfg->data_dir, cfg->export_root) != 0) return -1;
     storage_on_rollback(streams_resync);
     int rc = storage_run_sync(load_catalog, (void *)cfg);
     if (rc) {
@@ -200,6 +206,7 @@ int api_open(const api_config_t *cfg)
 void api_close(void)
 {
     janitor_stop();
+    export_store_close();
     backup_store_close();
     storage_close();
     streams_shutdown();

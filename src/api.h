@@ -84,6 +84,8 @@ typedef struct {
     /* point-in-time recovery (pitr.h): a base snapshot per interval; the
      * length of one recovery-period day */
     double pitr_snapshot_interval_s, pitr_day_s;
+    /* where ExportTableToPointInTime writes: <export_root>/<bucket>/<prefix> */
+    const char *export_root;
 } api_config_t;
 
 /* Open storage and start the writer.  Returns 0, or -1 after logging why. */

@@ -471,6 +471,7 @@ typedef enum {
     RES_BACKUP,       /* BackupArn: ".../table/<name>/backup/..." */
     RES_RESTORE,      /* TargetTableName, and the table of BackupArn */
     RES_PITR_RESTORE, /* TargetTableName, and SourceTableName or SourceTableArn */
+    RES_EXPORT,       /* TableArn, or ExportArn ".../table/<name>/export/..." */
 } resource_kind_t;
 
 typedef struct {
@@ -522,6 +523,9 @@ static const op_rights_t op_rights[] = {
     {"RestoreTableFromBackup", true, RES_RESTORE, NULL},
     {"UpdateContinuousBackups", true, RES_TABLE, NULL},
     {"RestoreTableToPointInTime", true, RES_PITR_RESTORE, NULL},
+    {"ExportTableToPointInTime", true, RES_EXPORT, NULL},
+    {"DescribeExport", false, RES_EXPORT, NULL},
+    {"ListExports", false, RES_LIST_STREAMS, "table/*/export/*"},
 };
 
 static const op_rights_t *rights_of(const char *op, size_t len)
@@ -733,6 +737,10 @@ ddb_error_t *auth_authorize(arena_t *a, const auth_identity_t *who, const char *
             e = guard_arn(&g, action, false, v->u.str.ptr, v->u.str.len);
         return e;
     }
+    case RES_EXPORT:
+        if (!(v = member_string(req, "TableArn")) && !(v = member_string(req, "ExportArn")))
+            return NULL;
+        return guard_arn(&g, action, r->write, v->u.str.ptr, v->u.str.len);
     case RES_PITR_RESTORE: {
         ddb_error_t *e = NULL;
         if ((v = member_string(req, "TargetTableName")))

@@ -68,6 +68,8 @@ static struct {
     bool stopping;
 } store = {.lock = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
+static int read_record(FILE *f, buf_t *rec, MDB_val *k, MDB_val *v);
+
 /* --- the registry ----------------------------------------------------------------- */
 
 static void backup_free(backup_t *b)
@@ -815,6 +817,19 @@ bool backup_base_restore_begin(backup_t *b)
 }
 
 backup_t *backup_base_acquire(const char *arn) { return acquire(arn, true); }
+
+FILE *backup_items_open(const backup_t *b)
+{
+    char *path = path_of(b->id, ITEMS_FILE);
+    FILE *f = fopen(path, "rb");
+    free(path);
+    return f;
+}
+
+int backup_items_next(FILE *f, buf_t *rec, MDB_val *k, MDB_val *v)
+{
+    return read_record(f, rec, k, v);
+}
 
 /* --- restore ---------------------------------------------------------------------- */
 

@@ -51,7 +51,9 @@
 #ifndef DDBD_BACKUP_H
 #define DDBD_BACKUP_H
 
+#include <lmdb.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -131,5 +133,10 @@ bool backup_base_drop(const char *arn);
  * more restore (backup_restore_start takes that over). */
 backup_t *backup_base_acquire(const char *arn);
 bool backup_base_restore_begin(backup_t *b);
+/* Read the items of b (a reference held, and a restore count taken so that
+ * it stays): the file opened, and its records one by one (1, 0 at the end,
+ * -1 when damaged; k and v point into rec). */
+FILE *backup_items_open(const backup_t *b);
+int backup_items_next(FILE *f, buf_t *rec, MDB_val *k, MDB_val *v);
 
 #endif

@@ -61,6 +61,12 @@ static const struct {
         {"com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException", 400, false},
     [ERR_INVALID_RESTORE_TIME] =
         {"com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException", 400, false},
+    [ERR_INVALID_EXPORT_TIME] =
+        {"com.amazonaws.dynamodb.v20120810#InvalidExportTimeException", 400, false},
+    [ERR_EXPORT_CONFLICT] = {"com.amazonaws.dynamodb.v20120810#ExportConflictException", 400,
+                             false},
+    [ERR_EXPORT_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ExportNotFoundException", 400,
+                              false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
 };
 
@@ -2146,4 +2152,39 @@ ddb_error_t *err_pitr_source_choice(arena_t *a)
 ddb_error_t *err_pitr_table_arn_invalid(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION, "Invalid TableArn: Invalid Table ARN");
+}
+
+/* --- exports ----------------------------------------------------------------------- */
+
+ddb_error_t *err_export_table_not_found(arena_t *a, const char *arn)
+{
+    return ddb_error_new(a, ERR_TABLE_NOT_FOUND, "Table not found: %s", arn);
+}
+
+/* The service's text is not recorded; it names both bounds. */
+ddb_error_t *err_export_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms)
+{
+    char from[32], to[32];
+    iso_time(from, earliest_ms);
+    iso_time(to, latest_ms);
+    return ddb_error_new(a, ERR_INVALID_EXPORT_TIME,
+                         "ExportTime must be between EarliestRestorableDateTime (%s) and "
+                         "LatestRestorableDateTime (%s)",
+                         from, to);
+}
+
+ddb_error_t *err_export_conflict(arena_t *a)
+{
+    return ddb_error_new(a, ERR_EXPORT_CONFLICT,
+                         "Export conflict: Duplicate request detected with conflicting parameters");
+}
+
+ddb_error_t *err_export_not_found(arena_t *a, const char *arn)
+{
+    return ddb_error_new(a, ERR_EXPORT_NOT_FOUND, "Export not found: %s", arn);
+}
+
+ddb_error_t *err_export_arn_invalid(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid Export ARN");
 }

@@ -48,6 +48,9 @@ typedef enum {
     ERR_CONTINUOUS_BACKUPS_UNAVAILABLE,
     ERR_PITR_UNAVAILABLE,
     ERR_INVALID_RESTORE_TIME,
+    ERR_INVALID_EXPORT_TIME,
+    ERR_EXPORT_CONFLICT,
+    ERR_EXPORT_NOT_FOUND,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -559,5 +562,11 @@ ddb_error_t *err_pitr_restore_time(arena_t *a, int64_t earliest_ms, int64_t late
 ddb_error_t *err_pitr_restore_time_choice(arena_t *a);
 ddb_error_t *err_pitr_source_choice(arena_t *a);
 ddb_error_t *err_pitr_table_arn_invalid(arena_t *a);
+/* Exports. */
+ddb_error_t *err_export_table_not_found(arena_t *a, const char *arn);
+ddb_error_t *err_export_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms);
+ddb_error_t *err_export_conflict(arena_t *a);
+ddb_error_t *err_export_not_found(arena_t *a, const char *arn);
+ddb_error_t *err_export_arn_invalid(arena_t *a);
 
 #endif

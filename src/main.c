@@ -28,6 +28,7 @@ static void usage(FILE *f)
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
             "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-day S]\n"
+            "            [--export-root DIR]\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [--credentials FILE] [limits...] [--help] [--version]\n"
             "\n"
@@ -54,6 +55,8 @@ static void usage(FILE *f)
             "  --pitr-snapshot-interval S  point-in-time recovery takes a base snapshot of a\n"
             "                    changed table every S seconds (default 3600): a restore\n"
             "                    replays at most that much of the change log\n"
+            "  --export-root DIR  ExportTableToPointInTime writes S3Bucket/S3Prefix as\n"
+            "                    DIR/<bucket>/<prefix> (default <data-dir>/s3)\n"
             "  --pitr-day S      the length of a day of RecoveryPeriodInDays (default 86400;\n"
             "                    shorter only for tests)\n"
             "  --storage-map-size BYTES  the most data the data directory may hold, with an\n"
@@ -218,6 +221,9 @@ int main(int argc, char **argv)
             ok = parse_duration(next, 0.05, &api.ttl_delay_s);
         } else if (strcmp(arg, "--pitr-snapshot-interval") == 0) {
             ok = parse_duration(next, 0.05, &api.pitr_snapshot_interval_s);
+        } else if (strcmp(arg, "--export-root") == 0) {
+            api.export_root = next;
+            ok = next != NULL;
         } else if (strcmp(arg, "--pitr-day") == 0) {
             ok = parse_duration(next, 0.05, &api.pitr_day_s);
         } else if (strcmp(arg, "--ttl-cooldown") == 0) {
@@ -266,6 +272,12 @@ int main(int argc, char **argv)
     if (strchr(srv.bind, ':')) snprintf(endpoint, sizeof endpoint, "[%s]:%d", srv.bind, srv.port);
     else snprintf(endpoint, sizeof endpoint, "%s:%d", srv.bind, srv.port);
     api.endpoint = endpoint;
+    /* exports go under the data directory unless told otherwise */
+    char export_root[4096];
+    if (!api.export_root && !api.in_memory) {
+        snprintf(export_root, sizeof export_root, "%s/s3", api.data_dir);
+        api.export_root = export_root;
+    }
 
     if (auth_open(credentials, api.region) != 0) {
         tls_context_free(srv.tls);

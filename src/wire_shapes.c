@@ -269,6 +269,22 @@ const wire_shape_t WIRE_REQUEST_RESTORE_TABLE_TO_POINT_IN_TIME = {
            {"TargetTableName", &STRING}, {"UseLatestRestorableTime", &BOOLEAN},
            {"RestoreDateTime", &TIMESTAMP}, RESTORE_OVERRIDES)};
 
+/* Exports. */
+const wire_shape_t WIRE_REQUEST_EXPORT_TABLE = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TableArn", &STRING}, {"ExportTime", &TIMESTAMP}, {"ClientToken", &STRING},
+           {"S3Bucket", &STRING}, {"S3BucketOwner", &STRING}, {"S3Prefix", &STRING},
+           {"S3SseAlgorithm", &STRING}, {"S3SseKmsKeyId", &STRING}, {"ExportFormat", &STRING},
+           {"ExportType", &STRING},
+           {"IncrementalExportSpecification",
+            STRUCT({"ExportFromTime", &TIMESTAMP}, {"ExportToTime", &TIMESTAMP},
+                   {"ExportViewType", &STRING})})};
+const wire_shape_t WIRE_REQUEST_DESCRIBE_EXPORT = {WIRE_STRUCT, NULL,
+                                                   FIELDS({"ExportArn", &STRING})};
+const wire_shape_t WIRE_REQUEST_LIST_EXPORTS = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TableArn", &STRING}, {"MaxResults", &INTEGER}, {"NextToken", &STRING})};
+
 /* DescribeEndpoints, DescribeLimits: no members. */
 const wire_shape_t WIRE_REQUEST_EMPTY = {WIRE_STRUCT, NULL, (const wire_field_t[]){{NULL, NULL}}};
 
