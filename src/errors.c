@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "json.h"
 
 static const struct {
@@ -2114,22 +2115,12 @@ ddb_error_t *err_pitr_unavailable(arena_t *a, const char *table)
                          "Point in time recovery is not enabled for table '%s'", table);
 }
 
-/* An ISO-8601 UTC time with milliseconds. */
-static void iso_time(char out[32], int64_t ms)
-{
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
-}
-
 /* The service's text is not recorded; it names both bounds. */
 ddb_error_t *err_pitr_restore_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms)
 {
     char from[32], to[32];
-    iso_time(from, earliest_ms);
-    iso_time(to, latest_ms);
+    clock_format_iso(from, earliest_ms);
+    clock_format_iso(to, latest_ms);
     return ddb_error_new(a, ERR_INVALID_RESTORE_TIME,
                          "RestoreDateTime must be between EarliestRestorableDateTime (%s) and "
                          "LatestRestorableDateTime (%s)",
@@ -2165,8 +2156,8 @@ ddb_error_t *err_export_table_not_found(arena_t *a, const char *arn)
 ddb_error_t *err_export_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms)
 {
     char from[32], to[32];
-    iso_time(from, earliest_ms);
-    iso_time(to, latest_ms);
+    clock_format_iso(from, earliest_ms);
+    clock_format_iso(to, latest_ms);
     return ddb_error_new(a, ERR_INVALID_EXPORT_TIME,
                          "ExportTime must be between EarliestRestorableDateTime (%s) and "
                          "LatestRestorableDateTime (%s)",

@@ -341,15 +341,6 @@ static void md5_hex(const void *data, size_t len, char hex[33])
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
 
-static void iso_time(char out[32], int64_t ms)
-{
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
-}
-
 /* One change of the log, for the merge. */
 typedef struct {
     size_t key_off, key_len, val_off, val_len; /* val_len 0: the item is gone */
@@ -542,9 +533,9 @@ static const char *write_export(job_t *j)
     buf_append_str(&files, "}\n");
     int64_t end = clock_now_ms();
     char t_start[32], t_end[32], t_export[32];
-    iso_time(t_start, x->start_ms);
-    iso_time(t_end, end);
-    iso_time(t_export, x->export_ms);
+    clock_format_iso(t_start, x->start_ms);
+    clock_format_iso(t_end, end);
+    clock_format_iso(t_export, x->export_ms);
     buf_append_str(&summary, "{\"version\":\"2020-06-30\",\"exportArn\":");
     json_write_string(&summary, x->arn, strlen(x->arn));
     buf_printf(&summary, ",\"startTime\":\"%s\",\"endTime\":\"%s\",\"tableArn\":", t_start, t_end);

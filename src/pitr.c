@@ -151,6 +151,15 @@ void pitr_window(const table_t *t, int64_t now_ms, int64_t *earliest_ms, int64_t
     if (*earliest_ms > *latest_ms) *earliest_ms = *latest_ms;
 }
 
+bool pitr_instant(const table_t *t, int64_t now_ms, bool has_time, int64_t time_ms,
+                  int64_t *until_ms, int64_t *earliest_ms, int64_t *latest_ms)
+{
+    pitr_window(t, now_ms, earliest_ms, latest_ms);
+    int64_t second = time_ms >= 0 ? time_ms / 1000 * 1000 : -1, end = second + 999;
+    *until_ms = !has_time ? *latest_ms : end < *latest_ms ? end : *latest_ms;
+    return !has_time || (second >= 0 && end >= *earliest_ms && second <= *latest_ms);
+}
+
 bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **arn,
                    uint64_t *log_seq)
 {

@@ -59,6 +59,14 @@ void pitr_enabled(table_t *t);
 /* The restorable window of t (PITR enabled) at now_ms. */
 void pitr_window(const table_t *t, int64_t now_ms, int64_t *earliest_ms, int64_t *latest_ms);
 
+/* The instant a restore (or an export) of t to time_ms holds, at now_ms:
+ * a time names a second, and the instant is the end of that second (every
+ * change of it is in), or now when that is earlier; without a time
+ * (has_time false), now.  False when the second is outside the window,
+ * which *earliest_ms and *latest_ms then give. */
+bool pitr_instant(const table_t *t, int64_t now_ms, bool has_time, int64_t time_ms,
+                  int64_t *until_ms, int64_t *earliest_ms, int64_t *latest_ms);
+
 /* The base for a restore of t to until_ms: its ARN (in a) and the
  * sequence number of its last record; false when there is none. */
 bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **arn,

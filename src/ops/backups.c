@@ -663,15 +663,9 @@ api_result_t op_restore_table_to_point_in_time(api_call_t *call, const json_valu
     if (e) return op_reply_error(call, e);
     int64_t earliest = 0, latest = 0, until = 0;
     if (!src->pitr_enabled) e = err_pitr_unavailable(a, src->name);
-    if (!e) {
-        pitr_window(src, clock_now_ms(), &earliest, &latest);
-        /* A RestoreDateTime names a second: the restore holds every change
-         * of that second and before (none after the request). */
-        int64_t second = p.time_ms >= 0 ? p.time_ms / 1000 * 1000 : -1;
-        until = !p.has_time ? latest : second + 999 < latest ? second + 999 : latest;
-        if (p.has_time && (second < 0 || second + 999 < earliest || second > latest))
-            e = err_pitr_restore_time(a, earliest, latest);
-    }
+    if (!e && !pitr_instant(src, clock_now_ms(), p.has_time, p.time_ms, &until, &earliest,
+                            &latest))
+        e = err_pitr_restore_time(a, earliest, latest);
     if (!e) e = check_target(a, p.r.target);
     table_t *t = NULL;
     buf_t def;

@@ -91,14 +91,9 @@ api_result_t op_export_table_to_point_in_time(api_call_t *call, const json_value
     if (e) return op_reply_error(call, e);
     if (!t->pitr_enabled) e = err_pitr_unavailable(a, t->name);
     int64_t earliest = 0, latest = 0;
-    if (!e) {
-        pitr_window(t, clock_now_ms(), &earliest, &latest);
-        /* as a restore: an ExportTime names a second */
-        int64_t second = x.time_ms >= 0 ? x.time_ms / 1000 * 1000 : -1;
-        x.r.time_ms = !x.has_time ? latest : second + 999 < latest ? second + 999 : latest;
-        if (x.has_time && (second < 0 || second + 999 < earliest || second > latest))
-            e = err_export_time(a, earliest, latest);
-    }
+    if (!e && !pitr_instant(t, clock_now_ms(), x.has_time, x.time_ms, &x.r.time_ms, &earliest,
+                            &latest))
+        e = err_export_time(a, earliest, latest);
     if (!e && !pitr_base_for(a, t, x.r.time_ms, &x.r.base, &x.r.log_seq))
         e = err_export_time(a, earliest, latest);
     if (!e) e = export_start(a, t, &x.r, call->out);
