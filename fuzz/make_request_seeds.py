@@ -39,7 +39,8 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
               "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup",
               "UpdateContinuousBackups", "DescribeContinuousBackups",
-              "RestoreTableToPointInTime"]
+              "RestoreTableToPointInTime", "ExportTableToPointInTime", "DescribeExport",
+              "ListExports"]
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
 PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
 
@@ -509,6 +510,19 @@ SEEDS = {
                       "RestoreDateTime": 1700000000.5, "GlobalSecondaryIndexOverride": [],
                       "LocalSecondaryIndexOverride": []}),
     ],
+    "ExportTableToPointInTime": [
+        ("full", {"TableArn": ARN_S, "ExportTime": 1700000000.5, "ClientToken": "fz-token",
+                  "S3Bucket": "fz-bucket", "S3BucketOwner": "000000000000", "S3Prefix": "fz/p",
+                  "S3SseAlgorithm": "KMS", "S3SseKmsKeyId": "alias/k",
+                  "ExportFormat": "DYNAMODB_JSON", "ExportType": "FULL_EXPORT"}),
+        ("incremental", {"TableArn": ARN_S, "S3Bucket": "fz-bucket",
+                         "ExportType": "INCREMENTAL_EXPORT", "IncrementalExportSpecification": {
+                             "ExportFromTime": 1700000000, "ExportToTime": 1700001000,
+                             "ExportViewType": "NEW_AND_OLD_IMAGES"}}),
+    ],
+    "DescribeExport": [("unknown", {"ExportArn": ARN_S + "/export/01700000000000-0123abcd"})],
+    "ListExports": [("table", {"TableArn": ARN_S, "MaxResults": 5, "NextToken": "x"}),
+                    ("all", {})],
     "ListStreams": [
         ("table", {"TableName": "fz_s", "Limit": 5, "ExclusiveStartStreamArn": "@STREAM_ARN@"}),
         ("all", {}),

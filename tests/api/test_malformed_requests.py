@@ -49,11 +49,13 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
               "DescribeBackup", "DeleteBackup", "ListBackups",
               "RestoreTableFromBackup", "UpdateContinuousBackups", "DescribeContinuousBackups",
-              "RestoreTableToPointInTime"] + STREAMS_OPERATIONS
+              "RestoreTableToPointInTime", "ExportTableToPointInTime", "DescribeExport",
+              "ListExports"] + STREAMS_OPERATIONS
 READ_ONLY = {"DescribeTable", "ListTables", "GetItem", "BatchGetItem", "TransactGetItems",
              "Query", "Scan", "DescribeTimeToLive", "ListTagsOfResource",
              "DescribeEndpoints", "DescribeLimits", "DescribeBackup",
-             "ListBackups", "DescribeContinuousBackups"} | set(STREAMS_OPERATIONS)
+             "ListBackups", "DescribeContinuousBackups", "DescribeExport",
+             "ListExports"} | set(STREAMS_OPERATIONS)
 # Members this server refuses as not implemented yet: whatever they hold,
 # the answer is that refusal, so their paths say nothing.
 UNSUPPORTED_SEEDS = {"UpdateTable-replicas", "UpdateTable-sse"}
@@ -69,7 +71,8 @@ SEMANTIC = {VAL, "ResourceNotFoundException", "ResourceInUseException",
             "TableNotFoundException", "TableAlreadyExistsException", "TableInUseException",
             "BackupNotFoundException", "BackupInUseException",
             "ContinuousBackupsUnavailableException", "PointInTimeRecoveryUnavailableException",
-            "InvalidRestoreTimeException"}
+            "InvalidRestoreTimeException", "InvalidExportTimeException", "ExportConflictException",
+            "ExportNotFoundException"}
 MESSAGE_FIELD = {SER: "Message", "AccessDeniedException": "Message", "TransactionCanceledException": "Message",
                  "IdempotentParameterMismatchException": "Message"}
 
@@ -113,7 +116,8 @@ FIXTURES = {
                  ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}),
 }
 # Seeds of read-only operations that name what does not exist.
-EXPECTED_TO_FAIL = {"DescribeTable-missing", "GetResourcePolicy-table", "DescribeBackup-unknown"}
+EXPECTED_TO_FAIL = {"DescribeTable-missing", "GetResourcePolicy-table", "DescribeBackup-unknown",
+                   "DescribeExport-unknown"}
 # Tables the seeds create (CreateTable) or expect to be missing.
 CREATED = ["fz_new", "fz_new2", "fz_new3"]
 
