@@ -109,6 +109,37 @@ function M.query_request(forward, by_index)
     return query_head .. #body .. "\r\n\r\n" .. body
 end
 
+-- The multi-attribute key table "benchmk": item n belongs to group n / 10, with sort value
+-- n % 10.  GSI bySingle keys the group as g (HASH) and sk (RANGE); GSI byMulti keys the same
+-- group as t (S), r (N), c (S) (HASH) and the sort value as d = sk / 5 (N), e = sk (N)
+-- (RANGE): both indexes hold the same ten items per partition in the same order.
+function M.multi_key_put_request(key)
+    local off = math.random(1, 73)
+    local part, s = math.floor(key / 10), key % 10
+    local body = '{"TableName":"benchmk","Item":{"pk":{"S":"m' .. key .. '"},"g":{"S":"g' .. part
+        .. '"},"sk":{"N":"' .. s .. '"},"t":{"S":"t' .. part .. '"},"r":{"N":"' .. (part % 1000)
+        .. '"},"c":{"S":"c' .. (part % 7) .. '"},"d":{"N":"' .. math.floor(s / 5)
+        .. '"},"e":{"N":"' .. s .. '"},"payload":{"S":"' .. payload_pool:sub(off, off + 71)
+        .. '"}}}'
+    return put_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- Query of one random group's ten items through byMulti (multi) or bySingle.
+function M.multi_key_query_request(multi)
+    local part = math.random(0, math.floor(M.items / 10) - 1)
+    local body
+    if multi then
+        body = '{"TableName":"benchmk","IndexName":"byMulti",'
+            .. '"KeyConditionExpression":"t = :t AND r = :r AND c = :c",'
+            .. '"ExpressionAttributeValues":{":t":{"S":"t' .. part .. '"},":r":{"N":"'
+            .. (part % 1000) .. '"},":c":{"S":"c' .. (part % 7) .. '"}}}'
+    else
+        body = '{"TableName":"benchmk","IndexName":"bySingle","KeyConditionExpression":"g = :g",'
+            .. '"ExpressionAttributeValues":{":g":{"S":"g' .. part .. '"}}}'
+    end
+    return query_head .. #body .. "\r\n\r\n" .. body
+end
+
 -- GetItem of one random item of the query table.
 function M.query_table_get_request(key)
     local body = '{"TableName":"benchq","Key":{"pk":{"S":"p' .. math.floor(key / 10)

@@ -7,6 +7,8 @@
 --   cput     PutItem with ConditionExpression attribute_exists(pk) (the condition holds)
 --   query, query-rev, query-gsi   Query of one partition's 10 items of the query table
 --   get-q    GetItem on the query table; put-q  PutItem replacing one of its items
+--   query-mk, query-sk   Query of one group's 10 items of the multi-attribute key table,
+--            through its GSI with a multi-attribute key, or through its single-attribute GSI
 --   bwrite   BatchWriteItem of 25 items; bget BatchGetItem of 100 keys
 --   transfer TransactWriteItems of two conditional counter updates
 --   signed   the requests of the file BENCH_SIGNED (written by sign_requests.py: each
@@ -22,6 +24,8 @@ local builders = {
     query = function() return bench.query_request(true, false) end,
     ["query-rev"] = function() return bench.query_request(false, false) end,
     ["query-gsi"] = function() return bench.query_request(true, true) end,
+    ["query-mk"] = function() return bench.multi_key_query_request(true) end,
+    ["query-sk"] = function() return bench.multi_key_query_request(false) end,
     ["get-q"] = bench.query_table_get_request,
     ["put-q"] = bench.query_table_put_request,
     bwrite = function() return bench.batch_write_request() end,

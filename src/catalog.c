@@ -115,6 +115,11 @@ int catalog_table_drop_dbis(MDB_txn *txn, table_t *t)
     return rc;
 }
 
+bool catalog_index_multi_attribute(const index_def_t *ix)
+{
+    return ix->hash_count > 1 || ix->range_count > 1;
+}
+
 const index_def_t *catalog_table_index(const table_t *t, const char *name, size_t len)
 {
     for (size_t i = 0; i < t->index_count; i++)
@@ -242,7 +247,7 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
             any = true;
             json_write_member(b, "IndexName", ix->name);
             buf_putc(b, ',');
-            tabledef_render_key_schema(b, &ix->keys);
+            tabledef_render_index_key_schema(b, ix);
             buf_putc(b, ',');
             tabledef_render_projection(b, ix);
             if (global) {
@@ -305,7 +310,7 @@ void catalog_table_render_backup_source(buf_t *b, const table_t *t, const stats_
             first = false;
             json_write_member(b, "IndexName", ix->name);
             buf_putc(b, ',');
-            tabledef_render_key_schema(b, &ix->keys);
+            tabledef_render_index_key_schema(b, ix);
             buf_putc(b, ',');
             tabledef_render_projection(b, ix);
             if (global)

@@ -47,12 +47,25 @@ typedef struct {
     const char *range;
 } key_schema_t;
 
+/* A GSI's key may have up to four HASH and four RANGE attributes
+ * (multi-attribute keys); tables and LSIs have one of each at most. */
+#define CATALOG_KEY_PARTS_MAX 4
+typedef struct {
+    const char *name;
+    value_type_t type; /* VALUE_S, VALUE_N or VALUE_B */
+} key_part_t;
+
 typedef enum { PROJECTION_ALL, PROJECTION_KEYS_ONLY, PROJECTION_INCLUDE } projection_type_t;
 typedef enum { INDEX_ACTIVE, INDEX_CREATING, INDEX_DELETING } index_status_t;
 
 typedef struct {
     const char *name;
     bool global;
+    /* The key attributes in KeySchema order: hash_parts[0..hash_count),
+     * range_parts[0..range_count).  keys, hash_type and range_type repeat
+     * the first of each, for code that serves single-attribute keys only. */
+    key_part_t hash_parts[CATALOG_KEY_PARTS_MAX], range_parts[CATALOG_KEY_PARTS_MAX];
+    size_t hash_count, range_count;
     key_schema_t keys;
     projection_type_t projection;
     const char **non_key;
@@ -179,6 +192,8 @@ table_t *catalog_latest(table_t *t);
 int catalog_table_open_dbis(MDB_txn *txn, table_t *t);
 /* Drop them (DeleteTable); writer thread, exclusive batch. */
 int catalog_table_drop_dbis(MDB_txn *txn, table_t *t);
+/* Whether ix's partition or sort key has more than one attribute. */
+bool catalog_index_multi_attribute(const index_def_t *ix);
 /* The index named name, or NULL. */
 const index_def_t *catalog_table_index(const table_t *t, const char *name, size_t len);
 

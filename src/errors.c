@@ -737,6 +737,24 @@ ddb_error_t *err_key_schema_order(arena_t *a, bool first)
                          first ? "first" : "second", first ? "HASH" : "RANGE");
 }
 
+ddb_error_t *err_key_schema_too_many(arena_t *a, const char *key_type)
+{
+    return err_invalid_parameter(
+        a, "The KeySchema exceeds the maximum allowed number of %s key attributes", key_type);
+}
+
+ddb_error_t *err_key_schema_hash_after_range(arena_t *a)
+{
+    return err_invalid_parameter(a, "All HASH key attributes must precede RANGE key attributes in "
+                                    "the KeySchema");
+}
+
+ddb_error_t *err_key_schema_repeated_name(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The KeySchema contains multiple key attributes with the same name");
+}
+
 ddb_error_t *err_key_schema_undefined(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,
@@ -900,6 +918,14 @@ ddb_error_t *err_key_condition_twice(arena_t *a)
 ddb_error_t *err_key_condition_missed(arena_t *a, const char *key)
 {
     return ddb_error_new(a, ERR_VALIDATION, "Query condition missed key schema element: %s", key);
+}
+
+ddb_error_t *err_key_condition_range_prefix(arena_t *a, const char *missing, const char *present)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "RANGE key attributes %s must have equality conditions specified in the "
+                         "query because a condition is present on key attribute %s",
+                         missing, present);
 }
 
 ddb_error_t *err_key_condition_type(arena_t *a)

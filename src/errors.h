@@ -183,6 +183,12 @@ ddb_error_t *err_key_schema_same_names(arena_t *a);
 /* first: the first element is not HASH; else the second is not RANGE */
 ddb_error_t *err_key_schema_order(arena_t *a, bool first);
 ddb_error_t *err_key_schema_undefined(arena_t *a);
+/* GSI key schemas with several attributes per key (multi-attribute keys):
+ * more than four of key_type ("HASH" or "RANGE"), a HASH element after a
+ * RANGE one, an attribute named twice. */
+ddb_error_t *err_key_schema_too_many(arena_t *a, const char *key_type);
+ddb_error_t *err_key_schema_hash_after_range(arena_t *a);
+ddb_error_t *err_key_schema_repeated_name(arena_t *a);
 ddb_error_t *err_projection_type_null(arena_t *a);
 /* NonKeyAttributes given (non_key) with type not INCLUDE, or missing with INCLUDE. */
 ddb_error_t *err_projection_non_key(arena_t *a, const char *type, bool non_key);
@@ -277,6 +283,10 @@ ddb_error_t *err_key_condition_missing(arena_t *a);
 ddb_error_t *err_key_condition_twice(arena_t *a);
 ddb_error_t *err_key_condition_missed(arena_t *a, const char *key);
 ddb_error_t *err_key_condition_type(arena_t *a);
+/* A Query on a multi-attribute sort key: sort key attribute `missing`,
+ * before `present` in the key schema, has no equality condition while
+ * `present` has a condition. */
+ddb_error_t *err_key_condition_range_prefix(arena_t *a, const char *missing, const char *present);
 ddb_error_t *err_key_condition_between_order(arena_t *a);
 /* which: "QueryFilter" or "Filter Expression" */
 ddb_error_t *err_filter_on_key(arena_t *a, const char *which, const char *key);

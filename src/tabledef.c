@@ -212,7 +212,10 @@ static void check_attribute_name(constraint_list_t *cl, const char *name, const 
         constraint_length(cl, name, strlen(name), 1, CATALOG_KEY_NAME_MAX, "%s", path);
 }
 
-static void check_key_schema(constraint_list_t *cl, const raw_list_t *keys, const char *path)
+/* A key schema's model constraints: a GSI's (gsi) has at least one
+ * element, a table's or an LSI's one or two. */
+static void check_key_schema(constraint_list_t *cl, const raw_list_t *keys, const char *path,
+                             bool gsi)
 {
     if (!constraint_required(cl, keys->present, "%s", path)) return;
     for (size_t i = 0; i < keys->count; i++) {
@@ -221,7 +224,7 @@ static void check_key_schema(constraint_list_t *cl, const raw_list_t *keys, cons
             constraint_enum(cl, keys->items[i].type, &ENUM_KEY_TYPE, "%s.%zu.member.keyType", path,
                             i + 1);
     }
-    if (keys->count >= 1 && keys->count <= 2) return;
+    if (keys->count >= 1 && (gsi || keys->count <= 2)) return;
     buf_t v;
     buf_init(&v);
     buf_putc(&v, '[');
@@ -230,7 +233,7 @@ static void check_key_schema(constraint_list_t *cl, const raw_list_t *keys, cons
                    keys->items[i].name ? keys->items[i].name : "null",
                    keys->items[i].type ? keys->items[i].type : "null");
     buf_append(&v, "]", 2);
-    constraint_length(cl, v.data, keys->count, 1, 2, "%s", path);
+    constraint_length(cl, v.data, keys->count, 1, gsi ? SIZE_MAX : 2, "%s", path);
     buf_free(&v);
 }
 
@@ -264,13 +267,13 @@ static void check_non_key(constraint_list_t *cl, arena_t *a, const raw_list_t *l
 
 /* One index definition at `prefix` ("globalSecondaryIndexes.1.member"). */
 static void check_index(constraint_list_t *cl, arena_t *a, const raw_index_t *ix,
-                        const char *prefix)
+                        const char *prefix, bool gsi)
 {
     char p[320];
     snprintf(p, sizeof p, "%s.indexName", prefix);
     constraint_name(cl, ix->name, "%s", p);
     snprintf(p, sizeof p, "%s.keySchema", prefix);
-    check_key_schema(cl, &ix->keys, p);
+    check_key_schema(cl, &ix->keys, p, gsi);
     if (constraint_required(cl, ix->projection_present, "%s.projection", prefix)) {
         constraint_enum(cl, ix->projection_type, &ENUM_PROJECTION_TYPE,
                         "%s.projection.projectionType", prefix);
@@ -282,12 +285,12 @@ static void check_index(constraint_list_t *cl, arena_t *a, const raw_index_t *ix
 }
 
 static void check_indexes(constraint_list_t *cl, arena_t *a, const raw_index_t *ix, size_t count,
-                          const char *member)
+                          const char *member, bool gsi)
 {
     for (size_t i = 0; i < count; i++) {
         char p[160];
         snprintf(p, sizeof p, "%s.%zu.member", member, i + 1);
-        check_index(cl, a, &ix[i], p);
+        check_index(cl, a, &ix[i], p, gsi);
     }
 }
 
@@ -326,6 +329,32 @@ static ddb_error_t *check_key_order(arena_t *a, const raw_list_t *keys)
     return NULL;
 }
 
+/* A GSI's key schema: up to four HASH elements, then up to four RANGE
+ * ones (their order is the order of the composite key), no attribute
+ * twice. */
+static ddb_error_t *check_gsi_key_order(arena_t *a, const raw_list_t *keys)
+{
+    size_t hashes = 0, ranges = 0;
+    for (size_t i = 0; i < keys->count; i++) {
+        if (strcmp(keys->items[i].type, "HASH") == 0)
+            hashes++;
+        else
+            ranges++;
+    }
+    /* counted first: the list has no length bound, the pairwise check below
+     * then stays small */
+    if (hashes > CATALOG_KEY_PARTS_MAX) return err_key_schema_too_many(a, "HASH");
+    if (ranges > CATALOG_KEY_PARTS_MAX) return err_key_schema_too_many(a, "RANGE");
+    for (size_t i = 1; i < keys->count; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(keys->items[i].name, keys->items[k].name) == 0)
+                return err_key_schema_repeated_name(a);
+    if (strcmp(keys->items[0].type, "HASH") != 0) return err_key_schema_order(a, true);
+    for (size_t i = hashes; i < keys->count; i++)
+        if (strcmp(keys->items[i].type, "HASH") == 0) return err_key_schema_hash_after_range(a);
+    return NULL;
+}
+
 static ddb_error_t *check_projection(arena_t *a, const raw_index_t *ix)
 {
     if (!ix->projection_type) return err_projection_type_null(a);
@@ -361,9 +390,9 @@ static ddb_error_t *check_constraints(arena_t *a, const raw_table_t *r)
     constraint_required(&cl, r->attrs.present, "attributeDefinitions");
     check_attribute_definitions(&cl, &r->attrs);
     constraint_name(&cl, r->table_name, "tableName");
-    check_key_schema(&cl, &r->keys, "keySchema");
-    check_indexes(&cl, a, r->lsi, r->lsi_count, "localSecondaryIndexes");
-    check_indexes(&cl, a, r->gsi, r->gsi_count, "globalSecondaryIndexes");
+    check_key_schema(&cl, &r->keys, "keySchema", false);
+    check_indexes(&cl, a, r->lsi, r->lsi_count, "localSecondaryIndexes", false);
+    check_indexes(&cl, a, r->gsi, r->gsi_count, "globalSecondaryIndexes", true);
     constraint_enum(&cl, r->billing_mode, &ENUM_BILLING_MODE, "billingMode");
     check_throughput(&cl, &r->throughput, "provisionedThroughput");
     if (r->stream_present) {
@@ -460,7 +489,7 @@ static ddb_error_t *check_gsi(arena_t *a, const raw_table_t *r, const wire_names
 {
     ddb_error_t *e;
     if ((e = check_keys_defined(a, r, defined, &ix->keys))) return e;
-    if ((e = check_key_order(a, &ix->keys))) return e;
+    if ((e = check_gsi_key_order(a, &ix->keys))) return e;
     if ((e = check_projection(a, ix))) return e;
     if (on_demand && ix->throughput.present) return err_gsi_throughput_on_demand(a, ix->name);
     if (!on_demand && !ix->throughput.present)
@@ -568,11 +597,11 @@ ddb_error_t *tabledef_check_attribute_definitions(arena_t *a, const json_value_t
 }
 
 ddb_error_t *tabledef_check_index_spec(arena_t *a, const json_value_t *spec, const char *path,
-                                       constraint_list_t *cl)
+                                       bool gsi, constraint_list_t *cl)
 {
     raw_index_t ix;
     ddb_error_t *e = read_index(a, spec, &ix);
-    if (!e) check_index(cl, a, &ix, path);
+    if (!e) check_index(cl, a, &ix, path, gsi);
     return e;
 }
 
@@ -580,6 +609,15 @@ static const char *key_type_of(const key_schema_t *k, const char *name)
 {
     if (k->hash && strcmp(k->hash, name) == 0) return "HASH";
     if (k->range && strcmp(k->range, name) == 0) return "RANGE";
+    return NULL;
+}
+
+static const char *index_key_type_of(const index_def_t *ix, const char *name)
+{
+    for (size_t i = 0; i < ix->hash_count; i++)
+        if (strcmp(ix->hash_parts[i].name, name) == 0) return "HASH";
+    for (size_t i = 0; i < ix->range_count; i++)
+        if (strcmp(ix->range_parts[i].name, name) == 0) return "RANGE";
     return NULL;
 }
 
@@ -605,7 +643,7 @@ static ddb_error_t *check_redefinition(arena_t *a, const table_t *t, const raw_i
             if (strcmp(had, type) == 0) break;
             const char *used = key_type_of(&t->keys, name);
             for (size_t x = 0; !used && x < t->index_count; x++)
-                used = key_type_of(&t->indexes[x].keys, name);
+                used = index_key_type_of(&t->indexes[x], name);
             return err_attribute_redefined(a, schema_text(a, name, had, used ? used : "HASH"),
                                            schema_text(a, name, type, ix->keys.items[k].type));
         }
@@ -628,7 +666,7 @@ ddb_error_t *tabledef_check_index_create(arena_t *a, const table_t *t, const jso
     for (size_t i = 0; i < r.attrs.count; i++)
         wire_names_add(defined, r.attrs.items[i].name, strlen(r.attrs.items[i].name));
     if ((e = check_keys_defined(a, &r, defined, &ix.keys))) return e;
-    if ((e = check_key_order(a, &ix.keys))) return e;
+    if ((e = check_gsi_key_order(a, &ix.keys))) return e;
     if ((e = check_redefinition(a, t, &ix, &r))) return e;
     if ((e = check_projection(a, &ix))) return e;
     if (on_demand && ix.throughput.present) return err_index_throughput_on_demand(a, ix.name);
@@ -653,10 +691,17 @@ static void copy_index(arena_t *a, const raw_table_t *r, const raw_index_t *ix, 
 {
     out->name = arena_strdup(a, ix->name);
     out->global = global;
-    out->keys.hash = arena_strdup(a, ix->keys.items[0].name);
-    out->keys.range = ix->keys.count > 1 ? arena_strdup(a, ix->keys.items[1].name) : NULL;
-    out->hash_type = attr_type_of(r, out->keys.hash);
-    out->range_type = out->keys.range ? attr_type_of(r, out->keys.range) : VALUE_S;
+    for (size_t i = 0; i < ix->keys.count; i++) {
+        bool hash = strcmp(ix->keys.items[i].type, "HASH") == 0;
+        key_part_t *part =
+            hash ? &out->hash_parts[out->hash_count++] : &out->range_parts[out->range_count++];
+        part->name = arena_strdup(a, ix->keys.items[i].name);
+        part->type = attr_type_of(r, part->name);
+    }
+    out->keys.hash = out->hash_parts[0].name;
+    out->hash_type = out->hash_parts[0].type;
+    out->keys.range = out->range_count ? out->range_parts[0].name : NULL;
+    out->range_type = out->range_count ? out->range_parts[0].type : VALUE_S;
     out->projection = strcmp(ix->projection_type, "ALL") == 0         ? PROJECTION_ALL
                       : strcmp(ix->projection_type, "KEYS_ONLY") == 0 ? PROJECTION_KEYS_ONLY
                                                                       : PROJECTION_INCLUDE;
@@ -828,6 +873,20 @@ void tabledef_render_key_schema(buf_t *b, const key_schema_t *k)
     buf_putc(b, ']');
 }
 
+void tabledef_render_index_key_schema(buf_t *b, const index_def_t *ix)
+{
+    json_write_key(b, "KeySchema");
+    buf_putc(b, '[');
+    for (size_t i = 0; i < ix->hash_count + ix->range_count; i++) {
+        bool hash = i < ix->hash_count;
+        const char *name = hash ? ix->hash_parts[i].name : ix->range_parts[i - ix->hash_count].name;
+        buf_append_str(b, i ? ",{\"AttributeName\":" : "{\"AttributeName\":");
+        json_write_string(b, name, strlen(name));
+        buf_append_str(b, hash ? ",\"KeyType\":\"HASH\"}" : ",\"KeyType\":\"RANGE\"}");
+    }
+    buf_putc(b, ']');
+}
+
 void tabledef_render_attributes(buf_t *b, const table_t *t)
 {
     json_write_key(b, "AttributeDefinitions");
@@ -933,7 +992,7 @@ void tabledef_render(buf_t *b, const table_t *t)
             any = true;
             json_write_member(b, "IndexName", ix->name);
             buf_putc(b, ',');
-            tabledef_render_key_schema(b, &ix->keys);
+            tabledef_render_index_key_schema(b, ix);
             buf_putc(b, ',');
             tabledef_render_projection(b, ix);
             if (global && !t->pay_per_request)

@@ -43,13 +43,14 @@ ddb_error_t *tabledef_read_throughput(arena_t *a, const json_value_t *obj, const
 
 /* UpdateTable's pieces of a definition, checked as CreateTable checks them:
  * the request's AttributeDefinitions (absent: nothing), and one index
- * definition (a GlobalSecondaryIndexUpdates Create) at `path`
+ * definition (a GlobalSecondaryIndexUpdates Create, or a restore's index
+ * override; gsi: a global one) at `path`
  * ("globalSecondaryIndexUpdates.1.member.create"); their model constraints
  * go into cl, type errors are returned. */
 ddb_error_t *tabledef_check_attribute_definitions(arena_t *a, const json_value_t *req,
                                                   constraint_list_t *cl);
 ddb_error_t *tabledef_check_index_spec(arena_t *a, const json_value_t *spec, const char *path,
-                                       constraint_list_t *cl);
+                                       bool gsi, constraint_list_t *cl);
 /* The rules of a GSI that UpdateTable adds to t (after its model
  * constraints passed): its keys defined by the request's
  * AttributeDefinitions, with the types t already has, its key schema and
@@ -63,6 +64,8 @@ void tabledef_render(buf_t *b, const table_t *t);
 /* The members descriptions share with the definition:
  * "KeySchema":[...], "AttributeDefinitions":[...], "Projection":{...}. */
 void tabledef_render_key_schema(buf_t *b, const key_schema_t *k);
+/* An index's KeySchema: every attribute, as the definition listed them. */
+void tabledef_render_index_key_schema(buf_t *b, const index_def_t *ix);
 void tabledef_render_attributes(buf_t *b, const table_t *t);
 void tabledef_render_projection(buf_t *b, const index_def_t *ix);
 

@@ -175,7 +175,7 @@ static ddb_error_t *check_override_shapes(arena_t *a, const restore_request_t *r
         for (size_t i = 0; lists[l] && i < lists[l]->u.array.count; i++) {
             char path[64];
             snprintf(path, sizeof path, "%s.%zu.member", paths[l], i + 1);
-            if ((e = tabledef_check_index_spec(a, lists[l]->u.array.items[i], path, cl))) return e;
+            if ((e = tabledef_check_index_spec(a, lists[l]->u.array.items[i], path, l == 0, cl))) return e;
         }
     return NULL;
 }

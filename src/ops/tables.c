@@ -454,7 +454,7 @@ static ddb_error_t *read_index_actions(arena_t *a, update_request_t *r, constrai
         wire_string(a, act->body, "IndexName", &act->name, NULL, &e);
         if (e) return e;
         if (act->kind == GSI_CREATE) {
-            if ((e = tabledef_check_index_spec(a, act->body, path, cl))) return e;
+            if ((e = tabledef_check_index_spec(a, act->body, path, true, cl))) return e;
             continue;
         }
         char name_path[128];
