@@ -590,3 +590,53 @@ def test_mixed_types_and_numeric_order(ddb, make_table):
                     ExpressionAttributeValues={":n": N(7), ":b": B(b"\x00k"), ":x": N("3.0"),
                                                ":s": B(b"\x00")})["Items"]
     assert [bytes(i["s"]["B"]) for i in got] == [b"\x00", b"\x00\x01"]
+
+
+# --------------------------------------------------------------------------
+# Scan of the index, backups
+
+def test_scan_index_pages(ddb, qtable):
+    seen, start = [], None
+    for _ in range(100):
+        kwargs = dict(TableName=qtable, IndexName="qix", Limit=7)
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = ddb.scan(**kwargs)
+        seen += [i["pk"]["S"] for i in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+        assert sorted(start) == ["br", "m", "pk", "reg", "rnd", "t"]
+    assert len(seen) == len(set(seen)) == 3 * len(ROUNDS) * len(BRACKETS) * len(MATCHES)
+
+
+def test_backup_and_restore_keep_the_key_schema(spawn_server):
+    srv = spawn_server()
+    c = make_client(srv.endpoint)
+    index = gsi("gix", "a:HASH", "b:HASH", "c:RANGE", "d:RANGE")
+    c.create_table(TableName="src", BillingMode="PAY_PER_REQUEST",
+                   AttributeDefinitions=defs(pk="S", a="S", b="N", c="N", d="S"),
+                   KeySchema=ks("pk:HASH"), GlobalSecondaryIndexes=[index])
+    for i in range(20):
+        c.put_item(TableName="src", Item={"pk": S("k%d" % i), "a": S("x"), "b": N(i % 2),
+                                          "c": N(i), "d": S("d%d" % i)})
+    arn = c.create_backup(TableName="src", BackupName="multikey")["BackupDetails"]["BackupArn"]
+    deadline = time.monotonic() + 30
+    while True:
+        d = c.describe_backup(BackupArn=arn)["BackupDescription"]
+        if d["BackupDetails"]["BackupStatus"] == "AVAILABLE":
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert (d["SourceTableFeatureDetails"]["GlobalSecondaryIndexes"][0]["KeySchema"]
+            == index["KeySchema"])
+    c.restore_table_from_backup(TargetTableName="dst", BackupArn=arn)
+    while c.describe_table(TableName="dst")["Table"]["TableStatus"] != "ACTIVE":
+        assert time.monotonic() < deadline + 30
+        time.sleep(0.05)
+    t = c.describe_table(TableName="dst")["Table"]
+    assert t["GlobalSecondaryIndexes"][0]["KeySchema"] == index["KeySchema"]
+    got = c.query(TableName="dst", IndexName="gix",
+                  KeyConditionExpression="a = :a AND b = :b AND c > :c",
+                  ExpressionAttributeValues={":a": S("x"), ":b": N(1), ":c": N(10)})
+    assert [i["c"]["N"] for i in got["Items"]] == ["11", "13", "15", "17", "19"]
