@@ -202,6 +202,10 @@ static const struct {
      "{\"AttributeName\":\"gh\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"gr\",\"KeyType\":"
      "\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"INCLUDE\",\"NonKeyAttributes\":[\"a\"]}},"
      "{\"IndexName\":\"gsik\",\"KeySchema\":[{\"AttributeName\":\"gb\",\"KeyType\":\"HASH\"}],"
+     "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}},"
+     "{\"IndexName\":\"gmk\",\"KeySchema\":[{\"AttributeName\":\"gh\",\"KeyType\":\"HASH\"},"
+     "{\"AttributeName\":\"gb\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"gr\",\"KeyType\":"
+     "\"RANGE\"},{\"AttributeName\":\"ls\",\"KeyType\":\"RANGE\"}],"
      "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]}",
      NULL},
     {"fz_b",
@@ -980,6 +984,7 @@ static const char *const words[] = {
     "lsi",
     "gsi",
     "gsik",
+    "gmk",
     "gnb",
     "g",
     "pk",

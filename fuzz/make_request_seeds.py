@@ -7,7 +7,8 @@ body.  The requests use the fixture tables fuzz_request.c creates:
   fz_s    hash pk (S), on demand, stream NEW_AND_OLD_IMAGES, TTL on exp
   fz_nb   hash h (N), range r (B); GSI gnb (g S, ALL); provisioned
   fz_idx  hash pk (S), range sk (N); LSI lsi (pk, ls S); GSI gsi (gh S, gr N,
-          INCLUDE a); GSI gsik (gb B, KEYS_ONLY); on demand
+          INCLUDE a); GSI gsik (gb B, KEYS_ONLY); GSI gmk (gh, gb HASH;
+          gr, ls RANGE: multi-attribute keys, KEYS_ONLY); on demand
   fz_b    hash b (B), provisioned
 Together the seeds use every request member the service models define for
 each operation (checked against botocore's models of DynamoDB and of
@@ -115,6 +116,21 @@ SEEDS = {
             "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
             "TableClass": "STANDARD",
             "DeletionProtectionEnabled": False}),
+        ("multi-key-gsi", {
+            "TableName": "fz_new4",
+            "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"},
+                                     {"AttributeName": "a", "AttributeType": "S"},
+                                     {"AttributeName": "b", "AttributeType": "N"},
+                                     {"AttributeName": "c", "AttributeType": "B"}],
+            "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+            "GlobalSecondaryIndexes": [{
+                "IndexName": "by_abc",
+                "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"},
+                              {"AttributeName": "b", "KeyType": "HASH"},
+                              {"AttributeName": "c", "KeyType": "RANGE"},
+                              {"AttributeName": "k", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"}}],
+            "BillingMode": "PAY_PER_REQUEST"}),
         ("on-demand", {
             "TableName": "fz_new2",
             "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "B"},
@@ -356,6 +372,14 @@ SEEDS = {
             "KeyConditionExpression": "gh = :g AND gr >= :r",
             "ExpressionAttributeValues": {":g": {"S": "g1"}, ":r": {"N": "1"}},
             "Select": "ALL_PROJECTED_ATTRIBUTES"}),
+        ("gsi-multi", {
+            "TableName": "fz_idx", "IndexName": "gmk",
+            "KeyConditionExpression": "gb = :b AND gh = :g AND gr = :r AND begins_with(ls, :l)",
+            "ExpressionAttributeValues": {":g": {"S": "g1"}, ":b": {"B": "AA=="},
+                                          ":r": {"N": "1"}, ":l": {"S": "l"}},
+            "ExclusiveStartKey": {"pk": {"S": "p1"}, "sk": {"N": "1"}, "gh": {"S": "g1"},
+                                  "gb": {"B": "AA=="}, "gr": {"N": "1"}, "ls": {"S": "l1"}},
+            "ScanIndexForward": False, "Limit": 3}),
         ("legacy", {
             "TableName": "fz_idx", "IndexName": "lsi",
             "KeyConditions": {"pk": {"ComparisonOperator": "EQ",
