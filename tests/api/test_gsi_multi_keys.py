@@ -640,3 +640,31 @@ def test_backup_and_restore_keep_the_key_schema(spawn_server):
                   KeyConditionExpression="a = :a AND b = :b AND c > :c",
                   ExpressionAttributeValues={":a": S("x"), ":b": N(1), ":c": N(10)})
     assert [i["c"]["N"] for i in got["Items"]] == ["11", "13", "15", "17", "19"]
+
+
+def test_long_components_keep_their_order(ddb, make_table):
+    """Sort key tuples far longer than a stored key (each attribute up to its
+    1024-byte limit) are still found and ordered by their values."""
+    index = gsi("gix", "h:HASH", "a:RANGE", "b:RANGE", "c:RANGE")
+    name, _ = create(ddb, make_table, dict(h="S", a="S", b="S", c="N"), index)
+    long_a = ["x" * 1000 + s for s in ("a", "b", "")]
+    long_b = ["y" * 900 + s for s in ("q", "p")]
+    rows = []
+    for i, (a, b, c) in enumerate(itertools.product(long_a, long_b, [5, -5, 50])):
+        ddb.put_item(TableName=name, Item={"pk": S("k%d" % i), "h": S("h"), "a": S(a),
+                                           "b": S(b), "c": N(c)})
+        rows.append((a, b, c))
+    got = ddb.query(TableName=name, IndexName="gix", KeyConditionExpression="h = :h",
+                    ExpressionAttributeValues={":h": S("h")})["Items"]
+    assert [(i["a"]["S"], i["b"]["S"], int(i["c"]["N"])) for i in got] == sorted(rows)
+    got = ddb.query(TableName=name, IndexName="gix", ScanIndexForward=False, Limit=2,
+                    KeyConditionExpression="h = :h AND a = :a AND b = :b AND c > :c",
+                    ExpressionAttributeValues={":h": S("h"), ":a": S(long_a[0]),
+                                               ":b": S(long_b[1]), ":c": N(-5)})
+    assert [int(i["c"]["N"]) for i in got["Items"]] == [50, 5]
+    rest = ddb.query(TableName=name, IndexName="gix", ScanIndexForward=False, Limit=2,
+                     ExclusiveStartKey=got["LastEvaluatedKey"],
+                     KeyConditionExpression="h = :h AND a = :a AND b = :b AND c > :c",
+                     ExpressionAttributeValues={":h": S("h"), ":a": S(long_a[0]),
+                                                ":b": S(long_b[1]), ":c": N(-5)})
+    assert rest["Items"] == [] and "LastEvaluatedKey" not in rest
