@@ -2004,6 +2004,50 @@ ddb_error_t *err_partiql_not_projected(arena_t *a, const char *index, const char
                                  names);
 }
 
+ddb_error_t *err_partiql_batch_mixed(arena_t *a)
+{
+    return err_validation(a, "Read and write requests together in the same batch is not supported.");
+}
+
+ddb_error_t *err_partiql_batch_select_key(arena_t *a)
+{
+    return err_validation(a, "Select statements within BatchExecuteStatement must specify the "
+                             "primary key in the where clause.");
+}
+
+ddb_error_t *err_partiql_exists_outside(arena_t *a)
+{
+    return err_validation(a, "EXISTS can only be used in ExecuteTransaction write requests.");
+}
+
+ddb_error_t *err_partiql_transaction_mixed(arena_t *a)
+{
+    return err_validation(a, "ExecuteTransaction API does not support both read and write "
+                             "operations in the same request.");
+}
+
+ddb_error_t *err_partiql_transaction_statement(arena_t *a, size_t index, const ddb_error_t *e)
+{
+    return err_validation(a, "Validation failed in TransactStatements[%zu]: %s", index,
+                          e->message ? e->message : "");
+}
+
+ddb_error_t *err_partiql_transaction_select_key(arena_t *a)
+{
+    return err_validation(a, "Select statements within ExecuteTransaction must specify the "
+                             "primary key in the where clause.");
+}
+
+ddb_error_t *err_partiql_transaction_returning(arena_t *a)
+{
+    return err_validation(a, "RETURNING clause is not supported in ExecuteTransaction.");
+}
+
+ddb_error_t *err_partiql_exists_condition(arena_t *a)
+{
+    return err_validation(a, "EXISTS() must contain a single item read with additional condition");
+}
+
 /* --- backups ---------------------------------------------------------------------------- */
 
 ddb_error_t *err_backup_table_not_found(arena_t *a, const char *table)

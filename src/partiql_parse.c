@@ -762,6 +762,17 @@ static bool update_statement(parser_t *p, partiql_statement_t *s)
     return returning(p, s);
 }
 
+/* EXISTS(SELECT ... WHERE ...): a condition check of ExecuteTransaction. */
+static bool exists_statement(parser_t *p, partiql_statement_t *s)
+{
+    if (!accept(p, PQT_LPAREN)) return unexpected(p), false;
+    if (!accept_word(p, "select")) return unexpected(p), false;
+    if (!select_statement(p, s)) return false;
+    if (!accept(p, PQT_RPAREN)) return unexpected(p), false;
+    s->kind = PQ_EXISTS;
+    return true;
+}
+
 static bool delete_statement(parser_t *p, partiql_statement_t *s)
 {
     s->kind = PQ_DELETE;
@@ -782,6 +793,8 @@ ddb_error_t *partiql_parse(arena_t *a, const char *text, size_t len, partiql_sta
     else if (accept_word(&p, "insert")) ok = insert_statement(&p, s);
     else if (accept_word(&p, "update")) ok = update_statement(&p, s);
     else if (accept_word(&p, "delete")) ok = delete_statement(&p, s);
+    else if (peek_at(&p, 1)->kind == PQT_LPAREN && accept_word(&p, "exists"))
+        ok = exists_statement(&p, s);
     else if (accept_word(&p, "upsert") || accept_word(&p, "replace") ||
              accept_word(&p, "create") || accept_word(&p, "drop") || accept_word(&p, "alter"))
         ok = fail(&p, err_partiql_unsupported_operation(a, text + p.toks[0].start,

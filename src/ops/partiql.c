@@ -1,4 +1,4 @@
-/* ops/partiql: ExecuteStatement.
+/* ops/partiql: ExecuteStatement, BatchExecuteStatement, ExecuteTransaction.
  *
  * A statement is parsed (partiql.h), then lowered onto the request of the
  * item operation that does the same thing, with its WHERE, SET and REMOVE
@@ -14,6 +14,15 @@
  *   INSERT  -> PutItem, condition attribute_not_exists(pk)
  *   UPDATE  -> UpdateItem, condition attribute_exists(pk) AND the rest of WHERE
  *   DELETE  -> DeleteItem, condition attribute_not_exists(pk) OR the rest
+ *   EXISTS(SELECT ...) -> a ConditionCheck, attribute_exists(pk) AND the rest
+ *
+ * BatchExecuteStatement runs each statement as its own GetItem (one
+ * snapshot for the batch) or its own single-item write (one writer request
+ * for the batch), so each statement fails or succeeds alone, reported in its
+ * slot of Responses.  ExecuteTransaction lowers the same way and hands the
+ * requests to TransactGetItems' and TransactWriteItems' paths
+ * (transact_get_run, transact_write_submit): all or nothing.  Both accept a
+ * SELECT only when its WHERE names the whole primary key and nothing else.
  *
  * NextToken is the page's LastEvaluatedKey tagged with a hash of the
  * statement and its parameters, base64-encoded. */
@@ -27,6 +36,9 @@
 
 #define STATEMENT_MAX 8192
 #define NEXT_TOKEN_MAX 32768
+#define BATCH_STATEMENTS_MAX 25
+#define TRANSACTION_STATEMENTS_MAX 100
+#define TRANSACTION_TOKEN_MAX 36 /* ClientRequestToken length */
 
 typedef struct {
     arena_t *a;
@@ -398,11 +410,11 @@ static ddb_error_t *bind_parameters(lower_t *l, const json_value_t *list, size_t
 }
 
 /* Members every lowered request carries. */
-static void request_begin(buf_t *req, const partiql_statement_t *s, const statement_request_t *r)
+static void request_begin(buf_t *req, const partiql_statement_t *s, const char *capacity)
 {
     buf_append_str(req, "{\"TableName\":");
     json_write_string(req, s->table, strlen(s->table));
-    if (r->capacity) add_string_member(req, "ReturnConsumedCapacity", r->capacity, strlen(r->capacity));
+    if (capacity) add_string_member(req, "ReturnConsumedCapacity", capacity, strlen(capacity));
 }
 
 /* --- SELECT ----------------------------------------------------------------------------- */
@@ -589,7 +601,7 @@ static ddb_error_t *select_run(api_call_t *call, lower_t *l, const table_t *t,
 
     buf_t req;
     buf_init(&req);
-    request_begin(&req, s, r);
+    request_begin(&req, s, r->capacity);
     if (r->consistent) buf_append_str(&req, ",\"ConsistentRead\":true");
     if ((e = projection(l, &req))) goto done;
     if (get) {
@@ -691,7 +703,8 @@ static void write_done(storage_write_t *w, int status)
 static const char *const return_values[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
                                             "UPDATED_NEW"};
 
-/* UPDATE and DELETE: the key from WHERE, the rest as the condition. */
+/* UPDATE, DELETE and EXISTS: the key from WHERE, the rest as the
+ * condition. */
 static ddb_error_t *lower_keyed_write(lower_t *l, const table_t *t, buf_t *req)
 {
     arena_t *a = l->a;
@@ -731,13 +744,18 @@ static ddb_error_t *lower_keyed_write(lower_t *l, const table_t *t, buf_t *req)
     expr_path_t hash = {&(expr_path_step_t){false, 0, t->keys.hash, strlen(t->keys.hash)}, 1};
     bool rest = false;
     for (size_t i = 0; i < n; i++) rest |= !skip[i];
-    if (s->kind == PQ_UPDATE || rest) {
-        /* UPDATE needs the item; DELETE of a missing item succeeds */
-        buf_append_str(&expr, s->kind == PQ_UPDATE ? "attribute_exists(" : "attribute_not_exists(");
+    if (s->kind == PQ_EXISTS && !rest) {
+        buf_free(&expr);
+        return err_partiql_exists_condition(a);
+    }
+    if (s->kind != PQ_DELETE || rest) {
+        /* UPDATE and EXISTS need the item; DELETE of a missing item succeeds */
+        bool must_exist = s->kind != PQ_DELETE;
+        buf_append_str(&expr, must_exist ? "attribute_exists(" : "attribute_not_exists(");
         lower_path(l, &expr, &hash);
         buf_putc(&expr, ')');
         if (rest) {
-            buf_append_str(&expr, s->kind == PQ_UPDATE ? " AND (" : " OR (");
+            buf_append_str(&expr, must_exist ? " AND (" : " OR (");
             lower_rest(l, &expr, terms, n, skip);
             buf_putc(&expr, ')');
         }
@@ -822,20 +840,23 @@ static ddb_error_t *check_insert_item(lower_t *l, const table_t *t, const char *
     return NULL;
 }
 
-static ddb_error_t *write_run(api_call_t *call, lower_t *l, const table_t *t,
-                              const statement_request_t *r, bool *pending)
+
+/* INSERT, UPDATE, DELETE and EXISTS as the request of the single-item write
+ * (PutItem, UpdateItem, DeleteItem, ConditionCheck) and its kind. */
+static ddb_error_t *write_lower(lower_t *l, const table_t *t, const char *capacity,
+                                const char *on_failure, json_value_t **out, write_kind_t *kind)
 {
-    arena_t *a = call->arena;
+    arena_t *a = l->a;
     const partiql_statement_t *s = l->s;
     buf_t req;
     buf_init(&req);
-    request_begin(&req, s, r);
-    if (r->on_failure)
-        add_string_member(&req, "ReturnValuesOnConditionCheckFailure", r->on_failure,
-                          strlen(r->on_failure));
-    write_kind_t kind = s->kind == PQ_INSERT ? WRITE_PUT
-                        : s->kind == PQ_UPDATE ? WRITE_UPDATE
-                                               : WRITE_DELETE;
+    request_begin(&req, s, capacity);
+    if (on_failure)
+        add_string_member(&req, "ReturnValuesOnConditionCheckFailure", on_failure,
+                          strlen(on_failure));
+    static const write_kind_t kinds[] = {[PQ_INSERT] = WRITE_PUT, [PQ_UPDATE] = WRITE_UPDATE,
+                                         [PQ_DELETE] = WRITE_DELETE, [PQ_EXISTS] = WRITE_CHECK};
+    *kind = kinds[s->kind];
     ddb_error_t *e = NULL;
     if (s->kind == PQ_INSERT) {
         buf_t item;
@@ -866,17 +887,25 @@ static ddb_error_t *write_run(api_call_t *call, lower_t *l, const table_t *t,
                               strlen(return_values[s->returning]));
     }
     if (!e) e = l->error;
-    json_value_t *j = NULL;
     if (!e) finish_request(l, &req);
-    if (!e) e = request_parse(a, &req, &j);
+    if (!e) e = request_parse(a, &req, out);
     buf_free(&req);
+    return e;
+}
+
+static ddb_error_t *write_run(api_call_t *call, lower_t *l, const table_t *t,
+                              const statement_request_t *r, bool *pending)
+{
+    json_value_t *j;
+    write_kind_t kind;
     item_write_t *iw;
+    ddb_error_t *e = write_lower(l, t, r->capacity, r->on_failure, &j, &kind);
     if (!e) e = item_write_prepare(call, j, kind, &iw);
     if (e) return e;
-    statement_write_t *sw = arena_calloc(a, sizeof *sw);
+    statement_write_t *sw = arena_calloc(call->arena, sizeof *sw);
     sw->call = call;
     sw->iw = iw;
-    sw->s = s;
+    sw->s = l->s;
     sw->capacity = r->capacity_mode;
     sw->w.apply = write_apply;
     sw->w.done = write_done;
@@ -886,37 +915,509 @@ static ddb_error_t *write_run(api_call_t *call, lower_t *l, const table_t *t,
     return NULL;
 }
 
+/* A SELECT of one item by its whole primary key, as a GetItem request
+ * (BatchExecuteStatement, ExecuteTransaction); *out stays NULL when the
+ * statement reads anything else: an index, a key condition, a filter. */
+static ddb_error_t *select_lower_point(lower_t *l, const table_t *t, bool consistent,
+                                       json_value_t **out)
+{
+    const partiql_statement_t *s = l->s;
+    *out = NULL;
+    if (s->index) return NULL;
+    const partiql_node_t *terms[MAX_TERMS];
+    size_t n = where_terms(s->where, terms, 0);
+    const char *keys[2] = {t->keys.hash, t->keys.range};
+    value_type_t types[2] = {t->hash_type, t->range_type};
+    const partiql_node_t *values[2] = {NULL, NULL};
+    size_t nkeys = keys[1] ? 2 : 1;
+    if (n != nkeys) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        const partiql_node_t *v = NULL;
+        while (k < nkeys && !(v = key_equality(terms[i], keys[k]))) k++;
+        if (!v || values[k]) return NULL;
+        values[k] = v;
+    }
+    ddb_error_t *e = NULL;
+    for (size_t k = 0; k < nkeys && !e; k++) e = check_key_value(l, keys[k], types[k], values[k]);
+    if (e) return e;
+    buf_t req;
+    buf_init(&req);
+    request_begin(&req, s, NULL);
+    if (consistent) buf_append_str(&req, ",\"ConsistentRead\":true");
+    projection(l, &req);
+    buf_append_str(&req, ",\"Key\":{");
+    for (size_t k = 0; k < nkeys; k++) {
+        if (k) buf_putc(&req, ',');
+        render_key_member(l, &req, keys[k], values[k]);
+    }
+    buf_putc(&req, '}');
+    finish_request(l, &req);
+    e = l->error ? l->error : request_parse(l->a, &req, out);
+    buf_free(&req);
+    return e;
+}
+
+/* --- one statement of any of the three operations --------------------------------------- */
+
+typedef struct {
+    statement_request_t r;
+    partiql_statement_t *s; /* NULL: it did not parse */
+    lower_t l;
+    table_t *t; /* referenced, or NULL */
+} prepared_t;
+
+static ddb_error_t *statement_parse(api_call_t *call, prepared_t *p)
+{
+    p->l = (lower_t){.a = call->arena, .text = p->r.statement};
+    buf_init(&p->l.names);
+    buf_init(&p->l.values);
+    ddb_error_t *e = partiql_parse(call->arena, p->r.statement, p->r.statement_len, &p->s);
+    p->l.s = p->s;
+    return e;
+}
+
+/* After statement_parse: parameters bound, the caller's rights (IAM's
+ * PartiQL actions on the statement's table or index), the table. */
+static ddb_error_t *statement_bind(api_call_t *call, prepared_t *p)
+{
+    arena_t *a = call->arena;
+    const partiql_statement_t *s = p->s;
+    ddb_error_t *e = bind_parameters(&p->l, p->r.parameters, s->nparams);
+    if (e) return e;
+    static const char *const actions[] = {[PQ_SELECT] = "PartiQLSelect",
+                                          [PQ_INSERT] = "PartiQLInsert",
+                                          [PQ_UPDATE] = "PartiQLUpdate",
+                                          [PQ_DELETE] = "PartiQLDelete",
+                                          [PQ_EXISTS] = "PartiQLSelect"};
+    bool write = s->kind != PQ_SELECT && s->kind != PQ_EXISTS;
+    if ((e = auth_authorize_table(a, call->identity, actions[s->kind], write, s->table,
+                                  strlen(s->table), s->index)))
+        return e;
+    if (!(p->t = catalog_acquire(s->table, strlen(s->table)))) return err_table_not_found_op(a);
+    return NULL;
+}
+
+static void statement_release(prepared_t *p)
+{
+    buf_free(&p->l.names);
+    buf_free(&p->l.values);
+    if (p->t) catalog_release(p->t);
+    p->t = NULL;
+}
+
 /* --- ExecuteStatement ---------------------------------------------------------------------- */
 
 api_result_t op_execute_statement(api_call_t *call, const json_value_t *req)
 {
-    arena_t *a = call->arena;
-    statement_request_t r;
-    ddb_error_t *e = read_request(call, req, &r);
-    partiql_statement_t *s = NULL;
-    if (!e) e = partiql_parse(a, r.statement, r.statement_len, &s);
-    lower_t l = {.a = a, .text = r.statement, .s = s};
-    if (!e) e = bind_parameters(&l, r.parameters, s->nparams);
-    if (e) return op_reply_error(call, e);
-    /* the rights of the caller's key, as for the item operations (IAM's PartiQL actions) */
-    static const char *const actions[] = {[PQ_SELECT] = "PartiQLSelect",
-                                          [PQ_INSERT] = "PartiQLInsert",
-                                          [PQ_UPDATE] = "PartiQLUpdate",
-                                          [PQ_DELETE] = "PartiQLDelete"};
-    if ((e = auth_authorize_table(a, call->identity, actions[s->kind], s->kind != PQ_SELECT,
-                                  s->table, strlen(s->table), s->index)))
-        return op_reply_error(call, e);
-    table_t *t = catalog_acquire(s->table, strlen(s->table));
-    if (!t) return op_reply_error(call, err_table_not_found_op(a));
-    buf_init(&l.names);
-    buf_init(&l.values);
+    prepared_t p = {0};
+    ddb_error_t *e = read_request(call, req, &p.r);
+    if (!e) e = statement_parse(call, &p);
+    if (!e && p.s->kind == PQ_EXISTS) e = err_partiql_exists_outside(call->arena);
+    if (!e) e = statement_bind(call, &p);
     bool pending = false;
-    if (s->kind == PQ_SELECT) e = select_run(call, &l, t, &r);
-    else e = write_run(call, &l, t, &r, &pending);
-    buf_free(&l.names);
-    buf_free(&l.values);
-    catalog_release(t);
+    if (!e && p.s->kind == PQ_SELECT) e = select_run(call, &p.l, p.t, &p.r);
+    else if (!e) e = write_run(call, &p.l, p.t, &p.r, &pending);
+    statement_release(&p);
     if (pending) return API_PENDING;
     if (e) return op_reply_error(call, e);
     return op_reply_ok(call);
+}
+
+/* --- the statement lists of BatchExecuteStatement and ExecuteTransaction ------------------- */
+
+/* One element of Statements (batch: ConsistentRead allowed) or
+ * TransactStatements; the member constraints go to cl. */
+static ddb_error_t *read_member(api_call_t *call, const json_value_t *el, const char *list,
+                                size_t i, bool batch, statement_request_t *r,
+                                constraint_list_t *cl)
+{
+    arena_t *a = call->arena;
+    memset(r, 0, sizeof *r);
+    ddb_error_t *e = wire_check(a, el, WIRE_STRUCT);
+    if (!e) wire_string(a, el, "Statement", &r->statement, &r->statement_len, &e);
+    if (!e) r->parameters = wire_container(a, el, "Parameters", WIRE_LIST, &e);
+    if (!e && batch) wire_bool(a, el, "ConsistentRead", &r->consistent, &e);
+    if (!e) wire_string(a, el, "ReturnValuesOnConditionCheckFailure", &r->on_failure, NULL, &e);
+    if (e) return e;
+    if (constraint_required(cl, r->statement != NULL, "%s.%zu.member.statement", list, i + 1))
+        constraint_length(cl, r->statement, r->statement_len, 1, STATEMENT_MAX,
+                          "%s.%zu.member.statement", list, i + 1);
+    if (r->parameters)
+        constraint_length(cl, wire_value_text(a, r->parameters), r->parameters->u.array.count,
+                          1, SIZE_MAX, "%s.%zu.member.parameters", list, i + 1);
+    constraint_enum(cl, r->on_failure, &ENUM_RETURN_VALUES_ON_FAILURE,
+                    "%s.%zu.member.returnValuesOnConditionCheckFailure", list, i + 1);
+    return NULL;
+}
+
+/* The statement list of a request (limits min..max) and its elements. */
+static ddb_error_t *read_members(api_call_t *call, const json_value_t *req, const char *member,
+                                 const char *path, size_t max, bool batch, prepared_t **out,
+                                 size_t *count, constraint_list_t *cl)
+{
+    arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    const json_value_t *list = wire_container(a, req, member, WIRE_LIST, &e);
+    if (e) return e;
+    *count = 0;
+    if (constraint_required(cl, list != NULL, "%s", path))
+        constraint_length(cl, wire_value_text(a, list), list->u.array.count, 1, max, "%s", path);
+    if (!list) return NULL;
+    *out = arena_calloc(a, (list->u.array.count + 1) * sizeof **out);
+    for (size_t i = 0; i < list->u.array.count; i++)
+        if ((e = read_member(call, list->u.array.items[i], path, i, batch, &(*out)[i].r, cl)))
+            return e;
+    *count = list->u.array.count;
+    return NULL;
+}
+
+static bool is_read(const partiql_statement_t *s)
+{
+    return s->kind == PQ_SELECT;
+}
+
+/* --- BatchExecuteStatement ------------------------------------------------------------------ */
+
+typedef struct {
+    prepared_t p;
+    ddb_error_t *error; /* the statement's own failure, or NULL */
+    item_read_t *read;
+    item_write_t *write;
+} slot_t;
+
+typedef struct {
+    storage_write_t w;
+    api_call_t *call;
+    slot_t *slots;
+    size_t count;
+    capacity_mode_t capacity;
+} batch_write_t;
+
+/* The statement error codes of BatchStatementError. */
+static const char *slot_code(const ddb_error_t *e)
+{
+    switch (e->kind) {
+    case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
+    case ERR_DUPLICATE_ITEM: return "DuplicateItem";
+    case ERR_RESOURCE_NOT_FOUND: return "ResourceNotFound";
+    case ERR_ACCESS_DENIED: return "AccessDenied";
+    case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
+    case ERR_INTERNAL: return "InternalServerError";
+    default: return "ValidationError";
+    }
+}
+
+static void slot_render_table(buf_t *out, const slot_t *sl)
+{
+    buf_append_str(out, "\"TableName\":");
+    json_write_string(out, sl->p.s->table, strlen(sl->p.s->table));
+}
+
+/* {"Error":{"Code","Message"[,"Item"]}[,"TableName"]}: the table is named
+ * when the statement ran against it and failed (a condition, a duplicate),
+ * not when it was refused before running. */
+static void slot_render_error(buf_t *out, const slot_t *sl)
+{
+    const ddb_error_t *e = sl->error;
+    buf_printf(out, "{\"Error\":{\"Code\":\"%s\"", slot_code(e));
+    if (e->message) {
+        buf_append_str(out, ",\"Message\":");
+        json_write_string(out, e->message, strlen(e->message));
+    }
+    if (e->extra_json) {
+        buf_putc(out, ',');
+        buf_append_str(out, e->extra_json);
+    }
+    buf_putc(out, '}');
+    if (e->kind == ERR_CONDITIONAL_CHECK_FAILED || e->kind == ERR_DUPLICATE_ITEM) {
+        buf_putc(out, ',');
+        slot_render_table(out, sl);
+    }
+    buf_putc(out, '}');
+}
+
+static void batch_release(slot_t *slots, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        statement_release(&slots[i].p);
+        if (slots[i].write) item_write_release(slots[i].write);
+        slots[i].write = NULL;
+    }
+}
+
+static void batch_render_capacity(buf_t *out, capacity_mode_t mode, capacity_t *used, size_t n)
+{
+    bool first = false;
+    capacity_render_list(out, mode, used, n, &first);
+}
+
+/* Reads: every GetItem from one snapshot. */
+static api_result_t batch_read(api_call_t *call, slot_t *slots, size_t n, capacity_mode_t mode)
+{
+    arena_t *a = call->arena;
+    for (size_t i = 0; i < n; i++) {
+        slot_t *sl = &slots[i];
+        if (sl->error) continue;
+        json_value_t *j;
+        sl->error = select_lower_point(&sl->p.l, sl->p.t, sl->p.r.consistent, &j);
+        if (!sl->error && !j) sl->error = err_partiql_batch_select_key(a);
+        if (!sl->error) sl->error = item_read_prepare(call, j, &sl->read);
+    }
+    MDB_txn *txn = op_read_begin(call);
+    if (!txn) {
+        batch_release(slots, n);
+        return op_reply_error(call, err_internal(a));
+    }
+    capacity_t *used = arena_alloc(a, (n + 1) * sizeof *used);
+    size_t nused = 0;
+    buf_t *out = call->out;
+    buf_append_str(out, "{\"Responses\":[");
+    for (size_t i = 0; i < n; i++) {
+        slot_t *sl = &slots[i];
+        if (i) buf_putc(out, ',');
+        size_t start = out->len;
+        if (!sl->error) {
+            buf_putc(out, '{');
+            slot_render_table(out, sl);
+            buf_append_str(out, ",\"Item\":");
+            size_t mark = out->len - 8; /* where ,"Item": starts */
+            sl->error = item_read_run(call, txn, sl->p.t, sl->read, out);
+            if (!sl->error && !item_read_found(sl->read)) out->len = mark;
+            if (!sl->error) {
+                buf_putc(out, '}');
+                capacity_add(used, &nused, sl->p.t->name, false, item_read_units(sl->read, false));
+                continue;
+            }
+            out->len = start;
+        }
+        slot_render_error(out, sl);
+    }
+    op_read_end(call, txn);
+    buf_putc(out, ']');
+    batch_render_capacity(out, mode, used, nused);
+    buf_putc(out, '}');
+    batch_release(slots, n);
+    return op_reply_ok(call);
+}
+
+/* Writes: one writer request applying each statement on its own. */
+static int batch_write_apply(storage_write_t *w, MDB_txn *txn)
+{
+    batch_write_t *b = (batch_write_t *)w;
+    for (size_t i = 0; i < b->count; i++) {
+        if (!b->slots[i].write) continue;
+        int rc = item_write_apply(b->slots[i].write, txn);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static void batch_write_done(storage_write_t *w, int status)
+{
+    batch_write_t *b = (batch_write_t *)w;
+    api_call_t *call = b->call;
+    arena_t *a = call->arena;
+    if (status) {
+        op_reply_error(call, err_internal(a));
+        batch_release(b->slots, b->count);
+        op_complete(call);
+        return;
+    }
+    capacity_t *used = arena_alloc(a, (b->count + 1) * sizeof *used);
+    size_t nused = 0;
+    buf_t *out = call->out;
+    buf_append_str(out, "{\"Responses\":[");
+    for (size_t i = 0; i < b->count; i++) {
+        slot_t *sl = &b->slots[i];
+        if (i) buf_putc(out, ',');
+        if (sl->write) {
+            bool gone;
+            item_write_add_capacity(&sl->write, 1, 1.0, used, &nused);
+            sl->error = item_write_result(sl->write, &gone);
+            if (gone) sl->error = err_table_not_found_op(a);
+            if (sl->error && sl->p.s->kind == PQ_INSERT &&
+                sl->error->kind == ERR_CONDITIONAL_CHECK_FAILED)
+                sl->error = err_partiql_duplicate_item(a);
+        }
+        if (sl->error) {
+            slot_render_error(out, sl);
+            continue;
+        }
+        buf_putc(out, '{');
+        slot_render_table(out, sl);
+        const value_t *returned = item_write_returned(sl->write);
+        if (returned && returned->u.map.count) {
+            buf_append_str(out, ",\"Item\":");
+            value_map_write_json(out, returned);
+        }
+        buf_putc(out, '}');
+    }
+    buf_putc(out, ']');
+    batch_render_capacity(out, b->capacity, used, nused);
+    buf_putc(out, '}');
+    op_reply_ok(call);
+    batch_release(b->slots, b->count);
+    op_complete(call);
+}
+
+static api_result_t batch_write(api_call_t *call, slot_t *slots, size_t n, capacity_mode_t mode)
+{
+    arena_t *a = call->arena;
+    for (size_t i = 0; i < n; i++) {
+        slot_t *sl = &slots[i];
+        if (sl->error) continue;
+        json_value_t *j;
+        write_kind_t kind;
+        sl->error = write_lower(&sl->p.l, sl->p.t, NULL, sl->p.r.on_failure, &j, &kind);
+        if (!sl->error) sl->error = item_write_prepare(call, j, kind, &sl->write);
+        for (size_t k = 0; sl->write && k < i; k++)
+            if (slots[k].write && item_write_same_item(slots[k].write, sl->write)) {
+                batch_release(slots, n);
+                return op_reply_error(call, err_batch_duplicate_keys(a));
+            }
+    }
+    batch_write_t *b = arena_calloc(a, sizeof *b);
+    b->call = call;
+    b->slots = slots;
+    b->count = n;
+    b->capacity = mode;
+    b->w.apply = batch_write_apply;
+    b->w.done = batch_write_done;
+    b->w.frees = true;
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].write) b->w.frees &= item_write_frees(slots[i].write);
+    storage_submit(&b->w);
+    return API_PENDING;
+}
+
+api_result_t op_batch_execute_statement(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    prepared_t *list = NULL;
+    size_t n = 0;
+    capacity_mode_t mode;
+    ddb_error_t *e = read_members(call, req, "Statements", "statements", BATCH_STATEMENTS_MAX,
+                                  true, &list, &n, &cl);
+    if (!e) e = capacity_mode_read(a, req, &cl, &mode);
+    ddb_error_t *ce = constraint_list_finish(&cl);
+    if (e || (e = ce)) return op_reply_error(call, e);
+    slot_t *slots = arena_calloc(a, n * sizeof *slots);
+    /* reads and writes may not be mixed: told apart by the statements that parse */
+    size_t reads = 0, writes = 0;
+    for (size_t i = 0; i < n; i++) {
+        slot_t *sl = &slots[i];
+        sl->p.r = list[i].r;
+        sl->error = statement_parse(call, &sl->p);
+        if (sl->error) continue;
+        if (is_read(sl->p.s)) reads++;
+        else writes++;
+    }
+    if (reads && writes) {
+        batch_release(slots, n);
+        return op_reply_error(call, err_partiql_batch_mixed(a));
+    }
+    for (size_t i = 0; i < n; i++) {
+        slot_t *sl = &slots[i];
+        if (!sl->error && sl->p.s->kind == PQ_EXISTS) sl->error = err_partiql_exists_outside(a);
+        if (!sl->error) sl->error = statement_bind(call, &sl->p);
+    }
+    return reads ? batch_read(call, slots, n, mode) : batch_write(call, slots, n, mode);
+}
+
+/* --- ExecuteTransaction --------------------------------------------------------------------- */
+
+/* A statement's refusal: validation texts name the statement. */
+static ddb_error_t *transaction_error(arena_t *a, size_t i, ddb_error_t *e)
+{
+    return e->kind == ERR_VALIDATION ? err_partiql_transaction_statement(a, i, e) : e;
+}
+
+static void transaction_release(prepared_t *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) statement_release(&list[i]);
+}
+
+static api_result_t transaction_read(api_call_t *call, prepared_t *list, size_t n,
+                                     capacity_mode_t mode)
+{
+    arena_t *a = call->arena;
+    item_read_t **reads = arena_alloc(a, n * sizeof *reads);
+    const json_value_t **gets = arena_alloc(a, n * sizeof *gets);
+    ddb_error_t *e = NULL;
+    for (size_t i = 0; i < n && !e; i++) {
+        json_value_t *j;
+        e = select_lower_point(&list[i].l, list[i].t, false, &j);
+        if (!e && !j) e = err_partiql_transaction_select_key(a);
+        if (!e) e = item_read_prepare(call, j, &reads[i]);
+        if (e) e = transaction_error(a, i, e);
+        gets[i] = j;
+    }
+    transaction_release(list, n);
+    if (e) return op_reply_error(call, e);
+    return transact_get_run(call, gets, reads, n, mode);
+}
+
+static api_result_t transaction_write(api_call_t *call, const json_value_t *req,
+                                      prepared_t *list, size_t n, const char *token,
+                                      capacity_mode_t mode)
+{
+    arena_t *a = call->arena;
+    item_write_t **actions = arena_alloc(a, n * sizeof *actions);
+    bool *inserts = arena_calloc(a, n * sizeof *inserts);
+    size_t count = 0;
+    ddb_error_t *e = NULL;
+    for (size_t i = 0; i < n && !e; i++) {
+        json_value_t *j;
+        write_kind_t kind;
+        if (list[i].s->returning) e = err_partiql_transaction_returning(a);
+        if (!e) e = write_lower(&list[i].l, list[i].t, NULL, list[i].r.on_failure, &j, &kind);
+        if (!e) e = item_write_prepare(call, j, kind, &actions[count]);
+        if (e) e = transaction_error(a, i, e);
+        else inserts[count++] = list[i].s->kind == PQ_INSERT;
+    }
+    transaction_release(list, n);
+    if (e) {
+        for (size_t i = 0; i < count; i++) item_write_release(actions[i]);
+        return op_reply_error(call, e);
+    }
+    return transact_write_submit(call, req, actions, count, inserts, token, mode);
+}
+
+api_result_t op_execute_transaction(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    prepared_t *list = NULL;
+    size_t n = 0;
+    capacity_mode_t mode;
+    const char *token = NULL;
+    size_t token_len = 0;
+    ddb_error_t *e = read_members(call, req, "TransactStatements", "transactStatements",
+                                  TRANSACTION_STATEMENTS_MAX, false, &list, &n, &cl);
+    if (!e && wire_string(a, req, "ClientRequestToken", &token, &token_len, &e))
+        constraint_length(&cl, token, token_len, 1, TRANSACTION_TOKEN_MAX, "clientRequestToken");
+    if (!e) e = capacity_mode_read(a, req, &cl, &mode);
+    ddb_error_t *ce = constraint_list_finish(&cl);
+    if (e || (e = ce)) return op_reply_error(call, e);
+    /* in order: a statement that does not parse, or the first that is a read
+     * among writes (or a write among reads), refuses the request */
+    bool reads = false;
+    size_t parsed = 0;
+    for (size_t i = 0; i < n && !e; i++, parsed++) {
+        if ((e = statement_parse(call, &list[i]))) e = transaction_error(a, i, e);
+        else if (i == 0) reads = is_read(list[i].s);
+        else if (is_read(list[i].s) != reads) e = err_partiql_transaction_mixed(a);
+    }
+    for (size_t i = 0; i < n && !e; i++)
+        if ((e = statement_bind(call, &list[i]))) e = transaction_error(a, i, e);
+    if (e) {
+        transaction_release(list, parsed);
+        return op_reply_error(call, e);
+    }
+    return reads ? transaction_read(call, list, n, mode)
+                 : transaction_write(call, req, list, n, token, mode);
 }
