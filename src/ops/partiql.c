@@ -1048,6 +1048,12 @@ static ddb_error_t *read_member(api_call_t *call, const json_value_t *el, const 
                           1, SIZE_MAX, "%s.%zu.member.parameters", list, i + 1);
     constraint_enum(cl, r->on_failure, &ENUM_RETURN_VALUES_ON_FAILURE,
                     "%s.%zu.member.returnValuesOnConditionCheckFailure", list, i + 1);
+    /* a value that does not deserialize (bad base64) fails the whole request */
+    for (size_t k = 0; r->parameters && k < r->parameters->u.array.count; k++) {
+        value_t v;
+        e = value_from_json(a, r->parameters->u.array.items[k], &v);
+        if (e && e->kind == ERR_SERIALIZATION) return e;
+    }
     return NULL;
 }
 
