@@ -27,13 +27,22 @@ typedef struct {
 } parser_t;
 
 /* Words that name parts of a statement: a bare name spelled like one of
- * them is read as the keyword (quote it to use it as a name). */
-static const char *const keywords[] = {
-    "all",   "and",     "as",    "asc",    "between", "by",    "delete", "desc",   "distinct",
-    "exists", "false",  "from",  "group",  "having",  "in",    "inner",  "insert", "into",
-    "is",    "join",    "limit", "missing", "modified", "new", "not",    "null",   "offset",
-    "old",   "on",      "or",    "order",  "pad",     "remove", "returning", "select", "set",
-    "true",  "union",   "update", "value", "values",  "where", NULL};
+ * them is read as the keyword (quote it to use it as a name).  With their
+ * lengths: every statement asks about its names many times. */
+#define KW(w) {w, sizeof w - 1}
+static const struct {
+    const char *word;
+    size_t len;
+} keywords[] = {
+    KW("all"),      KW("and"),      KW("as"),     KW("asc"),    KW("between"),   KW("by"),
+    KW("delete"),   KW("desc"),     KW("distinct"), KW("exists"), KW("false"),   KW("from"),
+    KW("group"),    KW("having"),   KW("in"),     KW("inner"),  KW("insert"),    KW("into"),
+    KW("is"),       KW("join"),     KW("limit"),  KW("missing"), KW("modified"), KW("new"),
+    KW("not"),      KW("null"),     KW("offset"), KW("old"),    KW("on"),        KW("or"),
+    KW("order"),    KW("pad"),      KW("remove"), KW("returning"), KW("select"), KW("set"),
+    KW("true"),     KW("union"),    KW("update"), KW("value"),  KW("values"),    KW("where"),
+};
+#undef KW
 
 static const partiql_token_t *peek(parser_t *p) { return &p->toks[p->pos]; }
 static const partiql_token_t *peek_at(parser_t *p, size_t k)
@@ -42,16 +51,27 @@ static const partiql_token_t *peek_at(parser_t *p, size_t k)
     return &p->toks[i];
 }
 
-static bool tok_is_word(const parser_t *p, const partiql_token_t *t, const char *word)
+/* text[0..len) equals the lower-case word, ignoring case (a bare name has
+ * only letters, digits, _ and $, so folding with 0x20 cannot make a
+ * non-letter equal a letter). */
+static inline bool word_equal(const char *text, const char *word, size_t len)
 {
-    return t->kind == PQT_IDENT && strlen(word) == t->len &&
-           strncasecmp(p->text + t->start, word, t->len) == 0;
+    for (size_t i = 0; i < len; i++)
+        if ((text[i] | 0x20) != word[i]) return false;
+    return true;
+}
+
+static inline bool tok_is_word(const parser_t *p, const partiql_token_t *t, const char *word)
+{
+    return t->kind == PQT_IDENT && strlen(word) == t->len && word_equal(p->text + t->start, word, t->len);
 }
 
 static bool tok_is_keyword(const parser_t *p, const partiql_token_t *t)
 {
-    for (const char *const *k = keywords; *k; k++)
-        if (tok_is_word(p, t, *k)) return true;
+    if (t->kind != PQT_IDENT) return false;
+    for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++)
+        if (keywords[k].len == t->len && word_equal(p->text + t->start, keywords[k].word, t->len))
+            return true;
     return false;
 }
 
