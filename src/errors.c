@@ -1984,8 +1984,8 @@ ddb_error_t *err_partiql_order_by_hash(arena_t *a)
 
 ddb_error_t *err_partiql_order_by_key(arena_t *a, const char *name)
 {
-    return err_validation(a, "Variable reference %s in ORDER BY clause must be part of the primary "
-                             "key", name);
+    return err_validation(a, "Attribute %s in ORDER BY clause must be part of the primary key",
+                          name);
 }
 
 ddb_error_t *err_partiql_next_token_invalid(arena_t *a)

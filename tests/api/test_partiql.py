@@ -332,7 +332,17 @@ def test_write_key_errors(ddb, table_ss):
      "NEW *. Only RETURNING ALL OLD * is allowed in DELETE statements."),
     ("UPDATE t SET a = 1 WHERE pk = 'a' RETURNING ALL NEW", "Expected '*' after ( MODIFIED | ALL ) "
      "( NEW | OLD ) in RETURNING clause"),
+    # message unverified: the "Unsupported operation: <op>" form is DynamoDB Local's; the word
+    # it names for UPSERT, DROP and REPLACE is inferred
     ("UPSERT INTO t VALUE {'a': 1}", "Unsupported operation: UPSERT"),
+    ("DROP TABLE t", "Unsupported operation: DROP"),
+    ("REPLACE INTO t VALUE {'a': 1}", "Unsupported operation: REPLACE"),
+    # message unverified: DISTINCT is refused by the service, its text is inferred from the
+    # "Unsupported clause: <clause>" form of LIMIT
+    ("SELECT DISTINCT a FROM t", "Unsupported clause: DISTINCT"),
+    # message unverified: positions past the first line are inferred (line and column from 1,
+    # the column counted again from each new line)
+    ("SELECT *\nFROM t\nWHERE exists(a)", "Unrecognized function: exists at 3:7:6"),
 ])
 def test_statement_errors(ddb, statement, message):
     verr(ddb, statement, message)
@@ -362,8 +372,9 @@ def test_order_by_errors(ddb, data):
     verr(ddb, 'SELECT * FROM "%s" WHERE v = 1 ORDER BY sk' % data,
          "Must have at least one non-optional hash key condition in WHERE clause when using "
          "ORDER BY clause.")
+    # the service's wording, as users quote it (DynamoDB Local says "Variable reference v ...")
     verr(ddb, 'SELECT * FROM "%s" WHERE pk = \'a\' ORDER BY v' % data,
-         "Variable reference v in ORDER BY clause must be part of the primary key")
+         "Attribute v in ORDER BY clause must be part of the primary key")
 
 
 def test_statement_length_limit(ddb, data):
