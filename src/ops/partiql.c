@@ -1311,12 +1311,14 @@ api_result_t op_batch_execute_statement(api_call_t *call, const json_value_t *re
     ddb_error_t *ce = constraint_list_finish(&cl);
     if (e || (e = ce)) return op_reply_error(call, e);
     slot_t *slots = arena_calloc(a, n * sizeof *slots);
-    /* reads and writes may not be mixed: told apart by the statements that parse */
+    /* reads and writes may not be mixed: told apart by the statements that
+     * parse (an EXISTS is refused on its own, neither) */
     size_t reads = 0, writes = 0;
     for (size_t i = 0; i < n; i++) {
         slot_t *sl = &slots[i];
         sl->p.r = list[i].r;
         sl->error = statement_parse(call, &sl->p);
+        if (!sl->error && sl->p.s->kind == PQ_EXISTS) sl->error = err_partiql_exists_outside(a);
         if (sl->error) continue;
         if (is_read(sl->p.s)) reads++;
         else writes++;
@@ -1325,11 +1327,8 @@ api_result_t op_batch_execute_statement(api_call_t *call, const json_value_t *re
         batch_release(slots, n);
         return op_reply_error(call, err_partiql_batch_mixed(a));
     }
-    for (size_t i = 0; i < n; i++) {
-        slot_t *sl = &slots[i];
-        if (!sl->error && sl->p.s->kind == PQ_EXISTS) sl->error = err_partiql_exists_outside(a);
-        if (!sl->error) sl->error = statement_bind(call, &sl->p);
-    }
+    for (size_t i = 0; i < n; i++)
+        if (!slots[i].error) slots[i].error = statement_bind(call, &slots[i].p);
     return reads ? batch_read(call, slots, n, mode) : batch_write(call, slots, n, mode);
 }
 

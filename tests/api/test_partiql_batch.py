@@ -242,10 +242,16 @@ def test_batch_refuses_one_item_twice(ddb, data):
 
 
 def test_batch_exists_is_for_transactions(ddb, data):
-    out = bes(ddb, "EXISTS(SELECT * FROM \"%s\" WHERE pk = 'a' AND sk = 0 AND v = 0)" % data)
-    assert out["Responses"] == [{"Error": {
-        "Code": "ValidationError",
-        "Message": "EXISTS can only be used in ExecuteTransaction write requests."}}]
+    exists = "EXISTS(SELECT * FROM \"%s\" WHERE pk = 'a' AND sk = 0 AND v = 0)" % data
+    refused = {"Error": {"Code": "ValidationError",
+                         "Message": "EXISTS can only be used in ExecuteTransaction write requests."}}
+    assert bes(ddb, exists)["Responses"] == [refused]
+    # it takes no side: beside a read or a write, it is refused on its own
+    out = bes(ddb, exists, 'SELECT * FROM "%s" WHERE pk = \'a\' AND sk = 1' % data)["Responses"]
+    assert out[0] == refused and out[1]["Item"]["sk"] == {"N": "1"}
+    out = bes(ddb, exists, "DELETE FROM \"%s\" WHERE pk = 'a' AND sk = 1" % data)["Responses"]
+    assert out == [refused, {"TableName": data}]
+    assert get(ddb, data, key("a", 1)) is None
     assert_error(ddb.execute_statement, "ValidationException",
                  "EXISTS can only be used in ExecuteTransaction write requests.",
                  Statement="EXISTS(SELECT * FROM \"%s\" WHERE pk = 'a' AND sk = 0 AND v = 0)"
