@@ -27,22 +27,19 @@ typedef struct {
 } parser_t;
 
 /* Words that name parts of a statement: a bare name spelled like one of
- * them is read as the keyword (quote it to use it as a name).  With their
- * lengths: every statement asks about its names many times. */
-#define KW(w) {w, sizeof w - 1}
-static const struct {
-    const char *word;
-    size_t len;
-} keywords[] = {
-    KW("all"),      KW("and"),      KW("as"),     KW("asc"),    KW("between"),   KW("by"),
-    KW("delete"),   KW("desc"),     KW("distinct"), KW("exists"), KW("false"),   KW("from"),
-    KW("group"),    KW("having"),   KW("in"),     KW("inner"),  KW("insert"),    KW("into"),
-    KW("is"),       KW("join"),     KW("limit"),  KW("missing"), KW("modified"), KW("new"),
-    KW("not"),      KW("null"),     KW("offset"), KW("old"),    KW("on"),        KW("or"),
-    KW("order"),    KW("pad"),      KW("remove"), KW("returning"), KW("select"), KW("set"),
-    KW("true"),     KW("union"),    KW("update"), KW("value"),  KW("values"),    KW("where"),
+ * them is read as the keyword (quote it to use it as a name).  Grouped by
+ * length, each group one string of its words run together: a statement asks
+ * about its names many times, and most names match no length or few words. */
+static const char *const keywords_by_length[] = {
+    [2] = "as" "by" "in" "is" "on" "or",
+    [3] = "all" "and" "asc" "new" "not" "old" "pad" "set",
+    [4] = "desc" "from" "into" "join" "null" "true",
+    [5] = "false" "group" "inner" "limit" "order" "union" "value" "where",
+    [6] = "delete" "exists" "having" "insert" "offset" "remove" "select" "update" "values",
+    [7] = "between" "missing",
+    [8] = "distinct" "modified",
+    [9] = "returning",
 };
-#undef KW
 
 static const partiql_token_t *peek(parser_t *p) { return &p->toks[p->pos]; }
 static const partiql_token_t *peek_at(parser_t *p, size_t k)
@@ -68,10 +65,10 @@ static inline bool tok_is_word(const parser_t *p, const partiql_token_t *t, cons
 
 static bool tok_is_keyword(const parser_t *p, const partiql_token_t *t)
 {
-    if (t->kind != PQT_IDENT) return false;
-    for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++)
-        if (keywords[k].len == t->len && word_equal(p->text + t->start, keywords[k].word, t->len))
-            return true;
+    size_t n = sizeof keywords_by_length / sizeof keywords_by_length[0];
+    if (t->kind != PQT_IDENT || t->len >= n || !keywords_by_length[t->len]) return false;
+    for (const char *w = keywords_by_length[t->len]; *w; w += t->len)
+        if (word_equal(p->text + t->start, w, t->len)) return true;
     return false;
 }
 
