@@ -1982,6 +1982,17 @@ ddb_error_t *err_partiql_order_by_hash(arena_t *a)
                              "clause when using ORDER BY clause.");
 }
 
+ddb_error_t *err_partiql_order_by_several_partitions(arena_t *a)
+{
+    return err_validation(a, "Must have hash key in ORDER BY clause when more than one hash key "
+                             "condition specified in WHERE clause.");
+}
+
+ddb_error_t *err_partiql_too_many_partitions(arena_t *a)
+{
+    return err_validation(a, "Too many decomposed read operations for a given query.");
+}
+
 ddb_error_t *err_partiql_order_by_key(arena_t *a, const char *name)
 {
     return err_validation(a, "Attribute %s in ORDER BY clause must be part of the primary key",

@@ -527,6 +527,8 @@ ddb_error_t *err_partiql_duplicate_item(arena_t *a);
 ddb_error_t *err_partiql_order_by_where(arena_t *a);
 ddb_error_t *err_partiql_order_by_hash(arena_t *a);
 ddb_error_t *err_partiql_order_by_key(arena_t *a, const char *name);
+ddb_error_t *err_partiql_order_by_several_partitions(arena_t *a);
+ddb_error_t *err_partiql_too_many_partitions(arena_t *a);
 ddb_error_t *err_partiql_next_token_invalid(arena_t *a);
 ddb_error_t *err_partiql_next_token_other(arena_t *a);
 /* "Global secondary index <idx> does not project [a, b]" */

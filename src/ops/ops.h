@@ -210,6 +210,18 @@ api_result_t op_scan(api_call_t *call, const json_value_t *req);
  * early, last_key receives ,"LastEvaluatedKey":{...}. */
 ddb_error_t *query_run_statement(api_call_t *call, const json_value_t *req, bool is_query,
                                  buf_t *last_key);
+/* One of the several Queries of a SELECT whose partition key is IN a list
+ * (or an OR of equalities): appends the matching items to the open Items
+ * array of call->out (a comma first when part->written items are already
+ * there), adds to part->written, sets part->scanned (items evaluated) and
+ * part->units (read units), and last_key as above when the page stopped. */
+typedef struct {
+    size_t written;
+    int64_t scanned;
+    double units;
+} query_part_t;
+ddb_error_t *query_run_statement_part(api_call_t *call, const json_value_t *req,
+                                      query_part_t *part, buf_t *last_key);
 
 /* partiql.c: ExecuteStatement, BatchExecuteStatement, ExecuteTransaction */
 api_result_t op_execute_statement(api_call_t *call, const json_value_t *req);

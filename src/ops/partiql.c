@@ -10,6 +10,9 @@
  *   SELECT, WHERE fixing the whole key (base table)  -> GetItem
  *   SELECT, WHERE fixing the partition key           -> Query (key condition
  *                                                       + filter)
+ *   SELECT, partition key IN [...] or = ... OR = ...  -> one Query per value, in
+ *                                                       one page
+ *
  *   SELECT, anything else                            -> Scan with a filter
  *   INSERT  -> PutItem, condition attribute_not_exists(pk)
  *   UPDATE  -> UpdateItem, condition attribute_exists(pk) AND the rest of WHERE
@@ -24,8 +27,10 @@
  * (transact_get_run, transact_write_submit): all or nothing.  Both accept a
  * SELECT only when its WHERE names the whole primary key and nothing else.
  *
- * NextToken is the page's LastEvaluatedKey tagged with a hash of the
- * statement and its parameters, base64-encoded. */
+ * NextToken is the page's LastEvaluatedKey (with several partition values:
+ * "<index>|" of the partition to go on with, then its LastEvaluatedKey if
+ * any) tagged with a hash of the statement and its parameters,
+ * base64-encoded. */
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +44,7 @@
 #define BATCH_STATEMENTS_MAX 25
 #define TRANSACTION_STATEMENTS_MAX 100
 #define TRANSACTION_TOKEN_MAX 36 /* ClientRequestToken length */
+#define PARTIQL_PARTITIONS_MAX 50 /* partition values of one SELECT (IN or OR) */
 
 typedef struct {
     arena_t *a;
@@ -292,7 +298,7 @@ static void render_key_member(lower_t *l, buf_t *out, const char *key, const par
 }
 
 /* The remaining terms (skip[i] set for key terms) joined with AND. */
-static void lower_rest(lower_t *l, buf_t *out, const partiql_node_t **terms, size_t n,
+static void lower_rest(lower_t *l, buf_t *out, const partiql_node_t *const *terms, size_t n,
                        const bool *skip)
 {
     bool first = true;
@@ -500,31 +506,29 @@ static uint64_t statement_hash(const statement_request_t *r, const lower_t *l)
     return h;
 }
 
-/* The ExclusiveStartKey a NextToken stands for. */
-static ddb_error_t *next_token_read(arena_t *a, const statement_request_t *r, const lower_t *l,
-                                    buf_t *req)
+/* What a NextToken of this statement stands for (after its statement hash):
+ * a LastEvaluatedKey, or for several partitions "<index>|" and one. */
+static ddb_error_t *next_token_open(arena_t *a, const statement_request_t *r, const lower_t *l,
+                                    const char **rest, size_t *rest_len)
 {
     uint8_t *raw = arena_alloc(a, r->next_token_len + 1);
     size_t len;
-    if (!json_base64_decode(r->next_token, r->next_token_len, raw, &len) || len < 17 ||
-        raw[16] != '{')
+    if (!json_base64_decode(r->next_token, r->next_token_len, raw, &len) || len < 17)
         return err_partiql_next_token_invalid(a);
     char want[17];
     snprintf(want, sizeof want, "%016llx", (unsigned long long)statement_hash(r, l));
     if (memcmp(raw, want, 16) != 0) return err_partiql_next_token_other(a);
-    buf_append_str(req, ",\"ExclusiveStartKey\":");
-    buf_append(req, raw + 16, len - 16);
+    *rest = (const char *)raw + 16, *rest_len = len - 16;
     return NULL;
 }
 
 static void next_token_render(buf_t *out, const statement_request_t *r, const lower_t *l,
-                              const buf_t *last_key)
+                              const char *rest, size_t rest_len)
 {
-    static const char prefix[] = ",\"LastEvaluatedKey\":";
     buf_t raw;
     buf_init(&raw);
     buf_printf(&raw, "%016llx", (unsigned long long)statement_hash(r, l));
-    buf_append(&raw, last_key->data + sizeof prefix - 1, last_key->len - (sizeof prefix - 1));
+    buf_append(&raw, rest, rest_len);
     buf_append_str(out, ",\"NextToken\":");
     json_write_base64(out, (const uint8_t *)raw.data, raw.len);
     buf_free(&raw);
@@ -564,6 +568,224 @@ static ddb_error_t *select_get(api_call_t *call, const json_value_t *req, const 
     return NULL;
 }
 
+/* The partition values of a term `hash IN [v, ...]` or `hash = v OR hash = w
+ * ...` (at most max of them; *count beyond max when there are more), or 0. */
+static size_t partition_list(const partiql_node_t *t, const char *hash,
+                             const partiql_node_t **values, size_t max, size_t count)
+{
+    if (t->kind == PQN_IN) {
+        if (!path_is(t->kids[0], hash)) return 0;
+        for (size_t i = 1; i < t->nkids; i++) {
+            if (!is_value(t->kids[i])) return 0;
+            if (count < max) values[count] = t->kids[i];
+            count++;
+        }
+        return count;
+    }
+    if (t->kind == PQN_OR) {
+        size_t left = partition_list(t->kids[0], hash, values, max, count);
+        return left ? partition_list(t->kids[1], hash, values, max, left) : 0;
+    }
+    const partiql_node_t *v = key_equality(t, hash);
+    if (!v) return 0;
+    if (count < max) values[count] = v;
+    return count + 1;
+}
+
+/* A value operand as an AttributeValue. */
+static ddb_error_t *operand_value(lower_t *l, const partiql_node_t *n, value_t *out)
+{
+    if (n->kind == PQN_PARAM) {
+        *out = l->param_values[n->param];
+        return NULL;
+    }
+    buf_t b;
+    buf_init(&b);
+    partiql_literal_render(&b, n->json, n->json_len, l->params, l->param_lens, l->nparams);
+    json_value_t *j;
+    ddb_error_t *e = request_parse(l->a, &b, &j);
+    if (!e) e = value_from_json(l->a, j, out);
+    buf_free(&b);
+    return e;
+}
+
+/* What a SELECT's WHERE makes of the key: a partition value (or several),
+ * the sort-key term, and which terms are left for the filter. */
+typedef struct {
+    const partiql_node_t *terms[MAX_TERMS];
+    size_t n;
+    bool skip[MAX_TERMS];
+    const partiql_node_t *hashes[PARTIQL_PARTITIONS_MAX + 1];
+    size_t nhashes;
+    ssize_t range_at;
+    const partiql_node_t *range_value; /* the sort key's equality, or NULL */
+    bool query, rest;
+} select_plan_t;
+
+static void select_plan_where(const target_t *tg, const partiql_statement_t *s,
+                              select_plan_t *sp)
+{
+    sp->n = where_terms(s->where, sp->terms, 0);
+    sp->range_at = -1;
+    ssize_t hash_at = -1;
+    for (size_t i = 0; sp->n <= MAX_TERMS && i < sp->n; i++) {
+        size_t count = hash_at < 0 ? partition_list(sp->terms[i], tg->hash, sp->hashes,
+                                                    PARTIQL_PARTITIONS_MAX + 1, 0)
+                                   : 0;
+        if (count) sp->nhashes = count, hash_at = (ssize_t)i;
+        else if (sp->range_at < 0 && range_term(sp->terms[i], tg->range)) sp->range_at = (ssize_t)i;
+    }
+    if (sp->range_at >= 0) sp->range_value = key_equality(sp->terms[sp->range_at], tg->range);
+    sp->query = hash_at >= 0;
+    if (sp->query) {
+        sp->skip[hash_at] = true;
+        if (sp->range_at >= 0) sp->skip[sp->range_at] = true;
+        for (size_t i = 0; i < sp->n; i++)
+            if (!sp->skip[i] && (mentions(sp->terms[i], tg->hash) || mentions(sp->terms[i], tg->range)))
+                sp->query = false; /* a key in the filter: scan with the whole condition */
+    }
+    for (size_t i = 0; sp->query && i < sp->n; i++) sp->rest |= !sp->skip[i];
+}
+
+/* The Query or Scan request of a SELECT (hash: the partition value of a
+ * Query), with Limit and ExclusiveStartKey as given. */
+static void select_request(lower_t *l, const target_t *tg, const statement_request_t *r,
+                           const select_plan_t *sp, const partiql_node_t *hash, int64_t limit,
+                           const char *start, size_t start_len, buf_t *req)
+{
+    const partiql_statement_t *s = l->s;
+    l->names.len = l->values.len = 0;
+    l->nnames = l->nvalues = 0;
+    request_begin(req, s, r->capacity);
+    if (r->consistent) buf_append_str(req, ",\"ConsistentRead\":true");
+    projection(l, req);
+    if (s->index) add_string_member(req, "IndexName", s->index, strlen(s->index));
+    if (limit) buf_printf(req, ",\"Limit\":%lld", (long long)limit);
+    if (start_len) {
+        buf_append_str(req, ",\"ExclusiveStartKey\":");
+        buf_append(req, start, start_len);
+    }
+    buf_t expr;
+    buf_init(&expr);
+    if (sp->query) {
+        expr_path_t path = {&(expr_path_step_t){false, 0, tg->hash, strlen(tg->hash)}, 1};
+        lower_path(l, &expr, &path);
+        buf_append_str(&expr, " = ");
+        lower_value(l, &expr, hash);
+        if (sp->range_at >= 0) {
+            buf_append_str(&expr, " AND ");
+            lower_range_term(l, &expr, sp->terms[sp->range_at], tg->range);
+        }
+        add_string_member(req, "KeyConditionExpression", expr.data, expr.len);
+        if (s->order_by && s->order_desc) buf_append_str(req, ",\"ScanIndexForward\":false");
+        expr.len = 0;
+        if (sp->rest) lower_rest(l, &expr, sp->terms, sp->n, sp->skip);
+    } else if (s->where) {
+        lower_cond(l, &expr, s->where);
+    }
+    if (expr.len) add_string_member(req, "FilterExpression", expr.data, expr.len);
+    buf_free(&expr);
+    finish_request(l, req);
+}
+
+/* The partition values in the order the items come back: as written, or by
+ * value under ORDER BY the partition key; each value once. */
+static ddb_error_t *select_partitions(lower_t *l, const target_t *tg, select_plan_t *sp)
+{
+    const partiql_statement_t *s = l->s;
+    value_t *vals = arena_alloc(l->a, sp->nhashes * sizeof *vals);
+    size_t kept = 0;
+    for (size_t i = 0; i < sp->nhashes; i++) {
+        ddb_error_t *e = operand_value(l, sp->hashes[i], &vals[kept]);
+        if (e) return e;
+        bool seen = false;
+        for (size_t k = 0; k < kept && !seen; k++) seen = value_key_compare(&vals[k], &vals[kept]) == 0;
+        if (!seen) sp->hashes[kept++] = sp->hashes[i];
+    }
+    sp->nhashes = kept;
+    if (!s->order_by || strcmp(s->order_by, tg->hash)) return NULL;
+    for (size_t i = 1; i < kept; i++) /* insertion sort: at most PARTIQL_PARTITIONS_MAX */
+        for (size_t k = i; k > 0; k--) {
+            int c = value_key_compare(&vals[k - 1], &vals[k]);
+            if (s->order_desc ? c >= 0 : c <= 0) break;
+            value_t tv = vals[k];
+            vals[k] = vals[k - 1], vals[k - 1] = tv;
+            const partiql_node_t *tn = sp->hashes[k];
+            sp->hashes[k] = sp->hashes[k - 1], sp->hashes[k - 1] = tn;
+        }
+    return NULL;
+}
+
+/* Several partition values: one Query each, their items in one page.
+ * Limit counts the items every Query evaluated; the NextToken names the
+ * partition to go on with ("<index>|" and its LastEvaluatedKey). */
+static ddb_error_t *select_run_partitions(api_call_t *call, lower_t *l, const table_t *t,
+                                          const target_t *tg, const statement_request_t *r,
+                                          select_plan_t *sp)
+{
+    arena_t *a = call->arena;
+    size_t from = 0;
+    const char *start = NULL;
+    size_t start_len = 0;
+    if (r->next_token) {
+        const char *rest;
+        size_t rest_len;
+        ddb_error_t *e = next_token_open(a, r, l, &rest, &rest_len);
+        if (e) return e;
+        char *bar = memchr(rest, '|', rest_len);
+        if (!bar || bar == rest) return err_partiql_next_token_invalid(a);
+        for (const char *c = rest; c < bar; c++) {
+            if (*c < '0' || *c > '9') return err_partiql_next_token_invalid(a);
+            from = from * 10 + (size_t)(*c - '0');
+        }
+        if (from >= sp->nhashes) return err_partiql_next_token_invalid(a);
+        start = bar + 1, start_len = rest_len - (size_t)(bar + 1 - rest);
+    }
+    buf_t *out = call->out;
+    buf_append_str(out, "{\"Items\":[");
+    query_part_t part = {0};
+    capacity_t used = {t->name, false, 0};
+    int64_t left = r->has_limit ? r->limit : 0;
+    buf_t last_key, req;
+    buf_init(&last_key);
+    buf_init(&req);
+    ddb_error_t *e = NULL;
+    size_t i = from;
+    for (; i < sp->nhashes; i++, start_len = 0) {
+        req.len = 0;
+        select_request(l, tg, r, sp, sp->hashes[i], left, start, start_len, &req);
+        json_value_t *j;
+        if ((e = l->error) || (e = request_parse(a, &req, &j))) break;
+        if ((e = query_run_statement_part(call, j, &part, &last_key))) break;
+        used.units += part.units;
+        if (last_key.len) break; /* the page ended inside this partition */
+        if (r->has_limit && (left -= part.scanned) <= 0) {
+            i++;
+            break;
+        }
+    }
+    if (!e) {
+        buf_putc(out, ']');
+        if (last_key.len || i < sp->nhashes) {
+            static const char prefix[] = ",\"LastEvaluatedKey\":";
+            buf_t token;
+            buf_init(&token);
+            buf_printf(&token, "%zu|", i);
+            if (last_key.len)
+                buf_append(&token, last_key.data + sizeof prefix - 1,
+                           last_key.len - (sizeof prefix - 1));
+            next_token_render(out, r, l, token.data, token.len);
+            buf_free(&token);
+        }
+        bool first = false;
+        capacity_render(out, r->capacity_mode, &used, &first);
+        buf_putc(out, '}');
+    }
+    buf_free(&last_key);
+    buf_free(&req);
+    return e;
+}
+
 static ddb_error_t *select_run(api_call_t *call, lower_t *l, const table_t *t,
                                const statement_request_t *r)
 {
@@ -572,44 +794,32 @@ static ddb_error_t *select_run(api_call_t *call, lower_t *l, const table_t *t,
     target_t tg;
     ddb_error_t *e = resolve_target(a, t, s, r, &tg);
     if (e) return e;
-    const partiql_node_t *terms[MAX_TERMS];
-    size_t n = where_terms(s->where, terms, 0);
-    bool skip[MAX_TERMS] = {false};
-    const partiql_node_t *hash_value = NULL, *range_value = NULL;
-    ssize_t hash_at = -1, range_at = -1;
-    for (size_t i = 0; n <= MAX_TERMS && i < n; i++) {
-        const partiql_node_t *v = key_equality(terms[i], tg.hash);
-        if (v && !hash_value) hash_value = v, hash_at = (ssize_t)i;
-        else if (range_at < 0 && range_term(terms[i], tg.range)) range_at = (ssize_t)i;
-    }
-    if (range_at >= 0) range_value = key_equality(terms[range_at], tg.range);
-    bool query = hash_value != NULL;
-    if (query) {
-        skip[hash_at] = true;
-        if (range_at >= 0) skip[range_at] = true;
-        for (size_t i = 0; i < n; i++)
-            if (!skip[i] && (mentions(terms[i], tg.hash) || mentions(terms[i], tg.range)))
-                query = false; /* a key in the filter: scan with the whole condition */
-    }
-    if ((e = check_order_by(a, s, &tg, hash_value != NULL))) return e;
-    if (query && (e = check_key_value(l, tg.hash, tg.hash_type, hash_value))) return e;
-    if (query && range_value && (e = check_key_value(l, tg.range, tg.range_type, range_value)))
+    select_plan_t *sp = arena_calloc(a, sizeof *sp);
+    select_plan_where(&tg, s, sp);
+    if ((e = check_order_by(a, s, &tg, sp->nhashes > 0))) return e;
+    if (sp->nhashes > PARTIQL_PARTITIONS_MAX) return err_partiql_too_many_partitions(a);
+    for (size_t i = 0; sp->query && i < sp->nhashes; i++)
+        if ((e = check_key_value(l, tg.hash, tg.hash_type, sp->hashes[i]))) return e;
+    if (sp->query && sp->range_value &&
+        (e = check_key_value(l, tg.range, tg.range_type, sp->range_value)))
         return e;
-    bool rest = false;
-    for (size_t i = 0; query && i < n; i++) rest |= !skip[i];
-    bool get = query && !tg.index && !rest && (!tg.range || range_value);
+    if (sp->query && sp->nhashes > 1 && (e = select_partitions(l, &tg, sp))) return e;
+    if (sp->query && sp->nhashes > 1 && s->order_by && strcmp(s->order_by, tg.hash))
+        return err_partiql_order_by_several_partitions(a);
+    if (sp->query && sp->nhashes > 1) return select_run_partitions(call, l, t, &tg, r, sp);
+    bool get = sp->query && !tg.index && !sp->rest && (!tg.range || sp->range_value);
 
     buf_t req;
     buf_init(&req);
-    request_begin(&req, s, r->capacity);
-    if (r->consistent) buf_append_str(&req, ",\"ConsistentRead\":true");
-    if ((e = projection(l, &req))) goto done;
     if (get) {
+        request_begin(&req, s, r->capacity);
+        if (r->consistent) buf_append_str(&req, ",\"ConsistentRead\":true");
+        projection(l, &req);
         buf_append_str(&req, ",\"Key\":{");
-        render_key_member(l, &req, tg.hash, hash_value);
-        if (range_value) {
+        render_key_member(l, &req, tg.hash, sp->hashes[0]);
+        if (sp->range_value) {
             buf_putc(&req, ',');
-            render_key_member(l, &req, tg.range, range_value);
+            render_key_member(l, &req, tg.range, sp->range_value);
         }
         buf_putc(&req, '}');
         finish_request(l, &req);
@@ -617,37 +827,26 @@ static ddb_error_t *select_run(api_call_t *call, lower_t *l, const table_t *t,
         if (!(e = request_parse(a, &req, &j))) e = select_get(call, j, t, r);
         goto done;
     }
-    if (s->index) add_string_member(&req, "IndexName", s->index, strlen(s->index));
-    if (r->has_limit) buf_printf(&req, ",\"Limit\":%lld", (long long)r->limit);
-    if (r->next_token && (e = next_token_read(a, r, l, &req))) goto done;
-    buf_t expr;
-    buf_init(&expr);
-    if (query) {
-        expr_path_t hash = {&(expr_path_step_t){false, 0, tg.hash, strlen(tg.hash)}, 1};
-        lower_path(l, &expr, &hash);
-        buf_append_str(&expr, " = ");
-        lower_value(l, &expr, hash_value);
-        if (range_at >= 0) {
-            buf_append_str(&expr, " AND ");
-            lower_range_term(l, &expr, terms[range_at], tg.range);
-        }
-        add_string_member(&req, "KeyConditionExpression", expr.data, expr.len);
-        if (s->order_by && s->order_desc) buf_append_str(&req, ",\"ScanIndexForward\":false");
-        expr.len = 0;
-        if (rest) lower_rest(l, &expr, terms, n, skip);
-    } else if (s->where) {
-        lower_cond(l, &expr, s->where);
+    const char *start = NULL;
+    size_t start_len = 0;
+    if (r->next_token && (e = next_token_open(a, r, l, &start, &start_len))) goto done;
+    if (start && (!start_len || start[0] != '{')) {
+        e = err_partiql_next_token_invalid(a);
+        goto done;
     }
-    if (expr.len) add_string_member(&req, "FilterExpression", expr.data, expr.len);
-    buf_free(&expr);
-    finish_request(l, &req);
+    select_request(l, &tg, r, sp, sp->query ? sp->hashes[0] : NULL,
+                   r->has_limit ? r->limit : 0, start, start_len, &req);
     if ((e = l->error)) goto done;
     json_value_t *j;
     if ((e = request_parse(a, &req, &j))) goto done;
     buf_t last_key;
     buf_init(&last_key);
-    e = query_run_statement(call, j, query, &last_key);
-    if (!e && last_key.len) next_token_render(call->out, r, l, &last_key);
+    e = query_run_statement(call, j, sp->query, &last_key);
+    if (!e && last_key.len) {
+        static const char prefix[] = ",\"LastEvaluatedKey\":";
+        next_token_render(call->out, r, l, last_key.data + sizeof prefix - 1,
+                          last_key.len - (sizeof prefix - 1));
+    }
     if (!e) buf_putc(call->out, '}');
     buf_free(&last_key);
 done:
