@@ -381,6 +381,9 @@ SEEDS = {
         ("select-query", {"Statement": 'SELECT * FROM "fz_idx"."lsi" WHERE pk = \'p\' AND '
                                        'ls BETWEEN \'a\' AND \'z\' ORDER BY ls DESC',
                           "Limit": 3, "NextToken": "AAAA"}),
+        ("select-partitions", {"Statement": "SELECT * FROM fz_idx WHERE pk IN ['p', ?] AND "
+                                            "sk > 0 ORDER BY pk DESC",
+                               "Parameters": [{"S": "q"}], "Limit": 2}),
         ("select-scan", {"Statement": "SELECT * FROM fz_idx WHERE a IS NOT MISSING AND "
                                       "(begins_with(a, 'x') OR size(a) > 2 OR a IN [1, 2])"}),
         ("insert", {"Statement": "INSERT INTO fz_s VALUE {'pk': ?, 'a': <<1, 2>>, "
