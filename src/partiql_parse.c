@@ -408,7 +408,8 @@ static partiql_node_t *value_node(parser_t *p)
     }
     buf_t b;
     buf_init(&b);
-    char under[512] = "root";
+    char under[512]; /* "root" and the path inside the literal, for its errors */
+    memcpy(under, "root", sizeof "root");
     size_t params = p->nparams;
     value_type_t type = literal(p, &b, under, sizeof under);
     partiql_node_t *n = NULL;
