@@ -2017,7 +2017,8 @@ ddb_error_t *err_partiql_not_projected(arena_t *a, const char *index, const char
 
 ddb_error_t *err_partiql_batch_mixed(arena_t *a)
 {
-    return err_validation(a, "Read and write requests together in the same batch is not supported.");
+    return err_validation(a,
+                          "Read and write requests together in the same batch is not supported.");
 }
 
 ddb_error_t *err_partiql_batch_select_key(arena_t *a)

@@ -30,6 +30,7 @@ typedef struct {
  * them is read as the keyword (quote it to use it as a name).  Grouped by
  * length, each group one string of its words run together: a statement asks
  * about its names many times, and most names match no length or few words. */
+/* clang-format off */
 static const char *const keywords_by_length[] = {
     [2] = "as" "by" "in" "is" "on" "or",
     [3] = "all" "and" "asc" "new" "not" "old" "pad" "set",
@@ -40,6 +41,7 @@ static const char *const keywords_by_length[] = {
     [8] = "distinct" "modified",
     [9] = "returning",
 };
+/* clang-format on */
 
 static const partiql_token_t *peek(parser_t *p) { return &p->toks[p->pos]; }
 static const partiql_token_t *peek_at(parser_t *p, size_t k)

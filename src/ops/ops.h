@@ -220,8 +220,8 @@ typedef struct {
     int64_t scanned;
     double units;
 } query_part_t;
-ddb_error_t *query_run_statement_part(api_call_t *call, const json_value_t *req,
-                                      query_part_t *part, buf_t *last_key);
+ddb_error_t *query_run_statement_part(api_call_t *call, const json_value_t *req, query_part_t *part,
+                                      buf_t *last_key);
 
 /* partiql.c: ExecuteStatement, BatchExecuteStatement, ExecuteTransaction */
 api_result_t op_execute_statement(api_call_t *call, const json_value_t *req);

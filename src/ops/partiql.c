@@ -43,7 +43,7 @@
 #define NEXT_TOKEN_MAX 32768
 #define BATCH_STATEMENTS_MAX 25
 #define TRANSACTION_STATEMENTS_MAX 100
-#define TRANSACTION_TOKEN_MAX 36 /* ClientRequestToken length */
+#define TRANSACTION_TOKEN_MAX 36  /* ClientRequestToken length */
 #define PARTIQL_PARTITIONS_MAX 50 /* partition values of one SELECT (IN or OR) */
 
 typedef struct {
@@ -622,8 +622,7 @@ typedef struct {
     bool query, rest;
 } select_plan_t;
 
-static void select_plan_where(const target_t *tg, const partiql_statement_t *s,
-                              select_plan_t *sp)
+static void select_plan_where(const target_t *tg, const partiql_statement_t *s, select_plan_t *sp)
 {
     sp->n = where_terms(s->where, sp->terms, 0);
     sp->range_at = -1;
@@ -632,8 +631,10 @@ static void select_plan_where(const target_t *tg, const partiql_statement_t *s,
         size_t count = hash_at < 0 ? partition_list(sp->terms[i], tg->hash, sp->hashes,
                                                     PARTIQL_PARTITIONS_MAX + 1, 0)
                                    : 0;
-        if (count) sp->nhashes = count, hash_at = (ssize_t)i;
-        else if (sp->range_at < 0 && range_term(sp->terms[i], tg->range)) sp->range_at = (ssize_t)i;
+        if (count)
+            sp->nhashes = count, hash_at = (ssize_t)i;
+        else if (sp->range_at < 0 && range_term(sp->terms[i], tg->range))
+            sp->range_at = (ssize_t)i;
     }
     if (sp->range_at >= 0) sp->range_value = key_equality(sp->terms[sp->range_at], tg->range);
     sp->query = hash_at >= 0;
@@ -641,10 +642,12 @@ static void select_plan_where(const target_t *tg, const partiql_statement_t *s,
         sp->skip[hash_at] = true;
         if (sp->range_at >= 0) sp->skip[sp->range_at] = true;
         for (size_t i = 0; i < sp->n; i++)
-            if (!sp->skip[i] && (mentions(sp->terms[i], tg->hash) || mentions(sp->terms[i], tg->range)))
+            if (!sp->skip[i] &&
+                (mentions(sp->terms[i], tg->hash) || mentions(sp->terms[i], tg->range)))
                 sp->query = false; /* a key in the filter: scan with the whole condition */
     }
-    for (size_t i = 0; sp->query && i < sp->n; i++) sp->rest |= !sp->skip[i];
+    for (size_t i = 0; sp->query && i < sp->n; i++)
+        sp->rest |= !sp->skip[i];
 }
 
 /* The Query or Scan request of a SELECT (hash: the partition value of a
@@ -699,7 +702,8 @@ static ddb_error_t *select_partitions(lower_t *l, const target_t *tg, select_pla
         ddb_error_t *e = operand_value(l, sp->hashes[i], &vals[kept]);
         if (e) return e;
         bool seen = false;
-        for (size_t k = 0; k < kept && !seen; k++) seen = value_key_compare(&vals[k], &vals[kept]) == 0;
+        for (size_t k = 0; k < kept && !seen; k++)
+            seen = value_key_compare(&vals[k], &vals[kept]) == 0;
         if (!seen) sp->hashes[kept++] = sp->hashes[i];
     }
     sp->nhashes = kept;
@@ -834,8 +838,8 @@ static ddb_error_t *select_run(api_call_t *call, lower_t *l, const table_t *t,
         e = err_partiql_next_token_invalid(a);
         goto done;
     }
-    select_request(l, &tg, r, sp, sp->query ? sp->hashes[0] : NULL,
-                   r->has_limit ? r->limit : 0, start, start_len, &req);
+    select_request(l, &tg, r, sp, sp->query ? sp->hashes[0] : NULL, r->has_limit ? r->limit : 0,
+                   start, start_len, &req);
     if ((e = l->error)) goto done;
     json_value_t *j;
     if ((e = request_parse(a, &req, &j))) goto done;
@@ -1039,7 +1043,6 @@ static ddb_error_t *check_insert_item(lower_t *l, const table_t *t, const char *
     return NULL;
 }
 
-
 /* INSERT, UPDATE, DELETE and EXISTS as the request of the single-item write
  * (PutItem, UpdateItem, DeleteItem, ConditionCheck) and its kind. */
 static ddb_error_t *write_lower(lower_t *l, const table_t *t, const char *capacity,
@@ -1053,8 +1056,10 @@ static ddb_error_t *write_lower(lower_t *l, const table_t *t, const char *capaci
     if (on_failure)
         add_string_member(&req, "ReturnValuesOnConditionCheckFailure", on_failure,
                           strlen(on_failure));
-    static const write_kind_t kinds[] = {[PQ_INSERT] = WRITE_PUT, [PQ_UPDATE] = WRITE_UPDATE,
-                                         [PQ_DELETE] = WRITE_DELETE, [PQ_EXISTS] = WRITE_CHECK};
+    static const write_kind_t kinds[] = {[PQ_INSERT] = WRITE_PUT,
+                                         [PQ_UPDATE] = WRITE_UPDATE,
+                                         [PQ_DELETE] = WRITE_DELETE,
+                                         [PQ_EXISTS] = WRITE_CHECK};
     *kind = kinds[s->kind];
     ddb_error_t *e = NULL;
     if (s->kind == PQ_INSERT) {
@@ -1133,12 +1138,14 @@ static ddb_error_t *select_lower_point(lower_t *l, const table_t *t, bool consis
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
         const partiql_node_t *v = NULL;
-        while (k < nkeys && !(v = key_equality(terms[i], keys[k]))) k++;
+        while (k < nkeys && !(v = key_equality(terms[i], keys[k])))
+            k++;
         if (!v || values[k]) return NULL;
         values[k] = v;
     }
     ddb_error_t *e = NULL;
-    for (size_t k = 0; k < nkeys && !e; k++) e = check_key_value(l, keys[k], types[k], values[k]);
+    for (size_t k = 0; k < nkeys && !e; k++)
+        e = check_key_value(l, keys[k], types[k], values[k]);
     if (e) return e;
     buf_t req;
     buf_init(&req);
@@ -1215,8 +1222,10 @@ api_result_t op_execute_statement(api_call_t *call, const json_value_t *req)
     if (!e && p.s->kind == PQ_EXISTS) e = err_partiql_exists_outside(call->arena);
     if (!e) e = statement_bind(call, &p);
     bool pending = false;
-    if (!e && p.s->kind == PQ_SELECT) e = select_run(call, &p.l, p.t, &p.r);
-    else if (!e) e = write_run(call, &p.l, p.t, &p.r, &pending);
+    if (!e && p.s->kind == PQ_SELECT)
+        e = select_run(call, &p.l, p.t, &p.r);
+    else if (!e)
+        e = write_run(call, &p.l, p.t, &p.r, &pending);
     statement_release(&p);
     if (pending) return API_PENDING;
     if (e) return op_reply_error(call, e);
@@ -1228,8 +1237,7 @@ api_result_t op_execute_statement(api_call_t *call, const json_value_t *req)
 /* One element of Statements (batch: ConsistentRead allowed) or
  * TransactStatements; the member constraints go to cl. */
 static ddb_error_t *read_member(api_call_t *call, const json_value_t *el, const char *list,
-                                size_t i, bool batch, statement_request_t *r,
-                                constraint_list_t *cl)
+                                size_t i, bool batch, statement_request_t *r, constraint_list_t *cl)
 {
     arena_t *a = call->arena;
     memset(r, 0, sizeof *r);
@@ -1243,8 +1251,8 @@ static ddb_error_t *read_member(api_call_t *call, const json_value_t *el, const 
         constraint_length(cl, r->statement, r->statement_len, 1, STATEMENT_MAX,
                           "%s.%zu.member.statement", list, i + 1);
     if (r->parameters)
-        constraint_length(cl, wire_value_text(a, r->parameters), r->parameters->u.array.count,
-                          1, SIZE_MAX, "%s.%zu.member.parameters", list, i + 1);
+        constraint_length(cl, wire_value_text(a, r->parameters), r->parameters->u.array.count, 1,
+                          SIZE_MAX, "%s.%zu.member.parameters", list, i + 1);
     constraint_enum(cl, r->on_failure, &ENUM_RETURN_VALUES_ON_FAILURE,
                     "%s.%zu.member.returnValuesOnConditionCheckFailure", list, i + 1);
     /* a value that does not deserialize (bad base64) fails the whole request */
@@ -1277,10 +1285,7 @@ static ddb_error_t *read_members(api_call_t *call, const json_value_t *req, cons
     return NULL;
 }
 
-static bool is_read(const partiql_statement_t *s)
-{
-    return s->kind == PQ_SELECT;
-}
+static bool is_read(const partiql_statement_t *s) { return s->kind == PQ_SELECT; }
 
 /* --- BatchExecuteStatement ------------------------------------------------------------------ */
 
@@ -1504,8 +1509,8 @@ api_result_t op_batch_execute_statement(api_call_t *call, const json_value_t *re
     prepared_t *list = NULL;
     size_t n = 0;
     capacity_mode_t mode;
-    ddb_error_t *e = read_members(call, req, "Statements", "statements", BATCH_STATEMENTS_MAX,
-                                  true, &list, &n, &cl);
+    ddb_error_t *e = read_members(call, req, "Statements", "statements", BATCH_STATEMENTS_MAX, true,
+                                  &list, &n, &cl);
     if (!e) e = capacity_mode_read(a, req, &cl, &mode);
     ddb_error_t *ce = constraint_list_finish(&cl);
     if (e || (e = ce)) return op_reply_error(call, e);
@@ -1519,8 +1524,10 @@ api_result_t op_batch_execute_statement(api_call_t *call, const json_value_t *re
         sl->error = statement_parse(call, &sl->p);
         if (!sl->error && sl->p.s->kind == PQ_EXISTS) sl->error = err_partiql_exists_outside(a);
         if (sl->error) continue;
-        if (is_read(sl->p.s)) reads++;
-        else writes++;
+        if (is_read(sl->p.s))
+            reads++;
+        else
+            writes++;
     }
     if (reads && writes) {
         batch_release(slots, n);
@@ -1541,7 +1548,8 @@ static ddb_error_t *transaction_error(arena_t *a, size_t i, ddb_error_t *e)
 
 static void transaction_release(prepared_t *list, size_t n)
 {
-    for (size_t i = 0; i < n; i++) statement_release(&list[i]);
+    for (size_t i = 0; i < n; i++)
+        statement_release(&list[i]);
 }
 
 static api_result_t transaction_read(api_call_t *call, prepared_t *list, size_t n,
@@ -1564,9 +1572,8 @@ static api_result_t transaction_read(api_call_t *call, prepared_t *list, size_t 
     return transact_get_run(call, gets, reads, n, mode);
 }
 
-static api_result_t transaction_write(api_call_t *call, const json_value_t *req,
-                                      prepared_t *list, size_t n, const char *token,
-                                      capacity_mode_t mode)
+static api_result_t transaction_write(api_call_t *call, const json_value_t *req, prepared_t *list,
+                                      size_t n, const char *token, capacity_mode_t mode)
 {
     arena_t *a = call->arena;
     item_write_t **actions = arena_alloc(a, n * sizeof *actions);
@@ -1579,12 +1586,15 @@ static api_result_t transaction_write(api_call_t *call, const json_value_t *req,
         if (list[i].s->returning) e = err_partiql_transaction_returning(a);
         if (!e) e = write_lower(&list[i].l, list[i].t, NULL, list[i].r.on_failure, &j, &kind);
         if (!e) e = item_write_prepare(call, j, kind, &actions[count]);
-        if (e) e = transaction_error(a, i, e);
-        else inserts[count++] = list[i].s->kind == PQ_INSERT;
+        if (e)
+            e = transaction_error(a, i, e);
+        else
+            inserts[count++] = list[i].s->kind == PQ_INSERT;
     }
     transaction_release(list, n);
     if (e) {
-        for (size_t i = 0; i < count; i++) item_write_release(actions[i]);
+        for (size_t i = 0; i < count; i++)
+            item_write_release(actions[i]);
         return op_reply_error(call, e);
     }
     return transact_write_submit(call, req, actions, count, inserts, token, mode);
@@ -1612,9 +1622,12 @@ api_result_t op_execute_transaction(api_call_t *call, const json_value_t *req)
     bool reads = false;
     size_t parsed = 0;
     for (size_t i = 0; i < n && !e; i++, parsed++) {
-        if ((e = statement_parse(call, &list[i]))) e = transaction_error(a, i, e);
-        else if (i == 0) reads = is_read(list[i].s);
-        else if (is_read(list[i].s) != reads) e = err_partiql_transaction_mixed(a);
+        if ((e = statement_parse(call, &list[i])))
+            e = transaction_error(a, i, e);
+        else if (i == 0)
+            reads = is_read(list[i].s);
+        else if (is_read(list[i].s) != reads)
+            e = err_partiql_transaction_mixed(a);
     }
     for (size_t i = 0; i < n && !e; i++)
         if ((e = statement_bind(call, &list[i]))) e = transaction_error(a, i, e);

@@ -839,8 +839,8 @@ ddb_error_t *query_run_statement(api_call_t *call, const json_value_t *req, bool
     return read_execute(call, req, p);
 }
 
-ddb_error_t *query_run_statement_part(api_call_t *call, const json_value_t *req,
-                                      query_part_t *part, buf_t *last_key)
+ddb_error_t *query_run_statement_part(api_call_t *call, const json_value_t *req, query_part_t *part,
+                                      buf_t *last_key)
 {
     read_plan_t *p = arena_calloc(call->arena, sizeof *p);
     p->is_query = true;

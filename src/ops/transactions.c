@@ -293,7 +293,8 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
         }
     }
     if (e) {
-        for (size_t i = 0; i < count; i++) item_write_release(actions[i]);
+        for (size_t i = 0; i < count; i++)
+            item_write_release(actions[i]);
         return op_reply_error(call, e);
     }
     return transact_write_submit(call, req, actions, count, NULL, token, capacity);
@@ -313,7 +314,8 @@ api_result_t transact_write_submit(api_call_t *call, const json_value_t *req,
     bool mismatch = false, seen = !e && token && token_lookup(a, token, req, call->out, &mismatch);
     if (seen && mismatch) e = err_idempotent_mismatch(a);
     if (e || seen) {
-        for (size_t i = 0; i < count; i++) item_write_release(actions[i]);
+        for (size_t i = 0; i < count; i++)
+            item_write_release(actions[i]);
         return e ? op_reply_error(call, e) : op_reply_ok(call);
     }
     transact_write_t *t = arena_calloc(a, sizeof *t);
@@ -323,7 +325,8 @@ api_result_t transact_write_submit(api_call_t *call, const json_value_t *req,
     t->w.apply = transact_apply;
     t->w.done = transact_done;
     t->w.frees = true;
-    for (size_t i = 0; i < count; i++) t->w.frees &= item_write_frees(actions[i]);
+    for (size_t i = 0; i < count; i++)
+        t->w.frees &= item_write_frees(actions[i]);
     t->call = call;
     t->token = token;
     t->capacity = capacity;
