@@ -34,6 +34,7 @@ local function request_head(op)
 end
 
 local put_head, get_head, update_head, query_head, bwrite_head, bget_head, transact_head
+local statement_head
 local payload_pool -- 144 random letters; each item takes a 72-letter window of it
 
 -- Called from each thread's init(): the threads must not share a random sequence.
@@ -47,6 +48,7 @@ function M.thread_init()
     bwrite_head = request_head("BatchWriteItem")
     bget_head = request_head("BatchGetItem")
     transact_head = request_head("TransactWriteItems")
+    statement_head = request_head("ExecuteStatement")
     local letters = {}
     for i = 1, 144 do letters[i] = string.char(97 + math.random(0, 25)) end
     payload_pool = table.concat(letters)
@@ -213,6 +215,13 @@ end
 function M.get_request(key)
     local body = '{"TableName":"' .. M.table .. '","Key":{"pk":{"S":"k' .. key .. '"}}}'
     return get_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- The GetItem of get_request as PartiQL: SELECT by the whole key.
+function M.statement_get_request(key)
+    local body = '{"Statement":"SELECT * FROM \\"' .. M.table .. '\\" WHERE pk = \'k' .. key
+        .. '\'"}'
+    return statement_head .. #body .. "\r\n\r\n" .. body
 end
 
 -- setup() runs in the main Lua state, once per thread, before the threads start.

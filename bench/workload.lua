@@ -2,6 +2,7 @@
 -- uniformly random key of the loaded range (every key exists):
 --   put      PutItem of a ~100-byte item (replaces an existing one: the table keeps its size)
 --   get      GetItem
+--   pql-get  ExecuteStatement SELECT * FROM "bench" WHERE pk = 'k<n>' (the same read)
 --   mix      50% GetItem, 50% PutItem
 --   counter  UpdateItem SET #c = #c + :one (an atomic counter)
 --   cput     PutItem with ConditionExpression attribute_exists(pk) (the condition holds)
@@ -19,6 +20,7 @@ local bench = dofile(dir .. "common.lua")
 local builders = {
     put = bench.put_request,
     get = bench.get_request,
+    ["pql-get"] = bench.statement_get_request,
     counter = bench.counter_request,
     cput = bench.conditional_put_request,
     query = function() return bench.query_request(true, false) end,

@@ -35,7 +35,8 @@ STREAMS_MODEL = BOTOCORE + "/dynamodbstreams/2012-08-10/service-2.json"
 OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
               "PutItem", "GetItem", "DeleteItem", "UpdateItem", "BatchGetItem",
               "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan",
-              "ExecuteStatement", "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
+              "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
+              "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
               "UntagResource", "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
               "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
               "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup"]
@@ -49,6 +50,8 @@ NEWER = {
     "UpdateItem": ["ReturnValuesOnConditionCheckFailure"],
     "DeleteItem": ["ReturnValuesOnConditionCheckFailure"],
     "ExecuteStatement": ["ReturnValuesOnConditionCheckFailure"],
+    "BatchExecuteStatement": ["Statements[].ReturnValuesOnConditionCheckFailure"],
+    "ExecuteTransaction": ["TransactStatements[].ReturnValuesOnConditionCheckFailure"],
     "CreateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
                     "OnDemandThroughput.MaxWriteRequestUnits"],
     "UpdateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
@@ -402,6 +405,9 @@ SEEDS = {
         ("select-query", {"Statement": 'SELECT * FROM "fz_idx"."lsi" WHERE pk = \'p\' AND '
                                        'ls BETWEEN \'a\' AND \'z\' ORDER BY ls DESC',
                           "Limit": 3, "NextToken": "AAAA"}),
+        ("select-partitions", {"Statement": "SELECT * FROM fz_idx WHERE pk IN ['p', ?] AND "
+                                            "sk > 0 ORDER BY pk DESC",
+                               "Parameters": [{"S": "q"}], "Limit": 2}),
         ("select-scan", {"Statement": "SELECT * FROM fz_idx WHERE a IS NOT MISSING AND "
                                       "(begins_with(a, 'x') OR size(a) > 2 OR a IN [1, 2])"}),
         ("insert", {"Statement": "INSERT INTO fz_s VALUE {'pk': ?, 'a': <<1, 2>>, "
@@ -412,6 +418,32 @@ SEEDS = {
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
         ("delete", {"Statement": "DELETE FROM fz_nb WHERE h = 1 AND r = ? -- comment",
                     "Parameters": [{"B": "AQI="}]}),
+    ],
+    "BatchExecuteStatement": [
+        ("reads", {"Statements": [
+            {"Statement": "SELECT pk, m.l[1] FROM fz_s WHERE pk = ?",
+             "Parameters": [{"S": "k1"}], "ConsistentRead": True},
+            {"Statement": 'SELECT * FROM "fz_idx" WHERE pk = \'p\' AND sk = 1'},
+            {"Statement": "SELECT * FROM fz_idx WHERE pk = 'p'"}],
+            "ReturnConsumedCapacity": "INDEXES"}),
+        ("writes", {"Statements": [
+            {"Statement": "INSERT INTO fz_s VALUE {'pk': 'bi', 'n': 1}"},
+            {"Statement": "UPDATE fz_idx SET a = 'x' WHERE pk = 'p' AND sk = 2 AND a = ?",
+             "Parameters": [{"S": "y"}], "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
+            {"Statement": "DELETE FROM fz_nb WHERE h = 2 AND r = ?", "Parameters": [{"B": "AQ=="}]}],
+            "ReturnConsumedCapacity": "TOTAL"}),
+    ],
+    "ExecuteTransaction": [
+        ("writes", {"TransactStatements": [
+            {"Statement": "EXISTS(SELECT * FROM fz_s WHERE pk = 'k1' AND n IS MISSING)"},
+            {"Statement": "INSERT INTO fz_idx VALUE {'pk': 'tx', 'sk': ?}",
+             "Parameters": [{"N": "3"}]},
+            {"Statement": "UPDATE fz_nb SET g = 'v' WHERE h = 1 AND r = ? AND g <> 'v'",
+             "Parameters": [{"B": "AQI="}], "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}],
+            "ClientRequestToken": "fuzz-token-1", "ReturnConsumedCapacity": "TOTAL"}),
+        ("reads", {"TransactStatements": [
+            {"Statement": "SELECT * FROM fz_s WHERE pk = 'k1'"},
+            {"Statement": "SELECT a FROM fz_idx WHERE pk = 'p' AND sk = 1"}]}),
     ],
     "Scan": [
         ("expression", {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ddbd benchmark (`make bench`): start-up time, loading, PutItem / GetItem / mixed /
-# UpdateItem counter / conditional PutItem
+# UpdateItem counter / conditional PutItem / PartiQL SELECT by key (ratio to GetItem)
 # throughput and latency at 1, 16 and 64 connections with wrk, resident memory, and the same
 # GetItem load against bench/ceiling.c (a server that does no work) as a yardstick.
 #
@@ -448,6 +448,36 @@ for w in put get mix counter cput bwrite bget transfer; do
     done
 done
 
+# 3b. PartiQL: SELECT by the whole key (ExecuteStatement) against GetItem of the same keys, on
+# the same server and table ("bench"), at 16 connections, alternately, 3 rounds each; medians.
+# The statement is parsed and lowered onto GetItem on every request: the ratio is that cost.
+if [ $failed = 0 ]; then
+    echo "== PartiQL SELECT by full key vs GetItem at 16 connections, 3 rounds each"
+    declare -A pql
+    for round in 1 2 3; do
+        for w in get pql-get; do
+            wrk_run "partiql-$w-$round" "$w" 16 "$port" "$ddbd_pid" -d "${run_seconds}s" ||
+                failed=1
+            r=${result[partiql-$w-$round/16]:-}
+            for f in ops_per_s p50_us p99_us server_cpu_us_per_op; do
+                pql[$w/$f/$round]=$(field "$r" $f)
+            done
+            [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in partiql-$w-$round: $r" >&2
+        done
+        ddbd_alive "the PartiQL workload" || { failed=1; break; }
+    done
+    pql_line="RESULT workload=partiql-get"
+    for w in pql-get get; do
+        for f in ops_per_s p50_us p99_us server_cpu_us_per_op; do
+            pql_line+=" ${w/-/_}_$f=$(median "${pql[$w/$f/1]:-0}" "${pql[$w/$f/2]:-0}" \
+                "${pql[$w/$f/3]:-0}")"
+        done
+    done
+    pql_line+=$(awk -v a="$(field "$pql_line" pql_get_ops_per_s)" \
+        -v b="$(field "$pql_line" get_ops_per_s)" 'BEGIN {printf " ratio=%.3f", (b > 0 ? a / b : 0)}')
+    echo "$pql_line"
+fi
+
 # 3a. The change log.  Durable PutItem with a NEW_AND_OLD_IMAGES stream against the same
 # without one: two tables alike but for the stream, of the same size and key range (the
 # workload table "bench" and "benchsp"), pairs run back to back; GetRecords over every record
@@ -734,6 +764,13 @@ fi
     "$(field "$mk_line" multi_ops_per_s) vs $(field "$mk_line" single_ops_per_s) ops/s, ratio" \
     "$(field "$mk_line" ratio) (goal >= 0.9); server CPU $(field "$mk_line" multi_cpu_us_per_op)" \
     "vs $(field "$mk_line" single_cpu_us_per_op) us/request (medians of 3 alternating runs)"
+[ -n "${pql_line:-}" ] && echo "PartiQL SELECT by full key, 16 conns:" \
+    "$(field "$pql_line" pql_get_ops_per_s) ops/s (p50 $(field "$pql_line" pql_get_p50_us) us," \
+    "p99 $(field "$pql_line" pql_get_p99_us) us) vs GetItem $(field "$pql_line" get_ops_per_s)" \
+    "ops/s (p50 $(field "$pql_line" get_p50_us) us, p99 $(field "$pql_line" get_p99_us) us):" \
+    "ratio $(field "$pql_line" ratio) (goal >= 0.9); server CPU" \
+    "$(field "$pql_line" pql_get_server_cpu_us_per_op) vs" \
+    "$(field "$pql_line" get_server_cpu_us_per_op) us/request (medians of 3 alternating runs)"
 [ -n "${side_line:-}" ] && echo "side by side, GetItem at 16 conns: this build" \
     "$(field "$side_line" this_ops_per_s) ops/s, baseline $(field "$side_line" baseline_ops_per_s)" \
     "ops/s: ratio $(field "$side_line" ratio) (medians of 3 alternating runs)"

@@ -2008,10 +2008,21 @@ ddb_error_t *err_partiql_order_by_hash(arena_t *a)
                              "clause when using ORDER BY clause.");
 }
 
+ddb_error_t *err_partiql_order_by_several_partitions(arena_t *a)
+{
+    return err_validation(a, "Must have hash key in ORDER BY clause when more than one hash key "
+                             "condition specified in WHERE clause.");
+}
+
+ddb_error_t *err_partiql_too_many_partitions(arena_t *a)
+{
+    return err_validation(a, "Too many decomposed read operations for a given query.");
+}
+
 ddb_error_t *err_partiql_order_by_key(arena_t *a, const char *name)
 {
-    return err_validation(a, "Variable reference %s in ORDER BY clause must be part of the primary "
-                             "key", name);
+    return err_validation(a, "Attribute %s in ORDER BY clause must be part of the primary key",
+                          name);
 }
 
 ddb_error_t *err_partiql_next_token_invalid(arena_t *a)
@@ -2028,6 +2039,51 @@ ddb_error_t *err_partiql_not_projected(arena_t *a, const char *index, const char
 {
     return err_invalid_parameter(a, "Global secondary index %s does not project [%s]", index,
                                  names);
+}
+
+ddb_error_t *err_partiql_batch_mixed(arena_t *a)
+{
+    return err_validation(a,
+                          "Read and write requests together in the same batch is not supported.");
+}
+
+ddb_error_t *err_partiql_batch_select_key(arena_t *a)
+{
+    return err_validation(a, "Select statements within BatchExecuteStatement must specify the "
+                             "primary key in the where clause.");
+}
+
+ddb_error_t *err_partiql_exists_outside(arena_t *a)
+{
+    return err_validation(a, "EXISTS can only be used in ExecuteTransaction write requests.");
+}
+
+ddb_error_t *err_partiql_transaction_mixed(arena_t *a)
+{
+    return err_validation(a, "ExecuteTransaction API does not support both read and write "
+                             "operations in the same request.");
+}
+
+ddb_error_t *err_partiql_transaction_statement(arena_t *a, size_t index, const ddb_error_t *e)
+{
+    return err_validation(a, "Validation failed in TransactStatements[%zu]: %s", index,
+                          e->message ? e->message : "");
+}
+
+ddb_error_t *err_partiql_transaction_select_key(arena_t *a)
+{
+    return err_validation(a, "Select statements within ExecuteTransaction must specify the "
+                             "primary key in the where clause.");
+}
+
+ddb_error_t *err_partiql_transaction_returning(arena_t *a)
+{
+    return err_validation(a, "RETURNING clause is not supported in ExecuteTransaction.");
+}
+
+ddb_error_t *err_partiql_exists_condition(arena_t *a)
+{
+    return err_validation(a, "EXISTS() must contain a single item read with additional condition");
 }
 
 /* --- backups ---------------------------------------------------------------------------- */

@@ -537,10 +537,23 @@ ddb_error_t *err_partiql_duplicate_item(arena_t *a);
 ddb_error_t *err_partiql_order_by_where(arena_t *a);
 ddb_error_t *err_partiql_order_by_hash(arena_t *a);
 ddb_error_t *err_partiql_order_by_key(arena_t *a, const char *name);
+ddb_error_t *err_partiql_order_by_several_partitions(arena_t *a);
+ddb_error_t *err_partiql_too_many_partitions(arena_t *a);
 ddb_error_t *err_partiql_next_token_invalid(arena_t *a);
 ddb_error_t *err_partiql_next_token_other(arena_t *a);
 /* "Global secondary index <idx> does not project [a, b]" */
 ddb_error_t *err_partiql_not_projected(arena_t *a, const char *index, const char *names);
+/* BatchExecuteStatement and ExecuteTransaction. */
+ddb_error_t *err_partiql_batch_mixed(arena_t *a);
+ddb_error_t *err_partiql_batch_select_key(arena_t *a);
+ddb_error_t *err_partiql_exists_outside(arena_t *a);
+ddb_error_t *err_partiql_transaction_mixed(arena_t *a);
+/* The statement errors of ExecuteTransaction: "Validation failed in
+ * TransactStatements[<index>]: <message of e>". */
+ddb_error_t *err_partiql_transaction_statement(arena_t *a, size_t index, const ddb_error_t *e);
+ddb_error_t *err_partiql_transaction_select_key(arena_t *a);
+ddb_error_t *err_partiql_transaction_returning(arena_t *a);
+ddb_error_t *err_partiql_exists_condition(arena_t *a);
 /* On-demand backups and restores. */
 ddb_error_t *err_backup_table_not_found(arena_t *a, const char *table);
 /* Backups need a data directory (--in-memory keeps nothing). */

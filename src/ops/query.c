@@ -74,6 +74,7 @@ typedef struct {
     /* ExecuteStatement: render only Items (and ConsumedCapacity), no closing
      * brace, and the last evaluated key into this buffer instead. */
     buf_t *statement_last_key;
+    query_part_t *part; /* one of several queries of one SELECT, or NULL */
 } read_plan_t;
 
 /* --- request ----------------------------------------------------------------------- */
@@ -923,7 +924,7 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
 
     buf_t *out = call->out;
     bool count_only = p->select == SELECT_COUNT;
-    buf_append_str(out, count_only ? "{" : "{\"Items\":[");
+    if (!p->part) buf_append_str(out, count_only ? "{" : "{\"Items\":[");
     buf_t *statement_key = p->statement_last_key;
     int64_t scanned = 0, matched = 0;
     size_t bytes = 0;
@@ -975,7 +976,7 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
                     expr_project(a, shown, paths, n, &projected);
                     shown = &projected;
                 }
-                if (matched) buf_putc(out, ',');
+                if (matched || (p->part && p->part->written)) buf_putc(out, ',');
                 value_map_write_json(out, shown);
             }
             matched++;
@@ -988,6 +989,13 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
     mdb_cursor_close(w.cursor);
     if (!e && w.failed) e = err_internal(a);
     if (e) return e;
+    if (p->part) { /* the caller closes the array and adds up the capacity */
+        p->part->written += (size_t)matched;
+        p->part->scanned = scanned;
+        p->part->units = capacity_read_units(bytes, p->consistent);
+        if (stopped) render_last_key(statement_key, p, &last);
+        return NULL;
+    }
     if (!count_only) buf_putc(out, ']');
     if (!statement_key)
         buf_printf(out, "%s\"Count\":%lld,\"ScannedCount\":%lld", count_only ? "" : ",",
@@ -1047,6 +1055,16 @@ ddb_error_t *query_run_statement(api_call_t *call, const json_value_t *req, bool
     read_plan_t *p = arena_calloc(call->arena, sizeof *p);
     p->is_query = is_query;
     p->statement_last_key = last_key;
+    return read_execute(call, req, p);
+}
+
+ddb_error_t *query_run_statement_part(api_call_t *call, const json_value_t *req, query_part_t *part,
+                                      buf_t *last_key)
+{
+    read_plan_t *p = arena_calloc(call->arena, sizeof *p);
+    p->is_query = true;
+    p->statement_last_key = last_key;
+    p->part = part;
     return read_execute(call, req, p);
 }
 
