@@ -44,7 +44,8 @@ STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetR
 OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
               "PutItem", "GetItem", "DeleteItem", "UpdateItem", "BatchGetItem",
               "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan",
-              "ExecuteStatement", "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
+              "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
+              "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
               "UntagResource", "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
               "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
               "DescribeBackup", "DeleteBackup", "ListBackups",
@@ -109,6 +110,10 @@ FIXTURES = {
                                                {"AttributeName": "gr", "KeyType": "RANGE"}],
              "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a"]}},
             {"IndexName": "gsik", "KeySchema": [{"AttributeName": "gb", "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": "KEYS_ONLY"}},
+            {"IndexName": "gmk", "KeySchema": [
+                {"AttributeName": n, "KeyType": t}
+                for n, t in [("gh", "HASH"), ("gb", "HASH"), ("gr", "RANGE"), ("ls", "RANGE")]],
              "Projection": {"ProjectionType": "KEYS_ONLY"}}],
         BillingMode="PAY_PER_REQUEST"),
     "fz_b": dict(AttributeDefinitions=[{"AttributeName": "b", "AttributeType": "B"}],
@@ -119,7 +124,7 @@ FIXTURES = {
 EXPECTED_TO_FAIL = {"DescribeTable-missing", "GetResourcePolicy-table", "DescribeBackup-unknown",
                    "DescribeExport-unknown"}
 # Tables the seeds create (CreateTable) or expect to be missing.
-CREATED = ["fz_new", "fz_new2", "fz_new3"]
+CREATED = ["fz_new", "fz_new2", "fz_new3", "fz_new4"]
 
 
 def deep(levels=20):
