@@ -1963,6 +1963,12 @@ ddb_error_t *err_partiql_index_not_found(arena_t *a)
     return err_validation(a, "The table does not have the specified index");
 }
 
+ddb_error_t *err_partiql_multi_attribute_index(arena_t *a)
+{
+    return err_validation(a, "PartiQL statements cannot be executed on tables with "
+                             "multi-attribute HASH keys or multi-attribute RANGE keys.");
+}
+
 ddb_error_t *err_partiql_gsi_consistent(arena_t *a)
 {
     return err_validation(a, "Strongly consistent read is not supported on Global Secondary "

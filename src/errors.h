@@ -531,6 +531,8 @@ ddb_error_t *err_partiql_operand_type(arena_t *a, const char *op, const char *ty
 ddb_error_t *err_partiql_param_count(arena_t *a);
 ddb_error_t *err_partiql_param_number(arena_t *a, const char *text, size_t len);
 ddb_error_t *err_partiql_index_not_found(arena_t *a);
+/* A SELECT through a GSI whose key has several HASH or RANGE attributes. */
+ddb_error_t *err_partiql_multi_attribute_index(arena_t *a);
 ddb_error_t *err_partiql_gsi_consistent(arena_t *a);
 ddb_error_t *err_partiql_write_on_index(arena_t *a);
 ddb_error_t *err_partiql_where_key(arena_t *a);

@@ -440,6 +440,7 @@ static ddb_error_t *resolve_target(arena_t *a, const table_t *t, const partiql_s
     if (!s->index) return NULL;
     const index_def_t *ix = catalog_table_index(t, s->index, strlen(s->index));
     if (!ix) return err_partiql_index_not_found(a);
+    if (catalog_index_multi_attribute(ix)) return err_partiql_multi_attribute_index(a);
     if (ix->global && r->consistent) return err_partiql_gsi_consistent(a);
     out->index = ix;
     out->hash = ix->keys.hash, out->range = ix->keys.range;

@@ -668,3 +668,21 @@ def test_long_components_keep_their_order(ddb, make_table):
                      ExpressionAttributeValues={":h": S("h"), ":a": S(long_a[0]),
                                                 ":b": S(long_b[1]), ":c": N(-5)})
     assert rest["Items"] == [] and "LastEvaluatedKey" not in rest
+
+
+# PartiQL: a SELECT through a multi-attribute index is refused; the table itself is not
+
+
+def test_partiql_select_through_multi_attribute_index_refused(ddb, h2r2):
+    ddb.put_item(TableName=h2r2, Item=full("p1"))
+    text = ("PartiQL statements cannot be executed on tables with multi-attribute HASH keys "
+            "or multi-attribute RANGE keys.")
+    assert_error(ddb.execute_statement, "ValidationException", text,
+                 Statement=f'SELECT * FROM "{h2r2}"."gix" WHERE h1 = \'a\' AND h2 = 1')
+    assert_error(ddb.execute_statement, "ValidationException", text,
+                 Statement=f'SELECT pk FROM "{h2r2}"."gix"')
+    # the base table still answers, and writes on it work
+    got = ddb.execute_statement(Statement=f'SELECT pk FROM "{h2r2}" WHERE pk = \'p1\'')
+    assert got["Items"] == [{"pk": S("p1")}]
+    ddb.execute_statement(Statement=f'DELETE FROM "{h2r2}" WHERE pk = \'p1\'')
+    assert "Item" not in ddb.get_item(TableName=h2r2, Key={"pk": S("p1")})
