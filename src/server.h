@@ -51,6 +51,7 @@ typedef struct {
      * told from HTTP by the first byte of each connection. */
     struct tls_context *tls;
     int tls_port;
+    int metrics_port; /* > 0: a port serving only GET /metrics (plain HTTP) */
 } server_config_t;
 
 /* The defaults: 127.0.0.1:8000, one thread per core, us-east-1, the limits

@@ -546,7 +546,7 @@ static ddb_error_t *select_get(api_call_t *call, const json_value_t *req, const 
     if (e) return e;
     buf_putc(out, ']');
     bool first = false;
-    capacity_t used = {t->name, false, item_read_units(rd, false)};
+    capacity_t used = {.table = t->name, .units = item_read_units(rd, false)};
     capacity_render(out, r->capacity_mode, &used, &first);
     buf_putc(out, '}');
     return NULL;
