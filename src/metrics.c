@@ -91,11 +91,15 @@ static metrics_thread_t *thread_block(void)
     return mine = t;
 }
 
+/* The bounds in nanoseconds, so that counting compares integers. */
+static const int64_t latency_bounds_ns[LATENCY_BUCKETS] = {
+    100000,   250000,    500000,    1000000,   2500000,   5000000,    10000000,
+    25000000, 50000000, 100000000, 250000000, 500000000, 1000000000, 2500000000};
+
 static void histogram_add(histogram_t *h, int64_t ns)
 {
-    double s = (double)ns / 1e9;
     size_t i = 0;
-    while (i < LATENCY_BUCKETS && s > latency_bounds[i]) i++;
+    while (i < LATENCY_BUCKETS && ns > latency_bounds_ns[i]) i++;
     bump(&h->count[i], 1);
     bump(&h->sum_ns, (uint64_t)(ns > 0 ? ns : 0));
 }

@@ -6,7 +6,8 @@
  * order (keep-alive and pipelining): while one is pending in the writer, the
  * following ones wait parsed-but-unserved in the input buffer.
  *
- * The server answers GET / itself (the health check) and turns HTTP errors
+ * The server answers GET / itself (the health check) and GET /metrics (the
+ * api renders it; on metrics_port only that), and turns HTTP errors
  * into status lines; every POST goes to api_dispatch().
  *
  * Limits keep hostile or broken clients from holding resources or starving
