@@ -113,6 +113,7 @@ api_result_t api_dispatch(api_call_t *call)
     arena_t *a = call->arena;
     call->operation = 0;
     call->error_kind = -1;
+    call->table_name = NULL;
     if (!call->content_type || !content_type_ok(call->content_type, call->content_type_len)) {
         /* The service does not know the operation unless the body is one
          * of its JSON protocols. */
@@ -138,6 +139,9 @@ api_result_t api_dispatch(api_call_t *call)
         return op_reply_error(call, e);
     }
     /* Deserialisation before validation, as the service does. */
+    const json_value_t *table = metrics_enabled() ? json_object_get(req, "TableName") : NULL;
+    if (table && table->type == JSON_STRING)
+        call->table_name = table->u.str.ptr, call->table_name_len = table->u.str.len;
     if ((e = wire_check_request(a, op->shape, req))) return op_reply_error(call, e);
     e = auth_authorize(a, call->identity, op->target + op->name_at, op->target_len - op->name_at,
                        req);

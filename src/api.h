@@ -68,10 +68,13 @@ struct api_call {
 
     /* For the metrics (metrics.h), set by api_dispatch: the operation's
      * number (0: unknown) and the kind of the error answered (negative:
-     * none).  started_ns: set by the server when the request arrived. */
+     * none), and the table the request names.  started_ns: set by the
+     * server when the request arrived. */
     int operation;
     int error_kind;
     int64_t started_ns;
+    const char *table_name; /* the request's TableName (NULL: none); in the arena */
+    size_t table_name_len;
 };
 
 typedef enum { API_DONE = 0, API_PENDING = 1 } api_result_t;

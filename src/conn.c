@@ -329,7 +329,8 @@ static void conn_answer_call(conn_t *c, call_slot_t *s, const conn_answer_t *how
 {
     if (metrics_enabled())
         metrics_request_count(s->call.operation, s->call.error_kind,
-                              metrics_now_ns() - s->call.started_ns);
+                              metrics_now_ns() - s->call.started_ns, s->call.table_name,
+                              s->call.table_name_len);
     http_response_t r = {
         .status = s->call.http_status,
         .content_type = "application/x-amz-json-1.0",

@@ -23,12 +23,23 @@ typedef struct {
     uint64_t sum_ns;
 } histogram_t;
 
+/* Errors of one (operation, kind) on a table: a few slots, the rest in
+ * `other_errors` (a table rarely sees many kinds). */
+#define TABLE_ERROR_SLOTS 8
+typedef struct {
+    uint8_t operation, kind; /* operation 0: free */
+    uint64_t count;
+} table_error_t;
+
 typedef struct {
     char *key; /* "table\0index\0" (index empty for the table); NULL: free slot */
     size_t key_len;
     uint64_t hash;
     uint64_t half_units[2]; /* read, write */
     uint64_t throttled;
+    uint64_t *requests; /* [METRICS_OPERATIONS_MAX] by operation; NULL: none yet */
+    table_error_t errors[TABLE_ERROR_SLOTS];
+    uint64_t other_errors;
 } table_counters_t;
 
 typedef struct metrics_thread {
@@ -42,6 +53,7 @@ typedef struct metrics_thread {
     histogram_t commit;
     table_counters_t *tables;
     size_t table_cap, table_count;
+    table_counters_t *last; /* the last table's own entry looked up (most requests name one) */
 } metrics_thread_t;
 
 static struct {
@@ -104,14 +116,69 @@ static void histogram_add(histogram_t *h, int64_t ns)
     bump(&h->sum_ns, (uint64_t)(ns > 0 ? ns : 0));
 }
 
-void metrics_request_count(int operation, int error_kind, int64_t elapsed_ns)
+static bool table_name_ok(const char *name, size_t len)
+{
+    if (len < 3 || len > 255) return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+static table_counters_t *table_counters_n(metrics_thread_t *t, const char *table, size_t tl,
+                                          const char *index);
+
+/* A table's request (and error) by operation. */
+static void table_request_count(metrics_thread_t *t, table_counters_t *c, int operation,
+                                int error_kind)
+{
+    if (!c->requests) {
+        /* allocated once, under the lock: a scrape may be reading */
+        uint64_t *requests = calloc(METRICS_OPERATIONS_MAX, sizeof *requests);
+        if (!requests) abort();
+        pthread_mutex_lock(&t->lock);
+        c->requests = requests;
+        pthread_mutex_unlock(&t->lock);
+    }
+    bump(&c->requests[operation], 1);
+    if (error_kind < 0) return;
+    for (size_t i = 0; i < TABLE_ERROR_SLOTS; i++) {
+        table_error_t *e = &c->errors[i];
+        if (e->operation == operation && e->kind == error_kind) {
+            bump(&e->count, 1);
+            return;
+        }
+        if (!e->operation) {
+            pthread_mutex_lock(&t->lock);
+            e->operation = (uint8_t)operation, e->kind = (uint8_t)error_kind;
+            e->count = 1;
+            pthread_mutex_unlock(&t->lock);
+            return;
+        }
+    }
+    bump(&c->other_errors, 1);
+}
+
+void metrics_request_count(int operation, int error_kind, int64_t elapsed_ns, const char *table,
+                           size_t table_len)
 {
     if (!m.enabled) return;
     metrics_thread_t *t = thread_block();
     if (operation < 0 || operation >= METRICS_OPERATIONS_MAX) operation = 0;
     bump(&t->requests[operation], 1);
-    if (error_kind >= 0 && error_kind < ERR_KIND_COUNT) bump(&t->errors[operation][error_kind], 1);
+    if (error_kind >= ERR_KIND_COUNT) error_kind = -1;
+    if (error_kind >= 0) bump(&t->errors[operation][error_kind], 1);
     histogram_add(&t->latency[operation], elapsed_ns);
+    if (!table || !operation || error_kind == ERR_RESOURCE_NOT_FOUND) return;
+    /* the name is checked only when it is not the last table counted */
+    table_counters_t *last = t->last;
+    bool again = last && last->key_len == table_len + 2 && memcmp(last->key, table, table_len) == 0;
+    if (again) table_request_count(t, last, operation, error_kind);
+    else if (table_name_ok(table, table_len))
+        table_request_count(t, table_counters_n(t, table, table_len, NULL), operation, error_kind);
 }
 
 /* --- per-table counters ---------------------------------------------------------------- */
@@ -135,10 +202,14 @@ static table_counters_t *slot_find(table_counters_t *slots, size_t cap, const ch
     }
 }
 
-static table_counters_t *table_counters(metrics_thread_t *t, const char *table, const char *index)
+static table_counters_t *table_counters_n(metrics_thread_t *t, const char *table, size_t tl,
+                                          const char *index)
 {
+    if (!index && t->last && t->last->key_len == tl + 2 && memcmp(t->last->key, table, tl) == 0)
+        return t->last;
     char key[512 + 2];
-    size_t tl = strnlen(table, 256), il = index ? strnlen(index, 256) : 0;
+    size_t il = index ? strnlen(index, 256) : 0;
+    if (tl > 255) tl = 255;
     memcpy(key, table, tl);
     key[tl] = 0;
     memcpy(key + tl + 1, index ? index : "", il);
@@ -147,9 +218,14 @@ static table_counters_t *table_counters(metrics_thread_t *t, const char *table, 
     uint64_t hash = key_hash(key, len);
     if (t->table_cap) {
         table_counters_t *s = slot_find(t->tables, t->table_cap, key, len, hash);
-        if (s->key) return s;
+        if (s->key) {
+            if (!index) t->last = s;
+            return s;
+        }
     }
     /* A new entry (rare): under the lock, since a scrape may be reading. */
+    if (t->table_count >= METRICS_TABLES_MAX && !(tl == 7 && memcmp(table, "(other)", 7) == 0))
+        return table_counters_n(t, "(other)", 7, NULL);
     pthread_mutex_lock(&t->lock);
     if (2 * (t->table_count + 1) > t->table_cap) {
         size_t cap = t->table_cap ? 2 * t->table_cap : 16;
@@ -170,8 +246,14 @@ static table_counters_t *table_counters(metrics_thread_t *t, const char *table, 
     s->key_len = len;
     s->hash = hash;
     t->table_count++;
+    t->last = NULL; /* the slots may have moved */
     pthread_mutex_unlock(&t->lock);
     return s;
+}
+
+static table_counters_t *table_counters(metrics_thread_t *t, const char *table, const char *index)
+{
+    return table_counters_n(t, table, strnlen(table, 256), index);
 }
 
 void metrics_units_add(const char *table, const char *index, bool write, double units)
@@ -322,11 +404,40 @@ static void render_writer(buf_t *out, const totals_t *s, const metrics_gauges_t 
 }
 
 /* Per-table counters of every thread, summed into one list. */
+#define TOTAL_ERROR_SLOTS 32
 typedef struct {
     const char *key; /* a thread's copy; valid while m.lock is held */
     size_t key_len;
     uint64_t half_units[2], throttled;
+    uint64_t requests[METRICS_OPERATIONS_MAX];
+    table_error_t errors[TOTAL_ERROR_SLOTS];
+    uint64_t other_errors;
 } table_total_t;
+
+static void total_error_add(table_total_t *t, const table_error_t *e)
+{
+    for (size_t i = 0; i < TOTAL_ERROR_SLOTS; i++) {
+        table_error_t *x = &t->errors[i];
+        if (!x->operation) *x = (table_error_t){e->operation, e->kind, 0};
+        if (x->operation == e->operation && x->kind == e->kind) {
+            x->count += e->count;
+            return;
+        }
+    }
+    t->other_errors += e->count;
+}
+
+/* Adds b's counts to a (same key). */
+static void total_merge(table_total_t *a, const table_total_t *b)
+{
+    a->half_units[0] += b->half_units[0];
+    a->half_units[1] += b->half_units[1];
+    a->throttled += b->throttled;
+    for (size_t o = 0; o < METRICS_OPERATIONS_MAX; o++) a->requests[o] += b->requests[o];
+    for (size_t i = 0; i < TOTAL_ERROR_SLOTS && b->errors[i].operation; i++)
+        total_error_add(a, &b->errors[i]);
+    a->other_errors += b->other_errors;
+}
 
 static int table_total_compare(const void *x, const void *y)
 {
@@ -359,20 +470,25 @@ static void render_tables(buf_t *out, const metrics_gauges_t *g)
         for (size_t i = 0; i < t->table_cap; i++) {
             const table_counters_t *c = &t->tables[i];
             if (!c->key) continue;
-            all[n++] = (table_total_t){c->key, c->key_len,
-                                       {peek(&c->half_units[0]), peek(&c->half_units[1])},
-                                       peek(&c->throttled)};
+            table_total_t *x = &all[n++];
+            *x = (table_total_t){c->key, c->key_len,
+                                 {peek(&c->half_units[0]), peek(&c->half_units[1])},
+                                 peek(&c->throttled), {0}, {{0, 0, 0}}, peek(&c->other_errors)};
+            for (size_t o = 0; c->requests && o < METRICS_OPERATIONS_MAX; o++)
+                x->requests[o] = peek(&c->requests[o]);
+            for (size_t k = 0; k < TABLE_ERROR_SLOTS && c->errors[k].operation; k++) {
+                table_error_t e = {c->errors[k].operation, c->errors[k].kind,
+                                   peek(&c->errors[k].count)};
+                total_error_add(x, &e);
+            }
         }
     qsort(all, n, sizeof *all, table_total_compare);
     size_t kept = 0; /* one entry per key */
     for (size_t i = 0; i < n; i++) {
-        if (kept && table_total_compare(&all[kept - 1], &all[i]) == 0) {
-            all[kept - 1].half_units[0] += all[i].half_units[0];
-            all[kept - 1].half_units[1] += all[i].half_units[1];
-            all[kept - 1].throttled += all[i].throttled;
-        } else {
-            all[kept++] = all[i];
-        }
+        if (kept && table_total_compare(&all[kept - 1], &all[i]) == 0)
+            total_merge(&all[kept - 1], &all[i]);
+        else if (kept++ != i)
+            all[kept - 1] = all[i];
     }
     static const char *const names[] = {"ddbd_consumed_read_units_total",
                                         "ddbd_consumed_write_units_total"};
@@ -384,6 +500,35 @@ static void render_tables(buf_t *out, const metrics_gauges_t *g)
             buf_append_str(out, names[w]);
             table_labels(out, all[i].key, all[i].key + strlen(all[i].key) + 1);
             buf_printf(out, " %.1f\n", (double)all[i].half_units[w] / 2);
+        }
+    }
+    family(out, "ddbd_table_requests_total", "counter",
+           "Requests naming one table, by table and operation.");
+    for (size_t i = 0; i < kept; i++)
+        for (size_t o = 1; o < METRICS_OPERATIONS_MAX; o++) {
+            if (!all[i].requests[o]) continue;
+            buf_append_str(out, "ddbd_table_requests_total{table=\"");
+            label_value(out, all[i].key);
+            buf_printf(out, "\",operation=\"%s\"} %llu\n", operation_name(o),
+                       (unsigned long long)all[i].requests[o]);
+        }
+    family(out, "ddbd_table_errors_total", "counter",
+           "Errors of requests naming one table, by table, operation and error type.");
+    for (size_t i = 0; i < kept; i++) {
+        for (size_t k = 0; k < TOTAL_ERROR_SLOTS && all[i].errors[k].operation; k++) {
+            const table_error_t *e = &all[i].errors[k];
+            buf_append_str(out, "ddbd_table_errors_total{table=\"");
+            label_value(out, all[i].key);
+            buf_printf(out, "\",operation=\"%s\",error=\"%s\"} %llu\n",
+                       operation_name(e->operation),
+                       ddb_error_kind_name((ddb_error_kind_t)e->kind),
+                       (unsigned long long)e->count);
+        }
+        if (all[i].other_errors) {
+            buf_append_str(out, "ddbd_table_errors_total{table=\"");
+            label_value(out, all[i].key);
+            buf_printf(out, "\",operation=\"(other)\",error=\"(other)\"} %llu\n",
+                       (unsigned long long)all[i].other_errors);
         }
     }
     family(out, "ddbd_throttled_requests_total", "counter",

@@ -9,7 +9,8 @@
  *
  * What is counted:
  * - requests, errors (by error type) and a latency histogram per operation
- *   (operations are numbered by the caller: metrics_operations_set);
+ *   (operations are numbered by the caller: metrics_operations_set), and
+ *   requests and errors by operation per table;
  * - consumed read and write units per table and per index (capacity.c
  *   reports each charge); kept in half units, the service's smallest step,
  *   so sums stay exact integers;
@@ -48,8 +49,15 @@ bool metrics_enabled(void);
 void metrics_operations_set(const char *const *names, size_t count);
 
 /* One answered request: its operation, its error kind (errors.h; negative
- * when it succeeded) and how long it took. */
-void metrics_request_count(int operation, int error_kind, int64_t elapsed_ns);
+ * when it succeeded), how long it took, and the table it named (NULL: none,
+ * or several).  Per-table counts are kept only for names that can be table
+ * names and requests not answered ResourceNotFoundException, and for at
+ * most METRICS_TABLES_MAX tables and indexes per thread (the rest are
+ * counted under table "(other)"), so that requests naming made-up tables
+ * cannot grow memory without bound. */
+#define METRICS_TABLES_MAX 4096
+void metrics_request_count(int operation, int error_kind, int64_t elapsed_ns, const char *table,
+                           size_t table_len);
 
 /* Units consumed on table (index NULL) or one of its indexes. */
 void metrics_units_add(const char *table, const char *index, bool write, double units);

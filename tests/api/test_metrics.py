@@ -90,16 +90,19 @@ def known_work(ddb, table="metered"):
         ddb.get_item(TableName=table, Key={"pk": S("k%02d" % i)}, ConsistentRead=True)
     for i in range(4):
         ddb.get_item(TableName=table, Key={"pk": S("k%02d" % i)})
-    for _ in range(3):  # errors of two kinds
+    for _ in range(3):  # errors of three kinds
         with pytest.raises(ddb.exceptions.ResourceNotFoundException):
             ddb.get_item(TableName="no-such-table", Key={"pk": S("a")})
+    with pytest.raises(ddb.exceptions.ClientError) as e:
+        ddb.get_item(TableName=table, Key={"nokey": S("a")})
+    assert e.value.response["Error"]["Code"] == "ValidationException"
     with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):
         # a failed condition still costs the write: 2 units
         ddb.put_item(TableName=table, Item={"pk": S("k00")},
                      ConditionExpression="attribute_not_exists(pk)")
     ddb.query(TableName=table, IndexName="byg", KeyConditionExpression="g = :g",
               ExpressionAttributeValues={":g": S("g")})  # 3 x 7 bytes: 0.5 on the index
-    return {"puts": 8, "gets": 12, "read": 5 * 1 + 4 * 0.5, "write": 7 * 2 + 2,
+    return {"puts": 8, "gets": 13, "read": 5 * 1 + 4 * 0.5, "write": 7 * 2 + 2,
             "index_write": 3.0, "index_read": 0.5, "items": 7, "bytes": 7 * 2000,
             "index_items": 3, "index_bytes": 3 * 7}
 
@@ -122,7 +125,20 @@ def test_exposition_counts_the_work_done(fresh):
     assert value(samples, err, operation="GetItem", error="ResourceNotFoundException") == 3
     assert value(samples, err, operation="PutItem",
                  error="ConditionalCheckFailedException") == 1
+    assert value(samples, err, operation="GetItem", error="ValidationException") == 1
     assert value(samples, err, operation="PutItem", error="ValidationException") is None
+    # by table: requests naming a table that does not exist are not kept
+    treq, terr = "ddbd_table_requests_total", "ddbd_table_errors_total"
+    assert value(samples, treq, table="metered", operation="PutItem") == did["puts"]
+    assert value(samples, treq, table="metered", operation="GetItem") == did["gets"] - 3
+    assert value(samples, treq, table="metered", operation="Query") == 1
+    assert value(samples, treq, table="metered", operation="CreateTable") == 1
+    assert value(samples, treq, table="no-such-table", operation="GetItem") is None
+    assert value(samples, terr, table="metered", operation="PutItem",
+                 error="ConditionalCheckFailedException") == 1
+    assert value(samples, terr, table="metered", operation="GetItem",
+                 error="ValidationException") == 1
+    assert not [k for k in samples if k[0] == terr and dict(k[1])["table"] != "metered"]
     # units per table and index
     t = dict(table="metered", index="")
     gsi = dict(table="metered", index="byg")
@@ -186,6 +202,40 @@ def test_label_values_and_head(fresh):
     assert scrape(srv.port, "/metrics?x=1").status == 200
     assert scrape(srv.port, "/metricsx").status == 404
     assert scrape(srv.port, "/metrics/").status == 404
+
+
+def test_made_up_table_names_are_bounded(spawn_server):
+    """Requests that fail validation before any table is looked up may name
+    any table: past the bound they are counted under "(other)"."""
+    import socket
+    from conftest import build_request, read_response
+    srv = spawn_server(in_memory=True, extra_args=["--threads", "1"])
+    n = 4096 + 50
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    f = sock.makefile("rb")
+    deadline = time.time() + 120
+    sent = 0
+    try:
+        while sent < n and time.time() < deadline:
+            batch = min(100, n - sent)  # pipelined, in bounded steps
+            sock.sendall(b"".join(build_request("GetItem", {
+                "TableName": "made-up-%05d" % (sent + i), "Key": {"pk": {"S": "a"}},
+                "ReturnConsumedCapacity": "BOGUS"}) for i in range(batch)))
+            for _ in range(batch):
+                r = read_response(f)
+                assert r.status == 400 and r.error_type == "ValidationException"
+            sent += batch
+    finally:
+        sock.close()
+    assert sent == n
+    samples, _ = parse(scrape(srv.port).body.decode())
+    tables = {dict(k[1])["table"] for k in samples if k[0] == "ddbd_table_requests_total"}
+    assert len(tables) == 4096 + 1 and "(other)" in tables
+    assert value(samples, "ddbd_table_requests_total", table="(other)", operation="GetItem") == 50
+    assert value(samples, "ddbd_table_errors_total", table="made-up-00000", operation="GetItem",
+                 error="ValidationException") == 1
+    assert value(samples, "ddbd_errors_total", operation="GetItem",
+                 error="ValidationException") == n
 
 
 def test_no_metrics_flag(spawn_server):
@@ -271,7 +321,10 @@ def test_prometheus_scrapes_the_work_done(fresh, tmp_path):
         assert by_index == {"": did["write"], "byg": did["index_write"]}
         errors = prometheus_query(pport, 'sum by (error) (ddbd_errors_total)')
         assert {dict(k)["error"]: v for k, v in errors.items()} == {
-            "ResourceNotFoundException": 3, "ConditionalCheckFailedException": 1}
+            "ResourceNotFoundException": 3, "ConditionalCheckFailedException": 1,
+            "ValidationException": 1}
+        by_table = prometheus_query(pport, 'ddbd_table_requests_total{operation="PutItem"}')
+        assert {dict(k)["table"]: v for k, v in by_table.items()} == {"metered": did["puts"]}
         count = prometheus_query(
             pport, 'ddbd_request_duration_seconds_count{operation="GetItem"}')
         assert list(count.values()) == [did["gets"]]
