@@ -45,8 +45,8 @@ void capacity_add(capacity_t *list, size_t *count, const char *table, bool write
     entry_for(list, count, table, write)->units += units;
 }
 
-void capacity_add_index(arena_t *a, capacity_t *list, size_t *count, const char *table,
-                        bool write, const char *index, bool global, double units)
+void capacity_add_index(arena_t *a, capacity_t *list, size_t *count, const char *table, bool write,
+                        const char *index, bool global, double units)
 {
     capacity_t *c = entry_for(list, count, table, write);
     for (size_t i = 0; i < c->index_count; i++)
@@ -62,7 +62,8 @@ void capacity_add_index(arena_t *a, capacity_t *list, size_t *count, const char 
 double capacity_total(const capacity_t *c)
 {
     double units = c->units;
-    for (size_t i = 0; i < c->index_count; i++) units += c->indexes[i].units;
+    for (size_t i = 0; i < c->index_count; i++)
+        units += c->indexes[i].units;
     return units;
 }
 
@@ -86,8 +87,9 @@ static void render_indexes(buf_t *out, const capacity_t *c, bool global, const c
     for (size_t i = 0; i < c->index_count; i++) {
         const capacity_index_t *ix = &c->indexes[i];
         if (ix->global != global) continue;
-        buf_append_str(out, any ? "," : global ? ",\"GlobalSecondaryIndexes\":{"
-                                               : ",\"LocalSecondaryIndexes\":{");
+        buf_append_str(out, any      ? ","
+                            : global ? ",\"GlobalSecondaryIndexes\":{"
+                                     : ",\"LocalSecondaryIndexes\":{");
         any = true;
         json_write_string(out, ix->name, strlen(ix->name));
         buf_putc(out, ':');
@@ -130,7 +132,8 @@ void capacity_render(buf_t *out, capacity_mode_t mode, const capacity_t *c, bool
 void capacity_render_list(buf_t *out, capacity_mode_t mode, const capacity_t *list, size_t count,
                           bool *first)
 {
-    for (size_t i = 0; i < count; i++) capacity_account(&list[i]);
+    for (size_t i = 0; i < count; i++)
+        capacity_account(&list[i]);
     if (mode == CAPACITY_NONE) return;
     member_start(out, first);
     buf_putc(out, '[');

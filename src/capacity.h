@@ -58,9 +58,9 @@ typedef struct {
 
 /* What one table consumed: its own share and each index's. */
 typedef struct {
-    const char *table; /* name, NUL-terminated */
-    bool write;        /* write units (else read units) */
-    double units;      /* the table's own share */
+    const char *table;         /* name, NUL-terminated */
+    bool write;                /* write units (else read units) */
+    double units;              /* the table's own share */
     capacity_index_t *indexes; /* NULL until an index consumed something */
     size_t index_count;
 } capacity_t;
@@ -72,8 +72,8 @@ typedef struct {
  * the table is new; list has room for every table of the request). */
 void capacity_add(capacity_t *list, size_t *count, const char *table, bool write, double units);
 /* Likewise for an index of table (its list from the arena). */
-void capacity_add_index(arena_t *a, capacity_t *list, size_t *count, const char *table,
-                        bool write, const char *index, bool global, double units);
+void capacity_add_index(arena_t *a, capacity_t *list, size_t *count, const char *table, bool write,
+                        const char *index, bool global, double units);
 /* The table's share plus its indexes'. */
 double capacity_total(const capacity_t *c);
 

@@ -13,7 +13,7 @@
 /* Upper bounds of the latency buckets, in seconds (fixed, so that series
  * of different servers add up). */
 static const double latency_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                        0.025,  0.05,    0.1,    0.25,  0.5,    1,    2.5};
+                                        0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
 #define LATENCY_BUCKETS (sizeof latency_bounds / sizeof latency_bounds[0])
 /* Writes per group commit: powers of two. */
 #define BATCH_BUCKETS 12 /* 1, 2, 4 ... 2048 */
@@ -105,13 +105,14 @@ static metrics_thread_t *thread_block(void)
 
 /* The bounds in nanoseconds, so that counting compares integers. */
 static const int64_t latency_bounds_ns[LATENCY_BUCKETS] = {
-    100000,   250000,    500000,    1000000,   2500000,   5000000,    10000000,
+    100000,   250000,   500000,    1000000,   2500000,   5000000,    10000000,
     25000000, 50000000, 100000000, 250000000, 500000000, 1000000000, 2500000000};
 
 static void histogram_add(histogram_t *h, int64_t ns)
 {
     size_t i = 0;
-    while (i < LATENCY_BUCKETS && ns > latency_bounds_ns[i]) i++;
+    while (i < LATENCY_BUCKETS && ns > latency_bounds_ns[i])
+        i++;
     bump(&h->count[i], 1);
     bump(&h->sum_ns, (uint64_t)(ns > 0 ? ns : 0));
 }
@@ -176,7 +177,8 @@ void metrics_request_count(int operation, int error_kind, int64_t elapsed_ns, co
     /* the name is checked only when it is not the last table counted */
     table_counters_t *last = t->last;
     bool again = last && last->key_len == table_len + 2 && memcmp(last->key, table, table_len) == 0;
-    if (again) table_request_count(t, last, operation, error_kind);
+    if (again)
+        table_request_count(t, last, operation, error_kind);
     else if (table_name_ok(table, table_len))
         table_request_count(t, table_counters_n(t, table, table_len, NULL), operation, error_kind);
 }
@@ -186,14 +188,15 @@ void metrics_request_count(int operation, int error_kind, int64_t elapsed_ns, co
 static uint64_t key_hash(const char *key, size_t len)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
     return h;
 }
 
 /* The slot of key in a table of cap (a power of two) slots: its entry, or
  * the free slot where it belongs. */
-static table_counters_t *slot_find(table_counters_t *slots, size_t cap, const char *key,
-                                   size_t len, uint64_t hash)
+static table_counters_t *slot_find(table_counters_t *slots, size_t cap, const char *key, size_t len,
+                                   uint64_t hash)
 {
     for (size_t i = hash & (cap - 1);; i = (i + 1) & (cap - 1)) {
         table_counters_t *s = &slots[i];
@@ -233,8 +236,8 @@ static table_counters_t *table_counters_n(metrics_thread_t *t, const char *table
         if (!slots) abort();
         for (size_t i = 0; i < t->table_cap; i++)
             if (t->tables[i].key)
-                *slot_find(slots, cap, t->tables[i].key, t->tables[i].key_len,
-                           t->tables[i].hash) = t->tables[i];
+                *slot_find(slots, cap, t->tables[i].key, t->tables[i].key_len, t->tables[i].hash) =
+                    t->tables[i];
         free(t->tables);
         t->tables = slots;
         t->table_cap = cap;
@@ -268,7 +271,8 @@ void metrics_batch_count(size_t writes)
     if (!m.enabled || !writes) return;
     metrics_thread_t *t = thread_block();
     size_t i = 0;
-    while (i < BATCH_BUCKETS && writes > ((size_t)1 << i)) i++;
+    while (i < BATCH_BUCKETS && writes > ((size_t)1 << i))
+        i++;
     bump(&t->batches[i], 1);
     bump(&t->batch_writes, writes);
 }
@@ -299,29 +303,28 @@ static void family(buf_t *out, const char *name, const char *type, const char *h
     buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void histogram_render(buf_t *out, const char *name, const char *labels,
-                             const histogram_t *h)
+static void histogram_render(buf_t *out, const char *name, const char *labels, const histogram_t *h)
 {
     uint64_t cumulative = 0;
     const char *sep = *labels ? "," : "";
     for (size_t i = 0; i <= LATENCY_BUCKETS; i++) {
         cumulative += h->count[i];
         if (i < LATENCY_BUCKETS)
-            buf_printf(out, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep,
-                       latency_bounds[i], (unsigned long long)cumulative);
+            buf_printf(out, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep, latency_bounds[i],
+                       (unsigned long long)cumulative);
         else
             buf_printf(out, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep,
                        (unsigned long long)cumulative);
     }
     const char *open = *labels ? "{" : "", *close = *labels ? "}" : "";
     buf_printf(out, "%s_sum%s%s%s %.9f\n%s_count%s%s%s %llu\n", name, open, labels, close,
-               (double)h->sum_ns / 1e9, name, open, labels, close,
-               (unsigned long long)cumulative);
+               (double)h->sum_ns / 1e9, name, open, labels, close, (unsigned long long)cumulative);
 }
 
 static void histogram_sum(histogram_t *into, const histogram_t *h)
 {
-    for (size_t i = 0; i <= LATENCY_BUCKETS; i++) into->count[i] += peek(&h->count[i]);
+    for (size_t i = 0; i <= LATENCY_BUCKETS; i++)
+        into->count[i] += peek(&h->count[i]);
     into->sum_ns += peek(&h->sum_ns);
 }
 
@@ -347,10 +350,12 @@ static void totals_sum(totals_t *s)
     for (metrics_thread_t *t = m.threads; t; t = t->next) {
         for (size_t o = 0; o < METRICS_OPERATIONS_MAX; o++) {
             s->requests[o] += peek(&t->requests[o]);
-            for (size_t k = 0; k < ERR_KIND_COUNT; k++) s->errors[o][k] += peek(&t->errors[o][k]);
+            for (size_t k = 0; k < ERR_KIND_COUNT; k++)
+                s->errors[o][k] += peek(&t->errors[o][k]);
             histogram_sum(&s->latency[o], &t->latency[o]);
         }
-        for (size_t i = 0; i <= BATCH_BUCKETS; i++) s->batches[i] += peek(&t->batches[i]);
+        for (size_t i = 0; i <= BATCH_BUCKETS; i++)
+            s->batches[i] += peek(&t->batches[i]);
         s->batch_writes += peek(&t->batch_writes);
         histogram_sum(&s->commit, &t->commit);
     }
@@ -364,7 +369,8 @@ static void render_requests(buf_t *out, const totals_t *s)
         if (s->requests[o] || (o && o < m.operation_count))
             buf_printf(out, "ddbd_requests_total{operation=\"%s\"} %llu\n", operation_name(o),
                        (unsigned long long)s->requests[o]);
-    family(out, "ddbd_errors_total", "counter", "Requests answered with an error, by operation and error type.");
+    family(out, "ddbd_errors_total", "counter",
+           "Requests answered with an error, by operation and error type.");
     for (size_t o = 0; o < METRICS_OPERATIONS_MAX; o++)
         for (size_t k = 0; k < ERR_KIND_COUNT; k++)
             if (s->errors[o][k])
@@ -433,7 +439,8 @@ static void total_merge(table_total_t *a, const table_total_t *b)
     a->half_units[0] += b->half_units[0];
     a->half_units[1] += b->half_units[1];
     a->throttled += b->throttled;
-    for (size_t o = 0; o < METRICS_OPERATIONS_MAX; o++) a->requests[o] += b->requests[o];
+    for (size_t o = 0; o < METRICS_OPERATIONS_MAX; o++)
+        a->requests[o] += b->requests[o];
     for (size_t i = 0; i < TOTAL_ERROR_SLOTS && b->errors[i].operation; i++)
         total_error_add(a, &b->errors[i]);
     a->other_errors += b->other_errors;
@@ -471,9 +478,13 @@ static void render_tables(buf_t *out, const metrics_gauges_t *g)
             const table_counters_t *c = &t->tables[i];
             if (!c->key) continue;
             table_total_t *x = &all[n++];
-            *x = (table_total_t){c->key, c->key_len,
+            *x = (table_total_t){c->key,
+                                 c->key_len,
                                  {peek(&c->half_units[0]), peek(&c->half_units[1])},
-                                 peek(&c->throttled), {0}, {{0, 0, 0}}, peek(&c->other_errors)};
+                                 peek(&c->throttled),
+                                 {0},
+                                 {{0, 0, 0}},
+                                 peek(&c->other_errors)};
             for (size_t o = 0; c->requests && o < METRICS_OPERATIONS_MAX; o++)
                 x->requests[o] = peek(&c->requests[o]);
             for (size_t k = 0; k < TABLE_ERROR_SLOTS && c->errors[k].operation; k++) {
@@ -520,8 +531,7 @@ static void render_tables(buf_t *out, const metrics_gauges_t *g)
             buf_append_str(out, "ddbd_table_errors_total{table=\"");
             label_value(out, all[i].key);
             buf_printf(out, "\",operation=\"%s\",error=\"%s\"} %llu\n",
-                       operation_name(e->operation),
-                       ddb_error_kind_name((ddb_error_kind_t)e->kind),
+                       operation_name(e->operation), ddb_error_kind_name((ddb_error_kind_t)e->kind),
                        (unsigned long long)e->count);
         }
         if (all[i].other_errors) {
@@ -545,7 +555,8 @@ static void render_tables(buf_t *out, const metrics_gauges_t *g)
         }
         buf_printf(out, " %llu\n", (unsigned long long)throttled);
     }
-    for (metrics_thread_t *t = m.threads; t; t = t->next) pthread_mutex_unlock(&t->lock);
+    for (metrics_thread_t *t = m.threads; t; t = t->next)
+        pthread_mutex_unlock(&t->lock);
     pthread_mutex_unlock(&m.lock);
     free(all);
 }
@@ -558,7 +569,8 @@ static void render_sizes(buf_t *out, const metrics_gauges_t *g)
         table_labels(out, g->sizes[i].table, g->sizes[i].index);
         buf_printf(out, " %llu\n", (unsigned long long)g->sizes[i].items);
     }
-    family(out, "ddbd_table_bytes", "gauge", "Item bytes (DynamoDB item sizes) of each table and index.");
+    family(out, "ddbd_table_bytes", "gauge",
+           "Item bytes (DynamoDB item sizes) of each table and index.");
     for (size_t i = 0; i < g->size_count; i++) {
         buf_append_str(out, "ddbd_table_bytes");
         table_labels(out, g->sizes[i].table, g->sizes[i].index);
