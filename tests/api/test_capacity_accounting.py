@@ -348,3 +348,17 @@ def test_index_reads_charge_the_index(ddb, indexed):
     assert set(s["ConsumedCapacity"]) == {"TableName", "CapacityUnits", "ReadCapacityUnits",
                                           "Table", "GlobalSecondaryIndexes"}
     assert s["ConsumedCapacity"]["Table"] == units(0.0, False)
+
+
+@pytest.mark.parametrize("size", [4097, 8193])
+def test_projections_do_not_lower_the_charge(ddb, table, size):
+    """A read is charged for the whole item, whatever it returns."""
+    item = item_of_size("proj%d" % size, size)
+    ddb.put_item(TableName=table, Item=item)
+    got = ddb.get_item(TableName=table, Key=key_of(item), ProjectionExpression="pk",
+                       ConsistentRead=True, ReturnConsumedCapacity="TOTAL")
+    assert got["Item"] == key_of(item)
+    assert got["ConsumedCapacity"] == total(table, read_units(size))
+    q = ddb.query(TableName=table, KeyConditionExpression="pk = :p", Select="COUNT",
+                  ExpressionAttributeValues={":p": item["pk"]}, ReturnConsumedCapacity="TOTAL")
+    assert q["Count"] == 1 and q["ConsumedCapacity"] == total(table, read_units(size, False))
