@@ -11,12 +11,15 @@
 #include "backup.h"
 #include "export.h"
 #include "pitr.h"
+#include "capacity.h"
 #include "catalog.h"
 #include "index.h"
 #include "janitor.h"
 #include "log.h"
+#include "metrics.h"
 #include "ops/ops.h"
 #include "storage.h"
+#include "stats.h"
 #include "streams.h"
 #include "wire.h"
 
@@ -94,6 +97,11 @@ static const operation_t operations[] = {
     OPERATION(STREAMS_PREFIX, "GetRecords", &WIRE_REQUEST_GET_RECORDS, op_get_records),
 };
 
+#define OPERATION_COUNT (sizeof operations / sizeof operations[0])
+
+/* The metrics' operation names: 0 is unknown, i + 1 is operations[i]. */
+static const char *operation_names[OPERATION_COUNT + 1];
+
 static const operation_t *find_operation(const char *target, size_t len)
 {
     for (size_t i = 0; i < sizeof operations / sizeof operations[0]; i++)
@@ -119,6 +127,9 @@ static bool content_type_ok(const char *ct, size_t len)
 api_result_t api_dispatch(api_call_t *call)
 {
     arena_t *a = call->arena;
+    call->operation = 0;
+    call->error_kind = -1;
+    call->table_name = NULL;
     if (!call->content_type || !content_type_ok(call->content_type, call->content_type_len)) {
         /* The service does not know the operation unless the body is one
          * of its JSON protocols. */
@@ -128,6 +139,7 @@ api_result_t api_dispatch(api_call_t *call)
     }
     const operation_t *op = call->target ? find_operation(call->target, call->target_len) : NULL;
     if (!op) return op_reply_error(call, err_unknown_operation(a));
+    call->operation = (int)(op - operations) + 1;
 
     json_value_t *req;
     static const char empty[] = "{}";
@@ -143,6 +155,9 @@ api_result_t api_dispatch(api_call_t *call)
         return op_reply_error(call, e);
     }
     /* Deserialisation before validation, as the service does. */
+    const json_value_t *table = metrics_enabled() ? json_object_get(req, "TableName") : NULL;
+    if (table && table->type == JSON_STRING)
+        call->table_name = table->u.str.ptr, call->table_name_len = table->u.str.len;
     if ((e = wire_check_request(a, op->shape, req))) return op_reply_error(call, e);
     e = auth_authorize(a, call->identity, op->target + op->name_at, op->target_len - op->name_at,
                        req);
@@ -195,6 +210,10 @@ int api_open(const api_config_t *cfg)
         return -1;
     }
     resume_backfills();
+    operation_names[0] = "unknown";
+    for (size_t i = 0; i < OPERATION_COUNT; i++)
+        operation_names[i + 1] = operations[i].target + operations[i].name_at;
+    metrics_operations_set(operation_names, OPERATION_COUNT + 1);
     endpoints_configure(cfg->endpoint);
     ttl_configure(cfg->ttl_cooldown_s, cfg->ttl_delay_s);
     pitr_configure(cfg->pitr_snapshot_interval_s, cfg->pitr_day_s);
@@ -229,4 +248,44 @@ void api_thread_free(api_thread_t *t)
     if (!t) return;
     storage_read_slot_free(&t->read_txn);
     free(t);
+}
+
+/* Item counts and sizes of every table and index, from their stored counts. */
+static size_t table_sizes(arena_t *a, MDB_txn *txn, metrics_table_size_t **out)
+{
+    const char **names;
+    bool more;
+    size_t n = catalog_list(a, NULL, SIZE_MAX, &names, &more), count = 0;
+    metrics_table_size_t *sizes = arena_alloc(a, (n * (CAPACITY_INDEXES_MAX + 1) + 1) * sizeof *sizes);
+    for (size_t i = 0; i < n; i++) {
+        table_t *t = catalog_acquire_any(names[i], strlen(names[i]));
+        if (!t) continue;
+        for (size_t k = 0; k <= t->index_count && k <= CAPACITY_INDEXES_MAX; k++) {
+            const char *dbi = k ? t->indexes[k - 1].dbi_name : t->dbi_name;
+            stats_t st = {0, 0};
+            if (txn) stats_get(txn, dbi, &st);
+            sizes[count++] = (metrics_table_size_t){names[i],
+                                                    k ? arena_strndup(a, t->indexes[k - 1].name,
+                                                                    strlen(t->indexes[k - 1].name))
+                                                      : NULL,
+                                                    st.items, st.bytes};
+        }
+        catalog_release(t);
+    }
+    *out = sizes;
+    return count;
+}
+
+void api_metrics_render(api_thread_t *t, size_t connections, buf_t *out)
+{
+    arena_t *a = arena_new(0);
+    metrics_gauges_t g = {.connections = connections, .writer_queue = storage_queue_depth()};
+    storage_map_use(&g.map_bytes, &g.map_used_bytes);
+    MDB_txn *txn = storage_read_begin(&t->read_txn);
+    metrics_table_size_t *sizes;
+    g.size_count = table_sizes(a, txn, &sizes);
+    g.sizes = sizes;
+    if (txn) storage_read_end(txn);
+    metrics_render(out, &g);
+    arena_free(a);
 }

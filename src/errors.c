@@ -100,6 +100,12 @@ ddb_error_t *ddb_error_new(arena_t *a, ddb_error_kind_t kind, const char *fmt, .
 
 int ddb_error_status(ddb_error_kind_t kind) { return error_kinds[kind].status; }
 
+const char *ddb_error_kind_name(ddb_error_kind_t kind)
+{
+    const char *type = error_kinds[kind].type, *hash = strchr(type, '#');
+    return hash ? hash + 1 : type;
+}
+
 void ddb_error_render(const ddb_error_t *e, buf_t *out)
 {
     buf_append_str(out, "{\"__type\":");

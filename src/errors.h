@@ -69,6 +69,8 @@ ddb_error_t *ddb_error_new(arena_t *a, ddb_error_kind_t kind, const char *fmt, .
 
 /* HTTP status of an error kind. */
 int ddb_error_status(ddb_error_kind_t kind);
+/* The short name of an error kind's __type ("ValidationException"). */
+const char *ddb_error_kind_name(ddb_error_kind_t kind);
 /* Render {"__type":...,"message":...} into out. */
 void ddb_error_render(const ddb_error_t *e, buf_t *out);
 

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "auth.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "storage.h"
 #include "tls.h"
@@ -28,7 +29,7 @@ static void usage(FILE *f)
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
             "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-day S]\n"
-            "            [--export-root DIR]\n"
+            "            [--export-root DIR] [--metrics-port N] [--no-metrics]\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [--credentials FILE] [limits...] [--help] [--version]\n"
             "\n"
@@ -59,6 +60,9 @@ static void usage(FILE *f)
             "                    DIR/<bucket>/<prefix> (default <data-dir>/s3)\n"
             "  --pitr-day S      the length of a day of RecoveryPeriodInDays (default 86400;\n"
             "                    shorter only for tests)\n"
+            "  --metrics-port N  serve GET /metrics (Prometheus) on port N too, and nothing\n"
+            "                    else there (it is always served on --port, unsigned)\n"
+            "  --no-metrics      count nothing and do not serve /metrics\n"
             "  --storage-map-size BYTES  the most data the data directory may hold, with an\n"
             "                    optional K, M, G or T suffix (default 256G; address space\n"
             "                    only, the file grows as it is used)\n"
@@ -174,12 +178,17 @@ int main(int argc, char **argv)
         } else if (strcmp(arg, "--in-memory") == 0) {
             api.in_memory = true;
             continue;
+        } else if (strcmp(arg, "--no-metrics") == 0) {
+            metrics_enable(false);
+            continue;
         } else if (!next) {
             ok = known = false;
         } else if (strcmp(arg, "--port") == 0) {
             ok = parse_int(next, 0, 65535, &srv.port);
         } else if (strcmp(arg, "--threads") == 0) {
             ok = parse_int(next, 0, 256, &srv.threads);
+        } else if (strcmp(arg, "--metrics-port") == 0) {
+            ok = parse_int(next, 1, 65535, &srv.metrics_port);
         } else if (strcmp(arg, "--tls-port") == 0) {
             ok = parse_int(next, 0, 65535, &srv.tls_port);
         } else if (strcmp(arg, "--tls-cert") == 0) {
