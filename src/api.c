@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "backup.h"
 #include "export.h"
+#include "import.h"
 #include "pitr.h"
 #include "capacity.h"
 #include "catalog.h"
@@ -89,6 +90,9 @@ static const operation_t operations[] = {
               op_export_table_to_point_in_time),
     OPERATION(TARGET_PREFIX, "DescribeExport", &WIRE_REQUEST_DESCRIBE_EXPORT, op_describe_export),
     OPERATION(TARGET_PREFIX, "ListExports", &WIRE_REQUEST_LIST_EXPORTS, op_list_exports),
+    OPERATION(TARGET_PREFIX, "ImportTable", &WIRE_REQUEST_IMPORT_TABLE, op_import_table),
+    OPERATION(TARGET_PREFIX, "DescribeImport", &WIRE_REQUEST_DESCRIBE_IMPORT, op_describe_import),
+    OPERATION(TARGET_PREFIX, "ListImports", &WIRE_REQUEST_LIST_IMPORTS, op_list_imports),
     OPERATION(TARGET_PREFIX, "DescribeEndpoints", &WIRE_REQUEST_EMPTY, op_describe_endpoints),
     OPERATION(TARGET_PREFIX, "DescribeLimits", &WIRE_REQUEST_EMPTY, op_describe_limits),
     OPERATION(STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams),
@@ -185,7 +189,8 @@ static void resume_backfills(void)
     for (size_t i = 0; i < n; i++) {
         table_t *t = catalog_acquire_any(names[i], strlen(names[i]));
         if (t && t->restoring) {
-            backup_restore_start(t, false);
+            if (catalog_table_importing(t)) import_table_abandon(t);
+            else backup_restore_start(t, false);
             catalog_release(t);
             continue;
         }
@@ -203,6 +208,7 @@ int api_open(const api_config_t *cfg)
     if (storage_open(cfg->data_dir, cfg->in_memory, cfg->storage_map_size) != 0) return -1;
     if (backup_store_open(cfg->data_dir, cfg->in_memory) != 0) return -1;
     if (!cfg->in_memory && export_store_open(cfg->data_dir, cfg->export_root) != 0) return -1;
+    if (import_store_open(cfg->in_memory ? NULL : cfg->data_dir, cfg->export_root) != 0) return -1;
     storage_on_rollback(streams_resync);
     int rc = storage_run_sync(load_catalog, (void *)cfg);
     if (rc) {
@@ -229,6 +235,7 @@ int api_open(const api_config_t *cfg)
 void api_close(void)
 {
     janitor_stop();
+    import_store_close();
     export_store_close();
     backup_store_close();
     storage_close();

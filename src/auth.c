@@ -472,6 +472,7 @@ typedef enum {
     RES_RESTORE,      /* TargetTableName, and the table of BackupArn */
     RES_PITR_RESTORE, /* TargetTableName, and SourceTableName or SourceTableArn */
     RES_EXPORT,       /* TableArn, or ExportArn ".../table/<name>/export/..." */
+    RES_IMPORT,       /* TableCreationParameters.TableName, or ImportArn ".../import/..." */
 } resource_kind_t;
 
 typedef struct {
@@ -528,6 +529,9 @@ static const op_rights_t op_rights[] = {
     {"ExportTableToPointInTime", true, RES_EXPORT, NULL},
     {"DescribeExport", false, RES_EXPORT, NULL},
     {"ListExports", false, RES_LIST_STREAMS, "table/*/export/*"},
+    {"ImportTable", true, RES_IMPORT, NULL},
+    {"DescribeImport", false, RES_IMPORT, NULL},
+    {"ListImports", false, RES_LIST_STREAMS, "table/*/import/*"},
 };
 
 static const op_rights_t *rights_of(const char *op, size_t len)
@@ -624,6 +628,12 @@ static const json_value_t *member_string(const json_value_t *obj, const char *na
 {
     const json_value_t *v = obj && obj->type == JSON_OBJECT ? json_object_get(obj, name) : NULL;
     return v && v->type == JSON_STRING ? v : NULL;
+}
+
+static const json_value_t *member_object(const json_value_t *obj, const char *name)
+{
+    const json_value_t *v = obj && obj->type == JSON_OBJECT ? json_object_get(obj, name) : NULL;
+    return v && v->type == JSON_OBJECT ? v : NULL;
 }
 
 /* The table an ARN names (".../table/<name>[/...]"); false when none. */
@@ -742,6 +752,12 @@ ddb_error_t *auth_authorize(arena_t *a, const auth_identity_t *who, const char *
     case RES_EXPORT:
         if (!(v = member_string(req, "TableArn")) && !(v = member_string(req, "ExportArn")))
             return NULL;
+        return guard_arn(&g, action, r->write, v->u.str.ptr, v->u.str.len);
+    case RES_IMPORT:
+        /* an import writes the table it creates */
+        if ((v = member_string(member_object(req, "TableCreationParameters"), "TableName")))
+            return guard_table(&g, action, true, v->u.str.ptr, v->u.str.len, NULL);
+        if (!(v = member_string(req, "ImportArn"))) return NULL;
         return guard_arn(&g, action, r->write, v->u.str.ptr, v->u.str.len);
     case RES_PITR_RESTORE: {
         ddb_error_t *e = NULL;

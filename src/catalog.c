@@ -274,7 +274,7 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
         if (any) buf_putc(b, ']');
     }
     render_settings(b, t);
-    if (t->restoring) {
+    if (t->restoring && !catalog_table_importing(t)) {
         buf_append_str(b, ",\"RestoreSummary\":{");
         if (!t->restore_log) { /* a point-in-time restore's base is internal */
             json_write_member(b, "SourceBackupArn", t->restore_backup_arn);
@@ -574,4 +574,13 @@ table_t *catalog_latest(table_t *t)
     while (t->next_version)
         t = t->next_version;
     return t;
+}
+
+bool catalog_table_importing(const table_t *t)
+{
+    /* "arn:...:table/<name>/import/<id>": a name holds no '/' */
+    const char *arn = t->restoring ? t->restore_backup_arn : NULL;
+    const char *name = arn ? strstr(arn, ":table/") : NULL;
+    const char *slash = name ? strchr(name + 7, '/') : NULL;
+    return slash && strncmp(slash, "/import/", 8) == 0;
 }

@@ -127,7 +127,7 @@ typedef struct table {
      * operations, until its items are in.  restore_offset (writer thread
      * only) is where the fill resumes, stored with each step. */
     bool restoring;
-    const char *restore_backup_arn, *restore_source_arn;
+    const char *restore_backup_arn, *restore_source_arn; /* an import's ARN: import.h */
     double restore_time;
     uint64_t restore_offset;
     /* A point-in-time restore (pitr.h) goes on, after the base snapshot's
@@ -235,6 +235,8 @@ void catalog_retain(table_t *t);
 /* Enter a table (the registry takes a reference of its own) / remove it
  * (dropping that reference); writer thread. */
 void catalog_publish(table_t *t);
+/* Whether t is being filled by an import (import.h) rather than a restore. */
+bool catalog_table_importing(const table_t *t);
 void catalog_unpublish(table_t *t);
 /* Names in order, starting after `after` (NULL: from the first), at most
  * limit; *more says whether names remain. */

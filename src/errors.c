@@ -68,6 +68,10 @@ static const struct {
                              false},
     [ERR_EXPORT_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ExportNotFoundException", 400,
                               false},
+    [ERR_IMPORT_CONFLICT] = {"com.amazonaws.dynamodb.v20120810#ImportConflictException", 400,
+                             false},
+    [ERR_IMPORT_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ImportNotFoundException", 400,
+                              false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
 };
 
@@ -2273,3 +2277,34 @@ ddb_error_t *err_export_arn_invalid(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION, "Invalid Export ARN");
 }
+
+/* --- imports ----------------------------------------------------------------------- */
+
+/* The service's conflict text is not recorded; worded as the export's. */
+ddb_error_t *err_import_conflict(arena_t *a)
+{
+    return ddb_error_new(a, ERR_IMPORT_CONFLICT,
+                         "Import conflict: Duplicate request detected with conflicting parameters");
+}
+
+/* Text unverified. */
+ddb_error_t *err_import_not_found(arena_t *a, const char *arn)
+{
+    return ddb_error_new(a, ERR_IMPORT_NOT_FOUND, "Import not found: %s", arn);
+}
+
+ddb_error_t *err_import_arn_invalid(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid Import ARN");
+}
+
+const char *const IMPORT_FAILURE_ITEMS_CODE = "ItemValidationError";
+const char *const IMPORT_FAILURE_ITEMS_MESSAGE =
+    "Some of the items failed validation checks and were not imported. Please check CloudWatch "
+    "error logs for more details.";
+const char *const IMPORT_FAILURE_BUCKET_CODE = "S3NoSuchBucket";
+const char *const IMPORT_FAILURE_BUCKET_MESSAGE = "The specified bucket does not exist";
+const char *const IMPORT_FAILURE_STOPPED_CODE = "InternalServerError";
+const char *const IMPORT_FAILURE_STOPPED_MESSAGE = "The server stopped during the import";
+const char *const IMPORT_FAILURE_TABLE_CODE = "ResourceInUseException";
+const char *const IMPORT_FAILURE_TABLE_MESSAGE = "The table could not be created";

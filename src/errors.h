@@ -51,6 +51,8 @@ typedef enum {
     ERR_INVALID_EXPORT_TIME,
     ERR_EXPORT_CONFLICT,
     ERR_EXPORT_NOT_FOUND,
+    ERR_IMPORT_CONFLICT,
+    ERR_IMPORT_NOT_FOUND,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -595,5 +597,15 @@ ddb_error_t *err_export_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms)
 ddb_error_t *err_export_conflict(arena_t *a);
 ddb_error_t *err_export_not_found(arena_t *a, const char *arn);
 ddb_error_t *err_export_arn_invalid(arena_t *a);
+/* Imports. */
+ddb_error_t *err_import_conflict(arena_t *a);
+ddb_error_t *err_import_not_found(arena_t *a, const char *arn);
+ddb_error_t *err_import_arn_invalid(arena_t *a);
+/* What an import's failure and its bad lines say (not errors of a request:
+ * texts of ImportTableDescription and of the log). */
+extern const char *const IMPORT_FAILURE_ITEMS_CODE, *const IMPORT_FAILURE_ITEMS_MESSAGE;
+extern const char *const IMPORT_FAILURE_BUCKET_CODE, *const IMPORT_FAILURE_BUCKET_MESSAGE;
+extern const char *const IMPORT_FAILURE_STOPPED_CODE, *const IMPORT_FAILURE_STOPPED_MESSAGE;
+extern const char *const IMPORT_FAILURE_TABLE_CODE, *const IMPORT_FAILURE_TABLE_MESSAGE;
 
 #endif

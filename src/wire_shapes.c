@@ -298,6 +298,27 @@ const wire_shape_t WIRE_REQUEST_LIST_EXPORTS = {
     WIRE_STRUCT, NULL,
     FIELDS({"TableArn", &STRING}, {"MaxResults", &INTEGER}, {"NextToken", &STRING})};
 
+/* Imports. */
+const wire_shape_t WIRE_REQUEST_IMPORT_TABLE = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"ClientToken", &STRING},
+           {"S3BucketSource", STRUCT({"S3BucketOwner", &STRING}, {"S3Bucket", &STRING},
+                                     {"S3KeyPrefix", &STRING})},
+           {"InputFormat", &STRING},
+           {"InputFormatOptions", STRUCT({"Csv", STRUCT({"Delimiter", &STRING},
+                                                        {"HeaderList", &STRINGS})})},
+           {"InputCompressionType", &STRING},
+           {"TableCreationParameters",
+            STRUCT({"TableName", &STRING}, {"AttributeDefinitions", &ATTRIBUTE_DEFINITIONS},
+                   {"KeySchema", &KEY_SCHEMA}, {"BillingMode", &STRING},
+                   {"ProvisionedThroughput", &THROUGHPUT}, {"OnDemandThroughput", &ON_DEMAND},
+                   {"SSESpecification", &SSE}, {"GlobalSecondaryIndexes", LIST_OF(&GSI)})})};
+const wire_shape_t WIRE_REQUEST_DESCRIBE_IMPORT = {WIRE_STRUCT, NULL,
+                                                   FIELDS({"ImportArn", &STRING})};
+const wire_shape_t WIRE_REQUEST_LIST_IMPORTS = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TableArn", &STRING}, {"PageSize", &INTEGER}, {"NextToken", &STRING})};
+
 /* DescribeEndpoints, DescribeLimits: no members. */
 const wire_shape_t WIRE_REQUEST_EMPTY = {WIRE_STRUCT, NULL, (const wire_field_t[]){{NULL, NULL}}};
 

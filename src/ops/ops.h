@@ -199,6 +199,9 @@ api_result_t op_restore_table_to_point_in_time(api_call_t *call, const json_valu
 api_result_t op_export_table_to_point_in_time(api_call_t *call, const json_value_t *req);
 api_result_t op_describe_export(api_call_t *call, const json_value_t *req);
 api_result_t op_list_exports(api_call_t *call, const json_value_t *req);
+api_result_t op_import_table(api_call_t *call, const json_value_t *req);
+api_result_t op_describe_import(api_call_t *call, const json_value_t *req);
+api_result_t op_list_imports(api_call_t *call, const json_value_t *req);
 
 /* endpoints.c */
 api_result_t op_describe_endpoints(api_call_t *call, const json_value_t *req);

@@ -208,9 +208,15 @@ static void test_rights_account(void)
     CHECK_STR(decide("AUDITOR", "DescribeLimits", "{}"), DENIED("auditor", "DescribeLimits", "*"));
     CHECK_STR(decide("VIEWER", "DescribeLimits", "{}"), "");
     /* an operation not known: an account-wide write */
-    CHECK_STR(decide("VIEWER", "ImportTable", "{\"TableName\":\"x\"}"),
-              DENIED("viewer", "ImportTable", "*"));
-    CHECK_STR(decide("ADMIN", "ImportTable", "{}"), "");
+    CHECK_STR(decide("VIEWER", "UpdateGlobalTable", "{\"GlobalTableName\":\"x\"}"),
+              DENIED("viewer", "UpdateGlobalTable", "*"));
+    CHECK_STR(decide("ADMIN", "UpdateGlobalTable", "{}"), "");
+    /* an import writes the table it creates; describing it reads that table */
+    CHECK_STR(decide("VIEWER", "ImportTable", "{\"TableCreationParameters\":{\"TableName\":\"x\"}}"),
+              DENIED("viewer", "ImportTable", TABLE("x")));
+    CHECK_STR(decide("VIEWER", "DescribeImport",
+                     "{\"ImportArn\":\"" TABLE("x") "/import/01700000000000-0123abcd\"}"),
+              "");
     /* a restore writes its target table */
     CHECK_STR(decide("VIEWER", "RestoreTableFromBackup", "{\"TargetTableName\":\"x\"}"),
               DENIED("viewer", "RestoreTableFromBackup", TABLE("x")));
