@@ -98,6 +98,8 @@ enum {
     E_INVALID_EXPORT_TIME,
     E_EXPORT_CONFLICT,
     E_EXPORT_NOT_FOUND,
+    E_IMPORT_CONFLICT,
+    E_IMPORT_NOT_FOUND,
 };
 #define BIT(e) (1u << (e))
 /* What a DynamoDB operation may answer beyond a validation or a
@@ -165,6 +167,9 @@ static const struct {
          BIT(E_EXPORT_CONFLICT)},
     {TARGET_PREFIX, "DescribeExport", BIT(E_EXPORT_NOT_FOUND) | BIT(E_LIMIT)},
     {TARGET_PREFIX, "ListExports", BIT(E_LIMIT)},
+    {TARGET_PREFIX, "ImportTable", BIT(E_IN_USE) | BIT(E_LIMIT) | BIT(E_IMPORT_CONFLICT)},
+    {TARGET_PREFIX, "DescribeImport", BIT(E_IMPORT_NOT_FOUND) | BIT(E_LIMIT)},
+    {TARGET_PREFIX, "ListImports", BIT(E_LIMIT)},
     {TARGET_PREFIX, "DescribeEndpoints", 0},
     {TARGET_PREFIX, "DescribeLimits", 0},
     {STREAMS_PREFIX, "ListStreams", BIT(E_NOT_FOUND)},
@@ -554,6 +559,8 @@ static const char *const error_types[] = {
     "com.amazonaws.dynamodb.v20120810#InvalidExportTimeException",
     "com.amazonaws.dynamodb.v20120810#ExportConflictException",
     "com.amazonaws.dynamodb.v20120810#ExportNotFoundException",
+    "com.amazonaws.dynamodb.v20120810#ImportConflictException",
+    "com.amazonaws.dynamodb.v20120810#ImportNotFoundException",
 };
 
 static bool string_is(const json_value_t *v, const char *s)

@@ -42,7 +42,7 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup",
               "UpdateContinuousBackups", "DescribeContinuousBackups",
               "RestoreTableToPointInTime", "ExportTableToPointInTime", "DescribeExport",
-              "ListExports"]
+              "ListExports", "ImportTable", "DescribeImport", "ListImports"]
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
 PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
 
@@ -578,6 +578,43 @@ SEEDS = {
     ],
     "DescribeExport": [("unknown", {"ExportArn": ARN_S + "/export/01700000000000-0123abcd"})],
     "ListExports": [("table", {"TableArn": ARN_S, "MaxResults": 5, "NextToken": "x"}),
+                    ("all", {})],
+    "ImportTable": [
+        ("csv", {"ClientToken": "fz-import", "S3BucketSource": {
+                     "S3BucketOwner": "000000000000", "S3Bucket": "fz-bucket",
+                     "S3KeyPrefix": "fz/in/"},
+                 "InputFormat": "CSV", "InputFormatOptions": {"Csv": {
+                     "Delimiter": ";", "HeaderList": ["pk", "g", "v"]}},
+                 "InputCompressionType": "GZIP",
+                 "TableCreationParameters": {
+                     "TableName": "fz_imp",
+                     "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                              {"AttributeName": "g", "AttributeType": "N"}],
+                     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                     "BillingMode": "PROVISIONED",
+                     "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+                     "SSESpecification": {"Enabled": True, "SSEType": "KMS",
+                                          "KMSMasterKeyId": "alias/k"},
+                     "GlobalSecondaryIndexes": [{
+                         "IndexName": "gimp", "KeySchema": [{"AttributeName": "g",
+                                                           "KeyType": "HASH"}],
+                         "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]},
+                         "ProvisionedThroughput": {"ReadCapacityUnits": 1,
+                                                   "WriteCapacityUnits": 1},
+                         "OnDemandThroughput": {"MaxReadRequestUnits": 5,
+                                                "MaxWriteRequestUnits": 5}}]}}),
+        ("json", {"S3BucketSource": {"S3Bucket": "fz-bucket"}, "InputFormat": "DYNAMODB_JSON",
+                  "InputCompressionType": "NONE",
+                  "TableCreationParameters": {
+                      "TableName": "fz_imp2",
+                      "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                      "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                      "BillingMode": "PAY_PER_REQUEST",
+                      "OnDemandThroughput": {"MaxReadRequestUnits": 5,
+                                             "MaxWriteRequestUnits": 5}}}),
+    ],
+    "DescribeImport": [("unknown", {"ImportArn": ARN_S + "/import/01700000000000-0123abcd"})],
+    "ListImports": [("table", {"TableArn": ARN_S, "PageSize": 5, "NextToken": "0" * 112}),
                     ("all", {})],
     "ListStreams": [
         ("table", {"TableName": "fz_s", "Limit": 5, "ExclusiveStartStreamArn": "@STREAM_ARN@"}),

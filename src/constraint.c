@@ -23,12 +23,19 @@ ddb_error_t *constraint_list_finish(constraint_list_t *l)
                          l->count > 1 ? "s" : "", l->text);
 }
 
+/* This thread's path prefix (constraint_path_prefix_set). */
+static __thread const char *path_prefix;
+
+void constraint_path_prefix_set(const char *prefix) { path_prefix = prefix; }
+
 static void add_v(constraint_list_t *l, const char *value_text, const char *constraint,
                   const char *path_fmt, va_list ap)
 {
     if (l->count >= CONSTRAINT_MAX_LISTED) return;
     char path[512];
-    vsnprintf(path, sizeof path, path_fmt, ap);
+    size_t at = path_prefix ? (size_t)snprintf(path, sizeof path, "%s", path_prefix) : 0;
+    if (at >= sizeof path) at = sizeof path - 1;
+    vsnprintf(path + at, sizeof path - at, path_fmt, ap);
     const char *sep = l->count ? "; " : "";
     if (value_text)
         l->text = arena_sprintf(l->arena, "%s%sValue '%s' at '%s' failed to satisfy constraint: %s",

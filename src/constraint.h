@@ -38,6 +38,10 @@ typedef struct {
 } constraint_list_t;
 
 void constraint_list_init(constraint_list_t *l, arena_t *a);
+/* Paths of this thread's violations start with prefix (NULL: none) until
+ * set again: a structure checked by another request's rules nested inside
+ * this one (ImportTable's TableCreationParameters, a CreateTable request). */
+void constraint_path_prefix_set(const char *prefix);
 /* The accumulated error, or NULL if none. */
 ddb_error_t *constraint_list_finish(constraint_list_t *l);
 /* One violation found alone: the error for it. */

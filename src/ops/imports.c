@@ -51,7 +51,8 @@ static ddb_error_t *read_csv_options(arena_t *a, import_call_t *x, constraint_li
     const char **names = arena_alloc(a, (h->u.array.count + 1) * sizeof *names);
     for (size_t i = 0; i < h->u.array.count; i++) {
         size_t len = 0;
-        names[i] = wire_c_string(a, h->u.array.items[i], &len);
+        const json_value_t *v = h->u.array.items[i];
+        names[i] = v->type == JSON_STRING ? wire_c_string(a, v, &len) : NULL;
         if (!names[i]) names[i] = "";
         bool printable = true;
         for (size_t k = 0; k < len; k++) {
@@ -114,12 +115,13 @@ api_result_t op_import_table(api_call_t *call, const json_value_t *req)
     if (!e && strcmp(x.r.format, "ION") == 0) e = err_unsupported_member(a, "InputFormat ION");
     if (!e && x.r.compression && strcmp(x.r.compression, "ZSTD") == 0)
         e = err_unsupported_member(a, "InputCompressionType ZSTD");
-    if (!e && x.r.params) {
-        static const char *const later[] = {"OnDemandThroughput", NULL};
-        e = op_unsupported(call, x.r.params, later);
-    }
     table_t *t = NULL;
-    if (!e) e = tabledef_parse(a, x.r.params, false, &t);
+    if (!e) {
+        /* CreateTable's rules, at the paths of the nested member */
+        constraint_path_prefix_set("tableCreationParameters.");
+        e = tabledef_parse(a, x.r.params, false, &t);
+        constraint_path_prefix_set(NULL);
+    }
     if (!e && catalog_exists(t->name)) {
         e = err_table_exists(a, t->name);
         catalog_release(t);

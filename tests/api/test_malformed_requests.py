@@ -52,12 +52,12 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "DescribeBackup", "DeleteBackup", "ListBackups",
               "RestoreTableFromBackup", "UpdateContinuousBackups", "DescribeContinuousBackups",
               "RestoreTableToPointInTime", "ExportTableToPointInTime", "DescribeExport",
-              "ListExports"] + STREAMS_OPERATIONS
+              "ListExports", "ImportTable", "DescribeImport", "ListImports"] + STREAMS_OPERATIONS
 READ_ONLY = {"DescribeTable", "ListTables", "GetItem", "BatchGetItem", "TransactGetItems",
              "Query", "Scan", "DescribeTimeToLive", "ListTagsOfResource",
              "DescribeEndpoints", "DescribeLimits", "DescribeBackup",
              "ListBackups", "DescribeContinuousBackups", "DescribeExport",
-             "ListExports"} | set(STREAMS_OPERATIONS)
+             "ListExports", "DescribeImport", "ListImports"} | set(STREAMS_OPERATIONS)
 # Members this server refuses as not implemented yet: whatever they hold,
 # the answer is that refusal, so their paths say nothing.
 UNSUPPORTED_SEEDS = {"UpdateTable-replicas", "UpdateTable-sse"}
@@ -74,7 +74,7 @@ SEMANTIC = {VAL, "ResourceNotFoundException", "ResourceInUseException",
             "BackupNotFoundException", "BackupInUseException",
             "ContinuousBackupsUnavailableException", "PointInTimeRecoveryUnavailableException",
             "InvalidRestoreTimeException", "InvalidExportTimeException", "ExportConflictException",
-            "ExportNotFoundException"}
+            "ExportNotFoundException", "ImportConflictException", "ImportNotFoundException"}
 MESSAGE_FIELD = {SER: "Message", "AccessDeniedException": "Message", "TransactionCanceledException": "Message",
                  "IdempotentParameterMismatchException": "Message"}
 
@@ -123,7 +123,7 @@ FIXTURES = {
 }
 # Seeds of read-only operations that name what does not exist.
 EXPECTED_TO_FAIL = {"DescribeTable-missing", "GetResourcePolicy-table", "DescribeBackup-unknown",
-                   "DescribeExport-unknown"}
+                   "DescribeExport-unknown", "DescribeImport-unknown"}
 # Tables the seeds create (CreateTable) or expect to be missing.
 CREATED = ["fz_new", "fz_new2", "fz_new3", "fz_new4"]
 
