@@ -15,7 +15,9 @@
 # deleter removes, default 100000), BENCH_LARGE_ITEMS (the large data directory of the size
 # section: start-up and memory on it, latency at 10^4, 10^6 and this many items; default
 # 10000000), BENCH_PITR_CHANGES (changes logged with point-in-time recovery on and replayed by
-# a RestoreTableToPointInTime, default 1000000), BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS),
+# a RestoreTableToPointInTime, default 1000000; the same table is then backed up, restored,
+# exported and imported, and backed up under a GetItem load: BENCH_BACKUP=0 skips that),
+# BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS),
 # BENCH_BASELINE (another ddbd binary) or BENCH_BASELINE_REF
 # (a git revision to build one from): GetItem at 16 connections is then run on both builds,
 # alternately, and their ratio printed.  GetItem at 16 connections over HTTPS (keep-alive) is
@@ -632,6 +634,30 @@ if [ $failed = 0 ]; then
         failed=1
     echo "$pitr_line"
     ddbd_alive "the point-in-time restore" || failed=1
+
+    # Backups, exports and imports of that table (BENCH_PITR_CHANGES items): a backup and a
+    # restore from it, an export and an import of its data files (seconds, items/s); then
+    # GetItem at 16 connections without, and with backups of it taken one after the other
+    # (p99 ratio).  BENCH_BACKUP=0 skips this.
+    if [ "${BENCH_BACKUP:-1}" != 0 ]; then
+        limit=$((300 + pitr_changes / 1000))
+        echo "== CreateBackup and RestoreTableFromBackup of benchpitr ($pitr_changes items)"
+        "$PY" bench/backup_export.py backup-restore "$port" benchpitr "$limit" || failed=1
+        echo "== ExportTableToPointInTime and ImportTable of benchpitr ($pitr_changes items)"
+        "$PY" bench/backup_export.py export-import "$port" benchpitr "$limit" || failed=1
+        echo "== GetItem at 16 connections without, then during backups of benchpitr"
+        wrk_run get-nobackup get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
+        "$PY" bench/backup_export.py backup-loop "$port" benchpitr "$run_seconds" \
+            >"$logs/backup-loop.txt" &
+        loop_pid=$!
+        wrk_run get-backup get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
+        wait "$loop_pid" || failed=1
+        grep '^RESULT' "$logs/backup-loop.txt"
+        quiet_p99=$(field "${result[get-nobackup/16]:-}" p99_us)
+        busy_p99=$(field "${result[get-backup/16]:-}" p99_us)
+        awk -v a="${busy_p99:-0}" -v b="${quiet_p99:-0}" 'BEGIN { printf "RESULT workload=get-p99-during-backup p99_us=%d quiet_p99_us=%d ratio=%.2f\n", a, b, (b > 0 ? a / b : 0) }'
+        ddbd_alive "the backups, exports and imports" || failed=1
+    fi
 fi
 
 # 3b. Query and Scan on the query table "benchq" (ten items per partition, GSI byG over the same
