@@ -2278,6 +2278,77 @@ ddb_error_t *err_export_arn_invalid(arena_t *a)
     return ddb_error_new(a, ERR_VALIDATION, "Invalid Export ARN");
 }
 
+ddb_error_t *err_export_spec_needs_incremental(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Export Type expected to be Incremental Export when "
+                         "incremental export specification is provided");
+}
+
+ddb_error_t *err_export_spec_with_full(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: When Export Type is Full Export , Incremental Export "
+                         "Specification should not be provided");
+}
+
+ddb_error_t *err_export_incremental_needs_spec(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Incremental Export Specification expected when export "
+                         "type is set as Incremental Export");
+}
+
+ddb_error_t *err_export_from_time_required(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: ExportFromTime must be provided in "
+                         "IncrementalExportSpecification");
+}
+
+/* "2026-10-08T22:51:50Z": seconds, as these texts show times. */
+static void format_iso_seconds(char out[32], int64_t ms)
+{
+    clock_format_iso(out, ms - ms % 1000);
+    char *dot = strchr(out, '.');
+    if (dot) memcpy(dot, "Z", 2);
+}
+
+ddb_error_t *err_export_from_before_start(arena_t *a, int64_t earliest_ms)
+{
+    char t[32];
+    format_iso_seconds(t, earliest_ms);
+    return ddb_error_new(a, ERR_INVALID_EXPORT_TIME,
+                         "Incremental export period from time cannot be less than the table "
+                         "creation time : %s",
+                         t);
+}
+
+ddb_error_t *err_export_to_after_now(arena_t *a, int64_t now_ms)
+{
+    char t[32];
+    format_iso_seconds(t, now_ms);
+    return ddb_error_new(a, ERR_INVALID_EXPORT_TIME,
+                         "Incremental export period to time cannot be greater than the current "
+                         "time : %s",
+                         t);
+}
+
+ddb_error_t *err_export_period_short(arena_t *a)
+{
+    return ddb_error_new(a, ERR_INVALID_EXPORT_TIME,
+                         "Difference between export period from time and export period to time "
+                         "is less than 15 minutes");
+}
+
+/* Text unverified: worded as the short period's. */
+ddb_error_t *err_export_period_long(arena_t *a)
+{
+    return ddb_error_new(a, ERR_INVALID_EXPORT_TIME,
+                         "Difference between export period from time and export period to time "
+                         "is more than 24 hours");
+}
+
 /* --- imports ----------------------------------------------------------------------- */
 
 /* The service's conflict text is not recorded; worded as the export's. */

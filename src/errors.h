@@ -597,6 +597,16 @@ ddb_error_t *err_export_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms)
 ddb_error_t *err_export_conflict(arena_t *a);
 ddb_error_t *err_export_not_found(arena_t *a, const char *arn);
 ddb_error_t *err_export_arn_invalid(arena_t *a);
+/* IncrementalExportSpecification and ExportType that do not go together. */
+ddb_error_t *err_export_spec_needs_incremental(arena_t *a);
+ddb_error_t *err_export_spec_with_full(arena_t *a);
+ddb_error_t *err_export_incremental_needs_spec(arena_t *a);
+ddb_error_t *err_export_from_time_required(arena_t *a);
+/* An incremental export's period (times in epoch ms). */
+ddb_error_t *err_export_from_before_start(arena_t *a, int64_t earliest_ms);
+ddb_error_t *err_export_to_after_now(arena_t *a, int64_t now_ms);
+ddb_error_t *err_export_period_short(arena_t *a);
+ddb_error_t *err_export_period_long(arena_t *a);
 /* Imports. */
 ddb_error_t *err_import_conflict(arena_t *a);
 ddb_error_t *err_import_not_found(arena_t *a, const char *arn);

@@ -34,6 +34,9 @@ typedef struct {
     int64_t export_ms, start_ms, end_ms;
     uint64_t items, bytes;
     export_status_t status;
+    /* INCREMENTAL_EXPORT: the changes in [from_ms, to_ms) */
+    bool incremental, new_image_only;
+    int64_t from_ms, to_ms;
 } export_t;
 
 static struct {
@@ -113,7 +116,7 @@ static void render_description(buf_t *b, const export_t *x)
     put_str(b, "ExportManifest", x->manifest);
     put_str(b, "TableArn", x->table_arn);
     put_str(b, "TableId", x->table_id);
-    buf_printf(b, ",\"ExportTime\":%.3f", (double)x->export_ms / 1000.0);
+    if (!x->incremental) buf_printf(b, ",\"ExportTime\":%.3f", (double)x->export_ms / 1000.0);
     put_str(b, "ClientToken", x->token);
     put_str(b, "S3Bucket", x->bucket);
     put_str(b, "S3BucketOwner", x->owner);
@@ -126,7 +129,14 @@ static void render_description(buf_t *b, const export_t *x)
     if (x->status == EXPORT_COMPLETED)
         buf_printf(b, ",\"BilledSizeBytes\":%llu,\"ItemCount\":%llu", (unsigned long long)x->bytes,
                    (unsigned long long)x->items);
-    buf_append_str(b, ",\"ExportType\":\"FULL_EXPORT\"}");
+    if (x->incremental)
+        buf_printf(b,
+                   ",\"ExportType\":\"INCREMENTAL_EXPORT\",\"IncrementalExportSpecification\":{"
+                   "\"ExportFromTime\":%.3f,\"ExportToTime\":%.3f,\"ExportViewType\":\"%s\"}}",
+                   (double)x->from_ms / 1000.0, (double)x->to_ms / 1000.0,
+                   x->new_image_only ? "NEW_IMAGE" : "NEW_AND_OLD_IMAGES");
+    else
+        buf_append_str(b, ",\"ExportType\":\"FULL_EXPORT\"}");
 }
 
 /* The record of x, durably (written to a temporary name, then renamed). */
@@ -197,6 +207,14 @@ static export_t *load(const char *file)
         x->start_ms = time_ms(j, "StartTime");
         x->end_ms = time_ms(j, "EndTime");
         x->export_ms = time_ms(j, "ExportTime");
+        const json_value_t *inc = wire_member(j, "IncrementalExportSpecification");
+        if ((x->incremental = inc && inc->type == JSON_OBJECT)) {
+            x->from_ms = time_ms(inc, "ExportFromTime");
+            x->to_ms = time_ms(inc, "ExportToTime");
+            char *view = member(a, inc, "ExportViewType");
+            x->new_image_only = view && strcmp(view, "NEW_IMAGE") == 0;
+            free(view);
+        }
         int64_t v = 0;
         ddb_error_t *e = NULL;
         if (wire_long(a, j, "ItemCount", &v, &e)) x->items = (uint64_t)v;
@@ -345,7 +363,15 @@ static void md5_hex(const void *data, size_t len, char hex[33])
 typedef struct {
     size_t key_off, key_len, val_off, val_len; /* val_len 0: the item is gone */
     size_t order;
+    int64_t time_ms;
 } change_t;
+
+/* The last change of each key in a span of the log, in key order. */
+typedef struct {
+    buf_t data; /* change keys and values */
+    change_t *changes;
+    size_t count, cap;
+} change_set_t;
 
 typedef struct {
     export_t *x;    /* the registry's */
@@ -354,9 +380,8 @@ typedef struct {
     uint64_t log, log_seq;
     char *dir;        /* <root>/<bucket>/<prefix>/AWSDynamoDB/<id> */
     char *key_prefix; /* "<prefix>/AWSDynamoDB/<id>" as manifests name it */
-    buf_t data;       /* change keys and values */
-    change_t *changes;
-    size_t nchanges, cap;
+    change_set_t before; /* after the base, before the instant (incremental: the start) */
+    change_set_t window; /* incremental: in [from, to) */
 } job_t;
 
 static int key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
@@ -373,9 +398,9 @@ static int change_order(const void *p, const void *q, void *data)
     return c ? c : a->order < b->order ? -1 : 1;
 }
 
-/* The log's changes after the base up to the export time, last per key,
- * in key order. */
-static int collect_changes(job_t *j)
+/* The log's changes after the base committed in [min_ms, max_ms], the
+ * last per key, in key order, into set. */
+static int collect_changes(job_t *j, int64_t min_ms, int64_t max_ms, change_set_t *set)
 {
     MDB_txn *snap = storage_snapshot_begin();
     if (!snap) return -1;
@@ -386,40 +411,47 @@ static int collect_changes(job_t *j)
         arena_reset(a);
         change_record_t c;
         if ((rc = changelog_reader_next(&r, a, &c))) break;
-        if (c.time_ms > j->x->export_ms) break;
+        if (c.time_ms > max_ms) break;
+        if (c.time_ms < min_ms) continue;
         uint8_t key[KEYCODEC_MAX_KEY];
         size_t key_len = index_table_key(j->table, c.keys, key);
         if (!key_len) continue;
-        if (j->nchanges == j->cap) {
-            j->cap = j->cap ? 2 * j->cap : 1024;
-            j->changes = realloc(j->changes, j->cap * sizeof *j->changes);
-            if (!j->changes) abort();
+        if (set->count == set->cap) {
+            set->cap = set->cap ? 2 * set->cap : 1024;
+            set->changes = realloc(set->changes, set->cap * sizeof *set->changes);
+            if (!set->changes) abort();
         }
-        change_t *ch = &j->changes[j->nchanges];
-        *ch = (change_t){j->data.len, key_len, 0, 0, j->nchanges};
-        buf_append(&j->data, key, key_len);
-        ch->val_off = j->data.len;
-        if (c.new_image) value_item_encode(&j->data, c.new_image, value_item_size(c.new_image));
-        ch->val_len = j->data.len - ch->val_off;
-        j->nchanges++;
+        change_t *ch = &set->changes[set->count];
+        *ch = (change_t){set->data.len, key_len, 0, 0, set->count, c.time_ms};
+        buf_append(&set->data, key, key_len);
+        ch->val_off = set->data.len;
+        if (c.new_image) value_item_encode(&set->data, c.new_image, value_item_size(c.new_image));
+        ch->val_len = set->data.len - ch->val_off;
+        set->count++;
     }
     if (r.cursor) changelog_reader_close(&r);
     arena_free(a);
     storage_snapshot_end(snap);
     if (rc != MDB_NOTFOUND && rc != 0) return -1;
-    if (j->nchanges)
-        qsort_r(j->changes, j->nchanges, sizeof *j->changes, change_order, j->data.data);
+    if (set->count)
+        qsort_r(set->changes, set->count, sizeof *set->changes, change_order, set->data.data);
     /* the last change of each key */
     size_t out = 0;
-    for (size_t i = 0; i < j->nchanges; i++) {
-        bool last = i + 1 == j->nchanges ||
-                    key_cmp((uint8_t *)j->data.data + j->changes[i].key_off, j->changes[i].key_len,
-                            (uint8_t *)j->data.data + j->changes[i + 1].key_off,
-                            j->changes[i + 1].key_len) != 0;
-        if (last) j->changes[out++] = j->changes[i];
+    const uint8_t *d = (const uint8_t *)set->data.data;
+    for (size_t i = 0; i < set->count; i++) {
+        const change_t *c = set->changes;
+        bool last = i + 1 == set->count || key_cmp(d + c[i].key_off, c[i].key_len,
+                                                   d + c[i + 1].key_off, c[i + 1].key_len) != 0;
+        if (last) set->changes[out++] = set->changes[i];
     }
-    j->nchanges = out;
+    set->count = out;
     return 0;
+}
+
+static void change_set_free(change_set_t *set)
+{
+    buf_free(&set->data);
+    free(set->changes);
 }
 
 /* One item as a line of the data file. */
@@ -456,9 +488,9 @@ static bool write_data(job_t *j, const char *path, uint64_t *items, uint64_t *by
     int got = backup_items_next(f, &rec, &k, &v);
     size_t c = 0;
     bool ok = got >= 0;
-    const uint8_t *data = (const uint8_t *)j->data.data;
-    while (ok && (got == 1 || c < j->nchanges)) {
-        const change_t *ch = c < j->nchanges ? &j->changes[c] : NULL;
+    const uint8_t *data = (const uint8_t *)j->before.data.data;
+    while (ok && (got == 1 || c < j->before.count)) {
+        const change_t *ch = c < j->before.count ? &j->before.changes[c] : NULL;
         int cmp = !ch        ? -1
                   : got != 1 ? 1
                              : key_cmp(k.mv_data, k.mv_size, data + ch->key_off, ch->key_len);
@@ -469,6 +501,98 @@ static bool write_data(job_t *j, const char *path, uint64_t *items, uint64_t *by
         }
         if (cmp <= 0 && ok) ok = (got = backup_items_next(f, &rec, &k, &v)) >= 0;
         if (cmp >= 0) c++;
+    }
+    ok &= gzclose(gz) == Z_OK;
+    fclose(f);
+    arena_free(a);
+    buf_free(&rec);
+    buf_free(&line);
+    return ok;
+}
+
+/* The change of key in set, or NULL. */
+static const change_t *change_find(const change_set_t *set, const uint8_t *key, size_t len)
+{
+    const uint8_t *d = (const uint8_t *)set->data.data;
+    size_t lo = 0, hi = set->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const change_t *c = &set->changes[mid];
+        int cmp = key_cmp(d + c->key_off, c->key_len, key, len);
+        if (!cmp) return c;
+        if (cmp < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+/* An incremental export's data file: per key changed in the window, one
+ *   {"Metadata":{"WriteTimestampMicros":{"N":"<its last change>"}},
+ *    "Keys":{...},"NewImage":{...},"OldImage":{...}}
+ * NewImage: the item at the window's end (absent: deleted); OldImage (with
+ * NEW_AND_OLD_IMAGES): the item at its start (absent: new), from the
+ * changes before the window or else the base.  An item both made and gone
+ * inside the window is no line. */
+static bool write_changes(job_t *j, const char *path, uint64_t *items, uint64_t *bytes)
+{
+    FILE *f = backup_items_open(j->base);
+    gzFile gz = f ? gzopen(path, "wb") : NULL;
+    if (!gz) {
+        if (f) fclose(f);
+        return false;
+    }
+    buf_t rec, line;
+    buf_init(&rec);
+    buf_init(&line);
+    arena_t *a = arena_new(0);
+    MDB_val k, v;
+    int got = backup_items_next(f, &rec, &k, &v);
+    bool ok = got >= 0;
+    const uint8_t *wd = (const uint8_t *)j->window.data.data;
+    const uint8_t *bd = (const uint8_t *)j->before.data.data;
+    for (size_t i = 0; ok && i < j->window.count; i++) {
+        const change_t *w = &j->window.changes[i];
+        const uint8_t *key = wd + w->key_off;
+        while (got == 1 && key_cmp(k.mv_data, k.mv_size, key, w->key_len) < 0)
+            got = backup_items_next(f, &rec, &k, &v);
+        if (got < 0) {
+            ok = false;
+            break;
+        }
+        const void *old = NULL;
+        size_t old_len = 0;
+        const change_t *b = change_find(&j->before, key, w->key_len);
+        if (b) {
+            old = b->val_len ? bd + b->val_off : NULL, old_len = b->val_len;
+        } else if (got == 1 && key_cmp(k.mv_data, k.mv_size, key, w->key_len) == 0) {
+            old = v.mv_data, old_len = v.mv_size;
+        }
+        if (!old && !w->val_len) continue;
+        arena_reset(a);
+        value_t new_item, old_item;
+        size_t new_size = 0, old_size = 0;
+        if (w->val_len && !value_item_decode(a, wd + w->val_off, w->val_len, &new_item, &new_size))
+            ok = false;
+        if (old && !value_item_decode(a, old, old_len, &old_item, &old_size)) ok = false;
+        if (!ok) break;
+        const value_t *keys = changelog_keys(a, j->table->keys.hash, j->table->keys.range,
+                                             w->val_len ? &new_item : &old_item);
+        line.len = 0;
+        buf_printf(&line, "{\"Metadata\":{\"WriteTimestampMicros\":{\"N\":\"%lld000\"}},\"Keys\":",
+                   (long long)w->time_ms);
+        value_map_write_json(&line, keys);
+        if (w->val_len) {
+            buf_append_str(&line, ",\"NewImage\":");
+            value_map_write_json(&line, &new_item);
+        }
+        if (old && !j->x->new_image_only) {
+            buf_append_str(&line, ",\"OldImage\":");
+            value_map_write_json(&line, &old_item);
+        }
+        buf_append_str(&line, "}\n");
+        ++*items;
+        *bytes += w->val_len ? new_size : old_size;
+        ok = gzwrite(gz, line.data, (unsigned)line.len) == (int)line.len;
     }
     ok &= gzclose(gz) == Z_OK;
     fclose(f);
@@ -506,7 +630,14 @@ static const char *write_export(job_t *j)
     char *started = join(j->dir, "_started"), *data_dir = join(j->dir, "data");
     bool ok = write_file(started, "", 0) && make_dirs(data_dir);
     free(started);
-    if (!ok || collect_changes(j)) {
+    if (ok) {
+        if (x->incremental)
+            ok = !collect_changes(j, INT64_MIN, x->from_ms - 1, &j->before) &&
+                 !collect_changes(j, x->from_ms, x->to_ms - 1, &j->window);
+        else
+            ok = !collect_changes(j, INT64_MIN, x->export_ms, &j->before);
+    }
+    if (!ok) {
         free(data_dir);
         return "The table's data could not be read";
     }
@@ -518,7 +649,9 @@ static const char *write_export(job_t *j)
     free(data_dir);
     uint64_t items = 0, bytes = 0;
     char hex[33], b64[32];
-    ok = write_data(j, data_path, &items, &bytes) && file_md5(data_path, hex, b64);
+    ok = (x->incremental ? write_changes(j, data_path, &items, &bytes)
+                         : write_data(j, data_path, &items, &bytes)) &&
+         file_md5(data_path, hex, b64);
     free(data_path);
     if (!ok) return "The data file could not be written";
     buf_t files, summary;
@@ -561,8 +694,18 @@ static const char *write_export(job_t *j)
     free(files_key);
     buf_printf(&summary,
                ",\"billedSizeBytes\":%llu,\"itemCount\":%llu,"
-               "\"outputFormat\":\"DYNAMODB_JSON\"}\n",
+               "\"outputFormat\":\"DYNAMODB_JSON\"",
                (unsigned long long)bytes, (unsigned long long)items);
+    if (x->incremental) {
+        char t_from[32], t_to[32];
+        clock_format_iso(t_from, x->from_ms);
+        clock_format_iso(t_to, x->to_ms);
+        buf_printf(&summary,
+                   ",\"exportType\":\"INCREMENTAL_EXPORT\",\"outputView\":\"%s\","
+                   "\"exportFromTime\":\"%s\",\"exportToTime\":\"%s\"",
+                   x->new_image_only ? "NEW_IMAGE" : "NEW_AND_OLD_IMAGES", t_from, t_to);
+    }
+    buf_append_str(&summary, "}\n");
     char *paths[4] = {join(j->dir, "manifest-files.json"), join(j->dir, "manifest-files.checksum"),
                       join(j->dir, "manifest-summary.json"),
                       join(j->dir, "manifest-summary.checksum")};
@@ -606,8 +749,8 @@ static void *export_main(void *arg)
     backup_restore_end(j->base);
     backup_release(j->base);
     catalog_release(j->table);
-    buf_free(&j->data);
-    free(j->changes);
+    change_set_free(&j->before);
+    change_set_free(&j->window);
     free(j->dir);
     free(j->key_prefix);
     free(j);
@@ -679,6 +822,10 @@ ddb_error_t *export_start(arena_t *a, table_t *t, const export_request_t *r, buf
     x->kms_key = dup_or_null(r->kms_key);
     x->token = dup_or_null(r->token);
     x->export_ms = r->time_ms;
+    x->incremental = r->incremental;
+    x->new_image_only = r->new_image_only;
+    x->from_ms = r->from_ms;
+    x->to_ms = r->to_ms;
     x->status = EXPORT_IN_PROGRESS;
     job_t *j = calloc(1, sizeof *j);
     if (!j) abort();
@@ -688,7 +835,8 @@ ddb_error_t *export_start(arena_t *a, table_t *t, const export_request_t *r, buf
     j->base = base;
     j->log = t->pitr_log;
     j->log_seq = r->log_seq;
-    buf_init(&j->data);
+    buf_init(&j->before.data);
+    buf_init(&j->window.data);
     buf_t path;
     buf_init(&path);
     buf_printf(&path, "%s/%s", store.root, x->bucket);
@@ -749,8 +897,8 @@ void export_list(buf_t *out, const char *table_arn, size_t max, const char *next
         }
         buf_append_str(out, n++ ? ",{\"ExportArn\":" : "{\"ExportArn\":");
         json_write_string(out, x->arn, strlen(x->arn));
-        buf_printf(out, ",\"ExportStatus\":\"%s\",\"ExportType\":\"FULL_EXPORT\"}",
-                   status_names[x->status]);
+        buf_printf(out, ",\"ExportStatus\":\"%s\",\"ExportType\":\"%s\"}",
+                   status_names[x->status], x->incremental ? "INCREMENTAL_EXPORT" : "FULL_EXPORT");
         last = x;
     }
     buf_putc(out, ']');

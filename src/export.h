@@ -13,7 +13,11 @@
  *     manifest-*.checksum        the hex MD5 of each manifest
  * A full export at time T holds the table as a point-in-time restore to T
  * would (pitr.h): the newest base at or before T, merged in key order with
- * the change-log records after it committed at or before T.  A thread
+ * the change-log records after it committed at or before T.  An
+ * incremental export of [F, T) holds one line per item changed in it
+ * (write_changes in export.c): its keys, its image at T (NewImage, absent
+ * when deleted) and at F (OldImage, NEW_AND_OLD_IMAGES only), the latter
+ * from the base at F and the records after it before F.  A thread
  * writes the files; the export is IN_PROGRESS until then, COMPLETED or
  * FAILED after.  Each export's description is kept in
  * <data-dir>/exports/<ExportId>.json, so DescribeExport and ListExports
@@ -36,6 +40,10 @@ typedef struct {
     int64_t time_ms;                                             /* the instant exported */
     uint64_t log_seq; /* the base's position in the table's change log */
     const char *base; /* the base snapshot's ARN */
+    /* INCREMENTAL_EXPORT: the changes committed in [from_ms, to_ms), the base
+     * and log_seq those of the table at from_ms - 1 */
+    bool incremental, new_image_only;
+    int64_t from_ms, to_ms;
 } export_request_t;
 
 /* Load the exports recorded under data_dir; files go under root. */

@@ -31,6 +31,8 @@ static struct {
     MDB_txn *read_slot;     /* the housekeeping thread's */
 } pitr = {.interval_s = 3600, .day_s = 86400, .lock = PTHREAD_MUTEX_INITIALIZER};
 
+int64_t pitr_day_ms(void) { return (int64_t)(pitr.day_s * 1000.0); }
+
 void pitr_configure(double snapshot_interval_s, double day_s)
 {
     pitr.interval_s = snapshot_interval_s;

@@ -42,6 +42,9 @@
 #define PITR_DAYS_MAX 35
 
 void pitr_configure(double snapshot_interval_s, double day_s);
+/* The length of a day (ms): 86400000 but in tests.  The periods of
+ * incremental exports (15 minutes to a day) scale with it. */
+int64_t pitr_day_ms(void);
 
 /* A fresh change-log id for a table's first enabling (apart from the ids
  * of streams). */

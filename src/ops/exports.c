@@ -18,6 +18,8 @@ static const constraint_enum_t ENUM_SSE_ALGORITHM = {(const char *const[]){"AES2
                                                      "AES256, KMS"};
 static const constraint_enum_t ENUM_EXPORT_FORMAT = {
     (const char *const[]){"DYNAMODB_JSON", "ION", NULL}, "DYNAMODB_JSON, ION"};
+static const constraint_enum_t ENUM_EXPORT_VIEW_TYPE = {
+    (const char *const[]){"NEW_IMAGE", "NEW_AND_OLD_IMAGES", NULL}, "NEW_IMAGE, NEW_AND_OLD_IMAGES"};
 static const constraint_enum_t ENUM_EXPORT_TYPE = {
     (const char *const[]){"FULL_EXPORT", "INCREMENTAL_EXPORT", NULL},
     "FULL_EXPORT, INCREMENTAL_EXPORT"};
@@ -26,9 +28,12 @@ static const constraint_enum_t ENUM_EXPORT_TYPE = {
 
 typedef struct {
     export_request_t r;
-    const char *table_arn, *format, *type;
+    const char *table_arn, *format, *type, *view;
     bool has_time;
     int64_t time_ms;
+    const json_value_t *spec; /* IncrementalExportSpecification */
+    bool has_from, has_to;
+    int64_t from_ms, to_ms;
 } export_call_t;
 
 static ddb_error_t *read_export_request(arena_t *a, const json_value_t *req, export_call_t *x)
@@ -45,6 +50,9 @@ static ddb_error_t *read_export_request(arena_t *a, const json_value_t *req, exp
     if (!e) wire_string(a, req, "ClientToken", &x->r.token, &token_len, &e);
     if (!e) wire_string(a, req, "ExportFormat", &x->format, NULL, &e);
     if (!e) wire_string(a, req, "ExportType", &x->type, NULL, &e);
+    x->spec = wire_member(req, "IncrementalExportSpecification");
+    if (x->spec && x->spec->type != JSON_OBJECT) x->spec = NULL;
+    if (!e && x->spec) wire_string(a, x->spec, "ExportViewType", &x->view, NULL, &e);
     if (e) return e;
     constraint_list_t cl;
     constraint_list_init(&cl, a);
@@ -57,10 +65,51 @@ static ddb_error_t *read_export_request(arena_t *a, const json_value_t *req, exp
     constraint_enum(&cl, x->r.sse, &ENUM_SSE_ALGORITHM, "s3SseAlgorithm");
     constraint_enum(&cl, x->format, &ENUM_EXPORT_FORMAT, "exportFormat");
     constraint_enum(&cl, x->type, &ENUM_EXPORT_TYPE, "exportType");
+    constraint_enum(&cl, x->view, &ENUM_EXPORT_VIEW_TYPE, "incrementalExportSpecification.exportViewType");
     if ((e = constraint_list_finish(&cl))) return e;
     const json_value_t *t = wire_member(req, "ExportTime");
     if ((x->has_time = t && t->type == JSON_NUMBER))
         x->time_ms = (int64_t)(strtod(t->u.str.ptr, NULL) * 1000.0);
+    const json_value_t *from = x->spec ? wire_member(x->spec, "ExportFromTime") : NULL;
+    const json_value_t *to = x->spec ? wire_member(x->spec, "ExportToTime") : NULL;
+    if ((x->has_from = from && from->type == JSON_NUMBER))
+        x->from_ms = (int64_t)(strtod(from->u.str.ptr, NULL) * 1000.0);
+    if ((x->has_to = to && to->type == JSON_NUMBER))
+        x->to_ms = (int64_t)(strtod(to->u.str.ptr, NULL) * 1000.0);
+    return NULL;
+}
+
+/* ExportType and IncrementalExportSpecification together, as the service
+ * checks them. */
+static ddb_error_t *check_export_type(arena_t *a, export_call_t *x)
+{
+    bool incremental = x->type && strcmp(x->type, "INCREMENTAL_EXPORT") == 0;
+    if (x->spec && !x->type) return err_export_spec_needs_incremental(a);
+    if (x->spec && !incremental) return err_export_spec_with_full(a);
+    if (incremental && !x->spec) return err_export_incremental_needs_spec(a);
+    if (incremental && !x->has_from) return err_export_from_time_required(a);
+    x->r.incremental = incremental;
+    x->r.new_image_only = x->view && strcmp(x->view, "NEW_IMAGE") == 0;
+    return NULL;
+}
+
+/* An incremental export's period: from at or after the window's start, to
+ * (default: now) not in the future, 15 minutes to a day apart (scaled
+ * with the day, pitr.h); its base is the table's just before from. */
+static ddb_error_t *plan_incremental(arena_t *a, table_t *t, export_call_t *x)
+{
+    int64_t now = clock_now_ms(), earliest = 0, latest = 0, day = pitr_day_ms();
+    pitr_window(t, now, &earliest, &latest);
+    x->r.from_ms = x->from_ms;
+    x->r.to_ms = x->has_to ? x->to_ms : now;
+    if (x->r.from_ms < earliest) return err_export_from_before_start(a, earliest);
+    if (x->r.to_ms > now) return err_export_to_after_now(a, now);
+    if (x->r.to_ms - x->r.from_ms < day / 96) return err_export_period_short(a);
+    if (x->r.to_ms - x->r.from_ms > day) return err_export_period_long(a);
+    int64_t before = x->r.from_ms - 1 < earliest ? earliest : x->r.from_ms - 1;
+    if (!pitr_base_for(a, t, before, &x->r.base, &x->r.log_seq))
+        return err_export_from_before_start(a, earliest);
+    x->r.time_ms = x->r.to_ms;
     return NULL;
 }
 
@@ -80,16 +129,22 @@ api_result_t op_export_table_to_point_in_time(api_call_t *call, const json_value
     arena_t *a = call->arena;
     export_call_t x;
     ddb_error_t *e = read_export_request(a, req, &x);
-    static const char *const later[] = {"IncrementalExportSpecification", NULL};
-    if (!e) e = op_unsupported(call, req, later);
     if (!e && x.format && strcmp(x.format, "ION") == 0)
         e = err_unsupported_member(a, "ExportFormat ION");
-    if (!e && x.type && strcmp(x.type, "INCREMENTAL_EXPORT") == 0)
-        e = err_unsupported_member(a, "ExportType INCREMENTAL_EXPORT");
+    if (!e) e = check_export_type(a, &x);
     table_t *t = NULL;
     if (!e) e = export_table(a, x.table_arn, &t);
     if (e) return op_reply_error(call, e);
-    if (!t->pitr_enabled) e = err_pitr_unavailable(a, t->name);
+    /* an incremental export of a table without PITR: its period is outside */
+    if (!t->pitr_enabled && x.r.incremental)
+        e = err_export_from_before_start(a, (int64_t)(t->created * 1000.0));
+    else if (!t->pitr_enabled)
+        e = err_pitr_unavailable(a, t->name);
+    if (!e && x.r.incremental) {
+        if (!(e = plan_incremental(a, t, &x))) e = export_start(a, t, &x.r, call->out);
+        catalog_release(t);
+        return e ? op_reply_error(call, e) : op_reply_ok(call);
+    }
     int64_t earliest = 0, latest = 0;
     if (!e && !pitr_instant(t, clock_now_ms(), x.has_time, x.time_ms, &x.r.time_ms, &earliest,
                             &latest))
