@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "backup.h"
 #include "catalog.h"
+#include "cluster.h"
 #include "index.h"
 #include "janitor.h"
 #include "log.h"
@@ -131,6 +132,10 @@ api_result_t api_dispatch(api_call_t *call)
     e = auth_authorize(a, call->identity, op->target + op->name_at, op->target_len - op->name_at,
                        req);
     if (e) return op_reply_error(call, e);
+    api_result_t forwarded;
+    if (cluster_on && cluster_forward(call, op->target + op->name_at, op->target_len - op->name_at,
+                                      req, &forwarded))
+        return forwarded;
     return op->handler(call, req);
 }
 
@@ -178,6 +183,9 @@ int api_open(const api_config_t *cfg)
         return -1;
     }
     resume_backfills();
+    cluster_config_t cluster = {cfg->cluster_node_id, cfg->cluster_members, cfg->data_dir,
+                                cfg->endpoint};
+    if (cluster_open(&cluster) != 0) return -1;
     endpoints_configure(cfg->endpoint);
     ttl_configure(cfg->ttl_cooldown_s, cfg->ttl_delay_s);
     /* housekeeping often enough for the shortest of its periods */
@@ -193,6 +201,7 @@ void api_close(void)
 {
     janitor_stop();
     backup_store_close();
+    cluster_close();
     storage_close();
     streams_shutdown();
     catalog_shutdown();

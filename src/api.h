@@ -81,6 +81,8 @@ typedef struct {
     /* "host:port" this server listens on (DescribeEndpoints) */
     const char *endpoint;
     size_t storage_map_size; /* bytes of data at most (storage.h) */
+    /* cluster mode (cluster.h): --node-id and --cluster, both NULL alone */
+    const char *cluster_node_id, *cluster_members;
 } api_config_t;
 
 /* Open storage and start the writer.  Returns 0, or -1 after logging why. */
