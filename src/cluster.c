@@ -611,7 +611,6 @@ static int raft_setup(void)
     raft_set_election_timeout(&cl.raft, ELECTION_TIMEOUT_MS);
     raft_set_heartbeat_timeout(&cl.raft, HEARTBEAT_MS);
     raft_set_snapshot_threshold(&cl.raft, UINT_MAX);
-    raft_set_pre_vote(&cl.raft, true);
     raft_uv_set_connect_retry_delay(&cl.io, 100);
     if ((rv = raft_start(&cl.raft))) {
         log_error("cluster: cannot start Raft: %s (%s)", raft_strerror(rv), raft_errmsg(&cl.raft));
