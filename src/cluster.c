@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <raft.h>
 #include <raft/uv.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ static struct {
     struct raft_io io;
     struct raft_fsm fsm;
     struct raft raft;
-    struct raft_apply request, hello_request;
+    struct raft_apply hello_request;
     raft_term hello_term; /* the term whose hello was proposed */
     bool hello_inflight, closing;
     raft_id known_leader; /* logged when it changes */
@@ -251,6 +252,14 @@ static int writer_commit(MDB_txn *txn)
     changeset_record_stop();
     if (cl.recording.len == 0) return mdb_txn_commit(txn); /* nothing changed */
     pthread_mutex_lock(&cl.mutex);
+    if (!cl.ready) {
+        /* Leadership went while the batch ran; the Raft thread may be
+         * waiting for this transaction's end to apply the new leader's
+         * entries: end it now, without asking it anything. */
+        pthread_mutex_unlock(&cl.mutex);
+        mdb_txn_abort(txn);
+        return CLUSTER_UNAVAILABLE;
+    }
     cl.entry = entry_new(ENTRY_CHANGES, ++cl.seq, cl.recording.data, cl.recording.len);
     cl.state = P_QUEUED;
     pthread_mutex_unlock(&cl.mutex);
@@ -405,6 +414,18 @@ static void replay(raft_index index, const uint8_t *data, size_t len)
     pthread_mutex_unlock(&cl.mutex);
 }
 
+/* Another node's entry is applied here (mutex held): this node does not
+ * lead (after its hello, a leader's log holds only its own entries).  Its
+ * writer's proposal, if any, fails now: the replay that follows waits for
+ * the writer's transaction to end, which must not wait for this thread. */
+static void no_longer_leading(void)
+{
+    cl.ready = false;
+    if (cl.state == P_QUEUED) raft_free(cl.entry.base);
+    if (cl.state == P_QUEUED || cl.state == P_PROPOSED) cl.state = P_FAILED;
+    pthread_cond_broadcast(&cl.cond);
+}
+
 static void hello_apply(raft_id origin, raft_term term, const uint8_t *addr, size_t len)
 {
     member_t *m = member_find(origin);
@@ -413,6 +434,7 @@ static void hello_apply(raft_id origin, raft_term term, const uint8_t *addr, siz
         memcpy(m->api, addr, len);
         m->api[len] = 0;
     }
+    if (origin != cl.id) no_longer_leading();
     /* Every entry before this one is applied: this node's writes may run. */
     if (origin == cl.id && term == cl.raft.current_term && raft_state(&cl.raft) == RAFT_LEADER) {
         cl.ready = true;
@@ -449,6 +471,7 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
         return 0;
     }
     bool done = index <= cl.applied; /* replayed by Raft after a restart */
+    if (!done) no_longer_leading();
     pthread_mutex_unlock(&cl.mutex);
     if (!done) replay(index, e + ENTRY_HEADER, len);
     return 0;
@@ -465,11 +488,15 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf) { return R
 
 /* --- the Raft thread ---------------------------------------------------------- */
 
+/* Raft is done with a proposal (one request object each: Raft may still
+ * hold an old one when the next is made). */
 static void apply_done(struct raft_apply *req, int status, void *result)
 {
-    if (!status) return; /* fsm_apply took it */
+    uint64_t seq = (uint64_t)(uintptr_t)req->data;
+    free(req);
+    if (!status) return; /* committed: fsm_apply took it */
     pthread_mutex_lock(&cl.mutex);
-    if (cl.state == P_PROPOSED || cl.state == P_QUEUED) {
+    if (seq == cl.seq && (cl.state == P_PROPOSED || cl.state == P_QUEUED)) {
         cl.state = P_FAILED;
         pthread_cond_broadcast(&cl.cond);
     }
@@ -485,14 +512,19 @@ static void propose(void)
     }
     bool can = cl.ready && !cl.stopping && raft_state(&cl.raft) == RAFT_LEADER;
     struct raft_buffer entry = cl.entry;
+    struct raft_apply *req = malloc(sizeof *req);
+    if (!req) abort();
+    req->data = (void *)(uintptr_t)cl.seq;
     pthread_mutex_unlock(&cl.mutex);
-    int rv = can ? raft_apply(&cl.raft, &cl.request, &entry, 1, apply_done) : RAFT_NOTLEADER;
+    /* fsm_apply runs on this thread only: the state stays QUEUED meanwhile */
+    int rv = can ? raft_apply(&cl.raft, req, &entry, 1, apply_done) : RAFT_NOTLEADER;
     pthread_mutex_lock(&cl.mutex);
     if (rv) {
+        free(req);
         raft_free(entry.base);
-        if (cl.state == P_QUEUED) cl.state = P_FAILED;
+        cl.state = P_FAILED;
     } else if (cl.state == P_QUEUED) {
-        cl.index = cl.request.index;
+        cl.index = req->index;
         cl.state = P_PROPOSED;
     }
     pthread_cond_broadcast(&cl.cond);
