@@ -315,3 +315,73 @@ def test_clean_shutdown(cluster):
     cluster.clients[cluster.followers(leader)[0]].put_item(TableName=TABLE,
                                                            Item={"k": {"S": "x"}})
     cluster.finish()
+
+
+def test_indexes_and_table_changes_replicate(cluster):
+    """Index entries, an index added later (its backfill runs on the
+    leader) and a table setting change reach every node's own copy."""
+    leader = cluster.leader()
+    fc = cluster.clients[cluster.followers(leader)[0]]
+    fc.create_table(
+        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{"IndexName": "byG", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}])
+    for n in range(5):
+        fc.put_item(TableName=TABLE, Item={"k": {"S": "i%d" % n}, "g": {"S": "G"},
+                                           "h": {"S": "H%d" % (n % 2)}})
+    fc.update_table(TableName=TABLE,
+                    AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "S"}],
+                    GlobalSecondaryIndexUpdates=[{"Create": {
+                        "IndexName": "byH", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                        "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}]}}])
+    fc.tag_resource(ResourceArn=fc.describe_table(TableName=TABLE)["Table"]["TableArn"],
+                    Tags=[{"Key": "team", "Value": "blue"}])
+
+    def query(c, index, attr, value):
+        out = c.query(TableName=TABLE, IndexName=index, KeyConditionExpression="#a = :v",
+                      ExpressionAttributeNames={"#a": attr},
+                      ExpressionAttributeValues={":v": {"S": value}})
+        return sorted(it["k"]["S"] for it in out["Items"])
+
+    for i in cluster.ids:
+        c = cluster.clients[i]
+        assert eventually(lambda: query(c, "byG", "g", "G") == ["i%d" % n for n in range(5)])
+
+        def by_h_active():
+            t = c.describe_table(TableName=TABLE)["Table"]
+            return any(x["IndexName"] == "byH" and x["IndexStatus"] == "ACTIVE"
+                       for x in t.get("GlobalSecondaryIndexes", []))
+        assert eventually(by_h_active), "node %d: byH not ACTIVE" % i
+        assert query(c, "byH", "h", "H1") == ["i1", "i3"]
+        arn = c.describe_table(TableName=TABLE)["Table"]["TableArn"]
+        assert eventually(lambda: c.list_tags_of_resource(ResourceArn=arn)["Tags"] ==
+                          [{"Key": "team", "Value": "blue"}])
+
+
+def test_minority_never_acknowledges_a_write(cluster):
+    leader = cluster.leader()
+    create_table(cluster.clients[leader])
+    follower = cluster.followers(leader)[0]
+    assert eventually(lambda: TABLE in cluster.clients[follower].list_tables()["TableNames"])
+    cluster.nodes[leader].kill()
+    others = [i for i in cluster.followers(leader) if i != follower]
+    for i in others:
+        cluster.nodes[i].kill()
+    # alone, the follower can neither elect itself nor reach a leader
+    c = cluster.clients[follower]
+    for n in range(3):
+        t0 = time.monotonic()
+        with pytest.raises(ClientError) as e:
+            c.put_item(TableName=TABLE, Item={"k": {"S": "lost-%d" % n}})
+        assert time.monotonic() - t0 < 5.0
+        assert e.value.response["Error"]["Code"] == "InternalServerError"
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        with pytest.raises(ClientError) as e:  # nor a strongly consistent read
+            item(c, "lost-%d" % n, consistent=True)
+        assert e.value.response["Error"]["Code"] == "InternalServerError"
+    # eventually consistent reads go on from its own copy
+    assert item(c, "lost-0") is None
+    assert c.describe_table(TableName=TABLE)["Table"]["TableName"] == TABLE
