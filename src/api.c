@@ -134,7 +134,7 @@ api_result_t api_dispatch(api_call_t *call)
     if (e) return op_reply_error(call, e);
     api_result_t forwarded;
     if (cluster_on && cluster_forward(call, op->target + op->name_at, op->target_len - op->name_at,
-                                      req, &forwarded))
+                                      req, op->handler, &forwarded))
         return forwarded;
     return op->handler(call, req);
 }

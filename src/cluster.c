@@ -99,6 +99,10 @@ static struct {
     struct raft_buffer entry;
     raft_index index;
     raft_index applied; /* the last entry whose changes LMDB holds */
+    /* leadership confirmations (strong reads on the leader): tickets
+     * asked, and the highest one a barrier confirmed or failed */
+    uint64_t confirm_asked, confirm_done, confirm_failed;
+    bool barrier_inflight; /* Raft thread */
 
     /* writer thread */
     buf_t recording;
@@ -580,6 +584,62 @@ static void on_tick(uv_timer_t *t)
     if (leading && !cl.hello_inflight && cl.hello_term != cl.raft.current_term) hello_propose();
 }
 
+static void barrier_kick(void);
+
+static void barrier_done(struct raft_barrier *req, int status)
+{
+    uint64_t upto = (uint64_t)(uintptr_t)req->data;
+    free(req);
+    cl.barrier_inflight = false;
+    pthread_mutex_lock(&cl.mutex);
+    if (status) cl.confirm_failed = upto;
+    else cl.confirm_done = upto;
+    pthread_cond_broadcast(&cl.cond);
+    pthread_mutex_unlock(&cl.mutex);
+    barrier_kick();
+}
+
+/* One barrier for every confirmation asked so far (Raft thread): when it
+ * is applied, this node led after they were asked, and every write
+ * acknowledged before them is applied here. */
+static void barrier_kick(void)
+{
+    if (cl.barrier_inflight || cl.closing) return;
+    pthread_mutex_lock(&cl.mutex);
+    uint64_t upto = cl.confirm_asked;
+    bool wanted = upto > cl.confirm_done && upto > cl.confirm_failed;
+    pthread_mutex_unlock(&cl.mutex);
+    if (!wanted) return;
+    struct raft_barrier *req = malloc(sizeof *req);
+    if (!req) abort();
+    req->data = (void *)(uintptr_t)upto;
+    if (raft_barrier(&cl.raft, req, barrier_done) != 0) {
+        free(req);
+        pthread_mutex_lock(&cl.mutex);
+        cl.confirm_failed = upto;
+        pthread_cond_broadcast(&cl.cond);
+        pthread_mutex_unlock(&cl.mutex);
+        return;
+    }
+    cl.barrier_inflight = true;
+}
+
+static int leadership_confirm(unsigned wait_ms)
+{
+    struct timespec until;
+    deadline_after(&until, wait_ms);
+    pthread_mutex_lock(&cl.mutex);
+    uint64_t ticket = ++cl.confirm_asked;
+    pthread_mutex_unlock(&cl.mutex);
+    uv_async_send(&cl.wake);
+    pthread_mutex_lock(&cl.mutex);
+    while (cl.confirm_done < ticket && cl.confirm_failed < ticket && !cl.stopping)
+        if (pthread_cond_timedwait(&cl.cond, &cl.mutex, &until) == ETIMEDOUT) break;
+    int rc = cl.confirm_done >= ticket ? 0 : -1;
+    pthread_mutex_unlock(&cl.mutex);
+    return rc;
+}
+
 static void on_wake(uv_async_t *a)
 {
     pthread_mutex_lock(&cl.mutex);
@@ -593,7 +653,10 @@ static void on_wake(uv_async_t *a)
         raft_close(&cl.raft, raft_closed);
         return;
     }
-    if (!cl.closing) propose();
+    if (!cl.closing) {
+        propose();
+        barrier_kick();
+    }
 }
 
 static void *raft_main(void *arg)
@@ -754,13 +817,27 @@ static bool forwarded(const http_request_t *r)
     return false;
 }
 
+/* Reads that need the leader: run here once it confirmed it leads. */
+static bool strong_read(const char *op, size_t len)
+{
+    for (size_t i = 0; i < sizeof maybe_local_operations / sizeof *maybe_local_operations; i++)
+        if (op_is(op, len, maybe_local_operations[i])) return true;
+    return op_is(op, len, "TransactGetItems");
+}
+
 bool cluster_forward(api_call_t *call, const char *op, size_t op_len, const json_value_t *req,
-                     api_result_t *result)
+                     cluster_handler_t handler, api_result_t *result)
 {
     pthread_mutex_lock(&cl.mutex);
     bool leading = cl.leading;
     pthread_mutex_unlock(&cl.mutex);
-    if (leading || !call->request || !needs_leader(op, op_len, req)) return false;
+    if (!call->request || !needs_leader(op, op_len, req)) return false;
+    if (leading) {
+        if (!strong_read(op, op_len)) return false; /* writes: the writer's gate */
+        cluster_forward_confirmed(call, handler, req);
+        *result = API_PENDING;
+        return true;
+    }
     if (forwarded(call->request)) {
         /* sent here as to the leader, which this node no longer is: the
          * sender's view is stale; never passed on again */
@@ -810,7 +887,7 @@ int cluster_open(const cluster_config_t *cfg)
     cluster_on = true;
     log_info("cluster: node %llu of %zu, cluster address %s, log in %s, applied up to %llu",
              cl.id, cl.nmembers, member_find(cl.id)->address, cl.dir, cl.applied);
-    return cluster_forward_start(leader_api);
+    return cluster_forward_start(leader_api, leadership_confirm);
 }
 
 void cluster_close(void)

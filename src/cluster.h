@@ -26,6 +26,9 @@
  *    API address); when that is applied every earlier entry is, and the
  *    writer may start (until then writes wait up to a second, then 500).
  *    Followers learn from it where to forward.
+ * Strongly consistent reads on the leader wait for a Raft barrier (one for
+ * all the reads asked meanwhile), so a deposed leader never answers one
+ * with a stale item.
  * Requests that must run on the leader (writes, strongly consistent reads,
  * transactions) reaching a follower are forwarded as they came (headers and
  * signature untouched) to the leader's API port by a few forwarding threads,
@@ -38,6 +41,7 @@
 #include <stddef.h>
 
 #include "api.h"
+#include "cluster_forward.h"
 #include "json.h"
 
 typedef struct {
@@ -59,12 +63,14 @@ int cluster_open(const cluster_config_t *cfg);
 /* Stop forwarding and the Raft thread (before storage closes). */
 void cluster_close(void);
 
-/* A call this node cannot serve itself (op names the operation): when it
- * needs the leader (a write, a strongly consistent read, a transaction)
- * and this node does not lead, it is forwarded (*result API_PENDING), or
- * answered with a 500 when it was itself forwarded here (API_DONE), and
- * true is returned.  False: serve it here.  Only when cluster_on. */
+/* A call that needs the leader (op names the operation; handler runs it):
+ * a write, a strongly consistent read, a transaction.  On a node that does
+ * not lead it is forwarded (*result API_PENDING), or answered with a 500
+ * when it was itself forwarded here (API_DONE).  On the leader a strongly
+ * consistent read runs once a Raft barrier confirmed the leadership
+ * (API_PENDING; a deposed leader answers 500, never a stale item).  True
+ * then; false: serve it as usual.  Only when cluster_on. */
 bool cluster_forward(api_call_t *call, const char *op, size_t op_len, const json_value_t *req,
-                     api_result_t *result);
+                     cluster_handler_t handler, api_result_t *result);
 
 #endif

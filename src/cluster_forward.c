@@ -1,6 +1,7 @@
 /* cluster_forward: forwarding calls to the leader; see cluster_forward.h. */
 #include "cluster_forward.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -17,6 +18,7 @@
 #include "errors.h"
 #include "http_body.h"
 #include "log.h"
+#include "storage.h"
 
 #define FORWARD_THREADS 4
 #define LEADER_WAIT_MS 1000
@@ -24,13 +26,18 @@
 
 typedef struct job {
     api_call_t *call;
-    const char *request;
+    const char *request; /* to forward; NULL: run handler here */
     size_t len;
+    cluster_handler_t handler;
+    const json_value_t *req;
     struct job *next;
 } job_t;
 
+#define CONFIRM_WAIT_MS 2000
+
 static struct {
     cluster_leader_fn leader;
+    cluster_confirm_fn confirm;
     pthread_t threads[FORWARD_THREADS];
     size_t nthreads;
     pthread_mutex_t mutex;
@@ -190,9 +197,26 @@ static bool forward_one(link_t *l, job_t *j)
     return false;
 }
 
+/* A strongly consistent read on the leader, once it confirmed it leads. */
+static void run_confirmed(api_thread_t *ctx, job_t *j)
+{
+    api_call_t *call = j->call;
+    if (fw.confirm(CONFIRM_WAIT_MS) != 0) {
+        reply_internal(call);
+        return;
+    }
+    api_thread_t *own = call->thread;
+    call->thread = ctx;
+    api_result_t r = j->handler(call, j->req);
+    call->thread = own;
+    (void)r;
+    assert(r == API_DONE); /* reads complete at once */
+}
+
 static void *forward_main(void *arg)
 {
     link_t l = {.fd = -1};
+    api_thread_t ctx = {0};
     buf_init(&l.in);
     pthread_mutex_lock(&fw.mutex);
     for (;;) {
@@ -202,7 +226,9 @@ static void *forward_main(void *arg)
         fw.head = j->next;
         if (!fw.head) fw.tail = NULL;
         pthread_mutex_unlock(&fw.mutex);
-        if (!forward_one(&l, j)) {
+        if (!j->request) {
+            run_confirmed(&ctx, j);
+        } else if (!forward_one(&l, j)) {
             link_close(&l);
             reply_internal(j->call);
         }
@@ -214,12 +240,14 @@ static void *forward_main(void *arg)
     pthread_mutex_unlock(&fw.mutex);
     link_close(&l);
     buf_free(&l.in);
+    storage_read_slot_free(&ctx.read_txn);
     return NULL;
 }
 
-int cluster_forward_start(cluster_leader_fn leader)
+int cluster_forward_start(cluster_leader_fn leader, cluster_confirm_fn confirm)
 {
     fw.leader = leader;
+    fw.confirm = confirm;
     fw.stopping = false;
     for (; fw.nthreads < FORWARD_THREADS; fw.nthreads++)
         if (pthread_create(&fw.threads[fw.nthreads], NULL, forward_main, NULL) != 0) {
@@ -239,15 +267,29 @@ void cluster_forward_stop(void)
     fw.nthreads = 0;
 }
 
-void cluster_forward_submit(api_call_t *call, const char *request, size_t len)
+static void job_queue(job_t *j)
 {
-    job_t *j = malloc(sizeof *j);
-    if (!j) abort();
-    *j = (job_t){call, request, len, NULL};
     pthread_mutex_lock(&fw.mutex);
     if (fw.tail) fw.tail->next = j;
     else fw.head = j;
     fw.tail = j;
     pthread_cond_signal(&fw.cond);
     pthread_mutex_unlock(&fw.mutex);
+}
+
+void cluster_forward_submit(api_call_t *call, const char *request, size_t len)
+{
+    job_t *j = malloc(sizeof *j);
+    if (!j) abort();
+    *j = (job_t){.call = call, .request = request, .len = len};
+    job_queue(j);
+}
+
+void cluster_forward_confirmed(api_call_t *call, cluster_handler_t handler,
+                               const json_value_t *req)
+{
+    job_t *j = malloc(sizeof *j);
+    if (!j) abort();
+    *j = (job_t){.call = call, .handler = handler, .req = req};
+    job_queue(j);
 }

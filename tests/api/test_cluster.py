@@ -29,13 +29,17 @@ CONVERGE_S = 10.0
 class Cluster:
     def __init__(self, tmp_path, n=3):
         self.ids = list(range(1, n + 1))
-        self.cluster_ports = {i: free_port() for i in self.ids}
+        ports = set()
+        while len(ports) < 2 * n:  # API and cluster ports, all distinct
+            ports.add(free_port())
+        ports = sorted(ports)
+        self.cluster_ports = {i: ports[n + i - 1] for i in self.ids}
         members = ",".join("%d=127.0.0.1:%d" % (i, self.cluster_ports[i]) for i in self.ids)
         self.nodes = {}
         for i in self.ids:
             data = tmp_path / ("node%d" % i)
             data.mkdir()
-            self.nodes[i] = Server(BIN, data_dir=str(data),
+            self.nodes[i] = Server(BIN, data_dir=str(data), port=ports[i - 1],
                                    extra_args=["--node-id", str(i), "--cluster", members])
         self.clients = {}
 
@@ -300,7 +304,7 @@ def test_killed_follower_restarts_and_catches_up(cluster):
     keys = ["before-%d" % n for n in range(1, 20)] + ["during-%d" % n for n in range(30)]
     assert_all_present(cluster, [follower], keys)
     fc = cluster.clients[follower]
-    assert item(fc, "before-0") is None
+    assert eventually(lambda: item(fc, "before-0") is None)
     assert eventually(lambda: fc.describe_table(TableName=TABLE)["Table"]["ItemCount"] == 49)
     # and it keeps following
     lc.put_item(TableName=TABLE, Item={"k": {"S": "after"}})
