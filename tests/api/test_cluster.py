@@ -389,3 +389,37 @@ def test_minority_never_acknowledges_a_write(cluster):
     # eventually consistent reads go on from its own copy
     assert item(c, "lost-0") is None
     assert c.describe_table(TableName=TABLE)["Table"]["TableName"] == TABLE
+
+
+def test_paused_leader_never_serves_a_stale_strong_read(cluster):
+    import signal
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    create_table(lc)
+    lc.put_item(TableName=TABLE, Item={"k": {"S": "x"}, "v": {"N": "1"}})
+    survivors = cluster.followers(leader)
+    cluster.nodes[leader].proc.send_signal(signal.SIGSTOP)
+    try:
+        new_leader = cluster.leader(among=survivors)
+        nc = cluster.clients[new_leader]
+        deadline = time.monotonic() + 10
+        while True:  # the new leader takes writes once its first entry is in
+            try:
+                nc.put_item(TableName=TABLE, Item={"k": {"S": "x"}, "v": {"N": "2"}})
+                break
+            except ClientError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+    finally:
+        cluster.nodes[leader].proc.send_signal(signal.SIGCONT)
+    # at once: the old leader still thinks it leads until it hears otherwise
+    old = make_client(cluster.nodes[leader].endpoint, read_timeout=10)
+    answers = []
+    for _ in range(20):
+        try:
+            answers.append(item(old, "x", consistent=True)["v"]["N"])
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "InternalServerError"
+            answers.append("500")
+    assert "1" not in answers, answers
+    assert answers[-1] == "2", answers
