@@ -34,6 +34,7 @@ local function request_head(op)
 end
 
 local put_head, get_head, update_head, query_head, bwrite_head, bget_head, transact_head
+local statement_head
 local payload_pool -- 144 random letters; each item takes a 72-letter window of it
 
 -- Called from each thread's init(): the threads must not share a random sequence.
@@ -47,6 +48,7 @@ function M.thread_init()
     bwrite_head = request_head("BatchWriteItem")
     bget_head = request_head("BatchGetItem")
     transact_head = request_head("TransactWriteItems")
+    statement_head = request_head("ExecuteStatement")
     local letters = {}
     for i = 1, 144 do letters[i] = string.char(97 + math.random(0, 25)) end
     payload_pool = table.concat(letters)
@@ -105,6 +107,37 @@ function M.query_request(forward, by_index)
         body = '{"TableName":"benchq","KeyConditionExpression":"pk = :p",'
             .. '"ExpressionAttributeValues":{":p":{"S":"p' .. part .. '"}},'
             .. '"ScanIndexForward":' .. (forward and "true" or "false") .. '}'
+    end
+    return query_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- The multi-attribute key table "benchmk": item n belongs to group n / 10, with sort value
+-- n % 10.  GSI bySingle keys the group as g (HASH) and sk (RANGE); GSI byMulti keys the same
+-- group as t (S), r (N), c (S) (HASH) and the sort value as d = sk / 5 (N), e = sk (N)
+-- (RANGE): both indexes hold the same ten items per partition in the same order.
+function M.multi_key_put_request(key)
+    local off = math.random(1, 73)
+    local part, s = math.floor(key / 10), key % 10
+    local body = '{"TableName":"benchmk","Item":{"pk":{"S":"m' .. key .. '"},"g":{"S":"g' .. part
+        .. '"},"sk":{"N":"' .. s .. '"},"t":{"S":"t' .. part .. '"},"r":{"N":"' .. (part % 1000)
+        .. '"},"c":{"S":"c' .. (part % 7) .. '"},"d":{"N":"' .. math.floor(s / 5)
+        .. '"},"e":{"N":"' .. s .. '"},"payload":{"S":"' .. payload_pool:sub(off, off + 71)
+        .. '"}}}'
+    return put_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- Query of one random group's ten items through byMulti (multi) or bySingle.
+function M.multi_key_query_request(multi)
+    local part = math.random(0, math.floor(M.items / 10) - 1)
+    local body
+    if multi then
+        body = '{"TableName":"benchmk","IndexName":"byMulti",'
+            .. '"KeyConditionExpression":"t = :t AND r = :r AND c = :c",'
+            .. '"ExpressionAttributeValues":{":t":{"S":"t' .. part .. '"},":r":{"N":"'
+            .. (part % 1000) .. '"},":c":{"S":"c' .. (part % 7) .. '"}}}'
+    else
+        body = '{"TableName":"benchmk","IndexName":"bySingle","KeyConditionExpression":"g = :g",'
+            .. '"ExpressionAttributeValues":{":g":{"S":"g' .. part .. '"}}}'
     end
     return query_head .. #body .. "\r\n\r\n" .. body
 end
@@ -182,6 +215,13 @@ end
 function M.get_request(key)
     local body = '{"TableName":"' .. M.table .. '","Key":{"pk":{"S":"k' .. key .. '"}}}'
     return get_head .. #body .. "\r\n\r\n" .. body
+end
+
+-- The GetItem of get_request as PartiQL: SELECT by the whole key.
+function M.statement_get_request(key)
+    local body = '{"Statement":"SELECT * FROM \\"' .. M.table .. '\\" WHERE pk = \'k' .. key
+        .. '\'"}'
+    return statement_head .. #body .. "\r\n\r\n" .. body
 end
 
 -- setup() runs in the main Lua state, once per thread, before the threads start.

@@ -1,7 +1,8 @@
 -- wrk script: load exactly BENCH_ITEMS items, keys BENCH_LOAD_FROM (default 0) onwards, in
 -- order, then end the run; BENCH_REQUEST "load" fills the table "bench" ("k<n>"), "load-q" the
 -- query table (bench.query_table_put_request), "load-qb" the query table 25 items per
--- BatchWriteItem.  Run it with one wrk thread (-t 1): the key counter lives in that thread.
+-- BatchWriteItem, "load-mk" the multi-attribute key table (bench.multi_key_put_request).
+-- Run it with one wrk thread (-t 1): the key counter lives in that thread.
 --
 -- wrk has no request count limit, only a duration, so: delay() hands out one key per request
 -- and parks a connection once every key is handed out; response() counts the answers and,
@@ -19,6 +20,7 @@ local first_key = tonumber(os.getenv("BENCH_LOAD_FROM") or "0")
 local kind = os.getenv("BENCH_REQUEST")
 local step = kind == "load-qb" and 25 or 1 -- items per request
 local build = kind == "load-q" and bench.query_table_put_request or bench.put_request
+if kind == "load-mk" then build = bench.multi_key_put_request end
 if kind == "load-qb" then
     build = function(key)
         local last = first_key + bench.items

@@ -2,11 +2,14 @@
 -- uniformly random key of the loaded range (every key exists):
 --   put      PutItem of a ~100-byte item (replaces an existing one: the table keeps its size)
 --   get      GetItem
+--   pql-get  ExecuteStatement SELECT * FROM "bench" WHERE pk = 'k<n>' (the same read)
 --   mix      50% GetItem, 50% PutItem
 --   counter  UpdateItem SET #c = #c + :one (an atomic counter)
 --   cput     PutItem with ConditionExpression attribute_exists(pk) (the condition holds)
 --   query, query-rev, query-gsi   Query of one partition's 10 items of the query table
 --   get-q    GetItem on the query table; put-q  PutItem replacing one of its items
+--   query-mk, query-sk   Query of one group's 10 items of the multi-attribute key table,
+--            through its GSI with a multi-attribute key, or through its single-attribute GSI
 --   bwrite   BatchWriteItem of 25 items; bget BatchGetItem of 100 keys
 --   transfer TransactWriteItems of two conditional counter updates
 --   signed   the requests of the file BENCH_SIGNED (written by sign_requests.py: each
@@ -17,11 +20,14 @@ local bench = dofile(dir .. "common.lua")
 local builders = {
     put = bench.put_request,
     get = bench.get_request,
+    ["pql-get"] = bench.statement_get_request,
     counter = bench.counter_request,
     cput = bench.conditional_put_request,
     query = function() return bench.query_request(true, false) end,
     ["query-rev"] = function() return bench.query_request(false, false) end,
     ["query-gsi"] = function() return bench.query_request(true, true) end,
+    ["query-mk"] = function() return bench.multi_key_query_request(true) end,
+    ["query-sk"] = function() return bench.multi_key_query_request(false) end,
     ["get-q"] = bench.query_table_get_request,
     ["put-q"] = bench.query_table_put_request,
     bwrite = function() return bench.batch_write_request() end,

@@ -123,6 +123,8 @@ static const struct {
     {TARGET_PREFIX, "Scan", TABLE_ERRORS},
     /* PartiQL: an INSERT of an existing key is DuplicateItemException */
     {TARGET_PREFIX, "ExecuteStatement", TABLE_ERRORS | BIT(E_DUPLICATE_ITEM)},
+    {TARGET_PREFIX, "BatchExecuteStatement", TABLE_ERRORS},
+    {TARGET_PREFIX, "ExecuteTransaction", TABLE_ERRORS},
     {TARGET_PREFIX, "UpdateTimeToLive", BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT)},
     {TARGET_PREFIX, "DescribeTimeToLive", BIT(E_NOT_FOUND)},
     /* tags: a foreign account's ARN is AccessDeniedException */
@@ -202,6 +204,10 @@ static const struct {
      "{\"AttributeName\":\"gh\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"gr\",\"KeyType\":"
      "\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"INCLUDE\",\"NonKeyAttributes\":[\"a\"]}},"
      "{\"IndexName\":\"gsik\",\"KeySchema\":[{\"AttributeName\":\"gb\",\"KeyType\":\"HASH\"}],"
+     "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}},"
+     "{\"IndexName\":\"gmk\",\"KeySchema\":[{\"AttributeName\":\"gh\",\"KeyType\":\"HASH\"},"
+     "{\"AttributeName\":\"gb\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"gr\",\"KeyType\":"
+     "\"RANGE\"},{\"AttributeName\":\"ls\",\"KeyType\":\"RANGE\"}],"
      "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]}",
      NULL},
     {"fz_b",
@@ -980,6 +986,7 @@ static const char *const words[] = {
     "lsi",
     "gsi",
     "gsik",
+    "gmk",
     "gnb",
     "g",
     "pk",

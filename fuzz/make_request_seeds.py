@@ -7,7 +7,8 @@ body.  The requests use the fixture tables fuzz_request.c creates:
   fz_s    hash pk (S), on demand, stream NEW_AND_OLD_IMAGES, TTL on exp
   fz_nb   hash h (N), range r (B); GSI gnb (g S, ALL); provisioned
   fz_idx  hash pk (S), range sk (N); LSI lsi (pk, ls S); GSI gsi (gh S, gr N,
-          INCLUDE a); GSI gsik (gb B, KEYS_ONLY); on demand
+          INCLUDE a); GSI gsik (gb B, KEYS_ONLY); GSI gmk (gh, gb HASH;
+          gr, ls RANGE: multi-attribute keys, KEYS_ONLY); on demand
   fz_b    hash b (B), provisioned
 Together the seeds use every request member the service models define for
 each operation (checked against botocore's models of DynamoDB and of
@@ -34,7 +35,8 @@ STREAMS_MODEL = BOTOCORE + "/dynamodbstreams/2012-08-10/service-2.json"
 OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
               "PutItem", "GetItem", "DeleteItem", "UpdateItem", "BatchGetItem",
               "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan",
-              "ExecuteStatement", "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
+              "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
+              "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
               "UntagResource", "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
               "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
               "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup"]
@@ -48,6 +50,8 @@ NEWER = {
     "UpdateItem": ["ReturnValuesOnConditionCheckFailure"],
     "DeleteItem": ["ReturnValuesOnConditionCheckFailure"],
     "ExecuteStatement": ["ReturnValuesOnConditionCheckFailure"],
+    "BatchExecuteStatement": ["Statements[].ReturnValuesOnConditionCheckFailure"],
+    "ExecuteTransaction": ["TransactStatements[].ReturnValuesOnConditionCheckFailure"],
     "CreateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
                     "OnDemandThroughput.MaxWriteRequestUnits"],
     "UpdateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
@@ -115,6 +119,21 @@ SEEDS = {
             "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
             "TableClass": "STANDARD",
             "DeletionProtectionEnabled": False}),
+        ("multi-key-gsi", {
+            "TableName": "fz_new4",
+            "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"},
+                                     {"AttributeName": "a", "AttributeType": "S"},
+                                     {"AttributeName": "b", "AttributeType": "N"},
+                                     {"AttributeName": "c", "AttributeType": "B"}],
+            "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+            "GlobalSecondaryIndexes": [{
+                "IndexName": "by_abc",
+                "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"},
+                              {"AttributeName": "b", "KeyType": "HASH"},
+                              {"AttributeName": "c", "KeyType": "RANGE"},
+                              {"AttributeName": "k", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"}}],
+            "BillingMode": "PAY_PER_REQUEST"}),
         ("on-demand", {
             "TableName": "fz_new2",
             "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "B"},
@@ -356,6 +375,14 @@ SEEDS = {
             "KeyConditionExpression": "gh = :g AND gr >= :r",
             "ExpressionAttributeValues": {":g": {"S": "g1"}, ":r": {"N": "1"}},
             "Select": "ALL_PROJECTED_ATTRIBUTES"}),
+        ("gsi-multi", {
+            "TableName": "fz_idx", "IndexName": "gmk",
+            "KeyConditionExpression": "gb = :b AND gh = :g AND gr = :r AND begins_with(ls, :l)",
+            "ExpressionAttributeValues": {":g": {"S": "g1"}, ":b": {"B": "AA=="},
+                                          ":r": {"N": "1"}, ":l": {"S": "l"}},
+            "ExclusiveStartKey": {"pk": {"S": "p1"}, "sk": {"N": "1"}, "gh": {"S": "g1"},
+                                  "gb": {"B": "AA=="}, "gr": {"N": "1"}, "ls": {"S": "l1"}},
+            "ScanIndexForward": False, "Limit": 3}),
         ("legacy", {
             "TableName": "fz_idx", "IndexName": "lsi",
             "KeyConditions": {"pk": {"ComparisonOperator": "EQ",
@@ -378,6 +405,9 @@ SEEDS = {
         ("select-query", {"Statement": 'SELECT * FROM "fz_idx"."lsi" WHERE pk = \'p\' AND '
                                        'ls BETWEEN \'a\' AND \'z\' ORDER BY ls DESC',
                           "Limit": 3, "NextToken": "AAAA"}),
+        ("select-partitions", {"Statement": "SELECT * FROM fz_idx WHERE pk IN ['p', ?] AND "
+                                            "sk > 0 ORDER BY pk DESC",
+                               "Parameters": [{"S": "q"}], "Limit": 2}),
         ("select-scan", {"Statement": "SELECT * FROM fz_idx WHERE a IS NOT MISSING AND "
                                       "(begins_with(a, 'x') OR size(a) > 2 OR a IN [1, 2])"}),
         ("insert", {"Statement": "INSERT INTO fz_s VALUE {'pk': ?, 'a': <<1, 2>>, "
@@ -388,6 +418,32 @@ SEEDS = {
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
         ("delete", {"Statement": "DELETE FROM fz_nb WHERE h = 1 AND r = ? -- comment",
                     "Parameters": [{"B": "AQI="}]}),
+    ],
+    "BatchExecuteStatement": [
+        ("reads", {"Statements": [
+            {"Statement": "SELECT pk, m.l[1] FROM fz_s WHERE pk = ?",
+             "Parameters": [{"S": "k1"}], "ConsistentRead": True},
+            {"Statement": 'SELECT * FROM "fz_idx" WHERE pk = \'p\' AND sk = 1'},
+            {"Statement": "SELECT * FROM fz_idx WHERE pk = 'p'"}],
+            "ReturnConsumedCapacity": "INDEXES"}),
+        ("writes", {"Statements": [
+            {"Statement": "INSERT INTO fz_s VALUE {'pk': 'bi', 'n': 1}"},
+            {"Statement": "UPDATE fz_idx SET a = 'x' WHERE pk = 'p' AND sk = 2 AND a = ?",
+             "Parameters": [{"S": "y"}], "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
+            {"Statement": "DELETE FROM fz_nb WHERE h = 2 AND r = ?", "Parameters": [{"B": "AQ=="}]}],
+            "ReturnConsumedCapacity": "TOTAL"}),
+    ],
+    "ExecuteTransaction": [
+        ("writes", {"TransactStatements": [
+            {"Statement": "EXISTS(SELECT * FROM fz_s WHERE pk = 'k1' AND n IS MISSING)"},
+            {"Statement": "INSERT INTO fz_idx VALUE {'pk': 'tx', 'sk': ?}",
+             "Parameters": [{"N": "3"}]},
+            {"Statement": "UPDATE fz_nb SET g = 'v' WHERE h = 1 AND r = ? AND g <> 'v'",
+             "Parameters": [{"B": "AQI="}], "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}],
+            "ClientRequestToken": "fuzz-token-1", "ReturnConsumedCapacity": "TOTAL"}),
+        ("reads", {"TransactStatements": [
+            {"Statement": "SELECT * FROM fz_s WHERE pk = 'k1'"},
+            {"Statement": "SELECT a FROM fz_idx WHERE pk = 'p' AND sk = 1"}]}),
     ],
     "Scan": [
         ("expression", {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ddbd benchmark (`make bench`): start-up time, loading, PutItem / GetItem / mixed /
-# UpdateItem counter / conditional PutItem
+# UpdateItem counter / conditional PutItem / PartiQL SELECT by key (ratio to GetItem)
 # throughput and latency at 1, 16 and 64 connections with wrk, resident memory, and the same
 # GetItem load against bench/ceiling.c (a server that does no work) as a yardstick.
 #
@@ -21,6 +21,8 @@
 # compared with plain HTTP on one server serving both (a certificate made with openssl), in
 # three alternating rounds; BENCH_TLS=0 skips that.  GetItem at 16 connections also runs with
 # authentication on and off (--credentials, requests signed by bench/sign_requests.py).
+# Query through a GSI with a multi-attribute key (3 HASH + 2 RANGE) is compared with a
+# single-attribute GSI over the same BENCH_MK_ITEMS items (default min(BENCH_ITEMS, 100000)).
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -368,6 +370,51 @@ auth_line=$(awk -v a="$auth_on" -v b="$auth_off" -v x="$auth_cpu_on" -v y="$auth
 echo "$auth_line (rounds: on ${auth[on/1]} ${auth[on/2]} ${auth[on/3]};" \
     "off ${auth[off/1]} ${auth[off/2]} ${auth[off/3]})"
 
+# 1e. Multi-attribute keys: Query of one partition's ten items through a GSI whose key has three
+# HASH and two RANGE attributes against the same through a single-attribute GSI over the same
+# items (table "benchmk", bench/common.lua), alternately, three rounds each, on one server.
+mk_items=${BENCH_MK_ITEMS:-$((items < 100000 ? items : 100000))}
+echo "== multi-attribute GSI keys: Query at 16 connections, byMulti (3 HASH + 2 RANGE) vs" \
+    "bySingle, $mk_items items, 3 rounds each"
+start_ddbd "$work/multikey" "$logs/ddbd-multikey.stderr" || die "the multi-key server did not start"
+ddb CreateTable '{"TableName":"benchmk","BillingMode":"PAY_PER_REQUEST",
+  "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
+  "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
+  {"AttributeName":"g","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"},
+  {"AttributeName":"t","AttributeType":"S"},{"AttributeName":"r","AttributeType":"N"},
+  {"AttributeName":"c","AttributeType":"S"},{"AttributeName":"d","AttributeType":"N"},
+  {"AttributeName":"e","AttributeType":"N"}],
+  "GlobalSecondaryIndexes":[{"IndexName":"bySingle","Projection":{"ProjectionType":"ALL"},
+    "KeySchema":[{"AttributeName":"g","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}]},
+   {"IndexName":"byMulti","Projection":{"ProjectionType":"ALL"},
+    "KeySchema":[{"AttributeName":"t","KeyType":"HASH"},{"AttributeName":"r","KeyType":"HASH"},
+     {"AttributeName":"c","KeyType":"HASH"},{"AttributeName":"d","KeyType":"RANGE"},
+     {"AttributeName":"e","KeyType":"RANGE"}]}]}' >/dev/null ||
+    die "CreateTable benchmk failed: $(cat "$work/body")"
+run_items=$mk_items wrk_run mk-load load-mk 64 "$port" "$ddbd_pid" \
+    -d $((30 + mk_items / 1000))s >/dev/null || die "the multi-key load failed"
+declare -A mk
+for round in 1 2 3; do
+    for w in query-mk query-sk; do
+        run_items=$mk_items wrk_run "$w-$round" "$w" 16 "$port" "$ddbd_pid" \
+            -d "${run_seconds}s" >/dev/null || echo "bench: $w failed" >&2
+        r=${result[$w-$round/16]:-}
+        mk[$w]+=" $(field "$r" ops_per_s)"
+        mk[$w/cpu]+=" $(field "$r" server_cpu_us_per_op)"
+        mk[$w/p99]+=" $(field "$r" p99_us)"
+        [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in $w-$round: $r" >&2
+    done
+done
+stop_server "$ddbd_pid"
+# shellcheck disable=SC2086 # the lists are words on purpose
+mk_line=$(awk -v a="$(median ${mk[query-mk]})" -v b="$(median ${mk[query-sk]})" \
+    -v x="$(median ${mk[query-mk/cpu]})" -v y="$(median ${mk[query-sk/cpu]})" \
+    -v p="$(median ${mk[query-mk/p99]})" -v q="$(median ${mk[query-sk/p99]})" \
+    'BEGIN {printf "RESULT workload=multi-key-gsi multi_ops_per_s=%d single_ops_per_s=%d" \
+    " ratio=%.3f multi_cpu_us_per_op=%.2f single_cpu_us_per_op=%.2f multi_p99_us=%d" \
+    " single_p99_us=%d", a, b, (b > 0 ? a / b : 0), x, y, p, q}')
+echo "$mk_line (rounds: multi${mk[query-mk]}; single${mk[query-sk]})"
+
 # 2. The server under test, its table and the load.
 start_ddbd "$work/data" "$logs/ddbd.stderr" ||
     die "ddbd did not start; its stderr: $(tail -n 20 "$logs/ddbd.stderr")"
@@ -400,6 +447,36 @@ for w in put get mix counter cput bwrite bget transfer; do
         ddbd_alive "$w at $c connections" || { failed=1; break 2; }
     done
 done
+
+# 3b. PartiQL: SELECT by the whole key (ExecuteStatement) against GetItem of the same keys, on
+# the same server and table ("bench"), at 16 connections, alternately, 3 rounds each; medians.
+# The statement is parsed and lowered onto GetItem on every request: the ratio is that cost.
+if [ $failed = 0 ]; then
+    echo "== PartiQL SELECT by full key vs GetItem at 16 connections, 3 rounds each"
+    declare -A pql
+    for round in 1 2 3; do
+        for w in get pql-get; do
+            wrk_run "partiql-$w-$round" "$w" 16 "$port" "$ddbd_pid" -d "${run_seconds}s" ||
+                failed=1
+            r=${result[partiql-$w-$round/16]:-}
+            for f in ops_per_s p50_us p99_us server_cpu_us_per_op; do
+                pql[$w/$f/$round]=$(field "$r" $f)
+            done
+            [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in partiql-$w-$round: $r" >&2
+        done
+        ddbd_alive "the PartiQL workload" || { failed=1; break; }
+    done
+    pql_line="RESULT workload=partiql-get"
+    for w in pql-get get; do
+        for f in ops_per_s p50_us p99_us server_cpu_us_per_op; do
+            pql_line+=" ${w/-/_}_$f=$(median "${pql[$w/$f/1]:-0}" "${pql[$w/$f/2]:-0}" \
+                "${pql[$w/$f/3]:-0}")"
+        done
+    done
+    pql_line+=$(awk -v a="$(field "$pql_line" pql_get_ops_per_s)" \
+        -v b="$(field "$pql_line" get_ops_per_s)" 'BEGIN {printf " ratio=%.3f", (b > 0 ? a / b : 0)}')
+    echo "$pql_line"
+fi
 
 # 3a. The change log.  Durable PutItem with a NEW_AND_OLD_IMAGES stream against the same
 # without one: two tables alike but for the stream, of the same size and key range (the
@@ -682,6 +759,18 @@ fi
     "$(field "$auth_line" off_ops_per_s) without: ratio $(field "$auth_line" ratio) (goal >= 0.95);" \
     "server CPU $(field "$auth_line" on_cpu_us_per_op) vs $(field "$auth_line" off_cpu_us_per_op)" \
     "us/request (medians of 3 alternating runs)"
+[ -n "${mk_line:-}" ] && echo "Query of 10 items at 16 conns, GSI with 3 HASH + 2 RANGE" \
+    "attributes vs a single-attribute GSI over the same items:" \
+    "$(field "$mk_line" multi_ops_per_s) vs $(field "$mk_line" single_ops_per_s) ops/s, ratio" \
+    "$(field "$mk_line" ratio) (goal >= 0.9); server CPU $(field "$mk_line" multi_cpu_us_per_op)" \
+    "vs $(field "$mk_line" single_cpu_us_per_op) us/request (medians of 3 alternating runs)"
+[ -n "${pql_line:-}" ] && echo "PartiQL SELECT by full key, 16 conns:" \
+    "$(field "$pql_line" pql_get_ops_per_s) ops/s (p50 $(field "$pql_line" pql_get_p50_us) us," \
+    "p99 $(field "$pql_line" pql_get_p99_us) us) vs GetItem $(field "$pql_line" get_ops_per_s)" \
+    "ops/s (p50 $(field "$pql_line" get_p50_us) us, p99 $(field "$pql_line" get_p99_us) us):" \
+    "ratio $(field "$pql_line" ratio) (goal >= 0.9); server CPU" \
+    "$(field "$pql_line" pql_get_server_cpu_us_per_op) vs" \
+    "$(field "$pql_line" get_server_cpu_us_per_op) us/request (medians of 3 alternating runs)"
 [ -n "${side_line:-}" ] && echo "side by side, GetItem at 16 conns: this build" \
     "$(field "$side_line" this_ops_per_s) ops/s, baseline $(field "$side_line" baseline_ops_per_s)" \
     "ops/s: ratio $(field "$side_line" ratio) (medians of 3 alternating runs)"

@@ -94,6 +94,11 @@ char *arena_strndup(arena_t *a, const char *s, size_t len)
     return p;
 }
 
+const char *arena_strdup(arena_t *a, const char *s)
+{
+    return s ? arena_strndup(a, s, strlen(s)) : NULL;
+}
+
 void *arena_realloc(arena_t *a, void *p, size_t old, size_t new_size)
 {
     if (!p) return arena_alloc(a, new_size);

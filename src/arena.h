@@ -26,6 +26,8 @@ void *arena_alloc(arena_t *a, size_t n);
 void *arena_calloc(arena_t *a, size_t n);
 /* A NUL-terminated copy of s[0..len). */
 char *arena_strndup(arena_t *a, const char *s, size_t len);
+/* A copy of the NUL-terminated s; NULL for NULL. */
+const char *arena_strdup(arena_t *a, const char *s);
 /* Grow the most recent allocation `p` (of `old` bytes) to `new_size` bytes,
  * in place when it is the last block's tail, else by copying. */
 void *arena_realloc(arena_t *a, void *p, size_t old, size_t new_size);

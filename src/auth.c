@@ -512,8 +512,10 @@ static const op_rights_t op_rights[] = {
     {"GetResourcePolicy", false, RES_ARN, NULL},
     {"DescribeLimits", false, RES_ACCOUNT, NULL},
     {"DescribeEndpoints", false, RES_NONE, NULL},
-    /* the table is inside the statement: the operation asks auth_authorize_table */
+    /* the tables are inside the statements: the operation asks auth_authorize_table */
     {"ExecuteStatement", false, RES_NONE, NULL},
+    {"BatchExecuteStatement", false, RES_NONE, NULL},
+    {"ExecuteTransaction", false, RES_NONE, NULL},
     {"CreateBackup", true, RES_TABLE, NULL},
     {"DescribeBackup", false, RES_BACKUP, NULL},
     {"DeleteBackup", true, RES_BACKUP, NULL},

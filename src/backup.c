@@ -22,6 +22,7 @@
 #include "log.h"
 #include "stats.h"
 #include "storage.h"
+#include "tabledef.h"
 #include "wire.h"
 
 /* Records copied per hold of the DBI lock: short enough that a table
@@ -380,10 +381,10 @@ static void render_description(buf_t *out, const backup_t *b, const char *status
     json_value_t *j;
     table_t *t = NULL;
     if (json_parse(a, b->definition, strlen(b->definition), &j, NULL) == JSON_OK &&
-        catalog_table_parse(a, j, true, &t) == NULL) {
+        tabledef_parse(a, j, true, &t) == NULL) {
         buf_putc(out, ',');
         catalog_table_render_backup_source(out, t, &b->counts);
-        catalog_table_free(t);
+        tabledef_free(t);
     }
     arena_free(a);
     buf_append_str(out, "}}");
@@ -605,7 +606,7 @@ static backup_t *backup_new(table_t *t, const char *name, int64_t now_ms)
     b->table_id = strdup(t->id);
     buf_t def;
     buf_init(&def);
-    catalog_table_render_definition(&def, t);
+    tabledef_render(&def, t);
     b->definition = strndup(def.data, def.len);
     buf_free(&def);
     b->created_ms = now_ms;

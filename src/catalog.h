@@ -3,10 +3,10 @@
  * A table_t is the parsed definition of one table (keys, attribute
  * definitions, billing, indexes, stream/SSE settings, tags) plus its DBIs.
  * Its item counts and sizes are not in memory: they are kept in LMDB with
- * the items (stats.h) and read when a description is rendered.  Definitions are persisted in the catalog DBI as the JSON
- * that catalog_table_render_definition writes and catalog_table_parse reads
- * back: the same parser validates a CreateTable request and loads a table
- * at start-up.
+ * the items (stats.h) and read when a description is rendered.
+ * Definitions are read, checked and written by tabledef.h; the catalog
+ * keeps them in its DBI as the JSON tabledef_render writes, and loads them
+ * at start-up with tabledef_parse.
  *
  * Lifetime: the registry holds one reference to each live table;
  * catalog_acquire adds one for a request, catalog_release drops it.  A
@@ -47,12 +47,25 @@ typedef struct {
     const char *range;
 } key_schema_t;
 
+/* A GSI's key may have up to four HASH and four RANGE attributes
+ * (multi-attribute keys); tables and LSIs have one of each at most. */
+#define CATALOG_KEY_PARTS_MAX 4
+typedef struct {
+    const char *name;
+    value_type_t type; /* VALUE_S, VALUE_N or VALUE_B */
+} key_part_t;
+
 typedef enum { PROJECTION_ALL, PROJECTION_KEYS_ONLY, PROJECTION_INCLUDE } projection_type_t;
 typedef enum { INDEX_ACTIVE, INDEX_CREATING, INDEX_DELETING } index_status_t;
 
 typedef struct {
     const char *name;
     bool global;
+    /* The key attributes in KeySchema order: hash_parts[0..hash_count),
+     * range_parts[0..range_count).  keys, hash_type and range_type repeat
+     * the first of each, for code that serves single-attribute keys only. */
+    key_part_t hash_parts[CATALOG_KEY_PARTS_MAX], range_parts[CATALOG_KEY_PARTS_MAX];
+    size_t hash_count, range_count;
     key_schema_t keys;
     projection_type_t projection;
     const char **non_key;
@@ -133,40 +146,6 @@ typedef struct table {
     struct table *next_version;
 } table_t;
 
-/* Parse and validate a table definition (a CreateTable request, or a
- * stored definition when stored is true, which also reads TableId,
- * CreationDateTime and the DBI name).  On success *out is a new table with
- * one reference.  region is used for ARNs only. */
-ddb_error_t *catalog_table_parse(arena_t *a, const json_value_t *req, bool stored, table_t **out);
-void catalog_table_free(table_t *t);
-
-/* A ProvisionedThroughput member (of a request or an index definition),
- * read and checked at path ("provisionedThroughput"). */
-typedef struct {
-    bool present;
-    bool rcu_set, wcu_set;
-    int64_t rcu, wcu;
-} catalog_throughput_t;
-ddb_error_t *catalog_read_throughput(arena_t *a, const json_value_t *obj, const char *path,
-                                     constraint_list_t *cl, catalog_throughput_t *out);
-
-/* UpdateTable's pieces of a definition, checked as CreateTable checks them:
- * the request's AttributeDefinitions (absent: nothing), and one index
- * definition (a GlobalSecondaryIndexUpdates Create) at `path`
- * ("globalSecondaryIndexUpdates.1.member.create"); their model constraints
- * go into cl, type errors are returned. */
-ddb_error_t *catalog_check_attribute_definitions(arena_t *a, const json_value_t *req,
-                                                 constraint_list_t *cl);
-ddb_error_t *catalog_check_index_spec(arena_t *a, const json_value_t *spec, const char *path,
-                                      constraint_list_t *cl);
-/* The rules of a GSI that UpdateTable adds to t (after its model
- * constraints passed): its keys defined by the request's
- * AttributeDefinitions, with the types t already has, its key schema and
- * projection, and throughput as the billing mode after the update
- * (on_demand) wants it. */
-ddb_error_t *catalog_check_index_create(arena_t *a, const table_t *t, const json_value_t *req,
-                                        const json_value_t *spec, bool on_demand);
-
 /* The counts of a table and of each of its indexes (in t->indexes order),
  * as a description shows them. */
 typedef struct {
@@ -178,7 +157,6 @@ int catalog_table_read_stats(MDB_txn *txn, arena_t *a, const table_t *t, catalog
 /* Delete the stored counts of t and its indexes (DeleteTable). */
 int catalog_table_forget_stats(MDB_txn *txn, const table_t *t);
 
-void catalog_table_render_definition(buf_t *b, const table_t *t);
 /* Store t's definition in the catalog DBI (writer thread). */
 int catalog_table_store(MDB_txn *txn, const table_t *t);
 /* A TableDescription object for the given TableStatus; stats NULL: all
@@ -214,6 +192,8 @@ table_t *catalog_latest(table_t *t);
 int catalog_table_open_dbis(MDB_txn *txn, table_t *t);
 /* Drop them (DeleteTable); writer thread, exclusive batch. */
 int catalog_table_drop_dbis(MDB_txn *txn, table_t *t);
+/* Whether ix's partition or sort key has more than one attribute. */
+bool catalog_index_multi_attribute(const index_def_t *ix);
 /* The index named name, or NULL. */
 const index_def_t *catalog_table_index(const table_t *t, const char *name, size_t len);
 

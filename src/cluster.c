@@ -24,6 +24,7 @@
 #include "cluster_forward.h"
 #include "log.h"
 #include "storage.h"
+#include "tabledef.h"
 
 #define MAX_MEMBERS 9
 #define ADDRESS_MAX 256
@@ -347,7 +348,7 @@ static int table_reload(MDB_txn *txn, const char *name, table_t **out)
     json_value_t *def;
     table_t *t = NULL;
     if (json_parse(a, v.mv_data, v.mv_size, &def, NULL) != JSON_OK ||
-        catalog_table_parse(a, def, true, &t) != NULL) {
+        tabledef_parse(a, def, true, &t) != NULL) {
         arena_free(a);
         return EINVAL;
     }

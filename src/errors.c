@@ -737,6 +737,24 @@ ddb_error_t *err_key_schema_order(arena_t *a, bool first)
                          first ? "first" : "second", first ? "HASH" : "RANGE");
 }
 
+ddb_error_t *err_key_schema_too_many(arena_t *a, const char *key_type)
+{
+    return err_invalid_parameter(
+        a, "The KeySchema exceeds the maximum allowed number of %s key attributes", key_type);
+}
+
+ddb_error_t *err_key_schema_hash_after_range(arena_t *a)
+{
+    return err_invalid_parameter(a, "All HASH key attributes must precede RANGE key attributes in "
+                                    "the KeySchema");
+}
+
+ddb_error_t *err_key_schema_repeated_name(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "The KeySchema contains multiple key attributes with the same name");
+}
+
 ddb_error_t *err_key_schema_undefined(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,
@@ -900,6 +918,14 @@ ddb_error_t *err_key_condition_twice(arena_t *a)
 ddb_error_t *err_key_condition_missed(arena_t *a, const char *key)
 {
     return ddb_error_new(a, ERR_VALIDATION, "Query condition missed key schema element: %s", key);
+}
+
+ddb_error_t *err_key_condition_range_prefix(arena_t *a, const char *missing, const char *present)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "RANGE key attributes %s must have equality conditions specified in the "
+                         "query because a condition is present on key attribute %s",
+                         missing, present);
 }
 
 ddb_error_t *err_key_condition_type(arena_t *a)
@@ -1926,6 +1952,12 @@ ddb_error_t *err_partiql_index_not_found(arena_t *a)
     return err_validation(a, "The table does not have the specified index");
 }
 
+ddb_error_t *err_partiql_multi_attribute_index(arena_t *a)
+{
+    return err_validation(a, "PartiQL statements cannot be executed on tables with "
+                             "multi-attribute HASH keys or multi-attribute RANGE keys.");
+}
+
 ddb_error_t *err_partiql_gsi_consistent(arena_t *a)
 {
     return err_validation(a, "Strongly consistent read is not supported on Global Secondary "
@@ -1982,10 +2014,21 @@ ddb_error_t *err_partiql_order_by_hash(arena_t *a)
                              "clause when using ORDER BY clause.");
 }
 
+ddb_error_t *err_partiql_order_by_several_partitions(arena_t *a)
+{
+    return err_validation(a, "Must have hash key in ORDER BY clause when more than one hash key "
+                             "condition specified in WHERE clause.");
+}
+
+ddb_error_t *err_partiql_too_many_partitions(arena_t *a)
+{
+    return err_validation(a, "Too many decomposed read operations for a given query.");
+}
+
 ddb_error_t *err_partiql_order_by_key(arena_t *a, const char *name)
 {
-    return err_validation(a, "Variable reference %s in ORDER BY clause must be part of the primary "
-                             "key", name);
+    return err_validation(a, "Attribute %s in ORDER BY clause must be part of the primary key",
+                          name);
 }
 
 ddb_error_t *err_partiql_next_token_invalid(arena_t *a)
@@ -2002,6 +2045,51 @@ ddb_error_t *err_partiql_not_projected(arena_t *a, const char *index, const char
 {
     return err_invalid_parameter(a, "Global secondary index %s does not project [%s]", index,
                                  names);
+}
+
+ddb_error_t *err_partiql_batch_mixed(arena_t *a)
+{
+    return err_validation(a,
+                          "Read and write requests together in the same batch is not supported.");
+}
+
+ddb_error_t *err_partiql_batch_select_key(arena_t *a)
+{
+    return err_validation(a, "Select statements within BatchExecuteStatement must specify the "
+                             "primary key in the where clause.");
+}
+
+ddb_error_t *err_partiql_exists_outside(arena_t *a)
+{
+    return err_validation(a, "EXISTS can only be used in ExecuteTransaction write requests.");
+}
+
+ddb_error_t *err_partiql_transaction_mixed(arena_t *a)
+{
+    return err_validation(a, "ExecuteTransaction API does not support both read and write "
+                             "operations in the same request.");
+}
+
+ddb_error_t *err_partiql_transaction_statement(arena_t *a, size_t index, const ddb_error_t *e)
+{
+    return err_validation(a, "Validation failed in TransactStatements[%zu]: %s", index,
+                          e->message ? e->message : "");
+}
+
+ddb_error_t *err_partiql_transaction_select_key(arena_t *a)
+{
+    return err_validation(a, "Select statements within ExecuteTransaction must specify the "
+                             "primary key in the where clause.");
+}
+
+ddb_error_t *err_partiql_transaction_returning(arena_t *a)
+{
+    return err_validation(a, "RETURNING clause is not supported in ExecuteTransaction.");
+}
+
+ddb_error_t *err_partiql_exists_condition(arena_t *a)
+{
+    return err_validation(a, "EXISTS() must contain a single item read with additional condition");
 }
 
 /* --- backups ---------------------------------------------------------------------------- */

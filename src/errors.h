@@ -183,6 +183,12 @@ ddb_error_t *err_key_schema_same_names(arena_t *a);
 /* first: the first element is not HASH; else the second is not RANGE */
 ddb_error_t *err_key_schema_order(arena_t *a, bool first);
 ddb_error_t *err_key_schema_undefined(arena_t *a);
+/* GSI key schemas with several attributes per key (multi-attribute keys):
+ * more than four of key_type ("HASH" or "RANGE"), a HASH element after a
+ * RANGE one, an attribute named twice. */
+ddb_error_t *err_key_schema_too_many(arena_t *a, const char *key_type);
+ddb_error_t *err_key_schema_hash_after_range(arena_t *a);
+ddb_error_t *err_key_schema_repeated_name(arena_t *a);
 ddb_error_t *err_projection_type_null(arena_t *a);
 /* NonKeyAttributes given (non_key) with type not INCLUDE, or missing with INCLUDE. */
 ddb_error_t *err_projection_non_key(arena_t *a, const char *type, bool non_key);
@@ -277,6 +283,10 @@ ddb_error_t *err_key_condition_missing(arena_t *a);
 ddb_error_t *err_key_condition_twice(arena_t *a);
 ddb_error_t *err_key_condition_missed(arena_t *a, const char *key);
 ddb_error_t *err_key_condition_type(arena_t *a);
+/* A Query on a multi-attribute sort key: sort key attribute `missing`,
+ * before `present` in the key schema, has no equality condition while
+ * `present` has a condition. */
+ddb_error_t *err_key_condition_range_prefix(arena_t *a, const char *missing, const char *present);
 ddb_error_t *err_key_condition_between_order(arena_t *a);
 /* which: "QueryFilter" or "Filter Expression" */
 ddb_error_t *err_filter_on_key(arena_t *a, const char *which, const char *key);
@@ -516,6 +526,8 @@ ddb_error_t *err_partiql_operand_type(arena_t *a, const char *op, const char *ty
 ddb_error_t *err_partiql_param_count(arena_t *a);
 ddb_error_t *err_partiql_param_number(arena_t *a, const char *text, size_t len);
 ddb_error_t *err_partiql_index_not_found(arena_t *a);
+/* A SELECT through a GSI whose key has several HASH or RANGE attributes. */
+ddb_error_t *err_partiql_multi_attribute_index(arena_t *a);
 ddb_error_t *err_partiql_gsi_consistent(arena_t *a);
 ddb_error_t *err_partiql_write_on_index(arena_t *a);
 ddb_error_t *err_partiql_where_key(arena_t *a);
@@ -527,10 +539,23 @@ ddb_error_t *err_partiql_duplicate_item(arena_t *a);
 ddb_error_t *err_partiql_order_by_where(arena_t *a);
 ddb_error_t *err_partiql_order_by_hash(arena_t *a);
 ddb_error_t *err_partiql_order_by_key(arena_t *a, const char *name);
+ddb_error_t *err_partiql_order_by_several_partitions(arena_t *a);
+ddb_error_t *err_partiql_too_many_partitions(arena_t *a);
 ddb_error_t *err_partiql_next_token_invalid(arena_t *a);
 ddb_error_t *err_partiql_next_token_other(arena_t *a);
 /* "Global secondary index <idx> does not project [a, b]" */
 ddb_error_t *err_partiql_not_projected(arena_t *a, const char *index, const char *names);
+/* BatchExecuteStatement and ExecuteTransaction. */
+ddb_error_t *err_partiql_batch_mixed(arena_t *a);
+ddb_error_t *err_partiql_batch_select_key(arena_t *a);
+ddb_error_t *err_partiql_exists_outside(arena_t *a);
+ddb_error_t *err_partiql_transaction_mixed(arena_t *a);
+/* The statement errors of ExecuteTransaction: "Validation failed in
+ * TransactStatements[<index>]: <message of e>". */
+ddb_error_t *err_partiql_transaction_statement(arena_t *a, size_t index, const ddb_error_t *e);
+ddb_error_t *err_partiql_transaction_select_key(arena_t *a);
+ddb_error_t *err_partiql_transaction_returning(arena_t *a);
+ddb_error_t *err_partiql_exists_condition(arena_t *a);
 /* On-demand backups and restores. */
 ddb_error_t *err_backup_table_not_found(arena_t *a, const char *table);
 /* Backups need a data directory (--in-memory keeps nothing). */

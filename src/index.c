@@ -14,34 +14,46 @@ static const value_t *attr(const value_t *item, const char *name)
 
 typedef enum { KEY_OK, KEY_TYPE, KEY_EMPTY, KEY_SIZE } key_fault_t;
 
-/* Whether v can be the value of index key `k` (0: hash, 1: range) of ix. */
-static key_fault_t key_value_fault(const index_def_t *ix, int k, const value_t *v)
+/* Whether v can be the value of a key attribute of type `type` (a sort key
+ * attribute when range). */
+static key_fault_t key_value_fault(value_type_t type, bool range, const value_t *v)
 {
-    if (v->type != (k ? ix->range_type : ix->hash_type)) return KEY_TYPE;
+    if (v->type != type) return KEY_TYPE;
     if ((v->type == VALUE_S || v->type == VALUE_B) && v->u.bytes.len == 0) return KEY_EMPTY;
-    if (value_size(v) > (k ? INDEX_RANGE_KEY_MAX : INDEX_HASH_KEY_MAX)) return KEY_SIZE;
+    if (value_size(v) > (range ? INDEX_RANGE_KEY_MAX : INDEX_HASH_KEY_MAX)) return KEY_SIZE;
     return KEY_OK;
+}
+
+/* The key attributes of ix, partition key first, in key-schema order. */
+static const key_part_t *key_part(const index_def_t *ix, size_t i, bool *range)
+{
+    *range = i >= ix->hash_count;
+    return *range ? &ix->range_parts[i - ix->hash_count] : &ix->hash_parts[i];
+}
+
+static ddb_error_t *check_index_item(arena_t *a, const index_def_t *ix, const value_t *item)
+{
+    for (size_t i = 0; i < ix->hash_count + ix->range_count; i++) {
+        bool range;
+        const key_part_t *part = key_part(ix, i, &range);
+        const value_t *v = attr(item, part->name);
+        switch (v ? key_value_fault(part->type, range, v) : KEY_OK) {
+        case KEY_OK: break;
+        case KEY_TYPE:
+            return err_key_type_mismatch(a, part->name, value_type_name(part->type),
+                                         value_type_name(v->type), ix->name);
+        case KEY_EMPTY: return err_empty_index_key(a, v->type == VALUE_S, ix->name, part->name);
+        case KEY_SIZE: return range ? err_range_key_too_large(a) : err_hash_key_too_large(a);
+        }
+    }
+    return NULL;
 }
 
 ddb_error_t *index_check_item(arena_t *a, const table_t *t, const value_t *item)
 {
-    for (size_t i = 0; i < t->index_count; i++) {
-        const index_def_t *ix = &t->indexes[i];
-        const char *names[2] = {ix->keys.hash, ix->keys.range};
-        for (int k = 0; k < 2 && names[k]; k++) {
-            const value_t *v = attr(item, names[k]);
-            value_type_t type = k ? ix->range_type : ix->hash_type;
-            switch (v ? key_value_fault(ix, k, v) : KEY_OK) {
-            case KEY_OK: break;
-            case KEY_TYPE:
-                return err_key_type_mismatch(a, names[k], value_type_name(type),
-                                             value_type_name(v->type), ix->name);
-            case KEY_EMPTY: return err_empty_index_key(a, v->type == VALUE_S, ix->name, names[k]);
-            case KEY_SIZE: return k ? err_range_key_too_large(a) : err_hash_key_too_large(a);
-            }
-        }
-    }
-    return NULL;
+    ddb_error_t *e = NULL;
+    for (size_t i = 0; !e && i < t->index_count; i++) e = check_index_item(a, &t->indexes[i], item);
+    return e;
 }
 
 size_t index_table_key(const table_t *t, const value_t *item, uint8_t out[KEYCODEC_MAX_KEY])
@@ -49,24 +61,63 @@ size_t index_table_key(const table_t *t, const value_t *item, uint8_t out[KEYCOD
     return keycodec_item_key(attr(item, t->keys.hash), attr(item, t->keys.range), out);
 }
 
+bool index_key_value(const index_def_t *ix, bool range, const value_t *item,
+                     uint8_t scratch[KEYCODEC_MAX_TUPLE], value_t *out)
+{
+    const key_part_t *parts = range ? ix->range_parts : ix->hash_parts;
+    size_t n = range ? ix->range_count : ix->hash_count;
+    if (n == 1) {
+        const value_t *v = attr(item, parts[0].name);
+        if (v) *out = *v;
+        return v != NULL;
+    }
+    const value_t *values[CATALOG_KEY_PARTS_MAX];
+    for (size_t i = 0; i < n; i++)
+        if (!(values[i] = attr(item, parts[i].name))) return false;
+    size_t len;
+    if (n == 0 || !keycodec_tuple_encode(values, n, false, scratch, &len)) return false;
+    out->type = VALUE_B;
+    out->u.bytes.ptr = (const char *)scratch;
+    out->u.bytes.len = len;
+    return true;
+}
+
 bool index_entry_key(const table_t *t, const index_def_t *ix, const value_t *item,
                      uint8_t out[KEYCODEC_MAX_KEY], size_t *len)
 {
-    const value_t *ipk = attr(item, ix->keys.hash), *isk = attr(item, ix->keys.range);
-    if (!ipk || key_value_fault(ix, 0, ipk) != KEY_OK) return false;
-    if (ix->keys.range && (!isk || key_value_fault(ix, 1, isk) != KEY_OK)) return false;
+    for (size_t i = 0; i < ix->hash_count + ix->range_count; i++) {
+        bool range;
+        const key_part_t *part = key_part(ix, i, &range);
+        const value_t *v = attr(item, part->name);
+        if (!v || key_value_fault(part->type, range, v) != KEY_OK) return false;
+    }
+    uint8_t pk_bytes[KEYCODEC_MAX_TUPLE], sk_bytes[KEYCODEC_MAX_TUPLE];
+    value_t ipk, isk;
+    if (!index_key_value(ix, false, item, pk_bytes, &ipk)) return false;
+    bool sorted = ix->range_count > 0;
+    if (sorted && !index_key_value(ix, true, item, sk_bytes, &isk)) return false;
     uint8_t table_key[KEYCODEC_MAX_KEY];
     size_t tk = index_table_key(t, item, table_key);
-    *len = keycodec_index_key(ipk, ix->keys.range ? isk : NULL, table_key, tk, out);
+    *len = keycodec_index_key(&ipk, sorted ? &isk : NULL, table_key, tk, out);
     return true;
+}
+
+bool index_key_attribute(const index_def_t *ix, const char *name, size_t len)
+{
+    for (size_t i = 0; i < ix->hash_count + ix->range_count; i++) {
+        bool range;
+        const char *k = key_part(ix, i, &range)->name;
+        if (strlen(k) == len && memcmp(k, name, len) == 0) return true;
+    }
+    return false;
 }
 
 static bool is_key_attribute(const table_t *t, const index_def_t *ix, const char *name, size_t len)
 {
-    const char *keys[4] = {t->keys.hash, t->keys.range, ix->keys.hash, ix->keys.range};
-    for (int i = 0; i < 4; i++)
+    const char *keys[2] = {t->keys.hash, t->keys.range};
+    for (int i = 0; i < 2; i++)
         if (keys[i] && strlen(keys[i]) == len && memcmp(keys[i], name, len) == 0) return true;
-    return false;
+    return index_key_attribute(ix, name, len);
 }
 
 /* The item as the index projects it. */

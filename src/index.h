@@ -2,11 +2,12 @@
  *
  * Every index (LSI or GSI) has its own DBI, written in the same transaction
  * as the item, so an index is never staler than its table.  An item has an
- * entry in an index when it has the index's key attributes (indexes are
- * sparse); the entry's key is keycodec_index_key() and its value the item
- * projected as the index declares (KEYS_ONLY: table and index keys;
- * INCLUDE: those plus the listed attributes; ALL: the whole item), stored
- * like a table item (value_item_encode).
+ * entry in an index when it has every one of the index's key attributes
+ * (indexes are sparse; a GSI key may have several, catalog.h); the entry's
+ * key is keycodec_index_key() and its value the item projected as the index
+ * declares (KEYS_ONLY: table and index keys; INCLUDE: those plus the listed
+ * attributes; ALL: the whole item), stored like a table item
+ * (value_item_encode).
  */
 #ifndef DDBD_INDEX_H
 #define DDBD_INDEX_H
@@ -33,6 +34,15 @@ ddb_error_t *index_check_item(arena_t *a, const table_t *t, const value_t *item)
  * stay in the table, absent from the index). */
 bool index_entry_key(const table_t *t, const index_def_t *ix, const value_t *item,
                      uint8_t out[KEYCODEC_MAX_KEY], size_t *len);
+
+/* The value of ix's partition key (its sort key when range) in item: the
+ * attribute itself, or for a key of several attributes their tuple
+ * (keycodec_tuple_encode) as a B value whose bytes are in scratch.  false
+ * when an attribute is missing (or the index has no sort key). */
+bool index_key_value(const index_def_t *ix, bool range, const value_t *item,
+                     uint8_t scratch[KEYCODEC_MAX_TUPLE], value_t *out);
+/* Whether name (len bytes) is one of ix's key attributes. */
+bool index_key_attribute(const index_def_t *ix, const char *name, size_t len);
 
 /* The table key of an item (keycodec_item_key of its key attributes). */
 size_t index_table_key(const table_t *t, const value_t *item, uint8_t out[KEYCODEC_MAX_KEY]);

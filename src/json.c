@@ -601,6 +601,18 @@ void json_write_string(buf_t *b, const char *s, size_t len)
     buf_putc(b, '"');
 }
 
+void json_write_key(buf_t *b, const char *key)
+{
+    json_write_string(b, key, strlen(key));
+    buf_putc(b, ':');
+}
+
+void json_write_member(buf_t *b, const char *key, const char *value)
+{
+    json_write_key(b, key);
+    json_write_string(b, value, strlen(value));
+}
+
 static const char json_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 void json_write_base64(buf_t *b, const uint8_t *data, size_t len)

@@ -90,6 +90,10 @@ json_value_t *json_object_get(const json_value_t *obj, const char *key);
  * characters (as \n \r \t \b \f or \u00XX); other bytes are copied as is
  * (the input is valid UTF-8 by construction). */
 void json_write_string(buf_t *b, const char *s, size_t len);
+/* `"key":` and `"key":"value"` (NUL-terminated texts), members of an
+ * object being written. */
+void json_write_key(buf_t *b, const char *key);
+void json_write_member(buf_t *b, const char *key, const char *value);
 /* A parsed tree as compact JSON text (numbers keep their original text). */
 void json_write_value(buf_t *b, const json_value_t *v);
 /* Base64 (standard alphabet, padded) of data as a JSON string literal. */

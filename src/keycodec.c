@@ -64,6 +64,11 @@ size_t keycodec_partition_prefix(const value_t *pk, uint8_t out[KEYCODEC_MAX_KEY
     return 10 + put_part(out + 10, bytes, len, KEYCODEC_MAX_PK_PART);
 }
 
+bool keycodec_partition_exact(size_t prefix_len)
+{
+    return prefix_len < 10 + KEYCODEC_MAX_PK_PART;
+}
+
 size_t keycodec_item_key(const value_t *pk, const value_t *sk, uint8_t out[KEYCODEC_MAX_KEY])
 {
     size_t n = keycodec_partition_prefix(pk, out);
@@ -116,6 +121,34 @@ static size_t escape_sort_key(const value_t *isk, bool terminate, uint8_t *out)
     escaped[n++] = 0;
     escaped[n++] = 0;
     return put_part(out, escaped, n, KEYCODEC_MAX_ISK_PART);
+}
+
+bool keycodec_tuple_encode(const value_t *const *values, size_t n, bool open,
+                           uint8_t out[KEYCODEC_MAX_TUPLE], size_t *len)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t scratch[NUMBER_MAX_KEY];
+        const uint8_t *bytes;
+        size_t size = part_bytes(values[i], &bytes, scratch);
+        bool number = values[i]->type == VALUE_N;
+        /* worst case: every byte escaped, plus the terminator */
+        if (at + (number ? size : 2 * size + 2) > KEYCODEC_MAX_TUPLE) return false;
+        if (number) {
+            memcpy(out + at, bytes, size);
+            at += size;
+            continue;
+        }
+        for (size_t k = 0; k < size; k++) {
+            out[at++] = bytes[k];
+            if (bytes[k] == 0) out[at++] = 0xFF;
+        }
+        if (open && i + 1 == n) break;
+        out[at++] = 0;
+        out[at++] = 0;
+    }
+    *len = at;
+    return true;
 }
 
 size_t keycodec_index_seek(const value_t *ipk, const value_t *isk, uint8_t out[KEYCODEC_MAX_KEY])

@@ -55,6 +55,11 @@ size_t keycodec_item_key(const value_t *pk, const value_t *sk, uint8_t out[KEYCO
 /* The key prefix shared by every item of partition pk. */
 size_t keycodec_partition_prefix(const value_t *pk, uint8_t out[KEYCODEC_MAX_KEY]);
 
+/* Whether a partition prefix of prefix_len bytes surely holds its
+ * partition key whole (not cut to prefix + hash): keys that share it then
+ * have equal partition keys. */
+bool keycodec_partition_exact(size_t prefix_len);
+
 /* A seek position for a Query: the partition prefix then the sort key
  * bytes cut to KEYCODEC_TABLE_SK_EXACT (sk NULL: the partition prefix).
  * Every key whose sort key is >= sk sorts at or after it. */
@@ -77,6 +82,25 @@ size_t keycodec_index_key(const value_t *ipk, const value_t *isk, const uint8_t 
  * without its terminator, cut to KEYCODEC_INDEX_SK_EXACT bytes.  Every
  * entry whose sort key is >= isk sorts at or after it. */
 size_t keycodec_index_seek(const value_t *ipk, const value_t *isk, uint8_t out[KEYCODEC_MAX_KEY]);
+
+/* --- composite keys ------------------------------------------------------------
+ * A GSI key of several attributes (catalog.h: multi-attribute keys) is one
+ * B value: the tuple of the attributes' values in key-schema order, each
+ *   N:    number_encode_key (self-delimiting)
+ *   S, B: the bytes with 00 escaped as 00 FF, then the terminator 00 00
+ * so that the byte order of two tuples is the order of their values
+ * compared one after the other, each by its own type, and the tuple of the
+ * first k values is a byte prefix of the whole.  That value then goes
+ * through keycodec_index_key / keycodec_index_seek like any B key: one key
+ * layout for every index.
+ * Worked example, sort key (round N, bracket S), values (2, "a\0b"):
+ *   number_encode_key(2) | 61 00 FF 62 00 00
+ * With open, the last value (S or B) has no terminator: the prefix of
+ * every tuple whose last value begins with it (begins_with).
+ * Returns false when the tuple would exceed KEYCODEC_MAX_TUPLE bytes. */
+#define KEYCODEC_MAX_TUPLE (4 * (2 * 2048 + 2))
+bool keycodec_tuple_encode(const value_t *const *values, size_t n, bool open,
+                           uint8_t out[KEYCODEC_MAX_TUPLE], size_t *len);
 
 /* --- order groups ------------------------------------------------------------
  * Sort parts longer than these share the group of every key with the same

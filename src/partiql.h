@@ -1,7 +1,8 @@
 /* partiql: DynamoDB's PartiQL statements, read into a small statement tree.
  *
  * partiql_lex turns the text into tokens (comments dropped); partiql_parse
- * reads one statement (SELECT, INSERT, UPDATE, DELETE) into a
+ * reads one statement (SELECT, INSERT, UPDATE, DELETE, and the
+ * EXISTS(SELECT ...) check of transactions) into a
  * partiql_statement_t whose WHERE clause, SET values and INSERT item are
  * trees of partiql_node_t.  Nothing here evaluates anything: the executor
  * (ops/partiql.c) lowers a statement onto the item operations and the
@@ -115,7 +116,8 @@ struct partiql_node {
     const char *is_type; /* PQN_IS: "S", "N", "BOOL"..., NULL for MISSING */
 };
 
-typedef enum { PQ_SELECT, PQ_INSERT, PQ_UPDATE, PQ_DELETE } partiql_kind_t;
+/* PQ_EXISTS: EXISTS(SELECT ...), the SELECT's members filled in. */
+typedef enum { PQ_SELECT, PQ_INSERT, PQ_UPDATE, PQ_DELETE, PQ_EXISTS } partiql_kind_t;
 
 typedef enum {
     PQ_RETURN_NONE,

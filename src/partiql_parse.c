@@ -27,13 +27,21 @@ typedef struct {
 } parser_t;
 
 /* Words that name parts of a statement: a bare name spelled like one of
- * them is read as the keyword (quote it to use it as a name). */
-static const char *const keywords[] = {
-    "all",   "and",     "as",    "asc",    "between", "by",    "delete", "desc",   "distinct",
-    "exists", "false",  "from",  "group",  "having",  "in",    "inner",  "insert", "into",
-    "is",    "join",    "limit", "missing", "modified", "new", "not",    "null",   "offset",
-    "old",   "on",      "or",    "order",  "pad",     "remove", "returning", "select", "set",
-    "true",  "union",   "update", "value", "values",  "where", NULL};
+ * them is read as the keyword (quote it to use it as a name).  Grouped by
+ * length, each group one string of its words run together: a statement asks
+ * about its names many times, and most names match no length or few words. */
+/* clang-format off */
+static const char *const keywords_by_length[] = {
+    [2] = "as" "by" "in" "is" "on" "or",
+    [3] = "all" "and" "asc" "new" "not" "old" "pad" "set",
+    [4] = "desc" "from" "into" "join" "null" "true",
+    [5] = "false" "group" "inner" "limit" "order" "union" "value" "where",
+    [6] = "delete" "exists" "having" "insert" "offset" "remove" "select" "update" "values",
+    [7] = "between" "missing",
+    [8] = "distinct" "modified",
+    [9] = "returning",
+};
+/* clang-format on */
 
 static const partiql_token_t *peek(parser_t *p) { return &p->toks[p->pos]; }
 static const partiql_token_t *peek_at(parser_t *p, size_t k)
@@ -42,16 +50,27 @@ static const partiql_token_t *peek_at(parser_t *p, size_t k)
     return &p->toks[i];
 }
 
-static bool tok_is_word(const parser_t *p, const partiql_token_t *t, const char *word)
+/* text[0..len) equals the lower-case word, ignoring case (a bare name has
+ * only letters, digits, _ and $, so folding with 0x20 cannot make a
+ * non-letter equal a letter). */
+static inline bool word_equal(const char *text, const char *word, size_t len)
 {
-    return t->kind == PQT_IDENT && strlen(word) == t->len &&
-           strncasecmp(p->text + t->start, word, t->len) == 0;
+    for (size_t i = 0; i < len; i++)
+        if ((text[i] | 0x20) != word[i]) return false;
+    return true;
+}
+
+static inline bool tok_is_word(const parser_t *p, const partiql_token_t *t, const char *word)
+{
+    return t->kind == PQT_IDENT && strlen(word) == t->len && word_equal(p->text + t->start, word, t->len);
 }
 
 static bool tok_is_keyword(const parser_t *p, const partiql_token_t *t)
 {
-    for (const char *const *k = keywords; *k; k++)
-        if (tok_is_word(p, t, *k)) return true;
+    size_t n = sizeof keywords_by_length / sizeof keywords_by_length[0];
+    if (t->kind != PQT_IDENT || t->len >= n || !keywords_by_length[t->len]) return false;
+    for (const char *w = keywords_by_length[t->len]; *w; w += t->len)
+        if (word_equal(p->text + t->start, w, t->len)) return true;
     return false;
 }
 
@@ -391,7 +410,8 @@ static partiql_node_t *value_node(parser_t *p)
     }
     buf_t b;
     buf_init(&b);
-    char under[512] = "root";
+    char under[512]; /* "root" and the path inside the literal, for its errors */
+    memcpy(under, "root", sizeof "root");
     size_t params = p->nparams;
     value_type_t type = literal(p, &b, under, sizeof under);
     partiql_node_t *n = NULL;
@@ -762,6 +782,17 @@ static bool update_statement(parser_t *p, partiql_statement_t *s)
     return returning(p, s);
 }
 
+/* EXISTS(SELECT ... WHERE ...): a condition check of ExecuteTransaction. */
+static bool exists_statement(parser_t *p, partiql_statement_t *s)
+{
+    if (!accept(p, PQT_LPAREN)) return unexpected(p), false;
+    if (!accept_word(p, "select")) return unexpected(p), false;
+    if (!select_statement(p, s)) return false;
+    if (!accept(p, PQT_RPAREN)) return unexpected(p), false;
+    s->kind = PQ_EXISTS;
+    return true;
+}
+
 static bool delete_statement(parser_t *p, partiql_statement_t *s)
 {
     s->kind = PQ_DELETE;
@@ -782,6 +813,8 @@ ddb_error_t *partiql_parse(arena_t *a, const char *text, size_t len, partiql_sta
     else if (accept_word(&p, "insert")) ok = insert_statement(&p, s);
     else if (accept_word(&p, "update")) ok = update_statement(&p, s);
     else if (accept_word(&p, "delete")) ok = delete_statement(&p, s);
+    else if (peek_at(&p, 1)->kind == PQT_LPAREN && accept_word(&p, "exists"))
+        ok = exists_statement(&p, s);
     else if (accept_word(&p, "upsert") || accept_word(&p, "replace") ||
              accept_word(&p, "create") || accept_word(&p, "drop") || accept_word(&p, "alter"))
         ok = fail(&p, err_partiql_unsupported_operation(a, text + p.toks[0].start,

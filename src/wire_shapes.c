@@ -207,6 +207,19 @@ const wire_shape_t WIRE_REQUEST_EXECUTE_STATEMENT = {
     FIELDS({"Statement", &STRING}, {"Parameters", &VALUE_LIST}, {"ConsistentRead", &BOOLEAN},
            {"NextToken", &STRING}, {"ReturnConsumedCapacity", &STRING}, {"Limit", &INTEGER},
            {"ReturnValuesOnConditionCheckFailure", &STRING})};
+const wire_shape_t WIRE_REQUEST_BATCH_EXECUTE_STATEMENT = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"Statements",
+            LIST_OF(STRUCT({"Statement", &STRING}, {"Parameters", &VALUE_LIST},
+                           {"ConsistentRead", &BOOLEAN},
+                           {"ReturnValuesOnConditionCheckFailure", &STRING}))},
+           {"ReturnConsumedCapacity", &STRING})};
+const wire_shape_t WIRE_REQUEST_EXECUTE_TRANSACTION = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TransactStatements",
+            LIST_OF(STRUCT({"Statement", &STRING}, {"Parameters", &VALUE_LIST},
+                           {"ReturnValuesOnConditionCheckFailure", &STRING}))},
+           {"ClientRequestToken", &STRING}, {"ReturnConsumedCapacity", &STRING})};
 
 /* Time to Live. */
 const wire_shape_t WIRE_REQUEST_UPDATE_TIME_TO_LIVE = {

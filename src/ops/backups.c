@@ -7,6 +7,7 @@
 #include "backup.h"
 #include "clock.h"
 #include "ops/ops.h"
+#include "tabledef.h"
 #include "wire.h"
 
 #define BACKUP_ARN_MIN 37
@@ -163,8 +164,8 @@ static ddb_error_t *check_override_shapes(arena_t *a, const restore_request_t *r
         json_value_t holder = {.type = JSON_OBJECT};
         holder.u.object.members = m;
         holder.u.object.count = 1;
-        catalog_throughput_t pt;
-        if ((e = catalog_read_throughput(a, &holder, "provisionedThroughputOverride", cl, &pt)))
+        tabledef_throughput_t pt;
+        if ((e = tabledef_read_throughput(a, &holder, "provisionedThroughputOverride", cl, &pt)))
             return e;
     }
     const json_value_t *lists[2] = {r->gsis, r->lsis};
@@ -174,7 +175,7 @@ static ddb_error_t *check_override_shapes(arena_t *a, const restore_request_t *r
         for (size_t i = 0; lists[l] && i < lists[l]->u.array.count; i++) {
             char path[64];
             snprintf(path, sizeof path, "%s.%zu.member", paths[l], i + 1);
-            if ((e = catalog_check_index_spec(a, lists[l]->u.array.items[i], path, cl))) return e;
+            if ((e = tabledef_check_index_spec(a, lists[l]->u.array.items[i], path, l == 0, cl))) return e;
         }
     return NULL;
 }
@@ -347,7 +348,7 @@ static ddb_error_t *plan_restore(arena_t *a, const restore_request_t *r, backup_
     size_t len = b.len;
     buf_free(&b);
     if (json_parse(a, copy, len, &create, NULL) != JSON_OK) return err_internal(a);
-    return catalog_table_parse(a, create, false, out);
+    return tabledef_parse(a, create, false, out);
 }
 
 /* --- RestoreTableFromBackup: the write --------------------------------------------- */

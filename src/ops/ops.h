@@ -133,6 +133,18 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req);
 /* transactions.c */
 api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req);
 api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req);
+/* Run prepared writes as one transaction (req: the request, for its
+ * ClientRequestToken; inserts[i]: action i is a PartiQL INSERT, whose failed
+ * condition is the reason DuplicateItem; NULL: none).  The actions are
+ * released.  Two actions on one item are refused. */
+api_result_t transact_write_submit(api_call_t *call, const json_value_t *req,
+                                   item_write_t **actions, size_t count, const bool *inserts,
+                                   const char *token, capacity_mode_t capacity);
+/* Read every item from one snapshot and render {"Responses":[{"Item":...}
+ * or {}, ...]} with ConsumedCapacity; gets[i] is the request object of
+ * reads[i] (TableName, Key), for refusing one item read twice. */
+api_result_t transact_get_run(api_call_t *call, const json_value_t *const *gets,
+                              item_read_t **reads, size_t n, capacity_mode_t capacity);
 
 /* Add the write units of each write (times factor) to its table's entry of
  * a capacity list. */
@@ -198,8 +210,22 @@ api_result_t op_scan(api_call_t *call, const json_value_t *req);
  * early, last_key receives ,"LastEvaluatedKey":{...}. */
 ddb_error_t *query_run_statement(api_call_t *call, const json_value_t *req, bool is_query,
                                  buf_t *last_key);
+/* One of the several Queries of a SELECT whose partition key is IN a list
+ * (or an OR of equalities): appends the matching items to the open Items
+ * array of call->out (a comma first when part->written items are already
+ * there), adds to part->written, sets part->scanned (items evaluated) and
+ * part->units (read units), and last_key as above when the page stopped. */
+typedef struct {
+    size_t written;
+    int64_t scanned;
+    double units;
+} query_part_t;
+ddb_error_t *query_run_statement_part(api_call_t *call, const json_value_t *req, query_part_t *part,
+                                      buf_t *last_key);
 
-/* partiql.c: ExecuteStatement (BatchExecuteStatement, ExecuteTransaction) */
+/* partiql.c: ExecuteStatement, BatchExecuteStatement, ExecuteTransaction */
 api_result_t op_execute_statement(api_call_t *call, const json_value_t *req);
+api_result_t op_batch_execute_statement(api_call_t *call, const json_value_t *req);
+api_result_t op_execute_transaction(api_call_t *call, const json_value_t *req);
 
 #endif

@@ -27,14 +27,36 @@ typedef enum {
     SELECT_COUNT,
 } select_t;
 
-typedef enum { SK_NONE, SK_EQ, SK_LT, SK_LE, SK_GT, SK_GE, SK_BETWEEN, SK_BEGINS_WITH } sk_op_t;
+/* SK_RANGE: v1 <= sort key < v2 (v2 NULL: no upper bound), the form the
+ * conditions on a multi-attribute sort key take. */
+typedef enum {
+    SK_NONE,
+    SK_EQ,
+    SK_LT,
+    SK_LE,
+    SK_GT,
+    SK_GE,
+    SK_BETWEEN,
+    SK_BEGINS_WITH,
+    SK_RANGE
+} sk_op_t;
+
+/* The key attributes LastEvaluatedKey carries: an index's (up to four of
+ * each kind), then the table's. */
+#define MAX_KEY_NAMES (2 * CATALOG_KEY_PARTS_MAX + 2)
+/* Key conditions read: a multi-attribute key may have one per attribute. */
+#define MAX_KEY_TERMS (2 * CATALOG_KEY_PARTS_MAX)
 
 typedef struct {
     bool is_query;
     table_t *table;
     const index_def_t *index; /* NULL: the table itself */
-    const char *hash, *range; /* the key attributes of what is read */
+    const char *hash, *range; /* the key attributes of what is read (an index
+                                 with a multi-attribute key: the first ones) */
     value_type_t hash_type, range_type;
+    const char *key_names[MAX_KEY_NAMES]; /* of LastEvaluatedKey, with their types */
+    value_type_t key_types[MAX_KEY_NAMES];
+    size_t key_count;
     /* Query */
     const value_t *pk;
     sk_op_t sk_op;
@@ -52,6 +74,7 @@ typedef struct {
     /* ExecuteStatement: render only Items (and ConsumedCapacity), no closing
      * brace, and the last evaluated key into this buffer instead. */
     buf_t *statement_last_key;
+    query_part_t *part; /* one of several queries of one SELECT, or NULL */
 } read_plan_t;
 
 /* --- request ----------------------------------------------------------------------- */
@@ -122,6 +145,28 @@ static ddb_error_t *read_request(api_call_t *call, const json_value_t *req, read
 
 /* --- what is read: the table or an index ------------------------------------------- */
 
+static void add_key_name(read_plan_t *p, const char *name, value_type_t type)
+{
+    if (!name) return;
+    for (size_t k = 0; k < p->key_count; k++)
+        if (strcmp(p->key_names[k], name) == 0) return;
+    p->key_names[p->key_count] = name;
+    p->key_types[p->key_count++] = type;
+}
+
+/* The key attributes of an item as LastEvaluatedKey / ExclusiveStartKey
+ * carry them: the read keys, then the table's. */
+static void plan_key_names(read_plan_t *p)
+{
+    const index_def_t *ix = p->index;
+    for (size_t i = 0; ix && i < ix->hash_count; i++)
+        add_key_name(p, ix->hash_parts[i].name, ix->hash_parts[i].type);
+    for (size_t i = 0; ix && i < ix->range_count; i++)
+        add_key_name(p, ix->range_parts[i].name, ix->range_parts[i].type);
+    add_key_name(p, p->table->keys.hash, p->table->hash_type);
+    add_key_name(p, p->table->keys.range, p->table->range_type);
+}
+
 static ddb_error_t *resolve_target(arena_t *a, read_plan_t *p, const char *index_name)
 {
     table_t *t = p->table;
@@ -144,6 +189,7 @@ static ddb_error_t *resolve_target(arena_t *a, read_plan_t *p, const char *index
         p->range_type = t->range_type;
         if (p->select == SELECT_ALL_PROJECTED_ATTRIBUTES) return err_select_projected_on_table(a);
     }
+    plan_key_names(p);
     return NULL;
 }
 
@@ -192,7 +238,7 @@ static ddb_error_t *key_term_from_expr(arena_t *a, const expr_term_t *term, key_
 /* KeyConditions, already checked as Conditions (operators, values, one or
  * two entries). */
 static ddb_error_t *key_terms_from_legacy(arena_t *a, const json_value_t *conditions,
-                                          key_term_t *terms, size_t *count)
+                                          key_term_t *terms, size_t max, size_t *count)
 {
     static const struct {
         const char *name;
@@ -201,7 +247,7 @@ static ddb_error_t *key_terms_from_legacy(arena_t *a, const json_value_t *condit
                {"GE", SK_GE}, {"BETWEEN", SK_BETWEEN}, {"BEGINS_WITH", SK_BEGINS_WITH}};
     ddb_error_t *e = NULL;
     *count = 0;
-    for (size_t i = 0; i < conditions->u.object.count && *count < 2; i++) {
+    for (size_t i = 0; i < conditions->u.object.count && *count < max; i++) {
         const json_member_t *m = &conditions->u.object.members[i];
         if (m->value->type == JSON_NULL) continue;
         const char *op_name = NULL;
@@ -226,22 +272,30 @@ static ddb_error_t *key_terms_from_legacy(arena_t *a, const json_value_t *condit
     return NULL;
 }
 
+static ddb_error_t *plan_tuple_key_condition(arena_t *a, read_plan_t *p, const key_term_t *terms,
+                                             size_t count, size_t conditions);
+
 static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
 {
-    key_term_t terms[8] = {{0}};
+    key_term_t terms[MAX_KEY_TERMS] = {{0}};
     size_t count = 0, conditions = 0; /* terms read, conditions given */
+    bool multi = p->index && catalog_index_multi_attribute(p->index);
+    size_t max = multi ? MAX_KEY_TERMS : 8;
     ddb_error_t *e;
     if (p->exprs.key_condition) {
-        expr_term_t raw[8];
-        conditions = expr_condition_terms(p->exprs.key_condition, raw, 8);
-        for (size_t i = 0; i < conditions && i < 8; i++)
+        expr_term_t raw[MAX_KEY_TERMS];
+        conditions = expr_condition_terms(p->exprs.key_condition, raw, max);
+        for (size_t i = 0; i < conditions && i < max; i++)
             if ((e = key_term_from_expr(a, &raw[i], &terms[count++]))) return e;
     } else if (p->exprs.key_conditions) {
-        if ((e = key_terms_from_legacy(a, p->exprs.key_conditions, terms, &count))) return e;
+        if ((e = key_terms_from_legacy(a, p->exprs.key_conditions, terms, multi ? max : 2,
+                                       &count)))
+            return e;
         conditions = count;
     } else {
         return err_key_condition_missing(a);
     }
+    if (multi) return plan_tuple_key_condition(a, p, terms, count, conditions);
     const key_term_t *hash = NULL, *range = NULL;
     for (size_t i = 0; i < count; i++) {
         if (strcmp(terms[i].name, p->hash) == 0) {
@@ -291,14 +345,181 @@ static ddb_error_t *plan_key_condition(arena_t *a, read_plan_t *p)
     return NULL;
 }
 
+/* --- multi-attribute keys ----------------------------------------------------------- */
+
+/* The tuple of n values (keycodec_tuple_encode) as a B value in a. */
+static ddb_error_t *tuple_value(arena_t *a, const value_t *const *values, size_t n, bool open,
+                                value_t **out)
+{
+    uint8_t bytes[KEYCODEC_MAX_TUPLE];
+    size_t len;
+    if (!keycodec_tuple_encode(values, n, open, bytes, &len)) return err_range_key_too_large(a);
+    *out = arena_alloc(a, sizeof(value_t));
+    (*out)->type = VALUE_B;
+    (*out)->u.bytes.ptr = arena_strndup(a, (const char *)bytes, len);
+    (*out)->u.bytes.len = len;
+    return NULL;
+}
+
+/* The smallest byte string after every one that starts with x (NULL: there
+ * is none, x is empty or all FF). */
+static value_t *tuple_after(arena_t *a, const value_t *x)
+{
+    size_t n = x->u.bytes.len;
+    while (n && (uint8_t)x->u.bytes.ptr[n - 1] == 0xFF) n--;
+    if (!n) return NULL;
+    value_t *v = arena_alloc(a, sizeof *v);
+    char *bytes = arena_strndup(a, x->u.bytes.ptr, n);
+    bytes[n - 1] = (char)((uint8_t)bytes[n - 1] + 1);
+    v->type = VALUE_B;
+    v->u.bytes.ptr = bytes;
+    v->u.bytes.len = n;
+    return v;
+}
+
+/* Which key attribute a term names: partition key attribute *at, or sort
+ * key attribute *at when *range; false: none. */
+static bool tuple_term_part(const index_def_t *ix, const char *name, size_t *at, bool *range)
+{
+    for (size_t i = 0; i < ix->hash_count + ix->range_count; i++) {
+        *range = i >= ix->hash_count;
+        *at = *range ? i - ix->hash_count : i;
+        const key_part_t *part = *range ? &ix->range_parts[*at] : &ix->hash_parts[*at];
+        if (strcmp(part->name, name) == 0) return true;
+    }
+    return false;
+}
+
+/* A condition's values against a key attribute's type and emptiness. */
+static ddb_error_t *check_tuple_term(arena_t *a, const read_plan_t *p, const key_part_t *part,
+                                     const key_term_t *t)
+{
+    if (t->unindexable) return err_key_condition_not_indexable(a);
+    if (t->op == SK_BEGINS_WITH && (t->v1->type == VALUE_N || part->type == VALUE_N))
+        return err_expr_operand_type(a, "KeyConditionExpression", "begins_with", "N");
+    if (t->v1->type != part->type || (t->v2 && t->v2->type != part->type))
+        return err_key_condition_type(a);
+    const value_t *given[2] = {t->v1, t->v2};
+    for (int i = 0; i < 2; i++) {
+        const value_t *v = given[i];
+        if (v && (v->type == VALUE_S || v->type == VALUE_B) && v->u.bytes.len == 0)
+            return err_empty_index_key(a, v->type == VALUE_S, p->index->name, part->name);
+    }
+    if (t->op == SK_BETWEEN && value_key_compare(t->v1, t->v2) > 0)
+        return err_key_condition_between_order(a);
+    return NULL;
+}
+
+/* The conditions on a multi-attribute sort key, sort key attributes
+ * 0..last constrained, as one condition on its tuples (keycodec.h): with
+ * P the tuple of the equal values before the last condition and X that of
+ * P and the last condition's value v,
+ *   = v        begins_with X        (every tuple continuing X)
+ *   begins_with  begins_with P+v without its terminator
+ *   < v        [P, X)               <= v   [P, after(X))
+ *   > v        [after(X), after(P)) >= v   [X, after(P))
+ *   BETWEEN v w  [X, after(P+w))
+ * where after(Y) is the first string past every one starting with Y. */
+static ddb_error_t *plan_tuple_sort_key(arena_t *a, read_plan_t *p, const key_term_t *const *range,
+                                        size_t last)
+{
+    const value_t *values[CATALOG_KEY_PARTS_MAX];
+    for (size_t i = 0; i <= last; i++) values[i] = range[i]->v1;
+    const key_term_t *t = range[last];
+    value_t *prefix, *x, *upper = NULL;
+    ddb_error_t *e;
+    if ((e = tuple_value(a, values, last, false, &prefix))) return e;
+    if ((e = tuple_value(a, values, last + 1, t->op == SK_BEGINS_WITH, &x))) return e;
+    if (t->op == SK_BETWEEN) {
+        values[last] = t->v2;
+        if ((e = tuple_value(a, values, last + 1, false, &upper))) return e;
+    }
+    p->sk_op = SK_RANGE;
+    switch (t->op) {
+    case SK_EQ:
+    case SK_BEGINS_WITH: p->sk_op = SK_BEGINS_WITH, p->v1 = x; break;
+    case SK_LT: p->v1 = prefix, p->v2 = x; break;
+    case SK_LE: p->v1 = prefix, p->v2 = tuple_after(a, x); break;
+    case SK_GT: p->v1 = tuple_after(a, x), p->v2 = tuple_after(a, prefix); break;
+    case SK_GE: p->v1 = x, p->v2 = tuple_after(a, prefix); break;
+    case SK_BETWEEN: p->v1 = x, p->v2 = tuple_after(a, upper); break;
+    default: break;
+    }
+    if (!p->v1) p->v1 = p->v2 = x; /* nothing is past an all-FF tuple: an empty range */
+    return NULL;
+}
+
+/* A Query on an index with a multi-attribute key (catalog.h): equality on
+ * every partition key attribute; conditions on sort key attributes from
+ * the first on, in key-schema order, each but the last an equality.  The
+ * clauses' order in the expression does not matter. */
+static ddb_error_t *plan_tuple_key_condition(arena_t *a, read_plan_t *p, const key_term_t *terms,
+                                             size_t count, size_t conditions)
+{
+    const index_def_t *ix = p->index;
+    const key_term_t *hash[CATALOG_KEY_PARTS_MAX] = {0}, *range[CATALOG_KEY_PARTS_MAX] = {0};
+    ddb_error_t *e;
+    /* more conditions than attributes: one names another attribute, or one
+     * twice (found below when every one was read) */
+    if (conditions > count) return err_key_condition_unsupported(a, false);
+    for (size_t i = 0; i < count; i++) {
+        size_t at;
+        bool is_range;
+        if (!tuple_term_part(ix, terms[i].name, &at, &is_range))
+            return err_key_condition_unsupported(a, false);
+        const key_term_t **slot = is_range ? &range[at] : &hash[at];
+        if (*slot) return err_key_condition_twice(a);
+        *slot = &terms[i];
+    }
+    for (size_t i = 0; i < ix->hash_count; i++) {
+        if (!hash[i]) return err_key_condition_missed(a, ix->hash_parts[i].name);
+        if ((e = check_tuple_term(a, p, &ix->hash_parts[i], hash[i]))) return e;
+        if (hash[i]->op != SK_EQ) return err_key_condition_unsupported(a, false);
+    }
+    size_t last = 0;
+    bool any = false;
+    for (size_t i = 0; i < ix->range_count; i++)
+        if (range[i]) last = i, any = true;
+    for (size_t i = 0; any && i < last; i++)
+        if (!range[i] || range[i]->unindexable || range[i]->op != SK_EQ)
+            return err_key_condition_range_prefix(a, ix->range_parts[i].name,
+                                                  ix->range_parts[last].name);
+    for (size_t i = 0; any && i <= last; i++)
+        if ((e = check_tuple_term(a, p, &ix->range_parts[i], range[i]))) return e;
+    const value_t *pk_values[CATALOG_KEY_PARTS_MAX];
+    for (size_t i = 0; i < ix->hash_count; i++) pk_values[i] = hash[i]->v1;
+    value_t *pk = NULL;
+    if (ix->hash_count > 1 && (e = tuple_value(a, pk_values, ix->hash_count, false, &pk))) return e;
+    p->pk = pk ? pk : hash[0]->v1;
+    if (!any) return NULL;
+    if (ix->range_count == 1) {
+        p->sk_op = range[0]->op;
+        p->v1 = range[0]->v1;
+        p->v2 = range[0]->v2;
+        return NULL;
+    }
+    return plan_tuple_sort_key(a, p, range, last);
+}
+
 /* Filters may not name key attributes in a Query. */
 static ddb_error_t *check_filter_keys(arena_t *a, const read_plan_t *p, bool legacy)
 {
     if (!p->is_query || !p->exprs.filter) return NULL;
+    const char *which = legacy ? "QueryFilter" : "Filter Expression";
+    const index_def_t *ix = p->index;
+    if (ix && catalog_index_multi_attribute(ix)) {
+        for (size_t i = 0; i < ix->hash_count + ix->range_count; i++) {
+            const char *name = i < ix->hash_count ? ix->hash_parts[i].name
+                                                  : ix->range_parts[i - ix->hash_count].name;
+            if (expr_condition_mentions(p->exprs.filter, name))
+                return err_filter_on_key(a, which, name);
+        }
+        return NULL;
+    }
     const char *keys[2] = {p->hash, p->range};
     for (int k = 0; k < 2; k++)
         if (keys[k] && expr_condition_mentions(p->exprs.filter, keys[k]))
-            return err_filter_on_key(a, legacy ? "QueryFilter" : "Filter Expression", keys[k]);
+            return err_filter_on_key(a, which, keys[k]);
     return NULL;
 }
 
@@ -306,6 +527,19 @@ static bool starts_with(const value_t *v, const value_t *prefix)
 {
     return v->u.bytes.len >= prefix->u.bytes.len &&
            memcmp(v->u.bytes.ptr, prefix->u.bytes.ptr, prefix->u.bytes.len) == 0;
+}
+
+/* The value of the partition key (range: the sort key) of what is read in
+ * item; for an index with a multi-attribute key, a tuple (index.h) whose
+ * bytes are in scratch.  false: absent. */
+static bool read_key_value(const read_plan_t *p, bool range, const value_t *item,
+                           uint8_t scratch[KEYCODEC_MAX_TUPLE], value_t *out)
+{
+    if (p->index) return index_key_value(p->index, range, item, scratch, out);
+    const char *name = range ? p->range : p->hash;
+    const value_t *v = name ? value_map_get(item, name, strlen(name)) : NULL;
+    if (v) *out = *v;
+    return v != NULL;
 }
 
 /* Where a sort key stands against the condition: -1 before its range, 0
@@ -322,39 +556,18 @@ static int sk_position(const read_plan_t *p, const value_t *sk)
     case SK_GE: return c1 >= 0 ? 0 : -1;
     case SK_BETWEEN: return c1 < 0 ? -1 : value_key_compare(sk, p->v2) > 0 ? 1 : 0;
     case SK_BEGINS_WITH: return starts_with(sk, p->v1) ? 0 : c1 < 0 ? -1 : 1;
+    case SK_RANGE: return c1 < 0 ? -1 : p->v2 && value_key_compare(sk, p->v2) >= 0 ? 1 : 0;
     case SK_NONE: break;
     }
     return 0;
 }
 
-/* The key attributes of an item as LastEvaluatedKey / ExclusiveStartKey
- * carry them: the read keys, then the table's. */
-static size_t key_names(const read_plan_t *p, const char *names[4])
-{
-    size_t n = 0;
-    const char *all[4] = {p->hash, p->range, p->table->keys.hash, p->table->keys.range};
-    for (int i = 0; i < 4; i++) {
-        if (!all[i]) continue;
-        bool dup = false;
-        for (size_t k = 0; k < n && !dup; k++) dup = strcmp(names[k], all[i]) == 0;
-        if (!dup) names[n++] = all[i];
-    }
-    return n;
-}
-
 static ddb_error_t *check_start_key(arena_t *a, const read_plan_t *p, const value_t *start)
 {
-    const char *names[4];
-    size_t n = key_names(p, names);
-    bool ok = start->u.map.count == n;
-    for (size_t i = 0; ok && i < n; i++) {
-        const value_t *v = value_map_get(start, names[i], strlen(names[i]));
-        value_type_t want = strcmp(names[i], p->hash) == 0 ? p->hash_type
-                            : p->range && strcmp(names[i], p->range) == 0
-                                ? p->range_type
-                            : strcmp(names[i], p->table->keys.hash) == 0 ? p->table->hash_type
-                                                                          : p->table->range_type;
-        ok = v && v->type == want;
+    bool ok = start->u.map.count == p->key_count;
+    for (size_t i = 0; ok && i < p->key_count; i++) {
+        const value_t *v = value_map_get(start, p->key_names[i], strlen(p->key_names[i]));
+        ok = v && v->type == p->key_types[i];
     }
     if (!ok)
         return err_start_key_invalid(a);
@@ -365,9 +578,11 @@ static ddb_error_t *check_start_key(arena_t *a, const read_plan_t *p, const valu
 static ddb_error_t *check_start_in_range(arena_t *a, const read_plan_t *p)
 {
     if (!p->is_query || !p->start_key) return NULL;
-    const value_t *pk = value_map_get(p->start_key, p->hash, strlen(p->hash));
-    const value_t *sk = p->range ? value_map_get(p->start_key, p->range, strlen(p->range)) : NULL;
-    if (value_key_compare(pk, p->pk) != 0 || (sk && sk_position(p, sk) != 0))
+    uint8_t pk_bytes[KEYCODEC_MAX_TUPLE], sk_bytes[KEYCODEC_MAX_TUPLE];
+    value_t pk, sk;
+    bool has_pk = read_key_value(p, false, p->start_key, pk_bytes, &pk);
+    bool has_sk = read_key_value(p, true, p->start_key, sk_bytes, &sk);
+    if (!has_pk || value_key_compare(&pk, p->pk) != 0 || (has_sk && sk_position(p, &sk) != 0))
         return err_start_key_out_of_range(a);
     return NULL;
 }
@@ -444,11 +659,6 @@ static bool in_range(const walk_t *w, const MDB_val *k)
     return h >= w->hash_lo && h <= w->hash_hi;
 }
 
-static const value_t *item_sort_key(const read_plan_t *p, const value_t *item)
-{
-    return p->range ? value_map_get(item, p->range, strlen(p->range)) : NULL;
-}
-
 /* LMDB's key order: bytes, then the shorter first. */
 static int key_compare(const MDB_val *a, const MDB_val *b)
 {
@@ -461,8 +671,11 @@ static int key_compare(const MDB_val *a, const MDB_val *b)
 /* DynamoDB's order of two entries: sort key, then storage key. */
 static int entry_compare(const read_plan_t *p, const entry_t *a, const entry_t *b)
 {
-    const value_t *sa = item_sort_key(p, &a->item), *sb = item_sort_key(p, &b->item);
-    int c = sa && sb ? value_key_compare(sa, sb) : 0;
+    uint8_t bytes_a[KEYCODEC_MAX_TUPLE], bytes_b[KEYCODEC_MAX_TUPLE];
+    value_t sa, sb;
+    bool both = read_key_value(p, true, &a->item, bytes_a, &sa) &&
+                read_key_value(p, true, &b->item, bytes_b, &sb);
+    int c = both ? value_key_compare(&sa, &sb) : 0;
     return c ? c : key_compare(&a->key, &b->key);
 }
 
@@ -593,8 +806,9 @@ static bool past_wanted(const walk_t *w, const entry_t *start)
 {
     const entry_t *e = walk_entry(w);
     if (start) return entry_compare(w->p, e, start) >= 0;
-    const value_t *sk = item_sort_key(w->p, &e->item);
-    return sk && sk_position(w->p, sk) > 0;
+    uint8_t bytes[KEYCODEC_MAX_TUPLE];
+    value_t sk;
+    return read_key_value(w->p, true, &e->item, bytes, &sk) && sk_position(w->p, &sk) > 0;
 }
 
 /* Position on the first entry to read; false when there is none. */
@@ -632,12 +846,12 @@ static bool walk_start(walk_t *w)
         }
         /* from the lower bound; what lies before the range is skipped */
         bool lower = p->sk_op == SK_EQ || p->sk_op == SK_GT || p->sk_op == SK_GE ||
-                     p->sk_op == SK_BETWEEN || p->sk_op == SK_BEGINS_WITH;
+                     p->sk_op == SK_BETWEEN || p->sk_op == SK_BEGINS_WITH || p->sk_op == SK_RANGE;
         len = seek_key(p, lower ? p->v1 : NULL, seek);
         return walk_seek(w, seek, len);
     }
     /* Reverse: find the first entry past what is wanted, then step back. */
-    const value_t *upper = p->sk_op == SK_BETWEEN ? p->v2
+    const value_t *upper = p->sk_op == SK_BETWEEN || p->sk_op == SK_RANGE ? p->v2
                            : (p->sk_op == SK_EQ || p->sk_op == SK_LT || p->sk_op == SK_LE ||
                               p->sk_op == SK_BEGINS_WITH)
                                ? p->v1
@@ -653,15 +867,14 @@ static bool walk_start(walk_t *w)
 /* Render one item's key attributes as LastEvaluatedKey. */
 static void render_last_key(buf_t *out, const read_plan_t *p, const value_t *item)
 {
-    const char *names[4];
-    size_t n = key_names(p, names);
     buf_append_str(out, ",\"LastEvaluatedKey\":{");
     size_t written = 0;
-    for (size_t i = 0; i < n; i++) {
-        const value_t *v = value_map_get(item, names[i], strlen(names[i]));
+    for (size_t i = 0; i < p->key_count; i++) {
+        const char *name = p->key_names[i];
+        const value_t *v = value_map_get(item, name, strlen(name));
         if (!v) continue;
         if (written++) buf_putc(out, ',');
-        json_write_string(out, names[i], strlen(names[i]));
+        json_write_string(out, name, strlen(name));
         buf_putc(out, ':');
         value_write_json(out, v);
     }
@@ -711,22 +924,29 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
 
     buf_t *out = call->out;
     bool count_only = p->select == SELECT_COUNT;
-    buf_append_str(out, count_only ? "{" : "{\"Items\":[");
+    if (!p->part) buf_append_str(out, count_only ? "{" : "{\"Items\":[");
     buf_t *statement_key = p->statement_last_key;
     int64_t scanned = 0, matched = 0;
     size_t bytes = 0;
     bool stopped = false;
     value_t last;
     ddb_error_t *e = NULL;
+    uint8_t key_bytes[KEYCODEC_MAX_TUPLE]; /* an item's tuple keys, one at a time */
+    /* the partition prefix holds the whole partition key: matching it is equality */
+    bool pk_exact = p->is_query && keycodec_partition_exact(w.prefix_len);
     bool more = walk_start(&w);
     for (; more; more = p->forward ? walk_next(&w) : walk_prev(&w)) {
         value_t item = walk_entry(&w)->item;
         size_t size = walk_entry(&w)->size;
         if (p->is_query) {
-            const value_t *pk = value_map_get(&item, p->hash, strlen(p->hash));
-            if (!pk || value_key_compare(pk, p->pk) != 0) continue; /* a hashed long key */
-            const value_t *sk = item_sort_key(p, &item);
-            int pos = sk ? sk_position(p, sk) : 0;
+            value_t pk, sk;
+            /* a partition key cut to prefix + hash: another may share the prefix */
+            if (!pk_exact && (!read_key_value(p, false, &item, key_bytes, &pk) ||
+                              value_key_compare(&pk, p->pk) != 0))
+                continue;
+            int pos = p->sk_op != SK_NONE && read_key_value(p, true, &item, key_bytes, &sk)
+                          ? sk_position(p, &sk)
+                          : 0;
             if (pos != 0) {
                 if ((pos > 0) == p->forward) break; /* past the range */
                 continue;
@@ -756,7 +976,7 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
                     expr_project(a, shown, paths, n, &projected);
                     shown = &projected;
                 }
-                if (matched) buf_putc(out, ',');
+                if (matched || (p->part && p->part->written)) buf_putc(out, ',');
                 value_map_write_json(out, shown);
             }
             matched++;
@@ -769,6 +989,13 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
     mdb_cursor_close(w.cursor);
     if (!e && w.failed) e = err_internal(a);
     if (e) return e;
+    if (p->part) { /* the caller closes the array and adds up the capacity */
+        p->part->written += (size_t)matched;
+        p->part->scanned = scanned;
+        p->part->units = capacity_read_units(bytes, p->consistent);
+        if (stopped) render_last_key(statement_key, p, &last);
+        return NULL;
+    }
     if (!count_only) buf_putc(out, ']');
     if (!statement_key)
         buf_printf(out, "%s\"Count\":%lld,\"ScannedCount\":%lld", count_only ? "" : ",",
@@ -828,6 +1055,16 @@ ddb_error_t *query_run_statement(api_call_t *call, const json_value_t *req, bool
     read_plan_t *p = arena_calloc(call->arena, sizeof *p);
     p->is_query = is_query;
     p->statement_last_key = last_key;
+    return read_execute(call, req, p);
+}
+
+ddb_error_t *query_run_statement_part(api_call_t *call, const json_value_t *req, query_part_t *part,
+                                      buf_t *last_key)
+{
+    read_plan_t *p = arena_calloc(call->arena, sizeof *p);
+    p->is_query = true;
+    p->statement_last_key = last_key;
+    p->part = part;
     return read_execute(call, req, p);
 }
 

@@ -10,6 +10,7 @@
 #include "ops/ops.h"
 #include "stats.h"
 #include "streams.h"
+#include "tabledef.h"
 #include "wire.h"
 
 #define LIST_TABLES_MAX 100
@@ -123,11 +124,11 @@ api_result_t op_create_table(api_call_t *call, const json_value_t *req)
     const char *name;
     ddb_error_t *e = read_table_name(call, req, &name);
     table_t *t;
-    if (!e) e = catalog_table_parse(call->arena, req, false, &t);
+    if (!e) e = tabledef_parse(call->arena, req, false, &t);
     if (e) return op_reply_error(call, e);
     if (catalog_exists(t->name)) {
         e = err_table_exists(call->arena, t->name);
-        catalog_table_free(t);
+        tabledef_free(t);
         return op_reply_error(call, e);
     }
     create_write_t *cw = arena_calloc(call->arena, sizeof *cw);
@@ -407,12 +408,12 @@ typedef struct {
     int actions; /* how many of Create, Update and Delete it holds */
     const json_value_t *body;
     const char *name;
-    catalog_throughput_t throughput; /* Update */
+    tabledef_throughput_t throughput; /* Update */
 } gsi_action_t;
 
 typedef struct {
     const char *billing;
-    catalog_throughput_t throughput;
+    tabledef_throughput_t throughput;
     const json_value_t *stream;
     bool stream_enabled, stream_enabled_set;
     const char *view;
@@ -453,7 +454,7 @@ static ddb_error_t *read_index_actions(arena_t *a, update_request_t *r, constrai
         wire_string(a, act->body, "IndexName", &act->name, NULL, &e);
         if (e) return e;
         if (act->kind == GSI_CREATE) {
-            if ((e = catalog_check_index_spec(a, act->body, path, cl))) return e;
+            if ((e = tabledef_check_index_spec(a, act->body, path, true, cl))) return e;
             continue;
         }
         char name_path[128];
@@ -462,7 +463,7 @@ static ddb_error_t *read_index_actions(arena_t *a, update_request_t *r, constrai
         if (act->kind == GSI_UPDATE) {
             char pt_path[128];
             snprintf(pt_path, sizeof pt_path, "%s.provisionedThroughput", path);
-            if ((e = catalog_read_throughput(a, act->body, pt_path, cl, &act->throughput)))
+            if ((e = tabledef_read_throughput(a, act->body, pt_path, cl, &act->throughput)))
                 return e;
         }
     }
@@ -477,7 +478,7 @@ static ddb_error_t *read_update_request(arena_t *a, const json_value_t *req, upd
     constraint_list_t cl;
     constraint_list_init(&cl, a);
     wire_string(a, req, "BillingMode", &r->billing, NULL, &e);
-    if (!e) e = catalog_read_throughput(a, req, "provisionedThroughput", &cl, &r->throughput);
+    if (!e) e = tabledef_read_throughput(a, req, "provisionedThroughput", &cl, &r->throughput);
     if (!e) r->stream = wire_container(a, req, "StreamSpecification", WIRE_STRUCT, &e);
     if (!e && r->stream) {
         r->stream_enabled_set = wire_bool(a, r->stream, "StreamEnabled", &r->stream_enabled, &e);
@@ -485,7 +486,7 @@ static ddb_error_t *read_update_request(arena_t *a, const json_value_t *req, upd
     }
     if (!e) r->protection_set = wire_bool(a, req, "DeletionProtectionEnabled", &r->protection, &e);
     if (!e) wire_string(a, req, "TableClass", &r->table_class, NULL, &e);
-    if (!e) e = catalog_check_attribute_definitions(a, req, &cl);
+    if (!e) e = tabledef_check_attribute_definitions(a, req, &cl);
     if (!e) r->gsi_updates = wire_container(a, req, "GlobalSecondaryIndexUpdates", WIRE_LIST, &e);
     if (!e && r->gsi_updates) e = read_index_actions(a, r, &cl);
     if (e) return e;
@@ -501,7 +502,7 @@ static ddb_error_t *read_update_request(arena_t *a, const json_value_t *req, upd
 /* Table-level billing and throughput rules. */
 static ddb_error_t *check_billing(arena_t *a, const table_t *t, const update_request_t *r)
 {
-    const catalog_throughput_t *pt = &r->throughput;
+    const tabledef_throughput_t *pt = &r->throughput;
     if (r->on_demand && pt->present) return err_throughput_with_on_demand(a);
     if (!r->on_demand && r->billing && !pt->present)
         return err_update_table_provisioned_needs_throughput(a);
@@ -563,7 +564,7 @@ static ddb_error_t *check_index_actions(arena_t *a, const table_t *t, const json
         const index_def_t *ix = catalog_table_index(t, act->name, strlen(act->name));
         if (act->kind == GSI_CREATE) {
             if (ix) return err_index_exists(a);
-            if ((e = catalog_check_index_create(a, t, req, act->body, r->on_demand))) return e;
+            if ((e = tabledef_check_index_create(a, t, req, act->body, r->on_demand))) return e;
             if (gsi_count(t) >= CATALOG_GSI_MAX) return err_index_count_limit(a, CATALOG_GSI_MAX);
             continue;
         }
@@ -730,7 +731,7 @@ static ddb_error_t *plan_new_definition(arena_t *a, const json_value_t *req, con
     if (e) return e;
     buf_t text;
     buf_init(&text);
-    catalog_table_render_definition(&text, t);
+    tabledef_render(&text, t);
     json_value_t *def;
     json_status_t js = json_parse(a, text.data, text.len, &def, NULL);
     buf_free(&text);
@@ -746,7 +747,7 @@ static ddb_error_t *plan_new_definition(arena_t *a, const json_value_t *req, con
     else json_object_remove(def, "GlobalSecondaryIndexes");
     if ((e = merge_attribute_definitions(a, def, new_attrs))) return e;
     table_t *changed;
-    if ((e = catalog_table_parse(a, def, true, &changed))) return e;
+    if ((e = tabledef_parse(a, def, true, &changed))) return e;
     uw->new_def = changed;
     for (size_t i = 0; i < r->action_count; i++) {
         const char *name = arena_strndup(a, r->actions[i].name, strlen(r->actions[i].name));

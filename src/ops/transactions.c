@@ -8,6 +8,9 @@
  * single-item writes, and readers (one LMDB snapshot each) never see half
  * of one.  TransactGetItems reads all its items from one snapshot.
  *
+ * ExecuteTransaction (ops/partiql.c) lowers its statements onto the same
+ * two paths: transact_write_submit and transact_get_run.
+ *
  * ClientRequestToken: a token seen in the last 10 minutes with the same
  * request answers with the first response without running again; with
  * another request it is IdempotentParameterMismatchException. */
@@ -107,6 +110,7 @@ typedef struct {
     api_call_t *call;
     item_write_t **actions;
     size_t count;
+    const bool *inserts; /* PartiQL INSERTs: a failed condition is DuplicateItem */
     const char *token;
     bool canceled;
     bool gone;
@@ -147,6 +151,7 @@ static const char *reason_code(const ddb_error_t *e)
     switch (e->kind) {
     case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
     case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
+    case ERR_DUPLICATE_ITEM: return "DuplicateItem";
     default: return "ValidationError";
     }
 }
@@ -160,6 +165,8 @@ static ddb_error_t *cancellation(arena_t *a, transact_write_t *t)
     for (size_t i = 0; i < t->count; i++) {
         bool gone;
         const ddb_error_t *e = item_write_result(t->actions[i], &gone);
+        if (e && e->kind == ERR_CONDITIONAL_CHECK_FAILED && t->inserts && t->inserts[i])
+            e = err_partiql_duplicate_item(a);
         const char *code = reason_code(e);
         buf_printf(&names, "%s%s", i ? ", " : "", code);
         buf_printf(&json, "%s{\"Code\":\"%s\"", i ? "," : "", code);
@@ -271,8 +278,8 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
                             "returnItemCollectionMetrics");
     ddb_error_t *ce = constraint_list_finish(&cl);
     if (e || (e = ce)) return op_reply_error(call, e);
-    transact_write_t *t = arena_calloc(a, sizeof *t);
-    t->actions = arena_alloc(a, list->u.array.count * sizeof *t->actions);
+    item_write_t **actions = arena_alloc(a, list->u.array.count * sizeof *actions);
+    size_t count = 0;
     for (size_t i = 0; !e && i < list->u.array.count; i++) {
         const json_value_t *el = list->u.array.items[i];
         for (size_t k = 0; k < 4; k++) {
@@ -281,24 +288,45 @@ api_result_t op_transact_write_items(api_call_t *call, const json_value_t *req)
             if ((e = check_required(a, action, i, kind_paths[k], required[k]))) break;
             item_write_t *iw;
             if ((e = item_write_prepare(call, action, write_kinds[k], &iw))) break;
-            for (size_t j = 0; j < t->count && !e; j++)
-                if (item_write_same_item(t->actions[j], iw)) e = err_transaction_same_item(a);
-            t->actions[t->count++] = iw;
+            actions[count++] = iw;
             break;
         }
     }
+    if (e) {
+        for (size_t i = 0; i < count; i++)
+            item_write_release(actions[i]);
+        return op_reply_error(call, e);
+    }
+    return transact_write_submit(call, req, actions, count, NULL, token, capacity);
+}
+
+api_result_t transact_write_submit(api_call_t *call, const json_value_t *req,
+                                   item_write_t **actions, size_t count, const bool *inserts,
+                                   const char *token, capacity_mode_t capacity)
+{
+    arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    for (size_t i = 0; i < count && !e; i++)
+        for (size_t j = 0; j < i && !e; j++)
+            if (item_write_same_item(actions[j], actions[i])) e = err_transaction_same_item(a);
     /* A token seen before answers as the first request did, once this one
      * has passed validation. */
     bool mismatch = false, seen = !e && token && token_lookup(a, token, req, call->out, &mismatch);
     if (seen && mismatch) e = err_idempotent_mismatch(a);
     if (e || seen) {
-        for (size_t i = 0; i < t->count; i++) item_write_release(t->actions[i]);
+        for (size_t i = 0; i < count; i++)
+            item_write_release(actions[i]);
         return e ? op_reply_error(call, e) : op_reply_ok(call);
     }
+    transact_write_t *t = arena_calloc(a, sizeof *t);
+    t->actions = actions;
+    t->count = count;
+    t->inserts = inserts;
     t->w.apply = transact_apply;
     t->w.done = transact_done;
     t->w.frees = true;
-    for (size_t i = 0; i < t->count; i++) t->w.frees &= item_write_frees(t->actions[i]);
+    for (size_t i = 0; i < count; i++)
+        t->w.frees &= item_write_frees(actions[i]);
     t->call = call;
     t->token = token;
     t->capacity = capacity;
@@ -321,18 +349,26 @@ api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req)
     if (e || (e = ce)) return op_reply_error(call, e);
     size_t n = list->u.array.count;
     item_read_t **reads = arena_alloc(a, n * sizeof *reads);
+    const json_value_t **gets = arena_alloc(a, n * sizeof *gets);
     for (size_t i = 0; i < n; i++) {
-        const json_value_t *get = wire_member(list->u.array.items[i], "Get");
+        const json_value_t *get = gets[i] = wire_member(list->u.array.items[i], "Get");
         static const char *const required[] = {"Key", "TableName", NULL};
         if ((e = check_required(a, get, i, "get", required))) return op_reply_error(call, e);
         if ((e = item_read_prepare(call, get, &reads[i]))) return op_reply_error(call, e);
-        for (size_t k = 0; k < i; k++) {
-            const json_value_t *other = wire_member(list->u.array.items[k], "Get");
-            if (strcmp(item_read_table_name(reads[k]), item_read_table_name(reads[i])) == 0 &&
-                json_value_equal(json_object_get(other, "Key"), json_object_get(get, "Key")))
-                return op_reply_error(call, err_transaction_same_item(a));
-        }
     }
+    return transact_get_run(call, gets, reads, n, capacity);
+}
+
+api_result_t transact_get_run(api_call_t *call, const json_value_t *const *gets,
+                              item_read_t **reads, size_t n, capacity_mode_t capacity)
+{
+    arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(item_read_table_name(reads[k]), item_read_table_name(reads[i])) == 0 &&
+                json_value_equal(json_object_get(gets[k], "Key"), json_object_get(gets[i], "Key")))
+                return op_reply_error(call, err_transaction_same_item(a));
     MDB_txn *txn = op_read_begin(call);
     if (!txn) return op_reply_error(call, err_internal(a));
     capacity_t *used = arena_alloc(a, n * sizeof *used);

@@ -876,6 +876,39 @@ def test_key_rights_cover_partiql_and_backups(auth_server, tables):
                  TargetTableName=tables.orders + "x", BackupArn=backup)
 
 
+def test_key_rights_cover_partiql_batches_and_transactions(auth_server, tables):
+    """BatchExecuteStatement checks each statement's rights on its own (a
+    denied statement is an AccessDenied slot); ExecuteTransaction refuses the
+    whole request when any statement is denied, writing nothing."""
+    reader, shop = client(auth_server, READER), client(auth_server, SHOP)
+    o, p = table_arn(tables.orders), table_arn(tables.private)
+    out = shop.batch_execute_statement(Statements=[
+        {"Statement": 'SELECT n FROM "%s" WHERE pk = \'a\'' % tables.orders},
+        {"Statement": 'SELECT * FROM "%s" WHERE pk = \'a\'' % tables.private}])["Responses"]
+    assert out == [{"TableName": tables.orders, "Item": {"n": {"N": "1"}}},
+                   {"Error": {"Code": "AccessDenied",
+                              "Message": denied("shop", "PartiQLSelect", p)}}]
+    out = reader.batch_execute_statement(Statements=[
+        {"Statement": "UPDATE \"%s\" SET n = 5 WHERE pk = 'a'" % tables.orders}])["Responses"]
+    assert out == [{"Error": {"Code": "AccessDenied",
+                              "Message": denied("reader", "PartiQLUpdate", o)}}]
+    assert_error(reader.execute_transaction, "AccessDeniedException",
+                 denied("reader", "PartiQLDelete", o),
+                 TransactStatements=[{"Statement": "DELETE FROM \"%s\" WHERE pk = 'a'"
+                                                   % tables.orders}])
+    assert_error(shop.execute_transaction, "AccessDeniedException",
+                 denied("shop", "PartiQLSelect", p),
+                 TransactStatements=[
+                     {"Statement": 'SELECT * FROM "%s" WHERE pk = \'a\'' % tables.orders},
+                     {"Statement": 'SELECT * FROM "%s" WHERE pk = \'a\'' % tables.private}])
+    assert reader.execute_transaction(TransactStatements=[
+        {"Statement": 'SELECT * FROM "%s" WHERE pk = \'a\'' % tables.orders}])["Responses"] == [
+            {"Item": {"pk": {"S": "a"}, "n": {"N": "1"}}}]
+    assert reader.execute_statement(
+        Statement='SELECT n FROM "%s" WHERE pk = \'a\'' % tables.orders)["Items"] == [
+            {"n": {"N": "1"}}]
+
+
 def deny_policy(principal, actions, resource):
     return json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:user/admin"},

@@ -44,7 +44,8 @@ STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetR
 OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
               "PutItem", "GetItem", "DeleteItem", "UpdateItem", "BatchGetItem",
               "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Query", "Scan",
-              "ExecuteStatement", "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
+              "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
+              "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
               "UntagResource", "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
               "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
               "DescribeBackup", "DeleteBackup", "ListBackups",
@@ -104,6 +105,10 @@ FIXTURES = {
                                                {"AttributeName": "gr", "KeyType": "RANGE"}],
              "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a"]}},
             {"IndexName": "gsik", "KeySchema": [{"AttributeName": "gb", "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": "KEYS_ONLY"}},
+            {"IndexName": "gmk", "KeySchema": [
+                {"AttributeName": n, "KeyType": t}
+                for n, t in [("gh", "HASH"), ("gb", "HASH"), ("gr", "RANGE"), ("ls", "RANGE")]],
              "Projection": {"ProjectionType": "KEYS_ONLY"}}],
         BillingMode="PAY_PER_REQUEST"),
     "fz_b": dict(AttributeDefinitions=[{"AttributeName": "b", "AttributeType": "B"}],
@@ -113,7 +118,7 @@ FIXTURES = {
 # Seeds of read-only operations that name what does not exist.
 EXPECTED_TO_FAIL = {"DescribeTable-missing", "GetResourcePolicy-table", "DescribeBackup-unknown"}
 # Tables the seeds create (CreateTable) or expect to be missing.
-CREATED = ["fz_new", "fz_new2", "fz_new3"]
+CREATED = ["fz_new", "fz_new2", "fz_new3", "fz_new4"]
 
 
 def deep(levels=20):

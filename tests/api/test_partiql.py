@@ -162,6 +162,107 @@ def test_select_paging_with_limit(ddb, data):
     assert [i["sk"]["N"] for i in r["Items"]] == ["3"]
 
 
+# --- several partition values: one Query each ----------------------------------------------
+
+def pages_of(ddb, statement, limit, params=None, max_pages=30):
+    """Every page of a SELECT with Limit; (items, page count)."""
+    seen, token, pages = [], None, 0
+    while pages < max_pages:
+        kw = {"Limit": limit}
+        if token:
+            kw["NextToken"] = token
+        r = es(ddb, statement, params, **kw)
+        pages += 1
+        seen += r["Items"]
+        token = r.get("NextToken")
+        if not token:
+            return seen, pages
+    raise AssertionError("more than %d pages" % max_pages)
+
+
+def query_items(ddb, table, p, forward=True):
+    return ddb.query(TableName=table, KeyConditionExpression="pk = :p",
+                     ExpressionAttributeValues={":p": {"S": p}}, ScanIndexForward=forward)["Items"]
+
+
+def keys_of(items):
+    return [(i["pk"]["S"], i["sk"]["N"]) for i in items]
+
+
+def test_select_partition_list_agrees_with_queries(ddb, data):
+    want = query_items(ddb, data, "c") + query_items(ddb, data, "a")
+    # IN and OR of equalities: the partitions in the order written, each in key order
+    assert es(ddb, 'SELECT * FROM "%s" WHERE pk IN [\'c\', \'a\']' % data)["Items"] == want
+    assert es(ddb, 'SELECT * FROM "%s" WHERE pk = \'c\' OR pk = \'a\'' % data)["Items"] == want
+    assert es(ddb, 'SELECT * FROM "%s" WHERE pk IN [?, \'a\', ?]' % data,
+              [{"S": "c"}, {"S": "c"}])["Items"] == want  # each value once
+    # with a sort-key condition and a filter
+    got = es(ddb, 'SELECT pk, sk FROM "%s" WHERE (pk = \'b\' OR pk = \'a\') AND sk >= 1 '
+                  'AND tag = \'odd\'' % data)["Items"]
+    assert keys_of(got) == [("b", "1"), ("b", "3"), ("a", "1"), ("a", "3")]
+    # a partition without items adds nothing
+    got = es(ddb, 'SELECT * FROM "%s" WHERE pk IN [\'zz\', \'b\'] AND sk = 2' % data)["Items"]
+    assert keys_of(got) == [("b", "2")]
+    # each Query is charged on its own: half a unit per small partition read eventually
+    r = es(ddb, 'SELECT * FROM "%s" WHERE pk IN [\'c\', \'a\']' % data,
+           ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"] == {"TableName": data, "CapacityUnits": 1.0,
+                                     "ReadCapacityUnits": 1.0}
+    r = es(ddb, 'SELECT * FROM "%s" WHERE pk IN [\'c\', \'a\', \'b\']' % data,
+           ReturnConsumedCapacity="TOTAL", ConsistentRead=True)
+    assert r["ConsumedCapacity"] == {"TableName": data, "CapacityUnits": 3.0,
+                                     "ReadCapacityUnits": 3.0}
+    # an OR with another attribute is a Scan with a filter: same items, table order
+    got = es(ddb, 'SELECT * FROM "%s" WHERE pk = \'c\' OR v = 0' % data)["Items"]
+    assert sorted(keys_of(got)) == [("a", "0"), ("b", "0"), ("c", "0"), ("c", "1"), ("c", "2"),
+                                    ("c", "3")]
+
+
+def test_select_partition_list_order_by(ddb, data):
+    got = es(ddb, 'SELECT * FROM "%s" WHERE pk IN [\'a\', \'c\', \'b\'] ORDER BY pk DESC'
+             % data)["Items"]
+    assert got == (query_items(ddb, data, "c", False) + query_items(ddb, data, "b", False) +
+                   query_items(ddb, data, "a", False))
+    got = es(ddb, 'SELECT * FROM "%s" WHERE pk IN [\'c\', \'a\'] ORDER BY pk' % data)["Items"]
+    assert got == query_items(ddb, data, "a") + query_items(ddb, data, "c")
+    verr(ddb, 'SELECT * FROM "%s" WHERE pk IN [\'c\', \'a\'] ORDER BY sk' % data,
+         "Must have hash key in ORDER BY clause when more than one hash key condition specified "
+         "in WHERE clause.")
+
+
+def test_select_partition_list_paging(ddb, data):
+    stmt = 'SELECT * FROM "%s" WHERE pk IN [\'c\', \'a\', \'b\']' % data
+    want = es(ddb, stmt)["Items"]
+    assert len(want) == 12
+    for limit in (1, 3, 4, 5, 12):
+        got, pages = pages_of(ddb, stmt, limit)
+        assert got == want, limit
+        # a page ends when Limit items were evaluated, across partitions
+        assert pages in (-(-12 // limit), -(-12 // limit) + 1), (limit, pages)
+    # Limit counts items evaluated, not matched
+    r = es(ddb, 'SELECT sk FROM "%s" WHERE pk IN [\'a\', \'b\'] AND tag = \'odd\'' % data, Limit=5)
+    assert r["Items"] == [{"sk": {"N": "1"}}, {"sk": {"N": "3"}}] and "NextToken" in r
+    r = es(ddb, 'SELECT sk FROM "%s" WHERE pk IN [\'a\', \'b\'] AND tag = \'odd\'' % data, Limit=5,
+           NextToken=r["NextToken"])
+    # (the first page stopped after b's first item: the rest of b)
+    assert r["Items"] == [{"sk": {"N": "1"}}, {"sk": {"N": "3"}}] and "NextToken" not in r
+    # tokens belong to their statement
+    r = es(ddb, stmt, Limit=2)
+    verr(ddb, 'SELECT * FROM "%s" WHERE pk IN [\'c\', \'b\']' % data,
+         "The provided starting key is invalid", NextToken=r["NextToken"])
+
+
+def test_select_partition_list_limits(ddb, data):
+    values = ", ".join("'p%d'" % i for i in range(50))
+    assert es(ddb, 'SELECT * FROM "%s" WHERE pk IN [%s, \'a\']' % (data, values[:-7]))["Items"] \
+        == query_items(ddb, data, "a")
+    # message unverified: DynamoDB Local's text; the service allows 50 values on a partition key
+    verr(ddb, 'SELECT * FROM "%s" WHERE pk IN [%s, \'a\']' % (data, values),
+         "Too many decomposed read operations for a given query.")
+    verr(ddb, 'SELECT * FROM "%s" WHERE pk IN [\'a\', 1]' % data,
+         "Key attribute's data type should match its data type in table's schema: Key pk")
+
+
 def test_next_token_errors(ddb, data):
     r = es(ddb, 'SELECT * FROM "%s"' % data, Limit=1)
     verr(ddb, 'SELECT * FROM "%s" WHERE v > 0' % data, "The provided starting key is invalid",
@@ -332,7 +433,17 @@ def test_write_key_errors(ddb, table_ss):
      "NEW *. Only RETURNING ALL OLD * is allowed in DELETE statements."),
     ("UPDATE t SET a = 1 WHERE pk = 'a' RETURNING ALL NEW", "Expected '*' after ( MODIFIED | ALL ) "
      "( NEW | OLD ) in RETURNING clause"),
+    # message unverified: the "Unsupported operation: <op>" form is DynamoDB Local's; the word
+    # it names for UPSERT, DROP and REPLACE is inferred
     ("UPSERT INTO t VALUE {'a': 1}", "Unsupported operation: UPSERT"),
+    ("DROP TABLE t", "Unsupported operation: DROP"),
+    ("REPLACE INTO t VALUE {'a': 1}", "Unsupported operation: REPLACE"),
+    # message unverified: DISTINCT is refused by the service, its text is inferred from the
+    # "Unsupported clause: <clause>" form of LIMIT
+    ("SELECT DISTINCT a FROM t", "Unsupported clause: DISTINCT"),
+    # message unverified: positions past the first line are inferred (line and column from 1,
+    # the column counted again from each new line)
+    ("SELECT *\nFROM t\nWHERE exists(a)", "Unrecognized function: exists at 3:7:6"),
 ])
 def test_statement_errors(ddb, statement, message):
     verr(ddb, statement, message)
@@ -362,8 +473,9 @@ def test_order_by_errors(ddb, data):
     verr(ddb, 'SELECT * FROM "%s" WHERE v = 1 ORDER BY sk' % data,
          "Must have at least one non-optional hash key condition in WHERE clause when using "
          "ORDER BY clause.")
+    # the service's wording, as users quote it (DynamoDB Local says "Variable reference v ...")
     verr(ddb, 'SELECT * FROM "%s" WHERE pk = \'a\' ORDER BY v' % data,
-         "Variable reference v in ORDER BY clause must be part of the primary key")
+         "Attribute v in ORDER BY clause must be part of the primary key")
 
 
 def test_statement_length_limit(ddb, data):

@@ -1,6 +1,7 @@
 /* Unit tests of keycodec: the storage order of items equals DynamoDB's
  * order (property test over random S, N and B sort keys), and items of one
- * partition share its prefix. */
+ * partition share its prefix; multi-attribute keys (tuples) order as their
+ * values compared one after the other. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -198,11 +199,141 @@ static void test_hash_is_stable(void)
     CHECK(h == keycodec_hash64("ddbd", 4));
 }
 
+/* --- tuples (multi-attribute keys) ---------------------------------------- */
+
+/* DynamoDB's order of two tuples of one shape: value by value. */
+static int tuple_order(const value_t *a, const value_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int c = dynamodb_order(&a[i], &b[i]);
+        if (c) return c;
+    }
+    return 0;
+}
+
+static size_t tuple_bytes(const value_t *v, size_t n, bool open, uint8_t *out)
+{
+    const value_t *ptrs[4];
+    for (size_t i = 0; i < n; i++) ptrs[i] = &v[i];
+    size_t len = 0;
+    CHECK(keycodec_tuple_encode(ptrs, n, open, out, &len));
+    return len;
+}
+
+static void random_short_value(value_type_t type, value_t *v, char *storage)
+{
+    do random_sort_key(type, v, storage);
+    while (type != VALUE_N && v->u.bytes.len > 6);
+}
+
+static void test_tuple_order_property(void)
+{
+    static const value_type_t shapes[3][3] = {
+        {VALUE_N, VALUE_S, VALUE_N}, {VALUE_S, VALUE_B, VALUE_S}, {VALUE_B, VALUE_N, VALUE_B}};
+    static uint8_t ea[KEYCODEC_MAX_TUPLE], eb[KEYCODEC_MAX_TUPLE];
+    for (int shape = 0; shape < 3; shape++)
+        for (int round = 0; round < 20000; round++) {
+            value_t a[3], b[3];
+            char sa[3][320], sb[3][320];
+            for (int i = 0; i < 3; i++) {
+                random_short_value(shapes[shape][i], &a[i], sa[i]);
+                /* often equal leading values: the later ones decide */
+                if (round % 3 && i < 2) b[i] = a[i];
+                else random_short_value(shapes[shape][i], &b[i], sb[i]);
+            }
+            size_t la = tuple_bytes(a, 3, false, ea), lb = tuple_bytes(b, 3, false, eb);
+            int want = tuple_order(a, b, 3), got = lmdb_order(ea, la, eb, lb);
+            if (want != got) {
+                CHECK(want == got);
+                return;
+            }
+            /* the tuple of the first two values is a byte prefix of the whole */
+            uint8_t head[KEYCODEC_MAX_TUPLE];
+            size_t lh = tuple_bytes(a, 2, false, head);
+            CHECK(lh < la && memcmp(head, ea, lh) == 0);
+            /* and orders through the index key as a B sort key */
+            value_t pk = {.type = VALUE_S, .u.bytes = {"p", 1}};
+            value_t ta = {.type = VALUE_B, .u.bytes = {(const char *)ea, la}};
+            value_t tb = {.type = VALUE_B, .u.bytes = {(const char *)eb, lb}};
+            uint8_t ka[KEYCODEC_MAX_KEY], kb[KEYCODEC_MAX_KEY];
+            size_t nka = keycodec_index_key(&pk, &ta, (const uint8_t *)"a", 1, ka);
+            size_t nkb = keycodec_index_key(&pk, &tb, (const uint8_t *)"b", 1, kb);
+            if (want) CHECK(lmdb_order(ka, nka, kb, nkb) == want);
+        }
+}
+
+/* An open last value is the prefix of exactly the tuples whose last value
+ * begins with it. */
+static void test_tuple_begins_with(void)
+{
+    static uint8_t ep[KEYCODEC_MAX_TUPLE], ev[KEYCODEC_MAX_TUPLE];
+    for (int round = 0; round < 50000; round++) {
+        value_type_t type = round % 2 ? VALUE_S : VALUE_B;
+        value_t v[2], p[2];
+        char sv[2][320], sp[2][320];
+        random_short_value(VALUE_N, &v[0], sv[0]);
+        p[0] = v[0];
+        random_short_value(type, &v[1], sv[1]);
+        random_short_value(type, &p[1], sp[1]);
+        size_t lp = tuple_bytes(p, 2, true, ep), lv = tuple_bytes(v, 2, false, ev);
+        bool want = v[1].u.bytes.len >= p[1].u.bytes.len &&
+                    memcmp(v[1].u.bytes.ptr, p[1].u.bytes.ptr, p[1].u.bytes.len) == 0;
+        bool got = lv >= lp && memcmp(ev, ep, lp) == 0;
+        if (want != got) {
+            CHECK(want == got);
+            return;
+        }
+    }
+}
+
+static void test_tuple_worked_example(void)
+{
+    value_t v[2];
+    CHECK(number_parse("2", 1, &v[0].u.n) == NUMBER_OK);
+    v[0].type = VALUE_N;
+    v[1].type = VALUE_S;
+    v[1].u.bytes.ptr = "a\0b";
+    v[1].u.bytes.len = 3;
+    uint8_t number[NUMBER_MAX_KEY], out[KEYCODEC_MAX_TUPLE];
+    size_t ln = number_encode_key(&v[0].u.n, number);
+    size_t len = tuple_bytes(v, 2, false, out);
+    static const uint8_t tail[] = {0x61, 0x00, 0xFF, 0x62, 0x00, 0x00};
+    CHECK(len == ln + sizeof tail && memcmp(out, number, ln) == 0 &&
+          memcmp(out + ln, tail, sizeof tail) == 0);
+    /* open: no terminator */
+    CHECK(tuple_bytes(v, 2, true, out) == ln + 4);
+}
+
+static void test_tuple_too_long(void)
+{
+    static char big[2048];
+    memset(big, 0, sizeof big); /* every byte escaped: the worst case */
+    value_t v[4];
+    const value_t *ptrs[4];
+    for (int i = 0; i < 4; i++) {
+        v[i].type = VALUE_B;
+        v[i].u.bytes.ptr = big;
+        v[i].u.bytes.len = sizeof big;
+        ptrs[i] = &v[i];
+    }
+    static uint8_t out[KEYCODEC_MAX_TUPLE];
+    size_t len = 0;
+    CHECK(keycodec_tuple_encode(ptrs, 4, false, out, &len) && len == KEYCODEC_MAX_TUPLE);
+    static char bigger[2049];
+    v[3].u.bytes.ptr = bigger;
+    v[3].u.bytes.len = sizeof bigger;
+    CHECK(!keycodec_tuple_encode(ptrs, 4, false, out, &len));
+}
+
 int main(void)
 {
     RUN(test_sort_key_order_property);
     RUN(test_partition_prefix);
     RUN(test_order_groups_and_seeks);
     RUN(test_hash_is_stable);
+    RUN(test_tuple_order_property);
+    RUN(test_tuple_begins_with);
+    RUN(test_tuple_worked_example);
+    RUN(test_tuple_too_long);
     return unit_report("keycodec");
 }

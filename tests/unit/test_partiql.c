@@ -161,6 +161,20 @@ static void test_errors(void)
     CHECK_STR(parse(deep, &s), SYN);
 }
 
+/* EXISTS(SELECT ...): the SELECT's members, kind PQ_EXISTS; nothing after
+ * the closing parenthesis, and "exists" alone is no statement. */
+static void test_exists(void)
+{
+    partiql_statement_t *s = ok("exists (SELECT * FROM \"T\" WHERE pk = 'a' AND x IS MISSING);");
+    CHECK(s && s->kind == PQ_EXISTS && s->star && s->where && s->where->kind == PQN_AND);
+    CHECK_STR(s->table, "T");
+    partiql_statement_t *bad;
+    CHECK(strcmp(parse("EXISTS(SELECT * FROM t WHERE a = 1", &bad), "OK") != 0);
+    CHECK(strcmp(parse("EXISTS(SELECT * FROM t) x", &bad), "OK") != 0);
+    CHECK(strcmp(parse("EXISTS(DELETE FROM t WHERE a = 1)", &bad), "OK") != 0);
+    CHECK(strcmp(parse("EXISTS", &bad), "OK") != 0);
+}
+
 int main(void)
 {
     A = arena_new(0);
@@ -170,6 +184,7 @@ int main(void)
     RUN(test_literals);
     RUN(test_writes);
     RUN(test_errors);
+    RUN(test_exists);
     arena_free(A);
     return unit_report("partiql");
 }
