@@ -33,9 +33,9 @@
 /* How often the Raft thread looks at its role (leadership and readiness). */
 #define TICK_MS 10
 /* Raft's election timeout (randomised by it between 1x and 2x) and
- * heartbeat: a dead leader is replaced in about 1 to 2 s. */
-#define ELECTION_TIMEOUT_MS 700
-#define HEARTBEAT_MS 70
+ * heartbeat: a dead leader is replaced in about 0.6 to 1.5 s. */
+#define ELECTION_TIMEOUT_MS 500
+#define HEARTBEAT_MS 50
 /* The status of a write that cannot be replicated now (no leader, this
  * node does not lead, leadership lost): it fails with a 500. */
 #define CLUSTER_UNAVAILABLE EAGAIN
