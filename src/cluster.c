@@ -740,11 +740,12 @@ static int leader_api(char *out, size_t cap, unsigned wait_ms)
 }
 
 /* Reads served by any node from its own state (eventually consistent
- * unless they ask otherwise); everything else needs the leader. */
+ * unless they ask otherwise); everything else needs the leader, the
+ * backup operations too (backups are files of the node that took them). */
 static const char *const local_operations[] = {
     "DescribeTable", "ListTables", "DescribeTimeToLive", "ListTagsOfResource",
-    "GetResourcePolicy", "DescribeBackup", "ListBackups", "DescribeEndpoints",
-    "DescribeLimits", "ListStreams", "DescribeStream", "GetShardIterator", "GetRecords",
+    "GetResourcePolicy", "DescribeEndpoints", "DescribeLimits",
+    "ListStreams", "DescribeStream", "GetShardIterator", "GetRecords",
 };
 static const char *const maybe_local_operations[] = {"GetItem", "Query", "Scan", "BatchGetItem"};
 

@@ -423,3 +423,17 @@ def test_paused_leader_never_serves_a_stale_strong_read(cluster):
             answers.append("500")
     assert "1" not in answers, answers
     assert answers[-1] == "2", answers
+
+
+def test_backups_are_the_leaders(cluster):
+    """Backups are files of the node that takes them: asked of any node,
+    the backup operations answer the leader's."""
+    leader = cluster.leader()
+    create_table(cluster.clients[leader])
+    fc = cluster.clients[cluster.followers(leader)[0]]
+    arn = fc.create_backup(TableName=TABLE, BackupName="b1")["BackupDetails"]["BackupArn"]
+    for i in cluster.ids:
+        c = cluster.clients[i]
+        assert [b["BackupArn"] for b in c.list_backups(TableName=TABLE)["BackupSummaries"]] == [arn]
+        assert c.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"][
+            "BackupName"] == "b1"
