@@ -93,6 +93,11 @@ enum {
     E_BACKUP_IN_USE,
     E_BACKUPS_UNAVAILABLE,
     E_DUPLICATE_ITEM,
+    E_PITR_UNAVAILABLE,
+    E_INVALID_RESTORE_TIME,
+    E_INVALID_EXPORT_TIME,
+    E_EXPORT_CONFLICT,
+    E_EXPORT_NOT_FOUND,
 };
 #define BIT(e) (1u << (e))
 /* What a DynamoDB operation may answer beyond a validation or a
@@ -148,6 +153,18 @@ static const struct {
     {TARGET_PREFIX, "RestoreTableFromBackup",
      BIT(E_TABLE_EXISTS) | BIT(E_TABLE_IN_USE) | BIT(E_BACKUP_NOT_FOUND) | BIT(E_BACKUP_IN_USE) |
          BIT(E_LIMIT)},
+    /* point-in-time recovery: refused in memory too */
+    {TARGET_PREFIX, "UpdateContinuousBackups",
+     BIT(E_TABLE_NOT_FOUND) | BIT(E_BACKUPS_UNAVAILABLE)},
+    {TARGET_PREFIX, "DescribeContinuousBackups", BIT(E_TABLE_NOT_FOUND)},
+    {TARGET_PREFIX, "RestoreTableToPointInTime",
+     BIT(E_TABLE_EXISTS) | BIT(E_TABLE_NOT_FOUND) | BIT(E_TABLE_IN_USE) | BIT(E_LIMIT) |
+         BIT(E_PITR_UNAVAILABLE) | BIT(E_INVALID_RESTORE_TIME)},
+    {TARGET_PREFIX, "ExportTableToPointInTime",
+     BIT(E_TABLE_NOT_FOUND) | BIT(E_PITR_UNAVAILABLE) | BIT(E_LIMIT) | BIT(E_INVALID_EXPORT_TIME) |
+         BIT(E_EXPORT_CONFLICT)},
+    {TARGET_PREFIX, "DescribeExport", BIT(E_EXPORT_NOT_FOUND) | BIT(E_LIMIT)},
+    {TARGET_PREFIX, "ListExports", BIT(E_LIMIT)},
     {TARGET_PREFIX, "DescribeEndpoints", 0},
     {TARGET_PREFIX, "DescribeLimits", 0},
     {STREAMS_PREFIX, "ListStreams", BIT(E_NOT_FOUND)},
@@ -532,6 +549,11 @@ static const char *const error_types[] = {
     "com.amazonaws.dynamodb.v20120810#BackupInUseException",
     "com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException",
     "com.amazonaws.dynamodb.v20120810#DuplicateItemException",
+    "com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException",
+    "com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException",
+    "com.amazonaws.dynamodb.v20120810#InvalidExportTimeException",
+    "com.amazonaws.dynamodb.v20120810#ExportConflictException",
+    "com.amazonaws.dynamodb.v20120810#ExportNotFoundException",
 };
 
 static bool string_is(const json_value_t *v, const char *s)

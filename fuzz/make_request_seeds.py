@@ -39,7 +39,10 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "UpdateTimeToLive", "DescribeTimeToLive", "TagResource",
               "UntagResource", "ListTagsOfResource", "PutResourcePolicy", "GetResourcePolicy",
               "DeleteResourcePolicy", "DescribeEndpoints", "DescribeLimits", "CreateBackup",
-              "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup"]
+              "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup",
+              "UpdateContinuousBackups", "DescribeContinuousBackups",
+              "RestoreTableToPointInTime", "ExportTableToPointInTime", "DescribeExport",
+              "ListExports"]
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
 PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
 
@@ -57,6 +60,7 @@ NEWER = {
     "UpdateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
                     "OnDemandThroughput.MaxWriteRequestUnits"],
     "DescribeStream": ["ShardFilter.Type", "ShardFilter.ShardId"],
+    "UpdateContinuousBackups": ["PointInTimeRecoverySpecification.RecoveryPeriodInDays"],
 }
 # Operations newer than botocore's model in Debian, with their member paths.
 NEWER_OPERATIONS = {
@@ -531,6 +535,50 @@ SEEDS = {
         ("drop-indexes", {"TargetTableName": "fz_restored2", "BackupArn": BACKUP_ARN,
                           "GlobalSecondaryIndexOverride": [], "LocalSecondaryIndexOverride": []}),
     ],
+    "UpdateContinuousBackups": [
+        ("enable", {"TableName": "fz_s", "PointInTimeRecoverySpecification": {
+            "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}}),
+        ("disable", {"TableName": "fz_idx", "PointInTimeRecoverySpecification": {
+            "PointInTimeRecoveryEnabled": False}}),
+    ],
+    "DescribeContinuousBackups": [("fixture", {"TableName": "fz_s"})],
+    "RestoreTableToPointInTime": [
+        ("latest-overrides", {"SourceTableName": "fz_idx", "TargetTableName": "fz_pitr",
+                              "UseLatestRestorableTime": True,
+                              "BillingModeOverride": "PROVISIONED",
+                              "ProvisionedThroughputOverride": ID_PT,
+                              "GlobalSecondaryIndexOverride": [{
+                                  "IndexName": "gsi",
+                                  "KeySchema": [{"AttributeName": "gh", "KeyType": "HASH"},
+                                                {"AttributeName": "gr", "KeyType": "RANGE"}],
+                                  "Projection": {"ProjectionType": "INCLUDE",
+                                                 "NonKeyAttributes": ["a"]},
+                                  "ProvisionedThroughput": ID_PT}],
+                              "LocalSecondaryIndexOverride": [{
+                                  "IndexName": "lsi",
+                                  "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                {"AttributeName": "ls", "KeyType": "RANGE"}],
+                                  "Projection": {"ProjectionType": "INCLUDE",
+                                                 "NonKeyAttributes": ["a"]}}],
+                              "SSESpecificationOverride": {"Enabled": True, "SSEType": "KMS",
+                                                           "KMSMasterKeyId": "alias/k"}}),
+        ("arn-time", {"SourceTableArn": ARN_S, "TargetTableName": "fz_pitr2",
+                      "RestoreDateTime": 1700000000.5, "GlobalSecondaryIndexOverride": [],
+                      "LocalSecondaryIndexOverride": []}),
+    ],
+    "ExportTableToPointInTime": [
+        ("full", {"TableArn": ARN_S, "ExportTime": 1700000000.5, "ClientToken": "fz-token",
+                  "S3Bucket": "fz-bucket", "S3BucketOwner": "000000000000", "S3Prefix": "fz/p",
+                  "S3SseAlgorithm": "KMS", "S3SseKmsKeyId": "alias/k",
+                  "ExportFormat": "DYNAMODB_JSON", "ExportType": "FULL_EXPORT"}),
+        ("incremental", {"TableArn": ARN_S, "S3Bucket": "fz-bucket",
+                         "ExportType": "INCREMENTAL_EXPORT", "IncrementalExportSpecification": {
+                             "ExportFromTime": 1700000000, "ExportToTime": 1700001000,
+                             "ExportViewType": "NEW_AND_OLD_IMAGES"}}),
+    ],
+    "DescribeExport": [("unknown", {"ExportArn": ARN_S + "/export/01700000000000-0123abcd"})],
+    "ListExports": [("table", {"TableArn": ARN_S, "MaxResults": 5, "NextToken": "x"}),
+                    ("all", {})],
     "ListStreams": [
         ("table", {"TableName": "fz_s", "Limit": 5, "ExclusiveStartStreamArn": "@STREAM_ARN@"}),
         ("all", {}),

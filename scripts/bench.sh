@@ -14,13 +14,16 @@
 # stream and read back with GetRecords, default 1000000), BENCH_TTL_ITEMS (due items the TTL
 # deleter removes, default 100000), BENCH_LARGE_ITEMS (the large data directory of the size
 # section: start-up and memory on it, latency at 10^4, 10^6 and this many items; default
-# 10000000), BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS),
+# 10000000), BENCH_PITR_CHANGES (changes logged with point-in-time recovery on and replayed by
+# a RestoreTableToPointInTime, default 1000000), BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS),
 # BENCH_BASELINE (another ddbd binary) or BENCH_BASELINE_REF
 # (a git revision to build one from): GetItem at 16 connections is then run on both builds,
 # alternately, and their ratio printed.  GetItem at 16 connections over HTTPS (keep-alive) is
 # compared with plain HTTP on one server serving both (a certificate made with openssl), in
 # three alternating rounds; BENCH_TLS=0 skips that.  GetItem at 16 connections also runs with
 # authentication on and off (--credentials, requests signed by bench/sign_requests.py).
+# GetItem and PutItem at 16 connections also run with metrics on and off (--no-metrics);
+# BENCH_ONLY=metrics runs only that comparison.
 # Query through a GSI with a multi-attribute key (3 HASH + 2 RANGE) is compared with a
 # single-attribute GSI over the same BENCH_MK_ITEMS items (default min(BENCH_ITEMS, 100000)).
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
@@ -221,6 +224,86 @@ echo "== ddbd benchmark: $("$ddbd" --version 2>&1 | head -n 1), $(nproc) cores, 
 echo "   ${run_seconds}s per run, $items items; logs in $logs"
 [ "$(stat -f -c %T "$work")" = tmpfs ] && echo "   WARNING: data on tmpfs, writes are not durable"
 
+# 1f. Metrics: GetItem and PutItem at 16 connections on a server counting everything (the
+# default: capacity accounting and /metrics counters) and on one started with --no-metrics,
+# alternately, 3 rounds each, each with the same items; throughput and the server's CPU time
+# per request.  BENCH_ONLY=metrics runs this section alone.  (Instructions per request, which a
+# busy machine cannot blur: valgrind --tool=callgrind on both servers, see the README.)
+metrics_section() {
+    echo "== metrics: GetItem and PutItem at 16 connections, counting vs --no-metrics, 3 rounds"
+    local m_items=$((items < 100000 ? items : 100000)) which round w r
+    declare -gA met
+    for which in on off; do
+        local extra=()
+        [ $which = off ] && extra=(--no-metrics)
+        start_ddbd "$work/metrics-$which" "$logs/ddbd-metrics-$which.stderr" "${extra[@]}" ||
+            die "the metrics ($which) server did not start"
+        create_table bench
+        run_items=$m_items wrk_run "metrics-load-$which" load 64 "$port" "$ddbd_pid" \
+            -d $((30 + m_items / 1000))s >/dev/null || die "the metrics load failed"
+        met[$which/port]=$port met[$which/pid]=$ddbd_pid
+    done
+    for round in 1 2 3; do
+        for w in get put; do
+            for which in on off; do
+                run_items=$m_items wrk_run "metrics-$w-$which-$round" $w 16 "${met[$which/port]}" \
+                    "${met[$which/pid]}" -d "${run_seconds}s" >/dev/null || metrics_failed=1
+                r=${result[metrics-$w-$which-$round/16]:-}
+                met[$w/$which/$round]=$(field "$r" ops_per_s)
+                met[$w/$which/cpu/$round]=$(field "$r" server_cpu_us_per_op)
+                [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in metrics-$w-$which-$round: $r" >&2
+            done
+        done
+    done
+    for which in on off; do stop_server "${met[$which/pid]}"; done
+    # Instructions per request (callgrind), which a busy machine cannot blur.
+    if command -v valgrind >/dev/null; then
+        for w in get put; do
+            for which in on off; do
+                local extra=()
+                [ $which = off ] && extra=(--no-metrics)
+                r=$(bench/callgrind_per_request.sh "$ddbd" $w "${extra[@]}" 2>>"$logs/callgrind.txt")
+                met[$w/$which/ir]=$(field "$r" instructions_per_request)
+            done
+        done
+    fi
+    metrics_lines=()
+    for w in get put; do
+        local on off con coff
+        on=$(median "${met[$w/on/1]}" "${met[$w/on/2]}" "${met[$w/on/3]}")
+        off=$(median "${met[$w/off/1]}" "${met[$w/off/2]}" "${met[$w/off/3]}")
+        con=$(median "${met[$w/on/cpu/1]}" "${met[$w/on/cpu/2]}" "${met[$w/on/cpu/3]}")
+        coff=$(median "${met[$w/off/cpu/1]}" "${met[$w/off/cpu/2]}" "${met[$w/off/cpu/3]}")
+        metrics_lines+=("$(awk -v w="$w" -v a="$on" -v b="$off" -v x="$con" -v y="$coff" \
+            -v i="${met[$w/on/ir]:-0}" -v j="${met[$w/off/ir]:-0}" \
+            'BEGIN {printf "RESULT workload=metrics-%s on_ops_per_s=%d off_ops_per_s=%d" \
+            " ratio=%.3f on_cpu_us_per_op=%.2f off_cpu_us_per_op=%.2f cpu_ratio=%.3f" \
+            " on_instructions=%d off_instructions=%d instruction_ratio=%.3f",
+            w, a, b, (b > 0 ? a / b : 0), x, y, (x > 0 ? y / x : 0), i, j, (i > 0 ? j / i : 0)}')")
+        echo "${metrics_lines[-1]} (rounds: on ${met[$w/on/1]} ${met[$w/on/2]} ${met[$w/on/3]};" \
+            "off ${met[$w/off/1]} ${met[$w/off/2]} ${met[$w/off/3]})"
+    done
+}
+metrics_summary() {
+    local l
+    for l in "${metrics_lines[@]}"; do
+        echo "metrics, $(field "$l" workload | cut -d- -f2) at 16 conns:" \
+            "$(field "$l" on_ops_per_s) ops/s counting, $(field "$l" off_ops_per_s) with" \
+            "--no-metrics: ratio $(field "$l" ratio) (goal >= 0.97); server CPU" \
+            "$(field "$l" on_cpu_us_per_op) vs $(field "$l" off_cpu_us_per_op) us/request" \
+            "(medians of 3 alternating runs); instructions per request (callgrind)" \
+            "$(field "$l" on_instructions) vs $(field "$l" off_instructions):" \
+            "ratio $(field "$l" instruction_ratio)"
+    done
+}
+metrics_failed=0
+if [ "${BENCH_ONLY:-}" = metrics ]; then
+    metrics_section
+    echo
+    metrics_summary
+    exit "$metrics_failed"
+fi
+
 # 1. Start-up time.
 echo "== start-up: spawn to first answered GET /, $start_runs runs"
 starts=()
@@ -369,6 +452,8 @@ auth_line=$(awk -v a="$auth_on" -v b="$auth_off" -v x="$auth_cpu_on" -v y="$auth
     " on_cpu_us_per_op=%.2f off_cpu_us_per_op=%.2f", a, b, (b > 0 ? a / b : 0), x, y}')
 echo "$auth_line (rounds: on ${auth[on/1]} ${auth[on/2]} ${auth[on/3]};" \
     "off ${auth[off/1]} ${auth[off/2]} ${auth[off/3]})"
+
+metrics_section
 
 # 1e. Multi-attribute keys: Query of one partition's ten items through a GSI whose key has three
 # HASH and two RANGE attributes against the same through a single-attribute GSI over the same
@@ -530,6 +615,23 @@ if [ $failed = 0 ]; then
     expire_line=$(grep '^RESULT' "$logs/expire.txt")
     echo "$expire_line"
     ddbd_alive "the TTL deleter" || failed=1
+
+    # Point-in-time restore: PITR enabled on an empty table (its base is empty), then
+    # BENCH_PITR_CHANGES items written: the restore to the latest time replays every one.
+    pitr_changes=${BENCH_PITR_CHANGES:-1000000}
+    create_table benchpitr
+    ddb UpdateContinuousBackups '{"TableName":"benchpitr",
+      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}' >/dev/null ||
+        die "UpdateContinuousBackups failed: $(cat "$work/body")"
+    echo "== PITR table: $pitr_changes changes logged (load, 64 connections)"
+    BENCH_TABLE=benchpitr run_items=$pitr_changes \
+        wrk_run load-pitr load 64 "$port" "$ddbd_pid" -d $((60 + pitr_changes / 1000))s ||
+        failed=1
+    echo "== RestoreTableToPointInTime (latest): base + $pitr_changes changes replayed"
+    pitr_line=$("$PY" bench/pitr_restore.py "$port" benchpitr $((120 + pitr_changes / 2000))) ||
+        failed=1
+    echo "$pitr_line"
+    ddbd_alive "the point-in-time restore" || failed=1
 fi
 
 # 3b. Query and Scan on the query table "benchq" (ten items per partition, GSI byG over the same
@@ -747,6 +849,9 @@ if [ -n "${expire_line:-}" ]; then
         "$(field "$a" p99_us) us without, $(field "$b" p99_us) us with the deleter;" \
         "$(field "$a" ops_per_s) vs $(field "$b" ops_per_s) ops/s"
 fi
+[ -n "${pitr_line:-}" ] && echo "  point-in-time restore: $(field "$pitr_line" items) logged" \
+    "changes replayed in $(field "$pitr_line" seconds) s = $(field "$pitr_line" items_per_s)" \
+    "items/s (request to ACTIVE)"
 [ -n "${tls_line:-}" ] && echo "HTTPS vs HTTP, GetItem at 16 conns with keep-alive:" \
     "$(field "$tls_line" https_ops_per_s) vs $(field "$tls_line" http_ops_per_s) ops/s, ratio" \
     "$(field "$tls_line" ratio) (goal >= 0.8; server CPU per op" \
@@ -759,6 +864,8 @@ fi
     "$(field "$auth_line" off_ops_per_s) without: ratio $(field "$auth_line" ratio) (goal >= 0.95);" \
     "server CPU $(field "$auth_line" on_cpu_us_per_op) vs $(field "$auth_line" off_cpu_us_per_op)" \
     "us/request (medians of 3 alternating runs)"
+metrics_summary
+[ "$metrics_failed" = 0 ] || failed=1
 [ -n "${mk_line:-}" ] && echo "Query of 10 items at 16 conns, GSI with 3 HASH + 2 RANGE" \
     "attributes vs a single-attribute GSI over the same items:" \
     "$(field "$mk_line" multi_ops_per_s) vs $(field "$mk_line" single_ops_per_s) ops/s, ratio" \

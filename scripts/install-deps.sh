@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential pkg-config liblmdb-dev zlib1g-dev libssl-dev libraft-dev libuv1-dev
           clang libclang-rt-14-dev
-          python3 python3-boto3 python3-pytest awscli wrk curl openssl
+          python3 python3-boto3 python3-pytest awscli wrk curl openssl valgrind
+          prometheus  # only tests/api/test_metrics.py (a real scraper)
           chromium)  # chromium: only tests/api/test_browser_cors.py (CORS from a real page)
 # Node.js and npm only where the machine has none (an installed Node.js may
 # come with its own npm, which Debian's npm package conflicts with).

@@ -9,13 +9,18 @@
 
 #include "auth.h"
 #include "backup.h"
+#include "export.h"
+#include "pitr.h"
+#include "capacity.h"
 #include "catalog.h"
 #include "cluster.h"
 #include "index.h"
 #include "janitor.h"
 #include "log.h"
+#include "metrics.h"
 #include "ops/ops.h"
 #include "storage.h"
+#include "stats.h"
 #include "streams.h"
 #include "wire.h"
 
@@ -75,6 +80,16 @@ static const operation_t operations[] = {
     OPERATION(TARGET_PREFIX, "ListBackups", &WIRE_REQUEST_LIST_BACKUPS, op_list_backups),
     OPERATION(TARGET_PREFIX, "RestoreTableFromBackup", &WIRE_REQUEST_RESTORE_TABLE_FROM_BACKUP,
               op_restore_table_from_backup),
+    OPERATION(TARGET_PREFIX, "UpdateContinuousBackups", &WIRE_REQUEST_UPDATE_CONTINUOUS_BACKUPS,
+              op_update_continuous_backups),
+    OPERATION(TARGET_PREFIX, "DescribeContinuousBackups", &WIRE_REQUEST_TABLE_NAME,
+              op_describe_continuous_backups),
+    OPERATION(TARGET_PREFIX, "RestoreTableToPointInTime",
+              &WIRE_REQUEST_RESTORE_TABLE_TO_POINT_IN_TIME, op_restore_table_to_point_in_time),
+    OPERATION(TARGET_PREFIX, "ExportTableToPointInTime", &WIRE_REQUEST_EXPORT_TABLE,
+              op_export_table_to_point_in_time),
+    OPERATION(TARGET_PREFIX, "DescribeExport", &WIRE_REQUEST_DESCRIBE_EXPORT, op_describe_export),
+    OPERATION(TARGET_PREFIX, "ListExports", &WIRE_REQUEST_LIST_EXPORTS, op_list_exports),
     OPERATION(TARGET_PREFIX, "DescribeEndpoints", &WIRE_REQUEST_EMPTY, op_describe_endpoints),
     OPERATION(TARGET_PREFIX, "DescribeLimits", &WIRE_REQUEST_EMPTY, op_describe_limits),
     OPERATION(STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams),
@@ -82,6 +97,11 @@ static const operation_t operations[] = {
     OPERATION(STREAMS_PREFIX, "GetShardIterator", &WIRE_REQUEST_GET_SHARD_ITERATOR, op_get_shard_iterator),
     OPERATION(STREAMS_PREFIX, "GetRecords", &WIRE_REQUEST_GET_RECORDS, op_get_records),
 };
+
+#define OPERATION_COUNT (sizeof operations / sizeof operations[0])
+
+/* The metrics' operation names: 0 is unknown, i + 1 is operations[i]. */
+static const char *operation_names[OPERATION_COUNT + 1];
 
 static const operation_t *find_operation(const char *target, size_t len)
 {
@@ -108,6 +128,9 @@ static bool content_type_ok(const char *ct, size_t len)
 api_result_t api_dispatch(api_call_t *call)
 {
     arena_t *a = call->arena;
+    call->operation = 0;
+    call->error_kind = -1;
+    call->table_name = NULL;
     if (!call->content_type || !content_type_ok(call->content_type, call->content_type_len)) {
         /* The service does not know the operation unless the body is one
          * of its JSON protocols. */
@@ -117,6 +140,7 @@ api_result_t api_dispatch(api_call_t *call)
     }
     const operation_t *op = call->target ? find_operation(call->target, call->target_len) : NULL;
     if (!op) return op_reply_error(call, err_unknown_operation(a));
+    call->operation = (int)(op - operations) + 1;
 
     json_value_t *req;
     static const char empty[] = "{}";
@@ -132,6 +156,9 @@ api_result_t api_dispatch(api_call_t *call)
         return op_reply_error(call, e);
     }
     /* Deserialisation before validation, as the service does. */
+    const json_value_t *table = metrics_enabled() ? json_object_get(req, "TableName") : NULL;
+    if (table && table->type == JSON_STRING)
+        call->table_name = table->u.str.ptr, call->table_name_len = table->u.str.len;
     if ((e = wire_check_request(a, op->shape, req))) return op_reply_error(call, e);
     e = auth_authorize(a, call->identity, op->target + op->name_at, op->target_len - op->name_at,
                        req);
@@ -180,6 +207,7 @@ int api_open(const api_config_t *cfg)
     catalog_init(cfg->region);
     if (storage_open(cfg->data_dir, cfg->in_memory, cfg->storage_map_size) != 0) return -1;
     if (backup_store_open(cfg->data_dir, cfg->in_memory) != 0) return -1;
+    if (!cfg->in_memory && export_store_open(cfg->data_dir, cfg->export_root) != 0) return -1;
     storage_on_rollback(streams_resync);
     int rc = storage_run_sync(load_catalog, (void *)cfg);
     if (rc) {
@@ -190,20 +218,26 @@ int api_open(const api_config_t *cfg)
     cluster_config_t cluster = {cfg->cluster_node_id, cfg->cluster_members, cfg->data_dir,
                                 cfg->endpoint};
     if (cluster_open(&cluster) != 0) return -1;
+    operation_names[0] = "unknown";
+    for (size_t i = 0; i < OPERATION_COUNT; i++)
+        operation_names[i + 1] = operations[i].target + operations[i].name_at;
+    metrics_operations_set(operation_names, OPERATION_COUNT + 1);
     endpoints_configure(cfg->endpoint);
     ttl_configure(cfg->ttl_cooldown_s, cfg->ttl_delay_s);
+    pitr_configure(cfg->pitr_snapshot_interval_s, cfg->pitr_day_s);
     /* housekeeping often enough for the shortest of its periods */
     double tick = cfg->ttl_delay_s;
     if (cfg->stream_retention_s / 4 < tick) tick = cfg->stream_retention_s / 4;
     if (cfg->stream_shard_lifetime_s / 4 < tick) tick = cfg->stream_shard_lifetime_s / 4;
     if (tick > 1.0) tick = 1.0;
-    static const janitor_task_t tasks[] = {streams_tick, ttl_expire_tick};
+    static const janitor_task_t tasks[] = {streams_tick, ttl_expire_tick, pitr_tick};
     return janitor_start(tick, tasks, sizeof tasks / sizeof tasks[0]);
 }
 
 void api_close(void)
 {
     janitor_stop();
+    export_store_close();
     backup_store_close();
     cluster_close();
     storage_close();
@@ -223,4 +257,44 @@ void api_thread_free(api_thread_t *t)
     if (!t) return;
     storage_read_slot_free(&t->read_txn);
     free(t);
+}
+
+/* Item counts and sizes of every table and index, from their stored counts. */
+static size_t table_sizes(arena_t *a, MDB_txn *txn, metrics_table_size_t **out)
+{
+    const char **names;
+    bool more;
+    size_t n = catalog_list(a, NULL, SIZE_MAX, &names, &more), count = 0;
+    metrics_table_size_t *sizes = arena_alloc(a, (n * (CAPACITY_INDEXES_MAX + 1) + 1) * sizeof *sizes);
+    for (size_t i = 0; i < n; i++) {
+        table_t *t = catalog_acquire_any(names[i], strlen(names[i]));
+        if (!t) continue;
+        for (size_t k = 0; k <= t->index_count && k <= CAPACITY_INDEXES_MAX; k++) {
+            const char *dbi = k ? t->indexes[k - 1].dbi_name : t->dbi_name;
+            stats_t st = {0, 0};
+            if (txn) stats_get(txn, dbi, &st);
+            sizes[count++] = (metrics_table_size_t){names[i],
+                                                    k ? arena_strndup(a, t->indexes[k - 1].name,
+                                                                    strlen(t->indexes[k - 1].name))
+                                                      : NULL,
+                                                    st.items, st.bytes};
+        }
+        catalog_release(t);
+    }
+    *out = sizes;
+    return count;
+}
+
+void api_metrics_render(api_thread_t *t, size_t connections, buf_t *out)
+{
+    arena_t *a = arena_new(0);
+    metrics_gauges_t g = {.connections = connections, .writer_queue = storage_queue_depth()};
+    storage_map_use(&g.map_bytes, &g.map_used_bytes);
+    MDB_txn *txn = storage_read_begin(&t->read_txn);
+    metrics_table_size_t *sizes;
+    g.size_count = table_sizes(a, txn, &sizes);
+    g.sizes = sizes;
+    if (txn) storage_read_end(txn);
+    metrics_render(out, &g);
+    arena_free(a);
 }

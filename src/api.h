@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -64,6 +65,16 @@ struct api_call {
 
     /* The api's private state for a pending call. */
     void *pending;
+
+    /* For the metrics (metrics.h), set by api_dispatch: the operation's
+     * number (0: unknown) and the kind of the error answered (negative:
+     * none), and the table the request names.  started_ns: set by the
+     * server when the request arrived. */
+    int operation;
+    int error_kind;
+    int64_t started_ns;
+    const char *table_name; /* the request's TableName (NULL: none); in the arena */
+    size_t table_name_len;
 };
 
 typedef enum { API_DONE = 0, API_PENDING = 1 } api_result_t;
@@ -83,6 +94,11 @@ typedef struct {
     size_t storage_map_size; /* bytes of data at most (storage.h) */
     /* cluster mode (cluster.h): --node-id and --cluster, both NULL alone */
     const char *cluster_node_id, *cluster_members;
+    /* point-in-time recovery (pitr.h): a base snapshot per interval; the
+     * length of one recovery-period day */
+    double pitr_snapshot_interval_s, pitr_day_s;
+    /* where ExportTableToPointInTime writes: <export_root>/<bucket>/<prefix> */
+    const char *export_root;
 } api_config_t;
 
 /* Open storage and start the writer.  Returns 0, or -1 after logging why. */
@@ -95,5 +111,10 @@ api_thread_t *api_thread_new(void);
 void api_thread_free(api_thread_t *t);
 
 api_result_t api_dispatch(api_call_t *call);
+
+/* The metrics exposition (metrics.h) into out, with the gauges the api
+ * knows (writer queue, storage map, item counts and sizes) and the
+ * server's open connections.  Any thread with an api_thread_t. */
+void api_metrics_render(api_thread_t *t, size_t connections, buf_t *out);
 
 #endif

@@ -470,6 +470,8 @@ typedef enum {
     RES_LIST_STREAMS, /* TableName when given, else the account */
     RES_BACKUP,       /* BackupArn: ".../table/<name>/backup/..." */
     RES_RESTORE,      /* TargetTableName, and the table of BackupArn */
+    RES_PITR_RESTORE, /* TargetTableName, and SourceTableName or SourceTableArn */
+    RES_EXPORT,       /* TableArn, or ExportArn ".../table/<name>/export/..." */
 } resource_kind_t;
 
 typedef struct {
@@ -521,6 +523,11 @@ static const op_rights_t op_rights[] = {
     {"DeleteBackup", true, RES_BACKUP, NULL},
     {"ListBackups", false, RES_LIST_STREAMS, "table/*/backup/*"},
     {"RestoreTableFromBackup", true, RES_RESTORE, NULL},
+    {"UpdateContinuousBackups", true, RES_TABLE, NULL},
+    {"RestoreTableToPointInTime", true, RES_PITR_RESTORE, NULL},
+    {"ExportTableToPointInTime", true, RES_EXPORT, NULL},
+    {"DescribeExport", false, RES_EXPORT, NULL},
+    {"ListExports", false, RES_LIST_STREAMS, "table/*/export/*"},
 };
 
 static const op_rights_t *rights_of(const char *op, size_t len)
@@ -729,6 +736,20 @@ ddb_error_t *auth_authorize(arena_t *a, const auth_identity_t *who, const char *
         if ((v = member_string(req, "TargetTableName")))
             e = guard_table(&g, action, true, v->u.str.ptr, v->u.str.len, NULL);
         if (!e && (v = member_string(req, "BackupArn")))
+            e = guard_arn(&g, action, false, v->u.str.ptr, v->u.str.len);
+        return e;
+    }
+    case RES_EXPORT:
+        if (!(v = member_string(req, "TableArn")) && !(v = member_string(req, "ExportArn")))
+            return NULL;
+        return guard_arn(&g, action, r->write, v->u.str.ptr, v->u.str.len);
+    case RES_PITR_RESTORE: {
+        ddb_error_t *e = NULL;
+        if ((v = member_string(req, "TargetTableName")))
+            e = guard_table(&g, action, true, v->u.str.ptr, v->u.str.len, NULL);
+        if (!e && (v = member_string(req, "SourceTableName")))
+            e = guard_table(&g, action, false, v->u.str.ptr, v->u.str.len, NULL);
+        if (!e && (v = member_string(req, "SourceTableArn")))
             e = guard_arn(&g, action, false, v->u.str.ptr, v->u.str.len);
         return e;
     }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "changelog.h"
 #include "clock.h"
 #include "index.h"
 #include "json.h"
@@ -47,6 +48,15 @@ struct backup {
     int restores; /* restores reading it */
     int refs;     /* the registry's and each user's */
     bool listed;  /* in the registry */
+    /* A base snapshot of point-in-time recovery: not a backup of the API.
+     * log_seq is the last record of change log `log` in the snapshot (0:
+     * none), log_time_ms that record's commit time (0: none). */
+    bool internal;
+    uint64_t log, log_seq;
+    int64_t log_time_ms;
+    /* restores that wait for this base to be copied (table references) */
+    table_t **waiting;
+    size_t waiting_count;
 };
 
 static struct {
@@ -59,6 +69,8 @@ static struct {
     bool stopping;
 } store = {.lock = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
+static int read_record(FILE *f, buf_t *rec, MDB_val *k, MDB_val *v);
+
 /* --- the registry ----------------------------------------------------------------- */
 
 static void backup_free(backup_t *b)
@@ -69,6 +81,8 @@ static void backup_free(backup_t *b)
     free(b->table_id);
     free(b->table_arn);
     free(b->definition);
+    for (size_t i = 0; i < b->waiting_count; i++) catalog_release(b->waiting[i]);
+    free(b->waiting);
     free(b);
 }
 
@@ -108,16 +122,20 @@ static void registry_remove(backup_t *b)
         }
 }
 
-backup_t *backup_acquire(const char *arn)
+/* A backup by ARN, base snapshots included when `internal`. */
+static backup_t *acquire(const char *arn, bool internal)
 {
     pthread_mutex_lock(&store.lock);
     backup_t *found = NULL;
     for (size_t i = 0; i < store.count && !found; i++)
-        if (strcmp(store.items[i]->arn, arn) == 0) found = store.items[i];
+        if (strcmp(store.items[i]->arn, arn) == 0 && (internal || !store.items[i]->internal))
+            found = store.items[i];
     if (found) found->refs++;
     pthread_mutex_unlock(&store.lock);
     return found;
 }
+
+backup_t *backup_acquire(const char *arn) { return acquire(arn, false); }
 
 const char *backup_definition(const backup_t *b) { return b->definition; }
 const char *backup_table_arn(const backup_t *b) { return b->table_arn; }
@@ -198,6 +216,10 @@ static void render_meta(buf_t *b, const backup_t *bk)
                (long long)bk->created_ms, (unsigned long long)bk->counts.items,
                (unsigned long long)bk->counts.bytes, (unsigned long long)bk->file_bytes,
                (unsigned)bk->crc);
+    if (bk->internal)
+        buf_printf(b, ",\"Internal\":true,\"Log\":%llu,\"LogSeq\":%llu,\"LogTime\":%lld",
+                   (unsigned long long)bk->log, (unsigned long long)bk->log_seq,
+                   (long long)bk->log_time_ms);
     buf_append_str(b, ",\"Definition\":");
     buf_append_str(b, bk->definition);
     buf_putc(b, '}');
@@ -260,6 +282,15 @@ static backup_t *read_meta(const char *id)
         wire_long(a, j, "Bytes", &bytes, &e);
         wire_long(a, j, "FileBytes", &file_bytes, &e);
         wire_long(a, j, "Crc", &crc, &e);
+        int64_t log = 0, log_seq = 0, log_time = 0;
+        bool internal = false;
+        wire_bool(a, j, "Internal", &internal, &e);
+        const json_value_t *num;
+        if ((num = wire_member(j, "Log")) && num->type == JSON_NUMBER)
+            log = (int64_t)strtoull(num->u.str.ptr, NULL, 10);
+        if ((num = wire_member(j, "LogSeq")) && num->type == JSON_NUMBER)
+            log_seq = (int64_t)strtoull(num->u.str.ptr, NULL, 10);
+        wire_long(a, j, "LogTime", &log_time, &e);
         const json_value_t *def = wire_member(j, "Definition");
         if (arn && name && table && tid && tarn && def && def->type == JSON_OBJECT) {
             b = calloc(1, sizeof *b);
@@ -281,6 +312,10 @@ static backup_t *read_meta(const char *id)
             b->file_bytes = (uint64_t)file_bytes;
             b->crc = (uint32_t)crc;
             b->status = BACKUP_AVAILABLE;
+            b->internal = internal;
+            b->log = (uint64_t)log;
+            b->log_seq = (uint64_t)log_seq;
+            b->log_time_ms = log_time;
         }
     }
     arena_free(a);
@@ -410,7 +445,7 @@ void backup_list_render(buf_t *out, const char *table, int64_t lower_ms, int64_t
     bool more = false;
     for (size_t i = from; i < store.count; i++) {
         const backup_t *b = store.items[i];
-        if ((table && strcmp(b->table_name, table) != 0) || b->created_ms < lower_ms ||
+        if (b->internal || (table && strcmp(b->table_name, table) != 0) || b->created_ms < lower_ms ||
             b->created_ms >= upper_ms)
             continue;
         if (n == limit) {
@@ -570,11 +605,27 @@ static void *copy_main(void *arg)
     pthread_mutex_lock(&store.lock);
     if (ok) b->status = BACKUP_AVAILABLE;
     else registry_remove(b);
+    table_t **waiting = b->waiting;
+    size_t waiting_count = b->waiting_count;
+    b->waiting = NULL;
+    b->waiting_count = 0;
     pthread_mutex_unlock(&store.lock);
+    /* the point-in-time restores that waited for this base */
+    for (size_t i = 0; i < waiting_count; i++) {
+        if (ok) backup_restore_start(waiting[i], true);
+        else log_error("restore of %s: its base snapshot could not be taken; the table stays "
+                       "CREATING", waiting[i]->name);
+        catalog_release(waiting[i]);
+    }
+    free(waiting);
     if (!ok) {
         char *dir = path_of(b->id, NULL);
         remove_dir(dir);
         free(dir);
+    } else if (b->internal) {
+        log_info("point-in-time base of %s: %llu items (%llu bytes), after change %llu",
+                 b->table_name, (unsigned long long)c->records,
+                 (unsigned long long)c->file_bytes, (unsigned long long)b->log_seq);
     } else {
         log_info("backup %s: %llu items", b->arn, (unsigned long long)c->records);
     }
@@ -615,16 +666,46 @@ static backup_t *backup_new(table_t *t, const char *name, int64_t now_ms)
     return b;
 }
 
-ddb_error_t *backup_create(arena_t *a, table_t *t, const char *name, buf_t *out)
+/* Where change log `log` stood in snapshot snap: its last record's sequence
+ * number and commit time (0, 0: empty). */
+static int log_position(MDB_txn *snap, uint64_t log, uint64_t *seq, int64_t *time_ms)
+{
+    uint64_t first, last;
+    bool empty;
+    *seq = 0;
+    *time_ms = 0;
+    int rc = changelog_bounds(snap, log, 0, &first, &last, &empty);
+    if (rc || empty) return rc;
+    changelog_reader_t r;
+    if ((rc = changelog_reader_open(snap, log, 0, last, &r))) return rc;
+    arena_t *a = arena_new(0);
+    change_record_t rec;
+    if (!(rc = changelog_reader_next(&r, a, &rec))) {
+        *seq = rec.sequence;
+        *time_ms = rec.time_ms;
+    }
+    changelog_reader_close(&r);
+    arena_free(a);
+    return rc;
+}
+
+/* Open the snapshot and start the copy of t into a new backup (a base
+ * snapshot of change log `log` when internal); renders the details into
+ * out when given. */
+static ddb_error_t *create(arena_t *a, table_t *t, const char *name, bool internal, uint64_t log,
+                           buf_t *out)
 {
     /* The snapshot first: the backup's instant is inside the request. */
     MDB_txn *snap = storage_snapshot_begin();
     if (!snap) return err_internal(a);
     int64_t now_ms = clock_now_ms();
     backup_t *b = backup_new(t, name, now_ms);
+    b->internal = internal;
+    b->log = log;
     storage_dbi_hold();
     int rc = stats_get(snap, t->dbi_name, &b->counts);
     storage_dbi_free();
+    if (!rc && internal) rc = log_position(snap, log, &b->log_seq, &b->log_time_ms);
     char *dir = path_of(b->id, NULL), *items = path_of(b->id, ITEMS_FILE);
     FILE *f = NULL;
     if (!rc && mkdir(dir, 0755) == 0) f = fopen(items, "wb");
@@ -649,9 +730,11 @@ ddb_error_t *backup_create(arena_t *a, table_t *t, const char *name, buf_t *out)
     c->crc = crc32(0, NULL, 0);
     pthread_mutex_lock(&store.lock);
     registry_add(b);
-    buf_append_str(out, "{\"BackupDetails\":");
-    render_details(out, b, "CREATING");
-    buf_putc(out, '}');
+    if (out) {
+        buf_append_str(out, "{\"BackupDetails\":");
+        render_details(out, b, "CREATING");
+        buf_putc(out, '}');
+    }
     store.copies++;
     pthread_mutex_unlock(&store.lock);
     pthread_t th;
@@ -664,6 +747,89 @@ ddb_error_t *backup_create(arena_t *a, table_t *t, const char *name, buf_t *out)
     }
     pthread_attr_destroy(&attr);
     return NULL;
+}
+
+ddb_error_t *backup_create(arena_t *a, table_t *t, const char *name, buf_t *out)
+{
+    return create(a, t, name, false, 0, out);
+}
+
+/* --- point-in-time bases ---------------------------------------------------------- */
+
+int backup_base_create(table_t *t, uint64_t log)
+{
+    arena_t *a = arena_new(0);
+    ddb_error_t *e = create(a, t, "PointInTimeBase", true, log, NULL);
+    arena_free(a);
+    return e ? -1 : 0;
+}
+
+size_t backup_bases(arena_t *a, const char *table_id, uint64_t log, backup_base_t **out)
+{
+    pthread_mutex_lock(&store.lock);
+    size_t n = 0;
+    *out = arena_alloc(a, (store.count + 1) * sizeof **out);
+    for (size_t i = 0; i < store.count; i++) {
+        const backup_t *b = store.items[i];
+        if (!b->internal || (table_id && (b->log != log || strcmp(b->table_id, table_id) != 0)))
+            continue;
+        (*out)[n++] = (backup_base_t){arena_strndup(a, b->arn, strlen(b->arn)),
+                                      arena_strndup(a, b->table_name, strlen(b->table_name)),
+                                      arena_strndup(a, b->table_id, strlen(b->table_id)),
+                                      b->log, b->created_ms,
+                                      b->log_seq, b->log_time_ms,
+                                      b->status == BACKUP_AVAILABLE, b->restores > 0,
+                                      b->file_bytes};
+    }
+    pthread_mutex_unlock(&store.lock);
+    return n;
+}
+
+bool backup_base_drop(const char *arn)
+{
+    backup_t *b = acquire(arn, true);
+    if (!b) return false;
+    pthread_mutex_lock(&store.lock);
+    bool busy = !b->listed || b->restores || b->status != BACKUP_AVAILABLE || !b->internal;
+    if (!busy) registry_remove(b);
+    char *meta = path_of(b->id, META_FILE), *dir = path_of(b->id, NULL);
+    if (!busy) {
+        unlink(meta);
+        fsync_path(dir);
+    }
+    pthread_mutex_unlock(&store.lock);
+    if (!busy) {
+        remove_dir(dir);
+        fsync_path(store.dir);
+    }
+    free(meta);
+    free(dir);
+    backup_release(b);
+    return !busy;
+}
+
+bool backup_base_restore_begin(backup_t *b)
+{
+    pthread_mutex_lock(&store.lock);
+    bool ok = b->listed;
+    if (ok) b->restores++;
+    pthread_mutex_unlock(&store.lock);
+    return ok;
+}
+
+backup_t *backup_base_acquire(const char *arn) { return acquire(arn, true); }
+
+FILE *backup_items_open(const backup_t *b)
+{
+    char *path = path_of(b->id, ITEMS_FILE);
+    FILE *f = fopen(path, "rb");
+    free(path);
+    return f;
+}
+
+int backup_items_next(FILE *f, buf_t *rec, MDB_val *k, MDB_val *v)
+{
+    return read_record(f, rec, k, v);
 }
 
 /* --- restore ---------------------------------------------------------------------- */
@@ -693,6 +859,9 @@ typedef struct {
     FILE *file;
     uint64_t offset;      /* committed progress in the items file */
     uint64_t next_offset; /* the progress of the step in flight */
+    bool items_done;      /* the items file is read: change-log records follow */
+    bool next_items_done; /* the same after the step in flight */
+    uint64_t log_next, next_log_next; /* the same for the records replayed */
     arena_t *arena;
     buf_t record;
     table_t *activated; /* the last step: the table with its items in */
@@ -740,14 +909,85 @@ static int restore_put(restore_t *r, MDB_txn *txn, const table_t *t, MDB_val *k,
     return rc;
 }
 
-static int restore_step(storage_job_t *job, MDB_txn *txn, bool *finished)
+/* One change-log record replayed onto t: the item it names takes the
+ * record's new image, or goes. */
+static int replay_change(restore_t *r, MDB_txn *txn, const table_t *t, const change_record_t *c,
+                         int64_t *items, int64_t *bytes)
 {
-    restore_t *r = (restore_t *)job;
-    table_t *t = catalog_latest(r->table);
-    if (t->dropped || !r->file) {
-        *finished = true;
-        return 0;
+    uint8_t key[KEYCODEC_MAX_KEY];
+    size_t key_len = index_table_key(t, c->keys, key);
+    if (!key_len) return MDB_CORRUPTED;
+    MDB_val k = {key_len, key}, old;
+    value_t *old_item = NULL;
+    size_t old_size = 0, new_size = c->new_image ? value_item_size(c->new_image) : 0;
+    int rc = mdb_get(txn, t->dbi, &k, &old);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    if (!rc) {
+        /* copied: the page it is on changes with the put or delete below */
+        uint8_t *copy = arena_alloc(r->arena, old.mv_size);
+        memcpy(copy, old.mv_data, old.mv_size);
+        old_item = arena_alloc(r->arena, sizeof *old_item);
+        if (!value_item_decode(r->arena, copy, old.mv_size, old_item, &old_size))
+            return MDB_CORRUPTED;
     }
+    if (!old_item && !c->new_image) return 0;
+    if (c->new_image) {
+        r->record.len = 0;
+        value_item_encode(&r->record, c->new_image, new_size);
+        MDB_val v = {r->record.len, r->record.data};
+        rc = mdb_put(txn, t->dbi, &k, &v, 0);
+    } else {
+        rc = mdb_del(txn, t->dbi, &k, NULL);
+    }
+    if (!rc && t->index_count) rc = index_update(txn, r->arena, t, old_item, c->new_image);
+    if (!rc && t->has_collections) {
+        const value_t *pk = value_map_get(c->keys, t->keys.hash, strlen(t->keys.hash));
+        uint64_t collection;
+        if (pk)
+            rc = index_collection_add(txn, t, pk, (int64_t)new_size - (int64_t)old_size, false,
+                                      &collection);
+    }
+    *items += (c->new_image != NULL) - (old_item != NULL);
+    *bytes += (int64_t)new_size - (int64_t)old_size;
+    return rc;
+}
+
+/* A step of the replay: the records after the base, up to the restore's
+ * instant, in order.  *more when records remain. */
+static int replay_step(restore_t *r, MDB_txn *txn, table_t *t, bool *more)
+{
+    changelog_reader_t rd;
+    int rc = changelog_reader_open(txn, t->restore_log, 0, r->log_next, &rd);
+    if (rc) return rc;
+    int64_t items = 0, bytes = 0;
+    uint64_t next = r->log_next;
+    *more = false;
+    for (size_t n = 0; !rc; n++) {
+        arena_reset(r->arena);
+        change_record_t c;
+        if ((rc = changelog_reader_next(&rd, r->arena, &c))) break;
+        if (c.time_ms > t->restore_until_ms) break;
+        if (n == RESTORE_STEP) {
+            *more = true;
+            break;
+        }
+        if (!c.new_image && c.event != CHANGE_REMOVE) {
+            rc = MDB_CORRUPTED; /* a record without what replay needs */
+            break;
+        }
+        rc = replay_change(r, txn, t, &c, &items, &bytes);
+        next = c.sequence + 1;
+    }
+    changelog_reader_close(&rd);
+    if (rc == MDB_NOTFOUND) rc = 0;
+    if (!rc) rc = stats_add(txn, t->dbi_name, items, bytes);
+    r->next_log_next = next;
+    return rc;
+}
+
+/* A step through the base's items file; *more when records remain. */
+static int items_step(restore_t *r, MDB_txn *txn, table_t *t, bool *more)
+{
     if (fseeko(r->file, (off_t)r->offset, SEEK_SET) != 0) return EIO;
     int64_t items = 0, bytes = 0;
     int got = 1, rc = 0;
@@ -766,8 +1006,26 @@ static int restore_step(storage_job_t *job, MDB_txn *txn, bool *finished)
     if (!rc) rc = stats_add(txn, t->dbi_name, items, bytes);
     if (rc) return rc;
     r->next_offset = (uint64_t)ftello(r->file);
-    if (got == 1) { /* more to do: the resume point goes with this step */
+    *more = got == 1;
+    r->next_items_done = !*more;
+    return 0;
+}
+
+static int restore_step(storage_job_t *job, MDB_txn *txn, bool *finished)
+{
+    restore_t *r = (restore_t *)job;
+    table_t *t = catalog_latest(r->table);
+    if (t->dropped || !r->file) {
+        *finished = true;
+        return 0;
+    }
+    bool more = false, replaying = r->items_done;
+    int rc = replaying ? replay_step(r, txn, t, &more) : items_step(r, txn, t, &more);
+    if (rc) return rc;
+    if (!replaying && !more && t->restore_log) more = true; /* the replay follows */
+    if (more) { /* the resume point goes with this step */
         t->restore_offset = r->next_offset;
+        if (replaying) t->restore_log_next = r->next_log_next;
         return catalog_table_store(txn, t);
     }
     table_t *next = catalog_table_clone(t);
@@ -785,8 +1043,15 @@ static void restore_settle(storage_job_t *job, bool committed)
 {
     restore_t *r = (restore_t *)job;
     table_t *t = catalog_latest(r->table);
-    if (committed) r->offset = r->next_offset;
-    else t->restore_offset = r->offset;
+    if (committed) {
+        /* the items file ends once a step reads nothing more of it */
+        if (r->next_items_done) r->items_done = true;
+        r->offset = r->next_offset;
+        if (r->items_done) r->log_next = r->next_log_next;
+    } else {
+        t->restore_offset = r->offset;
+        t->restore_log_next = r->log_next;
+    }
     if (committed && r->activated) {
         catalog_replace(t, r->activated);
         log_info("restore of %s from %s: done", t->name, r->backup->arn);
@@ -809,7 +1074,26 @@ static void restore_done(storage_job_t *job, bool aborted)
 
 void backup_restore_start(table_t *t, bool begun)
 {
-    backup_t *b = t->restore_backup_arn ? backup_acquire(t->restore_backup_arn) : NULL;
+    backup_t *b = t->restore_backup_arn ? acquire(t->restore_backup_arn, true) : NULL;
+    if (b && b->internal) {
+        /* a point-in-time base still being copied: the copy starts this
+         * restore when it is done */
+        pthread_mutex_lock(&store.lock);
+        bool wait = b->status != BACKUP_AVAILABLE;
+        if (wait) {
+            table_t **w = realloc(b->waiting, (b->waiting_count + 1) * sizeof *w);
+            if (!w) abort();
+            catalog_retain(t);
+            w[b->waiting_count++] = t;
+            b->waiting = w;
+            if (!begun) b->restores++;
+        }
+        pthread_mutex_unlock(&store.lock);
+        if (wait) {
+            backup_release(b);
+            return;
+        }
+    }
     if (!b) {
         log_error("restore of %s: its backup %s is gone; the table stays CREATING", t->name,
                   t->restore_backup_arn ? t->restore_backup_arn : "(none)");
@@ -829,6 +1113,7 @@ void backup_restore_start(table_t *t, bool begun)
     r->table = t;
     r->backup = b;
     r->offset = r->next_offset = t->restore_offset;
+    r->log_next = r->next_log_next = t->restore_log_next;
     r->arena = arena_new(0);
     buf_init(&r->record);
     char *path = path_of(b->id, ITEMS_FILE);

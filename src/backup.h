@@ -37,12 +37,23 @@
  * its last committed step ended.  While a restore reads a backup, the
  * backup cannot be deleted (BackupInUseException).
  *
+ * Point-in-time bases (pitr.h): the same copy, marked internal in
+ * backup.json with where the table's change log stood in the snapshot (the
+ * sequence number and commit time of its last record).  They are not
+ * backups of the API: ListBackups, DescribeBackup, DeleteBackup and
+ * RestoreTableFromBackup never see them.  A point-in-time restore reads a
+ * base's items, then replays the change log's records after that position
+ * up to its instant, in the same resumable steps; a restore asked for
+ * while its base is still being copied starts when the copy ends.
+ *
  * In-memory mode keeps no backups: CreateBackup is refused.
  */
 #ifndef DDBD_BACKUP_H
 #define DDBD_BACKUP_H
 
+#include <lmdb.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -96,5 +107,36 @@ void backup_restore_end(backup_t *b);
  * backup is taken over from the caller when `begun`, else taken here (a
  * restore resumed at start-up).  Takes its own reference to t. */
 void backup_restore_start(table_t *t, bool begun);
+
+/* --- point-in-time bases ---------------------------------------------------- */
+
+/* Start a base snapshot of t, positioned in change log `log`: 0 or -1. */
+int backup_base_create(table_t *t, uint64_t log);
+
+typedef struct {
+    const char *arn, *table_name, *table_id;
+    uint64_t log;
+    int64_t created_ms;  /* the snapshot's instant: it holds no change after it */
+    uint64_t log_seq;    /* the last record of the log it holds (0: none) */
+    int64_t log_time_ms; /* that record's commit time (0: none) */
+    bool available;      /* copied (else still being copied) */
+    bool in_use;         /* a restore reads it */
+    uint64_t file_bytes;
+} backup_base_t;
+
+/* The bases of table table_id for log (table_id NULL: every base), oldest
+ * first, copied into a. */
+size_t backup_bases(arena_t *a, const char *table_id, uint64_t log, backup_base_t **out);
+/* Drop a base no restore reads: whether it was dropped. */
+bool backup_base_drop(const char *arn);
+/* A base by ARN with a reference held, or NULL; and mark it read by one
+ * more restore (backup_restore_start takes that over). */
+backup_t *backup_base_acquire(const char *arn);
+bool backup_base_restore_begin(backup_t *b);
+/* Read the items of b (a reference held, and a restore count taken so that
+ * it stays): the file opened, and its records one by one (1, 0 at the end,
+ * -1 when damaged; k and v point into rec). */
+FILE *backup_items_open(const backup_t *b);
+int backup_items_next(FILE *f, buf_t *rec, MDB_val *k, MDB_val *v);
 
 #endif

@@ -49,6 +49,11 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->ttl_changed = from->ttl_changed;
     copy->ttl_filled = from->ttl_filled;
     copy->ttl_dbi = from->ttl_dbi;
+    /* so does point-in-time recovery (UpdateContinuousBackups) */
+    copy->pitr_enabled = from->pitr_enabled;
+    copy->pitr_days = from->pitr_days;
+    copy->pitr_since_ms = from->pitr_since_ms;
+    copy->pitr_log = from->pitr_log;
     /* tags and policies change in place too */
     copy->tags = tags_merge(copy->arena, atomic_load(&from->tags), NULL, 0, NULL, 0);
     copy->policies = catalog_policies_copy(copy->arena, atomic_load(&from->policies));
@@ -271,8 +276,10 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
     render_settings(b, t);
     if (t->restoring) {
         buf_append_str(b, ",\"RestoreSummary\":{");
-        json_write_member(b, "SourceBackupArn", t->restore_backup_arn);
-        buf_putc(b, ',');
+        if (!t->restore_log) { /* a point-in-time restore's base is internal */
+            json_write_member(b, "SourceBackupArn", t->restore_backup_arn);
+            buf_putc(b, ',');
+        }
         json_write_member(b, "SourceTableArn", t->restore_source_arn);
         buf_printf(b, ",\"RestoreDateTime\":%.3f,\"RestoreInProgress\":true}", t->restore_time);
     }

@@ -130,6 +130,20 @@ typedef struct table {
     const char *restore_backup_arn, *restore_source_arn;
     double restore_time;
     uint64_t restore_offset;
+    /* A point-in-time restore (pitr.h) goes on, after the base snapshot's
+     * items, with the records of change log restore_log from sequence
+     * restore_log_next on, committed at or before restore_until_ms (0: a
+     * restore from a backup). */
+    uint64_t restore_log, restore_log_next;
+    int64_t restore_until_ms;
+
+    /* Point-in-time recovery (pitr.h): while enabled, every item change is
+     * also recorded in change log pitr_log (assigned at the first enabling,
+     * kept after), for pitr_days days; pitr_since_ms: the last enabling. */
+    bool pitr_enabled;
+    int pitr_days;
+    int64_t pitr_since_ms;
+    uint64_t pitr_log;
 
     char dbi_name[40];
     MDB_dbi dbi;

@@ -31,6 +31,21 @@ int changelog_open(MDB_txn *txn)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+value_t *changelog_keys(arena_t *a, const char *hash, const char *range, const value_t *item)
+{
+    value_t *keys = arena_calloc(a, sizeof *keys);
+    keys->type = VALUE_M;
+    keys->u.map.members = arena_alloc(a, 2 * sizeof(value_member_t));
+    const char *names[2] = {hash, range};
+    for (int i = 0; i < 2 && names[i]; i++) {
+        value_t *v = value_map_get(item, names[i], strlen(names[i]));
+        if (v)
+            keys->u.map.members[keys->u.map.count++] =
+                (value_member_t){names[i], strlen(names[i]), v};
+    }
+    return keys;
+}
+
 static void put_be(uint8_t *p, uint64_t v, int bytes)
 {
     for (int i = bytes - 1; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
@@ -214,4 +229,21 @@ int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms
     if (rc == MDB_NOTFOUND) rc = 0;
     if (!rc) *done = true;
     return rc;
+}
+
+int changelog_size(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *records,
+                   uint64_t *bytes)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, dbi, &c);
+    if (rc) return rc;
+    *records = *bytes = 0;
+    MDB_val k, v;
+    for (rc = seek(c, log, shard, 0, &k, &v); rc == 0 && in_shard(&k, log, shard);
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        ++*records;
+        *bytes += k.mv_size + v.mv_size;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
 }

@@ -46,6 +46,10 @@ typedef struct {
     size_t size_bytes;        /* item sizes of keys and images together */
 } change_record_t;
 
+/* The key attributes (hash, range; range NULL: none) of item as the map a
+ * record holds, in a. */
+value_t *changelog_keys(arena_t *a, const char *hash, const char *range, const value_t *item);
+
 /* Open the DBI (start-up, inside a write transaction). */
 int changelog_open(MDB_txn *txn);
 
@@ -79,5 +83,10 @@ int changelog_bounds(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *first
  * them; *done says the shard holds no more such records. */
 int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms, size_t budget,
                    size_t *deleted, bool *done);
+
+/* The records of a shard and their stored bytes (keys and values): a walk
+ * over the shard, for reports. */
+int changelog_size(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *records,
+                   uint64_t *bytes);
 
 #endif

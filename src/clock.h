@@ -10,5 +10,7 @@
 double clock_now_seconds(void);
 /* Milliseconds since the epoch. */
 int64_t clock_now_ms(void);
+/* ms as ISO-8601 UTC with milliseconds: "2026-01-02T03:04:05.678Z". */
+void clock_format_iso(char out[32], int64_t ms);
 
 #endif

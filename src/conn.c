@@ -42,6 +42,7 @@
 
 #include "errors.h"
 #include "http_body.h"
+#include "metrics.h"
 
 #define CONN_READ_SIZE (16 * 1024)  /* space offered to each recv */
 #define CONN_BUF_KEEP (64 * 1024)   /* larger slot buffers are freed after use */
@@ -326,6 +327,10 @@ static void request_headers(const http_request_t *req, req_headers_t *h)
  * service's). */
 static void conn_answer_call(conn_t *c, call_slot_t *s, const conn_answer_t *how)
 {
+    if (metrics_enabled())
+        metrics_request_count(s->call.operation, s->call.error_kind,
+                              metrics_now_ns() - s->call.started_ns, s->call.table_name,
+                              s->call.table_name_len);
     http_response_t r = {
         .status = s->call.http_status,
         .content_type = "application/x-amz-json-1.0",
@@ -388,6 +393,8 @@ static bool conn_call(conn_t *c, const http_request_t *req, const req_headers_t 
     call->body = req->body;
     call->body_len = req->body_len;
     call->on_complete = l->call_done;
+    call->error_kind = -1;
+    if (metrics_enabled()) call->started_ns = metrics_now_ns();
 
     bool too_large = false;
     if (h->encoding && !conn_call_decode(c, s, h->encoding, &too_large)) {
@@ -422,6 +429,12 @@ static bool request_path_is_root(const http_request_t *req)
     return req->path_len >= 1 && req->path[0] == '/' && (req->path_len == 1 || req->path[1] == '?');
 }
 
+static bool request_path_is_metrics(const http_request_t *req)
+{
+    return req->path_len >= 8 && memcmp(req->path, "/metrics", 8) == 0 &&
+           (req->path_len == 8 || req->path[8] == '?');
+}
+
 /* One complete request at in_off.  False when it left a call pending. */
 static bool conn_handle(conn_t *c, const http_request_t *req, size_t len)
 {
@@ -432,14 +445,30 @@ static bool conn_handle(conn_t *c, const http_request_t *req, size_t len)
     const char *m = req->method;
     size_t mlen = req->method_len;
 
-    if (mlen == 4 && memcmp(m, "POST", 4) == 0) return conn_call(c, req, &h, len, keep);
+    if (mlen == 4 && memcmp(m, "POST", 4) == 0 && !c->metrics_only)
+        return conn_call(c, req, &h, len, keep);
 
     http_response_t r = {
         .close = !keep, .ka_header = keep && req->minor_version == 0, .cors = h.origin != NULL};
     bool get = mlen == 3 && memcmp(m, "GET", 3) == 0, head = mlen == 4 && memcmp(m, "HEAD", 4) == 0;
     buf_t health;
     buf_init(&health);
-    if ((get || head) && request_path_is_root(req)) {
+    if ((get || head) && request_path_is_metrics(req) && metrics_enabled()) {
+        /* Not signed: a scraper has no credentials (README). */
+        api_metrics_render(l->api, atomic_load_explicit(l->nconns, memory_order_relaxed),
+                           &health);
+        r.status = 200;
+        r.content_type = METRICS_CONTENT_TYPE;
+        r.body = health.data, r.body_len = health.len;
+        r.head_only = head;
+    } else if (c->metrics_only) {
+        static const char none[] = "Only GET /metrics is served on this port.\n";
+        r.status = 404;
+        r.content_type = "text/plain";
+        r.body = none;
+        r.body_len = sizeof none - 1;
+        r.head_only = head;
+    } else if ((get || head) && request_path_is_root(req)) {
         /* The health check names the host the client asked for. */
         const http_header_t *host = h.host;
         r.status = 200;

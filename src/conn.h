@@ -97,6 +97,7 @@ struct conn {
     int fd;
     conn_loop_t *loop;
     conn_mode_t mode;  /* CONN_SNIFF until the first byte tells */
+    bool metrics_only; /* on the metrics port: GET /metrics and nothing else */
     bool settled;      /* its protocol is known and any handshake done */
     tls_session_t *tls; /* HTTPS */
     bool tls_trimmed;   /* its record buffers released since it last read */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "json.h"
 
 static const struct {
@@ -57,6 +58,16 @@ static const struct {
     [ERR_BACKUP_IN_USE] = {"com.amazonaws.dynamodb.v20120810#BackupInUseException", 400, false},
     [ERR_CONTINUOUS_BACKUPS_UNAVAILABLE] =
         {"com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException", 400, false},
+    [ERR_PITR_UNAVAILABLE] =
+        {"com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException", 400, false},
+    [ERR_INVALID_RESTORE_TIME] =
+        {"com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException", 400, false},
+    [ERR_INVALID_EXPORT_TIME] =
+        {"com.amazonaws.dynamodb.v20120810#InvalidExportTimeException", 400, false},
+    [ERR_EXPORT_CONFLICT] = {"com.amazonaws.dynamodb.v20120810#ExportConflictException", 400,
+                             false},
+    [ERR_EXPORT_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ExportNotFoundException", 400,
+                              false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
 };
 
@@ -88,6 +99,12 @@ ddb_error_t *ddb_error_new(arena_t *a, ddb_error_kind_t kind, const char *fmt, .
 }
 
 int ddb_error_status(ddb_error_kind_t kind) { return error_kinds[kind].status; }
+
+const char *ddb_error_kind_name(ddb_error_kind_t kind)
+{
+    const char *type = error_kinds[kind].type, *hash = strchr(type, '#');
+    return hash ? hash + 1 : type;
+}
 
 void ddb_error_render(const ddb_error_t *e, buf_t *out)
 {
@@ -2175,4 +2192,84 @@ ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a)
     return ddb_error_new(a, ERR_VALIDATION,
                          "Invalid Request: Cannot override ProvisionedThroughput unless "
                          "BillingMode is PROVISIONED");
+}
+
+/* --- point-in-time recovery ------------------------------------------------------ */
+
+ddb_error_t *err_pitr_period_on_disable(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling "
+                         "point-in-time recovery.");
+}
+
+ddb_error_t *err_pitr_unavailable(arena_t *a, const char *table)
+{
+    return ddb_error_new(a, ERR_PITR_UNAVAILABLE,
+                         "Point in time recovery is not enabled for table '%s'", table);
+}
+
+/* The service's text is not recorded; it names both bounds. */
+ddb_error_t *err_pitr_restore_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms)
+{
+    char from[32], to[32];
+    clock_format_iso(from, earliest_ms);
+    clock_format_iso(to, latest_ms);
+    return ddb_error_new(a, ERR_INVALID_RESTORE_TIME,
+                         "RestoreDateTime must be between EarliestRestorableDateTime (%s) and "
+                         "LatestRestorableDateTime (%s)",
+                         from, to);
+}
+
+ddb_error_t *err_pitr_restore_time_choice(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Either one of RestoreDateTime or "
+                         "UseLatestRestorableTime must be specified, but not both");
+}
+
+ddb_error_t *err_pitr_source_choice(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Must provide exactly one of: sourceTableArn, sourceTableName");
+}
+
+ddb_error_t *err_pitr_table_arn_invalid(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid TableArn: Invalid Table ARN");
+}
+
+/* --- exports ----------------------------------------------------------------------- */
+
+ddb_error_t *err_export_table_not_found(arena_t *a, const char *arn)
+{
+    return ddb_error_new(a, ERR_TABLE_NOT_FOUND, "Table not found: %s", arn);
+}
+
+/* The service's text is not recorded; it names both bounds. */
+ddb_error_t *err_export_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms)
+{
+    char from[32], to[32];
+    clock_format_iso(from, earliest_ms);
+    clock_format_iso(to, latest_ms);
+    return ddb_error_new(a, ERR_INVALID_EXPORT_TIME,
+                         "ExportTime must be between EarliestRestorableDateTime (%s) and "
+                         "LatestRestorableDateTime (%s)",
+                         from, to);
+}
+
+ddb_error_t *err_export_conflict(arena_t *a)
+{
+    return ddb_error_new(a, ERR_EXPORT_CONFLICT,
+                         "Export conflict: Duplicate request detected with conflicting parameters");
+}
+
+ddb_error_t *err_export_not_found(arena_t *a, const char *arn)
+{
+    return ddb_error_new(a, ERR_EXPORT_NOT_FOUND, "Export not found: %s", arn);
+}
+
+ddb_error_t *err_export_arn_invalid(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Invalid Export ARN");
 }

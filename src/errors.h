@@ -46,6 +46,11 @@ typedef enum {
     ERR_BACKUP_NOT_FOUND,
     ERR_BACKUP_IN_USE,
     ERR_CONTINUOUS_BACKUPS_UNAVAILABLE,
+    ERR_PITR_UNAVAILABLE,
+    ERR_INVALID_RESTORE_TIME,
+    ERR_INVALID_EXPORT_TIME,
+    ERR_EXPORT_CONFLICT,
+    ERR_EXPORT_NOT_FOUND,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -64,6 +69,8 @@ ddb_error_t *ddb_error_new(arena_t *a, ddb_error_kind_t kind, const char *fmt, .
 
 /* HTTP status of an error kind. */
 int ddb_error_status(ddb_error_kind_t kind);
+/* The short name of an error kind's __type ("ValidationException"). */
+const char *ddb_error_kind_name(ddb_error_kind_t kind);
 /* Render {"__type":...,"message":...} into out. */
 void ddb_error_render(const ddb_error_t *e, buf_t *out);
 
@@ -574,5 +581,19 @@ ddb_error_t *err_restore_index_unknown(arena_t *a, const char *index);
 ddb_error_t *err_restore_throughput_on_demand(arena_t *a);
 ddb_error_t *err_restore_throughput_required(arena_t *a);
 ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a);
+/* Point-in-time recovery. */
+ddb_error_t *err_pitr_period_on_disable(arena_t *a);
+ddb_error_t *err_pitr_unavailable(arena_t *a, const char *table);
+/* RestoreDateTime outside [earliest, latest] (epoch ms). */
+ddb_error_t *err_pitr_restore_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms);
+ddb_error_t *err_pitr_restore_time_choice(arena_t *a);
+ddb_error_t *err_pitr_source_choice(arena_t *a);
+ddb_error_t *err_pitr_table_arn_invalid(arena_t *a);
+/* Exports. */
+ddb_error_t *err_export_table_not_found(arena_t *a, const char *arn);
+ddb_error_t *err_export_time(arena_t *a, int64_t earliest_ms, int64_t latest_ms);
+ddb_error_t *err_export_conflict(arena_t *a);
+ddb_error_t *err_export_not_found(arena_t *a, const char *arn);
+ddb_error_t *err_export_arn_invalid(arena_t *a);
 
 #endif

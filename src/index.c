@@ -1,9 +1,12 @@
 /* index: secondary-index entries and their maintenance; see index.h. */
 #include "index.h"
 
+#include "capacity.h"
+
 #include <stdlib.h>
 #include <string.h>
 
+#include "capacity.h"
 #include "stats.h"
 #include "storage.h"
 
@@ -171,8 +174,24 @@ static size_t entry_size(arena_t *a, const table_t *t, const index_def_t *ix, co
     return value_item_size(&entry);
 }
 
+/* Whether old and new project the same entry in ix. */
+static bool entry_unchanged(arena_t *a, const table_t *t, const index_def_t *ix,
+                            const value_t *old_item, const value_t *new_item)
+{
+    value_t before, after;
+    project_entry(a, t, ix, old_item, &before);
+    project_entry(a, t, ix, new_item, &after);
+    return value_equal(&before, &after);
+}
+
 int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_item,
                  const value_t *new_item)
+{
+    return index_update_charged(txn, a, t, old_item, new_item, NULL);
+}
+
+int index_update_charged(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_item,
+                         const value_t *new_item, double *units)
 {
     buf_t encoded;
     buf_init(&encoded);
@@ -192,18 +211,25 @@ int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_
             if (rc) break;
         }
         int64_t items = 0, bytes = 0;
+        size_t old_size = had ? entry_size(a, t, ix, old_item) : 0;
+        if (units) units[i] = 0;
         if (had && !same) {
             MDB_val k = {old_len, old_key};
             rc = mdb_del(txn, ix->dbi, &k, NULL);
-            if (rc == 0) items--, bytes -= (int64_t)entry_size(a, t, ix, old_item);
+            if (rc == 0) items--, bytes -= (int64_t)old_size;
             else if (rc == MDB_NOTFOUND) rc = 0;
+            if (units) units[i] += capacity_write_units(old_size);
         }
         if (!rc && has) {
             size_t size;
             rc = put_entry(txn, a, t, ix, new_item, new_key, new_len, 0, &encoded, &size);
             bytes += (int64_t)size;
-            if (same) bytes -= (int64_t)entry_size(a, t, ix, old_item);
+            if (same) bytes -= (int64_t)old_size;
             else items++;
+            /* An entry rewritten in place costs as a table item does (the
+             * larger of its two sizes); one left as it was costs nothing. */
+            if (units && !(same && entry_unchanged(a, t, ix, old_item, new_item)))
+                units[i] += capacity_write_units(same && old_size > size ? old_size : size);
         }
         if (!rc) rc = stats_add(txn, ix->dbi_name, items, bytes);
     }

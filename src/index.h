@@ -52,6 +52,11 @@ size_t index_table_key(const table_t *t, const value_t *item, uint8_t out[KEYCOD
  * item's transaction. */
 int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_item,
                  const value_t *new_item);
+/* The same, setting units[i] (t->index_count of them) to the write units
+ * the change costs on index i (capacity.h): a put, a delete, or both when
+ * the item moves between index keys; nothing when its entry is unchanged. */
+int index_update_charged(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_item,
+                         const value_t *new_item, double *units);
 
 
 

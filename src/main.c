@@ -12,6 +12,7 @@
 #include "cluster.h"
 #include "auth.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "storage.h"
 #include "tls.h"
@@ -28,7 +29,9 @@ static void usage(FILE *f)
             "usage: ddbd [--port N] [--bind ADDR] [--data-dir DIR | --in-memory] [--region R]\n"
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
-            "            [--storage-map-size BYTES] [--node-id ID --cluster ID=HOST:PORT,...]\n"
+            "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-day S]\n"
+            "            [--export-root DIR] [--metrics-port N] [--no-metrics]\n"
+            "            [--node-id ID --cluster ID=HOST:PORT,...]\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [--credentials FILE] [limits...] [--help] [--version]\n"
             "\n"
@@ -52,6 +55,16 @@ static void usage(FILE *f)
             "  --ttl-delay S     expired items are deleted within about S seconds (default 1)\n"
             "  --ttl-cooldown S  a table's TTL setting may change once per S seconds\n"
             "                    (default 3600, as the service)\n"
+            "  --pitr-snapshot-interval S  point-in-time recovery takes a base snapshot of a\n"
+            "                    changed table every S seconds (default 3600): a restore\n"
+            "                    replays at most that much of the change log\n"
+            "  --export-root DIR  ExportTableToPointInTime writes S3Bucket/S3Prefix as\n"
+            "                    DIR/<bucket>/<prefix> (default <data-dir>/s3)\n"
+            "  --pitr-day S      the length of a day of RecoveryPeriodInDays (default 86400;\n"
+            "                    shorter only for tests)\n"
+            "  --metrics-port N  serve GET /metrics (Prometheus) on port N too, and nothing\n"
+            "                    else there (it is always served on --port, unsigned)\n"
+            "  --no-metrics      count nothing and do not serve /metrics\n"
             "  --storage-map-size BYTES  the most data the data directory may hold, with an\n"
             "                    optional K, M, G or T suffix (default 256G; address space\n"
             "                    only, the file grows as it is used)\n"
@@ -152,6 +165,7 @@ int main(int argc, char **argv)
     const char *tls_cert = NULL, *tls_key = NULL;
     api_config_t api = {.data_dir = "./data", .in_memory = false, .region = "us-east-1",
                         .stream_retention_s = 86400, .stream_shard_lifetime_s = 14400,
+                        .pitr_snapshot_interval_s = 3600, .pitr_day_s = 86400,
                         .stream_iterator_lifetime_s = 900,
                         .ttl_delay_s = 1, .ttl_cooldown_s = 3600,
                         .storage_map_size = STORAGE_DEFAULT_MAP_SIZE};
@@ -169,12 +183,17 @@ int main(int argc, char **argv)
         } else if (strcmp(arg, "--in-memory") == 0) {
             api.in_memory = true;
             continue;
+        } else if (strcmp(arg, "--no-metrics") == 0) {
+            metrics_enable(false);
+            continue;
         } else if (!next) {
             ok = known = false;
         } else if (strcmp(arg, "--port") == 0) {
             ok = parse_int(next, 0, 65535, &srv.port);
         } else if (strcmp(arg, "--threads") == 0) {
             ok = parse_int(next, 0, 256, &srv.threads);
+        } else if (strcmp(arg, "--metrics-port") == 0) {
+            ok = parse_int(next, 1, 65535, &srv.metrics_port);
         } else if (strcmp(arg, "--tls-port") == 0) {
             ok = parse_int(next, 0, 65535, &srv.tls_port);
         } else if (strcmp(arg, "--tls-cert") == 0) {
@@ -214,6 +233,13 @@ int main(int argc, char **argv)
             ok = parse_duration(next, 0.05, &api.stream_iterator_lifetime_s);
         } else if (strcmp(arg, "--ttl-delay") == 0) {
             ok = parse_duration(next, 0.05, &api.ttl_delay_s);
+        } else if (strcmp(arg, "--pitr-snapshot-interval") == 0) {
+            ok = parse_duration(next, 0.05, &api.pitr_snapshot_interval_s);
+        } else if (strcmp(arg, "--export-root") == 0) {
+            api.export_root = next;
+            ok = next != NULL;
+        } else if (strcmp(arg, "--pitr-day") == 0) {
+            ok = parse_duration(next, 0.05, &api.pitr_day_s);
         } else if (strcmp(arg, "--ttl-cooldown") == 0) {
             ok = parse_duration(next, 0, &api.ttl_cooldown_s);
         } else if (strcmp(arg, "--node-id") == 0) {
@@ -272,6 +298,12 @@ int main(int argc, char **argv)
     if (strchr(srv.bind, ':')) snprintf(endpoint, sizeof endpoint, "[%s]:%d", srv.bind, srv.port);
     else snprintf(endpoint, sizeof endpoint, "%s:%d", srv.bind, srv.port);
     api.endpoint = endpoint;
+    /* exports go under the data directory unless told otherwise */
+    char export_root[4096];
+    if (!api.export_root && !api.in_memory) {
+        snprintf(export_root, sizeof export_root, "%s/s3", api.data_dir);
+        api.export_root = export_root;
+    }
 
     if (auth_open(credentials, api.region) != 0) {
         tls_context_free(srv.tls);

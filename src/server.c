@@ -53,7 +53,7 @@
 #define SERVER_TICK_MIN_MS 10
 #define SERVER_FD_RESERVE 64 /* descriptors kept for everything but connections */
 #define SERVER_EVENTS 128
-#define SERVER_MAX_LISTENERS 2 /* the port, and the TLS port */
+#define SERVER_MAX_LISTENERS 3 /* the port, the TLS port and the metrics port */
 
 typedef struct server server_t;
 typedef struct server_thread server_thread_t;
@@ -63,6 +63,7 @@ typedef struct {
     struct sockaddr_storage ss;
     socklen_t len;
     conn_mode_t mode;
+    bool metrics_only;
     char text[INET6_ADDRSTRLEN + 2]; /* for logs: "127.0.0.1", "[::1]" */
     int port;
 } server_addr_t;
@@ -72,6 +73,7 @@ typedef struct {
     ev_kind_t kind; /* first: epoll data points here */
     int fd;
     conn_mode_t mode;
+    bool metrics_only;
     bool paused; /* out of descriptors: off epoll until the next tick */
 } listener_t;
 
@@ -196,6 +198,7 @@ static void thread_accept(server_thread_t *t, listener_t *ln)
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         conn_t *c = conn_open(&t->loop, fd, ln->mode);
+        c->metrics_only = ln->metrics_only;
         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
                                  .data.ptr = c};
         if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -457,7 +460,8 @@ static int thread_open(server_thread_t *t)
     for (int i = 0; i < t->srv->naddrs; i++) {
         const server_addr_t *a = &t->srv->addrs[i];
         listener_t *ln = &t->listeners[t->nlisteners];
-        *ln = (listener_t){.kind = EV_LISTEN, .fd = server_listen(&a->ss, a->len), .mode = a->mode};
+        *ln = (listener_t){.kind = EV_LISTEN, .fd = server_listen(&a->ss, a->len), .mode = a->mode,
+                           .metrics_only = a->metrics_only};
         if (ln->fd < 0 || (t->nlisteners++, epoll_add(t->epfd, ln->fd, &ln->kind) < 0)) {
             log_error("cannot listen on %s:%d: %s", a->text, a->port, strerror(errno));
             return -1;
@@ -557,6 +561,13 @@ static int server_addrs(server_t *srv)
         if (server_resolve(cfg, cfg->tls_port, &a->ss, &a->len) < 0) return -1;
         srv->naddrs = 2;
     }
+    if (cfg->metrics_port > 0) {
+        a = &srv->addrs[srv->naddrs];
+        a->mode = CONN_PLAIN;
+        a->metrics_only = true;
+        if (server_resolve(cfg, cfg->metrics_port, &a->ss, &a->len) < 0) return -1;
+        srv->naddrs++;
+    }
     return 0;
 }
 
@@ -569,7 +580,7 @@ static void server_log_listening(const server_t *srv)
     for (int i = 0; i < srv->naddrs && n < sizeof text; i++) {
         const server_addr_t *a = &srv->addrs[i];
         n += (size_t)snprintf(text + n, sizeof text - n, "%s%s:%d (%s)", i ? " and " : "",
-                              a->text, a->port, speaks[a->mode]);
+                              a->text, a->port, a->metrics_only ? "metrics" : speaks[a->mode]);
     }
     log_info("listening on %s with %d threads", text, srv->nthreads);
 }

@@ -6,7 +6,8 @@
  * order (keep-alive and pipelining): while one is pending in the writer, the
  * following ones wait parsed-but-unserved in the input buffer.
  *
- * The server answers GET / itself (the health check) and turns HTTP errors
+ * The server answers GET / itself (the health check) and GET /metrics (the
+ * api renders it; on metrics_port only that), and turns HTTP errors
  * into status lines; every POST goes to api_dispatch().
  *
  * Limits keep hostile or broken clients from holding resources or starving
@@ -51,6 +52,7 @@ typedef struct {
      * told from HTTP by the first byte of each connection. */
     struct tls_context *tls;
     int tls_port;
+    int metrics_port; /* > 0: a port serving only GET /metrics (plain HTTP) */
 } server_config_t;
 
 /* The defaults: 127.0.0.1:8000, one thread per core, us-east-1, the limits

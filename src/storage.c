@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 
 #define STORAGE_MAX_DBS 8192
 #define STORAGE_MAX_READERS 1024
@@ -36,6 +37,7 @@ static struct {
     pthread_mutex_t mutex;
     pthread_cond_t cond;
     storage_write_t *head, *tail;
+    size_t queued; /* writes from head to tail */
     storage_job_t *jobs, *jobs_tail;
     bool stopping;
     bool running;
@@ -218,7 +220,10 @@ static int txn_run(storage_write_t **w, size_t n)
             mdb_txn_abort(txn);
             return rc;
         }
-    return txn_finish(txn);
+    int64_t start = metrics_now_ns();
+    rc = txn_finish(txn);
+    metrics_commit_count(metrics_now_ns() - start);
+    return rc;
 }
 
 /* Each of w[0..n) again in a transaction of its own, after their common
@@ -279,6 +284,7 @@ static void batch_process(storage_write_t *list)
         }
         st.batch[n++] = w;
     }
+    metrics_batch_count(n);
     for (size_t i = 0; i < n;) {
         size_t end = i + 1;
         if (!st.batch[i]->exclusive)
@@ -349,6 +355,7 @@ static void *writer_main(void *arg)
         if (st.head) {
             storage_write_t *batch = st.head;
             st.head = st.tail = NULL;
+            st.queued = 0;
             pthread_mutex_unlock(&st.mutex);
             batch_process(batch);
         } else {
@@ -391,6 +398,7 @@ void storage_submit(storage_write_t *w)
     if (st.tail) st.tail->next = w;
     else st.head = w;
     st.tail = w;
+    st.queued++;
     pthread_cond_signal(&st.cond);
     pthread_mutex_unlock(&st.mutex);
 }
@@ -519,4 +527,22 @@ void storage_close(void)
         mdb_env_close(st.env);
         st.env = NULL;
     }
+}
+
+size_t storage_queue_depth(void)
+{
+    pthread_mutex_lock(&st.mutex);
+    size_t n = st.queued;
+    pthread_mutex_unlock(&st.mutex);
+    return n;
+}
+
+void storage_map_use(uint64_t *map_bytes, uint64_t *used_bytes)
+{
+    MDB_envinfo info;
+    MDB_stat stat;
+    *map_bytes = *used_bytes = 0;
+    if (!st.env || mdb_env_info(st.env, &info) || mdb_env_stat(st.env, &stat)) return;
+    *map_bytes = info.me_mapsize;
+    *used_bytes = (uint64_t)(info.me_last_pgno + 1) * stat.ms_psize;
 }

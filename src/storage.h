@@ -31,6 +31,7 @@
 
 #include <lmdb.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct storage_write storage_write_t;
@@ -101,6 +102,11 @@ int64_t storage_write_time_ms(void);
 
 /* Queue a write; its done() will be called from the writer thread. */
 void storage_submit(storage_write_t *w);
+
+/* For the metrics: writes queued and not yet taken by the writer; the
+ * map's size and the bytes of it in use. */
+size_t storage_queue_depth(void);
+void storage_map_use(uint64_t *map_bytes, uint64_t *used_bytes);
 
 /* Observers of failed write transactions: fn runs on the writer thread
  * after a transaction was rolled back (a batch, or a job's step), with a

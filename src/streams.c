@@ -532,22 +532,6 @@ int streams_disable(MDB_txn *txn, table_t *t)
     return persist(txn, s);
 }
 
-/* The key attributes of item as a map. */
-static value_t *item_keys(arena_t *a, const stream_t *s, const value_t *item)
-{
-    value_t *keys = arena_calloc(a, sizeof *keys);
-    keys->type = VALUE_M;
-    keys->u.map.members = arena_alloc(a, 2 * sizeof(value_member_t));
-    const char *names[2] = {s->hash, s->range};
-    for (int i = 0; i < 2 && names[i]; i++) {
-        value_t *v = value_map_get(item, names[i], strlen(names[i]));
-        if (v)
-            keys->u.map.members[keys->u.map.count++] =
-                (value_member_t){names[i], strlen(names[i]), v};
-    }
-    return keys;
-}
-
 int streams_record(MDB_txn *txn, const table_t *t, const value_t *old_item,
                    const value_t *new_item, const MDB_val *old_encoded,
                    const MDB_val *new_encoded, bool by_service)
@@ -571,7 +555,7 @@ int streams_record(MDB_txn *txn, const table_t *t, const value_t *old_item,
         .by_service = by_service,
         .time_ms = storage_write_time_ms(),
         .sequence = s->next_seq,
-        .keys = item_keys(a, s, new_item ? new_item : old_item),
+        .keys = changelog_keys(a, s->hash, s->range, new_item ? new_item : old_item),
         .old_encoded = old_encoded,
         .new_encoded = new_encoded,
     };

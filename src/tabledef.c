@@ -837,6 +837,22 @@ ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, ta
                 t->restore_time = strtod(n->u.str.ptr, NULL);
             if ((n = wire_member(rs, "Offset")) && n->type == JSON_NUMBER)
                 t->restore_offset = strtoull(n->u.str.ptr, NULL, 10);
+            if ((n = wire_member(rs, "Log")) && n->type == JSON_NUMBER)
+                t->restore_log = strtoull(n->u.str.ptr, NULL, 10);
+            if ((n = wire_member(rs, "LogNext")) && n->type == JSON_NUMBER)
+                t->restore_log_next = strtoull(n->u.str.ptr, NULL, 10);
+            if ((n = wire_member(rs, "Until")) && n->type == JSON_NUMBER)
+                t->restore_until_ms = strtoll(n->u.str.ptr, NULL, 10);
+        }
+        const json_value_t *pr = wire_member(req, "Pitr");
+        if (pr && pr->type == JSON_OBJECT) {
+            wire_bool(a, pr, "Enabled", &t->pitr_enabled, &e);
+            if ((n = wire_member(pr, "Days")) && n->type == JSON_NUMBER)
+                t->pitr_days = (int)strtol(n->u.str.ptr, NULL, 10);
+            if ((n = wire_member(pr, "Since")) && n->type == JSON_NUMBER)
+                t->pitr_since_ms = strtoll(n->u.str.ptr, NULL, 10);
+            if ((n = wire_member(pr, "Log")) && n->type == JSON_NUMBER)
+                t->pitr_log = strtoull(n->u.str.ptr, NULL, 10);
         }
     }
     if (!t->id) new_uuid(ta, &t->id);
@@ -1040,9 +1056,18 @@ void tabledef_render(buf_t *b, const table_t *t)
         json_write_member(b, "BackupArn", t->restore_backup_arn);
         buf_putc(b, ',');
         json_write_member(b, "SourceTableArn", t->restore_source_arn);
-        buf_printf(b, ",\"Time\":%.3f,\"Offset\":%llu}", t->restore_time,
+        buf_printf(b, ",\"Time\":%.3f,\"Offset\":%llu", t->restore_time,
                    (unsigned long long)t->restore_offset);
+        if (t->restore_log)
+            buf_printf(b, ",\"Log\":%llu,\"LogNext\":%llu,\"Until\":%lld",
+                       (unsigned long long)t->restore_log,
+                       (unsigned long long)t->restore_log_next, (long long)t->restore_until_ms);
+        buf_putc(b, '}');
     }
+    if (t->pitr_log)
+        buf_printf(b, ",\"Pitr\":{\"Enabled\":%s,\"Days\":%d,\"Since\":%lld,\"Log\":%llu}",
+                   t->pitr_enabled ? "true" : "false", t->pitr_days, (long long)t->pitr_since_ms,
+                   (unsigned long long)t->pitr_log);
     buf_putc(b, ',');
     render_tags(b, t);
     render_policies(b, t);

@@ -256,16 +256,47 @@ const wire_shape_t WIRE_REQUEST_LIST_BACKUPS = {
     FIELDS({"TableName", &STRING}, {"Limit", &INTEGER}, {"TimeRangeLowerBound", &TIMESTAMP},
            {"TimeRangeUpperBound", &TIMESTAMP}, {"ExclusiveStartBackupArn", &STRING},
            {"BackupType", &STRING})};
+/* The overrides both restores take. */
+#define RESTORE_OVERRIDES                                                                          \
+    {"BillingModeOverride", &STRING}, {"GlobalSecondaryIndexOverride", LIST_OF(&GSI)},             \
+        {"LocalSecondaryIndexOverride",                                                            \
+         LIST_OF(STRUCT({"IndexName", &STRING}, {"KeySchema", &KEY_SCHEMA},                        \
+                        {"Projection", &PROJECTION}))},                                            \
+        {"ProvisionedThroughputOverride", &THROUGHPUT},                                            \
+        {"OnDemandThroughputOverride", &ON_DEMAND}, {"SSESpecificationOverride", &SSE},            \
+        {"VectorIndexOverride", LIST_OF(STRUCT({"IndexName", &STRING}))}
 const wire_shape_t WIRE_REQUEST_RESTORE_TABLE_FROM_BACKUP = {
     WIRE_STRUCT, NULL,
-    FIELDS({"TargetTableName", &STRING}, {"BackupArn", &STRING}, {"BillingModeOverride", &STRING},
-           {"GlobalSecondaryIndexOverride", LIST_OF(&GSI)},
-           {"LocalSecondaryIndexOverride",
-            LIST_OF(STRUCT({"IndexName", &STRING}, {"KeySchema", &KEY_SCHEMA},
-                           {"Projection", &PROJECTION}))},
-           {"ProvisionedThroughputOverride", &THROUGHPUT},
-           {"OnDemandThroughputOverride", &ON_DEMAND}, {"SSESpecificationOverride", &SSE},
-           {"VectorIndexOverride", LIST_OF(STRUCT({"IndexName", &STRING}))})};
+    FIELDS({"TargetTableName", &STRING}, {"BackupArn", &STRING}, RESTORE_OVERRIDES)};
+
+/* Point-in-time recovery. */
+const wire_shape_t WIRE_REQUEST_UPDATE_CONTINUOUS_BACKUPS = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TableName", &STRING},
+           {"PointInTimeRecoverySpecification",
+            STRUCT({"PointInTimeRecoveryEnabled", &BOOLEAN},
+                   {"RecoveryPeriodInDays", &INTEGER})})};
+const wire_shape_t WIRE_REQUEST_RESTORE_TABLE_TO_POINT_IN_TIME = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"SourceTableArn", &STRING}, {"SourceTableName", &STRING},
+           {"TargetTableName", &STRING}, {"UseLatestRestorableTime", &BOOLEAN},
+           {"RestoreDateTime", &TIMESTAMP}, RESTORE_OVERRIDES)};
+
+/* Exports. */
+const wire_shape_t WIRE_REQUEST_EXPORT_TABLE = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TableArn", &STRING}, {"ExportTime", &TIMESTAMP}, {"ClientToken", &STRING},
+           {"S3Bucket", &STRING}, {"S3BucketOwner", &STRING}, {"S3Prefix", &STRING},
+           {"S3SseAlgorithm", &STRING}, {"S3SseKmsKeyId", &STRING}, {"ExportFormat", &STRING},
+           {"ExportType", &STRING},
+           {"IncrementalExportSpecification",
+            STRUCT({"ExportFromTime", &TIMESTAMP}, {"ExportToTime", &TIMESTAMP},
+                   {"ExportViewType", &STRING})})};
+const wire_shape_t WIRE_REQUEST_DESCRIBE_EXPORT = {WIRE_STRUCT, NULL,
+                                                   FIELDS({"ExportArn", &STRING})};
+const wire_shape_t WIRE_REQUEST_LIST_EXPORTS = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TableArn", &STRING}, {"MaxResults", &INTEGER}, {"NextToken", &STRING})};
 
 /* DescribeEndpoints, DescribeLimits: no members. */
 const wire_shape_t WIRE_REQUEST_EMPTY = {WIRE_STRUCT, NULL, (const wire_field_t[]){{NULL, NULL}}};

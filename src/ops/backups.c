@@ -1,12 +1,18 @@
 /* ops/backups: CreateBackup, DescribeBackup, DeleteBackup, ListBackups,
- * RestoreTableFromBackup.  The backups themselves: backup.h. */
+ * RestoreTableFromBackup; point-in-time recovery: UpdateContinuousBackups,
+ * DescribeContinuousBackups, RestoreTableToPointInTime.  The backups
+ * themselves: backup.h; the change log and bases of PITR: pitr.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arn.h"
 #include "backup.h"
 #include "clock.h"
+#include "log.h"
 #include "ops/ops.h"
+#include "pitr.h"
+#include "storage.h"
 #include "tabledef.h"
 #include "wire.h"
 
@@ -180,6 +186,20 @@ static ddb_error_t *check_override_shapes(arena_t *a, const restore_request_t *r
     return NULL;
 }
 
+/* The target and the overrides, which both restores take. */
+static ddb_error_t *read_restore_overrides(arena_t *a, const json_value_t *req,
+                                          restore_request_t *r, constraint_list_t *cl)
+{
+    ddb_error_t *e = NULL;
+    wire_string(a, req, "BillingModeOverride", &r->billing, NULL, &e);
+    if (!e) r->throughput = wire_container(a, req, "ProvisionedThroughputOverride", WIRE_STRUCT, &e);
+    if (!e) r->gsis = wire_container(a, req, "GlobalSecondaryIndexOverride", WIRE_LIST, &e);
+    if (!e) r->lsis = wire_container(a, req, "LocalSecondaryIndexOverride", WIRE_LIST, &e);
+    if (!e) r->sse = wire_container(a, req, "SSESpecificationOverride", WIRE_STRUCT, &e);
+    if (!e) e = check_override_shapes(a, r, cl);
+    return e;
+}
+
 static ddb_error_t *read_restore_request(arena_t *a, const json_value_t *req, restore_request_t *r)
 {
     ddb_error_t *e = NULL;
@@ -188,12 +208,7 @@ static ddb_error_t *read_restore_request(arena_t *a, const json_value_t *req, re
     constraint_list_init(&cl, a);
     wire_string(a, req, "TargetTableName", &r->target, NULL, &e);
     if (!e) e = read_backup_arn(a, req, "BackupArn", "backupArn", true, &cl, &r->arn);
-    if (!e) wire_string(a, req, "BillingModeOverride", &r->billing, NULL, &e);
-    if (!e) r->throughput = wire_container(a, req, "ProvisionedThroughputOverride", WIRE_STRUCT, &e);
-    if (!e) r->gsis = wire_container(a, req, "GlobalSecondaryIndexOverride", WIRE_LIST, &e);
-    if (!e) r->lsis = wire_container(a, req, "LocalSecondaryIndexOverride", WIRE_LIST, &e);
-    if (!e) r->sse = wire_container(a, req, "SSESpecificationOverride", WIRE_STRUCT, &e);
-    if (!e) e = check_override_shapes(a, r, &cl);
+    if (!e) e = read_restore_overrides(a, req, r, &cl);
     if (e) return e;
     constraint_name(&cl, r->target, "targetTableName");
     constraint_enum(&cl, r->billing, &ENUM_BILLING_MODE, "billingModeOverride");
@@ -290,10 +305,9 @@ static void render_index(buf_t *b, const json_value_t *ix, bool from_source, boo
 /* The CreateTable request the restored table is made from: the source's
  * definition with the overrides applied, read by the CreateTable parser so
  * that every definition rule (and its text) is the same. */
-static ddb_error_t *plan_restore(arena_t *a, const restore_request_t *r, backup_t *bk,
+static ddb_error_t *plan_restore(arena_t *a, const restore_request_t *r, const char *text,
                                  table_t **out)
 {
-    const char *text = backup_definition(bk);
     json_value_t *def;
     if (json_parse(a, text, strlen(text), &def, NULL) != JSON_OK) return err_internal(a);
     const json_value_t *src_gsis = json_object_get(def, "GlobalSecondaryIndexes");
@@ -408,18 +422,35 @@ static ddb_error_t *check_target(arena_t *a, const char *name)
     return e;
 }
 
+/* Create t (restoring) and start its fill from bk, whose restore count the
+ * caller took. */
+static api_result_t submit_restore(api_call_t *call, table_t *t, backup_t *bk)
+{
+    restore_write_t *rw = arena_calloc(call->arena, sizeof *rw);
+    rw->w.apply = restore_apply;
+    rw->w.done = restore_done;
+    rw->w.exclusive = true;
+    rw->call = call;
+    rw->table = t;
+    rw->backup = bk;
+    storage_submit(&rw->w);
+    return API_PENDING;
+}
+
+/* Overrides the restores do not take yet. */
+static const char *const RESTORE_LATER[] = {"OnDemandThroughputOverride", NULL};
+
 api_result_t op_restore_table_from_backup(api_call_t *call, const json_value_t *req)
 {
     arena_t *a = call->arena;
     restore_request_t r;
     ddb_error_t *e = read_restore_request(a, req, &r);
-    static const char *const later[] = {"OnDemandThroughputOverride", NULL};
-    if (!e) e = op_unsupported(call, req, later);
+    if (!e) e = op_unsupported(call, req, RESTORE_LATER);
     backup_t *bk = NULL;
     if (!e) e = find_backup(a, r.arn, err_restore_backup_arn_invalid, &bk);
     if (!e) e = check_target(a, r.target);
     table_t *t = NULL;
-    if (!e) e = plan_restore(a, &r, bk, &t);
+    if (!e) e = plan_restore(a, &r, backup_definition(bk), &t);
     if (!e && (e = backup_restore_begin(a, bk))) catalog_release(t);
     if (e) {
         backup_release(bk);
@@ -430,13 +461,242 @@ api_result_t op_restore_table_from_backup(api_call_t *call, const json_value_t *
     t->restore_source_arn =
         arena_strndup(t->arena, backup_table_arn(bk), strlen(backup_table_arn(bk)));
     t->restore_time = clock_now_seconds();
-    restore_write_t *rw = arena_calloc(a, sizeof *rw);
-    rw->w.apply = restore_apply;
-    rw->w.done = restore_done;
-    rw->w.exclusive = true;
-    rw->call = call;
-    rw->table = t;
-    rw->backup = bk;
-    storage_submit(&rw->w);
+    return submit_restore(call, t, bk);
+}
+
+/* --- UpdateContinuousBackups, DescribeContinuousBackups ------------------------------- */
+
+/* {"ContinuousBackupsDescription":{...}} of t. */
+static void render_continuous_backups(buf_t *out, const table_t *t)
+{
+    buf_printf(out, "{\"ContinuousBackupsDescription\":{\"ContinuousBackupsStatus\":\"%s\","
+                    "\"PointInTimeRecoveryDescription\":{",
+               backup_store_enabled() ? "ENABLED" : "DISABLED");
+    if (!t->pitr_enabled) {
+        buf_append_str(out, "\"PointInTimeRecoveryStatus\":\"DISABLED\"}}}");
+        return;
+    }
+    int64_t earliest, latest;
+    pitr_window(t, clock_now_ms(), &earliest, &latest);
+    buf_printf(out, "\"PointInTimeRecoveryStatus\":\"ENABLED\",\"RecoveryPeriodInDays\":%d,"
+                    "\"EarliestRestorableDateTime\":%.3f,\"LatestRestorableDateTime\":%.3f}}}",
+               t->pitr_days, (double)earliest / 1000.0, (double)latest / 1000.0);
+}
+
+/* The source table of a continuous-backups request by name, or its error. */
+static ddb_error_t *continuous_backups_table(arena_t *a, const char *name, table_t **t)
+{
+    *t = catalog_acquire(name, strlen(name));
+    return *t ? NULL : err_backup_table_not_found(a, name);
+}
+
+api_result_t op_describe_continuous_backups(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    const char *name = NULL;
+    wire_string(a, req, "TableName", &name, NULL, &e);
+    if (e) return op_reply_error(call, e);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    constraint_name(&cl, name, "tableName");
+    table_t *t = NULL;
+    if (!(e = constraint_list_finish(&cl))) e = continuous_backups_table(a, name, &t);
+    if (e) return op_reply_error(call, e);
+    render_continuous_backups(call->out, t);
+    catalog_release(t);
+    return op_reply_ok(call);
+}
+
+typedef struct {
+    storage_write_t w;
+    api_call_t *call;
+    table_t *table;
+    bool enable;
+    int days; /* 0: not given */
+    bool gone, started; /* started: PITR went from off to on */
+    table_t *changed;
+} pitr_write_t;
+
+static int pitr_write_apply(storage_write_t *w, MDB_txn *txn)
+{
+    pitr_write_t *pw = (pitr_write_t *)w;
+    table_t *t = catalog_latest(pw->table);
+    if ((pw->gone = t->dropped)) return 0;
+    catalog_release(pw->changed); /* a batch retried write by write */
+    table_t *c = pw->changed = catalog_table_clone(t);
+    pw->started = pw->enable && !t->pitr_enabled;
+    if (pw->started) {
+        c->pitr_since_ms = storage_write_time_ms();
+        if (!c->pitr_log) c->pitr_log = pitr_log_new(c->pitr_since_ms);
+    }
+    c->pitr_enabled = pw->enable;
+    /* the period resets to its default with each enabling */
+    c->pitr_days = !pw->enable ? 0 : pw->days ? pw->days
+                                   : pw->started ? PITR_DAYS_DEFAULT : t->pitr_days;
+    if (!pw->enable) c->pitr_since_ms = 0;
+    return catalog_table_store(txn, c);
+}
+
+static void pitr_write_done(storage_write_t *w, int status)
+{
+    pitr_write_t *pw = (pitr_write_t *)w;
+    api_call_t *call = pw->call;
+    if (status) {
+        op_reply_error(call, err_internal(call->arena));
+    } else if (pw->gone) {
+        op_reply_error(call, err_backup_table_not_found(call->arena, pw->table->name));
+    } else {
+        catalog_replace(catalog_latest(pw->table), pw->changed);
+        if (pw->started) pitr_enabled(pw->changed);
+        log_info("pitr: %s: point-in-time recovery %s", pw->changed->name,
+                 pw->enable ? "enabled" : "disabled");
+        render_continuous_backups(call->out, pw->changed);
+        op_reply_ok(call);
+    }
+    catalog_release(pw->changed);
+    catalog_release(pw->table);
+    op_complete(call);
+}
+
+api_result_t op_update_continuous_backups(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    const char *name = NULL;
+    bool enable = false, has_enable = false;
+    int64_t days = 0;
+    bool has_days = false;
+    wire_string(a, req, "TableName", &name, NULL, &e);
+    const json_value_t *spec =
+        e ? NULL : wire_container(a, req, "PointInTimeRecoverySpecification", WIRE_STRUCT, &e);
+    if (!e && spec) {
+        has_enable = wire_bool(a, spec, "PointInTimeRecoveryEnabled", &enable, &e);
+        if (!e) has_days = wire_integer(a, spec, "RecoveryPeriodInDays", &days, &e);
+    }
+    if (e) return op_reply_error(call, e);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    constraint_name(&cl, name, "tableName");
+    if (constraint_required(&cl, spec != NULL, "pointInTimeRecoverySpecification")) {
+        constraint_required(&cl, has_enable, "pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled");
+        if (has_days)
+            constraint_range(&cl, days, 1, PITR_DAYS_MAX,
+                             "pointInTimeRecoverySpecification.recoveryPeriodInDays");
+    }
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
+    if (has_days && !enable) return op_reply_error(call, err_pitr_period_on_disable(a));
+    table_t *t;
+    if ((e = continuous_backups_table(a, name, &t))) return op_reply_error(call, e);
+    /* the change log is kept on disk beside bases: a data directory */
+    if (enable && !backup_store_enabled()) {
+        catalog_release(t);
+        return op_reply_error(call, err_backups_unavailable(a, name));
+    }
+    pitr_write_t *pw = arena_calloc(a, sizeof *pw);
+    pw->w.apply = pitr_write_apply;
+    pw->w.done = pitr_write_done;
+    pw->call = call;
+    pw->table = t;
+    pw->enable = enable;
+    pw->days = has_days ? (int)days : 0;
+    storage_submit(&pw->w);
     return API_PENDING;
+}
+
+/* --- RestoreTableToPointInTime ------------------------------------------------------ */
+
+typedef struct {
+    restore_request_t r;
+    const char *source_name, *source_arn;
+    bool use_latest, has_latest, has_time;
+    int64_t time_ms;
+} pitr_restore_request_t;
+
+static ddb_error_t *read_pitr_restore_request(arena_t *a, const json_value_t *req,
+                                              pitr_restore_request_t *p)
+{
+    ddb_error_t *e = NULL;
+    memset(p, 0, sizeof *p);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    size_t arn_len = 0;
+    wire_string(a, req, "TargetTableName", &p->r.target, NULL, &e);
+    if (!e) wire_string(a, req, "SourceTableName", &p->source_name, NULL, &e);
+    if (!e) wire_string(a, req, "SourceTableArn", &p->source_arn, &arn_len, &e);
+    if (!e) p->has_latest = wire_bool(a, req, "UseLatestRestorableTime", &p->use_latest, &e);
+    if (!e) e = read_restore_overrides(a, req, &p->r, &cl);
+    if (e) return e;
+    if (p->source_name) constraint_name(&cl, p->source_name, "sourceTableName");
+    if (p->source_arn) constraint_length(&cl, p->source_arn, arn_len, 1, 1024, "sourceTableArn");
+    constraint_name(&cl, p->r.target, "targetTableName");
+    constraint_enum(&cl, p->r.billing, &ENUM_BILLING_MODE, "billingModeOverride");
+    if ((e = constraint_list_finish(&cl))) return e;
+    p->has_time = read_time_ms(req, "RestoreDateTime", &p->time_ms);
+    if (!p->source_name == !p->source_arn) return err_pitr_source_choice(a);
+    if (p->has_time == (p->has_latest && p->use_latest)) return err_pitr_restore_time_choice(a);
+    return NULL;
+}
+
+/* The source table (PITR's rules apply to live tables only). */
+static ddb_error_t *pitr_source(arena_t *a, const pitr_restore_request_t *p, table_t **t)
+{
+    const char *name = p->source_name;
+    if (p->source_arn) {
+        arn_t arn;
+        ddb_error_t *e = arn_parse(a, p->source_arn, &arn);
+        if (e || arn.kind != ARN_TABLE || strcmp(arn.service, "dynamodb") != 0 ||
+            strcmp(arn.region, catalog_region()) != 0 || strcmp(arn.account, CATALOG_ACCOUNT) != 0)
+            return err_pitr_table_arn_invalid(a);
+        name = arn.table;
+    }
+    return continuous_backups_table(a, name, t);
+}
+
+api_result_t op_restore_table_to_point_in_time(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    pitr_restore_request_t p;
+    ddb_error_t *e = read_pitr_restore_request(a, req, &p);
+    if (!e) e = op_unsupported(call, req, RESTORE_LATER);
+    table_t *src = NULL;
+    if (!e) e = pitr_source(a, &p, &src);
+    if (e) return op_reply_error(call, e);
+    int64_t earliest = 0, latest = 0, until = 0;
+    if (!src->pitr_enabled) e = err_pitr_unavailable(a, src->name);
+    if (!e && !pitr_instant(src, clock_now_ms(), p.has_time, p.time_ms, &until, &earliest,
+                            &latest))
+        e = err_pitr_restore_time(a, earliest, latest);
+    if (!e) e = check_target(a, p.r.target);
+    table_t *t = NULL;
+    buf_t def;
+    buf_init(&def);
+    tabledef_render(&def, src);
+    if (!e) e = plan_restore(a, &p.r, arena_strndup(a, def.data, def.len), &t);
+    buf_free(&def);
+    const char *base_arn = NULL;
+    uint64_t base_seq = 0;
+    backup_t *bk = NULL;
+    if (!e && !(pitr_base_for(a, src, until, &base_arn, &base_seq) &&
+                (bk = backup_base_acquire(base_arn)) && backup_base_restore_begin(bk)))
+        e = err_pitr_restore_time(a, earliest, latest);
+    if (e) {
+        catalog_release(t);
+        backup_release(bk);
+        catalog_release(src);
+        return op_reply_error(call, e);
+    }
+    t->restoring = true;
+    t->restore_backup_arn = arena_strndup(t->arena, base_arn, strlen(base_arn));
+    buf_t arn;
+    buf_init(&arn);
+    catalog_table_arn(src, &arn);
+    t->restore_source_arn = arena_strndup(t->arena, arn.data, arn.len);
+    buf_free(&arn);
+    t->restore_time = (double)until / 1000.0;
+    t->restore_log = src->pitr_log;
+    t->restore_log_next = base_seq + 1;
+    t->restore_until_ms = until;
+    catalog_release(src);
+    return submit_restore(call, t, bk);
 }

@@ -14,6 +14,7 @@ api_result_t op_reply_error(api_call_t *call, ddb_error_t *e)
 {
     call->out->len = 0;
     call->http_status = ddb_error_status(e->kind);
+    call->error_kind = (int)e->kind;
     ddb_error_render(e, call->out);
     return API_DONE;
 }

@@ -15,6 +15,7 @@
 #include "index.h"
 #include "keycodec.h"
 #include "stats.h"
+#include "pitr.h"
 #include "streams.h"
 #include "ttl.h"
 #include "ops/ops.h"
@@ -180,6 +181,10 @@ struct item_write {
     bool has_collection;
     uint64_t collection_size; /* tables with LSIs */
     ddb_error_t *deferred; /* found while preparing, reported when applied */
+    /* write units the change cost on each index of `charged` (the table
+     * as applied); NULL: none */
+    double *index_units;
+    const table_t *charged;
 };
 
 /* Tables with LSIs: account the write in its item collection, refusing one
@@ -201,7 +206,7 @@ static bool needs_old_item(const item_write_t *iw, const table_t *t)
 {
     return iw->exprs.condition || iw->kind == WRITE_UPDATE ||
            iw->common.return_values != RETURN_NONE || t->index_count || t->stream_id ||
-           t->ttl_attribute;
+           t->ttl_attribute || (iw->kind == WRITE_DELETE && t->pitr_enabled);
 }
 
 /* The old item, copied out of the map so that it outlives the transaction. */
@@ -266,6 +271,7 @@ typedef struct {
     const MDB_val *old_encoded, *new_encoded;
     size_t old_size, new_size;
     bool by_service; /* a TTL deletion */
+    double *index_units; /* set to what each index's change costs; NULL: not needed */
 } item_change_t;
 
 /* What follows a change of an item in its transaction: the table's counts,
@@ -276,11 +282,13 @@ static int item_changed(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_va
 {
     int rc = stats_add(txn, t->dbi_name, (c->new_size > 0) - (c->old_size > 0),
                        (int64_t)c->new_size - (int64_t)c->old_size);
-    if (!rc && t->index_count) rc = index_update(txn, a, t, c->old_item, c->new_item);
+    if (!rc && t->index_count)
+        rc = index_update_charged(txn, a, t, c->old_item, c->new_item, c->index_units);
     if (!rc && t->ttl_attribute) rc = ttl_update(txn, t, key, c->old_item, c->new_item);
     if (!rc)
         rc = streams_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded,
                             c->by_service);
+    if (!rc) rc = pitr_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded);
     return rc;
 }
 
@@ -297,6 +305,8 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
     iw->gone = false, iw->error = NULL, iw->had_old = false, iw->old_size = 0;
     iw->has_collection = false, iw->untouched = false;
     iw->old_item = NULL, iw->new_item = NULL, iw->new_size = 0;
+    iw->index_units = NULL, iw->charged = t;
+    if (t->index_count) iw->index_units = arena_calloc(a, t->index_count * sizeof(double));
     if (iw->deferred) {
         iw->error = iw->deferred;
         return 0;
@@ -322,7 +332,7 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
         if ((rc = mdb_del(txn, t->dbi, &key, NULL))) return rc;
         if ((rc = add_to_collection(iw, txn, t, -(int64_t)iw->old_size))) return rc;
         item_change_t change = {iw->old_item, NULL, &iw->old_encoded, NULL, iw->old_size, 0,
-                                false};
+                                false, iw->index_units};
         return item_changed(txn, a, t, &key, &change);
     }
 
@@ -362,7 +372,8 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
     rc = mdb_put(txn, t->dbi, &key, &val, 0);
     item_change_t change = {iw->had_old ? iw->old_item : NULL, iw->new_item,
                             iw->old_item ? &iw->old_encoded : NULL, &val,
-                            iw->had_old ? iw->old_size : 0, iw->new_size, false};
+                            iw->had_old ? iw->old_size : 0, iw->new_size, false,
+                            iw->index_units};
     if (!rc) rc = item_changed(txn, a, t, &key, &change);
     buf_free(&encoded);
     return rc;
@@ -393,7 +404,7 @@ int item_expire(MDB_txn *txn, arena_t *a, table_t *t, const uint8_t *key, size_t
             return rc;
     }
     MDB_val stored = {v.mv_size, copy};
-    item_change_t change = {item, NULL, &stored, NULL, size, 0, true};
+    item_change_t change = {item, NULL, &stored, NULL, size, 0, true, NULL};
     if ((rc = item_changed(txn, a, t, &k, &change))) return rc;
     *deleted_size = size;
     return 0;
@@ -431,6 +442,12 @@ static void item_done(storage_write_t *w, int status)
     } else if (iw->gone) {
         op_reply_error(call, err_table_not_found_op(call->arena));
     } else if (iw->error) {
+        if (iw->error->kind == ERR_CONDITIONAL_CHECK_FAILED) {
+            /* a failed condition still costs the write */
+            capacity_t used = {.table = t->name, .write = true,
+                               .units = capacity_write_units(item_write_size(iw))};
+            capacity_account(&used);
+        }
         op_reply_error(call, iw->error);
     } else {
         buf_t *out = call->out;
@@ -442,8 +459,10 @@ static void item_done(storage_write_t *w, int status)
             value_map_write_json(out, attrs);
             first = false;
         }
-        capacity_t used = {t->name, true, capacity_write_units(item_write_size(iw))};
-        capacity_render(out, iw->common.capacity, &used, &first);
+        capacity_t used[1];
+        size_t nused = 0;
+        item_write_add_capacity(&iw, 1, 1.0, used, &nused);
+        capacity_render(out, iw->common.capacity, &used[0], &first);
         if (iw->common.return_metrics && iw->has_collection) {
             /* The service gives a range in GB around its estimate. */
             double gb = (double)iw->collection_size / (1024.0 * 1024.0 * 1024.0);
@@ -495,9 +514,16 @@ size_t item_write_size(const item_write_t *iw)
 void item_write_add_capacity(item_write_t *const *writes, size_t count, double factor,
                              capacity_t *list, size_t *n)
 {
-    for (size_t i = 0; i < count; i++)
-        capacity_add(list, n, writes[i]->table->name, true,
-                     factor * capacity_write_units(item_write_size(writes[i])));
+    for (size_t i = 0; i < count; i++) {
+        const item_write_t *iw = writes[i];
+        capacity_add(list, n, iw->table->name, true,
+                     factor * capacity_write_units(item_write_size(iw)));
+        for (size_t k = 0; iw->index_units && k < iw->charged->index_count; k++)
+            if (iw->index_units[k] > 0)
+                capacity_add_index(iw->call->arena, list, n, iw->table->name, true,
+                                   iw->charged->indexes[k].name, iw->charged->indexes[k].global,
+                                   factor * iw->index_units[k]);
+    }
 }
 
 static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, write_kind_t kind,
@@ -688,7 +714,7 @@ api_result_t op_get_item(api_call_t *call, const json_value_t *req)
         bool first = !r->found;
         if (!r->found) out->len = 1; /* no Item: keep just the "{" */
         if (!e) {
-            capacity_t used = {t->name, false, item_read_units(r, false)};
+            capacity_t used = {.table = t->name, .units = item_read_units(r, false)};
             capacity_render(out, r->common.capacity, &used, &first);
             buf_putc(out, '}');
         }

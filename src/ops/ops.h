@@ -193,6 +193,12 @@ api_result_t op_describe_backup(api_call_t *call, const json_value_t *req);
 api_result_t op_delete_backup(api_call_t *call, const json_value_t *req);
 api_result_t op_list_backups(api_call_t *call, const json_value_t *req);
 api_result_t op_restore_table_from_backup(api_call_t *call, const json_value_t *req);
+api_result_t op_update_continuous_backups(api_call_t *call, const json_value_t *req);
+api_result_t op_describe_continuous_backups(api_call_t *call, const json_value_t *req);
+api_result_t op_restore_table_to_point_in_time(api_call_t *call, const json_value_t *req);
+api_result_t op_export_table_to_point_in_time(api_call_t *call, const json_value_t *req);
+api_result_t op_describe_export(api_call_t *call, const json_value_t *req);
+api_result_t op_list_exports(api_call_t *call, const json_value_t *req);
 
 /* endpoints.c */
 api_result_t op_describe_endpoints(api_call_t *call, const json_value_t *req);

@@ -563,7 +563,7 @@ static ddb_error_t *select_get(api_call_t *call, const json_value_t *req, const 
     if (e) return e;
     buf_putc(out, ']');
     bool first = false;
-    capacity_t used = {t->name, false, item_read_units(rd, false)};
+    capacity_t used = {.table = t->name, .units = item_read_units(rd, false)};
     capacity_render(out, r->capacity_mode, &used, &first);
     buf_putc(out, '}');
     return NULL;
@@ -749,7 +749,7 @@ static ddb_error_t *select_run_partitions(api_call_t *call, lower_t *l, const ta
     buf_t *out = call->out;
     buf_append_str(out, "{\"Items\":[");
     query_part_t part = {0};
-    capacity_t used = {t->name, false, 0};
+    capacity_t used = {.table = t->name};
     int64_t left = r->has_limit ? r->limit : 0;
     buf_t last_key, req;
     buf_init(&last_key);

@@ -927,7 +927,7 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
     if (!p->part) buf_append_str(out, count_only ? "{" : "{\"Items\":[");
     buf_t *statement_key = p->statement_last_key;
     int64_t scanned = 0, matched = 0;
-    size_t bytes = 0;
+    size_t bytes = 0, fetched = 0; /* read from the table or index; fetched from the table */
     bool stopped = false;
     value_t last;
     ddb_error_t *e = NULL;
@@ -959,6 +959,7 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
         value_t full;
         if (fetch_from_table(p)) {
             if ((e = table_item(txn, a, p, &item, &full))) break;
+            fetched += value_item_size(&full);
             whole = &full;
             if (p->select != SELECT_DEFAULT && p->select != SELECT_ALL_PROJECTED_ATTRIBUTES)
                 shown = &full;
@@ -1006,7 +1007,17 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
         render_last_key(out, p, &last);
     }
     bool first = false;
-    capacity_t used = {p->table->name, false, capacity_read_units(bytes, p->consistent)};
+    capacity_t used = {p->table->name, false, 0, NULL, 0};
+    size_t n = 0;
+    if (!p->index) {
+        used.units = capacity_read_units(bytes, p->consistent);
+    } else {
+        /* The index pays for its entries, the table for the items an LSI
+         * read fetched from it (summed and rounded once, as a page is). */
+        capacity_add_index(a, &used, &n, p->table->name, false, p->index->name, p->index->global,
+                           capacity_read_units(bytes, p->consistent));
+        if (fetched) used.units = capacity_read_units(fetched, p->consistent);
+    }
     capacity_render(out, p->capacity, &used, &first);
     if (!statement_key) buf_putc(out, '}');
     return NULL;

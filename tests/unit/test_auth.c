@@ -208,13 +208,20 @@ static void test_rights_account(void)
     CHECK_STR(decide("AUDITOR", "DescribeLimits", "{}"), DENIED("auditor", "DescribeLimits", "*"));
     CHECK_STR(decide("VIEWER", "DescribeLimits", "{}"), "");
     /* an operation not known: an account-wide write */
-    CHECK_STR(decide("VIEWER", "ExportTableToPointInTime", "{\"TableName\":\"x\"}"),
-              DENIED("viewer", "ExportTableToPointInTime", "*"));
-    CHECK_STR(decide("ADMIN", "ExportTableToPointInTime", "{}"), "");
+    CHECK_STR(decide("VIEWER", "ImportTable", "{\"TableName\":\"x\"}"),
+              DENIED("viewer", "ImportTable", "*"));
+    CHECK_STR(decide("ADMIN", "ImportTable", "{}"), "");
     /* a restore writes its target table */
     CHECK_STR(decide("VIEWER", "RestoreTableFromBackup", "{\"TargetTableName\":\"x\"}"),
               DENIED("viewer", "RestoreTableFromBackup", TABLE("x")));
     CHECK_STR(decide("ADMIN", "RestoreTableFromBackup", "{}"), "");
+    /* so does a point-in-time restore; an export writes from its table */
+    CHECK_STR(decide("VIEWER", "RestoreTableToPointInTime",
+                     "{\"TargetTableName\":\"x\",\"SourceTableName\":\"users\"}"),
+              DENIED("viewer", "RestoreTableToPointInTime", TABLE("x")));
+    CHECK_STR(decide("VIEWER", "ExportTableToPointInTime", "{\"TableArn\":\"" TABLE("x") "\"}"),
+              DENIED("viewer", "ExportTableToPointInTime", TABLE("x")));
+    CHECK_STR(decide("VIEWER", "DescribeContinuousBackups", "{\"TableName\":\"x\"}"), "");
 }
 
 static void test_rights_batches(void)

@@ -1,0 +1,30 @@
+"""The client of bench/callgrind_per_request.sh: PORT N setup|get|put on one keep-alive
+connection (setup: the table and 100 items; get/put: N requests over those keys)."""
+import socket, sys, json, time
+port, n, op = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def req(target, body):
+    b = json.dumps(body).encode()
+    return (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.%s\r\nAuthorization: AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: %d\r\n\r\n" % (target.encode(), len(b))) + b
+s = socket.create_connection(("127.0.0.1", port))
+f = s.makefile("rb")
+def call(target, body):
+    s.sendall(req(target, body))
+    line = f.readline(); status = int(line.split()[1]); length = 0
+    while True:
+        h = f.readline()
+        if h in (b"\r\n", b""): break
+        k, _, v = h.partition(b":")
+        if k.strip().lower() == b"content-length": length = int(v)
+    data = f.read(length)
+    return status, data
+if op == "setup":
+    print(call("CreateTable", {"TableName": "bench", "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}))
+    for i in range(100):
+        call("PutItem", {"TableName": "bench", "Item": {"pk": {"S": "k%d" % i}, "v": {"S": "x" * 80}}})
+    sys.exit(0)
+for i in range(n):
+    if op == "get":
+        st, d = call("GetItem", {"TableName": "bench", "Key": {"pk": {"S": "k%d" % (i % 100)}}})
+    else:
+        st, d = call("PutItem", {"TableName": "bench", "Item": {"pk": {"S": "k%d" % (i % 100)}, "v": {"S": "x" * 80}}})
+    assert st == 200, d

@@ -1,0 +1,760 @@
+/* export: exports of tables as files in the service's S3 layout; see
+ * export.h. */
+#include "export.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "backup.h"
+#include "changelog.h"
+#include "clock.h"
+#include "index.h"
+#include "json.h"
+#include "log.h"
+#include "storage.h"
+#include "wire.h"
+
+typedef enum { EXPORT_IN_PROGRESS, EXPORT_COMPLETED, EXPORT_FAILED } export_status_t;
+static const char *const status_names[] = {"IN_PROGRESS", "COMPLETED", "FAILED"};
+
+typedef struct {
+    char id[32]; /* "<14-digit ms>-<8 hex>" */
+    char *arn, *table_arn, *table_id, *bucket, *prefix, *owner, *sse, *kms_key, *token;
+    char *manifest, *failure_code, *failure_message;
+    int64_t export_ms, start_ms, end_ms;
+    uint64_t items, bytes;
+    export_status_t status;
+} export_t;
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t idle;
+    export_t **items; /* by start time */
+    size_t count, cap;
+    char *dir, *root;
+    int running;
+} store = {.lock = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static void export_free(export_t *x)
+{
+    char *fields[] = {x->arn,    x->table_arn, x->table_id,     x->bucket,
+                      x->prefix, x->owner,     x->sse,          x->kms_key,
+                      x->token,  x->manifest,  x->failure_code, x->failure_message};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        free(fields[i]);
+    free(x);
+}
+
+static void registry_add(export_t *x)
+{
+    if (store.count == store.cap) {
+        store.cap = store.cap ? 2 * store.cap : 32;
+        store.items = realloc(store.items, store.cap * sizeof *store.items);
+        if (!store.items) abort();
+    }
+    store.items[store.count++] = x;
+}
+
+static export_t *find_locked(const char *arn)
+{
+    for (size_t i = 0; i < store.count; i++)
+        if (strcmp(store.items[i]->arn, arn) == 0) return store.items[i];
+    return NULL;
+}
+
+bool export_arn_valid(const char *arn)
+{
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", catalog_region(),
+             CATALOG_ACCOUNT);
+    size_t n = strlen(prefix);
+    if (strncmp(arn, prefix, n) != 0) return false;
+    const char *tail = strstr(arn + n, "/export/");
+    if (!tail || tail == arn + n) return false;
+    tail += strlen("/export/");
+    if (strlen(tail) != 23 || tail[14] != '-') return false;
+    for (int i = 0; i < 23; i++)
+        if (i != 14 && !(i < 14 ? tail[i] >= '0' && tail[i] <= '9'
+                                : tail[i] && strchr("0123456789abcdef", tail[i])))
+            return false;
+    return true;
+}
+
+/* --- descriptions ------------------------------------------------------------------ */
+
+static void put_str(buf_t *b, const char *key, const char *value)
+{
+    if (!value) return;
+    buf_printf(b, ",\"%s\":", key);
+    json_write_string(b, value, strlen(value));
+}
+
+/* ExportDescription's members; lock held. */
+static void render_description(buf_t *b, const export_t *x)
+{
+    buf_append_str(b, "{\"ExportArn\":");
+    json_write_string(b, x->arn, strlen(x->arn));
+    buf_printf(b, ",\"ExportStatus\":\"%s\",\"StartTime\":%.3f", status_names[x->status],
+               (double)x->start_ms / 1000.0);
+    if (x->status != EXPORT_IN_PROGRESS)
+        buf_printf(b, ",\"EndTime\":%.3f", (double)x->end_ms / 1000.0);
+    put_str(b, "ExportManifest", x->manifest);
+    put_str(b, "TableArn", x->table_arn);
+    put_str(b, "TableId", x->table_id);
+    buf_printf(b, ",\"ExportTime\":%.3f", (double)x->export_ms / 1000.0);
+    put_str(b, "ClientToken", x->token);
+    put_str(b, "S3Bucket", x->bucket);
+    put_str(b, "S3BucketOwner", x->owner);
+    put_str(b, "S3Prefix", x->prefix);
+    put_str(b, "S3SseAlgorithm", x->sse ? x->sse : "AES256");
+    put_str(b, "S3SseKmsKeyId", x->kms_key);
+    put_str(b, "FailureCode", x->failure_code);
+    put_str(b, "FailureMessage", x->failure_message);
+    buf_append_str(b, ",\"ExportFormat\":\"DYNAMODB_JSON\"");
+    if (x->status == EXPORT_COMPLETED)
+        buf_printf(b, ",\"BilledSizeBytes\":%llu,\"ItemCount\":%llu", (unsigned long long)x->bytes,
+                   (unsigned long long)x->items);
+    buf_append_str(b, ",\"ExportType\":\"FULL_EXPORT\"}");
+}
+
+/* The record of x, durably (written to a temporary name, then renamed). */
+static void persist(const export_t *x)
+{
+    buf_t b;
+    buf_init(&b);
+    pthread_mutex_lock(&store.lock);
+    render_description(&b, x);
+    pthread_mutex_unlock(&store.lock);
+    char tmp[4096], final[4096];
+    snprintf(tmp, sizeof tmp, "%s/%s.json.tmp", store.dir, x->id);
+    snprintf(final, sizeof final, "%s/%s.json", store.dir, x->id);
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(b.data, 1, b.len, f) == b.len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (f) ok &= fclose(f) == 0;
+    if (!ok || rename(tmp, final) != 0)
+        log_error("export %s: cannot record it in %s: %s", x->arn, final, strerror(errno));
+    buf_free(&b);
+}
+
+static char *member(arena_t *a, const json_value_t *j, const char *name)
+{
+    const char *s = NULL;
+    ddb_error_t *e = NULL;
+    return wire_string(a, j, name, &s, NULL, &e) && s ? strdup(s) : NULL;
+}
+
+static int64_t time_ms(const json_value_t *j, const char *name)
+{
+    const json_value_t *v = wire_member(j, name);
+    return v && v->type == JSON_NUMBER ? (int64_t)(strtod(v->u.str.ptr, NULL) * 1000.0 + 0.5) : 0;
+}
+
+/* An export recorded by persist(); NULL when unreadable. */
+static export_t *load(const char *file)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", store.dir, file);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    buf_t text;
+    buf_init(&text);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&text, chunk, n);
+    fclose(f);
+    arena_t *a = arena_new(0);
+    json_value_t *j;
+    export_t *x = NULL;
+    if (json_parse(a, text.data, text.len, &j, NULL) == JSON_OK && j->type == JSON_OBJECT) {
+        x = calloc(1, sizeof *x);
+        if (!x) abort();
+        snprintf(x->id, sizeof x->id, "%.*s", (int)(strlen(file) - strlen(".json")), file);
+        x->arn = member(a, j, "ExportArn");
+        x->table_arn = member(a, j, "TableArn");
+        x->table_id = member(a, j, "TableId");
+        x->bucket = member(a, j, "S3Bucket");
+        x->prefix = member(a, j, "S3Prefix");
+        x->owner = member(a, j, "S3BucketOwner");
+        x->sse = member(a, j, "S3SseAlgorithm");
+        x->kms_key = member(a, j, "S3SseKmsKeyId");
+        x->token = member(a, j, "ClientToken");
+        x->manifest = member(a, j, "ExportManifest");
+        x->failure_code = member(a, j, "FailureCode");
+        x->failure_message = member(a, j, "FailureMessage");
+        x->start_ms = time_ms(j, "StartTime");
+        x->end_ms = time_ms(j, "EndTime");
+        x->export_ms = time_ms(j, "ExportTime");
+        int64_t v = 0;
+        ddb_error_t *e = NULL;
+        if (wire_long(a, j, "ItemCount", &v, &e)) x->items = (uint64_t)v;
+        if (wire_long(a, j, "BilledSizeBytes", &v, &e)) x->bytes = (uint64_t)v;
+        char *status = member(a, j, "ExportStatus");
+        x->status = status && strcmp(status, "COMPLETED") == 0 ? EXPORT_COMPLETED : EXPORT_FAILED;
+        if (status && strcmp(status, "IN_PROGRESS") == 0) {
+            /* cut short by a stop */
+            x->end_ms = clock_now_ms();
+            x->failure_code = strdup("UNKNOWN");
+            x->failure_message = strdup("The server stopped during the export");
+        }
+        free(status);
+        if (!x->arn || !x->table_arn || !x->bucket) {
+            export_free(x);
+            x = NULL;
+        }
+    }
+    arena_free(a);
+    buf_free(&text);
+    return x;
+}
+
+static int by_start(const void *p, const void *q)
+{
+    const export_t *a = *(export_t *const *)p, *b = *(export_t *const *)q;
+    if (a->start_ms != b->start_ms) return a->start_ms < b->start_ms ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+int export_store_open(const char *data_dir, const char *root)
+{
+    if (!data_dir) return 0;
+    size_t n = strlen(data_dir) + sizeof "/exports";
+    store.dir = malloc(n);
+    if (!store.dir) abort();
+    snprintf(store.dir, n, "%s/exports", data_dir);
+    store.root = strdup(root);
+    if (mkdir(store.dir, 0755) != 0 && errno != EEXIST) {
+        log_error("cannot create the export directory %s: %s", store.dir, strerror(errno));
+        return -1;
+    }
+    DIR *d = opendir(store.dir);
+    if (!d) return -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
+        export_t *x = load(e->d_name);
+        if (!x) continue;
+        if (x->failure_code &&
+            strcmp(x->failure_message, "The server stopped during the export") == 0)
+            persist(x);
+        registry_add(x);
+    }
+    closedir(d);
+    if (store.count) qsort(store.items, store.count, sizeof *store.items, by_start);
+    log_info("exports: %zu recorded; files under %s", store.count, store.root);
+    return 0;
+}
+
+void export_store_close(void)
+{
+    pthread_mutex_lock(&store.lock);
+    while (store.running)
+        pthread_cond_wait(&store.idle, &store.lock);
+    for (size_t i = 0; i < store.count; i++)
+        export_free(store.items[i]);
+    free(store.items);
+    store.items = NULL;
+    store.count = store.cap = 0;
+    pthread_mutex_unlock(&store.lock);
+    free(store.dir);
+    free(store.root);
+    store.dir = store.root = NULL;
+}
+
+/* --- the files --------------------------------------------------------------------- */
+
+/* mkdir -p; false when a component cannot be made. */
+static bool make_dirs(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        bool ok = mkdir(path, 0755) == 0 || errno == EEXIST;
+        *p = '/';
+        if (!ok) return false;
+    }
+    return mkdir(path, 0755) == 0 || errno == EEXIST;
+}
+
+/* Whether a bucket or prefix stays inside the root (no "." or ".." part). */
+static bool path_safe(const char *s)
+{
+    if (!s) return true;
+    for (const char *p = s; *p;) {
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) return false;
+        p += n + (end != NULL);
+    }
+    return true;
+}
+
+static bool write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return false;
+    bool ok = fwrite(data, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    return (fclose(f) == 0) && ok;
+}
+
+/* The MD5 of a file as hex and base64. */
+static bool file_md5(const char *path, char hex[33], char b64[32])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        EVP_DigestUpdate(ctx, chunk, n);
+    fclose(f);
+    unsigned char md[16];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(ctx, md, &len);
+    EVP_MD_CTX_free(ctx);
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    EVP_EncodeBlock((unsigned char *)b64, md, 16);
+    return true;
+}
+
+static void md5_hex(const void *data, size_t len, char hex[33])
+{
+    unsigned char md[16];
+    unsigned n = 0;
+    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/* One change of the log, for the merge. */
+typedef struct {
+    size_t key_off, key_len, val_off, val_len; /* val_len 0: the item is gone */
+    size_t order;
+} change_t;
+
+typedef struct {
+    export_t *x;    /* the registry's */
+    table_t *table; /* a reference */
+    backup_t *base; /* a reference, and a restore count */
+    uint64_t log, log_seq;
+    char *dir;        /* <root>/<bucket>/<prefix>/AWSDynamoDB/<id> */
+    char *key_prefix; /* "<prefix>/AWSDynamoDB/<id>" as manifests name it */
+    buf_t data;       /* change keys and values */
+    change_t *changes;
+    size_t nchanges, cap;
+} job_t;
+
+static int key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : al < bl ? -1 : al > bl;
+}
+
+static int change_order(const void *p, const void *q, void *data)
+{
+    const change_t *a = p, *b = q;
+    const uint8_t *d = data;
+    int c = key_cmp(d + a->key_off, a->key_len, d + b->key_off, b->key_len);
+    return c ? c : a->order < b->order ? -1 : 1;
+}
+
+/* The log's changes after the base up to the export time, last per key,
+ * in key order. */
+static int collect_changes(job_t *j)
+{
+    MDB_txn *snap = storage_snapshot_begin();
+    if (!snap) return -1;
+    changelog_reader_t r;
+    int rc = changelog_reader_open(snap, j->log, 0, j->log_seq + 1, &r);
+    arena_t *a = arena_new(0);
+    while (!rc) {
+        arena_reset(a);
+        change_record_t c;
+        if ((rc = changelog_reader_next(&r, a, &c))) break;
+        if (c.time_ms > j->x->export_ms) break;
+        uint8_t key[KEYCODEC_MAX_KEY];
+        size_t key_len = index_table_key(j->table, c.keys, key);
+        if (!key_len) continue;
+        if (j->nchanges == j->cap) {
+            j->cap = j->cap ? 2 * j->cap : 1024;
+            j->changes = realloc(j->changes, j->cap * sizeof *j->changes);
+            if (!j->changes) abort();
+        }
+        change_t *ch = &j->changes[j->nchanges];
+        *ch = (change_t){j->data.len, key_len, 0, 0, j->nchanges};
+        buf_append(&j->data, key, key_len);
+        ch->val_off = j->data.len;
+        if (c.new_image) value_item_encode(&j->data, c.new_image, value_item_size(c.new_image));
+        ch->val_len = j->data.len - ch->val_off;
+        j->nchanges++;
+    }
+    if (r.cursor) changelog_reader_close(&r);
+    arena_free(a);
+    storage_snapshot_end(snap);
+    if (rc != MDB_NOTFOUND && rc != 0) return -1;
+    if (j->nchanges)
+        qsort_r(j->changes, j->nchanges, sizeof *j->changes, change_order, j->data.data);
+    /* the last change of each key */
+    size_t out = 0;
+    for (size_t i = 0; i < j->nchanges; i++) {
+        bool last = i + 1 == j->nchanges ||
+                    key_cmp((uint8_t *)j->data.data + j->changes[i].key_off, j->changes[i].key_len,
+                            (uint8_t *)j->data.data + j->changes[i + 1].key_off,
+                            j->changes[i + 1].key_len) != 0;
+        if (last) j->changes[out++] = j->changes[i];
+    }
+    j->nchanges = out;
+    return 0;
+}
+
+/* One item as a line of the data file. */
+static bool write_item(gzFile gz, arena_t *a, buf_t *line, const void *val, size_t len,
+                       uint64_t *items, uint64_t *bytes)
+{
+    value_t item;
+    size_t size;
+    arena_reset(a);
+    if (!value_item_decode(a, val, len, &item, &size)) return false;
+    line->len = 0;
+    buf_append_str(line, "{\"Item\":");
+    value_map_write_json(line, &item);
+    buf_append_str(line, "}\n");
+    ++*items;
+    *bytes += size;
+    return gzwrite(gz, line->data, (unsigned)line->len) == (int)line->len;
+}
+
+/* The data file: the base's items merged with the changes. */
+static bool write_data(job_t *j, const char *path, uint64_t *items, uint64_t *bytes)
+{
+    FILE *f = backup_items_open(j->base);
+    gzFile gz = f ? gzopen(path, "wb") : NULL;
+    if (!gz) {
+        if (f) fclose(f);
+        return false;
+    }
+    buf_t rec, line;
+    buf_init(&rec);
+    buf_init(&line);
+    arena_t *a = arena_new(0);
+    MDB_val k, v;
+    int got = backup_items_next(f, &rec, &k, &v);
+    size_t c = 0;
+    bool ok = got >= 0;
+    const uint8_t *data = (const uint8_t *)j->data.data;
+    while (ok && (got == 1 || c < j->nchanges)) {
+        const change_t *ch = c < j->nchanges ? &j->changes[c] : NULL;
+        int cmp = !ch        ? -1
+                  : got != 1 ? 1
+                             : key_cmp(k.mv_data, k.mv_size, data + ch->key_off, ch->key_len);
+        if (cmp < 0) { /* a base item no change touched */
+            ok = write_item(gz, a, &line, v.mv_data, v.mv_size, items, bytes);
+        } else if (ch->val_len) { /* changed or new */
+            ok = write_item(gz, a, &line, data + ch->val_off, ch->val_len, items, bytes);
+        }
+        if (cmp <= 0 && ok) ok = (got = backup_items_next(f, &rec, &k, &v)) >= 0;
+        if (cmp >= 0) c++;
+    }
+    ok &= gzclose(gz) == Z_OK;
+    fclose(f);
+    arena_free(a);
+    buf_free(&rec);
+    buf_free(&line);
+    return ok;
+}
+
+/* "<key prefix>/<a><b>": an object key as the manifests name it. */
+static char *s3_key(const char *key_prefix, const char *a, const char *b)
+{
+    size_t n = strlen(key_prefix) + strlen(a) + strlen(b) + 2;
+    char *s = malloc(n);
+    if (!s) abort();
+    snprintf(s, n, "%s/%s%s", key_prefix, a, b);
+    return s;
+}
+
+static char *join(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *s = malloc(n);
+    if (!s) abort();
+    snprintf(s, n, "%s/%s", a, b);
+    return s;
+}
+
+/* The data file and the manifests; the failure's text or NULL. */
+static const char *write_export(job_t *j)
+{
+    export_t *x = j->x;
+    if (!path_safe(x->bucket) || !path_safe(x->prefix)) return "The S3 prefix names no place";
+    if (!make_dirs(j->dir)) return "The bucket's directory cannot be written";
+    char *started = join(j->dir, "_started"), *data_dir = join(j->dir, "data");
+    bool ok = write_file(started, "", 0) && make_dirs(data_dir);
+    free(started);
+    if (!ok || collect_changes(j)) {
+        free(data_dir);
+        return "The table's data could not be read";
+    }
+    uint32_t rnd[2];
+    if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) rnd[0] = (uint32_t)rand(), rnd[1] = 0;
+    char name[64];
+    snprintf(name, sizeof name, "%08x%08x.json.gz", rnd[0], rnd[1]);
+    char *data_path = join(data_dir, name);
+    free(data_dir);
+    uint64_t items = 0, bytes = 0;
+    char hex[33], b64[32];
+    ok = write_data(j, data_path, &items, &bytes) && file_md5(data_path, hex, b64);
+    free(data_path);
+    if (!ok) return "The data file could not be written";
+    buf_t files, summary;
+    buf_init(&files);
+    buf_init(&summary);
+    buf_printf(&files,
+               "{\"itemCount\":%llu,\"md5Checksum\":\"%s\",\"etag\":\"%s\",\"dataFileS3Key\":",
+               (unsigned long long)items, b64, hex);
+    char *data_key = s3_key(j->key_prefix, "data/", name);
+    json_write_string(&files, data_key, strlen(data_key));
+    free(data_key);
+    buf_append_str(&files, "}\n");
+    int64_t end = clock_now_ms();
+    char t_start[32], t_end[32], t_export[32];
+    clock_format_iso(t_start, x->start_ms);
+    clock_format_iso(t_end, end);
+    clock_format_iso(t_export, x->export_ms);
+    buf_append_str(&summary, "{\"version\":\"2020-06-30\",\"exportArn\":");
+    json_write_string(&summary, x->arn, strlen(x->arn));
+    buf_printf(&summary, ",\"startTime\":\"%s\",\"endTime\":\"%s\",\"tableArn\":", t_start, t_end);
+    json_write_string(&summary, x->table_arn, strlen(x->table_arn));
+    buf_append_str(&summary, ",\"tableId\":");
+    json_write_string(&summary, x->table_id, strlen(x->table_id));
+    buf_printf(&summary, ",\"exportTime\":\"%s\",\"s3Bucket\":", t_export);
+    json_write_string(&summary, x->bucket, strlen(x->bucket));
+    buf_append_str(&summary, ",\"s3Prefix\":");
+    if (x->prefix)
+        json_write_string(&summary, x->prefix, strlen(x->prefix));
+    else
+        buf_append_str(&summary, "null");
+    buf_printf(&summary,
+               ",\"s3SseAlgorithm\":\"%s\",\"s3SseKmsKeyId\":", x->sse ? x->sse : "AES256");
+    if (x->kms_key)
+        json_write_string(&summary, x->kms_key, strlen(x->kms_key));
+    else
+        buf_append_str(&summary, "null");
+    char *files_key = s3_key(j->key_prefix, "manifest-files.json", "");
+    buf_append_str(&summary, ",\"manifestFilesS3Key\":");
+    json_write_string(&summary, files_key, strlen(files_key));
+    free(files_key);
+    buf_printf(&summary,
+               ",\"billedSizeBytes\":%llu,\"itemCount\":%llu,"
+               "\"outputFormat\":\"DYNAMODB_JSON\"}\n",
+               (unsigned long long)bytes, (unsigned long long)items);
+    char *paths[4] = {join(j->dir, "manifest-files.json"), join(j->dir, "manifest-files.checksum"),
+                      join(j->dir, "manifest-summary.json"),
+                      join(j->dir, "manifest-summary.checksum")};
+    char fsum[33], ssum[33];
+    md5_hex(files.data, files.len, fsum);
+    md5_hex(summary.data, summary.len, ssum);
+    ok = write_file(paths[0], files.data, files.len) && write_file(paths[1], fsum, 32) &&
+         write_file(paths[2], summary.data, summary.len) && write_file(paths[3], ssum, 32);
+    for (int i = 0; i < 4; i++)
+        free(paths[i]);
+    buf_free(&files);
+    buf_free(&summary);
+    if (!ok) return "The manifests could not be written";
+    pthread_mutex_lock(&store.lock);
+    x->items = items;
+    x->bytes = bytes;
+    x->manifest = s3_key(j->key_prefix, "manifest-summary.json", "");
+    x->end_ms = end; /* as the summary says */
+    pthread_mutex_unlock(&store.lock);
+    return NULL;
+}
+
+static void *export_main(void *arg)
+{
+    job_t *j = arg;
+    const char *failure = write_export(j);
+    export_t *x = j->x;
+    pthread_mutex_lock(&store.lock);
+    x->status = failure ? EXPORT_FAILED : EXPORT_COMPLETED;
+    if (failure) {
+        x->end_ms = clock_now_ms();
+        x->failure_code = strdup("UNKNOWN");
+        x->failure_message = strdup(failure);
+    }
+    pthread_mutex_unlock(&store.lock);
+    persist(x);
+    if (failure)
+        log_warn("export %s: %s", x->arn, failure);
+    else
+        log_info("export %s: %llu items", x->arn, (unsigned long long)x->items);
+    backup_restore_end(j->base);
+    backup_release(j->base);
+    catalog_release(j->table);
+    buf_free(&j->data);
+    free(j->changes);
+    free(j->dir);
+    free(j->key_prefix);
+    free(j);
+    pthread_mutex_lock(&store.lock);
+    if (--store.running == 0) pthread_cond_broadcast(&store.idle);
+    pthread_mutex_unlock(&store.lock);
+    return NULL;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* A reused ClientToken: the same export, or a conflict; lock held. */
+static export_t *by_token(const char *token)
+{
+    for (size_t i = 0; token && i < store.count; i++)
+        if (store.items[i]->token && strcmp(store.items[i]->token, token) == 0)
+            return store.items[i];
+    return NULL;
+}
+
+ddb_error_t *export_start(arena_t *a, table_t *t, const export_request_t *r, buf_t *out)
+{
+    buf_t arn;
+    buf_init(&arn);
+    catalog_table_arn(t, &arn);
+    char *table_arn = strndup(arn.data, arn.len);
+    pthread_mutex_lock(&store.lock);
+    export_t *seen = by_token(r->token);
+    if (seen) {
+        bool same = strcmp(seen->table_arn, table_arn) == 0 && same_text(seen->bucket, r->bucket) &&
+                    same_text(seen->prefix, r->prefix) && same_text(seen->owner, r->owner) &&
+                    same_text(seen->sse, r->sse) && same_text(seen->kms_key, r->kms_key);
+        if (same) {
+            buf_append_str(out, "{\"ExportDescription\":");
+            render_description(out, seen);
+            buf_putc(out, '}');
+        }
+        pthread_mutex_unlock(&store.lock);
+        free(table_arn);
+        buf_free(&arn);
+        return same ? NULL : err_export_conflict(a);
+    }
+    pthread_mutex_unlock(&store.lock);
+    backup_t *base = backup_base_acquire(r->base);
+    if (!base || !backup_base_restore_begin(base)) {
+        backup_release(base);
+        free(table_arn);
+        buf_free(&arn);
+        return err_internal(a);
+    }
+    export_t *x = calloc(1, sizeof *x);
+    if (!x) abort();
+    uint32_t rnd = 0;
+    if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd) rnd = (uint32_t)rand();
+    x->start_ms = clock_now_ms();
+    snprintf(x->id, sizeof x->id, "%014lld-%08x", (long long)x->start_ms, rnd);
+    buf_printf(&arn, "/export/%s", x->id);
+    x->arn = strndup(arn.data, arn.len);
+    buf_free(&arn);
+    x->table_arn = table_arn;
+    x->table_id = strdup(t->id);
+    x->bucket = dup_or_null(r->bucket);
+    x->prefix = dup_or_null(r->prefix);
+    x->owner = dup_or_null(r->owner);
+    x->sse = dup_or_null(r->sse);
+    x->kms_key = dup_or_null(r->kms_key);
+    x->token = dup_or_null(r->token);
+    x->export_ms = r->time_ms;
+    x->status = EXPORT_IN_PROGRESS;
+    job_t *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->x = x;
+    catalog_retain(t);
+    j->table = t;
+    j->base = base;
+    j->log = t->pitr_log;
+    j->log_seq = r->log_seq;
+    buf_init(&j->data);
+    buf_t path;
+    buf_init(&path);
+    buf_printf(&path, "%s/%s", store.root, x->bucket);
+    if (x->prefix && *x->prefix) buf_printf(&path, "/%s", x->prefix);
+    buf_printf(&path, "/AWSDynamoDB/%s", x->id);
+    j->dir = strndup(path.data, path.len);
+    path.len = 0;
+    if (x->prefix && *x->prefix) buf_printf(&path, "%s/", x->prefix);
+    buf_printf(&path, "AWSDynamoDB/%s", x->id);
+    j->key_prefix = strndup(path.data, path.len);
+    buf_free(&path);
+    pthread_mutex_lock(&store.lock);
+    registry_add(x);
+    store.running++;
+    buf_append_str(out, "{\"ExportDescription\":");
+    render_description(out, x);
+    buf_putc(out, '}');
+    pthread_mutex_unlock(&store.lock);
+    persist(x);
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &attr, export_main, j) != 0) export_main(j);
+    pthread_attr_destroy(&attr);
+    return NULL;
+}
+
+ddb_error_t *export_describe(arena_t *a, const char *arn, buf_t *out)
+{
+    pthread_mutex_lock(&store.lock);
+    export_t *x = find_locked(arn);
+    if (x) {
+        buf_append_str(out, "{\"ExportDescription\":");
+        render_description(out, x);
+        buf_putc(out, '}');
+    }
+    pthread_mutex_unlock(&store.lock);
+    return x ? NULL : err_export_not_found(a, arn);
+}
+
+void export_list(buf_t *out, const char *table_arn, size_t max, const char *next_token)
+{
+    pthread_mutex_lock(&store.lock);
+    size_t from = 0;
+    for (size_t i = 0; next_token && i < store.count; i++)
+        if (strcmp(store.items[i]->id, next_token) == 0) from = i + 1;
+    buf_append_str(out, "{\"ExportSummaries\":[");
+    size_t n = 0;
+    const export_t *last = NULL;
+    bool more = false;
+    for (size_t i = from; i < store.count; i++) {
+        const export_t *x = store.items[i];
+        if (table_arn && strcmp(x->table_arn, table_arn) != 0) continue;
+        if (n == max) {
+            more = true;
+            break;
+        }
+        buf_append_str(out, n++ ? ",{\"ExportArn\":" : "{\"ExportArn\":");
+        json_write_string(out, x->arn, strlen(x->arn));
+        buf_printf(out, ",\"ExportStatus\":\"%s\",\"ExportType\":\"FULL_EXPORT\"}",
+                   status_names[x->status]);
+        last = x;
+    }
+    buf_putc(out, ']');
+    if (more && last) buf_printf(out, ",\"NextToken\":\"%s\"", last->id);
+    buf_putc(out, '}');
+    pthread_mutex_unlock(&store.lock);
+}

@@ -1,0 +1,78 @@
+/* pitr: point-in-time recovery of tables.
+ *
+ * While a table has PITR enabled (its definition: pitr_enabled, pitr_days,
+ * pitr_log; changed by UpdateContinuousBackups), every committed change of
+ * one of its items also goes, in the same transaction, to the table's own
+ * change log (changelog.h; log id pitr_log, one shard): the item's keys and
+ * its full new image (none for a removal), with the commit time in
+ * milliseconds.  Together with base snapshots of the table (backup.h's
+ * copy, internal bases under <data-dir>/backups/) this is what a restore
+ * needs: the newest base taken at or before the instant, then the log's
+ * records after the base's position that were committed at or before the
+ * instant, in order.  A base records the sequence number of the last record
+ * its snapshot holds, so a change is either in the base or replayed, never
+ * both, whatever ran concurrently with the copy.
+ *
+ * The window: EarliestRestorableDateTime is the oldest base's instant
+ * (taken when PITR is enabled), later `now - RecoveryPeriodInDays`;
+ * LatestRestorableDateTime is now (the log is complete up to the last
+ * commit).  A restore time counts to the millisecond: a change committed at
+ * or before it is in the restored table, a later one is not.
+ *
+ * Housekeeping (pitr_tick, from the janitor): a new base every
+ * snapshot_interval when the table changed since the last one; bases older
+ * than the newest one at or before the window's start are dropped (unless a
+ * restore reads them) and the log is trimmed up to that base's position,
+ * in bounded writer steps.  Disabling PITR drops the bases and the log; so
+ * does deleting the table.  Each new base logs the size of the table's log
+ * (records and bytes).  `day_s` is the length of one recovery-period day
+ * (86400; shorter only for tests).
+ */
+#ifndef DDBD_PITR_H
+#define DDBD_PITR_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "value.h"
+
+#define PITR_DAYS_DEFAULT 35
+#define PITR_DAYS_MAX 35
+
+void pitr_configure(double snapshot_interval_s, double day_s);
+
+/* A fresh change-log id for a table's first enabling (apart from the ids
+ * of streams). */
+uint64_t pitr_log_new(int64_t now_ms);
+
+/* Record one item change of t (writer thread, in the change's
+ * transaction); nothing unless PITR is enabled.  old_item may be NULL when
+ * new_item is not (a put whose old version was not decoded). */
+int pitr_record(MDB_txn *txn, const table_t *t, const value_t *old_item, const value_t *new_item,
+                const MDB_val *old_encoded, const MDB_val *new_encoded);
+
+/* PITR was just enabled on t (committed): take its first base. */
+void pitr_enabled(table_t *t);
+
+/* The restorable window of t (PITR enabled) at now_ms. */
+void pitr_window(const table_t *t, int64_t now_ms, int64_t *earliest_ms, int64_t *latest_ms);
+
+/* The instant a restore (or an export) of t to time_ms holds, at now_ms:
+ * a time names a second, and the instant is the end of that second (every
+ * change of it is in), or now when that is earlier; without a time
+ * (has_time false), now.  False when the second is outside the window,
+ * which *earliest_ms and *latest_ms then give. */
+bool pitr_instant(const table_t *t, int64_t now_ms, bool has_time, int64_t time_ms,
+                  int64_t *until_ms, int64_t *earliest_ms, int64_t *latest_ms);
+
+/* The base for a restore of t to until_ms: its ARN (in a) and the
+ * sequence number of its last record; false when there is none. */
+bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **arn,
+                   uint64_t *log_seq);
+
+/* Housekeeping (any thread). */
+void pitr_tick(void);
+
+#endif
