@@ -431,9 +431,9 @@ def test_backups_are_the_leaders(cluster):
     leader = cluster.leader()
     create_table(cluster.clients[leader])
     fc = cluster.clients[cluster.followers(leader)[0]]
-    arn = fc.create_backup(TableName=TABLE, BackupName="b1")["BackupDetails"]["BackupArn"]
+    arn = fc.create_backup(TableName=TABLE, BackupName="backup1")["BackupDetails"]["BackupArn"]
     for i in cluster.ids:
         c = cluster.clients[i]
         assert [b["BackupArn"] for b in c.list_backups(TableName=TABLE)["BackupSummaries"]] == [arn]
         assert c.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"][
-            "BackupName"] == "b1"
+            "BackupName"] == "backup1"
