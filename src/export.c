@@ -19,6 +19,7 @@
 #include "changelog.h"
 #include "clock.h"
 #include "index.h"
+#include "ion.h"
 #include "json.h"
 #include "log.h"
 #include "storage.h"
@@ -37,6 +38,7 @@ typedef struct {
     /* INCREMENTAL_EXPORT: the changes in [from_ms, to_ms) */
     bool incremental, new_image_only;
     int64_t from_ms, to_ms;
+    bool ion; /* ExportFormat ION (else DYNAMODB_JSON) */
 } export_t;
 
 static struct {
@@ -125,7 +127,7 @@ static void render_description(buf_t *b, const export_t *x)
     put_str(b, "S3SseKmsKeyId", x->kms_key);
     put_str(b, "FailureCode", x->failure_code);
     put_str(b, "FailureMessage", x->failure_message);
-    buf_append_str(b, ",\"ExportFormat\":\"DYNAMODB_JSON\"");
+    buf_printf(b, ",\"ExportFormat\":\"%s\"", x->ion ? "ION" : "DYNAMODB_JSON");
     if (x->status == EXPORT_COMPLETED)
         buf_printf(b, ",\"BilledSizeBytes\":%llu,\"ItemCount\":%llu", (unsigned long long)x->bytes,
                    (unsigned long long)x->items);
@@ -207,6 +209,9 @@ static export_t *load(const char *file)
         x->start_ms = time_ms(j, "StartTime");
         x->end_ms = time_ms(j, "EndTime");
         x->export_ms = time_ms(j, "ExportTime");
+        char *format = member(a, j, "ExportFormat");
+        x->ion = format && strcmp(format, "ION") == 0;
+        free(format);
         const json_value_t *inc = wire_member(j, "IncrementalExportSpecification");
         if ((x->incremental = inc && inc->type == JSON_OBJECT)) {
             x->from_ms = time_ms(inc, "ExportFromTime");
@@ -454,8 +459,8 @@ static void change_set_free(change_set_t *set)
     free(set->changes);
 }
 
-/* One item as a line of the data file. */
-static bool write_item(gzFile gz, arena_t *a, buf_t *line, const void *val, size_t len,
+/* One item as a line of the data file, in DynamoDB JSON or Ion (ion.h). */
+static bool write_item(gzFile gz, bool ion, arena_t *a, buf_t *line, const void *val, size_t len,
                        uint64_t *items, uint64_t *bytes)
 {
     value_t item;
@@ -463,9 +468,13 @@ static bool write_item(gzFile gz, arena_t *a, buf_t *line, const void *val, size
     arena_reset(a);
     if (!value_item_decode(a, val, len, &item, &size)) return false;
     line->len = 0;
-    buf_append_str(line, "{\"Item\":");
-    value_map_write_json(line, &item);
-    buf_append_str(line, "}\n");
+    if (ion) {
+        ion_write_item_line(line, &item);
+    } else {
+        buf_append_str(line, "{\"Item\":");
+        value_map_write_json(line, &item);
+        buf_append_str(line, "}\n");
+    }
     ++*items;
     *bytes += size;
     return gzwrite(gz, line->data, (unsigned)line->len) == (int)line->len;
@@ -495,9 +504,10 @@ static bool write_data(job_t *j, const char *path, uint64_t *items, uint64_t *by
                   : got != 1 ? 1
                              : key_cmp(k.mv_data, k.mv_size, data + ch->key_off, ch->key_len);
         if (cmp < 0) { /* a base item no change touched */
-            ok = write_item(gz, a, &line, v.mv_data, v.mv_size, items, bytes);
+            ok = write_item(gz, j->x->ion, a, &line, v.mv_data, v.mv_size, items, bytes);
         } else if (ch->val_len) { /* changed or new */
-            ok = write_item(gz, a, &line, data + ch->val_off, ch->val_len, items, bytes);
+            ok = write_item(gz, j->x->ion, a, &line, data + ch->val_off, ch->val_len, items,
+                            bytes);
         }
         if (cmp <= 0 && ok) ok = (got = backup_items_next(f, &rec, &k, &v)) >= 0;
         if (cmp >= 0) c++;
@@ -578,16 +588,23 @@ static bool write_changes(job_t *j, const char *path, uint64_t *items, uint64_t 
         const value_t *keys = changelog_keys(a, j->table->keys.hash, j->table->keys.range,
                                              w->val_len ? &new_item : &old_item);
         line.len = 0;
-        buf_printf(&line, "{\"Metadata\":{\"WriteTimestampMicros\":{\"N\":\"%lld000\"}},\"Keys\":",
-                   (long long)w->time_ms);
-        value_map_write_json(&line, keys);
+        bool ion = j->x->ion;
+        void (*write_map)(buf_t *, const value_t *) = ion ? ion_write_map : value_map_write_json;
+        if (ion)
+            buf_printf(&line, "$ion_1_0 {Metadata:{WriteTimestampMicros:%lld000},Keys:",
+                       (long long)w->time_ms);
+        else
+            buf_printf(&line,
+                       "{\"Metadata\":{\"WriteTimestampMicros\":{\"N\":\"%lld000\"}},\"Keys\":",
+                       (long long)w->time_ms);
+        write_map(&line, keys);
         if (w->val_len) {
-            buf_append_str(&line, ",\"NewImage\":");
-            value_map_write_json(&line, &new_item);
+            buf_append_str(&line, ion ? ",NewImage:" : ",\"NewImage\":");
+            write_map(&line, &new_item);
         }
         if (old && !j->x->new_image_only) {
-            buf_append_str(&line, ",\"OldImage\":");
-            value_map_write_json(&line, &old_item);
+            buf_append_str(&line, ion ? ",OldImage:" : ",\"OldImage\":");
+            write_map(&line, &old_item);
         }
         buf_append_str(&line, "}\n");
         ++*items;
@@ -644,7 +661,7 @@ static const char *write_export(job_t *j)
     uint32_t rnd[2];
     if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) rnd[0] = (uint32_t)rand(), rnd[1] = 0;
     char name[64];
-    snprintf(name, sizeof name, "%08x%08x.json.gz", rnd[0], rnd[1]);
+    snprintf(name, sizeof name, "%08x%08x.%s.gz", rnd[0], rnd[1], x->ion ? "ion" : "json");
     char *data_path = join(data_dir, name);
     free(data_dir);
     uint64_t items = 0, bytes = 0;
@@ -694,8 +711,9 @@ static const char *write_export(job_t *j)
     free(files_key);
     buf_printf(&summary,
                ",\"billedSizeBytes\":%llu,\"itemCount\":%llu,"
-               "\"outputFormat\":\"DYNAMODB_JSON\"",
-               (unsigned long long)bytes, (unsigned long long)items);
+               "\"outputFormat\":\"%s\"",
+               (unsigned long long)bytes, (unsigned long long)items,
+               x->ion ? "ION" : "DYNAMODB_JSON");
     if (x->incremental) {
         char t_from[32], t_to[32];
         clock_format_iso(t_from, x->from_ms);
@@ -823,6 +841,7 @@ ddb_error_t *export_start(arena_t *a, table_t *t, const export_request_t *r, buf
     x->token = dup_or_null(r->token);
     x->export_ms = r->time_ms;
     x->incremental = r->incremental;
+    x->ion = r->ion;
     x->new_image_only = r->new_image_only;
     x->from_ms = r->from_ms;
     x->to_ms = r->to_ms;

@@ -6,6 +6,7 @@
  *   <root>/<bucket>/<prefix>/AWSDynamoDB/<ExportId>/
  *     _started                   (empty, written first)
  *     data/<random>.json.gz      gzip'd JSON Lines, one {"Item":{...}} per item
+ *                                (ION: .ion.gz, one "$ion_1_0 {Item:{...}}" per line)
  *     manifest-files.json        one line per data file: itemCount, md5Checksum
  *                                (base64), etag (hex MD5), dataFileS3Key
  *     manifest-summary.json      version, exportArn, times, table, bucket, prefix,
@@ -44,6 +45,7 @@ typedef struct {
      * and log_seq those of the table at from_ms - 1 */
     bool incremental, new_image_only;
     int64_t from_ms, to_ms;
+    bool ion; /* ExportFormat ION: lines of Amazon Ion text (ion.h), files .ion.gz */
 } export_request_t;
 
 /* Load the exports recorded under data_dir; files go under root. */

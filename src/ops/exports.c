@@ -90,6 +90,7 @@ static ddb_error_t *check_export_type(arena_t *a, export_call_t *x)
     if (incremental && !x->has_from) return err_export_from_time_required(a);
     x->r.incremental = incremental;
     x->r.new_image_only = x->view && strcmp(x->view, "NEW_IMAGE") == 0;
+    x->r.ion = x->format && strcmp(x->format, "ION") == 0;
     return NULL;
 }
 
@@ -129,8 +130,6 @@ api_result_t op_export_table_to_point_in_time(api_call_t *call, const json_value
     arena_t *a = call->arena;
     export_call_t x;
     ddb_error_t *e = read_export_request(a, req, &x);
-    if (!e && x.format && strcmp(x.format, "ION") == 0)
-        e = err_unsupported_member(a, "ExportFormat ION");
     if (!e) e = check_export_type(a, &x);
     table_t *t = NULL;
     if (!e) e = export_table(a, x.table_arn, &t);

@@ -246,8 +246,6 @@ def test_export_errors(srv):
         ({"TableArn": arn, "S3Bucket": "b", "S3SseAlgorithm": "DES"},
          "1 validation error detected: Value 'DES' at 's3SseAlgorithm' failed to satisfy "
          "constraint: Member must satisfy enum value set: [AES256, KMS]"),
-        ({"TableArn": arn, "S3Bucket": "b", "ExportFormat": "ION"},
-         "ExportFormat ION is not supported by this server yet"),
         ({"TableArn": arn, "S3Bucket": "b", "ExportType": "INCREMENTAL_EXPORT"},
          "Invalid Request: Incremental Export Specification expected when export type is set as "
          "Incremental Export"),
@@ -455,3 +453,36 @@ def test_incremental_export_errors(inc_srv):
         "Incremental export period to time cannot be greater than the current time : ")
     # more than a day (9.6 s here) is refused once the window is that long (message unverified)
     assert c.list_exports(TableArn=arn)["ExportSummaries"] == []
+
+
+def test_ion_export(srv):
+    server, root = srv
+    c = make_client(server.endpoint)
+    name = create_table(c)
+    arn = c.describe_table(TableName=name)["Table"]["TableArn"]
+    c.put_item(TableName=name, Item=item("a", 1, s={"S": 'q"\\'}, n={"N": "12"},
+                                         f={"N": "-0.25"}, b={"B": b"\x00\x01"},
+                                         t={"BOOL": True}, z={"NULL": True}))
+    c.put_item(TableName=name, Item=item("b", 2, l={"L": [{"S": "x"}, {"M": {"k k": {"N": "3"}}}]},
+                                         ss={"SS": ["y"]}, ns={"NS": ["7"]},
+                                         bs={"BS": [b"\x01"]}))
+    enable(c, name)
+    d = c.export_table_to_point_in_time(TableArn=arn, S3Bucket="ion", ExportFormat="ION"
+                                        )["ExportDescription"]
+    assert d["ExportFormat"] == "ION"
+    done = wait_export(c, d["ExportArn"])
+    assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 2
+    base = os.path.join(str(root), "ion")
+    with open(os.path.join(base, done["ExportManifest"])) as f:
+        summary = json.load(f)
+    assert summary["outputFormat"] == "ION"
+    with open(os.path.join(base, summary["manifestFilesS3Key"])) as f:
+        entry = json.loads(f.read())
+    assert entry["dataFileS3Key"].endswith(".ion.gz")
+    with open(os.path.join(base, entry["dataFileS3Key"]), "rb") as f:
+        lines = gzip.decompress(f.read()).decode().splitlines()
+    assert sorted(lines) == sorted([
+        '$ion_1_0 {Item:{pk:"a",sk:1.,s:"q\\"\\\\",n:12.,f:-0.25,b:{{AAE=}},t:true,z:null}}',
+        "$ion_1_0 {Item:{pk:\"b\",sk:2.,l:[\"x\",{'k k':3.}],ss:$dynamodb_SS::[\"y\"],"
+        "ns:$dynamodb_NS::[7.],bs:$dynamodb_BS::[{{AQ==}}]}}",
+    ])

@@ -1,0 +1,78 @@
+/* test_ion: unit tests of ion.c -- every attribute type as Ion text,
+ * numbers always decimals, escapes, field names bare or quoted. */
+#include "ion.h"
+#include "unit.h"
+
+#include <string.h>
+
+static arena_t *arena;
+
+/* The Ion line of an item given as DynamoDB JSON. */
+static const char *line_of(const char *json)
+{
+    json_value_t *j;
+    if (json_parse(arena, json, strlen(json), &j, NULL) != JSON_OK) return "(bad json)";
+    value_t item;
+    if (value_map_from_json(arena, j, &item)) return "(bad item)";
+    buf_t b;
+    buf_init(&b);
+    ion_write_item_line(&b, &item);
+    const char *s = arena_strndup(arena, b.data, b.len);
+    buf_free(&b);
+    return s;
+}
+
+static void test_scalars(void)
+{
+    CHECK_STR(line_of("{\"pk\":{\"S\":\"a\"}}"), "$ion_1_0 {Item:{pk:\"a\"}}\n");
+    CHECK_STR(line_of("{\"t\":{\"BOOL\":true},\"f\":{\"BOOL\":false},\"z\":{\"NULL\":true}}"),
+              "$ion_1_0 {Item:{t:true,f:false,z:null}}\n");
+    CHECK_STR(line_of("{\"b\":{\"B\":\"AAEC\"}}"), "$ion_1_0 {Item:{b:{{AAEC}}}}\n");
+    CHECK_STR(line_of("{\"b\":{\"B\":\"\"}}"), "$ion_1_0 {Item:{b:{{}}}}\n");
+}
+
+static void test_numbers_are_decimals(void)
+{
+    CHECK_STR(line_of("{\"n\":{\"N\":\"12\"}}"), "$ion_1_0 {Item:{n:12.}}\n");
+    CHECK_STR(line_of("{\"n\":{\"N\":\"-0.25\"}}"), "$ion_1_0 {Item:{n:-0.25}}\n");
+    CHECK_STR(line_of("{\"n\":{\"N\":\"0\"}}"), "$ion_1_0 {Item:{n:0.}}\n");
+    /* whatever the canonical text, no 'E' (an Ion float) and no bare int */
+    const char *big = strstr(line_of("{\"n\":{\"N\":\"1E+125\"}}"), "n:") + 2;
+    CHECK(strchr(big, 'E') == NULL && strchr(big, 'e') == NULL);
+    CHECK(strchr(big, 'd') != NULL || strchr(big, '.') != NULL);
+    const char *tiny = strstr(line_of("{\"n\":{\"N\":\"1E-130\"}}"), "n:") + 2;
+    CHECK(strchr(tiny, 'E') == NULL && strchr(tiny, 'e') == NULL);
+}
+
+static void test_containers_and_sets(void)
+{
+    CHECK_STR(line_of("{\"l\":{\"L\":[{\"S\":\"x\"},{\"N\":\"1\"},{\"M\":{}}]},"
+                      "\"m\":{\"M\":{\"k\":{\"L\":[]}}}}"),
+              "$ion_1_0 {Item:{l:[\"x\",1.,{}],m:{k:[]}}}\n");
+    CHECK_STR(line_of("{\"ss\":{\"SS\":[\"a\",\"b\"]},\"ns\":{\"NS\":[\"1\",\"2.5\"]},"
+                      "\"bs\":{\"BS\":[\"AQ==\"]}}"),
+              "$ion_1_0 {Item:{ss:$dynamodb_SS::[\"a\",\"b\"],ns:$dynamodb_NS::[1.,2.5],"
+              "bs:$dynamodb_BS::[{{AQ==}}]}}\n");
+}
+
+static void test_escapes_and_names(void)
+{
+    CHECK_STR(line_of("{\"s\":{\"S\":\"q\\\"b\\\\n\\nt\\u0001\\u00e9\"}}"),
+              "$ion_1_0 {Item:{s:\"q\\\"b\\\\n\\x0at\\x01\xc3\xa9\"}}\n");
+    /* names that are no identifiers, keywords or symbol ids are quoted */
+    CHECK_STR(line_of("{\"a b\":{\"S\":\"1\"},\"null\":{\"S\":\"2\"},\"9x\":{\"S\":\"3\"},"
+                      "\"$10\":{\"S\":\"4\"},\"it's\":{\"S\":\"5\"},\"_ok$\":{\"S\":\"6\"}}"),
+              "$ion_1_0 {Item:{'a b':\"1\",'null':\"2\",'9x':\"3\",'$10':\"4\",'it\\'s':\"5\","
+              "_ok$:\"6\"}}\n");
+}
+
+int main(void)
+{
+    arena = arena_new(0);
+    RUN(test_scalars);
+    RUN(test_numbers_are_decimals);
+    RUN(test_containers_and_sets);
+    RUN(test_escapes_and_names);
+    arena_free(arena);
+    return unit_report("test_ion");
+}
