@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "index.h"
+#include "ion.h"
 #include "keycodec.h"
 #include "log.h"
 #include "stats.h"
@@ -649,6 +650,11 @@ static const char *take_line(reader_t *rd, const char *line, size_t len)
         if ((problem = csv_item(rd, line, len, &j))) return problem;
         obj = j;
     } else {
+        if (strcmp(rd->r->format, "ION") == 0) { /* as DynamoDB JSON, then alike */
+            rd->text.len = 0;
+            if ((problem = ion_line_to_json(line, len, &rd->text))) return problem;
+            line = rd->text.data, len = rd->text.len;
+        }
         char *copy = arena_strndup(rd->a, line, len);
         if (json_parse(rd->a, copy, len, &j, NULL) != JSON_OK || j->type != JSON_OBJECT)
             return "not a JSON object";

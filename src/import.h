@@ -8,8 +8,8 @@
  * names its data files), in name order.
  *
  * Formats: DYNAMODB_JSON, one {"Item":{...}} per line as an export writes
- * it; CSV, a header (the first line of each file, or HeaderList), every
- * column typed as the table's AttributeDefinitions type it when it names a
+ * it; ION, one "$ion_1_0 {Item:{...}}" per line (ion.h); CSV, a header
+ * (the first line of each file, or HeaderList), every column typed as the table's AttributeDefinitions type it when it names a
  * defined attribute, else S (an empty non-key column is no attribute).
  * GZIP and NONE are read alike (zlib reads plain files as they are).
  *

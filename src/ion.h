@@ -22,4 +22,10 @@ void ion_write_value(buf_t *b, const value_t *v);
 /* "$ion_1_0 {Item:{...}}\n" for one item (a map). */
 void ion_write_item_line(buf_t *b, const value_t *item);
 
+/* The reverse, for imports: one line of Ion text holding {Item:{...}} (a
+ * leading $ion_1_0 allowed) as the DynamoDB JSON {"Item":{...}} into out,
+ * its values typed by the mapping above (an int or a float is N too); NULL,
+ * or what is wrong with it. */
+const char *ion_line_to_json(const char *line, size_t len, buf_t *out);
+
 #endif

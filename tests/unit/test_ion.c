@@ -66,6 +66,47 @@ static void test_escapes_and_names(void)
               "_ok$:\"6\"}}\n");
 }
 
+/* Ion text read back as DynamoDB JSON (NULL: refused). */
+static const char *json_of(const char *ion)
+{
+    buf_t b;
+    buf_init(&b);
+    const char *problem = ion_line_to_json(ion, strlen(ion), &b);
+    const char *s = problem ? NULL : arena_strndup(arena, b.data ? b.data : "", b.len);
+    buf_free(&b);
+    return s ? s : "(refused)";
+}
+
+static void test_read_back(void)
+{
+    const char *items[] = {
+        "{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"12\"},\"f\":{\"N\":\"-0.25\"},"
+        "\"b\":{\"B\":\"AAEC\"},\"t\":{\"BOOL\":true},\"z\":{\"NULL\":true}}",
+        "{\"l\":{\"L\":[{\"S\":\"x\"},{\"M\":{\"a b\":{\"N\":\"1\"}}}]},"
+        "\"ss\":{\"SS\":[\"a\",\"b\"]},\"ns\":{\"NS\":[\"1\",\"2.5\"]},"
+        "\"bs\":{\"BS\":[\"AQ==\"]},\"null\":{\"S\":\"q\\\"\\\\\\n\\u0001\"}}",
+    };
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+        const char *line = line_of(items[i]);
+        char want[1024];
+        snprintf(want, sizeof want, "{\"Item\":%s}", items[i]);
+        CHECK_STR(json_of(line), want);
+    }
+    /* exponents in either spelling, ints and floats are numbers */
+    CHECK_STR(json_of("$ion_1_0 {Item:{a:1.5d3,b:7,c:2e-1}}"),
+              "{\"Item\":{\"a\":{\"N\":\"1.5E3\"},\"b\":{\"N\":\"7\"},\"c\":{\"N\":\"2E-1\"}}}");
+    CHECK_STR(json_of("{Item:{}}"), "{\"Item\":{}}");
+    /* what no item holds, or no item is */
+    CHECK_STR(json_of("$ion_1_0 {Item:{a:2020-01-01T}}"), "(refused)");
+    CHECK_STR(json_of("$ion_1_0 {Item:{a:sym}}"), "(refused)");
+    CHECK_STR(json_of("$ion_1_0 {Other:{}}"), "(refused)");
+    CHECK_STR(json_of("$ion_1_0 {Item:{a:\"x}}"), "(refused)");
+    CHECK_STR(json_of("$ion_1_0 {Item:{a:$dynamodb_SS::[1.]}}"), "(refused)");
+    CHECK_STR(json_of("$ion_1_0 {Item:{a:[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}"),
+              "(refused)");
+    CHECK_STR(json_of("{Item:{}} x"), "(refused)");
+}
+
 int main(void)
 {
     arena = arena_new(0);
@@ -73,6 +114,7 @@ int main(void)
     RUN(test_numbers_are_decimals);
     RUN(test_containers_and_sets);
     RUN(test_escapes_and_names);
+    RUN(test_read_back);
     arena_free(arena);
     return unit_report("test_ion");
 }
