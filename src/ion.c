@@ -172,6 +172,27 @@ static bool fail_at(ion_reader_t *r, const char *problem)
     return false;
 }
 
+/* Whether s[0..len) is UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF): Ion text is, and so must the JSON made of it be. */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        unsigned c = s[i];
+        size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                                : (c & 0xf8) == 0xf0 ? 4 : 0;
+        if (!n || i + n > len) return false;
+        unsigned cp = n == 1 ? c : c & (0x7f >> n);
+        for (size_t k = 1; k < n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return false;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        i += n;
+    }
+    return true;
+}
+
 /* A quoted text (q the quote) with Ion escapes, written as a JSON string. */
 static bool read_quoted(ion_reader_t *r, char q)
 {
@@ -206,6 +227,10 @@ static bool read_quoted(ion_reader_t *r, char q)
             break; /* \u escapes and others: not what the service writes */
         }
     }
+    if (ok && !utf8_valid((const unsigned char *)text.data, text.len)) {
+        buf_free(&text);
+        return fail_at(r, "a text that is not UTF-8");
+    }
     if (ok) json_write_string(r->out, text.data ? text.data : "", text.len);
     buf_free(&text);
     return ok || fail_at(r, "an unterminated or unsupported quoted text");
@@ -227,6 +252,9 @@ static size_t word_len(const ion_reader_t *r)
 }
 
 static bool read_value(ion_reader_t *r);
+
+/* What a blob's {{...}} may hold. */
+#define BASE64_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 
 /* [v, ...] as a JSON array of typed values (set: the bare values of one
  * type, tag "S", "N" or "B"). */
@@ -278,6 +306,7 @@ static bool read_struct_members(ion_reader_t *r)
             r->p++;
             skip_space(r);
             buf_putc(r->out, ',');
+            if (r->p >= r->end) return fail_at(r, "an unterminated struct");
         }
         first = false;
         if (*r->p == '\'' || *r->p == '"') {
@@ -307,7 +336,7 @@ static bool read_struct_members(ion_reader_t *r)
 static bool read_number(ion_reader_t *r)
 {
     const char *s = r->p;
-    while (r->p < r->end && strchr("+-0123456789.dDeE_", *r->p))
+    while (r->p < r->end && *r->p && strchr("+-0123456789.dDeE_", *r->p))
         r->p++;
     buf_append_str(r->out, "{\"N\":\"");
     for (const char *q = s; q < r->p; q++) {
@@ -334,11 +363,12 @@ static bool read_value(ion_reader_t *r)
         r->p += 2;
         skip_space(r);
         const char *s = r->p;
-        while (r->p < r->end && *r->p != '}')
+        while (r->p < r->end && *r->p && strchr(BASE64_CHARS, *r->p))
             r->p++;
+        skip_space(r);
         size_t n = (size_t)(r->p - s);
         while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-        ok = r->end - r->p >= 2 && r->p[1] == '}';
+        ok = r->end - r->p >= 2 && r->p[0] == '}' && r->p[1] == '}';
         if (ok) {
             r->p += 2;
             buf_append_str(r->out, "{\"B\":");

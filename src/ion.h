@@ -25,7 +25,8 @@ void ion_write_item_line(buf_t *b, const value_t *item);
 /* The reverse, for imports: one line of Ion text holding {Item:{...}} (a
  * leading $ion_1_0 allowed) as the DynamoDB JSON {"Item":{...}} into out,
  * its values typed by the mapping above (an int or a float is N too); NULL,
- * or what is wrong with it. */
+ * or what is wrong with it.  A struct repeating a field name gives JSON
+ * repeating a member, which the JSON reader then refuses. */
 const char *ion_line_to_json(const char *line, size_t len, buf_t *out);
 
 #endif

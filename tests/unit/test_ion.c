@@ -105,6 +105,9 @@ static void test_read_back(void)
     CHECK_STR(json_of("$ion_1_0 {Item:{a:[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}"),
               "(refused)");
     CHECK_STR(json_of("{Item:{}} x"), "(refused)");
+    CHECK_STR(json_of("{Item:{a:\"\xc3\"}}"), "(refused)"); /* not UTF-8 */
+    CHECK_STR(json_of("{Item:{a:\"\xed\xa0\x80\"}}"), "(refused)"); /* a surrogate */
+    CHECK_STR(json_of("{Item:{'\xc0\xaf':\"x\"}}"), "(refused)"); /* overlong */
 }
 
 int main(void)
