@@ -890,12 +890,41 @@ static bool same_text(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* v as JSON text without the members whose value is null: a member sent
+ * as null is one not sent, for the record and for a ClientToken replay. */
+static void write_without_nulls(buf_t *b, const json_value_t *v)
+{
+    if (v->type == JSON_OBJECT) {
+        buf_putc(b, '{');
+        bool first = true;
+        for (size_t i = 0; i < v->u.object.count; i++) {
+            const json_member_t *m = &v->u.object.members[i];
+            if (m->value->type == JSON_NULL) continue;
+            if (!first) buf_putc(b, ',');
+            first = false;
+            json_write_string(b, m->key, m->key_len);
+            buf_putc(b, ':');
+            write_without_nulls(b, m->value);
+        }
+        buf_putc(b, '}');
+    } else if (v->type == JSON_ARRAY) {
+        buf_putc(b, '[');
+        for (size_t i = 0; i < v->u.array.count; i++) {
+            if (i) buf_putc(b, ',');
+            write_without_nulls(b, v->u.array.items[i]);
+        }
+        buf_putc(b, ']');
+    } else {
+        json_write_value(b, v);
+    }
+}
+
 static char *json_text_of(const json_value_t *v)
 {
-    if (!v) return NULL;
+    if (!v || v->type == JSON_NULL) return NULL;
     buf_t b;
     buf_init(&b);
-    json_write_value(&b, v);
+    write_without_nulls(&b, v);
     char *s = strndup(b.data, b.len);
     buf_free(&b);
     return s;
