@@ -2,6 +2,8 @@
  * that write them and the restore jobs that read them; see backup.h. */
 #include "backup.h"
 
+#include "background.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -517,6 +519,7 @@ typedef struct {
     uint64_t file_bytes, records;
     uint8_t resume[KEYCODEC_MAX_KEY];
     size_t resume_len;
+    background_pace_t pace;
 } copy_t;
 
 static bool write_record(copy_t *c, const MDB_val *k, const MDB_val *v)
@@ -593,7 +596,10 @@ static void *copy_main(void *arg)
     copy_t *c = arg;
     backup_t *b = c->backup;
     int state = 0;
-    while (state == 0) state = copy_stopping() ? -1 : copy_chunk(c);
+    while (state == 0) {
+        state = copy_stopping() ? -1 : copy_chunk(c);
+        if (state == 0) background_pace(&c->pace, c->file);
+    }
     storage_snapshot_end(c->snapshot);
     bool ok = state == 1 && fflush(c->file) == 0 && fsync(fileno(c->file)) == 0;
     ok &= fclose(c->file) == 0;
@@ -737,15 +743,7 @@ static ddb_error_t *create(arena_t *a, table_t *t, const char *name, bool intern
     }
     store.copies++;
     pthread_mutex_unlock(&store.lock);
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &attr, copy_main, c) != 0) {
-        log_error("backup of %s: cannot start a thread", t->name);
-        copy_main(c); /* runs it here instead */
-    }
-    pthread_attr_destroy(&attr);
+    background_run(copy_main, c);
     return NULL;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "background.h"
 #include "backup.h"
 #include "changelog.h"
 #include "clock.h"
@@ -875,12 +876,7 @@ ddb_error_t *export_start(arena_t *a, table_t *t, const export_request_t *r, buf
     buf_putc(out, '}');
     pthread_mutex_unlock(&store.lock);
     persist(x);
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &attr, export_main, j) != 0) export_main(j);
-    pthread_attr_destroy(&attr);
+    background_run(export_main, j);
     return NULL;
 }
 

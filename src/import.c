@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "background.h"
 #include "clock.h"
 #include "index.h"
 #include "ion.h"
@@ -1034,12 +1035,7 @@ ddb_error_t *import_start(arena_t *a, table_t *t, const import_request_t *r, buf
         ta->own_count = r->header_count;
         ta->r.headers = (const char *const *)ta->own;
     }
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &attr, import_main, ta) != 0) import_main(ta);
-    pthread_attr_destroy(&attr);
+    background_run(import_main, ta);
     return NULL;
 }
 
