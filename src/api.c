@@ -14,6 +14,7 @@
 #include "capacity.h"
 #include "catalog.h"
 #include "index.h"
+#include "insights.h"
 #include "janitor.h"
 #include "log.h"
 #include "metrics.h"
@@ -89,6 +90,12 @@ static const operation_t operations[] = {
               op_export_table_to_point_in_time),
     OPERATION(TARGET_PREFIX, "DescribeExport", &WIRE_REQUEST_DESCRIBE_EXPORT, op_describe_export),
     OPERATION(TARGET_PREFIX, "ListExports", &WIRE_REQUEST_LIST_EXPORTS, op_list_exports),
+    OPERATION(TARGET_PREFIX, "UpdateContributorInsights",
+              &WIRE_REQUEST_UPDATE_CONTRIBUTOR_INSIGHTS, op_update_contributor_insights),
+    OPERATION(TARGET_PREFIX, "DescribeContributorInsights",
+              &WIRE_REQUEST_DESCRIBE_CONTRIBUTOR_INSIGHTS, op_describe_contributor_insights),
+    OPERATION(TARGET_PREFIX, "ListContributorInsights", &WIRE_REQUEST_LIST_CONTRIBUTOR_INSIGHTS,
+              op_list_contributor_insights),
     OPERATION(TARGET_PREFIX, "DescribeEndpoints", &WIRE_REQUEST_EMPTY, op_describe_endpoints),
     OPERATION(TARGET_PREFIX, "DescribeLimits", &WIRE_REQUEST_EMPTY, op_describe_limits),
     OPERATION(STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams),
@@ -287,5 +294,6 @@ void api_metrics_render(api_thread_t *t, size_t connections, buf_t *out)
     g.sizes = sizes;
     if (txn) storage_read_end(txn);
     metrics_render(out, &g);
+    insights_render(out);
     arena_free(a);
 }

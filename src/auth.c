@@ -528,6 +528,9 @@ static const op_rights_t op_rights[] = {
     {"ExportTableToPointInTime", true, RES_EXPORT, NULL},
     {"DescribeExport", false, RES_EXPORT, NULL},
     {"ListExports", false, RES_LIST_STREAMS, "table/*/export/*"},
+    {"UpdateContributorInsights", true, RES_TABLE, NULL},
+    {"DescribeContributorInsights", false, RES_TABLE, NULL},
+    {"ListContributorInsights", false, RES_LIST_STREAMS, NULL},
 };
 
 static const op_rights_t *rights_of(const char *op, size_t len)
