@@ -757,14 +757,14 @@ static void read_stored_insights(arena_t *a, const json_value_t *def, table_t *t
         ddb_error_t *e = NULL;
         insights_setting_t *st = &t->insights[t->insights_count++];
         const char *index;
-        int64_t mode = 0, changed = 0;
+        const json_value_t *n;
         if (wire_string(a, o, "Index", &index, NULL, &e)) st->index = arena_strdup(t->arena, index);
         wire_bool(a, o, "Enabled", &st->enabled, &e);
-        wire_integer(a, o, "Mode", &mode, &e);
-        wire_integer(a, o, "Changed", &changed, &e);
-        st->mode = mode == INSIGHTS_THROTTLED_KEYS ? INSIGHTS_THROTTLED_KEYS
-                                                   : INSIGHTS_ACCESSED_AND_THROTTLED_KEYS;
-        st->changed_ms = changed;
+        if ((n = wire_member(o, "Mode")) && n->type == JSON_NUMBER &&
+            strtol(n->u.str.ptr, NULL, 10) == INSIGHTS_THROTTLED_KEYS)
+            st->mode = INSIGHTS_THROTTLED_KEYS;
+        if ((n = wire_member(o, "Changed")) && n->type == JSON_NUMBER)
+            st->changed_ms = strtoll(n->u.str.ptr, NULL, 10);
     }
 }
 
