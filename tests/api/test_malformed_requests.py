@@ -52,12 +52,14 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "DescribeBackup", "DeleteBackup", "ListBackups",
               "RestoreTableFromBackup", "UpdateContinuousBackups", "DescribeContinuousBackups",
               "RestoreTableToPointInTime", "ExportTableToPointInTime", "DescribeExport",
-              "ListExports"] + STREAMS_OPERATIONS
+              "ListExports", "UpdateContributorInsights", "DescribeContributorInsights",
+              "ListContributorInsights"] + STREAMS_OPERATIONS
 READ_ONLY = {"DescribeTable", "ListTables", "GetItem", "BatchGetItem", "TransactGetItems",
              "Query", "Scan", "DescribeTimeToLive", "ListTagsOfResource",
              "DescribeEndpoints", "DescribeLimits", "DescribeBackup",
              "ListBackups", "DescribeContinuousBackups", "DescribeExport",
-             "ListExports"} | set(STREAMS_OPERATIONS)
+             "ListExports", "DescribeContributorInsights",
+             "ListContributorInsights"} | set(STREAMS_OPERATIONS)
 # Members this server refuses as not implemented yet: whatever they hold,
 # the answer is that refusal, so their paths say nothing.
 UNSUPPORTED_SEEDS = {"UpdateTable-replicas", "UpdateTable-sse"}
