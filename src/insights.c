@@ -2,6 +2,7 @@
  * indexes with Contributor Insights enabled; see insights.h. */
 #include "insights.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +23,17 @@ typedef struct {
     char pk[INSIGHTS_KEY_TEXT_MAX + 1], sk[INSIGHTS_KEY_TEXT_MAX + 1]; /* shown texts */
 } counter_t;
 
+/* A key is found through `slots`, an open-addressing table of counter
+ * numbers + 1 keyed by hash (0 free, SLOT_GONE a removed one), so that a
+ * hit costs a probe or two; only a new key scans the counts for the
+ * smallest.  Hashes and counts sit apart from the texts. */
+#define SLOTS (2 * INSIGHTS_SKETCH_SIZE) /* a power of two */
+#define SLOT_GONE 0xFF
 typedef struct {
-    size_t used;
-    counter_t c[INSIGHTS_SKETCH_SIZE];
+    size_t used, gone;
+    uint8_t slots[SLOTS];
+    uint64_t hash[INSIGHTS_SKETCH_SIZE], count[INSIGHTS_SKETCH_SIZE];
+    counter_t c[INSIGHTS_SKETCH_SIZE]; /* error and texts (hash and count: at a scrape) */
 } sketch_t;
 
 /* The sketches of one enabling of one table or index. */
@@ -40,6 +49,15 @@ typedef struct insights_thread {
     pthread_mutex_t lock; /* the owner counting, or a scrape reading and pruning */
     sketch_set_t sets[INSIGHTS_SETS_MAX];
     size_t set_count; /* sets[0..set_count) may be in use */
+    /* the set last counted in, for the table definition and setting it was
+     * found for; valid while `pruned` (a scrape freeing sets) has not moved */
+    struct {
+        const table_t *table;
+        const insights_setting_t *setting;
+        uint64_t pruned;
+        sketch_set_t *set;
+    } last;
+    uint64_t pruned;
 } insights_thread_t;
 
 static struct {
@@ -101,6 +119,11 @@ static void text_copy(char *out, const char *s, size_t len)
         while (len && ((unsigned char)s[len] & 0xC0) == 0x80)
             len--;
     }
+    if (!memchr(s, 0, len)) {
+        memcpy(out, s, len);
+        out[len] = 0;
+        return;
+    }
     size_t n = 0;
     for (size_t i = 0; i < len; i++)
         if (s[i]) out[n++] = s[i];
@@ -149,28 +172,63 @@ static sketch_set_t *set_find(insights_thread_t *t, const table_t *table, const 
     return free_set;
 }
 
-/* Space-saving: one pass finds the key or the smallest counter. */
+/* The slot holding hash's counter, or the free one where it would go. */
+static size_t slot_find(const sketch_t *k, uint64_t hash)
+{
+    for (size_t j = hash & (SLOTS - 1);; j = (j + 1) & (SLOTS - 1)) {
+        uint8_t v = k->slots[j];
+        if (!v || (v != SLOT_GONE && k->hash[v - 1] == hash)) return j;
+    }
+}
+
+static void slot_put(sketch_t *k, uint64_t hash, size_t i)
+{
+    size_t j = hash & (SLOTS - 1);
+    while (k->slots[j] && k->slots[j] != SLOT_GONE)
+        j = (j + 1) & (SLOTS - 1);
+    if (k->slots[j] == SLOT_GONE) k->gone--;
+    k->slots[j] = (uint8_t)(i + 1);
+}
+
+/* Removed slots lengthen probes: past a quarter of the table, rebuild it
+ * (live slots + removed ones stay below SLOTS, so a probe always ends). */
+static void slot_remove(sketch_t *k, size_t i)
+{
+    size_t j = slot_find(k, k->hash[i]);
+    assert(k->slots[j] == i + 1);
+    k->slots[j] = SLOT_GONE;
+    if (++k->gone <= SLOTS / 4) return;
+    memset(k->slots, 0, sizeof k->slots);
+    k->gone = 0;
+    for (size_t n = 0; n < k->used; n++)
+        if (n != i) slot_put(k, k->hash[n], n);
+}
+
+/* Space-saving: a known key adds one; a new one takes a free counter or
+ * the smallest, starting from its count. */
 static void sketch_count(sketch_t *k, uint64_t hash, const value_t *pk, const value_t *sk)
 {
-    size_t smallest = 0;
-    for (size_t i = 0; i < k->used; i++) {
-        if (k->c[i].hash == hash) {
-            k->c[i].count++;
-            return;
-        }
-        if (k->c[i].count < k->c[smallest].count) smallest = i;
+    size_t j = slot_find(k, hash);
+    if (k->slots[j]) {
+        k->count[k->slots[j] - 1]++;
+        return;
     }
-    counter_t *c;
-    if (k->used < INSIGHTS_SKETCH_SIZE) {
-        c = &k->c[k->used++];
-        c->count = 1;
-        c->error = 0;
+    size_t i = k->used;
+    uint64_t error = 0;
+    if (i < INSIGHTS_SKETCH_SIZE) {
+        k->used++;
     } else {
-        c = &k->c[smallest];
-        c->error = c->count;
-        c->count++;
+        i = 0;
+        for (size_t n = 1; n < INSIGHTS_SKETCH_SIZE; n++)
+            if (k->count[n] < k->count[i]) i = n;
+        error = k->count[i];
+        slot_remove(k, i);
     }
-    c->hash = hash;
+    counter_t *c = &k->c[i];
+    c->error = error;
+    k->count[i] = error + 1;
+    k->hash[i] = hash;
+    slot_put(k, hash, i);
     key_text(pk, c->pk);
     if (sk)
         key_text(sk, c->sk);
@@ -196,7 +254,14 @@ static void note(const table_t *t, const char *index, const value_t *pk, const v
     }
     insights_thread_t *th = thread_block();
     pthread_mutex_lock(&th->lock);
-    sketch_set_t *set = set_find(th, t, index, s->changed_ms);
+    sketch_set_t *set = th->last.set;
+    /* (a definition freed and another allocated in its place must not pass:
+     * the set's enabling time and table id are checked too) */
+    if (th->last.table != t || th->last.setting != s || th->last.pruned != th->pruned || !set ||
+        set->epoch != s->changed_ms || strcmp(set->id, t->id) != 0) {
+        set = set_find(th, t, index, s->changed_ms);
+        th->last.table = t, th->last.setting = s, th->last.pruned = th->pruned, th->last.set = set;
+    }
     for (int item = 0; set && item <= (sk != NULL); item++) {
         int rule = item ? (throttled ? RULE_THROTTLED_ITEM : RULE_ACCESSED_ITEM)
                         : (throttled ? RULE_THROTTLED_PK : RULE_ACCESSED_PK);
@@ -235,7 +300,10 @@ static void target_add(target_t *x, int rule, const sketch_t *k)
             x->merged[rule] = realloc(x->merged[rule], x->cap[rule] * sizeof(counter_t));
             if (!x->merged[rule]) abort();
         }
-        x->merged[rule][x->count[rule]++] = k->c[i];
+        counter_t *c = &x->merged[rule][x->count[rule]++];
+        *c = k->c[i];
+        c->hash = k->hash[i];
+        c->count = k->count[i];
     }
 }
 
@@ -322,7 +390,10 @@ static void targets_gather(target_t *targets, size_t n)
                     s->rules[r] = NULL;
                 }
             }
-            if (!x) s->id[0] = 0;
+            if (!x) {
+                s->id[0] = 0;
+                t->pruned++;
+            }
         }
         while (t->set_count && !t->sets[t->set_count - 1].id[0])
             t->set_count--;

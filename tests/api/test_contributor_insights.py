@@ -496,3 +496,25 @@ def test_key_values_as_label_text(fresh):
         ddb.get_item(TableName="texts", Key={"pk": S(k)})
     got = top(srv.port, "ddbd_insights_accessed_partition_keys", "texts")
     assert got == [(odd, 2), ("é" * 32, 1)]
+
+
+def test_sketch_stays_bounded_and_keeps_the_heavy_hitters(fresh):
+    """More distinct keys than the sketch holds (64 per rule): the frequent
+    ones stay, with counts that are never under the truth."""
+    srv, ddb = fresh
+    create(ddb, "many")
+    ddb.update_contributor_insights(TableName="many", ContributorInsightsAction="ENABLE")
+    for i in range(300):  # 240 one-off keys, "hot" 50 times, "warm" 10 times
+        if i % 6 == 0:
+            key = "hot"
+        elif i % 30 == 1:
+            key = "warm"
+        else:
+            key = "once%03d" % i
+        ddb.get_item(TableName="many", Key={"pk": S(key)})
+    got = top(srv.port, "ddbd_insights_accessed_partition_keys", "many")
+    assert len(got) == 10
+    assert got[0] == ("hot", 50)  # in from the start: never evicted, exact
+    assert dict(got).get("warm", 0) >= 10
+    assert all(n >= 1 for _, n in got)
+    assert [n for _, n in got] == sorted((n for _, n in got), reverse=True)
