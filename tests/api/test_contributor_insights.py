@@ -518,3 +518,26 @@ def test_sketch_stays_bounded_and_keeps_the_heavy_hitters(fresh):
     assert dict(got).get("warm", 0) >= 10
     assert all(n >= 1 for _, n in got)
     assert [n for _, n in got] == sorted((n for _, n in got), reverse=True)
+
+
+def test_restored_table_starts_without_insights(spawn_server, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    srv = spawn_server(data_dir=data)
+    ddb = make_client(srv.endpoint)
+    create(ddb, "source")
+    ddb.update_contributor_insights(TableName="source", ContributorInsightsAction="ENABLE")
+    arn = ddb.create_backup(TableName="source", BackupName="bk1")["BackupDetails"]["BackupArn"]
+    deadline = time.monotonic() + 30
+    while ddb.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"][
+            "BackupStatus"] != "AVAILABLE":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    ddb.restore_table_from_backup(TargetTableName="copy", BackupArn=arn)
+    while ddb.describe_table(TableName="copy")["Table"]["TableStatus"] != "ACTIVE":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert strip(ddb.describe_contributor_insights(TableName="copy")) == {
+        "TableName": "copy", "ContributorInsightsStatus": "DISABLED"}
+    assert ddb.describe_contributor_insights(
+        TableName="source")["ContributorInsightsStatus"] == "ENABLED"
