@@ -54,6 +54,16 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->pitr_days = from->pitr_days;
     copy->pitr_since_ms = from->pitr_since_ms;
     copy->pitr_log = from->pitr_log;
+    /* and so do Contributor Insights settings; those of an index copy does
+     * not have go with it */
+    copy->insights = arena_calloc(copy->arena, (from->insights_count + 1) * sizeof *copy->insights);
+    copy->insights_count = 0;
+    for (size_t i = 0; i < from->insights_count; i++) {
+        const insights_setting_t *s = &from->insights[i];
+        if (s->index && !catalog_table_index(copy, s->index, strlen(s->index))) continue;
+        copy->insights[copy->insights_count] = *s;
+        copy->insights[copy->insights_count++].index = arena_strdup(copy->arena, s->index);
+    }
     /* tags and policies change in place too */
     copy->tags = tags_merge(copy->arena, atomic_load(&from->tags), NULL, 0, NULL, 0);
     copy->policies = catalog_policies_copy(copy->arena, atomic_load(&from->policies));

@@ -79,6 +79,17 @@ typedef struct {
     index_status_t status;
 } index_def_t;
 
+/* Contributor Insights for a table (index NULL) or one of its GSIs
+ * (insights.h); kept once configured, so that a disabled one still tells
+ * when it last changed. */
+typedef enum { INSIGHTS_ACCESSED_AND_THROTTLED_KEYS, INSIGHTS_THROTTLED_KEYS } insights_mode_t;
+typedef struct {
+    const char *index; /* NULL: the table */
+    bool enabled;
+    insights_mode_t mode;
+    int64_t changed_ms; /* LastUpdateDateTime; also the rules' creation time */
+} insights_setting_t;
+
 /* A table's resource-based policies (policy.h), canonical texts with their
  * RevisionIds: the table's, and that of its stream with stream_label.
  * Immutable: a change publishes a new one. */
@@ -114,6 +125,9 @@ typedef struct table {
     bool ttl_filled; /* the expiry index holds the items older than the TTL */
     char ttl_dbi_name[40]; /* "x:<table id>": the expiry index (ttl.h) */
     MDB_dbi ttl_dbi;
+    /* Contributor Insights settings (changed by the writer, in a new version) */
+    insights_setting_t *insights;
+    size_t insights_count;
     bool sse_enabled;
     const char *sse_type, *kms_key;
     /* Changed in place by the writer (TagResource, PutResourcePolicy...):
@@ -188,7 +202,8 @@ table_policies_t *catalog_policies_copy(arena_t *a, const table_policies_t *p);
  * before catalog_replace(); one reference. */
 table_t *catalog_table_clone(const table_t *t);
 /* Give copy the DBI handles and table-level settings (billing,
- * throughput, stream, protection, class, TTL) of from, and the index states
+ * throughput, stream, protection, class, TTL, Contributor Insights of the
+ * table and of the indexes copy has) of from, and the index states
  * of every index both have (an index only copy has keeps status CREATING and
  * no DBI yet). */
 void catalog_table_adopt(table_t *copy, const table_t *from);

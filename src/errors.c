@@ -1180,6 +1180,28 @@ ddb_error_t *err_ttl_cooldown(arena_t *a)
                          "Time to live has been modified multiple times within a fixed interval");
 }
 
+ddb_error_t *err_insights_index_not_found(arena_t *a, const char *index, const char *table)
+{
+    return ddb_error_new(a, ERR_RESOURCE_NOT_FOUND,
+                         "Requested resource not found: Index: %s not found for table: %s", index,
+                         table);
+}
+
+ddb_error_t *err_insights_not_active(arena_t *a, bool index)
+{
+    return err_validation(a,
+                          "Table or Index is not in a valid state to update Key Access Insights: "
+                          "%s must be ACTIVE to enable ContributorInsights.",
+                          index ? "IndexStatus" : "TableStatus");
+}
+
+ddb_error_t *err_insights_index_name_length(arena_t *a)
+{
+    return err_validation(a,
+                          "IndexName must be at least 3 characters long and at most 255 "
+                          "characters long");
+}
+
 /* --- expressions (expr_*.c) -------------------------------------------------- */
 
 ddb_error_t *err_expr_empty(arena_t *a, const char *expr)

@@ -343,6 +343,11 @@ ddb_error_t *err_ttl_other_attribute(arena_t *a, const char *current);
 /* enabled: "already enabled", else "already disabled" */
 ddb_error_t *err_ttl_already(arena_t *a, bool enabled);
 ddb_error_t *err_ttl_cooldown(arena_t *a);
+/* Contributor Insights: an index the table lacks (or an LSI); a table or
+ * index not ACTIVE; an IndexName of a bad length. */
+ddb_error_t *err_insights_index_not_found(arena_t *a, const char *index, const char *table);
+ddb_error_t *err_insights_not_active(arena_t *a, bool index);
+ddb_error_t *err_insights_index_name_length(arena_t *a);
 
 /* --- expressions (expr_*.c) ----------------------------------------------
  * `expr` is the expression's name as the service prints it, e.g.

@@ -595,3 +595,11 @@ void metrics_render(buf_t *out, const metrics_gauges_t *g)
     buf_printf(out, "ddbd_storage_used_bytes %llu\n", (unsigned long long)g->map_used_bytes);
     free(s);
 }
+
+/* For modules that render families of their own (insights.c). */
+void metrics_family_write(buf_t *out, const char *name, const char *type, const char *help)
+{
+    family(out, name, type, help);
+}
+
+void metrics_label_write(buf_t *out, const char *value) { label_value(out, value); }

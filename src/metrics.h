@@ -85,6 +85,11 @@ typedef struct {
 /* The exposition (text format 0.0.4) of every counter and gauge. */
 void metrics_render(buf_t *out, const metrics_gauges_t *g);
 
+/* A family's HELP and TYPE lines, and a label value escaped (\\, \" and
+ * newlines), for families rendered elsewhere. */
+void metrics_family_write(buf_t *out, const char *name, const char *type, const char *help);
+void metrics_label_write(buf_t *out, const char *value);
+
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 #endif

@@ -17,6 +17,7 @@
 #include "stats.h"
 #include "pitr.h"
 #include "streams.h"
+#include "insights.h"
 #include "ttl.h"
 #include "ops/ops.h"
 #include "wire.h"
@@ -587,6 +588,7 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
         return e;
     }
     iw->key_len = keycodec_item_key(iw->pk, iw->sk, iw->key);
+    insights_note_access(t, NULL, iw->pk, iw->sk);
     *iw_out = iw;
     return NULL;
 }
@@ -661,6 +663,7 @@ ddb_error_t *item_read_run(api_call_t *call, MDB_txn *txn, const table_t *t, ite
     const value_t *pk, *sk;
     ddb_error_t *e = key_map_keys(a, t, &r->key, &pk, &sk);
     if (e) return e;
+    insights_note_access(t, NULL, pk, sk);
     uint8_t k[KEYCODEC_MAX_KEY];
     MDB_val mk = {keycodec_item_key(pk, sk, k), k}, mv;
     int rc = mdb_get(txn, t->dbi, &mk, &mv);

@@ -66,6 +66,11 @@ ddb_error_t *op_read_expressions(api_call_t *call, const json_value_t *req, unsi
 ddb_error_t *op_check_attributes_to_get(api_call_t *call, const json_value_t *req,
                                         constraint_list_t *cl);
 
+/* insights.c */
+api_result_t op_update_contributor_insights(api_call_t *call, const json_value_t *req);
+api_result_t op_describe_contributor_insights(api_call_t *call, const json_value_t *req);
+api_result_t op_list_contributor_insights(api_call_t *call, const json_value_t *req);
+
 /* tables.c */
 api_result_t op_create_table(api_call_t *call, const json_value_t *req);
 api_result_t op_describe_table(api_call_t *call, const json_value_t *req);

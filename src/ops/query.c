@@ -13,6 +13,7 @@
 
 #include "index.h"
 #include "keycodec.h"
+#include "insights.h"
 #include "ops/ops.h"
 #include "wire.h"
 
@@ -1042,6 +1043,8 @@ static ddb_error_t *read_execute(api_call_t *call, const json_value_t *req, read
     if (!p->table) e = err_table_not_found_op(a);
     if (!e) e = resolve_target(a, p, index_name);
     if (!e && is_query) e = plan_key_condition(a, p);
+    /* a Query reads one partition: its key counts, no item's */
+    if (!e && is_query) insights_note_access(p->table, p->index ? p->index->name : NULL, p->pk, NULL);
     if (!e) e = check_filter_keys(a, p, wire_member(req, "QueryFilter") != NULL);
     if (!e && p->start_key) e = check_start_key(a, p, p->start_key);
     if (!e) e = check_start_in_range(a, p);
