@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "throttle.h"
 #include "wire.h"
 
 ddb_error_t *capacity_mode_read(arena_t *a, const json_value_t *req, constraint_list_t *cl,
@@ -72,6 +73,11 @@ void capacity_account(const capacity_t *c)
     metrics_units_add(c->table, NULL, c->write, c->units);
     for (size_t i = 0; i < c->index_count; i++)
         metrics_units_add(c->table, c->indexes[i].name, c->write, c->indexes[i].units);
+    if (throttle_on) {
+        throttle_charge(c->table, NULL, c->write, c->units);
+        for (size_t i = 0; i < c->index_count; i++)
+            throttle_charge(c->table, c->indexes[i].name, c->write, c->indexes[i].units);
+    }
 }
 
 static void render_units(buf_t *out, const char *kind, double units)

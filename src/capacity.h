@@ -84,7 +84,8 @@ void capacity_render(buf_t *out, capacity_mode_t mode, const capacity_t *c, bool
 /* ,"ConsumedCapacity":[{...},...] likewise. */
 void capacity_render_list(buf_t *out, capacity_mode_t mode, const capacity_t *list, size_t count,
                           bool *first);
-/* Counts units in the metrics without rendering them (a request that
+/* Counts units in the metrics, and charges them to the table's and its
+ * indexes' token buckets (throttle.h), without rendering them (a request that
  * failed after consuming capacity: a failed condition). */
 void capacity_account(const capacity_t *c);
 

@@ -68,6 +68,9 @@ static const struct {
                              false},
     [ERR_EXPORT_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ExportNotFoundException", 400,
                               false},
+    [ERR_PROVISIONED_THROUGHPUT_EXCEEDED] =
+        {"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", 400, false},
+    [ERR_THROTTLING] = {"com.amazon.coral.service#ThrottlingException", 400, false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
 };
 
@@ -728,6 +731,34 @@ ddb_error_t *err_transaction_canceled(arena_t *a, const char *reasons, const cha
 ddb_error_t *err_item_too_large(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
+}
+
+ddb_error_t *err_throughput_exceeded_table(arena_t *a)
+{
+    return ddb_error_new(a, ERR_PROVISIONED_THROUGHPUT_EXCEEDED,
+                         "The level of configured provisioned throughput for the table was "
+                         "exceeded. Consider increasing your provisioning level with the "
+                         "UpdateTable API.");
+}
+
+/* (The service ends this one without a full stop.) */
+ddb_error_t *err_throughput_exceeded_index(arena_t *a)
+{
+    return ddb_error_new(a, ERR_PROVISIONED_THROUGHPUT_EXCEEDED,
+                         "The level of configured provisioned throughput for one or more global "
+                         "secondary indexes of the table was exceeded. Consider increasing your "
+                         "provisioning level for the under-provisioned global secondary indexes "
+                         "with the UpdateTable API");
+}
+
+ddb_error_t *err_throttling(arena_t *a)
+{
+    return ddb_error_new(a, ERR_THROTTLING,
+                         "Throughput exceeds the current capacity of your table or index. "
+                         "DynamoDB is automatically scaling your table or index so please try "
+                         "again shortly. If exceptions persist, check if you have a hot key: "
+                         "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
+                         "bp-partition-key-design.html");
 }
 
 /* --- CreateTable definitions ---------------------------------------------------------- */

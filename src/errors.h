@@ -51,6 +51,8 @@ typedef enum {
     ERR_INVALID_EXPORT_TIME,
     ERR_EXPORT_CONFLICT,
     ERR_EXPORT_NOT_FOUND,
+    ERR_PROVISIONED_THROUGHPUT_EXCEEDED,
+    ERR_THROTTLING,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -242,6 +244,11 @@ ddb_error_t *err_item_missing_key(arena_t *a, const char *key);
 ddb_error_t *err_key_type_mismatch(arena_t *a, const char *key, const char *expected,
                                    const char *actual, const char *index);
 ddb_error_t *err_item_too_large(arena_t *a);
+/* Throttling (throttle.h): a provisioned table's capacity, one of its
+ * GSIs' (which throttles writes to the table), and an on-demand table's. */
+ddb_error_t *err_throughput_exceeded_table(arena_t *a);
+ddb_error_t *err_throughput_exceeded_index(arena_t *a);
+ddb_error_t *err_throttling(arena_t *a);
 /* Transactions. */
 ddb_error_t *err_transaction_same_item(arena_t *a);
 ddb_error_t *err_idempotent_mismatch(arena_t *a);

@@ -8,6 +8,7 @@
 #include "index.h"
 #include "log.h"
 #include "ops/ops.h"
+#include "throttle.h"
 #include "stats.h"
 #include "streams.h"
 #include "tabledef.h"
@@ -193,6 +194,7 @@ static void delete_done(storage_write_t *w, int status)
     if (!status && !dw->base.gone) {
         t->dropped = true;
         catalog_unpublish(t);
+        throttle_forget(t->name); /* a new table of that name starts afresh */
     } else if (status && dw->applied && !dw->base.gone) {
         /* Still there: its dropped DBIs' handles were closed by the failed
          * transaction, and its stream is still enabled. */
