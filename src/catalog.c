@@ -2,6 +2,7 @@
  * counts and descriptions; see catalog.h.  Definitions themselves are
  * tabledef.c's. */
 #include "catalog.h"
+#include "clock.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -144,6 +145,12 @@ void catalog_table_arn(const table_t *t, buf_t *b)
     buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s", catalog_region(), CATALOG_ACCOUNT, t->name);
 }
 
+int catalog_table_decreases_today(const table_t *t, double now)
+{
+    if ((int64_t)(t->last_decrease / 86400) != (int64_t)(now / 86400)) return 0;
+    return t->decreases_today;
+}
+
 static void render_throughput(buf_t *b, const table_t *t, int64_t rcu, int64_t wcu)
 {
     buf_append_str(b, "\"ProvisionedThroughput\":{");
@@ -152,7 +159,8 @@ static void render_throughput(buf_t *b, const table_t *t, int64_t rcu, int64_t w
     buf_printf(b,
                "\"NumberOfDecreasesToday\":%d,\"ReadCapacityUnits\":%lld,"
                "\"WriteCapacityUnits\":%lld}",
-               t->decreases_today, (long long)rcu, (long long)wcu);
+               catalog_table_decreases_today(t, clock_now_seconds()), (long long)rcu,
+               (long long)wcu);
 }
 
 /* ",\"BillingModeSummary\":{...}" once the table is or was on demand. */

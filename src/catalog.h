@@ -211,6 +211,10 @@ bool catalog_index_multi_attribute(const index_def_t *ix);
 /* The index named name, or NULL. */
 const index_def_t *catalog_table_index(const table_t *t, const char *name, size_t len);
 
+/* NumberOfDecreasesToday at time now (seconds since the epoch): the
+ * decreases of the UTC day of the last one, if that day is today. */
+int catalog_table_decreases_today(const table_t *t, double now);
+
 /* The table's ARN. */
 void catalog_table_arn(const table_t *t, buf_t *b);
 /* The ARN of the stream with label of table (the stream may outlive it). */

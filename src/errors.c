@@ -751,6 +751,29 @@ ddb_error_t *err_throughput_exceeded_index(arena_t *a)
                          "with the UpdateTable API");
 }
 
+/* "Friday, October 9, 2026 at 1:21:34 AM Coordinated Universal Time" */
+static void format_long_utc(char out[96], double seconds)
+{
+    time_t t = (time_t)seconds;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 96, "%A, %B %-d, %Y at %-I:%M:%S %p Coordinated Universal Time", &tm);
+}
+
+ddb_error_t *err_throughput_decreases_limited(arena_t *a, int today, double last, double next)
+{
+    char last_text[96], next_text[96];
+    format_long_utc(last_text, last);
+    format_long_utc(next_text, next);
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "Subscriber limit exceeded: Provisioned throughput decreases are limited "
+                         "within a given UTC day. After the first 4 decreases, each subsequent "
+                         "decrease in the same UTC day can be performed at most once every 3600 "
+                         "seconds. Number of decreases today: %d. Last decrease at %s. Next "
+                         "decrease can be made at %s",
+                         today, last_text, next_text);
+}
+
 ddb_error_t *err_throttling(arena_t *a)
 {
     return ddb_error_new(a, ERR_THROTTLING,

@@ -249,6 +249,9 @@ ddb_error_t *err_item_too_large(arena_t *a);
 ddb_error_t *err_throughput_exceeded_table(arena_t *a);
 ddb_error_t *err_throughput_exceeded_index(arena_t *a);
 ddb_error_t *err_throttling(arena_t *a);
+/* UpdateTable: a decrease of a table's throughput past the day's free ones
+ * within the hour after the last one (times: seconds since the epoch). */
+ddb_error_t *err_throughput_decreases_limited(arena_t *a, int today, double last, double next);
 /* Transactions. */
 ddb_error_t *err_transaction_same_item(arena_t *a);
 ddb_error_t *err_idempotent_mismatch(arena_t *a);

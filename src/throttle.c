@@ -57,10 +57,11 @@ typedef struct table_state {
 } table_state_t;
 
 #define REGISTRY_SLOTS 256
+/* The registry is read far more than written: a reader-writer lock. */
 static struct {
-    pthread_mutex_t mu;
+    pthread_rwlock_t lock;
     table_state_t *slots[REGISTRY_SLOTS];
-} reg = {.mu = PTHREAD_MUTEX_INITIALIZER};
+} reg = {.lock = PTHREAD_RWLOCK_INITIALIZER};
 
 void throttle_configure(bool on, double seconds)
 {
@@ -211,25 +212,45 @@ static size_t slot_of(const char *name)
     return h % REGISTRY_SLOTS;
 }
 
-/* The state of table name, locked (created when create); NULL: none. */
+static table_state_t *state_find(const char *name)
+{
+    table_state_t *s = reg.slots[slot_of(name)];
+    while (s && strcmp(s->name, name) != 0) s = s->next;
+    return s;
+}
+
+/* A new state for table name, entered in the registry (write-locked). */
+static table_state_t *state_new(const char *name)
+{
+    table_state_t *s = calloc(1, sizeof *s);
+    if (!s || !(s->name = strdup(name))) {
+        free(s);
+        return NULL;
+    }
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&s->mu, &attr);
+    pthread_mutexattr_destroy(&attr);
+    s->next = reg.slots[slot_of(name)];
+    reg.slots[slot_of(name)] = s;
+    return s;
+}
+
+/* The state of table name, locked (created when create); NULL: none.
+ * Table locks spin a little before sleeping: they are held for a few
+ * arithmetic steps. */
 static table_state_t *state_lock(const char *name, bool create)
 {
-    pthread_mutex_lock(&reg.mu);
-    table_state_t **slot = &reg.slots[slot_of(name)], *s = *slot;
-    while (s && strcmp(s->name, name) != 0) s = s->next;
-    if (!s && create && (s = calloc(1, sizeof *s))) {
-        s->name = strdup(name);
-        if (!s->name) {
-            free(s);
-            s = NULL;
-        } else {
-            pthread_mutex_init(&s->mu, NULL);
-            s->next = *slot;
-            *slot = s;
-        }
-    }
+    pthread_rwlock_rdlock(&reg.lock);
+    table_state_t *s = state_find(name);
     if (s) pthread_mutex_lock(&s->mu);
-    pthread_mutex_unlock(&reg.mu);
+    pthread_rwlock_unlock(&reg.lock);
+    if (s || !create) return s;
+    pthread_rwlock_wrlock(&reg.lock);
+    if (!(s = state_find(name))) s = state_new(name);
+    if (s) pthread_mutex_lock(&s->mu);
+    pthread_rwlock_unlock(&reg.lock);
     return s;
 }
 
@@ -353,25 +374,30 @@ ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed
     return e;
 }
 
-void throttle_charge(const char *table, const char *index, bool write, double units)
+static void debit(bucket_t *b, double units, int64_t now)
 {
-    if (!throttle_on || units <= 0) return;
-    table_state_t *s = state_lock(table, false);
+    bucket_refill(b, now);
+    b->tokens -= units;
+}
+
+void throttle_charge(const capacity_t *c)
+{
+    if (!throttle_on) return;
+    table_state_t *s = state_lock(c->table, false);
     if (!s) return;
     int64_t now = now_ns();
-    if (!index) {
-        bucket_refill(&s->b[write], now);
-        s->b[write].tokens -= units;
+    bool w = c->write;
+    if (c->units > 0) {
+        debit(&s->b[w], c->units, now);
         if (s->on_demand) {
             on_demand_window(s, now);
-            s->window_units[write] += units;
+            s->window_units[w] += c->units;
         }
-    } else {
-        index_state_t *is = index_state(s, index);
-        if (is && is->global && !s->on_demand) {
-            bucket_refill(&is->b[write], now);
-            is->b[write].tokens -= units;
-        }
+        if (c->keyed && s->part_count) debit(&s->parts[partition_find(s, c->hash)].b[w], c->units, now);
+    }
+    for (size_t i = 0; i < c->index_count && !s->on_demand; i++) {
+        index_state_t *is = index_state(s, c->indexes[i].name);
+        if (is && is->global && c->indexes[i].units > 0) debit(&is->b[w], c->indexes[i].units, now);
     }
     pthread_mutex_unlock(&s->mu);
 }
@@ -382,9 +408,7 @@ void throttle_charge_partition(const char *table, uint64_t hash, bool write, dou
     table_state_t *s = state_lock(table, false);
     if (!s) return;
     if (s->part_count) {
-        partition_t *p = &s->parts[partition_find(s, hash)];
-        bucket_refill(&p->b[write], now_ns());
-        p->b[write].tokens -= units;
+        debit(&s->parts[partition_find(s, hash)].b[write], units, now_ns());
     }
     pthread_mutex_unlock(&s->mu);
 }
@@ -402,7 +426,7 @@ size_t throttle_partition_count(const char *table)
 void throttle_forget(const char *table)
 {
     if (!throttle_on) return;
-    pthread_mutex_lock(&reg.mu);
+    pthread_rwlock_wrlock(&reg.lock);
     table_state_t **p = &reg.slots[slot_of(table)];
     while (*p && strcmp((*p)->name, table) != 0) p = &(*p)->next;
     table_state_t *s = *p;
@@ -413,5 +437,5 @@ void throttle_forget(const char *table)
         pthread_mutex_unlock(&s->mu);
         state_free(s);
     }
-    pthread_mutex_unlock(&reg.mu);
+    pthread_rwlock_unlock(&reg.lock);
 }

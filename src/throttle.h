@@ -44,6 +44,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "capacity.h"
 #include "catalog.h"
 #include "errors.h"
 
@@ -68,9 +69,11 @@ void throttle_configure(bool on, double burst_seconds);
  * throttled request is counted in the metrics. */
 ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed, uint64_t hash);
 
-/* Charge units consumed on a table (index NULL) or one of its indexes. */
-void throttle_charge(const char *table, const char *index, bool write, double units);
-/* Charge units consumed on the partition of hash in table. */
+/* Charge what c says a table consumed: the table's buckets, its indexes',
+ * and the partition of c->hash when c->keyed. */
+void throttle_charge(const capacity_t *c);
+/* Charge units consumed on the partition of hash in table (the items of
+ * batches and transactions, one by one). */
 void throttle_charge_partition(const char *table, uint64_t hash, bool write, double units);
 
 /* The number of partitions table has now (0: none known yet). */

@@ -446,10 +446,9 @@ static void item_done(storage_write_t *w, int status)
         if (iw->error->kind == ERR_CONDITIONAL_CHECK_FAILED) {
             /* a failed condition still costs the write */
             capacity_t used = {.table = t->name, .write = true,
-                               .units = capacity_write_units(item_write_size(iw))};
+                               .units = capacity_write_units(item_write_size(iw)),
+                               .keyed = true, .hash = keycodec_key_hash(iw->key)};
             capacity_account(&used);
-            if (throttle_on)
-                throttle_charge_partition(t->name, keycodec_key_hash(iw->key), true, used.units);
         }
         op_reply_error(call, iw->error);
     } else {
@@ -520,9 +519,19 @@ void item_write_add_capacity(item_write_t *const *writes, size_t count, double f
     for (size_t i = 0; i < count; i++) {
         const item_write_t *iw = writes[i];
         double units = factor * capacity_write_units(item_write_size(iw));
+        size_t before = *n;
         capacity_add(list, n, iw->table->name, true, units);
-        if (throttle_on && !iw->deferred)
-            throttle_charge_partition(iw->table->name, keycodec_key_hash(iw->key), true, units);
+        if (throttle_on && !iw->deferred) {
+            /* the partition's share: with the table's when the entry is
+             * this item's alone, else item by item */
+            uint64_t hash = keycodec_key_hash(iw->key);
+            if (count == 1 && *n == before + 1) {
+                list[before].keyed = true;
+                list[before].hash = hash;
+            } else {
+                throttle_charge_partition(iw->table->name, hash, true, units);
+            }
+        }
         for (size_t k = 0; iw->index_units && k < iw->charged->index_count; k++)
             if (iw->index_units[k] > 0)
                 capacity_add_index(iw->call->arena, list, n, iw->table->name, true,
@@ -749,8 +758,8 @@ api_result_t op_get_item(api_call_t *call, const json_value_t *req)
         bool first = !r->found;
         if (!r->found) out->len = 1; /* no Item: keep just the "{" */
         if (!e) {
-            capacity_t used = {.table = t->name, .units = item_read_units(r, false)};
-            item_read_charge(t, r, used.units);
+            capacity_t used = {.table = t->name, .units = item_read_units(r, false),
+                               .keyed = r->hashed, .hash = r->hash};
             capacity_render(out, r->common.capacity, &used, &first);
             buf_putc(out, '}');
         }

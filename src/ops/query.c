@@ -1008,7 +1008,7 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
         render_last_key(out, p, &last);
     }
     bool first = false;
-    capacity_t used = {p->table->name, false, 0, NULL, 0};
+    capacity_t used = {.table = p->table->name};
     size_t n = 0;
     if (!p->index) {
         used.units = capacity_read_units(bytes, p->consistent);
