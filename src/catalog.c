@@ -31,6 +31,8 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->pay_per_request = from->pay_per_request;
     copy->rcu = from->rcu;
     copy->wcu = from->wcu;
+    copy->max_read = from->max_read;
+    copy->max_write = from->max_write;
     copy->billing_updated = from->billing_updated;
     copy->last_increase = from->last_increase;
     copy->last_decrease = from->last_decrease;
@@ -203,6 +205,11 @@ static void render_settings(buf_t *b, const table_t *t)
         buf_putc(b, '}');
     }
     buf_printf(b, ",\"DeletionProtectionEnabled\":%s", t->deletion_protection ? "true" : "false");
+    if (t->max_read || t->max_write) /* -1: no maximum */
+        buf_printf(b, ",\"OnDemandThroughput\":{\"MaxReadRequestUnits\":%lld,"
+                      "\"MaxWriteRequestUnits\":%lld}",
+                   t->max_read ? (long long)t->max_read : -1LL,
+                   t->max_write ? (long long)t->max_write : -1LL);
 }
 
 int catalog_table_read_stats(MDB_txn *txn, arena_t *a, const table_t *t, catalog_stats_t *out)

@@ -98,6 +98,8 @@ typedef struct table {
     value_type_t hash_type, range_type;
     bool pay_per_request;
     int64_t rcu, wcu;
+    /* OnDemandThroughput of an on-demand table (0: no maximum) */
+    int64_t max_read, max_write;
     double billing_updated; /* when BillingMode last changed; 0: never */
     double last_increase, last_decrease;
     int decreases_today;

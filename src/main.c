@@ -318,6 +318,7 @@ int main(int argc, char **argv)
     else log_info("throttling off");
     int rc = server_run(&srv);
     api_close();
+    throttle_shutdown();
     auth_close();
     tls_context_free(srv.tls);
     log_info("stopped");

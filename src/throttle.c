@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,12 +42,16 @@ typedef struct {
 } index_state_t;
 
 typedef struct table_state {
-    struct table_state *next;
+    struct table_state *_Atomic next; /* in its registry slot */
+    struct table_state *dead_next;    /* once forgotten */
     char *name;
     pthread_mutex_t mu;
     bool configured, on_demand;
     int64_t rcu, wcu;
     bucket_t b[2];
+    /* on-demand maximums (OnDemandThroughput; 0: none) and their buckets */
+    int64_t max[2];
+    bucket_t cap[2];
     /* on-demand: units consumed in the current second and the peak */
     int64_t window_start_ns;
     double window_units[2], peak[2];
@@ -57,11 +62,15 @@ typedef struct table_state {
 } table_state_t;
 
 #define REGISTRY_SLOTS 256
-/* The registry is read far more than written: a reader-writer lock. */
+/* The registry is read on every request and written when a table is
+ * first seen or forgotten: readers follow atomic pointers without a lock;
+ * writers hold `lock`.  A forgotten state leaves its slot but is freed
+ * only at exit (throttle_shutdown), since a request may still hold it. */
 static struct {
-    pthread_rwlock_t lock;
-    table_state_t *slots[REGISTRY_SLOTS];
-} reg = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+    pthread_mutex_t lock;
+    table_state_t *_Atomic slots[REGISTRY_SLOTS];
+    table_state_t *dead;
+} reg = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void throttle_configure(bool on, double seconds)
 {
@@ -214,12 +223,12 @@ static size_t slot_of(const char *name)
 
 static table_state_t *state_find(const char *name)
 {
-    table_state_t *s = reg.slots[slot_of(name)];
-    while (s && strcmp(s->name, name) != 0) s = s->next;
+    table_state_t *s = atomic_load_explicit(&reg.slots[slot_of(name)], memory_order_acquire);
+    while (s && strcmp(s->name, name) != 0) s = atomic_load_explicit(&s->next, memory_order_acquire);
     return s;
 }
 
-/* A new state for table name, entered in the registry (write-locked). */
+/* A new state for table name, entered in the registry (lock held). */
 static table_state_t *state_new(const char *name)
 {
     table_state_t *s = calloc(1, sizeof *s);
@@ -227,30 +236,28 @@ static table_state_t *state_new(const char *name)
         free(s);
         return NULL;
     }
+    /* held for a few arithmetic steps: spin a little before sleeping */
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
     pthread_mutex_init(&s->mu, &attr);
     pthread_mutexattr_destroy(&attr);
-    s->next = reg.slots[slot_of(name)];
-    reg.slots[slot_of(name)] = s;
+    table_state_t *_Atomic *slot = &reg.slots[slot_of(name)];
+    atomic_store_explicit(&s->next, atomic_load(slot), memory_order_relaxed);
+    atomic_store_explicit(slot, s, memory_order_release);
     return s;
 }
 
-/* The state of table name, locked (created when create); NULL: none.
- * Table locks spin a little before sleeping: they are held for a few
- * arithmetic steps. */
+/* The state of table name, locked (created when create); NULL: none. */
 static table_state_t *state_lock(const char *name, bool create)
 {
-    pthread_rwlock_rdlock(&reg.lock);
     table_state_t *s = state_find(name);
+    if (!s && create) {
+        pthread_mutex_lock(&reg.lock);
+        if (!(s = state_find(name))) s = state_new(name);
+        pthread_mutex_unlock(&reg.lock);
+    }
     if (s) pthread_mutex_lock(&s->mu);
-    pthread_rwlock_unlock(&reg.lock);
-    if (s || !create) return s;
-    pthread_rwlock_wrlock(&reg.lock);
-    if (!(s = state_find(name))) s = state_new(name);
-    if (s) pthread_mutex_lock(&s->mu);
-    pthread_rwlock_unlock(&reg.lock);
     return s;
 }
 
@@ -301,6 +308,12 @@ static void state_sync(table_state_t *s, const table_t *t, int64_t now)
         }
         s->configured = true;
     }
+    int64_t max[2] = {t->pay_per_request ? t->max_read : 0, t->pay_per_request ? t->max_write : 0};
+    for (int k = 0; k < 2; k++)
+        if (max[k] != s->max[k]) {
+            bucket_set(&s->cap[k], (double)max[k], 1.0, now, !s->max[k]);
+            s->max[k] = max[k];
+        }
     for (size_t i = 0; i < t->index_count; i++) {
         const index_def_t *ix = &t->indexes[i];
         index_state_t *is = index_state(s, ix->name);
@@ -352,9 +365,8 @@ ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed
     ddb_error_t *e = NULL;
     const char *index = NULL;
     if (s->on_demand) on_demand_window(s, now);
-    if (bucket_empty(&s->b[write], now)) {
+    if (bucket_empty(&s->b[write], now) || (s->max[write] && bucket_empty(&s->cap[write], now)))
         e = s->on_demand ? err_throttling(a) : err_throughput_exceeded_table(a);
-    }
     for (size_t i = 0; !e && write && !s->on_demand && i < s->index_count; i++) {
         index_state_t *is = &s->indexes[i];
         if (is->global && bucket_empty(&is->b[1], now)) {
@@ -392,6 +404,7 @@ void throttle_charge(const capacity_t *c)
         if (s->on_demand) {
             on_demand_window(s, now);
             s->window_units[w] += c->units;
+            if (s->max[w]) debit(&s->cap[w], c->units, now);
         }
         if (c->keyed && s->part_count) debit(&s->parts[partition_find(s, c->hash)].b[w], c->units, now);
     }
@@ -426,16 +439,34 @@ size_t throttle_partition_count(const char *table)
 void throttle_forget(const char *table)
 {
     if (!throttle_on) return;
-    pthread_rwlock_wrlock(&reg.lock);
-    table_state_t **p = &reg.slots[slot_of(table)];
-    while (*p && strcmp((*p)->name, table) != 0) p = &(*p)->next;
-    table_state_t *s = *p;
+    pthread_mutex_lock(&reg.lock);
+    table_state_t *_Atomic *p = &reg.slots[slot_of(table)];
+    table_state_t *s;
+    while ((s = atomic_load(p)) && strcmp(s->name, table) != 0) p = &s->next;
     if (s) {
-        *p = s->next;
-        /* no one else can reach it now; wait for a holder to let go */
-        pthread_mutex_lock(&s->mu);
-        pthread_mutex_unlock(&s->mu);
-        state_free(s);
+        atomic_store_explicit(p, atomic_load(&s->next), memory_order_release);
+        s->dead_next = reg.dead;
+        reg.dead = s;
     }
-    pthread_rwlock_unlock(&reg.lock);
+    pthread_mutex_unlock(&reg.lock);
+}
+
+void throttle_shutdown(void)
+{
+    pthread_mutex_lock(&reg.lock);
+    for (size_t i = 0; i < REGISTRY_SLOTS; i++) {
+        table_state_t *s = atomic_load(&reg.slots[i]);
+        atomic_store(&reg.slots[i], NULL);
+        while (s) {
+            table_state_t *next = atomic_load(&s->next);
+            state_free(s);
+            s = next;
+        }
+    }
+    while (reg.dead) {
+        table_state_t *next = reg.dead->dead_next;
+        state_free(reg.dead);
+        reg.dead = next;
+    }
+    pthread_mutex_unlock(&reg.lock);
 }

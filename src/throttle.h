@@ -9,7 +9,9 @@
  *   at their RCU/WCU per second and keep up to burst_seconds (300) of
  *   unused capacity; on-demand tables refill at their current capacity,
  *   which starts at 12,000 read / 4,000 write request units and grows to
- *   double the highest per-second consumption seen (previous peak);
+ *   double the highest per-second consumption seen (previous peak), and
+ *   never past their OnDemandThroughput maximums (one second's worth
+ *   kept);
  * - a read and a write bucket per GSI of a provisioned table (its own
  *   RCU/WCU with the same burst); a write is refused while any GSI's write
  *   bucket is empty, as the service throttles a base table's writes on an
@@ -33,8 +35,10 @@
  * writer), and then charged the units it consumed (capacity.h), which may
  * leave a bucket in debt: later requests wait for the refill.
  *
- * Thread safety: one mutex guards the registry, one each table's state;
- * both are taken only when throttling is on.
+ * Thread safety: the registry of table states is read without a lock
+ * (atomic pointers; a writer lock for insertions and removals); each
+ * table's state has its own mutex, taken once to admit a request and once
+ * to charge it, and only when throttling is on.
  */
 #ifndef DDBD_THROTTLE_H
 #define DDBD_THROTTLE_H
@@ -79,7 +83,9 @@ void throttle_charge_partition(const char *table, uint64_t hash, bool write, dou
 /* The number of partitions table has now (0: none known yet). */
 size_t throttle_partition_count(const char *table);
 
-/* Forget a deleted table's state. */
+/* Forget a deleted table's state (a new table of its name starts afresh). */
 void throttle_forget(const char *table);
+/* Free every state (at exit, once no request runs). */
+void throttle_shutdown(void);
 
 #endif

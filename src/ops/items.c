@@ -720,9 +720,7 @@ ddb_error_t *item_read_admit(api_call_t *call, const table_t *t, item_read_t *r)
 {
     const value_t *pk, *sk;
     if (key_map_keys(call->arena, t, &r->key, &pk, &sk)) return NULL; /* run reports it */
-    uint8_t prefix[KEYCODEC_MAX_KEY];
-    keycodec_partition_prefix(pk, prefix);
-    r->hash = keycodec_key_hash(prefix);
+    r->hash = keycodec_partition_hash(pk);
     r->hashed = true;
     return throttle_admit(call->arena, t, false, true, r->hash);
 }

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import client_error, make_client, unique_name, wait_active
+from conftest import client_error, make_client, raw_call, unique_name, wait_active
 from ddbvalues import S
 from test_metrics import parse, scrape, value
 
@@ -35,10 +35,12 @@ def throttled(spawn_server):
     return srv, make_client(srv.endpoint)
 
 
-def create(ddb, rcu=None, wcu=None, gsi=None, name=None):
+def create(ddb, rcu=None, wcu=None, gsi=None, name=None, on_demand_max=None):
     name = name or unique_name("thr")
     kwargs = dict(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    if on_demand_max:
+        kwargs["OnDemandThroughput"] = on_demand_max
     if rcu is None:
         kwargs["BillingMode"] = "PAY_PER_REQUEST"
     else:
@@ -194,6 +196,50 @@ def test_on_demand_hot_key_throttles_with_throttling_exception(throttled):
     assert 3 <= done <= 20  # one partition's 1,000 WRU a second
     assert put(ddb, table, item("other", 100)) in (None, ("ThrottlingException",
                                                           ON_DEMAND_MESSAGE))
+
+
+def create_capped(srv, maximums):
+    """An on-demand table with OnDemandThroughput (by raw requests: Debian's
+    botocore predates the member)."""
+    name = unique_name("cap")
+    r = raw_call(srv.port, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST", "OnDemandThroughput": maximums,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    assert r.status == 200, r.body
+    wait_active(make_client(srv.endpoint), name)
+    return name
+
+
+def described_maximums(srv, table):
+    return raw_call(srv.port, "DescribeTable", {"TableName": table}).json()["Table"].get(
+        "OnDemandThroughput")
+
+
+def test_on_demand_maximums_cap(throttled):
+    srv, ddb = throttled
+    table = create_capped(srv, {"MaxWriteRequestUnits": 5, "MaxReadRequestUnits": -1})
+    assert described_maximums(srv, table) == {"MaxReadRequestUnits": -1,
+                                              "MaxWriteRequestUnits": 5}
+    start = time.monotonic()
+    done, err = write_until_throttled(ddb, table, lambda i: item("k%d" % i, 1024))
+    # message unverified: the service's reason is MaxOnDemandThroughputExceeded
+    assert err == ("ThrottlingException", ON_DEMAND_MESSAGE)
+    assert 5 <= done <= 5 + 5 * (time.monotonic() - start) + 1  # one second's worth kept
+    # reads are not capped
+    for i in range(20):
+        ddb.get_item(TableName=table, Key={"pk": S("k0")}, ConsistentRead=True)
+    time.sleep(1.0)
+    assert put(ddb, table, item("later", 1024)) is None
+
+
+def test_on_demand_maximums_survive_a_restart(spawn_server, tmp_path):
+    srv = spawn_server(data_dir=tmp_path / "d", extra_args=["--throttling"])
+    table = create_capped(srv, {"MaxReadRequestUnits": 7})
+    srv.stop()
+    srv = spawn_server(data_dir=tmp_path / "d", extra_args=["--throttling"])
+    assert described_maximums(srv, table) == {"MaxReadRequestUnits": 7,
+                                              "MaxWriteRequestUnits": -1}
 
 
 def spend(ddb, table):
