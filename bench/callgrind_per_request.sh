@@ -6,6 +6,7 @@
 # cancelled out.  All threads count (the writer's share of a PutItem too).
 #   bench/callgrind_per_request.sh DDBD_BINARY get|put [ddbd args...]
 # prints: RESULT workload=callgrind-<kind> instructions_per_request=<n>
+# CALLGRIND_KEEP=DIR keeps the two callgrind outputs there (for callgrind_annotate).
 set -u
 ddbd=$1 kind=$2
 shift 2

@@ -35,10 +35,11 @@
  * writer), and then charged the units it consumed (capacity.h), which may
  * leave a bucket in debt: later requests wait for the refill.
  *
- * Thread safety: the registry of table states is read without a lock
- * (atomic pointers; a writer lock for insertions and removals); each
- * table's state has its own mutex, taken once to admit a request and once
- * to charge it, and only when throttling is on.
+ * Thread safety: the request path takes no lock.  The registry of table
+ * states is read through atomic pointers (a lock for insertions and
+ * removals); a bucket is one atomic time that admission loads and a
+ * charge advances with a compare-and-swap; each table's mutex serialises
+ * only changes of definition, partition splits and heat (see throttle.c).
  */
 #ifndef DDBD_THROTTLE_H
 #define DDBD_THROTTLE_H
