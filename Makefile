@@ -2,16 +2,19 @@
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := lmdb zlib libssl libcrypto
+PKGS    := lmdb zlib libssl libcrypto raft libuv
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lz -lssl -lcrypto)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lz -lssl -lcrypto -lraft -luv)
+# Every LMDB write passes through changeset.c first (cluster mode records the
+# changes of each write transaction there; see src/changeset.h).
+WRAP    := $(foreach f,mdb_put mdb_del mdb_cursor_del mdb_drop mdb_dbi_open,-Wl,--wrap=$(f))
 
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 BASE    := -std=gnu11 -D_GNU_SOURCE -pthread -Isrc $(WARN) $(PKG_CFLAGS) -MMD -MP
 RELEASE_CFLAGS := $(BASE) -O2 -g -DNDEBUG
 ASAN_CFLAGS    := $(BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                   -fno-sanitize-recover=undefined
-LDLIBS  := $(PKG_LIBS) -pthread
+LDLIBS  := $(WRAP) $(PKG_LIBS) -pthread
 
 SRC      := $(sort $(wildcard src/*.c src/ops/*.c))
 LIB_SRC  := $(filter-out src/main.c,$(SRC))

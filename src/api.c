@@ -13,6 +13,7 @@
 #include "pitr.h"
 #include "capacity.h"
 #include "catalog.h"
+#include "cluster.h"
 #include "index.h"
 #include "janitor.h"
 #include "log.h"
@@ -162,6 +163,10 @@ api_result_t api_dispatch(api_call_t *call)
     e = auth_authorize(a, call->identity, op->target + op->name_at, op->target_len - op->name_at,
                        req);
     if (e) return op_reply_error(call, e);
+    api_result_t forwarded;
+    if (cluster_on && cluster_forward(call, op->target + op->name_at, op->target_len - op->name_at,
+                                      req, op->handler, &forwarded))
+        return forwarded;
     return op->handler(call, req);
 }
 
@@ -210,6 +215,9 @@ int api_open(const api_config_t *cfg)
         return -1;
     }
     resume_backfills();
+    cluster_config_t cluster = {cfg->cluster_node_id, cfg->cluster_members, cfg->data_dir,
+                                cfg->endpoint};
+    if (cluster_open(&cluster) != 0) return -1;
     operation_names[0] = "unknown";
     for (size_t i = 0; i < OPERATION_COUNT; i++)
         operation_names[i + 1] = operations[i].target + operations[i].name_at;
@@ -231,6 +239,7 @@ void api_close(void)
     janitor_stop();
     export_store_close();
     backup_store_close();
+    cluster_close();
     storage_close();
     streams_shutdown();
     catalog_shutdown();

@@ -92,6 +92,8 @@ typedef struct {
     /* "host:port" this server listens on (DescribeEndpoints) */
     const char *endpoint;
     size_t storage_map_size; /* bytes of data at most (storage.h) */
+    /* cluster mode (cluster.h): --node-id and --cluster, both NULL alone */
+    const char *cluster_node_id, *cluster_members;
     /* point-in-time recovery (pitr.h): a base snapshot per interval; the
      * length of one recovery-period day */
     double pitr_snapshot_interval_s, pitr_day_s;

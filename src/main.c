@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "cluster.h"
 #include "auth.h"
 #include "log.h"
 #include "metrics.h"
@@ -32,6 +33,7 @@ static void usage(FILE *f)
             "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-day S]\n"
             "            [--export-root DIR] [--metrics-port N] [--no-metrics]\n"
             "            [--throttling [--throttling-burst-seconds S]]\n"
+            "            [--node-id ID --cluster ID=HOST:PORT,...]\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [--credentials FILE] [limits...] [--help] [--version]\n"
             "\n"
@@ -73,6 +75,9 @@ static void usage(FILE *f)
             "  --storage-map-size BYTES  the most data the data directory may hold, with an\n"
             "                    optional K, M, G or T suffix (default 256G; address space\n"
             "                    only, the file grows as it is used)\n"
+            "  --node-id ID      cluster mode: this node's ID (a number from 1), with\n"
+            "  --cluster ID=HOST:PORT,...  every node's ID and cluster address (Raft's\n"
+            "                    port, not the API's); needs --data-dir (log in <dir>/raft)\n"
             "\n"
             "limits (SECONDS may have a fraction, e.g. 0.5):\n"
             "  --header-timeout SECONDS  to receive a request's line and headers, from its\n"
@@ -251,6 +256,10 @@ int main(int argc, char **argv)
             ok = parse_duration(next, 0, &api.ttl_cooldown_s);
         } else if (strcmp(arg, "--throttling-burst-seconds") == 0) {
             ok = parse_duration(next, 0.05, &burst_seconds);
+        } else if (strcmp(arg, "--node-id") == 0) {
+            ok = (api.cluster_node_id = next) != NULL;
+        } else if (strcmp(arg, "--cluster") == 0) {
+            ok = (api.cluster_members = next) != NULL;
         } else if (strcmp(arg, "--storage-map-size") == 0) {
             ok = parse_bytes(next, STORAGE_MIN_MAP_SIZE, MAIN_MAX_MAP_SIZE, &api.storage_map_size);
         } else {
@@ -278,6 +287,14 @@ int main(int argc, char **argv)
     if (srv.tls_port >= 0 && srv.tls_port == srv.port && srv.port != 0) {
         fprintf(stderr, "ddbd: --tls-port must differ from --port (leave it out to serve both "
                         "on one port)\n");
+        return 2;
+    }
+    cluster_config_t cluster = {api.cluster_node_id, api.cluster_members,
+                                api.in_memory ? NULL : api.data_dir, NULL};
+    const char *cluster_error = cluster_config_check(&cluster);
+    if (cluster_error) {
+        fprintf(stderr, "ddbd: %s\n", cluster_error);
+        usage(stderr);
         return 2;
     }
     /* Before anything is opened: a bad certificate is a start-up error. */

@@ -131,7 +131,7 @@ static size_t table_bases(arena_t *a, const table_t *t, backup_base_t **out)
     return n - skip;
 }
 
-void pitr_enabled(table_t *t)
+void pitr_begin(table_t *t)
 {
     if (backup_base_create(t, t->pitr_log))
         log_error("pitr: the first base of %s could not be started; the next tick retries",

@@ -54,7 +54,7 @@ int pitr_record(MDB_txn *txn, const table_t *t, const value_t *old_item, const v
                 const MDB_val *old_encoded, const MDB_val *new_encoded);
 
 /* PITR was just enabled on t (committed): take its first base. */
-void pitr_enabled(table_t *t);
+void pitr_begin(table_t *t);
 
 /* The restorable window of t (PITR enabled) at now_ms. */
 void pitr_window(const table_t *t, int64_t now_ms, int64_t *earliest_ms, int64_t *latest_ms);

@@ -50,7 +50,16 @@ static struct {
     bool low_logged;  /* the shortage was logged; its end will be too */
     void (*observers[MAX_OBSERVERS])(MDB_txn *committed);
     size_t nobservers;
+    const storage_replicator_t *replicator; /* cluster mode only */
 } st;
+
+void storage_set_replicator(const storage_replicator_t *r) { st.replicator = r; }
+
+/* A writer transaction's end: committed here, or replicated first. */
+static int txn_finish(MDB_txn *txn)
+{
+    return st.replicator ? st.replicator->commit(txn) : mdb_txn_commit(txn);
+}
 
 int64_t storage_write_time_ms(void) { return st.write_time_ms; }
 
@@ -186,6 +195,11 @@ void storage_on_rollback(void (*fn)(MDB_txn *committed))
  * changed in memory from the committed state. */
 static void rollback_observe(void)
 {
+    storage_observers_notify();
+}
+
+void storage_observers_notify(void)
+{
     MDB_txn *txn;
     if (!st.nobservers || mdb_txn_begin(st.env, NULL, MDB_RDONLY, &txn)) return;
     for (size_t i = 0; i < st.nobservers; i++) st.observers[i](txn);
@@ -199,15 +213,15 @@ static int txn_run(storage_write_t **w, size_t n)
 {
     write_time_advance();
     MDB_txn *txn;
-    int rc = mdb_txn_begin(st.env, NULL, 0, &txn);
-    if (rc) return rc;
+    int rc = st.replicator ? st.replicator->gate() : 0;
+    if (rc || (rc = mdb_txn_begin(st.env, NULL, 0, &txn))) return rc;
     for (size_t i = 0; i < n; i++)
         if ((rc = w[i]->apply(w[i], txn))) {
             mdb_txn_abort(txn);
             return rc;
         }
     int64_t start = metrics_now_ns();
-    rc = mdb_txn_commit(txn);
+    rc = txn_finish(txn);
     metrics_commit_count(metrics_now_ns() - start);
     return rc;
 }
@@ -286,11 +300,12 @@ static void job_step(storage_job_t *job)
     MDB_txn *txn;
     bool finished = false;
     write_time_advance();
-    int rc = mdb_txn_begin(st.env, NULL, 0, &txn);
+    int rc = st.replicator ? st.replicator->gate() : 0;
+    if (!rc) rc = mdb_txn_begin(st.env, NULL, 0, &txn);
     if (!rc) {
         rc = job->step(job, txn, &finished);
         if (rc) mdb_txn_abort(txn);
-        else rc = mdb_txn_commit(txn);
+        else rc = txn_finish(txn);
     }
     if (rc) {
         rollback_observe();
@@ -430,6 +445,7 @@ void storage_snapshot_end(MDB_txn *txn)
 
 void storage_dbi_hold(void) { pthread_rwlock_rdlock(&st.dbi_lock); }
 void storage_dbi_free(void) { pthread_rwlock_unlock(&st.dbi_lock); }
+void storage_dbi_hold_exclusive(void) { pthread_rwlock_wrlock(&st.dbi_lock); }
 
 void storage_read_slot_free(MDB_txn **slot)
 {

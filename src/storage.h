@@ -115,6 +115,25 @@ void storage_map_use(uint64_t *map_bytes, uint64_t *used_bytes);
  * before writes start. */
 void storage_on_rollback(void (*fn)(MDB_txn *committed));
 
+/* Replication (cluster mode): when set, every write transaction of the
+ * writer (batches and job steps) asks gate() before it begins (non-zero:
+ * the writes fail with that status untried, e.g. this node does not lead)
+ * and ends with commit(txn) instead of mdb_txn_commit: commit must commit
+ * or abort txn and return the status.  Set once, before writes start;
+ * unset, the writer commits as it always did. */
+typedef struct {
+    int (*gate)(void);
+    int (*commit)(MDB_txn *txn);
+} storage_replicator_t;
+void storage_set_replicator(const storage_replicator_t *r);
+/* Run the observers of storage_on_rollback: state changed under the
+ * in-memory modules by a writer other than the writer thread (a replicated
+ * transaction applied on a follower). */
+void storage_observers_notify(void);
+/* The DBI lock held for writing, around opening or dropping DBIs outside
+ * the writer (a replicated transaction applied on a follower). */
+void storage_dbi_hold_exclusive(void);
+
 /* Reads.  `slot` is the thread's cached transaction (start it NULL);
  * storage_read_begin returns a renewed transaction with the DBI lock held
  * for reading, or NULL on an LMDB error. */

@@ -548,7 +548,7 @@ static void pitr_write_done(storage_write_t *w, int status)
         op_reply_error(call, err_backup_table_not_found(call->arena, pw->table->name));
     } else {
         catalog_replace(catalog_latest(pw->table), pw->changed);
-        if (pw->started) pitr_enabled(pw->changed);
+        if (pw->started) pitr_begin(pw->changed);
         log_info("pitr: %s: point-in-time recovery %s", pw->changed->name,
                  pw->enable ? "enabled" : "disabled");
         render_continuous_backups(call->out, pw->changed);

@@ -1,0 +1,185 @@
+/* changeset: recording and replaying the LMDB changes of a transaction;
+ * see changeset.h. */
+#include "changeset.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The real LMDB functions (the linker's --wrap names them so). */
+int __real_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags);
+int __real_mdb_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data);
+int __real_mdb_cursor_del(MDB_cursor *c, unsigned flags);
+int __real_mdb_drop(MDB_txn *txn, MDB_dbi dbi, int del);
+int __real_mdb_dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi);
+int __wrap_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags);
+int __wrap_mdb_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data);
+int __wrap_mdb_cursor_del(MDB_cursor *c, unsigned flags);
+int __wrap_mdb_drop(MDB_txn *txn, MDB_dbi dbi, int del);
+int __wrap_mdb_dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi);
+
+/* LMDB hands out DBI handles as small indexes (0 and 1 are its own). */
+#define MAX_HANDLES 16384
+
+static __thread buf_t *recording;
+/* The name of each open handle (NULL: the main DB, or unknown). */
+static char *names[MAX_HANDLES];
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void changeset_record_start(buf_t *out) { recording = out; }
+void changeset_record_stop(void) { recording = NULL; }
+
+static void put_u32(buf_t *b, size_t v)
+{
+    uint8_t p[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    buf_append(b, p, 4);
+}
+
+static void record(char op, MDB_dbi dbi, const MDB_val *key, const MDB_val *val)
+{
+    buf_t *b = recording;
+    pthread_mutex_lock(&names_lock);
+    const char *name = dbi < MAX_HANDLES ? names[dbi] : NULL;
+    size_t n = name ? strlen(name) : 0;
+    buf_putc(b, op);
+    buf_putc(b, (char)n);
+    buf_append(b, name, n);
+    pthread_mutex_unlock(&names_lock);
+    if (key) {
+        put_u32(b, key->mv_size);
+        buf_append(b, key->mv_data, key->mv_size);
+    }
+    if (val) {
+        put_u32(b, val->mv_size);
+        buf_append(b, val->mv_data, val->mv_size);
+    }
+}
+
+int __wrap_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags)
+{
+    int rc = __real_mdb_put(txn, dbi, key, data, flags);
+    if (__builtin_expect(recording != NULL, 0) && rc == 0) record('P', dbi, key, data);
+    return rc;
+}
+
+int __wrap_mdb_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data)
+{
+    int rc = __real_mdb_del(txn, dbi, key, data);
+    if (__builtin_expect(recording != NULL, 0) && rc == 0) record('D', dbi, key, NULL);
+    return rc;
+}
+
+int __wrap_mdb_cursor_del(MDB_cursor *c, unsigned flags)
+{
+    if (__builtin_expect(recording == NULL, 1)) return __real_mdb_cursor_del(c, flags);
+    MDB_val k, v;
+    int rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
+    if (rc) return rc;
+    buf_t key;
+    buf_init(&key);
+    buf_append(&key, k.mv_data, k.mv_size); /* k points into a page the delete changes */
+    if ((rc = __real_mdb_cursor_del(c, flags)) == 0) {
+        MDB_val kk = {key.len, key.data};
+        record('D', mdb_cursor_dbi(c), &kk, NULL);
+    }
+    buf_free(&key);
+    return rc;
+}
+
+int __wrap_mdb_drop(MDB_txn *txn, MDB_dbi dbi, int del)
+{
+    if (recording) record(del ? 'X' : 'E', dbi, NULL, NULL);
+    int rc = __real_mdb_drop(txn, dbi, del);
+    /* a failed drop fails its transaction, and the recording with it */
+    return rc;
+}
+
+int __wrap_mdb_dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+    int rc = __real_mdb_dbi_open(txn, name, flags, dbi);
+    if (rc || *dbi >= MAX_HANDLES) return rc;
+    pthread_mutex_lock(&names_lock);
+    if (!names[*dbi] != !name || (name && strcmp(names[*dbi], name) != 0)) {
+        free(names[*dbi]);
+        names[*dbi] = name ? strdup(name) : NULL;
+        if (name && !names[*dbi]) abort();
+    }
+    pthread_mutex_unlock(&names_lock);
+    if (recording && (flags & MDB_CREATE)) record('C', *dbi, NULL, NULL);
+    return rc;
+}
+
+/* --- replay ----------------------------------------------------------------- */
+
+typedef struct {
+    const uint8_t *p, *end;
+} reader_t;
+
+static bool read_bytes(reader_t *r, size_t n, const uint8_t **out)
+{
+    if ((size_t)(r->end - r->p) < n) return false;
+    *out = r->p;
+    r->p += n;
+    return true;
+}
+
+static bool read_val(reader_t *r, MDB_val *v)
+{
+    const uint8_t *p;
+    if (!read_bytes(r, 4, &p)) return false;
+    v->mv_size = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+    return read_bytes(r, v->mv_size, (const uint8_t **)&v->mv_data);
+}
+
+/* The handle of DBI name (n bytes; 0: the main DB), opened (created when
+ * create) in txn.  MDB_NOTFOUND when absent and not created. */
+static int replay_dbi(MDB_txn *txn, const uint8_t *name, size_t n, bool create, MDB_dbi *dbi)
+{
+    char z[256];
+    memcpy(z, name, n);
+    z[n] = 0;
+    return mdb_dbi_open(txn, n ? z : NULL, create ? MDB_CREATE : 0, dbi);
+}
+
+static bool name_is(const uint8_t *name, size_t n, const char *s)
+{
+    return n == strlen(s) && memcmp(name, s, n) == 0;
+}
+
+int changeset_apply(MDB_txn *txn, const uint8_t *data, size_t len, changeset_effects_t *fx)
+{
+    reader_t r = {data, data + len};
+    while (r.p < r.end) {
+        const uint8_t *hdr, *name;
+        if (!read_bytes(&r, 2, &hdr) || !read_bytes(&r, hdr[1], &name)) return EINVAL;
+        char op = (char)hdr[0];
+        size_t n = hdr[1];
+        MDB_val k, v;
+        if ((op == 'P' || op == 'D') && !read_val(&r, &k)) return EINVAL;
+        if (op == 'P' && !read_val(&r, &v)) return EINVAL;
+        if (op != 'P' && op != 'D' && op != 'C' && op != 'X' && op != 'E') return EINVAL;
+        if (!txn) { /* a look at the effects only */
+            if (op == 'C' || op == 'X') fx->dbis = true;
+            if (name_is(name, n, "changelog")) fx->changelog = true;
+            if (name_is(name, n, "catalog")) fx->catalog = true;
+            continue;
+        }
+        MDB_dbi dbi;
+        int rc = replay_dbi(txn, name, n, op == 'P' || op == 'C', &dbi);
+        if (rc == MDB_NOTFOUND) continue; /* already dropped: a later change set's effect */
+        if (rc) return rc;
+        if (op == 'P') rc = mdb_put(txn, dbi, &k, &v, 0);
+        else if (op == 'D') rc = mdb_del(txn, dbi, &k, NULL);
+        else if (op == 'X' || op == 'E') rc = mdb_drop(txn, dbi, op == 'X');
+        if (rc == MDB_NOTFOUND) rc = 0;
+        if (rc) return rc;
+        if (op == 'C' || op == 'X') fx->dbis = true;
+        if (name_is(name, n, "changelog")) fx->changelog = true;
+        if (name_is(name, n, "catalog")) {
+            fx->catalog = true;
+            if ((op == 'P' || op == 'D') && fx->on_catalog_key) fx->on_catalog_key(&k, fx->arg);
+        }
+    }
+    return 0;
+}

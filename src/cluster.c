@@ -1,0 +1,914 @@
+/* cluster: the Raft thread, the writer's replication hooks and the
+ * followers' replay; see cluster.h. */
+#include "cluster.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <raft.h>
+#include <raft/uv.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <uv.h>
+
+#include "catalog.h"
+#include "changelog.h"
+#include "changeset.h"
+#include "clock.h"
+#include "errors.h"
+#include "cluster_forward.h"
+#include "log.h"
+#include "storage.h"
+#include "tabledef.h"
+
+#define MAX_MEMBERS 9
+#define ADDRESS_MAX 256
+/* How long a write waits for a leader (an election) before its 500. */
+#define GATE_WAIT_MS 1000
+/* How often the Raft thread looks at its role (leadership and readiness). */
+#define TICK_MS 10
+/* Raft's election timeout (randomised by it between 1x and 2x) and
+ * heartbeat: a dead leader is replaced in about 0.6 to 1.5 s. */
+#define ELECTION_TIMEOUT_MS 500
+#define HEARTBEAT_MS 50
+/* The status of a write that cannot be replicated now (no leader, this
+ * node does not lead, leadership lost): it fails with a 500. */
+#define CLUSTER_UNAVAILABLE EAGAIN
+
+/* A log entry: u8 kind | 3 zero bytes | u32 payload length | u64 origin
+ * node | u64 word | payload | zeros up to a multiple of 8 bytes (libraft's
+ * disk format wants entry lengths so), all little-endian, where word is the
+ * origin's proposal number (changes) or its term (hello) and the payload a
+ * change set (changeset.h) or the leader's API address. */
+enum { ENTRY_CHANGES = 1, ENTRY_HELLO = 2 };
+#define ENTRY_HEADER 24
+
+/* The writer's proposal, from its commit hook to the Raft thread and
+ * back. */
+typedef enum {
+    P_IDLE,     /* none */
+    P_QUEUED,   /* handed to the Raft thread */
+    P_PROPOSED, /* in the log at `index`, waiting for the commit */
+    P_COMMIT,   /* committed: the writer commits its transaction */
+    P_FAILED,   /* not committed here: the writer aborts */
+} proposal_state_t;
+
+typedef struct {
+    raft_id id;
+    char address[ADDRESS_MAX]; /* cluster address */
+    char api[ADDRESS_MAX];     /* API address, learnt from its hello ("" until then) */
+} member_t;
+
+bool cluster_on;
+
+static struct {
+    raft_id id;
+    member_t members[MAX_MEMBERS];
+    size_t nmembers;
+    char api_address[ADDRESS_MAX];
+    char dir[PATH_MAX];
+
+    /* Raft thread */
+    uv_loop_t loop;
+    uv_async_t wake;
+    uv_timer_t tick;
+    struct raft_uv_transport transport;
+    struct raft_io io;
+    struct raft_fsm fsm;
+    struct raft raft;
+    struct raft_apply hello_request;
+    raft_term hello_term; /* the term whose hello was proposed */
+    bool hello_inflight, closing;
+    raft_id known_leader; /* logged when it changes */
+    pthread_t thread;
+    bool started;
+
+    /* shared, under mutex */
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool stopping;
+    bool leading; /* Raft says this node leads */
+    bool ready;   /* ... and its hello is applied: writes may run */
+    raft_id leader;
+    proposal_state_t state;
+    uint64_t seq;
+    struct raft_buffer entry;
+    raft_index index;
+    raft_index applied; /* the last entry whose changes LMDB holds */
+    /* leadership confirmations (strong reads on the leader): tickets
+     * asked, and the highest one a barrier confirmed or failed */
+    uint64_t confirm_asked, confirm_done, confirm_failed;
+    bool barrier_inflight; /* Raft thread */
+
+    /* writer thread */
+    buf_t recording;
+    MDB_dbi meta; /* DBI "cluster": key "applied" -> u64 index */
+} cl = {.mutex = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static const char APPLIED_KEY[] = "applied";
+
+/* --- configuration --------------------------------------------------------- */
+
+static bool parse_id(const char *s, size_t n, raft_id *out)
+{
+    if (n == 0 || n > 9) return false;
+    raft_id v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (raft_id)(s[i] - '0');
+    }
+    *out = v;
+    return v > 0;
+}
+
+/* "ID=HOST:PORT,..." into cl.members; NULL or why not. */
+static const char *parse_members(const char *list)
+{
+    cl.nmembers = 0;
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        if (!eq) return "--cluster takes ID=HOST:PORT,...";
+        if (cl.nmembers == MAX_MEMBERS) return "--cluster: at most 9 nodes";
+        member_t *m = &cl.members[cl.nmembers];
+        size_t alen = n - (size_t)(eq + 1 - p);
+        const char *colon = memchr(eq + 1, ':', alen);
+        if (!parse_id(p, (size_t)(eq - p), &m->id)) return "--cluster: a node ID is a number from 1";
+        if (!colon || colon == eq + 1 || alen >= ADDRESS_MAX || colon + 1 == p + n)
+            return "--cluster: each node's address is HOST:PORT";
+        memcpy(m->address, eq + 1, alen);
+        m->address[alen] = 0;
+        m->api[0] = 0;
+        for (size_t i = 0; i < cl.nmembers; i++)
+            if (cl.members[i].id == m->id) return "--cluster: a node ID appears twice";
+        cl.nmembers++;
+        p += n + (end ? 1 : 0);
+    }
+    return cl.nmembers ? NULL : "--cluster names no node";
+}
+
+static member_t *member_find(raft_id id)
+{
+    for (size_t i = 0; i < cl.nmembers; i++)
+        if (cl.members[i].id == id) return &cl.members[i];
+    return NULL;
+}
+
+const char *cluster_config_check(const cluster_config_t *cfg)
+{
+    if (!cfg->node_id != !cfg->members) return "--node-id and --cluster go together";
+    if (!cfg->node_id) return NULL;
+    if (!parse_id(cfg->node_id, strlen(cfg->node_id), &cl.id))
+        return "--node-id is a number from 1";
+    const char *why = parse_members(cfg->members);
+    if (why) return why;
+    if (!member_find(cl.id)) return "--cluster must name this node's --node-id";
+    if (!cfg->data_dir) return "--cluster keeps its log on disk: it needs --data-dir, not --in-memory";
+    return NULL;
+}
+
+/* --- the stored applied index ----------------------------------------------- */
+
+static int applied_store(MDB_txn *txn, raft_index index)
+{
+    uint64_t v = index;
+    MDB_val k = {sizeof APPLIED_KEY - 1, (void *)APPLIED_KEY}, d = {sizeof v, &v};
+    return mdb_put(txn, cl.meta, &k, &d, 0);
+}
+
+static int meta_open(MDB_txn *txn, void *arg)
+{
+    int rc = mdb_dbi_open(txn, "cluster", MDB_CREATE, &cl.meta);
+    if (rc) return rc;
+    MDB_val k = {sizeof APPLIED_KEY - 1, (void *)APPLIED_KEY}, d;
+    rc = mdb_get(txn, cl.meta, &k, &d);
+    if (rc == 0 && d.mv_size == sizeof(uint64_t)) {
+        uint64_t v;
+        memcpy(&v, d.mv_data, sizeof v);
+        cl.applied = v;
+    }
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* --- the writer's hooks (writer thread) ----------------------------------- */
+
+static void deadline_after(struct timespec *t, unsigned ms)
+{
+    clock_gettime(CLOCK_REALTIME, t);
+    t->tv_nsec += (long)(ms % 1000) * 1000000L;
+    t->tv_sec += ms / 1000 + t->tv_nsec / 1000000000L;
+    t->tv_nsec %= 1000000000L;
+}
+
+/* Before a write transaction: this node must lead, with every earlier
+ * entry applied; then its changes are recorded. */
+static int writer_gate(void)
+{
+    struct timespec until;
+    deadline_after(&until, GATE_WAIT_MS);
+    pthread_mutex_lock(&cl.mutex);
+    while (!cl.ready && !cl.stopping)
+        if (pthread_cond_timedwait(&cl.cond, &cl.mutex, &until) == ETIMEDOUT) break;
+    bool ok = cl.ready && !cl.stopping;
+    pthread_mutex_unlock(&cl.mutex);
+    if (!ok) return CLUSTER_UNAVAILABLE;
+    cl.recording.len = 0;
+    changeset_record_start(&cl.recording);
+    return 0;
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A new entry (raft_malloc'd, as raft_apply takes it) around payload. */
+static struct raft_buffer entry_new(int kind, uint64_t word, const void *payload, size_t len)
+{
+    size_t n = (ENTRY_HEADER + len + 7) & ~(size_t)7;
+    uint8_t *e = raft_malloc(n);
+    if (!e) abort();
+    memset(e, 0, n);
+    e[0] = (uint8_t)kind;
+    for (int i = 0; i < 4; i++) e[4 + i] = (uint8_t)(len >> (8 * i));
+    put_u64(e + 8, cl.id);
+    put_u64(e + 16, word);
+    memcpy(e + ENTRY_HEADER, payload, len);
+    return (struct raft_buffer){e, n};
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+/* Instead of mdb_txn_commit: the changes go through Raft first; the
+ * transaction is committed once its entry is, else aborted. */
+static int writer_commit(MDB_txn *txn)
+{
+    changeset_record_stop();
+    if (cl.recording.len == 0) return mdb_txn_commit(txn); /* nothing changed */
+    pthread_mutex_lock(&cl.mutex);
+    if (!cl.ready) {
+        /* Leadership went while the batch ran; the Raft thread may be
+         * waiting for this transaction's end to apply the new leader's
+         * entries: end it now, without asking it anything. */
+        pthread_mutex_unlock(&cl.mutex);
+        mdb_txn_abort(txn);
+        return CLUSTER_UNAVAILABLE;
+    }
+    cl.entry = entry_new(ENTRY_CHANGES, ++cl.seq, cl.recording.data, cl.recording.len);
+    cl.state = P_QUEUED;
+    pthread_mutex_unlock(&cl.mutex);
+    uv_async_send(&cl.wake);
+
+    pthread_mutex_lock(&cl.mutex);
+    while (cl.state == P_QUEUED) pthread_cond_wait(&cl.cond, &cl.mutex);
+    raft_index index = cl.index;
+    if (cl.state == P_PROPOSED) {
+        pthread_mutex_unlock(&cl.mutex);
+        /* not recorded: each node stores its own applied index */
+        int rc = applied_store(txn, index);
+        pthread_mutex_lock(&cl.mutex);
+        while (cl.state == P_PROPOSED) pthread_cond_wait(&cl.cond, &cl.mutex);
+        if (rc && cl.state == P_COMMIT) {
+            log_error("cluster: cannot record the applied index %llu: %s", index, mdb_strerror(rc));
+            abort();
+        }
+    }
+    if (cl.state == P_FAILED) {
+        cl.state = P_IDLE;
+        pthread_cond_broadcast(&cl.cond);
+        pthread_mutex_unlock(&cl.mutex);
+        mdb_txn_abort(txn);
+        return CLUSTER_UNAVAILABLE;
+    }
+    pthread_mutex_unlock(&cl.mutex);
+    int rc = mdb_txn_commit(txn);
+    if (rc) {
+        /* Committed by the group but not here: this node must not go on
+         * with a state that differs from the log; a restart replays it. */
+        log_error("cluster: cannot commit entry %llu locally: %s; stopping", index,
+                  mdb_strerror(rc));
+        abort();
+    }
+    pthread_mutex_lock(&cl.mutex);
+    cl.applied = index;
+    cl.state = P_IDLE;
+    pthread_cond_broadcast(&cl.cond);
+    pthread_mutex_unlock(&cl.mutex);
+    return 0;
+}
+
+static const storage_replicator_t replicator = {writer_gate, writer_commit};
+
+/* --- followers' replay (Raft thread) ------------------------------------- */
+
+typedef struct {
+    char **names;
+    size_t count, cap;
+} catalog_keys_t;
+
+static void catalog_key_note(const MDB_val *key, void *arg)
+{
+    catalog_keys_t *ks = arg;
+    for (size_t i = 0; i < ks->count; i++)
+        if (strlen(ks->names[i]) == key->mv_size && memcmp(ks->names[i], key->mv_data, key->mv_size) == 0)
+            return;
+    if (ks->count == ks->cap) {
+        ks->cap = ks->cap ? 2 * ks->cap : 4;
+        ks->names = realloc(ks->names, ks->cap * sizeof *ks->names);
+        if (!ks->names) abort();
+    }
+    char *s = malloc(key->mv_size + 1);
+    if (!s) abort();
+    memcpy(s, key->mv_data, key->mv_size);
+    s[key->mv_size] = 0;
+    ks->names[ks->count++] = s;
+}
+
+/* The stored definition of table name as a table with its DBIs open, or
+ * NULL when it is gone. */
+static int table_reload(MDB_txn *txn, const char *name, table_t **out)
+{
+    *out = NULL;
+    MDB_val k = {strlen(name), (void *)name}, v;
+    int rc = mdb_get(txn, storage_catalog_dbi(), &k, &v);
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) return rc;
+    arena_t *a = arena_new(0);
+    json_value_t *def;
+    table_t *t = NULL;
+    if (json_parse(a, v.mv_data, v.mv_size, &def, NULL) != JSON_OK ||
+        tabledef_parse(a, def, true, &t) != NULL) {
+        arena_free(a);
+        return EINVAL;
+    }
+    arena_free(a);
+    if ((rc = catalog_table_open_dbis(txn, t))) {
+        catalog_release(t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+}
+
+/* The registry takes the tables as now stored. */
+static void tables_publish(catalog_keys_t *ks, table_t **tables)
+{
+    for (size_t i = 0; i < ks->count; i++) {
+        table_t *old = catalog_acquire_any(ks->names[i], strlen(ks->names[i]));
+        if (tables[i]) {
+            if (old) catalog_replace(old, tables[i]);
+            else catalog_publish(tables[i]);
+            catalog_release(tables[i]);
+        } else if (old) {
+            old->dropped = true;
+            catalog_unpublish(old);
+        }
+        catalog_release(old);
+        free(ks->names[i]);
+    }
+    free(ks->names);
+}
+
+/* Apply entry `index` of another node (or of this one, written before a
+ * restart) in one transaction.  A committed entry that cannot be applied
+ * stops the node: going on would serve a state the log does not hold. */
+static void replay(raft_index index, const uint8_t *data, size_t len)
+{
+    changeset_effects_t fx = {0};
+    int rc = changeset_apply(NULL, data, len, &fx);
+    bool exclusive = !rc && (fx.catalog || fx.dbis);
+    catalog_keys_t keys = {0};
+    table_t **tables = NULL;
+    MDB_txn *txn = NULL;
+    if (exclusive) storage_dbi_hold_exclusive();
+    if (!rc) rc = mdb_txn_begin(storage_env(), NULL, 0, &txn);
+    if (!rc) {
+        changeset_effects_t done = {.on_catalog_key = catalog_key_note, .arg = &keys};
+        rc = changeset_apply(txn, data, len, &done);
+    }
+    if (!rc) rc = applied_store(txn, index);
+    if (!rc && fx.changelog) rc = changelog_open(txn);
+    if (!rc && keys.count) {
+        tables = calloc(keys.count, sizeof *tables);
+        if (!tables) abort();
+        for (size_t i = 0; !rc && i < keys.count; i++) rc = table_reload(txn, keys.names[i], &tables[i]);
+    }
+    if (!rc) rc = mdb_txn_commit(txn);
+    else if (txn) mdb_txn_abort(txn);
+    if (rc) {
+        log_error("cluster: cannot apply entry %llu: %s; stopping", index, mdb_strerror(rc));
+        abort();
+    }
+    tables_publish(&keys, tables);
+    free(tables);
+    if (exclusive) storage_dbi_free();
+    storage_observers_notify();
+    pthread_mutex_lock(&cl.mutex);
+    cl.applied = index;
+    pthread_mutex_unlock(&cl.mutex);
+}
+
+/* Another node's entry is applied here (mutex held): this node does not
+ * lead (after its hello, a leader's log holds only its own entries).  Its
+ * writer's proposal, if any, fails now: the replay that follows waits for
+ * the writer's transaction to end, which must not wait for this thread. */
+static void no_longer_leading(void)
+{
+    cl.ready = false;
+    if (cl.state == P_QUEUED) raft_free(cl.entry.base);
+    if (cl.state == P_QUEUED || cl.state == P_PROPOSED) cl.state = P_FAILED;
+    pthread_cond_broadcast(&cl.cond);
+}
+
+static void hello_apply(raft_id origin, raft_term term, const uint8_t *addr, size_t len)
+{
+    member_t *m = member_find(origin);
+    pthread_mutex_lock(&cl.mutex);
+    if (m && len < ADDRESS_MAX) {
+        memcpy(m->api, addr, len);
+        m->api[len] = 0;
+    }
+    if (origin != cl.id) no_longer_leading();
+    /* Every entry before this one is applied: this node's writes may run. */
+    if (origin == cl.id && term == cl.raft.current_term && raft_state(&cl.raft) == RAFT_LEADER) {
+        cl.ready = true;
+        log_info("cluster: node %llu leads (term %llu), writes accepted", cl.id, term);
+    }
+    pthread_cond_broadcast(&cl.cond);
+    pthread_mutex_unlock(&cl.mutex);
+}
+
+static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
+{
+    *result = NULL;
+    const uint8_t *e = buf->base;
+    if (buf->len < ENTRY_HEADER) return RAFT_MALFORMED;
+    size_t len = (size_t)e[4] | (size_t)e[5] << 8 | (size_t)e[6] << 16 | (size_t)e[7] << 24;
+    if (len > buf->len - ENTRY_HEADER) return RAFT_MALFORMED;
+    raft_index index = raft_last_applied(&cl.raft) + 1;
+    raft_id origin = get_u64(e + 8);
+    uint64_t word = get_u64(e + 16);
+    if (e[0] == ENTRY_HELLO) {
+        hello_apply(origin, word, e + ENTRY_HEADER, len);
+        return 0;
+    }
+    if (e[0] != ENTRY_CHANGES) return RAFT_MALFORMED;
+    pthread_mutex_lock(&cl.mutex);
+    if (origin == cl.id && word == cl.seq && (cl.state == P_PROPOSED || cl.state == P_QUEUED)) {
+        /* This node's own proposal: its writer holds the transaction and
+         * commits it now (applied in log order: nothing runs meanwhile). */
+        cl.index = index;
+        cl.state = P_COMMIT;
+        pthread_cond_broadcast(&cl.cond);
+        while (cl.state == P_COMMIT) pthread_cond_wait(&cl.cond, &cl.mutex);
+        pthread_mutex_unlock(&cl.mutex);
+        return 0;
+    }
+    bool done = index <= cl.applied; /* replayed by Raft after a restart */
+    if (!done) no_longer_leading();
+    pthread_mutex_unlock(&cl.mutex);
+    if (!done) replay(index, e + ENTRY_HEADER, len);
+    return 0;
+}
+
+/* Snapshots are not taken yet (the threshold is out of reach): the log
+ * holds every entry. */
+static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    return RAFT_NOTFOUND;
+}
+
+static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf) { return RAFT_NOTFOUND; }
+
+/* --- the Raft thread ---------------------------------------------------------- */
+
+/* Raft is done with a proposal (one request object each: Raft may still
+ * hold an old one when the next is made). */
+static void apply_done(struct raft_apply *req, int status, void *result)
+{
+    uint64_t seq = (uint64_t)(uintptr_t)req->data;
+    free(req);
+    if (!status) return; /* committed: fsm_apply took it */
+    pthread_mutex_lock(&cl.mutex);
+    if (seq == cl.seq && (cl.state == P_PROPOSED || cl.state == P_QUEUED)) {
+        cl.state = P_FAILED;
+        pthread_cond_broadcast(&cl.cond);
+    }
+    pthread_mutex_unlock(&cl.mutex);
+}
+
+static void propose(void)
+{
+    pthread_mutex_lock(&cl.mutex);
+    if (cl.state != P_QUEUED) {
+        pthread_mutex_unlock(&cl.mutex);
+        return;
+    }
+    bool can = cl.ready && !cl.stopping && raft_state(&cl.raft) == RAFT_LEADER;
+    struct raft_buffer entry = cl.entry;
+    struct raft_apply *req = malloc(sizeof *req);
+    if (!req) abort();
+    req->data = (void *)(uintptr_t)cl.seq;
+    pthread_mutex_unlock(&cl.mutex);
+    /* fsm_apply runs on this thread only: the state stays QUEUED meanwhile */
+    int rv = can ? raft_apply(&cl.raft, req, &entry, 1, apply_done) : RAFT_NOTLEADER;
+    pthread_mutex_lock(&cl.mutex);
+    if (rv) {
+        free(req);
+        raft_free(entry.base);
+        cl.state = P_FAILED;
+    } else if (cl.state == P_QUEUED) {
+        cl.index = req->index;
+        cl.state = P_PROPOSED;
+    }
+    pthread_cond_broadcast(&cl.cond);
+    pthread_mutex_unlock(&cl.mutex);
+}
+
+static void hello_done(struct raft_apply *req, int status, void *result)
+{
+    cl.hello_inflight = false;
+    if (status) cl.hello_term = 0; /* proposed again at the next tick */
+}
+
+/* A new leader's first entry of its term: its API address. */
+static void hello_propose(void)
+{
+    struct raft_buffer b =
+        entry_new(ENTRY_HELLO, cl.raft.current_term, cl.api_address, strlen(cl.api_address));
+    if (raft_apply(&cl.raft, &cl.hello_request, &b, 1, hello_done) != 0) {
+        raft_free(b.base);
+        return;
+    }
+    cl.hello_term = cl.raft.current_term;
+    cl.hello_inflight = true;
+}
+
+static void raft_closed(struct raft *r)
+{
+    raft_uv_close(&cl.io);
+    raft_uv_tcp_close(&cl.transport);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    if (cl.closing) return;
+    bool leading = raft_state(&cl.raft) == RAFT_LEADER;
+    raft_id leader;
+    const char *address;
+    raft_leader(&cl.raft, &leader, &address);
+    pthread_mutex_lock(&cl.mutex);
+    cl.leading = leading;
+    cl.leader = leader;
+    if (!leading && cl.ready) {
+        cl.ready = false;
+        log_info("cluster: node %llu no longer leads", cl.id);
+    }
+    pthread_cond_broadcast(&cl.cond);
+    pthread_mutex_unlock(&cl.mutex);
+    if (leader != cl.known_leader) {
+        cl.known_leader = leader;
+        if (leader) log_info("cluster: leader is node %llu (term %llu)", leader, cl.raft.current_term);
+        else log_info("cluster: no leader (term %llu)", cl.raft.current_term);
+    }
+    if (leading && !cl.hello_inflight && cl.hello_term != cl.raft.current_term) hello_propose();
+}
+
+static void barrier_kick(void);
+
+static void barrier_done(struct raft_barrier *req, int status)
+{
+    uint64_t upto = (uint64_t)(uintptr_t)req->data;
+    free(req);
+    cl.barrier_inflight = false;
+    pthread_mutex_lock(&cl.mutex);
+    if (status) cl.confirm_failed = upto;
+    else cl.confirm_done = upto;
+    pthread_cond_broadcast(&cl.cond);
+    pthread_mutex_unlock(&cl.mutex);
+    barrier_kick();
+}
+
+/* One barrier for every confirmation asked so far (Raft thread): when it
+ * is applied, this node led after they were asked, and every write
+ * acknowledged before them is applied here. */
+static void barrier_kick(void)
+{
+    if (cl.barrier_inflight || cl.closing) return;
+    pthread_mutex_lock(&cl.mutex);
+    uint64_t upto = cl.confirm_asked;
+    bool wanted = upto > cl.confirm_done && upto > cl.confirm_failed;
+    pthread_mutex_unlock(&cl.mutex);
+    if (!wanted) return;
+    struct raft_barrier *req = malloc(sizeof *req);
+    if (!req) abort();
+    req->data = (void *)(uintptr_t)upto;
+    if (raft_barrier(&cl.raft, req, barrier_done) != 0) {
+        free(req);
+        pthread_mutex_lock(&cl.mutex);
+        cl.confirm_failed = upto;
+        pthread_cond_broadcast(&cl.cond);
+        pthread_mutex_unlock(&cl.mutex);
+        return;
+    }
+    cl.barrier_inflight = true;
+}
+
+static int leadership_confirm(unsigned wait_ms)
+{
+    struct timespec until;
+    deadline_after(&until, wait_ms);
+    pthread_mutex_lock(&cl.mutex);
+    uint64_t ticket = ++cl.confirm_asked;
+    pthread_mutex_unlock(&cl.mutex);
+    uv_async_send(&cl.wake);
+    pthread_mutex_lock(&cl.mutex);
+    while (cl.confirm_done < ticket && cl.confirm_failed < ticket && !cl.stopping)
+        if (pthread_cond_timedwait(&cl.cond, &cl.mutex, &until) == ETIMEDOUT) break;
+    int rc = cl.confirm_done >= ticket ? 0 : -1;
+    pthread_mutex_unlock(&cl.mutex);
+    return rc;
+}
+
+static void on_wake(uv_async_t *a)
+{
+    pthread_mutex_lock(&cl.mutex);
+    bool stopping = cl.stopping;
+    pthread_mutex_unlock(&cl.mutex);
+    if (stopping && !cl.closing) {
+        cl.closing = true;
+        uv_timer_stop(&cl.tick);
+        uv_close((uv_handle_t *)&cl.tick, NULL);
+        uv_close((uv_handle_t *)&cl.wake, NULL);
+        raft_close(&cl.raft, raft_closed);
+        return;
+    }
+    if (!cl.closing) {
+        propose();
+        barrier_kick();
+    }
+}
+
+static void *raft_main(void *arg)
+{
+    /* A peer that went away must cost a write error (EPIPE), not the
+     * process: libuv writes to sockets without MSG_NOSIGNAL. */
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, NULL);
+    uv_run(&cl.loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+/* Bootstrap the configuration from the member list (first start only). */
+static int bootstrap(void)
+{
+    struct raft_configuration conf;
+    raft_configuration_init(&conf);
+    int rv = 0;
+    for (size_t i = 0; !rv && i < cl.nmembers; i++)
+        rv = raft_configuration_add(&conf, cl.members[i].id, cl.members[i].address, RAFT_VOTER);
+    if (!rv) rv = raft_bootstrap(&cl.raft, &conf);
+    raft_configuration_close(&conf);
+    if (rv == RAFT_CANTBOOTSTRAP) return 0; /* started before: the log has it */
+    if (rv) log_error("cluster: cannot bootstrap: %s", raft_strerror(rv));
+    return rv;
+}
+
+static int raft_setup(void)
+{
+    const member_t *me = member_find(cl.id);
+    int rv;
+    if (uv_loop_init(&cl.loop) != 0) return -1;
+    if ((rv = raft_uv_tcp_init(&cl.transport, &cl.loop)) ||
+        (rv = raft_uv_init(&cl.io, &cl.loop, cl.dir, &cl.transport))) {
+        log_error("cluster: cannot set up the Raft I/O in %s: %s", cl.dir, raft_strerror(rv));
+        return -1;
+    }
+    cl.fsm = (struct raft_fsm){.version = 1, .apply = fsm_apply, .snapshot = fsm_snapshot,
+                               .restore = fsm_restore};
+    if ((rv = raft_init(&cl.raft, &cl.io, &cl.fsm, cl.id, me->address))) {
+        log_error("cluster: %s", raft_errmsg(&cl.raft));
+        return -1;
+    }
+    if (bootstrap()) return -1;
+    raft_set_election_timeout(&cl.raft, ELECTION_TIMEOUT_MS);
+    raft_set_heartbeat_timeout(&cl.raft, HEARTBEAT_MS);
+    raft_set_snapshot_threshold(&cl.raft, UINT_MAX);
+    raft_uv_set_connect_retry_delay(&cl.io, 100);
+    if ((rv = raft_start(&cl.raft))) {
+        log_error("cluster: cannot start Raft: %s (%s)", raft_strerror(rv), raft_errmsg(&cl.raft));
+        return -1;
+    }
+    uv_async_init(&cl.loop, &cl.wake, on_wake);
+    uv_timer_init(&cl.loop, &cl.tick);
+    uv_timer_start(&cl.tick, on_tick, TICK_MS, TICK_MS);
+    return 0;
+}
+
+/* --- forwarding ------------------------------------------------------------ */
+
+static int leader_api(char *out, size_t cap, unsigned wait_ms)
+{
+    struct timespec until;
+    deadline_after(&until, wait_ms);
+    pthread_mutex_lock(&cl.mutex);
+    int rc = -1;
+    for (;;) {
+        member_t *m = cl.leader ? member_find(cl.leader) : NULL;
+        if (m && m->api[0]) {
+            snprintf(out, cap, "%s", m->api);
+            rc = 0;
+            break;
+        }
+        if (cl.stopping || pthread_cond_timedwait(&cl.cond, &cl.mutex, &until) == ETIMEDOUT) break;
+    }
+    pthread_mutex_unlock(&cl.mutex);
+    return rc;
+}
+
+/* Reads served by any node from its own state (eventually consistent
+ * unless they ask otherwise); everything else needs the leader, the
+ * backup operations too (backups are files of the node that took them). */
+static const char *const local_operations[] = {
+    "DescribeTable", "ListTables", "DescribeTimeToLive", "ListTagsOfResource",
+    "GetResourcePolicy", "DescribeEndpoints", "DescribeLimits",
+    "ListStreams", "DescribeStream", "GetShardIterator", "GetRecords",
+};
+static const char *const maybe_local_operations[] = {"GetItem", "Query", "Scan", "BatchGetItem"};
+
+static bool op_is(const char *op, size_t len, const char *name)
+{
+    return strlen(name) == len && memcmp(op, name, len) == 0;
+}
+
+static bool consistent(const json_value_t *v)
+{
+    const json_value_t *c = v && v->type == JSON_OBJECT ? json_object_get(v, "ConsistentRead") : NULL;
+    return c && c->type == JSON_TRUE;
+}
+
+static bool needs_leader(const char *op, size_t len, const json_value_t *req)
+{
+    for (size_t i = 0; i < sizeof local_operations / sizeof *local_operations; i++)
+        if (op_is(op, len, local_operations[i])) return false;
+    for (size_t i = 0; i < sizeof maybe_local_operations / sizeof *maybe_local_operations; i++)
+        if (op_is(op, len, maybe_local_operations[i])) {
+            if (!op_is(op, len, "BatchGetItem")) return consistent(req);
+            const json_value_t *items = json_object_get(req, "RequestItems");
+            for (size_t k = 0; items && items->type == JSON_OBJECT && k < items->u.object.count; k++)
+                if (consistent(items->u.object.members[k].value)) return true;
+            return false;
+        }
+    return true;
+}
+
+static bool header_is(const http_header_t *h, const char *name)
+{
+    return h->name_len == strlen(name) && strncasecmp(h->name, name, h->name_len) == 0;
+}
+
+/* The request as received, for the leader: its headers (the signature
+ * stays valid) but those of this hop's framing, and the forwarding mark. */
+static const char *request_copy(api_call_t *call, size_t *len)
+{
+    const http_request_t *r = call->request;
+    buf_t b;
+    buf_init(&b);
+    buf_append(&b, r->method, r->method_len);
+    buf_putc(&b, ' ');
+    buf_append(&b, r->path, r->path_len);
+    buf_append_str(&b, " HTTP/1.1\r\n");
+    for (size_t i = 0; i < r->header_count; i++) {
+        const http_header_t *h = &r->headers[i];
+        if (header_is(h, "content-length") || header_is(h, "transfer-encoding") ||
+            header_is(h, "connection") || header_is(h, "keep-alive") || header_is(h, "expect") ||
+            header_is(h, CLUSTER_FORWARD_HEADER))
+            continue;
+        buf_append(&b, h->name, h->name_len);
+        buf_append_str(&b, ": ");
+        buf_append(&b, h->value, h->value_len);
+        buf_append_str(&b, "\r\n");
+    }
+    buf_printf(&b, "%s: %llu\r\nContent-Length: %zu\r\n\r\n", CLUSTER_FORWARD_HEADER, cl.id,
+               r->body_len);
+    buf_append(&b, r->body, r->body_len);
+    char *copy = arena_alloc(call->arena, b.len);
+    memcpy(copy, b.data, b.len);
+    *len = b.len;
+    buf_free(&b);
+    return copy;
+}
+
+static bool forwarded(const http_request_t *r)
+{
+    for (size_t i = 0; i < r->header_count; i++)
+        if (header_is(&r->headers[i], CLUSTER_FORWARD_HEADER)) return true;
+    return false;
+}
+
+/* Reads that need the leader: run here once it confirmed it leads. */
+static bool strong_read(const char *op, size_t len)
+{
+    for (size_t i = 0; i < sizeof maybe_local_operations / sizeof *maybe_local_operations; i++)
+        if (op_is(op, len, maybe_local_operations[i])) return true;
+    return op_is(op, len, "TransactGetItems");
+}
+
+bool cluster_forward(api_call_t *call, const char *op, size_t op_len, const json_value_t *req,
+                     cluster_handler_t handler, api_result_t *result)
+{
+    pthread_mutex_lock(&cl.mutex);
+    bool leading = cl.leading;
+    pthread_mutex_unlock(&cl.mutex);
+    if (!call->request || !needs_leader(op, op_len, req)) return false;
+    if (leading) {
+        if (!strong_read(op, op_len)) return false; /* writes: the writer's gate */
+        cluster_forward_confirmed(call, handler, req);
+        *result = API_PENDING;
+        return true;
+    }
+    if (forwarded(call->request)) {
+        /* sent here as to the leader, which this node no longer is: the
+         * sender's view is stale; never passed on again */
+        ddb_error_t *e = err_internal(call->arena);
+        call->http_status = ddb_error_status(e->kind);
+        ddb_error_render(e, call->out);
+        *result = API_DONE;
+        return true;
+    }
+    size_t len;
+    const char *copy = request_copy(call, &len);
+    cluster_forward_submit(call, copy, len);
+    *result = API_PENDING;
+    return true;
+}
+
+/* --- open / close ------------------------------------------------------------ */
+
+int cluster_open(const cluster_config_t *cfg)
+{
+    const char *why = cluster_config_check(cfg);
+    if (why) {
+        log_error("%s", why);
+        return -1;
+    }
+    if (!cfg->node_id) return 0;
+    snprintf(cl.api_address, sizeof cl.api_address, "%s", cfg->api_address);
+    if (snprintf(cl.dir, sizeof cl.dir, "%s/raft", cfg->data_dir) >= (int)sizeof cl.dir ||
+        (mkdir(cl.dir, 0755) != 0 && errno != EEXIST)) {
+        log_error("cluster: cannot create %s: %s", cl.dir, strerror(errno));
+        return -1;
+    }
+    int rc = storage_run_sync(meta_open, NULL);
+    if (rc) {
+        log_error("cluster: cannot open its state: %s", mdb_strerror(rc));
+        return -1;
+    }
+    buf_init(&cl.recording);
+    cl.seq = (uint64_t)clock_now_ms() << 16; /* unlike any earlier run's */
+    if (raft_setup() != 0) return -1;
+    storage_set_replicator(&replicator);
+    if (pthread_create(&cl.thread, NULL, raft_main, NULL) != 0) {
+        log_error("cluster: cannot start the Raft thread");
+        return -1;
+    }
+    cl.started = true;
+    cluster_on = true;
+    log_info("cluster: node %llu of %zu, cluster address %s, log in %s, applied up to %llu",
+             cl.id, cl.nmembers, member_find(cl.id)->address, cl.dir, cl.applied);
+    return cluster_forward_start(leader_api, leadership_confirm);
+}
+
+void cluster_close(void)
+{
+    if (!cl.started) return;
+    cluster_forward_stop();
+    pthread_mutex_lock(&cl.mutex);
+    cl.stopping = true;
+    cl.ready = cl.leading = false;
+    pthread_cond_broadcast(&cl.cond);
+    pthread_mutex_unlock(&cl.mutex);
+    uv_async_send(&cl.wake);
+    pthread_join(cl.thread, NULL);
+    uv_loop_close(&cl.loop);
+    /* a proposal Raft never took, or dropped at its close */
+    pthread_mutex_lock(&cl.mutex);
+    if (cl.state == P_QUEUED || cl.state == P_PROPOSED) cl.state = P_FAILED;
+    pthread_cond_broadcast(&cl.cond);
+    pthread_mutex_unlock(&cl.mutex);
+    cl.started = false;
+    buf_free(&cl.recording);
+}

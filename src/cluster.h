@@ -1,0 +1,76 @@
+/* cluster: replication of the whole store across a group of nodes, on
+ * Canonical's Raft library (libraft, libuv transport and log on disk).
+ *
+ * Off unless --node-id and --cluster are given: then nothing here runs and
+ * the only cost on the request path is the test of cluster_on.
+ *
+ * On: a thread of its own runs libuv's loop with the Raft instance (its
+ * log under <data-dir>/raft/, its TCP transport on this node's cluster
+ * address).  The writer thread talks to it through a mutex, a condition
+ * variable and a uv_async handle:
+ *  - the leader's writer executes a batch in an LMDB write transaction as
+ *    ever while changeset records what it changes; instead of committing it
+ *    hands the bytes to the Raft thread (raft_apply) and holds the
+ *    transaction open; once the entry is committed by a majority the Raft
+ *    thread's apply tells the writer, which commits, and only then are the
+ *    writes acknowledged.  If the entry fails (leadership lost) the
+ *    transaction is aborted and the writes answer 500.  Readers never see
+ *    an uncommitted change: LMDB shows them the transaction only when it
+ *    commits, after Raft did.
+ *  - followers replay each committed entry's bytes in one transaction on
+ *    the Raft thread, refresh the catalog for the tables it changed, and
+ *    never evaluate a request.  The entry's index is stored with its
+ *    changes (DBI "cluster"), so entries Raft replays at a restart are not
+ *    applied twice.
+ *  - a new leader first commits an entry of its own ("hello", carrying its
+ *    API address); when that is applied every earlier entry is, and the
+ *    writer may start (until then writes wait up to a second, then 500).
+ *    Followers learn from it where to forward.
+ * Strongly consistent reads on the leader wait for a Raft barrier (one for
+ * all the reads asked meanwhile), so a deposed leader never answers one
+ * with a stale item.
+ * Requests that must run on the leader (writes, strongly consistent reads,
+ * transactions) reaching a follower are forwarded as they came (headers and
+ * signature untouched) to the leader's API port by a few forwarding threads,
+ * and the answer relayed.
+ */
+#ifndef DDBD_CLUSTER_H
+#define DDBD_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api.h"
+#include "cluster_forward.h"
+#include "json.h"
+
+typedef struct {
+    const char *node_id;     /* --node-id: this node's ID, a number from 1 */
+    const char *members;     /* --cluster: ID=HOST:PORT,... (cluster ports) */
+    const char *data_dir;    /* the Raft log goes under <data_dir>/raft */
+    const char *api_address; /* HOST:PORT of this node's API, where others forward */
+} cluster_config_t;
+
+/* True in cluster mode (set by cluster_open). */
+extern bool cluster_on;
+
+/* Check the flags' values: NULL, or why they are wrong (a static text). */
+const char *cluster_config_check(const cluster_config_t *cfg);
+/* Start the Raft thread (after the catalog is loaded, before requests).
+ * The configuration is bootstrapped from the member list on first start.
+ * 0, or -1 (logged). */
+int cluster_open(const cluster_config_t *cfg);
+/* Stop forwarding and the Raft thread (before storage closes). */
+void cluster_close(void);
+
+/* A call that needs the leader (op names the operation; handler runs it):
+ * a write, a strongly consistent read, a transaction.  On a node that does
+ * not lead it is forwarded (*result API_PENDING), or answered with a 500
+ * when it was itself forwarded here (API_DONE).  On the leader a strongly
+ * consistent read runs once a Raft barrier confirmed the leadership
+ * (API_PENDING; a deposed leader answers 500, never a stale item).  True
+ * then; false: serve it as usual.  Only when cluster_on. */
+bool cluster_forward(api_call_t *call, const char *op, size_t op_len, const json_value_t *req,
+                     cluster_handler_t handler, api_result_t *result);
+
+#endif

@@ -1,0 +1,439 @@
+"""Cluster mode: three ddbd processes on 127.0.0.1, each with its own data
+directory and cluster port, replicating through Raft.
+
+What a client sees: a write acknowledged by any node is on every node; a
+write sent to a follower is executed by the leader and its answer (success
+or the exact error) relayed; when the leader is killed (-9) under a write
+load, no acknowledged write is lost and writes are accepted again within
+3 s; a killed follower restarts and catches up.  Every wait is bounded.
+
+The leader is found from the nodes' logs (the line "node N leads").
+"""
+
+import os
+import re
+import threading
+import time
+
+import pytest
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, \
+    ReadTimeoutError
+
+from conftest import BIN, Server, free_port, make_client
+
+TABLE = "cluster_items"
+FAILOVER_LIMIT_S = 3.0
+CONVERGE_S = 10.0
+
+
+class Cluster:
+    def __init__(self, tmp_path, n=3):
+        self.ids = list(range(1, n + 1))
+        ports = set()
+        while len(ports) < 2 * n:  # API and cluster ports, all distinct
+            ports.add(free_port())
+        ports = sorted(ports)
+        self.cluster_ports = {i: ports[n + i - 1] for i in self.ids}
+        members = ",".join("%d=127.0.0.1:%d" % (i, self.cluster_ports[i]) for i in self.ids)
+        self.nodes = {}
+        for i in self.ids:
+            data = tmp_path / ("node%d" % i)
+            data.mkdir()
+            self.nodes[i] = Server(BIN, data_dir=str(data), port=ports[i - 1],
+                                   extra_args=["--node-id", str(i), "--cluster", members])
+        self.clients = {}
+
+    def start(self):
+        for node in self.nodes.values():
+            node.start()
+        for i, node in self.nodes.items():
+            self.clients[i] = make_client(node.endpoint, read_timeout=20)
+        return self
+
+    def leader(self, timeout=10.0, among=None):
+        """The ID of the node whose log last says it leads (and not that it
+        stopped), among the live nodes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for i in among or self.ids:
+                node = self.nodes[i]
+                if not node.alive():
+                    continue
+                with open(node.logpath, "rb") as f:
+                    text = f.read().decode("utf-8", "replace")
+                events = re.findall(r"node %d (leads|no longer leads)" % i, text)
+                if events and events[-1] == "leads":
+                    return i
+            time.sleep(0.05)
+        raise AssertionError("no leader within %.0fs:\n%s" % (timeout, "\n".join(
+            "node %d:\n%s" % (i, n.log_tail(15)) for i, n in self.nodes.items())))
+
+    def followers(self, leader):
+        return [i for i in self.ids if i != leader and self.nodes[i].alive()]
+
+    def finish(self):
+        for node in self.nodes.values():
+            if node.alive():
+                node.finish()
+            else:
+                node.cleanup()
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    c = Cluster(tmp_path).start()
+    try:
+        c.leader()
+        yield c
+    finally:
+        for node in c.nodes.values():
+            if node.alive():
+                node.stop()
+
+
+def create_table(client):
+    client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+
+
+def item(client, key, consistent=False):
+    return client.get_item(TableName=TABLE, Key={"k": {"S": key}},
+                           ConsistentRead=consistent).get("Item")
+
+
+def eventually(fn, timeout=CONVERGE_S):
+    """fn() until it returns a true value, at most timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+# --------------------------------------------------------------------------
+# Start-up
+
+
+@pytest.mark.parametrize("args, why", [
+    (["--node-id", "1"], "--node-id and --cluster go together"),
+    (["--cluster", "1=127.0.0.1:1"], "--node-id and --cluster go together"),
+    (["--node-id", "2", "--cluster", "1=127.0.0.1:1"], "--cluster must name this node's --node-id"),
+    (["--node-id", "0", "--cluster", "1=127.0.0.1:1"], "--node-id is a number from 1"),
+    (["--node-id", "1", "--cluster", "1=127.0.0.1"], "each node's address is HOST:PORT"),
+    (["--node-id", "1", "--cluster", "1:127.0.0.1:1"], "--cluster takes ID=HOST:PORT,..."),
+    (["--node-id", "1", "--cluster", "1=127.0.0.1:1,1=127.0.0.1:2"], "a node ID appears twice"),
+    (["--node-id", "1", "--cluster", "1=127.0.0.1:1", "--in-memory"], "needs --data-dir"),
+])
+def test_bad_cluster_flags_refused(tmp_path, args, why):
+    import subprocess
+    p = subprocess.run([BIN, "--port", str(free_port()), "--data-dir", str(tmp_path / "d")] + args,
+                       capture_output=True, timeout=20)
+    assert p.returncode == 2
+    assert why in p.stderr.decode()
+
+
+# --------------------------------------------------------------------------
+# Replication and forwarding
+
+
+def test_write_on_leader_readable_on_every_node(cluster):
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    create_table(lc)
+    lc.put_item(TableName=TABLE, Item={"k": {"S": "a"}, "v": {"N": "1"}})
+    for i in cluster.ids:
+        c = cluster.clients[i]
+        # strongly consistent: at once, wherever asked
+        assert item(c, "a", consistent=True) == {"k": {"S": "a"}, "v": {"N": "1"}}
+        # eventually consistent: from the node's own copy, once applied
+        assert eventually(lambda: item(c, "a")) == {"k": {"S": "a"}, "v": {"N": "1"}}
+        assert eventually(lambda: c.describe_table(TableName=TABLE)["Table"]["ItemCount"] == 1)
+    lc.delete_item(TableName=TABLE, Key={"k": {"S": "a"}})
+    for i in cluster.ids:
+        assert eventually(lambda: item(cluster.clients[i], "a") is None)
+
+
+def test_write_sent_to_a_follower_runs_on_the_leader(cluster):
+    leader = cluster.leader()
+    follower = cluster.followers(leader)[0]
+    fc = cluster.clients[follower]
+    create_table(fc)  # a table created through a follower exists everywhere
+    for i in cluster.ids:
+        assert eventually(lambda: TABLE in cluster.clients[i].list_tables()["TableNames"])
+    fc.put_item(TableName=TABLE, Item={"k": {"S": "f"}, "n": {"N": "1"}},
+                ConditionExpression="attribute_not_exists(k)")
+    out = fc.update_item(TableName=TABLE, Key={"k": {"S": "f"}}, UpdateExpression="ADD n :one",
+                         ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="ALL_NEW")
+    assert out["Attributes"] == {"k": {"S": "f"}, "n": {"N": "2"}}
+    # the leader evaluated the condition; its exact error is relayed
+    with pytest.raises(ClientError) as e:
+        fc.put_item(TableName=TABLE, Item={"k": {"S": "f"}},
+                    ConditionExpression="attribute_not_exists(k)")
+    assert e.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert e.value.response["Error"]["Message"] == "The conditional request failed"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert item(cluster.clients[leader], "f", consistent=True) == {"k": {"S": "f"}, "n": {"N": "2"}}
+    # a validation error is the follower's own answer, the same as the leader's
+    with pytest.raises(ClientError) as e:
+        fc.put_item(TableName=TABLE, Item={"x": {"S": "no key"}})
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    # transactions run on the leader too
+    fc.transact_write_items(TransactItems=[
+        {"Put": {"TableName": TABLE, "Item": {"k": {"S": "t1"}}}},
+        {"Put": {"TableName": TABLE, "Item": {"k": {"S": "t2"}}}}])
+    got = fc.transact_get_items(TransactItems=[
+        {"Get": {"TableName": TABLE, "Key": {"k": {"S": "t1"}}}},
+        {"Get": {"TableName": TABLE, "Key": {"k": {"S": "t2"}}}}])
+    assert [r.get("Item") for r in got["Responses"]] == [{"k": {"S": "t1"}}, {"k": {"S": "t2"}}]
+    fc.delete_table(TableName=TABLE)
+    for i in cluster.ids:
+        assert eventually(lambda: TABLE not in cluster.clients[i].list_tables()["TableNames"])
+
+
+# --------------------------------------------------------------------------
+# Failures
+
+
+class Load:
+    """Writers putting distinct keys through every live node, each write
+    bounded in count and time; records what was acknowledged."""
+
+    def __init__(self, cluster, nodes, writers=3, per_writer=400, seconds=25.0):
+        self.acked, self.lock = [], threading.Lock()
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.run, args=(cluster, nodes, w, per_writer,
+                                                                seconds), daemon=True)
+                        for w in range(writers)]
+
+    def run(self, cluster, nodes, w, count, seconds):
+        clients = {i: make_client(cluster.nodes[i].endpoint, read_timeout=15) for i in nodes}
+        deadline = time.monotonic() + seconds
+        for n in range(count):
+            if self.stop.is_set() or time.monotonic() > deadline:
+                return
+            i = nodes[n % len(nodes)]
+            if not cluster.nodes[i].alive():
+                continue
+            key = "w%d-%d" % (w, n)
+            try:
+                clients[i].put_item(TableName=TABLE, Item={"k": {"S": key}})
+            except (ClientError, EndpointConnectionError, ConnectionClosedError,
+                    ReadTimeoutError):
+                continue  # not acknowledged: it may or may not be there
+            with self.lock:
+                self.acked.append(key)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=30)
+        assert not any(t.is_alive() for t in self.threads)
+
+
+def first_write_after(cluster, survivors, start, limit=10.0):
+    """Seconds from start until a write through a survivor is acknowledged."""
+    clients = [make_client(cluster.nodes[i].endpoint, read_timeout=5) for i in survivors]
+    n = 0
+    while time.monotonic() - start < limit:
+        c = clients[n % len(clients)]
+        n += 1
+        try:
+            c.put_item(TableName=TABLE, Item={"k": {"S": "probe-%d" % n}})
+            return time.monotonic() - start
+        except (ClientError, EndpointConnectionError, ConnectionClosedError, ReadTimeoutError):
+            time.sleep(0.02)
+    return None
+
+
+def assert_all_present(cluster, nodes, keys):
+    for i in nodes:
+        c = cluster.clients[i]
+
+        def missing():
+            found = set()
+            kw = {"TableName": TABLE}
+            while True:
+                page = c.scan(**kw)
+                found.update(it["k"]["S"] for it in page["Items"])
+                if "LastEvaluatedKey" not in page:
+                    break
+                kw["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            return set(keys) - found
+        assert eventually(lambda: not missing()), \
+            "node %d lacks %d acknowledged writes, e.g. %s" % (i, len(missing()),
+                                                               sorted(missing())[:5])
+
+
+def test_leader_killed_under_load_loses_no_acknowledged_write(cluster):
+    leader = cluster.leader()
+    create_table(cluster.clients[leader])
+    survivors = cluster.followers(leader)
+    with Load(cluster, cluster.ids) as load:
+        assert eventually(lambda: len(load.acked) >= 30, timeout=15), "no load got through"
+        cluster.nodes[leader].kill()
+        killed_at = time.monotonic()
+        took = first_write_after(cluster, survivors, killed_at)
+        time.sleep(0.5)  # some writes through the new leader
+    assert took is not None and took < FAILOVER_LIMIT_S, "writes accepted again after %s s" % took
+    new_leader = cluster.leader(among=survivors)
+    assert new_leader in survivors
+    assert len(load.acked) >= 30
+    assert_all_present(cluster, survivors, load.acked)
+
+
+def test_killed_follower_restarts_and_catches_up(cluster):
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    create_table(lc)
+    for n in range(20):
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "before-%d" % n}})
+    follower = cluster.followers(leader)[0]
+    cluster.nodes[follower].kill()
+    # a majority is left: writes go on
+    for n in range(30):
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "during-%d" % n}})
+    lc.delete_item(TableName=TABLE, Key={"k": {"S": "before-0"}})
+    cluster.nodes[follower].start()
+    keys = ["before-%d" % n for n in range(1, 20)] + ["during-%d" % n for n in range(30)]
+    assert_all_present(cluster, [follower], keys)
+    fc = cluster.clients[follower]
+    assert eventually(lambda: item(fc, "before-0") is None)
+    assert eventually(lambda: fc.describe_table(TableName=TABLE)["Table"]["ItemCount"] == 49)
+    # and it keeps following
+    lc.put_item(TableName=TABLE, Item={"k": {"S": "after"}})
+    assert eventually(lambda: item(fc, "after")) == {"k": {"S": "after"}}
+
+
+def test_clean_shutdown(cluster):
+    """SIGTERM stops every node with exit status 0 (under the sanitizer
+    build: no leak, no late error)."""
+    leader = cluster.leader()
+    create_table(cluster.clients[leader])
+    cluster.clients[cluster.followers(leader)[0]].put_item(TableName=TABLE,
+                                                           Item={"k": {"S": "x"}})
+    cluster.finish()
+
+
+def test_indexes_and_table_changes_replicate(cluster):
+    """Index entries, an index added later (its backfill runs on the
+    leader) and a table setting change reach every node's own copy."""
+    leader = cluster.leader()
+    fc = cluster.clients[cluster.followers(leader)[0]]
+    fc.create_table(
+        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{"IndexName": "byG", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}])
+    for n in range(5):
+        fc.put_item(TableName=TABLE, Item={"k": {"S": "i%d" % n}, "g": {"S": "G"},
+                                           "h": {"S": "H%d" % (n % 2)}})
+    fc.update_table(TableName=TABLE,
+                    AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "S"}],
+                    GlobalSecondaryIndexUpdates=[{"Create": {
+                        "IndexName": "byH", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                        "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}]}}])
+    fc.tag_resource(ResourceArn=fc.describe_table(TableName=TABLE)["Table"]["TableArn"],
+                    Tags=[{"Key": "team", "Value": "blue"}])
+
+    def query(c, index, attr, value):
+        out = c.query(TableName=TABLE, IndexName=index, KeyConditionExpression="#a = :v",
+                      ExpressionAttributeNames={"#a": attr},
+                      ExpressionAttributeValues={":v": {"S": value}})
+        return sorted(it["k"]["S"] for it in out["Items"])
+
+    for i in cluster.ids:
+        c = cluster.clients[i]
+        assert eventually(lambda: query(c, "byG", "g", "G") == ["i%d" % n for n in range(5)])
+
+        def by_h_active():
+            t = c.describe_table(TableName=TABLE)["Table"]
+            return any(x["IndexName"] == "byH" and x["IndexStatus"] == "ACTIVE"
+                       for x in t.get("GlobalSecondaryIndexes", []))
+        assert eventually(by_h_active), "node %d: byH not ACTIVE" % i
+        assert query(c, "byH", "h", "H1") == ["i1", "i3"]
+        arn = c.describe_table(TableName=TABLE)["Table"]["TableArn"]
+        assert eventually(lambda: c.list_tags_of_resource(ResourceArn=arn)["Tags"] ==
+                          [{"Key": "team", "Value": "blue"}])
+
+
+def test_minority_never_acknowledges_a_write(cluster):
+    leader = cluster.leader()
+    create_table(cluster.clients[leader])
+    follower = cluster.followers(leader)[0]
+    assert eventually(lambda: TABLE in cluster.clients[follower].list_tables()["TableNames"])
+    cluster.nodes[leader].kill()
+    others = [i for i in cluster.followers(leader) if i != follower]
+    for i in others:
+        cluster.nodes[i].kill()
+    # alone, the follower can neither elect itself nor reach a leader
+    c = cluster.clients[follower]
+    for n in range(3):
+        t0 = time.monotonic()
+        with pytest.raises(ClientError) as e:
+            c.put_item(TableName=TABLE, Item={"k": {"S": "lost-%d" % n}})
+        assert time.monotonic() - t0 < 5.0
+        assert e.value.response["Error"]["Code"] == "InternalServerError"
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        with pytest.raises(ClientError) as e:  # nor a strongly consistent read
+            item(c, "lost-%d" % n, consistent=True)
+        assert e.value.response["Error"]["Code"] == "InternalServerError"
+    # eventually consistent reads go on from its own copy
+    assert item(c, "lost-0") is None
+    assert c.describe_table(TableName=TABLE)["Table"]["TableName"] == TABLE
+
+
+def test_paused_leader_never_serves_a_stale_strong_read(cluster):
+    import signal
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    create_table(lc)
+    lc.put_item(TableName=TABLE, Item={"k": {"S": "x"}, "v": {"N": "1"}})
+    survivors = cluster.followers(leader)
+    cluster.nodes[leader].proc.send_signal(signal.SIGSTOP)
+    try:
+        new_leader = cluster.leader(among=survivors)
+        nc = cluster.clients[new_leader]
+        deadline = time.monotonic() + 10
+        while True:  # the new leader takes writes once its first entry is in
+            try:
+                nc.put_item(TableName=TABLE, Item={"k": {"S": "x"}, "v": {"N": "2"}})
+                break
+            except ClientError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+    finally:
+        cluster.nodes[leader].proc.send_signal(signal.SIGCONT)
+    # at once: the old leader still thinks it leads until it hears otherwise
+    old = make_client(cluster.nodes[leader].endpoint, read_timeout=10)
+    answers = []
+    for _ in range(20):
+        try:
+            answers.append(item(old, "x", consistent=True)["v"]["N"])
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "InternalServerError"
+            answers.append("500")
+    assert "1" not in answers, answers
+    assert answers[-1] == "2", answers
+
+
+def test_backups_are_the_leaders(cluster):
+    """Backups are files of the node that takes them: asked of any node,
+    the backup operations answer the leader's."""
+    leader = cluster.leader()
+    create_table(cluster.clients[leader])
+    fc = cluster.clients[cluster.followers(leader)[0]]
+    arn = fc.create_backup(TableName=TABLE, BackupName="backup1")["BackupDetails"]["BackupArn"]
+    for i in cluster.ids:
+        c = cluster.clients[i]
+        assert [b["BackupArn"] for b in c.list_backups(TableName=TABLE)["BackupSummaries"]] == [arn]
+        assert c.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"][
+            "BackupName"] == "backup1"

@@ -1,0 +1,206 @@
+/* changeset: what a write transaction changed, recorded and replayed into
+ * a second environment, leaves both with the same contents; replaying over
+ * a state that already has the changes changes nothing. */
+#include "changeset.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "unit.h"
+
+static MDB_env *env_new(char *dir)
+{
+    MDB_env *env;
+    if (!mkdtemp(dir) || mdb_env_create(&env) || mdb_env_set_maxdbs(env, 16) ||
+        mdb_env_open(env, dir, MDB_NOSYNC, 0644))
+        abort();
+    return env;
+}
+
+static void env_free(MDB_env *env, char *dir)
+{
+    mdb_env_close(env);
+    char path[128];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+static MDB_val val(const char *s) { return (MDB_val){strlen(s), (void *)s}; }
+
+/* Every key and value of every named DBI, as one text. */
+static void dump(MDB_env *env, buf_t *out)
+{
+    MDB_txn *txn;
+    MDB_dbi main_db, dbi;
+    MDB_cursor *c, *d;
+    MDB_val k, v, dk, dv;
+    out->len = 0;
+    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+    mdb_dbi_open(txn, NULL, 0, &main_db);
+    mdb_cursor_open(txn, main_db, &c);
+    while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)k.mv_size, (char *)k.mv_data);
+        buf_printf(out, "[%s]", name);
+        if (mdb_dbi_open(txn, name, 0, &dbi)) continue;
+        mdb_cursor_open(txn, dbi, &d);
+        while (mdb_cursor_get(d, &dk, &dv, MDB_NEXT) == 0)
+            buf_printf(out, "%.*s=%.*s;", (int)dk.mv_size, (char *)dk.mv_data, (int)dv.mv_size,
+                       (char *)dv.mv_data);
+        mdb_cursor_close(d);
+    }
+    mdb_cursor_close(c);
+    mdb_txn_abort(txn);
+    buf_putc(out, 0);
+}
+
+/* Run fn in a write transaction of env, recording into rec. */
+static void record(MDB_env *env, buf_t *rec, void (*fn)(MDB_txn *txn))
+{
+    MDB_txn *txn;
+    mdb_txn_begin(env, NULL, 0, &txn);
+    rec->len = 0;
+    changeset_record_start(rec);
+    fn(txn);
+    changeset_record_stop();
+    CHECK(mdb_txn_commit(txn) == 0);
+}
+
+static int replay(MDB_env *env, const buf_t *rec, changeset_effects_t *fx)
+{
+    MDB_txn *txn;
+    mdb_txn_begin(env, NULL, 0, &txn);
+    int rc = changeset_apply(txn, (const uint8_t *)rec->data, rec->len, fx);
+    if (rc) mdb_txn_abort(txn);
+    else rc = mdb_txn_commit(txn);
+    return rc;
+}
+
+static void first(MDB_txn *txn)
+{
+    MDB_dbi items, catalog, gone;
+    mdb_dbi_open(txn, "items", MDB_CREATE, &items);
+    mdb_dbi_open(txn, "catalog", MDB_CREATE, &catalog);
+    mdb_dbi_open(txn, "gone", MDB_CREATE, &gone);
+    MDB_val k, v;
+    for (int i = 0; i < 5; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%d", i);
+        k = val(key), v = val("one");
+        mdb_put(txn, items, &k, &v, 0);
+    }
+    k = val("k1"), v = val("two");
+    mdb_put(txn, items, &k, &v, 0);
+    k = val("k9");
+    CHECK(mdb_del(txn, items, &k, NULL) == MDB_NOTFOUND); /* a failed delete: not recorded */
+    k = val("k2"), v = val("kept");
+    CHECK(mdb_put(txn, items, &k, &v, MDB_NOOVERWRITE) == MDB_KEYEXIST); /* nor a refused put */
+    k = val("tbl"), v = val("{}");
+    mdb_put(txn, catalog, &k, &v, 0);
+    k = val("x"), v = val("y");
+    mdb_put(txn, gone, &k, &v, 0);
+}
+
+static void second(MDB_txn *txn)
+{
+    MDB_dbi items, gone, catalog;
+    mdb_dbi_open(txn, "items", 0, &items);
+    mdb_dbi_open(txn, "gone", 0, &gone);
+    mdb_dbi_open(txn, "catalog", 0, &catalog);
+    MDB_val k = val("k3");
+    mdb_del(txn, items, &k, NULL);
+    /* a cursor delete, as the change log's trimming does */
+    MDB_cursor *c;
+    MDB_val ck, cv;
+    mdb_cursor_open(txn, items, &c);
+    CHECK(mdb_cursor_get(c, &ck, &cv, MDB_FIRST) == 0);
+    CHECK(mdb_cursor_del(c, 0) == 0);
+    mdb_cursor_close(c);
+    mdb_drop(txn, gone, 1);
+    k = val("tbl");
+    mdb_del(txn, catalog, &k, NULL);
+}
+
+static char catalog_seen[64];
+static void note_catalog_key(const MDB_val *key, void *arg)
+{
+    snprintf(catalog_seen, sizeof catalog_seen, "%.*s", (int)key->mv_size, (char *)key->mv_data);
+}
+
+static void test_replay_matches(void)
+{
+    char da[] = "/tmp/changeset-a-XXXXXX", db[] = "/tmp/changeset-b-XXXXXX";
+    MDB_env *a = env_new(da), *b = env_new(db);
+    buf_t rec1, rec2, dump_a, dump_b;
+    buf_init(&rec1), buf_init(&rec2), buf_init(&dump_a), buf_init(&dump_b);
+
+    record(a, &rec1, first);
+    changeset_effects_t fx = {0};
+    CHECK(changeset_apply(NULL, (const uint8_t *)rec1.data, rec1.len, &fx) == 0);
+    CHECK(fx.catalog && fx.dbis && !fx.changelog);
+    changeset_effects_t fx1 = {.on_catalog_key = note_catalog_key};
+    CHECK(replay(b, &rec1, &fx1) == 0);
+    CHECK_STR(catalog_seen, "tbl");
+    dump(a, &dump_a), dump(b, &dump_b);
+    CHECK_STR(dump_b.data, dump_a.data);
+    CHECK(strstr(dump_a.data, "k1=two;k2=one;") != NULL);
+
+    record(a, &rec2, second);
+    changeset_effects_t fx2 = {0};
+    CHECK(replay(b, &rec2, &fx2) == 0);
+    dump(a, &dump_a), dump(b, &dump_b);
+    CHECK_STR(dump_b.data, dump_a.data);
+    CHECK_STR(dump_a.data, "[catalog][items]k1=two;k2=one;k4=one;");
+
+    /* replayed again over a state that has both: nothing changes */
+    changeset_effects_t fx3 = {0};
+    CHECK(replay(b, &rec1, &fx3) == 0);
+    CHECK(replay(b, &rec2, &fx3) == 0);
+    dump(b, &dump_b);
+    CHECK_STR(dump_b.data, dump_a.data);
+
+    buf_free(&rec1), buf_free(&rec2), buf_free(&dump_a), buf_free(&dump_b);
+    env_free(a, da), env_free(b, db);
+}
+
+static void test_malformed_refused(void)
+{
+    char d[] = "/tmp/changeset-m-XXXXXX";
+    MDB_env *env = env_new(d);
+    static const struct {
+        const char *bytes;
+        size_t len;
+    } cases[] = {
+#define BYTES(s) {s, sizeof s - 1}
+        BYTES("P"),                             /* no name length */
+        BYTES("P\x05" "ab"),                    /* name cut short */
+        BYTES("P\x01" "a" "\x03\0\0\0" "ab"),   /* key cut short */
+        BYTES("P\x01" "a" "\x01\0\0\0" "k"),    /* a put without its value */
+        BYTES("Z\x01" "a"),                     /* no such operation */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        buf_t b = {(char *)cases[i].bytes, cases[i].len, cases[i].len};
+        changeset_effects_t fx = {0};
+        CHECK(replay(env, &b, &fx) == EINVAL);
+        CHECK(changeset_apply(NULL, (const uint8_t *)b.data, b.len, &fx) == EINVAL);
+    }
+    /* a well-formed one for contrast */
+    static const char good[] = "P\x01" "a" "\x01\0\0\0" "k" "\x01\0\0\0" "v";
+    buf_t ok = {(char *)good, sizeof good - 1, sizeof good - 1};
+    changeset_effects_t fx = {0};
+    CHECK(replay(env, &ok, &fx) == 0);
+    env_free(env, d);
+}
+
+int main(void)
+{
+    RUN(test_replay_matches);
+    RUN(test_malformed_refused);
+    return unit_report("changeset");
+}
