@@ -109,6 +109,8 @@ typedef struct table {
     value_type_t hash_type, range_type;
     bool pay_per_request;
     int64_t rcu, wcu;
+    /* OnDemandThroughput of an on-demand table (0: no maximum) */
+    int64_t max_read, max_write;
     double billing_updated; /* when BillingMode last changed; 0: never */
     double last_increase, last_decrease;
     int decreases_today;
@@ -225,6 +227,10 @@ int catalog_table_drop_dbis(MDB_txn *txn, table_t *t);
 bool catalog_index_multi_attribute(const index_def_t *ix);
 /* The index named name, or NULL. */
 const index_def_t *catalog_table_index(const table_t *t, const char *name, size_t len);
+
+/* NumberOfDecreasesToday at time now (seconds since the epoch): the
+ * decreases of the UTC day of the last one, if that day is today. */
+int catalog_table_decreases_today(const table_t *t, double now);
 
 /* The table's ARN. */
 void catalog_table_arn(const table_t *t, buf_t *b);

@@ -266,6 +266,12 @@ void metrics_units_add(const char *table, const char *index, bool write, double 
     bump(&s->half_units[write], (uint64_t)(units * 2 + 0.5));
 }
 
+void metrics_throttled_count(const char *table, const char *index)
+{
+    if (!m.enabled) return;
+    bump(&table_counters(thread_block(), table, index)->throttled, 1);
+}
+
 void metrics_batch_count(size_t writes)
 {
     if (!m.enabled || !writes) return;

@@ -62,6 +62,9 @@ void metrics_request_count(int operation, int error_kind, int64_t elapsed_ns, co
 /* Units consumed on table (index NULL) or one of its indexes. */
 void metrics_units_add(const char *table, const char *index, bool write, double units);
 
+/* One request throttled on table (index NULL) or one of its indexes. */
+void metrics_throttled_count(const char *table, const char *index);
+
 /* The writer: one group commit of `writes` writes, and one commit's time. */
 void metrics_batch_count(size_t writes);
 void metrics_commit_count(int64_t elapsed_ns);

@@ -59,6 +59,7 @@ typedef struct {
     size_t policy_len;
     const char *table_class;
     bool deletion_protection;
+    int64_t max_read, max_write; /* OnDemandThroughput; 0: not given */
 } raw_table_t;
 
 static ddb_error_t *read_pairs(arena_t *a, const json_value_t *obj, const char *member,
@@ -183,6 +184,10 @@ static ddb_error_t *read_raw(arena_t *a, const json_value_t *req, raw_table_t *r
     wire_string(a, req, "TableClass", &r->table_class, NULL, &e);
     if (e) return e;
     wire_bool(a, req, "DeletionProtectionEnabled", &r->deletion_protection, &e);
+    if (e) return e;
+    const json_value_t *od = wire_container(a, req, "OnDemandThroughput", WIRE_STRUCT, &e);
+    if (od && !e) wire_long(a, od, "MaxReadRequestUnits", &r->max_read, &e);
+    if (od && !e) wire_long(a, od, "MaxWriteRequestUnits", &r->max_write, &e);
     return e;
 }
 
@@ -832,6 +837,9 @@ ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, ta
     t->policies = pol;
     t->table_class = r.table_class ? arena_strdup(ta, r.table_class) : NULL;
     t->deletion_protection = r.deletion_protection;
+    /* caps of an on-demand table (a value below 1, as -1, sets none) */
+    t->max_read = t->pay_per_request && r.max_read > 0 ? r.max_read : 0;
+    t->max_write = t->pay_per_request && r.max_write > 0 ? r.max_write : 0;
     t->refs = 1;
 
     if (r.policy && !stored) {
@@ -1083,6 +1091,10 @@ void tabledef_render(buf_t *b, const table_t *t)
         json_write_member(b, "TableClass", t->table_class);
     }
     if (t->deletion_protection) buf_append_str(b, ",\"DeletionProtectionEnabled\":true");
+    if (t->max_read || t->max_write)
+        buf_printf(b, ",\"OnDemandThroughput\":{\"MaxReadRequestUnits\":%lld,"
+                      "\"MaxWriteRequestUnits\":%lld}",
+                   (long long)t->max_read, (long long)t->max_write);
     if (t->stream_id) buf_printf(b, ",\"StreamId\":%llu", (unsigned long long)t->stream_id);
     if (t->stream_label) {
         buf_putc(b, ',');
