@@ -610,7 +610,9 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
 ddb_error_t *item_write_admit(item_write_t *iw)
 {
     uint64_t hash = iw->deferred ? 0 : keycodec_key_hash(iw->key);
-    return throttle_admit(iw->call->arena, iw->table, true, !iw->deferred, hash);
+    ddb_error_t *e = throttle_admit(iw->call->arena, iw->table, true, !iw->deferred, hash);
+    if (e && !iw->deferred) insights_note_throttled(iw->table, NULL, iw->pk, iw->sk);
+    return e;
 }
 
 static api_result_t item_write(api_call_t *call, const json_value_t *req, write_kind_t kind)
@@ -725,7 +727,9 @@ ddb_error_t *item_read_admit(api_call_t *call, const table_t *t, item_read_t *r)
     if (key_map_keys(call->arena, t, &r->key, &pk, &sk)) return NULL; /* run reports it */
     r->hash = keycodec_partition_hash(pk);
     r->hashed = true;
-    return throttle_admit(call->arena, t, false, true, r->hash);
+    ddb_error_t *e = throttle_admit(call->arena, t, false, true, r->hash);
+    if (e) insights_note_throttled(t, NULL, pk, sk);
+    return e;
 }
 
 void item_read_charge(const table_t *t, const item_read_t *r, double units)

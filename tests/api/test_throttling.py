@@ -316,3 +316,30 @@ def test_on_demand_transaction_cancels_with_throttling_error(throttled):
                                      "for specific reasons [ThrottlingError]")
     assert r["CancellationReasons"] == [{"Code": "ThrottlingError",
                                          "Message": ON_DEMAND_MESSAGE}]
+
+
+def test_throttled_keys_reach_contributor_insights(throttled):
+    """Throttled writes and reads are counted by Contributor Insights under
+    their keys (the most throttled keys at /metrics)."""
+    from test_contributor_insights import top
+    srv, ddb = throttled
+    table = create(ddb, rcu=2, wcu=5)
+    ddb.update_contributor_insights(TableName=table, ContributorInsightsAction="ENABLE")
+    assert top(srv.port, "ddbd_insights_throttled_partition_keys", table) == []
+    _, err = write_until_throttled(ddb, table, lambda i: item("hot", 1024))
+    assert err == (PTEE, TABLE_MESSAGE)
+    got = dict(top(srv.port, "ddbd_insights_throttled_partition_keys", table))
+    assert got.get("hot", 0) >= 1 and set(got) == {"hot"}
+    # a throttled read counts too
+    deadline, reads = time.monotonic() + 10, 0
+    while time.monotonic() < deadline and reads < 500:
+        reads += 1
+        try:
+            ddb.get_item(TableName=table, Key={"pk": S("cold")}, ConsistentRead=True)
+        except ddb.exceptions.ClientError as e:
+            assert e.response["Error"]["Code"] == PTEE
+            break
+    else:
+        raise AssertionError("no read throttling after %d reads" % reads)
+    got = dict(top(srv.port, "ddbd_insights_throttled_partition_keys", table))
+    assert got.get("cold", 0) >= 1
