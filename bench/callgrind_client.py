@@ -1,6 +1,8 @@
 """The client of bench/callgrind_per_request.sh: PORT N setup|get|put on one keep-alive
-connection (setup: the table and 100 items; get/put: N requests over those keys)."""
-import socket, sys, json, time
+connection (setup: the table and 100 items; get/put: N requests over those keys).
+CALLGRIND_INSIGHTS=1 in the environment: setup enables Contributor Insights on the table;
+CALLGRIND_KEYS=n: get/put cycle over the first n keys (default 100)."""
+import os, socket, sys, json, time
 port, n, op = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 def req(target, body):
     b = json.dumps(body).encode()
@@ -19,10 +21,14 @@ def call(target, body):
     return status, data
 if op == "setup":
     print(call("CreateTable", {"TableName": "bench", "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}))
+    if os.environ.get("CALLGRIND_INSIGHTS") == "1":
+        print(call("UpdateContributorInsights", {"TableName": "bench", "ContributorInsightsAction": "ENABLE"}))
     for i in range(100):
         call("PutItem", {"TableName": "bench", "Item": {"pk": {"S": "k%d" % i}, "v": {"S": "x" * 80}}})
     sys.exit(0)
+keys = int(os.environ.get("CALLGRIND_KEYS", "100"))
 for i in range(n):
+    i %= keys
     if op == "get":
         st, d = call("GetItem", {"TableName": "bench", "Key": {"pk": {"S": "k%d" % (i % 100)}}})
     else:

@@ -6,6 +6,7 @@
 # cancelled out.  All threads count (the writer's share of a PutItem too).
 #   bench/callgrind_per_request.sh DDBD_BINARY get|put [ddbd args...]
 # prints: RESULT workload=callgrind-<kind> instructions_per_request=<n>
+# CALLGRIND_KEEP=DIR keeps the two callgrind outputs there (for callgrind_annotate).
 set -u
 ddbd=$1 kind=$2
 shift 2
@@ -13,7 +14,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/ddbd-callgrind.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${CALLGRIND_KEEP:-}" ] && cp "$work"/cg.* "$CALLGRIND_KEEP"/; rm -rf "$work"' EXIT
 n1=${CALLGRIND_N1:-300} n2=${CALLGRIND_N2:-1300}
 declare -A ir
 for n in "$n1" "$n2"; do

@@ -42,7 +42,9 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup",
               "UpdateContinuousBackups", "DescribeContinuousBackups",
               "RestoreTableToPointInTime", "ExportTableToPointInTime", "DescribeExport",
-              "ListExports", "ImportTable", "DescribeImport", "ListImports"]
+              "ListExports", "ImportTable", "DescribeImport", "ListImports",
+              "UpdateContributorInsights", "DescribeContributorInsights",
+              "ListContributorInsights"]
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
 PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
 
@@ -61,6 +63,7 @@ NEWER = {
                     "OnDemandThroughput.MaxWriteRequestUnits"],
     "DescribeStream": ["ShardFilter.Type", "ShardFilter.ShardId"],
     "UpdateContinuousBackups": ["PointInTimeRecoverySpecification.RecoveryPeriodInDays"],
+    "UpdateContributorInsights": ["ContributorInsightsMode"],
 }
 # Operations newer than botocore's model in Debian, with their member paths.
 NEWER_OPERATIONS = {
@@ -77,7 +80,7 @@ POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Action": ["dynamodb:GetItem", "dynamodb:Query"], "Resource": "*"}]})
 
 # Enum values newer than the models.
-NEWER_ENUMS = ["CHILD_SHARDS"]
+NEWER_ENUMS = ["CHILD_SHARDS", "ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"]
 
 # Every AttributeValue type, nested.
 ALL_TYPES = {
@@ -616,6 +619,22 @@ SEEDS = {
     "DescribeImport": [("unknown", {"ImportArn": ARN_S + "/import/01700000000000-0123abcd"})],
     "ListImports": [("table", {"TableArn": ARN_S, "PageSize": 5, "NextToken": "0" * 112}),
                     ("all", {})],
+    "UpdateContributorInsights": [
+        ("enable", {"TableName": "fz_s", "ContributorInsightsAction": "ENABLE"}),
+        ("index-throttled", {"TableName": "fz_idx", "IndexName": "gsik",
+                             "ContributorInsightsAction": "ENABLE",
+                             "ContributorInsightsMode": "THROTTLED_KEYS"}),
+        ("disable", {"TableName": "fz_s", "ContributorInsightsAction": "DISABLE",
+                     "ContributorInsightsMode": "ACCESSED_AND_THROTTLED_KEYS"}),
+    ],
+    "DescribeContributorInsights": [
+        ("table", {"TableName": "fz_s"}),
+        ("index", {"TableName": "fz_idx", "IndexName": "gsik"}),
+    ],
+    "ListContributorInsights": [
+        ("table", {"TableName": "fz_idx", "MaxResults": 5, "NextToken": "fz_idx/gsik"}),
+        ("all", {}),
+    ],
     "ListStreams": [
         ("table", {"TableName": "fz_s", "Limit": 5, "ExclusiveStartStreamArn": "@STREAM_ARN@"}),
         ("all", {}),

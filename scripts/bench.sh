@@ -26,6 +26,9 @@
 # authentication on and off (--credentials, requests signed by bench/sign_requests.py).
 # GetItem and PutItem at 16 connections also run with metrics on and off (--no-metrics);
 # BENCH_ONLY=metrics runs only that comparison.
+# GetItem and PutItem at 16 connections also run with --throttling and without, on a
+# provisioned table (40,000 RCU/WCU) that the load never exhausts; BENCH_ONLY=throttling runs
+# only that comparison.
 # Query through a GSI with a multi-attribute key (3 HASH + 2 RANGE) is compared with a
 # single-attribute GSI over the same BENCH_MK_ITEMS items (default min(BENCH_ITEMS, 100000)).
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
@@ -133,9 +136,10 @@ ddb() {
 field() { [[ $1 =~ (^| )$2=([^ ]*) ]] && echo "${BASH_REMATCH[2]}"; }
 
 # create_table NAME [EXTRA_JSON_MEMBERS]: a table with hash key pk (S), waited for until ACTIVE.
+# The billing is on demand unless table_billing holds other members.
 create_table() {
     local i
-    ddb CreateTable "{\"TableName\":\"$1\",\"BillingMode\":\"PAY_PER_REQUEST\",
+    ddb CreateTable "{\"TableName\":\"$1\",${table_billing:-\"BillingMode\":\"PAY_PER_REQUEST\"},
       \"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],
       \"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}]${2:+,$2}}" >/dev/null ||
         die "CreateTable $1 failed: $(cat "$work/body")"
@@ -298,6 +302,88 @@ metrics_summary() {
             "ratio $(field "$l" instruction_ratio)"
     done
 }
+
+# 1g. Throttling: GetItem and PutItem at 16 connections on a server started with --throttling
+# and on one without, alternately, 3 rounds each, on a provisioned table of 40,000 RCU and WCU
+# (54 partitions) that the load never exhausts: what the token buckets cost when nothing is
+# throttled.  Then instructions per request (callgrind, on its on-demand table).
+throttling_section() {
+    echo "== throttling: GetItem and PutItem at 16 connections, --throttling vs without, 3 rounds"
+    local t_items=$((items < 100000 ? items : 100000)) which round w r
+    declare -gA thr
+    for which in on off; do
+        local extra=()
+        [ $which = on ] && extra=(--throttling)
+        start_ddbd "$work/throttling-$which" "$logs/ddbd-throttling-$which.stderr" "${extra[@]}" ||
+            die "the throttling ($which) server did not start"
+        table_billing='"ProvisionedThroughput":{"ReadCapacityUnits":40000,"WriteCapacityUnits":40000}' \
+            create_table bench
+        run_items=$t_items wrk_run "throttling-load-$which" load 64 "$port" "$ddbd_pid" \
+            -d $((30 + t_items / 1000))s >/dev/null || die "the throttling load failed"
+        thr[$which/port]=$port thr[$which/pid]=$ddbd_pid
+    done
+    for round in 1 2 3; do
+        for w in get put; do
+            for which in on off; do
+                run_items=$t_items wrk_run "throttling-$w-$which-$round" $w 16 \
+                    "${thr[$which/port]}" "${thr[$which/pid]}" -d "${run_seconds}s" >/dev/null ||
+                    throttling_failed=1
+                r=${result[throttling-$w-$which-$round/16]:-}
+                thr[$w/$which/$round]=$(field "$r" ops_per_s)
+                thr[$w/$which/cpu/$round]=$(field "$r" server_cpu_us_per_op)
+                [ "$(errors_of "$r")" = 0 ] ||
+                    echo "bench: errors (throttled?) in throttling-$w-$which-$round: $r" >&2
+            done
+        done
+    done
+    for which in on off; do stop_server "${thr[$which/pid]}"; done
+    if command -v valgrind >/dev/null; then
+        for w in get put; do
+            for which in on off; do
+                local extra=()
+                [ $which = on ] && extra=(--throttling)
+                r=$(bench/callgrind_per_request.sh "$ddbd" $w "${extra[@]}" 2>>"$logs/callgrind.txt")
+                thr[$w/$which/ir]=$(field "$r" instructions_per_request)
+            done
+        done
+    fi
+    throttling_lines=()
+    for w in get put; do
+        local on off con coff
+        on=$(median "${thr[$w/on/1]}" "${thr[$w/on/2]}" "${thr[$w/on/3]}")
+        off=$(median "${thr[$w/off/1]}" "${thr[$w/off/2]}" "${thr[$w/off/3]}")
+        con=$(median "${thr[$w/on/cpu/1]}" "${thr[$w/on/cpu/2]}" "${thr[$w/on/cpu/3]}")
+        coff=$(median "${thr[$w/off/cpu/1]}" "${thr[$w/off/cpu/2]}" "${thr[$w/off/cpu/3]}")
+        throttling_lines+=("$(awk -v w="$w" -v a="$on" -v b="$off" -v x="$con" -v y="$coff" \
+            -v i="${thr[$w/on/ir]:-0}" -v j="${thr[$w/off/ir]:-0}" \
+            'BEGIN {printf "RESULT workload=throttling-%s on_ops_per_s=%d off_ops_per_s=%d" \
+            " ratio=%.3f on_cpu_us_per_op=%.2f off_cpu_us_per_op=%.2f cpu_ratio=%.3f" \
+            " on_instructions=%d off_instructions=%d instruction_ratio=%.3f",
+            w, a, b, (b > 0 ? a / b : 0), x, y, (x > 0 ? y / x : 0), i, j, (i > 0 ? j / i : 0)}')")
+        echo "${throttling_lines[-1]} (rounds: on ${thr[$w/on/1]} ${thr[$w/on/2]} ${thr[$w/on/3]};" \
+            "off ${thr[$w/off/1]} ${thr[$w/off/2]} ${thr[$w/off/3]})"
+    done
+}
+throttling_summary() {
+    local l
+    for l in "${throttling_lines[@]}"; do
+        echo "throttling, $(field "$l" workload | cut -d- -f2) at 16 conns, capacity never" \
+            "exceeded: $(field "$l" on_ops_per_s) ops/s with --throttling," \
+            "$(field "$l" off_ops_per_s) without: ratio $(field "$l" ratio) (goal >= 0.95);" \
+            "server CPU $(field "$l" on_cpu_us_per_op) vs $(field "$l" off_cpu_us_per_op)" \
+            "us/request (medians of 3 alternating runs); instructions per request (callgrind)" \
+            "$(field "$l" on_instructions) vs $(field "$l" off_instructions):" \
+            "ratio $(field "$l" instruction_ratio)"
+    done
+}
+throttling_failed=0
+if [ "${BENCH_ONLY:-}" = throttling ]; then
+    throttling_section
+    echo
+    throttling_summary
+    exit "$throttling_failed"
+fi
+
 metrics_failed=0
 if [ "${BENCH_ONLY:-}" = metrics ]; then
     metrics_section
@@ -456,6 +542,7 @@ echo "$auth_line (rounds: on ${auth[on/1]} ${auth[on/2]} ${auth[on/3]};" \
     "off ${auth[off/1]} ${auth[off/2]} ${auth[off/3]})"
 
 metrics_section
+throttling_section
 
 # 1e. Multi-attribute keys: Query of one partition's ten items through a GSI whose key has three
 # HASH and two RANGE attributes against the same through a single-attribute GSI over the same
@@ -892,6 +979,8 @@ fi
     "us/request (medians of 3 alternating runs)"
 metrics_summary
 [ "$metrics_failed" = 0 ] || failed=1
+throttling_summary
+[ "$throttling_failed" = 0 ] || failed=1
 [ -n "${mk_line:-}" ] && echo "Query of 10 items at 16 conns, GSI with 3 HASH + 2 RANGE" \
     "attributes vs a single-attribute GSI over the same items:" \
     "$(field "$mk_line" multi_ops_per_s) vs $(field "$mk_line" single_ops_per_s) ops/s, ratio" \

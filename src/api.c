@@ -16,6 +16,7 @@
 #include "catalog.h"
 #include "cluster.h"
 #include "index.h"
+#include "insights.h"
 #include "janitor.h"
 #include "log.h"
 #include "metrics.h"
@@ -94,6 +95,12 @@ static const operation_t operations[] = {
     OPERATION(TARGET_PREFIX, "ImportTable", &WIRE_REQUEST_IMPORT_TABLE, op_import_table),
     OPERATION(TARGET_PREFIX, "DescribeImport", &WIRE_REQUEST_DESCRIBE_IMPORT, op_describe_import),
     OPERATION(TARGET_PREFIX, "ListImports", &WIRE_REQUEST_LIST_IMPORTS, op_list_imports),
+    OPERATION(TARGET_PREFIX, "UpdateContributorInsights",
+              &WIRE_REQUEST_UPDATE_CONTRIBUTOR_INSIGHTS, op_update_contributor_insights),
+    OPERATION(TARGET_PREFIX, "DescribeContributorInsights",
+              &WIRE_REQUEST_DESCRIBE_CONTRIBUTOR_INSIGHTS, op_describe_contributor_insights),
+    OPERATION(TARGET_PREFIX, "ListContributorInsights", &WIRE_REQUEST_LIST_CONTRIBUTOR_INSIGHTS,
+              op_list_contributor_insights),
     OPERATION(TARGET_PREFIX, "DescribeEndpoints", &WIRE_REQUEST_EMPTY, op_describe_endpoints),
     OPERATION(TARGET_PREFIX, "DescribeLimits", &WIRE_REQUEST_EMPTY, op_describe_limits),
     OPERATION(STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams),
@@ -303,5 +310,6 @@ void api_metrics_render(api_thread_t *t, size_t connections, buf_t *out)
     g.sizes = sizes;
     if (txn) storage_read_end(txn);
     metrics_render(out, &g);
+    insights_render(out);
     arena_free(a);
 }

@@ -532,6 +532,9 @@ static const op_rights_t op_rights[] = {
     {"ImportTable", true, RES_IMPORT, NULL},
     {"DescribeImport", false, RES_IMPORT, NULL},
     {"ListImports", false, RES_LIST_STREAMS, "table/*/import/*"},
+    {"UpdateContributorInsights", true, RES_TABLE, NULL},
+    {"DescribeContributorInsights", false, RES_TABLE, NULL},
+    {"ListContributorInsights", false, RES_LIST_STREAMS, NULL},
 };
 
 static const op_rights_t *rights_of(const char *op, size_t len)

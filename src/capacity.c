@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "throttle.h"
 #include "wire.h"
 
 ddb_error_t *capacity_mode_read(arena_t *a, const json_value_t *req, constraint_list_t *cl,
@@ -36,7 +37,7 @@ static capacity_t *entry_for(capacity_t *list, size_t *count, const char *table,
 {
     for (size_t i = 0; i < *count; i++)
         if (strcmp(list[i].table, table) == 0) return &list[i];
-    list[*count] = (capacity_t){table, write, 0, NULL, 0};
+    list[*count] = (capacity_t){table, write, 0, NULL, 0, false, 0};
     return &list[(*count)++];
 }
 
@@ -72,6 +73,7 @@ void capacity_account(const capacity_t *c)
     metrics_units_add(c->table, NULL, c->write, c->units);
     for (size_t i = 0; i < c->index_count; i++)
         metrics_units_add(c->table, c->indexes[i].name, c->write, c->indexes[i].units);
+    if (throttle_on) throttle_charge(c);
 }
 
 static void render_units(buf_t *out, const char *kind, double units)

@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "constraint.h"
@@ -63,6 +64,10 @@ typedef struct {
     double units;              /* the table's own share */
     capacity_index_t *indexes; /* NULL until an index consumed something */
     size_t index_count;
+    /* The one item's partition-key hash when keyed (single-item
+     * operations): throttling (throttle.h) charges its partition too. */
+    bool keyed;
+    uint64_t hash;
 } capacity_t;
 
 /* The most indexes a table has (20 GSIs and 5 LSIs). */
@@ -84,7 +89,8 @@ void capacity_render(buf_t *out, capacity_mode_t mode, const capacity_t *c, bool
 /* ,"ConsumedCapacity":[{...},...] likewise. */
 void capacity_render_list(buf_t *out, capacity_mode_t mode, const capacity_t *list, size_t count,
                           bool *first);
-/* Counts units in the metrics without rendering them (a request that
+/* Counts units in the metrics, and charges them to the table's and its
+ * indexes' token buckets (throttle.h), without rendering them (a request that
  * failed after consuming capacity: a failed condition). */
 void capacity_account(const capacity_t *c);
 

@@ -2,6 +2,7 @@
  * counts and descriptions; see catalog.h.  Definitions themselves are
  * tabledef.c's. */
 #include "catalog.h"
+#include "clock.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +31,8 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->pay_per_request = from->pay_per_request;
     copy->rcu = from->rcu;
     copy->wcu = from->wcu;
+    copy->max_read = from->max_read;
+    copy->max_write = from->max_write;
     copy->billing_updated = from->billing_updated;
     copy->last_increase = from->last_increase;
     copy->last_decrease = from->last_decrease;
@@ -54,6 +57,16 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->pitr_days = from->pitr_days;
     copy->pitr_since_ms = from->pitr_since_ms;
     copy->pitr_log = from->pitr_log;
+    /* and so do Contributor Insights settings; those of an index copy does
+     * not have go with it */
+    copy->insights = arena_calloc(copy->arena, (from->insights_count + 1) * sizeof *copy->insights);
+    copy->insights_count = 0;
+    for (size_t i = 0; i < from->insights_count; i++) {
+        const insights_setting_t *s = &from->insights[i];
+        if (s->index && !catalog_table_index(copy, s->index, strlen(s->index))) continue;
+        copy->insights[copy->insights_count] = *s;
+        copy->insights[copy->insights_count++].index = arena_strdup(copy->arena, s->index);
+    }
     /* tags and policies change in place too */
     copy->tags = tags_merge(copy->arena, atomic_load(&from->tags), NULL, 0, NULL, 0);
     copy->policies = catalog_policies_copy(copy->arena, atomic_load(&from->policies));
@@ -144,6 +157,12 @@ void catalog_table_arn(const table_t *t, buf_t *b)
     buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s", catalog_region(), CATALOG_ACCOUNT, t->name);
 }
 
+int catalog_table_decreases_today(const table_t *t, double now)
+{
+    if ((int64_t)(t->last_decrease / 86400) != (int64_t)(now / 86400)) return 0;
+    return t->decreases_today;
+}
+
 static void render_throughput(buf_t *b, const table_t *t, int64_t rcu, int64_t wcu)
 {
     buf_append_str(b, "\"ProvisionedThroughput\":{");
@@ -152,7 +171,8 @@ static void render_throughput(buf_t *b, const table_t *t, int64_t rcu, int64_t w
     buf_printf(b,
                "\"NumberOfDecreasesToday\":%d,\"ReadCapacityUnits\":%lld,"
                "\"WriteCapacityUnits\":%lld}",
-               t->decreases_today, (long long)rcu, (long long)wcu);
+               catalog_table_decreases_today(t, clock_now_seconds()), (long long)rcu,
+               (long long)wcu);
 }
 
 /* ",\"BillingModeSummary\":{...}" once the table is or was on demand. */
@@ -195,6 +215,11 @@ static void render_settings(buf_t *b, const table_t *t)
         buf_putc(b, '}');
     }
     buf_printf(b, ",\"DeletionProtectionEnabled\":%s", t->deletion_protection ? "true" : "false");
+    if (t->max_read || t->max_write) /* -1: no maximum */
+        buf_printf(b, ",\"OnDemandThroughput\":{\"MaxReadRequestUnits\":%lld,"
+                      "\"MaxWriteRequestUnits\":%lld}",
+                   t->max_read ? (long long)t->max_read : -1LL,
+                   t->max_write ? (long long)t->max_write : -1LL);
 }
 
 int catalog_table_read_stats(MDB_txn *txn, arena_t *a, const table_t *t, catalog_stats_t *out)

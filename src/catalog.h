@@ -79,6 +79,17 @@ typedef struct {
     index_status_t status;
 } index_def_t;
 
+/* Contributor Insights for a table (index NULL) or one of its GSIs
+ * (insights.h); kept once configured, so that a disabled one still tells
+ * when it last changed. */
+typedef enum { INSIGHTS_ACCESSED_AND_THROTTLED_KEYS, INSIGHTS_THROTTLED_KEYS } insights_mode_t;
+typedef struct {
+    const char *index; /* NULL: the table */
+    bool enabled;
+    insights_mode_t mode;
+    int64_t changed_ms; /* LastUpdateDateTime; also the rules' creation time */
+} insights_setting_t;
+
 /* A table's resource-based policies (policy.h), canonical texts with their
  * RevisionIds: the table's, and that of its stream with stream_label.
  * Immutable: a change publishes a new one. */
@@ -98,6 +109,8 @@ typedef struct table {
     value_type_t hash_type, range_type;
     bool pay_per_request;
     int64_t rcu, wcu;
+    /* OnDemandThroughput of an on-demand table (0: no maximum) */
+    int64_t max_read, max_write;
     double billing_updated; /* when BillingMode last changed; 0: never */
     double last_increase, last_decrease;
     int decreases_today;
@@ -114,6 +127,9 @@ typedef struct table {
     bool ttl_filled; /* the expiry index holds the items older than the TTL */
     char ttl_dbi_name[40]; /* "x:<table id>": the expiry index (ttl.h) */
     MDB_dbi ttl_dbi;
+    /* Contributor Insights settings (changed by the writer, in a new version) */
+    insights_setting_t *insights;
+    size_t insights_count;
     bool sse_enabled;
     const char *sse_type, *kms_key;
     /* Changed in place by the writer (TagResource, PutResourcePolicy...):
@@ -188,7 +204,8 @@ table_policies_t *catalog_policies_copy(arena_t *a, const table_policies_t *p);
  * before catalog_replace(); one reference. */
 table_t *catalog_table_clone(const table_t *t);
 /* Give copy the DBI handles and table-level settings (billing,
- * throughput, stream, protection, class, TTL) of from, and the index states
+ * throughput, stream, protection, class, TTL, Contributor Insights of the
+ * table and of the indexes copy has) of from, and the index states
  * of every index both have (an index only copy has keeps status CREATING and
  * no DBI yet). */
 void catalog_table_adopt(table_t *copy, const table_t *from);
@@ -210,6 +227,10 @@ int catalog_table_drop_dbis(MDB_txn *txn, table_t *t);
 bool catalog_index_multi_attribute(const index_def_t *ix);
 /* The index named name, or NULL. */
 const index_def_t *catalog_table_index(const table_t *t, const char *name, size_t len);
+
+/* NumberOfDecreasesToday at time now (seconds since the epoch): the
+ * decreases of the UTC day of the last one, if that day is today. */
+int catalog_table_decreases_today(const table_t *t, double now);
 
 /* The table's ARN. */
 void catalog_table_arn(const table_t *t, buf_t *b);

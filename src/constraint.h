@@ -133,6 +133,8 @@ extern const constraint_enum_t ENUM_SHARD_ITERATOR_TYPE; /* TRIM_HORIZON LATEST
                                                             AT_SEQUENCE_NUMBER
                                                             AFTER_SEQUENCE_NUMBER */
 extern const constraint_enum_t ENUM_SHARD_FILTER_TYPE;   /* CHILD_SHARDS */
+extern const constraint_enum_t ENUM_INSIGHTS_ACTION; /* ENABLE DISABLE */
+extern const constraint_enum_t ENUM_INSIGHTS_MODE;   /* ACCESSED_AND_THROTTLED_KEYS THROTTLED_KEYS */
 extern const constraint_enum_t ENUM_TABLE_CLASS;      /* STANDARD STANDARD_INFREQUENT_ACCESS */
 
 #endif

@@ -72,6 +72,9 @@ static const struct {
                              false},
     [ERR_IMPORT_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ImportNotFoundException", 400,
                               false},
+    [ERR_PROVISIONED_THROUGHPUT_EXCEEDED] =
+        {"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", 400, false},
+    [ERR_THROTTLING] = {"com.amazon.coral.service#ThrottlingException", 400, false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
 };
 
@@ -734,6 +737,57 @@ ddb_error_t *err_item_too_large(arena_t *a)
     return ddb_error_new(a, ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
 }
 
+ddb_error_t *err_throughput_exceeded_table(arena_t *a)
+{
+    return ddb_error_new(a, ERR_PROVISIONED_THROUGHPUT_EXCEEDED,
+                         "The level of configured provisioned throughput for the table was "
+                         "exceeded. Consider increasing your provisioning level with the "
+                         "UpdateTable API.");
+}
+
+/* (The service ends this one without a full stop.) */
+ddb_error_t *err_throughput_exceeded_index(arena_t *a)
+{
+    return ddb_error_new(a, ERR_PROVISIONED_THROUGHPUT_EXCEEDED,
+                         "The level of configured provisioned throughput for one or more global "
+                         "secondary indexes of the table was exceeded. Consider increasing your "
+                         "provisioning level for the under-provisioned global secondary indexes "
+                         "with the UpdateTable API");
+}
+
+/* "Friday, October 9, 2026 at 1:21:34 AM Coordinated Universal Time" */
+static void format_long_utc(char out[96], double seconds)
+{
+    time_t t = (time_t)seconds;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 96, "%A, %B %-d, %Y at %-I:%M:%S %p Coordinated Universal Time", &tm);
+}
+
+ddb_error_t *err_throughput_decreases_limited(arena_t *a, int today, double last, double next)
+{
+    char last_text[96], next_text[96];
+    format_long_utc(last_text, last);
+    format_long_utc(next_text, next);
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "Subscriber limit exceeded: Provisioned throughput decreases are limited "
+                         "within a given UTC day. After the first 4 decreases, each subsequent "
+                         "decrease in the same UTC day can be performed at most once every 3600 "
+                         "seconds. Number of decreases today: %d. Last decrease at %s. Next "
+                         "decrease can be made at %s",
+                         today, last_text, next_text);
+}
+
+ddb_error_t *err_throttling(arena_t *a)
+{
+    return ddb_error_new(a, ERR_THROTTLING,
+                         "Throughput exceeds the current capacity of your table or index. "
+                         "DynamoDB is automatically scaling your table or index so please try "
+                         "again shortly. If exceptions persist, check if you have a hot key: "
+                         "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
+                         "bp-partition-key-design.html");
+}
+
 /* --- CreateTable definitions ---------------------------------------------------------- */
 
 ddb_error_t *err_keys_not_defined(arena_t *a, const char *keys, const char *defined)
@@ -1178,6 +1232,28 @@ ddb_error_t *err_ttl_cooldown(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,
                          "Time to live has been modified multiple times within a fixed interval");
+}
+
+ddb_error_t *err_insights_index_not_found(arena_t *a, const char *index, const char *table)
+{
+    return ddb_error_new(a, ERR_RESOURCE_NOT_FOUND,
+                         "Requested resource not found: Index: %s not found for table: %s", index,
+                         table);
+}
+
+ddb_error_t *err_insights_not_active(arena_t *a, bool index)
+{
+    return err_validation(a,
+                          "Table or Index is not in a valid state to update Key Access Insights: "
+                          "%s must be ACTIVE to enable ContributorInsights.",
+                          index ? "IndexStatus" : "TableStatus");
+}
+
+ddb_error_t *err_insights_index_name_length(arena_t *a)
+{
+    return err_validation(a,
+                          "IndexName must be at least 3 characters long and at most 255 "
+                          "characters long");
 }
 
 /* --- expressions (expr_*.c) -------------------------------------------------- */

@@ -53,6 +53,8 @@ typedef enum {
     ERR_EXPORT_NOT_FOUND,
     ERR_IMPORT_CONFLICT,
     ERR_IMPORT_NOT_FOUND,
+    ERR_PROVISIONED_THROUGHPUT_EXCEEDED,
+    ERR_THROTTLING,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -244,6 +246,14 @@ ddb_error_t *err_item_missing_key(arena_t *a, const char *key);
 ddb_error_t *err_key_type_mismatch(arena_t *a, const char *key, const char *expected,
                                    const char *actual, const char *index);
 ddb_error_t *err_item_too_large(arena_t *a);
+/* Throttling (throttle.h): a provisioned table's capacity, one of its
+ * GSIs' (which throttles writes to the table), and an on-demand table's. */
+ddb_error_t *err_throughput_exceeded_table(arena_t *a);
+ddb_error_t *err_throughput_exceeded_index(arena_t *a);
+ddb_error_t *err_throttling(arena_t *a);
+/* UpdateTable: a decrease of a table's throughput past the day's free ones
+ * within the hour after the last one (times: seconds since the epoch). */
+ddb_error_t *err_throughput_decreases_limited(arena_t *a, int today, double last, double next);
 /* Transactions. */
 ddb_error_t *err_transaction_same_item(arena_t *a);
 ddb_error_t *err_idempotent_mismatch(arena_t *a);
@@ -343,6 +353,11 @@ ddb_error_t *err_ttl_other_attribute(arena_t *a, const char *current);
 /* enabled: "already enabled", else "already disabled" */
 ddb_error_t *err_ttl_already(arena_t *a, bool enabled);
 ddb_error_t *err_ttl_cooldown(arena_t *a);
+/* Contributor Insights: an index the table lacks (or an LSI); a table or
+ * index not ACTIVE; an IndexName of a bad length. */
+ddb_error_t *err_insights_index_not_found(arena_t *a, const char *index, const char *table);
+ddb_error_t *err_insights_not_active(arena_t *a, bool index);
+ddb_error_t *err_insights_index_name_length(arena_t *a);
 
 /* --- expressions (expr_*.c) ----------------------------------------------
  * `expr` is the expression's name as the service prints it, e.g.

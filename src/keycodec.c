@@ -52,6 +52,21 @@ static size_t put_part(uint8_t *out, const uint8_t *bytes, size_t len, size_t ma
     return max;
 }
 
+uint64_t keycodec_partition_hash(const value_t *pk)
+{
+    uint8_t scratch[NUMBER_MAX_KEY];
+    const uint8_t *bytes;
+    size_t len = part_bytes(pk, &bytes, scratch);
+    return keycodec_hash64(bytes, len);
+}
+
+uint64_t keycodec_key_hash(const uint8_t *key)
+{
+    uint64_t h = 0;
+    for (int i = 0; i < 8; i++) h = h << 8 | key[i];
+    return h;
+}
+
 size_t keycodec_partition_prefix(const value_t *pk, uint8_t out[KEYCODEC_MAX_KEY])
 {
     uint8_t scratch[NUMBER_MAX_KEY];

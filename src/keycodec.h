@@ -52,6 +52,11 @@ uint64_t keycodec_hash64(const void *data, size_t len);
  * hash-only table).  pk and sk are S, N or B values.  Returns its length. */
 size_t keycodec_item_key(const value_t *pk, const value_t *sk, uint8_t out[KEYCODEC_MAX_KEY]);
 
+/* The partition-key hash an item key or partition prefix starts with, and
+ * that of partition key pk (the same, without encoding the key). */
+uint64_t keycodec_partition_hash(const value_t *pk);
+uint64_t keycodec_key_hash(const uint8_t *key);
+
 /* The key prefix shared by every item of partition pk. */
 size_t keycodec_partition_prefix(const value_t *pk, uint8_t out[KEYCODEC_MAX_KEY]);
 

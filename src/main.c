@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "log.h"
 #include "metrics.h"
+#include "throttle.h"
 #include "server.h"
 #include "storage.h"
 #include "tls.h"
@@ -31,6 +32,7 @@ static void usage(FILE *f)
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
             "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-day S]\n"
             "            [--export-root DIR] [--metrics-port N] [--no-metrics]\n"
+            "            [--throttling [--throttling-burst-seconds S]]\n"
             "            [--node-id ID --cluster ID=HOST:PORT,...]\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [--credentials FILE] [limits...] [--help] [--version]\n"
@@ -65,6 +67,11 @@ static void usage(FILE *f)
             "  --metrics-port N  serve GET /metrics (Prometheus) on port N too, and nothing\n"
             "                    else there (it is always served on --port, unsigned)\n"
             "  --no-metrics      count nothing and do not serve /metrics\n"
+            "  --throttling      throttle requests as the service does: token buckets per\n"
+            "                    table, GSI and partition (default off: capacity is only\n"
+            "                    reported)\n"
+            "  --throttling-burst-seconds S  unused capacity kept as burst (default 300);\n"
+            "                    the other throttling times scale with it (for tests)\n"
             "  --storage-map-size BYTES  the most data the data directory may hold, with an\n"
             "                    optional K, M, G or T suffix (default 256G; address space\n"
             "                    only, the file grows as it is used)\n"
@@ -170,6 +177,8 @@ int main(int argc, char **argv)
                         .ttl_delay_s = 1, .ttl_cooldown_s = 3600,
                         .storage_map_size = STORAGE_DEFAULT_MAP_SIZE};
     const char *credentials = NULL;
+    bool throttling = false;
+    double burst_seconds = THROTTLE_BURST_SECONDS;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -185,6 +194,9 @@ int main(int argc, char **argv)
             continue;
         } else if (strcmp(arg, "--no-metrics") == 0) {
             metrics_enable(false);
+            continue;
+        } else if (strcmp(arg, "--throttling") == 0) {
+            throttling = true;
             continue;
         } else if (!next) {
             ok = known = false;
@@ -242,6 +254,8 @@ int main(int argc, char **argv)
             ok = parse_duration(next, 0.05, &api.pitr_day_s);
         } else if (strcmp(arg, "--ttl-cooldown") == 0) {
             ok = parse_duration(next, 0, &api.ttl_cooldown_s);
+        } else if (strcmp(arg, "--throttling-burst-seconds") == 0) {
+            ok = parse_duration(next, 0.05, &burst_seconds);
         } else if (strcmp(arg, "--node-id") == 0) {
             ok = (api.cluster_node_id = next) != NULL;
         } else if (strcmp(arg, "--cluster") == 0) {
@@ -314,10 +328,14 @@ int main(int argc, char **argv)
         tls_context_free(srv.tls);
         return 1;
     }
+    throttle_configure(throttling, burst_seconds);
     log_info("ddbd %s: %s, region %s", DDBD_VERSION,
              api.in_memory ? "in memory" : api.data_dir, api.region);
+    if (throttling) log_info("throttling on (burst %g s)", burst_seconds);
+    else log_info("throttling off");
     int rc = server_run(&srv);
     api_close();
+    throttle_shutdown();
     auth_close();
     tls_context_free(srv.tls);
     log_info("stopped");

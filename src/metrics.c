@@ -266,6 +266,12 @@ void metrics_units_add(const char *table, const char *index, bool write, double 
     bump(&s->half_units[write], (uint64_t)(units * 2 + 0.5));
 }
 
+void metrics_throttled_count(const char *table, const char *index)
+{
+    if (!m.enabled) return;
+    bump(&table_counters(thread_block(), table, index)->throttled, 1);
+}
+
 void metrics_batch_count(size_t writes)
 {
     if (!m.enabled || !writes) return;
@@ -595,3 +601,11 @@ void metrics_render(buf_t *out, const metrics_gauges_t *g)
     buf_printf(out, "ddbd_storage_used_bytes %llu\n", (unsigned long long)g->map_used_bytes);
     free(s);
 }
+
+/* For modules that render families of their own (insights.c). */
+void metrics_family_write(buf_t *out, const char *name, const char *type, const char *help)
+{
+    family(out, name, type, help);
+}
+
+void metrics_label_write(buf_t *out, const char *value) { label_value(out, value); }

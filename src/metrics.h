@@ -62,6 +62,9 @@ void metrics_request_count(int operation, int error_kind, int64_t elapsed_ns, co
 /* Units consumed on table (index NULL) or one of its indexes. */
 void metrics_units_add(const char *table, const char *index, bool write, double units);
 
+/* One request throttled on table (index NULL) or one of its indexes. */
+void metrics_throttled_count(const char *table, const char *index);
+
 /* The writer: one group commit of `writes` writes, and one commit's time. */
 void metrics_batch_count(size_t writes);
 void metrics_commit_count(int64_t elapsed_ns);
@@ -84,6 +87,11 @@ typedef struct {
 
 /* The exposition (text format 0.0.4) of every counter and gauge. */
 void metrics_render(buf_t *out, const metrics_gauges_t *g);
+
+/* A family's HELP and TYPE lines, and a label value escaped (\\, \" and
+ * newlines), for families rendered elsewhere. */
+void metrics_family_write(buf_t *out, const char *name, const char *type, const char *help);
+void metrics_label_write(buf_t *out, const char *value);
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

@@ -59,6 +59,7 @@ typedef struct {
     size_t policy_len;
     const char *table_class;
     bool deletion_protection;
+    int64_t max_read, max_write; /* OnDemandThroughput; 0: not given */
 } raw_table_t;
 
 static ddb_error_t *read_pairs(arena_t *a, const json_value_t *obj, const char *member,
@@ -183,6 +184,10 @@ static ddb_error_t *read_raw(arena_t *a, const json_value_t *req, raw_table_t *r
     wire_string(a, req, "TableClass", &r->table_class, NULL, &e);
     if (e) return e;
     wire_bool(a, req, "DeletionProtectionEnabled", &r->deletion_protection, &e);
+    if (e) return e;
+    const json_value_t *od = wire_container(a, req, "OnDemandThroughput", WIRE_STRUCT, &e);
+    if (od && !e) wire_long(a, od, "MaxReadRequestUnits", &r->max_read, &e);
+    if (od && !e) wire_long(a, od, "MaxWriteRequestUnits", &r->max_write, &e);
     return e;
 }
 
@@ -743,6 +748,48 @@ static void read_stored_policies(arena_t *a, const json_value_t *def, table_poli
     if (wire_string(a, sp, "Revision", &s, NULL, &e)) pol->stream_revision = arena_strdup(ta, s);
 }
 
+/* Contributor Insights settings of a stored definition:
+ * "Insights":[{"Index":"i","Enabled":true,"Mode":1,"Changed":<ms>}...]
+ * (no Index: the table's; Mode: insights_mode_t). */
+static void read_stored_insights(arena_t *a, const json_value_t *def, table_t *t)
+{
+    const json_value_t *list = wire_member(def, "Insights");
+    if (!list || list->type != JSON_ARRAY) return;
+    t->insights = arena_calloc(t->arena, (list->u.array.count + 1) * sizeof *t->insights);
+    for (size_t i = 0; i < list->u.array.count; i++) {
+        const json_value_t *o = list->u.array.items[i];
+        if (o->type != JSON_OBJECT) continue;
+        ddb_error_t *e = NULL;
+        insights_setting_t *st = &t->insights[t->insights_count++];
+        const char *index;
+        const json_value_t *n;
+        if (wire_string(a, o, "Index", &index, NULL, &e)) st->index = arena_strdup(t->arena, index);
+        wire_bool(a, o, "Enabled", &st->enabled, &e);
+        if ((n = wire_member(o, "Mode")) && n->type == JSON_NUMBER &&
+            strtol(n->u.str.ptr, NULL, 10) == INSIGHTS_THROTTLED_KEYS)
+            st->mode = INSIGHTS_THROTTLED_KEYS;
+        if ((n = wire_member(o, "Changed")) && n->type == JSON_NUMBER)
+            st->changed_ms = strtoll(n->u.str.ptr, NULL, 10);
+    }
+}
+
+static void render_stored_insights(buf_t *b, const table_t *t)
+{
+    if (!t->insights_count) return;
+    buf_append_str(b, ",\"Insights\":[");
+    for (size_t i = 0; i < t->insights_count; i++) {
+        const insights_setting_t *st = &t->insights[i];
+        buf_append_str(b, i ? ",{" : "{");
+        if (st->index) {
+            json_write_member(b, "Index", st->index);
+            buf_putc(b, ',');
+        }
+        buf_printf(b, "\"Enabled\":%s,\"Mode\":%d,\"Changed\":%lld}",
+                   st->enabled ? "true" : "false", (int)st->mode, (long long)st->changed_ms);
+    }
+    buf_putc(b, ']');
+}
+
 ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, table_t **out)
 {
     raw_table_t r;
@@ -790,6 +837,9 @@ ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, ta
     t->policies = pol;
     t->table_class = r.table_class ? arena_strdup(ta, r.table_class) : NULL;
     t->deletion_protection = r.deletion_protection;
+    /* caps of an on-demand table (a value below 1, as -1, sets none) */
+    t->max_read = t->pay_per_request && r.max_read > 0 ? r.max_read : 0;
+    t->max_write = t->pay_per_request && r.max_write > 0 ? r.max_write : 0;
     t->refs = 1;
 
     if (r.policy && !stored) {
@@ -844,6 +894,7 @@ ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, ta
             if ((n = wire_member(rs, "Until")) && n->type == JSON_NUMBER)
                 t->restore_until_ms = strtoll(n->u.str.ptr, NULL, 10);
         }
+        read_stored_insights(a, req, t);
         const json_value_t *pr = wire_member(req, "Pitr");
         if (pr && pr->type == JSON_OBJECT) {
             wire_bool(a, pr, "Enabled", &t->pitr_enabled, &e);
@@ -1040,6 +1091,10 @@ void tabledef_render(buf_t *b, const table_t *t)
         json_write_member(b, "TableClass", t->table_class);
     }
     if (t->deletion_protection) buf_append_str(b, ",\"DeletionProtectionEnabled\":true");
+    if (t->max_read || t->max_write)
+        buf_printf(b, ",\"OnDemandThroughput\":{\"MaxReadRequestUnits\":%lld,"
+                      "\"MaxWriteRequestUnits\":%lld}",
+                   (long long)t->max_read, (long long)t->max_write);
     if (t->stream_id) buf_printf(b, ",\"StreamId\":%llu", (unsigned long long)t->stream_id);
     if (t->stream_label) {
         buf_putc(b, ',');
@@ -1064,6 +1119,7 @@ void tabledef_render(buf_t *b, const table_t *t)
                        (unsigned long long)t->restore_log_next, (long long)t->restore_until_ms);
         buf_putc(b, '}');
     }
+    render_stored_insights(b, t);
     if (t->pitr_log)
         buf_printf(b, ",\"Pitr\":{\"Enabled\":%s,\"Days\":%d,\"Since\":%lld,\"Log\":%llu}",
                    t->pitr_enabled ? "true" : "false", t->pitr_days, (long long)t->pitr_since_ms,

@@ -319,6 +319,17 @@ const wire_shape_t WIRE_REQUEST_LIST_IMPORTS = {
     WIRE_STRUCT, NULL,
     FIELDS({"TableArn", &STRING}, {"PageSize", &INTEGER}, {"NextToken", &STRING})};
 
+/* Contributor Insights. */
+const wire_shape_t WIRE_REQUEST_DESCRIBE_CONTRIBUTOR_INSIGHTS = {
+    WIRE_STRUCT, NULL, FIELDS({"TableName", &STRING}, {"IndexName", &STRING})};
+const wire_shape_t WIRE_REQUEST_UPDATE_CONTRIBUTOR_INSIGHTS = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TableName", &STRING}, {"IndexName", &STRING}, {"ContributorInsightsAction", &STRING},
+           {"ContributorInsightsMode", &STRING})};
+const wire_shape_t WIRE_REQUEST_LIST_CONTRIBUTOR_INSIGHTS = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"TableName", &STRING}, {"NextToken", &STRING}, {"MaxResults", &INTEGER})};
+
 /* DescribeEndpoints, DescribeLimits: no members. */
 const wire_shape_t WIRE_REQUEST_EMPTY = {WIRE_STRUCT, NULL, (const wire_field_t[]){{NULL, NULL}}};
 

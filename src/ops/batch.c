@@ -4,11 +4,17 @@
  * would check it (the same prepare functions, given a request object built
  * from the batch entry).  BatchWriteItem runs as one writer request: every
  * write is applied on its own, in the same group-commit transaction, and
- * acknowledged after the commit.  BatchGetItem reads one snapshot. */
+ * acknowledged after the commit.  BatchGetItem reads one snapshot.
+ *
+ * With throttling on (throttle.h), each key or write is admitted as its
+ * single-item operation would be; the ones throttled are answered in
+ * UnprocessedKeys / UnprocessedItems, and the call fails (with the first
+ * one's error) only when every one of them was throttled. */
 #include <stdio.h>
 #include <string.h>
 
 #include "ops/ops.h"
+#include "throttle.h"
 #include "wire.h"
 
 #define BATCH_GET_MAX 100
@@ -62,7 +68,61 @@ typedef struct {
     item_write_t **writes;
     size_t count;
     capacity_mode_t capacity;
+    /* throttled entries (throttle.h), answered as UnprocessedItems: each
+     * with its table's name */
+    const json_value_t **unprocessed;
+    const json_member_t **unprocessed_tables;
+    size_t unprocessed_count;
 } batch_write_t;
+
+/* "UnprocessedItems":{"T":[entry,...],...}: the throttled entries as sent,
+ * grouped by table in request order. */
+static void batch_write_render_unprocessed(buf_t *out, const batch_write_t *b)
+{
+    buf_append_str(out, "\"UnprocessedItems\":{");
+    size_t tables = 0;
+    for (size_t i = 0; i < b->unprocessed_count; i++) {
+        const json_member_t *table = b->unprocessed_tables[i];
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) seen = b->unprocessed_tables[j] == table;
+        if (seen) continue;
+        if (tables++) buf_putc(out, ',');
+        json_write_string(out, table->key, table->key_len);
+        buf_append_str(out, ":[");
+        for (size_t j = i, n = 0; j < b->unprocessed_count; j++) {
+            if (b->unprocessed_tables[j] != table) continue;
+            if (n++) buf_putc(out, ',');
+            json_write_value(out, b->unprocessed[j]);
+        }
+        buf_putc(out, ']');
+    }
+    buf_putc(out, '}');
+}
+
+/* Throttling: the writes not admitted leave b->writes for the unprocessed
+ * list; when none is admitted, the error of the first is the answer. */
+static ddb_error_t *batch_write_admit(api_call_t *call, batch_write_t *b,
+                                      const json_value_t **entries, const json_member_t **tables)
+{
+    arena_t *a = call->arena;
+    b->unprocessed = arena_alloc(a, b->count * sizeof *b->unprocessed);
+    b->unprocessed_tables = arena_alloc(a, b->count * sizeof *b->unprocessed_tables);
+    ddb_error_t *first = NULL;
+    size_t kept = 0;
+    for (size_t i = 0; i < b->count; i++) {
+        ddb_error_t *e = item_write_admit(b->writes[i]);
+        if (!e) {
+            b->writes[kept++] = b->writes[i];
+            continue;
+        }
+        if (!first) first = e;
+        b->unprocessed[b->unprocessed_count] = entries[i];
+        b->unprocessed_tables[b->unprocessed_count++] = tables[i];
+        item_write_release(b->writes[i]);
+    }
+    b->count = kept;
+    return kept ? NULL : first;
+}
 
 static int batch_write_apply(storage_write_t *w, MDB_txn *txn)
 {
@@ -88,7 +148,8 @@ static void batch_write_done(storage_write_t *w, int status)
     if (e) {
         op_reply_error(call, e);
     } else {
-        buf_append_str(call->out, "{\"UnprocessedItems\":{}");
+        buf_putc(call->out, '{');
+        batch_write_render_unprocessed(call->out, b);
         capacity_t *used = arena_alloc(call->arena, b->count * sizeof *used);
         size_t nused = 0;
         bool first = false;
@@ -132,6 +193,8 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
     batch_write_t *b = arena_calloc(a, sizeof *b);
     b->writes = arena_alloc(a, total * sizeof *b->writes);
     b->capacity = capacity;
+    const json_value_t **entries = arena_alloc(a, total * sizeof *entries);
+    const json_member_t **tables = arena_alloc(a, total * sizeof *tables);
     for (size_t i = 0; !e && i < items->u.object.count; i++) {
         const json_member_t *table = &items->u.object.members[i];
         for (size_t k = 0; !e && k < table->value->u.array.count; k++) {
@@ -162,6 +225,8 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
             for (size_t j = 0; j < b->count && !e; j++)
                 if (item_write_same_item(b->writes[j], iw))
                     e = err_batch_duplicate_keys(a);
+            entries[b->count] = entry;
+            tables[b->count] = table;
             b->writes[b->count++] = iw;
         }
     }
@@ -169,6 +234,8 @@ api_result_t op_batch_write_item(api_call_t *call, const json_value_t *req)
         for (size_t i = 0; i < b->count; i++) item_write_release(b->writes[i]);
         return op_reply_error(call, e);
     }
+    if (throttle_on && (e = batch_write_admit(call, b, entries, tables)))
+        return op_reply_error(call, e);
     b->w.apply = batch_write_apply;
     b->w.done = batch_write_done;
     b->w.frees = true;
@@ -235,6 +302,10 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
     buf_t *out = call->out;
     buf_append_str(out, "{\"Responses\":{");
     size_t r = 0, unprocessed_from = n;
+    /* throttled[r]: key r's throttling error (throttle.h), or NULL */
+    ddb_error_t **throttled = arena_calloc(a, n * sizeof *throttled);
+    ddb_error_t *first_throttled = NULL;
+    size_t throttled_count = 0;
     capacity_t *used = arena_alloc(a, items->u.object.count * sizeof *used);
     size_t nused = 0;
     for (size_t i = 0; !e && i < items->u.object.count; i++) {
@@ -252,11 +323,17 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
         for (size_t k = 0; k < count && !e; k++, r++) {
             if (out->len > BATCH_GET_RESPONSE_MAX && unprocessed_from == n) unprocessed_from = r;
             if (r >= unprocessed_from) continue;
+            if (throttle_on && (throttled[r] = item_read_admit(call, t, reads[r]))) {
+                if (!first_throttled) first_throttled = throttled[r];
+                throttled_count++;
+                continue;
+            }
             size_t mark = out->len;
             if (any) buf_putc(out, ',');
             e = item_read_run(call, txn, t, reads[r], out);
-            if (!e) capacity_add(used, &nused, item_read_table_name(reads[r]), false,
-                                 item_read_units(reads[r], false));
+            double units = e ? 0 : item_read_units(reads[r], false);
+            if (!e) capacity_add(used, &nused, item_read_table_name(reads[r]), false, units);
+            if (!e) item_read_charge(t, reads[r], units);
             if (!e && !item_read_found(reads[r])) out->len = mark;
             else any = true;
         }
@@ -264,26 +341,30 @@ api_result_t op_batch_get_item(api_call_t *call, const json_value_t *req)
         catalog_release(t);
     }
     op_read_end(call, txn);
+    if (!e && throttled_count == n) e = first_throttled; /* nothing could be read */
     if (e) return op_reply_error(call, e);
     buf_append_str(out, "},\"UnprocessedKeys\":{");
-    if (unprocessed_from < n) {
-        /* Keys past the 16 MB response limit, grouped by table, with their options. */
+    if (unprocessed_from < n || throttled_count) {
+        /* Keys past the 16 MB response limit or throttled, grouped by
+         * table, with their options. */
         r = 0;
         size_t tables = 0;
         for (size_t i = 0; i < items->u.object.count; i++) {
             const json_member_t *table = &items->u.object.members[i];
             const json_value_t *keys = json_object_get(table->value, "Keys");
-            size_t first = r, count = keys->u.array.count;
+            size_t first = r, count = keys->u.array.count, left = 0;
             r += count;
-            if (r <= unprocessed_from) continue;
+            for (size_t k = 0; k < count; k++)
+                left += first + k >= unprocessed_from || throttled[first + k];
+            if (!left) continue;
             if (tables++) buf_putc(out, ',');
             /* The table's entry as sent, with only the keys not read: a
              * client resends it as is and gets the same projection. */
             json_write_string(out, table->key, table->key_len);
             buf_append_str(out, ":{\"Keys\":[");
-            size_t from = first < unprocessed_from ? unprocessed_from - first : 0;
-            for (size_t k = from; k < count; k++) {
-                if (k > from) buf_putc(out, ',');
+            for (size_t k = 0, shown = 0; k < count; k++) {
+                if (first + k < unprocessed_from && !throttled[first + k]) continue;
+                if (shown++) buf_putc(out, ',');
                 json_write_value(out, keys->u.array.items[k]);
             }
             buf_putc(out, ']');

@@ -17,6 +17,8 @@
 #include "stats.h"
 #include "pitr.h"
 #include "streams.h"
+#include "insights.h"
+#include "throttle.h"
 #include "ttl.h"
 #include "ops/ops.h"
 #include "wire.h"
@@ -445,7 +447,8 @@ static void item_done(storage_write_t *w, int status)
         if (iw->error->kind == ERR_CONDITIONAL_CHECK_FAILED) {
             /* a failed condition still costs the write */
             capacity_t used = {.table = t->name, .write = true,
-                               .units = capacity_write_units(item_write_size(iw))};
+                               .units = capacity_write_units(item_write_size(iw)),
+                               .keyed = true, .hash = keycodec_key_hash(iw->key)};
             capacity_account(&used);
         }
         op_reply_error(call, iw->error);
@@ -516,8 +519,20 @@ void item_write_add_capacity(item_write_t *const *writes, size_t count, double f
 {
     for (size_t i = 0; i < count; i++) {
         const item_write_t *iw = writes[i];
-        capacity_add(list, n, iw->table->name, true,
-                     factor * capacity_write_units(item_write_size(iw)));
+        double units = factor * capacity_write_units(item_write_size(iw));
+        size_t before = *n;
+        capacity_add(list, n, iw->table->name, true, units);
+        if (throttle_on && !iw->deferred) {
+            /* the partition's share: with the table's when the entry is
+             * this item's alone, else item by item */
+            uint64_t hash = keycodec_key_hash(iw->key);
+            if (count == 1 && *n == before + 1) {
+                list[before].keyed = true;
+                list[before].hash = hash;
+            } else {
+                throttle_charge_partition(iw->table->name, hash, true, units);
+            }
+        }
         for (size_t k = 0; iw->index_units && k < iw->charged->index_count; k++)
             if (iw->index_units[k] > 0)
                 capacity_add_index(iw->call->arena, list, n, iw->table->name, true,
@@ -587,8 +602,17 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
         return e;
     }
     iw->key_len = keycodec_item_key(iw->pk, iw->sk, iw->key);
+    insights_note_access(t, NULL, iw->pk, iw->sk);
     *iw_out = iw;
     return NULL;
+}
+
+ddb_error_t *item_write_admit(item_write_t *iw)
+{
+    uint64_t hash = iw->deferred ? 0 : keycodec_key_hash(iw->key);
+    ddb_error_t *e = throttle_admit(iw->call->arena, iw->table, true, !iw->deferred, hash);
+    if (e && !iw->deferred) insights_note_throttled(iw->table, NULL, iw->pk, iw->sk);
+    return e;
 }
 
 static api_result_t item_write(api_call_t *call, const json_value_t *req, write_kind_t kind)
@@ -596,6 +620,10 @@ static api_result_t item_write(api_call_t *call, const json_value_t *req, write_
     item_write_t *iw;
     ddb_error_t *e = prepare_write(call, req, kind, &iw);
     if (e) return op_reply_error(call, e);
+    if (throttle_on && (e = item_write_admit(iw))) {
+        catalog_release(iw->table);
+        return op_reply_error(call, e);
+    }
     iw->w.apply = item_apply;
     iw->w.done = item_done;
     iw->w.frees = kind == WRITE_DELETE;
@@ -631,6 +659,9 @@ struct item_read {
     /* results of item_read_run */
     bool found;
     size_t size;
+    /* the partition-key hash, once item_read_admit found it */
+    bool hashed;
+    uint64_t hash;
 };
 
 ddb_error_t *item_read_prepare(api_call_t *call, const json_value_t *req, item_read_t **out)
@@ -661,6 +692,7 @@ ddb_error_t *item_read_run(api_call_t *call, MDB_txn *txn, const table_t *t, ite
     const value_t *pk, *sk;
     ddb_error_t *e = key_map_keys(a, t, &r->key, &pk, &sk);
     if (e) return e;
+    insights_note_access(t, NULL, pk, sk);
     uint8_t k[KEYCODEC_MAX_KEY];
     MDB_val mk = {keycodec_item_key(pk, sk, k), k}, mv;
     int rc = mdb_get(txn, t->dbi, &mk, &mv);
@@ -689,6 +721,22 @@ ddb_error_t *item_read_run(api_call_t *call, MDB_txn *txn, const table_t *t, ite
 
 bool item_read_found(const item_read_t *r) { return r->found; }
 
+ddb_error_t *item_read_admit(api_call_t *call, const table_t *t, item_read_t *r)
+{
+    const value_t *pk, *sk;
+    if (key_map_keys(call->arena, t, &r->key, &pk, &sk)) return NULL; /* run reports it */
+    r->hash = keycodec_partition_hash(pk);
+    r->hashed = true;
+    ddb_error_t *e = throttle_admit(call->arena, t, false, true, r->hash);
+    if (e) insights_note_throttled(t, NULL, pk, sk);
+    return e;
+}
+
+void item_read_charge(const table_t *t, const item_read_t *r, double units)
+{
+    if (throttle_on && r->hashed) throttle_charge_partition(t->name, r->hash, false, units);
+}
+
 double item_read_units(const item_read_t *r, bool transactional)
 {
     size_t size = r->found ? r->size : 0;
@@ -709,12 +757,14 @@ api_result_t op_get_item(api_call_t *call, const json_value_t *req)
     if (!t) {
         e = err_table_not_found_op(a);
     } else {
+        if (throttle_on) e = item_read_admit(call, t, r);
         buf_append_str(out, "{\"Item\":");
-        e = item_read_run(call, txn, t, r, out);
+        if (!e) e = item_read_run(call, txn, t, r, out);
         bool first = !r->found;
         if (!r->found) out->len = 1; /* no Item: keep just the "{" */
         if (!e) {
-            capacity_t used = {.table = t->name, .units = item_read_units(r, false)};
+            capacity_t used = {.table = t->name, .units = item_read_units(r, false),
+                               .keyed = r->hashed, .hash = r->hash};
             capacity_render(out, r->common.capacity, &used, &first);
             buf_putc(out, '}');
         }

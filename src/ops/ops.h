@@ -66,6 +66,11 @@ ddb_error_t *op_read_expressions(api_call_t *call, const json_value_t *req, unsi
 ddb_error_t *op_check_attributes_to_get(api_call_t *call, const json_value_t *req,
                                         constraint_list_t *cl);
 
+/* insights.c */
+api_result_t op_update_contributor_insights(api_call_t *call, const json_value_t *req);
+api_result_t op_describe_contributor_insights(api_call_t *call, const json_value_t *req);
+api_result_t op_list_contributor_insights(api_call_t *call, const json_value_t *req);
+
 /* tables.c */
 api_result_t op_create_table(api_call_t *call, const json_value_t *req);
 api_result_t op_describe_table(api_call_t *call, const json_value_t *req);
@@ -101,6 +106,9 @@ typedef struct item_write item_write_t;
 ddb_error_t *item_write_prepare(api_call_t *call, const json_value_t *req, write_kind_t kind,
                                 item_write_t **out);
 int item_write_apply(item_write_t *iw, MDB_txn *txn);
+/* Throttling (throttle.h, when on): whether the write may go to the writer
+ * (NULL: yes).  Its units are charged by item_write_add_capacity. */
+ddb_error_t *item_write_admit(item_write_t *iw);
 /* After apply: the request's own outcome (a failed condition, an update
  * error), or NULL; *gone when the table was deleted meanwhile. */
 ddb_error_t *item_write_result(const item_write_t *iw, bool *gone);
@@ -123,6 +131,10 @@ const char *item_read_table_name(const item_read_t *r);
 ddb_error_t *item_read_run(api_call_t *call, MDB_txn *txn, const table_t *t, item_read_t *r,
                            buf_t *out);
 bool item_read_found(const item_read_t *r);
+/* Throttling (throttle.h, when on): whether the read may run (NULL: yes),
+ * and the charge of its units to its partition afterwards. */
+ddb_error_t *item_read_admit(api_call_t *call, const table_t *t, item_read_t *r);
+void item_read_charge(const table_t *t, const item_read_t *r, double units);
 /* The read units of a run (transactional: as a TransactGetItems read). */
 double item_read_units(const item_read_t *r, bool transactional);
 

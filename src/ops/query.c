@@ -13,7 +13,9 @@
 
 #include "index.h"
 #include "keycodec.h"
+#include "insights.h"
 #include "ops/ops.h"
+#include "throttle.h"
 #include "wire.h"
 
 #define PAGE_BYTES (1024 * 1024)
@@ -1007,7 +1009,7 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
         render_last_key(out, p, &last);
     }
     bool first = false;
-    capacity_t used = {p->table->name, false, 0, NULL, 0};
+    capacity_t used = {.table = p->table->name};
     size_t n = 0;
     if (!p->index) {
         used.units = capacity_read_units(bytes, p->consistent);
@@ -1042,9 +1044,14 @@ static ddb_error_t *read_execute(api_call_t *call, const json_value_t *req, read
     if (!p->table) e = err_table_not_found_op(a);
     if (!e) e = resolve_target(a, p, index_name);
     if (!e && is_query) e = plan_key_condition(a, p);
+    /* a Query reads one partition: its key counts, no item's */
+    if (!e && is_query) insights_note_access(p->table, p->index ? p->index->name : NULL, p->pk, NULL);
     if (!e) e = check_filter_keys(a, p, wire_member(req, "QueryFilter") != NULL);
     if (!e && p->start_key) e = check_start_key(a, p, p->start_key);
     if (!e) e = check_start_in_range(a, p);
+    /* throttling (throttle.h): a table's Query or Scan against its read
+     * capacity, before it runs */
+    if (!e && throttle_on && !p->index) e = throttle_admit(a, p->table, false, false, 0);
     if (!e) e = run(call, txn, p);
     op_read_end(call, txn);
     catalog_release(p->table);

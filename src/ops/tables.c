@@ -8,6 +8,7 @@
 #include "index.h"
 #include "log.h"
 #include "ops/ops.h"
+#include "throttle.h"
 #include "stats.h"
 #include "streams.h"
 #include "tabledef.h"
@@ -193,6 +194,7 @@ static void delete_done(storage_write_t *w, int status)
     if (!status && !dw->base.gone) {
         t->dropped = true;
         catalog_unpublish(t);
+        throttle_forget(t->name); /* a new table of that name starts afresh */
     } else if (status && dw->applied && !dw->base.gone) {
         /* Still there: its dropped DBIs' handles were closed by the failed
          * transaction, and its stream is still enabled. */
@@ -291,8 +293,8 @@ static void update_table_fields(update_write_t *uw, table_t *t, const table_t *o
         int64_t rcu = old->pay_per_request ? 0 : old->rcu, wcu = old->pay_per_request ? 0 : old->wcu;
         if (uw->rcu > rcu || uw->wcu > wcu) t->last_increase = now;
         if (uw->rcu < rcu || uw->wcu < wcu) {
+            t->decreases_today = catalog_table_decreases_today(old, now) + 1;
             t->last_decrease = now;
-            t->decreases_today++;
         }
         t->rcu = uw->rcu;
         t->wcu = uw->wcu;
@@ -499,6 +501,9 @@ static ddb_error_t *read_update_request(arena_t *a, const json_value_t *req, upd
     return constraint_list_finish(&cl);
 }
 
+#define DECREASES_FREE 4
+#define DECREASE_INTERVAL_S 3600
+
 /* Table-level billing and throughput rules. */
 static ddb_error_t *check_billing(arena_t *a, const table_t *t, const update_request_t *r)
 {
@@ -509,6 +514,14 @@ static ddb_error_t *check_billing(arena_t *a, const table_t *t, const update_req
     if (pt->present && !t->pay_per_request && pt->rcu == t->rcu && pt->wcu == t->wcu)
         return err_table_throughput_unchanged(a, (long long)t->rcu, (long long)pt->rcu,
                                               (long long)t->wcu, (long long)pt->wcu);
+    if (pt->present && !t->pay_per_request && (pt->rcu < t->rcu || pt->wcu < t->wcu)) {
+        /* Decreases: DECREASES_FREE a UTC day, then one an hour. */
+        double now = clock_now_seconds();
+        int today = catalog_table_decreases_today(t, now);
+        if (today >= DECREASES_FREE && now - t->last_decrease < DECREASE_INTERVAL_S)
+            return err_throughput_decreases_limited(a, today, t->last_decrease,
+                                                    t->last_decrease + DECREASE_INTERVAL_S);
+    }
     return NULL;
 }
 

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "ops/ops.h"
+#include "throttle.h"
 #include "wire.h"
 
 #define TRANSACT_MAX 100
@@ -152,21 +153,22 @@ static const char *reason_code(const ddb_error_t *e)
     case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
     case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
     case ERR_DUPLICATE_ITEM: return "DuplicateItem";
+    case ERR_PROVISIONED_THROUGHPUT_EXCEEDED: return "ProvisionedThroughputExceeded";
+    case ERR_THROTTLING: return "ThrottlingError";
     default: return "ValidationError";
     }
 }
 
-static ddb_error_t *cancellation(arena_t *a, transact_write_t *t)
+/* TransactionCanceledException with one reason per action (errors[i]:
+ * action i's, or NULL). */
+static ddb_error_t *cancellation_render(arena_t *a, ddb_error_t *const *errors, size_t count)
 {
     buf_t names, json;
     buf_init(&names);
     buf_init(&json);
     buf_append_str(&json, "\"CancellationReasons\":[");
-    for (size_t i = 0; i < t->count; i++) {
-        bool gone;
-        const ddb_error_t *e = item_write_result(t->actions[i], &gone);
-        if (e && e->kind == ERR_CONDITIONAL_CHECK_FAILED && t->inserts && t->inserts[i])
-            e = err_partiql_duplicate_item(a);
+    for (size_t i = 0; i < count; i++) {
+        const ddb_error_t *e = errors[i];
         const char *code = reason_code(e);
         buf_printf(&names, "%s%s", i ? ", " : "", code);
         buf_printf(&json, "%s{\"Code\":\"%s\"", i ? "," : "", code);
@@ -186,6 +188,30 @@ static ddb_error_t *cancellation(arena_t *a, transact_write_t *t)
     buf_free(&names);
     buf_free(&json);
     return e;
+}
+
+static ddb_error_t *cancellation(arena_t *a, transact_write_t *t)
+{
+    ddb_error_t **errors = arena_alloc(a, t->count * sizeof *errors);
+    for (size_t i = 0; i < t->count; i++) {
+        bool gone;
+        errors[i] = item_write_result(t->actions[i], &gone);
+        if (errors[i] && errors[i]->kind == ERR_CONDITIONAL_CHECK_FAILED && t->inserts &&
+            t->inserts[i])
+            errors[i] = err_partiql_duplicate_item(a);
+    }
+    return cancellation_render(a, errors, t->count);
+}
+
+/* Throttling (throttle.h): every action is admitted before the writer sees
+ * the transaction; one throttled action cancels it, its reason saying so. */
+static ddb_error_t *transact_write_admit(arena_t *a, item_write_t **actions, size_t count)
+{
+    ddb_error_t **errors = arena_calloc(a, count * sizeof *errors);
+    bool any = false;
+    for (size_t i = 0; i < count; i++)
+        any |= (errors[i] = item_write_admit(actions[i])) != NULL;
+    return any ? cancellation_render(a, errors, count) : NULL;
 }
 
 static void transact_done(storage_write_t *w, int status)
@@ -313,6 +339,7 @@ api_result_t transact_write_submit(api_call_t *call, const json_value_t *req,
      * has passed validation. */
     bool mismatch = false, seen = !e && token && token_lookup(a, token, req, call->out, &mismatch);
     if (seen && mismatch) e = err_idempotent_mismatch(a);
+    if (!e && !seen && throttle_on) e = transact_write_admit(a, actions, count);
     if (e || seen) {
         for (size_t i = 0; i < count; i++)
             item_write_release(actions[i]);
@@ -384,9 +411,12 @@ api_result_t transact_get_run(api_call_t *call, const json_value_t *const *gets,
         }
         buf_append_str(out, i ? ",{\"Item\":" : "{\"Item\":");
         size_t mark = out->len - 7; /* after the "{": where "Item": starts */
-        e = item_read_run(call, txn, t, reads[i], out);
+        if (throttle_on) e = item_read_admit(call, t, reads[i]);
+        if (!e) e = item_read_run(call, txn, t, reads[i], out);
         if (!e && !item_read_found(reads[i])) out->len = mark;
-        if (!e) capacity_add(used, &nused, name, false, item_read_units(reads[i], true));
+        double units = e ? 0 : item_read_units(reads[i], true);
+        if (!e) capacity_add(used, &nused, name, false, units);
+        if (!e) item_read_charge(t, reads[i], units);
         buf_putc(out, '}');
         catalog_release(t);
     }

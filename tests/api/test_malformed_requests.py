@@ -52,12 +52,15 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "DescribeBackup", "DeleteBackup", "ListBackups",
               "RestoreTableFromBackup", "UpdateContinuousBackups", "DescribeContinuousBackups",
               "RestoreTableToPointInTime", "ExportTableToPointInTime", "DescribeExport",
-              "ListExports", "ImportTable", "DescribeImport", "ListImports"] + STREAMS_OPERATIONS
+              "ListExports", "ImportTable", "DescribeImport", "ListImports",
+              "UpdateContributorInsights", "DescribeContributorInsights",
+              "ListContributorInsights"] + STREAMS_OPERATIONS
 READ_ONLY = {"DescribeTable", "ListTables", "GetItem", "BatchGetItem", "TransactGetItems",
              "Query", "Scan", "DescribeTimeToLive", "ListTagsOfResource",
              "DescribeEndpoints", "DescribeLimits", "DescribeBackup",
              "ListBackups", "DescribeContinuousBackups", "DescribeExport",
-             "ListExports", "DescribeImport", "ListImports"} | set(STREAMS_OPERATIONS)
+             "ListExports", "DescribeImport", "ListImports", "DescribeContributorInsights",
+             "ListContributorInsights"} | set(STREAMS_OPERATIONS)
 # Members this server refuses as not implemented yet: whatever they hold,
 # the answer is that refusal, so their paths say nothing.
 UNSUPPORTED_SEEDS = {"UpdateTable-replicas", "UpdateTable-sse"}

@@ -574,3 +574,45 @@ def test_switches_with_indexes_survive_restart(spawn_server):
     got = c3.query(TableName=name, IndexName="byG", KeyConditionExpression="g = :g",
                    ExpressionAttributeValues={":g": {"S": "x"}})
     assert got["Count"] == 1
+
+
+# Throughput decreases: four a UTC day, then one an hour
+
+
+def long_utc(when):
+    """The service's long form of a time: Friday, October 9, 2026 at 1:21:34 AM Coordinated
+    Universal Time."""
+    import datetime
+    utc = when.astimezone(datetime.timezone.utc)
+    return utc.strftime("%A, %B %-d, %Y at %-I:%M:%S %p Coordinated Universal Time")
+
+
+def test_throughput_decreases_are_limited(ddb, make_table):
+    name = make_table(ProvisionedThroughput={"ReadCapacityUnits": 20, "WriteCapacityUnits": 20})
+    pt = ddb.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]
+    assert pt["NumberOfDecreasesToday"] == 0 and "LastDecreaseDateTime" not in pt
+    for n in range(1, 5):  # decreases of either unit, or both
+        rcu, wcu = 20 - n, 20 - (n % 2)
+        ddb.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": rcu,
+                                                                "WriteCapacityUnits": wcu})
+        pt = wait_active(ddb, name)["ProvisionedThroughput"]
+        assert (pt["NumberOfDecreasesToday"], pt["ReadCapacityUnits"],
+                pt["WriteCapacityUnits"]) == (n, rcu, wcu)
+    last = pt["LastDecreaseDateTime"]
+    import datetime
+    message = ("Subscriber limit exceeded: Provisioned throughput decreases are limited within a "
+               "given UTC day. After the first 4 decreases, each subsequent decrease in the same "
+               "UTC day can be performed at most once every 3600 seconds. Number of decreases "
+               "today: 4. Last decrease at %s. Next decrease can be made at %s"
+               % (long_utc(last), long_utc(last + datetime.timedelta(seconds=3600))))
+    assert_error(ddb.update_table, "LimitExceededException", message, TableName=name,
+                 ProvisionedThroughput={"ReadCapacityUnits": 15, "WriteCapacityUnits": 20})
+    # an increase of one unit with a decrease of the other is a decrease too
+    assert_error(ddb.update_table, "LimitExceededException", message, TableName=name,
+                 ProvisionedThroughput={"ReadCapacityUnits": 30, "WriteCapacityUnits": 1})
+    # increases stay free
+    ddb.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": 30,
+                                                            "WriteCapacityUnits": 30})
+    pt = wait_active(ddb, name)["ProvisionedThroughput"]
+    assert pt["NumberOfDecreasesToday"] == 4 and pt["LastDecreaseDateTime"] == last
+    assert pt["LastIncreaseDateTime"] >= last

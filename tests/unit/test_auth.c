@@ -189,6 +189,14 @@ static void test_rights_single_table(void)
     CHECK_STR(decide("VIEWER", "UpdateTimeToLive", "{\"TableName\":\"orders\"}"),
               DENIED("viewer", "UpdateTimeToLive", TABLE("orders")));
     CHECK_STR(decide("VIEWER", "DescribeTimeToLive", "{\"TableName\":\"orders\"}"), "");
+    /* Contributor Insights: an update writes the table or its index */
+    CHECK_STR(decide("VIEWER", "UpdateContributorInsights",
+                     "{\"TableName\":\"users\",\"IndexName\":\"byAge\"}"),
+              DENIED("viewer", "UpdateContributorInsights", TABLE("users") "/index/byAge"));
+    CHECK_STR(decide("VIEWER", "DescribeContributorInsights", "{\"TableName\":\"orders\"}"), "");
+    CHECK_STR(decide("AUDITOR", "DescribeContributorInsights",
+                     "{\"TableName\":\"users\",\"IndexName\":\"byAge\"}"),
+              DENIED("auditor", "DescribeContributorInsights", TABLE("users") "/index/byAge"));
     /* no table named: nothing to guard, the operation's validation answers */
     CHECK_STR(decide("VIEWER", "PutItem", "{}"), "");
 }
@@ -207,6 +215,10 @@ static void test_rights_account(void)
     CHECK_STR(decide("SHOP", "DescribeEndpoints", "{}"), "");
     CHECK_STR(decide("AUDITOR", "DescribeLimits", "{}"), DENIED("auditor", "DescribeLimits", "*"));
     CHECK_STR(decide("VIEWER", "DescribeLimits", "{}"), "");
+    CHECK_STR(decide("VIEWER", "ListContributorInsights", "{}"), "");
+    CHECK_STR(decide("SHOP", "ListContributorInsights", "{}"),
+              DENIED("shop", "ListContributorInsights", "*"));
+    CHECK_STR(decide("SHOP", "ListContributorInsights", "{\"TableName\":\"orders\"}"), "");
     /* an operation not known: an account-wide write */
     CHECK_STR(decide("VIEWER", "UpdateGlobalTable", "{\"GlobalTableName\":\"x\"}"),
               DENIED("viewer", "UpdateGlobalTable", "*"));

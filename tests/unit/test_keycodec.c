@@ -107,6 +107,11 @@ static void test_partition_prefix(void)
     uint8_t ka[KEYCODEC_MAX_KEY], kb[KEYCODEC_MAX_KEY];
     size_t na = keycodec_item_key(&la, NULL, ka), nb = keycodec_item_key(&lb, NULL, kb);
     CHECK(na == nb && na <= 511 && memcmp(ka, kb, na) != 0);
+    /* the partition hash (throttling's partitions) is the key's leading hash */
+    CHECK(keycodec_partition_hash(&pk) == keycodec_key_hash(key));
+    CHECK(keycodec_partition_hash(&pk2) == keycodec_key_hash(prefix));
+    CHECK(keycodec_partition_hash(&la) == keycodec_key_hash(ka));
+    CHECK(keycodec_partition_hash(&la) != keycodec_partition_hash(&lb));
 }
 
 /* Long keys that mostly agree: runs of one byte with a few random bytes,

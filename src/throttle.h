@@ -1,0 +1,92 @@
+/* throttle: partitions and token buckets, as the service throttles.
+ *
+ * Off unless --throttling: then every entry point below returns at once,
+ * and callers test throttle_on first, so that the request path pays a
+ * branch.
+ *
+ * On, each table has (created on its first request, by name):
+ * - a read and a write token bucket of its own: provisioned tables refill
+ *   at their RCU/WCU per second and keep up to burst_seconds (300) of
+ *   unused capacity; on-demand tables refill at their current capacity,
+ *   which starts at 12,000 read / 4,000 write request units and grows to
+ *   double the highest per-second consumption seen (previous peak), and
+ *   never past their OnDemandThroughput maximums (one second's worth
+ *   kept);
+ * - a read and a write bucket per GSI of a provisioned table (its own
+ *   RCU/WCU with the same burst); a write is refused while any GSI's write
+ *   bucket is empty, as the service throttles a base table's writes on an
+ *   under-provisioned GSI;
+ * - partitions: ranges of the partition-key hash (the storage order, so a
+ *   split moves no data).  Initially max(1, ceil(RCU/3000 + WCU/1000)) for
+ *   provisioned tables (raised, never lowered, by UpdateTable), and 4 for
+ *   on-demand (12,000 RRU or 4,000 WRU at 3,000 / 1,000 each).  Each
+ *   partition has buckets at the hard per-partition limits (3,000 read,
+ *   1,000 write units per second, one second's worth kept): adaptive
+ *   capacity lets a hot partition use any share of the table's capacity
+ *   up to those limits, and the table's bucket still caps the total.
+ *   A partition throttled without pause for burst_seconds / 30 (10 s) is
+ *   split: around its hottest key (the majority candidate of its throttled
+ *   keys) when one key holds the heat, isolating that item's key hash on a
+ *   partition of its own; at its middle otherwise.  At most
+ *   THROTTLE_PARTITIONS_MAX partitions per table.
+ *
+ * Like the service, a request is admitted while its buckets are not empty
+ * (checked before a read executes, and before a write reaches the
+ * writer), and then charged the units it consumed (capacity.h), which may
+ * leave a bucket in debt: later requests wait for the refill.
+ *
+ * Thread safety: the request path takes no lock.  The registry of table
+ * states is read through atomic pointers (a lock for insertions and
+ * removals); a bucket is one atomic time that admission loads and a
+ * charge advances with a compare-and-swap; each table's mutex serialises
+ * only changes of definition, partition splits and heat (see throttle.c).
+ */
+#ifndef DDBD_THROTTLE_H
+#define DDBD_THROTTLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "capacity.h"
+#include "catalog.h"
+#include "errors.h"
+
+#define THROTTLE_BURST_SECONDS 300.0
+#define THROTTLE_PARTITION_READ_MAX 3000.0
+#define THROTTLE_PARTITION_WRITE_MAX 1000.0
+#define THROTTLE_PARTITIONS_MAX 1024
+
+/* Whether throttling is on (read on the request path: set once, before
+ * serving, by throttle_configure). */
+extern bool throttle_on;
+
+/* Turn throttling on with burst_seconds of unused capacity kept (the time
+ * scale of every other constant above; tests shorten it). */
+void throttle_configure(bool on, double burst_seconds);
+
+/* Whether a request may run on table t: a read or a write, of the item
+ * whose partition-key hash is hash when keyed (else table-wide: Query,
+ * Scan).  NULL: admitted.  Else the service's error:
+ * ProvisionedThroughputExceededException (provisioned tables, naming the
+ * table or its GSIs) or ThrottlingException (on-demand tables); the
+ * throttled request is counted in the metrics. */
+ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed, uint64_t hash);
+
+/* Charge what c says a table consumed: the table's buckets, its indexes',
+ * and the partition of c->hash when c->keyed. */
+void throttle_charge(const capacity_t *c);
+/* Charge units consumed on the partition of hash in table (the items of
+ * batches and transactions, one by one). */
+void throttle_charge_partition(const char *table, uint64_t hash, bool write, double units);
+
+/* The number of partitions table has now (0: none known yet). */
+size_t throttle_partition_count(const char *table);
+
+/* Forget a deleted table's state (a new table of its name starts afresh). */
+void throttle_forget(const char *table);
+/* Free every state (at exit, once no request runs). */
+void throttle_shutdown(void);
+
+#endif
