@@ -83,13 +83,6 @@ bool export_arn_valid(const char *arn) { return jobstore_arn_valid(arn, "export"
 
 /* --- descriptions ------------------------------------------------------------------ */
 
-static void put_str(buf_t *b, const char *key, const char *value)
-{
-    if (!value) return;
-    buf_printf(b, ",\"%s\":", key);
-    json_write_string(b, value, strlen(value));
-}
-
 /* ExportDescription's members; lock held. */
 static void render_description(buf_t *b, const export_t *x)
 {
@@ -99,18 +92,18 @@ static void render_description(buf_t *b, const export_t *x)
                (double)x->start_ms / 1000.0);
     if (x->status != EXPORT_IN_PROGRESS)
         buf_printf(b, ",\"EndTime\":%.3f", (double)x->end_ms / 1000.0);
-    put_str(b, "ExportManifest", x->manifest);
-    put_str(b, "TableArn", x->table_arn);
-    put_str(b, "TableId", x->table_id);
+    json_write_member_optional(b, "ExportManifest", x->manifest);
+    json_write_member_optional(b, "TableArn", x->table_arn);
+    json_write_member_optional(b, "TableId", x->table_id);
     if (!x->incremental) buf_printf(b, ",\"ExportTime\":%.3f", (double)x->export_ms / 1000.0);
-    put_str(b, "ClientToken", x->token);
-    put_str(b, "S3Bucket", x->bucket);
-    put_str(b, "S3BucketOwner", x->owner);
-    put_str(b, "S3Prefix", x->prefix);
-    put_str(b, "S3SseAlgorithm", x->sse ? x->sse : "AES256");
-    put_str(b, "S3SseKmsKeyId", x->kms_key);
-    put_str(b, "FailureCode", x->failure_code);
-    put_str(b, "FailureMessage", x->failure_message);
+    json_write_member_optional(b, "ClientToken", x->token);
+    json_write_member_optional(b, "S3Bucket", x->bucket);
+    json_write_member_optional(b, "S3BucketOwner", x->owner);
+    json_write_member_optional(b, "S3Prefix", x->prefix);
+    json_write_member_optional(b, "S3SseAlgorithm", x->sse ? x->sse : "AES256");
+    json_write_member_optional(b, "S3SseKmsKeyId", x->kms_key);
+    json_write_member_optional(b, "FailureCode", x->failure_code);
+    json_write_member_optional(b, "FailureMessage", x->failure_message);
     buf_printf(b, ",\"ExportFormat\":\"%s\"", x->ion ? "ION" : "DYNAMODB_JSON");
     if (x->status == EXPORT_COMPLETED)
         buf_printf(b, ",\"BilledSizeBytes\":%llu,\"ItemCount\":%llu", (unsigned long long)x->bytes,

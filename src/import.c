@@ -73,19 +73,12 @@ bool import_arn_valid(const char *arn) { return jobstore_arn_valid(arn, "import"
 
 /* --- descriptions ------------------------------------------------------------------ */
 
-static void put_str(buf_t *b, const char *key, const char *value)
-{
-    if (!value) return;
-    buf_printf(b, ",\"%s\":", key);
-    json_write_string(b, value, strlen(value));
-}
-
 static void render_bucket(buf_t *b, const import_t *x)
 {
     buf_append_str(b, ",\"S3BucketSource\":{\"S3Bucket\":");
     json_write_string(b, x->bucket, strlen(x->bucket));
-    put_str(b, "S3BucketOwner", x->owner);
-    put_str(b, "S3KeyPrefix", x->prefix);
+    json_write_member_optional(b, "S3BucketOwner", x->owner);
+    json_write_member_optional(b, "S3KeyPrefix", x->prefix);
     buf_putc(b, '}');
 }
 
@@ -95,16 +88,16 @@ static void render_description(buf_t *b, const import_t *x)
     buf_append_str(b, "{\"ImportArn\":");
     json_write_string(b, x->arn, strlen(x->arn));
     buf_printf(b, ",\"ImportStatus\":\"%s\"", status_names[x->status]);
-    put_str(b, "TableArn", x->table_arn);
-    put_str(b, "TableId", x->table_id);
-    put_str(b, "ClientToken", x->token);
+    json_write_member_optional(b, "TableArn", x->table_arn);
+    json_write_member_optional(b, "TableId", x->table_id);
+    json_write_member_optional(b, "ClientToken", x->token);
     render_bucket(b, x);
     buf_printf(b, ",\"ErrorCount\":%llu", (unsigned long long)x->errors);
     buf_append_str(b, ",\"CloudWatchLogGroupArn\":\"arn:aws:logs:");
     buf_printf(b, "%s:%s:log-group:/aws-dynamodb/imports:*\"", catalog_region(), CATALOG_ACCOUNT);
-    put_str(b, "InputFormat", x->format);
+    json_write_member_optional(b, "InputFormat", x->format);
     if (x->options) buf_printf(b, ",\"InputFormatOptions\":%s", x->options);
-    put_str(b, "InputCompressionType", x->compression ? x->compression : "NONE");
+    json_write_member_optional(b, "InputCompressionType", x->compression ? x->compression : "NONE");
     if (x->params) buf_printf(b, ",\"TableCreationParameters\":%s", x->params);
     buf_printf(b, ",\"StartTime\":%.3f", (double)x->start_ms / 1000.0);
     if (x->status != IMPORT_IN_PROGRESS)
@@ -112,8 +105,8 @@ static void render_description(buf_t *b, const import_t *x)
     buf_printf(b, ",\"ProcessedSizeBytes\":%llu,\"ProcessedItemCount\":%llu,\"ImportedItemCount\":%llu",
                (unsigned long long)x->bytes, (unsigned long long)x->processed,
                (unsigned long long)x->imported);
-    put_str(b, "FailureCode", x->failure_code);
-    put_str(b, "FailureMessage", x->failure_message);
+    json_write_member_optional(b, "FailureCode", x->failure_code);
+    json_write_member_optional(b, "FailureMessage", x->failure_message);
     buf_putc(b, '}');
 }
 
@@ -1036,7 +1029,7 @@ void import_list(buf_t *out, const char *table_arn, size_t max, const char *next
         buf_append_str(out, ",\"CloudWatchLogGroupArn\":\"arn:aws:logs:");
         buf_printf(out, "%s:%s:log-group:/aws-dynamodb/imports:*\"", catalog_region(),
                    CATALOG_ACCOUNT);
-        put_str(out, "InputFormat", x->format);
+        json_write_member_optional(out, "InputFormat", x->format);
         buf_printf(out, ",\"StartTime\":%.3f", (double)x->start_ms / 1000.0);
         if (x->status != IMPORT_IN_PROGRESS)
             buf_printf(out, ",\"EndTime\":%.3f", (double)x->end_ms / 1000.0);
