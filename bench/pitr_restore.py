@@ -8,23 +8,10 @@
       on an empty table and every change wrote a new item)."""
 
 import http.client
-import json
 import sys
 import time
 
-AUTH = ("AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request, "
-        "SignedHeaders=host, Signature=0")
-
-
-def call(conn, op, body):
-    conn.request("POST", "/", body=json.dumps(body), headers={
-        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810." + op,
-        "Authorization": AUTH})
-    resp = conn.getresponse()
-    data = resp.read()
-    if resp.status != 200:
-        raise SystemExit("bench: %s failed: %s %s" % (op, resp.status, data[:300]))
-    return json.loads(data)
+from ddb_call import call, result, wait
 
 
 def main():
@@ -34,17 +21,12 @@ def main():
     t0 = time.monotonic()
     call(conn, "RestoreTableToPointInTime", {"SourceTableName": table, "TargetTableName": target,
                                              "UseLatestRestorableTime": True})
-    while True:
+
+    def active():
         t = call(conn, "DescribeTable", {"TableName": target})["Table"]
-        if t["TableStatus"] == "ACTIVE":
-            break
-        if time.monotonic() - t0 > timeout:
-            raise SystemExit("bench: the restore of %s did not end within %.0f s" % (table, timeout))
-        time.sleep(0.05)
-    seconds = time.monotonic() - t0
-    items = t["ItemCount"]
-    print("RESULT workload=pitr-restore items=%d seconds=%.2f items_per_s=%.0f"
-          % (items, seconds, items / seconds))
+        return t if t["TableStatus"] == "ACTIVE" else None
+    t = wait("the restore of " + table, active, timeout, t0)
+    result("pitr-restore", t["ItemCount"], time.monotonic() - t0)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
  * export.h. */
 #include "export.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -21,6 +20,7 @@
 #include "clock.h"
 #include "index.h"
 #include "ion.h"
+#include "jobstore.h"
 #include "json.h"
 #include "log.h"
 #include "storage.h"
@@ -30,7 +30,7 @@ typedef enum { EXPORT_IN_PROGRESS, EXPORT_COMPLETED, EXPORT_FAILED } export_stat
 static const char *const status_names[] = {"IN_PROGRESS", "COMPLETED", "FAILED"};
 
 typedef struct {
-    char id[32]; /* "<14-digit ms>-<8 hex>" */
+    char id[JOBSTORE_ID_SIZE];
     char *arn, *table_arn, *table_id, *bucket, *prefix, *owner, *sse, *kms_key, *token;
     char *manifest, *failure_code, *failure_message;
     int64_t export_ms, start_ms, end_ms;
@@ -80,32 +80,9 @@ static export_t *find_locked(const char *arn)
     return NULL;
 }
 
-bool export_arn_valid(const char *arn)
-{
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", catalog_region(),
-             CATALOG_ACCOUNT);
-    size_t n = strlen(prefix);
-    if (strncmp(arn, prefix, n) != 0) return false;
-    const char *tail = strstr(arn + n, "/export/");
-    if (!tail || tail == arn + n) return false;
-    tail += strlen("/export/");
-    if (strlen(tail) != 23 || tail[14] != '-') return false;
-    for (int i = 0; i < 23; i++)
-        if (i != 14 && !(i < 14 ? tail[i] >= '0' && tail[i] <= '9'
-                                : tail[i] && strchr("0123456789abcdef", tail[i])))
-            return false;
-    return true;
-}
+bool export_arn_valid(const char *arn) { return jobstore_arn_valid(arn, "export"); }
 
 /* --- descriptions ------------------------------------------------------------------ */
-
-static void put_str(buf_t *b, const char *key, const char *value)
-{
-    if (!value) return;
-    buf_printf(b, ",\"%s\":", key);
-    json_write_string(b, value, strlen(value));
-}
 
 /* ExportDescription's members; lock held. */
 static void render_description(buf_t *b, const export_t *x)
@@ -116,18 +93,18 @@ static void render_description(buf_t *b, const export_t *x)
                (double)x->start_ms / 1000.0);
     if (x->status != EXPORT_IN_PROGRESS)
         buf_printf(b, ",\"EndTime\":%.3f", (double)x->end_ms / 1000.0);
-    put_str(b, "ExportManifest", x->manifest);
-    put_str(b, "TableArn", x->table_arn);
-    put_str(b, "TableId", x->table_id);
+    json_write_member_optional(b, "ExportManifest", x->manifest);
+    json_write_member_optional(b, "TableArn", x->table_arn);
+    json_write_member_optional(b, "TableId", x->table_id);
     if (!x->incremental) buf_printf(b, ",\"ExportTime\":%.3f", (double)x->export_ms / 1000.0);
-    put_str(b, "ClientToken", x->token);
-    put_str(b, "S3Bucket", x->bucket);
-    put_str(b, "S3BucketOwner", x->owner);
-    put_str(b, "S3Prefix", x->prefix);
-    put_str(b, "S3SseAlgorithm", x->sse ? x->sse : "AES256");
-    put_str(b, "S3SseKmsKeyId", x->kms_key);
-    put_str(b, "FailureCode", x->failure_code);
-    put_str(b, "FailureMessage", x->failure_message);
+    json_write_member_optional(b, "ClientToken", x->token);
+    json_write_member_optional(b, "S3Bucket", x->bucket);
+    json_write_member_optional(b, "S3BucketOwner", x->owner);
+    json_write_member_optional(b, "S3Prefix", x->prefix);
+    json_write_member_optional(b, "S3SseAlgorithm", x->sse ? x->sse : "AES256");
+    json_write_member_optional(b, "S3SseKmsKeyId", x->kms_key);
+    json_write_member_optional(b, "FailureCode", x->failure_code);
+    json_write_member_optional(b, "FailureMessage", x->failure_message);
     buf_printf(b, ",\"ExportFormat\":\"%s\"", x->ion ? "ION" : "DYNAMODB_JSON");
     if (x->status == EXPORT_COMPLETED)
         buf_printf(b, ",\"BilledSizeBytes\":%llu,\"ItemCount\":%llu", (unsigned long long)x->bytes,
@@ -150,82 +127,50 @@ static void persist(const export_t *x)
     pthread_mutex_lock(&store.lock);
     render_description(&b, x);
     pthread_mutex_unlock(&store.lock);
-    char tmp[4096], final[4096];
-    snprintf(tmp, sizeof tmp, "%s/%s.json.tmp", store.dir, x->id);
-    snprintf(final, sizeof final, "%s/%s.json", store.dir, x->id);
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f && fwrite(b.data, 1, b.len, f) == b.len && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    if (f) ok &= fclose(f) == 0;
-    if (!ok || rename(tmp, final) != 0)
-        log_error("export %s: cannot record it in %s: %s", x->arn, final, strerror(errno));
+    if (!jobstore_record_write(store.dir, x->id, b.data, b.len))
+        log_error("export %s: cannot record it in %s: %s", x->arn, store.dir, strerror(errno));
     buf_free(&b);
-}
-
-static char *member(arena_t *a, const json_value_t *j, const char *name)
-{
-    const char *s = NULL;
-    ddb_error_t *e = NULL;
-    return wire_string(a, j, name, &s, NULL, &e) && s ? strdup(s) : NULL;
-}
-
-static int64_t time_ms(const json_value_t *j, const char *name)
-{
-    const json_value_t *v = wire_member(j, name);
-    return v && v->type == JSON_NUMBER ? (int64_t)(strtod(v->u.str.ptr, NULL) * 1000.0 + 0.5) : 0;
 }
 
 /* An export recorded by persist(); NULL when unreadable. */
 static export_t *load(const char *file)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", store.dir, file);
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    buf_t text;
-    buf_init(&text);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&text, chunk, n);
-    fclose(f);
     arena_t *a = arena_new(0);
-    json_value_t *j;
+    const json_value_t *j = jobstore_record_read(a, store.dir, file);
     export_t *x = NULL;
-    if (json_parse(a, text.data, text.len, &j, NULL) == JSON_OK && j->type == JSON_OBJECT) {
+    if (j) {
         x = calloc(1, sizeof *x);
         if (!x) abort();
-        snprintf(x->id, sizeof x->id, "%.*s", (int)(strlen(file) - strlen(".json")), file);
-        x->arn = member(a, j, "ExportArn");
-        x->table_arn = member(a, j, "TableArn");
-        x->table_id = member(a, j, "TableId");
-        x->bucket = member(a, j, "S3Bucket");
-        x->prefix = member(a, j, "S3Prefix");
-        x->owner = member(a, j, "S3BucketOwner");
-        x->sse = member(a, j, "S3SseAlgorithm");
-        x->kms_key = member(a, j, "S3SseKmsKeyId");
-        x->token = member(a, j, "ClientToken");
-        x->manifest = member(a, j, "ExportManifest");
-        x->failure_code = member(a, j, "FailureCode");
-        x->failure_message = member(a, j, "FailureMessage");
-        x->start_ms = time_ms(j, "StartTime");
-        x->end_ms = time_ms(j, "EndTime");
-        x->export_ms = time_ms(j, "ExportTime");
-        char *format = member(a, j, "ExportFormat");
+        jobstore_record_id(file, x->id, sizeof x->id);
+        x->arn = jobstore_member_string(a, j, "ExportArn");
+        x->table_arn = jobstore_member_string(a, j, "TableArn");
+        x->table_id = jobstore_member_string(a, j, "TableId");
+        x->bucket = jobstore_member_string(a, j, "S3Bucket");
+        x->prefix = jobstore_member_string(a, j, "S3Prefix");
+        x->owner = jobstore_member_string(a, j, "S3BucketOwner");
+        x->sse = jobstore_member_string(a, j, "S3SseAlgorithm");
+        x->kms_key = jobstore_member_string(a, j, "S3SseKmsKeyId");
+        x->token = jobstore_member_string(a, j, "ClientToken");
+        x->manifest = jobstore_member_string(a, j, "ExportManifest");
+        x->failure_code = jobstore_member_string(a, j, "FailureCode");
+        x->failure_message = jobstore_member_string(a, j, "FailureMessage");
+        x->start_ms = jobstore_member_time_ms(j, "StartTime");
+        x->end_ms = jobstore_member_time_ms(j, "EndTime");
+        x->export_ms = jobstore_member_time_ms(j, "ExportTime");
+        char *format = jobstore_member_string(a, j, "ExportFormat");
         x->ion = format && strcmp(format, "ION") == 0;
         free(format);
         const json_value_t *inc = wire_member(j, "IncrementalExportSpecification");
         if ((x->incremental = inc && inc->type == JSON_OBJECT)) {
-            x->from_ms = time_ms(inc, "ExportFromTime");
-            x->to_ms = time_ms(inc, "ExportToTime");
-            char *view = member(a, inc, "ExportViewType");
+            x->from_ms = jobstore_member_time_ms(inc, "ExportFromTime");
+            x->to_ms = jobstore_member_time_ms(inc, "ExportToTime");
+            char *view = jobstore_member_string(a, inc, "ExportViewType");
             x->new_image_only = view && strcmp(view, "NEW_IMAGE") == 0;
             free(view);
         }
-        int64_t v = 0;
-        ddb_error_t *e = NULL;
-        if (wire_long(a, j, "ItemCount", &v, &e)) x->items = (uint64_t)v;
-        if (wire_long(a, j, "BilledSizeBytes", &v, &e)) x->bytes = (uint64_t)v;
-        char *status = member(a, j, "ExportStatus");
+        x->items = jobstore_member_count(a, j, "ItemCount");
+        x->bytes = jobstore_member_count(a, j, "BilledSizeBytes");
+        char *status = jobstore_member_string(a, j, "ExportStatus");
         x->status = status && strcmp(status, "COMPLETED") == 0 ? EXPORT_COMPLETED : EXPORT_FAILED;
         if (status && strcmp(status, "IN_PROGRESS") == 0) {
             /* cut short by a stop */
@@ -240,8 +185,18 @@ static export_t *load(const char *file)
         }
     }
     arena_free(a);
-    buf_free(&text);
     return x;
+}
+
+/* Register the export recorded in file; one cut short is recorded FAILED. */
+static void recover(const char *file, void *ctx)
+{
+    (void)ctx;
+    export_t *x = load(file);
+    if (!x) return;
+    if (x->failure_code && strcmp(x->failure_message, "The server stopped during the export") == 0)
+        persist(x);
+    registry_add(x);
 }
 
 static int by_start(const void *p, const void *q)
@@ -254,29 +209,10 @@ static int by_start(const void *p, const void *q)
 int export_store_open(const char *data_dir, const char *root)
 {
     if (!data_dir) return 0;
-    size_t n = strlen(data_dir) + sizeof "/exports";
-    store.dir = malloc(n);
-    if (!store.dir) abort();
-    snprintf(store.dir, n, "%s/exports", data_dir);
     store.root = strdup(root);
-    if (mkdir(store.dir, 0755) != 0 && errno != EEXIST) {
-        log_error("cannot create the export directory %s: %s", store.dir, strerror(errno));
+    if (jobstore_dir_open(data_dir, "exports", &store.dir) != 0 ||
+        jobstore_dir_each(store.dir, recover, NULL) != 0)
         return -1;
-    }
-    DIR *d = opendir(store.dir);
-    if (!d) return -1;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
-        export_t *x = load(e->d_name);
-        if (!x) continue;
-        if (x->failure_code &&
-            strcmp(x->failure_message, "The server stopped during the export") == 0)
-            persist(x);
-        registry_add(x);
-    }
-    closedir(d);
     if (store.count) qsort(store.items, store.count, sizeof *store.items, by_start);
     log_info("exports: %zu recorded; files under %s", store.count, store.root);
     return 0;
@@ -825,10 +761,8 @@ ddb_error_t *export_start(arena_t *a, table_t *t, const export_request_t *r, buf
     }
     export_t *x = calloc(1, sizeof *x);
     if (!x) abort();
-    uint32_t rnd = 0;
-    if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd) rnd = (uint32_t)rand();
     x->start_ms = clock_now_ms();
-    snprintf(x->id, sizeof x->id, "%014lld-%08x", (long long)x->start_ms, rnd);
+    jobstore_id_new(x->start_ms, x->id);
     buf_printf(&arn, "/export/%s", x->id);
     x->arn = strndup(arn.data, arn.len);
     buf_free(&arn);

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "index.h"
 #include "ion.h"
+#include "jobstore.h"
 #include "keycodec.h"
 #include "log.h"
 #include "stats.h"
@@ -28,7 +29,7 @@ typedef enum { IMPORT_IN_PROGRESS, IMPORT_COMPLETED, IMPORT_FAILED } import_stat
 static const char *const status_names[] = {"IN_PROGRESS", "COMPLETED", "FAILED"};
 
 typedef struct {
-    char id[32]; /* "<14-digit ms>-<8 hex>" */
+    char id[JOBSTORE_ID_SIZE];
     char *arn, *table_arn, *table_id, *table_name, *token, *bucket, *prefix, *owner;
     char *format, *compression, *options, *params; /* options, params: JSON text or NULL */
     char *failure_code, *failure_message;
@@ -69,39 +70,16 @@ static void registry_add(import_t *x)
     store.items[store.count++] = x;
 }
 
-bool import_arn_valid(const char *arn)
-{
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", catalog_region(),
-             CATALOG_ACCOUNT);
-    size_t n = strlen(prefix);
-    if (strncmp(arn, prefix, n) != 0) return false;
-    const char *slash = strchr(arn + n, '/');
-    if (!slash || slash == arn + n || strncmp(slash, "/import/", 8) != 0) return false;
-    const char *tail = slash + 8;
-    if (strlen(tail) != 23 || tail[14] != '-') return false;
-    for (int i = 0; i < 23; i++)
-        if (i != 14 && !(i < 14 ? tail[i] >= '0' && tail[i] <= '9'
-                                : tail[i] && strchr("0123456789abcdef", tail[i])))
-            return false;
-    return true;
-}
+bool import_arn_valid(const char *arn) { return jobstore_arn_valid(arn, "import"); }
 
 /* --- descriptions ------------------------------------------------------------------ */
-
-static void put_str(buf_t *b, const char *key, const char *value)
-{
-    if (!value) return;
-    buf_printf(b, ",\"%s\":", key);
-    json_write_string(b, value, strlen(value));
-}
 
 static void render_bucket(buf_t *b, const import_t *x)
 {
     buf_append_str(b, ",\"S3BucketSource\":{\"S3Bucket\":");
     json_write_string(b, x->bucket, strlen(x->bucket));
-    put_str(b, "S3BucketOwner", x->owner);
-    put_str(b, "S3KeyPrefix", x->prefix);
+    json_write_member_optional(b, "S3BucketOwner", x->owner);
+    json_write_member_optional(b, "S3KeyPrefix", x->prefix);
     buf_putc(b, '}');
 }
 
@@ -111,16 +89,16 @@ static void render_description(buf_t *b, const import_t *x)
     buf_append_str(b, "{\"ImportArn\":");
     json_write_string(b, x->arn, strlen(x->arn));
     buf_printf(b, ",\"ImportStatus\":\"%s\"", status_names[x->status]);
-    put_str(b, "TableArn", x->table_arn);
-    put_str(b, "TableId", x->table_id);
-    put_str(b, "ClientToken", x->token);
+    json_write_member_optional(b, "TableArn", x->table_arn);
+    json_write_member_optional(b, "TableId", x->table_id);
+    json_write_member_optional(b, "ClientToken", x->token);
     render_bucket(b, x);
     buf_printf(b, ",\"ErrorCount\":%llu", (unsigned long long)x->errors);
     buf_append_str(b, ",\"CloudWatchLogGroupArn\":\"arn:aws:logs:");
     buf_printf(b, "%s:%s:log-group:/aws-dynamodb/imports:*\"", catalog_region(), CATALOG_ACCOUNT);
-    put_str(b, "InputFormat", x->format);
+    json_write_member_optional(b, "InputFormat", x->format);
     if (x->options) buf_printf(b, ",\"InputFormatOptions\":%s", x->options);
-    put_str(b, "InputCompressionType", x->compression ? x->compression : "NONE");
+    json_write_member_optional(b, "InputCompressionType", x->compression ? x->compression : "NONE");
     if (x->params) buf_printf(b, ",\"TableCreationParameters\":%s", x->params);
     buf_printf(b, ",\"StartTime\":%.3f", (double)x->start_ms / 1000.0);
     if (x->status != IMPORT_IN_PROGRESS)
@@ -128,8 +106,8 @@ static void render_description(buf_t *b, const import_t *x)
     buf_printf(b, ",\"ProcessedSizeBytes\":%llu,\"ProcessedItemCount\":%llu,\"ImportedItemCount\":%llu",
                (unsigned long long)x->bytes, (unsigned long long)x->processed,
                (unsigned long long)x->imported);
-    put_str(b, "FailureCode", x->failure_code);
-    put_str(b, "FailureMessage", x->failure_message);
+    json_write_member_optional(b, "FailureCode", x->failure_code);
+    json_write_member_optional(b, "FailureMessage", x->failure_message);
     buf_putc(b, '}');
 }
 
@@ -141,22 +119,9 @@ static void persist(const import_t *x)
     pthread_mutex_lock(&store.lock);
     render_description(&b, x);
     pthread_mutex_unlock(&store.lock);
-    char tmp[4096], final[4096];
-    snprintf(tmp, sizeof tmp, "%s/%s.json.tmp", store.dir, x->id);
-    snprintf(final, sizeof final, "%s/%s.json", store.dir, x->id);
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f && fwrite(b.data, 1, b.len, f) == b.len && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    if (f) ok &= fclose(f) == 0;
-    if (!ok || rename(tmp, final) != 0)
-        log_error("import %s: cannot record it in %s: %s", x->arn, final, strerror(errno));
+    if (!jobstore_record_write(store.dir, x->id, b.data, b.len))
+        log_error("import %s: cannot record it in %s: %s", x->arn, store.dir, strerror(errno));
     buf_free(&b);
-}
-
-static char *member(arena_t *a, const json_value_t *j, const char *name)
-{
-    const char *s = NULL;
-    ddb_error_t *e = NULL;
-    return wire_string(a, j, name, &s, NULL, &e) && s ? strdup(s) : NULL;
 }
 
 static char *member_json(const json_value_t *j, const char *name)
@@ -169,19 +134,6 @@ static char *member_json(const json_value_t *j, const char *name)
     char *s = strndup(b.data, b.len);
     buf_free(&b);
     return s;
-}
-
-static int64_t time_ms(const json_value_t *j, const char *name)
-{
-    const json_value_t *v = wire_member(j, name);
-    return v && v->type == JSON_NUMBER ? (int64_t)(strtod(v->u.str.ptr, NULL) * 1000.0 + 0.5) : 0;
-}
-
-static uint64_t count(arena_t *a, const json_value_t *j, const char *name)
-{
-    int64_t v = 0;
-    ddb_error_t *e = NULL;
-    return wire_long(a, j, name, &v, &e) ? (uint64_t)v : 0;
 }
 
 static void fail(import_t *x, const char *code, const char *message)
@@ -197,49 +149,38 @@ static void fail(import_t *x, const char *code, const char *message)
 /* An import recorded by persist(); NULL when unreadable. */
 static import_t *load(const char *file)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", store.dir, file);
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    buf_t text;
-    buf_init(&text);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&text, chunk, n);
-    fclose(f);
     arena_t *a = arena_new(0);
-    json_value_t *j;
+    const json_value_t *j = jobstore_record_read(a, store.dir, file);
     import_t *x = NULL;
-    if (json_parse(a, text.data, text.len, &j, NULL) == JSON_OK && j->type == JSON_OBJECT) {
+    if (j) {
         x = calloc(1, sizeof *x);
         if (!x) abort();
-        snprintf(x->id, sizeof x->id, "%.*s", (int)(strlen(file) - strlen(".json")), file);
-        x->arn = member(a, j, "ImportArn");
-        x->table_arn = member(a, j, "TableArn");
-        x->table_id = member(a, j, "TableId");
-        x->token = member(a, j, "ClientToken");
+        jobstore_record_id(file, x->id, sizeof x->id);
+        x->arn = jobstore_member_string(a, j, "ImportArn");
+        x->table_arn = jobstore_member_string(a, j, "TableArn");
+        x->table_id = jobstore_member_string(a, j, "TableId");
+        x->token = jobstore_member_string(a, j, "ClientToken");
         const json_value_t *src = wire_member(j, "S3BucketSource");
         if (src) {
-            x->bucket = member(a, src, "S3Bucket");
-            x->owner = member(a, src, "S3BucketOwner");
-            x->prefix = member(a, src, "S3KeyPrefix");
+            x->bucket = jobstore_member_string(a, src, "S3Bucket");
+            x->owner = jobstore_member_string(a, src, "S3BucketOwner");
+            x->prefix = jobstore_member_string(a, src, "S3KeyPrefix");
         }
-        x->format = member(a, j, "InputFormat");
-        x->compression = member(a, j, "InputCompressionType");
+        x->format = jobstore_member_string(a, j, "InputFormat");
+        x->compression = jobstore_member_string(a, j, "InputCompressionType");
         x->options = member_json(j, "InputFormatOptions");
         x->params = member_json(j, "TableCreationParameters");
         const json_value_t *p = wire_member(j, "TableCreationParameters");
-        if (p) x->table_name = member(a, p, "TableName");
-        x->failure_code = member(a, j, "FailureCode");
-        x->failure_message = member(a, j, "FailureMessage");
-        x->start_ms = time_ms(j, "StartTime");
-        x->end_ms = time_ms(j, "EndTime");
-        x->errors = count(a, j, "ErrorCount");
-        x->processed = count(a, j, "ProcessedItemCount");
-        x->imported = count(a, j, "ImportedItemCount");
-        x->bytes = count(a, j, "ProcessedSizeBytes");
-        char *status = member(a, j, "ImportStatus");
+        if (p) x->table_name = jobstore_member_string(a, p, "TableName");
+        x->failure_code = jobstore_member_string(a, j, "FailureCode");
+        x->failure_message = jobstore_member_string(a, j, "FailureMessage");
+        x->start_ms = jobstore_member_time_ms(j, "StartTime");
+        x->end_ms = jobstore_member_time_ms(j, "EndTime");
+        x->errors = jobstore_member_count(a, j, "ErrorCount");
+        x->processed = jobstore_member_count(a, j, "ProcessedItemCount");
+        x->imported = jobstore_member_count(a, j, "ImportedItemCount");
+        x->bytes = jobstore_member_count(a, j, "ProcessedSizeBytes");
+        char *status = jobstore_member_string(a, j, "ImportStatus");
         x->status = status && strcmp(status, "COMPLETED") == 0 ? IMPORT_COMPLETED : IMPORT_FAILED;
         if (status && strcmp(status, "IN_PROGRESS") == 0)
             fail(x, IMPORT_FAILURE_STOPPED_CODE, IMPORT_FAILURE_STOPPED_MESSAGE);
@@ -250,8 +191,18 @@ static import_t *load(const char *file)
         }
     }
     arena_free(a);
-    buf_free(&text);
     return x;
+}
+
+/* Register the import recorded in file; one cut short is recorded FAILED. */
+static void recover(const char *file, void *ctx)
+{
+    (void)ctx;
+    import_t *x = load(file);
+    if (!x) return;
+    if (x->failure_message && strcmp(x->failure_message, IMPORT_FAILURE_STOPPED_MESSAGE) == 0)
+        persist(x);
+    registry_add(x);
 }
 
 static int by_start(const void *p, const void *q)
@@ -266,27 +217,9 @@ int import_store_open(const char *data_dir, const char *root)
     store.root = root ? strdup(root) : NULL; /* none: every bucket is missing */
     store.stopping = false;
     if (!data_dir) return 0;
-    size_t n = strlen(data_dir) + sizeof "/imports";
-    store.dir = malloc(n);
-    if (!store.dir) abort();
-    snprintf(store.dir, n, "%s/imports", data_dir);
-    if (mkdir(store.dir, 0755) != 0 && errno != EEXIST) {
-        log_error("cannot create the import directory %s: %s", store.dir, strerror(errno));
+    if (jobstore_dir_open(data_dir, "imports", &store.dir) != 0 ||
+        jobstore_dir_each(store.dir, recover, NULL) != 0)
         return -1;
-    }
-    DIR *d = opendir(store.dir);
-    if (!d) return -1;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
-        import_t *x = load(e->d_name);
-        if (!x) continue;
-        if (x->failure_message && strcmp(x->failure_message, IMPORT_FAILURE_STOPPED_MESSAGE) == 0)
-            persist(x);
-        registry_add(x);
-    }
-    closedir(d);
     if (store.count) qsort(store.items, store.count, sizeof *store.items, by_start);
     log_info("imports: %zu recorded", store.count);
     return 0;
@@ -978,10 +911,8 @@ ddb_error_t *import_start(arena_t *a, table_t *t, const import_request_t *r, buf
         }
     import_t *x = calloc(1, sizeof *x);
     if (!x) abort();
-    uint32_t rnd = 0;
-    if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd) rnd = (uint32_t)rand();
     x->start_ms = clock_now_ms();
-    snprintf(x->id, sizeof x->id, "%014lld-%08x", (long long)x->start_ms, rnd);
+    jobstore_id_new(x->start_ms, x->id);
     buf_t arn;
     buf_init(&arn);
     catalog_table_arn(t, &arn);
@@ -1094,7 +1025,7 @@ void import_list(buf_t *out, const char *table_arn, size_t max, const char *next
         buf_append_str(out, ",\"CloudWatchLogGroupArn\":\"arn:aws:logs:");
         buf_printf(out, "%s:%s:log-group:/aws-dynamodb/imports:*\"", catalog_region(),
                    CATALOG_ACCOUNT);
-        put_str(out, "InputFormat", x->format);
+        json_write_member_optional(out, "InputFormat", x->format);
         buf_printf(out, ",\"StartTime\":%.3f", (double)x->start_ms / 1000.0);
         if (x->status != IMPORT_IN_PROGRESS)
             buf_printf(out, ",\"EndTime\":%.3f", (double)x->end_ms / 1000.0);

@@ -613,6 +613,13 @@ void json_write_member(buf_t *b, const char *key, const char *value)
     json_write_string(b, value, strlen(value));
 }
 
+void json_write_member_optional(buf_t *b, const char *key, const char *value)
+{
+    if (!value) return;
+    buf_putc(b, ',');
+    json_write_member(b, key, value);
+}
+
 static const char json_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 void json_write_base64(buf_t *b, const uint8_t *data, size_t len)

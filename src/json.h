@@ -94,6 +94,9 @@ void json_write_string(buf_t *b, const char *s, size_t len);
  * object being written. */
 void json_write_key(buf_t *b, const char *key);
 void json_write_member(buf_t *b, const char *key, const char *value);
+/* `,"key":"value"` after earlier members; nothing when value is NULL (an
+ * optional member left out). */
+void json_write_member_optional(buf_t *b, const char *key, const char *value);
 /* A parsed tree as compact JSON text (numbers keep their original text). */
 void json_write_value(buf_t *b, const json_value_t *v);
 /* Base64 (standard alphabet, padded) of data as a JSON string literal. */

@@ -24,10 +24,11 @@ ARN_RE = re.compile(
     r"^arn:aws:dynamodb:us-east-1:000000000000:table/([A-Za-z0-9_.-]+)/backup/(\d{13})-[0-9a-f]{8}$")
 
 
-@pytest.fixture(scope="module")
-def disk_server():
-    data = tempfile.mkdtemp(prefix="ddbd-backups-")
-    srv = Server(data_dir=data).start()
+def own_disk_server(prefix, extra_args=()):
+    """A server of the module's own on a new data directory, removed after
+    (the body of a module-scoped fixture: `yield from`)."""
+    data = tempfile.mkdtemp(prefix=prefix)
+    srv = Server(data_dir=data, extra_args=extra_args).start()
     yield srv
     if srv.alive():
         srv.finish()
@@ -36,12 +37,19 @@ def disk_server():
 
 
 @pytest.fixture(scope="module")
+def disk_server():
+    yield from own_disk_server("ddbd-backups-")
+
+
+@pytest.fixture(scope="module")
 def db(disk_server):
     return make_client(disk_server.endpoint)
 
 
-def create_table(db, name=None, gsis=None, lsis=None, range_key=True, **extra):
-    name = name or unique_name("bk")
+def create_table(db, name=None, gsis=None, lsis=None, range_key=True, prefix="bk", **extra):
+    """A table keyed pk (S) and, with range_key, sk (N); gsis on g (S) and lsis
+    on l (N) when given."""
+    name = name or unique_name(prefix)
     attrs = [{"AttributeName": "pk", "AttributeType": "S"}]
     keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
     if range_key:
@@ -96,17 +104,23 @@ def scan_all(db, name, **kw):
     raise AssertionError("scan did not end")
 
 
+def batch_put(db, name, reqs):
+    """BatchWriteItem of reqs (25 at most), sent again with what comes back
+    unprocessed until nothing does (50 tries at most)."""
+    for _ in range(50):
+        reqs = db.batch_write_item(RequestItems={name: reqs}).get("UnprocessedItems", {}).get(name)
+        if not reqs:
+            return
+    raise AssertionError("%d writes still unprocessed after 50 tries" % len(reqs))
+
+
 def put_many(db, name, n, prefix="p", payload="x"):
     for base in range(0, n, 25):
         reqs = [{"PutRequest": {"Item": {"pk": {"S": "%s%d" % (prefix, i % 7)},
                                          "sk": {"N": str(i)}, "v": {"S": payload * (1 + i % 5)},
                                          "g": {"S": "g%d" % (i % 3)}, "l": {"N": str(-i)}}}}
                 for i in range(base, min(n, base + 25))]
-        for _ in range(50):
-            out = db.batch_write_item(RequestItems={name: reqs})
-            reqs = out.get("UnprocessedItems", {}).get(name)
-            if not reqs:
-                break
+        batch_put(db, name, reqs)
 
 
 GSI = {"IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},

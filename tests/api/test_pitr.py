@@ -19,14 +19,13 @@ import datetime
 import math
 import os
 import re
-import shutil
-import tempfile
 import time
 
 import pytest
 
-from conftest import Server, assert_error, make_client, raw_call, unique_name
-from test_backups import scan_all
+from conftest import assert_error, make_client, raw_call, unique_name
+from test_backups import create_table as backups_create_table
+from test_backups import batch_put, own_disk_server, scan_all
 from test_backups import wait_restored as wait_backup_restored
 
 FAST = ["--pitr-snapshot-interval", "0.5", "--ttl-delay", "0.1"]
@@ -34,13 +33,7 @@ FAST = ["--pitr-snapshot-interval", "0.5", "--ttl-delay", "0.1"]
 
 @pytest.fixture(scope="module")
 def disk_server():
-    data = tempfile.mkdtemp(prefix="ddbd-pitr-")
-    srv = Server(data_dir=data, extra_args=FAST).start()
-    yield srv
-    if srv.alive():
-        srv.finish()
-    srv.cleanup()
-    shutil.rmtree(data, ignore_errors=True)
+    yield from own_disk_server("ddbd-pitr-", FAST)
 
 
 @pytest.fixture(scope="module")
@@ -49,22 +42,7 @@ def db(disk_server):
 
 
 def create_table(db, name=None, gsis=None, lsis=None, **extra):
-    name = name or unique_name("pt")
-    attrs = [{"AttributeName": "pk", "AttributeType": "S"},
-             {"AttributeName": "sk", "AttributeType": "N"}]
-    args = dict(TableName=name, AttributeDefinitions=attrs,
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                           {"AttributeName": "sk", "KeyType": "RANGE"}],
-                BillingMode="PAY_PER_REQUEST")
-    if gsis:
-        args["GlobalSecondaryIndexes"] = gsis
-        attrs.append({"AttributeName": "g", "AttributeType": "S"})
-    if lsis:
-        args["LocalSecondaryIndexes"] = lsis
-        attrs.append({"AttributeName": "l", "AttributeType": "N"})
-    args.update(extra)
-    db.create_table(**args)
-    return name
+    return backups_create_table(db, name, gsis, lsis, prefix="pt", **extra)
 
 
 def enable(db, name):
@@ -656,12 +634,7 @@ def test_kill_9_during_restore_leaves_no_half_made_table(spawn_server):
         for base in range(lo, hi, 25):
             reqs = [{"PutRequest": {"Item": item("p%d" % (i % 11), i, v={"S": tag})}}
                     for i in range(base, min(hi, base + 25))]
-            for _ in range(50):
-                out = c.batch_write_item(RequestItems={name: reqs})
-                reqs = out.get("UnprocessedItems", {}).get(name)
-                if not reqs:
-                    break
-            assert not reqs
+            batch_put(c, name, reqs)
     put_range(0, 12000, "base")
     enable(c, name)
     put_range(6000, 18000, "log")  # 6000 overwritten, 6000 new: all replayed

@@ -804,6 +804,20 @@ static void test_write_string(void)
     buf_free(&b);
 }
 
+static void test_write_member_optional(void)
+{
+    buf_t b;
+    buf_init(&b);
+    buf_append_str(&b, "{\"A\":1");
+    json_write_member_optional(&b, "Gone", NULL);
+    json_write_member_optional(&b, "S3Prefix", "p/\"q\"");
+    json_write_member_optional(&b, "Empty", "");
+    buf_putc(&b, '}');
+    buf_putc(&b, 0);
+    CHECK_STR(b.data, "{\"A\":1,\"S3Prefix\":\"p/\\\"q\\\"\",\"Empty\":\"\"}");
+    buf_free(&b);
+}
+
 static void test_write_round_trip(void)
 {
     rng_state = 0x9E3779B97F4A7C15ULL;
@@ -986,6 +1000,7 @@ int main(void)
     RUN(test_big_objects);
     RUN(test_big_string);
     RUN(test_write_string);
+    RUN(test_write_member_optional);
     RUN(test_write_round_trip);
     RUN(test_base64_vectors);
     RUN(test_base64_round_trip);

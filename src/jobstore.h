@@ -1,0 +1,61 @@
+/* jobstore: the durable records of background jobs (exports, imports),
+ * one JSON object a file in a directory of the data directory:
+ *   <data-dir>/<kind>/<id>.json
+ *
+ * Contract:
+ * - A record is written whole or not at all: to <id>.json.tmp, flushed and
+ *   fsync'd, then renamed over <id>.json, so a crash leaves the old record
+ *   or the new one, never a torn one.
+ * - A record reads back as the JSON object written; a file that is missing,
+ *   unreadable or not a JSON object reads as none (the caller skips it).
+ * - Listing visits every "<id>.json" of the directory, in no set order
+ *   (callers sort their registries); temporaries are passed over.
+ * - A job's id is "<14-digit start ms>-<8 random hex>" (so ids sort by start
+ *   time), its ARN "arn:aws:dynamodb:<region>:<account>:table/<table>/<kind>/<id>"
+ *   with this server's region and account.
+ * - The members' readers turn a record's JSON back into C values the caller
+ *   then owns: strings malloc'd (NULL when absent), times as milliseconds
+ *   from the seconds with a fraction that descriptions carry, counts 0 when
+ *   absent.
+ * What a record holds, its registry and its locking stay with each job's
+ * module (export.c, import.c). */
+#ifndef DDBD_JOBSTORE_H
+#define DDBD_JOBSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "json.h"
+
+/* The directory <data_dir>/<kind>, created when missing, into *dir
+ * (malloc'd, the caller frees it); -1 (logged) when it cannot be made. */
+int jobstore_dir_open(const char *data_dir, const char *kind, char **dir);
+/* Call visit for each record file ("<id>.json") of dir; -1 when dir
+ * cannot be read. */
+int jobstore_dir_each(const char *dir, void (*visit)(const char *file, void *ctx), void *ctx);
+
+/* The size of a job's id with its NUL. */
+#define JOBSTORE_ID_SIZE 24
+
+/* A new id for a job started at start_ms. */
+void jobstore_id_new(int64_t start_ms, char id[JOBSTORE_ID_SIZE]);
+/* Whether arn has the shape of the ARN of a job of kind ("export",
+ * "import") of this server. */
+bool jobstore_arn_valid(const char *arn, const char *kind);
+
+/* Write the record id (len bytes of JSON text) atomically into dir; false,
+ * with errno set, when it could not be made durable. */
+bool jobstore_record_write(const char *dir, const char *id, const char *text, size_t len);
+/* The record in dir/file as a JSON object parsed in a, or NULL. */
+json_value_t *jobstore_record_read(arena_t *a, const char *dir, const char *file);
+/* The id of a record file: its name without ".json", cut to cap - 1. */
+void jobstore_record_id(const char *file, char *id, size_t cap);
+
+/* Members of a record, as the contract says. */
+char *jobstore_member_string(arena_t *a, const json_value_t *j, const char *name);
+int64_t jobstore_member_time_ms(const json_value_t *j, const char *name);
+uint64_t jobstore_member_count(arena_t *a, const json_value_t *j, const char *name);
+
+#endif
