@@ -12,6 +12,7 @@
 #include "cluster.h"
 #include "auth.h"
 #include "log.h"
+#include "regions.h"
 #include "metrics.h"
 #include "throttle.h"
 #include "server.h"
@@ -35,7 +36,9 @@ static void usage(FILE *f)
             "            [--throttling [--throttling-burst-seconds S]]\n"
             "            [--node-id ID --cluster ID=HOST:PORT,...]\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
-            "            [--credentials FILE] [limits...] [--help] [--version]\n"
+            "            [--credentials FILE] [--peer-region NAME=URL]... [--peer-regions-file F]\n"
+            "            [--replication-key ID:SECRET] [--replication-ca-file F]\n"
+            "            [limits...] [--help] [--version]\n"
             "\n"
             "  --port N        TCP port to listen on (default 8000)\n"
             "  --bind ADDR     address to bind (default 127.0.0.1)\n"
@@ -260,6 +263,18 @@ int main(int argc, char **argv)
             ok = (api.cluster_node_id = next) != NULL;
         } else if (strcmp(arg, "--cluster") == 0) {
             ok = (api.cluster_members = next) != NULL;
+        } else if (strcmp(arg, "--peer-region") == 0) {
+            const char *why = regions_add(next);
+            if (why) fprintf(stderr, "ddbd: %s\n", why);
+            ok = !why;
+        } else if (strcmp(arg, "--peer-regions-file") == 0) {
+            const char *why = regions_load_file(next);
+            if (why) fprintf(stderr, "ddbd: %s\n", why);
+            ok = !why;
+        } else if (strcmp(arg, "--replication-key") == 0) {
+            ok = !regions_set_key(next);
+        } else if (strcmp(arg, "--replication-ca-file") == 0) {
+            ok = !regions_set_ca_file(next);
         } else if (strcmp(arg, "--storage-map-size") == 0) {
             ok = parse_bytes(next, STORAGE_MIN_MAP_SIZE, MAIN_MAX_MAP_SIZE, &api.storage_map_size);
         } else {
@@ -319,6 +334,11 @@ int main(int argc, char **argv)
         api.export_root = export_root;
     }
 
+    const char *region_error = regions_set_local(api.region);
+    if (region_error) {
+        fprintf(stderr, "ddbd: %s\n", region_error);
+        return 2;
+    }
     if (auth_open(credentials, api.region) != 0) {
         tls_context_free(srv.tls);
         return 1;
@@ -331,6 +351,7 @@ int main(int argc, char **argv)
     throttle_configure(throttling, burst_seconds);
     log_info("ddbd %s: %s, region %s", DDBD_VERSION,
              api.in_memory ? "in memory" : api.data_dir, api.region);
+    regions_log();
     if (throttling) log_info("throttling on (burst %g s)", burst_seconds);
     else log_info("throttling off");
     int rc = server_run(&srv);

@@ -8,6 +8,7 @@
 #include "index.h"
 #include "log.h"
 #include "ops/ops.h"
+#include "replication.h"
 #include "throttle.h"
 #include "stats.h"
 #include "streams.h"
@@ -178,6 +179,7 @@ static int delete_apply(storage_write_t *w, MDB_txn *txn)
     if (!rc) rc = catalog_table_forget_stats(txn, t);
     if (!rc) rc = catalog_table_drop_dbis(txn, t);
     if (!rc) rc = streams_disable(txn, t);
+    if (!rc && replication_on) rc = replication_table_dropped(txn, t);
     if (rc) return rc;
     rc = mdb_del(txn, storage_catalog_dbi(), &key, NULL);
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -826,6 +828,9 @@ api_result_t op_update_table(api_call_t *call, const json_value_t *req)
     const char *name;
     update_request_t r;
     ddb_error_t *e = read_table_name(call, req, &name);
+    const json_value_t *replicas = json_object_get(req, "ReplicaUpdates");
+    if (!e && replicas && replicas->type == JSON_ARRAY && replication_on)
+        return op_update_table_replicas(call, req, name);
     if (!e) e = validate_update(call, req, &r);
     if (e) return op_reply_error(call, e);
     table_t *t = catalog_acquire(name, strlen(name));
