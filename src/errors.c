@@ -2545,3 +2545,15 @@ ddb_error_t *err_global_table_name_length(arena_t *a)
                          "TableName must be at least 3 characters long and at most 255 "
                          "characters long");
 }
+
+/* unverified text */
+ddb_error_t *err_replica_stream_view(arena_t *a)
+{
+    return err_invalid_parameter(a, "Table must have DynamoDB Streams enabled with "
+                                    "StreamViewType NEW_AND_OLD_IMAGES to add a replica.");
+}
+
+ddb_error_t *err_replica_stream_disable(arena_t *a)
+{
+    return err_invalid_parameter(a, "Disabling Stream is not allowed for a Global Table replica.");
+}

@@ -16,6 +16,7 @@
 #include "pitr.h"
 #include "regions.h"
 #include "storage.h"
+#include "streams.h"
 #include "tabledef.h"
 
 bool replication_on;
@@ -756,6 +757,9 @@ static void create_request(buf_t *b, const table_t *t)
             }
             buf_putc(b, ']');
         }
+        if (!json_object_get(o, "StreamSpecification"))
+            buf_append_str(b, ",\"StreamSpecification\":{\"StreamEnabled\":true,"
+                              "\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}");
         buf_putc(b, '}');
     }
     buf_free(&def);
@@ -961,9 +965,61 @@ static void *control_main(void *arg)
     return NULL;
 }
 
+/* The stream a replica needs (NEW_AND_OLD_IMAGES), enabled as UpdateTable
+ * would: a new version of the table, published once committed. */
+typedef struct {
+    storage_write_t w;
+    table_t *table, *changed;
+    int status;
+    bool finished;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+} stream_write_t;
+
+static int stream_apply(storage_write_t *w, MDB_txn *txn)
+{
+    stream_write_t *sw = (stream_write_t *)w;
+    table_t *t = catalog_latest(sw->table);
+    sw->changed = NULL;
+    if (t->dropped || t->stream_enabled) return 0;
+    table_t *changed = catalog_table_clone(t);
+    sw->changed = changed;
+    changed->stream_enabled = true;
+    changed->stream_view_type = "NEW_AND_OLD_IMAGES";
+    int rc = streams_create(txn, changed, "NEW_AND_OLD_IMAGES");
+    return rc ? rc : catalog_table_store(txn, changed);
+}
+
+static void stream_done(storage_write_t *w, int status)
+{
+    stream_write_t *sw = (stream_write_t *)w;
+    if (!status && sw->changed) catalog_replace(catalog_latest(sw->table), sw->changed);
+    if (sw->changed) catalog_release(sw->changed);
+    pthread_mutex_lock(&sw->lock);
+    sw->status = status;
+    sw->finished = true;
+    pthread_cond_signal(&sw->cond);
+    pthread_mutex_unlock(&sw->lock);
+}
+
+static int stream_enable(table_t *t)
+{
+    if (t->stream_enabled) return 0;
+    stream_write_t sw = {.w = {.apply = stream_apply, .done = stream_done, .exclusive = true},
+                         .table = t,
+                         .lock = PTHREAD_MUTEX_INITIALIZER,
+                         .cond = PTHREAD_COND_INITIALIZER};
+    storage_submit(&sw.w);
+    pthread_mutex_lock(&sw.lock);
+    while (!sw.finished) pthread_cond_wait(&sw.cond, &sw.lock);
+    pthread_mutex_unlock(&sw.lock);
+    return sw.status;
+}
+
 int replication_replica_add(table_t *t, const char *region)
 {
-    int rc = member_change(t, region, "CREATING", 0, true);
+    int rc = stream_enable(t);
+    if (!rc) rc = member_change(t, region, "CREATING", 0, true);
     if (!rc) job_queue(true, t->name, region);
     return rc;
 }

@@ -71,6 +71,9 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
     if (!t) return op_reply_error(call, err_table_not_found(a, table));
     bool member = replication_has_member(t->name, r.region);
     if (!t->pay_per_request) e = err_replica_write_capacity(a);
+    else if (r.actions && r.create && t->stream_enabled &&
+             strcmp(t->stream_view_type, "NEW_AND_OLD_IMAGES") != 0)
+        e = err_replica_stream_view(a);
     else if (r.actions && r.create && member) e = err_replica_exists(a, t->name);
     else if (r.actions && !r.create && !member) e = err_replica_not_found(a);
     else if (!r.actions && !member) e = err_replica_not_found(a);
@@ -82,6 +85,12 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
     if (e) {
         catalog_release(t);
         return op_reply_error(call, e);
+    }
+    /* The description shows the stream the replica made the table enable. */
+    table_t *now = catalog_acquire(table, strlen(table));
+    if (now) {
+        catalog_release(t);
+        t = now;
     }
     MDB_txn *txn = op_read_begin(call);
     catalog_stats_t stats, *sp = NULL;

@@ -805,6 +805,8 @@ static ddb_error_t *plan_update(api_call_t *call, const json_value_t *req, table
             return err_stream_change_with_iops(a);
         if (r.stream_enabled && t->stream_enabled) return err_stream_already_enabled(a, t->name);
         if (!r.stream_enabled && !t->stream_enabled) return err_stream_none_to_disable(a, t->name);
+        if (!r.stream_enabled && replication_on && replication_replica_count(t->name))
+            return err_replica_stream_disable(a);
     }
     bool billing_changed = r.billing && r.on_demand != t->pay_per_request;
     if (r.action_count || (billing_changed && gsi_count(t)))
@@ -829,7 +831,7 @@ api_result_t op_update_table(api_call_t *call, const json_value_t *req)
     update_request_t r;
     ddb_error_t *e = read_table_name(call, req, &name);
     const json_value_t *replicas = json_object_get(req, "ReplicaUpdates");
-    if (!e && replicas && replicas->type == JSON_ARRAY && replication_on)
+    if (!e && replicas && replicas->type == JSON_ARRAY)
         return op_update_table_replicas(call, req, name);
     if (!e) e = validate_update(call, req, &r);
     if (e) return op_reply_error(call, e);
