@@ -2557,3 +2557,10 @@ ddb_error_t *err_replica_stream_disable(arena_t *a)
 {
     return err_invalid_parameter(a, "Disabling Stream is not allowed for a Global Table replica.");
 }
+
+ddb_error_t *err_replica_recent_source(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Replica cannot be deleted because it has acted as a source region for "
+                         "new replica(s) being added to the table in the last 24 hours.");
+}

@@ -642,6 +642,7 @@ ddb_error_t *err_replica_region_unsupported(arena_t *a, const char *region, cons
 ddb_error_t *err_replica_local_region(arena_t *a);
 ddb_error_t *err_replica_write_capacity(arena_t *a);
 ddb_error_t *err_replica_stream_view(arena_t *a);
+ddb_error_t *err_replica_recent_source(arena_t *a);
 ddb_error_t *err_replica_stream_disable(arena_t *a);
 ddb_error_t *err_replica_exists(arena_t *a, const char *table);
 ddb_error_t *err_replica_not_found(arena_t *a);

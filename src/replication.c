@@ -29,12 +29,15 @@ bool replication_on;
 #define LOG_KEEP_MS 60000 /* records stay this long after every peer has them */
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX 24
+/* A region that made a replica cannot drop its table for a day. */
+#define SOURCE_HOLD_MS (24 * 3600 * 1000LL)
 
 typedef struct {
     char region[65];
     char status[STATUS_MAX]; /* ReplicaStatus */
     bool ready;              /* its table exists: changes may be shipped */
     uint64_t acked;          /* the last sequence number the peer has */
+    int64_t sourced_ms;      /* when this region made it (0: another did) */
     /* lag, for the logs and /metrics (shipper only; read under the lock) */
     double lag_s;
     uint64_t lag_records, shipped;
@@ -138,8 +141,9 @@ static int group_store(MDB_txn *txn, const group_t *g)
         json_write_member(&b, "RegionName", g->m[i].region);
         buf_putc(&b, ',');
         json_write_member(&b, "ReplicaStatus", g->m[i].status);
-        buf_printf(&b, ",\"Ready\":%s,\"Position\":\"%llu\"}", g->m[i].ready ? "true" : "false",
-                   (unsigned long long)g->m[i].acked);
+        buf_printf(&b, ",\"Ready\":%s,\"Position\":\"%llu\",\"Sourced\":\"%lld\"}",
+                   g->m[i].ready ? "true" : "false", (unsigned long long)g->m[i].acked,
+                   (long long)g->m[i].sourced_ms);
     }
     buf_append_str(&b, "]}");
     MDB_val k = {strlen(g->name), (void *)g->name}, v = {b.len, b.data};
@@ -178,6 +182,7 @@ static void group_parse(group_t *g, const json_value_t *o)
         snprintf(x->status, sizeof x->status, "%s", s->u.str.ptr);
         x->ready = ready && ready->type == JSON_TRUE;
         x->acked = json_u64(json_object_get(m, "Position"));
+        x->sourced_ms = (int64_t)json_u64(json_object_get(m, "Sourced"));
     }
 }
 
@@ -367,6 +372,7 @@ static int member_change_apply(MDB_txn *txn, void *arg)
         m = &g->m[g->count++];
         memset(m, 0, sizeof *m);
         snprintf(m->region, sizeof m->region, "%s", c->region);
+        m->sourced_ms = now_ms();
         /* What is logged before now reaches the new replica by the copy. */
         uint64_t first, last;
         bool empty;
@@ -453,6 +459,19 @@ int replication_group_set(table_t *t, const char *const *regions, const char *co
     return write_sync(group_set_apply, &s);
 }
 
+bool replication_recent_source(const char *table)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(table);
+    bool recent = false;
+    for (size_t i = 0; g && i < g->count; i++)
+        if (g->m[i].sourced_ms > now_ms() - SOURCE_HOLD_MS) recent = true;
+    pthread_mutex_unlock(&R.lock);
+    return recent;
+}
+
+static void job_queue_body(bool add, const char *table, const char *region, char *group);
+
 int replication_table_dropped(MDB_txn *txn, const table_t *t)
 {
     pthread_mutex_lock(&R.lock);
@@ -461,6 +480,26 @@ int replication_table_dropped(MDB_txn *txn, const table_t *t)
     if (g) {
         rc = group_forget(txn, g->name);
         g->used = false;
+        /* The other replicas are told this one is gone.  (A rolled-back
+         * delete would have them forget it too: they learn it again from
+         * this region's next SetGroup.) */
+        buf_t b;
+        buf_init(&b);
+        buf_putc(&b, '{');
+        json_write_member(&b, "TableName", g->name);
+        buf_append_str(&b, ",\"Members\":[");
+        for (size_t i = 0; i < g->count; i++) {
+            buf_append_str(&b, i ? ",{" : "{");
+            json_write_member(&b, "RegionName", g->m[i].region);
+            buf_putc(&b, ',');
+            json_write_member(&b, "ReplicaStatus", g->m[i].status);
+            buf_putc(&b, '}');
+        }
+        buf_append_str(&b, "]}");
+        buf_putc(&b, 0);
+        for (size_t i = 0; i < g->count; i++)
+            job_queue_body(false, g->name, g->m[i].region, strdup(b.data));
+        buf_free(&b);
     }
     pthread_mutex_unlock(&R.lock);
     return rc;
@@ -687,13 +726,15 @@ typedef struct job {
     bool add;
     char table[256];
     char region[65];
+    char *group; /* a SetGroup body to send region (this region left) */
     struct job *next;
 } job_t;
 
-static void job_queue(bool add, const char *table, const char *region)
+static void job_queue_body(bool add, const char *table, const char *region, char *group)
 {
     job_t *j = calloc(1, sizeof *j);
     j->add = add;
+    j->group = group;
     snprintf(j->table, sizeof j->table, "%s", table);
     snprintf(j->region, sizeof j->region, "%s", region);
     pthread_mutex_lock(&R.jobs_lock);
@@ -702,6 +743,11 @@ static void job_queue(bool add, const char *table, const char *region)
     *tail = j;
     pthread_cond_signal(&R.jobs_cond);
     pthread_mutex_unlock(&R.jobs_lock);
+}
+
+static void job_queue(bool add, const char *table, const char *region)
+{
+    job_queue_body(add, table, region, NULL);
 }
 
 /* A call that is retried while the peer cannot be reached (bounded). */
@@ -944,6 +990,19 @@ static void job_remove(const job_t *j)
     catalog_release(t);
 }
 
+static void job_leave(const job_t *j)
+{
+    const region_peer_t *p = regions_find(j->region, strlen(j->region));
+    buf_t body, out;
+    buf_init(&body);
+    buf_init(&out);
+    buf_append_str(&body, j->group);
+    int status;
+    if (p) call_retry(p, REPLICATION_TARGET_PREFIX "SetGroup", &body, &status, &out);
+    buf_free(&body);
+    buf_free(&out);
+}
+
 static void *control_main(void *arg)
 {
     (void)arg;
@@ -956,8 +1015,10 @@ static void *control_main(void *arg)
         }
         R.jobs = j->next;
         pthread_mutex_unlock(&R.jobs_lock);
-        if (j->add) job_add(j);
+        if (j->group) job_leave(j);
+        else if (j->add) job_add(j);
         else job_remove(j);
+        free(j->group);
         free(j);
         pthread_mutex_lock(&R.jobs_lock);
     }

@@ -79,8 +79,11 @@ int replication_replica_remove(table_t *t, const char *region);
  * the group, with statuses; none: this region left it). */
 int replication_group_set(table_t *t, const char *const *regions, const char *const *statuses,
                           size_t count);
-/* The table was deleted: forget its group (writer thread, in the
- * transaction of the delete). */
+/* Whether this region made one of the table's replicas in the last 24
+ * hours: its table cannot be deleted then. */
+bool replication_recent_source(const char *table);
+/* The table was deleted: forget its group and tell the other replicas
+ * (writer thread, in the transaction of the delete). */
 int replication_table_dropped(MDB_txn *txn, const table_t *t);
 
 /* Lag per (table, peer) for /metrics. */

@@ -124,11 +124,12 @@ api_result_t op_create_global_table(api_call_t *call, const json_value_t *req)
     return op_reply_error(call, e ? e : err_global_tables_legacy(call->arena));
 }
 
+/* No 2017.11.29 global table exists here: every name is unknown. */
 api_result_t op_update_global_table(api_call_t *call, const json_value_t *req)
 {
     const char *name;
     ddb_error_t *e = legacy_name(call, req, "GlobalTableName", &name);
-    return op_reply_error(call, e ? e : err_global_tables_legacy(call->arena));
+    return op_reply_error(call, e ? e : err_global_table_not_found(call->arena, name));
 }
 
 api_result_t op_describe_global_table(api_call_t *call, const json_value_t *req)

@@ -222,6 +222,10 @@ api_result_t op_delete_table(api_call_t *call, const json_value_t *req)
         catalog_release(t);
         return op_reply_error(call, err_deletion_protected(call->arena));
     }
+    if (replication_on && replication_recent_source(t->name)) {
+        catalog_release(t);
+        return op_reply_error(call, err_replica_recent_source(call->arena));
+    }
     delete_write_t *dw = arena_calloc(call->arena, sizeof *dw);
     return table_write_submit(&dw->base, call, t, delete_apply, delete_done, true);
 }

@@ -178,13 +178,17 @@ def test_legacy_operations(ddb):
                  "recommend using DynamoDB global tables version 2019.11.21, instead of version "
                  "2017.11.29 (Legacy).",
                  GlobalTableName=name, ReplicationGroup=[{"RegionName": "us-east-1"}])
-    assert_error(ddb.update_global_table, "ValidationException", prefix=INVALID + "DynamoDB",
+    missing = "Global table with name: '%s' does not exist." % name
+    assert_error(ddb.update_global_table, "GlobalTableNotFoundException", missing,
                  GlobalTableName=name,
                  ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
     for fn in (ddb.describe_global_table, ddb.describe_global_table_settings):
-        assert_error(fn, "GlobalTableNotFoundException",
-                     "Global table with name: '%s' does not exist." % name,
-                     GlobalTableName=name)
+        assert_error(fn, "GlobalTableNotFoundException", missing, GlobalTableName=name)
+    assert_error(ddb.update_global_table_settings, "GlobalTableNotFoundException", missing,
+                 GlobalTableName=name, GlobalTableBillingMode="PAY_PER_REQUEST")
+    assert_error(ddb.describe_global_table, "ValidationException",
+                 "TableName must be at least 3 characters long and at most 255 characters long",
+                 GlobalTableName="ab")
     assert ddb.list_global_tables()["GlobalTables"] == []
     assert_error(ddb.describe_table_replica_auto_scaling, "ResourceNotFoundException",
                  "Global table with name: '%s' does not exist." % name, TableName=name)
@@ -368,3 +372,22 @@ def test_replica_stream_shows_replicated_changes(regions):
     assert recs[0]["dynamodb"]["NewImage"] == {"k": {"S": "s1"}, "v": {"N": "1"}}
     assert recs[1]["dynamodb"]["OldImage"] == {"k": {"S": "s1"}, "v": {"N": "1"}}
     assert all("userIdentity" not in r for r in recs)
+
+
+def test_delete_table_of_a_replica(regions):
+    name = unique_name("gd")
+    global_table(regions, name)
+    a, b, c = (r.client for r in regions)
+    # us-east-1 made both replicas today: its table stays
+    assert_error(a.delete_table, "ValidationException",
+                 "Replica cannot be deleted because it has acted as a source region for new "
+                 "replica(s) being added to the table in the last 24 hours.", TableName=name)
+    assert a.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE"
+    # a replica made from elsewhere may go; the others forget it
+    b.delete_table(TableName=name)
+    for cl in (a, c):
+        wait_until(lambda: [r["RegionName"] for r in
+                            cl.describe_table(TableName=name)["Table"].get("Replicas", [])]
+                   == ["eu-west-1" if cl is a else "us-east-1"], "us-west-2 forgotten")
+    a.put_item(TableName=name, Item={"k": {"S": "after"}})
+    wait_converged([regions[0], regions[2]], name, 1)
