@@ -29,6 +29,7 @@ bool replication_on;
 #define LOG_KEEP_MS 60000 /* records stay this long after every peer has them */
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX 24
+#define OVERRIDES_MAX 1024
 /* A region that made a replica cannot drop its table for a day. */
 #define SOURCE_HOLD_MS (24 * 3600 * 1000LL)
 
@@ -38,6 +39,7 @@ typedef struct {
     bool ready;              /* its table exists: changes may be shipped */
     uint64_t acked;          /* the last sequence number the peer has */
     int64_t sourced_ms;      /* when this region made it (0: another did) */
+    char overrides[OVERRIDES_MAX]; /* its settings as Create/Update gave them (JSON) */
     /* lag, for the logs and /metrics (shipper only; read under the lock) */
     double lag_s;
     uint64_t lag_records, shipped;
@@ -141,9 +143,14 @@ static int group_store(MDB_txn *txn, const group_t *g)
         json_write_member(&b, "RegionName", g->m[i].region);
         buf_putc(&b, ',');
         json_write_member(&b, "ReplicaStatus", g->m[i].status);
-        buf_printf(&b, ",\"Ready\":%s,\"Position\":\"%llu\",\"Sourced\":\"%lld\"}",
+        buf_printf(&b, ",\"Ready\":%s,\"Position\":\"%llu\",\"Sourced\":\"%lld\"",
                    g->m[i].ready ? "true" : "false", (unsigned long long)g->m[i].acked,
                    (long long)g->m[i].sourced_ms);
+        if (g->m[i].overrides[0]) {
+            buf_append_str(&b, ",\"Overrides\":");
+            buf_append_str(&b, g->m[i].overrides);
+        }
+        buf_putc(&b, '}');
     }
     buf_append_str(&b, "]}");
     MDB_val k = {strlen(g->name), (void *)g->name}, v = {b.len, b.data};
@@ -183,6 +190,17 @@ static void group_parse(group_t *g, const json_value_t *o)
         x->ready = ready && ready->type == JSON_TRUE;
         x->acked = json_u64(json_object_get(m, "Position"));
         x->sourced_ms = (int64_t)json_u64(json_object_get(m, "Sourced"));
+        const json_value_t *ov = json_object_get(m, "Overrides");
+        if (ov && ov->type == JSON_OBJECT) {
+            buf_t ob;
+            buf_init(&ob);
+            json_write_value(&ob, ov);
+            if (ob.len < sizeof x->overrides) {
+                memcpy(x->overrides, ob.data, ob.len);
+                x->overrides[ob.len] = 0;
+            }
+            buf_free(&ob);
+        }
     }
 }
 
@@ -351,6 +369,7 @@ typedef struct {
     const char *status; /* NULL: remove the member */
     int ready;          /* -1: leave as is */
     bool add;
+    const char *overrides; /* NULL: leave as they are */
 } member_change_t;
 
 static int member_change_apply(MDB_txn *txn, void *arg)
@@ -382,6 +401,8 @@ static int member_change_apply(MDB_txn *txn, void *arg)
         if (!c->status) member_remove(g, m);
         else snprintf(m->status, sizeof m->status, "%s", c->status);
         if (c->status && c->ready >= 0) m->ready = c->ready;
+        if (c->status && c->overrides)
+            snprintf(m->overrides, sizeof m->overrides, "%s", c->overrides);
         if (g->count) rc = group_store(txn, g);
         else {
             rc = group_forget(txn, g->name);
@@ -395,7 +416,7 @@ static int member_change_apply(MDB_txn *txn, void *arg)
 static int member_change(const table_t *t, const char *region, const char *status, int ready,
                          bool add)
 {
-    member_change_t c = {t, region, status, ready, add};
+    member_change_t c = {t, region, status, ready, add, NULL};
     return write_sync(member_change_apply, &c);
 }
 
@@ -525,6 +546,33 @@ bool replication_has_member(const char *table, const char *region)
     return has;
 }
 
+/* A replica's own settings, as its description shows them. */
+static void render_overrides(buf_t *b, const char *text)
+{
+    if (!text[0]) return;
+    arena_t *a = arena_new(0);
+    json_value_t *o;
+    if (json_parse(a, text, strlen(text), &o, NULL) == JSON_OK && o->type == JSON_OBJECT) {
+        static const char *const shown[] = {"KMSMasterKeyId", "ProvisionedThroughputOverride",
+                                            "OnDemandThroughputOverride",
+                                            "GlobalSecondaryIndexes", NULL};
+        for (size_t i = 0; shown[i]; i++) {
+            const json_value_t *v = json_object_get(o, shown[i]);
+            if (!v) continue;
+            buf_putc(b, ',');
+            json_write_key(b, shown[i]);
+            json_write_value(b, v);
+        }
+        const json_value_t *cls = json_object_get(o, "TableClassOverride");
+        if (cls && cls->type == JSON_STRING) {
+            buf_append_str(b, ",\"ReplicaTableClassSummary\":{");
+            json_write_member(b, "TableClass", cls->u.str.ptr);
+            buf_putc(b, '}');
+        }
+    }
+    arena_free(a);
+}
+
 void replication_render_description(buf_t *b, const table_t *t)
 {
     if (!replication_on) return;
@@ -537,6 +585,7 @@ void replication_render_description(buf_t *b, const table_t *t)
             json_write_member(b, "RegionName", g->m[i].region);
             buf_putc(b, ',');
             json_write_member(b, "ReplicaStatus", g->m[i].status);
+            render_overrides(b, g->m[i].overrides);
             buf_putc(b, '}');
         }
         buf_putc(b, ']');
@@ -1077,10 +1126,24 @@ static int stream_enable(table_t *t)
     return sw.status;
 }
 
-int replication_replica_add(table_t *t, const char *region)
+int replication_replica_settings(table_t *t, const char *region, const char *overrides)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(t->name);
+    member_t *m = g ? member_find(g, region) : NULL;
+    char status[STATUS_MAX] = "";
+    if (m) snprintf(status, sizeof status, "%s", m->status);
+    pthread_mutex_unlock(&R.lock);
+    if (!status[0]) return MDB_NOTFOUND;
+    member_change_t c = {t, region, status, -1, false, overrides};
+    return write_sync(member_change_apply, &c);
+}
+
+int replication_replica_add(table_t *t, const char *region, const char *overrides)
 {
     int rc = stream_enable(t);
-    if (!rc) rc = member_change(t, region, "CREATING", 0, true);
+    member_change_t c = {t, region, "CREATING", 0, true, overrides};
+    if (!rc) rc = write_sync(member_change_apply, &c);
     if (!rc) job_queue(true, t->name, region);
     return rc;
 }

@@ -71,9 +71,13 @@ size_t replication_replica_count(const char *table);
 bool replication_has_member(const char *table, const char *region);
 
 /* Control plane (I/O threads): queue adding or removing a replica in
- * region of table t; the group is changed durably before the call returns
- * (0, or an LMDB error). */
-int replication_replica_add(table_t *t, const char *region);
+ * region of table t (overrides: the Create's settings as JSON, or NULL);
+ * the group is changed durably before the call returns (0, or an LMDB
+ * error). */
+int replication_replica_add(table_t *t, const char *region, const char *overrides);
+/* A replica's own settings (its Update: throughput, GSI and table-class
+ * overrides, as JSON), kept and shown in descriptions. */
+int replication_replica_settings(table_t *t, const char *region, const char *overrides);
 int replication_replica_remove(table_t *t, const char *region);
 /* A peer told this server the group of its table (members: every region of
  * the group, with statuses; none: this region left it). */

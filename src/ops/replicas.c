@@ -15,7 +15,29 @@ typedef struct {
     bool create; /* else delete (an Update only changes settings) */
     const char *region;
     size_t actions; /* Create and Delete actions */
+    const char *settings; /* the Create's or Update's other members (JSON), or NULL */
 } replica_request_t;
+
+/* The members of a Create or Update besides RegionName, as JSON. */
+static const char *replica_settings(arena_t *a, const json_value_t *x)
+{
+    buf_t b;
+    buf_init(&b);
+    buf_putc(&b, '{');
+    bool any = false;
+    for (size_t i = 0; i < x->u.object.count; i++) {
+        const json_member_t *m = &x->u.object.members[i];
+        if (strcmp(m->key, "RegionName") == 0 || m->value->type == JSON_NULL) continue;
+        if (any) buf_putc(&b, ',');
+        any = true;
+        json_write_key(&b, m->key);
+        json_write_value(&b, m->value);
+    }
+    buf_putc(&b, '}');
+    const char *s = any ? arena_strndup(a, b.data, b.len) : NULL;
+    buf_free(&b);
+    return s;
+}
 
 static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
                                       replica_request_t *r)
@@ -41,6 +63,7 @@ static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
             if (!r->region || k < 2) {
                 r->region = name->u.str.ptr;
                 r->create = k == 0;
+                r->settings = k == 1 ? NULL : replica_settings(a, x);
             }
         }
     }
@@ -79,8 +102,10 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
     else if (!r.actions && !member) e = err_replica_not_found(a);
     int rc = 0;
     if (!e && r.actions)
-        rc = r.create ? replication_replica_add(t, r.region)
+        rc = r.create ? replication_replica_add(t, r.region, r.settings)
                       : replication_replica_remove(t, r.region);
+    else if (!e && r.settings)
+        rc = replication_replica_settings(t, r.region, r.settings);
     if (!e && rc) e = err_internal(a);
     if (e) {
         catalog_release(t);
