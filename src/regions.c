@@ -322,29 +322,47 @@ static int read_response(link_t *l, int *status, buf_t *out)
     return rc;
 }
 
+/* Each thread keeps one connection per peer open between calls. */
+static __thread link_t kept[REGIONS_MAX];
+static __thread bool kept_open[REGIONS_MAX];
+
+static int call_once(link_t *l, const region_peer_t *p, const char *target, const char *body,
+                     size_t len, int *status, buf_t *out)
+{
+    char host[300];
+    bool default_port = strcmp(p->port, p->tls ? "443" : "80") == 0;
+    snprintf(host, sizeof host, default_port ? "%s" : "%s:%s", p->host, p->port);
+    buf_t head;
+    buf_init(&head);
+    buf_printf(&head,
+               "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-amz-json-1.0\r\n"
+               "X-Amz-Target: %s\r\nContent-Length: %zu\r\n",
+               host, target, len);
+    sign(&head, p, host, target, body, len);
+    buf_append_str(&head, "\r\n");
+    int rc = link_write(l, head.data, head.len);
+    buf_free(&head);
+    if (!rc) rc = link_write(l, body, len);
+    if (!rc) rc = read_response(l, status, out);
+    return rc;
+}
+
 int regions_call(const region_peer_t *p, const char *target, const char *body, size_t len,
                  int timeout_s, int *status, buf_t *out)
 {
-    link_t l;
-    int rc = link_open(&l, p, timeout_s);
-    if (!rc) {
-        char host[300];
-        bool default_port = strcmp(p->port, p->tls ? "443" : "80") == 0;
-        snprintf(host, sizeof host, default_port ? "%s" : "%s:%s", p->host, p->port);
-        buf_t head;
-        buf_init(&head);
-        buf_printf(&head,
-                   "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-amz-json-1.0\r\n"
-                   "X-Amz-Target: %s\r\nContent-Length: %zu\r\nConnection: close\r\n",
-                   host, target, len);
-        sign(&head, p, host, target, body, len);
-        buf_append_str(&head, "\r\n");
-        rc = link_write(&l, head.data, head.len);
-        buf_free(&head);
-        if (!rc) rc = link_write(&l, body, len);
-        if (!rc) rc = read_response(&l, status, out);
+    size_t i = (size_t)(p - rg.peers);
+    link_t *l = &kept[i];
+    size_t out_len = out->len;
+    if (kept_open[i]) { /* the peer may have closed it meanwhile: then once more, anew */
+        if (!call_once(l, p, target, body, len, status, out)) return 0;
+        link_close(l);
+        kept_open[i] = false;
+        out->len = out_len;
     }
-    link_close(&l);
+    int rc = link_open(l, p, timeout_s);
+    if (!rc) rc = call_once(l, p, target, body, len, status, out);
+    if (rc) link_close(l);
+    else kept_open[i] = true;
     return rc;
 }
 

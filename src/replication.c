@@ -29,6 +29,7 @@ bool replication_on;
 #define LOG_KEEP_MS 60000 /* records stay this long after every peer has them */
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX 24
+#define POSITION_STORE_MS 100
 #define OVERRIDES_MAX 1024
 /* A region that made a replica cannot drop its table for a day. */
 #define SOURCE_HOLD_MS (24 * 3600 * 1000LL)
@@ -39,6 +40,7 @@ typedef struct {
     bool ready;              /* its table exists: changes may be shipped */
     uint64_t acked;          /* the last sequence number the peer has */
     int64_t sourced_ms;      /* when this region made it (0: another did) */
+    int64_t stored_ms;       /* when its position was last stored (shipper) */
     char overrides[OVERRIDES_MAX]; /* its settings as Create/Update gave them (JSON) */
     /* lag, for the logs and /metrics (shipper only; read under the lock) */
     double lag_s;
@@ -675,6 +677,33 @@ static int position_apply(MDB_txn *txn, void *arg)
     return rc;
 }
 
+typedef struct {
+    storage_write_t w;
+    position_t pos;
+} position_write_t;
+
+static int position_write_apply(storage_write_t *w, MDB_txn *txn)
+{
+    return position_apply(txn, &((position_write_t *)w)->pos);
+}
+
+static void position_write_done(storage_write_t *w, int status)
+{
+    (void)status; /* not stored: stored with a later batch, or sent again */
+    free(w);
+}
+
+static void position_store(const char *table, const char *region, uint64_t position)
+{
+    position_write_t *pw = calloc(1, sizeof *pw);
+    pw->w.apply = position_write_apply;
+    pw->w.done = position_write_done;
+    snprintf(pw->pos.table, sizeof pw->pos.table, "%s", table);
+    snprintf(pw->pos.region, sizeof pw->pos.region, "%s", region);
+    pw->pos.position = position;
+    storage_submit(&pw->w);
+}
+
 /* Ship one batch of table g (a copy) to peer p; true when one was sent. */
 static bool ship_batch(const region_peer_t *p, const group_t *g, const member_t *m)
 {
@@ -701,7 +730,7 @@ static bool ship_batch(const region_peer_t *p, const group_t *g, const member_t 
     }
     storage_snapshot_end(txn);
     buf_append_str(&body, "]}");
-    bool sent = false;
+    bool sent = false, store = false;
     if (n) {
         int status = 0;
         buf_t out;
@@ -717,6 +746,12 @@ static bool ship_batch(const region_peer_t *p, const group_t *g, const member_t 
             if (!rc && status == 200) {
                 lm->acked = last;
                 lm->shipped += n;
+                /* Stored now and then: a position stored late only makes a
+                 * restart send again what the peer already has. */
+                if (now - lm->stored_ms >= POSITION_STORE_MS) {
+                    lm->stored_ms = now;
+                    store = true;
+                }
                 if (n < SHIP_BATCH) lm->lag_s = 0, lm->lag_records = 0;
             }
             if (now - lm->lag_logged_ms >= LAG_LOG_EVERY_MS) {
@@ -728,12 +763,7 @@ static bool ship_batch(const region_peer_t *p, const group_t *g, const member_t 
         }
         pthread_mutex_unlock(&R.lock);
         if (!rc && status == 200) {
-            position_t *pos = malloc(sizeof *pos);
-            snprintf(pos->table, sizeof pos->table, "%s", g->name);
-            snprintf(pos->region, sizeof pos->region, "%s", p->name);
-            pos->position = last;
-            write_sync(position_apply, pos);
-            free(pos);
+            if (store) position_store(g->name, p->name, last);
             sent = true;
         } else if (!rc) {
             log_warn("replication: %s to %s refused (%d): %.*s", g->name, p->name, status,
@@ -1178,10 +1208,23 @@ void replication_start(void)
     pthread_mutex_unlock(&R.lock);
 }
 
+static int store_all(MDB_txn *txn, void *arg)
+{
+    (void)arg;
+    int rc = 0;
+    pthread_mutex_lock(&R.lock);
+    for (size_t i = 0; !rc && i < GROUPS_MAX; i++)
+        if (R.groups[i].used) rc = group_store(txn, &R.groups[i]);
+    pthread_mutex_unlock(&R.lock);
+    return rc;
+}
+
 void replication_stop(void)
 {
     R.stopping = true;
     for (size_t i = 0; i < R.shipper_count; i++) pthread_join(R.shippers[i], NULL);
+    /* the positions acknowledged since they were last stored */
+    if (R.shipper_count) write_sync(store_all, NULL);
     R.shipper_count = 0;
     if (R.control_started) {
         pthread_mutex_lock(&R.jobs_lock);
