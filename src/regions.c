@@ -182,9 +182,19 @@ static void sign(buf_t *head, const region_peer_t *p, const char *host, const ch
     char sts[512];
     snprintf(sts, sizeof sts, "%s\n%s\n%s/%s/dynamodb/aws4_request\n%s", SIGV4_ALGORITHM, date,
              day, p->name, canon_hash);
-    uint8_t key[32], sig[32];
-    sigv4_signing_key(key_secret(), day, p->name, "dynamodb", key);
-    hmac_hex_or_raw(key, sizeof key, sts, sig);
+    uint8_t sig[32];
+    /* The signing key changes once a day: kept per thread and peer. */
+    static __thread struct {
+        char day[9];
+        uint8_t key[32];
+    } cache[REGIONS_MAX];
+    size_t pi = (size_t)(p - rg.peers);
+    if (strcmp(cache[pi].day, day) != 0) {
+        sigv4_signing_key(key_secret(), day, p->name, "dynamodb", cache[pi].key);
+        memcpy(cache[pi].day, day, sizeof cache[pi].day);
+    }
+    const uint8_t *key = cache[pi].key;
+    hmac_hex_or_raw(key, 32, sts, sig);
     char hex[65];
     for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", sig[i]);
     buf_printf(head,

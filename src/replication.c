@@ -2,6 +2,7 @@
 #include "replication.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ bool replication_on;
 #define SHIP_BATCH 1000
 #define COPY_BATCH 500
 #define CALL_TIMEOUT_S 10
-#define IDLE_SLEEP_US 2000
+#define IDLE_SLEEP_US 1000
+#define ACTIVE_MS 50 /* shippers poll this long after the last change */
 #define LOG_KEEP_MS 60000 /* records stay this long after every peer has them */
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX 24
@@ -53,6 +55,7 @@ typedef struct {
     char name[256];
     char id[40];
     uint64_t log;
+    uint64_t last_seq; /* the last record logged (0: unknown, none) */
     member_t m[REGIONS_MAX];
     size_t count;
 } group_t;
@@ -71,7 +74,14 @@ static struct {
     pthread_cond_t jobs_cond;
     struct job *jobs;
     volatile bool stopping;
+    /* shippers asleep wait for the next change */
+    _Atomic int64_t last_append_ms;
+    _Atomic int sleeping;
+    pthread_mutex_t wake_lock;
+    pthread_cond_t wake;
 } R = {.lock = PTHREAD_MUTEX_INITIALIZER,
+       .wake_lock = PTHREAD_MUTEX_INITIALIZER,
+       .wake = PTHREAD_COND_INITIALIZER,
        .jobs_lock = PTHREAD_MUTEX_INITIALIZER,
        .jobs_cond = PTHREAD_COND_INITIALIZER};
 
@@ -224,6 +234,10 @@ int replication_load(MDB_txn *txn)
         if (json_parse(a, v.mv_data, v.mv_size, &o, NULL) != JSON_OK) continue;
         group_t *g = group_new(name);
         if (g) group_parse(g, o);
+        uint64_t first, last;
+        bool empty;
+        if (g && !changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty)
+            g->last_seq = last;
     }
     arena_free(a);
     mdb_cursor_close(c);
@@ -336,8 +350,18 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
     };
     rc = changelog_append(txn, log, 0, &r, &scratch);
     buf_free(&scratch);
-    if (!rc) R.last_ts = ts;
-    return rc;
+    if (rc) return rc;
+    R.last_ts = ts;
+    pthread_mutex_lock(&R.lock);
+    if ((g = group_find_id(t->id)) && g->last_seq < ts) g->last_seq = ts;
+    pthread_mutex_unlock(&R.lock);
+    atomic_store_explicit(&R.last_append_ms, now_ms(), memory_order_relaxed);
+    if (atomic_load(&R.sleeping)) {
+        pthread_mutex_lock(&R.wake_lock);
+        pthread_cond_broadcast(&R.wake);
+        pthread_mutex_unlock(&R.wake_lock);
+    }
+    return 0;
 }
 
 int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin,
@@ -705,9 +729,18 @@ static void position_store(const char *table, const char *region, uint64_t posit
 }
 
 /* Ship one batch of table g (a copy) to peer p; true when one was sent. */
-static bool ship_batch(const region_peer_t *p, const group_t *g, const member_t *m)
+/* What a shipper needs of a group to send the next batch to one peer. */
+typedef struct {
+    char name[256];
+    uint64_t log, acked;
+} ship_t;
+
+/* Each shipper's read transaction, renewed per batch. */
+static __thread MDB_txn *ship_txn;
+
+static bool ship_batch(const region_peer_t *p, const ship_t *g)
 {
-    MDB_txn *txn = storage_snapshot_begin();
+    MDB_txn *txn = storage_read_begin(&ship_txn);
     if (!txn) return false;
     arena_t *a = arena_new(0);
     changelog_reader_t rd;
@@ -717,8 +750,8 @@ static bool ship_batch(const region_peer_t *p, const group_t *g, const member_t 
     json_write_member(&body, "TableName", g->name);
     buf_append_str(&body, ",\"Changes\":[");
     size_t n = 0;
-    uint64_t last = m->acked, oldest_ms = 0;
-    if (!changelog_reader_open(txn, g->log, 0, m->acked + 1, &rd)) {
+    uint64_t last = g->acked, oldest_ms = 0;
+    if (!changelog_reader_open(txn, g->log, 0, g->acked + 1, &rd)) {
         change_record_t r;
         while (n < SHIP_BATCH && !changelog_reader_next(&rd, a, &r)) {
             if (n++) buf_putc(&body, ',');
@@ -728,7 +761,7 @@ static bool ship_batch(const region_peer_t *p, const group_t *g, const member_t 
         }
         changelog_reader_close(&rd);
     }
-    storage_snapshot_end(txn);
+    storage_read_end(txn);
     buf_append_str(&body, "]}");
     bool sent = false, store = false;
     if (n) {
@@ -779,23 +812,55 @@ static bool ship_batch(const region_peer_t *p, const group_t *g, const member_t 
     return sent;
 }
 
+/* Whether group i has records p has not acknowledged; fills s (R.lock held). */
+static bool ship_due(size_t i, const region_peer_t *p, ship_t *s)
+{
+    group_t *g = &R.groups[i];
+    member_t *m = g->used ? member_find(g, p->name) : NULL;
+    if (!m || !m->ready || strcmp(m->status, "DELETING") == 0 || m->acked >= g->last_seq)
+        return false;
+    snprintf(s->name, sizeof s->name, "%s", g->name);
+    s->log = g->log;
+    s->acked = m->acked;
+    return true;
+}
+
+/* Nothing to send: poll every millisecond while changes are being made
+ * (a change is seen once its transaction commits), else sleep until the
+ * next one. */
+static void ship_wait(void)
+{
+    int64_t quiet = now_ms() - atomic_load_explicit(&R.last_append_ms, memory_order_relaxed);
+    if (quiet < ACTIVE_MS) {
+        usleep(IDLE_SLEEP_US);
+        return;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 100 * 1000000L;
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&R.wake_lock);
+    atomic_fetch_add(&R.sleeping, 1);
+    pthread_cond_timedwait(&R.wake, &R.wake_lock, &until);
+    atomic_fetch_sub(&R.sleeping, 1);
+    pthread_mutex_unlock(&R.wake_lock);
+}
+
 static void *shipper_main(void *arg)
 {
     const region_peer_t *p = arg;
-    group_t *copy = malloc(sizeof *copy);
+    ship_t s;
     while (!R.stopping) {
         bool sent = false;
         for (size_t i = 0; i < GROUPS_MAX && !R.stopping; i++) {
             pthread_mutex_lock(&R.lock);
-            bool take = R.groups[i].used;
-            if (take) *copy = R.groups[i];
+            bool due = ship_due(i, p, &s);
             pthread_mutex_unlock(&R.lock);
-            member_t *m = take ? member_find(copy, p->name) : NULL;
-            if (m && m->ready && strcmp(m->status, "DELETING") != 0) sent |= ship_batch(p, copy, m);
+            if (due) sent |= ship_batch(p, &s);
         }
-        if (!sent) usleep(IDLE_SLEEP_US);
+        if (!sent) ship_wait();
     }
-    free(copy);
+    storage_read_slot_free(&ship_txn);
     return NULL;
 }
 
