@@ -2,7 +2,6 @@
 #include "replication.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +25,7 @@ bool replication_on;
 #define SHIP_BATCH 1000
 #define COPY_BATCH 500
 #define CALL_TIMEOUT_S 10
-#define IDLE_SLEEP_US 1000
-#define ACTIVE_MS 50 /* shippers poll this long after the last change */
+#define WAIT_MS 100 /* shippers look again at least this often */
 #define LOG_KEEP_MS 60000 /* records stay this long after every peer has them */
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX 24
@@ -74,9 +72,9 @@ static struct {
     pthread_cond_t jobs_cond;
     struct job *jobs;
     volatile bool stopping;
-    /* shippers asleep wait for the next change */
-    _Atomic int64_t last_append_ms;
-    _Atomic int sleeping;
+    /* shippers asleep wait for the next commit of logged changes */
+    bool logged; /* writer thread: the transaction logged changes */
+    uint64_t commits;
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
 } R = {.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -355,12 +353,7 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
     pthread_mutex_lock(&R.lock);
     if ((g = group_find_id(t->id)) && g->last_seq < ts) g->last_seq = ts;
     pthread_mutex_unlock(&R.lock);
-    atomic_store_explicit(&R.last_append_ms, now_ms(), memory_order_relaxed);
-    if (atomic_load(&R.sleeping)) {
-        pthread_mutex_lock(&R.wake_lock);
-        pthread_cond_broadcast(&R.wake);
-        pthread_mutex_unlock(&R.wake_lock);
-    }
+    R.logged = true;
     return 0;
 }
 
@@ -825,24 +818,30 @@ static bool ship_due(size_t i, const region_peer_t *p, ship_t *s)
     return true;
 }
 
-/* Nothing to send: poll every millisecond while changes are being made
- * (a change is seen once its transaction commits), else sleep until the
- * next one. */
-static void ship_wait(void)
+/* Nothing to send: sleep until a transaction with changes commits (or a
+ * while, to retry a peer that could not be reached). */
+static void ship_wait(uint64_t *seen)
 {
-    int64_t quiet = now_ms() - atomic_load_explicit(&R.last_append_ms, memory_order_relaxed);
-    if (quiet < ACTIVE_MS) {
-        usleep(IDLE_SLEEP_US);
-        return;
-    }
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += 100 * 1000000L;
+    until.tv_nsec += WAIT_MS * 1000000L;
     if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
     pthread_mutex_lock(&R.wake_lock);
-    atomic_fetch_add(&R.sleeping, 1);
-    pthread_cond_timedwait(&R.wake, &R.wake_lock, &until);
-    atomic_fetch_sub(&R.sleeping, 1);
+    while (R.commits == *seen && !R.stopping &&
+           pthread_cond_timedwait(&R.wake, &R.wake_lock, &until) == 0) {
+    }
+    *seen = R.commits;
+    pthread_mutex_unlock(&R.wake_lock);
+}
+
+/* storage_on_commit: the changes logged in the transaction are readable. */
+static void replication_committed(void)
+{
+    if (!R.logged) return;
+    R.logged = false;
+    pthread_mutex_lock(&R.wake_lock);
+    R.commits++;
+    pthread_cond_broadcast(&R.wake);
     pthread_mutex_unlock(&R.wake_lock);
 }
 
@@ -850,6 +849,7 @@ static void *shipper_main(void *arg)
 {
     const region_peer_t *p = arg;
     ship_t s;
+    uint64_t seen = 0;
     while (!R.stopping) {
         bool sent = false;
         for (size_t i = 0; i < GROUPS_MAX && !R.stopping; i++) {
@@ -858,7 +858,7 @@ static void *shipper_main(void *arg)
             pthread_mutex_unlock(&R.lock);
             if (due) sent |= ship_batch(p, &s);
         }
-        if (!sent) ship_wait();
+        if (!sent) ship_wait(&seen);
     }
     storage_read_slot_free(&ship_txn);
     return NULL;
@@ -1255,6 +1255,7 @@ void replication_start(void)
     if (!regions_count()) return;
     replication_on = true;
     catalog_description_extra = replication_render_description;
+    storage_on_commit(replication_committed);
     for (size_t i = 0; i < regions_count(); i++)
         if (!pthread_create(&R.shippers[R.shipper_count], NULL, shipper_main,
                             (void *)regions_get(i)))
@@ -1287,6 +1288,9 @@ static int store_all(MDB_txn *txn, void *arg)
 void replication_stop(void)
 {
     R.stopping = true;
+    pthread_mutex_lock(&R.wake_lock);
+    pthread_cond_broadcast(&R.wake);
+    pthread_mutex_unlock(&R.wake_lock);
     for (size_t i = 0; i < R.shipper_count; i++) pthread_join(R.shippers[i], NULL);
     /* the positions acknowledged since they were last stored */
     if (R.shipper_count) write_sync(store_all, NULL);

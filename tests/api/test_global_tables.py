@@ -399,3 +399,51 @@ def test_delete_table_of_a_replica(regions):
                    == ["eu-west-1" if cl is a else "us-east-1"], "us-west-2 forgotten")
     a.put_item(TableName=name, Item={"k": {"S": "after"}})
     wait_converged([regions[0], regions[2]], name, 1)
+
+
+def test_replication_calls_are_signed(tmp_path):
+    """A peer with authentication on accepts the replication key and refuses
+    others: a replica made with the wrong key fails to be created."""
+    creds = tmp_path / "credentials"
+    creds.write_text("[replicator]\naws_access_key_id = AKIDREPLICATOR\n"
+                     "aws_secret_access_key = replication-secret\n"
+                     "[client]\naws_access_key_id = AKIDCLIENT\n"
+                     "aws_secret_access_key = client-secret\n")
+    pa, pb = free_port(), free_port()
+    servers = []
+    try:
+        for name, port, peer, key in (("us-east-1", pa, ("us-west-2", pb), "good"),
+                                      ("us-west-2", pb, ("us-east-1", pa), None)):
+            d = tmp_path / name
+            d.mkdir()
+            args = ["--region", name, "--peer-region", "%s=http://127.0.0.1:%d" % peer,
+                    "--replication-key", "AKIDREPLICATOR:replication-secret"]
+            if key is None:
+                args += ["--credentials", str(creds)]
+            servers.append(Server(data_dir=d, port=port, extra_args=args).start())
+        a = make_client(servers[0].endpoint)
+        b = boto3.client("dynamodb", endpoint_url=servers[1].endpoint, region_name="us-west-2",
+                         aws_access_key_id="AKIDCLIENT", aws_secret_access_key="client-secret")
+        name = unique_name("ga")
+        hash_table(a, name)
+        a.put_item(TableName=name, Item={"k": {"S": "one"}})
+        add_replica(a, name, "us-west-2")
+        wait_replica_active(a, name, "us-west-2")
+        wait_until(lambda: b.scan(TableName=name)["Items"] == [{"k": {"S": "one"}}], "copied")
+        b.put_item(TableName=name, Item={"k": {"S": "two"}})
+        wait_until(lambda: len(a.scan(TableName=name)["Items"]) == 2, "shipped back")
+        servers[0].stop()
+        # region A again, with a key B does not know
+        args = [x if x != "AKIDREPLICATOR:replication-secret" else "AKIDOTHER:nope"
+                for x in servers[0].extra_args]
+        servers[0] = Server(data_dir=tmp_path / "us-east-1", port=pa, extra_args=args).start()
+        a = make_client(servers[0].endpoint)
+        other = unique_name("gb")
+        hash_table(a, other)
+        add_replica(a, other, "us-west-2")
+        wait_until(lambda: replica_status(a, other, "us-west-2") == "CREATION_FAILED",
+                   "creation refused", timeout=90)
+        assert_error(b.describe_table, "ResourceNotFoundException", TableName=other)
+    finally:
+        for s in servers:
+            s.finish()
