@@ -1073,16 +1073,18 @@ static void job_add(const job_t *j)
     buf_init(&out);
     create_request(&body, t);
     int status = 0;
-    bool ok = !call_retry(p, "DynamoDB_20120810.CreateTable", &body, &status, &out) &&
-              (status == 200 || strstr(out.data ? out.data : "", "ResourceInUseException"));
+    bool ok = !call_retry(p, "DynamoDB_20120810.CreateTable", &body, &status, &out);
+    buf_putc(&out, 0);
+    /* A table left by an earlier attempt (a restart) is the replica. */
+    ok = ok && (status == 200 || strstr(out.data, "ResourceInUseException"));
+    if (!ok) log_warn("replication: %s could not be created in %s (%d): %.300s", t->name,
+                      j->region, status, out.data);
     /* Wait for the replica's table to be ACTIVE. */
     for (int i = 0; ok && i < 600 && !R.stopping; i++) {
         body.len = 0;
         buf_putc(&body, '{');
         json_write_member(&body, "TableName", t->name);
         buf_putc(&body, '}');
-        out.len = 0;
-        buf_putc(&out, 0);
         out.len = 0;
         if (!call_retry(p, "DynamoDB_20120810.DescribeTable", &body, &status, &out) &&
             status == 200) {
