@@ -48,9 +48,12 @@ const char *regions_add(const char *spec)
     if (regions_find(spec, eq - spec)) return "a peer region is named twice";
     const char *url = eq + 1, *rest;
     bool tls;
-    if (strncmp(url, "http://", 7) == 0) tls = false, rest = url + 7;
-    else if (strncmp(url, "https://", 8) == 0) tls = true, rest = url + 8;
-    else return "a peer's URL starts with http:// or https://";
+    if (strncmp(url, "http://", 7) == 0)
+        tls = false, rest = url + 7;
+    else if (strncmp(url, "https://", 8) == 0)
+        tls = true, rest = url + 8;
+    else
+        return "a peer's URL starts with http:// or https://";
     size_t hl = strcspn(rest, ":/");
     region_peer_t *p = &rg.peers[rg.count];
     if (hl == 0 || hl >= sizeof p->host) return "a peer's URL names no host";
@@ -85,7 +88,8 @@ const char *regions_load_file(const char *path)
         n++;
         char *s = line + strspn(line, " \t");
         s[strcspn(s, "\r\n")] = 0;
-        for (char *e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t');) *--e = 0;
+        for (char *e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t');)
+            *--e = 0;
         if (!*s || *s == '#') continue;
         const char *e = regions_add(s);
         if (e) {
@@ -180,8 +184,8 @@ static void sign(buf_t *head, const region_peer_t *p, const char *host, const ch
     sigv4_sha256_hex(canon.data, canon.len, canon_hash);
     buf_free(&canon);
     char sts[512];
-    snprintf(sts, sizeof sts, "%s\n%s\n%s/%s/dynamodb/aws4_request\n%s", SIGV4_ALGORITHM, date,
-             day, p->name, canon_hash);
+    snprintf(sts, sizeof sts, "%s\n%s\n%s/%s/dynamodb/aws4_request\n%s", SIGV4_ALGORITHM, date, day,
+             p->name, canon_hash);
     uint8_t sig[32];
     /* The signing key changes once a day: kept per thread and peer. */
     static __thread struct {
@@ -196,7 +200,8 @@ static void sign(buf_t *head, const region_peer_t *p, const char *host, const ch
     const uint8_t *key = cache[pi].key;
     hmac_hex_or_raw(key, 32, sts, sig);
     char hex[65];
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", sig[i]);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sig[i]);
     buf_printf(head,
                "X-Amz-Date: %s\r\nAuthorization: %s Credential=%s/%s/%s/dynamodb/aws4_request, "
                "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=%s\r\n",
@@ -371,8 +376,10 @@ int regions_call(const region_peer_t *p, const char *target, const char *body, s
     }
     int rc = link_open(l, p, timeout_s);
     if (!rc) rc = call_once(l, p, target, body, len, status, out);
-    if (rc) link_close(l);
-    else kept_open[i] = true;
+    if (rc)
+        link_close(l);
+    else
+        kept_open[i] = true;
     return rc;
 }
 

@@ -25,7 +25,7 @@ bool replication_on;
 #define SHIP_BATCH 1000
 #define COPY_BATCH 500
 #define CALL_TIMEOUT_S 10
-#define WAIT_MS 100 /* shippers look again at least this often */
+#define WAIT_MS 100       /* shippers look again at least this often */
 #define LOG_KEEP_MS 60000 /* records stay this long after every peer has them */
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX 24
@@ -36,11 +36,11 @@ bool replication_on;
 
 typedef struct {
     char region[65];
-    char status[STATUS_MAX]; /* ReplicaStatus */
-    bool ready;              /* its table exists: changes may be shipped */
-    uint64_t acked;          /* the last sequence number the peer has */
-    int64_t sourced_ms;      /* when this region made it (0: another did) */
-    int64_t stored_ms;       /* when its position was last stored (shipper) */
+    char status[STATUS_MAX];       /* ReplicaStatus */
+    bool ready;                    /* its table exists: changes may be shipped */
+    uint64_t acked;                /* the last sequence number the peer has */
+    int64_t sourced_ms;            /* when this region made it (0: another did) */
+    int64_t stored_ms;             /* when its position was last stored (shipper) */
     char overrides[OVERRIDES_MAX]; /* its settings as Create/Update gave them (JSON) */
     /* lag, for the logs and /metrics (shipper only; read under the lock) */
     double lag_s;
@@ -278,7 +278,8 @@ static int write_sync(int (*fn)(MDB_txn *txn, void *arg), void *arg)
                       .cond = PTHREAD_COND_INITIALIZER};
     storage_submit(&s.w);
     pthread_mutex_lock(&s.lock);
-    while (!s.finished) pthread_cond_wait(&s.cond, &s.lock);
+    while (!s.finished)
+        pthread_cond_wait(&s.cond, &s.lock);
     pthread_mutex_unlock(&s.lock);
     return s.status;
 }
@@ -294,14 +295,14 @@ static size_t version_key(const table_t *t, const MDB_val *key, uint8_t *out)
     return n + key->mv_size;
 }
 
-static bool version_get(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t *ts,
-                        char origin[65])
+static bool version_get(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t *ts, char origin[65])
 {
     MDB_val k = {vlen, (void *)vk}, v;
     if (mdb_get(txn, R.ver_dbi, &k, &v) || v.mv_size < 8 || v.mv_size > 8 + 64) return false;
     const uint8_t *p = v.mv_data;
     uint64_t x = 0;
-    for (int i = 0; i < 8; i++) x = x << 8 | p[i];
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | p[i];
     *ts = x;
     memcpy(origin, p + 8, v.mv_size - 8);
     origin[v.mv_size - 8] = 0;
@@ -314,7 +315,8 @@ static int version_put(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t ts
     uint8_t val[8 + 64];
     size_t n = strlen(origin);
     if (n > 64) n = 64;
-    for (int i = 0; i < 8; i++) val[i] = (uint8_t)(ts >> (56 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        val[i] = (uint8_t)(ts >> (56 - 8 * i));
     memcpy(val + 8, origin, n);
     MDB_val k = {vlen, (void *)vk}, v = {8 + n, val};
     return mdb_put(txn, R.ver_dbi, &k, &v, 0);
@@ -340,7 +342,9 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
     buf_t scratch;
     buf_init(&scratch);
     change_record_t r = {
-        .event = !new_item ? CHANGE_REMOVE : old_item ? CHANGE_MODIFY : CHANGE_INSERT,
+        .event = !new_item  ? CHANGE_REMOVE
+                 : old_item ? CHANGE_MODIFY
+                            : CHANGE_INSERT,
         .time_ms = (int64_t)(ts / 1000),
         .sequence = ts,
         .keys = changelog_keys(a, t->keys.hash, t->keys.range, new_item ? new_item : old_item),
@@ -357,12 +361,12 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
     return 0;
 }
 
-int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin,
-                             uint64_t ts, const value_t *keys, const value_t *item)
+int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin, uint64_t ts,
+                             const value_t *keys, const value_t *item)
 {
     const value_t *pk = value_map_get(keys, t->keys.hash, strlen(t->keys.hash));
-    const value_t *sk = t->keys.range ? value_map_get(keys, t->keys.range, strlen(t->keys.range))
-                                      : NULL;
+    const value_t *sk =
+        t->keys.range ? value_map_get(keys, t->keys.range, strlen(t->keys.range)) : NULL;
     if (!pk || pk->type != t->hash_type || (t->keys.range && (!sk || sk->type != t->range_type)))
         return 0; /* not this table's key: nothing to apply */
     uint8_t kb[KEYCODEC_MAX_KEY], vk[64 + KEYCODEC_MAX_KEY];
@@ -417,12 +421,15 @@ static int member_change_apply(MDB_txn *txn, void *arg)
         if (!changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty) m->acked = last;
     }
     if (g && m) {
-        if (!c->status) member_remove(g, m);
-        else snprintf(m->status, sizeof m->status, "%s", c->status);
+        if (!c->status)
+            member_remove(g, m);
+        else
+            snprintf(m->status, sizeof m->status, "%s", c->status);
         if (c->status && c->ready >= 0) m->ready = c->ready;
         if (c->status && c->overrides)
             snprintf(m->overrides, sizeof m->overrides, "%s", c->overrides);
-        if (g->count) rc = group_store(txn, g);
+        if (g->count)
+            rc = group_store(txn, g);
         else {
             rc = group_forget(txn, g->name);
             g->used = false;
@@ -477,7 +484,8 @@ static int group_set_apply(MDB_txn *txn, void *arg)
         if (strcmp(s->regions[i], regions_local()) == 0) continue;
         member_t *old = member_find(g, s->regions[i]);
         member_t *m = &next.m[next.count++];
-        if (old) *m = *old;
+        if (old)
+            *m = *old;
         else {
             memset(m, 0, sizeof *m);
             snprintf(m->region, sizeof m->region, "%s", s->regions[i]);
@@ -573,8 +581,8 @@ static void render_overrides(buf_t *b, const char *text)
     json_value_t *o;
     if (json_parse(a, text, strlen(text), &o, NULL) == JSON_OK && o->type == JSON_OBJECT) {
         static const char *const shown[] = {"KMSMasterKeyId", "ProvisionedThroughputOverride",
-                                            "OnDemandThroughputOverride",
-                                            "GlobalSecondaryIndexes", NULL};
+                                            "OnDemandThroughputOverride", "GlobalSecondaryIndexes",
+                                            NULL};
         for (size_t i = 0; shown[i]; i++) {
             const json_value_t *v = json_object_get(o, shown[i]);
             if (!v) continue;
@@ -784,7 +792,9 @@ static bool ship_batch(const region_peer_t *p, const ship_t *g)
                 lm->lag_logged_ms = now;
                 log_info("replication: %s to %s: %llu records behind, %.3f s lag%s", g->name,
                          p->name, (unsigned long long)n, (double)(now - (int64_t)oldest_ms) / 1000,
-                         rc ? " (unreachable)" : status != 200 ? " (refused)" : "");
+                         rc              ? " (unreachable)"
+                         : status != 200 ? " (refused)"
+                                         : "");
             }
         }
         pthread_mutex_unlock(&R.lock);
@@ -883,7 +893,8 @@ static void job_queue_body(bool add, const char *table, const char *region, char
     snprintf(j->region, sizeof j->region, "%s", region);
     pthread_mutex_lock(&R.jobs_lock);
     job_t **tail = &R.jobs;
-    while (*tail) tail = &(*tail)->next;
+    while (*tail)
+        tail = &(*tail)->next;
     *tail = j;
     pthread_cond_signal(&R.jobs_cond);
     pthread_mutex_unlock(&R.jobs_lock);
@@ -915,10 +926,17 @@ static void create_request(buf_t *b, const table_t *t)
     tabledef_render(&def, t);
     json_value_t *o;
     if (json_parse(a, def.data, def.len, &o, NULL) == JSON_OK) {
-        static const char *const keep[] = {
-            "TableName", "AttributeDefinitions", "KeySchema", "BillingMode",
-            "ProvisionedThroughput", "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
-            "StreamSpecification", "SSESpecification", "TableClass", NULL};
+        static const char *const keep[] = {"TableName",
+                                           "AttributeDefinitions",
+                                           "KeySchema",
+                                           "BillingMode",
+                                           "ProvisionedThroughput",
+                                           "GlobalSecondaryIndexes",
+                                           "LocalSecondaryIndexes",
+                                           "StreamSpecification",
+                                           "SSESpecification",
+                                           "TableClass",
+                                           NULL};
         buf_putc(b, '{');
         bool first = true;
         for (size_t i = 0; keep[i]; i++) {
@@ -1034,8 +1052,8 @@ static bool copy_items(table_t *t, const region_peer_t *p)
                 if (!version_get(txn, vk, vlen, &ts, origin))
                     snprintf(origin, sizeof origin, "%s", regions_local());
                 if (n++) buf_putc(&body, ',');
-                render_change(&body, ts,
-                              origin, changelog_keys(a, t->keys.hash, t->keys.range, item), item);
+                render_change(&body, ts, origin,
+                              changelog_keys(a, t->keys.hash, t->keys.range, item), item);
                 memcpy(after, k.mv_data, k.mv_size);
                 after_len = k.mv_size;
             }
@@ -1077,8 +1095,9 @@ static void job_add(const job_t *j)
     buf_putc(&out, 0);
     /* A table left by an earlier attempt (a restart) is the replica. */
     ok = ok && (status == 200 || strstr(out.data, "ResourceInUseException"));
-    if (!ok) log_warn("replication: %s could not be created in %s (%d): %.300s", t->name,
-                      j->region, status, out.data);
+    if (!ok)
+        log_warn("replication: %s could not be created in %s (%d): %.300s", t->name, j->region,
+                 status, out.data);
     /* Wait for the replica's table to be ACTIVE. */
     for (int i = 0; ok && i < 600 && !R.stopping; i++) {
         body.len = 0;
@@ -1161,9 +1180,12 @@ static void *control_main(void *arg)
         }
         R.jobs = j->next;
         pthread_mutex_unlock(&R.jobs_lock);
-        if (j->group) job_leave(j);
-        else if (j->add) job_add(j);
-        else job_remove(j);
+        if (j->group)
+            job_leave(j);
+        else if (j->add)
+            job_add(j);
+        else
+            job_remove(j);
         free(j->group);
         free(j);
         pthread_mutex_lock(&R.jobs_lock);
@@ -1218,7 +1240,8 @@ static int stream_enable(table_t *t)
                          .cond = PTHREAD_COND_INITIALIZER};
     storage_submit(&sw.w);
     pthread_mutex_lock(&sw.lock);
-    while (!sw.finished) pthread_cond_wait(&sw.cond, &sw.lock);
+    while (!sw.finished)
+        pthread_cond_wait(&sw.cond, &sw.lock);
     pthread_mutex_unlock(&sw.lock);
     return sw.status;
 }
@@ -1293,7 +1316,8 @@ void replication_stop(void)
     pthread_mutex_lock(&R.wake_lock);
     pthread_cond_broadcast(&R.wake);
     pthread_mutex_unlock(&R.wake_lock);
-    for (size_t i = 0; i < R.shipper_count; i++) pthread_join(R.shippers[i], NULL);
+    for (size_t i = 0; i < R.shipper_count; i++)
+        pthread_join(R.shippers[i], NULL);
     /* the positions acknowledged since they were last stored */
     if (R.shipper_count) write_sync(store_all, NULL);
     R.shipper_count = 0;

@@ -60,8 +60,8 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
                        const value_t *old_item, const value_t *new_item);
 
 /* Writer thread: a remote change, applied if it wins. */
-int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin,
-                             uint64_t ts, const value_t *keys, const value_t *item);
+int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin, uint64_t ts,
+                             const value_t *keys, const value_t *item);
 
 /* The group's members as the description shows them (nothing for a
  * regional table). */

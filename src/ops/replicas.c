@@ -14,7 +14,7 @@
 typedef struct {
     bool create; /* else delete (an Update only changes settings) */
     const char *region;
-    size_t actions; /* Create and Delete actions */
+    size_t actions;       /* Create and Delete actions */
     const char *settings; /* the Create's or Update's other members (JSON), or NULL */
 } replica_request_t;
 
@@ -83,8 +83,7 @@ static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
     return NULL;
 }
 
-api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
-                                      const char *table)
+api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req, const char *table)
 {
     replica_request_t r;
     arena_t *a = call->arena;
@@ -93,13 +92,17 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
     table_t *t = catalog_acquire(table, strlen(table));
     if (!t) return op_reply_error(call, err_table_not_found(a, table));
     bool member = replication_has_member(t->name, r.region);
-    if (!t->pay_per_request) e = err_replica_write_capacity(a);
+    if (!t->pay_per_request)
+        e = err_replica_write_capacity(a);
     else if (r.actions && r.create && t->stream_enabled &&
              strcmp(t->stream_view_type, "NEW_AND_OLD_IMAGES") != 0)
         e = err_replica_stream_view(a);
-    else if (r.actions && r.create && member) e = err_replica_exists(a, t->name);
-    else if (r.actions && !r.create && !member) e = err_replica_not_found(a);
-    else if (!r.actions && !member) e = err_replica_not_found(a);
+    else if (r.actions && r.create && member)
+        e = err_replica_exists(a, t->name);
+    else if (r.actions && !r.create && !member)
+        e = err_replica_not_found(a);
+    else if (!r.actions && !member)
+        e = err_replica_not_found(a);
     int rc = 0;
     if (!e && r.actions)
         rc = r.create ? replication_replica_add(t, r.region, r.settings)
@@ -220,7 +223,8 @@ static void apply_done(storage_write_t *w, int status)
 {
     apply_write_t *aw = (apply_write_t *)w;
     api_call_t *call = aw->call;
-    if (status) op_reply_error(call, err_internal(call->arena));
+    if (status)
+        op_reply_error(call, err_internal(call->arena));
     else {
         buf_append_str(call->out, "{}");
         op_reply_ok(call);
@@ -244,8 +248,7 @@ api_result_t op_replication_apply(api_call_t *call, const json_value_t *req)
                            *k = json_object_get(c, "K"), *it = json_object_get(c, "I");
         remote_change_t *rc = &aw->changes[aw->count];
         if (!ts || ts->type != JSON_STRING || !o || o->type != JSON_STRING || !k ||
-            value_map_from_json(a, k, &rc->keys) ||
-            (it && value_map_from_json(a, it, &rc->item)))
+            value_map_from_json(a, k, &rc->keys) || (it && value_map_from_json(a, it, &rc->item)))
             return op_reply_error(call, err_serialization(a, NULL));
         rc->ts = strtoull(ts->u.str.ptr, NULL, 10);
         rc->origin = o->u.str.ptr;
