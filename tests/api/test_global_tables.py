@@ -13,7 +13,7 @@ import time
 import boto3
 import pytest
 
-from conftest import Server, assert_error, free_port, make_client, unique_name
+from conftest import Server, assert_error, free_port, make_client, raw_request, unique_name
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
 INVALID = "One or more parameter values were invalid: "
@@ -356,26 +356,60 @@ def test_stopped_and_killed_region_catch_up(regions):
     wait_converged(regions[:2], name, 211)
 
 
+def stream_records(endpoint, region, client, name, count):
+    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name=region,
+                           aws_access_key_id="k", aws_secret_access_key="s")
+    arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+
+    def records():
+        out = []
+        for sh in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            it = streams.get_shard_iterator(StreamArn=arn, ShardId=sh["ShardId"],
+                                            ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            out += streams.get_records(ShardIterator=it)["Records"]
+        return out if len(out) >= count else None
+    return wait_until(records, "%d stream records in %s" % (count, region))
+
+
+def test_ttl_deletions_replicate_as_deletes(regions):
+    name = unique_name("gt")
+    global_table(regions[:2], name)
+    a, b = regions[0].client, regions[1].client
+    a.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True,
+                                                                   "AttributeName": "exp"})
+    past = str(int(time.time()) - 60)
+    a.put_item(TableName=name, Item={"k": {"S": "old"}, "exp": {"N": past}})
+    a.put_item(TableName=name, Item={"k": {"S": "kept"}})
+    wait_until(lambda: scan_all(b, name) == [{"k": {"S": "kept"}}], "expired item gone in B", 30)
+    assert scan_all(a, name) == [{"k": {"S": "kept"}}]
+    # the deleting region's stream names the service; the replica's does not
+    recs_a = stream_records(regions[0].server.endpoint, "us-east-1", a, name, 3)
+    recs_b = stream_records(regions[1].server.endpoint, "us-west-2", b, name, 3)
+    remove_a = [r for r in recs_a if r["eventName"] == "REMOVE"]
+    remove_b = [r for r in recs_b if r["eventName"] == "REMOVE"]
+    assert len(remove_a) == 1 and len(remove_b) == 1
+    assert remove_a[0]["userIdentity"] == {"PrincipalId": "dynamodb.amazonaws.com",
+                                           "Type": "Service"}
+    assert "userIdentity" not in remove_b[0]
+    assert remove_b[0]["dynamodb"]["Keys"] == {"k": {"S": "old"}}
+    # lag and shipped counts per (table, replica) at /metrics
+    text = raw_request(regions[0].port, method="GET", path="/metrics", target=None,
+                       content_type=None, auth=False).body.decode()
+    labels = '{table="%s",replica="us-west-2"}' % name
+    shipped = [ln for ln in text.splitlines()
+               if ln.startswith("ddbd_replication_shipped_total" + labels)]
+    assert len(shipped) == 1 and float(shipped[0].split()[-1]) >= 3, shipped
+    assert "ddbd_replication_lag_seconds" + labels in text
+    assert "ddbd_replication_lag_records" + labels in text
+
+
 def test_replica_stream_shows_replicated_changes(regions):
     name = unique_name("gs")
     global_table(regions[:2], name)
     a, b = regions[0].client, regions[1].client
     a.put_item(TableName=name, Item={"k": {"S": "s1"}, "v": {"N": "1"}})
     a.delete_item(TableName=name, Key={"k": {"S": "s1"}})
-    streams = boto3.client("dynamodbstreams", endpoint_url=regions[1].server.endpoint,
-                           region_name="us-west-2", aws_access_key_id="k",
-                           aws_secret_access_key="s")
-    arn = b.describe_table(TableName=name)["Table"]["LatestStreamArn"]
-
-    def records():
-        shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-        out = []
-        for sh in shards:
-            it = streams.get_shard_iterator(StreamArn=arn, ShardId=sh["ShardId"],
-                                            ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            out += streams.get_records(ShardIterator=it)["Records"]
-        return out if len(out) >= 2 else None
-    recs = wait_until(records, "replicated stream records")
+    recs = stream_records(regions[1].server.endpoint, "us-west-2", b, name, 2)
     assert [r["eventName"] for r in recs] == ["INSERT", "REMOVE"]
     assert recs[0]["dynamodb"]["NewImage"] == {"k": {"S": "s1"}, "v": {"N": "1"}}
     assert recs[1]["dynamodb"]["OldImage"] == {"k": {"S": "s1"}, "v": {"N": "1"}}
