@@ -12,7 +12,6 @@
 #include "json.h"
 #include "keycodec.h"
 #include "log.h"
-#include "ops/ops.h"
 #include "pitr.h"
 #include "regions.h"
 #include "storage.h"
@@ -362,7 +361,8 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
 }
 
 int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin, uint64_t ts,
-                             const value_t *keys, const value_t *item)
+                             const value_t *keys, const value_t *item,
+                             replication_item_writer_t write)
 {
     const value_t *pk = value_map_get(keys, t->keys.hash, strlen(t->keys.hash));
     const value_t *sk =
@@ -378,7 +378,7 @@ int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *o
         !(ts > have || (ts == have && strcmp(origin, have_origin) > 0)))
         return 0; /* an older change, or one already applied */
     R.applying = true;
-    int rc = item_write_replicated(txn, a, t, &key, item);
+    int rc = write(txn, a, t, &key, item);
     R.applying = false;
     if (!rc) rc = version_put(txn, vk, vlen, ts, origin);
     return rc;

@@ -59,9 +59,14 @@ void replication_stop(void);
 int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
                        const value_t *old_item, const value_t *new_item);
 
-/* Writer thread: a remote change, applied if it wins. */
+/* Writer thread: a remote change, applied by write (the item operations'
+ * item_write_replicated, passed in since they call this module) if it
+ * wins. */
+typedef int (*replication_item_writer_t)(MDB_txn *txn, arena_t *a, table_t *t,
+                                         const MDB_val *key, const value_t *new_item);
 int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin, uint64_t ts,
-                             const value_t *keys, const value_t *item);
+                             const value_t *keys, const value_t *item,
+                             replication_item_writer_t write);
 
 /* The group's members as the description shows them (nothing for a
  * regional table). */

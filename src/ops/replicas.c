@@ -213,7 +213,7 @@ static int apply_changes(storage_write_t *w, MDB_txn *txn)
     for (size_t i = 0; i < aw->count; i++) {
         remote_change_t *c = &aw->changes[i];
         int rc = replication_apply_change(txn, aw->call->arena, t, c->origin, c->ts, &c->keys,
-                                          c->has_item ? &c->item : NULL);
+                                          c->has_item ? &c->item : NULL, item_write_replicated);
         if (rc) return rc;
     }
     return 0;
