@@ -2,7 +2,7 @@
 connection (setup: the table and 100 items; get/put: N requests over those keys).
 CALLGRIND_INSIGHTS=1 in the environment: setup enables Contributor Insights on the table;
 CALLGRIND_KEYS=n: get/put cycle over the first n keys (default 100);
-CALLGRIND_TLS=1: the connection speaks TLS (the server's certificate is not checked).
+CALLGRIND_TLS=1: the connection speaks TLS (the server's certificate is not checked); 1.2: TLS 1.2.
 query|get-q|put-q: the benchmark's "benchq" table of CALLGRIND_ITEMS items (bench/common.lua's
 layout: partition p<k/10>, sort key k%10), loaded beforehand; each request picks its key with a
 fixed seed, so two runs send the same first requests."""
@@ -12,8 +12,10 @@ def req(target, body):
     b = json.dumps(body).encode()
     return (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.%s\r\nAuthorization: AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: %d\r\n\r\n" % (target.encode(), len(b))) + b
 s = socket.create_connection(("127.0.0.1", port))
-if os.environ.get("CALLGRIND_TLS") == "1":
+if os.environ.get("CALLGRIND_TLS") in ("1", "1.2"):
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if os.environ["CALLGRIND_TLS"] == "1.2":
+        tls.maximum_version = ssl.TLSVersion.TLSv1_2
     tls.check_hostname = False
     tls.verify_mode = ssl.CERT_NONE
     s = tls.wrap_socket(s)
