@@ -176,6 +176,20 @@ bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **
     return false;
 }
 
+/* --- deletion ---------------------------------------------------------------------- */
+
+backup_t *pitr_table_deleting(MDB_txn *txn, table_t *t)
+{
+    if (!t->pitr_enabled) return NULL;
+    int64_t now = storage_write_time_ms();
+    return backup_system_create(txn, t, now, now + PITR_SYSTEM_BACKUP_DAYS * pitr_day_ms());
+}
+
+void pitr_table_deleted(backup_t *system, bool committed)
+{
+    backup_system_settle(system, committed);
+}
+
 /* --- housekeeping ------------------------------------------------------------------- */
 
 typedef struct {
@@ -318,6 +332,7 @@ void pitr_tick(void)
     }
     drop_orphans(a, txn);
     storage_read_end(txn);
+    backup_system_expire(now);
     for (size_t i = 0; i < ndue; i++) {
         if (backup_base_create(due[i], due[i]->pitr_log))
             log_warn("pitr: a base of %s failed", due[i]->name);

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backup.h"
 #include "catalog.h"
 #include "value.h"
 
@@ -75,7 +76,15 @@ bool pitr_instant(const table_t *t, int64_t now_ms, bool has_time, int64_t time_
 bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **arn,
                    uint64_t *log_seq);
 
-/* Housekeeping (any thread). */
+/* DeleteTable of t (writer thread, in the deleting transaction): the
+ * SYSTEM backup of a table with PITR enabled, expiring 35 days (of
+ * pitr_day_ms) later, or NULL; then, after the commit, whether it was
+ * committed (backup.h: backup_system_create, backup_system_settle). */
+#define PITR_SYSTEM_BACKUP_DAYS 35
+backup_t *pitr_table_deleting(MDB_txn *txn, table_t *t);
+void pitr_table_deleted(backup_t *system, bool committed);
+
+/* Housekeeping (any thread); expired SYSTEM backups go too. */
 void pitr_tick(void);
 
 #endif

@@ -140,12 +140,11 @@ api_result_t op_list_backups(api_call_t *call, const json_value_t *req)
     bool has_lower = read_time_ms(req, "TimeRangeLowerBound", &lower);
     bool has_upper = read_time_ms(req, "TimeRangeUpperBound", &upper);
     if (has_lower && has_upper && lower > upper) return op_reply_error(call, err_backup_time_range(a));
-    /* Every backup here is a USER backup: SYSTEM and AWS_BACKUP list none. */
-    if (kind == 1 || kind == 2) {
-        buf_append_str(call->out, "{\"BackupSummaries\":[]}");
-        return op_reply_ok(call);
-    }
-    backup_list_render(call->out, has_table ? table : NULL, lower, upper, start, (size_t)limit);
+    /* the enum's order: USER (the default), SYSTEM, AWS_BACKUP (none here), ALL */
+    static const backup_list_type_t types[] = {BACKUP_LIST_USER, BACKUP_LIST_SYSTEM,
+                                               BACKUP_LIST_NONE, BACKUP_LIST_ALL};
+    backup_list_render(call->out, types[kind < 0 ? 0 : kind], has_table ? table : NULL, lower,
+                       upper, start, (size_t)limit);
     return op_reply_ok(call);
 }
 

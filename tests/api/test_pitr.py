@@ -656,3 +656,113 @@ def test_kill_9_during_restore_leaves_no_half_made_table(spawn_server):
     assert t["ItemCount"] == 18000
     got = {(i["pk"]["S"], i["sk"]["N"]): i["v"]["S"] for i in scan_all(c, target)}
     assert got == expected
+
+
+# --------------------------------------------------------------------------
+# The SYSTEM backup of a deleted table
+
+
+def system_backups(c, name):
+    out = c.list_backups(TableName=name, BackupType="SYSTEM")["BackupSummaries"]
+    assert "LastEvaluatedBackupArn" not in out
+    return out
+
+
+def test_deleting_a_pitr_table_leaves_a_system_backup(db, disk_server):
+    name = create_table(db, gsis=[{"IndexName": "gidx", "KeySchema": [
+        {"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}])
+    batch_put(db, name, [{"PutRequest": {"Item": item("a", i, g={"S": "k%d" % (i % 3)})}}
+                         for i in range(20)])
+    enable(db, name)
+    db.put_item(TableName=name, Item=item("a", 100, v={"S": "last"}, g={"S": "k1"}))
+    db.delete_item(TableName=name, Key={"pk": {"S": "a"}, "sk": {"N": "0"}})
+    expected = keyed(scan_all(db, name))
+    plain = create_table(db)  # without PITR: no system backup
+    db.put_item(TableName=plain, Item=item("z", 1))
+    before = time.time()
+    db.delete_table(TableName=name)
+    db.delete_table(TableName=plain)
+    after = time.time()
+    assert system_backups(db, plain) == []
+
+    summaries = system_backups(db, name)
+    assert len(summaries) == 1
+    s = summaries[0]
+    arn = s["BackupArn"]
+    assert re.fullmatch(r"arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table/%s/backup/\d{13}-00000000"
+                        % re.escape(name), arn), arn
+    assert s["BackupName"] == name + "$DeletedTableBackup"
+    assert s["BackupType"] == "SYSTEM" and s["BackupStatus"] == "AVAILABLE"
+    assert s["TableName"] == name and s["TableArn"].endswith(":table/" + name)
+    created = s["BackupCreationDateTime"].timestamp()
+    assert before - 0.001 <= created <= after + 0.001
+    assert int(arn[-22:-9]) == round(created * 1000)
+    assert s["BackupExpiryDateTime"].timestamp() == pytest.approx(created + 35 * 86400, abs=0.002)
+    assert s["BackupSizeBytes"] > 0
+    # listed by SYSTEM and ALL, not by the default (USER) nor AWS_BACKUP
+    assert arn not in [b["BackupArn"] for b in db.list_backups(TableName=name)["BackupSummaries"]]
+    assert arn not in [b["BackupArn"] for b in
+                       db.list_backups(TableName=name, BackupType="USER")["BackupSummaries"]]
+    assert db.list_backups(TableName=name, BackupType="AWS_BACKUP")["BackupSummaries"] == []
+    assert [b["BackupArn"] for b in
+            db.list_backups(TableName=name, BackupType="ALL")["BackupSummaries"]] == [arn]
+    assert arn in [b["BackupArn"] for b in db.list_backups(BackupType="ALL")["BackupSummaries"]]
+    d = db.describe_backup(BackupArn=arn)["BackupDescription"]
+    details = d["BackupDetails"]
+    assert details["BackupType"] == "SYSTEM" and details["BackupArn"] == arn
+    assert details["BackupExpiryDateTime"] == s["BackupExpiryDateTime"]
+    assert d["SourceTableDetails"]["TableName"] == name
+    assert d["SourceTableDetails"]["ItemCount"] == len(expected)
+
+    # it cannot be deleted (the time's format is inferred: message unverified)
+    e = assert_error(db.delete_backup, "ValidationException", BackupArn=arn)
+    ms = round(s["BackupExpiryDateTime"].timestamp() * 1000)
+    assert e == ("Invalid Request: User is not allowed to delete the system backup with arn %s. "
+                 "It will automatically expire on %s.%03dZ"
+                 % (arn, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)), ms % 1000))
+    assert system_backups(db, name) == summaries
+
+    # it restores like any backup: the table's last state, with its index
+    target = unique_name("ptr")
+    r = db.restore_table_from_backup(TargetTableName=target, BackupArn=arn)["TableDescription"]
+    assert r["RestoreSummary"]["SourceBackupArn"] == arn
+    t = wait_restored(db, target)
+    assert [g["IndexName"] for g in t["GlobalSecondaryIndexes"]] == ["gidx"]
+    assert keyed(scan_all(db, target)) == expected
+    q = db.query(TableName=target, IndexName="gidx", KeyConditionExpression="g = :k",
+                 ExpressionAttributeValues={":k": {"S": "k1"}})["Items"]
+    assert sorted(int(i["sk"]["N"]) for i in q) == sorted(
+        int(k[1]) for k, v in expected.items() if v["g"]["S"] == "k1")
+
+    # a table of that name made again and deleted with PITR: a second one
+    create_table(db, name=name)
+    enable(db, name)
+    db.put_item(TableName=name, Item=item("b", 1))
+    db.delete_table(TableName=name)
+    again = system_backups(db, name)
+    assert len(again) == 2 and again[0] == s and again[1]["BackupArn"] != arn
+
+
+def test_system_backups_expire_and_survive_restarts(spawn_server):
+    # a "day" of 0.2 s: the 35 days are 7 s
+    srv = spawn_server(extra_args=FAST + ["--pitr-day", "0.2"])
+    c = make_client(srv.endpoint)
+    name = create_table(c)
+    enable(c, name)
+    c.put_item(TableName=name, Item=item("a", 1))
+    c.delete_table(TableName=name)
+    [s] = system_backups(c, name)
+    life = s["BackupExpiryDateTime"].timestamp() - s["BackupCreationDateTime"].timestamp()
+    assert life == pytest.approx(7.0, abs=0.002)
+    srv.stop()
+    srv.start()
+    c = make_client(srv.endpoint)
+    assert system_backups(c, name) == [s]
+    assert c.describe_backup(BackupArn=s["BackupArn"])["BackupDescription"]["BackupDetails"][
+        "BackupType"] == "SYSTEM"
+    deadline = time.monotonic() + 20
+    while system_backups(c, name):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert time.time() >= s["BackupExpiryDateTime"].timestamp() - 0.01
+    assert_error(c.describe_backup, "BackupNotFoundException", BackupArn=s["BackupArn"])
