@@ -590,7 +590,7 @@ mk_line=$(awk -v a="$(median ${mk[query-mk]})" -v b="$(median ${mk[query-sk]})" 
 echo "$mk_line (rounds: multi${mk[query-mk]}; single${mk[query-sk]})"
 
 # 2. The server under test, its table and the load.
-start_ddbd "$work/data" "$logs/ddbd.stderr" ||
+start_ddbd "$work/data" "$logs/ddbd.stderr" --pitr-lag 0 ||
     die "ddbd did not start; its stderr: $(tail -n 20 "$logs/ddbd.stderr")"
 sleep 0.5
 mem_idle=$(memory "$ddbd_pid")

@@ -2277,6 +2277,15 @@ ddb_error_t *err_restore_throughput_required(arena_t *a)
                          "overridden to PROVISIONED");
 }
 
+ddb_error_t *err_restore_on_demand_not_on_demand(arena_t *a, const char *member)
+{
+    /* MaxReadRequestUnits's text as recorded; MaxWriteRequestUnits's inferred */
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Cannot override %s for OnDemandThroughput unless "
+                         "BillingModeOverride is PAY_PER_REQUEST",
+                         member);
+}
+
 ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,

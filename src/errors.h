@@ -600,6 +600,9 @@ ddb_error_t *err_restore_index_unknown(arena_t *a, const char *index);
 ddb_error_t *err_restore_throughput_on_demand(arena_t *a);
 ddb_error_t *err_restore_throughput_required(arena_t *a);
 ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a);
+/* OnDemandThroughputOverride (its member `member`) on a restore whose
+ * table is not on demand. */
+ddb_error_t *err_restore_on_demand_not_on_demand(arena_t *a, const char *member);
 /* Point-in-time recovery. */
 ddb_error_t *err_pitr_period_on_disable(arena_t *a);
 ddb_error_t *err_pitr_unavailable(arena_t *a, const char *table);

@@ -18,7 +18,7 @@
 #define TRIM_BUDGET 10000               /* records trimmed per writer transaction */
 
 static struct {
-    double interval_s, day_s;
+    double interval_s, day_s, lag_s;
     /* Per log: the next sequence number (writer) and the last one given,
      * which the housekeeping compares with the newest base's. */
     pthread_mutex_t lock;
@@ -29,14 +29,15 @@ static struct {
     buf_t scratch;          /* writer thread */
     arena_t *scratch_arena; /* writer thread */
     MDB_txn *read_slot;     /* the housekeeping thread's */
-} pitr = {.interval_s = 3600, .day_s = 86400, .lock = PTHREAD_MUTEX_INITIALIZER};
+} pitr = {.interval_s = 3600, .day_s = 86400, .lag_s = 300, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 int64_t pitr_day_ms(void) { return (int64_t)(pitr.day_s * 1000.0); }
 
-void pitr_configure(double snapshot_interval_s, double day_s)
+void pitr_configure(double snapshot_interval_s, double day_s, double lag_s)
 {
     pitr.interval_s = snapshot_interval_s;
     pitr.day_s = day_s;
+    pitr.lag_s = lag_s;
 }
 
 uint64_t pitr_log_new(int64_t now_ms)
@@ -140,26 +141,45 @@ void pitr_begin(table_t *t)
                   t->name);
 }
 
-void pitr_window(const table_t *t, int64_t now_ms, int64_t *earliest_ms, int64_t *latest_ms)
+pitr_bounds_t pitr_window_of(int64_t now_ms, int64_t since_ms, int64_t oldest_base_ms,
+                             int64_t period_ms, int64_t lag_ms)
+{
+    int64_t oldest = oldest_base_ms ? oldest_base_ms : since_ms, start = now_ms - period_ms;
+    pitr_bounds_t w = {oldest > start ? oldest : start, now_ms};
+    /* the oldest base rather than the enabling: a restore needs a base at
+     * or before its instant, and the first one is taken just after */
+    if (lag_ms > 0) w.latest = now_ms - lag_ms > oldest ? now_ms - lag_ms : oldest;
+    if (w.latest > now_ms) w.latest = now_ms; /* enabled "later" than now: a clock step */
+    if (w.earliest > w.latest) w.earliest = w.latest;
+    return w;
+}
+
+bool pitr_instant_of(pitr_bounds_t w, bool has_time, int64_t time_ms, int64_t *until_ms)
+{
+    int64_t second = time_ms >= 0 ? time_ms / 1000 * 1000 : -1, end = second + 999;
+    *until_ms = !has_time ? w.latest : end < w.latest ? end : w.latest;
+    return !has_time || (second >= 0 && end >= w.earliest && second <= w.latest);
+}
+
+void pitr_window(const table_t *t, int64_t now_ms, bool lagged, int64_t *earliest_ms,
+                 int64_t *latest_ms)
 {
     arena_t *a = arena_new(0);
     backup_base_t *bases;
     size_t n = table_bases(a, t, &bases);
-    int64_t oldest = n ? bases[0].created_ms : t->pitr_since_ms;
+    int64_t oldest = n ? bases[0].created_ms : 0;
     arena_free(a);
-    int64_t start = now_ms - period_ms(t);
-    *latest_ms = now_ms;
-    *earliest_ms = oldest > start ? oldest : start;
-    if (*earliest_ms > *latest_ms) *earliest_ms = *latest_ms;
+    pitr_bounds_t w = pitr_window_of(now_ms, t->pitr_since_ms, oldest, period_ms(t),
+                                     lagged ? (int64_t)(pitr.lag_s * 1000.0) : 0);
+    *earliest_ms = w.earliest;
+    *latest_ms = w.latest;
 }
 
-bool pitr_instant(const table_t *t, int64_t now_ms, bool has_time, int64_t time_ms,
+bool pitr_instant(const table_t *t, int64_t now_ms, bool lagged, bool has_time, int64_t time_ms,
                   int64_t *until_ms, int64_t *earliest_ms, int64_t *latest_ms)
 {
-    pitr_window(t, now_ms, earliest_ms, latest_ms);
-    int64_t second = time_ms >= 0 ? time_ms / 1000 * 1000 : -1, end = second + 999;
-    *until_ms = !has_time ? *latest_ms : end < *latest_ms ? end : *latest_ms;
-    return !has_time || (second >= 0 && end >= *earliest_ms && second <= *latest_ms);
+    pitr_window(t, now_ms, lagged, earliest_ms, latest_ms);
+    return pitr_instant_of((pitr_bounds_t){*earliest_ms, *latest_ms}, has_time, time_ms, until_ms);
 }
 
 bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **arn,
