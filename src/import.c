@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "background.h"
 #include "clock.h"
@@ -458,15 +459,97 @@ static bool path_safe(const char *s)
     return true;
 }
 
-/* The next line of gz without its end (false at the end of the file). */
-static bool read_line(gzFile gz, buf_t *line)
+/* The lines of a file: through zlib (GZIP, and NONE: zlib reads a plain
+ * file as it is) or a zstd stream (ZSTD). */
+typedef struct {
+    gzFile gz;
+    FILE *f;
+    ZSTD_DStream *zs;
+    uint8_t in[1 << 16];
+    ZSTD_inBuffer zin;
+    buf_t out;      /* decompressed, from out_pos on not yet a line's */
+    size_t out_pos;
+    size_t pending; /* ZSTD_decompressStream's last answer: 0 at a frame's end */
+    bool damaged;   /* not zstd, or cut short */
+} line_source_t;
+
+static bool source_open(line_source_t *s, const char *path, bool zstd)
+{
+    memset(s, 0, sizeof *s);
+    buf_init(&s->out);
+    if (!zstd) {
+        if (!(s->gz = gzopen(path, "rb"))) return false;
+        gzbuffer(s->gz, 1 << 17);
+        return true;
+    }
+    if (!(s->f = fopen(path, "rb"))) return false;
+    s->zs = ZSTD_createDStream();
+    if (!s->zs) abort();
+    ZSTD_initDStream(s->zs);
+    s->zin = (ZSTD_inBuffer){s->in, 0, 0};
+    return true;
+}
+
+static void source_close(line_source_t *s)
+{
+    if (s->gz) gzclose(s->gz);
+    if (s->f) fclose(s->f);
+    if (s->zs) ZSTD_freeDStream(s->zs);
+    buf_free(&s->out);
+}
+
+/* More decompressed bytes into s->out: false at the end (or damage). */
+static bool zstd_more(line_source_t *s)
+{
+    if (s->out_pos == s->out.len) s->out.len = s->out_pos = 0;
+    uint8_t chunk[1 << 16];
+    while (!s->damaged) {
+        if (s->zin.pos == s->zin.size) {
+            s->zin.size = fread(s->in, 1, sizeof s->in, s->f);
+            s->zin.pos = 0;
+            if (!s->zin.size) {
+                s->damaged = s->pending != 0; /* a frame cut short */
+                return false;
+            }
+        }
+        ZSTD_outBuffer zout = {chunk, sizeof chunk, 0};
+        size_t rc = ZSTD_decompressStream(s->zs, &zout, &s->zin);
+        if (ZSTD_isError(rc)) {
+            s->damaged = true;
+            return false;
+        }
+        s->pending = rc;
+        if (zout.pos) {
+            buf_append(&s->out, (const char *)chunk, zout.pos);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The next line of s without its end (false at the end of the file). */
+static bool read_line(line_source_t *s, buf_t *line)
 {
     line->len = 0;
-    char chunk[65536];
-    while (gzgets(gz, chunk, sizeof chunk)) {
-        size_t n = strlen(chunk);
-        buf_append(line, chunk, n);
-        if (n && chunk[n - 1] == '\n') break;
+    if (s->zs) {
+        for (;;) {
+            if (s->out_pos < s->out.len) {
+                const char *from = s->out.data + s->out_pos;
+                const char *nl = memchr(from, '\n', s->out.len - s->out_pos);
+                size_t n = nl ? (size_t)(nl - from) + 1 : s->out.len - s->out_pos;
+                buf_append(line, from, n);
+                s->out_pos += n;
+                if (nl) break;
+            }
+            if (!zstd_more(s)) break;
+        }
+    } else {
+        char chunk[65536];
+        while (gzgets(s->gz, chunk, sizeof chunk)) {
+            size_t n = strlen(chunk);
+            buf_append(line, chunk, n);
+            if (n && chunk[n - 1] == '\n') break;
+        }
     }
     if (!line->len) return false;
     while (line->len && (line->data[line->len - 1] == '\n' || line->data[line->len - 1] == '\r'))
@@ -652,17 +735,20 @@ static bool flush(reader_t *rd)
 /* Every line of one file; false when the import cannot go on. */
 static bool read_file(reader_t *rd, const char *path)
 {
-    gzFile gz = gzopen(path, "rb");
-    if (!gz) {
+    line_source_t *src = malloc(sizeof *src);
+    if (!src) abort();
+    bool zstd = rd->r->compression && strcmp(rd->r->compression, "ZSTD") == 0;
+    if (!source_open(src, path, zstd)) {
         log_warn("import %s: cannot open %s: %s", rd->x->arn, path, strerror(errno));
+        source_close(src);
+        free(src);
         return true;
     }
-    gzbuffer(gz, 1 << 17);
     buf_t line;
     buf_init(&line);
     bool csv = strcmp(rd->r->format, "CSV") == 0, header = csv && !rd->r->headers, ok = true;
     size_t line_no = 0;
-    while (ok && read_line(gz, &line)) {
+    while (ok && read_line(src, &line)) {
         line_no++;
         uint64_t bytes = line.len + 1;
         if (header) { /* this file's header */
@@ -700,8 +786,15 @@ static bool read_file(reader_t *rd, const char *path)
         if (rd->j->batch_items >= IMPORT_STEP || rd->j->batch.len >= (8u << 20))
             ok = !stopping() && flush(rd);
     }
+    if (src->damaged) { /* what was read of it stays; the rest is one error */
+        log_warn("import %s: %s is not zstd-compressed, or is cut short", rd->x->arn, path);
+        pthread_mutex_lock(&store.lock);
+        rd->x->errors++;
+        pthread_mutex_unlock(&store.lock);
+    }
     buf_free(&line);
-    gzclose(gz);
+    source_close(src);
+    free(src);
     return ok;
 }
 
@@ -878,11 +971,14 @@ bool import_table_pending(const char *name)
 ddb_error_t *import_start(arena_t *a, table_t *t, const import_request_t *r, buf_t *out)
 {
     char *params = json_text_of(r->params), *options = json_text_of(r->options);
+    int64_t now = clock_now_ms();
     pthread_mutex_lock(&store.lock);
+    /* a token names its import for 8 hours from its start, finished or not
+     * (a finished one whose table is there was refused before: in use) */
     for (size_t i = 0; r->token && i < store.count; i++) {
         import_t *seen = store.items[i];
         if (!seen->token || strcmp(seen->token, r->token) != 0 ||
-            seen->status != IMPORT_IN_PROGRESS)
+            now - seen->start_ms >= IMPORT_TOKEN_LIFE_MS)
             continue;
         bool same = same_text(seen->params, params) && same_text(seen->options, options) &&
                     same_text(seen->bucket, r->bucket) && same_text(seen->prefix, r->prefix) &&
@@ -911,7 +1007,7 @@ ddb_error_t *import_start(arena_t *a, table_t *t, const import_request_t *r, buf
         }
     import_t *x = calloc(1, sizeof *x);
     if (!x) abort();
-    x->start_ms = clock_now_ms();
+    x->start_ms = now;
     jobstore_id_new(x->start_ms, x->id);
     buf_t arn;
     buf_init(&arn);
