@@ -182,18 +182,30 @@ bool pitr_instant(const table_t *t, int64_t now_ms, bool lagged, bool has_time, 
     return pitr_instant_of((pitr_bounds_t){*earliest_ms, *latest_ms}, has_time, time_ms, until_ms);
 }
 
+size_t pitr_base_pick(const backup_base_t *bases, size_t n, int64_t until_ms)
+{
+    for (size_t i = n; i-- > 0;)
+        if (bases[i].created_ms <= until_ms) return i;
+    return n;
+}
+
+size_t pitr_base_oldest_needed(const backup_base_t *bases, size_t n, int64_t start_ms)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < n; i++)
+        if (bases[i].created_ms <= start_ms && bases[i].available) keep = i;
+    return keep;
+}
+
 bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **arn,
                    uint64_t *log_seq)
 {
     backup_base_t *bases;
-    size_t n = table_bases(a, t, &bases);
-    for (size_t i = n; i-- > 0;)
-        if (bases[i].created_ms <= until_ms) {
-            *arn = bases[i].arn;
-            *log_seq = bases[i].log_seq;
-            return true;
-        }
-    return false;
+    size_t n = table_bases(a, t, &bases), i = pitr_base_pick(bases, n, until_ms);
+    if (i == n) return false;
+    *arn = bases[i].arn;
+    *log_seq = bases[i].log_seq;
+    return true;
 }
 
 /* --- deletion ---------------------------------------------------------------------- */
@@ -298,10 +310,7 @@ static void maintain_table(arena_t *a, MDB_txn *txn, table_t *t, int64_t now_ms,
         return;
     }
     /* the newest base at or before the window's start is the oldest needed */
-    int64_t start = now_ms - period_ms(t);
-    size_t keep = 0;
-    for (size_t i = 0; i < n; i++)
-        if (b[i].created_ms <= start && b[i].available) keep = i;
+    size_t keep = pitr_base_oldest_needed(b, n, now_ms - period_ms(t));
     size_t oldest = keep; /* the oldest base kept, and the log after it */
     for (size_t i = 0; i < keep && oldest == keep; i++)
         if (!backup_base_drop(b[i].arn)) oldest = i; /* a restore reads it: later */

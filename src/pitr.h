@@ -92,6 +92,14 @@ void pitr_window(const table_t *t, int64_t now_ms, bool lagged, int64_t *earlies
 bool pitr_instant(const table_t *t, int64_t now_ms, bool lagged, bool has_time, int64_t time_ms,
                   int64_t *until_ms, int64_t *earliest_ms, int64_t *latest_ms);
 
+/* Among bases (oldest first, of one enabling): the newest taken at or
+ * before until_ms (n: none), which a restore to until_ms starts from; and
+ * the newest available one taken at or before the window's start
+ * start_ms (0 when none is), the oldest a restore in the window can need:
+ * older bases go, and the log is trimmed up to its position. */
+size_t pitr_base_pick(const backup_base_t *bases, size_t n, int64_t until_ms);
+size_t pitr_base_oldest_needed(const backup_base_t *bases, size_t n, int64_t start_ms);
+
 /* The base for a restore of t to until_ms: its ARN (in a) and the
  * sequence number of its last record; false when there is none. */
 bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **arn,
