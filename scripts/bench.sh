@@ -27,7 +27,9 @@
 # BENCH_TLS=0 skips that, BENCH_ONLY=tls runs only that.  GetItem at 16 connections also runs
 # with authentication on and off (--credentials, requests signed by bench/sign_requests.py).
 # GetItem and PutItem at 16 connections also run with metrics on and off (--no-metrics);
-# BENCH_ONLY=metrics runs only that comparison.
+# BENCH_ONLY=metrics runs only that comparison.  BENCH_ONLY=pitr runs only the point-in-time
+# restore, backup, export and import section (BENCH_PITR_CHANGES items; BENCH_ITEMS loaded first
+# for its GetItem runs).
 # GetItem and PutItem at 16 connections also run with --throttling and without, on a
 # provisioned table (40,000 RCU/WCU) that the load never exhausts; BENCH_ONLY=throttling runs
 # only that comparison.
@@ -627,6 +629,63 @@ if [ "${BENCH_ONLY:-}" = metrics ]; then
     exit "$metrics_failed"
 fi
 
+# 3c. Point-in-time recovery, backups, exports and imports (pitr_section, on the server under
+# test once the table "bench" is loaded); BENCH_ONLY=pitr runs only this, on a server of its
+# own with "bench" loaded first (for the GetItem runs).
+pitr_section() {
+    # Point-in-time restore: PITR enabled on an empty table (its base is empty), then
+    # BENCH_PITR_CHANGES items written: the restore to the latest time replays every one.
+    pitr_changes=${BENCH_PITR_CHANGES:-1000000}
+    create_table benchpitr
+    ddb UpdateContinuousBackups '{"TableName":"benchpitr",
+      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}' >/dev/null ||
+        die "UpdateContinuousBackups failed: $(cat "$work/body")"
+    echo "== PITR table: $pitr_changes changes logged (load, 64 connections)"
+    BENCH_TABLE=benchpitr run_items=$pitr_changes \
+        wrk_run load-pitr load 64 "$port" "$ddbd_pid" -d $((60 + pitr_changes / 1000))s ||
+        failed=1
+    echo "== RestoreTableToPointInTime (latest): base + $pitr_changes changes replayed"
+    pitr_line=$("$PY" bench/pitr_restore.py "$port" benchpitr $((120 + pitr_changes / 2000))) ||
+        failed=1
+    echo "$pitr_line"
+    ddbd_alive "the point-in-time restore" || failed=1
+
+    # Backups, exports and imports of that table (BENCH_PITR_CHANGES items): a backup and a
+    # restore from it, an export and an import of its data files (seconds, items/s); then
+    # GetItem at 16 connections without, and with backups of it taken one after the other
+    # (p99 ratio).  BENCH_BACKUP=0 skips this.
+    if [ "${BENCH_BACKUP:-1}" != 0 ]; then
+        limit=$((300 + pitr_changes / 1000))
+        echo "== CreateBackup and RestoreTableFromBackup of benchpitr ($pitr_changes items)"
+        "$PY" bench/backup_export.py backup-restore "$port" benchpitr "$limit" || failed=1
+        echo "== ExportTableToPointInTime and ImportTable of benchpitr ($pitr_changes items)"
+        "$PY" bench/backup_export.py export-import "$port" benchpitr "$limit" || failed=1
+        echo "== GetItem at 16 connections without, then during backups of benchpitr"
+        wrk_run get-nobackup get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
+        "$PY" bench/backup_export.py backup-loop "$port" benchpitr "$run_seconds" \
+            >"$logs/backup-loop.txt" &
+        loop_pid=$!
+        wrk_run get-backup get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
+        wait "$loop_pid" || failed=1
+        grep '^RESULT' "$logs/backup-loop.txt"
+        quiet_p99=$(field "${result[get-nobackup/16]:-}" p99_us)
+        busy_p99=$(field "${result[get-backup/16]:-}" p99_us)
+        awk -v a="${busy_p99:-0}" -v b="${quiet_p99:-0}" 'BEGIN { printf "RESULT workload=get-p99-during-backup p99_us=%d quiet_p99_us=%d ratio=%.2f\n", a, b, (b > 0 ? a / b : 0) }'
+        ddbd_alive "the backups, exports and imports" || failed=1
+    fi
+}
+
+if [ "${BENCH_ONLY:-}" = pitr ]; then
+    start_ddbd "$work/data" "$logs/ddbd.stderr" --pitr-lag 0 ||
+        die "ddbd did not start; its stderr: $(tail -n 20 "$logs/ddbd.stderr")"
+    create_table bench
+    echo "== load: $items items (for the GetItem runs), 64 connections"
+    wrk_run load load 64 "$port" "$ddbd_pid" -d $((30 + items / 1000))s || die "the load did not run"
+    failed=0
+    pitr_section
+    exit "$failed"
+fi
+
 # 1. Start-up time.
 echo "== start-up: spawn to first answered GET /, $start_runs runs"
 starts=()
@@ -787,7 +846,7 @@ mk_line=$(awk -v a="$(median ${mk[query-mk]})" -v b="$(median ${mk[query-sk]})" 
 echo "$mk_line (rounds: multi${mk[query-mk]}; single${mk[query-sk]})"
 
 # 2. The server under test, its table and the load.
-start_ddbd "$work/data" "$logs/ddbd.stderr" ||
+start_ddbd "$work/data" "$logs/ddbd.stderr" --pitr-lag 0 ||
     die "ddbd did not start; its stderr: $(tail -n 20 "$logs/ddbd.stderr")"
 sleep 0.5
 mem_idle=$(memory "$ddbd_pid")
@@ -902,46 +961,7 @@ if [ $failed = 0 ]; then
     echo "$expire_line"
     ddbd_alive "the TTL deleter" || failed=1
 
-    # Point-in-time restore: PITR enabled on an empty table (its base is empty), then
-    # BENCH_PITR_CHANGES items written: the restore to the latest time replays every one.
-    pitr_changes=${BENCH_PITR_CHANGES:-1000000}
-    create_table benchpitr
-    ddb UpdateContinuousBackups '{"TableName":"benchpitr",
-      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}' >/dev/null ||
-        die "UpdateContinuousBackups failed: $(cat "$work/body")"
-    echo "== PITR table: $pitr_changes changes logged (load, 64 connections)"
-    BENCH_TABLE=benchpitr run_items=$pitr_changes \
-        wrk_run load-pitr load 64 "$port" "$ddbd_pid" -d $((60 + pitr_changes / 1000))s ||
-        failed=1
-    echo "== RestoreTableToPointInTime (latest): base + $pitr_changes changes replayed"
-    pitr_line=$("$PY" bench/pitr_restore.py "$port" benchpitr $((120 + pitr_changes / 2000))) ||
-        failed=1
-    echo "$pitr_line"
-    ddbd_alive "the point-in-time restore" || failed=1
-
-    # Backups, exports and imports of that table (BENCH_PITR_CHANGES items): a backup and a
-    # restore from it, an export and an import of its data files (seconds, items/s); then
-    # GetItem at 16 connections without, and with backups of it taken one after the other
-    # (p99 ratio).  BENCH_BACKUP=0 skips this.
-    if [ "${BENCH_BACKUP:-1}" != 0 ]; then
-        limit=$((300 + pitr_changes / 1000))
-        echo "== CreateBackup and RestoreTableFromBackup of benchpitr ($pitr_changes items)"
-        "$PY" bench/backup_export.py backup-restore "$port" benchpitr "$limit" || failed=1
-        echo "== ExportTableToPointInTime and ImportTable of benchpitr ($pitr_changes items)"
-        "$PY" bench/backup_export.py export-import "$port" benchpitr "$limit" || failed=1
-        echo "== GetItem at 16 connections without, then during backups of benchpitr"
-        wrk_run get-nobackup get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
-        "$PY" bench/backup_export.py backup-loop "$port" benchpitr "$run_seconds" \
-            >"$logs/backup-loop.txt" &
-        loop_pid=$!
-        wrk_run get-backup get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
-        wait "$loop_pid" || failed=1
-        grep '^RESULT' "$logs/backup-loop.txt"
-        quiet_p99=$(field "${result[get-nobackup/16]:-}" p99_us)
-        busy_p99=$(field "${result[get-backup/16]:-}" p99_us)
-        awk -v a="${busy_p99:-0}" -v b="${quiet_p99:-0}" 'BEGIN { printf "RESULT workload=get-p99-during-backup p99_us=%d quiet_p99_us=%d ratio=%.2f\n", a, b, (b > 0 ? a / b : 0) }'
-        ddbd_alive "the backups, exports and imports" || failed=1
-    fi
+    pitr_section
 fi
 
 # 3b. Query and Scan on the query table "benchq" (ten items per partition, GSI byG over the same
