@@ -286,6 +286,11 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
                 if (ix->status == INDEX_CREATING) buf_append_str(b, "\"Backfilling\":true,");
                 render_throughput(b, t, t->pay_per_request ? 0 : ix->rcu,
                                   t->pay_per_request ? 0 : ix->wcu);
+                if (ix->max_read || ix->max_write) /* -1: no maximum */
+                    buf_printf(b, ",\"OnDemandThroughput\":{\"MaxReadRequestUnits\":%lld,"
+                                  "\"MaxWriteRequestUnits\":%lld}",
+                               ix->max_read ? (long long)ix->max_read : -1LL,
+                               ix->max_write ? (long long)ix->max_write : -1LL);
             }
             const stats_t *is = stats && stats->indexes ? &stats->indexes[i] : NULL;
             buf_printf(b, ",\"IndexSizeBytes\":%llu,\"ItemCount\":%llu,\"IndexArn\":\"",

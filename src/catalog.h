@@ -71,6 +71,7 @@ typedef struct {
     const char **non_key;
     size_t non_key_count;
     int64_t rcu, wcu; /* GSIs of PROVISIONED tables */
+    int64_t max_read, max_write; /* OnDemandThroughput of GSIs (0: no maximum) */
     value_type_t hash_type, range_type;
     const char *dbi_name; /* "i:<table id>:<index name>" */
     MDB_dbi dbi;

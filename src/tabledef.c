@@ -39,6 +39,7 @@ typedef struct {
     const char *projection_type;
     raw_list_t non_key; /* names in .name */
     raw_throughput_t throughput;
+    tabledef_on_demand_t on_demand; /* OnDemandThroughput */
     const char *status; /* stored definitions only */
 } raw_index_t;
 
@@ -59,7 +60,7 @@ typedef struct {
     size_t policy_len;
     const char *table_class;
     bool deletion_protection;
-    int64_t max_read, max_write; /* OnDemandThroughput; 0: not given */
+    tabledef_on_demand_t on_demand; /* OnDemandThroughput */
 } raw_table_t;
 
 static ddb_error_t *read_pairs(arena_t *a, const json_value_t *obj, const char *member,
@@ -121,6 +122,7 @@ static ddb_error_t *read_index(arena_t *a, const json_value_t *el, raw_index_t *
         if ((e = read_pairs(a, p, "NonKeyAttributes", NULL, NULL, &ix->non_key))) return e;
     }
     if ((e = read_throughput(a, el, &ix->throughput))) return e;
+    if ((e = tabledef_read_on_demand(a, el, &ix->on_demand))) return e;
     wire_string(a, el, "IndexStatus", &ix->status, NULL, &e);
     return e;
 }
@@ -185,10 +187,43 @@ static ddb_error_t *read_raw(arena_t *a, const json_value_t *req, raw_table_t *r
     if (e) return e;
     wire_bool(a, req, "DeletionProtectionEnabled", &r->deletion_protection, &e);
     if (e) return e;
-    const json_value_t *od = wire_container(a, req, "OnDemandThroughput", WIRE_STRUCT, &e);
-    if (od && !e) wire_long(a, od, "MaxReadRequestUnits", &r->max_read, &e);
-    if (od && !e) wire_long(a, od, "MaxWriteRequestUnits", &r->max_write, &e);
+    return tabledef_read_on_demand(a, req, &r->on_demand);
+}
+
+ddb_error_t *tabledef_read_on_demand(arena_t *a, const json_value_t *obj, tabledef_on_demand_t *out)
+{
+    ddb_error_t *e = NULL;
+    memset(out, 0, sizeof *out);
+    const json_value_t *od = wire_container(a, obj, "OnDemandThroughput", WIRE_STRUCT, &e);
+    if (e || !od) return e;
+    out->present = true;
+    out->set[0] = wire_long(a, od, "MaxReadRequestUnits", &out->max[0], &e);
+    if (!e) out->set[1] = wire_long(a, od, "MaxWriteRequestUnits", &out->max[1], &e);
     return e;
+}
+
+ddb_error_t *tabledef_check_on_demand(arena_t *a, const tabledef_on_demand_t *od,
+                                      const char *index, bool on_demand, bool update)
+{
+    static const char *const names[2] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
+    const int64_t limits[2] = {TABLEDEF_TABLE_MAX_READ, TABLEDEF_TABLE_MAX_WRITE};
+    for (int k = 0; k < 2; k++)
+        if (od->set[k] && !on_demand)
+            return err_on_demand_max_provisioned(a, names[k], index, update);
+    for (int k = 0; k < 2; k++)
+        if (od->set[k] && od->max[k] < 1 && !(update && od->max[k] == -1))
+            return err_on_demand_max_range(a, names[k], index);
+    for (int k = 0; k < 2; k++)
+        if (od->set[k] && od->max[k] > limits[k])
+            return err_on_demand_max_above_limit(a, names[k], index, catalog_region());
+    return NULL;
+}
+
+void tabledef_apply_on_demand(const tabledef_on_demand_t *od, int64_t *read, int64_t *write)
+{
+    int64_t *out[2] = {read, write};
+    for (int k = 0; k < 2; k++)
+        if (od->set[k]) *out[k] = od->max[k] > 0 ? od->max[k] : 0;
 }
 
 /* --- validation ------------------------------------------------------------------ */
@@ -499,7 +534,7 @@ static ddb_error_t *check_gsi(arena_t *a, const raw_table_t *r, const wire_names
     if (on_demand && ix->throughput.present) return err_gsi_throughput_on_demand(a, ix->name);
     if (!on_demand && !ix->throughput.present)
         return err_index_throughput_not_specified(a, ix->name);
-    return NULL;
+    return tabledef_check_on_demand(a, &ix->on_demand, ix->name, on_demand, false);
 }
 
 static ddb_error_t *check_gsis(arena_t *a, const raw_table_t *r, const wire_names_t *defined,
@@ -570,6 +605,8 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     if ((e = check_constraints(a, r))) return e;
     bool on_demand = r->billing_mode && strcmp(r->billing_mode, "PAY_PER_REQUEST") == 0;
     if ((e = check_billing(a, r, on_demand))) return e;
+    if (!stored && (e = tabledef_check_on_demand(a, &r->on_demand, NULL, on_demand, false)))
+        return e;
     const char *repeated;
     wire_names_t *defined = defined_names(a, r, &repeated);
     if ((e = check_table_keys(a, r, defined))) return e;
@@ -676,7 +713,7 @@ ddb_error_t *tabledef_check_index_create(arena_t *a, const table_t *t, const jso
     if ((e = check_projection(a, &ix))) return e;
     if (on_demand && ix.throughput.present) return err_index_throughput_on_demand(a, ix.name);
     if (!on_demand && !ix.throughput.present) return err_index_throughput_both(a, ix.name);
-    return NULL;
+    return tabledef_check_on_demand(a, &ix.on_demand, ix.name, on_demand, false);
 }
 
 /* --- building the table ------------------------------------------------------------ */
@@ -716,6 +753,7 @@ static void copy_index(arena_t *a, const raw_table_t *r, const raw_index_t *ix, 
         out->non_key[i] = arena_strdup(a, ix->non_key.items[i].name);
     out->rcu = ix->throughput.rcu;
     out->wcu = ix->throughput.wcu;
+    tabledef_apply_on_demand(&ix->on_demand, &out->max_read, &out->max_write);
     out->status = ix->status && strcmp(ix->status, "CREATING") == 0 ? INDEX_CREATING : INDEX_ACTIVE;
 }
 
@@ -838,8 +876,7 @@ ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, ta
     t->table_class = r.table_class ? arena_strdup(ta, r.table_class) : NULL;
     t->deletion_protection = r.deletion_protection;
     /* caps of an on-demand table (a value below 1, as -1, sets none) */
-    t->max_read = t->pay_per_request && r.max_read > 0 ? r.max_read : 0;
-    t->max_write = t->pay_per_request && r.max_write > 0 ? r.max_write : 0;
+    if (t->pay_per_request) tabledef_apply_on_demand(&r.on_demand, &t->max_read, &t->max_write);
     t->refs = 1;
 
     if (r.policy && !stored) {
@@ -1026,6 +1063,22 @@ static void render_policies(buf_t *b, const table_t *t)
     }
 }
 
+void tabledef_render_on_demand(buf_t *b, int64_t max_read, int64_t max_write)
+{
+    buf_putc(b, '{');
+    if (max_read) buf_printf(b, "\"MaxReadRequestUnits\":%lld", (long long)max_read);
+    if (max_read && max_write) buf_putc(b, ',');
+    if (max_write) buf_printf(b, "\"MaxWriteRequestUnits\":%lld", (long long)max_write);
+    buf_putc(b, '}');
+}
+
+static void render_on_demand(buf_t *b, int64_t max_read, int64_t max_write)
+{
+    if (!max_read && !max_write) return;
+    buf_append_str(b, ",\"OnDemandThroughput\":");
+    tabledef_render_on_demand(b, max_read, max_write);
+}
+
 void tabledef_render(buf_t *b, const table_t *t)
 {
     buf_putc(b, '{');
@@ -1067,6 +1120,7 @@ void tabledef_render(buf_t *b, const table_t *t)
                            ",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":%lld,"
                            "\"WriteCapacityUnits\":%lld}",
                            (long long)ix->rcu, (long long)ix->wcu);
+            if (global) render_on_demand(b, ix->max_read, ix->max_write);
             if (ix->status == INDEX_CREATING) buf_append_str(b, ",\"IndexStatus\":\"CREATING\"");
             buf_putc(b, '}');
         }
@@ -1091,10 +1145,7 @@ void tabledef_render(buf_t *b, const table_t *t)
         json_write_member(b, "TableClass", t->table_class);
     }
     if (t->deletion_protection) buf_append_str(b, ",\"DeletionProtectionEnabled\":true");
-    if (t->max_read || t->max_write)
-        buf_printf(b, ",\"OnDemandThroughput\":{\"MaxReadRequestUnits\":%lld,"
-                      "\"MaxWriteRequestUnits\":%lld}",
-                   (long long)t->max_read, (long long)t->max_write);
+    render_on_demand(b, t->max_read, t->max_write);
     if (t->stream_id) buf_printf(b, ",\"StreamId\":%llu", (unsigned long long)t->stream_id);
     if (t->stream_label) {
         buf_putc(b, ',');

@@ -381,11 +381,14 @@ static void state_sync(table_state_t *s, const table_t *t, int64_t now)
             if (!(is->name = strdup(ix->name))) continue;
             is->global = ix->global;
         }
-        int64_t ircu = on_demand || !ix->global ? 0 : ix->rcu;
-        int64_t iwcu = on_demand || !ix->global ? 0 : ix->wcu;
+        /* a provisioned GSI's throughput with its burst, an on-demand
+         * one's maxima (one second's worth) */
+        int64_t ircu = !ix->global ? 0 : on_demand ? ix->max_read : ix->rcu;
+        int64_t iwcu = !ix->global ? 0 : on_demand ? ix->max_write : ix->wcu;
+        double keep = on_demand ? 1.0 : burst_seconds;
         if (new_index || atomic_load(&is->rcu) != ircu || atomic_load(&is->wcu) != iwcu) {
-            bucket_set(&is->b[0], (double)ircu, burst_seconds, now, new_index);
-            bucket_set(&is->b[1], (double)iwcu, burst_seconds, now, new_index);
+            bucket_set(&is->b[0], (double)ircu, keep, now, new_index);
+            bucket_set(&is->b[1], (double)iwcu, keep, now, new_index);
             atomic_store(&is->rcu, ircu);
             atomic_store(&is->wcu, iwcu);
         }
@@ -412,40 +415,92 @@ static void on_demand_window(table_state_t *s, int64_t now)
 
 /* --- entry points ----------------------------------------------------------------------- */
 
-ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed, uint64_t hash)
+/* The state of t, in line with its definition (NULL: no memory). */
+static table_state_t *state_of(const table_t *t, int64_t now)
 {
-    if (!throttle_on) return NULL;
     table_state_t *s = state_get(t->name, true);
-    if (!s) return NULL;
-    int64_t now = now_ns();
-    if (!state_current(s, t)) {
+    if (s && !state_current(s, t)) {
         pthread_mutex_lock(&s->mu);
         state_sync(s, t, now);
         pthread_mutex_unlock(&s->mu);
     }
+    return s;
+}
+
+/* The error of a throttled request: its reason is the resource ("Table" or
+ * "Index"), the operation and the limit, e.g.
+ * TableWriteProvisionedThroughputExceeded, naming the table's or index's
+ * ARN.  Provisioned tables answer ProvisionedThroughputExceededException
+ * (the GSI text when a GSI's throughput throttles a table's write),
+ * on-demand ones ThrottlingException. */
+static ddb_error_t *throttled(arena_t *a, const table_t *t, const char *index, bool table_write,
+                              bool write, bool on_demand, const char *limit)
+{
+    buf_t b;
+    buf_init(&b);
+    catalog_table_arn(t, &b);
+    if (index) buf_printf(&b, "/index/%s", index);
+    const char *resource = arena_strndup(a, b.data, b.len);
+    buf_free(&b);
+    const char *reason = arena_sprintf(a, "%s%s%s", index ? "Index" : "Table",
+                                       write ? "Write" : "Read", limit);
+    if (on_demand) return err_throttling(a, reason, resource);
+    if (index && table_write) return err_throughput_exceeded_index(a, reason, resource);
+    return err_throughput_exceeded_table(a, reason, resource);
+}
+
+#define PROVISIONED_LIMIT "ProvisionedThroughputExceeded"
+#define KEY_RANGE_LIMIT "KeyRangeThroughputExceeded"
+#define MAX_ON_DEMAND_LIMIT "MaxOnDemandThroughputExceeded"
+
+ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed, uint64_t hash)
+{
+    if (!throttle_on) return NULL;
+    int64_t now = now_ns();
+    table_state_t *s = state_of(t, now);
+    if (!s) return NULL;
     bool on_demand = atomic_load_explicit(&s->on_demand, RELAXED);
     ddb_error_t *e = NULL;
     const char *index = NULL;
-    if (bucket_empty(&s->b[write], now) ||
-        (atomic_load_explicit(&s->max[write], RELAXED) && bucket_empty(&s->cap[write], now)))
-        e = on_demand ? err_throttling(a) : err_throughput_exceeded_table(a);
-    size_t n = write && !on_demand ? atomic_load_explicit(&s->index_count, memory_order_acquire) : 0;
+    if (atomic_load_explicit(&s->max[write], RELAXED) && bucket_empty(&s->cap[write], now))
+        e = throttled(a, t, NULL, write, write, true, MAX_ON_DEMAND_LIMIT);
+    else if (bucket_empty(&s->b[write], now))
+        /* an on-demand table past its current capacity: reason inferred */
+        e = throttled(a, t, NULL, write, write, on_demand,
+                      on_demand ? KEY_RANGE_LIMIT : PROVISIONED_LIMIT);
+    /* a GSI's write capacity (or on-demand maximum) throttles the table's
+     * writes */
+    size_t n = write ? atomic_load_explicit(&s->index_count, memory_order_acquire) : 0;
     for (size_t i = 0; !e && i < n; i++) {
         index_state_t *is = &s->indexes[i];
         if (is->global && bucket_empty(&is->b[1], now)) {
-            e = err_throughput_exceeded_index(a);
             index = is->name;
+            e = throttled(a, t, index, true, true, on_demand,
+                          on_demand ? MAX_ON_DEMAND_LIMIT : PROVISIONED_LIMIT);
         }
     }
     partition_t *p = !e && keyed ? state_partition(s, hash) : NULL;
     if (p && bucket_empty(&p->b[write], now)) {
-        e = on_demand ? err_throttling(a) : err_throughput_exceeded_table(a);
+        e = throttled(a, t, NULL, write, write, on_demand, KEY_RANGE_LIMIT);
         pthread_mutex_lock(&s->mu);
         partition_heat(s, hash, now);
         pthread_mutex_unlock(&s->mu);
     }
     if (e) metrics_throttled_count(t->name, index);
     return e;
+}
+
+ddb_error_t *throttle_admit_index_read(arena_t *a, const table_t *t, const char *index)
+{
+    if (!throttle_on) return NULL;
+    int64_t now = now_ns();
+    table_state_t *s = state_of(t, now);
+    index_state_t *is = s ? index_state(s, index) : NULL;
+    if (!is || !is->global || !bucket_empty(&is->b[0], now)) return NULL;
+    bool on_demand = atomic_load_explicit(&s->on_demand, RELAXED);
+    metrics_throttled_count(t->name, index);
+    return throttled(a, t, index, false, false, on_demand,
+                     on_demand ? MAX_ON_DEMAND_LIMIT : PROVISIONED_LIMIT);
 }
 
 void throttle_charge(const capacity_t *c)

@@ -12,10 +12,11 @@
  *   double the highest per-second consumption seen (previous peak), and
  *   never past their OnDemandThroughput maximums (one second's worth
  *   kept);
- * - a read and a write bucket per GSI of a provisioned table (its own
- *   RCU/WCU with the same burst); a write is refused while any GSI's write
- *   bucket is empty, as the service throttles a base table's writes on an
- *   under-provisioned GSI;
+ * - a read and a write bucket per GSI: a provisioned table's at its own
+ *   RCU/WCU with the same burst, an on-demand table's at its
+ *   OnDemandThroughput maximums (one second's worth; none: no limit); a
+ *   write is refused while any GSI's write bucket is empty, as the service
+ *   throttles a base table's writes on an under-provisioned GSI;
  * - partitions: ranges of the partition-key hash (the storage order, so a
  *   split moves no data).  Initially max(1, ceil(RCU/3000 + WCU/1000)) for
  *   provisioned tables (raised, never lowered, by UpdateTable), and 4 for
@@ -29,6 +30,12 @@
  *   keys) when one key holds the heat, isolating that item's key hash on a
  *   partition of its own; at its middle otherwise.  At most
  *   THROTTLE_PARTITIONS_MAX partitions per table.
+ *
+ * Errors carry ThrottlingReasons (errors.h): Table/Index, Read/Write and
+ * ProvisionedThroughputExceeded (a table's or GSI's throughput),
+ * KeyRangeThroughputExceeded (a partition's limits, and an on-demand
+ * table's current capacity) or MaxOnDemandThroughputExceeded (the
+ * OnDemandThroughput maximums).
  *
  * Like the service, a request is admitted while its buckets are not empty
  * (checked before a read executes, and before a write reaches the
@@ -73,6 +80,12 @@ void throttle_configure(bool on, double burst_seconds);
  * table or its GSIs) or ThrottlingException (on-demand tables); the
  * throttled request is counted in the metrics. */
 ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed, uint64_t hash);
+
+/* Whether a Query or Scan of GSI index of t may run: the GSI's read
+ * capacity (a provisioned table's) or its read maximum (an on-demand
+ * table's OnDemandThroughput of the index).  An LSI reads the table's
+ * capacity: throttle_admit. */
+ddb_error_t *throttle_admit_index_read(arena_t *a, const table_t *t, const char *index);
 
 /* Charge what c says a table consumed: the table's buckets, its indexes',
  * and the partition of c->hash when c->keyed. */
