@@ -34,6 +34,7 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->max_read = from->max_read;
     copy->max_write = from->max_write;
     copy->billing_updated = from->billing_updated;
+    memcpy(copy->on_demand_switches, from->on_demand_switches, sizeof copy->on_demand_switches);
     copy->last_increase = from->last_increase;
     copy->last_decrease = from->last_decrease;
     copy->stream_enabled = from->stream_enabled;

@@ -852,6 +852,36 @@ ddb_error_t *err_throughput_above_table_max(arena_t *a, const char *which, long 
                          which, requested, region, max);
 }
 
+/* "Sat Feb 23 03:07:45 UTC 2019" */
+static void format_date_utc(char out[64], double seconds)
+{
+    time_t t = (time_t)seconds;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 64, "%a %b %d %H:%M:%S UTC %Y", &tm);
+}
+
+ddb_error_t *err_on_demand_switches_limited(arena_t *a, int limit, double last, double next)
+{
+    char last_text[64], next_text[64];
+    format_date_utc(last_text, last);
+    format_date_utc(next_text, next);
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "Subscriber limit exceeded: Update to PayPerRequest mode are limited to %d "
+                         "times in 1 day(s). Last update at %s. Next update can be made at %s",
+                         limit, last_text, next_text);
+}
+
+ddb_error_t *err_throughput_above_index_max(arena_t *a, const char *which, const char *index,
+                                            long long requested, long long max, const char *region)
+{
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "The requested %s for index %s, %lld, is above the per index maximum for "
+                         "the account in %s. Per index maximum: %lld. Refer to the Amazon DynamoDB "
+                         "Developer Guide for current limits and how to request higher limits.",
+                         which, index, requested, region, max);
+}
+
 ddb_error_t *err_throttling(arena_t *a, const char *reason, const char *resource)
 {
     return with_reason(a,

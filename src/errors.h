@@ -272,6 +272,13 @@ ddb_error_t *err_on_demand_max_above_limit(arena_t *a, const char *which, const 
  * "WriteCapacityUnits". */
 ddb_error_t *err_throughput_above_table_max(arena_t *a, const char *which, long long requested,
                                             long long max, const char *region);
+/* UpdateTable: a switch to PAY_PER_REQUEST past the `limit` a rolling day
+ * allows (times: seconds since the epoch). */
+ddb_error_t *err_on_demand_switches_limited(arena_t *a, int limit, double last, double next);
+/* A GSI's provisioned throughput above the maximum one index may have. */
+ddb_error_t *err_throughput_above_index_max(arena_t *a, const char *which, const char *index,
+                                            long long requested, long long max,
+                                            const char *region);
 /* Transactions. */
 ddb_error_t *err_transaction_same_item(arena_t *a);
 ddb_error_t *err_idempotent_mismatch(arena_t *a);

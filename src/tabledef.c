@@ -219,6 +219,47 @@ ddb_error_t *tabledef_check_on_demand(arena_t *a, const tabledef_on_demand_t *od
     return NULL;
 }
 
+ddb_error_t *tabledef_check_table_maxima(arena_t *a, const int64_t (*values)[2],
+                                         const char *const *names, size_t n)
+{
+    static const char *const which[2] = {"ReadCapacityUnits", "WriteCapacityUnits"};
+    const int64_t max[2] = {TABLEDEF_TABLE_MAX_READ, TABLEDEF_TABLE_MAX_WRITE};
+    for (int k = 0; k < 2; k++)
+        if (values[0][k] > max[k])
+            return err_throughput_above_table_max(a, which[k], (long long)values[0][k],
+                                                  (long long)max[k], catalog_region());
+    for (size_t i = 1; i < n; i++)
+        for (int k = 0; k < 2; k++)
+            if (values[i][k] > max[k])
+                return err_throughput_above_index_max(a, which[k], names[i],
+                                                      (long long)values[i][k], (long long)max[k],
+                                                      catalog_region());
+    for (int k = 0; k < 2; k++) { /* the table with its GSIs (message unverified) */
+        int64_t sum = 0;
+        for (size_t i = 0; i < n; i++) sum += values[i][k];
+        if (sum > max[k])
+            return err_throughput_above_table_max(a, which[k], (long long)sum, (long long)max[k],
+                                                  catalog_region());
+    }
+    return NULL;
+}
+
+/* CreateTable: a provisioned table's throughput within the maxima. */
+static ddb_error_t *check_maxima(arena_t *a, const raw_table_t *r, bool on_demand)
+{
+    if (on_demand) return NULL;
+    int64_t(*values)[2] = arena_calloc(a, (r->gsi_count + 1) * sizeof *values);
+    const char **names = arena_calloc(a, (r->gsi_count + 1) * sizeof *names);
+    values[0][0] = r->throughput.rcu;
+    values[0][1] = r->throughput.wcu;
+    for (size_t i = 0; i < r->gsi_count; i++) {
+        values[i + 1][0] = r->gsi[i].throughput.rcu;
+        values[i + 1][1] = r->gsi[i].throughput.wcu;
+        names[i + 1] = r->gsi[i].name;
+    }
+    return tabledef_check_table_maxima(a, (const int64_t(*)[2])values, names, r->gsi_count + 1);
+}
+
 void tabledef_apply_on_demand(const tabledef_on_demand_t *od, int64_t *read, int64_t *write)
 {
     int64_t *out[2] = {read, write};
@@ -615,6 +656,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     if ((e = check_lsis(a, r, defined, index_names))) return e;
     if ((e = check_gsis(a, r, defined, index_names, on_demand))) return e;
     if ((e = check_attributes_used(a, r))) return e;
+    if (!stored && (e = check_maxima(a, r, on_demand))) return e;
     if (!stored && (e = check_stream(a, r))) return e;
     return check_tags(a, &r->tags);
 }
@@ -900,6 +942,10 @@ ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, ta
             t->created = strtod(n->u.str.ptr, NULL);
         if ((n = wire_member(req, "BillingUpdated")) && n->type == JSON_NUMBER)
             t->billing_updated = strtod(n->u.str.ptr, NULL);
+        if ((n = wire_member(req, "OnDemandSwitches")) && n->type == JSON_ARRAY)
+            for (size_t i = 0; i < n->u.array.count && i < CATALOG_ON_DEMAND_SWITCHES; i++)
+                if (n->u.array.items[i]->type == JSON_NUMBER)
+                    t->on_demand_switches[i] = strtod(n->u.array.items[i]->u.str.ptr, NULL);
         if ((n = wire_member(req, "LastIncrease")) && n->type == JSON_NUMBER)
             t->last_increase = strtod(n->u.str.ptr, NULL);
         if ((n = wire_member(req, "LastDecrease")) && n->type == JSON_NUMBER)
@@ -1089,6 +1135,9 @@ void tabledef_render(buf_t *b, const table_t *t)
     json_write_member(b, "DbiName", t->dbi_name);
     buf_printf(b, ",\"CreationDateTime\":%.3f,\"BillingUpdated\":%.3f", t->created,
                t->billing_updated);
+    for (size_t i = 0; i < CATALOG_ON_DEMAND_SWITCHES && t->on_demand_switches[i]; i++)
+        buf_printf(b, "%s%.3f%s", i ? "," : ",\"OnDemandSwitches\":[", t->on_demand_switches[i],
+                   i + 1 == CATALOG_ON_DEMAND_SWITCHES || !t->on_demand_switches[i + 1] ? "]" : "");
     buf_printf(b, ",\"LastIncrease\":%.3f,\"LastDecrease\":%.3f,", t->last_increase,
                t->last_decrease);
     tabledef_render_attributes(b, t);

@@ -64,6 +64,11 @@ void tabledef_apply_on_demand(const tabledef_on_demand_t *od, int64_t *read, int
 #define TABLEDEF_TABLE_MAX_WRITE 40000
 #define TABLEDEF_ACCOUNT_MAX_READ 80000
 #define TABLEDEF_ACCOUNT_MAX_WRITE 80000
+/* Provisioned throughput within the per-table maxima: the table's own
+ * (values[0]), each GSI's (values[1..n), named names[1..n)), then their
+ * sum; values[i][0] read, [1] write units. */
+ddb_error_t *tabledef_check_table_maxima(arena_t *a, const int64_t (*values)[2],
+                                         const char *const *names, size_t n);
 
 /* UpdateTable's pieces of a definition, checked as CreateTable checks them:
  * the request's AttributeDefinitions (absent: nothing), and one index

@@ -291,6 +291,16 @@ static void update_table_fields(update_write_t *uw, table_t *t, const table_t *o
         t->pay_per_request = uw->pay_per_request;
         t->billing_updated = now;
         if (!t->pay_per_request) t->max_read = t->max_write = 0; /* on-demand only */
+        if (t->pay_per_request) { /* the oldest of the day's switches makes room */
+            double *sw = t->on_demand_switches;
+            size_t n = 0;
+            while (n < CATALOG_ON_DEMAND_SWITCHES && sw[n]) n++;
+            if (n == CATALOG_ON_DEMAND_SWITCHES) {
+                memmove(sw, sw + 1, (n - 1) * sizeof *sw);
+                n--;
+            }
+            sw[n] = now;
+        }
     }
     if (uw->maxima_changed) {
         t->max_read = uw->max_read;
@@ -623,6 +633,53 @@ static ddb_error_t *check_index_actions(arena_t *a, const table_t *t, const json
     return NULL;
 }
 
+#define DAY_S 86400
+
+/* Switches to PAY_PER_REQUEST: CATALOG_ON_DEMAND_SWITCHES a rolling day
+ * (the other way at any time). */
+static ddb_error_t *check_on_demand_switches(arena_t *a, const table_t *t)
+{
+    const double *sw = t->on_demand_switches;
+    double now = clock_now_seconds();
+    size_t n = 0;
+    while (n < CATALOG_ON_DEMAND_SWITCHES && sw[n]) n++;
+    if (n < CATALOG_ON_DEMAND_SWITCHES || now - sw[0] >= DAY_S) return NULL;
+    return err_on_demand_switches_limited(a, CATALOG_ON_DEMAND_SWITCHES, sw[n - 1], sw[0] + DAY_S);
+}
+
+/* A provisioned table's throughput after the update (the table's and its
+ * GSIs', created ones included) within the per-table maxima. */
+static ddb_error_t *check_maxima(arena_t *a, const table_t *t, const update_request_t *r)
+{
+    if (r->on_demand) return NULL;
+    size_t n = 1;
+    int64_t(*values)[2] = arena_calloc(a, (1 + t->index_count + r->action_count) * sizeof *values);
+    const char **names = arena_calloc(a, (1 + t->index_count + r->action_count) * sizeof *names);
+    values[0][0] = r->throughput.present ? r->throughput.rcu : t->rcu;
+    values[0][1] = r->throughput.present ? r->throughput.wcu : t->wcu;
+    for (size_t i = 0; i < t->index_count; i++) {
+        const index_def_t *ix = &t->indexes[i];
+        const gsi_action_t *act = ix->global ? action_on(r, ix->name) : NULL;
+        if (!ix->global || (act && act->kind == GSI_DELETE)) continue;
+        bool updated = act && act->kind == GSI_UPDATE;
+        values[n][0] = updated ? act->throughput.rcu : ix->rcu;
+        values[n][1] = updated ? act->throughput.wcu : ix->wcu;
+        names[n++] = ix->name;
+    }
+    for (size_t i = 0; i < r->action_count; i++) {
+        const gsi_action_t *act = &r->actions[i];
+        if (act->kind != GSI_CREATE) continue;
+        tabledef_throughput_t tp;
+        constraint_list_t ignored; /* checked already */
+        constraint_list_init(&ignored, a);
+        if (tabledef_read_throughput(a, act->body, "", &ignored, &tp)) continue;
+        values[n][0] = tp.rcu;
+        values[n][1] = tp.wcu;
+        names[n++] = act->name;
+    }
+    return tabledef_check_table_maxima(a, (const int64_t(*)[2])values, names, n);
+}
+
 /* --- UpdateTable: the new definition ------------------------------------------------------ */
 
 static json_value_t *json_array_new(arena_t *a, size_t cap)
@@ -829,6 +886,7 @@ static ddb_error_t *plan_update(api_call_t *call, const json_value_t *req, table
     if ((e = check_index_action_shape(a, t, &r))) return e;
     if ((e = check_billing(a, t, &r))) return e;
     if ((e = check_index_actions(a, t, req, &r))) return e;
+    if ((e = check_maxima(a, t, &r))) return e;
     if (r.stream) {
         if (r.stream_enabled != (r.view != NULL))
             return err_stream_view_type(a, false, r.stream_enabled);
@@ -838,6 +896,7 @@ static ddb_error_t *plan_update(api_call_t *call, const json_value_t *req, table
         if (!r.stream_enabled && !t->stream_enabled) return err_stream_none_to_disable(a, t->name);
     }
     bool billing_changed = r.billing && r.on_demand != t->pay_per_request;
+    if (billing_changed && r.on_demand && (e = check_on_demand_switches(a, t))) return e;
     if (r.action_count || (billing_changed && gsi_count(t)))
         if ((e = plan_new_definition(a, req, t, &r, uw))) return e;
     uw->billing_changed = billing_changed;
