@@ -72,6 +72,8 @@ static void usage(FILE *f)
             "                    reported)\n"
             "  --throttling-burst-seconds S  unused capacity kept as burst (default 300);\n"
             "                    the other throttling times scale with it (for tests)\n"
+            "  --throttling-partition-bytes BYTES  the data a partition holds before it\n"
+            "                    splits (default 10G; smaller only for tests)\n"
             "  --storage-map-size BYTES  the most data the data directory may hold, with an\n"
             "                    optional K, M, G or T suffix (default 256G; address space\n"
             "                    only, the file grows as it is used)\n"
@@ -179,6 +181,7 @@ int main(int argc, char **argv)
     const char *credentials = NULL;
     bool throttling = false;
     double burst_seconds = THROTTLE_BURST_SECONDS;
+    size_t partition_bytes = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -256,6 +259,8 @@ int main(int argc, char **argv)
             ok = parse_duration(next, 0, &api.ttl_cooldown_s);
         } else if (strcmp(arg, "--throttling-burst-seconds") == 0) {
             ok = parse_duration(next, 0.05, &burst_seconds);
+        } else if (strcmp(arg, "--throttling-partition-bytes") == 0) {
+            ok = parse_bytes(next, 1, THROTTLE_PARTITION_BYTES, &partition_bytes);
         } else if (strcmp(arg, "--node-id") == 0) {
             ok = (api.cluster_node_id = next) != NULL;
         } else if (strcmp(arg, "--cluster") == 0) {
@@ -328,7 +333,7 @@ int main(int argc, char **argv)
         tls_context_free(srv.tls);
         return 1;
     }
-    throttle_configure(throttling, burst_seconds);
+    throttle_configure(throttling, burst_seconds, partition_bytes);
     log_info("ddbd %s: %s, region %s", DDBD_VERSION,
              api.in_memory ? "in memory" : api.data_dir, api.region);
     if (throttling) log_info("throttling on (burst %g s)", burst_seconds);

@@ -22,6 +22,7 @@
 
 bool throttle_on;
 static double burst_seconds = THROTTLE_BURST_SECONDS;
+static uint64_t partition_bytes = THROTTLE_PARTITION_BYTES;
 
 /* On-demand tables start able to serve this much (the service's figures
  * for a new on-demand table). */
@@ -45,6 +46,7 @@ typedef struct {
     int64_t heat_since_ns, heat_last_ns;
     uint64_t hot_hash;
     int64_t hot_votes;
+    _Atomic uint64_t consumed_halves[2]; /* units consumed, in halves (metrics) */
 } partition_t;
 
 typedef struct partition_map {
@@ -91,10 +93,11 @@ static struct {
     table_state_t *dead;
 } reg = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-void throttle_configure(bool on, double seconds)
+void throttle_configure(bool on, double seconds, uint64_t bytes)
 {
     throttle_on = on;
     if (seconds > 0) burst_seconds = seconds;
+    if (bytes > 0) partition_bytes = bytes;
 }
 
 static double max_of(double a, double b) { return a > b ? a : b; }
@@ -156,6 +159,13 @@ static void partition_init(partition_t *p, uint64_t lo, uint64_t hi, int64_t now
     p->hi = hi;
     bucket_set(&p->b[0], THROTTLE_PARTITION_READ_MAX, 1.0, now, true);
     bucket_set(&p->b[1], THROTTLE_PARTITION_WRITE_MAX, 1.0, now, true);
+}
+
+static void partition_debit(partition_t *p, bool write, double units, int64_t now)
+{
+    bucket_debit(&p->b[write], units, now);
+    atomic_fetch_add_explicit(&p->consumed_halves[write], (uint64_t)(units * 2 + 0.5),
+                              memory_order_relaxed);
 }
 
 static partition_t *partition_find(partition_map_t *m, uint64_t hash)
@@ -522,7 +532,7 @@ void throttle_charge(const capacity_t *c)
             }
         }
         partition_t *p = c->keyed ? state_partition(s, c->hash) : NULL;
-        if (p) bucket_debit(&p->b[w], c->units, now);
+        if (p) partition_debit(p, w, c->units, now);
     }
     for (size_t i = 0; i < c->index_count; i++) {
         index_state_t *is = index_state(s, c->indexes[i].name);
@@ -535,7 +545,75 @@ void throttle_charge_partition(const char *table, uint64_t hash, bool write, dou
     if (!throttle_on || units <= 0) return;
     table_state_t *s = state_get(table, false);
     partition_t *p = s ? state_partition(s, hash) : NULL;
-    if (p) bucket_debit(&p->b[write], units, now_ns());
+    if (p) partition_debit(p, write, units, now_ns());
+}
+
+void throttle_note_bytes(const char *table, uint64_t bytes)
+{
+    if (!throttle_on) return;
+    table_state_t *s = state_get(table, false);
+    partition_map_t *m = s ? atomic_load_explicit(&s->map, memory_order_acquire) : NULL;
+    uint64_t needed = bytes / partition_bytes + (bytes % partition_bytes != 0);
+    if (!m || needed <= m->count) return;
+    pthread_mutex_lock(&s->mu);
+    partitions_grow(s, (size_t)(needed < THROTTLE_PARTITIONS_MAX ? needed : THROTTLE_PARTITIONS_MAX),
+                    now_ns());
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* The consumption of partition p (read and write), to rank them. */
+static uint64_t partition_consumed(const partition_t *p)
+{
+    return atomic_load_explicit(&p->consumed_halves[0], RELAXED) +
+           atomic_load_explicit(&p->consumed_halves[1], RELAXED);
+}
+
+static void render_partitions(buf_t *out, const table_state_t *s)
+{
+    partition_map_t *m = atomic_load_explicit(&((table_state_t *)s)->map, memory_order_acquire);
+    if (!m) return;
+    /* the most consuming partitions, by selection (at most a few) */
+    size_t top[THROTTLE_RENDER_PARTITIONS], n = 0;
+    for (size_t i = 0; i < m->count; i++) {
+        size_t at = n < THROTTLE_RENDER_PARTITIONS ? n++ : THROTTLE_RENDER_PARTITIONS;
+        while (at > 0 && partition_consumed(&m->parts[i]) > partition_consumed(&m->parts[top[at - 1]])) {
+            if (at < THROTTLE_RENDER_PARTITIONS) top[at] = top[at - 1];
+            at--;
+        }
+        if (at < THROTTLE_RENDER_PARTITIONS) top[at] = i;
+    }
+    static const char *const kinds[2] = {"read", "write"};
+    for (size_t k = 0; k < n; k++)
+        for (int w = 0; w < 2; w++) {
+            const partition_t *p = &m->parts[top[k]];
+            uint64_t halves = atomic_load_explicit(&p->consumed_halves[w], RELAXED);
+            buf_append_str(out, "ddbd_partition_consumed_units_total{table=\"");
+            metrics_label_write(out, s->name);
+            buf_printf(out, "\",partition=\"%016llx\",kind=\"%s\"} %llu%s\n",
+                       (unsigned long long)p->lo, kinds[w], (unsigned long long)(halves / 2),
+                       halves % 2 ? ".5" : "");
+        }
+}
+
+void throttle_render(buf_t *out)
+{
+    if (!throttle_on) return;
+    pthread_mutex_lock(&reg.lock);
+    metrics_family_write(out, "ddbd_partitions", "gauge",
+                         "Partitions of a table (ranges of the partition-key hash)");
+    for (size_t i = 0; i < REGISTRY_SLOTS; i++)
+        for (table_state_t *s = atomic_load(&reg.slots[i]); s; s = atomic_load(&s->next)) {
+            partition_map_t *m = atomic_load_explicit(&s->map, memory_order_acquire);
+            buf_append_str(out, "ddbd_partitions{table=\"");
+            metrics_label_write(out, s->name);
+            buf_printf(out, "\"} %zu\n", m ? m->count : 0);
+        }
+    metrics_family_write(out, "ddbd_partition_consumed_units_total", "counter",
+                         "Capacity units consumed on a partition (the most consuming ones)");
+    for (size_t i = 0; i < REGISTRY_SLOTS; i++)
+        for (table_state_t *s = atomic_load(&reg.slots[i]); s; s = atomic_load(&s->next))
+            render_partitions(out, s);
+    pthread_mutex_unlock(&reg.lock);
 }
 
 size_t throttle_partition_count(const char *table)

@@ -25,6 +25,8 @@
  *   1,000 write units per second, one second's worth kept): adaptive
  *   capacity lets a hot partition use any share of the table's capacity
  *   up to those limits, and the table's bucket still caps the total.
+ *   A table whose data passes 10 GB a partition (THROTTLE_PARTITION_BYTES)
+ *   splits its widest partitions (throttle_note_bytes).
  *   A partition throttled without pause for burst_seconds / 30 (10 s) is
  *   split: around its hottest key (the majority candidate of its throttled
  *   keys) when one key holds the heat, isolating that item's key hash on a
@@ -56,6 +58,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "capacity.h"
 #include "catalog.h"
 #include "errors.h"
@@ -64,14 +67,19 @@
 #define THROTTLE_PARTITION_READ_MAX 3000.0
 #define THROTTLE_PARTITION_WRITE_MAX 1000.0
 #define THROTTLE_PARTITIONS_MAX 1024
+/* The data a partition holds before it splits. */
+#define THROTTLE_PARTITION_BYTES (10ULL * 1024 * 1024 * 1024)
+/* Partitions of a table at /metrics: the ones that consumed the most. */
+#define THROTTLE_RENDER_PARTITIONS 8
 
 /* Whether throttling is on (read on the request path: set once, before
  * serving, by throttle_configure). */
 extern bool throttle_on;
 
 /* Turn throttling on with burst_seconds of unused capacity kept (the time
- * scale of every other constant above; tests shorten it). */
-void throttle_configure(bool on, double burst_seconds);
+ * scale of every other constant above) and partitions of partition_bytes
+ * (0: THROTTLE_PARTITION_BYTES); tests shorten both. */
+void throttle_configure(bool on, double burst_seconds, uint64_t partition_bytes);
 
 /* Whether a request may run on table t: a read or a write, of the item
  * whose partition-key hash is hash when keyed (else table-wide: Query,
@@ -93,6 +101,20 @@ void throttle_charge(const capacity_t *c);
 /* Charge units consumed on the partition of hash in table (the items of
  * batches and transactions, one by one). */
 void throttle_charge_partition(const char *table, uint64_t hash, bool write, double units);
+
+/* The bytes of table's items now (its stored counts, read periodically):
+ * a table whose data passes partition_bytes a partition splits its widest
+ * partitions (ranges of the key hash hold about equal shares of the data)
+ * until they hold that much each at most. */
+void throttle_note_bytes(const char *table, uint64_t bytes);
+
+/* The Prometheus families of the partitions (after the metrics' own):
+ * ddbd_partitions{table} and, for the THROTTLE_RENDER_PARTITIONS partitions
+ * of each table that consumed the most,
+ * ddbd_partition_consumed_units_total{table,partition,kind} (partition:
+ * the first key hash of its range, in hex; kind: read or write).  Nothing
+ * when throttling is off. */
+void throttle_render(buf_t *out);
 
 /* The number of partitions table has now (0: none known yet). */
 size_t throttle_partition_count(const char *table);
