@@ -65,6 +65,7 @@ typedef struct {
 typedef struct table_state {
     struct table_state *_Atomic next; /* in its registry slot */
     struct table_state *dead_next;    /* once forgotten */
+    _Atomic bool forgotten;
     char *name;
     pthread_mutex_t mu;
     /* the definition the buckets follow, and its throughput */
@@ -301,14 +302,28 @@ static table_state_t *state_new(const char *name)
     return s;
 }
 
+/* Each thread's last lookup: a request admits and then charges the same
+ * table, by the same name string, so the second lookup (and the next
+ * request's, on a busy table) skips hashing the name.  A state, once
+ * forgotten, is never found again this way; none is freed before exit. */
+static __thread struct {
+    const char *name;
+    table_state_t *state;
+} last_lookup;
+
 static table_state_t *state_get(const char *name, bool create)
 {
-    table_state_t *s = state_find(name);
+    table_state_t *s = last_lookup.state;
+    if (s && last_lookup.name == name && !atomic_load_explicit(&s->forgotten, RELAXED) &&
+        strcmp(s->name, name) == 0)
+        return s;
+    s = state_find(name);
     if (!s && create) {
         pthread_mutex_lock(&reg.lock);
         if (!(s = state_find(name))) s = state_new(name);
         pthread_mutex_unlock(&reg.lock);
     }
+    if (s) last_lookup.name = name, last_lookup.state = s;
     return s;
 }
 
@@ -633,6 +648,7 @@ void throttle_forget(const char *table)
     while ((s = atomic_load(p)) && strcmp(s->name, table) != 0) p = &s->next;
     if (s) {
         atomic_store_explicit(p, atomic_load(&s->next), memory_order_release);
+        atomic_store(&s->forgotten, true);
         s->dead_next = reg.dead;
         reg.dead = s;
     }
