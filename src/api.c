@@ -259,7 +259,7 @@ int api_open(const api_config_t *cfg)
     metrics_operations_set(operation_names, OPERATION_COUNT + 1);
     endpoints_configure(cfg->endpoint);
     ttl_configure(cfg->ttl_cooldown_s, cfg->ttl_delay_s);
-    pitr_configure(cfg->pitr_snapshot_interval_s, cfg->pitr_day_s);
+    pitr_configure(cfg->pitr_snapshot_interval_s, cfg->pitr_day_s, cfg->pitr_lag_s);
     /* housekeeping often enough for the shortest of its periods */
     double tick = cfg->ttl_delay_s;
     if (cfg->stream_retention_s / 4 < tick) tick = cfg->stream_retention_s / 4;

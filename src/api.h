@@ -95,8 +95,9 @@ typedef struct {
     /* cluster mode (cluster.h): --node-id and --cluster, both NULL alone */
     const char *cluster_node_id, *cluster_members;
     /* point-in-time recovery (pitr.h): a base snapshot per interval; the
-     * length of one recovery-period day */
-    double pitr_snapshot_interval_s, pitr_day_s;
+     * length of one recovery-period day; how far LatestRestorableDateTime
+     * trails now */
+    double pitr_snapshot_interval_s, pitr_day_s, pitr_lag_s;
     /* where ExportTableToPointInTime writes: <export_root>/<bucket>/<prefix> */
     const char *export_root;
 } api_config_t;

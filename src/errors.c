@@ -2334,6 +2334,16 @@ ddb_error_t *err_backup_in_use(arena_t *a, const char *arn)
                          "Backup is being used to restore a table: %s", arn);
 }
 
+ddb_error_t *err_backup_system(arena_t *a, const char *arn, int64_t expires_ms)
+{
+    char when[32];
+    clock_format_iso(when, expires_ms); /* the time's format: unverified */
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: User is not allowed to delete the system backup with "
+                         "arn %s. It will automatically expire on %s",
+                         arn, when);
+}
+
 ddb_error_t *err_backup_time_range(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,
@@ -2372,6 +2382,15 @@ ddb_error_t *err_restore_throughput_required(arena_t *a)
     return ddb_error_new(a, ERR_VALIDATION,
                          "Invalid Request: Must override ProvisionedThroughput if BillingMode is "
                          "overridden to PROVISIONED");
+}
+
+ddb_error_t *err_restore_on_demand_not_on_demand(arena_t *a, const char *member)
+{
+    /* MaxReadRequestUnits's text as recorded; MaxWriteRequestUnits's inferred */
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Cannot override %s for OnDemandThroughput unless "
+                         "BillingModeOverride is PAY_PER_REQUEST",
+                         member);
 }
 
 ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a)

@@ -613,6 +613,8 @@ ddb_error_t *err_backup_arn_invalid(arena_t *a);
 ddb_error_t *err_restore_backup_arn_invalid(arena_t *a);
 ddb_error_t *err_backup_not_found(arena_t *a, const char *arn);
 ddb_error_t *err_backup_in_use(arena_t *a, const char *arn);
+/* DeleteBackup of a SYSTEM backup, which goes by itself at expires_ms. */
+ddb_error_t *err_backup_system(arena_t *a, const char *arn, int64_t expires_ms);
 ddb_error_t *err_backup_time_range(arena_t *a);
 ddb_error_t *err_restore_target_exists(arena_t *a, const char *table);
 ddb_error_t *err_restore_target_in_use(arena_t *a, const char *table);
@@ -623,6 +625,9 @@ ddb_error_t *err_restore_index_unknown(arena_t *a, const char *index);
 ddb_error_t *err_restore_throughput_on_demand(arena_t *a);
 ddb_error_t *err_restore_throughput_required(arena_t *a);
 ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a);
+/* OnDemandThroughputOverride (its member `member`) on a restore whose
+ * table is not on demand. */
+ddb_error_t *err_restore_on_demand_not_on_demand(arena_t *a, const char *member);
 /* Point-in-time recovery. */
 ddb_error_t *err_pitr_period_on_disable(arena_t *a);
 ddb_error_t *err_pitr_unavailable(arena_t *a, const char *table);

@@ -30,7 +30,7 @@ static void usage(FILE *f)
             "usage: ddbd [--port N] [--bind ADDR] [--data-dir DIR | --in-memory] [--region R]\n"
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
-            "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-day S]\n"
+            "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-lag S] [--pitr-day S]\n"
             "            [--export-root DIR] [--metrics-port N] [--no-metrics]\n"
             "            [--throttling [--throttling-burst-seconds S]\n"
             "                          [--throttling-partition-bytes BYTES]]\n"
@@ -63,6 +63,8 @@ static void usage(FILE *f)
             "                    replays at most that much of the change log\n"
             "  --export-root DIR  ExportTableToPointInTime writes S3Bucket/S3Prefix as\n"
             "                    DIR/<bucket>/<prefix> (default <data-dir>/s3)\n"
+            "  --pitr-lag S      LatestRestorableDateTime is S seconds before now, but not\n"
+            "                    before PITR was enabled (default 300, as the service)\n"
             "  --pitr-day S      the length of a day of RecoveryPeriodInDays (default 86400;\n"
             "                    shorter only for tests)\n"
             "  --metrics-port N  serve GET /metrics (Prometheus) on port N too, and nothing\n"
@@ -175,7 +177,7 @@ int main(int argc, char **argv)
     const char *tls_cert = NULL, *tls_key = NULL;
     api_config_t api = {.data_dir = "./data", .in_memory = false, .region = "us-east-1",
                         .stream_retention_s = 86400, .stream_shard_lifetime_s = 14400,
-                        .pitr_snapshot_interval_s = 3600, .pitr_day_s = 86400,
+                        .pitr_snapshot_interval_s = 3600, .pitr_day_s = 86400, .pitr_lag_s = 300,
                         .stream_iterator_lifetime_s = 900,
                         .ttl_delay_s = 1, .ttl_cooldown_s = 3600,
                         .storage_map_size = STORAGE_DEFAULT_MAP_SIZE};
@@ -254,6 +256,8 @@ int main(int argc, char **argv)
         } else if (strcmp(arg, "--export-root") == 0) {
             api.export_root = next;
             ok = next != NULL;
+        } else if (strcmp(arg, "--pitr-lag") == 0) {
+            ok = parse_duration(next, 0, &api.pitr_lag_s);
         } else if (strcmp(arg, "--pitr-day") == 0) {
             ok = parse_duration(next, 0.05, &api.pitr_day_s);
         } else if (strcmp(arg, "--ttl-cooldown") == 0) {

@@ -8,6 +8,7 @@
 #include "index.h"
 #include "log.h"
 #include "ops/ops.h"
+#include "pitr.h"
 #include "throttle.h"
 #include "stats.h"
 #include "streams.h"
@@ -161,6 +162,7 @@ typedef struct {
     table_write_t base;
     bool applied;
     uint64_t stream_id; /* the table's stream before, kept if the commit fails */
+    backup_t *system;   /* the SYSTEM backup of a table with PITR */
 } delete_write_t;
 
 static int delete_apply(storage_write_t *w, MDB_txn *txn)
@@ -175,6 +177,8 @@ static int delete_apply(storage_write_t *w, MDB_txn *txn)
     dw->applied = true;
     dw->stream_id = t->stream_id;
     int rc = catalog_table_read_stats(txn, dw->base.call->arena, t, &dw->base.stats);
+    pitr_table_deleted(dw->system, false); /* a retried apply */
+    dw->system = rc ? NULL : pitr_table_deleting(txn, t);
     if (!rc) rc = catalog_table_forget_stats(txn, t);
     if (!rc) rc = catalog_table_drop_dbis(txn, t);
     if (!rc) rc = streams_disable(txn, t);
@@ -191,6 +195,7 @@ static void delete_done(storage_write_t *w, int status)
 {
     delete_write_t *dw = (delete_write_t *)w;
     table_t *t = catalog_latest(dw->base.table);
+    pitr_table_deleted(dw->system, !status && !dw->base.gone);
     if (!status && !dw->base.gone) {
         t->dropped = true;
         catalog_unpublish(t);
