@@ -34,6 +34,7 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->max_read = from->max_read;
     copy->max_write = from->max_write;
     copy->billing_updated = from->billing_updated;
+    memcpy(copy->on_demand_switches, from->on_demand_switches, sizeof copy->on_demand_switches);
     copy->last_increase = from->last_increase;
     copy->last_decrease = from->last_decrease;
     copy->stream_enabled = from->stream_enabled;
@@ -286,6 +287,11 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
                 if (ix->status == INDEX_CREATING) buf_append_str(b, "\"Backfilling\":true,");
                 render_throughput(b, t, t->pay_per_request ? 0 : ix->rcu,
                                   t->pay_per_request ? 0 : ix->wcu);
+                if (ix->max_read || ix->max_write) /* -1: no maximum */
+                    buf_printf(b, ",\"OnDemandThroughput\":{\"MaxReadRequestUnits\":%lld,"
+                                  "\"MaxWriteRequestUnits\":%lld}",
+                               ix->max_read ? (long long)ix->max_read : -1LL,
+                               ix->max_write ? (long long)ix->max_write : -1LL);
             }
             const stats_t *is = stats && stats->indexes ? &stats->indexes[i] : NULL;
             buf_printf(b, ",\"IndexSizeBytes\":%llu,\"ItemCount\":%llu,\"IndexArn\":\"",

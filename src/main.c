@@ -32,7 +32,8 @@ static void usage(FILE *f)
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
             "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-lag S] [--pitr-day S]\n"
             "            [--export-root DIR] [--metrics-port N] [--no-metrics]\n"
-            "            [--throttling [--throttling-burst-seconds S]]\n"
+            "            [--throttling [--throttling-burst-seconds S]\n"
+            "                          [--throttling-partition-bytes BYTES]]\n"
             "            [--node-id ID --cluster ID=HOST:PORT,...]\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [--credentials FILE] [limits...] [--help] [--version]\n"
@@ -74,6 +75,8 @@ static void usage(FILE *f)
             "                    reported)\n"
             "  --throttling-burst-seconds S  unused capacity kept as burst (default 300);\n"
             "                    the other throttling times scale with it (for tests)\n"
+            "  --throttling-partition-bytes BYTES  the data a partition holds before it\n"
+            "                    splits (default 10G; smaller only for tests)\n"
             "  --storage-map-size BYTES  the most data the data directory may hold, with an\n"
             "                    optional K, M, G or T suffix (default 256G; address space\n"
             "                    only, the file grows as it is used)\n"
@@ -181,6 +184,7 @@ int main(int argc, char **argv)
     const char *credentials = NULL;
     bool throttling = false;
     double burst_seconds = THROTTLE_BURST_SECONDS;
+    size_t partition_bytes = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -260,6 +264,8 @@ int main(int argc, char **argv)
             ok = parse_duration(next, 0, &api.ttl_cooldown_s);
         } else if (strcmp(arg, "--throttling-burst-seconds") == 0) {
             ok = parse_duration(next, 0.05, &burst_seconds);
+        } else if (strcmp(arg, "--throttling-partition-bytes") == 0) {
+            ok = parse_bytes(next, 1, THROTTLE_PARTITION_BYTES, &partition_bytes);
         } else if (strcmp(arg, "--node-id") == 0) {
             ok = (api.cluster_node_id = next) != NULL;
         } else if (strcmp(arg, "--cluster") == 0) {
@@ -332,7 +338,7 @@ int main(int argc, char **argv)
         tls_context_free(srv.tls);
         return 1;
     }
-    throttle_configure(throttling, burst_seconds);
+    throttle_configure(throttling, burst_seconds, partition_bytes);
     log_info("ddbd %s: %s, region %s", DDBD_VERSION,
              api.in_memory ? "in memory" : api.data_dir, api.region);
     if (throttling) log_info("throttling on (burst %g s)", burst_seconds);
