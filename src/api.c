@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "arn.h"
 #include "auth.h"
 #include "backup.h"
 #include "export.h"
@@ -238,7 +239,7 @@ static void partition_sizes_tick(void)
 
 int api_open(const api_config_t *cfg)
 {
-    catalog_init(cfg->region);
+    arn_region_set(cfg->region);
     if (storage_open(cfg->data_dir, cfg->in_memory, cfg->storage_map_size) != 0) return -1;
     if (backup_store_open(cfg->data_dir, cfg->in_memory) != 0) return -1;
     if (!cfg->in_memory && export_store_open(cfg->data_dir, cfg->export_root) != 0) return -1;

@@ -2,6 +2,7 @@
  * that write them and the restore jobs that read them; see backup.h. */
 #include "backup.h"
 
+#include "arn.h"
 #include "background.h"
 
 #include <dirent.h>
@@ -152,7 +153,7 @@ bool backup_store_enabled(void) { return store.dir != NULL; }
 bool backup_arn_valid(const char *arn)
 {
     char prefix[128];
-    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", catalog_region(),
+    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", arn_region(),
              CATALOG_ACCOUNT);
     size_t n = strlen(prefix);
     if (strncmp(arn, prefix, n) != 0) return false;

@@ -2,6 +2,7 @@
  * counts and descriptions; see catalog.h.  Definitions themselves are
  * tabledef.c's. */
 #include "catalog.h"
+#include "arn.h"
 #include "clock.h"
 
 #include <pthread.h>
@@ -149,13 +150,13 @@ const index_def_t *catalog_table_index(const table_t *t, const char *name, size_
 
 void catalog_stream_arn(buf_t *b, const char *table, const char *label)
 {
-    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s/stream/%s", catalog_region(), CATALOG_ACCOUNT,
+    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s/stream/%s", arn_region(), CATALOG_ACCOUNT,
                table, label);
 }
 
 void catalog_table_arn(const table_t *t, buf_t *b)
 {
-    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s", catalog_region(), CATALOG_ACCOUNT, t->name);
+    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s", arn_region(), CATALOG_ACCOUNT, t->name);
 }
 
 int catalog_table_decreases_today(const table_t *t, double now)
@@ -205,7 +206,7 @@ static void render_settings(buf_t *b, const table_t *t)
         buf_append_str(b, ",\"SSEDescription\":{\"Status\":\"ENABLED\",");
         json_write_member(b, "SSEType", t->sse_type);
         if (strcmp(t->sse_type, "KMS") == 0) {
-            buf_printf(b, ",\"KMSMasterKeyArn\":\"arn:aws:kms:%s:%s:key/%s\"", catalog_region(),
+            buf_printf(b, ",\"KMSMasterKeyArn\":\"arn:aws:kms:%s:%s:key/%s\"", arn_region(),
                        CATALOG_ACCOUNT, t->kms_key ? t->kms_key : t->id);
         }
         buf_putc(b, '}');
@@ -403,11 +404,8 @@ static struct {
     pthread_rwlock_t lock;
     table_t **tables; /* sorted by name */
     size_t count, cap;
-    const char *region;
 } reg = {.lock = PTHREAD_RWLOCK_INITIALIZER};
 
-void catalog_init(const char *region) { reg.region = region; }
-const char *catalog_region(void) { return reg.region ? reg.region : "us-east-1"; }
 
 /* Index of the first table whose name is >= name. */
 static size_t find_slot(const char *name, size_t len, bool *found)

@@ -244,8 +244,6 @@ void catalog_stream_arn(buf_t *b, const char *table, const char *label);
 
 /* --- registry --------------------------------------------------------------- */
 
-void catalog_init(const char *region);
-const char *catalog_region(void);
 /* Load every stored table (start-up, inside a write transaction).  Reads
  * no item: the counts are stored (stats.h), except in a data directory
  * written before they were, where every table and index is counted once

@@ -14,6 +14,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "arn.h"
 #include "background.h"
 #include "clock.h"
 #include "index.h"
@@ -89,7 +90,7 @@ static void render_description(buf_t *b, const import_t *x)
     render_bucket(b, x);
     buf_printf(b, ",\"ErrorCount\":%llu", (unsigned long long)x->errors);
     buf_append_str(b, ",\"CloudWatchLogGroupArn\":\"arn:aws:logs:");
-    buf_printf(b, "%s:%s:log-group:/aws-dynamodb/imports:*\"", catalog_region(), CATALOG_ACCOUNT);
+    buf_printf(b, "%s:%s:log-group:/aws-dynamodb/imports:*\"", arn_region(), CATALOG_ACCOUNT);
     json_write_member_optional(b, "InputFormat", x->format);
     if (x->options) buf_printf(b, ",\"InputFormatOptions\":%s", x->options);
     json_write_member_optional(b, "InputCompressionType", x->compression ? x->compression : "NONE");
@@ -1083,7 +1084,7 @@ static void render_summary(buf_t *out, const jobstore_job_t *job)
     json_write_string(out, x->job.table_arn, strlen(x->job.table_arn));
     render_bucket(out, x);
     buf_append_str(out, ",\"CloudWatchLogGroupArn\":\"arn:aws:logs:");
-    buf_printf(out, "%s:%s:log-group:/aws-dynamodb/imports:*\"", catalog_region(),
+    buf_printf(out, "%s:%s:log-group:/aws-dynamodb/imports:*\"", arn_region(),
                CATALOG_ACCOUNT);
     json_write_member_optional(out, "InputFormat", x->format);
     buf_printf(out, ",\"StartTime\":%.3f", (double)x->job.start_ms / 1000.0);

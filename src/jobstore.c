@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arn.h"
 #include "buf.h"
 #include "catalog.h"
 #include "log.h"
@@ -52,7 +53,7 @@ void jobstore_id_new(int64_t start_ms, char id[JOBSTORE_ID_SIZE])
 bool jobstore_arn_valid(const char *arn, const char *kind)
 {
     char prefix[128];
-    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", catalog_region(),
+    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", arn_region(),
              CATALOG_ACCOUNT);
     size_t n = strlen(prefix), k = strlen(kind);
     if (strncmp(arn, prefix, n) != 0) return false;

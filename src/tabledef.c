@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "arn.h"
 #include "clock.h"
 #include "constraint.h"
 #include "policy.h"
@@ -215,7 +216,7 @@ ddb_error_t *tabledef_check_on_demand(arena_t *a, const tabledef_on_demand_t *od
             return err_on_demand_max_range(a, names[k], index);
     for (int k = 0; k < 2; k++)
         if (od->set[k] && od->max[k] > limits[k])
-            return err_on_demand_max_above_limit(a, names[k], index, catalog_region());
+            return err_on_demand_max_above_limit(a, names[k], index, arn_region());
     return NULL;
 }
 
@@ -227,19 +228,19 @@ ddb_error_t *tabledef_check_table_maxima(arena_t *a, const int64_t (*values)[2],
     for (int k = 0; k < 2; k++)
         if (values[0][k] > max[k])
             return err_throughput_above_table_max(a, which[k], (long long)values[0][k],
-                                                  (long long)max[k], catalog_region());
+                                                  (long long)max[k], arn_region());
     for (size_t i = 1; i < n; i++)
         for (int k = 0; k < 2; k++)
             if (values[i][k] > max[k])
                 return err_throughput_above_index_max(a, which[k], names[i],
                                                       (long long)values[i][k], (long long)max[k],
-                                                      catalog_region());
+                                                      arn_region());
     for (int k = 0; k < 2; k++) { /* the table with its GSIs (message unverified) */
         int64_t sum = 0;
         for (size_t i = 0; i < n; i++) sum += values[i][k];
         if (sum > max[k])
             return err_throughput_above_table_max(a, which[k], (long long)sum, (long long)max[k],
-                                                  catalog_region());
+                                                  arn_region());
     }
     return NULL;
 }

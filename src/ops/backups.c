@@ -655,7 +655,7 @@ static ddb_error_t *pitr_source(arena_t *a, const pitr_restore_request_t *p, tab
         arn_t arn;
         ddb_error_t *e = arn_parse(a, p->source_arn, &arn);
         if (e || arn.kind != ARN_TABLE || strcmp(arn.service, "dynamodb") != 0 ||
-            strcmp(arn.region, catalog_region()) != 0 || strcmp(arn.account, CATALOG_ACCOUNT) != 0)
+            strcmp(arn.region, arn_region()) != 0 || strcmp(arn.account, CATALOG_ACCOUNT) != 0)
             return err_pitr_table_arn_invalid(a);
         name = arn.table;
     }

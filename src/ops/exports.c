@@ -123,7 +123,7 @@ static ddb_error_t *export_table(arena_t *a, const char *text, table_t **t)
     arn_t arn;
     *t = NULL;
     if (!arn_parse(a, text, &arn) && arn.kind == ARN_TABLE &&
-        strcmp(arn.region, catalog_region()) == 0 && strcmp(arn.account, CATALOG_ACCOUNT) == 0)
+        strcmp(arn.region, arn_region()) == 0 && strcmp(arn.account, CATALOG_ACCOUNT) == 0)
         *t = catalog_acquire(arn.table, strlen(arn.table));
     return *t ? NULL : err_export_table_not_found(a, text);
 }
