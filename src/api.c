@@ -229,7 +229,7 @@ int api_open(const api_config_t *cfg)
     }
     resume_backfills();
     cluster_config_t cluster = {cfg->cluster_node_id, cfg->cluster_members, cfg->data_dir,
-                                cfg->endpoint};
+                                cfg->endpoint, cfg->cluster_snapshot_entries};
     if (cluster_open(&cluster) != 0) return -1;
     operation_names[0] = "unknown";
     for (size_t i = 0; i < OPERATION_COUNT; i++)

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 #include <uv.h>
 
@@ -72,6 +74,8 @@ static struct {
     size_t nmembers;
     char api_address[ADDRESS_MAX];
     char dir[PATH_MAX];
+    char data_dir[PATH_MAX];
+    unsigned snapshot_entries;
 
     /* Raft thread */
     uv_loop_t loop;
@@ -482,14 +486,307 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
     return 0;
 }
 
-/* Snapshots are not taken yet (the threshold is out of reach): the log
- * holds every entry. */
-static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+/* --- snapshots ---------------------------------------------------------------
+ *
+ * A snapshot is the store as a compacted LMDB copy (mdb_env_copyfd2 with
+ * MDB_CP_COMPACT: a read transaction of its own, so writes go on meanwhile),
+ * after a header naming the members' API addresses:
+ *   "DDBDSNP1" | u32 count | count x (u64 id | u32 length | address)
+ * The copy is taken on a libuv worker thread while the Raft thread goes on
+ * applying: it may hold entries past the index Raft files it under.  Its
+ * DBI "cluster" says which (the applied index stored with each entry's
+ * changes), so a node restoring it skips the entries it already holds. */
+
+#define SNAPSHOT_MAGIC "DDBDSNP1"
+
+static buf_t snapshot_header; /* Raft thread, then the worker */
+
+static void put_u32le(uint8_t *p, uint32_t v)
 {
-    return RAFT_NOTFOUND;
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf) { return RAFT_NOTFOUND; }
+static uint32_t get_u32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* On the Raft thread: what must match the index (the members' API
+ * addresses); the store is copied by fsm_snapshot_async. */
+static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    uint8_t w[12];
+    snapshot_header.len = 0;
+    buf_append(&snapshot_header, SNAPSHOT_MAGIC, 8);
+    pthread_mutex_lock(&cl.mutex);
+    put_u32le(w, (uint32_t)cl.nmembers);
+    buf_append(&snapshot_header, w, 4);
+    for (size_t i = 0; i < cl.nmembers; i++) {
+        put_u64(w, cl.members[i].id);
+        size_t n = strlen(cl.members[i].api);
+        put_u32le(w + 8, (uint32_t)n);
+        buf_append(&snapshot_header, w, 12);
+        buf_append(&snapshot_header, cl.members[i].api, n);
+    }
+    pthread_mutex_unlock(&cl.mutex);
+    *bufs = raft_calloc(1, sizeof **bufs);
+    if (!*bufs) return RAFT_NOMEM;
+    *n_bufs = 1;
+    return 0;
+}
+
+/* On a worker thread: the header and the store's compacted copy, through
+ * an unlinked file in the data directory (not kept in memory twice). */
+static int fsm_snapshot_async(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/cluster-snapshot.tmp", cl.data_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        log_error("cluster: cannot write a snapshot in %s: %s", path, strerror(errno));
+        return RAFT_IOERR;
+    }
+    unlink(path);
+    int64_t started = clock_now_ms();
+    int rc = mdb_env_copyfd2(storage_env(), fd, MDB_CP_COMPACT);
+    off_t size = rc ? 0 : lseek(fd, 0, SEEK_END);
+    uint8_t *b = NULL;
+    if (!rc && size > 0) b = raft_malloc(snapshot_header.len + (size_t)size);
+    size_t got = 0;
+    if (b) {
+        memcpy(b, snapshot_header.data, snapshot_header.len);
+        while (got < (size_t)size) {
+            ssize_t n = pread(fd, b + snapshot_header.len + got, (size_t)size - got, (off_t)got);
+            if (n <= 0) break;
+            got += (size_t)n;
+        }
+    }
+    close(fd);
+    if (rc || !b || got != (size_t)size) {
+        log_error("cluster: cannot copy the store for a snapshot: %s",
+                  rc ? mdb_strerror(rc) : "short read");
+        raft_free(b);
+        return RAFT_IOERR;
+    }
+    (*bufs)[0] = (struct raft_buffer){b, snapshot_header.len + (size_t)size};
+    log_info("cluster: snapshot of %lld bytes taken in %lld ms", (long long)size,
+             (long long)(clock_now_ms() - started));
+    return 0;
+}
+
+static int fsm_snapshot_finalize(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    if (*bufs) {
+        for (unsigned i = 0; i < *n_bufs; i++) raft_free((*bufs)[i].base);
+        raft_free(*bufs);
+    }
+    *bufs = NULL;
+    *n_bufs = 0;
+    return 0;
+}
+
+typedef struct {
+    char **names;
+    size_t count;
+} names_t;
+
+static void names_free(names_t *n)
+{
+    for (size_t i = 0; i < n->count; i++) free(n->names[i]);
+    free(n->names);
+}
+
+/* The names of the DBIs of an environment (the keys of its main DB). */
+static int names_list(MDB_txn *txn, bool foreign, names_t *out)
+{
+    MDB_dbi main;
+    MDB_cursor *c;
+    int rc = foreign ? changeset_dbi_open_foreign(txn, NULL, 0, &main)
+                     : mdb_dbi_open(txn, NULL, 0, &main);
+    if (rc || (rc = mdb_cursor_open(txn, main, &c))) return rc;
+    MDB_val k, v;
+    size_t cap = 0;
+    while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
+        if (out->count == cap) {
+            cap = cap ? 2 * cap : 16;
+            out->names = realloc(out->names, cap * sizeof *out->names);
+            if (!out->names) abort();
+        }
+        char *s = malloc(k.mv_size + 1);
+        if (!s) abort();
+        memcpy(s, k.mv_data, k.mv_size);
+        s[k.mv_size] = 0;
+        out->names[out->count++] = s;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static bool names_have(const names_t *n, const char *name)
+{
+    for (size_t i = 0; i < n->count; i++)
+        if (strcmp(n->names[i], name) == 0) return true;
+    return false;
+}
+
+/* Copy DBI name of the snapshot (src) over the store's in txn. */
+static int dbi_copy(MDB_txn *src, MDB_txn *txn, const char *name, catalog_keys_t *keys)
+{
+    MDB_dbi from, to;
+    MDB_cursor *c;
+    int rc = changeset_dbi_open_foreign(src, name, 0, &from);
+    if (rc == MDB_INCOMPATIBLE) return 0; /* a plain key of the main DB */
+    if (rc || (rc = mdb_dbi_open(txn, name, MDB_CREATE, &to)) || (rc = mdb_drop(txn, to, 0)) ||
+        (rc = mdb_cursor_open(src, from, &c)))
+        return rc;
+    bool catalog = strcmp(name, "catalog") == 0;
+    MDB_val k, v;
+    while (!rc && (rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
+        rc = mdb_put(txn, to, &k, &v, MDB_APPEND);
+        if (catalog) catalog_key_note(&k, keys);
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Make the store the snapshot's (in path, applied up to `applied`), in one
+ * transaction: readers see the old state or the new one, never a mix. */
+static int store_replace(MDB_env *snap, raft_index applied)
+{
+    catalog_keys_t keys = {0};
+    names_t mine = {0}, theirs = {0};
+    table_t **tables = NULL;
+    MDB_txn *src = NULL, *txn = NULL;
+    storage_dbi_hold_exclusive();
+    int rc = mdb_txn_begin(snap, NULL, MDB_RDONLY, &src);
+    if (!rc) rc = mdb_txn_begin(storage_env(), NULL, 0, &txn);
+    if (!rc) rc = names_list(src, true, &theirs);
+    if (!rc) rc = names_list(txn, false, &mine);
+    if (!rc) { /* the tables known now, gone or not after */
+        MDB_cursor *c = NULL;
+        MDB_val k, v;
+        rc = mdb_cursor_open(txn, storage_catalog_dbi(), &c);
+        while (!rc && (rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) catalog_key_note(&k, &keys);
+        if (rc == MDB_NOTFOUND) rc = 0;
+        if (c) mdb_cursor_close(c);
+    }
+    for (size_t i = 0; !rc && i < mine.count; i++) {
+        MDB_dbi dbi;
+        if (strcmp(mine.names[i], "cluster") == 0 || names_have(&theirs, mine.names[i])) continue;
+        rc = mdb_dbi_open(txn, mine.names[i], 0, &dbi);
+        if (rc == MDB_INCOMPATIBLE) rc = 0;
+        else if (!rc) rc = mdb_drop(txn, dbi, 1);
+    }
+    for (size_t i = 0; !rc && i < theirs.count; i++)
+        if (strcmp(theirs.names[i], "cluster") != 0) rc = dbi_copy(src, txn, theirs.names[i], &keys);
+    if (!rc) rc = applied_store(txn, applied);
+    if (!rc) rc = changelog_open(txn);
+    if (!rc && keys.count) {
+        tables = calloc(keys.count, sizeof *tables);
+        if (!tables) abort();
+        for (size_t i = 0; !rc && i < keys.count; i++) rc = table_reload(txn, keys.names[i], &tables[i]);
+    }
+    if (!rc) rc = mdb_txn_commit(txn);
+    else if (txn) mdb_txn_abort(txn);
+    if (src) mdb_txn_abort(src);
+    names_free(&mine);
+    names_free(&theirs);
+    if (!rc) tables_publish(&keys, tables);
+    else {
+        for (size_t i = 0; tables && i < keys.count; i++) catalog_release(tables[i]);
+        for (size_t i = 0; i < keys.count; i++) free(keys.names[i]);
+        free(keys.names);
+    }
+    free(tables);
+    storage_dbi_free();
+    if (!rc) storage_observers_notify();
+    return rc;
+}
+
+/* The applied index stored in the snapshot's copy. */
+static raft_index snapshot_applied(MDB_env *snap)
+{
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {sizeof APPLIED_KEY - 1, (void *)APPLIED_KEY}, d;
+    uint64_t v = 0;
+    if (mdb_txn_begin(snap, NULL, MDB_RDONLY, &txn)) return 0;
+    if (!changeset_dbi_open_foreign(txn, "cluster", 0, &dbi) && !mdb_get(txn, dbi, &k, &d) &&
+        d.mv_size == sizeof v)
+        memcpy(&v, d.mv_data, sizeof v);
+    mdb_txn_abort(txn);
+    return v;
+}
+
+/* A snapshot from the leader (this node fell behind the log's start, or
+ * was wiped), or this node's own at a restart (then the store holds it
+ * already).  The store becomes the snapshot's state; a failure stops the
+ * node, as in replay. */
+static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
+{
+    const uint8_t *p = buf->base, *end = p + buf->len;
+    if (buf->len < 12 || memcmp(p, SNAPSHOT_MAGIC, 8) != 0) return RAFT_MALFORMED;
+    uint32_t count = get_u32le(p + 8);
+    p += 12;
+    pthread_mutex_lock(&cl.mutex);
+    for (uint32_t i = 0; i < count; i++) {
+        if (end - p < 12 || (size_t)(end - p - 12) < get_u32le(p + 8)) {
+            pthread_mutex_unlock(&cl.mutex);
+            return RAFT_MALFORMED;
+        }
+        member_t *m = member_find(get_u64(p));
+        size_t n = get_u32le(p + 8);
+        if (m && n && n < ADDRESS_MAX) {
+            memcpy(m->api, p + 12, n);
+            m->api[n] = 0;
+        }
+        p += 12 + n;
+    }
+    pthread_mutex_unlock(&cl.mutex);
+
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/cluster-restore.mdb", cl.data_dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    size_t put = 0;
+    while (fd >= 0 && put < (size_t)(end - p)) {
+        ssize_t n = write(fd, p + put, (size_t)(end - p) - put);
+        if (n <= 0) break;
+        put += (size_t)n;
+    }
+    if (fd < 0 || put != (size_t)(end - p) || close(fd) != 0) {
+        log_error("cluster: cannot write %s to restore a snapshot: %s", path, strerror(errno));
+        unlink(path);
+        return RAFT_IOERR;
+    }
+    MDB_env *snap;
+    int rc = mdb_env_create(&snap);
+    if (!rc && !(rc = mdb_env_set_maxdbs(snap, 1u << 16)))
+        rc = mdb_env_open(snap, path, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS, 0600);
+    raft_index applied = rc ? 0 : snapshot_applied(snap);
+    pthread_mutex_lock(&cl.mutex);
+    raft_index mine = cl.applied;
+    pthread_mutex_unlock(&cl.mutex);
+    if (!rc && applied > mine) {
+        int64_t started = clock_now_ms();
+        rc = store_replace(snap, applied);
+        if (!rc) {
+            log_info("cluster: restored a snapshot up to entry %llu (%zu bytes) in %lld ms",
+                     applied, put, (long long)(clock_now_ms() - started));
+            pthread_mutex_lock(&cl.mutex);
+            no_longer_leading();
+            cl.applied = applied;
+            pthread_mutex_unlock(&cl.mutex);
+        }
+    }
+    mdb_env_close(snap);
+    unlink(path);
+    if (rc) {
+        log_error("cluster: cannot restore a snapshot: %s; stopping", mdb_strerror(rc));
+        abort();
+    }
+    raft_free(buf->base); /* the FSM owns it once restored */
+    return 0;
+}
 
 /* --- the Raft thread ---------------------------------------------------------- */
 
@@ -687,6 +984,44 @@ static int bootstrap(void)
     return rv;
 }
 
+/* libraft's own libuv I/O runs no work off the loop: snapshots are
+ * copied on libuv's thread pool through this. */
+typedef struct {
+    uv_work_t work;
+    struct raft_io_async_work *req;
+    int status;
+} async_work_t;
+
+static void async_work_run(uv_work_t *w)
+{
+    async_work_t *a = w->data;
+    a->status = a->req->work(a->req);
+}
+
+static void async_work_done(uv_work_t *w, int status)
+{
+    async_work_t *a = w->data;
+    struct raft_io_async_work *req = a->req;
+    int rc = status ? RAFT_CANCELED : a->status;
+    free(a);
+    req->cb(req, rc);
+}
+
+static int async_work(struct raft_io *io, struct raft_io_async_work *req,
+                      raft_io_async_work_cb cb)
+{
+    async_work_t *a = malloc(sizeof *a);
+    if (!a) return RAFT_NOMEM;
+    a->req = req;
+    a->work.data = a;
+    req->cb = cb;
+    if (uv_queue_work(&cl.loop, &a->work, async_work_run, async_work_done) != 0) {
+        free(a);
+        return RAFT_IOERR;
+    }
+    return 0;
+}
+
 static int raft_setup(void)
 {
     const member_t *me = member_find(cl.id);
@@ -697,8 +1032,13 @@ static int raft_setup(void)
         log_error("cluster: cannot set up the Raft I/O in %s: %s", cl.dir, raft_strerror(rv));
         return -1;
     }
-    cl.fsm = (struct raft_fsm){.version = 1, .apply = fsm_apply, .snapshot = fsm_snapshot,
-                               .restore = fsm_restore};
+    if (cl.io.version < 2) {
+        cl.io.version = 2;
+        cl.io.async_work = async_work;
+    }
+    cl.fsm = (struct raft_fsm){.version = 3, .apply = fsm_apply, .snapshot = fsm_snapshot,
+                               .restore = fsm_restore, .snapshot_finalize = fsm_snapshot_finalize,
+                               .snapshot_async = fsm_snapshot_async};
     if ((rv = raft_init(&cl.raft, &cl.io, &cl.fsm, cl.id, me->address))) {
         log_error("cluster: %s", raft_errmsg(&cl.raft));
         return -1;
@@ -706,7 +1046,10 @@ static int raft_setup(void)
     if (bootstrap()) return -1;
     raft_set_election_timeout(&cl.raft, ELECTION_TIMEOUT_MS);
     raft_set_heartbeat_timeout(&cl.raft, HEARTBEAT_MS);
-    raft_set_snapshot_threshold(&cl.raft, UINT_MAX);
+    raft_set_snapshot_threshold(&cl.raft, cl.snapshot_entries);
+    /* entries kept behind a snapshot: a follower a little behind catches
+     * up from the log rather than with a whole copy */
+    raft_set_snapshot_trailing(&cl.raft, cl.snapshot_entries / 2);
     raft_uv_set_connect_retry_delay(&cl.io, 100);
     if ((rv = raft_start(&cl.raft))) {
         log_error("cluster: cannot start Raft: %s (%s)", raft_strerror(rv), raft_errmsg(&cl.raft));
@@ -867,6 +1210,9 @@ int cluster_open(const cluster_config_t *cfg)
     }
     if (!cfg->node_id) return 0;
     snprintf(cl.api_address, sizeof cl.api_address, "%s", cfg->api_address);
+    snprintf(cl.data_dir, sizeof cl.data_dir, "%s", cfg->data_dir);
+    cl.snapshot_entries = cfg->snapshot_entries ? cfg->snapshot_entries : CLUSTER_SNAPSHOT_ENTRIES;
+    buf_init(&snapshot_header);
     if (snprintf(cl.dir, sizeof cl.dir, "%s/raft", cfg->data_dir) >= (int)sizeof cl.dir ||
         (mkdir(cl.dir, 0755) != 0 && errno != EEXIST)) {
         log_error("cluster: cannot create %s: %s", cl.dir, strerror(errno));
@@ -911,4 +1257,5 @@ void cluster_close(void)
     pthread_mutex_unlock(&cl.mutex);
     cl.started = false;
     buf_free(&cl.recording);
+    buf_free(&snapshot_header);
 }

@@ -29,6 +29,10 @@
  * Strongly consistent reads on the leader wait for a Raft barrier (one for
  * all the reads asked meanwhile), so a deposed leader never answers one
  * with a stale item.
+ * Every snapshot_entries entries Raft takes a snapshot: a compacted LMDB
+ * copy made on a worker thread from a read transaction (writes go on), and
+ * cuts its log; a node behind the log's start restores the leader's (its
+ * store replaced in one transaction), see cluster.c.
  * Requests that must run on the leader (writes, strongly consistent reads,
  * transactions) reaching a follower are forwarded as they came (headers and
  * signature untouched) to the leader's API port by a few forwarding threads,
@@ -49,7 +53,12 @@ typedef struct {
     const char *members;     /* --cluster: ID=HOST:PORT,... (cluster ports) */
     const char *data_dir;    /* the Raft log goes under <data_dir>/raft */
     const char *api_address; /* HOST:PORT of this node's API, where others forward */
+    unsigned snapshot_entries; /* --cluster-snapshot-entries (0: the default) */
 } cluster_config_t;
+
+/* Entries between Raft snapshots (the log is then cut to the last half of
+ * them): a snapshot copies the whole store, so not too often. */
+#define CLUSTER_SNAPSHOT_ENTRIES 16384
 
 /* True in cluster mode (set by cluster_open). */
 extern bool cluster_on;

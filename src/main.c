@@ -78,6 +78,8 @@ static void usage(FILE *f)
             "  --node-id ID      cluster mode: this node's ID (a number from 1), with\n"
             "  --cluster ID=HOST:PORT,...  every node's ID and cluster address (Raft's\n"
             "                    port, not the API's); needs --data-dir (log in <dir>/raft)\n"
+            "  --cluster-snapshot-entries N  log entries between snapshots of the store\n"
+            "                    (default %d); the log keeps the last N/2 of them\n"
             "\n"
             "limits (SECONDS may have a fraction, e.g. 0.5):\n"
             "  --header-timeout SECONDS  to receive a request's line and headers, from its\n"
@@ -95,7 +97,7 @@ static void usage(FILE *f)
             "                            requests wait for the client to read (default %zu)\n"
             "  --max-connections N       open connections; more are closed at once\n"
             "                            (default %zu)\n",
-            SERVER_DEFAULT_HEADER_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_BODY_TIMEOUT_MS / 1000.0,
+            CLUSTER_SNAPSHOT_ENTRIES, SERVER_DEFAULT_HEADER_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_BODY_TIMEOUT_MS / 1000.0,
             SERVER_DEFAULT_IDLE_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_WRITE_TIMEOUT_MS / 1000.0,
             (size_t)SERVER_DEFAULT_MAX_HEADER_BYTES, (size_t)SERVER_DEFAULT_MAX_BODY_BYTES,
             (size_t)SERVER_DEFAULT_MAX_OUTPUT_BYTES, (size_t)SERVER_DEFAULT_MAX_CONNECTIONS);
@@ -260,6 +262,10 @@ int main(int argc, char **argv)
             ok = (api.cluster_node_id = next) != NULL;
         } else if (strcmp(arg, "--cluster") == 0) {
             ok = (api.cluster_members = next) != NULL;
+        } else if (strcmp(arg, "--cluster-snapshot-entries") == 0) {
+            int n;
+            ok = parse_int(next, 2, 1 << 30, &n);
+            api.cluster_snapshot_entries = (unsigned)n;
         } else if (strcmp(arg, "--storage-map-size") == 0) {
             ok = parse_bytes(next, STORAGE_MIN_MAP_SIZE, MAIN_MAX_MAP_SIZE, &api.storage_map_size);
         } else {
@@ -290,7 +296,7 @@ int main(int argc, char **argv)
         return 2;
     }
     cluster_config_t cluster = {api.cluster_node_id, api.cluster_members,
-                                api.in_memory ? NULL : api.data_dir, NULL};
+                                api.in_memory ? NULL : api.data_dir, NULL, 0};
     const char *cluster_error = cluster_config_check(&cluster);
     if (cluster_error) {
         fprintf(stderr, "ddbd: %s\n", cluster_error);

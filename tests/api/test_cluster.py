@@ -12,6 +12,7 @@ The leader is found from the nodes' logs (the line "node N leads").
 
 import os
 import re
+import shutil
 import threading
 import time
 
@@ -27,7 +28,7 @@ CONVERGE_S = 10.0
 
 
 class Cluster:
-    def __init__(self, tmp_path, n=3):
+    def __init__(self, tmp_path, n=3, extra_args=()):
         self.ids = list(range(1, n + 1))
         ports = set()
         while len(ports) < 2 * n:  # API and cluster ports, all distinct
@@ -40,7 +41,8 @@ class Cluster:
             data = tmp_path / ("node%d" % i)
             data.mkdir()
             self.nodes[i] = Server(BIN, data_dir=str(data), port=ports[i - 1],
-                                   extra_args=["--node-id", str(i), "--cluster", members])
+                                   extra_args=["--node-id", str(i), "--cluster", members]
+                                   + list(extra_args))
         self.clients = {}
 
     def start(self):
@@ -437,3 +439,120 @@ def test_backups_are_the_leaders(cluster):
         assert [b["BackupArn"] for b in c.list_backups(TableName=TABLE)["BackupSummaries"]] == [arn]
         assert c.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"][
             "BackupName"] == "backup1"
+
+
+# --------------------------------------------------------------------------
+# Snapshots
+
+
+SNAPSHOT_ENTRIES = 40
+
+
+def full_scan(client, consistent=False):
+    items, start = [], None
+    while True:
+        kw = {"TableName": TABLE, "ConsistentRead": consistent}
+        if start:
+            kw["ExclusiveStartKey"] = start
+        page = client.scan(**kw)
+        items += page["Items"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return sorted(items, key=lambda it: it["k"]["S"])
+
+
+def scan_or_none(client):
+    """A node's eventually consistent full scan; None while it does not
+    know the table yet."""
+    try:
+        return full_scan(client)
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        return None
+
+
+def log_text(node):
+    with open(node.logpath, "rb") as f:
+        return f.read().decode("utf-8", "replace")
+
+
+@pytest.fixture
+def snapshotting(tmp_path):
+    c = Cluster(tmp_path, extra_args=["--cluster-snapshot-entries", str(SNAPSHOT_ENTRIES)]).start()
+    try:
+        c.leader()
+        yield c
+    finally:
+        for node in c.nodes.values():
+            if node.alive():
+                node.stop()
+
+
+def test_wiped_follower_catches_up_by_snapshot(snapshotting):
+    """Writes past several snapshot thresholds cut the log; a follower
+    whose data directory is wiped gets the store by snapshot and then
+    follows the log again, serving the same items as the leader."""
+    cluster = snapshotting
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    create_table(lc)
+    n = 6 * SNAPSHOT_ENTRIES
+    for i in range(n):
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "k%04d" % i}, "v": {"N": str(i)}})
+    for i in range(0, n, 7):
+        lc.delete_item(TableName=TABLE, Key={"k": {"S": "k%04d" % i}})
+    for i in (i for i in range(1, n, 11) if i % 7):
+        lc.update_item(TableName=TABLE, Key={"k": {"S": "k%04d" % i}},
+                       UpdateExpression="SET v = v + :one",
+                       ExpressionAttributeValues={":one": {"N": "1000"}})
+    assert eventually(lambda: "snapshot of" in log_text(cluster.nodes[leader]))
+
+    follower = cluster.followers(leader)[0]
+    node = cluster.nodes[follower]
+    node.stop()
+    shutil.rmtree(node.data_dir)
+    os.mkdir(node.data_dir)
+    # while it is away, a table it never saw and more writes
+    lc.create_table(TableName="later", BillingMode="PAY_PER_REQUEST",
+                    KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    lc.put_item(TableName="later", Item={"id": {"S": "x"}})
+    for i in range(SNAPSHOT_ENTRIES):
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "away%03d" % i}})
+    node.start()
+
+    expected = full_scan(lc, consistent=True)
+    assert len(expected) == n - len(range(0, n, 7)) + SNAPSHOT_ENTRIES
+    fc = cluster.clients[follower]
+    assert eventually(lambda: scan_or_none(fc) == expected, timeout=30), node.log_tail(30)
+    assert "restored a snapshot" in log_text(node)
+    assert fc.describe_table(TableName=TABLE)["Table"]["ItemCount"] == len(expected)
+    assert sorted(fc.list_tables()["TableNames"]) == sorted([TABLE, "later"])
+    assert fc.get_item(TableName="later", Key={"id": {"S": "x"}})["Item"] == {"id": {"S": "x"}}
+
+    # it follows the log again: a write, a table dropped
+    lc.put_item(TableName=TABLE, Item={"k": {"S": "after"}})
+    lc.delete_table(TableName="later")
+    assert eventually(lambda: item(fc, "after")) == {"k": {"S": "after"}}
+    assert eventually(lambda: fc.list_tables()["TableNames"] == [TABLE])
+
+    # a restart of the restored node and of the leader (both load their
+    # own snapshots and the log after them) keeps every item
+    node.stop()
+    node.start()
+    cluster.nodes[leader].stop()
+    cluster.nodes[leader].start()
+    expected = full_scan(fc, consistent=True)
+    assert len(expected) == n - len(range(0, n, 7)) + SNAPSHOT_ENTRIES + 1
+    for i in cluster.ids:
+        assert eventually(lambda: scan_or_none(cluster.clients[i]) == expected), i
+
+
+def test_snapshot_entries_flag_checked(tmp_path):
+    import subprocess
+    for bad in ["1", "x", "-5", ""]:
+        p = subprocess.run([BIN, "--port", str(free_port()), "--data-dir", str(tmp_path / "d"),
+                            "--cluster-snapshot-entries", bad], capture_output=True, timeout=20)
+        assert p.returncode == 2, bad
+        assert "--cluster-snapshot-entries" in p.stderr.decode()
