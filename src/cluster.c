@@ -23,8 +23,10 @@
 #include "changeset.h"
 #include "clock.h"
 #include "errors.h"
+#include "cluster_admin.h"
 #include "cluster_forward.h"
 #include "log.h"
+#include "metrics.h"
 #include "storage.h"
 #include "tabledef.h"
 
@@ -46,8 +48,10 @@
  * node | u64 word | payload | zeros up to a multiple of 8 bytes (libraft's
  * disk format wants entry lengths so), all little-endian, where word is the
  * origin's proposal number (changes) or its term (hello) and the payload a
- * change set (changeset.h) or the leader's API address. */
-enum { ENTRY_CHANGES = 1, ENTRY_HELLO = 2 };
+ * change set (changeset.h) or the leader's API address; a member entry
+ * (origin: a follower, word 0) carries a follower's API address, which it
+ * sent the leader (POST /cluster/member), for status to ask it. */
+enum { ENTRY_CHANGES = 1, ENTRY_HELLO = 2, ENTRY_MEMBER = 3 };
 #define ENTRY_HEADER 24
 
 /* The writer's proposal, from its commit hook to the Raft thread and
@@ -64,7 +68,15 @@ typedef struct {
     raft_id id;
     char address[ADDRESS_MAX]; /* cluster address */
     char api[ADDRESS_MAX];     /* API address, learnt from its hello ("" until then) */
+    /* as the Raft thread last saw them (each tick): */
+    int role;          /* RAFT_VOTER, RAFT_STANDBY, RAFT_SPARE; -1: not a member now */
+    raft_index match;  /* on the leader: the last entry it holds */
+    bool reachable;    /* on the leader: answered within an election timeout */
+    bool lagging;      /* on the leader: logged as behind */
 } member_t;
+
+/* A membership change asked by the admin command (one at a time). */
+typedef enum { ADMIN_NONE, ADMIN_QUEUED, ADMIN_RUNNING, ADMIN_DONE } admin_state_t;
 
 bool cluster_on;
 
@@ -76,6 +88,7 @@ static struct {
     char dir[PATH_MAX];
     char data_dir[PATH_MAX];
     unsigned snapshot_entries;
+    bool join;
 
     /* Raft thread */
     uv_loop_t loop;
@@ -108,6 +121,32 @@ static struct {
      * asked, and the highest one a barrier confirmed or failed */
     uint64_t confirm_asked, confirm_done, confirm_failed;
     bool barrier_inflight; /* Raft thread */
+
+    /* the Raft thread's view, each tick (for status and metrics) */
+    int role;                 /* RAFT_FOLLOWER, RAFT_CANDIDATE, RAFT_LEADER, ... */
+    raft_term term;
+    raft_index commit, last_index;
+    uint64_t elections;      /* terms begun since start: each is an election */
+    uint64_t leader_changes; /* times the known leader changed */
+    uint64_t snapshots_taken, snapshots_restored;
+
+    /* followers' API addresses: announced to the leader (a follower), to
+     * be proposed (the leader) */
+    int64_t announced_ms;
+    raft_id member_id;
+    char member_api[ADDRESS_MAX];
+    bool member_inflight;
+    struct raft_apply member_request;
+
+    /* the admin command's membership change */
+    struct {
+        admin_state_t state;
+        bool add; /* else remove */
+        raft_id id;
+        char address[ADDRESS_MAX];
+        int status; /* RAFT_* */
+        struct raft_change change;
+    } admin;
 
     /* writer thread */
     buf_t recording;
@@ -149,6 +188,7 @@ static const char *parse_members(const char *list)
         memcpy(m->address, eq + 1, alen);
         m->address[alen] = 0;
         m->api[0] = 0;
+        m->role = RAFT_VOTER;
         for (size_t i = 0; i < cl.nmembers; i++)
             if (cl.members[i].id == m->id) return "--cluster: a node ID appears twice";
         cl.nmembers++;
@@ -162,6 +202,18 @@ static member_t *member_find(raft_id id)
     for (size_t i = 0; i < cl.nmembers; i++)
         if (cl.members[i].id == id) return &cl.members[i];
     return NULL;
+}
+
+/* The member id, added (without addresses) when new: mutex held. */
+static member_t *member_add(raft_id id)
+{
+    member_t *m = member_find(id);
+    if (m || cl.nmembers == MAX_MEMBERS) return m;
+    m = &cl.members[cl.nmembers++];
+    memset(m, 0, sizeof *m);
+    m->id = id;
+    m->role = -1;
+    return m;
 }
 
 const char *cluster_config_check(const cluster_config_t *cfg)
@@ -437,8 +489,8 @@ static void no_longer_leading(void)
 
 static void hello_apply(raft_id origin, raft_term term, const uint8_t *addr, size_t len)
 {
-    member_t *m = member_find(origin);
     pthread_mutex_lock(&cl.mutex);
+    member_t *m = member_add(origin);
     if (m && len < ADDRESS_MAX) {
         memcpy(m->api, addr, len);
         m->api[len] = 0;
@@ -463,6 +515,16 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
     raft_index index = raft_last_applied(&cl.raft) + 1;
     raft_id origin = get_u64(e + 8);
     uint64_t word = get_u64(e + 16);
+    if (e[0] == ENTRY_MEMBER) {
+        pthread_mutex_lock(&cl.mutex);
+        member_t *m = member_add(origin);
+        if (m && len < ADDRESS_MAX) {
+            memcpy(m->api, e + ENTRY_HEADER, len);
+            m->api[len] = 0;
+        }
+        pthread_mutex_unlock(&cl.mutex);
+        return 0;
+    }
     if (e[0] == ENTRY_HELLO) {
         hello_apply(origin, word, e + ENTRY_HEADER, len);
         return 0;
@@ -569,6 +631,9 @@ static int fsm_snapshot_async(struct raft_fsm *fsm, struct raft_buffer *bufs[], 
         return RAFT_IOERR;
     }
     (*bufs)[0] = (struct raft_buffer){b, snapshot_header.len + (size_t)size};
+    pthread_mutex_lock(&cl.mutex);
+    cl.snapshots_taken++;
+    pthread_mutex_unlock(&cl.mutex);
     log_info("cluster: snapshot of %lld bytes taken in %lld ms", (long long)size,
              (long long)(clock_now_ms() - started));
     return 0;
@@ -734,7 +799,7 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
             pthread_mutex_unlock(&cl.mutex);
             return RAFT_MALFORMED;
         }
-        member_t *m = member_find(get_u64(p));
+        member_t *m = member_add(get_u64(p));
         size_t n = get_u32le(p + 8);
         if (m && n && n < ADDRESS_MAX) {
             memcpy(m->api, p + 12, n);
@@ -775,6 +840,7 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
             pthread_mutex_lock(&cl.mutex);
             no_longer_leading();
             cl.applied = applied;
+            cl.snapshots_restored++;
             pthread_mutex_unlock(&cl.mutex);
         }
     }
@@ -858,6 +924,53 @@ static void raft_closed(struct raft *r)
     raft_uv_tcp_close(&cl.transport);
 }
 
+/* A follower this many entries behind the leader is logged as lagging
+ * (and again once it caught up). */
+#define LAG_LOG_ENTRIES 1000
+
+/* The view of the group that status and metrics show (Raft thread, mutex
+ * held): membership from Raft's configuration, progress on the leader. */
+static void view_refresh(bool leading)
+{
+    const struct raft_configuration *conf = &cl.raft.configuration;
+    for (size_t i = 0; i < cl.nmembers; i++) cl.members[i].role = -1;
+    for (unsigned i = 0; i < conf->n; i++) {
+        member_t *m = member_add(conf->servers[i].id);
+        if (!m) continue;
+        m->role = conf->servers[i].role;
+        if (!m->address[0]) snprintf(m->address, sizeof m->address, "%s", conf->servers[i].address);
+        if (!leading) continue;
+        if (m->id == cl.id) {
+            m->match = raft_last_index(&cl.raft);
+            m->reachable = true;
+            continue;
+        }
+        const struct raft_progress *pr = &cl.raft.leader_state.progress[i];
+        m->match = pr->match_index;
+        m->reachable = pr->recent_recv;
+        raft_index last = raft_last_index(&cl.raft);
+        bool behind = last > m->match + LAG_LOG_ENTRIES;
+        if (behind != m->lagging) {
+            m->lagging = behind;
+            if (behind) log_info("cluster: node %llu is %llu entries behind", m->id, last - m->match);
+            else log_info("cluster: node %llu caught up (entry %llu)", m->id, m->match);
+        }
+    }
+    cl.role = raft_state(&cl.raft);
+    if (cl.raft.current_term != cl.term) {
+        if (cl.term) {
+            cl.elections++;
+            log_info("cluster: term %llu began (election %llu seen since start)",
+                     cl.raft.current_term, (unsigned long long)cl.elections);
+        }
+        cl.term = cl.raft.current_term;
+    }
+    cl.commit = cl.raft.commit_index;
+    cl.last_index = raft_last_index(&cl.raft);
+}
+
+static void announce(void);
+
 static void on_tick(uv_timer_t *t)
 {
     if (cl.closing) return;
@@ -872,6 +985,9 @@ static void on_tick(uv_timer_t *t)
         cl.ready = false;
         log_info("cluster: node %llu no longer leads", cl.id);
     }
+    view_refresh(leading);
+    announce();
+    if (leader != cl.known_leader && leader) cl.leader_changes++;
     pthread_cond_broadcast(&cl.cond);
     pthread_mutex_unlock(&cl.mutex);
     if (leader != cl.known_leader) {
@@ -880,6 +996,129 @@ static void on_tick(uv_timer_t *t)
         else log_info("cluster: no leader (term %llu)", cl.raft.current_term);
     }
     if (leading && !cl.hello_inflight && cl.hello_term != cl.raft.current_term) hello_propose();
+}
+
+/* --- followers' API addresses ------------------------------------------------ */
+
+/* How often a follower whose API address the group does not know yet
+ * tells the leader. */
+#define ANNOUNCE_EVERY_MS 1000
+
+typedef struct {
+    char leader[ADDRESS_MAX];
+    char path[ADDRESS_MAX + 64];
+} announcement_t;
+
+static void *announce_run(void *arg)
+{
+    announcement_t *a = arg;
+    buf_t body;
+    buf_init(&body);
+    cluster_admin_http(a->leader, "POST", a->path, 2, &body);
+    buf_free(&body);
+    free(a);
+    return NULL;
+}
+
+/* Raft thread, mutex held: a follower not yet known by its API address
+ * sends it to the leader, on a thread of its own. */
+static void announce(void)
+{
+    member_t *me = member_find(cl.id);
+    member_t *leader = cl.leader ? member_find(cl.leader) : NULL;
+    int64_t now = clock_now_ms();
+    if (cl.leading || !me || me->api[0] || !leader || !leader->api[0] ||
+        now - cl.announced_ms < ANNOUNCE_EVERY_MS)
+        return;
+    cl.announced_ms = now;
+    announcement_t *a = malloc(sizeof *a);
+    if (!a) return;
+    snprintf(a->leader, sizeof a->leader, "%s", leader->api);
+    snprintf(a->path, sizeof a->path, "/cluster/member?id=%llu&api=%s", cl.id, cl.api_address);
+    pthread_t t;
+    if (pthread_create(&t, NULL, announce_run, a) != 0) free(a);
+    else pthread_detach(t);
+}
+
+static void member_done(struct raft_apply *req, int status, void *result)
+{
+    pthread_mutex_lock(&cl.mutex);
+    cl.member_inflight = false;
+    pthread_mutex_unlock(&cl.mutex);
+}
+
+/* Raft thread, on the leader: propose an announced address. */
+static void member_kick(void)
+{
+    pthread_mutex_lock(&cl.mutex);
+    bool wanted = cl.member_id && !cl.member_inflight;
+    raft_id id = cl.member_id;
+    char api[ADDRESS_MAX];
+    snprintf(api, sizeof api, "%s", cl.member_api);
+    if (wanted) cl.member_inflight = true;
+    cl.member_id = 0;
+    pthread_mutex_unlock(&cl.mutex);
+    if (!wanted || raft_state(&cl.raft) != RAFT_LEADER) {
+        if (wanted) member_done(NULL, 0, NULL);
+        return;
+    }
+    struct raft_buffer b = entry_new(ENTRY_MEMBER, 0, api, strlen(api));
+    put_u64((uint8_t *)b.base + 8, id); /* its origin: the follower */
+    if (raft_apply(&cl.raft, &cl.member_request, &b, 1, member_done) != 0) {
+        raft_free(b.base);
+        member_done(NULL, 0, NULL);
+    }
+}
+
+/* --- membership changes (the admin command) -------------------------------- */
+
+static void admin_finish(int status)
+{
+    pthread_mutex_lock(&cl.mutex);
+    cl.admin.status = status;
+    cl.admin.state = ADMIN_DONE;
+    pthread_cond_broadcast(&cl.cond);
+    pthread_mutex_unlock(&cl.mutex);
+}
+
+static void admin_promoted(struct raft_change *req, int status)
+{
+    if (!status) log_info("cluster: node %llu is a voter", cl.admin.id);
+    admin_finish(status);
+}
+
+/* Added as a spare: now a voter, once the leader caught it up (Raft
+ * replicates to it first, by snapshot when the log does not reach back). */
+static void admin_added(struct raft_change *req, int status)
+{
+    if (!status) status = raft_assign(&cl.raft, &cl.admin.change, cl.admin.id, RAFT_VOTER,
+                                      admin_promoted);
+    if (status) admin_finish(status);
+}
+
+static void admin_removed(struct raft_change *req, int status)
+{
+    if (!status) log_info("cluster: node %llu removed", cl.admin.id);
+    admin_finish(status);
+}
+
+/* Raft thread: start a queued change. */
+static void admin_kick(void)
+{
+    pthread_mutex_lock(&cl.mutex);
+    bool queued = cl.admin.state == ADMIN_QUEUED;
+    if (queued) cl.admin.state = ADMIN_RUNNING;
+    pthread_mutex_unlock(&cl.mutex);
+    if (!queued) return;
+    int rv;
+    if (cl.admin.add) {
+        log_info("cluster: adding node %llu at %s", cl.admin.id, cl.admin.address);
+        rv = raft_add(&cl.raft, &cl.admin.change, cl.admin.id, cl.admin.address, admin_added);
+    } else {
+        log_info("cluster: removing node %llu", cl.admin.id);
+        rv = raft_remove(&cl.raft, &cl.admin.change, cl.admin.id, admin_removed);
+    }
+    if (rv) admin_finish(rv);
 }
 
 static void barrier_kick(void);
@@ -954,6 +1193,8 @@ static void on_wake(uv_async_t *a)
     if (!cl.closing) {
         propose();
         barrier_kick();
+        admin_kick();
+        member_kick();
     }
 }
 
@@ -969,9 +1210,11 @@ static void *raft_main(void *arg)
     return NULL;
 }
 
-/* Bootstrap the configuration from the member list (first start only). */
+/* Bootstrap the configuration from the member list (first start only;
+ * never for a node that joins: its configuration comes from the leader). */
 static int bootstrap(void)
 {
+    if (cl.join) return 0;
     struct raft_configuration conf;
     raft_configuration_init(&conf);
     int rv = 0;
@@ -1199,6 +1442,267 @@ bool cluster_forward(api_call_t *call, const char *op, size_t op_len, const json
     return true;
 }
 
+/* --- the admin requests ------------------------------------------------------ */
+
+/* How long an admin request waits for its membership change (a new node
+ * is first caught up, maybe by snapshot). */
+#define ADMIN_WAIT_MS 30000
+
+bool cluster_admin_path(const char *path, size_t len)
+{
+    return len >= 9 && memcmp(path, "/cluster/", 9) == 0;
+}
+
+/* The value of query parameter name in path (percent-decoded into out), or
+ * false. */
+static bool query_get(const char *path, size_t len, const char *name, char *out, size_t cap)
+{
+    const char *q = memchr(path, '?', len), *end = path + len;
+    size_t n = strlen(name);
+    for (const char *p = q ? q + 1 : end; p < end;) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        if ((size_t)(stop - p) > n && memcmp(p, name, n) == 0 && p[n] == '=') {
+            size_t o = 0;
+            for (const char *v = p + n + 1; v < stop && o + 1 < cap; v++) {
+                unsigned hex;
+                if (*v == '%' && stop - v > 2 && sscanf(v + 1, "%2x", &hex) == 1) {
+                    out[o++] = (char)hex;
+                    v += 2;
+                } else out[o++] = *v;
+            }
+            out[o] = 0;
+            return true;
+        }
+        p = stop + 1;
+    }
+    return false;
+}
+
+static const char *role_name(int state)
+{
+    switch (state) {
+    case RAFT_LEADER: return "leader";
+    case RAFT_CANDIDATE: return "candidate";
+    case RAFT_FOLLOWER: return "follower";
+    default: return "unavailable";
+    }
+}
+
+static const char *member_role_name(int role)
+{
+    switch (role) {
+    case RAFT_VOTER: return "voter";
+    case RAFT_STANDBY: return "standby";
+    case RAFT_SPARE: return "spare";
+    default: return "none";
+    }
+}
+
+static int admin_error(buf_t *out, int status, const char *why)
+{
+    buf_append_str(out, "{\"error\":");
+    json_write_string(out, why, strlen(why));
+    buf_append_str(out, "}\n");
+    return status;
+}
+
+/* The commit index as of the last tick, at least what is applied since
+ * (mutex held). */
+static raft_index commit_seen(void) { return cl.commit > cl.applied ? cl.commit : cl.applied; }
+
+/* This node's view (mutex held). */
+static void status_render(buf_t *out)
+{
+    member_t *leader = cl.leader ? member_find(cl.leader) : NULL;
+    buf_printf(out, "{\"node\":%llu,\"role\":\"%s\",\"term\":%llu,\"commit\":%llu,"
+                    "\"applied\":%llu,\"last\":%llu,\"leader\":%llu,\"leader_api\":",
+               cl.id, role_name(cl.role), cl.term, commit_seen(), cl.applied, cl.last_index,
+               cl.leader);
+    const char *lapi = leader ? leader->api : "";
+    json_write_string(out, lapi, strlen(lapi));
+    buf_printf(out, ",\"elections\":%llu,\"leader_changes\":%llu,\"members\":[",
+               (unsigned long long)cl.elections, (unsigned long long)cl.leader_changes);
+    bool first = true;
+    for (size_t i = 0; i < cl.nmembers; i++) {
+        const member_t *m = &cl.members[i];
+        if (m->role < 0) continue;
+        buf_printf(out, "%s{\"id\":%llu,\"role\":\"%s\",\"address\":", first ? "" : ",", m->id,
+                   member_role_name(m->role));
+        json_write_string(out, m->address, strlen(m->address));
+        buf_append_str(out, ",\"api\":");
+        json_write_string(out, m->api, strlen(m->api));
+        if (cl.leading)
+            buf_printf(out, ",\"match\":%llu,\"lag\":%llu,\"reachable\":%s", m->match,
+                       cl.last_index > m->match ? cl.last_index - m->match : 0,
+                       m->reachable ? "true" : "false");
+        buf_putc(out, '}');
+        first = false;
+    }
+    buf_append_str(out, "]}\n");
+}
+
+/* Not the leader: where it is, for the admin command to ask there. */
+static int not_leader(buf_t *out)
+{
+    member_t *leader = cl.leader ? member_find(cl.leader) : NULL;
+    if (!leader || !leader->api[0]) return admin_error(out, 503, "no leader is known now");
+    buf_append_str(out, "{\"error\":\"this node does not lead\",\"leader_api\":");
+    json_write_string(out, leader->api, strlen(leader->api));
+    buf_append_str(out, "}\n");
+    return 409;
+}
+
+int cluster_admin(bool post, const char *path, size_t len, buf_t *out)
+{
+    const char *q = memchr(path, '?', len);
+    size_t plen = q ? (size_t)(q - path) : len;
+    bool status = plen == 15 && memcmp(path, "/cluster/status", 15) == 0;
+    bool add = plen == 12 && memcmp(path, "/cluster/add", 12) == 0;
+    bool remove = plen == 15 && memcmp(path, "/cluster/remove", 15) == 0;
+    bool announced = plen == 15 && memcmp(path, "/cluster/member", 15) == 0;
+    if (announced && cluster_on && post) {
+        char idtext[16], api[ADDRESS_MAX];
+        raft_id id;
+        if (!query_get(path, len, "id", idtext, sizeof idtext) ||
+            !parse_id(idtext, strlen(idtext), &id) || !query_get(path, len, "api", api, sizeof api))
+            return admin_error(out, 400, "member: id and api");
+        pthread_mutex_lock(&cl.mutex);
+        int code = 200;
+        if (!cl.leading) code = not_leader(out);
+        else {
+            cl.member_id = id;
+            snprintf(cl.member_api, sizeof cl.member_api, "%s", api);
+            buf_append_str(out, "{}\n");
+        }
+        pthread_mutex_unlock(&cl.mutex);
+        uv_async_send(&cl.wake);
+        return code;
+    }
+    if (!status && !add && !remove)
+        return admin_error(out, 404, "unknown: /cluster/status, /cluster/add, /cluster/remove");
+    if (!cluster_on) return admin_error(out, 404, "this node is not in cluster mode");
+    if (status) {
+        pthread_mutex_lock(&cl.mutex);
+        status_render(out);
+        pthread_mutex_unlock(&cl.mutex);
+        return 200;
+    }
+    if (!post) return admin_error(out, 405, "membership changes are POST requests");
+    char idtext[16], address[ADDRESS_MAX];
+    raft_id id;
+    if (!query_get(path, len, "id", idtext, sizeof idtext) || !parse_id(idtext, strlen(idtext), &id))
+        return admin_error(out, 400, "id: a node ID is a number from 1");
+    if (add) {
+        const char *colon;
+        if (!query_get(path, len, "address", address, sizeof address) ||
+            !(colon = strrchr(address, ':')) || colon == address || !colon[1])
+            return admin_error(out, 400, "address: a node's cluster address is HOST:PORT");
+    }
+    struct timespec until;
+    deadline_after(&until, ADMIN_WAIT_MS);
+    pthread_mutex_lock(&cl.mutex);
+    int code;
+    if (!cl.leading) code = not_leader(out);
+    else if (cl.admin.state == ADMIN_QUEUED || cl.admin.state == ADMIN_RUNNING)
+        code = admin_error(out, 409, "another membership change is in progress");
+    else if (!add && id == cl.id)
+        code = admin_error(out, 400, "the leader cannot remove itself: ask after another leads");
+    else if (add && cl.nmembers == MAX_MEMBERS && !member_find(id))
+        code = admin_error(out, 400, "a cluster has at most 9 nodes");
+    else {
+        cl.admin.state = ADMIN_QUEUED;
+        cl.admin.add = add;
+        cl.admin.id = id;
+        if (add) snprintf(cl.admin.address, sizeof cl.admin.address, "%s", address);
+        pthread_mutex_unlock(&cl.mutex);
+        uv_async_send(&cl.wake);
+        pthread_mutex_lock(&cl.mutex);
+        while (cl.admin.state != ADMIN_DONE && !cl.stopping)
+            if (pthread_cond_timedwait(&cl.cond, &cl.mutex, &until) == ETIMEDOUT) break;
+        if (cl.admin.state != ADMIN_DONE)
+            code = admin_error(out, 504, "the change is still in progress: see cluster status");
+        else if (cl.admin.status == RAFT_NOTLEADER || cl.admin.status == RAFT_LEADERSHIPLOST)
+            code = admin_error(out, 503, "leadership changed: ask again");
+        else if (cl.admin.status) {
+            char why[160];
+            snprintf(why, sizeof why, "refused: %s", raft_strerror(cl.admin.status));
+            code = admin_error(out, cl.admin.status == RAFT_DUPLICATEID ||
+                                            cl.admin.status == RAFT_DUPLICATEADDRESS ||
+                                            cl.admin.status == RAFT_BADID
+                                        ? 400
+                                        : 500,
+                               why);
+        } else {
+            buf_printf(out, "{\"node\":%llu,\"%s\":true}\n", id, add ? "added" : "removed");
+            code = 200;
+        }
+    }
+    pthread_mutex_unlock(&cl.mutex);
+    return code;
+}
+
+/* --- metrics ------------------------------------------------------------------ */
+
+static void gauge(buf_t *out, const char *name, const char *type, const char *help,
+                  unsigned long long v)
+{
+    metrics_family_write(out, name, type, help);
+    buf_printf(out, "%s %llu\n", name, v);
+}
+
+void cluster_metrics_render(buf_t *out)
+{
+    if (!cluster_on) return;
+    pthread_mutex_lock(&cl.mutex);
+    static const int roles[] = {RAFT_LEADER, RAFT_FOLLOWER, RAFT_CANDIDATE, RAFT_UNAVAILABLE};
+    metrics_family_write(out, "ddbd_cluster_role", "gauge",
+                         "1 for this node's Raft role (leader, follower, candidate, unavailable).");
+    for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
+        buf_printf(out, "ddbd_cluster_role{role=\"%s\"} %d\n", role_name(roles[i]),
+                   cl.role == roles[i]);
+    gauge(out, "ddbd_cluster_node_id", "gauge", "This node's ID.", cl.id);
+    gauge(out, "ddbd_cluster_leader_id", "gauge", "The leader's ID as known here (0: none).",
+          cl.leader);
+    gauge(out, "ddbd_cluster_term", "gauge", "The current Raft term.", cl.term);
+    gauge(out, "ddbd_cluster_commit_index", "gauge", "The last log entry known committed.",
+          commit_seen());
+    gauge(out, "ddbd_cluster_applied_index", "gauge",
+          "The last log entry whose changes the store holds.", cl.applied);
+    gauge(out, "ddbd_cluster_last_index", "gauge", "The last entry of this node's log.",
+          cl.last_index);
+    gauge(out, "ddbd_cluster_elections_total", "counter",
+          "Elections (new terms) seen since start.", cl.elections);
+    gauge(out, "ddbd_cluster_leader_changes_total", "counter",
+          "Changes of the known leader since start.", cl.leader_changes);
+    gauge(out, "ddbd_cluster_snapshots_taken_total", "counter",
+          "Raft snapshots of the store taken since start.", cl.snapshots_taken);
+    gauge(out, "ddbd_cluster_snapshots_restored_total", "counter",
+          "Snapshots from the leader restored since start.", cl.snapshots_restored);
+    size_t voters = 0;
+    for (size_t i = 0; i < cl.nmembers; i++) voters += cl.members[i].role == RAFT_VOTER;
+    gauge(out, "ddbd_cluster_voters", "gauge", "Voting members of the group.", voters);
+    if (cl.leading) {
+        metrics_family_write(out, "ddbd_cluster_follower_lag_entries", "gauge",
+                             "On the leader: log entries each other member lacks.");
+        for (size_t i = 0; i < cl.nmembers; i++) {
+            const member_t *m = &cl.members[i];
+            if (m->role < 0 || m->id == cl.id) continue;
+            buf_printf(out, "ddbd_cluster_follower_lag_entries{node=\"%llu\"} %llu\n", m->id,
+                       cl.last_index > m->match ? cl.last_index - m->match : 0);
+        }
+        metrics_family_write(out, "ddbd_cluster_follower_reachable", "gauge",
+                             "On the leader: 1 when the member answered within an election timeout.");
+        for (size_t i = 0; i < cl.nmembers; i++) {
+            const member_t *m = &cl.members[i];
+            if (m->role < 0 || m->id == cl.id) continue;
+            buf_printf(out, "ddbd_cluster_follower_reachable{node=\"%llu\"} %d\n", m->id,
+                       m->reachable);
+        }
+    }
+    pthread_mutex_unlock(&cl.mutex);
+}
+
 /* --- open / close ------------------------------------------------------------ */
 
 int cluster_open(const cluster_config_t *cfg)
@@ -1211,6 +1715,7 @@ int cluster_open(const cluster_config_t *cfg)
     if (!cfg->node_id) return 0;
     snprintf(cl.api_address, sizeof cl.api_address, "%s", cfg->api_address);
     snprintf(cl.data_dir, sizeof cl.data_dir, "%s", cfg->data_dir);
+    cl.join = cfg->join;
     cl.snapshot_entries = cfg->snapshot_entries ? cfg->snapshot_entries : CLUSTER_SNAPSHOT_ENTRIES;
     buf_init(&snapshot_header);
     if (snprintf(cl.dir, sizeof cl.dir, "%s/raft", cfg->data_dir) >= (int)sizeof cl.dir ||

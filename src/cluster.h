@@ -45,6 +45,7 @@
 #include <stddef.h>
 
 #include "api.h"
+#include "buf.h"
 #include "cluster_forward.h"
 #include "json.h"
 
@@ -54,6 +55,7 @@ typedef struct {
     const char *data_dir;    /* the Raft log goes under <data_dir>/raft */
     const char *api_address; /* HOST:PORT of this node's API, where others forward */
     unsigned snapshot_entries; /* --cluster-snapshot-entries (0: the default) */
+    bool join;                 /* --cluster-join: no bootstrap, the leader adds it */
 } cluster_config_t;
 
 /* Entries between Raft snapshots (the log is then cut to the last half of
@@ -81,5 +83,21 @@ void cluster_close(void);
  * then; false: serve it as usual.  Only when cluster_on. */
 bool cluster_forward(api_call_t *call, const char *op, size_t op_len, const json_value_t *req,
                      cluster_handler_t handler, api_result_t *result);
+
+/* Admin requests on the API port (the `ddbd cluster` command): path is
+ * /cluster/status (this node's view: role, term, commit and applied
+ * indexes, members; on the leader each member's replicated index and lag),
+ * /cluster/add?id=ID&address=HOST:PORT or /cluster/remove?id=ID (POST, on
+ * the leader: elsewhere a 409 names the leader's API address).  An add
+ * returns once the node caught up and votes, a remove once committed,
+ * waiting up to 30 s.  Writes a JSON object into out and returns the HTTP
+ * status. */
+bool cluster_admin_path(const char *path, size_t len);
+
+/* The metrics families ddbd_cluster_* (role, term, indexes, elections,
+ * snapshots, and on the leader each follower's lag); nothing when not
+ * cluster_on. */
+void cluster_metrics_render(buf_t *out);
+int cluster_admin(bool post, const char *path, size_t len, buf_t *out);
 
 #endif

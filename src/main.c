@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "cluster.h"
+#include "cluster_admin.h"
 #include "auth.h"
 #include "log.h"
 #include "metrics.h"
@@ -33,7 +34,8 @@ static void usage(FILE *f)
             "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-day S]\n"
             "            [--export-root DIR] [--metrics-port N] [--no-metrics]\n"
             "            [--throttling [--throttling-burst-seconds S]]\n"
-            "            [--node-id ID --cluster ID=HOST:PORT,...]\n"
+            "            [--node-id ID --cluster ID=HOST:PORT,... [--cluster-join]]\n"
+            "       ddbd cluster status|add|remove ... --to HOST:PORT (see ddbd cluster)\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [--credentials FILE] [limits...] [--help] [--version]\n"
             "\n"
@@ -78,6 +80,8 @@ static void usage(FILE *f)
             "  --node-id ID      cluster mode: this node's ID (a number from 1), with\n"
             "  --cluster ID=HOST:PORT,...  every node's ID and cluster address (Raft's\n"
             "                    port, not the API's); needs --data-dir (log in <dir>/raft)\n"
+            "  --cluster-join    a node added to a running cluster (ddbd cluster add):\n"
+            "                    it waits for the leader rather than starting a group\n"
             "  --cluster-snapshot-entries N  log entries between snapshots of the store\n"
             "                    (default %d); the log keeps the last N/2 of them\n"
             "\n"
@@ -169,6 +173,7 @@ static bool parse_seconds(const char *s, unsigned *out_ms)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "cluster") == 0) return cluster_admin_main(argc - 1, argv + 1);
     server_config_t srv;
     server_config_init(&srv);
     const char *tls_cert = NULL, *tls_key = NULL;
@@ -199,6 +204,9 @@ int main(int argc, char **argv)
             continue;
         } else if (strcmp(arg, "--throttling") == 0) {
             throttling = true;
+            continue;
+        } else if (strcmp(arg, "--cluster-join") == 0) {
+            api.cluster_join = true;
             continue;
         } else if (!next) {
             ok = known = false;
@@ -296,7 +304,7 @@ int main(int argc, char **argv)
         return 2;
     }
     cluster_config_t cluster = {api.cluster_node_id, api.cluster_members,
-                                api.in_memory ? NULL : api.data_dir, NULL, 0};
+                                api.in_memory ? NULL : api.data_dir, NULL, 0, false};
     const char *cluster_error = cluster_config_check(&cluster);
     if (cluster_error) {
         fprintf(stderr, "ddbd: %s\n", cluster_error);
