@@ -229,6 +229,14 @@ const char *cluster_config_check(const cluster_config_t *cfg)
     return NULL;
 }
 
+bool cluster_leads(void)
+{
+    pthread_mutex_lock(&cl.mutex);
+    bool ready = cl.ready;
+    pthread_mutex_unlock(&cl.mutex);
+    return ready;
+}
+
 /* --- the stored applied index ----------------------------------------------- */
 
 static int applied_store(MDB_txn *txn, raft_index index)

@@ -65,6 +65,10 @@ typedef struct {
 /* True in cluster mode (set by cluster_open). */
 extern bool cluster_on;
 
+/* This node leads and takes writes (every earlier entry applied): the
+ * housekeeping (TTL deletions, stream and PITR upkeep) runs only then. */
+bool cluster_leads(void);
+
 /* Check the flags' values: NULL, or why they are wrong (a static text). */
 const char *cluster_config_check(const cluster_config_t *cfg);
 /* Start the Raft thread (after the catalog is loaded, before requests).

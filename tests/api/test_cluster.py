@@ -787,3 +787,77 @@ def test_no_cluster_metrics_without_cluster_mode():
         assert not any(k.startswith("ddbd_cluster") for k in metrics(s))
     finally:
         s.stop()
+
+
+# --------------------------------------------------------------------------
+# Shutdown and housekeeping
+
+
+@pytest.mark.parametrize("which", ["leader", "follower"])
+def test_sigterm_finishes_writes_in_flight(cluster, which):
+    """SIGTERM under a write load: every write the node took is answered
+    (acknowledged, or refused before it was taken: connection closed),
+    never failed with a 500; the acknowledged ones are on the others."""
+    import signal
+    leader = cluster.leader()
+    create_table(cluster.clients[leader])
+    node = leader if which == "leader" else cluster.followers(leader)[0]
+    outcomes, acked, lock = {}, [], threading.Lock()
+
+    def writer(w):
+        c = make_client(cluster.nodes[node].endpoint, read_timeout=20)
+        for n in range(300):
+            key = "t%d-%d" % (w, n)
+            try:
+                c.put_item(TableName=TABLE, Item={"k": {"S": key}})
+                outcome = "ok"
+            except ClientError as e:
+                outcome = e.response["Error"]["Code"]
+            except (EndpointConnectionError, ConnectionClosedError):
+                outcome = "closed"
+            with lock:
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                if outcome == "ok":
+                    acked.append(key)
+            if outcome != "ok":
+                return
+    threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(6)]
+    for t in threads:
+        t.start()
+    assert eventually(lambda: len(acked) >= 30, timeout=15)
+    cluster.nodes[node].proc.send_signal(signal.SIGTERM)
+    for t in threads:
+        t.join(timeout=40)
+    assert not any(t.is_alive() for t in threads)
+    assert cluster.nodes[node].proc.wait(timeout=20) == 0
+    assert set(outcomes) <= {"ok", "closed"}, outcomes
+    others = [i for i in cluster.ids if i != node]
+    assert_all_present(cluster, others, acked)
+
+
+def test_followers_leave_housekeeping_to_the_leader(tmp_path):
+    """TTL deletions run on the leader only and reach the followers through
+    the log; a follower logs no failed write of its own."""
+    cluster = Cluster(tmp_path, extra_args=["--ttl-delay", "0.2"]).start()
+    try:
+        leader = cluster.leader()
+        lc = cluster.clients[leader]
+        create_table(lc)
+        lc.update_time_to_live(TableName=TABLE, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": "exp"})
+        past = str(int(time.time()) - 60)
+        for i in range(20):
+            lc.put_item(TableName=TABLE, Item={"k": {"S": "e%d" % i}, "exp": {"N": past}})
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "keep"}})
+        for i in cluster.ids:
+            c = cluster.clients[i]
+            assert eventually(lambda: [it["k"]["S"] for it in c.scan(TableName=TABLE)["Items"]]
+                              == ["keep"]), i
+        time.sleep(1.0)  # several housekeeping rounds on every node
+        for i in cluster.followers(leader):
+            text = log_text(cluster.nodes[i])
+            assert " ERROR " not in text and " WARN " not in text, cluster.nodes[i].log_tail(20)
+    finally:
+        for node in cluster.nodes.values():
+            if node.alive():
+                node.stop()
