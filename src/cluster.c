@@ -1080,9 +1080,12 @@ static void member_kick(void)
 
 /* --- membership changes (the admin command) -------------------------------- */
 
+static void view_refresh(bool leading);
+
 static void admin_finish(int status)
 {
     pthread_mutex_lock(&cl.mutex);
+    view_refresh(raft_state(&cl.raft) == RAFT_LEADER); /* status shows the change at once */
     cl.admin.status = status;
     cl.admin.state = ADMIN_DONE;
     pthread_cond_broadcast(&cl.cond);
@@ -1734,6 +1737,14 @@ int cluster_open(const cluster_config_t *cfg)
     int rc = storage_run_sync(meta_open, NULL);
     if (rc) {
         log_error("cluster: cannot open its state: %s", mdb_strerror(rc));
+        return -1;
+    }
+    /* The Raft log (synced by libraft before an entry counts) is the
+     * durable record: a store commit need not sync its meta page too (one
+     * fsync per commit, not two).  LMDB stays intact on a crash and may
+     * lose its last commits, which the log then applies again. */
+    if ((rc = mdb_env_set_flags(storage_env(), MDB_NOMETASYNC, 1))) {
+        log_error("cluster: cannot set the store's sync mode: %s", mdb_strerror(rc));
         return -1;
     }
     buf_init(&cl.recording);

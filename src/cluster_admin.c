@@ -17,6 +17,10 @@
 /* A membership change may wait for a new node's catch-up (the server
  * gives up after 30 s). */
 #define REQUEST_TIMEOUT_S 40
+/* A change asked during an election is asked again this many times, this
+ * far apart. */
+#define ELECTION_RETRIES 10
+#define ELECTION_RETRY_MS 500
 /* A member's own status: it may be down. */
 #define MEMBER_TIMEOUT_S 2
 
@@ -131,11 +135,17 @@ static int change(arena_t *a, const char *to, const char *path)
 {
     buf_t body;
     buf_init(&body);
-    int status = cluster_admin_http(to, "POST", path, REQUEST_TIMEOUT_S, &body);
-    if (status == 409) {
-        json_value_t *v = parse(a, &body);
-        const char *leader = v ? text(a, v, "leader_api") : "";
-        if (*leader) status = cluster_admin_http(leader, "POST", path, REQUEST_TIMEOUT_S, &body);
+    int status = 0;
+    /* during an election (503) ask again, a few times */
+    for (int attempt = 0; attempt < ELECTION_RETRIES; attempt++) {
+        if (attempt) usleep(ELECTION_RETRY_MS * 1000);
+        status = cluster_admin_http(to, "POST", path, REQUEST_TIMEOUT_S, &body);
+        if (status == 409) {
+            json_value_t *v = parse(a, &body);
+            const char *leader = v ? text(a, v, "leader_api") : "";
+            if (*leader) status = cluster_admin_http(leader, "POST", path, REQUEST_TIMEOUT_S, &body);
+        }
+        if (status != 503) break;
     }
     int rc = status == 200 ? 0 : fail(a, to, status, &body);
     if (!rc) {

@@ -598,6 +598,9 @@ def test_status_shows_every_node(cluster):
     # followers make their API addresses known to the group soon after start
     assert eventually(lambda: "unreachable" not in admin(
         "status", "--to", api_address(cluster.nodes[follower]))[1])
+    # and every node applies what the leader has
+    assert eventually(lambda: len({r["applied"] for r in status_rows(admin(
+        "status", "--to", api_address(cluster.nodes[follower]))[1]).values()}) == 1)
     rc, out, err = admin("status", "--to", api_address(cluster.nodes[follower]))
     assert rc == 0, err
     assert out.startswith("leader: node %d, term " % leader)
@@ -649,6 +652,9 @@ def test_add_a_fourth_node_online(tmp_path):
         nc = make_client(new.endpoint, read_timeout=20)
         expected = full_scan(lc, consistent=True)
         assert eventually(lambda: scan_or_none(nc) == expected), new.log_tail(30)
+        # it makes its API address known to the group soon after
+        assert eventually(lambda: status_rows(admin("status", "--to", api_address(new))[1])
+                          [4]["role"] == "follower")
         rows = status_rows(admin("status", "--to", api_address(new))[1])
         assert sorted(rows) == [1, 2, 3, 4]
         assert rows[4]["member"] == "voter" and rows[4]["role"] == "follower"
@@ -671,6 +677,8 @@ def test_remove_a_node_online(cluster):
     lc = cluster.clients[leader]
     create_table(lc)
     removed, kept = cluster.followers(leader)
+    for i in (removed, kept):
+        assert eventually(lambda: TABLE in cluster.clients[i].list_tables()["TableNames"])
     rc, out, err = admin("remove", removed, "--to", api_address(cluster.nodes[kept]))
     assert (rc, out, err) == (0, "node %d removed\n" % removed, "")
     rows = status_rows(admin("status", "--to", api_address(cluster.nodes[leader]))[1])
