@@ -672,11 +672,11 @@ static void names_free(names_t *n)
 /* The names of the DBIs of an environment (the keys of its main DB). */
 static int names_list(MDB_txn *txn, bool foreign, names_t *out)
 {
-    MDB_dbi main;
+    MDB_dbi root;
     MDB_cursor *c;
-    int rc = foreign ? changeset_dbi_open_foreign(txn, NULL, 0, &main)
-                     : mdb_dbi_open(txn, NULL, 0, &main);
-    if (rc || (rc = mdb_cursor_open(txn, main, &c))) return rc;
+    int rc = foreign ? changeset_dbi_open_foreign(txn, NULL, 0, &root)
+                     : mdb_dbi_open(txn, NULL, 0, &root);
+    if (rc || (rc = mdb_cursor_open(txn, root, &c))) return rc;
     MDB_val k, v;
     size_t cap = 0;
     while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
