@@ -428,7 +428,10 @@ cluster_section() {
     for round in 1 2 3; do
         for which in single cluster; do
             local p=${cl[single/port]} pid=${cl[single/pid]}
-            [ $which = cluster ] && p=${cl_api[$cl_leader]} pid=${cl_pid[$cl_leader]}
+            if [ $which = cluster ]; then # the leader of the moment (an election may move it)
+                cluster_leader_port || die "the cluster has no leader"
+                p=${cl_api[$cl_leader]} pid=${cl_pid[$cl_leader]}
+            fi
             run_items=$c_items wrk_run "cluster-put-$which-$round" put 64 "$p" "$pid" \
                 -d "${run_seconds}s" >/dev/null || cluster_failed=1
             r=${result[cluster-put-$which-$round/64]:-}
