@@ -31,9 +31,10 @@ static void usage(FILE *f)
             "usage: ddbd [--port N] [--bind ADDR] [--data-dir DIR | --in-memory] [--region R]\n"
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
-            "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-day S]\n"
+            "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-lag S] [--pitr-day S]\n"
             "            [--export-root DIR] [--metrics-port N] [--no-metrics]\n"
-            "            [--throttling [--throttling-burst-seconds S]]\n"
+            "            [--throttling [--throttling-burst-seconds S]\n"
+            "                          [--throttling-partition-bytes BYTES]]\n"
             "            [--node-id ID --cluster ID=HOST:PORT,... [--cluster-join]]\n"
             "       ddbd cluster status|add|remove ... --to HOST:PORT (see ddbd cluster)\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
@@ -64,6 +65,8 @@ static void usage(FILE *f)
             "                    replays at most that much of the change log\n"
             "  --export-root DIR  ExportTableToPointInTime writes S3Bucket/S3Prefix as\n"
             "                    DIR/<bucket>/<prefix> (default <data-dir>/s3)\n"
+            "  --pitr-lag S      LatestRestorableDateTime is S seconds before now, but not\n"
+            "                    before PITR was enabled (default 300, as the service)\n"
             "  --pitr-day S      the length of a day of RecoveryPeriodInDays (default 86400;\n"
             "                    shorter only for tests)\n"
             "  --metrics-port N  serve GET /metrics (Prometheus) on port N too, and nothing\n"
@@ -74,6 +77,8 @@ static void usage(FILE *f)
             "                    reported)\n"
             "  --throttling-burst-seconds S  unused capacity kept as burst (default 300);\n"
             "                    the other throttling times scale with it (for tests)\n"
+            "  --throttling-partition-bytes BYTES  the data a partition holds before it\n"
+            "                    splits (default 10G; smaller only for tests)\n"
             "  --storage-map-size BYTES  the most data the data directory may hold, with an\n"
             "                    optional K, M, G or T suffix (default 256G; address space\n"
             "                    only, the file grows as it is used)\n"
@@ -179,13 +184,14 @@ int main(int argc, char **argv)
     const char *tls_cert = NULL, *tls_key = NULL;
     api_config_t api = {.data_dir = "./data", .in_memory = false, .region = "us-east-1",
                         .stream_retention_s = 86400, .stream_shard_lifetime_s = 14400,
-                        .pitr_snapshot_interval_s = 3600, .pitr_day_s = 86400,
+                        .pitr_snapshot_interval_s = 3600, .pitr_day_s = 86400, .pitr_lag_s = 300,
                         .stream_iterator_lifetime_s = 900,
                         .ttl_delay_s = 1, .ttl_cooldown_s = 3600,
                         .storage_map_size = STORAGE_DEFAULT_MAP_SIZE};
     const char *credentials = NULL;
     bool throttling = false;
     double burst_seconds = THROTTLE_BURST_SECONDS;
+    size_t partition_bytes = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -260,12 +266,16 @@ int main(int argc, char **argv)
         } else if (strcmp(arg, "--export-root") == 0) {
             api.export_root = next;
             ok = next != NULL;
+        } else if (strcmp(arg, "--pitr-lag") == 0) {
+            ok = parse_duration(next, 0, &api.pitr_lag_s);
         } else if (strcmp(arg, "--pitr-day") == 0) {
             ok = parse_duration(next, 0.05, &api.pitr_day_s);
         } else if (strcmp(arg, "--ttl-cooldown") == 0) {
             ok = parse_duration(next, 0, &api.ttl_cooldown_s);
         } else if (strcmp(arg, "--throttling-burst-seconds") == 0) {
             ok = parse_duration(next, 0.05, &burst_seconds);
+        } else if (strcmp(arg, "--throttling-partition-bytes") == 0) {
+            ok = parse_bytes(next, 1, THROTTLE_PARTITION_BYTES, &partition_bytes);
         } else if (strcmp(arg, "--node-id") == 0) {
             ok = (api.cluster_node_id = next) != NULL;
         } else if (strcmp(arg, "--cluster") == 0) {
@@ -342,7 +352,7 @@ int main(int argc, char **argv)
         tls_context_free(srv.tls);
         return 1;
     }
-    throttle_configure(throttling, burst_seconds);
+    throttle_configure(throttling, burst_seconds, partition_bytes);
     log_info("ddbd %s: %s, region %s", DDBD_VERSION,
              api.in_memory ? "in memory" : api.data_dir, api.region);
     if (throttling) log_info("throttling on (burst %g s)", burst_seconds);

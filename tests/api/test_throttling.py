@@ -218,7 +218,7 @@ def described_maximums(srv, table):
 
 def test_on_demand_maximums_cap(throttled):
     srv, ddb = throttled
-    table = create_capped(srv, {"MaxWriteRequestUnits": 5, "MaxReadRequestUnits": -1})
+    table = create_capped(srv, {"MaxWriteRequestUnits": 5})
     assert described_maximums(srv, table) == {"MaxReadRequestUnits": -1,
                                               "MaxWriteRequestUnits": 5}
     start = time.monotonic()
