@@ -33,6 +33,8 @@
 # GetItem and PutItem at 16 connections also run with --throttling and without, on a
 # provisioned table (40,000 RCU/WCU) that the load never exhausts; BENCH_ONLY=throttling runs
 # only that comparison.
+# A three-node cluster against one node (PutItem, spread GetItem) and its failover time;
+# BENCH_ONLY=cluster runs only that section (BENCH_CLUSTER_KILLS kills, default 20).
 # Query through a GSI with a multi-attribute key (3 HASH + 2 RANGE) is compared with a
 # single-attribute GSI over the same BENCH_MK_ITEMS items (default min(BENCH_ITEMS, 100000)).
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
@@ -380,6 +382,125 @@ throttling_summary() {
             "ratio $(field "$l" instruction_ratio)"
     done
 }
+# 1h. Cluster mode: durable PutItem at 64 connections on a three-node cluster (through its
+# leader) vs a single node, eventually consistent GetItem at 64 connections spread over the
+# three nodes (three wrk runs at once, a third of the connections each) vs 64 on one node,
+# 3 alternating rounds each on min(BENCH_ITEMS, 20000) items; then the failover time (leader
+# killed -9 -> first acknowledged PutItem through a survivor) over BENCH_CLUSTER_KILLS kills
+# (default 20), by bench/cluster_failover.py.  BENCH_ONLY=cluster runs this section alone.
+cluster_leader_port() {
+    local t i
+    for ((t = 0; t < 500; t++)); do
+        for i in 1 2 3; do
+            curl -s --max-time 1 "http://127.0.0.1:${cl_api[$i]}/metrics" |
+                grep -q '^ddbd_cluster_role{role="leader"} 1' && { cl_leader=$i; return 0; }
+        done
+        sleep 0.02
+    done
+    return 1
+}
+cluster_section() {
+    local c_items=$((items < 20000 ? items : 20000)) i round which r members=""
+    local kills=${BENCH_CLUSTER_KILLS:-20}
+    echo "== cluster: PutItem and GetItem at 64 connections, 3 nodes vs 1, 3 rounds; failover" \
+        "over $kills kills"
+    declare -gA cl_api cl_pid cl
+    start_ddbd "$work/cluster-single" "$logs/ddbd-cluster-single.stderr" ||
+        die "the single node did not start"
+    create_table bench
+    run_items=$c_items wrk_run cluster-load-single load 64 "$port" "$ddbd_pid" \
+        -d $((30 + c_items / 1000))s >/dev/null || die "the single node's load failed"
+    cl[single/port]=$port cl[single/pid]=$ddbd_pid
+    for i in 1 2 3; do members+="${members:+,}$i=127.0.0.1:$(free_port)"; done
+    for i in 1 2 3; do
+        start_ddbd "$work/cluster-node$i" "$logs/ddbd-cluster-$i.stderr" --node-id $i \
+            --cluster "$members" || die "cluster node $i did not start"
+        cl_api[$i]=$port cl_pid[$i]=$ddbd_pid
+    done
+    cluster_leader_port || die "the cluster elected no leader"
+    port=${cl_api[$cl_leader]}
+    create_table bench
+    run_items=$c_items wrk_run cluster-load-3 load 64 "$port" "${cl_pid[$cl_leader]}" \
+        -d $((30 + c_items / 1000))s >/dev/null || die "the cluster's load failed"
+    for i in 1 2 3; do # every node has applied the load
+        port=${cl_api[$i]}
+        for ((r = 0; r < 600; r++)); do
+            ddb DescribeTable '{"TableName":"bench"}' | grep -q "\"ItemCount\":$c_items[,}]" && break
+            sleep 0.1
+        done
+    done
+    for round in 1 2 3; do
+        for which in single cluster; do
+            local p=${cl[single/port]} pid=${cl[single/pid]}
+            if [ $which = cluster ]; then # the leader of the moment (an election may move it)
+                cluster_leader_port || die "the cluster has no leader"
+                p=${cl_api[$cl_leader]} pid=${cl_pid[$cl_leader]}
+            fi
+            run_items=$c_items wrk_run "cluster-put-$which-$round" put 64 "$p" "$pid" \
+                -d "${run_seconds}s" >/dev/null || cluster_failed=1
+            r=${result[cluster-put-$which-$round/64]:-}
+            cl[put/$which/$round]=$(field "$r" ops_per_s)
+            [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in cluster-put-$which-$round: $r" >&2
+        done
+        run_items=$c_items wrk_run "cluster-get-single-$round" get 64 "${cl[single/port]}" \
+            "${cl[single/pid]}" -d "${run_seconds}s" >/dev/null || cluster_failed=1
+        cl[get/single/$round]=$(field "${result[cluster-get-single-$round/64]:-}" ops_per_s)
+        local conns wpids=() sum=0
+        for i in 1 2 3; do
+            conns=$((i == 1 ? 22 : 21))
+            BENCH_WORKLOAD=cluster-get-spread-$i BENCH_REQUEST=get BENCH_CONNS=$conns \
+                BENCH_ITEMS=$c_items BENCH_LOAD_FROM=0 \
+                timeout --foreground $((run_seconds + 60)) wrk -t 1 -c $conns --timeout 2s \
+                --latency -s bench/workload.lua -d "${run_seconds}s" \
+                "http://127.0.0.1:${cl_api[$i]}/" >"$logs/cluster-get-spread-$round-$i.txt" 2>&1 &
+            wpids+=($!)
+        done
+        for i in "${wpids[@]}"; do wait "$i"; done
+        for i in 1 2 3; do
+            r=$(grep '^RESULT ' "$logs/cluster-get-spread-$round-$i.txt")
+            [ -n "$r" ] || { cluster_failed=1; continue; }
+            sum=$((sum + $(field "$r" ops_per_s | cut -d. -f1)))
+            [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in cluster-get-spread: $r" >&2
+        done
+        cl[get/cluster/$round]=$sum
+    done
+    stop_server "${cl[single/pid]}"
+    for i in 1 2 3; do stop_server "${cl_pid[$i]}"; done
+    mkdir -p "$work/cluster-failover"
+    cl[failover]=$("$PY" bench/cluster_failover.py "$ddbd" "$work/cluster-failover" "$kills") ||
+        cluster_failed=1
+    cluster_lines=()
+    local w a b
+    for w in put get; do
+        a=$(median "${cl[$w/cluster/1]}" "${cl[$w/cluster/2]}" "${cl[$w/cluster/3]}")
+        b=$(median "${cl[$w/single/1]}" "${cl[$w/single/2]}" "${cl[$w/single/3]}")
+        cluster_lines+=("$(awk -v w="$w" -v a="$a" -v b="$b" 'BEGIN {printf "RESULT " \
+            "workload=cluster-%s cluster_ops_per_s=%d single_ops_per_s=%d ratio=%.3f",
+            w, a, b, (b > 0 ? a / b : 0)}')")
+        echo "${cluster_lines[-1]} (rounds: cluster ${cl[$w/cluster/1]} ${cl[$w/cluster/2]}" \
+            "${cl[$w/cluster/3]}; single ${cl[$w/single/1]} ${cl[$w/single/2]} ${cl[$w/single/3]})"
+    done
+    echo "${cl[failover]}"
+}
+cluster_summary() {
+    local l=${cluster_lines[0]:-} g=${cluster_lines[1]:-} f=${cl[failover]:-}
+    echo "cluster, durable PutItem at 64 conns: $(field "$l" cluster_ops_per_s) ops/s on 3 nodes" \
+        "(through the leader), $(field "$l" single_ops_per_s) on one: ratio $(field "$l" ratio)" \
+        "(goal >= 0.6)"
+    echo "cluster, eventually consistent GetItem at 64 conns: $(field "$g" cluster_ops_per_s)" \
+        "ops/s spread over 3 nodes, $(field "$g" single_ops_per_s) on one: ratio" \
+        "$(field "$g" ratio) (all on this machine's cores)"
+    echo "cluster, failover (leader killed -> first acknowledged write) over" \
+        "$(field "$f" kills) kills: median $(field "$f" median_ms) ms, max $(field "$f" max_ms) ms" \
+        "(goal: median < 2000)"
+}
+cluster_failed=0
+if [ "${BENCH_ONLY:-}" = cluster ]; then
+    cluster_section
+    echo
+    cluster_summary
+    exit "$cluster_failed"
+fi
 
 # tls_rounds NAME WORKLOAD: GetItem at 16 connections over HTTP and HTTPS on the TLS server
 # (port, tls_port, ddbd_pid), alternately, 3 rounds each; sets tls_result to a RESULT line of
@@ -799,6 +920,7 @@ echo "$auth_line (rounds: on ${auth[on/1]} ${auth[on/2]} ${auth[on/3]};" \
 
 metrics_section
 throttling_section
+cluster_section
 
 # 1e. Multi-attribute keys: Query of one partition's ten items through a GSI whose key has three
 # HASH and two RANGE attributes against the same through a single-attribute GSI over the same
@@ -1121,6 +1243,8 @@ metrics_summary
 [ "$metrics_failed" = 0 ] || failed=1
 throttling_summary
 [ "$throttling_failed" = 0 ] || failed=1
+cluster_summary
+[ "$cluster_failed" = 0 ] || failed=1
 [ -n "${mk_line:-}" ] && echo "Query of 10 items at 16 conns, GSI with 3 HASH + 2 RANGE" \
     "attributes vs a single-attribute GSI over the same items:" \
     "$(field "$mk_line" multi_ops_per_s) vs $(field "$mk_line" single_ops_per_s) ops/s, ratio" \

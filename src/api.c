@@ -252,7 +252,7 @@ int api_open(const api_config_t *cfg)
     }
     resume_backfills();
     cluster_config_t cluster = {cfg->cluster_node_id, cfg->cluster_members, cfg->data_dir,
-                                cfg->endpoint};
+                                cfg->endpoint, cfg->cluster_snapshot_entries, cfg->cluster_join};
     if (cluster_open(&cluster) != 0) return -1;
     operation_names[0] = "unknown";
     for (size_t i = 0; i < OPERATION_COUNT; i++)
@@ -336,5 +336,6 @@ void api_metrics_render(api_thread_t *t, size_t connections, buf_t *out)
     metrics_render(out, &g);
     insights_render(out);
     throttle_render(out);
+    cluster_metrics_render(out);
     arena_free(a);
 }

@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "cluster.h"
+#include "cluster_admin.h"
 #include "auth.h"
 #include "log.h"
 #include "metrics.h"
@@ -34,7 +35,8 @@ static void usage(FILE *f)
             "            [--export-root DIR] [--metrics-port N] [--no-metrics]\n"
             "            [--throttling [--throttling-burst-seconds S]\n"
             "                          [--throttling-partition-bytes BYTES]]\n"
-            "            [--node-id ID --cluster ID=HOST:PORT,...]\n"
+            "            [--node-id ID --cluster ID=HOST:PORT,... [--cluster-join]]\n"
+            "       ddbd cluster status|add|remove ... --to HOST:PORT (see ddbd cluster)\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [--credentials FILE] [limits...] [--help] [--version]\n"
             "\n"
@@ -83,6 +85,10 @@ static void usage(FILE *f)
             "  --node-id ID      cluster mode: this node's ID (a number from 1), with\n"
             "  --cluster ID=HOST:PORT,...  every node's ID and cluster address (Raft's\n"
             "                    port, not the API's); needs --data-dir (log in <dir>/raft)\n"
+            "  --cluster-join    a node added to a running cluster (ddbd cluster add):\n"
+            "                    it waits for the leader rather than starting a group\n"
+            "  --cluster-snapshot-entries N  log entries between snapshots of the store\n"
+            "                    (default %d); the log keeps the last N/2 of them\n"
             "\n"
             "limits (SECONDS may have a fraction, e.g. 0.5):\n"
             "  --header-timeout SECONDS  to receive a request's line and headers, from its\n"
@@ -100,7 +106,7 @@ static void usage(FILE *f)
             "                            requests wait for the client to read (default %zu)\n"
             "  --max-connections N       open connections; more are closed at once\n"
             "                            (default %zu)\n",
-            SERVER_DEFAULT_HEADER_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_BODY_TIMEOUT_MS / 1000.0,
+            CLUSTER_SNAPSHOT_ENTRIES, SERVER_DEFAULT_HEADER_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_BODY_TIMEOUT_MS / 1000.0,
             SERVER_DEFAULT_IDLE_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_WRITE_TIMEOUT_MS / 1000.0,
             (size_t)SERVER_DEFAULT_MAX_HEADER_BYTES, (size_t)SERVER_DEFAULT_MAX_BODY_BYTES,
             (size_t)SERVER_DEFAULT_MAX_OUTPUT_BYTES, (size_t)SERVER_DEFAULT_MAX_CONNECTIONS);
@@ -172,6 +178,7 @@ static bool parse_seconds(const char *s, unsigned *out_ms)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "cluster") == 0) return cluster_admin_main(argc - 1, argv + 1);
     server_config_t srv;
     server_config_init(&srv);
     const char *tls_cert = NULL, *tls_key = NULL;
@@ -203,6 +210,9 @@ int main(int argc, char **argv)
             continue;
         } else if (strcmp(arg, "--throttling") == 0) {
             throttling = true;
+            continue;
+        } else if (strcmp(arg, "--cluster-join") == 0) {
+            api.cluster_join = true;
             continue;
         } else if (!next) {
             ok = known = false;
@@ -270,6 +280,10 @@ int main(int argc, char **argv)
             ok = (api.cluster_node_id = next) != NULL;
         } else if (strcmp(arg, "--cluster") == 0) {
             ok = (api.cluster_members = next) != NULL;
+        } else if (strcmp(arg, "--cluster-snapshot-entries") == 0) {
+            int n;
+            ok = parse_int(next, 2, 1 << 30, &n);
+            api.cluster_snapshot_entries = (unsigned)n;
         } else if (strcmp(arg, "--storage-map-size") == 0) {
             ok = parse_bytes(next, STORAGE_MIN_MAP_SIZE, MAIN_MAX_MAP_SIZE, &api.storage_map_size);
         } else {
@@ -300,7 +314,7 @@ int main(int argc, char **argv)
         return 2;
     }
     cluster_config_t cluster = {api.cluster_node_id, api.cluster_members,
-                                api.in_memory ? NULL : api.data_dir, NULL};
+                                api.in_memory ? NULL : api.data_dir, NULL, 0, false};
     const char *cluster_error = cluster_config_check(&cluster);
     if (cluster_error) {
         fprintf(stderr, "ddbd: %s\n", cluster_error);
