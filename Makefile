@@ -2,9 +2,9 @@
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := lmdb zlib libssl libcrypto raft libuv
+PKGS    := lmdb zlib libzstd libssl libcrypto raft libuv
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lz -lssl -lcrypto -lraft -luv)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lz -lzstd -lssl -lcrypto -lraft -luv)
 # Every LMDB write passes through changeset.c first (cluster mode records the
 # changes of each write transaction there; see src/changeset.h).
 WRAP    := $(foreach f,mdb_put mdb_del mdb_cursor_del mdb_drop mdb_dbi_open,-Wl,--wrap=$(f))

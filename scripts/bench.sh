@@ -17,18 +17,24 @@
 # 10000000), BENCH_PITR_CHANGES (changes logged with point-in-time recovery on and replayed by
 # a RestoreTableToPointInTime, default 1000000; the same table is then backed up, restored,
 # exported and imported, and backed up under a GetItem load: BENCH_BACKUP=0 skips that),
-# BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS),
+# BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS), BENCH_SCALE_ROUNDS
+# (its rounds taking turns between the sizes, default 3),
 # BENCH_BASELINE (another ddbd binary) or BENCH_BASELINE_REF
 # (a git revision to build one from): GetItem at 16 connections is then run on both builds,
 # alternately, and their ratio printed.  GetItem at 16 connections over HTTPS (keep-alive) is
 # compared with plain HTTP on one server serving both (a certificate made with openssl), in
-# three alternating rounds; BENCH_TLS=0 skips that.  GetItem at 16 connections also runs with
-# authentication on and off (--credentials, requests signed by bench/sign_requests.py).
+# three alternating rounds, on shared cores and then with server and wrk pinned to a core each;
+# BENCH_TLS=0 skips that, BENCH_ONLY=tls runs only that.  GetItem at 16 connections also runs
+# with authentication on and off (--credentials, requests signed by bench/sign_requests.py).
 # GetItem and PutItem at 16 connections also run with metrics on and off (--no-metrics);
-# BENCH_ONLY=metrics runs only that comparison.
+# BENCH_ONLY=metrics runs only that comparison.  BENCH_ONLY=pitr runs only the point-in-time
+# restore, backup, export and import section (BENCH_PITR_CHANGES items; BENCH_ITEMS loaded first
+# for its GetItem runs).
 # GetItem and PutItem at 16 connections also run with --throttling and without, on a
 # provisioned table (40,000 RCU/WCU) that the load never exhausts; BENCH_ONLY=throttling runs
 # only that comparison.
+# A three-node cluster against one node (PutItem, spread GetItem) and its failover time;
+# BENCH_ONLY=cluster runs only that section (BENCH_CLUSTER_KILLS kills, default 20).
 # Query through a GSI with a multi-attribute key (3 HASH + 2 RANGE) is compared with a
 # single-attribute GSI over the same BENCH_MK_ITEMS items (default min(BENCH_ITEMS, 100000)).
 # Global tables: replication lag p50/p99 between two local regions under a bounded write load
@@ -182,7 +188,7 @@ ticks_per_s=$(getconf CLK_TCK)
 # PORT; prints and keeps its RESULT line, to which it adds the server's CPU time per request
 # (when wrk itself is the bottleneck on a small machine, throughput cannot tell two servers
 # apart but their CPU cost can) and wrk's own (client_cpu_us_per_op: on the same cores, what
-# the load generator spends is not the server's to spend).  Two wrk threads (one per core)
+# the load generator spends is not the server's to spend).  wrk_cpu=N runs wrk on CPU N only.  Two wrk threads (one per core)
 # except for one connection, and for the loader, whose key counter lives in its one thread.
 declare -A result stream_pair
 wrk_run() {
@@ -201,7 +207,7 @@ wrk_run() {
     done
     BENCH_WORKLOAD=$label BENCH_REQUEST=$script BENCH_CONNS=$conns \
         BENCH_ITEMS=${run_items:-$items} BENCH_LOAD_FROM=${load_from:-0} \
-        timeout --foreground $((limit + 60)) wrk -t "$threads" -c "$conns" --timeout 2s \
+        timeout --foreground $((limit + 60)) ${wrk_cpu:+taskset -c "$wrk_cpu"} wrk -t "$threads" -c "$conns" --timeout 2s \
         --latency -s "$lua" "$@" "${scheme:-http}://127.0.0.1:$target/" \
         >"$logs/$label-$conns.txt" 2>&1
     child_ticks
@@ -380,7 +386,7 @@ throttling_summary() {
             "ratio $(field "$l" instruction_ratio)"
     done
 }
-# 1h. Global tables: region A (us-east-1) with a replica of its table in region B
+# 1j. Global tables: region A (us-east-1) with a replica of its table in region B
 # (us-west-2), both local servers.  Lag: bench/replication_lag.py writes at a bounded rate to A
 # and times markers from their acknowledgement in A to their first sight in B.  Throughput:
 # PutItem at 16 connections on A's replicated table and on a server without peers, alternately,
@@ -472,6 +478,358 @@ if [ "${BENCH_ONLY:-}" = replication ]; then
     exit "$replication_failed"
 fi
 
+# 1h. Cluster mode: durable PutItem at 64 connections on a three-node cluster (through its
+# leader) vs a single node, eventually consistent GetItem at 64 connections spread over the
+# three nodes (three wrk runs at once, a third of the connections each) vs 64 on one node,
+# 3 alternating rounds each on min(BENCH_ITEMS, 20000) items; then the failover time (leader
+# killed -9 -> first acknowledged PutItem through a survivor) over BENCH_CLUSTER_KILLS kills
+# (default 20), by bench/cluster_failover.py.  BENCH_ONLY=cluster runs this section alone.
+cluster_leader_port() {
+    local t i
+    for ((t = 0; t < 500; t++)); do
+        for i in 1 2 3; do
+            curl -s --max-time 1 "http://127.0.0.1:${cl_api[$i]}/metrics" |
+                grep -q '^ddbd_cluster_role{role="leader"} 1' && { cl_leader=$i; return 0; }
+        done
+        sleep 0.02
+    done
+    return 1
+}
+cluster_section() {
+    local c_items=$((items < 20000 ? items : 20000)) i round which r members=""
+    local kills=${BENCH_CLUSTER_KILLS:-20}
+    echo "== cluster: PutItem and GetItem at 64 connections, 3 nodes vs 1, 3 rounds; failover" \
+        "over $kills kills"
+    declare -gA cl_api cl_pid cl
+    start_ddbd "$work/cluster-single" "$logs/ddbd-cluster-single.stderr" ||
+        die "the single node did not start"
+    create_table bench
+    run_items=$c_items wrk_run cluster-load-single load 64 "$port" "$ddbd_pid" \
+        -d $((30 + c_items / 1000))s >/dev/null || die "the single node's load failed"
+    cl[single/port]=$port cl[single/pid]=$ddbd_pid
+    for i in 1 2 3; do members+="${members:+,}$i=127.0.0.1:$(free_port)"; done
+    for i in 1 2 3; do
+        start_ddbd "$work/cluster-node$i" "$logs/ddbd-cluster-$i.stderr" --node-id $i \
+            --cluster "$members" || die "cluster node $i did not start"
+        cl_api[$i]=$port cl_pid[$i]=$ddbd_pid
+    done
+    cluster_leader_port || die "the cluster elected no leader"
+    port=${cl_api[$cl_leader]}
+    create_table bench
+    run_items=$c_items wrk_run cluster-load-3 load 64 "$port" "${cl_pid[$cl_leader]}" \
+        -d $((30 + c_items / 1000))s >/dev/null || die "the cluster's load failed"
+    for i in 1 2 3; do # every node has applied the load
+        port=${cl_api[$i]}
+        for ((r = 0; r < 600; r++)); do
+            ddb DescribeTable '{"TableName":"bench"}' | grep -q "\"ItemCount\":$c_items[,}]" && break
+            sleep 0.1
+        done
+    done
+    for round in 1 2 3; do
+        for which in single cluster; do
+            local p=${cl[single/port]} pid=${cl[single/pid]}
+            if [ $which = cluster ]; then # the leader of the moment (an election may move it)
+                cluster_leader_port || die "the cluster has no leader"
+                p=${cl_api[$cl_leader]} pid=${cl_pid[$cl_leader]}
+            fi
+            run_items=$c_items wrk_run "cluster-put-$which-$round" put 64 "$p" "$pid" \
+                -d "${run_seconds}s" >/dev/null || cluster_failed=1
+            r=${result[cluster-put-$which-$round/64]:-}
+            cl[put/$which/$round]=$(field "$r" ops_per_s)
+            [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in cluster-put-$which-$round: $r" >&2
+        done
+        run_items=$c_items wrk_run "cluster-get-single-$round" get 64 "${cl[single/port]}" \
+            "${cl[single/pid]}" -d "${run_seconds}s" >/dev/null || cluster_failed=1
+        cl[get/single/$round]=$(field "${result[cluster-get-single-$round/64]:-}" ops_per_s)
+        local conns wpids=() sum=0
+        for i in 1 2 3; do
+            conns=$((i == 1 ? 22 : 21))
+            BENCH_WORKLOAD=cluster-get-spread-$i BENCH_REQUEST=get BENCH_CONNS=$conns \
+                BENCH_ITEMS=$c_items BENCH_LOAD_FROM=0 \
+                timeout --foreground $((run_seconds + 60)) wrk -t 1 -c $conns --timeout 2s \
+                --latency -s bench/workload.lua -d "${run_seconds}s" \
+                "http://127.0.0.1:${cl_api[$i]}/" >"$logs/cluster-get-spread-$round-$i.txt" 2>&1 &
+            wpids+=($!)
+        done
+        for i in "${wpids[@]}"; do wait "$i"; done
+        for i in 1 2 3; do
+            r=$(grep '^RESULT ' "$logs/cluster-get-spread-$round-$i.txt")
+            [ -n "$r" ] || { cluster_failed=1; continue; }
+            sum=$((sum + $(field "$r" ops_per_s | cut -d. -f1)))
+            [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in cluster-get-spread: $r" >&2
+        done
+        cl[get/cluster/$round]=$sum
+    done
+    stop_server "${cl[single/pid]}"
+    for i in 1 2 3; do stop_server "${cl_pid[$i]}"; done
+    mkdir -p "$work/cluster-failover"
+    cl[failover]=$("$PY" bench/cluster_failover.py "$ddbd" "$work/cluster-failover" "$kills") ||
+        cluster_failed=1
+    cluster_lines=()
+    local w a b
+    for w in put get; do
+        a=$(median "${cl[$w/cluster/1]}" "${cl[$w/cluster/2]}" "${cl[$w/cluster/3]}")
+        b=$(median "${cl[$w/single/1]}" "${cl[$w/single/2]}" "${cl[$w/single/3]}")
+        cluster_lines+=("$(awk -v w="$w" -v a="$a" -v b="$b" 'BEGIN {printf "RESULT " \
+            "workload=cluster-%s cluster_ops_per_s=%d single_ops_per_s=%d ratio=%.3f",
+            w, a, b, (b > 0 ? a / b : 0)}')")
+        echo "${cluster_lines[-1]} (rounds: cluster ${cl[$w/cluster/1]} ${cl[$w/cluster/2]}" \
+            "${cl[$w/cluster/3]}; single ${cl[$w/single/1]} ${cl[$w/single/2]} ${cl[$w/single/3]})"
+    done
+    echo "${cl[failover]}"
+}
+cluster_summary() {
+    local l=${cluster_lines[0]:-} g=${cluster_lines[1]:-} f=${cl[failover]:-}
+    echo "cluster, durable PutItem at 64 conns: $(field "$l" cluster_ops_per_s) ops/s on 3 nodes" \
+        "(through the leader), $(field "$l" single_ops_per_s) on one: ratio $(field "$l" ratio)" \
+        "(goal >= 0.6)"
+    echo "cluster, eventually consistent GetItem at 64 conns: $(field "$g" cluster_ops_per_s)" \
+        "ops/s spread over 3 nodes, $(field "$g" single_ops_per_s) on one: ratio" \
+        "$(field "$g" ratio) (all on this machine's cores)"
+    echo "cluster, failover (leader killed -> first acknowledged write) over" \
+        "$(field "$f" kills) kills: median $(field "$f" median_ms) ms, max $(field "$f" max_ms) ms" \
+        "(goal: median < 2000)"
+}
+cluster_failed=0
+if [ "${BENCH_ONLY:-}" = cluster ]; then
+    cluster_section
+    echo
+    cluster_summary
+    exit "$cluster_failed"
+fi
+
+# tls_rounds NAME WORKLOAD: GetItem at 16 connections over HTTP and HTTPS on the TLS server
+# (port, tls_port, ddbd_pid), alternately, 3 rounds each; sets tls_result to a RESULT line of
+# the medians: throughput, its ratio, the server's and wrk's CPU time per request, and the
+# ratio of the server's CPU time per request (HTTP / HTTPS: what the server alone would do).
+tls_rounds() {
+    local name=$1 round w
+    declare -A tls_ops=()
+    for round in 1 2 3; do
+        run_items=$tls_items wrk_run "get-http-$name-$round" get 16 "$port" "$ddbd_pid" \
+            -d "${run_seconds}s" >/dev/null || echo "bench: GetItem over HTTP failed" >&2
+        scheme=https run_items=$tls_items wrk_run "get-https-$name-$round" get 16 "$tls_port" \
+            "$ddbd_pid" -d "${run_seconds}s" >/dev/null || echo "bench: GetItem over HTTPS failed" >&2
+        for w in http https; do
+            tls_ops[$w]+=" $(field "${result[get-$w-$name-$round/16]:-}" ops_per_s)"
+            tls_ops[$w/cpu]+=" $(field "${result[get-$w-$name-$round/16]:-}" server_cpu_us_per_op)"
+            tls_ops[$w/wrk]+=" $(field "${result[get-$w-$name-$round/16]:-}" client_cpu_us_per_op)"
+        done
+    done
+    # shellcheck disable=SC2086 # the lists are words on purpose
+    tls_result=$(awk -v a="$(median ${tls_ops[https]})" -v b="$(median ${tls_ops[http]})" \
+        -v x="$(median ${tls_ops[https/cpu]})" -v y="$(median ${tls_ops[http/cpu]})" \
+        -v u="$(median ${tls_ops[https/wrk]})" -v v="$(median ${tls_ops[http/wrk]})" \
+        -v name="$2" \
+        'BEGIN {printf "RESULT workload=%s https_ops_per_s=%d http_ops_per_s=%d" \
+        " ratio=%.3f https_cpu_us_per_op=%.2f http_cpu_us_per_op=%.2f cpu_ratio=%.3f" \
+        " https_client_cpu_us_per_op=%.2f http_client_cpu_us_per_op=%.2f", name, a, b,
+        (b > 0 ? a / b : 0), x, y, (x > 0 ? y / x : 0), u, v}')
+    echo "$tls_result (rounds: https${tls_ops[https]}; http${tls_ops[http]};" \
+        "server us/op https${tls_ops[https/cpu]}; http${tls_ops[http/cpu]})"
+}
+
+# 1c. HTTPS against HTTP: GetItem at 16 connections with keep-alive, on one server with a TLS
+# port beside its plain one, alternately, three rounds each: first with server and wrk sharing
+# both cores (as every other section runs), then with the server pinned to CPU 0 and wrk to
+# CPU 1 (tls_rounds).  BENCH_ONLY=tls runs this section alone.
+tls_section() {
+    tls_items=$((items < 100000 ? items : 100000))
+    echo "== HTTPS vs HTTP: GetItem at 16 connections, keep-alive, 3 rounds each, shared cores" \
+        "then server on CPU 0 and wrk on CPU 1"
+    mkdir -p "$work/tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+        -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+        -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" >"$logs/tls-cert.txt" 2>&1 ||
+        die "cannot make a certificate: $(cat "$logs/tls-cert.txt")"
+    tls_port=$(free_port)
+    start_ddbd "$work/tls-data" "$logs/ddbd-tls.stderr" --tls-cert "$work/tls/cert.pem" \
+        --tls-key "$work/tls/key.pem" --tls-port "$tls_port" || die "the TLS server did not start"
+    create_table bench
+    run_items=$tls_items wrk_run tls-load load 64 "$port" "$ddbd_pid" \
+        -d $((30 + tls_items / 1000))s >/dev/null || die "the load of the TLS server failed"
+    tls_rounds shared tls-vs-plain
+    tls_line=$tls_result
+    # The server on CPU 0 (all its threads), wrk on CPU 1: neither takes the other's core, so
+    # the ratio is the server's (unless wrk saturates its core: then cpu_ratio, from the
+    # server's CPU time per request, is).  The goal reads this line.
+    if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null &&
+        taskset -a -p -c 0 "$ddbd_pid" >/dev/null; then
+        wrk_cpu=1 tls_rounds pinned tls-vs-plain-pinned
+        tls_pinned_line=$tls_result
+    fi
+    stop_server "$ddbd_pid"
+}
+tls_summary() {
+    [ -n "${tls_line:-}" ] && echo "HTTPS vs HTTP, GetItem at 16 conns with keep-alive:" \
+        "$(field "$tls_line" https_ops_per_s) vs $(field "$tls_line" http_ops_per_s) ops/s, ratio" \
+        "$(field "$tls_line" ratio) (server CPU per op" \
+        "$(field "$tls_line" https_cpu_us_per_op) vs $(field "$tls_line" http_cpu_us_per_op) us," \
+        "wrk's $(field "$tls_line" https_client_cpu_us_per_op) vs" \
+        "$(field "$tls_line" http_client_cpu_us_per_op) us on the same cores;" \
+        "medians of 3 alternating runs)"
+    [ -n "${tls_pinned_line:-}" ] && echo "  pinned (server CPU 0, wrk CPU 1):" \
+        "$(field "$tls_pinned_line" https_ops_per_s) vs $(field "$tls_pinned_line" http_ops_per_s)" \
+        "ops/s, ratio $(field "$tls_pinned_line" ratio) (goal >= 0.8); server CPU per op" \
+        "$(field "$tls_pinned_line" https_cpu_us_per_op) vs" \
+        "$(field "$tls_pinned_line" http_cpu_us_per_op) us, ratio $(field "$tls_pinned_line" cpu_ratio);" \
+        "wrk's $(field "$tls_pinned_line" https_client_cpu_us_per_op) vs" \
+        "$(field "$tls_pinned_line" http_client_cpu_us_per_op) us"
+}
+if [ "${BENCH_ONLY:-}" = tls ]; then
+    tls_section
+    echo
+    tls_summary
+    exit 0
+fi
+
+# 3c. Size: start-up time (spawn to the first answered request) and resident memory after start
+# on an empty data directory and on one of BENCH_LARGE_ITEMS items (generated here as fast as
+# the server takes them: BatchWriteItem of 25 at 64 connections), the second with the data
+# file's pages warm and then dropped from the page cache (cold); and GetItem / PutItem / Query
+# p50 and p99 at 16 connections at 10^4, 10^6 and BENCH_LARGE_ITEMS items (sizes above it
+# skipped): each size on a server and data directory of its own (query-table layout, no index),
+# the sizes taking turns for BENCH_SCALE_ROUNDS rounds (default 3), medians printed.
+# BENCH_ONLY=size runs this section alone.
+large_items=${BENCH_LARGE_ITEMS:-10000000}
+scale_seconds=${BENCH_SCALE_SECONDS:-$run_seconds}
+declare -A scale scale_srv
+# restart_measure LABEL DIR: stop the scale server, start it again on DIR; keeps the time to
+# its first answered request and its memory 0.2 s later.
+restart_measure() {
+    stop_server "$ddbd_pid"
+    start_ddbd "$2" "$logs/ddbd-scale.stderr" || return 1
+    scale[$1/start]=$(awk -v u="$start_us" 'BEGIN {printf "%.1f", u / 1000}')
+    sleep 0.2
+    scale[$1/rss]=$(memory "$ddbd_pid")
+}
+scale_section() {
+    main_pid=${ddbd_pid:-} main_port=${port:-}
+    echo "== size: start-up and memory on an empty data directory"
+    start_ddbd "$work/scale" "$logs/ddbd-scale.stderr" || die "the scale server did not start"
+    restart_measure empty "$work/scale" || failed=1
+    scale_sizes=()
+    for size in 10000 1000000 "$large_items"; do
+        [ "$size" -le "$large_items" ] || continue
+        [ ${#scale_sizes[@]} -gt 0 ] && [ "$size" -le "${scale_sizes[-1]}" ] && continue
+        scale_sizes+=("$size")
+    done
+    # Each size its own server and data directory, the largest on the one just measured
+    # empty, so that the sizes can take turns: a machine whose load drifts then blurs each
+    # size alike, not the one that happened to run last.
+    large_port=$port large_pid=$ddbd_pid
+    for size in "${scale_sizes[@]}"; do
+        [ $failed = 0 ] || break
+        if [ "$size" = "${scale_sizes[-1]}" ]; then
+            port=$large_port ddbd_pid=$large_pid
+        else
+            start_ddbd "$work/scale-$size" "$logs/ddbd-scale.stderr" || { failed=1; break; }
+        fi
+        scale_srv[$size/port]=$port scale_srv[$size/pid]=$ddbd_pid
+        ddb CreateTable '{"TableName":"benchq","BillingMode":"PAY_PER_REQUEST",
+          "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
+            {"AttributeName":"sk","AttributeType":"N"}],
+          "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}]
+          }' >/dev/null || die "CreateTable benchq (scale) failed: $(cat "$work/body")"
+        echo "== size: load $size items (BatchWriteItem of 25, 64 connections)"
+        t0=${EPOCHREALTIME/./}
+        run_items=$size wrk_run "load-scale-$size" load-qb 64 "$port" "$ddbd_pid" \
+            -d $((120 + size / 2000))s >/dev/null || { failed=1; break; }
+        scale[$size/load_s]=$(awk -v a="$t0" -v b="${EPOCHREALTIME/./}" -v n="$size" \
+            'BEGIN {printf "%.1f s, %.0f items/s", (b - a) / 1e6, n * 1e6 / (b - a)}')
+    done
+    scale_rounds=${BENCH_SCALE_ROUNDS:-3}
+    for ((round = 1; round <= scale_rounds && failed == 0; round++)); do
+        echo "== size: round $round of $scale_rounds: GetItem, PutItem, Query at each size"
+        for size in "${scale_sizes[@]}"; do
+            port=${scale_srv[$size/port]} ddbd_pid=${scale_srv[$size/pid]}
+            for w in get-q put-q query; do
+                run_items=$size wrk_run "scale-$w@$size-$round" "$w" 16 "$port" "$ddbd_pid" \
+                    -d "${scale_seconds}s" >/dev/null || failed=1
+                r=${result[scale-$w@$size-$round/16]:-}
+                for f in ops_per_s p50_us p99_us server_cpu_us_per_op; do
+                    scale[$w/$size/$f]+=" $(field "$r" $f)"
+                done
+                scale[$w/$size/errors]=$((${scale[$w/$size/errors]:-0} + $(errors_of "$r")))
+            done
+            ddbd_alive "the size workloads at $size items" || { failed=1; break; }
+        done
+    done
+    for size in "${scale_sizes[@]}"; do
+        for w in get-q put-q query; do
+            [ -n "${scale[$w/$size/p99_us]:-}" ] || continue
+            # shellcheck disable=SC2086 # the lists are words on purpose
+            scale[$w/$size]="ops_per_s=$(median ${scale[$w/$size/ops_per_s]})"
+            scale[$w/$size]+=" p50_us=$(median ${scale[$w/$size/p50_us]})"
+            scale[$w/$size]+=" p99_us=$(median ${scale[$w/$size/p99_us]})"
+            scale[$w/$size]+=" server_cpu_us_per_op=$(median ${scale[$w/$size/server_cpu_us_per_op]})"
+            scale[$w/$size]+=" errors=${scale[$w/$size/errors]}"
+            echo "RESULT workload=scale-$w items=$size ${scale[$w/$size]}" \
+                "(p99 rounds:${scale[$w/$size/p99_us]})"
+        done
+        [ "$size" = "${scale_sizes[-1]}" ] && continue
+        kill -0 "${scale_srv[$size/pid]}" 2>/dev/null && stop_server "${scale_srv[$size/pid]}"
+        rm -rf "$work/scale-$size"
+    done
+    port=$large_port ddbd_pid=$large_pid
+    if [ $failed = 0 ]; then
+        scale[data]=$(du -h "$work/scale/data.mdb" | cut -f1)
+        echo "== size: start-up and memory on $large_items items (${scale[data]}), warm cache"
+        restart_measure warm "$work/scale" || failed=1
+        echo "== size: the same with the data file dropped from the page cache (cold)"
+        stop_server "$ddbd_pid"
+        "$PY" -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$work/scale/data.mdb" || failed=1
+        start_ddbd "$work/scale" "$logs/ddbd-scale.stderr" || failed=1
+        scale[cold/start]=$(awk -v u="$start_us" 'BEGIN {printf "%.1f", u / 1000}')
+        sleep 0.2
+        scale[cold/rss]=$(memory "$ddbd_pid")
+        ddb DescribeTable '{"TableName":"benchq"}' | grep -o '"ItemCount":[0-9]*' >"$work/count"
+        scale[count]=$(cut -d: -f2 "$work/count")
+    fi
+    kill -0 "$ddbd_pid" 2>/dev/null && stop_server "$ddbd_pid"
+    rm -rf "$work/scale"
+    ddbd_pid=$main_pid port=$main_port
+}
+scale_summary() {
+    [ -n "${scale[empty/start]:-}" ] || return 0
+    echo
+    echo "size (query-table layout, 16 connections): start-up to the first answer and memory"
+    echo "  empty data directory: ${scale[empty/start]} ms; ${scale[empty/rss]}"
+    [ -n "${scale[warm/start]:-}" ] && echo "  $large_items items (${scale[data]}), warm:" \
+        "${scale[warm/start]} ms; ${scale[warm/rss]}"
+    [ -n "${scale[cold/start]:-}" ] && echo "  $large_items items, cold page cache:" \
+        "${scale[cold/start]} ms; ${scale[cold/rss]}; ItemCount then ${scale[count]:-?}"
+    echo "  medians of $scale_rounds rounds taking turns between the sizes; p99_x: p99 over" \
+        "the smallest size's (goal <= 1.5 at the largest)"
+    printf '%-8s %10s %9s %8s %8s %9s %7s %7s   %s\n' workload items ops/s p50_ms p99_ms \
+        cpu_us/op p99_x errors load
+    for w in get-q put-q query; do
+        for size in "${scale_sizes[@]}"; do
+            r=${scale[$w/$size]:-}
+            if [ -z "$r" ]; then
+                printf '%-8s %10s %9s\n' "$w" "$size" "not run"
+                continue
+            fi
+            base=$(field "${scale[$w/${scale_sizes[0]}]:-}" p99_us)
+            ratio=$(awk -v a="$(field "$r" p99_us)" -v b="${base:-0}" \
+                'BEGIN {print (b > 0 ? a / b : 0)}')
+            printf '%-8s %10s %9s %8.3f %8.3f %9s %7.2f %7s   %s\n' "$w" "$size" \
+                "$(field "$r" ops_per_s)" "$(field "$r" p50_us)e-3" "$(field "$r" p99_us)e-3" \
+                "$(field "$r" server_cpu_us_per_op)" "$ratio" \
+                "$(field "$r" errors)" "$([ $w = get-q ] && echo "${scale[$size/load_s]:-}")"
+        done
+    done
+}
+if [ "${BENCH_ONLY:-}" = size ]; then
+    failed=0
+    scale_section
+    echo
+    scale_summary
+    exit "$failed"
+fi
+
 throttling_failed=0
 if [ "${BENCH_ONLY:-}" = throttling ]; then
     throttling_section
@@ -486,6 +844,63 @@ if [ "${BENCH_ONLY:-}" = metrics ]; then
     echo
     metrics_summary
     exit "$metrics_failed"
+fi
+
+# 3c. Point-in-time recovery, backups, exports and imports (pitr_section, on the server under
+# test once the table "bench" is loaded); BENCH_ONLY=pitr runs only this, on a server of its
+# own with "bench" loaded first (for the GetItem runs).
+pitr_section() {
+    # Point-in-time restore: PITR enabled on an empty table (its base is empty), then
+    # BENCH_PITR_CHANGES items written: the restore to the latest time replays every one.
+    pitr_changes=${BENCH_PITR_CHANGES:-1000000}
+    create_table benchpitr
+    ddb UpdateContinuousBackups '{"TableName":"benchpitr",
+      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}' >/dev/null ||
+        die "UpdateContinuousBackups failed: $(cat "$work/body")"
+    echo "== PITR table: $pitr_changes changes logged (load, 64 connections)"
+    BENCH_TABLE=benchpitr run_items=$pitr_changes \
+        wrk_run load-pitr load 64 "$port" "$ddbd_pid" -d $((60 + pitr_changes / 1000))s ||
+        failed=1
+    echo "== RestoreTableToPointInTime (latest): base + $pitr_changes changes replayed"
+    pitr_line=$("$PY" bench/pitr_restore.py "$port" benchpitr $((120 + pitr_changes / 2000))) ||
+        failed=1
+    echo "$pitr_line"
+    ddbd_alive "the point-in-time restore" || failed=1
+
+    # Backups, exports and imports of that table (BENCH_PITR_CHANGES items): a backup and a
+    # restore from it, an export and an import of its data files (seconds, items/s); then
+    # GetItem at 16 connections without, and with backups of it taken one after the other
+    # (p99 ratio).  BENCH_BACKUP=0 skips this.
+    if [ "${BENCH_BACKUP:-1}" != 0 ]; then
+        limit=$((300 + pitr_changes / 1000))
+        echo "== CreateBackup and RestoreTableFromBackup of benchpitr ($pitr_changes items)"
+        "$PY" bench/backup_export.py backup-restore "$port" benchpitr "$limit" || failed=1
+        echo "== ExportTableToPointInTime and ImportTable of benchpitr ($pitr_changes items)"
+        "$PY" bench/backup_export.py export-import "$port" benchpitr "$limit" || failed=1
+        echo "== GetItem at 16 connections without, then during backups of benchpitr"
+        wrk_run get-nobackup get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
+        "$PY" bench/backup_export.py backup-loop "$port" benchpitr "$run_seconds" \
+            >"$logs/backup-loop.txt" &
+        loop_pid=$!
+        wrk_run get-backup get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
+        wait "$loop_pid" || failed=1
+        grep '^RESULT' "$logs/backup-loop.txt"
+        quiet_p99=$(field "${result[get-nobackup/16]:-}" p99_us)
+        busy_p99=$(field "${result[get-backup/16]:-}" p99_us)
+        awk -v a="${busy_p99:-0}" -v b="${quiet_p99:-0}" 'BEGIN { printf "RESULT workload=get-p99-during-backup p99_us=%d quiet_p99_us=%d ratio=%.2f\n", a, b, (b > 0 ? a / b : 0) }'
+        ddbd_alive "the backups, exports and imports" || failed=1
+    fi
+}
+
+if [ "${BENCH_ONLY:-}" = pitr ]; then
+    start_ddbd "$work/data" "$logs/ddbd.stderr" --pitr-lag 0 ||
+        die "ddbd did not start; its stderr: $(tail -n 20 "$logs/ddbd.stderr")"
+    create_table bench
+    echo "== load: $items items (for the GetItem runs), 64 connections"
+    wrk_run load load 64 "$port" "$ddbd_pid" -d $((30 + items / 1000))s || die "the load did not run"
+    failed=0
+    pitr_section
+    exit "$failed"
 fi
 
 # 1. Start-up time.
@@ -548,45 +963,7 @@ if [ -n "$baseline" ]; then
         "baseline ${side[baseline/1]} ${side[baseline/2]} ${side[baseline/3]})"
 fi
 
-# 1c. HTTPS against HTTP: GetItem at 16 connections with keep-alive, on one server with a TLS
-# port beside its plain one, alternately, three rounds each.
-if [ "${BENCH_TLS:-1}" != 0 ]; then
-    tls_items=$((items < 100000 ? items : 100000))
-    echo "== HTTPS vs HTTP: GetItem at 16 connections, keep-alive, 3 rounds each"
-    mkdir -p "$work/tls"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-        -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-        -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" >"$logs/tls-cert.txt" 2>&1 ||
-        die "cannot make a certificate: $(cat "$logs/tls-cert.txt")"
-    tls_port=$(free_port)
-    start_ddbd "$work/tls-data" "$logs/ddbd-tls.stderr" --tls-cert "$work/tls/cert.pem" \
-        --tls-key "$work/tls/key.pem" --tls-port "$tls_port" || die "the TLS server did not start"
-    create_table bench
-    run_items=$tls_items wrk_run tls-load load 64 "$port" "$ddbd_pid" \
-        -d $((30 + tls_items / 1000))s >/dev/null || die "the load of the TLS server failed"
-    declare -A tls_ops
-    for round in 1 2 3; do
-        run_items=$tls_items wrk_run "get-http-$round" get 16 "$port" "$ddbd_pid" \
-            -d "${run_seconds}s" >/dev/null || echo "bench: GetItem over HTTP failed" >&2
-        scheme=https run_items=$tls_items wrk_run "get-https-$round" get 16 "$tls_port" \
-            "$ddbd_pid" -d "${run_seconds}s" >/dev/null || echo "bench: GetItem over HTTPS failed" >&2
-        for w in http https; do
-            tls_ops[$w]+=" $(field "${result[get-$w-$round/16]:-}" ops_per_s)"
-            tls_ops[$w/cpu]+=" $(field "${result[get-$w-$round/16]:-}" server_cpu_us_per_op)"
-            tls_ops[$w/wrk]+=" $(field "${result[get-$w-$round/16]:-}" client_cpu_us_per_op)"
-        done
-    done
-    stop_server "$ddbd_pid"
-    # shellcheck disable=SC2086 # the lists are words on purpose
-    tls_line=$(awk -v a="$(median ${tls_ops[https]})" -v b="$(median ${tls_ops[http]})" \
-        -v x="$(median ${tls_ops[https/cpu]})" -v y="$(median ${tls_ops[http/cpu]})" \
-        -v u="$(median ${tls_ops[https/wrk]})" -v v="$(median ${tls_ops[http/wrk]})" \
-        'BEGIN {printf "RESULT workload=tls-vs-plain https_ops_per_s=%d http_ops_per_s=%d" \
-        " ratio=%.3f https_cpu_us_per_op=%.2f http_cpu_us_per_op=%.2f" \
-        " https_client_cpu_us_per_op=%.2f http_client_cpu_us_per_op=%.2f", a, b,
-        (b > 0 ? a / b : 0), x, y, u, v}')
-    echo "$tls_line (rounds: https${tls_ops[https]}; http${tls_ops[http]})"
-fi
+[ "${BENCH_TLS:-1}" != 0 ] && [ -z "${BENCH_ONLY:-}" ] && tls_section
 
 # 1d. Authentication: GetItem at 16 connections on a server with --credentials (every request's
 # signature verified) and on one without, alternately, each with the same items.  Both get the
@@ -639,6 +1016,7 @@ echo "$auth_line (rounds: on ${auth[on/1]} ${auth[on/2]} ${auth[on/3]};" \
 
 metrics_section
 throttling_section
+cluster_section
 
 # 1e. Multi-attribute keys: Query of one partition's ten items through a GSI whose key has three
 # HASH and two RANGE attributes against the same through a single-attribute GSI over the same
@@ -686,7 +1064,7 @@ mk_line=$(awk -v a="$(median ${mk[query-mk]})" -v b="$(median ${mk[query-sk]})" 
 echo "$mk_line (rounds: multi${mk[query-mk]}; single${mk[query-sk]})"
 
 # 2. The server under test, its table and the load.
-start_ddbd "$work/data" "$logs/ddbd.stderr" ||
+start_ddbd "$work/data" "$logs/ddbd.stderr" --pitr-lag 0 ||
     die "ddbd did not start; its stderr: $(tail -n 20 "$logs/ddbd.stderr")"
 sleep 0.5
 mem_idle=$(memory "$ddbd_pid")
@@ -801,46 +1179,7 @@ if [ $failed = 0 ]; then
     echo "$expire_line"
     ddbd_alive "the TTL deleter" || failed=1
 
-    # Point-in-time restore: PITR enabled on an empty table (its base is empty), then
-    # BENCH_PITR_CHANGES items written: the restore to the latest time replays every one.
-    pitr_changes=${BENCH_PITR_CHANGES:-1000000}
-    create_table benchpitr
-    ddb UpdateContinuousBackups '{"TableName":"benchpitr",
-      "PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}' >/dev/null ||
-        die "UpdateContinuousBackups failed: $(cat "$work/body")"
-    echo "== PITR table: $pitr_changes changes logged (load, 64 connections)"
-    BENCH_TABLE=benchpitr run_items=$pitr_changes \
-        wrk_run load-pitr load 64 "$port" "$ddbd_pid" -d $((60 + pitr_changes / 1000))s ||
-        failed=1
-    echo "== RestoreTableToPointInTime (latest): base + $pitr_changes changes replayed"
-    pitr_line=$("$PY" bench/pitr_restore.py "$port" benchpitr $((120 + pitr_changes / 2000))) ||
-        failed=1
-    echo "$pitr_line"
-    ddbd_alive "the point-in-time restore" || failed=1
-
-    # Backups, exports and imports of that table (BENCH_PITR_CHANGES items): a backup and a
-    # restore from it, an export and an import of its data files (seconds, items/s); then
-    # GetItem at 16 connections without, and with backups of it taken one after the other
-    # (p99 ratio).  BENCH_BACKUP=0 skips this.
-    if [ "${BENCH_BACKUP:-1}" != 0 ]; then
-        limit=$((300 + pitr_changes / 1000))
-        echo "== CreateBackup and RestoreTableFromBackup of benchpitr ($pitr_changes items)"
-        "$PY" bench/backup_export.py backup-restore "$port" benchpitr "$limit" || failed=1
-        echo "== ExportTableToPointInTime and ImportTable of benchpitr ($pitr_changes items)"
-        "$PY" bench/backup_export.py export-import "$port" benchpitr "$limit" || failed=1
-        echo "== GetItem at 16 connections without, then during backups of benchpitr"
-        wrk_run get-nobackup get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
-        "$PY" bench/backup_export.py backup-loop "$port" benchpitr "$run_seconds" \
-            >"$logs/backup-loop.txt" &
-        loop_pid=$!
-        wrk_run get-backup get 16 "$port" "$ddbd_pid" -d "${run_seconds}s" || failed=1
-        wait "$loop_pid" || failed=1
-        grep '^RESULT' "$logs/backup-loop.txt"
-        quiet_p99=$(field "${result[get-nobackup/16]:-}" p99_us)
-        busy_p99=$(field "${result[get-backup/16]:-}" p99_us)
-        awk -v a="${busy_p99:-0}" -v b="${quiet_p99:-0}" 'BEGIN { printf "RESULT workload=get-p99-during-backup p99_us=%d quiet_p99_us=%d ratio=%.2f\n", a, b, (b > 0 ? a / b : 0) }'
-        ddbd_alive "the backups, exports and imports" || failed=1
-    fi
+    pitr_section
 fi
 
 # 3b. Query and Scan on the query table "benchq" (ten items per partition, GSI byG over the same
@@ -879,78 +1218,7 @@ if [ $failed = 0 ]; then
     fi
 fi
 
-# 3c. Size: start-up time (spawn to the first answered request) and resident memory after start
-# on an empty data directory and on one of BENCH_LARGE_ITEMS items (generated here as fast as
-# the server takes them: BatchWriteItem of 25 at 64 connections), the second with the data
-# file's pages warm and then dropped from the page cache (cold); and GetItem / PutItem / Query
-# p50 and p99 at 16 connections at 10^4, 10^6 and BENCH_LARGE_ITEMS items (sizes above it
-# skipped).  Its own server and data directory (query-table layout, no index).
-large_items=${BENCH_LARGE_ITEMS:-10000000}
-scale_seconds=${BENCH_SCALE_SECONDS:-$run_seconds}
-declare -A scale
-# restart_measure LABEL DIR: stop the scale server, start it again on DIR; keeps the time to
-# its first answered request and its memory 0.2 s later.
-restart_measure() {
-    stop_server "$ddbd_pid"
-    start_ddbd "$2" "$logs/ddbd-scale.stderr" || return 1
-    scale[$1/start]=$(awk -v u="$start_us" 'BEGIN {printf "%.1f", u / 1000}')
-    sleep 0.2
-    scale[$1/rss]=$(memory "$ddbd_pid")
-}
-if [ $failed = 0 ] && [[ $large_items =~ ^[1-9][0-9]*$ ]]; then
-    main_pid=$ddbd_pid main_port=$port
-    echo "== size: start-up and memory on an empty data directory"
-    start_ddbd "$work/scale" "$logs/ddbd-scale.stderr" || die "the scale server did not start"
-    restart_measure empty "$work/scale" || failed=1
-    ddb CreateTable '{"TableName":"benchq","BillingMode":"PAY_PER_REQUEST",
-      "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
-        {"AttributeName":"sk","AttributeType":"N"}],
-      "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}]
-      }' >/dev/null || die "CreateTable benchq (scale) failed: $(cat "$work/body")"
-    scale_sizes=()
-    for size in 10000 1000000 "$large_items"; do
-        [ "$size" -le "$large_items" ] || continue
-        [ ${#scale_sizes[@]} -gt 0 ] && [ "$size" -le "${scale_sizes[-1]}" ] && continue
-        scale_sizes+=("$size")
-    done
-    loaded=0
-    for size in "${scale_sizes[@]}"; do
-        [ $failed = 0 ] || break
-        echo "== size: load items $loaded..$((size - 1)) (BatchWriteItem of 25, 64 connections)"
-        t0=${EPOCHREALTIME/./}
-        run_items=$((size - loaded)) load_from=$loaded \
-            wrk_run "load-scale-$size" load-qb 64 "$port" "$ddbd_pid" \
-            -d $((120 + (size - loaded) / 2000))s >/dev/null || { failed=1; break; }
-        scale[$size/load_s]=$(awk -v a="$t0" -v b="${EPOCHREALTIME/./}" -v n=$((size - loaded)) \
-            'BEGIN {printf "%.1f s, %.0f items/s", (b - a) / 1e6, n * 1e6 / (b - a)}')
-        loaded=$size
-        for w in get-q put-q query; do
-            run_items=$size wrk_run "scale-$w@$size" "$w" 16 "$port" "$ddbd_pid" \
-                -d "${scale_seconds}s" || failed=1
-            scale[$w/$size]=${result[scale-$w@$size/16]:-}
-        done
-        ddbd_alive "the size workloads at $size items" || { failed=1; break; }
-    done
-    if [ $failed = 0 ]; then
-        scale[data]=$(du -h "$work/scale/data.mdb" | cut -f1)
-        echo "== size: start-up and memory on $large_items items (${scale[data]}), warm cache"
-        restart_measure warm "$work/scale" || failed=1
-        echo "== size: the same with the data file dropped from the page cache (cold)"
-        stop_server "$ddbd_pid"
-        "$PY" -c 'import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$work/scale/data.mdb" || failed=1
-        start_ddbd "$work/scale" "$logs/ddbd-scale.stderr" || failed=1
-        scale[cold/start]=$(awk -v u="$start_us" 'BEGIN {printf "%.1f", u / 1000}')
-        sleep 0.2
-        scale[cold/rss]=$(memory "$ddbd_pid")
-        ddb DescribeTable '{"TableName":"benchq"}' | grep -o '"ItemCount":[0-9]*' >"$work/count"
-        scale[count]=$(cut -d: -f2 "$work/count")
-    fi
-    kill -0 "$ddbd_pid" 2>/dev/null && stop_server "$ddbd_pid"
-    rm -rf "$work/scale"
-    ddbd_pid=$main_pid port=$main_port
-fi
+[ $failed = 0 ] && [[ $large_items =~ ^[1-9][0-9]*$ ]] && scale_section
 
 # 4. Memory after the workloads, and a clean shutdown.
 if [ $failed = 0 ] || kill -0 "$ddbd_pid" 2>/dev/null; then
@@ -1061,13 +1329,7 @@ fi
 [ -n "${pitr_line:-}" ] && echo "  point-in-time restore: $(field "$pitr_line" items) logged" \
     "changes replayed in $(field "$pitr_line" seconds) s = $(field "$pitr_line" items_per_s)" \
     "items/s (request to ACTIVE)"
-[ -n "${tls_line:-}" ] && echo "HTTPS vs HTTP, GetItem at 16 conns with keep-alive:" \
-    "$(field "$tls_line" https_ops_per_s) vs $(field "$tls_line" http_ops_per_s) ops/s, ratio" \
-    "$(field "$tls_line" ratio) (goal >= 0.8; server CPU per op" \
-    "$(field "$tls_line" https_cpu_us_per_op) vs $(field "$tls_line" http_cpu_us_per_op) us," \
-    "wrk's $(field "$tls_line" https_client_cpu_us_per_op) vs" \
-    "$(field "$tls_line" http_client_cpu_us_per_op) us on the same cores;" \
-    "medians of 3 alternating runs)"
+tls_summary
 [ -n "${auth_line:-}" ] && echo "authentication, GetItem at 16 conns (the same signed requests):" \
     "$(field "$auth_line" on_ops_per_s) ops/s with --credentials," \
     "$(field "$auth_line" off_ops_per_s) without: ratio $(field "$auth_line" ratio) (goal >= 0.95);" \
@@ -1077,6 +1339,8 @@ metrics_summary
 [ "$metrics_failed" = 0 ] || failed=1
 throttling_summary
 [ "$throttling_failed" = 0 ] || failed=1
+cluster_summary
+[ "$cluster_failed" = 0 ] || failed=1
 [ -n "${mk_line:-}" ] && echo "Query of 10 items at 16 conns, GSI with 3 HASH + 2 RANGE" \
     "attributes vs a single-attribute GSI over the same items:" \
     "$(field "$mk_line" multi_ops_per_s) vs $(field "$mk_line" single_ops_per_s) ops/s, ratio" \
@@ -1109,26 +1373,5 @@ done
 [ -n "${scan_line:-}" ] && echo "full scan: $(field "$scan_line" items) items in" \
     "$(field "$scan_line" seconds) s = $(field "$scan_line" items_per_s) items/s" \
     "($(field "$scan_line" pages) pages of 1 MB, client JSON decoding included)"
-if [ -n "${scale[empty/start]:-}" ]; then
-    echo
-    echo "size (query-table layout, 16 connections): start-up to the first answer and memory"
-    echo "  empty data directory: ${scale[empty/start]} ms; ${scale[empty/rss]}"
-    [ -n "${scale[warm/start]:-}" ] && echo "  $large_items items (${scale[data]}), warm:" \
-        "${scale[warm/start]} ms; ${scale[warm/rss]}"
-    [ -n "${scale[cold/start]:-}" ] && echo "  $large_items items, cold page cache:" \
-        "${scale[cold/start]} ms; ${scale[cold/rss]}; ItemCount then ${scale[count]:-?}"
-    printf '%-8s %10s %9s %8s %8s %7s   %s\n' workload items ops/s p50_ms p99_ms errors load
-    for w in get-q put-q query; do
-        for size in "${scale_sizes[@]}"; do
-            r=${scale[$w/$size]:-}
-            if [ -z "$r" ]; then
-                printf '%-8s %10s %9s\n' "$w" "$size" "not run"
-                continue
-            fi
-            printf '%-8s %10s %9s %8.3f %8.3f %7s   %s\n' "$w" "$size" "$(field "$r" ops_per_s)" \
-                "$(field "$r" p50_us)e-3" "$(field "$r" p99_us)e-3" "$(errors_of "$r")" \
-                "$([ $w = get-q ] && echo "${scale[$size/load_s]:-}")"
-        done
-    done
-fi
+scale_summary
 exit $failed

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential pkg-config liblmdb-dev zlib1g-dev libssl-dev libraft-dev libuv1-dev
+packages=(build-essential pkg-config liblmdb-dev zlib1g-dev libzstd-dev libssl-dev libraft-dev libuv1-dev
           clang libclang-rt-14-dev
           python3 python3-boto3 python3-pytest awscli wrk curl openssl valgrind
           prometheus  # only tests/api/test_metrics.py (a real scraper)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "arn.h"
 #include "auth.h"
 #include "backup.h"
 #include "export.h"
@@ -25,6 +26,7 @@
 #include "storage.h"
 #include "stats.h"
 #include "streams.h"
+#include "throttle.h"
 #include "wire.h"
 
 #define TARGET_PREFIX "DynamoDB_20120810."
@@ -232,9 +234,30 @@ static void resume_backfills(void)
     arena_free(a);
 }
 
+/* Throttling: each table's data, from its stored counts, for partitions
+ * that split at a size (throttle_note_bytes); housekeeping thread. */
+static void partition_sizes_tick(void)
+{
+    static MDB_txn *slot;
+    if (!throttle_on) return;
+    arena_t *a = arena_new(0);
+    const char **names;
+    bool more;
+    size_t n = catalog_list(a, NULL, SIZE_MAX, &names, &more);
+    MDB_txn *txn = storage_read_begin(&slot);
+    for (size_t i = 0; txn && i < n; i++) {
+        table_t *t = catalog_acquire(names[i], strlen(names[i]));
+        stats_t st = {0, 0};
+        if (t && !stats_get(txn, t->dbi_name, &st)) throttle_note_bytes(t->name, st.bytes);
+        if (t) catalog_release(t);
+    }
+    if (txn) storage_read_end(txn);
+    arena_free(a);
+}
+
 int api_open(const api_config_t *cfg)
 {
-    catalog_init(cfg->region);
+    arn_region_set(cfg->region);
     if (storage_open(cfg->data_dir, cfg->in_memory, cfg->storage_map_size) != 0) return -1;
     if (backup_store_open(cfg->data_dir, cfg->in_memory) != 0) return -1;
     if (!cfg->in_memory && export_store_open(cfg->data_dir, cfg->export_root) != 0) return -1;
@@ -248,7 +271,7 @@ int api_open(const api_config_t *cfg)
     resume_backfills();
     replication_start();
     cluster_config_t cluster = {cfg->cluster_node_id, cfg->cluster_members, cfg->data_dir,
-                                cfg->endpoint};
+                                cfg->endpoint, cfg->cluster_snapshot_entries, cfg->cluster_join};
     if (cluster_open(&cluster) != 0) return -1;
     operation_names[0] = "unknown";
     for (size_t i = 0; i < OPERATION_COUNT; i++)
@@ -256,13 +279,14 @@ int api_open(const api_config_t *cfg)
     metrics_operations_set(operation_names, OPERATION_COUNT + 1);
     endpoints_configure(cfg->endpoint);
     ttl_configure(cfg->ttl_cooldown_s, cfg->ttl_delay_s);
-    pitr_configure(cfg->pitr_snapshot_interval_s, cfg->pitr_day_s);
+    pitr_configure(cfg->pitr_snapshot_interval_s, cfg->pitr_day_s, cfg->pitr_lag_s);
     /* housekeeping often enough for the shortest of its periods */
     double tick = cfg->ttl_delay_s;
     if (cfg->stream_retention_s / 4 < tick) tick = cfg->stream_retention_s / 4;
     if (cfg->stream_shard_lifetime_s / 4 < tick) tick = cfg->stream_shard_lifetime_s / 4;
     if (tick > 1.0) tick = 1.0;
-    static const janitor_task_t tasks[] = {streams_tick, ttl_expire_tick, pitr_tick};
+    static const janitor_task_t tasks[] = {streams_tick, ttl_expire_tick, pitr_tick,
+                                           partition_sizes_tick};
     return janitor_start(tick, tasks, sizeof tasks / sizeof tasks[0]);
 }
 
@@ -332,5 +356,7 @@ void api_metrics_render(api_thread_t *t, size_t connections, buf_t *out)
     metrics_render(out, &g);
     insights_render(out);
     replication_metrics_render(out);
+    throttle_render(out);
+    cluster_metrics_render(out);
     arena_free(a);
 }

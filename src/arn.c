@@ -51,3 +51,9 @@ ddb_error_t *arn_parse(arena_t *a, const char *text, arn_t *out)
     classify(a, out);
     return NULL;
 }
+
+static const char *server_region;
+
+void arn_region_set(const char *region) { server_region = region; }
+
+const char *arn_region(void) { return server_region ? server_region : "us-east-1"; }

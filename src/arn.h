@@ -29,4 +29,9 @@ typedef struct {
  * for text that is no ARN at all (no "arn:" prefix, a part missing). */
 ddb_error_t *arn_parse(arena_t *a, const char *text, arn_t *out);
 
+/* The region this server answers as (--region), in every ARN it builds and
+ * every message naming the region; set once at start-up, before any request. */
+void arn_region_set(const char *region);
+const char *arn_region(void);
+
 #endif

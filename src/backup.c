@@ -2,6 +2,7 @@
  * that write them and the restore jobs that read them; see backup.h. */
 #include "backup.h"
 
+#include "arn.h"
 #include "background.h"
 
 #include <dirent.h>
@@ -54,6 +55,10 @@ struct backup {
      * log_seq is the last record of change log `log` in the snapshot (0:
      * none), log_time_ms that record's commit time (0: none). */
     bool internal;
+    /* A SYSTEM backup (made when a table with PITR is deleted): it cannot
+     * be deleted, and goes by itself at expires_ms. */
+    bool system;
+    int64_t expires_ms;
     uint64_t log, log_seq;
     int64_t log_time_ms;
     /* restores that wait for this base to be copied (table references) */
@@ -148,7 +153,7 @@ bool backup_store_enabled(void) { return store.dir != NULL; }
 bool backup_arn_valid(const char *arn)
 {
     char prefix[128];
-    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", catalog_region(),
+    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", arn_region(),
              CATALOG_ACCOUNT);
     size_t n = strlen(prefix);
     if (strncmp(arn, prefix, n) != 0) return false;
@@ -218,6 +223,7 @@ static void render_meta(buf_t *b, const backup_t *bk)
                (long long)bk->created_ms, (unsigned long long)bk->counts.items,
                (unsigned long long)bk->counts.bytes, (unsigned long long)bk->file_bytes,
                (unsigned)bk->crc);
+    if (bk->system) buf_printf(b, ",\"System\":true,\"Expires\":%lld", (long long)bk->expires_ms);
     if (bk->internal)
         buf_printf(b, ",\"Internal\":true,\"Log\":%llu,\"LogSeq\":%llu,\"LogTime\":%lld",
                    (unsigned long long)bk->log, (unsigned long long)bk->log_seq,
@@ -284,9 +290,11 @@ static backup_t *read_meta(const char *id)
         wire_long(a, j, "Bytes", &bytes, &e);
         wire_long(a, j, "FileBytes", &file_bytes, &e);
         wire_long(a, j, "Crc", &crc, &e);
-        int64_t log = 0, log_seq = 0, log_time = 0;
-        bool internal = false;
+        int64_t log = 0, log_seq = 0, log_time = 0, expires = 0;
+        bool internal = false, system = false;
         wire_bool(a, j, "Internal", &internal, &e);
+        wire_bool(a, j, "System", &system, &e);
+        wire_long(a, j, "Expires", &expires, &e);
         const json_value_t *num;
         if ((num = wire_member(j, "Log")) && num->type == JSON_NUMBER)
             log = (int64_t)strtoull(num->u.str.ptr, NULL, 10);
@@ -315,6 +323,8 @@ static backup_t *read_meta(const char *id)
             b->crc = (uint32_t)crc;
             b->status = BACKUP_AVAILABLE;
             b->internal = internal;
+            b->system = system;
+            b->expires_ms = expires;
             b->log = (uint64_t)log;
             b->log_seq = (uint64_t)log_seq;
             b->log_time_ms = log_time;
@@ -397,6 +407,8 @@ static const char *status_name(const backup_t *b)
     return b->status == BACKUP_AVAILABLE ? "AVAILABLE" : "CREATING";
 }
 
+static const char *type_name(const backup_t *b) { return b->system ? "SYSTEM" : "USER"; }
+
 /* BackupDetails' members; lock held (the status changes). */
 static void render_details(buf_t *out, const backup_t *b, const char *status)
 {
@@ -404,9 +416,12 @@ static void render_details(buf_t *out, const backup_t *b, const char *status)
     json_write_string(out, b->arn, strlen(b->arn));
     buf_append_str(out, ",\"BackupName\":");
     json_write_string(out, b->name, strlen(b->name));
-    buf_printf(out, ",\"BackupSizeBytes\":%llu,\"BackupStatus\":\"%s\",\"BackupType\":\"USER\","
-                    "\"BackupCreationDateTime\":%.3f}",
-               (unsigned long long)b->counts.bytes, status, (double)b->created_ms / 1000.0);
+    buf_printf(out, ",\"BackupSizeBytes\":%llu,\"BackupStatus\":\"%s\",\"BackupType\":\"%s\","
+                    "\"BackupCreationDateTime\":%.3f",
+               (unsigned long long)b->counts.bytes, status, type_name(b),
+               (double)b->created_ms / 1000.0);
+    if (b->system) buf_printf(out, ",\"BackupExpiryDateTime\":%.3f", (double)b->expires_ms / 1000.0);
+    buf_putc(out, '}');
 }
 
 /* {"BackupDescription":{...}} with the given status; lock held. */
@@ -434,8 +449,8 @@ void backup_render_description(buf_t *out, backup_t *b)
     pthread_mutex_unlock(&store.lock);
 }
 
-void backup_list_render(buf_t *out, const char *table, int64_t lower_ms, int64_t upper_ms,
-                        const char *start_arn, size_t limit)
+void backup_list_render(buf_t *out, backup_list_type_t type, const char *table, int64_t lower_ms,
+                        int64_t upper_ms, const char *start_arn, size_t limit)
 {
     pthread_mutex_lock(&store.lock);
     size_t from = 0;
@@ -448,7 +463,8 @@ void backup_list_render(buf_t *out, const char *table, int64_t lower_ms, int64_t
     for (size_t i = from; i < store.count; i++) {
         const backup_t *b = store.items[i];
         if (b->internal || (table && strcmp(b->table_name, table) != 0) || b->created_ms < lower_ms ||
-            b->created_ms >= upper_ms)
+            b->created_ms >= upper_ms || type == BACKUP_LIST_NONE ||
+            (type == BACKUP_LIST_USER && b->system) || (type == BACKUP_LIST_SYSTEM && !b->system))
             continue;
         if (n == limit) {
             more = true;
@@ -465,10 +481,11 @@ void backup_list_render(buf_t *out, const char *table, int64_t lower_ms, int64_t
         json_write_string(out, b->arn, strlen(b->arn));
         buf_append_str(out, ",\"BackupName\":");
         json_write_string(out, b->name, strlen(b->name));
-        buf_printf(out, ",\"BackupCreationDateTime\":%.3f,\"BackupStatus\":\"%s\","
-                        "\"BackupType\":\"USER\",\"BackupSizeBytes\":%llu}",
-                   (double)b->created_ms / 1000.0, status_name(b),
-                   (unsigned long long)b->counts.bytes);
+        buf_printf(out, ",\"BackupCreationDateTime\":%.3f", (double)b->created_ms / 1000.0);
+        if (b->system)
+            buf_printf(out, ",\"BackupExpiryDateTime\":%.3f", (double)b->expires_ms / 1000.0);
+        buf_printf(out, ",\"BackupStatus\":\"%s\",\"BackupType\":\"%s\",\"BackupSizeBytes\":%llu}",
+                   status_name(b), type_name(b), (unsigned long long)b->counts.bytes);
         last = b;
     }
     buf_putc(out, ']');
@@ -482,6 +499,8 @@ void backup_list_render(buf_t *out, const char *table, int64_t lower_ms, int64_t
 
 /* --- delete ----------------------------------------------------------------------- */
 
+static void remove_locked(backup_t *b);
+
 ddb_error_t *backup_delete(arena_t *a, backup_t *b, buf_t *out)
 {
     pthread_mutex_lock(&store.lock);
@@ -489,11 +508,23 @@ ddb_error_t *backup_delete(arena_t *a, backup_t *b, buf_t *out)
         pthread_mutex_unlock(&store.lock);
         return err_backup_not_found(a, b->arn);
     }
+    if (b->system) {
+        pthread_mutex_unlock(&store.lock);
+        return err_backup_system(a, b->arn, b->expires_ms);
+    }
     if (b->restores || b->status != BACKUP_AVAILABLE) {
         pthread_mutex_unlock(&store.lock);
         return err_backup_in_use(a, b->arn);
     }
     render_description(out, b, "DELETED");
+    remove_locked(b);
+    return NULL;
+}
+
+/* Remove b from the registry and its files from the disk; lock held on
+ * entry, released on return. */
+static void remove_locked(backup_t *b)
+{
     registry_remove(b);
     /* Unlinking the metadata first makes the backup gone for good, even if
      * the rest is cut short: a start drops a directory without it. */
@@ -505,7 +536,6 @@ ddb_error_t *backup_delete(arena_t *a, backup_t *b, buf_t *out)
     fsync_path(store.dir);
     free(meta);
     free(dir);
-    return NULL;
 }
 
 /* --- create: the copy ------------------------------------------------------------- */
@@ -750,6 +780,106 @@ static ddb_error_t *create(arena_t *a, table_t *t, const char *name, bool intern
 ddb_error_t *backup_create(arena_t *a, table_t *t, const char *name, buf_t *out)
 {
     return create(a, t, name, false, 0, out);
+}
+
+/* --- SYSTEM backups ---------------------------------------------------------------- */
+
+/* Copy t's items as txn sees them into the open items file of c. */
+static int copy_from_txn(copy_t *c, MDB_txn *txn, const table_t *t)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, t->dbi, &cur);
+    if (rc) return rc;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if (!write_record(c, &k, &v)) {
+            rc = EIO;
+            break;
+        }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+backup_t *backup_system_create(MDB_txn *txn, table_t *t, int64_t now_ms, int64_t expires_ms)
+{
+    if (!store.dir) return NULL;
+    char name[320]; /* a table name has at most 255 bytes */
+    snprintf(name, sizeof name, "%s$DeletedTableBackup", t->name);
+    backup_t *b = backup_new(t, name, now_ms);
+    b->system = true;
+    b->expires_ms = expires_ms;
+    /* "<ms>-00000000": a later millisecond when two tables go in one */
+    char *dir = NULL;
+    for (int i = 0; i < 1000; i++) {
+        snprintf(b->id, sizeof b->id, "%013lld-00000000", (long long)(now_ms + i));
+        free(dir);
+        dir = path_of(b->id, NULL);
+        if (mkdir(dir, 0755) == 0) break;
+        if (errno != EEXIST) break;
+    }
+    free(b->arn);
+    size_t n = strlen(b->table_arn) + strlen("/backup/") + strlen(b->id) + 1;
+    b->arn = malloc(n);
+    if (!b->arn) abort();
+    snprintf(b->arn, n, "%s/backup/%s", b->table_arn, b->id);
+    char *items = path_of(b->id, ITEMS_FILE);
+    copy_t c = {.backup = b, .crc = crc32(0, NULL, 0)};
+    c.file = fopen(items, "wb");
+    free(items);
+    int rc = c.file ? stats_get(txn, t->dbi_name, &b->counts) : errno;
+    if (!rc) rc = copy_from_txn(&c, txn, t);
+    bool ok = c.file && !rc && fflush(c.file) == 0 && fsync(fileno(c.file)) == 0;
+    if (c.file) ok &= fclose(c.file) == 0;
+    if (ok) {
+        b->file_bytes = c.file_bytes;
+        b->crc = (uint32_t)c.crc;
+        b->status = BACKUP_AVAILABLE;
+        ok = write_meta(b) == 0;
+    }
+    if (!ok) {
+        log_error("the system backup of %s could not be written: %s", t->name,
+                  rc > 0 ? mdb_strerror(rc) : strerror(errno));
+        remove_dir(dir);
+        backup_free(b);
+        b = NULL;
+    }
+    free(dir);
+    return b;
+}
+
+void backup_system_settle(backup_t *b, bool committed)
+{
+    if (!b) return;
+    if (committed) {
+        pthread_mutex_lock(&store.lock);
+        registry_add(b);
+        pthread_mutex_unlock(&store.lock);
+        log_info("backup %s: system backup of the deleted table %s, %llu items", b->arn,
+                 b->table_name, (unsigned long long)b->counts.items);
+    } else {
+        char *dir = path_of(b->id, NULL);
+        remove_dir(dir);
+        free(dir);
+    }
+    backup_release(b);
+}
+
+void backup_system_expire(int64_t now_ms)
+{
+    for (bool again = true; again;) {
+        again = false;
+        pthread_mutex_lock(&store.lock);
+        for (size_t i = 0; i < store.count && !again; i++) {
+            backup_t *b = store.items[i];
+            if (!b->system || b->expires_ms > now_ms || b->restores) continue;
+            log_info("backup %s: expired", b->arn);
+            b->refs++;
+            remove_locked(b); /* unlocks */
+            backup_release(b);
+            again = true;
+        }
+        if (!again) pthread_mutex_unlock(&store.lock);
+    }
 }
 
 /* --- point-in-time bases ---------------------------------------------------------- */

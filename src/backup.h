@@ -87,11 +87,12 @@ void backup_render_description(buf_t *out, backup_t *b);
  * restore reads it or it is still being created. */
 ddb_error_t *backup_delete(arena_t *a, backup_t *b, buf_t *out);
 
-/* ListBackups: the summaries of the backups of table (NULL: all) created in
- * [lower_ms, upper_ms), after the backup named start_arn (NULL: from the
- * first), at most limit, rendered as the response object. */
-void backup_list_render(buf_t *out, const char *table, int64_t lower_ms, int64_t upper_ms,
-                        const char *start_arn, size_t limit);
+/* ListBackups: the summaries of the backups of a type of table (NULL: all)
+ * created in [lower_ms, upper_ms), after the backup named start_arn (NULL:
+ * from the first), at most limit, rendered as the response object. */
+typedef enum { BACKUP_LIST_USER, BACKUP_LIST_SYSTEM, BACKUP_LIST_NONE, BACKUP_LIST_ALL } backup_list_type_t;
+void backup_list_render(buf_t *out, backup_list_type_t type, const char *table, int64_t lower_ms,
+                        int64_t upper_ms, const char *start_arn, size_t limit);
 
 /* What a restore needs of b: the source definition (catalog JSON) and
  * the source table's ARN, copied into a. */
@@ -107,6 +108,19 @@ void backup_restore_end(backup_t *b);
  * backup is taken over from the caller when `begun`, else taken here (a
  * restore resumed at start-up).  Takes its own reference to t. */
 void backup_restore_start(table_t *t, bool begun);
+
+/* --- SYSTEM backups ------------------------------------------------------------
+ * The backup the service makes when a table with PITR enabled is deleted:
+ * named "<table>$DeletedTableBackup", type SYSTEM, its ARN ending in
+ * "-00000000", expiring at expires_ms (then removed by
+ * backup_system_expire), refused by DeleteBackup; restored like any other.
+ * It is copied in the deleting write transaction (txn, writer thread), from
+ * the state the delete removes, and made durable before that transaction
+ * commits; backup_system_settle enters it when the delete committed, or
+ * removes it.  NULL when no backup could be written (logged). */
+backup_t *backup_system_create(MDB_txn *txn, table_t *t, int64_t now_ms, int64_t expires_ms);
+void backup_system_settle(backup_t *b, bool committed);
+void backup_system_expire(int64_t now_ms);
 
 /* --- point-in-time bases ---------------------------------------------------- */
 

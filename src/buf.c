@@ -14,23 +14,14 @@ void buf_free(buf_t *b)
     buf_init(b);
 }
 
-void buf_reserve(buf_t *b, size_t extra)
+void buf_grow(buf_t *b, size_t extra)
 {
-    if (b->cap - b->len >= extra) return;
     size_t cap = b->cap ? b->cap : 256;
     while (cap - b->len < extra) cap *= 2;
     char *p = realloc(b->data, cap);
     if (!p) abort();
     b->data = p;
     b->cap = cap;
-}
-
-void buf_append(buf_t *b, const void *p, size_t n)
-{
-    if (!n) return;
-    buf_reserve(b, n);
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
 }
 
 void buf_append_str(buf_t *b, const char *s) { buf_append(b, s, strlen(s)); }

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct {
     char *data;
@@ -15,9 +16,22 @@ typedef struct {
 
 void buf_init(buf_t *b);
 void buf_free(buf_t *b);
-/* Make room for `extra` more bytes past len. */
-void buf_reserve(buf_t *b, size_t extra);
-void buf_append(buf_t *b, const void *p, size_t n);
+/* The slow path of buf_reserve: grow so that `extra` more bytes fit. */
+void buf_grow(buf_t *b, size_t extra);
+/* Make room for `extra` more bytes past len.  Inline, as buf_append: a
+ * response is built of many short appends (a Query page of items renders
+ * hundreds), and most need only this compare. */
+static inline void buf_reserve(buf_t *b, size_t extra)
+{
+    if (b->cap - b->len < extra) buf_grow(b, extra);
+}
+static inline void buf_append(buf_t *b, const void *p, size_t n)
+{
+    if (!n) return;
+    buf_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
 void buf_append_str(buf_t *b, const char *s);
 static inline void buf_putc(buf_t *b, char c)
 {

@@ -2,6 +2,7 @@
  * counts and descriptions; see catalog.h.  Definitions themselves are
  * tabledef.c's. */
 #include "catalog.h"
+#include "arn.h"
 #include "clock.h"
 
 #include <pthread.h>
@@ -34,6 +35,7 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->max_read = from->max_read;
     copy->max_write = from->max_write;
     copy->billing_updated = from->billing_updated;
+    memcpy(copy->on_demand_switches, from->on_demand_switches, sizeof copy->on_demand_switches);
     copy->last_increase = from->last_increase;
     copy->last_decrease = from->last_decrease;
     copy->stream_enabled = from->stream_enabled;
@@ -148,13 +150,13 @@ const index_def_t *catalog_table_index(const table_t *t, const char *name, size_
 
 void catalog_stream_arn(buf_t *b, const char *table, const char *label)
 {
-    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s/stream/%s", catalog_region(), CATALOG_ACCOUNT,
+    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s/stream/%s", arn_region(), CATALOG_ACCOUNT,
                table, label);
 }
 
 void catalog_table_arn(const table_t *t, buf_t *b)
 {
-    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s", catalog_region(), CATALOG_ACCOUNT, t->name);
+    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s", arn_region(), CATALOG_ACCOUNT, t->name);
 }
 
 int catalog_table_decreases_today(const table_t *t, double now)
@@ -204,7 +206,7 @@ static void render_settings(buf_t *b, const table_t *t)
         buf_append_str(b, ",\"SSEDescription\":{\"Status\":\"ENABLED\",");
         json_write_member(b, "SSEType", t->sse_type);
         if (strcmp(t->sse_type, "KMS") == 0) {
-            buf_printf(b, ",\"KMSMasterKeyArn\":\"arn:aws:kms:%s:%s:key/%s\"", catalog_region(),
+            buf_printf(b, ",\"KMSMasterKeyArn\":\"arn:aws:kms:%s:%s:key/%s\"", arn_region(),
                        CATALOG_ACCOUNT, t->kms_key ? t->kms_key : t->id);
         }
         buf_putc(b, '}');
@@ -288,6 +290,11 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
                 if (ix->status == INDEX_CREATING) buf_append_str(b, "\"Backfilling\":true,");
                 render_throughput(b, t, t->pay_per_request ? 0 : ix->rcu,
                                   t->pay_per_request ? 0 : ix->wcu);
+                if (ix->max_read || ix->max_write) /* -1: no maximum */
+                    buf_printf(b, ",\"OnDemandThroughput\":{\"MaxReadRequestUnits\":%lld,"
+                                  "\"MaxWriteRequestUnits\":%lld}",
+                               ix->max_read ? (long long)ix->max_read : -1LL,
+                               ix->max_write ? (long long)ix->max_write : -1LL);
             }
             const stats_t *is = stats && stats->indexes ? &stats->indexes[i] : NULL;
             buf_printf(b, ",\"IndexSizeBytes\":%llu,\"ItemCount\":%llu,\"IndexArn\":\"",
@@ -400,11 +407,8 @@ static struct {
     pthread_rwlock_t lock;
     table_t **tables; /* sorted by name */
     size_t count, cap;
-    const char *region;
 } reg = {.lock = PTHREAD_RWLOCK_INITIALIZER};
 
-void catalog_init(const char *region) { reg.region = region; }
-const char *catalog_region(void) { return reg.region ? reg.region : "us-east-1"; }
 
 /* Index of the first table whose name is >= name. */
 static size_t find_slot(const char *name, size_t len, bool *found)

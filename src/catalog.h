@@ -32,6 +32,7 @@
 #include "value.h"
 
 #define CATALOG_ACCOUNT "000000000000"
+#define CATALOG_ON_DEMAND_SWITCHES 4
 #define CATALOG_GSI_MAX 20
 /* Names of key attributes and of projected attributes: 1 to 255 bytes. */
 #define CATALOG_KEY_NAME_MAX 255
@@ -71,6 +72,7 @@ typedef struct {
     const char **non_key;
     size_t non_key_count;
     int64_t rcu, wcu; /* GSIs of PROVISIONED tables */
+    int64_t max_read, max_write; /* OnDemandThroughput of GSIs (0: no maximum) */
     value_type_t hash_type, range_type;
     const char *dbi_name; /* "i:<table id>:<index name>" */
     MDB_dbi dbi;
@@ -112,6 +114,9 @@ typedef struct table {
     /* OnDemandThroughput of an on-demand table (0: no maximum) */
     int64_t max_read, max_write;
     double billing_updated; /* when BillingMode last changed; 0: never */
+    /* the latest switches to PAY_PER_REQUEST, oldest first (0: none), as
+     * the service allows CATALOG_ON_DEMAND_SWITCHES a rolling day */
+    double on_demand_switches[CATALOG_ON_DEMAND_SWITCHES];
     double last_increase, last_decrease;
     int decreases_today;
     index_def_t *indexes;
@@ -242,8 +247,6 @@ void catalog_stream_arn(buf_t *b, const char *table, const char *label);
 
 /* --- registry --------------------------------------------------------------- */
 
-void catalog_init(const char *region);
-const char *catalog_region(void);
 /* Load every stored table (start-up, inside a write transaction).  Reads
  * no item: the counts are stored (stats.h), except in a data directory
  * written before they were, where every table and index is counted once

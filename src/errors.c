@@ -739,22 +739,44 @@ ddb_error_t *err_item_too_large(arena_t *a)
     return ddb_error_new(a, ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
 }
 
-ddb_error_t *err_throughput_exceeded_table(arena_t *a)
+/* ,"ThrottlingReasons":[{"reason":...,"resource":...}] as member (the
+ * ThrottlingException spells it throttlingReasons). */
+static ddb_error_t *with_reason(arena_t *a, ddb_error_t *e, const char *member, const char *reason,
+                                const char *resource)
 {
-    return ddb_error_new(a, ERR_PROVISIONED_THROUGHPUT_EXCEEDED,
-                         "The level of configured provisioned throughput for the table was "
-                         "exceeded. Consider increasing your provisioning level with the "
-                         "UpdateTable API.");
+    buf_t b;
+    buf_init(&b);
+    buf_printf(&b, "\"%s\":[{\"reason\":", member);
+    json_write_string(&b, reason, strlen(reason));
+    buf_append_str(&b, ",\"resource\":");
+    json_write_string(&b, resource, strlen(resource));
+    buf_append_str(&b, "}]");
+    e->extra_json = arena_strndup(a, b.data, b.len);
+    buf_free(&b);
+    return e;
+}
+
+ddb_error_t *err_throughput_exceeded_table(arena_t *a, const char *reason, const char *resource)
+{
+    return with_reason(a,
+                       ddb_error_new(a, ERR_PROVISIONED_THROUGHPUT_EXCEEDED,
+                                     "The level of configured provisioned throughput for the "
+                                     "table was exceeded. Consider increasing your provisioning "
+                                     "level with the UpdateTable API."),
+                       "ThrottlingReasons", reason, resource);
 }
 
 /* (The service ends this one without a full stop.) */
-ddb_error_t *err_throughput_exceeded_index(arena_t *a)
+ddb_error_t *err_throughput_exceeded_index(arena_t *a, const char *reason, const char *resource)
 {
-    return ddb_error_new(a, ERR_PROVISIONED_THROUGHPUT_EXCEEDED,
-                         "The level of configured provisioned throughput for one or more global "
-                         "secondary indexes of the table was exceeded. Consider increasing your "
-                         "provisioning level for the under-provisioned global secondary indexes "
-                         "with the UpdateTable API");
+    return with_reason(a,
+                       ddb_error_new(a, ERR_PROVISIONED_THROUGHPUT_EXCEEDED,
+                                     "The level of configured provisioned throughput for one or "
+                                     "more global secondary indexes of the table was exceeded. "
+                                     "Consider increasing your provisioning level for the "
+                                     "under-provisioned global secondary indexes with the "
+                                     "UpdateTable API"),
+                       "ThrottlingReasons", reason, resource);
 }
 
 /* "Friday, October 9, 2026 at 1:21:34 AM Coordinated Universal Time" */
@@ -780,14 +802,99 @@ ddb_error_t *err_throughput_decreases_limited(arena_t *a, int today, double last
                          today, last_text, next_text);
 }
 
-ddb_error_t *err_throttling(arena_t *a)
+ddb_error_t *err_on_demand_max_provisioned(arena_t *a, const char *which, const char *index,
+                                           bool update)
 {
-    return ddb_error_new(a, ERR_THROTTLING,
-                         "Throughput exceeds the current capacity of your table or index. "
-                         "DynamoDB is automatically scaling your table or index so please try "
-                         "again shortly. If exceptions persist, check if you have a hot key: "
-                         "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
-                         "bp-partition-key-design.html");
+    if (index)
+        return err_invalid_parameter(a, "%s for OnDemandThroughput for index: %s cannot be "
+                                        "specified when table BillingMode is PROVISIONED.",
+                                     which, index);
+    if (update)
+        return err_invalid_parameter(a, "%s for OnDemandThroughput cannot be specified when the "
+                                        "table BillingMode is PROVISIONED",
+                                     which);
+    return err_invalid_parameter(a, "%s for OnDemandThroughput cannot be specified when table "
+                                    "BillingMode is PROVISIONED.",
+                                 which);
+}
+
+ddb_error_t *err_on_demand_max_range(arena_t *a, const char *which, const char *index)
+{
+    if (index)
+        return err_invalid_parameter(a, "Requested %s for OnDemandThroughput for index : %s is "
+                                        "outside of valid range",
+                                     which, index);
+    return err_invalid_parameter(a, "Requested %s for OnDemandThroughput for table is outside of "
+                                    "valid range",
+                                 which);
+}
+
+ddb_error_t *err_on_demand_max_above_limit(arena_t *a, const char *which, const char *index,
+                                           const char *region)
+{
+    const char *limit = which[3] == 'R' ? "TableMaxReadCapacityUnits" : "TableMaxWriteCapacityUnits";
+    if (index)
+        return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                             "Subscriber limit exceeded: Requested %s for OnDemandThroughput for "
+                             "index : %s exceeds %s of the account in region %s",
+                             which, index, limit, region);
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "Subscriber limit exceeded: Requested %s for OnDemandThroughput for table "
+                         "exceeds %s of the account in region %s",
+                         which, limit, region);
+}
+
+ddb_error_t *err_throughput_above_table_max(arena_t *a, const char *which, long long requested,
+                                            long long max, const char *region)
+{
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "The requested %s, %lld, is above the per table maximum for the account "
+                         "in %s. Per table maximum: %lld. Refer to the Amazon DynamoDB Developer "
+                         "Guide for current limits and how to request higher limits.",
+                         which, requested, region, max);
+}
+
+/* "Sat Feb 23 03:07:45 UTC 2019" */
+static void format_date_utc(char out[64], double seconds)
+{
+    time_t t = (time_t)seconds;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 64, "%a %b %d %H:%M:%S UTC %Y", &tm);
+}
+
+ddb_error_t *err_on_demand_switches_limited(arena_t *a, int limit, double last, double next)
+{
+    char last_text[64], next_text[64];
+    format_date_utc(last_text, last);
+    format_date_utc(next_text, next);
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "Subscriber limit exceeded: Update to PayPerRequest mode are limited to %d "
+                         "times in 1 day(s). Last update at %s. Next update can be made at %s",
+                         limit, last_text, next_text);
+}
+
+ddb_error_t *err_throughput_above_index_max(arena_t *a, const char *which, const char *index,
+                                            long long requested, long long max, const char *region)
+{
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "The requested %s for index %s, %lld, is above the per index maximum for "
+                         "the account in %s. Per index maximum: %lld. Refer to the Amazon DynamoDB "
+                         "Developer Guide for current limits and how to request higher limits.",
+                         which, index, requested, region, max);
+}
+
+ddb_error_t *err_throttling(arena_t *a, const char *reason, const char *resource)
+{
+    return with_reason(a,
+                       ddb_error_new(a, ERR_THROTTLING,
+                                     "Throughput exceeds the current capacity of your table or "
+                                     "index. DynamoDB is automatically scaling your table or "
+                                     "index so please try again shortly. If exceptions persist, "
+                                     "check if you have a hot key: "
+                                     "https://docs.aws.amazon.com/amazondynamodb/latest/"
+                                     "developerguide/bp-partition-key-design.html"),
+                       "throttlingReasons", reason, resource);
 }
 
 /* --- CreateTable definitions ---------------------------------------------------------- */
@@ -2229,6 +2336,16 @@ ddb_error_t *err_backup_in_use(arena_t *a, const char *arn)
                          "Backup is being used to restore a table: %s", arn);
 }
 
+ddb_error_t *err_backup_system(arena_t *a, const char *arn, int64_t expires_ms)
+{
+    char when[32];
+    clock_format_iso(when, expires_ms); /* the time's format: unverified */
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: User is not allowed to delete the system backup with "
+                         "arn %s. It will automatically expire on %s",
+                         arn, when);
+}
+
 ddb_error_t *err_backup_time_range(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,
@@ -2267,6 +2384,15 @@ ddb_error_t *err_restore_throughput_required(arena_t *a)
     return ddb_error_new(a, ERR_VALIDATION,
                          "Invalid Request: Must override ProvisionedThroughput if BillingMode is "
                          "overridden to PROVISIONED");
+}
+
+ddb_error_t *err_restore_on_demand_not_on_demand(arena_t *a, const char *member)
+{
+    /* MaxReadRequestUnits's text as recorded; MaxWriteRequestUnits's inferred */
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid Request: Cannot override %s for OnDemandThroughput unless "
+                         "BillingModeOverride is PAY_PER_REQUEST",
+                         member);
 }
 
 ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a)

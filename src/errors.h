@@ -249,12 +249,37 @@ ddb_error_t *err_key_type_mismatch(arena_t *a, const char *key, const char *expe
 ddb_error_t *err_item_too_large(arena_t *a);
 /* Throttling (throttle.h): a provisioned table's capacity, one of its
  * GSIs' (which throttles writes to the table), and an on-demand table's. */
-ddb_error_t *err_throughput_exceeded_table(arena_t *a);
-ddb_error_t *err_throughput_exceeded_index(arena_t *a);
-ddb_error_t *err_throttling(arena_t *a);
+/* Each carries its ThrottlingReasons: one {reason, resource}, e.g.
+ * "TableWriteProvisionedThroughputExceeded" and the table's or index's
+ * ARN. */
+ddb_error_t *err_throughput_exceeded_table(arena_t *a, const char *reason, const char *resource);
+ddb_error_t *err_throughput_exceeded_index(arena_t *a, const char *reason, const char *resource);
+ddb_error_t *err_throttling(arena_t *a, const char *reason, const char *resource);
 /* UpdateTable: a decrease of a table's throughput past the day's free ones
  * within the hour after the last one (times: seconds since the epoch). */
 ddb_error_t *err_throughput_decreases_limited(arena_t *a, int today, double last, double next);
+/* OnDemandThroughput (CreateTable, UpdateTable): `which` is
+ * "MaxReadRequestUnits" or "MaxWriteRequestUnits", index NULL for the
+ * table's.  Given on a PROVISIONED table (update: the UpdateTable wording);
+ * below 1 (or -1 where it cannot clear); above the per-table maximum
+ * (in region). */
+ddb_error_t *err_on_demand_max_provisioned(arena_t *a, const char *which, const char *index,
+                                           bool update);
+ddb_error_t *err_on_demand_max_range(arena_t *a, const char *which, const char *index);
+ddb_error_t *err_on_demand_max_above_limit(arena_t *a, const char *which, const char *index,
+                                           const char *region);
+/* Provisioned throughput above the per-table maximum (DescribeLimits): the
+ * table's and its GSIs' together; `which` "ReadCapacityUnits" or
+ * "WriteCapacityUnits". */
+ddb_error_t *err_throughput_above_table_max(arena_t *a, const char *which, long long requested,
+                                            long long max, const char *region);
+/* UpdateTable: a switch to PAY_PER_REQUEST past the `limit` a rolling day
+ * allows (times: seconds since the epoch). */
+ddb_error_t *err_on_demand_switches_limited(arena_t *a, int limit, double last, double next);
+/* A GSI's provisioned throughput above the maximum one index may have. */
+ddb_error_t *err_throughput_above_index_max(arena_t *a, const char *which, const char *index,
+                                            long long requested, long long max,
+                                            const char *region);
 /* Transactions. */
 ddb_error_t *err_transaction_same_item(arena_t *a);
 ddb_error_t *err_idempotent_mismatch(arena_t *a);
@@ -589,6 +614,8 @@ ddb_error_t *err_backup_arn_invalid(arena_t *a);
 ddb_error_t *err_restore_backup_arn_invalid(arena_t *a);
 ddb_error_t *err_backup_not_found(arena_t *a, const char *arn);
 ddb_error_t *err_backup_in_use(arena_t *a, const char *arn);
+/* DeleteBackup of a SYSTEM backup, which goes by itself at expires_ms. */
+ddb_error_t *err_backup_system(arena_t *a, const char *arn, int64_t expires_ms);
 ddb_error_t *err_backup_time_range(arena_t *a);
 ddb_error_t *err_restore_target_exists(arena_t *a, const char *table);
 ddb_error_t *err_restore_target_in_use(arena_t *a, const char *table);
@@ -599,6 +626,9 @@ ddb_error_t *err_restore_index_unknown(arena_t *a, const char *index);
 ddb_error_t *err_restore_throughput_on_demand(arena_t *a);
 ddb_error_t *err_restore_throughput_required(arena_t *a);
 ddb_error_t *err_restore_throughput_not_provisioned(arena_t *a);
+/* OnDemandThroughputOverride (its member `member`) on a restore whose
+ * table is not on demand. */
+ddb_error_t *err_restore_on_demand_not_on_demand(arena_t *a, const char *member);
 /* Point-in-time recovery. */
 ddb_error_t *err_pitr_period_on_disable(arena_t *a);
 ddb_error_t *err_pitr_unavailable(arena_t *a, const char *table);

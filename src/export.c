@@ -30,10 +30,10 @@ typedef enum { EXPORT_IN_PROGRESS, EXPORT_COMPLETED, EXPORT_FAILED } export_stat
 static const char *const status_names[] = {"IN_PROGRESS", "COMPLETED", "FAILED"};
 
 typedef struct {
-    char id[JOBSTORE_ID_SIZE];
-    char *arn, *table_arn, *table_id, *bucket, *prefix, *owner, *sse, *kms_key, *token;
+    jobstore_job_t job; /* first: the registry holds it */
+    char *table_id, *bucket, *prefix, *owner, *sse, *kms_key, *token;
     char *manifest, *failure_code, *failure_message;
-    int64_t export_ms, start_ms, end_ms;
+    int64_t export_ms, end_ms;
     uint64_t items, bytes;
     export_status_t status;
     /* INCREMENTAL_EXPORT: the changes in [from_ms, to_ms) */
@@ -45,8 +45,7 @@ typedef struct {
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t idle;
-    export_t **items; /* by start time */
-    size_t count, cap;
+    jobstore_registry_t reg;
     char *dir, *root;
     int running;
 } store = {.lock = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
@@ -55,7 +54,7 @@ static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 static void export_free(export_t *x)
 {
-    char *fields[] = {x->arn,    x->table_arn, x->table_id,     x->bucket,
+    char *fields[] = {x->job.arn,    x->job.table_arn, x->table_id,     x->bucket,
                       x->prefix, x->owner,     x->sse,          x->kms_key,
                       x->token,  x->manifest,  x->failure_code, x->failure_message};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
@@ -63,22 +62,9 @@ static void export_free(export_t *x)
     free(x);
 }
 
-static void registry_add(export_t *x)
-{
-    if (store.count == store.cap) {
-        store.cap = store.cap ? 2 * store.cap : 32;
-        store.items = realloc(store.items, store.cap * sizeof *store.items);
-        if (!store.items) abort();
-    }
-    store.items[store.count++] = x;
-}
+static void record_free(jobstore_job_t *job) { export_free((export_t *)job); }
 
-static export_t *find_locked(const char *arn)
-{
-    for (size_t i = 0; i < store.count; i++)
-        if (strcmp(store.items[i]->arn, arn) == 0) return store.items[i];
-    return NULL;
-}
+static export_t *item(size_t i) { return (export_t *)store.reg.items[i]; }
 
 bool export_arn_valid(const char *arn) { return jobstore_arn_valid(arn, "export"); }
 
@@ -88,13 +74,13 @@ bool export_arn_valid(const char *arn) { return jobstore_arn_valid(arn, "export"
 static void render_description(buf_t *b, const export_t *x)
 {
     buf_append_str(b, "{\"ExportArn\":");
-    json_write_string(b, x->arn, strlen(x->arn));
+    json_write_string(b, x->job.arn, strlen(x->job.arn));
     buf_printf(b, ",\"ExportStatus\":\"%s\",\"StartTime\":%.3f", status_names[x->status],
-               (double)x->start_ms / 1000.0);
+               (double)x->job.start_ms / 1000.0);
     if (x->status != EXPORT_IN_PROGRESS)
         buf_printf(b, ",\"EndTime\":%.3f", (double)x->end_ms / 1000.0);
     json_write_member_optional(b, "ExportManifest", x->manifest);
-    json_write_member_optional(b, "TableArn", x->table_arn);
+    json_write_member_optional(b, "TableArn", x->job.table_arn);
     json_write_member_optional(b, "TableId", x->table_id);
     if (!x->incremental) buf_printf(b, ",\"ExportTime\":%.3f", (double)x->export_ms / 1000.0);
     json_write_member_optional(b, "ClientToken", x->token);
@@ -127,8 +113,8 @@ static void persist(const export_t *x)
     pthread_mutex_lock(&store.lock);
     render_description(&b, x);
     pthread_mutex_unlock(&store.lock);
-    if (!jobstore_record_write(store.dir, x->id, b.data, b.len))
-        log_error("export %s: cannot record it in %s: %s", x->arn, store.dir, strerror(errno));
+    if (!jobstore_record_write(store.dir, x->job.id, b.data, b.len))
+        log_error("export %s: cannot record it in %s: %s", x->job.arn, store.dir, strerror(errno));
     buf_free(&b);
 }
 
@@ -141,9 +127,9 @@ static export_t *load(const char *file)
     if (j) {
         x = calloc(1, sizeof *x);
         if (!x) abort();
-        jobstore_record_id(file, x->id, sizeof x->id);
-        x->arn = jobstore_member_string(a, j, "ExportArn");
-        x->table_arn = jobstore_member_string(a, j, "TableArn");
+        jobstore_record_id(file, x->job.id, sizeof x->job.id);
+        x->job.arn = jobstore_member_string(a, j, "ExportArn");
+        x->job.table_arn = jobstore_member_string(a, j, "TableArn");
         x->table_id = jobstore_member_string(a, j, "TableId");
         x->bucket = jobstore_member_string(a, j, "S3Bucket");
         x->prefix = jobstore_member_string(a, j, "S3Prefix");
@@ -154,7 +140,7 @@ static export_t *load(const char *file)
         x->manifest = jobstore_member_string(a, j, "ExportManifest");
         x->failure_code = jobstore_member_string(a, j, "FailureCode");
         x->failure_message = jobstore_member_string(a, j, "FailureMessage");
-        x->start_ms = jobstore_member_time_ms(j, "StartTime");
+        x->job.start_ms = jobstore_member_time_ms(j, "StartTime");
         x->end_ms = jobstore_member_time_ms(j, "EndTime");
         x->export_ms = jobstore_member_time_ms(j, "ExportTime");
         char *format = jobstore_member_string(a, j, "ExportFormat");
@@ -179,7 +165,7 @@ static export_t *load(const char *file)
             x->failure_message = strdup("The server stopped during the export");
         }
         free(status);
-        if (!x->arn || !x->table_arn || !x->bucket) {
+        if (!x->job.arn || !x->job.table_arn || !x->bucket) {
             export_free(x);
             x = NULL;
         }
@@ -196,14 +182,7 @@ static void recover(const char *file, void *ctx)
     if (!x) return;
     if (x->failure_code && strcmp(x->failure_message, "The server stopped during the export") == 0)
         persist(x);
-    registry_add(x);
-}
-
-static int by_start(const void *p, const void *q)
-{
-    const export_t *a = *(export_t *const *)p, *b = *(export_t *const *)q;
-    if (a->start_ms != b->start_ms) return a->start_ms < b->start_ms ? -1 : 1;
-    return strcmp(a->id, b->id);
+    jobstore_registry_add(&store.reg, &x->job);
 }
 
 int export_store_open(const char *data_dir, const char *root)
@@ -213,8 +192,8 @@ int export_store_open(const char *data_dir, const char *root)
     if (jobstore_dir_open(data_dir, "exports", &store.dir) != 0 ||
         jobstore_dir_each(store.dir, recover, NULL) != 0)
         return -1;
-    if (store.count) qsort(store.items, store.count, sizeof *store.items, by_start);
-    log_info("exports: %zu recorded; files under %s", store.count, store.root);
+    jobstore_registry_sort(&store.reg);
+    log_info("exports: %zu recorded; files under %s", store.reg.count, store.root);
     return 0;
 }
 
@@ -223,11 +202,7 @@ void export_store_close(void)
     pthread_mutex_lock(&store.lock);
     while (store.running)
         pthread_cond_wait(&store.idle, &store.lock);
-    for (size_t i = 0; i < store.count; i++)
-        export_free(store.items[i]);
-    free(store.items);
-    store.items = NULL;
-    store.count = store.cap = 0;
+    jobstore_registry_clear(&store.reg, record_free);
     pthread_mutex_unlock(&store.lock);
     free(store.dir);
     free(store.root);
@@ -620,13 +595,13 @@ static const char *write_export(job_t *j)
     buf_append_str(&files, "}\n");
     int64_t end = clock_now_ms();
     char t_start[32], t_end[32], t_export[32];
-    clock_format_iso(t_start, x->start_ms);
+    clock_format_iso(t_start, x->job.start_ms);
     clock_format_iso(t_end, end);
     clock_format_iso(t_export, x->export_ms);
     buf_append_str(&summary, "{\"version\":\"2020-06-30\",\"exportArn\":");
-    json_write_string(&summary, x->arn, strlen(x->arn));
+    json_write_string(&summary, x->job.arn, strlen(x->job.arn));
     buf_printf(&summary, ",\"startTime\":\"%s\",\"endTime\":\"%s\",\"tableArn\":", t_start, t_end);
-    json_write_string(&summary, x->table_arn, strlen(x->table_arn));
+    json_write_string(&summary, x->job.table_arn, strlen(x->job.table_arn));
     buf_append_str(&summary, ",\"tableId\":");
     json_write_string(&summary, x->table_id, strlen(x->table_id));
     buf_printf(&summary, ",\"exportTime\":\"%s\",\"s3Bucket\":", t_export);
@@ -698,9 +673,9 @@ static void *export_main(void *arg)
     pthread_mutex_unlock(&store.lock);
     persist(x);
     if (failure)
-        log_warn("export %s: %s", x->arn, failure);
+        log_warn("export %s: %s", x->job.arn, failure);
     else
-        log_info("export %s: %llu items", x->arn, (unsigned long long)x->items);
+        log_info("export %s: %llu items", x->job.arn, (unsigned long long)x->items);
     backup_restore_end(j->base);
     backup_release(j->base);
     catalog_release(j->table);
@@ -723,9 +698,9 @@ static bool same_text(const char *a, const char *b)
 /* A reused ClientToken: the same export, or a conflict; lock held. */
 static export_t *by_token(const char *token)
 {
-    for (size_t i = 0; token && i < store.count; i++)
-        if (store.items[i]->token && strcmp(store.items[i]->token, token) == 0)
-            return store.items[i];
+    for (size_t i = 0; token && i < store.reg.count; i++)
+        if (item(i)->token && strcmp(item(i)->token, token) == 0)
+            return item(i);
     return NULL;
 }
 
@@ -738,7 +713,7 @@ ddb_error_t *export_start(arena_t *a, table_t *t, const export_request_t *r, buf
     pthread_mutex_lock(&store.lock);
     export_t *seen = by_token(r->token);
     if (seen) {
-        bool same = strcmp(seen->table_arn, table_arn) == 0 && same_text(seen->bucket, r->bucket) &&
+        bool same = strcmp(seen->job.table_arn, table_arn) == 0 && same_text(seen->bucket, r->bucket) &&
                     same_text(seen->prefix, r->prefix) && same_text(seen->owner, r->owner) &&
                     same_text(seen->sse, r->sse) && same_text(seen->kms_key, r->kms_key);
         if (same) {
@@ -761,12 +736,12 @@ ddb_error_t *export_start(arena_t *a, table_t *t, const export_request_t *r, buf
     }
     export_t *x = calloc(1, sizeof *x);
     if (!x) abort();
-    x->start_ms = clock_now_ms();
-    jobstore_id_new(x->start_ms, x->id);
-    buf_printf(&arn, "/export/%s", x->id);
-    x->arn = strndup(arn.data, arn.len);
+    x->job.start_ms = clock_now_ms();
+    jobstore_id_new(x->job.start_ms, x->job.id);
+    buf_printf(&arn, "/export/%s", x->job.id);
+    x->job.arn = strndup(arn.data, arn.len);
     buf_free(&arn);
-    x->table_arn = table_arn;
+    x->job.table_arn = table_arn;
     x->table_id = strdup(t->id);
     x->bucket = dup_or_null(r->bucket);
     x->prefix = dup_or_null(r->prefix);
@@ -795,15 +770,15 @@ ddb_error_t *export_start(arena_t *a, table_t *t, const export_request_t *r, buf
     buf_init(&path);
     buf_printf(&path, "%s/%s", store.root, x->bucket);
     if (x->prefix && *x->prefix) buf_printf(&path, "/%s", x->prefix);
-    buf_printf(&path, "/AWSDynamoDB/%s", x->id);
+    buf_printf(&path, "/AWSDynamoDB/%s", x->job.id);
     j->dir = strndup(path.data, path.len);
     path.len = 0;
     if (x->prefix && *x->prefix) buf_printf(&path, "%s/", x->prefix);
-    buf_printf(&path, "AWSDynamoDB/%s", x->id);
+    buf_printf(&path, "AWSDynamoDB/%s", x->job.id);
     j->key_prefix = strndup(path.data, path.len);
     buf_free(&path);
     pthread_mutex_lock(&store.lock);
-    registry_add(x);
+    jobstore_registry_add(&store.reg, &x->job);
     store.running++;
     buf_append_str(out, "{\"ExportDescription\":");
     render_description(out, x);
@@ -817,7 +792,7 @@ ddb_error_t *export_start(arena_t *a, table_t *t, const export_request_t *r, buf
 ddb_error_t *export_describe(arena_t *a, const char *arn, buf_t *out)
 {
     pthread_mutex_lock(&store.lock);
-    export_t *x = find_locked(arn);
+    export_t *x = (export_t *)jobstore_registry_find(&store.reg, arn);
     if (x) {
         buf_append_str(out, "{\"ExportDescription\":");
         render_description(out, x);
@@ -827,31 +802,19 @@ ddb_error_t *export_describe(arena_t *a, const char *arn, buf_t *out)
     return x ? NULL : err_export_not_found(a, arn);
 }
 
+static void render_summary(buf_t *out, const jobstore_job_t *job)
+{
+    const export_t *x = (const export_t *)job;
+    buf_append_str(out, "{\"ExportArn\":");
+    json_write_string(out, x->job.arn, strlen(x->job.arn));
+    buf_printf(out, ",\"ExportStatus\":\"%s\",\"ExportType\":\"%s\"}",
+               status_names[x->status], x->incremental ? "INCREMENTAL_EXPORT" : "FULL_EXPORT");
+}
+
 void export_list(buf_t *out, const char *table_arn, size_t max, const char *next_token)
 {
     pthread_mutex_lock(&store.lock);
-    size_t from = 0;
-    for (size_t i = 0; next_token && i < store.count; i++)
-        if (strcmp(store.items[i]->id, next_token) == 0) from = i + 1;
-    buf_append_str(out, "{\"ExportSummaries\":[");
-    size_t n = 0;
-    const export_t *last = NULL;
-    bool more = false;
-    for (size_t i = from; i < store.count; i++) {
-        const export_t *x = store.items[i];
-        if (table_arn && strcmp(x->table_arn, table_arn) != 0) continue;
-        if (n == max) {
-            more = true;
-            break;
-        }
-        buf_append_str(out, n++ ? ",{\"ExportArn\":" : "{\"ExportArn\":");
-        json_write_string(out, x->arn, strlen(x->arn));
-        buf_printf(out, ",\"ExportStatus\":\"%s\",\"ExportType\":\"%s\"}",
-                   status_names[x->status], x->incremental ? "INCREMENTAL_EXPORT" : "FULL_EXPORT");
-        last = x;
-    }
-    buf_putc(out, ']');
-    if (more && last) buf_printf(out, ",\"NextToken\":\"%s\"", last->id);
-    buf_putc(out, '}');
+    jobstore_registry_page(&store.reg, out, "ExportSummaries", table_arn, max, next_token, NULL,
+                           render_summary);
     pthread_mutex_unlock(&store.lock);
 }

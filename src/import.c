@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
+#include "arn.h"
 #include "background.h"
 #include "clock.h"
 #include "index.h"
@@ -29,11 +31,11 @@ typedef enum { IMPORT_IN_PROGRESS, IMPORT_COMPLETED, IMPORT_FAILED } import_stat
 static const char *const status_names[] = {"IN_PROGRESS", "COMPLETED", "FAILED"};
 
 typedef struct {
-    char id[JOBSTORE_ID_SIZE];
-    char *arn, *table_arn, *table_id, *table_name, *token, *bucket, *prefix, *owner;
+    jobstore_job_t job; /* first: the registry holds it */
+    char *table_id, *table_name, *token, *bucket, *prefix, *owner;
     char *format, *compression, *options, *params; /* options, params: JSON text or NULL */
     char *failure_code, *failure_message;
-    int64_t start_ms, end_ms;
+    int64_t end_ms;
     uint64_t processed, imported, errors, bytes;
     import_status_t status;
 } import_t;
@@ -41,8 +43,7 @@ typedef struct {
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t idle;
-    import_t **items; /* by start time */
-    size_t count, cap;
+    jobstore_registry_t reg;
     char *dir, *root;
     int running;
     bool stopping;
@@ -52,7 +53,7 @@ static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 static void import_free(import_t *x)
 {
-    char *fields[] = {x->arn,    x->table_arn,   x->table_id, x->table_name,   x->token,
+    char *fields[] = {x->job.arn,    x->job.table_arn,   x->table_id, x->table_name,   x->token,
                       x->bucket, x->prefix,      x->owner,    x->format,       x->compression,
                       x->options, x->params,     x->failure_code, x->failure_message};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
@@ -60,15 +61,9 @@ static void import_free(import_t *x)
     free(x);
 }
 
-static void registry_add(import_t *x)
-{
-    if (store.count == store.cap) {
-        store.cap = store.cap ? 2 * store.cap : 32;
-        store.items = realloc(store.items, store.cap * sizeof *store.items);
-        if (!store.items) abort();
-    }
-    store.items[store.count++] = x;
-}
+static void record_free(jobstore_job_t *job) { import_free((import_t *)job); }
+
+static import_t *item(size_t i) { return (import_t *)store.reg.items[i]; }
 
 bool import_arn_valid(const char *arn) { return jobstore_arn_valid(arn, "import"); }
 
@@ -87,20 +82,20 @@ static void render_bucket(buf_t *b, const import_t *x)
 static void render_description(buf_t *b, const import_t *x)
 {
     buf_append_str(b, "{\"ImportArn\":");
-    json_write_string(b, x->arn, strlen(x->arn));
+    json_write_string(b, x->job.arn, strlen(x->job.arn));
     buf_printf(b, ",\"ImportStatus\":\"%s\"", status_names[x->status]);
-    json_write_member_optional(b, "TableArn", x->table_arn);
+    json_write_member_optional(b, "TableArn", x->job.table_arn);
     json_write_member_optional(b, "TableId", x->table_id);
     json_write_member_optional(b, "ClientToken", x->token);
     render_bucket(b, x);
     buf_printf(b, ",\"ErrorCount\":%llu", (unsigned long long)x->errors);
     buf_append_str(b, ",\"CloudWatchLogGroupArn\":\"arn:aws:logs:");
-    buf_printf(b, "%s:%s:log-group:/aws-dynamodb/imports:*\"", catalog_region(), CATALOG_ACCOUNT);
+    buf_printf(b, "%s:%s:log-group:/aws-dynamodb/imports:*\"", arn_region(), CATALOG_ACCOUNT);
     json_write_member_optional(b, "InputFormat", x->format);
     if (x->options) buf_printf(b, ",\"InputFormatOptions\":%s", x->options);
     json_write_member_optional(b, "InputCompressionType", x->compression ? x->compression : "NONE");
     if (x->params) buf_printf(b, ",\"TableCreationParameters\":%s", x->params);
-    buf_printf(b, ",\"StartTime\":%.3f", (double)x->start_ms / 1000.0);
+    buf_printf(b, ",\"StartTime\":%.3f", (double)x->job.start_ms / 1000.0);
     if (x->status != IMPORT_IN_PROGRESS)
         buf_printf(b, ",\"EndTime\":%.3f", (double)x->end_ms / 1000.0);
     buf_printf(b, ",\"ProcessedSizeBytes\":%llu,\"ProcessedItemCount\":%llu,\"ImportedItemCount\":%llu",
@@ -119,8 +114,8 @@ static void persist(const import_t *x)
     pthread_mutex_lock(&store.lock);
     render_description(&b, x);
     pthread_mutex_unlock(&store.lock);
-    if (!jobstore_record_write(store.dir, x->id, b.data, b.len))
-        log_error("import %s: cannot record it in %s: %s", x->arn, store.dir, strerror(errno));
+    if (!jobstore_record_write(store.dir, x->job.id, b.data, b.len))
+        log_error("import %s: cannot record it in %s: %s", x->job.arn, store.dir, strerror(errno));
     buf_free(&b);
 }
 
@@ -155,9 +150,9 @@ static import_t *load(const char *file)
     if (j) {
         x = calloc(1, sizeof *x);
         if (!x) abort();
-        jobstore_record_id(file, x->id, sizeof x->id);
-        x->arn = jobstore_member_string(a, j, "ImportArn");
-        x->table_arn = jobstore_member_string(a, j, "TableArn");
+        jobstore_record_id(file, x->job.id, sizeof x->job.id);
+        x->job.arn = jobstore_member_string(a, j, "ImportArn");
+        x->job.table_arn = jobstore_member_string(a, j, "TableArn");
         x->table_id = jobstore_member_string(a, j, "TableId");
         x->token = jobstore_member_string(a, j, "ClientToken");
         const json_value_t *src = wire_member(j, "S3BucketSource");
@@ -174,7 +169,7 @@ static import_t *load(const char *file)
         if (p) x->table_name = jobstore_member_string(a, p, "TableName");
         x->failure_code = jobstore_member_string(a, j, "FailureCode");
         x->failure_message = jobstore_member_string(a, j, "FailureMessage");
-        x->start_ms = jobstore_member_time_ms(j, "StartTime");
+        x->job.start_ms = jobstore_member_time_ms(j, "StartTime");
         x->end_ms = jobstore_member_time_ms(j, "EndTime");
         x->errors = jobstore_member_count(a, j, "ErrorCount");
         x->processed = jobstore_member_count(a, j, "ProcessedItemCount");
@@ -185,7 +180,7 @@ static import_t *load(const char *file)
         if (status && strcmp(status, "IN_PROGRESS") == 0)
             fail(x, IMPORT_FAILURE_STOPPED_CODE, IMPORT_FAILURE_STOPPED_MESSAGE);
         free(status);
-        if (!x->arn || !x->table_arn || !x->bucket || !x->table_name) {
+        if (!x->job.arn || !x->job.table_arn || !x->bucket || !x->table_name) {
             import_free(x);
             x = NULL;
         }
@@ -202,14 +197,7 @@ static void recover(const char *file, void *ctx)
     if (!x) return;
     if (x->failure_message && strcmp(x->failure_message, IMPORT_FAILURE_STOPPED_MESSAGE) == 0)
         persist(x);
-    registry_add(x);
-}
-
-static int by_start(const void *p, const void *q)
-{
-    const import_t *a = *(import_t *const *)p, *b = *(import_t *const *)q;
-    if (a->start_ms != b->start_ms) return a->start_ms < b->start_ms ? -1 : 1;
-    return strcmp(a->id, b->id);
+    jobstore_registry_add(&store.reg, &x->job);
 }
 
 int import_store_open(const char *data_dir, const char *root)
@@ -220,8 +208,8 @@ int import_store_open(const char *data_dir, const char *root)
     if (jobstore_dir_open(data_dir, "imports", &store.dir) != 0 ||
         jobstore_dir_each(store.dir, recover, NULL) != 0)
         return -1;
-    if (store.count) qsort(store.items, store.count, sizeof *store.items, by_start);
-    log_info("imports: %zu recorded", store.count);
+    jobstore_registry_sort(&store.reg);
+    log_info("imports: %zu recorded", store.reg.count);
     return 0;
 }
 
@@ -231,11 +219,7 @@ void import_store_close(void)
     store.stopping = true;
     while (store.running)
         pthread_cond_wait(&store.idle, &store.lock);
-    for (size_t i = 0; i < store.count; i++)
-        import_free(store.items[i]);
-    free(store.items);
-    store.items = NULL;
-    store.count = store.cap = 0;
+    jobstore_registry_clear(&store.reg, record_free);
     pthread_mutex_unlock(&store.lock);
     free(store.dir);
     free(store.root);
@@ -458,15 +442,97 @@ static bool path_safe(const char *s)
     return true;
 }
 
-/* The next line of gz without its end (false at the end of the file). */
-static bool read_line(gzFile gz, buf_t *line)
+/* The lines of a file: through zlib (GZIP, and NONE: zlib reads a plain
+ * file as it is) or a zstd stream (ZSTD). */
+typedef struct {
+    gzFile gz;
+    FILE *f;
+    ZSTD_DStream *zs;
+    uint8_t in[1 << 16];
+    ZSTD_inBuffer zin;
+    buf_t out;      /* decompressed, from out_pos on not yet a line's */
+    size_t out_pos;
+    size_t pending; /* ZSTD_decompressStream's last answer: 0 at a frame's end */
+    bool damaged;   /* not zstd, or cut short */
+} line_source_t;
+
+static bool source_open(line_source_t *s, const char *path, bool zstd)
+{
+    memset(s, 0, sizeof *s);
+    buf_init(&s->out);
+    if (!zstd) {
+        if (!(s->gz = gzopen(path, "rb"))) return false;
+        gzbuffer(s->gz, 1 << 17);
+        return true;
+    }
+    if (!(s->f = fopen(path, "rb"))) return false;
+    s->zs = ZSTD_createDStream();
+    if (!s->zs) abort();
+    ZSTD_initDStream(s->zs);
+    s->zin = (ZSTD_inBuffer){s->in, 0, 0};
+    return true;
+}
+
+static void source_close(line_source_t *s)
+{
+    if (s->gz) gzclose(s->gz);
+    if (s->f) fclose(s->f);
+    if (s->zs) ZSTD_freeDStream(s->zs);
+    buf_free(&s->out);
+}
+
+/* More decompressed bytes into s->out: false at the end (or damage). */
+static bool zstd_more(line_source_t *s)
+{
+    if (s->out_pos == s->out.len) s->out.len = s->out_pos = 0;
+    uint8_t chunk[1 << 16];
+    while (!s->damaged) {
+        if (s->zin.pos == s->zin.size) {
+            s->zin.size = fread(s->in, 1, sizeof s->in, s->f);
+            s->zin.pos = 0;
+            if (!s->zin.size) {
+                s->damaged = s->pending != 0; /* a frame cut short */
+                return false;
+            }
+        }
+        ZSTD_outBuffer zout = {chunk, sizeof chunk, 0};
+        size_t rc = ZSTD_decompressStream(s->zs, &zout, &s->zin);
+        if (ZSTD_isError(rc)) {
+            s->damaged = true;
+            return false;
+        }
+        s->pending = rc;
+        if (zout.pos) {
+            buf_append(&s->out, (const char *)chunk, zout.pos);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The next line of s without its end (false at the end of the file). */
+static bool read_line(line_source_t *s, buf_t *line)
 {
     line->len = 0;
-    char chunk[65536];
-    while (gzgets(gz, chunk, sizeof chunk)) {
-        size_t n = strlen(chunk);
-        buf_append(line, chunk, n);
-        if (n && chunk[n - 1] == '\n') break;
+    if (s->zs) {
+        for (;;) {
+            if (s->out_pos < s->out.len) {
+                const char *from = s->out.data + s->out_pos;
+                const char *nl = memchr(from, '\n', s->out.len - s->out_pos);
+                size_t n = nl ? (size_t)(nl - from) + 1 : s->out.len - s->out_pos;
+                buf_append(line, from, n);
+                s->out_pos += n;
+                if (nl) break;
+            }
+            if (!zstd_more(s)) break;
+        }
+    } else {
+        char chunk[65536];
+        while (gzgets(s->gz, chunk, sizeof chunk)) {
+            size_t n = strlen(chunk);
+            buf_append(line, chunk, n);
+            if (n && chunk[n - 1] == '\n') break;
+        }
     }
     if (!line->len) return false;
     while (line->len && (line->data[line->len - 1] == '\n' || line->data[line->len - 1] == '\r'))
@@ -652,17 +718,20 @@ static bool flush(reader_t *rd)
 /* Every line of one file; false when the import cannot go on. */
 static bool read_file(reader_t *rd, const char *path)
 {
-    gzFile gz = gzopen(path, "rb");
-    if (!gz) {
-        log_warn("import %s: cannot open %s: %s", rd->x->arn, path, strerror(errno));
+    line_source_t *src = malloc(sizeof *src);
+    if (!src) abort();
+    bool zstd = rd->r->compression && strcmp(rd->r->compression, "ZSTD") == 0;
+    if (!source_open(src, path, zstd)) {
+        log_warn("import %s: cannot open %s: %s", rd->x->job.arn, path, strerror(errno));
+        source_close(src);
+        free(src);
         return true;
     }
-    gzbuffer(gz, 1 << 17);
     buf_t line;
     buf_init(&line);
     bool csv = strcmp(rd->r->format, "CSV") == 0, header = csv && !rd->r->headers, ok = true;
     size_t line_no = 0;
-    while (ok && read_line(gz, &line)) {
+    while (ok && read_line(src, &line)) {
         line_no++;
         uint64_t bytes = line.len + 1;
         if (header) { /* this file's header */
@@ -690,7 +759,7 @@ static bool read_file(reader_t *rd, const char *path)
         if (blank) continue;
         const char *problem = take_line(rd, line.data, line.len);
         if (problem)
-            log_warn("import %s: %s line %zu not imported: %s", rd->x->arn, path, line_no,
+            log_warn("import %s: %s line %zu not imported: %s", rd->x->job.arn, path, line_no,
                      problem);
         pthread_mutex_lock(&store.lock);
         rd->x->processed++;
@@ -700,8 +769,15 @@ static bool read_file(reader_t *rd, const char *path)
         if (rd->j->batch_items >= IMPORT_STEP || rd->j->batch.len >= (8u << 20))
             ok = !stopping() && flush(rd);
     }
+    if (src->damaged) { /* what was read of it stays; the rest is one error */
+        log_warn("import %s: %s is not zstd-compressed, or is cut short", rd->x->job.arn, path);
+        pthread_mutex_lock(&store.lock);
+        rd->x->errors++;
+        pthread_mutex_unlock(&store.lock);
+    }
     buf_free(&line);
-    gzclose(gz);
+    source_close(src);
+    free(src);
     return ok;
 }
 
@@ -800,11 +876,11 @@ static void *import_main(void *arg)
         else x->status = IMPORT_COMPLETED, x->end_ms = clock_now_ms();
         pthread_mutex_unlock(&store.lock);
         persist(x);
-        log_info("import %s: %s, %llu items imported, %llu errors", x->arn,
+        log_info("import %s: %s, %llu items imported, %llu errors", x->job.arn,
                  status_names[x->status], (unsigned long long)x->imported,
                  (unsigned long long)x->errors);
     } else {
-        log_warn("import %s: cut short by a stop; it fails at the next start", x->arn);
+        log_warn("import %s: cut short by a stop; it fails at the next start", x->job.arn);
     }
     job_free(j);
     for (size_t i = 0; i < ta->own_count; i++)
@@ -868,9 +944,9 @@ bool import_table_pending(const char *name)
 {
     pthread_mutex_lock(&store.lock);
     bool found = false;
-    for (size_t i = 0; i < store.count && !found; i++)
-        found = store.items[i]->status == IMPORT_IN_PROGRESS &&
-                strcmp(store.items[i]->table_name, name) == 0;
+    for (size_t i = 0; i < store.reg.count && !found; i++)
+        found = item(i)->status == IMPORT_IN_PROGRESS &&
+                strcmp(item(i)->table_name, name) == 0;
     pthread_mutex_unlock(&store.lock);
     return found;
 }
@@ -878,11 +954,14 @@ bool import_table_pending(const char *name)
 ddb_error_t *import_start(arena_t *a, table_t *t, const import_request_t *r, buf_t *out)
 {
     char *params = json_text_of(r->params), *options = json_text_of(r->options);
+    int64_t now = clock_now_ms();
     pthread_mutex_lock(&store.lock);
-    for (size_t i = 0; r->token && i < store.count; i++) {
-        import_t *seen = store.items[i];
+    /* a token names its import for 8 hours from its start, finished or not
+     * (a finished one whose table is there was refused before: in use) */
+    for (size_t i = 0; r->token && i < store.reg.count; i++) {
+        import_t *seen = item(i);
         if (!seen->token || strcmp(seen->token, r->token) != 0 ||
-            seen->status != IMPORT_IN_PROGRESS)
+            now - seen->job.start_ms >= IMPORT_TOKEN_LIFE_MS)
             continue;
         bool same = same_text(seen->params, params) && same_text(seen->options, options) &&
                     same_text(seen->bucket, r->bucket) && same_text(seen->prefix, r->prefix) &&
@@ -899,9 +978,9 @@ ddb_error_t *import_start(arena_t *a, table_t *t, const import_request_t *r, buf
         catalog_release(t);
         return same ? NULL : err_import_conflict(a);
     }
-    for (size_t i = 0; i < store.count; i++)
-        if (store.items[i]->status == IMPORT_IN_PROGRESS &&
-            strcmp(store.items[i]->table_name, t->name) == 0) {
+    for (size_t i = 0; i < store.reg.count; i++)
+        if (item(i)->status == IMPORT_IN_PROGRESS &&
+            strcmp(item(i)->table_name, t->name) == 0) {
             pthread_mutex_unlock(&store.lock);
             free(params);
             free(options);
@@ -911,14 +990,14 @@ ddb_error_t *import_start(arena_t *a, table_t *t, const import_request_t *r, buf
         }
     import_t *x = calloc(1, sizeof *x);
     if (!x) abort();
-    x->start_ms = clock_now_ms();
-    jobstore_id_new(x->start_ms, x->id);
+    x->job.start_ms = now;
+    jobstore_id_new(x->job.start_ms, x->job.id);
     buf_t arn;
     buf_init(&arn);
     catalog_table_arn(t, &arn);
-    x->table_arn = strndup(arn.data, arn.len);
-    buf_printf(&arn, "/import/%s", x->id);
-    x->arn = strndup(arn.data, arn.len);
+    x->job.table_arn = strndup(arn.data, arn.len);
+    buf_printf(&arn, "/import/%s", x->job.id);
+    x->job.arn = strndup(arn.data, arn.len);
     buf_free(&arn);
     x->table_id = strdup(t->id);
     x->table_name = strdup(t->name);
@@ -933,10 +1012,10 @@ ddb_error_t *import_start(arena_t *a, table_t *t, const import_request_t *r, buf
     x->status = IMPORT_IN_PROGRESS;
     /* the table is the import's until it is filled */
     t->restoring = true;
-    t->restore_backup_arn = arena_strdup(t->arena, x->arn);
+    t->restore_backup_arn = arena_strdup(t->arena, x->job.arn);
     t->restore_source_arn = t->restore_backup_arn;
-    t->restore_time = (double)x->start_ms / 1000.0;
-    registry_add(x);
+    t->restore_time = (double)x->job.start_ms / 1000.0;
+    jobstore_registry_add(&store.reg, &x->job);
     store.running++;
     buf_append_str(out, "{\"ImportTableDescription\":");
     render_description(out, x);
@@ -973,9 +1052,7 @@ ddb_error_t *import_start(arena_t *a, table_t *t, const import_request_t *r, buf
 ddb_error_t *import_describe(arena_t *a, const char *arn, buf_t *out)
 {
     pthread_mutex_lock(&store.lock);
-    import_t *x = NULL;
-    for (size_t i = 0; i < store.count && !x; i++)
-        if (strcmp(store.items[i]->arn, arn) == 0) x = store.items[i];
+    import_t *x = (import_t *)jobstore_registry_find(&store.reg, arn);
     if (x) {
         buf_append_str(out, "{\"ImportTableDescription\":");
         render_description(out, x);
@@ -988,8 +1065,9 @@ ddb_error_t *import_describe(arena_t *a, const char *arn, buf_t *out)
 /* A NextToken (the model wants ([0-9a-f]{16})+, 112 characters at least):
  * the hex of the last import's id, padded with zeros. */
 #define TOKEN_LEN 112
-static void token_of(const char *id, char out[TOKEN_LEN + 1])
+static void token_of(const char *id, char out[JOBSTORE_TOKEN_SIZE])
 {
+    _Static_assert(TOKEN_LEN < JOBSTORE_TOKEN_SIZE, "a token fits");
     size_t n = strlen(id), i = 0;
     for (; i < n && 2 * i + 1 < TOKEN_LEN; i++)
         snprintf(out + 2 * i, 3, "%02x", (unsigned char)id[i]);
@@ -997,47 +1075,29 @@ static void token_of(const char *id, char out[TOKEN_LEN + 1])
     out[TOKEN_LEN] = '\0';
 }
 
+static void render_summary(buf_t *out, const jobstore_job_t *job)
+{
+    const import_t *x = (const import_t *)job;
+    buf_append_str(out, "{\"ImportArn\":");
+    json_write_string(out, x->job.arn, strlen(x->job.arn));
+    buf_printf(out, ",\"ImportStatus\":\"%s\",\"TableArn\":", status_names[x->status]);
+    json_write_string(out, x->job.table_arn, strlen(x->job.table_arn));
+    render_bucket(out, x);
+    buf_append_str(out, ",\"CloudWatchLogGroupArn\":\"arn:aws:logs:");
+    buf_printf(out, "%s:%s:log-group:/aws-dynamodb/imports:*\"", arn_region(),
+               CATALOG_ACCOUNT);
+    json_write_member_optional(out, "InputFormat", x->format);
+    buf_printf(out, ",\"StartTime\":%.3f", (double)x->job.start_ms / 1000.0);
+    if (x->status != IMPORT_IN_PROGRESS)
+        buf_printf(out, ",\"EndTime\":%.3f", (double)x->end_ms / 1000.0);
+    buf_putc(out, '}');
+}
+
 void import_list(buf_t *out, const char *table_arn, size_t max, const char *next_token)
 {
     pthread_mutex_lock(&store.lock);
-    size_t from = 0;
-    char token[TOKEN_LEN + 1];
-    for (size_t i = 0; next_token && i < store.count; i++) {
-        token_of(store.items[i]->id, token);
-        if (strcmp(token, next_token) == 0) from = i + 1;
-    }
-    buf_append_str(out, "{\"ImportSummaryList\":[");
-    size_t n = 0;
-    const import_t *last = NULL;
-    bool more = false;
-    for (size_t i = from; i < store.count; i++) {
-        const import_t *x = store.items[i];
-        if (table_arn && strcmp(x->table_arn, table_arn) != 0) continue;
-        if (n == max) {
-            more = true;
-            break;
-        }
-        buf_append_str(out, n++ ? ",{\"ImportArn\":" : "{\"ImportArn\":");
-        json_write_string(out, x->arn, strlen(x->arn));
-        buf_printf(out, ",\"ImportStatus\":\"%s\",\"TableArn\":", status_names[x->status]);
-        json_write_string(out, x->table_arn, strlen(x->table_arn));
-        render_bucket(out, x);
-        buf_append_str(out, ",\"CloudWatchLogGroupArn\":\"arn:aws:logs:");
-        buf_printf(out, "%s:%s:log-group:/aws-dynamodb/imports:*\"", catalog_region(),
-                   CATALOG_ACCOUNT);
-        json_write_member_optional(out, "InputFormat", x->format);
-        buf_printf(out, ",\"StartTime\":%.3f", (double)x->start_ms / 1000.0);
-        if (x->status != IMPORT_IN_PROGRESS)
-            buf_printf(out, ",\"EndTime\":%.3f", (double)x->end_ms / 1000.0);
-        buf_putc(out, '}');
-        last = x;
-    }
-    buf_putc(out, ']');
-    if (more && last) {
-        token_of(last->id, token);
-        buf_printf(out, ",\"NextToken\":\"%s\"", token);
-    }
-    buf_putc(out, '}');
+    jobstore_registry_page(&store.reg, out, "ImportSummaryList", table_arn, max, next_token,
+                           token_of, render_summary);
     pthread_mutex_unlock(&store.lock);
 }
 

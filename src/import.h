@@ -11,7 +11,9 @@
  * it; ION, one "$ion_1_0 {Item:{...}}" per line (ion.h); CSV, a header
  * (the first line of each file, or HeaderList), every column typed as the table's AttributeDefinitions type it when it names a
  * defined attribute, else S (an empty non-key column is no attribute).
- * GZIP and NONE are read alike (zlib reads plain files as they are).
+ * GZIP and NONE are read alike (zlib reads plain files as they are); ZSTD
+ * files are zstd streams (one or more frames); one that is not, or is cut
+ * short, counts one error after the lines read from it.
  *
  * The job: a thread of its own reads the files; it first creates the table
  * (a missing bucket: FAILED, S3NoSuchBucket, no table), marked `restoring`
@@ -69,9 +71,11 @@ void import_store_close(void);
 
 /* Start importing into t (a new table, parsed from
  * TableCreationParameters; the job takes the reference); renders
- * {"ImportTableDescription":{...}}.  A ClientToken of an import in progress
- * answers it (ImportConflict when the parameters differ); a table name an
- * import in progress creates is in use. */
+ * {"ImportTableDescription":{...}}.  A ClientToken of an import started in
+ * the last 8 hours answers that import, in progress or finished
+ * (ImportConflict when the parameters differ); a table name an import in
+ * progress creates is in use. */
+#define IMPORT_TOKEN_LIFE_MS (8 * 3600 * 1000LL)
 ddb_error_t *import_start(arena_t *a, table_t *t, const import_request_t *r, buf_t *out);
 ddb_error_t *import_describe(arena_t *a, const char *arn, buf_t *out);
 /* ListImports: of table_arn (NULL: all), after the token next_token

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arn.h"
 #include "buf.h"
 #include "catalog.h"
 #include "log.h"
@@ -52,7 +53,7 @@ void jobstore_id_new(int64_t start_ms, char id[JOBSTORE_ID_SIZE])
 bool jobstore_arn_valid(const char *arn, const char *kind)
 {
     char prefix[128];
-    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", catalog_region(),
+    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", arn_region(),
              CATALOG_ACCOUNT);
     size_t n = strlen(prefix), k = strlen(kind);
     if (strncmp(arn, prefix, n) != 0) return false;
@@ -122,4 +123,86 @@ uint64_t jobstore_member_count(arena_t *a, const json_value_t *j, const char *na
     int64_t v = 0;
     ddb_error_t *e = NULL;
     return wire_long(a, j, name, &v, &e) ? (uint64_t)v : 0;
+}
+
+/* --- the registry ----------------------------------------------------------------- */
+
+void jobstore_registry_add(jobstore_registry_t *r, jobstore_job_t *job)
+{
+    if (r->count == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 32;
+        r->items = realloc(r->items, r->cap * sizeof *r->items);
+        if (!r->items) abort();
+    }
+    r->items[r->count++] = job;
+}
+
+static int by_start(const void *p, const void *q)
+{
+    const jobstore_job_t *a = *(jobstore_job_t *const *)p, *b = *(jobstore_job_t *const *)q;
+    if (a->start_ms != b->start_ms) return a->start_ms < b->start_ms ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+void jobstore_registry_sort(jobstore_registry_t *r)
+{
+    if (r->count) qsort(r->items, r->count, sizeof *r->items, by_start);
+}
+
+jobstore_job_t *jobstore_registry_find(const jobstore_registry_t *r, const char *arn)
+{
+    for (size_t i = 0; i < r->count; i++)
+        if (strcmp(r->items[i]->arn, arn) == 0) return r->items[i];
+    return NULL;
+}
+
+void jobstore_registry_clear(jobstore_registry_t *r, void (*free_job)(jobstore_job_t *))
+{
+    for (size_t i = 0; i < r->count; i++)
+        free_job(r->items[i]);
+    free(r->items);
+    r->items = NULL;
+    r->count = r->cap = 0;
+}
+
+static void token_for(const jobstore_job_t *job,
+                      void (*token_of)(const char *id, char token[JOBSTORE_TOKEN_SIZE]),
+                      char token[JOBSTORE_TOKEN_SIZE])
+{
+    if (token_of) token_of(job->id, token);
+    else snprintf(token, JOBSTORE_TOKEN_SIZE, "%s", job->id);
+}
+
+void jobstore_registry_page(const jobstore_registry_t *r, buf_t *out, const char *member,
+                            const char *table_arn, size_t max, const char *next_token,
+                            void (*token_of)(const char *id, char token[JOBSTORE_TOKEN_SIZE]),
+                            void (*render)(buf_t *out, const jobstore_job_t *job))
+{
+    char token[JOBSTORE_TOKEN_SIZE];
+    size_t from = 0;
+    for (size_t i = 0; next_token && i < r->count; i++) {
+        token_for(r->items[i], token_of, token);
+        if (strcmp(token, next_token) == 0) from = i + 1;
+    }
+    buf_printf(out, "{\"%s\":[", member);
+    size_t n = 0;
+    const jobstore_job_t *last = NULL;
+    bool more = false;
+    for (size_t i = from; i < r->count; i++) {
+        const jobstore_job_t *job = r->items[i];
+        if (table_arn && strcmp(job->table_arn, table_arn) != 0) continue;
+        if (n == max) {
+            more = true;
+            break;
+        }
+        if (n++) buf_putc(out, ',');
+        render(out, job);
+        last = job;
+    }
+    buf_putc(out, ']');
+    if (more && last) {
+        token_for(last, token_of, token);
+        buf_printf(out, ",\"NextToken\":\"%s\"", token);
+    }
+    buf_putc(out, '}');
 }

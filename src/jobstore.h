@@ -17,8 +17,12 @@
  *   then owns: strings malloc'd (NULL when absent), times as milliseconds
  *   from the seconds with a fraction that descriptions carry, counts 0 when
  *   absent.
- * What a record holds, its registry and its locking stay with each job's
- * module (export.c, import.c). */
+ * - The registry: a job's record in memory starts with a jobstore_job_t
+ *   (id, ARN, table ARN, start time); a registry holds them by start time
+ *   (ids break ties) and renders the pages of a List operation.  Its calls
+ *   run under the job module's lock.
+ * What a record holds and its locking stay with each job's module
+ * (export.c, import.c). */
 #ifndef DDBD_JOBSTORE_H
 #define DDBD_JOBSTORE_H
 
@@ -27,6 +31,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "json.h"
 
 /* The directory <data_dir>/<kind>, created when missing, into *dir
@@ -52,6 +57,38 @@ bool jobstore_record_write(const char *dir, const char *id, const char *text, si
 json_value_t *jobstore_record_read(arena_t *a, const char *dir, const char *file);
 /* The id of a record file: its name without ".json", cut to cap - 1. */
 void jobstore_record_id(const char *file, char *id, size_t cap);
+
+/* --- the registry --------------------------------------------------------- */
+
+typedef struct {
+    char id[JOBSTORE_ID_SIZE];
+    char *arn, *table_arn; /* malloc'd; freed by the job's module */
+    int64_t start_ms;
+} jobstore_job_t;
+
+typedef struct {
+    jobstore_job_t **items; /* by start time once sorted, then in arrival order */
+    size_t count, cap;
+} jobstore_registry_t;
+
+void jobstore_registry_add(jobstore_registry_t *r, jobstore_job_t *job);
+/* Order the jobs by start time (after loading them in no set order). */
+void jobstore_registry_sort(jobstore_registry_t *r);
+jobstore_job_t *jobstore_registry_find(const jobstore_registry_t *r, const char *arn);
+/* Free every job (free_job) and forget them. */
+void jobstore_registry_clear(jobstore_registry_t *r, void (*free_job)(jobstore_job_t *));
+
+/* The size of a List page token with its NUL. */
+#define JOBSTORE_TOKEN_SIZE 128
+/* One page of a List operation into out:
+ *   {"<member>":[<render(job)>,...],"NextToken":"<token of the last>"}
+ * the jobs of table_arn (NULL: all) after the one whose token is next_token
+ * (NULL: from the first), at most max; NextToken only when more follow.  A
+ * job's token is token_of(its id), or its id when token_of is NULL. */
+void jobstore_registry_page(const jobstore_registry_t *r, buf_t *out, const char *member,
+                            const char *table_arn, size_t max, const char *next_token,
+                            void (*token_of)(const char *id, char token[JOBSTORE_TOKEN_SIZE]),
+                            void (*render)(buf_t *out, const jobstore_job_t *job));
 
 /* Members of a record, as the contract says. */
 char *jobstore_member_string(arena_t *a, const json_value_t *j, const char *name);

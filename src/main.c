@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "cluster.h"
+#include "cluster_admin.h"
 #include "auth.h"
 #include "log.h"
 #include "regions.h"
@@ -31,10 +32,12 @@ static void usage(FILE *f)
             "usage: ddbd [--port N] [--bind ADDR] [--data-dir DIR | --in-memory] [--region R]\n"
             "            [--threads N] [--stream-retention S] [--stream-shard-lifetime S]\n"
             "            [--stream-iterator-lifetime S] [--ttl-delay S] [--ttl-cooldown S]\n"
-            "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-day S]\n"
+            "            [--storage-map-size BYTES] [--pitr-snapshot-interval S] [--pitr-lag S] [--pitr-day S]\n"
             "            [--export-root DIR] [--metrics-port N] [--no-metrics]\n"
-            "            [--throttling [--throttling-burst-seconds S]]\n"
-            "            [--node-id ID --cluster ID=HOST:PORT,...]\n"
+            "            [--throttling [--throttling-burst-seconds S]\n"
+            "                          [--throttling-partition-bytes BYTES]]\n"
+            "            [--node-id ID --cluster ID=HOST:PORT,... [--cluster-join]]\n"
+            "       ddbd cluster status|add|remove ... --to HOST:PORT (see ddbd cluster)\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [--credentials FILE] [--peer-region NAME=URL]... [--peer-regions-file F]\n"
             "            [--replication-key ID:SECRET] [--replication-ca-file F]\n"
@@ -65,6 +68,8 @@ static void usage(FILE *f)
             "                    replays at most that much of the change log\n"
             "  --export-root DIR  ExportTableToPointInTime writes S3Bucket/S3Prefix as\n"
             "                    DIR/<bucket>/<prefix> (default <data-dir>/s3)\n"
+            "  --pitr-lag S      LatestRestorableDateTime is S seconds before now, but not\n"
+            "                    before PITR was enabled (default 300, as the service)\n"
             "  --pitr-day S      the length of a day of RecoveryPeriodInDays (default 86400;\n"
             "                    shorter only for tests)\n"
             "  --metrics-port N  serve GET /metrics (Prometheus) on port N too, and nothing\n"
@@ -75,12 +80,18 @@ static void usage(FILE *f)
             "                    reported)\n"
             "  --throttling-burst-seconds S  unused capacity kept as burst (default 300);\n"
             "                    the other throttling times scale with it (for tests)\n"
+            "  --throttling-partition-bytes BYTES  the data a partition holds before it\n"
+            "                    splits (default 10G; smaller only for tests)\n"
             "  --storage-map-size BYTES  the most data the data directory may hold, with an\n"
             "                    optional K, M, G or T suffix (default 256G; address space\n"
             "                    only, the file grows as it is used)\n"
             "  --node-id ID      cluster mode: this node's ID (a number from 1), with\n"
             "  --cluster ID=HOST:PORT,...  every node's ID and cluster address (Raft's\n"
             "                    port, not the API's); needs --data-dir (log in <dir>/raft)\n"
+            "  --cluster-join    a node added to a running cluster (ddbd cluster add):\n"
+            "                    it waits for the leader rather than starting a group\n"
+            "  --cluster-snapshot-entries N  log entries between snapshots of the store\n"
+            "                    (default %d); the log keeps the last N/2 of them\n"
             "\n"
             "limits (SECONDS may have a fraction, e.g. 0.5):\n"
             "  --header-timeout SECONDS  to receive a request's line and headers, from its\n"
@@ -98,7 +109,7 @@ static void usage(FILE *f)
             "                            requests wait for the client to read (default %zu)\n"
             "  --max-connections N       open connections; more are closed at once\n"
             "                            (default %zu)\n",
-            SERVER_DEFAULT_HEADER_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_BODY_TIMEOUT_MS / 1000.0,
+            CLUSTER_SNAPSHOT_ENTRIES, SERVER_DEFAULT_HEADER_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_BODY_TIMEOUT_MS / 1000.0,
             SERVER_DEFAULT_IDLE_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_WRITE_TIMEOUT_MS / 1000.0,
             (size_t)SERVER_DEFAULT_MAX_HEADER_BYTES, (size_t)SERVER_DEFAULT_MAX_BODY_BYTES,
             (size_t)SERVER_DEFAULT_MAX_OUTPUT_BYTES, (size_t)SERVER_DEFAULT_MAX_CONNECTIONS);
@@ -170,18 +181,20 @@ static bool parse_seconds(const char *s, unsigned *out_ms)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "cluster") == 0) return cluster_admin_main(argc - 1, argv + 1);
     server_config_t srv;
     server_config_init(&srv);
     const char *tls_cert = NULL, *tls_key = NULL;
     api_config_t api = {.data_dir = "./data", .in_memory = false, .region = "us-east-1",
                         .stream_retention_s = 86400, .stream_shard_lifetime_s = 14400,
-                        .pitr_snapshot_interval_s = 3600, .pitr_day_s = 86400,
+                        .pitr_snapshot_interval_s = 3600, .pitr_day_s = 86400, .pitr_lag_s = 300,
                         .stream_iterator_lifetime_s = 900,
                         .ttl_delay_s = 1, .ttl_cooldown_s = 3600,
                         .storage_map_size = STORAGE_DEFAULT_MAP_SIZE};
     const char *credentials = NULL;
     bool throttling = false;
     double burst_seconds = THROTTLE_BURST_SECONDS;
+    size_t partition_bytes = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -200,6 +213,9 @@ int main(int argc, char **argv)
             continue;
         } else if (strcmp(arg, "--throttling") == 0) {
             throttling = true;
+            continue;
+        } else if (strcmp(arg, "--cluster-join") == 0) {
+            api.cluster_join = true;
             continue;
         } else if (!next) {
             ok = known = false;
@@ -253,12 +269,16 @@ int main(int argc, char **argv)
         } else if (strcmp(arg, "--export-root") == 0) {
             api.export_root = next;
             ok = next != NULL;
+        } else if (strcmp(arg, "--pitr-lag") == 0) {
+            ok = parse_duration(next, 0, &api.pitr_lag_s);
         } else if (strcmp(arg, "--pitr-day") == 0) {
             ok = parse_duration(next, 0.05, &api.pitr_day_s);
         } else if (strcmp(arg, "--ttl-cooldown") == 0) {
             ok = parse_duration(next, 0, &api.ttl_cooldown_s);
         } else if (strcmp(arg, "--throttling-burst-seconds") == 0) {
             ok = parse_duration(next, 0.05, &burst_seconds);
+        } else if (strcmp(arg, "--throttling-partition-bytes") == 0) {
+            ok = parse_bytes(next, 1, THROTTLE_PARTITION_BYTES, &partition_bytes);
         } else if (strcmp(arg, "--node-id") == 0) {
             ok = (api.cluster_node_id = next) != NULL;
         } else if (strcmp(arg, "--cluster") == 0) {
@@ -275,6 +295,10 @@ int main(int argc, char **argv)
             ok = !regions_set_key(next);
         } else if (strcmp(arg, "--replication-ca-file") == 0) {
             ok = !regions_set_ca_file(next);
+        } else if (strcmp(arg, "--cluster-snapshot-entries") == 0) {
+            int n;
+            ok = parse_int(next, 2, 1 << 30, &n);
+            api.cluster_snapshot_entries = (unsigned)n;
         } else if (strcmp(arg, "--storage-map-size") == 0) {
             ok = parse_bytes(next, STORAGE_MIN_MAP_SIZE, MAIN_MAX_MAP_SIZE, &api.storage_map_size);
         } else {
@@ -305,7 +329,7 @@ int main(int argc, char **argv)
         return 2;
     }
     cluster_config_t cluster = {api.cluster_node_id, api.cluster_members,
-                                api.in_memory ? NULL : api.data_dir, NULL};
+                                api.in_memory ? NULL : api.data_dir, NULL, 0, false};
     const char *cluster_error = cluster_config_check(&cluster);
     if (cluster_error) {
         fprintf(stderr, "ddbd: %s\n", cluster_error);
@@ -348,7 +372,7 @@ int main(int argc, char **argv)
         tls_context_free(srv.tls);
         return 1;
     }
-    throttle_configure(throttling, burst_seconds);
+    throttle_configure(throttling, burst_seconds, partition_bytes);
     log_info("ddbd %s: %s, region %s", DDBD_VERSION,
              api.in_memory ? "in memory" : api.data_dir, api.region);
     regions_log();

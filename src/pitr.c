@@ -18,7 +18,7 @@
 #define TRIM_BUDGET 10000               /* records trimmed per writer transaction */
 
 static struct {
-    double interval_s, day_s;
+    double interval_s, day_s, lag_s;
     /* Per log: the next sequence number (writer) and the last one given,
      * which the housekeeping compares with the newest base's. */
     pthread_mutex_t lock;
@@ -29,14 +29,15 @@ static struct {
     buf_t scratch;          /* writer thread */
     arena_t *scratch_arena; /* writer thread */
     MDB_txn *read_slot;     /* the housekeeping thread's */
-} pitr = {.interval_s = 3600, .day_s = 86400, .lock = PTHREAD_MUTEX_INITIALIZER};
+} pitr = {.interval_s = 3600, .day_s = 86400, .lag_s = 300, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 int64_t pitr_day_ms(void) { return (int64_t)(pitr.day_s * 1000.0); }
 
-void pitr_configure(double snapshot_interval_s, double day_s)
+void pitr_configure(double snapshot_interval_s, double day_s, double lag_s)
 {
     pitr.interval_s = snapshot_interval_s;
     pitr.day_s = day_s;
+    pitr.lag_s = lag_s;
 }
 
 uint64_t pitr_log_new(int64_t now_ms)
@@ -140,40 +141,85 @@ void pitr_begin(table_t *t)
                   t->name);
 }
 
-void pitr_window(const table_t *t, int64_t now_ms, int64_t *earliest_ms, int64_t *latest_ms)
+pitr_bounds_t pitr_window_of(int64_t now_ms, int64_t since_ms, int64_t oldest_base_ms,
+                             int64_t period_ms, int64_t lag_ms)
+{
+    int64_t oldest = oldest_base_ms ? oldest_base_ms : since_ms, start = now_ms - period_ms;
+    pitr_bounds_t w = {oldest > start ? oldest : start, now_ms};
+    /* the oldest base rather than the enabling: a restore needs a base at
+     * or before its instant, and the first one is taken just after */
+    if (lag_ms > 0) w.latest = now_ms - lag_ms > oldest ? now_ms - lag_ms : oldest;
+    if (w.latest > now_ms) w.latest = now_ms; /* enabled "later" than now: a clock step */
+    if (w.earliest > w.latest) w.earliest = w.latest;
+    return w;
+}
+
+bool pitr_instant_of(pitr_bounds_t w, bool has_time, int64_t time_ms, int64_t *until_ms)
+{
+    int64_t second = time_ms >= 0 ? time_ms / 1000 * 1000 : -1, end = second + 999;
+    *until_ms = !has_time ? w.latest : end < w.latest ? end : w.latest;
+    return !has_time || (second >= 0 && end >= w.earliest && second <= w.latest);
+}
+
+void pitr_window(const table_t *t, int64_t now_ms, bool lagged, int64_t *earliest_ms,
+                 int64_t *latest_ms)
 {
     arena_t *a = arena_new(0);
     backup_base_t *bases;
     size_t n = table_bases(a, t, &bases);
-    int64_t oldest = n ? bases[0].created_ms : t->pitr_since_ms;
+    int64_t oldest = n ? bases[0].created_ms : 0;
     arena_free(a);
-    int64_t start = now_ms - period_ms(t);
-    *latest_ms = now_ms;
-    *earliest_ms = oldest > start ? oldest : start;
-    if (*earliest_ms > *latest_ms) *earliest_ms = *latest_ms;
+    pitr_bounds_t w = pitr_window_of(now_ms, t->pitr_since_ms, oldest, period_ms(t),
+                                     lagged ? (int64_t)(pitr.lag_s * 1000.0) : 0);
+    *earliest_ms = w.earliest;
+    *latest_ms = w.latest;
 }
 
-bool pitr_instant(const table_t *t, int64_t now_ms, bool has_time, int64_t time_ms,
+bool pitr_instant(const table_t *t, int64_t now_ms, bool lagged, bool has_time, int64_t time_ms,
                   int64_t *until_ms, int64_t *earliest_ms, int64_t *latest_ms)
 {
-    pitr_window(t, now_ms, earliest_ms, latest_ms);
-    int64_t second = time_ms >= 0 ? time_ms / 1000 * 1000 : -1, end = second + 999;
-    *until_ms = !has_time ? *latest_ms : end < *latest_ms ? end : *latest_ms;
-    return !has_time || (second >= 0 && end >= *earliest_ms && second <= *latest_ms);
+    pitr_window(t, now_ms, lagged, earliest_ms, latest_ms);
+    return pitr_instant_of((pitr_bounds_t){*earliest_ms, *latest_ms}, has_time, time_ms, until_ms);
+}
+
+size_t pitr_base_pick(const backup_base_t *bases, size_t n, int64_t until_ms)
+{
+    for (size_t i = n; i-- > 0;)
+        if (bases[i].created_ms <= until_ms) return i;
+    return n;
+}
+
+size_t pitr_base_oldest_needed(const backup_base_t *bases, size_t n, int64_t start_ms)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < n; i++)
+        if (bases[i].created_ms <= start_ms && bases[i].available) keep = i;
+    return keep;
 }
 
 bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **arn,
                    uint64_t *log_seq)
 {
     backup_base_t *bases;
-    size_t n = table_bases(a, t, &bases);
-    for (size_t i = n; i-- > 0;)
-        if (bases[i].created_ms <= until_ms) {
-            *arn = bases[i].arn;
-            *log_seq = bases[i].log_seq;
-            return true;
-        }
-    return false;
+    size_t n = table_bases(a, t, &bases), i = pitr_base_pick(bases, n, until_ms);
+    if (i == n) return false;
+    *arn = bases[i].arn;
+    *log_seq = bases[i].log_seq;
+    return true;
+}
+
+/* --- deletion ---------------------------------------------------------------------- */
+
+backup_t *pitr_table_deleting(MDB_txn *txn, table_t *t)
+{
+    if (!t->pitr_enabled) return NULL;
+    int64_t now = storage_write_time_ms();
+    return backup_system_create(txn, t, now, now + PITR_SYSTEM_BACKUP_DAYS * pitr_day_ms());
+}
+
+void pitr_table_deleted(backup_t *system, bool committed)
+{
+    backup_system_settle(system, committed);
 }
 
 /* --- housekeeping ------------------------------------------------------------------- */
@@ -264,10 +310,7 @@ static void maintain_table(arena_t *a, MDB_txn *txn, table_t *t, int64_t now_ms,
         return;
     }
     /* the newest base at or before the window's start is the oldest needed */
-    int64_t start = now_ms - period_ms(t);
-    size_t keep = 0;
-    for (size_t i = 0; i < n; i++)
-        if (b[i].created_ms <= start && b[i].available) keep = i;
+    size_t keep = pitr_base_oldest_needed(b, n, now_ms - period_ms(t));
     size_t oldest = keep; /* the oldest base kept, and the log after it */
     for (size_t i = 0; i < keep && oldest == keep; i++)
         if (!backup_base_drop(b[i].arn)) oldest = i; /* a restore reads it: later */
@@ -318,6 +361,7 @@ void pitr_tick(void)
     }
     drop_orphans(a, txn);
     storage_read_end(txn);
+    backup_system_expire(now);
     for (size_t i = 0; i < ndue; i++) {
         if (backup_base_create(due[i], due[i]->pitr_log))
             log_warn("pitr: a base of %s failed", due[i]->name);

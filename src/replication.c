@@ -872,7 +872,8 @@ static void *shipper_main(void *arg)
         if (!sent) ship_wait(&seen);
         /* Gather what a busy writer commits meanwhile into the next batch:
          * fewer, larger calls cost both regions less per change. */
-        else usleep(SHIP_GATHER_US);
+        else
+            usleep(SHIP_GATHER_US);
     }
     storage_read_slot_free(&ship_txn);
     return NULL;

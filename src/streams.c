@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "arn.h"
 #include "clock.h"
 #include "json.h"
 #include "log.h"
@@ -682,7 +683,7 @@ static const char *label_mark(const char *arn)
 static stream_t *snapshot_by_arn(arena_t *a, const char *arn, bool *bad)
 {
     char prefix[128];
-    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", catalog_region(),
+    snprintf(prefix, sizeof prefix, "arn:aws:dynamodb:%s:%s:table/", arn_region(),
              CATALOG_ACCOUNT);
     const char *mark = label_mark(arn);
     *bad = strncmp(arn, "arn:aws:dynamodb:", 17) != 0 || !mark;
@@ -972,7 +973,7 @@ static void render_record(buf_t *out, const stream_t *s, uint32_t shard, const c
     buf_printf(out, "{\"eventID\":\"%016" PRIx64 "%016" PRIx64 "\",\"eventName\":\"%s\"", h1 ^ h2,
                h2, event_names[r->event]);
     buf_append_str(out, ",\"eventVersion\":\"1.1\",\"eventSource\":\"aws:dynamodb\",\"awsRegion\":");
-    json_write_string(out, catalog_region(), strlen(catalog_region()));
+    json_write_string(out, arn_region(), strlen(arn_region()));
     buf_printf(out, ",\"dynamodb\":{\"ApproximateCreationDateTime\":%" PRId64 ",\"Keys\":",
                r->time_ms / 1000);
     value_map_write_json(out, r->keys);

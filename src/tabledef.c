@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "arn.h"
 #include "clock.h"
 #include "constraint.h"
 #include "policy.h"
@@ -39,6 +40,7 @@ typedef struct {
     const char *projection_type;
     raw_list_t non_key; /* names in .name */
     raw_throughput_t throughput;
+    tabledef_on_demand_t on_demand; /* OnDemandThroughput */
     const char *status; /* stored definitions only */
 } raw_index_t;
 
@@ -59,7 +61,7 @@ typedef struct {
     size_t policy_len;
     const char *table_class;
     bool deletion_protection;
-    int64_t max_read, max_write; /* OnDemandThroughput; 0: not given */
+    tabledef_on_demand_t on_demand; /* OnDemandThroughput */
 } raw_table_t;
 
 static ddb_error_t *read_pairs(arena_t *a, const json_value_t *obj, const char *member,
@@ -121,6 +123,7 @@ static ddb_error_t *read_index(arena_t *a, const json_value_t *el, raw_index_t *
         if ((e = read_pairs(a, p, "NonKeyAttributes", NULL, NULL, &ix->non_key))) return e;
     }
     if ((e = read_throughput(a, el, &ix->throughput))) return e;
+    if ((e = tabledef_read_on_demand(a, el, &ix->on_demand))) return e;
     wire_string(a, el, "IndexStatus", &ix->status, NULL, &e);
     return e;
 }
@@ -185,10 +188,84 @@ static ddb_error_t *read_raw(arena_t *a, const json_value_t *req, raw_table_t *r
     if (e) return e;
     wire_bool(a, req, "DeletionProtectionEnabled", &r->deletion_protection, &e);
     if (e) return e;
-    const json_value_t *od = wire_container(a, req, "OnDemandThroughput", WIRE_STRUCT, &e);
-    if (od && !e) wire_long(a, od, "MaxReadRequestUnits", &r->max_read, &e);
-    if (od && !e) wire_long(a, od, "MaxWriteRequestUnits", &r->max_write, &e);
+    return tabledef_read_on_demand(a, req, &r->on_demand);
+}
+
+ddb_error_t *tabledef_read_on_demand(arena_t *a, const json_value_t *obj, tabledef_on_demand_t *out)
+{
+    ddb_error_t *e = NULL;
+    memset(out, 0, sizeof *out);
+    const json_value_t *od = wire_container(a, obj, "OnDemandThroughput", WIRE_STRUCT, &e);
+    if (e || !od) return e;
+    out->present = true;
+    out->set[0] = wire_long(a, od, "MaxReadRequestUnits", &out->max[0], &e);
+    if (!e) out->set[1] = wire_long(a, od, "MaxWriteRequestUnits", &out->max[1], &e);
     return e;
+}
+
+ddb_error_t *tabledef_check_on_demand(arena_t *a, const tabledef_on_demand_t *od,
+                                      const char *index, bool on_demand, bool update)
+{
+    static const char *const names[2] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
+    const int64_t limits[2] = {TABLEDEF_TABLE_MAX_READ, TABLEDEF_TABLE_MAX_WRITE};
+    for (int k = 0; k < 2; k++)
+        if (od->set[k] && !on_demand)
+            return err_on_demand_max_provisioned(a, names[k], index, update);
+    for (int k = 0; k < 2; k++)
+        if (od->set[k] && od->max[k] < 1 && !(update && od->max[k] == -1))
+            return err_on_demand_max_range(a, names[k], index);
+    for (int k = 0; k < 2; k++)
+        if (od->set[k] && od->max[k] > limits[k])
+            return err_on_demand_max_above_limit(a, names[k], index, arn_region());
+    return NULL;
+}
+
+ddb_error_t *tabledef_check_table_maxima(arena_t *a, const int64_t (*values)[2],
+                                         const char *const *names, size_t n)
+{
+    static const char *const which[2] = {"ReadCapacityUnits", "WriteCapacityUnits"};
+    const int64_t max[2] = {TABLEDEF_TABLE_MAX_READ, TABLEDEF_TABLE_MAX_WRITE};
+    for (int k = 0; k < 2; k++)
+        if (values[0][k] > max[k])
+            return err_throughput_above_table_max(a, which[k], (long long)values[0][k],
+                                                  (long long)max[k], arn_region());
+    for (size_t i = 1; i < n; i++)
+        for (int k = 0; k < 2; k++)
+            if (values[i][k] > max[k])
+                return err_throughput_above_index_max(a, which[k], names[i],
+                                                      (long long)values[i][k], (long long)max[k],
+                                                      arn_region());
+    for (int k = 0; k < 2; k++) { /* the table with its GSIs (message unverified) */
+        int64_t sum = 0;
+        for (size_t i = 0; i < n; i++) sum += values[i][k];
+        if (sum > max[k])
+            return err_throughput_above_table_max(a, which[k], (long long)sum, (long long)max[k],
+                                                  arn_region());
+    }
+    return NULL;
+}
+
+/* CreateTable: a provisioned table's throughput within the maxima. */
+static ddb_error_t *check_maxima(arena_t *a, const raw_table_t *r, bool on_demand)
+{
+    if (on_demand) return NULL;
+    int64_t(*values)[2] = arena_calloc(a, (r->gsi_count + 1) * sizeof *values);
+    const char **names = arena_calloc(a, (r->gsi_count + 1) * sizeof *names);
+    values[0][0] = r->throughput.rcu;
+    values[0][1] = r->throughput.wcu;
+    for (size_t i = 0; i < r->gsi_count; i++) {
+        values[i + 1][0] = r->gsi[i].throughput.rcu;
+        values[i + 1][1] = r->gsi[i].throughput.wcu;
+        names[i + 1] = r->gsi[i].name;
+    }
+    return tabledef_check_table_maxima(a, (const int64_t(*)[2])values, names, r->gsi_count + 1);
+}
+
+void tabledef_apply_on_demand(const tabledef_on_demand_t *od, int64_t *read, int64_t *write)
+{
+    int64_t *out[2] = {read, write};
+    for (int k = 0; k < 2; k++)
+        if (od->set[k]) *out[k] = od->max[k] > 0 ? od->max[k] : 0;
 }
 
 /* --- validation ------------------------------------------------------------------ */
@@ -499,7 +576,7 @@ static ddb_error_t *check_gsi(arena_t *a, const raw_table_t *r, const wire_names
     if (on_demand && ix->throughput.present) return err_gsi_throughput_on_demand(a, ix->name);
     if (!on_demand && !ix->throughput.present)
         return err_index_throughput_not_specified(a, ix->name);
-    return NULL;
+    return tabledef_check_on_demand(a, &ix->on_demand, ix->name, on_demand, false);
 }
 
 static ddb_error_t *check_gsis(arena_t *a, const raw_table_t *r, const wire_names_t *defined,
@@ -570,6 +647,8 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     if ((e = check_constraints(a, r))) return e;
     bool on_demand = r->billing_mode && strcmp(r->billing_mode, "PAY_PER_REQUEST") == 0;
     if ((e = check_billing(a, r, on_demand))) return e;
+    if (!stored && (e = tabledef_check_on_demand(a, &r->on_demand, NULL, on_demand, false)))
+        return e;
     const char *repeated;
     wire_names_t *defined = defined_names(a, r, &repeated);
     if ((e = check_table_keys(a, r, defined))) return e;
@@ -578,6 +657,7 @@ static ddb_error_t *validate_raw(arena_t *a, const raw_table_t *r, bool stored)
     if ((e = check_lsis(a, r, defined, index_names))) return e;
     if ((e = check_gsis(a, r, defined, index_names, on_demand))) return e;
     if ((e = check_attributes_used(a, r))) return e;
+    if (!stored && (e = check_maxima(a, r, on_demand))) return e;
     if (!stored && (e = check_stream(a, r))) return e;
     return check_tags(a, &r->tags);
 }
@@ -676,7 +756,7 @@ ddb_error_t *tabledef_check_index_create(arena_t *a, const table_t *t, const jso
     if ((e = check_projection(a, &ix))) return e;
     if (on_demand && ix.throughput.present) return err_index_throughput_on_demand(a, ix.name);
     if (!on_demand && !ix.throughput.present) return err_index_throughput_both(a, ix.name);
-    return NULL;
+    return tabledef_check_on_demand(a, &ix.on_demand, ix.name, on_demand, false);
 }
 
 /* --- building the table ------------------------------------------------------------ */
@@ -716,6 +796,7 @@ static void copy_index(arena_t *a, const raw_table_t *r, const raw_index_t *ix, 
         out->non_key[i] = arena_strdup(a, ix->non_key.items[i].name);
     out->rcu = ix->throughput.rcu;
     out->wcu = ix->throughput.wcu;
+    tabledef_apply_on_demand(&ix->on_demand, &out->max_read, &out->max_write);
     out->status = ix->status && strcmp(ix->status, "CREATING") == 0 ? INDEX_CREATING : INDEX_ACTIVE;
 }
 
@@ -838,8 +919,7 @@ ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, ta
     t->table_class = r.table_class ? arena_strdup(ta, r.table_class) : NULL;
     t->deletion_protection = r.deletion_protection;
     /* caps of an on-demand table (a value below 1, as -1, sets none) */
-    t->max_read = t->pay_per_request && r.max_read > 0 ? r.max_read : 0;
-    t->max_write = t->pay_per_request && r.max_write > 0 ? r.max_write : 0;
+    if (t->pay_per_request) tabledef_apply_on_demand(&r.on_demand, &t->max_read, &t->max_write);
     t->refs = 1;
 
     if (r.policy && !stored) {
@@ -863,6 +943,10 @@ ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, ta
             t->created = strtod(n->u.str.ptr, NULL);
         if ((n = wire_member(req, "BillingUpdated")) && n->type == JSON_NUMBER)
             t->billing_updated = strtod(n->u.str.ptr, NULL);
+        if ((n = wire_member(req, "OnDemandSwitches")) && n->type == JSON_ARRAY)
+            for (size_t i = 0; i < n->u.array.count && i < CATALOG_ON_DEMAND_SWITCHES; i++)
+                if (n->u.array.items[i]->type == JSON_NUMBER)
+                    t->on_demand_switches[i] = strtod(n->u.array.items[i]->u.str.ptr, NULL);
         if ((n = wire_member(req, "LastIncrease")) && n->type == JSON_NUMBER)
             t->last_increase = strtod(n->u.str.ptr, NULL);
         if ((n = wire_member(req, "LastDecrease")) && n->type == JSON_NUMBER)
@@ -1026,6 +1110,22 @@ static void render_policies(buf_t *b, const table_t *t)
     }
 }
 
+void tabledef_render_on_demand(buf_t *b, int64_t max_read, int64_t max_write)
+{
+    buf_putc(b, '{');
+    if (max_read) buf_printf(b, "\"MaxReadRequestUnits\":%lld", (long long)max_read);
+    if (max_read && max_write) buf_putc(b, ',');
+    if (max_write) buf_printf(b, "\"MaxWriteRequestUnits\":%lld", (long long)max_write);
+    buf_putc(b, '}');
+}
+
+static void render_on_demand(buf_t *b, int64_t max_read, int64_t max_write)
+{
+    if (!max_read && !max_write) return;
+    buf_append_str(b, ",\"OnDemandThroughput\":");
+    tabledef_render_on_demand(b, max_read, max_write);
+}
+
 void tabledef_render(buf_t *b, const table_t *t)
 {
     buf_putc(b, '{');
@@ -1036,6 +1136,9 @@ void tabledef_render(buf_t *b, const table_t *t)
     json_write_member(b, "DbiName", t->dbi_name);
     buf_printf(b, ",\"CreationDateTime\":%.3f,\"BillingUpdated\":%.3f", t->created,
                t->billing_updated);
+    for (size_t i = 0; i < CATALOG_ON_DEMAND_SWITCHES && t->on_demand_switches[i]; i++)
+        buf_printf(b, "%s%.3f%s", i ? "," : ",\"OnDemandSwitches\":[", t->on_demand_switches[i],
+                   i + 1 == CATALOG_ON_DEMAND_SWITCHES || !t->on_demand_switches[i + 1] ? "]" : "");
     buf_printf(b, ",\"LastIncrease\":%.3f,\"LastDecrease\":%.3f,", t->last_increase,
                t->last_decrease);
     tabledef_render_attributes(b, t);
@@ -1067,6 +1170,7 @@ void tabledef_render(buf_t *b, const table_t *t)
                            ",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":%lld,"
                            "\"WriteCapacityUnits\":%lld}",
                            (long long)ix->rcu, (long long)ix->wcu);
+            if (global) render_on_demand(b, ix->max_read, ix->max_write);
             if (ix->status == INDEX_CREATING) buf_append_str(b, ",\"IndexStatus\":\"CREATING\"");
             buf_putc(b, '}');
         }
@@ -1091,10 +1195,7 @@ void tabledef_render(buf_t *b, const table_t *t)
         json_write_member(b, "TableClass", t->table_class);
     }
     if (t->deletion_protection) buf_append_str(b, ",\"DeletionProtectionEnabled\":true");
-    if (t->max_read || t->max_write)
-        buf_printf(b, ",\"OnDemandThroughput\":{\"MaxReadRequestUnits\":%lld,"
-                      "\"MaxWriteRequestUnits\":%lld}",
-                   (long long)t->max_read, (long long)t->max_write);
+    render_on_demand(b, t->max_read, t->max_write);
     if (t->stream_id) buf_printf(b, ",\"StreamId\":%llu", (unsigned long long)t->stream_id);
     if (t->stream_label) {
         buf_putc(b, ',');

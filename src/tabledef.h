@@ -41,6 +41,35 @@ typedef struct {
 ddb_error_t *tabledef_read_throughput(arena_t *a, const json_value_t *obj, const char *path,
                                       constraint_list_t *cl, tabledef_throughput_t *out);
 
+/* An OnDemandThroughput member (of a request or a GSI definition or
+ * update): each maximum as sent ([0] read, [1] write). */
+typedef struct {
+    bool present;
+    bool set[2];
+    int64_t max[2];
+} tabledef_on_demand_t;
+ddb_error_t *tabledef_read_on_demand(arena_t *a, const json_value_t *obj,
+                                     tabledef_on_demand_t *out);
+/* The service's rules on od, of the table (index NULL) or of a GSI, whose
+ * billing mode is on_demand: no maximum on a PROVISIONED table; each at
+ * least 1 (update: -1 clears one); at most the per-table maximum. */
+ddb_error_t *tabledef_check_on_demand(arena_t *a, const tabledef_on_demand_t *od,
+                                      const char *index, bool on_demand, bool update);
+/* The maxima after od applies to *read, *write (0: none). */
+void tabledef_apply_on_demand(const tabledef_on_demand_t *od, int64_t *read, int64_t *write);
+
+/* The per-table maxima of provisioned and on-demand throughput
+ * (DescribeLimits), and the account's. */
+#define TABLEDEF_TABLE_MAX_READ 40000
+#define TABLEDEF_TABLE_MAX_WRITE 40000
+#define TABLEDEF_ACCOUNT_MAX_READ 80000
+#define TABLEDEF_ACCOUNT_MAX_WRITE 80000
+/* Provisioned throughput within the per-table maxima: the table's own
+ * (values[0]), each GSI's (values[1..n), named names[1..n)), then their
+ * sum; values[i][0] read, [1] write units. */
+ddb_error_t *tabledef_check_table_maxima(arena_t *a, const int64_t (*values)[2],
+                                         const char *const *names, size_t n);
+
 /* UpdateTable's pieces of a definition, checked as CreateTable checks them:
  * the request's AttributeDefinitions (absent: nothing), and one index
  * definition (a GlobalSecondaryIndexUpdates Create, or a restore's index
@@ -68,5 +97,8 @@ void tabledef_render_key_schema(buf_t *b, const key_schema_t *k);
 void tabledef_render_index_key_schema(buf_t *b, const index_def_t *ix);
 void tabledef_render_attributes(buf_t *b, const table_t *t);
 void tabledef_render_projection(buf_t *b, const index_def_t *ix);
+/* An OnDemandThroughput object as stored: only the maxima set (0: none),
+ * so that a definition read back sends none below 1. */
+void tabledef_render_on_demand(buf_t *b, int64_t max_read, int64_t max_write);
 
 #endif

@@ -22,6 +22,7 @@
 
 bool throttle_on;
 static double burst_seconds = THROTTLE_BURST_SECONDS;
+static uint64_t partition_bytes = THROTTLE_PARTITION_BYTES;
 
 /* On-demand tables start able to serve this much (the service's figures
  * for a new on-demand table). */
@@ -45,6 +46,7 @@ typedef struct {
     int64_t heat_since_ns, heat_last_ns;
     uint64_t hot_hash;
     int64_t hot_votes;
+    _Atomic uint64_t consumed_halves[2]; /* units consumed, in halves (metrics) */
 } partition_t;
 
 typedef struct partition_map {
@@ -63,6 +65,7 @@ typedef struct {
 typedef struct table_state {
     struct table_state *_Atomic next; /* in its registry slot */
     struct table_state *dead_next;    /* once forgotten */
+    _Atomic bool forgotten;
     char *name;
     pthread_mutex_t mu;
     /* the definition the buckets follow, and its throughput */
@@ -91,10 +94,11 @@ static struct {
     table_state_t *dead;
 } reg = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-void throttle_configure(bool on, double seconds)
+void throttle_configure(bool on, double seconds, uint64_t bytes)
 {
     throttle_on = on;
     if (seconds > 0) burst_seconds = seconds;
+    if (bytes > 0) partition_bytes = bytes;
 }
 
 static double max_of(double a, double b) { return a > b ? a : b; }
@@ -156,6 +160,13 @@ static void partition_init(partition_t *p, uint64_t lo, uint64_t hi, int64_t now
     p->hi = hi;
     bucket_set(&p->b[0], THROTTLE_PARTITION_READ_MAX, 1.0, now, true);
     bucket_set(&p->b[1], THROTTLE_PARTITION_WRITE_MAX, 1.0, now, true);
+}
+
+static void partition_debit(partition_t *p, bool write, double units, int64_t now)
+{
+    bucket_debit(&p->b[write], units, now);
+    atomic_fetch_add_explicit(&p->consumed_halves[write], (uint64_t)(units * 2 + 0.5),
+                              memory_order_relaxed);
 }
 
 static partition_t *partition_find(partition_map_t *m, uint64_t hash)
@@ -291,14 +302,28 @@ static table_state_t *state_new(const char *name)
     return s;
 }
 
+/* Each thread's last lookup: a request admits and then charges the same
+ * table, by the same name string, so the second lookup (and the next
+ * request's, on a busy table) skips hashing the name.  A state, once
+ * forgotten, is never found again this way; none is freed before exit. */
+static __thread struct {
+    const char *name;
+    table_state_t *state;
+} last_lookup;
+
 static table_state_t *state_get(const char *name, bool create)
 {
-    table_state_t *s = state_find(name);
+    table_state_t *s = last_lookup.state;
+    if (s && last_lookup.name == name && !atomic_load_explicit(&s->forgotten, RELAXED) &&
+        strcmp(s->name, name) == 0)
+        return s;
+    s = state_find(name);
     if (!s && create) {
         pthread_mutex_lock(&reg.lock);
         if (!(s = state_find(name))) s = state_new(name);
         pthread_mutex_unlock(&reg.lock);
     }
+    if (s) last_lookup.name = name, last_lookup.state = s;
     return s;
 }
 
@@ -381,11 +406,14 @@ static void state_sync(table_state_t *s, const table_t *t, int64_t now)
             if (!(is->name = strdup(ix->name))) continue;
             is->global = ix->global;
         }
-        int64_t ircu = on_demand || !ix->global ? 0 : ix->rcu;
-        int64_t iwcu = on_demand || !ix->global ? 0 : ix->wcu;
+        /* a provisioned GSI's throughput with its burst, an on-demand
+         * one's maxima (one second's worth) */
+        int64_t ircu = !ix->global ? 0 : on_demand ? ix->max_read : ix->rcu;
+        int64_t iwcu = !ix->global ? 0 : on_demand ? ix->max_write : ix->wcu;
+        double keep = on_demand ? 1.0 : burst_seconds;
         if (new_index || atomic_load(&is->rcu) != ircu || atomic_load(&is->wcu) != iwcu) {
-            bucket_set(&is->b[0], (double)ircu, burst_seconds, now, new_index);
-            bucket_set(&is->b[1], (double)iwcu, burst_seconds, now, new_index);
+            bucket_set(&is->b[0], (double)ircu, keep, now, new_index);
+            bucket_set(&is->b[1], (double)iwcu, keep, now, new_index);
             atomic_store(&is->rcu, ircu);
             atomic_store(&is->wcu, iwcu);
         }
@@ -412,40 +440,92 @@ static void on_demand_window(table_state_t *s, int64_t now)
 
 /* --- entry points ----------------------------------------------------------------------- */
 
-ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed, uint64_t hash)
+/* The state of t, in line with its definition (NULL: no memory). */
+static table_state_t *state_of(const table_t *t, int64_t now)
 {
-    if (!throttle_on) return NULL;
     table_state_t *s = state_get(t->name, true);
-    if (!s) return NULL;
-    int64_t now = now_ns();
-    if (!state_current(s, t)) {
+    if (s && !state_current(s, t)) {
         pthread_mutex_lock(&s->mu);
         state_sync(s, t, now);
         pthread_mutex_unlock(&s->mu);
     }
+    return s;
+}
+
+/* The error of a throttled request: its reason is the resource ("Table" or
+ * "Index"), the operation and the limit, e.g.
+ * TableWriteProvisionedThroughputExceeded, naming the table's or index's
+ * ARN.  Provisioned tables answer ProvisionedThroughputExceededException
+ * (the GSI text when a GSI's throughput throttles a table's write),
+ * on-demand ones ThrottlingException. */
+static ddb_error_t *throttled(arena_t *a, const table_t *t, const char *index, bool table_write,
+                              bool write, bool on_demand, const char *limit)
+{
+    buf_t b;
+    buf_init(&b);
+    catalog_table_arn(t, &b);
+    if (index) buf_printf(&b, "/index/%s", index);
+    const char *resource = arena_strndup(a, b.data, b.len);
+    buf_free(&b);
+    const char *reason = arena_sprintf(a, "%s%s%s", index ? "Index" : "Table",
+                                       write ? "Write" : "Read", limit);
+    if (on_demand) return err_throttling(a, reason, resource);
+    if (index && table_write) return err_throughput_exceeded_index(a, reason, resource);
+    return err_throughput_exceeded_table(a, reason, resource);
+}
+
+#define PROVISIONED_LIMIT "ProvisionedThroughputExceeded"
+#define KEY_RANGE_LIMIT "KeyRangeThroughputExceeded"
+#define MAX_ON_DEMAND_LIMIT "MaxOnDemandThroughputExceeded"
+
+ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed, uint64_t hash)
+{
+    if (!throttle_on) return NULL;
+    int64_t now = now_ns();
+    table_state_t *s = state_of(t, now);
+    if (!s) return NULL;
     bool on_demand = atomic_load_explicit(&s->on_demand, RELAXED);
     ddb_error_t *e = NULL;
     const char *index = NULL;
-    if (bucket_empty(&s->b[write], now) ||
-        (atomic_load_explicit(&s->max[write], RELAXED) && bucket_empty(&s->cap[write], now)))
-        e = on_demand ? err_throttling(a) : err_throughput_exceeded_table(a);
-    size_t n = write && !on_demand ? atomic_load_explicit(&s->index_count, memory_order_acquire) : 0;
+    if (atomic_load_explicit(&s->max[write], RELAXED) && bucket_empty(&s->cap[write], now))
+        e = throttled(a, t, NULL, write, write, true, MAX_ON_DEMAND_LIMIT);
+    else if (bucket_empty(&s->b[write], now))
+        /* an on-demand table past its current capacity: reason inferred */
+        e = throttled(a, t, NULL, write, write, on_demand,
+                      on_demand ? KEY_RANGE_LIMIT : PROVISIONED_LIMIT);
+    /* a GSI's write capacity (or on-demand maximum) throttles the table's
+     * writes */
+    size_t n = write ? atomic_load_explicit(&s->index_count, memory_order_acquire) : 0;
     for (size_t i = 0; !e && i < n; i++) {
         index_state_t *is = &s->indexes[i];
         if (is->global && bucket_empty(&is->b[1], now)) {
-            e = err_throughput_exceeded_index(a);
             index = is->name;
+            e = throttled(a, t, index, true, true, on_demand,
+                          on_demand ? MAX_ON_DEMAND_LIMIT : PROVISIONED_LIMIT);
         }
     }
     partition_t *p = !e && keyed ? state_partition(s, hash) : NULL;
     if (p && bucket_empty(&p->b[write], now)) {
-        e = on_demand ? err_throttling(a) : err_throughput_exceeded_table(a);
+        e = throttled(a, t, NULL, write, write, on_demand, KEY_RANGE_LIMIT);
         pthread_mutex_lock(&s->mu);
         partition_heat(s, hash, now);
         pthread_mutex_unlock(&s->mu);
     }
     if (e) metrics_throttled_count(t->name, index);
     return e;
+}
+
+ddb_error_t *throttle_admit_index_read(arena_t *a, const table_t *t, const char *index)
+{
+    if (!throttle_on) return NULL;
+    int64_t now = now_ns();
+    table_state_t *s = state_of(t, now);
+    index_state_t *is = s ? index_state(s, index) : NULL;
+    if (!is || !is->global || !bucket_empty(&is->b[0], now)) return NULL;
+    bool on_demand = atomic_load_explicit(&s->on_demand, RELAXED);
+    metrics_throttled_count(t->name, index);
+    return throttled(a, t, index, false, false, on_demand,
+                     on_demand ? MAX_ON_DEMAND_LIMIT : PROVISIONED_LIMIT);
 }
 
 void throttle_charge(const capacity_t *c)
@@ -467,7 +547,7 @@ void throttle_charge(const capacity_t *c)
             }
         }
         partition_t *p = c->keyed ? state_partition(s, c->hash) : NULL;
-        if (p) bucket_debit(&p->b[w], c->units, now);
+        if (p) partition_debit(p, w, c->units, now);
     }
     for (size_t i = 0; i < c->index_count; i++) {
         index_state_t *is = index_state(s, c->indexes[i].name);
@@ -480,7 +560,75 @@ void throttle_charge_partition(const char *table, uint64_t hash, bool write, dou
     if (!throttle_on || units <= 0) return;
     table_state_t *s = state_get(table, false);
     partition_t *p = s ? state_partition(s, hash) : NULL;
-    if (p) bucket_debit(&p->b[write], units, now_ns());
+    if (p) partition_debit(p, write, units, now_ns());
+}
+
+void throttle_note_bytes(const char *table, uint64_t bytes)
+{
+    if (!throttle_on) return;
+    table_state_t *s = state_get(table, false);
+    partition_map_t *m = s ? atomic_load_explicit(&s->map, memory_order_acquire) : NULL;
+    uint64_t needed = bytes / partition_bytes + (bytes % partition_bytes != 0);
+    if (!m || needed <= m->count) return;
+    pthread_mutex_lock(&s->mu);
+    partitions_grow(s, (size_t)(needed < THROTTLE_PARTITIONS_MAX ? needed : THROTTLE_PARTITIONS_MAX),
+                    now_ns());
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* The consumption of partition p (read and write), to rank them. */
+static uint64_t partition_consumed(const partition_t *p)
+{
+    return atomic_load_explicit(&p->consumed_halves[0], RELAXED) +
+           atomic_load_explicit(&p->consumed_halves[1], RELAXED);
+}
+
+static void render_partitions(buf_t *out, const table_state_t *s)
+{
+    partition_map_t *m = atomic_load_explicit(&((table_state_t *)s)->map, memory_order_acquire);
+    if (!m) return;
+    /* the most consuming partitions, by selection (at most a few) */
+    size_t top[THROTTLE_RENDER_PARTITIONS], n = 0;
+    for (size_t i = 0; i < m->count; i++) {
+        size_t at = n < THROTTLE_RENDER_PARTITIONS ? n++ : THROTTLE_RENDER_PARTITIONS;
+        while (at > 0 && partition_consumed(&m->parts[i]) > partition_consumed(&m->parts[top[at - 1]])) {
+            if (at < THROTTLE_RENDER_PARTITIONS) top[at] = top[at - 1];
+            at--;
+        }
+        if (at < THROTTLE_RENDER_PARTITIONS) top[at] = i;
+    }
+    static const char *const kinds[2] = {"read", "write"};
+    for (size_t k = 0; k < n; k++)
+        for (int w = 0; w < 2; w++) {
+            const partition_t *p = &m->parts[top[k]];
+            uint64_t halves = atomic_load_explicit(&p->consumed_halves[w], RELAXED);
+            buf_append_str(out, "ddbd_partition_consumed_units_total{table=\"");
+            metrics_label_write(out, s->name);
+            buf_printf(out, "\",partition=\"%016llx\",kind=\"%s\"} %llu%s\n",
+                       (unsigned long long)p->lo, kinds[w], (unsigned long long)(halves / 2),
+                       halves % 2 ? ".5" : "");
+        }
+}
+
+void throttle_render(buf_t *out)
+{
+    if (!throttle_on) return;
+    pthread_mutex_lock(&reg.lock);
+    metrics_family_write(out, "ddbd_partitions", "gauge",
+                         "Partitions of a table (ranges of the partition-key hash)");
+    for (size_t i = 0; i < REGISTRY_SLOTS; i++)
+        for (table_state_t *s = atomic_load(&reg.slots[i]); s; s = atomic_load(&s->next)) {
+            partition_map_t *m = atomic_load_explicit(&s->map, memory_order_acquire);
+            buf_append_str(out, "ddbd_partitions{table=\"");
+            metrics_label_write(out, s->name);
+            buf_printf(out, "\"} %zu\n", m ? m->count : 0);
+        }
+    metrics_family_write(out, "ddbd_partition_consumed_units_total", "counter",
+                         "Capacity units consumed on a partition (the most consuming ones)");
+    for (size_t i = 0; i < REGISTRY_SLOTS; i++)
+        for (table_state_t *s = atomic_load(&reg.slots[i]); s; s = atomic_load(&s->next))
+            render_partitions(out, s);
+    pthread_mutex_unlock(&reg.lock);
 }
 
 size_t throttle_partition_count(const char *table)
@@ -500,6 +648,7 @@ void throttle_forget(const char *table)
     while ((s = atomic_load(p)) && strcmp(s->name, table) != 0) p = &s->next;
     if (s) {
         atomic_store_explicit(p, atomic_load(&s->next), memory_order_release);
+        atomic_store(&s->forgotten, true);
         s->dead_next = reg.dead;
         reg.dead = s;
     }

@@ -12,10 +12,11 @@
  *   double the highest per-second consumption seen (previous peak), and
  *   never past their OnDemandThroughput maximums (one second's worth
  *   kept);
- * - a read and a write bucket per GSI of a provisioned table (its own
- *   RCU/WCU with the same burst); a write is refused while any GSI's write
- *   bucket is empty, as the service throttles a base table's writes on an
- *   under-provisioned GSI;
+ * - a read and a write bucket per GSI: a provisioned table's at its own
+ *   RCU/WCU with the same burst, an on-demand table's at its
+ *   OnDemandThroughput maximums (one second's worth; none: no limit); a
+ *   write is refused while any GSI's write bucket is empty, as the service
+ *   throttles a base table's writes on an under-provisioned GSI;
  * - partitions: ranges of the partition-key hash (the storage order, so a
  *   split moves no data).  Initially max(1, ceil(RCU/3000 + WCU/1000)) for
  *   provisioned tables (raised, never lowered, by UpdateTable), and 4 for
@@ -24,11 +25,19 @@
  *   1,000 write units per second, one second's worth kept): adaptive
  *   capacity lets a hot partition use any share of the table's capacity
  *   up to those limits, and the table's bucket still caps the total.
+ *   A table whose data passes 10 GB a partition (THROTTLE_PARTITION_BYTES)
+ *   splits its widest partitions (throttle_note_bytes).
  *   A partition throttled without pause for burst_seconds / 30 (10 s) is
  *   split: around its hottest key (the majority candidate of its throttled
  *   keys) when one key holds the heat, isolating that item's key hash on a
  *   partition of its own; at its middle otherwise.  At most
  *   THROTTLE_PARTITIONS_MAX partitions per table.
+ *
+ * Errors carry ThrottlingReasons (errors.h): Table/Index, Read/Write and
+ * ProvisionedThroughputExceeded (a table's or GSI's throughput),
+ * KeyRangeThroughputExceeded (a partition's limits, and an on-demand
+ * table's current capacity) or MaxOnDemandThroughputExceeded (the
+ * OnDemandThroughput maximums).
  *
  * Like the service, a request is admitted while its buckets are not empty
  * (checked before a read executes, and before a write reaches the
@@ -49,6 +58,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "capacity.h"
 #include "catalog.h"
 #include "errors.h"
@@ -57,14 +67,19 @@
 #define THROTTLE_PARTITION_READ_MAX 3000.0
 #define THROTTLE_PARTITION_WRITE_MAX 1000.0
 #define THROTTLE_PARTITIONS_MAX 1024
+/* The data a partition holds before it splits. */
+#define THROTTLE_PARTITION_BYTES (10ULL * 1024 * 1024 * 1024)
+/* Partitions of a table at /metrics: the ones that consumed the most. */
+#define THROTTLE_RENDER_PARTITIONS 8
 
 /* Whether throttling is on (read on the request path: set once, before
  * serving, by throttle_configure). */
 extern bool throttle_on;
 
 /* Turn throttling on with burst_seconds of unused capacity kept (the time
- * scale of every other constant above; tests shorten it). */
-void throttle_configure(bool on, double burst_seconds);
+ * scale of every other constant above) and partitions of partition_bytes
+ * (0: THROTTLE_PARTITION_BYTES); tests shorten both. */
+void throttle_configure(bool on, double burst_seconds, uint64_t partition_bytes);
 
 /* Whether a request may run on table t: a read or a write, of the item
  * whose partition-key hash is hash when keyed (else table-wide: Query,
@@ -74,12 +89,32 @@ void throttle_configure(bool on, double burst_seconds);
  * throttled request is counted in the metrics. */
 ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed, uint64_t hash);
 
+/* Whether a Query or Scan of GSI index of t may run: the GSI's read
+ * capacity (a provisioned table's) or its read maximum (an on-demand
+ * table's OnDemandThroughput of the index).  An LSI reads the table's
+ * capacity: throttle_admit. */
+ddb_error_t *throttle_admit_index_read(arena_t *a, const table_t *t, const char *index);
+
 /* Charge what c says a table consumed: the table's buckets, its indexes',
  * and the partition of c->hash when c->keyed. */
 void throttle_charge(const capacity_t *c);
 /* Charge units consumed on the partition of hash in table (the items of
  * batches and transactions, one by one). */
 void throttle_charge_partition(const char *table, uint64_t hash, bool write, double units);
+
+/* The bytes of table's items now (its stored counts, read periodically):
+ * a table whose data passes partition_bytes a partition splits its widest
+ * partitions (ranges of the key hash hold about equal shares of the data)
+ * until they hold that much each at most. */
+void throttle_note_bytes(const char *table, uint64_t bytes);
+
+/* The Prometheus families of the partitions (after the metrics' own):
+ * ddbd_partitions{table} and, for the THROTTLE_RENDER_PARTITIONS partitions
+ * of each table that consumed the most,
+ * ddbd_partition_consumed_units_total{table,partition,kind} (partition:
+ * the first key hash of its range, in hex; kind: read or write).  Nothing
+ * when throttling is off. */
+void throttle_render(buf_t *out);
 
 /* The number of partitions table has now (0: none known yet). */
 size_t throttle_partition_count(const char *table);

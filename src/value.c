@@ -261,11 +261,24 @@ void value_map_write_json(buf_t *b, const value_t *map)
     buf_putc(b, '}');
 }
 
+/* Each type's opening, {"S": and so on, with its length: one append per
+ * value (a Query renders tens of values per item, a page thousands). */
+#define TYPE_OPENING(name) {"{\"" name "\":", sizeof "{\"" name "\":" - 1}
+static const struct {
+    const char *text;
+    size_t len;
+} type_openings[] = {
+    [VALUE_S] = TYPE_OPENING("S"),       [VALUE_N] = TYPE_OPENING("N"),
+    [VALUE_B] = TYPE_OPENING("B"),       [VALUE_BOOL] = TYPE_OPENING("BOOL"),
+    [VALUE_NULL] = TYPE_OPENING("NULL"), [VALUE_M] = TYPE_OPENING("M"),
+    [VALUE_L] = TYPE_OPENING("L"),       [VALUE_SS] = TYPE_OPENING("SS"),
+    [VALUE_NS] = TYPE_OPENING("NS"),     [VALUE_BS] = TYPE_OPENING("BS"),
+};
+#undef TYPE_OPENING
+
 void value_write_json(buf_t *b, const value_t *v)
 {
-    buf_append_str(b, "{\"");
-    buf_append_str(b, type_names[v->type]);
-    buf_append_str(b, "\":");
+    buf_append(b, type_openings[v->type].text, type_openings[v->type].len);
     switch (v->type) {
     case VALUE_S:
     case VALUE_N:

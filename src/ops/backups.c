@@ -140,12 +140,11 @@ api_result_t op_list_backups(api_call_t *call, const json_value_t *req)
     bool has_lower = read_time_ms(req, "TimeRangeLowerBound", &lower);
     bool has_upper = read_time_ms(req, "TimeRangeUpperBound", &upper);
     if (has_lower && has_upper && lower > upper) return op_reply_error(call, err_backup_time_range(a));
-    /* Every backup here is a USER backup: SYSTEM and AWS_BACKUP list none. */
-    if (kind == 1 || kind == 2) {
-        buf_append_str(call->out, "{\"BackupSummaries\":[]}");
-        return op_reply_ok(call);
-    }
-    backup_list_render(call->out, has_table ? table : NULL, lower, upper, start, (size_t)limit);
+    /* the enum's order: USER (the default), SYSTEM, AWS_BACKUP (none here), ALL */
+    static const backup_list_type_t types[] = {BACKUP_LIST_USER, BACKUP_LIST_SYSTEM,
+                                               BACKUP_LIST_NONE, BACKUP_LIST_ALL};
+    backup_list_render(call->out, types[kind < 0 ? 0 : kind], has_table ? table : NULL, lower,
+                       upper, start, (size_t)limit);
     return op_reply_ok(call);
 }
 
@@ -153,7 +152,7 @@ api_result_t op_list_backups(api_call_t *call, const json_value_t *req)
 
 typedef struct {
     const char *target, *arn, *billing;
-    const json_value_t *throughput, *gsis, *lsis, *sse;
+    const json_value_t *throughput, *on_demand, *gsis, *lsis, *sse;
 } restore_request_t;
 
 /* The model constraints of the overrides (required members, ranges), as
@@ -193,6 +192,10 @@ static ddb_error_t *read_restore_overrides(arena_t *a, const json_value_t *req,
     ddb_error_t *e = NULL;
     wire_string(a, req, "BillingModeOverride", &r->billing, NULL, &e);
     if (!e) r->throughput = wire_container(a, req, "ProvisionedThroughputOverride", WIRE_STRUCT, &e);
+    if (!e) r->on_demand = wire_container(a, req, "OnDemandThroughputOverride", WIRE_STRUCT, &e);
+    int64_t units;
+    if (!e && r->on_demand) wire_long(a, r->on_demand, "MaxReadRequestUnits", &units, &e);
+    if (!e && r->on_demand) wire_long(a, r->on_demand, "MaxWriteRequestUnits", &units, &e);
     if (!e) r->gsis = wire_container(a, req, "GlobalSecondaryIndexOverride", WIRE_LIST, &e);
     if (!e) r->lsis = wire_container(a, req, "LocalSecondaryIndexOverride", WIRE_LIST, &e);
     if (!e) r->sse = wire_container(a, req, "SSESpecificationOverride", WIRE_STRUCT, &e);
@@ -254,6 +257,13 @@ static ddb_error_t *check_billing(arena_t *a, const restore_request_t *r, bool s
     if (r->billing && *on_demand && r->throughput) return err_restore_throughput_on_demand(a);
     if (r->billing && !*on_demand && !r->throughput) return err_restore_throughput_required(a);
     if (!r->billing && *on_demand && r->throughput) return err_restore_throughput_not_provisioned(a);
+    /* (a source on demand keeps its mode: the override applies to it; inferred) */
+    if (r->on_demand && !*on_demand) {
+        bool read = wire_member(r->on_demand, "MaxReadRequestUnits") != NULL ||
+                    wire_member(r->on_demand, "MaxWriteRequestUnits") == NULL;
+        return err_restore_on_demand_not_on_demand(a, read ? "MaxReadRequestUnits"
+                                                           : "MaxWriteRequestUnits");
+    }
     return NULL;
 }
 
@@ -342,6 +352,9 @@ static ddb_error_t *plan_restore(arena_t *a, const restore_request_t *r, const c
     put_member(&b, "KeySchema", json_object_get(def, "KeySchema"));
     buf_printf(&b, ",\"BillingMode\":\"%s\"", on_demand ? "PAY_PER_REQUEST" : "PROVISIONED");
     if (!on_demand && throughput) put_member(&b, "ProvisionedThroughput", throughput);
+    /* the source's maximums on demand, or the override's */
+    const json_value_t *od = r->on_demand ? r->on_demand : json_object_get(def, "OnDemandThroughput");
+    if (on_demand && od) put_member(&b, "OnDemandThroughput", od);
     static const char *const members[2] = {"LocalSecondaryIndexes", "GlobalSecondaryIndexes"};
     for (int g = 0; g < 2; g++) {
         if (!lists[g] || !lists[g]->u.array.count) continue;
@@ -437,15 +450,11 @@ static api_result_t submit_restore(api_call_t *call, table_t *t, backup_t *bk)
     return API_PENDING;
 }
 
-/* Overrides the restores do not take yet. */
-static const char *const RESTORE_LATER[] = {"OnDemandThroughputOverride", NULL};
-
 api_result_t op_restore_table_from_backup(api_call_t *call, const json_value_t *req)
 {
     arena_t *a = call->arena;
     restore_request_t r;
     ddb_error_t *e = read_restore_request(a, req, &r);
-    if (!e) e = op_unsupported(call, req, RESTORE_LATER);
     backup_t *bk = NULL;
     if (!e) e = find_backup(a, r.arn, err_restore_backup_arn_invalid, &bk);
     if (!e) e = check_target(a, r.target);
@@ -477,7 +486,7 @@ static void render_continuous_backups(buf_t *out, const table_t *t)
         return;
     }
     int64_t earliest, latest;
-    pitr_window(t, clock_now_ms(), &earliest, &latest);
+    pitr_window(t, clock_now_ms(), true, &earliest, &latest);
     buf_printf(out, "\"PointInTimeRecoveryStatus\":\"ENABLED\",\"RecoveryPeriodInDays\":%d,"
                     "\"EarliestRestorableDateTime\":%.3f,\"LatestRestorableDateTime\":%.3f}}}",
                t->pitr_days, (double)earliest / 1000.0, (double)latest / 1000.0);
@@ -646,7 +655,7 @@ static ddb_error_t *pitr_source(arena_t *a, const pitr_restore_request_t *p, tab
         arn_t arn;
         ddb_error_t *e = arn_parse(a, p->source_arn, &arn);
         if (e || arn.kind != ARN_TABLE || strcmp(arn.service, "dynamodb") != 0 ||
-            strcmp(arn.region, catalog_region()) != 0 || strcmp(arn.account, CATALOG_ACCOUNT) != 0)
+            strcmp(arn.region, arn_region()) != 0 || strcmp(arn.account, CATALOG_ACCOUNT) != 0)
             return err_pitr_table_arn_invalid(a);
         name = arn.table;
     }
@@ -658,13 +667,12 @@ api_result_t op_restore_table_to_point_in_time(api_call_t *call, const json_valu
     arena_t *a = call->arena;
     pitr_restore_request_t p;
     ddb_error_t *e = read_pitr_restore_request(a, req, &p);
-    if (!e) e = op_unsupported(call, req, RESTORE_LATER);
     table_t *src = NULL;
     if (!e) e = pitr_source(a, &p, &src);
     if (e) return op_reply_error(call, e);
     int64_t earliest = 0, latest = 0, until = 0;
     if (!src->pitr_enabled) e = err_pitr_unavailable(a, src->name);
-    if (!e && !pitr_instant(src, clock_now_ms(), p.has_time, p.time_ms, &until, &earliest,
+    if (!e && !pitr_instant(src, clock_now_ms(), true, p.has_time, p.time_ms, &until, &earliest,
                             &latest))
         e = err_pitr_restore_time(a, earliest, latest);
     if (!e) e = check_target(a, p.r.target);

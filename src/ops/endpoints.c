@@ -3,13 +3,8 @@
 #include <string.h>
 
 #include "ops/ops.h"
+#include "tabledef.h"
 
-/* The service's default quotas (capacity units per second): an account's
- * provisioned tables together, and one table with its indexes. */
-#define ACCOUNT_MAX_READ 80000
-#define ACCOUNT_MAX_WRITE 80000
-#define TABLE_MAX_READ 40000
-#define TABLE_MAX_WRITE 40000
 /* how long clients may keep the address, as the service says */
 #define ENDPOINT_CACHE_MINUTES 1440
 
@@ -37,6 +32,7 @@ api_result_t op_describe_limits(api_call_t *call, const json_value_t *req)
     buf_printf(call->out,
                "{\"AccountMaxReadCapacityUnits\":%d,\"AccountMaxWriteCapacityUnits\":%d,"
                "\"TableMaxReadCapacityUnits\":%d,\"TableMaxWriteCapacityUnits\":%d}",
-               ACCOUNT_MAX_READ, ACCOUNT_MAX_WRITE, TABLE_MAX_READ, TABLE_MAX_WRITE);
+               TABLEDEF_ACCOUNT_MAX_READ, TABLEDEF_ACCOUNT_MAX_WRITE, TABLEDEF_TABLE_MAX_READ,
+               TABLEDEF_TABLE_MAX_WRITE);
     return op_reply_ok(call);
 }

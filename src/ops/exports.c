@@ -100,7 +100,10 @@ static ddb_error_t *check_export_type(arena_t *a, export_call_t *x)
 static ddb_error_t *plan_incremental(arena_t *a, table_t *t, export_call_t *x)
 {
     int64_t now = clock_now_ms(), earliest = 0, latest = 0, day = pitr_day_ms();
-    pitr_window(t, now, &earliest, &latest);
+    pitr_window(t, now, false, &earliest, &latest);
+    /* ExportTime names a full export's instant: with a period, the
+     * service answers as for a period before the window (observed once) */
+    if (x->has_time) return err_export_from_before_start(a, earliest);
     x->r.from_ms = x->from_ms;
     x->r.to_ms = x->has_to ? x->to_ms : now;
     if (x->r.from_ms < earliest) return err_export_from_before_start(a, earliest);
@@ -120,7 +123,7 @@ static ddb_error_t *export_table(arena_t *a, const char *text, table_t **t)
     arn_t arn;
     *t = NULL;
     if (!arn_parse(a, text, &arn) && arn.kind == ARN_TABLE &&
-        strcmp(arn.region, catalog_region()) == 0 && strcmp(arn.account, CATALOG_ACCOUNT) == 0)
+        strcmp(arn.region, arn_region()) == 0 && strcmp(arn.account, CATALOG_ACCOUNT) == 0)
         *t = catalog_acquire(arn.table, strlen(arn.table));
     return *t ? NULL : err_export_table_not_found(a, text);
 }
@@ -145,7 +148,7 @@ api_result_t op_export_table_to_point_in_time(api_call_t *call, const json_value
         return e ? op_reply_error(call, e) : op_reply_ok(call);
     }
     int64_t earliest = 0, latest = 0;
-    if (!e && !pitr_instant(t, clock_now_ms(), x.has_time, x.time_ms, &x.r.time_ms, &earliest,
+    if (!e && !pitr_instant(t, clock_now_ms(), false, x.has_time, x.time_ms, &x.r.time_ms, &earliest,
                             &latest))
         e = err_export_time(a, earliest, latest);
     if (!e && !pitr_base_for(a, t, x.r.time_ms, &x.r.base, &x.r.log_seq))

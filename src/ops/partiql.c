@@ -37,6 +37,7 @@
 #include "partiql.h"
 #include "auth.h"
 #include "ops/ops.h"
+#include "throttle.h"
 #include "wire.h"
 
 #define STATEMENT_MAX 8192
@@ -558,12 +559,14 @@ static ddb_error_t *select_get(api_call_t *call, const json_value_t *req, const 
     if (!txn) return err_internal(a);
     buf_t *out = call->out;
     buf_append_str(out, "{\"Items\":[");
-    e = item_read_run(call, txn, t, rd, out);
+    if (throttle_on) e = item_read_admit(call, t, rd);
+    if (!e) e = item_read_run(call, txn, t, rd, out);
     op_read_end(call, txn);
     if (e) return e;
     buf_putc(out, ']');
     bool first = false;
     capacity_t used = {.table = t->name, .units = item_read_units(rd, false)};
+    item_read_charge(t, rd, used.units);
     capacity_render(out, r->capacity_mode, &used, &first);
     buf_putc(out, '}');
     return NULL;
@@ -1107,6 +1110,10 @@ static ddb_error_t *write_run(api_call_t *call, lower_t *l, const table_t *t,
     ddb_error_t *e = write_lower(l, t, r->capacity, r->on_failure, &j, &kind);
     if (!e) e = item_write_prepare(call, j, kind, &iw);
     if (e) return e;
+    if (throttle_on && (e = item_write_admit(iw))) {
+        item_write_release(iw);
+        return e;
+    }
     statement_write_t *sw = arena_calloc(call->arena, sizeof *sw);
     sw->call = call;
     sw->iw = iw;
@@ -1315,6 +1322,8 @@ static const char *slot_code(const ddb_error_t *e)
     case ERR_ACCESS_DENIED: return "AccessDenied";
     case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
     case ERR_INTERNAL: return "InternalServerError";
+    case ERR_PROVISIONED_THROUGHPUT_EXCEEDED: return "ProvisionedThroughputExceeded";
+    case ERR_THROTTLING: return "ThrottlingError";
     default: return "ValidationError";
     }
 }
@@ -1336,7 +1345,7 @@ static void slot_render_error(buf_t *out, const slot_t *sl)
         buf_append_str(out, ",\"Message\":");
         json_write_string(out, e->message, strlen(e->message));
     }
-    if (e->extra_json) {
+    if (e->extra_json && e->kind == ERR_CONDITIONAL_CHECK_FAILED) { /* the Item */
         buf_putc(out, ',');
         buf_append_str(out, e->extra_json);
     }
@@ -1393,11 +1402,15 @@ static api_result_t batch_read(api_call_t *call, slot_t *slots, size_t n, capaci
             slot_render_table(out, sl);
             buf_append_str(out, ",\"Item\":");
             size_t mark = out->len - 8; /* where ,"Item": starts */
-            sl->error = item_read_run(call, txn, sl->p.t, sl->read, out);
+            /* throttled statement by statement (throttle.h) */
+            if (throttle_on) sl->error = item_read_admit(call, sl->p.t, sl->read);
+            if (!sl->error) sl->error = item_read_run(call, txn, sl->p.t, sl->read, out);
             if (!sl->error && !item_read_found(sl->read)) out->len = mark;
             if (!sl->error) {
                 buf_putc(out, '}');
-                capacity_add(used, &nused, sl->p.t->name, false, item_read_units(sl->read, false));
+                double units = item_read_units(sl->read, false);
+                capacity_add(used, &nused, sl->p.t->name, false, units);
+                item_read_charge(sl->p.t, sl->read, units);
                 continue;
             }
             out->len = start;
@@ -1487,6 +1500,15 @@ static api_result_t batch_write(api_call_t *call, slot_t *slots, size_t n, capac
                 batch_release(slots, n);
                 return op_reply_error(call, err_batch_duplicate_keys(a));
             }
+    }
+    /* throttled statement by statement (throttle.h): a throttled one is
+     * not written */
+    for (size_t i = 0; throttle_on && i < n; i++) {
+        slot_t *sl = &slots[i];
+        if (sl->write && (sl->error = item_write_admit(sl->write))) {
+            item_write_release(sl->write);
+            sl->write = NULL;
+        }
     }
     batch_write_t *b = arena_calloc(a, sizeof *b);
     b->call = call;

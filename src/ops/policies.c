@@ -37,7 +37,7 @@ static ddb_error_t *check_arn(arena_t *a, const char *text, target_t *out)
     if (strcmp(out->arn.service, "dynamodb") != 0 || out->arn.kind == ARN_OTHER)
         return err_arn_not_dynamodb(a, text);
     if (out->arn.kind == ARN_INDEX) return err_arn_not_table_or_stream(a, text);
-    if (strcmp(out->arn.partition, "aws") != 0 || strcmp(out->arn.region, catalog_region()) != 0)
+    if (strcmp(out->arn.partition, "aws") != 0 || strcmp(out->arn.region, arn_region()) != 0)
         return err_policy_arn_invalid(a, text);
     if (strcmp(out->arn.account, CATALOG_ACCOUNT) != 0) return err_policy_other_account(a);
     return NULL;

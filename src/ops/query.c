@@ -1049,9 +1049,12 @@ static ddb_error_t *read_execute(api_call_t *call, const json_value_t *req, read
     if (!e) e = check_filter_keys(a, p, wire_member(req, "QueryFilter") != NULL);
     if (!e && p->start_key) e = check_start_key(a, p, p->start_key);
     if (!e) e = check_start_in_range(a, p);
-    /* throttling (throttle.h): a table's Query or Scan against its read
-     * capacity, before it runs */
-    if (!e && throttle_on && !p->index) e = throttle_admit(a, p->table, false, false, 0);
+    /* throttling (throttle.h): a Query or Scan against the read capacity
+     * of what it reads (an LSI's is the table's), before it runs */
+    if (!e && throttle_on)
+        e = p->index && p->index->global
+                ? throttle_admit_index_read(a, p->table, p->index->name)
+                : throttle_admit(a, p->table, false, false, 0);
     if (!e) e = run(call, txn, p);
     op_read_end(call, txn);
     catalog_release(p->table);

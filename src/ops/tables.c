@@ -8,6 +8,7 @@
 #include "index.h"
 #include "log.h"
 #include "ops/ops.h"
+#include "pitr.h"
 #include "replication.h"
 #include "throttle.h"
 #include "stats.h"
@@ -162,6 +163,7 @@ typedef struct {
     table_write_t base;
     bool applied;
     uint64_t stream_id; /* the table's stream before, kept if the commit fails */
+    backup_t *system;   /* the SYSTEM backup of a table with PITR */
 } delete_write_t;
 
 static int delete_apply(storage_write_t *w, MDB_txn *txn)
@@ -176,6 +178,8 @@ static int delete_apply(storage_write_t *w, MDB_txn *txn)
     dw->applied = true;
     dw->stream_id = t->stream_id;
     int rc = catalog_table_read_stats(txn, dw->base.call->arena, t, &dw->base.stats);
+    pitr_table_deleted(dw->system, false); /* a retried apply */
+    dw->system = rc ? NULL : pitr_table_deleting(txn, t);
     if (!rc) rc = catalog_table_forget_stats(txn, t);
     if (!rc) rc = catalog_table_drop_dbis(txn, t);
     if (!rc) rc = streams_disable(txn, t);
@@ -193,6 +197,7 @@ static void delete_done(storage_write_t *w, int status)
 {
     delete_write_t *dw = (delete_write_t *)w;
     table_t *t = catalog_latest(dw->base.table);
+    pitr_table_deleted(dw->system, !status && !dw->base.gone);
     if (!status && !dw->base.gone) {
         t->dropped = true;
         catalog_unpublish(t);
@@ -272,6 +277,8 @@ typedef struct {
     bool pay_per_request;
     int64_t rcu, wcu;
     bool billing_changed, throughput_changed, stream_changed, protection_changed;
+    bool maxima_changed;
+    int64_t max_read, max_write; /* OnDemandThroughput after the update */
     bool stream_enabled, deletion_protection;
     const char *stream_view_type;
     const char *table_class;
@@ -294,6 +301,21 @@ static void update_table_fields(update_write_t *uw, table_t *t, const table_t *o
     if (uw->billing_changed) {
         t->pay_per_request = uw->pay_per_request;
         t->billing_updated = now;
+        if (!t->pay_per_request) t->max_read = t->max_write = 0; /* on-demand only */
+        if (t->pay_per_request) { /* the oldest of the day's switches makes room */
+            double *sw = t->on_demand_switches;
+            size_t n = 0;
+            while (n < CATALOG_ON_DEMAND_SWITCHES && sw[n]) n++;
+            if (n == CATALOG_ON_DEMAND_SWITCHES) {
+                memmove(sw, sw + 1, (n - 1) * sizeof *sw);
+                n--;
+            }
+            sw[n] = now;
+        }
+    }
+    if (uw->maxima_changed) {
+        t->max_read = uw->max_read;
+        t->max_write = uw->max_write;
     }
     if (uw->throughput_changed) {
         int64_t rcu = old->pay_per_request ? 0 : old->rcu, wcu = old->pay_per_request ? 0 : old->wcu;
@@ -417,6 +439,7 @@ typedef struct {
     const json_value_t *body;
     const char *name;
     tabledef_throughput_t throughput; /* Update */
+    tabledef_on_demand_t on_demand;   /* Update */
 } gsi_action_t;
 
 typedef struct {
@@ -427,6 +450,7 @@ typedef struct {
     const char *view;
     bool protection, protection_set;
     const char *table_class;
+    tabledef_on_demand_t maxima; /* OnDemandThroughput */
     const json_value_t *gsi_updates;
     gsi_action_t *actions;
     size_t action_count;
@@ -473,6 +497,7 @@ static ddb_error_t *read_index_actions(arena_t *a, update_request_t *r, constrai
             snprintf(pt_path, sizeof pt_path, "%s.provisionedThroughput", path);
             if ((e = tabledef_read_throughput(a, act->body, pt_path, cl, &act->throughput)))
                 return e;
+            if ((e = tabledef_read_on_demand(a, act->body, &act->on_demand))) return e;
         }
     }
     return NULL;
@@ -494,6 +519,7 @@ static ddb_error_t *read_update_request(arena_t *a, const json_value_t *req, upd
     }
     if (!e) r->protection_set = wire_bool(a, req, "DeletionProtectionEnabled", &r->protection, &e);
     if (!e) wire_string(a, req, "TableClass", &r->table_class, NULL, &e);
+    if (!e) e = tabledef_read_on_demand(a, req, &r->maxima);
     if (!e) e = tabledef_check_attribute_definitions(a, req, &cl);
     if (!e) r->gsi_updates = wire_container(a, req, "GlobalSecondaryIndexUpdates", WIRE_LIST, &e);
     if (!e && r->gsi_updates) e = read_index_actions(a, r, &cl);
@@ -528,7 +554,7 @@ static ddb_error_t *check_billing(arena_t *a, const table_t *t, const update_req
             return err_throughput_decreases_limited(a, today, t->last_decrease,
                                                     t->last_decrease + DECREASE_INTERVAL_S);
     }
-    return NULL;
+    return tabledef_check_on_demand(a, &r->maxima, NULL, r->on_demand, true);
 }
 
 static size_t gsi_count(const table_t *t)
@@ -590,7 +616,13 @@ static ddb_error_t *check_index_actions(arena_t *a, const table_t *t, const json
         if (!ix) return err_index_update_not_found(a, act->name, t->name);
         if (!ix->global) return err_index_not_global(a, act->kind == GSI_DELETE, act->name);
         if (act->kind == GSI_DELETE) continue;
-        if (r->on_demand) return err_index_update_on_demand(a, act->name);
+        /* an on-demand table's GSIs take maxima only; a provisioned
+         * table's, throughput only */
+        if (r->on_demand && (act->throughput.present || !act->on_demand.present))
+            return err_index_update_on_demand(a, act->name);
+        if ((e = tabledef_check_on_demand(a, &act->on_demand, act->name, r->on_demand, true)))
+            return e;
+        if (r->on_demand) continue;
         if (!act->throughput.present)
             return constraint_error(
                 a, NULL, "Member must not be null",
@@ -610,6 +642,53 @@ static ddb_error_t *check_index_actions(arena_t *a, const table_t *t, const json
             if (ix->global && !act) return err_index_throughput_required(a, ix->name);
         }
     return NULL;
+}
+
+#define DAY_S 86400
+
+/* Switches to PAY_PER_REQUEST: CATALOG_ON_DEMAND_SWITCHES a rolling day
+ * (the other way at any time). */
+static ddb_error_t *check_on_demand_switches(arena_t *a, const table_t *t)
+{
+    const double *sw = t->on_demand_switches;
+    double now = clock_now_seconds();
+    size_t n = 0;
+    while (n < CATALOG_ON_DEMAND_SWITCHES && sw[n]) n++;
+    if (n < CATALOG_ON_DEMAND_SWITCHES || now - sw[0] >= DAY_S) return NULL;
+    return err_on_demand_switches_limited(a, CATALOG_ON_DEMAND_SWITCHES, sw[n - 1], sw[0] + DAY_S);
+}
+
+/* A provisioned table's throughput after the update (the table's and its
+ * GSIs', created ones included) within the per-table maxima. */
+static ddb_error_t *check_maxima(arena_t *a, const table_t *t, const update_request_t *r)
+{
+    if (r->on_demand) return NULL;
+    size_t n = 1;
+    int64_t(*values)[2] = arena_calloc(a, (1 + t->index_count + r->action_count) * sizeof *values);
+    const char **names = arena_calloc(a, (1 + t->index_count + r->action_count) * sizeof *names);
+    values[0][0] = r->throughput.present ? r->throughput.rcu : t->rcu;
+    values[0][1] = r->throughput.present ? r->throughput.wcu : t->wcu;
+    for (size_t i = 0; i < t->index_count; i++) {
+        const index_def_t *ix = &t->indexes[i];
+        const gsi_action_t *act = ix->global ? action_on(r, ix->name) : NULL;
+        if (!ix->global || (act && act->kind == GSI_DELETE)) continue;
+        bool updated = act && act->kind == GSI_UPDATE;
+        values[n][0] = updated ? act->throughput.rcu : ix->rcu;
+        values[n][1] = updated ? act->throughput.wcu : ix->wcu;
+        names[n++] = ix->name;
+    }
+    for (size_t i = 0; i < r->action_count; i++) {
+        const gsi_action_t *act = &r->actions[i];
+        if (act->kind != GSI_CREATE) continue;
+        tabledef_throughput_t tp;
+        constraint_list_t ignored; /* checked already */
+        constraint_list_init(&ignored, a);
+        if (tabledef_read_throughput(a, act->body, "", &ignored, &tp)) continue;
+        values[n][0] = tp.rcu;
+        values[n][1] = tp.wcu;
+        names[n++] = act->name;
+    }
+    return tabledef_check_table_maxima(a, (const int64_t(*)[2])values, names, n);
 }
 
 /* --- UpdateTable: the new definition ------------------------------------------------------ */
@@ -685,7 +764,8 @@ static bool schema_uses(const json_value_t *schema, const char *name)
 
 /* The GSI list with the actions applied, each with the throughput the
  * billing mode after the update wants. */
-static json_value_t *new_gsi_list(arena_t *a, const json_value_t *def, const update_request_t *r)
+static json_value_t *new_gsi_list(arena_t *a, const table_t *t, const json_value_t *def,
+                                  const update_request_t *r)
 {
     const json_value_t *old = json_object_get(def, "GlobalSecondaryIndexes");
     size_t old_count = old ? old->u.array.count : 0;
@@ -694,12 +774,27 @@ static json_value_t *new_gsi_list(arena_t *a, const json_value_t *def, const upd
         json_value_t *g = old->u.array.items[i];
         const gsi_action_t *act = action_on(r, json_name(g, "IndexName"));
         if (act && act->kind == GSI_DELETE) continue;
-        if (r->on_demand || (act && act->kind == GSI_UPDATE)) {
-            g = json_object_copy(a, g);
-            if (r->on_demand) json_object_remove(g, "ProvisionedThroughput");
-            else json_object_set(a, g, "ProvisionedThroughput",
-                                 (json_value_t *)json_object_get(act->body,
-                                                                 "ProvisionedThroughput"));
+        g = json_object_copy(a, g);
+        if (r->on_demand) json_object_remove(g, "ProvisionedThroughput");
+        else json_object_remove(g, "OnDemandThroughput"); /* maxima are on-demand's */
+        if (act && act->kind == GSI_UPDATE && !r->on_demand)
+            json_object_set(a, g, "ProvisionedThroughput",
+                            (json_value_t *)json_object_get(act->body, "ProvisionedThroughput"));
+        if (act && act->kind == GSI_UPDATE && r->on_demand) {
+            const index_def_t *ix = catalog_table_index(t, act->name, strlen(act->name));
+            int64_t max_read = ix->max_read, max_write = ix->max_write;
+            tabledef_apply_on_demand(&act->on_demand, &max_read, &max_write);
+            json_object_remove(g, "OnDemandThroughput");
+            if (max_read || max_write) {
+                buf_t text;
+                buf_init(&text);
+                tabledef_render_on_demand(&text, max_read, max_write);
+                json_value_t *od;
+                if (json_parse(a, arena_strndup(a, text.data, text.len), text.len, &od, NULL) ==
+                    JSON_OK)
+                    json_object_set(a, g, "OnDemandThroughput", od);
+                buf_free(&text);
+            }
         }
         gsis->u.array.items[gsis->u.array.count++] = g;
     }
@@ -761,7 +856,7 @@ static ddb_error_t *plan_new_definition(arena_t *a, const json_value_t *req, con
     else if (r->throughput.present)
         json_object_set(a, def, "ProvisionedThroughput",
                         (json_value_t *)json_object_get(req, "ProvisionedThroughput"));
-    json_value_t *gsis = new_gsi_list(a, def, r);
+    json_value_t *gsis = new_gsi_list(a, t, def, r);
     if (gsis->u.array.count) json_object_set(a, def, "GlobalSecondaryIndexes", gsis);
     else json_object_remove(def, "GlobalSecondaryIndexes");
     if ((e = merge_attribute_definitions(a, def, new_attrs))) return e;
@@ -786,7 +881,7 @@ static ddb_error_t *validate_update(api_call_t *call, const json_value_t *req,
     static const char *const later[] = {"ReplicaUpdates", "SSESpecification", NULL};
     if ((e = op_unsupported(call, req, later))) return e;
     if (!r->billing && !r->throughput.present && !r->stream && !r->protection_set &&
-        !r->table_class && !r->action_count)
+        !r->table_class && !r->action_count && !r->maxima.present)
         return err_update_table_nothing(a);
     if (r->gsi_updates && !r->action_count) return err_index_updates_empty(a);
     return NULL;
@@ -802,6 +897,7 @@ static ddb_error_t *plan_update(api_call_t *call, const json_value_t *req, table
     if ((e = check_index_action_shape(a, t, &r))) return e;
     if ((e = check_billing(a, t, &r))) return e;
     if ((e = check_index_actions(a, t, req, &r))) return e;
+    if ((e = check_maxima(a, t, &r))) return e;
     if (r.stream) {
         if (r.stream_enabled != (r.view != NULL))
             return err_stream_view_type(a, false, r.stream_enabled);
@@ -813,6 +909,7 @@ static ddb_error_t *plan_update(api_call_t *call, const json_value_t *req, table
             return err_replica_stream_disable(a);
     }
     bool billing_changed = r.billing && r.on_demand != t->pay_per_request;
+    if (billing_changed && r.on_demand && (e = check_on_demand_switches(a, t))) return e;
     if (r.action_count || (billing_changed && gsi_count(t)))
         if ((e = plan_new_definition(a, req, t, &r, uw))) return e;
     uw->billing_changed = billing_changed;
@@ -823,6 +920,10 @@ static ddb_error_t *plan_update(api_call_t *call, const json_value_t *req, table
     uw->stream_changed = r.stream != NULL;
     uw->stream_enabled = r.stream_enabled;
     uw->stream_view_type = r.view;
+    uw->maxima_changed = r.maxima.present;
+    uw->max_read = t->pay_per_request ? t->max_read : 0;
+    uw->max_write = t->pay_per_request ? t->max_write : 0;
+    tabledef_apply_on_demand(&r.maxima, &uw->max_read, &uw->max_write);
     uw->protection_changed = r.protection_set;
     uw->deletion_protection = r.protection;
     uw->table_class = r.table_class;

@@ -31,7 +31,7 @@ static ddb_error_t *resolve(arena_t *a, const char *text, table_t **out)
         return err_arn_not_dynamodb(a, text);
     if (arn.kind == ARN_INDEX) return err_arn_not_table_or_stream(a, text);
     if (strcmp(arn.account, CATALOG_ACCOUNT) != 0) return err_access_denied(a);
-    if (strcmp(arn.partition, "aws") != 0 || strcmp(arn.region, catalog_region()) != 0)
+    if (strcmp(arn.partition, "aws") != 0 || strcmp(arn.region, arn_region()) != 0)
         return err_tag_arn_invalid(a, text);
     /* streams carry no tags of their own */
     if (arn.kind == ARN_STREAM) return err_tag_resource_not_found(a, text);

@@ -176,7 +176,9 @@ static ddb_error_t *cancellation_render(arena_t *a, ddb_error_t *const *errors, 
             buf_append_str(&json, ",\"Message\":");
             json_write_string(&json, e->message, strlen(e->message));
         }
-        if (e && e->extra_json) { /* the Item, with ReturnValuesOnConditionCheckFailure */
+        /* the Item, with ReturnValuesOnConditionCheckFailure (a throttled
+         * action's reason carries no ThrottlingReasons) */
+        if (e && e->extra_json && e->kind == ERR_CONDITIONAL_CHECK_FAILED) {
             buf_putc(&json, ',');
             buf_append_str(&json, e->extra_json);
         }
@@ -386,6 +388,23 @@ api_result_t op_transact_get_items(api_call_t *call, const json_value_t *req)
     return transact_get_run(call, gets, reads, n, capacity);
 }
 
+/* Throttling: every read is admitted before any runs; one throttled read
+ * cancels the transaction, as a throttled write does (a table that does
+ * not exist is left for the reads to report). */
+static ddb_error_t *transact_get_admit(api_call_t *call, item_read_t **reads, size_t n)
+{
+    ddb_error_t **errors = arena_calloc(call->arena, n * sizeof *errors);
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = item_read_table_name(reads[i]);
+        table_t *t = catalog_acquire(name, strlen(name));
+        if (!t) return NULL;
+        any |= (errors[i] = item_read_admit(call, t, reads[i])) != NULL;
+        catalog_release(t);
+    }
+    return any ? cancellation_render(call->arena, errors, n) : NULL;
+}
+
 api_result_t transact_get_run(api_call_t *call, const json_value_t *const *gets,
                               item_read_t **reads, size_t n, capacity_mode_t capacity)
 {
@@ -396,6 +415,7 @@ api_result_t transact_get_run(api_call_t *call, const json_value_t *const *gets,
             if (strcmp(item_read_table_name(reads[k]), item_read_table_name(reads[i])) == 0 &&
                 json_value_equal(json_object_get(gets[k], "Key"), json_object_get(gets[i], "Key")))
                 return op_reply_error(call, err_transaction_same_item(a));
+    if (throttle_on && (e = transact_get_admit(call, reads, n))) return op_reply_error(call, e);
     MDB_txn *txn = op_read_begin(call);
     if (!txn) return op_reply_error(call, err_internal(a));
     capacity_t *used = arena_alloc(a, n * sizeof *used);
@@ -411,8 +431,7 @@ api_result_t transact_get_run(api_call_t *call, const json_value_t *const *gets,
         }
         buf_append_str(out, i ? ",{\"Item\":" : "{\"Item\":");
         size_t mark = out->len - 7; /* after the "{": where "Item": starts */
-        if (throttle_on) e = item_read_admit(call, t, reads[i]);
-        if (!e) e = item_read_run(call, txn, t, reads[i], out);
+        e = item_read_run(call, txn, t, reads[i], out);
         if (!e && !item_read_found(reads[i])) out->len = mark;
         double units = e ? 0 : item_read_units(reads[i], true);
         if (!e) capacity_add(used, &nused, name, false, units);

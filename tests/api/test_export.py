@@ -451,8 +451,23 @@ def test_incremental_export_errors(inc_srv):
     assert r.error_type == "InvalidExportTimeException"
     assert r.error_message.startswith(
         "Incremental export period to time cannot be greater than the current time : ")
-    # more than a day (9.6 s here) is refused once the window is that long (message unverified)
-    assert c.list_exports(TableArn=arn)["ExportSummaries"] == []
+    # ExportTime with an incremental export, however valid its period: refused as a period
+    # before the window (observed once; the time named is the window's start)
+    early = c.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"].timestamp()
+    for when in (time.time() - 0.1, enabled + 0.2):
+        r = call(ExportType="INCREMENTAL_EXPORT", ExportTime=when,
+                 IncrementalExportSpecification={"ExportFromTime": enabled + 0.05})
+        assert (r.error_type, r.error_message) == (
+            "InvalidExportTimeException",
+            "Incremental export period from time cannot be less than the table creation time : "
+            + time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(early))))
+    # the same period without ExportTime is accepted
+    r = call(ExportType="INCREMENTAL_EXPORT",
+             IncrementalExportSpecification={"ExportFromTime": enabled + 0.05})
+    assert r.status == 200, r.body
+    listed = raw_call(port, "ListExports", {"TableArn": arn}).json()["ExportSummaries"]
+    assert [s["ExportType"] for s in listed] == ["INCREMENTAL_EXPORT"]
 
 
 def test_ion_export(srv):

@@ -73,6 +73,17 @@ def scan_all(c, name):
         kw["ExclusiveStartKey"] = r["LastEvaluatedKey"]
 
 
+def count_all(c, name):
+    """Items in the table, by COUNT scans over every 1 MB page."""
+    count, kw = 0, {}
+    while True:
+        r = c.scan(TableName=name, Select="COUNT", **kw)
+        count += r["Count"]
+        if "LastEvaluatedKey" not in r:
+            return count
+        kw["ExclusiveStartKey"] = r["LastEvaluatedKey"]
+
+
 def test_csv_with_header_list_and_delimiter(srv):
     server, root = srv
     c = make_client(server.endpoint)
@@ -227,7 +238,7 @@ def test_export_then_import_round_trips_every_type(srv, fmt):
             t = c.describe_table(TableName=dst)["Table"]
             seen.add(t["TableStatus"])
             if t["TableStatus"] == "ACTIVE":
-                assert c.scan(TableName=dst, Select="COUNT")["Count"] == count
+                assert count_all(c, dst) == count
         except c.exceptions.ResourceNotFoundException:
             pass
         if st["ImportStatus"] != "IN_PROGRESS":
@@ -338,9 +349,6 @@ def test_errors(srv):
     r = call(TableCreationParameters=bad)
     assert r.error_type == "ValidationException"
     assert "nope" in r.error_message or "KeySchema" in r.error_message
-    # not read by this build
-    r = call(InputCompressionType="ZSTD")
-    assert r.error_type == "ValidationException" and "ZSTD" in r.error_message
     # the table exists
     c.create_table(**params(name))
     r = call()
@@ -381,6 +389,32 @@ def test_client_token_after_completion(srv):
     assert wait_import(c, d["ImportArn"])["ImportStatus"] == "COMPLETED"
     assert_error(c.import_table, "ResourceInUseException", "Table already exists: %s" % name,
                  **req)
+    # the token names that import (for 8 hours): other parameters conflict, finished or not
+    conflict = "Import conflict: Duplicate request detected with conflicting parameters"
+    other = unique_name("tok")
+    assert_error(c.import_table, "ImportConflictException", conflict,
+                 **dict(req, TableCreationParameters=params(other)))
+    assert_error(c.import_table, "ImportConflictException", conflict,
+                 **dict(req, InputFormat="DYNAMODB_JSON",
+                        TableCreationParameters=params(other)))
+    assert_error(c.describe_table, "ResourceNotFoundException", TableName=other)
+    # a failed import without a table (no such bucket): replayed, the same import
+    gone = dict(S3BucketSource={"S3Bucket": "no-such-bucket"}, InputFormat="CSV",
+                ClientToken="tok-2", TableCreationParameters=params(other))
+    f = c.import_table(**gone)["ImportTableDescription"]
+    f = wait_import(c, f["ImportArn"])
+    assert f["ImportStatus"] == "FAILED" and f["FailureCode"] == "S3NoSuchBucket"
+    again = c.import_table(**gone)["ImportTableDescription"]
+    assert again == f
+    assert_error(c.import_table, "ImportConflictException", conflict,
+                 **dict(gone, S3BucketSource={"S3Bucket": "bkt", "S3KeyPrefix": "tok/"}))
+    # without a token, each call is an import of its own
+    plain = dict(gone, ClientToken=None)
+    del plain["ClientToken"]
+    a1 = c.import_table(**plain)["ImportTableDescription"]["ImportArn"]
+    wait_import(c, a1)
+    a2 = c.import_table(**plain)["ImportTableDescription"]["ImportArn"]
+    assert a1 != a2 and f["ImportArn"] not in (a1, a2)
     r = raw_call(server.port, "ImportTable", dict(req, ClientToken="a$b"))
     assert r.error_message == (
         "1 validation error detected: Value 'a$b' at 'clientToken' failed to satisfy "
@@ -429,3 +463,95 @@ def test_kill_9_during_import_leaves_no_table(spawn_server, tmp_path):
     assert done["ImportStatus"] == "COMPLETED" and done["ImportedItemCount"] == 200000
     assert c.describe_table(TableName=name)["Table"]["ItemCount"] == 200000
     server.finish()
+
+
+# --------------------------------------------------------------------------
+# ZSTD (compressed here through the system's libzstd)
+
+
+def zstd_compress(data, level=3):
+    import ctypes
+    import ctypes.util
+    lib = ctypes.CDLL(ctypes.util.find_library("zstd") or "libzstd.so.1")
+    lib.ZSTD_compressBound.restype = ctypes.c_size_t
+    lib.ZSTD_compressBound.argtypes = [ctypes.c_size_t]
+    lib.ZSTD_compress.restype = ctypes.c_size_t
+    lib.ZSTD_compress.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p,
+                                  ctypes.c_size_t, ctypes.c_int]
+    lib.ZSTD_isError.argtypes = [ctypes.c_size_t]
+    cap = lib.ZSTD_compressBound(len(data))
+    out = ctypes.create_string_buffer(cap)
+    n = lib.ZSTD_compress(out, cap, data, len(data), level)
+    assert not lib.ZSTD_isError(n)
+    return out.raw[:n]
+
+
+def put_zstd(root, bucket, key, lines, frames=1):
+    """lines as zstd, in `frames` frames one after the other."""
+    path = os.path.join(str(root), bucket, key)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    data = [x + "\n" for x in lines]
+    cut = [len(data) * i // frames for i in range(frames + 1)]
+    with open(path, "wb") as f:
+        for i in range(frames):
+            f.write(zstd_compress("".join(data[cut[i]:cut[i + 1]]).encode()))
+    return sum(len(x) for x in data)
+
+
+def test_zstd_imports(srv):
+    server, root = srv
+    c = make_client(server.endpoint)
+    # DYNAMODB_JSON in two files, one of three frames; long lines cross buffers
+    items = {"k%04d" % i: "v" * (i * 37 % 3000) for i in range(3000)}
+    lines = [json.dumps({"Item": {"pk": {"S": k}, "v": {"S": v}}}) for k, v in items.items()]
+    size = put_zstd(root, "z", "j/a.json.zst", lines[:1000])
+    size += put_zstd(root, "z", "j/b.json.zst", lines[1000:], frames=3)
+    name = unique_name("zst")
+    d = c.import_table(S3BucketSource={"S3Bucket": "z", "S3KeyPrefix": "j/"},
+                       InputFormat="DYNAMODB_JSON", InputCompressionType="ZSTD",
+                       TableCreationParameters=params(name))["ImportTableDescription"]
+    assert d["InputCompressionType"] == "ZSTD"
+    d = wait_import(c, d["ImportArn"])
+    assert d["ImportStatus"] == "COMPLETED", d
+    assert (d["ProcessedItemCount"], d["ImportedItemCount"], d["ErrorCount"]) == (3000, 3000, 0)
+    assert d["ProcessedSizeBytes"] == size
+    got = {i["pk"]["S"]: i.get("v", {"S": ""})["S"] for i in scan_all(c, name)}
+    assert got == items
+    # CSV
+    put_zstd(root, "z", "c/one.csv.zst", ["pk,n", "a,1", "b,2"])
+    name = unique_name("zst")
+    d = c.import_table(S3BucketSource={"S3Bucket": "z", "S3KeyPrefix": "c/"},
+                       InputFormat="CSV", InputCompressionType="ZSTD",
+                       TableCreationParameters=params(name))["ImportTableDescription"]
+    d = wait_import(c, d["ImportArn"])
+    assert d["ImportStatus"] == "COMPLETED" and d["ImportedItemCount"] == 2
+    assert sorted((i["pk"]["S"], i["n"]["S"]) for i in scan_all(c, name)) == [("a", "1"), ("b", "2")]
+    # a file that is not zstd (a plain one; a gzip one): one error each, the others imported
+    put_file(root, "z", "bad/1.csv", ["pk", "x"])
+    put_file(root, "z", "bad/2.csv.gz", ["pk", "y"], gz=True)
+    put_zstd(root, "z", "bad/3.csv.zst", ["pk", "z"])
+    name = unique_name("zst")
+    d = c.import_table(S3BucketSource={"S3Bucket": "z", "S3KeyPrefix": "bad/"},
+                       InputFormat="CSV", InputCompressionType="ZSTD",
+                       TableCreationParameters=params(name))["ImportTableDescription"]
+    d = wait_import(c, d["ImportArn"])
+    assert d["ImportStatus"] == "FAILED" and d["FailureCode"] == "ItemValidationError"
+    assert (d["ErrorCount"], d["ImportedItemCount"]) == (2, 1)
+    assert [i["pk"]["S"] for i in scan_all(c, name)] == ["z"]
+    # a zstd file cut short: the lines before the cut are in, the cut counts
+    # (about 1 MB of hardly compressible lines: several zstd blocks on each side of the cut)
+    rnd = random.Random(3)
+    blob = zstd_compress("".join("p%05d,%040x\n" % (i, rnd.getrandbits(160))
+                                 for i in range(20000)).encode())
+    os.makedirs(os.path.join(str(root), "z", "cut"), exist_ok=True)
+    with open(os.path.join(str(root), "z", "cut", "a.csv.zst"), "wb") as f:
+        f.write(blob[:len(blob) // 2])
+    name = unique_name("zst")
+    d = c.import_table(S3BucketSource={"S3Bucket": "z", "S3KeyPrefix": "cut/"},
+                       InputFormat="CSV", InputCompressionType="ZSTD",
+                       InputFormatOptions={"Csv": {"HeaderList": ["pk", "v"]}},
+                       TableCreationParameters=params(name))["ImportTableDescription"]
+    d = wait_import(c, d["ImportArn"])
+    assert d["ImportStatus"] == "FAILED" and d["ErrorCount"] >= 1
+    got = sorted(i["pk"]["S"] for i in scan_all(c, name))
+    assert 0 < len(got) < 20000 and got == ["p%05d" % i for i in range(len(got))]

@@ -28,7 +28,7 @@ from test_backups import create_table as backups_create_table
 from test_backups import batch_put, own_disk_server, scan_all
 from test_backups import wait_restored as wait_backup_restored
 
-FAST = ["--pitr-snapshot-interval", "0.5", "--ttl-delay", "0.1"]
+FAST = ["--pitr-snapshot-interval", "0.5", "--ttl-delay", "0.1", "--pitr-lag", "0"]
 
 
 @pytest.fixture(scope="module")
@@ -505,12 +505,13 @@ def test_restore_with_overrides_and_latest_time(db):
 def bases_in(srv):
     """The base snapshots on disk: backup directories the API does not list."""
     d = os.path.join(str(srv.data_dir), "backups")
-    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+    # (a SYSTEM backup's id ends in -00000000)
+    return sorted(b for b in os.listdir(d) if not b.endswith("-00000000")) if os.path.isdir(d) else []
 
 
 def test_window_moves_and_old_bases_go(spawn_server):
     # one "day" is 2 s: RecoveryPeriodInDays=1 keeps 2 s of history
-    srv = spawn_server(extra_args=["--pitr-snapshot-interval", "0.3", "--pitr-day", "2"])
+    srv = spawn_server(extra_args=["--pitr-snapshot-interval", "0.3", "--pitr-day", "2", "--pitr-lag", "0"])
     c = make_client(srv.endpoint)
     name = create_table(c)
     r = raw_call(srv.port, "UpdateContinuousBackups", {"TableName": name, "PointInTimeRecoverySpecification": {
@@ -580,6 +581,9 @@ def test_deleting_the_table_drops_its_bases(spawn_server):
         time.sleep(0.1)
     assert_error(c.describe_continuous_backups, "TableNotFoundException",
                  "Table not found: " + name, TableName=name)
+    # what is left is the SYSTEM backup
+    [s] = c.list_backups(TableName=name, BackupType="SYSTEM")["BackupSummaries"]
+    assert os.listdir(os.path.join(str(srv.data_dir), "backups")) == [s["BackupArn"][-22:]]
 
 
 # --------------------------------------------------------------------------
@@ -626,7 +630,7 @@ def test_restart_between_writes_and_restore(spawn_server):
 
 
 def test_kill_9_during_restore_leaves_no_half_made_table(spawn_server):
-    srv = spawn_server(extra_args=["--pitr-snapshot-interval", "3600"])
+    srv = spawn_server(extra_args=["--pitr-snapshot-interval", "3600", "--pitr-lag", "0"])
     c = make_client(srv.endpoint)
     name = create_table(c)
 
@@ -656,3 +660,199 @@ def test_kill_9_during_restore_leaves_no_half_made_table(spawn_server):
     assert t["ItemCount"] == 18000
     got = {(i["pk"]["S"], i["sk"]["N"]): i["v"]["S"] for i in scan_all(c, target)}
     assert got == expected
+
+
+# --------------------------------------------------------------------------
+# The SYSTEM backup of a deleted table
+
+
+def system_backups(c, name):
+    out = c.list_backups(TableName=name, BackupType="SYSTEM")["BackupSummaries"]
+    assert "LastEvaluatedBackupArn" not in out
+    return out
+
+
+def test_deleting_a_pitr_table_leaves_a_system_backup(db, disk_server):
+    name = create_table(db, gsis=[{"IndexName": "gidx", "KeySchema": [
+        {"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}])
+    batch_put(db, name, [{"PutRequest": {"Item": item("a", i, g={"S": "k%d" % (i % 3)})}}
+                         for i in range(20)])
+    enable(db, name)
+    db.put_item(TableName=name, Item=item("a", 100, v={"S": "last"}, g={"S": "k1"}))
+    db.delete_item(TableName=name, Key={"pk": {"S": "a"}, "sk": {"N": "0"}})
+    expected = keyed(scan_all(db, name))
+    plain = create_table(db)  # without PITR: no system backup
+    db.put_item(TableName=plain, Item=item("z", 1))
+    before = time.time()
+    db.delete_table(TableName=name)
+    db.delete_table(TableName=plain)
+    after = time.time()
+    assert system_backups(db, plain) == []
+
+    summaries = system_backups(db, name)
+    assert len(summaries) == 1
+    s = summaries[0]
+    arn = s["BackupArn"]
+    assert re.fullmatch(r"arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table/%s/backup/\d{13}-00000000"
+                        % re.escape(name), arn), arn
+    assert s["BackupName"] == name + "$DeletedTableBackup"
+    assert s["BackupType"] == "SYSTEM" and s["BackupStatus"] == "AVAILABLE"
+    assert s["TableName"] == name and s["TableArn"].endswith(":table/" + name)
+    created = s["BackupCreationDateTime"].timestamp()
+    assert before - 0.001 <= created <= after + 0.001
+    assert int(arn[-22:-9]) == round(created * 1000)
+    assert s["BackupExpiryDateTime"].timestamp() == pytest.approx(created + 35 * 86400, abs=0.002)
+    assert s["BackupSizeBytes"] > 0
+    # listed by SYSTEM and ALL, not by the default (USER) nor AWS_BACKUP
+    assert arn not in [b["BackupArn"] for b in db.list_backups(TableName=name)["BackupSummaries"]]
+    assert arn not in [b["BackupArn"] for b in
+                       db.list_backups(TableName=name, BackupType="USER")["BackupSummaries"]]
+    assert db.list_backups(TableName=name, BackupType="AWS_BACKUP")["BackupSummaries"] == []
+    assert [b["BackupArn"] for b in
+            db.list_backups(TableName=name, BackupType="ALL")["BackupSummaries"]] == [arn]
+    assert arn in [b["BackupArn"] for b in db.list_backups(BackupType="ALL")["BackupSummaries"]]
+    d = db.describe_backup(BackupArn=arn)["BackupDescription"]
+    details = d["BackupDetails"]
+    assert details["BackupType"] == "SYSTEM" and details["BackupArn"] == arn
+    assert details["BackupExpiryDateTime"] == s["BackupExpiryDateTime"]
+    assert d["SourceTableDetails"]["TableName"] == name
+    assert d["SourceTableDetails"]["ItemCount"] == len(expected)
+
+    # it cannot be deleted (the time's format is inferred: message unverified)
+    e = assert_error(db.delete_backup, "ValidationException", BackupArn=arn)
+    ms = round(s["BackupExpiryDateTime"].timestamp() * 1000)
+    assert e == ("Invalid Request: User is not allowed to delete the system backup with arn %s. "
+                 "It will automatically expire on %s.%03dZ"
+                 % (arn, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)), ms % 1000))
+    assert system_backups(db, name) == summaries
+
+    # it restores like any backup: the table's last state, with its index
+    target = unique_name("ptr")
+    r = db.restore_table_from_backup(TargetTableName=target, BackupArn=arn)["TableDescription"]
+    assert r["RestoreSummary"]["SourceBackupArn"] == arn
+    t = wait_restored(db, target)
+    assert [g["IndexName"] for g in t["GlobalSecondaryIndexes"]] == ["gidx"]
+    assert keyed(scan_all(db, target)) == expected
+    q = db.query(TableName=target, IndexName="gidx", KeyConditionExpression="g = :k",
+                 ExpressionAttributeValues={":k": {"S": "k1"}})["Items"]
+    assert sorted(int(i["sk"]["N"]) for i in q) == sorted(
+        int(k[1]) for k, v in expected.items() if v["g"]["S"] == "k1")
+
+    # a table of that name made again and deleted with PITR: a second one
+    create_table(db, name=name)
+    enable(db, name)
+    db.put_item(TableName=name, Item=item("b", 1))
+    db.delete_table(TableName=name)
+    again = system_backups(db, name)
+    assert len(again) == 2 and again[0] == s and again[1]["BackupArn"] != arn
+
+
+def test_system_backups_expire_and_survive_restarts(spawn_server):
+    # a "day" of 0.2 s: the 35 days are 7 s
+    srv = spawn_server(extra_args=FAST + ["--pitr-day", "0.2"])
+    c = make_client(srv.endpoint)
+    name = create_table(c)
+    enable(c, name)
+    c.put_item(TableName=name, Item=item("a", 1))
+    c.delete_table(TableName=name)
+    [s] = system_backups(c, name)
+    life = s["BackupExpiryDateTime"].timestamp() - s["BackupCreationDateTime"].timestamp()
+    assert life == pytest.approx(7.0, abs=0.002)
+    srv.stop()
+    srv.start()
+    c = make_client(srv.endpoint)
+    assert system_backups(c, name) == [s]
+    assert c.describe_backup(BackupArn=s["BackupArn"])["BackupDescription"]["BackupDetails"][
+        "BackupType"] == "SYSTEM"
+    deadline = time.monotonic() + 20
+    while system_backups(c, name):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert time.time() >= s["BackupExpiryDateTime"].timestamp() - 0.01
+    assert_error(c.describe_backup, "BackupNotFoundException", BackupArn=s["BackupArn"])
+
+
+# --------------------------------------------------------------------------
+# LatestRestorableDateTime trails now (--pitr-lag; 300 s by default)
+
+
+def test_latest_restorable_time_trails_now_but_not_the_enabling(spawn_server):
+    lag = 3.0
+    srv = spawn_server(extra_args=["--pitr-snapshot-interval", "0.5", "--pitr-lag", str(lag)])
+    c = make_client(srv.endpoint)
+    name = create_table(c)
+    c.put_item(TableName=name, Item=item("a", 0))
+    before = time.time()
+    p = enable(c, name)["PointInTimeRecoveryDescription"]
+    after = time.time()
+    # right after enabling: earliest = latest = the enabling
+    since = p["EarliestRestorableDateTime"].timestamp()
+    assert before - 0.001 <= since <= after + 0.001
+    assert p["LatestRestorableDateTime"].timestamp() == since
+    c.put_item(TableName=name, Item=item("a", 1))
+    assert pitr_of(c, name)["LatestRestorableDateTime"].timestamp() == since
+    # UseLatestRestorableTime works at once, and restores to that instant:
+    # the item written after the enabling is not in
+    target = unique_name("ptr")
+    d = c.restore_table_to_point_in_time(SourceTableName=name, TargetTableName=target,
+                                         UseLatestRestorableTime=True)["TableDescription"]
+    assert d["RestoreSummary"]["RestoreDateTime"].timestamp() == since
+    wait_restored(c, target)
+    assert keyed(scan_all(c, target)) == {("a", "0"): item("a", 0)}
+    # a time after LatestRestorableDateTime is refused, though the log has it
+    # (message unverified: it names both bounds)
+    now = int(time.time())
+    if now > int(since):
+        e = assert_error(c.restore_table_to_point_in_time, "InvalidRestoreTimeException",
+                         SourceTableName=name, TargetTableName=unique_name("ptr"),
+                         RestoreDateTime=utc(now))
+        iso = lambda ms: time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
+        ms = round(since * 1000)
+        assert e == ("RestoreDateTime must be between EarliestRestorableDateTime (%s) and "
+                     "LatestRestorableDateTime (%s)" % (iso(ms), iso(ms)))
+    # later: latest is now - lag, and moves on
+    deadline = time.monotonic() + 15
+    while pitr_of(c, name)["LatestRestorableDateTime"].timestamp() <= since:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(lag + 0.5)
+    t0 = time.time()
+    p = pitr_of(c, name)
+    t1 = time.time()
+    latest = p["LatestRestorableDateTime"].timestamp()
+    assert t0 - lag - 0.002 <= latest <= t1 - lag + 0.002
+    assert p["EarliestRestorableDateTime"].timestamp() == since
+    target = unique_name("ptr")
+    d = c.restore_table_to_point_in_time(SourceTableName=name, TargetTableName=target,
+                                         UseLatestRestorableTime=True)["TableDescription"]
+    restored_to = d["RestoreSummary"]["RestoreDateTime"].timestamp()
+    assert latest <= restored_to <= time.time() - lag + 0.002
+    wait_restored(c, target)
+    assert keyed(scan_all(c, target)) == {("a", "0"): item("a", 0), ("a", "1"): item("a", 1)}
+
+
+def test_restore_to_point_in_time_with_on_demand_throughput_override(db, disk_server):
+    port = disk_server.port
+    name = create_table(db)
+    enable(db, name)
+    db.put_item(TableName=name, Item=item("a", 1))
+    od = {"MaxReadRequestUnits": 40, "MaxWriteRequestUnits": 30}
+    target = unique_name("ptr")
+    r = raw_call(port, "RestoreTableToPointInTime", {
+        "SourceTableName": name, "TargetTableName": target, "UseLatestRestorableTime": True,
+        "OnDemandThroughputOverride": od})
+    assert r.status == 200, r.body
+    assert r.json()["TableDescription"]["OnDemandThroughput"] == od
+    wait_restored(db, target)
+    r = raw_call(port, "DescribeTable", {"TableName": target})
+    assert r.json()["Table"]["OnDemandThroughput"] == od
+    assert keyed(scan_all(db, target)) == {("a", "1"): item("a", 1)}
+    r = raw_call(port, "RestoreTableToPointInTime", {
+        "SourceTableName": name, "TargetTableName": unique_name("ptr"),
+        "UseLatestRestorableTime": True, "BillingModeOverride": "PROVISIONED",
+        "ProvisionedThroughputOverride": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+        "OnDemandThroughputOverride": od})
+    assert (r.status, r.error_type, r.error_message) == (
+        400, "ValidationException",
+        "Invalid Request: Cannot override MaxReadRequestUnits for OnDemandThroughput unless "
+        "BillingModeOverride is PAY_PER_REQUEST")

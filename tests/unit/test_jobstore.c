@@ -4,7 +4,8 @@
  * missing file) is passed over or reads as none; the members' readers give
  * times in milliseconds, counts, and owned strings, absent as NULL or 0;
  * ids start with their time, and a job's ARN is told apart by kind, region,
- * account and the shape of its id. */
+ * account and the shape of its id; the registry sorts by start time (ids
+ * break ties), finds by ARN, and pages a listing by table with tokens. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,69 @@ static void test_ids_and_arns(void)
         "export"));
 }
 
+static void render_arn(buf_t *out, const jobstore_job_t *job)
+{
+    buf_printf(out, "\"%s\"", job->arn);
+}
+
+static void token_upper(const char *id, char token[JOBSTORE_TOKEN_SIZE])
+{
+    snprintf(token, JOBSTORE_TOKEN_SIZE, "T%s", id);
+}
+
+static void page_is(const jobstore_registry_t *r, const char *table, size_t max, const char *next,
+                    void (*token_of)(const char *, char *), const char *want)
+{
+    buf_t out;
+    buf_init(&out);
+    jobstore_registry_page(r, &out, "L", table, max, next, token_of, render_arn);
+    buf_putc(&out, '\0');
+    CHECK_STR(out.data, want);
+    buf_free(&out);
+}
+
+static int freed;
+static void count_free(jobstore_job_t *job)
+{
+    (void)job;
+    freed++;
+}
+
+static void test_registry(void)
+{
+    /* added out of order; a and b share a start time: ids decide */
+    jobstore_job_t jobs[] = {
+        {"00000000000030-00000000", "arn:c", "T1", 30},
+        {"00000000000010-0000000b", "arn:b", "T2", 10},
+        {"00000000000010-0000000a", "arn:a", "T1", 10},
+        {"00000000000020-00000000", "arn:d", "T1", 20},
+    };
+    jobstore_registry_t r = {0};
+    for (size_t i = 0; i < 4; i++) jobstore_registry_add(&r, &jobs[i]);
+    jobstore_registry_sort(&r);
+    CHECK(r.count == 4);
+    CHECK_STR(r.items[0]->arn, "arn:a");
+    CHECK_STR(r.items[1]->arn, "arn:b");
+    CHECK_STR(r.items[2]->arn, "arn:d");
+    CHECK_STR(r.items[3]->arn, "arn:c");
+    CHECK(jobstore_registry_find(&r, "arn:d") == &jobs[3]);
+    CHECK(jobstore_registry_find(&r, "arn:x") == NULL);
+    /* every job, a page of 2 and the next one from its token */
+    page_is(&r, NULL, 10, NULL, NULL, "{\"L\":[\"arn:a\",\"arn:b\",\"arn:d\",\"arn:c\"]}");
+    page_is(&r, NULL, 2, NULL, NULL,
+            "{\"L\":[\"arn:a\",\"arn:b\"],\"NextToken\":\"00000000000010-0000000b\"}");
+    page_is(&r, NULL, 2, "00000000000010-0000000b", NULL, "{\"L\":[\"arn:d\",\"arn:c\"]}");
+    /* by table: T1 skips b; exactly max left gives no token */
+    page_is(&r, "T1", 1, NULL, token_upper,
+            "{\"L\":[\"arn:a\"],\"NextToken\":\"T00000000000010-0000000a\"}");
+    page_is(&r, "T1", 2, "T00000000000010-0000000a", token_upper, "{\"L\":[\"arn:d\",\"arn:c\"]}");
+    page_is(&r, "T3", 5, NULL, NULL, "{\"L\":[]}");
+    /* an unknown token lists from the first */
+    page_is(&r, "T2", 5, "nope", NULL, "{\"L\":[\"arn:b\"]}");
+    jobstore_registry_clear(&r, count_free);
+    CHECK(freed == 4 && r.count == 0 && r.items == NULL);
+}
+
 int main(void)
 {
     if (!mkdtemp(data_dir)) return 2;
@@ -159,6 +223,7 @@ int main(void)
     RUN(test_members);
     RUN(test_not_records);
     RUN(test_ids_and_arns);
+    RUN(test_registry);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf %s", data_dir);
     if (system(cmd) != 0) return 2;
