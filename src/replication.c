@@ -885,15 +885,18 @@ typedef struct job {
     bool add;
     char table[256];
     char region[65];
-    char *group; /* a SetGroup body to send region (this region left) */
+    char *group;        /* a body to send region: SetGroup (this region left), or */
+    const char *target; /* another call (NULL: SetGroup) */
     struct job *next;
 } job_t;
 
-static void job_queue_body(bool add, const char *table, const char *region, char *group)
+static void job_queue_call(bool add, const char *table, const char *region, char *group,
+                           const char *target)
 {
     job_t *j = calloc(1, sizeof *j);
     j->add = add;
     j->group = group;
+    j->target = target;
     snprintf(j->table, sizeof j->table, "%s", table);
     snprintf(j->region, sizeof j->region, "%s", region);
     pthread_mutex_lock(&R.jobs_lock);
@@ -905,9 +908,30 @@ static void job_queue_body(bool add, const char *table, const char *region, char
     pthread_mutex_unlock(&R.jobs_lock);
 }
 
+static void job_queue_body(bool add, const char *table, const char *region, char *group)
+{
+    job_queue_call(add, table, region, group, NULL);
+}
+
 static void job_queue(bool add, const char *table, const char *region)
 {
     job_queue_body(add, table, region, NULL);
+}
+
+/* The body of a Settings call: op's request, for the peer to apply. */
+static char *settings_body(const char *op, const char *request, size_t len)
+{
+    buf_t b;
+    buf_init(&b);
+    buf_putc(&b, '{');
+    json_write_member(&b, "Operation", op);
+    buf_append_str(&b, ",\"Request\":");
+    buf_append(&b, request, len);
+    buf_putc(&b, '}');
+    buf_putc(&b, 0);
+    char *s = strdup(b.data);
+    buf_free(&b);
+    return s;
 }
 
 /* A call that is retried while the peer cannot be reached (bounded). */
@@ -1123,6 +1147,23 @@ static void job_add(const job_t *j)
         ok = copy_items(t, p);
     }
     member_change(t, j->region, ok ? "ACTIVE" : "CREATION_FAILED", ok, false);
+    /* TTL is the group's too; CreateTable does not carry it. */
+    table_t *now = catalog_acquire(t->name, strlen(t->name));
+    if (ok && now && now->ttl_attribute) {
+        buf_t ttl;
+        buf_init(&ttl);
+        buf_putc(&ttl, '{');
+        json_write_member(&ttl, "TableName", now->name);
+        buf_append_str(&ttl, ",\"TimeToLiveSpecification\":{\"Enabled\":true,");
+        json_write_member(&ttl, "AttributeName", now->ttl_attribute);
+        buf_append_str(&ttl, "}}");
+        buf_putc(&ttl, 0);
+        job_queue_call(false, t->name, j->region, settings_body("UpdateTimeToLive", ttl.data,
+                                                                ttl.len - 1),
+                       REPLICATION_TARGET_PREFIX "Settings");
+        buf_free(&ttl);
+    }
+    if (now) catalog_release(now);
     log_info("replication: replica of %s in %s %s", t->name, j->region,
              ok ? "created" : "could not be created");
     group_announce(t->name, NULL);
@@ -1167,10 +1208,36 @@ static void job_leave(const job_t *j)
     buf_init(&body);
     buf_init(&out);
     buf_append_str(&body, j->group);
-    int status;
-    if (p) call_retry(p, REPLICATION_TARGET_PREFIX "SetGroup", &body, &status, &out);
+    int status = 0;
+    const char *target = j->target ? j->target : REPLICATION_TARGET_PREFIX "SetGroup";
+    if (p && (call_retry(p, target, &body, &status, &out) || status != 200))
+        log_warn("replication: %s in %s: %s answered %d: %.*s", j->table, j->region, target,
+                 status, (int)(out.len > 300 ? 300 : out.len), out.data);
     buf_free(&body);
     buf_free(&out);
+}
+
+void replication_settings_forward(const char *table, const char *op, const char *request,
+                                  size_t len)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(table);
+    for (size_t i = 0; g && i < g->count; i++)
+        if (strcmp(g->m[i].status, "DELETING") != 0)
+            job_queue_call(false, g->name, g->m[i].region, settings_body(op, request, len),
+                           REPLICATION_TARGET_PREFIX "Settings");
+    pthread_mutex_unlock(&R.lock);
+}
+
+bool replication_expires_here(const table_t *t)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find_id(t->id);
+    bool here = true;
+    for (size_t i = 0; g && i < g->count; i++)
+        if (strcmp(g->m[i].region, regions_local()) < 0) here = false;
+    pthread_mutex_unlock(&R.lock);
+    return here;
 }
 
 static void *control_main(void *arg)

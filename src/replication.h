@@ -95,6 +95,18 @@ bool replication_recent_source(const char *table);
  * (writer thread, in the transaction of the delete). */
 int replication_table_dropped(MDB_txn *txn, const table_t *t);
 
+/* Settings shared by the group (UpdateTable's GSIs, billing, throughput and
+ * stream; UpdateTimeToLive): a local change that succeeded is sent, as the
+ * request (JSON) of op ("UpdateTable", "UpdateTimeToLive"), to every other
+ * replica, which applies it as its own without sending it on (the
+ * Settings call).  Queued; never blocks. */
+void replication_settings_forward(const char *table, const char *op, const char *request,
+                                  size_t len);
+/* Expired items of a replicated table are deleted by one region only (the
+ * first of the group by name), whose deletions replicate: the others would
+ * otherwise delete each item again, with their own stream records. */
+bool replication_expires_here(const table_t *t);
+
 /* Lag per (table, peer) for /metrics. */
 void replication_metrics_render(buf_t *out);
 

@@ -5,6 +5,7 @@ reaching every other, concurrent conflicting writes converging (last writer
 wins), a region stopped or killed catching up, streams on replicas, and the
 2017.11.29 operations as the service answers them today."""
 
+import json
 import os
 import signal
 import threading
@@ -59,7 +60,7 @@ def scan_all(client, name):
 class Region:
     def __init__(self, name, port, data_dir, peers):
         self.name, self.port, self.data_dir = name, port, data_dir
-        args = ["--region", name]
+        args = ["--region", name, "--ttl-cooldown", "0"]
         for peer_name, peer_port in peers:
             args += ["--peer-region", "%s=http://127.0.0.1:%d" % (peer_name, peer_port)]
         self.server = Server(data_dir=data_dir, port=port, extra_args=args)
@@ -481,3 +482,90 @@ def test_replication_calls_are_signed(tmp_path):
     finally:
         for s in servers:
             s.finish()
+
+
+# --- settings shared by the group ---------------------------------------------------
+
+
+def index_names(client, name):
+    desc = client.describe_table(TableName=name)["Table"]
+    return {g["IndexName"]: g["IndexStatus"] for g in desc.get("GlobalSecondaryIndexes", [])}
+
+
+def ttl_of(client, name):
+    return client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+
+
+def protect(region, name, on):
+    """UpdateTable DeletionProtectionEnabled (raw: newer than this SDK)."""
+    resp = raw_request(region.port, {"TableName": name, "DeletionProtectionEnabled": on},
+                       target="DynamoDB_20120810.UpdateTable")
+    assert resp.status == 200, resp.body
+
+
+def protected(region, name):
+    resp = raw_request(region.port, {"TableName": name}, target="DynamoDB_20120810.DescribeTable")
+    assert resp.status == 200, resp.body
+    return json.loads(resp.body)["Table"]["DeletionProtectionEnabled"]
+
+
+def test_settings_changes_propagate(regions):
+    """GSIs (each replica backfills its own) and TTL changed in any region
+    reach every replica; deletion protection stays each replica's own."""
+    name = unique_name("gp")
+    global_table(regions, name)
+    a, b, c = (r.client for r in regions)
+    for i in range(30):
+        a.put_item(TableName=name, Item={"k": {"S": "i%02d" % i}, "g": {"S": "even" if i % 2 == 0
+                                                                        else "odd"}})
+    wait_converged(regions, name, 30)
+    a.update_table(TableName=name,
+                   AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                   GlobalSecondaryIndexUpdates=[{"Create": {
+                       "IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                       "Projection": {"ProjectionType": "ALL"}}}])
+    for cl in (b, c):
+        wait_until(lambda: index_names(cl, name) == {"by-g": "ACTIVE"}, "index built")
+        # the replica's own index holds the replicated items
+        got = cl.query(TableName=name, IndexName="by-g", KeyConditionExpression="g = :g",
+                       ExpressionAttributeValues={":g": {"S": "even"}})["Items"]
+        assert sorted(i["k"]["S"] for i in got) == ["i%02d" % i for i in range(0, 30, 2)]
+    # items written after the index exists reach the others' indexes too
+    c.put_item(TableName=name, Item={"k": {"S": "late"}, "g": {"S": "even"}})
+    wait_until(lambda: a.query(TableName=name, IndexName="by-g", KeyConditionExpression="g = :g",
+                               ExpressionAttributeValues={":g": {"S": "even"}})["Count"] == 16,
+               "late item in A's index")
+
+    # TTL changed in B reaches A and C
+    b.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True,
+                                                                   "AttributeName": "exp"})
+    for cl in (a, c):
+        wait_until(lambda: ttl_of(cl, name) == {"TimeToLiveStatus": "ENABLED",
+                                                "AttributeName": "exp"}, "TTL on")
+    # deletion protection is per replica: set in A only
+    protect(regions[0], name, True)
+    assert protected(regions[0], name) is True
+    # the index goes everywhere
+    a.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-g"}}])
+    for cl in (b, c):
+        wait_until(lambda: index_names(cl, name) == {}, "index deleted")
+    for r in regions[1:]:
+        assert protected(r, name) is False
+    # TTL off in C reaches A and B
+    c.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": False,
+                                                                   "AttributeName": "exp"})
+    for cl in (a, b):
+        wait_until(lambda: ttl_of(cl, name) == {"TimeToLiveStatus": "DISABLED"}, "TTL off")
+    protect(regions[0], name, False)
+
+
+def test_new_replica_takes_the_ttl(regions):
+    name = unique_name("gq")
+    a, b = regions[0].client, regions[1].client
+    hash_table(a, name)
+    a.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True,
+                                                                   "AttributeName": "exp"})
+    add_replica(a, name, "us-west-2")
+    wait_replica_active(a, name, "us-west-2")
+    wait_until(lambda: ttl_of(b, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"},
+               "TTL on in the new replica")
