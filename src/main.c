@@ -367,6 +367,8 @@ int main(int argc, char **argv)
         tls_context_free(srv.tls);
         return 1;
     }
+    const sigv4_key_t *own_key = auth_first_key();
+    if (own_key) regions_default_key(own_key->id, own_key->secret);
     if (api_open(&api) != 0) {
         auth_close();
         tls_context_free(srv.tls);

@@ -110,6 +110,13 @@ const char *regions_set_key(const char *spec)
     return NULL;
 }
 
+void regions_default_key(const char *id, const char *secret)
+{
+    if (rg.key_id) return;
+    rg.key_id = strdup(id);
+    rg.key_secret = strdup(secret);
+}
+
 /* Without a key, calls still carry a signature (a server whose
  * authentication is off asks only for some credentials). */
 static const char *key_id(void) { return rg.key_id ? rg.key_id : "ddbd-replication"; }
@@ -381,6 +388,15 @@ int regions_call(const region_peer_t *p, const char *target, const char *body, s
     else
         kept_open[i] = true;
     return rc;
+}
+
+void regions_thread_done(void)
+{
+    for (size_t i = 0; i < REGIONS_MAX; i++)
+        if (kept_open[i]) {
+            link_close(&kept[i]);
+            kept_open[i] = false;
+        }
 }
 
 void regions_shutdown(void)

@@ -876,6 +876,7 @@ static void *shipper_main(void *arg)
             usleep(SHIP_GATHER_US);
     }
     storage_read_slot_free(&ship_txn);
+    regions_thread_done();
     return NULL;
 }
 
@@ -1263,6 +1264,7 @@ static void *control_main(void *arg)
         pthread_mutex_lock(&R.jobs_lock);
     }
     pthread_mutex_unlock(&R.jobs_lock);
+    regions_thread_done();
     return NULL;
 }
 

@@ -8,6 +8,7 @@ wins), a region stopped or killed catching up, streams on replicas, and the
 import json
 import os
 import signal
+import subprocess
 import threading
 import time
 
@@ -569,3 +570,80 @@ def test_new_replica_takes_the_ttl(regions):
     wait_replica_active(a, name, "us-west-2")
     wait_until(lambda: ttl_of(b, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"},
                "TTL on in the new replica")
+
+
+def two_regions(tmp_path, extra_a, extra_b, scheme_b="http"):
+    pa, pb = free_port(), free_port()
+    servers = []
+    for name, port, peer, scheme, extra in (
+            ("us-east-1", pa, ("us-west-2", pb), scheme_b, extra_a),
+            ("us-west-2", pb, ("us-east-1", pa), "http", extra_b)):
+        d = tmp_path / name
+        d.mkdir()
+        args = ["--region", name,
+                "--peer-region", "%s=%s://127.0.0.1:%d" % (peer[0], scheme, peer[1])] + extra
+        servers.append(Server(data_dir=d, port=port, extra_args=args).start())
+    return servers
+
+
+def replicate_one_item(servers, a, b_client):
+    name = unique_name("gr")
+    hash_table(a, name)
+    a.put_item(TableName=name, Item={"k": {"S": "one"}})
+    add_replica(a, name, "us-west-2")
+    wait_replica_active(a, name, "us-west-2")
+    wait_until(lambda: b_client.scan(TableName=name)["Items"] == [{"k": {"S": "one"}}], "copied")
+    b_client.put_item(TableName=name, Item={"k": {"S": "two"}})
+    wait_until(lambda: len(a.scan(TableName=name)["Items"]) == 2, "shipped back")
+
+
+def test_replication_key_defaults_to_the_first_credentials_key(tmp_path):
+    """Without --replication-key, calls are signed with the first key of the
+    server's own --credentials file, which the peer knows."""
+    creds = tmp_path / "credentials"
+    creds.write_text("[zz-replicator]\naws_access_key_id = AKIDZREPL\n"
+                     "aws_secret_access_key = replication-secret\n"
+                     "[aa-client]\naws_access_key_id = AKIDACLIENT\n"
+                     "aws_secret_access_key = client-secret\n")
+    servers = two_regions(tmp_path, ["--credentials", str(creds)], ["--credentials", str(creds)])
+    try:
+        def client(server, region):
+            return boto3.client("dynamodb", endpoint_url=server.endpoint, region_name=region,
+                                aws_access_key_id="AKIDACLIENT",
+                                aws_secret_access_key="client-secret")
+        replicate_one_item(servers, client(servers[0], "us-east-1"),
+                           client(servers[1], "us-west-2"))
+    finally:
+        for s in servers:
+            s.finish()
+
+
+def test_https_peer(tmp_path):
+    """A peer reached over https, its certificate checked against
+    --replication-ca-file."""
+    openssl = "/usr/bin/openssl"
+    if not os.path.exists(openssl):
+        pytest.skip("openssl command line not installed")
+    d = tmp_path / "pki"
+    d.mkdir()
+
+    def run(*args):
+        subprocess.run([openssl] + list(args), cwd=d, check=True, capture_output=True,
+                       timeout=60)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "2", "-subj", "/CN=ddbd test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=localhost")
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                               "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+    servers = two_regions(tmp_path, ["--replication-ca-file", str(d / "ca.pem")],
+                          ["--tls-cert", str(d / "server.pem"), "--tls-key",
+                           str(d / "server.key")], scheme_b="https")
+    try:
+        replicate_one_item(servers, make_client(servers[0].endpoint),
+                           make_client(servers[1].endpoint))
+    finally:
+        for s in servers:
+            s.finish()
