@@ -28,7 +28,7 @@ bool replication_on;
 #define WAIT_MS 100       /* shippers look again at least this often */
 #define LOG_KEEP_MS 60000 /* records stay this long after every peer has them */
 #define LAG_LOG_EVERY_MS 10000
-#define STATUS_MAX 24
+#define STATUS_MAX REPLICATION_STATUS_MAX
 #define POSITION_STORE_MS 100
 #define OVERRIDES_MAX 1024
 /* A region that made a replica cannot drop its table for a day. */
@@ -572,6 +572,20 @@ bool replication_has_member(const char *table, const char *region)
     bool has = g && member_find(g, region);
     pthread_mutex_unlock(&R.lock);
     return has;
+}
+
+size_t replication_members(const char *table, char (*regions)[65],
+                           char (*statuses)[REPLICATION_STATUS_MAX], size_t max)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(table);
+    size_t n = 0;
+    for (size_t i = 0; g && i < g->count && n < max; i++, n++) {
+        snprintf(regions[n], 65, "%s", g->m[i].region);
+        snprintf(statuses[n], REPLICATION_STATUS_MAX, "%s", g->m[i].status);
+    }
+    pthread_mutex_unlock(&R.lock);
+    return n;
 }
 
 /* A replica's own settings, as its description shows them. */

@@ -74,6 +74,11 @@ void replication_render_description(buf_t *b, const table_t *t);
 /* Whether the table has replicas; how many. */
 size_t replication_replica_count(const char *table);
 bool replication_has_member(const char *table, const char *region);
+/* The other members of the table's group (at most max): region names and
+ * ReplicaStatus; how many. */
+#define REPLICATION_STATUS_MAX 24
+size_t replication_members(const char *table, char (*regions)[65],
+                           char (*statuses)[REPLICATION_STATUS_MAX], size_t max);
 
 /* Control plane (I/O threads): queue adding or removing a replica in
  * region of table t (overrides: the Create's settings as JSON, or NULL);

@@ -1,6 +1,7 @@
 /* ops/replicas: UpdateTable's ReplicaUpdates (global tables version
  * 2019.11.21), the 2017.11.29 operations as the service answers them today,
  * and the calls replicas make to each other (replication.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,13 +180,147 @@ api_result_t op_list_global_tables(api_call_t *call, const json_value_t *req)
     return op_reply_ok(call);
 }
 
+/* --- Describe/UpdateTableReplicaAutoScaling ----------------------------------------------- */
+
+typedef struct {
+    char region[65];
+    char status[REPLICATION_STATUS_MAX];
+} group_member_t;
+
+static int member_cmp(const void *x, const void *y)
+{
+    return strcmp(((const group_member_t *)x)->region, ((const group_member_t *)y)->region);
+}
+
+/* Every region of t's group, this one included, by name; how many. */
+static size_t group_members(const table_t *t, group_member_t *out)
+{
+    char regions[REGIONS_MAX][65], statuses[REGIONS_MAX][REPLICATION_STATUS_MAX];
+    size_t n = replication_members(t->name, regions, statuses, REGIONS_MAX - 1);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(out[i].region, regions[i], sizeof out[i].region);
+        memcpy(out[i].status, statuses[i], sizeof out[i].status);
+    }
+    snprintf(out[n].region, sizeof out[n].region, "%s", regions_local());
+    snprintf(out[n].status, sizeof out[n].status, "ACTIVE");
+    qsort(out, n + 1, sizeof *out, member_cmp);
+    return n + 1;
+}
+
+/* TableAutoScalingDescription: no replica of an on-demand table has
+ * provisioned settings to scale. */
+static void render_auto_scaling(buf_t *b, const table_t *t)
+{
+    group_member_t m[REGIONS_MAX];
+    size_t n = group_members(t, m);
+    buf_append_str(b, "{\"TableAutoScalingDescription\":{");
+    json_write_member(b, "TableName", t->name);
+    buf_append_str(b, ",\"TableStatus\":\"ACTIVE\",\"Replicas\":[");
+    for (size_t i = 0; i < n; i++) {
+        buf_append_str(b, i ? ",{" : "{");
+        json_write_member(b, "RegionName", m[i].region);
+        buf_append_str(b, ",\"GlobalSecondaryIndexes\":[");
+        bool first = true;
+        for (size_t k = 0; k < t->index_count; k++) {
+            const index_def_t *ix = &t->indexes[k];
+            if (!ix->global) continue;
+            buf_append_str(b, first ? "{" : ",{");
+            first = false;
+            json_write_member(b, "IndexName", ix->name);
+            buf_putc(b, ',');
+            json_write_member(b, "IndexStatus", ix->status == INDEX_CREATING   ? "CREATING"
+                                                : ix->status == INDEX_DELETING ? "DELETING"
+                                                                               : "ACTIVE");
+            buf_putc(b, '}');
+        }
+        buf_append_str(b, "],");
+        json_write_member(b, "ReplicaStatus", m[i].status);
+        buf_putc(b, '}');
+    }
+    buf_append_str(b, "]}}");
+}
+
+/* Whether an AutoScalingSettingsUpdate sets anything (only disabling auto
+ * scaling sets nothing). */
+static bool sets_something(const json_value_t *u)
+{
+    if (!u || u->type != JSON_OBJECT) return false;
+    for (size_t i = 0; i < u->u.object.count; i++) {
+        const json_member_t *m = &u->u.object.members[i];
+        if (m->value->type == JSON_NULL) continue;
+        if (strcmp(m->key, "AutoScalingDisabled") == 0 && m->value->type == JSON_TRUE) continue;
+        return true;
+    }
+    return false;
+}
+
+/* The service's name of the first settings update the request makes; NULL
+ * when it makes none. */
+static const char *first_settings_update(const json_value_t *req)
+{
+    if (sets_something(json_object_get(req, "ProvisionedWriteCapacityAutoScalingUpdate")))
+        return "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate";
+    const json_value_t *gsis = json_object_get(req, "GlobalSecondaryIndexUpdates");
+    for (size_t i = 0; gsis && gsis->type == JSON_ARRAY && i < gsis->u.array.count; i++)
+        if (sets_something(json_object_get(gsis->u.array.items[i],
+                                           "ProvisionedWriteCapacityAutoScalingUpdate")))
+            return "GlobalTableGlobalSecondaryIndexSettingsUpdate"; /* name unverified */
+    const json_value_t *reps = json_object_get(req, "ReplicaUpdates");
+    for (size_t i = 0; reps && reps->type == JSON_ARRAY && i < reps->u.array.count; i++) {
+        const json_value_t *r = reps->u.array.items[i];
+        if (sets_something(json_object_get(r, "ReplicaProvisionedReadCapacityAutoScalingUpdate")))
+            return "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate";
+        const json_value_t *rg = json_object_get(r, "ReplicaGlobalSecondaryIndexUpdates");
+        for (size_t k = 0; rg && rg->type == JSON_ARRAY && k < rg->u.array.count; k++)
+            if (sets_something(json_object_get(rg->u.array.items[k],
+                                               "ProvisionedReadCapacityAutoScalingUpdate")))
+                return "ReplicaGlobalSecondaryIndexSettingsUpdate"; /* name unverified */
+    }
+    return NULL;
+}
+
+/* 'US-EAST-1', 'US-WEST-2': the group's regions as the service names them. */
+static const char *region_list(arena_t *a, const table_t *t)
+{
+    group_member_t m[REGIONS_MAX];
+    size_t n = group_members(t, m);
+    buf_t b;
+    buf_init(&b);
+    for (size_t i = 0; i < n; i++) {
+        buf_append_str(&b, i ? ", '" : "'");
+        for (const char *p = m[i].region; *p; p++)
+            buf_putc(&b, *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p);
+        buf_putc(&b, '\'');
+    }
+    const char *s = arena_strndup(a, b.data, b.len);
+    buf_free(&b);
+    return s;
+}
+
+/* Only global tables have replica auto scaling; ddbd's are on-demand, so
+ * an update may only disable it (the response shows the settings before
+ * the update, which are the same). */
 api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t *req)
 {
+    arena_t *a = call->arena;
     ddb_error_t *e = NULL;
     const char *name = NULL;
-    wire_string(call->arena, req, "TableName", &name, NULL, &e);
+    wire_string(a, req, "TableName", &name, NULL, &e);
     if (e) return op_reply_error(call, e);
-    return op_reply_error(call, err_replica_auto_scaling_not_found(call->arena, name ? name : ""));
+    table_t *t = name && replication_on && replication_replica_count(name)
+                     ? catalog_acquire(name, strlen(name))
+                     : NULL;
+    if (!t) return op_reply_error(call, err_replica_auto_scaling_not_found(a, name ? name : ""));
+    const char *update = first_settings_update(req);
+    if (update && t->pay_per_request)
+        e = err_replica_auto_scaling_on_demand(a, t->name, region_list(a, t), update);
+    if (e) {
+        catalog_release(t);
+        return op_reply_error(call, e);
+    }
+    render_auto_scaling(call->out, t);
+    catalog_release(t);
+    return op_reply_ok(call);
 }
 
 /* --- between regions ---------------------------------------------------------------------- */

@@ -647,3 +647,39 @@ def test_https_peer(tmp_path):
     finally:
         for s in servers:
             s.finish()
+
+
+def test_replica_auto_scaling_of_a_global_table(regions):
+    """Describe/UpdateTableReplicaAutoScaling answer for a global table (all
+    its replicas on demand): every region listed, settings refused."""
+    name = unique_name("ga")
+    global_table(regions[:2], name)
+    a, b = regions[0].client, regions[1].client
+    expect = {"TableName": name, "TableStatus": "ACTIVE", "Replicas": [
+        {"RegionName": "us-east-1", "GlobalSecondaryIndexes": [], "ReplicaStatus": "ACTIVE"},
+        {"RegionName": "us-west-2", "GlobalSecondaryIndexes": [], "ReplicaStatus": "ACTIVE"}]}
+    for cl in (a, b):
+        got = cl.describe_table_replica_auto_scaling(TableName=name)
+        assert got["TableAutoScalingDescription"] == expect
+    on_demand = ("Failed to update global table with name \u2018%s\u2018. Replicas 'US-EAST-1', "
+                 "'US-WEST-2' BillingMode is PayPerRequest. You must convert table's BillingMode "
+                 "to PROVISIONED to set parameters: '%s'.")
+    scaling = {"MinimumUnits": 1, "MaximumUnits": 10, "ScalingPolicyUpdate": {
+        "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70.0}}}
+    assert_error(a.update_table_replica_auto_scaling, "ValidationException",
+                 on_demand % (name, "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate"),
+                 TableName=name, ProvisionedWriteCapacityAutoScalingUpdate=scaling)
+    assert_error(b.update_table_replica_auto_scaling, "ValidationException",
+                 on_demand % (name, "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate"),
+                 TableName=name, ReplicaUpdates=[{
+                     "RegionName": "us-east-1",
+                     "ReplicaProvisionedReadCapacityAutoScalingUpdate": scaling}])
+    # disabling alone is accepted
+    got = a.update_table_replica_auto_scaling(
+        TableName=name, ProvisionedWriteCapacityAutoScalingUpdate={"AutoScalingDisabled": True})
+    assert got["TableAutoScalingDescription"] == expect
+    # a regional table is still no global table
+    other = unique_name("gn")
+    hash_table(a, other)
+    assert_error(a.describe_table_replica_auto_scaling, "ResourceNotFoundException",
+                 "Global table with name: '%s' does not exist." % other, TableName=other)
