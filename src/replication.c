@@ -40,6 +40,8 @@ typedef struct {
     bool ready;                    /* its table exists: changes may be shipped */
     uint64_t acked;                /* the last sequence number the peer has */
     int64_t sourced_ms;            /* when this region made it (0: another did) */
+    char source[65];               /* or: the region that made it, as announced */
+    int64_t source_ms;             /* and when */
     int64_t stored_ms;             /* when its position was last stored (shipper) */
     char overrides[OVERRIDES_MAX]; /* its settings as Create/Update gave them (JSON) */
     /* lag, for the logs and /metrics (shipper only; read under the lock) */
@@ -54,6 +56,8 @@ typedef struct {
     char id[40];
     uint64_t log;
     uint64_t last_seq; /* the last record logged (0: unknown, none) */
+    char source[65];   /* the region that made this region's replica, and when */
+    int64_t source_ms;
     member_t m[REGIONS_MAX];
     size_t count;
 } group_t;
@@ -147,7 +151,12 @@ static int group_store(MDB_txn *txn, const group_t *g)
     buf_init(&b);
     buf_putc(&b, '{');
     json_write_member(&b, "TableId", g->id);
-    buf_printf(&b, ",\"Log\":\"%llu\",\"Members\":[", (unsigned long long)g->log);
+    buf_printf(&b, ",\"Log\":\"%llu\",", (unsigned long long)g->log);
+    if (g->source[0]) {
+        json_write_member(&b, "Source", g->source);
+        buf_printf(&b, ",\"SourceAt\":\"%lld\",", (long long)g->source_ms);
+    }
+    buf_append_str(&b, "\"Members\":[");
     for (size_t i = 0; i < g->count; i++) {
         buf_append_str(&b, i ? ",{" : "{");
         json_write_member(&b, "RegionName", g->m[i].region);
@@ -156,6 +165,11 @@ static int group_store(MDB_txn *txn, const group_t *g)
         buf_printf(&b, ",\"Ready\":%s,\"Position\":\"%llu\",\"Sourced\":\"%lld\"",
                    g->m[i].ready ? "true" : "false", (unsigned long long)g->m[i].acked,
                    (long long)g->m[i].sourced_ms);
+        if (g->m[i].source[0]) {
+            buf_append_str(&b, ",");
+            json_write_member(&b, "Source", g->m[i].source);
+            buf_printf(&b, ",\"SourceAt\":\"%lld\"", (long long)g->m[i].source_ms);
+        }
         if (g->m[i].overrides[0]) {
             buf_append_str(&b, ",\"Overrides\":");
             buf_append_str(&b, g->m[i].overrides);
@@ -186,6 +200,11 @@ static void group_parse(group_t *g, const json_value_t *o)
     const json_value_t *id = json_object_get(o, "TableId");
     if (id && id->type == JSON_STRING) snprintf(g->id, sizeof g->id, "%s", id->u.str.ptr);
     g->log = json_u64(json_object_get(o, "Log"));
+    const json_value_t *src = json_object_get(o, "Source");
+    if (src && src->type == JSON_STRING) {
+        snprintf(g->source, sizeof g->source, "%s", src->u.str.ptr);
+        g->source_ms = (int64_t)json_u64(json_object_get(o, "SourceAt"));
+    }
     const json_value_t *ms = json_object_get(o, "Members");
     for (size_t i = 0; ms && ms->type == JSON_ARRAY && i < ms->u.array.count && i < REGIONS_MAX;
          i++) {
@@ -200,6 +219,11 @@ static void group_parse(group_t *g, const json_value_t *o)
         x->ready = ready && ready->type == JSON_TRUE;
         x->acked = json_u64(json_object_get(m, "Position"));
         x->sourced_ms = (int64_t)json_u64(json_object_get(m, "Sourced"));
+        const json_value_t *msrc = json_object_get(m, "Source");
+        if (msrc && msrc->type == JSON_STRING) {
+            snprintf(x->source, sizeof x->source, "%s", msrc->u.str.ptr);
+            x->source_ms = (int64_t)json_u64(json_object_get(m, "SourceAt"));
+        }
         const json_value_t *ov = json_object_get(m, "Overrides");
         if (ov && ov->type == JSON_OBJECT) {
             buf_t ob;
@@ -450,6 +474,8 @@ static int member_change(const table_t *t, const char *region, const char *statu
 typedef struct {
     table_t *t;
     const char *const *regions, *const *statuses;
+    const char *const *sources;
+    const int64_t *source_ms;
     size_t count;
 } group_set_t;
 
@@ -482,7 +508,13 @@ static int group_set_apply(MDB_txn *txn, void *arg)
     group_t next = *g;
     next.count = 0;
     for (size_t i = 0; i < s->count && next.count < REGIONS_MAX; i++) {
-        if (strcmp(s->regions[i], regions_local()) == 0) continue;
+        if (strcmp(s->regions[i], regions_local()) == 0) {
+            if (s->sources[i]) {
+                snprintf(next.source, sizeof next.source, "%s", s->sources[i]);
+                next.source_ms = s->source_ms[i];
+            }
+            continue;
+        }
         member_t *old = member_find(g, s->regions[i]);
         member_t *m = &next.m[next.count++];
         if (old)
@@ -492,6 +524,10 @@ static int group_set_apply(MDB_txn *txn, void *arg)
             snprintf(m->region, sizeof m->region, "%s", s->regions[i]);
         }
         snprintf(m->status, sizeof m->status, "%s", s->statuses[i]);
+        if (s->sources[i] && !m->sourced_ms) {
+            snprintf(m->source, sizeof m->source, "%s", s->sources[i]);
+            m->source_ms = s->source_ms[i];
+        }
         m->ready = strcmp(m->status, "DELETING") != 0 && strcmp(m->status, "CREATION_FAILED") != 0;
     }
     *g = next;
@@ -502,10 +538,22 @@ static int group_set_apply(MDB_txn *txn, void *arg)
 }
 
 int replication_group_set(table_t *t, const char *const *regions, const char *const *statuses,
-                          size_t count)
+                          const char *const *sources, const int64_t *source_ms, size_t count)
 {
-    group_set_t s = {t, regions, statuses, count};
+    group_set_t s = {t, regions, statuses, sources, source_ms, count};
     return write_sync(group_set_apply, &s);
+}
+
+bool replication_region_recent_source(const char *table, const char *region)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(table);
+    int64_t since = now_ms() - SOURCE_HOLD_MS;
+    bool recent = g && strcmp(g->source, region) == 0 && g->source_ms > since;
+    for (size_t i = 0; g && i < g->count; i++)
+        if (strcmp(g->m[i].source, region) == 0 && g->m[i].source_ms > since) recent = true;
+    pthread_mutex_unlock(&R.lock);
+    return recent;
 }
 
 bool replication_recent_source(const char *table)
@@ -1036,12 +1084,27 @@ static void group_announce(const char *table, const char *also_region)
     json_write_member(&body, "TableName", table);
     buf_append_str(&body, ",\"Members\":[{");
     json_write_member(&body, "RegionName", regions_local());
-    buf_append_str(&body, ",\"ReplicaStatus\":\"ACTIVE\"}");
+    buf_append_str(&body, ",\"ReplicaStatus\":\"ACTIVE\"");
+    if (copy.source[0]) {
+        buf_putc(&body, ',');
+        json_write_member(&body, "Source", copy.source);
+        buf_printf(&body, ",\"SourceAt\":\"%lld\"", (long long)copy.source_ms);
+    }
+    buf_putc(&body, '}');
     for (size_t i = 0; i < copy.count; i++) {
         buf_append_str(&body, ",{");
         json_write_member(&body, "RegionName", copy.m[i].region);
         buf_putc(&body, ',');
         json_write_member(&body, "ReplicaStatus", copy.m[i].status);
+        /* who made it, and when: that region's replica cannot go for a day */
+        const char *source = copy.m[i].sourced_ms ? regions_local() : copy.m[i].source;
+        if (source[0]) {
+            buf_putc(&body, ',');
+            json_write_member(&body, "Source", source);
+            buf_printf(&body, ",\"SourceAt\":\"%lld\"",
+                       (long long)(copy.m[i].sourced_ms ? copy.m[i].sourced_ms
+                                                        : copy.m[i].source_ms));
+        }
         buf_putc(&body, '}');
     }
     buf_append_str(&body, "]}");

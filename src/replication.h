@@ -92,10 +92,14 @@ int replication_replica_remove(table_t *t, const char *region);
 /* A peer told this server the group of its table (members: every region of
  * the group, with statuses; none: this region left it). */
 int replication_group_set(table_t *t, const char *const *regions, const char *const *statuses,
-                          size_t count);
+                          const char *const *sources, const int64_t *source_ms, size_t count);
 /* Whether this region made one of the table's replicas in the last 24
  * hours: its table cannot be deleted then. */
 bool replication_recent_source(const char *table);
+/* Whether region made one of the table's present replicas in the last 24
+ * hours (as the group's announcements tell): its replica cannot be
+ * removed then. */
+bool replication_region_recent_source(const char *table, const char *region);
 /* The table was deleted: forget its group and tell the other replicas
  * (writer thread, in the transaction of the delete). */
 int replication_table_dropped(MDB_txn *txn, const table_t *t);

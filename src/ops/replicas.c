@@ -102,6 +102,8 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
         e = err_replica_exists(a, t->name);
     else if (r.actions && !r.create && !member)
         e = err_replica_not_found(a);
+    else if (r.actions && !r.create && replication_region_recent_source(t->name, r.region))
+        e = err_replica_recent_source(a);
     else if (!r.actions && !member)
         e = err_replica_not_found(a);
     int rc = 0;
@@ -410,17 +412,25 @@ api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
     size_t n = list->u.array.count;
     const char **regions = arena_calloc(a, (n + 1) * sizeof *regions);
     const char **statuses = arena_calloc(a, (n + 1) * sizeof *statuses);
+    const char **sources = arena_calloc(a, (n + 1) * sizeof *sources);
+    int64_t *source_ms = arena_calloc(a, (n + 1) * sizeof *source_ms);
     for (size_t i = 0; i < n; i++) {
         const json_value_t *r = json_object_get(list->u.array.items[i], "RegionName"),
-                           *s = json_object_get(list->u.array.items[i], "ReplicaStatus");
+                           *s = json_object_get(list->u.array.items[i], "ReplicaStatus"),
+                           *src = json_object_get(list->u.array.items[i], "Source"),
+                           *at = json_object_get(list->u.array.items[i], "SourceAt");
         if (!r || r->type != JSON_STRING || !s || s->type != JSON_STRING)
             return op_reply_error(call, err_serialization(a, NULL));
         regions[i] = r->u.str.ptr;
         statuses[i] = s->u.str.ptr;
+        if (src && src->type == JSON_STRING && at && at->type == JSON_STRING) {
+            sources[i] = src->u.str.ptr;
+            source_ms[i] = strtoll(at->u.str.ptr, NULL, 10);
+        }
     }
     table_t *t = catalog_acquire(name->u.str.ptr, name->u.str.len);
     if (!t) return op_reply_error(call, err_table_not_found(a, name->u.str.ptr));
-    int rc = replication_group_set(t, regions, statuses, n);
+    int rc = replication_group_set(t, regions, statuses, sources, source_ms, n);
     catalog_release(t);
     if (rc) return op_reply_error(call, err_internal(a));
     buf_append_str(call->out, "{}");

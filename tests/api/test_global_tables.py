@@ -683,3 +683,34 @@ def test_replica_auto_scaling_of_a_global_table(regions):
     hash_table(a, other)
     assert_error(a.describe_table_replica_auto_scaling, "ResourceNotFoundException",
                  "Global table with name: '%s' does not exist." % other, TableName=other)
+
+
+def test_replica_that_made_another_cannot_be_removed(regions):
+    """A region that made a replica in the last 24 hours keeps its own while
+    that replica exists: ReplicaUpdates Delete of it is refused in every
+    region; once the replica it made is gone it may go."""
+    name = unique_name("gm")
+    a, b, c = (r.client for r in regions)
+    hash_table(a, name)
+    add_replica(a, name, "us-west-2")
+    wait_replica_active(a, name, "us-west-2")
+    wait_until(lambda: replica_status(b, name, "us-east-1") == "ACTIVE", "B knows A")
+    add_replica(b, name, "eu-west-1")  # us-west-2 makes eu-west-1
+    wait_replica_active(b, name, "eu-west-1")
+    wait_until(lambda: replica_status(a, name, "eu-west-1") == "ACTIVE", "A knows C")
+    wait_until(lambda: replica_status(c, name, "us-east-1") == "ACTIVE", "C knows A")
+    held = ("Replica cannot be deleted because it has acted as a source region for new "
+            "replica(s) being added to the table in the last 24 hours.")
+    for cl in (a, c):
+        assert_error(cl.update_table, "ValidationException", held, TableName=name,
+                     ReplicaUpdates=[{"Delete": {"RegionName": "us-west-2"}}])
+    # us-east-1 made us-west-2: C may not remove it either
+    assert_error(c.update_table, "ValidationException", held, TableName=name,
+                 ReplicaUpdates=[{"Delete": {"RegionName": "us-east-1"}}])
+    assert replica_status(a, name, "us-west-2") == "ACTIVE"
+    # eu-west-1 made nothing: it may go, and then us-west-2 may too
+    a.update_table(TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": "eu-west-1"}}])
+    wait_until(lambda: replica_status(a, name, "eu-west-1") is None, "C removed")
+    a.update_table(TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": "us-west-2"}}])
+    wait_until(lambda: "Replicas" not in a.describe_table(TableName=name)["Table"],
+               "B removed")
