@@ -26,7 +26,6 @@ bool replication_on;
 #define CALL_TIMEOUT_S 10
 #define SHIP_GATHER_US 3000
 #define WAIT_MS 100       /* shippers look again at least this often */
-#define LOG_KEEP_MS 60000 /* records stay this long after every peer has them */
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
 #define POSITION_STORE_MS 100
@@ -716,7 +715,13 @@ void replication_metrics_render(buf_t *out)
 static void render_change(buf_t *b, uint64_t ts, const char *origin, const value_t *keys,
                           const value_t *item)
 {
-    buf_printf(b, "{\"T\":\"%llu\",", (unsigned long long)ts);
+    char digits[24], *d = digits + sizeof digits;
+    do
+        *--d = (char)('0' + ts % 10);
+    while (ts /= 10);
+    buf_append_str(b, "{\"T\":\"");
+    buf_append(b, d, (size_t)(digits + sizeof digits - d));
+    buf_append_str(b, "\",");
     json_write_member(b, "O", origin);
     buf_append_str(b, ",\"K\":");
     value_map_write_json(b, keys);
@@ -755,12 +760,14 @@ static int position_apply(MDB_txn *txn, void *arg)
             if (g->m[i].acked < low) low = g->m[i].acked;
     }
     pthread_mutex_unlock(&R.lock);
-    if (!rc && log) { /* what every replica has, and is old enough, goes */
+    if (!rc && log) {
+        /* What every replica has goes: the log serves only the shippers
+         * (streams and PITR keep logs of their own).  Records of the
+         * millisecond of the lowest position stay for the next time. */
         int64_t cutoff = (int64_t)(low / 1000);
-        if (cutoff > now_ms() - LOG_KEEP_MS) cutoff = now_ms() - LOG_KEEP_MS;
         size_t deleted;
         bool done;
-        rc = changelog_trim(txn, log, 0, cutoff, 1000, &deleted, &done);
+        rc = changelog_trim(txn, log, 0, cutoff, 2000, &deleted, &done);
     }
     return rc;
 }
@@ -925,11 +932,13 @@ static void *shipper_main(void *arg)
     uint64_t seen = 0;
     while (!R.stopping) {
         bool sent = false;
+        /* one look at the registry finds the next group due */
         for (size_t i = 0; i < GROUPS_MAX && !R.stopping; i++) {
             pthread_mutex_lock(&R.lock);
-            bool due = ship_due(i, p, &s);
+            while (i < GROUPS_MAX && !ship_due(i, p, &s))
+                i++;
             pthread_mutex_unlock(&R.lock);
-            if (due) sent |= ship_batch(p, &s);
+            if (i < GROUPS_MAX) sent |= ship_batch(p, &s);
         }
         if (!sent) ship_wait(&seen);
         /* Gather what a busy writer commits meanwhile into the next batch:
