@@ -1327,14 +1327,148 @@ bool replication_expires_here(const table_t *t)
     return here;
 }
 
+/* --- trimming item versions ------------------------------------------------------ */
+
+double replication_version_keep_s = 86400;
+
+/* A pass over the versions of some tables, in the writer: those older than
+ * their table's cutoff go, tombstones and live items' alike. */
+typedef struct {
+    storage_write_t w;
+    table_t *tables[GROUPS_MAX];
+    uint64_t cutoff[GROUPS_MAX]; /* microseconds */
+    size_t count;
+} trim_write_t;
+
+#define TRIM_SCAN 4096 /* versions looked at per table and pass */
+
+/* Where the last pass over a table stopped (writer thread). */
+static struct {
+    char id[40];
+    uint8_t key[64 + KEYCODEC_MAX_KEY];
+    size_t len;
+} trim_from[GROUPS_MAX];
+
+static int trim_versions(MDB_txn *txn, const table_t *t, uint64_t cutoff, size_t slot)
+{
+    size_t idlen = strlen(t->id);
+    if (strcmp(trim_from[slot].id, t->id) != 0) {
+        snprintf(trim_from[slot].id, sizeof trim_from[slot].id, "%s", t->id);
+        trim_from[slot].len = 0;
+    }
+    uint8_t start[64 + KEYCODEC_MAX_KEY];
+    MDB_val k = {idlen, start}, v;
+    memcpy(start, t->id, idlen);
+    if (trim_from[slot].len) {
+        memcpy(start, trim_from[slot].key, trim_from[slot].len);
+        k.mv_size = trim_from[slot].len;
+    }
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, R.ver_dbi, &c);
+    if (rc) return rc;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    size_t scanned = 0;
+    for (; !rc && scanned < TRIM_SCAN; scanned++) {
+        if (k.mv_size < idlen || memcmp(k.mv_data, t->id, idlen) != 0) {
+            rc = MDB_NOTFOUND;
+            break;
+        }
+        const uint8_t *p = v.mv_data;
+        uint64_t ts = 0;
+        for (int i = 0; i < 8 && v.mv_size >= 8; i++)
+            ts = ts << 8 | p[i];
+        if (ts < cutoff) {
+            if ((rc = mdb_cursor_del(c, 0))) break;
+        }
+        trim_from[slot].len = k.mv_size < sizeof trim_from[slot].key ? k.mv_size : 0;
+        memcpy(trim_from[slot].key, k.mv_data, trim_from[slot].len);
+        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    if (rc == MDB_NOTFOUND) {
+        trim_from[slot].len = 0; /* the end: from the start next time */
+        rc = 0;
+    }
+    return rc;
+}
+
+static int trim_apply(storage_write_t *w, MDB_txn *txn)
+{
+    trim_write_t *tw = (trim_write_t *)w;
+    int rc = 0;
+    for (size_t i = 0; !rc && i < tw->count; i++) {
+        table_t *t = catalog_latest(tw->tables[i]);
+        if (!t->dropped) rc = trim_versions(txn, t, tw->cutoff[i], i);
+    }
+    return rc;
+}
+
+static void trim_done(storage_write_t *w, int status)
+{
+    (void)status; /* the next pass tries again */
+    trim_write_t *tw = (trim_write_t *)w;
+    for (size_t i = 0; i < tw->count; i++)
+        catalog_release(tw->tables[i]);
+    free(tw);
+}
+
+/* A version may go once it is older than the keep time and every replica
+ * has what this region logged up to it: no change that could lose to it is
+ * still expected. */
+static void trim_start(void)
+{
+    char names[GROUPS_MAX][256];
+    uint64_t cutoff[GROUPS_MAX];
+    size_t n = 0;
+    uint64_t old = now_us() - (uint64_t)(replication_version_keep_s * 1e6);
+    pthread_mutex_lock(&R.lock);
+    for (size_t i = 0; i < GROUPS_MAX; i++) {
+        group_t *g = &R.groups[i];
+        if (!g->used || !g->count) continue;
+        uint64_t low = UINT64_MAX;
+        for (size_t k = 0; k < g->count; k++)
+            if (g->m[k].acked < g->last_seq && g->m[k].acked < low) low = g->m[k].acked;
+        memcpy(names[n], g->name, sizeof names[n]);
+        cutoff[n++] = low < old ? low : old;
+    }
+    pthread_mutex_unlock(&R.lock);
+    trim_write_t *tw = calloc(1, sizeof *tw);
+    for (size_t i = 0; i < n; i++) {
+        table_t *t = catalog_acquire(names[i], strlen(names[i]));
+        if (!t) continue;
+        tw->tables[tw->count] = t;
+        tw->cutoff[tw->count++] = cutoff[i];
+    }
+    if (!tw->count) {
+        free(tw);
+        return;
+    }
+    tw->w.apply = trim_apply;
+    tw->w.done = trim_done;
+    storage_submit(&tw->w);
+}
+
+#define TRIM_EVERY_MS 1000
+
 static void *control_main(void *arg)
 {
     (void)arg;
+    int64_t trimmed_ms = now_ms();
     pthread_mutex_lock(&R.jobs_lock);
     while (!R.stopping) {
+        if (now_ms() - trimmed_ms >= TRIM_EVERY_MS) {
+            trimmed_ms = now_ms();
+            pthread_mutex_unlock(&R.jobs_lock);
+            trim_start();
+            pthread_mutex_lock(&R.jobs_lock);
+            continue;
+        }
         job_t *j = R.jobs;
         if (!j) {
-            pthread_cond_wait(&R.jobs_cond, &R.jobs_lock);
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&R.jobs_cond, &R.jobs_lock, &until);
             continue;
         }
         R.jobs = j->next;

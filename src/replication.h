@@ -116,6 +116,12 @@ void replication_settings_forward(const char *table, const char *op, const char 
  * otherwise delete each item again, with their own stream records. */
 bool replication_expires_here(const table_t *t);
 
+/* Item versions (tombstones included) older than this are forgotten once
+ * every replica has what this region logged up to them (--replication-
+ * version-keep; default a day): by then no change that could lose to
+ * them is expected. */
+extern double replication_version_keep_s;
+
 /* Lag per (table, peer) for /metrics. */
 void replication_metrics_render(buf_t *out);
 

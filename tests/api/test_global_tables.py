@@ -714,3 +714,57 @@ def test_replica_that_made_another_cannot_be_removed(regions):
     a.update_table(TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": "us-west-2"}}])
     wait_until(lambda: "Replicas" not in a.describe_table(TableName=name)["Table"],
                "B removed")
+
+
+# --- item versions and tombstones ---------------------------------------------------
+
+
+def apply_stale_put(port, name, key):
+    """A change as another region ships it, timestamped long ago."""
+    body = {"TableName": name, "Changes": [{"T": "1", "O": "us-east-1", "K": {"k": {"S": key}},
+                                            "I": {"k": {"S": key}, "v": {"S": "stale"}}}]}
+    resp = raw_request(port, body, target="DdbdReplication_20261130.ApplyChanges")
+    assert resp.status == 200, resp.body
+
+
+def deleted_everywhere(a, b, name, key):
+    a.put_item(TableName=name, Item={"k": {"S": key}, "v": {"S": "live"}})
+    wait_until(lambda: "Item" in b.get_item(TableName=name, Key={"k": {"S": key}}), "put arrived")
+    a.delete_item(TableName=name, Key={"k": {"S": key}})
+    wait_until(lambda: "Item" not in b.get_item(TableName=name, Key={"k": {"S": key}}),
+               "delete arrived")
+
+
+def test_tombstone_beats_an_older_change(regions):
+    name = unique_name("gt")
+    global_table(regions[:2], name)
+    a, b = regions[0].client, regions[1].client
+    deleted_everywhere(a, b, name, "gone")
+    apply_stale_put(regions[1].port, name, "gone")
+    time.sleep(1.5)  # the server's trimming looks every second: it must keep the tombstone
+    apply_stale_put(regions[1].port, name, "gone")
+    assert "Item" not in b.get_item(TableName=name, Key={"k": {"S": "gone"}}, ConsistentRead=True)
+
+
+def test_versions_forgotten_after_the_keep_time(tmp_path):
+    """--replication-version-keep 0.5: half a second after every replica has
+    a deletion its tombstone is forgotten, so a change older than it (which
+    no replica could still send by then) is no longer refused."""
+    keep = ["--replication-version-keep", "0.5"]
+    servers = two_regions(tmp_path, keep, keep)
+    try:
+        a, b = make_client(servers[0].endpoint), make_client(servers[1].endpoint)
+        name = unique_name("gv")
+        hash_table(a, name)
+        add_replica(a, name, "us-west-2")
+        wait_replica_active(a, name, "us-west-2")
+        deleted_everywhere(a, b, name, "gone")
+
+        def stale_applied():
+            apply_stale_put(servers[1].port, name, "gone")
+            got = b.get_item(TableName=name, Key={"k": {"S": "gone"}}, ConsistentRead=True)
+            return got.get("Item") == {"k": {"S": "gone"}, "v": {"S": "stale"}}
+        wait_until(stale_applied, "tombstone forgotten", timeout=15)
+    finally:
+        for s in servers:
+            s.finish()
