@@ -1420,7 +1420,8 @@ static void trim_start(void)
     char names[GROUPS_MAX][256];
     uint64_t cutoff[GROUPS_MAX];
     size_t n = 0;
-    uint64_t old = now_us() - (uint64_t)(replication_version_keep_s * 1e6);
+    double keep_us = replication_version_keep_s * 1e6, now = (double)now_us();
+    uint64_t old = keep_us < now ? (uint64_t)(now - keep_us) : 0;
     pthread_mutex_lock(&R.lock);
     for (size_t i = 0; i < GROUPS_MAX; i++) {
         group_t *g = &R.groups[i];
