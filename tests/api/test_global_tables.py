@@ -586,6 +586,18 @@ def two_regions(tmp_path, extra_a, extra_b, scheme_b="http"):
     return servers
 
 
+def finish_all(servers):
+    """Stop every server, then report the first that did not exit cleanly."""
+    failed = []
+    for s in servers:
+        try:
+            s.finish()
+        except AssertionError as e:
+            failed.append(e)
+    if failed:
+        raise failed[0]
+
+
 def replicate_one_item(servers, a, b_client):
     name = unique_name("gr")
     hash_table(a, name)
@@ -614,8 +626,7 @@ def test_replication_key_defaults_to_the_first_credentials_key(tmp_path):
         replicate_one_item(servers, client(servers[0], "us-east-1"),
                            client(servers[1], "us-west-2"))
     finally:
-        for s in servers:
-            s.finish()
+        finish_all(servers)
 
 
 def test_https_peer(tmp_path):
@@ -645,8 +656,7 @@ def test_https_peer(tmp_path):
         replicate_one_item(servers, make_client(servers[0].endpoint),
                            make_client(servers[1].endpoint))
     finally:
-        for s in servers:
-            s.finish()
+        finish_all(servers)
 
 
 def test_replica_auto_scaling_of_a_global_table(regions):
@@ -766,5 +776,4 @@ def test_versions_forgotten_after_the_keep_time(tmp_path):
             return got.get("Item") == {"k": {"S": "gone"}, "v": {"S": "stale"}}
         wait_until(stale_applied, "tombstone forgotten", timeout=15)
     finally:
-        for s in servers:
-            s.finish()
+        finish_all(servers)
