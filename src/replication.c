@@ -24,7 +24,6 @@ bool replication_on;
 #define SHIP_BATCH 1000
 #define COPY_BATCH 500
 #define CALL_TIMEOUT_S 10
-#define SHIP_GATHER_US 3000
 #define WAIT_MS 100       /* shippers look again at least this often */
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
@@ -940,11 +939,10 @@ static void *shipper_main(void *arg)
             pthread_mutex_unlock(&R.lock);
             if (i < GROUPS_MAX) sent |= ship_batch(p, &s);
         }
+        /* After a call, what was committed while it ran is the next batch
+         * at once: a busy writer makes batches as large as a call is long,
+         * with no delay added. */
         if (!sent) ship_wait(&seen);
-        /* Gather what a busy writer commits meanwhile into the next batch:
-         * fewer, larger calls cost both regions less per change. */
-        else
-            usleep(SHIP_GATHER_US);
     }
     storage_read_slot_free(&ship_txn);
     regions_thread_done();
