@@ -367,6 +367,45 @@ def test_indexes_and_table_changes_replicate(cluster):
                           [{"Key": "team", "Value": "blue"}])
 
 
+def test_canceled_transaction_changes_no_copy(cluster):
+    """A transaction canceled by a condition leaves every copy as it was,
+    and a successful one changes every copy alike: followers apply exactly
+    what the leader's store holds (a canceled transaction's actions ran in
+    a nested transaction that was then aborted, so none of them may reach
+    the followers), whatever action order meets the failing condition."""
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    create_table(lc)
+    for k, b in (("a", 5), ("b", 100), ("c", 100)):
+        lc.put_item(TableName=TABLE, Item={"k": {"S": k}, "b": {"N": str(b)}})
+
+    def update(k, x, condition=None):
+        u = {"TableName": TABLE, "Key": {"k": {"S": k}}, "UpdateExpression": "SET b = b + :x",
+             "ExpressionAttributeValues": {":x": {"N": str(x)}}}
+        if condition:
+            u["ConditionExpression"] = condition
+            if ":min" in condition:
+                u["ExpressionAttributeValues"][":min"] = {"N": str(-x)}
+        return {"Update": u}
+
+    canceled = [
+        [update("a", -10, "b >= :min"), update("b", 10)],   # the failing action first
+        [update("b", 10), update("a", -10, "b >= :min")],   # ... and last
+        [update("b", 7), update("c", -1, "attribute_not_exists(k)")],
+    ]
+    for actions in canceled:
+        with pytest.raises(ClientError) as e:
+            lc.transact_write_items(TransactItems=actions)
+        assert e.value.response["Error"]["Code"] == "TransactionCanceledException"
+    lc.transact_write_items(TransactItems=[update("c", -3, "b >= :min"), update("a", 3)])
+    want = [{"k": {"S": "a"}, "b": {"N": "8"}}, {"k": {"S": "b"}, "b": {"N": "100"}},
+            {"k": {"S": "c"}, "b": {"N": "97"}}]
+    assert full_scan(lc, consistent=True) == want
+    for i in cluster.ids:
+        c = cluster.clients[i]
+        assert eventually(lambda: full_scan(c) == want), (i, full_scan(c))
+
+
 def test_minority_never_acknowledges_a_write(cluster):
     leader = cluster.leader()
     create_table(cluster.clients[leader])
