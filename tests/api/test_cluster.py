@@ -273,6 +273,23 @@ def assert_all_present(cluster, nodes, keys):
                                                                sorted(missing())[:5])
 
 
+def assert_copies_identical(clients, ids):
+    """Every node's own copy (an eventually consistent full scan) is, once
+    quiet, the leader's state (a strongly consistent one, retried through
+    an election): followers hold exactly what the log committed."""
+    deadline = time.monotonic() + CONVERGE_S
+    want = None
+    while want is None:
+        want = consistent_scan_or_none(clients[ids[0]])
+        assert want is not None or time.monotonic() < deadline, "no leader answers"
+        if want is None:
+            time.sleep(0.05)
+    for i in ids:
+        assert eventually(lambda: scan_or_none(clients[i]) == want), \
+            (i, len(want), scan_or_none(clients[i]) == want)
+    return want
+
+
 def test_leader_killed_under_load_loses_no_acknowledged_write(cluster):
     leader = cluster.leader()
     create_table(cluster.clients[leader])
@@ -288,6 +305,7 @@ def test_leader_killed_under_load_loses_no_acknowledged_write(cluster):
     assert new_leader in survivors
     assert len(load.acked) >= 30
     assert_all_present(cluster, survivors, load.acked)
+    assert_copies_identical(cluster.clients, survivors)
 
 
 def test_killed_follower_restarts_and_catches_up(cluster):
@@ -311,6 +329,7 @@ def test_killed_follower_restarts_and_catches_up(cluster):
     # and it keeps following
     lc.put_item(TableName=TABLE, Item={"k": {"S": "after"}})
     assert eventually(lambda: item(fc, "after")) == {"k": {"S": "after"}}
+    assert len(assert_copies_identical(cluster.clients, cluster.ids)) == 50
 
 
 def test_clean_shutdown(cluster):
