@@ -1147,8 +1147,6 @@ static void admin_kick(void)
     if (rv) admin_finish(rv);
 }
 
-static void barrier_kick(void);
-
 static void barrier_done(struct raft_barrier *req, int status)
 {
     uint64_t upto = (uint64_t)(uintptr_t)req->data;
@@ -1159,7 +1157,11 @@ static void barrier_done(struct raft_barrier *req, int status)
     else cl.confirm_done = upto;
     pthread_cond_broadcast(&cl.cond);
     pthread_mutex_unlock(&cl.mutex);
-    barrier_kick();
+    /* The next barrier from the loop, not from here: libraft fails the
+     * pending barrier while it steps down, with its state still "leader"
+     * and the followers' progress already gone, where a raft_barrier
+     * would pass the leader check and read that progress (a crash). */
+    uv_async_send(&cl.wake);
 }
 
 /* One barrier for every confirmation asked so far (Raft thread): when it
