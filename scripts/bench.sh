@@ -37,6 +37,10 @@
 # BENCH_ONLY=cluster runs only that section (BENCH_CLUSTER_KILLS kills, default 20).
 # Query through a GSI with a multi-attribute key (3 HASH + 2 RANGE) is compared with a
 # single-attribute GSI over the same BENCH_MK_ITEMS items (default min(BENCH_ITEMS, 100000)).
+# Global tables: replication lag p50/p99 between two local regions under a bounded write load
+# (BENCH_REPLICATION_RATE writes/s, default 5000), and PutItem at 16 connections on a table with
+# one replica vs a server without peers (3 alternating rounds; instructions per PutItem with
+# callgrind); BENCH_ONLY=replication runs only that section.
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -382,6 +386,98 @@ throttling_summary() {
             "ratio $(field "$l" instruction_ratio)"
     done
 }
+# 1j. Global tables: region A (us-east-1) with a replica of its table in region B
+# (us-west-2), both local servers.  Lag: bench/replication_lag.py writes at a bounded rate to A
+# and times markers from their acknowledgement in A to their first sight in B.  Throughput:
+# PutItem at 16 connections on A's replicated table and on a server without peers, alternately,
+# 3 rounds; then instructions per PutItem (callgrind) with a replica and without peers.
+replication_section() {
+    echo "== replication: lag between two local regions, PutItem with one replica vs none"
+    local r_items=$((items < 100000 ? items : 100000)) rate=${BENCH_REPLICATION_RATE:-5000}
+    local round which r port_b pid_b port_a
+    declare -gA rep
+    port_a=$(free_port)
+    start_ddbd "$work/replication-b" "$logs/ddbd-replication-b.stderr" --region us-west-2 \
+        --peer-region "us-east-1=http://127.0.0.1:$port_a" || die "region B did not start"
+    port_b=$port pid_b=$ddbd_pid
+    # region A on the port B knows
+    "$ddbd" --port "$port_a" --data-dir "$work/replication-a" --region us-east-1 \
+        --peer-region "us-west-2=http://127.0.0.1:$port_b" 2>>"$logs/ddbd-replication-a.stderr" &
+    ddbd_pid=$!
+    running+=("$ddbd_pid")
+    port=$port_a
+    "$tools/probe" "$port" 10000 "$ddbd_pid" >/dev/null || die "region A did not start"
+    rep[a/pid]=$ddbd_pid
+    create_table bench
+    ddb UpdateTable '{"TableName":"bench","ReplicaUpdates":[{"Create":{"RegionName":"us-west-2"}}]}' \
+        >/dev/null || die "the replica could not be asked for"
+    local i
+    for ((i = 0; i < 600; i++)); do
+        ddb DescribeTable '{"TableName":"bench"}' | grep -q '"ReplicaStatus":"ACTIVE"' && break
+        sleep 0.1
+    done
+    ((i < 600)) || die "the replica did not become ACTIVE"
+    r=$("$PY" bench/replication_lag.py "$port_a" "$port_b" bench "$rate" "$run_seconds")
+    echo "$r"
+    rep[lag]=$r
+    run_items=$r_items wrk_run "replication-load" load 64 "$port_a" "${rep[a/pid]}" \
+        -d $((30 + r_items / 1000))s >/dev/null || die "the replication load failed"
+    start_ddbd "$work/replication-solo" "$logs/ddbd-replication-solo.stderr" ||
+        die "the server without peers did not start"
+    rep[solo/port]=$port rep[solo/pid]=$ddbd_pid
+    create_table bench
+    run_items=$r_items wrk_run "replication-solo-load" load 64 "$port" "$ddbd_pid" \
+        -d $((30 + r_items / 1000))s >/dev/null || die "the load without peers failed"
+    rep[global/port]=$port_a rep[global/pid]=${rep[a/pid]}
+    for round in 1 2 3; do
+        for which in global solo; do
+            run_items=$r_items wrk_run "replication-put-$which-$round" put 16 \
+                "${rep[$which/port]}" "${rep[$which/pid]}" -d "${run_seconds}s" >/dev/null ||
+                replication_failed=1
+            r=${result[replication-put-$which-$round/16]:-}
+            rep[$which/$round]=$(field "$r" ops_per_s)
+            [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in replication-put-$which-$round: $r" >&2
+        done
+    done
+    stop_server "${rep[solo/pid]}"
+    stop_server "${rep[a/pid]}"
+    if command -v valgrind >/dev/null; then
+        r=$(CALLGRIND_REPLICA=us-west-2 bench/callgrind_per_request.sh "$ddbd" put \
+            --region us-east-1 --peer-region "us-west-2=http://127.0.0.1:$port_b" \
+            2>>"$logs/callgrind.txt")
+        rep[global/ir]=$(field "$r" instructions_per_request)
+        r=$(bench/callgrind_per_request.sh "$ddbd" put 2>>"$logs/callgrind.txt")
+        rep[solo/ir]=$(field "$r" instructions_per_request)
+    fi
+    stop_server "$pid_b"
+    local g s
+    g=$(median "${rep[global/1]}" "${rep[global/2]}" "${rep[global/3]}")
+    s=$(median "${rep[solo/1]}" "${rep[solo/2]}" "${rep[solo/3]}")
+    replication_line=$(awk -v a="$g" -v b="$s" -v i="${rep[global/ir]:-0}" -v j="${rep[solo/ir]:-0}" \
+        'BEGIN {printf "RESULT workload=replication-put replica_ops_per_s=%d solo_ops_per_s=%d" \
+        " ratio=%.3f replica_instructions=%d solo_instructions=%d instruction_ratio=%.3f",
+        a, b, (b > 0 ? a / b : 0), i, j, (i > 0 ? j / i : 0)}')
+    echo "$replication_line (rounds: replica ${rep[global/1]} ${rep[global/2]} ${rep[global/3]};" \
+        "none ${rep[solo/1]} ${rep[solo/2]} ${rep[solo/3]})"
+}
+replication_summary() {
+    local l=${rep[lag]} p=$replication_line
+    echo "replication lag between two local regions at $(field "$l" rate) writes/s:" \
+        "p50 $(field "$l" p50_ms) ms, p99 $(field "$l" p99_ms) ms, max $(field "$l" max_ms) ms" \
+        "($(field "$l" samples) markers)"
+    echo "PutItem at 16 conns, table with one replica vs server without peers:" \
+        "$(field "$p" replica_ops_per_s) vs $(field "$p" solo_ops_per_s) ops/s: ratio" \
+        "$(field "$p" ratio) (goal >= 0.8; medians of 3 alternating runs); instructions per" \
+        "PutItem (callgrind) $(field "$p" replica_instructions) vs $(field "$p" solo_instructions)"
+}
+replication_failed=0
+if [ "${BENCH_ONLY:-}" = replication ]; then
+    replication_section
+    echo
+    replication_summary
+    exit "$replication_failed"
+fi
+
 # 1h. Cluster mode: durable PutItem at 64 connections on a three-node cluster (through its
 # leader) vs a single node, eventually consistent GetItem at 64 connections spread over the
 # three nodes (three wrk runs at once, a third of the connections each) vs 64 on one node,

@@ -13,6 +13,7 @@
 #include "cluster_admin.h"
 #include "auth.h"
 #include "log.h"
+#include "regions.h"
 #include "metrics.h"
 #include "throttle.h"
 #include "server.h"
@@ -38,7 +39,9 @@ static void usage(FILE *f)
             "            [--node-id ID --cluster ID=HOST:PORT,... [--cluster-join]]\n"
             "       ddbd cluster status|add|remove ... --to HOST:PORT (see ddbd cluster)\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
-            "            [--credentials FILE] [limits...] [--help] [--version]\n"
+            "            [--credentials FILE] [--peer-region NAME=URL]... [--peer-regions-file F]\n"
+            "            [--replication-key ID:SECRET] [--replication-ca-file F]\n"
+            "            [limits...] [--help] [--version]\n"
             "\n"
             "  --port N        TCP port to listen on (default 8000)\n"
             "  --bind ADDR     address to bind (default 127.0.0.1)\n"
@@ -280,6 +283,18 @@ int main(int argc, char **argv)
             ok = (api.cluster_node_id = next) != NULL;
         } else if (strcmp(arg, "--cluster") == 0) {
             ok = (api.cluster_members = next) != NULL;
+        } else if (strcmp(arg, "--peer-region") == 0) {
+            const char *why = regions_add(next);
+            if (why) fprintf(stderr, "ddbd: %s\n", why);
+            ok = !why;
+        } else if (strcmp(arg, "--peer-regions-file") == 0) {
+            const char *why = regions_load_file(next);
+            if (why) fprintf(stderr, "ddbd: %s\n", why);
+            ok = !why;
+        } else if (strcmp(arg, "--replication-key") == 0) {
+            ok = !regions_set_key(next);
+        } else if (strcmp(arg, "--replication-ca-file") == 0) {
+            ok = !regions_set_ca_file(next);
         } else if (strcmp(arg, "--cluster-snapshot-entries") == 0) {
             int n;
             ok = parse_int(next, 2, 1 << 30, &n);
@@ -343,6 +358,11 @@ int main(int argc, char **argv)
         api.export_root = export_root;
     }
 
+    const char *region_error = regions_set_local(api.region);
+    if (region_error) {
+        fprintf(stderr, "ddbd: %s\n", region_error);
+        return 2;
+    }
     if (auth_open(credentials, api.region) != 0) {
         tls_context_free(srv.tls);
         return 1;
@@ -355,6 +375,7 @@ int main(int argc, char **argv)
     throttle_configure(throttling, burst_seconds, partition_bytes);
     log_info("ddbd %s: %s, region %s", DDBD_VERSION,
              api.in_memory ? "in memory" : api.data_dir, api.region);
+    regions_log();
     if (throttling) log_info("throttling on (burst %g s)", burst_seconds);
     else log_info("throttling off");
     int rc = server_run(&srv);

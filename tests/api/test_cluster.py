@@ -81,9 +81,8 @@ class Cluster:
                 node.cleanup()
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    c = Cluster(tmp_path).start()
+def running(c):
+    """Yield the started cluster c once it has a leader; stop its nodes after."""
     try:
         c.leader()
         yield c
@@ -91,6 +90,11 @@ def cluster(tmp_path):
         for node in c.nodes.values():
             if node.alive():
                 node.stop()
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    yield from running(Cluster(tmp_path).start())
 
 
 def create_table(client):
@@ -548,14 +552,8 @@ def log_text(node):
 
 @pytest.fixture
 def snapshotting(tmp_path):
-    c = Cluster(tmp_path, extra_args=["--cluster-snapshot-entries", str(SNAPSHOT_ENTRIES)]).start()
-    try:
-        c.leader()
-        yield c
-    finally:
-        for node in c.nodes.values():
-            if node.alive():
-                node.stop()
+    yield from running(Cluster(tmp_path, extra_args=["--cluster-snapshot-entries",
+                                                     str(SNAPSHOT_ENTRIES)]).start())
 
 
 def test_wiped_follower_catches_up_by_snapshot(snapshotting):
