@@ -868,16 +868,16 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 /* --- the Raft thread ---------------------------------------------------------- */
 
 /* Raft is done with a proposal (one request object each: Raft may still
- * hold an old one when the next is made). */
-/* A failed entry (leadership lost) stays in this node's log: the next
- * leader may still commit it, and then every node applies it, this one
- * too (a replay: its writer aborted).  Its fate is unknown until then, so
- * this node executes no write before it knows it: not ready until a hello
- * of its own, proposed after the entry, is applied (which implies the
- * entry was applied or cut from the log), as after an election.  A write
- * executed meanwhile would run on a state without the entry, and its
- * changes, computed from stale values, would overwrite the entry's when
- * both commit. */
+ * hold an old one when the next is made).  A failed entry (leadership
+ * lost) stays in this node's log: the next leader may still commit it, and
+ * then every node applies it, this one too (a replay: its writer aborted).
+ * Its fate is unknown until then, so its writes answer 500 untried again
+ * (a second run would apply them twice) and this node executes no write
+ * before it knows that fate: it is not ready until a hello of its own,
+ * proposed after the entry, is applied (the entry then was applied or cut
+ * from the log), as after an election.  A write executed meanwhile would
+ * run on a state without the entry, and its changes, computed from stale
+ * values, would overwrite the entry's when both commit. */
 static void apply_done(struct raft_apply *req, int status, void *result)
 {
     uint64_t seq = (uint64_t)(uintptr_t)req->data;
