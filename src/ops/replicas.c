@@ -436,17 +436,3 @@ api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
     buf_append_str(call->out, "{}");
     return op_reply_ok(call);
 }
-
-/* A settings change made in another region of the group, applied here as
- * the operation would apply it (and not sent on). */
-api_result_t op_replication_settings(api_call_t *call, const json_value_t *req)
-{
-    const json_value_t *op = json_object_get(req, "Operation"),
-                       *body = json_object_get(req, "Request");
-    if (!op || op->type != JSON_STRING || !body || body->type != JSON_OBJECT)
-        return op_reply_error(call, err_serialization(call->arena, NULL));
-    call->from_peer = true;
-    if (strcmp(op->u.str.ptr, "UpdateTable") == 0) return op_update_table(call, body);
-    if (strcmp(op->u.str.ptr, "UpdateTimeToLive") == 0) return op_update_time_to_live(call, body);
-    return op_reply_error(call, err_serialization(call->arena, NULL));
-}
