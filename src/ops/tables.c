@@ -627,6 +627,15 @@ static ddb_error_t *check_index_actions(arena_t *a, const table_t *t, const json
                                                   (long long)act->throughput.rcu,
                                                   (long long)ix->wcu,
                                                   (long long)act->throughput.wcu);
+        /* a GSI's decreases are counted as a table's, on their own */
+        if (!t->pay_per_request &&
+            (act->throughput.rcu < ix->rcu || act->throughput.wcu < ix->wcu)) {
+            double now = clock_now_seconds();
+            int today = catalog_decreases_today(ix->last_decrease, ix->decreases_today, now);
+            if (today >= DECREASES_FREE && now - ix->last_decrease < DECREASE_INTERVAL_S)
+                return err_throughput_decreases_limited(a, today, ix->last_decrease,
+                                                        ix->last_decrease + DECREASE_INTERVAL_S);
+        }
     }
     /* A switch to PROVISIONED gives every remaining GSI its throughput. */
     if (!r->on_demand && t->pay_per_request)
@@ -756,6 +765,28 @@ static bool schema_uses(const json_value_t *schema, const char *name)
     return false;
 }
 
+static json_value_t *json_number_new(arena_t *a, const char *text)
+{
+    json_value_t *v = json_string_new(a, text);
+    v->type = JSON_NUMBER;
+    return v;
+}
+
+/* A provisioned GSI's throughput changed to pt: the times and the day's
+ * count of decreases go with its stored object g (tabledef). */
+static void note_index_change(arena_t *a, json_value_t *g, const index_def_t *ix,
+                              const tabledef_throughput_t *pt)
+{
+    double now = clock_now_seconds();
+    double last_increase = ix->last_increase, last_decrease = ix->last_decrease;
+    int today = catalog_decreases_today(ix->last_decrease, ix->decreases_today, now);
+    if (pt->rcu > ix->rcu || pt->wcu > ix->wcu) last_increase = now;
+    if (pt->rcu < ix->rcu || pt->wcu < ix->wcu) last_decrease = now, today++;
+    json_object_set(a, g, "LastIncrease", json_number_new(a, arena_sprintf(a, "%.3f", last_increase)));
+    json_object_set(a, g, "LastDecrease", json_number_new(a, arena_sprintf(a, "%.3f", last_decrease)));
+    json_object_set(a, g, "DecreasesToday", json_number_new(a, arena_sprintf(a, "%d", today)));
+}
+
 /* The GSI list with the actions applied, each with the throughput the
  * billing mode after the update wants. */
 static json_value_t *new_gsi_list(arena_t *a, const table_t *t, const json_value_t *def,
@@ -771,9 +802,13 @@ static json_value_t *new_gsi_list(arena_t *a, const table_t *t, const json_value
         g = json_object_copy(a, g);
         if (r->on_demand) json_object_remove(g, "ProvisionedThroughput");
         else json_object_remove(g, "OnDemandThroughput"); /* maxima are on-demand's */
-        if (act && act->kind == GSI_UPDATE && !r->on_demand)
+        if (act && act->kind == GSI_UPDATE && !r->on_demand) {
             json_object_set(a, g, "ProvisionedThroughput",
                             (json_value_t *)json_object_get(act->body, "ProvisionedThroughput"));
+            if (!t->pay_per_request)
+                note_index_change(a, g, catalog_table_index(t, act->name, strlen(act->name)),
+                                  &act->throughput);
+        }
         if (act && act->kind == GSI_UPDATE && r->on_demand) {
             const index_def_t *ix = catalog_table_index(t, act->name, strlen(act->name));
             int64_t max_read = ix->max_read, max_write = ix->max_write;

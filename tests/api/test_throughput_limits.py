@@ -161,3 +161,70 @@ def test_switches_are_counted_across_a_restart(spawn_server, tmp_path):
     ddb = make_client(srv.endpoint)
     assert client_error(ddb.update_table, TableName=table,
                         BillingMode="PAY_PER_REQUEST")[0] == LIMIT
+
+
+# --- a GSI's throughput decreases ----------------------------------------------------------------
+
+
+def gsi_pt(ddb, table):
+    return ddb.describe_table(TableName=table)["Table"]["GlobalSecondaryIndexes"][0][
+        "ProvisionedThroughput"]
+
+
+def update_gsi(ddb, table, rcu, wcu):
+    ddb.update_table(TableName=table, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "byg", "ProvisionedThroughput": pt(rcu, wcu)}}])
+    wait_active(ddb, table)
+
+
+def test_gsi_decreases_are_counted_per_utc_day(spawn_server, tmp_path):
+    import datetime
+    from conftest import make_client
+    from test_update_table import long_utc
+    srv = spawn_server(data_dir=tmp_path / "d")
+    ddb = make_client(srv.endpoint)
+    table = make(ddb, rcu=20, wcu=20, gsi=(20, 20))
+    p = gsi_pt(ddb, table)
+    assert p["NumberOfDecreasesToday"] == 0 and "LastDecreaseDateTime" not in p
+    assert "LastIncreaseDateTime" not in p
+    for n in range(1, 5):  # decreases of either unit, or both
+        rcu, wcu = 20 - n, 20 - (n % 2)
+        update_gsi(ddb, table, rcu, wcu)
+        p = gsi_pt(ddb, table)
+        assert (p["NumberOfDecreasesToday"], p["ReadCapacityUnits"],
+                p["WriteCapacityUnits"]) == (n, rcu, wcu)
+    last = p["LastDecreaseDateTime"]
+    # the table's own count is apart
+    tp = ddb.describe_table(TableName=table)["Table"]["ProvisionedThroughput"]
+    assert tp["NumberOfDecreasesToday"] == 0 and "LastDecreaseDateTime" not in tp
+    # message unverified for an index: the table's text
+    message = ("Subscriber limit exceeded: Provisioned throughput decreases are limited within a "
+               "given UTC day. After the first 4 decreases, each subsequent decrease in the same "
+               "UTC day can be performed at most once every 3600 seconds. Number of decreases "
+               "today: 4. Last decrease at %s. Next decrease can be made at %s"
+               % (long_utc(last), long_utc(last + datetime.timedelta(seconds=3600))))
+    fifth = dict(TableName=table, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "byg", "ProvisionedThroughput": pt(10, 20)}}])
+    assert client_error(ddb.update_table, **fifth) == (LIMIT, message, 400)
+    # an increase of one unit with a decrease of the other is a decrease too
+    assert client_error(ddb.update_table, TableName=table, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "byg", "ProvisionedThroughput": pt(30, 1)}}]) == (
+            LIMIT, message, 400)
+    assert (gsi_pt(ddb, table)["ReadCapacityUnits"], gsi_pt(ddb, table)["WriteCapacityUnits"]) == (
+        16, 20)
+    # increases stay free; the table's decreases too
+    update_gsi(ddb, table, 30, 30)
+    p = gsi_pt(ddb, table)
+    assert p["NumberOfDecreasesToday"] == 4 and p["LastDecreaseDateTime"] == last
+    assert p["LastIncreaseDateTime"] >= last
+    ddb.update_table(TableName=table, ProvisionedThroughput=pt(10, 10))
+    wait_active(ddb, table)
+    assert ddb.describe_table(TableName=table)["Table"]["ProvisionedThroughput"][
+        "NumberOfDecreasesToday"] == 1
+    # the count is kept across a restart
+    srv.stop()
+    srv = spawn_server(data_dir=tmp_path / "d")
+    ddb = make_client(srv.endpoint)
+    p = gsi_pt(ddb, table)
+    assert p["NumberOfDecreasesToday"] == 4 and p["LastDecreaseDateTime"] == last
+    assert client_error(ddb.update_table, **fifth)[0] == LIMIT
