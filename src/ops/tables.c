@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arn.h"
 #include "clock.h"
 #include "index.h"
 #include "log.h"
@@ -121,6 +122,44 @@ static void create_done(storage_write_t *w, int status)
     table_write_finish(&cw->base, status, "CREATING");
 }
 
+/* The provisioned units (read, write) of table t with its GSIs. */
+static void provisioned_units(const table_t *t, int64_t units[2])
+{
+    units[0] = units[1] = 0;
+    if (t->pay_per_request) return;
+    units[0] = t->rcu, units[1] = t->wcu;
+    for (size_t i = 0; i < t->index_count; i++)
+        if (t->indexes[i].global) units[0] += t->indexes[i].rcu, units[1] += t->indexes[i].wcu;
+}
+
+/* The account maxima (DescribeLimits): the provisioned units of every
+ * other table of the server and its GSIs, with units[2] for the table
+ * named except (new or changed), at most TABLEDEF_ACCOUNT_MAX_*. */
+static ddb_error_t *check_account_maxima(arena_t *a, const char *except, const int64_t units[2])
+{
+    static const char *const which[2] = {"ReadCapacityUnits", "WriteCapacityUnits"};
+    const int64_t max[2] = {TABLEDEF_ACCOUNT_MAX_READ, TABLEDEF_ACCOUNT_MAX_WRITE};
+    if (!units[0] && !units[1]) return NULL;
+    int64_t total[2] = {units[0], units[1]};
+    const char **names;
+    bool more;
+    size_t n = catalog_list(a, NULL, SIZE_MAX, &names, &more);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], except) == 0) continue;
+        table_t *t = catalog_acquire(names[i], strlen(names[i]));
+        if (!t) continue;
+        int64_t other[2];
+        provisioned_units(t, other);
+        catalog_release(t);
+        total[0] += other[0], total[1] += other[1];
+    }
+    for (int k = 0; k < 2; k++)
+        if (total[k] > max[k])
+            return err_throughput_above_account_max(a, which[k], (long long)total[k],
+                                                    (long long)max[k], arn_region());
+    return NULL;
+}
+
 api_result_t op_create_table(api_call_t *call, const json_value_t *req)
 {
     const char *name;
@@ -130,6 +169,12 @@ api_result_t op_create_table(api_call_t *call, const json_value_t *req)
     if (e) return op_reply_error(call, e);
     if (catalog_exists(t->name)) {
         e = err_table_exists(call->arena, t->name);
+        tabledef_free(t);
+        return op_reply_error(call, e);
+    }
+    int64_t units[2];
+    provisioned_units(t, units);
+    if ((e = check_account_maxima(call->arena, t->name, units))) {
         tabledef_free(t);
         return op_reply_error(call, e);
     }
@@ -691,7 +736,10 @@ static ddb_error_t *check_maxima(arena_t *a, const table_t *t, const update_requ
         values[n][1] = tp.wcu;
         names[n++] = act->name;
     }
-    return tabledef_check_table_maxima(a, (const int64_t(*)[2])values, names, n);
+    ddb_error_t *e = tabledef_check_table_maxima(a, (const int64_t(*)[2])values, names, n);
+    int64_t units[2] = {0, 0};
+    for (size_t i = 0; i < n; i++) units[0] += values[i][0], units[1] += values[i][1];
+    return e ? e : check_account_maxima(a, t->name, units);
 }
 
 /* --- UpdateTable: the new definition ------------------------------------------------------ */
