@@ -2,6 +2,8 @@
 connection (setup: the table and 100 items; get/put: N requests over those keys).
 CALLGRIND_INSIGHTS=1 in the environment: setup enables Contributor Insights on the table;
 CALLGRIND_KEYS=n: get/put cycle over the first n keys (default 100);
+CALLGRIND_REPLICA=REGION: setup gives the table a replica in that peer region and waits until
+it is ACTIVE.
 CALLGRIND_TLS=1: the connection speaks TLS (the server's certificate is not checked); 1.2: TLS 1.2.
 query|get-q|put-q: the benchmark's "benchq" table of CALLGRIND_ITEMS items (bench/common.lua's
 layout: partition p<k/10>, sort key k%10), loaded beforehand; each request picks its key with a
@@ -34,6 +36,17 @@ if op == "setup":
     print(call("CreateTable", {"TableName": "bench", "BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}))
     if os.environ.get("CALLGRIND_INSIGHTS") == "1":
         print(call("UpdateContributorInsights", {"TableName": "bench", "ContributorInsightsAction": "ENABLE"}))
+    replica = os.environ.get("CALLGRIND_REPLICA")
+    if replica:
+        print(call("UpdateTable", {"TableName": "bench",
+                                   "ReplicaUpdates": [{"Create": {"RegionName": replica}}]}))
+        for _ in range(600):
+            st, d = call("DescribeTable", {"TableName": "bench"})
+            if b'"ReplicaStatus":"ACTIVE"' in d:
+                break
+            time.sleep(0.1)
+        else:
+            sys.exit("the replica did not become ACTIVE")
     for i in range(100):
         call("PutItem", {"TableName": "bench", "Item": {"pk": {"S": "k%d" % i}, "v": {"S": "x" * 80}}})
     sys.exit(0)

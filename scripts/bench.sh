@@ -33,8 +33,14 @@
 # GetItem and PutItem at 16 connections also run with --throttling and without, on a
 # provisioned table (40,000 RCU/WCU) that the load never exhausts; BENCH_ONLY=throttling runs
 # only that comparison.
+# A three-node cluster against one node (PutItem, spread GetItem) and its failover time;
+# BENCH_ONLY=cluster runs only that section (BENCH_CLUSTER_KILLS kills, default 20).
 # Query through a GSI with a multi-attribute key (3 HASH + 2 RANGE) is compared with a
 # single-attribute GSI over the same BENCH_MK_ITEMS items (default min(BENCH_ITEMS, 100000)).
+# Global tables: replication lag p50/p99 between two local regions under a bounded write load
+# (BENCH_REPLICATION_RATE writes/s, default 5000), and PutItem at 16 connections on a table with
+# one replica vs a server without peers (3 alternating rounds; instructions per PutItem with
+# callgrind); BENCH_ONLY=replication runs only that section.
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -380,6 +386,217 @@ throttling_summary() {
             "ratio $(field "$l" instruction_ratio)"
     done
 }
+# 1j. Global tables: region A (us-east-1) with a replica of its table in region B
+# (us-west-2), both local servers.  Lag: bench/replication_lag.py writes at a bounded rate to A
+# and times markers from their acknowledgement in A to their first sight in B.  Throughput:
+# PutItem at 16 connections on A's replicated table and on a server without peers, alternately,
+# 3 rounds; then instructions per PutItem (callgrind) with a replica and without peers.
+replication_section() {
+    echo "== replication: lag between two local regions, PutItem with one replica vs none"
+    local r_items=$((items < 100000 ? items : 100000)) rate=${BENCH_REPLICATION_RATE:-5000}
+    local round which r port_b pid_b port_a
+    declare -gA rep
+    port_a=$(free_port)
+    start_ddbd "$work/replication-b" "$logs/ddbd-replication-b.stderr" --region us-west-2 \
+        --peer-region "us-east-1=http://127.0.0.1:$port_a" || die "region B did not start"
+    port_b=$port pid_b=$ddbd_pid
+    # region A on the port B knows
+    "$ddbd" --port "$port_a" --data-dir "$work/replication-a" --region us-east-1 \
+        --peer-region "us-west-2=http://127.0.0.1:$port_b" 2>>"$logs/ddbd-replication-a.stderr" &
+    ddbd_pid=$!
+    running+=("$ddbd_pid")
+    port=$port_a
+    "$tools/probe" "$port" 10000 "$ddbd_pid" >/dev/null || die "region A did not start"
+    rep[a/pid]=$ddbd_pid
+    create_table bench
+    ddb UpdateTable '{"TableName":"bench","ReplicaUpdates":[{"Create":{"RegionName":"us-west-2"}}]}' \
+        >/dev/null || die "the replica could not be asked for"
+    local i
+    for ((i = 0; i < 600; i++)); do
+        ddb DescribeTable '{"TableName":"bench"}' | grep -q '"ReplicaStatus":"ACTIVE"' && break
+        sleep 0.1
+    done
+    ((i < 600)) || die "the replica did not become ACTIVE"
+    r=$("$PY" bench/replication_lag.py "$port_a" "$port_b" bench "$rate" "$run_seconds")
+    echo "$r"
+    rep[lag]=$r
+    run_items=$r_items wrk_run "replication-load" load 64 "$port_a" "${rep[a/pid]}" \
+        -d $((30 + r_items / 1000))s >/dev/null || die "the replication load failed"
+    start_ddbd "$work/replication-solo" "$logs/ddbd-replication-solo.stderr" ||
+        die "the server without peers did not start"
+    rep[solo/port]=$port rep[solo/pid]=$ddbd_pid
+    create_table bench
+    run_items=$r_items wrk_run "replication-solo-load" load 64 "$port" "$ddbd_pid" \
+        -d $((30 + r_items / 1000))s >/dev/null || die "the load without peers failed"
+    rep[global/port]=$port_a rep[global/pid]=${rep[a/pid]}
+    for round in 1 2 3; do
+        for which in global solo; do
+            run_items=$r_items wrk_run "replication-put-$which-$round" put 16 \
+                "${rep[$which/port]}" "${rep[$which/pid]}" -d "${run_seconds}s" >/dev/null ||
+                replication_failed=1
+            r=${result[replication-put-$which-$round/16]:-}
+            rep[$which/$round]=$(field "$r" ops_per_s)
+            [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in replication-put-$which-$round: $r" >&2
+        done
+    done
+    stop_server "${rep[solo/pid]}"
+    stop_server "${rep[a/pid]}"
+    if command -v valgrind >/dev/null; then
+        r=$(CALLGRIND_REPLICA=us-west-2 bench/callgrind_per_request.sh "$ddbd" put \
+            --region us-east-1 --peer-region "us-west-2=http://127.0.0.1:$port_b" \
+            2>>"$logs/callgrind.txt")
+        rep[global/ir]=$(field "$r" instructions_per_request)
+        r=$(bench/callgrind_per_request.sh "$ddbd" put 2>>"$logs/callgrind.txt")
+        rep[solo/ir]=$(field "$r" instructions_per_request)
+    fi
+    stop_server "$pid_b"
+    local g s
+    g=$(median "${rep[global/1]}" "${rep[global/2]}" "${rep[global/3]}")
+    s=$(median "${rep[solo/1]}" "${rep[solo/2]}" "${rep[solo/3]}")
+    replication_line=$(awk -v a="$g" -v b="$s" -v i="${rep[global/ir]:-0}" -v j="${rep[solo/ir]:-0}" \
+        'BEGIN {printf "RESULT workload=replication-put replica_ops_per_s=%d solo_ops_per_s=%d" \
+        " ratio=%.3f replica_instructions=%d solo_instructions=%d instruction_ratio=%.3f",
+        a, b, (b > 0 ? a / b : 0), i, j, (i > 0 ? j / i : 0)}')
+    echo "$replication_line (rounds: replica ${rep[global/1]} ${rep[global/2]} ${rep[global/3]};" \
+        "none ${rep[solo/1]} ${rep[solo/2]} ${rep[solo/3]})"
+}
+replication_summary() {
+    local l=${rep[lag]} p=$replication_line
+    echo "replication lag between two local regions at $(field "$l" rate) writes/s:" \
+        "p50 $(field "$l" p50_ms) ms, p99 $(field "$l" p99_ms) ms, max $(field "$l" max_ms) ms" \
+        "($(field "$l" samples) markers)"
+    echo "PutItem at 16 conns, table with one replica vs server without peers:" \
+        "$(field "$p" replica_ops_per_s) vs $(field "$p" solo_ops_per_s) ops/s: ratio" \
+        "$(field "$p" ratio) (goal >= 0.8; medians of 3 alternating runs); instructions per" \
+        "PutItem (callgrind) $(field "$p" replica_instructions) vs $(field "$p" solo_instructions)"
+}
+replication_failed=0
+if [ "${BENCH_ONLY:-}" = replication ]; then
+    replication_section
+    echo
+    replication_summary
+    exit "$replication_failed"
+fi
+
+# 1h. Cluster mode: durable PutItem at 64 connections on a three-node cluster (through its
+# leader) vs a single node, eventually consistent GetItem at 64 connections spread over the
+# three nodes (three wrk runs at once, a third of the connections each) vs 64 on one node,
+# 3 alternating rounds each on min(BENCH_ITEMS, 20000) items; then the failover time (leader
+# killed -9 -> first acknowledged PutItem through a survivor) over BENCH_CLUSTER_KILLS kills
+# (default 20), by bench/cluster_failover.py.  BENCH_ONLY=cluster runs this section alone.
+cluster_leader_port() {
+    local t i
+    for ((t = 0; t < 500; t++)); do
+        for i in 1 2 3; do
+            curl -s --max-time 1 "http://127.0.0.1:${cl_api[$i]}/metrics" |
+                grep -q '^ddbd_cluster_role{role="leader"} 1' && { cl_leader=$i; return 0; }
+        done
+        sleep 0.02
+    done
+    return 1
+}
+cluster_section() {
+    local c_items=$((items < 20000 ? items : 20000)) i round which r members=""
+    local kills=${BENCH_CLUSTER_KILLS:-20}
+    echo "== cluster: PutItem and GetItem at 64 connections, 3 nodes vs 1, 3 rounds; failover" \
+        "over $kills kills"
+    declare -gA cl_api cl_pid cl
+    start_ddbd "$work/cluster-single" "$logs/ddbd-cluster-single.stderr" ||
+        die "the single node did not start"
+    create_table bench
+    run_items=$c_items wrk_run cluster-load-single load 64 "$port" "$ddbd_pid" \
+        -d $((30 + c_items / 1000))s >/dev/null || die "the single node's load failed"
+    cl[single/port]=$port cl[single/pid]=$ddbd_pid
+    for i in 1 2 3; do members+="${members:+,}$i=127.0.0.1:$(free_port)"; done
+    for i in 1 2 3; do
+        start_ddbd "$work/cluster-node$i" "$logs/ddbd-cluster-$i.stderr" --node-id $i \
+            --cluster "$members" || die "cluster node $i did not start"
+        cl_api[$i]=$port cl_pid[$i]=$ddbd_pid
+    done
+    cluster_leader_port || die "the cluster elected no leader"
+    port=${cl_api[$cl_leader]}
+    create_table bench
+    run_items=$c_items wrk_run cluster-load-3 load 64 "$port" "${cl_pid[$cl_leader]}" \
+        -d $((30 + c_items / 1000))s >/dev/null || die "the cluster's load failed"
+    for i in 1 2 3; do # every node has applied the load
+        port=${cl_api[$i]}
+        for ((r = 0; r < 600; r++)); do
+            ddb DescribeTable '{"TableName":"bench"}' | grep -q "\"ItemCount\":$c_items[,}]" && break
+            sleep 0.1
+        done
+    done
+    for round in 1 2 3; do
+        for which in single cluster; do
+            local p=${cl[single/port]} pid=${cl[single/pid]}
+            if [ $which = cluster ]; then # the leader of the moment (an election may move it)
+                cluster_leader_port || die "the cluster has no leader"
+                p=${cl_api[$cl_leader]} pid=${cl_pid[$cl_leader]}
+            fi
+            run_items=$c_items wrk_run "cluster-put-$which-$round" put 64 "$p" "$pid" \
+                -d "${run_seconds}s" >/dev/null || cluster_failed=1
+            r=${result[cluster-put-$which-$round/64]:-}
+            cl[put/$which/$round]=$(field "$r" ops_per_s)
+            [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in cluster-put-$which-$round: $r" >&2
+        done
+        run_items=$c_items wrk_run "cluster-get-single-$round" get 64 "${cl[single/port]}" \
+            "${cl[single/pid]}" -d "${run_seconds}s" >/dev/null || cluster_failed=1
+        cl[get/single/$round]=$(field "${result[cluster-get-single-$round/64]:-}" ops_per_s)
+        local conns wpids=() sum=0
+        for i in 1 2 3; do
+            conns=$((i == 1 ? 22 : 21))
+            BENCH_WORKLOAD=cluster-get-spread-$i BENCH_REQUEST=get BENCH_CONNS=$conns \
+                BENCH_ITEMS=$c_items BENCH_LOAD_FROM=0 \
+                timeout --foreground $((run_seconds + 60)) wrk -t 1 -c $conns --timeout 2s \
+                --latency -s bench/workload.lua -d "${run_seconds}s" \
+                "http://127.0.0.1:${cl_api[$i]}/" >"$logs/cluster-get-spread-$round-$i.txt" 2>&1 &
+            wpids+=($!)
+        done
+        for i in "${wpids[@]}"; do wait "$i"; done
+        for i in 1 2 3; do
+            r=$(grep '^RESULT ' "$logs/cluster-get-spread-$round-$i.txt")
+            [ -n "$r" ] || { cluster_failed=1; continue; }
+            sum=$((sum + $(field "$r" ops_per_s | cut -d. -f1)))
+            [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in cluster-get-spread: $r" >&2
+        done
+        cl[get/cluster/$round]=$sum
+    done
+    stop_server "${cl[single/pid]}"
+    for i in 1 2 3; do stop_server "${cl_pid[$i]}"; done
+    mkdir -p "$work/cluster-failover"
+    cl[failover]=$("$PY" bench/cluster_failover.py "$ddbd" "$work/cluster-failover" "$kills") ||
+        cluster_failed=1
+    cluster_lines=()
+    local w a b
+    for w in put get; do
+        a=$(median "${cl[$w/cluster/1]}" "${cl[$w/cluster/2]}" "${cl[$w/cluster/3]}")
+        b=$(median "${cl[$w/single/1]}" "${cl[$w/single/2]}" "${cl[$w/single/3]}")
+        cluster_lines+=("$(awk -v w="$w" -v a="$a" -v b="$b" 'BEGIN {printf "RESULT " \
+            "workload=cluster-%s cluster_ops_per_s=%d single_ops_per_s=%d ratio=%.3f",
+            w, a, b, (b > 0 ? a / b : 0)}')")
+        echo "${cluster_lines[-1]} (rounds: cluster ${cl[$w/cluster/1]} ${cl[$w/cluster/2]}" \
+            "${cl[$w/cluster/3]}; single ${cl[$w/single/1]} ${cl[$w/single/2]} ${cl[$w/single/3]})"
+    done
+    echo "${cl[failover]}"
+}
+cluster_summary() {
+    local l=${cluster_lines[0]:-} g=${cluster_lines[1]:-} f=${cl[failover]:-}
+    echo "cluster, durable PutItem at 64 conns: $(field "$l" cluster_ops_per_s) ops/s on 3 nodes" \
+        "(through the leader), $(field "$l" single_ops_per_s) on one: ratio $(field "$l" ratio)" \
+        "(goal >= 0.6)"
+    echo "cluster, eventually consistent GetItem at 64 conns: $(field "$g" cluster_ops_per_s)" \
+        "ops/s spread over 3 nodes, $(field "$g" single_ops_per_s) on one: ratio" \
+        "$(field "$g" ratio) (all on this machine's cores)"
+    echo "cluster, failover (leader killed -> first acknowledged write) over" \
+        "$(field "$f" kills) kills: median $(field "$f" median_ms) ms, max $(field "$f" max_ms) ms" \
+        "(goal: median < 2000)"
+}
+cluster_failed=0
+if [ "${BENCH_ONLY:-}" = cluster ]; then
+    cluster_section
+    echo
+    cluster_summary
+    exit "$cluster_failed"
+fi
 
 # tls_rounds NAME WORKLOAD: GetItem at 16 connections over HTTP and HTTPS on the TLS server
 # (port, tls_port, ddbd_pid), alternately, 3 rounds each; sets tls_result to a RESULT line of
@@ -799,6 +1016,7 @@ echo "$auth_line (rounds: on ${auth[on/1]} ${auth[on/2]} ${auth[on/3]};" \
 
 metrics_section
 throttling_section
+cluster_section
 
 # 1e. Multi-attribute keys: Query of one partition's ten items through a GSI whose key has three
 # HASH and two RANGE attributes against the same through a single-attribute GSI over the same
@@ -1121,6 +1339,8 @@ metrics_summary
 [ "$metrics_failed" = 0 ] || failed=1
 throttling_summary
 [ "$throttling_failed" = 0 ] || failed=1
+cluster_summary
+[ "$cluster_failed" = 0 ] || failed=1
 [ -n "${mk_line:-}" ] && echo "Query of 10 items at 16 conns, GSI with 3 HASH + 2 RANGE" \
     "attributes vs a single-attribute GSI over the same items:" \
     "$(field "$mk_line" multi_ops_per_s) vs $(field "$mk_line" single_ops_per_s) ops/s, ratio" \

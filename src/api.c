@@ -13,6 +13,7 @@
 #include "export.h"
 #include "import.h"
 #include "pitr.h"
+#include "replication.h"
 #include "capacity.h"
 #include "catalog.h"
 #include "cluster.h"
@@ -105,6 +106,22 @@ static const operation_t operations[] = {
               op_list_contributor_insights),
     OPERATION(TARGET_PREFIX, "DescribeEndpoints", &WIRE_REQUEST_EMPTY, op_describe_endpoints),
     OPERATION(TARGET_PREFIX, "DescribeLimits", &WIRE_REQUEST_EMPTY, op_describe_limits),
+    OPERATION(TARGET_PREFIX, "CreateGlobalTable", &WIRE_REQUEST_EMPTY, op_create_global_table),
+    OPERATION(TARGET_PREFIX, "UpdateGlobalTable", &WIRE_REQUEST_EMPTY, op_update_global_table),
+    OPERATION(TARGET_PREFIX, "DescribeGlobalTable", &WIRE_REQUEST_EMPTY, op_describe_global_table),
+    OPERATION(TARGET_PREFIX, "ListGlobalTables", &WIRE_REQUEST_EMPTY, op_list_global_tables),
+    OPERATION(TARGET_PREFIX, "DescribeGlobalTableSettings", &WIRE_REQUEST_EMPTY,
+              op_global_table_settings),
+    OPERATION(TARGET_PREFIX, "UpdateGlobalTableSettings", &WIRE_REQUEST_EMPTY,
+              op_global_table_settings),
+    OPERATION(TARGET_PREFIX, "DescribeTableReplicaAutoScaling", &WIRE_REQUEST_TABLE_NAME,
+              op_table_replica_auto_scaling),
+    OPERATION(TARGET_PREFIX, "UpdateTableReplicaAutoScaling", &WIRE_REQUEST_EMPTY,
+              op_table_replica_auto_scaling),
+    OPERATION(REPLICATION_TARGET_PREFIX, "ApplyChanges", &WIRE_REQUEST_EMPTY,
+              op_replication_apply),
+    OPERATION(REPLICATION_TARGET_PREFIX, "SetGroup", &WIRE_REQUEST_EMPTY,
+              op_replication_set_group),
     OPERATION(STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams),
     OPERATION(STREAMS_PREFIX, "DescribeStream", &WIRE_REQUEST_DESCRIBE_STREAM, op_describe_stream),
     OPERATION(STREAMS_PREFIX, "GetShardIterator", &WIRE_REQUEST_GET_SHARD_ITERATOR, op_get_shard_iterator),
@@ -189,6 +206,7 @@ static int load_catalog(MDB_txn *txn, void *arg)
     streams_config_t streams = {cfg->stream_retention_s, cfg->stream_shard_lifetime_s,
                                 cfg->stream_iterator_lifetime_s};
     int rc = streams_load(txn, &streams);
+    if (!rc) rc = replication_load(txn);
     return rc ? rc : catalog_load(txn);
 }
 
@@ -257,8 +275,9 @@ int api_open(const api_config_t *cfg)
         return -1;
     }
     resume_backfills();
+    replication_start();
     cluster_config_t cluster = {cfg->cluster_node_id, cfg->cluster_members, cfg->data_dir,
-                                cfg->endpoint};
+                                cfg->endpoint, cfg->cluster_snapshot_entries, cfg->cluster_join};
     if (cluster_open(&cluster) != 0) return -1;
     operation_names[0] = "unknown";
     for (size_t i = 0; i < OPERATION_COUNT; i++)
@@ -279,6 +298,7 @@ int api_open(const api_config_t *cfg)
 
 void api_close(void)
 {
+    replication_stop();
     janitor_stop();
     import_store_close();
     export_store_close();
@@ -341,6 +361,8 @@ void api_metrics_render(api_thread_t *t, size_t connections, buf_t *out)
     if (txn) storage_read_end(txn);
     metrics_render(out, &g);
     insights_render(out);
+    replication_metrics_render(out);
     throttle_render(out);
+    cluster_metrics_render(out);
     arena_free(a);
 }

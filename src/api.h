@@ -94,6 +94,8 @@ typedef struct {
     size_t storage_map_size; /* bytes of data at most (storage.h) */
     /* cluster mode (cluster.h): --node-id and --cluster, both NULL alone */
     const char *cluster_node_id, *cluster_members;
+    unsigned cluster_snapshot_entries; /* 0: CLUSTER_SNAPSHOT_ENTRIES */
+    bool cluster_join;                 /* --cluster-join */
     /* point-in-time recovery (pitr.h): a base snapshot per interval; the
      * length of one recovery-period day; how far LatestRestorableDateTime
      * trails now */

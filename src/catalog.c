@@ -261,6 +261,8 @@ static void render_identity(buf_t *b, const table_t *t, const catalog_stats_t *s
     json_write_member(b, "TableId", t->id);
 }
 
+void (*catalog_description_extra)(buf_t *b, const table_t *t);
+
 void catalog_table_render_description(buf_t *b, const table_t *t, const char *status,
                                       const catalog_stats_t *stats)
 {
@@ -325,6 +327,7 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
         json_write_member(b, "SourceTableArn", t->restore_source_arn);
         buf_printf(b, ",\"RestoreDateTime\":%.3f,\"RestoreInProgress\":true}", t->restore_time);
     }
+    if (catalog_description_extra) catalog_description_extra(b, t);
     buf_putc(b, '}');
 }
 

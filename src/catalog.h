@@ -201,6 +201,9 @@ int catalog_table_store(MDB_txn *txn, const table_t *t);
  * counts zero (a new table). */
 void catalog_table_render_description(buf_t *b, const table_t *t, const char *status,
                                       const catalog_stats_t *stats);
+/* Set once at start-up: members a module adds at the end of every
+ * description (global tables' Replicas). */
+extern void (*catalog_description_extra)(buf_t *b, const table_t *t);
 /* The TableDescription DeleteTable returns: TableStatus DELETING, without
  * the key schema, attribute definitions, creation time or indexes. */
 void catalog_table_render_deleting(buf_t *b, const table_t *t, const catalog_stats_t *stats);

@@ -110,6 +110,11 @@ int __wrap_mdb_dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi 
     return rc;
 }
 
+int changeset_dbi_open_foreign(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+    return __real_mdb_dbi_open(txn, name, flags, dbi);
+}
+
 /* --- replay ----------------------------------------------------------------- */
 
 typedef struct {

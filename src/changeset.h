@@ -50,4 +50,9 @@ typedef struct {
  * bytes. */
 int changeset_apply(MDB_txn *txn, const uint8_t *data, size_t len, changeset_effects_t *fx);
 
+/* mdb_dbi_open for an environment other than the store (a snapshot's
+ * copy): its handles are not named for recording, where they would be
+ * taken for the store's handles of the same numbers. */
+int changeset_dbi_open_foreign(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi);
+
 #endif

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 #include <uv.h>
 
@@ -21,8 +23,10 @@
 #include "changeset.h"
 #include "clock.h"
 #include "errors.h"
+#include "cluster_admin.h"
 #include "cluster_forward.h"
 #include "log.h"
+#include "metrics.h"
 #include "storage.h"
 #include "tabledef.h"
 
@@ -44,8 +48,10 @@
  * node | u64 word | payload | zeros up to a multiple of 8 bytes (libraft's
  * disk format wants entry lengths so), all little-endian, where word is the
  * origin's proposal number (changes) or its term (hello) and the payload a
- * change set (changeset.h) or the leader's API address. */
-enum { ENTRY_CHANGES = 1, ENTRY_HELLO = 2 };
+ * change set (changeset.h) or the leader's API address; a member entry
+ * (origin: a follower, word 0) carries a follower's API address, which it
+ * sent the leader (POST /cluster/member), for status to ask it. */
+enum { ENTRY_CHANGES = 1, ENTRY_HELLO = 2, ENTRY_MEMBER = 3 };
 #define ENTRY_HEADER 24
 
 /* The writer's proposal, from its commit hook to the Raft thread and
@@ -62,7 +68,15 @@ typedef struct {
     raft_id id;
     char address[ADDRESS_MAX]; /* cluster address */
     char api[ADDRESS_MAX];     /* API address, learnt from its hello ("" until then) */
+    /* as the Raft thread last saw them (each tick): */
+    int role;          /* RAFT_VOTER, RAFT_STANDBY, RAFT_SPARE; -1: not a member now */
+    raft_index match;  /* on the leader: the last entry it holds */
+    bool reachable;    /* on the leader: answered within an election timeout */
+    bool lagging;      /* on the leader: logged as behind */
 } member_t;
+
+/* A membership change asked by the admin command (one at a time). */
+typedef enum { ADMIN_NONE, ADMIN_QUEUED, ADMIN_RUNNING, ADMIN_DONE } admin_state_t;
 
 bool cluster_on;
 
@@ -72,6 +86,9 @@ static struct {
     size_t nmembers;
     char api_address[ADDRESS_MAX];
     char dir[PATH_MAX];
+    char data_dir[PATH_MAX];
+    unsigned snapshot_entries;
+    bool join;
 
     /* Raft thread */
     uv_loop_t loop;
@@ -104,6 +121,32 @@ static struct {
      * asked, and the highest one a barrier confirmed or failed */
     uint64_t confirm_asked, confirm_done, confirm_failed;
     bool barrier_inflight; /* Raft thread */
+
+    /* the Raft thread's view, each tick (for status and metrics) */
+    int role;                 /* RAFT_FOLLOWER, RAFT_CANDIDATE, RAFT_LEADER, ... */
+    raft_term term;
+    raft_index commit, last_index;
+    uint64_t elections;      /* terms begun since start: each is an election */
+    uint64_t leader_changes; /* times the known leader changed */
+    uint64_t snapshots_taken, snapshots_restored;
+
+    /* followers' API addresses: announced to the leader (a follower), to
+     * be proposed (the leader) */
+    int64_t announced_ms;
+    raft_id member_id;
+    char member_api[ADDRESS_MAX];
+    bool member_inflight;
+    struct raft_apply member_request;
+
+    /* the admin command's membership change */
+    struct {
+        admin_state_t state;
+        bool add; /* else remove */
+        raft_id id;
+        char address[ADDRESS_MAX];
+        int status; /* RAFT_* */
+        struct raft_change change;
+    } admin;
 
     /* writer thread */
     buf_t recording;
@@ -145,6 +188,7 @@ static const char *parse_members(const char *list)
         memcpy(m->address, eq + 1, alen);
         m->address[alen] = 0;
         m->api[0] = 0;
+        m->role = RAFT_VOTER;
         for (size_t i = 0; i < cl.nmembers; i++)
             if (cl.members[i].id == m->id) return "--cluster: a node ID appears twice";
         cl.nmembers++;
@@ -160,6 +204,18 @@ static member_t *member_find(raft_id id)
     return NULL;
 }
 
+/* The member id, added (without addresses) when new: mutex held. */
+static member_t *member_add(raft_id id)
+{
+    member_t *m = member_find(id);
+    if (m || cl.nmembers == MAX_MEMBERS) return m;
+    m = &cl.members[cl.nmembers++];
+    memset(m, 0, sizeof *m);
+    m->id = id;
+    m->role = -1;
+    return m;
+}
+
 const char *cluster_config_check(const cluster_config_t *cfg)
 {
     if (!cfg->node_id != !cfg->members) return "--node-id and --cluster go together";
@@ -171,6 +227,14 @@ const char *cluster_config_check(const cluster_config_t *cfg)
     if (!member_find(cl.id)) return "--cluster must name this node's --node-id";
     if (!cfg->data_dir) return "--cluster keeps its log on disk: it needs --data-dir, not --in-memory";
     return NULL;
+}
+
+bool cluster_leads(void)
+{
+    pthread_mutex_lock(&cl.mutex);
+    bool ready = cl.ready;
+    pthread_mutex_unlock(&cl.mutex);
+    return ready;
 }
 
 /* --- the stored applied index ----------------------------------------------- */
@@ -433,8 +497,8 @@ static void no_longer_leading(void)
 
 static void hello_apply(raft_id origin, raft_term term, const uint8_t *addr, size_t len)
 {
-    member_t *m = member_find(origin);
     pthread_mutex_lock(&cl.mutex);
+    member_t *m = member_add(origin);
     if (m && len < ADDRESS_MAX) {
         memcpy(m->api, addr, len);
         m->api[len] = 0;
@@ -459,6 +523,16 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
     raft_index index = raft_last_applied(&cl.raft) + 1;
     raft_id origin = get_u64(e + 8);
     uint64_t word = get_u64(e + 16);
+    if (e[0] == ENTRY_MEMBER) {
+        pthread_mutex_lock(&cl.mutex);
+        member_t *m = member_add(origin);
+        if (m && len < ADDRESS_MAX) {
+            memcpy(m->api, e + ENTRY_HEADER, len);
+            m->api[len] = 0;
+        }
+        pthread_mutex_unlock(&cl.mutex);
+        return 0;
+    }
     if (e[0] == ENTRY_HELLO) {
         hello_apply(origin, word, e + ENTRY_HEADER, len);
         return 0;
@@ -482,14 +556,311 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
     return 0;
 }
 
-/* Snapshots are not taken yet (the threshold is out of reach): the log
- * holds every entry. */
-static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+/* --- snapshots ---------------------------------------------------------------
+ *
+ * A snapshot is the store as a compacted LMDB copy (mdb_env_copyfd2 with
+ * MDB_CP_COMPACT: a read transaction of its own, so writes go on meanwhile),
+ * after a header naming the members' API addresses:
+ *   "DDBDSNP1" | u32 count | count x (u64 id | u32 length | address)
+ * The copy is taken on a libuv worker thread while the Raft thread goes on
+ * applying: it may hold entries past the index Raft files it under.  Its
+ * DBI "cluster" says which (the applied index stored with each entry's
+ * changes), so a node restoring it skips the entries it already holds. */
+
+#define SNAPSHOT_MAGIC "DDBDSNP1"
+
+static buf_t snapshot_header; /* Raft thread, then the worker */
+
+static void put_u32le(uint8_t *p, uint32_t v)
 {
-    return RAFT_NOTFOUND;
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf) { return RAFT_NOTFOUND; }
+static uint32_t get_u32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* On the Raft thread: what must match the index (the members' API
+ * addresses); the store is copied by fsm_snapshot_async. */
+static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    uint8_t w[12];
+    snapshot_header.len = 0;
+    buf_append(&snapshot_header, SNAPSHOT_MAGIC, 8);
+    pthread_mutex_lock(&cl.mutex);
+    put_u32le(w, (uint32_t)cl.nmembers);
+    buf_append(&snapshot_header, w, 4);
+    for (size_t i = 0; i < cl.nmembers; i++) {
+        put_u64(w, cl.members[i].id);
+        size_t n = strlen(cl.members[i].api);
+        put_u32le(w + 8, (uint32_t)n);
+        buf_append(&snapshot_header, w, 12);
+        buf_append(&snapshot_header, cl.members[i].api, n);
+    }
+    pthread_mutex_unlock(&cl.mutex);
+    *bufs = raft_calloc(1, sizeof **bufs);
+    if (!*bufs) return RAFT_NOMEM;
+    *n_bufs = 1;
+    return 0;
+}
+
+/* On a worker thread: the header and the store's compacted copy, through
+ * an unlinked file in the data directory (not kept in memory twice). */
+static int fsm_snapshot_async(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/cluster-snapshot.tmp", cl.data_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        log_error("cluster: cannot write a snapshot in %s: %s", path, strerror(errno));
+        return RAFT_IOERR;
+    }
+    unlink(path);
+    int64_t started = clock_now_ms();
+    int rc = mdb_env_copyfd2(storage_env(), fd, MDB_CP_COMPACT);
+    off_t size = rc ? 0 : lseek(fd, 0, SEEK_END);
+    uint8_t *b = NULL;
+    if (!rc && size > 0) b = raft_malloc(snapshot_header.len + (size_t)size);
+    size_t got = 0;
+    if (b) {
+        memcpy(b, snapshot_header.data, snapshot_header.len);
+        while (got < (size_t)size) {
+            ssize_t n = pread(fd, b + snapshot_header.len + got, (size_t)size - got, (off_t)got);
+            if (n <= 0) break;
+            got += (size_t)n;
+        }
+    }
+    close(fd);
+    if (rc || !b || got != (size_t)size) {
+        log_error("cluster: cannot copy the store for a snapshot: %s",
+                  rc ? mdb_strerror(rc) : "short read");
+        raft_free(b);
+        return RAFT_IOERR;
+    }
+    (*bufs)[0] = (struct raft_buffer){b, snapshot_header.len + (size_t)size};
+    pthread_mutex_lock(&cl.mutex);
+    cl.snapshots_taken++;
+    pthread_mutex_unlock(&cl.mutex);
+    log_info("cluster: snapshot of %lld bytes taken in %lld ms", (long long)size,
+             (long long)(clock_now_ms() - started));
+    return 0;
+}
+
+static int fsm_snapshot_finalize(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    if (*bufs) {
+        for (unsigned i = 0; i < *n_bufs; i++) raft_free((*bufs)[i].base);
+        raft_free(*bufs);
+    }
+    *bufs = NULL;
+    *n_bufs = 0;
+    return 0;
+}
+
+typedef struct {
+    char **names;
+    size_t count;
+} names_t;
+
+static void names_free(names_t *n)
+{
+    for (size_t i = 0; i < n->count; i++) free(n->names[i]);
+    free(n->names);
+}
+
+/* The names of the DBIs of an environment (the keys of its main DB). */
+static int names_list(MDB_txn *txn, bool foreign, names_t *out)
+{
+    MDB_dbi root;
+    MDB_cursor *c;
+    int rc = foreign ? changeset_dbi_open_foreign(txn, NULL, 0, &root)
+                     : mdb_dbi_open(txn, NULL, 0, &root);
+    if (rc || (rc = mdb_cursor_open(txn, root, &c))) return rc;
+    MDB_val k, v;
+    size_t cap = 0;
+    while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
+        if (out->count == cap) {
+            cap = cap ? 2 * cap : 16;
+            out->names = realloc(out->names, cap * sizeof *out->names);
+            if (!out->names) abort();
+        }
+        char *s = malloc(k.mv_size + 1);
+        if (!s) abort();
+        memcpy(s, k.mv_data, k.mv_size);
+        s[k.mv_size] = 0;
+        out->names[out->count++] = s;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static bool names_have(const names_t *n, const char *name)
+{
+    for (size_t i = 0; i < n->count; i++)
+        if (strcmp(n->names[i], name) == 0) return true;
+    return false;
+}
+
+/* Copy DBI name of the snapshot (src) over the store's in txn. */
+static int dbi_copy(MDB_txn *src, MDB_txn *txn, const char *name, catalog_keys_t *keys)
+{
+    MDB_dbi from, to;
+    MDB_cursor *c;
+    int rc = changeset_dbi_open_foreign(src, name, 0, &from);
+    if (rc == MDB_INCOMPATIBLE) return 0; /* a plain key of the main DB */
+    if (rc || (rc = mdb_dbi_open(txn, name, MDB_CREATE, &to)) || (rc = mdb_drop(txn, to, 0)) ||
+        (rc = mdb_cursor_open(src, from, &c)))
+        return rc;
+    bool catalog = strcmp(name, "catalog") == 0;
+    MDB_val k, v;
+    while (!rc && (rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
+        rc = mdb_put(txn, to, &k, &v, MDB_APPEND);
+        if (catalog) catalog_key_note(&k, keys);
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Make the store the snapshot's (in path, applied up to `applied`), in one
+ * transaction: readers see the old state or the new one, never a mix. */
+static int store_replace(MDB_env *snap, raft_index applied)
+{
+    catalog_keys_t keys = {0};
+    names_t mine = {0}, theirs = {0};
+    table_t **tables = NULL;
+    MDB_txn *src = NULL, *txn = NULL;
+    storage_dbi_hold_exclusive();
+    int rc = mdb_txn_begin(snap, NULL, MDB_RDONLY, &src);
+    if (!rc) rc = mdb_txn_begin(storage_env(), NULL, 0, &txn);
+    if (!rc) rc = names_list(src, true, &theirs);
+    if (!rc) rc = names_list(txn, false, &mine);
+    if (!rc) { /* the tables known now, gone or not after */
+        MDB_cursor *c = NULL;
+        MDB_val k, v;
+        rc = mdb_cursor_open(txn, storage_catalog_dbi(), &c);
+        while (!rc && (rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) catalog_key_note(&k, &keys);
+        if (rc == MDB_NOTFOUND) rc = 0;
+        if (c) mdb_cursor_close(c);
+    }
+    for (size_t i = 0; !rc && i < mine.count; i++) {
+        MDB_dbi dbi;
+        if (strcmp(mine.names[i], "cluster") == 0 || names_have(&theirs, mine.names[i])) continue;
+        rc = mdb_dbi_open(txn, mine.names[i], 0, &dbi);
+        if (rc == MDB_INCOMPATIBLE) rc = 0;
+        else if (!rc) rc = mdb_drop(txn, dbi, 1);
+    }
+    for (size_t i = 0; !rc && i < theirs.count; i++)
+        if (strcmp(theirs.names[i], "cluster") != 0) rc = dbi_copy(src, txn, theirs.names[i], &keys);
+    if (!rc) rc = applied_store(txn, applied);
+    if (!rc) rc = changelog_open(txn);
+    if (!rc && keys.count) {
+        tables = calloc(keys.count, sizeof *tables);
+        if (!tables) abort();
+        for (size_t i = 0; !rc && i < keys.count; i++) rc = table_reload(txn, keys.names[i], &tables[i]);
+    }
+    if (!rc) rc = mdb_txn_commit(txn);
+    else if (txn) mdb_txn_abort(txn);
+    if (src) mdb_txn_abort(src);
+    names_free(&mine);
+    names_free(&theirs);
+    if (!rc) tables_publish(&keys, tables);
+    else {
+        for (size_t i = 0; tables && i < keys.count; i++) catalog_release(tables[i]);
+        for (size_t i = 0; i < keys.count; i++) free(keys.names[i]);
+        free(keys.names);
+    }
+    free(tables);
+    storage_dbi_free();
+    if (!rc) storage_observers_notify();
+    return rc;
+}
+
+/* The applied index stored in the snapshot's copy. */
+static raft_index snapshot_applied(MDB_env *snap)
+{
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {sizeof APPLIED_KEY - 1, (void *)APPLIED_KEY}, d;
+    uint64_t v = 0;
+    if (mdb_txn_begin(snap, NULL, MDB_RDONLY, &txn)) return 0;
+    if (!changeset_dbi_open_foreign(txn, "cluster", 0, &dbi) && !mdb_get(txn, dbi, &k, &d) &&
+        d.mv_size == sizeof v)
+        memcpy(&v, d.mv_data, sizeof v);
+    mdb_txn_abort(txn);
+    return v;
+}
+
+/* A snapshot from the leader (this node fell behind the log's start, or
+ * was wiped), or this node's own at a restart (then the store holds it
+ * already).  The store becomes the snapshot's state; a failure stops the
+ * node, as in replay. */
+static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
+{
+    const uint8_t *p = buf->base, *end = p + buf->len;
+    if (buf->len < 12 || memcmp(p, SNAPSHOT_MAGIC, 8) != 0) return RAFT_MALFORMED;
+    uint32_t count = get_u32le(p + 8);
+    p += 12;
+    pthread_mutex_lock(&cl.mutex);
+    for (uint32_t i = 0; i < count; i++) {
+        if (end - p < 12 || (size_t)(end - p - 12) < get_u32le(p + 8)) {
+            pthread_mutex_unlock(&cl.mutex);
+            return RAFT_MALFORMED;
+        }
+        member_t *m = member_add(get_u64(p));
+        size_t n = get_u32le(p + 8);
+        if (m && n && n < ADDRESS_MAX) {
+            memcpy(m->api, p + 12, n);
+            m->api[n] = 0;
+        }
+        p += 12 + n;
+    }
+    pthread_mutex_unlock(&cl.mutex);
+
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/cluster-restore.mdb", cl.data_dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    size_t put = 0;
+    while (fd >= 0 && put < (size_t)(end - p)) {
+        ssize_t n = write(fd, p + put, (size_t)(end - p) - put);
+        if (n <= 0) break;
+        put += (size_t)n;
+    }
+    if (fd < 0 || put != (size_t)(end - p) || close(fd) != 0) {
+        log_error("cluster: cannot write %s to restore a snapshot: %s", path, strerror(errno));
+        unlink(path);
+        return RAFT_IOERR;
+    }
+    MDB_env *snap;
+    int rc = mdb_env_create(&snap);
+    if (!rc && !(rc = mdb_env_set_maxdbs(snap, 1u << 16)))
+        rc = mdb_env_open(snap, path, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS, 0600);
+    raft_index applied = rc ? 0 : snapshot_applied(snap);
+    pthread_mutex_lock(&cl.mutex);
+    raft_index mine = cl.applied;
+    pthread_mutex_unlock(&cl.mutex);
+    if (!rc && applied > mine) {
+        int64_t started = clock_now_ms();
+        rc = store_replace(snap, applied);
+        if (!rc) {
+            log_info("cluster: restored a snapshot up to entry %llu (%zu bytes) in %lld ms",
+                     applied, put, (long long)(clock_now_ms() - started));
+            pthread_mutex_lock(&cl.mutex);
+            no_longer_leading();
+            cl.applied = applied;
+            cl.snapshots_restored++;
+            pthread_mutex_unlock(&cl.mutex);
+        }
+    }
+    mdb_env_close(snap);
+    unlink(path);
+    if (rc) {
+        log_error("cluster: cannot restore a snapshot: %s; stopping", mdb_strerror(rc));
+        abort();
+    }
+    raft_free(buf->base); /* the FSM owns it once restored */
+    return 0;
+}
 
 /* --- the Raft thread ---------------------------------------------------------- */
 
@@ -561,6 +932,53 @@ static void raft_closed(struct raft *r)
     raft_uv_tcp_close(&cl.transport);
 }
 
+/* A follower this many entries behind the leader is logged as lagging
+ * (and again once it caught up). */
+#define LAG_LOG_ENTRIES 1000
+
+/* The view of the group that status and metrics show (Raft thread, mutex
+ * held): membership from Raft's configuration, progress on the leader. */
+static void view_refresh(bool leading)
+{
+    const struct raft_configuration *conf = &cl.raft.configuration;
+    for (size_t i = 0; i < cl.nmembers; i++) cl.members[i].role = -1;
+    for (unsigned i = 0; i < conf->n; i++) {
+        member_t *m = member_add(conf->servers[i].id);
+        if (!m) continue;
+        m->role = conf->servers[i].role;
+        if (!m->address[0]) snprintf(m->address, sizeof m->address, "%s", conf->servers[i].address);
+        if (!leading) continue;
+        if (m->id == cl.id) {
+            m->match = raft_last_index(&cl.raft);
+            m->reachable = true;
+            continue;
+        }
+        const struct raft_progress *pr = &cl.raft.leader_state.progress[i];
+        m->match = pr->match_index;
+        m->reachable = pr->recent_recv;
+        raft_index last = raft_last_index(&cl.raft);
+        bool behind = last > m->match + LAG_LOG_ENTRIES;
+        if (behind != m->lagging) {
+            m->lagging = behind;
+            if (behind) log_info("cluster: node %llu is %llu entries behind", m->id, last - m->match);
+            else log_info("cluster: node %llu caught up (entry %llu)", m->id, m->match);
+        }
+    }
+    cl.role = raft_state(&cl.raft);
+    if (cl.raft.current_term != cl.term) {
+        if (cl.term) {
+            cl.elections++;
+            log_info("cluster: term %llu began (election %llu seen since start)",
+                     cl.raft.current_term, (unsigned long long)cl.elections);
+        }
+        cl.term = cl.raft.current_term;
+    }
+    cl.commit = cl.raft.commit_index;
+    cl.last_index = raft_last_index(&cl.raft);
+}
+
+static void announce(void);
+
 static void on_tick(uv_timer_t *t)
 {
     if (cl.closing) return;
@@ -575,6 +993,9 @@ static void on_tick(uv_timer_t *t)
         cl.ready = false;
         log_info("cluster: node %llu no longer leads", cl.id);
     }
+    view_refresh(leading);
+    announce();
+    if (leader != cl.known_leader && leader) cl.leader_changes++;
     pthread_cond_broadcast(&cl.cond);
     pthread_mutex_unlock(&cl.mutex);
     if (leader != cl.known_leader) {
@@ -583,6 +1004,132 @@ static void on_tick(uv_timer_t *t)
         else log_info("cluster: no leader (term %llu)", cl.raft.current_term);
     }
     if (leading && !cl.hello_inflight && cl.hello_term != cl.raft.current_term) hello_propose();
+}
+
+/* --- followers' API addresses ------------------------------------------------ */
+
+/* How often a follower whose API address the group does not know yet
+ * tells the leader. */
+#define ANNOUNCE_EVERY_MS 1000
+
+typedef struct {
+    char leader[ADDRESS_MAX];
+    char path[ADDRESS_MAX + 64];
+} announcement_t;
+
+static void *announce_run(void *arg)
+{
+    announcement_t *a = arg;
+    buf_t body;
+    buf_init(&body);
+    cluster_admin_http(a->leader, "POST", a->path, 2, &body);
+    buf_free(&body);
+    free(a);
+    return NULL;
+}
+
+/* Raft thread, mutex held: a follower not yet known by its API address
+ * sends it to the leader, on a thread of its own. */
+static void announce(void)
+{
+    member_t *me = member_find(cl.id);
+    member_t *leader = cl.leader ? member_find(cl.leader) : NULL;
+    int64_t now = clock_now_ms();
+    if (cl.leading || !me || me->api[0] || !leader || !leader->api[0] ||
+        now - cl.announced_ms < ANNOUNCE_EVERY_MS)
+        return;
+    cl.announced_ms = now;
+    announcement_t *a = malloc(sizeof *a);
+    if (!a) return;
+    snprintf(a->leader, sizeof a->leader, "%s", leader->api);
+    snprintf(a->path, sizeof a->path, "/cluster/member?id=%llu&api=%s", cl.id, cl.api_address);
+    pthread_t t;
+    if (pthread_create(&t, NULL, announce_run, a) != 0) free(a);
+    else pthread_detach(t);
+}
+
+static void member_done(struct raft_apply *req, int status, void *result)
+{
+    pthread_mutex_lock(&cl.mutex);
+    cl.member_inflight = false;
+    pthread_mutex_unlock(&cl.mutex);
+}
+
+/* Raft thread, on the leader: propose an announced address. */
+static void member_kick(void)
+{
+    pthread_mutex_lock(&cl.mutex);
+    bool wanted = cl.member_id && !cl.member_inflight;
+    raft_id id = cl.member_id;
+    char api[ADDRESS_MAX];
+    snprintf(api, sizeof api, "%s", cl.member_api);
+    if (wanted) cl.member_inflight = true;
+    cl.member_id = 0;
+    pthread_mutex_unlock(&cl.mutex);
+    if (!wanted || raft_state(&cl.raft) != RAFT_LEADER) {
+        if (wanted) member_done(NULL, 0, NULL);
+        return;
+    }
+    struct raft_buffer b = entry_new(ENTRY_MEMBER, 0, api, strlen(api));
+    put_u64((uint8_t *)b.base + 8, id); /* its origin: the follower */
+    if (raft_apply(&cl.raft, &cl.member_request, &b, 1, member_done) != 0) {
+        raft_free(b.base);
+        member_done(NULL, 0, NULL);
+    }
+}
+
+/* --- membership changes (the admin command) -------------------------------- */
+
+static void view_refresh(bool leading);
+
+static void admin_finish(int status)
+{
+    pthread_mutex_lock(&cl.mutex);
+    view_refresh(raft_state(&cl.raft) == RAFT_LEADER); /* status shows the change at once */
+    cl.admin.status = status;
+    cl.admin.state = ADMIN_DONE;
+    pthread_cond_broadcast(&cl.cond);
+    pthread_mutex_unlock(&cl.mutex);
+}
+
+static void admin_promoted(struct raft_change *req, int status)
+{
+    if (!status) log_info("cluster: node %llu is a voter", cl.admin.id);
+    admin_finish(status);
+}
+
+/* Added as a spare: now a voter, once the leader caught it up (Raft
+ * replicates to it first, by snapshot when the log does not reach back). */
+static void admin_added(struct raft_change *req, int status)
+{
+    if (!status) status = raft_assign(&cl.raft, &cl.admin.change, cl.admin.id, RAFT_VOTER,
+                                      admin_promoted);
+    if (status) admin_finish(status);
+}
+
+static void admin_removed(struct raft_change *req, int status)
+{
+    if (!status) log_info("cluster: node %llu removed", cl.admin.id);
+    admin_finish(status);
+}
+
+/* Raft thread: start a queued change. */
+static void admin_kick(void)
+{
+    pthread_mutex_lock(&cl.mutex);
+    bool queued = cl.admin.state == ADMIN_QUEUED;
+    if (queued) cl.admin.state = ADMIN_RUNNING;
+    pthread_mutex_unlock(&cl.mutex);
+    if (!queued) return;
+    int rv;
+    if (cl.admin.add) {
+        log_info("cluster: adding node %llu at %s", cl.admin.id, cl.admin.address);
+        rv = raft_add(&cl.raft, &cl.admin.change, cl.admin.id, cl.admin.address, admin_added);
+    } else {
+        log_info("cluster: removing node %llu", cl.admin.id);
+        rv = raft_remove(&cl.raft, &cl.admin.change, cl.admin.id, admin_removed);
+    }
+    if (rv) admin_finish(rv);
 }
 
 static void barrier_kick(void);
@@ -657,6 +1204,8 @@ static void on_wake(uv_async_t *a)
     if (!cl.closing) {
         propose();
         barrier_kick();
+        admin_kick();
+        member_kick();
     }
 }
 
@@ -672,9 +1221,11 @@ static void *raft_main(void *arg)
     return NULL;
 }
 
-/* Bootstrap the configuration from the member list (first start only). */
+/* Bootstrap the configuration from the member list (first start only;
+ * never for a node that joins: its configuration comes from the leader). */
 static int bootstrap(void)
 {
+    if (cl.join) return 0;
     struct raft_configuration conf;
     raft_configuration_init(&conf);
     int rv = 0;
@@ -687,6 +1238,44 @@ static int bootstrap(void)
     return rv;
 }
 
+/* libraft's own libuv I/O runs no work off the loop: snapshots are
+ * copied on libuv's thread pool through this. */
+typedef struct {
+    uv_work_t work;
+    struct raft_io_async_work *req;
+    int status;
+} async_work_t;
+
+static void async_work_run(uv_work_t *w)
+{
+    async_work_t *a = w->data;
+    a->status = a->req->work(a->req);
+}
+
+static void async_work_done(uv_work_t *w, int status)
+{
+    async_work_t *a = w->data;
+    struct raft_io_async_work *req = a->req;
+    int rc = status ? RAFT_CANCELED : a->status;
+    free(a);
+    req->cb(req, rc);
+}
+
+static int async_work(struct raft_io *io, struct raft_io_async_work *req,
+                      raft_io_async_work_cb cb)
+{
+    async_work_t *a = malloc(sizeof *a);
+    if (!a) return RAFT_NOMEM;
+    a->req = req;
+    a->work.data = a;
+    req->cb = cb;
+    if (uv_queue_work(&cl.loop, &a->work, async_work_run, async_work_done) != 0) {
+        free(a);
+        return RAFT_IOERR;
+    }
+    return 0;
+}
+
 static int raft_setup(void)
 {
     const member_t *me = member_find(cl.id);
@@ -697,8 +1286,13 @@ static int raft_setup(void)
         log_error("cluster: cannot set up the Raft I/O in %s: %s", cl.dir, raft_strerror(rv));
         return -1;
     }
-    cl.fsm = (struct raft_fsm){.version = 1, .apply = fsm_apply, .snapshot = fsm_snapshot,
-                               .restore = fsm_restore};
+    if (cl.io.version < 2) {
+        cl.io.version = 2;
+        cl.io.async_work = async_work;
+    }
+    cl.fsm = (struct raft_fsm){.version = 3, .apply = fsm_apply, .snapshot = fsm_snapshot,
+                               .restore = fsm_restore, .snapshot_finalize = fsm_snapshot_finalize,
+                               .snapshot_async = fsm_snapshot_async};
     if ((rv = raft_init(&cl.raft, &cl.io, &cl.fsm, cl.id, me->address))) {
         log_error("cluster: %s", raft_errmsg(&cl.raft));
         return -1;
@@ -706,7 +1300,10 @@ static int raft_setup(void)
     if (bootstrap()) return -1;
     raft_set_election_timeout(&cl.raft, ELECTION_TIMEOUT_MS);
     raft_set_heartbeat_timeout(&cl.raft, HEARTBEAT_MS);
-    raft_set_snapshot_threshold(&cl.raft, UINT_MAX);
+    raft_set_snapshot_threshold(&cl.raft, cl.snapshot_entries);
+    /* entries kept behind a snapshot: a follower a little behind catches
+     * up from the log rather than with a whole copy */
+    raft_set_snapshot_trailing(&cl.raft, cl.snapshot_entries / 2);
     raft_uv_set_connect_retry_delay(&cl.io, 100);
     if ((rv = raft_start(&cl.raft))) {
         log_error("cluster: cannot start Raft: %s (%s)", raft_strerror(rv), raft_errmsg(&cl.raft));
@@ -856,6 +1453,267 @@ bool cluster_forward(api_call_t *call, const char *op, size_t op_len, const json
     return true;
 }
 
+/* --- the admin requests ------------------------------------------------------ */
+
+/* How long an admin request waits for its membership change (a new node
+ * is first caught up, maybe by snapshot). */
+#define ADMIN_WAIT_MS 30000
+
+bool cluster_admin_path(const char *path, size_t len)
+{
+    return len >= 9 && memcmp(path, "/cluster/", 9) == 0;
+}
+
+/* The value of query parameter name in path (percent-decoded into out), or
+ * false. */
+static bool query_get(const char *path, size_t len, const char *name, char *out, size_t cap)
+{
+    const char *q = memchr(path, '?', len), *end = path + len;
+    size_t n = strlen(name);
+    for (const char *p = q ? q + 1 : end; p < end;) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        if ((size_t)(stop - p) > n && memcmp(p, name, n) == 0 && p[n] == '=') {
+            size_t o = 0;
+            for (const char *v = p + n + 1; v < stop && o + 1 < cap; v++) {
+                unsigned hex;
+                if (*v == '%' && stop - v > 2 && sscanf(v + 1, "%2x", &hex) == 1) {
+                    out[o++] = (char)hex;
+                    v += 2;
+                } else out[o++] = *v;
+            }
+            out[o] = 0;
+            return true;
+        }
+        p = stop + 1;
+    }
+    return false;
+}
+
+static const char *role_name(int state)
+{
+    switch (state) {
+    case RAFT_LEADER: return "leader";
+    case RAFT_CANDIDATE: return "candidate";
+    case RAFT_FOLLOWER: return "follower";
+    default: return "unavailable";
+    }
+}
+
+static const char *member_role_name(int role)
+{
+    switch (role) {
+    case RAFT_VOTER: return "voter";
+    case RAFT_STANDBY: return "standby";
+    case RAFT_SPARE: return "spare";
+    default: return "none";
+    }
+}
+
+static int admin_error(buf_t *out, int status, const char *why)
+{
+    buf_append_str(out, "{\"error\":");
+    json_write_string(out, why, strlen(why));
+    buf_append_str(out, "}\n");
+    return status;
+}
+
+/* The commit index as of the last tick, at least what is applied since
+ * (mutex held). */
+static raft_index commit_seen(void) { return cl.commit > cl.applied ? cl.commit : cl.applied; }
+
+/* This node's view (mutex held). */
+static void status_render(buf_t *out)
+{
+    member_t *leader = cl.leader ? member_find(cl.leader) : NULL;
+    buf_printf(out, "{\"node\":%llu,\"role\":\"%s\",\"term\":%llu,\"commit\":%llu,"
+                    "\"applied\":%llu,\"last\":%llu,\"leader\":%llu,\"leader_api\":",
+               cl.id, role_name(cl.role), cl.term, commit_seen(), cl.applied, cl.last_index,
+               cl.leader);
+    const char *lapi = leader ? leader->api : "";
+    json_write_string(out, lapi, strlen(lapi));
+    buf_printf(out, ",\"elections\":%llu,\"leader_changes\":%llu,\"members\":[",
+               (unsigned long long)cl.elections, (unsigned long long)cl.leader_changes);
+    bool first = true;
+    for (size_t i = 0; i < cl.nmembers; i++) {
+        const member_t *m = &cl.members[i];
+        if (m->role < 0) continue;
+        buf_printf(out, "%s{\"id\":%llu,\"role\":\"%s\",\"address\":", first ? "" : ",", m->id,
+                   member_role_name(m->role));
+        json_write_string(out, m->address, strlen(m->address));
+        buf_append_str(out, ",\"api\":");
+        json_write_string(out, m->api, strlen(m->api));
+        if (cl.leading)
+            buf_printf(out, ",\"match\":%llu,\"lag\":%llu,\"reachable\":%s", m->match,
+                       cl.last_index > m->match ? cl.last_index - m->match : 0,
+                       m->reachable ? "true" : "false");
+        buf_putc(out, '}');
+        first = false;
+    }
+    buf_append_str(out, "]}\n");
+}
+
+/* Not the leader: where it is, for the admin command to ask there. */
+static int not_leader(buf_t *out)
+{
+    member_t *leader = cl.leader ? member_find(cl.leader) : NULL;
+    if (!leader || !leader->api[0]) return admin_error(out, 503, "no leader is known now");
+    buf_append_str(out, "{\"error\":\"this node does not lead\",\"leader_api\":");
+    json_write_string(out, leader->api, strlen(leader->api));
+    buf_append_str(out, "}\n");
+    return 409;
+}
+
+int cluster_admin(bool post, const char *path, size_t len, buf_t *out)
+{
+    const char *q = memchr(path, '?', len);
+    size_t plen = q ? (size_t)(q - path) : len;
+    bool status = plen == 15 && memcmp(path, "/cluster/status", 15) == 0;
+    bool add = plen == 12 && memcmp(path, "/cluster/add", 12) == 0;
+    bool remove = plen == 15 && memcmp(path, "/cluster/remove", 15) == 0;
+    bool announced = plen == 15 && memcmp(path, "/cluster/member", 15) == 0;
+    if (announced && cluster_on && post) {
+        char idtext[16], api[ADDRESS_MAX];
+        raft_id id;
+        if (!query_get(path, len, "id", idtext, sizeof idtext) ||
+            !parse_id(idtext, strlen(idtext), &id) || !query_get(path, len, "api", api, sizeof api))
+            return admin_error(out, 400, "member: id and api");
+        pthread_mutex_lock(&cl.mutex);
+        int code = 200;
+        if (!cl.leading) code = not_leader(out);
+        else {
+            cl.member_id = id;
+            snprintf(cl.member_api, sizeof cl.member_api, "%s", api);
+            buf_append_str(out, "{}\n");
+        }
+        pthread_mutex_unlock(&cl.mutex);
+        uv_async_send(&cl.wake);
+        return code;
+    }
+    if (!status && !add && !remove)
+        return admin_error(out, 404, "unknown: /cluster/status, /cluster/add, /cluster/remove");
+    if (!cluster_on) return admin_error(out, 404, "this node is not in cluster mode");
+    if (status) {
+        pthread_mutex_lock(&cl.mutex);
+        status_render(out);
+        pthread_mutex_unlock(&cl.mutex);
+        return 200;
+    }
+    if (!post) return admin_error(out, 405, "membership changes are POST requests");
+    char idtext[16], address[ADDRESS_MAX];
+    raft_id id;
+    if (!query_get(path, len, "id", idtext, sizeof idtext) || !parse_id(idtext, strlen(idtext), &id))
+        return admin_error(out, 400, "id: a node ID is a number from 1");
+    if (add) {
+        const char *colon;
+        if (!query_get(path, len, "address", address, sizeof address) ||
+            !(colon = strrchr(address, ':')) || colon == address || !colon[1])
+            return admin_error(out, 400, "address: a node's cluster address is HOST:PORT");
+    }
+    struct timespec until;
+    deadline_after(&until, ADMIN_WAIT_MS);
+    pthread_mutex_lock(&cl.mutex);
+    int code;
+    if (!cl.leading) code = not_leader(out);
+    else if (cl.admin.state == ADMIN_QUEUED || cl.admin.state == ADMIN_RUNNING)
+        code = admin_error(out, 409, "another membership change is in progress");
+    else if (!add && id == cl.id)
+        code = admin_error(out, 400, "the leader cannot remove itself: ask after another leads");
+    else if (add && cl.nmembers == MAX_MEMBERS && !member_find(id))
+        code = admin_error(out, 400, "a cluster has at most 9 nodes");
+    else {
+        cl.admin.state = ADMIN_QUEUED;
+        cl.admin.add = add;
+        cl.admin.id = id;
+        if (add) snprintf(cl.admin.address, sizeof cl.admin.address, "%s", address);
+        pthread_mutex_unlock(&cl.mutex);
+        uv_async_send(&cl.wake);
+        pthread_mutex_lock(&cl.mutex);
+        while (cl.admin.state != ADMIN_DONE && !cl.stopping)
+            if (pthread_cond_timedwait(&cl.cond, &cl.mutex, &until) == ETIMEDOUT) break;
+        if (cl.admin.state != ADMIN_DONE)
+            code = admin_error(out, 504, "the change is still in progress: see cluster status");
+        else if (cl.admin.status == RAFT_NOTLEADER || cl.admin.status == RAFT_LEADERSHIPLOST)
+            code = admin_error(out, 503, "leadership changed: ask again");
+        else if (cl.admin.status) {
+            char why[160];
+            snprintf(why, sizeof why, "refused: %s", raft_strerror(cl.admin.status));
+            code = admin_error(out, cl.admin.status == RAFT_DUPLICATEID ||
+                                            cl.admin.status == RAFT_DUPLICATEADDRESS ||
+                                            cl.admin.status == RAFT_BADID
+                                        ? 400
+                                        : 500,
+                               why);
+        } else {
+            buf_printf(out, "{\"node\":%llu,\"%s\":true}\n", id, add ? "added" : "removed");
+            code = 200;
+        }
+    }
+    pthread_mutex_unlock(&cl.mutex);
+    return code;
+}
+
+/* --- metrics ------------------------------------------------------------------ */
+
+static void gauge(buf_t *out, const char *name, const char *type, const char *help,
+                  unsigned long long v)
+{
+    metrics_family_write(out, name, type, help);
+    buf_printf(out, "%s %llu\n", name, v);
+}
+
+void cluster_metrics_render(buf_t *out)
+{
+    if (!cluster_on) return;
+    pthread_mutex_lock(&cl.mutex);
+    static const int roles[] = {RAFT_LEADER, RAFT_FOLLOWER, RAFT_CANDIDATE, RAFT_UNAVAILABLE};
+    metrics_family_write(out, "ddbd_cluster_role", "gauge",
+                         "1 for this node's Raft role (leader, follower, candidate, unavailable).");
+    for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
+        buf_printf(out, "ddbd_cluster_role{role=\"%s\"} %d\n", role_name(roles[i]),
+                   cl.role == roles[i]);
+    gauge(out, "ddbd_cluster_node_id", "gauge", "This node's ID.", cl.id);
+    gauge(out, "ddbd_cluster_leader_id", "gauge", "The leader's ID as known here (0: none).",
+          cl.leader);
+    gauge(out, "ddbd_cluster_term", "gauge", "The current Raft term.", cl.term);
+    gauge(out, "ddbd_cluster_commit_index", "gauge", "The last log entry known committed.",
+          commit_seen());
+    gauge(out, "ddbd_cluster_applied_index", "gauge",
+          "The last log entry whose changes the store holds.", cl.applied);
+    gauge(out, "ddbd_cluster_last_index", "gauge", "The last entry of this node's log.",
+          cl.last_index);
+    gauge(out, "ddbd_cluster_elections_total", "counter",
+          "Elections (new terms) seen since start.", cl.elections);
+    gauge(out, "ddbd_cluster_leader_changes_total", "counter",
+          "Changes of the known leader since start.", cl.leader_changes);
+    gauge(out, "ddbd_cluster_snapshots_taken_total", "counter",
+          "Raft snapshots of the store taken since start.", cl.snapshots_taken);
+    gauge(out, "ddbd_cluster_snapshots_restored_total", "counter",
+          "Snapshots from the leader restored since start.", cl.snapshots_restored);
+    size_t voters = 0;
+    for (size_t i = 0; i < cl.nmembers; i++) voters += cl.members[i].role == RAFT_VOTER;
+    gauge(out, "ddbd_cluster_voters", "gauge", "Voting members of the group.", voters);
+    if (cl.leading) {
+        metrics_family_write(out, "ddbd_cluster_follower_lag_entries", "gauge",
+                             "On the leader: log entries each other member lacks.");
+        for (size_t i = 0; i < cl.nmembers; i++) {
+            const member_t *m = &cl.members[i];
+            if (m->role < 0 || m->id == cl.id) continue;
+            buf_printf(out, "ddbd_cluster_follower_lag_entries{node=\"%llu\"} %llu\n", m->id,
+                       cl.last_index > m->match ? cl.last_index - m->match : 0);
+        }
+        metrics_family_write(out, "ddbd_cluster_follower_reachable", "gauge",
+                             "On the leader: 1 when the member answered within an election timeout.");
+        for (size_t i = 0; i < cl.nmembers; i++) {
+            const member_t *m = &cl.members[i];
+            if (m->role < 0 || m->id == cl.id) continue;
+            buf_printf(out, "ddbd_cluster_follower_reachable{node=\"%llu\"} %d\n", m->id,
+                       m->reachable);
+        }
+    }
+    pthread_mutex_unlock(&cl.mutex);
+}
+
 /* --- open / close ------------------------------------------------------------ */
 
 int cluster_open(const cluster_config_t *cfg)
@@ -867,6 +1725,10 @@ int cluster_open(const cluster_config_t *cfg)
     }
     if (!cfg->node_id) return 0;
     snprintf(cl.api_address, sizeof cl.api_address, "%s", cfg->api_address);
+    snprintf(cl.data_dir, sizeof cl.data_dir, "%s", cfg->data_dir);
+    cl.join = cfg->join;
+    cl.snapshot_entries = cfg->snapshot_entries ? cfg->snapshot_entries : CLUSTER_SNAPSHOT_ENTRIES;
+    buf_init(&snapshot_header);
     if (snprintf(cl.dir, sizeof cl.dir, "%s/raft", cfg->data_dir) >= (int)sizeof cl.dir ||
         (mkdir(cl.dir, 0755) != 0 && errno != EEXIST)) {
         log_error("cluster: cannot create %s: %s", cl.dir, strerror(errno));
@@ -875,6 +1737,14 @@ int cluster_open(const cluster_config_t *cfg)
     int rc = storage_run_sync(meta_open, NULL);
     if (rc) {
         log_error("cluster: cannot open its state: %s", mdb_strerror(rc));
+        return -1;
+    }
+    /* The Raft log (synced by libraft before an entry counts) is the
+     * durable record: a store commit need not sync its meta page too (one
+     * fsync per commit, not two).  LMDB stays intact on a crash and may
+     * lose its last commits, which the log then applies again. */
+    if ((rc = mdb_env_set_flags(storage_env(), MDB_NOMETASYNC, 1))) {
+        log_error("cluster: cannot set the store's sync mode: %s", mdb_strerror(rc));
         return -1;
     }
     buf_init(&cl.recording);
@@ -911,4 +1781,5 @@ void cluster_close(void)
     pthread_mutex_unlock(&cl.mutex);
     cl.started = false;
     buf_free(&cl.recording);
+    buf_free(&snapshot_header);
 }

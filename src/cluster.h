@@ -29,6 +29,10 @@
  * Strongly consistent reads on the leader wait for a Raft barrier (one for
  * all the reads asked meanwhile), so a deposed leader never answers one
  * with a stale item.
+ * Every snapshot_entries entries Raft takes a snapshot: a compacted LMDB
+ * copy made on a worker thread from a read transaction (writes go on), and
+ * cuts its log; a node behind the log's start restores the leader's (its
+ * store replaced in one transaction), see cluster.c.
  * Requests that must run on the leader (writes, strongly consistent reads,
  * transactions) reaching a follower are forwarded as they came (headers and
  * signature untouched) to the leader's API port by a few forwarding threads,
@@ -41,6 +45,7 @@
 #include <stddef.h>
 
 #include "api.h"
+#include "buf.h"
 #include "cluster_forward.h"
 #include "json.h"
 
@@ -49,10 +54,20 @@ typedef struct {
     const char *members;     /* --cluster: ID=HOST:PORT,... (cluster ports) */
     const char *data_dir;    /* the Raft log goes under <data_dir>/raft */
     const char *api_address; /* HOST:PORT of this node's API, where others forward */
+    unsigned snapshot_entries; /* --cluster-snapshot-entries (0: the default) */
+    bool join;                 /* --cluster-join: no bootstrap, the leader adds it */
 } cluster_config_t;
+
+/* Entries between Raft snapshots (the log is then cut to the last half of
+ * them): a snapshot copies the whole store, so not too often. */
+#define CLUSTER_SNAPSHOT_ENTRIES 16384
 
 /* True in cluster mode (set by cluster_open). */
 extern bool cluster_on;
+
+/* This node leads and takes writes (every earlier entry applied): the
+ * housekeeping (TTL deletions, stream and PITR upkeep) runs only then. */
+bool cluster_leads(void);
 
 /* Check the flags' values: NULL, or why they are wrong (a static text). */
 const char *cluster_config_check(const cluster_config_t *cfg);
@@ -72,5 +87,21 @@ void cluster_close(void);
  * then; false: serve it as usual.  Only when cluster_on. */
 bool cluster_forward(api_call_t *call, const char *op, size_t op_len, const json_value_t *req,
                      cluster_handler_t handler, api_result_t *result);
+
+/* Admin requests on the API port (the `ddbd cluster` command): path is
+ * /cluster/status (this node's view: role, term, commit and applied
+ * indexes, members; on the leader each member's replicated index and lag),
+ * /cluster/add?id=ID&address=HOST:PORT or /cluster/remove?id=ID (POST, on
+ * the leader: elsewhere a 409 names the leader's API address).  An add
+ * returns once the node caught up and votes, a remove once committed,
+ * waiting up to 30 s.  Writes a JSON object into out and returns the HTTP
+ * status. */
+bool cluster_admin_path(const char *path, size_t len);
+
+/* The metrics families ddbd_cluster_* (role, term, indexes, elections,
+ * snapshots, and on the leader each follower's lag); nothing when not
+ * cluster_on. */
+void cluster_metrics_render(buf_t *out);
+int cluster_admin(bool post, const char *path, size_t len, buf_t *out);
 
 #endif

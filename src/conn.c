@@ -33,13 +33,16 @@
  */
 #include "conn.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "errors.h"
 #include "http_body.h"
 #include "metrics.h"
@@ -435,6 +438,21 @@ static bool request_path_is_metrics(const http_request_t *req)
            (req->path_len == 8 || req->path[8] == '?');
 }
 
+static bool conn_peer_is_loopback(const conn_t *c)
+{
+    struct sockaddr_storage a;
+    socklen_t n = sizeof a;
+    if (getpeername(c->fd, (struct sockaddr *)&a, &n) != 0) return false;
+    if (a.ss_family == AF_INET)
+        return (ntohl(((struct sockaddr_in *)&a)->sin_addr.s_addr) >> 24) == 127;
+    if (a.ss_family == AF_INET6) {
+        const struct in6_addr *v6 = &((struct sockaddr_in6 *)&a)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(v6) ||
+               (IN6_IS_ADDR_V4MAPPED(v6) && v6->s6_addr[12] == 127);
+    }
+    return a.ss_family == AF_UNIX;
+}
+
 /* One complete request at in_off.  False when it left a call pending. */
 static bool conn_handle(conn_t *c, const http_request_t *req, size_t len)
 {
@@ -445,7 +463,9 @@ static bool conn_handle(conn_t *c, const http_request_t *req, size_t len)
     const char *m = req->method;
     size_t mlen = req->method_len;
 
-    if (mlen == 4 && memcmp(m, "POST", 4) == 0 && !c->metrics_only)
+    bool cluster_admin_asked = cluster_on && !c->metrics_only &&
+                               cluster_admin_path(req->path, req->path_len);
+    if (mlen == 4 && memcmp(m, "POST", 4) == 0 && !c->metrics_only && !cluster_admin_asked)
         return conn_call(c, req, &h, len, keep);
 
     http_response_t r = {
@@ -453,7 +473,16 @@ static bool conn_handle(conn_t *c, const http_request_t *req, size_t len)
     bool get = mlen == 3 && memcmp(m, "GET", 3) == 0, head = mlen == 4 && memcmp(m, "HEAD", 4) == 0;
     buf_t health;
     buf_init(&health);
-    if ((get || head) && request_path_is_metrics(req) && metrics_enabled()) {
+    if (cluster_admin_asked) {
+        /* The cluster admin command: not signed, so from this machine only. */
+        r.content_type = "application/json";
+        if (conn_peer_is_loopback(c))
+            r.status = cluster_admin(mlen == 4 && memcmp(m, "POST", 4) == 0, req->path,
+                                     req->path_len, &health);
+        else
+            r.status = 403;
+        r.body = health.data, r.body_len = health.len;
+    } else if ((get || head) && request_path_is_metrics(req) && metrics_enabled()) {
         /* Not signed: a scraper has no credentials (README). */
         api_metrics_render(l->api, atomic_load_explicit(l->nconns, memory_order_relaxed),
                            &health);

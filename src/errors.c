@@ -75,6 +75,8 @@ static const struct {
     [ERR_PROVISIONED_THROUGHPUT_EXCEEDED] =
         {"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", 400, false},
     [ERR_THROTTLING] = {"com.amazon.coral.service#ThrottlingException", 400, false},
+    [ERR_GLOBAL_TABLE_NOT_FOUND] =
+        {"com.amazonaws.dynamodb.v20120810#GlobalTableNotFoundException", 400, false},
     [ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500, false},
 };
 
@@ -2591,3 +2593,110 @@ const char *const IMPORT_FAILURE_STOPPED_CODE = "InternalServerError";
 const char *const IMPORT_FAILURE_STOPPED_MESSAGE = "The server stopped during the import";
 const char *const IMPORT_FAILURE_TABLE_CODE = "ResourceInUseException";
 const char *const IMPORT_FAILURE_TABLE_MESSAGE = "The table could not be created";
+
+/* --- global tables ------------------------------------------------------------------- */
+
+ddb_error_t *err_replica_only_operation(arena_t *a)
+{
+    return err_invalid_parameter(a, "Replica modification must be the only operation in the "
+                                    "request");
+}
+
+ddb_error_t *err_replica_one_action(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION, "Update table operation with more than one create "
+                                            "or delete replica actions not allowed");
+}
+
+ddb_error_t *err_replica_region_unsupported(arena_t *a, const char *region, const char *regions)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Region %s is not supported. The latest version of global tables are "
+                         "only supported in the following regions: %s",
+                         region, regions);
+}
+
+/* unverified text */
+ddb_error_t *err_replica_local_region(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Cannot add, delete, or update the local region through ReplicaUpdates. "
+                         "Use CreateTable, DeleteTable, or UpdateTable as required.");
+}
+
+ddb_error_t *err_replica_write_capacity(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Table write capacity should either be Pay-Per-Request or AutoScaled.");
+}
+
+/* unverified text */
+ddb_error_t *err_replica_exists(arena_t *a, const char *table)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Failed to create a the new replica of table with name: '%s' because "
+                         "one or more replicas already existed as tables.",
+                         table);
+}
+
+/* unverified text */
+ddb_error_t *err_replica_not_found(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Replica specified in the Replica Update or Replica Delete action of "
+                         "the request was not found.");
+}
+
+/* unverified text */
+ddb_error_t *err_replica_busy(arena_t *a, const char *table)
+{
+    return ddb_error_new(a, ERR_RESOURCE_IN_USE,
+                         "Attempt to change a resource which is still in use: Table replica "
+                         "is being created or deleted: %s",
+                         table);
+}
+
+ddb_error_t *err_global_tables_legacy(arena_t *a)
+{
+    return err_invalid_parameter(a, "DynamoDB global tables version 2017.11.29 is not supported. "
+                                    "We recommend using DynamoDB global tables version "
+                                    "2019.11.21, instead of version 2017.11.29 (Legacy).");
+}
+
+ddb_error_t *err_global_table_not_found(arena_t *a, const char *name)
+{
+    return ddb_error_new(a, ERR_GLOBAL_TABLE_NOT_FOUND,
+                         "Global table with name: '%s' does not exist.", name);
+}
+
+ddb_error_t *err_replica_auto_scaling_not_found(arena_t *a, const char *table)
+{
+    return ddb_error_new(a, ERR_RESOURCE_NOT_FOUND, "Global table with name: '%s' does not exist.",
+                         table);
+}
+
+ddb_error_t *err_global_table_name_length(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "TableName must be at least 3 characters long and at most 255 "
+                         "characters long");
+}
+
+/* unverified text */
+ddb_error_t *err_replica_stream_view(arena_t *a)
+{
+    return err_invalid_parameter(a, "Table must have DynamoDB Streams enabled with "
+                                    "StreamViewType NEW_AND_OLD_IMAGES to add a replica.");
+}
+
+ddb_error_t *err_replica_stream_disable(arena_t *a)
+{
+    return err_invalid_parameter(a, "Disabling Stream is not allowed for a Global Table replica.");
+}
+
+ddb_error_t *err_replica_recent_source(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Replica cannot be deleted because it has acted as a source region for "
+                         "new replica(s) being added to the table in the last 24 hours.");
+}

@@ -55,6 +55,7 @@ typedef enum {
     ERR_IMPORT_NOT_FOUND,
     ERR_PROVISIONED_THROUGHPUT_EXCEEDED,
     ERR_THROTTLING,
+    ERR_GLOBAL_TABLE_NOT_FOUND,
     ERR_INTERNAL,
     ERR_KIND_COUNT
 } ddb_error_kind_t;
@@ -667,5 +668,23 @@ extern const char *const IMPORT_FAILURE_ITEMS_CODE, *const IMPORT_FAILURE_ITEMS_
 extern const char *const IMPORT_FAILURE_BUCKET_CODE, *const IMPORT_FAILURE_BUCKET_MESSAGE;
 extern const char *const IMPORT_FAILURE_STOPPED_CODE, *const IMPORT_FAILURE_STOPPED_MESSAGE;
 extern const char *const IMPORT_FAILURE_TABLE_CODE, *const IMPORT_FAILURE_TABLE_MESSAGE;
+
+/* Global tables (replication.h, ops/replicas.c). */
+ddb_error_t *err_replica_only_operation(arena_t *a);
+ddb_error_t *err_replica_one_action(arena_t *a);
+/* regions: "[us-east-1, us-west-2]" */
+ddb_error_t *err_replica_region_unsupported(arena_t *a, const char *region, const char *regions);
+ddb_error_t *err_replica_local_region(arena_t *a);
+ddb_error_t *err_replica_write_capacity(arena_t *a);
+ddb_error_t *err_replica_stream_view(arena_t *a);
+ddb_error_t *err_replica_recent_source(arena_t *a);
+ddb_error_t *err_replica_stream_disable(arena_t *a);
+ddb_error_t *err_replica_exists(arena_t *a, const char *table);
+ddb_error_t *err_replica_not_found(arena_t *a);
+ddb_error_t *err_replica_busy(arena_t *a, const char *table);
+ddb_error_t *err_global_tables_legacy(arena_t *a);
+ddb_error_t *err_global_table_not_found(arena_t *a, const char *name);
+ddb_error_t *err_replica_auto_scaling_not_found(arena_t *a, const char *table);
+ddb_error_t *err_global_table_name_length(arena_t *a);
 
 #endif

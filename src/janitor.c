@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "cluster.h"
 #include "log.h"
 
 #define JANITOR_MAX_TASKS 8
@@ -38,7 +39,10 @@ static void *janitor_main(void *arg)
             rc = pthread_cond_timedwait(&janitor.cond, &janitor.lock, &until);
         if (janitor.stopping) break;
         pthread_mutex_unlock(&janitor.lock);
-        for (size_t i = 0; i < janitor.count; i++) janitor.tasks[i]();
+        /* In cluster mode only the leader's housekeeping writes: what it
+         * changes reaches the followers through the log. */
+        if (!cluster_on || cluster_leads())
+            for (size_t i = 0; i < janitor.count; i++) janitor.tasks[i]();
         pthread_mutex_lock(&janitor.lock);
     }
     pthread_mutex_unlock(&janitor.lock);

@@ -10,8 +10,10 @@
 
 #include "api.h"
 #include "cluster.h"
+#include "cluster_admin.h"
 #include "auth.h"
 #include "log.h"
+#include "regions.h"
 #include "metrics.h"
 #include "throttle.h"
 #include "server.h"
@@ -34,9 +36,12 @@ static void usage(FILE *f)
             "            [--export-root DIR] [--metrics-port N] [--no-metrics]\n"
             "            [--throttling [--throttling-burst-seconds S]\n"
             "                          [--throttling-partition-bytes BYTES]]\n"
-            "            [--node-id ID --cluster ID=HOST:PORT,...]\n"
+            "            [--node-id ID --cluster ID=HOST:PORT,... [--cluster-join]]\n"
+            "       ddbd cluster status|add|remove ... --to HOST:PORT (see ddbd cluster)\n"
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
-            "            [--credentials FILE] [limits...] [--help] [--version]\n"
+            "            [--credentials FILE] [--peer-region NAME=URL]... [--peer-regions-file F]\n"
+            "            [--replication-key ID:SECRET] [--replication-ca-file F]\n"
+            "            [limits...] [--help] [--version]\n"
             "\n"
             "  --port N        TCP port to listen on (default 8000)\n"
             "  --bind ADDR     address to bind (default 127.0.0.1)\n"
@@ -83,6 +88,10 @@ static void usage(FILE *f)
             "  --node-id ID      cluster mode: this node's ID (a number from 1), with\n"
             "  --cluster ID=HOST:PORT,...  every node's ID and cluster address (Raft's\n"
             "                    port, not the API's); needs --data-dir (log in <dir>/raft)\n"
+            "  --cluster-join    a node added to a running cluster (ddbd cluster add):\n"
+            "                    it waits for the leader rather than starting a group\n"
+            "  --cluster-snapshot-entries N  log entries between snapshots of the store\n"
+            "                    (default %d); the log keeps the last N/2 of them\n"
             "\n"
             "limits (SECONDS may have a fraction, e.g. 0.5):\n"
             "  --header-timeout SECONDS  to receive a request's line and headers, from its\n"
@@ -100,7 +109,7 @@ static void usage(FILE *f)
             "                            requests wait for the client to read (default %zu)\n"
             "  --max-connections N       open connections; more are closed at once\n"
             "                            (default %zu)\n",
-            SERVER_DEFAULT_HEADER_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_BODY_TIMEOUT_MS / 1000.0,
+            CLUSTER_SNAPSHOT_ENTRIES, SERVER_DEFAULT_HEADER_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_BODY_TIMEOUT_MS / 1000.0,
             SERVER_DEFAULT_IDLE_TIMEOUT_MS / 1000.0, SERVER_DEFAULT_WRITE_TIMEOUT_MS / 1000.0,
             (size_t)SERVER_DEFAULT_MAX_HEADER_BYTES, (size_t)SERVER_DEFAULT_MAX_BODY_BYTES,
             (size_t)SERVER_DEFAULT_MAX_OUTPUT_BYTES, (size_t)SERVER_DEFAULT_MAX_CONNECTIONS);
@@ -172,6 +181,7 @@ static bool parse_seconds(const char *s, unsigned *out_ms)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "cluster") == 0) return cluster_admin_main(argc - 1, argv + 1);
     server_config_t srv;
     server_config_init(&srv);
     const char *tls_cert = NULL, *tls_key = NULL;
@@ -203,6 +213,9 @@ int main(int argc, char **argv)
             continue;
         } else if (strcmp(arg, "--throttling") == 0) {
             throttling = true;
+            continue;
+        } else if (strcmp(arg, "--cluster-join") == 0) {
+            api.cluster_join = true;
             continue;
         } else if (!next) {
             ok = known = false;
@@ -270,6 +283,22 @@ int main(int argc, char **argv)
             ok = (api.cluster_node_id = next) != NULL;
         } else if (strcmp(arg, "--cluster") == 0) {
             ok = (api.cluster_members = next) != NULL;
+        } else if (strcmp(arg, "--peer-region") == 0) {
+            const char *why = regions_add(next);
+            if (why) fprintf(stderr, "ddbd: %s\n", why);
+            ok = !why;
+        } else if (strcmp(arg, "--peer-regions-file") == 0) {
+            const char *why = regions_load_file(next);
+            if (why) fprintf(stderr, "ddbd: %s\n", why);
+            ok = !why;
+        } else if (strcmp(arg, "--replication-key") == 0) {
+            ok = !regions_set_key(next);
+        } else if (strcmp(arg, "--replication-ca-file") == 0) {
+            ok = !regions_set_ca_file(next);
+        } else if (strcmp(arg, "--cluster-snapshot-entries") == 0) {
+            int n;
+            ok = parse_int(next, 2, 1 << 30, &n);
+            api.cluster_snapshot_entries = (unsigned)n;
         } else if (strcmp(arg, "--storage-map-size") == 0) {
             ok = parse_bytes(next, STORAGE_MIN_MAP_SIZE, MAIN_MAX_MAP_SIZE, &api.storage_map_size);
         } else {
@@ -300,7 +329,7 @@ int main(int argc, char **argv)
         return 2;
     }
     cluster_config_t cluster = {api.cluster_node_id, api.cluster_members,
-                                api.in_memory ? NULL : api.data_dir, NULL};
+                                api.in_memory ? NULL : api.data_dir, NULL, 0, false};
     const char *cluster_error = cluster_config_check(&cluster);
     if (cluster_error) {
         fprintf(stderr, "ddbd: %s\n", cluster_error);
@@ -329,6 +358,11 @@ int main(int argc, char **argv)
         api.export_root = export_root;
     }
 
+    const char *region_error = regions_set_local(api.region);
+    if (region_error) {
+        fprintf(stderr, "ddbd: %s\n", region_error);
+        return 2;
+    }
     if (auth_open(credentials, api.region) != 0) {
         tls_context_free(srv.tls);
         return 1;
@@ -341,6 +375,7 @@ int main(int argc, char **argv)
     throttle_configure(throttling, burst_seconds, partition_bytes);
     log_info("ddbd %s: %s, region %s", DDBD_VERSION,
              api.in_memory ? "in memory" : api.data_dir, api.region);
+    regions_log();
     if (throttling) log_info("throttling on (burst %g s)", burst_seconds);
     else log_info("throttling off");
     int rc = server_run(&srv);

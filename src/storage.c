@@ -55,10 +55,15 @@ static struct {
 
 void storage_set_replicator(const storage_replicator_t *r) { st.replicator = r; }
 
+static void (*commit_observer)(void);
+void storage_on_commit(void (*fn)(void)) { commit_observer = fn; }
+
 /* A writer transaction's end: committed here, or replicated first. */
 static int txn_finish(MDB_txn *txn)
 {
-    return st.replicator ? st.replicator->commit(txn) : mdb_txn_commit(txn);
+    int rc = st.replicator ? st.replicator->commit(txn) : mdb_txn_commit(txn);
+    if (!rc && commit_observer) commit_observer();
+    return rc;
 }
 
 int64_t storage_write_time_ms(void) { return st.write_time_ms; }

@@ -115,6 +115,11 @@ void storage_map_use(uint64_t *map_bytes, uint64_t *used_bytes);
  * before writes start. */
 void storage_on_rollback(void (*fn)(MDB_txn *committed));
 
+/* Called on the writer thread after each committed write transaction
+ * (batches and job steps), e.g. to wake readers of the change log.  Set
+ * once, before writes start. */
+void storage_on_commit(void (*fn)(void));
+
 /* Replication (cluster mode): when set, every write transaction of the
  * writer (batches and job steps) asks gate() before it begins (non-zero:
  * the writes fail with that status untried, e.g. this node does not lead)

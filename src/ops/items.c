@@ -21,6 +21,7 @@
 #include "throttle.h"
 #include "ttl.h"
 #include "ops/ops.h"
+#include "replication.h"
 #include "wire.h"
 
 #define HASH_KEY_MAX 2048
@@ -208,7 +209,8 @@ static bool needs_old_item(const item_write_t *iw, const table_t *t)
 {
     return iw->exprs.condition || iw->kind == WRITE_UPDATE ||
            iw->common.return_values != RETURN_NONE || t->index_count || t->stream_id ||
-           t->ttl_attribute || (iw->kind == WRITE_DELETE && t->pitr_enabled);
+           t->ttl_attribute || (iw->kind == WRITE_DELETE && t->pitr_enabled) ||
+           (replication_on && iw->kind == WRITE_DELETE);
 }
 
 /* The old item, copied out of the map so that it outlives the transaction. */
@@ -291,6 +293,50 @@ static int item_changed(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_va
         rc = streams_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded,
                             c->by_service);
     if (!rc) rc = pitr_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded);
+    if (!rc && replication_on) rc = replication_record(txn, a, t, key, c->old_item, c->new_item);
+    return rc;
+}
+
+int item_write_replicated(MDB_txn *txn, arena_t *a, table_t *t, const MDB_val *key,
+                          const value_t *new_item)
+{
+    MDB_val old;
+    int rc = mdb_get(txn, t->dbi, (MDB_val *)key, &old);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    value_t *old_item = NULL;
+    MDB_val old_copy = {0, NULL};
+    size_t old_size = 0;
+    if (!rc) {
+        old_copy = (MDB_val){old.mv_size, arena_alloc(a, old.mv_size)};
+        memcpy(old_copy.mv_data, old.mv_data, old.mv_size);
+        old_item = arena_alloc(a, sizeof *old_item);
+        if (!value_item_decode(a, old_copy.mv_data, old_copy.mv_size, old_item, &old_size))
+            return MDB_CORRUPTED;
+    }
+    if (!new_item && !old_item) return 0;
+    const value_t *item = new_item ? new_item : old_item;
+    const value_t *pk = value_map_get(item, t->keys.hash, strlen(t->keys.hash));
+    size_t new_size = new_item ? value_item_size(new_item) : 0;
+    double *units = t->index_count ? arena_calloc(a, t->index_count * sizeof(double)) : NULL;
+    uint64_t collection;
+    if (t->has_collections && pk &&
+        (rc = index_collection_add(txn, t, pk, (int64_t)new_size - (int64_t)old_size, false,
+                                   &collection)))
+        return rc;
+    if (!new_item) {
+        if ((rc = mdb_del(txn, t->dbi, (MDB_val *)key, NULL))) return rc;
+        item_change_t change = {old_item, NULL, &old_copy, NULL, old_size, 0, false, units};
+        return item_changed(txn, a, t, key, &change);
+    }
+    buf_t encoded;
+    buf_init(&encoded);
+    value_item_encode(&encoded, new_item, new_size);
+    MDB_val val = {encoded.len, encoded.data};
+    rc = mdb_put(txn, t->dbi, (MDB_val *)key, &val, 0);
+    item_change_t change = {old_item, new_item, old_item ? &old_copy : NULL, &val, old_size,
+                            new_size, false, units};
+    if (!rc) rc = item_changed(txn, a, t, key, &change);
+    buf_free(&encoded);
     return rc;
 }
 

@@ -71,6 +71,19 @@ api_result_t op_update_contributor_insights(api_call_t *call, const json_value_t
 api_result_t op_describe_contributor_insights(api_call_t *call, const json_value_t *req);
 api_result_t op_list_contributor_insights(api_call_t *call, const json_value_t *req);
 
+/* replicas.c: UpdateTable's ReplicaUpdates, the 2017.11.29 operations and
+ * the calls regions make to each other */
+api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
+                                      const char *table);
+api_result_t op_create_global_table(api_call_t *call, const json_value_t *req);
+api_result_t op_update_global_table(api_call_t *call, const json_value_t *req);
+api_result_t op_describe_global_table(api_call_t *call, const json_value_t *req);
+api_result_t op_list_global_tables(api_call_t *call, const json_value_t *req);
+api_result_t op_global_table_settings(api_call_t *call, const json_value_t *req);
+api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t *req);
+api_result_t op_replication_apply(api_call_t *call, const json_value_t *req);
+api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req);
+
 /* tables.c */
 api_result_t op_create_table(api_call_t *call, const json_value_t *req);
 api_result_t op_describe_table(api_call_t *call, const json_value_t *req);
@@ -116,6 +129,11 @@ const value_t *item_write_old_item(const item_write_t *iw);
 /* After apply: the attributes the request's ReturnValues asks for, or NULL. */
 const value_t *item_write_returned(item_write_t *iw);
 void item_write_release(item_write_t *iw);
+/* A change that came from another region (replication.h): key's item in t
+ * becomes new_item (NULL: deleted), with its indexes, counts, expiry entry
+ * and stream record, as a local write would leave them (writer thread). */
+int item_write_replicated(MDB_txn *txn, arena_t *a, table_t *t, const MDB_val *key,
+                          const value_t *new_item);
 /* Whether the write deletes (or only checks) an item: it frees space. */
 bool item_write_frees(const item_write_t *iw);
 bool item_write_same_item(const item_write_t *a, const item_write_t *b);

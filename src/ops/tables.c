@@ -10,6 +10,7 @@
 #include "log.h"
 #include "ops/ops.h"
 #include "pitr.h"
+#include "replication.h"
 #include "throttle.h"
 #include "stats.h"
 #include "streams.h"
@@ -227,6 +228,7 @@ static int delete_apply(storage_write_t *w, MDB_txn *txn)
     if (!rc) rc = catalog_table_forget_stats(txn, t);
     if (!rc) rc = catalog_table_drop_dbis(txn, t);
     if (!rc) rc = streams_disable(txn, t);
+    if (!rc && replication_on) rc = replication_table_dropped(txn, t);
     if (rc) return rc;
     rc = mdb_del(txn, storage_catalog_dbi(), &key, NULL);
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -269,6 +271,10 @@ api_result_t op_delete_table(api_call_t *call, const json_value_t *req)
     if (t->deletion_protection) {
         catalog_release(t);
         return op_reply_error(call, err_deletion_protected(call->arena));
+    }
+    if (replication_on && replication_recent_source(t->name)) {
+        catalog_release(t);
+        return op_reply_error(call, err_replica_recent_source(call->arena));
     }
     delete_write_t *dw = arena_calloc(call->arena, sizeof *dw);
     return table_write_submit(&dw->base, call, t, delete_apply, delete_done, true);
@@ -982,6 +988,8 @@ static ddb_error_t *plan_update(api_call_t *call, const json_value_t *req, table
             return err_stream_change_with_iops(a);
         if (r.stream_enabled && t->stream_enabled) return err_stream_already_enabled(a, t->name);
         if (!r.stream_enabled && !t->stream_enabled) return err_stream_none_to_disable(a, t->name);
+        if (!r.stream_enabled && replication_on && replication_replica_count(t->name))
+            return err_replica_stream_disable(a);
     }
     bool billing_changed = r.billing && r.on_demand != t->pay_per_request;
     if (billing_changed && r.on_demand && (e = check_on_demand_switches(a, t))) return e;
@@ -1010,6 +1018,9 @@ api_result_t op_update_table(api_call_t *call, const json_value_t *req)
     const char *name;
     update_request_t r;
     ddb_error_t *e = read_table_name(call, req, &name);
+    const json_value_t *replicas = json_object_get(req, "ReplicaUpdates");
+    if (!e && replicas && replicas->type == JSON_ARRAY)
+        return op_update_table_replicas(call, req, name);
     if (!e) e = validate_update(call, req, &r);
     if (e) return op_reply_error(call, e);
     table_t *t = catalog_acquire(name, strlen(name));

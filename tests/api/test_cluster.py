@@ -12,6 +12,7 @@ The leader is found from the nodes' logs (the line "node N leads").
 
 import os
 import re
+import shutil
 import threading
 import time
 
@@ -27,7 +28,7 @@ CONVERGE_S = 10.0
 
 
 class Cluster:
-    def __init__(self, tmp_path, n=3):
+    def __init__(self, tmp_path, n=3, extra_args=()):
         self.ids = list(range(1, n + 1))
         ports = set()
         while len(ports) < 2 * n:  # API and cluster ports, all distinct
@@ -40,7 +41,8 @@ class Cluster:
             data = tmp_path / ("node%d" % i)
             data.mkdir()
             self.nodes[i] = Server(BIN, data_dir=str(data), port=ports[i - 1],
-                                   extra_args=["--node-id", str(i), "--cluster", members])
+                                   extra_args=["--node-id", str(i), "--cluster", members]
+                                   + list(extra_args))
         self.clients = {}
 
     def start(self):
@@ -437,3 +439,433 @@ def test_backups_are_the_leaders(cluster):
         assert [b["BackupArn"] for b in c.list_backups(TableName=TABLE)["BackupSummaries"]] == [arn]
         assert c.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"][
             "BackupName"] == "backup1"
+
+
+# --------------------------------------------------------------------------
+# Snapshots
+
+
+SNAPSHOT_ENTRIES = 40
+
+
+def full_scan(client, consistent=False):
+    items, start = [], None
+    while True:
+        kw = {"TableName": TABLE, "ConsistentRead": consistent}
+        if start:
+            kw["ExclusiveStartKey"] = start
+        page = client.scan(**kw)
+        items += page["Items"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return sorted(items, key=lambda it: it["k"]["S"])
+
+
+def scan_or_none(client):
+    """A node's eventually consistent full scan; None while it does not
+    know the table yet."""
+    try:
+        return full_scan(client)
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        return None
+
+
+def consistent_scan_or_none(client):
+    """A strongly consistent full scan; None while there is no leader (an
+    election after a restart: the retryable 500)."""
+    try:
+        return full_scan(client, consistent=True)
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "InternalServerError":
+            raise
+        return None
+
+
+def log_text(node):
+    with open(node.logpath, "rb") as f:
+        return f.read().decode("utf-8", "replace")
+
+
+@pytest.fixture
+def snapshotting(tmp_path):
+    c = Cluster(tmp_path, extra_args=["--cluster-snapshot-entries", str(SNAPSHOT_ENTRIES)]).start()
+    try:
+        c.leader()
+        yield c
+    finally:
+        for node in c.nodes.values():
+            if node.alive():
+                node.stop()
+
+
+def test_wiped_follower_catches_up_by_snapshot(snapshotting):
+    """Writes past several snapshot thresholds cut the log; a follower
+    whose data directory is wiped gets the store by snapshot and then
+    follows the log again, serving the same items as the leader."""
+    cluster = snapshotting
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    create_table(lc)
+    n = 6 * SNAPSHOT_ENTRIES
+    for i in range(n):
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "k%04d" % i}, "v": {"N": str(i)}})
+    for i in range(0, n, 7):
+        lc.delete_item(TableName=TABLE, Key={"k": {"S": "k%04d" % i}})
+    for i in (i for i in range(1, n, 11) if i % 7):
+        lc.update_item(TableName=TABLE, Key={"k": {"S": "k%04d" % i}},
+                       UpdateExpression="SET v = v + :one",
+                       ExpressionAttributeValues={":one": {"N": "1000"}})
+    assert eventually(lambda: "snapshot of" in log_text(cluster.nodes[leader]))
+
+    follower = cluster.followers(leader)[0]
+    node = cluster.nodes[follower]
+    node.stop()
+    shutil.rmtree(node.data_dir)
+    os.mkdir(node.data_dir)
+    # while it is away, a table it never saw and more writes
+    lc.create_table(TableName="later", BillingMode="PAY_PER_REQUEST",
+                    KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    lc.put_item(TableName="later", Item={"id": {"S": "x"}})
+    for i in range(SNAPSHOT_ENTRIES):
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "away%03d" % i}})
+    node.start()
+
+    expected = full_scan(lc, consistent=True)
+    assert len(expected) == n - len(range(0, n, 7)) + SNAPSHOT_ENTRIES
+    fc = cluster.clients[follower]
+    assert eventually(lambda: scan_or_none(fc) == expected, timeout=30), node.log_tail(30)
+    assert "restored a snapshot" in log_text(node)
+    assert fc.describe_table(TableName=TABLE)["Table"]["ItemCount"] == len(expected)
+    assert sorted(fc.list_tables()["TableNames"]) == sorted([TABLE, "later"])
+    assert fc.get_item(TableName="later", Key={"id": {"S": "x"}})["Item"] == {"id": {"S": "x"}}
+
+    # it follows the log again: a write, a table dropped
+    lc.put_item(TableName=TABLE, Item={"k": {"S": "after"}})
+    lc.delete_table(TableName="later")
+    assert eventually(lambda: item(fc, "after")) == {"k": {"S": "after"}}
+    assert eventually(lambda: fc.list_tables()["TableNames"] == [TABLE])
+
+    # a restart of the restored node and of the leader (both load their
+    # own snapshots and the log after them) keeps every item
+    node.stop()
+    node.start()
+    cluster.nodes[leader].stop()
+    cluster.nodes[leader].start()
+    expected = eventually(lambda: consistent_scan_or_none(fc))
+    assert len(expected) == n - len(range(0, n, 7)) + SNAPSHOT_ENTRIES + 1
+    for i in cluster.ids:
+        assert eventually(lambda: scan_or_none(cluster.clients[i]) == expected), i
+
+
+def test_snapshot_entries_flag_checked(tmp_path):
+    import subprocess
+    for bad in ["1", "x", "-5", ""]:
+        p = subprocess.run([BIN, "--port", str(free_port()), "--data-dir", str(tmp_path / "d"),
+                            "--cluster-snapshot-entries", bad], capture_output=True, timeout=20)
+        assert p.returncode == 2, bad
+        assert "--cluster-snapshot-entries" in p.stderr.decode()
+
+
+# --------------------------------------------------------------------------
+# Membership: ddbd cluster add|remove|status
+
+
+def admin(*args):
+    import subprocess
+    p = subprocess.run([BIN, "cluster"] + [str(a) for a in args], capture_output=True, timeout=60)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def status_rows(out):
+    """The member lines of `cluster status` as dicts by column name."""
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("node "))
+    names = lines[at].split()
+    return {int(r[0]): dict(zip(names, r)) for r in (line.split() for line in lines[at + 1:])}
+
+
+def api_address(node):
+    return "127.0.0.1:%d" % node.port
+
+
+def test_status_shows_every_node(cluster):
+    leader = cluster.leader()
+    create_table(cluster.clients[leader])
+    follower = cluster.followers(leader)[0]
+    # followers make their API addresses known to the group soon after start
+    assert eventually(lambda: "unreachable" not in admin(
+        "status", "--to", api_address(cluster.nodes[follower]))[1])
+    # and every node applies what the leader has
+    assert eventually(lambda: len({r["applied"] for r in status_rows(admin(
+        "status", "--to", api_address(cluster.nodes[follower]))[1]).values()}) == 1)
+    rc, out, err = admin("status", "--to", api_address(cluster.nodes[follower]))
+    assert rc == 0, err
+    assert out.startswith("leader: node %d, term " % leader)
+    rows = status_rows(out)
+    assert sorted(rows) == cluster.ids
+    for i, row in rows.items():
+        assert row["role"] == ("leader" if i == leader else "follower")
+        assert row["member"] == "voter"
+        assert row["cluster"] == "127.0.0.1:%d" % cluster.cluster_ports[i]
+        assert row["api"] == api_address(cluster.nodes[i])
+        assert int(row["applied"]) > 0 and int(row["commit"]) >= int(row["applied"]) - 1
+        assert row["lag"].isdigit() and row["match"].isdigit()
+    assert rows[leader]["lag"] == "0"
+    # a node that is down is shown so
+    cluster.nodes[follower].kill()
+    rc, out, err = admin("status", "--to", api_address(cluster.nodes[leader]))
+    assert rc == 0, err
+    assert status_rows(out)[follower]["role"] == "unreachable"
+
+
+def test_add_a_fourth_node_online(tmp_path):
+    cluster = Cluster(tmp_path, extra_args=["--cluster-snapshot-entries", str(SNAPSHOT_ENTRIES)])
+    cluster.start()
+    try:
+        leader = cluster.leader()
+        lc = cluster.clients[leader]
+        create_table(lc)
+        for i in range(3 * SNAPSHOT_ENTRIES):
+            lc.put_item(TableName=TABLE, Item={"k": {"S": "k%03d" % i}})
+        port = free_port()
+        while port in cluster.cluster_ports.values():
+            port = free_port()
+        members = ",".join("%d=127.0.0.1:%d" % (i, p) for i, p in cluster.cluster_ports.items())
+        data = tmp_path / "node4"
+        data.mkdir()
+        new = Server(BIN, data_dir=str(data), extra_args=[
+            "--node-id", "4", "--cluster", members + ",4=127.0.0.1:%d" % port, "--cluster-join"])
+        cluster.nodes[4] = new
+        new.start()
+        # a joining node never leads alone nor accepts a write by itself
+        time.sleep(1.5)
+        assert "leads" not in log_text(new)
+        follower = cluster.followers(leader)[0]
+        rc, out, err = admin("add", "4=127.0.0.1:%d" % port, "--to",
+                             api_address(cluster.nodes[follower]))  # sent on to the leader
+        assert (rc, out, err) == (0, "node 4 added, a voter\n", "")
+        cluster.ids.append(4)
+        cluster.cluster_ports[4] = port
+        nc = make_client(new.endpoint, read_timeout=20)
+        expected = full_scan(lc, consistent=True)
+        assert eventually(lambda: scan_or_none(nc) == expected), new.log_tail(30)
+        # it makes its API address known to the group soon after
+        assert eventually(lambda: status_rows(admin("status", "--to", api_address(new))[1])
+                          [4]["role"] == "follower")
+        rows = status_rows(admin("status", "--to", api_address(new))[1])
+        assert sorted(rows) == [1, 2, 3, 4]
+        assert rows[4]["member"] == "voter" and rows[4]["role"] == "follower"
+        # adding it again is refused
+        rc, out, err = admin("add", "4=127.0.0.1:%d" % port, "--to", api_address(new))
+        assert rc == 1 and out == "" and "refused" in err
+        # it votes: with one of the first three down, three of four remain
+        other = [i for i in (1, 2, 3) if i != leader][0]
+        cluster.nodes[other].kill()
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "after"}})
+        assert eventually(lambda: item(nc, "after")) == {"k": {"S": "after"}}
+    finally:
+        for node in cluster.nodes.values():
+            if node.alive():
+                node.stop()
+
+
+def test_remove_a_node_online(cluster):
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    create_table(lc)
+    removed, kept = cluster.followers(leader)
+    for i in (removed, kept):
+        assert eventually(lambda: TABLE in cluster.clients[i].list_tables()["TableNames"])
+    rc, out, err = admin("remove", removed, "--to", api_address(cluster.nodes[kept]))
+    assert (rc, out, err) == (0, "node %d removed\n" % removed, "")
+    rows = status_rows(admin("status", "--to", api_address(cluster.nodes[leader]))[1])
+    assert sorted(rows) == sorted([leader, kept])
+    # the group goes on without it: a write reaches the member, not the removed node
+    lc.put_item(TableName=TABLE, Item={"k": {"S": "later"}})
+    assert eventually(lambda: item(cluster.clients[kept], "later")) == {"k": {"S": "later"}}
+    time.sleep(1.0)
+    assert item(cluster.clients[removed], "later") is None
+    # removing it again, or the leader itself, is refused
+    rc, out, err = admin("remove", removed, "--to", api_address(cluster.nodes[leader]))
+    assert rc == 1 and "refused" in err
+    rc, out, err = admin("remove", leader, "--to", api_address(cluster.nodes[leader]))
+    assert rc == 1 and "the leader cannot remove itself" in err
+
+
+@pytest.mark.parametrize("args, why", [
+    (["status"], "usage: ddbd cluster"),
+    (["status", "x", "--to", "127.0.0.1:1"], "usage: ddbd cluster"),
+    (["frob", "--to", "127.0.0.1:1"], "usage: ddbd cluster"),
+    (["add", "4", "--to", "127.0.0.1:1"], "add takes ID=HOST:PORT"),
+    (["add", "x=127.0.0.1:5", "--to", "127.0.0.1:1"], "add takes ID=HOST:PORT"),
+    (["remove", "a", "--to", "127.0.0.1:1"], "remove takes a node ID"),
+    (["remove", "--to", "127.0.0.1:1"], "usage: ddbd cluster"),
+])
+def test_admin_bad_arguments(args, why):
+    rc, out, err = admin(*args)
+    assert (rc, out) == (2, "")
+    assert why in err
+
+
+def test_admin_errors_from_nodes(tmp_path):
+    # nobody there
+    port = free_port()
+    rc, out, err = admin("status", "--to", "127.0.0.1:%d" % port)
+    assert (rc, out) == (1, "") and "cannot connect to 127.0.0.1:%d" % port in err
+    # a node that is not in cluster mode
+    s = Server(BIN, data_dir=None).start()
+    try:
+        rc, out, err = admin("status", "--to", api_address(s))
+        assert (rc, out) == (1, "")
+        assert "%s answers no cluster requests: not in cluster mode" % api_address(s) in err
+        rc, out, err = admin("add", "4=127.0.0.1:1", "--to", api_address(s))
+        assert (rc, out) == (1, "") and "not in cluster mode" in err
+    finally:
+        s.stop()
+
+
+# --------------------------------------------------------------------------
+# Observability
+
+
+def metrics(node):
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=10)
+    conn.request("GET", "/metrics")
+    resp = conn.getresponse()
+    assert resp.status == 200
+    values = {}
+    for line in resp.read().decode().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    return values
+
+
+def test_metrics_and_logs_show_replication(cluster):
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    create_table(lc)
+    for i in range(20):
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "m%d" % i}})
+    m = metrics(cluster.nodes[leader])
+    assert m['ddbd_cluster_role{role="leader"}'] == 1
+    assert m['ddbd_cluster_role{role="follower"}'] == 0
+    assert m["ddbd_cluster_node_id"] == leader and m["ddbd_cluster_leader_id"] == leader
+    assert m["ddbd_cluster_term"] >= 2  # the first election began term 2
+    assert m["ddbd_cluster_voters"] == 3
+    assert m["ddbd_cluster_commit_index"] >= m["ddbd_cluster_applied_index"] >= 20
+    for f in cluster.followers(leader):
+        assert 'ddbd_cluster_follower_lag_entries{node="%d"}' % f in m
+        assert eventually(lambda: metrics(cluster.nodes[leader])[
+            'ddbd_cluster_follower_lag_entries{node="%d"}' % f] == 0)
+        assert m['ddbd_cluster_follower_reachable{node="%d"}' % f] == 1
+        fm = metrics(cluster.nodes[f])
+        assert fm['ddbd_cluster_role{role="follower"}'] == 1
+        assert fm["ddbd_cluster_leader_id"] == leader
+        assert not any(k.startswith("ddbd_cluster_follower_lag") for k in fm)
+        assert eventually(lambda: metrics(cluster.nodes[f])["ddbd_cluster_applied_index"]
+                          >= m["ddbd_cluster_applied_index"])
+    # a follower down: the leader shows it unreachable and falling behind
+    down = cluster.followers(leader)[0]
+    cluster.nodes[down].kill()
+    for i in range(5):
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "n%d" % i}})
+    assert eventually(lambda: metrics(cluster.nodes[leader])[
+        'ddbd_cluster_follower_reachable{node="%d"}' % down] == 0, timeout=5)
+    assert metrics(cluster.nodes[leader])[
+        'ddbd_cluster_follower_lag_entries{node="%d"}' % down] >= 5
+    # the leader killed: the survivor that takes over counts the election
+    cluster.nodes[leader].kill()
+    cluster.nodes[down].start()
+    new = cluster.leader(among=[i for i in cluster.ids if i != leader])
+    nm = metrics(cluster.nodes[new])
+    assert nm["ddbd_cluster_elections_total"] >= 1
+    assert nm["ddbd_cluster_leader_changes_total"] >= 1
+    assert re.search(r"cluster: term \d+ began \(election \d+ seen since start\)",
+                     log_text(cluster.nodes[new]))
+
+
+def test_no_cluster_metrics_without_cluster_mode():
+    s = Server(BIN, data_dir=None).start()
+    try:
+        assert not any(k.startswith("ddbd_cluster") for k in metrics(s))
+    finally:
+        s.stop()
+
+
+# --------------------------------------------------------------------------
+# Shutdown and housekeeping
+
+
+@pytest.mark.parametrize("which", ["leader", "follower"])
+def test_sigterm_finishes_writes_in_flight(cluster, which):
+    """SIGTERM under a write load: every write the node took is answered
+    (acknowledged, or refused before it was taken: connection closed),
+    never failed with a 500; the acknowledged ones are on the others."""
+    import signal
+    leader = cluster.leader()
+    create_table(cluster.clients[leader])
+    node = leader if which == "leader" else cluster.followers(leader)[0]
+    outcomes, acked, lock = {}, [], threading.Lock()
+
+    def writer(w):
+        c = make_client(cluster.nodes[node].endpoint, read_timeout=20)
+        for n in range(300):
+            key = "t%d-%d" % (w, n)
+            try:
+                c.put_item(TableName=TABLE, Item={"k": {"S": key}})
+                outcome = "ok"
+            except ClientError as e:
+                outcome = e.response["Error"]["Code"]
+            except (EndpointConnectionError, ConnectionClosedError):
+                outcome = "closed"
+            with lock:
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                if outcome == "ok":
+                    acked.append(key)
+            if outcome != "ok":
+                return
+    threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(6)]
+    for t in threads:
+        t.start()
+    assert eventually(lambda: len(acked) >= 30, timeout=15)
+    cluster.nodes[node].proc.send_signal(signal.SIGTERM)
+    for t in threads:
+        t.join(timeout=40)
+    assert not any(t.is_alive() for t in threads)
+    assert cluster.nodes[node].proc.wait(timeout=20) == 0
+    assert set(outcomes) <= {"ok", "closed"}, outcomes
+    others = [i for i in cluster.ids if i != node]
+    assert_all_present(cluster, others, acked)
+
+
+def test_followers_leave_housekeeping_to_the_leader(tmp_path):
+    """TTL deletions run on the leader only and reach the followers through
+    the log; a follower logs no failed write of its own."""
+    cluster = Cluster(tmp_path, extra_args=["--ttl-delay", "0.2"]).start()
+    try:
+        leader = cluster.leader()
+        lc = cluster.clients[leader]
+        create_table(lc)
+        lc.update_time_to_live(TableName=TABLE, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": "exp"})
+        past = str(int(time.time()) - 60)
+        for i in range(20):
+            lc.put_item(TableName=TABLE, Item={"k": {"S": "e%d" % i}, "exp": {"N": past}})
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "keep"}})
+        for i in cluster.ids:
+            c = cluster.clients[i]
+            assert eventually(lambda: [it["k"]["S"] for it in c.scan(TableName=TABLE)["Items"]]
+                              == ["keep"]), i
+        time.sleep(1.0)  # several housekeeping rounds on every node
+        for i in cluster.followers(leader):
+            text = log_text(cluster.nodes[i])
+            assert " ERROR " not in text and " WARN " not in text, cluster.nodes[i].log_tail(20)
+    finally:
+        for node in cluster.nodes.values():
+            if node.alive():
+                node.stop()

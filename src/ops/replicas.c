@@ -1,0 +1,293 @@
+/* ops/replicas: UpdateTable's ReplicaUpdates (global tables version
+ * 2019.11.21), the 2017.11.29 operations as the service answers them today,
+ * and the calls replicas make to each other (replication.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/ops.h"
+#include "regions.h"
+#include "replication.h"
+#include "wire.h"
+
+/* --- UpdateTable ReplicaUpdates --------------------------------------------------- */
+
+typedef struct {
+    bool create; /* else delete (an Update only changes settings) */
+    const char *region;
+    size_t actions;       /* Create and Delete actions */
+    const char *settings; /* the Create's or Update's other members (JSON), or NULL */
+} replica_request_t;
+
+/* The members of a Create or Update besides RegionName, as JSON. */
+static const char *replica_settings(arena_t *a, const json_value_t *x)
+{
+    buf_t b;
+    buf_init(&b);
+    buf_putc(&b, '{');
+    bool any = false;
+    for (size_t i = 0; i < x->u.object.count; i++) {
+        const json_member_t *m = &x->u.object.members[i];
+        if (strcmp(m->key, "RegionName") == 0 || m->value->type == JSON_NULL) continue;
+        if (any) buf_putc(&b, ',');
+        any = true;
+        json_write_key(&b, m->key);
+        json_write_value(&b, m->value);
+    }
+    buf_putc(&b, '}');
+    const char *s = any ? arena_strndup(a, b.data, b.len) : NULL;
+    buf_free(&b);
+    return s;
+}
+
+static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
+                                      replica_request_t *r)
+{
+    arena_t *a = call->arena;
+    for (size_t i = 0; i < req->u.object.count; i++) {
+        const char *k = req->u.object.members[i].key;
+        if (strcmp(k, "TableName") && strcmp(k, "ReplicaUpdates") &&
+            req->u.object.members[i].value->type != JSON_NULL)
+            return err_replica_only_operation(a);
+    }
+    const json_value_t *list = json_object_get(req, "ReplicaUpdates");
+    memset(r, 0, sizeof *r);
+    for (size_t i = 0; list && i < list->u.array.count; i++) {
+        const json_value_t *u = list->u.array.items[i];
+        const char *kinds[] = {"Create", "Delete", "Update"};
+        for (int k = 0; k < 3; k++) {
+            const json_value_t *x = json_object_get(u, kinds[k]);
+            if (!x || x->type != JSON_OBJECT) continue;
+            const json_value_t *name = json_object_get(x, "RegionName");
+            if (!name || name->type != JSON_STRING) return err_replica_not_found(a);
+            if (k < 2) r->actions++;
+            if (!r->region || k < 2) {
+                r->region = name->u.str.ptr;
+                r->create = k == 0;
+                r->settings = k == 1 ? NULL : replica_settings(a, x);
+            }
+        }
+    }
+    if (r->actions > 1) return err_replica_one_action(a);
+    if (!r->region) return err_update_table_nothing(a);
+    if (strcmp(r->region, regions_local()) == 0) return err_replica_local_region(a);
+    if (!regions_find(r->region, strlen(r->region))) {
+        buf_t list_text;
+        buf_init(&list_text);
+        regions_render_list(&list_text);
+        buf_putc(&list_text, 0);
+        ddb_error_t *e = err_replica_region_unsupported(
+            a, r->region, arena_strndup(a, list_text.data, strlen(list_text.data)));
+        buf_free(&list_text);
+        return e;
+    }
+    return NULL;
+}
+
+api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req, const char *table)
+{
+    replica_request_t r;
+    arena_t *a = call->arena;
+    ddb_error_t *e = validate_replicas(call, req, &r);
+    if (e) return op_reply_error(call, e);
+    table_t *t = catalog_acquire(table, strlen(table));
+    if (!t) return op_reply_error(call, err_table_not_found(a, table));
+    bool member = replication_has_member(t->name, r.region);
+    if (!t->pay_per_request)
+        e = err_replica_write_capacity(a);
+    else if (r.actions && r.create && t->stream_enabled &&
+             strcmp(t->stream_view_type, "NEW_AND_OLD_IMAGES") != 0)
+        e = err_replica_stream_view(a);
+    else if (r.actions && r.create && member)
+        e = err_replica_exists(a, t->name);
+    else if (r.actions && !r.create && !member)
+        e = err_replica_not_found(a);
+    else if (!r.actions && !member)
+        e = err_replica_not_found(a);
+    int rc = 0;
+    if (!e && r.actions)
+        rc = r.create ? replication_replica_add(t, r.region, r.settings)
+                      : replication_replica_remove(t, r.region);
+    else if (!e && r.settings)
+        rc = replication_replica_settings(t, r.region, r.settings);
+    if (!e && rc) e = err_internal(a);
+    if (e) {
+        catalog_release(t);
+        return op_reply_error(call, e);
+    }
+    /* The description shows the stream the replica made the table enable. */
+    table_t *now = catalog_acquire(table, strlen(table));
+    if (now) {
+        catalog_release(t);
+        t = now;
+    }
+    MDB_txn *txn = op_read_begin(call);
+    catalog_stats_t stats, *sp = NULL;
+    if (txn && !catalog_table_read_stats(txn, a, t, &stats)) sp = &stats;
+    buf_append_str(call->out, "{\"TableDescription\":");
+    catalog_table_render_description(call->out, t, r.actions ? "UPDATING" : "ACTIVE", sp);
+    buf_putc(call->out, '}');
+    if (txn) op_read_end(call, txn);
+    catalog_release(t);
+    return op_reply_ok(call);
+}
+
+/* --- version 2017.11.29 --------------------------------------------------------------- */
+
+static ddb_error_t *legacy_name(api_call_t *call, const json_value_t *req, const char *member,
+                                const char **name)
+{
+    ddb_error_t *e = NULL;
+    *name = NULL;
+    wire_string(call->arena, req, member, name, NULL, &e);
+    if (e) return e;
+    size_t n = *name ? strlen(*name) : 0;
+    if (n < 3 || n > 255) return err_global_table_name_length(call->arena);
+    return NULL;
+}
+
+api_result_t op_create_global_table(api_call_t *call, const json_value_t *req)
+{
+    const char *name;
+    ddb_error_t *e = legacy_name(call, req, "GlobalTableName", &name);
+    return op_reply_error(call, e ? e : err_global_tables_legacy(call->arena));
+}
+
+/* No 2017.11.29 global table exists here: every name is unknown. */
+api_result_t op_update_global_table(api_call_t *call, const json_value_t *req)
+{
+    const char *name;
+    ddb_error_t *e = legacy_name(call, req, "GlobalTableName", &name);
+    return op_reply_error(call, e ? e : err_global_table_not_found(call->arena, name));
+}
+
+api_result_t op_describe_global_table(api_call_t *call, const json_value_t *req)
+{
+    const char *name;
+    ddb_error_t *e = legacy_name(call, req, "GlobalTableName", &name);
+    return op_reply_error(call, e ? e : err_global_table_not_found(call->arena, name));
+}
+
+api_result_t op_global_table_settings(api_call_t *call, const json_value_t *req)
+{
+    return op_describe_global_table(call, req);
+}
+
+api_result_t op_list_global_tables(api_call_t *call, const json_value_t *req)
+{
+    (void)req;
+    buf_append_str(call->out, "{\"GlobalTables\":[]}");
+    return op_reply_ok(call);
+}
+
+api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t *req)
+{
+    ddb_error_t *e = NULL;
+    const char *name = NULL;
+    wire_string(call->arena, req, "TableName", &name, NULL, &e);
+    if (e) return op_reply_error(call, e);
+    return op_reply_error(call, err_replica_auto_scaling_not_found(call->arena, name ? name : ""));
+}
+
+/* --- between regions ---------------------------------------------------------------------- */
+
+typedef struct {
+    const char *origin;
+    uint64_t ts;
+    value_t keys, item;
+    bool has_item;
+} remote_change_t;
+
+typedef struct {
+    storage_write_t w;
+    api_call_t *call;
+    table_t *table;
+    remote_change_t *changes;
+    size_t count;
+} apply_write_t;
+
+static int apply_changes(storage_write_t *w, MDB_txn *txn)
+{
+    apply_write_t *aw = (apply_write_t *)w;
+    table_t *t = catalog_latest(aw->table);
+    if (t->dropped) return 0;
+    for (size_t i = 0; i < aw->count; i++) {
+        remote_change_t *c = &aw->changes[i];
+        int rc = replication_apply_change(txn, aw->call->arena, t, c->origin, c->ts, &c->keys,
+                                          c->has_item ? &c->item : NULL, item_write_replicated);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static void apply_done(storage_write_t *w, int status)
+{
+    apply_write_t *aw = (apply_write_t *)w;
+    api_call_t *call = aw->call;
+    if (status)
+        op_reply_error(call, err_internal(call->arena));
+    else {
+        buf_append_str(call->out, "{}");
+        op_reply_ok(call);
+    }
+    catalog_release(aw->table);
+    op_complete(call);
+}
+
+api_result_t op_replication_apply(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    const json_value_t *name = json_object_get(req, "TableName"),
+                       *list = json_object_get(req, "Changes");
+    if (!name || name->type != JSON_STRING || !list || list->type != JSON_ARRAY)
+        return op_reply_error(call, err_serialization(a, NULL));
+    apply_write_t *aw = arena_calloc(a, sizeof *aw);
+    aw->changes = arena_calloc(a, (list->u.array.count + 1) * sizeof *aw->changes);
+    for (size_t i = 0; i < list->u.array.count; i++) {
+        const json_value_t *c = list->u.array.items[i];
+        const json_value_t *ts = json_object_get(c, "T"), *o = json_object_get(c, "O"),
+                           *k = json_object_get(c, "K"), *it = json_object_get(c, "I");
+        remote_change_t *rc = &aw->changes[aw->count];
+        if (!ts || ts->type != JSON_STRING || !o || o->type != JSON_STRING || !k ||
+            value_map_from_json(a, k, &rc->keys) || (it && value_map_from_json(a, it, &rc->item)))
+            return op_reply_error(call, err_serialization(a, NULL));
+        rc->ts = strtoull(ts->u.str.ptr, NULL, 10);
+        rc->origin = o->u.str.ptr;
+        rc->has_item = it != NULL;
+        aw->count++;
+    }
+    table_t *t = catalog_acquire(name->u.str.ptr, name->u.str.len);
+    if (!t) return op_reply_error(call, err_table_not_found(a, name->u.str.ptr));
+    aw->call = call;
+    aw->table = t;
+    aw->w.apply = apply_changes;
+    aw->w.done = apply_done;
+    storage_submit(&aw->w);
+    return API_PENDING;
+}
+
+api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
+{
+    arena_t *a = call->arena;
+    const json_value_t *name = json_object_get(req, "TableName"),
+                       *list = json_object_get(req, "Members");
+    if (!name || name->type != JSON_STRING || !list || list->type != JSON_ARRAY)
+        return op_reply_error(call, err_serialization(a, NULL));
+    size_t n = list->u.array.count;
+    const char **regions = arena_calloc(a, (n + 1) * sizeof *regions);
+    const char **statuses = arena_calloc(a, (n + 1) * sizeof *statuses);
+    for (size_t i = 0; i < n; i++) {
+        const json_value_t *r = json_object_get(list->u.array.items[i], "RegionName"),
+                           *s = json_object_get(list->u.array.items[i], "ReplicaStatus");
+        if (!r || r->type != JSON_STRING || !s || s->type != JSON_STRING)
+            return op_reply_error(call, err_serialization(a, NULL));
+        regions[i] = r->u.str.ptr;
+        statuses[i] = s->u.str.ptr;
+    }
+    table_t *t = catalog_acquire(name->u.str.ptr, name->u.str.len);
+    if (!t) return op_reply_error(call, err_table_not_found(a, name->u.str.ptr));
+    int rc = replication_group_set(t, regions, statuses, n);
+    catalog_release(t);
+    if (rc) return op_reply_error(call, err_internal(a));
+    buf_append_str(call->out, "{}");
+    return op_reply_ok(call);
+}

@@ -1,0 +1,1337 @@
+/* replication: global tables between regions; see replication.h. */
+#include "replication.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "changelog.h"
+#include "json.h"
+#include "keycodec.h"
+#include "log.h"
+#include "pitr.h"
+#include "regions.h"
+#include "storage.h"
+#include "streams.h"
+#include "tabledef.h"
+
+bool replication_on;
+
+#define GROUPS_MAX 256
+#define SHIP_BATCH 1000
+#define COPY_BATCH 500
+#define CALL_TIMEOUT_S 10
+#define SHIP_GATHER_US 3000
+#define WAIT_MS 100       /* shippers look again at least this often */
+#define LOG_KEEP_MS 60000 /* records stay this long after every peer has them */
+#define LAG_LOG_EVERY_MS 10000
+#define STATUS_MAX 24
+#define POSITION_STORE_MS 100
+#define OVERRIDES_MAX 1024
+/* A region that made a replica cannot drop its table for a day. */
+#define SOURCE_HOLD_MS (24 * 3600 * 1000LL)
+
+typedef struct {
+    char region[65];
+    char status[STATUS_MAX];       /* ReplicaStatus */
+    bool ready;                    /* its table exists: changes may be shipped */
+    uint64_t acked;                /* the last sequence number the peer has */
+    int64_t sourced_ms;            /* when this region made it (0: another did) */
+    int64_t stored_ms;             /* when its position was last stored (shipper) */
+    char overrides[OVERRIDES_MAX]; /* its settings as Create/Update gave them (JSON) */
+    /* lag, for the logs and /metrics (shipper only; read under the lock) */
+    double lag_s;
+    uint64_t lag_records, shipped;
+    int64_t lag_logged_ms;
+} member_t;
+
+typedef struct {
+    bool used;
+    char name[256];
+    char id[40];
+    uint64_t log;
+    uint64_t last_seq; /* the last record logged (0: unknown, none) */
+    member_t m[REGIONS_MAX];
+    size_t count;
+} group_t;
+
+static struct {
+    MDB_dbi groups_dbi, ver_dbi;
+    group_t groups[GROUPS_MAX];
+    pthread_mutex_t lock;
+    bool applying;    /* writer thread: applying a remote change */
+    uint64_t last_ts; /* writer thread */
+    pthread_t shippers[REGIONS_MAX];
+    size_t shipper_count;
+    pthread_t control;
+    bool control_started;
+    pthread_mutex_t jobs_lock;
+    pthread_cond_t jobs_cond;
+    struct job *jobs;
+    volatile bool stopping;
+    /* shippers asleep wait for the next commit of logged changes */
+    bool logged; /* writer thread: the transaction logged changes */
+    uint64_t commits;
+    pthread_mutex_t wake_lock;
+    pthread_cond_t wake;
+} R = {.lock = PTHREAD_MUTEX_INITIALIZER,
+       .wake_lock = PTHREAD_MUTEX_INITIALIZER,
+       .wake = PTHREAD_COND_INITIALIZER,
+       .jobs_lock = PTHREAD_MUTEX_INITIALIZER,
+       .jobs_cond = PTHREAD_COND_INITIALIZER};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* --- the registry (R.lock held) --------------------------------------------------- */
+
+static group_t *group_find(const char *name)
+{
+    for (size_t i = 0; i < GROUPS_MAX; i++)
+        if (R.groups[i].used && strcmp(R.groups[i].name, name) == 0) return &R.groups[i];
+    return NULL;
+}
+
+static group_t *group_find_id(const char *id)
+{
+    for (size_t i = 0; i < GROUPS_MAX; i++)
+        if (R.groups[i].used && strcmp(R.groups[i].id, id) == 0) return &R.groups[i];
+    return NULL;
+}
+
+static group_t *group_new(const char *name)
+{
+    for (size_t i = 0; i < GROUPS_MAX; i++)
+        if (!R.groups[i].used) {
+            memset(&R.groups[i], 0, sizeof R.groups[i]);
+            R.groups[i].used = true;
+            snprintf(R.groups[i].name, sizeof R.groups[i].name, "%s", name);
+            return &R.groups[i];
+        }
+    return NULL;
+}
+
+static member_t *member_find(group_t *g, const char *region)
+{
+    for (size_t i = 0; i < g->count; i++)
+        if (strcmp(g->m[i].region, region) == 0) return &g->m[i];
+    return NULL;
+}
+
+static void member_remove(group_t *g, member_t *m)
+{
+    size_t i = (size_t)(m - g->m);
+    memmove(&g->m[i], &g->m[i + 1], (g->count - i - 1) * sizeof *m);
+    g->count--;
+}
+
+/* --- storage ------------------------------------------------------------------ */
+
+static int group_store(MDB_txn *txn, const group_t *g)
+{
+    buf_t b;
+    buf_init(&b);
+    buf_putc(&b, '{');
+    json_write_member(&b, "TableId", g->id);
+    buf_printf(&b, ",\"Log\":\"%llu\",\"Members\":[", (unsigned long long)g->log);
+    for (size_t i = 0; i < g->count; i++) {
+        buf_append_str(&b, i ? ",{" : "{");
+        json_write_member(&b, "RegionName", g->m[i].region);
+        buf_putc(&b, ',');
+        json_write_member(&b, "ReplicaStatus", g->m[i].status);
+        buf_printf(&b, ",\"Ready\":%s,\"Position\":\"%llu\",\"Sourced\":\"%lld\"",
+                   g->m[i].ready ? "true" : "false", (unsigned long long)g->m[i].acked,
+                   (long long)g->m[i].sourced_ms);
+        if (g->m[i].overrides[0]) {
+            buf_append_str(&b, ",\"Overrides\":");
+            buf_append_str(&b, g->m[i].overrides);
+        }
+        buf_putc(&b, '}');
+    }
+    buf_append_str(&b, "]}");
+    MDB_val k = {strlen(g->name), (void *)g->name}, v = {b.len, b.data};
+    int rc = mdb_put(txn, R.groups_dbi, &k, &v, 0);
+    buf_free(&b);
+    return rc;
+}
+
+static int group_forget(MDB_txn *txn, const char *name)
+{
+    MDB_val k = {strlen(name), (void *)name};
+    int rc = mdb_del(txn, R.groups_dbi, &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static uint64_t json_u64(const json_value_t *v)
+{
+    return v && v->type == JSON_STRING ? strtoull(v->u.str.ptr, NULL, 10) : 0;
+}
+
+static void group_parse(group_t *g, const json_value_t *o)
+{
+    const json_value_t *id = json_object_get(o, "TableId");
+    if (id && id->type == JSON_STRING) snprintf(g->id, sizeof g->id, "%s", id->u.str.ptr);
+    g->log = json_u64(json_object_get(o, "Log"));
+    const json_value_t *ms = json_object_get(o, "Members");
+    for (size_t i = 0; ms && ms->type == JSON_ARRAY && i < ms->u.array.count && i < REGIONS_MAX;
+         i++) {
+        const json_value_t *m = ms->u.array.items[i];
+        const json_value_t *r = json_object_get(m, "RegionName"),
+                           *s = json_object_get(m, "ReplicaStatus"),
+                           *ready = json_object_get(m, "Ready");
+        if (!r || r->type != JSON_STRING || !s || s->type != JSON_STRING) continue;
+        member_t *x = &g->m[g->count++];
+        snprintf(x->region, sizeof x->region, "%s", r->u.str.ptr);
+        snprintf(x->status, sizeof x->status, "%s", s->u.str.ptr);
+        x->ready = ready && ready->type == JSON_TRUE;
+        x->acked = json_u64(json_object_get(m, "Position"));
+        x->sourced_ms = (int64_t)json_u64(json_object_get(m, "Sourced"));
+        const json_value_t *ov = json_object_get(m, "Overrides");
+        if (ov && ov->type == JSON_OBJECT) {
+            buf_t ob;
+            buf_init(&ob);
+            json_write_value(&ob, ov);
+            if (ob.len < sizeof x->overrides) {
+                memcpy(x->overrides, ob.data, ob.len);
+                x->overrides[ob.len] = 0;
+            }
+            buf_free(&ob);
+        }
+    }
+}
+
+int replication_load(MDB_txn *txn)
+{
+    int rc = mdb_dbi_open(txn, "replication", MDB_CREATE, &R.groups_dbi);
+    if (!rc) rc = mdb_dbi_open(txn, "replver", MDB_CREATE, &R.ver_dbi);
+    if (rc) return rc;
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(txn, R.groups_dbi, &c))) return rc;
+    MDB_val k, v;
+    arena_t *a = arena_new(0);
+    for (int op = MDB_FIRST; !(rc = mdb_cursor_get(c, &k, &v, op)); op = MDB_NEXT) {
+        char name[256];
+        if (k.mv_size >= sizeof name) continue;
+        memcpy(name, k.mv_data, k.mv_size);
+        name[k.mv_size] = 0;
+        json_value_t *o;
+        if (json_parse(a, v.mv_data, v.mv_size, &o, NULL) != JSON_OK) continue;
+        group_t *g = group_new(name);
+        if (g) group_parse(g, o);
+        uint64_t first, last;
+        bool empty;
+        if (g && !changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty)
+            g->last_seq = last;
+    }
+    arena_free(a);
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* A write of the writer thread, waited for. */
+typedef struct {
+    storage_write_t w;
+    int (*fn)(MDB_txn *txn, void *arg);
+    void *arg;
+    int status;
+    bool finished;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+} sync_write_t;
+
+static int sync_apply(storage_write_t *w, MDB_txn *txn)
+{
+    sync_write_t *s = (sync_write_t *)w;
+    return s->fn(txn, s->arg);
+}
+
+static void sync_done(storage_write_t *w, int status)
+{
+    sync_write_t *s = (sync_write_t *)w;
+    pthread_mutex_lock(&s->lock);
+    s->status = status;
+    s->finished = true;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static int write_sync(int (*fn)(MDB_txn *txn, void *arg), void *arg)
+{
+    sync_write_t s = {.w = {.apply = sync_apply, .done = sync_done},
+                      .fn = fn,
+                      .arg = arg,
+                      .lock = PTHREAD_MUTEX_INITIALIZER,
+                      .cond = PTHREAD_COND_INITIALIZER};
+    storage_submit(&s.w);
+    pthread_mutex_lock(&s.lock);
+    while (!s.finished)
+        pthread_cond_wait(&s.cond, &s.lock);
+    pthread_mutex_unlock(&s.lock);
+    return s.status;
+}
+
+/* --- the write path (writer thread) ---------------------------------------------- */
+
+/* The version key of an item: table id | item key. */
+static size_t version_key(const table_t *t, const MDB_val *key, uint8_t *out)
+{
+    size_t n = strlen(t->id);
+    memcpy(out, t->id, n);
+    memcpy(out + n, key->mv_data, key->mv_size);
+    return n + key->mv_size;
+}
+
+static bool version_get(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t *ts, char origin[65])
+{
+    MDB_val k = {vlen, (void *)vk}, v;
+    if (mdb_get(txn, R.ver_dbi, &k, &v) || v.mv_size < 8 || v.mv_size > 8 + 64) return false;
+    const uint8_t *p = v.mv_data;
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | p[i];
+    *ts = x;
+    memcpy(origin, p + 8, v.mv_size - 8);
+    origin[v.mv_size - 8] = 0;
+    return true;
+}
+
+static int version_put(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t ts,
+                       const char *origin)
+{
+    uint8_t val[8 + 64];
+    size_t n = strlen(origin);
+    if (n > 64) n = 64;
+    for (int i = 0; i < 8; i++)
+        val[i] = (uint8_t)(ts >> (56 - 8 * i));
+    memcpy(val + 8, origin, n);
+    MDB_val k = {vlen, (void *)vk}, v = {8 + n, val};
+    return mdb_put(txn, R.ver_dbi, &k, &v, 0);
+}
+
+int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
+                       const value_t *old_item, const value_t *new_item)
+{
+    if (R.applying || (!old_item && !new_item)) return 0;
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find_id(t->id);
+    uint64_t log = g && g->count ? g->log : 0;
+    pthread_mutex_unlock(&R.lock);
+    if (!log) return 0;
+    uint8_t vk[64 + KEYCODEC_MAX_KEY];
+    size_t vlen = version_key(t, key, vk);
+    uint64_t seen = 0, ts = now_us();
+    char origin[65];
+    if (version_get(txn, vk, vlen, &seen, origin) && ts <= seen) ts = seen + 1;
+    if (ts <= R.last_ts) ts = R.last_ts + 1;
+    int rc = version_put(txn, vk, vlen, ts, regions_local());
+    if (rc) return rc;
+    buf_t scratch;
+    buf_init(&scratch);
+    change_record_t r = {
+        .event = !new_item  ? CHANGE_REMOVE
+                 : old_item ? CHANGE_MODIFY
+                            : CHANGE_INSERT,
+        .time_ms = (int64_t)(ts / 1000),
+        .sequence = ts,
+        .keys = changelog_keys(a, t->keys.hash, t->keys.range, new_item ? new_item : old_item),
+        .new_image = new_item,
+    };
+    rc = changelog_append(txn, log, 0, &r, &scratch);
+    buf_free(&scratch);
+    if (rc) return rc;
+    R.last_ts = ts;
+    pthread_mutex_lock(&R.lock);
+    if ((g = group_find_id(t->id)) && g->last_seq < ts) g->last_seq = ts;
+    pthread_mutex_unlock(&R.lock);
+    R.logged = true;
+    return 0;
+}
+
+int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin, uint64_t ts,
+                             const value_t *keys, const value_t *item,
+                             replication_item_writer_t write)
+{
+    const value_t *pk = value_map_get(keys, t->keys.hash, strlen(t->keys.hash));
+    const value_t *sk =
+        t->keys.range ? value_map_get(keys, t->keys.range, strlen(t->keys.range)) : NULL;
+    if (!pk || pk->type != t->hash_type || (t->keys.range && (!sk || sk->type != t->range_type)))
+        return 0; /* not this table's key: nothing to apply */
+    uint8_t kb[KEYCODEC_MAX_KEY], vk[64 + KEYCODEC_MAX_KEY];
+    MDB_val key = {keycodec_item_key(pk, sk, kb), kb};
+    size_t vlen = version_key(t, &key, vk);
+    uint64_t have;
+    char have_origin[65];
+    if (version_get(txn, vk, vlen, &have, have_origin) &&
+        !(ts > have || (ts == have && strcmp(origin, have_origin) > 0)))
+        return 0; /* an older change, or one already applied */
+    R.applying = true;
+    int rc = write(txn, a, t, &key, item);
+    R.applying = false;
+    if (!rc) rc = version_put(txn, vk, vlen, ts, origin);
+    return rc;
+}
+
+/* --- group changes ------------------------------------------------------------- */
+
+typedef struct {
+    const table_t *t;
+    const char *region;
+    const char *status; /* NULL: remove the member */
+    int ready;          /* -1: leave as is */
+    bool add;
+    const char *overrides; /* NULL: leave as they are */
+} member_change_t;
+
+static int member_change_apply(MDB_txn *txn, void *arg)
+{
+    member_change_t *c = arg;
+    pthread_mutex_lock(&R.lock);
+    int rc = 0;
+    group_t *g = group_find(c->t->name);
+    if (!g && c->add) {
+        if ((g = group_new(c->t->name))) {
+            snprintf(g->id, sizeof g->id, "%s", c->t->id);
+            g->log = pitr_log_new(now_ms());
+        } else {
+            rc = MDB_MAP_FULL;
+        }
+    }
+    member_t *m = g ? member_find(g, c->region) : NULL;
+    if (g && !m && c->add && g->count < REGIONS_MAX) {
+        m = &g->m[g->count++];
+        memset(m, 0, sizeof *m);
+        snprintf(m->region, sizeof m->region, "%s", c->region);
+        m->sourced_ms = now_ms();
+        /* What is logged before now reaches the new replica by the copy. */
+        uint64_t first, last;
+        bool empty;
+        if (!changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty) m->acked = last;
+    }
+    if (g && m) {
+        if (!c->status)
+            member_remove(g, m);
+        else
+            snprintf(m->status, sizeof m->status, "%s", c->status);
+        if (c->status && c->ready >= 0) m->ready = c->ready;
+        if (c->status && c->overrides)
+            snprintf(m->overrides, sizeof m->overrides, "%s", c->overrides);
+        if (g->count)
+            rc = group_store(txn, g);
+        else {
+            rc = group_forget(txn, g->name);
+            g->used = false;
+        }
+    }
+    pthread_mutex_unlock(&R.lock);
+    return rc;
+}
+
+static int member_change(const table_t *t, const char *region, const char *status, int ready,
+                         bool add)
+{
+    member_change_t c = {t, region, status, ready, add, NULL};
+    return write_sync(member_change_apply, &c);
+}
+
+typedef struct {
+    table_t *t;
+    const char *const *regions, *const *statuses;
+    size_t count;
+} group_set_t;
+
+static int group_set_apply(MDB_txn *txn, void *arg)
+{
+    group_set_t *s = arg;
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(s->t->name);
+    bool member = false;
+    for (size_t i = 0; i < s->count; i++)
+        if (strcmp(s->regions[i], regions_local()) == 0) member = true;
+    int rc = 0;
+    if (!member) {
+        if (g) {
+            rc = group_forget(txn, g->name);
+            g->used = false;
+        }
+        pthread_mutex_unlock(&R.lock);
+        return rc;
+    }
+    if (g && strcmp(g->id, s->t->id) != 0) g->used = false, g = NULL; /* an older table's */
+    if (!g && (g = group_new(s->t->name))) {
+        snprintf(g->id, sizeof g->id, "%s", s->t->id);
+        g->log = pitr_log_new(now_ms());
+    }
+    if (!g) {
+        pthread_mutex_unlock(&R.lock);
+        return MDB_MAP_FULL;
+    }
+    group_t next = *g;
+    next.count = 0;
+    for (size_t i = 0; i < s->count && next.count < REGIONS_MAX; i++) {
+        if (strcmp(s->regions[i], regions_local()) == 0) continue;
+        member_t *old = member_find(g, s->regions[i]);
+        member_t *m = &next.m[next.count++];
+        if (old)
+            *m = *old;
+        else {
+            memset(m, 0, sizeof *m);
+            snprintf(m->region, sizeof m->region, "%s", s->regions[i]);
+        }
+        snprintf(m->status, sizeof m->status, "%s", s->statuses[i]);
+        m->ready = strcmp(m->status, "DELETING") != 0 && strcmp(m->status, "CREATION_FAILED") != 0;
+    }
+    *g = next;
+    rc = g->count ? group_store(txn, g) : group_forget(txn, g->name);
+    if (!g->count) g->used = false;
+    pthread_mutex_unlock(&R.lock);
+    return rc;
+}
+
+int replication_group_set(table_t *t, const char *const *regions, const char *const *statuses,
+                          size_t count)
+{
+    group_set_t s = {t, regions, statuses, count};
+    return write_sync(group_set_apply, &s);
+}
+
+bool replication_recent_source(const char *table)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(table);
+    bool recent = false;
+    for (size_t i = 0; g && i < g->count; i++)
+        if (g->m[i].sourced_ms > now_ms() - SOURCE_HOLD_MS) recent = true;
+    pthread_mutex_unlock(&R.lock);
+    return recent;
+}
+
+static void job_queue_body(bool add, const char *table, const char *region, char *group);
+
+int replication_table_dropped(MDB_txn *txn, const table_t *t)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find_id(t->id);
+    int rc = 0;
+    if (g) {
+        rc = group_forget(txn, g->name);
+        g->used = false;
+        /* The other replicas are told this one is gone.  (A rolled-back
+         * delete would have them forget it too: they learn it again from
+         * this region's next SetGroup.) */
+        buf_t b;
+        buf_init(&b);
+        buf_putc(&b, '{');
+        json_write_member(&b, "TableName", g->name);
+        buf_append_str(&b, ",\"Members\":[");
+        for (size_t i = 0; i < g->count; i++) {
+            buf_append_str(&b, i ? ",{" : "{");
+            json_write_member(&b, "RegionName", g->m[i].region);
+            buf_putc(&b, ',');
+            json_write_member(&b, "ReplicaStatus", g->m[i].status);
+            buf_putc(&b, '}');
+        }
+        buf_append_str(&b, "]}");
+        buf_putc(&b, 0);
+        for (size_t i = 0; i < g->count; i++)
+            job_queue_body(false, g->name, g->m[i].region, strdup(b.data));
+        buf_free(&b);
+    }
+    pthread_mutex_unlock(&R.lock);
+    return rc;
+}
+
+/* --- reading the registry --------------------------------------------------------- */
+
+size_t replication_replica_count(const char *table)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(table);
+    size_t n = g ? g->count : 0;
+    pthread_mutex_unlock(&R.lock);
+    return n;
+}
+
+bool replication_has_member(const char *table, const char *region)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(table);
+    bool has = g && member_find(g, region);
+    pthread_mutex_unlock(&R.lock);
+    return has;
+}
+
+/* A replica's own settings, as its description shows them. */
+static void render_overrides(buf_t *b, const char *text)
+{
+    if (!text[0]) return;
+    arena_t *a = arena_new(0);
+    json_value_t *o;
+    if (json_parse(a, text, strlen(text), &o, NULL) == JSON_OK && o->type == JSON_OBJECT) {
+        static const char *const shown[] = {"KMSMasterKeyId", "ProvisionedThroughputOverride",
+                                            "OnDemandThroughputOverride", "GlobalSecondaryIndexes",
+                                            NULL};
+        for (size_t i = 0; shown[i]; i++) {
+            const json_value_t *v = json_object_get(o, shown[i]);
+            if (!v) continue;
+            buf_putc(b, ',');
+            json_write_key(b, shown[i]);
+            json_write_value(b, v);
+        }
+        const json_value_t *cls = json_object_get(o, "TableClassOverride");
+        if (cls && cls->type == JSON_STRING) {
+            buf_append_str(b, ",\"ReplicaTableClassSummary\":{");
+            json_write_member(b, "TableClass", cls->u.str.ptr);
+            buf_putc(b, '}');
+        }
+    }
+    arena_free(a);
+}
+
+void replication_render_description(buf_t *b, const table_t *t)
+{
+    if (!replication_on) return;
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find_id(t->id);
+    if (g && g->count) {
+        buf_append_str(b, ",\"GlobalTableVersion\":\"2019.11.21\",\"Replicas\":[");
+        for (size_t i = 0; i < g->count; i++) {
+            buf_append_str(b, i ? ",{" : "{");
+            json_write_member(b, "RegionName", g->m[i].region);
+            buf_putc(b, ',');
+            json_write_member(b, "ReplicaStatus", g->m[i].status);
+            render_overrides(b, g->m[i].overrides);
+            buf_putc(b, '}');
+        }
+        buf_putc(b, ']');
+    }
+    pthread_mutex_unlock(&R.lock);
+}
+
+void replication_metrics_render(buf_t *out)
+{
+    if (!replication_on) return;
+    pthread_mutex_lock(&R.lock);
+    buf_append_str(out, "# HELP ddbd_replication_lag_seconds Age of the oldest change not yet "
+                        "acknowledged by the replica\n# TYPE ddbd_replication_lag_seconds gauge\n");
+    for (size_t i = 0; i < GROUPS_MAX; i++)
+        for (size_t k = 0; R.groups[i].used && k < R.groups[i].count; k++)
+            buf_printf(out, "ddbd_replication_lag_seconds{table=\"%s\",replica=\"%s\"} %.3f\n",
+                       R.groups[i].name, R.groups[i].m[k].region, R.groups[i].m[k].lag_s);
+    buf_append_str(out, "# HELP ddbd_replication_lag_records Changes not yet acknowledged by the "
+                        "replica\n# TYPE ddbd_replication_lag_records gauge\n");
+    for (size_t i = 0; i < GROUPS_MAX; i++)
+        for (size_t k = 0; R.groups[i].used && k < R.groups[i].count; k++)
+            buf_printf(out, "ddbd_replication_lag_records{table=\"%s\",replica=\"%s\"} %llu\n",
+                       R.groups[i].name, R.groups[i].m[k].region,
+                       (unsigned long long)R.groups[i].m[k].lag_records);
+    buf_append_str(out, "# HELP ddbd_replication_shipped_total Changes acknowledged by the "
+                        "replica\n# TYPE ddbd_replication_shipped_total counter\n");
+    for (size_t i = 0; i < GROUPS_MAX; i++)
+        for (size_t k = 0; R.groups[i].used && k < R.groups[i].count; k++)
+            buf_printf(out, "ddbd_replication_shipped_total{table=\"%s\",replica=\"%s\"} %llu\n",
+                       R.groups[i].name, R.groups[i].m[k].region,
+                       (unsigned long long)R.groups[i].m[k].shipped);
+    pthread_mutex_unlock(&R.lock);
+}
+
+/* --- shipping ---------------------------------------------------------------------- */
+
+/* One change as ApplyChanges carries it. */
+static void render_change(buf_t *b, uint64_t ts, const char *origin, const value_t *keys,
+                          const value_t *item)
+{
+    buf_printf(b, "{\"T\":\"%llu\",", (unsigned long long)ts);
+    json_write_member(b, "O", origin);
+    buf_append_str(b, ",\"K\":");
+    value_map_write_json(b, keys);
+    if (item) {
+        buf_append_str(b, ",\"I\":");
+        value_map_write_json(b, item);
+    }
+    buf_putc(b, '}');
+}
+
+static int call_peer(const region_peer_t *p, const char *op, const buf_t *body, int *status,
+                     buf_t *out)
+{
+    return regions_call(p, op, body->data, body->len, CALL_TIMEOUT_S, status, out);
+}
+
+typedef struct {
+    char table[256];
+    char region[65];
+    uint64_t position;
+} position_t;
+
+static int position_apply(MDB_txn *txn, void *arg)
+{
+    position_t *p = arg;
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(p->table);
+    member_t *m = g ? member_find(g, p->region) : NULL;
+    int rc = 0;
+    uint64_t log = 0, low = UINT64_MAX;
+    if (m) {
+        if (p->position > m->acked) m->acked = p->position;
+        rc = group_store(txn, g);
+        log = g->log;
+        for (size_t i = 0; i < g->count; i++)
+            if (g->m[i].acked < low) low = g->m[i].acked;
+    }
+    pthread_mutex_unlock(&R.lock);
+    if (!rc && log) { /* what every replica has, and is old enough, goes */
+        int64_t cutoff = (int64_t)(low / 1000);
+        if (cutoff > now_ms() - LOG_KEEP_MS) cutoff = now_ms() - LOG_KEEP_MS;
+        size_t deleted;
+        bool done;
+        rc = changelog_trim(txn, log, 0, cutoff, 1000, &deleted, &done);
+    }
+    return rc;
+}
+
+typedef struct {
+    storage_write_t w;
+    position_t pos;
+} position_write_t;
+
+static int position_write_apply(storage_write_t *w, MDB_txn *txn)
+{
+    return position_apply(txn, &((position_write_t *)w)->pos);
+}
+
+static void position_write_done(storage_write_t *w, int status)
+{
+    (void)status; /* not stored: stored with a later batch, or sent again */
+    free(w);
+}
+
+static void position_store(const char *table, const char *region, uint64_t position)
+{
+    position_write_t *pw = calloc(1, sizeof *pw);
+    pw->w.apply = position_write_apply;
+    pw->w.done = position_write_done;
+    snprintf(pw->pos.table, sizeof pw->pos.table, "%s", table);
+    snprintf(pw->pos.region, sizeof pw->pos.region, "%s", region);
+    pw->pos.position = position;
+    storage_submit(&pw->w);
+}
+
+/* Ship one batch of table g (a copy) to peer p; true when one was sent. */
+/* What a shipper needs of a group to send the next batch to one peer. */
+typedef struct {
+    char name[256];
+    uint64_t log, acked;
+} ship_t;
+
+/* Each shipper's read transaction, renewed per batch. */
+static __thread MDB_txn *ship_txn;
+
+static bool ship_batch(const region_peer_t *p, const ship_t *g)
+{
+    MDB_txn *txn = storage_read_begin(&ship_txn);
+    if (!txn) return false;
+    arena_t *a = arena_new(0);
+    changelog_reader_t rd;
+    buf_t body;
+    buf_init(&body);
+    buf_append_str(&body, "{");
+    json_write_member(&body, "TableName", g->name);
+    buf_append_str(&body, ",\"Changes\":[");
+    size_t n = 0;
+    uint64_t last = g->acked, oldest_ms = 0;
+    if (!changelog_reader_open(txn, g->log, 0, g->acked + 1, &rd)) {
+        change_record_t r;
+        while (n < SHIP_BATCH && !changelog_reader_next(&rd, a, &r)) {
+            if (n++) buf_putc(&body, ',');
+            render_change(&body, r.sequence, regions_local(), r.keys, r.new_image);
+            if (!oldest_ms) oldest_ms = (uint64_t)r.time_ms;
+            last = r.sequence;
+        }
+        changelog_reader_close(&rd);
+    }
+    storage_read_end(txn);
+    buf_append_str(&body, "]}");
+    bool sent = false, store = false;
+    if (n) {
+        int status = 0;
+        buf_t out;
+        buf_init(&out);
+        int rc = call_peer(p, REPLICATION_TARGET_PREFIX "ApplyChanges", &body, &status, &out);
+        int64_t now = now_ms();
+        pthread_mutex_lock(&R.lock);
+        group_t *live = group_find(g->name);
+        member_t *lm = live ? member_find(live, p->name) : NULL;
+        if (lm) {
+            lm->lag_s = (double)(now - (int64_t)oldest_ms) / 1000;
+            lm->lag_records = n;
+            if (!rc && status == 200) {
+                lm->acked = last;
+                lm->shipped += n;
+                /* Stored now and then: a position stored late only makes a
+                 * restart send again what the peer already has. */
+                if (now - lm->stored_ms >= POSITION_STORE_MS) {
+                    lm->stored_ms = now;
+                    store = true;
+                }
+                if (n < SHIP_BATCH) lm->lag_s = 0, lm->lag_records = 0;
+            }
+            if (now - lm->lag_logged_ms >= LAG_LOG_EVERY_MS) {
+                lm->lag_logged_ms = now;
+                log_info("replication: %s to %s: %llu records behind, %.3f s lag%s", g->name,
+                         p->name, (unsigned long long)n, (double)(now - (int64_t)oldest_ms) / 1000,
+                         rc              ? " (unreachable)"
+                         : status != 200 ? " (refused)"
+                                         : "");
+            }
+        }
+        pthread_mutex_unlock(&R.lock);
+        if (!rc && status == 200) {
+            if (store) position_store(g->name, p->name, last);
+            sent = true;
+        } else if (!rc) {
+            log_warn("replication: %s to %s refused (%d): %.*s", g->name, p->name, status,
+                     (int)(out.len > 300 ? 300 : out.len), out.data);
+            sleep(1);
+        } else {
+            usleep(200000);
+        }
+        buf_free(&out);
+    }
+    buf_free(&body);
+    arena_free(a);
+    return sent;
+}
+
+/* Whether group i has records p has not acknowledged; fills s (R.lock held). */
+static bool ship_due(size_t i, const region_peer_t *p, ship_t *s)
+{
+    group_t *g = &R.groups[i];
+    member_t *m = g->used ? member_find(g, p->name) : NULL;
+    if (!m || !m->ready || strcmp(m->status, "DELETING") == 0 || m->acked >= g->last_seq)
+        return false;
+    snprintf(s->name, sizeof s->name, "%s", g->name);
+    s->log = g->log;
+    s->acked = m->acked;
+    return true;
+}
+
+/* Nothing to send: sleep until a transaction with changes commits (or a
+ * while, to retry a peer that could not be reached). */
+static void ship_wait(uint64_t *seen)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += WAIT_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&R.wake_lock);
+    while (R.commits == *seen && !R.stopping &&
+           pthread_cond_timedwait(&R.wake, &R.wake_lock, &until) == 0) {
+    }
+    *seen = R.commits;
+    pthread_mutex_unlock(&R.wake_lock);
+}
+
+/* storage_on_commit: the changes logged in the transaction are readable. */
+static void replication_committed(void)
+{
+    if (!R.logged) return;
+    R.logged = false;
+    pthread_mutex_lock(&R.wake_lock);
+    R.commits++;
+    pthread_cond_broadcast(&R.wake);
+    pthread_mutex_unlock(&R.wake_lock);
+}
+
+static void *shipper_main(void *arg)
+{
+    const region_peer_t *p = arg;
+    ship_t s;
+    uint64_t seen = 0;
+    while (!R.stopping) {
+        bool sent = false;
+        for (size_t i = 0; i < GROUPS_MAX && !R.stopping; i++) {
+            pthread_mutex_lock(&R.lock);
+            bool due = ship_due(i, p, &s);
+            pthread_mutex_unlock(&R.lock);
+            if (due) sent |= ship_batch(p, &s);
+        }
+        if (!sent) ship_wait(&seen);
+        /* Gather what a busy writer commits meanwhile into the next batch:
+         * fewer, larger calls cost both regions less per change. */
+        else
+            usleep(SHIP_GATHER_US);
+    }
+    storage_read_slot_free(&ship_txn);
+    return NULL;
+}
+
+/* --- the control thread: building and removing replicas ---------------------------- */
+
+typedef struct job {
+    bool add;
+    char table[256];
+    char region[65];
+    char *group; /* a SetGroup body to send region (this region left) */
+    struct job *next;
+} job_t;
+
+static void job_queue_body(bool add, const char *table, const char *region, char *group)
+{
+    job_t *j = calloc(1, sizeof *j);
+    j->add = add;
+    j->group = group;
+    snprintf(j->table, sizeof j->table, "%s", table);
+    snprintf(j->region, sizeof j->region, "%s", region);
+    pthread_mutex_lock(&R.jobs_lock);
+    job_t **tail = &R.jobs;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = j;
+    pthread_cond_signal(&R.jobs_cond);
+    pthread_mutex_unlock(&R.jobs_lock);
+}
+
+static void job_queue(bool add, const char *table, const char *region)
+{
+    job_queue_body(add, table, region, NULL);
+}
+
+/* A call that is retried while the peer cannot be reached (bounded). */
+static int call_retry(const region_peer_t *p, const char *op, const buf_t *body, int *status,
+                      buf_t *out)
+{
+    for (int i = 0; i < 120 && !R.stopping; i++) {
+        out->len = 0;
+        if (!call_peer(p, op, body, status, out)) return 0;
+        usleep(500000);
+    }
+    return -1;
+}
+
+/* The CreateTable request that makes t's replica. */
+static void create_request(buf_t *b, const table_t *t)
+{
+    arena_t *a = arena_new(0);
+    buf_t def;
+    buf_init(&def);
+    tabledef_render(&def, t);
+    json_value_t *o;
+    if (json_parse(a, def.data, def.len, &o, NULL) == JSON_OK) {
+        static const char *const keep[] = {"TableName",
+                                           "AttributeDefinitions",
+                                           "KeySchema",
+                                           "BillingMode",
+                                           "ProvisionedThroughput",
+                                           "GlobalSecondaryIndexes",
+                                           "LocalSecondaryIndexes",
+                                           "StreamSpecification",
+                                           "SSESpecification",
+                                           "TableClass",
+                                           NULL};
+        buf_putc(b, '{');
+        bool first = true;
+        for (size_t i = 0; keep[i]; i++) {
+            json_value_t *v = json_object_get(o, keep[i]);
+            if (!v) continue;
+            if (!first) buf_putc(b, ',');
+            first = false;
+            json_write_key(b, keep[i]);
+            if (strcmp(keep[i], "GlobalSecondaryIndexes") != 0 || v->type != JSON_ARRAY) {
+                json_write_value(b, v);
+                continue;
+            }
+            buf_putc(b, '[');
+            for (size_t k = 0; k < v->u.array.count; k++) {
+                const json_value_t *ix = v->u.array.items[k];
+                buf_append_str(b, k ? ",{" : "{");
+                bool any = false;
+                for (size_t m = 0; ix->type == JSON_OBJECT && m < ix->u.object.count; m++) {
+                    if (strcmp(ix->u.object.members[m].key, "IndexStatus") == 0) continue;
+                    if (any) buf_putc(b, ',');
+                    any = true;
+                    json_write_key(b, ix->u.object.members[m].key);
+                    json_write_value(b, ix->u.object.members[m].value);
+                }
+                buf_putc(b, '}');
+            }
+            buf_putc(b, ']');
+        }
+        if (!json_object_get(o, "StreamSpecification"))
+            buf_append_str(b, ",\"StreamSpecification\":{\"StreamEnabled\":true,"
+                              "\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}");
+        buf_putc(b, '}');
+    }
+    buf_free(&def);
+    arena_free(a);
+}
+
+/* Tell every region of the group (and, first, `also`) who is in it. */
+static void group_announce(const char *table, const char *also_region)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(table);
+    if (!g) {
+        pthread_mutex_unlock(&R.lock);
+        return;
+    }
+    group_t copy = *g;
+    pthread_mutex_unlock(&R.lock);
+    buf_t body, out;
+    buf_init(&body);
+    buf_init(&out);
+    buf_putc(&body, '{');
+    json_write_member(&body, "TableName", table);
+    buf_append_str(&body, ",\"Members\":[{");
+    json_write_member(&body, "RegionName", regions_local());
+    buf_append_str(&body, ",\"ReplicaStatus\":\"ACTIVE\"}");
+    for (size_t i = 0; i < copy.count; i++) {
+        buf_append_str(&body, ",{");
+        json_write_member(&body, "RegionName", copy.m[i].region);
+        buf_putc(&body, ',');
+        json_write_member(&body, "ReplicaStatus", copy.m[i].status);
+        buf_putc(&body, '}');
+    }
+    buf_append_str(&body, "]}");
+    for (size_t i = 0; i < copy.count; i++) {
+        if (strcmp(copy.m[i].status, "DELETING") == 0) continue;
+        if (!copy.m[i].ready && (!also_region || strcmp(copy.m[i].region, also_region) != 0))
+            continue;
+        const region_peer_t *p = regions_find(copy.m[i].region, strlen(copy.m[i].region));
+        int status;
+        if (p) call_retry(p, REPLICATION_TARGET_PREFIX "SetGroup", &body, &status, &out);
+    }
+    buf_free(&body);
+    buf_free(&out);
+}
+
+/* Copy t's items, with their versions, to p in bounded batches. */
+static bool copy_items(table_t *t, const region_peer_t *p)
+{
+    uint8_t after[KEYCODEC_MAX_KEY];
+    size_t after_len = 0;
+    bool started = false, ok = true;
+    for (;;) {
+        MDB_txn *txn = storage_snapshot_begin();
+        if (!txn) return false;
+        storage_dbi_hold();
+        arena_t *a = arena_new(0);
+        buf_t body;
+        buf_init(&body);
+        buf_putc(&body, '{');
+        json_write_member(&body, "TableName", t->name);
+        buf_append_str(&body, ",\"Changes\":[");
+        MDB_cursor *c;
+        size_t n = 0;
+        bool more = false;
+        if (!t->dropped && !mdb_cursor_open(txn, t->dbi, &c)) {
+            MDB_val k = {after_len, after}, v;
+            int rc = started ? mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)
+                             : mdb_cursor_get(c, &k, &v, MDB_FIRST);
+            if (!rc && started && k.mv_size == after_len && !memcmp(k.mv_data, after, after_len))
+                rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+            for (; !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+                if (n == COPY_BATCH) {
+                    more = true;
+                    break;
+                }
+                value_t *item = arena_alloc(a, sizeof *item);
+                if (!value_item_decode(a, v.mv_data, v.mv_size, item, NULL)) continue;
+                uint8_t vk[64 + KEYCODEC_MAX_KEY];
+                size_t vlen = version_key(t, &k, vk);
+                uint64_t ts = 0;
+                char origin[65];
+                if (!version_get(txn, vk, vlen, &ts, origin))
+                    snprintf(origin, sizeof origin, "%s", regions_local());
+                if (n++) buf_putc(&body, ',');
+                render_change(&body, ts, origin,
+                              changelog_keys(a, t->keys.hash, t->keys.range, item), item);
+                memcpy(after, k.mv_data, k.mv_size);
+                after_len = k.mv_size;
+            }
+            mdb_cursor_close(c);
+        }
+        storage_dbi_free();
+        storage_snapshot_end(txn);
+        buf_append_str(&body, "]}");
+        started = true;
+        if (n) {
+            int status = 0;
+            buf_t out;
+            buf_init(&out);
+            if (call_retry(p, REPLICATION_TARGET_PREFIX "ApplyChanges", &body, &status, &out) ||
+                status != 200)
+                ok = false;
+            buf_free(&out);
+        }
+        buf_free(&body);
+        arena_free(a);
+        if (!ok || !more) return ok;
+    }
+}
+
+static void job_add(const job_t *j)
+{
+    table_t *t = catalog_acquire(j->table, strlen(j->table));
+    const region_peer_t *p = regions_find(j->region, strlen(j->region));
+    if (!t || !p) {
+        if (t) catalog_release(t);
+        return;
+    }
+    buf_t body, out;
+    buf_init(&body);
+    buf_init(&out);
+    create_request(&body, t);
+    int status = 0;
+    bool ok = !call_retry(p, "DynamoDB_20120810.CreateTable", &body, &status, &out);
+    buf_putc(&out, 0);
+    /* A table left by an earlier attempt (a restart) is the replica. */
+    ok = ok && (status == 200 || strstr(out.data, "ResourceInUseException"));
+    if (!ok)
+        log_warn("replication: %s could not be created in %s (%d): %.300s", t->name, j->region,
+                 status, out.data);
+    /* Wait for the replica's table to be ACTIVE. */
+    for (int i = 0; ok && i < 600 && !R.stopping; i++) {
+        body.len = 0;
+        buf_putc(&body, '{');
+        json_write_member(&body, "TableName", t->name);
+        buf_putc(&body, '}');
+        out.len = 0;
+        if (!call_retry(p, "DynamoDB_20120810.DescribeTable", &body, &status, &out) &&
+            status == 200) {
+            buf_putc(&out, 0);
+            if (strstr(out.data, "\"TableStatus\":\"ACTIVE\"")) break;
+        }
+        usleep(100000);
+    }
+    if (ok) {
+        member_change(t, j->region, "CREATING", 1, false);
+        group_announce(t->name, j->region);
+        ok = copy_items(t, p);
+    }
+    member_change(t, j->region, ok ? "ACTIVE" : "CREATION_FAILED", ok, false);
+    log_info("replication: replica of %s in %s %s", t->name, j->region,
+             ok ? "created" : "could not be created");
+    group_announce(t->name, NULL);
+    buf_free(&body);
+    buf_free(&out);
+    catalog_release(t);
+}
+
+static void job_remove(const job_t *j)
+{
+    table_t *t = catalog_acquire(j->table, strlen(j->table));
+    const region_peer_t *p = regions_find(j->region, strlen(j->region));
+    if (!t) return;
+    buf_t body, out;
+    buf_init(&body);
+    buf_init(&out);
+    int status;
+    if (p) {
+        /* The replica leaves the group first, so that its deletion is its own. */
+        buf_putc(&body, '{');
+        json_write_member(&body, "TableName", t->name);
+        buf_append_str(&body, ",\"Members\":[]}");
+        call_retry(p, REPLICATION_TARGET_PREFIX "SetGroup", &body, &status, &out);
+        body.len = 0;
+        buf_putc(&body, '{');
+        json_write_member(&body, "TableName", t->name);
+        buf_putc(&body, '}');
+        call_retry(p, "DynamoDB_20120810.DeleteTable", &body, &status, &out);
+    }
+    member_change(t, j->region, NULL, -1, false);
+    group_announce(t->name, NULL);
+    log_info("replication: replica of %s in %s deleted", t->name, j->region);
+    buf_free(&body);
+    buf_free(&out);
+    catalog_release(t);
+}
+
+static void job_leave(const job_t *j)
+{
+    const region_peer_t *p = regions_find(j->region, strlen(j->region));
+    buf_t body, out;
+    buf_init(&body);
+    buf_init(&out);
+    buf_append_str(&body, j->group);
+    int status;
+    if (p) call_retry(p, REPLICATION_TARGET_PREFIX "SetGroup", &body, &status, &out);
+    buf_free(&body);
+    buf_free(&out);
+}
+
+static void *control_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&R.jobs_lock);
+    while (!R.stopping) {
+        job_t *j = R.jobs;
+        if (!j) {
+            pthread_cond_wait(&R.jobs_cond, &R.jobs_lock);
+            continue;
+        }
+        R.jobs = j->next;
+        pthread_mutex_unlock(&R.jobs_lock);
+        if (j->group)
+            job_leave(j);
+        else if (j->add)
+            job_add(j);
+        else
+            job_remove(j);
+        free(j->group);
+        free(j);
+        pthread_mutex_lock(&R.jobs_lock);
+    }
+    pthread_mutex_unlock(&R.jobs_lock);
+    return NULL;
+}
+
+/* The stream a replica needs (NEW_AND_OLD_IMAGES), enabled as UpdateTable
+ * would: a new version of the table, published once committed. */
+typedef struct {
+    storage_write_t w;
+    table_t *table, *changed;
+    int status;
+    bool finished;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+} stream_write_t;
+
+static int stream_apply(storage_write_t *w, MDB_txn *txn)
+{
+    stream_write_t *sw = (stream_write_t *)w;
+    table_t *t = catalog_latest(sw->table);
+    sw->changed = NULL;
+    if (t->dropped || t->stream_enabled) return 0;
+    table_t *changed = catalog_table_clone(t);
+    sw->changed = changed;
+    changed->stream_enabled = true;
+    changed->stream_view_type = "NEW_AND_OLD_IMAGES";
+    int rc = streams_create(txn, changed, "NEW_AND_OLD_IMAGES");
+    return rc ? rc : catalog_table_store(txn, changed);
+}
+
+static void stream_done(storage_write_t *w, int status)
+{
+    stream_write_t *sw = (stream_write_t *)w;
+    if (!status && sw->changed) catalog_replace(catalog_latest(sw->table), sw->changed);
+    if (sw->changed) catalog_release(sw->changed);
+    pthread_mutex_lock(&sw->lock);
+    sw->status = status;
+    sw->finished = true;
+    pthread_cond_signal(&sw->cond);
+    pthread_mutex_unlock(&sw->lock);
+}
+
+static int stream_enable(table_t *t)
+{
+    if (t->stream_enabled) return 0;
+    stream_write_t sw = {.w = {.apply = stream_apply, .done = stream_done, .exclusive = true},
+                         .table = t,
+                         .lock = PTHREAD_MUTEX_INITIALIZER,
+                         .cond = PTHREAD_COND_INITIALIZER};
+    storage_submit(&sw.w);
+    pthread_mutex_lock(&sw.lock);
+    while (!sw.finished)
+        pthread_cond_wait(&sw.cond, &sw.lock);
+    pthread_mutex_unlock(&sw.lock);
+    return sw.status;
+}
+
+int replication_replica_settings(table_t *t, const char *region, const char *overrides)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(t->name);
+    member_t *m = g ? member_find(g, region) : NULL;
+    char status[STATUS_MAX] = "";
+    if (m) snprintf(status, sizeof status, "%s", m->status);
+    pthread_mutex_unlock(&R.lock);
+    if (!status[0]) return MDB_NOTFOUND;
+    member_change_t c = {t, region, status, -1, false, overrides};
+    return write_sync(member_change_apply, &c);
+}
+
+int replication_replica_add(table_t *t, const char *region, const char *overrides)
+{
+    int rc = stream_enable(t);
+    member_change_t c = {t, region, "CREATING", 0, true, overrides};
+    if (!rc) rc = write_sync(member_change_apply, &c);
+    if (!rc) job_queue(true, t->name, region);
+    return rc;
+}
+
+int replication_replica_remove(table_t *t, const char *region)
+{
+    int rc = member_change(t, region, "DELETING", 0, false);
+    if (!rc) job_queue(false, t->name, region);
+    return rc;
+}
+
+void replication_start(void)
+{
+    if (!regions_count()) return;
+    replication_on = true;
+    catalog_description_extra = replication_render_description;
+    storage_on_commit(replication_committed);
+    for (size_t i = 0; i < regions_count(); i++)
+        if (!pthread_create(&R.shippers[R.shipper_count], NULL, shipper_main,
+                            (void *)regions_get(i)))
+            R.shipper_count++;
+    R.control_started = !pthread_create(&R.control, NULL, control_main, NULL);
+    /* Replicas being built or removed when the server stopped: again. */
+    pthread_mutex_lock(&R.lock);
+    for (size_t i = 0; i < GROUPS_MAX; i++)
+        for (size_t k = 0; R.groups[i].used && k < R.groups[i].count; k++) {
+            const member_t *m = &R.groups[i].m[k];
+            if (strcmp(m->status, "CREATING") == 0 && !m->ready)
+                job_queue(true, R.groups[i].name, m->region);
+            else if (strcmp(m->status, "DELETING") == 0)
+                job_queue(false, R.groups[i].name, m->region);
+        }
+    pthread_mutex_unlock(&R.lock);
+}
+
+static int store_all(MDB_txn *txn, void *arg)
+{
+    (void)arg;
+    int rc = 0;
+    pthread_mutex_lock(&R.lock);
+    for (size_t i = 0; !rc && i < GROUPS_MAX; i++)
+        if (R.groups[i].used) rc = group_store(txn, &R.groups[i]);
+    pthread_mutex_unlock(&R.lock);
+    return rc;
+}
+
+void replication_stop(void)
+{
+    R.stopping = true;
+    pthread_mutex_lock(&R.wake_lock);
+    pthread_cond_broadcast(&R.wake);
+    pthread_mutex_unlock(&R.wake_lock);
+    for (size_t i = 0; i < R.shipper_count; i++)
+        pthread_join(R.shippers[i], NULL);
+    /* the positions acknowledged since they were last stored */
+    if (R.shipper_count) write_sync(store_all, NULL);
+    R.shipper_count = 0;
+    if (R.control_started) {
+        pthread_mutex_lock(&R.jobs_lock);
+        pthread_cond_broadcast(&R.jobs_cond);
+        pthread_mutex_unlock(&R.jobs_lock);
+        pthread_join(R.control, NULL);
+        R.control_started = false;
+    }
+    regions_shutdown();
+}

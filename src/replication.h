@@ -1,0 +1,101 @@
+/* replication: global tables (version 2019.11.21) between regions.
+ *
+ * A global table is a group of replicas, one table of the same name per
+ * region (regions.h).  Each server keeps, for each of its tables that has
+ * replicas, the group's members (the other regions and their
+ * ReplicaStatus), durably in the DBI "replication", so that every member
+ * knows every other.
+ *
+ * Writes: every local change of an item of such a table gets a timestamp
+ * (microseconds, strictly increasing on this server and above the item's
+ * last version) and is recorded, in the change's transaction, in the
+ * table's replication log (a change log, changelog.h: one shard; the
+ * record's sequence number is the timestamp; keys and new image, none for a
+ * removal) and as the item's version (DBI "replver": table id | item key ->
+ * u64 timestamp | origin region).  Only local changes are logged: a change
+ * that came from another region is never shipped on.
+ *
+ * Shipping: one thread per peer region sends, for each table it shares with
+ * that peer, the log's records after the peer's acknowledged position in
+ * order, in batches (the peer's ApplyChanges), and moves the position (kept
+ * in the DBI) only once the peer answered; after a restart or an outage it
+ * resends from there, which the peer's idempotent apply makes harmless.
+ *
+ * Applying: a remote change of an item is applied only when its (timestamp,
+ * origin region) is above the item's version (last writer wins); deletions
+ * leave their version as a tombstone, so every replica converges to the
+ * same item, or to its absence.
+ *
+ * Replicas are added and removed by UpdateTable (ops/replicas.c) and then
+ * built by a control thread: the table is created in the peer region with
+ * the same definition, the peer learns the group, the existing items are
+ * copied from a read snapshot (with their versions) while new writes keep
+ * being shipped, and the replica becomes ACTIVE.
+ */
+#ifndef DDBD_REPLICATION_H
+#define DDBD_REPLICATION_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "catalog.h"
+#include "value.h"
+
+/* Peer regions are configured: the write path looks no further when not. */
+extern bool replication_on;
+
+#define REPLICATION_TARGET_PREFIX "DdbdReplication_20261130."
+
+/* Start-up, in the catalog's load transaction: open the DBIs and load the
+ * groups.  Then start: shippers and the control thread. */
+int replication_load(MDB_txn *txn);
+void replication_start(void);
+void replication_stop(void);
+
+/* Writer thread: one local change of an item of t (see above). */
+int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
+                       const value_t *old_item, const value_t *new_item);
+
+/* Writer thread: a remote change, applied by write (the item operations'
+ * item_write_replicated, passed in since they call this module) if it
+ * wins. */
+typedef int (*replication_item_writer_t)(MDB_txn *txn, arena_t *a, table_t *t,
+                                         const MDB_val *key, const value_t *new_item);
+int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin, uint64_t ts,
+                             const value_t *keys, const value_t *item,
+                             replication_item_writer_t write);
+
+/* The group's members as the description shows them (nothing for a
+ * regional table). */
+void replication_render_description(buf_t *b, const table_t *t);
+/* Whether the table has replicas; how many. */
+size_t replication_replica_count(const char *table);
+bool replication_has_member(const char *table, const char *region);
+
+/* Control plane (I/O threads): queue adding or removing a replica in
+ * region of table t (overrides: the Create's settings as JSON, or NULL);
+ * the group is changed durably before the call returns (0, or an LMDB
+ * error). */
+int replication_replica_add(table_t *t, const char *region, const char *overrides);
+/* A replica's own settings (its Update: throughput, GSI and table-class
+ * overrides, as JSON), kept and shown in descriptions. */
+int replication_replica_settings(table_t *t, const char *region, const char *overrides);
+int replication_replica_remove(table_t *t, const char *region);
+/* A peer told this server the group of its table (members: every region of
+ * the group, with statuses; none: this region left it). */
+int replication_group_set(table_t *t, const char *const *regions, const char *const *statuses,
+                          size_t count);
+/* Whether this region made one of the table's replicas in the last 24
+ * hours: its table cannot be deleted then. */
+bool replication_recent_source(const char *table);
+/* The table was deleted: forget its group and tell the other replicas
+ * (writer thread, in the transaction of the delete). */
+int replication_table_dropped(MDB_txn *txn, const table_t *t);
+
+/* Lag per (table, peer) for /metrics. */
+void replication_metrics_render(buf_t *out);
+
+#endif

@@ -1,0 +1,483 @@
+"""Global tables (version 2019.11.21) between ddbd servers of different
+regions on 127.0.0.1: ReplicaUpdates validation and texts, replica creation
+on a populated table under write load, deletion, every write in any region
+reaching every other, concurrent conflicting writes converging (last writer
+wins), a region stopped or killed catching up, streams on replicas, and the
+2017.11.29 operations as the service answers them today."""
+
+import os
+import signal
+import threading
+import time
+
+import boto3
+import pytest
+
+from conftest import Server, assert_error, free_port, make_client, raw_request, unique_name
+
+REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
+INVALID = "One or more parameter values were invalid: "
+WAIT_S = 60
+
+
+def hash_table(client, name, billing="PAY_PER_REQUEST", stream=None):
+    args = dict(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    if billing == "PAY_PER_REQUEST":
+        args["BillingMode"] = billing
+    else:
+        args["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    if stream:
+        args["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream}
+    client.create_table(**args)
+    wait_until(lambda: client.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE",
+               "table %s active" % name, 15)
+
+
+def wait_until(pred, what, timeout=WAIT_S):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.05)
+
+
+def scan_all(client, name):
+    items, kw = [], {}
+    while True:
+        page = client.scan(TableName=name, ConsistentRead=True, **kw)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            break
+        kw["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return sorted(items, key=lambda i: i["k"]["S"])
+
+
+class Region:
+    def __init__(self, name, port, data_dir, peers):
+        self.name, self.port, self.data_dir = name, port, data_dir
+        args = ["--region", name]
+        for peer_name, peer_port in peers:
+            args += ["--peer-region", "%s=http://127.0.0.1:%d" % (peer_name, peer_port)]
+        self.server = Server(data_dir=data_dir, port=port, extra_args=args)
+
+    def start(self):
+        self.server.start()
+        self.client = make_client(self.server.endpoint)
+        return self
+
+
+@pytest.fixture
+def regions(tmp_path):
+    ports = [free_port() for _ in REGIONS]
+    started = []
+    for i, name in enumerate(REGIONS):
+        d = tmp_path / name
+        d.mkdir()
+        peers = [(REGIONS[j], ports[j]) for j in range(len(REGIONS)) if j != i]
+        started.append(Region(name, ports[i], d, peers).start())
+    yield started
+    for r in started:
+        if r.server.alive():
+            os.kill(r.server.proc.pid, signal.SIGCONT)
+            r.server.finish()
+
+
+def add_replica(client, name, region):
+    client.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": region}}])
+
+
+def replica_status(client, name, region):
+    for r in client.describe_table(TableName=name)["Table"].get("Replicas", []):
+        if r["RegionName"] == region:
+            return r["ReplicaStatus"]
+    return None
+
+
+def wait_replica_active(client, name, region):
+    wait_until(lambda: replica_status(client, name, region) == "ACTIVE",
+               "replica %s of %s ACTIVE" % (region, name))
+
+
+def wait_converged(regions, name, expect_count=None):
+    def same():
+        scans = [scan_all(r.client, name) for r in regions]
+        if any(s != scans[0] for s in scans):
+            return None
+        if expect_count is not None and len(scans[0]) != expect_count:
+            return None
+        return scans[0]
+    return wait_until(same, "all replicas of %s equal" % name)
+
+
+# --- validation ----------------------------------------------------------------
+
+
+def test_replica_updates_validation(regions):
+    a = regions[0].client
+    name = unique_name("gv")
+    hash_table(a, name)
+    known = "[us-east-1, us-west-2, eu-west-1]"
+    assert_error(a.update_table, "ValidationException",
+                 "Region ap-south-1 is not supported. The latest version of global tables are "
+                 "only supported in the following regions: " + known,
+                 TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "ap-south-1"}}])
+    # message unverified
+    assert_error(a.update_table, "ValidationException",
+                 "Cannot add, delete, or update the local region through ReplicaUpdates. Use "
+                 "CreateTable, DeleteTable, or UpdateTable as required.",
+                 TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "us-east-1"}}])
+    assert_error(a.update_table, "ValidationException",
+                 "Update table operation with more than one create or delete replica actions "
+                 "not allowed",
+                 TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}},
+                                                 {"Create": {"RegionName": "eu-west-1"}}])
+    assert_error(a.update_table, "ValidationException",
+                 INVALID + "Replica modification must be the only operation in the request",
+                 TableName=name, BillingMode="PAY_PER_REQUEST",
+                 ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    # message unverified
+    assert_error(a.update_table, "ValidationException",
+                 "Replica specified in the Replica Update or Replica Delete action of the "
+                 "request was not found.",
+                 TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": "us-west-2"}}])
+    assert_error(a.update_table, "ResourceNotFoundException",
+                 "Requested resource not found: Table: %s-x not found" % name,
+                 TableName=name + "-x", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    prov = unique_name("gp")
+    hash_table(a, prov, billing="PROVISIONED")
+    assert_error(a.update_table, "ValidationException",
+                 "Table write capacity should either be Pay-Per-Request or AutoScaled.",
+                 TableName=prov, ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    # a regional table has none of the global-table keys, and nothing was changed
+    desc = a.describe_table(TableName=name)["Table"]
+    assert "Replicas" not in desc and "GlobalTableVersion" not in desc
+    assert "StreamSpecification" not in desc
+    for r in regions[1:]:
+        assert_error(r.client.describe_table, "ResourceNotFoundException", TableName=name)
+
+
+def test_single_region_server_refuses_replicas(ddb):
+    name = unique_name("gs")
+    hash_table(ddb, name)
+    assert_error(ddb.update_table, "ValidationException",
+                 "Region us-west-2 is not supported. The latest version of global tables are "
+                 "only supported in the following regions: [us-east-1]",
+                 TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    assert "Replicas" not in ddb.describe_table(TableName=name)["Table"]
+
+
+def test_legacy_operations(ddb):
+    name = unique_name("gl")
+    hash_table(ddb, name)
+    assert_error(ddb.create_global_table, "ValidationException",
+                 INVALID + "DynamoDB global tables version 2017.11.29 is not supported. We "
+                 "recommend using DynamoDB global tables version 2019.11.21, instead of version "
+                 "2017.11.29 (Legacy).",
+                 GlobalTableName=name, ReplicationGroup=[{"RegionName": "us-east-1"}])
+    missing = "Global table with name: '%s' does not exist." % name
+    assert_error(ddb.update_global_table, "GlobalTableNotFoundException", missing,
+                 GlobalTableName=name,
+                 ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    for fn in (ddb.describe_global_table, ddb.describe_global_table_settings):
+        assert_error(fn, "GlobalTableNotFoundException", missing, GlobalTableName=name)
+    assert_error(ddb.update_global_table_settings, "GlobalTableNotFoundException", missing,
+                 GlobalTableName=name, GlobalTableBillingMode="PAY_PER_REQUEST")
+    assert_error(ddb.describe_global_table, "ValidationException",
+                 "TableName must be at least 3 characters long and at most 255 characters long",
+                 GlobalTableName="ab")
+    assert ddb.list_global_tables()["GlobalTables"] == []
+    assert_error(ddb.describe_table_replica_auto_scaling, "ResourceNotFoundException",
+                 "Global table with name: '%s' does not exist." % name, TableName=name)
+
+
+# --- replicas and replication ------------------------------------------------------
+
+
+def put_range(client, name, start, stop, tag):
+    for i in range(start, stop):
+        client.put_item(TableName=name, Item={"k": {"S": "k%05d" % i}, "v": {"S": tag},
+                                              "n": {"N": str(i)}})
+
+
+def test_create_replica_under_load_and_delete(regions):
+    a, b, c = (r.client for r in regions)
+    name = unique_name("gc")
+    hash_table(a, name)
+    put_range(a, name, 0, 300, "before")
+    stop = threading.Event()
+    written = []
+
+    def load():  # bounded: at most 400 writes, 20 s
+        deadline = time.monotonic() + 20
+        for i in range(300, 700):
+            if stop.is_set() or time.monotonic() > deadline:
+                break
+            put_range(a, name, i, i + 1, "during")
+            written.append(i)
+
+    t = threading.Thread(target=load)
+    t.start()
+    resp = a.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    desc = resp["TableDescription"]
+    assert desc["TableStatus"] == "UPDATING"
+    assert desc["GlobalTableVersion"] == "2019.11.21"
+    assert desc["Replicas"] == [{"RegionName": "us-west-2", "ReplicaStatus": "CREATING"}]
+    assert desc["StreamSpecification"] == {"StreamEnabled": True,
+                                           "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    wait_replica_active(a, name, "us-west-2")
+    t.join()
+    stop.set()
+    items = wait_converged(regions[:2], name, 300 + len(written))
+    assert {i["k"]["S"] for i in items} == {"k%05d" % i for i in list(range(300)) + written}
+    bd = b.describe_table(TableName=name)["Table"]
+    assert bd["GlobalTableVersion"] == "2019.11.21"
+    assert bd["Replicas"] == [{"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"}]
+    assert bd["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    # a replica's own settings are kept and shown
+    a.update_table(TableName=name, ReplicaUpdates=[{"Update": {
+        "RegionName": "us-west-2", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 10},
+        "TableClassOverride": "STANDARD_INFREQUENT_ACCESS"}}])
+    rep = a.describe_table(TableName=name)["Table"]["Replicas"][0]
+    assert rep == {"RegionName": "us-west-2", "ReplicaStatus": "ACTIVE",
+                   "ProvisionedThroughputOverride": {"ReadCapacityUnits": 10},
+                   "ReplicaTableClassSummary": {"TableClass": "STANDARD_INFREQUENT_ACCESS"}}
+    assert_error(a.update_table, "ValidationException",
+                 INVALID + "Disabling Stream is not allowed for a Global Table replica.",
+                 TableName=name, StreamSpecification={"StreamEnabled": False})
+
+    # a third region joins; each knows all others
+    add_replica(a, name, "eu-west-1")
+    wait_replica_active(a, name, "eu-west-1")
+    wait_until(lambda: replica_status(b, name, "eu-west-1") == "ACTIVE", "B knows C")
+    assert sorted(r["RegionName"] for r in c.describe_table(TableName=name)["Table"]["Replicas"]) \
+        == ["us-east-1", "us-west-2"]
+    b.put_item(TableName=name, Item={"k": {"S": "from-b"}})
+    c.put_item(TableName=name, Item={"k": {"S": "from-c"}})
+    wait_converged(regions, name, 302 + len(written))
+
+    # removal: the replica's table goes, the others forget it
+    a.update_table(TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": "eu-west-1"}}])
+    wait_until(lambda: replica_status(a, name, "eu-west-1") is None, "replica removed")
+
+    def gone():
+        try:
+            c.describe_table(TableName=name)
+            return False
+        except c.exceptions.ResourceNotFoundException:
+            return True
+    wait_until(gone, "table gone in eu-west-1")
+    wait_until(lambda: replica_status(b, name, "eu-west-1") is None, "B forgot C")
+    a.update_table(TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": "us-west-2"}}])
+    wait_until(lambda: "Replicas" not in a.describe_table(TableName=name)["Table"],
+               "last replica removed")
+    assert "GlobalTableVersion" not in a.describe_table(TableName=name)["Table"]
+
+
+def global_table(regions, name):
+    a = regions[0].client
+    hash_table(a, name)
+    for r in regions[1:]:
+        add_replica(a, name, r.name)
+        wait_replica_active(a, name, r.name)
+    for r in regions[1:]:
+        wait_until(lambda: len(r.client.describe_table(TableName=name)["Table"]
+                               .get("Replicas", [])) == len(regions) - 1, "group known")
+
+
+def test_conflicting_writes_converge(regions):
+    name = unique_name("gx")
+    global_table(regions, name)
+    keys = ["c%02d" % i for i in range(20)]
+
+    def writer(r, seed):  # bounded: 150 writes per region
+        cl = r.client
+        for i in range(150):
+            k = keys[(i * 7 + seed) % len(keys)]
+            op = (i + seed) % 3
+            if op == 0:
+                cl.put_item(TableName=name, Item={"k": {"S": k}, "by": {"S": r.name},
+                                                  "i": {"N": str(i)}})
+            elif op == 1:
+                cl.update_item(TableName=name, Key={"k": {"S": k}},
+                               UpdateExpression="SET u = :r ADD cnt :one",
+                               ExpressionAttributeValues={":r": {"S": r.name},
+                                                          ":one": {"N": "1"}})
+            else:
+                cl.delete_item(TableName=name, Key={"k": {"S": k}})
+
+    threads = [threading.Thread(target=writer, args=(r, s)) for s, r in enumerate(regions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wait_converged(regions, name)
+
+    # the later write wins everywhere, whichever region it was made in
+    a, b, c = (r.client for r in regions)
+    a.put_item(TableName=name, Item={"k": {"S": "late"}, "v": {"S": "first"}})
+    time.sleep(0.01)
+    b.put_item(TableName=name, Item={"k": {"S": "late"}, "v": {"S": "second"}})
+    items = wait_converged(regions, name)
+    assert [i for i in items if i["k"]["S"] == "late"] == [{"k": {"S": "late"},
+                                                           "v": {"S": "second"}}]
+    c.delete_item(TableName=name, Key={"k": {"S": "late"}})
+    items = wait_converged(regions, name)
+    assert all(i["k"]["S"] != "late" for i in items)
+
+
+def test_stopped_and_killed_region_catch_up(regions):
+    name = unique_name("gk")
+    global_table(regions[:2], name)
+    a, b = regions[0].client, regions[1]
+    put_range(a, name, 0, 50, "x")
+    wait_converged(regions[:2], name, 50)
+
+    os.kill(b.server.proc.pid, signal.SIGSTOP)
+    put_range(a, name, 50, 150, "while-stopped")
+    time.sleep(0.5)
+    os.kill(b.server.proc.pid, signal.SIGCONT)
+    wait_converged(regions[:2], name, 150)
+
+    b.server.kill()
+    put_range(a, name, 150, 250, "while-dead")
+    for i in range(0, 40):
+        a.delete_item(TableName=name, Key={"k": {"S": "k%05d" % i}})
+    time.sleep(0.5)
+    b.server = Server(data_dir=b.data_dir, port=b.port, extra_args=b.server.extra_args)
+    b.start()
+    items = wait_converged(regions[:2], name, 210)
+    assert [i["k"]["S"] for i in items] == ["k%05d" % i for i in range(40, 250)]
+    # and the restarted region ships its own writes again
+    b.client.put_item(TableName=name, Item={"k": {"S": "after-restart"}})
+    wait_converged(regions[:2], name, 211)
+
+
+def stream_records(endpoint, region, client, name, count):
+    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name=region,
+                           aws_access_key_id="k", aws_secret_access_key="s")
+    arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+
+    def records():
+        out = []
+        for sh in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            it = streams.get_shard_iterator(StreamArn=arn, ShardId=sh["ShardId"],
+                                            ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            out += streams.get_records(ShardIterator=it)["Records"]
+        return out if len(out) >= count else None
+    return wait_until(records, "%d stream records in %s" % (count, region))
+
+
+def test_ttl_deletions_replicate_as_deletes(regions):
+    name = unique_name("gt")
+    global_table(regions[:2], name)
+    a, b = regions[0].client, regions[1].client
+    a.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True,
+                                                                   "AttributeName": "exp"})
+    past = str(int(time.time()) - 60)
+    a.put_item(TableName=name, Item={"k": {"S": "old"}, "exp": {"N": past}})
+    a.put_item(TableName=name, Item={"k": {"S": "kept"}})
+    wait_until(lambda: scan_all(b, name) == [{"k": {"S": "kept"}}], "expired item gone in B", 30)
+    assert scan_all(a, name) == [{"k": {"S": "kept"}}]
+    # the deleting region's stream names the service; the replica's does not
+    recs_a = stream_records(regions[0].server.endpoint, "us-east-1", a, name, 3)
+    recs_b = stream_records(regions[1].server.endpoint, "us-west-2", b, name, 3)
+    remove_a = [r for r in recs_a if r["eventName"] == "REMOVE"]
+    remove_b = [r for r in recs_b if r["eventName"] == "REMOVE"]
+    assert len(remove_a) == 1 and len(remove_b) == 1
+    assert remove_a[0]["userIdentity"] == {"PrincipalId": "dynamodb.amazonaws.com",
+                                           "Type": "Service"}
+    assert "userIdentity" not in remove_b[0]
+    assert remove_b[0]["dynamodb"]["Keys"] == {"k": {"S": "old"}}
+    # lag and shipped counts per (table, replica) at /metrics
+    text = raw_request(regions[0].port, method="GET", path="/metrics", target=None,
+                       content_type=None, auth=False).body.decode()
+    labels = '{table="%s",replica="us-west-2"}' % name
+    shipped = [ln for ln in text.splitlines()
+               if ln.startswith("ddbd_replication_shipped_total" + labels)]
+    assert len(shipped) == 1 and float(shipped[0].split()[-1]) >= 3, shipped
+    assert "ddbd_replication_lag_seconds" + labels in text
+    assert "ddbd_replication_lag_records" + labels in text
+
+
+def test_replica_stream_shows_replicated_changes(regions):
+    name = unique_name("gs")
+    global_table(regions[:2], name)
+    a, b = regions[0].client, regions[1].client
+    a.put_item(TableName=name, Item={"k": {"S": "s1"}, "v": {"N": "1"}})
+    a.delete_item(TableName=name, Key={"k": {"S": "s1"}})
+    recs = stream_records(regions[1].server.endpoint, "us-west-2", b, name, 2)
+    assert [r["eventName"] for r in recs] == ["INSERT", "REMOVE"]
+    assert recs[0]["dynamodb"]["NewImage"] == {"k": {"S": "s1"}, "v": {"N": "1"}}
+    assert recs[1]["dynamodb"]["OldImage"] == {"k": {"S": "s1"}, "v": {"N": "1"}}
+    assert all("userIdentity" not in r for r in recs)
+
+
+def test_delete_table_of_a_replica(regions):
+    name = unique_name("gd")
+    global_table(regions, name)
+    a, b, c = (r.client for r in regions)
+    # us-east-1 made both replicas today: its table stays
+    assert_error(a.delete_table, "ValidationException",
+                 "Replica cannot be deleted because it has acted as a source region for new "
+                 "replica(s) being added to the table in the last 24 hours.", TableName=name)
+    assert a.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE"
+    # a replica made from elsewhere may go; the others forget it
+    b.delete_table(TableName=name)
+    for cl in (a, c):
+        wait_until(lambda: [r["RegionName"] for r in
+                            cl.describe_table(TableName=name)["Table"].get("Replicas", [])]
+                   == ["eu-west-1" if cl is a else "us-east-1"], "us-west-2 forgotten")
+    a.put_item(TableName=name, Item={"k": {"S": "after"}})
+    wait_converged([regions[0], regions[2]], name, 1)
+
+
+def test_replication_calls_are_signed(tmp_path):
+    """A peer with authentication on accepts the replication key and refuses
+    others: a replica made with the wrong key fails to be created."""
+    creds = tmp_path / "credentials"
+    creds.write_text("[replicator]\naws_access_key_id = AKIDREPLICATOR\n"
+                     "aws_secret_access_key = replication-secret\n"
+                     "[client]\naws_access_key_id = AKIDCLIENT\n"
+                     "aws_secret_access_key = client-secret\n")
+    pa, pb = free_port(), free_port()
+    servers = []
+    try:
+        for name, port, peer, key in (("us-east-1", pa, ("us-west-2", pb), "good"),
+                                      ("us-west-2", pb, ("us-east-1", pa), None)):
+            d = tmp_path / name
+            d.mkdir()
+            args = ["--region", name, "--peer-region", "%s=http://127.0.0.1:%d" % peer,
+                    "--replication-key", "AKIDREPLICATOR:replication-secret"]
+            if key is None:
+                args += ["--credentials", str(creds)]
+            servers.append(Server(data_dir=d, port=port, extra_args=args).start())
+        a = make_client(servers[0].endpoint)
+        b = boto3.client("dynamodb", endpoint_url=servers[1].endpoint, region_name="us-west-2",
+                         aws_access_key_id="AKIDCLIENT", aws_secret_access_key="client-secret")
+        name = unique_name("ga")
+        hash_table(a, name)
+        a.put_item(TableName=name, Item={"k": {"S": "one"}})
+        add_replica(a, name, "us-west-2")
+        wait_replica_active(a, name, "us-west-2")
+        wait_until(lambda: b.scan(TableName=name)["Items"] == [{"k": {"S": "one"}}], "copied")
+        b.put_item(TableName=name, Item={"k": {"S": "two"}})
+        wait_until(lambda: len(a.scan(TableName=name)["Items"]) == 2, "shipped back")
+        servers[0].stop()
+        # region A again, with a key B does not know
+        args = [x if x != "AKIDREPLICATOR:replication-secret" else "AKIDOTHER:nope"
+                for x in servers[0].extra_args]
+        servers[0] = Server(data_dir=tmp_path / "us-east-1", port=pa, extra_args=args).start()
+        a = make_client(servers[0].endpoint)
+        other = unique_name("gb")
+        hash_table(a, other)
+        add_replica(a, other, "us-west-2")
+        wait_until(lambda: replica_status(a, other, "us-west-2") == "CREATION_FAILED",
+                   "creation refused", timeout=90)
+        assert_error(b.describe_table, "ResourceNotFoundException", TableName=other)
+    finally:
+        for s in servers:
+            s.finish()
