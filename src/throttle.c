@@ -190,8 +190,8 @@ static partition_t *map_partition(partition_map_t *_Atomic *mp, uint64_t hash)
 /* Publish a copy of the map with partition i replaced by the pieces of
  * ranges (n of them, in order, fresh buckets): no data moves.  Table
  * mutex held. */
-static void partition_replace(partition_map_t *_Atomic *mp, size_t i, const uint64_t (*ranges)[2], size_t n,
-                              int64_t now)
+static void partition_replace(partition_map_t *_Atomic *mp, size_t i,
+                              const uint64_t (*ranges)[2], size_t n, int64_t now)
 {
     partition_map_t *old = atomic_load(mp);
     size_t count = old->count + n - 1;
@@ -629,7 +629,7 @@ void throttle_note_bytes(const char *table, const char *index, uint64_t bytes)
     uint64_t needed = bytes / partition_bytes + (bytes % partition_bytes != 0);
     if (!m || needed <= m->count) return;
     pthread_mutex_lock(&s->mu);
-    partitions_grow(mp, (size_t)(needed < THROTTLE_PARTITIONS_MAX ? needed : THROTTLE_PARTITIONS_MAX),
+    partitions_grow(mp, needed < THROTTLE_PARTITIONS_MAX ? (size_t)needed : THROTTLE_PARTITIONS_MAX,
                     now_ns());
     pthread_mutex_unlock(&s->mu);
 }
@@ -683,7 +683,8 @@ void throttle_render(buf_t *out)
             /* a GSI's: one series per index (at most CATALOG_GSI_MAX) */
             size_t n = atomic_load_explicit(&s->index_count, memory_order_acquire);
             for (size_t k = 0; k < n; k++) {
-                partition_map_t *im = atomic_load_explicit(&s->indexes[k].map, memory_order_acquire);
+                partition_map_t *im =
+                    atomic_load_explicit(&s->indexes[k].map, memory_order_acquire);
                 if (!s->indexes[k].global || !im) continue;
                 buf_append_str(out, "ddbd_partitions{table=\"");
                 metrics_label_write(out, s->name);

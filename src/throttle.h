@@ -127,8 +127,9 @@ void throttle_charge_index_partition(const char *table, const char *index, uint6
 void throttle_note_bytes(const char *table, const char *index, uint64_t bytes);
 
 /* The Prometheus families of the partitions (after the metrics' own):
- * ddbd_partitions{table} and ddbd_partitions{table,index} (a GSI's), and, for the THROTTLE_RENDER_PARTITIONS partitions
- * of each table that consumed the most,
+ * ddbd_partitions{table} and ddbd_partitions{table,index} (a GSI's),
+ * and, for the THROTTLE_RENDER_PARTITIONS partitions of each table that
+ * consumed the most,
  * ddbd_partition_consumed_units_total{table,partition,kind} (partition:
  * the first key hash of its range, in hex; kind: read or write).  Nothing
  * when throttling is off. */

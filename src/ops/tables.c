@@ -836,8 +836,10 @@ static void note_index_change(arena_t *a, json_value_t *g, const index_def_t *ix
     int today = catalog_decreases_today(ix->last_decrease, ix->decreases_today, now);
     if (pt->rcu > ix->rcu || pt->wcu > ix->wcu) last_increase = now;
     if (pt->rcu < ix->rcu || pt->wcu < ix->wcu) last_decrease = now, today++;
-    json_object_set(a, g, "LastIncrease", json_number_new(a, arena_sprintf(a, "%.3f", last_increase)));
-    json_object_set(a, g, "LastDecrease", json_number_new(a, arena_sprintf(a, "%.3f", last_decrease)));
+    json_object_set(a, g, "LastIncrease",
+                    json_number_new(a, arena_sprintf(a, "%.3f", last_increase)));
+    json_object_set(a, g, "LastDecrease",
+                    json_number_new(a, arena_sprintf(a, "%.3f", last_decrease)));
     json_object_set(a, g, "DecreasesToday", json_number_new(a, arena_sprintf(a, "%d", today)));
 }
 
