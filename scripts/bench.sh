@@ -436,6 +436,7 @@ replication_section() {
                 replication_failed=1
             r=${result[replication-put-$which-$round/16]:-}
             rep[$which/$round]=$(field "$r" ops_per_s)
+            rep[$which/cpu/$round]=$(field "$r" server_cpu_us_per_op)
             [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in replication-put-$which-$round: $r" >&2
         done
     done
@@ -450,13 +451,19 @@ replication_section() {
         rep[solo/ir]=$(field "$r" instructions_per_request)
     fi
     stop_server "$pid_b"
-    local g s
+    local g s gc sc
     g=$(median "${rep[global/1]}" "${rep[global/2]}" "${rep[global/3]}")
     s=$(median "${rep[solo/1]}" "${rep[solo/2]}" "${rep[solo/3]}")
+    # the source server's CPU per write (all its threads, the shipper's too): steadier than
+    # ops/s on a shared machine
+    gc=$(median "${rep[global/cpu/1]}" "${rep[global/cpu/2]}" "${rep[global/cpu/3]}")
+    sc=$(median "${rep[solo/cpu/1]}" "${rep[solo/cpu/2]}" "${rep[solo/cpu/3]}")
     replication_line=$(awk -v a="$g" -v b="$s" -v i="${rep[global/ir]:-0}" -v j="${rep[solo/ir]:-0}" \
+        -v gc="${gc:-0}" -v sc="${sc:-0}" \
         'BEGIN {printf "RESULT workload=replication-put replica_ops_per_s=%d solo_ops_per_s=%d" \
-        " ratio=%.3f replica_instructions=%d solo_instructions=%d instruction_ratio=%.3f",
-        a, b, (b > 0 ? a / b : 0), i, j, (i > 0 ? j / i : 0)}')
+        " ratio=%.3f replica_instructions=%d solo_instructions=%d instruction_ratio=%.3f" \
+        " replica_cpu_us_per_put=%.2f solo_cpu_us_per_put=%.2f cpu_ratio=%.3f",
+        a, b, (b > 0 ? a / b : 0), i, j, (i > 0 ? j / i : 0), gc, sc, (gc > 0 ? sc / gc : 0)}')
     echo "$replication_line (rounds: replica ${rep[global/1]} ${rep[global/2]} ${rep[global/3]};" \
         "none ${rep[solo/1]} ${rep[solo/2]} ${rep[solo/3]})"
 }
@@ -468,7 +475,8 @@ replication_summary() {
     echo "PutItem at 16 conns, table with one replica vs server without peers:" \
         "$(field "$p" replica_ops_per_s) vs $(field "$p" solo_ops_per_s) ops/s: ratio" \
         "$(field "$p" ratio) (goal >= 0.8; medians of 3 alternating runs); instructions per" \
-        "PutItem (callgrind) $(field "$p" replica_instructions) vs $(field "$p" solo_instructions)"
+        "PutItem (callgrind) $(field "$p" replica_instructions) vs $(field "$p" solo_instructions);" \
+        "server CPU per PutItem $(field "$p" replica_cpu_us_per_put) vs $(field "$p" solo_cpu_us_per_put) us"
 }
 replication_failed=0
 if [ "${BENCH_ONLY:-}" = replication ]; then

@@ -122,6 +122,8 @@ static const operation_t operations[] = {
               op_replication_apply),
     OPERATION(REPLICATION_TARGET_PREFIX, "SetGroup", &WIRE_REQUEST_EMPTY,
               op_replication_set_group),
+    OPERATION(REPLICATION_TARGET_PREFIX, "Settings", &WIRE_REQUEST_EMPTY,
+              op_replication_settings),
     OPERATION(STREAMS_PREFIX, "ListStreams", &WIRE_REQUEST_LIST_STREAMS, op_list_streams),
     OPERATION(STREAMS_PREFIX, "DescribeStream", &WIRE_REQUEST_DESCRIBE_STREAM, op_describe_stream),
     OPERATION(STREAMS_PREFIX, "GetShardIterator", &WIRE_REQUEST_GET_SHARD_ITERATOR, op_get_shard_iterator),
@@ -171,6 +173,7 @@ api_result_t api_dispatch(api_call_t *call)
     const operation_t *op = call->target ? find_operation(call->target, call->target_len) : NULL;
     if (!op) return op_reply_error(call, err_unknown_operation(a));
     call->operation = (int)(op - operations) + 1;
+    call->from_peer = false;
 
     json_value_t *req;
     static const char empty[] = "{}";

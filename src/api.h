@@ -54,6 +54,9 @@ struct api_call {
     /* Who signed the call (auth.h), set by api_dispatch; NULL while
      * authentication is off. */
     const auth_identity_t *identity;
+    /* Another region sent this settings change of a global table: applied,
+     * not sent on (replication.h). */
+    bool from_peer;
 
     /* Response, filled by the api. */
     int http_status;  /* 200, 400, 500... */

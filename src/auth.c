@@ -20,6 +20,7 @@ struct auth_keyring {
     char *region;
     auth_identity_t *ids; /* sorted by access key id */
     size_t count;
+    size_t first; /* the file's first key */
 };
 
 /* The keys in force; NULL: authentication is off. */
@@ -330,7 +331,10 @@ auth_keyring_t *auth_keyring_parse(const char *text, size_t len, const char *reg
     }
     if (ok && ring->count == 0) ok = parse_fail(&p, 0, "no access key in the file");
     if (ok) {
+        const char *first = ring->ids[0].key.id;
         qsort(ring->ids, ring->count, sizeof *ring->ids, identity_cmp);
+        for (size_t i = 0; i < ring->count; i++)
+            if (ring->ids[i].key.id == first) ring->first = i;
         for (size_t i = 1; i < ring->count && ok; i++)
             if (strcmp(ring->ids[i].key.id, ring->ids[i - 1].key.id) == 0)
                 ok = parse_fail(&p, 0, "access key %s is the key of both [%s] and [%s]",
@@ -447,6 +451,11 @@ int auth_open(const char *path, const char *region)
     log_info("authentication is on: %zu access key%s from %s", ring->count,
              ring->count == 1 ? "" : "s", path);
     return 0;
+}
+
+const sigv4_key_t *auth_first_key(void)
+{
+    return keys_in_use ? &keys_in_use->ids[keys_in_use->first].key : NULL;
 }
 
 void auth_close(void)

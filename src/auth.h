@@ -69,6 +69,9 @@ typedef struct auth_identity {
  * from the file.  Logs which, or why the file cannot be used; -1 then. */
 int auth_open(const char *path, const char *region);
 void auth_close(void);
+/* The credentials file's first key (NULL: authentication is off): the key
+ * calls to other regions are signed with unless one is configured. */
+const sigv4_key_t *auth_first_key(void);
 
 /* A request's credentials.  Off: NULL when it carries any (has_authorization:
  * an Authorization header was seen; req may be NULL), *who NULL.  On: NULL

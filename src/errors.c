@@ -2675,6 +2675,16 @@ ddb_error_t *err_replica_auto_scaling_not_found(arena_t *a, const char *table)
                          table);
 }
 
+ddb_error_t *err_replica_auto_scaling_on_demand(arena_t *a, const char *table,
+                                                const char *replicas, const char *parameter)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Failed to update global table with name \u2018%s\u2018. Replicas %s "
+                         "BillingMode is PayPerRequest. You must convert table's BillingMode to "
+                         "PROVISIONED to set parameters: '%s'.",
+                         table, replicas, parameter);
+}
+
 ddb_error_t *err_global_table_name_length(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,

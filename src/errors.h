@@ -685,6 +685,11 @@ ddb_error_t *err_replica_busy(arena_t *a, const char *table);
 ddb_error_t *err_global_tables_legacy(arena_t *a);
 ddb_error_t *err_global_table_not_found(arena_t *a, const char *name);
 ddb_error_t *err_replica_auto_scaling_not_found(arena_t *a, const char *table);
+/* UpdateTableReplicaAutoScaling setting something on on-demand replicas
+ * (replicas: 'US-EAST-1', 'US-WEST-2'; parameter: the service's name of
+ * the settings update). */
+ddb_error_t *err_replica_auto_scaling_on_demand(arena_t *a, const char *table,
+                                                const char *replicas, const char *parameter);
 ddb_error_t *err_global_table_name_length(arena_t *a);
 
 #endif

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "log.h"
 #include "regions.h"
+#include "replication.h"
 #include "metrics.h"
 #include "throttle.h"
 #include "server.h"
@@ -41,6 +42,7 @@ static void usage(FILE *f)
             "            [--tls-cert FILE --tls-key FILE [--tls-port N]]\n"
             "            [--credentials FILE] [--peer-region NAME=URL]... [--peer-regions-file F]\n"
             "            [--replication-key ID:SECRET] [--replication-ca-file F]\n"
+            "            [--replication-version-keep S]\n"
             "            [limits...] [--help] [--version]\n"
             "\n"
             "  --port N        TCP port to listen on (default 8000)\n"
@@ -293,6 +295,8 @@ int main(int argc, char **argv)
             ok = !why;
         } else if (strcmp(arg, "--replication-key") == 0) {
             ok = !regions_set_key(next);
+        } else if (strcmp(arg, "--replication-version-keep") == 0) {
+            ok = parse_duration(next, 0, &replication_version_keep_s);
         } else if (strcmp(arg, "--replication-ca-file") == 0) {
             ok = !regions_set_ca_file(next);
         } else if (strcmp(arg, "--cluster-snapshot-entries") == 0) {
@@ -367,6 +371,8 @@ int main(int argc, char **argv)
         tls_context_free(srv.tls);
         return 1;
     }
+    const sigv4_key_t *own_key = auth_first_key();
+    if (own_key) regions_default_key(own_key->id, own_key->secret);
     if (api_open(&api) != 0) {
         auth_close();
         tls_context_free(srv.tls);

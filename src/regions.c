@@ -6,8 +6,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -110,6 +108,13 @@ const char *regions_set_key(const char *spec)
     return NULL;
 }
 
+void regions_default_key(const char *id, const char *secret)
+{
+    if (rg.key_id) return;
+    rg.key_id = strdup(id);
+    rg.key_secret = strdup(secret);
+}
+
 /* Without a key, calls still carry a signature (a server whose
  * authentication is off asks only for some credentials). */
 static const char *key_id(void) { return rg.key_id ? rg.key_id : "ddbd-replication"; }
@@ -160,12 +165,6 @@ void regions_render_list(buf_t *b)
 
 /* --- calls ---------------------------------------------------------------------- */
 
-static void hmac_hex_or_raw(const uint8_t *key, size_t klen, const char *msg, uint8_t out[32])
-{
-    unsigned len = 32;
-    HMAC(EVP_sha256(), key, (int)klen, (const uint8_t *)msg, strlen(msg), out, &len);
-}
-
 /* The Authorization and X-Amz-Date headers of a signed call. */
 static void sign(buf_t *head, const region_peer_t *p, const char *host, const char *target,
                  const char *body, size_t len)
@@ -174,6 +173,16 @@ static void sign(buf_t *head, const region_peer_t *p, const char *host, const ch
     sigv4_date_format((int64_t)time(NULL), date);
     memcpy(day, date, 8);
     day[8] = 0;
+    if (!rg.key_id) {
+        /* No key: no peer can verify a signature, and one whose
+         * authentication is off only asks for the header; hashing the body
+         * would be most of a call's cost for nothing. */
+        buf_printf(head,
+                   "X-Amz-Date: %s\r\nAuthorization: %s Credential=%s/%s/%s/dynamodb/aws4_request, "
+                   "SignedHeaders=host, Signature=0\r\n",
+                   date, SIGV4_ALGORITHM, key_id(), day, p->name);
+        return;
+    }
     sigv4_sha256_hex(body, len, body_hash);
     buf_t canon;
     buf_init(&canon);
@@ -184,9 +193,8 @@ static void sign(buf_t *head, const region_peer_t *p, const char *host, const ch
     sigv4_sha256_hex(canon.data, canon.len, canon_hash);
     buf_free(&canon);
     char sts[512];
-    snprintf(sts, sizeof sts, "%s\n%s\n%s/%s/dynamodb/aws4_request\n%s", SIGV4_ALGORITHM, date, day,
-             p->name, canon_hash);
-    uint8_t sig[32];
+    int sts_len = snprintf(sts, sizeof sts, "%s\n%s\n%s/%s/dynamodb/aws4_request\n%s",
+                           SIGV4_ALGORITHM, date, day, p->name, canon_hash);
     /* The signing key changes once a day: kept per thread and peer. */
     static __thread struct {
         char day[9];
@@ -197,11 +205,8 @@ static void sign(buf_t *head, const region_peer_t *p, const char *host, const ch
         sigv4_signing_key(key_secret(), day, p->name, "dynamodb", cache[pi].key);
         memcpy(cache[pi].day, day, sizeof cache[pi].day);
     }
-    const uint8_t *key = cache[pi].key;
-    hmac_hex_or_raw(key, 32, sts, sig);
     char hex[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", sig[i]);
+    sigv4_signature_hex(cache[pi].key, sts, (size_t)sts_len, hex);
     buf_printf(head,
                "X-Amz-Date: %s\r\nAuthorization: %s Credential=%s/%s/%s/dynamodb/aws4_request, "
                "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=%s\r\n",
@@ -317,7 +322,8 @@ static int read_response(link_t *l, int *status, buf_t *out)
                 if (in.len < 12 || memcmp(in.data, "HTTP/1.1 ", 9) != 0) break;
                 *status = atoi(in.data + 9);
                 for (size_t i = 0; i + 16 < head_end; i++)
-                    if (strncasecmp(in.data + i, "\r\ncontent-length:", 17) == 0) {
+                    if (in.data[i] == '\r' && (in.data[i + 2] | 0x20) == 'c' &&
+                        strncasecmp(in.data + i, "\r\ncontent-length:", 17) == 0) {
                         length = atoll(in.data + i + 17);
                         break;
                     }
@@ -381,6 +387,15 @@ int regions_call(const region_peer_t *p, const char *target, const char *body, s
     else
         kept_open[i] = true;
     return rc;
+}
+
+void regions_thread_done(void)
+{
+    for (size_t i = 0; i < REGIONS_MAX; i++)
+        if (kept_open[i]) {
+            link_close(&kept[i]);
+            kept_open[i] = false;
+        }
 }
 
 void regions_shutdown(void)

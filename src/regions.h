@@ -34,6 +34,8 @@ const char *regions_add(const char *spec);
 const char *regions_load_file(const char *path);
 /* Start-up: the key replication calls are signed with ("ID:SECRET"). */
 const char *regions_set_key(const char *spec);
+/* The key to sign with when none was set (copied). */
+void regions_default_key(const char *id, const char *secret);
 const char *regions_set_ca_file(const char *path);
 /* Start-up: this server's region (a peer may not have its name). */
 const char *regions_set_local(const char *region);
@@ -54,6 +56,8 @@ void regions_render_list(buf_t *b);
 int regions_call(const region_peer_t *p, const char *target, const char *body, size_t len,
                  int timeout_s, int *status, buf_t *out);
 
+/* A thread that called regions_call ends: close the connections it kept. */
+void regions_thread_done(void);
 void regions_shutdown(void);
 
 #endif

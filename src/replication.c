@@ -24,11 +24,9 @@ bool replication_on;
 #define SHIP_BATCH 1000
 #define COPY_BATCH 500
 #define CALL_TIMEOUT_S 10
-#define SHIP_GATHER_US 3000
 #define WAIT_MS 100       /* shippers look again at least this often */
-#define LOG_KEEP_MS 60000 /* records stay this long after every peer has them */
 #define LAG_LOG_EVERY_MS 10000
-#define STATUS_MAX 24
+#define STATUS_MAX REPLICATION_STATUS_MAX
 #define POSITION_STORE_MS 100
 #define OVERRIDES_MAX 1024
 /* A region that made a replica cannot drop its table for a day. */
@@ -40,6 +38,8 @@ typedef struct {
     bool ready;                    /* its table exists: changes may be shipped */
     uint64_t acked;                /* the last sequence number the peer has */
     int64_t sourced_ms;            /* when this region made it (0: another did) */
+    char source[65];               /* or: the region that made it, as announced */
+    int64_t source_ms;             /* and when */
     int64_t stored_ms;             /* when its position was last stored (shipper) */
     char overrides[OVERRIDES_MAX]; /* its settings as Create/Update gave them (JSON) */
     /* lag, for the logs and /metrics (shipper only; read under the lock) */
@@ -54,6 +54,8 @@ typedef struct {
     char id[40];
     uint64_t log;
     uint64_t last_seq; /* the last record logged (0: unknown, none) */
+    char source[65];   /* the region that made this region's replica, and when */
+    int64_t source_ms;
     member_t m[REGIONS_MAX];
     size_t count;
 } group_t;
@@ -147,7 +149,12 @@ static int group_store(MDB_txn *txn, const group_t *g)
     buf_init(&b);
     buf_putc(&b, '{');
     json_write_member(&b, "TableId", g->id);
-    buf_printf(&b, ",\"Log\":\"%llu\",\"Members\":[", (unsigned long long)g->log);
+    buf_printf(&b, ",\"Log\":\"%llu\",", (unsigned long long)g->log);
+    if (g->source[0]) {
+        json_write_member(&b, "Source", g->source);
+        buf_printf(&b, ",\"SourceAt\":\"%lld\",", (long long)g->source_ms);
+    }
+    buf_append_str(&b, "\"Members\":[");
     for (size_t i = 0; i < g->count; i++) {
         buf_append_str(&b, i ? ",{" : "{");
         json_write_member(&b, "RegionName", g->m[i].region);
@@ -156,6 +163,11 @@ static int group_store(MDB_txn *txn, const group_t *g)
         buf_printf(&b, ",\"Ready\":%s,\"Position\":\"%llu\",\"Sourced\":\"%lld\"",
                    g->m[i].ready ? "true" : "false", (unsigned long long)g->m[i].acked,
                    (long long)g->m[i].sourced_ms);
+        if (g->m[i].source[0]) {
+            buf_append_str(&b, ",");
+            json_write_member(&b, "Source", g->m[i].source);
+            buf_printf(&b, ",\"SourceAt\":\"%lld\"", (long long)g->m[i].source_ms);
+        }
         if (g->m[i].overrides[0]) {
             buf_append_str(&b, ",\"Overrides\":");
             buf_append_str(&b, g->m[i].overrides);
@@ -186,6 +198,11 @@ static void group_parse(group_t *g, const json_value_t *o)
     const json_value_t *id = json_object_get(o, "TableId");
     if (id && id->type == JSON_STRING) snprintf(g->id, sizeof g->id, "%s", id->u.str.ptr);
     g->log = json_u64(json_object_get(o, "Log"));
+    const json_value_t *src = json_object_get(o, "Source");
+    if (src && src->type == JSON_STRING) {
+        snprintf(g->source, sizeof g->source, "%s", src->u.str.ptr);
+        g->source_ms = (int64_t)json_u64(json_object_get(o, "SourceAt"));
+    }
     const json_value_t *ms = json_object_get(o, "Members");
     for (size_t i = 0; ms && ms->type == JSON_ARRAY && i < ms->u.array.count && i < REGIONS_MAX;
          i++) {
@@ -200,6 +217,11 @@ static void group_parse(group_t *g, const json_value_t *o)
         x->ready = ready && ready->type == JSON_TRUE;
         x->acked = json_u64(json_object_get(m, "Position"));
         x->sourced_ms = (int64_t)json_u64(json_object_get(m, "Sourced"));
+        const json_value_t *msrc = json_object_get(m, "Source");
+        if (msrc && msrc->type == JSON_STRING) {
+            snprintf(x->source, sizeof x->source, "%s", msrc->u.str.ptr);
+            x->source_ms = (int64_t)json_u64(json_object_get(m, "SourceAt"));
+        }
         const json_value_t *ov = json_object_get(m, "Overrides");
         if (ov && ov->type == JSON_OBJECT) {
             buf_t ob;
@@ -450,6 +472,8 @@ static int member_change(const table_t *t, const char *region, const char *statu
 typedef struct {
     table_t *t;
     const char *const *regions, *const *statuses;
+    const char *const *sources;
+    const int64_t *source_ms;
     size_t count;
 } group_set_t;
 
@@ -482,7 +506,13 @@ static int group_set_apply(MDB_txn *txn, void *arg)
     group_t next = *g;
     next.count = 0;
     for (size_t i = 0; i < s->count && next.count < REGIONS_MAX; i++) {
-        if (strcmp(s->regions[i], regions_local()) == 0) continue;
+        if (strcmp(s->regions[i], regions_local()) == 0) {
+            if (s->sources[i]) {
+                snprintf(next.source, sizeof next.source, "%s", s->sources[i]);
+                next.source_ms = s->source_ms[i];
+            }
+            continue;
+        }
         member_t *old = member_find(g, s->regions[i]);
         member_t *m = &next.m[next.count++];
         if (old)
@@ -492,6 +522,10 @@ static int group_set_apply(MDB_txn *txn, void *arg)
             snprintf(m->region, sizeof m->region, "%s", s->regions[i]);
         }
         snprintf(m->status, sizeof m->status, "%s", s->statuses[i]);
+        if (s->sources[i] && !m->sourced_ms) {
+            snprintf(m->source, sizeof m->source, "%s", s->sources[i]);
+            m->source_ms = s->source_ms[i];
+        }
         m->ready = strcmp(m->status, "DELETING") != 0 && strcmp(m->status, "CREATION_FAILED") != 0;
     }
     *g = next;
@@ -502,10 +536,22 @@ static int group_set_apply(MDB_txn *txn, void *arg)
 }
 
 int replication_group_set(table_t *t, const char *const *regions, const char *const *statuses,
-                          size_t count)
+                          const char *const *sources, const int64_t *source_ms, size_t count)
 {
-    group_set_t s = {t, regions, statuses, count};
+    group_set_t s = {t, regions, statuses, sources, source_ms, count};
     return write_sync(group_set_apply, &s);
+}
+
+bool replication_region_recent_source(const char *table, const char *region)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(table);
+    int64_t since = now_ms() - SOURCE_HOLD_MS;
+    bool recent = g && strcmp(g->source, region) == 0 && g->source_ms > since;
+    for (size_t i = 0; g && i < g->count; i++)
+        if (strcmp(g->m[i].source, region) == 0 && g->m[i].source_ms > since) recent = true;
+    pthread_mutex_unlock(&R.lock);
+    return recent;
 }
 
 bool replication_recent_source(const char *table)
@@ -572,6 +618,20 @@ bool replication_has_member(const char *table, const char *region)
     bool has = g && member_find(g, region);
     pthread_mutex_unlock(&R.lock);
     return has;
+}
+
+size_t replication_members(const char *table, char (*regions)[65],
+                           char (*statuses)[REPLICATION_STATUS_MAX], size_t max)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(table);
+    size_t n = 0;
+    for (size_t i = 0; g && i < g->count && n < max; i++, n++) {
+        snprintf(regions[n], 65, "%s", g->m[i].region);
+        snprintf(statuses[n], REPLICATION_STATUS_MAX, "%s", g->m[i].status);
+    }
+    pthread_mutex_unlock(&R.lock);
+    return n;
 }
 
 /* A replica's own settings, as its description shows them. */
@@ -654,7 +714,13 @@ void replication_metrics_render(buf_t *out)
 static void render_change(buf_t *b, uint64_t ts, const char *origin, const value_t *keys,
                           const value_t *item)
 {
-    buf_printf(b, "{\"T\":\"%llu\",", (unsigned long long)ts);
+    char digits[24], *d = digits + sizeof digits;
+    do
+        *--d = (char)('0' + ts % 10);
+    while (ts /= 10);
+    buf_append_str(b, "{\"T\":\"");
+    buf_append(b, d, (size_t)(digits + sizeof digits - d));
+    buf_append_str(b, "\",");
     json_write_member(b, "O", origin);
     buf_append_str(b, ",\"K\":");
     value_map_write_json(b, keys);
@@ -693,12 +759,14 @@ static int position_apply(MDB_txn *txn, void *arg)
             if (g->m[i].acked < low) low = g->m[i].acked;
     }
     pthread_mutex_unlock(&R.lock);
-    if (!rc && log) { /* what every replica has, and is old enough, goes */
+    if (!rc && log) {
+        /* What every replica has goes: the log serves only the shippers
+         * (streams and PITR keep logs of their own).  Records of the
+         * millisecond of the lowest position stay for the next time. */
         int64_t cutoff = (int64_t)(low / 1000);
-        if (cutoff > now_ms() - LOG_KEEP_MS) cutoff = now_ms() - LOG_KEEP_MS;
         size_t deleted;
         bool done;
-        rc = changelog_trim(txn, log, 0, cutoff, 1000, &deleted, &done);
+        rc = changelog_trim(txn, log, 0, cutoff, 2000, &deleted, &done);
     }
     return rc;
 }
@@ -863,19 +931,21 @@ static void *shipper_main(void *arg)
     uint64_t seen = 0;
     while (!R.stopping) {
         bool sent = false;
+        /* one look at the registry finds the next group due */
         for (size_t i = 0; i < GROUPS_MAX && !R.stopping; i++) {
             pthread_mutex_lock(&R.lock);
-            bool due = ship_due(i, p, &s);
+            while (i < GROUPS_MAX && !ship_due(i, p, &s))
+                i++;
             pthread_mutex_unlock(&R.lock);
-            if (due) sent |= ship_batch(p, &s);
+            if (i < GROUPS_MAX) sent |= ship_batch(p, &s);
         }
+        /* After a call, what was committed while it ran is the next batch
+         * at once: a busy writer makes batches as large as a call is long,
+         * with no delay added. */
         if (!sent) ship_wait(&seen);
-        /* Gather what a busy writer commits meanwhile into the next batch:
-         * fewer, larger calls cost both regions less per change. */
-        else
-            usleep(SHIP_GATHER_US);
     }
     storage_read_slot_free(&ship_txn);
+    regions_thread_done();
     return NULL;
 }
 
@@ -885,15 +955,18 @@ typedef struct job {
     bool add;
     char table[256];
     char region[65];
-    char *group; /* a SetGroup body to send region (this region left) */
+    char *group;        /* a body to send region: SetGroup (this region left), or */
+    const char *target; /* another call (NULL: SetGroup) */
     struct job *next;
 } job_t;
 
-static void job_queue_body(bool add, const char *table, const char *region, char *group)
+static void job_queue_call(bool add, const char *table, const char *region, char *group,
+                           const char *target)
 {
     job_t *j = calloc(1, sizeof *j);
     j->add = add;
     j->group = group;
+    j->target = target;
     snprintf(j->table, sizeof j->table, "%s", table);
     snprintf(j->region, sizeof j->region, "%s", region);
     pthread_mutex_lock(&R.jobs_lock);
@@ -905,9 +978,30 @@ static void job_queue_body(bool add, const char *table, const char *region, char
     pthread_mutex_unlock(&R.jobs_lock);
 }
 
+static void job_queue_body(bool add, const char *table, const char *region, char *group)
+{
+    job_queue_call(add, table, region, group, NULL);
+}
+
 static void job_queue(bool add, const char *table, const char *region)
 {
     job_queue_body(add, table, region, NULL);
+}
+
+/* The body of a Settings call: op's request, for the peer to apply. */
+static char *settings_body(const char *op, const char *request, size_t len)
+{
+    buf_t b;
+    buf_init(&b);
+    buf_putc(&b, '{');
+    json_write_member(&b, "Operation", op);
+    buf_append_str(&b, ",\"Request\":");
+    buf_append(&b, request, len);
+    buf_putc(&b, '}');
+    buf_putc(&b, 0);
+    char *s = strdup(b.data);
+    buf_free(&b);
+    return s;
 }
 
 /* A call that is retried while the peer cannot be reached (bounded). */
@@ -997,12 +1091,27 @@ static void group_announce(const char *table, const char *also_region)
     json_write_member(&body, "TableName", table);
     buf_append_str(&body, ",\"Members\":[{");
     json_write_member(&body, "RegionName", regions_local());
-    buf_append_str(&body, ",\"ReplicaStatus\":\"ACTIVE\"}");
+    buf_append_str(&body, ",\"ReplicaStatus\":\"ACTIVE\"");
+    if (copy.source[0]) {
+        buf_putc(&body, ',');
+        json_write_member(&body, "Source", copy.source);
+        buf_printf(&body, ",\"SourceAt\":\"%lld\"", (long long)copy.source_ms);
+    }
+    buf_putc(&body, '}');
     for (size_t i = 0; i < copy.count; i++) {
         buf_append_str(&body, ",{");
         json_write_member(&body, "RegionName", copy.m[i].region);
         buf_putc(&body, ',');
         json_write_member(&body, "ReplicaStatus", copy.m[i].status);
+        /* who made it, and when: that region's replica cannot go for a day */
+        const char *source = copy.m[i].sourced_ms ? regions_local() : copy.m[i].source;
+        if (source[0]) {
+            buf_putc(&body, ',');
+            json_write_member(&body, "Source", source);
+            buf_printf(&body, ",\"SourceAt\":\"%lld\"",
+                       (long long)(copy.m[i].sourced_ms ? copy.m[i].sourced_ms
+                                                        : copy.m[i].source_ms));
+        }
         buf_putc(&body, '}');
     }
     buf_append_str(&body, "]}");
@@ -1123,6 +1232,23 @@ static void job_add(const job_t *j)
         ok = copy_items(t, p);
     }
     member_change(t, j->region, ok ? "ACTIVE" : "CREATION_FAILED", ok, false);
+    /* TTL is the group's too; CreateTable does not carry it. */
+    table_t *now = catalog_acquire(t->name, strlen(t->name));
+    if (ok && now && now->ttl_attribute) {
+        buf_t ttl;
+        buf_init(&ttl);
+        buf_putc(&ttl, '{');
+        json_write_member(&ttl, "TableName", now->name);
+        buf_append_str(&ttl, ",\"TimeToLiveSpecification\":{\"Enabled\":true,");
+        json_write_member(&ttl, "AttributeName", now->ttl_attribute);
+        buf_append_str(&ttl, "}}");
+        buf_putc(&ttl, 0);
+        job_queue_call(false, t->name, j->region, settings_body("UpdateTimeToLive", ttl.data,
+                                                                ttl.len - 1),
+                       REPLICATION_TARGET_PREFIX "Settings");
+        buf_free(&ttl);
+    }
+    if (now) catalog_release(now);
     log_info("replication: replica of %s in %s %s", t->name, j->region,
              ok ? "created" : "could not be created");
     group_announce(t->name, NULL);
@@ -1167,20 +1293,181 @@ static void job_leave(const job_t *j)
     buf_init(&body);
     buf_init(&out);
     buf_append_str(&body, j->group);
-    int status;
-    if (p) call_retry(p, REPLICATION_TARGET_PREFIX "SetGroup", &body, &status, &out);
+    int status = 0;
+    const char *target = j->target ? j->target : REPLICATION_TARGET_PREFIX "SetGroup";
+    if (p && (call_retry(p, target, &body, &status, &out) || status != 200))
+        log_warn("replication: %s in %s: %s answered %d: %.*s", j->table, j->region, target,
+                 status, (int)(out.len > 300 ? 300 : out.len), out.data);
     buf_free(&body);
     buf_free(&out);
 }
 
+void replication_settings_forward(const char *table, const char *op, const char *request,
+                                  size_t len)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(table);
+    for (size_t i = 0; g && i < g->count; i++)
+        if (strcmp(g->m[i].status, "DELETING") != 0)
+            job_queue_call(false, g->name, g->m[i].region, settings_body(op, request, len),
+                           REPLICATION_TARGET_PREFIX "Settings");
+    pthread_mutex_unlock(&R.lock);
+}
+
+bool replication_expires_here(const table_t *t)
+{
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find_id(t->id);
+    bool here = true;
+    for (size_t i = 0; g && i < g->count; i++)
+        if (strcmp(g->m[i].region, regions_local()) < 0) here = false;
+    pthread_mutex_unlock(&R.lock);
+    return here;
+}
+
+/* --- trimming item versions ------------------------------------------------------ */
+
+double replication_version_keep_s = 86400;
+
+/* A pass over the versions of some tables, in the writer: those older than
+ * their table's cutoff go, tombstones and live items' alike. */
+typedef struct {
+    storage_write_t w;
+    table_t *tables[GROUPS_MAX];
+    uint64_t cutoff[GROUPS_MAX]; /* microseconds */
+    size_t count;
+} trim_write_t;
+
+#define TRIM_SCAN 4096 /* versions looked at per table and pass */
+
+/* Where the last pass over a table stopped (writer thread). */
+static struct {
+    char id[40];
+    uint8_t key[64 + KEYCODEC_MAX_KEY];
+    size_t len;
+} trim_from[GROUPS_MAX];
+
+static int trim_versions(MDB_txn *txn, const table_t *t, uint64_t cutoff, size_t slot)
+{
+    size_t idlen = strlen(t->id);
+    if (strcmp(trim_from[slot].id, t->id) != 0) {
+        snprintf(trim_from[slot].id, sizeof trim_from[slot].id, "%s", t->id);
+        trim_from[slot].len = 0;
+    }
+    uint8_t start[64 + KEYCODEC_MAX_KEY];
+    MDB_val k = {idlen, start}, v;
+    memcpy(start, t->id, idlen);
+    if (trim_from[slot].len) {
+        memcpy(start, trim_from[slot].key, trim_from[slot].len);
+        k.mv_size = trim_from[slot].len;
+    }
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, R.ver_dbi, &c);
+    if (rc) return rc;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    size_t scanned = 0;
+    for (; !rc && scanned < TRIM_SCAN; scanned++) {
+        if (k.mv_size < idlen || memcmp(k.mv_data, t->id, idlen) != 0) {
+            rc = MDB_NOTFOUND;
+            break;
+        }
+        const uint8_t *p = v.mv_data;
+        uint64_t ts = 0;
+        for (int i = 0; i < 8 && v.mv_size >= 8; i++)
+            ts = ts << 8 | p[i];
+        if (ts < cutoff) {
+            if ((rc = mdb_cursor_del(c, 0))) break;
+        }
+        trim_from[slot].len = k.mv_size < sizeof trim_from[slot].key ? k.mv_size : 0;
+        memcpy(trim_from[slot].key, k.mv_data, trim_from[slot].len);
+        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    if (rc == MDB_NOTFOUND) {
+        trim_from[slot].len = 0; /* the end: from the start next time */
+        rc = 0;
+    }
+    return rc;
+}
+
+static int trim_apply(storage_write_t *w, MDB_txn *txn)
+{
+    trim_write_t *tw = (trim_write_t *)w;
+    int rc = 0;
+    for (size_t i = 0; !rc && i < tw->count; i++) {
+        table_t *t = catalog_latest(tw->tables[i]);
+        if (!t->dropped) rc = trim_versions(txn, t, tw->cutoff[i], i);
+    }
+    return rc;
+}
+
+static void trim_done(storage_write_t *w, int status)
+{
+    (void)status; /* the next pass tries again */
+    trim_write_t *tw = (trim_write_t *)w;
+    for (size_t i = 0; i < tw->count; i++)
+        catalog_release(tw->tables[i]);
+    free(tw);
+}
+
+/* A version may go once it is older than the keep time and every replica
+ * has what this region logged up to it: no change that could lose to it is
+ * still expected. */
+static void trim_start(void)
+{
+    char names[GROUPS_MAX][256];
+    uint64_t cutoff[GROUPS_MAX];
+    size_t n = 0;
+    double keep_us = replication_version_keep_s * 1e6, now = (double)now_us();
+    uint64_t old = keep_us < now ? (uint64_t)(now - keep_us) : 0;
+    pthread_mutex_lock(&R.lock);
+    for (size_t i = 0; i < GROUPS_MAX; i++) {
+        group_t *g = &R.groups[i];
+        if (!g->used || !g->count) continue;
+        uint64_t low = UINT64_MAX;
+        for (size_t k = 0; k < g->count; k++)
+            if (g->m[k].acked < g->last_seq && g->m[k].acked < low) low = g->m[k].acked;
+        memcpy(names[n], g->name, sizeof names[n]);
+        cutoff[n++] = low < old ? low : old;
+    }
+    pthread_mutex_unlock(&R.lock);
+    trim_write_t *tw = calloc(1, sizeof *tw);
+    for (size_t i = 0; i < n; i++) {
+        table_t *t = catalog_acquire(names[i], strlen(names[i]));
+        if (!t) continue;
+        tw->tables[tw->count] = t;
+        tw->cutoff[tw->count++] = cutoff[i];
+    }
+    if (!tw->count) {
+        free(tw);
+        return;
+    }
+    tw->w.apply = trim_apply;
+    tw->w.done = trim_done;
+    storage_submit(&tw->w);
+}
+
+#define TRIM_EVERY_MS 1000
+
 static void *control_main(void *arg)
 {
     (void)arg;
+    int64_t trimmed_ms = now_ms();
     pthread_mutex_lock(&R.jobs_lock);
     while (!R.stopping) {
+        if (now_ms() - trimmed_ms >= TRIM_EVERY_MS) {
+            trimmed_ms = now_ms();
+            pthread_mutex_unlock(&R.jobs_lock);
+            trim_start();
+            pthread_mutex_lock(&R.jobs_lock);
+            continue;
+        }
         job_t *j = R.jobs;
         if (!j) {
-            pthread_cond_wait(&R.jobs_cond, &R.jobs_lock);
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&R.jobs_cond, &R.jobs_lock, &until);
             continue;
         }
         R.jobs = j->next;
@@ -1196,6 +1483,7 @@ static void *control_main(void *arg)
         pthread_mutex_lock(&R.jobs_lock);
     }
     pthread_mutex_unlock(&R.jobs_lock);
+    regions_thread_done();
     return NULL;
 }
 

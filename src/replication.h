@@ -74,6 +74,11 @@ void replication_render_description(buf_t *b, const table_t *t);
 /* Whether the table has replicas; how many. */
 size_t replication_replica_count(const char *table);
 bool replication_has_member(const char *table, const char *region);
+/* The other members of the table's group (at most max): region names and
+ * ReplicaStatus; how many. */
+#define REPLICATION_STATUS_MAX 24
+size_t replication_members(const char *table, char (*regions)[65],
+                           char (*statuses)[REPLICATION_STATUS_MAX], size_t max);
 
 /* Control plane (I/O threads): queue adding or removing a replica in
  * region of table t (overrides: the Create's settings as JSON, or NULL);
@@ -87,13 +92,35 @@ int replication_replica_remove(table_t *t, const char *region);
 /* A peer told this server the group of its table (members: every region of
  * the group, with statuses; none: this region left it). */
 int replication_group_set(table_t *t, const char *const *regions, const char *const *statuses,
-                          size_t count);
+                          const char *const *sources, const int64_t *source_ms, size_t count);
 /* Whether this region made one of the table's replicas in the last 24
  * hours: its table cannot be deleted then. */
 bool replication_recent_source(const char *table);
+/* Whether region made one of the table's present replicas in the last 24
+ * hours (as the group's announcements tell): its replica cannot be
+ * removed then. */
+bool replication_region_recent_source(const char *table, const char *region);
 /* The table was deleted: forget its group and tell the other replicas
  * (writer thread, in the transaction of the delete). */
 int replication_table_dropped(MDB_txn *txn, const table_t *t);
+
+/* Settings shared by the group (UpdateTable's GSIs, billing, throughput and
+ * stream; UpdateTimeToLive): a local change that succeeded is sent, as the
+ * request (JSON) of op ("UpdateTable", "UpdateTimeToLive"), to every other
+ * replica, which applies it as its own without sending it on (the
+ * Settings call).  Queued; never blocks. */
+void replication_settings_forward(const char *table, const char *op, const char *request,
+                                  size_t len);
+/* Expired items of a replicated table are deleted by one region only (the
+ * first of the group by name), whose deletions replicate: the others would
+ * otherwise delete each item again, with their own stream records. */
+bool replication_expires_here(const table_t *t);
+
+/* Item versions (tombstones included) older than this are forgotten once
+ * every replica has what this region logged up to them (--replication-
+ * version-keep; default a day): by then no change that could lose to
+ * them is expected. */
+extern double replication_version_keep_s;
 
 /* Lag per (table, peer) for /metrics. */
 void replication_metrics_render(buf_t *out);

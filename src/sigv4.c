@@ -130,6 +130,15 @@ void sigv4_signing_key(const char *secret, const char *day, const char *region, 
     free(k);
 }
 
+void sigv4_signature_hex(const uint8_t key[32], const char *sts, size_t len, char out[65])
+{
+    SHA256_CTX inner, outer;
+    uint8_t sig[32];
+    hmac_pads(key, 32, &inner, &outer);
+    hmac_finish(&inner, &outer, sts, len, sig);
+    hex_encode(sig, out);
+}
+
 /* ---- keys and their signing-key cache ---- */
 
 /* Every day a request may be signed for: a presigned request may be up to

@@ -138,6 +138,10 @@ char *sigv4_canonical_request(arena_t *a, const http_request_t *req, const sigv4
 void sigv4_signing_key(const char *secret, const char *day, const char *region, const char *service,
                        uint8_t out[32]);
 
+/* A signature: lower-case hex of HMAC-SHA256(signing key, string to sign)
+ * (for the requests this server makes itself). */
+void sigv4_signature_hex(const uint8_t key[32], const char *sts, size_t len, char out[65]);
+
 /* Lower-case hex of SHA-256 of data: out gets 64 digits and a NUL. */
 void sigv4_sha256_hex(const void *data, size_t len, char out[65]);
 

@@ -83,6 +83,7 @@ api_result_t op_global_table_settings(api_call_t *call, const json_value_t *req)
 api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t *req);
 api_result_t op_replication_apply(api_call_t *call, const json_value_t *req);
 api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req);
+api_result_t op_replication_settings(api_call_t *call, const json_value_t *req);
 
 /* tables.c */
 api_result_t op_create_table(api_call_t *call, const json_value_t *req);

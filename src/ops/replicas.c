@@ -1,6 +1,7 @@
 /* ops/replicas: UpdateTable's ReplicaUpdates (global tables version
  * 2019.11.21), the 2017.11.29 operations as the service answers them today,
  * and the calls replicas make to each other (replication.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,8 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
         e = err_replica_exists(a, t->name);
     else if (r.actions && !r.create && !member)
         e = err_replica_not_found(a);
+    else if (r.actions && !r.create && replication_region_recent_source(t->name, r.region))
+        e = err_replica_recent_source(a);
     else if (!r.actions && !member)
         e = err_replica_not_found(a);
     int rc = 0;
@@ -179,13 +182,147 @@ api_result_t op_list_global_tables(api_call_t *call, const json_value_t *req)
     return op_reply_ok(call);
 }
 
+/* --- Describe/UpdateTableReplicaAutoScaling ----------------------------------------------- */
+
+typedef struct {
+    char region[65];
+    char status[REPLICATION_STATUS_MAX];
+} group_member_t;
+
+static int member_cmp(const void *x, const void *y)
+{
+    return strcmp(((const group_member_t *)x)->region, ((const group_member_t *)y)->region);
+}
+
+/* Every region of t's group, this one included, by name; how many. */
+static size_t group_members(const table_t *t, group_member_t *out)
+{
+    char regions[REGIONS_MAX][65], statuses[REGIONS_MAX][REPLICATION_STATUS_MAX];
+    size_t n = replication_members(t->name, regions, statuses, REGIONS_MAX - 1);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(out[i].region, regions[i], sizeof out[i].region);
+        memcpy(out[i].status, statuses[i], sizeof out[i].status);
+    }
+    snprintf(out[n].region, sizeof out[n].region, "%s", regions_local());
+    snprintf(out[n].status, sizeof out[n].status, "ACTIVE");
+    qsort(out, n + 1, sizeof *out, member_cmp);
+    return n + 1;
+}
+
+/* TableAutoScalingDescription: no replica of an on-demand table has
+ * provisioned settings to scale. */
+static void render_auto_scaling(buf_t *b, const table_t *t)
+{
+    group_member_t m[REGIONS_MAX];
+    size_t n = group_members(t, m);
+    buf_append_str(b, "{\"TableAutoScalingDescription\":{");
+    json_write_member(b, "TableName", t->name);
+    buf_append_str(b, ",\"TableStatus\":\"ACTIVE\",\"Replicas\":[");
+    for (size_t i = 0; i < n; i++) {
+        buf_append_str(b, i ? ",{" : "{");
+        json_write_member(b, "RegionName", m[i].region);
+        buf_append_str(b, ",\"GlobalSecondaryIndexes\":[");
+        bool first = true;
+        for (size_t k = 0; k < t->index_count; k++) {
+            const index_def_t *ix = &t->indexes[k];
+            if (!ix->global) continue;
+            buf_append_str(b, first ? "{" : ",{");
+            first = false;
+            json_write_member(b, "IndexName", ix->name);
+            buf_putc(b, ',');
+            json_write_member(b, "IndexStatus", ix->status == INDEX_CREATING   ? "CREATING"
+                                                : ix->status == INDEX_DELETING ? "DELETING"
+                                                                               : "ACTIVE");
+            buf_putc(b, '}');
+        }
+        buf_append_str(b, "],");
+        json_write_member(b, "ReplicaStatus", m[i].status);
+        buf_putc(b, '}');
+    }
+    buf_append_str(b, "]}}");
+}
+
+/* Whether an AutoScalingSettingsUpdate sets anything (only disabling auto
+ * scaling sets nothing). */
+static bool sets_something(const json_value_t *u)
+{
+    if (!u || u->type != JSON_OBJECT) return false;
+    for (size_t i = 0; i < u->u.object.count; i++) {
+        const json_member_t *m = &u->u.object.members[i];
+        if (m->value->type == JSON_NULL) continue;
+        if (strcmp(m->key, "AutoScalingDisabled") == 0 && m->value->type == JSON_TRUE) continue;
+        return true;
+    }
+    return false;
+}
+
+/* The service's name of the first settings update the request makes; NULL
+ * when it makes none. */
+static const char *first_settings_update(const json_value_t *req)
+{
+    if (sets_something(json_object_get(req, "ProvisionedWriteCapacityAutoScalingUpdate")))
+        return "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate";
+    const json_value_t *gsis = json_object_get(req, "GlobalSecondaryIndexUpdates");
+    for (size_t i = 0; gsis && gsis->type == JSON_ARRAY && i < gsis->u.array.count; i++)
+        if (sets_something(json_object_get(gsis->u.array.items[i],
+                                           "ProvisionedWriteCapacityAutoScalingUpdate")))
+            return "GlobalTableGlobalSecondaryIndexSettingsUpdate"; /* name unverified */
+    const json_value_t *reps = json_object_get(req, "ReplicaUpdates");
+    for (size_t i = 0; reps && reps->type == JSON_ARRAY && i < reps->u.array.count; i++) {
+        const json_value_t *r = reps->u.array.items[i];
+        if (sets_something(json_object_get(r, "ReplicaProvisionedReadCapacityAutoScalingUpdate")))
+            return "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate";
+        const json_value_t *rg = json_object_get(r, "ReplicaGlobalSecondaryIndexUpdates");
+        for (size_t k = 0; rg && rg->type == JSON_ARRAY && k < rg->u.array.count; k++)
+            if (sets_something(json_object_get(rg->u.array.items[k],
+                                               "ProvisionedReadCapacityAutoScalingUpdate")))
+                return "ReplicaGlobalSecondaryIndexSettingsUpdate"; /* name unverified */
+    }
+    return NULL;
+}
+
+/* 'US-EAST-1', 'US-WEST-2': the group's regions as the service names them. */
+static const char *region_list(arena_t *a, const table_t *t)
+{
+    group_member_t m[REGIONS_MAX];
+    size_t n = group_members(t, m);
+    buf_t b;
+    buf_init(&b);
+    for (size_t i = 0; i < n; i++) {
+        buf_append_str(&b, i ? ", '" : "'");
+        for (const char *p = m[i].region; *p; p++)
+            buf_putc(&b, *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p);
+        buf_putc(&b, '\'');
+    }
+    const char *s = arena_strndup(a, b.data, b.len);
+    buf_free(&b);
+    return s;
+}
+
+/* Only global tables have replica auto scaling; ddbd's are on-demand, so
+ * an update may only disable it (the response shows the settings before
+ * the update, which are the same). */
 api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t *req)
 {
+    arena_t *a = call->arena;
     ddb_error_t *e = NULL;
     const char *name = NULL;
-    wire_string(call->arena, req, "TableName", &name, NULL, &e);
+    wire_string(a, req, "TableName", &name, NULL, &e);
     if (e) return op_reply_error(call, e);
-    return op_reply_error(call, err_replica_auto_scaling_not_found(call->arena, name ? name : ""));
+    table_t *t = name && replication_on && replication_replica_count(name)
+                     ? catalog_acquire(name, strlen(name))
+                     : NULL;
+    if (!t) return op_reply_error(call, err_replica_auto_scaling_not_found(a, name ? name : ""));
+    const char *update = first_settings_update(req);
+    if (update && t->pay_per_request)
+        e = err_replica_auto_scaling_on_demand(a, t->name, region_list(a, t), update);
+    if (e) {
+        catalog_release(t);
+        return op_reply_error(call, e);
+    }
+    render_auto_scaling(call->out, t);
+    catalog_release(t);
+    return op_reply_ok(call);
 }
 
 /* --- between regions ---------------------------------------------------------------------- */
@@ -275,19 +412,41 @@ api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
     size_t n = list->u.array.count;
     const char **regions = arena_calloc(a, (n + 1) * sizeof *regions);
     const char **statuses = arena_calloc(a, (n + 1) * sizeof *statuses);
+    const char **sources = arena_calloc(a, (n + 1) * sizeof *sources);
+    int64_t *source_ms = arena_calloc(a, (n + 1) * sizeof *source_ms);
     for (size_t i = 0; i < n; i++) {
         const json_value_t *r = json_object_get(list->u.array.items[i], "RegionName"),
-                           *s = json_object_get(list->u.array.items[i], "ReplicaStatus");
+                           *s = json_object_get(list->u.array.items[i], "ReplicaStatus"),
+                           *src = json_object_get(list->u.array.items[i], "Source"),
+                           *at = json_object_get(list->u.array.items[i], "SourceAt");
         if (!r || r->type != JSON_STRING || !s || s->type != JSON_STRING)
             return op_reply_error(call, err_serialization(a, NULL));
         regions[i] = r->u.str.ptr;
         statuses[i] = s->u.str.ptr;
+        if (src && src->type == JSON_STRING && at && at->type == JSON_STRING) {
+            sources[i] = src->u.str.ptr;
+            source_ms[i] = strtoll(at->u.str.ptr, NULL, 10);
+        }
     }
     table_t *t = catalog_acquire(name->u.str.ptr, name->u.str.len);
     if (!t) return op_reply_error(call, err_table_not_found(a, name->u.str.ptr));
-    int rc = replication_group_set(t, regions, statuses, n);
+    int rc = replication_group_set(t, regions, statuses, sources, source_ms, n);
     catalog_release(t);
     if (rc) return op_reply_error(call, err_internal(a));
     buf_append_str(call->out, "{}");
     return op_reply_ok(call);
+}
+
+/* A settings change made in another region of the group, applied here as
+ * the operation would apply it (and not sent on). */
+api_result_t op_replication_settings(api_call_t *call, const json_value_t *req)
+{
+    const json_value_t *op = json_object_get(req, "Operation"),
+                       *body = json_object_get(req, "Request");
+    if (!op || op->type != JSON_STRING || !body || body->type != JSON_OBJECT)
+        return op_reply_error(call, err_serialization(call->arena, NULL));
+    call->from_peer = true;
+    if (strcmp(op->u.str.ptr, "UpdateTable") == 0) return op_update_table(call, body);
+    if (strcmp(op->u.str.ptr, "UpdateTimeToLive") == 0) return op_update_time_to_live(call, body);
+    return op_reply_error(call, err_serialization(call->arena, NULL));
 }

@@ -336,6 +336,8 @@ typedef struct {
     bool conflict;
     /* the new version, stored by apply, published by done once committed */
     table_t *changed;
+    /* the settings the other replicas of a global table take too (JSON) */
+    const char *forward;
 } update_write_t;
 
 /* Apply the new settings to t, the new version of table old (or old
@@ -456,6 +458,9 @@ static void update_done(storage_write_t *w, int status)
     catalog_release(uw->new_def);
     table_t *latest = catalog_latest(uw->base.table);
     if (applied && uw->created) index_backfill_start(latest, uw->created);
+    if (applied && uw->forward)
+        replication_settings_forward(latest->name, "UpdateTable", uw->forward,
+                                     strlen(uw->forward));
     if (uw->conflict && !status) {
         api_call_t *call = uw->base.call;
         op_reply_error(call, err_table_in_use(call->arena, uw->base.table->name, "updated"));
@@ -1015,6 +1020,35 @@ static ddb_error_t *plan_update(api_call_t *call, const json_value_t *req, table
     return NULL;
 }
 
+/* The members of an UpdateTable that every replica of a global table takes
+ * (GSIs, billing, throughput, stream), as a request; NULL if none.  Table
+ * class, encryption and deletion protection stay each replica's own. */
+static const char *group_settings(arena_t *a, const json_value_t *req)
+{
+    static const char *const own[] = {"TableName", "TableClass", "SSESpecification",
+                                      "DeletionProtectionEnabled", NULL};
+    buf_t b;
+    buf_init(&b);
+    buf_putc(&b, '{');
+    json_write_member(&b, "TableName", json_object_get(req, "TableName")->u.str.ptr);
+    bool any = false;
+    for (size_t i = 0; i < req->u.object.count; i++) {
+        const json_member_t *m = &req->u.object.members[i];
+        bool skip = m->value->type == JSON_NULL;
+        for (size_t k = 0; own[k] && !skip; k++)
+            skip = strcmp(m->key, own[k]) == 0;
+        if (skip) continue;
+        any = true;
+        buf_putc(&b, ',');
+        json_write_key(&b, m->key);
+        json_write_value(&b, m->value);
+    }
+    buf_putc(&b, '}');
+    const char *out = any ? arena_strndup(a, b.data, b.len) : NULL;
+    buf_free(&b);
+    return out;
+}
+
 api_result_t op_update_table(api_call_t *call, const json_value_t *req)
 {
     const char *name;
@@ -1033,6 +1067,8 @@ api_result_t op_update_table(api_call_t *call, const json_value_t *req)
         catalog_release(t);
         return op_reply_error(call, e);
     }
+    if (replication_on && !call->from_peer && replication_replica_count(t->name))
+        uw->forward = group_settings(call->arena, req);
     /* Dropping an index is what frees space; the rest writes a little. */
     bool frees = uw->deleted && !uw->created;
     return table_write_submit(&uw->base, call, t, update_apply, update_done, frees);

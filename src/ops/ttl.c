@@ -15,6 +15,7 @@
 #include "index.h"
 #include "log.h"
 #include "ops/ops.h"
+#include "replication.h"
 #include "ttl.h"
 #include "wire.h"
 
@@ -123,6 +124,7 @@ typedef struct {
     ddb_error_t *error; /* found against the committed state */
     bool gone;
     table_t *changed; /* the new version of the table, published once committed */
+    const char *request; /* as received: for the other replicas of a global table */
 } ttl_write_t;
 
 /* When a TTL setting changes: whole milliseconds, as the stored definition
@@ -193,6 +195,10 @@ static void ttl_write_done(storage_write_t *w, int status)
     } else {
         catalog_replace(t, tw->changed);
         if (tw->enable) ttl_fill_start(tw->changed);
+        /* TTL is the whole group's: the other replicas take the change. */
+        if (replication_on && !call->from_peer && replication_replica_count(t->name))
+            replication_settings_forward(t->name, "UpdateTimeToLive", tw->request,
+                                         strlen(tw->request));
         buf_printf(call->out, "{\"TimeToLiveSpecification\":{\"Enabled\":%s,\"AttributeName\":",
                    tw->enable ? "true" : "false");
         json_write_string(call->out, tw->attribute, strlen(tw->attribute));
@@ -240,6 +246,7 @@ api_result_t op_update_time_to_live(api_call_t *call, const json_value_t *req)
     tw->table = t;
     tw->enable = enabled;
     tw->attribute = attribute;
+    tw->request = arena_strndup(a, call->body, call->body_len);
     storage_submit(&tw->w);
     return API_PENDING;
 }
@@ -296,6 +303,7 @@ static int expire_apply(storage_write_t *w, MDB_txn *txn)
     arena_reset(x->arena);
     for (size_t i = 0; i < x->count && budget; i++) {
         table_t *t = catalog_latest(x->tables[i]);
+        if (replication_on && !replication_expires_here(t)) continue;
         while (budget && !t->dropped && t->ttl_attribute) {
             int64_t expiry;
             uint8_t key[KEYCODEC_MAX_KEY];

@@ -242,6 +242,19 @@ def unique_name(prefix="t"):
     return "%s-%s" % (prefix, uuid.uuid4().hex[:16])
 
 
+def wait_for(predicate, timeout, what, step=0.05):
+    """predicate()'s first true value, polled every step seconds; an
+    AssertionError naming what if none comes within timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("%s: not within %.1fs" % (what, timeout))
+        time.sleep(step)
+
+
 def wait_active(client, name, timeout=15.0):
     deadline = time.monotonic() + timeout
     while True:

@@ -4,7 +4,6 @@ SizeBytes uses, raw Streams calls."""
 
 import json
 import re
-import time
 from decimal import Decimal
 
 import boto3
@@ -164,12 +163,3 @@ def assert_stream_error(r, code, message=None):
         assert r.error_message
 
 
-def wait_for(predicate, timeout, what, step=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("%s: not within %.1fs" % (what, timeout))
-        time.sleep(step)

@@ -5,8 +5,10 @@ reaching every other, concurrent conflicting writes converging (last writer
 wins), a region stopped or killed catching up, streams on replicas, and the
 2017.11.29 operations as the service answers them today."""
 
+import json
 import os
 import signal
+import subprocess
 import threading
 import time
 
@@ -59,7 +61,7 @@ def scan_all(client, name):
 class Region:
     def __init__(self, name, port, data_dir, peers):
         self.name, self.port, self.data_dir = name, port, data_dir
-        args = ["--region", name]
+        args = ["--region", name, "--ttl-cooldown", "0"]
         for peer_name, peer_port in peers:
             args += ["--peer-region", "%s=http://127.0.0.1:%d" % (peer_name, peer_port)]
         self.server = Server(data_dir=data_dir, port=port, extra_args=args)
@@ -481,3 +483,297 @@ def test_replication_calls_are_signed(tmp_path):
     finally:
         for s in servers:
             s.finish()
+
+
+# --- settings shared by the group ---------------------------------------------------
+
+
+def index_names(client, name):
+    desc = client.describe_table(TableName=name)["Table"]
+    return {g["IndexName"]: g["IndexStatus"] for g in desc.get("GlobalSecondaryIndexes", [])}
+
+
+def ttl_of(client, name):
+    return client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+
+
+def protect(region, name, on):
+    """UpdateTable DeletionProtectionEnabled (raw: newer than this SDK)."""
+    resp = raw_request(region.port, {"TableName": name, "DeletionProtectionEnabled": on},
+                       target="DynamoDB_20120810.UpdateTable")
+    assert resp.status == 200, resp.body
+
+
+def protected(region, name):
+    resp = raw_request(region.port, {"TableName": name}, target="DynamoDB_20120810.DescribeTable")
+    assert resp.status == 200, resp.body
+    return json.loads(resp.body)["Table"]["DeletionProtectionEnabled"]
+
+
+def test_settings_changes_propagate(regions):
+    """GSIs (each replica backfills its own) and TTL changed in any region
+    reach every replica; deletion protection stays each replica's own."""
+    name = unique_name("gp")
+    global_table(regions, name)
+    a, b, c = (r.client for r in regions)
+    for i in range(30):
+        a.put_item(TableName=name, Item={"k": {"S": "i%02d" % i}, "g": {"S": "even" if i % 2 == 0
+                                                                        else "odd"}})
+    wait_converged(regions, name, 30)
+    a.update_table(TableName=name,
+                   AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                   GlobalSecondaryIndexUpdates=[{"Create": {
+                       "IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                       "Projection": {"ProjectionType": "ALL"}}}])
+    for cl in (b, c):
+        wait_until(lambda: index_names(cl, name) == {"by-g": "ACTIVE"}, "index built")
+        # the replica's own index holds the replicated items
+        got = cl.query(TableName=name, IndexName="by-g", KeyConditionExpression="g = :g",
+                       ExpressionAttributeValues={":g": {"S": "even"}})["Items"]
+        assert sorted(i["k"]["S"] for i in got) == ["i%02d" % i for i in range(0, 30, 2)]
+    # items written after the index exists reach the others' indexes too
+    c.put_item(TableName=name, Item={"k": {"S": "late"}, "g": {"S": "even"}})
+    wait_until(lambda: a.query(TableName=name, IndexName="by-g", KeyConditionExpression="g = :g",
+                               ExpressionAttributeValues={":g": {"S": "even"}})["Count"] == 16,
+               "late item in A's index")
+
+    # TTL changed in B reaches A and C
+    b.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True,
+                                                                   "AttributeName": "exp"})
+    for cl in (a, c):
+        wait_until(lambda: ttl_of(cl, name) == {"TimeToLiveStatus": "ENABLED",
+                                                "AttributeName": "exp"}, "TTL on")
+    # deletion protection is per replica: set in A only
+    protect(regions[0], name, True)
+    assert protected(regions[0], name) is True
+    # the index goes everywhere
+    a.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-g"}}])
+    for cl in (b, c):
+        wait_until(lambda: index_names(cl, name) == {}, "index deleted")
+    for r in regions[1:]:
+        assert protected(r, name) is False
+    # TTL off in C reaches A and B
+    c.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": False,
+                                                                   "AttributeName": "exp"})
+    for cl in (a, b):
+        wait_until(lambda: ttl_of(cl, name) == {"TimeToLiveStatus": "DISABLED"}, "TTL off")
+    protect(regions[0], name, False)
+
+
+def test_new_replica_takes_the_ttl(regions):
+    name = unique_name("gq")
+    a, b = regions[0].client, regions[1].client
+    hash_table(a, name)
+    a.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True,
+                                                                   "AttributeName": "exp"})
+    add_replica(a, name, "us-west-2")
+    wait_replica_active(a, name, "us-west-2")
+    wait_until(lambda: ttl_of(b, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"},
+               "TTL on in the new replica")
+
+
+def two_regions(tmp_path, extra_a, extra_b, scheme_b="http"):
+    pa, pb = free_port(), free_port()
+    servers = []
+    for name, port, peer, scheme, extra in (
+            ("us-east-1", pa, ("us-west-2", pb), scheme_b, extra_a),
+            ("us-west-2", pb, ("us-east-1", pa), "http", extra_b)):
+        d = tmp_path / name
+        d.mkdir()
+        args = ["--region", name,
+                "--peer-region", "%s=%s://127.0.0.1:%d" % (peer[0], scheme, peer[1])] + extra
+        servers.append(Server(data_dir=d, port=port, extra_args=args).start())
+    return servers
+
+
+def finish_all(servers):
+    """Stop every server, then report the first that did not exit cleanly."""
+    failed = []
+    for s in servers:
+        try:
+            s.finish()
+        except AssertionError as e:
+            failed.append(e)
+    if failed:
+        raise failed[0]
+
+
+def replicate_one_item(servers, a, b_client):
+    name = unique_name("gr")
+    hash_table(a, name)
+    a.put_item(TableName=name, Item={"k": {"S": "one"}})
+    add_replica(a, name, "us-west-2")
+    wait_replica_active(a, name, "us-west-2")
+    wait_until(lambda: b_client.scan(TableName=name)["Items"] == [{"k": {"S": "one"}}], "copied")
+    b_client.put_item(TableName=name, Item={"k": {"S": "two"}})
+    wait_until(lambda: len(a.scan(TableName=name)["Items"]) == 2, "shipped back")
+
+
+def test_replication_key_defaults_to_the_first_credentials_key(tmp_path):
+    """Without --replication-key, calls are signed with the first key of the
+    server's own --credentials file, which the peer knows."""
+    creds = tmp_path / "credentials"
+    creds.write_text("[zz-replicator]\naws_access_key_id = AKIDZREPL\n"
+                     "aws_secret_access_key = replication-secret\n"
+                     "[aa-client]\naws_access_key_id = AKIDACLIENT\n"
+                     "aws_secret_access_key = client-secret\n")
+    servers = two_regions(tmp_path, ["--credentials", str(creds)], ["--credentials", str(creds)])
+    try:
+        def client(server, region):
+            return boto3.client("dynamodb", endpoint_url=server.endpoint, region_name=region,
+                                aws_access_key_id="AKIDACLIENT",
+                                aws_secret_access_key="client-secret")
+        replicate_one_item(servers, client(servers[0], "us-east-1"),
+                           client(servers[1], "us-west-2"))
+    finally:
+        finish_all(servers)
+
+
+def test_https_peer(tmp_path):
+    """A peer reached over https, its certificate checked against
+    --replication-ca-file."""
+    openssl = "/usr/bin/openssl"
+    if not os.path.exists(openssl):
+        pytest.skip("openssl command line not installed")
+    d = tmp_path / "pki"
+    d.mkdir()
+
+    def run(*args):
+        subprocess.run([openssl] + list(args), cwd=d, check=True, capture_output=True,
+                       timeout=60)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "2", "-subj", "/CN=ddbd test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=localhost")
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                               "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+    servers = two_regions(tmp_path, ["--replication-ca-file", str(d / "ca.pem")],
+                          ["--tls-cert", str(d / "server.pem"), "--tls-key",
+                           str(d / "server.key")], scheme_b="https")
+    try:
+        replicate_one_item(servers, make_client(servers[0].endpoint),
+                           make_client(servers[1].endpoint))
+    finally:
+        finish_all(servers)
+
+
+def test_replica_auto_scaling_of_a_global_table(regions):
+    """Describe/UpdateTableReplicaAutoScaling answer for a global table (all
+    its replicas on demand): every region listed, settings refused."""
+    name = unique_name("ga")
+    global_table(regions[:2], name)
+    a, b = regions[0].client, regions[1].client
+    expect = {"TableName": name, "TableStatus": "ACTIVE", "Replicas": [
+        {"RegionName": "us-east-1", "GlobalSecondaryIndexes": [], "ReplicaStatus": "ACTIVE"},
+        {"RegionName": "us-west-2", "GlobalSecondaryIndexes": [], "ReplicaStatus": "ACTIVE"}]}
+    for cl in (a, b):
+        got = cl.describe_table_replica_auto_scaling(TableName=name)
+        assert got["TableAutoScalingDescription"] == expect
+    on_demand = ("Failed to update global table with name \u2018%s\u2018. Replicas 'US-EAST-1', "
+                 "'US-WEST-2' BillingMode is PayPerRequest. You must convert table's BillingMode "
+                 "to PROVISIONED to set parameters: '%s'.")
+    scaling = {"MinimumUnits": 1, "MaximumUnits": 10, "ScalingPolicyUpdate": {
+        "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70.0}}}
+    assert_error(a.update_table_replica_auto_scaling, "ValidationException",
+                 on_demand % (name, "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate"),
+                 TableName=name, ProvisionedWriteCapacityAutoScalingUpdate=scaling)
+    assert_error(b.update_table_replica_auto_scaling, "ValidationException",
+                 on_demand % (name, "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate"),
+                 TableName=name, ReplicaUpdates=[{
+                     "RegionName": "us-east-1",
+                     "ReplicaProvisionedReadCapacityAutoScalingUpdate": scaling}])
+    # disabling alone is accepted
+    got = a.update_table_replica_auto_scaling(
+        TableName=name, ProvisionedWriteCapacityAutoScalingUpdate={"AutoScalingDisabled": True})
+    assert got["TableAutoScalingDescription"] == expect
+    # a regional table is still no global table
+    other = unique_name("gn")
+    hash_table(a, other)
+    assert_error(a.describe_table_replica_auto_scaling, "ResourceNotFoundException",
+                 "Global table with name: '%s' does not exist." % other, TableName=other)
+
+
+def test_replica_that_made_another_cannot_be_removed(regions):
+    """A region that made a replica in the last 24 hours keeps its own while
+    that replica exists: ReplicaUpdates Delete of it is refused in every
+    region; once the replica it made is gone it may go."""
+    name = unique_name("gm")
+    a, b, c = (r.client for r in regions)
+    hash_table(a, name)
+    add_replica(a, name, "us-west-2")
+    wait_replica_active(a, name, "us-west-2")
+    wait_until(lambda: replica_status(b, name, "us-east-1") == "ACTIVE", "B knows A")
+    add_replica(b, name, "eu-west-1")  # us-west-2 makes eu-west-1
+    wait_replica_active(b, name, "eu-west-1")
+    wait_until(lambda: replica_status(a, name, "eu-west-1") == "ACTIVE", "A knows C")
+    wait_until(lambda: replica_status(c, name, "us-east-1") == "ACTIVE", "C knows A")
+    held = ("Replica cannot be deleted because it has acted as a source region for new "
+            "replica(s) being added to the table in the last 24 hours.")
+    for cl in (a, c):
+        assert_error(cl.update_table, "ValidationException", held, TableName=name,
+                     ReplicaUpdates=[{"Delete": {"RegionName": "us-west-2"}}])
+    # us-east-1 made us-west-2: C may not remove it either
+    assert_error(c.update_table, "ValidationException", held, TableName=name,
+                 ReplicaUpdates=[{"Delete": {"RegionName": "us-east-1"}}])
+    assert replica_status(a, name, "us-west-2") == "ACTIVE"
+    # eu-west-1 made nothing: it may go, and then us-west-2 may too
+    a.update_table(TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": "eu-west-1"}}])
+    wait_until(lambda: replica_status(a, name, "eu-west-1") is None, "C removed")
+    a.update_table(TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": "us-west-2"}}])
+    wait_until(lambda: "Replicas" not in a.describe_table(TableName=name)["Table"],
+               "B removed")
+
+
+# --- item versions and tombstones ---------------------------------------------------
+
+
+def apply_stale_put(port, name, key):
+    """A change as another region ships it, timestamped long ago."""
+    body = {"TableName": name, "Changes": [{"T": "1", "O": "us-east-1", "K": {"k": {"S": key}},
+                                            "I": {"k": {"S": key}, "v": {"S": "stale"}}}]}
+    resp = raw_request(port, body, target="DdbdReplication_20261130.ApplyChanges")
+    assert resp.status == 200, resp.body
+
+
+def deleted_everywhere(a, b, name, key):
+    a.put_item(TableName=name, Item={"k": {"S": key}, "v": {"S": "live"}})
+    wait_until(lambda: "Item" in b.get_item(TableName=name, Key={"k": {"S": key}}), "put arrived")
+    a.delete_item(TableName=name, Key={"k": {"S": key}})
+    wait_until(lambda: "Item" not in b.get_item(TableName=name, Key={"k": {"S": key}}),
+               "delete arrived")
+
+
+def test_tombstone_beats_an_older_change(regions):
+    name = unique_name("gt")
+    global_table(regions[:2], name)
+    a, b = regions[0].client, regions[1].client
+    deleted_everywhere(a, b, name, "gone")
+    apply_stale_put(regions[1].port, name, "gone")
+    time.sleep(1.5)  # the server's trimming looks every second: it must keep the tombstone
+    apply_stale_put(regions[1].port, name, "gone")
+    assert "Item" not in b.get_item(TableName=name, Key={"k": {"S": "gone"}}, ConsistentRead=True)
+
+
+def test_versions_forgotten_after_the_keep_time(tmp_path):
+    """--replication-version-keep 0.5: half a second after every replica has
+    a deletion its tombstone is forgotten, so a change older than it (which
+    no replica could still send by then) is no longer refused."""
+    keep = ["--replication-version-keep", "0.5"]
+    servers = two_regions(tmp_path, keep, keep)
+    try:
+        a, b = make_client(servers[0].endpoint), make_client(servers[1].endpoint)
+        name = unique_name("gv")
+        hash_table(a, name)
+        add_replica(a, name, "us-west-2")
+        wait_replica_active(a, name, "us-west-2")
+        deleted_everywhere(a, b, name, "gone")
+
+        def stale_applied():
+            apply_stale_put(servers[1].port, name, "gone")
+            got = b.get_item(TableName=name, Key={"k": {"S": "gone"}}, ConsistentRead=True)
+            return got.get("Item") == {"k": {"S": "gone"}, "v": {"S": "stale"}}
+        wait_until(stale_applied, "tombstone forgotten", timeout=15)
+    finally:
+        finish_all(servers)

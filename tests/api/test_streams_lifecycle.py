@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from conftest import MODE, assert_error, make_client, unique_name, wait_active
+from conftest import MODE, assert_error, make_client, unique_name, wait_active, wait_for
 from ddbvalues import N, S
 from streamhelp import (all_shards, create_stream_table, make_streams_client, raw_streams,
-                        read_shard, read_stream, wait_for)
+                        read_shard, read_stream)
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ import pytest
 
 from streamhelp import make_streams_client
 from conftest import (MODE, Server, assert_error, make_client, raw_call, raw_request,
-                      unique_name, wait_active, wait_gone)
+                      unique_name, wait_active, wait_for, wait_gone)
 
 DELAY = 0.2  # --ttl-delay of the servers below
 SETTLE = 5.0  # how long a due item may take to go (deleter period plus slack under ASan)
@@ -171,14 +171,7 @@ def load(client, name, items, threads=2):
 
 
 def wait_until(pred, timeout=SETTLE, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("%s not reached within %.1fs" % (what, timeout))
-        time.sleep(0.03)
+    return wait_for(pred, timeout, what, step=0.03)
 
 
 def wait_gone_items(client, name, pks, timeout=SETTLE):
