@@ -237,7 +237,7 @@ static void resume_backfills(void)
     arena_free(a);
 }
 
-/* Throttling: each table's data, from its stored counts, for partitions
+/* Throttling: each table's and GSI's data, from its stored counts, for partitions
  * that split at a size (throttle_note_bytes); housekeeping thread. */
 static void partition_sizes_tick(void)
 {
@@ -251,7 +251,13 @@ static void partition_sizes_tick(void)
     for (size_t i = 0; txn && i < n; i++) {
         table_t *t = catalog_acquire(names[i], strlen(names[i]));
         stats_t st = {0, 0};
-        if (t && !stats_get(txn, t->dbi_name, &st)) throttle_note_bytes(t->name, st.bytes);
+        if (t && !stats_get(txn, t->dbi_name, &st)) throttle_note_bytes(t->name, NULL, st.bytes);
+        for (size_t k = 0; t && k < t->index_count; k++) {
+            const index_def_t *ix = &t->indexes[k];
+            stats_t is = {0, 0};
+            if (ix->global && !stats_get(txn, ix->dbi_name, &is))
+                throttle_note_bytes(t->name, ix->name, is.bytes);
+        }
         if (t) catalog_release(t);
     }
     if (txn) storage_read_end(txn);

@@ -159,22 +159,30 @@ void catalog_table_arn(const table_t *t, buf_t *b)
     buf_printf(b, "arn:aws:dynamodb:%s:%s:table/%s", arn_region(), CATALOG_ACCOUNT, t->name);
 }
 
-int catalog_table_decreases_today(const table_t *t, double now)
+int catalog_decreases_today(double last_decrease, int count, double now)
 {
-    if ((int64_t)(t->last_decrease / 86400) != (int64_t)(now / 86400)) return 0;
-    return t->decreases_today;
+    if ((int64_t)(last_decrease / 86400) != (int64_t)(now / 86400)) return 0;
+    return count;
 }
 
-static void render_throughput(buf_t *b, const table_t *t, int64_t rcu, int64_t wcu)
+int catalog_table_decreases_today(const table_t *t, double now)
+{
+    return catalog_decreases_today(t->last_decrease, t->decreases_today, now);
+}
+
+/* A table's or GSI's ProvisionedThroughput: its units and the times and
+ * count of their changes. */
+static void render_throughput(buf_t *b, double last_increase, double last_decrease,
+                              int decreases, int64_t rcu, int64_t wcu)
 {
     buf_append_str(b, "\"ProvisionedThroughput\":{");
-    if (t->last_increase) buf_printf(b, "\"LastIncreaseDateTime\":%.3f,", t->last_increase);
-    if (t->last_decrease) buf_printf(b, "\"LastDecreaseDateTime\":%.3f,", t->last_decrease);
+    if (last_increase) buf_printf(b, "\"LastIncreaseDateTime\":%.3f,", last_increase);
+    if (last_decrease) buf_printf(b, "\"LastDecreaseDateTime\":%.3f,", last_decrease);
     buf_printf(b,
                "\"NumberOfDecreasesToday\":%d,\"ReadCapacityUnits\":%lld,"
                "\"WriteCapacityUnits\":%lld}",
-               catalog_table_decreases_today(t, clock_now_seconds()), (long long)rcu,
-               (long long)wcu);
+               catalog_decreases_today(last_decrease, decreases, clock_now_seconds()),
+               (long long)rcu, (long long)wcu);
 }
 
 /* ",\"BillingModeSummary\":{...}" once the table is or was on demand. */
@@ -267,7 +275,8 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
     buf_putc(b, ',');
     json_write_member(b, "TableStatus", status);
     buf_printf(b, ",\"CreationDateTime\":%.3f,", t->created);
-    render_throughput(b, t, t->pay_per_request ? 0 : t->rcu, t->pay_per_request ? 0 : t->wcu);
+    render_throughput(b, t->last_increase, t->last_decrease, t->decreases_today,
+                      t->pay_per_request ? 0 : t->rcu, t->pay_per_request ? 0 : t->wcu);
     render_identity(b, t, stats);
     render_billing_summary(b, t);
     for (int global = 0; global < 2; global++) {
@@ -288,7 +297,8 @@ void catalog_table_render_description(buf_t *b, const table_t *t, const char *st
                 static const char *const statuses[] = {"ACTIVE", "CREATING", "DELETING"};
                 buf_printf(b, ",\"IndexStatus\":\"%s\",", statuses[ix->status]);
                 if (ix->status == INDEX_CREATING) buf_append_str(b, "\"Backfilling\":true,");
-                render_throughput(b, t, t->pay_per_request ? 0 : ix->rcu,
+                render_throughput(b, ix->last_increase, ix->last_decrease, ix->decreases_today,
+                                  t->pay_per_request ? 0 : ix->rcu,
                                   t->pay_per_request ? 0 : ix->wcu);
                 if (ix->max_read || ix->max_write) /* -1: no maximum */
                     buf_printf(b, ",\"OnDemandThroughput\":{\"MaxReadRequestUnits\":%lld,"
@@ -394,7 +404,8 @@ void catalog_table_render_deleting(buf_t *b, const table_t *t, const catalog_sta
     buf_putc(b, '{');
     json_write_member(b, "TableName", t->name);
     buf_append_str(b, ",\"TableStatus\":\"DELETING\",");
-    render_throughput(b, t, t->pay_per_request ? 0 : t->rcu, t->pay_per_request ? 0 : t->wcu);
+    render_throughput(b, t->last_increase, t->last_decrease, t->decreases_today,
+                      t->pay_per_request ? 0 : t->rcu, t->pay_per_request ? 0 : t->wcu);
     render_identity(b, t, stats);
     render_billing_summary(b, t);
     render_settings(b, t);

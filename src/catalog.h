@@ -72,6 +72,9 @@ typedef struct {
     const char **non_key;
     size_t non_key_count;
     int64_t rcu, wcu; /* GSIs of PROVISIONED tables */
+    /* the changes of a provisioned GSI's throughput, counted as a table's */
+    double last_increase, last_decrease;
+    int decreases_today;
     int64_t max_read, max_write; /* OnDemandThroughput of GSIs (0: no maximum) */
     value_type_t hash_type, range_type;
     const char *dbi_name; /* "i:<table id>:<index name>" */
@@ -239,6 +242,8 @@ const index_def_t *catalog_table_index(const table_t *t, const char *name, size_
 /* NumberOfDecreasesToday at time now (seconds since the epoch): the
  * decreases of the UTC day of the last one, if that day is today. */
 int catalog_table_decreases_today(const table_t *t, double now);
+/* The same for a count of decreases, the last at last_decrease (a GSI's). */
+int catalog_decreases_today(double last_decrease, int count, double now);
 
 /* The table's ARN. */
 void catalog_table_arn(const table_t *t, buf_t *b);

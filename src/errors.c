@@ -854,6 +854,16 @@ ddb_error_t *err_throughput_above_table_max(arena_t *a, const char *which, long 
                          which, requested, region, max);
 }
 
+ddb_error_t *err_throughput_above_account_max(arena_t *a, const char *which, long long total,
+                                              long long max, const char *region)
+{
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "The requested %s, %lld, is above the per account maximum for the "
+                         "account in %s. Per account maximum: %lld. Refer to the Amazon DynamoDB "
+                         "Developer Guide for current limits and how to request higher limits.",
+                         which, total, region, max);
+}
+
 /* "Sat Feb 23 03:07:45 UTC 2019" */
 static void format_date_utc(char out[64], double seconds)
 {

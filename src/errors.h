@@ -273,6 +273,11 @@ ddb_error_t *err_on_demand_max_above_limit(arena_t *a, const char *which, const 
  * "WriteCapacityUnits". */
 ddb_error_t *err_throughput_above_table_max(arena_t *a, const char *which, long long requested,
                                             long long max, const char *region);
+/* CreateTable / UpdateTable: the provisioned units of every table and GSI
+ * of the account (the region's server) past the account maximum: total is
+ * the sum with the request's (text inferred from the per-table one). */
+ddb_error_t *err_throughput_above_account_max(arena_t *a, const char *which, long long total,
+                                              long long max, const char *region);
 /* UpdateTable: a switch to PAY_PER_REQUEST past the `limit` a rolling day
  * allows (times: seconds since the epoch). */
 ddb_error_t *err_on_demand_switches_limited(arena_t *a, int limit, double last, double next);

@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "capacity.h"
+#include "insights.h"
+#include "keycodec.h"
 #include "stats.h"
+#include "throttle.h"
 #include "storage.h"
 
 static const value_t *attr(const value_t *item, const char *name)
@@ -184,6 +187,25 @@ static bool entry_unchanged(arena_t *a, const table_t *t, const index_def_t *ix,
     return value_equal(&before, &after);
 }
 
+/* A request's write put or deleted item's entry (key) in ix at a cost of
+ * units: a GSI's partition of that key is charged (throttle.h), and the
+ * index's partition key (and sort key) counts in its Contributor Insights
+ * (insights.h) as an access. */
+static void entry_charged(const table_t *t, const index_def_t *ix, const value_t *item,
+                          const uint8_t *key, double units)
+{
+    if (throttle_on && ix->global)
+        throttle_charge_index_partition(t->name, ix->name, keycodec_key_hash(key), true, units);
+    if (!t->insights_count) return;
+    const insights_setting_t *st = insights_setting_find(t, ix->name);
+    if (!st || !st->enabled) return;
+    uint8_t pk_scratch[KEYCODEC_MAX_TUPLE], sk_scratch[KEYCODEC_MAX_TUPLE];
+    value_t pk, sk;
+    if (!index_key_value(ix, false, item, pk_scratch, &pk)) return;
+    bool ranged = index_key_value(ix, true, item, sk_scratch, &sk);
+    insights_note_access(t, ix->name, &pk, ranged ? &sk : NULL);
+}
+
 int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_item,
                  const value_t *new_item)
 {
@@ -218,7 +240,10 @@ int index_update_charged(MDB_txn *txn, arena_t *a, const table_t *t, const value
             rc = mdb_del(txn, ix->dbi, &k, NULL);
             if (rc == 0) items--, bytes -= (int64_t)old_size;
             else if (rc == MDB_NOTFOUND) rc = 0;
-            if (units) units[i] += capacity_write_units(old_size);
+            if (units) {
+                units[i] += capacity_write_units(old_size);
+                entry_charged(t, ix, old_item, old_key, capacity_write_units(old_size));
+            }
         }
         if (!rc && has) {
             size_t size;
@@ -228,8 +253,11 @@ int index_update_charged(MDB_txn *txn, arena_t *a, const table_t *t, const value
             else items++;
             /* An entry rewritten in place costs as a table item does (the
              * larger of its two sizes); one left as it was costs nothing. */
-            if (units && !(same && entry_unchanged(a, t, ix, old_item, new_item)))
-                units[i] += capacity_write_units(same && old_size > size ? old_size : size);
+            if (units && !(same && entry_unchanged(a, t, ix, old_item, new_item))) {
+                double put = capacity_write_units(same && old_size > size ? old_size : size);
+                units[i] += put;
+                entry_charged(t, ix, new_item, new_key, put);
+            }
         }
         if (!rc) rc = stats_add(txn, ix->dbi_name, items, bytes);
     }

@@ -54,7 +54,10 @@ int index_update(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_
                  const value_t *new_item);
 /* The same, setting units[i] (t->index_count of them) to the write units
  * the change costs on index i (capacity.h): a put, a delete, or both when
- * the item moves between index keys; nothing when its entry is unchanged. */
+ * the item moves between index keys; nothing when its entry is unchanged.
+ * A request's change: each entry put or deleted is also charged to its GSI
+ * partition (throttle.h) and counted as an access of its index keys in the
+ * index's Contributor Insights (insights.h). */
 int index_update_charged(MDB_txn *txn, arena_t *a, const table_t *t, const value_t *old_item,
                          const value_t *new_item, double *units);
 

@@ -871,6 +871,25 @@ static void render_stored_insights(buf_t *b, const table_t *t)
     buf_putc(b, ']');
 }
 
+/* The throughput changes of the stored GSIs (kept in each GSI's object). */
+static void read_stored_index_changes(const json_value_t *req, table_t *t)
+{
+    const json_value_t *list = wire_member(req, "GlobalSecondaryIndexes");
+    for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.array.count; i++) {
+        const json_value_t *g = list->u.array.items[i], *n;
+        const json_value_t *name = wire_member(g, "IndexName");
+        if (!name || name->type != JSON_STRING) continue;
+        index_def_t *ix = (index_def_t *)catalog_table_index(t, name->u.str.ptr, name->u.str.len);
+        if (!ix) continue;
+        if ((n = wire_member(g, "LastIncrease")) && n->type == JSON_NUMBER)
+            ix->last_increase = strtod(n->u.str.ptr, NULL);
+        if ((n = wire_member(g, "LastDecrease")) && n->type == JSON_NUMBER)
+            ix->last_decrease = strtod(n->u.str.ptr, NULL);
+        if ((n = wire_member(g, "DecreasesToday")) && n->type == JSON_NUMBER)
+            ix->decreases_today = (int)strtol(n->u.str.ptr, NULL, 10);
+    }
+}
+
 ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, table_t **out)
 {
     raw_table_t r;
@@ -979,6 +998,7 @@ ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, ta
                 t->restore_until_ms = strtoll(n->u.str.ptr, NULL, 10);
         }
         read_stored_insights(a, req, t);
+        read_stored_index_changes(req, t);
         const json_value_t *pr = wire_member(req, "Pitr");
         if (pr && pr->type == JSON_OBJECT) {
             wire_bool(a, pr, "Enabled", &t->pitr_enabled, &e);
@@ -1170,6 +1190,9 @@ void tabledef_render(buf_t *b, const table_t *t)
                            ",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":%lld,"
                            "\"WriteCapacityUnits\":%lld}",
                            (long long)ix->rcu, (long long)ix->wcu);
+            if (global && (ix->last_increase || ix->last_decrease))
+                buf_printf(b, ",\"LastIncrease\":%.3f,\"LastDecrease\":%.3f,\"DecreasesToday\":%d",
+                           ix->last_increase, ix->last_decrease, ix->decreases_today);
             if (global) render_on_demand(b, ix->max_read, ix->max_write);
             if (ix->status == INDEX_CREATING) buf_append_str(b, ",\"IndexStatus\":\"CREATING\"");
             buf_putc(b, '}');

@@ -60,6 +60,7 @@ typedef struct {
     bool global;
     _Atomic int64_t rcu, wcu;
     bucket_t b[2];
+    partition_map_t *_Atomic map; /* a GSI's partitions (ranges of its key's hash) */
 } index_state_t;
 
 typedef struct table_state {
@@ -180,19 +181,19 @@ static partition_t *partition_find(partition_map_t *m, uint64_t hash)
     return &m->parts[lo];
 }
 
-static partition_t *state_partition(table_state_t *s, uint64_t hash)
+static partition_t *map_partition(partition_map_t *_Atomic *mp, uint64_t hash)
 {
-    partition_map_t *m = atomic_load_explicit(&s->map, memory_order_acquire);
+    partition_map_t *m = atomic_load_explicit(mp, memory_order_acquire);
     return m ? partition_find(m, hash) : NULL;
 }
 
 /* Publish a copy of the map with partition i replaced by the pieces of
  * ranges (n of them, in order, fresh buckets): no data moves.  Table
  * mutex held. */
-static void partition_replace(table_state_t *s, size_t i, const uint64_t (*ranges)[2], size_t n,
-                              int64_t now)
+static void partition_replace(partition_map_t *_Atomic *mp, size_t i,
+                              const uint64_t (*ranges)[2], size_t n, int64_t now)
 {
-    partition_map_t *old = atomic_load(&s->map);
+    partition_map_t *old = atomic_load(mp);
     size_t count = old->count + n - 1;
     if (count > THROTTLE_PARTITIONS_MAX) return;
     partition_map_t *m = malloc(sizeof *m + count * sizeof m->parts[0]);
@@ -202,37 +203,37 @@ static void partition_replace(table_state_t *s, size_t i, const uint64_t (*range
     memcpy(m->parts, old->parts, i * sizeof m->parts[0]);
     for (size_t k = 0; k < n; k++) partition_init(&m->parts[i + k], ranges[k][0], ranges[k][1], now);
     memcpy(&m->parts[i + n], &old->parts[i + 1], (old->count - i - 1) * sizeof m->parts[0]);
-    atomic_store_explicit(&s->map, m, memory_order_release);
+    atomic_store_explicit(mp, m, memory_order_release);
 }
 
-static void partition_split_middle(table_state_t *s, size_t i, int64_t now)
+static void partition_split_middle(partition_map_t *_Atomic *mp, size_t i, int64_t now)
 {
-    const partition_t *p = &atomic_load(&s->map)->parts[i];
+    const partition_t *p = &atomic_load(mp)->parts[i];
     if (p->lo == p->hi) return;
     uint64_t mid = p->lo + (p->hi - p->lo) / 2;
     const uint64_t ranges[2][2] = {{p->lo, mid}, {mid + 1, p->hi}};
-    partition_replace(s, i, ranges, 2, now);
+    partition_replace(mp, i, ranges, 2, now);
 }
 
 /* Put the item key hash h on a partition of its own. */
-static void partition_isolate(table_state_t *s, size_t i, uint64_t h, int64_t now)
+static void partition_isolate(partition_map_t *_Atomic *mp, size_t i, uint64_t h, int64_t now)
 {
-    const partition_t *p = &atomic_load(&s->map)->parts[i];
+    const partition_t *p = &atomic_load(mp)->parts[i];
     uint64_t ranges[3][2];
     size_t n = 0;
     if (h > p->lo) ranges[n][0] = p->lo, ranges[n][1] = h - 1, n++;
     ranges[n][0] = ranges[n][1] = h, n++;
     if (h < p->hi) ranges[n][0] = h + 1, ranges[n][1] = p->hi, n++;
-    if (n > 1) partition_replace(s, i, (const uint64_t(*)[2])ranges, n, now);
+    if (n > 1) partition_replace(mp, i, (const uint64_t(*)[2])ranges, n, now);
 }
 
 /* A throttled request on the partition of hash (table mutex held): the
  * heat goes on, and a partition hot for long enough splits (around its hot
  * key when one key holds the heat).  A second without throttling ends
  * the heat. */
-static void partition_heat(table_state_t *s, uint64_t hash, int64_t now)
+static void partition_heat(partition_map_t *_Atomic *mp, uint64_t hash, int64_t now)
 {
-    partition_map_t *m = atomic_load(&s->map);
+    partition_map_t *m = atomic_load(mp);
     partition_t *p = partition_find(m, hash);
     size_t i = (size_t)(p - m->parts);
     if (!p->heat_since_ns || now - p->heat_last_ns > NS) {
@@ -243,31 +244,31 @@ static void partition_heat(table_state_t *s, uint64_t hash, int64_t now)
     if (p->hot_votes == 0) p->hot_hash = hash;
     p->hot_votes += p->hot_hash == hash ? 1 : -1;
     if ((double)(now - p->heat_since_ns) / NS < burst_seconds / 30) return;
-    if (p->hot_votes > 0) partition_isolate(s, i, p->hot_hash, now);
-    else partition_split_middle(s, i, now);
+    if (p->hot_votes > 0) partition_isolate(mp, i, p->hot_hash, now);
+    else partition_split_middle(mp, i, now);
 }
 
 /* Split the widest partitions until there are n (table mutex held). */
-static void partitions_grow(table_state_t *s, size_t n, int64_t now)
+static void partitions_grow(partition_map_t *_Atomic *mp, size_t n, int64_t now)
 {
     if (n > THROTTLE_PARTITIONS_MAX) n = THROTTLE_PARTITIONS_MAX;
-    if (!atomic_load(&s->map)) {
+    if (!atomic_load(mp)) {
         partition_map_t *m = malloc(sizeof *m + sizeof m->parts[0]);
         if (!m) return;
         m->retired = NULL;
         m->count = 1;
         partition_init(&m->parts[0], 0, UINT64_MAX, now);
-        atomic_store_explicit(&s->map, m, memory_order_release);
+        atomic_store_explicit(mp, m, memory_order_release);
     }
     for (;;) {
-        partition_map_t *m = atomic_load(&s->map);
+        partition_map_t *m = atomic_load(mp);
         if (m->count >= n) break;
         size_t widest = 0;
         for (size_t i = 1; i < m->count; i++)
             if (m->parts[i].hi - m->parts[i].lo > m->parts[widest].hi - m->parts[widest].lo)
                 widest = i;
-        partition_split_middle(s, widest, now);
-        if (atomic_load(&s->map) == m) break;
+        partition_split_middle(mp, widest, now);
+        if (atomic_load(mp) == m) break;
     }
 }
 
@@ -327,15 +328,22 @@ static table_state_t *state_get(const char *name, bool create)
     return s;
 }
 
-static void state_free(table_state_t *s)
+static void map_free(partition_map_t *m)
 {
-    for (size_t i = 0; i < atomic_load(&s->index_count); i++) free(s->indexes[i].name);
-    partition_map_t *m = atomic_load(&s->map);
     while (m) {
         partition_map_t *older = m->retired;
         free(m);
         m = older;
     }
+}
+
+static void state_free(table_state_t *s)
+{
+    for (size_t i = 0; i < atomic_load(&s->index_count); i++) {
+        free(s->indexes[i].name);
+        map_free(atomic_load(&s->indexes[i].map));
+    }
+    map_free(atomic_load(&s->map));
     free(s->name);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -379,11 +387,11 @@ static void state_sync(table_state_t *s, const table_t *t, int64_t now)
         if (on_demand) {
             bucket_set(&s->b[0], max_of(ON_DEMAND_INITIAL_READ, 2 * s->peak[0]), 1.0, now, fresh);
             bucket_set(&s->b[1], max_of(ON_DEMAND_INITIAL_WRITE, 2 * s->peak[1]), 1.0, now, fresh);
-            partitions_grow(s, ON_DEMAND_INITIAL_PARTITIONS, now);
+            partitions_grow(&s->map, ON_DEMAND_INITIAL_PARTITIONS, now);
         } else {
             bucket_set(&s->b[0], (double)rcu, burst_seconds, now, fresh);
             bucket_set(&s->b[1], (double)wcu, burst_seconds, now, fresh);
-            partitions_grow(s, provisioned_partitions(rcu, wcu), now);
+            partitions_grow(&s->map, provisioned_partitions(rcu, wcu), now);
         }
         atomic_store(&s->on_demand, on_demand);
         atomic_store(&s->rcu, rcu);
@@ -416,6 +424,13 @@ static void state_sync(table_state_t *s, const table_t *t, int64_t now)
             bucket_set(&is->b[1], (double)iwcu, keep, now, new_index);
             atomic_store(&is->rcu, ircu);
             atomic_store(&is->wcu, iwcu);
+            /* a GSI's partitions are sized as a table's, from its own
+             * throughput (an on-demand one's initial size) */
+            if (ix->global)
+                partitions_grow(&is->map,
+                                on_demand ? ON_DEMAND_INITIAL_PARTITIONS
+                                          : provisioned_partitions(ircu, iwcu),
+                                now);
         }
         if (new_index) atomic_store_explicit(&s->index_count, n + 1, memory_order_release);
     }
@@ -504,28 +519,68 @@ ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed
                           on_demand ? MAX_ON_DEMAND_LIMIT : PROVISIONED_LIMIT);
         }
     }
-    partition_t *p = !e && keyed ? state_partition(s, hash) : NULL;
+    partition_t *p = !e && keyed ? map_partition(&s->map, hash) : NULL;
     if (p && bucket_empty(&p->b[write], now)) {
         e = throttled(a, t, NULL, write, write, on_demand, KEY_RANGE_LIMIT);
         pthread_mutex_lock(&s->mu);
-        partition_heat(s, hash, now);
+        partition_heat(&s->map, hash, now);
         pthread_mutex_unlock(&s->mu);
     }
     if (e) metrics_throttled_count(t->name, index);
     return e;
 }
 
-ddb_error_t *throttle_admit_index_read(arena_t *a, const table_t *t, const char *index)
+ddb_error_t *throttle_admit_index_read(arena_t *a, const table_t *t, const char *index, bool keyed,
+                                       uint64_t hash)
 {
     if (!throttle_on) return NULL;
     int64_t now = now_ns();
     table_state_t *s = state_of(t, now);
     index_state_t *is = s ? index_state(s, index) : NULL;
-    if (!is || !is->global || !bucket_empty(&is->b[0], now)) return NULL;
+    if (!is || !is->global) return NULL;
     bool on_demand = atomic_load_explicit(&s->on_demand, RELAXED);
+    ddb_error_t *e = NULL;
+    if (bucket_empty(&is->b[0], now)) {
+        e = throttled(a, t, index, false, false, on_demand,
+                      on_demand ? MAX_ON_DEMAND_LIMIT : PROVISIONED_LIMIT);
+    } else if (keyed) {
+        partition_t *p = map_partition(&is->map, hash);
+        if (p && bucket_empty(&p->b[0], now)) {
+            e = throttled(a, t, index, false, false, on_demand, KEY_RANGE_LIMIT);
+            pthread_mutex_lock(&s->mu);
+            partition_heat(&is->map, hash, now);
+            pthread_mutex_unlock(&s->mu);
+        }
+    }
+    if (e) metrics_throttled_count(t->name, index);
+    return e;
+}
+
+ddb_error_t *throttle_admit_index_write(arena_t *a, const table_t *t, const char *index,
+                                        uint64_t hash)
+{
+    if (!throttle_on) return NULL;
+    int64_t now = now_ns();
+    table_state_t *s = state_of(t, now);
+    index_state_t *is = s ? index_state(s, index) : NULL;
+    partition_t *p = is && is->global ? map_partition(&is->map, hash) : NULL;
+    if (!p || !bucket_empty(&p->b[1], now)) return NULL;
+    pthread_mutex_lock(&s->mu);
+    partition_heat(&is->map, hash, now);
+    pthread_mutex_unlock(&s->mu);
     metrics_throttled_count(t->name, index);
-    return throttled(a, t, index, false, false, on_demand,
-                     on_demand ? MAX_ON_DEMAND_LIMIT : PROVISIONED_LIMIT);
+    return throttled(a, t, index, true, true, atomic_load_explicit(&s->on_demand, RELAXED),
+                     KEY_RANGE_LIMIT);
+}
+
+void throttle_charge_index_partition(const char *table, const char *index, uint64_t hash,
+                                     bool write, double units)
+{
+    if (!throttle_on || units <= 0) return;
+    table_state_t *s = state_get(table, false);
+    index_state_t *is = s ? index_state(s, index) : NULL;
+    partition_t *p = is && is->global ? map_partition(&is->map, hash) : NULL;
+    if (p) partition_debit(p, write, units, now_ns());
 }
 
 void throttle_charge(const capacity_t *c)
@@ -546,7 +601,7 @@ void throttle_charge(const capacity_t *c)
                 pthread_mutex_unlock(&s->mu);
             }
         }
-        partition_t *p = c->keyed ? state_partition(s, c->hash) : NULL;
+        partition_t *p = c->keyed ? map_partition(&s->map, c->hash) : NULL;
         if (p) partition_debit(p, w, c->units, now);
     }
     for (size_t i = 0; i < c->index_count; i++) {
@@ -559,19 +614,22 @@ void throttle_charge_partition(const char *table, uint64_t hash, bool write, dou
 {
     if (!throttle_on || units <= 0) return;
     table_state_t *s = state_get(table, false);
-    partition_t *p = s ? state_partition(s, hash) : NULL;
+    partition_t *p = s ? map_partition(&s->map, hash) : NULL;
     if (p) partition_debit(p, write, units, now_ns());
 }
 
-void throttle_note_bytes(const char *table, uint64_t bytes)
+void throttle_note_bytes(const char *table, const char *index, uint64_t bytes)
 {
     if (!throttle_on) return;
     table_state_t *s = state_get(table, false);
-    partition_map_t *m = s ? atomic_load_explicit(&s->map, memory_order_acquire) : NULL;
+    index_state_t *is = s && index ? index_state(s, index) : NULL;
+    if (index && (!is || !is->global)) return;
+    partition_map_t *_Atomic *mp = is ? &is->map : s ? &s->map : NULL;
+    partition_map_t *m = mp ? atomic_load_explicit(mp, memory_order_acquire) : NULL;
     uint64_t needed = bytes / partition_bytes + (bytes % partition_bytes != 0);
     if (!m || needed <= m->count) return;
     pthread_mutex_lock(&s->mu);
-    partitions_grow(s, (size_t)(needed < THROTTLE_PARTITIONS_MAX ? needed : THROTTLE_PARTITIONS_MAX),
+    partitions_grow(mp, needed < THROTTLE_PARTITIONS_MAX ? (size_t)needed : THROTTLE_PARTITIONS_MAX,
                     now_ns());
     pthread_mutex_unlock(&s->mu);
 }
@@ -622,6 +680,18 @@ void throttle_render(buf_t *out)
             buf_append_str(out, "ddbd_partitions{table=\"");
             metrics_label_write(out, s->name);
             buf_printf(out, "\"} %zu\n", m ? m->count : 0);
+            /* a GSI's: one series per index (at most CATALOG_GSI_MAX) */
+            size_t n = atomic_load_explicit(&s->index_count, memory_order_acquire);
+            for (size_t k = 0; k < n; k++) {
+                partition_map_t *im =
+                    atomic_load_explicit(&s->indexes[k].map, memory_order_acquire);
+                if (!s->indexes[k].global || !im) continue;
+                buf_append_str(out, "ddbd_partitions{table=\"");
+                metrics_label_write(out, s->name);
+                buf_append_str(out, "\",index=\"");
+                metrics_label_write(out, s->indexes[k].name);
+                buf_printf(out, "\"} %zu\n", im->count);
+            }
         }
     metrics_family_write(out, "ddbd_partition_consumed_units_total", "counter",
                          "Capacity units consumed on a partition (the most consuming ones)");

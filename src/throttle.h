@@ -17,6 +17,11 @@
  *   OnDemandThroughput maximums (one second's worth; none: no limit); a
  *   write is refused while any GSI's write bucket is empty, as the service
  *   throttles a base table's writes on an under-provisioned GSI;
+ * - partitions of each GSI, as a table's below but ranges of the hash of
+ *   the index's partition key, sized from the GSI's own throughput (or the
+ *   on-demand initial size) and split by its entries' bytes and heat: a
+ *   write that puts an entry on a GSI partition past its limits is refused
+ *   (the GSI text, the index's ARN), as is a Query of that partition;
  * - partitions: ranges of the partition-key hash (the storage order, so a
  *   split moves no data).  Initially max(1, ceil(RCU/3000 + WCU/1000)) for
  *   provisioned tables (raised, never lowered, by UpdateTable), and 4 for
@@ -91,9 +96,17 @@ ddb_error_t *throttle_admit(arena_t *a, const table_t *t, bool write, bool keyed
 
 /* Whether a Query or Scan of GSI index of t may run: the GSI's read
  * capacity (a provisioned table's) or its read maximum (an on-demand
- * table's OnDemandThroughput of the index).  An LSI reads the table's
- * capacity: throttle_admit. */
-ddb_error_t *throttle_admit_index_read(arena_t *a, const table_t *t, const char *index);
+ * table's OnDemandThroughput of the index), and when keyed (a Query) the
+ * index partition of hash, the hash of the index's partition key
+ * (keycodec_partition_hash).  An LSI reads the table's capacity:
+ * throttle_admit. */
+ddb_error_t *throttle_admit_index_read(arena_t *a, const table_t *t, const char *index, bool keyed,
+                                       uint64_t hash);
+/* Whether a write of t that puts an entry of GSI index under partition-key
+ * hash may run: that index partition's write limit (KeyRange reason, the
+ * index's ARN; provisioned tables answer the GSI text). */
+ddb_error_t *throttle_admit_index_write(arena_t *a, const table_t *t, const char *index,
+                                        uint64_t hash);
 
 /* Charge what c says a table consumed: the table's buckets, its indexes',
  * and the partition of c->hash when c->keyed. */
@@ -101,16 +114,22 @@ void throttle_charge(const capacity_t *c);
 /* Charge units consumed on the partition of hash in table (the items of
  * batches and transactions, one by one). */
 void throttle_charge_partition(const char *table, uint64_t hash, bool write, double units);
+/* Likewise on the partition of GSI index whose key hash is hash (an index
+ * entry put or deleted by a write, a Query of the index). */
+void throttle_charge_index_partition(const char *table, const char *index, uint64_t hash,
+                                     bool write, double units);
 
-/* The bytes of table's items now (its stored counts, read periodically):
- * a table whose data passes partition_bytes a partition splits its widest
- * partitions (ranges of the key hash hold about equal shares of the data)
- * until they hold that much each at most. */
-void throttle_note_bytes(const char *table, uint64_t bytes);
+/* The bytes of table's items now (its stored counts, read periodically),
+ * or of its GSI index's entries (index not NULL): a table or GSI whose data
+ * passes partition_bytes a partition splits its widest partitions (ranges
+ * of the key hash hold about equal shares of the data) until they hold
+ * that much each at most. */
+void throttle_note_bytes(const char *table, const char *index, uint64_t bytes);
 
 /* The Prometheus families of the partitions (after the metrics' own):
- * ddbd_partitions{table} and, for the THROTTLE_RENDER_PARTITIONS partitions
- * of each table that consumed the most,
+ * ddbd_partitions{table} and ddbd_partitions{table,index} (a GSI's),
+ * and, for the THROTTLE_RENDER_PARTITIONS partitions of each table that
+ * consumed the most,
  * ddbd_partition_consumed_units_total{table,partition,kind} (partition:
  * the first key hash of its range, in hex; kind: read or write).  Nothing
  * when throttling is off. */

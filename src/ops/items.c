@@ -653,11 +653,37 @@ static ddb_error_t *prepare_write(api_call_t *call, const json_value_t *req, wri
     return NULL;
 }
 
+/* A put's entries in the table's GSIs: each against its index partition
+ * (the new item's index keys are known before it is written; an update's
+ * or a delete's are known only once applied, and are charged then). */
+static ddb_error_t *put_index_admit(item_write_t *iw)
+{
+    const table_t *t = iw->table;
+    for (size_t i = 0; i < t->index_count; i++) {
+        const index_def_t *ix = &t->indexes[i];
+        uint8_t key[KEYCODEC_MAX_KEY];
+        size_t len;
+        if (!ix->global || !index_entry_key(t, ix, iw->put_item, key, &len)) continue;
+        ddb_error_t *e =
+            throttle_admit_index_write(iw->call->arena, t, ix->name, keycodec_key_hash(key));
+        if (!e) continue;
+        uint8_t pk_scratch[KEYCODEC_MAX_TUPLE], sk_scratch[KEYCODEC_MAX_TUPLE];
+        value_t pk, sk;
+        if (index_key_value(ix, false, iw->put_item, pk_scratch, &pk)) {
+            bool ranged = index_key_value(ix, true, iw->put_item, sk_scratch, &sk);
+            insights_note_throttled(t, ix->name, &pk, ranged ? &sk : NULL);
+        }
+        return e;
+    }
+    return NULL;
+}
+
 ddb_error_t *item_write_admit(item_write_t *iw)
 {
     uint64_t hash = iw->deferred ? 0 : keycodec_key_hash(iw->key);
     ddb_error_t *e = throttle_admit(iw->call->arena, iw->table, true, !iw->deferred, hash);
     if (e && !iw->deferred) insights_note_throttled(iw->table, NULL, iw->pk, iw->sk);
+    if (!e && !iw->deferred && iw->put_item && iw->table->index_count) e = put_index_admit(iw);
     return e;
 }
 

@@ -1018,6 +1018,11 @@ static ddb_error_t *run(api_call_t *call, MDB_txn *txn, read_plan_t *p)
          * read fetched from it (summed and rounded once, as a page is). */
         capacity_add_index(a, &used, &n, p->table->name, false, p->index->name, p->index->global,
                            capacity_read_units(bytes, p->consistent));
+        /* a Query reads one partition of a GSI: its share there */
+        if (throttle_on && p->is_query && p->index->global)
+            throttle_charge_index_partition(p->table->name, p->index->name,
+                                            keycodec_partition_hash(p->pk), false,
+                                            capacity_read_units(bytes, p->consistent));
         if (fetched) used.units = capacity_read_units(fetched, p->consistent);
     }
     capacity_render(out, p->capacity, &used, &first);
@@ -1053,7 +1058,8 @@ static ddb_error_t *read_execute(api_call_t *call, const json_value_t *req, read
      * of what it reads (an LSI's is the table's), before it runs */
     if (!e && throttle_on)
         e = p->index && p->index->global
-                ? throttle_admit_index_read(a, p->table, p->index->name)
+                ? throttle_admit_index_read(a, p->table, p->index->name, is_query,
+                                            is_query ? keycodec_partition_hash(p->pk) : 0)
                 : throttle_admit(a, p->table, false, false, 0);
     if (!e) e = run(call, txn, p);
     op_read_end(call, txn);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arn.h"
 #include "clock.h"
 #include "index.h"
 #include "log.h"
@@ -122,6 +123,44 @@ static void create_done(storage_write_t *w, int status)
     table_write_finish(&cw->base, status, "CREATING");
 }
 
+/* The provisioned units (read, write) of table t with its GSIs. */
+static void provisioned_units(const table_t *t, int64_t units[2])
+{
+    units[0] = units[1] = 0;
+    if (t->pay_per_request) return;
+    units[0] = t->rcu, units[1] = t->wcu;
+    for (size_t i = 0; i < t->index_count; i++)
+        if (t->indexes[i].global) units[0] += t->indexes[i].rcu, units[1] += t->indexes[i].wcu;
+}
+
+/* The account maxima (DescribeLimits): the provisioned units of every
+ * other table of the server and its GSIs, with units[2] for the table
+ * named except (new or changed), at most TABLEDEF_ACCOUNT_MAX_*. */
+static ddb_error_t *check_account_maxima(arena_t *a, const char *except, const int64_t units[2])
+{
+    static const char *const which[2] = {"ReadCapacityUnits", "WriteCapacityUnits"};
+    const int64_t max[2] = {TABLEDEF_ACCOUNT_MAX_READ, TABLEDEF_ACCOUNT_MAX_WRITE};
+    if (!units[0] && !units[1]) return NULL;
+    int64_t total[2] = {units[0], units[1]};
+    const char **names;
+    bool more;
+    size_t n = catalog_list(a, NULL, SIZE_MAX, &names, &more);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], except) == 0) continue;
+        table_t *t = catalog_acquire(names[i], strlen(names[i]));
+        if (!t) continue;
+        int64_t other[2];
+        provisioned_units(t, other);
+        catalog_release(t);
+        total[0] += other[0], total[1] += other[1];
+    }
+    for (int k = 0; k < 2; k++)
+        if (total[k] > max[k])
+            return err_throughput_above_account_max(a, which[k], (long long)total[k],
+                                                    (long long)max[k], arn_region());
+    return NULL;
+}
+
 api_result_t op_create_table(api_call_t *call, const json_value_t *req)
 {
     const char *name;
@@ -131,6 +170,12 @@ api_result_t op_create_table(api_call_t *call, const json_value_t *req)
     if (e) return op_reply_error(call, e);
     if (catalog_exists(t->name)) {
         e = err_table_exists(call->arena, t->name);
+        tabledef_free(t);
+        return op_reply_error(call, e);
+    }
+    int64_t units[2];
+    provisioned_units(t, units);
+    if ((e = check_account_maxima(call->arena, t->name, units))) {
         tabledef_free(t);
         return op_reply_error(call, e);
     }
@@ -638,6 +683,15 @@ static ddb_error_t *check_index_actions(arena_t *a, const table_t *t, const json
                                                   (long long)act->throughput.rcu,
                                                   (long long)ix->wcu,
                                                   (long long)act->throughput.wcu);
+        /* a GSI's decreases are counted as a table's, on their own */
+        if (!t->pay_per_request &&
+            (act->throughput.rcu < ix->rcu || act->throughput.wcu < ix->wcu)) {
+            double now = clock_now_seconds();
+            int today = catalog_decreases_today(ix->last_decrease, ix->decreases_today, now);
+            if (today >= DECREASES_FREE && now - ix->last_decrease < DECREASE_INTERVAL_S)
+                return err_throughput_decreases_limited(a, today, ix->last_decrease,
+                                                        ix->last_decrease + DECREASE_INTERVAL_S);
+        }
     }
     /* A switch to PROVISIONED gives every remaining GSI its throughput. */
     if (!r->on_demand && t->pay_per_request)
@@ -693,7 +747,10 @@ static ddb_error_t *check_maxima(arena_t *a, const table_t *t, const update_requ
         values[n][1] = tp.wcu;
         names[n++] = act->name;
     }
-    return tabledef_check_table_maxima(a, (const int64_t(*)[2])values, names, n);
+    ddb_error_t *e = tabledef_check_table_maxima(a, (const int64_t(*)[2])values, names, n);
+    int64_t units[2] = {0, 0};
+    for (size_t i = 0; i < n; i++) units[0] += values[i][0], units[1] += values[i][1];
+    return e ? e : check_account_maxima(a, t->name, units);
 }
 
 /* --- UpdateTable: the new definition ------------------------------------------------------ */
@@ -767,6 +824,30 @@ static bool schema_uses(const json_value_t *schema, const char *name)
     return false;
 }
 
+static json_value_t *json_number_new(arena_t *a, const char *text)
+{
+    json_value_t *v = json_string_new(a, text);
+    v->type = JSON_NUMBER;
+    return v;
+}
+
+/* A provisioned GSI's throughput changed to pt: the times and the day's
+ * count of decreases go with its stored object g (tabledef). */
+static void note_index_change(arena_t *a, json_value_t *g, const index_def_t *ix,
+                              const tabledef_throughput_t *pt)
+{
+    double now = clock_now_seconds();
+    double last_increase = ix->last_increase, last_decrease = ix->last_decrease;
+    int today = catalog_decreases_today(ix->last_decrease, ix->decreases_today, now);
+    if (pt->rcu > ix->rcu || pt->wcu > ix->wcu) last_increase = now;
+    if (pt->rcu < ix->rcu || pt->wcu < ix->wcu) last_decrease = now, today++;
+    json_object_set(a, g, "LastIncrease",
+                    json_number_new(a, arena_sprintf(a, "%.3f", last_increase)));
+    json_object_set(a, g, "LastDecrease",
+                    json_number_new(a, arena_sprintf(a, "%.3f", last_decrease)));
+    json_object_set(a, g, "DecreasesToday", json_number_new(a, arena_sprintf(a, "%d", today)));
+}
+
 /* The GSI list with the actions applied, each with the throughput the
  * billing mode after the update wants. */
 static json_value_t *new_gsi_list(arena_t *a, const table_t *t, const json_value_t *def,
@@ -782,9 +863,13 @@ static json_value_t *new_gsi_list(arena_t *a, const table_t *t, const json_value
         g = json_object_copy(a, g);
         if (r->on_demand) json_object_remove(g, "ProvisionedThroughput");
         else json_object_remove(g, "OnDemandThroughput"); /* maxima are on-demand's */
-        if (act && act->kind == GSI_UPDATE && !r->on_demand)
+        if (act && act->kind == GSI_UPDATE && !r->on_demand) {
             json_object_set(a, g, "ProvisionedThroughput",
                             (json_value_t *)json_object_get(act->body, "ProvisionedThroughput"));
+            if (!t->pay_per_request)
+                note_index_change(a, g, catalog_table_index(t, act->name, strlen(act->name)),
+                                  &act->throughput);
+        }
         if (act && act->kind == GSI_UPDATE && r->on_demand) {
             const index_def_t *ix = catalog_table_index(t, act->name, strlen(act->name));
             int64_t max_read = ix->max_read, max_write = ix->max_write;

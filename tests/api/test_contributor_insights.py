@@ -451,7 +451,10 @@ def test_hot_keys_appear_in_order(fresh):
     want_items = sorted(items.items(), key=lambda kv: (-kv[1], kv[0]))
     got_items = top(srv.port, "ddbd_insights_accessed_items", "hot")
     assert got_items == want_items[:10]
-    assert top(srv.port, "ddbd_insights_accessed_partition_keys", "hot", "byg") == [("Gp0", 3)]
+    # the index: each first put of p<i> put an entry under "Gp<i>" (the
+    # rewrites left it as it was), and three Queries read "Gp0"
+    by_g = [("Gp0", 4)] + [("Gp%d" % i, 1) for i in range(1, 6)]
+    assert top(srv.port, "ddbd_insights_accessed_partition_keys", "hot", "byg") == by_g
     assert top(srv.port, "ddbd_insights_accessed_items", "hot", "byg") == []
     # nothing throttles here, and nothing is reported for the quiet table
     assert top(srv.port, "ddbd_insights_throttled_partition_keys", "hot") == []
@@ -459,11 +462,49 @@ def test_hot_keys_appear_in_order(fresh):
     # disabling stops the reports; enabling again starts from nothing
     ddb.update_contributor_insights(TableName="hot", ContributorInsightsAction="DISABLE")
     assert top(srv.port, "ddbd_insights_accessed_partition_keys", "hot") == []
-    assert top(srv.port, "ddbd_insights_accessed_partition_keys", "hot", "byg") == [("Gp0", 3)]
+    assert top(srv.port, "ddbd_insights_accessed_partition_keys", "hot", "byg") == by_g
     ddb.get_item(TableName="hot", Key={"pk": S("p0"), "sk": S("s0")})
     ddb.update_contributor_insights(TableName="hot", ContributorInsightsAction="ENABLE")
     ddb.get_item(TableName="hot", Key={"pk": S("p1"), "sk": S("s0")})
     assert top(srv.port, "ddbd_insights_accessed_partition_keys", "hot") == [("p1", 1)]
+
+
+def test_base_table_writes_count_against_the_index_keys(fresh):
+    srv, ddb = fresh
+    ddb.create_table(
+        TableName="wgi", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "g", "r")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "byg", "Projection": {"ProjectionType": "KEYS_ONLY"},
+            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                          {"AttributeName": "r", "KeyType": "RANGE"}]}])
+    ddb.update_contributor_insights(TableName="wgi", IndexName="byg",
+                                    ContributorInsightsAction="ENABLE")
+    ddb.put_item(TableName="wgi", Item={"pk": S("p1"), "g": S("A"), "r": S("1")})  # A/1 put
+    ddb.put_item(TableName="wgi", Item={"pk": S("p2"), "g": S("A"), "r": S("2")})  # A/2 put
+    ddb.put_item(TableName="wgi", Item={"pk": S("p3"), "x": S("no entry")})
+    # a change outside the projection leaves the entry as it was: no access
+    ddb.update_item(TableName="wgi", Key={"pk": S("p1")}, UpdateExpression="SET x = :x",
+                    ExpressionAttributeValues={":x": S("5")})
+    # moving the item deletes A/1 and puts B/1
+    ddb.update_item(TableName="wgi", Key={"pk": S("p1")}, UpdateExpression="SET g = :g",
+                    ExpressionAttributeValues={":g": S("B")})
+    ddb.delete_item(TableName="wgi", Key={"pk": S("p2")})  # A/2 deleted
+    ddb.delete_item(TableName="wgi", Key={"pk": S("p3")})  # never had an entry
+    ddb.query(TableName="wgi", IndexName="byg", KeyConditionExpression="g = :g",
+              ExpressionAttributeValues={":g": S("A")})  # the partition A
+    assert top(srv.port, "ddbd_insights_accessed_partition_keys", "wgi", "byg") == [
+        ("A", 5), ("B", 1)]
+    assert top(srv.port, "ddbd_insights_accessed_items", "wgi", "byg") == [
+        (("A", "1"), 2), (("A", "2"), 2), (("B", "1"), 1)]
+    # the table's own keys are not counted: its setting is not enabled
+    assert top(srv.port, "ddbd_insights_accessed_partition_keys", "wgi") == []
+    # disabled, the index counts nothing more
+    ddb.update_contributor_insights(TableName="wgi", IndexName="byg",
+                                    ContributorInsightsAction="DISABLE")
+    ddb.put_item(TableName="wgi", Item={"pk": S("p4"), "g": S("C"), "r": S("1")})
+    assert top(srv.port, "ddbd_insights_accessed_partition_keys", "wgi", "byg") == []
 
 
 def test_throttled_keys_mode_counts_no_access(fresh):
