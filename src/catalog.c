@@ -65,7 +65,7 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->insights_count = 0;
     for (size_t i = 0; i < from->insights_count; i++) {
         const insights_setting_t *s = &from->insights[i];
-        if (s->index && !catalog_table_index(copy, s->index, strlen(s->index))) continue;
+        if (s->index && !tabledef_index_find(copy, s->index, strlen(s->index))) continue;
         copy->insights[copy->insights_count] = *s;
         copy->insights[copy->insights_count++].index = arena_strdup(copy->arena, s->index);
     }
@@ -74,7 +74,7 @@ void catalog_table_adopt(table_t *copy, const table_t *from)
     copy->policies = catalog_policies_copy(copy->arena, atomic_load(&from->policies));
     for (size_t i = 0; i < copy->index_count; i++) {
         const index_def_t *same =
-            catalog_table_index(from, copy->indexes[i].name, strlen(copy->indexes[i].name));
+            tabledef_index_find(from, copy->indexes[i].name, strlen(copy->indexes[i].name));
         if (same) {
             copy->indexes[i].dbi = same->dbi;
             copy->indexes[i].status = same->status;
@@ -138,14 +138,6 @@ int catalog_table_drop_dbis(MDB_txn *txn, table_t *t)
 bool catalog_index_multi_attribute(const index_def_t *ix)
 {
     return ix->hash_count > 1 || ix->range_count > 1;
-}
-
-const index_def_t *catalog_table_index(const table_t *t, const char *name, size_t len)
-{
-    for (size_t i = 0; i < t->index_count; i++)
-        if (strlen(t->indexes[i].name) == len && memcmp(t->indexes[i].name, name, len) == 0)
-            return &t->indexes[i];
-    return NULL;
 }
 
 void catalog_stream_arn(buf_t *b, const char *table, const char *label)

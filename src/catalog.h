@@ -236,8 +236,6 @@ int catalog_table_open_dbis(MDB_txn *txn, table_t *t);
 int catalog_table_drop_dbis(MDB_txn *txn, table_t *t);
 /* Whether ix's partition or sort key has more than one attribute. */
 bool catalog_index_multi_attribute(const index_def_t *ix);
-/* The index named name, or NULL. */
-const index_def_t *catalog_table_index(const table_t *t, const char *name, size_t len);
 
 /* NumberOfDecreasesToday at time now (seconds since the epoch): the
  * decreases of the UTC day of the last one, if that day is today. */

@@ -12,6 +12,7 @@
 #include "stats.h"
 #include "throttle.h"
 #include "storage.h"
+#include "tabledef.h"
 
 static const value_t *attr(const value_t *item, const char *name)
 {
@@ -337,7 +338,7 @@ typedef struct {
 
 static const index_def_t *backfill_index(const table_t *t, const char *name)
 {
-    const index_def_t *ix = catalog_table_index(t, name, strlen(name));
+    const index_def_t *ix = tabledef_index_find(t, name, strlen(name));
     return ix && ix->status == INDEX_CREATING ? ix : NULL;
 }
 
@@ -380,7 +381,7 @@ static int backfill_step(storage_job_t *job, MDB_txn *txn, bool *finished)
     /* The index becomes ACTIVE in a new version of the definition, published
      * once this step is committed (backfill_settle). */
     table_t *next = catalog_table_clone(t);
-    ((index_def_t *)catalog_table_index(next, b->name, strlen(b->name)))->status = INDEX_ACTIVE;
+    ((index_def_t *)tabledef_index_find(next, b->name, strlen(b->name)))->status = INDEX_ACTIVE;
     if ((rc = catalog_table_store(txn, next))) {
         catalog_release(next);
         return rc;

@@ -879,7 +879,7 @@ static void read_stored_index_changes(const json_value_t *req, table_t *t)
         const json_value_t *g = list->u.array.items[i], *n;
         const json_value_t *name = wire_member(g, "IndexName");
         if (!name || name->type != JSON_STRING) continue;
-        index_def_t *ix = (index_def_t *)catalog_table_index(t, name->u.str.ptr, name->u.str.len);
+        index_def_t *ix = (index_def_t *)tabledef_index_find(t, name->u.str.ptr, name->u.str.len);
         if (!ix) continue;
         if ((n = wire_member(g, "LastIncrease")) && n->type == JSON_NUMBER)
             ix->last_increase = strtod(n->u.str.ptr, NULL);
@@ -888,6 +888,14 @@ static void read_stored_index_changes(const json_value_t *req, table_t *t)
         if ((n = wire_member(g, "DecreasesToday")) && n->type == JSON_NUMBER)
             ix->decreases_today = (int)strtol(n->u.str.ptr, NULL, 10);
     }
+}
+
+const index_def_t *tabledef_index_find(const table_t *t, const char *name, size_t len)
+{
+    for (size_t i = 0; i < t->index_count; i++)
+        if (strlen(t->indexes[i].name) == len && memcmp(t->indexes[i].name, name, len) == 0)
+            return &t->indexes[i];
+    return NULL;
 }
 
 ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, table_t **out)

@@ -30,6 +30,8 @@
  * one reference, freed by tabledef_free when the last one goes. */
 ddb_error_t *tabledef_parse(arena_t *a, const json_value_t *req, bool stored, table_t **out);
 void tabledef_free(table_t *t);
+/* t's index named name (len bytes), or NULL. */
+const index_def_t *tabledef_index_find(const table_t *t, const char *name, size_t len);
 
 /* A ProvisionedThroughput member (of a request or an index definition),
  * read and checked at path ("provisionedThroughput"). */

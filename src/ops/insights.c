@@ -15,6 +15,7 @@
 
 #include "insights.h"
 #include "ops/ops.h"
+#include "tabledef.h"
 #include "wire.h"
 
 #define INSIGHTS_NAME_MIN 3
@@ -69,7 +70,7 @@ static ddb_error_t *find_target(arena_t *a, const insights_request_t *r, table_t
     if (!t) return err_table_not_found(a, r->table);
     *ix = NULL;
     if (r->index) {
-        *ix = catalog_table_index(t, r->index, strlen(r->index));
+        *ix = tabledef_index_find(t, r->index, strlen(r->index));
         if (!*ix || !(*ix)->global) {
             catalog_release(t);
             return err_insights_index_not_found(a, r->index, r->table);

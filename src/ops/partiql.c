@@ -37,6 +37,7 @@
 #include "partiql.h"
 #include "auth.h"
 #include "ops/ops.h"
+#include "tabledef.h"
 #include "throttle.h"
 #include "wire.h"
 
@@ -439,7 +440,7 @@ static ddb_error_t *resolve_target(arena_t *a, const table_t *t, const partiql_s
     out->hash = t->keys.hash, out->range = t->keys.range;
     out->hash_type = t->hash_type, out->range_type = t->range_type;
     if (!s->index) return NULL;
-    const index_def_t *ix = catalog_table_index(t, s->index, strlen(s->index));
+    const index_def_t *ix = tabledef_index_find(t, s->index, strlen(s->index));
     if (!ix) return err_partiql_index_not_found(a);
     if (catalog_index_multi_attribute(ix)) return err_partiql_multi_attribute_index(a);
     if (ix->global && r->consistent) return err_partiql_gsi_consistent(a);

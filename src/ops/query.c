@@ -15,6 +15,7 @@
 #include "keycodec.h"
 #include "insights.h"
 #include "ops/ops.h"
+#include "tabledef.h"
 #include "throttle.h"
 #include "wire.h"
 
@@ -173,7 +174,7 @@ static ddb_error_t *resolve_target(arena_t *a, read_plan_t *p, const char *index
 {
     table_t *t = p->table;
     if (index_name) {
-        p->index = catalog_table_index(t, index_name, strlen(index_name));
+        p->index = tabledef_index_find(t, index_name, strlen(index_name));
         if (!p->index) return err_index_not_found(a, index_name);
         if (p->index->status == INDEX_CREATING) return err_index_backfilling(a, index_name);
         p->hash = p->index->keys.hash;

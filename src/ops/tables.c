@@ -425,7 +425,7 @@ static int update_apply(storage_write_t *w, MDB_txn *txn)
                 rc = mdb_dbi_open(txn, ix->dbi_name, MDB_CREATE, &ix->dbi);
         }
         const index_def_t *gone =
-            uw->deleted ? catalog_table_index(t, uw->deleted, strlen(uw->deleted)) : NULL;
+            uw->deleted ? tabledef_index_find(t, uw->deleted, strlen(uw->deleted)) : NULL;
         if (!rc && gone) rc = stats_remove(txn, gone->dbi_name);
         if (!rc && gone) rc = mdb_drop(txn, gone->dbi, 1);
     } else {
@@ -656,7 +656,7 @@ static ddb_error_t *check_index_actions(arena_t *a, const table_t *t, const json
     ddb_error_t *e;
     for (size_t i = 0; i < r->action_count; i++) {
         const gsi_action_t *act = &r->actions[i];
-        const index_def_t *ix = catalog_table_index(t, act->name, strlen(act->name));
+        const index_def_t *ix = tabledef_index_find(t, act->name, strlen(act->name));
         if (act->kind == GSI_CREATE) {
             if (ix) return err_index_exists(a);
             if ((e = tabledef_check_index_create(a, t, req, act->body, r->on_demand))) return e;
@@ -867,11 +867,11 @@ static json_value_t *new_gsi_list(arena_t *a, const table_t *t, const json_value
             json_object_set(a, g, "ProvisionedThroughput",
                             (json_value_t *)json_object_get(act->body, "ProvisionedThroughput"));
             if (!t->pay_per_request)
-                note_index_change(a, g, catalog_table_index(t, act->name, strlen(act->name)),
+                note_index_change(a, g, tabledef_index_find(t, act->name, strlen(act->name)),
                                   &act->throughput);
         }
         if (act && act->kind == GSI_UPDATE && r->on_demand) {
-            const index_def_t *ix = catalog_table_index(t, act->name, strlen(act->name));
+            const index_def_t *ix = tabledef_index_find(t, act->name, strlen(act->name));
             int64_t max_read = ix->max_read, max_write = ix->max_write;
             tabledef_apply_on_demand(&act->on_demand, &max_read, &max_write);
             json_object_remove(g, "OnDemandThroughput");
