@@ -212,8 +212,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char del[64];
     snprintf(del, sizeof del, "{\"TableName\":\"%s\"}", table);
     /* a failed import leaves no table behind */
-    if (!call("DeleteTable", del) && !strstr(response.data ? response.data : "",
-                                             "ResourceNotFoundException"))
+    if (!call("DeleteTable", del) &&
+        !strstr(response.data ? response.data : "", "ResourceNotFoundException"))
         fail("the imported table cannot be deleted");
     return 0;
 }

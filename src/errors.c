@@ -2673,8 +2673,7 @@ ddb_error_t *err_global_table_name_length(arena_t *a)
 }
 
 /* This server's own operation: no text of the service. */
-ddb_error_t *err_replication_member(arena_t *a, const char *list, size_t index,
-                                    const char *member)
+ddb_error_t *err_replication_member(arena_t *a, const char *list, size_t index, const char *member)
 {
     if (!list)
         return ddb_error_new(a, ERR_VALIDATION,

@@ -685,7 +685,6 @@ ddb_error_t *err_global_table_name_length(arena_t *a);
  * or not what a replica sends: `list` and `index` name the element of a
  * list member (list NULL: a member of the body), `member` the member of
  * that element (NULL: the element itself). */
-ddb_error_t *err_replication_member(arena_t *a, const char *list, size_t index,
-                                    const char *member);
+ddb_error_t *err_replication_member(arena_t *a, const char *list, size_t index, const char *member);
 
 #endif

@@ -337,8 +337,8 @@ static void test_member_of_what_is_no_object(void)
     json_member_t stale[2] = {{"Create", 6, NULL}, {"Create", 6, NULL}};
     json_value_t inner = {.type = JSON_OBJECT};
     stale[0].value = stale[1].value = &inner;
-    const json_type_t types[] = {JSON_NULL, JSON_TRUE, JSON_FALSE, JSON_NUMBER, JSON_STRING,
-                                 JSON_ARRAY};
+    const json_type_t types[] = {JSON_NULL,   JSON_TRUE,   JSON_FALSE,
+                                 JSON_NUMBER, JSON_STRING, JSON_ARRAY};
     for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
         json_value_t v;
         memset(&v, 0xa5, sizeof v); /* what an earlier value left there */
