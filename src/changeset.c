@@ -13,11 +13,17 @@ int __real_mdb_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data);
 int __real_mdb_cursor_del(MDB_cursor *c, unsigned flags);
 int __real_mdb_drop(MDB_txn *txn, MDB_dbi dbi, int del);
 int __real_mdb_dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi);
+int __real_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **txn);
+int __real_mdb_txn_commit(MDB_txn *txn);
+void __real_mdb_txn_abort(MDB_txn *txn);
 int __wrap_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags);
 int __wrap_mdb_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data);
 int __wrap_mdb_cursor_del(MDB_cursor *c, unsigned flags);
 int __wrap_mdb_drop(MDB_txn *txn, MDB_dbi dbi, int del);
 int __wrap_mdb_dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi);
+int __wrap_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **txn);
+int __wrap_mdb_txn_commit(MDB_txn *txn);
+void __wrap_mdb_txn_abort(MDB_txn *txn);
 
 /* LMDB hands out DBI handles as small indexes (0 and 1 are its own). */
 #define MAX_HANDLES 16384
@@ -27,8 +33,43 @@ static __thread buf_t *recording;
 static char *names[MAX_HANDLES];
 static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void changeset_record_start(buf_t *out) { recording = out; }
-void changeset_record_stop(void) { recording = NULL; }
+/* The nested transactions open in the recorded one, innermost last, each
+ * with the recording's length when it began: an abort drops what it (and
+ * the transactions nested in it) recorded, since LMDB drops those changes
+ * too.  A follower must not replay a change the leader's store never got
+ * (a canceled TransactWriteItems runs its actions in a child transaction
+ * and aborts it). */
+#define MAX_NESTING 8
+static __thread struct {
+    MDB_txn *txn;
+    size_t mark;
+} nested[MAX_NESTING];
+static __thread unsigned depth;
+
+void changeset_record_start(buf_t *out)
+{
+    recording = out;
+    depth = 0;
+}
+
+void changeset_record_stop(void)
+{
+    recording = NULL;
+    depth = 0;
+}
+
+/* txn ends (aborted unless kept): the nested transactions from txn inward
+ * are closed, and their records dropped unless kept.  Not one of them (the
+ * recorded transaction itself, or none): nothing to do. */
+static void nested_end(MDB_txn *txn, bool kept)
+{
+    for (unsigned i = depth; i-- > 0;)
+        if (nested[i].txn == txn) {
+            if (!kept) recording->len = nested[i].mark;
+            depth = i;
+            return;
+        }
+}
 
 static void put_u32(buf_t *b, size_t v)
 {
@@ -108,6 +149,32 @@ int __wrap_mdb_dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi 
     pthread_mutex_unlock(&names_lock);
     if (recording && (flags & MDB_CREATE)) record('C', *dbi, NULL, NULL);
     return rc;
+}
+
+int __wrap_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **txn)
+{
+    int rc = __real_mdb_txn_begin(env, parent, flags, txn);
+    if (__builtin_expect(recording != NULL, 0) && parent && rc == 0) {
+        if (depth == MAX_NESTING) abort(); /* deeper than any caller nests */
+        nested[depth].txn = *txn;
+        nested[depth].mark = recording->len;
+        depth++;
+    }
+    return rc;
+}
+
+int __wrap_mdb_txn_commit(MDB_txn *txn)
+{
+    if (__builtin_expect(depth == 0, 1)) return __real_mdb_txn_commit(txn);
+    int rc = __real_mdb_txn_commit(txn);
+    nested_end(txn, rc == 0); /* a child that fails to commit is aborted */
+    return rc;
+}
+
+void __wrap_mdb_txn_abort(MDB_txn *txn)
+{
+    if (__builtin_expect(depth != 0, 0)) nested_end(txn, false);
+    __real_mdb_txn_abort(txn);
 }
 
 int changeset_dbi_open_foreign(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi)

@@ -8,8 +8,11 @@
  * request.  Recording sees every write path without a change to the code
  * that writes: the build links with `--wrap` for mdb_put, mdb_del,
  * mdb_cursor_del, mdb_drop and mdb_dbi_open, so those calls land here
- * first (see the Makefile).  Outside a recording the cost is one test of
- * a thread-local pointer per call.
+ * first (see the Makefile).  mdb_txn_begin, mdb_txn_commit and
+ * mdb_txn_abort are wrapped too: a nested transaction's changes are kept
+ * when it commits and dropped from the recording when it aborts, as LMDB
+ * keeps or drops them.  Outside a recording the cost is one test of a
+ * thread-local variable per call.
  *
  * Format: a sequence of operations, each
  *   u8 op | u8 name length | DBI name | [u32 key length | key] [u32 value length | value]

@@ -41,8 +41,9 @@
 #define ELECTION_TIMEOUT_MS 500
 #define HEARTBEAT_MS 50
 /* The status of a write that cannot be replicated now (no leader, this
- * node does not lead, leadership lost): it fails with a 500. */
-#define CLUSTER_UNAVAILABLE EAGAIN
+ * node does not lead, leadership lost): it fails with a 500, untried again
+ * (see storage_replicator_t). */
+#define CLUSTER_UNAVAILABLE STORAGE_UNREPLICATED
 
 /* A log entry: u8 kind | 3 zero bytes | u32 payload length | u64 origin
  * node | u64 word | payload | zeros up to a multiple of 8 bytes (libraft's
@@ -539,7 +540,9 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
     }
     if (e[0] != ENTRY_CHANGES) return RAFT_MALFORMED;
     pthread_mutex_lock(&cl.mutex);
-    if (origin == cl.id && word == cl.seq && (cl.state == P_PROPOSED || cl.state == P_QUEUED)) {
+    /* (origin, seq) alone could name an entry of this node's previous run
+     * (seq starts again at a restart): the index says it is this proposal. */
+    if (origin == cl.id && word == cl.seq && cl.state == P_PROPOSED && index == cl.index) {
         /* This node's own proposal: its writer holds the transaction and
          * commits it now (applied in log order: nothing runs meanwhile). */
         cl.index = index;
@@ -865,17 +868,29 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 /* --- the Raft thread ---------------------------------------------------------- */
 
 /* Raft is done with a proposal (one request object each: Raft may still
- * hold an old one when the next is made). */
+ * hold an old one when the next is made).  A failed entry (leadership
+ * lost) stays in this node's log: the next leader may still commit it, and
+ * then every node applies it, this one too (a replay: its writer aborted).
+ * Its fate is unknown until then, so its writes answer 500 untried again
+ * (a second run would apply them twice) and this node executes no write
+ * before it knows that fate: it is not ready until a hello of its own,
+ * proposed after the entry, is applied (the entry then was applied or cut
+ * from the log), as after an election.  A write executed meanwhile would
+ * run on a state without the entry, and its changes, computed from stale
+ * values, would overwrite the entry's when both commit. */
 static void apply_done(struct raft_apply *req, int status, void *result)
 {
     uint64_t seq = (uint64_t)(uintptr_t)req->data;
     free(req);
     if (!status) return; /* committed: fsm_apply took it */
     pthread_mutex_lock(&cl.mutex);
-    if (seq == cl.seq && (cl.state == P_PROPOSED || cl.state == P_QUEUED)) {
-        cl.state = P_FAILED;
-        pthread_cond_broadcast(&cl.cond);
-    }
+    if (cl.ready)
+        log_info("cluster: node %llu: a write's entry failed (%s); writes wait for its fate",
+                 cl.id, raft_strerror(status));
+    cl.ready = false;
+    cl.hello_term = 0; /* a new hello, even in this term */
+    if (seq == cl.seq && (cl.state == P_PROPOSED || cl.state == P_QUEUED)) cl.state = P_FAILED;
+    pthread_cond_broadcast(&cl.cond);
     pthread_mutex_unlock(&cl.mutex);
 }
 
@@ -1132,8 +1147,6 @@ static void admin_kick(void)
     if (rv) admin_finish(rv);
 }
 
-static void barrier_kick(void);
-
 static void barrier_done(struct raft_barrier *req, int status)
 {
     uint64_t upto = (uint64_t)(uintptr_t)req->data;
@@ -1144,7 +1157,11 @@ static void barrier_done(struct raft_barrier *req, int status)
     else cl.confirm_done = upto;
     pthread_cond_broadcast(&cl.cond);
     pthread_mutex_unlock(&cl.mutex);
-    barrier_kick();
+    /* The next barrier from the loop, not from here: libraft fails the
+     * pending barrier while it steps down, with its state still "leader"
+     * and the followers' progress already gone, where a raft_barrier
+     * would pass the leader check and read that progress (a crash). */
+    uv_async_send(&cl.wake);
 }
 
 /* One barrier for every confirmation asked so far (Raft thread): when it

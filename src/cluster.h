@@ -14,9 +14,13 @@
  *    transaction open; once the entry is committed by a majority the Raft
  *    thread's apply tells the writer, which commits, and only then are the
  *    writes acknowledged.  If the entry fails (leadership lost) the
- *    transaction is aborted and the writes answer 500.  Readers never see
- *    an uncommitted change: LMDB shows them the transaction only when it
- *    commits, after Raft did.
+ *    transaction is aborted and the writes answer 500, never retried: the
+ *    entry may still be committed by the next leader, so this node takes no
+ *    write until a new hello of its own is applied after it (see
+ *    apply_done).  The recording drops what an aborted nested transaction
+ *    changed (changeset.h): an entry holds exactly what the leader's store
+ *    keeps.  Readers never see an uncommitted change: LMDB shows them the
+ *    transaction only when it commits, after Raft did.
  *  - followers replay each committed entry's bytes in one transaction on
  *    the Raft thread, refresh the catalog for the tables it changed, and
  *    never evaluate a request.  The entry's index is stored with its

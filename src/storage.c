@@ -262,14 +262,17 @@ static void group_process(storage_write_t **w, size_t n)
     assert(!exclusive || n == 1);
     if (exclusive) pthread_rwlock_wrlock(&st.dbi_lock);
     int rc = txn_run(w, n);
+    /* Not replicated (cluster mode): no retry, see storage_replicator_t. */
+    bool retry = rc && n > 1 && !(st.replicator && rc == STORAGE_UNREPLICATED);
     if (rc) {
         rollback_observe();
         if (space_error(rc)) space_failed(rc, n);
-        else if (n > 1) log_warn("write batch failed (%s); retrying its writes one by one",
+        else if (retry) log_warn("write batch failed (%s); retrying its writes one by one",
                                  mdb_strerror(rc));
-        else log_error("write failed: %s", mdb_strerror(rc));
+        else if (!st.replicator || rc != STORAGE_UNREPLICATED)
+            log_error("write failed: %s", mdb_strerror(rc));
     }
-    if (rc && n > 1) group_retry(w, n, rc);
+    if (retry) group_retry(w, n, rc);
     else
         for (size_t i = 0; i < n; i++) w[i]->done(w[i], rc);
     if (exclusive) pthread_rwlock_unlock(&st.dbi_lock);

@@ -124,8 +124,12 @@ void storage_on_commit(void (*fn)(void));
  * writer (batches and job steps) asks gate() before it begins (non-zero:
  * the writes fail with that status untried, e.g. this node does not lead)
  * and ends with commit(txn) instead of mdb_txn_commit: commit must commit
- * or abort txn and return the status.  Set once, before writes start;
- * unset, the writer commits as it always did. */
+ * or abort txn and return the status.  STORAGE_UNREPLICATED from either
+ * fails every write of the transaction with it, never retried one by one:
+ * a write the group may yet commit (its entry's fate unknown here) must not
+ * run a second time.  Set once, before writes start; unset, the writer
+ * commits as it always did. */
+#define STORAGE_UNREPLICATED EAGAIN
 typedef struct {
     int (*gate)(void);
     int (*commit)(MDB_txn *txn);

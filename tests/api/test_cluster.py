@@ -277,6 +277,23 @@ def assert_all_present(cluster, nodes, keys):
                                                                sorted(missing())[:5])
 
 
+def assert_copies_identical(clients, ids):
+    """Every node's own copy (an eventually consistent full scan) is, once
+    quiet, the leader's state (a strongly consistent one, retried through
+    an election): followers hold exactly what the log committed."""
+    deadline = time.monotonic() + CONVERGE_S
+    want = None
+    while want is None:
+        want = consistent_scan_or_none(clients[ids[0]])
+        assert want is not None or time.monotonic() < deadline, "no leader answers"
+        if want is None:
+            time.sleep(0.05)
+    for i in ids:
+        assert eventually(lambda: scan_or_none(clients[i]) == want), \
+            (i, len(want), scan_or_none(clients[i]) == want)
+    return want
+
+
 def test_leader_killed_under_load_loses_no_acknowledged_write(cluster):
     leader = cluster.leader()
     create_table(cluster.clients[leader])
@@ -292,6 +309,7 @@ def test_leader_killed_under_load_loses_no_acknowledged_write(cluster):
     assert new_leader in survivors
     assert len(load.acked) >= 30
     assert_all_present(cluster, survivors, load.acked)
+    assert_copies_identical(cluster.clients, survivors)
 
 
 def test_killed_follower_restarts_and_catches_up(cluster):
@@ -315,6 +333,7 @@ def test_killed_follower_restarts_and_catches_up(cluster):
     # and it keeps following
     lc.put_item(TableName=TABLE, Item={"k": {"S": "after"}})
     assert eventually(lambda: item(fc, "after")) == {"k": {"S": "after"}}
+    assert len(assert_copies_identical(cluster.clients, cluster.ids)) == 50
 
 
 def test_clean_shutdown(cluster):
@@ -369,6 +388,45 @@ def test_indexes_and_table_changes_replicate(cluster):
         arn = c.describe_table(TableName=TABLE)["Table"]["TableArn"]
         assert eventually(lambda: c.list_tags_of_resource(ResourceArn=arn)["Tags"] ==
                           [{"Key": "team", "Value": "blue"}])
+
+
+def test_canceled_transaction_changes_no_copy(cluster):
+    """A transaction canceled by a condition leaves every copy as it was,
+    and a successful one changes every copy alike: followers apply exactly
+    what the leader's store holds (a canceled transaction's actions ran in
+    a nested transaction that was then aborted, so none of them may reach
+    the followers), whatever action order meets the failing condition."""
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    create_table(lc)
+    for k, b in (("a", 5), ("b", 100), ("c", 100)):
+        lc.put_item(TableName=TABLE, Item={"k": {"S": k}, "b": {"N": str(b)}})
+
+    def update(k, x, condition=None):
+        u = {"TableName": TABLE, "Key": {"k": {"S": k}}, "UpdateExpression": "SET b = b + :x",
+             "ExpressionAttributeValues": {":x": {"N": str(x)}}}
+        if condition:
+            u["ConditionExpression"] = condition
+            if ":min" in condition:
+                u["ExpressionAttributeValues"][":min"] = {"N": str(-x)}
+        return {"Update": u}
+
+    canceled = [
+        [update("a", -10, "b >= :min"), update("b", 10)],   # the failing action first
+        [update("b", 10), update("a", -10, "b >= :min")],   # ... and last
+        [update("b", 7), update("c", -1, "attribute_not_exists(k)")],
+    ]
+    for actions in canceled:
+        with pytest.raises(ClientError) as e:
+            lc.transact_write_items(TransactItems=actions)
+        assert e.value.response["Error"]["Code"] == "TransactionCanceledException"
+    lc.transact_write_items(TransactItems=[update("c", -3, "b >= :min"), update("a", 3)])
+    want = [{"k": {"S": "a"}, "b": {"N": "8"}}, {"k": {"S": "b"}, "b": {"N": "100"}},
+            {"k": {"S": "c"}, "b": {"N": "97"}}]
+    assert full_scan(lc, consistent=True) == want
+    for i in cluster.ids:
+        c = cluster.clients[i]
+        assert eventually(lambda: full_scan(c) == want), (i, full_scan(c))
 
 
 def test_minority_never_acknowledges_a_write(cluster):

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
     ReadTimeoutError
 
 from conftest import BIN, Server, free_port, make_client
-from test_cluster import TABLE, create_table, eventually
+from test_cluster import TABLE, assert_copies_identical, create_table, eventually
 
 UNKNOWN_ERRORS = (ClientError, EndpointConnectionError, ConnectionClosedError, ReadTimeoutError,
                   ConnectionError, OSError)
@@ -487,6 +487,8 @@ def test_conditional_writes_and_strong_reads_are_linearizable(proxied):
     for key, ops in history.ops.items():
         assert linearizable(ops), "history of %s is not linearizable (%d ops, %d definite):\n%s" % (
             key, len(ops), definite, "\n".join(map(repr, sorted(ops, key=lambda o: o.inv))))
+    # the restarted, resumed and healed nodes hold the leader's state
+    assert_copies_identical(c.clients, c.ids)
 
 
 # --------------------------------------------------------------------------
@@ -588,11 +590,11 @@ def test_bank_total_holds_across_leader_kills(proxied):
     bank_with_leader_kills(proxied)
 
 
-@pytest.mark.xfail(strict=False, reason="known bug: after leader kills a follower's copy can "
-                   "differ from the leader's for good (seen in about 1 run of 3)")
 def test_followers_converge_after_leader_kills(proxied):
     c = proxied
     seen = bank_with_leader_kills(c)
     for i in c.ids:  # every copy converges on the same balances
         assert eventually(lambda: balances(c.clients[i], consistent=False) == seen), \
             (i, balances(c.clients[i], consistent=False), seen)
+    # ... and on the same items, whole
+    assert_copies_identical(c.clients, c.ids)

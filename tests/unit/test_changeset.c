@@ -169,6 +169,56 @@ static void test_replay_matches(void)
     env_free(a, da), env_free(b, db);
 }
 
+/* Nested transactions: an aborted child's changes (and those of the
+ * children nested in it) are not recorded, a committed child's are. */
+static void nested(MDB_txn *txn)
+{
+    MDB_dbi items;
+    MDB_txn *kept, *dropped, *inner;
+    mdb_dbi_open(txn, "items", 0, &items);
+    MDB_val k = val("p"), v = val("parent");
+    mdb_put(txn, items, &k, &v, 0);
+    CHECK(mdb_txn_begin(mdb_txn_env(txn), txn, 0, &kept) == 0);
+    k = val("c1"), v = val("kept");
+    mdb_put(kept, items, &k, &v, 0);
+    CHECK(mdb_txn_commit(kept) == 0);
+    CHECK(mdb_txn_begin(mdb_txn_env(txn), txn, 0, &dropped) == 0);
+    k = val("k1"), v = val("three");
+    mdb_put(dropped, items, &k, &v, 0);
+    k = val("k2");
+    mdb_del(dropped, items, &k, NULL);
+    CHECK(mdb_txn_begin(mdb_txn_env(txn), dropped, 0, &inner) == 0);
+    k = val("c2"), v = val("inner");
+    mdb_put(inner, items, &k, &v, 0);
+    CHECK(mdb_txn_commit(inner) == 0); /* into dropped: gone with it */
+    mdb_txn_abort(dropped);
+    CHECK(mdb_txn_begin(mdb_txn_env(txn), txn, 0, &dropped) == 0);
+    CHECK(mdb_txn_begin(mdb_txn_env(txn), dropped, 0, &inner) == 0);
+    k = val("c3"), v = val("inner");
+    mdb_put(inner, items, &k, &v, 0);
+    mdb_txn_abort(dropped); /* aborts inner too */
+    k = val("q"), v = val("parent");
+    mdb_put(txn, items, &k, &v, 0);
+}
+
+static void test_nested_aborts_not_recorded(void)
+{
+    char da[] = "/tmp/changeset-a-XXXXXX", db[] = "/tmp/changeset-b-XXXXXX";
+    MDB_env *a = env_new(da), *b = env_new(db);
+    buf_t rec, dump_a, dump_b;
+    buf_init(&rec), buf_init(&dump_a), buf_init(&dump_b);
+    record(a, &rec, first);
+    CHECK(replay(b, &rec, &(changeset_effects_t){0}) == 0);
+    record(a, &rec, nested);
+    CHECK(replay(b, &rec, &(changeset_effects_t){0}) == 0);
+    dump(a, &dump_a), dump(b, &dump_b);
+    CHECK_STR(dump_a.data, "[catalog]tbl={};[gone]x=y;[items]c1=kept;k0=one;k1=two;k2=one;k3=one;"
+                           "k4=one;p=parent;q=parent;");
+    CHECK_STR(dump_b.data, dump_a.data);
+    buf_free(&rec), buf_free(&dump_a), buf_free(&dump_b);
+    env_free(a, da), env_free(b, db);
+}
+
 static void test_malformed_refused(void)
 {
     char d[] = "/tmp/changeset-m-XXXXXX";
@@ -201,6 +251,7 @@ static void test_malformed_refused(void)
 int main(void)
 {
     RUN(test_replay_matches);
+    RUN(test_nested_aborts_not_recorded);
     RUN(test_malformed_refused);
     return unit_report("changeset");
 }
