@@ -3,7 +3,8 @@
  * Input: the operation name, a newline, then the JSON body; without a
  * newline the input is the name and the body is empty.  The name is sent
  * after its API's target prefix ("DynamoDBStreams_20120810." for the
- * Streams operations, "DynamoDB_20120810." for the others); a name with a
+ * Streams operations, REPLICATION_TARGET_PREFIX for ApplyChanges and
+ * SetGroup, "DynamoDB_20120810." for the others); a name with a
  * dot is the whole X-Amz-Target.  Each input is dispatched in-process as
  * the server would (api_dispatch, waiting for the writer's completion of a
  * pending write) against an in-memory environment holding fixture tables
@@ -51,6 +52,8 @@
 #include "api.h"
 #include "catalog.h"
 #include "json.h"
+#include "regions.h"
+#include "replication.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -100,6 +103,7 @@ enum {
     E_EXPORT_NOT_FOUND,
     E_IMPORT_CONFLICT,
     E_IMPORT_NOT_FOUND,
+    E_GLOBAL_TABLE_NOT_FOUND,
 };
 #define BIT(e) (1u << (e))
 /* What a DynamoDB operation may answer beyond a validation or a
@@ -175,6 +179,18 @@ static const struct {
     {TARGET_PREFIX, "ListContributorInsights", BIT(E_NOT_FOUND)},
     {TARGET_PREFIX, "DescribeEndpoints", 0},
     {TARGET_PREFIX, "DescribeLimits", 0},
+    /* global tables: the legacy version is refused, or its names unknown */
+    {TARGET_PREFIX, "CreateGlobalTable", 0},
+    {TARGET_PREFIX, "UpdateGlobalTable", BIT(E_GLOBAL_TABLE_NOT_FOUND)},
+    {TARGET_PREFIX, "DescribeGlobalTable", BIT(E_GLOBAL_TABLE_NOT_FOUND)},
+    {TARGET_PREFIX, "ListGlobalTables", 0},
+    {TARGET_PREFIX, "DescribeGlobalTableSettings", BIT(E_GLOBAL_TABLE_NOT_FOUND)},
+    {TARGET_PREFIX, "UpdateGlobalTableSettings", BIT(E_GLOBAL_TABLE_NOT_FOUND)},
+    {TARGET_PREFIX, "DescribeTableReplicaAutoScaling", BIT(E_NOT_FOUND)},
+    {TARGET_PREFIX, "UpdateTableReplicaAutoScaling", BIT(E_NOT_FOUND)},
+    /* what replicas in other regions call on each other */
+    {REPLICATION_TARGET_PREFIX, "ApplyChanges", BIT(E_NOT_FOUND)},
+    {REPLICATION_TARGET_PREFIX, "SetGroup", BIT(E_NOT_FOUND)},
     {STREAMS_PREFIX, "ListStreams", BIT(E_NOT_FOUND)},
     {STREAMS_PREFIX, "DescribeStream", BIT(E_NOT_FOUND)},
     {STREAMS_PREFIX, "GetShardIterator", BIT(E_NOT_FOUND) | BIT(E_TRIMMED)},
@@ -564,6 +580,7 @@ static const char *const error_types[] = {
     "com.amazonaws.dynamodb.v20120810#ExportNotFoundException",
     "com.amazonaws.dynamodb.v20120810#ImportConflictException",
     "com.amazonaws.dynamodb.v20120810#ImportNotFoundException",
+    "com.amazonaws.dynamodb.v20120810#GlobalTableNotFoundException",
 };
 
 static bool string_is(const json_value_t *v, const char *s)
@@ -774,6 +791,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                         .ttl_delay_s = 0.5,
                         .ttl_cooldown_s = 0};
     if (api_open(&cfg) != 0) abort();
+    /* as the server's start-up does: replication compares regions with it */
+    if (regions_set_local(cfg.region)) abort();
     thread = api_thread_new();
     call_arena = arena_new(0);
     buf_init(&response);

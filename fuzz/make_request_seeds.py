@@ -44,8 +44,14 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "RestoreTableToPointInTime", "ExportTableToPointInTime", "DescribeExport",
               "ListExports", "ImportTable", "DescribeImport", "ListImports",
               "UpdateContributorInsights", "DescribeContributorInsights",
-              "ListContributorInsights"]
+              "ListContributorInsights", "CreateGlobalTable", "UpdateGlobalTable",
+              "DescribeGlobalTable", "ListGlobalTables", "DescribeGlobalTableSettings",
+              "UpdateGlobalTableSettings", "DescribeTableReplicaAutoScaling",
+              "UpdateTableReplicaAutoScaling"]
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
+# What replicas in other regions call on each other (no model: whole targets).
+REPLICATION_PREFIX = "DdbdReplication_20261130."
+REPLICATION_OPERATIONS = [REPLICATION_PREFIX + "ApplyChanges", REPLICATION_PREFIX + "SetGroup"]
 PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
 
 # Members newer than botocore's model in Debian (operations.md, "Members
@@ -60,7 +66,9 @@ NEWER = {
     "CreateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
                     "OnDemandThroughput.MaxWriteRequestUnits"],
     "UpdateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
-                    "OnDemandThroughput.MaxWriteRequestUnits"],
+                    "OnDemandThroughput.MaxWriteRequestUnits",
+                    "GlobalSecondaryIndexUpdates[].Update.OnDemandThroughput.MaxReadRequestUnits",
+                    "GlobalSecondaryIndexUpdates[].Update.OnDemandThroughput.MaxWriteRequestUnits"],
     "DescribeStream": ["ShardFilter.Type", "ShardFilter.ShardId"],
     "UpdateContinuousBackups": ["PointInTimeRecoverySpecification.RecoveryPeriodInDays"],
     "UpdateContributorInsights": ["ContributorInsightsMode"],
@@ -71,6 +79,8 @@ NEWER_OPERATIONS = {
                           "ConfirmRemoveSelfResourceAccess"],
     "GetResourcePolicy": ["ResourceArn"],
     "DeleteResourcePolicy": ["ResourceArn", "ExpectedRevisionId"],
+    REPLICATION_PREFIX + "ApplyChanges": ["TableName", "Changes"],
+    REPLICATION_PREFIX + "SetGroup": ["TableName", "Members"],
 }
 # The ARN of a fixture table (the fuzzer's region and account).
 ARN_S = "arn:aws:dynamodb:us-east-1:000000000000:table/fz_s"
@@ -81,6 +91,13 @@ POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
 
 # Enum values newer than the models.
 NEWER_ENUMS = ["CHILD_SHARDS", "ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"]
+
+# An auto scaling setting, every member of it.
+AUTO_SCALING = {"MinimumUnits": 1, "MaximumUnits": 10, "AutoScalingDisabled": False,
+                "AutoScalingRoleArn": "arn:aws:iam::000000000000:role/fz",
+                "ScalingPolicyUpdate": {"PolicyName": "fz", "TargetTrackingScalingPolicyConfiguration": {
+                    "DisableScaleIn": False, "ScaleInCooldown": 60, "ScaleOutCooldown": 60,
+                    "TargetValue": 70.0}}}
 
 # Every AttributeValue type, nested.
 ALL_TYPES = {
@@ -211,6 +228,9 @@ SEEDS = {
         ("on-demand", {"TableName": "fz_nb", "BillingMode": "PAY_PER_REQUEST",
                        "OnDemandThroughput": {"MaxReadRequestUnits": 10,
                                               "MaxWriteRequestUnits": 10}}),
+        ("gsi-on-demand", {"TableName": "fz_idx", "GlobalSecondaryIndexUpdates": [
+            {"Update": {"IndexName": "gsi", "OnDemandThroughput": {
+                "MaxReadRequestUnits": 20, "MaxWriteRequestUnits": -1}}}]}),
         ("sse", {"TableName": "fz_s",
                  "SSESpecification": {"Enabled": True, "SSEType": "AES256",
                                       "KMSMasterKeyId": "alias/k"}}),
@@ -657,6 +677,63 @@ SEEDS = {
                             "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
                             "SequenceNumber": "@SEQUENCE@"}),
     ],
+    "CreateGlobalTable": [("legacy", {"GlobalTableName": "fz_s", "ReplicationGroup": [
+        {"RegionName": "us-east-1"}, {"RegionName": "eu-west-1"}]})],
+    "UpdateGlobalTable": [("legacy", {"GlobalTableName": "fz_s", "ReplicaUpdates": [
+        {"Create": {"RegionName": "eu-west-1"}}, {"Delete": {"RegionName": "eu-west-2"}}]})],
+    "DescribeGlobalTable": [("legacy", {"GlobalTableName": "fz_s"})],
+    "ListGlobalTables": [("paged", {"ExclusiveStartGlobalTableName": "fz_b", "Limit": 2,
+                                    "RegionName": "us-east-1"}), ("all", {})],
+    "DescribeGlobalTableSettings": [("legacy", {"GlobalTableName": "fz_s"})],
+    "UpdateGlobalTableSettings": [("all", {
+        "GlobalTableName": "fz_s", "GlobalTableBillingMode": "PROVISIONED",
+        "GlobalTableProvisionedWriteCapacityUnits": 5,
+        "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate": AUTO_SCALING,
+        "GlobalTableGlobalSecondaryIndexSettingsUpdate": [{
+            "IndexName": "gsi", "ProvisionedWriteCapacityUnits": 5,
+            "ProvisionedWriteCapacityAutoScalingSettingsUpdate": AUTO_SCALING}],
+        "ReplicaSettingsUpdate": [{
+            "RegionName": "eu-west-1", "ReplicaProvisionedReadCapacityUnits": 5,
+            "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate": AUTO_SCALING,
+            "ReplicaGlobalSecondaryIndexSettingsUpdate": [{
+                "IndexName": "gsi", "ProvisionedReadCapacityUnits": 5,
+                "ProvisionedReadCapacityAutoScalingSettingsUpdate": AUTO_SCALING}],
+            "ReplicaTableClass": "STANDARD"}]})],
+    "DescribeTableReplicaAutoScaling": [("fixture", {"TableName": "fz_idx"})],
+    "UpdateTableReplicaAutoScaling": [("all", {
+        "TableName": "fz_idx",
+        "ProvisionedWriteCapacityAutoScalingUpdate": AUTO_SCALING,
+        "GlobalSecondaryIndexUpdates": [{
+            "IndexName": "gsi", "ProvisionedWriteCapacityAutoScalingUpdate": AUTO_SCALING}],
+        "ReplicaUpdates": [{
+            "RegionName": "eu-west-1",
+            "ReplicaProvisionedReadCapacityAutoScalingUpdate": AUTO_SCALING,
+            "ReplicaGlobalSecondaryIndexUpdates": [{
+                "IndexName": "gsi", "ProvisionedReadCapacityAutoScalingUpdate": AUTO_SCALING}]}]})],
+    # Changes: T the change's time, O its origin region, K the key, I the
+    # new image (none: a delete).
+    REPLICATION_PREFIX + "ApplyChanges": [
+        ("put-delete", {"TableName": "fz_idx", "Changes": [
+            {"T": "1700000000000", "O": "eu-west-1", "K": {"pk": {"S": "r1"}, "sk": {"N": "1"}},
+             "I": dict(idx_item("r1"), **ALL_TYPES)},
+            {"T": "1700000000001", "O": "eu-west-1",
+             "K": {"pk": {"S": "p1"}, "sk": {"N": "1"}}}]}),
+        ("other-keys", {"TableName": "fz_nb", "Changes": [
+            {"T": "18446744073709551615", "O": "ap-south-1",
+             "K": {"h": {"N": "1"}, "r": {"B": "AQID"}},
+             "I": {"h": {"N": "1"}, "r": {"B": "AQID"}, "g": {"S": "x"}}}]}),
+        ("stream", {"TableName": "fz_s", "Changes": [
+            {"T": "1", "O": "eu-west-1", "K": {"pk": {"S": "k9"}},
+             "I": {"pk": {"S": "k9"}, "exp": {"N": "@NOW@"}}}]}),
+    ],
+    REPLICATION_PREFIX + "SetGroup": [
+        ("members", {"TableName": "fz_s", "Members": [
+            {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"},
+            {"RegionName": "eu-west-1", "ReplicaStatus": "CREATING"},
+            {"RegionName": "eu-west-2", "ReplicaStatus": "DELETING"}]}),
+        ("leave", {"TableName": "fz_s", "Members": [
+            {"RegionName": "eu-west-1", "ReplicaStatus": "ACTIVE"}]}),
+    ],
     "GetRecords": [
         ("limit", {"ShardIterator": "@SHARD_ITERATOR@", "Limit": 2}),
         ("all", {"ShardIterator": "@SHARD_ITERATOR@"}),
@@ -740,7 +817,7 @@ def attribute_types(value, found):
 def check():
     problems = []
     models = load_models()
-    for op in OPERATIONS + STREAMS_OPERATIONS:
+    for op in OPERATIONS + STREAMS_OPERATIONS + REPLICATION_OPERATIONS:
         if not SEEDS.get(op):
             problems.append("%s: no seed" % op)
             continue
@@ -776,7 +853,8 @@ def check():
 
 
 def dictionary():
-    words = set(OPERATIONS + STREAMS_OPERATIONS + PLACEHOLDERS + NEWER_ENUMS)
+    words = set(OPERATIONS + STREAMS_OPERATIONS + REPLICATION_OPERATIONS + PLACEHOLDERS +
+                NEWER_ENUMS)
     models = load_models()
     for op, model in models.items():
         if op in NEWER_OPERATIONS:
@@ -789,14 +867,17 @@ def dictionary():
             words.update(shape.get("enum", []))
     for paths in NEWER.values():
         for p in paths:
-            words.update(p.split("."))
+            words.update(p.replace("[]", "").split("."))
     words.update(["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS",
                   "fz_s", "fz_nb", "fz_idx", "fz_b", "lsi", "gsi", "gsik", "exp",
                   "SET", "REMOVE", "ADD", "DELETE", "AND", "OR", "NOT", "BETWEEN", "IN",
                   "attribute_exists", "attribute_not_exists", "attribute_type", "begins_with",
                   "contains", "size", "if_not_exists", "list_append",
                   "true", "false", "null", "1e400", "-0",
-                  "DynamoDB_20120810.", "DynamoDBStreams_20120810."])
+                  "DynamoDB_20120810.", "DynamoDBStreams_20120810.", REPLICATION_PREFIX,
+                  "ApplyChanges", "SetGroup", "T", "O", "K", "I", "RegionName", "ReplicaStatus",
+                  "us-east-1", "eu-west-1", "ACTIVE", "CREATING", "DELETING", "UPDATING",
+                  "CREATION_FAILED"])
     lines = ["# fuzz_request: member names, operations, enum values, type tags,",
              "# placeholders and expression words (written by make_request_seeds.py)"]
     for i, w in enumerate(sorted(words)):
@@ -822,7 +903,7 @@ def main():
     for old in os.listdir(SEED_DIR):
         os.remove(os.path.join(SEED_DIR, old))
     count = 0
-    for op in OPERATIONS + STREAMS_OPERATIONS:
+    for op in OPERATIONS + STREAMS_OPERATIONS + REPLICATION_OPERATIONS:
         for name, body in SEEDS[op]:
             with open(os.path.join(SEED_DIR, "%s-%s" % (op, name)), "w") as f:
                 f.write(op + "\n" + json.dumps(body, separators=(",", ":")))

@@ -1481,8 +1481,16 @@ bool cluster_admin_path(const char *path, size_t len)
     return len >= 9 && memcmp(path, "/cluster/", 9) == 0;
 }
 
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
 /* The value of query parameter name in path (percent-decoded into out), or
- * false. */
+ * false.  The path is not NUL-terminated: it lies in the connection's input. */
 static bool query_get(const char *path, size_t len, const char *name, char *out, size_t cap)
 {
     const char *q = memchr(path, '?', len), *end = path + len;
@@ -1493,9 +1501,9 @@ static bool query_get(const char *path, size_t len, const char *name, char *out,
         if ((size_t)(stop - p) > n && memcmp(p, name, n) == 0 && p[n] == '=') {
             size_t o = 0;
             for (const char *v = p + n + 1; v < stop && o + 1 < cap; v++) {
-                unsigned hex;
-                if (*v == '%' && stop - v > 2 && sscanf(v + 1, "%2x", &hex) == 1) {
-                    out[o++] = (char)hex;
+                int hi = stop - v > 2 ? hex_digit(v[1]) : -1, lo = hi >= 0 ? hex_digit(v[2]) : -1;
+                if (*v == '%' && lo >= 0) {
+                    out[o++] = (char)(hi << 4 | lo);
                     v += 2;
                 } else out[o++] = *v;
             }

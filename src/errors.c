@@ -2692,6 +2692,17 @@ ddb_error_t *err_global_table_name_length(arena_t *a)
                          "characters long");
 }
 
+/* This server's own operation: no text of the service. */
+ddb_error_t *err_replication_member(arena_t *a, const char *list, size_t index, const char *member)
+{
+    if (!list)
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "Invalid replication request: %s is missing or not valid", member);
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Invalid replication request: %s[%zu]%s%s is missing or not valid", list,
+                         index, member ? "." : "", member ? member : "");
+}
+
 /* unverified text */
 ddb_error_t *err_replica_stream_view(arena_t *a)
 {

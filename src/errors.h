@@ -691,5 +691,10 @@ ddb_error_t *err_replica_auto_scaling_not_found(arena_t *a, const char *table);
 ddb_error_t *err_replica_auto_scaling_on_demand(arena_t *a, const char *table,
                                                 const char *replicas, const char *parameter);
 ddb_error_t *err_global_table_name_length(arena_t *a);
+/* A call between replicas (ApplyChanges, SetGroup) whose member is absent
+ * or not what a replica sends: `list` and `index` name the element of a
+ * list member (list NULL: a member of the body), `member` the member of
+ * that element (NULL: the element itself). */
+ddb_error_t *err_replication_member(arena_t *a, const char *list, size_t index, const char *member);
 
 #endif

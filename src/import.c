@@ -510,17 +510,32 @@ static bool zstd_more(line_source_t *s)
     return false;
 }
 
-/* The next line of s without its end (false at the end of the file). */
-static bool read_line(line_source_t *s, buf_t *line)
+/* A line longer than this cannot hold an item (400 KB, even spelled with
+ * escapes): the rest of it is skipped unread, so that a file of one endless
+ * line (a decompression bomb) holds no more than this in memory. */
+#define LINE_MAX_BYTES (8u << 20)
+
+/* Append up to the line's bound; *cut when some of it did not fit. */
+static void line_append(buf_t *line, const char *from, size_t n, bool *cut)
+{
+    size_t room = line->len < LINE_MAX_BYTES ? LINE_MAX_BYTES - line->len : 0;
+    if (n > room) *cut = true;
+    buf_append(line, from, n < room ? n : room);
+}
+
+/* The next line of s without its end (false at the end of the file); *cut
+ * when it was longer than LINE_MAX_BYTES (line holds its start). */
+static bool read_line(line_source_t *s, buf_t *line, bool *cut)
 {
     line->len = 0;
+    *cut = false;
     if (s->zs) {
         for (;;) {
             if (s->out_pos < s->out.len) {
                 const char *from = s->out.data + s->out_pos;
                 const char *nl = memchr(from, '\n', s->out.len - s->out_pos);
                 size_t n = nl ? (size_t)(nl - from) + 1 : s->out.len - s->out_pos;
-                buf_append(line, from, n);
+                line_append(line, from, n, cut);
                 s->out_pos += n;
                 if (nl) break;
             }
@@ -530,7 +545,7 @@ static bool read_line(line_source_t *s, buf_t *line)
         char chunk[65536];
         while (gzgets(s->gz, chunk, sizeof chunk)) {
             size_t n = strlen(chunk);
-            buf_append(line, chunk, n);
+            line_append(line, chunk, n, cut);
             if (n && chunk[n - 1] == '\n') break;
         }
     }
@@ -731,7 +746,8 @@ static bool read_file(reader_t *rd, const char *path)
     buf_init(&line);
     bool csv = strcmp(rd->r->format, "CSV") == 0, header = csv && !rd->r->headers, ok = true;
     size_t line_no = 0;
-    while (ok && read_line(src, &line)) {
+    bool cut;
+    while (ok && read_line(src, &line, &cut)) {
         line_no++;
         uint64_t bytes = line.len + 1;
         if (header) { /* this file's header */
@@ -757,7 +773,8 @@ static bool read_file(reader_t *rd, const char *path)
         for (size_t i = 0; i < line.len && blank; i++)
             blank = line.data[i] == ' ' || line.data[i] == '\t';
         if (blank) continue;
-        const char *problem = take_line(rd, line.data, line.len);
+        const char *problem =
+            cut ? "the line is longer than 8 MB" : take_line(rd, line.data, line.len);
         if (problem)
             log_warn("import %s: %s line %zu not imported: %s", rd->x->job.arn, path, line_no,
                      problem);

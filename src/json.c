@@ -556,6 +556,7 @@ json_status_t json_parse(arena_t *a, const char *text, size_t len, json_value_t 
 
 json_value_t *json_object_get(const json_value_t *obj, const char *key)
 {
+    if (obj->type != JSON_OBJECT) return NULL;
     size_t len = strlen(key);
     for (size_t i = 0; i < obj->u.object.count; i++) {
         const json_member_t *m = &obj->u.object.members[i];

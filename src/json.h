@@ -81,7 +81,8 @@ json_status_t json_parse(arena_t *a, const char *text, size_t len, json_value_t 
  * arrays in order, object members in order. */
 bool json_value_equal(const json_value_t *a, const json_value_t *b);
 
-/* The member named key (exact bytes), or NULL.  obj must be JSON_OBJECT. */
+/* The member named key (exact bytes), or NULL; NULL too when obj is not an
+ * object (an element of a list may be anything a client sent). */
 json_value_t *json_object_get(const json_value_t *obj, const char *key);
 
 /* --- writer: appends JSON text to a buffer ------------------------------ */

@@ -1,10 +1,12 @@
 /* ops/replicas: UpdateTable's ReplicaUpdates (global tables version
  * 2019.11.21), the 2017.11.29 operations as the service answers them today,
  * and the calls replicas make to each other (replication.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "index.h"
 #include "ops/ops.h"
 #include "regions.h"
 #include "replication.h"
@@ -370,30 +372,93 @@ static void apply_done(storage_write_t *w, int status)
     op_complete(call);
 }
 
+/* A string member of at most max bytes (0: any length), not empty and
+ * without a NUL inside (it is compared as a C string). */
+static const char *plain_string(const json_value_t *obj, const char *name, size_t max)
+{
+    const json_value_t *v = json_object_get(obj, name);
+    if (!v || v->type != JSON_STRING || !v->u.str.len || (max && v->u.str.len > max) ||
+        strlen(v->u.str.ptr) != v->u.str.len)
+        return NULL;
+    return v->u.str.ptr;
+}
+
+/* A string member holding a decimal that fits 64 bits, into *out. */
+static bool plain_decimal(const json_value_t *obj, const char *name, uint64_t *out)
+{
+    const char *text = plain_string(obj, name, 20);
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = text ? strtoull(text, &end, 10) : 0;
+    if (!text || text[0] < '0' || text[0] > '9' || *end || errno) return false;
+    *out = v;
+    return true;
+}
+
+/* Change i of a peer's list, every member checked: T the change's time
+ * (decimal), O its origin region (as versions store it: at most 64 bytes),
+ * K its key, I (absent: a delete) the new image. */
+static ddb_error_t *change_read(arena_t *a, const json_value_t *c, size_t i, remote_change_t *rc)
+{
+    if (c->type != JSON_OBJECT) return err_replication_member(a, "Changes", i, NULL);
+    uint64_t t;
+    if (!plain_decimal(c, "T", &t)) return err_replication_member(a, "Changes", i, "T");
+    if (!(rc->origin = plain_string(c, "O", 64)))
+        return err_replication_member(a, "Changes", i, "O");
+    const json_value_t *k = json_object_get(c, "K"), *it = json_object_get(c, "I");
+    if (!k || k->type != JSON_OBJECT || value_map_from_json(a, k, &rc->keys))
+        return err_replication_member(a, "Changes", i, "K");
+    if (it && (it->type != JSON_OBJECT || value_map_from_json(a, it, &rc->item)))
+        return err_replication_member(a, "Changes", i, "I");
+    rc->ts = t;
+    rc->has_item = it != NULL;
+    return NULL;
+}
+
+/* An image must be an item the table can hold under the change's key: the
+ * writer stores it at that key and indexes it without checking again.  (A
+ * key that is not this table's, the writer skips.) */
+static bool image_fits(arena_t *a, const table_t *t, const remote_change_t *c)
+{
+    const char *names[2] = {t->keys.hash, t->keys.range};
+    value_type_t types[2] = {t->hash_type, t->range_type};
+    for (int i = 0; i < 2 && names[i]; i++) {
+        const value_t *want = value_map_get(&c->keys, names[i], strlen(names[i]));
+        if (!want || want->type != types[i]) return true;
+    }
+    for (int i = 0; i < 2 && names[i]; i++) {
+        const value_t *want = value_map_get(&c->keys, names[i], strlen(names[i])),
+                      *got = value_map_get(&c->item, names[i], strlen(names[i]));
+        if (!got || !value_equal(want, got)) return false;
+    }
+    return value_item_size(&c->item) <= ITEM_MAX_SIZE && !index_check_item(a, t, &c->item);
+}
+
 api_result_t op_replication_apply(api_call_t *call, const json_value_t *req)
 {
     arena_t *a = call->arena;
     const json_value_t *name = json_object_get(req, "TableName"),
                        *list = json_object_get(req, "Changes");
-    if (!name || name->type != JSON_STRING || !list || list->type != JSON_ARRAY)
-        return op_reply_error(call, err_serialization(a, NULL));
+    if (!name || name->type != JSON_STRING)
+        return op_reply_error(call, err_replication_member(a, NULL, 0, "TableName"));
+    if (!list || list->type != JSON_ARRAY)
+        return op_reply_error(call, err_replication_member(a, NULL, 0, "Changes"));
     apply_write_t *aw = arena_calloc(a, sizeof *aw);
     aw->changes = arena_calloc(a, (list->u.array.count + 1) * sizeof *aw->changes);
     for (size_t i = 0; i < list->u.array.count; i++) {
-        const json_value_t *c = list->u.array.items[i];
-        const json_value_t *ts = json_object_get(c, "T"), *o = json_object_get(c, "O"),
-                           *k = json_object_get(c, "K"), *it = json_object_get(c, "I");
-        remote_change_t *rc = &aw->changes[aw->count];
-        if (!ts || ts->type != JSON_STRING || !o || o->type != JSON_STRING || !k ||
-            value_map_from_json(a, k, &rc->keys) || (it && value_map_from_json(a, it, &rc->item)))
-            return op_reply_error(call, err_serialization(a, NULL));
-        rc->ts = strtoull(ts->u.str.ptr, NULL, 10);
-        rc->origin = o->u.str.ptr;
-        rc->has_item = it != NULL;
-        aw->count++;
+        ddb_error_t *e = change_read(a, list->u.array.items[i], i, &aw->changes[i]);
+        if (e) return op_reply_error(call, e);
     }
+    aw->count = list->u.array.count;
     table_t *t = catalog_acquire(name->u.str.ptr, name->u.str.len);
     if (!t) return op_reply_error(call, err_table_not_found(a, name->u.str.ptr));
+    /* A change whose key is not this table's is skipped by the writer; the
+     * others are checked here, so that none of a bad list is applied. */
+    for (size_t i = 0; i < aw->count; i++)
+        if (aw->changes[i].has_item && !image_fits(a, t, &aw->changes[i])) {
+            catalog_release(t);
+            return op_reply_error(call, err_replication_member(a, "Changes", i, "I"));
+        }
     aw->call = call;
     aw->table = t;
     aw->w.apply = apply_changes;
@@ -407,26 +472,30 @@ api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
     arena_t *a = call->arena;
     const json_value_t *name = json_object_get(req, "TableName"),
                        *list = json_object_get(req, "Members");
-    if (!name || name->type != JSON_STRING || !list || list->type != JSON_ARRAY)
-        return op_reply_error(call, err_serialization(a, NULL));
+    if (!name || name->type != JSON_STRING)
+        return op_reply_error(call, err_replication_member(a, NULL, 0, "TableName"));
+    if (!list || list->type != JSON_ARRAY)
+        return op_reply_error(call, err_replication_member(a, NULL, 0, "Members"));
     size_t n = list->u.array.count;
     const char **regions = arena_calloc(a, (n + 1) * sizeof *regions);
     const char **statuses = arena_calloc(a, (n + 1) * sizeof *statuses);
     const char **sources = arena_calloc(a, (n + 1) * sizeof *sources);
     int64_t *source_ms = arena_calloc(a, (n + 1) * sizeof *source_ms);
     for (size_t i = 0; i < n; i++) {
-        const json_value_t *r = json_object_get(list->u.array.items[i], "RegionName"),
-                           *s = json_object_get(list->u.array.items[i], "ReplicaStatus"),
-                           *src = json_object_get(list->u.array.items[i], "Source"),
-                           *at = json_object_get(list->u.array.items[i], "SourceAt");
-        if (!r || r->type != JSON_STRING || !s || s->type != JSON_STRING)
-            return op_reply_error(call, err_serialization(a, NULL));
-        regions[i] = r->u.str.ptr;
-        statuses[i] = s->u.str.ptr;
-        if (src && src->type == JSON_STRING && at && at->type == JSON_STRING) {
-            sources[i] = src->u.str.ptr;
-            source_ms[i] = strtoll(at->u.str.ptr, NULL, 10);
-        }
+        const json_value_t *m = list->u.array.items[i];
+        if (m->type != JSON_OBJECT)
+            return op_reply_error(call, err_replication_member(a, "Members", i, NULL));
+        if (!(regions[i] = plain_string(m, "RegionName", 0)))
+            return op_reply_error(call, err_replication_member(a, "Members", i, "RegionName"));
+        if (!(statuses[i] = plain_string(m, "ReplicaStatus", 0)))
+            return op_reply_error(call, err_replication_member(a, "Members", i, "ReplicaStatus"));
+        if (!json_object_get(m, "Source") && !json_object_get(m, "SourceAt")) continue;
+        uint64_t at; /* who made this replica, and when (both or neither) */
+        if (!(sources[i] = plain_string(m, "Source", 64)))
+            return op_reply_error(call, err_replication_member(a, "Members", i, "Source"));
+        if (!plain_decimal(m, "SourceAt", &at) || at > INT64_MAX)
+            return op_reply_error(call, err_replication_member(a, "Members", i, "SourceAt"));
+        source_ms[i] = (int64_t)at;
     }
     table_t *t = catalog_acquire(name->u.str.ptr, name->u.str.len);
     if (!t) return op_reply_error(call, err_table_not_found(a, name->u.str.ptr));

@@ -925,3 +925,106 @@ def test_followers_leave_housekeeping_to_the_leader(tmp_path):
         for node in cluster.nodes.values():
             if node.alive():
                 node.stop()
+
+
+# --------------------------------------------------------------------------
+# Hostile admin requests
+
+
+def send_raw(port, data, timeout=10):
+    """One raw request; (status, body) of the answer, or None when the node
+    closed the connection without one."""
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    if not got:
+        return None
+    head, _, body = got.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+def admin_request(method, target, body=b""):
+    return (b"%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %d\r\n\r\n"
+            % (method, target, len(body)) + body)
+
+
+# Requests none of which may change the group: wrong methods, unknown
+# paths, IDs and addresses that are not ones, damaged percent escapes
+# (some at the very end of the path), over-long values, bodies.
+HOSTILE_ADMIN = [
+    admin_request(m, t) for m in (b"GET", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"PATCH")
+    for t in (b"/cluster/", b"/cluster/x", b"/cluster/status/", b"/cluster/add", b"/cluster/remove",
+              b"/cluster/member", b"/cluster/add?id=", b"/cluster/add?id=0",
+              b"/cluster/add?id=-1", b"/cluster/add?id=99999999999999999999999",
+              b"/cluster/add?id=1&address=", b"/cluster/add?id=77&address=:",
+              b"/cluster/add?id=77&address=noport:", b"/cluster/add?id=77&address=%",
+              b"/cluster/add?id=77&address=%4", b"/cluster/add?id=77&address=%zz",
+              b"/cluster/add?id=%", b"/cluster/add?id=%3", b"/cluster/remove?id=%",
+              b"/cluster/remove?id=%39%39", b"/cluster/remove?id=1e3", b"/cluster/remove?id=0x2",
+              b"/cluster/remove?id=" + b"9" * 5000, b"/cluster/add?" + b"&" * 5000,
+              b"/cluster/add?id=77&address=" + b"%41" * 3000 + b":1",
+              b"/cluster/member?id=&api=", b"/cluster/member?id=0&api=x",
+              b"/cluster/member?api=%", b"/cluster/status?%", b"/cluster/status?id=%0")
+] + [
+    admin_request(b"POST", b"/cluster/status", b"x" * 100000),
+    admin_request(b"POST", b"/cluster/add?id=%", b"\xff" * 70000),
+    b"POST /cluster/add?id=% HTTP/1.1\r\nContent-Length: 5\r\n\r\n",  # body cut short
+    b"GET /cluster/\x00status HTTP/1.1\r\n\r\n",
+    b"GET /cluster/status\tx HTTP/1.1\r\n\r\n",
+    b"POST /cluster/add?id=%\r\n\r\n",
+    b"GET /cluster/" + b"a" * 100000 + b" HTTP/1.1\r\n\r\n",
+]
+
+
+def check_hostile_admin(nodes):
+    """Every hostile request to every node: an answer (or a close), an error
+    but for a status read, the node alive after."""
+    for node in nodes:
+        for data in HOSTILE_ADMIN:
+            got = send_raw(node.port, data)
+            assert node.alive(), (data[:120], node.log_tail(20))
+            if got is None:
+                continue
+            status, body = got
+            target = data.split(b" ", 2)[1] if data.count(b" ") >= 2 else b""
+            reads = re.match(rb"/cluster/status(\?|$)", target) is not None
+            assert 400 <= status < 600 or (reads and status == 200), \
+                (data[:120], status, body[:200])
+
+
+def test_hostile_admin_requests_single_node(tmp_path):
+    """A node not in cluster mode, and a node that is (a group of one)."""
+    plain = Server(BIN, data_dir=None).start()
+    try:
+        check_hostile_admin([plain])
+        make_client(plain.endpoint).list_tables()
+    finally:
+        plain.stop()
+    solo = Cluster(tmp_path, n=1).start()
+    try:
+        solo.leader()
+        check_hostile_admin(solo.nodes.values())
+        rows = status_rows(admin("status", "--to", api_address(solo.nodes[1]))[1])
+        assert sorted(rows) == [1] and rows[1]["role"] == "leader"
+    finally:
+        solo.finish()
+
+
+def test_hostile_admin_requests_cluster(cluster):
+    leader = cluster.leader()
+    create_table(cluster.clients[leader])
+    check_hostile_admin(cluster.nodes.values())
+    rows = status_rows(admin("status", "--to", api_address(cluster.nodes[leader]))[1])
+    assert sorted(rows) == cluster.ids
+    assert [rows[i]["member"] for i in cluster.ids] == ["voter"] * 3
+    assert cluster.leader() == leader
+    cluster.clients[leader].put_item(TableName=TABLE, Item={"k": {"S": "after"}})
+    for i in cluster.ids:
+        assert eventually(lambda: item(cluster.clients[i], "after")) == {"k": {"S": "after"}}

@@ -555,3 +555,39 @@ def test_zstd_imports(srv):
     assert d["ImportStatus"] == "FAILED" and d["ErrorCount"] >= 1
     got = sorted(i["pk"]["S"] for i in scan_all(c, name))
     assert 0 < len(got) < 20000 and got == ["p%05d" % i for i in range(len(got))]
+
+
+def peak_rss_kb(server):
+    with open("/proc/%d/status" % server.proc.pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+@pytest.mark.parametrize("compression", ["ZSTD", "GZIP"])
+def test_decompression_bomb_of_one_endless_line(srv, compression):
+    """A small file that inflates to 256 MB without a line end (many
+    copies of one frame of 8 MB of 'a', then a line end and a good line):
+    the long line is one error, read through without being held, the good
+    line is imported, and the server's peak memory hardly moves."""
+    server, root = srv
+    c = make_client(server.endpoint)
+    chunk = b"a" * (8 << 20)
+    frame = zstd_compress(chunk, 19) if compression == "ZSTD" else gzip.compress(chunk, 9)
+    tail = b'\n{"Item":{"pk":{"S":"after"}}}\n'
+    tail = zstd_compress(tail) if compression == "ZSTD" else gzip.compress(tail)
+    os.makedirs(os.path.join(str(root), "bomb", compression), exist_ok=True)
+    with open(os.path.join(str(root), "bomb", compression, "a.json.z"), "wb") as f:
+        f.write(frame * 32 + tail)  # concatenated frames (members) are one stream
+    before = peak_rss_kb(server)
+    name = unique_name("bomb")
+    d = c.import_table(S3BucketSource={"S3Bucket": "bomb", "S3KeyPrefix": compression + "/"},
+                       InputFormat="DYNAMODB_JSON", InputCompressionType=compression,
+                       TableCreationParameters=params(name))["ImportTableDescription"]
+    d = wait_import(c, d["ImportArn"], timeout=300)
+    assert d["ImportStatus"] == "FAILED" and d["FailureCode"] == "ItemValidationError", d
+    assert (d["ProcessedItemCount"], d["ImportedItemCount"], d["ErrorCount"]) == (2, 1, 1)
+    assert [i["pk"]["S"] for i in scan_all(c, name)] == ["after"]
+    grown_mb = (peak_rss_kb(server) - before) / 1024
+    assert grown_mb < 100, "peak memory grew by %.0f MB" % grown_mb

@@ -54,16 +54,30 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
               "RestoreTableToPointInTime", "ExportTableToPointInTime", "DescribeExport",
               "ListExports", "ImportTable", "DescribeImport", "ListImports",
               "UpdateContributorInsights", "DescribeContributorInsights",
-              "ListContributorInsights"] + STREAMS_OPERATIONS
+              "ListContributorInsights", "CreateGlobalTable", "UpdateGlobalTable",
+              "DescribeGlobalTable", "ListGlobalTables", "DescribeGlobalTableSettings",
+              "UpdateGlobalTableSettings", "DescribeTableReplicaAutoScaling",
+              "UpdateTableReplicaAutoScaling"] + STREAMS_OPERATIONS
 READ_ONLY = {"DescribeTable", "ListTables", "GetItem", "BatchGetItem", "TransactGetItems",
              "Query", "Scan", "DescribeTimeToLive", "ListTagsOfResource",
              "DescribeEndpoints", "DescribeLimits", "DescribeBackup",
              "ListBackups", "DescribeContinuousBackups", "DescribeExport",
              "ListExports", "DescribeImport", "ListImports", "DescribeContributorInsights",
-             "ListContributorInsights"} | set(STREAMS_OPERATIONS)
+             "ListContributorInsights", "DescribeGlobalTable", "ListGlobalTables",
+             "DescribeGlobalTableSettings", "DescribeTableReplicaAutoScaling"} | set(
+                 STREAMS_OPERATIONS)
 # Members this server refuses as not implemented yet: whatever they hold,
 # the answer is that refusal, so their paths say nothing.
 UNSUPPORTED_SEEDS = {"UpdateTable-replicas", "UpdateTable-sse"}
+
+# Operations answered without the service's shape checks yet (the 2017.11.29
+# global table operations, refused or naming an unknown global table, and
+# replica auto scaling): only that every answer is a well-formed 400 or 200
+# of a known type, with the server alive, is checked of them.
+SHAPES_UNCHECKED = {"CreateGlobalTable", "UpdateGlobalTable", "DescribeGlobalTable",
+                    "ListGlobalTables", "DescribeGlobalTableSettings",
+                    "UpdateGlobalTableSettings", "DescribeTableReplicaAutoScaling",
+                    "UpdateTableReplicaAutoScaling"}
 
 SER = "SerializationException"
 VAL = "ValidationException"
@@ -77,7 +91,8 @@ SEMANTIC = {VAL, "ResourceNotFoundException", "ResourceInUseException",
             "BackupNotFoundException", "BackupInUseException",
             "ContinuousBackupsUnavailableException", "PointInTimeRecoveryUnavailableException",
             "InvalidRestoreTimeException", "InvalidExportTimeException", "ExportConflictException",
-            "ExportNotFoundException", "ImportConflictException", "ImportNotFoundException"}
+            "ExportNotFoundException", "ImportConflictException", "ImportNotFoundException",
+            "GlobalTableNotFoundException"}
 MESSAGE_FIELD = {SER: "Message", "AccessDeniedException": "Message", "TransactionCanceledException": "Message",
                  "IdempotentParameterMismatchException": "Message"}
 
@@ -126,7 +141,10 @@ FIXTURES = {
 }
 # Seeds of read-only operations that name what does not exist.
 EXPECTED_TO_FAIL = {"DescribeTable-missing", "GetResourcePolicy-table", "DescribeBackup-unknown",
-                   "DescribeExport-unknown", "DescribeImport-unknown"}
+                   "DescribeExport-unknown", "DescribeImport-unknown",
+                   # no table is a global table of version 2017.11.29, nor has auto scaling
+                   "DescribeGlobalTable-legacy", "DescribeGlobalTableSettings-legacy",
+                   "DescribeTableReplicaAutoScaling-fixture"}
 # Tables the seeds create (CreateTable) or expect to be missing.
 CREATED = ["fz_new", "fz_new2", "fz_new3", "fz_new4"]
 
@@ -501,6 +519,8 @@ def run_matrix(op, port, tables, live):
                     kind, message = got if got else (None, None)
                     if kind is not None and kind != SER and kind not in SEMANTIC:
                         failures.append("%s: unexpected %s: %s" % (where, kind, message))
+                    if op in SHAPES_UNCHECKED:
+                        continue
                     must, text = expected_serialization(op, path, variant)
                     if must and (kind != SER or (text is not None and message != text)):
                         failures.append("%s: expected %s %r, got %s %r"

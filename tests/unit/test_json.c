@@ -328,6 +328,33 @@ static void test_nested(void)
     CHECK(json_object_get(v, "Table") == NULL);
 }
 
+/* Whatever a client put in a list, looking a member up in an element is
+ * safe: a literal's value holds nothing but its type (the rest of it is
+ * whatever its memory held before), and no value but an object has
+ * members. */
+static void test_member_of_what_is_no_object(void)
+{
+    json_member_t stale[2] = {{"Create", 6, NULL}, {"Create", 6, NULL}};
+    json_value_t inner = {.type = JSON_OBJECT};
+    stale[0].value = stale[1].value = &inner;
+    const json_type_t types[] = {JSON_NULL,   JSON_TRUE,   JSON_FALSE,
+                                 JSON_NUMBER, JSON_STRING, JSON_ARRAY};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+        json_value_t v;
+        memset(&v, 0xa5, sizeof v); /* what an earlier value left there */
+        v.type = types[i];
+        v.u.object.members = stale;
+        v.u.object.count = 2;
+        CHECK(json_object_get(&v, "Create") == NULL);
+    }
+    json_value_t *doc;
+    CHECK(parse("[null,true,1,\"Create\",[{\"Create\":1}],{\"Create\":{}}]", &doc) == JSON_OK);
+    if (!doc) return;
+    for (size_t i = 0; i + 1 < doc->u.array.count; i++)
+        CHECK(json_object_get(doc->u.array.items[i], "Create") == NULL);
+    CHECK(json_object_get(doc->u.array.items[5], "Create") != NULL);
+}
+
 static void test_whitespace_everywhere(void)
 {
     json_value_t *v;
@@ -988,6 +1015,7 @@ int main(void)
     RUN(test_scalars);
     RUN(test_numbers_raw);
     RUN(test_nested);
+    RUN(test_member_of_what_is_no_object);
     RUN(test_whitespace_everywhere);
     RUN(test_escapes);
     RUN(test_unicode_raw);

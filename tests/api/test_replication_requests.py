@@ -1,0 +1,238 @@
+"""The calls replicas of a global table make on each other
+(DdbdReplication_20261130.ApplyChanges and .SetGroup) take a JSON body from
+the network without the service's shape checks: every body that is not what
+a replica sends (members missing, of any other JSON type at any depth, huge
+or negative numbers, over-long or NUL-carrying strings, images that do not
+fit the table, unknown tables, bytes that are not JSON) must be a 400 naming
+what is wrong, with the server alive and nothing written: not even the
+valid changes of a list holding a bad one.
+
+The message texts are this server's own (the operations are not the
+service's): "Invalid replication request: <member> is missing or not
+valid"."""
+
+import json
+
+import pytest
+
+from conftest import raw_request
+
+PREFIX = "DdbdReplication_20261130."
+VAL = "ValidationException"
+
+
+def call(port, op, body):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return raw_request(port, body=data, target=PREFIX + op)
+
+
+def invalid(member):
+    return "Invalid replication request: %s is missing or not valid" % member
+
+
+@pytest.fixture
+def table(make_table):
+    """hash pk (S), range sk (N), a GSI on g (S): the image checks of every
+    kind of key."""
+    return make_table(range_key=("sk", "N"), extra_attributes=[("g", "S")],
+                      GlobalSecondaryIndexes=[{
+                          "IndexName": "by_g",
+                          "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                          "Projection": {"ProjectionType": "ALL"}}])
+
+
+def change(pk="a", sk="1", ts="1000", origin="eu-west-1", item=True, **extra):
+    c = {"T": ts, "O": origin, "K": {"pk": {"S": pk}, "sk": {"N": sk}}}
+    if item:
+        c["I"] = {"pk": {"S": pk}, "sk": {"N": sk}, "g": {"S": "x"}, "v": {"N": "1"}}
+    c.update(extra)
+    return c
+
+
+def contents(ddb, name):
+    items = ddb.scan(TableName=name, ConsistentRead=True)["Items"]
+    index = ddb.scan(TableName=name, IndexName="by_g")["Items"]
+    key = lambda i: json.dumps(i, sort_keys=True)  # noqa: E731
+    return sorted(items, key=key), sorted(index, key=key)
+
+
+def test_a_valid_change_is_applied(port, ddb, table):
+    """The control of the cases below: the same body, well formed, writes."""
+    r = call(port, "ApplyChanges", {"TableName": table, "Changes": [change()]})
+    assert (r.status, r.json()) == (200, {}), r.body
+    items, index = contents(ddb, table)
+    assert items == [{"pk": {"S": "a"}, "sk": {"N": "1"}, "g": {"S": "x"}, "v": {"N": "1"}}]
+    assert index == items
+    r = call(port, "ApplyChanges", {"TableName": table, "Changes": [
+        change(ts="1001", item=False)]})
+    assert (r.status, r.json()) == (200, {}), r.body
+    assert contents(ddb, table) == ([], [])
+
+
+def deep(levels=60):
+    v = {"S": "x"}
+    for _ in range(levels):
+        v = {"M": {"a": v}}
+    return v
+
+
+BIG = 10 ** 400
+# (name, body or a function of the table name giving it, member named)
+APPLY_CASES = [
+    ("empty", {}, "TableName"),
+    ("name-number", {"TableName": 5, "Changes": []}, "TableName"),
+    ("name-null", lambda t: {"TableName": None, "Changes": [change()]}, "TableName"),
+    ("no-changes", lambda t: {"TableName": t}, "Changes"),
+    ("changes-object", lambda t: {"TableName": t, "Changes": {"0": change()}}, "Changes"),
+    ("changes-string", lambda t: {"TableName": t, "Changes": "x"}, "Changes"),
+    ("change-string", lambda t: {"TableName": t, "Changes": ["x" * 64]}, "Changes[0]"),
+    ("change-array", lambda t: {"TableName": t, "Changes": [[change(), 2, 3]]}, "Changes[0]"),
+    ("change-null", lambda t: {"TableName": t, "Changes": [None]}, "Changes[0]"),
+    ("change-number", lambda t: {"TableName": t, "Changes": [BIG]}, "Changes[0]"),
+    ("ts-number", lambda t: {"TableName": t, "Changes": [change(ts=1000)]}, "Changes[0].T"),
+    ("ts-huge", lambda t: {"TableName": t, "Changes": [change(ts="9" * 30)]}, "Changes[0].T"),
+    ("ts-overflow", lambda t: {"TableName": t, "Changes": [change(ts="18446744073709551616")]},
+     "Changes[0].T"),
+    ("ts-negative", lambda t: {"TableName": t, "Changes": [change(ts="-1")]}, "Changes[0].T"),
+    ("ts-space", lambda t: {"TableName": t, "Changes": [change(ts=" 1")]}, "Changes[0].T"),
+    ("ts-junk", lambda t: {"TableName": t, "Changes": [change(ts="12x")]}, "Changes[0].T"),
+    ("ts-empty", lambda t: {"TableName": t, "Changes": [change(ts="")]}, "Changes[0].T"),
+    ("ts-nul", lambda t: {"TableName": t, "Changes": [change(ts="1\u00002")]}, "Changes[0].T"),
+    ("ts-missing", lambda t: {"TableName": t, "Changes": [
+        {k: v for k, v in change().items() if k != "T"}]}, "Changes[0].T"),
+    ("origin-missing", lambda t: {"TableName": t, "Changes": [
+        {k: v for k, v in change().items() if k != "O"}]}, "Changes[0].O"),
+    ("origin-empty", lambda t: {"TableName": t, "Changes": [change(origin="")]}, "Changes[0].O"),
+    ("origin-long", lambda t: {"TableName": t, "Changes": [change(origin="r" * 65)]},
+     "Changes[0].O"),
+    ("origin-nul", lambda t: {"TableName": t, "Changes": [change(origin="eu\u0000x")]},
+     "Changes[0].O"),
+    ("origin-list", lambda t: {"TableName": t, "Changes": [change(origin=["eu-west-1"])]},
+     "Changes[0].O"),
+    ("key-missing", lambda t: {"TableName": t, "Changes": [
+        {k: v for k, v in change().items() if k != "K"}]}, "Changes[0].K"),
+    ("key-list", lambda t: {"TableName": t, "Changes": [change(K=[{"pk": {"S": "a"}}])]},
+     "Changes[0].K"),
+    ("key-value-string", lambda t: {"TableName": t, "Changes": [change(K={"pk": "a"})]},
+     "Changes[0].K"),
+    ("key-bad-tag", lambda t: {"TableName": t, "Changes": [change(K={"pk": {"Q": "a"}})]},
+     "Changes[0].K"),
+    ("key-bad-number", lambda t: {"TableName": t, "Changes": [
+        change(K={"pk": {"S": "a"}, "sk": {"N": "1e400"}})]}, "Changes[0].K"),
+    ("key-s-number", lambda t: {"TableName": t, "Changes": [change(K={"pk": {"S": 1}})]},
+     "Changes[0].K"),
+    ("image-list", lambda t: {"TableName": t, "Changes": [change(I=[])]}, "Changes[0].I"),
+    ("image-null", lambda t: {"TableName": t, "Changes": [change(I=None)]}, "Changes[0].I"),
+    ("image-bad-number", lambda t: {"TableName": t, "Changes": [
+        change(I={"pk": {"S": "a"}, "sk": {"N": "abc"}})]}, "Changes[0].I"),
+    ("image-deep", lambda t: {"TableName": t, "Changes": [
+        change(I={"pk": {"S": "a"}, "sk": {"N": "1"}, "d": deep()})]}, "Changes[0].I"),
+    # images that do not fit the table under the change's key
+    ("image-other-key", lambda t: {"TableName": t, "Changes": [
+        change(I={"pk": {"S": "b"}, "sk": {"N": "1"}})]}, "Changes[0].I"),
+    ("image-other-sort-key", lambda t: {"TableName": t, "Changes": [
+        change(I={"pk": {"S": "a"}, "sk": {"N": "2"}})]}, "Changes[0].I"),
+    ("image-without-key", lambda t: {"TableName": t, "Changes": [
+        change(I={"v": {"S": "x"}})]}, "Changes[0].I"),
+    ("image-index-key-type", lambda t: {"TableName": t, "Changes": [
+        change(I={"pk": {"S": "a"}, "sk": {"N": "1"}, "g": {"N": "5"}})]}, "Changes[0].I"),
+    ("image-index-key-empty", lambda t: {"TableName": t, "Changes": [
+        change(I={"pk": {"S": "a"}, "sk": {"N": "1"}, "g": {"S": ""}})]}, "Changes[0].I"),
+    ("image-too-large", lambda t: {"TableName": t, "Changes": [
+        change(I={"pk": {"S": "a"}, "sk": {"N": "1"}, "v": {"S": "x" * (400 * 1024)}})]},
+     "Changes[0].I"),
+    # a bad change anywhere in the list: none of the list is applied
+    ("second-bad", lambda t: {"TableName": t, "Changes": [change(), change(pk="c", ts=None)]},
+     "Changes[1].T"),
+    ("last-image-bad", lambda t: {"TableName": t, "Changes": [
+        change(), change(pk="b"), change(pk="c", I={"pk": {"S": "d"}, "sk": {"N": "1"}})]},
+     "Changes[2].I"),
+]
+
+
+@pytest.mark.parametrize("name,body,member", APPLY_CASES, ids=[c[0] for c in APPLY_CASES])
+def test_hostile_apply_changes(port, ddb, server, table, name, body, member):
+    before = contents(ddb, table)
+    r = call(port, "ApplyChanges", body(table) if callable(body) else body)
+    assert r.status == 400, r.body
+    assert (r.error_type, r.json().get("message")) == (VAL, invalid(member)), r.body
+    assert server.alive()
+    assert contents(ddb, table) == before
+
+
+def test_apply_changes_to_an_unknown_table(port, ddb, server):
+    r = call(port, "ApplyChanges", {"TableName": "no-such-table", "Changes": [change()]})
+    assert r.status == 400, r.body
+    assert r.error_type == "ResourceNotFoundException"
+    assert r.json()["message"] == "Requested resource not found: Table: no-such-table not found"
+
+
+def test_a_key_of_another_schema_is_skipped(port, ddb, table):
+    """A change whose key is not the table's (a table of that name with
+    another key schema in the sending region) writes nothing."""
+    r = call(port, "ApplyChanges", {"TableName": table, "Changes": [
+        {"T": "5", "O": "eu-west-1", "K": {"id": {"S": "a"}}, "I": {"id": {"S": "a"}}},
+        {"T": "5", "O": "eu-west-1", "K": {"pk": {"N": "1"}, "sk": {"N": "1"}},
+         "I": {"pk": {"N": "1"}, "sk": {"N": "1"}}}]})
+    assert (r.status, r.json()) == (200, {}), r.body
+    assert contents(ddb, table) == ([], [])
+
+
+SET_GROUP_CASES = [
+    ("empty", {}, "TableName"),
+    ("name-object", {"TableName": {"S": "x"}, "Members": []}, "TableName"),
+    ("no-members", lambda t: {"TableName": t}, "Members"),
+    ("members-object", lambda t: {"TableName": t, "Members": {}}, "Members"),
+    ("member-string", lambda t: {"TableName": t, "Members": ["A" * 100]}, "Members[0]"),
+    ("member-array", lambda t: {"TableName": t, "Members": [
+        [{"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"}]]}, "Members[0]"),
+    ("member-number", lambda t: {"TableName": t, "Members": [BIG]}, "Members[0]"),
+    ("region-missing", lambda t: {"TableName": t, "Members": [{"ReplicaStatus": "ACTIVE"}]},
+     "Members[0].RegionName"),
+    ("region-number", lambda t: {"TableName": t, "Members": [
+        {"RegionName": 1, "ReplicaStatus": "ACTIVE"}]}, "Members[0].RegionName"),
+    ("region-empty", lambda t: {"TableName": t, "Members": [
+        {"RegionName": "", "ReplicaStatus": "ACTIVE"}]}, "Members[0].RegionName"),
+    ("region-nul", lambda t: {"TableName": t, "Members": [
+        {"RegionName": "us-east-1\u0000x", "ReplicaStatus": "ACTIVE"}]},
+     "Members[0].RegionName"),
+    ("status-missing", lambda t: {"TableName": t, "Members": [{"RegionName": "us-east-1"}]},
+     "Members[0].ReplicaStatus"),
+    ("status-true", lambda t: {"TableName": t, "Members": [
+        {"RegionName": "us-east-1", "ReplicaStatus": True}]}, "Members[0].ReplicaStatus"),
+    ("second-bad", lambda t: {"TableName": t, "Members": [
+        {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"},
+        {"RegionName": "eu-west-1", "ReplicaStatus": None}]}, "Members[1].ReplicaStatus"),
+]
+
+
+@pytest.mark.parametrize("name,body,member", SET_GROUP_CASES,
+                         ids=[c[0] for c in SET_GROUP_CASES])
+def test_hostile_set_group(port, ddb, server, table, name, body, member):
+    before = ddb.describe_table(TableName=table)["Table"]
+    r = call(port, "SetGroup", body(table) if callable(body) else body)
+    assert r.status == 400, r.body
+    assert (r.error_type, r.json().get("message")) == (VAL, invalid(member)), r.body
+    assert server.alive()
+    after = ddb.describe_table(TableName=table)["Table"]
+    assert "Replicas" not in after
+    assert after == before
+
+
+def test_set_group_of_an_unknown_table(port, server):
+    r = call(port, "SetGroup", {"TableName": "no-such-table", "Members": []})
+    assert r.status == 400, r.body
+    assert r.error_type == "ResourceNotFoundException"
+
+
+JUNK = [b"", b"\x00\xff\xfe garbage", b"[1,2,3]", b"\"TableName\"", b"{\"TableName\":",
+        b"{" * 100000, b"1e99999", b"null", b"{\"TableName\":\"t\",\"Changes\":[" + b"[" * 5000]
+
+
+@pytest.mark.parametrize("op", ["ApplyChanges", "SetGroup"])
+@pytest.mark.parametrize("junk", JUNK, ids=range(len(JUNK)))
+def test_bodies_that_are_not_json_objects(port, server, op, junk):
+    r = call(port, op, junk)
+    assert r.status == 400, r.body
+    assert r.error_type in ("SerializationException", VAL), r.body
+    assert server.alive()
