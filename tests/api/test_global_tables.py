@@ -15,7 +15,8 @@ import time
 import boto3
 import pytest
 
-from conftest import Server, assert_error, free_port, make_client, raw_request, unique_name
+from conftest import (Server, assert_error, free_port, make_client, raw_request, unique_name,
+                      wait_for)
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
 INVALID = "One or more parameter values were invalid: "
@@ -37,14 +38,7 @@ def hash_table(client, name, billing="PAY_PER_REQUEST", stream=None):
 
 
 def wait_until(pred, what, timeout=WAIT_S):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.05)
+    return wait_for(pred, timeout, what)
 
 
 def scan_all(client, name):
@@ -460,14 +454,7 @@ def test_replication_calls_are_signed(tmp_path):
         a = make_client(servers[0].endpoint)
         b = boto3.client("dynamodb", endpoint_url=servers[1].endpoint, region_name="us-west-2",
                          aws_access_key_id="AKIDCLIENT", aws_secret_access_key="client-secret")
-        name = unique_name("ga")
-        hash_table(a, name)
-        a.put_item(TableName=name, Item={"k": {"S": "one"}})
-        add_replica(a, name, "us-west-2")
-        wait_replica_active(a, name, "us-west-2")
-        wait_until(lambda: b.scan(TableName=name)["Items"] == [{"k": {"S": "one"}}], "copied")
-        b.put_item(TableName=name, Item={"k": {"S": "two"}})
-        wait_until(lambda: len(a.scan(TableName=name)["Items"]) == 2, "shipped back")
+        replicate_one_item(servers, a, b)
         servers[0].stop()
         # region A again, with a key B does not know
         args = [x if x != "AKIDREPLICATOR:replication-secret" else "AKIDOTHER:nope"
