@@ -445,6 +445,20 @@ static void tables_publish(catalog_keys_t *ks, table_t **tables)
     free(ks->names);
 }
 
+/* The definitions of the tables keys names, as txn holds them, into a new
+ * array *out (NULL when keys is empty). */
+static int tables_reload(MDB_txn *txn, const catalog_keys_t *keys, table_t ***out)
+{
+    *out = NULL;
+    if (!keys->count) return 0;
+    table_t **tables = calloc(keys->count, sizeof *tables);
+    if (!tables) abort();
+    *out = tables;
+    int rc = 0;
+    for (size_t i = 0; !rc && i < keys->count; i++) rc = table_reload(txn, keys->names[i], &tables[i]);
+    return rc;
+}
+
 /* Apply entry `index` of another node (or of this one, written before a
  * restart) in one transaction.  A committed entry that cannot be applied
  * stops the node: going on would serve a state the log does not hold. */
@@ -464,11 +478,7 @@ static void replay(raft_index index, const uint8_t *data, size_t len)
     }
     if (!rc) rc = applied_store(txn, index);
     if (!rc && fx.changelog) rc = changelog_open(txn);
-    if (!rc && keys.count) {
-        tables = calloc(keys.count, sizeof *tables);
-        if (!tables) abort();
-        for (size_t i = 0; !rc && i < keys.count; i++) rc = table_reload(txn, keys.names[i], &tables[i]);
-    }
+    if (!rc) rc = tables_reload(txn, &keys, &tables);
     if (!rc) rc = mdb_txn_commit(txn);
     else if (txn) mdb_txn_abort(txn);
     if (rc) {
@@ -757,11 +767,7 @@ static int store_replace(MDB_env *snap, raft_index applied)
         if (strcmp(theirs.names[i], "cluster") != 0) rc = dbi_copy(src, txn, theirs.names[i], &keys);
     if (!rc) rc = applied_store(txn, applied);
     if (!rc) rc = changelog_open(txn);
-    if (!rc && keys.count) {
-        tables = calloc(keys.count, sizeof *tables);
-        if (!tables) abort();
-        for (size_t i = 0; !rc && i < keys.count; i++) rc = table_reload(txn, keys.names[i], &tables[i]);
-    }
+    if (!rc) rc = tables_reload(txn, &keys, &tables);
     if (!rc) rc = mdb_txn_commit(txn);
     else if (txn) mdb_txn_abort(txn);
     if (src) mdb_txn_abort(src);
