@@ -487,7 +487,7 @@ if [ "${BENCH_ONLY:-}" = replication ]; then
 fi
 
 # 1h. Cluster mode: durable PutItem at 64 connections on a three-node cluster (through its
-# leader) vs a single node, eventually consistent GetItem at 64 connections spread over the
+# leader, and sent to a follower that forwards it) vs a single node, eventually consistent GetItem at 64 connections spread over the
 # three nodes (three wrk runs at once, a third of the connections each) vs 64 on one node,
 # 3 alternating rounds each on min(BENCH_ITEMS, 20000) items; then the failover time (leader
 # killed -9 -> first acknowledged PutItem through a survivor) over BENCH_CLUSTER_KILLS kills
@@ -534,11 +534,13 @@ cluster_section() {
         done
     done
     for round in 1 2 3; do
-        for which in single cluster; do
-            local p=${cl[single/port]} pid=${cl[single/pid]}
-            if [ $which = cluster ]; then # the leader of the moment (an election may move it)
+        for which in single cluster follower; do
+            local p=${cl[single/port]} pid=${cl[single/pid]} f
+            if [ $which != single ]; then # the leader of the moment (an election may move it)
                 cluster_leader_port || die "the cluster has no leader"
-                p=${cl_api[$cl_leader]} pid=${cl_pid[$cl_leader]}
+                f=$cl_leader
+                [ $which = follower ] && f=$((cl_leader % 3 + 1)) # forwards to the leader
+                p=${cl_api[$f]} pid=${cl_pid[$f]}
             fi
             run_items=$c_items wrk_run "cluster-put-$which-$round" put 64 "$p" "$pid" \
                 -d "${run_seconds}s" >/dev/null || cluster_failed=1
@@ -584,6 +586,13 @@ cluster_section() {
         echo "${cluster_lines[-1]} (rounds: cluster ${cl[$w/cluster/1]} ${cl[$w/cluster/2]}" \
             "${cl[$w/cluster/3]}; single ${cl[$w/single/1]} ${cl[$w/single/2]} ${cl[$w/single/3]})"
     done
+    a=$(median "${cl[put/follower/1]}" "${cl[put/follower/2]}" "${cl[put/follower/3]}")
+    b=$(median "${cl[put/cluster/1]}" "${cl[put/cluster/2]}" "${cl[put/cluster/3]}")
+    cluster_lines+=("$(awk -v a="$a" -v b="$b" 'BEGIN {printf "RESULT " \
+        "workload=cluster-put-follower follower_ops_per_s=%d leader_ops_per_s=%d ratio=%.3f",
+        a, b, (b > 0 ? a / b : 0)}')")
+    echo "${cluster_lines[-1]} (rounds: follower ${cl[put/follower/1]} ${cl[put/follower/2]}" \
+        "${cl[put/follower/3]}; load $(cut -d' ' -f1-3 /proc/loadavg))"
     echo "${cl[failover]}"
 }
 cluster_summary() {
@@ -594,6 +603,10 @@ cluster_summary() {
     echo "cluster, eventually consistent GetItem at 64 conns: $(field "$g" cluster_ops_per_s)" \
         "ops/s spread over 3 nodes, $(field "$g" single_ops_per_s) on one: ratio" \
         "$(field "$g" ratio) (all on this machine's cores)"
+    local fl=${cluster_lines[2]:-}
+    echo "cluster, durable PutItem at 64 conns sent to a follower (forwarded):" \
+        "$(field "$fl" follower_ops_per_s) ops/s, through the leader" \
+        "$(field "$fl" leader_ops_per_s): ratio $(field "$fl" ratio) (goal >= 0.6)"
     echo "cluster, failover (leader killed -> first acknowledged write) over" \
         "$(field "$f" kills) kills: median $(field "$f" median_ms) ms, max $(field "$f" max_ms) ms" \
         "(goal: median < 2000)"

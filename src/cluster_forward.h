@@ -1,5 +1,5 @@
 /* cluster_forward: calls passed on to the leader's API port, as they came,
- * by a few threads with a kept-alive connection each, and their answers
+ * by a pool of threads (64) with a kept-alive connection each, and their answers
  * relayed (status and body, decoded if the leader compressed it).
  *
  * A forwarded request carries the header CLUSTER_FORWARD_HEADER, so that a

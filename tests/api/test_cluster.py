@@ -198,6 +198,49 @@ def test_write_sent_to_a_follower_runs_on_the_leader(cluster):
         assert eventually(lambda: TABLE not in cluster.clients[i].list_tables()["TableNames"])
 
 
+def test_concurrent_writes_through_a_follower_each_get_their_own_answer(cluster):
+    """Many writes forwarded at once (several in flight to the leader): each
+    client gets the answer to its own request (the item of its own key, its
+    own count), and the leader's errors are relayed to the right client."""
+    leader = cluster.leader()
+    follower = cluster.followers(leader)[0]
+    create_table(cluster.clients[leader])
+    assert eventually(lambda: TABLE in cluster.clients[follower].list_tables()["TableNames"])
+    endpoint = cluster.nodes[follower].endpoint
+    writers, rounds, problems = 24, 8, []
+
+    def write(w):
+        c = make_client(endpoint, read_timeout=20)
+        key = {"k": {"S": f"w{w}"}}
+        try:
+            for r in range(1, rounds + 1):
+                out = c.update_item(TableName=TABLE, Key=key, UpdateExpression="ADD n :one",
+                                    ExpressionAttributeValues={":one": {"N": "1"}},
+                                    ReturnValues="ALL_NEW")
+                if out["Attributes"] != {"k": {"S": f"w{w}"}, "n": {"N": str(r)}}:
+                    problems.append((w, r, out["Attributes"]))
+                try:  # fails on the leader; its error comes back to this writer
+                    c.put_item(TableName=TABLE, Item=key, ConditionExpression="attribute_not_exists(k)")
+                    problems.append((w, r, "condition passed"))
+                except ClientError as e:
+                    if (e.response["Error"]["Code"] != "ConditionalCheckFailedException" or
+                            e.response["Error"]["Message"] != "The conditional request failed"):
+                        problems.append((w, r, e.response))
+        except Exception as e:  # noqa: BLE001 - reported below
+            problems.append((w, repr(e)))
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads)
+    assert problems == []
+    lc = cluster.clients[leader]
+    for w in range(writers):
+        assert item(lc, f"w{w}", consistent=True) == {"k": {"S": f"w{w}"}, "n": {"N": str(rounds)}}
+
+
 # --------------------------------------------------------------------------
 # Failures
 
