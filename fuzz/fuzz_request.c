@@ -3,8 +3,8 @@
  * Input: the operation name, a newline, then the JSON body; without a
  * newline the input is the name and the body is empty.  The name is sent
  * after its API's target prefix ("DynamoDBStreams_20120810." for the
- * Streams operations, REPLICATION_TARGET_PREFIX for ApplyChanges and
- * SetGroup, "DynamoDB_20120810." for the others); a name with a
+ * Streams operations, REPLICATION_TARGET_PREFIX for ApplyChanges,
+ * SetGroup and Settings, "DynamoDB_20120810." for the others); a name with a
  * dot is the whole X-Amz-Target.  Each input is dispatched in-process as
  * the server would (api_dispatch, waiting for the writer's completion of a
  * pending write) against an in-memory environment holding fixture tables
@@ -191,6 +191,7 @@ static const struct {
     /* what replicas in other regions call on each other */
     {REPLICATION_TARGET_PREFIX, "ApplyChanges", BIT(E_NOT_FOUND)},
     {REPLICATION_TARGET_PREFIX, "SetGroup", BIT(E_NOT_FOUND)},
+    {REPLICATION_TARGET_PREFIX, "Settings", BIT(E_NOT_FOUND)},
     {STREAMS_PREFIX, "ListStreams", BIT(E_NOT_FOUND)},
     {STREAMS_PREFIX, "DescribeStream", BIT(E_NOT_FOUND)},
     {STREAMS_PREFIX, "GetShardIterator", BIT(E_NOT_FOUND) | BIT(E_TRIMMED)},

@@ -51,7 +51,8 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
 # What replicas in other regions call on each other (no model: whole targets).
 REPLICATION_PREFIX = "DdbdReplication_20261130."
-REPLICATION_OPERATIONS = [REPLICATION_PREFIX + "ApplyChanges", REPLICATION_PREFIX + "SetGroup"]
+REPLICATION_OPERATIONS = [REPLICATION_PREFIX + "ApplyChanges", REPLICATION_PREFIX + "SetGroup",
+                          REPLICATION_PREFIX + "Settings"]
 PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
 
 # Members newer than botocore's model in Debian (operations.md, "Members
@@ -81,6 +82,7 @@ NEWER_OPERATIONS = {
     "DeleteResourcePolicy": ["ResourceArn", "ExpectedRevisionId"],
     REPLICATION_PREFIX + "ApplyChanges": ["TableName", "Changes"],
     REPLICATION_PREFIX + "SetGroup": ["TableName", "Members"],
+    REPLICATION_PREFIX + "Settings": ["Operation", "Request"],
 }
 # The ARN of a fixture table (the fuzzer's region and account).
 ARN_S = "arn:aws:dynamodb:us-east-1:000000000000:table/fz_s"
@@ -734,6 +736,16 @@ SEEDS = {
         ("leave", {"TableName": "fz_s", "Members": [
             {"RegionName": "eu-west-1", "ReplicaStatus": "ACTIVE"}]}),
     ],
+    # Operation: the public settings operation a region applied; Request: its body.
+    REPLICATION_PREFIX + "Settings": [
+        ("update-table", {"Operation": "UpdateTable", "Request": {
+            "TableName": "fz_idx", "BillingMode": "PAY_PER_REQUEST",
+            "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+            "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "gsik"}}]}}),
+        ("ttl", {"Operation": "UpdateTimeToLive", "Request": {
+            "TableName": "fz_s",
+            "TimeToLiveSpecification": {"Enabled": False, "AttributeName": "exp"}}}),
+    ],
     "GetRecords": [
         ("limit", {"ShardIterator": "@SHARD_ITERATOR@", "Limit": 2}),
         ("all", {"ShardIterator": "@SHARD_ITERATOR@"}),
@@ -875,7 +887,7 @@ def dictionary():
                   "contains", "size", "if_not_exists", "list_append",
                   "true", "false", "null", "1e400", "-0",
                   "DynamoDB_20120810.", "DynamoDBStreams_20120810.", REPLICATION_PREFIX,
-                  "ApplyChanges", "SetGroup", "T", "O", "K", "I", "RegionName", "ReplicaStatus",
+                  "ApplyChanges", "SetGroup", "Settings", "Operation", "Request", "T", "O", "K", "I", "RegionName", "ReplicaStatus",
                   "us-east-1", "eu-west-1", "ACTIVE", "CREATING", "DELETING", "UPDATING",
                   "CREATION_FAILED"])
     lines = ["# fuzz_request: member names, operations, enum values, type tags,",

@@ -683,7 +683,8 @@ ddb_error_t *item_write_admit(item_write_t *iw)
     uint64_t hash = iw->deferred ? 0 : keycodec_key_hash(iw->key);
     ddb_error_t *e = throttle_admit(iw->call->arena, iw->table, true, !iw->deferred, hash);
     if (e && !iw->deferred) insights_note_throttled(iw->table, NULL, iw->pk, iw->sk);
-    if (!e && !iw->deferred && iw->put_item && iw->table->index_count) e = put_index_admit(iw);
+    if (throttle_on && !e && !iw->deferred && iw->put_item && iw->table->index_count)
+        e = put_index_admit(iw);
     return e;
 }
 

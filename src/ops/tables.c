@@ -1080,10 +1080,24 @@ api_result_t op_replication_settings(api_call_t *call, const json_value_t *req)
 {
     const json_value_t *op = json_object_get(req, "Operation"),
                        *body = json_object_get(req, "Request");
-    if (!op || op->type != JSON_STRING || !body || body->type != JSON_OBJECT)
-        return op_reply_error(call, err_serialization(call->arena, NULL));
-    call->from_peer = true;
-    if (strcmp(op->u.str.ptr, "UpdateTable") == 0) return op_update_table(call, body);
-    if (strcmp(op->u.str.ptr, "UpdateTimeToLive") == 0) return op_update_time_to_live(call, body);
-    return op_reply_error(call, err_serialization(call->arena, NULL));
+    if (!op || op->type != JSON_STRING)
+        return op_reply_error(call, err_replication_member(call->arena, NULL, 0, "Operation"));
+    if (!body || body->type != JSON_OBJECT)
+        return op_reply_error(call, err_replication_member(call->arena, NULL, 0, "Request"));
+    /* The inner request gets the shape check the public operation gets
+     * (api.c) before its handler reads it. */
+    static const struct {
+        const char *name;
+        const wire_shape_t *shape;
+        api_result_t (*handler)(api_call_t *, const json_value_t *);
+    } ops[] = {{"UpdateTable", &WIRE_REQUEST_UPDATE_TABLE, op_update_table},
+               {"UpdateTimeToLive", &WIRE_REQUEST_UPDATE_TIME_TO_LIVE, op_update_time_to_live}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (strcmp(op->u.str.ptr, ops[i].name) != 0) continue;
+        ddb_error_t *e = wire_check_request(call->arena, ops[i].shape, body);
+        if (e) return op_reply_error(call, e);
+        call->from_peer = true;
+        return ops[i].handler(call, body);
+    }
+    return op_reply_error(call, err_replication_member(call->arena, NULL, 0, "Operation"));
 }

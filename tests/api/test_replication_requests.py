@@ -1,5 +1,5 @@
 """The calls replicas of a global table make on each other
-(DdbdReplication_20261130.ApplyChanges and .SetGroup) take a JSON body from
+(DdbdReplication_20261130.ApplyChanges, .SetGroup and .Settings) take a JSON body from
 the network without the service's shape checks: every body that is not what
 a replica sends (members missing, of any other JSON type at any depth, huge
 or negative numbers, over-long or NUL-carrying strings, images that do not
@@ -236,3 +236,67 @@ def test_bodies_that_are_not_json_objects(port, server, op, junk):
     assert r.status == 400, r.body
     assert r.error_type in ("SerializationException", VAL), r.body
     assert server.alive()
+
+
+# --------------------------------------------------------------------------
+# .Settings: a settings change made in another region, applied as the
+# public operation would apply it.  The inner request gets the public
+# operation's shape checks, so a malformed one answers exactly what the
+# public operation answers, and changes nothing.
+
+SETTINGS_BODIES = [
+    {"TableName": 5},
+    {"TableName": None, "BillingMode": "PAY_PER_REQUEST"},
+    {"BillingMode": "PAY_PER_REQUEST"},
+    {"TableName": "@T", "BillingMode": ["PAY_PER_REQUEST"]},
+    {"TableName": "@T", "ProvisionedThroughput": "lots"},
+    {"TableName": "@T", "ProvisionedThroughput": {"ReadCapacityUnits": "x",
+                                                  "WriteCapacityUnits": 1}},
+    {"TableName": "@T", "GlobalSecondaryIndexUpdates": {"Delete": {"IndexName": "by_g"}}},
+    {"TableName": "@T", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": 7}}]},
+    {"TableName": "@T", "GlobalSecondaryIndexUpdates": [None]},
+    {"TableName": "@T", "StreamSpecification": {"StreamEnabled": "yes"}},
+    {"TableName": "@T", "AttributeDefinitions": [{"AttributeName": {"S": "g"}}]},
+]
+TTL_BODIES = [
+    {"TableName": "@T"},
+    {"TableName": "@T", "TimeToLiveSpecification": None},
+    {"TableName": "@T", "TimeToLiveSpecification": {"Enabled": "true", "AttributeName": "e"}},
+    {"TableName": "@T", "TimeToLiveSpecification": {"Enabled": True, "AttributeName": ["e"]}},
+]
+
+
+def with_table(body, name):
+    return {k: (name if v == "@T" else v) for k, v in body.items()}
+
+
+@pytest.mark.parametrize("operation,body", [("UpdateTable", b) for b in SETTINGS_BODIES] +
+                         [("UpdateTimeToLive", b) for b in TTL_BODIES])
+def test_settings_with_a_malformed_request_answers_as_the_public_operation(
+        port, ddb, table, operation, body):
+    body = with_table(body, table)
+    before = ddb.describe_table(TableName=table)["Table"]
+    public = raw_request(port, body=json.dumps(body).encode(),
+                         target="DynamoDB_20120810." + operation)
+    assert public.status == 400, public.body
+    r = call(port, "Settings", {"Operation": operation, "Request": body})
+    assert (r.status, r.error_type, r.error_message) == (
+        public.status, public.error_type, public.error_message), r.body
+    assert ddb.describe_table(TableName=table)["Table"] == before
+
+
+@pytest.mark.parametrize("body,member", [
+    ({}, "Operation"), ({"Operation": "UpdateTable"}, "Request"),
+    ({"Operation": "UpdateTable", "Request": None}, "Request"),
+    ({"Operation": "UpdateTable", "Request": []}, "Request"),
+    ({"Operation": 1, "Request": {}}, "Operation"),
+    ({"Operation": None, "Request": {}}, "Operation"),
+    ({"Operation": "DeleteTable", "Request": {"TableName": "@T"}}, "Operation"),
+    ({"Operation": "PutItem", "Request": {"TableName": "@T", "Item": {}}}, "Operation")])
+def test_settings_of_no_settings_operation_is_refused(port, ddb, table, body, member):
+    if isinstance(body.get("Request"), dict):
+        body = dict(body, Request=with_table(body["Request"], table))
+    r = call(port, "Settings", body)
+    assert (r.status, r.error_type, r.error_message) == (400, VAL, invalid(member)), r.body
+    assert ddb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
+    assert ddb.scan(TableName=table)["Items"] == []
