@@ -264,15 +264,42 @@ int replication_load(MDB_txn *txn)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* The end of a write the submitting thread waits for: its done() calls
+ * waiter_done, the submitter submit_wait. */
+typedef struct {
+    int status;
+    bool finished;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+} waiter_t;
+
+#define WAITER_INIT {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER}
+
+static void waiter_done(waiter_t *wt, int status)
+{
+    pthread_mutex_lock(&wt->lock);
+    wt->status = status;
+    wt->finished = true;
+    pthread_cond_signal(&wt->cond);
+    pthread_mutex_unlock(&wt->lock);
+}
+
+static int submit_wait(storage_write_t *w, waiter_t *wt)
+{
+    storage_submit(w);
+    pthread_mutex_lock(&wt->lock);
+    while (!wt->finished)
+        pthread_cond_wait(&wt->cond, &wt->lock);
+    pthread_mutex_unlock(&wt->lock);
+    return wt->status;
+}
+
 /* A write of the writer thread, waited for. */
 typedef struct {
     storage_write_t w;
     int (*fn)(MDB_txn *txn, void *arg);
     void *arg;
-    int status;
-    bool finished;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
+    waiter_t end;
 } sync_write_t;
 
 static int sync_apply(storage_write_t *w, MDB_txn *txn)
@@ -281,29 +308,15 @@ static int sync_apply(storage_write_t *w, MDB_txn *txn)
     return s->fn(txn, s->arg);
 }
 
-static void sync_done(storage_write_t *w, int status)
-{
-    sync_write_t *s = (sync_write_t *)w;
-    pthread_mutex_lock(&s->lock);
-    s->status = status;
-    s->finished = true;
-    pthread_cond_signal(&s->cond);
-    pthread_mutex_unlock(&s->lock);
-}
+static void sync_done(storage_write_t *w, int status) { waiter_done(&((sync_write_t *)w)->end, status); }
 
 static int write_sync(int (*fn)(MDB_txn *txn, void *arg), void *arg)
 {
     sync_write_t s = {.w = {.apply = sync_apply, .done = sync_done},
                       .fn = fn,
                       .arg = arg,
-                      .lock = PTHREAD_MUTEX_INITIALIZER,
-                      .cond = PTHREAD_COND_INITIALIZER};
-    storage_submit(&s.w);
-    pthread_mutex_lock(&s.lock);
-    while (!s.finished)
-        pthread_cond_wait(&s.cond, &s.lock);
-    pthread_mutex_unlock(&s.lock);
-    return s.status;
+                      .end = WAITER_INIT};
+    return submit_wait(&s.w, &s.end);
 }
 
 /* --- the write path (writer thread) ---------------------------------------------- */
@@ -1492,10 +1505,7 @@ static void *control_main(void *arg)
 typedef struct {
     storage_write_t w;
     table_t *table, *changed;
-    int status;
-    bool finished;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
+    waiter_t end;
 } stream_write_t;
 
 static int stream_apply(storage_write_t *w, MDB_txn *txn)
@@ -1517,11 +1527,7 @@ static void stream_done(storage_write_t *w, int status)
     stream_write_t *sw = (stream_write_t *)w;
     if (!status && sw->changed) catalog_replace(catalog_latest(sw->table), sw->changed);
     if (sw->changed) catalog_release(sw->changed);
-    pthread_mutex_lock(&sw->lock);
-    sw->status = status;
-    sw->finished = true;
-    pthread_cond_signal(&sw->cond);
-    pthread_mutex_unlock(&sw->lock);
+    waiter_done(&sw->end, status);
 }
 
 static int stream_enable(table_t *t)
@@ -1529,14 +1535,8 @@ static int stream_enable(table_t *t)
     if (t->stream_enabled) return 0;
     stream_write_t sw = {.w = {.apply = stream_apply, .done = stream_done, .exclusive = true},
                          .table = t,
-                         .lock = PTHREAD_MUTEX_INITIALIZER,
-                         .cond = PTHREAD_COND_INITIALIZER};
-    storage_submit(&sw.w);
-    pthread_mutex_lock(&sw.lock);
-    while (!sw.finished)
-        pthread_cond_wait(&sw.cond, &sw.lock);
-    pthread_mutex_unlock(&sw.lock);
-    return sw.status;
+                         .end = WAITER_INIT};
+    return submit_wait(&sw.w, &sw.end);
 }
 
 int replication_replica_settings(table_t *t, const char *region, const char *overrides)
