@@ -297,22 +297,33 @@ static int item_changed(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_va
     return rc;
 }
 
+/* The item stored under key, copied out of the map (so that it outlives a
+ * deletion in txn) and decoded: 0 with *item NULL when there is none. */
+static int stored_item_read(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
+                            value_t **item, MDB_val *stored, size_t *size)
+{
+    MDB_val v;
+    *item = NULL;
+    *stored = (MDB_val){0, NULL};
+    *size = 0;
+    int rc = mdb_get(txn, t->dbi, (MDB_val *)key, &v);
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) return rc;
+    *stored = (MDB_val){v.mv_size, arena_alloc(a, v.mv_size)};
+    memcpy(stored->mv_data, v.mv_data, v.mv_size);
+    *item = arena_alloc(a, sizeof **item);
+    if (!value_item_decode(a, stored->mv_data, v.mv_size, *item, size)) return MDB_CORRUPTED;
+    return 0;
+}
+
 int item_write_replicated(MDB_txn *txn, arena_t *a, table_t *t, const MDB_val *key,
                           const value_t *new_item)
 {
-    MDB_val old;
-    int rc = mdb_get(txn, t->dbi, (MDB_val *)key, &old);
-    if (rc && rc != MDB_NOTFOUND) return rc;
-    value_t *old_item = NULL;
-    MDB_val old_copy = {0, NULL};
-    size_t old_size = 0;
-    if (!rc) {
-        old_copy = (MDB_val){old.mv_size, arena_alloc(a, old.mv_size)};
-        memcpy(old_copy.mv_data, old.mv_data, old.mv_size);
-        old_item = arena_alloc(a, sizeof *old_item);
-        if (!value_item_decode(a, old_copy.mv_data, old_copy.mv_size, old_item, &old_size))
-            return MDB_CORRUPTED;
-    }
+    value_t *old_item;
+    MDB_val old_copy;
+    size_t old_size;
+    int rc = stored_item_read(txn, a, t, key, &old_item, &old_copy, &old_size);
+    if (rc) return rc;
     if (!new_item && !old_item) return 0;
     const value_t *item = new_item ? new_item : old_item;
     const value_t *pk = value_map_get(item, t->keys.hash, strlen(t->keys.hash));
@@ -431,15 +442,12 @@ int item_expire(MDB_txn *txn, arena_t *a, table_t *t, const uint8_t *key, size_t
                 int64_t expiry_ms, int64_t now_ms, size_t *deleted_size)
 {
     *deleted_size = 0;
-    MDB_val k = {key_len, (void *)key}, v;
-    int rc = mdb_get(txn, t->dbi, &k, &v);
-    if (rc == MDB_NOTFOUND) return ttl_remove(txn, t, expiry_ms, key, key_len);
-    if (rc) return rc;
-    uint8_t *copy = arena_alloc(a, v.mv_size); /* outlives the deletion below */
-    memcpy(copy, v.mv_data, v.mv_size);
-    value_t *item = arena_alloc(a, sizeof *item);
+    MDB_val k = {key_len, (void *)key}, stored;
+    value_t *item;
     size_t size;
-    if (!value_item_decode(a, copy, v.mv_size, item, &size)) return MDB_CORRUPTED;
+    int rc = stored_item_read(txn, a, t, &k, &item, &stored, &size);
+    if (rc) return rc;
+    if (!item) return ttl_remove(txn, t, expiry_ms, key, key_len);
     int64_t expiry;
     bool due = ttl_item_expiry(t, item, &expiry) && expiry == expiry_ms && expiry < now_ms;
     if (!due || expiry < now_ms - TTL_MAX_PAST_MS) /* stale, or too old to be meant */
@@ -451,7 +459,6 @@ int item_expire(MDB_txn *txn, arena_t *a, table_t *t, const uint8_t *key, size_t
         if (pk && (rc = index_collection_add(txn, t, pk, -(int64_t)size, false, &collection)))
             return rc;
     }
-    MDB_val stored = {v.mv_size, copy};
     item_change_t change = {item, NULL, &stored, NULL, size, 0, true, NULL};
     if ((rc = item_changed(txn, a, t, &k, &change))) return rc;
     *deleted_size = size;
