@@ -136,24 +136,101 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
     return op_reply_ok(call);
 }
 
+/* --- request constraints of the global table operations ------------------------------ */
+
+/* The model's constraints on a list of the request (present: its length
+ * within min..max, 0: no maximum). */
+static void list_length(constraint_list_t *cl, arena_t *a, const json_value_t *list, size_t min,
+                        size_t max, const char *path)
+{
+    if (list)
+        constraint_length(cl, wire_value_text(a, list), list->u.array.count, min, max, "%s",
+                          path);
+}
+
+/* A member the model declares a positive long (PositiveLongObject). */
+static void positive(constraint_list_t *cl, arena_t *a, const json_value_t *obj,
+                     const char *member, const char *path)
+{
+    int64_t v;
+    ddb_error_t *e = NULL;
+    if (wire_long(a, obj, member, &v, &e) && !e) constraint_range(cl, v, 1, INT64_MAX, "%s", path);
+}
+
+/* A string member of length min..max. */
+static void string_length(constraint_list_t *cl, arena_t *a, const json_value_t *obj,
+                          const char *member, size_t min, size_t max, const char *path)
+{
+    const char *s = NULL;
+    size_t n = 0;
+    ddb_error_t *e = NULL;
+    if (wire_string(a, obj, member, &s, &n, &e) && !e)
+        constraint_length(cl, s, n, min, max, "%s", path);
+}
+
+/* An AutoScalingSettingsUpdate at path. */
+static void auto_scaling_update(constraint_list_t *cl, arena_t *a, const json_value_t *u,
+                                const char *path)
+{
+    if (!u) return;
+    positive(cl, a, u, "MinimumUnits", arena_sprintf(a, "%s.minimumUnits", path));
+    positive(cl, a, u, "MaximumUnits", arena_sprintf(a, "%s.maximumUnits", path));
+    string_length(cl, a, u, "AutoScalingRoleArn", 1, 1600,
+                  arena_sprintf(a, "%s.autoScalingRoleArn", path));
+    const json_value_t *policy = wire_member(u, "ScalingPolicyUpdate");
+    if (!policy) return;
+    string_length(cl, a, policy, "PolicyName", 1, 256,
+                  arena_sprintf(a, "%s.scalingPolicyUpdate.policyName", path));
+    const json_value_t *target = wire_member(policy, "TargetTrackingScalingPolicyConfiguration");
+    const char *tpath =
+        arena_sprintf(a, "%s.scalingPolicyUpdate.targetTrackingScalingPolicyConfiguration", path);
+    if (constraint_required(cl, target != NULL, "%s", tpath))
+        constraint_required(cl, wire_member(target, "TargetValue") != NULL, "%s.targetValue",
+                            tpath);
+}
+
+/* An index name member: not required unless said, 3..255 and the pattern. */
+static void index_name(constraint_list_t *cl, arena_t *a, const json_value_t *obj, bool required,
+                       const char *path)
+{
+    const char *name = NULL;
+    ddb_error_t *e = NULL;
+    wire_string(a, obj, "IndexName", &name, NULL, &e);
+    if (name || required) constraint_name(cl, name, "%s", path);
+}
+
+/* A RegionName the model requires. */
+static void region_required(constraint_list_t *cl, const json_value_t *obj, const char *path)
+{
+    constraint_required(cl, obj && wire_member(obj, "RegionName"), "%s", path);
+}
+
 /* --- version 2017.11.29 --------------------------------------------------------------- */
 
-static ddb_error_t *legacy_name(api_call_t *call, const json_value_t *req, const char *member,
-                                const char **name)
+/* The global table's name: its length is checked with the operations' own
+ * text before anything else; then the model's pattern. */
+static ddb_error_t *legacy_name(api_call_t *call, const json_value_t *req, const char **name,
+                                constraint_list_t *cl)
 {
     ddb_error_t *e = NULL;
     *name = NULL;
-    wire_string(call->arena, req, member, name, NULL, &e);
+    wire_string(call->arena, req, "GlobalTableName", name, NULL, &e);
     if (e) return e;
     size_t n = *name ? strlen(*name) : 0;
     if (n < 3 || n > 255) return err_global_table_name_length(call->arena);
+    constraint_list_init(cl, call->arena);
+    constraint_name(cl, *name, "globalTableName");
     return NULL;
 }
 
 api_result_t op_create_global_table(api_call_t *call, const json_value_t *req)
 {
     const char *name;
-    ddb_error_t *e = legacy_name(call, req, "GlobalTableName", &name);
+    constraint_list_t cl;
+    ddb_error_t *e = legacy_name(call, req, &name, &cl);
+    if (e) return op_reply_error(call, e);
+    constraint_required(&cl, wire_member(req, "ReplicationGroup"), "replicationGroup");
+    e = constraint_list_finish(&cl);
     return op_reply_error(call, e ? e : err_global_tables_legacy(call->arena));
 }
 
@@ -161,25 +238,116 @@ api_result_t op_create_global_table(api_call_t *call, const json_value_t *req)
 api_result_t op_update_global_table(api_call_t *call, const json_value_t *req)
 {
     const char *name;
-    ddb_error_t *e = legacy_name(call, req, "GlobalTableName", &name);
-    return op_reply_error(call, e ? e : err_global_table_not_found(call->arena, name));
+    constraint_list_t cl;
+    arena_t *a = call->arena;
+    ddb_error_t *e = legacy_name(call, req, &name, &cl);
+    if (e) return op_reply_error(call, e);
+    const json_value_t *updates = wire_member(req, "ReplicaUpdates");
+    constraint_required(&cl, updates, "replicaUpdates");
+    for (size_t i = 0; updates && i < updates->u.array.count; i++) {
+        const json_value_t *u = updates->u.array.items[i];
+        const char *kinds[] = {"Create", "Delete"}, *paths[] = {"create", "delete"};
+        for (int k = 0; k < 2; k++) {
+            const json_value_t *x = u->type == JSON_OBJECT ? wire_member(u, kinds[k]) : NULL;
+            if (x)
+                region_required(&cl, x, arena_sprintf(a, "replicaUpdates.%zu.member.%s.regionName",
+                                                      i + 1, paths[k]));
+        }
+    }
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
+    return op_reply_error(call, err_global_table_not_found(a, name));
 }
 
 api_result_t op_describe_global_table(api_call_t *call, const json_value_t *req)
 {
     const char *name;
-    ddb_error_t *e = legacy_name(call, req, "GlobalTableName", &name);
+    constraint_list_t cl;
+    ddb_error_t *e = legacy_name(call, req, &name, &cl);
+    if (!e) e = constraint_list_finish(&cl);
     return op_reply_error(call, e ? e : err_global_table_not_found(call->arena, name));
 }
 
-api_result_t op_global_table_settings(api_call_t *call, const json_value_t *req)
+api_result_t op_describe_global_table_settings(api_call_t *call, const json_value_t *req)
 {
     return op_describe_global_table(call, req);
 }
 
+api_result_t op_update_global_table_settings(api_call_t *call, const json_value_t *req)
+{
+    const char *name;
+    constraint_list_t cl;
+    arena_t *a = call->arena;
+    ddb_error_t *e = legacy_name(call, req, &name, &cl);
+    if (e) return op_reply_error(call, e);
+    const char *billing = NULL;
+    wire_string(a, req, "GlobalTableBillingMode", &billing, NULL, &e);
+    constraint_enum(&cl, billing, &ENUM_BILLING_MODE, "globalTableBillingMode");
+    positive(&cl, a, req, "GlobalTableProvisionedWriteCapacityUnits",
+             "globalTableProvisionedWriteCapacityUnits");
+    auto_scaling_update(&cl, a,
+                        wire_member(req, "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate"),
+                        "globalTableProvisionedWriteCapacityAutoScalingSettingsUpdate");
+    const json_value_t *gsis = wire_member(req, "GlobalTableGlobalSecondaryIndexSettingsUpdate");
+    list_length(&cl, a, gsis, 1, 20, "globalTableGlobalSecondaryIndexSettingsUpdate");
+    for (size_t i = 0; gsis && i < gsis->u.array.count; i++) {
+        const json_value_t *g = gsis->u.array.items[i];
+        if (g->type != JSON_OBJECT) continue;
+        const char *path =
+            arena_sprintf(a, "globalTableGlobalSecondaryIndexSettingsUpdate.%zu.member", i + 1);
+        index_name(&cl, a, g, true, arena_sprintf(a, "%s.indexName", path));
+        positive(&cl, a, g, "ProvisionedWriteCapacityUnits",
+                 arena_sprintf(a, "%s.provisionedWriteCapacityUnits", path));
+        auto_scaling_update(
+            &cl, a, wire_member(g, "ProvisionedWriteCapacityAutoScalingSettingsUpdate"),
+            arena_sprintf(a, "%s.provisionedWriteCapacityAutoScalingSettingsUpdate", path));
+    }
+    const json_value_t *reps = wire_member(req, "ReplicaSettingsUpdate");
+    list_length(&cl, a, reps, 1, 50, "replicaSettingsUpdate");
+    for (size_t i = 0; reps && i < reps->u.array.count; i++) {
+        const json_value_t *r = reps->u.array.items[i];
+        if (r->type != JSON_OBJECT) continue;
+        const char *path = arena_sprintf(a, "replicaSettingsUpdate.%zu.member", i + 1);
+        region_required(&cl, r, arena_sprintf(a, "%s.regionName", path));
+        positive(&cl, a, r, "ReplicaProvisionedReadCapacityUnits",
+                 arena_sprintf(a, "%s.replicaProvisionedReadCapacityUnits", path));
+        auto_scaling_update(
+            &cl, a, wire_member(r, "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate"),
+            arena_sprintf(a, "%s.replicaProvisionedReadCapacityAutoScalingSettingsUpdate", path));
+        const json_value_t *rg = wire_member(r, "ReplicaGlobalSecondaryIndexSettingsUpdate");
+        const char *rpath = arena_sprintf(a, "%s.replicaGlobalSecondaryIndexSettingsUpdate", path);
+        list_length(&cl, a, rg, 1, 20, rpath);
+        for (size_t k = 0; rg && k < rg->u.array.count; k++) {
+            const json_value_t *g = rg->u.array.items[k];
+            if (g->type != JSON_OBJECT) continue;
+            const char *gpath = arena_sprintf(a, "%s.%zu.member", rpath, k + 1);
+            index_name(&cl, a, g, true, arena_sprintf(a, "%s.indexName", gpath));
+            positive(&cl, a, g, "ProvisionedReadCapacityUnits",
+                     arena_sprintf(a, "%s.provisionedReadCapacityUnits", gpath));
+            auto_scaling_update(
+                &cl, a, wire_member(g, "ProvisionedReadCapacityAutoScalingSettingsUpdate"),
+                arena_sprintf(a, "%s.provisionedReadCapacityAutoScalingSettingsUpdate", gpath));
+        }
+        const char *cls = NULL;
+        wire_string(a, r, "ReplicaTableClass", &cls, NULL, &e);
+        constraint_enum(&cl, cls, &ENUM_TABLE_CLASS, "%s.replicaTableClass", path);
+    }
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
+    return op_reply_error(call, err_global_table_not_found(a, name));
+}
+
 api_result_t op_list_global_tables(api_call_t *call, const json_value_t *req)
 {
-    (void)req;
+    arena_t *a = call->arena;
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    const char *start = NULL;
+    ddb_error_t *e = NULL;
+    if (wire_string(a, req, "ExclusiveStartGlobalTableName", &start, NULL, &e) && !e)
+        constraint_name(&cl, start, "exclusiveStartGlobalTableName");
+    int64_t limit;
+    if (wire_integer(a, req, "Limit", &limit, &e) && !e)
+        constraint_range(&cl, limit, 1, INT32_MAX, "limit");
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
     buf_append_str(call->out, "{\"GlobalTables\":[]}");
     return op_reply_ok(call);
 }
@@ -301,6 +469,45 @@ static const char *region_list(arena_t *a, const table_t *t)
     return s;
 }
 
+/* UpdateTableReplicaAutoScaling's members (Describe has none of them). */
+static void auto_scaling_constraints(constraint_list_t *cl, arena_t *a, const json_value_t *req)
+{
+    const json_value_t *gsis = wire_member(req, "GlobalSecondaryIndexUpdates");
+    list_length(cl, a, gsis, 1, 0, "globalSecondaryIndexUpdates");
+    for (size_t i = 0; gsis && i < gsis->u.array.count; i++) {
+        const json_value_t *g = gsis->u.array.items[i];
+        if (g->type != JSON_OBJECT) continue;
+        const char *path = arena_sprintf(a, "globalSecondaryIndexUpdates.%zu.member", i + 1);
+        index_name(cl, a, g, false, arena_sprintf(a, "%s.indexName", path));
+        auto_scaling_update(cl, a, wire_member(g, "ProvisionedWriteCapacityAutoScalingUpdate"),
+                            arena_sprintf(a, "%s.provisionedWriteCapacityAutoScalingUpdate", path));
+    }
+    auto_scaling_update(cl, a, wire_member(req, "ProvisionedWriteCapacityAutoScalingUpdate"),
+                        "provisionedWriteCapacityAutoScalingUpdate");
+    const json_value_t *reps = wire_member(req, "ReplicaUpdates");
+    list_length(cl, a, reps, 1, 0, "replicaUpdates");
+    for (size_t i = 0; reps && i < reps->u.array.count; i++) {
+        const json_value_t *r = reps->u.array.items[i];
+        if (r->type != JSON_OBJECT) continue;
+        const char *path = arena_sprintf(a, "replicaUpdates.%zu.member", i + 1);
+        region_required(cl, r, arena_sprintf(a, "%s.regionName", path));
+        const json_value_t *rg = wire_member(r, "ReplicaGlobalSecondaryIndexUpdates");
+        for (size_t k = 0; rg && k < rg->u.array.count; k++) {
+            const json_value_t *g = rg->u.array.items[k];
+            if (g->type != JSON_OBJECT) continue;
+            const char *gpath =
+                arena_sprintf(a, "%s.replicaGlobalSecondaryIndexUpdates.%zu.member", path, k + 1);
+            index_name(cl, a, g, false, arena_sprintf(a, "%s.indexName", gpath));
+            auto_scaling_update(
+                cl, a, wire_member(g, "ProvisionedReadCapacityAutoScalingUpdate"),
+                arena_sprintf(a, "%s.provisionedReadCapacityAutoScalingUpdate", gpath));
+        }
+        auto_scaling_update(
+            cl, a, wire_member(r, "ReplicaProvisionedReadCapacityAutoScalingUpdate"),
+            arena_sprintf(a, "%s.replicaProvisionedReadCapacityAutoScalingUpdate", path));
+    }
+}
+
 /* Only global tables have replica auto scaling; ddbd's are on-demand, so
  * an update may only disable it (the response shows the settings before
  * the update, which are the same). */
@@ -311,6 +518,11 @@ api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t 
     const char *name = NULL;
     wire_string(a, req, "TableName", &name, NULL, &e);
     if (e) return op_reply_error(call, e);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    constraint_name(&cl, name, "tableName");
+    auto_scaling_constraints(&cl, a, req);
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
     table_t *t = name && replication_on && replication_replica_count(name)
                      ? catalog_acquire(name, strlen(name))
                      : NULL;
