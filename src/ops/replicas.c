@@ -144,13 +144,12 @@ static void list_length(constraint_list_t *cl, arena_t *a, const json_value_t *l
                         size_t max, const char *path)
 {
     if (list)
-        constraint_length(cl, wire_value_text(a, list), list->u.array.count, min, max, "%s",
-                          path);
+        constraint_length(cl, wire_value_text(a, list), list->u.array.count, min, max, "%s", path);
 }
 
 /* A member the model declares a positive long (PositiveLongObject). */
-static void positive(constraint_list_t *cl, arena_t *a, const json_value_t *obj,
-                     const char *member, const char *path)
+static void positive(constraint_list_t *cl, arena_t *a, const json_value_t *obj, const char *member,
+                     const char *path)
 {
     int64_t v;
     ddb_error_t *e = NULL;
@@ -250,8 +249,9 @@ api_result_t op_update_global_table(api_call_t *call, const json_value_t *req)
         for (int k = 0; k < 2; k++) {
             const json_value_t *x = u->type == JSON_OBJECT ? wire_member(u, kinds[k]) : NULL;
             if (x)
-                region_required(&cl, x, arena_sprintf(a, "replicaUpdates.%zu.member.%s.regionName",
-                                                      i + 1, paths[k]));
+                region_required(
+                    &cl, x,
+                    arena_sprintf(a, "replicaUpdates.%zu.member.%s.regionName", i + 1, paths[k]));
         }
     }
     if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
@@ -284,9 +284,9 @@ api_result_t op_update_global_table_settings(api_call_t *call, const json_value_
     constraint_enum(&cl, billing, &ENUM_BILLING_MODE, "globalTableBillingMode");
     positive(&cl, a, req, "GlobalTableProvisionedWriteCapacityUnits",
              "globalTableProvisionedWriteCapacityUnits");
-    auto_scaling_update(&cl, a,
-                        wire_member(req, "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate"),
-                        "globalTableProvisionedWriteCapacityAutoScalingSettingsUpdate");
+    auto_scaling_update(
+        &cl, a, wire_member(req, "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate"),
+        "globalTableProvisionedWriteCapacityAutoScalingSettingsUpdate");
     const json_value_t *gsis = wire_member(req, "GlobalTableGlobalSecondaryIndexSettingsUpdate");
     list_length(&cl, a, gsis, 1, 20, "globalTableGlobalSecondaryIndexSettingsUpdate");
     for (size_t i = 0; gsis && i < gsis->u.array.count; i++) {
