@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pitr.h"
 #include "regions.h"
+#include "replica_sync.h"
 #include "storage.h"
 #include "streams.h"
 #include "tabledef.h"
@@ -29,6 +30,7 @@ bool replication_on;
 #define STATUS_MAX REPLICATION_STATUS_MAX
 #define POSITION_STORE_MS 100
 #define OVERRIDES_MAX 1024
+#define SETTINGS_BUSY_TRIES 600 /* a busy replica is asked again for 2 minutes */
 /* A region that made a replica cannot drop its table for a day. */
 #define SOURCE_HOLD_MS (24 * 3600 * 1000LL)
 
@@ -966,6 +968,7 @@ static void *shipper_main(void *arg)
 
 typedef struct job {
     bool add;
+    bool sync; /* bring the replica in line with the group's settings (replica_sync.h) */
     char table[256];
     char region[65];
     char *group;        /* a body to send region: SetGroup (this region left), or */
@@ -999,6 +1002,40 @@ static void job_queue_body(bool add, const char *table, const char *region, char
 static void job_queue(bool add, const char *table, const char *region)
 {
     job_queue_body(add, table, region, NULL);
+}
+
+static void job_queue_sync(const char *table, const char *region)
+{
+    job_t *j = calloc(1, sizeof *j);
+    j->sync = true;
+    snprintf(j->table, sizeof j->table, "%s", table);
+    snprintf(j->region, sizeof j->region, "%s", region);
+    pthread_mutex_lock(&R.jobs_lock);
+    job_t **tail = &R.jobs;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = j;
+    pthread_cond_signal(&R.jobs_cond);
+    pthread_mutex_unlock(&R.jobs_lock);
+}
+
+/* A replica's settings as the group's with its overrides (control thread). */
+static void job_sync(const job_t *j)
+{
+    const region_peer_t *p = regions_find(j->region, strlen(j->region));
+    char overrides[OVERRIDES_MAX] = "";
+    bool member = false;
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(j->table);
+    member_t *m = g ? member_find(g, j->region) : NULL;
+    if (m && strcmp(m->status, "ACTIVE") == 0) {
+        member = true;
+        memcpy(overrides, m->overrides, sizeof overrides);
+    }
+    pthread_mutex_unlock(&R.lock);
+    if (p && member && !replica_sync_run(j->table, p, overrides[0] ? overrides : NULL))
+        log_warn("replication: the settings of %s in %s could not be brought in line", j->table,
+                 j->region);
 }
 
 /* The body of a Settings call: op's request, for the peer to apply. */
@@ -1245,26 +1282,13 @@ static void job_add(const job_t *j)
         ok = copy_items(t, p);
     }
     member_change(t, j->region, ok ? "ACTIVE" : "CREATION_FAILED", ok, false);
-    /* TTL is the group's too; CreateTable does not carry it. */
-    table_t *now = catalog_acquire(t->name, strlen(t->name));
-    if (ok && now && now->ttl_attribute) {
-        buf_t ttl;
-        buf_init(&ttl);
-        buf_putc(&ttl, '{');
-        json_write_member(&ttl, "TableName", now->name);
-        buf_append_str(&ttl, ",\"TimeToLiveSpecification\":{\"Enabled\":true,");
-        json_write_member(&ttl, "AttributeName", now->ttl_attribute);
-        buf_append_str(&ttl, "}}");
-        buf_putc(&ttl, 0);
-        job_queue_call(false, t->name, j->region, settings_body("UpdateTimeToLive", ttl.data,
-                                                                ttl.len - 1),
-                       REPLICATION_TARGET_PREFIX "Settings");
-        buf_free(&ttl);
-    }
-    if (now) catalog_release(now);
     log_info("replication: replica of %s in %s %s", t->name, j->region,
              ok ? "created" : "could not be created");
     group_announce(t->name, NULL);
+    /* What changed while it was made (TTL included, which CreateTable does
+     * not carry) and its overrides: settings are not sent to a replica
+     * this region is making, and those sent from now on come after. */
+    if (ok) job_queue_sync(t->name, j->region);
     buf_free(&body);
     buf_free(&out);
     catalog_release(t);
@@ -1308,7 +1332,16 @@ static void job_leave(const job_t *j)
     buf_append_str(&body, j->group);
     int status = 0;
     const char *target = j->target ? j->target : REPLICATION_TARGET_PREFIX "SetGroup";
-    if (p && (call_retry(p, target, &body, &status, &out) || status != 200))
+    /* A replica still building an index (or changing its TTL) takes the
+     * next setting once done: asked again meanwhile (bounded). */
+    for (int i = 0; p && i < SETTINGS_BUSY_TRIES && !R.stopping; i++) {
+        if (call_retry(p, target, &body, &status, &out) || status != 400) break;
+        buf_putc(&out, 0);
+        out.len--;
+        if (!strstr(out.data, "ResourceInUseException")) break;
+        usleep(200000);
+    }
+    if (p && status != 200)
         log_warn("replication: %s in %s: %s answered %d: %.*s", j->table, j->region, target,
                  status, (int)(out.len > 300 ? 300 : out.len), out.data);
     buf_free(&body);
@@ -1320,10 +1353,16 @@ void replication_settings_forward(const char *table, const char *op, const char 
 {
     pthread_mutex_lock(&R.lock);
     group_t *g = group_find(table);
-    for (size_t i = 0; g && i < g->count; i++)
-        if (strcmp(g->m[i].status, "DELETING") != 0)
-            job_queue_call(false, g->name, g->m[i].region, settings_body(op, request, len),
-                           REPLICATION_TARGET_PREFIX "Settings");
+    for (size_t i = 0; g && i < g->count; i++) {
+        const member_t *m = &g->m[i];
+        if (strcmp(m->status, "DELETING") == 0) continue;
+        /* a replica being made here takes the settings once made */
+        if (strcmp(m->status, "CREATING") == 0 && m->sourced_ms) continue;
+        job_queue_call(false, g->name, m->region, settings_body(op, request, len),
+                       REPLICATION_TARGET_PREFIX "Settings");
+        /* its own figures in place of the group's ones just sent */
+        if (m->overrides[0]) job_queue_sync(g->name, m->region);
+    }
     pthread_mutex_unlock(&R.lock);
 }
 
@@ -1485,7 +1524,9 @@ static void *control_main(void *arg)
         }
         R.jobs = j->next;
         pthread_mutex_unlock(&R.jobs_lock);
-        if (j->group)
+        if (j->sync)
+            job_sync(j);
+        else if (j->group)
             job_leave(j);
         else if (j->add)
             job_add(j);
@@ -1549,7 +1590,10 @@ int replication_replica_settings(table_t *t, const char *region, const char *ove
     pthread_mutex_unlock(&R.lock);
     if (!status[0]) return MDB_NOTFOUND;
     member_change_t c = {t, region, status, -1, false, overrides};
-    return write_sync(member_change_apply, &c);
+    int rc = write_sync(member_change_apply, &c);
+    /* applied in the replica's region (one being made takes them once made) */
+    if (!rc && strcmp(status, "ACTIVE") == 0) job_queue_sync(t->name, region);
+    return rc;
 }
 
 int replication_replica_add(table_t *t, const char *region, const char *overrides)
@@ -1584,7 +1628,8 @@ void replication_start(void)
     for (size_t i = 0; i < GROUPS_MAX; i++)
         for (size_t k = 0; R.groups[i].used && k < R.groups[i].count; k++) {
             const member_t *m = &R.groups[i].m[k];
-            if (strcmp(m->status, "CREATING") == 0 && !m->ready)
+            /* (made here: the copy is resumed too, harmlessly repeated) */
+            if (strcmp(m->status, "CREATING") == 0 && (!m->ready || m->sourced_ms))
                 job_queue(true, R.groups[i].name, m->region);
             else if (strcmp(m->status, "DELETING") == 0)
                 job_queue(false, R.groups[i].name, m->region);

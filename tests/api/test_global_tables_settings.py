@@ -1,0 +1,132 @@
+"""Global tables: settings changed while a replica is being created reach
+it, and a replica's own overrides (on-demand read maxima of the table and
+its GSIs) are applied in its region, as DescribeTable and throttling there
+show."""
+
+import json
+import os
+import signal
+import time
+
+from conftest import Server, raw_request, unique_name
+from test_global_tables import (hash_table, index_names, regions, replica_status,  # noqa: F401
+                                ttl_of, wait_replica_active, wait_until)
+
+ITEMS = 4000  # of 8 KB: copying them takes a while
+
+
+def populate(client, name, count):
+    pad = "x" * 8000
+    for start in range(0, count, 25):
+        client.batch_write_item(RequestItems={name: [
+            {"PutRequest": {"Item": {"k": {"S": "k%05d" % i}, "g": {"S": "g%d" % (i % 7)},
+                                     "pad": {"S": pad}}}}
+            for i in range(start, min(start + 25, count))]})
+
+
+def count(client, name):
+    total, kw = 0, {}
+    for _ in range(1000):
+        page = client.scan(TableName=name, Select="COUNT", **kw)
+        total += page["Count"]
+        if "LastEvaluatedKey" not in page:
+            return total
+        kw["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    raise AssertionError("too many pages")
+
+
+def exists(client, name):
+    try:
+        client.describe_table(TableName=name)
+        return True
+    except client.exceptions.ResourceNotFoundException:
+        return False
+
+
+def raw(region, op, body):
+    """A call newer than this SDK (OnDemandThroughput)."""
+    resp = raw_request(region.port, body, target="DynamoDB_20120810." + op)
+    assert resp.status == 200, resp.body
+    return json.loads(resp.body)
+
+
+def on_demand(region, name):
+    return raw(region, "DescribeTable", {"TableName": name})["Table"].get("OnDemandThroughput")
+
+
+def change_settings(region, name):
+    """A TTL, on-demand maxima and a new GSI, made in region."""
+    cl = region.client
+    cl.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True,
+                                                                    "AttributeName": "exp"})
+    raw(region, "UpdateTable", {"TableName": name, "OnDemandThroughput": {
+        "MaxReadRequestUnits": 400, "MaxWriteRequestUnits": 300}})
+    cl.update_table(TableName=name,
+                    AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                    GlobalSecondaryIndexUpdates=[{"Create": {
+                        "IndexName": "by-g",
+                        "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "KEYS_ONLY"}}}])
+
+
+def check_settings(a, b_region, name):
+    b = b_region.client
+    wait_replica_active(a, name, "us-west-2")
+    wait_until(lambda: ttl_of(b, name) == {"TimeToLiveStatus": "ENABLED",
+                                           "AttributeName": "exp"}, "TTL in the replica")
+    wait_until(lambda: on_demand(b_region, name) == {"MaxReadRequestUnits": 400,
+                                                     "MaxWriteRequestUnits": 300},
+               "on-demand maxima in the replica")
+    wait_until(lambda: index_names(b, name) == {"by-g": "ACTIVE"}, "index in the replica")
+    wait_until(lambda: count(b, name) == ITEMS, "items copied")
+    got = b.query(TableName=name, IndexName="by-g", KeyConditionExpression="g = :g",
+                  ExpressionAttributeValues={":g": {"S": "g3"}}, Select="COUNT")["Count"]
+    assert got == len([i for i in range(ITEMS) if i % 7 == 3])
+    # and a change after the creation still travels as before
+    a.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-g"}}])
+    wait_until(lambda: index_names(b, name) == {}, "index deleted in the replica")
+
+
+def start_creation(regions, name, hold_before):  # noqa: F811
+    """A replica of a populated table being created in us-west-2, held
+    (the region stopped) before the creation started, or once its table
+    exists (its items are being copied)."""
+    a, b = regions[0].client, regions[1]
+    hash_table(a, name)
+    populate(a, name, ITEMS)
+    if hold_before:
+        os.kill(b.server.proc.pid, signal.SIGSTOP)
+    a.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    if not hold_before:
+        wait_until(lambda: exists(b.client, name), "replica table made", 30)
+        os.kill(b.server.proc.pid, signal.SIGSTOP)
+
+
+def test_settings_changed_while_a_replica_is_created_reach_it(regions):  # noqa: F811
+    name = unique_name("gw")
+    start_creation(regions, name, True)
+    try:
+        change_settings(regions[0], name)
+        assert replica_status(regions[0].client, name, "us-west-2") == "CREATING"
+        time.sleep(0.5)
+    finally:
+        os.kill(regions[1].server.proc.pid, signal.SIGCONT)
+    check_settings(regions[0].client, regions[1], name)
+
+
+def test_creation_resumed_after_a_crash_takes_the_settings(regions):  # noqa: F811
+    """The region making the replica is killed while the replica is being
+    created, after settings changed: once restarted it finishes the
+    replica, items and settings."""
+    name = unique_name("gz")
+    a = regions[0]
+    start_creation(regions, name, False)
+    try:
+        change_settings(a, name)
+        assert replica_status(a.client, name, "us-west-2") == "CREATING"
+        a.server.kill()
+    finally:
+        os.kill(regions[1].server.proc.pid, signal.SIGCONT)
+    a.server = Server(data_dir=a.data_dir, port=a.port, extra_args=a.server.extra_args)
+    a.start()
+    check_settings(a.client, regions[1], name)
