@@ -8,9 +8,10 @@ import os
 import signal
 import time
 
-from conftest import Server, raw_request, unique_name
-from test_global_tables import (hash_table, index_names, regions, replica_status,  # noqa: F401
-                                ttl_of, wait_replica_active, wait_until)
+from conftest import Server, make_client, raw_request, unique_name
+from test_global_tables import (finish_all, hash_table, index_names, regions,  # noqa: F401
+                                replica_status, ttl_of, two_regions, wait_replica_active,
+                                wait_until)
 
 ITEMS = 4000  # of 8 KB: copying them takes a while
 
@@ -130,3 +131,89 @@ def test_creation_resumed_after_a_crash_takes_the_settings(regions):  # noqa: F8
     a.server = Server(data_dir=a.data_dir, port=a.port, extra_args=a.server.extra_args)
     a.start()
     check_settings(a.client, regions[1], name)
+
+
+# --- a replica's own overrides ---------------------------------------------------------
+
+
+def gsi_table(region, name):
+    body = {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"},
+                                     {"AttributeName": "g", "AttributeType": "S"}],
+            "GlobalSecondaryIndexes": [{"IndexName": "by-g", "KeySchema": [
+                {"AttributeName": "g", "KeyType": "HASH"}], "Projection": {
+                "ProjectionType": "ALL"}}]}
+    raw(region, "CreateTable", body)
+    wait_until(lambda: region.client.describe_table(TableName=name)["Table"]["TableStatus"]
+               == "ACTIVE", "table active", 15)
+
+
+def figures(region, name):
+    """The table's and its GSI's OnDemandThroughput as the region shows them."""
+    t = raw(region, "DescribeTable", {"TableName": name})["Table"]
+    return t.get("OnDemandThroughput"), t["GlobalSecondaryIndexes"][0].get("OnDemandThroughput")
+
+
+def reads_until_throttled(client, name, limit):
+    """Strongly consistent reads of one item: how many passed before the
+    first ThrottlingException (None: none in limit reads)."""
+    for i in range(limit):
+        try:
+            client.get_item(TableName=name, Key={"k": {"S": "one"}}, ConsistentRead=True)
+        except client.exceptions.ClientError as e:
+            assert e.response["Error"]["Code"] == "ThrottlingException", e.response
+            return i
+    return None
+
+
+def od(read, write):
+    return {"MaxReadRequestUnits": read, "MaxWriteRequestUnits": write}
+
+
+def test_replica_overrides_apply_in_its_region(tmp_path):
+    servers = two_regions(tmp_path, ["--throttling"], ["--throttling"])
+    try:
+        a, b = (Region(s) for s in servers)
+        name = unique_name("go")
+        gsi_table(a, name)
+        a.client.put_item(TableName=name, Item={"k": {"S": "one"}, "g": {"S": "x"}})
+        a.client.update_table(TableName=name,
+                              ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+        wait_replica_active(a.client, name, "us-west-2")
+        override = {"RegionName": "us-west-2", "OnDemandThroughputOverride": {
+            "MaxReadRequestUnits": 5}, "GlobalSecondaryIndexes": [{
+                "IndexName": "by-g", "OnDemandThroughputOverride": {"MaxReadRequestUnits": 7}}]}
+        raw(a, "UpdateTable", {"TableName": name, "ReplicaUpdates": [{"Update": override}]})
+        shown = dict(override, ReplicaStatus="ACTIVE")
+        assert raw(a, "DescribeTable", {"TableName": name})["Table"]["Replicas"] == [shown]
+        # the replica's region shows and applies its own figures; the others keep theirs
+        wait_until(lambda: figures(b, name) == (od(5, -1), od(7, -1)), "overrides applied")
+        assert figures(a, name) == (None, None)
+        assert raw(b, "DescribeTable", {"TableName": name})["Table"]["Replicas"] == [
+            {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"}]
+        wait_until(lambda: "Item" in b.client.get_item(TableName=name,
+                                                       Key={"k": {"S": "one"}}), "item there")
+        time.sleep(1.1)  # a second's worth of capacity again
+        passed = reads_until_throttled(b.client, name, 100)
+        assert passed is not None and passed <= 10, passed
+        assert reads_until_throttled(a.client, name, 30) is None
+        # a change of the group's figures keeps the override in its region
+        raw(a, "UpdateTable", {"TableName": name, "OnDemandThroughput": {
+            "MaxWriteRequestUnits": 50}})
+        assert figures(a, name) == (od(-1, 50), None)
+        wait_until(lambda: figures(b, name) == (od(5, 50), od(7, -1)), "group maximum arrived")
+        # an Update without them drops the overrides: the group's figures again
+        raw(a, "UpdateTable", {"TableName": name, "ReplicaUpdates": [{"Update": {
+            "RegionName": "us-west-2", "TableClassOverride": "STANDARD"}}]})
+        wait_until(lambda: figures(b, name) == (od(-1, 50), None), "overrides gone")
+    finally:
+        finish_all(servers)
+
+
+class Region:
+    """A started server of two_regions with its client."""
+
+    def __init__(self, server):
+        self.server, self.port = server, server.port
+        self.client = make_client(server.endpoint)
