@@ -733,6 +733,12 @@ SEEDS = {
             {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"},
             {"RegionName": "eu-west-1", "ReplicaStatus": "CREATING"},
             {"RegionName": "eu-west-2", "ReplicaStatus": "DELETING"}]}),
+        ("overrides", {"TableName": "fz_s", "Members": [
+            {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE", "Overrides": {}},
+            {"RegionName": "eu-west-1", "ReplicaStatus": "ACTIVE", "Overrides": {
+                "OnDemandThroughputOverride": {"MaxReadRequestUnits": 5},
+                "GlobalSecondaryIndexes": [{"IndexName": "by_b", "OnDemandThroughputOverride": {
+                    "MaxReadRequestUnits": 7}}]}}]}),
         ("leave", {"TableName": "fz_s", "Members": [
             {"RegionName": "eu-west-1", "ReplicaStatus": "ACTIVE"}]}),
     ],

@@ -25,7 +25,7 @@ bool replication_on;
 #define SHIP_BATCH 1000
 #define COPY_BATCH 500
 #define CALL_TIMEOUT_S 10
-#define WAIT_MS 100       /* shippers look again at least this often */
+#define WAIT_MS 100 /* shippers look again at least this often */
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
 #define POSITION_STORE_MS 100
@@ -275,7 +275,10 @@ typedef struct {
     pthread_cond_t cond;
 } waiter_t;
 
-#define WAITER_INIT {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER}
+#define WAITER_INIT                                                                                \
+    {                                                                                              \
+        .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER                        \
+    }
 
 static void waiter_done(waiter_t *wt, int status)
 {
@@ -310,14 +313,15 @@ static int sync_apply(storage_write_t *w, MDB_txn *txn)
     return s->fn(txn, s->arg);
 }
 
-static void sync_done(storage_write_t *w, int status) { waiter_done(&((sync_write_t *)w)->end, status); }
+static void sync_done(storage_write_t *w, int status)
+{
+    waiter_done(&((sync_write_t *)w)->end, status);
+}
 
 static int write_sync(int (*fn)(MDB_txn *txn, void *arg), void *arg)
 {
-    sync_write_t s = {.w = {.apply = sync_apply, .done = sync_done},
-                      .fn = fn,
-                      .arg = arg,
-                      .end = WAITER_INIT};
+    sync_write_t s = {
+        .w = {.apply = sync_apply, .done = sync_done}, .fn = fn, .arg = arg, .end = WAITER_INIT};
     return submit_wait(&s.w, &s.end);
 }
 
@@ -489,6 +493,7 @@ typedef struct {
     const char *const *regions, *const *statuses;
     const char *const *sources;
     const int64_t *source_ms;
+    const char *const *overrides;
     size_t count;
 } group_set_t;
 
@@ -541,6 +546,10 @@ static int group_set_apply(MDB_txn *txn, void *arg)
             snprintf(m->source, sizeof m->source, "%s", s->sources[i]);
             m->source_ms = s->source_ms[i];
         }
+        /* as every region shows them ("{}": none) */
+        if (s->overrides[i] && strlen(s->overrides[i]) < sizeof m->overrides)
+            snprintf(m->overrides, sizeof m->overrides, "%s",
+                     strcmp(s->overrides[i], "{}") ? s->overrides[i] : "");
         m->ready = strcmp(m->status, "DELETING") != 0 && strcmp(m->status, "CREATION_FAILED") != 0;
     }
     *g = next;
@@ -551,9 +560,10 @@ static int group_set_apply(MDB_txn *txn, void *arg)
 }
 
 int replication_group_set(table_t *t, const char *const *regions, const char *const *statuses,
-                          const char *const *sources, const int64_t *source_ms, size_t count)
+                          const char *const *sources, const int64_t *source_ms,
+                          const char *const *overrides, size_t count)
 {
-    group_set_t s = {t, regions, statuses, sources, source_ms, count};
+    group_set_t s = {t, regions, statuses, sources, source_ms, overrides, count};
     return write_sync(group_set_apply, &s);
 }
 
@@ -1019,6 +1029,8 @@ static void job_queue_sync(const char *table, const char *region)
     pthread_mutex_unlock(&R.jobs_lock);
 }
 
+static void group_announce(const char *table, const char *also_region);
+
 /* A replica's settings as the group's with its overrides (control thread). */
 static void job_sync(const job_t *j)
 {
@@ -1036,6 +1048,8 @@ static void job_sync(const job_t *j)
     if (p && member && !replica_sync_run(j->table, p, overrides[0] ? overrides : NULL))
         log_warn("replication: the settings of %s in %s could not be brought in line", j->table,
                  j->region);
+    /* every region shows (and keeps applying) the replica's overrides */
+    if (member) group_announce(j->table, NULL);
 }
 
 /* The body of a Settings call: op's request, for the peer to apply. */
@@ -1158,10 +1172,12 @@ static void group_announce(const char *table, const char *also_region)
         if (source[0]) {
             buf_putc(&body, ',');
             json_write_member(&body, "Source", source);
-            buf_printf(&body, ",\"SourceAt\":\"%lld\"",
-                       (long long)(copy.m[i].sourced_ms ? copy.m[i].sourced_ms
-                                                        : copy.m[i].source_ms));
+            buf_printf(
+                &body, ",\"SourceAt\":\"%lld\"",
+                (long long)(copy.m[i].sourced_ms ? copy.m[i].sourced_ms : copy.m[i].source_ms));
         }
+        buf_append_str(&body, ",\"Overrides\":");
+        buf_append_str(&body, copy.m[i].overrides[0] ? copy.m[i].overrides : "{}");
         buf_putc(&body, '}');
     }
     buf_append_str(&body, "]}");
@@ -1342,8 +1358,8 @@ static void job_leave(const job_t *j)
         usleep(200000);
     }
     if (p && status != 200)
-        log_warn("replication: %s in %s: %s answered %d: %.*s", j->table, j->region, target,
-                 status, (int)(out.len > 300 ? 300 : out.len), out.data);
+        log_warn("replication: %s in %s: %s answered %d: %.*s", j->table, j->region, target, status,
+                 (int)(out.len > 300 ? 300 : out.len), out.data);
     buf_free(&body);
     buf_free(&out);
 }

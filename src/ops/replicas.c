@@ -400,9 +400,10 @@ static void render_auto_scaling(buf_t *b, const table_t *t)
             first = false;
             json_write_member(b, "IndexName", ix->name);
             buf_putc(b, ',');
-            json_write_member(b, "IndexStatus", ix->status == INDEX_CREATING   ? "CREATING"
-                                                : ix->status == INDEX_DELETING ? "DELETING"
-                                                                               : "ACTIVE");
+            json_write_member(b, "IndexStatus",
+                              ix->status == INDEX_CREATING   ? "CREATING"
+                              : ix->status == INDEX_DELETING ? "DELETING"
+                                                             : "ACTIVE");
             buf_putc(b, '}');
         }
         buf_append_str(b, "],");
@@ -693,6 +694,7 @@ api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
     const char **statuses = arena_calloc(a, (n + 1) * sizeof *statuses);
     const char **sources = arena_calloc(a, (n + 1) * sizeof *sources);
     int64_t *source_ms = arena_calloc(a, (n + 1) * sizeof *source_ms);
+    const char **overrides = arena_calloc(a, (n + 1) * sizeof *overrides);
     for (size_t i = 0; i < n; i++) {
         const json_value_t *m = list->u.array.items[i];
         if (m->type != JSON_OBJECT)
@@ -701,6 +703,16 @@ api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
             return op_reply_error(call, err_replication_member(a, "Members", i, "RegionName"));
         if (!(statuses[i] = plain_string(m, "ReplicaStatus", 0)))
             return op_reply_error(call, err_replication_member(a, "Members", i, "ReplicaStatus"));
+        const json_value_t *ov = json_object_get(m, "Overrides");
+        if (ov && ov->type != JSON_OBJECT)
+            return op_reply_error(call, err_replication_member(a, "Members", i, "Overrides"));
+        if (ov) {
+            buf_t b;
+            buf_init(&b);
+            json_write_value(&b, ov);
+            overrides[i] = arena_strndup(a, b.data, b.len);
+            buf_free(&b);
+        }
         if (!json_object_get(m, "Source") && !json_object_get(m, "SourceAt")) continue;
         uint64_t at; /* who made this replica, and when (both or neither) */
         if (!(sources[i] = plain_string(m, "Source", 64)))
@@ -711,7 +723,7 @@ api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
     }
     table_t *t = catalog_acquire(name->u.str.ptr, name->u.str.len);
     if (!t) return op_reply_error(call, err_table_not_found(a, name->u.str.ptr));
-    int rc = replication_group_set(t, regions, statuses, sources, source_ms, n);
+    int rc = replication_group_set(t, regions, statuses, sources, source_ms, overrides, n);
     catalog_release(t);
     if (rc) return op_reply_error(call, err_internal(a));
     buf_append_str(call->out, "{}");

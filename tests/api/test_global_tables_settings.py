@@ -217,3 +217,32 @@ class Region:
     def __init__(self, server):
         self.server, self.port = server, server.port
         self.client = make_client(server.endpoint)
+
+
+def test_every_region_knows_and_keeps_a_replicas_overrides(regions):  # noqa: F811
+    """An override set in one region is shown by every region, and a group
+    change made in another region leaves it in place."""
+    a, b, c = regions
+    name = unique_name("gk")
+    hash_table(a.client, name)
+    for r in (b, c):
+        a.client.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": r.name}}])
+        wait_replica_active(a.client, name, r.name)
+    override = {"RegionName": "eu-west-1", "OnDemandThroughputOverride": {
+        "MaxReadRequestUnits": 9}}
+    raw(a, "UpdateTable", {"TableName": name, "ReplicaUpdates": [{"Update": override}]})
+
+    def replicas(region):
+        return sorted(raw(region, "DescribeTable", {"TableName": name})["Table"]["Replicas"],
+                      key=lambda r: r["RegionName"])
+    shown = dict(override, ReplicaStatus="ACTIVE")
+    wait_until(lambda: replicas(b) == [shown, {"RegionName": "us-east-1",
+                                               "ReplicaStatus": "ACTIVE"}], "B shows it")
+    assert replicas(a) == [shown, {"RegionName": "us-west-2", "ReplicaStatus": "ACTIVE"}]
+    wait_until(lambda: on_demand(c, name) == od(9, -1), "applied in eu-west-1")
+    raw(b, "UpdateTable", {"TableName": name, "OnDemandThroughput": {
+        "MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 40}})
+    wait_until(lambda: on_demand(a, name) == od(100, 40), "group change in us-east-1")
+    wait_until(lambda: on_demand(c, name) == od(9, 40), "override kept in eu-west-1")
+    time.sleep(0.5)
+    assert on_demand(c, name) == od(9, 40)
