@@ -123,7 +123,11 @@ const wire_shape_t WIRE_REQUEST_UPDATE_TABLE = {
            {"ReplicaUpdates", LIST_OF(STRUCT({"Create", &REPLICA}, {"Update", &REPLICA},
                                              {"Delete", STRUCT({"RegionName", &STRING})}))},
            {"TableClass", &STRING}, {"DeletionProtectionEnabled", &BOOLEAN},
-           {"OnDemandThroughput", &ON_DEMAND})};
+           {"MultiRegionConsistency", &STRING},
+           {"GlobalTableWitnessUpdates",
+            LIST_OF(STRUCT({"Create", STRUCT({"RegionName", &STRING})},
+                           {"Delete", STRUCT({"RegionName", &STRING})}))},
+           {"OnDemandThroughput", &ON_DEMAND}, {"GlobalTableSettingsReplicationMode", &STRING})};
 
 const wire_shape_t WIRE_REQUEST_TABLE_NAME = {WIRE_STRUCT, NULL, FIELDS({"TableName", &STRING})};
 

@@ -42,34 +42,122 @@ static const char *replica_settings(arena_t *a, const json_value_t *x)
     return s;
 }
 
+static const char *const consistency_values[] = {"EVENTUAL", "STRONG", NULL};
+static const constraint_enum_t ENUM_MULTI_REGION_CONSISTENCY = {consistency_values,
+                                                                "EVENTUAL, STRONG"};
+
+/* MultiRegionConsistency STRONG: the regions the request adds (replicas,
+ * then witnesses), at least two besides this one; none of this server's
+ * regions offers strong consistency. */
+static ddb_error_t *strong_request(arena_t *a, const json_value_t *list,
+                                   const json_value_t *witness)
+{
+    const json_value_t *lists[2] = {list, witness};
+    buf_t b;
+    buf_init(&b);
+    size_t n = 0;
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; lists[l] && i < lists[l]->u.array.count; i++) {
+            const json_value_t *c = json_object_get(lists[l]->u.array.items[i], "Create");
+            const json_value_t *name = c ? json_object_get(c, "RegionName") : NULL;
+            if (!name || name->type != JSON_STRING) continue;
+            if (n++) buf_append_str(&b, ", ");
+            buf_append(&b, name->u.str.ptr, name->u.str.len);
+        }
+    ddb_error_t *e = n < 2 ? err_strong_replica_count(a)
+                           : err_strong_regions(a, arena_strndup(a, b.data, b.len));
+    buf_free(&b);
+    return e;
+}
+
+/* The model's constraints on ReplicaUpdates' actions. */
+static void replica_constraints(constraint_list_t *cl, arena_t *a, const json_value_t *list)
+{
+    const char *kinds[] = {"Create", "Delete", "Update"}, *paths[] = {"create", "delete", "update"};
+    for (size_t i = 0; list && i < list->u.array.count; i++) {
+        const json_value_t *u = list->u.array.items[i];
+        for (int k = 0; u->type == JSON_OBJECT && k < 3; k++) {
+            const json_value_t *x = wire_member(u, kinds[k]);
+            if (!x) continue;
+            const char *path = arena_sprintf(a, "replicaUpdates.%zu.member.%s", i + 1, paths[k]);
+            constraint_required(cl, wire_member(x, "RegionName"), "%s.regionName", path);
+            if (k == 1) continue;
+            int64_t rcu;
+            ddb_error_t *e = NULL;
+            const json_value_t *pt = wire_member(x, "ProvisionedThroughputOverride");
+            if (pt && wire_long(a, pt, "ReadCapacityUnits", &rcu, &e) && !e)
+                constraint_range(cl, rcu, 1, INT64_MAX,
+                                 "%s.provisionedThroughputOverride.readCapacityUnits", path);
+            const json_value_t *gsis = wire_member(x, "GlobalSecondaryIndexes");
+            if (gsis && !gsis->u.array.count)
+                constraint_add(cl, "[]", "Member must have length greater than or equal to 1",
+                               "%s.globalSecondaryIndexes", path);
+            for (size_t g = 0; gsis && g < gsis->u.array.count; g++) {
+                const json_value_t *ix = gsis->u.array.items[g];
+                const char *name = NULL;
+                if (ix->type == JSON_OBJECT) wire_string(a, ix, "IndexName", &name, NULL, &e);
+                if (ix->type == JSON_OBJECT)
+                    constraint_name(cl, name, "%s.globalSecondaryIndexes.%zu.member.indexName",
+                                    path, g + 1);
+            }
+            const char *cls = NULL;
+            wire_string(a, x, "TableClassOverride", &cls, NULL, &e);
+            constraint_enum(cl, cls, &ENUM_TABLE_CLASS, "%s.tableClassOverride", path);
+        }
+    }
+}
+
 static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
                                       replica_request_t *r)
 {
     arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    const char *consistency = NULL;
+    wire_string(a, req, "MultiRegionConsistency", &consistency, NULL, &e);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    int mode =
+        constraint_enum(&cl, consistency, &ENUM_MULTI_REGION_CONSISTENCY, "multiRegionConsistency");
+    if ((e = constraint_list_finish(&cl))) return e;
+    bool strong = mode == 1;
+    const json_value_t *witness = wire_member(req, "GlobalTableWitnessUpdates");
+    if (witness && !strong) return err_witness_needs_strong(a);
     for (size_t i = 0; i < req->u.object.count; i++) {
         const char *k = req->u.object.members[i].key;
         if (strcmp(k, "TableName") && strcmp(k, "ReplicaUpdates") &&
+            strcmp(k, "MultiRegionConsistency") && strcmp(k, "GlobalTableWitnessUpdates") &&
             req->u.object.members[i].value->type != JSON_NULL)
-            return err_replica_only_operation(a);
+            return strong || witness ? err_strong_only_operation(a) : err_replica_only_operation(a);
     }
-    const json_value_t *list = json_object_get(req, "ReplicaUpdates");
+    const json_value_t *list = wire_member(req, "ReplicaUpdates");
+    if (list && !list->u.array.count)
+        return constraint_error(a, "[]", "Member must have length greater than or equal to 1",
+                                "replicaUpdates");
+    replica_constraints(&cl, a, list);
+    if ((e = constraint_list_finish(&cl))) return e;
     memset(r, 0, sizeof *r);
     for (size_t i = 0; list && i < list->u.array.count; i++) {
         const json_value_t *u = list->u.array.items[i];
         const char *kinds[] = {"Create", "Delete", "Update"};
+        int present = 0;
         for (int k = 0; k < 3; k++) {
             const json_value_t *x = json_object_get(u, kinds[k]);
             if (!x || x->type != JSON_OBJECT) continue;
+            if (present++) return err_replica_action_types(a);
             const json_value_t *name = json_object_get(x, "RegionName");
-            if (!name || name->type != JSON_STRING) return err_replica_not_found(a);
+            const char *settings = k == 1 ? NULL : replica_settings(a, x);
+            if (k == 2 && !settings) return err_replica_update_empty(a);
             if (k < 2) r->actions++;
             if (!r->region || k < 2) {
                 r->region = name->u.str.ptr;
                 r->create = k == 0;
-                r->settings = k == 1 ? NULL : replica_settings(a, x);
+                r->settings = settings;
             }
         }
+        if (!present) return err_replica_update_empty(a);
     }
+    /* (STRONG with witnesses only adds no replica: nothing to update) */
+    if (strong && list) return strong_request(a, list, witness);
     if (r->actions > 1) return err_replica_one_action(a);
     if (!r->region) return err_update_table_nothing(a);
     if (strcmp(r->region, regions_local()) == 0) return err_replica_local_region(a);
@@ -78,7 +166,7 @@ static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
         buf_init(&list_text);
         regions_render_list(&list_text);
         buf_putc(&list_text, 0);
-        ddb_error_t *e = err_replica_region_unsupported(
+        e = err_replica_region_unsupported(
             a, r->region, arena_strndup(a, list_text.data, strlen(list_text.data)));
         buf_free(&list_text);
         return e;
@@ -103,11 +191,11 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
     else if (r.actions && r.create && member)
         e = err_replica_exists(a, t->name);
     else if (r.actions && !r.create && !member)
-        e = err_replica_not_found(a);
+        e = err_replica_not_found(a, r.region);
     else if (r.actions && !r.create && replication_region_recent_source(t->name, r.region))
         e = err_replica_recent_source(a);
     else if (!r.actions && !member)
-        e = err_replica_not_found(a);
+        e = err_replica_not_found(a, r.region);
     int rc = 0;
     if (!e && r.actions)
         rc = r.create ? replication_replica_add(t, r.region, r.settings)
