@@ -2663,6 +2663,13 @@ ddb_error_t *err_replica_action_types(arena_t *a)
                          "allowed.");
 }
 
+ddb_error_t *err_replica_throughput_on_demand(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                         "BillingMode is PAY_PER_REQUEST");
+}
+
 ddb_error_t *err_witness_needs_strong(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,

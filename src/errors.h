@@ -682,6 +682,8 @@ ddb_error_t *err_replica_stream_disable(arena_t *a);
 ddb_error_t *err_replica_exists(arena_t *a, const char *table);
 /* A ReplicaUpdates Delete or Update of a region not in the group. */
 ddb_error_t *err_replica_not_found(arena_t *a, const char *region);
+/* An Update's ProvisionedThroughputOverride for an on-demand table. */
+ddb_error_t *err_replica_throughput_on_demand(arena_t *a);
 /* An Update with nothing but its RegionName. */
 ddb_error_t *err_replica_update_empty(arena_t *a);
 /* One ReplicaUpdates element with two of Create, Update, Delete. */

@@ -19,6 +19,7 @@ typedef struct {
     const char *region;
     size_t actions;       /* Create and Delete actions */
     const char *settings; /* the Create's or Update's other members (JSON), or NULL */
+    bool throughput_override; /* the Update has a ProvisionedThroughputOverride */
 } replica_request_t;
 
 /* The members of a Create or Update besides RegionName, as JSON. */
@@ -152,6 +153,8 @@ static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
                 r->region = name->u.str.ptr;
                 r->create = k == 0;
                 r->settings = settings;
+                r->throughput_override =
+                    k == 2 && wire_member(x, "ProvisionedThroughputOverride") != NULL;
             }
         }
         if (!present) return err_replica_update_empty(a);
@@ -196,6 +199,8 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
         e = err_replica_recent_source(a);
     else if (!r.actions && !member)
         e = err_replica_not_found(a, r.region);
+    else if (!r.actions && t->pay_per_request && r.throughput_override)
+        e = err_replica_throughput_on_demand(a); /* (a Create takes it) */
     int rc = 0;
     if (!e && r.actions)
         rc = r.create ? replication_replica_add(t, r.region, r.settings)

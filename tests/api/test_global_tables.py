@@ -312,13 +312,20 @@ def test_create_replica_under_load_and_delete(regions):
     assert bd["GlobalTableVersion"] == "2019.11.21"
     assert bd["Replicas"] == [{"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"}]
     assert bd["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
-    # a replica's own settings are kept and shown
+    # a replica's own settings are kept and shown; an on-demand replica's
+    # Update takes no provisioned read capacity
+    assert_error(a.update_table, "ValidationException",
+                 "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                 "BillingMode is PAY_PER_REQUEST", TableName=name, ReplicaUpdates=[{"Update": {
+                     "RegionName": "us-west-2",
+                     "ProvisionedThroughputOverride": {"ReadCapacityUnits": 10},
+                     "TableClassOverride": "STANDARD_INFREQUENT_ACCESS"}}])
+    assert a.describe_table(TableName=name)["Table"]["Replicas"] == [
+        {"RegionName": "us-west-2", "ReplicaStatus": "ACTIVE"}]
     a.update_table(TableName=name, ReplicaUpdates=[{"Update": {
-        "RegionName": "us-west-2", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 10},
-        "TableClassOverride": "STANDARD_INFREQUENT_ACCESS"}}])
+        "RegionName": "us-west-2", "TableClassOverride": "STANDARD_INFREQUENT_ACCESS"}}])
     rep = a.describe_table(TableName=name)["Table"]["Replicas"][0]
     assert rep == {"RegionName": "us-west-2", "ReplicaStatus": "ACTIVE",
-                   "ProvisionedThroughputOverride": {"ReadCapacityUnits": 10},
                    "ReplicaTableClassSummary": {"TableClass": "STANDARD_INFREQUENT_ACCESS"}}
     assert_error(a.update_table, "ValidationException",
                  INVALID + "Disabling Stream is not allowed for a Global Table replica.",
