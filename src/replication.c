@@ -29,7 +29,8 @@ bool replication_on;
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
 #define POSITION_STORE_MS 100
-#define OVERRIDES_MAX 1024
+/* A replica's overrides: 20 GSIs' with the longest names fit. */
+#define OVERRIDES_MAX 8192
 #define SETTINGS_BUSY_TRIES 600 /* a busy replica is asked again for 2 minutes */
 /* A region that made a replica cannot drop its table for a day. */
 #define SOURCE_HOLD_MS (24 * 3600 * 1000LL)
@@ -440,6 +441,8 @@ typedef struct {
 static int member_change_apply(MDB_txn *txn, void *arg)
 {
     member_change_t *c = arg;
+    if (c->overrides && strlen(c->overrides) >= OVERRIDES_MAX)
+        return MDB_BAD_VALSIZE; /* kept whole or not at all */
     pthread_mutex_lock(&R.lock);
     int rc = 0;
     group_t *g = group_find(c->t->name);
