@@ -2670,6 +2670,28 @@ ddb_error_t *err_replica_throughput_on_demand(arena_t *a)
                          "BillingMode is PAY_PER_REQUEST");
 }
 
+ddb_error_t *err_auto_scaling_nothing(arena_t *a, const char *table, const char *region)
+{
+    if (region)
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "Failed to update settings for global table with name: "
+                             "\u2018%s\u2019 because at least one update parameter must be "
+                             "specified for region: \u2018%s\u2019.",
+                             table, region);
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Failed to update settings for global table with name: \u2018%s\u2019 "
+                         "because at least one update parameter must be specified.",
+                         table);
+}
+
+ddb_error_t *err_auto_scaling_regions_repeated(arena_t *a, const char *table, const char *regions)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Failed to update settings for global table with name: \u2018%s\u2019 "
+                         "because the regions: \u2018[%s]\u2019 were specified more than once.",
+                         table, regions);
+}
+
 ddb_error_t *err_witness_needs_strong(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,

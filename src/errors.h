@@ -682,6 +682,11 @@ ddb_error_t *err_replica_stream_disable(arena_t *a);
 ddb_error_t *err_replica_exists(arena_t *a, const char *table);
 /* A ReplicaUpdates Delete or Update of a region not in the group. */
 ddb_error_t *err_replica_not_found(arena_t *a, const char *region);
+/* UpdateTableReplicaAutoScaling that updates nothing (region: nothing for
+ * that replica), or names regions (comma-separated) more than once. */
+ddb_error_t *err_auto_scaling_nothing(arena_t *a, const char *table, const char *region);
+ddb_error_t *err_auto_scaling_regions_repeated(arena_t *a, const char *table,
+                                               const char *regions);
 /* An Update's ProvisionedThroughputOverride for an on-demand table. */
 ddb_error_t *err_replica_throughput_on_demand(arena_t *a);
 /* An Update with nothing but its RegionName. */

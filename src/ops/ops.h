@@ -81,7 +81,8 @@ api_result_t op_describe_global_table(api_call_t *call, const json_value_t *req)
 api_result_t op_list_global_tables(api_call_t *call, const json_value_t *req);
 api_result_t op_describe_global_table_settings(api_call_t *call, const json_value_t *req);
 api_result_t op_update_global_table_settings(api_call_t *call, const json_value_t *req);
-api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t *req);
+api_result_t op_describe_table_replica_auto_scaling(api_call_t *call, const json_value_t *req);
+api_result_t op_update_table_replica_auto_scaling(api_call_t *call, const json_value_t *req);
 api_result_t op_replication_apply(api_call_t *call, const json_value_t *req);
 api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req);
 api_result_t op_replication_settings(api_call_t *call, const json_value_t *req);

@@ -17,8 +17,8 @@
 typedef struct {
     bool create; /* else delete (an Update only changes settings) */
     const char *region;
-    size_t actions;       /* Create and Delete actions */
-    const char *settings; /* the Create's or Update's other members (JSON), or NULL */
+    size_t actions;           /* Create and Delete actions */
+    const char *settings;     /* the Create's or Update's other members (JSON), or NULL */
     bool throughput_override; /* the Update has a ProvisionedThroughputOverride */
 } replica_request_t;
 
@@ -605,7 +605,43 @@ static void auto_scaling_constraints(constraint_list_t *cl, arena_t *a, const js
 /* Only global tables have replica auto scaling; ddbd's are on-demand, so
  * an update may only disable it (the response shows the settings before
  * the update, which are the same). */
-api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t *req)
+/* An update must update something, for each replica it names, and name
+ * each replica once. */
+static ddb_error_t *auto_scaling_update_check(arena_t *a, const table_t *t, const json_value_t *req)
+{
+    const json_value_t *reps = wire_member(req, "ReplicaUpdates");
+    if (!wire_member(req, "ProvisionedWriteCapacityAutoScalingUpdate") &&
+        !wire_member(req, "GlobalSecondaryIndexUpdates") && !reps)
+        return err_auto_scaling_nothing(a, t->name, NULL);
+    size_t n = reps ? reps->u.array.count : 0;
+    wire_names_t *seen = wire_names_new(a, n + 1), *repeated = wire_names_new(a, n + 1);
+    buf_t b;
+    buf_init(&b);
+    const char *nothing = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const json_value_t *r = reps->u.array.items[i];
+        const char *region = NULL;
+        size_t len = 0;
+        ddb_error_t *e = NULL;
+        if (r->type != JSON_OBJECT || !wire_string(a, r, "RegionName", &region, &len, &e) || e)
+            continue;
+        if (!wire_names_add(seen, region, len) && wire_names_add(repeated, region, len)) {
+            if (b.len) buf_append_str(&b, ", ");
+            buf_append(&b, region, len);
+        }
+        if (!nothing && !wire_member(r, "ReplicaGlobalSecondaryIndexUpdates") &&
+            !wire_member(r, "ReplicaProvisionedReadCapacityAutoScalingUpdate"))
+            nothing = region;
+    }
+    ddb_error_t *e =
+        b.len     ? err_auto_scaling_regions_repeated(a, t->name, arena_strndup(a, b.data, b.len))
+        : nothing ? err_auto_scaling_nothing(a, t->name, nothing)
+                  : NULL;
+    buf_free(&b);
+    return e;
+}
+
+static api_result_t replica_auto_scaling(api_call_t *call, const json_value_t *req, bool update)
 {
     arena_t *a = call->arena;
     ddb_error_t *e = NULL;
@@ -615,15 +651,16 @@ api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t 
     constraint_list_t cl;
     constraint_list_init(&cl, a);
     constraint_name(&cl, name, "tableName");
-    auto_scaling_constraints(&cl, a, req);
+    if (update) auto_scaling_constraints(&cl, a, req);
     if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
     table_t *t = name && replication_on && replication_replica_count(name)
                      ? catalog_acquire(name, strlen(name))
                      : NULL;
     if (!t) return op_reply_error(call, err_replica_auto_scaling_not_found(a, name ? name : ""));
-    const char *update = first_settings_update(req);
-    if (update && t->pay_per_request)
-        e = err_replica_auto_scaling_on_demand(a, t->name, region_list(a, t), update);
+    const char *setting = update ? first_settings_update(req) : NULL;
+    if (update) e = auto_scaling_update_check(a, t, req);
+    if (!e && setting && t->pay_per_request)
+        e = err_replica_auto_scaling_on_demand(a, t->name, region_list(a, t), setting);
     if (e) {
         catalog_release(t);
         return op_reply_error(call, e);
@@ -631,6 +668,16 @@ api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t 
     render_auto_scaling(call->out, t);
     catalog_release(t);
     return op_reply_ok(call);
+}
+
+api_result_t op_describe_table_replica_auto_scaling(api_call_t *call, const json_value_t *req)
+{
+    return replica_auto_scaling(call, req, false);
+}
+
+api_result_t op_update_table_replica_auto_scaling(api_call_t *call, const json_value_t *req)
+{
+    return replica_auto_scaling(call, req, true);
 }
 
 /* --- between regions ---------------------------------------------------------------------- */

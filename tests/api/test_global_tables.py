@@ -757,6 +757,20 @@ def test_replica_auto_scaling_of_a_global_table(regions):
                  TableName=name, ReplicaUpdates=[{
                      "RegionName": "us-east-1",
                      "ReplicaProvisionedReadCapacityAutoScalingUpdate": scaling}])
+    # an update updates something, for each replica it names, named once
+    prefix = "Failed to update settings for global table with name: \u2018%s\u2019 because " % name
+    assert_error(a.update_table_replica_auto_scaling, "ValidationException",
+                 prefix + "at least one update parameter must be specified.", TableName=name)
+    assert_error(a.update_table_replica_auto_scaling, "ValidationException",
+                 prefix + "at least one update parameter must be specified for region: "
+                 "\u2018us-west-2\u2019.", TableName=name,
+                 ReplicaUpdates=[{"RegionName": "us-west-2"}])
+    disabled = {"ReplicaProvisionedReadCapacityAutoScalingUpdate": {"AutoScalingDisabled": True}}
+    assert_error(a.update_table_replica_auto_scaling, "ValidationException",
+                 prefix + "the regions: \u2018[us-west-2]\u2019 were specified more than once.",
+                 TableName=name, ReplicaUpdates=[dict(disabled, RegionName="us-west-2"),
+                                                 dict(disabled, RegionName="us-east-1"),
+                                                 dict(disabled, RegionName="us-west-2")])
     # disabling alone is accepted
     got = a.update_table_replica_auto_scaling(
         TableName=name, ProvisionedWriteCapacityAutoScalingUpdate={"AutoScalingDisabled": True})

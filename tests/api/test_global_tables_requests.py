@@ -201,8 +201,9 @@ def test_replica_auto_scaling_constraints(port, table_s):
     # constraints before the existence check, on an existing regional table too
     for name in (table_s, unique_name("gn")):
         assert call(port, "UpdateTableReplicaAutoScaling", {
-            "TableName": name, "ReplicaUpdates": [{"ReplicaProvisionedReadCapacityAutoScalingUpdate": {
-                "MinimumUnits": 0, "ScalingPolicyUpdate": {}}}],
+            "TableName": name, "ReplicaUpdates": [{
+                "ReplicaProvisionedReadCapacityAutoScalingUpdate": {
+                    "MinimumUnits": 0, "ScalingPolicyUpdate": {}}}],
             "GlobalSecondaryIndexUpdates": []}) == (
             400, "ValidationException", "4 validation errors detected: "
             "Value '[]' at 'globalSecondaryIndexUpdates' failed to satisfy constraint: Member "
