@@ -2692,6 +2692,20 @@ ddb_error_t *err_auto_scaling_regions_repeated(arena_t *a, const char *table, co
                          table, regions);
 }
 
+ddb_error_t *err_replica_consistency_create_only(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Only Replica Create actions are supported when MultiRegionConsistency "
+                         "parameter is provided.");
+}
+
+ddb_error_t *err_replica_consistency_existing(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "MultiRegionConsistency parameter is unsupported on existing global "
+                         "table");
+}
+
 ddb_error_t *err_witness_needs_strong(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,

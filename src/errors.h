@@ -697,6 +697,10 @@ ddb_error_t *err_replica_action_types(arena_t *a);
  * witnesses without STRONG; STRONG with fewer than three regions; regions
  * (comma-separated) that cannot be STRONG. */
 ddb_error_t *err_witness_needs_strong(arena_t *a);
+/* MultiRegionConsistency with an Update or Delete; for a table that has
+ * replicas already. */
+ddb_error_t *err_replica_consistency_create_only(arena_t *a);
+ddb_error_t *err_replica_consistency_existing(arena_t *a);
 ddb_error_t *err_strong_replica_count(arena_t *a);
 /* A STRONG or witness request that changes other settings too. */
 ddb_error_t *err_strong_only_operation(arena_t *a);

@@ -17,9 +17,11 @@
 typedef struct {
     bool create; /* else delete (an Update only changes settings) */
     const char *region;
-    size_t actions;           /* Create and Delete actions */
-    const char *settings;     /* the Create's or Update's other members (JSON), or NULL */
-    bool throughput_override; /* the Update has a ProvisionedThroughputOverride */
+    size_t actions;                     /* Create and Delete actions */
+    const char *settings;               /* the Create's or Update's other members (JSON), or NULL */
+    bool throughput_override;           /* the Update has a ProvisionedThroughputOverride */
+    bool consistency, strong;           /* MultiRegionConsistency given; STRONG */
+    const json_value_t *list, *witness; /* ReplicaUpdates, GlobalTableWitnessUpdates */
 } replica_request_t;
 
 /* The members of a Create or Update besides RegionName, as JSON. */
@@ -121,8 +123,8 @@ static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
         constraint_enum(&cl, consistency, &ENUM_MULTI_REGION_CONSISTENCY, "multiRegionConsistency");
     if ((e = constraint_list_finish(&cl))) return e;
     bool strong = mode == 1;
-    const json_value_t *witness = wire_member(req, "GlobalTableWitnessUpdates");
-    if (witness && !strong) return err_witness_needs_strong(a);
+    const json_value_t *witness = wire_member(req, "GlobalTableWitnessUpdates"),
+                       *list = wire_member(req, "ReplicaUpdates");
     for (size_t i = 0; i < req->u.object.count; i++) {
         const char *k = req->u.object.members[i].key;
         if (strcmp(k, "TableName") && strcmp(k, "ReplicaUpdates") &&
@@ -130,14 +132,17 @@ static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
             req->u.object.members[i].value->type != JSON_NULL)
             return strong || witness ? err_strong_only_operation(a) : err_replica_only_operation(a);
     }
-    const json_value_t *list = wire_member(req, "ReplicaUpdates");
-    if (list && !list->u.array.count)
+    /* witnesses alone (STRONG or not) change nothing the service counts */
+    if (!list) return err_update_table_nothing(a);
+    if (witness && !strong) return err_witness_needs_strong(a);
+    if (!list->u.array.count)
         return constraint_error(a, "[]", "Member must have length greater than or equal to 1",
                                 "replicaUpdates");
     replica_constraints(&cl, a, list);
     if ((e = constraint_list_finish(&cl))) return e;
     memset(r, 0, sizeof *r);
-    for (size_t i = 0; list && i < list->u.array.count; i++) {
+    bool other_than_create = false;
+    for (size_t i = 0; i < list->u.array.count; i++) {
         const json_value_t *u = list->u.array.items[i];
         const char *kinds[] = {"Create", "Delete", "Update"};
         int present = 0;
@@ -148,6 +153,7 @@ static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
             const json_value_t *name = json_object_get(x, "RegionName");
             const char *settings = k == 1 ? NULL : replica_settings(a, x);
             if (k == 2 && !settings) return err_replica_update_empty(a);
+            other_than_create |= k != 0;
             if (k < 2) r->actions++;
             if (!r->region || k < 2) {
                 r->region = name->u.str.ptr;
@@ -159,8 +165,12 @@ static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
         }
         if (!present) return err_replica_update_empty(a);
     }
-    /* (STRONG with witnesses only adds no replica: nothing to update) */
-    if (strong && list) return strong_request(a, list, witness);
+    if (consistency && other_than_create) return err_replica_consistency_create_only(a);
+    r->consistency = consistency != NULL;
+    r->strong = strong;
+    r->list = list;
+    r->witness = witness;
+    if (strong) return NULL; /* its regions are looked at with the table's group */
     if (r->actions > 1) return err_replica_one_action(a);
     if (!r->region) return err_update_table_nothing(a);
     if (strcmp(r->region, regions_local()) == 0) return err_replica_local_region(a);
@@ -185,8 +195,12 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
     if (e) return op_reply_error(call, e);
     table_t *t = catalog_acquire(table, strlen(table));
     if (!t) return op_reply_error(call, err_table_not_found(a, table));
-    bool member = replication_has_member(t->name, r.region);
-    if (!t->pay_per_request)
+    bool member = r.region && replication_has_member(t->name, r.region);
+    if (r.consistency && replication_replica_count(t->name))
+        e = err_replica_consistency_existing(a);
+    else if (r.strong)
+        e = strong_request(a, r.list, r.witness);
+    else if (!t->pay_per_request)
         e = err_replica_write_capacity(a);
     else if (r.actions && r.create && t->stream_enabled &&
              strcmp(t->stream_view_type, "NEW_AND_OLD_IMAGES") != 0)

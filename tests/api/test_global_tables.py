@@ -177,6 +177,13 @@ def update_raw(region, body):
         r.error_message if r.status != 200 else None
 
 
+NOTHING = ("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+           "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, "
+           "MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+           "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is "
+           "required")
+
+
 def test_multi_region_strong_consistency_requests(regions):
     """MultiRegionConsistency STRONG and witnesses: answered as the service
     answers such requests; no region of this server offers strong
@@ -196,12 +203,17 @@ def test_multi_region_strong_consistency_requests(regions):
          "is present."),
         ({"ReplicaUpdates": create, "MultiRegionConsistency": "STRONG"},
          "Unsupported replica count for global tables with MultiRegionConsistency set to STRONG."),
-        ({"GlobalTableWitnessUpdates": witness, "MultiRegionConsistency": "STRONG"},
-         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-         "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, "
-         "MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
-         "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is "
-         "required"),
+        ({"GlobalTableWitnessUpdates": witness, "MultiRegionConsistency": "STRONG"}, NOTHING),
+        ({"GlobalTableWitnessUpdates": witness}, NOTHING),
+        ({"ReplicaUpdates": [{"Delete": {"RegionName": "us-west-2"}}],
+          "MultiRegionConsistency": "STRONG"},
+         "Only Replica Create actions are supported when MultiRegionConsistency parameter is "
+         "provided."),
+        ({"ReplicaUpdates": create + [{"Update": {"RegionName": "eu-west-1",
+                                                  "TableClassOverride": "STANDARD"}}],
+          "MultiRegionConsistency": "EVENTUAL"},
+         "Only Replica Create actions are supported when MultiRegionConsistency parameter is "
+         "provided."),
         ({"ReplicaUpdates": create, "GlobalTableWitnessUpdates": witness,
           "MultiRegionConsistency": "STRONG", "DeletionProtectionEnabled": True},
          "Requests that modify replicas or witnesses must not also modify other fields"),
@@ -233,6 +245,12 @@ def test_multi_region_strong_consistency_requests(regions):
                  "Failed to create a the new replica of table with name: \u2018%s\u2019 because "
                  "one or more replicas already existed as tables." % name,
                  TableName=name, ReplicaUpdates=create)
+    # a global table's consistency is the one it was made with
+    for consistency in ("EVENTUAL", "STRONG"):
+        assert update_raw(a, {"TableName": name, "MultiRegionConsistency": consistency,
+                              "ReplicaUpdates": [{"Create": {"RegionName": "eu-west-1"}}]}) == (
+            400, "ValidationException",
+            "MultiRegionConsistency parameter is unsupported on existing global table")
 
 
 def test_single_region_server_refuses_replicas(ddb):
