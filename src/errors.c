@@ -2735,13 +2735,10 @@ ddb_error_t *err_strong_regions(arena_t *a, const char *regions)
                          regions);
 }
 
-/* unverified text */
-ddb_error_t *err_replica_busy(arena_t *a, const char *table)
+ddb_error_t *err_replica_busy(arena_t *a)
 {
     return ddb_error_new(a, ERR_RESOURCE_IN_USE,
-                         "Attempt to change a resource which is still in use: Table replica "
-                         "is being created or deleted: %s",
-                         table);
+                         "The resource which you are attempting to change is in use.");
 }
 
 ddb_error_t *err_global_tables_legacy(arena_t *a)

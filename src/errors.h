@@ -705,7 +705,7 @@ ddb_error_t *err_strong_replica_count(arena_t *a);
 /* A STRONG or witness request that changes other settings too. */
 ddb_error_t *err_strong_only_operation(arena_t *a);
 ddb_error_t *err_strong_regions(arena_t *a, const char *regions);
-ddb_error_t *err_replica_busy(arena_t *a, const char *table);
+ddb_error_t *err_replica_busy(arena_t *a);
 ddb_error_t *err_global_tables_legacy(arena_t *a);
 ddb_error_t *err_global_table_not_found(arena_t *a, const char *name);
 ddb_error_t *err_replica_auto_scaling_not_found(arena_t *a, const char *table);

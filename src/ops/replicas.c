@@ -187,6 +187,18 @@ static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
     return NULL;
 }
 
+/* Whether a replica of the table is being created or deleted: another
+ * cannot be added meanwhile. */
+static bool replicas_changing(const char *table)
+{
+    char regions[REGIONS_MAX][65], statuses[REGIONS_MAX][REPLICATION_STATUS_MAX];
+    size_t n = replication_members(table, regions, statuses, REGIONS_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(statuses[i], "CREATING") == 0 || strcmp(statuses[i], "DELETING") == 0)
+            return true;
+    return false;
+}
+
 api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req, const char *table)
 {
     replica_request_t r;
@@ -205,6 +217,8 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
     else if (r.actions && r.create && t->stream_enabled &&
              strcmp(t->stream_view_type, "NEW_AND_OLD_IMAGES") != 0)
         e = err_replica_stream_view(a);
+    else if (r.actions && r.create && replicas_changing(t->name))
+        e = err_replica_busy(a);
     else if (r.actions && r.create && member)
         e = err_replica_exists(a, t->name);
     else if (r.actions && !r.create && !member)

@@ -8,7 +8,7 @@ import os
 import signal
 import time
 
-from conftest import Server, make_client, raw_request, unique_name
+from conftest import Server, assert_error, make_client, raw_request, unique_name
 from test_global_tables import (finish_all, hash_table, index_names, regions,  # noqa: F401
                                 replica_status, ttl_of, two_regions, wait_replica_active,
                                 wait_until)
@@ -109,6 +109,11 @@ def test_settings_changed_while_a_replica_is_created_reach_it(regions):  # noqa:
     try:
         change_settings(regions[0], name)
         assert replica_status(regions[0].client, name, "us-west-2") == "CREATING"
+        # no other replica (nor the same again) is added meanwhile
+        for region in ("eu-west-1", "us-west-2"):
+            assert_error(regions[0].client.update_table, "ResourceInUseException",
+                         "The resource which you are attempting to change is in use.",
+                         TableName=name, ReplicaUpdates=[{"Create": {"RegionName": region}}])
         time.sleep(0.5)
     finally:
         os.kill(regions[1].server.proc.pid, signal.SIGCONT)
