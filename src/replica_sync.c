@@ -237,14 +237,14 @@ static bool busy(const json_value_t *d)
 /* A call to the peer, retried while it cannot be reached (bounded by the
  * deadline); the answer parsed into *out (NULL: none, or not JSON). */
 static int call(const region_peer_t *p, const char *target, const buf_t *body, time_t deadline,
-                arena_t *a, json_value_t **out)
+                const volatile bool *stop, arena_t *a, json_value_t **out)
 {
     buf_t resp;
     buf_init(&resp);
     int status = 0;
     *out = NULL;
     while (regions_call(p, target, body->data, body->len, SYNC_CALL_TIMEOUT_S, &status, &resp)) {
-        if (time(NULL) > deadline) {
+        if (time(NULL) > deadline || *stop) {
             buf_free(&resp);
             return -1;
         }
@@ -262,11 +262,12 @@ static bool in_use(const json_value_t *answer)
     return type && type->type == JSON_STRING && strstr(type->u.str.ptr, "ResourceInUseException");
 }
 
-bool replica_sync_run(const char *table, const region_peer_t *peer, const char *overrides)
+bool replica_sync_run(const char *table, const region_peer_t *peer, const char *overrides,
+                      const volatile bool *stop)
 {
     time_t deadline = time(NULL) + SYNC_DEADLINE_S;
     bool done = false, failed = false;
-    for (int round = 0; round < SYNC_ROUNDS && !done && !failed && time(NULL) <= deadline;
+    for (int round = 0; round < SYNC_ROUNDS && !done && !failed && !*stop && time(NULL) <= deadline;
          round++) {
         table_t *t = catalog_acquire(table, strlen(table));
         if (!t) return false;
@@ -279,8 +280,8 @@ bool replica_sync_run(const char *table, const region_peer_t *peer, const char *
         buf_putc(&body, '{');
         json_write_member(&body, "TableName", table);
         buf_putc(&body, '}');
-        int s1 = call(peer, "DynamoDB_20120810.DescribeTable", &body, deadline, a, &desc);
-        int s2 = call(peer, "DynamoDB_20120810.DescribeTimeToLive", &body, deadline, a, &ttl);
+        int s1 = call(peer, "DynamoDB_20120810.DescribeTable", &body, deadline, stop, a, &desc);
+        int s2 = call(peer, "DynamoDB_20120810.DescribeTimeToLive", &body, deadline, stop, a, &ttl);
         const json_value_t *d = desc ? json_object_get(desc, "Table") : NULL,
                            *td = ttl ? json_object_get(ttl, "TimeToLiveDescription") : NULL;
         const char *op = NULL;
@@ -300,7 +301,7 @@ bool replica_sync_run(const char *table, const region_peer_t *peer, const char *
             buf_putc(&body, '}');
             json_value_t *answer;
             int status =
-                call(peer, REPLICATION_TARGET_PREFIX "Settings", &body, deadline, a, &answer);
+                call(peer, REPLICATION_TARGET_PREFIX "Settings", &body, deadline, stop, a, &answer);
             if (status != 200 && in_use(answer))
                 wait = true; /* its TTL or table is still changing: again */
             else if (status != 200) {

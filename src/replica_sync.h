@@ -28,8 +28,10 @@
 
 #include "regions.h"
 
-/* overrides: the replica's (JSON of its Create/Update members), or NULL.
- * True when the replica matches; false when it could not be brought to. */
-bool replica_sync_run(const char *table, const region_peer_t *peer, const char *overrides);
+/* overrides: the replica's (JSON of its Create/Update members), or NULL;
+ * stop: set when the server stops (then it gives up at once).  True when
+ * the replica matches; false when it could not be brought to. */
+bool replica_sync_run(const char *table, const region_peer_t *peer, const char *overrides,
+                      const volatile bool *stop);
 
 #endif

@@ -1048,7 +1048,8 @@ static void job_sync(const job_t *j)
         memcpy(overrides, m->overrides, sizeof overrides);
     }
     pthread_mutex_unlock(&R.lock);
-    if (p && member && !replica_sync_run(j->table, p, overrides[0] ? overrides : NULL))
+    if (p && member &&
+        !replica_sync_run(j->table, p, overrides[0] ? overrides : NULL, &R.stopping) && !R.stopping)
         log_warn("replication: the settings of %s in %s could not be brought in line", j->table,
                  j->region);
     /* every region shows (and keeps applying) the replica's overrides */
