@@ -214,14 +214,14 @@ static bool read_val(reader_t *r, MDB_val *v)
     return read_bytes(r, v->mv_size, (const uint8_t **)&v->mv_data);
 }
 
-/* The handle of DBI name (n bytes; 0: the main DB), opened (created when
- * create) in txn.  MDB_NOTFOUND when absent and not created. */
+/* The handle of DBI name (n bytes), opened (created when create) in txn.
+ * MDB_NOTFOUND when absent and not created. */
 static int replay_dbi(MDB_txn *txn, const uint8_t *name, size_t n, bool create, MDB_dbi *dbi)
 {
     char z[NAME_MAX_LEN + 1];
     memcpy(z, name, n);
     z[n] = 0;
-    return mdb_dbi_open(txn, n ? z : NULL, create ? MDB_CREATE : 0, dbi);
+    return mdb_dbi_open(txn, z, create ? MDB_CREATE : 0, dbi);
 }
 
 static bool name_is(const uint8_t *name, size_t n, const char *s)
@@ -242,8 +242,10 @@ int changeset_apply(MDB_txn *txn, const uint8_t *data, size_t len, changeset_eff
             if (!read_bytes(&r, 2, &l)) return EINVAL;
             n = (size_t)l[0] | (size_t)l[1] << 8;
         }
-        /* a NUL would make the name another DBI's */
-        if (n > NAME_MAX_LEN || !read_bytes(&r, n, &name) || memchr(name, 0, n)) return EINVAL;
+        /* a NUL would make the name another DBI's; no name is the main DB,
+         * which holds the DBIs' own records and which no write changes */
+        if (n == 0 || n > NAME_MAX_LEN || !read_bytes(&r, n, &name) || memchr(name, 0, n))
+            return EINVAL;
         MDB_val k, v;
         if ((op == 'P' || op == 'D') && !read_val(&r, &k)) return EINVAL;
         if (op == 'P' && !read_val(&r, &v)) return EINVAL;

@@ -233,6 +233,11 @@ static void test_malformed_refused(void)
         BYTES("P\x01" "a" "\x03\0\0\0" "ab"),   /* key cut short */
         BYTES("P\x01" "a" "\x01\0\0\0" "k"),    /* a put without its value */
         BYTES("Z\x01" "a"),                     /* no such operation */
+        BYTES("X\x00"),                         /* dropping the main DB */
+        BYTES("E\x00"),                         /* emptying it */
+        BYTES("P\x00" "\x01\0\0\0" "k" "\x01\0\0\0" "v"), /* a record of its own */
+        BYTES("D\x00" "\x05\0\0\0" "items"),  /* deleting a DBI's record */
+        BYTES("P\xff\x00\x02" "a"),            /* a name longer than LMDB's keys */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         buf_t b = {(char *)cases[i].bytes, cases[i].len, cases[i].len};
@@ -290,11 +295,33 @@ static void test_long_dbi_names(void)
     env_free(env, d);
 }
 
+/* A change set that drops the main DB (and so every DBI's record) and
+ * writes on into a DBI: LMDB crashed in the put; now refused, the store
+ * unchanged. */
+static void test_main_db_refused(void)
+{
+    char d[] = "/tmp/changeset-r-XXXXXX";
+    MDB_env *env = env_new(d);
+    buf_t rec, before, after;
+    buf_init(&rec), buf_init(&before), buf_init(&after);
+    record(env, &rec, first);
+    dump(env, &before);
+    static const char bad[] = "X\0" "X\0" "C\x03" "t:3" "P\x07" "catalog" "\x03\0\0\0" "tbl"
+                              "\x02\0\0\0" "{}";
+    buf_t b = {(char *)bad, sizeof bad - 1, sizeof bad - 1};
+    CHECK(replay(env, &b, &(changeset_effects_t){0}) == EINVAL);
+    dump(env, &after);
+    CHECK_STR(after.data, before.data);
+    buf_free(&rec), buf_free(&before), buf_free(&after);
+    env_free(env, d);
+}
+
 int main(void)
 {
     RUN(test_replay_matches);
     RUN(test_nested_aborts_not_recorded);
     RUN(test_malformed_refused);
     RUN(test_long_dbi_names);
+    RUN(test_main_db_refused);
     return unit_report("changeset");
 }
