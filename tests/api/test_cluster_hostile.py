@@ -232,3 +232,37 @@ def test_admin_hostile(cluster):
     rows = eventually(lambda: admin("status", "--to", to)[1])
     for i in cluster.ids:
         assert ("\n%d " % i) in rows, rows
+
+
+# --------------------------------------------------------------------------
+# Inputs that reach the followers' replay
+
+
+def test_index_with_the_longest_name_replicates(cluster):
+    """An index's DBI is named "i:<table id>:<index name>": with a 255-byte
+    index name that is over 255 bytes, which the change set's one-byte name
+    length wrapped, and every follower stopped at the entry."""
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    index = "g" * 255
+    lc.create_table(
+        TableName="longidx", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{"IndexName": index,
+                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}])
+    lc.put_item(TableName="longidx", Item={"k": {"S": "a"}, "g": {"S": "x"}})
+
+    def found(i):
+        try:
+            return cluster.clients[i].query(
+                TableName="longidx", IndexName=index, KeyConditionExpression="g = :g",
+                ExpressionAttributeValues={":g": {"S": "x"}})["Items"]
+        except Exception:
+            return None
+
+    for i in cluster.ids:
+        assert eventually(lambda: found(i)) == [{"k": {"S": "a"}, "g": {"S": "x"}}], i
+    healthy(cluster, "longidx")
