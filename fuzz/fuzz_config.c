@@ -46,6 +46,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     int fd = mkstemp(regions_path);
     if (fd < 0) fail("no temporary file");
     close(fd);
+    regions_set_local("us-east-1"); /* as start-up does, before any peer */
     return 0;
 }
 
