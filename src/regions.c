@@ -100,8 +100,9 @@ const char *regions_load_file(const char *path)
         /* a NUL would end the line early, taking the rest for nothing */
         const char *e = memchr(line, 0, (size_t)len) ? "a NUL byte" : NULL;
         char *s = line + strspn(line, " \t");
-        s[strcspn(s, "\r\n")] = 0;
-        for (char *t = s + strlen(s); t > s && (t[-1] == ' ' || t[-1] == '\t');)
+        /* the line's end only: a CR inside it is part of it (cutting there
+         * took the line's first part for all of it) */
+        for (char *t = s + strlen(s); t > s && strchr(" \t\r\n", t[-1]);)
             *--t = 0;
         if (!e && (!*s || *s == '#')) continue;
         if (!e) e = regions_add(s);

@@ -62,7 +62,7 @@ static void test_file_and_local(void)
 }
 
 /* A line is read whole, however long (a part of a long line is no peer),
- * and a NUL byte in it is refused, not taken for its end. */
+ * and a NUL byte or a CR in it is not taken for its end. */
 static void test_file_long_line_and_nul(void)
 {
     regions_clear();
@@ -90,6 +90,15 @@ static void test_file_long_line_and_nul(void)
     close(fd);
     const char *why = regions_load_file(path);
     CHECK(why && strstr(why, "line 1"));
+    CHECK(regions_count() == 0);
+
+    /* a CR inside a line does not end it: this one's URL has a bad port */
+    static const char cr[] = "ap-east-1=http://h:1\rjunk=http://x:2\r\n";
+    fd = open(path, O_WRONLY | O_TRUNC);
+    CHECK(fd >= 0 && write(fd, cr, sizeof cr - 1) == (ssize_t)(sizeof cr - 1));
+    close(fd);
+    why = regions_load_file(path);
+    CHECK(why && strstr(why, "line 1: a peer's URL has a bad port"));
     CHECK(regions_count() == 0);
     unlink(path);
     buf_free(&text);
