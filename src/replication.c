@@ -25,6 +25,12 @@ bool replication_on;
 #define COPY_BATCH 500
 #define CALL_TIMEOUT_S 10
 #define WAIT_MS 100       /* shippers look again at least this often */
+/* A shipper that has just sent gathers what follows for up to GATHER_MS
+ * (or until GATHER_RECORDS more changes are committed) before it sends
+ * again: a busy table's changes go by the hundred per call, while a lone
+ * change after a quiet spell goes at once. */
+#define GATHER_MS 5
+#define GATHER_RECORDS (SHIP_BATCH / 2)
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
 #define POSITION_STORE_MS 100
@@ -75,8 +81,9 @@ static struct {
     struct job *jobs;
     volatile bool stopping;
     /* shippers asleep wait for the next commit of logged changes */
-    bool logged; /* writer thread: the transaction logged changes */
-    uint64_t commits;
+    uint64_t logged;  /* writer thread: changes the transaction logged */
+    uint64_t commits; /* commits with logged changes, and those changes */
+    uint64_t records;
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
 } R = {.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -392,7 +399,7 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
     pthread_mutex_lock(&R.lock);
     if ((g = group_find_id(t->id)) && g->last_seq < ts) g->last_seq = ts;
     pthread_mutex_unlock(&R.lock);
-    R.logged = true;
+    R.logged++;
     return 0;
 }
 
@@ -930,10 +937,25 @@ static void ship_wait(uint64_t *seen)
 static void replication_committed(void)
 {
     if (!R.logged) return;
-    R.logged = false;
     pthread_mutex_lock(&R.wake_lock);
     R.commits++;
+    R.records += R.logged;
+    R.logged = 0;
     pthread_cond_broadcast(&R.wake);
+    pthread_mutex_unlock(&R.wake_lock);
+}
+
+/* After a round that sent: wait until GATHER_MS after that round began, or
+ * until GATHER_RECORDS changes were committed since. */
+static void ship_gather(const struct timespec *began, uint64_t records)
+{
+    struct timespec until = *began;
+    until.tv_nsec += GATHER_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&R.wake_lock);
+    while (R.records - records < GATHER_RECORDS && !R.stopping &&
+           pthread_cond_timedwait(&R.wake, &R.wake_lock, &until) == 0) {
+    }
     pthread_mutex_unlock(&R.wake_lock);
 }
 
@@ -941,9 +963,16 @@ static void *shipper_main(void *arg)
 {
     const region_peer_t *p = arg;
     ship_t s;
-    uint64_t seen = 0;
+    uint64_t seen = 0, records = 0;
+    struct timespec began = {0, 0};
+    bool sent = false;
     while (!R.stopping) {
-        bool sent = false;
+        if (sent) ship_gather(&began, records);
+        clock_gettime(CLOCK_REALTIME, &began);
+        pthread_mutex_lock(&R.wake_lock);
+        records = R.records;
+        pthread_mutex_unlock(&R.wake_lock);
+        sent = false;
         /* one look at the registry finds the next group due */
         for (size_t i = 0; i < GROUPS_MAX && !R.stopping; i++) {
             pthread_mutex_lock(&R.lock);
@@ -952,9 +981,6 @@ static void *shipper_main(void *arg)
             pthread_mutex_unlock(&R.lock);
             if (i < GROUPS_MAX) sent |= ship_batch(p, &s);
         }
-        /* After a call, what was committed while it ran is the next batch
-         * at once: a busy writer makes batches as large as a call is long,
-         * with no delay added. */
         if (!sent) ship_wait(&seen);
     }
     storage_read_slot_free(&ship_txn);
