@@ -55,9 +55,11 @@ int replication_load(MDB_txn *txn);
 void replication_start(void);
 void replication_stop(void);
 
-/* Writer thread: one local change of an item of t (see above). */
+/* Writer thread: one local change of an item of t (see above); new_encoded:
+ * the new item in its stored form when at hand (NULL: encoded here). */
 int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
-                       const value_t *old_item, const value_t *new_item);
+                       const value_t *old_item, const value_t *new_item,
+                       const MDB_val *new_encoded);
 
 /* Writer thread: a remote change, applied by write (the item operations'
  * item_write_replicated, passed in since they call this module) if it
