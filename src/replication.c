@@ -29,12 +29,12 @@ bool replication_on;
  * (or until GATHER_RECORDS more changes are committed) before it sends
  * again: a busy table's changes go by the hundred per call, while a lone
  * change after a quiet spell goes at once. */
-#define GATHER_MS 5
+#define GATHER_MS 10
 #define GATHER_RECORDS (SHIP_BATCH / 2)
 #define VERSION_AHEAD_US (10 * 1000000ULL)
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
-#define POSITION_STORE_MS 100
+#define POSITION_STORE_MS 1000
 #define OVERRIDES_MAX 1024
 /* A region that made a replica cannot drop its table for a day. */
 #define SOURCE_HOLD_MS (24 * 3600 * 1000LL)
@@ -315,8 +315,13 @@ int replication_load(MDB_txn *txn)
         if (g) group_parse(g, o);
         uint64_t first, last;
         bool empty;
-        if (g && !changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty)
+        if (g && !changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty) {
             g->last_seq = last;
+            /* The clock goes on above every change logged before: a log
+             * keeps its last record (trimming leaves the last acknowledged
+             * millisecond), so one look per log finds where it stood. */
+            if (last > R.last_ts) R.last_ts = last;
+        }
     }
     arena_free(a);
     mdb_cursor_close(c);

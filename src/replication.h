@@ -13,12 +13,18 @@
  * record's sequence number is the timestamp; keys and new image, none for a
  * removal) and as the item's version (DBI "replver": table id | item key ->
  * u64 timestamp | origin region).  Only local changes are logged: a change
- * that came from another region is never shipped on.
+ * that came from another region is never shipped on.  At start-up the clock
+ * resumes above the last record of each log, and a bound kept beside the
+ * versions (raised, some seconds ahead, whenever a version passes it) tells
+ * whether any version may be ahead of the clock: only then does a change
+ * read its item's version.  Neither needs a pass over the items.
  *
  * Shipping: one thread per peer region sends, for each table it shares with
  * that peer, the log's records after the peer's acknowledged position in
- * order, in batches (the peer's ApplyChanges), and moves the position (kept
- * in the DBI) only once the peer answered; after a restart or an outage it
+ * order, in batches (the peer's ApplyChanges; after a call a shipper gathers
+ * for some milliseconds, so that a busy table's changes go by the hundred),
+ * and moves the position (kept in the DBI, about once a second) only once
+ * the peer answered; after a restart or an outage it
  * resends from there, which the peer's idempotent apply makes harmless.
  *
  * Applying: a remote change of an item is applied only when its (timestamp,
