@@ -418,11 +418,12 @@ static int version_put(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t ts
     if (rc) return rc;
     if (ts > R.ver_max) R.ver_max = ts;
     if (ts > R.ver_bound && ts > R.ver_bound_next) {
+        uint64_t bound = ts < UINT64_MAX - VERSION_AHEAD_US ? ts + VERSION_AHEAD_US : UINT64_MAX;
         uint8_t b[8];
-        u64_put(b, ts + VERSION_AHEAD_US);
+        u64_put(b, bound);
         MDB_val bk = version_bound_key, bv = {8, b};
         if ((rc = mdb_put(txn, R.ver_dbi, &bk, &bv, 0))) return rc;
-        R.ver_bound_next = ts + VERSION_AHEAD_US;
+        R.ver_bound_next = bound;
     }
     return 0;
 }
@@ -886,7 +887,6 @@ static void position_store(const char *table, const char *region, uint64_t posit
     storage_submit(&pw->w);
 }
 
-/* Ship one batch of table g (a copy) to peer p; true when one was sent. */
 /* What a shipper needs of a group to send the next batch to one peer. */
 typedef struct {
     char name[256];
@@ -896,7 +896,9 @@ typedef struct {
 /* Each shipper's read transaction, renewed per batch. */
 static __thread MDB_txn *ship_txn;
 
-static bool ship_batch(const region_peer_t *p, const ship_t *g)
+/* Ship one batch of table g (a copy) to peer p: how many changes the peer
+ * took (0: none were due, or the call failed). */
+static size_t ship_batch(const region_peer_t *p, const ship_t *g)
 {
     MDB_txn *txn = storage_read_begin(&ship_txn);
     if (!txn) return false;
@@ -921,7 +923,8 @@ static bool ship_batch(const region_peer_t *p, const ship_t *g)
     }
     storage_read_end(txn);
     buf_append_str(&body, "]}");
-    bool sent = false, store = false;
+    size_t sent = 0;
+    bool store = false;
     if (n) {
         int status = 0;
         buf_t out;
@@ -957,7 +960,7 @@ static bool ship_batch(const region_peer_t *p, const ship_t *g)
         pthread_mutex_unlock(&R.lock);
         if (!rc && status == 200) {
             if (store) position_store(g->name, p->name, last);
-            sent = true;
+            sent = n;
         } else if (!rc) {
             log_warn("replication: %s to %s refused (%d): %.*s", g->name, p->name, status,
                      (int)(out.len > 300 ? 300 : out.len), out.data);
@@ -1049,21 +1052,24 @@ static void *shipper_main(void *arg)
     ship_t s;
     uint64_t seen = 0, records = 0;
     struct timespec began = {0, 0};
-    bool sent = false;
+    bool sent = false, full = false;
     while (!R.stopping) {
-        if (sent) ship_gather(&began, records);
+        /* (a full batch: more are waiting already) */
+        if (sent && !full) ship_gather(&began, records);
         clock_gettime(CLOCK_REALTIME, &began);
         pthread_mutex_lock(&R.wake_lock);
         records = R.records;
         pthread_mutex_unlock(&R.wake_lock);
-        sent = false;
+        sent = full = false;
         /* one look at the registry finds the next group due */
         for (size_t i = 0; i < GROUPS_MAX && !R.stopping; i++) {
             pthread_mutex_lock(&R.lock);
             while (i < GROUPS_MAX && !ship_due(i, p, &s))
                 i++;
             pthread_mutex_unlock(&R.lock);
-            if (i < GROUPS_MAX) sent |= ship_batch(p, &s);
+            size_t n = i < GROUPS_MAX ? ship_batch(p, &s) : 0;
+            sent |= n > 0;
+            full |= n == SHIP_BATCH;
         }
         if (!sent) ship_wait(&seen);
     }
