@@ -100,7 +100,7 @@ typedef struct conn {
     uint64_t node;
     uv_timer_t timer;      /* the handshake's deadline */
     struct conn *next;
-} conn_t;
+} guarded_t;
 
 static struct {
     uv_loop_t *loop;
@@ -111,16 +111,16 @@ static struct {
     char address[ADDRESS_MAX_LEN];
     uv_tcp_t listener;
     bool listening;
-    conn_t *conns;
+    guarded_t *conns;
     unsigned nconns;
     unsigned long refused; /* connections closed for what they sent */
 } g;
 
 static void conn_freed(uv_handle_t *h)
 {
-    conn_t *c = h->data;
+    guarded_t *c = h->data;
     if (--c->closing) return;
-    for (conn_t **p = &g.conns; *p; p = &(*p)->next)
+    for (guarded_t **p = &g.conns; *p; p = &(*p)->next)
         if (*p == c) {
             *p = c->next;
             break;
@@ -130,7 +130,7 @@ static void conn_freed(uv_handle_t *h)
     free(c);
 }
 
-static void conn_close(conn_t *c)
+static void guarded_close(guarded_t *c)
 {
     if (c->closing) return;
     c->closing = 2 + (c->out_open ? 1 : 0);
@@ -139,12 +139,12 @@ static void conn_close(conn_t *c)
     if (c->out_open) uv_close((uv_handle_t *)&c->out, conn_freed);
 }
 
-static void conn_refuse(conn_t *c, const char *why)
+static void conn_refuse(guarded_t *c, const char *why)
 {
     if (g.refused++ < 20)
         log_warn("cluster: a connection to the cluster port closed: %s (node ID %llu)", why,
                  (unsigned long long)c->node);
-    conn_close(c);
+    guarded_close(c);
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b);
@@ -152,18 +152,18 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b);
 
 typedef struct {
     uv_write_t req;
-    conn_t *c;
+    guarded_t *c;
     char data[];
 } chunk_t;
 
 static void chunk_written(uv_write_t *req, int status)
 {
     chunk_t *ch = (chunk_t *)req;
-    conn_t *c = ch->c;
+    guarded_t *c = ch->c;
     free(ch);
     if (c->closing) return;
     if (status) { /* libraft closed its end */
-        conn_close(c);
+        guarded_close(c);
         return;
     }
     if (uv_stream_get_write_queue_size((uv_stream_t *)&c->out) < QUEUE_HIGH / 8 &&
@@ -171,7 +171,7 @@ static void chunk_written(uv_write_t *req, int status)
         uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
 }
 
-static void pass_on(conn_t *c, const void *data, size_t n)
+static void pass_on(guarded_t *c, const void *data, size_t n)
 {
     if (!n || c->closing) return;
     chunk_t *ch = malloc(sizeof *ch + n);
@@ -181,7 +181,7 @@ static void pass_on(conn_t *c, const void *data, size_t n)
     uv_buf_t b = uv_buf_init(ch->data, (unsigned)n);
     if (uv_write(&ch->req, (uv_stream_t *)&c->out, &b, 1, chunk_written)) {
         free(ch);
-        conn_close(c);
+        guarded_close(c);
         return;
     }
     if (uv_stream_get_write_queue_size((uv_stream_t *)&c->out) > QUEUE_HIGH)
@@ -189,7 +189,7 @@ static void pass_on(conn_t *c, const void *data, size_t n)
 }
 
 /* The handshake is complete and sound: hand libraft its end. */
-static int hand_over(conn_t *c)
+static int hand_over(guarded_t *c)
 {
     int fds[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) return -1;
@@ -212,7 +212,7 @@ static int hand_over(conn_t *c)
 }
 
 /* Take bytes p[0..n) of the connection; false when it is to be closed. */
-static bool take(conn_t *c, const uint8_t *p, size_t n)
+static bool take(guarded_t *c, const uint8_t *p, size_t n)
 {
     while (n && !c->closing) {
         if (c->state == S_PAYLOAD) {
@@ -243,7 +243,7 @@ static bool take(conn_t *c, const uint8_t *p, size_t n)
             size_t len = c->want - HANDSHAKE_LEN;
             if (c->node == 0 || a[len - 1] != 0 || memchr(a, 0, len) != a + len - 1)
                 return conn_refuse(c, "a handshake without an address or a node ID"), false;
-            if (hand_over(c)) return conn_close(c), false;
+            if (hand_over(c)) return guarded_close(c), false;
             c->state = S_PREAMBLE, c->have = 0, c->want = PREAMBLE_LEN;
             c->header = malloc(PREAMBLE_LEN);
             if (!c->header) abort();
@@ -287,9 +287,9 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
-    conn_t *c = s->data;
+    guarded_t *c = s->data;
     if (n < 0) {
-        conn_close(c);
+        guarded_close(c);
         return;
     }
     if (n > 0) take(c, (const uint8_t *)b->base, (size_t)n);
@@ -303,7 +303,7 @@ static void handshake_late(uv_timer_t *t)
 static void on_connection(uv_stream_t *server, int status)
 {
     if (status) return;
-    conn_t *c = calloc(1, sizeof *c);
+    guarded_t *c = calloc(1, sizeof *c);
     if (!c) abort();
     uv_tcp_init(g.loop, &c->tcp);
     c->tcp.data = c;
@@ -360,7 +360,7 @@ static void guard_close(struct raft_uv_transport *t, raft_uv_transport_close_cb 
 {
     if (g.listening) uv_close((uv_handle_t *)&g.listener, NULL);
     g.listening = false;
-    for (conn_t *c = g.conns; c; c = c->next) conn_close(c);
+    for (guarded_t *c = g.conns; c; c = c->next) guarded_close(c);
     g.orig_close(t, cb);
 }
 
