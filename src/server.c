@@ -11,9 +11,10 @@
  * of descriptors, new connections are accepted and closed at once.
  *
  * The kernel spreads new connections over the listening sockets by a hash
- * of their addresses: 16 connections land 12 and 4 as often as 8 and 8,
- * and the connections of the fuller thread then wait about three times as
- * long for their turn.  So the thread that accepts a connection hands it
+ * of their addresses: 16 connections over two threads split 10/6 or worse
+ * almost half the time and 12/4 or worse one time in 13, and the
+ * connections of the fuller thread then wait longer for their turn (up to
+ * three times as long).  So the thread that accepts a connection hands it
  * to the thread with the fewest (its incoming list, woken by the eventfd)
  * when that has fewer than it has itself.
  *
