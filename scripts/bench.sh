@@ -717,13 +717,15 @@ fi
 # the sizes taking turns for BENCH_SCALE_ROUNDS rounds (default 5), medians printed with the
 # spread of the rounds' p99.
 # The latency runs have the server on CPU 0 and wrk on CPU 1 (BENCH_SCALE_PIN=0: both on the
-# shared cores), each with one thread: a p99 of 1-3 ms at a p50 of 0.1 ms is the time a
-# runnable thread waits for a core.  With four busy threads (two of wrk, two I/O threads) on
-# two cores, or two of either on one core, each waits out the other's time slice now and then
-# (perf sched: GetItem never blocks on a lock or faults a page in the server; its own time per
-# request, from /metrics, is over 1 ms for under 2 in 1000 even at a load average of 12), so
-# that p99 is the
-# scheduler's and swings 2-3x between rounds.  One busy thread per core leaves the server's.
+# shared cores), each with one thread.  A p99 of 1-3 ms at a p50 of 0.1 ms is time a runnable
+# thread spends waiting for a core: with four busy threads (two of wrk, two I/O threads) on two
+# cores, or two of either on one core, each waits out the other's time slice now and then
+# (perf sched; the server's I/O threads never block on a lock or fault a page during GetItem,
+# and its own time per request, from /metrics, is over 1 ms for under 2 in 1000 even at a load
+# average of 12).  wrk weighs such stalls heavily: its percentiles are corrected for
+# coordinated omission, a request that took D adding D / (connections / throughput) samples
+# (about 20 per 3 ms at 100,000/s), so a few stalls a second make the p99, and it swings 2-3x
+# between rounds.  One busy thread per core leaves the server's own.
 # The servers load with their default threads on both cores, then restart (on the same data
 # directory, in milliseconds whatever its size) pinned with one I/O thread; a GetItem run
 # that is not counted maps the data file's pages in the new process before the rounds.
