@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pitr.h"
 #include "regions.h"
+#include "replica_sync.h"
 #include "storage.h"
 #include "streams.h"
 #include "tabledef.h"
@@ -25,10 +26,19 @@ bool replication_on;
 #define COPY_BATCH 500
 #define CALL_TIMEOUT_S 10
 #define WAIT_MS 100       /* shippers look again at least this often */
+/* A shipper that has just sent gathers what follows for up to GATHER_MS
+ * (or until GATHER_RECORDS more changes are committed) before it sends
+ * again: a busy table's changes go by the hundred per call, while a lone
+ * change after a quiet spell goes at once. */
+#define GATHER_MS 10
+#define GATHER_RECORDS (SHIP_BATCH / 2)
+#define VERSION_AHEAD_US (10 * 1000000ULL)
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
-#define POSITION_STORE_MS 100
-#define OVERRIDES_MAX 1024
+#define POSITION_STORE_MS 1000
+/* A replica's overrides: 20 GSIs' with the longest names fit. */
+#define OVERRIDES_MAX 8192
+#define SETTINGS_BUSY_TRIES 600 /* a busy replica is asked again for 2 minutes */
 /* A region that made a replica cannot drop its table for a day. */
 #define SOURCE_HOLD_MS (24 * 3600 * 1000LL)
 
@@ -66,6 +76,13 @@ static struct {
     pthread_mutex_t lock;
     bool applying;    /* writer thread: applying a remote change */
     uint64_t last_ts; /* writer thread */
+    /* Writer thread: no item version stored is above ver_max, so a local
+     * change stamped above it needs not read its item's version.  It starts
+     * at the bound kept in the version DBI (ver_bound: committed;
+     * ver_bound_next: written by the open transaction, 0: none), which is
+     * raised, VERSION_AHEAD_US ahead, only when a version passes it: once
+     * in a while, and found at start-up by one read. */
+    uint64_t ver_max, ver_bound, ver_bound_next;
     pthread_t shippers[REGIONS_MAX];
     size_t shipper_count;
     pthread_t control;
@@ -75,8 +92,14 @@ static struct {
     struct job *jobs;
     volatile bool stopping;
     /* shippers asleep wait for the next commit of logged changes */
-    bool logged; /* writer thread: the transaction logged changes */
-    uint64_t commits;
+    uint64_t logged;  /* writer thread: changes the transaction logged */
+    uint64_t commits; /* commits with logged changes, and those changes */
+    uint64_t records;
+    /* who is to be woken: shippers waiting for any commit (idle), and
+     * shippers gathering, for the records count the first of them waits
+     * for (wake_records); the others' commits wake nobody */
+    size_t idle, gathering;
+    uint64_t wake_records;
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
 } R = {.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -236,10 +259,49 @@ static void group_parse(group_t *g, const json_value_t *o)
     }
 }
 
+static uint64_t u64_get(const uint8_t *p)
+{
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | p[i];
+    return x;
+}
+
+static void u64_put(uint8_t *p, uint64_t x)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(x >> (56 - 8 * i));
+}
+
+/* The bound on item versions: a key of its own in the version DBI, before
+ * every item's (those begin with a table id). */
+static const MDB_val version_bound_key = {1, (void *)""};
+
+/* Start-up, and after a rollback: ver_bound as committed.  Versions kept
+ * before there was a bound have none: each change reads its item's. */
+static int version_bound_load(MDB_txn *txn)
+{
+    MDB_val k = version_bound_key, v;
+    int rc = mdb_get(txn, R.ver_dbi, &k, &v);
+    if (!rc && v.mv_size == 8) {
+        R.ver_bound = u64_get(v.mv_data);
+    } else if (!rc || rc == MDB_NOTFOUND) {
+        MDB_stat st;
+        if ((rc = mdb_stat(txn, R.ver_dbi, &st))) return rc;
+        R.ver_bound = st.ms_entries ? UINT64_MAX : 0;
+    } else {
+        return rc;
+    }
+    R.ver_bound_next = 0;
+    if (R.ver_max < R.ver_bound) R.ver_max = R.ver_bound;
+    return 0;
+}
+
 int replication_load(MDB_txn *txn)
 {
     int rc = mdb_dbi_open(txn, "replication", MDB_CREATE, &R.groups_dbi);
     if (!rc) rc = mdb_dbi_open(txn, "replver", MDB_CREATE, &R.ver_dbi);
+    if (!rc) rc = version_bound_load(txn);
     if (rc) return rc;
     MDB_cursor *c;
     if ((rc = mdb_cursor_open(txn, R.groups_dbi, &c))) return rc;
@@ -256,8 +318,13 @@ int replication_load(MDB_txn *txn)
         if (g) group_parse(g, o);
         uint64_t first, last;
         bool empty;
-        if (g && !changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty)
+        if (g && !changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty) {
             g->last_seq = last;
+            /* The clock goes on above every change logged before: a log
+             * keeps its last record (trimming leaves the last acknowledged
+             * millisecond), so one look per log finds where it stood. */
+            if (last > R.last_ts) R.last_ts = last;
+        }
     }
     arena_free(a);
     mdb_cursor_close(c);
@@ -273,7 +340,10 @@ typedef struct {
     pthread_cond_t cond;
 } waiter_t;
 
-#define WAITER_INIT {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER}
+#define WAITER_INIT                                                                                \
+    {                                                                                              \
+        .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER                        \
+    }
 
 static void waiter_done(waiter_t *wt, int status)
 {
@@ -308,14 +378,15 @@ static int sync_apply(storage_write_t *w, MDB_txn *txn)
     return s->fn(txn, s->arg);
 }
 
-static void sync_done(storage_write_t *w, int status) { waiter_done(&((sync_write_t *)w)->end, status); }
+static void sync_done(storage_write_t *w, int status)
+{
+    waiter_done(&((sync_write_t *)w)->end, status);
+}
 
 static int write_sync(int (*fn)(MDB_txn *txn, void *arg), void *arg)
 {
-    sync_write_t s = {.w = {.apply = sync_apply, .done = sync_done},
-                      .fn = fn,
-                      .arg = arg,
-                      .end = WAITER_INIT};
+    sync_write_t s = {
+        .w = {.apply = sync_apply, .done = sync_done}, .fn = fn, .arg = arg, .end = WAITER_INIT};
     return submit_wait(&s.w, &s.end);
 }
 
@@ -335,10 +406,7 @@ static bool version_get(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t *
     MDB_val k = {vlen, (void *)vk}, v;
     if (mdb_get(txn, R.ver_dbi, &k, &v) || v.mv_size < 8 || v.mv_size > 8 + 64) return false;
     const uint8_t *p = v.mv_data;
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++)
-        x = x << 8 | p[i];
-    *ts = x;
+    *ts = u64_get(p);
     memcpy(origin, p + 8, v.mv_size - 8);
     origin[v.mv_size - 8] = 0;
     return true;
@@ -350,15 +418,26 @@ static int version_put(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t ts
     uint8_t val[8 + 64];
     size_t n = strlen(origin);
     if (n > 64) n = 64;
-    for (int i = 0; i < 8; i++)
-        val[i] = (uint8_t)(ts >> (56 - 8 * i));
+    u64_put(val, ts);
     memcpy(val + 8, origin, n);
     MDB_val k = {vlen, (void *)vk}, v = {8 + n, val};
-    return mdb_put(txn, R.ver_dbi, &k, &v, 0);
+    int rc = mdb_put(txn, R.ver_dbi, &k, &v, 0);
+    if (rc) return rc;
+    if (ts > R.ver_max) R.ver_max = ts;
+    if (ts > R.ver_bound && ts > R.ver_bound_next) {
+        uint64_t bound = ts < UINT64_MAX - VERSION_AHEAD_US ? ts + VERSION_AHEAD_US : UINT64_MAX;
+        uint8_t b[8];
+        u64_put(b, bound);
+        MDB_val bk = version_bound_key, bv = {8, b};
+        if ((rc = mdb_put(txn, R.ver_dbi, &bk, &bv, 0))) return rc;
+        R.ver_bound_next = bound;
+    }
+    return 0;
 }
 
 int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
-                       const value_t *old_item, const value_t *new_item)
+                       const value_t *old_item, const value_t *new_item,
+                       const MDB_val *new_encoded)
 {
     if (R.applying || (!old_item && !new_item)) return 0;
     pthread_mutex_lock(&R.lock);
@@ -370,8 +449,11 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
     size_t vlen = version_key(t, key, vk);
     uint64_t seen = 0, ts = now_us();
     char origin[65];
-    if (version_get(txn, vk, vlen, &seen, origin) && ts <= seen) ts = seen + 1;
     if (ts <= R.last_ts) ts = R.last_ts + 1;
+    /* Only a version stamped ahead of this clock (a peer's, or this
+     * server's before a restart) can be at or above ts. */
+    if (ts <= R.ver_max && version_get(txn, vk, vlen, &seen, origin) && ts <= seen)
+        ts = seen + 1;
     int rc = version_put(txn, vk, vlen, ts, regions_local());
     if (rc) return rc;
     buf_t scratch;
@@ -384,6 +466,7 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
         .sequence = ts,
         .keys = changelog_keys(a, t->keys.hash, t->keys.range, new_item ? new_item : old_item),
         .new_image = new_item,
+        .new_encoded = new_item ? new_encoded : NULL,
     };
     rc = changelog_append(txn, log, 0, &r, &scratch);
     buf_free(&scratch);
@@ -392,7 +475,7 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
     pthread_mutex_lock(&R.lock);
     if ((g = group_find_id(t->id)) && g->last_seq < ts) g->last_seq = ts;
     pthread_mutex_unlock(&R.lock);
-    R.logged = true;
+    R.logged++;
     return 0;
 }
 
@@ -434,6 +517,8 @@ typedef struct {
 static int member_change_apply(MDB_txn *txn, void *arg)
 {
     member_change_t *c = arg;
+    if (c->overrides && strlen(c->overrides) >= OVERRIDES_MAX)
+        return MDB_BAD_VALSIZE; /* kept whole or not at all */
     pthread_mutex_lock(&R.lock);
     int rc = 0;
     group_t *g = group_find(c->t->name);
@@ -487,6 +572,7 @@ typedef struct {
     const char *const *regions, *const *statuses;
     const char *const *sources;
     const int64_t *source_ms;
+    const char *const *overrides;
     size_t count;
 } group_set_t;
 
@@ -539,6 +625,10 @@ static int group_set_apply(MDB_txn *txn, void *arg)
             snprintf(m->source, sizeof m->source, "%s", s->sources[i]);
             m->source_ms = s->source_ms[i];
         }
+        /* as every region shows them ("{}": none) */
+        if (s->overrides[i] && strlen(s->overrides[i]) < sizeof m->overrides)
+            snprintf(m->overrides, sizeof m->overrides, "%s",
+                     strcmp(s->overrides[i], "{}") ? s->overrides[i] : "");
         m->ready = strcmp(m->status, "DELETING") != 0 && strcmp(m->status, "CREATION_FAILED") != 0;
     }
     *g = next;
@@ -549,9 +639,10 @@ static int group_set_apply(MDB_txn *txn, void *arg)
 }
 
 int replication_group_set(table_t *t, const char *const *regions, const char *const *statuses,
-                          const char *const *sources, const int64_t *source_ms, size_t count)
+                          const char *const *sources, const int64_t *source_ms,
+                          const char *const *overrides, size_t count)
 {
-    group_set_t s = {t, regions, statuses, sources, source_ms, count};
+    group_set_t s = {t, regions, statuses, sources, source_ms, overrides, count};
     return write_sync(group_set_apply, &s);
 }
 
@@ -811,7 +902,6 @@ static void position_store(const char *table, const char *region, uint64_t posit
     storage_submit(&pw->w);
 }
 
-/* Ship one batch of table g (a copy) to peer p; true when one was sent. */
 /* What a shipper needs of a group to send the next batch to one peer. */
 typedef struct {
     char name[256];
@@ -821,7 +911,9 @@ typedef struct {
 /* Each shipper's read transaction, renewed per batch. */
 static __thread MDB_txn *ship_txn;
 
-static bool ship_batch(const region_peer_t *p, const ship_t *g)
+/* Ship one batch of table g (a copy) to peer p: how many changes the peer
+ * took (0: none were due, or the call failed). */
+static size_t ship_batch(const region_peer_t *p, const ship_t *g)
 {
     MDB_txn *txn = storage_read_begin(&ship_txn);
     if (!txn) return false;
@@ -846,7 +938,8 @@ static bool ship_batch(const region_peer_t *p, const ship_t *g)
     }
     storage_read_end(txn);
     buf_append_str(&body, "]}");
-    bool sent = false, store = false;
+    size_t sent = 0;
+    bool store = false;
     if (n) {
         int status = 0;
         buf_t out;
@@ -882,7 +975,7 @@ static bool ship_batch(const region_peer_t *p, const ship_t *g)
         pthread_mutex_unlock(&R.lock);
         if (!rc && status == 200) {
             if (store) position_store(g->name, p->name, last);
-            sent = true;
+            sent = n;
         } else if (!rc) {
             log_warn("replication: %s to %s refused (%d): %.*s", g->name, p->name, status,
                      (int)(out.len > 300 ? 300 : out.len), out.data);
@@ -919,9 +1012,11 @@ static void ship_wait(uint64_t *seen)
     until.tv_nsec += WAIT_MS * 1000000L;
     if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
     pthread_mutex_lock(&R.wake_lock);
+    R.idle++;
     while (R.commits == *seen && !R.stopping &&
            pthread_cond_timedwait(&R.wake, &R.wake_lock, &until) == 0) {
     }
+    R.idle--;
     *seen = R.commits;
     pthread_mutex_unlock(&R.wake_lock);
 }
@@ -929,32 +1024,68 @@ static void ship_wait(uint64_t *seen)
 /* storage_on_commit: the changes logged in the transaction are readable. */
 static void replication_committed(void)
 {
+    if (R.ver_bound_next) {
+        R.ver_bound = R.ver_bound_next;
+        R.ver_bound_next = 0;
+    }
     if (!R.logged) return;
-    R.logged = false;
     pthread_mutex_lock(&R.wake_lock);
     R.commits++;
-    pthread_cond_broadcast(&R.wake);
+    R.records += R.logged;
+    R.logged = 0;
+    if (R.idle || (R.gathering && R.records >= R.wake_records)) pthread_cond_broadcast(&R.wake);
     pthread_mutex_unlock(&R.wake_lock);
+}
+
+/* After a round that sent: wait until GATHER_MS after that round began, or
+ * until GATHER_RECORDS changes were committed since. */
+static void ship_gather(const struct timespec *began, uint64_t records)
+{
+    struct timespec until = *began;
+    until.tv_nsec += GATHER_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&R.wake_lock);
+    if (!R.gathering++ || records + GATHER_RECORDS < R.wake_records)
+        R.wake_records = records + GATHER_RECORDS;
+    while (R.records - records < GATHER_RECORDS && !R.stopping &&
+           pthread_cond_timedwait(&R.wake, &R.wake_lock, &until) == 0) {
+    }
+    R.gathering--;
+    pthread_mutex_unlock(&R.wake_lock);
+}
+
+/* storage_on_rollback: what the transaction did is undone. */
+static void replication_rolled_back(MDB_txn *committed)
+{
+    R.logged = 0;
+    if (version_bound_load(committed)) R.ver_bound = UINT64_MAX, R.ver_max = UINT64_MAX;
 }
 
 static void *shipper_main(void *arg)
 {
     const region_peer_t *p = arg;
     ship_t s;
-    uint64_t seen = 0;
+    uint64_t seen = 0, records = 0;
+    struct timespec began = {0, 0};
+    bool sent = false, full = false;
     while (!R.stopping) {
-        bool sent = false;
+        /* (a full batch: more are waiting already) */
+        if (sent && !full) ship_gather(&began, records);
+        clock_gettime(CLOCK_REALTIME, &began);
+        pthread_mutex_lock(&R.wake_lock);
+        records = R.records;
+        pthread_mutex_unlock(&R.wake_lock);
+        sent = full = false;
         /* one look at the registry finds the next group due */
         for (size_t i = 0; i < GROUPS_MAX && !R.stopping; i++) {
             pthread_mutex_lock(&R.lock);
             while (i < GROUPS_MAX && !ship_due(i, p, &s))
                 i++;
             pthread_mutex_unlock(&R.lock);
-            if (i < GROUPS_MAX) sent |= ship_batch(p, &s);
+            size_t n = i < GROUPS_MAX ? ship_batch(p, &s) : 0;
+            sent |= n > 0;
+            full |= n == SHIP_BATCH;
         }
-        /* After a call, what was committed while it ran is the next batch
-         * at once: a busy writer makes batches as large as a call is long,
-         * with no delay added. */
         if (!sent) ship_wait(&seen);
     }
     storage_read_slot_free(&ship_txn);
@@ -966,6 +1097,7 @@ static void *shipper_main(void *arg)
 
 typedef struct job {
     bool add;
+    bool sync; /* bring the replica in line with the group's settings (replica_sync.h) */
     char table[256];
     char region[65];
     char *group;        /* a body to send region: SetGroup (this region left), or */
@@ -999,6 +1131,45 @@ static void job_queue_body(bool add, const char *table, const char *region, char
 static void job_queue(bool add, const char *table, const char *region)
 {
     job_queue_body(add, table, region, NULL);
+}
+
+static void job_queue_sync(const char *table, const char *region)
+{
+    job_t *j = calloc(1, sizeof *j);
+    j->sync = true;
+    snprintf(j->table, sizeof j->table, "%s", table);
+    snprintf(j->region, sizeof j->region, "%s", region);
+    pthread_mutex_lock(&R.jobs_lock);
+    job_t **tail = &R.jobs;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = j;
+    pthread_cond_signal(&R.jobs_cond);
+    pthread_mutex_unlock(&R.jobs_lock);
+}
+
+static void group_announce(const char *table, const char *also_region);
+
+/* A replica's settings as the group's with its overrides (control thread). */
+static void job_sync(const job_t *j)
+{
+    const region_peer_t *p = regions_find(j->region, strlen(j->region));
+    char overrides[OVERRIDES_MAX] = "";
+    bool member = false;
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(j->table);
+    member_t *m = g ? member_find(g, j->region) : NULL;
+    if (m && strcmp(m->status, "ACTIVE") == 0) {
+        member = true;
+        memcpy(overrides, m->overrides, sizeof overrides);
+    }
+    pthread_mutex_unlock(&R.lock);
+    if (p && member &&
+        !replica_sync_run(j->table, p, overrides[0] ? overrides : NULL, &R.stopping) && !R.stopping)
+        log_warn("replication: the settings of %s in %s could not be brought in line", j->table,
+                 j->region);
+    /* every region shows (and keeps applying) the replica's overrides */
+    if (member) group_announce(j->table, NULL);
 }
 
 /* The body of a Settings call: op's request, for the peer to apply. */
@@ -1121,10 +1292,12 @@ static void group_announce(const char *table, const char *also_region)
         if (source[0]) {
             buf_putc(&body, ',');
             json_write_member(&body, "Source", source);
-            buf_printf(&body, ",\"SourceAt\":\"%lld\"",
-                       (long long)(copy.m[i].sourced_ms ? copy.m[i].sourced_ms
-                                                        : copy.m[i].source_ms));
+            buf_printf(
+                &body, ",\"SourceAt\":\"%lld\"",
+                (long long)(copy.m[i].sourced_ms ? copy.m[i].sourced_ms : copy.m[i].source_ms));
         }
+        buf_append_str(&body, ",\"Overrides\":");
+        buf_append_str(&body, copy.m[i].overrides[0] ? copy.m[i].overrides : "{}");
         buf_putc(&body, '}');
     }
     buf_append_str(&body, "]}");
@@ -1245,26 +1418,13 @@ static void job_add(const job_t *j)
         ok = copy_items(t, p);
     }
     member_change(t, j->region, ok ? "ACTIVE" : "CREATION_FAILED", ok, false);
-    /* TTL is the group's too; CreateTable does not carry it. */
-    table_t *now = catalog_acquire(t->name, strlen(t->name));
-    if (ok && now && now->ttl_attribute) {
-        buf_t ttl;
-        buf_init(&ttl);
-        buf_putc(&ttl, '{');
-        json_write_member(&ttl, "TableName", now->name);
-        buf_append_str(&ttl, ",\"TimeToLiveSpecification\":{\"Enabled\":true,");
-        json_write_member(&ttl, "AttributeName", now->ttl_attribute);
-        buf_append_str(&ttl, "}}");
-        buf_putc(&ttl, 0);
-        job_queue_call(false, t->name, j->region, settings_body("UpdateTimeToLive", ttl.data,
-                                                                ttl.len - 1),
-                       REPLICATION_TARGET_PREFIX "Settings");
-        buf_free(&ttl);
-    }
-    if (now) catalog_release(now);
     log_info("replication: replica of %s in %s %s", t->name, j->region,
              ok ? "created" : "could not be created");
     group_announce(t->name, NULL);
+    /* What changed while it was made (TTL included, which CreateTable does
+     * not carry) and its overrides: settings are not sent to a replica
+     * this region is making, and those sent from now on come after. */
+    if (ok) job_queue_sync(t->name, j->region);
     buf_free(&body);
     buf_free(&out);
     catalog_release(t);
@@ -1308,9 +1468,18 @@ static void job_leave(const job_t *j)
     buf_append_str(&body, j->group);
     int status = 0;
     const char *target = j->target ? j->target : REPLICATION_TARGET_PREFIX "SetGroup";
-    if (p && (call_retry(p, target, &body, &status, &out) || status != 200))
-        log_warn("replication: %s in %s: %s answered %d: %.*s", j->table, j->region, target,
-                 status, (int)(out.len > 300 ? 300 : out.len), out.data);
+    /* A replica still building an index (or changing its TTL) takes the
+     * next setting once done: asked again meanwhile (bounded). */
+    for (int i = 0; p && i < SETTINGS_BUSY_TRIES && !R.stopping; i++) {
+        if (call_retry(p, target, &body, &status, &out) || status != 400) break;
+        buf_putc(&out, 0);
+        out.len--;
+        if (!strstr(out.data, "ResourceInUseException")) break;
+        usleep(200000);
+    }
+    if (p && status != 200)
+        log_warn("replication: %s in %s: %s answered %d: %.*s", j->table, j->region, target, status,
+                 (int)(out.len > 300 ? 300 : out.len), out.data);
     buf_free(&body);
     buf_free(&out);
 }
@@ -1320,10 +1489,16 @@ void replication_settings_forward(const char *table, const char *op, const char 
 {
     pthread_mutex_lock(&R.lock);
     group_t *g = group_find(table);
-    for (size_t i = 0; g && i < g->count; i++)
-        if (strcmp(g->m[i].status, "DELETING") != 0)
-            job_queue_call(false, g->name, g->m[i].region, settings_body(op, request, len),
-                           REPLICATION_TARGET_PREFIX "Settings");
+    for (size_t i = 0; g && i < g->count; i++) {
+        const member_t *m = &g->m[i];
+        if (strcmp(m->status, "DELETING") == 0) continue;
+        /* a replica being made here takes the settings once made */
+        if (strcmp(m->status, "CREATING") == 0 && m->sourced_ms) continue;
+        job_queue_call(false, g->name, m->region, settings_body(op, request, len),
+                       REPLICATION_TARGET_PREFIX "Settings");
+        /* its own figures in place of the group's ones just sent */
+        if (m->overrides[0]) job_queue_sync(g->name, m->region);
+    }
     pthread_mutex_unlock(&R.lock);
 }
 
@@ -1485,7 +1660,9 @@ static void *control_main(void *arg)
         }
         R.jobs = j->next;
         pthread_mutex_unlock(&R.jobs_lock);
-        if (j->group)
+        if (j->sync)
+            job_sync(j);
+        else if (j->group)
             job_leave(j);
         else if (j->add)
             job_add(j);
@@ -1549,7 +1726,10 @@ int replication_replica_settings(table_t *t, const char *region, const char *ove
     pthread_mutex_unlock(&R.lock);
     if (!status[0]) return MDB_NOTFOUND;
     member_change_t c = {t, region, status, -1, false, overrides};
-    return write_sync(member_change_apply, &c);
+    int rc = write_sync(member_change_apply, &c);
+    /* applied in the replica's region (one being made takes them once made) */
+    if (!rc && strcmp(status, "ACTIVE") == 0) job_queue_sync(t->name, region);
+    return rc;
 }
 
 int replication_replica_add(table_t *t, const char *region, const char *overrides)
@@ -1574,6 +1754,7 @@ void replication_start(void)
     replication_on = true;
     catalog_description_extra = replication_render_description;
     storage_on_commit(replication_committed);
+    storage_on_rollback(replication_rolled_back);
     for (size_t i = 0; i < regions_count(); i++)
         if (!pthread_create(&R.shippers[R.shipper_count], NULL, shipper_main,
                             (void *)regions_get(i)))
@@ -1584,7 +1765,8 @@ void replication_start(void)
     for (size_t i = 0; i < GROUPS_MAX; i++)
         for (size_t k = 0; R.groups[i].used && k < R.groups[i].count; k++) {
             const member_t *m = &R.groups[i].m[k];
-            if (strcmp(m->status, "CREATING") == 0 && !m->ready)
+            /* (made here: the copy is resumed too, harmlessly repeated) */
+            if (strcmp(m->status, "CREATING") == 0 && (!m->ready || m->sourced_ms))
                 job_queue(true, R.groups[i].name, m->region);
             else if (strcmp(m->status, "DELETING") == 0)
                 job_queue(false, R.groups[i].name, m->region);
