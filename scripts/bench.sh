@@ -17,8 +17,9 @@
 # 10000000), BENCH_PITR_CHANGES (changes logged with point-in-time recovery on and replayed by
 # a RestoreTableToPointInTime, default 1000000; the same table is then backed up, restored,
 # exported and imported, and backed up under a GetItem load: BENCH_BACKUP=0 skips that),
-# BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS), BENCH_SCALE_ROUNDS
-# (its rounds taking turns between the sizes, default 3),
+# BENCH_SCALE_SECONDS (per wrk run of that section, default BENCH_SECONDS or 5 if less),
+# BENCH_SCALE_ROUNDS (its rounds taking turns between the sizes, default 5), BENCH_SCALE_PIN=0
+# (that section's runs on shared cores instead of server and wrk on a core each),
 # BENCH_BASELINE (another ddbd binary) or BENCH_BASELINE_REF
 # (a git revision to build one from): GetItem at 16 connections is then run on both builds,
 # alternately, and their ratio printed.  GetItem at 16 connections over HTTPS (keep-alive) is
@@ -110,7 +111,8 @@ print(s.getsockname()[1])'
 }
 
 # start_ddbd DATA_DIR LOG [ARGS...]: starts ddbd on a data directory (with more arguments if
-# given); sets port, ddbd_pid and start_us (spawn to the first answered GET /).
+# given); sets port, ddbd_pid and start_us (spawn to the first answered GET /).  ddbd_cpu=N
+# runs it (every thread) on CPU N only.
 # $EPOCHREALTIME is read by the shell itself, so the time includes the fork of the server but
 # no other process.
 start_ddbd() {
@@ -118,7 +120,7 @@ start_ddbd() {
     shift 2
     port=$(free_port)
     t0=${EPOCHREALTIME/./}
-    "$ddbd" --port "$port" --data-dir "$dir" "$@" 2>>"$log" &
+    ${ddbd_cpu:+taskset -c "$ddbd_cpu"} "$ddbd" --port "$port" --data-dir "$dir" "$@" 2>>"$log" &
     ddbd_pid=$!
     running+=("$ddbd_pid")
     t1=$("$tools/probe" "$port" 10000 "$ddbd_pid") || return 1
@@ -189,12 +191,14 @@ ticks_per_s=$(getconf CLK_TCK)
 # (when wrk itself is the bottleneck on a small machine, throughput cannot tell two servers
 # apart but their CPU cost can) and wrk's own (client_cpu_us_per_op: on the same cores, what
 # the load generator spends is not the server's to spend).  wrk_cpu=N runs wrk on CPU N only.  Two wrk threads (one per core)
-# except for one connection, and for the loader, whose key counter lives in its one thread.
+# except for one connection, and for the loader, whose key counter lives in its one thread;
+# wrk_threads=N sets their number.
 declare -A result stream_pair
 wrk_run() {
     local label=$1 script=$2 conns=$3 target=$4 pid=$5 threads=2 line cpu0 cpu1 kid0 kid1
     shift 5
     [ "$conns" -lt 2 ] || [[ $script == load* ]] && threads=1
+    threads=${wrk_threads:-$threads}
     cpu0=$(cpu_ticks "$pid")
     child_ticks
     kid0=$child_ticks
@@ -712,10 +716,24 @@ fi
 # file's pages warm and then dropped from the page cache (cold); and GetItem / PutItem / Query
 # p50 and p99 at 16 connections at 10^4, 10^6 and BENCH_LARGE_ITEMS items (sizes above it
 # skipped): each size on a server and data directory of its own (query-table layout, no index),
-# the sizes taking turns for BENCH_SCALE_ROUNDS rounds (default 3), medians printed.
+# the sizes taking turns for BENCH_SCALE_ROUNDS rounds (default 5), medians printed with the
+# spread of the rounds' p99.
+# The latency runs have the server on CPU 0 and wrk on CPU 1 (BENCH_SCALE_PIN=0: both on the
+# shared cores), each with one thread.  A p99 of 1-3 ms at a p50 of 0.1 ms is time a runnable
+# thread spends waiting for a core: with four busy threads (two of wrk, two I/O threads) on two
+# cores, or two of either on one core, each waits out the other's time slice now and then
+# (perf sched; the server's I/O threads never block on a lock or fault a page during GetItem,
+# and its own time per request, from /metrics, is over 1 ms for under 2 in 1000 even at a load
+# average of 12).  wrk weighs such stalls heavily: its percentiles are corrected for
+# coordinated omission, a request that took D adding D / (connections / throughput) samples
+# (about 20 per 3 ms at 100,000/s), so a few stalls a second make the p99, and it swings 2-3x
+# between rounds.  One busy thread per core leaves the server's own.
+# The servers load with their default threads on both cores, then restart (on the same data
+# directory, in milliseconds whatever its size) pinned with one I/O thread; a GetItem run
+# that is not counted maps the data file's pages in the new process before the rounds.
 # BENCH_ONLY=size runs this section alone.
 large_items=${BENCH_LARGE_ITEMS:-10000000}
-scale_seconds=${BENCH_SCALE_SECONDS:-$run_seconds}
+scale_seconds=${BENCH_SCALE_SECONDS:-$((run_seconds < 5 ? run_seconds : 5))}
 declare -A scale scale_srv
 # restart_measure LABEL DIR: stop the scale server, start it again on DIR; keeps the time to
 # its first answered request and its memory 0.2 s later.
@@ -761,13 +779,31 @@ scale_section() {
         scale[$size/load_s]=$(awk -v a="$t0" -v b="${EPOCHREALTIME/./}" -v n="$size" \
             'BEGIN {printf "%.1f s, %.0f items/s", (b - a) / 1e6, n * 1e6 / (b - a)}')
     done
-    scale_rounds=${BENCH_SCALE_ROUNDS:-3}
+    scale_rounds=${BENCH_SCALE_ROUNDS:-5}
+    scale_pinned='' scale_cores="shared cores"
+    if [ "${BENCH_SCALE_PIN:-1}" != 0 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null
+    then
+        scale_pinned=1 scale_cores="server on CPU 0, wrk on CPU 1, one thread each"
+        for size in "${scale_sizes[@]}"; do
+            [ $failed = 0 ] || break
+            dir=$work/scale-$size
+            [ "$size" = "${scale_sizes[-1]}" ] && dir=$work/scale
+            stop_server "${scale_srv[$size/pid]}"
+            ddbd_cpu=0 start_ddbd "$dir" "$logs/ddbd-scale.stderr" --threads 1 || { failed=1; break; }
+            scale_srv[$size/port]=$port scale_srv[$size/pid]=$ddbd_pid
+            wrk_cpu=1 wrk_threads=1 run_items=$size wrk_run "scale-warm@$size" get-q 16 "$port" \
+                "$ddbd_pid" -d 2s >/dev/null || failed=1
+        done
+        large_port=${scale_srv[${scale_sizes[-1]}/port]} large_pid=${scale_srv[${scale_sizes[-1]}/pid]}
+    fi
     for ((round = 1; round <= scale_rounds && failed == 0; round++)); do
-        echo "== size: round $round of $scale_rounds: GetItem, PutItem, Query at each size"
+        echo "== size: round $round of $scale_rounds: GetItem, PutItem, Query at each size" \
+            "($scale_cores)"
         for size in "${scale_sizes[@]}"; do
             port=${scale_srv[$size/port]} ddbd_pid=${scale_srv[$size/pid]}
             for w in get-q put-q query; do
-                run_items=$size wrk_run "scale-$w@$size-$round" "$w" 16 "$port" "$ddbd_pid" \
+                wrk_cpu=${scale_pinned:+1} wrk_threads=${scale_pinned:+1} run_items=$size \
+                    wrk_run "scale-$w@$size-$round" "$w" 16 "$port" "$ddbd_pid" \
                     -d "${scale_seconds}s" >/dev/null || failed=1
                 r=${result[scale-$w@$size-$round/16]:-}
                 for f in ops_per_s p50_us p99_us server_cpu_us_per_op; do
@@ -785,6 +821,8 @@ scale_section() {
             scale[$w/$size]="ops_per_s=$(median ${scale[$w/$size/ops_per_s]})"
             scale[$w/$size]+=" p50_us=$(median ${scale[$w/$size/p50_us]})"
             scale[$w/$size]+=" p99_us=$(median ${scale[$w/$size/p99_us]})"
+            scale[$w/$size]+=" p99_min_us=$(printf '%s\n' ${scale[$w/$size/p99_us]} | sort -n | head -n 1)"
+            scale[$w/$size]+=" p99_max_us=$(printf '%s\n' ${scale[$w/$size/p99_us]} | sort -n | tail -n 1)"
             scale[$w/$size]+=" server_cpu_us_per_op=$(median ${scale[$w/$size/server_cpu_us_per_op]})"
             scale[$w/$size]+=" errors=${scale[$w/$size/errors]}"
             echo "RESULT workload=scale-$w items=$size ${scale[$w/$size]}" \
@@ -824,10 +862,11 @@ scale_summary() {
         "${scale[warm/start]} ms; ${scale[warm/rss]}"
     [ -n "${scale[cold/start]:-}" ] && echo "  $large_items items, cold page cache:" \
         "${scale[cold/start]} ms; ${scale[cold/rss]}; ItemCount then ${scale[count]:-?}"
-    echo "  medians of $scale_rounds rounds taking turns between the sizes; p99_x: p99 over" \
-        "the smallest size's (goal <= 1.5 at the largest)"
-    printf '%-8s %10s %9s %8s %8s %9s %7s %7s   %s\n' workload items ops/s p50_ms p99_ms \
-        cpu_us/op p99_x errors load
+    echo "  medians of $scale_rounds rounds taking turns between the sizes ($scale_cores);" \
+        "p99_x: p99 over the smallest size's (goal <= 1.5 at the largest); p99_range: the" \
+        "rounds' lowest and highest p99"
+    printf '%-8s %10s %9s %8s %8s %13s %9s %7s %7s   %s\n' workload items ops/s p50_ms p99_ms \
+        p99_range_ms cpu_us/op p99_x errors load
     for w in get-q put-q query; do
         for size in "${scale_sizes[@]}"; do
             r=${scale[$w/$size]:-}
@@ -838,8 +877,10 @@ scale_summary() {
             base=$(field "${scale[$w/${scale_sizes[0]}]:-}" p99_us)
             ratio=$(awk -v a="$(field "$r" p99_us)" -v b="${base:-0}" \
                 'BEGIN {print (b > 0 ? a / b : 0)}')
-            printf '%-8s %10s %9s %8.3f %8.3f %9s %7.2f %7s   %s\n' "$w" "$size" \
+            printf '%-8s %10s %9s %8.3f %8.3f %13s %9s %7.2f %7s   %s\n' "$w" "$size" \
                 "$(field "$r" ops_per_s)" "$(field "$r" p50_us)e-3" "$(field "$r" p99_us)e-3" \
+                "$(awk -v a="$(field "$r" p99_min_us)" -v b="$(field "$r" p99_max_us)" \
+                    'BEGIN {printf "%.3f-%.3f", a / 1000, b / 1000}')" \
                 "$(field "$r" server_cpu_us_per_op)" "$ratio" \
                 "$(field "$r" errors)" "$([ $w = get-q ] && echo "${scale[$size/load_s]:-}")"
         done

@@ -116,6 +116,7 @@ static void conn_unlink(conn_t *c)
     if (c->next) c->next->prev = c->prev;
     c->prev = c->next = NULL;
     atomic_fetch_sub_explicit(l->nconns, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&l->open, 1, memory_order_relaxed);
 }
 
 static void conn_free(conn_t *c)

@@ -76,6 +76,10 @@ struct conn_loop {
     tls_context_t *tls; /* NULL: no TLS */
     http_writer_t writer;
     atomic_size_t *nconns; /* open connections of all threads */
+    /* This loop's open connections and those on their way to it: read by
+     * the other threads, which give a new connection to the loop with the
+     * fewest.  The owner counts them in (server.c); closing counts out. */
+    atomic_size_t open;
     const char *health;    /* the health check's text */
     size_t health_len;
     /* Called by the writer thread when a pending call completes: must hand
