@@ -1109,15 +1109,19 @@ typedef struct job {
     struct job *next;
 } job_t;
 
-static void job_queue_call(bool add, const char *table, const char *region, char *group,
-                           const char *target)
+/* A new job for table and region (its other members left zero), queued by
+ * job_push once they are set. */
+static job_t *job_new(const char *table, const char *region)
 {
     job_t *j = calloc(1, sizeof *j);
-    j->add = add;
-    j->group = group;
-    j->target = target;
+    if (!j) abort();
     snprintf(j->table, sizeof j->table, "%s", table);
     snprintf(j->region, sizeof j->region, "%s", region);
+    return j;
+}
+
+static void job_push(job_t *j)
+{
     pthread_mutex_lock(&R.jobs_lock);
     job_t **tail = &R.jobs;
     while (*tail)
@@ -1125,6 +1129,16 @@ static void job_queue_call(bool add, const char *table, const char *region, char
     *tail = j;
     pthread_cond_signal(&R.jobs_cond);
     pthread_mutex_unlock(&R.jobs_lock);
+}
+
+static void job_queue_call(bool add, const char *table, const char *region, char *group,
+                           const char *target)
+{
+    job_t *j = job_new(table, region);
+    j->add = add;
+    j->group = group;
+    j->target = target;
+    job_push(j);
 }
 
 static void job_queue_body(bool add, const char *table, const char *region, char *group)
@@ -1139,17 +1153,9 @@ static void job_queue(bool add, const char *table, const char *region)
 
 static void job_queue_sync(const char *table, const char *region)
 {
-    job_t *j = calloc(1, sizeof *j);
+    job_t *j = job_new(table, region);
     j->sync = true;
-    snprintf(j->table, sizeof j->table, "%s", table);
-    snprintf(j->region, sizeof j->region, "%s", region);
-    pthread_mutex_lock(&R.jobs_lock);
-    job_t **tail = &R.jobs;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = j;
-    pthread_cond_signal(&R.jobs_cond);
-    pthread_mutex_unlock(&R.jobs_lock);
+    job_push(j);
 }
 
 static void group_announce(const char *table, const char *also_region);
