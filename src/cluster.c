@@ -131,7 +131,7 @@ static struct {
      * log order), and the last one handed to it */
     struct pending *pending_head, *pending_tail;
     raft_index queued_upto;
-    raft_index snapshot_index; /* the entry a snapshot being taken is filed under */
+    raft_index snapshot_index; /* the store holds it: a snapshot's copy may start */
     pthread_cond_t applier_cond;
     pthread_t applier;
     bool applier_started, applier_stop;
@@ -699,7 +699,10 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
     snapshot_header.len = 0;
     buf_append(&snapshot_header, SNAPSHOT_MAGIC, 8);
     pthread_mutex_lock(&cl.mutex);
-    cl.snapshot_index = raft_last_applied(&cl.raft);
+    /* every entry up to the snapshot's is the applier's or the writer's
+     * (or stores nothing: a hello, a barrier) */
+    cl.snapshot_index = cl.queued_upto;
+    if (cl.state == P_COMMIT && cl.index > cl.snapshot_index) cl.snapshot_index = cl.index;
     put_u32le(w, (uint32_t)cl.nmembers);
     buf_append(&snapshot_header, w, 4);
     for (size_t i = 0; i < cl.nmembers; i++) {
