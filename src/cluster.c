@@ -1926,19 +1926,17 @@ void cluster_close(void)
     uv_async_send(&cl.wake);
     pthread_join(cl.thread, NULL);
     uv_loop_close(&cl.loop);
-    /* the entries handed over are applied (else Raft replays them at the
-     * next start) */
+    /* a proposal Raft never took, or dropped at its close */
     pthread_mutex_lock(&cl.mutex);
+    if (cl.state == P_QUEUED || cl.state == P_PROPOSED) cl.state = P_FAILED;
+    pthread_cond_broadcast(&cl.cond);
+    /* the entries handed over are applied (else Raft replays them at the
+     * next start), once the writer's transaction, if any, ended */
     cl.applier_stop = true;
     pthread_cond_signal(&cl.applier_cond);
     pthread_mutex_unlock(&cl.mutex);
     if (cl.applier_started) pthread_join(cl.applier, NULL);
     cl.applier_started = false;
-    /* a proposal Raft never took, or dropped at its close */
-    pthread_mutex_lock(&cl.mutex);
-    if (cl.state == P_QUEUED || cl.state == P_PROPOSED) cl.state = P_FAILED;
-    pthread_cond_broadcast(&cl.cond);
-    pthread_mutex_unlock(&cl.mutex);
     cl.started = false;
     buf_free(&cl.recording);
     buf_free(&snapshot_header);
