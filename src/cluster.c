@@ -130,6 +130,8 @@ static struct {
     /* followers' committed entries, waiting for the applier thread (in
      * log order), and the last one handed to it */
     struct pending *pending_head, *pending_tail;
+    size_t npending;
+    bool pending_urgent; /* one of them is applied without gathering more */
     raft_index queued_upto;
     raft_index snapshot_index; /* the store holds it: a snapshot's copy may start */
     pthread_cond_t applier_cond;
@@ -486,6 +488,9 @@ static int tables_reload(MDB_txn *txn, const catalog_keys_t *keys, table_t ***ou
  * transactions of a bounded size. */
 #define APPLY_BATCH_ENTRIES 1024
 #define APPLY_BATCH_BYTES ((size_t)8 << 20)
+/* Fewer entries than this wait up to APPLY_GATHER_MS for more. */
+#define APPLY_GATHER_ENTRIES 8
+#define APPLY_GATHER_MS 5
 
 /* Apply entries list (of other nodes, or of this one written before a
  * restart; in log order) in one transaction, and free them.  A committed
@@ -546,6 +551,13 @@ static void *applier_main(void *arg)
         while (!cl.pending_head && !cl.applier_stop)
             pthread_cond_wait(&cl.applier_cond, &cl.mutex);
         if (!cl.pending_head) break;
+        /* a few entries wait a little for more (one sync for them all),
+         * unless the node leads and waits for them to take writes */
+        struct timespec until;
+        deadline_after(&until, APPLY_GATHER_MS);
+        while (cl.npending < APPLY_GATHER_ENTRIES && !cl.pending_urgent && !cl.ready &&
+               !cl.applier_stop)
+            if (pthread_cond_timedwait(&cl.applier_cond, &cl.mutex, &until) == ETIMEDOUT) break;
         pending_t *list = cl.pending_head, *last = list;
         size_t n = 1, bytes = list->len;
         while (last->next && n < APPLY_BATCH_ENTRIES && bytes + last->next->len <= APPLY_BATCH_BYTES) {
@@ -554,6 +566,8 @@ static void *applier_main(void *arg)
             bytes += last->len;
         }
         cl.pending_head = last->next;
+        cl.npending -= n;
+        cl.pending_urgent = cl.pending_head != NULL; /* what is left goes at once */
         if (!cl.pending_head) cl.pending_tail = NULL;
         last->next = NULL;
         pthread_mutex_unlock(&cl.mutex);
@@ -576,6 +590,12 @@ static void pending_push(raft_index index, const uint8_t *data, size_t len)
     if (cl.pending_tail) cl.pending_tail->next = p;
     else cl.pending_head = p;
     cl.pending_tail = p;
+    cl.npending++;
+    /* a table's creation, change or drop is applied without waiting for
+     * more: reads on this node find the table as soon as may be */
+    changeset_effects_t fx = {0};
+    if (changeset_apply(NULL, data, len, &fx) == 0 && (fx.catalog || fx.dbis))
+        cl.pending_urgent = true;
     cl.queued_upto = index;
     pthread_cond_signal(&cl.applier_cond);
 }
@@ -612,6 +632,7 @@ static void hello_apply(raft_id origin, raft_term term, const uint8_t *addr, siz
     /* Every entry before this one is applied: this node's writes may run. */
     if (origin == cl.id && term == cl.raft.current_term && raft_state(&cl.raft) == RAFT_LEADER) {
         cl.ready = true;
+        pthread_cond_signal(&cl.applier_cond); /* no more gathering: the writer waits */
         log_info("cluster: node %llu leads (term %llu), writes accepted", cl.id, term);
     }
     pthread_cond_broadcast(&cl.cond);

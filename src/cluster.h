@@ -26,7 +26,8 @@
  *    keeps.  Readers never see an uncommitted change: LMDB shows them the
  *    transaction only when it commits, after Raft did.
  *  - followers hand each committed entry's bytes (a copy) to an applier
- *    thread, which replays the entries that came meanwhile, in log order,
+ *    thread, which replays the entries that came meanwhile (a few wait up
+ *    to 5 ms for more, but not a table's creation or drop), in log order,
  *    in one transaction (one sync for them all), refreshes the catalog for
  *    the tables they changed, and never evaluates a request.  The last
  *    entry's index is stored with the changes (DBI "cluster"), so entries
