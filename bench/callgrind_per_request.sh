@@ -4,6 +4,11 @@
 # callgrind with the same set-up and N1, then N2 requests of one kind on one keep-alive
 # connection; (Ir(N2) - Ir(N1)) / (N2 - N1) is the cost of one request, start-up and set-up
 # cancelled out.  All threads count (the writer's share of a PutItem too).
+# Read write counts with one thing in mind: each write transaction's begin copies LMDB's table of
+# handle sequence numbers (4 bytes x the 8,192 handles the store allows, 32 KB) with `rep movsb`,
+# which callgrind counts byte by byte: ~33k of a serial PutItem's ~57k "instructions" are that
+# one copy, well under a microsecond on the machine (and shared by every write of a group
+# commit under load).  Compare writes by their difference, or subtract it.
 #   bench/callgrind_per_request.sh DDBD_BINARY get|put|query|get-q|put-q [ddbd args...]
 # prints: RESULT workload=callgrind-<kind> instructions_per_request=<n>
 # CALLGRIND_KEEP=DIR keeps the two callgrind outputs there (for callgrind_annotate).

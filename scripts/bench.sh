@@ -475,8 +475,10 @@ replication_summary() {
     echo "PutItem at 16 conns, table with one replica vs server without peers:" \
         "$(field "$p" replica_ops_per_s) vs $(field "$p" solo_ops_per_s) ops/s: ratio" \
         "$(field "$p" ratio) (goal >= 0.8; medians of 3 alternating runs); instructions per" \
-        "PutItem (callgrind) $(field "$p" replica_instructions) vs $(field "$p" solo_instructions);" \
-        "server CPU per PutItem $(field "$p" replica_cpu_us_per_put) vs $(field "$p" solo_cpu_us_per_put) us"
+        "PutItem (callgrind) $(field "$p" replica_instructions) vs $(field "$p" solo_instructions):" \
+        "ratio $(field "$p" instruction_ratio); server CPU per PutItem" \
+        "$(field "$p" replica_cpu_us_per_put) vs $(field "$p" solo_cpu_us_per_put) us: ratio" \
+        "$(field "$p" cpu_ratio) (none / replica: the throughput ratio a CPU-bound server would reach)"
 }
 replication_failed=0
 if [ "${BENCH_ONLY:-}" = replication ]; then

@@ -25,6 +25,11 @@ int __wrap_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn 
 int __wrap_mdb_txn_commit(MDB_txn *txn);
 void __wrap_mdb_txn_abort(MDB_txn *txn);
 
+/* A name length byte saying a u16 length follows (changeset.h). */
+#define NAME_LONG 255
+/* LMDB's longest key, hence DBI name. */
+#define NAME_MAX_LEN 511
+
 /* LMDB hands out DBI handles as small indexes (0 and 1 are its own). */
 #define MAX_HANDLES 16384
 
@@ -84,7 +89,12 @@ static void record(char op, MDB_dbi dbi, const MDB_val *key, const MDB_val *val)
     const char *name = dbi < MAX_HANDLES ? names[dbi] : NULL;
     size_t n = name ? strlen(name) : 0;
     buf_putc(b, op);
-    buf_putc(b, (char)n);
+    if (n < NAME_LONG) {
+        buf_putc(b, (char)n);
+    } else {
+        uint8_t l[3] = {NAME_LONG, (uint8_t)n, (uint8_t)(n >> 8)};
+        buf_append(b, l, 3);
+    }
     buf_append(b, name, n);
     pthread_mutex_unlock(&names_lock);
     if (key) {
@@ -204,14 +214,14 @@ static bool read_val(reader_t *r, MDB_val *v)
     return read_bytes(r, v->mv_size, (const uint8_t **)&v->mv_data);
 }
 
-/* The handle of DBI name (n bytes; 0: the main DB), opened (created when
- * create) in txn.  MDB_NOTFOUND when absent and not created. */
+/* The handle of DBI name (n bytes), opened (created when create) in txn.
+ * MDB_NOTFOUND when absent and not created. */
 static int replay_dbi(MDB_txn *txn, const uint8_t *name, size_t n, bool create, MDB_dbi *dbi)
 {
-    char z[256];
+    char z[NAME_MAX_LEN + 1];
     memcpy(z, name, n);
     z[n] = 0;
-    return mdb_dbi_open(txn, n ? z : NULL, create ? MDB_CREATE : 0, dbi);
+    return mdb_dbi_open(txn, z, create ? MDB_CREATE : 0, dbi);
 }
 
 static bool name_is(const uint8_t *name, size_t n, const char *s)
@@ -236,9 +246,18 @@ int changeset_apply(MDB_txn *txn, const uint8_t *data, size_t len, changeset_eff
     size_t cached = 0, next = 0;
     while (r.p < r.end) {
         const uint8_t *hdr, *name;
-        if (!read_bytes(&r, 2, &hdr) || !read_bytes(&r, hdr[1], &name)) return EINVAL;
+        if (!read_bytes(&r, 2, &hdr)) return EINVAL;
         char op = (char)hdr[0];
         size_t n = hdr[1];
+        if (n == NAME_LONG) {
+            const uint8_t *l;
+            if (!read_bytes(&r, 2, &l)) return EINVAL;
+            n = (size_t)l[0] | (size_t)l[1] << 8;
+        }
+        /* a NUL would make the name another DBI's; no name is the main DB,
+         * which holds the DBIs' own records and which no write changes */
+        if (n == 0 || n > NAME_MAX_LEN || !read_bytes(&r, n, &name) || memchr(name, 0, n))
+            return EINVAL;
         MDB_val k, v;
         if ((op == 'P' || op == 'D') && !read_val(&r, &k)) return EINVAL;
         if (op == 'P' && !read_val(&r, &v)) return EINVAL;

@@ -15,7 +15,11 @@
  * thread-local variable per call.
  *
  * Format: a sequence of operations, each
- *   u8 op | u8 name length | DBI name | [u32 key length | key] [u32 value length | value]
+ *   u8 op | name length | DBI name | [u32 key length | key] [u32 value length | value]
+ * where the name length is one byte below 255, else 255 then a u16 (an
+ * index's DBI "i:<table id>:<index name>" can be longer than 255 bytes); a
+ * name is not empty (the main DB, which holds the DBIs' own records, is
+ * never written) and holds no NUL byte.
  * op 'C' create the DBI (name only), 'P' put (key, value), 'D' delete (key),
  * 'X' drop the DBI, 'E' empty it (name only).  Lengths little-endian.
  * Worked example: a put of key "k" value "v" into DBI "t:7" ->

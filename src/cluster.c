@@ -25,6 +25,7 @@
 #include "errors.h"
 #include "cluster_admin.h"
 #include "cluster_forward.h"
+#include "cluster_guard.h"
 #include "log.h"
 #include "metrics.h"
 #include "storage.h"
@@ -1441,8 +1442,10 @@ static int raft_setup(void)
     const member_t *me = member_find(cl.id);
     int rv;
     if (uv_loop_init(&cl.loop) != 0) return -1;
-    if ((rv = raft_uv_tcp_init(&cl.transport, &cl.loop)) ||
-        (rv = raft_uv_init(&cl.io, &cl.loop, cl.dir, &cl.transport))) {
+    /* what reaches the cluster port is checked before libraft reads it */
+    if ((rv = raft_uv_tcp_init(&cl.transport, &cl.loop)) == 0)
+        cluster_guard_wrap(&cl.transport, &cl.loop);
+    if (rv || (rv = raft_uv_init(&cl.io, &cl.loop, cl.dir, &cl.transport))) {
         log_error("cluster: cannot set up the Raft I/O in %s: %s", cl.dir, raft_strerror(rv));
         return -1;
     }

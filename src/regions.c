@@ -74,27 +74,44 @@ const char *regions_add(const char *spec)
     return NULL;
 }
 
+void regions_clear(void)
+{
+    for (size_t i = 0; i < rg.count; i++) {
+        free((char *)rg.peers[i].name);
+        free((char *)rg.peers[i].url);
+    }
+    memset(rg.peers, 0, sizeof rg.peers);
+    rg.count = 0;
+}
+
 const char *regions_load_file(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) return "the peer regions file cannot be read";
     static char why[300];
-    char line[1024];
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
     int n = 0;
     const char *err = NULL;
-    while (!err && fgets(line, sizeof line, f)) {
+    /* whole lines, however long: a piece of one is no peer */
+    while (!err && (len = getline(&line, &cap, f)) > 0) {
         n++;
+        /* a NUL would end the line early, taking the rest for nothing */
+        const char *e = memchr(line, 0, (size_t)len) ? "a NUL byte" : NULL;
         char *s = line + strspn(line, " \t");
-        s[strcspn(s, "\r\n")] = 0;
-        for (char *e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t');)
-            *--e = 0;
-        if (!*s || *s == '#') continue;
-        const char *e = regions_add(s);
+        /* the line's end only: a CR inside it is part of it (cutting there
+         * took the line's first part for all of it) */
+        for (char *t = s + strlen(s); t > s && strchr(" \t\r\n", t[-1]);)
+            *--t = 0;
+        if (!e && (!*s || *s == '#')) continue;
+        if (!e) e = regions_add(s);
         if (e) {
             snprintf(why, sizeof why, "%s, line %d: %s", path, n, e);
             err = why;
         }
     }
+    free(line);
     fclose(f);
     return err;
 }

@@ -39,6 +39,8 @@ void regions_default_key(const char *id, const char *secret);
 const char *regions_set_ca_file(const char *path);
 /* Start-up: this server's region (a peer may not have its name). */
 const char *regions_set_local(const char *region);
+/* Forget the peers added (a test's fresh start-up). */
+void regions_clear(void);
 /* Log the peers (start-up). */
 void regions_log(void);
 

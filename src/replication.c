@@ -25,9 +25,16 @@ bool replication_on;
 #define COPY_BATCH 500
 #define CALL_TIMEOUT_S 10
 #define WAIT_MS 100       /* shippers look again at least this often */
+/* A shipper that has just sent gathers what follows for up to GATHER_MS
+ * (or until GATHER_RECORDS more changes are committed) before it sends
+ * again: a busy table's changes go by the hundred per call, while a lone
+ * change after a quiet spell goes at once. */
+#define GATHER_MS 10
+#define GATHER_RECORDS (SHIP_BATCH / 2)
+#define VERSION_AHEAD_US (10 * 1000000ULL)
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
-#define POSITION_STORE_MS 100
+#define POSITION_STORE_MS 1000
 #define OVERRIDES_MAX 1024
 /* A region that made a replica cannot drop its table for a day. */
 #define SOURCE_HOLD_MS (24 * 3600 * 1000LL)
@@ -66,6 +73,13 @@ static struct {
     pthread_mutex_t lock;
     bool applying;    /* writer thread: applying a remote change */
     uint64_t last_ts; /* writer thread */
+    /* Writer thread: no item version stored is above ver_max, so a local
+     * change stamped above it needs not read its item's version.  It starts
+     * at the bound kept in the version DBI (ver_bound: committed;
+     * ver_bound_next: written by the open transaction, 0: none), which is
+     * raised, VERSION_AHEAD_US ahead, only when a version passes it: once
+     * in a while, and found at start-up by one read. */
+    uint64_t ver_max, ver_bound, ver_bound_next;
     pthread_t shippers[REGIONS_MAX];
     size_t shipper_count;
     pthread_t control;
@@ -75,8 +89,14 @@ static struct {
     struct job *jobs;
     volatile bool stopping;
     /* shippers asleep wait for the next commit of logged changes */
-    bool logged; /* writer thread: the transaction logged changes */
-    uint64_t commits;
+    uint64_t logged;  /* writer thread: changes the transaction logged */
+    uint64_t commits; /* commits with logged changes, and those changes */
+    uint64_t records;
+    /* who is to be woken: shippers waiting for any commit (idle), and
+     * shippers gathering, for the records count the first of them waits
+     * for (wake_records); the others' commits wake nobody */
+    size_t idle, gathering;
+    uint64_t wake_records;
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
 } R = {.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -236,10 +256,49 @@ static void group_parse(group_t *g, const json_value_t *o)
     }
 }
 
+static uint64_t u64_get(const uint8_t *p)
+{
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | p[i];
+    return x;
+}
+
+static void u64_put(uint8_t *p, uint64_t x)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(x >> (56 - 8 * i));
+}
+
+/* The bound on item versions: a key of its own in the version DBI, before
+ * every item's (those begin with a table id). */
+static const MDB_val version_bound_key = {1, (void *)""};
+
+/* Start-up, and after a rollback: ver_bound as committed.  Versions kept
+ * before there was a bound have none: each change reads its item's. */
+static int version_bound_load(MDB_txn *txn)
+{
+    MDB_val k = version_bound_key, v;
+    int rc = mdb_get(txn, R.ver_dbi, &k, &v);
+    if (!rc && v.mv_size == 8) {
+        R.ver_bound = u64_get(v.mv_data);
+    } else if (!rc || rc == MDB_NOTFOUND) {
+        MDB_stat st;
+        if ((rc = mdb_stat(txn, R.ver_dbi, &st))) return rc;
+        R.ver_bound = st.ms_entries ? UINT64_MAX : 0;
+    } else {
+        return rc;
+    }
+    R.ver_bound_next = 0;
+    if (R.ver_max < R.ver_bound) R.ver_max = R.ver_bound;
+    return 0;
+}
+
 int replication_load(MDB_txn *txn)
 {
     int rc = mdb_dbi_open(txn, "replication", MDB_CREATE, &R.groups_dbi);
     if (!rc) rc = mdb_dbi_open(txn, "replver", MDB_CREATE, &R.ver_dbi);
+    if (!rc) rc = version_bound_load(txn);
     if (rc) return rc;
     MDB_cursor *c;
     if ((rc = mdb_cursor_open(txn, R.groups_dbi, &c))) return rc;
@@ -256,8 +315,13 @@ int replication_load(MDB_txn *txn)
         if (g) group_parse(g, o);
         uint64_t first, last;
         bool empty;
-        if (g && !changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty)
+        if (g && !changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty) {
             g->last_seq = last;
+            /* The clock goes on above every change logged before: a log
+             * keeps its last record (trimming leaves the last acknowledged
+             * millisecond), so one look per log finds where it stood. */
+            if (last > R.last_ts) R.last_ts = last;
+        }
     }
     arena_free(a);
     mdb_cursor_close(c);
@@ -335,10 +399,7 @@ static bool version_get(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t *
     MDB_val k = {vlen, (void *)vk}, v;
     if (mdb_get(txn, R.ver_dbi, &k, &v) || v.mv_size < 8 || v.mv_size > 8 + 64) return false;
     const uint8_t *p = v.mv_data;
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++)
-        x = x << 8 | p[i];
-    *ts = x;
+    *ts = u64_get(p);
     memcpy(origin, p + 8, v.mv_size - 8);
     origin[v.mv_size - 8] = 0;
     return true;
@@ -350,15 +411,26 @@ static int version_put(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t ts
     uint8_t val[8 + 64];
     size_t n = strlen(origin);
     if (n > 64) n = 64;
-    for (int i = 0; i < 8; i++)
-        val[i] = (uint8_t)(ts >> (56 - 8 * i));
+    u64_put(val, ts);
     memcpy(val + 8, origin, n);
     MDB_val k = {vlen, (void *)vk}, v = {8 + n, val};
-    return mdb_put(txn, R.ver_dbi, &k, &v, 0);
+    int rc = mdb_put(txn, R.ver_dbi, &k, &v, 0);
+    if (rc) return rc;
+    if (ts > R.ver_max) R.ver_max = ts;
+    if (ts > R.ver_bound && ts > R.ver_bound_next) {
+        uint64_t bound = ts < UINT64_MAX - VERSION_AHEAD_US ? ts + VERSION_AHEAD_US : UINT64_MAX;
+        uint8_t b[8];
+        u64_put(b, bound);
+        MDB_val bk = version_bound_key, bv = {8, b};
+        if ((rc = mdb_put(txn, R.ver_dbi, &bk, &bv, 0))) return rc;
+        R.ver_bound_next = bound;
+    }
+    return 0;
 }
 
 int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
-                       const value_t *old_item, const value_t *new_item)
+                       const value_t *old_item, const value_t *new_item,
+                       const MDB_val *new_encoded)
 {
     if (R.applying || (!old_item && !new_item)) return 0;
     pthread_mutex_lock(&R.lock);
@@ -370,8 +442,11 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
     size_t vlen = version_key(t, key, vk);
     uint64_t seen = 0, ts = now_us();
     char origin[65];
-    if (version_get(txn, vk, vlen, &seen, origin) && ts <= seen) ts = seen + 1;
     if (ts <= R.last_ts) ts = R.last_ts + 1;
+    /* Only a version stamped ahead of this clock (a peer's, or this
+     * server's before a restart) can be at or above ts. */
+    if (ts <= R.ver_max && version_get(txn, vk, vlen, &seen, origin) && ts <= seen)
+        ts = seen + 1;
     int rc = version_put(txn, vk, vlen, ts, regions_local());
     if (rc) return rc;
     buf_t scratch;
@@ -384,6 +459,7 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
         .sequence = ts,
         .keys = changelog_keys(a, t->keys.hash, t->keys.range, new_item ? new_item : old_item),
         .new_image = new_item,
+        .new_encoded = new_item ? new_encoded : NULL,
     };
     rc = changelog_append(txn, log, 0, &r, &scratch);
     buf_free(&scratch);
@@ -392,7 +468,7 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
     pthread_mutex_lock(&R.lock);
     if ((g = group_find_id(t->id)) && g->last_seq < ts) g->last_seq = ts;
     pthread_mutex_unlock(&R.lock);
-    R.logged = true;
+    R.logged++;
     return 0;
 }
 
@@ -811,7 +887,6 @@ static void position_store(const char *table, const char *region, uint64_t posit
     storage_submit(&pw->w);
 }
 
-/* Ship one batch of table g (a copy) to peer p; true when one was sent. */
 /* What a shipper needs of a group to send the next batch to one peer. */
 typedef struct {
     char name[256];
@@ -821,7 +896,9 @@ typedef struct {
 /* Each shipper's read transaction, renewed per batch. */
 static __thread MDB_txn *ship_txn;
 
-static bool ship_batch(const region_peer_t *p, const ship_t *g)
+/* Ship one batch of table g (a copy) to peer p: how many changes the peer
+ * took (0: none were due, or the call failed). */
+static size_t ship_batch(const region_peer_t *p, const ship_t *g)
 {
     MDB_txn *txn = storage_read_begin(&ship_txn);
     if (!txn) return false;
@@ -846,7 +923,8 @@ static bool ship_batch(const region_peer_t *p, const ship_t *g)
     }
     storage_read_end(txn);
     buf_append_str(&body, "]}");
-    bool sent = false, store = false;
+    size_t sent = 0;
+    bool store = false;
     if (n) {
         int status = 0;
         buf_t out;
@@ -882,7 +960,7 @@ static bool ship_batch(const region_peer_t *p, const ship_t *g)
         pthread_mutex_unlock(&R.lock);
         if (!rc && status == 200) {
             if (store) position_store(g->name, p->name, last);
-            sent = true;
+            sent = n;
         } else if (!rc) {
             log_warn("replication: %s to %s refused (%d): %.*s", g->name, p->name, status,
                      (int)(out.len > 300 ? 300 : out.len), out.data);
@@ -919,9 +997,11 @@ static void ship_wait(uint64_t *seen)
     until.tv_nsec += WAIT_MS * 1000000L;
     if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
     pthread_mutex_lock(&R.wake_lock);
+    R.idle++;
     while (R.commits == *seen && !R.stopping &&
            pthread_cond_timedwait(&R.wake, &R.wake_lock, &until) == 0) {
     }
+    R.idle--;
     *seen = R.commits;
     pthread_mutex_unlock(&R.wake_lock);
 }
@@ -929,32 +1009,68 @@ static void ship_wait(uint64_t *seen)
 /* storage_on_commit: the changes logged in the transaction are readable. */
 static void replication_committed(void)
 {
+    if (R.ver_bound_next) {
+        R.ver_bound = R.ver_bound_next;
+        R.ver_bound_next = 0;
+    }
     if (!R.logged) return;
-    R.logged = false;
     pthread_mutex_lock(&R.wake_lock);
     R.commits++;
-    pthread_cond_broadcast(&R.wake);
+    R.records += R.logged;
+    R.logged = 0;
+    if (R.idle || (R.gathering && R.records >= R.wake_records)) pthread_cond_broadcast(&R.wake);
     pthread_mutex_unlock(&R.wake_lock);
+}
+
+/* After a round that sent: wait until GATHER_MS after that round began, or
+ * until GATHER_RECORDS changes were committed since. */
+static void ship_gather(const struct timespec *began, uint64_t records)
+{
+    struct timespec until = *began;
+    until.tv_nsec += GATHER_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&R.wake_lock);
+    if (!R.gathering++ || records + GATHER_RECORDS < R.wake_records)
+        R.wake_records = records + GATHER_RECORDS;
+    while (R.records - records < GATHER_RECORDS && !R.stopping &&
+           pthread_cond_timedwait(&R.wake, &R.wake_lock, &until) == 0) {
+    }
+    R.gathering--;
+    pthread_mutex_unlock(&R.wake_lock);
+}
+
+/* storage_on_rollback: what the transaction did is undone. */
+static void replication_rolled_back(MDB_txn *committed)
+{
+    R.logged = 0;
+    if (version_bound_load(committed)) R.ver_bound = UINT64_MAX, R.ver_max = UINT64_MAX;
 }
 
 static void *shipper_main(void *arg)
 {
     const region_peer_t *p = arg;
     ship_t s;
-    uint64_t seen = 0;
+    uint64_t seen = 0, records = 0;
+    struct timespec began = {0, 0};
+    bool sent = false, full = false;
     while (!R.stopping) {
-        bool sent = false;
+        /* (a full batch: more are waiting already) */
+        if (sent && !full) ship_gather(&began, records);
+        clock_gettime(CLOCK_REALTIME, &began);
+        pthread_mutex_lock(&R.wake_lock);
+        records = R.records;
+        pthread_mutex_unlock(&R.wake_lock);
+        sent = full = false;
         /* one look at the registry finds the next group due */
         for (size_t i = 0; i < GROUPS_MAX && !R.stopping; i++) {
             pthread_mutex_lock(&R.lock);
             while (i < GROUPS_MAX && !ship_due(i, p, &s))
                 i++;
             pthread_mutex_unlock(&R.lock);
-            if (i < GROUPS_MAX) sent |= ship_batch(p, &s);
+            size_t n = i < GROUPS_MAX ? ship_batch(p, &s) : 0;
+            sent |= n > 0;
+            full |= n == SHIP_BATCH;
         }
-        /* After a call, what was committed while it ran is the next batch
-         * at once: a busy writer makes batches as large as a call is long,
-         * with no delay added. */
         if (!sent) ship_wait(&seen);
     }
     storage_read_slot_free(&ship_txn);
@@ -1574,6 +1690,7 @@ void replication_start(void)
     replication_on = true;
     catalog_description_extra = replication_render_description;
     storage_on_commit(replication_committed);
+    storage_on_rollback(replication_rolled_back);
     for (size_t i = 0; i < regions_count(); i++)
         if (!pthread_create(&R.shippers[R.shipper_count], NULL, shipper_main,
                             (void *)regions_get(i)))

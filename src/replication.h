@@ -13,12 +13,18 @@
  * record's sequence number is the timestamp; keys and new image, none for a
  * removal) and as the item's version (DBI "replver": table id | item key ->
  * u64 timestamp | origin region).  Only local changes are logged: a change
- * that came from another region is never shipped on.
+ * that came from another region is never shipped on.  At start-up the clock
+ * resumes above the last record of each log, and a bound kept beside the
+ * versions (raised, some seconds ahead, whenever a version passes it) tells
+ * whether any version may be ahead of the clock: only then does a change
+ * read its item's version.  Neither needs a pass over the items.
  *
  * Shipping: one thread per peer region sends, for each table it shares with
  * that peer, the log's records after the peer's acknowledged position in
- * order, in batches (the peer's ApplyChanges), and moves the position (kept
- * in the DBI) only once the peer answered; after a restart or an outage it
+ * order, in batches (the peer's ApplyChanges; after a call a shipper gathers
+ * for some milliseconds, so that a busy table's changes go by the hundred),
+ * and moves the position (kept in the DBI, about once a second) only once
+ * the peer answered; after a restart or an outage it
  * resends from there, which the peer's idempotent apply makes harmless.
  *
  * Applying: a remote change of an item is applied only when its (timestamp,
@@ -55,9 +61,11 @@ int replication_load(MDB_txn *txn);
 void replication_start(void);
 void replication_stop(void);
 
-/* Writer thread: one local change of an item of t (see above). */
+/* Writer thread: one local change of an item of t (see above); new_encoded:
+ * the new item in its stored form when at hand (NULL: encoded here). */
 int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
-                       const value_t *old_item, const value_t *new_item);
+                       const value_t *old_item, const value_t *new_item,
+                       const MDB_val *new_encoded);
 
 /* Writer thread: a remote change, applied by write (the item operations'
  * item_write_replicated, passed in since they call this module) if it

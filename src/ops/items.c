@@ -293,7 +293,8 @@ static int item_changed(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_va
         rc = streams_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded,
                             c->by_service);
     if (!rc) rc = pitr_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded);
-    if (!rc && replication_on) rc = replication_record(txn, a, t, key, c->old_item, c->new_item);
+    if (!rc && replication_on)
+        rc = replication_record(txn, a, t, key, c->old_item, c->new_item, c->new_encoded);
     return rc;
 }
 

@@ -764,3 +764,52 @@ def test_versions_forgotten_after_the_keep_time(tmp_path):
         wait_until(stale_applied, "tombstone forgotten", timeout=15)
     finally:
         finish_all(servers)
+
+
+def apply_change_ahead(port, name, key, ts):
+    """A change as a third region ships it, timestamped ts (microseconds)."""
+    body = {"TableName": name, "Changes": [{"T": str(ts), "O": "eu-west-1", "K": {"k": {"S": key}},
+                                            "I": {"k": {"S": key}, "v": {"S": "ahead"}}}]}
+    resp = raw_request(port, body, target="DdbdReplication_20261130.ApplyChanges")
+    assert resp.status == 200, resp.body
+
+
+def test_local_write_after_a_change_stamped_ahead_wins_also_after_a_restart(tmp_path):
+    """Both replicas hold changes stamped hours ahead of the clock; a local
+    write of such an item afterwards must be stamped above it, or the other
+    replica would refuse it as older and the two would differ.  The same after
+    the writing region was killed and restarted: what it knows of the
+    versions ahead of its clock survives."""
+    servers = two_regions(tmp_path, [], [])
+    try:
+        a, b = make_client(servers[0].endpoint), make_client(servers[1].endpoint)
+        name = unique_name("ga")
+        hash_table(a, name)
+        add_replica(a, name, "us-west-2")
+        wait_replica_active(a, name, "us-west-2")
+
+        def has(client, key, value):
+            got = client.get_item(TableName=name, Key={"k": {"S": key}}, ConsistentRead=True)
+            return got.get("Item", {}).get("v") == {"S": value}
+
+        now = int(time.time() * 1e6)
+        for key, ahead_h in (("before", 1), ("again", 1), ("after", 2)):  # a clock hours ahead
+            for s in servers:
+                apply_change_ahead(s.port, name, key, now + ahead_h * 3600 * 10**6)
+            wait_until(lambda: has(b, key, "ahead"), "change ahead applied")
+
+        a.put_item(TableName=name, Item={"k": {"S": "before"}, "v": {"S": "local"}})
+        wait_until(lambda: has(b, "before", "local"), "local write replicated")
+
+        servers[0].kill()
+        servers[0] = Server(data_dir=servers[0].data_dir, port=servers[0].port,
+                            extra_args=servers[0].extra_args).start()
+        a = make_client(servers[0].endpoint)
+        # stamped above what the region logged before (its own change of
+        # "before" an hour ahead), and above the version two hours ahead
+        for key in ("again", "after"):
+            a.put_item(TableName=name, Item={"k": {"S": key}, "v": {"S": "local"}})
+            wait_until(lambda: has(b, key, "local"), "local write after restart replicated")
+        assert all(has(a, key, "local") for key in ("before", "again", "after"))
+    finally:
+        finish_all(servers)

@@ -45,7 +45,7 @@ static void dump(MDB_env *env, buf_t *out)
     mdb_dbi_open(txn, NULL, 0, &main_db);
     mdb_cursor_open(txn, main_db, &c);
     while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
-        char name[64];
+        char name[512];
         snprintf(name, sizeof name, "%.*s", (int)k.mv_size, (char *)k.mv_data);
         buf_printf(out, "[%s]", name);
         if (mdb_dbi_open(txn, name, 0, &dbi)) continue;
@@ -233,6 +233,11 @@ static void test_malformed_refused(void)
         BYTES("P\x01" "a" "\x03\0\0\0" "ab"),   /* key cut short */
         BYTES("P\x01" "a" "\x01\0\0\0" "k"),    /* a put without its value */
         BYTES("Z\x01" "a"),                     /* no such operation */
+        BYTES("X\x00"),                         /* dropping the main DB */
+        BYTES("E\x00"),                         /* emptying it */
+        BYTES("P\x00" "\x01\0\0\0" "k" "\x01\0\0\0" "v"), /* a record of its own */
+        BYTES("D\x00" "\x05\0\0\0" "items"),  /* deleting a DBI's record */
+        BYTES("P\xff\x00\x02" "a"),            /* a name longer than LMDB's keys */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         buf_t b = {(char *)cases[i].bytes, cases[i].len, cases[i].len};
@@ -248,10 +253,75 @@ static void test_malformed_refused(void)
     env_free(env, d);
 }
 
+/* A DBI name of 255 bytes or more (an index's "i:<table id>:<index name>"
+ * with a long index name) is recorded whole and replayed into the DBI of
+ * that name; a name with a NUL byte names no DBI and is refused. */
+static char long_name[300];
+static void long_named(MDB_txn *txn)
+{
+    MDB_dbi dbi;
+    CHECK(mdb_dbi_open(txn, long_name, MDB_CREATE, &dbi) == 0);
+    MDB_val k = val("k"), v = val("v");
+    CHECK(mdb_put(txn, dbi, &k, &v, 0) == 0);
+}
+
+static void test_long_dbi_names(void)
+{
+    static const size_t lengths[] = {254, 255, 256, 299};
+    for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+        char da[] = "/tmp/changeset-a-XXXXXX", db[] = "/tmp/changeset-b-XXXXXX";
+        MDB_env *a = env_new(da), *b = env_new(db);
+        buf_t rec, dump_a, dump_b;
+        buf_init(&rec), buf_init(&dump_a), buf_init(&dump_b);
+        memset(long_name, 'n', lengths[i]);
+        long_name[lengths[i]] = 0;
+        record(a, &rec, long_named);
+        changeset_effects_t fx = {0};
+        CHECK(changeset_apply(NULL, (const uint8_t *)rec.data, rec.len, &fx) == 0);
+        CHECK(fx.dbis);
+        CHECK(replay(b, &rec, &(changeset_effects_t){0}) == 0);
+        dump(a, &dump_a), dump(b, &dump_b);
+        CHECK(strstr(dump_a.data, "k=v;") != NULL);
+        CHECK_STR(dump_b.data, dump_a.data);
+        buf_free(&rec), buf_free(&dump_a), buf_free(&dump_b);
+        env_free(a, da), env_free(b, db);
+    }
+    char d[] = "/tmp/changeset-n-XXXXXX";
+    MDB_env *env = env_new(d);
+    static const char nul[] = "C\x03" "a\0b";
+    buf_t b = {(char *)nul, sizeof nul - 1, sizeof nul - 1};
+    CHECK(replay(env, &b, &(changeset_effects_t){0}) == EINVAL);
+    CHECK(changeset_apply(NULL, (const uint8_t *)b.data, b.len, &(changeset_effects_t){0}) == EINVAL);
+    env_free(env, d);
+}
+
+/* A change set that drops the main DB (and so every DBI's record) and
+ * writes on into a DBI: LMDB crashed in the put; now refused, the store
+ * unchanged. */
+static void test_main_db_refused(void)
+{
+    char d[] = "/tmp/changeset-r-XXXXXX";
+    MDB_env *env = env_new(d);
+    buf_t rec, before, after;
+    buf_init(&rec), buf_init(&before), buf_init(&after);
+    record(env, &rec, first);
+    dump(env, &before);
+    static const char bad[] = "X\0" "X\0" "C\x03" "t:3" "P\x07" "catalog" "\x03\0\0\0" "tbl"
+                              "\x02\0\0\0" "{}";
+    buf_t b = {(char *)bad, sizeof bad - 1, sizeof bad - 1};
+    CHECK(replay(env, &b, &(changeset_effects_t){0}) == EINVAL);
+    dump(env, &after);
+    CHECK_STR(after.data, before.data);
+    buf_free(&rec), buf_free(&before), buf_free(&after);
+    env_free(env, d);
+}
+
 int main(void)
 {
     RUN(test_replay_matches);
     RUN(test_nested_aborts_not_recorded);
     RUN(test_malformed_refused);
+    RUN(test_long_dbi_names);
+    RUN(test_main_db_refused);
     return unit_report("changeset");
 }

@@ -1,4 +1,5 @@
 /* Unit tests of regions: peer specifications and files. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -60,10 +61,54 @@ static void test_file_and_local(void)
     buf_free(&b);
 }
 
+/* A line is read whole, however long (a part of a long line is no peer),
+ * and a NUL byte or a CR in it is not taken for its end. */
+static void test_file_long_line_and_nul(void)
+{
+    regions_clear();
+    char path[] = "/tmp/ddbd-regions-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    /* a URL of 2000 bytes of path: read in pieces, it was refused */
+    buf_t text;
+    buf_init(&text);
+    buf_append_str(&text, "sa-east-1=http://10.0.0.2:9000/");
+    for (int i = 0; i < 2000; i++) buf_putc(&text, 'p');
+    buf_append_str(&text, "\n");
+    CHECK(write(fd, text.data, text.len) == (ssize_t)text.len);
+    close(fd);
+    CHECK(regions_load_file(path) == NULL);
+    const region_peer_t *p = regions_find("sa-east-1", 9);
+    CHECK(p && strlen(p->url) == 2000 + strlen("http://10.0.0.2:9000/"));
+    CHECK(regions_count() == 1);
+    regions_clear();
+    CHECK(regions_count() == 0 && regions_find("sa-east-1", 9) == NULL);
+
+    static const char nul[] = "ap-east-1=http://h:1\0junk\n";
+    fd = open(path, O_WRONLY | O_TRUNC);
+    CHECK(fd >= 0 && write(fd, nul, sizeof nul - 1) == (ssize_t)(sizeof nul - 1));
+    close(fd);
+    const char *why = regions_load_file(path);
+    CHECK(why && strstr(why, "line 1"));
+    CHECK(regions_count() == 0);
+
+    /* a CR inside a line does not end it: this one's URL has a bad port */
+    static const char cr[] = "ap-east-1=http://h:1\rjunk=http://x:2\r\n";
+    fd = open(path, O_WRONLY | O_TRUNC);
+    CHECK(fd >= 0 && write(fd, cr, sizeof cr - 1) == (ssize_t)(sizeof cr - 1));
+    close(fd);
+    why = regions_load_file(path);
+    CHECK(why && strstr(why, "line 1: a peer's URL has a bad port"));
+    CHECK(regions_count() == 0);
+    unlink(path);
+    buf_free(&text);
+}
+
 int main(void)
 {
     RUN(test_add);
     RUN(test_refused);
     RUN(test_file_and_local);
+    RUN(test_file_long_line_and_nul);
     return unit_report("regions");
 }

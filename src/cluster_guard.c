@@ -1,0 +1,376 @@
+/* cluster_guard: the cluster port's listening side, checking what libraft
+ * will read; see cluster_guard.h. */
+#include "cluster_guard.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* libraft's wire format (uv_encoding.c, uv_tcp_listen.c): little-endian
+ * u64s; the handshake is protocol | node ID | address length | address. */
+#define HANDSHAKE_PROTOCOL 1
+#define HANDSHAKE_LEN 24
+#define ADDRESS_MAX_LEN 256
+#define PREAMBLE_LEN 16
+enum {
+    MSG_APPEND_ENTRIES = 1,
+    MSG_APPEND_ENTRIES_RESULT,
+    MSG_REQUEST_VOTE,
+    MSG_REQUEST_VOTE_RESULT,
+    MSG_INSTALL_SNAPSHOT,
+    MSG_TIMEOUT_NOW,
+};
+/* A connection's writes to libraft waiting beyond this stop its reading
+ * until they drain (a fast sender cannot fill memory). */
+#define QUEUE_HIGH (8u << 20)
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int cluster_guard_check_header(uint64_t type, const uint8_t *h, size_t len, uint64_t *payload)
+{
+    *payload = 0;
+    switch (type) {
+    case MSG_REQUEST_VOTE: /* term, candidate, last index, last term [, flags] */
+        return len == 32 || len >= 40 ? 0 : -1;
+    case MSG_REQUEST_VOTE_RESULT: /* term, granted [, flags] */
+        return len == 16 || len >= 24 ? 0 : -1;
+    case MSG_APPEND_ENTRIES_RESULT: /* term, rejected, last index */
+    case MSG_TIMEOUT_NOW:           /* term, last index, last term */
+        return len >= 24 ? 0 : -1;
+    case MSG_APPEND_ENTRIES: {
+        /* term, prev index, prev term, commit, n, then n x (u64 term | u8
+         * type | 3 | u32 length); the payload is the entries, each a
+         * multiple of 8 bytes (libraft steps over them so) */
+        if (len < 40) return -1;
+        uint64_t n = get_u64(h + 32);
+        if (n > (len - 40) / 16) return -1;
+        uint64_t sum = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            const uint8_t *e = h + 40 + 16 * i;
+            if (e[8] != RAFT_COMMAND && e[8] != RAFT_BARRIER && e[8] != RAFT_CHANGE) return -1;
+            uint32_t elen = get_u32(e + 12);
+            if (elen % 8) return -1;
+            sum += elen;
+        }
+        *payload = sum;
+        return 0;
+    }
+    case MSG_INSTALL_SNAPSHOT: {
+        /* term, last index, last term, conf index, conf length, the
+         * configuration, then the data's length (the payload) */
+        if (len < 48) return -1;
+        uint64_t conf = get_u64(h + 32);
+        if (conf > len - 48) return -1;
+        *payload = get_u64(h + 40 + conf);
+        return 0;
+    }
+    }
+    return -1;
+}
+
+/* --- the relay ----------------------------------------------------------- */
+
+typedef enum { S_HANDSHAKE, S_ADDRESS, S_PREAMBLE, S_HEADER, S_PAYLOAD } state_t;
+
+typedef struct conn {
+    uv_tcp_t tcp;          /* from the peer */
+    uv_pipe_t out;         /* to libraft: our end of the pair */
+    bool out_open;
+    int closing;           /* handles still to close */
+    state_t state;
+    uint8_t small[HANDSHAKE_LEN + ADDRESS_MAX_LEN];
+    uint8_t *header;       /* S_PREAMBLE..S_HEADER: preamble then header */
+    size_t have, want;     /* bytes of the current part read, and needed */
+    uint64_t payload_left; /* S_PAYLOAD */
+    uint64_t node;
+    uv_timer_t timer;      /* the handshake's deadline */
+    struct conn *next;
+} guarded_t;
+
+static struct {
+    uv_loop_t *loop;
+    struct raft_uv_transport *t;
+    int (*orig_init)(struct raft_uv_transport *, raft_id, const char *);
+    void (*orig_close)(struct raft_uv_transport *, raft_uv_transport_close_cb);
+    raft_uv_accept_cb accept_cb;
+    char address[ADDRESS_MAX_LEN];
+    uv_tcp_t listener;
+    bool listening;
+    guarded_t *conns;
+    unsigned nconns;
+    unsigned long refused; /* connections closed for what they sent */
+} g;
+
+static void conn_freed(uv_handle_t *h)
+{
+    guarded_t *c = h->data;
+    if (--c->closing) return;
+    for (guarded_t **p = &g.conns; *p; p = &(*p)->next)
+        if (*p == c) {
+            *p = c->next;
+            break;
+        }
+    g.nconns--;
+    free(c->header);
+    free(c);
+}
+
+static void guarded_close(guarded_t *c)
+{
+    if (c->closing) return;
+    c->closing = 2 + (c->out_open ? 1 : 0);
+    uv_close((uv_handle_t *)&c->tcp, conn_freed);
+    uv_close((uv_handle_t *)&c->timer, conn_freed);
+    if (c->out_open) uv_close((uv_handle_t *)&c->out, conn_freed);
+}
+
+static void conn_refuse(guarded_t *c, const char *why)
+{
+    if (g.refused++ < 20)
+        log_warn("cluster: a connection to the cluster port closed: %s (node ID %llu)", why,
+                 (unsigned long long)c->node);
+    guarded_close(c);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b);
+static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b);
+
+typedef struct {
+    uv_write_t req;
+    guarded_t *c;
+    char data[];
+} chunk_t;
+
+static void chunk_written(uv_write_t *req, int status)
+{
+    chunk_t *ch = (chunk_t *)req;
+    guarded_t *c = ch->c;
+    free(ch);
+    if (c->closing) return;
+    if (status) { /* libraft closed its end */
+        guarded_close(c);
+        return;
+    }
+    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->out) < QUEUE_HIGH / 8 &&
+        !uv_is_active((uv_handle_t *)&c->tcp))
+        uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
+}
+
+static void pass_on(guarded_t *c, const void *data, size_t n)
+{
+    if (!n || c->closing) return;
+    chunk_t *ch = malloc(sizeof *ch + n);
+    if (!ch) abort();
+    ch->c = c;
+    memcpy(ch->data, data, n);
+    uv_buf_t b = uv_buf_init(ch->data, (unsigned)n);
+    if (uv_write(&ch->req, (uv_stream_t *)&c->out, &b, 1, chunk_written)) {
+        free(ch);
+        guarded_close(c);
+        return;
+    }
+    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->out) > QUEUE_HIGH)
+        uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+/* The handshake is complete and sound: hand libraft its end. */
+static int hand_over(guarded_t *c)
+{
+    int fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) return -1;
+    uv_pipe_t *theirs = raft_malloc(sizeof *theirs); /* libraft frees it */
+    if (!theirs) abort();
+    if (uv_pipe_init(g.loop, &c->out, 0) || uv_pipe_open(&c->out, fds[0])) {
+        close(fds[0]), close(fds[1]), raft_free(theirs);
+        return -1;
+    }
+    c->out.data = c;
+    c->out_open = true;
+    if (uv_pipe_init(g.loop, theirs, 0) || uv_pipe_open(theirs, fds[1])) {
+        close(fds[1]), raft_free(theirs);
+        return -1;
+    }
+    uv_timer_stop(&c->timer);
+    g.accept_cb(g.t, (raft_id)c->node, (const char *)c->small + HANDSHAKE_LEN,
+                (uv_stream_t *)theirs);
+    return 0;
+}
+
+/* Take bytes p[0..n) of the connection; false when it is to be closed. */
+static bool take(guarded_t *c, const uint8_t *p, size_t n)
+{
+    while (n && !c->closing) {
+        if (c->state == S_PAYLOAD) {
+            size_t k = n < c->payload_left ? n : (size_t)c->payload_left;
+            pass_on(c, p, k);
+            p += k, n -= k, c->payload_left -= k;
+            if (!c->payload_left) c->state = S_PREAMBLE, c->have = 0, c->want = PREAMBLE_LEN;
+            continue;
+        }
+        uint8_t *buf = c->state == S_HANDSHAKE || c->state == S_ADDRESS ? c->small : c->header;
+        size_t k = c->want - c->have < n ? c->want - c->have : n;
+        memcpy(buf + c->have, p, k);
+        c->have += k, p += k, n -= k;
+        if (c->have < c->want) continue;
+        switch (c->state) {
+        case S_HANDSHAKE: {
+            uint64_t len = get_u64(c->small + 16);
+            c->node = get_u64(c->small + 8);
+            if (get_u64(c->small) != HANDSHAKE_PROTOCOL) return conn_refuse(c, "not Raft"), false;
+            if (len == 0 || len > ADDRESS_MAX_LEN - 1)
+                return conn_refuse(c, "a handshake's address length out of bounds"), false;
+            c->state = S_ADDRESS;
+            c->want += (size_t)len;
+            break;
+        }
+        case S_ADDRESS: {
+            const uint8_t *a = c->small + HANDSHAKE_LEN;
+            size_t len = c->want - HANDSHAKE_LEN;
+            if (c->node == 0 || a[len - 1] != 0 || memchr(a, 0, len) != a + len - 1)
+                return conn_refuse(c, "a handshake without an address or a node ID"), false;
+            if (hand_over(c)) return guarded_close(c), false;
+            c->state = S_PREAMBLE, c->have = 0, c->want = PREAMBLE_LEN;
+            c->header = malloc(PREAMBLE_LEN);
+            if (!c->header) abort();
+            break;
+        }
+        case S_PREAMBLE: {
+            uint64_t len = get_u64(c->header + 8), type = get_u64(c->header);
+            if (type < MSG_APPEND_ENTRIES || type > MSG_TIMEOUT_NOW || len == 0 ||
+                len > GUARD_MAX_HEADER)
+                return conn_refuse(c, "a message's type or header length out of bounds"), false;
+            c->header = realloc(c->header, PREAMBLE_LEN + (size_t)len);
+            if (!c->header) abort();
+            c->state = S_HEADER;
+            c->want = PREAMBLE_LEN + (size_t)len;
+            break;
+        }
+        case S_HEADER: {
+            uint64_t payload;
+            if (cluster_guard_check_header(get_u64(c->header), c->header + PREAMBLE_LEN,
+                                           c->want - PREAMBLE_LEN, &payload))
+                return conn_refuse(c, "a message header whose lengths do not agree"), false;
+            pass_on(c, c->header, c->want);
+            c->header = realloc(c->header, PREAMBLE_LEN);
+            if (!c->header) abort();
+            c->have = 0;
+            if (payload) c->state = S_PAYLOAD, c->payload_left = payload;
+            else c->state = S_PREAMBLE, c->want = PREAMBLE_LEN;
+            break;
+        }
+        case S_PAYLOAD: break;
+        }
+    }
+    return !c->closing;
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+    static char space[64 << 10]; /* one loop thread: consumed before the next read */
+    *b = uv_buf_init(space, sizeof space);
+}
+
+static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+    guarded_t *c = s->data;
+    if (n < 0) {
+        guarded_close(c);
+        return;
+    }
+    if (n > 0) take(c, (const uint8_t *)b->base, (size_t)n);
+}
+
+static void handshake_late(uv_timer_t *t)
+{
+    conn_refuse(t->data, "no handshake in time");
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    if (status) return;
+    guarded_t *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    uv_tcp_init(g.loop, &c->tcp);
+    c->tcp.data = c;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp)) {
+        c->closing = 1;
+        g.nconns++;
+        c->next = g.conns, g.conns = c;
+        uv_close((uv_handle_t *)&c->tcp, conn_freed);
+        return;
+    }
+    uv_timer_init(g.loop, &c->timer);
+    c->timer.data = c;
+    c->next = g.conns, g.conns = c;
+    g.nconns++;
+    if (g.nconns > GUARD_MAX_CONNECTIONS) {
+        conn_refuse(c, "too many connections");
+        return;
+    }
+    c->state = S_HANDSHAKE;
+    c->want = HANDSHAKE_LEN;
+    uv_tcp_nodelay(&c->tcp, 1);
+    uv_timer_start(&c->timer, handshake_late, GUARD_HANDSHAKE_MS, 0);
+    uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
+}
+
+/* --- the transport's methods ------------------------------------------------ */
+
+static int guard_init(struct raft_uv_transport *t, raft_id id, const char *address)
+{
+    snprintf(g.address, sizeof g.address, "%s", address);
+    return g.orig_init(t, id, address);
+}
+
+static int guard_listen(struct raft_uv_transport *t, raft_uv_accept_cb cb)
+{
+    g.accept_cb = cb;
+    char host[ADDRESS_MAX_LEN];
+    const char *colon = strrchr(g.address, ':');
+    if (!colon || colon == g.address) return RAFT_INVALID;
+    snprintf(host, sizeof host, "%.*s", (int)(colon - g.address), g.address);
+    struct sockaddr_storage sa;
+    if (uv_ip4_addr(host, atoi(colon + 1), (struct sockaddr_in *)&sa) &&
+        uv_ip6_addr(host, atoi(colon + 1), (struct sockaddr_in6 *)&sa))
+        return RAFT_INVALID;
+    uv_tcp_init(g.loop, &g.listener);
+    g.listening = true;
+    if (uv_tcp_bind(&g.listener, (const struct sockaddr *)&sa, 0) ||
+        uv_listen((uv_stream_t *)&g.listener, 128, on_connection))
+        return RAFT_IOERR;
+    return 0;
+}
+
+static void guard_close(struct raft_uv_transport *t, raft_uv_transport_close_cb cb)
+{
+    if (g.listening) uv_close((uv_handle_t *)&g.listener, NULL);
+    g.listening = false;
+    for (guarded_t *c = g.conns; c; c = c->next) guarded_close(c);
+    g.orig_close(t, cb);
+}
+
+void cluster_guard_wrap(struct raft_uv_transport *t, uv_loop_t *loop)
+{
+    g.loop = loop;
+    g.t = t;
+    g.orig_init = t->init;
+    g.orig_close = t->close;
+    t->init = guard_init;
+    t->listen = guard_listen;
+    t->close = guard_close;
+}
