@@ -69,7 +69,10 @@ NEWER = {
     "UpdateTable": ["DeletionProtectionEnabled", "OnDemandThroughput.MaxReadRequestUnits",
                     "OnDemandThroughput.MaxWriteRequestUnits",
                     "GlobalSecondaryIndexUpdates[].Update.OnDemandThroughput.MaxReadRequestUnits",
-                    "GlobalSecondaryIndexUpdates[].Update.OnDemandThroughput.MaxWriteRequestUnits"],
+                    "GlobalSecondaryIndexUpdates[].Update.OnDemandThroughput.MaxWriteRequestUnits",
+                    "MultiRegionConsistency", "GlobalTableWitnessUpdates",
+                    "GlobalTableSettingsReplicationMode",
+                    "ReplicaUpdates[].Update.OnDemandThroughputOverride.MaxReadRequestUnits"],
     "DescribeStream": ["ShardFilter.Type", "ShardFilter.ShardId"],
     "UpdateContinuousBackups": ["PointInTimeRecoverySpecification.RecoveryPeriodInDays"],
     "UpdateContributorInsights": ["ContributorInsightsMode"],
@@ -194,6 +197,16 @@ SEEDS = {
         ("all", {}),
     ],
     "UpdateTable": [
+        ("strong", {"TableName": "fz_s", "MultiRegionConsistency": "STRONG",
+                    "ReplicaUpdates": [{"Create": {"RegionName": "eu-west-1"}}],
+                    "GlobalTableWitnessUpdates": [{"Create": {"RegionName": "eu-west-2"}}]}),
+        ("witness-delete", {"TableName": "fz_s", "MultiRegionConsistency": "EVENTUAL",
+                            "GlobalTableSettingsReplicationMode": "ENABLED",
+                            "GlobalTableWitnessUpdates": [{"Delete": {"RegionName": "eu-west-2"}}]}),
+        ("replica-override", {"TableName": "fz_s", "ReplicaUpdates": [{"Update": {
+            "RegionName": "eu-west-1", "OnDemandThroughputOverride": {"MaxReadRequestUnits": 5},
+            "GlobalSecondaryIndexes": [{"IndexName": "by_b", "OnDemandThroughputOverride": {
+                "MaxReadRequestUnits": 7}}]}}]}),
         ("throughput", {"TableName": "fz_nb",
                         "ProvisionedThroughput": {"ReadCapacityUnits": 10,
                                                   "WriteCapacityUnits": 10}}),
@@ -733,6 +746,12 @@ SEEDS = {
             {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"},
             {"RegionName": "eu-west-1", "ReplicaStatus": "CREATING"},
             {"RegionName": "eu-west-2", "ReplicaStatus": "DELETING"}]}),
+        ("overrides", {"TableName": "fz_s", "Members": [
+            {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE", "Overrides": {}},
+            {"RegionName": "eu-west-1", "ReplicaStatus": "ACTIVE", "Overrides": {
+                "OnDemandThroughputOverride": {"MaxReadRequestUnits": 5},
+                "GlobalSecondaryIndexes": [{"IndexName": "by_b", "OnDemandThroughputOverride": {
+                    "MaxReadRequestUnits": 7}}]}}]}),
         ("leave", {"TableName": "fz_s", "Members": [
             {"RegionName": "eu-west-1", "ReplicaStatus": "ACTIVE"}]}),
     ],

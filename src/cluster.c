@@ -1636,7 +1636,9 @@ static int hex_digit(char c)
 }
 
 /* The value of query parameter name in path (percent-decoded into out), or
- * false.  The path is not NUL-terminated: it lies in the connection's input. */
+ * false, also for a value that does not fit or decodes to a NUL (it would be
+ * read cut short).  The path is not NUL-terminated: it lies in the
+ * connection's input. */
 static bool query_get(const char *path, size_t len, const char *name, char *out, size_t cap)
 {
     const char *q = memchr(path, '?', len), *end = path + len;
@@ -1646,12 +1648,14 @@ static bool query_get(const char *path, size_t len, const char *name, char *out,
         const char *stop = amp ? amp : end;
         if ((size_t)(stop - p) > n && memcmp(p, name, n) == 0 && p[n] == '=') {
             size_t o = 0;
-            for (const char *v = p + n + 1; v < stop && o + 1 < cap; v++) {
+            for (const char *v = p + n + 1; v < stop; v++) {
+                if (o + 1 >= cap) return false;
                 int hi = stop - v > 2 ? hex_digit(v[1]) : -1, lo = hi >= 0 ? hex_digit(v[2]) : -1;
                 if (*v == '%' && lo >= 0) {
                     out[o++] = (char)(hi << 4 | lo);
                     v += 2;
                 } else out[o++] = *v;
+                if (!out[o - 1]) return false;
             }
             out[o] = 0;
             return true;

@@ -2620,8 +2620,8 @@ ddb_error_t *err_replica_region_unsupported(arena_t *a, const char *region, cons
 ddb_error_t *err_replica_local_region(arena_t *a)
 {
     return ddb_error_new(a, ERR_VALIDATION,
-                         "Cannot add, delete, or update the local region through ReplicaUpdates. "
-                         "Use CreateTable, DeleteTable, or UpdateTable as required.");
+                         "Cannot add or delete the local region through ReplicaUpdates. Use "
+                         "CreateTable, DeleteTable, or UpdateTable as required.");
 }
 
 ddb_error_t *err_replica_write_capacity(arena_t *a)
@@ -2634,26 +2634,111 @@ ddb_error_t *err_replica_write_capacity(arena_t *a)
 ddb_error_t *err_replica_exists(arena_t *a, const char *table)
 {
     return ddb_error_new(a, ERR_VALIDATION,
-                         "Failed to create a the new replica of table with name: '%s' because "
-                         "one or more replicas already existed as tables.",
+                         "Failed to create a the new replica of table with name: \u2018%s\u2019 "
+                         "because one or more replicas already existed as tables.",
                          table);
 }
 
 /* unverified text */
-ddb_error_t *err_replica_not_found(arena_t *a)
+ddb_error_t *err_replica_not_found(arena_t *a, const char *region)
 {
     return ddb_error_new(a, ERR_VALIDATION,
-                         "Replica specified in the Replica Update or Replica Delete action of "
-                         "the request was not found.");
+                         "Update global table operation failed because one or more replicas were "
+                         "not part of the global table. Please retry the request without these "
+                         "replicas: [%s].",
+                         region);
 }
 
-/* unverified text */
-ddb_error_t *err_replica_busy(arena_t *a, const char *table)
+ddb_error_t *err_replica_update_empty(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "There are no actions specified in the Replica Update Action of the "
+                         "request.");
+}
+
+ddb_error_t *err_replica_action_types(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Update table operation with more than one type of replica actions not "
+                         "allowed.");
+}
+
+ddb_error_t *err_replica_throughput_on_demand(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                         "BillingMode is PAY_PER_REQUEST");
+}
+
+ddb_error_t *err_auto_scaling_nothing(arena_t *a, const char *table, const char *region)
+{
+    if (region)
+        return ddb_error_new(a, ERR_VALIDATION,
+                             "Failed to update settings for global table with name: "
+                             "\u2018%s\u2019 because at least one update parameter must be "
+                             "specified for region: \u2018%s\u2019.",
+                             table, region);
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Failed to update settings for global table with name: \u2018%s\u2019 "
+                         "because at least one update parameter must be specified.",
+                         table);
+}
+
+ddb_error_t *err_auto_scaling_regions_repeated(arena_t *a, const char *table, const char *regions)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Failed to update settings for global table with name: \u2018%s\u2019 "
+                         "because the regions: \u2018[%s]\u2019 were specified more than once.",
+                         table, regions);
+}
+
+ddb_error_t *err_replica_consistency_create_only(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Only Replica Create actions are supported when MultiRegionConsistency "
+                         "parameter is provided.");
+}
+
+ddb_error_t *err_replica_consistency_existing(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "MultiRegionConsistency parameter is unsupported on existing global "
+                         "table");
+}
+
+ddb_error_t *err_witness_needs_strong(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "MultiRegionConsistency must be set as STRONG when "
+                         "GlobalTableWitnessUpdates parameter is present.");
+}
+
+ddb_error_t *err_strong_only_operation(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Requests that modify replicas or witnesses must not also modify other "
+                         "fields");
+}
+
+ddb_error_t *err_strong_replica_count(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Unsupported replica count for global tables with MultiRegionConsistency "
+                         "set to STRONG.");
+}
+
+ddb_error_t *err_strong_regions(arena_t *a, const char *regions)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "Unsupported Region(s) specified for global tables with "
+                         "MultiRegionConsistency set to STRONG: [%s].",
+                         regions);
+}
+
+ddb_error_t *err_replica_busy(arena_t *a)
 {
     return ddb_error_new(a, ERR_RESOURCE_IN_USE,
-                         "Attempt to change a resource which is still in use: Table replica "
-                         "is being created or deleted: %s",
-                         table);
+                         "The resource which you are attempting to change is in use.");
 }
 
 ddb_error_t *err_global_tables_legacy(arena_t *a)

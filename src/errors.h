@@ -680,8 +680,32 @@ ddb_error_t *err_replica_stream_view(arena_t *a);
 ddb_error_t *err_replica_recent_source(arena_t *a);
 ddb_error_t *err_replica_stream_disable(arena_t *a);
 ddb_error_t *err_replica_exists(arena_t *a, const char *table);
-ddb_error_t *err_replica_not_found(arena_t *a);
-ddb_error_t *err_replica_busy(arena_t *a, const char *table);
+/* A ReplicaUpdates Delete or Update of a region not in the group. */
+ddb_error_t *err_replica_not_found(arena_t *a, const char *region);
+/* UpdateTableReplicaAutoScaling that updates nothing (region: nothing for
+ * that replica), or names regions (comma-separated) more than once. */
+ddb_error_t *err_auto_scaling_nothing(arena_t *a, const char *table, const char *region);
+ddb_error_t *err_auto_scaling_regions_repeated(arena_t *a, const char *table,
+                                               const char *regions);
+/* An Update's ProvisionedThroughputOverride for an on-demand table. */
+ddb_error_t *err_replica_throughput_on_demand(arena_t *a);
+/* An Update with nothing but its RegionName. */
+ddb_error_t *err_replica_update_empty(arena_t *a);
+/* One ReplicaUpdates element with two of Create, Update, Delete. */
+ddb_error_t *err_replica_action_types(arena_t *a);
+/* Multi-region strong consistency (MultiRegionConsistency STRONG, witnesses):
+ * witnesses without STRONG; STRONG with fewer than three regions; regions
+ * (comma-separated) that cannot be STRONG. */
+ddb_error_t *err_witness_needs_strong(arena_t *a);
+/* MultiRegionConsistency with an Update or Delete; for a table that has
+ * replicas already. */
+ddb_error_t *err_replica_consistency_create_only(arena_t *a);
+ddb_error_t *err_replica_consistency_existing(arena_t *a);
+ddb_error_t *err_strong_replica_count(arena_t *a);
+/* A STRONG or witness request that changes other settings too. */
+ddb_error_t *err_strong_only_operation(arena_t *a);
+ddb_error_t *err_strong_regions(arena_t *a, const char *regions);
+ddb_error_t *err_replica_busy(arena_t *a);
 ddb_error_t *err_global_tables_legacy(arena_t *a);
 ddb_error_t *err_global_table_not_found(arena_t *a, const char *name);
 ddb_error_t *err_replica_auto_scaling_not_found(arena_t *a, const char *table);

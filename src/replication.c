@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pitr.h"
 #include "regions.h"
+#include "replica_sync.h"
 #include "storage.h"
 #include "streams.h"
 #include "tabledef.h"
@@ -35,7 +36,9 @@ bool replication_on;
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
 #define POSITION_STORE_MS 1000
-#define OVERRIDES_MAX 1024
+/* A replica's overrides: 20 GSIs' with the longest names fit. */
+#define OVERRIDES_MAX 8192
+#define SETTINGS_BUSY_TRIES 600 /* a busy replica is asked again for 2 minutes */
 /* A region that made a replica cannot drop its table for a day. */
 #define SOURCE_HOLD_MS (24 * 3600 * 1000LL)
 
@@ -337,7 +340,10 @@ typedef struct {
     pthread_cond_t cond;
 } waiter_t;
 
-#define WAITER_INIT {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER}
+#define WAITER_INIT                                                                                \
+    {                                                                                              \
+        .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER                        \
+    }
 
 static void waiter_done(waiter_t *wt, int status)
 {
@@ -372,14 +378,15 @@ static int sync_apply(storage_write_t *w, MDB_txn *txn)
     return s->fn(txn, s->arg);
 }
 
-static void sync_done(storage_write_t *w, int status) { waiter_done(&((sync_write_t *)w)->end, status); }
+static void sync_done(storage_write_t *w, int status)
+{
+    waiter_done(&((sync_write_t *)w)->end, status);
+}
 
 static int write_sync(int (*fn)(MDB_txn *txn, void *arg), void *arg)
 {
-    sync_write_t s = {.w = {.apply = sync_apply, .done = sync_done},
-                      .fn = fn,
-                      .arg = arg,
-                      .end = WAITER_INIT};
+    sync_write_t s = {
+        .w = {.apply = sync_apply, .done = sync_done}, .fn = fn, .arg = arg, .end = WAITER_INIT};
     return submit_wait(&s.w, &s.end);
 }
 
@@ -510,6 +517,8 @@ typedef struct {
 static int member_change_apply(MDB_txn *txn, void *arg)
 {
     member_change_t *c = arg;
+    if (c->overrides && strlen(c->overrides) >= OVERRIDES_MAX)
+        return MDB_BAD_VALSIZE; /* kept whole or not at all */
     pthread_mutex_lock(&R.lock);
     int rc = 0;
     group_t *g = group_find(c->t->name);
@@ -563,6 +572,7 @@ typedef struct {
     const char *const *regions, *const *statuses;
     const char *const *sources;
     const int64_t *source_ms;
+    const char *const *overrides;
     size_t count;
 } group_set_t;
 
@@ -615,6 +625,10 @@ static int group_set_apply(MDB_txn *txn, void *arg)
             snprintf(m->source, sizeof m->source, "%s", s->sources[i]);
             m->source_ms = s->source_ms[i];
         }
+        /* as every region shows them ("{}": none) */
+        if (s->overrides[i] && strlen(s->overrides[i]) < sizeof m->overrides)
+            snprintf(m->overrides, sizeof m->overrides, "%s",
+                     strcmp(s->overrides[i], "{}") ? s->overrides[i] : "");
         m->ready = strcmp(m->status, "DELETING") != 0 && strcmp(m->status, "CREATION_FAILED") != 0;
     }
     *g = next;
@@ -625,9 +639,10 @@ static int group_set_apply(MDB_txn *txn, void *arg)
 }
 
 int replication_group_set(table_t *t, const char *const *regions, const char *const *statuses,
-                          const char *const *sources, const int64_t *source_ms, size_t count)
+                          const char *const *sources, const int64_t *source_ms,
+                          const char *const *overrides, size_t count)
 {
-    group_set_t s = {t, regions, statuses, sources, source_ms, count};
+    group_set_t s = {t, regions, statuses, sources, source_ms, overrides, count};
     return write_sync(group_set_apply, &s);
 }
 
@@ -1082,6 +1097,7 @@ static void *shipper_main(void *arg)
 
 typedef struct job {
     bool add;
+    bool sync; /* bring the replica in line with the group's settings (replica_sync.h) */
     char table[256];
     char region[65];
     char *group;        /* a body to send region: SetGroup (this region left), or */
@@ -1115,6 +1131,45 @@ static void job_queue_body(bool add, const char *table, const char *region, char
 static void job_queue(bool add, const char *table, const char *region)
 {
     job_queue_body(add, table, region, NULL);
+}
+
+static void job_queue_sync(const char *table, const char *region)
+{
+    job_t *j = calloc(1, sizeof *j);
+    j->sync = true;
+    snprintf(j->table, sizeof j->table, "%s", table);
+    snprintf(j->region, sizeof j->region, "%s", region);
+    pthread_mutex_lock(&R.jobs_lock);
+    job_t **tail = &R.jobs;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = j;
+    pthread_cond_signal(&R.jobs_cond);
+    pthread_mutex_unlock(&R.jobs_lock);
+}
+
+static void group_announce(const char *table, const char *also_region);
+
+/* A replica's settings as the group's with its overrides (control thread). */
+static void job_sync(const job_t *j)
+{
+    const region_peer_t *p = regions_find(j->region, strlen(j->region));
+    char overrides[OVERRIDES_MAX] = "";
+    bool member = false;
+    pthread_mutex_lock(&R.lock);
+    group_t *g = group_find(j->table);
+    member_t *m = g ? member_find(g, j->region) : NULL;
+    if (m && strcmp(m->status, "ACTIVE") == 0) {
+        member = true;
+        memcpy(overrides, m->overrides, sizeof overrides);
+    }
+    pthread_mutex_unlock(&R.lock);
+    if (p && member &&
+        !replica_sync_run(j->table, p, overrides[0] ? overrides : NULL, &R.stopping) && !R.stopping)
+        log_warn("replication: the settings of %s in %s could not be brought in line", j->table,
+                 j->region);
+    /* every region shows (and keeps applying) the replica's overrides */
+    if (member) group_announce(j->table, NULL);
 }
 
 /* The body of a Settings call: op's request, for the peer to apply. */
@@ -1237,10 +1292,12 @@ static void group_announce(const char *table, const char *also_region)
         if (source[0]) {
             buf_putc(&body, ',');
             json_write_member(&body, "Source", source);
-            buf_printf(&body, ",\"SourceAt\":\"%lld\"",
-                       (long long)(copy.m[i].sourced_ms ? copy.m[i].sourced_ms
-                                                        : copy.m[i].source_ms));
+            buf_printf(
+                &body, ",\"SourceAt\":\"%lld\"",
+                (long long)(copy.m[i].sourced_ms ? copy.m[i].sourced_ms : copy.m[i].source_ms));
         }
+        buf_append_str(&body, ",\"Overrides\":");
+        buf_append_str(&body, copy.m[i].overrides[0] ? copy.m[i].overrides : "{}");
         buf_putc(&body, '}');
     }
     buf_append_str(&body, "]}");
@@ -1361,26 +1418,13 @@ static void job_add(const job_t *j)
         ok = copy_items(t, p);
     }
     member_change(t, j->region, ok ? "ACTIVE" : "CREATION_FAILED", ok, false);
-    /* TTL is the group's too; CreateTable does not carry it. */
-    table_t *now = catalog_acquire(t->name, strlen(t->name));
-    if (ok && now && now->ttl_attribute) {
-        buf_t ttl;
-        buf_init(&ttl);
-        buf_putc(&ttl, '{');
-        json_write_member(&ttl, "TableName", now->name);
-        buf_append_str(&ttl, ",\"TimeToLiveSpecification\":{\"Enabled\":true,");
-        json_write_member(&ttl, "AttributeName", now->ttl_attribute);
-        buf_append_str(&ttl, "}}");
-        buf_putc(&ttl, 0);
-        job_queue_call(false, t->name, j->region, settings_body("UpdateTimeToLive", ttl.data,
-                                                                ttl.len - 1),
-                       REPLICATION_TARGET_PREFIX "Settings");
-        buf_free(&ttl);
-    }
-    if (now) catalog_release(now);
     log_info("replication: replica of %s in %s %s", t->name, j->region,
              ok ? "created" : "could not be created");
     group_announce(t->name, NULL);
+    /* What changed while it was made (TTL included, which CreateTable does
+     * not carry) and its overrides: settings are not sent to a replica
+     * this region is making, and those sent from now on come after. */
+    if (ok) job_queue_sync(t->name, j->region);
     buf_free(&body);
     buf_free(&out);
     catalog_release(t);
@@ -1424,9 +1468,18 @@ static void job_leave(const job_t *j)
     buf_append_str(&body, j->group);
     int status = 0;
     const char *target = j->target ? j->target : REPLICATION_TARGET_PREFIX "SetGroup";
-    if (p && (call_retry(p, target, &body, &status, &out) || status != 200))
-        log_warn("replication: %s in %s: %s answered %d: %.*s", j->table, j->region, target,
-                 status, (int)(out.len > 300 ? 300 : out.len), out.data);
+    /* A replica still building an index (or changing its TTL) takes the
+     * next setting once done: asked again meanwhile (bounded). */
+    for (int i = 0; p && i < SETTINGS_BUSY_TRIES && !R.stopping; i++) {
+        if (call_retry(p, target, &body, &status, &out) || status != 400) break;
+        buf_putc(&out, 0);
+        out.len--;
+        if (!strstr(out.data, "ResourceInUseException")) break;
+        usleep(200000);
+    }
+    if (p && status != 200)
+        log_warn("replication: %s in %s: %s answered %d: %.*s", j->table, j->region, target, status,
+                 (int)(out.len > 300 ? 300 : out.len), out.data);
     buf_free(&body);
     buf_free(&out);
 }
@@ -1436,10 +1489,16 @@ void replication_settings_forward(const char *table, const char *op, const char 
 {
     pthread_mutex_lock(&R.lock);
     group_t *g = group_find(table);
-    for (size_t i = 0; g && i < g->count; i++)
-        if (strcmp(g->m[i].status, "DELETING") != 0)
-            job_queue_call(false, g->name, g->m[i].region, settings_body(op, request, len),
-                           REPLICATION_TARGET_PREFIX "Settings");
+    for (size_t i = 0; g && i < g->count; i++) {
+        const member_t *m = &g->m[i];
+        if (strcmp(m->status, "DELETING") == 0) continue;
+        /* a replica being made here takes the settings once made */
+        if (strcmp(m->status, "CREATING") == 0 && m->sourced_ms) continue;
+        job_queue_call(false, g->name, m->region, settings_body(op, request, len),
+                       REPLICATION_TARGET_PREFIX "Settings");
+        /* its own figures in place of the group's ones just sent */
+        if (m->overrides[0]) job_queue_sync(g->name, m->region);
+    }
     pthread_mutex_unlock(&R.lock);
 }
 
@@ -1601,7 +1660,9 @@ static void *control_main(void *arg)
         }
         R.jobs = j->next;
         pthread_mutex_unlock(&R.jobs_lock);
-        if (j->group)
+        if (j->sync)
+            job_sync(j);
+        else if (j->group)
             job_leave(j);
         else if (j->add)
             job_add(j);
@@ -1665,7 +1726,10 @@ int replication_replica_settings(table_t *t, const char *region, const char *ove
     pthread_mutex_unlock(&R.lock);
     if (!status[0]) return MDB_NOTFOUND;
     member_change_t c = {t, region, status, -1, false, overrides};
-    return write_sync(member_change_apply, &c);
+    int rc = write_sync(member_change_apply, &c);
+    /* applied in the replica's region (one being made takes them once made) */
+    if (!rc && strcmp(status, "ACTIVE") == 0) job_queue_sync(t->name, region);
+    return rc;
 }
 
 int replication_replica_add(table_t *t, const char *region, const char *overrides)
@@ -1701,7 +1765,8 @@ void replication_start(void)
     for (size_t i = 0; i < GROUPS_MAX; i++)
         for (size_t k = 0; R.groups[i].used && k < R.groups[i].count; k++) {
             const member_t *m = &R.groups[i].m[k];
-            if (strcmp(m->status, "CREATING") == 0 && !m->ready)
+            /* (made here: the copy is resumed too, harmlessly repeated) */
+            if (strcmp(m->status, "CREATING") == 0 && (!m->ready || m->sourced_ms))
                 job_queue(true, R.groups[i].name, m->region);
             else if (strcmp(m->status, "DELETING") == 0)
                 job_queue(false, R.groups[i].name, m->region);

@@ -98,9 +98,11 @@ int replication_replica_add(table_t *t, const char *region, const char *override
 int replication_replica_settings(table_t *t, const char *region, const char *overrides);
 int replication_replica_remove(table_t *t, const char *region);
 /* A peer told this server the group of its table (members: every region of
- * the group, with statuses; none: this region left it). */
+ * the group, with statuses; none: this region left it), and each member's
+ * overrides as JSON (NULL: not told, kept as they are). */
 int replication_group_set(table_t *t, const char *const *regions, const char *const *statuses,
-                          const char *const *sources, const int64_t *source_ms, size_t count);
+                          const char *const *sources, const int64_t *source_ms,
+                          const char *const *overrides, size_t count);
 /* Whether this region made one of the table's replicas in the last 24
  * hours: its table cannot be deleted then. */
 bool replication_recent_source(const char *table);

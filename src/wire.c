@@ -30,10 +30,12 @@ ddb_error_t *wire_check(arena_t *a, const json_value_t *j, wire_type_t want)
     case WIRE_LONG:
     case WIRE_INTEGER:
     case WIRE_BLOB:
-    case WIRE_TIMESTAMP: {
+    case WIRE_TIMESTAMP:
+    case WIRE_DOUBLE: {
         bool ok = ((want == WIRE_STRING || want == WIRE_BLOB) && t == JSON_STRING) ||
                   (want == WIRE_BOOLEAN && (t == JSON_TRUE || t == JSON_FALSE)) ||
-                  ((want == WIRE_LONG || want == WIRE_INTEGER || want == WIRE_TIMESTAMP) &&
+                  ((want == WIRE_LONG || want == WIRE_INTEGER || want == WIRE_TIMESTAMP ||
+                    want == WIRE_DOUBLE) &&
                    t == JSON_NUMBER);
         if (ok) return NULL;
         if (t == JSON_OBJECT) return err_wire_object_not_expected(a);
@@ -44,7 +46,8 @@ ddb_error_t *wire_check(arena_t *a, const json_value_t *j, wire_type_t want)
                                                  [WIRE_LONG] = "Long",
                                                  [WIRE_INTEGER] = "Integer",
                                                  [WIRE_BLOB] = "String",
-                                                 [WIRE_TIMESTAMP] = "Date"};
+                                                 [WIRE_TIMESTAMP] = "Date",
+                                                 [WIRE_DOUBLE] = "Double"};
         return err_wire_cannot_convert(a, token_name(j), type_names[want]);
     }
     case WIRE_LIST:

@@ -7,7 +7,7 @@
  * null counts as absent, as it does for the service.
  *
  * The texts, by the type expected (model shapes):
- *   string, boolean, integer, long   an object: "Start of structure or map
+ *   string, boolean, integer, long, double   an object: "Start of structure or map
  *       found where not expected"; an array: "Start of list found where not
  *       expected"; a scalar: "<TOKEN> cannot be converted to <Type>", TOKEN
  *       one of STRING_VALUE NUMBER_VALUE DECIMAL_VALUE (a number with a
@@ -41,6 +41,7 @@ typedef enum {
     WIRE_STRUCT,
     WIRE_ATTRIBUTE_VALUE,
     WIRE_TIMESTAMP, /* epoch seconds, a JSON number */
+    WIRE_DOUBLE,
 } wire_type_t;
 
 /* NULL if j (non-NULL, not JSON null) has the JSON shape of `want`, else the
@@ -110,7 +111,10 @@ extern const wire_shape_t WIRE_REQUEST_CREATE_TABLE, WIRE_REQUEST_TABLE_NAME,
     WIRE_REQUEST_EXPORT_TABLE, WIRE_REQUEST_DESCRIBE_EXPORT, WIRE_REQUEST_LIST_EXPORTS,
     WIRE_REQUEST_IMPORT_TABLE, WIRE_REQUEST_DESCRIBE_IMPORT, WIRE_REQUEST_LIST_IMPORTS,
     WIRE_REQUEST_DESCRIBE_CONTRIBUTOR_INSIGHTS, WIRE_REQUEST_UPDATE_CONTRIBUTOR_INSIGHTS,
-    WIRE_REQUEST_LIST_CONTRIBUTOR_INSIGHTS;
+    WIRE_REQUEST_LIST_CONTRIBUTOR_INSIGHTS, WIRE_REQUEST_CREATE_GLOBAL_TABLE,
+    WIRE_REQUEST_UPDATE_GLOBAL_TABLE, WIRE_REQUEST_GLOBAL_TABLE_NAME,
+    WIRE_REQUEST_LIST_GLOBAL_TABLES, WIRE_REQUEST_UPDATE_GLOBAL_TABLE_SETTINGS,
+    WIRE_REQUEST_UPDATE_TABLE_REPLICA_AUTO_SCALING;
 /* Check every member of req, at every depth and in document order, against
  * its declared type, as the service does before validating anything: the
  * first mismatch as a SerializationException, or NULL.  Unknown members

@@ -38,6 +38,7 @@ static const wire_shape_t LONG = {WIRE_LONG, NULL, NULL};
 static const wire_shape_t INTEGER = {WIRE_INTEGER, NULL, NULL};
 static const wire_shape_t BLOB = {WIRE_BLOB, NULL, NULL};
 static const wire_shape_t TIMESTAMP = {WIRE_TIMESTAMP, NULL, NULL};
+static const wire_shape_t DOUBLE = {WIRE_DOUBLE, NULL, NULL};
 
 /* AttributeValue nests through M and L. */
 static const wire_shape_t ATTRIBUTE_VALUE;
@@ -83,13 +84,17 @@ static const wire_shape_t GSI = {
            {"ProvisionedThroughput", &THROUGHPUT}, {"OnDemandThroughput", &ON_DEMAND})};
 static const wire_shape_t THROUGHPUT_OVERRIDE = {WIRE_STRUCT, NULL,
                                                  FIELDS({"ReadCapacityUnits", &LONG})};
+static const wire_shape_t ON_DEMAND_OVERRIDE = {WIRE_STRUCT, NULL,
+                                                FIELDS({"MaxReadRequestUnits", &LONG})};
 static const wire_shape_t REPLICA = {
     WIRE_STRUCT, NULL,
     FIELDS({"RegionName", &STRING}, {"KMSMasterKeyId", &STRING},
            {"ProvisionedThroughputOverride", &THROUGHPUT_OVERRIDE},
+           {"OnDemandThroughputOverride", &ON_DEMAND_OVERRIDE},
            {"GlobalSecondaryIndexes",
             LIST_OF(STRUCT({"IndexName", &STRING},
-                           {"ProvisionedThroughputOverride", &THROUGHPUT_OVERRIDE}))},
+                           {"ProvisionedThroughputOverride", &THROUGHPUT_OVERRIDE},
+                           {"OnDemandThroughputOverride", &ON_DEMAND_OVERRIDE}))},
            {"TableClassOverride", &STRING})};
 
 const wire_shape_t WIRE_REQUEST_CREATE_TABLE = {
@@ -118,7 +123,11 @@ const wire_shape_t WIRE_REQUEST_UPDATE_TABLE = {
            {"ReplicaUpdates", LIST_OF(STRUCT({"Create", &REPLICA}, {"Update", &REPLICA},
                                              {"Delete", STRUCT({"RegionName", &STRING})}))},
            {"TableClass", &STRING}, {"DeletionProtectionEnabled", &BOOLEAN},
-           {"OnDemandThroughput", &ON_DEMAND})};
+           {"MultiRegionConsistency", &STRING},
+           {"GlobalTableWitnessUpdates",
+            LIST_OF(STRUCT({"Create", STRUCT({"RegionName", &STRING})},
+                           {"Delete", STRUCT({"RegionName", &STRING})}))},
+           {"OnDemandThroughput", &ON_DEMAND}, {"GlobalTableSettingsReplicationMode", &STRING})};
 
 const wire_shape_t WIRE_REQUEST_TABLE_NAME = {WIRE_STRUCT, NULL, FIELDS({"TableName", &STRING})};
 
@@ -330,6 +339,66 @@ const wire_shape_t WIRE_REQUEST_LIST_CONTRIBUTOR_INSIGHTS = {
     WIRE_STRUCT, NULL,
     FIELDS({"TableName", &STRING}, {"NextToken", &STRING}, {"MaxResults", &INTEGER})};
 
+/* Global tables: version 2017.11.29 and replica auto scaling. */
+static const wire_shape_t AUTO_SCALING_UPDATE = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"MinimumUnits", &LONG}, {"MaximumUnits", &LONG}, {"AutoScalingDisabled", &BOOLEAN},
+           {"AutoScalingRoleArn", &STRING},
+           {"ScalingPolicyUpdate",
+            STRUCT({"PolicyName", &STRING},
+                   {"TargetTrackingScalingPolicyConfiguration",
+                    STRUCT({"DisableScaleIn", &BOOLEAN}, {"ScaleInCooldown", &INTEGER},
+                           {"ScaleOutCooldown", &INTEGER}, {"TargetValue", &DOUBLE})})})};
+const wire_shape_t WIRE_REQUEST_CREATE_GLOBAL_TABLE = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"GlobalTableName", &STRING},
+           {"ReplicationGroup", LIST_OF(STRUCT({"RegionName", &STRING}))})};
+const wire_shape_t WIRE_REQUEST_UPDATE_GLOBAL_TABLE = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"GlobalTableName", &STRING},
+           {"ReplicaUpdates", LIST_OF(STRUCT({"Create", STRUCT({"RegionName", &STRING})},
+                                             {"Delete", STRUCT({"RegionName", &STRING})}))})};
+const wire_shape_t WIRE_REQUEST_GLOBAL_TABLE_NAME = {WIRE_STRUCT, NULL,
+                                                     FIELDS({"GlobalTableName", &STRING})};
+const wire_shape_t WIRE_REQUEST_LIST_GLOBAL_TABLES = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"ExclusiveStartGlobalTableName", &STRING}, {"Limit", &INTEGER},
+           {"RegionName", &STRING})};
+const wire_shape_t WIRE_REQUEST_UPDATE_GLOBAL_TABLE_SETTINGS = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"GlobalTableName", &STRING}, {"GlobalTableBillingMode", &STRING},
+           {"GlobalTableProvisionedWriteCapacityUnits", &LONG},
+           {"GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate", &AUTO_SCALING_UPDATE},
+           {"GlobalTableGlobalSecondaryIndexSettingsUpdate",
+            LIST_OF(STRUCT({"IndexName", &STRING}, {"ProvisionedWriteCapacityUnits", &LONG},
+                           {"ProvisionedWriteCapacityAutoScalingSettingsUpdate",
+                            &AUTO_SCALING_UPDATE}))},
+           {"ReplicaSettingsUpdate",
+            LIST_OF(STRUCT({"RegionName", &STRING}, {"ReplicaProvisionedReadCapacityUnits", &LONG},
+                           {"ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate",
+                            &AUTO_SCALING_UPDATE},
+                           {"ReplicaGlobalSecondaryIndexSettingsUpdate",
+                            LIST_OF(STRUCT({"IndexName", &STRING},
+                                           {"ProvisionedReadCapacityUnits", &LONG},
+                                           {"ProvisionedReadCapacityAutoScalingSettingsUpdate",
+                                            &AUTO_SCALING_UPDATE}))},
+                           {"ReplicaTableClass", &STRING}))})};
+const wire_shape_t WIRE_REQUEST_UPDATE_TABLE_REPLICA_AUTO_SCALING = {
+    WIRE_STRUCT, NULL,
+    FIELDS({"GlobalSecondaryIndexUpdates",
+            LIST_OF(STRUCT({"IndexName", &STRING},
+                           {"ProvisionedWriteCapacityAutoScalingUpdate", &AUTO_SCALING_UPDATE}))},
+           {"TableName", &STRING},
+           {"ProvisionedWriteCapacityAutoScalingUpdate", &AUTO_SCALING_UPDATE},
+           {"ReplicaUpdates",
+            LIST_OF(STRUCT({"RegionName", &STRING},
+                           {"ReplicaGlobalSecondaryIndexUpdates",
+                            LIST_OF(STRUCT({"IndexName", &STRING},
+                                           {"ProvisionedReadCapacityAutoScalingUpdate",
+                                            &AUTO_SCALING_UPDATE}))},
+                           {"ReplicaProvisionedReadCapacityAutoScalingUpdate",
+                            &AUTO_SCALING_UPDATE}))})};
+
 /* DescribeEndpoints, DescribeLimits: no members. */
 const wire_shape_t WIRE_REQUEST_EMPTY = {WIRE_STRUCT, NULL, (const wire_field_t[]){{NULL, NULL}}};
 
@@ -384,6 +453,7 @@ static ddb_error_t *check(arena_t *a, const json_value_t *j, const wire_shape_t 
         [WIRE_STRUCT] = 1u << JSON_OBJECT,
         [WIRE_ATTRIBUTE_VALUE] = 1u << JSON_OBJECT,
         [WIRE_TIMESTAMP] = 1u << JSON_NUMBER,
+        [WIRE_DOUBLE] = 1u << JSON_NUMBER,
     };
     ddb_error_t *e;
     if (!(accepts[s->type] & 1u << j->type)) {

@@ -17,8 +17,11 @@
 typedef struct {
     bool create; /* else delete (an Update only changes settings) */
     const char *region;
-    size_t actions;       /* Create and Delete actions */
-    const char *settings; /* the Create's or Update's other members (JSON), or NULL */
+    size_t actions;                     /* Create and Delete actions */
+    const char *settings;               /* the Create's or Update's other members (JSON), or NULL */
+    bool throughput_override;           /* the Update has a ProvisionedThroughputOverride */
+    bool consistency, strong;           /* MultiRegionConsistency given; STRONG */
+    const json_value_t *list, *witness; /* ReplicaUpdates, GlobalTableWitnessUpdates */
 } replica_request_t;
 
 /* The members of a Create or Update besides RegionName, as JSON. */
@@ -42,34 +45,132 @@ static const char *replica_settings(arena_t *a, const json_value_t *x)
     return s;
 }
 
+static const char *const consistency_values[] = {"EVENTUAL", "STRONG", NULL};
+static const constraint_enum_t ENUM_MULTI_REGION_CONSISTENCY = {consistency_values,
+                                                                "EVENTUAL, STRONG"};
+
+/* MultiRegionConsistency STRONG: the regions the request adds (replicas,
+ * then witnesses), at least two besides this one; none of this server's
+ * regions offers strong consistency. */
+static ddb_error_t *strong_request(arena_t *a, const json_value_t *list,
+                                   const json_value_t *witness)
+{
+    const json_value_t *lists[2] = {list, witness};
+    buf_t b;
+    buf_init(&b);
+    size_t n = 0;
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; lists[l] && i < lists[l]->u.array.count; i++) {
+            const json_value_t *c = json_object_get(lists[l]->u.array.items[i], "Create");
+            const json_value_t *name = c ? json_object_get(c, "RegionName") : NULL;
+            if (!name || name->type != JSON_STRING) continue;
+            if (n++) buf_append_str(&b, ", ");
+            buf_append(&b, name->u.str.ptr, name->u.str.len);
+        }
+    ddb_error_t *e = n < 2 ? err_strong_replica_count(a)
+                           : err_strong_regions(a, arena_strndup(a, b.data, b.len));
+    buf_free(&b);
+    return e;
+}
+
+/* The model's constraints on ReplicaUpdates' actions. */
+static void replica_constraints(constraint_list_t *cl, arena_t *a, const json_value_t *list)
+{
+    const char *kinds[] = {"Create", "Delete", "Update"}, *paths[] = {"create", "delete", "update"};
+    for (size_t i = 0; list && i < list->u.array.count; i++) {
+        const json_value_t *u = list->u.array.items[i];
+        for (int k = 0; u->type == JSON_OBJECT && k < 3; k++) {
+            const json_value_t *x = wire_member(u, kinds[k]);
+            if (!x) continue;
+            const char *path = arena_sprintf(a, "replicaUpdates.%zu.member.%s", i + 1, paths[k]);
+            constraint_required(cl, wire_member(x, "RegionName"), "%s.regionName", path);
+            if (k == 1) continue;
+            int64_t rcu;
+            ddb_error_t *e = NULL;
+            const json_value_t *pt = wire_member(x, "ProvisionedThroughputOverride");
+            if (pt && wire_long(a, pt, "ReadCapacityUnits", &rcu, &e) && !e)
+                constraint_range(cl, rcu, 1, INT64_MAX,
+                                 "%s.provisionedThroughputOverride.readCapacityUnits", path);
+            const json_value_t *gsis = wire_member(x, "GlobalSecondaryIndexes");
+            if (gsis && !gsis->u.array.count)
+                constraint_add(cl, "[]", "Member must have length greater than or equal to 1",
+                               "%s.globalSecondaryIndexes", path);
+            for (size_t g = 0; gsis && g < gsis->u.array.count; g++) {
+                const json_value_t *ix = gsis->u.array.items[g];
+                const char *name = NULL;
+                if (ix->type == JSON_OBJECT) wire_string(a, ix, "IndexName", &name, NULL, &e);
+                if (ix->type == JSON_OBJECT)
+                    constraint_name(cl, name, "%s.globalSecondaryIndexes.%zu.member.indexName",
+                                    path, g + 1);
+            }
+            const char *cls = NULL;
+            wire_string(a, x, "TableClassOverride", &cls, NULL, &e);
+            constraint_enum(cl, cls, &ENUM_TABLE_CLASS, "%s.tableClassOverride", path);
+        }
+    }
+}
+
 static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
                                       replica_request_t *r)
 {
     arena_t *a = call->arena;
+    ddb_error_t *e = NULL;
+    const char *consistency = NULL;
+    wire_string(a, req, "MultiRegionConsistency", &consistency, NULL, &e);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    int mode =
+        constraint_enum(&cl, consistency, &ENUM_MULTI_REGION_CONSISTENCY, "multiRegionConsistency");
+    if ((e = constraint_list_finish(&cl))) return e;
+    bool strong = mode == 1;
+    const json_value_t *witness = wire_member(req, "GlobalTableWitnessUpdates"),
+                       *list = wire_member(req, "ReplicaUpdates");
     for (size_t i = 0; i < req->u.object.count; i++) {
         const char *k = req->u.object.members[i].key;
         if (strcmp(k, "TableName") && strcmp(k, "ReplicaUpdates") &&
+            strcmp(k, "MultiRegionConsistency") && strcmp(k, "GlobalTableWitnessUpdates") &&
             req->u.object.members[i].value->type != JSON_NULL)
-            return err_replica_only_operation(a);
+            return strong || witness ? err_strong_only_operation(a) : err_replica_only_operation(a);
     }
-    const json_value_t *list = json_object_get(req, "ReplicaUpdates");
+    /* witnesses alone (STRONG or not) change nothing the service counts */
+    if (!list) return err_update_table_nothing(a);
+    if (witness && !strong) return err_witness_needs_strong(a);
+    if (!list->u.array.count)
+        return constraint_error(a, "[]", "Member must have length greater than or equal to 1",
+                                "replicaUpdates");
+    replica_constraints(&cl, a, list);
+    if ((e = constraint_list_finish(&cl))) return e;
     memset(r, 0, sizeof *r);
-    for (size_t i = 0; list && i < list->u.array.count; i++) {
+    bool other_than_create = false;
+    for (size_t i = 0; i < list->u.array.count; i++) {
         const json_value_t *u = list->u.array.items[i];
         const char *kinds[] = {"Create", "Delete", "Update"};
+        int present = 0;
         for (int k = 0; k < 3; k++) {
             const json_value_t *x = json_object_get(u, kinds[k]);
             if (!x || x->type != JSON_OBJECT) continue;
+            if (present++) return err_replica_action_types(a);
             const json_value_t *name = json_object_get(x, "RegionName");
-            if (!name || name->type != JSON_STRING) return err_replica_not_found(a);
+            const char *settings = k == 1 ? NULL : replica_settings(a, x);
+            if (k == 2 && !settings) return err_replica_update_empty(a);
+            other_than_create |= k != 0;
             if (k < 2) r->actions++;
             if (!r->region || k < 2) {
                 r->region = name->u.str.ptr;
                 r->create = k == 0;
-                r->settings = k == 1 ? NULL : replica_settings(a, x);
+                r->settings = settings;
+                r->throughput_override =
+                    k == 2 && wire_member(x, "ProvisionedThroughputOverride") != NULL;
             }
         }
+        if (!present) return err_replica_update_empty(a);
     }
+    if (consistency && other_than_create) return err_replica_consistency_create_only(a);
+    r->consistency = consistency != NULL;
+    r->strong = strong;
+    r->list = list;
+    r->witness = witness;
+    if (strong) return NULL; /* its regions are looked at with the table's group */
     if (r->actions > 1) return err_replica_one_action(a);
     if (!r->region) return err_update_table_nothing(a);
     if (strcmp(r->region, regions_local()) == 0) return err_replica_local_region(a);
@@ -78,12 +179,24 @@ static ddb_error_t *validate_replicas(api_call_t *call, const json_value_t *req,
         buf_init(&list_text);
         regions_render_list(&list_text);
         buf_putc(&list_text, 0);
-        ddb_error_t *e = err_replica_region_unsupported(
+        e = err_replica_region_unsupported(
             a, r->region, arena_strndup(a, list_text.data, strlen(list_text.data)));
         buf_free(&list_text);
         return e;
     }
     return NULL;
+}
+
+/* Whether a replica of the table is being created or deleted: another
+ * cannot be added meanwhile. */
+static bool replicas_changing(const char *table)
+{
+    char regions[REGIONS_MAX][65], statuses[REGIONS_MAX][REPLICATION_STATUS_MAX];
+    size_t n = replication_members(table, regions, statuses, REGIONS_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(statuses[i], "CREATING") == 0 || strcmp(statuses[i], "DELETING") == 0)
+            return true;
+    return false;
 }
 
 api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req, const char *table)
@@ -94,20 +207,28 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
     if (e) return op_reply_error(call, e);
     table_t *t = catalog_acquire(table, strlen(table));
     if (!t) return op_reply_error(call, err_table_not_found(a, table));
-    bool member = replication_has_member(t->name, r.region);
-    if (!t->pay_per_request)
+    bool member = r.region && replication_has_member(t->name, r.region);
+    if (r.consistency && replication_replica_count(t->name))
+        e = err_replica_consistency_existing(a);
+    else if (r.strong)
+        e = strong_request(a, r.list, r.witness);
+    else if (!t->pay_per_request)
         e = err_replica_write_capacity(a);
     else if (r.actions && r.create && t->stream_enabled &&
              strcmp(t->stream_view_type, "NEW_AND_OLD_IMAGES") != 0)
         e = err_replica_stream_view(a);
+    else if (r.actions && r.create && replicas_changing(t->name))
+        e = err_replica_busy(a);
     else if (r.actions && r.create && member)
         e = err_replica_exists(a, t->name);
     else if (r.actions && !r.create && !member)
-        e = err_replica_not_found(a);
+        e = err_replica_not_found(a, r.region);
     else if (r.actions && !r.create && replication_region_recent_source(t->name, r.region))
         e = err_replica_recent_source(a);
     else if (!r.actions && !member)
-        e = err_replica_not_found(a);
+        e = err_replica_not_found(a, r.region);
+    else if (!r.actions && t->pay_per_request && r.throughput_override)
+        e = err_replica_throughput_on_demand(a); /* (a Create takes it) */
     int rc = 0;
     if (!e && r.actions)
         rc = r.create ? replication_replica_add(t, r.region, r.settings)
@@ -136,24 +257,100 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
     return op_reply_ok(call);
 }
 
+/* --- request constraints of the global table operations ------------------------------ */
+
+/* The model's constraints on a list of the request (present: its length
+ * within min..max, 0: no maximum). */
+static void list_length(constraint_list_t *cl, arena_t *a, const json_value_t *list, size_t min,
+                        size_t max, const char *path)
+{
+    if (list)
+        constraint_length(cl, wire_value_text(a, list), list->u.array.count, min, max, "%s", path);
+}
+
+/* A member the model declares a positive long (PositiveLongObject). */
+static void positive(constraint_list_t *cl, arena_t *a, const json_value_t *obj, const char *member,
+                     const char *path)
+{
+    int64_t v;
+    ddb_error_t *e = NULL;
+    if (wire_long(a, obj, member, &v, &e) && !e) constraint_range(cl, v, 1, INT64_MAX, "%s", path);
+}
+
+/* A string member of length min..max. */
+static void string_length(constraint_list_t *cl, arena_t *a, const json_value_t *obj,
+                          const char *member, size_t min, size_t max, const char *path)
+{
+    const char *s = NULL;
+    size_t n = 0;
+    ddb_error_t *e = NULL;
+    if (wire_string(a, obj, member, &s, &n, &e) && !e)
+        constraint_length(cl, s, n, min, max, "%s", path);
+}
+
+/* An AutoScalingSettingsUpdate at path. */
+static void auto_scaling_update(constraint_list_t *cl, arena_t *a, const json_value_t *u,
+                                const char *path)
+{
+    if (!u) return;
+    positive(cl, a, u, "MinimumUnits", arena_sprintf(a, "%s.minimumUnits", path));
+    positive(cl, a, u, "MaximumUnits", arena_sprintf(a, "%s.maximumUnits", path));
+    string_length(cl, a, u, "AutoScalingRoleArn", 1, 1600,
+                  arena_sprintf(a, "%s.autoScalingRoleArn", path));
+    const json_value_t *policy = wire_member(u, "ScalingPolicyUpdate");
+    if (!policy) return;
+    string_length(cl, a, policy, "PolicyName", 1, 256,
+                  arena_sprintf(a, "%s.scalingPolicyUpdate.policyName", path));
+    const json_value_t *target = wire_member(policy, "TargetTrackingScalingPolicyConfiguration");
+    const char *tpath =
+        arena_sprintf(a, "%s.scalingPolicyUpdate.targetTrackingScalingPolicyConfiguration", path);
+    if (constraint_required(cl, target != NULL, "%s", tpath))
+        constraint_required(cl, wire_member(target, "TargetValue") != NULL, "%s.targetValue",
+                            tpath);
+}
+
+/* An index name member: not required unless said, 3..255 and the pattern. */
+static void index_name(constraint_list_t *cl, arena_t *a, const json_value_t *obj, bool required,
+                       const char *path)
+{
+    const char *name = NULL;
+    ddb_error_t *e = NULL;
+    wire_string(a, obj, "IndexName", &name, NULL, &e);
+    if (name || required) constraint_name(cl, name, "%s", path);
+}
+
+/* A RegionName the model requires. */
+static void region_required(constraint_list_t *cl, const json_value_t *obj, const char *path)
+{
+    constraint_required(cl, obj && wire_member(obj, "RegionName"), "%s", path);
+}
+
 /* --- version 2017.11.29 --------------------------------------------------------------- */
 
-static ddb_error_t *legacy_name(api_call_t *call, const json_value_t *req, const char *member,
-                                const char **name)
+/* The global table's name: its length is checked with the operations' own
+ * text before anything else; then the model's pattern. */
+static ddb_error_t *legacy_name(api_call_t *call, const json_value_t *req, const char **name,
+                                constraint_list_t *cl)
 {
     ddb_error_t *e = NULL;
     *name = NULL;
-    wire_string(call->arena, req, member, name, NULL, &e);
+    wire_string(call->arena, req, "GlobalTableName", name, NULL, &e);
     if (e) return e;
     size_t n = *name ? strlen(*name) : 0;
     if (n < 3 || n > 255) return err_global_table_name_length(call->arena);
+    constraint_list_init(cl, call->arena);
+    constraint_name(cl, *name, "globalTableName");
     return NULL;
 }
 
 api_result_t op_create_global_table(api_call_t *call, const json_value_t *req)
 {
     const char *name;
-    ddb_error_t *e = legacy_name(call, req, "GlobalTableName", &name);
+    constraint_list_t cl;
+    ddb_error_t *e = legacy_name(call, req, &name, &cl);
+    if (e) return op_reply_error(call, e);
+    constraint_required(&cl, wire_member(req, "ReplicationGroup"), "replicationGroup");
+    e = constraint_list_finish(&cl);
     return op_reply_error(call, e ? e : err_global_tables_legacy(call->arena));
 }
 
@@ -161,25 +358,117 @@ api_result_t op_create_global_table(api_call_t *call, const json_value_t *req)
 api_result_t op_update_global_table(api_call_t *call, const json_value_t *req)
 {
     const char *name;
-    ddb_error_t *e = legacy_name(call, req, "GlobalTableName", &name);
-    return op_reply_error(call, e ? e : err_global_table_not_found(call->arena, name));
+    constraint_list_t cl;
+    arena_t *a = call->arena;
+    ddb_error_t *e = legacy_name(call, req, &name, &cl);
+    if (e) return op_reply_error(call, e);
+    const json_value_t *updates = wire_member(req, "ReplicaUpdates");
+    constraint_required(&cl, updates, "replicaUpdates");
+    for (size_t i = 0; updates && i < updates->u.array.count; i++) {
+        const json_value_t *u = updates->u.array.items[i];
+        const char *kinds[] = {"Create", "Delete"}, *paths[] = {"create", "delete"};
+        for (int k = 0; k < 2; k++) {
+            const json_value_t *x = u->type == JSON_OBJECT ? wire_member(u, kinds[k]) : NULL;
+            if (x)
+                region_required(
+                    &cl, x,
+                    arena_sprintf(a, "replicaUpdates.%zu.member.%s.regionName", i + 1, paths[k]));
+        }
+    }
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
+    return op_reply_error(call, err_global_table_not_found(a, name));
 }
 
 api_result_t op_describe_global_table(api_call_t *call, const json_value_t *req)
 {
     const char *name;
-    ddb_error_t *e = legacy_name(call, req, "GlobalTableName", &name);
+    constraint_list_t cl;
+    ddb_error_t *e = legacy_name(call, req, &name, &cl);
+    if (!e) e = constraint_list_finish(&cl);
     return op_reply_error(call, e ? e : err_global_table_not_found(call->arena, name));
 }
 
-api_result_t op_global_table_settings(api_call_t *call, const json_value_t *req)
+api_result_t op_describe_global_table_settings(api_call_t *call, const json_value_t *req)
 {
     return op_describe_global_table(call, req);
 }
 
+api_result_t op_update_global_table_settings(api_call_t *call, const json_value_t *req)
+{
+    const char *name;
+    constraint_list_t cl;
+    arena_t *a = call->arena;
+    ddb_error_t *e = legacy_name(call, req, &name, &cl);
+    if (e) return op_reply_error(call, e);
+    const char *billing = NULL;
+    wire_string(a, req, "GlobalTableBillingMode", &billing, NULL, &e);
+    constraint_enum(&cl, billing, &ENUM_BILLING_MODE, "globalTableBillingMode");
+    positive(&cl, a, req, "GlobalTableProvisionedWriteCapacityUnits",
+             "globalTableProvisionedWriteCapacityUnits");
+    auto_scaling_update(
+        &cl, a, wire_member(req, "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate"),
+        "globalTableProvisionedWriteCapacityAutoScalingSettingsUpdate");
+    const json_value_t *gsis = wire_member(req, "GlobalTableGlobalSecondaryIndexSettingsUpdate");
+    list_length(&cl, a, gsis, 1, 20, "globalTableGlobalSecondaryIndexSettingsUpdate");
+    for (size_t i = 0; gsis && i < gsis->u.array.count; i++) {
+        const json_value_t *g = gsis->u.array.items[i];
+        if (g->type != JSON_OBJECT) continue;
+        const char *path =
+            arena_sprintf(a, "globalTableGlobalSecondaryIndexSettingsUpdate.%zu.member", i + 1);
+        index_name(&cl, a, g, true, arena_sprintf(a, "%s.indexName", path));
+        positive(&cl, a, g, "ProvisionedWriteCapacityUnits",
+                 arena_sprintf(a, "%s.provisionedWriteCapacityUnits", path));
+        auto_scaling_update(
+            &cl, a, wire_member(g, "ProvisionedWriteCapacityAutoScalingSettingsUpdate"),
+            arena_sprintf(a, "%s.provisionedWriteCapacityAutoScalingSettingsUpdate", path));
+    }
+    const json_value_t *reps = wire_member(req, "ReplicaSettingsUpdate");
+    list_length(&cl, a, reps, 1, 50, "replicaSettingsUpdate");
+    for (size_t i = 0; reps && i < reps->u.array.count; i++) {
+        const json_value_t *r = reps->u.array.items[i];
+        if (r->type != JSON_OBJECT) continue;
+        const char *path = arena_sprintf(a, "replicaSettingsUpdate.%zu.member", i + 1);
+        region_required(&cl, r, arena_sprintf(a, "%s.regionName", path));
+        positive(&cl, a, r, "ReplicaProvisionedReadCapacityUnits",
+                 arena_sprintf(a, "%s.replicaProvisionedReadCapacityUnits", path));
+        auto_scaling_update(
+            &cl, a, wire_member(r, "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate"),
+            arena_sprintf(a, "%s.replicaProvisionedReadCapacityAutoScalingSettingsUpdate", path));
+        const json_value_t *rg = wire_member(r, "ReplicaGlobalSecondaryIndexSettingsUpdate");
+        const char *rpath = arena_sprintf(a, "%s.replicaGlobalSecondaryIndexSettingsUpdate", path);
+        list_length(&cl, a, rg, 1, 20, rpath);
+        for (size_t k = 0; rg && k < rg->u.array.count; k++) {
+            const json_value_t *g = rg->u.array.items[k];
+            if (g->type != JSON_OBJECT) continue;
+            const char *gpath = arena_sprintf(a, "%s.%zu.member", rpath, k + 1);
+            index_name(&cl, a, g, true, arena_sprintf(a, "%s.indexName", gpath));
+            positive(&cl, a, g, "ProvisionedReadCapacityUnits",
+                     arena_sprintf(a, "%s.provisionedReadCapacityUnits", gpath));
+            auto_scaling_update(
+                &cl, a, wire_member(g, "ProvisionedReadCapacityAutoScalingSettingsUpdate"),
+                arena_sprintf(a, "%s.provisionedReadCapacityAutoScalingSettingsUpdate", gpath));
+        }
+        const char *cls = NULL;
+        wire_string(a, r, "ReplicaTableClass", &cls, NULL, &e);
+        constraint_enum(&cl, cls, &ENUM_TABLE_CLASS, "%s.replicaTableClass", path);
+    }
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
+    return op_reply_error(call, err_global_table_not_found(a, name));
+}
+
 api_result_t op_list_global_tables(api_call_t *call, const json_value_t *req)
 {
-    (void)req;
+    arena_t *a = call->arena;
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    const char *start = NULL;
+    ddb_error_t *e = NULL;
+    if (wire_string(a, req, "ExclusiveStartGlobalTableName", &start, NULL, &e) && !e)
+        constraint_name(&cl, start, "exclusiveStartGlobalTableName");
+    int64_t limit;
+    if (wire_integer(a, req, "Limit", &limit, &e) && !e)
+        constraint_range(&cl, limit, 1, INT32_MAX, "limit");
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
     buf_append_str(call->out, "{\"GlobalTables\":[]}");
     return op_reply_ok(call);
 }
@@ -232,9 +521,10 @@ static void render_auto_scaling(buf_t *b, const table_t *t)
             first = false;
             json_write_member(b, "IndexName", ix->name);
             buf_putc(b, ',');
-            json_write_member(b, "IndexStatus", ix->status == INDEX_CREATING   ? "CREATING"
-                                                : ix->status == INDEX_DELETING ? "DELETING"
-                                                                               : "ACTIVE");
+            json_write_member(b, "IndexStatus",
+                              ix->status == INDEX_CREATING   ? "CREATING"
+                              : ix->status == INDEX_DELETING ? "DELETING"
+                                                             : "ACTIVE");
             buf_putc(b, '}');
         }
         buf_append_str(b, "],");
@@ -301,23 +591,104 @@ static const char *region_list(arena_t *a, const table_t *t)
     return s;
 }
 
+/* UpdateTableReplicaAutoScaling's members (Describe has none of them). */
+static void auto_scaling_constraints(constraint_list_t *cl, arena_t *a, const json_value_t *req)
+{
+    const json_value_t *gsis = wire_member(req, "GlobalSecondaryIndexUpdates");
+    list_length(cl, a, gsis, 1, 0, "globalSecondaryIndexUpdates");
+    for (size_t i = 0; gsis && i < gsis->u.array.count; i++) {
+        const json_value_t *g = gsis->u.array.items[i];
+        if (g->type != JSON_OBJECT) continue;
+        const char *path = arena_sprintf(a, "globalSecondaryIndexUpdates.%zu.member", i + 1);
+        index_name(cl, a, g, false, arena_sprintf(a, "%s.indexName", path));
+        auto_scaling_update(cl, a, wire_member(g, "ProvisionedWriteCapacityAutoScalingUpdate"),
+                            arena_sprintf(a, "%s.provisionedWriteCapacityAutoScalingUpdate", path));
+    }
+    auto_scaling_update(cl, a, wire_member(req, "ProvisionedWriteCapacityAutoScalingUpdate"),
+                        "provisionedWriteCapacityAutoScalingUpdate");
+    const json_value_t *reps = wire_member(req, "ReplicaUpdates");
+    list_length(cl, a, reps, 1, 0, "replicaUpdates");
+    for (size_t i = 0; reps && i < reps->u.array.count; i++) {
+        const json_value_t *r = reps->u.array.items[i];
+        if (r->type != JSON_OBJECT) continue;
+        const char *path = arena_sprintf(a, "replicaUpdates.%zu.member", i + 1);
+        region_required(cl, r, arena_sprintf(a, "%s.regionName", path));
+        const json_value_t *rg = wire_member(r, "ReplicaGlobalSecondaryIndexUpdates");
+        for (size_t k = 0; rg && k < rg->u.array.count; k++) {
+            const json_value_t *g = rg->u.array.items[k];
+            if (g->type != JSON_OBJECT) continue;
+            const char *gpath =
+                arena_sprintf(a, "%s.replicaGlobalSecondaryIndexUpdates.%zu.member", path, k + 1);
+            index_name(cl, a, g, false, arena_sprintf(a, "%s.indexName", gpath));
+            auto_scaling_update(
+                cl, a, wire_member(g, "ProvisionedReadCapacityAutoScalingUpdate"),
+                arena_sprintf(a, "%s.provisionedReadCapacityAutoScalingUpdate", gpath));
+        }
+        auto_scaling_update(
+            cl, a, wire_member(r, "ReplicaProvisionedReadCapacityAutoScalingUpdate"),
+            arena_sprintf(a, "%s.replicaProvisionedReadCapacityAutoScalingUpdate", path));
+    }
+}
+
 /* Only global tables have replica auto scaling; ddbd's are on-demand, so
  * an update may only disable it (the response shows the settings before
  * the update, which are the same). */
-api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t *req)
+/* An update must update something, for each replica it names, and name
+ * each replica once. */
+static ddb_error_t *auto_scaling_update_check(arena_t *a, const table_t *t, const json_value_t *req)
+{
+    const json_value_t *reps = wire_member(req, "ReplicaUpdates");
+    if (!wire_member(req, "ProvisionedWriteCapacityAutoScalingUpdate") &&
+        !wire_member(req, "GlobalSecondaryIndexUpdates") && !reps)
+        return err_auto_scaling_nothing(a, t->name, NULL);
+    size_t n = reps ? reps->u.array.count : 0;
+    wire_names_t *seen = wire_names_new(a, n + 1), *repeated = wire_names_new(a, n + 1);
+    buf_t b;
+    buf_init(&b);
+    const char *nothing = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const json_value_t *r = reps->u.array.items[i];
+        const char *region = NULL;
+        size_t len = 0;
+        ddb_error_t *e = NULL;
+        if (r->type != JSON_OBJECT || !wire_string(a, r, "RegionName", &region, &len, &e) || e)
+            continue;
+        if (!wire_names_add(seen, region, len) && wire_names_add(repeated, region, len)) {
+            if (b.len) buf_append_str(&b, ", ");
+            buf_append(&b, region, len);
+        }
+        if (!nothing && !wire_member(r, "ReplicaGlobalSecondaryIndexUpdates") &&
+            !wire_member(r, "ReplicaProvisionedReadCapacityAutoScalingUpdate"))
+            nothing = region;
+    }
+    ddb_error_t *e =
+        b.len     ? err_auto_scaling_regions_repeated(a, t->name, arena_strndup(a, b.data, b.len))
+        : nothing ? err_auto_scaling_nothing(a, t->name, nothing)
+                  : NULL;
+    buf_free(&b);
+    return e;
+}
+
+static api_result_t replica_auto_scaling(api_call_t *call, const json_value_t *req, bool update)
 {
     arena_t *a = call->arena;
     ddb_error_t *e = NULL;
     const char *name = NULL;
     wire_string(a, req, "TableName", &name, NULL, &e);
     if (e) return op_reply_error(call, e);
+    constraint_list_t cl;
+    constraint_list_init(&cl, a);
+    constraint_name(&cl, name, "tableName");
+    if (update) auto_scaling_constraints(&cl, a, req);
+    if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
     table_t *t = name && replication_on && replication_replica_count(name)
                      ? catalog_acquire(name, strlen(name))
                      : NULL;
     if (!t) return op_reply_error(call, err_replica_auto_scaling_not_found(a, name ? name : ""));
-    const char *update = first_settings_update(req);
-    if (update && t->pay_per_request)
-        e = err_replica_auto_scaling_on_demand(a, t->name, region_list(a, t), update);
+    const char *setting = update ? first_settings_update(req) : NULL;
+    if (update) e = auto_scaling_update_check(a, t, req);
+    if (!e && setting && t->pay_per_request)
+        e = err_replica_auto_scaling_on_demand(a, t->name, region_list(a, t), setting);
     if (e) {
         catalog_release(t);
         return op_reply_error(call, e);
@@ -325,6 +696,16 @@ api_result_t op_table_replica_auto_scaling(api_call_t *call, const json_value_t 
     render_auto_scaling(call->out, t);
     catalog_release(t);
     return op_reply_ok(call);
+}
+
+api_result_t op_describe_table_replica_auto_scaling(api_call_t *call, const json_value_t *req)
+{
+    return replica_auto_scaling(call, req, false);
+}
+
+api_result_t op_update_table_replica_auto_scaling(api_call_t *call, const json_value_t *req)
+{
+    return replica_auto_scaling(call, req, true);
 }
 
 /* --- between regions ---------------------------------------------------------------------- */
@@ -481,6 +862,7 @@ api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
     const char **statuses = arena_calloc(a, (n + 1) * sizeof *statuses);
     const char **sources = arena_calloc(a, (n + 1) * sizeof *sources);
     int64_t *source_ms = arena_calloc(a, (n + 1) * sizeof *source_ms);
+    const char **overrides = arena_calloc(a, (n + 1) * sizeof *overrides);
     for (size_t i = 0; i < n; i++) {
         const json_value_t *m = list->u.array.items[i];
         if (m->type != JSON_OBJECT)
@@ -489,6 +871,16 @@ api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
             return op_reply_error(call, err_replication_member(a, "Members", i, "RegionName"));
         if (!(statuses[i] = plain_string(m, "ReplicaStatus", 0)))
             return op_reply_error(call, err_replication_member(a, "Members", i, "ReplicaStatus"));
+        const json_value_t *ov = json_object_get(m, "Overrides");
+        if (ov && ov->type != JSON_OBJECT)
+            return op_reply_error(call, err_replication_member(a, "Members", i, "Overrides"));
+        if (ov) {
+            buf_t b;
+            buf_init(&b);
+            json_write_value(&b, ov);
+            overrides[i] = arena_strndup(a, b.data, b.len);
+            buf_free(&b);
+        }
         if (!json_object_get(m, "Source") && !json_object_get(m, "SourceAt")) continue;
         uint64_t at; /* who made this replica, and when (both or neither) */
         if (!(sources[i] = plain_string(m, "Source", 64)))
@@ -499,7 +891,7 @@ api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
     }
     table_t *t = catalog_acquire(name->u.str.ptr, name->u.str.len);
     if (!t) return op_reply_error(call, err_table_not_found(a, name->u.str.ptr));
-    int rc = replication_group_set(t, regions, statuses, sources, source_ms, n);
+    int rc = replication_group_set(t, regions, statuses, sources, source_ms, overrides, n);
     catalog_release(t);
     if (rc) return op_reply_error(call, err_internal(a));
     buf_append_str(call->out, "{}");

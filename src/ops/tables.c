@@ -1054,8 +1054,10 @@ api_result_t op_update_table(api_call_t *call, const json_value_t *req)
     const char *name;
     update_request_t r;
     ddb_error_t *e = read_table_name(call, req, &name);
-    const json_value_t *replicas = json_object_get(req, "ReplicaUpdates");
-    if (!e && replicas && replicas->type == JSON_ARRAY)
+    const json_value_t *replicas = json_object_get(req, "ReplicaUpdates"),
+                       *witnesses = json_object_get(req, "GlobalTableWitnessUpdates");
+    if (!e && ((replicas && replicas->type == JSON_ARRAY) ||
+               (witnesses && witnesses->type == JSON_ARRAY)))
         return op_update_table_replicas(call, req, name);
     if (!e) e = validate_update(call, req, &r);
     if (e) return op_reply_error(call, e);

@@ -227,6 +227,17 @@ def test_admin_hostile(cluster):
             assert resp.status in (200, 400, 403, 404, 405, 409, 413, 414, 431), (path, resp.status)
         finally:
             conn.close()
+    # a value cut at a decoded NUL would read "id=2%00" as member 2 and remove it
+    follower = next(i for i in cluster.ids if i != leader)
+    for path in ("/cluster/remove?id=%d%%00" % follower, "/cluster/remove?id=%d%%00x" % follower):
+        conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=20)
+        try:
+            conn.request("POST", path, body=b"")
+            resp = conn.getresponse()
+            resp.read()
+            assert resp.status == 400, (path, resp.status)
+        finally:
+            conn.close()
     healthy(cluster, "after")
     # every member is still one
     rows = eventually(lambda: admin("status", "--to", to)[1])

@@ -121,11 +121,11 @@ def test_replica_updates_validation(regions):
                  "Region ap-south-1 is not supported. The latest version of global tables are "
                  "only supported in the following regions: " + known,
                  TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "ap-south-1"}}])
-    # message unverified
-    assert_error(a.update_table, "ValidationException",
-                 "Cannot add, delete, or update the local region through ReplicaUpdates. Use "
-                 "CreateTable, DeleteTable, or UpdateTable as required.",
-                 TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "us-east-1"}}])
+    for action in ("Create", "Delete"):
+        assert_error(a.update_table, "ValidationException",
+                     "Cannot add or delete the local region through ReplicaUpdates. Use "
+                     "CreateTable, DeleteTable, or UpdateTable as required.",
+                     TableName=name, ReplicaUpdates=[{action: {"RegionName": "us-east-1"}}])
     assert_error(a.update_table, "ValidationException",
                  "Update table operation with more than one create or delete replica actions "
                  "not allowed",
@@ -135,11 +135,24 @@ def test_replica_updates_validation(regions):
                  INVALID + "Replica modification must be the only operation in the request",
                  TableName=name, BillingMode="PAY_PER_REQUEST",
                  ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
-    # message unverified
+    for action in ({"Delete": {"RegionName": "us-west-2"}},
+                   {"Update": {"RegionName": "us-west-2", "TableClassOverride": "STANDARD"}}):
+        assert_error(a.update_table, "ValidationException",
+                     "Update global table operation failed because one or more replicas were not "
+                     "part of the global table. Please retry the request without these replicas: "
+                     "[us-west-2].", TableName=name, ReplicaUpdates=[action])
+    no_actions = "There are no actions specified in the Replica Update Action of the request."
+    for update in ({"Update": {"RegionName": "us-west-2"}}, {}):
+        assert_error(a.update_table, "ValidationException", no_actions, TableName=name,
+                     ReplicaUpdates=[update])
     assert_error(a.update_table, "ValidationException",
-                 "Replica specified in the Replica Update or Replica Delete action of the "
-                 "request was not found.",
-                 TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": "us-west-2"}}])
+                 "Update table operation with more than one type of replica actions not allowed.",
+                 TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"},
+                                                  "Delete": {"RegionName": "eu-west-1"}}])
+    assert_error(a.update_table, "ValidationException",
+                 "1 validation error detected: Value null at "
+                 "'replicaUpdates.1.member.create.regionName' failed to satisfy constraint: "
+                 "Member must not be null", TableName=name, ReplicaUpdates=[{"Create": {}}])
     assert_error(a.update_table, "ResourceNotFoundException",
                  "Requested resource not found: Table: %s-x not found" % name,
                  TableName=name + "-x", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
@@ -154,6 +167,90 @@ def test_replica_updates_validation(regions):
     assert "StreamSpecification" not in desc
     for r in regions[1:]:
         assert_error(r.client.describe_table, "ResourceNotFoundException", TableName=name)
+
+
+def update_raw(region, body):
+    """UpdateTable by a raw request (members newer than this SDK): (status,
+    type, message)."""
+    r = raw_request(region.port, body, target="DynamoDB_20120810.UpdateTable")
+    return r.status, r.error_type if r.status != 200 else None, \
+        r.error_message if r.status != 200 else None
+
+
+NOTHING = ("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+           "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, "
+           "MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+           "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is "
+           "required")
+
+
+def test_multi_region_strong_consistency_requests(regions):
+    """MultiRegionConsistency STRONG and witnesses: answered as the service
+    answers such requests; no region of this server offers strong
+    consistency, so a well-formed STRONG request names them unsupported."""
+    a = regions[0]
+    name = unique_name("gs")
+    hash_table(a.client, name)
+    create = [{"Create": {"RegionName": "us-west-2"}}]
+    witness = [{"Create": {"RegionName": "eu-west-1"}}]
+    cases = [
+        ({"ReplicaUpdates": create, "GlobalTableWitnessUpdates": witness},
+         "MultiRegionConsistency must be set as STRONG when GlobalTableWitnessUpdates parameter "
+         "is present."),
+        ({"ReplicaUpdates": create, "GlobalTableWitnessUpdates": witness,
+          "MultiRegionConsistency": "EVENTUAL"},
+         "MultiRegionConsistency must be set as STRONG when GlobalTableWitnessUpdates parameter "
+         "is present."),
+        ({"ReplicaUpdates": create, "MultiRegionConsistency": "STRONG"},
+         "Unsupported replica count for global tables with MultiRegionConsistency set to STRONG."),
+        ({"GlobalTableWitnessUpdates": witness, "MultiRegionConsistency": "STRONG"}, NOTHING),
+        ({"GlobalTableWitnessUpdates": witness}, NOTHING),
+        ({"ReplicaUpdates": [{"Delete": {"RegionName": "us-west-2"}}],
+          "MultiRegionConsistency": "STRONG"},
+         "Only Replica Create actions are supported when MultiRegionConsistency parameter is "
+         "provided."),
+        ({"ReplicaUpdates": create + [{"Update": {"RegionName": "eu-west-1",
+                                                  "TableClassOverride": "STANDARD"}}],
+          "MultiRegionConsistency": "EVENTUAL"},
+         "Only Replica Create actions are supported when MultiRegionConsistency parameter is "
+         "provided."),
+        ({"ReplicaUpdates": create, "GlobalTableWitnessUpdates": witness,
+          "MultiRegionConsistency": "STRONG", "DeletionProtectionEnabled": True},
+         "Requests that modify replicas or witnesses must not also modify other fields"),
+        ({"ReplicaUpdates": create, "GlobalTableWitnessUpdates": witness,
+          "MultiRegionConsistency": "STRONG"},
+         "Unsupported Region(s) specified for global tables with MultiRegionConsistency set to "
+         "STRONG: [us-west-2, eu-west-1]."),
+        ({"ReplicaUpdates": create + [{"Create": {"RegionName": "eu-west-1"}}],
+          "MultiRegionConsistency": "STRONG"},
+         "Unsupported Region(s) specified for global tables with MultiRegionConsistency set to "
+         "STRONG: [us-west-2, eu-west-1]."),
+        # message unverified: the model's enum in the usual constraint text
+        ({"ReplicaUpdates": create, "MultiRegionConsistency": "SOMETIMES"},
+         "1 validation error detected: Value 'SOMETIMES' at 'multiRegionConsistency' failed to "
+         "satisfy constraint: Member must satisfy enum value set: [EVENTUAL, STRONG]"),
+    ]
+    for body, message in cases:
+        assert update_raw(a, dict(body, TableName=name)) == (
+            400, "ValidationException", message), body
+    # EVENTUAL is what every replica of this server is: the usual replica
+    assert update_raw(a, {"TableName": name, "ReplicaUpdates": create,
+                          "MultiRegionConsistency": "EVENTUAL"}) == (200, None, None)
+    wait_replica_active(a.client, name, "us-west-2")
+    # nothing strong was made: no MultiRegionConsistency or witnesses shown
+    desc = a.client.describe_table(TableName=name)["Table"]
+    assert "MultiRegionConsistency" not in desc and "GlobalTableWitnesses" not in desc
+    assert desc["Replicas"] == [{"RegionName": "us-west-2", "ReplicaStatus": "ACTIVE"}]
+    assert_error(a.client.update_table, "ValidationException",
+                 "Failed to create a the new replica of table with name: \u2018%s\u2019 because "
+                 "one or more replicas already existed as tables." % name,
+                 TableName=name, ReplicaUpdates=create)
+    # a global table's consistency is the one it was made with
+    for consistency in ("EVENTUAL", "STRONG"):
+        assert update_raw(a, {"TableName": name, "MultiRegionConsistency": consistency,
+                              "ReplicaUpdates": [{"Create": {"RegionName": "eu-west-1"}}]}) == (
+            400, "ValidationException",
+            "MultiRegionConsistency parameter is unsupported on existing global table")
 
 
 def test_single_region_server_refuses_replicas(ddb):
@@ -233,13 +330,20 @@ def test_create_replica_under_load_and_delete(regions):
     assert bd["GlobalTableVersion"] == "2019.11.21"
     assert bd["Replicas"] == [{"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"}]
     assert bd["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
-    # a replica's own settings are kept and shown
+    # a replica's own settings are kept and shown; an on-demand replica's
+    # Update takes no provisioned read capacity
+    assert_error(a.update_table, "ValidationException",
+                 "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                 "BillingMode is PAY_PER_REQUEST", TableName=name, ReplicaUpdates=[{"Update": {
+                     "RegionName": "us-west-2",
+                     "ProvisionedThroughputOverride": {"ReadCapacityUnits": 10},
+                     "TableClassOverride": "STANDARD_INFREQUENT_ACCESS"}}])
+    assert a.describe_table(TableName=name)["Table"]["Replicas"] == [
+        {"RegionName": "us-west-2", "ReplicaStatus": "ACTIVE"}]
     a.update_table(TableName=name, ReplicaUpdates=[{"Update": {
-        "RegionName": "us-west-2", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 10},
-        "TableClassOverride": "STANDARD_INFREQUENT_ACCESS"}}])
+        "RegionName": "us-west-2", "TableClassOverride": "STANDARD_INFREQUENT_ACCESS"}}])
     rep = a.describe_table(TableName=name)["Table"]["Replicas"][0]
     assert rep == {"RegionName": "us-west-2", "ReplicaStatus": "ACTIVE",
-                   "ProvisionedThroughputOverride": {"ReadCapacityUnits": 10},
                    "ReplicaTableClassSummary": {"TableClass": "STANDARD_INFREQUENT_ACCESS"}}
     assert_error(a.update_table, "ValidationException",
                  INVALID + "Disabling Stream is not allowed for a Global Table replica.",
@@ -671,6 +775,20 @@ def test_replica_auto_scaling_of_a_global_table(regions):
                  TableName=name, ReplicaUpdates=[{
                      "RegionName": "us-east-1",
                      "ReplicaProvisionedReadCapacityAutoScalingUpdate": scaling}])
+    # an update updates something, for each replica it names, named once
+    prefix = "Failed to update settings for global table with name: \u2018%s\u2019 because " % name
+    assert_error(a.update_table_replica_auto_scaling, "ValidationException",
+                 prefix + "at least one update parameter must be specified.", TableName=name)
+    assert_error(a.update_table_replica_auto_scaling, "ValidationException",
+                 prefix + "at least one update parameter must be specified for region: "
+                 "\u2018us-west-2\u2019.", TableName=name,
+                 ReplicaUpdates=[{"RegionName": "us-west-2"}])
+    disabled = {"ReplicaProvisionedReadCapacityAutoScalingUpdate": {"AutoScalingDisabled": True}}
+    assert_error(a.update_table_replica_auto_scaling, "ValidationException",
+                 prefix + "the regions: \u2018[us-west-2]\u2019 were specified more than once.",
+                 TableName=name, ReplicaUpdates=[dict(disabled, RegionName="us-west-2"),
+                                                 dict(disabled, RegionName="us-east-1"),
+                                                 dict(disabled, RegionName="us-west-2")])
     # disabling alone is accepted
     got = a.update_table_replica_auto_scaling(
         TableName=name, ProvisionedWriteCapacityAutoScalingUpdate={"AutoScalingDisabled": True})

@@ -200,6 +200,12 @@ SET_GROUP_CASES = [
      "Members[0].ReplicaStatus"),
     ("status-true", lambda t: {"TableName": t, "Members": [
         {"RegionName": "us-east-1", "ReplicaStatus": True}]}, "Members[0].ReplicaStatus"),
+    ("overrides-string", lambda t: {"TableName": t, "Members": [
+        {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE", "Overrides": "{}"}]},
+     "Members[0].Overrides"),
+    ("overrides-array", lambda t: {"TableName": t, "Members": [
+        {"RegionName": "eu-west-1", "ReplicaStatus": "ACTIVE", "Overrides": [{}]}]},
+     "Members[0].Overrides"),
     ("second-bad", lambda t: {"TableName": t, "Members": [
         {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"},
         {"RegionName": "eu-west-1", "ReplicaStatus": None}]}, "Members[1].ReplicaStatus"),
