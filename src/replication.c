@@ -24,6 +24,10 @@ bool replication_on;
 #define GROUPS_MAX 256
 #define SHIP_BATCH 1000
 #define COPY_BATCH 500
+/* A call's body ends once it passes this: the peer refuses bodies over the
+ * service's 16 MB request limit, and one more change is at most one item
+ * (400 KB, under 2.5 MB as JSON even with every character escaped). */
+#define BATCH_BYTES (4u << 20)
 #define CALL_TIMEOUT_S 10
 #define WAIT_MS 100       /* shippers look again at least this often */
 /* A shipper that has just sent gathers what follows for up to GATHER_MS
@@ -928,7 +932,7 @@ static size_t ship_batch(const region_peer_t *p, const ship_t *g)
     uint64_t last = g->acked, oldest_ms = 0;
     if (!changelog_reader_open(txn, g->log, 0, g->acked + 1, &rd)) {
         change_record_t r;
-        while (n < SHIP_BATCH && !changelog_reader_next(&rd, a, &r)) {
+        while (n < SHIP_BATCH && body.len < BATCH_BYTES && !changelog_reader_next(&rd, a, &r)) {
             if (n++) buf_putc(&body, ',');
             render_change(&body, r.sequence, regions_local(), r.keys, r.new_image);
             if (!oldest_ms) oldest_ms = (uint64_t)r.time_ms;
@@ -1339,7 +1343,7 @@ static bool copy_items(table_t *t, const region_peer_t *p)
             if (!rc && started && k.mv_size == after_len && !memcmp(k.mv_data, after, after_len))
                 rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
             for (; !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-                if (n == COPY_BATCH) {
+                if (n == COPY_BATCH || body.len >= BATCH_BYTES) {
                     more = true;
                     break;
                 }

@@ -931,3 +931,36 @@ def test_local_write_after_a_change_stamped_ahead_wins_also_after_a_restart(tmp_
         assert all(has(a, key, "local") for key in ("before", "again", "after"))
     finally:
         finish_all(servers)
+
+
+def test_large_items_replicate_in_calls_under_the_request_limit(regions):
+    """A replica's copy and a backlog of changes are sent in calls of a few
+    MB: 500 or 1,000 items of up to 400 KB in one call would pass the 16 MB
+    request limit the peer enforces, and the peer would refuse it forever."""
+    name = unique_name("gl")
+    a, b = regions[0], regions[1]
+    hash_table(a.client, name)
+    big = "x" * 380_000
+
+    def put_big(start, stop):
+        for i in range(start, stop):
+            a.client.put_item(TableName=name, Item={"k": {"S": "b%03d" % i},
+                                                    "v": {"S": "%03d" % i + big}})
+
+    put_big(0, 50)  # 19 MB to copy
+    add_replica(a.client, name, b.name)
+    wait_replica_active(a.client, name, b.name)
+    os.kill(b.server.proc.pid, signal.SIGSTOP)
+    try:
+        put_big(50, 110)  # a backlog of 23 MB
+        time.sleep(0.5)
+    finally:
+        os.kill(b.server.proc.pid, signal.SIGCONT)
+
+    def keys_and_heads(client):
+        items = scan_all(client, name)
+        return [(i["k"]["S"], i["v"]["S"][:3], len(i["v"]["S"])) for i in items]
+
+    want = [("b%03d" % i, "%03d" % i, 380_003) for i in range(110)]
+    wait_until(lambda: keys_and_heads(b.client) == want, "the large items on the replica")
+    assert keys_and_heads(a.client) == want
