@@ -229,9 +229,21 @@ static bool name_is(const uint8_t *name, size_t n, const char *s)
     return n == strlen(s) && memcmp(name, s, n) == 0;
 }
 
+/* The handles a replay opened last (a change set puts into the same few
+ * DBIs over and over: an item's table, its indexes, the change log).
+ * Names point into the change set being replayed. */
+#define HANDLE_CACHE 8
+typedef struct {
+    const uint8_t *name;
+    size_t n;
+    MDB_dbi dbi;
+} handle_t;
+
 int changeset_apply(MDB_txn *txn, const uint8_t *data, size_t len, changeset_effects_t *fx)
 {
     reader_t r = {data, data + len};
+    handle_t cache[HANDLE_CACHE];
+    size_t cached = 0, next = 0;
     while (r.p < r.end) {
         const uint8_t *hdr, *name;
         if (!read_bytes(&r, 2, &hdr)) return EINVAL;
@@ -257,9 +269,25 @@ int changeset_apply(MDB_txn *txn, const uint8_t *data, size_t len, changeset_eff
             continue;
         }
         MDB_dbi dbi;
-        int rc = replay_dbi(txn, name, n, op == 'P' || op == 'C', &dbi);
-        if (rc == MDB_NOTFOUND) continue; /* already dropped: a later change set's effect */
-        if (rc) return rc;
+        int rc = MDB_NOTFOUND;
+        if (op == 'P' || op == 'D')
+            for (size_t i = 0; i < cached; i++)
+                if (cache[i].n == n && memcmp(cache[i].name, name, n) == 0) {
+                    dbi = cache[i].dbi;
+                    rc = 0;
+                    break;
+                }
+        if (rc) {
+            rc = replay_dbi(txn, name, n, op == 'P' || op == 'C', &dbi);
+            if (rc == MDB_NOTFOUND) continue; /* already dropped: a later change set's effect */
+            if (rc) return rc;
+            if (op == 'P' || op == 'D') {
+                cache[next] = (handle_t){name, n, dbi};
+                next = (next + 1) % HANDLE_CACHE;
+                if (cached < HANDLE_CACHE) cached++;
+            }
+        }
+        if (op == 'X' || op == 'E' || op == 'C') cached = next = 0; /* handles change */
         if (op == 'P') rc = mdb_put(txn, dbi, &k, &v, 0);
         else if (op == 'D') rc = mdb_del(txn, dbi, &k, NULL);
         else if (op == 'X' || op == 'E') rc = mdb_drop(txn, dbi, op == 'X');

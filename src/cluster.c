@@ -77,6 +77,15 @@ typedef struct {
     bool lagging;      /* on the leader: logged as behind */
 } member_t;
 
+/* A committed entry of another node, copied out of Raft's buffer for the
+ * applier thread. */
+typedef struct pending {
+    struct pending *next;
+    raft_index index;
+    size_t len;
+    uint8_t data[];
+} pending_t;
+
 /* A membership change asked by the admin command (one at a time). */
 typedef enum { ADMIN_NONE, ADMIN_QUEUED, ADMIN_RUNNING, ADMIN_DONE } admin_state_t;
 
@@ -119,6 +128,16 @@ static struct {
     struct raft_buffer entry;
     raft_index index;
     raft_index applied; /* the last entry whose changes LMDB holds */
+    /* followers' committed entries, waiting for the applier thread (in
+     * log order), and the last one handed to it */
+    struct pending *pending_head, *pending_tail;
+    size_t npending;
+    bool pending_urgent; /* one of them is applied without gathering more */
+    raft_index queued_upto;
+    raft_index snapshot_index; /* the store holds it: a snapshot's copy may start */
+    pthread_cond_t applier_cond;
+    pthread_t applier;
+    bool applier_started, applier_stop;
     /* leadership confirmations (strong reads on the leader): tickets
      * asked, and the highest one a barrier confirmed or failed */
     uint64_t confirm_asked, confirm_done, confirm_failed;
@@ -153,7 +172,8 @@ static struct {
     /* writer thread */
     buf_t recording;
     MDB_dbi meta; /* DBI "cluster": key "applied" -> u64 index */
-} cl = {.mutex = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+} cl = {.mutex = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+        .applier_cond = PTHREAD_COND_INITIALIZER};
 
 static const char APPLIED_KEY[] = "applied";
 
@@ -231,10 +251,14 @@ const char *cluster_config_check(const cluster_config_t *cfg)
     return NULL;
 }
 
+/* Writes may run (mutex held): this node leads, its hello is applied and
+ * so is every entry handed to the applier before it. */
+static bool writable(void) { return cl.ready && cl.applied >= cl.queued_upto; }
+
 bool cluster_leads(void)
 {
     pthread_mutex_lock(&cl.mutex);
-    bool ready = cl.ready;
+    bool ready = writable();
     pthread_mutex_unlock(&cl.mutex);
     return ready;
 }
@@ -279,9 +303,9 @@ static int writer_gate(void)
     struct timespec until;
     deadline_after(&until, GATE_WAIT_MS);
     pthread_mutex_lock(&cl.mutex);
-    while (!cl.ready && !cl.stopping)
+    while (!writable() && !cl.stopping)
         if (pthread_cond_timedwait(&cl.cond, &cl.mutex, &until) == ETIMEDOUT) break;
-    bool ok = cl.ready && !cl.stopping;
+    bool ok = writable() && !cl.stopping;
     pthread_mutex_unlock(&cl.mutex);
     if (!ok) return CLUSTER_UNAVAILABLE;
     cl.recording.len = 0;
@@ -324,9 +348,9 @@ static int writer_commit(MDB_txn *txn)
     if (cl.recording.len == 0) return mdb_txn_commit(txn); /* nothing changed */
     pthread_mutex_lock(&cl.mutex);
     if (!cl.ready) {
-        /* Leadership went while the batch ran; the Raft thread may be
+        /* Leadership went while the batch ran; the applier may be
          * waiting for this transaction's end to apply the new leader's
-         * entries: end it now, without asking it anything. */
+         * entries: end it now, without asking Raft anything. */
         pthread_mutex_unlock(&cl.mutex);
         mdb_txn_abort(txn);
         return CLUSTER_UNAVAILABLE;
@@ -460,22 +484,38 @@ static int tables_reload(MDB_txn *txn, const catalog_keys_t *keys, table_t ***ou
     return rc;
 }
 
-/* Apply entry `index` of another node (or of this one, written before a
- * restart) in one transaction.  A committed entry that cannot be applied
- * stops the node: going on would serve a state the log does not hold. */
-static void replay(raft_index index, const uint8_t *data, size_t len)
+/* How many committed entries (and bytes of changes) the applier takes
+ * into one transaction at most: a follower far behind catches up in
+ * transactions of a bounded size. */
+#define APPLY_BATCH_ENTRIES 1024
+#define APPLY_BATCH_BYTES ((size_t)8 << 20)
+/* Fewer entries than this wait up to APPLY_GATHER_MS for more. */
+#define APPLY_GATHER_ENTRIES 8
+#define APPLY_GATHER_MS 5
+
+/* Apply entries list (of other nodes, or of this one written before a
+ * restart; in log order) in one transaction, and free them.  A committed
+ * entry that cannot be applied stops the node: going on would serve a
+ * state the log does not hold. */
+static void replay(pending_t *list)
 {
     changeset_effects_t fx = {0};
-    int rc = changeset_apply(NULL, data, len, &fx);
+    int rc = 0;
+    raft_index index = 0, failed = 0;
+    for (pending_t *p = list; !rc && p; p = p->next) {
+        rc = changeset_apply(NULL, p->data, p->len, &fx);
+        index = failed = p->index;
+    }
     bool exclusive = !rc && (fx.catalog || fx.dbis);
     catalog_keys_t keys = {0};
     table_t **tables = NULL;
     MDB_txn *txn = NULL;
     if (exclusive) storage_dbi_hold_exclusive();
     if (!rc) rc = mdb_txn_begin(storage_env(), NULL, 0, &txn);
-    if (!rc) {
-        changeset_effects_t done = {.on_catalog_key = catalog_key_note, .arg = &keys};
-        rc = changeset_apply(txn, data, len, &done);
+    changeset_effects_t done = {.on_catalog_key = catalog_key_note, .arg = &keys};
+    for (pending_t *p = list; !rc && p; p = p->next) {
+        rc = changeset_apply(txn, p->data, p->len, &done);
+        failed = p->index;
     }
     if (!rc) rc = applied_store(txn, index);
     if (!rc && fx.changelog) rc = changelog_open(txn);
@@ -483,16 +523,90 @@ static void replay(raft_index index, const uint8_t *data, size_t len)
     if (!rc) rc = mdb_txn_commit(txn);
     else if (txn) mdb_txn_abort(txn);
     if (rc) {
-        log_error("cluster: cannot apply entry %llu: %s; stopping", index, mdb_strerror(rc));
+        log_error("cluster: cannot apply entry %llu: %s; stopping", failed, mdb_strerror(rc));
         abort();
     }
     tables_publish(&keys, tables);
     free(tables);
     if (exclusive) storage_dbi_free();
     storage_observers_notify();
+    while (list) {
+        pending_t *next = list->next;
+        free(list);
+        list = next;
+    }
     pthread_mutex_lock(&cl.mutex);
-    cl.applied = index;
+    if (index > cl.applied) cl.applied = index;
+    pthread_cond_broadcast(&cl.cond);
     pthread_mutex_unlock(&cl.mutex);
+}
+
+/* The applier thread: the entries fsm_apply queued, as many at a time as
+ * have come (a round trip's worth under load), each lot in one
+ * transaction, so that the Raft thread never waits for a store commit and
+ * a follower syncs once per lot rather than once per entry. */
+static void *applier_main(void *arg)
+{
+    pthread_mutex_lock(&cl.mutex);
+    for (;;) {
+        while (!cl.pending_head && !cl.applier_stop)
+            pthread_cond_wait(&cl.applier_cond, &cl.mutex);
+        if (!cl.pending_head) break;
+        /* a few entries wait a little for more (one sync for them all),
+         * unless the node leads and waits for them to take writes */
+        struct timespec until;
+        deadline_after(&until, APPLY_GATHER_MS);
+        while (cl.npending < APPLY_GATHER_ENTRIES && !cl.pending_urgent && !cl.ready &&
+               !cl.applier_stop)
+            if (pthread_cond_timedwait(&cl.applier_cond, &cl.mutex, &until) == ETIMEDOUT) break;
+        pending_t *list = cl.pending_head, *last = list;
+        size_t n = 1, bytes = list->len;
+        while (last->next && n < APPLY_BATCH_ENTRIES && bytes + last->next->len <= APPLY_BATCH_BYTES) {
+            last = last->next;
+            n++;
+            bytes += last->len;
+        }
+        cl.pending_head = last->next;
+        cl.npending -= n;
+        cl.pending_urgent = cl.pending_head != NULL; /* what is left goes at once */
+        if (!cl.pending_head) cl.pending_tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&cl.mutex);
+        replay(list);
+        pthread_mutex_lock(&cl.mutex);
+    }
+    pthread_mutex_unlock(&cl.mutex);
+    return NULL;
+}
+
+/* Hand committed entry `index` to the applier (mutex held). */
+static void pending_push(raft_index index, const uint8_t *data, size_t len)
+{
+    pending_t *p = malloc(sizeof *p + len);
+    if (!p) abort();
+    p->next = NULL;
+    p->index = index;
+    p->len = len;
+    memcpy(p->data, data, len);
+    if (cl.pending_tail) cl.pending_tail->next = p;
+    else cl.pending_head = p;
+    cl.pending_tail = p;
+    cl.npending++;
+    /* a table's creation, change or drop is applied without waiting for
+     * more: reads on this node find the table as soon as may be */
+    changeset_effects_t fx = {0};
+    if (changeset_apply(NULL, data, len, &fx) == 0 && (fx.catalog || fx.dbis))
+        cl.pending_urgent = true;
+    cl.queued_upto = index;
+    pthread_cond_signal(&cl.applier_cond);
+}
+
+/* Wait until the store holds every entry up to index (mutex held); false
+ * when the node stops first. */
+static bool applied_wait(raft_index index)
+{
+    while (cl.applied < index && !cl.stopping) pthread_cond_wait(&cl.cond, &cl.mutex);
+    return cl.applied >= index;
 }
 
 /* Another node's entry is applied here (mutex held): this node does not
@@ -519,6 +633,7 @@ static void hello_apply(raft_id origin, raft_term term, const uint8_t *addr, siz
     /* Every entry before this one is applied: this node's writes may run. */
     if (origin == cl.id && term == cl.raft.current_term && raft_state(&cl.raft) == RAFT_LEADER) {
         cl.ready = true;
+        pthread_cond_signal(&cl.applier_cond); /* no more gathering: the writer waits */
         log_info("cluster: node %llu leads (term %llu), writes accepted", cl.id, term);
     }
     pthread_cond_broadcast(&cl.cond);
@@ -555,18 +670,21 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
      * (seq starts again at a restart): the index says it is this proposal. */
     if (origin == cl.id && word == cl.seq && cl.state == P_PROPOSED && index == cl.index) {
         /* This node's own proposal: its writer holds the transaction and
-         * commits it now (applied in log order: nothing runs meanwhile). */
-        cl.index = index;
+         * commits it now; Raft goes on without waiting for that commit.
+         * Whatever is applied next to the store begins its transaction
+         * after this one's end (LMDB has one writer at a time), so the
+         * store still takes the entries in log order. */
         cl.state = P_COMMIT;
         pthread_cond_broadcast(&cl.cond);
-        while (cl.state == P_COMMIT) pthread_cond_wait(&cl.cond, &cl.mutex);
         pthread_mutex_unlock(&cl.mutex);
         return 0;
     }
-    bool done = index <= cl.applied; /* replayed by Raft after a restart */
-    if (!done) no_longer_leading();
+    /* Replayed by Raft after a restart, or not: then the applier's. */
+    if (index > cl.applied) {
+        no_longer_leading();
+        pending_push(index, e + ENTRY_HEADER, len);
+    }
     pthread_mutex_unlock(&cl.mutex);
-    if (!done) replay(index, e + ENTRY_HEADER, len);
     return 0;
 }
 
@@ -603,6 +721,10 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
     snapshot_header.len = 0;
     buf_append(&snapshot_header, SNAPSHOT_MAGIC, 8);
     pthread_mutex_lock(&cl.mutex);
+    /* every entry up to the snapshot's is the applier's or the writer's
+     * (or stores nothing: a hello, a barrier) */
+    cl.snapshot_index = cl.queued_upto;
+    if (cl.state == P_COMMIT && cl.index > cl.snapshot_index) cl.snapshot_index = cl.index;
     put_u32le(w, (uint32_t)cl.nmembers);
     buf_append(&snapshot_header, w, 4);
     for (size_t i = 0; i < cl.nmembers; i++) {
@@ -631,6 +753,15 @@ static int fsm_snapshot_async(struct raft_fsm *fsm, struct raft_buffer *bufs[], 
         return RAFT_IOERR;
     }
     unlink(path);
+    /* Raft counts an entry applied once it was handed over: the copy
+     * waits until the store holds every entry up to the snapshot's. */
+    pthread_mutex_lock(&cl.mutex);
+    bool caught_up = applied_wait(cl.snapshot_index);
+    pthread_mutex_unlock(&cl.mutex);
+    if (!caught_up) {
+        close(fd);
+        return RAFT_IOERR;
+    }
     int64_t started = clock_now_ms();
     int rc = mdb_env_copyfd2(storage_env(), fd, MDB_CP_COMPACT);
     off_t size = rc ? 0 : lseek(fd, 0, SEEK_END);
@@ -812,6 +943,9 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
     uint32_t count = get_u32le(p + 8);
     p += 12;
     pthread_mutex_lock(&cl.mutex);
+    /* a leader's writer holding a transaction ends it first (it would
+     * hold up the restore's) */
+    no_longer_leading();
     for (uint32_t i = 0; i < count; i++) {
         if (end - p < 12 || (size_t)(end - p - 12) < get_u32le(p + 8)) {
             pthread_mutex_unlock(&cl.mutex);
@@ -825,7 +959,10 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
         }
         p += 12 + n;
     }
+    /* the entries handed to the applier go first */
+    bool drained = applied_wait(cl.queued_upto);
     pthread_mutex_unlock(&cl.mutex);
+    if (!drained) return RAFT_IOERR;
 
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/cluster-restore.mdb", cl.data_dir);
@@ -1789,6 +1926,11 @@ int cluster_open(const cluster_config_t *cfg)
     cl.seq = (uint64_t)clock_now_ms() << 16; /* unlike any earlier run's */
     if (raft_setup() != 0) return -1;
     storage_set_replicator(&replicator);
+    if (pthread_create(&cl.applier, NULL, applier_main, NULL) != 0) {
+        log_error("cluster: cannot start the applier thread");
+        return -1;
+    }
+    cl.applier_started = true;
     if (pthread_create(&cl.thread, NULL, raft_main, NULL) != 0) {
         log_error("cluster: cannot start the Raft thread");
         return -1;
@@ -1816,7 +1958,13 @@ void cluster_close(void)
     pthread_mutex_lock(&cl.mutex);
     if (cl.state == P_QUEUED || cl.state == P_PROPOSED) cl.state = P_FAILED;
     pthread_cond_broadcast(&cl.cond);
+    /* the entries handed over are applied (else Raft replays them at the
+     * next start), once the writer's transaction, if any, ended */
+    cl.applier_stop = true;
+    pthread_cond_signal(&cl.applier_cond);
     pthread_mutex_unlock(&cl.mutex);
+    if (cl.applier_started) pthread_join(cl.applier, NULL);
+    cl.applier_started = false;
     cl.started = false;
     buf_free(&cl.recording);
     buf_free(&snapshot_header);

@@ -13,7 +13,11 @@
  *    hands the bytes to the Raft thread (raft_apply) and holds the
  *    transaction open; once the entry is committed by a majority the Raft
  *    thread's apply tells the writer, which commits, and only then are the
- *    writes acknowledged.  If the entry fails (leadership lost) the
+ *    writes acknowledged.  The Raft thread does not wait for that commit
+ *    (a slow disk under the store must not delay heartbeats and start
+ *    elections): whatever the store takes next begins its transaction
+ *    after the writer's ends (LMDB has one writer at a time), and a
+ *    snapshot's copy waits until the store holds its index.  If the entry fails (leadership lost) the
  *    transaction is aborted and the writes answer 500, never retried: the
  *    entry may still be committed by the next leader, so this node takes no
  *    write until a new hello of its own is applied after it (see
@@ -21,14 +25,17 @@
  *    changed (changeset.h): an entry holds exactly what the leader's store
  *    keeps.  Readers never see an uncommitted change: LMDB shows them the
  *    transaction only when it commits, after Raft did.
- *  - followers replay each committed entry's bytes in one transaction on
- *    the Raft thread, refresh the catalog for the tables it changed, and
- *    never evaluate a request.  The entry's index is stored with its
- *    changes (DBI "cluster"), so entries Raft replays at a restart are not
- *    applied twice.
+ *  - followers hand each committed entry's bytes (a copy) to an applier
+ *    thread, which replays the entries that came meanwhile (a few wait up
+ *    to 5 ms for more, but not a table's creation or drop), in log order,
+ *    in one transaction (one sync for them all), refreshes the catalog for
+ *    the tables they changed, and never evaluates a request.  The last
+ *    entry's index is stored with the changes (DBI "cluster"), so entries
+ *    Raft replays at a restart are not applied twice.
  *  - a new leader first commits an entry of its own ("hello", carrying its
- *    API address); when that is applied every earlier entry is, and the
- *    writer may start (until then writes wait up to a second, then 500).
+ *    API address); once it is applied and the applier has stored every
+ *    earlier entry, the writer may start (until then writes wait up to a
+ *    second, then 500).
  *    Followers learn from it where to forward.
  * Strongly consistent reads on the leader wait for a Raft barrier (one for
  * all the reads asked meanwhile), so a deposed leader never answers one

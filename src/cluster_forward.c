@@ -23,9 +23,13 @@
 /* Calls in flight to the leader at once: one per thread, each thread with
  * its own kept-alive connection, so that a follower under load keeps about
  * as many requests in flight as its clients do (the leader's group commit
- * then batches them as if they came to it directly).  Small stacks: the
- * threads only copy bytes, or run one read handler. */
+ * then batches them as if they came to it directly).  A few threads start
+ * with the node; more (up to FORWARD_THREADS) only when a call finds none
+ * idle, so a node that forwards little (the leader: strong reads only)
+ * keeps few.  Small stacks: the threads only copy bytes, or run one read
+ * handler. */
 #define FORWARD_THREADS 64
+#define FORWARD_THREADS_START 4
 #define FORWARD_STACK (2 * 1024 * 1024)
 #define LEADER_WAIT_MS 1000
 #define MAX_RESPONSE_HEAD 16384
@@ -45,7 +49,9 @@ static struct {
     cluster_leader_fn leader;
     cluster_confirm_fn confirm;
     pthread_t threads[FORWARD_THREADS];
-    size_t nthreads;
+    size_t nthreads; /* started (under mutex) */
+    size_t idle;     /* waiting for a job */
+    size_t queued;   /* jobs from head to tail */
     pthread_mutex_t mutex;
     pthread_cond_t cond;
     job_t *head, *tail;
@@ -226,9 +232,12 @@ static void *forward_main(void *arg)
     buf_init(&l.in);
     pthread_mutex_lock(&fw.mutex);
     for (;;) {
+        fw.idle++;
         while (!fw.head && !fw.stopping) pthread_cond_wait(&fw.cond, &fw.mutex);
+        fw.idle--;
         if (!fw.head) break;
         job_t *j = fw.head;
+        fw.queued--;
         fw.head = j->next;
         if (!fw.head) fw.tail = NULL;
         pthread_mutex_unlock(&fw.mutex);
@@ -250,22 +259,29 @@ static void *forward_main(void *arg)
     return NULL;
 }
 
+/* One more forwarding thread (mutex held); -1 when none could start. */
+static int thread_add(void)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, FORWARD_STACK);
+    int rc = pthread_create(&fw.threads[fw.nthreads], &attr, forward_main, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) return -1;
+    fw.nthreads++;
+    return 0;
+}
+
 int cluster_forward_start(cluster_leader_fn leader, cluster_confirm_fn confirm)
 {
     fw.leader = leader;
     fw.confirm = confirm;
     fw.stopping = false;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, FORWARD_STACK);
+    pthread_mutex_lock(&fw.mutex);
     int rc = 0;
-    for (; fw.nthreads < FORWARD_THREADS; fw.nthreads++)
-        if (pthread_create(&fw.threads[fw.nthreads], &attr, forward_main, NULL) != 0) {
-            log_error("cluster: cannot start a forwarding thread");
-            rc = -1;
-            break;
-        }
-    pthread_attr_destroy(&attr);
+    while (!rc && fw.nthreads < FORWARD_THREADS_START) rc = thread_add();
+    pthread_mutex_unlock(&fw.mutex);
+    if (rc) log_error("cluster: cannot start a forwarding thread");
     return rc;
 }
 
@@ -275,6 +291,7 @@ void cluster_forward_stop(void)
     fw.stopping = true;
     pthread_cond_broadcast(&fw.cond);
     pthread_mutex_unlock(&fw.mutex);
+    /* no thread starts once stopping is set */
     for (size_t i = 0; i < fw.nthreads; i++) pthread_join(fw.threads[i], NULL);
     fw.nthreads = 0;
 }
@@ -285,6 +302,11 @@ static void job_queue(job_t *j)
     if (fw.tail) fw.tail->next = j;
     else fw.head = j;
     fw.tail = j;
+    fw.queued++;
+    /* more jobs than idle threads: one more thread, while there may be
+     * more (one that cannot start leaves the job to the running ones) */
+    if (fw.idle < fw.queued && fw.nthreads < FORWARD_THREADS && !fw.stopping && thread_add() != 0)
+        log_warn("cluster: cannot start another forwarding thread");
     pthread_cond_signal(&fw.cond);
     pthread_mutex_unlock(&fw.mutex);
 }

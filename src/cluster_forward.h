@@ -1,6 +1,7 @@
 /* cluster_forward: calls passed on to the leader's API port, as they came,
- * by a pool of threads (64) with a kept-alive connection each, and their answers
- * relayed (status and body, decoded if the leader compressed it).
+ * by a pool of threads (up to 64, started as calls need them) with a
+ * kept-alive connection each, and their answers relayed (status and body,
+ * decoded if the leader compressed it).
  *
  * A forwarded request carries the header CLUSTER_FORWARD_HEADER, so that a
  * node that is no longer the leader never passes it on again.  Without a

@@ -203,12 +203,27 @@ static void rollback_observe(void)
     storage_observers_notify();
 }
 
+/* One read transaction, renewed for each notification: a follower
+ * notifies after every lot of entries it applies, and a new read
+ * transaction costs LMDB an allocation sized by the map's maximum number
+ * of DBIs, zeroed. */
+static pthread_mutex_t notify_lock = PTHREAD_MUTEX_INITIALIZER;
+static MDB_txn *notify_txn;
+
 void storage_observers_notify(void)
 {
-    MDB_txn *txn;
-    if (!st.nobservers || mdb_txn_begin(st.env, NULL, MDB_RDONLY, &txn)) return;
-    for (size_t i = 0; i < st.nobservers; i++) st.observers[i](txn);
-    mdb_txn_abort(txn);
+    if (!st.nobservers) return;
+    pthread_mutex_lock(&notify_lock);
+    int rc = notify_txn ? mdb_txn_renew(notify_txn)
+                        : mdb_txn_begin(st.env, NULL, MDB_RDONLY, &notify_txn);
+    if (rc) {
+        if (notify_txn) mdb_txn_abort(notify_txn);
+        notify_txn = NULL;
+    } else {
+        for (size_t i = 0; i < st.nobservers; i++) st.observers[i](notify_txn);
+        mdb_txn_reset(notify_txn);
+    }
+    pthread_mutex_unlock(&notify_lock);
 }
 
 /* --- writer ----------------------------------------------------------------- */
@@ -531,6 +546,8 @@ void storage_close(void)
         pthread_join(st.writer, NULL);
         st.running = false;
     }
+    if (notify_txn) mdb_txn_abort(notify_txn);
+    notify_txn = NULL;
     if (st.env) {
         mdb_env_close(st.env);
         st.env = NULL;

@@ -659,6 +659,34 @@ def test_wiped_follower_catches_up_by_snapshot(snapshotting):
         assert eventually(lambda: scan_or_none(cluster.clients[i]) == expected), i
 
 
+def test_snapshot_after_entries_that_change_nothing(snapshotting):
+    """A snapshot whose last entry stores nothing (a strong read's barrier)
+    is taken and finished on every node: its copy waits only for the
+    entries that change the store."""
+    cluster = snapshotting
+    leader = cluster.leader()
+    lc = cluster.clients[leader]
+    create_table(lc)
+    for i in range(5):
+        lc.put_item(TableName=TABLE, Item={"k": {"S": "s%d" % i}, "v": {"N": str(i)}})
+    # each strongly consistent read is one more entry (a barrier)
+    for i in range(3 * SNAPSHOT_ENTRIES):
+        assert item(lc, "s%d" % (i % 5), consistent=True) == {"k": {"S": "s%d" % (i % 5)},
+                                                              "v": {"N": str(i % 5)}}
+    for i in cluster.ids:
+        node = cluster.nodes[i]
+        assert eventually(lambda: metrics(node)["ddbd_cluster_snapshots_taken_total"] >= 2,
+                          timeout=20), (i, node.log_tail(20))
+    # writes go on, and a restart loads the snapshot with every item
+    lc.put_item(TableName=TABLE, Item={"k": {"S": "later"}})
+    follower = cluster.followers(leader)[0]
+    cluster.nodes[follower].stop()
+    cluster.nodes[follower].start()
+    fc = cluster.clients[follower]
+    assert eventually(lambda: item(fc, "later")) == {"k": {"S": "later"}}
+    assert len(eventually(lambda: scan_or_none(fc))) == 6
+
+
 def test_snapshot_entries_flag_checked(tmp_path):
     import subprocess
     for bad in ["1", "x", "-5", ""]:
