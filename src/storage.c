@@ -275,8 +275,12 @@ static void group_process(storage_write_t **w, size_t n)
     }
     bool exclusive = w[0]->exclusive;
     assert(!exclusive || n == 1);
+    /* Replicated: an exclusive write waits to be writable before it takes
+     * the DBI lock, since what it waits for (the applier catching up) may
+     * need that lock. */
+    int early = exclusive && st.replicator ? st.replicator->gate() : 0;
     if (exclusive) pthread_rwlock_wrlock(&st.dbi_lock);
-    int rc = txn_run(w, n);
+    int rc = early ? early : txn_run(w, n);
     /* Not replicated (cluster mode): no retry, see storage_replicator_t. */
     bool retry = rc && n > 1 && !(st.replicator && rc == STORAGE_UNREPLICATED);
     if (rc) {
