@@ -54,12 +54,10 @@ static void overridden(figures_t *f, const json_value_t *o)
     if (max) f->max_read = max;
 }
 
-/* The override of index name in the replica's overrides, or NULL. */
-static const json_value_t *index_override(const json_value_t *overrides, const char *name)
+/* The element of list (a JSON array of objects) whose IndexName is name,
+ * or NULL. */
+static const json_value_t *named_index(const json_value_t *list, const char *name)
 {
-    const json_value_t *list = overrides && overrides->type == JSON_OBJECT
-                                   ? json_object_get(overrides, "GlobalSecondaryIndexes")
-                                   : NULL;
     for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.array.count; i++) {
         const json_value_t *n = json_object_get(list->u.array.items[i], "IndexName");
         if (n && n->type == JSON_STRING && strcmp(n->u.str.ptr, name) == 0)
@@ -68,15 +66,17 @@ static const json_value_t *index_override(const json_value_t *overrides, const c
     return NULL;
 }
 
+/* The override of index name in the replica's overrides, or NULL. */
+static const json_value_t *index_override(const json_value_t *overrides, const char *name)
+{
+    return overrides && overrides->type == JSON_OBJECT
+               ? named_index(json_object_get(overrides, "GlobalSecondaryIndexes"), name)
+               : NULL;
+}
+
 static const json_value_t *described_index(const json_value_t *table, const char *name)
 {
-    const json_value_t *list = json_object_get(table, "GlobalSecondaryIndexes");
-    for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.array.count; i++) {
-        const json_value_t *n = json_object_get(list->u.array.items[i], "IndexName");
-        if (n && n->type == JSON_STRING && strcmp(n->u.str.ptr, name) == 0)
-            return list->u.array.items[i];
-    }
-    return NULL;
+    return named_index(json_object_get(table, "GlobalSecondaryIndexes"), name);
 }
 
 /* A creation takes no -1 ("no maximum"): it leaves such a member out. */
