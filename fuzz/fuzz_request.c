@@ -34,6 +34,13 @@
  * "a0", "a1"..., so that they differ); an object member whose key is
  * "\u0001<n>*<k>" for n members <k>0, <k>1, ... with its value.
  *
+ * ImportTable reads from a bucket made for the run: "fz-bucket" under a
+ * temporary export root, holding small sources of every format and
+ * compression, each with a bad line (fz/in/: CSV, gzip and plain; fz/json/:
+ * DynamoDB JSON; fz/ion/: ION; fz/zstd/: zstd, one frame cut short), so
+ * that an import creates its table, fills it and fails or completes while
+ * other inputs call on the table.
+ *
  * A request must also be answered in time: one call taking longer than
  * FUZZ_REQUEST_SLOW_MS (default 8000) aborts, so that work growing faster
  * than the request (pairwise comparisons of names) shows up.
@@ -42,12 +49,17 @@
  * duplicates, inflates, nests or renames a node at any depth, then writes
  * the tree back; now and then it mutates the raw bytes instead.
  */
+#include <ftw.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "api.h"
 #include "catalog.h"
@@ -399,9 +411,16 @@ static void reset_tables(void)
         buf_append_str(&body, ",\"DeletionProtectionEnabled\":false}");
         arena_reset(call_arena);
         call("UpdateTable", 11, body.data, body.len); /* protection off, if it was on */
-        arena_reset(call_arena);
-        if (call("DeleteTable", 11, body.data, body.len) != 200)
-            fail("cannot delete a table", "DeleteTable", 11, &response);
+        /* a table an import is filling is in use until the import ends
+         * (its sources are a few lines: milliseconds) */
+        int status = 0;
+        for (int tries = 0; tries < 500; tries++) {
+            arena_reset(call_arena);
+            status = call("DeleteTable", 11, body.data, body.len);
+            if (status == 200 || !memmem(response.data, response.len, "ResourceInUse", 13)) break;
+            usleep(10000);
+        }
+        if (status != 200) fail("cannot delete a table", "DeleteTable", 11, &response);
         buf_free(&body);
     }
     arena_free(a);
@@ -778,6 +797,75 @@ static size_t written_size(const json_value_t *v, size_t limit)
 
 /* --- the target ----------------------------------------------------------------------- */
 
+/* --- the import sources -------------------------------------------------------------- */
+
+static char import_root[] = "/tmp/fuzz_request.XXXXXX";
+
+static void put_file(const char *rel, const void *data, size_t len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", import_root, rel);
+    for (char *p = path + strlen(import_root) + 1; (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        mkdir(path, 0700);
+        *p = '/';
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) abort();
+}
+
+static void put_gzip(const char *rel, const char *text)
+{
+    char path[256];
+    put_file(rel, "", 0); /* its directories */
+    snprintf(path, sizeof path, "%s/%s", import_root, rel);
+    gzFile gz = gzopen(path, "wb");
+    if (!gz || gzwrite(gz, text, (unsigned)strlen(text)) != (int)strlen(text) || gzclose(gz) != Z_OK)
+        abort();
+}
+
+/* The frame of text, whole or without its last cut bytes. */
+static void put_zstd(const char *rel, const char *text, size_t cut)
+{
+    size_t cap = ZSTD_compressBound(strlen(text));
+    char *z = malloc(cap);
+    size_t n = z ? ZSTD_compress(z, cap, text, strlen(text), 1) : 0;
+    if (!z || ZSTD_isError(n) || n <= cut) abort();
+    put_file(rel, z, n - cut);
+    free(z);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static void remove_import_root(void)
+{
+    nftw(import_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void make_import_sources(void)
+{
+    if (!mkdtemp(import_root)) abort();
+    atexit(remove_import_root);
+    /* CSV for HeaderList pk;g;v (g: N), the third line's g no number */
+    put_gzip("fz-bucket/fz/in/part-0.csv.gz", "k1;1;x\nk2;2;y\nk3;z;w\n");
+    put_file("fz-bucket/fz/in/part-1.csv", "k4;4;v4\nk5;5\n", 13);
+    static const char json[] =
+        "{\"Item\":{\"pk\":{\"S\":\"j1\"},\"n\":{\"N\":\"1\"},\"l\":{\"L\":[{\"S\":\"x\"}]}}}\n"
+        "{\"Item\":{\"pk\":{\"S\":\"j2\"},\"m\":{\"M\":{\"b\":{\"B\":\"AQI=\"}}}}}\n"
+        "{\"Item\":{\"pk\":{\"N\":\"3\"}}}\n"
+        "not json\n";
+    put_file("fz-bucket/fz/json/data.json", json, sizeof json - 1);
+    static const char ion[] = "$ion_1_0 {Item:{pk:\"i1\",n:12.,b:{{AAE=}},ss:$dynamodb_SS::[\"y\"]}}\n"
+                              "$ion_1_0 {Item:{pk:\"i2\",t:true,z:null,f:1.5d3}}\n"
+                              "$ion_1_0 {Item:{nokey:1}}\n";
+    put_file("fz-bucket/fz/ion/data.ion", ion, sizeof ion - 1);
+    put_zstd("fz-bucket/fz/zstd/a.json.zst", json, 0);
+    put_zstd("fz-bucket/fz/zstd/b.json.zst", json, 5);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     /* Streams roll their shards over and trim their records within a
@@ -790,7 +878,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                         .stream_shard_lifetime_s = 5,
                         .stream_iterator_lifetime_s = 60,
                         .ttl_delay_s = 0.5,
-                        .ttl_cooldown_s = 0};
+                        .ttl_cooldown_s = 0,
+                        .export_root = import_root};
+    make_import_sources();
     if (api_open(&cfg) != 0) abort();
     /* as the server's start-up does: replication compares regions with it */
     if (regions_set_local(cfg.region)) abort();
@@ -1297,7 +1387,7 @@ static json_value_t *directive_string(tree_t *t, size_t n, char mode, const char
 
 /* Make v large: long strings (around the key and item limits), many
  * elements or members, odd numbers. */
-static void inflate(tree_t *t, const slot_t *s)
+static void inflate_node(tree_t *t, const slot_t *s)
 {
     static const size_t lengths[] = {2, 3, 36, 37, 255, 256, 1024, 1025, 2048, 2049, 65535, 65536};
     static const size_t huge[] = {204800, 409600, 409601}; /* item size limits: rarely */
@@ -1396,7 +1486,7 @@ static void mutate_tree(tree_t *t, json_value_t **root)
                 object_put(t->a, *to->ref, m->key, m->key_len, copy(t->a, v));
         }
         break;
-    case 4: inflate(t, s); break;
+    case 4: inflate_node(t, s); break;
     case 5: nest(t, s); break;
     case 6:
         if (s->parent && s->parent->type == JSON_OBJECT)

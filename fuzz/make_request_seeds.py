@@ -187,6 +187,7 @@ SEEDS = {
     "DeleteTable": [
         ("created", {"TableName": "fz_new"}),
         ("fixture", {"TableName": "fz_b"}),
+        ("imported", {"TableName": "fz_imp4"}),
     ],
     "DescribeTable": [
         ("indexes", {"TableName": "fz_idx"}),
@@ -488,6 +489,7 @@ SEEDS = {
             {"Statement": "SELECT a FROM fz_idx WHERE pk = 'p' AND sk = 1"}]}),
     ],
     "Scan": [
+        ("imported", {"TableName": "fz_imp3", "IndexName": "gnum", "ConsistentRead": False}),
         ("expression", {
             "TableName": "fz_idx",
             "FilterExpression": "contains(#a, :x) OR attribute_type(extra, :n)",
@@ -650,6 +652,54 @@ SEEDS = {
                       "BillingMode": "PAY_PER_REQUEST",
                       "OnDemandThroughput": {"MaxReadRequestUnits": 5,
                                              "MaxWriteRequestUnits": 5}}}),
+        # the sources fuzz_request.c writes: one prefix per format
+        ("json-prefix", {"S3BucketSource": {"S3Bucket": "fz-bucket", "S3KeyPrefix": "fz/json/"},
+                         "InputFormat": "DYNAMODB_JSON",
+                         "TableCreationParameters": {
+                             "TableName": "fz_imp3",
+                             "AttributeDefinitions": [
+                                 {"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "n", "AttributeType": "N"}],
+                             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                             "BillingMode": "PAY_PER_REQUEST",
+                             "GlobalSecondaryIndexes": [{
+                                 "IndexName": "gnum", "KeySchema": [{"AttributeName": "n",
+                                                                  "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}]}}),
+        ("csv-gzip", {"S3BucketSource": {"S3Bucket": "fz-bucket", "S3KeyPrefix": "fz/in/"},
+                      "InputFormat": "CSV", "InputCompressionType": "GZIP",
+                      "InputFormatOptions": {"Csv": {"Delimiter": ";",
+                                                     "HeaderList": ["pk", "g", "v"]}},
+                      "TableCreationParameters": {
+                          "TableName": "fz_imp7",
+                          "AttributeDefinitions": [
+                              {"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "N"}],
+                          "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                        {"AttributeName": "g", "KeyType": "RANGE"}],
+                          "BillingMode": "PAY_PER_REQUEST"}}),
+        ("ion", {"S3BucketSource": {"S3Bucket": "fz-bucket", "S3KeyPrefix": "fz/ion/"},
+                 "InputFormat": "ION", "InputCompressionType": "NONE",
+                 "TableCreationParameters": {
+                     "TableName": "fz_imp4",
+                     "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                     "BillingMode": "PAY_PER_REQUEST"}}),
+        ("zstd", {"S3BucketSource": {"S3Bucket": "fz-bucket", "S3KeyPrefix": "fz/zstd/"},
+                  "InputFormat": "DYNAMODB_JSON", "InputCompressionType": "ZSTD",
+                  "TableCreationParameters": {
+                      "TableName": "fz_imp5",
+                      "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                      "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                      "BillingMode": "PAY_PER_REQUEST"}}),
+        ("csv-header", {"S3BucketSource": {"S3Bucket": "fz-bucket", "S3KeyPrefix": "fz/in/part-1"},
+                        "InputFormat": "CSV", "InputFormatOptions": {"Csv": {"Delimiter": ";"}},
+                        "TableCreationParameters": {
+                            "TableName": "fz_imp6",
+                            "AttributeDefinitions": [
+                                {"AttributeName": "k4", "AttributeType": "S"}],
+                            "KeySchema": [{"AttributeName": "k4", "KeyType": "HASH"}],
+                            "BillingMode": "PAY_PER_REQUEST"}}),
     ],
     "DescribeImport": [("unknown", {"ImportArn": ARN_S + "/import/01700000000000-0123abcd"})],
     "ListImports": [("table", {"TableArn": ARN_S, "PageSize": 5, "NextToken": "0" * 112}),
@@ -901,6 +951,7 @@ def dictionary():
             words.update(p.replace("[]", "").split("."))
     words.update(["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS",
                   "fz_s", "fz_nb", "fz_idx", "fz_b", "lsi", "gsi", "gsik", "exp",
+                  "fz-bucket", "fz/in/", "fz/json/", "fz/ion/", "fz/zstd/", "fz_imp3", "fz_imp4",
                   "SET", "REMOVE", "ADD", "DELETE", "AND", "OR", "NOT", "BETWEEN", "IN",
                   "attribute_exists", "attribute_not_exists", "attribute_type", "begins_with",
                   "contains", "size", "if_not_exists", "list_append",
