@@ -204,6 +204,17 @@ SEEDS = {
         ("witness-delete", {"TableName": "fz_s", "MultiRegionConsistency": "EVENTUAL",
                             "GlobalTableSettingsReplicationMode": "ENABLED",
                             "GlobalTableWitnessUpdates": [{"Delete": {"RegionName": "eu-west-2"}}]}),
+        # the peer regions fuzz_request.c configures never answer: a replica
+        # is added (CREATING) and removed (DELETING) all the same
+        ("replica-create", {"TableName": "fz_idx", "ReplicaUpdates": [{"Create": {
+            "RegionName": "eu-west-2", "KMSMasterKeyId": "alias/k",
+            "GlobalSecondaryIndexes": [{"IndexName": "gsi", "OnDemandThroughputOverride": {
+                "MaxReadRequestUnits": 7}}]}}]}),
+        ("replica-delete", {"TableName": "fz_idx", "ReplicaUpdates": [{"Delete": {
+            "RegionName": "eu-west-2"}}]}),
+        # settings longer than a replica keeps (once an internal error)
+        ("replica-settings-long", {"TableName": "fz_s", "ReplicaUpdates": [{"Create": {
+            "RegionName": "eu-west-1", "KMSMasterKeyId": "\u00019000*k"}}]}),
         ("replica-override", {"TableName": "fz_s", "ReplicaUpdates": [{"Update": {
             "RegionName": "eu-west-1", "OnDemandThroughputOverride": {"MaxReadRequestUnits": 5},
             "GlobalSecondaryIndexes": [{"IndexName": "by_b", "OnDemandThroughputOverride": {

@@ -2639,6 +2639,14 @@ ddb_error_t *err_replica_exists(arena_t *a, const char *table)
                          table);
 }
 
+/* unverified text: the service's limits on these settings are not known */
+ddb_error_t *err_replica_settings_too_long(arena_t *a)
+{
+    return ddb_error_new(a, ERR_VALIDATION,
+                         "One or more parameter values were invalid: The replica's settings "
+                         "(KMSMasterKeyId, overrides and GlobalSecondaryIndexes) are too long.");
+}
+
 /* unverified text */
 ddb_error_t *err_replica_not_found(arena_t *a, const char *region)
 {

@@ -680,6 +680,9 @@ ddb_error_t *err_replica_stream_view(arena_t *a);
 ddb_error_t *err_replica_recent_source(arena_t *a);
 ddb_error_t *err_replica_stream_disable(arena_t *a);
 ddb_error_t *err_replica_exists(arena_t *a, const char *table);
+/* A replica's Create or Update whose settings are longer than a replica
+ * keeps (REPLICATION_OVERRIDES_MAX). */
+ddb_error_t *err_replica_settings_too_long(arena_t *a);
 /* A ReplicaUpdates Delete or Update of a region not in the group. */
 ddb_error_t *err_replica_not_found(arena_t *a, const char *region);
 /* UpdateTableReplicaAutoScaling that updates nothing (region: nothing for

@@ -40,8 +40,7 @@ bool replication_on;
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
 #define POSITION_STORE_MS 1000
-/* A replica's overrides: 20 GSIs' with the longest names fit. */
-#define OVERRIDES_MAX 8192
+#define OVERRIDES_MAX REPLICATION_OVERRIDES_MAX
 #define SETTINGS_BUSY_TRIES 600 /* a busy replica is asked again for 2 minutes */
 /* A region that made a replica cannot drop its table for a day. */
 #define SOURCE_HOLD_MS (24 * 3600 * 1000LL)

@@ -88,6 +88,11 @@ bool replication_has_member(const char *table, const char *region);
 size_t replication_members(const char *table, char (*regions)[65],
                            char (*statuses)[REPLICATION_STATUS_MAX], size_t max);
 
+/* The longest settings a replica keeps (its Create's or Update's
+ * overrides as JSON, terminator included): 20 GSIs' with the longest names
+ * fit, with a KMS key id of some hundred characters. */
+#define REPLICATION_OVERRIDES_MAX 8192
+
 /* Control plane (I/O threads): queue adding or removing a replica in
  * region of table t (overrides: the Create's settings as JSON, or NULL);
  * the group is changed durably before the call returns (0, or an LMDB

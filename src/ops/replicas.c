@@ -24,20 +24,80 @@ typedef struct {
     const json_value_t *list, *witness; /* ReplicaUpdates, GlobalTableWitnessUpdates */
 } replica_request_t;
 
-/* The members of a Create or Update besides RegionName, as JSON. */
+/* A throughput override with only its one modelled member (if any). */
+static void write_override(buf_t *b, const char *key, const json_value_t *o, const char *member)
+{
+    json_write_key(b, key);
+    buf_putc(b, '{');
+    const json_value_t *v = json_object_get(o, member);
+    if (v && v->type != JSON_NULL) {
+        json_write_key(b, member);
+        json_write_value(b, v);
+    }
+    buf_putc(b, '}');
+}
+
+/* The modelled members of a Create or Update besides RegionName (in a
+ * GlobalSecondaryIndexes element, of its throughput overrides too), as
+ * JSON, or NULL when none: what the replica keeps and its description
+ * shows.  Members the model does not have are ignored, as everywhere, so
+ * that they are neither kept nor shown. */
 static const char *replica_settings(arena_t *a, const json_value_t *x)
 {
+    static const char *const scalars[] = {"KMSMasterKeyId", "TableClassOverride", NULL};
     buf_t b;
     buf_init(&b);
     buf_putc(&b, '{');
     bool any = false;
     for (size_t i = 0; i < x->u.object.count; i++) {
         const json_member_t *m = &x->u.object.members[i];
-        if (strcmp(m->key, "RegionName") == 0 || m->value->type == JSON_NULL) continue;
+        const json_value_t *v = m->value;
+        bool scalar = false;
+        for (size_t k = 0; scalars[k]; k++)
+            scalar |= strcmp(m->key, scalars[k]) == 0;
+        bool throughput = strcmp(m->key, "ProvisionedThroughputOverride") == 0,
+             on_demand = strcmp(m->key, "OnDemandThroughputOverride") == 0,
+             gsis = strcmp(m->key, "GlobalSecondaryIndexes") == 0;
+        if (v->type == JSON_NULL || !(scalar || throughput || on_demand || gsis)) continue;
         if (any) buf_putc(&b, ',');
         any = true;
-        json_write_key(&b, m->key);
-        json_write_value(&b, m->value);
+        if (throughput)
+            write_override(&b, m->key, v, "ReadCapacityUnits");
+        else if (on_demand)
+            write_override(&b, m->key, v, "MaxReadRequestUnits");
+        else if (!gsis) {
+            json_write_key(&b, m->key);
+            json_write_value(&b, v);
+        } else { /* shape-checked: a list of structures */
+            json_write_key(&b, m->key);
+            buf_putc(&b, '[');
+            for (size_t g = 0; g < v->u.array.count; g++) {
+                const json_value_t *ix = v->u.array.items[g];
+                buf_append_str(&b, g ? ",{" : "{");
+                bool first = true;
+                for (size_t k = 0; ix->type == JSON_OBJECT && k < ix->u.object.count; k++) {
+                    const json_member_t *im = &ix->u.object.members[k];
+                    const char *member = strcmp(im->key, "ProvisionedThroughputOverride") == 0
+                                             ? "ReadCapacityUnits"
+                                         : strcmp(im->key, "OnDemandThroughputOverride") == 0
+                                             ? "MaxReadRequestUnits"
+                                             : NULL;
+                    if (im->value->type == JSON_NULL ||
+                        (!member && strcmp(im->key, "IndexName") != 0))
+                        continue;
+                    if (!first) buf_putc(&b, ',');
+                    first = false;
+                    if (member) {
+                        write_override(&b, im->key, im->value, member);
+                    } else {
+                        json_write_key(&b, im->key);
+                        json_write_value(&b, im->value);
+                    }
+                }
+                buf_putc(&b, '}');
+            }
+            buf_putc(&b, ']');
+        }
     }
     buf_putc(&b, '}');
     const char *s = any ? arena_strndup(a, b.data, b.len) : NULL;
@@ -229,6 +289,8 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
         e = err_replica_not_found(a, r.region);
     else if (!r.actions && t->pay_per_request && r.throughput_override)
         e = err_replica_throughput_on_demand(a); /* (a Create takes it) */
+    else if (r.settings && strlen(r.settings) >= REPLICATION_OVERRIDES_MAX)
+        e = err_replica_settings_too_long(a);
     int rc = 0;
     if (!e && r.actions)
         rc = r.create ? replication_replica_add(t, r.region, r.settings)
