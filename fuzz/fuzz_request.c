@@ -206,7 +206,8 @@ static const struct {
     {TARGET_PREFIX, "UpdateTableReplicaAutoScaling", BIT(E_NOT_FOUND)},
     /* what replicas in other regions call on each other */
     {REPLICATION_TARGET_PREFIX, "ApplyChanges", BIT(E_NOT_FOUND)},
-    {REPLICATION_TARGET_PREFIX, "SetGroup", BIT(E_NOT_FOUND)},
+    /* a first replica of one table more than the server keeps groups of */
+    {REPLICATION_TARGET_PREFIX, "SetGroup", BIT(E_NOT_FOUND) | BIT(E_LIMIT)},
     {REPLICATION_TARGET_PREFIX, "Settings", BIT(E_NOT_FOUND)},
     {STREAMS_PREFIX, "ListStreams", BIT(E_NOT_FOUND)},
     {STREAMS_PREFIX, "DescribeStream", BIT(E_NOT_FOUND)},

@@ -2647,6 +2647,15 @@ ddb_error_t *err_replica_settings_too_long(arena_t *a)
                          "(KMSMasterKeyId, overrides and GlobalSecondaryIndexes) are too long.");
 }
 
+/* unverified text: the service has no such limit of its own but its table quota */
+ddb_error_t *err_replica_groups_limit(arena_t *a, int limit)
+{
+    return ddb_error_new(a, ERR_LIMIT_EXCEEDED,
+                         "Subscriber limit exceeded: Number of tables with replicas exceeds the "
+                         "limit of %d",
+                         limit);
+}
+
 /* unverified text */
 ddb_error_t *err_replica_not_found(arena_t *a, const char *region)
 {

@@ -683,6 +683,8 @@ ddb_error_t *err_replica_exists(arena_t *a, const char *table);
 /* A replica's Create or Update whose settings are longer than a replica
  * keeps (REPLICATION_OVERRIDES_MAX). */
 ddb_error_t *err_replica_settings_too_long(arena_t *a);
+/* A first replica of one more table than the server keeps groups of. */
+ddb_error_t *err_replica_groups_limit(arena_t *a, int limit);
 /* A ReplicaUpdates Delete or Update of a region not in the group. */
 ddb_error_t *err_replica_not_found(arena_t *a, const char *region);
 /* UpdateTableReplicaAutoScaling that updates nothing (region: nothing for

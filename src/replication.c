@@ -21,7 +21,7 @@
 
 bool replication_on;
 
-#define GROUPS_MAX 256
+#define GROUPS_MAX REPLICATION_GROUPS_MAX
 #define SHIP_BATCH 1000
 #define COPY_BATCH 500
 /* A call's body ends once it passes this: the peer refuses bodies over the
@@ -132,6 +132,16 @@ static group_t *group_find(const char *name)
     for (size_t i = 0; i < GROUPS_MAX; i++)
         if (R.groups[i].used && strcmp(R.groups[i].name, name) == 0) return &R.groups[i];
     return NULL;
+}
+
+bool replication_group_room(const char *table)
+{
+    pthread_mutex_lock(&R.lock);
+    bool room = group_find(table) != NULL;
+    for (size_t i = 0; !room && i < GROUPS_MAX; i++)
+        room = !R.groups[i].used;
+    pthread_mutex_unlock(&R.lock);
+    return room;
 }
 
 static group_t *group_find_id(const char *id)
@@ -530,7 +540,7 @@ static int member_change_apply(MDB_txn *txn, void *arg)
             snprintf(g->id, sizeof g->id, "%s", c->t->id);
             g->log = pitr_log_new(now_ms());
         } else {
-            rc = MDB_MAP_FULL;
+            rc = REPLICATION_NO_ROOM; /* (not MDB_MAP_FULL: the storage has room) */
         }
     }
     member_t *m = g ? member_find(g, c->region) : NULL;
@@ -603,7 +613,7 @@ static int group_set_apply(MDB_txn *txn, void *arg)
     }
     if (!g) {
         pthread_mutex_unlock(&R.lock);
-        return MDB_MAP_FULL;
+        return REPLICATION_NO_ROOM;
     }
     group_t next = *g;
     next.count = 0;

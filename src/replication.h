@@ -41,6 +41,7 @@
 #ifndef DDBD_REPLICATION_H
 #define DDBD_REPLICATION_H
 
+#include <errno.h>
 #include <lmdb.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -92,6 +93,14 @@ size_t replication_members(const char *table, char (*regions)[65],
  * overrides as JSON, terminator included): 20 GSIs' with the longest names
  * fit, with a KMS key id of some hundred characters. */
 #define REPLICATION_OVERRIDES_MAX 8192
+
+/* The groups of at most this many tables are kept: a replica of one more
+ * table is refused (replication_replica_add and replication_group_set
+ * return REPLICATION_NO_ROOM; replication_group_room tells beforehand). */
+#define REPLICATION_GROUPS_MAX 256
+#define REPLICATION_NO_ROOM ENOBUFS
+/* Whether the table has a group, or there is room for its group. */
+bool replication_group_room(const char *table);
 
 /* Control plane (I/O threads): queue adding or removing a replica in
  * region of table t (overrides: the Create's settings as JSON, or NULL);

@@ -281,6 +281,8 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
         e = err_replica_busy(a);
     else if (r.actions && r.create && member)
         e = err_replica_exists(a, t->name);
+    else if (r.actions && r.create && !replication_group_room(t->name))
+        e = err_replica_groups_limit(a, REPLICATION_GROUPS_MAX);
     else if (r.actions && !r.create && !member)
         e = err_replica_not_found(a, r.region);
     else if (r.actions && !r.create && replication_region_recent_source(t->name, r.region))
@@ -297,7 +299,9 @@ api_result_t op_update_table_replicas(api_call_t *call, const json_value_t *req,
                       : replication_replica_remove(t, r.region);
     else if (!e && r.settings)
         rc = replication_replica_settings(t, r.region, r.settings);
-    if (!e && rc) e = err_internal(a);
+    if (!e && rc) /* (the last group's room taken meanwhile) */
+        e = rc == REPLICATION_NO_ROOM ? err_replica_groups_limit(a, REPLICATION_GROUPS_MAX)
+                                      : err_internal(a);
     if (e) {
         catalog_release(t);
         return op_reply_error(call, e);
@@ -955,7 +959,10 @@ api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)
     if (!t) return op_reply_error(call, err_table_not_found(a, name->u.str.ptr));
     int rc = replication_group_set(t, regions, statuses, sources, source_ms, overrides, n);
     catalog_release(t);
-    if (rc) return op_reply_error(call, err_internal(a));
+    if (rc)
+        return op_reply_error(call, rc == REPLICATION_NO_ROOM
+                                        ? err_replica_groups_limit(a, REPLICATION_GROUPS_MAX)
+                                        : err_internal(a));
     buf_append_str(call->out, "{}");
     return op_reply_ok(call);
 }

@@ -1,17 +1,23 @@
-"""A replica's settings (the members of a ReplicaUpdates Create or Update
-besides RegionName) are kept with the table's group and shown in its
-description: members the model does not have are ignored (neither kept nor
-shown, however long), and settings longer than a replica keeps are a
-ValidationException, never an internal error.  The peer region is an
-address nobody listens on: building the replica keeps failing in the
-background, which does not matter to these answers."""
+"""The limits of what a server keeps of its global tables, answered as
+errors of the client's, never as internal errors: a replica's settings (the
+members of a ReplicaUpdates Create or Update besides RegionName) are kept
+with the table's group and shown in its description: members the model
+does not have are ignored (neither kept nor shown, however long), and
+settings longer than a replica keeps are a ValidationException; a first
+replica of one table more than the server keeps groups of is a
+LimitExceededException.  The peer region is an address nobody listens on:
+building the replica keeps failing in the background, which does not
+matter to these answers."""
 
 import pytest
 
-from conftest import free_port, raw_call, unique_name, wait_for
+from conftest import free_port, raw_call, raw_request, unique_name, wait_for
 
 TOO_LONG = ("One or more parameter values were invalid: The replica's settings "
             "(KMSMasterKeyId, overrides and GlobalSecondaryIndexes) are too long.")  # unverified
+GROUPS_LIMIT = ("Subscriber limit exceeded: Number of tables with replicas exceeds the limit "
+                "of 256")  # unverified
+GROUPS_MAX = 256
 NO_ACTIONS = "There are no actions specified in the Replica Update Action of the request."
 PEER = "eu-west-1"
 
@@ -23,8 +29,8 @@ def port(spawn_server):
     return srv.port
 
 
-def make_table(port):
-    name = unique_name("rs")
+def make_table(port, name=None):
+    name = name or unique_name("rs")
     r = raw_call(port, "CreateTable", {
         "TableName": name, "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"},
@@ -106,3 +112,29 @@ def test_members_the_model_lacks_are_neither_kept_nor_shown(port):
     assert (r.status, r.error_type, r.error_message) == (400, "ValidationException", NO_ACTIONS)
     # the server still answers
     assert wait_for(lambda: replicas(port, name) is not None, 5, "description")
+
+
+def test_one_table_with_replicas_more_than_kept_is_a_limit_error(port):
+    names = [make_table(port, "gl%03d" % i) for i in range(GROUPS_MAX + 1)]
+    for name in names[:GROUPS_MAX]:
+        r = replica_update(port, name, "Create")
+        assert r.status == 200, (name, r.body)
+    for _ in range(2):  # refused untried, and again
+        r = replica_update(port, names[-1], "Create")
+        assert (r.status, r.error_type, r.error_message) == \
+            (400, "LimitExceededException", GROUPS_LIMIT)
+    assert replicas(port, names[-1]) is None
+    # a peer's announcement of a group for that table is refused alike
+    r = raw_request(port, {"TableName": names[-1], "Members": [
+        {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"},
+        {"RegionName": PEER, "ReplicaStatus": "ACTIVE"}]},
+        target="DdbdReplication_20261130.SetGroup")
+    assert (r.status, r.error_type, r.error_message) == \
+        (400, "LimitExceededException", GROUPS_LIMIT)
+    # the tables that have replicas keep theirs, and every table takes writes
+    assert [x["RegionName"] for x in replicas(port, names[0])] == [PEER]
+    r = replica_update(port, names[0], "Update", KMSMasterKeyId="alias/k")
+    assert r.status == 200, r.body
+    for name in (names[0], names[-1]):
+        r = raw_call(port, "PutItem", {"TableName": name, "Item": {"k": {"S": "a"}}})
+        assert r.status == 200, r.body
