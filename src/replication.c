@@ -1599,7 +1599,8 @@ bool replication_expires_here(const table_t *t)
 double replication_version_keep_s = 86400;
 
 /* A pass over the versions of some tables, in the writer: those older than
- * their table's cutoff go, tombstones and live items' alike. */
+ * their table's cutoff go (tombstones, and live items' versions an earlier
+ * release kept here; the versions items carry go with them). */
 typedef struct {
     storage_write_t w;
     table_t *tables[GROUPS_MAX];
