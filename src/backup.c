@@ -552,8 +552,12 @@ typedef struct {
     background_pace_t pace;
 } copy_t;
 
-static bool write_record(copy_t *c, const MDB_val *k, const MDB_val *v)
+static bool write_record(copy_t *c, const MDB_val *k, const MDB_val *stored)
 {
+    /* the item as a table without replicas keeps it: the version a
+     * replicated table's item carries (value.h) stays behind */
+    size_t skip = value_item_version(stored->mv_data, stored->mv_size, NULL, NULL);
+    const MDB_val item = {stored->mv_size - skip, (uint8_t *)stored->mv_data + skip}, *v = &item;
     uint8_t head[8];
     uint32_t kl = (uint32_t)k->mv_size, vl = (uint32_t)v->mv_size;
     for (int i = 0; i < 4; i++) {

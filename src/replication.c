@@ -416,6 +416,23 @@ static bool version_get(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t *
     return true;
 }
 
+/* A version ts is stored (in the version DBI or with its item): ver_max
+ * and the bound kept follow it. */
+static int version_seen(MDB_txn *txn, uint64_t ts)
+{
+    if (ts > R.ver_max) R.ver_max = ts;
+    if (ts > R.ver_bound && ts > R.ver_bound_next) {
+        uint64_t bound = ts < UINT64_MAX - VERSION_AHEAD_US ? ts + VERSION_AHEAD_US : UINT64_MAX;
+        uint8_t b[8];
+        u64_put(b, bound);
+        MDB_val bk = version_bound_key, bv = {8, b};
+        int rc = mdb_put(txn, R.ver_dbi, &bk, &bv, 0);
+        if (rc) return rc;
+        R.ver_bound_next = bound;
+    }
+    return 0;
+}
+
 static int version_put(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t ts,
                        const char *origin)
 {
@@ -426,40 +443,86 @@ static int version_put(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t ts
     memcpy(val + 8, origin, n);
     MDB_val k = {vlen, (void *)vk}, v = {8 + n, val};
     int rc = mdb_put(txn, R.ver_dbi, &k, &v, 0);
-    if (rc) return rc;
-    if (ts > R.ver_max) R.ver_max = ts;
-    if (ts > R.ver_bound && ts > R.ver_bound_next) {
-        uint64_t bound = ts < UINT64_MAX - VERSION_AHEAD_US ? ts + VERSION_AHEAD_US : UINT64_MAX;
-        uint8_t b[8];
-        u64_put(b, bound);
-        MDB_val bk = version_bound_key, bv = {8, b};
-        if ((rc = mdb_put(txn, R.ver_dbi, &bk, &bv, 0))) return rc;
-        R.ver_bound_next = bound;
-    }
-    return 0;
+    return rc ? rc : version_seen(txn, ts);
 }
 
-int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
-                       const value_t *old_item, const value_t *new_item,
-                       const MDB_val *new_encoded)
+/* The version of t's item under key: the one its stored form carries
+ * (stored: that form, absent: NULL), else the version DBI's (a tombstone,
+ * or a version kept there by an earlier release), looked up only when one
+ * could reach at_least (0: always). */
+static bool version_of(MDB_txn *txn, const table_t *t, const MDB_val *key,
+                       const replication_version_t *stored, uint64_t at_least, uint64_t *ts,
+                       char origin[65])
 {
-    if (R.applying || (!old_item && !new_item)) return 0;
+    if (stored && stored->has) {
+        *ts = stored->ts;
+        memcpy(origin, stored->origin, sizeof stored->origin);
+        return true;
+    }
+    if (at_least && at_least > R.ver_max) return false;
+    uint8_t vk[64 + KEYCODEC_MAX_KEY];
+    size_t vlen = version_key(t, key, vk);
+    return version_get(txn, vk, vlen, ts, origin);
+}
+
+void replication_version_read(const MDB_val *stored, replication_version_t *v, MDB_val *item)
+{
+    size_t n = value_item_version(stored->mv_data, stored->mv_size, &v->ts, v->origin);
+    v->has = n > 0;
+    if (item) *item = (MDB_val){stored->mv_size - n, (uint8_t *)stored->mv_data + n};
+}
+
+/* The log of t's group, 0 when t has no replicas. */
+static uint64_t group_log(const table_t *t)
+{
     pthread_mutex_lock(&R.lock);
     group_t *g = group_find_id(t->id);
     uint64_t log = g && g->count ? g->log : 0;
     pthread_mutex_unlock(&R.lock);
-    if (!log) return 0;
-    uint8_t vk[64 + KEYCODEC_MAX_KEY];
-    size_t vlen = version_key(t, key, vk);
+    return log;
+}
+
+/* A local change's timestamp: above this clock's last and the item's
+ * version (only one stamped ahead of the clock, a peer's or this server's
+ * before a restart, can be at or above it). */
+static uint64_t stamp(MDB_txn *txn, const table_t *t, const MDB_val *key,
+                      const replication_version_t *old)
+{
     uint64_t seen = 0, ts = now_us();
     char origin[65];
     if (ts <= R.last_ts) ts = R.last_ts + 1;
-    /* Only a version stamped ahead of this clock (a peer's, or this
-     * server's before a restart) can be at or above ts. */
-    if (ts <= R.ver_max && version_get(txn, vk, vlen, &seen, origin) && ts <= seen)
-        ts = seen + 1;
-    int rc = version_put(txn, vk, vlen, ts, regions_local());
-    if (rc) return rc;
+    if (version_of(txn, t, key, old, ts, &seen, origin) && ts <= seen) ts = seen + 1;
+    R.last_ts = ts;
+    return ts;
+}
+
+int replication_stamp(MDB_txn *txn, const table_t *t, const MDB_val *key,
+                      const replication_version_t *old, buf_t *b, uint64_t *ts)
+{
+    *ts = 0;
+    if (R.applying || !group_log(t)) return 0;
+    *ts = stamp(txn, t, key, old);
+    value_item_version_put(b, *ts, regions_local());
+    return version_seen(txn, *ts);
+}
+
+int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
+                       const value_t *old_item, const value_t *new_item,
+                       const MDB_val *new_encoded, uint64_t ts,
+                       const replication_version_t *old)
+{
+    if (R.applying || (!old_item && !new_item)) return 0;
+    uint64_t log = group_log(t);
+    if (!log) return 0;
+    int rc;
+    if (!ts) {
+        /* A deletion (its tombstone), or an item stored without its
+         * version: the version DBI keeps it. */
+        uint8_t vk[64 + KEYCODEC_MAX_KEY];
+        size_t vlen = version_key(t, key, vk);
+        ts = stamp(txn, t, key, old);
+        if ((rc = version_put(txn, vk, vlen, ts, regions_local()))) return rc;
+    }
     buf_t scratch;
     buf_init(&scratch);
     change_record_t r = {
@@ -475,9 +538,9 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
     rc = changelog_append(txn, log, 0, &r, &scratch);
     buf_free(&scratch);
     if (rc) return rc;
-    R.last_ts = ts;
     pthread_mutex_lock(&R.lock);
-    if ((g = group_find_id(t->id)) && g->last_seq < ts) g->last_seq = ts;
+    group_t *g = group_find_id(t->id);
+    if (g && g->last_seq < ts) g->last_seq = ts;
     pthread_mutex_unlock(&R.lock);
     R.logged++;
     return 0;
@@ -492,19 +555,27 @@ int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *o
         t->keys.range ? value_map_get(keys, t->keys.range, strlen(t->keys.range)) : NULL;
     if (!pk || pk->type != t->hash_type || (t->keys.range && (!sk || sk->type != t->range_type)))
         return 0; /* not this table's key: nothing to apply */
-    uint8_t kb[KEYCODEC_MAX_KEY], vk[64 + KEYCODEC_MAX_KEY];
-    MDB_val key = {keycodec_item_key(pk, sk, kb), kb};
-    size_t vlen = version_key(t, &key, vk);
+    uint8_t kb[KEYCODEC_MAX_KEY];
+    MDB_val key = {keycodec_item_key(pk, sk, kb), kb}, stored;
+    replication_version_t sv = {0};
+    int rc = mdb_get(txn, t->dbi, &key, &stored);
+    if (!rc)
+        replication_version_read(&stored, &sv, NULL);
+    else if (rc != MDB_NOTFOUND)
+        return rc;
     uint64_t have;
     char have_origin[65];
-    if (version_get(txn, vk, vlen, &have, have_origin) &&
+    if (version_of(txn, t, &key, &sv, ts, &have, have_origin) &&
         !(ts > have || (ts == have && strcmp(origin, have_origin) > 0)))
         return 0; /* an older change, or one already applied */
     R.applying = true;
-    int rc = write(txn, a, t, &key, item);
+    rc = write(txn, a, t, &key, item, ts, origin);
     R.applying = false;
-    if (!rc) rc = version_put(txn, vk, vlen, ts, origin);
-    return rc;
+    if (rc) return rc;
+    if (item) return version_seen(txn, ts); /* the item carries it */
+    uint8_t vk[64 + KEYCODEC_MAX_KEY];
+    size_t vlen = version_key(t, &key, vk);
+    return version_put(txn, vk, vlen, ts, origin);
 }
 
 /* --- group changes ------------------------------------------------------------- */
@@ -1355,11 +1426,11 @@ static bool copy_items(table_t *t, const region_peer_t *p)
                 }
                 value_t *item = arena_alloc(a, sizeof *item);
                 if (!value_item_decode(a, v.mv_data, v.mv_size, item, NULL)) continue;
-                uint8_t vk[64 + KEYCODEC_MAX_KEY];
-                size_t vlen = version_key(t, &k, vk);
+                replication_version_t sv;
+                replication_version_read(&v, &sv, NULL);
                 uint64_t ts = 0;
                 char origin[65];
-                if (!version_get(txn, vk, vlen, &ts, origin))
+                if (!version_of(txn, t, &k, &sv, 0, &ts, origin))
                     snprintf(origin, sizeof origin, "%s", regions_local());
                 if (n++) buf_putc(&body, ',');
                 render_change(&body, ts, origin,
@@ -1528,7 +1599,8 @@ bool replication_expires_here(const table_t *t)
 double replication_version_keep_s = 86400;
 
 /* A pass over the versions of some tables, in the writer: those older than
- * their table's cutoff go, tombstones and live items' alike. */
+ * their table's cutoff go (tombstones, and live items' versions an earlier
+ * release kept here; the versions items carry go with them). */
 typedef struct {
     storage_write_t w;
     table_t *tables[GROUPS_MAX];

@@ -11,13 +11,19 @@
  * last version) and is recorded, in the change's transaction, in the
  * table's replication log (a change log, changelog.h: one shard; the
  * record's sequence number is the timestamp; keys and new image, none for a
- * removal) and as the item's version (DBI "replver": table id | item key ->
- * u64 timestamp | origin region).  Only local changes are logged: a change
- * that came from another region is never shipped on.  At start-up the clock
- * resumes above the last record of each log, and a bound kept beside the
- * versions (raised, some seconds ahead, whenever a version passes it) tells
- * whether any version may be ahead of the clock: only then does a change
- * read its item's version.  Neither needs a pass over the items.
+ * removal) and as the item's version (timestamp, origin region).  A stored
+ * item carries its own version (value.h), written by the put the change
+ * does anyway and read with the old item it reads anyway; a deletion's
+ * version, its tombstone, goes to the DBI "replver" (table id | item key ->
+ * u64 timestamp | origin region).  An item's version is the one it carries,
+ * else the DBI's: there an earlier release kept every item's, which stay
+ * honoured until the item is written again.  Only local changes are
+ * logged: a change that came from another region is never shipped on.  At
+ * start-up the clock resumes above the last record of each log, and a
+ * bound kept in the version DBI (raised, some seconds ahead, whenever a
+ * version, kept there or with an item, passes it) tells whether any
+ * version may be ahead of the clock: only then does a change look up the
+ * DBI for an item that carries none.  Neither needs a pass over the items.
  *
  * Shipping: one thread per peer region sends, for each table it shares with
  * that peer, the log's records after the peer's acknowledged position in
@@ -61,17 +67,37 @@ int replication_load(MDB_txn *txn);
 void replication_start(void);
 void replication_stop(void);
 
-/* Writer thread: one local change of an item of t (see above); new_encoded:
- * the new item in its stored form when at hand (NULL: encoded here). */
+/* An item's version as its stored form carries it (value.h). */
+typedef struct {
+    bool has;
+    uint64_t ts;
+    char origin[VALUE_ORIGIN_MAX + 1];
+} replication_version_t;
+/* The version a stored item carries (v->has false: none), and (item, when
+ * not NULL) the stored item without it, as other modules know items. */
+void replication_version_read(const MDB_val *stored, replication_version_t *v, MDB_val *item);
+
+/* Writer thread, a local change of an item of t that stores the item: its
+ * timestamp in *ts (0: t has no replicas), and the version the stored item
+ * is to carry appended to b (its stored form follows); old: the version
+ * the item's stored form carried (NULL: none, or no item). */
+int replication_stamp(MDB_txn *txn, const table_t *t, const MDB_val *key,
+                      const replication_version_t *old, buf_t *b, uint64_t *ts);
+/* Writer thread: one local change of an item of t (see above), ts: its
+ * stamp (0: none, a deletion: stamped here, its version kept in the
+ * version DBI); new_encoded: the new item in its stored form when at hand,
+ * without its version (NULL: encoded here). */
 int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
                        const value_t *old_item, const value_t *new_item,
-                       const MDB_val *new_encoded);
+                       const MDB_val *new_encoded, uint64_t ts,
+                       const replication_version_t *old);
 
 /* Writer thread: a remote change, applied by write (the item operations'
- * item_write_replicated, passed in since they call this module) if it
- * wins. */
+ * item_write_replicated, passed in since they call this module; a new item
+ * is stored carrying the version (ts, origin)) if it wins. */
 typedef int (*replication_item_writer_t)(MDB_txn *txn, arena_t *a, table_t *t,
-                                         const MDB_val *key, const value_t *new_item);
+                                         const MDB_val *key, const value_t *new_item,
+                                         uint64_t ts, const char *origin);
 int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin, uint64_t ts,
                              const value_t *keys, const value_t *item,
                              replication_item_writer_t write);
@@ -126,10 +152,11 @@ void replication_settings_forward(const char *table, const char *op, const char 
  * otherwise delete each item again, with their own stream records. */
 bool replication_expires_here(const table_t *t);
 
-/* Item versions (tombstones included) older than this are forgotten once
- * every replica has what this region logged up to them (--replication-
- * version-keep; default a day): by then no change that could lose to
- * them is expected. */
+/* Versions kept in the version DBI (tombstones, and items' versions kept
+ * there by an earlier release) older than this are forgotten once every
+ * replica has what this region logged up to them (--replication-version-
+ * keep; default a day): by then no change that could lose to them is
+ * expected.  A version an item carries goes with the item. */
 extern double replication_version_keep_s;
 
 /* Lag per (table, peer) for /metrics. */

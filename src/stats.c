@@ -113,8 +113,9 @@ int stats_count(MDB_txn *txn, MDB_dbi counted, stats_t *out)
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         const uint8_t *p = v.mv_data;
+        p += value_item_version(p, v.mv_size, NULL, NULL); /* an item's version is no part of it */
         uint64_t size = 0;
-        varint_get(&p, p + v.mv_size, &size);
+        varint_get(&p, (const uint8_t *)v.mv_data + v.mv_size, &size);
         out->items++;
         out->bytes += size;
     }

@@ -599,9 +599,42 @@ bool value_item_decode_next(arena_t *a, const uint8_t **p, const uint8_t *end, v
     return true;
 }
 
+void value_item_version_put(buf_t *b, uint64_t ts, const char *origin)
+{
+    size_t n = strlen(origin);
+    if (n > VALUE_ORIGIN_MAX) n = VALUE_ORIGIN_MAX;
+    uint8_t head[10];
+    head[0] = 0;
+    for (int i = 0; i < 8; i++)
+        head[1 + i] = (uint8_t)(ts >> (56 - 8 * i));
+    head[9] = (uint8_t)n;
+    buf_append(b, head, sizeof head);
+    buf_append(b, origin, n);
+}
+
+size_t value_item_version(const uint8_t *data, size_t len, uint64_t *ts, char *origin)
+{
+    if (len < 11 || data[0] != 0) return 0;
+    size_t n = data[9];
+    if (n == 0 || n > VALUE_ORIGIN_MAX || len < 10 + n) return 0;
+    if (ts) {
+        uint64_t x = 0;
+        for (int i = 0; i < 8; i++)
+            x = x << 8 | data[1 + i];
+        *ts = x;
+    }
+    if (origin) {
+        memcpy(origin, data + 10, n);
+        origin[n] = 0;
+    }
+    return 10 + n;
+}
+
 bool value_item_decode(arena_t *a, const uint8_t *data, size_t len, value_t *item,
                        size_t *item_size)
 {
+    size_t skip = value_item_version(data, len, NULL, NULL);
+    data += skip, len -= skip;
     const uint8_t *p = data;
     return value_item_decode_next(a, &p, data + len, item, item_size) && p == data + len;
 }

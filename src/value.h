@@ -20,6 +20,11 @@
  *   'L': varint count, values;   's' 'n' 'b': sets, varint count, members'
  *   payloads (untagged).
  * An item is stored as a varint item size followed by its map payload.
+ * An item of a replicated table carries its version before that
+ * (replication.h): 0x00 (never the first byte of an item's size: an item
+ * holds at least its key), u64 timestamp big-endian, u8 length (1..64),
+ * origin region.  Decoding an item passes over it: every reader sees the
+ * same item either way.
  */
 #ifndef DDBD_VALUE_H
 #define DDBD_VALUE_H
@@ -115,14 +120,23 @@ value_t *value_map_get(const value_t *map, const char *name, size_t name_len);
 void value_encode(buf_t *b, const value_t *v);
 /* An item (a map) with its size prefix. */
 void value_item_encode(buf_t *b, const value_t *item, size_t item_size);
-/* Decode an item stored by value_item_encode.  Returns false on corrupt
- * data.  Strings point into data, which must outlive the value. */
+/* Decode an item stored by value_item_encode (a version before it passed
+ * over).  Returns false on corrupt data.  Strings point into data, which
+ * must outlive the value. */
 bool value_item_decode(arena_t *a, const uint8_t *data, size_t len, value_t *item,
                        size_t *item_size);
 /* Decode the item starting at *p (other data may follow it) and move *p
  * past it. */
 bool value_item_decode_next(arena_t *a, const uint8_t **p, const uint8_t *end, value_t *item,
                             size_t *item_size);
+
+/* An item's version (see the stored form above). */
+#define VALUE_VERSION_MAX (1 + 8 + 1 + 64)
+#define VALUE_ORIGIN_MAX 64
+void value_item_version_put(buf_t *b, uint64_t ts, const char *origin);
+/* The length of the version that begins the stored item (0: none); with
+ * ts and origin (VALUE_ORIGIN_MAX + 1 bytes, NUL-terminated) when not NULL. */
+size_t value_item_version(const uint8_t *data, size_t len, uint64_t *ts, char *origin);
 
 /* varints, shared with keycodec and catalog. */
 void varint_put(buf_t *b, uint64_t v);

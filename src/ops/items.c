@@ -180,6 +180,7 @@ struct item_write {
     size_t old_size, new_size;
     value_t *old_item; /* decoded from a copy, when needed */
     MDB_val old_encoded; /* that copy: the old item in its stored form */
+    replication_version_t old_version; /* the version the old item carried */
     value_t *new_item; /* PutItem and UpdateItem */
     bool has_collection;
     uint64_t collection_size; /* tables with LSIs */
@@ -222,6 +223,7 @@ static int read_old_item(item_write_t *iw, MDB_cursor *c, MDB_val *key)
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) return rc;
     arena_t *a = iw->call->arena;
+    replication_version_read(&old, &iw->old_version, &old);
     const uint8_t *p = old.mv_data;
     uint64_t size = 0;
     varint_get(&p, p + old.mv_size, &size);
@@ -277,6 +279,8 @@ typedef struct {
     size_t old_size, new_size;
     bool by_service; /* a TTL deletion */
     double *index_units; /* set to what each index's change costs; NULL: not needed */
+    uint64_t stamp; /* the version the new item carries (replication_stamp; 0: none) */
+    const replication_version_t *old_version; /* the one the old item carried; NULL: none */
 } item_change_t;
 
 /* What follows a change of an item in its transaction: the table's counts,
@@ -295,22 +299,27 @@ static int item_changed(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_va
                             c->by_service);
     if (!rc) rc = pitr_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded);
     if (!rc && replication_on)
-        rc = replication_record(txn, a, t, key, c->old_item, c->new_item, c->new_encoded);
+        rc = replication_record(txn, a, t, key, c->old_item, c->new_item, c->new_encoded,
+                                c->stamp, c->old_version);
     return rc;
 }
 
 /* The item stored under key, copied out of the map (so that it outlives a
- * deletion in txn) and decoded: 0 with *item NULL when there is none. */
+ * deletion in txn) without the version it carries (in *version) and
+ * decoded: 0 with *item NULL when there is none. */
 static int stored_item_read(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
-                            value_t **item, MDB_val *stored, size_t *size)
+                            value_t **item, MDB_val *stored, size_t *size,
+                            replication_version_t *version)
 {
     MDB_val v;
     *item = NULL;
     *stored = (MDB_val){0, NULL};
     *size = 0;
+    version->has = false;
     int rc = mdb_get(txn, t->dbi, (MDB_val *)key, &v);
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) return rc;
+    replication_version_read(&v, version, &v);
     *stored = (MDB_val){v.mv_size, arena_alloc(a, v.mv_size)};
     memcpy(stored->mv_data, v.mv_data, v.mv_size);
     *item = arena_alloc(a, sizeof **item);
@@ -319,12 +328,13 @@ static int stored_item_read(MDB_txn *txn, arena_t *a, const table_t *t, const MD
 }
 
 int item_write_replicated(MDB_txn *txn, arena_t *a, table_t *t, const MDB_val *key,
-                          const value_t *new_item)
+                          const value_t *new_item, uint64_t ts, const char *origin)
 {
     value_t *old_item;
     MDB_val old_copy;
     size_t old_size;
-    int rc = stored_item_read(txn, a, t, key, &old_item, &old_copy, &old_size);
+    replication_version_t old_version;
+    int rc = stored_item_read(txn, a, t, key, &old_item, &old_copy, &old_size, &old_version);
     if (rc) return rc;
     if (!new_item && !old_item) return 0;
     const value_t *item = new_item ? new_item : old_item;
@@ -338,16 +348,18 @@ int item_write_replicated(MDB_txn *txn, arena_t *a, table_t *t, const MDB_val *k
         return rc;
     if (!new_item) {
         if ((rc = mdb_del(txn, t->dbi, (MDB_val *)key, NULL))) return rc;
-        item_change_t change = {old_item, NULL, &old_copy, NULL, old_size, 0, false, units};
+        item_change_t change = {old_item, NULL, &old_copy, NULL, old_size, 0, false, units, 0, NULL};
         return item_changed(txn, a, t, key, &change);
     }
     buf_t encoded;
     buf_init(&encoded);
+    value_item_version_put(&encoded, ts, origin);
+    size_t head = encoded.len;
     value_item_encode(&encoded, new_item, new_size);
-    MDB_val val = {encoded.len, encoded.data};
+    MDB_val val = {encoded.len, encoded.data}, image = {encoded.len - head, encoded.data + head};
     rc = mdb_put(txn, t->dbi, (MDB_val *)key, &val, 0);
-    item_change_t change = {old_item, new_item, old_item ? &old_copy : NULL, &val, old_size,
-                            new_size, false, units};
+    item_change_t change = {old_item, new_item, old_item ? &old_copy : NULL, &image, old_size,
+                            new_size, false, units, ts, &old_version};
     if (!rc) rc = item_changed(txn, a, t, key, &change);
     buf_free(&encoded);
     return rc;
@@ -382,8 +394,8 @@ static int item_write_at(item_write_t *iw, MDB_txn *txn, table_t *t, MDB_cursor 
         if (!iw->had_old) return 0;
         if ((rc = mdb_cursor_del(c, 0))) return rc;
         if ((rc = add_to_collection(iw, txn, t, -(int64_t)iw->old_size))) return rc;
-        item_change_t change = {iw->old_item, NULL, &iw->old_encoded, NULL, iw->old_size, 0,
-                                false, iw->index_units};
+        item_change_t change = {iw->old_item, NULL,  &iw->old_encoded, NULL, iw->old_size, 0,
+                                false, iw->index_units, 0, &iw->old_version};
         return item_changed(txn, a, t, &key, &change);
     }
 
@@ -418,15 +430,21 @@ static int item_write_at(item_write_t *iw, MDB_txn *txn, table_t *t, MDB_cursor 
     if (iw->error) return 0;
     buf_t encoded;
     buf_init(&encoded);
+    uint64_t stamp = 0;
+    if (replication_on && (rc = replication_stamp(txn, t, &key, &iw->old_version, &encoded, &stamp))) {
+        buf_free(&encoded);
+        return rc;
+    }
+    size_t head = encoded.len; /* the version the item carries, if any */
     value_item_encode(&encoded, iw->new_item, iw->new_size);
-    MDB_val val = {encoded.len, encoded.data};
+    MDB_val val = {encoded.len, encoded.data}, image = {encoded.len - head, encoded.data + head};
     /* In place when the item exists (LMDB moves the entry itself when the
      * new value's size differs); a new key is found again. */
     rc = mdb_cursor_put(c, &key, &val, iw->had_old ? MDB_CURRENT : 0);
     item_change_t change = {iw->had_old ? iw->old_item : NULL, iw->new_item,
-                            iw->old_item ? &iw->old_encoded : NULL, &val,
+                            iw->old_item ? &iw->old_encoded : NULL, &image,
                             iw->had_old ? iw->old_size : 0, iw->new_size, false,
-                            iw->index_units};
+                            iw->index_units, stamp, &iw->old_version};
     if (!rc) rc = item_changed(txn, a, t, &key, &change);
     buf_free(&encoded);
     return rc;
@@ -440,7 +458,7 @@ int item_write_apply(item_write_t *iw, MDB_txn *txn)
     iw->gone = false, iw->error = NULL, iw->had_old = false, iw->old_size = 0;
     iw->has_collection = false, iw->untouched = false;
     iw->old_item = NULL, iw->new_item = NULL, iw->new_size = 0;
-    iw->index_units = NULL, iw->charged = t;
+    iw->index_units = NULL, iw->charged = t, iw->old_version.has = false;
     if (t->index_count) iw->index_units = arena_calloc(a, t->index_count * sizeof(double));
     if (iw->deferred) {
         iw->error = iw->deferred;
@@ -465,7 +483,8 @@ int item_expire(MDB_txn *txn, arena_t *a, table_t *t, const uint8_t *key, size_t
     MDB_val k = {key_len, (void *)key}, stored;
     value_t *item;
     size_t size;
-    int rc = stored_item_read(txn, a, t, &k, &item, &stored, &size);
+    replication_version_t version;
+    int rc = stored_item_read(txn, a, t, &k, &item, &stored, &size, &version);
     if (rc) return rc;
     if (!item) return ttl_remove(txn, t, expiry_ms, key, key_len);
     int64_t expiry;
@@ -479,7 +498,7 @@ int item_expire(MDB_txn *txn, arena_t *a, table_t *t, const uint8_t *key, size_t
         if (pk && (rc = index_collection_add(txn, t, pk, -(int64_t)size, false, &collection)))
             return rc;
     }
-    item_change_t change = {item, NULL, &stored, NULL, size, 0, true, NULL};
+    item_change_t change = {item, NULL, &stored, NULL, size, 0, true, NULL, 0, &version};
     if ((rc = item_changed(txn, a, t, &k, &change))) return rc;
     *deleted_size = size;
     return 0;
