@@ -7,7 +7,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lz -lzstd -lssl -lcrypto -lraft -luv)
 # Every LMDB write passes through changeset.c first (cluster mode records the
 # changes of each write transaction there; see src/changeset.h).
-WRAP    := $(foreach f,mdb_put mdb_del mdb_cursor_del mdb_drop mdb_dbi_open \
+WRAP    := $(foreach f,mdb_put mdb_cursor_put mdb_del mdb_cursor_del mdb_drop mdb_dbi_open \
                             mdb_txn_begin mdb_txn_commit mdb_txn_abort,-Wl,--wrap=$(f))
 
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wmissing-prototypes

@@ -9,6 +9,7 @@
 
 /* The real LMDB functions (the linker's --wrap names them so). */
 int __real_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags);
+int __real_mdb_cursor_put(MDB_cursor *c, MDB_val *key, MDB_val *data, unsigned flags);
 int __real_mdb_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data);
 int __real_mdb_cursor_del(MDB_cursor *c, unsigned flags);
 int __real_mdb_drop(MDB_txn *txn, MDB_dbi dbi, int del);
@@ -17,6 +18,7 @@ int __real_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn 
 int __real_mdb_txn_commit(MDB_txn *txn);
 void __real_mdb_txn_abort(MDB_txn *txn);
 int __wrap_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags);
+int __wrap_mdb_cursor_put(MDB_cursor *c, MDB_val *key, MDB_val *data, unsigned flags);
 int __wrap_mdb_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data);
 int __wrap_mdb_cursor_del(MDB_cursor *c, unsigned flags);
 int __wrap_mdb_drop(MDB_txn *txn, MDB_dbi dbi, int del);
@@ -111,6 +113,14 @@ int __wrap_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsig
 {
     int rc = __real_mdb_put(txn, dbi, key, data, flags);
     if (__builtin_expect(recording != NULL, 0) && rc == 0) record('P', dbi, key, data);
+    return rc;
+}
+
+int __wrap_mdb_cursor_put(MDB_cursor *c, MDB_val *key, MDB_val *data, unsigned flags)
+{
+    int rc = __real_mdb_cursor_put(c, key, data, flags);
+    if (__builtin_expect(recording != NULL, 0) && rc == 0)
+        record('P', mdb_cursor_dbi(c), key, data);
     return rc;
 }
 

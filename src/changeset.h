@@ -6,8 +6,8 @@
  * creation and drop, with DBIs named (handles differ between processes).
  * Followers replay those bytes in one transaction and never evaluate a
  * request.  Recording sees every write path without a change to the code
- * that writes: the build links with `--wrap` for mdb_put, mdb_del,
- * mdb_cursor_del, mdb_drop and mdb_dbi_open, so those calls land here
+ * that writes: the build links with `--wrap` for mdb_put, mdb_cursor_put,
+ * mdb_del, mdb_cursor_del, mdb_drop and mdb_dbi_open, so those calls land here
  * first (see the Makefile).  mdb_txn_begin, mdb_txn_commit and
  * mdb_txn_abort are wrapped too: a nested transaction's changes are kept
  * when it commits and dropped from the recording when it aborts, as LMDB

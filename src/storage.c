@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,10 @@
  * file system may have been given room by others). */
 #define LOW_RECHECK_MS 500
 #define MAX_OBSERVERS 4
+/* How far past its last page the data file is kept cached page by page
+ * (see pages_ahead), and the reads that do it. */
+#define AHEAD_BYTES ((off_t)2 << 20)
+#define AHEAD_READ (64 << 10)
 
 static struct {
     MDB_env *env;
@@ -51,6 +56,7 @@ static struct {
     void (*observers[MAX_OBSERVERS])(MDB_txn *committed);
     size_t nobservers;
     const storage_replicator_t *replicator; /* cluster mode only */
+    off_t ahead_to; /* writer thread: the file is cached page by page up to here */
 } st;
 
 void storage_set_replicator(const storage_replicator_t *r) { st.replicator = r; }
@@ -191,6 +197,47 @@ static void space_failed(int rc, size_t writes)
     st.low = st.low_logged = true;
 }
 
+/* --- page cache ------------------------------------------------------------ */
+
+/* Linux caches a file in folios as large as the write that brought each
+ * part in (ext4 since 6.16): LMDB writes the pages a growing file gains in
+ * runs of up to 64, so after a bulk load the data file sits in the cache in
+ * 64-256 KiB folios, and every later write of one page into one of them
+ * (a put writes a leaf and its branch, anywhere in the file) costs the
+ * kernel work over the whole folio: each block's buffer when written,
+ * every mapped page at writeback.  Measured on 10^6 items, a PutItem took
+ * 30-45% more CPU.  A page already cached keeps its folio, so the writer
+ * keeps the next AHEAD_BYTES past the last page cached one page per folio
+ * before LMDB writes there: the file is extended (a sparse tail: no blocks;
+ * LMDB goes by its own last page, not the file's length) and that tail is
+ * read with readahead off, which caches pages of zeros without touching the
+ * disk.
+ * Best effort: any failure leaves LMDB to write as it would anyway. */
+static void pages_ahead(void)
+{
+    MDB_envinfo info;
+    int fd;
+    if (mdb_env_info(st.env, &info) || mdb_env_get_fd(st.env, &fd)) return;
+    off_t used = (off_t)(info.me_last_pgno + 1) * (off_t)st.page_size;
+    if (st.ahead_to >= used + AHEAD_BYTES / 2) return; /* almost always */
+    off_t from = st.ahead_to > used ? st.ahead_to : used;
+    off_t to = used + AHEAD_BYTES;
+    if (to > (off_t)info.me_mapsize) to = (off_t)info.me_mapsize;
+    struct stat sb;
+    if (to <= from || fstat(fd, &sb)) return;
+    if (!st.ahead_to) /* the reads below bring in only the pages asked for */
+        posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+    if (sb.st_size < to && ftruncate(fd, to)) return;
+    static char scratch[AHEAD_READ];
+    for (off_t at = from; at < to;) {
+        size_t len = to - at < AHEAD_READ ? (size_t)(to - at) : AHEAD_READ;
+        ssize_t got = pread(fd, scratch, len, at);
+        if (got <= 0) return;
+        at += got;
+    }
+    st.ahead_to = to;
+}
+
 void storage_on_rollback(void (*fn)(MDB_txn *committed))
 {
     if (st.nobservers < MAX_OBSERVERS) st.observers[st.nobservers++] = fn;
@@ -296,6 +343,7 @@ static void group_process(storage_write_t **w, size_t n)
         for (size_t i = 0; i < n; i++) w[i]->done(w[i], rc);
     if (exclusive) pthread_rwlock_unlock(&st.dbi_lock);
     space_refresh();
+    pages_ahead();
 }
 
 /* The queued writes in arrival order: runs of ordinary writes share a
@@ -349,6 +397,7 @@ static void job_step(storage_job_t *job)
     pthread_mutex_unlock(&st.mutex);
     if (finished) job->done(job, false);
     space_refresh();
+    pages_ahead();
 }
 
 /* Wait for work; the mutex is held.  While space is low, jobs wait too and
@@ -504,6 +553,7 @@ int storage_open(const char *dir, bool in_memory, size_t map_size)
         return -1;
     }
     if (!map_size) map_size = STORAGE_DEFAULT_MAP_SIZE;
+    st.ahead_to = 0;
     pthread_rwlock_init(&st.dbi_lock, NULL);
     pthread_mutex_init(&st.mutex, NULL);
     pthread_cond_init(&st.cond, NULL);

@@ -627,6 +627,75 @@ def test_long_scan_under_writes_keeps_the_file_bounded(spawn_server):
 
 
 # --------------------------------------------------------------------------
+# The page cache after a bulk load: one page per folio
+
+
+def cached_folio_pages(path, samples):
+    """For up to `samples` pages of the file spread over it: how many pages
+    the page-cache folio holding each has (1: a page of its own), read from
+    /proc/self/pagemap and /proc/kpageflags; None where those cannot be read
+    (they need privileges)."""
+    import mmap
+    import struct
+    fd = os.open(path, os.O_RDONLY)
+    size = os.fstat(fd).st_size
+    m = mmap.mmap(fd, size, prot=mmap.PROT_READ)
+    m.madvise(mmap.MADV_RANDOM)  # a page not cached comes back on its own
+    base = next(int(line.split("-")[0], 16) for line in open("/proc/self/maps")
+                if line.rstrip().endswith(os.path.realpath(path)))
+    pages = size // 4096
+    found = []
+    try:
+        # unbuffered: a buffer would answer from what was read before a touch
+        with open("/proc/self/pagemap", "rb", buffering=0) as pm, \
+                open("/proc/kpageflags", "rb", buffering=0) as kf:
+            def flags(pfn):
+                kf.seek(pfn * 8)
+                return struct.unpack("Q", kf.read(8))[0]
+            # (past the first pages, written when the file was created)
+            for p in range(16, pages, max(1, pages // samples)):
+                m[p * 4096]
+                pm.seek((base // 4096 + p) * 8)
+                entry = struct.unpack("Q", pm.read(8))[0]
+                pfn = entry & ((1 << 55) - 1)
+                if not entry >> 63 or not pfn:
+                    return None
+                head = pfn
+                while flags(head) >> 16 & 1:  # a tail page: back to the head
+                    head -= 1
+                end = head + 1
+                if flags(head) >> 15 & 1:  # a compound head: count its tails
+                    while flags(end) >> 16 & 1:
+                        end += 1
+                found.append(end - head)
+    except OSError:
+        return None
+    finally:
+        m.close()
+        os.close(fd)
+    return found
+
+
+def test_bulk_load_leaves_the_data_file_cached_page_by_page(spawn_server):
+    # The kernel caches a file in folios as large as the write that brought
+    # each part in, and a later one-page write into a large folio costs work
+    # over all of it: pages the file gains must be cached one by one.
+    srv = spawn_server()
+    c = make_client(srv.endpoint)
+    name = create_simple(c)
+    for start in range(0, 4000, 25):  # ~4 MB, the file growing in runs of pages
+        c.batch_write_item(RequestItems={name: [
+            {"PutRequest": {"Item": {"pk": {"S": "k%d" % i}, "v": {"S": "x" * 1000}}}}
+            for i in range(start, start + 25)]})
+    found = cached_folio_pages(os.path.join(str(srv.data_dir), "data.mdb"), 200)
+    if found is None:
+        pytest.skip("page flags are not readable here")
+    assert len(found) >= 100
+    assert max(found) == 1, sorted(found)[-10:]
+    assert srv.stop() == 0, srv.log_tail()
+
+
+# --------------------------------------------------------------------------
 # A data directory written before counts were kept
 
 

@@ -121,6 +121,14 @@ static void second(MDB_txn *txn)
     mdb_cursor_open(txn, items, &c);
     CHECK(mdb_cursor_get(c, &ck, &cv, MDB_FIRST) == 0);
     CHECK(mdb_cursor_del(c, 0) == 0);
+    /* cursor puts, as an item write does: in place (with a value of another
+     * size) at the position a read left, and of a new key */
+    ck = val("k4");
+    CHECK(mdb_cursor_get(c, &ck, &cv, MDB_SET) == 0);
+    ck = val("k4"), cv = val("four");
+    CHECK(mdb_cursor_put(c, &ck, &cv, MDB_CURRENT) == 0);
+    ck = val("k5"), cv = val("five");
+    CHECK(mdb_cursor_put(c, &ck, &cv, 0) == 0);
     mdb_cursor_close(c);
     mdb_drop(txn, gone, 1);
     k = val("tbl");
@@ -156,7 +164,7 @@ static void test_replay_matches(void)
     CHECK(replay(b, &rec2, &fx2) == 0);
     dump(a, &dump_a), dump(b, &dump_b);
     CHECK_STR(dump_b.data, dump_a.data);
-    CHECK_STR(dump_a.data, "[catalog][items]k1=two;k2=one;k4=one;");
+    CHECK_STR(dump_a.data, "[catalog][items]k1=two;k2=one;k4=four;k5=five;");
 
     /* replayed again over a state that has both: nothing changes */
     changeset_effects_t fx3 = {0};
