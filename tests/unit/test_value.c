@@ -85,6 +85,15 @@ static void test_item_version(void)
     /* truncated: refused, never read past */
     for (size_t cut = 0; cut < enc.len; cut++)
         CHECK(!value_item_decode(A, (const uint8_t *)enc.data, cut, &back, NULL));
+    /* a stored size of 0 (never written) is refused, with or without a
+     * version before it: its 0 byte is a version's mark */
+    enc.len = 0;
+    value_item_encode(&enc, &item, 0);
+    CHECK(!value_item_decode(A, (const uint8_t *)enc.data, enc.len, &back, NULL));
+    enc.len = 0;
+    value_item_version_put(&enc, 5, "r");
+    value_item_encode(&enc, &item, 0);
+    CHECK(!value_item_decode(A, (const uint8_t *)enc.data, enc.len, &back, NULL));
     /* an origin of 64 bytes at most */
     enc.len = 0;
     char long_origin[100];
