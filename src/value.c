@@ -635,9 +635,12 @@ bool value_item_decode(arena_t *a, const uint8_t *data, size_t len, value_t *ite
 {
     size_t skip = value_item_version(data, len, NULL, NULL);
     data += skip, len -= skip;
-    /* A stored size of 0 is never written (an item holds its key): its
-     * leading 0 byte would read as a version's mark. */
-    if (len && data[0] == 0) return false;
     const uint8_t *p = data;
-    return value_item_decode_next(a, &p, data + len, item, item_size) && p == data + len;
+    size_t size;
+    /* A stored size of 0 is never written (an item holds its key); encoded
+     * again, its 0 byte would read as a version's mark. */
+    if (!value_item_decode_next(a, &p, data + len, item, &size) || p != data + len || !size)
+        return false;
+    if (item_size) *item_size = size;
+    return true;
 }

@@ -94,6 +94,9 @@ static void test_item_version(void)
     value_item_version_put(&enc, 5, "r");
     value_item_encode(&enc, &item, 0);
     CHECK(!value_item_decode(A, (const uint8_t *)enc.data, enc.len, &back, NULL));
+    /* nor spelled longer: the varint 0x80 0x00 */
+    static const uint8_t long_zero[] = {0x80, 0x00, 0x00};
+    CHECK(!value_item_decode(A, long_zero, sizeof long_zero, &back, NULL));
     /* an origin of 64 bytes at most */
     enc.len = 0;
     char long_origin[100];
