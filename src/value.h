@@ -122,8 +122,8 @@ void value_encode(buf_t *b, const value_t *v);
 void value_item_encode(buf_t *b, const value_t *item, size_t item_size);
 /* Decode an item stored by value_item_encode (a version before it passed
  * over).  Returns false on corrupt data, and for a stored size of 0, which
- * is never written and, encoded again, would be taken for a version's mark.  Strings point into data, which
- * must outlive the value. */
+ * is never written and, encoded again, would be taken for a version's
+ * mark.  Strings point into data, which must outlive the value. */
 bool value_item_decode(arena_t *a, const uint8_t *data, size_t len, value_t *item,
                        size_t *item_size);
 /* Decode the item starting at *p (other data may follow it) and move *p

@@ -394,7 +394,7 @@ static int item_write_at(item_write_t *iw, MDB_txn *txn, table_t *t, MDB_cursor 
         if (!iw->had_old) return 0;
         if ((rc = mdb_cursor_del(c, 0))) return rc;
         if ((rc = add_to_collection(iw, txn, t, -(int64_t)iw->old_size))) return rc;
-        item_change_t change = {iw->old_item, NULL,  &iw->old_encoded, NULL, iw->old_size, 0,
+        item_change_t change = {iw->old_item, NULL, &iw->old_encoded, NULL, iw->old_size, 0,
                                 false, iw->index_units, 0, &iw->old_version};
         return item_changed(txn, a, t, &key, &change);
     }

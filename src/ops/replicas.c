@@ -37,6 +37,15 @@ static void write_override(buf_t *b, const char *key, const json_value_t *o, con
     buf_putc(b, '}');
 }
 
+/* The one modelled member of a throughput override named key, NULL when
+ * key names none. */
+static const char *override_member(const char *key)
+{
+    return strcmp(key, "ProvisionedThroughputOverride") == 0 ? "ReadCapacityUnits"
+           : strcmp(key, "OnDemandThroughputOverride") == 0  ? "MaxReadRequestUnits"
+                                                              : NULL;
+}
+
 /* The modelled members of a Create or Update besides RegionName (in a
  * GlobalSecondaryIndexes element, of its throughput overrides too), as
  * JSON, or NULL when none: what the replica keeps and its description
@@ -55,16 +64,13 @@ static const char *replica_settings(arena_t *a, const json_value_t *x)
         bool scalar = false;
         for (size_t k = 0; scalars[k]; k++)
             scalar |= strcmp(m->key, scalars[k]) == 0;
-        bool throughput = strcmp(m->key, "ProvisionedThroughputOverride") == 0,
-             on_demand = strcmp(m->key, "OnDemandThroughputOverride") == 0,
-             gsis = strcmp(m->key, "GlobalSecondaryIndexes") == 0;
-        if (v->type == JSON_NULL || !(scalar || throughput || on_demand || gsis)) continue;
+        const char *override = override_member(m->key);
+        bool gsis = strcmp(m->key, "GlobalSecondaryIndexes") == 0;
+        if (v->type == JSON_NULL || !(scalar || override || gsis)) continue;
         if (any) buf_putc(&b, ',');
         any = true;
-        if (throughput)
-            write_override(&b, m->key, v, "ReadCapacityUnits");
-        else if (on_demand)
-            write_override(&b, m->key, v, "MaxReadRequestUnits");
+        if (override)
+            write_override(&b, m->key, v, override);
         else if (!gsis) {
             json_write_key(&b, m->key);
             json_write_value(&b, v);
@@ -77,11 +83,7 @@ static const char *replica_settings(arena_t *a, const json_value_t *x)
                 bool first = true;
                 for (size_t k = 0; ix->type == JSON_OBJECT && k < ix->u.object.count; k++) {
                     const json_member_t *im = &ix->u.object.members[k];
-                    const char *member = strcmp(im->key, "ProvisionedThroughputOverride") == 0
-                                             ? "ReadCapacityUnits"
-                                         : strcmp(im->key, "OnDemandThroughputOverride") == 0
-                                             ? "MaxReadRequestUnits"
-                                             : NULL;
+                    const char *member = override_member(im->key);
                     if (im->value->type == JSON_NULL ||
                         (!member && strcmp(im->key, "IndexName") != 0))
                         continue;
