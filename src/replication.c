@@ -568,6 +568,7 @@ int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *o
     MDB_val key = {keycodec_item_key(pk, sk, kb), kb}, stored;
     replication_version_t sv = {0};
     int rc = mdb_get(txn, t->dbi, &key, &stored);
+    bool found = !rc;
     if (!rc)
         replication_version_read(&stored, &sv, NULL);
     else if (rc != MDB_NOTFOUND)
@@ -578,7 +579,8 @@ int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *o
         !(ts > have || (ts == have && strcmp(origin, have_origin) > 0)))
         return 0; /* an older change, or one already applied */
     R.applying = true;
-    rc = write(txn, a, t, &key, item, ts, origin);
+    /* (nothing was written since the lookup: stored is still the map's) */
+    rc = write(txn, a, t, &key, found ? &stored : NULL, item, ts, origin);
     R.applying = false;
     if (rc) return rc;
     if (item) return version_seen(txn, ts); /* the item carries it */

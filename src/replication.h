@@ -94,11 +94,13 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
                        const replication_version_t *old);
 
 /* Writer thread: a remote change, applied by write (the item operations'
- * item_write_replicated, passed in since they call this module; a new item
- * is stored carrying the version (ts, origin)) if it wins. */
+ * item_write_replicated, passed in since they call this module; found: the
+ * item's stored form as looked up here, NULL: none, so that it is looked up
+ * once; a new item is stored carrying the version (ts, origin)) if it wins. */
 typedef int (*replication_item_writer_t)(MDB_txn *txn, arena_t *a, table_t *t,
-                                         const MDB_val *key, const value_t *new_item,
-                                         uint64_t ts, const char *origin);
+                                         const MDB_val *key, const MDB_val *found,
+                                         const value_t *new_item, uint64_t ts,
+                                         const char *origin);
 int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin, uint64_t ts,
                              const value_t *keys, const value_t *item,
                              replication_item_writer_t write);
