@@ -29,7 +29,8 @@
  * that peer, the log's records after the peer's acknowledged position in
  * order, in batches (the peer's ApplyChanges; after a call a shipper gathers
  * for some milliseconds, so that a busy table's changes go by the hundred),
- * and moves the position (kept in the DBI, about once a second) only once
+ * and moves the position (kept in the DBI, about once a second or every
+ * few thousand changes, when the log drops what every peer has) only once
  * the peer answered; after a restart or an outage it
  * resends from there, which the peer's idempotent apply makes harmless.
  *
