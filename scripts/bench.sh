@@ -743,8 +743,10 @@ declare -A scale scale_srv
 # startup_series LABEL DIR [cold]: stop the scale server, then start_size_runs restarts on DIR
 # (cold: the data file dropped from the page cache before each); keeps the median and the
 # range of the time to the first answered request, the medians of the page faults, bytes read
-# from disk and resident memory at that moment, the memory 0.2 s after the last start, and a
-# RESULT line.  One restart is one sample of a noisy machine; the counts are not noisy.
+# from disk, resident memory and CPU time at that moment (cpu_us: the time the server's threads
+# ran, summed; runq_wait_us: the time they waited for a core, summed, which is most of the
+# start-up time on a loaded machine), the memory 0.2 s after the last start, and a RESULT line.
+# One restart is one sample of a noisy machine; the counts are not noisy.
 start_size_runs=${BENCH_START_RUNS:-7}
 startup_series() {
     local label=$1 dir=$2 cold=${3:-} i times=() maj=() minf=() rd=() rss=() cpu=() wt=() n=0
@@ -768,7 +770,8 @@ os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$dir/data.mdb" || return 1
     scale[$label/counts]="majflt $(median "${maj[@]}"), minflt $(median "${minf[@]}"),"
     scale[$label/counts]+=" read $(($(median "${rd[@]}") / 1024)) KiB from disk,"
     scale[$label/counts]+=" RSS $(($(median "${rss[@]}") / 1024)) MiB at the answer;"
-    scale[$label/counts]+=" CPU $(median "${cpu[@]}") us, waiting for a core $(median "${wt[@]}") us"
+    scale[$label/counts]+=" threads ran $(median "${cpu[@]}") us, waited for a core"
+    scale[$label/counts]+=" $(median "${wt[@]}") us (summed)"
     scale[$label/result]=$(printf '%s\n' "${times[@]}" | sort -n | awk -v l="$label" -v n="$n" \
         -v maj="$(median "${maj[@]}")" -v minf="$(median "${minf[@]}")" \
         -v rd="$(median "${rd[@]}")" -v rss="$(median "${rss[@]}")" -v cpu="$(median "${cpu[@]}")" \
