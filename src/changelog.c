@@ -222,8 +222,10 @@ int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms
         }
         if ((rc = mdb_cursor_del(c, 0))) break;
         ++*deleted;
-        /* the front of the shard again: a fresh seek is simplest to trust */
-        rc = seek(c, log, shard, 0, &k, &v);
+        /* A deletion leaves the cursor on the record that followed, which
+         * MDB_NEXT returns (no descent of the tree per record, as a fresh
+         * seek would make). */
+        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(c);
     if (rc == MDB_NOTFOUND) rc = 0;
