@@ -124,6 +124,21 @@ def cluster(tmp_path):
     yield from running(Cluster(tmp_path).start())
 
 
+def restart_all_keeping_the_store(cluster, want):
+    """Start every (stopped) node again: none rebuilds (the store kept
+    what it had applied: its second start-up line says applied >= 31) and
+    each serves want."""
+    for i in cluster.ids:
+        cluster.nodes[i].start()
+    for i in cluster.ids:
+        node = cluster.nodes[i]
+        assert REBUILT not in log_text(node)
+        starts = applied_at_start(node)
+        assert len(starts) == 2 and starts[1] >= 31, starts
+    expect_everywhere(cluster, cluster.ids, want)
+    assert leader_state(cluster, cluster.ids) == want
+
+
 def test_power_loss_of_every_node_loses_no_acknowledged_write(snapshotting):
     """Every node loses power after acknowledged writes (past several
     snapshots, then some more in the log): each rebuilds its store from its
@@ -229,16 +244,7 @@ def test_clean_stop_leaves_no_marker_and_the_next_start_keeps_the_store(cluster)
     for i in cluster.ids:
         assert cluster.nodes[i].stop() == 0
         assert not os.path.exists(marker(cluster.nodes[i]))
-    for i in cluster.ids:
-        cluster.nodes[i].start()
-    for i in cluster.ids:
-        node = cluster.nodes[i]
-        assert REBUILT not in log_text(node)
-        # the store kept what it had applied: nothing to rebuild
-        starts = applied_at_start(node)
-        assert len(starts) == 2 and starts[1] >= 31, starts
-    expect_everywhere(cluster, cluster.ids, want)
-    assert leader_state(cluster, cluster.ids) == want
+    restart_all_keeping_the_store(cluster, want)
     for i in cluster.ids:
         assert marker_text(cluster.nodes[i]) == this_boot()
 
@@ -256,12 +262,4 @@ def test_kill_without_power_loss_keeps_the_store_and_every_write(cluster):
         cluster.nodes[i].kill()
     for i in cluster.ids:
         assert marker_text(cluster.nodes[i]) == this_boot()
-    for i in cluster.ids:
-        cluster.nodes[i].start()
-    for i in cluster.ids:
-        node = cluster.nodes[i]
-        assert REBUILT not in log_text(node)
-        starts = applied_at_start(node)
-        assert len(starts) == 2 and starts[1] >= 31, starts
-    expect_everywhere(cluster, cluster.ids, want)
-    assert leader_state(cluster, cluster.ids) == want
+    restart_all_keeping_the_store(cluster, want)
