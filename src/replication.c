@@ -85,6 +85,9 @@ typedef struct {
 static struct {
     MDB_dbi groups_dbi, ver_dbi;
     group_t groups[GROUPS_MAX];
+    /* One past the highest slot of groups ever used (under lock): the
+     * shippers look no further, once per round. */
+    size_t groups_top;
     pthread_mutex_t lock;
     bool applying;    /* writer thread: applying a remote change */
     uint64_t last_ts; /* writer thread */
@@ -167,6 +170,7 @@ static group_t *group_new(const char *name)
             memset(&R.groups[i], 0, sizeof R.groups[i]);
             R.groups[i].used = true;
             snprintf(R.groups[i].name, sizeof R.groups[i].name, "%s", name);
+            if (R.groups_top <= i) R.groups_top = i + 1;
             return &R.groups[i];
         }
     return NULL;
@@ -1176,10 +1180,12 @@ static void *shipper_main(void *arg)
         /* one look at the registry finds the next group due */
         for (size_t i = 0; i < GROUPS_MAX && !R.stopping; i++) {
             pthread_mutex_lock(&R.lock);
-            while (i < GROUPS_MAX && !ship_due(i, p, &s))
+            while (i < R.groups_top && !ship_due(i, p, &s))
                 i++;
+            bool due = i < R.groups_top;
             pthread_mutex_unlock(&R.lock);
-            size_t n = i < GROUPS_MAX ? ship_batch(p, &s) : 0;
+            if (!due) break;
+            size_t n = ship_batch(p, &s);
             sent |= n > 0;
             full |= n == SHIP_BATCH;
         }
