@@ -617,6 +617,9 @@ SEEDS = {
     "RestoreTableToPointInTime": [
         ("latest", {"SourceTableName": "fz_s", "TargetTableName": "fz_pitr3",
                     "UseLatestRestorableTime": True}),
+        # a time past any date (its second's end overflowed)
+        ("far-time", {"SourceTableName": "fz_s", "TargetTableName": "fz_pitr5",
+                      "RestoreDateTime": 10 ** 20}),
         ("arn-latest", {"SourceTableArn": ARN_IDX, "TargetTableName": "fz_pitr4",
                         "UseLatestRestorableTime": True, "BillingModeOverride": "PAY_PER_REQUEST",
                         "GlobalSecondaryIndexOverride": []}),
@@ -647,6 +650,11 @@ SEEDS = {
         ("now", {"TableArn": ARN_S, "S3Bucket": "fz-bucket", "S3Prefix": "fz/x"}),
         ("ion", {"TableArn": ARN_IDX, "S3Bucket": "fz-bucket", "ExportFormat": "ION",
                  "ClientToken": "fz-ion"}),
+        # times past any date: 10^20 s is no int64 of milliseconds
+        ("far-time", {"TableArn": ARN_S, "S3Bucket": "fz-bucket", "ExportTime": 10 ** 20}),
+        ("far-period", {"TableArn": ARN_S, "S3Bucket": "fz-bucket",
+                        "ExportType": "INCREMENTAL_EXPORT", "IncrementalExportSpecification": {
+                            "ExportFromTime": -10 ** 20, "ExportToTime": 10 ** 20}}),
         ("full", {"TableArn": ARN_S, "ExportTime": 1700000000.5, "ClientToken": "fz-token",
                   "S3Bucket": "fz-bucket", "S3BucketOwner": "000000000000", "S3Prefix": "fz/p",
                   "S3SseAlgorithm": "KMS", "S3SseKmsKeyId": "alias/k",
