@@ -59,10 +59,12 @@ build/asan/unit/%: tests/unit/%.c $(call asan_obj,$(LIB_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -Itests/unit $^ -o $@ $(LDLIBS)
 
-# libFuzzer targets link every library source, built with clang.
+# libFuzzer targets link every library source, built with clang.  Undefined
+# behaviour stops a target as a crash does (recovered, it is only printed).
 build/fuzz/%: fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined \
 	    $^ -o $@ $(LDLIBS)
 
 fuzzers: $(FUZZERS)
