@@ -59,13 +59,22 @@ build/asan/unit/%: tests/unit/%.c $(call asan_obj,$(LIB_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -Itests/unit $^ -o $@ $(LDLIBS)
 
-# libFuzzer targets link every library source, built with clang.  Undefined
+# libFuzzer targets: the library is compiled once with clang (coverage and
+# sanitizers, no fuzzer main) and linked into every target.  Undefined
 # behaviour stops a target as a crash does (recovered, it is only printed).
-build/fuzz/%: fuzz/%.c $(LIB_SRC)
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -O1 -g -MMD -MP \
+               -fno-sanitize-recover=undefined
+fuzz_obj = $(patsubst %.c,build/fuzz/obj/%.o,$(1))
+# kept between builds (make would delete them as intermediates)
+.SECONDARY: $(call fuzz_obj,$(LIB_SRC) $(FUZZ_SRC))
+
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=gnu11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=undefined \
-	    $^ -o $@ $(LDLIBS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build/fuzz/%: $(call fuzz_obj,fuzz/%.c $(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS)
 
 fuzzers: $(FUZZERS)
 

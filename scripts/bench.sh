@@ -111,8 +111,9 @@ print(s.getsockname()[1])'
 }
 
 # start_ddbd DATA_DIR LOG [ARGS...]: starts ddbd on a data directory (with more arguments if
-# given); sets port, ddbd_pid and start_us (spawn to the first answered GET /).  ddbd_cpu=N
-# runs it (every thread) on CPU N only.
+# given); sets port, ddbd_pid, start_us (spawn to the first answered GET /) and start_counts
+# (what the server had cost at that answer, as bench/probe.c reads it: "MAJFLT MINFLT
+# READ_BYTES RSS_KIB CPU_US WAIT_US").  ddbd_cpu=N runs it (every thread) on CPU N only.
 # $EPOCHREALTIME is read by the shell itself, so the time includes the fork of the server but
 # no other process.
 start_ddbd() {
@@ -123,7 +124,9 @@ start_ddbd() {
     ${ddbd_cpu:+taskset -c "$ddbd_cpu"} "$ddbd" --port "$port" --data-dir "$dir" "$@" 2>>"$log" &
     ddbd_pid=$!
     running+=("$ddbd_pid")
-    t1=$("$tools/probe" "$port" 10000 "$ddbd_pid") || return 1
+    local out
+    out=$("$tools/probe" "$port" 10000 "$ddbd_pid") || return 1
+    read -r t1 start_counts <<<"$out"
     start_us=$((t1 - t0))
 }
 
@@ -731,24 +734,63 @@ fi
 # The servers load with their default threads on both cores, then restart (on the same data
 # directory, in milliseconds whatever its size) pinned with one I/O thread; a GetItem run
 # that is not counted maps the data file's pages in the new process before the rounds.
+# Start-up is measured over BENCH_START_RUNS restarts (default 7) per condition: median and
+# range of the time, medians of the page faults, disk reads and memory at the first answer.
 # BENCH_ONLY=size runs this section alone.
 large_items=${BENCH_LARGE_ITEMS:-10000000}
 scale_seconds=${BENCH_SCALE_SECONDS:-$((run_seconds < 5 ? run_seconds : 5))}
 declare -A scale scale_srv
-# restart_measure LABEL DIR: stop the scale server, start it again on DIR; keeps the time to
-# its first answered request and its memory 0.2 s later.
-restart_measure() {
-    stop_server "$ddbd_pid"
-    start_ddbd "$2" "$logs/ddbd-scale.stderr" || return 1
-    scale[$1/start]=$(awk -v u="$start_us" 'BEGIN {printf "%.1f", u / 1000}')
+# startup_series LABEL DIR [cold]: stop the scale server, then start_size_runs restarts on DIR
+# (cold: the data file dropped from the page cache before each); keeps the median and the
+# range of the time to the first answered request, the medians of the page faults, bytes read
+# from disk, resident memory and CPU time at that moment (cpu_us: the time the server's threads
+# ran, summed; runq_wait_us: the time they waited for a core, summed, which is most of the
+# start-up time on a loaded machine), the memory 0.2 s after the last start, and a RESULT line.
+# One restart is one sample of a noisy machine; the counts are not noisy.
+start_size_runs=${BENCH_START_RUNS:-7}
+startup_series() {
+    local label=$1 dir=$2 cold=${3:-} i times=() maj=() minf=() rd=() rss=() cpu=() wt=() n=0
+    local a b c d e f
+    [ "$label" = empty ] || n=$large_items
+    for ((i = 1; i <= start_size_runs; i++)); do
+        stop_server "$ddbd_pid"
+        if [ -n "$cold" ]; then
+            "$PY" -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$dir/data.mdb" || return 1
+        fi
+        start_ddbd "$dir" "$logs/ddbd-scale.stderr" || return 1
+        read -r a b c d e f <<<"$start_counts"
+        times+=("$start_us") maj+=("$a") minf+=("$b") rd+=("$c") rss+=("$d") cpu+=("$e") wt+=("$f")
+    done
+    # shellcheck disable=SC2086 # the lists are words on purpose
+    scale[$label/start]=$(printf '%s\n' "${times[@]}" | sort -n | awk '{v[NR] = $1}
+        END {printf "%.1f ms (%.1f-%.1f over %d restarts)", v[int((NR + 1) / 2)] / 1000,
+             v[1] / 1000, v[NR] / 1000, NR}')
+    scale[$label/counts]="majflt $(median "${maj[@]}"), minflt $(median "${minf[@]}"),"
+    scale[$label/counts]+=" read $(($(median "${rd[@]}") / 1024)) KiB from disk,"
+    scale[$label/counts]+=" RSS $(($(median "${rss[@]}") / 1024)) MiB at the answer;"
+    scale[$label/counts]+=" threads ran $(median "${cpu[@]}") us, waited for a core"
+    scale[$label/counts]+=" $(median "${wt[@]}") us (summed)"
+    scale[$label/result]=$(printf '%s\n' "${times[@]}" | sort -n | awk -v l="$label" -v n="$n" \
+        -v maj="$(median "${maj[@]}")" -v minf="$(median "${minf[@]}")" \
+        -v rd="$(median "${rd[@]}")" -v rss="$(median "${rss[@]}")" -v cpu="$(median "${cpu[@]}")" \
+        -v wt="$(median "${wt[@]}")" -v load="$(cut -d' ' -f1 /proc/loadavg)" \
+        '{v[NR] = $1; all = all sprintf("%s%.1f", NR > 1 ? " " : "", $1 / 1000)}
+         END {printf "RESULT workload=startup-size condition=%s items=%d runs=%d" \
+              " median_ms=%.1f min_ms=%.1f max_ms=%.1f majflt=%d minflt=%d read_kib=%d rss_kib=%d" \
+              " cpu_us=%d runq_wait_us=%d loadavg=%s all_ms=\"%s\"", l, n, NR,
+              v[int((NR + 1) / 2)] / 1000, v[1] / 1000, v[NR] / 1000, maj, minf, rd / 1024, rss,
+              cpu, wt, load, all}')
+    echo "${scale[$label/result]}"
     sleep 0.2
-    scale[$1/rss]=$(memory "$ddbd_pid")
+    scale[$label/rss]=$(memory "$ddbd_pid")
 }
 scale_section() {
     main_pid=${ddbd_pid:-} main_port=${port:-}
     echo "== size: start-up and memory on an empty data directory"
     start_ddbd "$work/scale" "$logs/ddbd-scale.stderr" || die "the scale server did not start"
-    restart_measure empty "$work/scale" || failed=1
+    startup_series empty "$work/scale" || failed=1
     scale_sizes=()
     for size in 10000 1000000 "$large_items"; do
         [ "$size" -le "$large_items" ] || continue
@@ -836,16 +878,9 @@ scale_section() {
     if [ $failed = 0 ]; then
         scale[data]=$(du -h "$work/scale/data.mdb" | cut -f1)
         echo "== size: start-up and memory on $large_items items (${scale[data]}), warm cache"
-        restart_measure warm "$work/scale" || failed=1
+        startup_series warm "$work/scale" || failed=1
         echo "== size: the same with the data file dropped from the page cache (cold)"
-        stop_server "$ddbd_pid"
-        "$PY" -c 'import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$work/scale/data.mdb" || failed=1
-        start_ddbd "$work/scale" "$logs/ddbd-scale.stderr" || failed=1
-        scale[cold/start]=$(awk -v u="$start_us" 'BEGIN {printf "%.1f", u / 1000}')
-        sleep 0.2
-        scale[cold/rss]=$(memory "$ddbd_pid")
+        startup_series cold "$work/scale" cold || failed=1
         ddb DescribeTable '{"TableName":"benchq"}' | grep -o '"ItemCount":[0-9]*' >"$work/count"
         scale[count]=$(cut -d: -f2 "$work/count")
     fi
@@ -857,11 +892,15 @@ scale_summary() {
     [ -n "${scale[empty/start]:-}" ] || return 0
     echo
     echo "size (query-table layout, 16 connections): start-up to the first answer and memory"
-    echo "  empty data directory: ${scale[empty/start]} ms; ${scale[empty/rss]}"
+    echo "  (median and range of the restarts; counts: medians at the first answer)"
+    echo "  empty data directory: ${scale[empty/start]}; ${scale[empty/rss]}"
+    echo "    ${scale[empty/counts]}"
     [ -n "${scale[warm/start]:-}" ] && echo "  $large_items items (${scale[data]}), warm:" \
-        "${scale[warm/start]} ms; ${scale[warm/rss]}"
+        "${scale[warm/start]}; ${scale[warm/rss]}" && echo "    ${scale[warm/counts]}"
     [ -n "${scale[cold/start]:-}" ] && echo "  $large_items items, cold page cache:" \
-        "${scale[cold/start]} ms; ${scale[cold/rss]}; ItemCount then ${scale[count]:-?}"
+        "${scale[cold/start]}; ${scale[cold/rss]}; ItemCount then ${scale[count]:-?}" &&
+        echo "    ${scale[cold/counts]}"
+    [ ${#scale_sizes[@]} -gt 0 ] || return 0
     echo "  medians of $scale_rounds rounds taking turns between the sizes ($scale_cores);" \
         "p99_x: p99 over the smallest size's (goal <= 1.5 at the largest); p99_range: the" \
         "rounds' lowest and highest p99"
@@ -886,6 +925,27 @@ scale_summary() {
         done
     done
 }
+# BENCH_ONLY=startup BENCH_STARTUP_DIR=DIR: only the start-up series of the size section, on
+# an empty data directory and on DIR (one made before, with BENCH_LARGE_ITEMS items in the
+# table "benchq"; it is restarted on, warm and cold, and not written to by any request).
+if [ "${BENCH_ONLY:-}" = startup ]; then
+    [ -f "${BENCH_STARTUP_DIR:-}/data.mdb" ] || die "BENCH_STARTUP_DIR must hold a data.mdb"
+    failed=0 scale_sizes=() scale_rounds=0
+    echo "== size: start-up and memory on an empty data directory"
+    start_ddbd "$work/scale" "$logs/ddbd-scale.stderr" || die "the scale server did not start"
+    startup_series empty "$work/scale" || failed=1
+    scale[data]=$(du -h "$BENCH_STARTUP_DIR/data.mdb" | cut -f1)
+    echo "== size: start-up and memory on $BENCH_STARTUP_DIR (${scale[data]}), warm cache"
+    startup_series warm "$BENCH_STARTUP_DIR" || failed=1
+    echo "== size: the same with the data file dropped from the page cache (cold)"
+    startup_series cold "$BENCH_STARTUP_DIR" cold || failed=1
+    ddb DescribeTable '{"TableName":"benchq"}' | grep -o '"ItemCount":[0-9]*' >"$work/count"
+    scale[count]=$(cut -d: -f2 "$work/count")
+    stop_server "$ddbd_pid"
+    echo
+    scale_summary
+    exit "$failed"
+fi
 if [ "${BENCH_ONLY:-}" = size ]; then
     failed=0
     scale_section

@@ -33,9 +33,17 @@ bool replication_on;
 /* A shipper that has just sent gathers what follows for up to GATHER_MS
  * (or until GATHER_RECORDS more changes are committed) before it sends
  * again: a busy table's changes go by the hundred per call, while a lone
- * change after a quiet spell goes at once. */
-#define GATHER_MS 10
+ * change after a quiet spell goes at once.  The peer applies a call in one
+ * transaction, with one fsync on the disk the regions may share: at 10 ms
+ * it committed about 100 calls of some 80 changes a second under a
+ * PutItem load, at 50 ms some 20 of 400 (a third less CPU and a quarter
+ * fewer bytes written per change), for some 25 ms more lag. */
+#define GATHER_MS 50
 #define GATHER_RECORDS (SHIP_BATCH / 2)
+/* A peer's position is stored about once a second, or once this many
+ * changes were shipped since; each time the log drops at most this many of
+ * the records every replica has: the log keeps pace with any write rate. */
+#define TRIM_BUDGET 2000
 #define VERSION_AHEAD_US (10 * 1000000ULL)
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
@@ -54,6 +62,7 @@ typedef struct {
     char source[65];               /* or: the region that made it, as announced */
     int64_t source_ms;             /* and when */
     int64_t stored_ms;             /* when its position was last stored (shipper) */
+    uint64_t stored_shipped;       /* and `shipped` then */
     char overrides[OVERRIDES_MAX]; /* its settings as Create/Update gave them (JSON) */
     /* lag, for the logs and /metrics (shipper only; read under the lock) */
     double lag_s;
@@ -568,6 +577,7 @@ int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *o
     MDB_val key = {keycodec_item_key(pk, sk, kb), kb}, stored;
     replication_version_t sv = {0};
     int rc = mdb_get(txn, t->dbi, &key, &stored);
+    bool found = !rc;
     if (!rc)
         replication_version_read(&stored, &sv, NULL);
     else if (rc != MDB_NOTFOUND)
@@ -578,7 +588,8 @@ int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *o
         !(ts > have || (ts == have && strcmp(origin, have_origin) > 0)))
         return 0; /* an older change, or one already applied */
     R.applying = true;
-    rc = write(txn, a, t, &key, item, ts, origin);
+    /* (nothing was written since the lookup: stored is still the map's) */
+    rc = write(txn, a, t, &key, found ? &stored : NULL, item, ts, origin);
     R.applying = false;
     if (rc) return rc;
     if (item) return version_seen(txn, ts); /* the item carries it */
@@ -954,7 +965,7 @@ static int position_apply(MDB_txn *txn, void *arg)
         int64_t cutoff = (int64_t)(low / 1000);
         size_t deleted;
         bool done;
-        rc = changelog_trim(txn, log, 0, cutoff, 2000, &deleted, &done);
+        rc = changelog_trim(txn, log, 0, cutoff, TRIM_BUDGET, &deleted, &done);
     }
     return rc;
 }
@@ -1041,8 +1052,10 @@ static size_t ship_batch(const region_peer_t *p, const ship_t *g)
                 lm->shipped += n;
                 /* Stored now and then: a position stored late only makes a
                  * restart send again what the peer already has. */
-                if (now - lm->stored_ms >= POSITION_STORE_MS) {
+                if (now - lm->stored_ms >= POSITION_STORE_MS ||
+                    lm->shipped - lm->stored_shipped >= TRIM_BUDGET) {
                     lm->stored_ms = now;
+                    lm->stored_shipped = lm->shipped;
                     store = true;
                 }
                 if (n < SHIP_BATCH) lm->lag_s = 0, lm->lag_records = 0;

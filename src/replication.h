@@ -29,7 +29,8 @@
  * that peer, the log's records after the peer's acknowledged position in
  * order, in batches (the peer's ApplyChanges; after a call a shipper gathers
  * for some milliseconds, so that a busy table's changes go by the hundred),
- * and moves the position (kept in the DBI, about once a second) only once
+ * and moves the position (kept in the DBI, about once a second or every
+ * few thousand changes, when the log drops what every peer has) only once
  * the peer answered; after a restart or an outage it
  * resends from there, which the peer's idempotent apply makes harmless.
  *
@@ -94,11 +95,13 @@ int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val
                        const replication_version_t *old);
 
 /* Writer thread: a remote change, applied by write (the item operations'
- * item_write_replicated, passed in since they call this module; a new item
- * is stored carrying the version (ts, origin)) if it wins. */
+ * item_write_replicated, passed in since they call this module; found: the
+ * item's stored form as looked up here, NULL: none, so that it is looked up
+ * once; a new item is stored carrying the version (ts, origin)) if it wins. */
 typedef int (*replication_item_writer_t)(MDB_txn *txn, arena_t *a, table_t *t,
-                                         const MDB_val *key, const value_t *new_item,
-                                         uint64_t ts, const char *origin);
+                                         const MDB_val *key, const MDB_val *found,
+                                         const value_t *new_item, uint64_t ts,
+                                         const char *origin);
 int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin, uint64_t ts,
                              const value_t *keys, const value_t *item,
                              replication_item_writer_t write);

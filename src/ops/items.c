@@ -304,22 +304,20 @@ static int item_changed(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_va
     return rc;
 }
 
-/* The item stored under key, copied out of the map (so that it outlives a
- * deletion in txn) without the version it carries (in *version) and
- * decoded: 0 with *item NULL when there is none. */
-static int stored_item_read(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
-                            value_t **item, MDB_val *stored, size_t *size,
-                            replication_version_t *version)
+/* A stored item (found: its stored form in the map, NULL: none), copied
+ * out of the map (so that it outlives a deletion in the transaction)
+ * without the version it carries (in *version) and decoded: 0 with *item
+ * NULL when there is none. */
+static int stored_item_take(arena_t *a, const MDB_val *found, value_t **item, MDB_val *stored,
+                            size_t *size, replication_version_t *version)
 {
-    MDB_val v;
     *item = NULL;
     *stored = (MDB_val){0, NULL};
     *size = 0;
     version->has = false;
-    int rc = mdb_get(txn, t->dbi, (MDB_val *)key, &v);
-    if (rc == MDB_NOTFOUND) return 0;
-    if (rc) return rc;
-    replication_version_read(&v, version, &v);
+    if (!found) return 0;
+    MDB_val v;
+    replication_version_read(found, version, &v);
     *stored = (MDB_val){v.mv_size, arena_alloc(a, v.mv_size)};
     memcpy(stored->mv_data, v.mv_data, v.mv_size);
     *item = arena_alloc(a, sizeof **item);
@@ -327,14 +325,26 @@ static int stored_item_read(MDB_txn *txn, arena_t *a, const table_t *t, const MD
     return 0;
 }
 
+/* The item stored under key, as stored_item_take leaves it. */
+static int stored_item_read(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
+                            value_t **item, MDB_val *stored, size_t *size,
+                            replication_version_t *version)
+{
+    MDB_val v;
+    int rc = mdb_get(txn, t->dbi, (MDB_val *)key, &v);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    return stored_item_take(a, rc ? NULL : &v, item, stored, size, version);
+}
+
 int item_write_replicated(MDB_txn *txn, arena_t *a, table_t *t, const MDB_val *key,
-                          const value_t *new_item, uint64_t ts, const char *origin)
+                          const MDB_val *found, const value_t *new_item, uint64_t ts,
+                          const char *origin)
 {
     value_t *old_item;
     MDB_val old_copy;
     size_t old_size;
     replication_version_t old_version;
-    int rc = stored_item_read(txn, a, t, key, &old_item, &old_copy, &old_size, &old_version);
+    int rc = stored_item_take(a, found, &old_item, &old_copy, &old_size, &old_version);
     if (rc) return rc;
     if (!new_item && !old_item) return 0;
     const value_t *item = new_item ? new_item : old_item;

@@ -133,11 +133,13 @@ const value_t *item_write_old_item(const item_write_t *iw);
 const value_t *item_write_returned(item_write_t *iw);
 void item_write_release(item_write_t *iw);
 /* A change that came from another region (replication.h): key's item in t
+ * (found: its stored form as the transaction holds it now, NULL: none)
  * becomes new_item (NULL: deleted), carrying the version (ts, origin), with
  * its indexes, counts, expiry entry and stream record, as a local write
  * would leave them (writer thread). */
 int item_write_replicated(MDB_txn *txn, arena_t *a, table_t *t, const MDB_val *key,
-                          const value_t *new_item, uint64_t ts, const char *origin);
+                          const MDB_val *found, const value_t *new_item, uint64_t ts,
+                          const char *origin);
 /* Whether the write deletes (or only checks) an item: it frees space. */
 bool item_write_frees(const item_write_t *iw);
 bool item_write_same_item(const item_write_t *a, const item_write_t *b);

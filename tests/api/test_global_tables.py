@@ -964,3 +964,60 @@ def test_large_items_replicate_in_calls_under_the_request_limit(regions):
     want = [("b%03d" % i, "%03d" % i, 380_003) for i in range(110)]
     wait_until(lambda: keys_and_heads(b.client) == want, "the large items on the replica")
     assert keys_and_heads(a.client) == want
+
+
+def all_stream_records(endpoint, region, client, name):
+    """Every record of the table's stream, each shard read to its end
+    (bounded: at most 200 GetRecords calls)."""
+    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name=region,
+                           aws_access_key_id="k", aws_secret_access_key="s")
+    arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    out, calls = [], 0
+    for sh in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=sh["ShardId"],
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while it and calls < 200:
+            calls += 1
+            page = streams.get_records(ShardIterator=it, Limit=1000)
+            out += page["Records"]
+            if not page["Records"]:
+                break
+            it = page.get("NextShardIterator")
+    assert calls < 200
+    return out
+
+
+def test_source_killed_while_a_large_backlog_ships(regions):
+    """A backlog of several shipments' worth (and more than the changes
+    between two stored positions) is being shipped when the source is
+    killed: after its restart the replica has every change exactly once
+    (its stream shows each once), none lost and none applied twice."""
+    name = unique_name("gb")
+    global_table(regions[:2], name)
+    a, b = regions[0], regions[1]
+    count = 6000
+    os.kill(b.server.proc.pid, signal.SIGSTOP)
+    try:
+        for start in range(0, count, 25):
+            reqs = [{"PutRequest": {"Item": {"k": {"S": "k%05d" % i}, "n": {"N": str(i)}}}}
+                    for i in range(start, start + 25)]
+            left = {name: reqs}
+            for _ in range(50):
+                left = a.client.batch_write_item(RequestItems=left)["UnprocessedItems"]
+                if not left:
+                    break
+            assert not left
+    finally:
+        os.kill(b.server.proc.pid, signal.SIGCONT)
+    # killed once the replica has some of the backlog but not all of it
+    wait_until(lambda: b.client.scan(TableName=name, Select="COUNT")["Count"] > 0,
+               "shipping begun", 30)
+    a.server.kill()
+    a.server = Server(data_dir=a.data_dir, port=a.port, extra_args=a.server.extra_args)
+    a.start()
+    items = wait_converged(regions[:2], name, count)
+    assert [i["n"]["N"] for i in items] == [str(i) for i in range(count)]
+    recs = all_stream_records(b.server.endpoint, "us-west-2", b.client, name)
+    keys = [r["dynamodb"]["Keys"]["k"]["S"] for r in recs]
+    assert len(keys) == count and sorted(keys) == ["k%05d" % i for i in range(count)]
+    assert all(r["eventName"] == "INSERT" for r in recs)
