@@ -485,8 +485,8 @@ enum {
     LIVE_EXPORT,
     N_LIVE
 };
-static const char *const placeholders[N_LIVE] = {"@STREAM_ARN@", "@SHARD_ID@",   "@SHARD_ITERATOR@",
-                                                 "@SEQUENCE@",   "@NOW@",        "@BACKUP_ARN@",
+static const char *const placeholders[N_LIVE] = {"@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@",
+                                                 "@SEQUENCE@",   "@NOW@",      "@BACKUP_ARN@",
                                                  "@EXPORT_ARN@"};
 /* What each identifier is looked up from (-1: nothing). */
 static const int live_needs[N_LIVE] = {-1, LIVE_ARN, LIVE_SHARD, LIVE_ITERATOR, -1, -1, -1};
@@ -674,8 +674,8 @@ static void ensure_saved_fixtures(void)
         buf_t body;
         buf_init(&body);
         body_of(&body,
-                (const char *[]){"TableArn", "arn:aws:dynamodb:us-east-1:" CATALOG_ACCOUNT
-                                             ":table/fz_s",
+                (const char *[]){"TableArn",
+                                 "arn:aws:dynamodb:us-east-1:" CATALOG_ACCOUNT ":table/fz_s",
                                  "S3Bucket", "fz-bucket", "S3Prefix", "fz/export"},
                 6);
         fixture_export_arn =

@@ -44,7 +44,7 @@ static struct {
     storage_write_t *head, *tail;
     size_t queued; /* writes from head to tail */
     storage_job_t *jobs, *jobs_tail;
-    bool job_running;        /* the writer is in a step of the oldest job */
+    bool job_running;         /* the writer is in a step of the oldest job */
     pthread_cond_t jobs_idle; /* no job queued nor running (storage_wait_jobs) */
     bool stopping;
     bool running;
