@@ -786,6 +786,17 @@ os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$dir/data.mdb" || return 1
     sleep 0.2
     scale[$label/rss]=$(memory "$ddbd_pid")
 }
+# startup_warm_cold DIR WHAT: the start-up series on DIR (holding WHAT) with a warm and a cold
+# page cache, then the item count the server reports (scale[data], scale[count]).
+startup_warm_cold() {
+    scale[data]=$(du -h "$1/data.mdb" | cut -f1)
+    echo "== size: start-up and memory on $2 (${scale[data]}), warm cache"
+    startup_series warm "$1" || return 1
+    echo "== size: the same with the data file dropped from the page cache (cold)"
+    startup_series cold "$1" cold || return 1
+    ddb DescribeTable '{"TableName":"benchq"}' | grep -o '"ItemCount":[0-9]*' >"$work/count"
+    scale[count]=$(cut -d: -f2 "$work/count")
+}
 scale_section() {
     main_pid=${ddbd_pid:-} main_port=${port:-}
     echo "== size: start-up and memory on an empty data directory"
@@ -876,13 +887,7 @@ scale_section() {
     done
     port=$large_port ddbd_pid=$large_pid
     if [ $failed = 0 ]; then
-        scale[data]=$(du -h "$work/scale/data.mdb" | cut -f1)
-        echo "== size: start-up and memory on $large_items items (${scale[data]}), warm cache"
-        startup_series warm "$work/scale" || failed=1
-        echo "== size: the same with the data file dropped from the page cache (cold)"
-        startup_series cold "$work/scale" cold || failed=1
-        ddb DescribeTable '{"TableName":"benchq"}' | grep -o '"ItemCount":[0-9]*' >"$work/count"
-        scale[count]=$(cut -d: -f2 "$work/count")
+        startup_warm_cold "$work/scale" "$large_items items" || failed=1
     fi
     kill -0 "$ddbd_pid" 2>/dev/null && stop_server "$ddbd_pid"
     rm -rf "$work/scale"
@@ -934,13 +939,7 @@ if [ "${BENCH_ONLY:-}" = startup ]; then
     echo "== size: start-up and memory on an empty data directory"
     start_ddbd "$work/scale" "$logs/ddbd-scale.stderr" || die "the scale server did not start"
     startup_series empty "$work/scale" || failed=1
-    scale[data]=$(du -h "$BENCH_STARTUP_DIR/data.mdb" | cut -f1)
-    echo "== size: start-up and memory on $BENCH_STARTUP_DIR (${scale[data]}), warm cache"
-    startup_series warm "$BENCH_STARTUP_DIR" || failed=1
-    echo "== size: the same with the data file dropped from the page cache (cold)"
-    startup_series cold "$BENCH_STARTUP_DIR" cold || failed=1
-    ddb DescribeTable '{"TableName":"benchq"}' | grep -o '"ItemCount":[0-9]*' >"$work/count"
-    scale[count]=$(cut -d: -f2 "$work/count")
+    startup_warm_cold "$BENCH_STARTUP_DIR" "$BENCH_STARTUP_DIR" || failed=1
     stop_server "$ddbd_pid"
     echo
     scale_summary

@@ -268,6 +268,9 @@ static void partition_sizes_tick(void)
 int api_open(const api_config_t *cfg)
 {
     arn_region_set(cfg->region);
+    cluster_config_t cluster = {cfg->cluster_node_id, cfg->cluster_members, cfg->data_dir,
+                                cfg->endpoint, cfg->cluster_snapshot_entries, cfg->cluster_join};
+    if (!cfg->in_memory && cluster_store_prepare(&cluster) != 0) return -1;
     if (storage_open(cfg->data_dir, cfg->in_memory, cfg->storage_map_size) != 0) return -1;
     if (backup_store_open(cfg->data_dir, cfg->in_memory) != 0) return -1;
     if (!cfg->in_memory && export_store_open(cfg->data_dir, cfg->export_root) != 0) return -1;
@@ -280,8 +283,6 @@ int api_open(const api_config_t *cfg)
     }
     resume_backfills();
     replication_start();
-    cluster_config_t cluster = {cfg->cluster_node_id, cfg->cluster_members, cfg->data_dir,
-                                cfg->endpoint, cfg->cluster_snapshot_entries, cfg->cluster_join};
     if (cluster_open(&cluster) != 0) return -1;
     operation_names[0] = "unknown";
     for (size_t i = 0; i < OPERATION_COUNT; i++)
@@ -309,6 +310,7 @@ void api_close(void)
     backup_store_close();
     cluster_close();
     storage_close();
+    cluster_store_closed();
     streams_shutdown();
     catalog_shutdown();
 }

@@ -169,11 +169,18 @@ static struct {
         struct raft_change change;
     } admin;
 
+    /* the store's syncing (see cluster.h) */
+    bool nosync;      /* commits unsynced: the marker names this boot */
+    char boot_id[64]; /* this boot's ("" when it cannot be read) */
+    pthread_cond_t syncer_cond;
+    pthread_t syncer;
+    bool syncer_started, syncer_stop;
+
     /* writer thread */
     buf_t recording;
     MDB_dbi meta; /* DBI "cluster": key "applied" -> u64 index */
 } cl = {.mutex = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
-        .applier_cond = PTHREAD_COND_INITIALIZER};
+        .applier_cond = PTHREAD_COND_INITIALIZER, .syncer_cond = PTHREAD_COND_INITIALIZER};
 
 static const char APPLIED_KEY[] = "applied";
 
@@ -1889,6 +1896,221 @@ void cluster_metrics_render(buf_t *out)
     pthread_mutex_unlock(&cl.mutex);
 }
 
+/* --- the store's syncing ----------------------------------------------------------
+ *
+ * The marker <raft dir>/store-unsynced holds the boot id of the run whose
+ * store commits may not be on the disk yet (see cluster.h). */
+
+#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+#define MARKER_NAME "store-unsynced"
+/* What the marker says after a failed sync: no boot matches it. */
+#define MARKER_SYNC_FAILED "sync-failed"
+/* How often the store's pages are synced (bounds what a system crash
+ * costs a rebuild, and surfaces write-back errors). */
+#define SYNC_INTERVAL_MS 1000
+
+/* The first line of a small file (without its newline); false when it
+ * cannot be read or is empty. */
+static bool line_read(const char *path, char *out, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = read(fd, out, cap - 1);
+    close(fd);
+    if (n <= 0) return false;
+    out[n] = 0;
+    out[strcspn(out, "\r\n")] = 0;
+    return out[0] != 0;
+}
+
+static int dir_sync(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static void marker_path(char *out, size_t cap) { snprintf(out, cap, "%s/" MARKER_NAME, cl.dir); }
+
+/* The marker says text, on the disk (file and directory synced) before
+ * this returns 0; -1 and errno otherwise. */
+static int marker_write(const char *text)
+{
+    char path[PATH_MAX + 32], tmp[PATH_MAX + 40];
+    marker_path(path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    size_t len = strlen(text);
+    bool ok = write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+    int err = errno;
+    if (close(fd) != 0 && ok) {
+        ok = false;
+        err = errno;
+    }
+    if (!ok || rename(tmp, path) != 0 || dir_sync(cl.dir) != 0) {
+        if (ok) err = errno;
+        unlink(tmp);
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+/* Remove the marker (after the store was synced, or deleted): 0 once the
+ * removal is on the disk. */
+static int marker_remove(void)
+{
+    char path[PATH_MAX + 32];
+    marker_path(path, sizeof path);
+    if (unlink(path) != 0 && errno != ENOENT) return -1;
+    return dir_sync(cl.dir);
+}
+
+/* Delete the store's files (and the snapshot copies' leftovers): it is
+ * then made anew, empty, by storage_open, and filled again from Raft. */
+static int store_discard(void)
+{
+    static const char *const names[] = {"data.mdb", "lock.mdb", "cluster-snapshot.tmp",
+                                        "cluster-restore.mdb"};
+    char path[PATH_MAX + 32];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", cl.data_dir, names[i]);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            log_error("cluster: cannot remove %s: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    if (dir_sync(cl.data_dir) != 0) {
+        log_error("cluster: cannot sync %s: %s", cl.data_dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* The store's directory and the Raft log's (under it): 0, or -1 (logged). */
+static int paths_set(const char *data_dir)
+{
+    snprintf(cl.data_dir, sizeof cl.data_dir, "%s", data_dir);
+    if (snprintf(cl.dir, sizeof cl.dir, "%s/raft", data_dir) >= (int)sizeof cl.dir) {
+        log_error("cluster: the data directory's path is too long");
+        return -1;
+    }
+    return 0;
+}
+
+int cluster_store_prepare(const cluster_config_t *cfg)
+{
+    /* wrong flags: cluster_open says why */
+    if (!cfg->node_id || !cfg->data_dir || cluster_config_check(cfg)) return 0;
+    if (paths_set(cfg->data_dir) != 0) return -1;
+    if (!line_read(BOOT_ID_PATH, cl.boot_id, sizeof cl.boot_id)) cl.boot_id[0] = 0;
+    char path[PATH_MAX + 32], was[64];
+    marker_path(path, sizeof path);
+    bool marked = access(path, F_OK) == 0;
+    if (marked && !line_read(path, was, sizeof was)) snprintf(was, sizeof was, "(unreadable)");
+    if (marked && (!cl.boot_id[0] || strcmp(was, cl.boot_id) != 0)) {
+        /* A system crash (or a failed sync) since unsynced commits: the
+         * disk may hold a meta page naming pages it does not hold. */
+        log_warn("cluster: the store may be torn (unsynced commits of boot %s, now boot %s): "
+                 "discarded; rebuilding it from the Raft snapshot and log",
+                 was, cl.boot_id[0] ? cl.boot_id : "(unknown)");
+        if (store_discard() != 0) return -1;
+    }
+    if (!cl.boot_id[0]) {
+        /* the store has no unsynced page now (synced, or deleted) */
+        if (marked && marker_remove() != 0) {
+            log_error("cluster: cannot remove %s: %s", path, strerror(errno));
+            return -1;
+        }
+        log_warn("cluster: cannot read %s: every store commit is synced", BOOT_ID_PATH);
+    }
+    return 0;
+}
+
+/* Sync-failure: pages may be lost whatever later syncs say: the next start
+ * must rebuild the store, and this node must not go on serving it. */
+static void store_sync_failed(const char *what, int err)
+{
+    log_error("cluster: %s failed: %s; the store may have lost pages, the next start rebuilds "
+              "it from the Raft log; stopping", what, strerror(err));
+    if (marker_write(MARKER_SYNC_FAILED) != 0)
+        log_error("cluster: cannot mark the store for a rebuild: %s", strerror(errno));
+}
+
+/* The syncer thread: the store's pages reach the disk at least every
+ * SYNC_INTERVAL_MS (LMDB's sync takes no lock: commits go on). */
+static void *syncer_main(void *arg)
+{
+    pthread_mutex_lock(&cl.mutex);
+    while (!cl.syncer_stop) {
+        struct timespec until;
+        deadline_after(&until, SYNC_INTERVAL_MS);
+        while (!cl.syncer_stop &&
+               pthread_cond_timedwait(&cl.syncer_cond, &cl.mutex, &until) != ETIMEDOUT) {
+        }
+        if (cl.syncer_stop) break;
+        pthread_mutex_unlock(&cl.mutex);
+        int rc = mdb_env_sync(storage_env(), 1);
+        if (rc) {
+            store_sync_failed("syncing the store", rc);
+            abort();
+        }
+        pthread_mutex_lock(&cl.mutex);
+    }
+    pthread_mutex_unlock(&cl.mutex);
+    return NULL;
+}
+
+/* Commits unsynced from now on, once the marker names this boot; else
+ * (no boot id, the marker cannot be written) synced as ever. */
+static int store_sync_mode(void)
+{
+    if (cl.boot_id[0] && marker_write(cl.boot_id) != 0)
+        log_error("cluster: cannot write %s/" MARKER_NAME ": %s; every store commit is synced",
+                  cl.dir, strerror(errno));
+    else if (cl.boot_id[0])
+        cl.nosync = true;
+    /* The Raft log (synced by libraft before an entry counts) is the
+     * durable record.  Unsynced, a store commit costs no fsync; synced, it
+     * need not sync its meta page too (one fsync per commit, not two):
+     * LMDB stays intact on a crash and may lose its last commits, which
+     * the log then applies again. */
+    int rc = mdb_env_set_flags(storage_env(), cl.nosync ? MDB_NOSYNC : MDB_NOMETASYNC, 1);
+    if (rc) {
+        log_error("cluster: cannot set the store's sync mode: %s", mdb_strerror(rc));
+        return -1;
+    }
+    if (cl.nosync) {
+        if (pthread_create(&cl.syncer, NULL, syncer_main, NULL) != 0) {
+            log_error("cluster: cannot start the store's sync thread");
+            return -1;
+        }
+        cl.syncer_started = true;
+    }
+    return 0;
+}
+
+void cluster_store_closed(void)
+{
+    if (!cl.nosync) return;
+    cl.nosync = false;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/data.mdb", cl.data_dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = fd < 0 ? -1 : fdatasync(fd);
+    int err = errno;
+    if (fd >= 0) close(fd);
+    if (rc != 0) {
+        store_sync_failed("syncing the store at its close", err);
+        return;
+    }
+    if (marker_remove() != 0)
+        log_error("cluster: cannot remove %s/" MARKER_NAME ": %s", cl.dir, strerror(errno));
+}
+
 /* --- open / close ------------------------------------------------------------ */
 
 int cluster_open(const cluster_config_t *cfg)
@@ -1900,12 +2122,11 @@ int cluster_open(const cluster_config_t *cfg)
     }
     if (!cfg->node_id) return 0;
     snprintf(cl.api_address, sizeof cl.api_address, "%s", cfg->api_address);
-    snprintf(cl.data_dir, sizeof cl.data_dir, "%s", cfg->data_dir);
     cl.join = cfg->join;
     cl.snapshot_entries = cfg->snapshot_entries ? cfg->snapshot_entries : CLUSTER_SNAPSHOT_ENTRIES;
     buf_init(&snapshot_header);
-    if (snprintf(cl.dir, sizeof cl.dir, "%s/raft", cfg->data_dir) >= (int)sizeof cl.dir ||
-        (mkdir(cl.dir, 0755) != 0 && errno != EEXIST)) {
+    if (paths_set(cfg->data_dir) != 0) return -1;
+    if (mkdir(cl.dir, 0755) != 0 && errno != EEXIST) {
         log_error("cluster: cannot create %s: %s", cl.dir, strerror(errno));
         return -1;
     }
@@ -1914,14 +2135,7 @@ int cluster_open(const cluster_config_t *cfg)
         log_error("cluster: cannot open its state: %s", mdb_strerror(rc));
         return -1;
     }
-    /* The Raft log (synced by libraft before an entry counts) is the
-     * durable record: a store commit need not sync its meta page too (one
-     * fsync per commit, not two).  LMDB stays intact on a crash and may
-     * lose its last commits, which the log then applies again. */
-    if ((rc = mdb_env_set_flags(storage_env(), MDB_NOMETASYNC, 1))) {
-        log_error("cluster: cannot set the store's sync mode: %s", mdb_strerror(rc));
-        return -1;
-    }
+    if (store_sync_mode() != 0) return -1;
     buf_init(&cl.recording);
     cl.seq = (uint64_t)clock_now_ms() << 16; /* unlike any earlier run's */
     if (raft_setup() != 0) return -1;
@@ -1937,13 +2151,22 @@ int cluster_open(const cluster_config_t *cfg)
     }
     cl.started = true;
     cluster_on = true;
-    log_info("cluster: node %llu of %zu, cluster address %s, log in %s, applied up to %llu",
-             cl.id, cl.nmembers, member_find(cl.id)->address, cl.dir, cl.applied);
+    log_info("cluster: node %llu of %zu, cluster address %s, log in %s, applied up to %llu, "
+             "store commits %s", cl.id, cl.nmembers, member_find(cl.id)->address, cl.dir,
+             cl.applied, cl.nosync ? "unsynced" : "synced");
     return cluster_forward_start(leader_api, leadership_confirm);
 }
 
 void cluster_close(void)
 {
+    if (cl.syncer_started) {
+        pthread_mutex_lock(&cl.mutex);
+        cl.syncer_stop = true;
+        pthread_cond_signal(&cl.syncer_cond);
+        pthread_mutex_unlock(&cl.mutex);
+        pthread_join(cl.syncer, NULL);
+        cl.syncer_started = false;
+    }
     if (!cl.started) return;
     cluster_forward_stop();
     pthread_mutex_lock(&cl.mutex);

@@ -44,6 +44,20 @@
  * copy made on a worker thread from a read transaction (writes go on), and
  * cuts its log; a node behind the log's start restores the leader's (its
  * store replaced in one transaction), see cluster.c.
+ * The store's durability rests on the Raft log: a store commit is not
+ * synced (MDB_NOSYNC; LMDB's commit stays atomic, and the kernel keeps the
+ * pages through a crash of the process), a thread of its own syncs it
+ * every second, and a clean stop syncs it once more.  Against a crash of
+ * the system a file in the Raft directory (store-unsynced) names the boot
+ * (/proc/sys/kernel/random/boot_id) of the run that may have left unsynced
+ * pages: it is written and synced before the first unsynced commit and
+ * removed at a clean stop.  A start that finds it from another boot (or
+ * saying "sync-failed", written when a periodic sync fails, which stops
+ * the node) cannot trust the store: it deletes it, and the store is
+ * rebuilt from this node's Raft snapshot and log (applied index 0: Raft
+ * restores its snapshot and applies every committed entry after it), or
+ * from the leader's.  Where the boot cannot be told (no boot_id), every
+ * commit is synced as in a single node.
  * Requests that must run on the leader (writes, strongly consistent reads,
  * transactions) reaching a follower are forwarded as they came (headers and
  * signature untouched) to the leader's API port by a few forwarding threads,
@@ -82,6 +96,14 @@ bool cluster_leads(void);
 
 /* Check the flags' values: NULL, or why they are wrong (a static text). */
 const char *cluster_config_check(const cluster_config_t *cfg);
+/* Before storage_open, in cluster mode (cfg->node_id set): a store left
+ * unsynced by another boot (or a failed sync) is deleted here, to be
+ * rebuilt from the Raft log once cluster_open starts Raft.  0, or -1 (the
+ * store's files cannot be removed; logged).  Nothing when not clustered. */
+int cluster_store_prepare(const cluster_config_t *cfg);
+/* After storage_close: the store synced, the marker of unsynced pages is
+ * removed (the next start trusts the store). */
+void cluster_store_closed(void);
 /* Start the Raft thread (after the catalog is loaded, before requests).
  * The configuration is bootstrapped from the member list on first start.
  * 0, or -1 (logged). */
