@@ -60,8 +60,10 @@ build/asan/unit/%: tests/unit/%.c $(call asan_obj,$(LIB_SRC))
 	$(CC) $(ASAN_CFLAGS) -Itests/unit $^ -o $@ $(LDLIBS)
 
 # libFuzzer targets: the library is compiled once with clang (coverage and
-# sanitizers, no fuzzer main) and linked into every target.
-FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -O1 -g -MMD -MP
+# sanitizers, no fuzzer main) and linked into every target.  Undefined
+# behaviour stops a target as a crash does (recovered, it is only printed).
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -O1 -g -MMD -MP \
+               -fno-sanitize-recover=undefined
 fuzz_obj = $(patsubst %.c,build/fuzz/obj/%.o,$(1))
 # kept between builds (make would delete them as intermediates)
 .SECONDARY: $(call fuzz_obj,$(LIB_SRC) $(FUZZ_SRC))

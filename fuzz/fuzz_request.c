@@ -17,7 +17,9 @@
  * that shard and a record's sequence number in it (the shard's starting
  * one when it has none), looked up through the api just before dispatch;
  * @NOW@ stands for the current time in epoch seconds, so that items can
- * carry a TTL value that expires.
+ * carry a TTL value that expires; @BACKUP_ARN@ for a backup of fz_idx and
+ * @EXPORT_ARN@ for a finished export of fz_s, both made (again) by the
+ * target when missing.
  * The mutator sees the placeholders, so it damages them as any text.
  *
  * Whatever the request, the answer must be the service's: status 200 or
@@ -34,12 +36,21 @@
  * "a0", "a1"..., so that they differ); an object member whose key is
  * "\u0001<n>*<k>" for n members <k>0, <k>1, ... with its value.
  *
+ * Backups, point-in-time recovery and exports run for real: the items
+ * stay in memory, but the backup store and the exports' records are in a
+ * temporary directory made for the run, exports write to the bucket
+ * below, fz_s and fz_idx have PITR on (turned on again when an input
+ * turns it off), and a backup of fz_idx and an export of fz_s exist, so
+ * that restores (to new names, from a backup or to a point in time) and
+ * exports copy real tables.  Whatever an input started in the background
+ * (a backup copy, an export, an import, a restore or a backfill on the
+ * writer) has finished before the next input runs.
+ *
  * ImportTable reads from a bucket made for the run: "fz-bucket" under a
  * temporary export root, holding small sources of every format and
  * compression, each with a bad line (fz/in/: CSV, gzip and plain; fz/json/:
  * DynamoDB JSON; fz/ion/: ION; fz/zstd/: zstd, one frame cut short), so
- * that an import creates its table, fills it and fails or completes while
- * other inputs call on the table.
+ * that an import creates its table, fills it and fails or completes.
  *
  * Three peer regions are configured (eu-west-1, -2, -3) at an address
  * that refuses connections: replicas can be added and removed, and the
@@ -66,10 +77,14 @@
 #include <zstd.h>
 
 #include "api.h"
+#include "background.h"
+#include "backup.h"
 #include "catalog.h"
+#include "export.h"
 #include "json.h"
 #include "regions.h"
 #include "replication.h"
+#include "storage.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -165,19 +180,18 @@ static const struct {
     {TARGET_PREFIX, "GetResourcePolicy", BIT(E_NOT_FOUND) | BIT(E_POLICY_NOT_FOUND)},
     {TARGET_PREFIX, "DeleteResourcePolicy",
      BIT(E_NOT_FOUND) | BIT(E_IN_USE) | BIT(E_LIMIT) | BIT(E_POLICY_NOT_FOUND)},
-    /* backups: the fuzzer's server is in memory, so CreateBackup is refused */
+    /* backups, point-in-time recovery and exports: their stores are in a
+     * directory made for the run (PITR off on an input's table:
+     * PointInTimeRecoveryUnavailableException) */
     {TARGET_PREFIX, "CreateBackup",
-     BIT(E_TABLE_NOT_FOUND) | BIT(E_TABLE_IN_USE) | BIT(E_BACKUPS_UNAVAILABLE) |
-         BIT(E_BACKUP_IN_USE) | BIT(E_LIMIT)},
+     BIT(E_TABLE_NOT_FOUND) | BIT(E_TABLE_IN_USE) | BIT(E_BACKUP_IN_USE) | BIT(E_LIMIT)},
     {TARGET_PREFIX, "DescribeBackup", BIT(E_BACKUP_NOT_FOUND)},
     {TARGET_PREFIX, "DeleteBackup", BIT(E_BACKUP_NOT_FOUND) | BIT(E_BACKUP_IN_USE) | BIT(E_LIMIT)},
     {TARGET_PREFIX, "ListBackups", 0},
     {TARGET_PREFIX, "RestoreTableFromBackup",
      BIT(E_TABLE_EXISTS) | BIT(E_TABLE_IN_USE) | BIT(E_BACKUP_NOT_FOUND) | BIT(E_BACKUP_IN_USE) |
          BIT(E_LIMIT)},
-    /* point-in-time recovery: refused in memory too */
-    {TARGET_PREFIX, "UpdateContinuousBackups",
-     BIT(E_TABLE_NOT_FOUND) | BIT(E_BACKUPS_UNAVAILABLE)},
+    {TARGET_PREFIX, "UpdateContinuousBackups", BIT(E_TABLE_NOT_FOUND)},
     {TARGET_PREFIX, "DescribeContinuousBackups", BIT(E_TABLE_NOT_FOUND)},
     {TARGET_PREFIX, "RestoreTableToPointInTime",
      BIT(E_TABLE_EXISTS) | BIT(E_TABLE_NOT_FOUND) | BIT(E_TABLE_IN_USE) | BIT(E_LIMIT) |
@@ -217,13 +231,14 @@ static const struct {
 };
 #define N_OPERATIONS (sizeof operations / sizeof operations[0])
 
-/* Every key shape: hash-only S (on demand, with a stream of both images
- * and TTL on "exp"), hash N + range B (provisioned, with a GSI), hash S +
- * range N with an LSI and two GSIs (on demand), hash-only B (provisioned). */
+/* Every key shape: hash-only S (on demand, with a stream of both images,
+ * TTL on "exp" and point-in-time recovery), hash N + range B (provisioned, with a GSI), hash S +
+ * range N with an LSI and GSIs (on demand, point-in-time recovery), hash-only B (provisioned). */
 static const struct {
     const char *name;
     const char *create;
     const char *ttl; /* UpdateTimeToLive after the creation, or NULL */
+    bool pitr;       /* point-in-time recovery kept on */
 } fixtures[] = {
     {"fz_s",
      "{\"TableName\":\"fz_s\",\"BillingMode\":\"PAY_PER_REQUEST\","
@@ -232,7 +247,8 @@ static const struct {
      "\"StreamSpecification\":{\"StreamEnabled\":true,"
      "\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}",
      "{\"TableName\":\"fz_s\",\"TimeToLiveSpecification\":{\"Enabled\":true,"
-     "\"AttributeName\":\"exp\"}}"},
+     "\"AttributeName\":\"exp\"}}",
+     true},
     {"fz_nb",
      "{\"TableName\":\"fz_nb\","
      "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":5},"
@@ -268,7 +284,7 @@ static const struct {
      "{\"AttributeName\":\"gb\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"gr\",\"KeyType\":"
      "\"RANGE\"},{\"AttributeName\":\"ls\",\"KeyType\":\"RANGE\"}],"
      "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]}",
-     NULL},
+     NULL, true},
     {"fz_b",
      "{\"TableName\":\"fz_b\","
      "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1},"
@@ -388,20 +404,43 @@ static void create_fixture(size_t i)
         fail("cannot enable TTL on a fixture table", "UpdateTimeToLive", 16, &response);
 }
 
-/* Re-create the fixtures a previous input deleted. */
+static void ensure_saved_fixtures(void);
+static void wait_background(void);
+
+/* Point-in-time recovery back on a fixture that should have it (an input
+ * may have turned it off; a table busy with an input's change refuses: the
+ * next input tries again). */
+static void enable_pitr(size_t i)
+{
+    char body[160];
+    snprintf(body, sizeof body,
+             "{\"TableName\":\"%s\",\"PointInTimeRecoverySpecification\":"
+             "{\"PointInTimeRecoveryEnabled\":true}}",
+             fixtures[i].name);
+    arena_reset(call_arena);
+    call_str("UpdateContinuousBackups", body);
+    wait_background(); /* its first base snapshot */
+}
+
+/* Re-create the fixtures a previous input deleted or changed. */
 static void ensure_fixtures(void)
 {
     for (size_t i = 0; i < N_FIXTURES; i++) {
         table_t *t = catalog_acquire(fixtures[i].name, strlen(fixtures[i].name));
+        bool pitr = t && t->pitr_enabled;
         if (t)
             catalog_release(t);
         else
             create_fixture(i);
+        if (fixtures[i].pitr && !pitr) enable_pitr(i);
     }
+    ensure_saved_fixtures();
 }
 
-/* Drop every table (fixtures and whatever the inputs created), then create
- * the fixtures afresh. */
+static void delete_backups(void);
+
+/* Drop every table (fixtures and whatever the inputs created) and every
+ * backup that can be deleted, then create the fixtures afresh. */
 static void reset_tables(void)
 {
     arena_t *a = arena_new(0);
@@ -430,16 +469,31 @@ static void reset_tables(void)
         buf_free(&body);
     }
     arena_free(a);
+    delete_backups();
     ensure_fixtures();
 }
 
 /* --- live stream identifiers --------------------------------------------------------- */
 
-enum { LIVE_ARN, LIVE_SHARD, LIVE_ITERATOR, LIVE_SEQUENCE, LIVE_NOW, N_LIVE };
+enum {
+    LIVE_ARN,
+    LIVE_SHARD,
+    LIVE_ITERATOR,
+    LIVE_SEQUENCE,
+    LIVE_NOW,
+    LIVE_BACKUP,
+    LIVE_EXPORT,
+    N_LIVE
+};
 static const char *const placeholders[N_LIVE] = {"@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@",
-                                                 "@SEQUENCE@", "@NOW@"};
+                                                 "@SEQUENCE@",   "@NOW@",      "@BACKUP_ARN@",
+                                                 "@EXPORT_ARN@"};
 /* What each identifier is looked up from (-1: nothing). */
-static const int live_needs[N_LIVE] = {-1, LIVE_ARN, LIVE_SHARD, LIVE_ITERATOR, -1};
+static const int live_needs[N_LIVE] = {-1, LIVE_ARN, LIVE_SHARD, LIVE_ITERATOR, -1, -1, -1};
+
+/* The fixture backup (of fz_idx) and the fixture export (of fz_s, finished),
+ * made by ensure_saved_fixtures; NULL while they cannot be. */
+static char *fixture_backup_arn, *fixture_export_arn;
 
 typedef struct {
     const char *value[N_LIVE];
@@ -523,6 +577,8 @@ static const char *live_get(live_t *l, int k)
         l->value[k] = string_of(member(call_json("GetShardIterator", &b), "ShardIterator"));
         break;
     case LIVE_NOW: l->value[k] = arena_sprintf(call_arena, "%lld", (long long)time(NULL)); break;
+    case LIVE_BACKUP: l->value[k] = fixture_backup_arn; break;
+    case LIVE_EXPORT: l->value[k] = fixture_export_arn; break;
     default: {
         body_of(&b, (const char *[]){"ShardIterator", l->value[LIVE_ITERATOR]}, 2);
         const json_value_t *first = element(member(call_json("GetRecords", &b), "Records"), 0);
@@ -572,6 +628,88 @@ static const char *live_replace(const char *body, size_t len, size_t *out_len)
     *out_len = b.len;
     buf_free(&b);
     return out;
+}
+
+/* --- backups and exports ----------------------------------------------------------- */
+
+/* The backup copies, exports, imports and writer jobs (restores, index
+ * backfills) an input started are all finished before the next input, so
+ * that an input's answer does not depend on how far earlier ones got. */
+static void wait_background(void)
+{
+    for (;;) {
+        bool copies = background_wait_idle();
+        bool jobs = storage_wait_jobs();
+        if (!copies && !jobs) break;
+    }
+}
+
+/* The string at member name of the object at member outer of a helper
+ * call's answer, copied for the run; NULL unless the call succeeded. */
+static char *saved_string(const char *op, const buf_t *body, const char *outer, const char *name)
+{
+    arena_reset(call_arena);
+    const char *v = string_of(member(member(call_json(op, body), outer), name));
+    wait_background(); /* the copy, or the export */
+    return v ? strdup(v) : NULL;
+}
+
+/* The fixture backup again when an input deleted it (or it could not be
+ * taken yet), and the fixture export once: backups outlive their table,
+ * an export is never deleted. */
+static void ensure_saved_fixtures(void)
+{
+    backup_t *b = fixture_backup_arn ? backup_acquire(fixture_backup_arn) : NULL;
+    if (b) {
+        backup_release(b);
+    } else {
+        buf_t body;
+        buf_init(&body);
+        body_of(&body, (const char *[]){"TableName", "fz_idx", "BackupName", "fz-fixture"}, 4);
+        free(fixture_backup_arn);
+        fixture_backup_arn = saved_string("CreateBackup", &body, "BackupDetails", "BackupArn");
+        buf_free(&body);
+    }
+    if (!fixture_export_arn) {
+        buf_t body;
+        buf_init(&body);
+        body_of(&body,
+                (const char *[]){"TableArn",
+                                 "arn:aws:dynamodb:us-east-1:" CATALOG_ACCOUNT ":table/fz_s",
+                                 "S3Bucket", "fz-bucket", "S3Prefix", "fz/export"},
+                6);
+        fixture_export_arn =
+            saved_string("ExportTableToPointInTime", &body, "ExportDescription", "ExportArn");
+        buf_free(&body);
+    }
+}
+
+/* Delete the backups an input can delete (the system ones of deleted
+ * tables stay until they expire), a page at a time. */
+static void delete_backups(void)
+{
+    buf_t body;
+    buf_init(&body);
+    body_of(&body, (const char *[]){"BackupType", "USER"}, 2);
+    for (int pages = 0; pages < 1000; pages++) {
+        arena_reset(call_arena);
+        const json_value_t *list = member(call_json("ListBackups", &body), "BackupSummaries");
+        size_t n = list && list->type == JSON_ARRAY ? list->u.array.count : 0, deleted = 0;
+        const char **arns = arena_alloc(call_arena, (n + 1) * sizeof *arns);
+        for (size_t i = 0; i < n; i++)
+            arns[i] = string_of(member(element(list, i), "BackupArn"));
+        for (size_t i = 0; i < n; i++) {
+            if (!arns[i]) continue;
+            buf_t del;
+            buf_init(&del);
+            body_of(&del, (const char *[]){"BackupArn", arns[i]}, 2);
+            if (call("DeleteBackup", 12, del.data, del.len) == 200) deleted++;
+            buf_free(&del);
+        }
+        wait_background();
+        if (!deleted) break;
+    }
+    buf_free(&body);
 }
 
 /* --- checking the answer -------------------------------------------------------------- */
@@ -859,6 +997,15 @@ static void remove_import_root(void)
     nftw(import_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Where the backups (PITR's base snapshots among them) and the records of
+ * the exports are kept, apart from the bucket an export may name. */
+static char data_root[] = "/tmp/fuzz_request_data.XXXXXX";
+
+static void remove_data_root(void)
+{
+    nftw(data_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void make_import_sources(void)
 {
     if (!mkdtemp(import_root)) abort();
@@ -885,6 +1032,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     /* Streams roll their shards over and trim their records within a
      * run, and TTL deletes expired items, so that those states are met;
      * no TTL cooldown, so that UpdateTimeToLive keeps changing. */
+    /* A restore may take any time up to now (no lag), and PITR takes a base
+     * snapshot of a table only when it is enabled (the interval outlasts a
+     * run), so that what a restore reads depends on the inputs alone. */
     api_config_t cfg = {.data_dir = NULL,
                         .in_memory = true,
                         .region = "us-east-1",
@@ -893,13 +1043,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                         .stream_iterator_lifetime_s = 60,
                         .ttl_delay_s = 0.5,
                         .ttl_cooldown_s = 0,
+                        .pitr_snapshot_interval_s = 86400,
+                        .pitr_day_s = 86400,
+                        .pitr_lag_s = 0,
                         .export_root = import_root};
     make_import_sources();
+    if (!mkdtemp(data_root)) abort();
+    atexit(remove_data_root);
     /* as the server's start-up does: replication compares regions with it */
     if (regions_set_local(cfg.region)) abort();
     for (size_t i = 0; i < sizeof peers / sizeof peers[0]; i++)
         if (regions_add(peers[i])) abort();
     if (api_open(&cfg) != 0) abort();
+    /* The items stay in memory; the backups and the exports' records go
+     * to the run's directory, as the server keeps them in its data
+     * directory (api_open opens neither store in memory). */
+    if (backup_store_open(data_root, false) != 0 || export_store_open(data_root, import_root) != 0)
+        abort();
     thread = api_thread_new();
     call_arena = arena_new(0);
     buf_init(&response);
@@ -966,6 +1126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "%.*s -> %d %.*s\n", (int)op_len, op, status,
                 (int)(response.len > 300 ? 300 : response.len), response.data ? response.data : "");
     check_response(op, op_len, is_object, status);
+    wait_background();
     return 0;
 }
 
@@ -1082,6 +1243,9 @@ static const char *const words[] = {
     "@SHARD_ITERATOR@",
     "@SEQUENCE@",
     "@NOW@",
+    "@BACKUP_ARN@",
+    "@EXPORT_ARN@",
+    "fz-bucket",
     "100000000000000000001", /* the form of a sequence number */
     "S",
     "N",

@@ -15,8 +15,11 @@ each operation (checked against botocore's models of DynamoDB and of
 DynamoDB Streams when they are installed, and the members newer than those
 models), every AttributeValue type and every legacy parameter.  Stream
 identifiers are placeholders (@STREAM_ARN@, @SHARD_ID@, @SHARD_ITERATOR@,
-@SEQUENCE@) that the target replaces with live ones of fz_s's stream, and
-@NOW@ is the time in epoch seconds (a TTL value that expires at once).
+@SEQUENCE@) that the target replaces with live ones of fz_s's stream,
+@NOW@ is the time in epoch seconds (a TTL value that expires at once),
+@BACKUP_ARN@ the target's backup of fz_idx and @EXPORT_ARN@ its finished
+export of fz_s (fz_s and fz_idx have point-in-time recovery on, so that
+restores to a point in time and exports of them run).
 
 Usage: fuzz/make_request_seeds.py [--check]   (--check: only verify)
 """
@@ -53,7 +56,8 @@ STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetR
 REPLICATION_PREFIX = "DdbdReplication_20261130."
 REPLICATION_OPERATIONS = [REPLICATION_PREFIX + "ApplyChanges", REPLICATION_PREFIX + "SetGroup",
                           REPLICATION_PREFIX + "Settings"]
-PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@"]
+PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@",
+                "@BACKUP_ARN@", "@EXPORT_ARN@"]
 
 # Members newer than botocore's model in Debian (operations.md, "Members
 # newer than the tables below"), as model paths.
@@ -89,6 +93,7 @@ NEWER_OPERATIONS = {
 }
 # The ARN of a fixture table (the fuzzer's region and account).
 ARN_S = "arn:aws:dynamodb:us-east-1:000000000000:table/fz_s"
+ARN_IDX = "arn:aws:dynamodb:us-east-1:000000000000:table/fz_idx"
 BACKUP_ARN = ARN_S + "/backup/1700000000000-0123abcd"
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Sid": "reads", "Effect": "Deny", "Principal": {"AWS": "111122223333"},
@@ -558,15 +563,29 @@ SEEDS = {
     "DescribeEndpoints": [("empty", {})],
     "DescribeLimits": [("empty", {})],
     "CreateBackup": [("fixture", {"TableName": "fz_s", "BackupName": "fz-backup"})],
-    "DescribeBackup": [("unknown", {"BackupArn": BACKUP_ARN})],
-    "DeleteBackup": [("unknown", {"BackupArn": BACKUP_ARN})],
+    "DescribeBackup": [("unknown", {"BackupArn": BACKUP_ARN}),
+                       ("fixture", {"BackupArn": "@BACKUP_ARN@"})],
+    "DeleteBackup": [("unknown", {"BackupArn": BACKUP_ARN}),
+                     ("fixture", {"BackupArn": "@BACKUP_ARN@"})],
     "ListBackups": [
         ("all", {"TableName": "fz_s", "Limit": 10, "TimeRangeLowerBound": 1700000000.5,
                  "TimeRangeUpperBound": 1900000000, "ExclusiveStartBackupArn": BACKUP_ARN,
                  "BackupType": "ALL"}),
         ("empty", {}),
+        ("after-fixture", {"TableName": "fz_idx", "ExclusiveStartBackupArn": "@BACKUP_ARN@",
+                           "BackupType": "USER"}),
     ],
     "RestoreTableFromBackup": [
+        ("fixture", {"TargetTableName": "fz_restored3", "BackupArn": "@BACKUP_ARN@"}),
+        ("fixture-overrides", {"TargetTableName": "fz_restored4", "BackupArn": "@BACKUP_ARN@",
+                               "BillingModeOverride": "PROVISIONED",
+                               "ProvisionedThroughputOverride": ID_PT,
+                               "GlobalSecondaryIndexOverride": [{
+                                   "IndexName": "gsik",
+                                   "KeySchema": [{"AttributeName": "gb", "KeyType": "HASH"}],
+                                   "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                   "ProvisionedThroughput": ID_PT}],
+                               "LocalSecondaryIndexOverride": []}),
         ("overrides", {"TargetTableName": "fz_restored", "BackupArn": BACKUP_ARN,
                        "BillingModeOverride": "PROVISIONED", "ProvisionedThroughputOverride": ID_PT,
                        "GlobalSecondaryIndexOverride": [{
@@ -591,9 +610,19 @@ SEEDS = {
             "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}}),
         ("disable", {"TableName": "fz_idx", "PointInTimeRecoverySpecification": {
             "PointInTimeRecoveryEnabled": False}}),
+        ("enable-short", {"TableName": "fz_nb", "PointInTimeRecoverySpecification": {
+            "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 1}}),
     ],
     "DescribeContinuousBackups": [("fixture", {"TableName": "fz_s"})],
     "RestoreTableToPointInTime": [
+        ("latest", {"SourceTableName": "fz_s", "TargetTableName": "fz_pitr3",
+                    "UseLatestRestorableTime": True}),
+        # a time past any date (its second's end overflowed)
+        ("far-time", {"SourceTableName": "fz_s", "TargetTableName": "fz_pitr5",
+                      "RestoreDateTime": 10 ** 20}),
+        ("arn-latest", {"SourceTableArn": ARN_IDX, "TargetTableName": "fz_pitr4",
+                        "UseLatestRestorableTime": True, "BillingModeOverride": "PAY_PER_REQUEST",
+                        "GlobalSecondaryIndexOverride": []}),
         ("latest-overrides", {"SourceTableName": "fz_idx", "TargetTableName": "fz_pitr",
                               "UseLatestRestorableTime": True,
                               "BillingModeOverride": "PROVISIONED",
@@ -618,6 +647,14 @@ SEEDS = {
                       "LocalSecondaryIndexOverride": []}),
     ],
     "ExportTableToPointInTime": [
+        ("now", {"TableArn": ARN_S, "S3Bucket": "fz-bucket", "S3Prefix": "fz/x"}),
+        ("ion", {"TableArn": ARN_IDX, "S3Bucket": "fz-bucket", "ExportFormat": "ION",
+                 "ClientToken": "fz-ion"}),
+        # times past any date: 10^20 s is no int64 of milliseconds
+        ("far-time", {"TableArn": ARN_S, "S3Bucket": "fz-bucket", "ExportTime": 10 ** 20}),
+        ("far-period", {"TableArn": ARN_S, "S3Bucket": "fz-bucket",
+                        "ExportType": "INCREMENTAL_EXPORT", "IncrementalExportSpecification": {
+                            "ExportFromTime": -10 ** 20, "ExportToTime": 10 ** 20}}),
         ("full", {"TableArn": ARN_S, "ExportTime": 1700000000.5, "ClientToken": "fz-token",
                   "S3Bucket": "fz-bucket", "S3BucketOwner": "000000000000", "S3Prefix": "fz/p",
                   "S3SseAlgorithm": "KMS", "S3SseKmsKeyId": "alias/k",
@@ -627,10 +664,20 @@ SEEDS = {
                              "ExportFromTime": 1700000000, "ExportToTime": 1700001000,
                              "ExportViewType": "NEW_AND_OLD_IMAGES"}}),
     ],
-    "DescribeExport": [("unknown", {"ExportArn": ARN_S + "/export/01700000000000-0123abcd"})],
+    "DescribeExport": [("unknown", {"ExportArn": ARN_S + "/export/01700000000000-0123abcd"}),
+                       ("fixture", {"ExportArn": "@EXPORT_ARN@"})],
     "ListExports": [("table", {"TableArn": ARN_S, "MaxResults": 5, "NextToken": "x"}),
-                    ("all", {})],
+                    ("all", {}), ("fixture-table", {"TableArn": ARN_S, "MaxResults": 1})],
     "ImportTable": [
+        # what the target's export of fz_s wrote (its data files and manifests)
+        ("from-export", {"S3BucketSource": {"S3Bucket": "fz-bucket", "S3KeyPrefix": "fz/export"},
+                         "InputFormat": "DYNAMODB_JSON", "InputCompressionType": "GZIP",
+                         "TableCreationParameters": {
+                             "TableName": "fz_imp5",
+                             "AttributeDefinitions": [
+                                 {"AttributeName": "pk", "AttributeType": "S"}],
+                             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                             "BillingMode": "PAY_PER_REQUEST"}}),
         ("csv", {"ClientToken": "fz-import", "S3BucketSource": {
                      "S3BucketOwner": "000000000000", "S3Bucket": "fz-bucket",
                      "S3KeyPrefix": "fz/in/"},
@@ -962,7 +1009,7 @@ def dictionary():
             words.update(p.replace("[]", "").split("."))
     words.update(["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS",
                   "fz_s", "fz_nb", "fz_idx", "fz_b", "lsi", "gsi", "gsik", "exp",
-                  "fz-bucket", "fz/in/", "fz/json/", "fz/ion/", "fz/zstd/", "fz_imp3", "fz_imp4",
+                  "fz-bucket", "fz/in/", "fz/export", "fz_restored3", "fz_pitr3", "fz/json/", "fz/ion/", "fz/zstd/", "fz_imp3", "fz_imp4",
                   "SET", "REMOVE", "ADD", "DELETE", "AND", "OR", "NOT", "BETWEEN", "IN",
                   "attribute_exists", "attribute_not_exists", "attribute_type", "begins_with",
                   "contains", "size", "if_not_exists", "list_append",

@@ -21,6 +21,21 @@ typedef struct {
     void *arg;
 } start_t;
 
+/* The threads running (for background_wait_idle). */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t idle;
+    int running;
+} threads = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+static void running_add(int n)
+{
+    pthread_mutex_lock(&threads.lock);
+    threads.running += n;
+    if (threads.running == 0) pthread_cond_broadcast(&threads.idle);
+    pthread_mutex_unlock(&threads.lock);
+}
+
 static void *background_main(void *arg)
 {
     start_t s = *(start_t *)arg;
@@ -28,7 +43,9 @@ static void *background_main(void *arg)
     /* Linux gives each thread its own nice value: this lowers only this one. */
     if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), BACKGROUND_NICE) != 0)
         log_warn("a background thread keeps the normal priority");
-    return s.fn(s.arg);
+    void *r = s.fn(s.arg);
+    running_add(-1);
+    return r;
 }
 
 void background_run(void *(*fn)(void *), void *arg)
@@ -41,13 +58,27 @@ void background_run(void *(*fn)(void *), void *arg)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    running_add(1);
     int e = pthread_create(&th, &attr, background_main, s);
     pthread_attr_destroy(&attr);
     if (e != 0) {
         free(s);
+        running_add(-1);
         log_error("cannot start a background thread; the work runs in the caller");
         fn(arg);
     }
+}
+
+bool background_wait_idle(void)
+{
+    bool waited = false;
+    pthread_mutex_lock(&threads.lock);
+    while (threads.running) {
+        waited = true;
+        pthread_cond_wait(&threads.idle, &threads.lock);
+    }
+    pthread_mutex_unlock(&threads.lock);
+    return waited;
 }
 
 void background_pace(background_pace_t *p, FILE *f)

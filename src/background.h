@@ -8,11 +8,18 @@
 #ifndef DDBD_BACKGROUND_H
 #define DDBD_BACKGROUND_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Run fn(arg) on a detached low-priority thread; when no thread can be
  * made, fn runs here instead. */
 void background_run(void *(*fn)(void *), void *arg);
+
+/* Wait until no thread background_run started is running (the work each
+ * was given has returned); true when there was one to wait for.  For a
+ * caller that needs the effects of every copy it started before it goes
+ * on, as the request fuzzer between two inputs. */
+bool background_wait_idle(void);
 
 /* Pacing of one output file: call background_pace after each chunk of
  * work.  Flushes f, starts the write-back of what was written since the

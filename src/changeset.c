@@ -251,7 +251,9 @@ typedef struct {
 
 int changeset_apply(MDB_txn *txn, const uint8_t *data, size_t len, changeset_effects_t *fx)
 {
-    reader_t r = {data, data + len};
+    /* an empty change set may come without bytes (NULL): NULL + 0 is
+     * undefined */
+    reader_t r = {data, len ? data + len : data};
     handle_t cache[HANDLE_CACHE];
     size_t cached = 0, next = 0;
     while (r.p < r.end) {

@@ -156,7 +156,9 @@ pitr_bounds_t pitr_window_of(int64_t now_ms, int64_t since_ms, int64_t oldest_ba
 
 bool pitr_instant_of(pitr_bounds_t w, bool has_time, int64_t time_ms, int64_t *until_ms)
 {
-    int64_t second = time_ms >= 0 ? time_ms / 1000 * 1000 : -1, end = second + 999;
+    int64_t second = time_ms >= 0 ? time_ms / 1000 * 1000 : -1;
+    /* the last second 64 bits of milliseconds hold ends before its 999th */
+    int64_t end = second <= INT64_MAX - 999 ? second + 999 : INT64_MAX;
     *until_ms = !has_time ? w.latest : end < w.latest ? end : w.latest;
     return !has_time || (second >= 0 && end >= w.earliest && second <= w.latest);
 }

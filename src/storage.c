@@ -44,6 +44,8 @@ static struct {
     storage_write_t *head, *tail;
     size_t queued; /* writes from head to tail */
     storage_job_t *jobs, *jobs_tail;
+    bool job_running;         /* the writer is in a step of the oldest job */
+    pthread_cond_t jobs_idle; /* no job queued nor running (storage_wait_jobs) */
     bool stopping;
     bool running;
     /* writer thread */
@@ -436,14 +438,20 @@ static void *writer_main(void *arg)
             batch_process(batch);
         } else {
             storage_job_t *job = st.jobs;
+            st.job_running = true;
             pthread_mutex_unlock(&st.mutex);
             job_step(job);
+            pthread_mutex_lock(&st.mutex);
+            st.job_running = false;
+            if (!st.jobs) pthread_cond_broadcast(&st.jobs_idle);
+            continue;
         }
         pthread_mutex_lock(&st.mutex);
     }
     /* Unfinished jobs resume at the next start (their state is stored). */
     storage_job_t *jobs = st.jobs;
     st.jobs = st.jobs_tail = NULL;
+    pthread_cond_broadcast(&st.jobs_idle);
     pthread_mutex_unlock(&st.mutex);
     while (jobs) {
         storage_job_t *next = jobs->next;
@@ -465,6 +473,18 @@ void storage_submit_job(storage_job_t *job)
     st.jobs_tail = job;
     pthread_cond_signal(&st.cond);
     pthread_mutex_unlock(&st.mutex);
+}
+
+bool storage_wait_jobs(void)
+{
+    bool waited = false;
+    pthread_mutex_lock(&st.mutex);
+    while ((st.jobs || st.job_running) && st.running) {
+        waited = true;
+        pthread_cond_wait(&st.jobs_idle, &st.mutex);
+    }
+    pthread_mutex_unlock(&st.mutex);
+    return waited;
 }
 
 void storage_submit(storage_write_t *w)
@@ -557,6 +577,7 @@ int storage_open(const char *dir, bool in_memory, size_t map_size)
     pthread_rwlock_init(&st.dbi_lock, NULL);
     pthread_mutex_init(&st.mutex, NULL);
     pthread_cond_init(&st.cond, NULL);
+    pthread_cond_init(&st.jobs_idle, NULL);
     if ((rc = mdb_env_create(&st.env)) || (rc = mdb_env_set_mapsize(st.env, map_size)) ||
         (rc = mdb_env_set_maxdbs(st.env, STORAGE_MAX_DBS)) ||
         (rc = mdb_env_set_maxreaders(st.env, STORAGE_MAX_READERS)) ||

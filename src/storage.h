@@ -77,6 +77,10 @@ struct storage_job {
 };
 /* Queue a background job (from the writer thread or any other). */
 void storage_submit_job(storage_job_t *job);
+/* Wait until no job is queued nor in a step (each finished and done, or
+ * the environment closed), as the request fuzzer does between inputs;
+ * true when there was one to wait for. */
+bool storage_wait_jobs(void);
 
 /* The map size when none is given: address space only, the file grows as
  * it is used. */

@@ -71,6 +71,22 @@ const json_value_t *wire_member(const json_value_t *obj, const char *name)
     return j && j->type != JSON_NULL ? j : NULL;
 }
 
+bool wire_time_ms(const json_value_t *obj, const char *name, bool round, int64_t *ms)
+{
+    const json_value_t *j = wire_member(obj, name);
+    if (!j || j->type != JSON_NUMBER) return false;
+    char tmp[64]; /* the number's text ends where the JSON does not */
+    size_t n = j->u.str.len < sizeof tmp - 1 ? j->u.str.len : sizeof tmp - 1;
+    memcpy(tmp, j->u.str.ptr, n);
+    tmp[n] = '\0';
+    double s = strtod(tmp, NULL);
+    /* converting a double out of int64's range is undefined */
+    if (s > 9.2e15) *ms = INT64_MAX;
+    else if (s < -9.2e15) *ms = INT64_MIN;
+    else *ms = (int64_t)(s * 1000.0 + (!round ? 0 : s >= 0 ? 0.5 : -0.5));
+    return true;
+}
+
 const char *wire_c_string(arena_t *a, const json_value_t *j, size_t *len)
 {
     const char *p = j->u.str.ptr;

@@ -56,6 +56,12 @@ const char *wire_value_text(arena_t *a, const json_value_t *j);
 /* The member `name` of obj, or NULL when absent or JSON null. */
 const json_value_t *wire_member(const json_value_t *obj, const char *name);
 
+/* The timestamp member `name` of obj (epoch seconds, a JSON number) in
+ * milliseconds, rounded to the nearest with round, else truncated; a time
+ * beyond what milliseconds in 64 bits hold (1e400) is clamped to the
+ * nearest end.  False when absent or not a number. */
+bool wire_time_ms(const json_value_t *obj, const char *name, bool round, int64_t *ms);
+
 /* A JSON string as a C string.  Text read this way (names, identifiers,
  * enumerations) cannot hold U+0000: each NUL becomes U+FFFD in an arena copy,
  * so that "a\u0000b" never passes for the name "a".  *len (optional) is the

@@ -106,19 +106,6 @@ api_result_t op_delete_backup(api_call_t *call, const json_value_t *req)
 /* --- ListBackups -------------------------------------------------------------------- */
 
 /* A timestamp member (epoch seconds) in milliseconds; false when absent. */
-static bool read_time_ms(const json_value_t *req, const char *member, int64_t *ms)
-{
-    const json_value_t *j = wire_member(req, member);
-    if (!j || j->type != JSON_NUMBER) return false;
-    char tmp[64];
-    size_t n = j->u.str.len < sizeof tmp - 1 ? j->u.str.len : sizeof tmp - 1;
-    memcpy(tmp, j->u.str.ptr, n);
-    tmp[n] = '\0';
-    double s = strtod(tmp, NULL);
-    *ms = s > 9.2e15 ? INT64_MAX : s < -9.2e15 ? INT64_MIN : (int64_t)(s * 1000.0 + (s >= 0 ? 0.5 : -0.5));
-    return true;
-}
-
 api_result_t op_list_backups(api_call_t *call, const json_value_t *req)
 {
     arena_t *a = call->arena;
@@ -137,8 +124,8 @@ api_result_t op_list_backups(api_call_t *call, const json_value_t *req)
     if (has_limit) constraint_range(&cl, limit, 1, LIST_BACKUPS_MAX, "limit");
     int kind = constraint_enum(&cl, type, &ENUM_BACKUP_TYPE_FILTER, "backupType");
     if ((e = constraint_list_finish(&cl))) return op_reply_error(call, e);
-    bool has_lower = read_time_ms(req, "TimeRangeLowerBound", &lower);
-    bool has_upper = read_time_ms(req, "TimeRangeUpperBound", &upper);
+    bool has_lower = wire_time_ms(req, "TimeRangeLowerBound", true, &lower);
+    bool has_upper = wire_time_ms(req, "TimeRangeUpperBound", true, &upper);
     if (has_lower && has_upper && lower > upper) return op_reply_error(call, err_backup_time_range(a));
     /* the enum's order: USER (the default), SYSTEM, AWS_BACKUP (none here), ALL */
     static const backup_list_type_t types[] = {BACKUP_LIST_USER, BACKUP_LIST_SYSTEM,
@@ -641,7 +628,7 @@ static ddb_error_t *read_pitr_restore_request(arena_t *a, const json_value_t *re
     constraint_name(&cl, p->r.target, "targetTableName");
     constraint_enum(&cl, p->r.billing, &ENUM_BILLING_MODE, "billingModeOverride");
     if ((e = constraint_list_finish(&cl))) return e;
-    p->has_time = read_time_ms(req, "RestoreDateTime", &p->time_ms);
+    p->has_time = wire_time_ms(req, "RestoreDateTime", true, &p->time_ms);
     if (!p->source_name == !p->source_arn) return err_pitr_source_choice(a);
     if (p->has_time == (p->has_latest && p->use_latest)) return err_pitr_restore_time_choice(a);
     return NULL;

@@ -67,15 +67,9 @@ static ddb_error_t *read_export_request(arena_t *a, const json_value_t *req, exp
     constraint_enum(&cl, x->type, &ENUM_EXPORT_TYPE, "exportType");
     constraint_enum(&cl, x->view, &ENUM_EXPORT_VIEW_TYPE, "incrementalExportSpecification.exportViewType");
     if ((e = constraint_list_finish(&cl))) return e;
-    const json_value_t *t = wire_member(req, "ExportTime");
-    if ((x->has_time = t && t->type == JSON_NUMBER))
-        x->time_ms = (int64_t)(strtod(t->u.str.ptr, NULL) * 1000.0);
-    const json_value_t *from = x->spec ? wire_member(x->spec, "ExportFromTime") : NULL;
-    const json_value_t *to = x->spec ? wire_member(x->spec, "ExportToTime") : NULL;
-    if ((x->has_from = from && from->type == JSON_NUMBER))
-        x->from_ms = (int64_t)(strtod(from->u.str.ptr, NULL) * 1000.0);
-    if ((x->has_to = to && to->type == JSON_NUMBER))
-        x->to_ms = (int64_t)(strtod(to->u.str.ptr, NULL) * 1000.0);
+    x->has_time = wire_time_ms(req, "ExportTime", false, &x->time_ms);
+    x->has_from = x->spec && wire_time_ms(x->spec, "ExportFromTime", false, &x->from_ms);
+    x->has_to = x->spec && wire_time_ms(x->spec, "ExportToTime", false, &x->to_ms);
     return NULL;
 }
 

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from conftest import assert_error, make_client, raw_call, unique_name
+from conftest import assert_error, make_client, raw_call, raw_request, unique_name
 from test_pitr import create_table, enable, in_one_second, item, new_second, utc
 
 FAST = ["--pitr-snapshot-interval", "0.5"]
@@ -211,6 +211,35 @@ def test_client_token(srv):
                  "Export conflict: Duplicate request detected with conflicting parameters",
                  TableArn=arn, S3Bucket="other", ClientToken="tok-1")
     assert len(c.list_exports()["ExportSummaries"]) == 1
+
+
+def test_export_times_past_any_date(srv):
+    """Export times as JSON numbers beyond any date (1e400 seconds): one
+    after every date is after now, one before every date before the table's
+    window, as for any other time on that side."""
+    server, _ = srv
+    c = make_client(server.endpoint)
+    name = create_table(c)
+    arn = c.describe_table(TableName=name)["Table"]["TableArn"]
+    enable(c, name)
+    early = c.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"].timestamp()
+
+    def export(spec):
+        body = ('{"TableArn":%s,"S3Bucket":"b",%s}' % (json.dumps(arn), spec)).encode()
+        r = raw_request(server.port, body=body, target="DynamoDB_20120810.ExportTableToPointInTime")
+        assert (r.status, r.error_type) == (400, "InvalidExportTimeException"), r.body
+        return r.error_message
+
+    incremental = '"ExportType":"INCREMENTAL_EXPORT","IncrementalExportSpecification":'
+    assert export(incremental + '{"ExportFromTime":%d,"ExportToTime":1e400}' % (int(early) + 1)
+                  ).startswith("Incremental export period to time cannot be greater than the "
+                               "current time : ")
+    assert export(incremental + '{"ExportFromTime":-1e400}').startswith(
+        "Incremental export period from time cannot be less than the table creation time : ")
+    for t in ("1e400", "-1e400"):
+        assert export('"ExportTime":' + t).startswith(
+            "ExportTime must be between EarliestRestorableDateTime (")
 
 
 def test_export_errors(srv):

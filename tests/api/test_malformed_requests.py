@@ -146,7 +146,10 @@ EXPECTED_TO_FAIL = {"DescribeTable-missing", "GetResourcePolicy-table", "Describ
                    "DescribeGlobalTable-legacy", "DescribeGlobalTableSettings-legacy",
                    "DescribeTableReplicaAutoScaling-fixture",
                    # the fuzz target's import makes this table; no import runs here
-                   "Scan-imported"}
+                   "Scan-imported",
+                   # the fuzz target's own backup and export (@BACKUP_ARN@,
+                   # @EXPORT_ARN@): none here
+                   "DescribeBackup-fixture", "DescribeExport-fixture"}
 # Tables the seeds create (CreateTable) or expect to be missing.
 CREATED = ["fz_new", "fz_new2", "fz_new3", "fz_new4"]
 
@@ -463,9 +466,14 @@ def live(ddb, port, tables):
         "StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}).json()[
         "ShardIterator"]
     records = raw_streams(port, "GetRecords", {"ShardIterator": iterator}).json()["Records"]
+    # the fuzz target's own backup of fz_idx and export of fz_s: well-formed
+    # ARNs here, of a backup and an export that do not exist
+    table_arn = arn.split("/stream/")[0].rsplit("/", 1)[0] + "/"
     return {"@STREAM_ARN@": arn, "@SHARD_ID@": shard, "@SHARD_ITERATOR@": iterator,
             "@SEQUENCE@": records[0]["dynamodb"]["SequenceNumber"],
-            "@NOW@": str(int(time.time()))}
+            "@NOW@": str(int(time.time())),
+            "@BACKUP_ARN@": table_arn + tables["fz_idx"] + "/backup/1700000000000-0123abcd",
+            "@EXPORT_ARN@": table_arn + tables["fz_s"] + "/export/01700000000000-0123abcd"}
 
 
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")

@@ -23,7 +23,7 @@ import time
 
 import pytest
 
-from conftest import assert_error, make_client, raw_call, unique_name
+from conftest import assert_error, make_client, raw_call, raw_request, unique_name
 from test_backups import create_table as backups_create_table
 from test_backups import batch_put, own_disk_server, scan_all
 from test_backups import wait_restored as wait_backup_restored
@@ -860,3 +860,19 @@ def test_restore_to_point_in_time_with_on_demand_throughput_override(db, disk_se
         400, "ValidationException",
         "Invalid Request: Cannot override MaxReadRequestUnits for OnDemandThroughput unless "
         "BillingModeOverride is PAY_PER_REQUEST")
+
+
+def test_restore_time_past_any_date(db, disk_server):
+    """A RestoreDateTime beyond any date (the JSON number 1e400 seconds) is
+    after the window, as a time in the future is; one before any date is
+    before it."""
+    source = create_table(db)
+    enable(db, source)
+    for t in ("1e400", "-1e400", "9223372036854775.807"):
+        body = ('{"SourceTableName":"%s","TargetTableName":"%s","RestoreDateTime":%s}'
+                % (source, unique_name("ptr"), t)).encode()
+        r = raw_request(disk_server.port, body=body,
+                        target="DynamoDB_20120810.RestoreTableToPointInTime")
+        assert (r.status, r.error_type) == (400, "InvalidRestoreTimeException"), (t, r.body)
+        assert r.error_message.startswith(
+            "RestoreDateTime must be between EarliestRestorableDateTime ("), r.body

@@ -148,6 +148,12 @@ static void test_replay_matches(void)
     buf_t rec1, rec2, dump_a, dump_b;
     buf_init(&rec1), buf_init(&rec2), buf_init(&dump_a), buf_init(&dump_b);
 
+    /* an empty change set, without bytes, changes nothing (the recording
+     * of a transaction that wrote nothing) */
+    changeset_effects_t none = {0};
+    CHECK(changeset_apply(NULL, NULL, 0, &none) == 0);
+    CHECK(!none.catalog && !none.dbis && !none.changelog);
+
     record(a, &rec1, first);
     changeset_effects_t fx = {0};
     CHECK(changeset_apply(NULL, (const uint8_t *)rec1.data, rec1.len, &fx) == 0);

@@ -70,6 +70,8 @@ static void test_instant(void)
     CHECK(!pitr_instant_of(w, true, T0 + 11 * S, &until));
     /* a negative time is outside */
     CHECK(!pitr_instant_of(w, true, -5, &until));
+    /* so is the last second 64 bits of milliseconds hold (a time of 1e400 s) */
+    CHECK(!pitr_instant_of(w, true, INT64_MAX, &until));
 }
 
 static backup_base_t base(int64_t created, bool available)
