@@ -1351,7 +1351,13 @@ static int leadership_confirm(unsigned wait_ms)
     pthread_mutex_lock(&cl.mutex);
     while (cl.confirm_done < ticket && cl.confirm_failed < ticket && !cl.stopping)
         if (pthread_cond_timedwait(&cl.cond, &cl.mutex, &until) == ETIMEDOUT) break;
-    int rc = cl.confirm_done >= ticket ? 0 : -1;
+    /* The barrier is applied in Raft's order, but entries of an earlier
+     * term (after an election or a restart) reach the store through the
+     * applier, which may still hold some: the read waits for them too, as
+     * the writer does (writable). */
+    while (cl.confirm_done >= ticket && cl.applied < cl.queued_upto && !cl.stopping)
+        if (pthread_cond_timedwait(&cl.cond, &cl.mutex, &until) == ETIMEDOUT) break;
+    int rc = cl.confirm_done >= ticket && cl.applied >= cl.queued_upto ? 0 : -1;
     pthread_mutex_unlock(&cl.mutex);
     return rc;
 }

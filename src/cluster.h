@@ -39,7 +39,8 @@
  *    Followers learn from it where to forward.
  * Strongly consistent reads on the leader wait for a Raft barrier (one for
  * all the reads asked meanwhile), so a deposed leader never answers one
- * with a stale item.
+ * with a stale item, and for the applier to have stored every entry it
+ * took before (a new leader's earlier terms).
  * Every snapshot_entries entries Raft takes a snapshot: a compacted LMDB
  * copy made on a worker thread from a read transaction (writes go on), and
  * cuts its log; a node behind the log's start restores the leader's (its
