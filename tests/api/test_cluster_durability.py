@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
     ReadTimeoutError
 
 from conftest import make_client
-from test_cluster import TABLE, Cluster, create_table, eventually, full_scan, log_text, \
+from test_cluster import TABLE, Cluster, create_table, eventually, full_scan, log_text, metrics, \
     running, scan_or_none, consistent_scan_or_none
 
 SNAPSHOT_ENTRIES = 40
@@ -90,7 +90,18 @@ def expect_everywhere(cluster, ids, want, timeout=30):
     """Every node of ids serves exactly want from its own copy."""
     for i in ids:
         got = eventually(lambda: scan_or_none(cluster.clients[i]) == want, timeout=timeout)
-        assert got, (i, cluster.nodes[i].log_tail(30))
+        if not got:
+            have = {it["k"]["S"]: it for it in scan_or_none(cluster.clients[i]) or []}
+            need = {it["k"]["S"]: it for it in want}
+            missing = sorted(set(need) - set(have))
+            extra = sorted(set(have) - set(need))
+            differ = sorted(k for k in set(need) & set(have) if need[k] != have[k])
+            progress = {j: {k: v for k, v in metrics(cluster.nodes[j]).items()
+                            if "applied" in k or "commit" in k}
+                        for j in cluster.ids}
+            raise AssertionError("node %d: missing %s (%d), extra %s, different %s\n%s\n%s" % (
+                i, missing[:20], len(missing), extra[:20], differ[:20], progress,
+                cluster.nodes[i].log_tail(60)))
 
 
 def leader_state(cluster, ids):
