@@ -41,6 +41,15 @@
  * heartbeat: a dead leader is replaced in about 0.6 to 1.5 s. */
 #define ELECTION_TIMEOUT_MS 500
 #define HEARTBEAT_MS 50
+/* How long a leader waits for a follower's answer to a snapshot it sent
+ * before sending it again: libraft's follower drops a snapshot that comes
+ * while it takes one of its own (e.g. just after a restart), and libraft's
+ * default of 30 s then kept such a follower behind for 30 s.  The wait
+ * grows with the store (a copy on the wire at SNAPSHOT_SEND_BYTES_PER_MS
+ * or faster), so that a large snapshot is not sent again while the first
+ * is still on its way. */
+#define SNAPSHOT_RESEND_MS 2000
+#define SNAPSHOT_SEND_BYTES_PER_MS 10000 /* 10 MB/s */
 /* The status of a write that cannot be replicated now (no leader, this
  * node does not lead, leadership lost): it fails with a 500, untried again
  * (see storage_replicator_t). */
@@ -720,6 +729,19 @@ static uint32_t get_u32le(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* On the Raft thread: the leader's wait for an answer to a snapshot it
+ * sent, for a store of the current size. */
+static void snapshot_resend_set(void)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    uint64_t bytes = 0;
+    if (!mdb_env_info(storage_env(), &info) && !mdb_env_stat(storage_env(), &st))
+        bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    uint64_t ms = SNAPSHOT_RESEND_MS + bytes / SNAPSHOT_SEND_BYTES_PER_MS;
+    raft_set_install_snapshot_timeout(&cl.raft, ms > UINT_MAX ? UINT_MAX : (unsigned)ms);
+}
+
 /* On the Raft thread: what must match the index (the members' API
  * addresses); the store is copied by fsm_snapshot_async. */
 static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
@@ -742,6 +764,7 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
         buf_append(&snapshot_header, cl.members[i].api, n);
     }
     pthread_mutex_unlock(&cl.mutex);
+    snapshot_resend_set();
     *bufs = raft_calloc(1, sizeof **bufs);
     if (!*bufs) return RAFT_NOMEM;
     *n_bufs = 1;
@@ -1480,6 +1503,7 @@ static int raft_setup(void)
     /* entries kept behind a snapshot: a follower a little behind catches
      * up from the log rather than with a whole copy */
     raft_set_snapshot_trailing(&cl.raft, cl.snapshot_entries / 2);
+    snapshot_resend_set();
     raft_uv_set_connect_retry_delay(&cl.io, 100);
     if ((rv = raft_start(&cl.raft))) {
         log_error("cluster: cannot start Raft: %s (%s)", raft_strerror(rv), raft_errmsg(&cl.raft));

@@ -101,7 +101,8 @@ def expect_everywhere(cluster, ids, want, timeout=30):
                         for j in cluster.ids}
             raise AssertionError("node %d: missing %s (%d), extra %s, different %s\n%s\n%s" % (
                 i, missing[:20], len(missing), extra[:20], differ[:20], progress,
-                cluster.nodes[i].log_tail(60)))
+                "\n".join("node %d:\n%s" % (j, cluster.nodes[j].log_tail(25))
+                          for j in cluster.ids)))
 
 
 def leader_state(cluster, ids):
