@@ -136,6 +136,17 @@ def cluster(tmp_path):
     yield from running(Cluster(tmp_path).start())
 
 
+def thirty_items_everywhere(cluster):
+    """A table of 30 items written through the leader, served by every
+    node; its full (consistent) scan."""
+    lc = cluster.clients[cluster.leader()]
+    create_table(lc)
+    put_items(lc, "k", 30)
+    want = full_scan(lc, consistent=True)
+    expect_everywhere(cluster, cluster.ids, want)
+    return want
+
+
 def restart_all_keeping_the_store(cluster, want):
     """Start every (stopped) node again: none rebuilds (the store kept
     what it had applied: its second start-up line says applied >= 31) and
@@ -244,12 +255,7 @@ def test_power_loss_of_one_node_while_the_others_take_writes(snapshotting):
 
 
 def test_clean_stop_leaves_no_marker_and_the_next_start_keeps_the_store(cluster):
-    leader = cluster.leader()
-    lc = cluster.clients[leader]
-    create_table(lc)
-    put_items(lc, "k", 30)
-    want = full_scan(lc, consistent=True)
-    expect_everywhere(cluster, cluster.ids, want)
+    want = thirty_items_everywhere(cluster)
     for i in cluster.ids:
         # running: unsynced commits of this boot may exist
         assert marker_text(cluster.nodes[i]) == this_boot()
@@ -264,12 +270,7 @@ def test_clean_stop_leaves_no_marker_and_the_next_start_keeps_the_store(cluster)
 def test_kill_without_power_loss_keeps_the_store_and_every_write(cluster):
     """A kill -9 (the process dies, the kernel keeps the pages it wrote):
     the marker names this boot, so the next start trusts the store."""
-    leader = cluster.leader()
-    lc = cluster.clients[leader]
-    create_table(lc)
-    put_items(lc, "k", 30)
-    want = full_scan(lc, consistent=True)
-    expect_everywhere(cluster, cluster.ids, want)
+    want = thirty_items_everywhere(cluster)
     for i in cluster.ids:
         cluster.nodes[i].kill()
     for i in cluster.ids:

@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "unit.h"
+#include "unit_store.h"
 
 static char dir[] = "/tmp/ddbd-unit-changelog.XXXXXX";
 static MDB_env *env;
@@ -19,22 +20,11 @@ static MDB_env *env;
 static void env_open(void)
 {
     MDB_txn *txn;
-    if (!mkdtemp(dir) || mdb_env_create(&env) || mdb_env_set_maxdbs(env, 4) ||
-        mdb_env_set_mapsize(env, 64u << 20) || mdb_env_open(env, dir, MDB_NOSYNC, 0644) ||
-        mdb_txn_begin(env, NULL, 0, &txn) || changelog_open(txn) || mdb_txn_commit(txn))
-        abort();
+    env = unit_store_open(dir, 4, 64u << 20);
+    if (mdb_txn_begin(env, NULL, 0, &txn) || changelog_open(txn) || mdb_txn_commit(txn)) abort();
 }
 
-static void env_close(void)
-{
-    mdb_env_close(env);
-    char path[128];
-    snprintf(path, sizeof path, "%s/data.mdb", dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/lock.mdb", dir);
-    unlink(path);
-    rmdir(dir);
-}
+static void env_close(void) { unit_store_remove(env, dir); }
 
 /* Record i of (log, shard): sequence i + 1, committed at i ms, an item of
  * some hundred bytes (so that the records fill many pages). */

@@ -10,26 +10,11 @@
 
 #include "buf.h"
 #include "unit.h"
+#include "unit_store.h"
 
-static MDB_env *env_new(char *dir)
-{
-    MDB_env *env;
-    if (!mkdtemp(dir) || mdb_env_create(&env) || mdb_env_set_maxdbs(env, 16) ||
-        mdb_env_open(env, dir, MDB_NOSYNC, 0644))
-        abort();
-    return env;
-}
+static MDB_env *env_new(char *dir) { return unit_store_open(dir, 16, 0); }
 
-static void env_free(MDB_env *env, char *dir)
-{
-    mdb_env_close(env);
-    char path[128];
-    snprintf(path, sizeof path, "%s/data.mdb", dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/lock.mdb", dir);
-    unlink(path);
-    rmdir(dir);
-}
+static void env_free(MDB_env *env, char *dir) { unit_store_remove(env, dir); }
 
 static MDB_val val(const char *s) { return (MDB_val){strlen(s), (void *)s}; }
 

@@ -9,6 +9,7 @@
 
 #include "stats.h"
 #include "unit.h"
+#include "unit_store.h"
 #include "value.h"
 
 static void test_encoding_worked_example(void)
@@ -83,22 +84,10 @@ static MDB_env *env;
 static void env_open(void)
 {
     snprintf(dir, sizeof dir, "/tmp/ddbd-unit-stats-XXXXXX");
-    if (!mkdtemp(dir)) abort();
-    if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 8) ||
-        mdb_env_open(env, dir, MDB_NOSYNC, 0644))
-        abort();
+    env = unit_store_open(dir, 8, 0);
 }
 
-static void env_close(void)
-{
-    mdb_env_close(env);
-    char path[128];
-    snprintf(path, sizeof path, "%s/data.mdb", dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/lock.mdb", dir);
-    unlink(path);
-    rmdir(dir);
-}
+static void env_close(void) { unit_store_remove(env, dir); }
 
 static MDB_txn *begin(void)
 {
