@@ -105,7 +105,6 @@ api_result_t op_delete_backup(api_call_t *call, const json_value_t *req)
 
 /* --- ListBackups -------------------------------------------------------------------- */
 
-/* A timestamp member (epoch seconds) in milliseconds; false when absent. */
 api_result_t op_list_backups(api_call_t *call, const json_value_t *req)
 {
     arena_t *a = call->arena;
