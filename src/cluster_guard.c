@@ -2,7 +2,9 @@
  * will read; see cluster_guard.h. */
 #include "cluster_guard.h"
 
+#include <assert.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +27,9 @@ enum {
     MSG_INSTALL_SNAPSHOT,
     MSG_TIMEOUT_NOW,
 };
-/* A connection's writes to libraft waiting beyond this stop its reading
- * until they drain (a fast sender cannot fill memory). */
+/* A connection's reads waiting to be written to libraft beyond this many
+ * bytes (of buffers: a small read holds a whole one) stop its reading until
+ * they drain (a fast sender cannot fill memory). */
 #define QUEUE_HIGH (8u << 20)
 
 static uint64_t get_u64(const uint8_t *p)
@@ -97,6 +100,7 @@ typedef struct conn {
     uint8_t *header;       /* S_PREAMBLE..S_HEADER: preamble then header */
     size_t have, want;     /* bytes of the current part read, and needed */
     uint64_t payload_left; /* S_PAYLOAD */
+    size_t queued;         /* bytes of reads waiting to be written to libraft */
     uint64_t node;
     uv_timer_t timer;      /* the handshake's deadline */
     struct conn *next;
@@ -150,41 +154,59 @@ static void conn_refuse(guarded_t *c, const char *why)
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b);
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b);
 
+/* One read of the peer, written on to libraft from where it was read: what
+ * of it passed the checks goes in one write, after the start of a message
+ * held back from earlier reads (its header was incomplete then). */
+#define CHUNK_SPACE (64u << 10)
 typedef struct {
     uv_write_t req;
     guarded_t *c;
-    char data[];
+    uint8_t *held; /* the held start, or NULL */
+    char data[CHUNK_SPACE];
 } chunk_t;
+
+static void chunk_free(chunk_t *ch)
+{
+    free(ch->held);
+    free(ch);
+}
 
 static void chunk_written(uv_write_t *req, int status)
 {
     chunk_t *ch = (chunk_t *)req;
     guarded_t *c = ch->c;
-    free(ch);
+    chunk_free(ch);
+    c->queued -= sizeof *ch;
     if (c->closing) return;
     if (status) { /* libraft closed its end */
         guarded_close(c);
         return;
     }
-    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->out) < QUEUE_HIGH / 8 &&
+    if (c->queued < QUEUE_HIGH / 8 &&
         !uv_is_active((uv_handle_t *)&c->tcp))
         uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
 }
 
-static void pass_on(guarded_t *c, const void *data, size_t n)
+/* Write ch's held start (held bytes) and data[from, to) to libraft; ch is
+ * freed once written. */
+static void pass_on(guarded_t *c, chunk_t *ch, size_t held, size_t from, size_t to)
 {
-    if (!n || c->closing) return;
-    chunk_t *ch = malloc(sizeof *ch + n);
-    if (!ch) abort();
+    if (c->closing || (!held && from == to)) {
+        chunk_free(ch);
+        return;
+    }
+    uv_buf_t b[2];
+    unsigned nb = 0;
+    if (held) b[nb++] = uv_buf_init((char *)ch->held, (unsigned)held);
+    if (from < to) b[nb++] = uv_buf_init(ch->data + from, (unsigned)(to - from));
     ch->c = c;
-    memcpy(ch->data, data, n);
-    uv_buf_t b = uv_buf_init(ch->data, (unsigned)n);
-    if (uv_write(&ch->req, (uv_stream_t *)&c->out, &b, 1, chunk_written)) {
-        free(ch);
+    if (uv_write(&ch->req, (uv_stream_t *)&c->out, b, nb, chunk_written)) {
+        chunk_free(ch);
         guarded_close(c);
         return;
     }
-    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->out) > QUEUE_HIGH)
+    c->queued += sizeof *ch;
+    if (c->queued > QUEUE_HIGH)
         uv_read_stop((uv_stream_t *)&c->tcp);
 }
 
@@ -211,15 +233,31 @@ static int hand_over(guarded_t *c)
     return 0;
 }
 
-/* Take bytes p[0..n) of the connection; false when it is to be closed. */
-static bool take(guarded_t *c, const uint8_t *p, size_t n)
+/* What of one read passes: its bytes [from, to), after `held` bytes of a
+ * message's start kept from earlier reads (then in ch->held). */
+typedef struct {
+    size_t held, from, to;
+} passing_t;
+
+/* Take bytes p[0..n) of the connection (the read in ch->data), noting in
+ * *out what passes; false when the connection is to be closed. */
+static bool take(guarded_t *c, chunk_t *ch, size_t n, passing_t *out)
 {
+    const uint8_t *base = (const uint8_t *)ch->data, *p = base;
+    /* a message's preamble and header pass only once checked: `unit` is
+     * where the one being read began in this read (or 0, with `held` of
+     * its bytes read before) */
+    bool in_unit = c->state != S_PAYLOAD; /* the handshake never passes */
+    size_t unit = 0, held = c->state == S_PREAMBLE || c->state == S_HEADER ? c->have : 0;
+    *out = (passing_t){0, 0, 0};
     while (n && !c->closing) {
         if (c->state == S_PAYLOAD) {
             size_t k = n < c->payload_left ? n : (size_t)c->payload_left;
-            pass_on(c, p, k);
             p += k, n -= k, c->payload_left -= k;
-            if (!c->payload_left) c->state = S_PREAMBLE, c->have = 0, c->want = PREAMBLE_LEN;
+            if (!c->payload_left) {
+                c->state = S_PREAMBLE, c->have = 0, c->want = PREAMBLE_LEN;
+                in_unit = true, unit = (size_t)(p - base);
+            }
             continue;
         }
         uint8_t *buf = c->state == S_HANDSHAKE || c->state == S_ADDRESS ? c->small : c->header;
@@ -247,6 +285,9 @@ static bool take(guarded_t *c, const uint8_t *p, size_t n)
             c->state = S_PREAMBLE, c->have = 0, c->want = PREAMBLE_LEN;
             c->header = malloc(PREAMBLE_LEN);
             if (!c->header) abort();
+            /* the handshake is the guard's: libraft's end begins after it */
+            out->from = (size_t)(p - base);
+            in_unit = true, unit = out->from;
             break;
         }
         case S_PREAMBLE: {
@@ -265,34 +306,56 @@ static bool take(guarded_t *c, const uint8_t *p, size_t n)
             if (cluster_guard_check_header(get_u64(c->header), c->header + PREAMBLE_LEN,
                                            c->want - PREAMBLE_LEN, &payload))
                 return conn_refuse(c, "a message header whose lengths do not agree"), false;
-            pass_on(c, c->header, c->want);
-            c->header = realloc(c->header, PREAMBLE_LEN);
+            if (held && !out->held) { /* its start came in earlier reads: it goes first */
+                assert(unit == 0 && !ch->held);
+                ch->held = c->header;
+                out->held = held;
+                c->header = malloc(PREAMBLE_LEN);
+            } else {
+                c->header = realloc(c->header, PREAMBLE_LEN);
+            }
             if (!c->header) abort();
+            in_unit = false;
             c->have = 0;
             if (payload) c->state = S_PAYLOAD, c->payload_left = payload;
-            else c->state = S_PREAMBLE, c->want = PREAMBLE_LEN;
+            else {
+                c->state = S_PREAMBLE, c->want = PREAMBLE_LEN;
+                in_unit = true, unit = (size_t)(p - base);
+            }
             break;
         }
         case S_PAYLOAD: break;
         }
     }
+    /* a message's start not yet checked waits for the next read */
+    out->to = in_unit ? unit : (size_t)(p - base);
+    if (out->to < out->from) out->to = out->from;
     return !c->closing;
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
-    static char space[64 << 10]; /* one loop thread: consumed before the next read */
-    *b = uv_buf_init(space, sizeof space);
+    chunk_t *ch = malloc(sizeof *ch);
+    if (!ch) abort();
+    ch->held = NULL;
+    *b = uv_buf_init(ch->data, sizeof ch->data);
 }
 
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
     guarded_t *c = s->data;
-    if (n < 0) {
-        guarded_close(c);
+    chunk_t *ch = b->base ? (chunk_t *)(b->base - offsetof(chunk_t, data)) : NULL;
+    if (n <= 0 || !ch) {
+        if (ch) chunk_free(ch);
+        if (n < 0) guarded_close(c);
         return;
     }
-    if (n > 0) take(c, (const uint8_t *)b->base, (size_t)n);
+    passing_t pass;
+    if (!take(c, ch, (size_t)n, &pass)) {
+        chunk_free(ch);
+        return;
+    }
+    pass_on(c, ch, pass.held, pass.from, pass.to);
 }
 
 static void handshake_late(uv_timer_t *t)
