@@ -53,10 +53,50 @@ static __thread struct {
 } nested[MAX_NESTING];
 static __thread unsigned depth;
 
+/* Puts recorded since the last delete of their key, DBI creation, drop or
+ * nesting change, by a hash of handle and key (the first to come keeps its
+ * slot: a table's counts come with its first item): a put of such a key
+ * with a value of the same length rewrites that record's value instead of
+ * adding one.  A batch of puts updates a table's counts (DBI "stats") once
+ * per item: its entry then carries them once.  Moving a key's last value up
+ * to its first put of the run changes no replay, since nothing between them
+ * touches that key; a nesting change clears the slots, so an aborted
+ * child's truncation never meets a record rewritten after its mark.  A
+ * handle names another DBI only after a drop (the store never closes one),
+ * which clears them too. */
+#define PUT_SLOTS 64
+typedef struct {
+    size_t key, value; /* offsets of the record's key and value */
+    size_t key_len, value_len;
+    MDB_dbi dbi;
+    bool used;
+} put_slot_t;
+static __thread put_slot_t put_slots[PUT_SLOTS];
+
+static void put_slots_clear(void) { memset(put_slots, 0, sizeof put_slots); }
+
+static unsigned put_slot_of(MDB_dbi dbi, const MDB_val *key)
+{
+    uint32_t h = 2166136261u ^ dbi; /* FNV-1a */
+    const uint8_t *p = key->mv_data;
+    for (size_t i = 0; i < key->mv_size; i++) h = (h ^ p[i]) * 16777619u;
+    return h % PUT_SLOTS;
+}
+
+/* The slot of a recorded put of key in dbi, or NULL. */
+static put_slot_t *put_slot_find(unsigned i, MDB_dbi dbi, const MDB_val *key)
+{
+    put_slot_t *s = &put_slots[i];
+    if (!s->used || s->dbi != dbi || s->key_len != key->mv_size) return NULL;
+    if (memcmp(recording->data + s->key, key->mv_data, key->mv_size) != 0) return NULL;
+    return s;
+}
+
 void changeset_record_start(buf_t *out)
 {
     recording = out;
     depth = 0;
+    put_slots_clear();
 }
 
 void changeset_record_stop(void)
@@ -74,6 +114,7 @@ static void nested_end(MDB_txn *txn, bool kept)
         if (nested[i].txn == txn) {
             if (!kept) recording->len = nested[i].mark;
             depth = i;
+            put_slots_clear();
             return;
         }
 }
@@ -87,6 +128,17 @@ static void put_u32(buf_t *b, size_t v)
 static void record(char op, MDB_dbi dbi, const MDB_val *key, const MDB_val *val)
 {
     buf_t *b = recording;
+    unsigned slot = key ? put_slot_of(dbi, key) : 0;
+    if (key) {
+        put_slot_t *s = put_slot_find(slot, dbi, key);
+        if (s && op == 'P' && s->value_len == val->mv_size) {
+            memcpy(b->data + s->value, val->mv_data, val->mv_size);
+            return;
+        }
+        if (s) put_slots[slot].used = false; /* a delete, or a value of another length */
+    } else {
+        put_slots_clear(); /* a DBI created, dropped or emptied */
+    }
     pthread_mutex_lock(&names_lock);
     const char *name = dbi < MAX_HANDLES ? names[dbi] : NULL;
     size_t n = name ? strlen(name) : 0;
@@ -107,6 +159,13 @@ static void record(char op, MDB_dbi dbi, const MDB_val *key, const MDB_val *val)
         put_u32(b, val->mv_size);
         buf_append(b, val->mv_data, val->mv_size);
     }
+    if (op == 'P' && !put_slots[slot].used)
+        put_slots[slot] = (put_slot_t){.key = b->len - val->mv_size - 4 - key->mv_size,
+                                       .value = b->len - val->mv_size,
+                                       .key_len = key->mv_size,
+                                       .value_len = val->mv_size,
+                                       .dbi = dbi,
+                                       .used = true};
 }
 
 int __wrap_mdb_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags)
@@ -179,6 +238,7 @@ int __wrap_mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn 
         nested[depth].txn = *txn;
         nested[depth].mark = recording->len;
         depth++;
+        put_slots_clear();
     }
     return rc;
 }

@@ -24,6 +24,10 @@
  * 'X' drop the DBI, 'E' empty it (name only).  Lengths little-endian.
  * Worked example: a put of key "k" value "v" into DBI "t:7" ->
  *   50 03 74 3a 37 | 01 00 00 00 6b | 01 00 00 00 76
+ * A key put again with a value of the same length, nothing having deleted
+ * it or created, dropped or emptied a DBI meanwhile (nor a nested
+ * transaction begun or ended), keeps one record, at its first put, with its
+ * last value: a batch updates a table's counts once per item.
  * Replaying is idempotent over a state that already holds a later change
  * set's effects only in order: deletes of absent keys and drops of absent
  * DBIs are skipped, puts overwrite.

@@ -218,6 +218,55 @@ static void test_nested_aborts_not_recorded(void)
     env_free(a, da), env_free(b, db);
 }
 
+static void repeated(MDB_txn *txn)
+{
+    MDB_dbi stats, items;
+    mdb_dbi_open(txn, "stats", MDB_CREATE, &stats);
+    mdb_dbi_open(txn, "items", MDB_CREATE, &items);
+    for (int i = 0; i < 20; i++) {
+        char key[16], count[16];
+        snprintf(key, sizeof key, "k%02d", i);
+        snprintf(count, sizeof count, "%04d", i + 1);
+        MDB_val k = val(key), v = val("item"), sk = val("t"), sv = val(count);
+        mdb_put(txn, items, &k, &v, 0);
+        mdb_put(txn, stats, &sk, &sv, 0); /* the same key, a value of the same length */
+    }
+    MDB_val k = val("k03"), v = val("again"), gone = val("k04");
+    mdb_put(txn, items, &k, &v, 0); /* another length: a record of its own */
+    mdb_del(txn, items, &gone, NULL);
+    v = val("back"); /* after the delete: not moved before it */
+    mdb_put(txn, items, &gone, &v, 0);
+    /* a child's put of a key its parent put, aborted: the parent's value stays */
+    MDB_txn *child;
+    mdb_txn_begin(mdb_txn_env(txn), txn, 0, &child);
+    MDB_val sk = val("t"), sv = val("9999");
+    mdb_put(child, stats, &sk, &sv, 0);
+    mdb_txn_abort(child);
+    /* ... and after the child, the parent's put of it again is recorded */
+    sv = val("0021");
+    mdb_put(txn, stats, &sk, &sv, 0);
+}
+
+static void test_repeated_puts_recorded_once(void)
+{
+    char da[] = "/tmp/changeset-a-XXXXXX", db[] = "/tmp/changeset-b-XXXXXX";
+    MDB_env *a = env_new(da), *b = env_new(db);
+    buf_t rec, dump_a, dump_b;
+    buf_init(&rec), buf_init(&dump_a), buf_init(&dump_b);
+    record(a, &rec, repeated);
+    /* 2 creations (2+5, 2+5), 20 item puts (2+5+4+3+4+4), "t" once before
+     * the child and once after (2+5+4+1+4+4 each), k03 again (2+5+4+3+4+5),
+     * k04's delete (2+5+4+3) and put (2+5+4+3+4+4) */
+    CHECK(rec.len == 7 + 7 + 20 * 22 + 2 * 20 + 23 + 14 + 22);
+    CHECK(replay(b, &rec, &(changeset_effects_t){0}) == 0);
+    dump(a, &dump_a), dump(b, &dump_b);
+    CHECK(strstr(dump_a.data, "[stats]t=0021;") != NULL);
+    CHECK(strstr(dump_a.data, "k03=again;k04=back;") != NULL);
+    CHECK_STR(dump_b.data, dump_a.data);
+    buf_free(&rec), buf_free(&dump_a), buf_free(&dump_b);
+    env_free(a, da), env_free(b, db);
+}
+
 static void test_malformed_refused(void)
 {
     char d[] = "/tmp/changeset-m-XXXXXX";
@@ -319,6 +368,7 @@ int main(void)
 {
     RUN(test_replay_matches);
     RUN(test_nested_aborts_not_recorded);
+    RUN(test_repeated_puts_recorded_once);
     RUN(test_malformed_refused);
     RUN(test_long_dbi_names);
     RUN(test_main_db_refused);
