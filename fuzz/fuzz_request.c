@@ -3,7 +3,7 @@
  * Input: the operation name, a newline, then the JSON body; without a
  * newline the input is the name and the body is empty.  The name is sent
  * after its API's target prefix ("DynamoDBStreams_20120810." for the
- * Streams operations, REPLICATION_TARGET_PREFIX for ApplyChanges,
+ * Streams operations, REPLICATION_TARGET_PREFIX for ApplyChanges, ApplyRecords,
  * SetGroup and Settings, "DynamoDB_20120810." for the others); a name with a
  * dot is the whole X-Amz-Target.  Each input is dispatched in-process as
  * the server would (api_dispatch, waiting for the writer's completion of a
@@ -220,6 +220,7 @@ static const struct {
     {TARGET_PREFIX, "UpdateTableReplicaAutoScaling", BIT(E_NOT_FOUND)},
     /* what replicas in other regions call on each other */
     {REPLICATION_TARGET_PREFIX, "ApplyChanges", BIT(E_NOT_FOUND)},
+    {REPLICATION_TARGET_PREFIX, "ApplyRecords", BIT(E_NOT_FOUND)},
     /* a first replica of one table more than the server keeps groups of */
     {REPLICATION_TARGET_PREFIX, "SetGroup", BIT(E_NOT_FOUND) | BIT(E_LIMIT)},
     {REPLICATION_TARGET_PREFIX, "Settings", BIT(E_NOT_FOUND)},

@@ -54,8 +54,8 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
 # What replicas in other regions call on each other (no model: whole targets).
 REPLICATION_PREFIX = "DdbdReplication_20261130."
-REPLICATION_OPERATIONS = [REPLICATION_PREFIX + "ApplyChanges", REPLICATION_PREFIX + "SetGroup",
-                          REPLICATION_PREFIX + "Settings"]
+REPLICATION_OPERATIONS = [REPLICATION_PREFIX + "ApplyChanges", REPLICATION_PREFIX + "ApplyRecords",
+                          REPLICATION_PREFIX + "SetGroup", REPLICATION_PREFIX + "Settings"]
 PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@",
                 "@BACKUP_ARN@", "@EXPORT_ARN@"]
 
@@ -88,6 +88,7 @@ NEWER_OPERATIONS = {
     "GetResourcePolicy": ["ResourceArn"],
     "DeleteResourcePolicy": ["ResourceArn", "ExpectedRevisionId"],
     REPLICATION_PREFIX + "ApplyChanges": ["TableName", "Changes"],
+    REPLICATION_PREFIX + "ApplyRecords": ["TableName", "Origin", "Records"],
     REPLICATION_PREFIX + "SetGroup": ["TableName", "Members"],
     REPLICATION_PREFIX + "Settings": ["Operation", "Request"],
 }
@@ -119,6 +120,36 @@ ALL_TYPES = {
 }
 
 ID_PT = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+
+
+def varint(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def stored_map(attrs):
+    """A map of S attributes as the store keeps an item (varint size, count,
+    then per attribute varint name length, name, tag S, varint length, bytes)."""
+    body = varint(len(attrs))
+    for name, value in attrs.items():
+        n, v = name.encode(), value.encode()
+        body += varint(len(n)) + n + b"S" + varint(len(v)) + v
+    return varint(sum(len(k.encode()) + len(v.encode()) for k, v in attrs.items())) + body
+
+
+def change_records():
+    """ApplyRecords' Records: a put of k9 then its removal, each as the change
+    log stores it (format 1 | event | flags, 2: a new image | varint time |
+    keys | image) after its varint sequence number and length."""
+    import base64
+    put = b"\x01\x01\x02" + varint(1) + stored_map({"pk": "k9"}) + stored_map({"pk": "k9", "v": "x"})
+    remove = b"\x01\x03\x00" + varint(1) + stored_map({"pk": "k9"})
+    raw = b"".join(varint(seq) + varint(len(r)) + r for seq, r in ((5, put), (6, remove)))
+    return base64.b64encode(raw).decode()
 
 
 def idx_item(pk="p1", sk="1"):
@@ -849,6 +880,12 @@ SEEDS = {
             {"T": "1", "O": "eu-west-1", "K": {"pk": {"S": "k9"}},
              "I": {"pk": {"S": "k9"}, "exp": {"N": "@NOW@"}}}]}),
     ],
+    # Records: the changes as the change log stores them, in base64 (see
+    # change_records below).
+    REPLICATION_PREFIX + "ApplyRecords": [
+        ("put-delete", {"TableName": "fz_s", "Origin": "eu-west-1",
+                        "Records": change_records()}),
+    ],
     REPLICATION_PREFIX + "SetGroup": [
         ("members", {"TableName": "fz_s", "Members": [
             {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"},
@@ -1015,7 +1052,7 @@ def dictionary():
                   "contains", "size", "if_not_exists", "list_append",
                   "true", "false", "null", "1e400", "-0",
                   "DynamoDB_20120810.", "DynamoDBStreams_20120810.", REPLICATION_PREFIX,
-                  "ApplyChanges", "SetGroup", "Settings", "Operation", "Request", "T", "O", "K", "I", "RegionName", "ReplicaStatus",
+                  "ApplyChanges", "ApplyRecords", "Origin", "Records", "SetGroup", "Settings", "Operation", "Request", "T", "O", "K", "I", "RegionName", "ReplicaStatus",
                   "us-east-1", "eu-west-1", "ACTIVE", "CREATING", "DELETING", "UPDATING",
                   "CREATION_FAILED"])
     lines = ["# fuzz_request: member names, operations, enum values, type tags,",

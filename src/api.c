@@ -121,6 +121,8 @@ static const operation_t operations[] = {
               op_update_table_replica_auto_scaling),
     OPERATION(REPLICATION_TARGET_PREFIX, "ApplyChanges", &WIRE_REQUEST_EMPTY,
               op_replication_apply),
+    OPERATION(REPLICATION_TARGET_PREFIX, "ApplyRecords", &WIRE_REQUEST_EMPTY,
+              op_replication_apply_records),
     OPERATION(REPLICATION_TARGET_PREFIX, "SetGroup", &WIRE_REQUEST_EMPTY,
               op_replication_set_group),
     OPERATION(REPLICATION_TARGET_PREFIX, "Settings", &WIRE_REQUEST_EMPTY,

@@ -1009,6 +1009,67 @@ typedef struct {
 
 /* Each shipper's read transaction, renewed per batch. */
 static __thread MDB_txn *ship_txn;
+/* When the peer last answered that it does not know ApplyRecords (an
+ * earlier release): ApplyChanges is sent for RECORDS_RETRY_MS, then
+ * ApplyRecords tried again (the peer may have been upgraded). */
+static __thread int64_t records_refused_ms;
+#define RECORDS_RETRY_MS 60000
+
+/* The body of ApplyRecords: the changes after the position as the log
+ * stores them, each after its sequence number and length (varints), in
+ * base64; the origin once.  Nothing is decoded or rendered per change, and
+ * the peer decodes each record with changelog_record_decode. */
+static size_t render_records(changelog_reader_t *rd, const char *table, buf_t *body,
+                             uint64_t *first, uint64_t *last)
+{
+    buf_t raw;
+    buf_init(&raw);
+    size_t n = 0;
+    uint64_t seq;
+    MDB_val v;
+    while (n < SHIP_BATCH && raw.len < BATCH_BYTES && !changelog_reader_next_raw(rd, &seq, &v)) {
+        varint_put(&raw, seq);
+        varint_put(&raw, v.mv_size);
+        buf_append(&raw, v.mv_data, v.mv_size);
+        if (!n++) *first = seq;
+        *last = seq;
+    }
+    buf_putc(body, '{');
+    json_write_member(body, "TableName", table);
+    buf_putc(body, ',');
+    json_write_member(body, "Origin", regions_local());
+    buf_append_str(body, ",\"Records\":");
+    json_write_base64(body, (const uint8_t *)raw.data, raw.len);
+    buf_putc(body, '}');
+    buf_free(&raw);
+    return n;
+}
+
+/* The body of ApplyChanges (JSON, for a peer of an earlier release). */
+static size_t render_changes(changelog_reader_t *rd, arena_t *a, const char *table, buf_t *body,
+                             uint64_t *first, uint64_t *last)
+{
+    buf_putc(body, '{');
+    json_write_member(body, "TableName", table);
+    buf_append_str(body, ",\"Changes\":[");
+    size_t n = 0;
+    change_record_t r;
+    while (n < SHIP_BATCH && body->len < BATCH_BYTES && !changelog_reader_next(rd, a, &r)) {
+        if (n++) buf_putc(body, ',');
+        else *first = r.sequence;
+        render_change(body, r.sequence, regions_local(), r.keys, r.new_image);
+        *last = r.sequence;
+    }
+    buf_append_str(body, "]}");
+    return n;
+}
+
+/* Whether the peer answered that it does not know the operation. */
+static bool unknown_operation(int status, const buf_t *out)
+{
+    static const char name[] = "UnknownOperationException";
+    return status == 400 && memmem(out->data, out->len, name, sizeof name - 1) != NULL;
+}
 
 /* Ship one batch of table g (a copy) to peer p: how many changes the peer
  * took (0: none were due, or the call failed). */
@@ -1020,31 +1081,37 @@ static size_t ship_batch(const region_peer_t *p, const ship_t *g)
     changelog_reader_t rd;
     buf_t body;
     buf_init(&body);
-    buf_append_str(&body, "{");
-    json_write_member(&body, "TableName", g->name);
-    buf_append_str(&body, ",\"Changes\":[");
     size_t n = 0;
-    uint64_t last = g->acked, oldest_ms = 0;
+    uint64_t first = 0, last = g->acked;
+    bool records = now_ms() - records_refused_ms >= RECORDS_RETRY_MS;
     if (!changelog_reader_open(txn, g->log, 0, g->acked + 1, &rd)) {
-        change_record_t r;
-        while (n < SHIP_BATCH && body.len < BATCH_BYTES && !changelog_reader_next(&rd, a, &r)) {
-            if (n++) buf_putc(&body, ',');
-            render_change(&body, r.sequence, regions_local(), r.keys, r.new_image);
-            if (!oldest_ms) oldest_ms = (uint64_t)r.time_ms;
-            last = r.sequence;
-        }
+        n = records ? render_records(&rd, g->name, &body, &first, &last)
+                    : render_changes(&rd, a, g->name, &body, &first, &last);
         changelog_reader_close(&rd);
     }
     storage_read_end(txn);
-    buf_append_str(&body, "]}");
+    /* a change's sequence number is its timestamp (microseconds) */
+    uint64_t oldest_ms = first / 1000;
     size_t sent = 0;
     bool store = false;
     if (n) {
         int status = 0;
         buf_t out;
         buf_init(&out);
-        int rc = call_peer(p, REPLICATION_TARGET_PREFIX "ApplyChanges", &body, &status, &out);
+        int rc = call_peer(p,
+                           records ? REPLICATION_TARGET_PREFIX "ApplyRecords"
+                                   : REPLICATION_TARGET_PREFIX "ApplyChanges",
+                           &body, &status, &out);
         int64_t now = now_ms();
+        if (!rc && records && unknown_operation(status, &out)) {
+            log_info("replication: %s does not know ApplyRecords: sending ApplyChanges",
+                     p->name);
+            records_refused_ms = now;
+            buf_free(&out);
+            buf_free(&body);
+            arena_free(a);
+            return ship_batch(p, g); /* at once, as ApplyChanges */
+        }
         pthread_mutex_lock(&R.lock);
         group_t *live = group_find(g->name);
         member_t *lm = live ? member_find(live, p->name) : NULL;
