@@ -52,6 +52,13 @@ local build = builders[kind] or error("unknown BENCH_REQUEST: " .. kind)
 setup = bench.setup
 done = bench.done
 
+-- BENCH_DELAY_MS: each connection pauses that long after every answer (a paced load, whose
+-- latencies are a request's rather than a queue's); unset, it sends again at once.
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if pause and pause > 0 then
+    function delay() return pause end
+end
+
 function init(args)
     bench.thread_init()
     if kind == "signed" then

@@ -20,6 +20,7 @@
 
 #include "changelog.h"
 #include "clock.h"
+#include "durable_file.h"
 #include "index.h"
 #include "json.h"
 #include "keycodec.h"
@@ -181,15 +182,6 @@ static char *path_of(const char *id, const char *file)
     return p;
 }
 
-static void fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 /* Remove a backup's directory and what it holds. */
 static void remove_dir(const char *dir)
 {
@@ -240,23 +232,10 @@ static int write_meta(const backup_t *bk)
     buf_t text;
     buf_init(&text);
     render_meta(&text, bk);
-    char *tmp = path_of(bk->id, META_FILE ".tmp"), *final = path_of(bk->id, META_FILE),
-         *dir = path_of(bk->id, NULL);
-    int rc = -1;
-    FILE *f = fopen(tmp, "wb");
-    if (f) {
-        bool ok = fwrite(text.data, 1, text.len, f) == text.len && fflush(f) == 0 &&
-                  fsync(fileno(f)) == 0;
-        ok &= fclose(f) == 0;
-        if (ok && rename(tmp, final) == 0) {
-            fsync_path(dir);
-            rc = 0;
-        }
-    }
+    char *final = path_of(bk->id, META_FILE);
+    int rc = durable_file_replace(final, text.data, text.len);
     buf_free(&text);
-    free(tmp);
     free(final);
-    free(dir);
     return rc;
 }
 
@@ -530,10 +509,10 @@ static void remove_locked(backup_t *b)
      * the rest is cut short: a start drops a directory without it. */
     char *meta = path_of(b->id, META_FILE), *dir = path_of(b->id, NULL);
     unlink(meta);
-    fsync_path(dir);
+    durable_dir_sync(dir);
     pthread_mutex_unlock(&store.lock);
     remove_dir(dir);
-    fsync_path(store.dir);
+    durable_dir_sync(store.dir);
     free(meta);
     free(dir);
 }
@@ -927,12 +906,12 @@ bool backup_base_drop(const char *arn)
     char *meta = path_of(b->id, META_FILE), *dir = path_of(b->id, NULL);
     if (!busy) {
         unlink(meta);
-        fsync_path(dir);
+        durable_dir_sync(dir);
     }
     pthread_mutex_unlock(&store.lock);
     if (!busy) {
         remove_dir(dir);
-        fsync_path(store.dir);
+        durable_dir_sync(store.dir);
     }
     free(meta);
     free(dir);

@@ -22,6 +22,7 @@
 #include "changelog.h"
 #include "changeset.h"
 #include "clock.h"
+#include "durable_file.h"
 #include "errors.h"
 #include "cluster_admin.h"
 #include "cluster_forward.h"
@@ -1953,40 +1954,16 @@ static bool line_read(const char *path, char *out, size_t cap)
     return out[0] != 0;
 }
 
-static int dir_sync(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 static void marker_path(char *out, size_t cap) { snprintf(out, cap, "%s/" MARKER_NAME, cl.dir); }
 
 /* The marker says text, on the disk (file and directory synced) before
  * this returns 0; -1 and errno otherwise. */
 static int marker_write(const char *text)
 {
-    char path[PATH_MAX + 32], tmp[PATH_MAX + 40];
+    char path[PATH_MAX + 32], line[128];
     marker_path(path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return -1;
-    size_t len = strlen(text);
-    bool ok = write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-    int err = errno;
-    if (close(fd) != 0 && ok) {
-        ok = false;
-        err = errno;
-    }
-    if (!ok || rename(tmp, path) != 0 || dir_sync(cl.dir) != 0) {
-        if (ok) err = errno;
-        unlink(tmp);
-        errno = err;
-        return -1;
-    }
-    return 0;
+    int len = snprintf(line, sizeof line, "%s\n", text);
+    return durable_file_replace(path, line, (size_t)len);
 }
 
 /* Remove the marker (after the store was synced, or deleted): 0 once the
@@ -1996,7 +1973,7 @@ static int marker_remove(void)
     char path[PATH_MAX + 32];
     marker_path(path, sizeof path);
     if (unlink(path) != 0 && errno != ENOENT) return -1;
-    return dir_sync(cl.dir);
+    return durable_dir_sync(cl.dir);
 }
 
 /* Delete the store's files (and the snapshot copies' leftovers): it is
@@ -2013,7 +1990,7 @@ static int store_discard(void)
             return -1;
         }
     }
-    if (dir_sync(cl.data_dir) != 0) {
+    if (durable_dir_sync(cl.data_dir) != 0) {
         log_error("cluster: cannot sync %s: %s", cl.data_dir, strerror(errno));
         return -1;
     }

@@ -13,6 +13,7 @@
 #include "arn.h"
 #include "buf.h"
 #include "catalog.h"
+#include "durable_file.h"
 #include "log.h"
 #include "wire.h"
 
@@ -72,13 +73,9 @@ bool jobstore_arn_valid(const char *arn, const char *kind)
 
 bool jobstore_record_write(const char *dir, const char *id, const char *text, size_t len)
 {
-    char tmp[4096], final[4096];
-    snprintf(tmp, sizeof tmp, "%s/%s.json.tmp", dir, id);
+    char final[4096];
     snprintf(final, sizeof final, "%s/%s.json", dir, id);
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f && fwrite(text, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    if (f) ok &= fclose(f) == 0;
-    return ok && rename(tmp, final) == 0;
+    return durable_file_replace(final, text, len) == 0;
 }
 
 json_value_t *jobstore_record_read(arena_t *a, const char *dir, const char *file)

@@ -4,8 +4,9 @@
  *
  * Contract:
  * - A record is written whole or not at all: to <id>.json.tmp, flushed and
- *   fsync'd, then renamed over <id>.json, so a crash leaves the old record
- *   or the new one, never a torn one.
+ *   fsync'd, then renamed over <id>.json and the directory fsync'd
+ *   (durable_file.h), so a crash or a power loss leaves the old record or
+ *   the new one, never a torn one.
  * - A record reads back as the JSON object written; a file that is missing,
  *   unreadable or not a JSON object reads as none (the caller skips it).
  * - Listing visits every "<id>.json" of the directory, in no set order

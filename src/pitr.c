@@ -69,6 +69,28 @@ static struct seq_state *seq_state(MDB_txn *txn, uint64_t log, int *rc)
     return s;
 }
 
+/* log will not be written again (its table is being deleted): its state
+ * goes.  Writer thread, as seq_state, whose pointers it may move; a state
+ * forgotten too early is only read again from the log. */
+static void seq_state_forget(uint64_t log)
+{
+    pthread_mutex_lock(&pitr.lock);
+    for (size_t i = 0; i < pitr.count; i++)
+        if (pitr.logs[i].log == log) {
+            pitr.logs[i] = pitr.logs[--pitr.count];
+            break;
+        }
+    pthread_mutex_unlock(&pitr.lock);
+}
+
+size_t pitr_logs_tracked(void)
+{
+    pthread_mutex_lock(&pitr.lock);
+    size_t n = pitr.count;
+    pthread_mutex_unlock(&pitr.lock);
+    return n;
+}
+
 int pitr_record(MDB_txn *txn, const table_t *t, const value_t *old_item, const value_t *new_item,
                 const MDB_val *old_encoded, const MDB_val *new_encoded)
 {
@@ -214,6 +236,7 @@ bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **
 
 backup_t *pitr_table_deleting(MDB_txn *txn, table_t *t)
 {
+    if (t->pitr_log) seq_state_forget(t->pitr_log);
     if (!t->pitr_enabled) return NULL;
     int64_t now = storage_write_time_ms();
     return backup_system_create(txn, t, now, now + PITR_SYSTEM_BACKUP_DAYS * pitr_day_ms());

@@ -60,6 +60,10 @@ uint64_t pitr_log_new(int64_t now_ms);
 int pitr_record(MDB_txn *txn, const table_t *t, const value_t *old_item, const value_t *new_item,
                 const MDB_val *old_encoded, const MDB_val *new_encoded);
 
+/* How many logs the writer keeps a sequence state for: one per table that
+ * recorded since the start and was not deleted since. */
+size_t pitr_logs_tracked(void);
+
 /* PITR was just enabled on t (committed): take its first base. */
 void pitr_begin(table_t *t);
 
@@ -105,9 +109,10 @@ size_t pitr_base_oldest_needed(const backup_base_t *bases, size_t n, int64_t sta
 bool pitr_base_for(arena_t *a, const table_t *t, int64_t until_ms, const char **arn,
                    uint64_t *log_seq);
 
-/* DeleteTable of t (writer thread, in the deleting transaction): the
- * SYSTEM backup of a table with PITR enabled, expiring 35 days (of
- * pitr_day_ms) later, or NULL; then, after the commit, whether it was
+/* DeleteTable of t (writer thread, in the deleting transaction): its log's
+ * sequence state is forgotten (after a rollback the next write reads it
+ * from the log again), and the SYSTEM backup of a table with PITR enabled,
+ * expiring 35 days (of pitr_day_ms) later, or NULL; then, after the commit, whether it was
  * committed (backup.h: backup_system_create, backup_system_settle). */
 #define PITR_SYSTEM_BACKUP_DAYS 35
 backup_t *pitr_table_deleting(MDB_txn *txn, table_t *t);
