@@ -54,8 +54,8 @@ OPERATIONS = ["CreateTable", "DeleteTable", "DescribeTable", "ListTables", "Upda
 STREAMS_OPERATIONS = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
 # What replicas in other regions call on each other (no model: whole targets).
 REPLICATION_PREFIX = "DdbdReplication_20261130."
-REPLICATION_OPERATIONS = [REPLICATION_PREFIX + "ApplyChanges", REPLICATION_PREFIX + "ApplyRecords",
-                          REPLICATION_PREFIX + "SetGroup", REPLICATION_PREFIX + "Settings"]
+REPLICATION_OPERATIONS = [REPLICATION_PREFIX + "ApplyChanges", REPLICATION_PREFIX + "SetGroup",
+                          REPLICATION_PREFIX + "Settings"]
 PLACEHOLDERS = ["@STREAM_ARN@", "@SHARD_ID@", "@SHARD_ITERATOR@", "@SEQUENCE@", "@NOW@",
                 "@BACKUP_ARN@", "@EXPORT_ARN@"]
 
@@ -88,7 +88,6 @@ NEWER_OPERATIONS = {
     "GetResourcePolicy": ["ResourceArn"],
     "DeleteResourcePolicy": ["ResourceArn", "ExpectedRevisionId"],
     REPLICATION_PREFIX + "ApplyChanges": ["TableName", "Changes"],
-    REPLICATION_PREFIX + "ApplyRecords": ["TableName", "Origin", "Records"],
     REPLICATION_PREFIX + "SetGroup": ["TableName", "Members"],
     REPLICATION_PREFIX + "Settings": ["Operation", "Request"],
 }
@@ -142,14 +141,18 @@ def stored_map(attrs):
 
 
 def change_records():
-    """ApplyRecords' Records: a put of k9 then its removal, each as the change
-    log stores it (format 1 | event | flags, 2: a new image | varint time |
-    keys | image) after its varint sequence number and length."""
-    import base64
+    """ApplyRecords' body of bytes: the table fz_s and the origin (varint
+    length, bytes), then a put of k9 and its removal, each as the change log
+    stores it (format 1 | event | flags, 2: a new image | varint time | keys |
+    image) after its varint sequence number and length."""
     put = b"\x01\x01\x02" + varint(1) + stored_map({"pk": "k9"}) + stored_map({"pk": "k9", "v": "x"})
     remove = b"\x01\x03\x00" + varint(1) + stored_map({"pk": "k9"})
-    raw = b"".join(varint(seq) + varint(len(r)) + r for seq, r in ((5, put), (6, remove)))
-    return base64.b64encode(raw).decode()
+    head = b"".join(varint(len(t)) + t for t in (b"fz_s", b"eu-west-1"))
+    return head + b"".join(varint(seq) + varint(len(r)) + r for seq, r in ((5, put), (6, remove)))
+
+
+# Calls whose body is bytes, not JSON: their seeds as they are.
+BYTES_SEEDS = {REPLICATION_PREFIX + "ApplyRecords": [("put-delete", change_records())]}
 
 
 def idx_item(pk="p1", sk="1"):
@@ -880,12 +883,6 @@ SEEDS = {
             {"T": "1", "O": "eu-west-1", "K": {"pk": {"S": "k9"}},
              "I": {"pk": {"S": "k9"}, "exp": {"N": "@NOW@"}}}]}),
     ],
-    # Records: the changes as the change log stores them, in base64 (see
-    # change_records below).
-    REPLICATION_PREFIX + "ApplyRecords": [
-        ("put-delete", {"TableName": "fz_s", "Origin": "eu-west-1",
-                        "Records": change_records()}),
-    ],
     REPLICATION_PREFIX + "SetGroup": [
         ("members", {"TableName": "fz_s", "Members": [
             {"RegionName": "us-east-1", "ReplicaStatus": "ACTIVE"},
@@ -1052,7 +1049,7 @@ def dictionary():
                   "contains", "size", "if_not_exists", "list_append",
                   "true", "false", "null", "1e400", "-0",
                   "DynamoDB_20120810.", "DynamoDBStreams_20120810.", REPLICATION_PREFIX,
-                  "ApplyChanges", "ApplyRecords", "Origin", "Records", "SetGroup", "Settings", "Operation", "Request", "T", "O", "K", "I", "RegionName", "ReplicaStatus",
+                  "ApplyChanges", "ApplyRecords", "SetGroup", "Settings", "Operation", "Request", "T", "O", "K", "I", "RegionName", "ReplicaStatus",
                   "us-east-1", "eu-west-1", "ACTIVE", "CREATING", "DELETING", "UPDATING",
                   "CREATION_FAILED"])
     lines = ["# fuzz_request: member names, operations, enum values, type tags,",
@@ -1084,6 +1081,11 @@ def main():
         for name, body in SEEDS[op]:
             with open(os.path.join(SEED_DIR, "%s-%s" % (op, name)), "w") as f:
                 f.write(op + "\n" + json.dumps(body, separators=(",", ":")))
+            count += 1
+    for op, seeds in BYTES_SEEDS.items():
+        for name, body in seeds:
+            with open(os.path.join(SEED_DIR, "%s-%s" % (op, name)), "wb") as f:
+                f.write(op.encode() + b"\n" + body)
             count += 1
     with open(DICT_PATH, "w") as f:
         f.write(dictionary())

@@ -1015,33 +1015,29 @@ static __thread MDB_txn *ship_txn;
 static __thread int64_t records_refused_ms;
 #define RECORDS_RETRY_MS 60000
 
-/* The body of ApplyRecords: the changes after the position as the log
- * stores them, each after its sequence number and length (varints), in
- * base64; the origin once.  Nothing is decoded or rendered per change, and
- * the peer decodes each record with changelog_record_decode. */
+/* The body of ApplyRecords, bytes: the table name and the origin (each a
+ * varint length and the bytes), then the changes after the position as
+ * the log stores them, each after its sequence number and length
+ * (varints).  Nothing is decoded or rendered per change, and the peer
+ * decodes each record with changelog_record_decode. */
 static size_t render_records(changelog_reader_t *rd, const char *table, buf_t *body,
                              uint64_t *first, uint64_t *last)
 {
-    buf_t raw;
-    buf_init(&raw);
+    const char *names[2] = {table, regions_local()};
+    for (int i = 0; i < 2; i++) {
+        varint_put(body, strlen(names[i]));
+        buf_append_str(body, names[i]);
+    }
     size_t n = 0;
     uint64_t seq;
     MDB_val v;
-    while (n < SHIP_BATCH && raw.len < BATCH_BYTES && !changelog_reader_next_raw(rd, &seq, &v)) {
-        varint_put(&raw, seq);
-        varint_put(&raw, v.mv_size);
-        buf_append(&raw, v.mv_data, v.mv_size);
+    while (n < SHIP_BATCH && body->len < BATCH_BYTES && !changelog_reader_next_raw(rd, &seq, &v)) {
+        varint_put(body, seq);
+        varint_put(body, v.mv_size);
+        buf_append(body, v.mv_data, v.mv_size);
         if (!n++) *first = seq;
         *last = seq;
     }
-    buf_putc(body, '{');
-    json_write_member(body, "TableName", table);
-    buf_putc(body, ',');
-    json_write_member(body, "Origin", regions_local());
-    buf_append_str(body, ",\"Records\":");
-    json_write_base64(body, (const uint8_t *)raw.data, raw.len);
-    buf_putc(body, '}');
-    buf_free(&raw);
     return n;
 }
 
@@ -1064,11 +1060,13 @@ static size_t render_changes(changelog_reader_t *rd, arena_t *a, const char *tab
     return n;
 }
 
-/* Whether the peer answered that it does not know the operation. */
+/* Whether the peer answered that it does not know the operation (404: nor
+ * a body of bytes). */
 static bool unknown_operation(int status, const buf_t *out)
 {
     static const char name[] = "UnknownOperationException";
-    return status == 400 && memmem(out->data, out->len, name, sizeof name - 1) != NULL;
+    return (status == 400 || status == 404) &&
+           memmem(out->data, out->len, name, sizeof name - 1) != NULL;
 }
 
 /* Ship one batch of table g (a copy) to peer p: how many changes the peer
@@ -1098,10 +1096,11 @@ static size_t ship_batch(const region_peer_t *p, const ship_t *g)
         int status = 0;
         buf_t out;
         buf_init(&out);
-        int rc = call_peer(p,
-                           records ? REPLICATION_TARGET_PREFIX "ApplyRecords"
-                                   : REPLICATION_TARGET_PREFIX "ApplyChanges",
-                           &body, &status, &out);
+        int rc = records ? regions_call_typed(p, REPLICATION_TARGET_PREFIX "ApplyRecords",
+                                              REPLICATION_RECORDS_TYPE, body.data, body.len,
+                                              CALL_TIMEOUT_S, &status, &out)
+                         : call_peer(p, REPLICATION_TARGET_PREFIX "ApplyChanges", &body,
+                                     &status, &out);
         int64_t now = now_ms();
         if (!rc && records && unknown_operation(status, &out)) {
             log_info("replication: %s does not know ApplyRecords: sending ApplyChanges",

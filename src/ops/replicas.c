@@ -884,8 +884,8 @@ static bool image_fits(arena_t *a, const table_t *t, const remote_change_t *c)
     return value_item_size(&c->item) <= ITEM_MAX_SIZE && !index_check_item(a, t, &c->item);
 }
 
-static api_result_t apply_submit(api_call_t *call, apply_write_t *aw, const json_value_t *name,
-                                 const char *list, const char *member);
+static api_result_t apply_submit(api_call_t *call, apply_write_t *aw, const char *name,
+                                 size_t name_len, const char *list, const char *member);
 
 api_result_t op_replication_apply(api_call_t *call, const json_value_t *req)
 {
@@ -903,17 +903,17 @@ api_result_t op_replication_apply(api_call_t *call, const json_value_t *req)
         if (e) return op_reply_error(call, e);
     }
     aw->count = list->u.array.count;
-    return apply_submit(call, aw, name, "Changes", "I");
+    return apply_submit(call, aw, name->u.str.ptr, name->u.str.len, "Changes", "I");
 }
 
 /* The changes of aw, read from a call naming table name (list, member: how
  * an error names an image that does not fit), applied in one write. */
-static api_result_t apply_submit(api_call_t *call, apply_write_t *aw, const json_value_t *name,
-                                 const char *list, const char *member)
+static api_result_t apply_submit(api_call_t *call, apply_write_t *aw, const char *name,
+                                 size_t name_len, const char *list, const char *member)
 {
     arena_t *a = call->arena;
-    table_t *t = catalog_acquire(name->u.str.ptr, name->u.str.len);
-    if (!t) return op_reply_error(call, err_table_not_found(a, name->u.str.ptr));
+    table_t *t = catalog_acquire(name, name_len);
+    if (!t) return op_reply_error(call, err_table_not_found(a, name));
     /* A change whose key is not this table's is skipped by the writer; the
      * others are checked here, so that none of a bad list is applied. */
     for (size_t i = 0; i < aw->count; i++)
@@ -968,34 +968,43 @@ static bool record_read(arena_t *a, const uint8_t **p, const uint8_t *end, const
     return true;
 }
 
-/* ApplyChanges with the changes as the source's change log stores them:
- * TableName, Origin, Records (base64).  A peer that does not know it is
- * sent ApplyChanges instead. */
+/* A string of the body of ApplyRecords (varint length, bytes) of 1 to max
+ * bytes without a NUL (it is compared as a C string), copied into a. */
+static const char *body_string(arena_t *a, const uint8_t **p, const uint8_t *end, size_t max)
+{
+    uint64_t len;
+    if (!varint_get(p, end, &len) || !len || len > max || len > (uint64_t)(end - *p) ||
+        memchr(*p, 0, (size_t)len))
+        return NULL;
+    const char *s = arena_strndup(a, (const char *)*p, (size_t)len);
+    *p += len;
+    return s;
+}
+
+/* ApplyChanges with the changes as the source's change log stores them,
+ * in a body of bytes (Content-Type application/octet-stream): the table
+ * name, the origin region (each a varint length and the bytes), then the
+ * records (records_count).  A peer that does not know it is sent
+ * ApplyChanges instead. */
 api_result_t op_replication_apply_records(api_call_t *call, const json_value_t *req)
 {
+    (void)req; /* (an empty object: the body is bytes) */
     arena_t *a = call->arena;
-    const json_value_t *name = json_object_get(req, "TableName"),
-                       *records = json_object_get(req, "Records");
-    const char *origin = plain_string(req, "Origin", 64);
-    if (!name || name->type != JSON_STRING)
-        return op_reply_error(call, err_replication_member(a, NULL, 0, "TableName"));
+    const uint8_t *p = (const uint8_t *)call->body, *end = p + call->body_len;
+    const char *table = body_string(a, &p, end, 1024);
+    if (!table) return op_reply_error(call, err_replication_member(a, NULL, 0, "TableName"));
+    const char *origin = body_string(a, &p, end, 64);
     if (!origin) return op_reply_error(call, err_replication_member(a, NULL, 0, "Origin"));
-    size_t len = 0;
-    uint8_t *raw = records && records->type == JSON_STRING
-                       ? arena_alloc(a, records->u.str.len / 4 * 3 + 1)
-                       : NULL;
-    if (!raw || !json_base64_decode(records->u.str.ptr, records->u.str.len, raw, &len))
-        return op_reply_error(call, err_replication_member(a, NULL, 0, "Records"));
-    size_t bad = 0, count = records_count(raw, raw + len, &bad);
-    if (!count && len) return op_reply_error(call, err_replication_member(a, "Records", bad, NULL));
+    size_t bad = 0, count = records_count(p, end, &bad);
+    if (!count && p < end)
+        return op_reply_error(call, err_replication_member(a, "Records", bad, NULL));
     apply_write_t *aw = arena_calloc(a, sizeof *aw);
     aw->changes = arena_calloc(a, (count + 1) * sizeof *aw->changes);
-    const uint8_t *p = raw;
     for (size_t i = 0; i < count; i++)
-        if (!record_read(a, &p, raw + len, origin, &aw->changes[i]))
+        if (!record_read(a, &p, end, origin, &aw->changes[i]))
             return op_reply_error(call, err_replication_member(a, "Records", i, NULL));
     aw->count = count;
-    return apply_submit(call, aw, name, "Records", NULL);
+    return apply_submit(call, aw, table, strlen(table), "Records", NULL);
 }
 
 api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)

@@ -309,9 +309,13 @@ def test_settings_of_no_settings_operation_is_refused(port, ddb, table, body, me
 
 
 # --- ApplyRecords: the changes as the source's change log stores them ---------------------
-# A record: u8 format (1) | u8 event | u8 flags (2: a new image) | varint time | keys | [image],
-# each map as a stored item (varint size, varint count, then per attribute varint name length,
-# name, tag, payload); a shipment: per record varint sequence | varint length | record.
+# A body of bytes (Content-Type application/octet-stream): varint length and table name, varint
+# length and origin region, then per record varint sequence | varint length | record.  A record:
+# u8 format (1) | u8 event | u8 flags (2: a new image) | varint time | keys | [image], each map
+# as a stored item (varint size, varint count, then per attribute varint name length, name,
+# tag, payload).
+BYTES = "application/octet-stream"
+
 
 def varint(n):
     out = bytearray()
@@ -347,41 +351,63 @@ def shipment(*records):
     return out
 
 
+def text(s):
+    b = s.encode() if isinstance(s, str) else s
+    return varint(len(b)) + b
+
+
 def records_body(table, raw, origin="eu-west-1"):
-    import base64
-    body = {"TableName": table, "Records": base64.b64encode(raw).decode()}
-    if origin is not None:
-        body["Origin"] = origin
-    return body
+    return text(table) + text(origin) + raw
+
+
+def apply_records(port, body, content_type=BYTES):
+    return raw_request(port, body=body, target=PREFIX + "ApplyRecords",
+                       content_type=content_type)
 
 
 def test_records_are_applied(port, ddb, make_table):
     t = make_table()
-    r = call(port, "ApplyRecords", records_body(t, shipment(
+    r = apply_records(port, records_body(t, shipment(
         (1000, record("a", {"pk": "a", "v": "1"})), (1000, record("b", {"pk": "b", "v": "2"})))))
     assert (r.status, r.json()) == (200, {}), r.body
     items = ddb.scan(TableName=t, ConsistentRead=True)["Items"]
     assert sorted(i["pk"]["S"] for i in items) == ["a", "b"]
     # last writer wins as with ApplyChanges: an older change of b is dropped, a newer removal
     # of a applied
-    r = call(port, "ApplyRecords", records_body(t, shipment(
+    r = apply_records(port, records_body(t, shipment(
         (999, record("b", {"pk": "b", "v": "old"})), (1001, record("a")))))
     assert (r.status, r.json()) == (200, {}), r.body
     items = ddb.scan(TableName=t, ConsistentRead=True)["Items"]
     assert items == [{"pk": {"S": "b"}, "v": {"S": "2"}}]
-    r = call(port, "ApplyRecords", records_body(t, b""))
+    r = apply_records(port, records_body(t, b""))
     assert (r.status, r.json()) == (200, {}), r.body
 
 
+def test_records_of_an_unknown_table(port):
+    r = apply_records(port, records_body("no-such-table", shipment((5, record("a", {"pk": "a"})))))
+    assert r.status == 400 and r.error_type == "ResourceNotFoundException", r.body
+
+
+def test_records_only_as_bytes(port, make_table):
+    """ApplyRecords takes a body of bytes only; a JSON one is an unknown
+    operation, as any call under a Content-Type the call does not take."""
+    t = make_table()
+    r = apply_records(port, records_body(t, shipment((5, record("a", {"pk": "a"})))),
+                      content_type="application/x-amz-json-1.0")
+    assert (r.status, r.error_type) == (404, "UnknownOperationException"), r.body
+    r = raw_request(port, body={"TableName": t, "Changes": []}, target=PREFIX + "ApplyChanges",
+                    content_type=BYTES)
+    assert (r.status, r.error_type) == (404, "UnknownOperationException"), r.body
+
+
 RECORD_CASES = [
-    ("no-origin", lambda t: records_body(t, shipment((5, record("a", {"pk": "a"}))), None),
-     "Origin"),
+    ("empty-body", lambda t: b"", "TableName"),
+    ("name-cut-short", lambda t: text(t)[:-1], "TableName"),
+    ("name-with-nul", lambda t: text(t + "\0x") + text("eu-west-1"), "TableName"),
+    ("no-origin", lambda t: text(t), "Origin"),
+    ("empty-origin", lambda t: text(t) + text(""), "Origin"),
     ("long-origin", lambda t: records_body(t, shipment((5, record("a", {"pk": "a"}))), "x" * 65),
      "Origin"),
-    ("no-records", lambda t: {"TableName": t, "Origin": "eu-west-1"}, "Records"),
-    ("records-not-string", lambda t: {"TableName": t, "Origin": "eu-west-1", "Records": 5},
-     "Records"),
-    ("not-base64", lambda t: {"TableName": t, "Origin": "eu-west-1", "Records": "*!"}, "Records"),
     ("cut-short", lambda t: records_body(t, shipment((5, record("a", {"pk": "a"})))[:-3]),
      "Records[0]"),
     ("length-past-end", lambda t: records_body(
@@ -402,7 +428,7 @@ RECORD_CASES = [
 @pytest.mark.parametrize("name,body,member", RECORD_CASES, ids=[c[0] for c in RECORD_CASES])
 def test_hostile_apply_records(port, ddb, server, make_table, name, body, member):
     t = make_table()
-    r = call(port, "ApplyRecords", body(t))
+    r = apply_records(port, body(t))
     assert r.status == 400, r.body
     assert (r.error_type, r.json().get("message")) == (VAL, invalid(member)), r.body
     assert server.alive()
