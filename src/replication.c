@@ -1051,8 +1051,10 @@ static size_t render_changes(changelog_reader_t *rd, arena_t *a, const char *tab
     size_t n = 0;
     change_record_t r;
     while (n < SHIP_BATCH && body->len < BATCH_BYTES && !changelog_reader_next(rd, a, &r)) {
-        if (n++) buf_putc(body, ',');
-        else *first = r.sequence;
+        if (n++)
+            buf_putc(body, ',');
+        else
+            *first = r.sequence;
         render_change(body, r.sequence, regions_local(), r.keys, r.new_image);
         *last = r.sequence;
     }
@@ -1096,15 +1098,14 @@ static size_t ship_batch(const region_peer_t *p, const ship_t *g)
         int status = 0;
         buf_t out;
         buf_init(&out);
-        int rc = records ? regions_call_typed(p, REPLICATION_TARGET_PREFIX "ApplyRecords",
-                                              REPLICATION_RECORDS_TYPE, body.data, body.len,
-                                              CALL_TIMEOUT_S, &status, &out)
-                         : call_peer(p, REPLICATION_TARGET_PREFIX "ApplyChanges", &body,
-                                     &status, &out);
+        int rc = records
+                     ? regions_call_typed(p, REPLICATION_TARGET_PREFIX "ApplyRecords",
+                                          REPLICATION_RECORDS_TYPE, body.data, body.len,
+                                          CALL_TIMEOUT_S, &status, &out)
+                     : call_peer(p, REPLICATION_TARGET_PREFIX "ApplyChanges", &body, &status, &out);
         int64_t now = now_ms();
         if (!rc && records && unknown_operation(status, &out)) {
-            log_info("replication: %s does not know ApplyRecords: sending ApplyChanges",
-                     p->name);
+            log_info("replication: %s does not know ApplyRecords: sending ApplyChanges", p->name);
             records_refused_ms = now;
             buf_free(&out);
             buf_free(&body);

@@ -937,8 +937,7 @@ static size_t records_count(const uint8_t *p, const uint8_t *end, size_t *bad)
     size_t n = 0;
     for (; p < end; n++) {
         uint64_t seq, len;
-        if (!varint_get(&p, end, &seq) || !varint_get(&p, end, &len) ||
-            len > (uint64_t)(end - p)) {
+        if (!varint_get(&p, end, &seq) || !varint_get(&p, end, &len) || len > (uint64_t)(end - p)) {
             *bad = n;
             return 0;
         }
