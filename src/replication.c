@@ -1009,9 +1009,9 @@ typedef struct {
 
 /* Each shipper's read transaction, renewed per batch. */
 static __thread MDB_txn *ship_txn;
-/* When the peer last answered that it does not know ApplyRecords (an
- * earlier release): ApplyChanges is sent for RECORDS_RETRY_MS, then
- * ApplyRecords tried again (the peer may have been upgraded). */
+/* When the peer last refused ApplyRecords (records_refused: an earlier
+ * release): ApplyChanges is sent for RECORDS_RETRY_MS, then ApplyRecords
+ * tried again (the peer may have been upgraded). */
 static __thread int64_t records_refused_ms;
 #define RECORDS_RETRY_MS 60000
 
@@ -1062,13 +1062,17 @@ static size_t render_changes(changelog_reader_t *rd, arena_t *a, const char *tab
     return n;
 }
 
-/* Whether the peer answered that it does not know the operation (404: nor
- * a body of bytes). */
-static bool unknown_operation(int status, const buf_t *out)
+/* Whether the peer cannot take ApplyRecords: it does not know the
+ * operation (404: nor a body of bytes), or not the records (a release
+ * whose change log has another format).  ApplyChanges, JSON, carries the
+ * changes whatever either side's log format. */
+static bool records_refused(int status, const buf_t *out)
 {
-    static const char name[] = "UnknownOperationException";
-    return (status == 400 || status == 404) &&
-           memmem(out->data, out->len, name, sizeof name - 1) != NULL;
+    static const char unknown[] = "UnknownOperationException",
+                      records[] = "Invalid replication request: Records[";
+    return ((status == 400 || status == 404) &&
+            memmem(out->data, out->len, unknown, sizeof unknown - 1)) ||
+           (status == 400 && memmem(out->data, out->len, records, sizeof records - 1));
 }
 
 /* Ship one batch of table g (a copy) to peer p: how many changes the peer
@@ -1104,8 +1108,9 @@ static size_t ship_batch(const region_peer_t *p, const ship_t *g)
                                           CALL_TIMEOUT_S, &status, &out)
                      : call_peer(p, REPLICATION_TARGET_PREFIX "ApplyChanges", &body, &status, &out);
         int64_t now = now_ms();
-        if (!rc && records && unknown_operation(status, &out)) {
-            log_info("replication: %s does not know ApplyRecords: sending ApplyChanges", p->name);
+        if (!rc && records && records_refused(status, &out)) {
+            log_info("replication: %s does not take ApplyRecords (%d: %.*s): sending ApplyChanges",
+                     p->name, status, (int)(out.len > 200 ? 200 : out.len), out.data);
             records_refused_ms = now;
             buf_free(&out);
             buf_free(&body);
