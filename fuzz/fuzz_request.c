@@ -1,10 +1,11 @@
 /* fuzz_request: the whole request path under libFuzzer.
  *
- * Input: the operation name, a newline, then the JSON body; without a
- * newline the input is the name and the body is empty.  The name is sent
- * after its API's target prefix ("DynamoDBStreams_20120810." for the
- * Streams operations, REPLICATION_TARGET_PREFIX for ApplyChanges,
- * SetGroup and Settings, "DynamoDB_20120810." for the others); a name with a
+ * Input: the operation name, a newline, then the JSON body (ApplyRecords:
+ * its body of bytes); without a newline the input is the name and the body
+ * is empty.  The name is sent after its API's target prefix
+ * ("DynamoDBStreams_20120810." for the Streams operations,
+ * REPLICATION_TARGET_PREFIX for ApplyChanges, ApplyRecords, SetGroup and
+ * Settings, "DynamoDB_20120810." for the others); a name with a
  * dot is the whole X-Amz-Target.  Each input is dispatched in-process as
  * the server would (api_dispatch, waiting for the writer's completion of a
  * pending write) against an in-memory environment holding fixture tables
@@ -220,6 +221,7 @@ static const struct {
     {TARGET_PREFIX, "UpdateTableReplicaAutoScaling", BIT(E_NOT_FOUND)},
     /* what replicas in other regions call on each other */
     {REPLICATION_TARGET_PREFIX, "ApplyChanges", BIT(E_NOT_FOUND)},
+    {REPLICATION_TARGET_PREFIX, "ApplyRecords", BIT(E_NOT_FOUND)},
     /* a first replica of one table more than the server keeps groups of */
     {REPLICATION_TARGET_PREFIX, "SetGroup", BIT(E_NOT_FOUND) | BIT(E_LIMIT)},
     {REPLICATION_TARGET_PREFIX, "Settings", BIT(E_NOT_FOUND)},
@@ -361,7 +363,10 @@ static int call(const char *op, size_t op_len, const char *body, size_t body_len
 {
     size_t target_len;
     char *target = target_of(call_arena, op, op_len, &target_len);
-    static const char content_type[] = "application/x-amz-json-1.0";
+    /* ApplyRecords takes a body of bytes, under its own Content-Type */
+    static const char records[] = REPLICATION_TARGET_PREFIX "ApplyRecords";
+    bool bytes = target_len == sizeof records - 1 && !memcmp(target, records, target_len);
+    const char *content_type = bytes ? REPLICATION_RECORDS_TYPE : "application/x-amz-json-1.0";
     response.len = 0;
     api_call_t c = {
         .arena = call_arena,
@@ -369,7 +374,7 @@ static int call(const char *op, size_t op_len, const char *body, size_t body_len
         .target = target,
         .target_len = target_len,
         .content_type = content_type,
-        .content_type_len = sizeof content_type - 1,
+        .content_type_len = strlen(content_type),
         .has_authorization = true,
         .body = body,
         .body_len = body_len,

@@ -121,6 +121,40 @@ ALL_TYPES = {
 ID_PT = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
 
 
+def varint(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def stored_map(attrs):
+    """A map of S attributes as the store keeps an item (varint size, count,
+    then per attribute varint name length, name, tag S, varint length, bytes)."""
+    body = varint(len(attrs))
+    for name, value in attrs.items():
+        n, v = name.encode(), value.encode()
+        body += varint(len(n)) + n + b"S" + varint(len(v)) + v
+    return varint(sum(len(k.encode()) + len(v.encode()) for k, v in attrs.items())) + body
+
+
+def change_records():
+    """ApplyRecords' body of bytes: the table fz_s and the origin (varint
+    length, bytes), then a put of k9 and its removal, each as the change log
+    stores it (format 1 | event | flags, 2: a new image | varint time | keys |
+    image) after its varint sequence number and length."""
+    put = b"\x01\x01\x02" + varint(1) + stored_map({"pk": "k9"}) + stored_map({"pk": "k9", "v": "x"})
+    remove = b"\x01\x03\x00" + varint(1) + stored_map({"pk": "k9"})
+    head = b"".join(varint(len(t)) + t for t in (b"fz_s", b"eu-west-1"))
+    return head + b"".join(varint(seq) + varint(len(r)) + r for seq, r in ((5, put), (6, remove)))
+
+
+# Calls whose body is bytes, not JSON: their seeds as they are.
+BYTES_SEEDS = {REPLICATION_PREFIX + "ApplyRecords": [("put-delete", change_records())]}
+
+
 def idx_item(pk="p1", sk="1"):
     return {"pk": {"S": pk}, "sk": {"N": sk}, "ls": {"S": "l1"}, "gh": {"S": "g1"},
             "gr": {"N": "7"}, "gb": {"B": "AQID"}, "a": {"S": "projected"},
@@ -1015,7 +1049,7 @@ def dictionary():
                   "contains", "size", "if_not_exists", "list_append",
                   "true", "false", "null", "1e400", "-0",
                   "DynamoDB_20120810.", "DynamoDBStreams_20120810.", REPLICATION_PREFIX,
-                  "ApplyChanges", "SetGroup", "Settings", "Operation", "Request", "T", "O", "K", "I", "RegionName", "ReplicaStatus",
+                  "ApplyChanges", "ApplyRecords", "SetGroup", "Settings", "Operation", "Request", "T", "O", "K", "I", "RegionName", "ReplicaStatus",
                   "us-east-1", "eu-west-1", "ACTIVE", "CREATING", "DELETING", "UPDATING",
                   "CREATION_FAILED"])
     lines = ["# fuzz_request: member names, operations, enum values, type tags,",
@@ -1047,6 +1081,11 @@ def main():
         for name, body in SEEDS[op]:
             with open(os.path.join(SEED_DIR, "%s-%s" % (op, name)), "w") as f:
                 f.write(op + "\n" + json.dumps(body, separators=(",", ":")))
+            count += 1
+    for op, seeds in BYTES_SEEDS.items():
+        for name, body in seeds:
+            with open(os.path.join(SEED_DIR, "%s-%s" % (op, name)), "wb") as f:
+                f.write(op.encode() + b"\n" + body)
             count += 1
     with open(DICT_PATH, "w") as f:
         f.write(dictionary())

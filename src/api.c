@@ -40,10 +40,16 @@ typedef struct {
     size_t name_at; /* where the name starts */
     const wire_shape_t *shape;
     op_handler_t handler;
+    /* The body is bytes (Content-Type OPERATION_BYTES_TYPE), read by the
+     * handler itself (call->body), not JSON: its req is an empty object. */
+    bool bytes;
 } operation_t;
 
 #define OPERATION(prefix, name, shape, handler)                                                    \
-    {prefix name, sizeof prefix name - 1, sizeof prefix - 1, shape, handler}
+    {prefix name, sizeof prefix name - 1, sizeof prefix - 1, shape, handler, false}
+#define OPERATION_BYTES(prefix, name, handler)                                                     \
+    {prefix name, sizeof prefix name - 1, sizeof prefix - 1, &WIRE_REQUEST_EMPTY, handler, true}
+#define OPERATION_BYTES_TYPE REPLICATION_RECORDS_TYPE /* (the only such call) */
 
 static const operation_t operations[] = {
     OPERATION(TARGET_PREFIX, "CreateTable", &WIRE_REQUEST_CREATE_TABLE, op_create_table),
@@ -121,6 +127,7 @@ static const operation_t operations[] = {
               op_update_table_replica_auto_scaling),
     OPERATION(REPLICATION_TARGET_PREFIX, "ApplyChanges", &WIRE_REQUEST_EMPTY,
               op_replication_apply),
+    OPERATION_BYTES(REPLICATION_TARGET_PREFIX, "ApplyRecords", op_replication_apply_records),
     OPERATION(REPLICATION_TARGET_PREFIX, "SetGroup", &WIRE_REQUEST_EMPTY,
               op_replication_set_group),
     OPERATION(REPLICATION_TARGET_PREFIX, "Settings", &WIRE_REQUEST_EMPTY,
@@ -144,14 +151,16 @@ static const operation_t *find_operation(const char *target, size_t len)
     return NULL;
 }
 
-static bool content_type_ok(const char *ct, size_t len)
+static bool content_type_ok(const char *ct, size_t len, bool bytes)
 {
     /* Parameters such as "; charset=utf-8" are allowed. */
     static const char *const accepted[] = {"application/x-amz-json-1.0",
                                            "application/x-amz-json-1.1"};
-    for (size_t i = 0; i < 2; i++) {
-        size_t n = strlen(accepted[i]);
-        if (len >= n && strncasecmp(ct, accepted[i], n) == 0 &&
+    static const char *const bytes_type[] = {OPERATION_BYTES_TYPE};
+    const char *const *types = bytes ? bytes_type : accepted;
+    for (size_t i = 0; i < (bytes ? 1 : 2); i++) {
+        size_t n = strlen(types[i]);
+        if (len >= n && strncasecmp(ct, types[i], n) == 0 &&
             (len == n || ct[n] == ';' || ct[n] == ' '))
             return true;
     }
@@ -164,22 +173,23 @@ api_result_t api_dispatch(api_call_t *call)
     call->operation = 0;
     call->error_kind = -1;
     call->table_name = NULL;
-    if (!call->content_type || !content_type_ok(call->content_type, call->content_type_len)) {
+    const operation_t *op = call->target ? find_operation(call->target, call->target_len) : NULL;
+    if (!call->content_type ||
+        !content_type_ok(call->content_type, call->content_type_len, op && op->bytes)) {
         /* The service does not know the operation unless the body is one
          * of its JSON protocols. */
         op_reply_error(call, err_unknown_operation(a));
         call->http_status = 404;
         return API_DONE;
     }
-    const operation_t *op = call->target ? find_operation(call->target, call->target_len) : NULL;
     if (!op) return op_reply_error(call, err_unknown_operation(a));
     call->operation = (int)(op - operations) + 1;
     call->from_peer = false;
 
     json_value_t *req;
     static const char empty[] = "{}";
-    const char *body = call->body_len ? call->body : empty;
-    size_t body_len = call->body_len ? call->body_len : 2;
+    const char *body = call->body_len && !op->bytes ? call->body : empty;
+    size_t body_len = call->body_len && !op->bytes ? call->body_len : 2;
     if (json_parse(a, body, body_len, &req, NULL) != JSON_OK)
         return op_reply_error(call, err_serialization(a, NULL));
     /* The service authenticates a request once it has read its JSON. */

@@ -111,11 +111,11 @@ int changelog_append(MDB_txn *txn, uint64_t log, uint32_t shard, const change_re
     return rc;
 }
 
-/* Decode a stored record; false when it is corrupt. */
-static bool decode(arena_t *a, const MDB_val *k, const MDB_val *v, change_record_t *out)
+bool changelog_record_decode(arena_t *a, uint64_t sequence, const uint8_t *data, size_t len,
+                             change_record_t *out)
 {
-    const uint8_t *p = v->mv_data, *end = p + v->mv_size;
-    if (v->mv_size < 4 || p[0] != FORMAT) return false;
+    const uint8_t *p = data, *end = p + len;
+    if (len < 4 || p[0] != FORMAT) return false;
     memset(out, 0, sizeof *out);
     out->event = (change_event_t)p[1];
     uint8_t flags = p[2];
@@ -124,7 +124,7 @@ static bool decode(arena_t *a, const MDB_val *k, const MDB_val *v, change_record
     if (!varint_get(&p, end, &time)) return false;
     out->time_ms = (int64_t)time;
     out->by_service = flags & FLAG_SERVICE;
-    out->sequence = get_be((const uint8_t *)k->mv_data + 12, 8);
+    out->sequence = sequence;
     value_t *maps = arena_alloc(a, 3 * sizeof *maps);
     size_t size;
     if (!value_item_decode_next(a, &p, end, &maps[0], &size)) return false;
@@ -153,19 +153,29 @@ int changelog_reader_open(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t f
     return mdb_cursor_open(txn, dbi, &r->cursor);
 }
 
-int changelog_reader_next(changelog_reader_t *r, arena_t *a, change_record_t *out)
+int changelog_reader_next_raw(changelog_reader_t *r, uint64_t *sequence, MDB_val *value)
 {
-    MDB_val k, v;
+    MDB_val k;
     int rc;
     if (!r->started) {
-        rc = seek(r->cursor, r->log, r->shard, r->from, &k, &v);
+        rc = seek(r->cursor, r->log, r->shard, r->from, &k, value);
         r->started = true;
     } else {
-        rc = mdb_cursor_get(r->cursor, &k, &v, MDB_NEXT);
+        rc = mdb_cursor_get(r->cursor, &k, value, MDB_NEXT);
     }
     if (rc) return rc;
     if (!in_shard(&k, r->log, r->shard)) return MDB_NOTFOUND;
-    return decode(a, &k, &v, out) ? 0 : MDB_CORRUPTED;
+    *sequence = get_be((const uint8_t *)k.mv_data + 12, 8);
+    return 0;
+}
+
+int changelog_reader_next(changelog_reader_t *r, arena_t *a, change_record_t *out)
+{
+    uint64_t sequence;
+    MDB_val v;
+    int rc = changelog_reader_next_raw(r, &sequence, &v);
+    if (rc) return rc;
+    return changelog_record_decode(a, sequence, v.mv_data, v.mv_size, out) ? 0 : MDB_CORRUPTED;
 }
 
 void changelog_reader_close(changelog_reader_t *r)

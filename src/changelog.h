@@ -71,7 +71,16 @@ int changelog_reader_open(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t f
 /* The next record (decoded into the arena, valid while the transaction
  * lives): 0, MDB_NOTFOUND past the shard's last record, or an error. */
 int changelog_reader_next(changelog_reader_t *r, arena_t *a, change_record_t *out);
+/* The next record as stored (its value, valid while the transaction lives,
+ * to be copied as it is: changelog_record_decode reads it, in this server
+ * or in another of the same format). */
+int changelog_reader_next_raw(changelog_reader_t *r, uint64_t *sequence, MDB_val *value);
 void changelog_reader_close(changelog_reader_t *r);
+
+/* A record's stored value (any bytes: false unless it is a whole record of
+ * this format) decoded into the arena, with the sequence number given. */
+bool changelog_record_decode(arena_t *a, uint64_t sequence, const uint8_t *data, size_t len,
+                             change_record_t *out);
 
 /* The lowest and highest sequence numbers present in a shard; *empty when
  * it holds none. */

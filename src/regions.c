@@ -184,7 +184,7 @@ void regions_render_list(buf_t *b)
 
 /* The Authorization and X-Amz-Date headers of a signed call. */
 static void sign(buf_t *head, const region_peer_t *p, const char *host, const char *target,
-                 const char *body, size_t len)
+                 const char *type, const char *body, size_t len)
 {
     char date[17], day[9], body_hash[65], canon_hash[65];
     sigv4_date_format((int64_t)time(NULL), date);
@@ -204,9 +204,9 @@ static void sign(buf_t *head, const region_peer_t *p, const char *host, const ch
     buf_t canon;
     buf_init(&canon);
     buf_printf(&canon,
-               "POST\n/\n\ncontent-type:application/x-amz-json-1.0\nhost:%s\nx-amz-date:%s\n"
+               "POST\n/\n\ncontent-type:%s\nhost:%s\nx-amz-date:%s\n"
                "x-amz-target:%s\n\ncontent-type;host;x-amz-date;x-amz-target\n%s",
-               host, date, target, body_hash);
+               type, host, date, target, body_hash);
     sigv4_sha256_hex(canon.data, canon.len, canon_hash);
     buf_free(&canon);
     char sts[512];
@@ -364,8 +364,8 @@ static int read_response(link_t *l, int *status, buf_t *out)
 static __thread link_t kept[REGIONS_MAX];
 static __thread bool kept_open[REGIONS_MAX];
 
-static int call_once(link_t *l, const region_peer_t *p, const char *target, const char *body,
-                     size_t len, int *status, buf_t *out)
+static int call_once(link_t *l, const region_peer_t *p, const char *target, const char *type,
+                     const char *body, size_t len, int *status, buf_t *out)
 {
     char host[300];
     bool default_port = strcmp(p->port, p->tls ? "443" : "80") == 0;
@@ -373,10 +373,10 @@ static int call_once(link_t *l, const region_peer_t *p, const char *target, cons
     buf_t head;
     buf_init(&head);
     buf_printf(&head,
-               "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-amz-json-1.0\r\n"
+               "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n"
                "X-Amz-Target: %s\r\nContent-Length: %zu\r\n",
-               host, target, len);
-    sign(&head, p, host, target, body, len);
+               host, type, target, len);
+    sign(&head, p, host, target, type, body, len);
     buf_append_str(&head, "\r\n");
     int rc = link_write(l, head.data, head.len);
     buf_free(&head);
@@ -388,17 +388,24 @@ static int call_once(link_t *l, const region_peer_t *p, const char *target, cons
 int regions_call(const region_peer_t *p, const char *target, const char *body, size_t len,
                  int timeout_s, int *status, buf_t *out)
 {
+    return regions_call_typed(p, target, "application/x-amz-json-1.0", body, len, timeout_s, status,
+                              out);
+}
+
+int regions_call_typed(const region_peer_t *p, const char *target, const char *type,
+                       const char *body, size_t len, int timeout_s, int *status, buf_t *out)
+{
     size_t i = (size_t)(p - rg.peers);
     link_t *l = &kept[i];
     size_t out_len = out->len;
     if (kept_open[i]) { /* the peer may have closed it meanwhile: then once more, anew */
-        if (!call_once(l, p, target, body, len, status, out)) return 0;
+        if (!call_once(l, p, target, type, body, len, status, out)) return 0;
         link_close(l);
         kept_open[i] = false;
         out->len = out_len;
     }
     int rc = link_open(l, p, timeout_s);
-    if (!rc) rc = call_once(l, p, target, body, len, status, out);
+    if (!rc) rc = call_once(l, p, target, type, body, len, status, out);
     if (rc)
         link_close(l);
     else

@@ -57,6 +57,9 @@ void regions_render_list(buf_t *b);
  * the response body in *out, or -1 when the peer could not be reached. */
 int regions_call(const region_peer_t *p, const char *target, const char *body, size_t len,
                  int timeout_s, int *status, buf_t *out);
+/* The same with a body of another Content-Type (type). */
+int regions_call_typed(const region_peer_t *p, const char *target, const char *type,
+                       const char *body, size_t len, int timeout_s, int *status, buf_t *out);
 
 /* A thread that called regions_call ends: close the connections it kept. */
 void regions_thread_done(void);

@@ -1009,6 +1009,71 @@ typedef struct {
 
 /* Each shipper's read transaction, renewed per batch. */
 static __thread MDB_txn *ship_txn;
+/* When the peer last refused ApplyRecords (records_refused: an earlier
+ * release): ApplyChanges is sent for RECORDS_RETRY_MS, then ApplyRecords
+ * tried again (the peer may have been upgraded). */
+static __thread int64_t records_refused_ms;
+#define RECORDS_RETRY_MS 60000
+
+/* The body of ApplyRecords, bytes: the table name and the origin (each a
+ * varint length and the bytes), then the changes after the position as
+ * the log stores them, each after its sequence number and length
+ * (varints).  Nothing is decoded or rendered per change, and the peer
+ * decodes each record with changelog_record_decode. */
+static size_t render_records(changelog_reader_t *rd, const char *table, buf_t *body,
+                             uint64_t *first, uint64_t *last)
+{
+    const char *names[2] = {table, regions_local()};
+    for (int i = 0; i < 2; i++) {
+        varint_put(body, strlen(names[i]));
+        buf_append_str(body, names[i]);
+    }
+    size_t n = 0;
+    uint64_t seq;
+    MDB_val v;
+    while (n < SHIP_BATCH && body->len < BATCH_BYTES && !changelog_reader_next_raw(rd, &seq, &v)) {
+        varint_put(body, seq);
+        varint_put(body, v.mv_size);
+        buf_append(body, v.mv_data, v.mv_size);
+        if (!n++) *first = seq;
+        *last = seq;
+    }
+    return n;
+}
+
+/* The body of ApplyChanges (JSON, for a peer of an earlier release). */
+static size_t render_changes(changelog_reader_t *rd, arena_t *a, const char *table, buf_t *body,
+                             uint64_t *first, uint64_t *last)
+{
+    buf_putc(body, '{');
+    json_write_member(body, "TableName", table);
+    buf_append_str(body, ",\"Changes\":[");
+    size_t n = 0;
+    change_record_t r;
+    while (n < SHIP_BATCH && body->len < BATCH_BYTES && !changelog_reader_next(rd, a, &r)) {
+        if (n++)
+            buf_putc(body, ',');
+        else
+            *first = r.sequence;
+        render_change(body, r.sequence, regions_local(), r.keys, r.new_image);
+        *last = r.sequence;
+    }
+    buf_append_str(body, "]}");
+    return n;
+}
+
+/* Whether the peer cannot take ApplyRecords: it does not know the
+ * operation (404: nor a body of bytes), or not the records (a release
+ * whose change log has another format).  ApplyChanges, JSON, carries the
+ * changes whatever either side's log format. */
+static bool records_refused(int status, const buf_t *out)
+{
+    static const char unknown[] = "UnknownOperationException",
+                      records[] = "Invalid replication request: Records[";
+    return ((status == 400 || status == 404) &&
+            memmem(out->data, out->len, unknown, sizeof unknown - 1)) ||
+           (status == 400 && memmem(out->data, out->len, records, sizeof records - 1));
+}
 
 /* Ship one batch of table g (a copy) to peer p: how many changes the peer
  * took (0: none were due, or the call failed). */
@@ -1020,31 +1085,38 @@ static size_t ship_batch(const region_peer_t *p, const ship_t *g)
     changelog_reader_t rd;
     buf_t body;
     buf_init(&body);
-    buf_append_str(&body, "{");
-    json_write_member(&body, "TableName", g->name);
-    buf_append_str(&body, ",\"Changes\":[");
     size_t n = 0;
-    uint64_t last = g->acked, oldest_ms = 0;
+    uint64_t first = 0, last = g->acked;
+    bool records = now_ms() - records_refused_ms >= RECORDS_RETRY_MS;
     if (!changelog_reader_open(txn, g->log, 0, g->acked + 1, &rd)) {
-        change_record_t r;
-        while (n < SHIP_BATCH && body.len < BATCH_BYTES && !changelog_reader_next(&rd, a, &r)) {
-            if (n++) buf_putc(&body, ',');
-            render_change(&body, r.sequence, regions_local(), r.keys, r.new_image);
-            if (!oldest_ms) oldest_ms = (uint64_t)r.time_ms;
-            last = r.sequence;
-        }
+        n = records ? render_records(&rd, g->name, &body, &first, &last)
+                    : render_changes(&rd, a, g->name, &body, &first, &last);
         changelog_reader_close(&rd);
     }
     storage_read_end(txn);
-    buf_append_str(&body, "]}");
+    /* a change's sequence number is its timestamp (microseconds) */
+    uint64_t oldest_ms = first / 1000;
     size_t sent = 0;
     bool store = false;
     if (n) {
         int status = 0;
         buf_t out;
         buf_init(&out);
-        int rc = call_peer(p, REPLICATION_TARGET_PREFIX "ApplyChanges", &body, &status, &out);
+        int rc = records
+                     ? regions_call_typed(p, REPLICATION_TARGET_PREFIX "ApplyRecords",
+                                          REPLICATION_RECORDS_TYPE, body.data, body.len,
+                                          CALL_TIMEOUT_S, &status, &out)
+                     : call_peer(p, REPLICATION_TARGET_PREFIX "ApplyChanges", &body, &status, &out);
         int64_t now = now_ms();
+        if (!rc && records && records_refused(status, &out)) {
+            log_info("replication: %s does not take ApplyRecords (%d: %.*s): sending ApplyChanges",
+                     p->name, status, (int)(out.len > 200 ? 200 : out.len), out.data);
+            records_refused_ms = now;
+            buf_free(&out);
+            buf_free(&body);
+            arena_free(a);
+            return ship_batch(p, g); /* at once, as ApplyChanges */
+        }
         pthread_mutex_lock(&R.lock);
         group_t *live = group_find(g->name);
         member_t *lm = live ? member_find(live, p->name) : NULL;

@@ -27,7 +27,9 @@
  *
  * Shipping: one thread per peer region sends, for each table it shares with
  * that peer, the log's records after the peer's acknowledged position in
- * order, in batches (the peer's ApplyChanges; after a call a shipper gathers
+ * order, in batches (the peer's ApplyRecords: the records as the log stores
+ * them, in a body of bytes; ApplyChanges, JSON, to a peer of an earlier
+ * release that does not know it; after a call a shipper gathers
  * for some milliseconds, so that a busy table's changes go by the hundred),
  * and moves the position (kept in the DBI, about once a second or every
  * few thousand changes, when the log drops what every peer has) only once
@@ -62,6 +64,9 @@
 extern bool replication_on;
 
 #define REPLICATION_TARGET_PREFIX "DdbdReplication_20261130."
+/* The Content-Type of ApplyRecords' body (bytes; the peer's api.c takes
+ * such bodies for that call only). */
+#define REPLICATION_RECORDS_TYPE "application/octet-stream"
 
 /* Start-up, in the catalog's load transaction: open the DBIs and load the
  * groups.  Then start: shippers and the control thread. */

@@ -84,6 +84,7 @@ api_result_t op_update_global_table_settings(api_call_t *call, const json_value_
 api_result_t op_describe_table_replica_auto_scaling(api_call_t *call, const json_value_t *req);
 api_result_t op_update_table_replica_auto_scaling(api_call_t *call, const json_value_t *req);
 api_result_t op_replication_apply(api_call_t *call, const json_value_t *req);
+api_result_t op_replication_apply_records(api_call_t *call, const json_value_t *req);
 api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req);
 api_result_t op_replication_settings(api_call_t *call, const json_value_t *req);
 

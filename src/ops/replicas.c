@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "changelog.h"
 #include "index.h"
 #include "ops/ops.h"
 #include "regions.h"
@@ -883,6 +884,9 @@ static bool image_fits(arena_t *a, const table_t *t, const remote_change_t *c)
     return value_item_size(&c->item) <= ITEM_MAX_SIZE && !index_check_item(a, t, &c->item);
 }
 
+static api_result_t apply_submit(api_call_t *call, apply_write_t *aw, const char *name,
+                                 size_t name_len, const char *list, const char *member);
+
 api_result_t op_replication_apply(api_call_t *call, const json_value_t *req)
 {
     arena_t *a = call->arena;
@@ -899,14 +903,23 @@ api_result_t op_replication_apply(api_call_t *call, const json_value_t *req)
         if (e) return op_reply_error(call, e);
     }
     aw->count = list->u.array.count;
-    table_t *t = catalog_acquire(name->u.str.ptr, name->u.str.len);
-    if (!t) return op_reply_error(call, err_table_not_found(a, name->u.str.ptr));
+    return apply_submit(call, aw, name->u.str.ptr, name->u.str.len, "Changes", "I");
+}
+
+/* The changes of aw, read from a call naming table name (list, member: how
+ * an error names an image that does not fit), applied in one write. */
+static api_result_t apply_submit(api_call_t *call, apply_write_t *aw, const char *name,
+                                 size_t name_len, const char *list, const char *member)
+{
+    arena_t *a = call->arena;
+    table_t *t = catalog_acquire(name, name_len);
+    if (!t) return op_reply_error(call, err_table_not_found(a, name));
     /* A change whose key is not this table's is skipped by the writer; the
      * others are checked here, so that none of a bad list is applied. */
     for (size_t i = 0; i < aw->count; i++)
         if (aw->changes[i].has_item && !image_fits(a, t, &aw->changes[i])) {
             catalog_release(t);
-            return op_reply_error(call, err_replication_member(a, "Changes", i, "I"));
+            return op_reply_error(call, err_replication_member(a, list, i, member));
         }
     aw->call = call;
     aw->table = t;
@@ -914,6 +927,83 @@ api_result_t op_replication_apply(api_call_t *call, const json_value_t *req)
     aw->w.done = apply_done;
     storage_submit(&aw->w);
     return API_PENDING;
+}
+
+/* How many records a shipment of ApplyRecords holds (each: its sequence
+ * number and length as varints, then the record as the change log stores
+ * it); 0 with *bad the first that is cut short. */
+static size_t records_count(const uint8_t *p, const uint8_t *end, size_t *bad)
+{
+    size_t n = 0;
+    for (; p < end; n++) {
+        uint64_t seq, len;
+        if (!varint_get(&p, end, &seq) || !varint_get(&p, end, &len) || len > (uint64_t)(end - p)) {
+            *bad = n;
+            return 0;
+        }
+        p += len;
+    }
+    return n;
+}
+
+/* Record i of a shipment as a remote change of origin: a record of this
+ * server's change log format with a key (a removal has no new image). */
+static bool record_read(arena_t *a, const uint8_t **p, const uint8_t *end, const char *origin,
+                        remote_change_t *c)
+{
+    uint64_t seq, len;
+    change_record_t r;
+    varint_get(p, end, &seq); /* (records_count checked both) */
+    varint_get(p, end, &len);
+    const uint8_t *record = *p;
+    *p += len;
+    if (!changelog_record_decode(a, seq, record, (size_t)len, &r) || !r.keys->u.map.count)
+        return false;
+    c->origin = origin;
+    c->ts = seq;
+    c->keys = *r.keys;
+    c->has_item = r.new_image != NULL;
+    if (c->has_item) c->item = *r.new_image;
+    return true;
+}
+
+/* A string of the body of ApplyRecords (varint length, bytes) of 1 to max
+ * bytes without a NUL (it is compared as a C string), copied into a. */
+static const char *body_string(arena_t *a, const uint8_t **p, const uint8_t *end, size_t max)
+{
+    uint64_t len;
+    if (!varint_get(p, end, &len) || !len || len > max || len > (uint64_t)(end - *p) ||
+        memchr(*p, 0, (size_t)len))
+        return NULL;
+    const char *s = arena_strndup(a, (const char *)*p, (size_t)len);
+    *p += len;
+    return s;
+}
+
+/* ApplyChanges with the changes as the source's change log stores them,
+ * in a body of bytes (Content-Type application/octet-stream): the table
+ * name, the origin region (each a varint length and the bytes), then the
+ * records (records_count).  A peer that does not know it is sent
+ * ApplyChanges instead. */
+api_result_t op_replication_apply_records(api_call_t *call, const json_value_t *req)
+{
+    (void)req; /* (an empty object: the body is bytes) */
+    arena_t *a = call->arena;
+    const uint8_t *p = (const uint8_t *)call->body, *end = p + call->body_len;
+    const char *table = body_string(a, &p, end, 1024);
+    if (!table) return op_reply_error(call, err_replication_member(a, NULL, 0, "TableName"));
+    const char *origin = body_string(a, &p, end, 64);
+    if (!origin) return op_reply_error(call, err_replication_member(a, NULL, 0, "Origin"));
+    size_t bad = 0, count = records_count(p, end, &bad);
+    if (!count && p < end)
+        return op_reply_error(call, err_replication_member(a, "Records", bad, NULL));
+    apply_write_t *aw = arena_calloc(a, sizeof *aw);
+    aw->changes = arena_calloc(a, (count + 1) * sizeof *aw->changes);
+    for (size_t i = 0; i < count; i++)
+        if (!record_read(a, &p, end, origin, &aw->changes[i]))
+            return op_reply_error(call, err_replication_member(a, "Records", i, NULL));
+    aw->count = count;
+    return apply_submit(call, aw, table, strlen(table), "Records", NULL);
 }
 
 api_result_t op_replication_set_group(api_call_t *call, const json_value_t *req)

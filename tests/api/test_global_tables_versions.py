@@ -247,3 +247,26 @@ def test_a_data_directory_of_the_previous_release_keeps_its_versions(tmp_path):
         assert scan_all(a, name) == scan_all(b, name) == want
     finally:
         finish_all(servers)
+
+
+@pytest.mark.skipif(not PREV_BIN, reason="DDBD_PREV_BIN (the previous release's binary) not set")
+@pytest.mark.parametrize("old", [0, 1], ids=["old-source", "old-replica"])
+def test_a_region_of_the_previous_release_replicates_both_ways(tmp_path, old):
+    """Shipments go as ApplyRecords (the changes as the change log stores
+    them); a region of the previous release answers that it does not know
+    the call, and is sent ApplyChanges instead; it ships ApplyChanges, which
+    this release still applies."""
+    servers = two_regions(tmp_path, [], [])
+    try:
+        restart(servers, old, binary=PREV_BIN, kill=False)
+        name = unique_name("gm")
+        a, b = replicated_pair(servers, name)
+        for i in range(20):
+            a.put_item(TableName=name, Item={"k": {"S": "a%d" % i}, "v": {"S": "x"}})
+            b.put_item(TableName=name, Item={"k": {"S": "b%d" % i}, "v": {"S": "y"}})
+        a.delete_item(TableName=name, Key={"k": {"S": "a0"}})
+        b.delete_item(TableName=name, Key={"k": {"S": "b0"}})
+        wait_until(lambda: scan_all(a, name) == scan_all(b, name) and len(scan_all(a, name)) == 38,
+                   "both regions have every change")
+    finally:
+        finish_all(servers)

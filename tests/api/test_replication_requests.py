@@ -1,5 +1,5 @@
 """The calls replicas of a global table make on each other
-(DdbdReplication_20261130.ApplyChanges, .SetGroup and .Settings) take a JSON body from
+(DdbdReplication_20261130.ApplyChanges, .ApplyRecords, .SetGroup and .Settings) take a JSON body from
 the network without the service's shape checks: every body that is not what
 a replica sends (members missing, of any other JSON type at any depth, huge
 or negative numbers, over-long or NUL-carrying strings, images that do not
@@ -306,3 +306,130 @@ def test_settings_of_no_settings_operation_is_refused(port, ddb, table, body, me
     assert (r.status, r.error_type, r.error_message) == (400, VAL, invalid(member)), r.body
     assert ddb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
     assert ddb.scan(TableName=table)["Items"] == []
+
+
+# --- ApplyRecords: the changes as the source's change log stores them ---------------------
+# A body of bytes (Content-Type application/octet-stream): varint length and table name, varint
+# length and origin region, then per record varint sequence | varint length | record.  A record:
+# u8 format (1) | u8 event | u8 flags (2: a new image) | varint time | keys | [image], each map
+# as a stored item (varint size, varint count, then per attribute varint name length, name,
+# tag, payload).
+BYTES = "application/octet-stream"
+
+
+def varint(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def stored_map(attrs):
+    """A map of S attributes in its stored form."""
+    body = varint(len(attrs))
+    for name, value in attrs.items():
+        n, v = name.encode(), value.encode()
+        body += varint(len(n)) + n + b"S" + varint(len(v)) + v
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in attrs.items())
+    return varint(size) + body
+
+
+def record(pk, item=None, fmt=1):
+    keys = stored_map({"pk": pk})
+    flags = 2 if item is not None else 0
+    event = 1 if item is not None else 3
+    return (bytes([fmt, event, flags]) + varint(1) + keys +
+            (stored_map(item) if item is not None else b""))
+
+
+def shipment(*records):
+    out = b""
+    for seq, r in records:
+        out += varint(seq) + varint(len(r)) + r
+    return out
+
+
+def text(s):
+    b = s.encode() if isinstance(s, str) else s
+    return varint(len(b)) + b
+
+
+def records_body(table, raw, origin="eu-west-1"):
+    return text(table) + text(origin) + raw
+
+
+def apply_records(port, body, content_type=BYTES):
+    return raw_request(port, body=body, target=PREFIX + "ApplyRecords",
+                       content_type=content_type)
+
+
+def test_records_are_applied(port, ddb, make_table):
+    t = make_table()
+    r = apply_records(port, records_body(t, shipment(
+        (1000, record("a", {"pk": "a", "v": "1"})), (1000, record("b", {"pk": "b", "v": "2"})))))
+    assert (r.status, r.json()) == (200, {}), r.body
+    items = ddb.scan(TableName=t, ConsistentRead=True)["Items"]
+    assert sorted(i["pk"]["S"] for i in items) == ["a", "b"]
+    # last writer wins as with ApplyChanges: an older change of b is dropped, a newer removal
+    # of a applied
+    r = apply_records(port, records_body(t, shipment(
+        (999, record("b", {"pk": "b", "v": "old"})), (1001, record("a")))))
+    assert (r.status, r.json()) == (200, {}), r.body
+    items = ddb.scan(TableName=t, ConsistentRead=True)["Items"]
+    assert items == [{"pk": {"S": "b"}, "v": {"S": "2"}}]
+    r = apply_records(port, records_body(t, b""))
+    assert (r.status, r.json()) == (200, {}), r.body
+
+
+def test_records_of_an_unknown_table(port):
+    r = apply_records(port, records_body("no-such-table", shipment((5, record("a", {"pk": "a"})))))
+    assert r.status == 400 and r.error_type == "ResourceNotFoundException", r.body
+
+
+def test_records_only_as_bytes(port, make_table):
+    """ApplyRecords takes a body of bytes only; a JSON one is an unknown
+    operation, as any call under a Content-Type the call does not take."""
+    t = make_table()
+    r = apply_records(port, records_body(t, shipment((5, record("a", {"pk": "a"})))),
+                      content_type="application/x-amz-json-1.0")
+    assert (r.status, r.error_type) == (404, "UnknownOperationException"), r.body
+    r = raw_request(port, body={"TableName": t, "Changes": []}, target=PREFIX + "ApplyChanges",
+                    content_type=BYTES)
+    assert (r.status, r.error_type) == (404, "UnknownOperationException"), r.body
+
+
+RECORD_CASES = [
+    ("empty-body", lambda t: b"", "TableName"),
+    ("name-cut-short", lambda t: text(t)[:-1], "TableName"),
+    ("name-with-nul", lambda t: text(t + "\0x") + text("eu-west-1"), "TableName"),
+    ("no-origin", lambda t: text(t), "Origin"),
+    ("empty-origin", lambda t: text(t) + text(""), "Origin"),
+    ("long-origin", lambda t: records_body(t, shipment((5, record("a", {"pk": "a"}))), "x" * 65),
+     "Origin"),
+    ("cut-short", lambda t: records_body(t, shipment((5, record("a", {"pk": "a"})))[:-3]),
+     "Records[0]"),
+    ("length-past-end", lambda t: records_body(
+        t, shipment((5, record("a", {"pk": "a"}))) + varint(6) + varint(100) + b"\x01"),
+     "Records[1]"),
+    ("unknown-format", lambda t: records_body(t, shipment(
+        (5, record("a", {"pk": "a"})), (6, record("b", {"pk": "b"}, fmt=9)))), "Records[1]"),
+    ("trailing-bytes", lambda t: records_body(
+        t, shipment((5, record("a", {"pk": "a"}) + b"\x00"))), "Records[0]"),
+    ("no-key", lambda t: records_body(t, shipment(
+        (5, b"\x01\x01\x02\x01" + varint(0) + varint(0) + stored_map({"pk": "a"})))),
+     "Records[0]"),
+    ("image-of-another-key", lambda t: records_body(t, shipment(
+        (5, record("a", {"pk": "a"})), (6, record("b", {"pk": "c"})))), "Records[1]"),
+]
+
+
+@pytest.mark.parametrize("name,body,member", RECORD_CASES, ids=[c[0] for c in RECORD_CASES])
+def test_hostile_apply_records(port, ddb, server, make_table, name, body, member):
+    t = make_table()
+    r = apply_records(port, body(t))
+    assert r.status == 400, r.body
+    assert (r.error_type, r.json().get("message")) == (VAL, invalid(member)), r.body
+    assert server.alive()
+    assert ddb.scan(TableName=t, ConsistentRead=True)["Items"] == []
