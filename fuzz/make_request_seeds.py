@@ -28,6 +28,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "api"))
+from storedform import stored_map, varint  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED_DIR = os.path.join(HERE, "seeds", "fuzz_request")
 DICT_PATH = os.path.join(HERE, "fuzz_request.dict")
@@ -119,25 +122,6 @@ ALL_TYPES = {
 }
 
 ID_PT = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
-
-
-def varint(n):
-    out = bytearray()
-    while n >= 0x80:
-        out.append(n & 0x7F | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def stored_map(attrs):
-    """A map of S attributes as the store keeps an item (varint size, count,
-    then per attribute varint name length, name, tag S, varint length, bytes)."""
-    body = varint(len(attrs))
-    for name, value in attrs.items():
-        n, v = name.encode(), value.encode()
-        body += varint(len(n)) + n + b"S" + varint(len(v)) + v
-    return varint(sum(len(k.encode()) + len(v.encode()) for k, v in attrs.items())) + body
 
 
 def change_records():

@@ -16,6 +16,7 @@ import json
 import pytest
 
 from conftest import raw_request
+from storedform import stored_map, varint
 
 PREFIX = "DdbdReplication_20261130."
 VAL = "ValidationException"
@@ -315,25 +316,6 @@ def test_settings_of_no_settings_operation_is_refused(port, ddb, table, body, me
 # as a stored item (varint size, varint count, then per attribute varint name length, name,
 # tag, payload).
 BYTES = "application/octet-stream"
-
-
-def varint(n):
-    out = bytearray()
-    while n >= 0x80:
-        out.append(n & 0x7F | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def stored_map(attrs):
-    """A map of S attributes in its stored form."""
-    body = varint(len(attrs))
-    for name, value in attrs.items():
-        n, v = name.encode(), value.encode()
-        body += varint(len(n)) + n + b"S" + varint(len(v)) + v
-    size = sum(len(k.encode()) + len(v.encode()) for k, v in attrs.items())
-    return varint(size) + body
 
 
 def record(pk, item=None, fmt=1):
