@@ -396,8 +396,10 @@ throttling_summary() {
 # 1j. Global tables: region A (us-east-1) with a replica of its table in region B
 # (us-west-2), both local servers.  Lag: bench/replication_lag.py writes at a bounded rate to A
 # and times markers from their acknowledgement in A to their first sight in B.  Throughput:
-# PutItem at 16 connections on A's replicated table and on a server without peers, alternately,
-# 3 rounds; then instructions per PutItem (callgrind) with a replica and without peers.
+# PutItem at 16 connections on A's replicated table and on a server without peers (a table
+# without a stream, the goal's "none", and one with the stream a replica turns on, which shows
+# how much of the gap is that stream's), alternately, 3 rounds; then instructions per PutItem
+# (callgrind) with a replica and without peers.
 replication_section() {
     echo "== replication: lag between two local regions, PutItem with one replica vs none"
     local r_items=$((items < 100000 ? items : 100000)) rate=${BENCH_REPLICATION_RATE:-5000}
@@ -435,10 +437,19 @@ replication_section() {
     create_table bench
     run_items=$r_items wrk_run "replication-solo-load" load 64 "$port" "$ddbd_pid" \
         -d $((30 + r_items / 1000))s >/dev/null || die "the load without peers failed"
+    # the same server's table with the stream a replica turns on (NEW_AND_OLD_IMAGES): how
+    # much of a replica's cost is that stream's
+    create_table bench_stream \
+        '"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"}'
+    BENCH_TABLE=bench_stream run_items=$r_items wrk_run "replication-stream-load" load 64 \
+        "$port" "$ddbd_pid" -d $((30 + r_items / 1000))s >/dev/null ||
+        die "the load of the table with a stream failed"
+    rep[stream/port]=$port rep[stream/pid]=$ddbd_pid
     rep[global/port]=$port_a rep[global/pid]=${rep[a/pid]}
     for round in 1 2 3; do
-        for which in global solo; do
-            run_items=$r_items wrk_run "replication-put-$which-$round" put 16 \
+        for which in global solo stream; do
+            BENCH_TABLE=$([ $which = stream ] && echo bench_stream || echo bench) \
+                run_items=$r_items wrk_run "replication-put-$which-$round" put 16 \
                 "${rep[$which/port]}" "${rep[$which/pid]}" -d "${run_seconds}s" >/dev/null ||
                 replication_failed=1
             r=${result[replication-put-$which-$round/16]:-}
@@ -458,21 +469,25 @@ replication_section() {
         rep[solo/ir]=$(field "$r" instructions_per_request)
     fi
     stop_server "$pid_b"
-    local g s gc sc
+    local g s gc sc st
     g=$(median "${rep[global/1]}" "${rep[global/2]}" "${rep[global/3]}")
+    st=$(median "${rep[stream/1]}" "${rep[stream/2]}" "${rep[stream/3]}")
     s=$(median "${rep[solo/1]}" "${rep[solo/2]}" "${rep[solo/3]}")
     # the source server's CPU per write (all its threads, the shipper's too): steadier than
     # ops/s on a shared machine
     gc=$(median "${rep[global/cpu/1]}" "${rep[global/cpu/2]}" "${rep[global/cpu/3]}")
     sc=$(median "${rep[solo/cpu/1]}" "${rep[solo/cpu/2]}" "${rep[solo/cpu/3]}")
     replication_line=$(awk -v a="$g" -v b="$s" -v i="${rep[global/ir]:-0}" -v j="${rep[solo/ir]:-0}" \
-        -v gc="${gc:-0}" -v sc="${sc:-0}" \
+        -v gc="${gc:-0}" -v sc="${sc:-0}" -v st="$st" \
         'BEGIN {printf "RESULT workload=replication-put replica_ops_per_s=%d solo_ops_per_s=%d" \
         " ratio=%.3f replica_instructions=%d solo_instructions=%d instruction_ratio=%.3f" \
-        " replica_cpu_us_per_put=%.2f solo_cpu_us_per_put=%.2f cpu_ratio=%.3f",
-        a, b, (b > 0 ? a / b : 0), i, j, (i > 0 ? j / i : 0), gc, sc, (gc > 0 ? sc / gc : 0)}')
+        " replica_cpu_us_per_put=%.2f solo_cpu_us_per_put=%.2f cpu_ratio=%.3f" \
+        " stream_ops_per_s=%d stream_ratio=%.3f replica_over_stream=%.3f",
+        a, b, (b > 0 ? a / b : 0), i, j, (i > 0 ? j / i : 0), gc, sc, (gc > 0 ? sc / gc : 0),
+        st, (b > 0 ? st / b : 0), (st > 0 ? a / st : 0)}')
     echo "$replication_line (rounds: replica ${rep[global/1]} ${rep[global/2]} ${rep[global/3]};" \
-        "none ${rep[solo/1]} ${rep[solo/2]} ${rep[solo/3]})"
+        "none ${rep[solo/1]} ${rep[solo/2]} ${rep[solo/3]}; stream only ${rep[stream/1]}" \
+        "${rep[stream/2]} ${rep[stream/3]})"
 }
 replication_summary() {
     local l=${rep[lag]} p=$replication_line
@@ -486,6 +501,9 @@ replication_summary() {
         "ratio $(field "$p" instruction_ratio); server CPU per PutItem" \
         "$(field "$p" replica_cpu_us_per_put) vs $(field "$p" solo_cpu_us_per_put) us: ratio" \
         "$(field "$p" cpu_ratio) (none / replica: the throughput ratio a CPU-bound server would reach)"
+    echo "of which the stream a replica turns on: a table with that stream and no replica" \
+        "$(field "$p" stream_ops_per_s) ops/s, ratio to none $(field "$p" stream_ratio);" \
+        "replica over stream only $(field "$p" replica_over_stream)"
 }
 replication_failed=0
 if [ "${BENCH_ONLY:-}" = replication ]; then
