@@ -377,20 +377,12 @@ static int writer_commit(MDB_txn *txn)
     pthread_mutex_unlock(&cl.mutex);
     uv_async_send(&cl.wake);
 
+    /* One wait for the entry's fate: the Raft thread wakes the writer
+     * when the entry is committed or failed, not when it is proposed (a
+     * wake-up and a sleep more per entry). */
     pthread_mutex_lock(&cl.mutex);
-    while (cl.state == P_QUEUED) pthread_cond_wait(&cl.cond, &cl.mutex);
+    while (cl.state == P_QUEUED || cl.state == P_PROPOSED) pthread_cond_wait(&cl.cond, &cl.mutex);
     raft_index index = cl.index;
-    if (cl.state == P_PROPOSED) {
-        pthread_mutex_unlock(&cl.mutex);
-        /* not recorded: each node stores its own applied index */
-        int rc = applied_store(txn, index);
-        pthread_mutex_lock(&cl.mutex);
-        while (cl.state == P_PROPOSED) pthread_cond_wait(&cl.cond, &cl.mutex);
-        if (rc && cl.state == P_COMMIT) {
-            log_error("cluster: cannot record the applied index %llu: %s", index, mdb_strerror(rc));
-            abort();
-        }
-    }
     if (cl.state == P_FAILED) {
         cl.state = P_IDLE;
         pthread_cond_broadcast(&cl.cond);
@@ -399,7 +391,13 @@ static int writer_commit(MDB_txn *txn)
         return CLUSTER_UNAVAILABLE;
     }
     pthread_mutex_unlock(&cl.mutex);
-    int rc = mdb_txn_commit(txn);
+    /* not recorded: each node stores its own applied index */
+    int rc = applied_store(txn, index);
+    if (rc) {
+        log_error("cluster: cannot record the applied index %llu: %s", index, mdb_strerror(rc));
+        abort();
+    }
+    rc = mdb_txn_commit(txn);
     if (rc) {
         /* Committed by the group but not here: this node must not go on
          * with a state that differs from the log; a restart replays it. */
@@ -1104,11 +1102,13 @@ static void propose(void)
         free(req);
         raft_free(entry.base);
         cl.state = P_FAILED;
+        pthread_cond_broadcast(&cl.cond);
     } else if (cl.state == P_QUEUED) {
+        /* the writer sleeps on until the entry's commit (fsm_apply) or
+         * failure (apply_done) */
         cl.index = req->index;
         cl.state = P_PROPOSED;
     }
-    pthread_cond_broadcast(&cl.cond);
     pthread_mutex_unlock(&cl.mutex);
 }
 
