@@ -7,7 +7,7 @@
  * On: a thread of its own runs libuv's loop with the Raft instance (its
  * log under <data-dir>/raft/, its TCP transport on this node's cluster
  * address).  The writer thread talks to it through a mutex, a condition
- * variable and a uv_async handle:
+ * variable and an eventfd the loop polls:
  *  - the leader's writer executes a batch in an LMDB write transaction as
  *    ever while changeset records what it changes; instead of committing it
  *    hands the bytes to the Raft thread (raft_apply) and holds the
