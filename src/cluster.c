@@ -28,6 +28,7 @@
 #include "cluster_admin.h"
 #include "cluster_forward.h"
 #include "cluster_guard.h"
+#include "cluster_segments.h"
 #include "log.h"
 #include "metrics.h"
 #include "storage.h"
@@ -2173,7 +2174,7 @@ int cluster_open(const cluster_config_t *cfg)
     cl.snapshot_entries = cfg->snapshot_entries ? cfg->snapshot_entries : CLUSTER_SNAPSHOT_ENTRIES;
     buf_init(&snapshot_header);
     if (paths_set(cfg->data_dir) != 0) return -1;
-    if (mkdir(cl.dir, 0755) != 0 && errno != EEXIST) {
+    if ((mkdir(cl.dir, 0755) != 0 && errno != EEXIST) || cluster_segments_dir(cl.dir) != 0) {
         log_error("cluster: cannot create %s: %s", cl.dir, strerror(errno));
         return -1;
     }
