@@ -61,6 +61,7 @@ void background_run(void *(*fn)(void *), void *arg)
     running_add(1);
     int e = pthread_create(&th, &attr, background_main, s);
     pthread_attr_destroy(&attr);
+    if (e == 0) pthread_setname_np(th, "background");
     if (e != 0) {
         free(s);
         running_add(-1);

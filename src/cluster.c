@@ -1249,8 +1249,12 @@ static void announce(void)
     snprintf(a->leader, sizeof a->leader, "%s", leader->api);
     snprintf(a->path, sizeof a->path, "/cluster/member?id=%llu&api=%s", cl.id, cl.api_address);
     pthread_t t;
-    if (pthread_create(&t, NULL, announce_run, a) != 0) free(a);
-    else pthread_detach(t);
+    if (pthread_create(&t, NULL, announce_run, a) != 0) {
+        free(a);
+        return;
+    }
+    pthread_setname_np(t, "announce");
+    pthread_detach(t);
 }
 
 static void member_done(struct raft_apply *req, int status, void *result)
@@ -2111,6 +2115,7 @@ static int store_sync_mode(void)
             log_error("cluster: cannot start the store's sync thread");
             return -1;
         }
+        pthread_setname_np(cl.syncer, "store sync");
         cl.syncer_started = true;
     }
     return 0;
@@ -2167,11 +2172,13 @@ int cluster_open(const cluster_config_t *cfg)
         log_error("cluster: cannot start the applier thread");
         return -1;
     }
+    pthread_setname_np(cl.applier, "applier");
     cl.applier_started = true;
     if (pthread_create(&cl.thread, NULL, raft_main, NULL) != 0) {
         log_error("cluster: cannot start the Raft thread");
         return -1;
     }
+    pthread_setname_np(cl.thread, "raft");
     cl.started = true;
     cluster_on = true;
     log_info("cluster: node %llu of %zu, cluster address %s, log in %s, applied up to %llu, "
