@@ -40,6 +40,7 @@ static void *background_main(void *arg)
 {
     start_t s = *(start_t *)arg;
     free(arg);
+    pthread_setname_np(pthread_self(), "background"); /* (detached: named by itself) */
     /* Linux gives each thread its own nice value: this lowers only this one. */
     if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), BACKGROUND_NICE) != 0)
         log_warn("a background thread keeps the normal priority");
@@ -61,7 +62,6 @@ void background_run(void *(*fn)(void *), void *arg)
     running_add(1);
     int e = pthread_create(&th, &attr, background_main, s);
     pthread_attr_destroy(&attr);
-    if (e == 0) pthread_setname_np(th, "background");
     if (e != 0) {
         free(s);
         running_add(-1);

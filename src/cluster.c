@@ -1225,6 +1225,7 @@ typedef struct {
 static void *announce_run(void *arg)
 {
     announcement_t *a = arg;
+    pthread_setname_np(pthread_self(), "announce"); /* (detached: named by itself) */
     buf_t body;
     buf_init(&body);
     cluster_admin_http(a->leader, "POST", a->path, 2, &body);
@@ -1249,12 +1250,8 @@ static void announce(void)
     snprintf(a->leader, sizeof a->leader, "%s", leader->api);
     snprintf(a->path, sizeof a->path, "/cluster/member?id=%llu&api=%s", cl.id, cl.api_address);
     pthread_t t;
-    if (pthread_create(&t, NULL, announce_run, a) != 0) {
-        free(a);
-        return;
-    }
-    pthread_setname_np(t, "announce");
-    pthread_detach(t);
+    if (pthread_create(&t, NULL, announce_run, a) != 0) free(a);
+    else pthread_detach(t);
 }
 
 static void member_done(struct raft_apply *req, int status, void *result)
