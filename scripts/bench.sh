@@ -40,8 +40,9 @@
 # single-attribute GSI over the same BENCH_MK_ITEMS items (default min(BENCH_ITEMS, 100000)).
 # Global tables: replication lag p50/p99 between two local regions under a bounded write load
 # (BENCH_REPLICATION_RATE writes/s, default 5000), and PutItem at 16 connections on a table with
-# one replica vs a server without peers (3 alternating rounds; instructions per PutItem with
-# callgrind); BENCH_ONLY=replication runs only that section.
+# one replica vs a server without peers, and on that server's table with the stream a replica
+# turns on (3 alternating rounds; instructions per PutItem with callgrind); BENCH_ONLY=replication
+# runs only that section.
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1

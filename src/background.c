@@ -40,6 +40,7 @@ static void *background_main(void *arg)
 {
     start_t s = *(start_t *)arg;
     free(arg);
+    pthread_setname_np(pthread_self(), "background"); /* (detached: named by itself) */
     /* Linux gives each thread its own nice value: this lowers only this one. */
     if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), BACKGROUND_NICE) != 0)
         log_warn("a background thread keeps the normal priority");

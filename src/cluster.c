@@ -1243,6 +1243,7 @@ typedef struct {
 static void *announce_run(void *arg)
 {
     announcement_t *a = arg;
+    pthread_setname_np(pthread_self(), "announce"); /* (detached: named by itself) */
     buf_t body;
     buf_init(&body);
     cluster_admin_http(a->leader, "POST", a->path, 2, &body);
@@ -2136,6 +2137,7 @@ static int store_sync_mode(void)
             log_error("cluster: cannot start the store's sync thread");
             return -1;
         }
+        pthread_setname_np(cl.syncer, "store sync");
         cl.syncer_started = true;
     }
     return 0;
@@ -2192,11 +2194,13 @@ int cluster_open(const cluster_config_t *cfg)
         log_error("cluster: cannot start the applier thread");
         return -1;
     }
+    pthread_setname_np(cl.applier, "applier");
     cl.applier_started = true;
     if (pthread_create(&cl.thread, NULL, raft_main, NULL) != 0) {
         log_error("cluster: cannot start the Raft thread");
         return -1;
     }
+    pthread_setname_np(cl.thread, "raft");
     cl.started = true;
     cluster_on = true;
     log_info("cluster: node %llu of %zu, cluster address %s, log in %s, applied up to %llu, "

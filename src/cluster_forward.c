@@ -268,6 +268,7 @@ static int thread_add(void)
     int rc = pthread_create(&fw.threads[fw.nthreads], &attr, forward_main, NULL);
     pthread_attr_destroy(&attr);
     if (rc != 0) return -1;
+    pthread_setname_np(fw.threads[fw.nthreads], "forward");
     fw.nthreads++;
     return 0;
 }

@@ -172,27 +172,6 @@ static bool fail_at(ion_reader_t *r, const char *problem)
     return false;
 }
 
-/* Whether s[0..len) is UTF-8 (no overlong forms, surrogates or code
- * points past U+10FFFF): Ion text is, and so must the JSON made of it be. */
-static bool utf8_valid(const unsigned char *s, size_t len)
-{
-    for (size_t i = 0; i < len;) {
-        unsigned c = s[i];
-        size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                                : (c & 0xf8) == 0xf0 ? 4 : 0;
-        if (!n || i + n > len) return false;
-        unsigned cp = n == 1 ? c : c & (0x7f >> n);
-        for (size_t k = 1; k < n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        i += n;
-    }
-    return true;
-}
-
 /* A quoted text (q the quote) with Ion escapes, written as a JSON string. */
 static bool read_quoted(ion_reader_t *r, char q)
 {
@@ -227,7 +206,8 @@ static bool read_quoted(ion_reader_t *r, char q)
             break; /* \u escapes and others: not what the service writes */
         }
     }
-    if (ok && !utf8_valid((const unsigned char *)text.data, text.len)) {
+    /* Ion text is UTF-8, and so must the JSON made of it be */
+    if (ok && !json_utf8_valid(text.data ? text.data : "", text.len)) {
         buf_free(&text);
         return fail_at(r, "a text that is not UTF-8");
     }

@@ -59,6 +59,7 @@ int janitor_start(double interval_s, const janitor_task_t *tasks, size_t count)
         log_error("cannot start the housekeeping thread");
         return -1;
     }
+    pthread_setname_np(janitor.thread, "janitor");
     janitor.running = true;
     return 0;
 }

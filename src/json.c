@@ -109,6 +109,28 @@ static inline int json_utf8_len(const uint8_t *s)
     return 0;
 }
 
+bool json_utf8_valid(const char *s, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)s, *end = p + len;
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        /* json_utf8_len reads up to 4 bytes: the last ones from a padded copy */
+        uint8_t tail[4] = {0};
+        const uint8_t *at = p;
+        if (end - p < 4) {
+            memcpy(tail, p, (size_t)(end - p));
+            at = tail;
+        }
+        int n = json_utf8_len(at);
+        if (n == 0 || n > end - p) return false;
+        p += n;
+    }
+    return true;
+}
+
 /* An unexpected byte where a token should start: invalid UTF-8 is reported
  * as such wherever it appears; anything else is a syntax error. */
 static char *json_fail_token(json_parser_t *P, char *at)

@@ -108,4 +108,8 @@ void json_write_base64(buf_t *b, const uint8_t *data, size_t len);
  * into out; returns false on invalid input. */
 bool json_base64_decode(const char *s, size_t len, uint8_t *out, size_t *out_len);
 
+/* Whether s[0..len) is valid UTF-8 by the parser's rules (what a JSON string
+ * can hold): for text that arrives as bytes, not JSON. */
+bool json_utf8_valid(const char *s, size_t len);
+
 #endif

@@ -1940,8 +1940,9 @@ void replication_start(void)
     for (size_t i = 0; i < regions_count(); i++)
         if (!pthread_create(&R.shippers[R.shipper_count], NULL, shipper_main,
                             (void *)regions_get(i)))
-            R.shipper_count++;
+            pthread_setname_np(R.shippers[R.shipper_count++], "shipper");
     R.control_started = !pthread_create(&R.control, NULL, control_main, NULL);
+    if (R.control_started) pthread_setname_np(R.control, "replicas");
     /* Replicas being built or removed when the server stopped: again. */
     pthread_mutex_lock(&R.lock);
     for (size_t i = 0; i < GROUPS_MAX; i++)

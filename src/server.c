@@ -761,6 +761,9 @@ int server_run(const server_config_t *cfg)
             failed = true;
             break;
         }
+        char name[16];
+        snprintf(name, sizeof name, "io %d", created);
+        pthread_setname_np(srv.threads[created].tid, name);
     }
     pthread_mutex_lock(&srv.start_lock);
     while (srv.ready < created) pthread_cond_wait(&srv.start_cond, &srv.start_lock);

@@ -607,6 +607,7 @@ int storage_open(const char *dir, bool in_memory, size_t map_size)
         log_error("cannot start the writer thread");
         return -1;
     }
+    pthread_setname_np(st.writer, "writer");
     st.running = true;
     return 0;
 }

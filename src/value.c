@@ -599,6 +599,74 @@ bool value_item_decode_next(arena_t *a, const uint8_t **p, const uint8_t *end, v
     return true;
 }
 
+/* --- checking a decoded value ------------------------------------------------ */
+
+static int name_qsort_compare(const void *x, const void *y)
+{
+    const value_member_t *m = *(const value_member_t *const *)x,
+                         *n = *(const value_member_t *const *)y;
+    size_t len = m->name_len < n->name_len ? m->name_len : n->name_len;
+    int c = len ? memcmp(m->name, n->name, len) : 0;
+    return c ? c : (m->name_len > n->name_len) - (m->name_len < n->name_len);
+}
+
+static bool valid_value(arena_t *a, const value_t *v);
+
+static bool valid_map(arena_t *a, const value_t *v)
+{
+    size_t count = v->u.map.count;
+    for (size_t i = 0; i < count; i++) {
+        const value_member_t *m = &v->u.map.members[i];
+        if (m->name_len > VALUE_MAX_NAME || !json_utf8_valid(m->name, m->name_len) ||
+            !valid_value(a, m->value))
+            return false;
+    }
+    if (count < 2) return true;
+    const value_member_t **sorted = arena_alloc(a, count * sizeof *sorted);
+    for (size_t i = 0; i < count; i++) sorted[i] = &v->u.map.members[i];
+    qsort(sorted, count, sizeof *sorted, name_qsort_compare);
+    for (size_t i = 1; i < count; i++)
+        if (name_qsort_compare(&sorted[i - 1], &sorted[i]) == 0) return false;
+    return true;
+}
+
+static bool valid_set(arena_t *a, const value_t *v)
+{
+    size_t count = v->u.list.count;
+    if (!count) return false;
+    if (v->type == VALUE_SS)
+        for (size_t i = 0; i < count; i++)
+            if (!json_utf8_valid(v->u.list.items[i].u.bytes.ptr, v->u.list.items[i].u.bytes.len))
+                return false;
+    const value_t **sorted = arena_alloc(a, count * sizeof *sorted);
+    for (size_t i = 0; i < count; i++) sorted[i] = &v->u.list.items[i];
+    qsort(sorted, count, sizeof *sorted, member_qsort_compare);
+    for (size_t i = 1; i < count; i++)
+        if (member_compare(sorted[i - 1], sorted[i]) == 0) return false;
+    return true;
+}
+
+static bool valid_value(arena_t *a, const value_t *v)
+{
+    switch (v->type) {
+    case VALUE_S: return json_utf8_valid(v->u.bytes.ptr, v->u.bytes.len);
+    case VALUE_M: return valid_map(a, v);
+    case VALUE_L:
+        for (size_t i = 0; i < v->u.list.count; i++)
+            if (!valid_value(a, &v->u.list.items[i])) return false;
+        return true;
+    case VALUE_SS:
+    case VALUE_NS:
+    case VALUE_BS: return valid_set(a, v);
+    default: return true; /* N (decoded as a number), B, BOOL, NULL */
+    }
+}
+
+bool value_item_valid(arena_t *a, const value_t *item)
+{
+    return item->type == VALUE_M && valid_map(a, item) && value_item_size(item) <= ITEM_MAX_SIZE;
+}
+
 void value_item_version_put(buf_t *b, uint64_t ts, const char *origin)
 {
     size_t n = strlen(origin);

@@ -131,6 +131,13 @@ bool value_item_decode(arena_t *a, const uint8_t *data, size_t len, value_t *ite
 bool value_item_decode_next(arena_t *a, const uint8_t **p, const uint8_t *end, value_t *item,
                             size_t *item_size);
 
+/* Whether a decoded item (bytes another server sent) keeps the rules an
+ * item read from DynamoDB JSON keeps: names of at most VALUE_MAX_NAME
+ * bytes, unique in their map; names and strings valid UTF-8; sets not empty and
+ * without duplicates; at most ITEM_MAX_SIZE.  (The decoder bounds the
+ * depth.)  Scratch memory from a. */
+bool value_item_valid(arena_t *a, const value_t *item);
+
 /* An item's version (see the stored form above). */
 #define VALUE_VERSION_MAX (1 + 8 + 1 + 64)
 #define VALUE_ORIGIN_MAX 64

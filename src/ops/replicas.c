@@ -880,6 +880,7 @@ static bool image_fits(arena_t *a, const table_t *t, const remote_change_t *c)
         const value_t *want = value_map_get(&c->keys, names[i], strlen(names[i])),
                       *got = value_map_get(&c->item, names[i], strlen(names[i]));
         if (!got || !value_equal(want, got)) return false;
+        if (want->type != VALUE_N && !want->u.bytes.len) return false; /* no key is empty */
     }
     return value_item_size(&c->item) <= ITEM_MAX_SIZE && !index_check_item(a, t, &c->item);
 }
@@ -957,7 +958,10 @@ static bool record_read(arena_t *a, const uint8_t **p, const uint8_t *end, const
     varint_get(p, end, &len);
     const uint8_t *record = *p;
     *p += len;
-    if (!changelog_record_decode(a, seq, record, (size_t)len, &r) || !r.keys->u.map.count)
+    /* The bytes come from outside: what they hold must be what a request's
+     * JSON could have held. */
+    if (!changelog_record_decode(a, seq, record, (size_t)len, &r) || !r.keys->u.map.count ||
+        !value_item_valid(a, r.keys) || (r.new_image && !value_item_valid(a, r.new_image)))
         return false;
     c->origin = origin;
     c->ts = seq;
@@ -968,12 +972,13 @@ static bool record_read(arena_t *a, const uint8_t **p, const uint8_t *end, const
 }
 
 /* A string of the body of ApplyRecords (varint length, bytes) of 1 to max
- * bytes without a NUL (it is compared as a C string), copied into a. */
+ * bytes of UTF-8 without a NUL (it is compared as a C string, and may be
+ * named in an answer), copied into a. */
 static const char *body_string(arena_t *a, const uint8_t **p, const uint8_t *end, size_t max)
 {
     uint64_t len;
     if (!varint_get(p, end, &len) || !len || len > max || len > (uint64_t)(end - *p) ||
-        memchr(*p, 0, (size_t)len))
+        memchr(*p, 0, (size_t)len) || !json_utf8_valid((const char *)*p, (size_t)len))
         return NULL;
     const char *s = arena_strndup(a, (const char *)*p, (size_t)len);
     *p += len;

@@ -118,3 +118,22 @@ def test_connections_are_spread_evenly_over_the_threads(threaded_server):
     finally:
         for s in socks:
             s.close()
+
+
+def thread_names(pid):
+    names = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            names.append(f.read().strip())
+    return sorted(names)
+
+
+def test_threads_are_named_by_their_role(threaded_server):
+    """top -H and /proc show which thread is which: the I/O threads by number, the writer,
+    the housekeeping thread; the main thread keeps the program's name."""
+    pid = threaded_server.proc.pid
+    with open("/proc/%d/comm" % pid) as f:
+        program = f.read().strip()  # the main thread's: ddbd, or the build's binary name
+    assert program.startswith("ddbd")
+    assert thread_names(pid) == sorted(
+        [program, "janitor", "writer"] + ["io %d" % i for i in range(THREADS)])

@@ -16,7 +16,7 @@ import json
 import pytest
 
 from conftest import raw_request
-from storedform import stored_map, varint
+from storedform import m_value, s_value, ss_value, stored_map, stored_members, varint
 
 PREFIX = "DdbdReplication_20261130."
 VAL = "ValidationException"
@@ -139,6 +139,8 @@ APPLY_CASES = [
         change(I={"pk": {"S": "a"}, "sk": {"N": "1"}, "g": {"N": "5"}})]}, "Changes[0].I"),
     ("image-index-key-empty", lambda t: {"TableName": t, "Changes": [
         change(I={"pk": {"S": "a"}, "sk": {"N": "1"}, "g": {"S": ""}})]}, "Changes[0].I"),
+    ("image-empty-key", lambda t: {"TableName": t, "Changes": [
+        change(pk="", I={"pk": {"S": ""}, "sk": {"N": "1"}})]}, "Changes[0].I"),
     ("image-too-large", lambda t: {"TableName": t, "Changes": [
         change(I={"pk": {"S": "a"}, "sk": {"N": "1"}, "v": {"S": "x" * (400 * 1024)}})]},
      "Changes[0].I"),
@@ -326,6 +328,11 @@ def record(pk, item=None, fmt=1):
             (stored_map(item) if item is not None else b""))
 
 
+def typed_record(keys, item):
+    """A record of a put whose key and image are (name, encoded value) pairs."""
+    return bytes([1, 1, 2]) + varint(1) + stored_members(keys) + stored_members(item)
+
+
 def shipment(*records):
     out = b""
     for seq, r in records:
@@ -404,6 +411,43 @@ RECORD_CASES = [
      "Records[0]"),
     ("image-of-another-key", lambda t: records_body(t, shipment(
         (5, record("a", {"pk": "a"})), (6, record("b", {"pk": "c"})))), "Records[1]"),
+    ("empty-key", lambda t: records_body(t, shipment((5, record("", {"pk": ""})))),
+     "Records[0]"),
+    # what a request's JSON cannot hold: a peer's bytes may not hold it either (answers name
+    # what they hold, and the items go out as JSON)
+    ("name-not-utf8", lambda t: text(b"\xff" + t.encode()) + text("eu-west-1"), "TableName"),
+    ("origin-not-utf8", lambda t: records_body(
+        t, shipment((5, record("a", {"pk": "a"}))), b"eu-\xc3"), "Origin"),
+    ("key-not-utf8", lambda t: records_body(t, shipment((5, typed_record(
+        [("pk", s_value(b"\xed\xa0\x80"))], [("pk", s_value(b"\xed\xa0\x80"))])))),
+     "Records[0]"),
+    ("string-not-utf8", lambda t: records_body(t, shipment((5, typed_record(
+        [("pk", s_value("a"))], [("pk", s_value("a")), ("v", s_value(b"ok\xff"))])))),
+     "Records[0]"),
+    ("name-of-attribute-not-utf8", lambda t: records_body(t, shipment((5, typed_record(
+        [("pk", s_value("a"))], [("pk", s_value("a")), (b"\xc0\xaf", s_value("x"))])))),
+     "Records[0]"),
+    ("nested-string-not-utf8", lambda t: records_body(t, shipment((5, typed_record(
+        [("pk", s_value("a"))],
+        [("pk", s_value("a")), ("m", m_value([("x", s_value(b"\xf4\x90\x80\x80"))]))])))),
+     "Records[0]"),
+    ("set-member-not-utf8", lambda t: records_body(t, shipment((5, typed_record(
+        [("pk", s_value("a"))], [("pk", s_value("a")), ("s", ss_value([b"x", b"\x80"]))])))),
+     "Records[0]"),
+    ("empty-set", lambda t: records_body(t, shipment((5, typed_record(
+        [("pk", s_value("a"))], [("pk", s_value("a")), ("s", ss_value([]))])))), "Records[0]"),
+    ("set-with-a-duplicate", lambda t: records_body(t, shipment((5, typed_record(
+        [("pk", s_value("a"))], [("pk", s_value("a")), ("s", ss_value(["x", "y", "x"]))])))),
+     "Records[0]"),
+    ("attribute-twice", lambda t: records_body(t, shipment((5, typed_record(
+        [("pk", s_value("a"))], [("pk", s_value("a")), ("v", s_value("1")),
+                                 ("v", s_value("2"))])))), "Records[0]"),
+    ("nested-name-twice", lambda t: records_body(t, shipment((5, typed_record(
+        [("pk", s_value("a"))],
+        [("pk", s_value("a")), ("m", m_value([("x", s_value("1")), ("x", s_value("1"))]))])))),
+     "Records[0]"),
+    ("key-twice", lambda t: records_body(t, shipment((5, typed_record(
+        [("pk", s_value("a")), ("pk", s_value("b"))], [("pk", s_value("a"))])))), "Records[0]"),
 ]
 
 

@@ -1009,6 +1009,53 @@ static void test_random_documents(void)
     buf_free(&b);
 }
 
+/* json_utf8_valid (text that arrives as bytes) takes exactly what a JSON
+ * string may hold: each case's verdict is the parser's on the same bytes
+ * quoted, and sequences cut by the end of the text are caught. */
+static void test_utf8_valid(void)
+{
+    static const char *const bad[] = {
+        "\x80", "ab\xbf", "\xff", "\xfe", "\xf8\x88\x80\x80\x80", "\xc0\x80", "\xc1\xbf",
+        "\xe0\x80\x80", "\xe0\x9f\xbf", "\xf0\x80\x80\x80", "\xf0\x8f\xbf\xbf",
+        "\xed\xa0\x80", "\xed\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xc3",
+        "\xe2\x82", "\xf0\x9f\x98", "x\xe2x\xac", "ok\xc3",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(!json_utf8_valid(bad[i], strlen(bad[i])));
+    static const char *const good[] = {
+        "", "plain", "h\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf",
+        "\xef\xbf\xbf", "\xed\x9f\xbf", "a\xc2\x80",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        CHECK(json_utf8_valid(good[i], strlen(good[i])));
+    CHECK(json_utf8_valid("a\0b", 3)); /* NUL is text (a JSON string may hold \u0000) */
+    /* a valid sequence whose last byte lies past len is cut */
+    CHECK(!json_utf8_valid("\xe2\x82\xac", 2));
+    /* random bytes: the same verdict as the parser's (bytes the parser refuses for
+     * other reasons, quote, backslash and controls, left out) */
+    unsigned seed = 12345;
+    char text[16], quoted[20];
+    for (int round = 0; round < 200000; round++) {
+        size_t len = 1 + (seed = seed * 1103515245 + 12345) % 6;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245 + 12345;
+            unsigned char c = (unsigned char)(seed >> 16);
+            if (c < 0x20 || c == '"' || c == '\\') c = 'a';
+            /* favour bytes that start or continue sequences */
+            if ((seed >> 8) % 2) c = (unsigned char)(0x80 | (c & 0x7f));
+            text[i] = (char)c;
+        }
+        quoted[0] = '"';
+        memcpy(quoted + 1, text, len);
+        quoted[len + 1] = '"';
+        bool parsed = parse_n(quoted, len + 2, NULL, NULL) == JSON_OK;
+        if (json_utf8_valid(text, len) != parsed) {
+            CHECK(json_utf8_valid(text, len) == parsed);
+            break;
+        }
+    }
+}
+
 int main(void)
 {
     arena = arena_new(0);
@@ -1023,6 +1070,7 @@ int main(void)
     RUN(test_syntax_errors);
     RUN(test_nul_bytes);
     RUN(test_utf8_errors);
+    RUN(test_utf8_valid);
     RUN(test_depth);
     RUN(test_duplicates);
     RUN(test_big_objects);

@@ -204,6 +204,66 @@ static void test_equality(void)
     CHECK(!value_equal(&a, &b));
 }
 
+/* value_item_valid: what an item read from JSON always is, an item decoded
+ * from a peer's bytes must be; each rule broken alone is caught. */
+static void test_item_valid(void)
+{
+    value_t item;
+    CHECK(parse_map("{\"k\":{\"S\":\"h\\u00e9\"},\"\":{\"S\":\"\"},\"n\":{\"NS\":[\"1\",\"2\"]},"
+                    "\"m\":{\"M\":{\"a\":{\"L\":[{\"SS\":[\"x\",\"y\"]},{\"B\":\"/w==\"}]}}},"
+                    "\"b\":{\"BS\":[\"AA==\",\"AQ==\"]}}",
+                    &item) == NULL);
+    CHECK(value_item_valid(A, &item));
+    value_member_t *m = item.u.map.members;
+    value_t *inner = m[3].value->u.map.members[0].value; /* m.a, a list */
+    value_t *ss = &inner->u.list.items[0];
+
+    m[0].value->u.bytes.ptr = "h\xc3"; /* a cut sequence */
+    CHECK(!value_item_valid(A, &item));
+    m[0].value->u.bytes.ptr = "h\xc3\xa9";
+    CHECK(value_item_valid(A, &item));
+
+    m[1].name = "k"; /* the same name twice */
+    m[1].name_len = 1;
+    CHECK(!value_item_valid(A, &item));
+    m[1].name = "\xed\xa0\x80"; /* a surrogate */
+    m[1].name_len = 3;
+    CHECK(!value_item_valid(A, &item));
+    m[1].name = "";
+    m[1].name_len = 0;
+    CHECK(value_item_valid(A, &item));
+
+    ss->u.list.items[1].u.bytes.ptr = "x"; /* a set with a duplicate, deep inside */
+    CHECK(!value_item_valid(A, &item));
+    ss->u.list.items[1].u.bytes.ptr = "\xff";
+    CHECK(!value_item_valid(A, &item));
+    ss->u.list.items[1].u.bytes.ptr = "y";
+    CHECK(value_item_valid(A, &item));
+
+    m[2].value->u.list.items[1] = m[2].value->u.list.items[0]; /* NS [1, 1] */
+    CHECK(!value_item_valid(A, &item));
+    m[2].value->u.list.count = 1;
+    CHECK(value_item_valid(A, &item));
+    m[2].value->u.list.count = 0; /* an empty set */
+    CHECK(!value_item_valid(A, &item));
+    m[2].value->u.list.count = 1;
+
+    value_t *bs = m[4].value;
+    bs->u.list.items[1].u.bytes.ptr = "\0"; /* BS [AA==, AA==] */
+    CHECK(!value_item_valid(A, &item));
+    bs->u.list.items[1].u.bytes.ptr = "\xff"; /* binary: any bytes */
+    CHECK(value_item_valid(A, &item));
+
+    /* over the item size limit */
+    char *big = arena_alloc(A, ITEM_MAX_SIZE);
+    memset(big, 'x', ITEM_MAX_SIZE);
+    m[1].value->u.bytes.ptr = big;
+    m[1].value->u.bytes.len = ITEM_MAX_SIZE;
+    CHECK(!value_item_valid(A, &item));
+    m[1].value->u.bytes.len = ITEM_MAX_SIZE - value_item_size(&item) + ITEM_MAX_SIZE;
+    CHECK(value_item_size(&item) == ITEM_MAX_SIZE && value_item_valid(A, &item));
+}
+
 int main(void)
 {
     A = arena_new(0);
@@ -213,6 +273,7 @@ int main(void)
     RUN(test_attribute_value_errors);
     RUN(test_nesting_limit);
     RUN(test_equality);
+    RUN(test_item_valid);
     arena_free(A);
     return unit_report("value");
 }
