@@ -13,16 +13,9 @@
 #include <string.h>
 
 #include "http_reply.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_http_reply: %s failed at line %d\n", #cond, __LINE__);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 #define LIMIT 1000
 
