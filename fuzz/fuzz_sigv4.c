@@ -12,13 +12,15 @@
  * one of the authentication errors, with a message; a request without any
  * credentials gets MissingAuthenticationToken; verifying twice (the second
  * time from the signing-key cache) answers the same; sigv4_parse fails with
- * the very message sigv4_verify gives when it fails.
+ * the very message sigv4_verify gives when it fails; an error's answer is
+ * valid JSON, whatever bytes of the headers its message quotes.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "sigv4.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -49,6 +51,14 @@ static void check_outcome(ddb_error_t *e, const sigv4_key_t *k)
     if (e->kind != ERR_MISSING_AUTH && e->kind != ERR_INCOMPLETE_SIGNATURE &&
         e->kind != ERR_INVALID_SIGNATURE && e->kind != ERR_UNRECOGNIZED_CLIENT)
         abort();
+    /* the answer is JSON, whatever bytes of the headers its message quotes */
+    buf_t body;
+    buf_init(&body);
+    ddb_error_render(e, &body);
+    json_value_t *parsed;
+    size_t at;
+    if (json_parse(arena, body.data, body.len, &parsed, &at) != JSON_OK) abort();
+    buf_free(&body);
 }
 
 static void verify(const http_request_t *req)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the seed corpora of fuzz_changeset, fuzz_stored and fuzz_config
+"""Write the seed corpora of fuzz_changeset, fuzz_stored, fuzz_config and fuzz_http_reply
 (fuzz/seeds/<target>/), each seed a valid input of the format the target's
 header describes, plus a few damaged ones:
   fuzz_changeset  change sets (changeset.h) over the target's store: puts,
@@ -8,6 +8,7 @@ header describes, plus a few damaged ones:
   fuzz_stored     stored items (value.h's stored form) of every type, stats
                   records (stats.h), stored keys
   fuzz_config     credentials files, peer regions files, cluster flags
+  fuzz_http_reply response heads as peers send them, and some no peer sends
 
 Usage: fuzz/make_parser_seeds.py
 """
@@ -177,3 +178,19 @@ config = {
 }
 for k, v in config.items():
     write("fuzz_config", k, v.encode())
+
+
+# --- response heads -------------------------------------------------------------
+
+replies = {
+    "ok": b"HTTP/1.1 200 OK\r\nServer: Server\r\nContent-Type: application/x-amz-json-1.0\r\n"
+          b"x-amzn-RequestId: ABC\r\nx-amz-crc32: 2745614147\r\nContent-Length: 2\r\n\r\n{}",
+    "error": b"HTTP/1.1 400 Bad Request\r\nContent-Length: 61\r\n\r\n"
+             b'{"__type":"com.amazon.coral.validate#ValidationException"}',
+    "gzip": b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\n",
+    "no-reason": b"HTTP/1.0 500\r\ncontent-length:0\r\n\r\n",
+    "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "two-lengths": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+}
+for k, v in replies.items():
+    write("fuzz_http_reply", k, v)

@@ -12,11 +12,14 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "http_reply.h"
 #include "json.h"
 
 /* A membership change may wait for a new node's catch-up (the server
  * gives up after 30 s). */
 #define REQUEST_TIMEOUT_S 40
+/* The longest answer body read (a status of the largest group is a few KB). */
+#define ADMIN_MAX_BODY (1u << 20)
 /* A change asked during an election is asked again this many times, this
  * far apart. */
 #define ELECTION_RETRIES 10
@@ -81,14 +84,18 @@ int cluster_admin_http(const char *address, const char *method, const char *path
     buf_init(&in);
     char chunk[4096];
     ssize_t n;
-    while (sent && (n = recv(fd, chunk, sizeof chunk, 0)) > 0) buf_append(&in, chunk, (size_t)n);
+    /* (Connection: close: to the end, but no further than an answer can be) */
+    while (sent && in.len <= HTTP_REPLY_MAX_HEAD + ADMIN_MAX_BODY &&
+           (n = recv(fd, chunk, sizeof chunk, 0)) > 0)
+        buf_append(&in, chunk, (size_t)n);
     close(fd);
     int status = 0;
-    const char *end = in.len ? memmem(in.data, in.len, "\r\n\r\n", 4) : NULL;
-    if (end && sscanf(in.data, "HTTP/1.%*d %d", &status) == 1)
-        buf_append(body, end + 4, in.len - (size_t)(end + 4 - in.data));
-    else {
-        status = 0;
+    http_reply_t reply;
+    if (http_reply_head(in.data, in.len, ADMIN_MAX_BODY, &reply) == HTTP_REPLY_OK &&
+        in.len >= reply.head_len + reply.body_len) {
+        status = reply.status;
+        buf_append(body, in.data + reply.head_len, reply.body_len);
+    } else {
         buf_printf(body, "no answer from %s", address);
     }
     buf_free(&in);

@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "errors.h"
 #include "http_body.h"
+#include "http_reply.h"
 #include "log.h"
 #include "storage.h"
 
@@ -32,7 +32,9 @@
 #define FORWARD_THREADS_START 4
 #define FORWARD_STACK (2 * 1024 * 1024)
 #define LEADER_WAIT_MS 1000
-#define MAX_RESPONSE_HEAD 16384
+/* The longest body a leader's answer may have (read into memory): above
+ * the largest the API gives (a BatchGetItem's 16 MB, in JSON). */
+#define MAX_RESPONSE_BODY (64u << 20)
 
 typedef struct job {
     api_call_t *call;
@@ -110,63 +112,31 @@ static int send_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-/* A header's value in head[0..len) (NUL-terminated head), or NULL. */
-static const char *head_value(const char *head, const char *name, size_t *vlen)
-{
-    size_t n = strlen(name);
-    for (const char *p = strstr(head, "\r\n"); p && p[2] != '\r'; p = strstr(p + 2, "\r\n")) {
-        const char *h = p + 2;
-        if (strncasecmp(h, name, n) == 0 && h[n] == ':') {
-            const char *v = h + n + 1;
-            while (*v == ' ') v++;
-            const char *end = strstr(v, "\r\n");
-            *vlen = end ? (size_t)(end - v) : strlen(v);
-            return v;
-        }
-    }
-    return NULL;
-}
-
 /* Read one response: status, body and its coding.  0, or -1 (nothing
  * sensible read; *got says whether any byte came). */
 static int read_response(link_t *l, int *status, size_t *body_at, size_t *body_len,
                          http_coding_t *coding, bool *got)
 {
     l->in.len = 0;
-    size_t head_len = 0;
+    http_reply_t reply;
+    http_reply_status_t st = HTTP_REPLY_MORE;
     for (;;) {
-        buf_reserve(&l->in, 4096);
-        ssize_t r = recv(l->fd, l->in.data + l->in.len, l->in.cap - l->in.len - 1, 0);
+        if (st == HTTP_REPLY_MORE) st = http_reply_head(l->in.data, l->in.len, MAX_RESPONSE_BODY, &reply);
+        if (st == HTTP_REPLY_BAD) return -1;
+        if (st == HTTP_REPLY_OK && l->in.len >= reply.head_len + reply.body_len) break;
+        /* the head a read at a time, then the rest of the body at once */
+        size_t want = st == HTTP_REPLY_OK ? reply.head_len + reply.body_len - l->in.len : 4096;
+        buf_reserve(&l->in, want);
+        ssize_t r = recv(l->fd, l->in.data + l->in.len, want, 0);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) return -1;
         *got = true;
         l->in.len += (size_t)r;
-        l->in.data[l->in.len] = 0;
-        char *end = strstr(l->in.data, "\r\n\r\n");
-        if (end) {
-            head_len = (size_t)(end - l->in.data) + 4;
-            break;
-        }
-        if (l->in.len > MAX_RESPONSE_HEAD) return -1;
     }
-    if (sscanf(l->in.data, "HTTP/1.%*d %d", status) != 1) return -1;
-    char save = l->in.data[head_len - 2];
-    l->in.data[head_len - 2] = 0; /* the head alone, for the header search */
-    size_t vlen;
-    const char *cl = head_value(l->in.data, "Content-Length", &vlen);
-    size_t want = cl ? strtoul(cl, NULL, 10) : 0;
-    const char *ce = head_value(l->in.data, "Content-Encoding", &vlen);
-    *coding = ce ? http_body_coding(ce, vlen) : HTTP_CODING_IDENTITY;
-    l->in.data[head_len - 2] = save;
-    while (l->in.len < head_len + want) {
-        buf_reserve(&l->in, head_len + want - l->in.len + 1);
-        ssize_t r = recv(l->fd, l->in.data + l->in.len, head_len + want - l->in.len, 0);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return -1;
-        l->in.len += (size_t)r;
-    }
-    *body_at = head_len;
-    *body_len = want;
+    *status = reply.status;
+    *body_at = reply.head_len;
+    *body_len = reply.body_len;
+    *coding = reply.coding;
     return 0;
 }
 

@@ -93,7 +93,9 @@ static ddb_error_t *error_vnew(arena_t *a, ddb_error_kind_t kind, const char *fm
         va_end(ap2);
         char *m = arena_alloc(a, (size_t)n + 1);
         vsnprintf(m, (size_t)n + 1, fmt, ap);
-        e->message = m;
+        /* a message may quote what a request held outside its JSON (a header's
+         * bytes): it goes out as valid JSON all the same */
+        e->message = json_utf8_or_latin1(a, m, (size_t)n);
     }
     return e;
 }

@@ -205,6 +205,30 @@ static inline char *json_utf8_put(char *w, uint32_t cp)
     return w;
 }
 
+const char *json_utf8_or_latin1(arena_t *a, const char *s, size_t len)
+{
+    if (json_utf8_valid(s, len)) return s;
+    char *out = arena_alloc(a, 2 * len + 1), *w = out;
+    const uint8_t *p = (const uint8_t *)s, *end = p + len;
+    while (p < end) {
+        uint8_t tail[4] = {0};
+        const uint8_t *at = p;
+        if (end - p < 4) {
+            memcpy(tail, p, (size_t)(end - p));
+            at = tail;
+        }
+        int n = *p < 0x80 ? 1 : json_utf8_len(at);
+        if (n > 0 && n <= end - p) {
+            memcpy(w, p, (size_t)n);
+            w += n, p += n;
+        } else {
+            w = json_utf8_put(w, *p++);
+        }
+    }
+    *w = 0;
+    return out;
+}
+
 /* Decode the escape at q (q[0] == '\\') into *wp, advancing it; returns the
  * cursor past the escape. */
 static char *json_parse_escape(json_parser_t *P, char *q, char **wp)

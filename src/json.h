@@ -112,4 +112,9 @@ bool json_base64_decode(const char *s, size_t len, uint8_t *out, size_t *out_len
  * can hold): for text that arrives as bytes, not JSON. */
 bool json_utf8_valid(const char *s, size_t len);
 
+/* s[0..len) as valid UTF-8: s itself when it is, else a copy in a (NUL-
+ * terminated) where each byte that begins no valid sequence stands for the
+ * Latin-1 character of its value, as an HTTP header's bytes do. */
+const char *json_utf8_or_latin1(arena_t *a, const char *s, size_t len);
+
 #endif

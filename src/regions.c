@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "http_reply.h"
 #include "log.h"
 #include "sigv4.h"
 
@@ -319,36 +319,25 @@ static void link_close(link_t *l)
     if (l->fd >= 0) close(l->fd);
 }
 
+/* The longest answer a peer's body may be (read into memory): far above
+ * any it sends (a page of a replica's copy is about a megabyte). */
+#define MAX_RESPONSE_BODY (64u << 20)
+
 /* Read one response: status, then a body of Content-Length bytes. */
 static int read_response(link_t *l, int *status, buf_t *out)
 {
     buf_t in;
     buf_init(&in);
     char chunk[16384];
-    size_t head_end = 0;
-    long long length = -1;
+    http_reply_t reply;
+    http_reply_status_t st = HTTP_REPLY_MORE;
     int rc = -1;
     for (;;) {
-        if (!head_end) {
-            for (size_t i = 3; i < in.len; i++)
-                if (memcmp(in.data + i - 3, "\r\n\r\n", 4) == 0) {
-                    head_end = i + 1;
-                    break;
-                }
-            if (head_end) {
-                if (in.len < 12 || memcmp(in.data, "HTTP/1.1 ", 9) != 0) break;
-                *status = atoi(in.data + 9);
-                for (size_t i = 0; i + 16 < head_end; i++)
-                    if (in.data[i] == '\r' && (in.data[i + 2] | 0x20) == 'c' &&
-                        strncasecmp(in.data + i, "\r\ncontent-length:", 17) == 0) {
-                        length = atoll(in.data + i + 17);
-                        break;
-                    }
-                if (length < 0) break;
-            }
-        }
-        if (head_end && in.len >= head_end + (size_t)length) {
-            buf_append(out, in.data + head_end, (size_t)length);
+        if (st == HTTP_REPLY_MORE) st = http_reply_head(in.data, in.len, MAX_RESPONSE_BODY, &reply);
+        if (st == HTTP_REPLY_BAD) break;
+        if (st == HTTP_REPLY_OK && in.len >= reply.head_len + reply.body_len) {
+            *status = reply.status;
+            buf_append(out, in.data + reply.head_len, reply.body_len);
             rc = 0;
             break;
         }

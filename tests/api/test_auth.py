@@ -518,6 +518,35 @@ def test_malformed_authorization(auth_server):
     assert_raw_error(r, "InvalidSignatureException", MISMATCH)
 
 
+
+def test_header_bytes_that_are_not_utf8(auth_server):
+    """A message that quotes a header quotes it in valid JSON: a byte that begins no UTF-8
+    sequence stands for its Latin-1 character (as HTTP reads header bytes); UTF-8 in a header
+    stays what it is.  (http.client sends a str header's characters as Latin-1 bytes.)"""
+    r = auth_call(auth_server, "AWS4-HMAC-SHA\xff56 " + GOOD_CRED + ", SignedHeaders=host, "
+                  + ZERO_SIG)
+    assert_raw_error(r, "IncompleteSignatureException",
+                     "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA\u00ff56' (only AWS4-HMAC-SHA256 "
+                     "for now). ")
+    r = auth_call(auth_server, "AWS4-HMAC-SHA256 " + GOOD_CRED + ", SignedHeaders=host, "
+                  + ZERO_SIG, date=False, extra={"X-Amz-Date": "2024\x80\xc30101T000000Z"})
+    assert_raw_error(r, "IncompleteSignatureException",
+                     "Date must be in ISO-8601 'basic format'. Got '2024\u0080\u00c30101T000000Z'. "
+                     "See http://en.wikipedia.org/wiki/ISO_8601")
+    r = auth_call(auth_server, auth_with_terminator("aws4_r\xc3\xa9quest"))
+    assert_raw_error(r, "InvalidSignatureException",
+                     "Credential should be scoped with a valid terminator: 'aws4_request', not "
+                     "'aws4_r\u00e9quest'. ")
+    r = auth_call(auth_server, auth_with_terminator("aws4_\xed\xa0\x80"))
+    assert_raw_error(r, "InvalidSignatureException",
+                     "Credential should be scoped with a valid terminator: 'aws4_request', not "
+                     "'aws4_\u00ed\u00a0\u0080'. ")
+
+
+def auth_with_terminator(term):
+    return ("AWS4-HMAC-SHA256 Credential=AKIDADMIN/{day}/us-east-1/dynamodb/" + term +
+            ", SignedHeaders=host, " + ZERO_SIG)
+
 def header_date(r):
     """The X-Amz-Date the last auth_call sent, read back from the message."""
     m = re.search(r"from '(\d{8}T\d{6}Z)'", r.error_message)

@@ -1029,6 +1029,15 @@ static void test_utf8_valid(void)
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         CHECK(json_utf8_valid(good[i], strlen(good[i])));
     CHECK(json_utf8_valid("a\0b", 3)); /* NUL is text (a JSON string may hold \u0000) */
+    /* repaired: valid text as it is (the same pointer), other bytes as Latin-1 */
+    const char *same = "h\xc3\xa9";
+    CHECK(json_utf8_or_latin1(arena, same, 3) == same);
+    CHECK_STR(json_utf8_or_latin1(arena, "a\xff", 2), "a\xc3\xbf");
+    CHECK_STR(json_utf8_or_latin1(arena, "\xc3\xa9\xc3", 3), "\xc3\xa9\xc3\x83");
+    CHECK_STR(json_utf8_or_latin1(arena, "\xed\xa0\x80!", 4), "\xc3\xad\xc2\xa0\xc2\x80!");
+    CHECK_STR(json_utf8_or_latin1(arena, "\x80\xe2\x82\xac", 4), "\xc2\x80\xe2\x82\xac");
+    const char *fixed = json_utf8_or_latin1(arena, "\xf0\x9f\x98", 3);
+    CHECK(json_utf8_valid(fixed, strlen(fixed)) && strlen(fixed) == 6);
     /* a valid sequence whose last byte lies past len is cut */
     CHECK(!json_utf8_valid("\xe2\x82\xac", 2));
     /* random bytes: the same verdict as the parser's (bytes the parser refuses for
