@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char segments_dir[PATH_MAX]; /* resolved, "" when unset */
@@ -51,14 +53,29 @@ static int zeros_write(int fd, off_t offset, off_t len)
     return 0;
 }
 
+static int libc_fallocate(int fd, off_t offset, off_t len)
+{
+    static int (*fn)(int, off_t, off_t);
+    if (!fn) {
+        fn = (int (*)(int, off_t, off_t))dlsym(RTLD_NEXT, "posix_fallocate");
+        if (!fn) return ENOSYS;
+    }
+    return fn(fd, offset, len);
+}
+
 int posix_fallocate(int fd, off_t offset, off_t len)
 {
     if (offset < 0 || len <= 0) return EINVAL;
-    if (in_segments_dir(fd)) return zeros_write(fd, offset, len);
-    static int (*libc_fallocate)(int, off_t, off_t);
-    if (!libc_fallocate) {
-        libc_fallocate = (int (*)(int, off_t, off_t))dlsym(RTLD_NEXT, "posix_fallocate");
-        if (!libc_fallocate) return ENOSYS;
+    if (!in_segments_dir(fd)) return libc_fallocate(fd, offset, len);
+    /* Zeros only past the end of the file: what lies before it is data
+     * (posix_fallocate never changes data), allocated by the C library. */
+    struct stat st;
+    if (fstat(fd, &st) != 0) return errno;
+    if (len > INT64_MAX - offset) return EFBIG;
+    off_t end = offset + len, from = offset > st.st_size ? offset : st.st_size;
+    if (from > offset) {
+        int rc = libc_fallocate(fd, offset, (end < from ? end : from) - offset);
+        if (rc) return rc;
     }
-    return libc_fallocate(fd, offset, len);
+    return end > from ? zeros_write(fd, from, end - from) : 0;
 }

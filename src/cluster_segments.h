@@ -14,6 +14,10 @@
  * conversion, nothing in the pool.  The cost is the segment written twice
  * (its zeros once, when libraft prepares it ahead of use, on a pool thread).
  *
+ * Only the part of the range past the file's end is written: what lies
+ * before it is data, which posix_fallocate never changes (libraft calls it
+ * on new files only, but any caller stays safe).
+ *
  * The program defines posix_fallocate, which libraft's calls reach instead
  * of the C library's (the program's definitions come first in the dynamic
  * linker's search); a file outside the directory set here is handed to the

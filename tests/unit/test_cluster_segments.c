@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,12 +51,19 @@ static int all_zero(int fd, off_t size)
     return 1;
 }
 
+/* A new file `name` under the test's directory (its path in path). */
+static int create(const char *name, char path[PATH_MAX])
+{
+    snprintf(path, PATH_MAX, "%s/%s", dir, name);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    CHECK(fd >= 0);
+    return fd;
+}
+
 static void test_segment_blocks_written(void)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/raft/open-1", dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-    CHECK(fd >= 0);
+    int fd = create("raft/open-1", path);
     off_t size = (3 << 20) + 4096 + 5; /* more than one chunk of zeros, and a tail */
     CHECK(posix_fallocate(fd, 0, size) == 0);
     struct stat st;
@@ -69,18 +77,14 @@ static void test_segment_blocks_written(void)
 static void test_other_files_to_the_c_library(void)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/other", dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-    CHECK(fd >= 0);
+    int fd = create("other", path);
     CHECK(posix_fallocate(fd, 0, 1 << 20) == 0);
     struct stat st;
     CHECK(fstat(fd, &st) == 0 && st.st_size == 1 << 20);
     close(fd);
     unlink(path);
     /* a sibling whose name starts like the directory is not in it */
-    snprintf(path, sizeof path, "%s/raft-not", dir);
-    fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-    CHECK(fd >= 0);
+    fd = create("raft-not", path);
     CHECK(posix_fallocate(fd, 0, 8192) == 0);
     close(fd);
     unlink(path);
@@ -89,14 +93,31 @@ static void test_other_files_to_the_c_library(void)
 static void test_bad_arguments(void)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/raft/open-2", dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-    CHECK(fd >= 0);
+    int fd = create("raft/open-2", path);
     CHECK(posix_fallocate(fd, 0, 0) == EINVAL);
     CHECK(posix_fallocate(fd, -1, 10) == EINVAL);
     close(fd);
     unlink(path);
     CHECK(posix_fallocate(-1, 0, 10) == EBADF);
+}
+
+/* posix_fallocate never changes data: over a file that has some, only
+ * what lies past its end is written (zeros). */
+static void test_data_kept(void)
+{
+    char path[PATH_MAX];
+    int fd = create("raft/open-3", path);
+    CHECK(pwrite(fd, "entries", 7, 4096) == 7);
+    CHECK(posix_fallocate(fd, 0, 1 << 16) == 0);
+    char b[8] = {0};
+    CHECK(pread(fd, b, 7, 4096) == 7 && memcmp(b, "entries", 7) == 0);
+    struct stat st;
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 1 << 16);
+    CHECK(posix_fallocate(fd, 100, 7000) == 0); /* wholly inside: nothing written */
+    CHECK(pread(fd, b, 7, 4096) == 7 && memcmp(b, "entries", 7) == 0);
+    CHECK(posix_fallocate(fd, INT64_MAX - 10, 100) == EFBIG);
+    close(fd);
+    unlink(path);
 }
 
 int main(void)
@@ -108,6 +129,7 @@ int main(void)
     RUN(test_segment_blocks_written);
     RUN(test_other_files_to_the_c_library);
     RUN(test_bad_arguments);
+    RUN(test_data_kept);
     rmdir(sub);
     rmdir(dir);
     return unit_report("cluster_segments");
