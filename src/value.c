@@ -622,6 +622,15 @@ static bool valid_map(arena_t *a, const value_t *v)
             return false;
     }
     if (count < 2) return true;
+    if (count <= 8) { /* an item's usual few names: pairs, without sorting */
+        for (size_t i = 1; i < count; i++)
+            for (size_t j = 0; j < i; j++) {
+                const value_member_t *x = &v->u.map.members[i], *y = &v->u.map.members[j];
+                if (x->name_len == y->name_len && !memcmp(x->name, y->name, x->name_len))
+                    return false;
+            }
+        return true;
+    }
     const value_member_t **sorted = arena_alloc(a, count * sizeof *sorted);
     for (size_t i = 0; i < count; i++) sorted[i] = &v->u.map.members[i];
     qsort(sorted, count, sizeof *sorted, name_qsort_compare);

@@ -254,6 +254,17 @@ static void test_item_valid(void)
     bs->u.list.items[1].u.bytes.ptr = "\xff"; /* binary: any bytes */
     CHECK(value_item_valid(A, &item));
 
+    /* a map of many names (sorted to find a repeat) */
+    value_t wide;
+    CHECK(parse_map("{\"a\":{\"N\":\"1\"},\"b\":{\"N\":\"1\"},\"c\":{\"N\":\"1\"},"
+                    "\"d\":{\"N\":\"1\"},\"e\":{\"N\":\"1\"},\"f\":{\"N\":\"1\"},"
+                    "\"g\":{\"N\":\"1\"},\"h\":{\"N\":\"1\"},\"i\":{\"N\":\"1\"},"
+                    "\"j\":{\"N\":\"1\"}}",
+                    &wide) == NULL);
+    CHECK(wide.u.map.count == 10 && value_item_valid(A, &wide));
+    wide.u.map.members[9].name = "c";
+    CHECK(!value_item_valid(A, &wide));
+
     /* over the item size limit */
     char *big = arena_alloc(A, ITEM_MAX_SIZE);
     memset(big, 'x', ITEM_MAX_SIZE);
