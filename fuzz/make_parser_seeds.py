@@ -6,7 +6,7 @@ header describes, plus a few damaged ones:
                   deletes, DBI creations, drops and emptyings, a long DBI
                   name (length 255 then a u16), the main DB
   fuzz_stored     stored items (value.h's stored form) of every type, stats
-                  records (stats.h), stored keys
+                  records (stats.h), stored keys, change records (changelog.h)
   fuzz_config     credentials files, peer regions files, cluster flags
   fuzz_http_reply response heads as peers send them, and some no peer sends
 
@@ -155,6 +155,29 @@ write("fuzz_stored", "items-two", items["item-s"] + items["item-types"])
 write("fuzz_stored", "stats", struct.pack(">QQ", 3, 250))
 write("fuzz_stored", "stats-max", struct.pack(">QQ", 2**64 - 1, 2**63))
 write("fuzz_stored", "key", s("pk") + n("12"))
+
+
+def record(event, flags, time, version, maps):
+    """A change record as changelog.h lays it out (flags: 1 old image, 2 new,
+    4 by the service, 8 a version follows, 16 hidden)."""
+    out = bytes([1, event, flags]) + varint(time)
+    if flags & 8:
+        out += varint(version)
+    return out + b"".join(maps)
+
+
+key = item([("pk", s("a"))], 3)
+old_image = item([("pk", s("a")), ("v", n("1"))], 6)
+new_image = item([("pk", s("a")), ("v", n("2")), ("w", s("x"))], 9)
+records = {
+    "record-modify-versioned": record(2, 1 | 2 | 8, 1700000000000, 1700000000000123,
+                                      [key, old_image, new_image]),
+    "record-hidden": record(2, 1 | 2 | 8 | 16, 5, 99, [key, new_image, new_image]),
+    "record-remove-service": record(3, 1 | 4 | 8, 7, 7001, [key, old_image]),
+    "record-plain": record(1, 2, 7, 0, [key, new_image]),
+}
+for k, v in records.items():
+    write("fuzz_stored", k, v)
 
 
 # --- configuration --------------------------------------------------------------

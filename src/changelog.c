@@ -7,6 +7,8 @@
 #define FLAG_OLD 1
 #define FLAG_NEW 2
 #define FLAG_SERVICE 4
+#define FLAG_VERSION 8
+#define FLAG_HIDDEN 16
 #define KEY_LEN 20 /* u64 log | u32 shard | u64 sequence */
 
 static MDB_dbi dbi;
@@ -25,6 +27,7 @@ int changelog_open(MDB_txn *txn)
     if ((rc = mdb_cursor_open(txn, dbi, &c))) return rc;
     MDB_val k, v;
     rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    memset(top_key, 0, KEY_LEN);
     if (rc == 0 && k.mv_size == KEY_LEN) memcpy(top_key, k.mv_data, KEY_LEN);
     top_known = rc == 0 || rc == MDB_NOTFOUND;
     mdb_cursor_close(c);
@@ -89,11 +92,13 @@ int changelog_append(MDB_txn *txn, uint64_t log, uint32_t shard, const change_re
 {
     scratch->len = 0;
     uint8_t flags = (r->old_image ? FLAG_OLD : 0) | (r->new_image ? FLAG_NEW : 0) |
-                    (r->by_service ? FLAG_SERVICE : 0);
+                    (r->by_service ? FLAG_SERVICE : 0) | (r->version ? FLAG_VERSION : 0) |
+                    (r->hidden ? FLAG_HIDDEN : 0);
     buf_putc(scratch, FORMAT);
     buf_putc(scratch, (char)r->event);
     buf_putc(scratch, (char)flags);
     varint_put(scratch, (uint64_t)r->time_ms);
+    if (r->version) varint_put(scratch, r->version);
     value_item_encode(scratch, r->keys, value_item_size(r->keys));
     const value_t *images[2] = {r->old_image, r->new_image};
     const MDB_val *encoded[2] = {r->old_encoded, r->new_encoded};
@@ -124,7 +129,10 @@ bool changelog_record_decode(arena_t *a, uint64_t sequence, const uint8_t *data,
     if (!varint_get(&p, end, &time)) return false;
     out->time_ms = (int64_t)time;
     out->by_service = flags & FLAG_SERVICE;
+    out->hidden = flags & FLAG_HIDDEN;
     out->sequence = sequence;
+    if ((flags & FLAG_VERSION) && (!varint_get(&p, end, &out->version) || !out->version))
+        return false;
     value_t *maps = arena_alloc(a, 3 * sizeof *maps);
     size_t size;
     if (!value_item_decode_next(a, &p, end, &maps[0], &size)) return false;
@@ -141,6 +149,34 @@ bool changelog_record_decode(arena_t *a, uint64_t sequence, const uint8_t *data,
         out->size_bytes += size;
     }
     return p == end;
+}
+
+bool changelog_record_for_peer(arena_t *a, const MDB_val *stored, buf_t *out, uint64_t *version)
+{
+    const uint8_t *p = stored->mv_data, *end = p + stored->mv_size;
+    uint64_t time;
+    if (stored->mv_size < 4 || p[0] != FORMAT || !(p[2] & FLAG_VERSION)) return false;
+    uint8_t event = p[1], flags = p[2];
+    p += 3;
+    if (!varint_get(&p, end, &time) || !varint_get(&p, end, version) || !*version) return false;
+    /* the maps' extents: keys, [old image], [new image] */
+    const uint8_t *keys = p, *keys_end, *image = NULL;
+    value_t v;
+    if (!value_item_decode_next(a, &p, end, &v, NULL)) return false;
+    keys_end = p;
+    if ((flags & FLAG_OLD) && !value_item_decode_next(a, &p, end, &v, NULL)) return false;
+    if (flags & FLAG_NEW) {
+        image = p;
+        if (!value_item_decode_next(a, &p, end, &v, NULL)) return false;
+    }
+    if (p != end) return false;
+    buf_putc(out, FORMAT);
+    buf_putc(out, (char)event);
+    buf_putc(out, (char)(flags & (FLAG_NEW | FLAG_SERVICE)));
+    varint_put(out, *version / 1000);
+    buf_append(out, keys, (size_t)(keys_end - keys));
+    if (image) buf_append(out, image, (size_t)(end - image));
+    return true;
 }
 
 int changelog_reader_open(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t from,
@@ -209,8 +245,8 @@ int changelog_bounds(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *first
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms, size_t budget,
-                   size_t *deleted, bool *done)
+int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms,
+                   uint64_t keep_after, size_t budget, size_t *deleted, bool *done)
 {
     MDB_cursor *c;
     int rc = mdb_cursor_open(txn, dbi, &c);
@@ -226,6 +262,10 @@ int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms
         p += v.mv_size >= 3 ? 3 : v.mv_size;
         if (!varint_get(&p, end, &time)) time = 0; /* corrupt: trim it */
         if ((int64_t)time >= cutoff_ms) break;
+        if (get_be((const uint8_t *)k.mv_data + 12, 8) > keep_after) {
+            mdb_cursor_close(c);
+            return 0; /* held */
+        }
         if (*deleted == budget) {
             mdb_cursor_close(c);
             return 0; /* more remain */

@@ -11,10 +11,14 @@
  * all big-endian, so a shard is one contiguous key range read in order and
  * trimmed from its front.  Value:
  *   u8 format (1) | u8 event | u8 flags | varint commit time (ms since the
- *   epoch) | keys | [old image] | [new image]
+ *   epoch) | [varint version] | keys | [old image] | [new image]
  * where each map is stored as value_item_encode writes an item (size
- * prefix, then the attributes) and the flags say which images follow and
- * whether the service made the change (a TTL deletion).
+ * prefix, then the attributes) and the flags say which images follow,
+ * whether the service made the change (a TTL deletion), whether a version
+ * follows (the timestamp a global table's local change carries,
+ * replication.h: what other regions are sent) and whether the record is
+ * hidden (such a write that changed nothing: replicas must learn its
+ * newer version, stream readers do not see it).
  * Worked example: log 7, shard 2, sequence 300 ->
  *   key 00..07 | 00 00 00 02 | 00..01 2c
  */
@@ -37,6 +41,8 @@ typedef struct {
     bool by_service;  /* made by the service (TTL), not by a request */
     int64_t time_ms;  /* commit time */
     uint64_t sequence;
+    uint64_t version;         /* a global table's local change: its timestamp (0: none) */
+    bool hidden;              /* not for stream readers (see above) */
     const value_t *keys;      /* the item's key attributes (a map) */
     const value_t *old_image; /* NULL when not kept */
     const value_t *new_image; /* NULL when not kept */
@@ -82,16 +88,24 @@ void changelog_reader_close(changelog_reader_t *r);
 bool changelog_record_decode(arena_t *a, uint64_t sequence, const uint8_t *data, size_t len,
                              change_record_t *out);
 
+/* A record's stored value as a peer region takes it (ApplyRecords,
+ * replication.h): false when it carries no version (nothing to send: not a
+ * local change of a global table, or not a record); else appended to out
+ * without its old image, version and hidden mark, with its version in
+ * *version.  Scratch memory from a. */
+bool changelog_record_for_peer(arena_t *a, const MDB_val *stored, buf_t *out, uint64_t *version);
+
 /* The lowest and highest sequence numbers present in a shard; *empty when
  * it holds none. */
 int changelog_bounds(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *first,
                      uint64_t *last, bool *empty);
 
 /* Delete, from the front of a shard, at most budget records committed
- * before cutoff_ms (cutoff_ms INT64_MAX: every record).  *deleted counts
- * them; *done says the shard holds no more such records. */
-int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms, size_t budget,
-                   size_t *deleted, bool *done);
+ * before cutoff_ms (cutoff_ms INT64_MAX: every record) whose sequence
+ * numbers are at most keep_after (UINT64_MAX: any).  *deleted counts them;
+ * *done says the shard holds no more records before cutoff_ms. */
+int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms,
+                   uint64_t keep_after, size_t budget, size_t *deleted, bool *done);
 
 /* The records of a shard and their stored bytes (keys and values): a walk
  * over the shard, for reports. */

@@ -260,7 +260,7 @@ static int trim_apply(storage_write_t *w, MDB_txn *txn)
     trim_write_t *tw = (trim_write_t *)w;
     size_t deleted;
     bool done;
-    return changelog_trim(txn, tw->log, 0, tw->cutoff_ms, TRIM_BUDGET, &deleted, &done);
+    return changelog_trim(txn, tw->log, 0, tw->cutoff_ms, UINT64_MAX, TRIM_BUDGET, &deleted, &done);
 }
 
 static void trim_done(storage_write_t *w, int status)

@@ -12,7 +12,6 @@
 #include "json.h"
 #include "keycodec.h"
 #include "log.h"
-#include "pitr.h"
 #include "regions.h"
 #include "replica_sync.h"
 #include "storage.h"
@@ -23,6 +22,9 @@ bool replication_on;
 
 #define GROUPS_MAX REPLICATION_GROUPS_MAX
 #define SHIP_BATCH 1000
+/* Stream records read per batch at most, sent or not (those of changes
+ * from other regions are not). */
+#define SHIP_SCAN_MAX (4 * SHIP_BATCH)
 #define COPY_BATCH 500
 /* A call's body ends once it passes this: the peer refuses bodies over the
  * service's 16 MB request limit, and one more change is at most one item
@@ -41,10 +43,11 @@ bool replication_on;
 #define GATHER_MS 50
 #define GATHER_RECORDS (SHIP_BATCH / 2)
 /* A peer's position is stored about once a second, or once this many
- * changes were shipped since; each time the log drops at most this many of
- * the records every replica has: the log keeps pace with any write rate. */
+ * changes were shipped since; each time an earlier release's log drops at
+ * most this many of the records every replica has. */
 #define TRIM_BUDGET 2000
 #define VERSION_AHEAD_US (10 * 1000000ULL)
+#define CAUGHT_MARGIN_US (10 * 1000000ULL)
 #define LAG_LOG_EVERY_MS 10000
 #define STATUS_MAX REPLICATION_STATUS_MAX
 #define POSITION_STORE_MS 1000
@@ -57,7 +60,10 @@ typedef struct {
     char region[65];
     char status[STATUS_MAX];       /* ReplicaStatus */
     bool ready;                    /* its table exists: changes may be shipped */
-    uint64_t acked;                /* the last sequence number the peer has */
+    uint64_t acked;                /* an earlier release's log: the last record the peer has */
+    uint64_t spos;                 /* the table's stream: the last record the peer has */
+    uint64_t caught_us;            /* when it last had every record (shippers; 0: not since
+                                    * start-up) */
     int64_t sourced_ms;            /* when this region made it (0: another did) */
     char source[65];               /* or: the region that made it, as announced */
     int64_t source_ms;             /* and when */
@@ -74,8 +80,10 @@ typedef struct {
     bool used;
     char name[256];
     char id[40];
-    uint64_t log;
-    uint64_t last_seq; /* the last record logged (0: unknown, none) */
+    uint64_t log;         /* an earlier release's log of the changes to ship (0: none) */
+    uint64_t last_seq;    /* its last record (0: unknown, none) */
+    uint64_t stream;      /* the table's stream, whose versioned records are shipped */
+    uint64_t stream_last; /* the last such record (writer thread; 0: none) */
     char source[65];   /* the region that made this region's replica, and when */
     int64_t source_ms;
     member_t m[REGIONS_MAX];
@@ -198,7 +206,8 @@ static int group_store(MDB_txn *txn, const group_t *g)
     buf_init(&b);
     buf_putc(&b, '{');
     json_write_member(&b, "TableId", g->id);
-    buf_printf(&b, ",\"Log\":\"%llu\",", (unsigned long long)g->log);
+    buf_printf(&b, ",\"Log\":\"%llu\",\"Stream\":\"%llu\",", (unsigned long long)g->log,
+               (unsigned long long)g->stream);
     if (g->source[0]) {
         json_write_member(&b, "Source", g->source);
         buf_printf(&b, ",\"SourceAt\":\"%lld\",", (long long)g->source_ms);
@@ -209,9 +218,11 @@ static int group_store(MDB_txn *txn, const group_t *g)
         json_write_member(&b, "RegionName", g->m[i].region);
         buf_putc(&b, ',');
         json_write_member(&b, "ReplicaStatus", g->m[i].status);
-        buf_printf(&b, ",\"Ready\":%s,\"Position\":\"%llu\",\"Sourced\":\"%lld\"",
+        buf_printf(&b,
+                   ",\"Ready\":%s,\"Position\":\"%llu\",\"StreamPosition\":\"%llu\","
+                   "\"Sourced\":\"%lld\"",
                    g->m[i].ready ? "true" : "false", (unsigned long long)g->m[i].acked,
-                   (long long)g->m[i].sourced_ms);
+                   (unsigned long long)g->m[i].spos, (long long)g->m[i].sourced_ms);
         if (g->m[i].source[0]) {
             buf_append_str(&b, ",");
             json_write_member(&b, "Source", g->m[i].source);
@@ -247,6 +258,7 @@ static void group_parse(group_t *g, const json_value_t *o)
     const json_value_t *id = json_object_get(o, "TableId");
     if (id && id->type == JSON_STRING) snprintf(g->id, sizeof g->id, "%s", id->u.str.ptr);
     g->log = json_u64(json_object_get(o, "Log"));
+    g->stream = json_u64(json_object_get(o, "Stream"));
     const json_value_t *src = json_object_get(o, "Source");
     if (src && src->type == JSON_STRING) {
         snprintf(g->source, sizeof g->source, "%s", src->u.str.ptr);
@@ -265,6 +277,9 @@ static void group_parse(group_t *g, const json_value_t *o)
         snprintf(x->status, sizeof x->status, "%s", s->u.str.ptr);
         x->ready = ready && ready->type == JSON_TRUE;
         x->acked = json_u64(json_object_get(m, "Position"));
+        /* (none: stored by an earlier release; replication_load sets it) */
+        const json_value_t *sp = json_object_get(m, "StreamPosition");
+        x->spos = sp ? json_u64(sp) : UINT64_MAX;
         x->sourced_ms = (int64_t)json_u64(json_object_get(m, "Sourced"));
         const json_value_t *msrc = json_object_get(m, "Source");
         if (msrc && msrc->type == JSON_STRING) {
@@ -323,6 +338,43 @@ static int version_bound_load(MDB_txn *txn)
     return 0;
 }
 
+/* The stream of g's table, whose records after each member's position are
+ * shipped to it (start-up, or the writer thread): a group stored by an
+ * earlier release, whose changes until now went to its own log, ships
+ * from the stream's present end on; one whose stream is not the table's
+ * (never so while it has replicas: UpdateTable refuses to disable it) from
+ * the start of the table's. */
+static void group_stream_find(group_t *g)
+{
+    uint64_t last, stream = streams_of_table(g->id, &last);
+    if (g->stream != stream) {
+        if (g->stream)
+            log_warn("replication: %s: stream %llu is gone, shipping from stream %llu", g->name,
+                     (unsigned long long)g->stream, (unsigned long long)stream);
+        for (size_t i = 0; i < g->count; i++)
+            if (g->m[i].spos != UINT64_MAX) g->m[i].spos = 0;
+        g->stream = stream;
+    }
+    for (size_t i = 0; i < g->count; i++)
+        if (g->m[i].spos == UINT64_MAX) g->m[i].spos = last;
+    g->stream_last = last;
+}
+
+/* streams_set_hold: the records of a stream some member of a group still
+ * needs (writer thread). */
+static uint64_t stream_hold(uint64_t stream)
+{
+    uint64_t low = UINT64_MAX;
+    pthread_mutex_lock(&R.lock);
+    for (size_t i = 0; i < R.groups_top; i++) {
+        const group_t *g = &R.groups[i];
+        for (size_t k = 0; g->used && g->stream == stream && k < g->count; k++)
+            if (strcmp(g->m[k].status, "DELETING") != 0 && g->m[k].spos < low) low = g->m[k].spos;
+    }
+    pthread_mutex_unlock(&R.lock);
+    return low;
+}
+
 int replication_load(MDB_txn *txn)
 {
     int rc = mdb_dbi_open(txn, "replication", MDB_CREATE, &R.groups_dbi);
@@ -341,10 +393,13 @@ int replication_load(MDB_txn *txn)
         json_value_t *o;
         if (json_parse(a, v.mv_data, v.mv_size, &o, NULL) != JSON_OK) continue;
         group_t *g = group_new(name);
-        if (g) group_parse(g, o);
+        if (g) {
+            group_parse(g, o);
+            group_stream_find(g);
+        }
         uint64_t first, last;
         bool empty;
-        if (g && !changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty) {
+        if (g && g->log && !changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty) {
             g->last_seq = last;
             /* The clock goes on above every change logged before: a log
              * keeps its last record (trimming leaves the last acknowledged
@@ -354,6 +409,7 @@ int replication_load(MDB_txn *txn)
     }
     arena_free(a);
     mdb_cursor_close(c);
+    streams_set_hold(stream_hold);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -494,14 +550,14 @@ void replication_version_read(const MDB_val *stored, replication_version_t *v, M
     if (item) *item = (MDB_val){stored->mv_size - n, (uint8_t *)stored->mv_data + n};
 }
 
-/* The log of t's group, 0 when t has no replicas. */
-static uint64_t group_log(const table_t *t)
+/* Whether t has replicas. */
+static bool group_replicated(const table_t *t)
 {
     pthread_mutex_lock(&R.lock);
     group_t *g = group_find_id(t->id);
-    uint64_t log = g && g->count ? g->log : 0;
+    bool replicated = g && g->count;
     pthread_mutex_unlock(&R.lock);
-    return log;
+    return replicated;
 }
 
 /* A local change's timestamp: above this clock's last and the item's
@@ -522,50 +578,38 @@ int replication_stamp(MDB_txn *txn, const table_t *t, const MDB_val *key,
                       const replication_version_t *old, buf_t *b, uint64_t *ts)
 {
     *ts = 0;
-    if (R.applying || !group_log(t)) return 0;
+    if (R.applying || !group_replicated(t)) return 0;
     *ts = stamp(txn, t, key, old);
     value_item_version_put(b, *ts, regions_local());
     return version_seen(txn, *ts);
 }
 
-int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
-                       const value_t *old_item, const value_t *new_item,
-                       const MDB_val *new_encoded, uint64_t ts,
-                       const replication_version_t *old)
+int replication_version(MDB_txn *txn, const table_t *t, const MDB_val *key, const value_t *old_item,
+                        const value_t *new_item, uint64_t ts, const replication_version_t *old,
+                        uint64_t *version)
 {
-    if (R.applying || (!old_item && !new_item)) return 0;
-    uint64_t log = group_log(t);
-    if (!log) return 0;
-    int rc;
+    *version = 0;
+    if (R.applying || (!old_item && !new_item) || !group_replicated(t)) return 0;
     if (!ts) {
         /* A deletion (its tombstone), or an item stored without its
          * version: the version DBI keeps it. */
         uint8_t vk[64 + KEYCODEC_MAX_KEY];
         size_t vlen = version_key(t, key, vk);
         ts = stamp(txn, t, key, old);
-        if ((rc = version_put(txn, vk, vlen, ts, regions_local()))) return rc;
+        int rc = version_put(txn, vk, vlen, ts, regions_local());
+        if (rc) return rc;
     }
-    buf_t scratch;
-    buf_init(&scratch);
-    change_record_t r = {
-        .event = !new_item  ? CHANGE_REMOVE
-                 : old_item ? CHANGE_MODIFY
-                            : CHANGE_INSERT,
-        .time_ms = (int64_t)(ts / 1000),
-        .sequence = ts,
-        .keys = changelog_keys(a, t->keys.hash, t->keys.range, new_item ? new_item : old_item),
-        .new_image = new_item,
-        .new_encoded = new_item ? new_encoded : NULL,
-    };
-    rc = changelog_append(txn, log, 0, &r, &scratch);
-    buf_free(&scratch);
-    if (rc) return rc;
+    *version = ts;
+    return 0;
+}
+
+void replication_logged(const table_t *t, uint64_t sequence)
+{
     pthread_mutex_lock(&R.lock);
     group_t *g = group_find_id(t->id);
-    if (g && g->last_seq < ts) g->last_seq = ts;
+    if (g && g->stream == t->stream_id && g->stream_last < sequence) g->stream_last = sequence;
     pthread_mutex_unlock(&R.lock);
     R.logged++;
-    return 0;
 }
 
 int replication_apply_change(MDB_txn *txn, arena_t *a, table_t *t, const char *origin, uint64_t ts,
@@ -624,7 +668,7 @@ static int member_change_apply(MDB_txn *txn, void *arg)
     if (!g && c->add) {
         if ((g = group_new(c->t->name))) {
             snprintf(g->id, sizeof g->id, "%s", c->t->id);
-            g->log = pitr_log_new(now_ms());
+            group_stream_find(g);
         } else {
             rc = REPLICATION_NO_ROOM; /* (not MDB_MAP_FULL: the storage has room) */
         }
@@ -638,7 +682,9 @@ static int member_change_apply(MDB_txn *txn, void *arg)
         /* What is logged before now reaches the new replica by the copy. */
         uint64_t first, last;
         bool empty;
-        if (!changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty) m->acked = last;
+        if (g->log && !changelog_bounds(txn, g->log, 0, &first, &last, &empty) && !empty)
+            m->acked = last;
+        if (streams_of_table(g->id, &last) == g->stream) m->spos = last;
     }
     if (g && m) {
         if (!c->status)
@@ -695,7 +741,7 @@ static int group_set_apply(MDB_txn *txn, void *arg)
     if (g && strcmp(g->id, s->t->id) != 0) g->used = false, g = NULL; /* an older table's */
     if (!g && (g = group_new(s->t->name))) {
         snprintf(g->id, sizeof g->id, "%s", s->t->id);
-        g->log = pitr_log_new(now_ms());
+        group_stream_find(g);
     }
     if (!g) {
         pthread_mutex_unlock(&R.lock);
@@ -943,6 +989,7 @@ static int call_peer(const region_peer_t *p, const char *op, const buf_t *body, 
 typedef struct {
     char table[256];
     char region[65];
+    bool legacy; /* a position in the earlier release's log, else in the stream */
     uint64_t position;
 } position_t;
 
@@ -955,21 +1002,22 @@ static int position_apply(MDB_txn *txn, void *arg)
     int rc = 0;
     uint64_t log = 0, low = UINT64_MAX;
     if (m) {
-        if (p->position > m->acked) m->acked = p->position;
+        uint64_t *at = p->legacy ? &m->acked : &m->spos;
+        if (p->position > *at) *at = p->position;
         rc = group_store(txn, g);
-        log = g->log;
+        log = p->legacy ? g->log : 0;
         for (size_t i = 0; i < g->count; i++)
             if (g->m[i].acked < low) low = g->m[i].acked;
     }
     pthread_mutex_unlock(&R.lock);
     if (!rc && log) {
-        /* What every replica has goes: the log serves only the shippers
-         * (streams and PITR keep logs of their own).  Records of the
-         * millisecond of the lowest position stay for the next time. */
+        /* What every replica has goes: that log serves only the shippers.
+         * Records of the millisecond of the lowest position stay for the
+         * next time. */
         int64_t cutoff = (int64_t)(low / 1000);
         size_t deleted;
         bool done;
-        rc = changelog_trim(txn, log, 0, cutoff, TRIM_BUDGET, &deleted, &done);
+        rc = changelog_trim(txn, log, 0, cutoff, UINT64_MAX, TRIM_BUDGET, &deleted, &done);
     }
     return rc;
 }
@@ -990,22 +1038,37 @@ static void position_write_done(storage_write_t *w, int status)
     free(w);
 }
 
-static void position_store(const char *table, const char *region, uint64_t position)
+static void position_store(const char *table, const char *region, bool legacy, uint64_t position)
 {
     position_write_t *pw = calloc(1, sizeof *pw);
+    if (!pw) abort();
     pw->w.apply = position_write_apply;
     pw->w.done = position_write_done;
     snprintf(pw->pos.table, sizeof pw->pos.table, "%s", table);
     snprintf(pw->pos.region, sizeof pw->pos.region, "%s", region);
+    pw->pos.legacy = legacy;
     pw->pos.position = position;
     storage_submit(&pw->w);
 }
 
-/* What a shipper needs of a group to send the next batch to one peer. */
+/* What a shipper needs of a group to send the next batch to one peer:
+ * from the earlier release's log while it holds records the peer has not
+ * acknowledged, else from the stream. */
 typedef struct {
     char name[256];
-    uint64_t log, acked;
+    bool legacy;
+    uint64_t log;  /* the log or the stream */
+    uint64_t from; /* the peer's position in it */
 } ship_t;
+
+/* A batch as read: its body, the changes it holds, the version of the
+ * first, and the position after it (each record read, sent or not). */
+typedef struct {
+    buf_t body;
+    size_t n;
+    uint64_t first_ts, last;
+    bool full; /* ended by a bound: more are waiting */
+} batch_t;
 
 /* Each shipper's read transaction, renewed per batch. */
 static __thread MDB_txn *ship_txn;
@@ -1016,50 +1079,101 @@ static __thread int64_t records_refused_ms;
 #define RECORDS_RETRY_MS 60000
 
 /* The body of ApplyRecords, bytes: the table name and the origin (each a
- * varint length and the bytes), then the changes after the position as
- * the log stores them, each after its sequence number and length
- * (varints).  Nothing is decoded or rendered per change, and the peer
+ * varint length and the bytes), then the changes after the position, each
+ * a record as a change log stores it (without old image) after its version
+ * and length (varints).  Nothing is rendered per change, and the peer
  * decodes each record with changelog_record_decode. */
-static size_t render_records(changelog_reader_t *rd, const char *table, buf_t *body,
-                             uint64_t *first, uint64_t *last)
+static void batch_begin(batch_t *b, bool records, const char *table)
 {
-    const char *names[2] = {table, regions_local()};
-    for (int i = 0; i < 2; i++) {
-        varint_put(body, strlen(names[i]));
-        buf_append_str(body, names[i]);
+    if (records) {
+        const char *names[2] = {table, regions_local()};
+        for (int i = 0; i < 2; i++) {
+            varint_put(&b->body, strlen(names[i]));
+            buf_append_str(&b->body, names[i]);
+        }
+    } else {
+        buf_putc(&b->body, '{');
+        json_write_member(&b->body, "TableName", table);
+        buf_append_str(&b->body, ",\"Changes\":[");
     }
-    size_t n = 0;
-    uint64_t seq;
-    MDB_val v;
-    while (n < SHIP_BATCH && body->len < BATCH_BYTES && !changelog_reader_next_raw(rd, &seq, &v)) {
-        varint_put(body, seq);
-        varint_put(body, v.mv_size);
-        buf_append(body, v.mv_data, v.mv_size);
-        if (!n++) *first = seq;
-        *last = seq;
-    }
-    return n;
 }
 
-/* The body of ApplyChanges (JSON, for a peer of an earlier release). */
-static size_t render_changes(changelog_reader_t *rd, arena_t *a, const char *table, buf_t *body,
-                             uint64_t *first, uint64_t *last)
+/* One change (rec: a record as a peer takes it, with version ts) into the
+ * batch: as it is (ApplyRecords), or as JSON (ApplyChanges, for a peer of
+ * an earlier release). */
+static void batch_add(batch_t *b, bool records, arena_t *a, uint64_t ts, const uint8_t *rec,
+                      size_t len)
 {
-    buf_putc(body, '{');
-    json_write_member(body, "TableName", table);
-    buf_append_str(body, ",\"Changes\":[");
-    size_t n = 0;
     change_record_t r;
-    while (n < SHIP_BATCH && body->len < BATCH_BYTES && !changelog_reader_next(rd, a, &r)) {
-        if (n++)
-            buf_putc(body, ',');
-        else
-            *first = r.sequence;
-        render_change(body, r.sequence, regions_local(), r.keys, r.new_image);
-        *last = r.sequence;
+    if (records) {
+        varint_put(&b->body, ts);
+        varint_put(&b->body, len);
+        buf_append(&b->body, rec, len);
+    } else if (changelog_record_decode(a, ts, rec, len, &r)) {
+        if (b->n) buf_putc(&b->body, ',');
+        render_change(&b->body, ts, regions_local(), r.keys, r.new_image);
+    } else {
+        return;
     }
-    buf_append_str(body, "]}");
-    return n;
+    if (!b->n++) b->first_ts = ts;
+}
+
+static void batch_end(batch_t *b, bool records)
+{
+    if (!records) buf_append_str(&b->body, "]}");
+}
+
+/* The earlier release's log: its records after the position, each a
+ * change as a peer takes it whose sequence number is its version. */
+static void batch_read_legacy(MDB_txn *txn, arena_t *a, const ship_t *g, bool records, batch_t *b)
+{
+    changelog_reader_t rd;
+    if (changelog_reader_open(txn, g->log, 0, g->from + 1, &rd)) return;
+    uint64_t seq;
+    MDB_val v;
+    while (!(b->full = b->n == SHIP_BATCH || b->body.len >= BATCH_BYTES) &&
+           !changelog_reader_next_raw(&rd, &seq, &v)) {
+        arena_reset(a);
+        batch_add(b, records, a, seq, v.mv_data, v.mv_size);
+        b->last = seq;
+    }
+    changelog_reader_close(&rd);
+}
+
+/* The stream: the records after the position that carry a version (local
+ * changes), as a peer takes them; the others (changes from other regions)
+ * are passed over.  A closed shard read to its end moves the position to
+ * its end, so that the next batch reads its child. */
+static void batch_read_stream(MDB_txn *txn, arena_t *a, const ship_t *g, bool records, batch_t *b)
+{
+    uint32_t shard;
+    uint64_t end;
+    changelog_reader_t rd;
+    if (!streams_shard_after(g->log, g->from, &shard, &end) ||
+        changelog_reader_open(txn, g->log, shard, g->from + 1, &rd))
+        return;
+    buf_t rec;
+    buf_init(&rec);
+    uint64_t seq, ts;
+    MDB_val v;
+    size_t read = 0;
+    int rc = 0;
+    while (!(b->full = b->n == SHIP_BATCH || b->body.len >= BATCH_BYTES || read == SHIP_SCAN_MAX) &&
+           !(rc = changelog_reader_next_raw(&rd, &seq, &v))) {
+        if (end && seq > end) {
+            rc = MDB_NOTFOUND;
+            break;
+        }
+        read++;
+        arena_reset(a);
+        rec.len = 0;
+        if (changelog_record_for_peer(a, &v, &rec, &ts))
+            batch_add(b, records, a, ts, (const uint8_t *)rec.data, rec.len);
+        b->last = seq;
+    }
+    changelog_reader_close(&rd);
+    buf_free(&rec);
+    if (rc == MDB_NOTFOUND && end && b->last < end) b->last = end;
 }
 
 /* Whether the peer cannot take ApplyRecords: it does not know the
@@ -1075,92 +1189,93 @@ static bool records_refused(int status, const buf_t *out)
            (status == 400 && memmem(out->data, out->len, records, sizeof records - 1));
 }
 
-/* Ship one batch of table g (a copy) to peer p: how many changes the peer
- * took (0: none were due, or the call failed). */
-static size_t ship_batch(const region_peer_t *p, const ship_t *g)
+/* Ship one batch of table g (a copy) to peer p: how many records the
+ * peer's position moved over (0: none were due, or the call failed); *full
+ * when more are waiting. */
+static size_t ship_batch(const region_peer_t *p, const ship_t *g, bool *full)
 {
+    *full = false;
     MDB_txn *txn = storage_read_begin(&ship_txn);
-    if (!txn) return false;
+    if (!txn) return 0;
     arena_t *a = arena_new(0);
-    changelog_reader_t rd;
-    buf_t body;
-    buf_init(&body);
-    size_t n = 0;
-    uint64_t first = 0, last = g->acked;
+    batch_t b = {.last = g->from};
+    buf_init(&b.body);
     bool records = now_ms() - records_refused_ms >= RECORDS_RETRY_MS;
-    if (!changelog_reader_open(txn, g->log, 0, g->acked + 1, &rd)) {
-        n = records ? render_records(&rd, g->name, &body, &first, &last)
-                    : render_changes(&rd, a, g->name, &body, &first, &last);
-        changelog_reader_close(&rd);
-    }
+    batch_begin(&b, records, g->name);
+    if (g->legacy)
+        batch_read_legacy(txn, a, g, records, &b);
+    else
+        batch_read_stream(txn, a, g, records, &b);
+    batch_end(&b, records);
     storage_read_end(txn);
-    /* a change's sequence number is its timestamp (microseconds) */
-    uint64_t oldest_ms = first / 1000;
-    size_t sent = 0;
+    *full = b.full;
+    uint64_t oldest_ms = b.first_ts / 1000;
+    size_t moved = 0;
     bool store = false;
-    if (n) {
-        int status = 0;
-        buf_t out;
-        buf_init(&out);
-        int rc = records
-                     ? regions_call_typed(p, REPLICATION_TARGET_PREFIX "ApplyRecords",
-                                          REPLICATION_RECORDS_TYPE, body.data, body.len,
-                                          CALL_TIMEOUT_S, &status, &out)
-                     : call_peer(p, REPLICATION_TARGET_PREFIX "ApplyChanges", &body, &status, &out);
-        int64_t now = now_ms();
-        if (!rc && records && records_refused(status, &out)) {
-            log_info("replication: %s does not take ApplyRecords (%d: %.*s): sending ApplyChanges",
-                     p->name, status, (int)(out.len > 200 ? 200 : out.len), out.data);
-            records_refused_ms = now;
-            buf_free(&out);
-            buf_free(&body);
-            arena_free(a);
-            return ship_batch(p, g); /* at once, as ApplyChanges */
-        }
-        pthread_mutex_lock(&R.lock);
-        group_t *live = group_find(g->name);
-        member_t *lm = live ? member_find(live, p->name) : NULL;
-        if (lm) {
-            lm->lag_s = (double)(now - (int64_t)oldest_ms) / 1000;
-            lm->lag_records = n;
-            if (!rc && status == 200) {
-                lm->acked = last;
-                lm->shipped += n;
-                /* Stored now and then: a position stored late only makes a
-                 * restart send again what the peer already has. */
-                if (now - lm->stored_ms >= POSITION_STORE_MS ||
-                    lm->shipped - lm->stored_shipped >= TRIM_BUDGET) {
-                    lm->stored_ms = now;
-                    lm->stored_shipped = lm->shipped;
-                    store = true;
-                }
-                if (n < SHIP_BATCH) lm->lag_s = 0, lm->lag_records = 0;
-            }
-            if (now - lm->lag_logged_ms >= LAG_LOG_EVERY_MS) {
-                lm->lag_logged_ms = now;
-                log_info("replication: %s to %s: %llu records behind, %.3f s lag%s", g->name,
-                         p->name, (unsigned long long)n, (double)(now - (int64_t)oldest_ms) / 1000,
-                         rc              ? " (unreachable)"
-                         : status != 200 ? " (refused)"
-                                         : "");
-            }
-        }
-        pthread_mutex_unlock(&R.lock);
-        if (!rc && status == 200) {
-            if (store) position_store(g->name, p->name, last);
-            sent = n;
-        } else if (!rc) {
-            log_warn("replication: %s to %s refused (%d): %.*s", g->name, p->name, status,
-                     (int)(out.len > 300 ? 300 : out.len), out.data);
-            sleep(1);
-        } else {
-            usleep(200000);
-        }
+    int64_t now = now_ms();
+    int rc = 0, status = 200;
+    buf_t out;
+    buf_init(&out);
+    if (b.n)
+        rc = records
+                 ? regions_call_typed(p, REPLICATION_TARGET_PREFIX "ApplyRecords",
+                                      REPLICATION_RECORDS_TYPE, b.body.data, b.body.len,
+                                      CALL_TIMEOUT_S, &status, &out)
+                 : call_peer(p, REPLICATION_TARGET_PREFIX "ApplyChanges", &b.body, &status, &out);
+    if (b.n && !rc && records && records_refused(status, &out)) {
+        log_info("replication: %s does not take ApplyRecords (%d: %.*s): sending ApplyChanges",
+                 p->name, status, (int)(out.len > 200 ? 200 : out.len), out.data);
+        records_refused_ms = now_ms();
         buf_free(&out);
+        buf_free(&b.body);
+        arena_free(a);
+        return ship_batch(p, g, full); /* at once, as ApplyChanges */
     }
-    buf_free(&body);
+    now = now_ms();
+    bool taken = !rc && status == 200 && b.last > g->from;
+    pthread_mutex_lock(&R.lock);
+    group_t *live = group_find(g->name);
+    member_t *lm = live ? member_find(live, p->name) : NULL;
+    if (lm && taken) {
+        uint64_t *at = g->legacy ? &lm->acked : &lm->spos;
+        if (*at < b.last) *at = b.last;
+        lm->shipped += b.n;
+        /* Stored now and then: a position stored late only makes a restart
+         * send again what the peer already has. */
+        if (now - lm->stored_ms >= POSITION_STORE_MS ||
+            lm->shipped - lm->stored_shipped >= TRIM_BUDGET) {
+            lm->stored_ms = now;
+            lm->stored_shipped = lm->shipped;
+            store = true;
+        }
+    }
+    if (lm && b.n) {
+        lm->lag_s = taken && !b.full ? 0 : (double)(now - (int64_t)oldest_ms) / 1000;
+        lm->lag_records = taken && !b.full ? 0 : b.n;
+        if (now - lm->lag_logged_ms >= LAG_LOG_EVERY_MS) {
+            lm->lag_logged_ms = now;
+            log_info("replication: %s to %s: %llu records behind, %.3f s lag%s", g->name, p->name,
+                     (unsigned long long)b.n, (double)(now - (int64_t)oldest_ms) / 1000,
+                     rc              ? " (unreachable)"
+                     : status != 200 ? " (refused)"
+                                     : "");
+        }
+    }
+    pthread_mutex_unlock(&R.lock);
+    if (taken) {
+        if (store) position_store(g->name, p->name, g->legacy, b.last);
+        moved = (size_t)(b.last - g->from);
+    } else if (b.n && !rc) {
+        log_warn("replication: %s to %s refused (%d): %.*s", g->name, p->name, status,
+                 (int)(out.len > 300 ? 300 : out.len), out.data);
+        sleep(1);
+    } else if (b.n) {
+        usleep(200000);
+    }
+    buf_free(&out);
+    buf_free(&b.body);
     arena_free(a);
-    return sent;
+    return moved;
 }
 
 /* Whether group i has records p has not acknowledged; fills s (R.lock held). */
@@ -1168,11 +1283,15 @@ static bool ship_due(size_t i, const region_peer_t *p, ship_t *s)
 {
     group_t *g = &R.groups[i];
     member_t *m = g->used ? member_find(g, p->name) : NULL;
-    if (!m || !m->ready || strcmp(m->status, "DELETING") == 0 || m->acked >= g->last_seq)
+    if (!m || !m->ready || strcmp(m->status, "DELETING") == 0) return false;
+    s->legacy = g->log && m->acked < g->last_seq;
+    if (!s->legacy && (!g->stream || m->spos >= g->stream_last)) {
+        m->caught_us = now_us();
         return false;
+    }
     snprintf(s->name, sizeof s->name, "%s", g->name);
-    s->log = g->log;
-    s->acked = m->acked;
+    s->log = s->legacy ? g->log : g->stream;
+    s->from = s->legacy ? m->acked : m->spos;
     return true;
 }
 
@@ -1257,9 +1376,9 @@ static void *shipper_main(void *arg)
             bool due = i < R.groups_top;
             pthread_mutex_unlock(&R.lock);
             if (!due) break;
-            size_t n = ship_batch(p, &s);
-            sent |= n > 0;
-            full |= n == SHIP_BATCH;
+            bool more;
+            sent |= ship_batch(p, &s, &more) > 0;
+            full |= more;
         }
         if (!sent) ship_wait(&seen);
     }
@@ -1795,8 +1914,15 @@ static void trim_start(void)
         group_t *g = &R.groups[i];
         if (!g->used || !g->count) continue;
         uint64_t low = UINT64_MAX;
-        for (size_t k = 0; k < g->count; k++)
-            if (g->m[k].acked < g->last_seq && g->m[k].acked < low) low = g->m[k].acked;
+        for (size_t k = 0; k < g->count; k++) {
+            const member_t *m = &g->m[k];
+            if (m->acked < g->last_seq && m->acked < low) low = m->acked;
+            /* a member behind on the stream may yet be sent changes stamped
+             * since it last had every record (a transaction's changes are
+             * stamped well within CAUGHT_MARGIN_US of its commit) */
+            uint64_t since = m->caught_us > CAUGHT_MARGIN_US ? m->caught_us - CAUGHT_MARGIN_US : 0;
+            if (g->stream && m->spos < g->stream_last && since < low) low = since;
+        }
         memcpy(names[n], g->name, sizeof names[n]);
         cutoff[n++] = low < old ? low : old;
     }

@@ -8,10 +8,12 @@
  *
  * Writes: every local change of an item of such a table gets a timestamp
  * (microseconds, strictly increasing on this server and above the item's
- * last version) and is recorded, in the change's transaction, in the
- * table's replication log (a change log, changelog.h: one shard; the
- * record's sequence number is the timestamp; keys and new image, none for a
- * removal) and as the item's version (timestamp, origin region).  A stored
+ * last version), kept, in the change's transaction, in the record of the
+ * table's stream (streams.h: a replicated table always has one, with new
+ * and old images; the record carries the timestamp as its version, and a
+ * write that changed nothing is recorded too, hidden from stream readers,
+ * since the replicas must learn its newer version) and as the item's
+ * version (timestamp, origin region).  A stored
  * item carries its own version (value.h), written by the put the change
  * does anyway and read with the old item it reads anyway; a deletion's
  * version, its tombstone, goes to the DBI "replver" (table id | item key ->
@@ -26,15 +28,20 @@
  * DBI for an item that carries none.  Neither needs a pass over the items.
  *
  * Shipping: one thread per peer region sends, for each table it shares with
- * that peer, the log's records after the peer's acknowledged position in
- * order, in batches (the peer's ApplyRecords: the records as the log stores
- * them, in a body of bytes; ApplyChanges, JSON, to a peer of an earlier
- * release that does not know it; after a call a shipper gathers
- * for some milliseconds, so that a busy table's changes go by the hundred),
- * and moves the position (kept in the DBI, about once a second or every
- * few thousand changes, when the log drops what every peer has) only once
- * the peer answered; after a restart or an outage it
- * resends from there, which the peer's idempotent apply makes harmless.
+ * that peer, the stream's records after the peer's acknowledged position
+ * that carry a version (the records of changes that came from other regions
+ * carry none, and are passed over), in order, in batches (the peer's
+ * ApplyRecords: each record as a change log holds it, without its old
+ * image, in a body of bytes, under its version; ApplyChanges, JSON, to a
+ * peer of an earlier release that does not know it; after a call a shipper
+ * gathers for some milliseconds, so that a busy table's changes go by the
+ * hundred), and moves the position (kept in the DBI, about once a second
+ * or every few thousand changes) only once the peer answered; after a
+ * restart or an outage it resends from there, which the peer's idempotent
+ * apply makes harmless.  The stream keeps the records a peer has not
+ * acknowledged past its retention.  A group stored by an earlier release
+ * kept its changes in a log of its own: what that log still holds for a
+ * peer is sent first, then the stream's records from the upgrade on.
  *
  * Applying: a remote change of an item is applied only when its (timestamp,
  * origin region) is above the item's version (last writer wins); deletions
@@ -90,14 +97,16 @@ void replication_version_read(const MDB_val *stored, replication_version_t *v, M
  * the item's stored form carried (NULL: none, or no item). */
 int replication_stamp(MDB_txn *txn, const table_t *t, const MDB_val *key,
                       const replication_version_t *old, buf_t *b, uint64_t *ts);
-/* Writer thread: one local change of an item of t (see above), ts: its
- * stamp (0: none, a deletion: stamped here, its version kept in the
- * version DBI); new_encoded: the new item in its stored form when at hand,
- * without its version (NULL: encoded here). */
-int replication_record(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_val *key,
-                       const value_t *old_item, const value_t *new_item,
-                       const MDB_val *new_encoded, uint64_t ts,
-                       const replication_version_t *old);
+/* Writer thread: one change of an item of t; ts: its stamp when the item
+ * is stored (replication_stamp; 0: none, a deletion: stamped here, its
+ * version kept in the version DBI).  *version: what the change's stream
+ * record is to carry (0: nothing to ship: t has no replicas, or the change
+ * came from another region); then replication_logged with the record's
+ * sequence number, which wakes the shippers once committed. */
+int replication_version(MDB_txn *txn, const table_t *t, const MDB_val *key, const value_t *old_item,
+                        const value_t *new_item, uint64_t ts, const replication_version_t *old,
+                        uint64_t *version);
+void replication_logged(const table_t *t, uint64_t sequence);
 
 /* Writer thread: a remote change, applied by write (the item operations'
  * item_write_replicated, passed in since they call this module; found: the

@@ -24,6 +24,9 @@
 #define ITERATOR_MAC_LEN 16
 #define RECORDS_MAX_BYTES (1024 * 1024)
 #define SECRET_LEN 32
+/* GetRecords passes over at most this many hidden records (streams.h) per
+ * call: a call's work stays bounded however many there are. */
+#define HIDDEN_SKIP_MAX 10000
 
 typedef struct {
     uint32_t ordinal;
@@ -59,6 +62,7 @@ static struct {
     streams_config_t cfg;
     buf_t scratch;          /* writer thread */
     arena_t *scratch_arena; /* writer thread */
+    uint64_t (*hold)(uint64_t stream); /* streams_set_hold; NULL: nothing held */
 } reg = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static const char *const view_names[] = {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES",
@@ -533,17 +537,20 @@ int streams_disable(MDB_txn *txn, table_t *t)
     return persist(txn, s);
 }
 
-int streams_record(MDB_txn *txn, const table_t *t, const value_t *old_item,
-                   const value_t *new_item, const MDB_val *old_encoded,
-                   const MDB_val *new_encoded, bool by_service)
+int streams_record(MDB_txn *txn, const table_t *t, const value_t *old_item, const value_t *new_item,
+                   const MDB_val *old_encoded, const MDB_val *new_encoded, bool by_service,
+                   uint64_t version, uint64_t *sequence)
 {
+    *sequence = 0;
     if (!t->stream_id || (!old_item && !new_item)) return 0;
+    bool same = false;
     if (old_item && new_item) {
         bool same_bytes = old_encoded && new_encoded &&
                           old_encoded->mv_size == new_encoded->mv_size &&
                           memcmp(old_encoded->mv_data, new_encoded->mv_data,
                                  old_encoded->mv_size) == 0;
-        if (same_bytes || value_equal(old_item, new_item)) return 0;
+        same = same_bytes || value_equal(old_item, new_item);
+        if (same && !version) return 0;
     }
     stream_t *s = find_locked(t->stream_id);
     shard_t *sh = s ? open_shard(s) : NULL;
@@ -552,10 +559,14 @@ int streams_record(MDB_txn *txn, const table_t *t, const value_t *old_item,
     arena_t *a = reg.scratch_arena;
     arena_reset(a);
     change_record_t r = {
-        .event = !old_item ? CHANGE_INSERT : !new_item ? CHANGE_REMOVE : CHANGE_MODIFY,
+        .event = !old_item   ? CHANGE_INSERT
+                 : !new_item ? CHANGE_REMOVE
+                             : CHANGE_MODIFY,
         .by_service = by_service,
         .time_ms = storage_write_time_ms(),
         .sequence = s->next_seq,
+        .version = version,
+        .hidden = same,
         .keys = changelog_keys(a, s->hash, s->range, new_item ? new_item : old_item),
         .old_encoded = old_encoded,
         .new_encoded = new_encoded,
@@ -565,8 +576,43 @@ int streams_record(MDB_txn *txn, const table_t *t, const value_t *old_item,
     if (s->view == STREAM_VIEW_NEW_IMAGE || s->view == STREAM_VIEW_NEW_AND_OLD_IMAGES)
         r.new_image = new_item;
     int rc = changelog_append(txn, s->id, sh->ordinal, &r, &reg.scratch);
-    if (!rc) s->next_seq++;
+    if (!rc) *sequence = s->next_seq++;
     return rc;
+}
+
+uint64_t streams_of_table(const char *table_id, uint64_t *last)
+{
+    uint64_t id = 0;
+    *last = 0;
+    pthread_mutex_lock(&reg.lock);
+    for (size_t i = 0; i < reg.count && !id; i++) {
+        const stream_t *s = reg.streams[i];
+        if (s->status == STATUS_ENABLED && strcmp(s->table_id, table_id) == 0) {
+            id = s->id;
+            *last = s->next_seq - 1;
+        }
+    }
+    pthread_mutex_unlock(&reg.lock);
+    return id;
+}
+
+void streams_set_hold(uint64_t (*hold)(uint64_t stream)) { reg.hold = hold; }
+
+bool streams_shard_after(uint64_t stream, uint64_t after, uint32_t *ordinal, uint64_t *end)
+{
+    bool found = false;
+    pthread_mutex_lock(&reg.lock);
+    const stream_t *s = find_locked(stream);
+    for (size_t i = 0; s && i < s->nshards && !found; i++) {
+        const shard_t *sh = &s->shards[i];
+        if (sh->end == 0 || sh->end > after) {
+            found = true;
+            *ordinal = sh->ordinal;
+            *end = sh->end;
+        }
+    }
+    pthread_mutex_unlock(&reg.lock);
+    return found;
 }
 
 bool streams_need_maintenance(int64_t now_ms)
@@ -592,6 +638,7 @@ static int maintain_stream(MDB_txn *txn, stream_t *s, int64_t now_ms, size_t *bu
                            bool *changed, bool *gone)
 {
     int64_t cutoff = now_ms - (int64_t)(reg.cfg.retention_s * 1000);
+    uint64_t held_after = reg.hold ? reg.hold(s->id) : UINT64_MAX;
     shard_t *open = open_shard(s);
     if (open && now_ms - open->created_ms >= (int64_t)(reg.cfg.shard_lifetime_s * 1000)) {
         char parent[sizeof open->id];
@@ -606,7 +653,8 @@ static int maintain_stream(MDB_txn *txn, stream_t *s, int64_t now_ms, size_t *bu
         shard_t *sh = &s->shards[i];
         size_t deleted;
         bool done;
-        int rc = changelog_trim(txn, s->id, sh->ordinal, cutoff, *budget, &deleted, &done);
+        int rc =
+            changelog_trim(txn, s->id, sh->ordinal, cutoff, held_after, *budget, &deleted, &done);
         if (rc) return rc;
         *budget -= deleted;
         if (deleted) {
@@ -1042,12 +1090,18 @@ ddb_error_t *streams_get_records(arena_t *a, MDB_txn *txn, const char *text, int
     int64_t n = 0;
     int rc = 0;
     uint64_t next = it.position;
-    while (n < limit) {
+    size_t skipped = 0;
+    while (n < limit && skipped < HIDDEN_SKIP_MAX) {
         change_record_t r;
         if ((rc = changelog_reader_next(&reader, a, &r))) break;
         if (sh->end && r.sequence > sh->end) {
             rc = MDB_NOTFOUND;
             break;
+        }
+        if (r.hidden) { /* (not counted: a Limit counts records shown) */
+            skipped++;
+            next = r.sequence + 1;
+            continue;
         }
         /* a record that would take the response over 1 MB waits for the
          * next call, unless it is the first (it must get through) */

@@ -71,10 +71,26 @@ int streams_disable(MDB_txn *txn, table_t *t);
 /* Record the change of one item of t (old_item NULL: it did not exist;
  * new_item NULL: it was deleted), if t has a stream and the item changed.
  * The items' stored forms, when the caller has them (else NULL), save
- * encoding them again.  by_service: a TTL deletion. */
-int streams_record(MDB_txn *txn, const table_t *t, const value_t *old_item,
-                   const value_t *new_item, const MDB_val *old_encoded,
-                   const MDB_val *new_encoded, bool by_service);
+ * encoding them again.  by_service: a TTL deletion.  version: a global
+ * table's local change, its timestamp (0: none), which the record keeps
+ * for the regions it is shipped to; such a write is recorded even when it
+ * changed nothing (the replicas must learn its version), hidden from
+ * GetRecords.  *sequence: the record's (0: none written). */
+int streams_record(MDB_txn *txn, const table_t *t, const value_t *old_item, const value_t *new_item,
+                   const MDB_val *old_encoded, const MDB_val *new_encoded, bool by_service,
+                   uint64_t version, uint64_t *sequence);
+/* The enabled stream of the table with id table_id (0: none) and its last
+ * sequence number so far in *last (writer thread, or before it runs). */
+uint64_t streams_of_table(const char *table_id, uint64_t *last);
+/* Housekeeping keeps the records of a stream after hold(stream id) (a
+ * sequence number; UINT64_MAX: none kept), whatever their age: those the
+ * regions of a global table have not yet acknowledged.  Set once, at
+ * start-up; hold is called on the writer thread. */
+void streams_set_hold(uint64_t (*hold)(uint64_t stream));
+/* The first shard of a stream (in order) that may hold records after
+ * sequence number after: false when there is none; its ordinal, and its
+ * last sequence number when it is closed (*end 0: open).  Any thread. */
+bool streams_shard_after(uint64_t stream, uint64_t after, uint32_t *ordinal, uint64_t *end);
 
 /* One bounded step of housekeeping at time now_ms: roll over old shards,
  * trim records older than the retention, forget streams whose records are

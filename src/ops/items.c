@@ -294,13 +294,15 @@ static int item_changed(MDB_txn *txn, arena_t *a, const table_t *t, const MDB_va
     if (!rc && t->index_count)
         rc = index_update_charged(txn, a, t, c->old_item, c->new_item, c->index_units);
     if (!rc && t->ttl_attribute) rc = ttl_update(txn, t, key, c->old_item, c->new_item);
+    uint64_t version = 0, sequence = 0;
+    if (!rc && replication_on)
+        rc = replication_version(txn, t, key, c->old_item, c->new_item, c->stamp, c->old_version,
+                                 &version);
     if (!rc)
         rc = streams_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded,
-                            c->by_service);
+                            c->by_service, version, &sequence);
+    if (!rc && version && sequence) replication_logged(t, sequence);
     if (!rc) rc = pitr_record(txn, t, c->old_item, c->new_item, c->old_encoded, c->new_encoded);
-    if (!rc && replication_on)
-        rc = replication_record(txn, a, t, key, c->old_item, c->new_item, c->new_encoded,
-                                c->stamp, c->old_version);
     return rc;
 }
 

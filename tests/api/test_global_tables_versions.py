@@ -270,3 +270,37 @@ def test_a_region_of_the_previous_release_replicates_both_ways(tmp_path, old):
                    "both regions have every change")
     finally:
         finish_all(servers)
+
+
+@pytest.mark.skipif(not PREV_BIN, reason="DDBD_PREV_BIN (the previous release's binary) not set")
+def test_changes_the_previous_release_logged_reach_the_replica_after_the_upgrade(tmp_path):
+    """The previous release kept a replicated table's changes in a log of its
+    own until every replica had them; this one ships from the table's stream.
+    Changes the previous release logged while the replica was away are still
+    sent after the upgrade (killed, not stopped, in between), and the changes
+    made since follow from the stream."""
+    servers = two_regions(tmp_path, [], [])
+    for i in range(2):
+        restart(servers, i, binary=PREV_BIN, kill=False)
+    try:
+        name = unique_name("gu")
+        a, b = replicated_pair(servers, name)
+        a.put_item(TableName=name, Item={"k": {"S": "first"}})
+        wait_until(lambda: len(scan_all(b, name)) == 1, "replicated")
+        down = servers[1]
+        down.finish()
+        for i in range(30):
+            a.put_item(TableName=name, Item={"k": {"S": "old%02d" % i}, "v": {"S": "prev"}})
+        a.delete_item(TableName=name, Key={"k": {"S": "first"}})
+        a = restart(servers, 0, binary=BIN, kill=True)
+        for i in range(10):
+            a.put_item(TableName=name, Item={"k": {"S": "new%02d" % i}, "v": {"S": "this"}})
+        servers[1] = Server(binary=BIN, data_dir=down.data_dir, port=down.port,
+                            extra_args=down.extra_args).start()
+        b = make_client(servers[1].endpoint)
+        wait_until(lambda: scan_all(b, name) == scan_all(a, name) and len(scan_all(b, name)) == 40,
+                   "B has the changes of both releases")
+        b.put_item(TableName=name, Item={"k": {"S": "from-b"}})
+        wait_until(lambda: item_of(a, name, "from-b") is not None, "B's writes reach A")
+    finally:
+        finish_all(servers)
