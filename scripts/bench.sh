@@ -39,10 +39,12 @@
 # Query through a GSI with a multi-attribute key (3 HASH + 2 RANGE) is compared with a
 # single-attribute GSI over the same BENCH_MK_ITEMS items (default min(BENCH_ITEMS, 100000)).
 # Global tables: replication lag p50/p99 between two local regions under a bounded write load
-# (BENCH_REPLICATION_RATE writes/s, default 5000), and PutItem at 16 connections on a table with
-# one replica vs a server without peers, and on that server's table with the stream a replica
-# turns on (3 alternating rounds; instructions per PutItem with callgrind); BENCH_ONLY=replication
-# runs only that section.
+# (BENCH_REPLICATION_RATE writes/s, default 5000), and PutItem at 16 connections
+# (BENCH_REPLICATION_CONNS) on a table with one replica vs a server without peers, and on that
+# server's table with the stream a replica turns on (3 alternating rounds; instructions per
+# PutItem with callgrind); BENCH_ONLY=replication runs only that section.
+# BENCH_REPLICATION_PEER_DIR puts the other region's data there (e.g. a directory on tmpfs,
+# standing in for another machine's disk) instead of beside the rest.
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -404,10 +406,13 @@ throttling_summary() {
 replication_section() {
     echo "== replication: lag between two local regions, PutItem with one replica vs none"
     local r_items=$((items < 100000 ? items : 100000)) rate=${BENCH_REPLICATION_RATE:-5000}
+    local conns=${BENCH_REPLICATION_CONNS:-16}
     local round which r port_b pid_b port_a
     declare -gA rep
     port_a=$(free_port)
-    start_ddbd "$work/replication-b" "$logs/ddbd-replication-b.stderr" --region us-west-2 \
+    local peer_dir=${BENCH_REPLICATION_PEER_DIR:-$work}/replication-b
+    rm -rf "$peer_dir"
+    start_ddbd "$peer_dir" "$logs/ddbd-replication-b.stderr" --region us-west-2 \
         --peer-region "us-east-1=http://127.0.0.1:$port_a" || die "region B did not start"
     port_b=$port pid_b=$ddbd_pid
     # region A on the port B knows
@@ -450,10 +455,10 @@ replication_section() {
     for round in 1 2 3; do
         for which in global solo stream; do
             BENCH_TABLE=$([ $which = stream ] && echo bench_stream || echo bench) \
-                run_items=$r_items wrk_run "replication-put-$which-$round" put 16 \
+                run_items=$r_items wrk_run "replication-put-$which-$round" put "$conns" \
                 "${rep[$which/port]}" "${rep[$which/pid]}" -d "${run_seconds}s" >/dev/null ||
                 replication_failed=1
-            r=${result[replication-put-$which-$round/16]:-}
+            r=${result[replication-put-$which-$round/$conns]:-}
             rep[$which/$round]=$(field "$r" ops_per_s)
             rep[$which/cpu/$round]=$(field "$r" server_cpu_us_per_op)
             [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in replication-put-$which-$round: $r" >&2
@@ -470,6 +475,7 @@ replication_section() {
         rep[solo/ir]=$(field "$r" instructions_per_request)
     fi
     stop_server "$pid_b"
+    [ -z "${BENCH_REPLICATION_PEER_DIR:-}" ] || rm -rf "$peer_dir"
     local g s gc sc st
     g=$(median "${rep[global/1]}" "${rep[global/2]}" "${rep[global/3]}")
     st=$(median "${rep[stream/1]}" "${rep[stream/2]}" "${rep[stream/3]}")
@@ -480,11 +486,12 @@ replication_section() {
     sc=$(median "${rep[solo/cpu/1]}" "${rep[solo/cpu/2]}" "${rep[solo/cpu/3]}")
     replication_line=$(awk -v a="$g" -v b="$s" -v i="${rep[global/ir]:-0}" -v j="${rep[solo/ir]:-0}" \
         -v gc="${gc:-0}" -v sc="${sc:-0}" -v st="$st" \
-        'BEGIN {printf "RESULT workload=replication-put replica_ops_per_s=%d solo_ops_per_s=%d" \
+        -v conns="$conns" \
+        'BEGIN {printf "RESULT workload=replication-put conns=%d replica_ops_per_s=%d solo_ops_per_s=%d" \
         " ratio=%.3f replica_instructions=%d solo_instructions=%d instruction_ratio=%.3f" \
         " replica_cpu_us_per_put=%.2f solo_cpu_us_per_put=%.2f cpu_ratio=%.3f" \
         " stream_ops_per_s=%d stream_ratio=%.3f replica_over_stream=%.3f",
-        a, b, (b > 0 ? a / b : 0), i, j, (i > 0 ? j / i : 0), gc, sc, (gc > 0 ? sc / gc : 0),
+        conns, a, b, (b > 0 ? a / b : 0), i, j, (i > 0 ? j / i : 0), gc, sc, (gc > 0 ? sc / gc : 0),
         st, (b > 0 ? st / b : 0), (st > 0 ? a / st : 0)}')
     echo "$replication_line (rounds: replica ${rep[global/1]} ${rep[global/2]} ${rep[global/3]};" \
         "none ${rep[solo/1]} ${rep[solo/2]} ${rep[solo/3]}; stream only ${rep[stream/1]}" \
@@ -495,7 +502,7 @@ replication_summary() {
     echo "replication lag between two local regions at $(field "$l" rate) writes/s:" \
         "p50 $(field "$l" p50_ms) ms, p99 $(field "$l" p99_ms) ms, max $(field "$l" max_ms) ms" \
         "($(field "$l" samples) markers)"
-    echo "PutItem at 16 conns, table with one replica vs server without peers:" \
+    echo "PutItem at $(field "$p" conns) conns, table with one replica vs server without peers:" \
         "$(field "$p" replica_ops_per_s) vs $(field "$p" solo_ops_per_s) ops/s: ratio" \
         "$(field "$p" ratio) (goal >= 0.8; medians of 3 alternating runs); instructions per" \
         "PutItem (callgrind) $(field "$p" replica_instructions) vs $(field "$p" solo_instructions):" \
