@@ -497,3 +497,20 @@ def gzip_bytes(data):
 
 def b64(data):
     return base64.b64encode(data).decode("ascii")
+
+
+def socket_inodes(server_port, client_ports):
+    """The inodes of the server's ends of the connections from client_ports."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        with open(table) as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                local, remote, inode = fields[1], fields[2], fields[9]
+                if (int(local.rsplit(":", 1)[1], 16) == server_port
+                        and int(remote.rsplit(":", 1)[1], 16) in client_ports):
+                    inodes.add(inode)
+    return inodes

@@ -9,16 +9,8 @@ import time
 import boto3
 
 from conftest import Server, make_client, raw_request, unique_name
-from test_global_tables import (add_replica, finish_all, hash_table, scan_all,  # noqa: F401
-                                two_regions, wait_replica_active, wait_until)
-
-
-def now_us():
-    return int(time.time() * 1e6)
-
-
-def item_of(client, name, key):
-    return client.get_item(TableName=name, Key={"k": {"S": key}}, ConsistentRead=True).get("Item")
+from test_global_tables import finish_all, scan_all, two_regions, wait_until
+from test_global_tables_versions import item_of, now_us, replicated_pair
 
 
 def streams_client(server, region):
@@ -27,28 +19,34 @@ def streams_client(server, region):
 
 
 def stream_records(server, region, client, name):
-    """Every record the table's stream shows, from each shard's trim horizon."""
+    """Every record the table's stream shows, from each shard's trim horizon
+    (read again when housekeeping trimmed a shard, or forgot one, while it
+    was being read: records of other changes age out meanwhile)."""
     streams = streams_client(server, region)
     arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
-    out = []
-    for sh in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        it = streams.get_shard_iterator(StreamArn=arn, ShardId=sh["ShardId"],
-                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        while it:
-            page = streams.get_records(ShardIterator=it)
-            out += page["Records"]
-            if not page["Records"]:
-                break
-            it = page.get("NextShardIterator")
-    return out
 
-
-def replicated_pair(servers, name):
-    a = make_client(servers[0].endpoint)
-    hash_table(a, name)
-    add_replica(a, name, "us-west-2")
-    wait_replica_active(a, name, "us-west-2")
-    return a, make_client(servers[1].endpoint)
+    def read():
+        out = []
+        try:
+            for sh in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+                it = streams.get_shard_iterator(StreamArn=arn, ShardId=sh["ShardId"],
+                                                ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                while it:
+                    page = streams.get_records(ShardIterator=it)
+                    out += page["Records"]
+                    if not page["Records"]:
+                        break
+                    it = page.get("NextShardIterator")
+        except (streams.exceptions.TrimmedDataAccessException,
+                streams.exceptions.ResourceNotFoundException):
+            return None
+        return out
+    for _ in range(50):
+        records = read()
+        if records is not None:
+            return records
+        time.sleep(0.1)
+    raise AssertionError("no whole read of the stream of %s in 50 tries" % name)
 
 
 def test_a_write_that_changes_nothing_replicates_its_version_unseen_by_stream_readers(tmp_path):

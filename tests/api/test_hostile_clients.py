@@ -26,7 +26,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import (FAKE_AUTH, MODE, Server, build_request, make_client, read_response,
-                      unique_name, wait_active)
+                      socket_inodes, unique_name, wait_active)
 
 HEADER_TIMEOUT = 0.5
 BODY_TIMEOUT = 1.0
@@ -97,6 +97,22 @@ def rss_mb(pid):
 
 def open_fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def accepted(pid, port, socks):
+    """How many of the connections socks made to the server on port it has
+    accepted: its descriptors that are their server ends (a connection still
+    in the listen queue has no descriptor)."""
+    inodes = socket_inodes(port, {s.getsockname()[1] for s in socks})
+    n = 0
+    fd_dir = "/proc/%d/fd" % pid
+    for name in os.listdir(fd_dir):
+        try:
+            target = os.readlink(os.path.join(fd_dir, name))
+        except OSError:
+            continue
+        n += target.startswith("socket:[") and target[8:-1] in inodes
+    return n
 
 
 def settled_fds(pid, timeout=5):
@@ -471,19 +487,22 @@ def test_thousands_of_idle_connections(hostile):
             opened = time.monotonic() - t0
             # All accepted and held while the probe runs.
             deadline = time.monotonic() + 5
-            while open_fds(srv.proc.pid) < fds_before + n and time.monotonic() < deadline:
+            while accepted(srv.proc.pid, srv.port, socks) < n and time.monotonic() < deadline:
                 time.sleep(0.05)
-            held = open_fds(srv.proc.pid) - fds_before
+            held = accepted(srv.proc.pid, srv.port, socks)
             time.sleep(0.3)
         probe.check()
-        assert held >= n, "server holds %d of %d idle connections" % (held, n)
+        assert held == n, "server accepted %d of %d idle connections in %.1f s" % (
+            held, n, time.monotonic() - t0)
         # Not closed before the idle timeout...
         poller = select.poll()
         for s in socks:
             poller.register(s, select.POLLIN)
         early = IDLE_TIMEOUT * 0.9 - (time.monotonic() - t0)
         if early > 0:
-            assert poller.poll(early * 1000) == [], "an idle connection closed early"
+            ready = poller.poll(early * 1000)
+            assert ready == [], "%d idle connections closed early (%d still accepted)" % (
+                len(ready), accepted(srv.proc.pid, srv.port, socks))
         # ... and all closed by the server soon after it.
         closed = set()
         deadline = t0 + opened + IDLE_TIMEOUT + SLACK

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import Server, read_response
+from conftest import Server, read_response, socket_inodes
 
 THREADS = 4
 
@@ -27,23 +27,6 @@ def connect(port):
 def healthy(s):
     s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     return read_response(s.makefile("rb")).status == 200
-
-
-def socket_inodes(server_port, client_ports):
-    """The inodes of the server's ends of the connections from client_ports."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        if not os.path.exists(table):
-            continue
-        with open(table) as f:
-            next(f)
-            for line in f:
-                fields = line.split()
-                local, remote, inode = fields[1], fields[2], fields[9]
-                if (int(local.rsplit(":", 1)[1], 16) == server_port
-                        and int(remote.rsplit(":", 1)[1], 16) in client_ports):
-                    inodes.add(inode)
-    return inodes
 
 
 def per_thread(pid, server_port, socks):
