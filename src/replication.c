@@ -62,8 +62,8 @@ typedef struct {
     bool ready;                    /* its table exists: changes may be shipped */
     uint64_t acked;                /* an earlier release's log: the last record the peer has */
     uint64_t spos;                 /* the table's stream: the last record the peer has */
-    uint64_t caught_us;            /* when it last had every record (shippers; 0: not since
-                                    * start-up) */
+    uint64_t caught_us;            /* it has every record committed before this time
+                                    * (shippers; 0: not known since start-up) */
     int64_t sourced_ms;            /* when this region made it (0: another did) */
     char source[65];               /* or: the region that made it, as announced */
     int64_t source_ms;             /* and when */
@@ -1067,7 +1067,8 @@ typedef struct {
     buf_t body;
     size_t n;
     uint64_t first_ts, last;
-    bool full; /* ended by a bound: more are waiting */
+    bool full;   /* ended by a bound: more are waiting */
+    bool caught; /* read to the end of the stream's open shard: nothing is waiting */
 } batch_t;
 
 /* Each shipper's read transaction, renewed per batch. */
@@ -1174,6 +1175,7 @@ static void batch_read_stream(MDB_txn *txn, arena_t *a, const ship_t *g, bool re
     changelog_reader_close(&rd);
     buf_free(&rec);
     if (rc == MDB_NOTFOUND && end && b->last < end) b->last = end;
+    b->caught = rc == MDB_NOTFOUND && !end;
 }
 
 /* Whether the peer cannot take ApplyRecords: it does not know the
@@ -1195,6 +1197,7 @@ static bool records_refused(int status, const buf_t *out)
 static size_t ship_batch(const region_peer_t *p, const ship_t *g, bool *full)
 {
     *full = false;
+    uint64_t read_us = now_us(); /* the batch has every record committed before */
     MDB_txn *txn = storage_read_begin(&ship_txn);
     if (!txn) return 0;
     arena_t *a = arena_new(0);
@@ -1239,6 +1242,7 @@ static size_t ship_batch(const region_peer_t *p, const ship_t *g, bool *full)
     if (lm && taken) {
         uint64_t *at = g->legacy ? &lm->acked : &lm->spos;
         if (*at < b.last) *at = b.last;
+        if (b.caught) lm->caught_us = read_us;
         lm->shipped += b.n;
         /* Stored now and then: a position stored late only makes a restart
          * send again what the peer already has. */
