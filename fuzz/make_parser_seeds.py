@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write the seed corpora of fuzz_changeset, fuzz_stored, fuzz_config and fuzz_http_reply
+"""Write the seed corpora of fuzz_changeset, fuzz_stored, fuzz_config, fuzz_http_reply and
+fuzz_journal
 (fuzz/seeds/<target>/), each seed a valid input of the format the target's
 header describes, plus a few damaged ones:
   fuzz_changeset  change sets (changeset.h) over the target's store: puts,
@@ -9,12 +10,16 @@ header describes, plus a few damaged ones:
                   records (stats.h), stored keys, change records (changelog.h)
   fuzz_config     credentials files, peer regions files, cluster flags
   fuzz_http_reply response heads as peers send them, and some no peer sends
+  fuzz_journal    journal rings (journal.h) after a start position and
+                  sequence: change sets, a canceled one, a wrap marker, an
+                  implicit wrap, a stale record, a torn one
 
 Usage: fuzz/make_parser_seeds.py
 """
 
 import os
 import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -217,3 +222,32 @@ replies = {
 }
 for k, v in replies.items():
     write("fuzz_http_reply", k, v)
+
+
+# --- journal rings --------------------------------------------------------------
+
+def jrecord(kind, seq, payload=b"", room=None):
+    head = struct.pack("<IQI", kind, seq, len(payload))
+    crc = zlib.crc32(payload, zlib.crc32(head))
+    out = b"DJR1" + head + struct.pack("<I", crc) + payload
+    return out + b"\0" * (-len(out) % 8)
+
+
+def jring(start, seq, body, ring):
+    return struct.pack("<QQ", start, seq) + body.ljust(ring, b"\0")[:ring]
+
+
+put = op("P", "t:1", b"k", b"v")
+three = jrecord(1, 5, put) + jrecord(1, 6, put + put) + jrecord(1, 7, op("D", "t:1", b"k"))
+write("fuzz_journal", "three", jring(0, 5, three, 512))
+write("fuzz_journal", "canceled", jring(0, 1, jrecord(1, 1, put) + jrecord(2, 2) + jrecord(1, 3, put), 256))
+# start 200 of a 256-byte ring: a wrap marker, then a record at the ring's start
+wrapped = jrecord(1, 41, put)
+body = wrapped + b"\0" * (200 - len(wrapped)) + jrecord(3, 40)
+write("fuzz_journal", "wrap-marker", jring(200, 40, body, 256))
+# start 240: 16 bytes left, no marker
+write("fuzz_journal", "wrap-implicit", jring(240, 7, jrecord(1, 7, put), 256))
+write("fuzz_journal", "stale", jring(0, 9, jrecord(1, 9, put) + jrecord(1, 3, put), 256))
+torn = bytearray(jrecord(1, 1, put) + jrecord(1, 2, put))
+torn[-3] ^= 0xff
+write("fuzz_journal", "torn", jring(0, 1, bytes(torn), 256))

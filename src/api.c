@@ -281,7 +281,10 @@ int api_open(const api_config_t *cfg)
     cluster_config_t cluster = {cfg->cluster_node_id, cfg->cluster_members, cfg->data_dir,
                                 cfg->endpoint, cfg->cluster_snapshot_entries, cfg->cluster_join};
     if (!cfg->in_memory && cluster_store_prepare(&cluster) != 0) return -1;
-    if (storage_open(cfg->data_dir, cfg->in_memory, cfg->storage_map_size) != 0) return -1;
+    /* a cluster's Raft log makes its commits durable */
+    if (storage_open(cfg->data_dir, cfg->in_memory, !cfg->in_memory && !cfg->cluster_node_id,
+                     cfg->storage_map_size) != 0)
+        return -1;
     if (backup_store_open(cfg->data_dir, cfg->in_memory) != 0) return -1;
     if (!cfg->in_memory && export_store_open(cfg->data_dir, cfg->export_root) != 0) return -1;
     if (import_store_open(cfg->in_memory ? NULL : cfg->data_dir, cfg->export_root) != 0) return -1;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "journal.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -66,10 +67,19 @@ void storage_set_replicator(const storage_replicator_t *r) { st.replicator = r; 
 static void (*commit_observer)(void);
 void storage_on_commit(void (*fn)(void)) { commit_observer = fn; }
 
-/* A writer transaction's end: committed here, or replicated first. */
+/* A write transaction: begun, its changes recorded for the journal. */
+static int txn_start(MDB_txn **txn)
+{
+    int rc = mdb_txn_begin(st.env, NULL, 0, txn);
+    if (!rc) journal_begin();
+    return rc;
+}
+
+/* A writer transaction's end: committed here (its journal record first),
+ * or replicated first. */
 static int txn_finish(MDB_txn *txn)
 {
-    int rc = st.replicator ? st.replicator->commit(txn) : mdb_txn_commit(txn);
+    int rc = st.replicator ? st.replicator->commit(txn) : journal_commit(txn);
     if (!rc && commit_observer) commit_observer();
     return rc;
 }
@@ -94,14 +104,14 @@ static int open_catalog(MDB_txn *txn, void *arg)
 int storage_run_sync(int (*fn)(MDB_txn *txn, void *arg), void *arg)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(st.env, NULL, 0, &txn);
+    int rc = txn_start(&txn);
     if (rc) return rc;
     rc = fn(txn, arg);
     if (rc) {
-        mdb_txn_abort(txn);
+        journal_abort(txn);
         return rc;
     }
-    return mdb_txn_commit(txn);
+    return journal_commit(txn);
 }
 
 /* --- space ---------------------------------------------------------------- */
@@ -197,6 +207,9 @@ static void space_failed(int rc, size_t writes)
     log_error("storage: %s failed: %s; reads go on, writes other than deletes are refused until "
               "space is freed", what, space_cause(rc));
     st.low = st.low_logged = true;
+    /* pages freed since the journal's last checkpoint are reused after
+     * its next one */
+    journal_checkpoint_soon();
 }
 
 /* --- page cache ------------------------------------------------------------ */
@@ -278,20 +291,33 @@ void storage_observers_notify(void)
 /* --- writer ----------------------------------------------------------------- */
 
 /* Apply writes w[0..n) in one transaction and commit. */
-static int txn_run(storage_write_t **w, size_t n)
+static int txn_once(storage_write_t **w, size_t n)
 {
     write_time_advance();
     MDB_txn *txn;
     int rc = st.replicator ? st.replicator->gate() : 0;
-    if (rc || (rc = mdb_txn_begin(st.env, NULL, 0, &txn))) return rc;
+    if (rc || (rc = txn_start(&txn))) return rc;
     for (size_t i = 0; i < n; i++)
         if ((rc = w[i]->apply(w[i], txn))) {
-            mdb_txn_abort(txn);
+            journal_abort(txn);
             return rc;
         }
     int64_t start = metrics_now_ns();
     rc = txn_finish(txn);
     metrics_commit_count(metrics_now_ns() - start);
+    return rc;
+}
+
+/* txn_once, and once more after a failure for want of space that a
+ * journal checkpoint may cure (the pages freed since the last one are
+ * reused only after the next). */
+static int txn_run(storage_write_t **w, size_t n)
+{
+    int rc = txn_once(w, n);
+    if (space_error(rc) && journal_checkpoint_now()) {
+        rollback_observe();
+        rc = txn_once(w, n);
+    }
     return rc;
 }
 
@@ -378,11 +404,16 @@ static void job_step(storage_job_t *job)
     bool finished = false;
     write_time_advance();
     int rc = st.replicator ? st.replicator->gate() : 0;
-    if (!rc) rc = mdb_txn_begin(st.env, NULL, 0, &txn);
-    if (!rc) {
+    for (int attempt = 0; !rc && attempt < 2; attempt++) {
+        if ((rc = txn_start(&txn))) break;
         rc = job->step(job, txn, &finished);
-        if (rc) mdb_txn_abort(txn);
-        else rc = txn_finish(txn);
+        if (rc) journal_abort(txn);
+        if (!rc) rc = txn_finish(txn);
+        if (!space_error(rc) || attempt || !journal_checkpoint_now()) break;
+        rollback_observe(); /* as in txn_run */
+        if (job->settle) job->settle(job, false);
+        finished = false;
+        rc = 0;
     }
     if (rc) {
         rollback_observe();
@@ -553,7 +584,7 @@ void storage_read_slot_free(MDB_txn **slot)
 
 static char in_memory_dir[64];
 
-int storage_open(const char *dir, bool in_memory, size_t map_size)
+int storage_open(const char *dir, bool in_memory, bool journaled, size_t map_size)
 {
     int rc;
     unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
@@ -571,6 +602,11 @@ int storage_open(const char *dir, bool in_memory, size_t map_size)
     } else if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         log_error("cannot create data directory %s: %s", dir, strerror(errno));
         return -1;
+    } else if (journal_prepare(dir) != 0) {
+        return -1;
+    } else if (journaled) {
+        /* durable by the journal: LMDB's file is synced at checkpoints */
+        flags |= MDB_NOSYNC;
     }
     if (!map_size) map_size = STORAGE_DEFAULT_MAP_SIZE;
     st.ahead_to = 0;
@@ -585,6 +621,7 @@ int storage_open(const char *dir, bool in_memory, size_t map_size)
         log_error("cannot open storage in %s: %s", dir, mdb_strerror(rc));
         return -1;
     }
+    if (!in_memory && journal_start(st.env, dir, journaled) != 0) return -1;
     if (in_memory) {
         /* The maps stay valid after the names are gone: the files vanish
          * with the process, however it ends. */
@@ -622,6 +659,7 @@ void storage_close(void)
         pthread_join(st.writer, NULL);
         st.running = false;
     }
+    journal_close();
     if (notify_txn) mdb_txn_abort(notify_txn);
     notify_txn = NULL;
     if (st.env) {

@@ -89,9 +89,11 @@ bool storage_wait_jobs(void);
 
 /* Open the environment under dir (created if missing), or a private
  * temporary one that is gone at exit when in_memory, with a map of
- * map_size bytes (at most that much data; 0: the default).  0 or -1
- * (logged). */
-int storage_open(const char *dir, bool in_memory, size_t map_size);
+ * map_size bytes (at most that much data; 0: the default).  journaled: a
+ * commit is durable once its journal record is (journal.h); else LMDB
+ * syncs it (cluster mode: until the cluster takes over).  A journal left
+ * in dir is replayed either way.  0 or -1 (logged). */
+int storage_open(const char *dir, bool in_memory, bool journaled, size_t map_size);
 /* Finish queued writes, stop the writer, close the environment. */
 void storage_close(void);
 

@@ -10,6 +10,7 @@ the server's code.
 """
 
 import base64
+import contextlib
 import gzip
 import http.client
 import json
@@ -514,3 +515,33 @@ def socket_inodes(server_port, client_ports):
                         and int(remote.rsplit(":", 1)[1], 16) in client_ports):
                     inodes.add(inode)
     return inodes
+
+
+def can_mount():
+    """A size-limited tmpfs can be mounted here (root and mount(8))."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        return False
+    probe = tempfile.mkdtemp(prefix="ddbd-mount-")
+    try:
+        ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe],
+                            capture_output=True).returncode == 0
+        if ok:
+            subprocess.run(["umount", probe], capture_output=True)
+        return ok
+    finally:
+        os.rmdir(probe)
+
+
+@contextlib.contextmanager
+def small_tmpfs(size):
+    """A tmpfs of size (mount's "8m" and the like) mounted for the block;
+    the test is skipped where none can be."""
+    if not can_mount():
+        pytest.skip("mounting a size-limited tmpfs needs root and mount(8) permission here")
+    mnt = tempfile.mkdtemp(prefix="ddbd-smallfs-")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", mnt], check=True)
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", mnt], capture_output=True)
+        os.rmdir(mnt)

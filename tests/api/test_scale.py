@@ -23,7 +23,7 @@ from decimal import Decimal
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import make_client, raw_call, unique_name, wait_active
+from conftest import make_client, raw_call, small_tmpfs, unique_name, wait_active
 
 pytestmark = pytest.mark.slow
 
@@ -503,29 +503,10 @@ def test_storage_map_size_flag_is_checked(tmp_path):
                                                    timeout=10).stdout
 
 
-def can_mount():
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        return False
-    probe = tempfile.mkdtemp(prefix="ddbd-mount-")
-    try:
-        ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe],
-                            capture_output=True).returncode == 0
-        if ok:
-            subprocess.run(["umount", probe], capture_output=True)
-        return ok
-    finally:
-        os.rmdir(probe)
-
-
 @pytest.fixture
 def small_fs():
-    if not can_mount():
-        pytest.skip("mounting a size-limited tmpfs needs root and mount(8) permission here")
-    mnt = tempfile.mkdtemp(prefix="ddbd-smallfs-")
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mnt], check=True)
-    yield mnt
-    subprocess.run(["umount", "-l", mnt], capture_output=True)
-    os.rmdir(mnt)
+    with small_tmpfs("8m") as mnt:
+        yield mnt
 
 
 def test_full_file_system_refuses_writes_cleanly(spawn_server, small_fs):
