@@ -11,8 +11,9 @@ header describes, plus a few damaged ones:
   fuzz_config     credentials files, peer regions files, cluster flags
   fuzz_http_reply response heads as peers send them, and some no peer sends
   fuzz_journal    journal rings (journal.h) after a start position and
-                  sequence: change sets, a canceled one, a wrap marker, an
-                  implicit wrap, a stale record, a torn one
+                  sequence: change sets, a canceled one, an unlogged
+                  transaction's mark, a wrap marker, an implicit wrap, a
+                  stale record, a torn one
 
 Usage: fuzz/make_parser_seeds.py
 """
@@ -241,6 +242,7 @@ put = op("P", "t:1", b"k", b"v")
 three = jrecord(1, 5, put) + jrecord(1, 6, put + put) + jrecord(1, 7, op("D", "t:1", b"k"))
 write("fuzz_journal", "three", jring(0, 5, three, 512))
 write("fuzz_journal", "canceled", jring(0, 1, jrecord(1, 1, put) + jrecord(2, 2) + jrecord(1, 3, put), 256))
+write("fuzz_journal", "unlogged", jring(0, 1, jrecord(1, 1, put) + jrecord(4, 2) + jrecord(1, 3, put), 256))
 # start 200 of a 256-byte ring: a wrap marker, then a record at the ring's start
 wrapped = jrecord(1, 41, put)
 body = wrapped + b"\0" * (200 - len(wrapped)) + jrecord(3, 40)

@@ -38,7 +38,7 @@
 #define RECORD_HEAD 24
 #define CHECKPOINT_MS 1000
 
-enum { KIND_CHANGES = 1, KIND_CANCEL = 2, KIND_WRAP = 3 };
+enum { KIND_CHANGES = 1, KIND_CANCEL = 2, KIND_WRAP = 3, KIND_UNLOGGED = 4 };
 
 static uint64_t pad8(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
 
@@ -134,7 +134,7 @@ int journal_scan(const uint8_t *file, size_t len, const journal_header_t *h,
         const uint8_t *r = file + RING_START + off;
         uint32_t kind = get32(r + 4), n = get32(r + 16);
         if (memcmp(r, "DJR1", 4) != 0 || get64(r + 8) != seq || kind < KIND_CHANGES ||
-            kind > KIND_WRAP || n > room - RECORD_HEAD ||
+            kind > KIND_UNLOGGED || n > room - RECORD_HEAD ||
             get32(r + 20) != record_crc(r, r + RECORD_HEAD, n))
             break;
         uint64_t size = kind == KIND_WRAP ? room : RECORD_HEAD + pad8(n);
@@ -143,10 +143,14 @@ int journal_scan(const uint8_t *file, size_t len, const journal_header_t *h,
         pos += size;
         if (kind == KIND_CANCEL) {
             pending = NULL;
-        } else if (kind == KIND_CHANGES) {
+        } else if (kind == KIND_CHANGES || kind == KIND_UNLOGGED) {
             if (pending && (rc = fn(pending, pending_len, arg))) return rc;
-            pending = r + RECORD_HEAD;
-            pending_len = n;
+            pending = NULL;
+            if (kind == KIND_UNLOGGED && (rc = fn(NULL, 0, arg))) return rc;
+            if (kind == KIND_CHANGES) {
+                pending = r + RECORD_HEAD;
+                pending_len = n;
+            }
         }
     }
     if (pending && (rc = fn(pending, pending_len, arg))) return rc;
@@ -403,8 +407,12 @@ int journal_commit(MDB_txn *txn)
     if (!recorded.len) {
         rc = mdb_txn_commit(txn);
     } else if (RECORD_HEAD + pad8(recorded.len) > jr.ring / 4) {
-        /* too big to log: durable once a checkpoint has synced it */
-        if (!(rc = mdb_txn_commit(txn))) {
+        /* too big to log: durable once a checkpoint has synced it; a mark
+         * says that LMDB may hold one transaction more than the records */
+        if (append(KIND_UNLOGGED, NULL, 0) != 0) {
+            rc = errno ? errno : EIO;
+            mdb_txn_abort(txn);
+        } else if (!(rc = mdb_txn_commit(txn))) {
             jr.unlogged = true;
             wait_checkpoint();
             jr.unlogged = false;
@@ -506,6 +514,7 @@ static int replay_one(const uint8_t *payload, size_t len, void *arg)
 {
     size_t *count = arg;
     MDB_txn *txn;
+    if (!payload) return 0; /* an unlogged transaction: lost unless checkpointed */
     changeset_effects_t fx = {0};
     int rc = mdb_txn_begin(jr.env, NULL, 0, &txn);
     if (rc) return rc;

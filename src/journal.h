@@ -45,7 +45,9 @@
  *   kind 1: a transaction's change set; kind 2: the previous record did not
  *   commit (LMDB refused it after it was written), skip it; kind 3: the
  *   ring wraps, the next record is at the ring's start (so is it when fewer
- *   bytes than a record header are left).  Sequences go up by one from
+ *   bytes than a record header are left); kind 4: a transaction too big to
+ *   log follows (durable only through the next checkpoint; it counts
+ *   towards the transactions LMDB may hold beyond the checkpoint).  Sequences go up by one from
  *   record to record and never start again, so the first record that is not
  *   the next one (stale bytes of an earlier lap, zeros) ends the log.
  * Positions grow without end; the ring holds those from the last durable
@@ -98,9 +100,9 @@ bool journal_checkpoint_now(void);
 void journal_close(void);
 
 /* The records of a journal file's bytes from a header's start on, in
- * order, those canceled left out: fn(payload, length, arg) each; a nonzero
- * return stops there and is returned.  Used by a start's replay and by
- * the fuzzer.  end_pos, next_seq: where the next record goes. */
+ * order, those canceled left out: fn(payload, length, arg) each (payload
+ * NULL for a kind 4 mark); a nonzero return stops there and is returned.  Used by a start's replay
+ * and by the fuzzer.  end_pos, next_seq: where the next record goes. */
 typedef struct {
     uint32_t page_size;
     uint32_t flags;

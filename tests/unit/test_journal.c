@@ -81,10 +81,12 @@ static uint64_t record_put(image_t *im, uint64_t pos, uint32_t kind, uint64_t se
 
 static char seen[512];
 
+/* Each payload, "*" for an unlogged transaction's mark. */
 static int collect(const uint8_t *payload, size_t len, void *arg)
 {
     size_t at = strlen(seen);
-    snprintf(seen + at, sizeof seen - at, "%s%.*s", at ? "," : "", (int)len, (const char *)payload);
+    snprintf(seen + at, sizeof seen - at, "%s%.*s", at ? "," : "", payload ? (int)len : 1,
+             payload ? (const char *)payload : "*");
     return 0;
 }
 
@@ -117,7 +119,7 @@ static void test_records_in_order_and_the_first_stranger_ends_them(void)
     free(im.file);
 }
 
-static void test_a_canceled_record_is_left_out(void)
+static void test_a_canceled_record_is_left_out_and_an_unlogged_one_marked(void)
 {
     image_t im = image_new(4096);
     header_put(&im, 1, 3, 0, 1);
@@ -125,12 +127,13 @@ static void test_a_canceled_record_is_left_out(void)
     p = record_put(&im, p, 1, 2, "b");
     p = record_put(&im, p, 2, 3, NULL); /* "b" did not commit */
     p = record_put(&im, p, 1, 4, "c");
-    p = record_put(&im, p, 1, 5, "d");
-    p = record_put(&im, p, 2, 6, NULL); /* nor the last */
+    p = record_put(&im, p, 4, 5, NULL); /* an unlogged transaction after "c" */
+    p = record_put(&im, p, 1, 6, "d");
+    p = record_put(&im, p, 2, 7, NULL); /* "d" did not commit either */
     uint64_t end, seq;
     CHECK(scan(&im, &end, &seq) == 0);
-    CHECK_STR(seen, "a,c");
-    CHECK(end == p && seq == 7);
+    CHECK_STR(seen, "a,c,*");
+    CHECK(end == p && seq == 8);
     free(im.file);
 }
 
@@ -307,7 +310,7 @@ static void test_commits_survive_a_crash_that_garbles_the_store(void)
 int main(void)
 {
     RUN(test_records_in_order_and_the_first_stranger_ends_them);
-    RUN(test_a_canceled_record_is_left_out);
+    RUN(test_a_canceled_record_is_left_out_and_an_unlogged_one_marked);
     RUN(test_the_ring_wraps_with_and_without_a_marker);
     RUN(test_a_length_past_the_ring_end_is_refused);
     RUN(test_the_newer_valid_header_counts);
