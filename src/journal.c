@@ -376,6 +376,12 @@ static int append(uint32_t kind, const void *payload, size_t len)
 
 bool journal_active(void) { return jr.active; }
 
+static uint64_t last_txnid(void)
+{
+    MDB_envinfo info;
+    return mdb_env_info(jr.env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
+}
+
 void journal_begin(void)
 {
     if (!jr.active) return;
@@ -421,8 +427,14 @@ int journal_commit(MDB_txn *txn)
     } else if (append(KIND_CHANGES, recorded.data, recorded.len) != 0) {
         rc = errno ? errno : EIO; /* ENOSPC and the like: the store's space errors */
         mdb_txn_abort(txn);
-    } else if ((rc = mdb_txn_commit(txn)) != 0 && append(KIND_CANCEL, NULL, 0) != 0) {
-        fatal("canceling a record LMDB did not commit", errno);
+    } else {
+        uint64_t before = last_txnid();
+        /* refused, or nothing to commit after all (DBIs opened with
+         * MDB_CREATE that were there): the record stands for no
+         * transaction, so that a start counts LMDB's exactly */
+        if (((rc = mdb_txn_commit(txn)) != 0 || last_txnid() == before) &&
+            append(KIND_CANCEL, NULL, 0) != 0)
+            fatal("canceling a record LMDB did not commit", errno);
     }
     pthread_mutex_unlock(&jr.mutex);
     return rc;

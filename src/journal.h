@@ -42,8 +42,9 @@
  *   record (at ring offset position % ring bytes, 8-byte aligned):
  *     "DJR1" | u32 kind | u64 sequence | u32 length | u32 crc32 of kind,
  *     sequence, length and the payload | payload | zero padding to 8.
- *   kind 1: a transaction's change set; kind 2: the previous record did not
- *   commit (LMDB refused it after it was written), skip it; kind 3: the
+ *   kind 1: a transaction's change set; kind 2: the previous record made no
+ *   LMDB transaction (LMDB refused it after it was written, or it changed
+ *   nothing after all), skip it; kind 3: the
  *   ring wraps, the next record is at the ring's start (so is it when fewer
  *   bytes than a record header are left); kind 4: a transaction too big to
  *   log follows (durable only through the next checkpoint; it counts

@@ -13,11 +13,13 @@ import time
 
 import pytest
 
-from conftest import make_client, small_tmpfs, unique_name, wait_active
+from conftest import Server, make_client, small_tmpfs, unique_name, wait_active
 from streamhelp import make_streams_client
 from test_scale import drop_stored_counts
 
 pytestmark = pytest.mark.slow
+
+PREV_BIN = os.environ.get("DDBD_PREV_BIN")
 
 
 def garble_meta_pages(data_dir):
@@ -280,3 +282,43 @@ def test_writes_bigger_than_a_small_journal_holds_are_durable(spawn_server):
                                      ["small%d" % i for i in range(4)])
         assert all(got["big%d" % i]["v"]["S"] == "%d" % i * 300000 for i in range(4))
         assert srv2.stop() == 0, srv2.log_tail()
+
+
+@pytest.mark.skipif(not PREV_BIN, reason="DDBD_PREV_BIN (the previous release's binary) not set")
+def test_the_previous_release_and_this_one_take_turns_on_a_directory(spawn_server, tmp_path):
+    """The previous release knows no journal.  After a clean stop of this one
+    it opens the store as it is; after a kill -9 of this one too (LMDB's file
+    is intact on the same machine), and what it commits then is kept when
+    this release starts again: the journal, which lacks those commits, is
+    not put back over them."""
+    data = tmp_path / "d"
+
+    def previous(keys_there, key_added):
+        old = Server(data_dir=data, binary=PREV_BIN).start()
+        try:
+            c = make_client(old.endpoint)
+            assert sorted(i["pk"]["S"] for i in scan_all(c, name)) == keys_there
+            c.put_item(TableName=name, Item={"pk": {"S": key_added}})
+            assert old.stop() == 0, old.log_tail()
+        finally:
+            if old.alive():
+                old.kill()
+            old.cleanup()
+
+    srv = spawn_server(data_dir=data)
+    c = make_client(srv.endpoint)
+    name = unique_name("jr")
+    create_table(c, name)
+    c.put_item(TableName=name, Item={"pk": {"S": "k1"}})
+    assert srv.stop() == 0, srv.log_tail()
+    previous(["k1"], "k2")
+    srv2 = spawn_server(data_dir=data)
+    assert "journal: not applied" not in srv2.log_tail()
+    c2 = make_client(srv2.endpoint)
+    c2.put_item(TableName=name, Item={"pk": {"S": "k3"}})
+    srv2.kill()
+    previous(["k1", "k2", "k3"], "k4")
+    srv3 = spawn_server(data_dir=data)
+    assert "journal: not applied: the store has commits it does not hold" in srv3.log_tail()
+    assert sorted(i["pk"]["S"] for i in scan_all(make_client(srv3.endpoint), name)) == [
+        "k1", "k2", "k3", "k4"]
