@@ -191,6 +191,10 @@ child_ticks() {
     child_ticks=$((${14} + ${15}))
 }
 ticks_per_s=$(getconf CLK_TCK)
+# machine_ticks: "busy idle" clock ticks of the whole machine so far (idle: idle and waiting for
+# I/O), from /proc/stat: a run that leaves the machine idle is bound by waits (a commit's flush),
+# not by the CPU.
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat; }
 
 # wrk_run LABEL REQUEST CONNS PORT PID [wrk options...]: one wrk run against the server PID on
 # PORT; prints and keeps its RESULT line, to which it adds the server's CPU time per request
@@ -201,11 +205,12 @@ ticks_per_s=$(getconf CLK_TCK)
 # wrk_threads=N sets their number.
 declare -A result stream_pair
 wrk_run() {
-    local label=$1 script=$2 conns=$3 target=$4 pid=$5 threads=2 line cpu0 cpu1 kid0 kid1
+    local label=$1 script=$2 conns=$3 target=$4 pid=$5 threads=2 line cpu0 cpu1 kid0 kid1 m0 m1
     shift 5
     [ "$conns" -lt 2 ] || [[ $script == load* ]] && threads=1
     threads=${wrk_threads:-$threads}
     cpu0=$(cpu_ticks "$pid")
+    m0=$(machine_ticks)
     child_ticks
     kid0=$child_ticks
     local lua=bench/workload.lua
@@ -223,6 +228,7 @@ wrk_run() {
     child_ticks
     kid1=$child_ticks
     cpu1=$(cpu_ticks "$pid")
+    m1=$(machine_ticks)
     line=$(grep '^RESULT ' "$logs/$label-$conns.txt")
     if [ -z "$line" ]; then
         echo "bench: wrk gave no result for $label at $conns connections:" >&2
@@ -230,9 +236,11 @@ wrk_run() {
         return 1
     fi
     line+=$(awk -v t="$((cpu1 - cpu0))" -v k="$((kid1 - kid0))" -v hz="$ticks_per_s" \
-        -v n="$(field "$line" requests)" \
-        'BEGIN {printf " server_cpu_us_per_op=%.2f client_cpu_us_per_op=%.2f",
-        (n > 0 ? t * 1e6 / hz / n : 0), (n > 0 ? k * 1e6 / hz / n : 0)}')
+        -v n="$(field "$line" requests)" -v m0="$m0" -v m1="$m1" \
+        'BEGIN {split(m0, a, " "); split(m1, b, " "); busy = b[1] - a[1]; idle = b[2] - a[2]
+        printf " server_cpu_us_per_op=%.2f client_cpu_us_per_op=%.2f machine_idle_pct=%.0f",
+        (n > 0 ? t * 1e6 / hz / n : 0), (n > 0 ? k * 1e6 / hz / n : 0),
+        (busy + idle > 0 ? 100 * idle / (busy + idle) : 0)}')
     echo "$line"
     result[$label/$conns]=$line
 }
@@ -461,6 +469,7 @@ replication_section() {
             r=${result[replication-put-$which-$round/$conns]:-}
             rep[$which/$round]=$(field "$r" ops_per_s)
             rep[$which/cpu/$round]=$(field "$r" server_cpu_us_per_op)
+            rep[$which/idle/$round]=$(field "$r" machine_idle_pct)
             [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in replication-put-$which-$round: $r" >&2
         done
     done
@@ -476,7 +485,7 @@ replication_section() {
     fi
     stop_server "$pid_b"
     [ -z "${BENCH_REPLICATION_PEER_DIR:-}" ] || rm -rf "$peer_dir"
-    local g s gc sc st
+    local g s gc sc st gi si
     g=$(median "${rep[global/1]}" "${rep[global/2]}" "${rep[global/3]}")
     st=$(median "${rep[stream/1]}" "${rep[stream/2]}" "${rep[stream/3]}")
     s=$(median "${rep[solo/1]}" "${rep[solo/2]}" "${rep[solo/3]}")
@@ -484,15 +493,20 @@ replication_section() {
     # ops/s on a shared machine
     gc=$(median "${rep[global/cpu/1]}" "${rep[global/cpu/2]}" "${rep[global/cpu/3]}")
     sc=$(median "${rep[solo/cpu/1]}" "${rep[solo/cpu/2]}" "${rep[solo/cpu/3]}")
+    # the machine's idle share meanwhile: well above zero, the rounds are bound by waits (each
+    # connection's write waits for its commit's flush), not by the two servers' CPU
+    gi=$(median "${rep[global/idle/1]}" "${rep[global/idle/2]}" "${rep[global/idle/3]}")
+    si=$(median "${rep[solo/idle/1]}" "${rep[solo/idle/2]}" "${rep[solo/idle/3]}")
     replication_line=$(awk -v a="$g" -v b="$s" -v i="${rep[global/ir]:-0}" -v j="${rep[solo/ir]:-0}" \
-        -v gc="${gc:-0}" -v sc="${sc:-0}" -v st="$st" \
+        -v gc="${gc:-0}" -v sc="${sc:-0}" -v st="$st" -v gi="${gi:-0}" -v si="${si:-0}" \
         -v conns="$conns" \
         'BEGIN {printf "RESULT workload=replication-put conns=%d replica_ops_per_s=%d solo_ops_per_s=%d" \
         " ratio=%.3f replica_instructions=%d solo_instructions=%d instruction_ratio=%.3f" \
         " replica_cpu_us_per_put=%.2f solo_cpu_us_per_put=%.2f cpu_ratio=%.3f" \
-        " stream_ops_per_s=%d stream_ratio=%.3f replica_over_stream=%.3f",
+        " stream_ops_per_s=%d stream_ratio=%.3f replica_over_stream=%.3f" \
+        " replica_machine_idle_pct=%d solo_machine_idle_pct=%d",
         conns, a, b, (b > 0 ? a / b : 0), i, j, (i > 0 ? j / i : 0), gc, sc, (gc > 0 ? sc / gc : 0),
-        st, (b > 0 ? st / b : 0), (st > 0 ? a / st : 0)}')
+        st, (b > 0 ? st / b : 0), (st > 0 ? a / st : 0), gi, si}')
     echo "$replication_line (rounds: replica ${rep[global/1]} ${rep[global/2]} ${rep[global/3]};" \
         "none ${rep[solo/1]} ${rep[solo/2]} ${rep[solo/3]}; stream only ${rep[stream/1]}" \
         "${rep[stream/2]} ${rep[stream/3]})"
@@ -508,7 +522,9 @@ replication_summary() {
         "PutItem (callgrind) $(field "$p" replica_instructions) vs $(field "$p" solo_instructions):" \
         "ratio $(field "$p" instruction_ratio); server CPU per PutItem" \
         "$(field "$p" replica_cpu_us_per_put) vs $(field "$p" solo_cpu_us_per_put) us: ratio" \
-        "$(field "$p" cpu_ratio) (none / replica: the throughput ratio a CPU-bound server would reach)"
+        "$(field "$p" cpu_ratio) (none / replica: the throughput ratio a CPU-bound server would reach);" \
+        "machine idle meanwhile $(field "$p" replica_machine_idle_pct) % vs" \
+        "$(field "$p" solo_machine_idle_pct) % (well above 0: bound by each write's wait for its flush)"
     echo "of which the stream a replica turns on: a table with that stream and no replica" \
         "$(field "$p" stream_ops_per_s) ops/s, ratio to none $(field "$p" stream_ratio);" \
         "replica over stream only $(field "$p" replica_over_stream)"

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "byteorder.h"
+
 #define FORMAT 1
 #define FLAG_OLD 1
 #define FLAG_NEW 2
@@ -49,30 +51,18 @@ value_t *changelog_keys(arena_t *a, const char *hash, const char *range, const v
     return keys;
 }
 
-static void put_be(uint8_t *p, uint64_t v, int bytes)
-{
-    for (int i = bytes - 1; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be(const uint8_t *p, int bytes)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++) v = v << 8 | p[i];
-    return v;
-}
-
 static void make_key(uint8_t key[KEY_LEN], uint64_t log, uint32_t shard, uint64_t seq)
 {
-    put_be(key, log, 8);
-    put_be(key + 8, shard, 4);
-    put_be(key + 12, seq, 8);
+    be64_put(key, log);
+    be32_put(key + 8, shard);
+    be64_put(key + 12, seq);
 }
 
 /* Whether k is a key of (log, shard). */
 static bool in_shard(const MDB_val *k, uint64_t log, uint32_t shard)
 {
-    return k->mv_size == KEY_LEN && get_be(k->mv_data, 8) == log &&
-           get_be((const uint8_t *)k->mv_data + 8, 4) == shard;
+    return k->mv_size == KEY_LEN && be64_get(k->mv_data) == log &&
+           be32_get((const uint8_t *)k->mv_data + 8) == shard;
 }
 
 /* Position c at the first key of (log, shard) at or after seq. */
@@ -201,7 +191,7 @@ int changelog_reader_next_raw(changelog_reader_t *r, uint64_t *sequence, MDB_val
     }
     if (rc) return rc;
     if (!in_shard(&k, r->log, r->shard)) return MDB_NOTFOUND;
-    *sequence = get_be((const uint8_t *)k.mv_data + 12, 8);
+    *sequence = be64_get((const uint8_t *)k.mv_data + 12);
     return 0;
 }
 
@@ -230,14 +220,14 @@ int changelog_bounds(MDB_txn *txn, uint64_t log, uint32_t shard, uint64_t *first
     MDB_val k, v;
     rc = seek(c, log, shard, 0, &k, &v);
     if (rc == 0 && in_shard(&k, log, shard)) {
-        *first = get_be((const uint8_t *)k.mv_data + 12, 8);
+        *first = be64_get((const uint8_t *)k.mv_data + 12);
         /* the last key of the shard: seek past it, step back */
         rc = seek(c, log, shard, UINT64_MAX, &k, &v);
         if (rc == 0 && in_shard(&k, log, shard)) {
             *last = UINT64_MAX; /* the key at the very top of the range */
         } else {
             rc = mdb_cursor_get(c, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
-            if (rc == 0) *last = get_be((const uint8_t *)k.mv_data + 12, 8);
+            if (rc == 0) *last = be64_get((const uint8_t *)k.mv_data + 12);
         }
         if (rc == 0) *empty = false;
     }
@@ -262,7 +252,7 @@ int changelog_trim(MDB_txn *txn, uint64_t log, uint32_t shard, int64_t cutoff_ms
         p += v.mv_size >= 3 ? 3 : v.mv_size;
         if (!varint_get(&p, end, &time)) time = 0; /* corrupt: trim it */
         if ((int64_t)time >= cutoff_ms) break;
-        if (get_be((const uint8_t *)k.mv_data + 12, 8) > keep_after) {
+        if (be64_get((const uint8_t *)k.mv_data + 12) > keep_after) {
             mdb_cursor_close(c);
             return 0; /* held */
         }

@@ -19,16 +19,17 @@
 #include <time.h>
 #include <uv.h>
 
+#include "byteorder.h"
 #include "catalog.h"
 #include "changelog.h"
 #include "changeset.h"
 #include "clock.h"
-#include "durable_file.h"
-#include "errors.h"
 #include "cluster_admin.h"
 #include "cluster_forward.h"
 #include "cluster_guard.h"
 #include "cluster_segments.h"
+#include "durable_file.h"
+#include "errors.h"
 #include "log.h"
 #include "metrics.h"
 #include "storage.h"
@@ -348,11 +349,6 @@ static int writer_gate(void)
     return 0;
 }
 
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A new entry (raft_malloc'd, as raft_apply takes it) around payload. */
 static struct raft_buffer entry_new(int kind, uint64_t word, const void *payload, size_t len)
 {
@@ -361,18 +357,11 @@ static struct raft_buffer entry_new(int kind, uint64_t word, const void *payload
     if (!e) abort();
     memset(e, 0, n);
     e[0] = (uint8_t)kind;
-    for (int i = 0; i < 4; i++) e[4 + i] = (uint8_t)(len >> (8 * i));
-    put_u64(e + 8, cl.id);
-    put_u64(e + 16, word);
+    le32_put(e + 4, (uint32_t)len);
+    le64_put(e + 8, cl.id);
+    le64_put(e + 16, word);
     memcpy(e + ENTRY_HEADER, payload, len);
     return (struct raft_buffer){e, n};
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
 }
 
 /* Instead of mdb_txn_commit: the changes go through Raft first; the
@@ -696,8 +685,8 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
     size_t len = (size_t)e[4] | (size_t)e[5] << 8 | (size_t)e[6] << 16 | (size_t)e[7] << 24;
     if (len > buf->len - ENTRY_HEADER) return RAFT_MALFORMED;
     raft_index index = raft_last_applied(&cl.raft) + 1;
-    raft_id origin = get_u64(e + 8);
-    uint64_t word = get_u64(e + 16);
+    raft_id origin = le64_get(e + 8);
+    uint64_t word = le64_get(e + 16);
     if (e[0] == ENTRY_MEMBER) {
         pthread_mutex_lock(&cl.mutex);
         member_t *m = member_add(origin);
@@ -751,16 +740,6 @@ static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void *
 
 static buf_t snapshot_header; /* Raft thread, then the worker */
 
-static void put_u32le(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_u32le(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* On the Raft thread: the leader's wait for an answer to a snapshot it
  * sent, for a store of the current size. */
 static void snapshot_resend_set(void)
@@ -786,12 +765,12 @@ static int fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsign
      * (or stores nothing: a hello, a barrier) */
     cl.snapshot_index = cl.queued_upto;
     if (cl.state == P_COMMIT && cl.index > cl.snapshot_index) cl.snapshot_index = cl.index;
-    put_u32le(w, (uint32_t)cl.nmembers);
+    le32_put(w, (uint32_t)cl.nmembers);
     buf_append(&snapshot_header, w, 4);
     for (size_t i = 0; i < cl.nmembers; i++) {
-        put_u64(w, cl.members[i].id);
+        le64_put(w, cl.members[i].id);
         size_t n = strlen(cl.members[i].api);
-        put_u32le(w + 8, (uint32_t)n);
+        le32_put(w + 8, (uint32_t)n);
         buf_append(&snapshot_header, w, 12);
         buf_append(&snapshot_header, cl.members[i].api, n);
     }
@@ -1002,19 +981,19 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 {
     const uint8_t *p = buf->base, *end = p + buf->len;
     if (buf->len < 12 || memcmp(p, SNAPSHOT_MAGIC, 8) != 0) return RAFT_MALFORMED;
-    uint32_t count = get_u32le(p + 8);
+    uint32_t count = le32_get(p + 8);
     p += 12;
     pthread_mutex_lock(&cl.mutex);
     /* a leader's writer holding a transaction ends it first (it would
      * hold up the restore's) */
     no_longer_leading();
     for (uint32_t i = 0; i < count; i++) {
-        if (end - p < 12 || (size_t)(end - p - 12) < get_u32le(p + 8)) {
+        if (end - p < 12 || (size_t)(end - p - 12) < le32_get(p + 8)) {
             pthread_mutex_unlock(&cl.mutex);
             return RAFT_MALFORMED;
         }
-        member_t *m = member_add(get_u64(p));
-        size_t n = get_u32le(p + 8);
+        member_t *m = member_add(le64_get(p));
+        size_t n = le32_get(p + 8);
         if (m && n && n < ADDRESS_MAX) {
             memcpy(m->api, p + 12, n);
             m->api[n] = 0;
@@ -1295,7 +1274,7 @@ static void member_kick(void)
         return;
     }
     struct raft_buffer b = entry_new(ENTRY_MEMBER, 0, api, strlen(api));
-    put_u64((uint8_t *)b.base + 8, id); /* its origin: the follower */
+    le64_put((uint8_t *)b.base + 8, id); /* its origin: the follower */
     if (raft_apply(&cl.raft, &cl.member_request, &b, 1, member_done) != 0) {
         raft_free(b.base);
         member_done(NULL, 0, NULL);

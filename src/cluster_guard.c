@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "byteorder.h"
 #include "log.h"
 
 /* libraft's wire format (uv_encoding.c, uv_tcp_listen.c): little-endian
@@ -32,18 +33,6 @@ enum {
  * they drain (a fast sender cannot fill memory). */
 #define QUEUE_HIGH (8u << 20)
 
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 int cluster_guard_check_header(uint64_t type, const uint8_t *h, size_t len, uint64_t *payload)
 {
     *payload = 0;
@@ -60,13 +49,13 @@ int cluster_guard_check_header(uint64_t type, const uint8_t *h, size_t len, uint
          * type | 3 | u32 length); the payload is the entries, each a
          * multiple of 8 bytes (libraft steps over them so) */
         if (len < 40) return -1;
-        uint64_t n = get_u64(h + 32);
+        uint64_t n = le64_get(h + 32);
         if (n > (len - 40) / 16) return -1;
         uint64_t sum = 0;
         for (uint64_t i = 0; i < n; i++) {
             const uint8_t *e = h + 40 + 16 * i;
             if (e[8] != RAFT_COMMAND && e[8] != RAFT_BARRIER && e[8] != RAFT_CHANGE) return -1;
-            uint32_t elen = get_u32(e + 12);
+            uint32_t elen = le32_get(e + 12);
             if (elen % 8) return -1;
             sum += elen;
         }
@@ -77,9 +66,9 @@ int cluster_guard_check_header(uint64_t type, const uint8_t *h, size_t len, uint
         /* term, last index, last term, conf index, conf length, the
          * configuration, then the data's length (the payload) */
         if (len < 48) return -1;
-        uint64_t conf = get_u64(h + 32);
+        uint64_t conf = le64_get(h + 32);
         if (conf > len - 48) return -1;
-        *payload = get_u64(h + 40 + conf);
+        *payload = le64_get(h + 40 + conf);
         return 0;
     }
     }
@@ -267,9 +256,9 @@ static bool take(guarded_t *c, chunk_t *ch, size_t n, passing_t *out)
         if (c->have < c->want) continue;
         switch (c->state) {
         case S_HANDSHAKE: {
-            uint64_t len = get_u64(c->small + 16);
-            c->node = get_u64(c->small + 8);
-            if (get_u64(c->small) != HANDSHAKE_PROTOCOL) return conn_refuse(c, "not Raft"), false;
+            uint64_t len = le64_get(c->small + 16);
+            c->node = le64_get(c->small + 8);
+            if (le64_get(c->small) != HANDSHAKE_PROTOCOL) return conn_refuse(c, "not Raft"), false;
             if (len == 0 || len > ADDRESS_MAX_LEN - 1)
                 return conn_refuse(c, "a handshake's address length out of bounds"), false;
             c->state = S_ADDRESS;
@@ -291,7 +280,7 @@ static bool take(guarded_t *c, chunk_t *ch, size_t n, passing_t *out)
             break;
         }
         case S_PREAMBLE: {
-            uint64_t len = get_u64(c->header + 8), type = get_u64(c->header);
+            uint64_t len = le64_get(c->header + 8), type = le64_get(c->header);
             if (type < MSG_APPEND_ENTRIES || type > MSG_TIMEOUT_NOW || len == 0 ||
                 len > GUARD_MAX_HEADER)
                 return conn_refuse(c, "a message's type or header length out of bounds"), false;
@@ -303,7 +292,7 @@ static bool take(guarded_t *c, chunk_t *ch, size_t n, passing_t *out)
         }
         case S_HEADER: {
             uint64_t payload;
-            if (cluster_guard_check_header(get_u64(c->header), c->header + PREAMBLE_LEN,
+            if (cluster_guard_check_header(le64_get(c->header), c->header + PREAMBLE_LEN,
                                            c->want - PREAMBLE_LEN, &payload))
                 return conn_refuse(c, "a message header whose lengths do not agree"), false;
             if (held && !out->held) { /* its start came in earlier reads: it goes first */

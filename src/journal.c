@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "buf.h"
+#include "byteorder.h"
 #include "changeset.h"
 #include "durable_file.h"
 #include "log.h"
@@ -42,58 +43,36 @@ enum { KIND_CHANGES = 1, KIND_CANCEL = 2, KIND_WRAP = 3, KIND_UNLOGGED = 4 };
 
 static uint64_t pad8(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> 8 * i);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> 8 * i);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 /* --- format ------------------------------------------------------------------- */
 
 static void header_encode(uint8_t out[SLOT_BYTES], const journal_header_t *h)
 {
     memset(out, 0, SLOT_BYTES);
     memcpy(out, "DJH1", 4);
-    put32(out + 4, h->page_size);
-    put32(out + 8, h->flags);
-    put64(out + 16, h->generation);
-    put64(out + 24, h->start);
-    put64(out + 32, h->seq);
-    put64(out + 40, h->ring);
-    put64(out + 48, h->inode);
-    put64(out + 56, h->txnid);
+    le32_put(out + 4, h->page_size);
+    le32_put(out + 8, h->flags);
+    le64_put(out + 16, h->generation);
+    le64_put(out + 24, h->start);
+    le64_put(out + 32, h->seq);
+    le64_put(out + 40, h->ring);
+    le64_put(out + 48, h->inode);
+    le64_put(out + 56, h->txnid);
     memcpy(out + 64, h->meta, 2 * META_BYTES);
-    put32(out + HEADER_CRC_AT, (uint32_t)crc32(0, out, HEADER_CRC_AT));
+    le32_put(out + HEADER_CRC_AT, (uint32_t)crc32(0, out, HEADER_CRC_AT));
 }
 
 static bool header_decode(const uint8_t *p, journal_header_t *h)
 {
-    if (memcmp(p, "DJH1", 4) != 0 || get32(p + HEADER_CRC_AT) != crc32(0, p, HEADER_CRC_AT))
+    if (memcmp(p, "DJH1", 4) != 0 || le32_get(p + HEADER_CRC_AT) != crc32(0, p, HEADER_CRC_AT))
         return false;
-    h->page_size = get32(p + 4);
-    h->flags = get32(p + 8);
-    h->generation = get64(p + 16);
-    h->start = get64(p + 24);
-    h->seq = get64(p + 32);
-    h->ring = get64(p + 40);
-    h->inode = get64(p + 48);
-    h->txnid = get64(p + 56);
+    h->page_size = le32_get(p + 4);
+    h->flags = le32_get(p + 8);
+    h->generation = le64_get(p + 16);
+    h->start = le64_get(p + 24);
+    h->seq = le64_get(p + 32);
+    h->ring = le64_get(p + 40);
+    h->inode = le64_get(p + 48);
+    h->txnid = le64_get(p + 56);
     memcpy(h->meta, p + 64, 2 * META_BYTES);
     return true;
 }
@@ -132,10 +111,10 @@ int journal_scan(const uint8_t *file, size_t len, const journal_header_t *h,
             continue;
         }
         const uint8_t *r = file + RING_START + off;
-        uint32_t kind = get32(r + 4), n = get32(r + 16);
-        if (memcmp(r, "DJR1", 4) != 0 || get64(r + 8) != seq || kind < KIND_CHANGES ||
+        uint32_t kind = le32_get(r + 4), n = le32_get(r + 16);
+        if (memcmp(r, "DJR1", 4) != 0 || le64_get(r + 8) != seq || kind < KIND_CHANGES ||
             kind > KIND_UNLOGGED || n > room - RECORD_HEAD ||
-            get32(r + 20) != record_crc(r, r + RECORD_HEAD, n))
+            le32_get(r + 20) != record_crc(r, r + RECORD_HEAD, n))
             break;
         uint64_t size = kind == KIND_WRAP ? room : RECORD_HEAD + pad8(n);
         if (pos + size - h->start > ring) break; /* past a lap: overwritten */
@@ -289,15 +268,6 @@ static void *checkpointer_main(void *arg)
     return NULL;
 }
 
-void journal_checkpoint_soon(void)
-{
-    if (!jr.active) return;
-    pthread_mutex_lock(&jr.mutex);
-    jr.want = true;
-    pthread_cond_signal(&jr.wake);
-    pthread_mutex_unlock(&jr.mutex);
-}
-
 /* Under the mutex: wait until a checkpoint begun after now is durable. */
 static void wait_checkpoint(void)
 {
@@ -349,10 +319,10 @@ static int append(uint32_t kind, const void *payload, size_t len)
     if (size > room) {
         if (room >= RECORD_HEAD) {
             uint8_t w[RECORD_HEAD] = "DJR1";
-            put32(w + 4, KIND_WRAP);
-            put64(w + 8, seq);
-            put32(w + 16, 0);
-            put32(w + 20, record_crc(w, NULL, 0));
+            le32_put(w + 4, KIND_WRAP);
+            le64_put(w + 8, seq);
+            le32_put(w + 16, 0);
+            le32_put(w + 20, record_crc(w, NULL, 0));
             struct iovec v = {w, RECORD_HEAD};
             if (write_all(jr.fd, &v, 1, RING_START + off)) return -1;
             seq++;
@@ -361,10 +331,10 @@ static int append(uint32_t kind, const void *payload, size_t len)
         off = 0;
     }
     uint8_t h[RECORD_HEAD] = "DJR1";
-    put32(h + 4, kind);
-    put64(h + 8, seq);
-    put32(h + 16, (uint32_t)len);
-    put32(h + 20, record_crc(h, payload, len));
+    le32_put(h + 4, kind);
+    le64_put(h + 8, seq);
+    le32_put(h + 16, (uint32_t)len);
+    le32_put(h + 20, record_crc(h, payload, len));
     struct iovec v[3] = {
         {h, RECORD_HEAD}, {(void *)payload, len}, {(void *)zeros, pad8(len) - len}};
     if (write_all(jr.fd, v, 3, RING_START + off)) return -1;
@@ -456,8 +426,8 @@ static uint64_t store_txnid(int data, uint32_t page_size)
     for (int i = 0; i < 2; i++) {
         uint8_t m[LMDB_TXNID_AT + 8];
         if (pread(data, m, sizeof m, (off_t)i * page_size) != (ssize_t)sizeof m) continue;
-        if (get32(m + LMDB_MAGIC_AT) != 0xBEEFC0DEu) continue;
-        uint64_t t = get64(m + LMDB_TXNID_AT);
+        if (le32_get(m + LMDB_MAGIC_AT) != 0xBEEFC0DEu) continue;
+        uint64_t t = le64_get(m + LMDB_TXNID_AT);
         if (t > newest) newest = t;
     }
     return newest;

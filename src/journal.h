@@ -89,11 +89,9 @@ int journal_commit(MDB_txn *txn);
 /* Abort txn, dropping its record. */
 void journal_abort(MDB_txn *txn);
 
-/* Ask for a checkpoint soon; or make one now and wait for it (false
- * without a journal).  LMDB reuses the pages freed since the last
- * checkpoint only after the next one: a write that lacked room may find it
- * then. */
-void journal_checkpoint_soon(void);
+/* Make a checkpoint now and wait for it (false without a journal).  LMDB
+ * reuses the pages freed since the last checkpoint only after the next
+ * one: a write that lacked room may find it then. */
 bool journal_checkpoint_now(void);
 
 /* A last checkpoint (the next start replays nothing), then stop.  Before

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "byteorder.h"
+
 uint64_t keycodec_hash64(const void *data, size_t len)
 {
     /* FNV-1a over the bytes, then a 64-bit finaliser so that the high bits
@@ -32,14 +34,6 @@ static size_t part_bytes(const value_t *v, const uint8_t **bytes, uint8_t *scrat
     return v->u.bytes.len;
 }
 
-static void put_u64_be(uint8_t *out, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        out[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
 /* Copy a part, or a prefix plus the hash of the whole when it is long. */
 static size_t put_part(uint8_t *out, const uint8_t *bytes, size_t len, size_t max)
 {
@@ -48,7 +42,7 @@ static size_t put_part(uint8_t *out, const uint8_t *bytes, size_t len, size_t ma
         return len;
     }
     memcpy(out, bytes, max - 8);
-    put_u64_be(out + max - 8, keycodec_hash64(bytes, len));
+    be64_put(out + max - 8, keycodec_hash64(bytes, len));
     return max;
 }
 
@@ -72,7 +66,7 @@ size_t keycodec_partition_prefix(const value_t *pk, uint8_t out[KEYCODEC_MAX_KEY
     uint8_t scratch[NUMBER_MAX_KEY];
     const uint8_t *bytes;
     size_t len = part_bytes(pk, &bytes, scratch);
-    put_u64_be(out, keycodec_hash64(bytes, len));
+    be64_put(out, keycodec_hash64(bytes, len));
     size_t stored = len > KEYCODEC_MAX_PK_PART ? KEYCODEC_MAX_PK_PART : len;
     out[8] = (uint8_t)(stored >> 8);
     out[9] = (uint8_t)stored;
@@ -179,11 +173,11 @@ size_t keycodec_index_key(const value_t *ipk, const value_t *isk, const uint8_t 
     size_t n = keycodec_partition_prefix(ipk, out);
     if (isk) n += escape_sort_key(isk, true, out + n);
     /* two independent 64-bit hashes: the table key is unique among entries */
-    put_u64_be(out + n, keycodec_hash64(table_key, table_key_len));
+    be64_put(out + n, keycodec_hash64(table_key, table_key_len));
     uint8_t salted[KEYCODEC_MAX_KEY + 1];
     salted[0] = 0x5a;
     memcpy(salted + 1, table_key, table_key_len);
-    put_u64_be(out + n + 8, keycodec_hash64(salted, table_key_len + 1));
+    be64_put(out + n + 8, keycodec_hash64(salted, table_key_len + 1));
     return n + KEYCODEC_TABLE_KEY_HASH;
 }
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "byteorder.h"
 #include "changelog.h"
 #include "json.h"
 #include "keycodec.h"
@@ -300,20 +301,6 @@ static void group_parse(group_t *g, const json_value_t *o)
     }
 }
 
-static uint64_t u64_get(const uint8_t *p)
-{
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++)
-        x = x << 8 | p[i];
-    return x;
-}
-
-static void u64_put(uint8_t *p, uint64_t x)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(x >> (56 - 8 * i));
-}
-
 /* The bound on item versions: a key of its own in the version DBI, before
  * every item's (those begin with a table id). */
 static const MDB_val version_bound_key = {1, (void *)""};
@@ -325,7 +312,7 @@ static int version_bound_load(MDB_txn *txn)
     MDB_val k = version_bound_key, v;
     int rc = mdb_get(txn, R.ver_dbi, &k, &v);
     if (!rc && v.mv_size == 8) {
-        R.ver_bound = u64_get(v.mv_data);
+        R.ver_bound = be64_get(v.mv_data);
     } else if (!rc || rc == MDB_NOTFOUND) {
         MDB_stat st;
         if ((rc = mdb_stat(txn, R.ver_dbi, &st))) return rc;
@@ -488,7 +475,7 @@ static bool version_get(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t *
     MDB_val k = {vlen, (void *)vk}, v;
     if (mdb_get(txn, R.ver_dbi, &k, &v) || v.mv_size < 8 || v.mv_size > 8 + 64) return false;
     const uint8_t *p = v.mv_data;
-    *ts = u64_get(p);
+    *ts = be64_get(p);
     memcpy(origin, p + 8, v.mv_size - 8);
     origin[v.mv_size - 8] = 0;
     return true;
@@ -502,7 +489,7 @@ static int version_seen(MDB_txn *txn, uint64_t ts)
     if (ts > R.ver_bound && ts > R.ver_bound_next) {
         uint64_t bound = ts < UINT64_MAX - VERSION_AHEAD_US ? ts + VERSION_AHEAD_US : UINT64_MAX;
         uint8_t b[8];
-        u64_put(b, bound);
+        be64_put(b, bound);
         MDB_val bk = version_bound_key, bv = {8, b};
         int rc = mdb_put(txn, R.ver_dbi, &bk, &bv, 0);
         if (rc) return rc;
@@ -517,7 +504,7 @@ static int version_put(MDB_txn *txn, const uint8_t *vk, size_t vlen, uint64_t ts
     uint8_t val[8 + 64];
     size_t n = strlen(origin);
     if (n > 64) n = 64;
-    u64_put(val, ts);
+    be64_put(val, ts);
     memcpy(val + 8, origin, n);
     MDB_val k = {vlen, (void *)vk}, v = {8 + n, val};
     int rc = mdb_put(txn, R.ver_dbi, &k, &v, 0);

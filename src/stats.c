@@ -3,34 +3,23 @@
 
 #include <string.h>
 
+#include "byteorder.h"
 #include "log.h"
 #include "value.h"
 
 static MDB_dbi dbi;
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-    return v;
-}
-
 void stats_encode(const stats_t *s, uint8_t out[STATS_VALUE_LEN])
 {
-    put_be64(out, s->items);
-    put_be64(out + 8, s->bytes);
+    be64_put(out, s->items);
+    be64_put(out + 8, s->bytes);
 }
 
 bool stats_decode(const void *data, size_t len, stats_t *out)
 {
     if (len != STATS_VALUE_LEN) return false;
-    out->items = get_be64(data);
-    out->bytes = get_be64((const uint8_t *)data + 8);
+    out->items = be64_get(data);
+    out->bytes = be64_get((const uint8_t *)data + 8);
     return true;
 }
 

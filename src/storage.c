@@ -207,9 +207,6 @@ static void space_failed(int rc, size_t writes)
     log_error("storage: %s failed: %s; reads go on, writes other than deletes are refused until "
               "space is freed", what, space_cause(rc));
     st.low = st.low_logged = true;
-    /* pages freed since the journal's last checkpoint are reused after
-     * its next one */
-    journal_checkpoint_soon();
 }
 
 /* --- page cache ------------------------------------------------------------ */

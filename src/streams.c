@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "arn.h"
+#include "byteorder.h"
 #include "clock.h"
 #include "json.h"
 #include "log.h"
@@ -109,30 +110,6 @@ static bool parse_sequence(const char *s, uint64_t *seq)
     }
     *seq = v;
     return true;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    for (int i = 3; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-    return v;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) v = v << 8 | p[i];
-    return v;
 }
 
 static uint64_t mix64(uint64_t z)
@@ -267,7 +244,7 @@ static int persist(MDB_txn *txn, const stream_t *s)
     }
     buf_append_str(b, "]}");
     uint8_t key[8];
-    put_be64(key, s->id);
+    be64_put(key, s->id);
     MDB_val k = {8, key}, v = {b->len, b->data};
     return mdb_put(txn, reg.dbi, &k, &v, 0);
 }
@@ -275,7 +252,7 @@ static int persist(MDB_txn *txn, const stream_t *s)
 static int forget(MDB_txn *txn, const stream_t *s)
 {
     uint8_t key[8];
-    put_be64(key, s->id);
+    be64_put(key, s->id);
     MDB_val k = {8, key};
     int rc = mdb_del(txn, reg.dbi, &k, NULL);
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -353,7 +330,7 @@ static stream_t *parse_stream(const json_value_t *j)
 static int load_secret(MDB_txn *txn)
 {
     uint8_t key[8];
-    put_be64(key, 0); /* stream ids start at 1: id 0 holds the iterator secret */
+    be64_put(key, 0); /* stream ids start at 1: id 0 holds the iterator secret */
     MDB_val k = {8, key}, v;
     int rc = mdb_get(txn, reg.dbi, &k, &v);
     if (rc == 0 && v.mv_size == SECRET_LEN) {
@@ -381,7 +358,7 @@ static int read_streams(MDB_txn *txn, stream_t ***out, size_t *count)
     MDB_val k, v;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8 || get_be64(k.mv_data) == 0) continue; /* the secret */
+        if (k.mv_size != 8 || be64_get(k.mv_data) == 0) continue; /* the secret */
         arena_reset(a);
         json_value_t *j;
         stream_t *s = NULL;
@@ -928,11 +905,11 @@ static void iterator_mac(const uint8_t *payload, const char *arn, uint8_t mac[IT
 static void write_iterator(buf_t *out, const char *arn, const iterator_t *it)
 {
     uint8_t blob[ITERATOR_PAYLOAD + ITERATOR_MAC_LEN];
-    put_be64(blob, it->stream);
-    put_be32(blob + 8, it->shard);
-    put_be64(blob + 12, it->position);
+    be64_put(blob, it->stream);
+    be32_put(blob + 8, it->shard);
+    be64_put(blob + 12, it->position);
     blob[20] = it->flags;
-    put_be64(blob + 21, (uint64_t)it->issued_ms);
+    be64_put(blob + 21, (uint64_t)it->issued_ms);
     iterator_mac(blob, arn, blob + ITERATOR_PAYLOAD);
     buf_t text;
     buf_init(&text);
@@ -961,11 +938,11 @@ static bool read_iterator(arena_t *a, const char *text, iterator_t *it, char **a
     uint8_t mac[ITERATOR_MAC_LEN];
     iterator_mac(blob, *arn, mac);
     if (CRYPTO_memcmp(mac, blob + ITERATOR_PAYLOAD, ITERATOR_MAC_LEN) != 0) return false;
-    it->stream = get_be64(blob);
-    it->shard = (uint32_t)get_be32(blob + 8);
-    it->position = get_be64(blob + 12);
+    it->stream = be64_get(blob);
+    it->shard = (uint32_t)be32_get(blob + 8);
+    it->position = be64_get(blob + 12);
     it->flags = blob[20];
-    it->issued_ms = (int64_t)get_be64(blob + 21);
+    it->issued_ms = (int64_t)be64_get(blob + 21);
     return true;
 }
 
@@ -1050,7 +1027,7 @@ static void render_record(buf_t *out, const stream_t *s, uint32_t shard, const c
 static bool shard_closed_in_snapshot(arena_t *a, MDB_txn *txn, uint64_t stream, uint32_t ordinal)
 {
     uint8_t key[8];
-    put_be64(key, stream);
+    be64_put(key, stream);
     MDB_val k = {8, key}, v;
     json_value_t *j;
     if (mdb_get(txn, reg.dbi, &k, &v) || json_parse(a, v.mv_data, v.mv_size, &j, NULL) != JSON_OK ||
