@@ -404,18 +404,43 @@ throttling_summary() {
             "ratio $(field "$l" instruction_ratio)"
     done
 }
+# shipped PORT: the changes the server on PORT has had acknowledged by its replicas so far
+# (sum of ddbd_replication_shipped_total).
+shipped() {
+    curl -s --max-time 2 "http://127.0.0.1:$1/metrics" |
+        awk '/^ddbd_replication_shipped_total/ {n += $2} END {printf "%d\n", n}'
+}
+# caught_up PORT BEFORE: wait (at most 60 s) until the server on PORT has shipped more than
+# BEFORE changes and then nothing more for a second: its replica has what it wrote meanwhile.
+caught_up() {
+    local i now last=-1 still=0
+    for ((i = 0; i < 300; i++)); do
+        now=$(shipped "$1")
+        if ((now > $2 && now == last)); then
+            ((++still >= 5)) && return 0
+        else
+            still=0
+        fi
+        last=$now
+        sleep 0.2
+    done
+    echo "bench: the replica did not catch up within 60 s" >&2
+    return 1
+}
 # 1j. Global tables: region A (us-east-1) with a replica of its table in region B
 # (us-west-2), both local servers.  Lag: bench/replication_lag.py writes at a bounded rate to A
 # and times markers from their acknowledgement in A to their first sight in B.  Throughput:
 # PutItem at 16 connections on A's replicated table and on a server without peers (a table
 # without a stream, the goal's "none", and one with the stream a replica turns on, which shows
 # how much of the gap is that stream's), alternately, 3 rounds; then instructions per PutItem
-# (callgrind) with a replica and without peers.
+# (callgrind) with a replica and without peers.  A fourth run each round writes to the
+# replicated table with region B paused, so that B's work (applying every change, on the
+# same two cores and disk) does not count: what a replica costs the source itself.
 replication_section() {
     echo "== replication: lag between two local regions, PutItem with one replica vs none"
     local r_items=$((items < 100000 ? items : 100000)) rate=${BENCH_REPLICATION_RATE:-5000}
     local conns=${BENCH_REPLICATION_CONNS:-16}
-    local round which r port_b pid_b port_a
+    local round which r port_b pid_b port_a before
     declare -gA rep
     port_a=$(free_port)
     local peer_dir=${BENCH_REPLICATION_PEER_DIR:-$work}/replication-b
@@ -460,12 +485,19 @@ replication_section() {
         die "the load of the table with a stream failed"
     rep[stream/port]=$port rep[stream/pid]=$ddbd_pid
     rep[global/port]=$port_a rep[global/pid]=${rep[a/pid]}
+    rep[paused/port]=$port_a rep[paused/pid]=${rep[a/pid]}
     for round in 1 2 3; do
-        for which in global solo stream; do
+        for which in global solo stream paused; do
+            # (B catches up before the next run)
+            [ $which = paused ] && before=$(shipped "$port_a") && kill -STOP "$pid_b"
             BENCH_TABLE=$([ $which = stream ] && echo bench_stream || echo bench) \
                 run_items=$r_items wrk_run "replication-put-$which-$round" put "$conns" \
                 "${rep[$which/port]}" "${rep[$which/pid]}" -d "${run_seconds}s" >/dev/null ||
                 replication_failed=1
+            if [ $which = paused ]; then
+                kill -CONT "$pid_b"
+                caught_up "$port_a" "$before" || replication_failed=1
+            fi
             r=${result[replication-put-$which-$round/$conns]:-}
             rep[$which/$round]=$(field "$r" ops_per_s)
             rep[$which/cpu/$round]=$(field "$r" server_cpu_us_per_op)
@@ -485,9 +517,10 @@ replication_section() {
     fi
     stop_server "$pid_b"
     [ -z "${BENCH_REPLICATION_PEER_DIR:-}" ] || rm -rf "$peer_dir"
-    local g s gc sc st gi si
+    local g s gc sc st gi si pa
     g=$(median "${rep[global/1]}" "${rep[global/2]}" "${rep[global/3]}")
     st=$(median "${rep[stream/1]}" "${rep[stream/2]}" "${rep[stream/3]}")
+    pa=$(median "${rep[paused/1]}" "${rep[paused/2]}" "${rep[paused/3]}")
     s=$(median "${rep[solo/1]}" "${rep[solo/2]}" "${rep[solo/3]}")
     # the source server's CPU per write (all its threads, the shipper's too): steadier than
     # ops/s on a shared machine
@@ -498,18 +531,20 @@ replication_section() {
     gi=$(median "${rep[global/idle/1]}" "${rep[global/idle/2]}" "${rep[global/idle/3]}")
     si=$(median "${rep[solo/idle/1]}" "${rep[solo/idle/2]}" "${rep[solo/idle/3]}")
     replication_line=$(awk -v a="$g" -v b="$s" -v i="${rep[global/ir]:-0}" -v j="${rep[solo/ir]:-0}" \
-        -v gc="${gc:-0}" -v sc="${sc:-0}" -v st="$st" -v gi="${gi:-0}" -v si="${si:-0}" \
+        -v gc="${gc:-0}" -v sc="${sc:-0}" -v st="$st" -v gi="${gi:-0}" -v si="${si:-0}" -v pa="$pa" \
         -v conns="$conns" \
         'BEGIN {printf "RESULT workload=replication-put conns=%d replica_ops_per_s=%d solo_ops_per_s=%d" \
         " ratio=%.3f replica_instructions=%d solo_instructions=%d instruction_ratio=%.3f" \
         " replica_cpu_us_per_put=%.2f solo_cpu_us_per_put=%.2f cpu_ratio=%.3f" \
         " stream_ops_per_s=%d stream_ratio=%.3f replica_over_stream=%.3f" \
-        " replica_machine_idle_pct=%d solo_machine_idle_pct=%d",
+        " replica_machine_idle_pct=%d solo_machine_idle_pct=%d" \
+        " peer_paused_ops_per_s=%d peer_paused_ratio=%.3f",
         conns, a, b, (b > 0 ? a / b : 0), i, j, (i > 0 ? j / i : 0), gc, sc, (gc > 0 ? sc / gc : 0),
-        st, (b > 0 ? st / b : 0), (st > 0 ? a / st : 0), gi, si}')
+        st, (b > 0 ? st / b : 0), (st > 0 ? a / st : 0), gi, si, pa, (b > 0 ? pa / b : 0)}')
     echo "$replication_line (rounds: replica ${rep[global/1]} ${rep[global/2]} ${rep[global/3]};" \
         "none ${rep[solo/1]} ${rep[solo/2]} ${rep[solo/3]}; stream only ${rep[stream/1]}" \
-        "${rep[stream/2]} ${rep[stream/3]})"
+        "${rep[stream/2]} ${rep[stream/3]}; replica, region B paused ${rep[paused/1]}" \
+        "${rep[paused/2]} ${rep[paused/3]})"
 }
 replication_summary() {
     local l=${rep[lag]} p=$replication_line
@@ -528,6 +563,8 @@ replication_summary() {
     echo "of which the stream a replica turns on: a table with that stream and no replica" \
         "$(field "$p" stream_ops_per_s) ops/s, ratio to none $(field "$p" stream_ratio);" \
         "replica over stream only $(field "$p" replica_over_stream)"
+    echo "the replicated table with region B paused meanwhile (its work not on this machine):" \
+        "$(field "$p" peer_paused_ops_per_s) ops/s, ratio to none $(field "$p" peer_paused_ratio)"
 }
 replication_failed=0
 if [ "${BENCH_ONLY:-}" = replication ]; then
