@@ -20,6 +20,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "byteorder.h"
 #include "journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,26 +33,6 @@ static void fail(const char *what)
 {
     fprintf(stderr, "fuzz_journal: %s\n", what);
     abort();
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> 8 * i);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> 8 * i);
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
 }
 
 typedef struct {
@@ -86,16 +67,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(file + RING_AT, data + 16, ring);
     /* slot 1: the input's first bytes (most often not a header) */
     memcpy(file + SLOT, data + 16, ring < SLOT ? ring : SLOT);
-    uint64_t start = get64(data) % (4 * ring) & ~(uint64_t)7, seq = get64(data + 8);
+    uint64_t start = le64_get(data) % (4 * ring) & ~(uint64_t)7, seq = le64_get(data + 8);
     uint8_t *p = file;
     memcpy(p, "DJH1", 4);
-    put32(p + 4, 4096);
-    put64(p + 16, UINT64_MAX); /* newer than anything slot 1 may hold */
-    put64(p + 24, start);
-    put64(p + 32, seq);
-    put64(p + 40, ring);
-    put64(p + 48, 1);
-    put32(p + 1088, (uint32_t)crc32(0, p, 1088));
+    le32_put(p + 4, 4096);
+    le64_put(p + 16, UINT64_MAX); /* newer than anything slot 1 may hold */
+    le64_put(p + 24, start);
+    le64_put(p + 32, seq);
+    le64_put(p + 40, ring);
+    le64_put(p + 48, 1);
+    le32_put(p + 1088, (uint32_t)crc32(0, p, 1088));
     if (journal_header_read(file, RING_AT + ring, &h) != 0 || h.start != start || h.seq != seq ||
         h.ring != ring)
         fail("the valid header was not the one found");

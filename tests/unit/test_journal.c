@@ -15,24 +15,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "byteorder.h"
 #include "changeset.h"
 #include "unit.h"
 
 #define SLOT 4096
 #define RING_AT (2 * SLOT)
 #define HEAD 24
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> 8 * i);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> 8 * i);
-}
 
 /* A journal image: the header in slot `slot`, ring of ring bytes. */
 typedef struct {
@@ -46,14 +35,14 @@ static void header_put(image_t *im, int slot, uint64_t generation, uint64_t star
     uint8_t *p = im->file + slot * SLOT;
     memset(p, 0, SLOT);
     memcpy(p, "DJH1", 4);
-    put32(p + 4, 4096);
-    put64(p + 16, generation);
-    put64(p + 24, start);
-    put64(p + 32, seq);
-    put64(p + 40, im->ring);
-    put64(p + 48, 77);
+    le32_put(p + 4, 4096);
+    le64_put(p + 16, generation);
+    le64_put(p + 24, start);
+    le64_put(p + 32, seq);
+    le64_put(p + 40, im->ring);
+    le64_put(p + 48, 77);
     memset(p + 64, 0xab, 1024);
-    put32(p + 1088, (uint32_t)crc32(0, p, 1088));
+    le32_put(p + 1088, (uint32_t)crc32(0, p, 1088));
 }
 
 static image_t image_new(uint64_t ring)
@@ -69,12 +58,12 @@ static uint64_t record_put(image_t *im, uint64_t pos, uint32_t kind, uint64_t se
     size_t n = text ? strlen(text) : 0;
     uint8_t *r = im->file + RING_AT + pos % im->ring;
     memcpy(r, "DJR1", 4);
-    put32(r + 4, kind);
-    put64(r + 8, seq);
-    put32(r + 16, (uint32_t)n);
+    le32_put(r + 4, kind);
+    le64_put(r + 8, seq);
+    le32_put(r + 16, (uint32_t)n);
     if (n) memcpy(r + HEAD, text, n);
     uLong c = crc32(0, r + 4, 16);
-    put32(r + 20, (uint32_t)crc32(c, r + HEAD, (uInt)n));
+    le32_put(r + 20, (uint32_t)crc32(c, r + HEAD, (uInt)n));
     if (kind == 3) return pos + (im->ring - pos % im->ring);
     return pos + HEAD + ((n + 7) & ~(size_t)7);
 }
@@ -171,7 +160,7 @@ static void test_a_length_past_the_ring_end_is_refused(void)
     uint64_t end, seq;
     CHECK(scan(&im, &end, &seq) == 0);
     CHECK_STR(seen, "0123456789012345678901234567890123456789,abcdefghijklmnop");
-    put32(im.file + RING_AT + 64 + 16, 41); /* 41 bytes: 24 + 41 > the 64 left */
+    le32_put(im.file + RING_AT + 64 + 16, 41); /* 41 bytes: 24 + 41 > the 64 left */
     CHECK(scan(&im, &end, &seq) == 0);
     CHECK_STR(seen, "0123456789012345678901234567890123456789");
     CHECK(end == 64 && seq == 2);
