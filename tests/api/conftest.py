@@ -56,6 +56,9 @@ class Server:
         self.binary = binary
         self.data_dir = data_dir
         self.port = port or free_port()
+        # a port picked here may be taken by another socket before the server binds it: its
+        # first start then tries another (later starts keep the port clients know)
+        self._repick = port is None
         self.extra_args = list(extra_args)
         self.proc = None
         self.logdir = tempfile.mkdtemp(prefix="ddbd-log-")
@@ -67,6 +70,17 @@ class Server:
         return "http://127.0.0.1:%d" % self.port
 
     def start(self):
+        for _ in range(3):
+            if self._start_once():
+                return self
+            self.port = free_port()
+        self._start_once(last=True)
+        return self
+
+    def _start_once(self, last=False):
+        """Start and wait for GET /; False (when another port may be tried)
+        if the port was taken before the server could listen on it."""
+        repick, self._repick = self._repick and not last, False
         if not os.path.exists(self.binary):
             pytest.fail("server binary not found: %s (build it with make)" % self.binary,
                         pytrace=False)
@@ -82,6 +96,11 @@ class Server:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                taken = "cannot listen on 127.0.0.1:%d: Address already in use" % self.port
+                if repick and taken in self.log_tail():
+                    self._log.close()
+                    self._repick = True
+                    return False
                 pytest.fail("server exited with %s during startup:\n%s"
                             % (self.proc.returncode, self.log_tail()), pytrace=False)
             try:
@@ -91,7 +110,7 @@ class Server:
                 resp.read()
                 conn.close()
                 if resp.status == 200:
-                    return self
+                    return True
             except OSError:
                 pass
             time.sleep(0.03)
