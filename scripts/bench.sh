@@ -41,10 +41,9 @@
 # Global tables: replication lag p50/p99 between two local regions under a bounded write load
 # (BENCH_REPLICATION_RATE writes/s, default 5000), and PutItem at 16 connections
 # (BENCH_REPLICATION_CONNS) on a table with one replica vs a server without peers, and on that
-# server's table with the stream a replica turns on (3 alternating rounds; instructions per
-# PutItem with callgrind); BENCH_ONLY=replication runs only that section.
-# BENCH_REPLICATION_PEER_DIR puts the other region's data there (e.g. a directory on tmpfs,
-# standing in for another machine's disk) instead of beside the rest.
+# server's table with the stream a replica turns on (5 alternating rounds; the replica's region
+# keeps its data in memory, standing in for its own machine, and once more on this disk;
+# instructions per PutItem with callgrind); BENCH_ONLY=replication runs only that section.
 # A quick smoke run: BENCH_SECONDS=2 BENCH_ITEMS=2000 scripts/bench.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -195,21 +194,29 @@ ticks_per_s=$(getconf CLK_TCK)
 # I/O), from /proc/stat: a run that leaves the machine idle is bound by waits (a commit's flush),
 # not by the CPU.
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat; }
+# disk_bytes PID: the bytes the process PID has caused to be written to storage so far
+# (write_bytes of /proc/PID/io: pages it dirtied, counted again once written back and dirtied
+# anew, so about what reaches the disk; tmpfs and in-memory servers count none).
+disk_bytes() { awk '/^write_bytes/ {print $2}' "/proc/$1/io" 2>/dev/null || echo 0; }
 
 # wrk_run LABEL REQUEST CONNS PORT PID [wrk options...]: one wrk run against the server PID on
 # PORT; prints and keeps its RESULT line, to which it adds the server's CPU time per request
 # (when wrk itself is the bottleneck on a small machine, throughput cannot tell two servers
 # apart but their CPU cost can) and wrk's own (client_cpu_us_per_op: on the same cores, what
-# the load generator spends is not the server's to spend).  wrk_cpu=N runs wrk on CPU N only.  Two wrk threads (one per core)
-# except for one connection, and for the loader, whose key counter lives in its one thread;
-# wrk_threads=N sets their number.
+# the load generator spends is not the server's to spend), the machine's idle share
+# meanwhile (machine_idle_pct) and the bytes the server wrote to disk per request
+# (server_disk_kb_per_op, disk_bytes).  wrk_cpu=N runs wrk on CPU N only.  Two wrk threads (one
+# per core) except for one connection, and for the loader, whose key counter lives in its one
+# thread; wrk_threads=N sets their number.
 declare -A result stream_pair
 wrk_run() {
     local label=$1 script=$2 conns=$3 target=$4 pid=$5 threads=2 line cpu0 cpu1 kid0 kid1 m0 m1
+    local d0 d1
     shift 5
     [ "$conns" -lt 2 ] || [[ $script == load* ]] && threads=1
     threads=${wrk_threads:-$threads}
     cpu0=$(cpu_ticks "$pid")
+    d0=$(disk_bytes "$pid")
     m0=$(machine_ticks)
     child_ticks
     kid0=$child_ticks
@@ -228,6 +235,7 @@ wrk_run() {
     child_ticks
     kid1=$child_ticks
     cpu1=$(cpu_ticks "$pid")
+    d1=$(disk_bytes "$pid")
     m1=$(machine_ticks)
     line=$(grep '^RESULT ' "$logs/$label-$conns.txt")
     if [ -z "$line" ]; then
@@ -236,11 +244,12 @@ wrk_run() {
         return 1
     fi
     line+=$(awk -v t="$((cpu1 - cpu0))" -v k="$((kid1 - kid0))" -v hz="$ticks_per_s" \
-        -v n="$(field "$line" requests)" -v m0="$m0" -v m1="$m1" \
+        -v n="$(field "$line" requests)" -v m0="$m0" -v m1="$m1" -v d="$((d1 - d0))" \
         'BEGIN {split(m0, a, " "); split(m1, b, " "); busy = b[1] - a[1]; idle = b[2] - a[2]
-        printf " server_cpu_us_per_op=%.2f client_cpu_us_per_op=%.2f machine_idle_pct=%.0f",
+        printf " server_cpu_us_per_op=%.2f client_cpu_us_per_op=%.2f machine_idle_pct=%.0f" \
+        " server_disk_kb_per_op=%.2f",
         (n > 0 ? t * 1e6 / hz / n : 0), (n > 0 ? k * 1e6 / hz / n : 0),
-        (busy + idle > 0 ? 100 * idle / (busy + idle) : 0)}')
+        (busy + idle > 0 ? 100 * idle / (busy + idle) : 0), (n > 0 ? d / 1024 / n : 0)}')
     echo "$line"
     result[$label/$conns]=$line
 }
@@ -404,156 +413,151 @@ throttling_summary() {
             "ratio $(field "$l" instruction_ratio)"
     done
 }
-# shipped PORT: the changes the server on PORT has had acknowledged by its replicas so far
-# (sum of ddbd_replication_shipped_total).
-shipped() {
-    curl -s --max-time 2 "http://127.0.0.1:$1/metrics" |
-        awk '/^ddbd_replication_shipped_total/ {n += $2} END {printf "%d\n", n}'
-}
-# caught_up PORT BEFORE: wait (at most 60 s) until the server on PORT has shipped more than
-# BEFORE changes and then nothing more for a second: its replica has what it wrote meanwhile.
-caught_up() {
-    local i now last=-1 still=0
-    for ((i = 0; i < 300; i++)); do
-        now=$(shipped "$1")
-        if ((now > $2 && now == last)); then
-            ((++still >= 5)) && return 0
-        else
-            still=0
-        fi
-        last=$now
-        sleep 0.2
+# region_pair KEY [B's options...]: region A (us-east-1, its data on disk) with a replica of
+# its table "bench" in region B (us-west-2, started with the options given), both local
+# servers; sets rep[KEY/a/port], rep[KEY/a/pid], rep[KEY/b/port] and rep[KEY/b/pid].
+region_pair() {
+    local key=$1 port_a i
+    shift
+    port_a=$(free_port)
+    start_ddbd "$work/replication-$key-b" "$logs/ddbd-replication-$key-b.stderr" "$@" \
+        --region us-west-2 --peer-region "us-east-1=http://127.0.0.1:$port_a" ||
+        die "region B ($key) did not start"
+    rep[$key/b/port]=$port rep[$key/b/pid]=$ddbd_pid
+    # region A on the port B knows
+    "$ddbd" --port "$port_a" --data-dir "$work/replication-$key-a" --region us-east-1 \
+        --peer-region "us-west-2=http://127.0.0.1:${rep[$key/b/port]}" \
+        2>>"$logs/ddbd-replication-$key-a.stderr" &
+    ddbd_pid=$!
+    running+=("$ddbd_pid")
+    port=$port_a
+    "$tools/probe" "$port" 10000 "$ddbd_pid" >/dev/null || die "region A ($key) did not start"
+    rep[$key/a/port]=$port_a rep[$key/a/pid]=$ddbd_pid
+    create_table bench
+    ddb UpdateTable '{"TableName":"bench","ReplicaUpdates":[{"Create":{"RegionName":"us-west-2"}}]}' \
+        >/dev/null || die "the replica ($key) could not be asked for"
+    for ((i = 0; i < 600; i++)); do
+        ddb DescribeTable '{"TableName":"bench"}' | grep -q '"ReplicaStatus":"ACTIVE"' && return 0
+        sleep 0.1
     done
-    echo "bench: the replica did not catch up within 60 s" >&2
-    return 1
+    die "the replica ($key) did not become ACTIVE"
 }
 # 1j. Global tables: region A (us-east-1) with a replica of its table in region B
 # (us-west-2), both local servers.  Lag: bench/replication_lag.py writes at a bounded rate to A
-# and times markers from their acknowledgement in A to their first sight in B.  Throughput:
-# PutItem at 16 connections on A's replicated table and on a server without peers (a table
-# without a stream, the goal's "none", and one with the stream a replica turns on, which shows
-# how much of the gap is that stream's), alternately, 3 rounds; then instructions per PutItem
-# (callgrind) with a replica and without peers.  A fourth run each round writes to the
-# replicated table with region B paused, so that B's work (applying every change, on the
-# same two cores and disk) does not count: what a replica costs the source itself.
+# and times markers from their acknowledgement in A to their first sight in B, both regions'
+# data on disk.  Throughput: PutItem at 16 connections, 5 rounds taking turns, on
+#   replica: A's table with its replica in a region B that keeps its data in memory, standing
+#     in for the other region's own machine: B's CPU still runs on these two cores, but its
+#     writes do not go to this machine's disk (the goal's ratio, to "none");
+#   shared disk: the same with B's data on this disk too: every change is then written to the
+#     one disk twice, once by each region (the bytes per put are measured: disk_bytes);
+#   none: a server without peers (a table without a stream);
+#   stream only: that server's table with the stream a replica turns on, which shows how much
+#     of a replica's cost is that stream's;
+# then instructions per PutItem (callgrind) with a replica and without peers.
 replication_section() {
     echo "== replication: lag between two local regions, PutItem with one replica vs none"
     local r_items=$((items < 100000 ? items : 100000)) rate=${BENCH_REPLICATION_RATE:-5000}
     local conns=${BENCH_REPLICATION_CONNS:-16}
-    local round which r port_b pid_b port_a before
+    local round which r pair d0 d1
     declare -gA rep
-    port_a=$(free_port)
-    local peer_dir=${BENCH_REPLICATION_PEER_DIR:-$work}/replication-b
-    rm -rf "$peer_dir"
-    start_ddbd "$peer_dir" "$logs/ddbd-replication-b.stderr" --region us-west-2 \
-        --peer-region "us-east-1=http://127.0.0.1:$port_a" || die "region B did not start"
-    port_b=$port pid_b=$ddbd_pid
-    # region A on the port B knows
-    "$ddbd" --port "$port_a" --data-dir "$work/replication-a" --region us-east-1 \
-        --peer-region "us-west-2=http://127.0.0.1:$port_b" 2>>"$logs/ddbd-replication-a.stderr" &
-    ddbd_pid=$!
-    running+=("$ddbd_pid")
-    port=$port_a
-    "$tools/probe" "$port" 10000 "$ddbd_pid" >/dev/null || die "region A did not start"
-    rep[a/pid]=$ddbd_pid
-    create_table bench
-    ddb UpdateTable '{"TableName":"bench","ReplicaUpdates":[{"Create":{"RegionName":"us-west-2"}}]}' \
-        >/dev/null || die "the replica could not be asked for"
-    local i
-    for ((i = 0; i < 600; i++)); do
-        ddb DescribeTable '{"TableName":"bench"}' | grep -q '"ReplicaStatus":"ACTIVE"' && break
-        sleep 0.1
-    done
-    ((i < 600)) || die "the replica did not become ACTIVE"
-    r=$("$PY" bench/replication_lag.py "$port_a" "$port_b" bench "$rate" "$run_seconds")
+    region_pair shared
+    r=$("$PY" bench/replication_lag.py "${rep[shared/a/port]}" "${rep[shared/b/port]}" bench \
+        "$rate" "$run_seconds")
     echo "$r"
     rep[lag]=$r
-    run_items=$r_items wrk_run "replication-load" load 64 "$port_a" "${rep[a/pid]}" \
-        -d $((30 + r_items / 1000))s >/dev/null || die "the replication load failed"
+    region_pair apart --in-memory
+    for pair in shared apart; do
+        run_items=$r_items wrk_run "replication-load-$pair" load 64 "${rep[$pair/a/port]}" \
+            "${rep[$pair/a/pid]}" -d $((30 + r_items / 1000))s >/dev/null ||
+            die "the replication load ($pair) failed"
+    done
     start_ddbd "$work/replication-solo" "$logs/ddbd-replication-solo.stderr" ||
         die "the server without peers did not start"
     rep[solo/port]=$port rep[solo/pid]=$ddbd_pid
     create_table bench
     run_items=$r_items wrk_run "replication-solo-load" load 64 "$port" "$ddbd_pid" \
         -d $((30 + r_items / 1000))s >/dev/null || die "the load without peers failed"
-    # the same server's table with the stream a replica turns on (NEW_AND_OLD_IMAGES): how
-    # much of a replica's cost is that stream's
+    # the same server's table with the stream a replica turns on (NEW_AND_OLD_IMAGES)
     create_table bench_stream \
         '"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"}'
     BENCH_TABLE=bench_stream run_items=$r_items wrk_run "replication-stream-load" load 64 \
         "$port" "$ddbd_pid" -d $((30 + r_items / 1000))s >/dev/null ||
         die "the load of the table with a stream failed"
     rep[stream/port]=$port rep[stream/pid]=$ddbd_pid
-    rep[global/port]=$port_a rep[global/pid]=${rep[a/pid]}
-    rep[paused/port]=$port_a rep[paused/pid]=${rep[a/pid]}
-    for round in 1 2 3; do
-        for which in global solo stream paused; do
-            # (B catches up before the next run)
-            [ $which = paused ] && before=$(shipped "$port_a") && kill -STOP "$pid_b"
+    rep[global/port]=${rep[apart/a/port]} rep[global/pid]=${rep[apart/a/pid]}
+    rep[shared/port]=${rep[shared/a/port]} rep[shared/pid]=${rep[shared/a/pid]}
+    for round in 1 2 3 4 5; do
+        for which in global shared solo stream; do
+            d0=$(disk_bytes "${rep[shared/b/pid]}")
             BENCH_TABLE=$([ $which = stream ] && echo bench_stream || echo bench) \
                 run_items=$r_items wrk_run "replication-put-$which-$round" put "$conns" \
                 "${rep[$which/port]}" "${rep[$which/pid]}" -d "${run_seconds}s" >/dev/null ||
                 replication_failed=1
-            if [ $which = paused ]; then
-                kill -CONT "$pid_b"
-                caught_up "$port_a" "$before" || replication_failed=1
-            fi
             r=${result[replication-put-$which-$round/$conns]:-}
             rep[$which/$round]=$(field "$r" ops_per_s)
             rep[$which/cpu/$round]=$(field "$r" server_cpu_us_per_op)
             rep[$which/idle/$round]=$(field "$r" machine_idle_pct)
+            rep[$which/disk/$round]=$(field "$r" server_disk_kb_per_op)
+            # region B's bytes per put of A's while the shared-disk replica's table was written
+            if [ $which = shared ]; then
+                d1=$(disk_bytes "${rep[shared/b/pid]}")
+                rep[peer/disk/$round]=$(awk -v d="$((d1 - d0))" -v n="$(field "$r" requests)" \
+                    'BEGIN {printf "%.2f", (n > 0 ? d / 1024 / n : 0)}')
+            fi
             [ "$(errors_of "$r")" = 0 ] || echo "bench: errors in replication-put-$which-$round: $r" >&2
         done
     done
     stop_server "${rep[solo/pid]}"
-    stop_server "${rep[a/pid]}"
+    stop_server "${rep[apart/a/pid]}"
+    stop_server "${rep[apart/b/pid]}"
+    stop_server "${rep[shared/a/pid]}"
     if command -v valgrind >/dev/null; then
         r=$(CALLGRIND_REPLICA=us-west-2 bench/callgrind_per_request.sh "$ddbd" put \
-            --region us-east-1 --peer-region "us-west-2=http://127.0.0.1:$port_b" \
+            --region us-east-1 --peer-region "us-west-2=http://127.0.0.1:${rep[shared/b/port]}" \
             2>>"$logs/callgrind.txt")
         rep[global/ir]=$(field "$r" instructions_per_request)
         r=$(bench/callgrind_per_request.sh "$ddbd" put 2>>"$logs/callgrind.txt")
         rep[solo/ir]=$(field "$r" instructions_per_request)
     fi
-    stop_server "$pid_b"
-    [ -z "${BENCH_REPLICATION_PEER_DIR:-}" ] || rm -rf "$peer_dir"
-    local g s gc sc st gi si pa
-    g=$(median "${rep[global/1]}" "${rep[global/2]}" "${rep[global/3]}")
-    st=$(median "${rep[stream/1]}" "${rep[stream/2]}" "${rep[stream/3]}")
-    pa=$(median "${rep[paused/1]}" "${rep[paused/2]}" "${rep[paused/3]}")
-    s=$(median "${rep[solo/1]}" "${rep[solo/2]}" "${rep[solo/3]}")
-    # the source server's CPU per write (all its threads, the shipper's too): steadier than
-    # ops/s on a shared machine
-    gc=$(median "${rep[global/cpu/1]}" "${rep[global/cpu/2]}" "${rep[global/cpu/3]}")
-    sc=$(median "${rep[solo/cpu/1]}" "${rep[solo/cpu/2]}" "${rep[solo/cpu/3]}")
-    # the machine's idle share meanwhile: well above zero, the rounds are bound by waits (each
-    # connection's write waits for its commit's flush), not by the two servers' CPU
-    gi=$(median "${rep[global/idle/1]}" "${rep[global/idle/2]}" "${rep[global/idle/3]}")
-    si=$(median "${rep[solo/idle/1]}" "${rep[solo/idle/2]}" "${rep[solo/idle/3]}")
-    replication_line=$(awk -v a="$g" -v b="$s" -v i="${rep[global/ir]:-0}" -v j="${rep[solo/ir]:-0}" \
-        -v gc="${gc:-0}" -v sc="${sc:-0}" -v st="$st" -v gi="${gi:-0}" -v si="${si:-0}" -v pa="$pa" \
-        -v conns="$conns" \
+    stop_server "${rep[shared/b/pid]}"
+    local -A m
+    local k
+    for k in global shared solo stream global/cpu solo/cpu global/idle solo/idle global/disk \
+        shared/disk solo/disk peer/disk; do
+        m[$k]=$(median "${rep[$k/1]}" "${rep[$k/2]}" "${rep[$k/3]}" "${rep[$k/4]}" "${rep[$k/5]}")
+    done
+    replication_line=$(awk -v a="${m[global]}" -v b="${m[solo]}" -v sh="${m[shared]}" \
+        -v st="${m[stream]}" -v i="${rep[global/ir]:-0}" -v j="${rep[solo/ir]:-0}" \
+        -v gc="${m[global/cpu]:-0}" -v sc="${m[solo/cpu]:-0}" -v gi="${m[global/idle]:-0}" \
+        -v si="${m[solo/idle]:-0}" -v gd="${m[global/disk]:-0}" -v shd="${m[shared/disk]:-0}" \
+        -v sd="${m[solo/disk]:-0}" -v pd="${m[peer/disk]:-0}" -v conns="$conns" \
         'BEGIN {printf "RESULT workload=replication-put conns=%d replica_ops_per_s=%d solo_ops_per_s=%d" \
-        " ratio=%.3f replica_instructions=%d solo_instructions=%d instruction_ratio=%.3f" \
+        " ratio=%.3f shared_disk_ops_per_s=%d shared_disk_ratio=%.3f" \
+        " replica_instructions=%d solo_instructions=%d instruction_ratio=%.3f" \
         " replica_cpu_us_per_put=%.2f solo_cpu_us_per_put=%.2f cpu_ratio=%.3f" \
         " stream_ops_per_s=%d stream_ratio=%.3f replica_over_stream=%.3f" \
         " replica_machine_idle_pct=%d solo_machine_idle_pct=%d" \
-        " peer_paused_ops_per_s=%d peer_paused_ratio=%.3f",
-        conns, a, b, (b > 0 ? a / b : 0), i, j, (i > 0 ? j / i : 0), gc, sc, (gc > 0 ? sc / gc : 0),
-        st, (b > 0 ? st / b : 0), (st > 0 ? a / st : 0), gi, si, pa, (b > 0 ? pa / b : 0)}')
-    echo "$replication_line (rounds: replica ${rep[global/1]} ${rep[global/2]} ${rep[global/3]};" \
-        "none ${rep[solo/1]} ${rep[solo/2]} ${rep[solo/3]}; stream only ${rep[stream/1]}" \
-        "${rep[stream/2]} ${rep[stream/3]}; replica, region B paused ${rep[paused/1]}" \
-        "${rep[paused/2]} ${rep[paused/3]})"
+        " replica_disk_kb_per_put=%.2f shared_disk_kb_per_put=%.2f peer_disk_kb_per_put=%.2f" \
+        " solo_disk_kb_per_put=%.2f",
+        conns, a, b, (b > 0 ? a / b : 0), sh, (b > 0 ? sh / b : 0), i, j, (i > 0 ? j / i : 0),
+        gc, sc, (gc > 0 ? sc / gc : 0), st, (b > 0 ? st / b : 0), (st > 0 ? a / st : 0), gi, si,
+        gd, shd, pd, sd}')
+    local w rounds=""
+    for w in global shared solo stream; do
+        rounds+="${rounds:+; }$w ${rep[$w/1]} ${rep[$w/2]} ${rep[$w/3]} ${rep[$w/4]} ${rep[$w/5]}"
+    done
+    echo "$replication_line (rounds: ${rounds//global/replica})"
 }
 replication_summary() {
     local l=${rep[lag]} p=$replication_line
     echo "replication lag between two local regions at $(field "$l" rate) writes/s:" \
         "p50 $(field "$l" p50_ms) ms, p99 $(field "$l" p99_ms) ms, max $(field "$l" max_ms) ms" \
         "($(field "$l" samples) markers)"
-    echo "PutItem at $(field "$p" conns) conns, table with one replica vs server without peers:" \
+    echo "PutItem at $(field "$p" conns) conns, table with one replica (region B's data in" \
+        "memory, off this machine's disk) vs server without peers:" \
         "$(field "$p" replica_ops_per_s) vs $(field "$p" solo_ops_per_s) ops/s: ratio" \
-        "$(field "$p" ratio) (goal >= 0.8; medians of 3 alternating runs); instructions per" \
+        "$(field "$p" ratio) (goal >= 0.8; medians of 5 alternating runs); instructions per" \
         "PutItem (callgrind) $(field "$p" replica_instructions) vs $(field "$p" solo_instructions):" \
         "ratio $(field "$p" instruction_ratio); server CPU per PutItem" \
         "$(field "$p" replica_cpu_us_per_put) vs $(field "$p" solo_cpu_us_per_put) us: ratio" \
@@ -563,8 +567,11 @@ replication_summary() {
     echo "of which the stream a replica turns on: a table with that stream and no replica" \
         "$(field "$p" stream_ops_per_s) ops/s, ratio to none $(field "$p" stream_ratio);" \
         "replica over stream only $(field "$p" replica_over_stream)"
-    echo "the replicated table with region B paused meanwhile (its work not on this machine):" \
-        "$(field "$p" peer_paused_ops_per_s) ops/s, ratio to none $(field "$p" peer_paused_ratio)"
+    echo "region B's data on this disk too: $(field "$p" shared_disk_ops_per_s) ops/s, ratio to" \
+        "none $(field "$p" shared_disk_ratio); written to disk per put: region A" \
+        "$(field "$p" shared_disk_kb_per_put) KiB + region B $(field "$p" peer_disk_kb_per_put) KiB" \
+        "(A with B in memory $(field "$p" replica_disk_kb_per_put) KiB, none" \
+        "$(field "$p" solo_disk_kb_per_put) KiB)"
 }
 replication_failed=0
 if [ "${BENCH_ONLY:-}" = replication ]; then
@@ -1234,6 +1241,7 @@ echo "$auth_line (rounds: on ${auth[on/1]} ${auth[on/2]} ${auth[on/3]};" \
 metrics_section
 throttling_section
 cluster_section
+replication_section
 
 # 1e. Multi-attribute keys: Query of one partition's ten items through a GSI whose key has three
 # HASH and two RANGE attributes against the same through a single-attribute GSI over the same
@@ -1558,6 +1566,8 @@ throttling_summary
 [ "$throttling_failed" = 0 ] || failed=1
 cluster_summary
 [ "$cluster_failed" = 0 ] || failed=1
+replication_summary
+[ "$replication_failed" = 0 ] || failed=1
 [ -n "${mk_line:-}" ] && echo "Query of 10 items at 16 conns, GSI with 3 HASH + 2 RANGE" \
     "attributes vs a single-attribute GSI over the same items:" \
     "$(field "$mk_line" multi_ops_per_s) vs $(field "$mk_line" single_ops_per_s) ops/s, ratio" \
