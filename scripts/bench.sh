@@ -415,7 +415,7 @@ throttling_summary() {
 }
 # region_pair KEY [B's options...]: region A (us-east-1, its data on disk) with a replica of
 # its table "bench" in region B (us-west-2, started with the options given), both local
-# servers; sets rep[KEY/a/port], rep[KEY/a/pid], rep[KEY/b/port] and rep[KEY/b/pid].
+# servers; sets rep[KEY/port] and rep[KEY/pid] (region A), rep[KEY/b/port] and rep[KEY/b/pid].
 region_pair() {
     local key=$1 port_a i
     shift
@@ -432,7 +432,7 @@ region_pair() {
     running+=("$ddbd_pid")
     port=$port_a
     "$tools/probe" "$port" 10000 "$ddbd_pid" >/dev/null || die "region A ($key) did not start"
-    rep[$key/a/port]=$port_a rep[$key/a/pid]=$ddbd_pid
+    rep[$key/port]=$port_a rep[$key/pid]=$ddbd_pid
     create_table bench
     ddb UpdateTable '{"TableName":"bench","ReplicaUpdates":[{"Create":{"RegionName":"us-west-2"}}]}' \
         >/dev/null || die "the replica ($key) could not be asked for"
@@ -462,14 +462,14 @@ replication_section() {
     local round which r pair d0 d1
     declare -gA rep
     region_pair shared
-    r=$("$PY" bench/replication_lag.py "${rep[shared/a/port]}" "${rep[shared/b/port]}" bench \
+    r=$("$PY" bench/replication_lag.py "${rep[shared/port]}" "${rep[shared/b/port]}" bench \
         "$rate" "$run_seconds")
     echo "$r"
     rep[lag]=$r
-    region_pair apart --in-memory
-    for pair in shared apart; do
-        run_items=$r_items wrk_run "replication-load-$pair" load 64 "${rep[$pair/a/port]}" \
-            "${rep[$pair/a/pid]}" -d $((30 + r_items / 1000))s >/dev/null ||
+    region_pair replica --in-memory
+    for pair in shared replica; do
+        run_items=$r_items wrk_run "replication-load-$pair" load 64 "${rep[$pair/port]}" \
+            "${rep[$pair/pid]}" -d $((30 + r_items / 1000))s >/dev/null ||
             die "the replication load ($pair) failed"
     done
     start_ddbd "$work/replication-solo" "$logs/ddbd-replication-solo.stderr" ||
@@ -485,11 +485,9 @@ replication_section() {
         "$port" "$ddbd_pid" -d $((30 + r_items / 1000))s >/dev/null ||
         die "the load of the table with a stream failed"
     rep[stream/port]=$port rep[stream/pid]=$ddbd_pid
-    rep[global/port]=${rep[apart/a/port]} rep[global/pid]=${rep[apart/a/pid]}
-    rep[shared/port]=${rep[shared/a/port]} rep[shared/pid]=${rep[shared/a/pid]}
     for round in 1 2 3 4 5; do
-        for which in global shared solo stream; do
-            d0=$(disk_bytes "${rep[shared/b/pid]}")
+        for which in replica shared solo stream; do
+            [ $which = shared ] && d0=$(disk_bytes "${rep[shared/b/pid]}")
             BENCH_TABLE=$([ $which = stream ] && echo bench_stream || echo bench) \
                 run_items=$r_items wrk_run "replication-put-$which-$round" put "$conns" \
                 "${rep[$which/port]}" "${rep[$which/pid]}" -d "${run_seconds}s" >/dev/null ||
@@ -509,28 +507,28 @@ replication_section() {
         done
     done
     stop_server "${rep[solo/pid]}"
-    stop_server "${rep[apart/a/pid]}"
-    stop_server "${rep[apart/b/pid]}"
-    stop_server "${rep[shared/a/pid]}"
+    stop_server "${rep[replica/pid]}"
+    stop_server "${rep[replica/b/pid]}"
+    stop_server "${rep[shared/pid]}"
     if command -v valgrind >/dev/null; then
         r=$(CALLGRIND_REPLICA=us-west-2 bench/callgrind_per_request.sh "$ddbd" put \
             --region us-east-1 --peer-region "us-west-2=http://127.0.0.1:${rep[shared/b/port]}" \
             2>>"$logs/callgrind.txt")
-        rep[global/ir]=$(field "$r" instructions_per_request)
+        rep[replica/ir]=$(field "$r" instructions_per_request)
         r=$(bench/callgrind_per_request.sh "$ddbd" put 2>>"$logs/callgrind.txt")
         rep[solo/ir]=$(field "$r" instructions_per_request)
     fi
     stop_server "${rep[shared/b/pid]}"
     local -A m
     local k
-    for k in global shared solo stream global/cpu solo/cpu global/idle solo/idle global/disk \
+    for k in replica shared solo stream replica/cpu solo/cpu replica/idle solo/idle replica/disk \
         shared/disk solo/disk peer/disk; do
         m[$k]=$(median "${rep[$k/1]}" "${rep[$k/2]}" "${rep[$k/3]}" "${rep[$k/4]}" "${rep[$k/5]}")
     done
-    replication_line=$(awk -v a="${m[global]}" -v b="${m[solo]}" -v sh="${m[shared]}" \
-        -v st="${m[stream]}" -v i="${rep[global/ir]:-0}" -v j="${rep[solo/ir]:-0}" \
-        -v gc="${m[global/cpu]:-0}" -v sc="${m[solo/cpu]:-0}" -v gi="${m[global/idle]:-0}" \
-        -v si="${m[solo/idle]:-0}" -v gd="${m[global/disk]:-0}" -v shd="${m[shared/disk]:-0}" \
+    replication_line=$(awk -v a="${m[replica]}" -v b="${m[solo]}" -v sh="${m[shared]}" \
+        -v st="${m[stream]}" -v i="${rep[replica/ir]:-0}" -v j="${rep[solo/ir]:-0}" \
+        -v gc="${m[replica/cpu]:-0}" -v sc="${m[solo/cpu]:-0}" -v gi="${m[replica/idle]:-0}" \
+        -v si="${m[solo/idle]:-0}" -v gd="${m[replica/disk]:-0}" -v shd="${m[shared/disk]:-0}" \
         -v sd="${m[solo/disk]:-0}" -v pd="${m[peer/disk]:-0}" -v conns="$conns" \
         'BEGIN {printf "RESULT workload=replication-put conns=%d replica_ops_per_s=%d solo_ops_per_s=%d" \
         " ratio=%.3f shared_disk_ops_per_s=%d shared_disk_ratio=%.3f" \
@@ -544,10 +542,10 @@ replication_section() {
         gc, sc, (gc > 0 ? sc / gc : 0), st, (b > 0 ? st / b : 0), (st > 0 ? a / st : 0), gi, si,
         gd, shd, pd, sd}')
     local w rounds=""
-    for w in global shared solo stream; do
+    for w in replica shared solo stream; do
         rounds+="${rounds:+; }$w ${rep[$w/1]} ${rep[$w/2]} ${rep[$w/3]} ${rep[$w/4]} ${rep[$w/5]}"
     done
-    echo "$replication_line (rounds: ${rounds//global/replica})"
+    echo "$replication_line (rounds: $rounds)"
 }
 replication_summary() {
     local l=${rep[lag]} p=$replication_line
